@@ -1,5 +1,9 @@
 //! topicdesk: a help desk inside a Telegram forum supergroup.
 //!
-//! Modules in reading order: the pure core first (durations, tickets), then the edges.
+//! Modules in reading order: the pure core first (durations, tickets and their history),
+//! then the edges (the store).
 
 pub mod duration;
+pub mod history;
+pub mod store;
+pub mod ticket;

@@ -1,0 +1,93 @@
+//! A ticket's history: every message, note, status change, assignment and rule decision,
+//! as an ordered list of entries with who did it, when, and under which rule set.
+//!
+//! Entries are append-only and numbered per ticket (`seq`), so replays and exports see
+//! them in the order they happened even when two share a timestamp.
+
+use std::fmt;
+
+use jiff::Timestamp;
+
+use crate::ticket::{Priority, Status, Topic, UserId};
+
+/// One thing that happened to a ticket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub seq: u32,
+    pub at: Timestamp,
+    pub actor: Actor,
+    /// The rule-set version that decided this, when a rule did.
+    pub rules: Option<String>,
+    pub kind: EntryKind,
+}
+
+/// Who did it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Actor {
+    Customer(UserId),
+    Agent(UserId),
+    /// The desk itself: timers, automations, rule decisions.
+    System,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    Created { form: String },
+    CustomerMessage { text: String },
+    AgentReply { text: String },
+    Note { text: String },
+    StatusChanged { from: Status, to: Status },
+    Assigned { from: Option<UserId>, to: Option<UserId> },
+    PriorityChanged { from: Priority, to: Priority },
+    Tagged { tag: String },
+    Untagged { tag: String },
+    Escalated { to: Vec<UserId>, reason: String },
+    Reachability { unreachable: bool },
+    TopicChanged { topic: Topic },
+    System { text: String },
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::Customer(id) => write!(f, "customer {id}"),
+            Actor::Agent(id) => write!(f, "agent {id}"),
+            Actor::System => f.write_str("desk"),
+        }
+    }
+}
+
+impl fmt::Display for EntryKind {
+    /// One short line for timelines and exports.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntryKind::Created { form } => write!(f, "opened with form {form}"),
+            EntryKind::CustomerMessage { text } => write!(f, "customer: {}", shorten(text)),
+            EntryKind::AgentReply { text } => write!(f, "reply: {}", shorten(text)),
+            EntryKind::Note { text } => write!(f, "note: {}", shorten(text)),
+            EntryKind::StatusChanged { from, to } => write!(f, "{from} -> {to}"),
+            EntryKind::Assigned { from: _, to: Some(agent) } => write!(f, "assigned to {agent}"),
+            EntryKind::Assigned { from: _, to: None } => f.write_str("unassigned"),
+            EntryKind::PriorityChanged { from, to } => write!(f, "priority {from} -> {to}"),
+            EntryKind::Tagged { tag } => write!(f, "tagged {tag}"),
+            EntryKind::Untagged { tag } => write!(f, "untagged {tag}"),
+            EntryKind::Escalated { to, reason } => {
+                let to: Vec<String> = to.iter().map(ToString::to_string).collect();
+                write!(f, "escalated to {}: {}", to.join(", "), shorten(reason))
+            }
+            EntryKind::Reachability { unreachable: true } => f.write_str("customer unreachable"),
+            EntryKind::Reachability { unreachable: false } => f.write_str("customer reachable again"),
+            EntryKind::TopicChanged { topic } => write!(f, "topic {}/{}", topic.chat_id, topic.thread_id),
+            EntryKind::System { text } => f.write_str(shorten(text)),
+        }
+    }
+}
+
+/// The first line of `text`, cut at 80 characters, for one-line views.
+fn shorten(text: &str) -> &str {
+    let line = text.lines().next().unwrap_or("");
+    match line.char_indices().nth(80) {
+        Some((cut, _)) => &line[..cut],
+        None => line,
+    }
+}

@@ -1,0 +1,247 @@
+//! What the store writes: versioned serde records, converted to and from domain types.
+//!
+//! Domain types are never persisted directly, so the ticket module can change shape
+//! without breaking files on disk. Each record carries `v`; a reader that meets a version
+//! it does not know refuses the record rather than guessing.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::duration::Span;
+use crate::history::{Actor, Entry, EntryKind};
+use crate::store::StoreError;
+use crate::ticket::{Answer, Customer, Priority, Status, Ticket, TicketId, Topic};
+
+pub const TICKET_RECORD_VERSION: u32 = 1;
+pub const ENTRY_RECORD_VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+pub struct TicketRecord {
+    pub v: u32,
+    pub id: u64,
+    pub customer: CustomerRecord,
+    pub form: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    pub priority: Priority,
+    #[serde(default)]
+    pub answers: BTreeMap<String, Answer>,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<u64>,
+    #[serde(default)]
+    pub tags: BTreeSet<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<(i64, i32)>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_response_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub awaiting_since: Option<Timestamp>,
+    #[serde(default)]
+    pub awaiting_total_secs: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
+    #[serde(default)]
+    pub reopened: u32,
+    #[serde(default)]
+    pub unreachable: bool,
+    pub next_seq: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct CustomerRecord {
+    pub id: u64,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct EntryRecord {
+    pub v: u32,
+    pub at: Timestamp,
+    /// `customer:ID`, `agent:ID` or `desk`.
+    pub actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<String>,
+    pub kind: EntryKindRecord,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EntryKindRecord {
+    Created { form: String },
+    CustomerMessage { text: String },
+    AgentReply { text: String },
+    Note { text: String },
+    StatusChanged { from: Status, to: Status },
+    Assigned { from: Option<u64>, to: Option<u64> },
+    PriorityChanged { from: Priority, to: Priority },
+    Tagged { tag: String },
+    Untagged { tag: String },
+    Escalated { to: Vec<u64>, reason: String },
+    Reachability { unreachable: bool },
+    TopicChanged { chat_id: i64, thread_id: i32 },
+    System { text: String },
+}
+
+impl From<&Ticket> for TicketRecord {
+    fn from(t: &Ticket) -> TicketRecord {
+        TicketRecord {
+            v: TICKET_RECORD_VERSION,
+            id: t.id.0,
+            customer: CustomerRecord {
+                id: t.customer.id,
+                name: t.customer.name.clone(),
+                username: t.customer.username.clone(),
+                language: t.customer.language.clone(),
+            },
+            form: t.form.clone(),
+            category: t.category.clone(),
+            priority: t.priority,
+            answers: t.answers.clone(),
+            status: t.status,
+            assignee: t.assignee,
+            tags: t.tags.clone(),
+            topic: t.topic.map(|topic| (topic.chat_id, topic.thread_id)),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            first_response_at: t.first_response_at,
+            awaiting_since: t.awaiting_since,
+            awaiting_total_secs: t.awaiting_total.as_secs(),
+            resolved_at: t.resolved_at,
+            closed_at: t.closed_at,
+            reopened: t.reopened,
+            unreachable: t.unreachable,
+            next_seq: t.next_seq,
+        }
+    }
+}
+
+impl TicketRecord {
+    pub fn into_ticket(self) -> Result<Ticket, StoreError> {
+        if self.v != TICKET_RECORD_VERSION {
+            return Err(StoreError::RecordVersion { what: "ticket", version: self.v });
+        }
+        Ok(Ticket {
+            id: TicketId(self.id),
+            customer: Customer {
+                id: self.customer.id,
+                name: self.customer.name,
+                username: self.customer.username,
+                language: self.customer.language,
+            },
+            form: self.form,
+            category: self.category,
+            priority: self.priority,
+            answers: self.answers,
+            status: self.status,
+            assignee: self.assignee,
+            tags: self.tags,
+            topic: self.topic.map(|(chat_id, thread_id)| Topic { chat_id, thread_id }),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            first_response_at: self.first_response_at,
+            awaiting_since: self.awaiting_since,
+            awaiting_total: Span::from_secs(self.awaiting_total_secs),
+            resolved_at: self.resolved_at,
+            closed_at: self.closed_at,
+            reopened: self.reopened,
+            unreachable: self.unreachable,
+            next_seq: self.next_seq,
+        })
+    }
+}
+
+impl From<&Entry> for EntryRecord {
+    fn from(e: &Entry) -> EntryRecord {
+        let actor = match e.actor {
+            Actor::Customer(id) => format!("customer:{id}"),
+            Actor::Agent(id) => format!("agent:{id}"),
+            Actor::System => "desk".to_owned(),
+        };
+        let kind = match &e.kind {
+            EntryKind::Created { form } => EntryKindRecord::Created { form: form.clone() },
+            EntryKind::CustomerMessage { text } => EntryKindRecord::CustomerMessage { text: text.clone() },
+            EntryKind::AgentReply { text } => EntryKindRecord::AgentReply { text: text.clone() },
+            EntryKind::Note { text } => EntryKindRecord::Note { text: text.clone() },
+            EntryKind::StatusChanged { from, to } => EntryKindRecord::StatusChanged { from: *from, to: *to },
+            EntryKind::Assigned { from, to } => EntryKindRecord::Assigned { from: *from, to: *to },
+            EntryKind::PriorityChanged { from, to } => {
+                EntryKindRecord::PriorityChanged { from: *from, to: *to }
+            }
+            EntryKind::Tagged { tag } => EntryKindRecord::Tagged { tag: tag.clone() },
+            EntryKind::Untagged { tag } => EntryKindRecord::Untagged { tag: tag.clone() },
+            EntryKind::Escalated { to, reason } => {
+                EntryKindRecord::Escalated { to: to.clone(), reason: reason.clone() }
+            }
+            EntryKind::Reachability { unreachable } => {
+                EntryKindRecord::Reachability { unreachable: *unreachable }
+            }
+            EntryKind::TopicChanged { topic } => {
+                EntryKindRecord::TopicChanged { chat_id: topic.chat_id, thread_id: topic.thread_id }
+            }
+            EntryKind::System { text } => EntryKindRecord::System { text: text.clone() },
+        };
+        EntryRecord { v: ENTRY_RECORD_VERSION, at: e.at, actor, rules: e.rules.clone(), kind }
+    }
+}
+
+impl EntryRecord {
+    pub fn into_entry(self, seq: u32) -> Result<Entry, StoreError> {
+        if self.v != ENTRY_RECORD_VERSION {
+            return Err(StoreError::RecordVersion { what: "history entry", version: self.v });
+        }
+        let actor = parse_actor(&self.actor)
+            .ok_or_else(|| StoreError::Corrupt(format!("history entry {seq} has actor `{}`", self.actor)))?;
+        let kind = match self.kind {
+            EntryKindRecord::Created { form } => EntryKind::Created { form },
+            EntryKindRecord::CustomerMessage { text } => EntryKind::CustomerMessage { text },
+            EntryKindRecord::AgentReply { text } => EntryKind::AgentReply { text },
+            EntryKindRecord::Note { text } => EntryKind::Note { text },
+            EntryKindRecord::StatusChanged { from, to } => EntryKind::StatusChanged { from, to },
+            EntryKindRecord::Assigned { from, to } => EntryKind::Assigned { from, to },
+            EntryKindRecord::PriorityChanged { from, to } => EntryKind::PriorityChanged { from, to },
+            EntryKindRecord::Tagged { tag } => EntryKind::Tagged { tag },
+            EntryKindRecord::Untagged { tag } => EntryKind::Untagged { tag },
+            EntryKindRecord::Escalated { to, reason } => EntryKind::Escalated { to, reason },
+            EntryKindRecord::Reachability { unreachable } => EntryKind::Reachability { unreachable },
+            EntryKindRecord::TopicChanged { chat_id, thread_id } => {
+                EntryKind::TopicChanged { topic: Topic { chat_id, thread_id } }
+            }
+            EntryKindRecord::System { text } => EntryKind::System { text },
+        };
+        Ok(Entry { seq, at: self.at, actor, rules: self.rules, kind })
+    }
+}
+
+fn parse_actor(text: &str) -> Option<Actor> {
+    if text == "desk" {
+        return Some(Actor::System);
+    }
+    let (role, id) = text.split_once(':')?;
+    let id = id.parse().ok()?;
+    match role {
+        "customer" => Some(Actor::Customer(id)),
+        "agent" => Some(Actor::Agent(id)),
+        _ => None,
+    }
+}
+
+/// Encodes a record; records are plain data, so encoding cannot fail.
+pub fn encode<T: Serialize>(record: &T) -> Vec<u8> {
+    serde_json::to_vec(record).expect("records hold only strings, numbers and maps with string keys")
+}
+
+pub fn decode<'a, T: Deserialize<'a>>(what: &'static str, bytes: &'a [u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes)
+        .map_err(|error| StoreError::Corrupt(format!("unreadable {what} record: {error}")))
+}

@@ -1,0 +1,62 @@
+//! The redb tables, as typed constants. Keys are chosen so that the desk's questions are
+//! range scans: "tickets in this status", "this agent's tickets", "the customer's newest
+//! ticket", "which ticket owns this topic", "what falls due next".
+
+use redb::{MultimapTableDefinition, TableDefinition};
+
+pub const META_NAME: &str = "meta";
+/// Schema version, update offset and other single values.
+pub const META: TableDefinition<&str, u64> = TableDefinition::new(META_NAME);
+pub const SCHEMA_VERSION_KEY: &str = "schema_version";
+pub const UPDATE_OFFSET_KEY: &str = "update_offset";
+pub const UPDATE_OFFSET_SET_KEY: &str = "update_offset_set";
+
+/// Named counters: the next ticket number, the next outbox sequence, round-robin positions.
+pub const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
+pub const NEXT_TICKET: &str = "next_ticket";
+pub const NEXT_OUTBOX: &str = "next_outbox";
+
+/// Ticket id -> ticket record (JSON).
+pub const TICKETS: TableDefinition<u64, &[u8]> = TableDefinition::new("tickets");
+/// (ticket id, entry seq) -> history entry record (JSON).
+pub const HISTORY: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("history");
+
+/// (status code, ticket id): tickets by status.
+pub const BY_STATUS: TableDefinition<(u8, u64), ()> = TableDefinition::new("by_status");
+/// (agent id, ticket id): tickets by assignee.
+pub const BY_ASSIGNEE: TableDefinition<(u64, u64), ()> = TableDefinition::new("by_assignee");
+/// (customer id, ticket id): tickets by customer, newest last.
+pub const BY_CUSTOMER: TableDefinition<(u64, u64), ()> = TableDefinition::new("by_customer");
+/// (staff chat id, thread id) -> ticket id.
+pub const BY_TOPIC: TableDefinition<(i64, i32), u64> = TableDefinition::new("by_topic");
+
+/// (due unix milliseconds, ticket id, kind): everything that falls due, in time order.
+pub const DEADLINES: TableDefinition<(i64, u64, u8), ()> = TableDefinition::new("deadlines");
+/// (ticket id, kind) -> due unix milliseconds, so a deadline can be moved or dropped.
+pub const DEADLINE_OF: TableDefinition<(u64, u8), i64> = TableDefinition::new("deadline_of");
+
+/// Outbox sequence -> outgoing call record (JSON). Sequence order is send order per chat.
+pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
+
+/// Customer id -> intake session record (JSON).
+pub const SESSIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("sessions");
+
+/// Relayed message pairs: (chat id, message id) -> (chat id, message id) of its counterpart.
+pub const RELAYED: MultimapTableDefinition<(i64, i32), (i64, i32)> = MultimapTableDefinition::new("relayed");
+
+pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
+    txn.open_table(META)?;
+    txn.open_table(COUNTERS)?;
+    txn.open_table(TICKETS)?;
+    txn.open_table(HISTORY)?;
+    txn.open_table(BY_STATUS)?;
+    txn.open_table(BY_ASSIGNEE)?;
+    txn.open_table(BY_CUSTOMER)?;
+    txn.open_table(BY_TOPIC)?;
+    txn.open_table(DEADLINES)?;
+    txn.open_table(DEADLINE_OF)?;
+    txn.open_table(OUTBOX)?;
+    txn.open_table(SESSIONS)?;
+    txn.open_multimap_table(RELAYED)?;
+    Ok(())
+}

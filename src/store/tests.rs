@@ -1,0 +1,280 @@
+//! Store tests on fresh temporary files: indexes follow tickets, a page of updates
+//! applies once, and files that are not ours are refused and left byte-for-byte intact.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use super::*;
+use crate::history::Actor;
+use crate::ticket::{Change, Customer, Origin, Status, Ticket, TicketId, Topic};
+
+fn at(minutes: i64) -> Timestamp {
+    Timestamp::from_second(1_790_000_000 + minutes * 60).expect("in range")
+}
+
+fn customer(id: u64) -> Customer {
+    Customer { id, name: format!("Customer {id}"), username: None, language: None }
+}
+
+fn fresh() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join(FILE_NAME)).expect("fresh store opens");
+    (dir, store)
+}
+
+fn create_ticket(tx: &mut Tx<'_>, customer_id: u64) -> Result<TicketId, StoreError> {
+    let id = tx.next_ticket_id()?;
+    let (ticket, created) = Ticket::open(id, customer(customer_id), "support", BTreeMap::new(), at(0));
+    tx.save_ticket(&ticket)?;
+    tx.append_history(id, &[created])?;
+    Ok(id)
+}
+
+#[test]
+fn indexes_follow_the_ticket() {
+    let (_dir, store) = fresh();
+    let agent = Origin { actor: Actor::Agent(7), rules: Some("abc123".into()) };
+    let id = store
+        .write(|tx| {
+            let id = create_ticket(tx, 42)?;
+            let mut ticket = tx.ticket(id)?.expect("just saved");
+            let mut entries = ticket.apply(Change::Assign { to: Some(7) }, &agent, at(1)).expect("legal");
+            entries.extend(
+                ticket.apply(Change::AgentReply { text: "hi".into() }, &agent, at(2)).expect("legal"),
+            );
+            ticket.topic = Some(Topic { chat_id: -100, thread_id: 5 });
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)?;
+            Ok::<_, StoreError>(id)
+        })
+        .expect("write");
+    let read = store.read().expect("read");
+    assert_eq!(read.tickets_in_status(Status::Open).expect("index"), [id]);
+    assert!(read.tickets_in_status(Status::New).expect("index").is_empty());
+    assert_eq!(read.tickets_of_assignee(7).expect("index"), [id]);
+    assert_eq!(read.tickets_of_customer(42).expect("index"), [id]);
+    assert_eq!(read.ticket_by_topic(Topic { chat_id: -100, thread_id: 5 }).expect("index"), Some(id));
+    let history = read.history(id).expect("history");
+    let lines: Vec<String> =
+        history.iter().map(|e| format!("{} {} {} {:?}", e.seq, e.actor, e.kind, e.rules)).collect();
+    assert_eq!(
+        lines,
+        [
+            "0 customer 42 opened with form support None",
+            "1 agent 7 assigned to 7 Some(\"abc123\")",
+            "2 agent 7 reply: hi Some(\"abc123\")",
+            "3 agent 7 new -> open Some(\"abc123\")",
+        ]
+    );
+}
+
+#[test]
+fn a_failed_write_keeps_nothing() {
+    let (_dir, store) = fresh();
+    let outcome = store.write(|tx| {
+        create_ticket(tx, 1)?;
+        tx.enqueue(&Outgoing { chat_id: 1, lane: Lane::Message, ticket: None, call: serde_json::json!({}) })?;
+        Err::<(), _>(StoreError::Corrupt("stop".into()))
+    });
+    assert!(outcome.is_err());
+    let read = store.read().expect("read");
+    assert_eq!(read.ticket_count().expect("count"), 0);
+    assert_eq!(read.outbox_len().expect("count"), 0);
+}
+
+#[test]
+fn the_same_page_of_updates_applies_once() {
+    let (_dir, store) = fresh();
+    let page: Vec<(i64, u64)> = (100..110).map(|update_id| (update_id, update_id as u64)).collect();
+    let apply = |tx: &mut Tx<'_>, customer: &u64| -> Result<(), StoreError> {
+        let id = create_ticket(tx, *customer)?;
+        tx.enqueue(&Outgoing {
+            chat_id: *customer as i64,
+            lane: Lane::Message,
+            ticket: Some(id),
+            call: serde_json::json!({ "send": "confirmation" }),
+        })?;
+        Ok(())
+    };
+    assert_eq!(store.apply_updates(&page, apply).expect("first"), 10);
+    let snapshot = |store: &Store| {
+        let read = store.read().expect("read");
+        (
+            read.ticket_count().expect("n"),
+            read.outbox_len().expect("n"),
+            read.update_offset().expect("offset"),
+        )
+    };
+    let after_first = snapshot(&store);
+    assert_eq!(after_first, (10, 10, Some(109)));
+    assert_eq!(store.apply_updates(&page, apply).expect("second"), 0);
+    assert_eq!(snapshot(&store), after_first);
+    // An overlapping page applies only what is new.
+    let overlapping: Vec<(i64, u64)> = (105..115).map(|id| (id, id as u64)).collect();
+    assert_eq!(store.apply_updates(&overlapping, apply).expect("third"), 5);
+    assert_eq!(snapshot(&store), (15, 15, Some(114)));
+}
+
+#[test]
+fn outbox_keeps_order_and_forgets_what_was_sent() {
+    let (_dir, store) = fresh();
+    store
+        .write(|tx| {
+            for n in 0..5 {
+                tx.enqueue(&Outgoing {
+                    chat_id: 9,
+                    lane: Lane::Message,
+                    ticket: None,
+                    call: serde_json::json!({ "n": n }),
+                })?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .expect("write");
+    let page = store.read().expect("read").outbox(3).expect("page");
+    let numbers: Vec<i64> = page.iter().map(|(_, o)| o.call["n"].as_i64().expect("n")).collect();
+    assert_eq!(numbers, [0, 1, 2]);
+    store.write(|tx| tx.remove_outgoing(page[0].0)).expect("remove");
+    let next = store.read().expect("read").outbox(10).expect("page");
+    assert_eq!(next.len(), 4);
+    assert_eq!(next[0].1.call["n"], 1);
+}
+
+#[test]
+fn deadlines_come_back_in_time_order_and_can_move() {
+    let (_dir, store) = fresh();
+    store
+        .write(|tx| {
+            tx.set_deadline(Deadline { due: at(30), ticket: TicketId(1), kind: 0 })?;
+            tx.set_deadline(Deadline { due: at(10), ticket: TicketId(2), kind: 0 })?;
+            tx.set_deadline(Deadline { due: at(20), ticket: TicketId(1), kind: 1 })?;
+            // Moving ticket 1's first deadline earlier replaces it.
+            tx.set_deadline(Deadline { due: at(5), ticket: TicketId(1), kind: 0 })?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("write");
+    let read = store.read().expect("read");
+    let due: Vec<(u64, u8)> =
+        read.due(at(25), 10).expect("due").iter().map(|d| (d.ticket.0, d.kind)).collect();
+    assert_eq!(due, [(1, 0), (2, 0), (1, 1)]);
+    assert_eq!(read.next_deadline().expect("next").map(|d| d.due), Some(at(5)));
+    drop(read);
+    store.write(|tx| tx.clear_deadline(TicketId(1), 0)).expect("clear");
+    assert_eq!(store.read().expect("read").next_deadline().expect("next").map(|d| d.due), Some(at(10)));
+}
+
+#[test]
+fn sessions_and_relay_links_round_trip() {
+    let (_dir, store) = fresh();
+    store
+        .write(|tx| {
+            tx.put_session(42, &serde_json::json!({ "form": "support", "field": 2 }))?;
+            tx.link_messages((42, 10), (-100, 77))
+        })
+        .expect("write");
+    let read = store.read().expect("read");
+    let session: serde_json::Value = read.session(42).expect("read").expect("present");
+    assert_eq!(session["field"], 2);
+    assert_eq!(read.counterparts((-100, 77)).expect("links"), [(42, 10)]);
+    assert_eq!(read.counterparts((42, 10)).expect("links"), [(-100, 77)]);
+}
+
+#[test]
+fn a_reader_in_another_handle_sees_commits_while_the_writer_runs() {
+    let (dir, store) = fresh();
+    store.write(|tx| create_ticket(tx, 1)).expect("write");
+    let reader = Store::open_read_only(&dir.path().join(FILE_NAME)).expect("read-only beside the writer");
+    assert_eq!(reader.read().expect("read").ticket_count().expect("count"), 1);
+    store.write(|tx| create_ticket(tx, 2)).expect("write");
+    assert_eq!(reader.read().expect("read").ticket_count().expect("count"), 2);
+}
+
+#[test]
+fn reopening_keeps_everything() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("nested").join(FILE_NAME);
+    {
+        let store = Store::open(&path).expect("create");
+        store.write(|tx| create_ticket(tx, 5)).expect("write");
+    }
+    let store = Store::open(&path).expect("reopen");
+    let read = store.read().expect("read");
+    assert_eq!(read.schema_version().expect("version"), Some(SCHEMA_VERSION));
+    assert_eq!(read.ticket(TicketId(1)).expect("read").map(|t| t.customer.id), Some(5));
+}
+
+#[track_caller]
+fn check_refused(contents: &[u8], expect: &str) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(FILE_NAME);
+    std::fs::write(&path, contents).expect("write file");
+    let error = Store::open(&path).err().expect("refused");
+    let message = error.to_string().replace(&dir.path().display().to_string(), "DIR");
+    assert_eq!(message, expect);
+    let after = std::fs::read(&path).expect("still there");
+    assert!(after == contents, "the file is left untouched");
+}
+
+#[test]
+fn files_that_are_not_ours_are_refused_and_untouched() {
+    check_refused(
+        b"name,email\nalice,a@example.com\n",
+        "DIR/topicdesk.redb is not a topicdesk data file (it is not a redb database); refusing to touch it",
+    );
+    check_refused(
+        b"redb",
+        "DIR/topicdesk.redb is not a topicdesk data file (it is not a redb database); refusing to touch it",
+    );
+    let mut damaged = REDB_MAGIC.to_vec();
+    damaged.extend(std::iter::repeat_n(0xAB, 8192));
+    check_refused(&damaged, &damaged_message(&damaged));
+}
+
+/// Whatever redb says about a header of garbage, it is reported as damage, never a panic.
+fn damaged_message(contents: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(FILE_NAME);
+    std::fs::write(&path, contents).expect("write file");
+    let message = Store::open(&path).err().expect("refused").to_string();
+    assert!(message.starts_with(&format!("{} is damaged: ", path.display())), "{message}");
+    message.replace(&dir.path().display().to_string(), "DIR")
+}
+
+#[test]
+fn a_redb_file_of_another_program_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(FILE_NAME);
+    {
+        let db = redb::Database::create(&path).expect("create");
+        let txn = db.begin_write().expect("txn");
+        txn.open_table(redb::TableDefinition::<u64, u64>::new("accounts"))
+            .expect("table")
+            .insert(1, 2)
+            .expect("insert");
+        txn.commit().expect("commit");
+    }
+    let before = blake3::hash(&std::fs::read(&path).expect("read"));
+    let error = Store::open(&path).err().expect("refused");
+    assert!(error.to_string().contains("is a redb database of another program"), "{error}");
+    assert_eq!(blake3::hash(&std::fs::read(&path).expect("read")), before, "the file is left untouched");
+}
+
+#[test]
+fn a_file_from_a_newer_topicdesk_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(FILE_NAME);
+    {
+        let db = redb::Database::create(&path).expect("create");
+        let txn = db.begin_write().expect("txn");
+        txn.open_table(tables::META).expect("table").insert(tables::SCHEMA_VERSION_KEY, 99).expect("insert");
+        txn.commit().expect("commit");
+    }
+    let error = Store::open(&path).err().expect("refused");
+    assert!(
+        error
+            .to_string()
+            .ends_with("was written by a newer topicdesk (schema 99, this build knows 1); upgrade topicdesk"),
+        "{error}"
+    );
+}

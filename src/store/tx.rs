@@ -1,0 +1,377 @@
+//! Transactions: [`Tx`] writes inside one redb write transaction, [`ReadTx`] reads a
+//! committed snapshot. Index upkeep lives here, next to the writes that need it, so no
+//! caller can update a ticket and forget its indexes.
+
+use jiff::Timestamp;
+use redb::{ReadableMultimapTable, ReadableTable};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+use super::records::{EntryRecord, TicketRecord, decode, encode};
+use super::tables::{
+    BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES, HISTORY, META,
+    NEXT_OUTBOX, NEXT_TICKET, OUTBOX, RELAYED, SCHEMA_VERSION_KEY, SESSIONS, TICKETS, UPDATE_OFFSET_KEY,
+    UPDATE_OFFSET_SET_KEY,
+};
+use crate::history::Entry;
+use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
+
+/// An outgoing Telegram call waiting in the outbox until Telegram accepts it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outgoing {
+    /// The chat whose order this call keeps (and whose budget it spends).
+    pub chat_id: i64,
+    pub lane: Lane,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<TicketId>,
+    /// The call itself, in the Telegram adapter's own vocabulary.
+    pub call: serde_json::Value,
+}
+
+/// Which calls go first when the budget is short: what people read before cosmetics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Lane {
+    /// Messages people read: relayed text, replies, prompts.
+    Message,
+    /// Card edits, topic renames and icons: skippable when superseded.
+    Cosmetic,
+}
+
+/// A time at which something about a ticket falls due; `kind` belongs to the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Deadline {
+    pub due: Timestamp,
+    pub ticket: TicketId,
+    pub kind: u8,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OutboxRecord {
+    v: u32,
+    #[serde(flatten)]
+    outgoing: Outgoing,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SessionRecord<T> {
+    v: u32,
+    session: T,
+}
+
+/// Writes in one transaction; see [`super::Store::write`].
+pub struct Tx<'t> {
+    txn: &'t redb::WriteTransaction,
+}
+
+/// A committed snapshot.
+pub struct ReadTx {
+    txn: redb::ReadTransaction,
+}
+
+impl<'t> Tx<'t> {
+    pub(super) fn new(txn: &'t redb::WriteTransaction) -> Tx<'t> {
+        Tx { txn }
+    }
+
+    /// Reserves the next ticket number.
+    pub fn next_ticket_id(&mut self) -> Result<TicketId, StoreError> {
+        Ok(TicketId(self.bump(NEXT_TICKET)?))
+    }
+
+    /// Stores the ticket and brings every index along.
+    pub fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError> {
+        let mut tickets = self.txn.open_table(TICKETS)?;
+        let old = match tickets.get(ticket.id.0)? {
+            Some(bytes) => Some(decode::<TicketRecord>("ticket", bytes.value())?.into_ticket()?),
+            None => None,
+        };
+        tickets.insert(ticket.id.0, encode(&TicketRecord::from(ticket)).as_slice())?;
+        let id = ticket.id.0;
+        let mut by_status = self.txn.open_table(BY_STATUS)?;
+        let mut by_assignee = self.txn.open_table(BY_ASSIGNEE)?;
+        let mut by_topic = self.txn.open_table(BY_TOPIC)?;
+        if let Some(old) = &old {
+            if old.status != ticket.status {
+                by_status.remove((status_code(old.status), id))?;
+            }
+            if let Some(agent) = old.assignee.filter(|a| Some(*a) != ticket.assignee) {
+                by_assignee.remove((agent, id))?;
+            }
+            if let Some(topic) = old.topic.filter(|t| Some(*t) != ticket.topic) {
+                by_topic.remove((topic.chat_id, topic.thread_id))?;
+            }
+        } else {
+            self.txn.open_table(BY_CUSTOMER)?.insert((ticket.customer.id, id), ())?;
+        }
+        by_status.insert((status_code(ticket.status), id), ())?;
+        if let Some(agent) = ticket.assignee {
+            by_assignee.insert((agent, id), ())?;
+        }
+        if let Some(topic) = ticket.topic {
+            by_topic.insert((topic.chat_id, topic.thread_id), id)?;
+        }
+        Ok(())
+    }
+
+    /// Appends history entries; their `seq` numbers come from the ticket.
+    pub fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError> {
+        let mut history = self.txn.open_table(HISTORY)?;
+        for entry in entries {
+            history.insert((ticket.0, entry.seq), encode(&EntryRecord::from(entry)).as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// Queues a call for the dispatcher; returns its sequence number.
+    pub fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StoreError> {
+        let seq = self.bump(NEXT_OUTBOX)?;
+        let record = OutboxRecord { v: 1, outgoing: outgoing.clone() };
+        self.txn.open_table(OUTBOX)?.insert(seq, encode(&record).as_slice())?;
+        Ok(seq)
+    }
+
+    /// Drops a call Telegram has accepted (or that has a defined final outcome).
+    pub fn remove_outgoing(&mut self, seq: u64) -> Result<bool, StoreError> {
+        Ok(self.txn.open_table(OUTBOX)?.remove(seq)?.is_some())
+    }
+
+    pub fn set_update_offset(&mut self, update_id: i64) -> Result<(), StoreError> {
+        let mut meta = self.txn.open_table(META)?;
+        meta.insert(UPDATE_OFFSET_KEY, update_id.cast_unsigned())?;
+        meta.insert(UPDATE_OFFSET_SET_KEY, 1)?;
+        Ok(())
+    }
+
+    pub fn put_session<T: Serialize>(&mut self, customer: UserId, session: &T) -> Result<(), StoreError> {
+        let record = SessionRecord { v: 1, session };
+        self.txn.open_table(SESSIONS)?.insert(customer, encode(&record).as_slice())?;
+        Ok(())
+    }
+
+    pub fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError> {
+        self.txn.open_table(SESSIONS)?.remove(customer)?;
+        Ok(())
+    }
+
+    /// Sets (or moves) the deadline of `kind` for a ticket.
+    pub fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StoreError> {
+        self.clear_deadline(deadline.ticket, deadline.kind)?;
+        let due = deadline.due.as_millisecond();
+        self.txn.open_table(DEADLINES)?.insert((due, deadline.ticket.0, deadline.kind), ())?;
+        self.txn.open_table(DEADLINE_OF)?.insert((deadline.ticket.0, deadline.kind), due)?;
+        Ok(())
+    }
+
+    pub fn clear_deadline(&mut self, ticket: TicketId, kind: u8) -> Result<(), StoreError> {
+        let old = self.txn.open_table(DEADLINE_OF)?.remove((ticket.0, kind))?.map(|v| v.value());
+        if let Some(due) = old {
+            self.txn.open_table(DEADLINES)?.remove((due, ticket.0, kind))?;
+        }
+        Ok(())
+    }
+
+    /// Records that `a` and `b` are the same message on both sides of a relay.
+    pub fn link_messages(&mut self, a: (i64, i32), b: (i64, i32)) -> Result<(), StoreError> {
+        let mut relayed = self.txn.open_multimap_table(RELAYED)?;
+        relayed.insert(a, b)?;
+        relayed.insert(b, a)?;
+        Ok(())
+    }
+
+    pub fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StoreError> {
+        self.txn.open_table(COUNTERS)?.insert(name, value)?;
+        Ok(())
+    }
+
+    fn bump(&mut self, name: &str) -> Result<u64, StoreError> {
+        let mut counters = self.txn.open_table(COUNTERS)?;
+        let next = counters.get(name)?.map_or(1, |v| v.value());
+        counters.insert(name, next + 1)?;
+        Ok(next)
+    }
+}
+
+/// The reads both transaction kinds offer, written once over `open`.
+macro_rules! reads {
+    ($ty:ty, $open:ident, $open_multi:ident) => {
+        impl $ty {
+            pub fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+                match self.$open(TICKETS)?.get(id.0)? {
+                    Some(bytes) => Ok(Some(decode::<TicketRecord>("ticket", bytes.value())?.into_ticket()?)),
+                    None => Ok(None),
+                }
+            }
+
+            pub fn history(&self, id: TicketId) -> Result<Vec<Entry>, StoreError> {
+                let table = self.$open(HISTORY)?;
+                let mut entries = Vec::new();
+                for row in table.range((id.0, 0)..=(id.0, u32::MAX))? {
+                    let (key, value) = row?;
+                    let record: EntryRecord = decode("history entry", value.value())?;
+                    entries.push(record.into_entry(key.value().1)?);
+                }
+                Ok(entries)
+            }
+
+            pub fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StoreError> {
+                Ok(self.$open(BY_TOPIC)?.get((topic.chat_id, topic.thread_id))?.map(|v| TicketId(v.value())))
+            }
+
+            /// The customer's tickets, oldest first.
+            pub fn tickets_of_customer(&self, customer: UserId) -> Result<Vec<TicketId>, StoreError> {
+                let table = self.$open(BY_CUSTOMER)?;
+                let rows = table.range((customer, 0)..=(customer, u64::MAX))?;
+                rows.map(|row| Ok(TicketId(row?.0.value().1))).collect()
+            }
+
+            pub fn tickets_in_status(&self, status: Status) -> Result<Vec<TicketId>, StoreError> {
+                let code = status_code(status);
+                let table = self.$open(BY_STATUS)?;
+                let rows = table.range((code, 0)..=(code, u64::MAX))?;
+                rows.map(|row| Ok(TicketId(row?.0.value().1))).collect()
+            }
+
+            pub fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StoreError> {
+                let table = self.$open(BY_ASSIGNEE)?;
+                let rows = table.range((agent, 0)..=(agent, u64::MAX))?;
+                rows.map(|row| Ok(TicketId(row?.0.value().1))).collect()
+            }
+
+            /// Calls `visit` with every ticket in id order, decoding one at a time.
+            pub fn for_each_ticket<E: From<StoreError>>(
+                &self,
+                mut visit: impl FnMut(Ticket) -> Result<(), E>,
+            ) -> Result<(), E> {
+                let table = self.$open(TICKETS).map_err(StoreError::from)?;
+                for row in table.range(0..).map_err(StoreError::from)? {
+                    let (_, value) = row.map_err(StoreError::from)?;
+                    visit(decode::<TicketRecord>("ticket", value.value())?.into_ticket()?)?;
+                }
+                Ok(())
+            }
+
+            pub fn ticket_count(&self) -> Result<u64, StoreError> {
+                Ok(redb::ReadableTableMetadata::len(&self.$open(TICKETS)?)?)
+            }
+
+            /// The oldest `limit` outbox entries, in send order.
+            pub fn outbox(&self, limit: usize) -> Result<Vec<(u64, Outgoing)>, StoreError> {
+                let table = self.$open(OUTBOX)?;
+                let mut page = Vec::new();
+                for row in table.range(0..)?.take(limit) {
+                    let (key, value) = row?;
+                    let record: OutboxRecord = decode("outbox", value.value())?;
+                    page.push((key.value(), record.outgoing));
+                }
+                Ok(page)
+            }
+
+            pub fn outbox_len(&self) -> Result<u64, StoreError> {
+                Ok(redb::ReadableTableMetadata::len(&self.$open(OUTBOX)?)?)
+            }
+
+            /// The last applied Telegram update id, if any update was ever applied.
+            pub fn update_offset(&self) -> Result<Option<i64>, StoreError> {
+                let meta = self.$open(META)?;
+                if meta.get(UPDATE_OFFSET_SET_KEY)?.is_none() {
+                    return Ok(None);
+                }
+                Ok(meta.get(UPDATE_OFFSET_KEY)?.map(|v| v.value().cast_signed()))
+            }
+
+            pub fn schema_version(&self) -> Result<Option<u64>, StoreError> {
+                match self.$open(META) {
+                    Ok(meta) => Ok(meta.get(SCHEMA_VERSION_KEY)?.map(|v| v.value())),
+                    Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+                    Err(error) => Err(error.into()),
+                }
+            }
+
+            pub fn session<T: DeserializeOwned>(&self, customer: UserId) -> Result<Option<T>, StoreError> {
+                match self.$open(SESSIONS)?.get(customer)? {
+                    Some(bytes) => Ok(Some(decode::<SessionRecord<T>>("session", bytes.value())?.session)),
+                    None => Ok(None),
+                }
+            }
+
+            /// Deadlines due at or before `until`, earliest first, at most `limit`.
+            pub fn due(&self, until: Timestamp, limit: usize) -> Result<Vec<Deadline>, StoreError> {
+                let end = until.as_millisecond();
+                let table = self.$open(DEADLINES)?;
+                let rows = table.range((i64::MIN, 0, 0)..=(end, u64::MAX, u8::MAX))?;
+                rows.take(limit).map(|row| Ok(deadline(row?.0.value()))).collect()
+            }
+
+            /// The earliest deadline of all, for the timer to sleep until.
+            pub fn next_deadline(&self) -> Result<Option<Deadline>, StoreError> {
+                Ok(self.$open(DEADLINES)?.first()?.map(|(key, _)| deadline(key.value())))
+            }
+
+            /// The other side(s) of a relayed message.
+            pub fn counterparts(&self, message: (i64, i32)) -> Result<Vec<(i64, i32)>, StoreError> {
+                let table = self.$open_multi(RELAYED)?;
+                table.get(message)?.map(|v| Ok(v?.value())).collect()
+            }
+
+            pub fn counter(&self, name: &str) -> Result<Option<u64>, StoreError> {
+                Ok(self.$open(COUNTERS)?.get(name)?.map(|v| v.value()))
+            }
+        }
+    };
+}
+
+reads!(Tx<'_>, open, open_multi);
+reads!(ReadTx, open, open_multi);
+
+impl Tx<'_> {
+    fn open<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        table: redb::TableDefinition<K, V>,
+    ) -> Result<redb::Table<'_, K, V>, redb::TableError> {
+        self.txn.open_table(table)
+    }
+
+    fn open_multi<K: redb::Key + 'static, V: redb::Key + 'static>(
+        &self,
+        table: redb::MultimapTableDefinition<K, V>,
+    ) -> Result<redb::MultimapTable<'_, K, V>, redb::TableError> {
+        self.txn.open_multimap_table(table)
+    }
+}
+
+impl ReadTx {
+    pub(super) fn new(txn: redb::ReadTransaction) -> ReadTx {
+        ReadTx { txn }
+    }
+
+    fn open<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &self,
+        table: redb::TableDefinition<K, V>,
+    ) -> Result<redb::ReadOnlyTable<K, V>, redb::TableError> {
+        self.txn.open_table(table)
+    }
+
+    fn open_multi<K: redb::Key + 'static, V: redb::Key + 'static>(
+        &self,
+        table: redb::MultimapTableDefinition<K, V>,
+    ) -> Result<redb::ReadOnlyMultimapTable<K, V>, redb::TableError> {
+        self.txn.open_multimap_table(table)
+    }
+}
+
+fn deadline((due, ticket, kind): (i64, u64, u8)) -> Deadline {
+    let due = Timestamp::from_millisecond(due).unwrap_or(Timestamp::MAX);
+    Deadline { due, ticket: TicketId(ticket), kind }
+}
+
+fn status_code(status: Status) -> u8 {
+    match status {
+        Status::New => 0,
+        Status::Open => 1,
+        Status::AwaitingCustomer => 2,
+        Status::Resolved => 3,
+        Status::Closed => 4,
+    }
+}
