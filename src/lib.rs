@@ -3,7 +3,9 @@
 //! Modules in reading order: the pure core first (durations, tickets and their history),
 //! then the edges (the store).
 
+pub mod cli;
 pub mod duration;
+pub mod export;
 pub mod history;
 pub mod store;
 pub mod ticket;

@@ -1,0 +1,286 @@
+//! The command line: argument parsing and the verbs of the contract in DESIGN.md.
+//!
+//! Each verb returns an exit code: 0 ok, 1 the user's input is wrong (rules, config,
+//! arguments' values, a data file that is not ours), 2 usage. Results go to stdout;
+//! logs and progress go to stderr.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::export::{self, Format};
+use crate::store::{self, ReadOnlyStore, Store, StoreError};
+use crate::ticket::{Status, Ticket, TicketId};
+
+#[derive(Parser)]
+#[command(name = "topicdesk", version, about = "A help desk inside a Telegram forum supergroup")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the bot: poll Telegram, run the desk, send the outbox.
+    Run {
+        /// The rules directory.
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+        /// The data directory holding topicdesk.redb.
+        #[arg(long)]
+        data: PathBuf,
+        /// The staff forum supergroup; overrides desk.yaml's `staff_chat`.
+        #[arg(long, allow_hyphen_values = true)]
+        staff_chat: Option<i64>,
+        /// Send as fast as the API answers: only for benchmarks against a local stand-in.
+        #[arg(long)]
+        no_rate_budget: bool,
+    },
+    /// Check a rules directory and print every problem as path:line:col: message.
+    Check {
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+    },
+    /// Run the rule scenarios in rules/tests/*.yaml.
+    Test {
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+    },
+    /// Play the whole flow offline against a built-in Telegram stand-in.
+    Demo,
+    /// Replay recorded or synthetic traffic through the rules on a virtual clock.
+    Simulate {
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+    },
+    /// Run the benchmark suite.
+    Bench {
+        /// Print one JSON object of named figures on the last line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read the ticket store (also while the bot runs).
+    Tickets {
+        #[command(subcommand)]
+        command: TicketsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TicketsCommand {
+    /// List tickets, newest first.
+    List {
+        #[arg(long)]
+        data: PathBuf,
+        /// Only tickets in this status (new, open, `awaiting_customer`, resolved, closed).
+        #[arg(long)]
+        status: Option<Status>,
+        /// Only tickets assigned to this agent's Telegram id.
+        #[arg(long)]
+        assignee: Option<u64>,
+        /// At most this many rows.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Show one ticket with its history.
+    Show {
+        /// The ticket id, like T-000123 or 123.
+        id: TicketId,
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Export every ticket as JSON lines or CSV.
+    Export {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+        format: Format,
+        /// Write here instead of stdout.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> ExitCode {
+    let code = match cli.command {
+        Command::Tickets { command } => tickets(command),
+        Command::Run { .. } => not_built("run"),
+        Command::Check { .. } => not_built("check"),
+        Command::Test { .. } => not_built("test"),
+        Command::Demo => not_built("demo"),
+        Command::Simulate { .. } => not_built("simulate"),
+        Command::Bench { .. } => not_built("bench"),
+    };
+    ExitCode::from(code)
+}
+
+fn not_built(verb: &str) -> u8 {
+    eprintln!("topicdesk {verb} is not built yet in this version");
+    2
+}
+
+fn tickets(command: TicketsCommand) -> u8 {
+    let data = match &command {
+        TicketsCommand::List { data, .. }
+        | TicketsCommand::Show { data, .. }
+        | TicketsCommand::Export { data, .. } => data.clone(),
+    };
+    let store = match open_for_reading(&data) {
+        Ok(store) => store,
+        Err(error) => return report(&error),
+    };
+    let outcome = match command {
+        TicketsCommand::List { status, assignee, limit, .. } => list(&store, status, assignee, limit),
+        TicketsCommand::Show { id, .. } => show(&store, id),
+        TicketsCommand::Export { format, output, .. } => export_to(&store, format, output.as_deref()),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => report(&*error),
+    }
+}
+
+fn open_for_reading(data: &Path) -> Result<ReadOnlyStore, StoreError> {
+    let path = store::data_file(data);
+    if !path.exists() {
+        return Err(StoreError::Missing { path });
+    }
+    Store::open_read_only(&path)
+}
+
+fn report(error: &dyn std::error::Error) -> u8 {
+    eprintln!("error: {error}");
+    1
+}
+
+type Outcome = Result<u8, Box<dyn std::error::Error>>;
+
+fn list(store: &ReadOnlyStore, status: Option<Status>, assignee: Option<u64>, limit: usize) -> Outcome {
+    let read = store.read()?;
+    let ids: Vec<TicketId> = match (status, assignee) {
+        (Some(status), _) => read.tickets_in_status(status)?,
+        (None, Some(agent)) => read.tickets_of_assignee(agent)?,
+        (None, None) => {
+            let mut all = Vec::new();
+            read.for_each_ticket(|t| {
+                all.push(t.id);
+                Ok::<_, StoreError>(())
+            })?;
+            all
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<9} {:<17} {:<8} {:<14} {:<12} {:<20} created",
+        "id", "status", "priority", "category", "assignee", "customer"
+    )?;
+    let mut shown = 0;
+    for id in ids.iter().rev() {
+        if shown == limit {
+            break;
+        }
+        let Some(ticket) = read.ticket(*id)? else { continue };
+        if assignee.is_some_and(|agent| ticket.assignee != Some(agent)) {
+            continue;
+        }
+        shown += 1;
+        writeln!(
+            out,
+            "{:<9} {:<17} {:<8} {:<14} {:<12} {:<20} {}",
+            ticket.id.to_string(),
+            ticket.status.as_str(),
+            ticket.priority.as_str(),
+            ticket.category.as_deref().unwrap_or("-"),
+            ticket.assignee.map_or_else(|| "-".to_owned(), |a| a.to_string()),
+            clip(&ticket.customer.name, 20),
+            ticket.created_at.strftime("%Y-%m-%d %H:%M"),
+        )?;
+    }
+    Ok(0)
+}
+
+fn show(store: &ReadOnlyStore, id: TicketId) -> Outcome {
+    let read = store.read()?;
+    let Some(ticket) = read.ticket(id)? else {
+        eprintln!("error: there is no ticket {id}");
+        return Ok(1);
+    };
+    let mut out = std::io::stdout().lock();
+    write_card(&mut out, &ticket)?;
+    writeln!(out, "\nhistory:")?;
+    for entry in read.history(id)? {
+        let rules = entry.rules.as_deref().map(|v| format!(" [rules {v}]")).unwrap_or_default();
+        writeln!(
+            out,
+            "  {}  {:<16} {}{rules}",
+            entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+            entry.actor.to_string(),
+            entry.kind
+        )?;
+    }
+    Ok(0)
+}
+
+fn write_card(out: &mut dyn Write, t: &Ticket) -> std::io::Result<()> {
+    writeln!(out, "{}  {}  priority {}", t.id, t.status, t.priority)?;
+    let username = t.customer.username.as_deref().map(|u| format!(" @{u}")).unwrap_or_default();
+    writeln!(out, "customer: {}{username} ({})", t.customer.name, t.customer.id)?;
+    writeln!(out, "category: {}", t.category.as_deref().unwrap_or("-"))?;
+    writeln!(out, "assignee: {}", t.assignee.map_or_else(|| "-".to_owned(), |a| a.to_string()))?;
+    if !t.tags.is_empty() {
+        let tags: Vec<&str> = t.tags.iter().map(String::as_str).collect();
+        writeln!(out, "tags: {}", tags.join(", "))?;
+    }
+    writeln!(out, "created: {}  updated: {}", t.created_at, t.updated_at)?;
+    if t.reopened > 0 {
+        writeln!(out, "reopened: {} times", t.reopened)?;
+    }
+    for (field, answer) in &t.answers {
+        writeln!(out, "  {field}: {answer:?}")?;
+    }
+    Ok(())
+}
+
+fn export_to(store: &ReadOnlyStore, format: Format, output: Option<&Path>) -> Outcome {
+    let read = store.read()?;
+    let total = read.ticket_count()?;
+    let mut sink: Box<dyn Write> = match output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("exporting {bar:40} {pos}/{len} tickets ({eta} left)")
+                .expect("the template is valid"),
+        );
+        bar
+    });
+    let written = export::export(&read, format, &mut *sink, |n| {
+        if let Some(bar) = &bar
+            && n % 1024 == 0
+        {
+            bar.set_position(n);
+        }
+    })?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    eprintln!("exported {written} tickets");
+    Ok(0)
+}
+
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut clipped: String = text.chars().take(width - 1).collect();
+    clipped.push('…');
+    clipped
+}

@@ -1,0 +1,185 @@
+//! The `tickets` verbs against real stores, the exit codes of the contract, and the
+//! refusal of data files that are not ours.
+
+use expect_test::expect;
+use topicdesk::store::{FILE_NAME, Store};
+
+use crate::support::{fill_store, path_arg, stderr, stdout, topicdesk};
+
+fn store_with(n: u64) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join(FILE_NAME)).expect("create store");
+    fill_store(&store, n);
+    dir
+}
+
+#[test]
+fn list_shows_the_newest_tickets_first() {
+    let dir = store_with(7);
+    let output = topicdesk(&["tickets", "list", "--data", path_arg(dir.path()), "--limit", "4"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    expect![[r"
+        id        status            priority category       assignee     customer             created
+        T-000007  new               normal   technical      -            Customer 7           2026-09-21 14:20
+        T-000006  resolved          normal   billing        7            Customer 6           2026-09-21 14:19
+        T-000005  new               normal   technical      -            Customer 5           2026-09-21 14:18
+        T-000004  new               normal   billing        -            Customer 4           2026-09-21 14:17
+    "]]
+    .assert_eq(&stdout(&output));
+    let resolved = topicdesk(&["tickets", "list", "--data", path_arg(dir.path()), "--status", "resolved"]);
+    let ids: Vec<String> = stdout(&resolved)
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(ids, ["T-000006", "T-000003"]);
+}
+
+#[test]
+fn show_prints_the_card_and_the_history() {
+    let dir = store_with(3);
+    let output = topicdesk(&["tickets", "show", "T-000003", "--data", path_arg(dir.path())]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    expect![[r#"
+        T-000003  resolved  priority normal
+        customer: Customer 3 @user3 (1003)
+        category: technical
+        assignee: 7
+        created: 2026-09-21T14:16:20Z  updated: 2026-09-21T14:21:20Z
+          category: Text("technical")
+          description: Text("Problem number 3, with \"quotes\", commas")
+          priority: Text("normal")
+
+        history:
+          2026-09-21 14:16:20  customer 1003    opened with form support
+          2026-09-21 14:21:20  agent 7          assigned to 7 [rules 3f2a9c1d]
+          2026-09-21 14:21:20  agent 7          reply: On it [rules 3f2a9c1d]
+          2026-09-21 14:21:20  agent 7          new -> open [rules 3f2a9c1d]
+          2026-09-21 14:21:20  agent 7          open -> resolved [rules 3f2a9c1d]
+    "#]]
+    .assert_eq(&stdout(&output));
+    let missing = topicdesk(&["tickets", "show", "T-000099", "--data", path_arg(dir.path())]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(stderr(&missing), "error: there is no ticket T-000099\n");
+}
+
+#[test]
+fn export_writes_json_lines_and_csv() {
+    let dir = store_with(3);
+    let jsonl = topicdesk(&["tickets", "export", "--data", path_arg(dir.path())]);
+    assert_eq!(jsonl.status.code(), Some(0), "{}", stderr(&jsonl));
+    let lines: Vec<serde_json::Value> =
+        stdout(&jsonl).lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[2]["id"], "T-000003");
+    assert_eq!(lines[2]["status"], "resolved");
+    assert_eq!(lines[2]["answers"]["category"], "technical");
+    assert_eq!(stderr(&jsonl), "exported 3 tickets\n");
+
+    let out = dir.path().join("tickets.csv");
+    let csv = topicdesk(&[
+        "tickets",
+        "export",
+        "--data",
+        path_arg(dir.path()),
+        "--format",
+        "csv",
+        "--output",
+        path_arg(&out),
+    ]);
+    assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
+    expect![[r"
+        id,status,priority,category,form,customer_id,customer_name,customer_username,assignee,tags,created_at,updated_at,first_response_at,resolved_at,closed_at,reopened
+        T-000001,new,normal,technical,support,1001,Customer 1,user1,,,2026-09-21T14:14:20Z,2026-09-21T14:14:20Z,,,,0
+        T-000002,new,normal,billing,support,1002,Customer 2,user2,,,2026-09-21T14:15:20Z,2026-09-21T14:15:20Z,,,,0
+        T-000003,resolved,normal,technical,support,1003,Customer 3,user3,7,,2026-09-21T14:16:20Z,2026-09-21T14:21:20Z,2026-09-21T14:21:20Z,2026-09-21T14:21:20Z,,0
+    "]]
+    .assert_eq(&std::fs::read_to_string(&out).expect("csv written"));
+}
+
+#[test]
+fn export_streams_a_large_store() {
+    let dir = store_with(20_000);
+    let output = topicdesk(&["tickets", "export", "--data", path_arg(dir.path()), "--format", "csv"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 20_001);
+    // Not a terminal here: no progress bar, one plain line.
+    assert_eq!(stderr(&output), "exported 20000 tickets\n");
+}
+
+#[track_caller]
+fn check_refused(contents: &[u8], expect: &expect_test::Expect) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join(FILE_NAME);
+    std::fs::write(&file, contents).expect("write");
+    for args in [vec!["tickets", "list", "--data"], vec!["tickets", "export", "--data"]] {
+        let mut args = args.clone();
+        args.push(path_arg(dir.path()));
+        let output = topicdesk(&args);
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(stdout(&output), "");
+        expect.assert_eq(&stderr(&output).replace(path_arg(dir.path()), "DIR"));
+    }
+    assert!(std::fs::read(&file).expect("kept") == contents, "the file is left untouched");
+}
+
+#[test]
+fn a_foreign_or_corrupt_data_file_is_one_clear_error() {
+    check_refused(
+        b"PK\x03\x04 this is a zip file",
+        &expect![[r"
+            error: DIR/topicdesk.redb is not a topicdesk data file (it is not a redb database); refusing to touch it
+        "]],
+    );
+    let mut damaged = b"redb\x1a\x0a\xa9\x0d\x0a".to_vec();
+    damaged.extend(std::iter::repeat_n(0x5A, 10_000));
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join(FILE_NAME), &damaged).expect("write");
+    let output = topicdesk(&["tickets", "list", "--data", path_arg(dir.path())]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "one line: {message}");
+    assert!(message.starts_with("error: ") && message.contains("is damaged"), "{message}");
+    assert!(std::fs::read(dir.path().join(FILE_NAME)).expect("kept") == damaged);
+}
+
+#[test]
+fn a_data_path_naming_the_file_itself_works_too() {
+    let dir = store_with(2);
+    let file = dir.path().join(FILE_NAME);
+    let output = topicdesk(&["tickets", "list", "--data", path_arg(&file)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 3);
+}
+
+#[test]
+fn a_missing_store_is_a_user_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = topicdesk(&["tickets", "list", "--data", path_arg(&dir.path().join("nowhere"))]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).ends_with("topicdesk.redb does not exist\n"), "{}", stderr(&output));
+}
+
+#[test]
+fn usage_errors_exit_2_and_every_verb_has_help() {
+    assert_eq!(topicdesk(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(topicdesk(&["tickets", "show", "not-an-id", "--data", "x"]).status.code(), Some(2));
+    for verb in [
+        "run",
+        "check",
+        "test",
+        "demo",
+        "simulate",
+        "bench",
+        "tickets",
+        "tickets list",
+        "tickets show",
+        "tickets export",
+    ] {
+        let mut args: Vec<&str> = verb.split(' ').collect();
+        args.push("--help");
+        let output = topicdesk(&args);
+        assert_eq!(output.status.code(), Some(0), "{verb} --help");
+        assert!(stdout(&output).contains("Usage: topicdesk"), "{verb} --help prints usage");
+    }
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary: it drives the real `topicdesk` executable and the
+//! library's public API the way an operator and the desk do.
+
+mod cli;
+mod durability;
+mod support;
+mod tidy;
