@@ -60,6 +60,9 @@ pub enum Command {
         /// Print one JSON object of named figures on the last line.
         #[arg(long)]
         json: bool,
+        /// The small, fast version of the suite that CI runs.
+        #[arg(long)]
+        quick: bool,
     },
     /// Read the ticket store (also while the bot runs).
     Tickets {
@@ -112,9 +115,25 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Test { .. } => not_built("test"),
         Command::Demo => not_built("demo"),
         Command::Simulate { .. } => not_built("simulate"),
-        Command::Bench { .. } => not_built("bench"),
+        Command::Bench { json, quick } => bench(json, quick),
     };
     ExitCode::from(code)
+}
+
+fn bench(json: bool, quick: bool) -> u8 {
+    let scale = if quick { crate::bench::Scale::QUICK } else { crate::bench::Scale::FULL };
+    let mut stdout = std::io::stdout().lock();
+    match crate::bench::run(scale, &mut stdout) {
+        Ok(figures) => {
+            if json {
+                let object: serde_json::Map<String, serde_json::Value> =
+                    figures.iter().map(|f| (f.name.to_owned(), serde_json::Value::from(f.value))).collect();
+                let _ = writeln!(stdout, "{}", serde_json::Value::Object(object));
+            }
+            0
+        }
+        Err(error) => report(&*error),
+    }
 }
 
 fn not_built(verb: &str) -> u8 {

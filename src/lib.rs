@@ -3,6 +3,7 @@
 //! Modules in reading order: the pure core first (durations, tickets and their history),
 //! then the edges (the store).
 
+pub mod bench;
 pub mod cli;
 pub mod duration;
 pub mod export;

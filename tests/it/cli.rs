@@ -183,3 +183,15 @@ fn usage_errors_exit_2_and_every_verb_has_help() {
         assert!(stdout(&output).contains("Usage: topicdesk"), "{verb} --help prints usage");
     }
 }
+
+#[test]
+fn the_quick_bench_reports_its_figures_as_json_on_the_last_line() {
+    let output = topicdesk(&["bench", "--quick", "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    let last = text.lines().last().expect("some output");
+    let figures: serde_json::Value = serde_json::from_str(last).expect("last line is JSON");
+    for name in ["export_quick_s", "store_generate_tickets_per_s"] {
+        assert!(figures[name].as_f64().is_some_and(|v| v > 0.0), "{name} in {last}");
+    }
+}

@@ -1,0 +1,139 @@
+//! `topicdesk bench`: the benchmark suite. Each figure is the median of several runs on
+//! data generated outside the timed part; `--json` prints one JSON object of named
+//! figures as the last line of stdout.
+//!
+//! Figures so far:
+//! - `export_100k_s`: `topicdesk tickets export` of a 100,000-ticket store to `/dev/null`,
+//!   as a separate process, start to exit (target: under 5 s).
+//! - `store_generate_tickets_per_s`: tickets written through the store in pages of 1,000,
+//!   history and indexes included.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+
+use crate::history::Actor;
+use crate::store::{FILE_NAME, Store, StoreError};
+use crate::ticket::{Answer, Change, Customer, Origin, Ticket};
+
+/// How big a run is: the full suite, or the small one CI uses to keep it working.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    pub tickets: u64,
+    pub runs: usize,
+}
+
+impl Scale {
+    pub const FULL: Scale = Scale { tickets: 100_000, runs: 3 };
+    pub const QUICK: Scale = Scale { tickets: 2_000, runs: 1 };
+}
+
+/// One named figure.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Figure {
+    pub name: &'static str,
+    pub value: f64,
+    pub unit: &'static str,
+    pub target: Option<&'static str>,
+}
+
+/// Runs the suite, printing a line per figure as it completes.
+pub fn run(scale: Scale, out: &mut dyn std::io::Write) -> Result<Vec<Figure>, Box<dyn std::error::Error>> {
+    let dir = tempfile::Builder::new().prefix("topicdesk-bench").tempdir()?;
+    let mut figures = Vec::new();
+
+    let store = Store::open(&dir.path().join(FILE_NAME))?;
+    let started = Instant::now();
+    generate(&store, scale.tickets)?;
+    let rate = scale.tickets as f64 / started.elapsed().as_secs_f64();
+    drop(store);
+    figures.push(Figure {
+        name: "store_generate_tickets_per_s",
+        value: rate.round(),
+        unit: "tickets/s",
+        target: None,
+    });
+    writeln!(out, "store_generate_tickets_per_s {rate:.0}")?;
+
+    let mut times = Vec::new();
+    for _ in 0..scale.runs {
+        times.push(time_export(dir.path())?);
+    }
+    let export = median(&mut times).as_secs_f64();
+    let name = if scale.tickets == Scale::FULL.tickets { "export_100k_s" } else { "export_quick_s" };
+    writeln!(out, "{name} {export:.3} ({} tickets)", scale.tickets)?;
+    figures.push(Figure { name, value: (export * 1000.0).round() / 1000.0, unit: "s", target: Some("< 5") });
+    Ok(figures)
+}
+
+/// Writes `n` realistic tickets, a third of them answered and resolved, in pages of 1,000.
+pub fn generate(store: &Store, n: u64) -> Result<(), StoreError> {
+    let epoch = Timestamp::from_second(1_790_000_000).expect("a fixed, valid instant");
+    let mut made = 0;
+    while made < n {
+        let page = (n - made).min(1_000);
+        store.write(|tx| {
+            for _ in 0..page {
+                let id = tx.next_ticket_id()?;
+                let created = epoch + jiff::SignedDuration::from_secs(id.0 as i64 * 60);
+                let answers = BTreeMap::from([
+                    (
+                        "category".to_owned(),
+                        Answer::Text(if id.0 % 2 == 0 { "billing" } else { "technical" }.into()),
+                    ),
+                    ("priority".to_owned(), Answer::Text("normal".into())),
+                    (
+                        "description".to_owned(),
+                        Answer::Text(format!("The export button fails on report {}", id.0)),
+                    ),
+                ]);
+                let customer = Customer {
+                    id: 10_000 + id.0 % 5_000,
+                    name: format!("Customer {}", id.0 % 5_000),
+                    username: None,
+                    language: Some("en".into()),
+                };
+                let (mut ticket, first) = Ticket::open(id, customer, "support", answers, created);
+                let mut entries = vec![first];
+                if id.0 % 3 == 0 {
+                    let agent = Origin { actor: Actor::Agent(7), rules: Some("bench".into()) };
+                    let later = created + jiff::SignedDuration::from_secs(600);
+                    for change in [
+                        Change::Assign { to: Some(7) },
+                        Change::AgentReply { text: "Fixed".into() },
+                        Change::Resolve,
+                    ] {
+                        entries.extend(ticket.apply(change, &agent, later).expect("a legal sequence"));
+                    }
+                }
+                tx.save_ticket(&ticket)?;
+                tx.append_history(id, &entries)?;
+            }
+            Ok::<_, StoreError>(())
+        })?;
+        made += page;
+    }
+    Ok(())
+}
+
+fn time_export(data: &Path) -> Result<Duration, Box<dyn std::error::Error>> {
+    let started = Instant::now();
+    let status = Command::new(std::env::current_exe()?)
+        .args(["tickets", "export", "--format", "jsonl", "--data"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()?;
+    if !status.success() {
+        return Err(format!("tickets export exited with {status}").into());
+    }
+    Ok(started.elapsed())
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
