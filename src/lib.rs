@@ -2,4 +2,5 @@
 //!
 //! Modules in reading order: the pure core first (durations, tickets), then the edges.
 
+pub mod calendar;
 pub mod duration;
