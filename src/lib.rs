@@ -1,12 +1,15 @@
 //! topicdesk: a help desk inside a Telegram forum supergroup.
 //!
-//! Modules in reading order: the pure core first (durations, tickets and their history),
-//! then the edges (the store).
+//! Modules in reading order. The pure core first: durations, business calendars and
+//! sentiment scoring, then tickets and their history. Then the edges: the store, export,
+//! benchmarks and the command line.
 
-pub mod bench;
-pub mod cli;
 pub mod duration;
-pub mod export;
+pub mod calendar;
+pub mod sentiment;
+pub mod ticket;
 pub mod history;
 pub mod store;
-pub mod ticket;
+pub mod export;
+pub mod bench;
+pub mod cli;
