@@ -41,11 +41,20 @@ pub struct Figure {
 }
 
 /// Runs the suite, printing a line per figure as it completes.
-pub fn run(scale: Scale, out: &mut dyn std::io::Write) -> Result<Vec<Figure>, Box<dyn std::error::Error>> {
-    let dir = tempfile::Builder::new().prefix("topicdesk-bench").tempdir()?;
+/// With `keep_data`, the generated store is written there and left behind.
+pub fn run(
+    scale: Scale,
+    keep_data: Option<&Path>,
+    out: &mut dyn std::io::Write,
+) -> Result<Vec<Figure>, Box<dyn std::error::Error>> {
+    let temp = tempfile::Builder::new().prefix("topicdesk-bench").tempdir()?;
+    let data = keep_data.unwrap_or(temp.path());
+    if data.join(FILE_NAME).exists() {
+        return Err(format!("{} already holds a store; pick an empty directory", data.display()).into());
+    }
     let mut figures = Vec::new();
 
-    let store = Store::open(&dir.path().join(FILE_NAME))?;
+    let store = Store::open(&data.join(FILE_NAME))?;
     let started = Instant::now();
     generate(&store, scale.tickets)?;
     let rate = scale.tickets as f64 / started.elapsed().as_secs_f64();
@@ -60,7 +69,7 @@ pub fn run(scale: Scale, out: &mut dyn std::io::Write) -> Result<Vec<Figure>, Bo
 
     let mut times = Vec::new();
     for _ in 0..scale.runs {
-        times.push(time_export(dir.path())?);
+        times.push(time_export(data)?);
     }
     let export = median(&mut times).as_secs_f64();
     let name = if scale.tickets == Scale::FULL.tickets { "export_100k_s" } else { "export_quick_s" };

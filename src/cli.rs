@@ -63,6 +63,9 @@ pub enum Command {
         /// The small, fast version of the suite that CI runs.
         #[arg(long)]
         quick: bool,
+        /// Keep the generated store in this directory (to try `tickets` on a realistic store).
+        #[arg(long)]
+        keep_data: Option<PathBuf>,
     },
     /// Read the ticket store (also while the bot runs).
     Tickets {
@@ -115,15 +118,15 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Test { .. } => not_built("test"),
         Command::Demo => not_built("demo"),
         Command::Simulate { .. } => not_built("simulate"),
-        Command::Bench { json, quick } => bench(json, quick),
+        Command::Bench { json, quick, keep_data } => bench(json, quick, keep_data.as_deref()),
     };
     ExitCode::from(code)
 }
 
-fn bench(json: bool, quick: bool) -> u8 {
+fn bench(json: bool, quick: bool, keep_data: Option<&Path>) -> u8 {
     let scale = if quick { crate::bench::Scale::QUICK } else { crate::bench::Scale::FULL };
     let mut stdout = std::io::stdout().lock();
-    match crate::bench::run(scale, &mut stdout) {
+    match crate::bench::run(scale, keep_data, &mut stdout) {
         Ok(figures) => {
             if json {
                 let object: serde_json::Map<String, serde_json::Value> =
