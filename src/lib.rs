@@ -10,6 +10,7 @@ pub mod sentiment;
 pub mod ticket;
 pub mod history;
 pub mod store;
+pub mod outbox;
 pub mod export;
 pub mod bench;
 pub mod cli;

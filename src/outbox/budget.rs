@@ -1,0 +1,211 @@
+//! The send budget: which queued Telegram calls may go now, and when to look again.
+//!
+//! Pure: the dispatcher passes the pending calls and the time (milliseconds on any
+//! monotonic clock) and gets back what to send; it reports each call's outcome with
+//! [`Budget::record`]. Telegram's published limits are the default: about 30 messages a
+//! second overall, 20 a minute per group (every topic of the staff group shares it), one
+//! a second per private chat. Windows can be scaled down together, so a test can run a
+//! minute's budget in a second.
+//!
+//! Order: within a chat, messages people read go out in queue order, one in flight at a
+//! time. A cosmetic call (card edit, topic rename) never goes before a message of its
+//! chat that is still queued, earlier or later: cosmetics use the budget messages leave
+//! idle, so a short budget is spent on what people read.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::store::Lane;
+
+/// Limits per window; `window_scale` shrinks every window by the same factor.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Limits {
+    pub overall_per_second: u32,
+    pub group_per_minute: u32,
+    pub private_per_second: u32,
+    /// 1.0 for Telegram; 0.01 makes a minute last 600 ms.
+    pub window_scale: f64,
+    /// No budget at all: for benchmarks against a local stand-in, never for Telegram.
+    pub unlimited: bool,
+}
+
+/// A call waiting in the outbox, as far as the budget cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub seq: u64,
+    pub chat_id: i64,
+    pub lane: Lane,
+}
+
+/// What happened to a call the dispatcher sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Telegram accepted it (or it has a final outcome that spent a send).
+    Sent,
+    /// 429: Telegram asks for a pause of this many milliseconds.
+    RetryAfter { millis: u64 },
+    /// 5xx or a network error: back off, then try again.
+    Transient,
+}
+
+/// The calls to send now, in order, and when to plan again if anything is left.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub send: Vec<u64>,
+    pub wake_at: Option<u64>,
+}
+
+/// The budget's memory: recent sends and pauses, per chat and overall.
+#[derive(Debug)]
+pub struct Budget {
+    limits: Limits,
+    overall: VecDeque<u64>,
+    chats: HashMap<i64, ChatState>,
+    /// A 429 without a chat to blame pauses everything.
+    paused_until: u64,
+}
+
+#[derive(Debug, Default)]
+struct ChatState {
+    sent: VecDeque<u64>,
+    blocked_until: u64,
+    failures: u32,
+}
+
+/// Backoff after the n-th consecutive failure: 0.5 s doubling to at most 60 s.
+const BACKOFF_BASE_MS: u64 = 500;
+const BACKOFF_MAX_MS: u64 = 60_000;
+
+impl Limits {
+    /// Telegram's published limits.
+    pub const TELEGRAM: Limits = Limits {
+        overall_per_second: 30,
+        group_per_minute: 20,
+        private_per_second: 1,
+        window_scale: 1.0,
+        unlimited: false,
+    };
+
+    fn window(self, millis: u64) -> u64 {
+        ((millis as f64) * self.window_scale).ceil().max(1.0) as u64
+    }
+
+    /// The window and the number of sends allowed in it for one chat.
+    fn chat_window(self, chat_id: i64) -> (u64, u32) {
+        if chat_id < 0 {
+            (self.window(60_000), self.group_per_minute)
+        } else {
+            (self.window(1_000), self.private_per_second)
+        }
+    }
+}
+
+impl Budget {
+    pub fn new(limits: Limits) -> Budget {
+        Budget { limits, overall: VecDeque::new(), chats: HashMap::new(), paused_until: 0 }
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Chooses what may be sent at `now` from `pending` (in outbox order).
+    pub fn plan(&mut self, pending: &[Pending], now: u64) -> Plan {
+        self.forget_before(now);
+        let mut plan = Plan::default();
+        let wake = |at: u64, plan: &mut Plan| plan.wake_at = Some(plan.wake_at.map_or(at, |w| w.min(at)));
+        if now < self.paused_until {
+            if !pending.is_empty() {
+                wake(self.paused_until, &mut plan);
+            }
+            return plan;
+        }
+        let candidates = heads(pending);
+        let overall_window = self.limits.window(1_000);
+        for call in candidates {
+            let chat = self.chats.entry(call.chat_id).or_default();
+            if now < chat.blocked_until {
+                wake(chat.blocked_until, &mut plan);
+                continue;
+            }
+            if !self.limits.unlimited {
+                if self.overall.len() >= self.limits.overall_per_second as usize {
+                    wake(self.overall[0] + overall_window, &mut plan);
+                    break;
+                }
+                let (window, allowed) = self.limits.chat_window(call.chat_id);
+                if chat.sent.len() >= allowed as usize {
+                    wake(chat.sent[0] + window, &mut plan);
+                    continue;
+                }
+            }
+            // Count the send now, so the rest of this plan sees it.
+            chat.sent.push_back(now);
+            self.overall.push_back(now);
+            plan.send.push(call.seq);
+        }
+        // Calls behind a chosen head go in a later plan, as soon as the budget allows.
+        if plan.send.len() < pending.len() && plan.wake_at.is_none() {
+            plan.wake_at = Some(now);
+        }
+        plan
+    }
+
+    /// Records what happened to a call planned earlier.
+    pub fn record(&mut self, chat_id: i64, outcome: Outcome, now: u64, jitter: f64) {
+        let chat = self.chats.entry(chat_id).or_default();
+        match outcome {
+            Outcome::Sent => chat.failures = 0,
+            Outcome::RetryAfter { millis } => {
+                chat.blocked_until = chat.blocked_until.max(now + millis);
+            }
+            Outcome::Transient => {
+                chat.failures += 1;
+                let exponent = chat.failures.saturating_sub(1).min(16);
+                let backoff = (BACKOFF_BASE_MS << exponent).min(BACKOFF_MAX_MS);
+                // Jitter in [0.5, 1.0] of the backoff spreads retries of many chats apart.
+                let delay = (backoff as f64 * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))) as u64;
+                chat.blocked_until = chat.blocked_until.max(now + delay);
+            }
+        }
+    }
+
+    /// A 429 that names no chat: nothing goes out for `millis`.
+    pub fn pause_all(&mut self, millis: u64, now: u64) {
+        self.paused_until = self.paused_until.max(now + millis);
+    }
+
+    fn forget_before(&mut self, now: u64) {
+        let overall_window = self.limits.window(1_000);
+        while self.overall.front().is_some_and(|&t| t + overall_window <= now) {
+            self.overall.pop_front();
+        }
+        let limits = self.limits;
+        self.chats.retain(|&chat_id, state| {
+            let (window, _) = limits.chat_window(chat_id);
+            while state.sent.front().is_some_and(|&t| t + window <= now) {
+                state.sent.pop_front();
+            }
+            !state.sent.is_empty() || state.blocked_until > now || state.failures > 0
+        });
+    }
+}
+
+/// The calls that may go next: per chat, its first message; a chat with no message
+/// pending at all offers its first cosmetic call instead. Cosmetics thus use only the
+/// budget that messages leave idle, and never overtake a message.
+fn heads(pending: &[Pending]) -> Vec<Pending> {
+    let mut first: HashMap<(i64, Lane), Pending> = HashMap::new();
+    for call in pending {
+        first.entry((call.chat_id, call.lane)).or_insert(*call);
+    }
+    let mut heads: Vec<Pending> = first
+        .values()
+        .filter(|call| call.lane == Lane::Message || !first.contains_key(&(call.chat_id, Lane::Message)))
+        .copied()
+        .collect();
+    heads.sort_by_key(|call| (call.lane, call.seq));
+    heads
+}
+
+#[cfg(test)]
+mod tests;

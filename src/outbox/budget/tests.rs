@@ -1,0 +1,147 @@
+//! Budget tests on a virtual clock: a simulated dispatcher drains queues and the sends
+//! are checked against every window, order and pause.
+
+use super::*;
+
+const GROUP: i64 = -100_123;
+
+fn message(seq: u64, chat_id: i64) -> Pending {
+    Pending { seq, chat_id, lane: Lane::Message }
+}
+
+fn cosmetic(seq: u64, chat_id: i64) -> Pending {
+    Pending { seq, chat_id, lane: Lane::Cosmetic }
+}
+
+/// Plans, "sends" everything planned (all accepted) and sleeps until the wake time.
+fn drain(limits: Limits, mut pending: Vec<Pending>) -> Vec<(u64, u64, i64)> {
+    let mut budget = Budget::new(limits);
+    let mut now = 0;
+    let mut sent = Vec::new();
+    while !pending.is_empty() {
+        let plan = budget.plan(&pending, now);
+        for seq in &plan.send {
+            let index = pending.iter().position(|p| p.seq == *seq).expect("planned from pending");
+            let call = pending.remove(index);
+            budget.record(call.chat_id, Outcome::Sent, now, 0.5);
+            sent.push((call.seq, now, call.chat_id));
+        }
+        if pending.is_empty() {
+            break;
+        }
+        let wake = plan.wake_at.expect("something is left, so a wake time");
+        assert!(wake >= now, "never wakes in the past");
+        // Each round trip takes a millisecond.
+        now = wake.max(now + 1);
+        assert!(now < 10_000_000, "drains in bounded time");
+    }
+    sent
+}
+
+/// The most sends in any window of `window` ms that match `chat`.
+fn max_in_window(sent: &[(u64, u64, i64)], window: u64, chat: impl Fn(i64) -> bool) -> usize {
+    let times: Vec<u64> = sent.iter().filter(|s| chat(s.2)).map(|s| s.1).collect();
+    times
+        .iter()
+        .map(|&start| times.iter().filter(|&&t| t >= start && t < start + window).count())
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn each_chat_keeps_its_order() {
+    let pending = vec![message(1, 5), message(2, 6), message(3, 5), message(4, 6), message(5, 5)];
+    let sent = drain(Limits::TELEGRAM, pending);
+    let order_of = |chat| sent.iter().filter(|s| s.2 == chat).map(|s| s.0).collect::<Vec<_>>();
+    assert_eq!(order_of(5), [1, 3, 5]);
+    assert_eq!(order_of(6), [2, 4]);
+}
+
+#[test]
+fn the_group_budget_holds_and_the_minimum_time_is_reached() {
+    let pending: Vec<Pending> = (1..=50).map(|seq| message(seq, GROUP)).collect();
+    let sent = drain(Limits::TELEGRAM, pending);
+    assert_eq!(sent.len(), 50);
+    assert!(max_in_window(&sent, 60_000, |c| c == GROUP) <= 20);
+    // 50 messages at 20 a minute: the last can go out no earlier than 2 minutes in.
+    let last = sent.last().expect("sent").1;
+    assert!((120_000..121_000).contains(&last), "last send at {last} ms");
+}
+
+#[test]
+fn private_chats_get_one_a_second_and_everything_thirty_a_second() {
+    let pending: Vec<Pending> = (0..200).map(|n| message(n, 1_000 + (n % 50) as i64)).collect();
+    let sent = drain(Limits::TELEGRAM, pending);
+    assert_eq!(sent.len(), 200);
+    assert!(max_in_window(&sent, 1_000, |_| true) <= 30);
+    for chat in 1_000..1_050 {
+        assert!(max_in_window(&sent, 1_000, |c| c == chat) <= 1, "chat {chat}");
+    }
+}
+
+#[test]
+fn scaled_windows_keep_the_same_shape() {
+    let limits = Limits { window_scale: 0.01, ..Limits::TELEGRAM };
+    let pending: Vec<Pending> = (1..=50).map(|seq| message(seq, GROUP)).collect();
+    let sent = drain(limits, pending);
+    assert!(max_in_window(&sent, 600, |c| c == GROUP) <= 20);
+    let last = sent.last().expect("sent").1;
+    assert!((1_200..1_300).contains(&last), "last send at {last} ms");
+}
+
+#[test]
+fn messages_overtake_cosmetic_calls_but_never_the_reverse() {
+    // A card edit queued before two customer messages in the same group.
+    let pending = vec![message(1, GROUP), cosmetic(2, GROUP), message(3, GROUP), message(4, GROUP)];
+    let limits = Limits { group_per_minute: 3, ..Limits::TELEGRAM };
+    let sent: Vec<u64> = drain(limits, pending).iter().map(|s| s.0).collect();
+    assert_eq!(sent, [1, 3, 4, 2]);
+    // A cosmetic call waits for the chat's queued messages, and goes once they are out.
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    assert_eq!(budget.plan(&[cosmetic(1, GROUP), message(2, GROUP)], 0).send, [2]);
+    assert_eq!(budget.plan(&[cosmetic(1, GROUP)], 1).send, [1]);
+}
+
+#[test]
+fn retry_after_blocks_the_chat_only() {
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    budget.record(5, Outcome::RetryAfter { millis: 3_000 }, 0, 0.0);
+    let plan = budget.plan(&[message(1, 5), message(2, 6)], 10);
+    assert_eq!(plan.send, [2]);
+    assert_eq!(plan.wake_at, Some(3_000));
+    assert_eq!(budget.plan(&[message(1, 5)], 3_000).send, [1]);
+}
+
+#[test]
+fn transient_failures_back_off_exponentially_with_jitter() {
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    let mut blocked = Vec::new();
+    for _ in 0..9 {
+        budget.record(5, Outcome::Transient, 0, 1.0);
+        blocked.push(budget.plan(&[message(1, 5)], 0).wake_at.expect("blocked"));
+    }
+    assert_eq!(blocked, [500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
+    let mut low = Budget::new(Limits::TELEGRAM);
+    low.record(5, Outcome::Transient, 0, 0.0);
+    assert_eq!(low.plan(&[message(1, 5)], 0).wake_at, Some(250));
+    // Success resets the ladder.
+    budget.record(5, Outcome::Sent, 100_000, 0.0);
+    budget.record(5, Outcome::Transient, 100_000, 1.0);
+    assert_eq!(budget.plan(&[message(1, 5)], 100_000).wake_at, Some(100_500));
+}
+
+#[test]
+fn a_global_pause_stops_everything() {
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    budget.pause_all(5_000, 0);
+    assert_eq!(budget.plan(&[message(1, 5)], 1), Plan { send: vec![], wake_at: Some(5_000) });
+    assert_eq!(budget.plan(&[message(1, 5)], 5_000).send, [1]);
+}
+
+#[test]
+fn unlimited_sends_every_head_at_once() {
+    let limits = Limits { unlimited: true, ..Limits::TELEGRAM };
+    let mut budget = Budget::new(limits);
+    let pending: Vec<Pending> = (0..100).map(|n| message(n, GROUP - n as i64)).collect();
+    assert_eq!(budget.plan(&pending, 0).send.len(), 100);
+}
