@@ -1,7 +1,9 @@
 //! The outbox: Telegram calls the desk decided on, kept in the store until Telegram
-//! accepts them. `budget` decides what may go out when; the dispatcher that sends is
-//! part of the Telegram host.
+//! accepts them. `call` is their vocabulary, `budget` decides what may go out when; the
+//! dispatcher that sends them is part of the Telegram host.
 
 pub mod budget;
+pub mod call;
 
 pub use budget::{Budget, Limits, Outcome, Pending, Plan};
+pub use call::{Button, Call, Delivery, Report, Target};

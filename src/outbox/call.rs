@@ -1,0 +1,143 @@
+//! The Telegram calls the desk can ask for, as data. The desk queues them in the outbox;
+//! the Telegram adapter turns each into one Bot API request when the budget allows.
+//!
+//! A call names where it goes with a [`Target`]. A ticket's topic is named by the ticket,
+//! not by a thread id, and resolved when the call is sent: a message queued before its
+//! topic exists, or after the topic was recreated, still lands in the right place.
+//! Calls whose result the desk needs (the new topic's thread id, a relayed copy's message
+//! id, the card's message id) carry a [`Report`] saying what to tell the desk.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ticket::{TicketId, UserId};
+
+/// One Bot API request the desk wants made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
+pub enum Call {
+    /// Plain text (never parsed as markup), optionally with inline buttons.
+    SendText {
+        to: Target,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<i32>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report: Option<Report>,
+    },
+    /// Copies messages (one, or an album) without a forward header.
+    Copy {
+        from_chat: i64,
+        message_ids: Vec<i32>,
+        to: Target,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report: Option<Report>,
+    },
+    /// Replaces a message's text and buttons (the ticket card, a prompt).
+    EditText {
+        chat_id: i64,
+        message_id: i32,
+        text: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+    },
+    /// Removes a message's buttons, leaving its text.
+    ClearButtons { chat_id: i64, message_id: i32 },
+    DeleteMessage { chat_id: i64, message_id: i32 },
+    /// Opens the ticket's topic in the staff chat; reports the thread id back.
+    CreateTopic { chat_id: i64, ticket: TicketId, name: String, icon_color: u32 },
+    /// Renames the ticket's topic.
+    EditTopic { ticket: TicketId, name: String },
+    CloseTopic { ticket: TicketId },
+    ReopenTopic { ticket: TicketId },
+    /// Acknowledges a button press, optionally with a short notice.
+    AnswerButton {
+        callback_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+}
+
+/// Where a call goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Target {
+    /// A private chat, or a group's General topic.
+    Chat { chat_id: i64 },
+    /// The ticket's topic in the staff chat, wherever it is when the call is sent.
+    Topic { ticket: TicketId },
+}
+
+/// One inline button. `data` is at most 64 bytes (Telegram's limit).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Button {
+    pub label: String,
+    pub data: String,
+}
+
+/// What the desk wants to hear when a call succeeds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "report", rename_all = "snake_case")]
+pub enum Report {
+    /// Link the sent copy to this source message (for edits and replies across the relay).
+    Relay { chat_id: i64, message_id: i32 },
+    /// This message is the ticket's card; remember its id to edit it later.
+    Card { ticket: TicketId },
+}
+
+/// What came of a call, as the desk needs to know it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "delivery", rename_all = "snake_case")]
+pub enum Delivery {
+    /// The ticket's topic exists now.
+    TopicCreated { ticket: TicketId, chat_id: i64, thread_id: i32 },
+    /// The call reported as `Relay` produced these message ids, in order.
+    Relayed { source: (i64, i32), copies: Vec<(i64, i32)> },
+    CardPosted { ticket: TicketId, chat_id: i64, message_id: i32 },
+    /// The customer blocked the bot (403).
+    Unreachable { customer: UserId },
+    /// The ticket's topic was deleted in Telegram ("message thread not found").
+    TopicMissing { ticket: TicketId },
+}
+
+impl Call {
+    /// The chat whose order and budget this call belongs to, given the staff chat.
+    pub fn chat(&self, staff_chat: i64) -> i64 {
+        match self {
+            Call::SendText { to, .. } | Call::Copy { to, .. } => to.chat(staff_chat),
+            Call::EditText { chat_id, .. }
+            | Call::ClearButtons { chat_id, .. }
+            | Call::DeleteMessage { chat_id, .. }
+            | Call::CreateTopic { chat_id, .. } => *chat_id,
+            Call::EditTopic { .. } | Call::CloseTopic { .. } | Call::ReopenTopic { .. } => staff_chat,
+            // Answering a press spends no chat's message budget; give it its own queue.
+            Call::AnswerButton { .. } => 0,
+        }
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).expect("calls are plain data")
+    }
+
+    pub fn from_json(value: &serde_json::Value) -> Result<Call, serde_json::Error> {
+        Call::deserialize(value)
+    }
+}
+
+impl Target {
+    pub fn chat(self, staff_chat: i64) -> i64 {
+        match self {
+            Target::Chat { chat_id } => chat_id,
+            Target::Topic { .. } => staff_chat,
+        }
+    }
+}
+
+impl Button {
+    pub fn new(label: impl Into<String>, data: impl Into<String>) -> Button {
+        Button { label: label.into(), data: data.into() }
+    }
+}
