@@ -7,8 +7,8 @@
 
 use std::sync::OnceLock;
 
-use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::Validator;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value as Json;
 
 use super::diagnostic::FileSink;
@@ -25,7 +25,8 @@ pub enum SchemaKind {
 
 impl SchemaKind {
     /// Every schema, for tests and tooling.
-    pub const ALL: [SchemaKind; 4] = [SchemaKind::Desk, SchemaKind::Team, SchemaKind::Form, SchemaKind::RuleTest];
+    pub const ALL: [SchemaKind; 4] =
+        [SchemaKind::Desk, SchemaKind::Team, SchemaKind::Form, SchemaKind::RuleTest];
 
     /// The schema's file name under `schemas/`.
     pub fn file_name(self) -> &'static str {
@@ -133,7 +134,9 @@ fn pattern_meaning(pattern: &str) -> String {
         "^none$" => "targets or `none`".to_owned(),
         "^default$" => "a list of actions or `default`".to_owned(),
         "^[a-z0-9_-]+$" => "lowercase letters, digits, `-` or `_`".to_owned(),
-        "^[A-Za-z_][A-Za-z0-9_]*$" => "a name of letters, digits and `_`, not starting with a digit".to_owned(),
+        "^[A-Za-z_][A-Za-z0-9_]*$" => {
+            "a name of letters, digits and `_`, not starting with a digit".to_owned()
+        }
         other => format!("text matching `{other}`"),
     }
 }

@@ -22,7 +22,10 @@ pub(crate) struct Node {
 #[derive(Clone, Debug)]
 pub(crate) enum NodeKind {
     /// A scalar and whether it was written plain (unquoted), which decides its JSON type.
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Sequence(Vec<Node>),
     /// Entries in document order: (key node, value node).
     Mapping(Vec<(Node, Node)>),
@@ -254,10 +257,7 @@ mod tests {
     fn positions_and_json() {
         let text = "a: 1\nb:\n  - x\n  - { c: \"2\", d: true }\ne: 4h\n";
         let root = parse(text).expect("valid yaml");
-        assert_eq!(
-            root.to_json(),
-            serde_json::json!({"a": 1, "b": ["x", {"c": "2", "d": true}], "e": "4h"})
-        );
+        assert_eq!(root.to_json(), serde_json::json!({"a": 1, "b": ["x", {"c": "2", "d": true}], "e": "4h"}));
         let d = root.locate(&segments_of_pointer("/b/1/d"));
         assert_eq!(d.position, Position::new(4, 22));
         assert_eq!(root.key_position(&segments_of_pointer("/b/1"), "c"), Position::new(4, 7));
@@ -267,7 +267,10 @@ mod tests {
     #[test]
     fn refuses_duplicate_keys_and_reports_syntax_errors() {
         let duplicate = parse("a: 1\na: 2\n").expect_err("duplicate");
-        assert_eq!((duplicate.position, duplicate.message.as_str()), (Position::new(2, 1), "duplicate key `a`"));
+        assert_eq!(
+            (duplicate.position, duplicate.message.as_str()),
+            (Position::new(2, 1), "duplicate key `a`")
+        );
         let syntax = parse("a: [1, 2\n").expect_err("unclosed");
         assert!(syntax.message.starts_with("yaml syntax error"), "{syntax:?}");
     }

@@ -6,10 +6,12 @@
 
 use std::sync::{Arc, Mutex};
 
-use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, INT, Map};
+use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map};
 
 use super::decision::{Action, EscalationTarget};
-use super::views::{AgentView, BreachView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
+use super::views::{
+    AgentView, BreachView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView,
+};
 use crate::duration::Span;
 
 /// The sentiment helper's slot: `sentiment(text)` is registered only when this is `Some`.

@@ -58,7 +58,10 @@ impl Condition {
                 Ok(ask) => (ask, None),
                 Err(type_name) => (
                     true,
-                    Some(failure(FailureKind::Error, format!("`{}` gave a {type_name}, not true or false", self.text))),
+                    Some(failure(
+                        FailureKind::Error,
+                        format!("`{}` gave a {type_name}, not true or false", self.text),
+                    )),
                 ),
             },
             Err(error) => {

@@ -34,9 +34,9 @@ pub(crate) fn sla_of(result: Dynamic) -> Result<Option<SlaTargets>, String> {
         return Ok(None);
     }
     let type_name = result.type_name();
-    let map = result
-        .try_cast::<Map>()
-        .ok_or_else(|| format!("sla() must return a map of targets or (), not {}", friendly_type(type_name)))?;
+    let map = result.try_cast::<Map>().ok_or_else(|| {
+        format!("sla() must return a map of targets or (), not {}", friendly_type(type_name))
+    })?;
     let mut targets = SlaTargets::default();
     for (key, value) in map {
         match key.as_str() {
@@ -47,7 +47,11 @@ pub(crate) fn sla_of(result: Dynamic) -> Result<Option<SlaTargets>, String> {
                 targets.calendar = match value.to_string().as_str() {
                     "business" => SlaClock::Business,
                     "calendar" => SlaClock::Calendar,
-                    other => return Err(format!("sla() calendar must be \"business\" or \"calendar\", not `{other}`")),
+                    other => {
+                        return Err(format!(
+                            "sla() calendar must be \"business\" or \"calendar\", not `{other}`"
+                        ));
+                    }
                 }
             }
             "pause_when_awaiting" => targets.pause_when_awaiting = pause_of(value)?,
@@ -74,7 +78,10 @@ fn span_of(key: &str, value: &Dynamic) -> Result<Option<Span>, String> {
     if value.is_string() {
         return value.to_string().parse::<Span>().map(Some).map_err(|error| format!("sla() {key}: {error}"));
     }
-    Err(format!("sla() {key} must be a duration like \"4h\" or hours(4), not {}", friendly_type(value.type_name())))
+    Err(format!(
+        "sla() {key} must be a duration like \"4h\" or hours(4), not {}",
+        friendly_type(value.type_name())
+    ))
 }
 
 /// `true`/`false` for every clock, or a list of metric names that pause.
@@ -84,7 +91,10 @@ fn pause_of(value: Dynamic) -> Result<PauseWhenAwaiting, String> {
     }
     let type_name = value.type_name();
     let names = value.try_cast::<rhai::Array>().ok_or_else(|| {
-        format!("sla() pause_when_awaiting must be true, false or a list of metrics, not {}", friendly_type(type_name))
+        format!(
+            "sla() pause_when_awaiting must be true, false or a list of metrics, not {}",
+            friendly_type(type_name)
+        )
     })?;
     let mut pause = PauseWhenAwaiting { first_response: false, next_response: false, resolution: false };
     for name in names {

@@ -23,7 +23,10 @@ pub enum Action {
     /// Post `text` in the ticket's topic, mentioning the assignee (or the team when unassigned).
     NotifyAgent(String),
     /// Hand the ticket up and tell the target why.
-    Escalate { to: EscalationTarget, reason: String },
+    Escalate {
+        to: EscalationTarget,
+        reason: String,
+    },
     SetPriority(String),
     AddTag(String),
 }

@@ -15,7 +15,7 @@ use rhai::{CallFnOptions, Dynamic, EvalAltResult, FuncArgs, Map, Scope};
 
 use super::api::{ScriptTeam, answers_map};
 use super::convert::{actions_of, sla_of};
-use super::decision::{BreachPlan, RouteDecision, SlaTargets, Action};
+use super::decision::{Action, BreachPlan, RouteDecision, SlaTargets};
 use super::engine::{DEADLINE_TOKEN, bare_message, with_budget};
 use super::scripts::{Hook, Scripts};
 use super::views::{BreachView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
@@ -82,17 +82,19 @@ impl Scripts {
     pub fn route(&self, ticket: &TicketView, team: &TeamView, cursor: RoundRobin) -> HookOutcome<Routing> {
         let fallback = || {
             let mut advanced = cursor;
-            let decision = team.round_robin("", &mut advanced).map_or(RouteDecision::Queue, RouteDecision::Agent);
+            let decision =
+                team.round_robin("", &mut advanced).map_or(RouteDecision::Queue, RouteDecision::Agent);
             Routing { decision, cursor: advanced }
         };
-        let script_team =
-            ScriptTeam { view: Arc::new(team.clone()), cursor: Arc::new(Mutex::new(cursor)) };
+        let script_team = ScriptTeam { view: Arc::new(team.clone()), cursor: Arc::new(Mutex::new(cursor)) };
         let shared_cursor = Arc::clone(&script_team.cursor);
         self.run(Hook::Route.name(), (2, (ticket.clone(), script_team)), fallback, |result| {
             let decision = if result.is_unit() {
                 RouteDecision::Queue
             } else {
-                let id = result.as_int().map_err(|_| format!("route() must return an agent id or (), not `{result}`"))?;
+                let id = result
+                    .as_int()
+                    .map_err(|_| format!("route() must return an agent id or (), not `{result}`"))?;
                 if !team.agents.iter().any(|agent| agent.id == id) {
                     return Err(format!("route() returned {id}, who is not in team.yaml"));
                 }
@@ -110,12 +112,17 @@ impl Scripts {
 
     /// What to do about a breach: the `on_breach` hook's actions, or the default ladder.
     pub fn on_breach(&self, ticket: &TicketView, breach: &BreachView) -> HookOutcome<BreachPlan> {
-        self.run(Hook::OnBreach.name(), (2, (ticket.clone(), breach.clone())), || BreachPlan::DefaultLadder, |result| {
-            if result.is_unit() {
-                return Ok(BreachPlan::DefaultLadder);
-            }
-            actions_of("on_breach", result).map(BreachPlan::Actions)
-        })
+        self.run(
+            Hook::OnBreach.name(),
+            (2, (ticket.clone(), breach.clone())),
+            || BreachPlan::DefaultLadder,
+            |result| {
+                if result.is_unit() {
+                    return Ok(BreachPlan::DefaultLadder);
+                }
+                actions_of("on_breach", result).map(BreachPlan::Actions)
+            },
+        )
     }
 
     /// What to do about a message: the `on_message` hook's actions, or none.

@@ -98,7 +98,10 @@ impl Scripts {
             };
             ast.set_source(file.path.display().to_string());
             for function in ast.iter_functions() {
-                let site = FunctionSite { path: file.path.clone(), position: definition_position(&file.text, function.name) };
+                let site = FunctionSite {
+                    path: file.path.clone(),
+                    position: definition_position(&file.text, function.name),
+                };
                 let key = (function.name.to_owned(), function.params.len());
                 if let Some(first) = functions.get(&key) {
                     diagnostics.push(Diagnostic::error(
@@ -119,7 +122,8 @@ impl Scripts {
             skills_used.extend(skill_literals(&file.path, &file.text));
             merged = merged.merge(&ast);
         }
-        let scripts = Scripts { ast: Arc::new(merged), functions, complete, skills_used, version: version.into() };
+        let scripts =
+            Scripts { ast: Arc::new(merged), functions, complete, skills_used, version: version.into() };
         scripts.check_hook_arity(diagnostics);
         scripts
     }

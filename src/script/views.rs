@@ -127,7 +127,9 @@ impl TeamView {
     pub fn least_loaded(&self, skill: &str) -> Option<i64> {
         self.available(skill)
             .into_iter()
-            .min_by_key(|agent| (u64::from(agent.load) * 1_000_000 / u64::from(agent.capacity.max(1)), agent.id))
+            .min_by_key(|agent| {
+                (u64::from(agent.load) * 1_000_000 / u64::from(agent.capacity.max(1)), agent.id)
+            })
             .map(|agent| agent.id)
     }
 }
@@ -157,9 +159,8 @@ mod tests {
 
     #[test]
     fn round_robin_wraps_and_skips_the_full_and_unskilled() {
-        let team = TeamView {
-            agents: vec![agent(3, &["billing"], 0), agent(1, &["billing"], 0), agent(2, &[], 2)],
-        };
+        let team =
+            TeamView { agents: vec![agent(3, &["billing"], 0), agent(1, &["billing"], 0), agent(2, &[], 2)] };
         let mut cursor = RoundRobin::default();
         let picks: Vec<_> = (0..3).map(|_| team.round_robin("billing", &mut cursor)).collect();
         assert_eq!(picks, [Some(1), Some(3), Some(1)]);
