@@ -17,6 +17,9 @@ mod schema;
 mod team;
 mod yaml;
 
+#[cfg(test)]
+mod tests;
+
 pub use commands::{EXIT_INVALID, EXIT_OK, check_command, test_command};
 pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located};
 pub use diagnostic::{Diagnostic, Position, Severity};

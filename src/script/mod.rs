@@ -15,6 +15,9 @@ mod hooks;
 mod scripts;
 mod views;
 
+#[cfg(test)]
+mod tests;
+
 pub use alert::AlertGate;
 pub use api::SENTIMENT;
 pub use condition::Condition;
