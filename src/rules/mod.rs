@@ -18,6 +18,9 @@ mod team;
 mod yaml;
 
 #[cfg(test)]
+mod shipped_tests;
+
+#[cfg(test)]
 mod tests;
 
 pub use commands::{EXIT_INVALID, EXIT_OK, check_command, test_command};
