@@ -71,7 +71,8 @@ fn every_shipped_yaml_file_names_its_schema_on_the_first_line() {
     let mut files = Vec::new();
     files_under(&repo().join("rules"), &mut files);
     files_under(&repo().join("examples"), &mut files);
-    let yaml: Vec<_> = files.into_iter().filter(|path| path.extension().is_some_and(|ext| ext == "yaml")).collect();
+    let yaml: Vec<_> =
+        files.into_iter().filter(|path| path.extension().is_some_and(|ext| ext == "yaml")).collect();
     assert!(yaml.len() >= 10, "{yaml:?}");
     for path in yaml {
         let text = fs::read_to_string(&path).expect("readable");
