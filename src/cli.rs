@@ -114,8 +114,12 @@ pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Tickets { command } => tickets(command),
         Command::Run { .. } => not_built("run"),
-        Command::Check { .. } => not_built("check"),
-        Command::Test { .. } => not_built("test"),
+        Command::Check { rules } => {
+            exit_code(crate::rules::check_command(&rules, &mut std::io::stdout().lock()))
+        }
+        Command::Test { rules } => {
+            exit_code(crate::rules::test_command(&rules, &mut std::io::stdout().lock()))
+        }
         Command::Demo => not_built("demo"),
         Command::Simulate { .. } => not_built("simulate"),
         Command::Bench { json, quick, keep_data } => bench(json, quick, keep_data.as_deref()),
@@ -137,6 +141,10 @@ fn bench(json: bool, quick: bool, keep_data: Option<&Path>) -> u8 {
         }
         Err(error) => report(&*error),
     }
+}
+
+fn exit_code(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(1)
 }
 
 fn not_built(verb: &str) -> u8 {

@@ -45,14 +45,32 @@ pub enum Call {
         buttons: Vec<Vec<Button>>,
     },
     /// Removes a message's buttons, leaving its text.
-    ClearButtons { chat_id: i64, message_id: i32 },
-    DeleteMessage { chat_id: i64, message_id: i32 },
+    ClearButtons {
+        chat_id: i64,
+        message_id: i32,
+    },
+    DeleteMessage {
+        chat_id: i64,
+        message_id: i32,
+    },
     /// Opens the ticket's topic in the staff chat; reports the thread id back.
-    CreateTopic { chat_id: i64, ticket: TicketId, name: String, icon_color: u32 },
+    CreateTopic {
+        chat_id: i64,
+        ticket: TicketId,
+        name: String,
+        icon_color: u32,
+    },
     /// Renames the ticket's topic.
-    EditTopic { ticket: TicketId, name: String },
-    CloseTopic { ticket: TicketId },
-    ReopenTopic { ticket: TicketId },
+    EditTopic {
+        ticket: TicketId,
+        name: String,
+    },
+    CloseTopic {
+        ticket: TicketId,
+    },
+    ReopenTopic {
+        ticket: TicketId,
+    },
     /// Acknowledges a button press, optionally with a short notice.
     AnswerButton {
         callback_id: String,
@@ -93,14 +111,29 @@ pub enum Report {
 #[serde(tag = "delivery", rename_all = "snake_case")]
 pub enum Delivery {
     /// The ticket's topic exists now.
-    TopicCreated { ticket: TicketId, chat_id: i64, thread_id: i32 },
+    TopicCreated {
+        ticket: TicketId,
+        chat_id: i64,
+        thread_id: i32,
+    },
     /// The call reported as `Relay` produced these message ids, in order.
-    Relayed { source: (i64, i32), copies: Vec<(i64, i32)> },
-    CardPosted { ticket: TicketId, chat_id: i64, message_id: i32 },
+    Relayed {
+        source: (i64, i32),
+        copies: Vec<(i64, i32)>,
+    },
+    CardPosted {
+        ticket: TicketId,
+        chat_id: i64,
+        message_id: i32,
+    },
     /// The customer blocked the bot (403).
-    Unreachable { customer: UserId },
+    Unreachable {
+        customer: UserId,
+    },
     /// The ticket's topic was deleted in Telegram ("message thread not found").
-    TopicMissing { ticket: TicketId },
+    TopicMissing {
+        ticket: TicketId,
+    },
 }
 
 impl Call {
