@@ -107,7 +107,7 @@ impl DeskConfig {
         }
     }
 
-    /// An error placed on business_hours entry `key` (the calendar reports overlaps by key),
+    /// An error placed on `business_hours` entry `key` (the calendar reports overlaps by key),
     /// or on the `business_hours` line when the key is not found.
     pub fn diagnostic_at_hours_key(&self, key: &str, message: impl Into<String>) -> Diagnostic {
         let position = self

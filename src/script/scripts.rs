@@ -70,7 +70,7 @@ pub struct Scripts {
     functions: BTreeMap<(String, usize), FunctionSite>,
     /// False when a file failed to compile, so checks that need every function stay quiet.
     complete: bool,
-    /// String literals passed to team.round_robin / least_loaded / available, with their sites.
+    /// String literals passed to `team.round_robin`, `least_loaded` and `available`, with their sites.
     skills_used: Vec<(String, FunctionSite)>,
     pub(crate) version: Arc<str>,
 }
@@ -170,7 +170,7 @@ impl Scripts {
         self.functions.get(&(name.to_owned(), arity))
     }
 
-    /// Skills named as string literals in team.round_robin(...), least_loaded(...), available(...).
+    /// Skills named as string literals in `team.round_robin(...)`, `least_loaded(...)`, `available(...)`.
     pub fn skills_used(&self) -> &[(String, FunctionSite)] {
         &self.skills_used
     }
