@@ -303,3 +303,39 @@ fn intake_forms_and_escalation_team_must_exist() {
     "]],
     );
 }
+
+#[test]
+fn test_command_prints_failing_cases_and_the_summary_last() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in [("desk.yaml", DESK), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    write(dir.path(), "routing.rhai", "fn route(ticket, team) { team.round_robin(ticket.category) }\n");
+    write(dir.path(), "sla.rhai", "fn sla(ticket) { if ticket.priority == \"high\" { #{ first_response: \"1h\" } } }\n");
+    let scenarios = "\
+cases:
+  - name: billing goes to Ana
+    ticket: { category: billing }
+    expect: { route: 1 }
+  - name: technical goes to Ana too (wrong)
+    ticket: { category: technical }
+    expect: { route: 1 }
+  - name: high priority answers within 30m
+    ticket: { priority: high }
+    expect: { sla: { first_response: 30m } }
+  - name: no SLA for normal
+    expect: { sla: none }
+";
+    write(dir.path(), "tests/cases.yaml", scenarios);
+    let mut out = Vec::new();
+    let code = super::test_command(dir.path(), &mut out);
+    let prefix = format!("{}/", dir.path().display());
+    let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
+    expect![[r#"
+        tests/cases.yaml:5:5: case "technical goes to Ana too (wrong)": expected route 1, got 2
+        tests/cases.yaml:8:5: case "high priority answers within 30m": expected sla first_response 30m (business), got first_response 1h (business)
+        2 passed, 2 failed
+    "#]]
+    .assert_eq(&text);
+    assert_eq!(code, 1);
+}
