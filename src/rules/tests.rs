@@ -311,7 +311,11 @@ fn test_command_prints_failing_cases_and_the_summary_last() {
         write(dir.path(), name, text);
     }
     write(dir.path(), "routing.rhai", "fn route(ticket, team) { team.round_robin(ticket.category) }\n");
-    write(dir.path(), "sla.rhai", "fn sla(ticket) { if ticket.priority == \"high\" { #{ first_response: \"1h\" } } }\n");
+    write(
+        dir.path(),
+        "sla.rhai",
+        "fn sla(ticket) { if ticket.priority == \"high\" { #{ first_response: \"1h\" } } }\n",
+    );
     let scenarios = "\
 cases:
   - name: billing goes to Ana

@@ -179,23 +179,6 @@ fn validate_form_and_when_conditions() {
 }
 
 #[test]
-fn alert_gate_alerts_once_per_version_and_hook() {
-    let gate = AlertGate::new();
-    let broken = compile("fn sla(ticket) { throw \"broken\" }");
-    let first = broken.sla(&ticket());
-    assert!(gate.should_alert(&first));
-    assert!(!gate.should_alert(&broken.sla(&ticket())), "the same version and hook alerts once");
-    let mut diagnostics = Vec::new();
-    let file = ScriptFile {
-        path: PathBuf::from("hooks.rhai"),
-        text: "fn sla(ticket) { throw \"again\" }".to_owned(),
-    };
-    let next_version = Scripts::compile(&[file], "def456", &mut diagnostics);
-    assert!(gate.should_alert(&next_version.sla(&ticket())), "a new rule-set version alerts again");
-    assert!(!gate.should_alert(&compile("").sla(&ticket())), "no failure, no alert");
-}
-
-#[test]
 fn scripts_cannot_import_or_eval() {
     let mut diagnostics = Vec::new();
     let file = ScriptFile {
