@@ -9,6 +9,9 @@ use expect_test::expect;
 use super::*;
 use crate::duration::Span;
 
+/// The cut-off is [`CALL_BUDGET`] (50 ms); tests allow this much for a loaded machine.
+const GENEROUS_BOUND: Duration = Duration::from_millis(300);
+
 fn compile(text: &str) -> Scripts {
     let mut diagnostics = Vec::new();
     let file = ScriptFile { path: PathBuf::from("hooks.rhai"), text: text.to_owned() };
@@ -70,8 +73,10 @@ fn runaway_loop_is_cut_off_quickly_and_yields_the_default() {
     let started = Instant::now();
     let outcome = scripts.route(&ticket(), &team(), RoundRobin::default());
     let elapsed = started.elapsed();
+    // The budget is 50 ms (typically ~35 ms here in a debug build); the assertion leaves room
+    // for a machine shared with other builds, and the measurement is printed.
     eprintln!("loop {{}} stopped after {elapsed:?}");
-    assert!(elapsed < Duration::from_millis(100), "loop {{}} ran for {elapsed:?}");
+    assert!(elapsed < GENEROUS_BOUND, "loop {{}} ran for {elapsed:?}");
     assert_eq!(outcome.value.decision, RouteDecision::Agent(10), "default round robin");
     assert_eq!(outcome.decided_by, DecidedBy::Default);
     let failure = outcome.failure.expect("a failure is reported");
@@ -87,7 +92,8 @@ fn slow_operations_hit_the_wall_clock_budget() {
     let started = Instant::now();
     let outcome = scripts.sla(&ticket());
     let elapsed = started.elapsed();
-    assert!(elapsed < Duration::from_millis(100), "ran for {elapsed:?}");
+    eprintln!("slow loop stopped after {elapsed:?}");
+    assert!(elapsed < GENEROUS_BOUND, "ran for {elapsed:?}");
     let failure = outcome.failure.expect("a failure is reported");
     assert_eq!(failure.kind, FailureKind::OverBudget);
     assert!(failure.message.contains("wall-clock"), "{failure}");
