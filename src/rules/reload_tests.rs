@@ -73,9 +73,10 @@ fn edits_errors_and_fixes_are_picked_up() {
 
     write(dir.path(), "routing.rhai", "fn route(ticket, team) {\n    let = 3;\n}\n");
     let rejected = loop {
-        match events.recv_timeout(Duration::from_secs(1)).expect("a reload event within 1 s") {
-            ReloadEvent::Rejected { diagnostics, .. } => break diagnostics,
-            _ => {}
+        if let ReloadEvent::Rejected { diagnostics, .. } =
+            events.recv_timeout(Duration::from_secs(1)).expect("a reload event within 1 s")
+        {
+            break diagnostics;
         }
     };
     let messages: Vec<String> = rejected.iter().map(ToString::to_string).collect();

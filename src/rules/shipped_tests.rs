@@ -91,3 +91,14 @@ fn every_shipped_yaml_file_names_its_schema_on_the_first_line() {
         assert!(resolved.is_file(), "{}: {} does not exist", path.display(), resolved.display());
     }
 }
+
+#[test]
+fn decisions_name_the_rule_set_version() {
+    let (set, diagnostics) = super::load(&repo().join("rules"));
+    let set = set.unwrap_or_else(|| panic!("{diagnostics:?}"));
+    let team = set.team().view(|_| super::AgentState { load: 0, online: true });
+    let ticket = crate::script::TicketView { category: "billing".to_owned(), ..Default::default() };
+    let outcome = set.scripts().route(&ticket, &team, crate::script::RoundRobin::default());
+    assert_eq!(*outcome.rule_set_version, set.version().short());
+    assert_eq!(outcome.decided_by, crate::script::DecidedBy::Script);
+}

@@ -1,6 +1,6 @@
 //! A YAML tree that remembers where every key and value came from.
 //!
-//! serde_yaml gives typed structs but forgets positions; the JSON Schema validator and the
+//! `serde_yaml` gives typed structs but forgets positions; the JSON Schema validator and the
 //! semantic checks need `line:col` for any path in the document. This module parses the text
 //! once more with a span-aware parser into a small [`Node`] tree, converts it to JSON for the
 //! schema validator, and answers "where is `/fields/3/when`?".
