@@ -93,6 +93,8 @@ pub struct Ticket {
     pub assignee: Option<UserId>,
     pub tags: BTreeSet<String>,
     pub topic: Option<Topic>,
+    /// The ticket card's message id in the topic, once Telegram has it.
+    pub card: Option<i32>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     /// When an agent first answered the customer; the first-response clock stops here.
@@ -288,6 +290,7 @@ impl Ticket {
             assignee: None,
             tags: BTreeSet::new(),
             topic: None,
+            card: None,
             created_at: now,
             updated_at: now,
             first_response_at: None,

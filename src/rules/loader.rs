@@ -15,11 +15,12 @@ use serde::de::DeserializeOwned;
 use super::desk::{DeskConfig, RawDesk};
 use super::diagnostic::{Diagnostic, FileSink, Position};
 use super::form::{Form, RawForm};
-use super::ruleset::{RuleSet, RuleSetVersion};
+use super::ruleset::{Parts, RuleSet, RuleSetVersion};
 use super::scenario::RawScenarioFile;
 use super::schema::{self, SchemaKind};
 use super::team::{RawTeam, Team};
 use super::yaml::{self, Node};
+use crate::calendar::BusinessCalendar;
 use crate::script::{ScriptFile, Scripts};
 
 /// A file of the rules directory: its path (the directory joined with the relative path) and text.
@@ -94,14 +95,16 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
     if let (Some(desk), Some(team)) = (&desk, &team) {
         check_desk_references(desk, team, &forms, &mut diagnostics);
     }
+    let calendar = desk.as_ref().and_then(|desk| business_calendar(desk, &mut diagnostics));
 
     diagnostics.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
-    let rule_set = match (desk, team) {
-        (Some(desk), Some(team)) if !has_errors => {
+    let rule_set = match (desk, team, calendar) {
+        (Some(desk), Some(team), Some(calendar)) if !has_errors => {
             forms.sort_by(|a, b| a.id.cmp(&b.id));
             let warnings = diagnostics.clone();
-            Some(RuleSet::new(version, dir.to_owned(), desk, team, forms, scripts, scenarios, warnings))
+            let parts = Parts { desk, team, calendar, forms, scripts, scenarios, warnings };
+            Some(RuleSet::new(version, dir.to_owned(), parts))
         }
         _ => None,
     };
@@ -214,6 +217,40 @@ fn check_skills(team: &Team, scripts: &Scripts, diagnostics: &mut Vec<Diagnostic
                 site.position,
                 format!("no agent in team.yaml has skill `{skill}`, so this never finds anyone"),
             ));
+        }
+    }
+}
+
+/// Builds the desk's business calendar, placing each of its errors on the setting at fault.
+fn business_calendar(desk: &DeskConfig, diagnostics: &mut Vec<Diagnostic>) -> Option<BusinessCalendar> {
+    use crate::calendar::Setting;
+    let holidays: Vec<&str> = desk.holidays.iter().map(|h| h.value.as_str()).collect();
+    let hours: Vec<(&str, &str)> =
+        desk.business_hours.iter().map(|e| (e.key.as_str(), e.value.as_str())).collect();
+    let built = if hours.is_empty() {
+        // Open around the clock; the time zone still names the desk's local time.
+        match jiff::tz::TimeZone::get(desk.timezone.value.trim()) {
+            Ok(_) => Ok(BusinessCalendar::always()),
+            Err(_) => Err(vec![crate::calendar::CalendarError::UnknownTimeZone {
+                name: desk.timezone.value.clone(),
+            }]),
+        }
+    } else {
+        BusinessCalendar::new(&desk.timezone.value, &hours, &holidays)
+    };
+    match built {
+        Ok(calendar) => Some(calendar),
+        Err(errors) => {
+            for error in errors {
+                let message = error.to_string();
+                diagnostics.push(match error.setting() {
+                    Setting::TimeZone => desk.diagnostic_at_timezone(message),
+                    Setting::BusinessHours => desk.diagnostic_at_business_hours(message),
+                    Setting::HoursKey(key) => desk.diagnostic_at_hours_key(key, message),
+                    Setting::Holiday(index) => desk.diagnostic_at_holiday(index, message),
+                });
+            }
+            None
         }
     }
 }

@@ -14,6 +14,7 @@ use super::diagnostic::Diagnostic;
 use super::form::Form;
 use super::scenario::ScenarioFile;
 use super::team::Team;
+use crate::calendar::BusinessCalendar;
 use crate::script::Scripts;
 
 /// A rule set's content hash.
@@ -58,25 +59,34 @@ pub struct RuleSet {
     dir: PathBuf,
     desk: DeskConfig,
     team: Team,
+    calendar: BusinessCalendar,
     forms: Vec<Arc<Form>>,
     scripts: Scripts,
     scenarios: Vec<ScenarioFile>,
     warnings: Vec<Diagnostic>,
 }
 
+/// The loaded parts a rule set is made of.
+pub(crate) struct Parts {
+    pub desk: DeskConfig,
+    pub team: Team,
+    pub calendar: BusinessCalendar,
+    pub forms: Vec<Arc<Form>>,
+    pub scripts: Scripts,
+    pub scenarios: Vec<ScenarioFile>,
+    pub warnings: Vec<Diagnostic>,
+}
+
 impl RuleSet {
-    #[allow(clippy::too_many_arguments)] // Only the loader builds rule sets, from all of its parts.
-    pub(crate) fn new(
-        version: RuleSetVersion,
-        dir: PathBuf,
-        desk: DeskConfig,
-        team: Team,
-        forms: Vec<Arc<Form>>,
-        scripts: Scripts,
-        scenarios: Vec<ScenarioFile>,
-        warnings: Vec<Diagnostic>,
-    ) -> RuleSet {
-        RuleSet { version, dir, desk, team, forms, scripts, scenarios, warnings }
+    /// Only the loader builds rule sets, from all of their parts.
+    pub(crate) fn new(version: RuleSetVersion, dir: PathBuf, parts: Parts) -> RuleSet {
+        let Parts { desk, team, calendar, forms, scripts, scenarios, warnings } = parts;
+        RuleSet { version, dir, desk, team, calendar, forms, scripts, scenarios, warnings }
+    }
+
+    /// The desk's business calendar (open around the clock when desk.yaml sets no hours).
+    pub fn calendar(&self) -> &BusinessCalendar {
+        &self.calendar
     }
 
     pub fn version(&self) -> RuleSetVersion {

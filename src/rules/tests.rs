@@ -347,41 +347,63 @@ cases:
 #[test]
 fn calendar_settings_stay_raw_with_positions_for_the_calendar() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let desk = "timezone: Mars/Olympus\nbusiness_hours:\n  mon-fri: \"09:00-18:00\"\n  fri: \"10:00-12:00\"\nholidays: [\"2026-12-25\"]\n";
+    let desk = "timezone: Europe/Berlin\nbusiness_hours:\n  mon-fri: \"09:00-18:00\"\n  sat: \"10:00-12:00\"\nholidays: [\"2026-12-25\"]\n";
     for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
         write(dir.path(), name, text);
     }
     let (set, diagnostics) = super::load(dir.path());
     assert_eq!(diagnostics, []);
-    let desk = set.expect("valid until the calendar is wired").desk().clone();
+    let desk = set.expect("a valid desk").desk().clone();
     let hours: Vec<_> =
         desk.business_hours.iter().map(|e| (e.key.as_str(), e.value.as_str(), e.position)).collect();
     assert_eq!(
         hours,
         [
             ("mon-fri", "09:00-18:00", super::Position::new(3, 3)),
-            ("fri", "10:00-12:00", super::Position::new(4, 3))
+            ("sat", "10:00-12:00", super::Position::new(4, 3))
         ]
     );
     let shown = |d: super::Diagnostic| d.to_string().replace(&format!("{}/", dir.path().display()), "");
     assert_eq!(shown(desk.diagnostic_at_timezone("unknown time zone")), "desk.yaml:1:11: unknown time zone");
-    assert_eq!(shown(desk.diagnostic_at_hours_key("fri", "overlap")), "desk.yaml:4:3: overlap");
+    assert_eq!(shown(desk.diagnostic_at_hours_key("sat", "overlap")), "desk.yaml:4:3: overlap");
     assert_eq!(shown(desk.diagnostic_at_business_hours("never open")), "desk.yaml:2:1: never open");
     assert_eq!(shown(desk.diagnostic_at_holiday(0, "bad date")), "desk.yaml:5:12: bad date");
 }
 
 #[test]
-fn sentiment_is_flagged_until_a_scorer_is_plugged_in() {
+fn hooks_can_score_sentiment() {
     let script = "fn on_message(ticket, message) {\n    if sentiment(message.text) < -0.5 { [add_tag(\"upset\")] } else { [] }\n}\n";
-    if crate::script::SENTIMENT.is_some() {
-        check(&[("automations.rhai", script)], &expect!["exit 0\n"]);
-        return;
-    }
+    check(&[("automations.rhai", script)], &expect!["exit 0\n"]);
+}
+
+#[test]
+fn unknown_time_zone() {
     check(
-        &[("automations.rhai", script)],
+        &[("desk.yaml", "timezone: Europe/Atlantis\nbusiness_hours:\n  mon-fri: \"09:00-18:00\"\n")],
         &expect![[r"
-        automations.rhai:2:8: warning: sentiment() is not available in this build; hooks calling it fall back to their default
-        exit 0
-    "]],
+            desk.yaml:1:11: unknown time zone `Europe/Atlantis`, expected an IANA name like `Europe/Berlin`
+            exit 1
+        "]],
+    );
+    check(
+        &[("desk.yaml", "timezone: Nowhere/Else\n")],
+        &expect![[r"
+            desk.yaml:1:11: unknown time zone `Nowhere/Else`, expected an IANA name like `Europe/Berlin`
+            exit 1
+        "]],
+    );
+}
+
+#[test]
+fn overlapping_business_hours() {
+    let desk = "timezone: Europe/Berlin\nbusiness_hours:\n  mon-fri: \"09:00-18:00\"\n  fri: \"17:00-19:00\"\n  sat: \"10:00-12:00, 11:00-14:00\"\nholidays: [\"2026-02-30\"]\n";
+    check(
+        &[("desk.yaml", desk)],
+        &expect![[r#"
+            desk.yaml:4:3: business hours for `fri` overlap those for `mon-fri`: 17:00-19:00 and 09:00-18:00
+            desk.yaml:5:3: business hours for `sat` overlap: 10:00-12:00 and 11:00-14:00
+            desk.yaml:6:12: holiday `2026-02-30` is not a date like `2026-12-25`
+            exit 1
+        "#]],
     );
 }

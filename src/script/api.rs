@@ -14,10 +14,6 @@ use super::views::{
 };
 use crate::duration::Span;
 
-/// The sentiment helper's slot: `sentiment(text)` is registered only when this is `Some`.
-/// The integrator plugs the scorer in with one line: `Some(crate::sentiment::score)`.
-pub const SENTIMENT: Option<fn(&str) -> f64> = None;
-
 /// The team as a script value: the view plus the round-robin cursor shared by every copy the
 /// script makes, so the host reads back how far round robin advanced.
 #[derive(Clone, Debug)]
@@ -131,9 +127,7 @@ fn register_helpers(engine: &mut Engine) {
             text.parse::<Span>().map(|span| span.as_secs() as INT).map_err(|error| error.to_string().into())
         })
         .register_fn("duration_text", |seconds: INT| Span::from_secs(seconds.max(0) as u64).to_string());
-    if let Some(score) = SENTIMENT {
-        engine.register_fn("sentiment", move |text: &str| score(text));
-    }
+    engine.register_fn("sentiment", crate::sentiment::score);
 }
 
 /// Form answers as the `answers` map scripts read.

@@ -19,7 +19,6 @@ mod views;
 mod tests;
 
 pub use alert::AlertGate;
-pub use api::SENTIMENT;
 pub use condition::Condition;
 pub use decision::{
     Action, BreachPlan, EscalationTarget, PauseWhenAwaiting, RouteDecision, SlaClock, SlaTargets,

@@ -120,7 +120,6 @@ impl Scripts {
                 functions.insert(key, site);
             }
             skills_used.extend(skill_literals(&file.path, &file.text));
-            warn_about_missing_helpers(file, diagnostics);
             merged = merged.merge(&ast);
         }
         let scripts =
@@ -179,23 +178,6 @@ impl Scripts {
     /// Whether the hook is defined (otherwise the desk uses the built-in default).
     pub fn has_hook(&self, hook: Hook) -> bool {
         self.has_function(hook.name(), hook.params().len())
-    }
-}
-
-/// `sentiment(text)` exists only once a scorer is plugged into [`super::SENTIMENT`]; until then
-/// a call would fail at run time, so `check` says so up front.
-fn warn_about_missing_helpers(file: &ScriptFile, diagnostics: &mut Vec<Diagnostic>) {
-    static SENTIMENT_CALL: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\bsentiment\s*\(").expect("valid regex"));
-    if super::SENTIMENT.is_some() {
-        return;
-    }
-    if let Some(found) = SENTIMENT_CALL.find(&file.text) {
-        diagnostics.push(Diagnostic::warning(
-            &file.path,
-            position_at(&file.text, found.start()),
-            "sentiment() is not available in this build; hooks calling it fall back to their default",
-        ));
     }
 }
 

@@ -35,6 +35,8 @@ pub struct TicketRecord {
     pub tags: BTreeSet<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<(i64, i32)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<i32>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,6 +114,7 @@ impl From<&Ticket> for TicketRecord {
             assignee: t.assignee,
             tags: t.tags.clone(),
             topic: t.topic.map(|topic| (topic.chat_id, topic.thread_id)),
+            card: t.card,
             created_at: t.created_at,
             updated_at: t.updated_at,
             first_response_at: t.first_response_at,
@@ -147,6 +150,7 @@ impl TicketRecord {
             assignee: self.assignee,
             tags: self.tags,
             topic: self.topic.map(|(chat_id, thread_id)| Topic { chat_id, thread_id }),
+            card: self.card,
             created_at: self.created_at,
             updated_at: self.updated_at,
             first_response_at: self.first_response_at,
