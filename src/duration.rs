@@ -74,7 +74,10 @@ impl FromStr for Span {
             if let Some(digit) = ch.to_digit(10) {
                 let so_far = number.unwrap_or(0);
                 number = Some(
-                    so_far.checked_mul(10).and_then(|n| n.checked_add(u64::from(digit))).ok_or_else(overflow)?,
+                    so_far
+                        .checked_mul(10)
+                        .and_then(|n| n.checked_add(u64::from(digit)))
+                        .ok_or_else(overflow)?,
                 );
                 continue;
             }
@@ -162,7 +165,10 @@ mod tests {
     fn refuses_what_is_ambiguous_or_wrong() {
         check("", Err("empty duration, expected something like `15m` or `4h 30m`"));
         check("15", Err("`15` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"));
-        check("4h 30", Err("`4h 30` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"));
+        check(
+            "4h 30",
+            Err("`4h 30` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"),
+        );
         check("h", Err("`h` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"));
         check("2w", Err("`2w` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"));
         check("99999999999999999999d", Err("`99999999999999999999d` is too long a duration"));

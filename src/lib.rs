@@ -3,3 +3,4 @@
 //! Modules in reading order: the pure core first (durations, tickets), then the edges.
 
 pub mod duration;
+pub mod fakegram;
