@@ -149,7 +149,7 @@ mod tests {
         }
         let refused = faults.admit(Some(-100), start + Duration::from_secs(3)).expect_err("21st in a minute");
         assert_eq!((refused.status, refused.retry_after), (429, Some(57)));
-        faults.admit(Some(-100), start + Duration::from_secs(60)).expect("the window moved on");
+        faults.admit(Some(-100), start + Duration::from_mins(1)).expect("the window moved on");
     }
 
     #[test]

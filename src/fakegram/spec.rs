@@ -116,16 +116,28 @@ impl Spec {
             .map_err(|problem| format!("{} returned a value the spec does not allow: {problem}", method.name))
     }
 
-    /// Checks `value` against a list of alternative types; the error of the closest alternative wins.
+    /// Checks `value` against a list of alternative types; for objects, the error of the alternative
+    /// that knows most of its fields is reported.
     fn check_value(&self, value: &Value, types: &[String], depth: usize) -> Result<(), String> {
         let mut errors = Vec::new();
         for ty in types {
             match self.check_one(value, ty, depth) {
                 Ok(()) => return Ok(()),
-                Err(problem) => errors.push(problem),
+                Err(problem) => errors.push((self.affinity(value, ty), problem)),
             }
         }
-        Err(errors.into_iter().min_by_key(String::len).unwrap_or_else(|| "no type listed".to_owned()))
+        if !value.is_object() && !value.is_array() {
+            return Err(format!("expected {}, found {value}", types.join(" or ")));
+        }
+        let closest = errors.into_iter().rev().max_by_key(|(affinity, _)| *affinity);
+        Err(closest.map_or_else(|| "no type listed".to_owned(), |(_, problem)| problem))
+    }
+
+    /// How many of an object's fields a type (or one of its subtypes) knows.
+    fn affinity(&self, value: &Value, ty: &str) -> usize {
+        let (Some(object), Some(spec)) = (value.as_object(), self.types.get(ty)) else { return 0 };
+        let known = object.keys().filter(|key| spec.fields.iter().any(|field| &field.name == *key)).count();
+        spec.subtypes.iter().map(|subtype| self.affinity(value, subtype)).fold(known, usize::max)
     }
 
     fn check_one(&self, value: &Value, ty: &str, depth: usize) -> Result<(), String> {
