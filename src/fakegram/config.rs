@@ -17,15 +17,20 @@ pub struct FakeConfig {
     pub users: Vec<UserSpec>,
     /// Groups known from the start; their members must be in `users`.
     pub groups: Vec<GroupSpec>,
+    /// Telegram's sending limits as 429 answers; `RateBudgets::off()` for tests that do not care.
     pub rate_budgets: RateBudgets,
 }
 
 /// A Telegram account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserSpec {
+    /// Telegram user id; also the id of the private chat with the bot.
     pub id: u64,
+    /// Shown as the sender's name.
     pub first_name: String,
+    /// @username without the @.
     pub username: Option<String>,
+    /// IETF language tag the client reports (`en`, `de`).
     pub language_code: Option<String>,
 }
 
@@ -34,8 +39,11 @@ pub struct UserSpec {
 pub struct GroupSpec {
     /// Supergroups look like `-100...`; basic groups are small negative numbers.
     pub id: i64,
+    /// The group's title.
     pub title: String,
+    /// Basic group, supergroup or forum.
     pub kind: GroupKind,
+    /// The public @username (without the @), so `chat_id` may be `@name`.
     pub username: Option<String>,
     /// The bot's own membership (status and rights).
     pub bot_role: MemberRole,
@@ -57,18 +65,26 @@ pub enum GroupKind {
 /// A member's status in a group, with the administrator rights the fake looks at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MemberRole {
+    /// Status `creator`: every right.
     Owner,
+    /// Status `administrator` with these rights.
     Administrator(AdminRights),
+    /// Status `member`.
     Member,
+    /// Status `left`: not in the chat.
     Left,
+    /// Status `kicked`: banned (for the bot in a private chat: blocked).
     Kicked,
 }
 
 /// Administrator rights the fake enforces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AdminRights {
+    /// Create, edit, close, reopen topics; post into closed ones.
     pub can_manage_topics: bool,
+    /// Delete other members' messages and topics.
     pub can_delete_messages: bool,
+    /// Pin and unpin messages.
     pub can_pin_messages: bool,
 }
 
@@ -77,11 +93,15 @@ pub struct AdminRights {
 /// A sending call is one that posts or edits content or creates/edits a topic (see `methods.rs`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RateBudgets {
+    /// Whether the budgets apply at all.
     pub enabled: bool,
     /// Multiplies every window: 0.01 turns "20 per minute" into "20 per 0.6 s".
     pub time_scale: f64,
+    /// Sending calls per second over all chats (Telegram: about 30).
     pub overall_per_second: usize,
+    /// Sending calls per minute into one group (Telegram: 20; creating a topic counts).
     pub per_group_per_minute: usize,
+    /// Sending calls per second into one private chat (Telegram: about 1).
     pub per_private_chat_per_second: usize,
 }
 

@@ -101,24 +101,34 @@ impl ApiFailure {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ControlError {
     #[error("no user with id {0} in the fake world")]
+    /// The user id is not in the world.
     UnknownUser(u64),
     #[error("no chat with id {0} in the fake world")]
+    /// The chat id is not in the world.
     UnknownChat(i64),
     #[error("a user or chat with id {0} already exists")]
+    /// A user or chat with this id is already there.
     AlreadyExists(i64),
     #[error("no message {message_id} in chat {chat_id}")]
+    /// The message is missing, deleted, or not the person's own.
     UnknownMessage { chat_id: i64, message_id: i32 },
     #[error("no open topic {thread_id} in chat {chat_id}")]
+    /// The topic is missing, deleted or closed.
     UnknownTopic { chat_id: i64, thread_id: i32 },
     #[error("user {0} has not started the bot")]
+    /// People write to the bot only after `/start`.
     NotStarted(u64),
     #[error("user {0} has blocked the bot")]
+    /// A person who blocked the bot does not write to it.
     Blocked(u64),
     #[error("user {user_id} is not a member of chat {chat_id}")]
+    /// The person is not in that chat.
     NotAMember { chat_id: i64, user_id: u64 },
     #[error("message {message_id} has no inline button with callback data `{data}`")]
+    /// The message has no button with that callback data.
     NoSuchButton { message_id: i32, data: String },
     #[error("{0}")]
+    /// Anything else that does not fit the world.
     Invalid(String),
 }
 

@@ -20,6 +20,7 @@ pub struct CallRecord {
     pub method: String,
     /// Parameters after decoding and type conversion.
     pub params: Value,
+    /// HTTP status of the answer (200 for success).
     pub status: u16,
     /// The error description; `None` for successful calls.
     pub description: Option<String>,
@@ -31,10 +32,13 @@ pub struct CallRecord {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CallbackAnswer {
+    /// The callback query answered.
     pub query_id: String,
     /// The person who pressed the button.
     pub user_id: u64,
+    /// The notification text, if any.
     pub text: Option<String>,
+    /// Whether it was an alert rather than a toast.
     pub show_alert: bool,
 }
 
@@ -43,6 +47,7 @@ pub struct CallbackAnswer {
 pub enum Thread {
     /// General, or the whole of a chat without topics.
     General,
+    /// The forum topic with this thread id.
     Topic(i32),
 }
 

@@ -8,7 +8,9 @@ use serde_json::Value;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct FakeMessage {
+    /// The chat the message is in.
     pub chat_id: i64,
+    /// Its id inside the chat.
     pub message_id: i32,
     /// Order over all chats: a later message has a larger `seq`.
     pub seq: u64,
@@ -18,6 +20,7 @@ pub struct FakeMessage {
     pub from: u64,
     /// Unix seconds on the fake's clock.
     pub date: i64,
+    /// What kind of message it is, with its file if any.
     pub content: Content,
     /// The text, or the caption of a media message.
     pub text: Option<String>,
@@ -27,45 +30,66 @@ pub struct FakeMessage {
     pub reply_to: Option<i32>,
     /// The inline keyboard, as the bot sent it (`{"inline_keyboard": [...]}`).
     pub reply_markup: Option<Value>,
+    /// Albums share one media group id.
     pub media_group_id: Option<String>,
     /// For forwards: the original sender's user id and date.
     pub forward_origin: Option<(u64, i64)>,
     /// Earlier versions, oldest first; a message never edited has none.
     pub edits: Vec<EditRecord>,
+    /// Unix seconds of the last edit.
     pub edit_date: Option<i64>,
+    /// Deleted messages stay in the store, flagged, for inspection.
     pub deleted: bool,
 }
 
 /// The state of a message before one edit.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EditRecord {
+    /// Text or caption before the edit.
     pub text: Option<String>,
+    /// The keyboard before the edit.
     pub reply_markup: Option<Value>,
 }
 
 /// What a message carries besides its text or caption.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Content {
+    /// Plain text (the text is in `FakeMessage::text`).
     Text,
+    /// A photo; `file_id` is the largest size's.
     Photo { file_id: String },
+    /// A file with its name.
     Document { file_id: String, file_name: String },
+    /// A voice note of `duration` seconds.
     Voice { file_id: String, duration: u32 },
+    /// A video of `duration` seconds.
     Video { file_id: String, duration: u32 },
+    /// A sticker showing `emoji`.
     Sticker { file_id: String, emoji: String },
+    /// A location pin.
     Location { latitude: f64, longitude: f64 },
+    /// A shared contact.
     Contact { phone_number: String, first_name: String },
+    /// Something Telegram posted by itself.
     Service(ServiceEvent),
 }
 
 /// Service messages Telegram posts by itself.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ServiceEvent {
+    /// `forum_topic_created`; its message id is the topic's thread id.
     TopicCreated { name: String, icon_color: u32 },
+    /// `forum_topic_edited`.
     TopicEdited { name: String },
+    /// `forum_topic_closed`.
     TopicClosed,
+    /// `forum_topic_reopened`.
     TopicReopened,
+    /// `pinned_message`.
     Pinned { message_id: i32 },
+    /// `migrate_to_chat_id`, in the old basic group.
     MigrateTo { chat_id: i64 },
+    /// `migrate_from_chat_id`, in the new supergroup.
     MigrateFrom { chat_id: i64 },
 }
 
@@ -119,10 +143,13 @@ impl FakeMessage {
 /// What a simulated person sends. File ids are minted by the fake; `text` is the caption for media.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Draft {
+    /// What kind of message it is, with its file if any.
     pub content: Content,
+    /// Text, or the caption of a media draft.
     pub text: Option<String>,
     /// Post into this forum topic (people in groups); `None` is General or a non-forum chat.
     pub thread_id: Option<i32>,
+    /// Reply to this message of the same chat.
     pub reply_to: Option<i32>,
 }
 

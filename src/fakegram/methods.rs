@@ -1,6 +1,6 @@
 //! The simulated methods as one table (name, whether it is a sending call, handler), the decoded
-//! parameters every handler reads (`Call`), and the handlers about the bot, chats, members, commands
-//! and callback answers. Sending handlers live in `sending.rs`, forum topics in `topics.rs`.
+//! parameters every handler reads (`Call`), and the handlers about the bot, chats, members, commands,
+//! callback answers and pins. Sending handlers live in `sending.rs`, forum topics in `topics.rs`.
 //!
 //! A sending call posts or edits content or creates/edits a topic: it counts against the rate
 //! budgets and gets 429 during a storm. Methods of the spec missing from the table are refused.
@@ -12,8 +12,9 @@ use serde_json::{Map, Value, json};
 use super::config::MemberRole;
 use super::error::ApiFailure;
 use super::inspect::CallbackAnswer;
+use super::message::{Content, ServiceEvent};
 use super::render::user_spec_json;
-use super::world::{ChatKind, World};
+use super::world::{ChatKind, Post, World};
 use super::{sending, topics};
 
 /// Parameters of one call after decoding and the spec check, plus uploaded files by part name.
@@ -68,8 +69,8 @@ const METHODS: &[MethodImpl] = &[
     now("editMessageCaption", true, sending::edit_message_caption),
     now("editMessageReplyMarkup", true, sending::edit_message_reply_markup),
     now("deleteMessage", false, sending::delete_message),
-    now("pinChatMessage", false, sending::pin_chat_message),
-    now("unpinChatMessage", false, sending::unpin_chat_message),
+    now("pinChatMessage", false, pin_chat_message),
+    now("unpinChatMessage", false, unpin_chat_message),
     now("createForumTopic", true, topics::create_forum_topic),
     now("editForumTopic", true, topics::edit_forum_topic),
     now("closeForumTopic", false, topics::close_forum_topic),
@@ -230,6 +231,44 @@ fn send_chat_action(world: &mut World, call: &Call) -> Result<Value, ApiFailure>
     world.bot_target(chat_id, call.thread_id())?;
     if !CHAT_ACTIONS.contains(&call.required("action", Value::as_str)?) {
         return Err(ApiFailure::bad_request("wrong parameter action in request"));
+    }
+    Ok(json!(true))
+}
+
+fn pin_chat_message(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {
+    let chat_id = call.chat_id(world, "chat_id")?;
+    let message_id = call.message_id("message_id")?;
+    let chat = world.bot_target(chat_id, None)?;
+    let message =
+        chat.live_message(message_id).ok_or_else(|| ApiFailure::bad_request("message to pin not found"))?;
+    let thread_id = message.thread_id;
+    if chat.id < 0 && !world.bot_role(chat).rights().is_some_and(|rights| rights.can_pin_messages) {
+        return Err(ApiFailure::bad_request("not enough rights to manage pinned messages in the chat"));
+    }
+    if let Some(chat) = world.chats.get_mut(&chat_id) {
+        chat.pinned.retain(|pinned| *pinned != message_id);
+        chat.pinned.push(message_id);
+    }
+    let mut post = Post::new(chat_id, world.bot.id, Content::Service(ServiceEvent::Pinned { message_id }));
+    post.thread_id = thread_id;
+    world.append(post);
+    Ok(json!(true))
+}
+
+fn unpin_chat_message(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {
+    let chat_id = call.chat_id(world, "chat_id")?;
+    let chat = world.bot_target(chat_id, None)?;
+    if chat.id < 0 && !world.bot_role(chat).rights().is_some_and(|rights| rights.can_pin_messages) {
+        return Err(ApiFailure::bad_request("not enough rights to manage pinned messages in the chat"));
+    }
+    let message_id = call.int("message_id").and_then(|id| i32::try_from(id).ok());
+    let pinned = &mut world.chats.get_mut(&chat_id).expect("bot_target found the chat").pinned;
+    match message_id {
+        Some(id) if pinned.contains(&id) => pinned.retain(|pinned| *pinned != id),
+        Some(_) => return Err(ApiFailure::bad_request("message to unpin not found")),
+        None => {
+            pinned.pop();
+        }
     }
     Ok(json!(true))
 }

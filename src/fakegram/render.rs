@@ -216,7 +216,11 @@ pub(crate) fn photo_file_ids(file_id: &str) -> impl Iterator<Item = String> + '_
 }
 
 fn file_json(file_id: &str, size: u64) -> Value {
-    json!({ "file_id": file_id, "file_unique_id": format!("U{}", file_id.len() * 7919 % 100_000), "file_size": size })
+    // FNV-1a: the same file always has the same unique id, different files (almost surely) not.
+    let hash = file_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x100_0000_01b3));
+    json!({ "file_id": file_id, "file_unique_id": format!("AQAD{hash:016x}"), "file_size": size })
 }
 
 fn mime_type(file_name: &str) -> &'static str {

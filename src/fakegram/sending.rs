@@ -1,4 +1,4 @@
-//! The bot's sending, copying, editing, deleting and pinning. Every handler builds a `Post` through
+//! The bot's sending, copying, editing and deleting. Every handler builds a `Post` through
 //! `bot_post` (target checks, thread, reply, keyboard: the same for all) and appends it through the
 //! world's one path; limits on text (4096) and captions (1024) are counted after entity parsing.
 
@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::error::ApiFailure;
 use super::faults::DeletePolicy;
 use super::markup::{self, Formatted};
-use super::message::{Content, ServiceEvent};
+use super::message::Content;
 use super::methods::Call;
 use super::world::{Post, World};
 
@@ -364,44 +364,6 @@ pub(crate) fn delete_message(world: &mut World, call: &Call) -> Result<Value, Ap
     }
     if let Some(message) = world.chats.get_mut(&chat_id).and_then(|chat| chat.messages.get_mut(&message_id)) {
         message.deleted = true;
-    }
-    Ok(json!(true))
-}
-
-pub(crate) fn pin_chat_message(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {
-    let chat_id = call.chat_id(world, "chat_id")?;
-    let message_id = call.message_id("message_id")?;
-    let chat = world.bot_target(chat_id, None)?;
-    let message =
-        chat.live_message(message_id).ok_or_else(|| ApiFailure::bad_request("message to pin not found"))?;
-    let thread_id = message.thread_id;
-    if chat.id < 0 && !world.bot_role(chat).rights().is_some_and(|rights| rights.can_pin_messages) {
-        return Err(ApiFailure::bad_request("not enough rights to manage pinned messages in the chat"));
-    }
-    if let Some(chat) = world.chats.get_mut(&chat_id) {
-        chat.pinned.retain(|pinned| *pinned != message_id);
-        chat.pinned.push(message_id);
-    }
-    let mut post = Post::new(chat_id, world.bot.id, Content::Service(ServiceEvent::Pinned { message_id }));
-    post.thread_id = thread_id;
-    world.append(post);
-    Ok(json!(true))
-}
-
-pub(crate) fn unpin_chat_message(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {
-    let chat_id = call.chat_id(world, "chat_id")?;
-    let chat = world.bot_target(chat_id, None)?;
-    if chat.id < 0 && !world.bot_role(chat).rights().is_some_and(|rights| rights.can_pin_messages) {
-        return Err(ApiFailure::bad_request("not enough rights to manage pinned messages in the chat"));
-    }
-    let message_id = call.int("message_id").and_then(|id| i32::try_from(id).ok());
-    let pinned = &mut world.chats.get_mut(&chat_id).expect("bot_target found the chat").pinned;
-    match message_id {
-        Some(id) if pinned.contains(&id) => pinned.retain(|pinned| *pinned != id),
-        Some(_) => return Err(ApiFailure::bad_request("message to unpin not found")),
-        None => {
-            pinned.pop();
-        }
     }
     Ok(json!(true))
 }

@@ -32,8 +32,10 @@ pub struct FakeHandle {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("can't bind the fake Telegram server to {address}: {source}")]
+    /// The port is taken or not allowed.
     Bind { address: SocketAddr, source: std::io::Error },
     #[error("the fake world's configuration is inconsistent: {0}")]
+    /// The configured users and groups contradict each other.
     World(#[from] ControlError),
 }
 

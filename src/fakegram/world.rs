@@ -48,10 +48,15 @@ pub(crate) struct Person {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct FakeTopic {
+    /// The `message_thread_id` (the id of its creation message).
     pub thread_id: i32,
+    /// Current name.
     pub name: String,
+    /// One of [`super::TOPIC_ICON_COLORS`].
     pub icon_color: u32,
+    /// Closed topics take posts only from topic managers.
     pub closed: bool,
+    /// Deleted topics and their messages stay, flagged, for inspection.
     pub deleted: bool,
 }
 

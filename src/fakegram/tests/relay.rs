@@ -2,7 +2,10 @@
 //! teloxide, `copyMessage` reproduces it, albums keep one (new) media group through `copyMessages`,
 //! forwards carry their origin, and the bot can send photos and documents by id, URL or upload.
 
-use teloxide::payloads::{CopyMessageSetters, CopyMessagesSetters, SendDocumentSetters, SendPhotoSetters};
+use teloxide::payloads::{
+    CopyMessageSetters, CopyMessagesSetters, EditMessageCaptionSetters, SendDocumentSetters,
+    SendPhotoSetters, SendVideoSetters,
+};
 use teloxide::prelude::*;
 use teloxide::types::{InputFile, MessageId, MessageOrigin, ThreadId};
 
@@ -173,6 +176,54 @@ async fn the_bot_sends_photos_and_documents_by_id_url_or_upload() -> anyhow::Res
         fake.inspect(|world| world.last_from_bot(ANN as i64).map(|m| m.content.clone())),
         Some(Content::Document { .. })
     ));
+    assert_clean(&fake);
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_bot_sends_every_other_kind_and_edits_captions() -> anyhow::Result<()> {
+    let (fake, bot) = start().await;
+    let chat = ChatId(ANN as i64);
+    let mut files = Vec::new();
+    for draft in [Draft::voice(3), Draft::video(4), Draft::sticker("👍")] {
+        let id = fake.user_sends(ANN, draft)?;
+        files.push(fake.inspect(|world| {
+            world.message(ANN as i64, id).and_then(|m| m.content.file_id().map(str::to_owned))
+        }));
+    }
+    let [Some(voice), Some(video), Some(sticker)] = files.as_slice() else {
+        panic!("three files: {files:?}")
+    };
+    let sent = bot.send_voice(ChatId(STAFF), InputFile::file_id(voice.clone().into())).await?;
+    assert!(sent.voice().is_some());
+    let sent =
+        bot.send_video(ChatId(STAFF), InputFile::file_id(video.clone().into())).caption("clip").await?;
+    assert_eq!((sent.video().is_some(), sent.caption()), (true, Some("clip")));
+    let sent = bot.send_sticker(ChatId(STAFF), InputFile::file_id(sticker.clone().into())).await?;
+    assert!(sent.sticker().is_some());
+    let wrong_kind = bot.send_photo(ChatId(STAFF), InputFile::file_id(sticker.clone().into())).await;
+    assert!(wrong_kind.is_err());
+    assert_eq!(
+        last_description(&fake).as_deref(),
+        Some("Bad Request: can't use file of type sticker as photo")
+    );
+    let sent = bot.send_location(chat, 48.137, 11.575).await?;
+    assert_eq!(sent.location().map(|location| location.latitude), Some(48.137));
+    let sent = bot.send_contact(chat, "+49 89 000", "Desk").await?;
+    assert_eq!(sent.contact().map(|contact| contact.first_name.as_str()), Some("Desk"));
+    let photo = bot.send_photo(chat, InputFile::memory(&b"png"[..])).caption("before").await?;
+    let edited = bot.edit_message_caption(chat, photo.id).caption("after").await?;
+    assert_eq!((edited.caption(), edited.edit_date().is_some()), (Some("after"), true));
+    let cleared = bot.edit_message_caption(chat, photo.id).await?;
+    assert_eq!(cleared.caption(), None);
+    let text = bot.send_message(chat, "words").await?;
+    assert!(bot.edit_message_caption(chat, text.id).caption("x").await.is_err());
+    assert_eq!(
+        last_description(&fake).as_deref(),
+        Some("Bad Request: there is no caption in the message to edit")
+    );
+    let unique: std::collections::HashSet<_> = [voice, video, sticker].into_iter().collect();
+    assert_eq!(unique.len(), 3);
     assert_clean(&fake);
     Ok(())
 }

@@ -213,3 +213,25 @@ async fn markup_must_parse_and_becomes_entities() -> anyhow::Result<()> {
     assert_clean(&fake);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_given_port_is_honoured() -> anyhow::Result<()> {
+    let (fake, _) = start().await;
+    let taken = crate::fakegram::FakeConfig { port: fake.port(), ..crate::fakegram::FakeConfig::default() };
+    let refused = crate::fakegram::FakeTelegram::start(taken).await;
+    assert!(
+        matches!(refused, Err(crate::fakegram::StartError::Bind { address, .. }) if address.port() == fake.port())
+    );
+    let inconsistent = crate::fakegram::FakeConfig {
+        groups: vec![
+            crate::fakegram::GroupSpec::staff_forum(-100_777).member(99, crate::fakegram::MemberRole::Member),
+        ],
+        ..crate::fakegram::FakeConfig::default()
+    };
+    let refused = crate::fakegram::FakeTelegram::start(inconsistent).await;
+    assert!(matches!(
+        refused,
+        Err(crate::fakegram::StartError::World(crate::fakegram::ControlError::UnknownUser(99)))
+    ));
+    Ok(())
+}
