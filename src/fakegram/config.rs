@@ -90,7 +90,7 @@ pub struct AdminRights {
 
 /// Telegram's sending limits, as budgets the fake enforces with 429 answers.
 ///
-/// A sending call is one that posts or edits content or creates/edits a topic (see `methods.rs`).
+/// They count posts: messages, copies, forwards and new topics; edits are not counted (see `methods.rs`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct RateBudgets {
     /// Whether the budgets apply at all.

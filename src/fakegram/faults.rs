@@ -19,6 +19,17 @@ pub enum CallFilter {
     Method(String),
 }
 
+/// What a call does to a chat, as far as storms and budgets care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Traffic {
+    /// Posts a message or creates a topic: storms and rate budgets apply.
+    Post,
+    /// Edits a message or a topic: storms apply, budgets do not.
+    Edit,
+    /// Reads, confirms, deletes, pins, answers callbacks, shows chat actions: neither applies.
+    Quiet,
+}
+
 /// Whether `deleteMessage` works normally or refuses everything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DeletePolicy {
@@ -71,10 +82,10 @@ impl Faults {
     }
 
     /// The scripted server error this call gets, if any (consumes one from the script).
-    pub fn scripted_failure(&mut self, method: &str, sending: bool) -> Option<ApiFailure> {
+    pub fn scripted_failure(&mut self, method: &str, traffic: Traffic) -> Option<ApiFailure> {
         let hits = |filter: &CallFilter| match filter {
             CallFilter::Any => true,
-            CallFilter::Sending => sending,
+            CallFilter::Sending => traffic != Traffic::Quiet,
             CallFilter::Method(name) => name.eq_ignore_ascii_case(method),
         };
         let script = self.scripted.iter_mut().find(|script| script.remaining > 0 && hits(&script.filter))?;
@@ -84,13 +95,16 @@ impl Faults {
         Some(ApiFailure::server_error(status))
     }
 
-    /// Admits a sending call into `chat_id` or answers 429: during a storm always, otherwise when a
-    /// budget's window is full. Admitted calls are counted; refused ones are not.
-    pub fn admit(&mut self, chat_id: Option<i64>, now: Instant) -> Result<(), ApiFailure> {
+    /// Admits a call into `chat_id` or answers 429: sending calls during a storm, posts when a
+    /// budget's window is full. Admitted posts are counted; refused ones are not.
+    pub fn admit(&mut self, traffic: Traffic, chat_id: Option<i64>, now: Instant) -> Result<(), ApiFailure> {
+        if traffic == Traffic::Quiet {
+            return Ok(());
+        }
         if let Some(until) = self.storm_until.filter(|until| *until > now) {
             return Err(ApiFailure::too_many_requests(whole_seconds(until - now)));
         }
-        if !self.budgets.enabled {
+        if traffic == Traffic::Edit || !self.budgets.enabled {
             return Ok(());
         }
         let budgets = self.budgets;
@@ -145,19 +159,24 @@ mod tests {
         let start = Instant::now();
         for sent in 0..20 {
             let at = start + Duration::from_millis(sent * 100);
-            faults.admit(Some(-100), at).expect("within the group budget");
+            faults.admit(Traffic::Post, Some(-100), at).expect("within the group budget");
         }
-        let refused = faults.admit(Some(-100), start + Duration::from_secs(3)).expect_err("21st in a minute");
+        let refused = faults
+            .admit(Traffic::Post, Some(-100), start + Duration::from_secs(3))
+            .expect_err("21st in a minute");
         assert_eq!((refused.status, refused.retry_after), (429, Some(57)));
-        faults.admit(Some(-100), start + Duration::from_mins(1)).expect("the window moved on");
+        faults.admit(Traffic::Post, Some(-100), start + Duration::from_mins(1)).expect("the window moved on");
     }
 
     #[test]
     fn private_chats_get_one_message_a_second_each() {
         let mut faults = Faults::new(RateBudgets::default());
         let start = Instant::now();
-        faults.admit(Some(7), start).expect("first");
-        faults.admit(Some(8), start).expect("another chat");
-        assert_eq!(faults.admit(Some(7), start).map_err(|failure| failure.retry_after), Err(Some(1)));
+        faults.admit(Traffic::Post, Some(7), start).expect("first");
+        faults.admit(Traffic::Post, Some(8), start).expect("another chat");
+        assert_eq!(
+            faults.admit(Traffic::Post, Some(7), start).map_err(|failure| failure.retry_after),
+            Err(Some(1))
+        );
     }
 }

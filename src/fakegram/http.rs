@@ -1,6 +1,6 @@
 //! The HTTP face: `/bot<token>/<method>` decoded from JSON, form, query or multipart, then one
 //! pipeline for every call: token, method known to the spec, scripted server error, parameters
-//! checked against the spec, method simulated, rate budget (sending calls), handler, answer checked
+//! checked against the spec, method simulated, storm and rate budget, handler, answer checked
 //! against the spec's return type, and a line in the call log. The handler, the budget and the log
 //! run under one world lock, so a test that sees a message also sees the call that made it.
 
@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
 use super::error::ApiFailure;
+use super::faults::Traffic;
 use super::inspect::CallRecord;
 use super::methods::{self, Call, Run};
 use super::multipart;
@@ -49,8 +50,8 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
         Err(failure) => return refuse(&shared, &method.name, Value::Null, Some(method), failure),
     };
     let simulated = methods::implementation(&method.name);
-    let sending = simulated.is_some_and(|simulated| simulated.sending);
-    let checked = shared.write(|world| world.faults.scripted_failure(&method.name, sending)).map_or_else(
+    let traffic = simulated.map_or(Traffic::Quiet, |simulated| simulated.traffic);
+    let checked = shared.write(|world| world.faults.scripted_failure(&method.name, traffic)).map_or_else(
         || {
             spec()
                 .check_params(method, &mut params)
@@ -70,7 +71,9 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             result
         }
         Run::Now(handler) => shared.write(|world| {
-            let result = admit(world, &call, sending).and_then(|()| handler(world, &call));
+            let chat_id = call.value("chat_id").and_then(|chat| world.resolve_chat(chat).ok());
+            let admitted = world.faults.admit(traffic, chat_id, Instant::now());
+            let result = admitted.and_then(|()| handler(world, &call));
             record(world, &method.name, &call, Some(method), &result);
             result
         }),
@@ -98,15 +101,6 @@ fn refuse(
 
 fn not_simulated(method: &str) -> ApiFailure {
     ApiFailure::bad_request(format!("method {method} is in the Bot API but not simulated by the fake"))
-}
-
-/// Storms and rate budgets, for sending calls only.
-fn admit(world: &mut World, call: &Call, sending: bool) -> Result<(), ApiFailure> {
-    if !sending {
-        return Ok(());
-    }
-    let chat_id = call.value("chat_id").and_then(|chat| world.resolve_chat(chat).ok());
-    world.faults.admit(chat_id, Instant::now())
 }
 
 /// Appends to the call log; a successful answer is first checked against the spec's return type.

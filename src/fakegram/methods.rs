@@ -1,9 +1,10 @@
-//! The simulated methods as one table (name, whether it is a sending call, handler), the decoded
+//! The simulated methods as one table (name, the traffic it makes, handler), the decoded
 //! parameters every handler reads (`Call`), and the handlers about the bot, chats, members, commands,
 //! callback answers and pins. Sending handlers live in `sending.rs`, forum topics in `topics.rs`.
 //!
-//! A sending call posts or edits content or creates/edits a topic: it counts against the rate
-//! budgets and gets 429 during a storm. Methods of the spec missing from the table are refused.
+//! Sending calls (posts: messages, copies, forwards, new topics; edits: of messages and topics) get
+//! 429 during a storm; posts also count against the rate budgets. Methods of the spec missing from
+//! the table are refused.
 
 use std::collections::HashMap;
 
@@ -11,6 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::config::MemberRole;
 use super::error::ApiFailure;
+use super::faults::Traffic;
 use super::inspect::CallbackAnswer;
 use super::message::{Content, ServiceEvent};
 use super::render::user_spec_json;
@@ -35,47 +37,47 @@ pub(crate) enum Run {
 
 pub(crate) struct MethodImpl {
     pub name: &'static str,
-    pub sending: bool,
+    pub traffic: Traffic,
     pub run: Run,
 }
 
-const fn now(name: &'static str, sending: bool, handler: Handler) -> MethodImpl {
-    MethodImpl { name, sending, run: Run::Now(handler) }
+const fn now(name: &'static str, traffic: Traffic, handler: Handler) -> MethodImpl {
+    MethodImpl { name, traffic, run: Run::Now(handler) }
 }
 
 /// Every method the fake simulates; names as the spec spells them.
 const METHODS: &[MethodImpl] = &[
-    MethodImpl { name: "getUpdates", sending: false, run: Run::LongPoll },
-    now("getMe", false, get_me),
-    now("getChat", false, get_chat),
-    now("getChatMember", false, get_chat_member),
-    now("getChatAdministrators", false, get_chat_administrators),
-    now("setMyCommands", false, set_my_commands),
-    now("deleteWebhook", false, delete_webhook),
-    now("answerCallbackQuery", false, answer_callback_query),
-    now("sendChatAction", false, send_chat_action),
-    now("sendMessage", true, sending::send_message),
-    now("sendPhoto", true, sending::send_photo),
-    now("sendDocument", true, sending::send_document),
-    now("sendVideo", true, sending::send_video),
-    now("sendVoice", true, sending::send_voice),
-    now("sendSticker", true, sending::send_sticker),
-    now("sendLocation", true, sending::send_location),
-    now("sendContact", true, sending::send_contact),
-    now("copyMessage", true, sending::copy_message),
-    now("copyMessages", true, sending::copy_messages),
-    now("forwardMessage", true, sending::forward_message),
-    now("editMessageText", true, sending::edit_message_text),
-    now("editMessageCaption", true, sending::edit_message_caption),
-    now("editMessageReplyMarkup", true, sending::edit_message_reply_markup),
-    now("deleteMessage", false, sending::delete_message),
-    now("pinChatMessage", false, pin_chat_message),
-    now("unpinChatMessage", false, unpin_chat_message),
-    now("createForumTopic", true, topics::create_forum_topic),
-    now("editForumTopic", true, topics::edit_forum_topic),
-    now("closeForumTopic", false, topics::close_forum_topic),
-    now("reopenForumTopic", false, topics::reopen_forum_topic),
-    now("deleteForumTopic", false, topics::delete_forum_topic),
+    MethodImpl { name: "getUpdates", traffic: Traffic::Quiet, run: Run::LongPoll },
+    now("getMe", Traffic::Quiet, get_me),
+    now("getChat", Traffic::Quiet, get_chat),
+    now("getChatMember", Traffic::Quiet, get_chat_member),
+    now("getChatAdministrators", Traffic::Quiet, get_chat_administrators),
+    now("setMyCommands", Traffic::Quiet, set_my_commands),
+    now("deleteWebhook", Traffic::Quiet, delete_webhook),
+    now("answerCallbackQuery", Traffic::Quiet, answer_callback_query),
+    now("sendChatAction", Traffic::Quiet, send_chat_action),
+    now("sendMessage", Traffic::Post, sending::send_message),
+    now("sendPhoto", Traffic::Post, sending::send_photo),
+    now("sendDocument", Traffic::Post, sending::send_document),
+    now("sendVideo", Traffic::Post, sending::send_video),
+    now("sendVoice", Traffic::Post, sending::send_voice),
+    now("sendSticker", Traffic::Post, sending::send_sticker),
+    now("sendLocation", Traffic::Post, sending::send_location),
+    now("sendContact", Traffic::Post, sending::send_contact),
+    now("copyMessage", Traffic::Post, sending::copy_message),
+    now("copyMessages", Traffic::Post, sending::copy_messages),
+    now("forwardMessage", Traffic::Post, sending::forward_message),
+    now("editMessageText", Traffic::Edit, sending::edit_message_text),
+    now("editMessageCaption", Traffic::Edit, sending::edit_message_caption),
+    now("editMessageReplyMarkup", Traffic::Edit, sending::edit_message_reply_markup),
+    now("deleteMessage", Traffic::Quiet, sending::delete_message),
+    now("pinChatMessage", Traffic::Quiet, pin_chat_message),
+    now("unpinChatMessage", Traffic::Quiet, unpin_chat_message),
+    now("createForumTopic", Traffic::Post, topics::create_forum_topic),
+    now("editForumTopic", Traffic::Edit, topics::edit_forum_topic),
+    now("closeForumTopic", Traffic::Quiet, topics::close_forum_topic),
+    now("reopenForumTopic", Traffic::Quiet, topics::reopen_forum_topic),
+    now("deleteForumTopic", Traffic::Quiet, topics::delete_forum_topic),
 ];
 
 /// The simulation of a spec method, if the fake has one.

@@ -50,9 +50,10 @@ async fn a_storm_answers_every_sending_call_with_retry_after() -> anyhow::Result
             .is_some_and(|description| description.starts_with("Too Many Requests: retry after "))
     );
     assert!(bot.create_forum_topic(ChatId(STAFF), "t").await.is_err());
+    assert!(bot.edit_message_text(ChatId(ANN as i64), teloxide::types::MessageId(1), "x").await.is_err());
     bot.get_me().await?;
     bot.send_chat_action(ChatId(ANN as i64), teloxide::types::ChatAction::Typing).await?;
-    assert_eq!(fake.inspect(|world| world.calls().iter().filter(|call| call.status == 429).count()), 2);
+    assert_eq!(fake.inspect(|world| world.calls().iter().filter(|call| call.status == 429).count()), 3);
     assert_clean(&fake);
     Ok(())
 }
@@ -61,7 +62,9 @@ async fn a_storm_answers_every_sending_call_with_retry_after() -> anyhow::Result
 async fn budgets_allow_one_message_a_second_per_customer_and_twenty_a_minute_per_group() -> anyhow::Result<()>
 {
     let (fake, bot) = start_with(FakeConfig::default()).await;
-    bot.send_message(ChatId(ANN as i64), "one").await?;
+    let first = bot.send_message(ChatId(ANN as i64), "one").await?;
+    // Edits are not counted against the budgets.
+    bot.edit_message_text(ChatId(ANN as i64), first.id, "one, edited").await?;
     let second = bot.send_message(ChatId(ANN as i64), "two").await;
     assert!(matches!(second, Err(RequestError::RetryAfter(wait)) if wait.seconds() == 1), "{second:?}");
     assert_eq!(last_description(&fake).as_deref(), Some("Too Many Requests: retry after 1"));
