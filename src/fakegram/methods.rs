@@ -80,6 +80,12 @@ const METHODS: &[MethodImpl] = &[
     now("deleteForumTopic", Traffic::Quiet, topics::delete_forum_topic),
 ];
 
+/// Names of every simulated method.
+#[cfg(test)]
+pub(crate) fn simulated() -> impl Iterator<Item = &'static str> {
+    METHODS.iter().map(|method| method.name)
+}
+
 /// The simulation of a spec method, if the fake has one.
 pub(crate) fn implementation(name: &str) -> Option<&'static MethodImpl> {
     METHODS.iter().find(|method| method.name == name)

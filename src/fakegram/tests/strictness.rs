@@ -20,11 +20,27 @@ fn check_refusal(answer: &(u16, Value), status: u16, description: &str) {
 #[test]
 fn every_simulated_method_is_in_the_spec() {
     assert_eq!(crate::fakegram::spec_version(), "Bot API 10.1");
-    for name in ["getUpdates", "sendMessage", "createForumTopic", "copyMessages", "answerCallbackQuery"] {
+    for name in methods::simulated() {
         let method = spec::spec().method(&name.to_uppercase()).expect("in the spec");
         assert_eq!(method.name, name);
-        assert!(methods::implementation(name).is_some());
     }
+    assert_eq!(methods::simulated().count(), 31);
+}
+
+#[test]
+fn answers_are_checked_against_the_spec_too() {
+    let send_message = spec::spec().method("sendMessage").expect("in the spec");
+    let mut message = json!({ "message_id": 1, "date": 0, "chat": { "id": 1, "type": "private" } });
+    assert_eq!(spec::spec().check_result(send_message, &message), Ok(()));
+    message["colour"] = json!("red");
+    let problem = spec::spec().check_result(send_message, &message).expect_err("unknown field");
+    assert_eq!(
+        problem,
+        "sendMessage returned a value the spec does not allow: unknown field \"colour\" in Message"
+    );
+    message = json!({ "message_id": 1, "date": 0, "chat": { "id": 1 } });
+    let problem = spec::spec().check_result(send_message, &message).expect_err("missing field");
+    assert!(problem.ends_with("Message.chat: field \"type\" of Chat is required"), "{problem}");
 }
 
 #[tokio::test]
