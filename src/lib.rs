@@ -18,3 +18,4 @@ pub mod outbox;
 pub mod export;
 pub mod bench;
 pub mod cli;
+pub mod fakegram;
