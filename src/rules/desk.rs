@@ -1,0 +1,273 @@
+//! `desk.yaml`: desk-wide settings, raw as written and validated with defaults.
+//!
+//! The time zone, business hours and holidays stay raw (with positions) in [`DeskConfig`]: the
+//! business calendar parses them and reports unknown zones or overlapping hours, and
+//! [`DeskConfig::diagnostic_at_hours_key`] places its complaints on the offending line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::diagnostic::{Diagnostic, FileSink, Position};
+use super::yaml::{Node, Segment};
+use crate::duration::Span;
+
+/// A value and where it was written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located<T> {
+    pub value: T,
+    pub position: Position,
+}
+
+/// One `business_hours` (or agent `working_hours`) entry, like `mon-fri: "09:00-18:00"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoursEntry {
+    pub key: String,
+    pub value: String,
+    /// Where the key is written.
+    pub position: Position,
+}
+
+/// What happens to an away agent's open tickets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AwayPolicy {
+    /// They stay assigned.
+    #[default]
+    Keep,
+    /// They go back to the shared queue.
+    Queue,
+    /// They are routed again through `route()`.
+    Reroute,
+}
+
+/// Sending budgets of the outbox dispatcher.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DispatcherBudgets {
+    pub messages_per_second: f64,
+    pub group_messages_per_minute: f64,
+    pub private_messages_per_second: f64,
+}
+
+impl Default for DispatcherBudgets {
+    /// Telegram's published limits.
+    fn default() -> DispatcherBudgets {
+        DispatcherBudgets {
+            messages_per_second: 30.0,
+            group_messages_per_minute: 20.0,
+            private_messages_per_second: 1.0,
+        }
+    }
+}
+
+/// desk.yaml, validated, with every default filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeskConfig {
+    /// The file it came from, for diagnostics about its raw parts.
+    pub path: PathBuf,
+    pub staff_chat: Option<i64>,
+    /// IANA name as written (default `UTC`), checked by the business calendar.
+    pub timezone: Located<String>,
+    /// Entries in file order; empty means open around the clock.
+    pub business_hours: Vec<HoursEntry>,
+    pub holidays: Vec<Located<String>>,
+    pub auto_close_after: Span,
+    pub delete_closed_topics_after: Span,
+    pub away_policy: AwayPolicy,
+    pub auto_assign_on_first_reply: bool,
+    pub intake_session_expiry: Span,
+    /// Form ids offered to customers in order; empty means every form, by id.
+    pub intake_forms: Vec<Located<String>>,
+    /// Warn when this share (percent) of an SLA target has elapsed.
+    pub sla_warning_percent: u8,
+    /// Telegram ids that `escalate("escalation", ...)` notifies; empty means the supervisors.
+    pub escalation_team: Vec<Located<i64>>,
+    pub dispatcher: DispatcherBudgets,
+}
+
+impl DeskConfig {
+    /// Defaults for every setting (used in tests and when building a desk in code).
+    pub fn with_defaults(path: &Path) -> DeskConfig {
+        DeskConfig {
+            path: path.to_owned(),
+            staff_chat: None,
+            timezone: Located { value: "UTC".to_owned(), position: Position::FILE },
+            business_hours: Vec::new(),
+            holidays: Vec::new(),
+            auto_close_after: Span::from_hours(72),
+            delete_closed_topics_after: Span::from_hours(30 * 24),
+            away_policy: AwayPolicy::Keep,
+            auto_assign_on_first_reply: true,
+            intake_session_expiry: Span::from_hours(24),
+            intake_forms: Vec::new(),
+            sla_warning_percent: 80,
+            escalation_team: Vec::new(),
+            dispatcher: DispatcherBudgets::default(),
+        }
+    }
+
+    /// An error placed on business_hours entry `key` (the calendar reports overlaps by key),
+    /// or on the `business_hours` line when the key is not found.
+    pub fn diagnostic_at_hours_key(&self, key: &str, message: impl Into<String>) -> Diagnostic {
+        let position = self
+            .business_hours
+            .iter()
+            .find(|entry| entry.key == key)
+            .map_or(self.timezone.position, |entry| entry.position);
+        Diagnostic::error(&self.path, position, message)
+    }
+
+    /// An error placed on the `timezone` value (for an unknown zone).
+    pub fn diagnostic_at_timezone(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(&self.path, self.timezone.position, message)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDesk {
+    staff_chat: Option<i64>,
+    timezone: Option<String>,
+    // Typed here so a wrong value is refused; the entries are read from the located tree,
+    // which keeps their order and positions.
+    #[serde(default, rename = "business_hours")]
+    _business_hours: BTreeMap<String, String>,
+    #[serde(default)]
+    holidays: Vec<String>,
+    auto_close_after: Option<Span>,
+    retention: Option<RawRetention>,
+    away_policy: Option<AwayPolicy>,
+    auto_assign_on_first_reply: Option<bool>,
+    intake: Option<RawIntake>,
+    sla: Option<RawSla>,
+    #[serde(default)]
+    escalation_team: Vec<i64>,
+    dispatcher: Option<RawDispatcher>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRetention {
+    delete_closed_topics_after: Option<Span>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIntake {
+    session_expiry: Option<Span>,
+    #[serde(default)]
+    forms: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSla {
+    warning_at: Option<serde_yaml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDispatcher {
+    messages_per_second: Option<f64>,
+    group_messages_per_minute: Option<f64>,
+    private_messages_per_second: Option<f64>,
+}
+
+impl RawDesk {
+    /// Fills defaults and attaches positions from the located tree.
+    pub(crate) fn validate(self, tree: &Node, sink: &mut FileSink<'_>) -> DeskConfig {
+        let defaults = DeskConfig::with_defaults(sink.path);
+        let at = |path: &[Segment]| tree.locate(path).position;
+        let key = |name: &str| Segment::Key(name.to_owned());
+        let timezone = match self.timezone {
+            Some(value) => Located { value, position: at(&[key("timezone")]) },
+            None => defaults.timezone,
+        };
+        let hours_node = tree.get("business_hours");
+        let business_hours = hours_entries(hours_node);
+        let holidays = self
+            .holidays
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| Located { value, position: at(&[key("holidays"), Segment::Index(index)]) })
+            .collect();
+        let intake = self.intake.unwrap_or(RawIntake { session_expiry: None, forms: Vec::new() });
+        let intake_forms = intake
+            .forms
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| Located {
+                value,
+                position: at(&[key("intake"), key("forms"), Segment::Index(index)]),
+            })
+            .collect();
+        let escalation_team = self
+            .escalation_team
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| Located {
+                value,
+                position: at(&[key("escalation_team"), Segment::Index(index)]),
+            })
+            .collect();
+        let warning_position = at(&[key("sla"), key("warning_at")]);
+        let sla_warning_percent = match self.sla.and_then(|sla| sla.warning_at) {
+            None => defaults.sla_warning_percent,
+            Some(value) => percent(&value).unwrap_or_else(|| {
+                sink.error(warning_position, "`warning_at` must be a percentage from 1% to 99%, like `80%`");
+                defaults.sla_warning_percent
+            }),
+        };
+        let dispatcher = self.dispatcher.map_or(defaults.dispatcher, |raw| DispatcherBudgets {
+            messages_per_second: raw.messages_per_second.unwrap_or(defaults.dispatcher.messages_per_second),
+            group_messages_per_minute: raw
+                .group_messages_per_minute
+                .unwrap_or(defaults.dispatcher.group_messages_per_minute),
+            private_messages_per_second: raw
+                .private_messages_per_second
+                .unwrap_or(defaults.dispatcher.private_messages_per_second),
+        });
+        DeskConfig {
+            path: sink.path.to_owned(),
+            staff_chat: self.staff_chat,
+            timezone,
+            business_hours,
+            holidays,
+            auto_close_after: self.auto_close_after.unwrap_or(defaults.auto_close_after),
+            delete_closed_topics_after: self
+                .retention
+                .and_then(|retention| retention.delete_closed_topics_after)
+                .unwrap_or(defaults.delete_closed_topics_after),
+            away_policy: self.away_policy.unwrap_or_default(),
+            auto_assign_on_first_reply: self.auto_assign_on_first_reply.unwrap_or(true),
+            intake_session_expiry: intake.session_expiry.unwrap_or(defaults.intake_session_expiry),
+            intake_forms,
+            sla_warning_percent,
+            escalation_team,
+            dispatcher,
+        }
+    }
+}
+
+/// The entries of an hours mapping in file order, with the keys' positions.
+pub(crate) fn hours_entries(node: Option<&Node>) -> Vec<HoursEntry> {
+    node.map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .map(|(key, value)| HoursEntry {
+            key: key.as_str().unwrap_or_default().to_owned(),
+            value: value.as_str().unwrap_or_default().to_owned(),
+            position: key.position,
+        })
+        .collect()
+}
+
+fn percent(value: &serde_yaml::Value) -> Option<u8> {
+    let number = match value {
+        serde_yaml::Value::Number(number) => number.as_u64()?,
+        serde_yaml::Value::String(text) => text.trim().trim_end_matches('%').trim().parse().ok()?,
+        _ => return None,
+    };
+    u8::try_from(number).ok().filter(|percent| (1..=99).contains(percent))
+}

@@ -1,0 +1,245 @@
+//! Reading a rules directory into a [`RuleSet`], reporting every problem on the way.
+//!
+//! One path for start-up, `topicdesk check` and hot reload: read every file, hash them, then
+//! per YAML file parse (located tree), validate against its JSON Schema, deserialize into the
+//! raw structs, and run the semantic checks; compile the scripts; finally the cross-file checks.
+//! A stage that fails for a file skips that file's later stages (so one mistake is reported
+//! once), but every file is looked at.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::de::DeserializeOwned;
+
+use super::desk::{DeskConfig, RawDesk};
+use super::diagnostic::{Diagnostic, FileSink, Position};
+use super::form::{Form, RawForm};
+use super::ruleset::{RuleSet, RuleSetVersion};
+use super::scenario::RawScenarioFile;
+use super::schema::{self, SchemaKind};
+use super::team::{RawTeam, Team};
+use super::yaml::{self, Node};
+use crate::script::{ScriptFile, Scripts};
+
+/// A file of the rules directory: its path (the directory joined with the relative path) and text.
+struct SourceFile {
+    relative: String,
+    path: PathBuf,
+    text: String,
+}
+
+/// Loads `dir`. Returns the rule set when there is no error, and every diagnostic (warnings
+/// included) either way, sorted by file and position.
+pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
+    let mut diagnostics = Vec::new();
+    let files = read_dir(dir, &mut diagnostics);
+    let version = RuleSetVersion::of(files.iter().map(|file| (file.relative.as_str(), file.text.as_bytes())));
+
+    let scripts_sources: Vec<ScriptFile> = files
+        .iter()
+        .filter(|file| file.relative.ends_with(".rhai"))
+        .map(|file| ScriptFile { path: file.path.clone(), text: file.text.clone() })
+        .collect();
+    let scripts = Scripts::compile(&scripts_sources, &version.short(), &mut diagnostics);
+
+    let find = |relative: &str| files.iter().find(|file| file.relative == relative);
+    let desk = match find("desk.yaml") {
+        Some(file) => parse::<RawDesk>(file, SchemaKind::Desk, &mut diagnostics)
+            .map(|(raw, tree)| raw.validate(&tree, &mut sink(&file.path, &mut diagnostics))),
+        None => {
+            diagnostics.push(Diagnostic::error(&dir.join("desk.yaml"), Position::FILE, "missing desk.yaml"));
+            None
+        }
+    };
+    let team = match find("team.yaml") {
+        Some(file) => parse::<RawTeam>(file, SchemaKind::Team, &mut diagnostics)
+            .map(|(raw, tree)| raw.validate(&tree, &mut sink(&file.path, &mut diagnostics))),
+        None => {
+            diagnostics.push(Diagnostic::error(&dir.join("team.yaml"), Position::FILE, "missing team.yaml"));
+            None
+        }
+    };
+    let mut forms: Vec<Arc<Form>> = Vec::new();
+    for file in files.iter().filter(|file| file.relative.starts_with("forms/")) {
+        if let Some((raw, tree)) = parse::<RawForm>(file, SchemaKind::Form, &mut diagnostics) {
+            let form = raw.validate(&tree, &mut sink(&file.path, &mut diagnostics));
+            let mut file_sink = sink(&file.path, &mut diagnostics);
+            if let Some(first) = forms.iter().find(|existing| existing.id == form.id) {
+                let position = tree.get("id").map_or(Position::FILE, |node| node.position);
+                file_sink.error(
+                    position,
+                    format!("form id `{}` is also used by {}", form.id, first.path.display()),
+                );
+                continue;
+            }
+            check_validate_function(&form, &scripts, &mut file_sink);
+            forms.push(Arc::new(form));
+        }
+    }
+    if forms.is_empty() && !diagnostics.iter().any(|d| d.path.starts_with(dir.join("forms"))) {
+        diagnostics.push(Diagnostic::error(
+            &dir.join("forms"),
+            Position::FILE,
+            "no intake form: add forms/<name>.yaml",
+        ));
+    }
+    let mut scenarios = Vec::new();
+    for file in files.iter().filter(|file| file.relative.starts_with("tests/")) {
+        if let Some((raw, tree)) = parse::<RawScenarioFile>(file, SchemaKind::RuleTest, &mut diagnostics) {
+            scenarios.push(raw.validate(&tree, team.as_ref(), &mut sink(&file.path, &mut diagnostics)));
+        }
+    }
+    if let Some(team) = &team {
+        check_skills(team, &scripts, &mut diagnostics);
+    }
+    if let (Some(desk), Some(team)) = (&desk, &team) {
+        check_desk_references(desk, team, &forms, &mut diagnostics);
+    }
+
+    diagnostics.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
+    let has_errors = diagnostics.iter().any(Diagnostic::is_error);
+    let rule_set = match (desk, team) {
+        (Some(desk), Some(team)) if !has_errors => {
+            forms.sort_by(|a, b| a.id.cmp(&b.id));
+            let warnings = diagnostics.clone();
+            Some(RuleSet::new(version, dir.to_owned(), desk, team, forms, scripts, scenarios, warnings))
+        }
+        _ => None,
+    };
+    (rule_set, diagnostics)
+}
+
+fn sink<'a>(path: &'a Path, out: &'a mut Vec<Diagnostic>) -> FileSink<'a> {
+    FileSink { path, out }
+}
+
+/// Every file the rule set is made of, sorted by relative path (the hash depends on it).
+fn read_dir(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<SourceFile> {
+    if !dir.is_dir() {
+        diagnostics.push(Diagnostic::error(dir, Position::FILE, "rules directory not found"));
+        return Vec::new();
+    }
+    let mut relatives: Vec<String> = Vec::new();
+    let mut list = |sub: &str, wanted: &dyn Fn(&str) -> bool| {
+        let Ok(entries) = fs::read_dir(dir.join(sub)) else { return };
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // Editors' temporary and backup files (".x.swp", "x~", ".#x") are not rules.
+            if name.starts_with('.') || name.ends_with('~') || !entry.path().is_file() || !wanted(&name) {
+                continue;
+            }
+            relatives.push(if sub.is_empty() { name } else { format!("{sub}/{name}") });
+        }
+    };
+    list("", &|name| name == "desk.yaml" || name == "team.yaml" || name.ends_with(".rhai"));
+    list("forms", &|name| name.ends_with(".yaml") || name.ends_with(".yml"));
+    list("tests", &|name| name.ends_with(".yaml") || name.ends_with(".yml"));
+    relatives.sort();
+    relatives
+        .into_iter()
+        .filter_map(|relative| {
+            let path = dir.join(&relative);
+            match fs::read_to_string(&path) {
+                Ok(text) => Some(SourceFile { relative, path, text }),
+                Err(error) => {
+                    diagnostics.push(Diagnostic::error(
+                        &path,
+                        Position::FILE,
+                        format!("cannot read: {error}"),
+                    ));
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+/// Located tree, schema, typed parse: `None` (with diagnostics) when any stage fails.
+fn parse<R: DeserializeOwned>(
+    file: &SourceFile,
+    kind: SchemaKind,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<(R, Node)> {
+    let mut file_sink = sink(&file.path, diagnostics);
+    let tree = match yaml::parse(&file.text) {
+        Ok(tree) => tree,
+        Err(error) => {
+            file_sink.error(error.position, error.message);
+            return None;
+        }
+    };
+    if !schema::validate(kind, &tree, &tree.to_json(), &mut file_sink) {
+        return None;
+    }
+    // An empty file is an empty mapping to the tree; give serde the same.
+    let text = if file.text.trim().is_empty() { "{}" } else { file.text.as_str() };
+    match serde_yaml::from_str::<R>(text) {
+        Ok(raw) => Some((raw, tree)),
+        Err(error) => {
+            let position = error
+                .location()
+                .map_or(Position::FILE, |at| Position::new(at.line() as u32, at.column() as u32));
+            let message = error.to_string();
+            // serde_yaml appends " at line X column Y"; the position is printed in front instead.
+            let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
+            file_sink.error(position, message);
+            None
+        }
+    }
+}
+
+fn check_validate_function(form: &Form, scripts: &Scripts, sink: &mut FileSink<'_>) {
+    let Some(function) = &form.validate else { return };
+    if !scripts.is_complete() || scripts.has_function(function, 1) {
+        return;
+    }
+    let arities = scripts.arities(function);
+    let message = if arities.is_empty() {
+        format!("`validate` names `{function}`, but no .rhai file defines fn {function}(answers)")
+    } else {
+        format!("`validate` names `{function}`, which must take 1 parameter (answers), not {}", arities[0])
+    };
+    sink.error(form.validate_position, message);
+}
+
+fn check_skills(team: &Team, scripts: &Scripts, diagnostics: &mut Vec<Diagnostic>) {
+    for (skill, site) in scripts.skills_used() {
+        if !team.has_skill(skill) {
+            diagnostics.push(Diagnostic::warning(
+                &site.path,
+                site.position,
+                format!("no agent in team.yaml has skill `{skill}`, so this never finds anyone"),
+            ));
+        }
+    }
+}
+
+fn check_desk_references(
+    desk: &DeskConfig,
+    team: &Team,
+    forms: &[Arc<Form>],
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    for form_id in &desk.intake_forms {
+        if !forms.iter().any(|form| form.id == form_id.value) {
+            diagnostics.push(Diagnostic::error(
+                &desk.path,
+                form_id.position,
+                format!("intake form `{}` is not defined in forms/", form_id.value),
+            ));
+        }
+    }
+    for member in &desk.escalation_team {
+        if !team.is_member(member.value) {
+            diagnostics.push(Diagnostic::warning(
+                &desk.path,
+                member.position,
+                format!(
+                    "escalation_team member {} is not in team.yaml, so they cannot act on tickets",
+                    member.value
+                ),
+            ));
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The immutable, content-hashed rule set the desk decides with.
+//!
+//! A [`RuleSet`] is built only by the loader and never changes; reload builds a new one and
+//! swaps it in whole (invariant 6). Its version is a blake3 hash over every file's relative
+//! path and bytes, so two directories with the same content have the same version, and every
+//! decision can name the version that made it.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::desk::DeskConfig;
+use super::diagnostic::Diagnostic;
+use super::form::Form;
+use super::scenario::ScenarioFile;
+use super::team::Team;
+use crate::script::Scripts;
+
+/// A rule set's content hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RuleSetVersion(blake3::Hash);
+
+impl RuleSetVersion {
+    /// Hashes (relative path, bytes) pairs; the caller passes them sorted by path.
+    pub fn of<'a>(files: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> RuleSetVersion {
+        let mut hasher = blake3::Hasher::new();
+        for (path, bytes) in files {
+            // Lengths first, so ("ab", "c") and ("a", "bc") cannot collide.
+            hasher.update(&(path.len() as u64).to_le_bytes());
+            hasher.update(path.as_bytes());
+            hasher.update(&(bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+        }
+        RuleSetVersion(hasher.finalize())
+    }
+
+    /// The first 12 hex digits, as shown in ticket history and messages.
+    pub fn short(&self) -> String {
+        self.0.to_hex()[..12].to_owned()
+    }
+
+    /// All 64 hex digits.
+    pub fn full(&self) -> String {
+        self.0.to_hex().to_string()
+    }
+}
+
+impl fmt::Display for RuleSetVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.short())
+    }
+}
+
+/// Everything in a valid rules directory, compiled.
+#[derive(Debug)]
+pub struct RuleSet {
+    version: RuleSetVersion,
+    dir: PathBuf,
+    desk: DeskConfig,
+    team: Team,
+    forms: Vec<Arc<Form>>,
+    scripts: Scripts,
+    scenarios: Vec<ScenarioFile>,
+    warnings: Vec<Diagnostic>,
+}
+
+impl RuleSet {
+    #[allow(clippy::too_many_arguments)] // Only the loader builds rule sets, from all of its parts.
+    pub(crate) fn new(
+        version: RuleSetVersion,
+        dir: PathBuf,
+        desk: DeskConfig,
+        team: Team,
+        forms: Vec<Arc<Form>>,
+        scripts: Scripts,
+        scenarios: Vec<ScenarioFile>,
+        warnings: Vec<Diagnostic>,
+    ) -> RuleSet {
+        RuleSet { version, dir, desk, team, forms, scripts, scenarios, warnings }
+    }
+
+    pub fn version(&self) -> RuleSetVersion {
+        self.version
+    }
+
+    /// The directory it was loaded from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn desk(&self) -> &DeskConfig {
+        &self.desk
+    }
+
+    pub fn team(&self) -> &Team {
+        &self.team
+    }
+
+    /// Every form, by id.
+    pub fn forms(&self) -> &[Arc<Form>] {
+        &self.forms
+    }
+
+    /// The form with `id`; an intake session keeps the `Arc` it started with across reloads.
+    pub fn form(&self, id: &str) -> Option<Arc<Form>> {
+        self.forms.iter().find(|form| form.id == id).cloned()
+    }
+
+    /// The forms offered to customers, in desk.yaml's `intake.forms` order (default: all, by id).
+    pub fn intake_forms(&self) -> Vec<Arc<Form>> {
+        if self.desk.intake_forms.is_empty() {
+            return self.forms.clone();
+        }
+        self.desk.intake_forms.iter().filter_map(|id| self.form(&id.value)).collect()
+    }
+
+    /// The compiled hooks: `route`, `sla`, `on_breach`, `on_message`, `validate_form`.
+    pub fn scripts(&self) -> &Scripts {
+        &self.scripts
+    }
+
+    /// The scenarios of `tests/*.yaml`.
+    pub fn scenarios(&self) -> &[ScenarioFile] {
+        &self.scenarios
+    }
+
+    /// Warnings found while loading (a valid set has no errors).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+}

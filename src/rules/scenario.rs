@@ -1,0 +1,346 @@
+//! Rule scenarios (`tests/*.yaml`): given a ticket and an event, expect a hook's decision.
+//!
+//! Support leads write these to pin down what their routing, SLA and escalation rules do;
+//! `topicdesk test` runs them (see `scenario_run.rs`). Parsing and checks live here.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::diagnostic::{FileSink, Position};
+use super::team::Team;
+use super::yaml::{Node, Segment};
+use crate::duration::Span;
+use crate::script::{
+    Action, BreachView, CustomerView, EscalationTarget, FieldValue, MessageView, RoundRobin, RouteDecision,
+    SlaClock, TicketView,
+};
+
+/// One scenario file.
+#[derive(Clone, Debug)]
+pub struct ScenarioFile {
+    pub path: PathBuf,
+    pub cases: Vec<Case>,
+}
+
+/// One case: the situation and the expected decision.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub name: String,
+    pub position: Position,
+    pub ticket: TicketView,
+    /// Agent state overrides (file-level first, then the case's own).
+    pub team: Vec<AgentOverride>,
+    pub round_robin: RoundRobin,
+    pub breach: Option<BreachView>,
+    pub message: Option<MessageView>,
+    pub expect: Expectation,
+}
+
+/// Live state of one agent in a scenario; agents not listed are online with no load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentOverride {
+    pub id: i64,
+    pub online: Option<bool>,
+    pub load: Option<u32>,
+}
+
+/// The decision a case expects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Expectation {
+    Route(RouteDecision),
+    /// `None` expects no SLA.
+    Sla(Option<ExpectedSla>),
+    /// `None` expects the default ladder.
+    OnBreach(Option<Vec<Action>>),
+    OnMessage(Vec<Action>),
+}
+
+/// Expected SLA targets; the clock is compared only when given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExpectedSla {
+    pub first_response: Option<Span>,
+    pub next_response: Option<Span>,
+    pub resolution: Option<Span>,
+    pub calendar: Option<SlaClock>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenarioFile {
+    #[serde(default)]
+    team: Vec<AgentOverride>,
+    round_robin: Option<i64>,
+    cases: Vec<RawCase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCase {
+    name: String,
+    #[serde(default)]
+    ticket: RawTicket,
+    #[serde(default)]
+    team: Vec<AgentOverride>,
+    round_robin: Option<i64>,
+    breach: Option<RawBreach>,
+    message: Option<RawMessage>,
+    expect: RawExpect,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTicket {
+    id: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    category: Option<String>,
+    #[serde(default)]
+    fields: BTreeMap<String, FieldValue>,
+    customer: Option<RawCustomer>,
+    assignee: Option<i64>,
+    #[serde(default)]
+    tags: Vec<String>,
+    age: Option<Span>,
+    reopened: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCustomer {
+    id: Option<i64>,
+    name: Option<String>,
+    username: Option<String>,
+    language: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBreach {
+    metric: String,
+    level: Option<u32>,
+    overdue: Option<Span>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMessage {
+    text: String,
+    from: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpect {
+    route: Option<serde_yaml::Value>,
+    sla: Option<serde_yaml::Value>,
+    on_breach: Option<serde_yaml::Value>,
+    on_message: Option<Vec<RawAction>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSla {
+    first_response: Option<Span>,
+    next_response: Option<Span>,
+    resolution: Option<Span>,
+    calendar: Option<String>,
+}
+
+/// One action written as a one-key mapping (`- add_tag: vip`); the schema ensures one key.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAction {
+    notify_agent: Option<String>,
+    escalate: Option<RawEscalate>,
+    set_priority: Option<String>,
+    add_tag: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEscalate {
+    to: serde_yaml::Value,
+    reason: Option<String>,
+}
+
+impl RawScenarioFile {
+    /// Builds the cases and checks what the schema cannot: events the expectation needs and
+    /// agent ids that exist.
+    pub(crate) fn validate(self, tree: &Node, team: Option<&Team>, sink: &mut FileSink<'_>) -> ScenarioFile {
+        let mut cases = Vec::new();
+        for (index, raw) in self.cases.into_iter().enumerate() {
+            let node = tree.locate(&[Segment::Key("cases".to_owned()), Segment::Index(index)]);
+            let expect_node = node.get("expect").unwrap_or(node);
+            let Some(expect) = raw.expect.into_expectation(expect_node, sink) else { continue };
+            let needs = match &expect {
+                Expectation::OnBreach(_) if raw.breach.is_none() => Some(("on_breach", "breach")),
+                Expectation::OnMessage(_) if raw.message.is_none() => Some(("on_message", "message")),
+                _ => None,
+            };
+            if let Some((hook, event)) = needs {
+                sink.error(
+                    node.position,
+                    format!("case `{}` expects {hook} but gives no `{event}`", raw.name),
+                );
+                continue;
+            }
+            if let (Expectation::Route(RouteDecision::Agent(id)), Some(team)) = (&expect, team)
+                && !team.is_member(*id)
+            {
+                sink.error(
+                    expect_node.get("route").map_or(expect_node.position, |n| n.position),
+                    format!("case `{}` expects agent {id}, who is not in team.yaml", raw.name),
+                );
+            }
+            let mut overrides = self.team.clone();
+            overrides.extend(raw.team);
+            cases.push(Case {
+                name: raw.name,
+                position: node.position,
+                ticket: raw.ticket.into_view(),
+                team: overrides,
+                round_robin: RoundRobin { last_agent: raw.round_robin.or(self.round_robin) },
+                breach: raw.breach.map(|breach| BreachView {
+                    metric: breach.metric,
+                    level: breach.level.unwrap_or(1),
+                    overdue: breach.overdue.unwrap_or(Span::ZERO),
+                }),
+                message: raw.message.map(|message| MessageView {
+                    text: message.text,
+                    from_customer: message.from.as_deref() != Some("agent"),
+                }),
+                expect,
+            });
+        }
+        ScenarioFile { path: sink.path.to_owned(), cases }
+    }
+}
+
+impl RawTicket {
+    fn into_view(self) -> TicketView {
+        let customer = self.customer.map_or_else(
+            || CustomerView { id: 1, name: "Customer".to_owned(), username: None, language: None },
+            |raw| CustomerView {
+                id: raw.id.unwrap_or(1),
+                name: raw.name.unwrap_or_else(|| "Customer".to_owned()),
+                username: raw.username,
+                language: raw.language,
+            },
+        );
+        let text = |value: &Option<FieldValue>| match value {
+            Some(FieldValue::Text(text)) => Some(text.clone()),
+            _ => None,
+        };
+        // Like the desk, the answers `category` and `priority` double as the ticket's own fields.
+        let category =
+            self.category.or_else(|| text(&self.fields.get("category").cloned())).unwrap_or_default();
+        let priority = self
+            .priority
+            .or_else(|| text(&self.fields.get("priority").cloned()))
+            .unwrap_or_else(|| "normal".to_owned());
+        TicketView {
+            id: self.id.unwrap_or_else(|| "T-000001".to_owned()),
+            status: self.status.unwrap_or_else(|| "open".to_owned()),
+            priority,
+            category,
+            fields: self.fields,
+            customer,
+            assignee: self.assignee,
+            tags: self.tags,
+            age: self.age.unwrap_or(Span::ZERO),
+            reopened: self.reopened.unwrap_or(0),
+        }
+    }
+}
+
+impl RawExpect {
+    fn into_expectation(self, node: &Node, sink: &mut FileSink<'_>) -> Option<Expectation> {
+        let at = |key: &str| node.get(key).map_or(node.position, |value| value.position);
+        if let Some(route) = self.route {
+            return match route {
+                serde_yaml::Value::Number(number) => {
+                    number.as_i64().map(|id| Expectation::Route(RouteDecision::Agent(id)))
+                }
+                _ => Some(Expectation::Route(RouteDecision::Queue)),
+            };
+        }
+        if let Some(sla) = self.sla {
+            if sla.is_string() {
+                return Some(Expectation::Sla(None));
+            }
+            let raw: RawSla = match serde_yaml::from_value(sla) {
+                Ok(raw) => raw,
+                Err(error) => {
+                    sink.error(at("sla"), error.to_string());
+                    return None;
+                }
+            };
+            let calendar = raw
+                .calendar
+                .map(|clock| if clock == "calendar" { SlaClock::Calendar } else { SlaClock::Business });
+            return Some(Expectation::Sla(Some(ExpectedSla {
+                first_response: raw.first_response,
+                next_response: raw.next_response,
+                resolution: raw.resolution,
+                calendar,
+            })));
+        }
+        if let Some(on_breach) = self.on_breach {
+            if on_breach.is_string() {
+                return Some(Expectation::OnBreach(None));
+            }
+            return match serde_yaml::from_value::<Vec<RawAction>>(on_breach) {
+                Ok(actions) => {
+                    actions_of(actions, at("on_breach"), sink).map(|a| Expectation::OnBreach(Some(a)))
+                }
+                Err(error) => {
+                    sink.error(at("on_breach"), error.to_string());
+                    None
+                }
+            };
+        }
+        let actions = self.on_message.unwrap_or_default();
+        actions_of(actions, at("on_message"), sink).map(Expectation::OnMessage)
+    }
+}
+
+fn actions_of(raw: Vec<RawAction>, position: Position, sink: &mut FileSink<'_>) -> Option<Vec<Action>> {
+    let mut actions = Vec::new();
+    for action in raw {
+        actions.push(match action {
+            RawAction { notify_agent: Some(text), .. } => Action::NotifyAgent(text),
+            RawAction { set_priority: Some(priority), .. } => Action::SetPriority(priority),
+            RawAction { add_tag: Some(tag), .. } => Action::AddTag(tag),
+            RawAction { escalate: None, .. } => {
+                sink.error(
+                    position,
+                    "an action needs one of notify_agent, escalate, set_priority or add_tag",
+                );
+                return None;
+            }
+            RawAction { escalate: Some(RawEscalate { to, reason }), .. } => {
+                let to = match &to {
+                    serde_yaml::Value::Number(number) if number.as_i64().is_some() => {
+                        EscalationTarget::Agent(number.as_i64().unwrap_or_default())
+                    }
+                    serde_yaml::Value::String(name) if name == "supervisors" => EscalationTarget::Supervisors,
+                    serde_yaml::Value::String(name) if name == "escalation" => {
+                        EscalationTarget::EscalationTeam
+                    }
+                    _ => {
+                        sink.error(
+                            position,
+                            "escalate `to` must be `supervisors`, `escalation` or an agent id",
+                        );
+                        return None;
+                    }
+                };
+                Action::Escalate { to, reason: reason.unwrap_or_default() }
+            }
+        });
+    }
+    Some(actions)
+}

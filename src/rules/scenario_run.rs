@@ -1,0 +1,141 @@
+//! Running rule scenarios: `topicdesk test`.
+//!
+//! Each case builds the ticket and team views it describes, calls the hook its expectation
+//! names through the same [`Scripts`](crate::script::Scripts) calls the desk uses, and compares.
+//! A hook failure counts as a failed case (with the script's file:line), even though the desk
+//! itself would fall back to the default.
+
+use std::io::{self, Write};
+
+use super::ruleset::RuleSet;
+use super::scenario::{Case, Expectation, ExpectedSla};
+use super::team::AgentState;
+use crate::script::{BreachPlan, HookFailure, SlaTargets, TeamView, write_actions};
+
+/// How many cases passed and failed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScenarioReport {
+    pub passed: usize,
+    pub failed: usize,
+}
+
+/// Runs every case of every scenario file, printing one line per failing case
+/// (`path:line:col: case "name": ...`) and `N passed, N failed` as the last line.
+pub fn run_scenarios(set: &RuleSet, out: &mut dyn Write) -> ScenarioReport {
+    let mut report = ScenarioReport::default();
+    for file in set.scenarios() {
+        for case in &file.cases {
+            match run_case(set, case) {
+                Ok(()) => report.passed += 1,
+                Err(reason) => {
+                    report.failed += 1;
+                    let line = format!(
+                        "{}:{}: case \"{}\": {reason}",
+                        file.path.display(),
+                        case.position,
+                        case.name
+                    );
+                    write_line(out, &line);
+                }
+            }
+        }
+    }
+    write_line(out, &format!("{} passed, {} failed", report.passed, report.failed));
+    report
+}
+
+/// Runs one case; `Err` says what differed.
+fn run_case(set: &RuleSet, case: &Case) -> Result<(), String> {
+    let scripts = set.scripts();
+    match &case.expect {
+        Expectation::Route(expected) => {
+            let outcome = scripts.route(&case.ticket, &team_view(set, case), case.round_robin);
+            settled(outcome.failure.as_ref())?;
+            compare(&expected.to_string(), &outcome.value.decision.to_string(), "route")
+        }
+        Expectation::Sla(expected) => {
+            let outcome = scripts.sla(&case.ticket);
+            settled(outcome.failure.as_ref())?;
+            compare(
+                &show_expected_sla(expected.as_ref()),
+                &show_sla(outcome.value.as_ref(), expected.as_ref()),
+                "sla",
+            )
+        }
+        Expectation::OnBreach(expected) => {
+            let breach = case.breach.as_ref().expect("the loader refuses on_breach cases without a breach");
+            let outcome = scripts.on_breach(&case.ticket, breach);
+            settled(outcome.failure.as_ref())?;
+            let expected = expected.clone().map_or(BreachPlan::DefaultLadder, BreachPlan::Actions);
+            compare(&expected.to_string(), &outcome.value.to_string(), "on_breach")
+        }
+        Expectation::OnMessage(expected) => {
+            let message =
+                case.message.as_ref().expect("the loader refuses on_message cases without a message");
+            let outcome = scripts.on_message(&case.ticket, message);
+            settled(outcome.failure.as_ref())?;
+            let (mut want, mut got) = (String::new(), String::new());
+            write_actions(&mut want, expected).expect("writing to a String cannot fail");
+            write_actions(&mut got, &outcome.value).expect("writing to a String cannot fail");
+            compare(&want, &got, "on_message")
+        }
+    }
+}
+
+fn team_view(set: &RuleSet, case: &Case) -> TeamView {
+    set.team().view(|agent| {
+        // Later overrides (the case's own) win over earlier ones (the file's).
+        let mut state = AgentState { load: 0, online: true };
+        for override_ in case.team.iter().filter(|o| o.id == agent.id) {
+            state.load = override_.load.unwrap_or(state.load);
+            state.online = override_.online.unwrap_or(state.online);
+        }
+        state
+    })
+}
+
+fn settled(failure: Option<&HookFailure>) -> Result<(), String> {
+    failure.map_or(Ok(()), |failure| Err(format!("the hook failed: {failure}")))
+}
+
+fn compare(expected: &str, actual: &str, hook: &str) -> Result<(), String> {
+    if expected == actual { Ok(()) } else { Err(format!("expected {hook} {expected}, got {actual}")) }
+}
+
+fn show_expected_sla(expected: Option<&ExpectedSla>) -> String {
+    expected.map_or_else(
+        || "none".to_owned(),
+        |sla| {
+            SlaTargets {
+                first_response: sla.first_response,
+                next_response: sla.next_response,
+                resolution: sla.resolution,
+                calendar: sla.calendar.unwrap_or_default(),
+                ..SlaTargets::default()
+            }
+            .to_string()
+        },
+    )
+}
+
+/// The actual targets, printed with the expected clock when the case does not name one.
+fn show_sla(actual: Option<&SlaTargets>, expected: Option<&ExpectedSla>) -> String {
+    let Some(actual) = actual else { return "none".to_owned() };
+    let mut shown = actual.clone();
+    if let Some(expected) = expected
+        && expected.calendar.is_none()
+    {
+        shown.calendar = crate::script::SlaClock::default();
+    }
+    shown.to_string()
+}
+
+fn write_line(out: &mut dyn Write, line: &str) {
+    if let Err(error) = writeln!(out, "{line}") {
+        report_write_error(&error);
+    }
+}
+
+fn report_write_error(error: &io::Error) {
+    tracing::warn!("cannot write scenario results: {error}");
+}

@@ -1,0 +1,162 @@
+//! `team.yaml`: the people who work in the staff group, raw and validated.
+//!
+//! Only members listed here may use agent commands and buttons (invariant 7). The desk turns
+//! the validated [`Team`] plus live load and presence into the [`TeamView`] hooks see.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::desk::{HoursEntry, hours_entries};
+use super::diagnostic::{FileSink, Position};
+use super::yaml::{Node, Segment};
+use crate::script::{AgentView, TeamView};
+
+/// How many open tickets an agent takes when team.yaml does not say.
+pub const DEFAULT_CAPACITY: u32 = 5;
+
+/// An agent's role.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    #[default]
+    Agent,
+    /// Also receives escalations and rule alerts.
+    Supervisor,
+}
+
+/// One person in team.yaml.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Agent {
+    /// Telegram user id.
+    pub id: i64,
+    pub name: String,
+    pub username: Option<String>,
+    pub role: Role,
+    pub skills: Vec<String>,
+    pub capacity: u32,
+    /// Own hours in business_hours spelling; empty means the desk's hours.
+    pub working_hours: Vec<HoursEntry>,
+    /// Where the agent's entry starts in team.yaml.
+    pub position: Position,
+}
+
+/// team.yaml, validated.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Team {
+    pub agents: Vec<Agent>,
+}
+
+/// Live state of one agent, supplied by the desk when it builds a [`TeamView`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AgentState {
+    pub load: u32,
+    pub online: bool,
+}
+
+impl Team {
+    /// The member with Telegram id `id`.
+    pub fn agent(&self, id: i64) -> Option<&Agent> {
+        self.agents.iter().find(|agent| agent.id == id)
+    }
+
+    /// Whether `id` is in team.yaml (agent commands are refused to everyone else).
+    pub fn is_member(&self, id: i64) -> bool {
+        self.agent(id).is_some()
+    }
+
+    /// Every supervisor.
+    pub fn supervisors(&self) -> impl Iterator<Item = &Agent> {
+        self.agents.iter().filter(|agent| agent.role == Role::Supervisor)
+    }
+
+    /// Whether any agent has `skill`.
+    pub fn has_skill(&self, skill: &str) -> bool {
+        self.agents.iter().any(|agent| agent.skills.iter().any(|own| own == skill))
+    }
+
+    /// The view hooks see, with each agent's live state from `state`.
+    pub fn view(&self, state: impl Fn(&Agent) -> AgentState) -> TeamView {
+        TeamView {
+            agents: self
+                .agents
+                .iter()
+                .map(|agent| {
+                    let AgentState { load, online } = state(agent);
+                    AgentView {
+                        id: agent.id,
+                        name: agent.name.clone(),
+                        role: match agent.role {
+                            Role::Agent => "agent".to_owned(),
+                            Role::Supervisor => "supervisor".to_owned(),
+                        },
+                        load,
+                        capacity: agent.capacity,
+                        online,
+                        skills: agent.skills.clone(),
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTeam {
+    agents: Vec<RawAgent>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAgent {
+    id: i64,
+    name: String,
+    username: Option<String>,
+    role: Option<Role>,
+    #[serde(default)]
+    skills: Vec<String>,
+    capacity: Option<u32>,
+    // Typed so a wrong value is refused; entries come from the located tree (order, positions).
+    #[serde(default, rename = "working_hours")]
+    _working_hours: BTreeMap<String, String>,
+}
+
+impl RawTeam {
+    /// Checks duplicate ids and builds the team.
+    pub(crate) fn validate(self, tree: &Node, sink: &mut FileSink<'_>) -> Team {
+        let mut first_seen: BTreeMap<i64, Position> = BTreeMap::new();
+        let mut agents = Vec::new();
+        for (index, raw) in self.agents.into_iter().enumerate() {
+            let entry_path = [Segment::Key("agents".to_owned()), Segment::Index(index)];
+            let entry = tree.locate(&entry_path);
+            let id_position = entry.get("id").map_or(entry.position, |node| node.position);
+            if let Some(first) = first_seen.get(&raw.id) {
+                sink.error(
+                    id_position,
+                    format!("agent id {} is listed twice (first at line {})", raw.id, first.line),
+                );
+                continue;
+            }
+            first_seen.insert(raw.id, id_position);
+            agents.push(Agent {
+                id: raw.id,
+                name: raw.name,
+                username: raw.username.map(|name| name.trim_start_matches('@').to_owned()),
+                role: raw.role.unwrap_or_default(),
+                skills: raw.skills,
+                capacity: raw.capacity.unwrap_or(DEFAULT_CAPACITY),
+                working_hours: hours_entries(entry.get("working_hours")),
+                position: entry.position,
+            });
+        }
+        let team = Team { agents };
+        if !team.agents.is_empty() && team.supervisors().next().is_none() {
+            sink.warning(
+                tree.key_position(&[], "agents"),
+                "no agent has `role: supervisor`: escalations and rule alerts will reach nobody",
+            );
+        }
+        team
+    }
+}

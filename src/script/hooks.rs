@@ -1,0 +1,228 @@
+//! Calling hooks under the failure policy (DESIGN.md invariant 5).
+//!
+//! Every call runs with the wall-clock budget armed and without re-running top-level
+//! statements. A hook that errors, runs over budget or returns something unusable yields the
+//! documented default; the outcome carries the failure with the file:line where it happened,
+//! the failure is logged, and the caller asks [`AlertGate`](super::AlertGate) whether to alert
+//! supervisors. Every outcome names the rule-set version that decided it, for ticket history.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use rhai::{CallFnOptions, Dynamic, EvalAltResult, FuncArgs, Map, Scope};
+
+use super::api::{ScriptTeam, answers_map};
+use super::convert::{actions_of, sla_of};
+use super::decision::{Action, BreachPlan, RouteDecision, SlaTargets};
+use super::engine::{DEADLINE_TOKEN, bare_message, with_budget};
+use super::scripts::{Hook, Scripts};
+use super::views::{BreachView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
+use crate::rules::Position;
+
+/// A hook's decision, who made it, and what went wrong on the way.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HookOutcome<T> {
+    pub value: T,
+    /// Whether a script decided or the built-in default did.
+    pub decided_by: DecidedBy,
+    /// Set when the script failed and the default stood in.
+    pub failure: Option<HookFailure>,
+    /// Short content hash of the rule set that decided, for ticket history.
+    pub rule_set_version: Arc<str>,
+}
+
+/// Who made a decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DecidedBy {
+    Script,
+    Default,
+}
+
+/// Why a hook's own answer was not used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HookFailure {
+    /// The function that was called (a hook name or a form's `validate:` function).
+    pub function: String,
+    pub path: PathBuf,
+    pub position: Position,
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+/// Errors and budget overruns are reported differently to supervisors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The script raised an error or returned something unusable.
+    Error,
+    /// The script hit the time, operation, size or depth limit.
+    OverBudget,
+}
+
+/// What `route` returns: the decision and the advanced round-robin cursor to persist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Routing {
+    pub decision: RouteDecision,
+    pub cursor: RoundRobin,
+}
+
+impl fmt::Display for HookFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match self.kind {
+            FailureKind::Error => "failed",
+            FailureKind::OverBudget => "ran over its budget",
+        };
+        write!(f, "{}:{}: {} {what}: {}", self.path.display(), self.position, self.function, self.message)
+    }
+}
+
+impl Scripts {
+    /// Routes a ticket: the `route` hook, or round robin over every available agent.
+    pub fn route(&self, ticket: &TicketView, team: &TeamView, cursor: RoundRobin) -> HookOutcome<Routing> {
+        let fallback = || {
+            let mut advanced = cursor;
+            let decision =
+                team.round_robin("", &mut advanced).map_or(RouteDecision::Queue, RouteDecision::Agent);
+            Routing { decision, cursor: advanced }
+        };
+        let script_team = ScriptTeam { view: Arc::new(team.clone()), cursor: Arc::new(Mutex::new(cursor)) };
+        let shared_cursor = Arc::clone(&script_team.cursor);
+        self.run(Hook::Route.name(), (2, (ticket.clone(), script_team)), fallback, |result| {
+            let decision = if result.is_unit() {
+                RouteDecision::Queue
+            } else {
+                let id = result
+                    .as_int()
+                    .map_err(|_| format!("route() must return an agent id or (), not `{result}`"))?;
+                if !team.agents.iter().any(|agent| agent.id == id) {
+                    return Err(format!("route() returned {id}, who is not in team.yaml"));
+                }
+                RouteDecision::Agent(id)
+            };
+            let cursor = *shared_cursor.lock().unwrap_or_else(PoisonError::into_inner);
+            Ok(Routing { decision, cursor })
+        })
+    }
+
+    /// The SLA targets of a ticket: the `sla` hook, or none.
+    pub fn sla(&self, ticket: &TicketView) -> HookOutcome<Option<SlaTargets>> {
+        self.run(Hook::Sla.name(), (1, (ticket.clone(),)), || None, sla_of)
+    }
+
+    /// What to do about a breach: the `on_breach` hook's actions, or the default ladder.
+    pub fn on_breach(&self, ticket: &TicketView, breach: &BreachView) -> HookOutcome<BreachPlan> {
+        self.run(
+            Hook::OnBreach.name(),
+            (2, (ticket.clone(), breach.clone())),
+            || BreachPlan::DefaultLadder,
+            |result| {
+                if result.is_unit() {
+                    return Ok(BreachPlan::DefaultLadder);
+                }
+                actions_of("on_breach", result).map(BreachPlan::Actions)
+            },
+        )
+    }
+
+    /// What to do about a message: the `on_message` hook's actions, or none.
+    pub fn on_message(&self, ticket: &TicketView, message: &MessageView) -> HookOutcome<Vec<Action>> {
+        self.run(Hook::OnMessage.name(), (2, (ticket.clone(), message.clone())), Vec::new, |result| {
+            if result.is_unit() {
+                return Ok(Vec::new());
+            }
+            actions_of("on_message", result)
+        })
+    }
+
+    /// Runs a form's `validate:` function: field id -> message for each answer to ask again.
+    /// A failing function accepts the answers (the customer is never stuck on a broken rule).
+    pub fn validate_form(
+        &self,
+        function: &str,
+        answers: &BTreeMap<String, FieldValue>,
+    ) -> HookOutcome<BTreeMap<String, String>> {
+        self.run(function, (1, (answers_map(answers),)), BTreeMap::new, |result| {
+            if result.is_unit() {
+                return Ok(BTreeMap::new());
+            }
+            let map = result
+                .try_cast::<Map>()
+                .ok_or_else(|| format!("{function}() must return () or #{{ field: \"message\" }}"))?;
+            Ok(map.into_iter().map(|(field, message)| (field.to_string(), message.to_string())).collect())
+        })
+    }
+
+    /// Calls `function` when it exists; otherwise, or when it fails, uses `fallback`.
+    fn run<A: FuncArgs, T>(
+        &self,
+        function: &str,
+        (arity, args): (usize, A),
+        fallback: impl FnOnce() -> T,
+        convert: impl FnOnce(Dynamic) -> Result<T, String>,
+    ) -> HookOutcome<T> {
+        let Some(site) = self.site(function, arity).cloned() else {
+            return self.outcome(fallback(), DecidedBy::Default, None);
+        };
+        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+        let result = with_budget(|engine| {
+            engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, function, args)
+        });
+        let failure = match result {
+            Ok(value) => match convert(value) {
+                Ok(value) => return self.outcome(value, DecidedBy::Script, None),
+                Err(message) => HookFailure {
+                    function: function.to_owned(),
+                    path: site.path,
+                    position: site.position,
+                    kind: FailureKind::Error,
+                    message,
+                },
+            },
+            Err(error) => self.failure_of(function, &error),
+        };
+        tracing::error!(rule_set = %self.version, "{failure}; using the default");
+        self.outcome(fallback(), DecidedBy::Default, Some(failure))
+    }
+
+    fn outcome<T>(&self, value: T, decided_by: DecidedBy, failure: Option<HookFailure>) -> HookOutcome<T> {
+        HookOutcome { value, decided_by, failure, rule_set_version: Arc::clone(&self.version) }
+    }
+
+    /// Places a runtime error in the innermost script function it happened in.
+    fn failure_of(&self, hook: &str, error: &EvalAltResult) -> HookFailure {
+        let mut function = hook.to_owned();
+        let mut innermost = error;
+        while let EvalAltResult::ErrorInFunctionCall(name, _, inner, _) = innermost {
+            function.clone_from(name);
+            innermost = inner;
+        }
+        let site = self.sites_named(&function).or_else(|| self.sites_named(hook));
+        let position = innermost.position();
+        let (path, position) = match (site, position.line()) {
+            (Some(site), Some(line)) => {
+                (site.path.clone(), Position::new(line as u32, position.position().unwrap_or(1) as u32))
+            }
+            (Some(site), None) => (site.path.clone(), site.position),
+            (None, _) => (PathBuf::from("<rules>"), Position::FILE),
+        };
+        let kind = match innermost {
+            EvalAltResult::ErrorTooManyOperations(_)
+            | EvalAltResult::ErrorDataTooLarge(..)
+            | EvalAltResult::ErrorStackOverflow(_)
+            | EvalAltResult::ErrorTerminated(..) => FailureKind::OverBudget,
+            _ => FailureKind::Error,
+        };
+        let message = match innermost {
+            EvalAltResult::ErrorTerminated(token, _) if token.to_string() == DEADLINE_TOKEN => {
+                format!("stopped after {} ms of wall-clock time", super::engine::CALL_BUDGET.as_millis())
+            }
+            other => bare_message(other),
+        };
+        HookFailure { function: hook.to_owned(), path, position, kind, message }
+    }
+
+    fn sites_named(&self, name: &str) -> Option<&super::FunctionSite> {
+        self.arities(name).first().and_then(|arity| self.site(name, *arity))
+    }
+}

@@ -1,0 +1,30 @@
+//! The script host: the only module that uses Rhai.
+//!
+//! It compiles a rules directory's `.rhai` files and form `when:` expressions on one sandboxed
+//! engine, defines the script-visible API (views in, decisions out), and calls hooks under the
+//! failure policy: a hook that errors or runs over budget yields the documented default, with
+//! the error's file:line in the outcome. Nothing here reads files, the clock or the network.
+
+mod alert;
+mod api;
+mod condition;
+mod convert;
+mod decision;
+mod engine;
+mod hooks;
+mod scripts;
+mod views;
+
+pub use alert::AlertGate;
+pub use api::SENTIMENT;
+pub use condition::Condition;
+pub use decision::{
+    Action, BreachPlan, EscalationTarget, PauseWhenAwaiting, RouteDecision, SlaClock, SlaTargets,
+    write_actions,
+};
+pub use engine::{CALL_BUDGET, LIMITS, Limits};
+pub use hooks::{DecidedBy, FailureKind, HookFailure, HookOutcome, Routing};
+pub use scripts::{FunctionSite, Hook, ScriptFile, Scripts};
+pub use views::{
+    AgentView, BreachView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView,
+};
