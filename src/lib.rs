@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod sentiment;
 pub mod ticket;
 pub mod history;
+pub mod intake;
 pub mod rules;
 pub mod script;
 pub mod store;

@@ -1,0 +1,1 @@
+//! Intake tests (placeholder while the runner is written).
