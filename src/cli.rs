@@ -113,14 +113,16 @@ pub enum TicketsCommand {
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Tickets { command } => tickets(command),
-        Command::Run { .. } => not_built("run"),
+        Command::Run { rules, data, staff_chat, no_rate_budget } => {
+            run_host(rules, data, staff_chat, no_rate_budget)
+        }
         Command::Check { rules } => {
             exit_code(crate::rules::check_command(&rules, &mut std::io::stdout().lock()))
         }
         Command::Test { rules } => {
             exit_code(crate::rules::test_command(&rules, &mut std::io::stdout().lock()))
         }
-        Command::Demo => not_built("demo"),
+        Command::Demo => demo(),
         Command::Simulate { .. } => not_built("simulate"),
         Command::Bench { json, quick, keep_data } => bench(json, quick, keep_data.as_deref()),
     };
@@ -140,6 +142,52 @@ fn bench(json: bool, quick: bool, keep_data: Option<&Path>) -> u8 {
             0
         }
         Err(error) => report(&*error),
+    }
+}
+
+fn run_host(rules: PathBuf, data: PathBuf, staff_chat: Option<i64>, no_rate_budget: bool) -> u8 {
+    let mut options = crate::host::HostOptions::from_env(rules, data, staff_chat);
+    options.unlimited = no_rate_budget;
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return report(&error),
+    };
+    match runtime.block_on(crate::host::run(options, shutdown_signal())) {
+        Ok(()) => 0,
+        Err(error) => report(&error),
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let Ok(mut terminate) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            let _ = interrupt.await;
+            return;
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+fn demo() -> u8 {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => return report(&error),
+    };
+    let mut stdout = std::io::stdout().lock();
+    match runtime.block_on(crate::demo::run(&mut stdout)) {
+        Ok(()) => 0,
+        Err(error) => report(&error),
     }
 }
 

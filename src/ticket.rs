@@ -116,22 +116,39 @@ pub struct Ticket {
 /// What can happen to a ticket. Each is one row of the lifecycle table or a field change.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
-    CustomerMessage { text: String },
-    AgentReply { text: String },
-    Note { text: String },
+    CustomerMessage {
+        text: String,
+    },
+    AgentReply {
+        text: String,
+    },
+    Note {
+        text: String,
+    },
+    /// Someone took the ticket up: New becomes Open; any other status stays.
+    Start,
     AwaitCustomer,
     Resolve,
     Close,
     Reopen,
     AutoClose,
-    Assign { to: Option<UserId> },
+    Assign {
+        to: Option<UserId>,
+    },
     SetPriority(Priority),
     AddTag(String),
     RemoveTag(String),
-    Escalate { to: Vec<UserId>, reason: String },
-    MarkUnreachable { unreachable: bool },
+    Escalate {
+        to: Vec<UserId>,
+        reason: String,
+    },
+    MarkUnreachable {
+        unreachable: bool,
+    },
     MoveTopic(Topic),
-    System { text: String },
+    System {
+        text: String,
+    },
 }
 
 /// Who made a change and under which rule set, stamped on every history entry.
@@ -339,6 +356,14 @@ impl Ticket {
                 }
             }
             Change::Note { text } => kinds.push(EntryKind::Note { text }),
+            Change::Start => {
+                if self.status == Status::Closed {
+                    return Err(TransitionError::Closed { id: self.id });
+                }
+                if self.status == Status::New {
+                    self.move_to(Status::Open, now, &mut kinds);
+                }
+            }
             Change::AwaitCustomer => {
                 self.check(&[Status::New, Status::Open], Status::AwaitingCustomer)?;
                 self.move_to(Status::AwaitingCustomer, now, &mut kinds);

@@ -32,7 +32,12 @@ pub struct Limits {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub seq: u64,
+    /// The chat whose budget the call spends; 0 for calls that spend none (answering a
+    /// button press).
     pub chat_id: i64,
+    /// Calls with the same queue go out one at a time, in order: a chat, or one ticket's
+    /// topic inside the staff chat.
+    pub queue: u64,
     pub lane: Lane,
 }
 
@@ -127,7 +132,7 @@ impl Budget {
                 wake(chat.blocked_until, &mut plan);
                 continue;
             }
-            if !self.limits.unlimited {
+            if !self.limits.unlimited && call.chat_id != 0 {
                 if self.overall.len() >= self.limits.overall_per_second as usize {
                     wake(self.overall[0] + overall_window, &mut plan);
                     break;
@@ -139,8 +144,10 @@ impl Budget {
                 }
             }
             // Count the send now, so the rest of this plan sees it.
-            chat.sent.push_back(now);
-            self.overall.push_back(now);
+            if call.chat_id != 0 {
+                chat.sent.push_back(now);
+                self.overall.push_back(now);
+            }
             plan.send.push(call.seq);
         }
         // Calls behind a chosen head go in a later plan, as soon as the budget allows.
@@ -190,17 +197,17 @@ impl Budget {
     }
 }
 
-/// The calls that may go next: per chat, its first message; a chat with no message
+/// The calls that may go next: per queue, its first message; a queue with no message
 /// pending at all offers its first cosmetic call instead. Cosmetics thus use only the
 /// budget that messages leave idle, and never overtake a message.
 fn heads(pending: &[Pending]) -> Vec<Pending> {
-    let mut first: HashMap<(i64, Lane), Pending> = HashMap::new();
+    let mut first: HashMap<(u64, Lane), Pending> = HashMap::new();
     for call in pending {
-        first.entry((call.chat_id, call.lane)).or_insert(*call);
+        first.entry((call.queue, call.lane)).or_insert(*call);
     }
     let mut heads: Vec<Pending> = first
         .values()
-        .filter(|call| call.lane == Lane::Message || !first.contains_key(&(call.chat_id, Lane::Message)))
+        .filter(|call| call.lane == Lane::Message || !first.contains_key(&(call.queue, Lane::Message)))
         .copied()
         .collect();
     heads.sort_by_key(|call| (call.lane, call.seq));

@@ -33,6 +33,9 @@ pub enum Call {
         to: Target,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<i32>,
+        /// Parts of one album share it; the dispatcher sends consecutive parts as one album.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        album: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         report: Option<Report>,
     },
@@ -44,10 +47,18 @@ pub enum Call {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         buttons: Vec<Vec<Button>>,
     },
-    /// Removes a message's buttons, leaving its text.
-    ClearButtons {
+    /// Replaces a message's buttons, leaving its text; no rows removes them.
+    SetButtons {
         chat_id: i64,
         message_id: i32,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<Vec<Button>>,
+    },
+    /// Sends a photo or document Telegram already has, by its file id.
+    SendFile {
+        to: Target,
+        file_id: String,
+        kind: FileKind,
     },
     DeleteMessage {
         chat_id: i64,
@@ -96,14 +107,25 @@ pub struct Button {
     pub data: String,
 }
 
+/// How a file is sent on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileKind {
+    Photo,
+    Document,
+}
+
 /// What the desk wants to hear when a call succeeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "report", rename_all = "snake_case")]
 pub enum Report {
     /// Link the sent copy to this source message (for edits and replies across the relay).
     Relay { chat_id: i64, message_id: i32 },
-    /// This message is the ticket's card; remember its id to edit it later.
-    Card { ticket: TicketId },
+    /// This message is the ticket's card; remember its id to edit it later. `version`
+    /// fingerprints the text and buttons posted, so a stale card can be told apart.
+    Card { ticket: TicketId, version: u64 },
+    /// This message is the customer's current intake prompt.
+    Prompt { customer: UserId },
 }
 
 /// What came of a call, as the desk needs to know it.
@@ -125,6 +147,12 @@ pub enum Delivery {
         ticket: TicketId,
         chat_id: i64,
         message_id: i32,
+        version: u64,
+    },
+    /// The customer's intake prompt went out as this message.
+    PromptPosted {
+        customer: UserId,
+        message_id: i32,
     },
     /// The customer blocked the bot (403).
     Unreachable {
@@ -140,9 +168,11 @@ impl Call {
     /// The chat whose order and budget this call belongs to, given the staff chat.
     pub fn chat(&self, staff_chat: i64) -> i64 {
         match self {
-            Call::SendText { to, .. } | Call::Copy { to, .. } => to.chat(staff_chat),
+            Call::SendText { to, .. } | Call::Copy { to, .. } | Call::SendFile { to, .. } => {
+                to.chat(staff_chat)
+            }
             Call::EditText { chat_id, .. }
-            | Call::ClearButtons { chat_id, .. }
+            | Call::SetButtons { chat_id, .. }
             | Call::DeleteMessage { chat_id, .. }
             | Call::CreateTopic { chat_id, .. } => *chat_id,
             Call::EditTopic { .. } | Call::CloseTopic { .. } | Call::ReopenTopic { .. } => staff_chat,
@@ -151,8 +181,8 @@ impl Call {
         }
     }
 
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).expect("calls are plain data")
+    pub fn into_json(self) -> serde_json::Value {
+        serde_json::to_value(&self).expect("calls are plain data")
     }
 
     pub fn from_json(value: &serde_json::Value) -> Result<Call, serde_json::Error> {

@@ -41,6 +41,9 @@ pub const OUTBOX: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox");
 /// Customer id -> intake session record (JSON).
 pub const SESSIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("sessions");
 
+/// Customer id -> message id of the intake prompt whose buttons are live.
+pub const PROMPTS: TableDefinition<u64, i32> = TableDefinition::new("prompts");
+
 /// Relayed message pairs: (chat id, message id) -> (chat id, message id) of its counterpart.
 pub const RELAYED: MultimapTableDefinition<(i64, i32), (i64, i32)> = MultimapTableDefinition::new("relayed");
 
@@ -57,6 +60,7 @@ pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> 
     txn.open_table(DEADLINE_OF)?;
     txn.open_table(OUTBOX)?;
     txn.open_table(SESSIONS)?;
+    txn.open_table(PROMPTS)?;
     txn.open_multimap_table(RELAYED)?;
     Ok(())
 }

@@ -11,8 +11,8 @@ use super::StoreError;
 use super::records::{EntryRecord, TicketRecord, decode, encode};
 use super::tables::{
     BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES, HISTORY, META,
-    NEXT_OUTBOX, NEXT_TICKET, OUTBOX, RELAYED, SCHEMA_VERSION_KEY, SESSIONS, TICKETS, UPDATE_OFFSET_KEY,
-    UPDATE_OFFSET_SET_KEY,
+    NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED, SCHEMA_VERSION_KEY, SESSIONS, TICKETS,
+    UPDATE_OFFSET_KEY, UPDATE_OFFSET_SET_KEY,
 };
 use crate::history::Entry;
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
@@ -152,6 +152,16 @@ impl<'t> Tx<'t> {
 
     pub fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError> {
         self.txn.open_table(SESSIONS)?.remove(customer)?;
+        Ok(())
+    }
+
+    /// Remembers (or, with `None`, forgets) the customer's live intake prompt.
+    pub fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StoreError> {
+        let mut prompts = self.txn.open_table(PROMPTS)?;
+        match message_id {
+            Some(id) => prompts.insert(customer, id)?,
+            None => prompts.remove(customer)?,
+        };
         Ok(())
     }
 
@@ -313,6 +323,11 @@ macro_rules! reads {
             pub fn counterparts(&self, message: (i64, i32)) -> Result<Vec<(i64, i32)>, StoreError> {
                 let table = self.$open_multi(RELAYED)?;
                 table.get(message)?.map(|v| Ok(v?.value())).collect()
+            }
+
+            /// The message id of the customer's live intake prompt.
+            pub fn prompt(&self, customer: UserId) -> Result<Option<i32>, StoreError> {
+                Ok(self.$open(PROMPTS)?.get(customer)?.map(|v| v.value()))
             }
 
             pub fn counter(&self, name: &str) -> Result<Option<u64>, StoreError> {

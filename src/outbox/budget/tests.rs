@@ -6,11 +6,11 @@ use super::*;
 const GROUP: i64 = -100_123;
 
 fn message(seq: u64, chat_id: i64) -> Pending {
-    Pending { seq, chat_id, lane: Lane::Message }
+    Pending { seq, chat_id, queue: chat_id as u64, lane: Lane::Message }
 }
 
 fn cosmetic(seq: u64, chat_id: i64) -> Pending {
-    Pending { seq, chat_id, lane: Lane::Cosmetic }
+    Pending { seq, chat_id, queue: chat_id as u64, lane: Lane::Cosmetic }
 }
 
 /// Plans, "sends" everything planned (all accepted) and sleeps until the wake time.
@@ -144,4 +144,23 @@ fn unlimited_sends_every_head_at_once() {
     let mut budget = Budget::new(limits);
     let pending: Vec<Pending> = (0..100).map(|n| message(n, GROUP - n as i64)).collect();
     assert_eq!(budget.plan(&pending, 0).send.len(), 100);
+}
+
+#[test]
+fn queues_inside_one_chat_go_in_parallel_and_share_its_budget() {
+    // Two topics of the staff chat: each keeps its order, both spend the group budget.
+    let topic = |seq, queue| Pending { seq, chat_id: GROUP, queue, lane: Lane::Message };
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    assert_eq!(budget.plan(&[topic(1, 7), topic(2, 7), topic(3, 8)], 0).send, [1, 3]);
+    let sent = drain(Limits::TELEGRAM, (1..=30).map(|seq| topic(seq, seq % 3)).collect());
+    assert!(max_in_window(&sent, 60_000, |c| c == GROUP) <= 20);
+}
+
+#[test]
+fn answering_a_press_spends_no_budget() {
+    let mut budget = Budget::new(Limits { overall_per_second: 1, ..Limits::TELEGRAM });
+    let answers: Vec<Pending> =
+        (0..5).map(|seq| Pending { seq, chat_id: 0, queue: 1_000 + seq, lane: Lane::Message }).collect();
+    assert_eq!(budget.plan(&answers, 0).send.len(), 5);
+    assert_eq!(budget.plan(&[message(9, 5)], 0).send, [9]);
 }

@@ -1,0 +1,365 @@
+//! `topicdesk demo`: the whole desk offline. It starts the built-in Telegram stand-in,
+//! writes the shipped rules to a temporary directory, runs the real host against both,
+//! and plays two customers and an agent through intake, relay, a status change and a
+//! reopen, printing the conversation as people would see it.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::fakegram::{
+    Draft, FakeConfig, FakeHandle, FakeMessage, FakeTelegram, MemberRole, Thread, UserSpec, World,
+};
+use crate::host::HostOptions;
+
+/// The shipped default desk, compiled in so the demo runs from any directory.
+pub const DEFAULT_RULES: &[(&str, &str)] = &[
+    ("desk.yaml", include_str!("../rules/desk.yaml")),
+    ("team.yaml", include_str!("../rules/team.yaml")),
+    ("forms/support.yaml", include_str!("../rules/forms/support.yaml")),
+    ("forms/bug.yaml", include_str!("../rules/forms/bug.yaml")),
+    ("routing.rhai", include_str!("../rules/routing.rhai")),
+    ("sla.rhai", include_str!("../rules/sla.rhai")),
+    ("escalation.rhai", include_str!("../rules/escalation.rhai")),
+    ("automations.rhai", include_str!("../rules/automations.rhai")),
+    ("validation.rhai", include_str!("../rules/validation.rhai")),
+    ("tests/routing.yaml", include_str!("../rules/tests/routing.yaml")),
+    ("tests/sla.yaml", include_str!("../rules/tests/sla.yaml")),
+];
+
+const STAFF: i64 = -1_001_234_567_890;
+const ANN: u64 = 5_550_001;
+const BORIS: u64 = 5_550_002;
+const DANA: u64 = 111_111_111;
+const STEP: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error("the demo could not set up: {0}")]
+    Setup(String),
+    #[error("the demo stalled: {0}")]
+    Stalled(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Writes the default rules into `dir`.
+pub fn write_default_rules(dir: &Path) -> std::io::Result<()> {
+    for (name, text) in DEFAULT_RULES {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, text)?;
+    }
+    Ok(())
+}
+
+/// Runs the demo, printing the conversation to `out`.
+pub async fn run(out: &mut dyn Write) -> Result<(), DemoError> {
+    let setup = |e: &dyn std::fmt::Display| DemoError::Setup(e.to_string());
+    let temp = tempfile::tempdir().map_err(|e| setup(&e))?;
+    let rules = temp.path().join("rules");
+    write_default_rules(&rules)?;
+    let mut config = FakeConfig {
+        users: vec![
+            UserSpec::new(ANN, "Ann").username("ann_k").language_code("en"),
+            UserSpec::new(BORIS, "Boris").language_code("en"),
+            UserSpec::new(DANA, "Dana").username("dana_support").language_code("en"),
+        ],
+        ..FakeConfig::default()
+    };
+    config.groups[0].members.push((DANA, MemberRole::Member));
+    let fake = FakeTelegram::start(config).await.map_err(|e| setup(&e))?;
+    let options = HostOptions {
+        rules,
+        data: temp.path().join("data"),
+        staff_chat: Some(STAFF),
+        token: Some(fake.token().to_owned()),
+        api_url: Some(fake.api_url()),
+        unlimited: true,
+        window_scale: 1.0,
+        poll_timeout: Duration::from_secs(1),
+        drain_for: Duration::from_secs(2),
+        watch_rules: None,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let host = tokio::spawn(crate::host::run(options, async move {
+        let _ = stopped.await;
+    }));
+    let mut play = Play { fake: &fake, out, shown: 0 };
+    let outcome = play.script().await;
+    let _ = stop.send(());
+    match host.await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => return Err(DemoError::Setup(error.to_string())),
+        Err(error) => return Err(DemoError::Setup(error.to_string())),
+    }
+    outcome
+}
+
+struct Play<'a> {
+    fake: &'a FakeHandle,
+    out: &'a mut dyn Write,
+    /// How many messages of the world have been printed.
+    shown: u64,
+}
+
+impl Play<'_> {
+    async fn script(&mut self) -> Result<(), DemoError> {
+        self.say("Ann writes to the bot and fills the support form.")?;
+        self.customer_text(ANN, "/start").await?;
+        self.press(ANN, "Contact support").await?;
+        self.press(ANN, "Billing").await?;
+        self.customer_text(ANN, "INV-123").await?;
+        self.customer_text(ANN, "INV-10482").await?;
+        self.press(ANN, "Yes").await?;
+        self.press(ANN, "High").await?;
+        self.customer_text(ANN, "I was charged twice for my March subscription.").await?;
+        self.customer_text(ANN, "/skip").await?;
+        self.press(ANN, "Submit").await?;
+        let ann_topic = self.topic_of("Ann").await?;
+        self.say("Ann adds a detail; Dana answers in the ticket's topic and leaves a note for the team.")?;
+        self.customer_writes_to_topic(ANN, "The second charge was on March 3rd.", ann_topic).await?;
+        self.staff_text(ann_topic, "Hi Ann, I see the double charge. I have refunded the second one.")?;
+        self.wait_bot_message_to(ANN).await?;
+        self.staff_text(ann_topic, "/note refund 4821 issued in the billing console")?;
+        self.press_card(ann_topic, "Resolve").await?;
+        self.wait_bot_message_to(ANN).await?;
+        self.say("Ann writes again after the ticket was resolved, which reopens it.")?;
+        self.customer_writes_to_topic(ANN, "Thanks! But my bank still shows both charges.", ann_topic)
+            .await?;
+        self.wait_text_in_topic(ann_topic, "open again").await?;
+
+        self.say("Boris reports a technical problem at the same time.")?;
+        self.customer_text(BORIS, "/start").await?;
+        self.press(BORIS, "Contact support").await?;
+        self.press(BORIS, "Technical problem").await?;
+        self.press(BORIS, "Normal").await?;
+        self.customer_text(BORIS, "The export to CSV stops at 50%.").await?;
+        self.customer_text(BORIS, "/skip").await?;
+        self.press(BORIS, "Submit").await?;
+        let boris_topic = self.topic_of("Boris").await?;
+        self.press_card(boris_topic, "Claim").await?;
+        self.staff_text(boris_topic, "Which browser do you use?")?;
+        self.wait_bot_message_to(BORIS).await?;
+        self.flush()?;
+        self.say(
+            "The desk keeps every ticket in its store: `topicdesk tickets list --data DIR` shows them.",
+        )?;
+        Ok(())
+    }
+
+    fn say(&mut self, line: &str) -> Result<(), DemoError> {
+        self.flush()?;
+        writeln!(self.out, "\n== {line}")?;
+        Ok(())
+    }
+
+    /// Prints every message of the world not printed yet, in the order they were posted.
+    fn flush(&mut self) -> Result<(), DemoError> {
+        let shown = self.shown;
+        let lines: Vec<(u64, String)> = self.fake.inspect(|world| {
+            let mut messages: Vec<&FakeMessage> =
+                world.all_messages().into_iter().filter(|m| m.seq > shown).collect();
+            messages.sort_by_key(|m| m.seq);
+            messages.iter().filter_map(|m| render(world, m).map(|line| (m.seq, line))).collect()
+        });
+        for (seq, line) in lines {
+            writeln!(self.out, "{line}")?;
+            self.shown = self.shown.max(seq);
+        }
+        let newest = self.fake.inspect(|world| world.all_messages().iter().map(|m| m.seq).max().unwrap_or(0));
+        self.shown = self.shown.max(newest);
+        Ok(())
+    }
+
+    async fn customer_text(&mut self, user: u64, text: &str) -> Result<(), DemoError> {
+        let before = self.bot_messages_to(user);
+        let sent = if text == "/start"
+            && !self.fake.inspect(|w| w.messages(user as i64).iter().any(|m| m.from == user))
+        {
+            // The very first /start is what opens the private chat with the bot.
+            self.fake.user_starts_bot(user)
+        } else {
+            self.fake.user_sends(user, Draft::text(text))
+        };
+        sent.map_err(|e| DemoError::Stalled(e.to_string()))?;
+        self.wait(&format!("a reply to {text:?}"), |w| bot_messages(w, user) > before).await?;
+        self.flush()
+    }
+
+    async fn press(&mut self, user: u64, label: &str) -> Result<(), DemoError> {
+        let chat = user as i64;
+        let found = self.fake.inspect(|world| {
+            world
+                .messages(chat)
+                .iter()
+                .rev()
+                .filter(|m| m.from == world.bot_id())
+                .find_map(|m| button(m, label))
+        });
+        let Some((message_id, data)) = found else {
+            return Err(DemoError::Stalled(format!("no button {label:?} in the chat with {user}")));
+        };
+        let before = self.bot_messages_to(user);
+        self.fake
+            .press_button(user, chat, message_id, &data)
+            .map_err(|e| DemoError::Stalled(e.to_string()))?;
+        writeln!(self.out, "  [{} taps “{label}”]", name_of(user))?;
+        self.wait(&format!("the answer to {label:?}"), |w| bot_messages(w, user) > before).await?;
+        self.flush()
+    }
+
+    async fn press_card(&mut self, thread: i32, label: &str) -> Result<(), DemoError> {
+        let found = self.fake.inspect(|world| {
+            world
+                .thread_messages(STAFF, Thread::Topic(thread))
+                .iter()
+                .rev()
+                .filter(|m| m.from == world.bot_id())
+                .find_map(|m| button(m, label))
+        });
+        let Some((message_id, data)) = found else {
+            return Err(DemoError::Stalled(format!("no card button {label:?} in topic {thread}")));
+        };
+        let before = self.fake.inspect(|w| w.callback_answers().len());
+        self.fake
+            .press_button(DANA, STAFF, message_id, &data)
+            .map_err(|e| DemoError::Stalled(e.to_string()))?;
+        writeln!(self.out, "  [Dana taps “{label}” on the ticket card]")?;
+        self.wait(&format!("the card's {label:?}"), |w| w.callback_answers().len() > before).await?;
+        self.flush()
+    }
+
+    fn staff_text(&mut self, thread: i32, text: &str) -> Result<(), DemoError> {
+        self.fake
+            .send_as(DANA, STAFF, Draft::text(text).in_topic(thread))
+            .map_err(|e| DemoError::Stalled(e.to_string()))?;
+        self.flush()
+    }
+
+    async fn topic_of(&mut self, customer: &str) -> Result<i32, DemoError> {
+        let needle = format!("· {customer}");
+        let thread = self
+            .fake
+            .wait_for(STEP, |world| {
+                let topic = world.topics(STAFF).into_iter().find(|t| t.name.ends_with(&needle))?;
+                // Wait for the card too, so it prints with the topic.
+                let card = world
+                    .thread_messages(STAFF, Thread::Topic(topic.thread_id))
+                    .iter()
+                    .any(|m| m.reply_markup.is_some());
+                card.then_some(topic.thread_id)
+            })
+            .await
+            .map_err(|e| DemoError::Stalled(format!("no topic for {customer}: {e}")))?;
+        self.flush()?;
+        Ok(thread)
+    }
+
+    /// A customer's message in a ticket: it is copied into the ticket's topic.
+    async fn customer_writes_to_topic(
+        &mut self,
+        user: u64,
+        text: &str,
+        thread: i32,
+    ) -> Result<(), DemoError> {
+        self.fake.user_sends(user, Draft::text(text)).map_err(|e| DemoError::Stalled(e.to_string()))?;
+        self.wait("the copy in the topic", |w| {
+            w.thread_messages(STAFF, Thread::Topic(thread)).iter().any(|m| m.text.as_deref() == Some(text))
+        })
+        .await?;
+        self.flush()
+    }
+
+    async fn wait_text_in_topic(&mut self, thread: i32, needle: &str) -> Result<(), DemoError> {
+        self.wait(&format!("{needle:?} in the topic"), |w| {
+            w.thread_messages(STAFF, Thread::Topic(thread))
+                .iter()
+                .any(|m| m.text.as_deref().is_some_and(|t| t.contains(needle)))
+        })
+        .await?;
+        self.flush()
+    }
+
+    async fn wait_bot_message_to(&mut self, user: u64) -> Result<(), DemoError> {
+        let before = self.bot_messages_to(user);
+        // The relay may already have happened; accept a message that arrived since the last print.
+        let shown = self.shown;
+        self.wait("a message to the customer", |w| {
+            bot_messages(w, user) > before
+                || w.messages(user as i64).iter().any(|m| m.from == w.bot_id() && m.seq > shown)
+        })
+        .await?;
+        self.flush()
+    }
+
+    fn bot_messages_to(&self, user: u64) -> usize {
+        self.fake.inspect(|w| bot_messages(w, user))
+    }
+
+    async fn wait(&self, what: &str, holds: impl FnMut(&World) -> bool) -> Result<(), DemoError> {
+        self.fake
+            .wait_until(STEP, holds)
+            .await
+            .map_err(|_| DemoError::Stalled(format!("waited {STEP:?} for {what}")))
+    }
+}
+
+fn bot_messages(world: &World, user: u64) -> usize {
+    world.messages(user as i64).iter().filter(|m| m.from == world.bot_id()).count()
+}
+
+fn name_of(user: u64) -> &'static str {
+    match user {
+        ANN => "Ann",
+        BORIS => "Boris",
+        DANA => "Dana",
+        _ => "someone",
+    }
+}
+
+/// The (message id, callback data) of the button labelled `label` on `message`.
+fn button(message: &FakeMessage, label: &str) -> Option<(i32, String)> {
+    let rows = message.reply_markup.as_ref()?.get("inline_keyboard")?.as_array()?;
+    rows.iter().flat_map(|row| row.as_array().into_iter().flatten()).find_map(|b| {
+        let text = b.get("text")?.as_str()?;
+        let data = b.get("callback_data")?.as_str()?;
+        text.trim_start_matches(['✓', '✔', ' '])
+            .eq_ignore_ascii_case(label)
+            .then(|| (message.message_id, data.to_owned()))
+    })
+}
+
+/// One printed line per message: where, who, what.
+fn render(world: &World, m: &FakeMessage) -> Option<String> {
+    let text = m.text.clone().unwrap_or_else(|| format!("[{}]", m.content.kind()));
+    if matches!(m.content, crate::fakegram::Content::Service(_)) {
+        return None;
+    }
+    let who = if m.from == world.bot_id() { "bot".to_owned() } else { world.display_name(m.from) };
+    let place = if m.chat_id == STAFF {
+        match m.thread_id.and_then(|t| world.topic(STAFF, t)) {
+            Some(topic) => format!("staff › {}", topic.name),
+            None => "staff › General".to_owned(),
+        }
+    } else {
+        format!("private › {}", world.display_name(m.chat_id as u64))
+    };
+    let mut line = format!("[{place}] {who}: {}", text.replace('\n', "\n      "));
+    if let Some(buttons) =
+        m.reply_markup.as_ref().and_then(|r| r.get("inline_keyboard")).and_then(|k| k.as_array())
+    {
+        let labels: Vec<&str> = buttons
+            .iter()
+            .flat_map(|row| row.as_array().into_iter().flatten())
+            .filter_map(|b| b.get("text").and_then(|t| t.as_str()))
+            .collect();
+        if !labels.is_empty() {
+            let _ = write!(line, "\n      buttons: {}", labels.join(" | "));
+        }
+    }
+    Some(line)
+}

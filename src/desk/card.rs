@@ -1,0 +1,187 @@
+//! How a ticket looks in the staff chat: the topic's name and icon colour, and the card
+//! at the top of the topic with the buttons for the next sensible actions.
+
+use std::fmt::Write as _;
+
+use crate::outbox::Button;
+use crate::rules::RuleSet;
+use crate::ticket::{Answer, Priority, Status, Ticket, TicketId};
+
+/// Telegram's topic icon colours, one per priority.
+pub fn icon_color(priority: Priority) -> u32 {
+    match priority {
+        Priority::Low => 0x008E_EE98,      // green
+        Priority::Normal => 0x006F_B9F0,   // blue
+        Priority::High => 0x00FF_D67E,     // yellow
+        Priority::Critical => 0x00FB_6F5F, // red
+    }
+}
+
+/// `T-000123 · Billing · Alice`, at most 128 characters (Telegram's limit).
+pub fn topic_name(ticket: &Ticket, rules: &RuleSet) -> String {
+    let mut name = ticket.id.to_string();
+    if let Some(category) = &ticket.category {
+        let _ = write!(name, " · {}", category_label(rules, &ticket.form, category));
+    }
+    let _ = write!(name, " · {}", ticket.customer.name);
+    clip(&name, 128)
+}
+
+/// The card's text: plain text, never markup, so customer words show as written.
+pub fn card_text(ticket: &Ticket, rules: &RuleSet) -> String {
+    let mut text = format!("{} · {}", ticket.id, ticket.status);
+    let _ = write!(text, "\nPriority: {}", ticket.priority);
+    if let Some(category) = &ticket.category {
+        let _ = write!(text, " · Category: {}", category_label(rules, &ticket.form, category));
+    }
+    let customer = &ticket.customer;
+    let _ = write!(text, "\nCustomer: {}", customer.name);
+    if let Some(username) = &customer.username {
+        let _ = write!(text, " @{username}");
+    }
+    if let Some(language) = &customer.language {
+        let _ = write!(text, " ({language})");
+    }
+    let assignee = match ticket.assignee {
+        Some(id) => agent_name(rules, id),
+        None => "nobody yet".to_owned(),
+    };
+    let _ = write!(text, "\nAssignee: {assignee}");
+    if !ticket.tags.is_empty() {
+        let tags: Vec<&str> = ticket.tags.iter().map(String::as_str).collect();
+        let _ = write!(text, "\nTags: {}", tags.join(", "));
+    }
+    if ticket.reopened > 0 {
+        let _ = write!(text, "\nReopened: {}×", ticket.reopened);
+    }
+    if ticket.unreachable {
+        text.push_str("\n⚠ The customer blocked the bot: replies cannot reach them.");
+    }
+    if !ticket.answers.is_empty() {
+        text.push('\n');
+        for (field, answer) in &ticket.answers {
+            let _ = write!(text, "\n{field}: {}", answer_text(answer));
+        }
+    }
+    clip(&text, 4096)
+}
+
+/// The buttons for what makes sense next in this status.
+pub fn card_buttons(ticket: &Ticket) -> Vec<Vec<Button>> {
+    let id = ticket.id;
+    let row: Vec<Button> = match ticket.status {
+        Status::New => {
+            vec![action_button("Claim", id, Action::Claim), action_button("Resolve", id, Action::Resolve)]
+        }
+        Status::Open => vec![
+            action_button("Awaiting customer", id, Action::Await),
+            action_button("Resolve", id, Action::Resolve),
+        ],
+        Status::AwaitingCustomer => {
+            vec![action_button("Resolve", id, Action::Resolve), action_button("Close", id, Action::Close)]
+        }
+        Status::Resolved => {
+            vec![action_button("Reopen", id, Action::Reopen), action_button("Close", id, Action::Close)]
+        }
+        Status::Closed => vec![action_button("Reopen", id, Action::Reopen)],
+    };
+    let mut rows = vec![row];
+    if ticket.assignee.is_some() && ticket.status.is_active() {
+        rows.push(vec![action_button("Unassign", id, Action::Unassign)]);
+    }
+    rows
+}
+
+/// A fingerprint of the card's text and buttons, to tell whether a posted card is current.
+pub fn card_version(ticket: &Ticket, rules: &RuleSet) -> u64 {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(card_text(ticket, rules).as_bytes());
+    for button in card_buttons(ticket).iter().flatten() {
+        hasher.update(button.label.as_bytes());
+        hasher.update(button.data.as_bytes());
+    }
+    let bytes = hasher.finalize();
+    u64::from_le_bytes(bytes.as_bytes()[..8].try_into().expect("a hash has 32 bytes"))
+}
+
+/// What an agent can do to a ticket from its card or with a command in its topic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Claim,
+    Unassign,
+    Await,
+    Resolve,
+    Close,
+    Reopen,
+}
+
+impl Action {
+    pub const ALL: [Action; 6] =
+        [Action::Claim, Action::Unassign, Action::Await, Action::Resolve, Action::Close, Action::Reopen];
+
+    /// The word used in callback data and as the command name.
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Claim => "claim",
+            Action::Unassign => "unassign",
+            Action::Await => "await",
+            Action::Resolve => "resolve",
+            Action::Close => "close",
+            Action::Reopen => "reopen",
+        }
+    }
+
+    pub fn from_word(word: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.word() == word)
+    }
+}
+
+/// Callback data for a ticket action: `t:<number>:<action>`, well under 64 bytes.
+pub fn action_button(label: &str, ticket: TicketId, action: Action) -> Button {
+    Button::new(label, format!("t:{}:{}", ticket.0, action.word()))
+}
+
+/// Reads callback data written by [`action_button`]; anything else is `None`.
+pub fn parse_action(data: &str) -> Option<(TicketId, Action)> {
+    let rest = data.strip_prefix("t:")?;
+    let (number, word) = rest.split_once(':')?;
+    let number: u64 = number.parse().ok()?;
+    Some((TicketId(number), Action::from_word(word)?))
+}
+
+pub fn agent_name(rules: &RuleSet, id: u64) -> String {
+    rules.team().agent(id as i64).map_or_else(|| format!("agent {id}"), |agent| agent.name.clone())
+}
+
+fn category_label(rules: &RuleSet, form: &str, category: &str) -> String {
+    use crate::rules::FieldKind;
+    let label = rules.form(form).and_then(|form| {
+        form.fields.iter().find(|f| f.id == "category").and_then(|field| match &field.kind {
+            FieldKind::Choice { choices, .. } | FieldKind::MultiChoice { choices, .. } => {
+                choices.iter().find(|c| c.value == category).map(|c| c.label.clone())
+            }
+            _ => None,
+        })
+    });
+    label.unwrap_or_else(|| category.to_owned())
+}
+
+fn answer_text(answer: &Answer) -> String {
+    match answer {
+        Answer::Text(text) => text.clone(),
+        Answer::Number(number) => number.to_string(),
+        Answer::Bool(true) => "yes".to_owned(),
+        Answer::Bool(false) => "no".to_owned(),
+        Answer::Choices(values) => values.join(", "),
+        Answer::Files(files) => format!("{} file(s)", files.len()),
+    }
+}
+
+fn clip(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut clipped: String = text.chars().take(max_chars - 1).collect();
+    clipped.push('…');
+    clipped
+}

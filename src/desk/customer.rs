@@ -1,0 +1,105 @@
+//! The customer side: messages and edits in the private chat with the bot. A customer
+//! with a ticket in progress just chats, and every message is copied into the ticket's
+//! topic; a reply to a resolved ticket reopens it; anyone else goes through intake.
+
+use super::event::{CustomerMessage, history_text};
+use super::{Desk, DeskError, State};
+use crate::outbox::{Call, Report, Target};
+use crate::store::Lane;
+use crate::ticket::{Change, Status, Ticket};
+
+impl Desk<'_> {
+    pub(super) fn customer_message<S: State>(
+        &self,
+        state: &mut S,
+        m: &CustomerMessage,
+    ) -> Result<(), DeskError> {
+        let in_intake = state.session_json(m.customer.id)?.is_some();
+        let is_command = m.text.as_deref().is_some_and(|t| t.trim_start().starts_with('/'));
+        match Self::current_ticket(state, m.customer.id)? {
+            Some(ticket) if !in_intake && !is_command => self.relay_from_customer(state, ticket, m),
+            current => self.intake_message(state, m, current.as_ref()),
+        }
+    }
+
+    pub(super) fn customer_edit<S: State>(
+        &self,
+        state: &mut S,
+        m: &CustomerMessage,
+    ) -> Result<(), DeskError> {
+        let Some(ticket) = Self::current_ticket(state, m.customer.id)? else { return Ok(()) };
+        let customer_chat = m.customer.id as i64;
+        let copies = state.counterparts((customer_chat, m.message_id))?;
+        let Some(&(_, copy)) = copies.iter().find(|(chat, _)| *chat == self.staff_chat) else {
+            return Ok(());
+        };
+        let text = history_text(m.kind, m.text.as_deref());
+        // The copy in the topic is the bot's own message, so its text can be replaced; a
+        // caption cannot be edited through the calls the desk uses, so say it instead.
+        let call = if m.kind == super::Kind::Text {
+            Call::EditText {
+                chat_id: self.staff_chat,
+                message_id: copy,
+                text: format!("{text}\n✎ edited"),
+                buttons: Vec::new(),
+            }
+        } else {
+            Call::SendText {
+                to: Target::Topic { ticket: ticket.id },
+                text: format!("✎ The customer edited this message: {text}"),
+                reply_to: Some(copy),
+                buttons: Vec::new(),
+                report: None,
+            }
+        };
+        self.queue(state, Some(ticket.id), Lane::Message, call)
+    }
+
+    /// The ticket a customer's plain messages belong to: their newest one, unless it is closed.
+    pub(super) fn current_ticket<S: State>(state: &S, customer: u64) -> Result<Option<Ticket>, DeskError> {
+        let Some(&newest) = state.tickets_of_customer(customer)?.last() else { return Ok(None) };
+        Ok(state.ticket(newest)?.filter(|ticket| ticket.status != Status::Closed))
+    }
+
+    fn relay_from_customer<S: State>(
+        &self,
+        state: &mut S,
+        mut ticket: Ticket,
+        m: &CustomerMessage,
+    ) -> Result<(), DeskError> {
+        let before = ticket.clone();
+        let origin = self.customer_origin(m.customer.id);
+        let mut entries = ticket
+            .apply(Change::MarkUnreachable { unreachable: false }, &origin, self.now)
+            .expect("always legal");
+        let text = history_text(m.kind, m.text.as_deref());
+        entries
+            .extend(ticket.apply(Change::CustomerMessage { text }, &origin, self.now).expect("not closed"));
+        let customer_chat = m.customer.id as i64;
+        let reply_to = match m.reply_to {
+            Some(original) => state
+                .counterparts((customer_chat, original))?
+                .into_iter()
+                .find(|(chat, _)| *chat == self.staff_chat)
+                .map(|(_, id)| id),
+            None => None,
+        };
+        let call = Call::Copy {
+            from_chat: customer_chat,
+            message_ids: vec![m.message_id],
+            to: Target::Topic { ticket: ticket.id },
+            reply_to,
+            album: m.album.clone(),
+            report: Some(Report::Relay { chat_id: customer_chat, message_id: m.message_id }),
+        };
+        self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        if before.status == Status::Resolved && ticket.status == Status::Open {
+            self.say_in_topic(
+                state,
+                ticket.id,
+                format!("↺ The customer wrote again, so {} is open again.", ticket.id),
+            )?;
+        }
+        self.commit(state, &before, &ticket, &entries)
+    }
+}

@@ -1,0 +1,120 @@
+//! What the desk does when Telegram has answered a queued call: remember the new topic,
+//! the card and the relayed copies; react to a blocked customer and a deleted topic.
+
+use super::{Desk, DeskError, State, card_buttons, card_text, icon_color, topic_name};
+use crate::outbox::{Call, Delivery};
+use crate::store::Lane;
+use crate::ticket::{Change, Ticket, TicketId, Topic, UserId};
+
+impl Desk<'_> {
+    pub(super) fn delivered<S: State>(&self, state: &mut S, delivery: &Delivery) -> Result<(), DeskError> {
+        match delivery {
+            Delivery::TopicCreated { ticket, chat_id, thread_id } => {
+                let Some(mut ticket) = state.ticket(*ticket)? else { return Ok(()) };
+                let before = ticket.clone();
+                let topic = Topic { chat_id: *chat_id, thread_id: *thread_id };
+                let entries =
+                    ticket.apply(Change::MoveTopic(topic), &self.system(), self.now).expect("always legal");
+                self.commit(state, &before, &ticket, &entries)
+            }
+            Delivery::CardPosted { ticket, chat_id: _, message_id, version } => {
+                let Some(mut ticket) = state.ticket(*ticket)? else { return Ok(()) };
+                ticket.card = Some(*message_id);
+                state.save_ticket(&ticket)?;
+                // The card was written when it was queued; bring it up to date if the ticket
+                // moved on meanwhile.
+                if *version != super::card::card_version(&ticket, self.rules) {
+                    let call = Call::EditText {
+                        chat_id: self.staff_chat,
+                        message_id: *message_id,
+                        text: card_text(&ticket, self.rules),
+                        buttons: card_buttons(&ticket),
+                    };
+                    self.queue(state, Some(ticket.id), Lane::Cosmetic, call)?;
+                }
+                Ok(())
+            }
+            Delivery::Relayed { source, copies } => {
+                for copy in copies {
+                    state.link_messages(*source, *copy)?;
+                }
+                Ok(())
+            }
+            Delivery::PromptPosted { customer, message_id } => {
+                // Only while the dialogue goes on: a prompt answered meanwhile has no live buttons.
+                if state.session_json(*customer)?.is_some() {
+                    state.set_prompt(*customer, Some(*message_id))?;
+                }
+                Ok(())
+            }
+            Delivery::Unreachable { customer } => self.reachability(state, *customer, true),
+            Delivery::TopicMissing { ticket } => self.recreate_topic(state, *ticket),
+        }
+    }
+
+    /// The customer blocked or unblocked the bot: every active ticket of theirs says so.
+    pub(super) fn reachability<S: State>(
+        &self,
+        state: &mut S,
+        customer: UserId,
+        blocked: bool,
+    ) -> Result<(), DeskError> {
+        for id in state.tickets_of_customer(customer)? {
+            let Some(mut ticket) = state.ticket(id)? else { continue };
+            let concerned =
+                ticket.status.is_active() || (blocked && ticket.status == crate::ticket::Status::Resolved);
+            if !concerned {
+                continue;
+            }
+            let before = ticket.clone();
+            let entries = ticket
+                .apply(Change::MarkUnreachable { unreachable: blocked }, &self.system(), self.now)
+                .expect("always legal");
+            if entries.is_empty() {
+                continue;
+            }
+            self.commit(state, &before, &ticket, &entries)?;
+            let text = if blocked {
+                "⚠ The customer blocked the bot: replies cannot reach them until they unblock it."
+            } else {
+                "The customer unblocked the bot: replies reach them again."
+            };
+            self.say_in_topic(state, id, text.to_owned())?;
+        }
+        Ok(())
+    }
+
+    /// The ticket's topic is gone from Telegram: open a new one and post the card there.
+    /// Calls for the ticket's topic wait until the new topic exists, then go there.
+    fn recreate_topic<S: State>(&self, state: &mut S, id: TicketId) -> Result<(), DeskError> {
+        let Some(mut ticket) = state.ticket(id)? else { return Ok(()) };
+        if ticket.topic.is_none() {
+            // Already being recreated: a second "thread not found" changes nothing.
+            return Ok(());
+        }
+        let before = ticket.clone();
+        ticket.topic = None;
+        ticket.card = None;
+        let entries = ticket
+            .apply(
+                Change::System { text: "the topic was deleted in Telegram; a new one was opened".to_owned() },
+                &self.system(),
+                self.now,
+            )
+            .expect("always legal");
+        self.commit(state, &before, &ticket, &entries)?;
+        self.queue_topic(state, &ticket)
+    }
+
+    /// Queues the topic's creation and its card.
+    pub(super) fn queue_topic<S: State>(&self, state: &mut S, ticket: &Ticket) -> Result<(), DeskError> {
+        let create = Call::CreateTopic {
+            chat_id: self.staff_chat,
+            ticket: ticket.id,
+            name: topic_name(ticket, self.rules),
+            icon_color: icon_color(ticket.priority),
+        };
+        self.queue(state, Some(ticket.id), Lane::Message, create)?;
+        self.repost_card(state, ticket)
+    }
+}

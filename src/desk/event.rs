@@ -1,0 +1,111 @@
+//! What can happen to the desk, as one closed enum. The Telegram adapter translates
+//! updates into these; the dispatcher reports deliveries; timers report ticks. Nothing
+//! in here knows Telegram's wire types.
+
+use crate::outbox::Delivery;
+use crate::ticket::{Customer, UserId};
+
+/// One inbound event for the desk.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// A customer wrote to the bot in private.
+    Customer(CustomerMessage),
+    /// A customer edited a message they had sent.
+    CustomerEdit(CustomerMessage),
+    /// Someone wrote in the staff chat, in a topic or in General.
+    Staff(StaffMessage),
+    /// Someone edited a message in the staff chat.
+    StaffEdit(StaffMessage),
+    /// An inline button was pressed.
+    Button(ButtonPress),
+    /// The customer blocked (or unblocked) the bot.
+    Reachability { customer: UserId, blocked: bool },
+    /// The staff group became a supergroup with a new id.
+    StaffChatMigrated { from: i64, to: i64 },
+    /// A queued call reached Telegram with a result the desk needs.
+    Delivered(Delivery),
+}
+
+/// What kind of message it is, for history and for edits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Photo,
+    Document,
+    Voice,
+    Video,
+    Sticker,
+    Location,
+    Contact,
+    Other,
+}
+
+/// A message in the customer's private chat with the bot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerMessage {
+    pub customer: Customer,
+    pub message_id: i32,
+    pub kind: Kind,
+    /// The text, or the caption of a media message.
+    pub text: Option<String>,
+    /// The Telegram file id of a photo or document, for intake attachments.
+    pub file_id: Option<String>,
+    pub reply_to: Option<i32>,
+    /// Messages of one album share this id.
+    pub album: Option<String>,
+}
+
+/// A message in the staff chat.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StaffMessage {
+    pub chat_id: i64,
+    /// The topic's thread id; `None` in General.
+    pub thread: Option<i32>,
+    pub from: UserId,
+    pub from_name: String,
+    pub message_id: i32,
+    pub kind: Kind,
+    pub text: Option<String>,
+    pub reply_to: Option<i32>,
+    pub album: Option<String>,
+}
+
+/// An inline button press, before any check of who pressed what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ButtonPress {
+    pub callback_id: String,
+    pub from: UserId,
+    pub from_name: String,
+    pub from_username: Option<String>,
+    pub language: Option<String>,
+    pub chat_id: i64,
+    pub message_id: Option<i32>,
+    pub thread: Option<i32>,
+    pub data: String,
+}
+
+impl Kind {
+    /// How the kind reads in history when there is no text.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Text => "text",
+            Kind::Photo => "[photo]",
+            Kind::Document => "[document]",
+            Kind::Voice => "[voice message]",
+            Kind::Video => "[video]",
+            Kind::Sticker => "[sticker]",
+            Kind::Location => "[location]",
+            Kind::Contact => "[contact]",
+            Kind::Other => "[message]",
+        }
+    }
+}
+
+/// The text history keeps for a message: its text or caption, or a label of its kind.
+pub fn history_text(kind: Kind, text: Option<&str>) -> String {
+    match (text, kind) {
+        (Some(text), Kind::Text) => text.to_owned(),
+        (Some(caption), kind) => format!("{} {caption}", kind.label()),
+        (None, kind) => kind.label().to_owned(),
+    }
+}

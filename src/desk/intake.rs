@@ -1,0 +1,178 @@
+//! The desk's side of intake: it feeds the customer's messages and button presses to the
+//! intake machine, keeps the session in the store, turns the machine's replies into
+//! queued calls, and opens the ticket when the form is submitted.
+
+use super::event::{ButtonPress, CustomerMessage, Kind, history_text};
+use super::{Desk, DeskError, State};
+use crate::intake::{self, Attachment, AttachmentKind, Input, Outcome, Reply, Session};
+use crate::outbox::{Button, Call, FileKind, Report, Target};
+use crate::store::Lane;
+use crate::ticket::{Customer, Status, Ticket};
+
+/// Where a press came from, so replies can touch the pressed message.
+struct Pressed<'p> {
+    callback_id: &'p str,
+    message_id: Option<i32>,
+}
+
+impl Desk<'_> {
+    pub(super) fn intake_message<S: State>(
+        &self,
+        state: &mut S,
+        m: &CustomerMessage,
+        current: Option<&Ticket>,
+    ) -> Result<(), DeskError> {
+        let input = match (m.kind, m.text.as_deref(), m.file_id.as_deref()) {
+            (Kind::Text, Some(text), _) => Input::from_text(text),
+            (Kind::Photo, _, Some(file_id)) => {
+                Input::Attachment(Attachment { file_id: file_id.to_owned(), kind: AttachmentKind::Photo })
+            }
+            (Kind::Document, _, Some(file_id)) => {
+                Input::Attachment(Attachment { file_id: file_id.to_owned(), kind: AttachmentKind::Document })
+            }
+            (kind, text, _) => Input::Text(history_text(kind, text)),
+        };
+        let entropy = entropy(m.customer.id, m.message_id, self.now);
+        self.intake_step(state, &m.customer, input, current, None, entropy)
+    }
+
+    /// A press in a private chat: only the intake dialogue puts buttons there.
+    pub(super) fn intake_button<S: State>(
+        &self,
+        state: &mut S,
+        press: &ButtonPress,
+    ) -> Result<(), DeskError> {
+        let customer = Customer {
+            id: press.from,
+            name: press.from_name.clone(),
+            username: press.from_username.clone(),
+            language: press.language.clone(),
+        };
+        let current = Self::current_ticket(state, press.from)?;
+        let pressed = Pressed { callback_id: &press.callback_id, message_id: press.message_id };
+        let entropy = entropy(press.from, press.message_id.unwrap_or(0), self.now);
+        let input = Input::Button(press.data.clone());
+        self.intake_step(state, &customer, input, current.as_ref(), Some(&pressed), entropy)
+    }
+
+    fn intake_step<S: State>(
+        &self,
+        state: &mut S,
+        customer: &Customer,
+        input: Input,
+        current: Option<&Ticket>,
+        pressed: Option<&Pressed<'_>>,
+        entropy: u64,
+    ) -> Result<(), DeskError> {
+        // A session this build cannot read starts afresh; the machine says so politely.
+        let session: Option<Session> =
+            state.session_json(customer.id)?.and_then(|json| serde_json::from_value(json).ok());
+        let open_ticket = current.filter(|t| t.status != Status::Closed).map(|t| t.id);
+        let event = intake::Event {
+            input,
+            now: self.now,
+            language: customer.language.as_deref(),
+            open_ticket,
+            entropy,
+        };
+        let rules = intake::Rules::of(self.rules);
+        let transition = intake::step(&rules, session, &event);
+        match &transition.session {
+            Some(session) => {
+                let json = serde_json::to_value(session).expect("sessions are plain data");
+                state.put_session_json(customer.id, &json)?;
+            }
+            None => {
+                state.delete_session(customer.id)?;
+            }
+        }
+        let chat_id = customer.id as i64;
+        let live_prompt = match pressed.and_then(|p| p.message_id) {
+            Some(id) => Some(id),
+            None => state.prompt(customer.id)?,
+        };
+        let mut answered_press = false;
+        for reply in &transition.replies {
+            let call = match reply {
+                Reply::Message { text, keyboard } => {
+                    let buttons = buttons(keyboard);
+                    let report = (!buttons.is_empty()).then_some(Report::Prompt { customer: customer.id });
+                    Call::SendText {
+                        to: Target::Chat { chat_id },
+                        text: text.clone(),
+                        reply_to: None,
+                        buttons,
+                        report,
+                    }
+                }
+                Reply::EditButtons(keyboard) => {
+                    let Some(message_id) = live_prompt else { continue };
+                    Call::SetButtons { chat_id, message_id, buttons: buttons(keyboard) }
+                }
+                Reply::RemoveButtons => {
+                    let Some(message_id) = live_prompt else { continue };
+                    state.set_prompt(customer.id, None)?;
+                    Call::SetButtons { chat_id, message_id, buttons: Vec::new() }
+                }
+                Reply::RemovePressedButtons => {
+                    let Some(message_id) = pressed.and_then(|p| p.message_id) else { continue };
+                    Call::SetButtons { chat_id, message_id, buttons: Vec::new() }
+                }
+                Reply::Notice(text) => {
+                    let Some(pressed) = pressed else { continue };
+                    answered_press = true;
+                    Call::AnswerButton {
+                        callback_id: pressed.callback_id.to_owned(),
+                        text: Some(text.clone()),
+                    }
+                }
+            };
+            self.queue(state, None, Lane::Message, call)?;
+        }
+        if let Some(pressed) = pressed.filter(|_| !answered_press) {
+            // Every press is answered, or the customer's button keeps spinning.
+            let call = Call::AnswerButton { callback_id: pressed.callback_id.to_owned(), text: None };
+            self.queue(state, None, Lane::Message, call)?;
+        }
+        if transition.session.is_none() {
+            state.set_prompt(customer.id, None)?;
+        }
+        if let Some(Outcome::Submitted(submission)) = transition.outcome {
+            let ticket =
+                self.open_ticket(state, customer, &submission.form_id, submission.answers.clone())?;
+            for attachment in &submission.attachments {
+                let kind = match attachment.kind {
+                    AttachmentKind::Photo => FileKind::Photo,
+                    AttachmentKind::Document => FileKind::Document,
+                };
+                let call = Call::SendFile {
+                    to: Target::Topic { ticket: ticket.id },
+                    file_id: attachment.file_id.clone(),
+                    kind,
+                };
+                self.queue(state, Some(ticket.id), Lane::Message, call)?;
+            }
+            self.tell_customer(state, &ticket, submission.confirmation(ticket.id))?;
+        }
+        Ok(())
+    }
+}
+
+fn buttons(keyboard: &intake::Keyboard) -> Vec<Vec<Button>> {
+    keyboard
+        .rows
+        .iter()
+        .filter(|row| !row.is_empty())
+        .map(|row| row.iter().map(|b| Button::new(b.label.clone(), b.callback_data.clone())).collect())
+        .collect()
+}
+
+/// Per-event randomness for new session nonces, derived from the event so the desk stays
+/// a deterministic function of its inputs.
+fn entropy(customer: u64, message_id: i32, now: jiff::Timestamp) -> u64 {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&customer.to_le_bytes());
+    hasher.update(&message_id.to_le_bytes());
+    hasher.update(&now.as_nanosecond().to_le_bytes());
+    u64::from_le_bytes(hasher.finalize().as_bytes()[..8].try_into().expect("a hash has 32 bytes"))
+}

@@ -1,0 +1,162 @@
+//! The desk: the functional core. Given the stored state, one event, the time and the
+//! rule set, it changes tickets and queues Telegram calls, nothing else: no Telegram, no
+//! clock, no file is touched here. The host runs it inside the store transaction that
+//! also records the update offset, so an event's effects commit whole or not at all.
+
+mod card;
+mod customer;
+mod delivery;
+mod event;
+mod intake;
+mod staff;
+mod state;
+
+#[cfg(test)]
+mod tests;
+
+use jiff::Timestamp;
+
+pub use card::{Action, action_button, card_buttons, card_text, icon_color, parse_action, topic_name};
+pub use event::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage, history_text};
+pub use state::State;
+
+use crate::history::{Actor, Entry};
+use crate::outbox::{Call, Target};
+use crate::rules::RuleSet;
+use crate::store::{Lane, Outgoing, StoreError};
+use crate::ticket::{Answer, Customer, Origin, Status, Ticket, TicketId};
+
+/// The desk for one event: the rules in force, the staff chat and the time.
+pub struct Desk<'a> {
+    pub rules: &'a RuleSet,
+    pub staff_chat: i64,
+    pub now: Timestamp,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Desk<'_> {
+    /// Applies one event.
+    pub fn handle<S: State>(&self, state: &mut S, event: &Event) -> Result<(), DeskError> {
+        match event {
+            Event::Customer(message) => self.customer_message(state, message),
+            Event::CustomerEdit(message) => self.customer_edit(state, message),
+            Event::Staff(message) => self.staff_message(state, message),
+            Event::StaffEdit(message) => self.staff_edit(state, message),
+            Event::Button(press) => self.button(state, press),
+            Event::Reachability { customer, blocked } => self.reachability(state, *customer, *blocked),
+            Event::StaffChatMigrated { .. } => Ok(()),
+            Event::Delivered(delivery) => self.delivered(state, delivery),
+        }
+    }
+
+    /// Opens a ticket from submitted answers: saves it and queues its topic and its card.
+    /// Confirming to the customer is the caller's, in the customer's language.
+    pub fn open_ticket<S: State>(
+        &self,
+        state: &mut S,
+        customer: &Customer,
+        form: &str,
+        answers: std::collections::BTreeMap<String, Answer>,
+    ) -> Result<Ticket, DeskError> {
+        let id = state.next_ticket_id()?;
+        let (ticket, created) = Ticket::open(id, customer.clone(), form, answers, self.now);
+        state.save_ticket(&ticket)?;
+        state.append_history(id, &[created])?;
+        self.queue_topic(state, &ticket)?;
+        Ok(ticket)
+    }
+
+    /// The origin stamped on changes an agent makes, with the rule set in force.
+    fn agent(&self, agent: u64) -> Origin {
+        Origin { actor: Actor::Agent(agent), rules: Some(self.rules.version().short()) }
+    }
+
+    fn customer_origin(&self, customer: u64) -> Origin {
+        Origin { actor: Actor::Customer(customer), rules: Some(self.rules.version().short()) }
+    }
+
+    fn system(&self) -> Origin {
+        Origin { actor: Actor::System, rules: Some(self.rules.version().short()) }
+    }
+
+    fn queue<S: State>(
+        &self,
+        state: &mut S,
+        ticket: Option<TicketId>,
+        lane: Lane,
+        call: Call,
+    ) -> Result<(), DeskError> {
+        let chat_id = call.chat(self.staff_chat);
+        state.enqueue(&Outgoing { chat_id, lane, ticket, call: call.into_json() })?;
+        Ok(())
+    }
+
+    /// A plain line in the ticket's topic.
+    fn say_in_topic<S: State>(&self, state: &mut S, ticket: TicketId, text: String) -> Result<(), DeskError> {
+        let call = Call::SendText {
+            to: Target::Topic { ticket },
+            text,
+            reply_to: None,
+            buttons: Vec::new(),
+            report: None,
+        };
+        self.queue(state, Some(ticket), Lane::Message, call)
+    }
+
+    fn tell_customer<S: State>(&self, state: &mut S, ticket: &Ticket, text: String) -> Result<(), DeskError> {
+        let call = Call::SendText {
+            to: Target::Chat { chat_id: ticket.customer.id as i64 },
+            text,
+            reply_to: None,
+            buttons: Vec::new(),
+            report: None,
+        };
+        self.queue(state, Some(ticket.id), Lane::Message, call)
+    }
+
+    /// Saves the ticket and its new history, then brings the card and topic up to date
+    /// with what changed.
+    fn commit<S: State>(
+        &self,
+        state: &mut S,
+        before: &Ticket,
+        ticket: &Ticket,
+        entries: &[Entry],
+    ) -> Result<(), DeskError> {
+        if entries.is_empty() && before == ticket {
+            return Ok(());
+        }
+        state.save_ticket(ticket)?;
+        state.append_history(ticket.id, entries)?;
+        let card_changed = card_text(before, self.rules) != card_text(ticket, self.rules)
+            || card_buttons(before) != card_buttons(ticket);
+        if card_changed && let Some(message_id) = ticket.card {
+            let call = Call::EditText {
+                chat_id: self.staff_chat,
+                message_id,
+                text: card_text(ticket, self.rules),
+                buttons: card_buttons(ticket),
+            };
+            self.queue(state, Some(ticket.id), Lane::Cosmetic, call)?;
+        }
+        if topic_name(before, self.rules) != topic_name(ticket, self.rules) {
+            let call = Call::EditTopic { ticket: ticket.id, name: topic_name(ticket, self.rules) };
+            self.queue(state, Some(ticket.id), Lane::Cosmetic, call)?;
+        }
+        match (before.status, ticket.status) {
+            (from, Status::Closed) if from != Status::Closed => {
+                self.queue(state, Some(ticket.id), Lane::Cosmetic, Call::CloseTopic { ticket: ticket.id })?;
+            }
+            (Status::Closed, to) if to != Status::Closed => {
+                self.queue(state, Some(ticket.id), Lane::Message, Call::ReopenTopic { ticket: ticket.id })?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,303 @@
+//! The staff side: agents' messages in ticket topics, their commands, and the buttons on
+//! ticket cards. Only members of team.yaml act; every press is checked against the ticket
+//! of the topic it was pressed in.
+
+use std::fmt::Write as _;
+
+use super::card::card_version;
+use super::card::{Action, agent_name, parse_action};
+use super::event::{ButtonPress, StaffMessage, history_text};
+use super::{Desk, DeskError, State, card_buttons, card_text};
+use crate::outbox::{Call, Report, Target};
+use crate::store::Lane;
+use crate::ticket::{Change, Status, Ticket, Topic};
+
+/// Commands agents type in a ticket's topic, for the unknown-command reply.
+const COMMANDS: &str = "/note, /claim, /unassign, /await, /resolve, /close, /reopen, /info, /history";
+
+impl Desk<'_> {
+    pub(super) fn staff_message<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
+        // Messages in General, or in the wrong chat, are never relayed.
+        let Some(ticket) = self.ticket_of_topic(state, m.chat_id, m.thread)? else { return Ok(()) };
+        if !self.rules.team().is_member(m.from as i64) {
+            let text =
+                format!("{} is not in team.yaml, so this message was not sent to the customer.", m.from_name);
+            return self.say_in_topic(state, ticket.id, text);
+        }
+        if let Some(text) = m.text.as_deref().filter(|t| t.starts_with('/')) {
+            return self.command(state, ticket, m, text);
+        }
+        self.relay_to_customer(state, ticket, m)
+    }
+
+    pub(super) fn staff_edit<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
+        let Some(ticket) = self.ticket_of_topic(state, m.chat_id, m.thread)? else { return Ok(()) };
+        if !self.rules.team().is_member(m.from as i64) || ticket.status == Status::Closed {
+            return Ok(());
+        }
+        let customer_chat = ticket.customer.id as i64;
+        let copies = state.counterparts((m.chat_id, m.message_id))?;
+        let Some(&(_, copy)) = copies.iter().find(|(chat, _)| *chat == customer_chat) else { return Ok(()) };
+        let text = history_text(m.kind, m.text.as_deref());
+        let call = if m.kind == super::Kind::Text {
+            Call::EditText { chat_id: customer_chat, message_id: copy, text, buttons: Vec::new() }
+        } else {
+            Call::SendText {
+                to: Target::Chat { chat_id: customer_chat },
+                text: format!("✎ Edited: {text}"),
+                reply_to: Some(copy),
+                buttons: Vec::new(),
+                report: None,
+            }
+        };
+        self.queue(state, Some(ticket.id), Lane::Message, call)
+    }
+
+    pub(super) fn button<S: State>(&self, state: &mut S, press: &ButtonPress) -> Result<(), DeskError> {
+        if press.chat_id > 0 {
+            return self.intake_button(state, press);
+        }
+        let Some((id, action)) = parse_action(&press.data) else {
+            return self.answer(state, press, Some("This button is no longer valid."));
+        };
+        let refusal = if press.chat_id != self.staff_chat {
+            Some("This button works only in the staff chat.")
+        } else if !self.rules.team().is_member(press.from as i64) {
+            Some("Only members of the support team can do this.")
+        } else {
+            None
+        };
+        if refusal.is_some() {
+            return self.answer(state, press, refusal);
+        }
+        let ticket = match state.ticket(id)? {
+            // The press must come from the ticket's own topic: a card copied elsewhere acts on nothing.
+            Some(ticket)
+                if press.thread.is_none()
+                    || ticket.topic.map(|t| Some(t.thread_id)) == Some(press.thread) =>
+            {
+                ticket
+            }
+            _ => return self.answer(state, press, Some("This button belongs to another ticket.")),
+        };
+        let notice = self.act(state, ticket, press.from, action)?;
+        self.answer(state, press, Some(&notice))
+    }
+
+    fn answer<S: State>(
+        &self,
+        state: &mut S,
+        press: &ButtonPress,
+        text: Option<&str>,
+    ) -> Result<(), DeskError> {
+        let call =
+            Call::AnswerButton { callback_id: press.callback_id.clone(), text: text.map(str::to_owned) };
+        self.queue(state, None, Lane::Message, call)
+    }
+
+    fn command<S: State>(
+        &self,
+        state: &mut S,
+        ticket: Ticket,
+        m: &StaffMessage,
+        text: &str,
+    ) -> Result<(), DeskError> {
+        let (word, argument) = text[1..].split_once(char::is_whitespace).unwrap_or((&text[1..], ""));
+        let word = word.split_once('@').map_or(word, |(name, _)| name).to_ascii_lowercase();
+        let argument = argument.trim();
+        let action = match word.as_str() {
+            "note" => return self.note(state, ticket, m, argument),
+            "info" => return self.repost_card(state, &ticket),
+            "history" => return self.timeline(state, &ticket),
+            "awaiting" | "wait" => Some(Action::Await),
+            other => Action::from_word(other),
+        };
+        if let Some(action) = action {
+            self.act(state, ticket, m.from, action)?;
+            return Ok(());
+        }
+        let text = format!("Unknown command /{word}. In a ticket topic: {COMMANDS}.");
+        self.say_in_topic(state, ticket.id, text)
+    }
+
+    /// Applies an action for `agent`, confirms it in the topic in one line, tells the
+    /// customer when it concerns them, and returns the short notice for a button press.
+    fn act<S: State>(
+        &self,
+        state: &mut S,
+        mut ticket: Ticket,
+        agent: u64,
+        action: Action,
+    ) -> Result<String, DeskError> {
+        let before = ticket.clone();
+        let origin = self.agent(agent);
+        let changes: Vec<Change> = match action {
+            Action::Claim => vec![Change::Assign { to: Some(agent) }, Change::Start],
+            Action::Unassign => vec![Change::Assign { to: None }],
+            Action::Await => vec![Change::AwaitCustomer],
+            Action::Resolve => vec![Change::Resolve],
+            Action::Close => vec![Change::Close],
+            Action::Reopen => vec![Change::Reopen],
+        };
+        let mut entries = Vec::new();
+        for change in changes {
+            match ticket.apply(change, &origin, self.now) {
+                Ok(more) => entries.extend(more),
+                Err(error) => {
+                    let text = capitalise(&error.to_string());
+                    self.say_in_topic(state, ticket.id, text.clone())?;
+                    return Ok(text);
+                }
+            }
+        }
+        let who = agent_name(self.rules, agent);
+        let id = ticket.id;
+        let line = match action {
+            Action::Claim => format!("✓ {who} took {id}."),
+            Action::Unassign => format!("✓ {who} unassigned {id}."),
+            Action::Await => format!("✓ {id} is awaiting the customer."),
+            Action::Resolve => format!("✓ {who} resolved {id}."),
+            Action::Close => format!("✓ {who} closed {id}."),
+            Action::Reopen => format!("✓ {who} reopened {id}."),
+        };
+        let to_customer = match action {
+            Action::Resolve => Some(format!(
+                "Your ticket {id} is resolved. If something is still not right, just reply here."
+            )),
+            Action::Close => Some(format!("Your ticket {id} is closed. Write /start to open a new one.")),
+            Action::Reopen => Some(format!("Your ticket {id} is open again.")),
+            Action::Claim | Action::Unassign | Action::Await => None,
+        };
+        self.commit(state, &before, &ticket, &entries)?;
+        self.say_in_topic(state, id, line.clone())?;
+        if let Some(text) = to_customer
+            && !ticket.unreachable
+        {
+            self.tell_customer(state, &ticket, text)?;
+        }
+        Ok(line)
+    }
+
+    fn note<S: State>(
+        &self,
+        state: &mut S,
+        mut ticket: Ticket,
+        m: &StaffMessage,
+        text: &str,
+    ) -> Result<(), DeskError> {
+        if text.is_empty() {
+            return self.say_in_topic(
+                state,
+                ticket.id,
+                "Write the note after the command: /note text".to_owned(),
+            );
+        }
+        let before = ticket.clone();
+        let entries = ticket
+            .apply(Change::Note { text: text.to_owned() }, &self.agent(m.from), self.now)
+            .expect("a note is legal in every status");
+        self.commit(state, &before, &ticket, &entries)
+    }
+
+    fn relay_to_customer<S: State>(
+        &self,
+        state: &mut S,
+        mut ticket: Ticket,
+        m: &StaffMessage,
+    ) -> Result<(), DeskError> {
+        if ticket.status == Status::Closed {
+            let text = format!(
+                "{} is closed, so the customer will not see this. /reopen it to write to them.",
+                ticket.id
+            );
+            return self.say_in_topic(state, ticket.id, text);
+        }
+        let before = ticket.clone();
+        let origin = self.agent(m.from);
+        let mut entries = Vec::new();
+        if ticket.assignee.is_none() && self.rules.desk().auto_assign_on_first_reply {
+            entries.extend(
+                ticket
+                    .apply(Change::Assign { to: Some(m.from) }, &origin, self.now)
+                    .expect("assigning is always legal"),
+            );
+        }
+        let text = history_text(m.kind, m.text.as_deref());
+        entries.extend(
+            ticket.apply(Change::AgentReply { text }, &origin, self.now).expect("not closed, checked above"),
+        );
+        let customer_chat = ticket.customer.id as i64;
+        let reply_to = match m.reply_to {
+            Some(original) => state
+                .counterparts((m.chat_id, original))?
+                .into_iter()
+                .find(|(chat, _)| *chat == customer_chat)
+                .map(|(_, id)| id),
+            None => None,
+        };
+        let call = Call::Copy {
+            from_chat: m.chat_id,
+            message_ids: vec![m.message_id],
+            to: Target::Chat { chat_id: customer_chat },
+            reply_to,
+            album: m.album.clone(),
+            report: Some(Report::Relay { chat_id: m.chat_id, message_id: m.message_id }),
+        };
+        self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        if ticket.unreachable {
+            self.say_in_topic(
+                state,
+                ticket.id,
+                "⚠ The customer blocked the bot: this may not reach them.".to_owned(),
+            )?;
+        }
+        self.commit(state, &before, &ticket, &entries)
+    }
+
+    /// Posts the card again at the bottom of the topic; the new copy is the one kept current.
+    pub(super) fn repost_card<S: State>(&self, state: &mut S, ticket: &Ticket) -> Result<(), DeskError> {
+        let call = Call::SendText {
+            to: Target::Topic { ticket: ticket.id },
+            text: card_text(ticket, self.rules),
+            reply_to: None,
+            buttons: card_buttons(ticket),
+            report: Some(Report::Card { ticket: ticket.id, version: card_version(ticket, self.rules) }),
+        };
+        self.queue(state, Some(ticket.id), Lane::Message, call)
+    }
+
+    /// The last entries of the ticket's history, one line each.
+    fn timeline<S: State>(&self, state: &mut S, ticket: &Ticket) -> Result<(), DeskError> {
+        const SHOWN: usize = 20;
+        let history = state.history(ticket.id)?;
+        let mut text = format!("{} history ({} entries):", ticket.id, history.len());
+        for entry in history.iter().skip(history.len().saturating_sub(SHOWN)) {
+            let who = match entry.actor {
+                crate::history::Actor::Agent(id) => agent_name(self.rules, id),
+                crate::history::Actor::Customer(_) => "customer".to_owned(),
+                crate::history::Actor::System => "desk".to_owned(),
+            };
+            let _ = write!(text, "\n{} {who}: {}", entry.at.strftime("%m-%d %H:%M"), entry.kind);
+        }
+        self.say_in_topic(state, ticket.id, text)
+    }
+
+    /// The ticket whose topic a staff-chat message was written in.
+    pub(super) fn ticket_of_topic<S: State>(
+        &self,
+        state: &S,
+        chat_id: i64,
+        thread: Option<i32>,
+    ) -> Result<Option<Ticket>, DeskError> {
+        let (true, Some(thread_id)) = (chat_id == self.staff_chat, thread) else { return Ok(None) };
+        match state.ticket_by_topic(Topic { chat_id, thread_id })? {
+            Some(id) => Ok(state.ticket(id)?),
+            None => Ok(None),
+        }
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}

@@ -1,0 +1,75 @@
+//! What the desk reads and writes, as a trait: the store's write transaction implements
+//! it for the live desk, and an in-memory state can for replays. The desk never opens a
+//! file or a transaction itself.
+
+use crate::history::Entry;
+use crate::store::{Outgoing, StoreError, Tx};
+use crate::ticket::{Ticket, TicketId, Topic, UserId};
+
+/// The desk's view of stored state inside one transaction.
+pub trait State {
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
+    fn next_ticket_id(&mut self) -> Result<TicketId, StoreError>;
+    fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError>;
+    fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError>;
+    fn history(&self, ticket: TicketId) -> Result<Vec<Entry>, StoreError>;
+    fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StoreError>;
+    /// The customer's tickets, oldest first.
+    fn tickets_of_customer(&self, customer: UserId) -> Result<Vec<TicketId>, StoreError>;
+    fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StoreError>;
+    fn link_messages(&mut self, a: (i64, i32), b: (i64, i32)) -> Result<(), StoreError>;
+    fn counterparts(&self, message: (i64, i32)) -> Result<Vec<(i64, i32)>, StoreError>;
+    fn session_json(&self, customer: UserId) -> Result<Option<serde_json::Value>, StoreError>;
+    fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StoreError>;
+    fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError>;
+    fn prompt(&self, customer: UserId) -> Result<Option<i32>, StoreError>;
+    fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StoreError>;
+}
+
+impl State for Tx<'_> {
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
+        Tx::ticket(self, id)
+    }
+    fn next_ticket_id(&mut self) -> Result<TicketId, StoreError> {
+        Tx::next_ticket_id(self)
+    }
+    fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError> {
+        Tx::save_ticket(self, ticket)
+    }
+    fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError> {
+        Tx::append_history(self, ticket, entries)
+    }
+    fn history(&self, ticket: TicketId) -> Result<Vec<Entry>, StoreError> {
+        Tx::history(self, ticket)
+    }
+    fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StoreError> {
+        Tx::ticket_by_topic(self, topic)
+    }
+    fn tickets_of_customer(&self, customer: UserId) -> Result<Vec<TicketId>, StoreError> {
+        Tx::tickets_of_customer(self, customer)
+    }
+    fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StoreError> {
+        Tx::enqueue(self, outgoing)
+    }
+    fn link_messages(&mut self, a: (i64, i32), b: (i64, i32)) -> Result<(), StoreError> {
+        Tx::link_messages(self, a, b)
+    }
+    fn counterparts(&self, message: (i64, i32)) -> Result<Vec<(i64, i32)>, StoreError> {
+        Tx::counterparts(self, message)
+    }
+    fn session_json(&self, customer: UserId) -> Result<Option<serde_json::Value>, StoreError> {
+        Tx::session(self, customer)
+    }
+    fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StoreError> {
+        Tx::put_session(self, customer, session)
+    }
+    fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError> {
+        Tx::delete_session(self, customer)
+    }
+    fn prompt(&self, customer: UserId) -> Result<Option<i32>, StoreError> {
+        Tx::prompt(self, customer)
+    }
+    fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StoreError> {
+        Tx::set_prompt(self, customer, message_id)
+    }
+}

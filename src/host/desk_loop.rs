@@ -1,0 +1,117 @@
+//! The desk loop: the one owner of state. Every input becomes one store transaction run
+//! through the desk on a blocking thread (redb calls block), with the wall clock read here,
+//! at the edge, and passed in.
+
+use std::sync::Arc;
+
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::desk::{Desk, DeskError, Event};
+use crate::outbox::{Call, Target};
+use crate::rules::{ReloadEvent, RulesHandle};
+use crate::store::{Lane, Outgoing, Store};
+use crate::telegram::Verdict;
+
+/// What the desk loop is asked to do.
+#[derive(Debug)]
+pub enum DeskInput {
+    /// A page of updates from the poller: (update id, the desk event if it concerns the desk).
+    Page { updates: Vec<(i64, Option<Event>)>, ack: oneshot::Sender<()> },
+    /// What came of the calls the dispatcher sent: (outbox sequence, verdict).
+    Results { results: Vec<(u64, Verdict)>, ack: oneshot::Sender<()> },
+    /// The rules directory changed.
+    Reload(ReloadEvent),
+}
+
+pub async fn run(
+    store: Arc<Store>,
+    rules: RulesHandle,
+    staff_chat: i64,
+    mut inputs: mpsc::Receiver<DeskInput>,
+    outbox_changed: Arc<Notify>,
+) {
+    while let Some(input) = inputs.recv().await {
+        let store = store.clone();
+        let rules = rules.current();
+        let outcome = tokio::task::spawn_blocking(move || {
+            let desk = Desk { rules: &rules, staff_chat, now: jiff::Timestamp::now() };
+            apply(&store, &desk, input)
+        })
+        .await;
+        match outcome {
+            Ok(Ok(())) => outbox_changed.notify_one(),
+            Ok(Err(error)) => {
+                tracing::error!(%error, "the desk could not apply an input; it will be retried")
+            }
+            Err(panic) => tracing::error!(%panic, "the desk panicked on an input"),
+        }
+    }
+}
+
+fn apply(store: &Store, desk: &Desk<'_>, input: DeskInput) -> Result<(), DeskError> {
+    match input {
+        DeskInput::Page { updates, ack } => {
+            store.apply_updates(&updates, |tx, event| match event {
+                Some(event) => desk.handle(tx, event),
+                None => Ok(()),
+            })?;
+            let _ = ack.send(());
+        }
+        DeskInput::Results { results, ack } => {
+            store.write(|tx| {
+                for (seq, verdict) in &results {
+                    let delivery = match verdict {
+                        Verdict::Done { delivery } => {
+                            tx.remove_outgoing(*seq)?;
+                            delivery
+                        }
+                        Verdict::Retry { delivery, .. } => delivery,
+                    };
+                    if let Some(delivery) = delivery {
+                        desk.handle(tx, &Event::Delivered(delivery.clone()))?;
+                    }
+                }
+                Ok::<_, DeskError>(())
+            })?;
+            let _ = ack.send(());
+        }
+        DeskInput::Reload(event) => report_reload(store, desk, &event)?,
+    }
+    Ok(())
+}
+
+/// A rejected edit is logged and said in the staff chat's General topic; the old rules
+/// keep running.
+fn report_reload(store: &Store, desk: &Desk<'_>, event: &ReloadEvent) -> Result<(), DeskError> {
+    match event {
+        ReloadEvent::Reloaded { version, previous, .. } => {
+            tracing::info!(%version, %previous, "rules reloaded");
+            Ok(())
+        }
+        ReloadEvent::Unchanged { .. } => Ok(()),
+        ReloadEvent::Rejected { kept, diagnostics } => {
+            let lines: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+            tracing::warn!(kept = %kept, problems = %lines.join("; "), "rules edit rejected; the running rules stay");
+            let text = format!(
+                "⚠ The edited rules were not loaded; the desk keeps running rules {kept}.\n{}",
+                lines.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+            );
+            let call = Call::SendText {
+                to: Target::Chat { chat_id: desk.staff_chat },
+                text,
+                reply_to: None,
+                buttons: Vec::new(),
+                report: None,
+            };
+            store.write(|tx| {
+                tx.enqueue(&Outgoing {
+                    chat_id: desk.staff_chat,
+                    lane: Lane::Message,
+                    ticket: None,
+                    call: call.into_json(),
+                })
+            })?;
+            Ok(())
+        }
+    }
+}

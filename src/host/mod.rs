@@ -1,0 +1,165 @@
+//! The bot host behind `topicdesk run`: the imperative shell around the desk.
+//!
+//! Tasks, talking through bounded channels:
+//! - the poller fetches a page of updates and hands it to the desk loop, then waits until
+//!   the page is committed before asking for the next (the stored offset is the truth);
+//! - the desk loop is the one owner of state: each page, each batch of send results and
+//!   each rules reload is one store transaction run through the desk;
+//! - the dispatcher reads the outbox, lets the budget pick what may go, sends it, and
+//!   hands the verdicts back to the desk loop, which drops what Telegram accepted.
+//!
+//! Shutdown (SIGTERM, SIGINT or the future given to [`run`]): the page in hand is
+//! finished, polling stops, the dispatcher drains for a bounded time, and what is not
+//! sent stays in the outbox for the next start.
+
+mod desk_loop;
+mod dispatcher;
+mod poller;
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc, watch};
+
+use crate::outbox::Limits;
+use crate::rules::{RulesHandle, WatchMode};
+use crate::store::{Store, StoreError};
+use crate::telegram::StartupError;
+
+pub use desk_loop::DeskInput;
+
+/// How to run the host.
+#[derive(Clone, Debug)]
+pub struct HostOptions {
+    pub rules: PathBuf,
+    pub data: PathBuf,
+    pub staff_chat: Option<i64>,
+    pub token: Option<String>,
+    pub api_url: Option<String>,
+    /// Send as fast as the API answers (benchmarks against a local stand-in only).
+    pub unlimited: bool,
+    /// Shrinks every budget window (tests against the stand-in); 1.0 for Telegram.
+    pub window_scale: f64,
+    pub poll_timeout: Duration,
+    /// How long the dispatcher may keep sending after shutdown is asked for.
+    pub drain_for: Duration,
+    pub watch_rules: Option<WatchMode>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("the rules in {dir} are not valid:\n{report}")]
+    Rules { dir: PathBuf, report: String },
+    #[error("no staff chat: set `staff_chat` in desk.yaml or pass --staff-chat")]
+    NoStaffChat,
+    #[error(transparent)]
+    Startup(#[from] StartupError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("watching the rules directory failed: {0}")]
+    Watch(String),
+}
+
+impl HostOptions {
+    /// Options for `topicdesk run`: token and API root from teloxide's environment names.
+    pub fn from_env(rules: PathBuf, data: PathBuf, staff_chat: Option<i64>) -> HostOptions {
+        HostOptions {
+            rules,
+            data,
+            staff_chat,
+            token: std::env::var("TELOXIDE_TOKEN").ok(),
+            api_url: std::env::var("TELOXIDE_API_URL").ok(),
+            unlimited: false,
+            window_scale: 1.0,
+            poll_timeout: Duration::from_secs(25),
+            drain_for: Duration::from_secs(5),
+            watch_rules: Some(WatchMode::Native),
+        }
+    }
+}
+
+/// Runs the desk until `shutdown` resolves.
+pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Result<(), HostError> {
+    let (rules, diagnostics) = crate::rules::load(&options.rules);
+    let Some(rules) = rules else {
+        let report: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+        return Err(HostError::Rules { dir: options.rules.clone(), report: report.join("\n") });
+    };
+    let staff_chat = options.staff_chat.or(rules.desk().staff_chat).ok_or(HostError::NoStaffChat)?;
+    let limits = if options.unlimited {
+        Limits { unlimited: true, ..Limits::TELEGRAM }
+    } else {
+        let budgets = &rules.desk().dispatcher;
+        Limits {
+            // Budgets count whole messages per window.
+            overall_per_second: budgets.messages_per_second.round().max(1.0) as u32,
+            group_per_minute: budgets.group_messages_per_minute.round().max(1.0) as u32,
+            private_per_second: budgets.private_messages_per_second.round().max(1.0) as u32,
+            window_scale: options.window_scale,
+            unlimited: false,
+        }
+    };
+    let path = crate::store::data_file(&options.data);
+    let store = Arc::new(
+        tokio::task::spawn_blocking(move || Store::open(&path)).await.expect("store open does not panic")?,
+    );
+    let bot = crate::telegram::connect(options.token.clone(), options.api_url.clone())?;
+    crate::telegram::check_staff_chat(&bot, staff_chat).await?;
+    if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
+        tracing::warn!(%error, "could not register the command menus");
+    }
+    tracing::info!(staff_chat, rules = %rules.version(), "desk is running");
+
+    let handle = RulesHandle::new(rules);
+    let (desk_tx, desk_rx) = mpsc::channel::<DeskInput>(16);
+    let outbox_changed = Arc::new(Notify::new());
+    let (stop_tx, stop_rx) = watch::channel(false);
+
+    let _watcher = match options.watch_rules {
+        Some(mode) => {
+            let reload_tx = desk_tx.clone();
+            let watcher = crate::rules::watch(&options.rules, handle.clone(), mode, move |event| {
+                let _ = reload_tx.try_send(DeskInput::Reload(event));
+            })
+            .map_err(|error| HostError::Watch(error.to_string()))?;
+            Some(watcher)
+        }
+        None => None,
+    };
+
+    let desk_task = tokio::spawn(desk_loop::run(
+        store.clone(),
+        handle.clone(),
+        staff_chat,
+        desk_rx,
+        outbox_changed.clone(),
+    ));
+    let poll_task = tokio::spawn(poller::run(
+        bot.clone(),
+        store.clone(),
+        staff_chat,
+        options.poll_timeout,
+        desk_tx.clone(),
+        stop_rx.clone(),
+    ));
+    let dispatch_task = tokio::spawn(dispatcher::run(dispatcher::Dispatcher {
+        bot,
+        store,
+        staff_chat,
+        limits,
+        desk: desk_tx,
+        outbox_changed,
+        stop: stop_rx,
+        drain_for: options.drain_for,
+    }));
+
+    shutdown.await;
+    tracing::info!("shutting down: finishing the page in hand and draining the outbox");
+    let _ = stop_tx.send(true);
+    let _ = poll_task.await;
+    let _ = dispatch_task.await;
+    let _ = desk_task.await;
+    Ok(())
+}

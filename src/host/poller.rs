@@ -1,0 +1,67 @@
+//! The poller: long polling that owns its offset. It asks for updates after the last
+//! applied one, hands the page to the desk loop and waits for the commit before asking
+//! again, so a crash at any point re-delivers exactly what was not applied.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+
+use super::DeskInput;
+use crate::store::Store;
+use crate::telegram::{Bot, poll, translate};
+
+pub async fn run(
+    bot: Bot,
+    store: Arc<Store>,
+    staff_chat: i64,
+    timeout: Duration,
+    desk: mpsc::Sender<DeskInput>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        let offset = match store.read().and_then(|read| read.update_offset()) {
+            Ok(offset) => offset,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the update offset");
+                return;
+            }
+        };
+        let page = tokio::select! {
+            page = poll(&bot, offset, timeout) => page,
+            _ = stop.changed() => return,
+        };
+        let updates = match page {
+            Ok(updates) => {
+                backoff = Duration::from_millis(500);
+                updates
+            }
+            Err(error) => {
+                tracing::warn!(%error, "getUpdates failed; trying again");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    _ = stop.changed() => return,
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(30));
+                continue;
+            }
+        };
+        if updates.is_empty() {
+            continue;
+        }
+        let page: Vec<(i64, Option<crate::desk::Event>)> =
+            updates.iter().map(|update| (i64::from(update.id.0), translate(update, staff_chat))).collect();
+        let (ack, committed) = oneshot::channel();
+        if desk.send(DeskInput::Page { updates: page, ack }).await.is_err() {
+            return;
+        }
+        // Finish the page in hand even when asked to stop: the commit is what counts.
+        if committed.await.is_err() {
+            return;
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}

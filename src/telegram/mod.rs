@@ -1,0 +1,14 @@
+//! The Telegram adapter: the only module that uses teloxide. Updates come in through
+//! `translate`, queued calls go out through `send`, and `startup` checks that the bot can
+//! run the desk in the staff chat before anything else happens.
+
+mod send;
+mod startup;
+mod translate;
+
+pub use send::{Place, Verdict, resolve, send};
+pub use startup::{StartupError, check_staff_chat, connect, poll, register_commands};
+pub use translate::translate;
+
+pub use teloxide::Bot;
+pub use teloxide::types::Update;

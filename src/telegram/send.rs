@@ -1,0 +1,265 @@
+//! Queued calls out: one Bot API request per call, and a verdict on the answer that says
+//! what the dispatcher does with the outbox entry (drop it, keep it for later) and what
+//! the desk should hear (invariant 4: blocked customer, deleted topic, "not modified").
+
+use teloxide::payloads::setters::*;
+use teloxide::prelude::*;
+use teloxide::types::{
+    CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters, Rgb, ThreadId,
+};
+use teloxide::{ApiError, RequestError};
+
+use crate::outbox::{Button, Call, Delivery, FileKind, Outcome, Report, Target};
+
+/// Where a call's [`Target`] points once the ticket's topic is looked up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Place {
+    pub chat_id: i64,
+    pub thread: Option<i32>,
+}
+
+/// What to do with an outbox entry after trying to send it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Telegram accepted it (or its outcome is final): drop it from the outbox.
+    Done { delivery: Option<Delivery> },
+    /// Keep it and try again later; `outcome` tells the budget how long to wait.
+    Retry { outcome: Outcome, delivery: Option<Delivery> },
+}
+
+/// Sends one call. `place` is where its target resolved to; `topic_thread` the thread of
+/// the ticket a topic call (rename, close, reopen) concerns.
+pub async fn send(bot: &Bot, call: &Call, place: Place, ticket: Option<crate::ticket::TicketId>) -> Verdict {
+    let result = request(bot, call, place).await;
+    judge(call, place, ticket, result)
+}
+
+/// What a successful request returned, as far as the desk cares.
+enum Returned {
+    Nothing,
+    Message(i32),
+    Messages(Vec<i32>),
+    Topic(i32),
+}
+
+#[allow(clippy::too_many_lines)] // One arm per call kind, each a short builder chain.
+async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, RequestError> {
+    let chat = ChatId(place.chat_id);
+    let thread = place.thread.map(|t| ThreadId(MessageId(t)));
+    match call {
+        Call::SendText { text, reply_to, buttons, .. } => {
+            let mut request = bot.send_message(chat, text.clone());
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            if let Some(reply_to) = reply_to {
+                request = request.reply_parameters(
+                    ReplyParameters::new(MessageId(*reply_to)).allow_sending_without_reply(),
+                );
+            }
+            if !buttons.is_empty() {
+                request = request.reply_markup(keyboard(buttons));
+            }
+            Ok(Returned::Message(request.await?.id.0))
+        }
+        Call::Copy { from_chat, message_ids, reply_to, .. } if message_ids.len() == 1 => {
+            let mut request = bot.copy_message(chat, ChatId(*from_chat), MessageId(message_ids[0]));
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            if let Some(reply_to) = reply_to {
+                request = request.reply_parameters(
+                    ReplyParameters::new(MessageId(*reply_to)).allow_sending_without_reply(),
+                );
+            }
+            Ok(Returned::Message(request.await?.0))
+        }
+        Call::Copy { from_chat, message_ids, .. } => {
+            let ids: Vec<MessageId> = message_ids.iter().map(|id| MessageId(*id)).collect();
+            let mut request = bot.copy_messages(chat, ChatId(*from_chat), ids);
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            Ok(Returned::Messages(request.await?.into_iter().map(|id| id.0).collect()))
+        }
+        Call::EditText { message_id, text, buttons, .. } => {
+            let mut request = bot.edit_message_text(chat, MessageId(*message_id), text.clone());
+            if !buttons.is_empty() {
+                request = request.reply_markup(keyboard(buttons));
+            }
+            request.await?;
+            Ok(Returned::Nothing)
+        }
+        Call::SetButtons { message_id, buttons, .. } => {
+            let mut request = bot.edit_message_reply_markup(chat, MessageId(*message_id));
+            if !buttons.is_empty() {
+                request = request.reply_markup(keyboard(buttons));
+            }
+            request.await?;
+            Ok(Returned::Nothing)
+        }
+        Call::SendFile { file_id, kind, .. } => {
+            let file = teloxide::types::InputFile::file_id(teloxide::types::FileId(file_id.clone()));
+            let message = match kind {
+                FileKind::Photo => {
+                    let mut request = bot.send_photo(chat, file);
+                    if let Some(thread) = thread {
+                        request = request.message_thread_id(thread);
+                    }
+                    request.await?
+                }
+                FileKind::Document => {
+                    let mut request = bot.send_document(chat, file);
+                    if let Some(thread) = thread {
+                        request = request.message_thread_id(thread);
+                    }
+                    request.await?
+                }
+            };
+            Ok(Returned::Message(message.id.0))
+        }
+        Call::DeleteMessage { message_id, .. } => {
+            bot.delete_message(chat, MessageId(*message_id)).await?;
+            Ok(Returned::Nothing)
+        }
+        Call::CreateTopic { name, icon_color, .. } => {
+            let topic =
+                bot.create_forum_topic(chat, name.clone()).icon_color(Rgb::from_u32(*icon_color)).await?;
+            Ok(Returned::Topic(topic.thread_id.0.0))
+        }
+        Call::EditTopic { name, .. } => {
+            bot.edit_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0)))).name(name.clone()).await?;
+            Ok(Returned::Nothing)
+        }
+        Call::CloseTopic { .. } => {
+            bot.close_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0)))).await?;
+            Ok(Returned::Nothing)
+        }
+        Call::ReopenTopic { .. } => {
+            bot.reopen_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0)))).await?;
+            Ok(Returned::Nothing)
+        }
+        Call::AnswerButton { callback_id, text } => {
+            let mut request = bot.answer_callback_query(CallbackQueryId(callback_id.clone()));
+            if let Some(text) = text {
+                request = request.text(text.clone());
+            }
+            request.await?;
+            Ok(Returned::Nothing)
+        }
+    }
+}
+
+fn judge(
+    call: &Call,
+    place: Place,
+    ticket: Option<crate::ticket::TicketId>,
+    result: Result<Returned, RequestError>,
+) -> Verdict {
+    let returned = match result {
+        Ok(returned) => returned,
+        Err(error) => return judge_error(call, place, ticket, &error),
+    };
+    let delivery = match (call, returned) {
+        (Call::CreateTopic { ticket, chat_id, .. }, Returned::Topic(thread_id)) => {
+            Some(Delivery::TopicCreated { ticket: *ticket, chat_id: *chat_id, thread_id })
+        }
+        (Call::SendText { report: Some(Report::Card { ticket, version }), .. }, Returned::Message(id)) => {
+            Some(Delivery::CardPosted {
+                ticket: *ticket,
+                chat_id: place.chat_id,
+                message_id: id,
+                version: *version,
+            })
+        }
+        (Call::SendText { report: Some(Report::Prompt { customer }), .. }, Returned::Message(id)) => {
+            Some(Delivery::PromptPosted { customer: *customer, message_id: id })
+        }
+        (
+            Call::SendText { report: Some(Report::Relay { chat_id, message_id }), .. }
+            | Call::Copy { report: Some(Report::Relay { chat_id, message_id }), .. },
+            Returned::Message(id),
+        ) => Some(Delivery::Relayed { source: (*chat_id, *message_id), copies: vec![(place.chat_id, id)] }),
+        (Call::Copy { report: Some(Report::Relay { chat_id, message_id }), .. }, Returned::Messages(ids)) => {
+            Some(Delivery::Relayed {
+                source: (*chat_id, *message_id),
+                copies: ids.into_iter().map(|id| (place.chat_id, id)).collect(),
+            })
+        }
+        _ => None,
+    };
+    Verdict::Done { delivery }
+}
+
+fn judge_error(
+    call: &Call,
+    place: Place,
+    ticket: Option<crate::ticket::TicketId>,
+    error: &RequestError,
+) -> Verdict {
+    let retry = |outcome| Verdict::Retry { outcome, delivery: None };
+    match error {
+        RequestError::RetryAfter(seconds) => {
+            retry(Outcome::RetryAfter { millis: u64::from(seconds.seconds()) * 1000 })
+        }
+        // Network trouble, a chat migration the desk will follow, or an answer that did not
+        // parse: none of these says the call itself is wrong, so it waits and goes again.
+        RequestError::Network(_)
+        | RequestError::Io(_)
+        | RequestError::MigrateToChatId(_)
+        | RequestError::InvalidJson { .. } => retry(Outcome::Transient),
+        RequestError::Api(api) => match api {
+            ApiError::MessageNotModified => Verdict::Done { delivery: None },
+            ApiError::BotBlocked | ApiError::CantInitiateConversation | ApiError::UserDeactivated
+                if place.chat_id > 0 =>
+            {
+                Verdict::Done { delivery: Some(Delivery::Unreachable { customer: place.chat_id as u64 }) }
+            }
+            ApiError::Unknown(text) if thread_missing(text) => match (ticket, call) {
+                // The message stays queued; the desk opens a new topic and it goes there.
+                (Some(ticket), _) => Verdict::Retry {
+                    outcome: Outcome::Sent,
+                    delivery: Some(Delivery::TopicMissing { ticket }),
+                },
+                (None, _) => dropped(call, error),
+            },
+            _ => dropped(call, error),
+        },
+    }
+}
+
+/// A call Telegram refused for good: logged with what it was, then dropped so it does not
+/// hold up its chat forever.
+fn dropped(call: &Call, error: &RequestError) -> Verdict {
+    tracing::error!(?call, %error, "Telegram refused a call; dropping it");
+    Verdict::Done { delivery: None }
+}
+
+fn thread_missing(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    text.contains("message thread not found")
+        || text.contains("topic_deleted")
+        || text.contains("thread_id_invalid")
+}
+
+fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(rows.iter().map(|row| {
+        row.iter()
+            .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
+            .collect::<Vec<_>>()
+    }))
+}
+
+/// The place a target resolves to, or `None` while a topic does not exist yet.
+pub fn resolve(
+    target: Target,
+    staff_chat: i64,
+    topic_of: impl Fn(crate::ticket::TicketId) -> Option<i32>,
+) -> Option<Place> {
+    match target {
+        Target::Chat { chat_id } => Some(Place { chat_id, thread: None }),
+        Target::Topic { ticket } => {
+            topic_of(ticket).map(|thread| Place { chat_id: staff_chat, thread: Some(thread) })
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Telegram updates in, desk events out. Only what the desk needs crosses: ids, text,
+//! the kind of message, who sent it and where. Service messages, other bots and chats
+//! that are neither private nor the staff chat are dropped here.
+
+use teloxide::types::{ChatMemberKind, Message, Update, UpdateKind, User};
+
+use crate::desk::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage};
+use crate::ticket::Customer;
+
+/// The desk event for an update, if it concerns the desk.
+pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
+    match &update.kind {
+        UpdateKind::Message(message) => message_event(message, staff_chat, Edit::No),
+        UpdateKind::EditedMessage(message) => message_event(message, staff_chat, Edit::Yes),
+        UpdateKind::CallbackQuery(query) => {
+            let message = query.message.as_ref();
+            let regular = message.and_then(|m| m.regular_message());
+            Some(Event::Button(ButtonPress {
+                callback_id: query.id.0.clone(),
+                from: query.from.id.0,
+                from_name: query.from.full_name(),
+                from_username: query.from.username.clone(),
+                language: query.from.language_code.clone(),
+                chat_id: message.map_or(0, |m| m.chat().id.0),
+                message_id: message.map(|m| m.id().0),
+                thread: regular.filter(|m| m.is_topic_message).and_then(|m| m.thread_id).map(|t| t.0.0),
+                data: query.data.clone().unwrap_or_default(),
+            }))
+        }
+        UpdateKind::MyChatMember(change) if change.chat.is_private() => {
+            let blocked =
+                matches!(change.new_chat_member.kind, ChatMemberKind::Banned(_) | ChatMemberKind::Left);
+            Some(Event::Reachability { customer: change.from.id.0, blocked })
+        }
+        _ => None,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Edit {
+    Yes,
+    No,
+}
+
+fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event> {
+    if let Some(to) = message.migrate_to_chat_id()
+        && message.chat.id.0 == staff_chat
+    {
+        return Some(Event::StaffChatMigrated { from: staff_chat, to: to.0 });
+    }
+    let from = message.from.as_ref().filter(|user| !user.is_bot)?;
+    let kind = kind_of(message)?;
+    let text = message.text().or_else(|| message.caption()).map(str::to_owned);
+    let reply_to = message
+        .reply_to_message()
+        // In a forum every message "replies" to its topic's first message; that is not a reply.
+        .filter(|original| {
+            !(message.is_topic_message && Some(original.id.0) == message.thread_id.map(|t| t.0.0))
+        })
+        .map(|original| original.id.0);
+    let album = message.media_group_id().map(|id| id.0.clone());
+    if message.chat.is_private() {
+        let customer_message = CustomerMessage {
+            customer: customer(from),
+            message_id: message.id.0,
+            kind,
+            text,
+            file_id: file_id(message),
+            reply_to,
+            album,
+        };
+        return Some(match edit {
+            Edit::No => Event::Customer(customer_message),
+            Edit::Yes => Event::CustomerEdit(customer_message),
+        });
+    }
+    if message.chat.id.0 != staff_chat {
+        return None;
+    }
+    let staff_message = StaffMessage {
+        chat_id: staff_chat,
+        // A message in General carries no thread worth trusting: only topic messages count.
+        thread: message.thread_id.filter(|_| message.is_topic_message).map(|t| t.0.0),
+        from: from.id.0,
+        from_name: from.full_name(),
+        message_id: message.id.0,
+        kind,
+        text,
+        reply_to,
+        album,
+    };
+    Some(match edit {
+        Edit::No => Event::Staff(staff_message),
+        Edit::Yes => Event::StaffEdit(staff_message),
+    })
+}
+
+fn customer(user: &User) -> Customer {
+    Customer {
+        id: user.id.0,
+        name: user.full_name(),
+        username: user.username.clone(),
+        language: user.language_code.clone(),
+    }
+}
+
+/// The kind of a message people wrote; `None` for service messages (topic created, member
+/// joined and the like).
+fn kind_of(message: &Message) -> Option<Kind> {
+    let kind = if message.text().is_some() {
+        Kind::Text
+    } else if message.photo().is_some() {
+        Kind::Photo
+    } else if message.document().is_some() {
+        Kind::Document
+    } else if message.voice().is_some() {
+        Kind::Voice
+    } else if message.video().is_some() {
+        Kind::Video
+    } else if message.sticker().is_some() {
+        Kind::Sticker
+    } else if message.location().is_some() {
+        Kind::Location
+    } else if message.contact().is_some() {
+        Kind::Contact
+    } else if matches!(message.kind, teloxide::types::MessageKind::Common(_)) {
+        Kind::Other
+    } else {
+        return None;
+    };
+    Some(kind)
+}
+
+fn file_id(message: &Message) -> Option<String> {
+    if let Some(sizes) = message.photo() {
+        return sizes.last().map(|size| size.file.id.0.clone());
+    }
+    message.document().map(|document| document.file.id.0.clone())
+}
