@@ -9,7 +9,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::fakegram::{
-    Draft, FakeConfig, FakeHandle, FakeMessage, FakeTelegram, MemberRole, Thread, UserSpec, World,
+    Draft, FakeConfig, FakeHandle, FakeMessage, FakeTelegram, MemberRole, RateBudgets, Thread, UserSpec,
+    World,
 };
 use crate::host::HostOptions;
 
@@ -33,6 +34,7 @@ const ANN: u64 = 5_550_001;
 const BORIS: u64 = 5_550_002;
 const DANA: u64 = 111_111_111;
 const STEP: Duration = Duration::from_secs(10);
+const TIME_SCALE: f64 = 0.02;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -68,6 +70,9 @@ pub async fn run(out: &mut dyn Write) -> Result<(), DemoError> {
             UserSpec::new(BORIS, "Boris").language_code("en"),
             UserSpec::new(DANA, "Dana").username("dana_support").language_code("en"),
         ],
+        // Telegram's budgets, with every window a fiftieth as long: the desk keeps them,
+        // the stand-in enforces them, and the demo does not wait a second per message.
+        rate_budgets: RateBudgets::scaled(TIME_SCALE),
         ..FakeConfig::default()
     };
     config.groups[0].members.push((DANA, MemberRole::Member));
@@ -78,8 +83,8 @@ pub async fn run(out: &mut dyn Write) -> Result<(), DemoError> {
         staff_chat: Some(STAFF),
         token: Some(fake.token().to_owned()),
         api_url: Some(fake.api_url()),
-        unlimited: true,
-        window_scale: 1.0,
+        unlimited: false,
+        window_scale: TIME_SCALE,
         poll_timeout: Duration::from_secs(1),
         drain_for: Duration::from_secs(2),
         watch_rules: None,

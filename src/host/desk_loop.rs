@@ -41,7 +41,7 @@ pub async fn run(
         match outcome {
             Ok(Ok(())) => outbox_changed.notify_one(),
             Ok(Err(error)) => {
-                tracing::error!(%error, "the desk could not apply an input; it will be retried")
+                tracing::error!(%error, "the desk could not apply an input; it will be retried");
             }
             Err(panic) => tracing::error!(%panic, "the desk panicked on an input"),
         }

@@ -185,8 +185,8 @@ fn queue_of(seq: u64, call: &Call) -> u64 {
         Call::CreateTopic { ticket, .. } => (2, ticket.0 as i64),
         Call::SendText { to: Target::Chat { chat_id }, .. }
         | Call::Copy { to: Target::Chat { chat_id }, .. }
-        | Call::SendFile { to: Target::Chat { chat_id }, .. } => (3, *chat_id),
-        Call::EditText { chat_id, .. }
+        | Call::SendFile { to: Target::Chat { chat_id }, .. }
+        | Call::EditText { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. } => (3, *chat_id),
         Call::AnswerButton { .. } => (4, seq as i64),

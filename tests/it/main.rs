@@ -2,6 +2,7 @@
 //! library's public API the way an operator and the desk do.
 
 mod cli;
+mod demo;
 mod durability;
 mod support;
 mod tidy;

@@ -1,0 +1,69 @@
+//! `topicdesk demo` runs the real host against the built-in Telegram stand-in; its
+//! transcript must show the whole flow in order.
+
+use crate::support::{stderr, stdout, topicdesk};
+
+#[test]
+fn the_demo_plays_the_whole_flow() {
+    let output = topicdesk(&["demo"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let transcript = stdout(&output);
+    // The lines that tell the story, in the order they must happen. Messages in other
+    // chats may interleave between them.
+    let story = [
+        "[private › Ann] Ann: /start",
+        "[private › Ann] bot: Hello! What can we help you with?",
+        "  [Ann taps “Contact support”]",
+        "  [Ann taps “Billing”]",
+        "[private › Ann] Ann: INV-123",
+        "[private › Ann] bot: Invoice numbers look like INV-12345",
+        "[private › Ann] Ann: INV-10482",
+        "  [Ann taps “Submit”]",
+        "[staff › T-000001 · Billing · Ann] bot: T-000001 · new",
+        "[private › Ann] bot: Thank you! Your request is registered as T-000001.",
+        "[staff › T-000001 · Billing · Ann] bot: The second charge was on March 3rd.",
+        "[private › Ann] bot: Hi Ann, I see the double charge. I have refunded the second one.",
+        "[staff › T-000001 · Billing · Ann] bot: ✓ Dana resolved T-000001.",
+        "[private › Ann] bot: Your ticket T-000001 is resolved.",
+        "[staff › T-000001 · Billing · Ann] bot: Thanks! But my bank still shows both charges.",
+        "[staff › T-000001 · Billing · Ann] bot: ↺ The customer wrote again, so T-000001 is open again.",
+        "[staff › T-000002 · Technical problem · Boris] bot: T-000002 · new",
+        "[staff › T-000002 · Technical problem · Boris] bot: ✓ Dana took T-000002.",
+        "[private › Boris] bot: Which browser do you use?",
+    ];
+    let mut rest = transcript.as_str();
+    for line in story {
+        let Some(at) = rest.find(line) else {
+            panic!("the demo transcript lacks, at this point, {line:?}\n\n{transcript}");
+        };
+        rest = &rest[at + line.len()..];
+    }
+    // The internal note never reaches the customer.
+    let leaked = transcript.lines().any(|line| line.starts_with("[private › Ann]") && line.contains("4821"));
+    assert!(!leaked, "{transcript}");
+}
+
+#[test]
+fn the_built_in_rules_are_the_shipped_rules() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut shipped = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(dir).expect("rules dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let name = path.strip_prefix(&root).expect("inside").to_string_lossy().replace('\\', "/");
+                shipped.push((name, std::fs::read_to_string(&path).expect("text")));
+            }
+        }
+    }
+    shipped.sort();
+    let mut built_in: Vec<(String, String)> =
+        topicdesk::demo::DEFAULT_RULES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
+    built_in.sort();
+    let names = |files: &[(String, String)]| files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&built_in), names(&shipped), "DEFAULT_RULES must list every file under rules/");
+    assert!(built_in == shipped);
+}
