@@ -1,1 +1,10 @@
-//! Intake tests (placeholder while the runner is written).
+//! Intake tests: transcripts of whole dialogues (`> customer`, `< bot`) compared with
+//! expect-test snapshots (`UPDATE_EXPECT=1 cargo test --lib intake` refreshes them), every
+//! shipped and example form filled by an automatic customer, and a property test that throws
+//! random input at every form.
+
+mod harness;
+mod transcripts;
+mod conversations;
+mod forms;
+mod props;
