@@ -8,7 +8,9 @@
 //! in [`CATALOGUES`].
 //!
 //! Placeholders are written `{name}` and filled by [`Catalogue::fill`]; counted nouns use the
-//! language's plural rule ([`Catalogue::files`]).
+//! language's plural rule ([`Catalogue::files`], [`Catalogue::duration`]).
+
+use crate::duration::Span;
 
 /// The sentences of one language. Two catalogues are equal when their codes are.
 #[derive(Debug)]
@@ -46,6 +48,7 @@ pub struct Catalogue {
     pub no_form: &'static str,
     pub expired: &'static str,
     pub ended_button: &'static str,
+    pub old_form_button: &'static str,
     pub stale_button: &'static str,
     pub invalid_button: &'static str,
     pub first_question: &'static str,
@@ -62,6 +65,8 @@ pub struct Catalogue {
     pub confirmation: &'static str,
     /// Singular, few, many (languages with two forms repeat the last).
     pub files: [&'static str; 3],
+    pub hours: [&'static str; 3],
+    pub minutes: [&'static str; 3],
     /// Picks the index into counted forms like [`Catalogue::files`].
     pub plural: fn(u64) -> usize,
     // Default errors, per field type.
@@ -125,6 +130,7 @@ pub static ENGLISH: Catalogue = Catalogue {
     no_form: "No form is open. Send /start to begin.",
     expired: "Your unfinished request was closed after {span} without activity, and nothing was sent. Send /start whenever you want to begin again.",
     ended_button: "This form has ended. Send /start to begin again.",
+    old_form_button: "This button belongs to a form that has ended.",
     stale_button: "This button belongs to an earlier question.",
     invalid_button: "This button is not valid.",
     first_question: "This is the first question; there is nothing before it.",
@@ -140,6 +146,8 @@ pub static ENGLISH: Catalogue = Catalogue {
     unavailable: "Sorry, no request form is available right now. Please try again later.",
     confirmation: "Thank you! Your request is registered as {ticket}. We will answer you right here.",
     files: ["{n} file", "{n} files", "{n} files"],
+    hours: ["{n} hour", "{n} hours", "{n} hours"],
+    minutes: ["{n} minute", "{n} minutes", "{n} minutes"],
     plural: english_plural,
     empty: "Please type your answer.",
     choice: "Please pick one of the options.",
@@ -197,6 +205,7 @@ pub static RUSSIAN: Catalogue = Catalogue {
     no_form: "Форма не открыта. Напишите /start, чтобы начать.",
     expired: "Незаконченное обращение закрыто после {span} без активности, ничего не отправлено. Напишите /start, когда захотите начать заново.",
     ended_button: "Эта форма уже закрыта. Напишите /start, чтобы начать заново.",
+    old_form_button: "Эта кнопка относится к уже закрытой форме.",
     stale_button: "Эта кнопка относится к предыдущему вопросу.",
     invalid_button: "Эта кнопка недействительна.",
     first_question: "Это первый вопрос, до него ничего нет.",
@@ -212,6 +221,9 @@ pub static RUSSIAN: Catalogue = Catalogue {
     unavailable: "К сожалению, сейчас форма обращения недоступна. Попробуйте позже.",
     confirmation: "Спасибо! Ваше обращение зарегистрировано под номером {ticket}. Мы ответим вам здесь.",
     files: ["{n} файл", "{n} файла", "{n} файлов"],
+    // Genitive: the expiry message says "после {span}".
+    hours: ["{n} часа", "{n} часов", "{n} часов"],
+    minutes: ["{n} минуты", "{n} минут", "{n} минут"],
     plural: russian_plural,
     empty: "Пожалуйста, напишите ответ.",
     choice: "Пожалуйста, выберите один из вариантов.",
@@ -266,8 +278,21 @@ impl Catalogue {
 
     /// "3 files" in this language.
     pub fn files(&self, count: u64) -> String {
-        let form = self.files[(self.plural)(count).min(2)];
-        self.fill(form, &[("n", &count.to_string())])
+        self.counted(&self.files, count)
+    }
+
+    /// A session expiry as people say it: "24 hours", "90 minutes".
+    pub fn duration(&self, span: Span) -> String {
+        let seconds = span.as_secs();
+        if seconds >= 3_600 && seconds % 3_600 == 0 {
+            self.counted(&self.hours, seconds / 3_600)
+        } else {
+            self.counted(&self.minutes, seconds.div_ceil(60))
+        }
+    }
+
+    fn counted(&self, forms: &[&str; 3], count: u64) -> String {
+        self.fill(forms[(self.plural)(count).min(2)], &[("n", &count.to_string())])
     }
 }
 
@@ -306,6 +331,10 @@ mod tests {
         );
         assert_eq!(ENGLISH.files(1), "1 file");
         assert_eq!(ENGLISH.files(2), "2 files");
+        assert_eq!(ENGLISH.duration(Span::from_hours(24)), "24 hours");
+        assert_eq!(ENGLISH.duration(Span::from_mins(90)), "90 minutes");
+        assert_eq!(RUSSIAN.duration(Span::from_hours(24)), "24 часов");
+        assert_eq!(RUSSIAN.duration(Span::from_hours(1)), "1 часа");
     }
 
     #[test]

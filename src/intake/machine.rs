@@ -103,7 +103,7 @@ impl<'m> Machine<'m> {
             Some(self.catalogue.session_reset.to_owned())
         } else if session.is_expired(self.event.now, self.rules.session_expiry) {
             self.outcome = Some(Outcome::Expired);
-            let span = self.rules.session_expiry.to_string();
+            let span = self.catalogue.duration(self.rules.session_expiry);
             Some(self.catalogue.fill(self.catalogue.expired, &[("span", &span)]))
         } else if session.form_id.is_some() && form.is_none() {
             Some(self.catalogue.form_gone.to_owned())
@@ -251,7 +251,7 @@ impl<'m> Machine<'m> {
             return Some(before);
         };
         let refusal = if press.nonce != session.nonce {
-            Some(c.ended_button)
+            Some(c.old_form_button)
         } else if press.seq < session.prompt_seq {
             Some(c.stale_button)
         } else {

@@ -207,7 +207,7 @@ fn an_idle_session_expires_politely() {
             > [wait: 24h]
             > [tick]
             < (buttons removed)
-            < Your unfinished request was closed after 1d without activity, and nothing was sent. Send /start whenever you want to begin again.
+            < Your unfinished request was closed after 24 hours without activity, and nothing was sent. Send /start whenever you want to begin again.
             = expired
             > [button: Yes]
             < (notice) This form has ended. Send /start to begin again.
@@ -222,7 +222,7 @@ fn an_idle_session_expires_politely() {
             > [wait: 30h]
             > /start bug
             < (buttons removed)
-            < Your unfinished request was closed after 1d without activity, and nothing was sent. Send /start whenever you want to begin again.
+            < Your unfinished request was closed after 24 hours without activity, and nothing was sent. Send /start whenever you want to begin again.
             < Report a bug
             <
             < Where did it go wrong?
@@ -303,7 +303,7 @@ fn forged_callback_payloads_are_rejected() {
             <   [Billing] [Technical problem]
             <   [My account] [Something else]
             > [callback: i:0:0:o0]
-            < (notice) This form has ended. Send /start to begin again.
+            < (notice) This button belongs to a form that has ended.
             < (pressed message's buttons removed)
             > [callback: not ours at all]
             < (notice) This button is not valid.

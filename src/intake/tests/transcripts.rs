@@ -532,9 +532,11 @@ fn back_skip_and_cancel() {
         > ORD-0001
         > /back
         > /back
-        > [button: Technical]
+        > [button: Done]
         > 3
         > dana@example.com
+        > [button: Skip »]
+        > /back
         > /skip
         > /cancel
         > [button: « Back]
@@ -622,21 +624,31 @@ fn back_skip_and_cancel() {
             <   [Android]
             <   [Done]
             <   [« Back]
-            > [button: Technical]
-            < (notice) This button belongs to an earlier question.
-            < (pressed message's buttons removed)
-            > 3
+            > [button: Done]
             < (buttons removed)
             < How many seats?
+            <   [« Back]
+            > 3
+            < (buttons removed)
+            < Your email address?
             <   [« Back]
             > dana@example.com
             < (buttons removed)
-            < Please send a number, like 42.
-            <
-            < How many seats?
+            < A phone number for call-backs?
+            <   [« Back] [Skip »]
+            > [button: Skip »]
+            < (buttons removed)
+            < Since when?
             <   [« Back]
+            > /back
+            < (buttons removed)
+            < A phone number for call-backs?
+            < Current answer: (skipped)
+            <   [« Back] [Skip »]
             > /skip
-            < This question needs an answer, so it cannot be skipped.
+            < (buttons removed)
+            < Since when?
+            <   [« Back]
             > /cancel
             < (buttons removed)
             < Cancelled: nothing was sent. Send /start whenever you want to begin again.
@@ -952,6 +964,7 @@ fn the_validate_hook_sends_the_customer_back_with_its_message() {
             > [button: Submit]
             < (buttons removed)
             < Refunds are handled within a day; please pick normal or high.
+            <
             < How urgent is it?
             <   [Low]
             <   [Normal]
@@ -984,6 +997,7 @@ fn the_validate_hook_sends_the_customer_back_with_its_message() {
             > [button: Submit]
             < (buttons removed)
             < Refunds are handled within a day; please pick normal or high.
+            <
             < How urgent is it?
             <   [Low]
             <   [Normal]
