@@ -284,7 +284,7 @@ impl Catalogue {
     /// A session expiry as people say it: "24 hours", "90 minutes".
     pub fn duration(&self, span: Span) -> String {
         let seconds = span.as_secs();
-        if seconds >= 3_600 && seconds % 3_600 == 0 {
+        if seconds >= 3_600 && seconds.is_multiple_of(3_600) {
             self.counted(&self.hours, seconds / 3_600)
         } else {
             self.counted(&self.minutes, seconds.div_ceil(60))

@@ -9,8 +9,8 @@
 //! [`Outcome::Submitted`] creates the ticket and sends [`Submission::confirmation`].
 //!
 //! Files by concept, in reading order: the public data (`input`, `reply`, `session`), the
-//! message catalogue, the machine (`machine`: dispatch and starting; `field`: answering;
-//! `review`: back, edit and submit), and its parts (`flow`: which question is next;
+//! message catalogue, the machine (`machine`: dispatch and starting; `commands`: slash
+//! commands; `field`: answering; `review`: back, edit and submit), and its parts (`flow`: which question is next;
 //! `answer`: reading typed answers; `render`: prompts and buttons; `callback`: button data).
 //!
 //! Invariants: a button press is applied only when the current prompt offers exactly its
@@ -23,6 +23,7 @@ mod reply;
 mod session;
 mod catalogue;
 mod machine;
+mod commands;
 mod field;
 mod review;
 mod flow;

@@ -343,7 +343,7 @@ fn refused_presses_leave_the_session_untouched() {
         String::new(),
     ];
     for data in forged {
-        harness.now = harness.now + jiff::SignedDuration::from_mins(1);
+        harness.now += jiff::SignedDuration::from_mins(1);
         let transition = harness.send(Input::Button(data.clone()));
         assert_eq!(transition.session.as_ref(), Some(&before), "{data:?} changed the session");
         assert!(transition.outcome.is_none());

@@ -60,9 +60,14 @@ fn every_shipped_and_example_form_can_be_filled_and_submitted() {
         let mut harness = Harness::with_rule_set(rule_set);
         harness.offer_all_forms = true;
         let answers = finish(&mut harness, &form_id);
-        let form = harness.rule_set.forms().iter().find(|form| form.id == form_id).cloned().expect("the form");
+        let form =
+            harness.rule_set.forms().iter().find(|form| form.id == form_id).cloned().expect("the form");
         for field in form.fields.iter().filter(|field| field.required && field.when.is_none()) {
-            assert!(answers.contains(&field.id), "{form_id}: required `{}` missing from {answers:?}", field.id);
+            assert!(
+                answers.contains(&field.id),
+                "{form_id}: required `{}` missing from {answers:?}",
+                field.id
+            );
         }
     }
 }
@@ -77,37 +82,48 @@ pub(super) fn finish(harness: &mut Harness, form_id: &str) -> Vec<String> {
             assert_eq!(submission.form_id, form_id);
             return submission.answers.keys().cloned().collect();
         }
-        let Some(session) = harness.session.clone() else {
-            harness.send(Input::from_text(&format!("/start {form_id}")));
-            continue;
-        };
-        let press = |action| Input::Button(Press { nonce: session.nonce, seq: session.prompt_seq, action }.encode());
-        let form = session.form_id.as_deref().and_then(|id| harness.rule_set.form(id));
-        let input = match (&session.step, form) {
-            (Step::OpenTicket { .. }, _) => press(Action::NewTicket),
-            (Step::Menu { forms }, _) => match forms.iter().position(|id| id == form_id) {
-                Some(index) => press(Action::Form(index as u16)),
-                None => Input::from_text("/cancel"),
-            },
-            (_, Some(form)) if form.id != form_id => Input::from_text(&format!("/start {form_id}")),
-            (Step::Field { id, draft, .. }, Some(form)) => {
-                let field = form.fields.iter().find(|field| &field.id == id).expect("the asked field");
-                answer_for(field, draft.as_ref(), submits, press)
-            }
-            (Step::Summary, Some(_)) => {
-                submits += 1;
-                press(Action::Submit)
-            }
-            (Step::EditMenu, Some(_)) => press(Action::Back),
-            (_, None) => Input::from_text("/cancel"),
-        };
+        let input = valid_input(harness, form_id, submits);
+        if matches!(harness.session.as_ref().map(|session| &session.step), Some(Step::Summary)) {
+            submits += 1;
+        }
         harness.send(input);
     }
     panic!("form `{form_id}` was not submitted after 200 inputs:\n{}", harness.out);
 }
 
+/// What a customer who wants to submit `form_id` does next; `attempt` counts the submits
+/// so far, so a customer sent back by the `validate:` hook picks other options.
+pub(super) fn valid_input(harness: &Harness, form_id: &str, attempt: usize) -> Input {
+    let Some(session) = harness.session.clone() else {
+        return Input::from_text(&format!("/start {form_id}"));
+    };
+    let press =
+        |action| Input::Button(Press { nonce: session.nonce, seq: session.prompt_seq, action }.encode());
+    let form = session.form_id.as_deref().and_then(|id| harness.rule_set.form(id));
+    match (&session.step, form) {
+        (Step::OpenTicket { .. }, _) => press(Action::NewTicket),
+        (Step::Menu { forms }, _) => match forms.iter().position(|id| id == form_id) {
+            Some(index) => press(Action::Form(index as u16)),
+            None => Input::from_text("/cancel"),
+        },
+        (_, Some(form)) if form.id != form_id => Input::from_text(&format!("/start {form_id}")),
+        (Step::Field { id, draft, .. }, Some(form)) => {
+            let field = form.fields.iter().find(|field| &field.id == id).expect("the asked field");
+            answer_for(field, draft.as_ref(), attempt, press)
+        }
+        (Step::Summary, Some(_)) => press(Action::Submit),
+        (Step::EditMenu, Some(_)) => press(Action::Back),
+        (_, None) => Input::from_text("/cancel"),
+    }
+}
+
 /// A valid answer; `attempt` picks another option after the `validate:` hook objected.
-fn answer_for(field: &Field, draft: Option<&Value>, attempt: usize, press: impl Fn(Action) -> Input) -> Input {
+fn answer_for(
+    field: &Field,
+    draft: Option<&Value>,
+    attempt: usize,
+    press: impl Fn(Action) -> Input,
+) -> Input {
     match &field.kind {
         FieldKind::Choice { choices, .. } => press(Action::Option((attempt % choices.len()) as u16)),
         FieldKind::MultiChoice { .. } => match draft {
@@ -118,7 +134,7 @@ fn answer_for(field: &Field, draft: Option<&Value>, attempt: usize, press: impl 
             Some(Value::Files(files)) if !files.is_empty() => press(Action::Done),
             _ => Input::Attachment(Attachment { file_id: "photo-1".into(), kind: AttachmentKind::Photo }),
         },
-        FieldKind::YesNo => press(if attempt % 2 == 0 { Action::Yes } else { Action::No }),
+        FieldKind::YesNo => press(if attempt.is_multiple_of(2) { Action::Yes } else { Action::No }),
         FieldKind::Number { min, max } => {
             let number = min.unwrap_or(1.0_f64.min(max.unwrap_or(1.0))).max(min.unwrap_or(f64::MIN));
             let number = if attempt > 0 { max.unwrap_or(number + 100.0) } else { number };
@@ -152,7 +168,8 @@ pub(super) fn valid_text(field: &Field) -> String {
         panic!("no text matching `{}` within the length bounds of `{}`", pattern.as_str(), field.id);
     }
     let sentence = "The customer describes the problem in enough detail. ";
-    let wanted = (min_length.unwrap_or(0) as usize).max(12).min(max_length.map_or(usize::MAX, |max| max as usize));
+    let wanted =
+        (min_length.unwrap_or(0) as usize).max(12).min(max_length.map_or(usize::MAX, |max| max as usize));
     let text: String = sentence.chars().cycle().take(wanted).collect::<String>().trim().to_owned();
     let text = if text.chars().count() < wanted { format!("{text}x") } else { text };
     assert!(accepted(&text), "`{}` refuses the generated text {text:?}", field.id);

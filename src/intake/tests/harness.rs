@@ -66,6 +66,7 @@ pub(super) struct Harness {
 
 /// Runs `script` and compares the transcript with `expect`.
 #[track_caller]
+#[allow(clippy::needless_pass_by_value)] // An `expect![[...]]` literal reads best passed by value.
 pub(super) fn check(source: Source<'_>, script: &str, expect: Expect) {
     let mut harness = Harness::new(source);
     for line in script.lines().map(str::trim).filter(|line| !line.is_empty()) {
@@ -113,7 +114,8 @@ impl Harness {
 
     /// Runs one `> ` line of a script.
     pub(super) fn run_line(&mut self, line: &str) {
-        let action = line.strip_prefix('>').unwrap_or_else(|| panic!("script lines start with `>`: {line}")).trim();
+        let action =
+            line.strip_prefix('>').unwrap_or_else(|| panic!("script lines start with `>`: {line}")).trim();
         writeln!(self.out, "> {action}").expect("write to string");
         let bracketed = action.strip_prefix('[').and_then(|rest| rest.strip_suffix(']'));
         let Some(inner) = bracketed else {
@@ -142,7 +144,7 @@ impl Harness {
             }
             "wait" => {
                 let span: Span = argument.parse().expect("a duration like 25h");
-                self.now = self.now + jiff::SignedDuration::from_secs(span.as_secs() as i64);
+                self.now += jiff::SignedDuration::from_secs(span.as_secs() as i64);
             }
             "tick" => {
                 self.send(Input::Tick);
@@ -188,7 +190,10 @@ impl Harness {
         for reply in &transition.replies {
             match reply {
                 Reply::Message { text, keyboard } => {
-                    assert!(!text.is_empty() && text.chars().count() <= 4096, "message text length: {text:?}");
+                    assert!(
+                        !text.is_empty() && text.chars().count() <= 4096,
+                        "message text length: {text:?}"
+                    );
                     for line in text.lines() {
                         // An empty line is `<` alone, so snapshots carry no trailing spaces.
                         writeln!(self.out, "{}", format!("< {line}").trim_end()).expect("write to string");
@@ -220,7 +225,8 @@ impl Harness {
                     writeln!(self.out, "=   {id}: {answer:?}").expect("write to string");
                 }
                 for file in &submission.attachments {
-                    writeln!(self.out, "=   file {} ({:?})", file.file_id, file.kind).expect("write to string");
+                    writeln!(self.out, "=   file {} ({:?})", file.file_id, file.kind)
+                        .expect("write to string");
                 }
                 let confirmation = submission.confirmation(TicketId(1));
                 writeln!(self.out, "< {confirmation}").expect("write to string");
@@ -255,8 +261,8 @@ impl Harness {
             store
                 .write(|tx| -> Result<(), StoreError> {
                     match &self.session {
-                    Some(session) => tx.put_session(CUSTOMER, session),
-                    None => tx.delete_session(CUSTOMER),
+                        Some(session) => tx.put_session(CUSTOMER, session),
+                        None => tx.delete_session(CUSTOMER),
                     }
                 })
                 .expect("session stored");
@@ -282,10 +288,7 @@ pub(super) fn load_rules(path: &Path) -> RuleSet {
 /// What the host relies on after every transition.
 pub(super) fn check_invariants(transition: &Transition) {
     for reply in &transition.replies {
-        let keyboard = match reply {
-            Reply::Message { keyboard, .. } | Reply::EditButtons(keyboard) => keyboard,
-            _ => continue,
-        };
+        let (Reply::Message { keyboard, .. } | Reply::EditButtons(keyboard)) = reply else { continue };
         for button in keyboard.buttons() {
             let bytes = button.callback_data.len();
             assert!((1..=MAX_CALLBACK_BYTES).contains(&bytes), "callback data of {bytes} bytes");

@@ -3,6 +3,10 @@
 //! shipped and example form filled by an automatic customer, and a property test that throws
 //! random input at every form.
 
+// expect-test writes every snapshot as r#"..."#, hashes or not, and a transcript test is as
+// long as the dialogue it shows.
+#![allow(clippy::needless_raw_string_hashes, clippy::too_many_lines)]
+
 mod harness;
 mod transcripts;
 mod conversations;

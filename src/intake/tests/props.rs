@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use super::forms::{every_form, finish};
+use super::forms::{every_form, finish, valid_input};
 use super::harness::Harness;
 use crate::intake::{Attachment, AttachmentKind, Input, Outcome, Session};
 use crate::rules::RuleSet;
@@ -15,6 +15,8 @@ use crate::rules::RuleSet;
 /// One thing the random customer does.
 #[derive(Clone, Debug)]
 enum Act {
+    /// What a customer filling the form properly would do.
+    Answer,
     Text(String),
     /// The button at this index (modulo) of the newest keyboard.
     Press(usize),
@@ -58,6 +60,7 @@ fn act() -> impl Strategy<Value = Act> {
         Just("/whatever".to_owned()),
     ];
     prop_oneof![
+        10 => Just(Act::Answer),
         4 => texts.prop_map(Act::Text),
         8 => any::<usize>().prop_map(Act::Press),
         2 => any::<usize>().prop_map(Act::PressOld),
@@ -71,16 +74,20 @@ fn act() -> impl Strategy<Value = Act> {
     ]
 }
 
-fn play(harness: &mut Harness, act: &Act, files: &mut u32) {
+fn play(harness: &mut Harness, form_id: &str, act: &Act, files: &mut u32) {
     let input = match act {
+        Act::Answer => valid_input(harness, form_id, 0),
         Act::Text(text) => Input::Text(text.clone()),
         Act::Press(index) | Act::PressOld(index) => {
             let keyboards: Vec<_> = match act {
                 Act::Press(_) => harness.keyboards.last().into_iter().collect(),
                 _ => harness.keyboards.iter().collect(),
             };
-            let buttons: Vec<String> =
-                keyboards.iter().flat_map(|keyboard| keyboard.buttons()).map(|b| b.callback_data.clone()).collect();
+            let buttons: Vec<String> = keyboards
+                .iter()
+                .flat_map(|keyboard| keyboard.buttons())
+                .map(|b| b.callback_data.clone())
+                .collect();
             let Some(data) = buttons.get(index % buttons.len().max(1)) else { return };
             Input::Button(data.clone())
         }
@@ -96,7 +103,7 @@ fn play(harness: &mut Harness, act: &Act, files: &mut u32) {
             Input::Attachment(Attachment { file_id: format!("file-{files}"), kind })
         }
         Act::WaitMinutes(minutes) => {
-            harness.now = harness.now + jiff::SignedDuration::from_mins(i64::from(*minutes));
+            harness.now += jiff::SignedDuration::from_mins(i64::from(*minutes));
             return;
         }
         Act::Tick => Input::Tick,
@@ -114,7 +121,7 @@ fn run(rule_set: &Arc<RuleSet>, form_id: &str, acts: &[Act]) {
     harness.offer_all_forms = true;
     let mut files = 0;
     for act in acts {
-        play(&mut harness, act, &mut files);
+        play(&mut harness, form_id, act, &mut files);
     }
     // It can be cancelled...
     let mut cancelling = Harness::with_rule_set(Arc::clone(rule_set));
@@ -125,17 +132,21 @@ fn run(rule_set: &Arc<RuleSet>, form_id: &str, acts: &[Act]) {
     let transition = cancelling.send(Input::from_text("/cancel"));
     assert!(transition.session.is_none(), "/cancel ends the session");
     if had_session {
-        assert!(matches!(transition.outcome, Some(Outcome::Cancelled | Outcome::Expired)), "{:?}", transition.outcome);
+        assert!(
+            matches!(transition.outcome, Some(Outcome::Cancelled | Outcome::Expired)),
+            "{:?}",
+            transition.outcome
+        );
     }
     // ...and finished.
     finish(&mut harness, form_id);
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_customers_never_break_a_form(form_index in any::<usize>(), acts in prop::collection::vec(act(), 0..40)) {
+    fn random_customers_never_break_a_form(form_index in any::<usize>(), acts in prop::collection::vec(act(), 0..60)) {
         let forms = forms();
         let (rule_set, form_id) = &forms[form_index % forms.len()];
         run(rule_set, form_id, &acts);
