@@ -41,7 +41,9 @@ pub struct Rules<'a> {
 /// One input with everything the machine needs to know about the world.
 #[derive(Clone, Debug)]
 pub struct Event<'a> {
+    /// What the customer did (or [`Input::Tick`]).
     pub input: Input,
+    /// The time of the event: expiry is measured with it, never with the clock.
     pub now: Timestamp,
     /// The customer's Telegram `language_code`, which picks the message catalogue.
     pub language: Option<&'a str>,

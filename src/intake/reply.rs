@@ -28,7 +28,12 @@ pub struct Transition {
 pub enum Reply {
     /// A new message, plain text, with inline buttons when the keyboard is not empty. When it
     /// has buttons it becomes the current prompt.
-    Message { text: String, keyboard: Keyboard },
+    Message {
+        /// Plain text, never markup.
+        text: String,
+        /// Inline buttons; none when empty.
+        keyboard: Keyboard,
+    },
     /// Replace the buttons of the current prompt in place (multi-choice ticks).
     EditButtons(Keyboard),
     /// Remove the buttons of the current prompt: it was answered or is about to be asked anew.
@@ -45,12 +50,14 @@ pub enum Reply {
 /// Inline buttons, row by row.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Keyboard {
+    /// Top to bottom, each row left to right.
     pub rows: Vec<Vec<Button>>,
 }
 
 /// One inline button.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Button {
+    /// The text on the button.
     pub label: String,
     /// At most 64 bytes; carries the session nonce and the prompt it belongs to.
     pub callback_data: String,
@@ -73,6 +80,7 @@ pub enum Outcome {
 /// A submitted form.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Submission {
+    /// The form's id, kept as the ticket's `form`.
     pub form_id: String,
     /// Every answered field by id; skipped and not-applicable fields are absent. `category`
     /// and `priority` become the ticket's own fields in `Ticket::open`.

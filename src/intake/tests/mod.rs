@@ -9,6 +9,10 @@
 
 mod harness;
 mod transcripts;
+mod refusals;
+mod navigation;
+mod summary;
 mod conversations;
+mod buttons;
 mod forms;
 mod props;
