@@ -140,7 +140,6 @@ impl<'m> Machine<'m> {
         if matches!(self.event.input, Input::Button(_)) {
             self.replies.push(Reply::Notice(self.catalogue.ended_button.to_owned()));
             self.replies.push(Reply::RemovePressedButtons);
-            self.prompt_has_buttons = false;
         }
         self.clear_prompt();
         self.say(message);

@@ -39,8 +39,9 @@ pub enum Reply {
     /// Remove the buttons of the current prompt: it was answered or is about to be asked anew.
     /// After a button press the current prompt is the pressed message.
     RemoveButtons,
-    /// Remove the buttons of the pressed message, which is not the current prompt (an old or
-    /// foreign prompt).
+    /// Remove the buttons of the pressed message: an old prompt, or one of a session that has
+    /// ended. The host skips this when the pressed message is the current prompt (only a
+    /// forged press can claim that), so a forger cannot take a customer's buttons away.
     RemovePressedButtons,
     /// The short notice that answers a button press (`answerCallbackQuery`). The host answers
     /// every press, with an empty notice when there is none.
@@ -69,7 +70,7 @@ pub enum Outcome {
     /// The customer submitted the form: create the ticket, then send
     /// [`Submission::confirmation`] with its id.
     Submitted(Submission),
-    /// The customer chose to write to their open ticket; their next messages go there.
+    /// The customer pressed "Add to T-…": their next messages go to that open ticket.
     AddToTicket(TicketId),
     /// The customer cancelled; nothing is to be created.
     Cancelled,

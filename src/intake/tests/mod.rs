@@ -14,5 +14,6 @@ mod navigation;
 mod summary;
 mod conversations;
 mod buttons;
+mod records;
 mod forms;
 mod props;
