@@ -71,6 +71,8 @@ pub struct DeskConfig {
     pub timezone: Located<String>,
     /// Entries in file order; empty means open around the clock.
     pub business_hours: Vec<HoursEntry>,
+    /// Where the `business_hours` key is written (the file start when absent).
+    pub business_hours_position: Position,
     pub holidays: Vec<Located<String>>,
     pub auto_close_after: Span,
     pub delete_closed_topics_after: Span,
@@ -94,6 +96,7 @@ impl DeskConfig {
             staff_chat: None,
             timezone: Located { value: "UTC".to_owned(), position: Position::FILE },
             business_hours: Vec::new(),
+            business_hours_position: Position::FILE,
             holidays: Vec::new(),
             auto_close_after: Span::from_hours(72),
             delete_closed_topics_after: Span::from_hours(30 * 24),
@@ -107,7 +110,7 @@ impl DeskConfig {
         }
     }
 
-    /// An error placed on business_hours entry `key` (the calendar reports overlaps by key),
+    /// An error placed on `business_hours` entry `key` (the calendar reports overlaps by key),
     /// or on the `business_hours` line when the key is not found.
     pub fn diagnostic_at_hours_key(&self, key: &str, message: impl Into<String>) -> Diagnostic {
         let position = self
@@ -121,6 +124,17 @@ impl DeskConfig {
     /// An error placed on the `timezone` value (for an unknown zone).
     pub fn diagnostic_at_timezone(&self, message: impl Into<String>) -> Diagnostic {
         Diagnostic::error(&self.path, self.timezone.position, message)
+    }
+
+    /// An error placed on the `business_hours` key (hours that never open, say).
+    pub fn diagnostic_at_business_hours(&self, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(&self.path, self.business_hours_position, message)
+    }
+
+    /// An error placed on holiday number `index` (0-based) of the list.
+    pub fn diagnostic_at_holiday(&self, index: usize, message: impl Into<String>) -> Diagnostic {
+        let position = self.holidays.get(index).map_or(Position::FILE, |holiday| holiday.position);
+        Diagnostic::error(&self.path, position, message)
     }
 }
 
@@ -233,6 +247,7 @@ impl RawDesk {
             staff_chat: self.staff_chat,
             timezone,
             business_hours,
+            business_hours_position: tree.key_position(&[], "business_hours"),
             holidays,
             auto_close_after: self.auto_close_after.unwrap_or(defaults.auto_close_after),
             delete_closed_topics_after: self

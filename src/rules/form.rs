@@ -232,7 +232,9 @@ impl RawField {
                 let pattern = self.pattern.as_ref().and_then(|pattern| match Regex::new(pattern) {
                     Ok(regex) => Some(regex),
                     Err(error) => {
-                        let reason = error.to_string().lines().last().unwrap_or_default().trim().to_owned();
+                        let last_line =
+                            error.to_string().lines().last().unwrap_or_default().trim().to_owned();
+                        let reason = last_line.strip_prefix("error: ").unwrap_or(&last_line).to_owned();
                         sink.error(
                             at("pattern"),
                             format!("`pattern` is not a valid regular expression: {reason}"),

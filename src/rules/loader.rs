@@ -38,27 +38,25 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
 
     let scripts_sources: Vec<ScriptFile> = files
         .iter()
-        .filter(|file| file.relative.ends_with(".rhai"))
+        .filter(|file| has_extension(&file.relative, "rhai"))
         .map(|file| ScriptFile { path: file.path.clone(), text: file.text.clone() })
         .collect();
     let scripts = Scripts::compile(&scripts_sources, &version.short(), &mut diagnostics);
 
     let find = |relative: &str| files.iter().find(|file| file.relative == relative);
-    let desk = match find("desk.yaml") {
-        Some(file) => parse::<RawDesk>(file, SchemaKind::Desk, &mut diagnostics)
-            .map(|(raw, tree)| raw.validate(&tree, &mut sink(&file.path, &mut diagnostics))),
-        None => {
-            diagnostics.push(Diagnostic::error(&dir.join("desk.yaml"), Position::FILE, "missing desk.yaml"));
-            None
-        }
+    let desk = if let Some(file) = find("desk.yaml") {
+        parse::<RawDesk>(file, SchemaKind::Desk, &mut diagnostics)
+            .map(|(raw, tree)| raw.validate(&tree, &mut sink(&file.path, &mut diagnostics)))
+    } else {
+        diagnostics.push(Diagnostic::error(&dir.join("desk.yaml"), Position::FILE, "missing desk.yaml"));
+        None
     };
-    let team = match find("team.yaml") {
-        Some(file) => parse::<RawTeam>(file, SchemaKind::Team, &mut diagnostics)
-            .map(|(raw, tree)| raw.validate(&tree, &mut sink(&file.path, &mut diagnostics))),
-        None => {
-            diagnostics.push(Diagnostic::error(&dir.join("team.yaml"), Position::FILE, "missing team.yaml"));
-            None
-        }
+    let team = if let Some(file) = find("team.yaml") {
+        parse::<RawTeam>(file, SchemaKind::Team, &mut diagnostics)
+            .map(|(raw, tree)| raw.validate(&tree, &mut sink(&file.path, &mut diagnostics)))
+    } else {
+        diagnostics.push(Diagnostic::error(&dir.join("team.yaml"), Position::FILE, "missing team.yaml"));
+        None
     };
     let mut forms: Vec<Arc<Form>> = Vec::new();
     for file in files.iter().filter(|file| file.relative.starts_with("forms/")) {
@@ -110,6 +108,10 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
     (rule_set, diagnostics)
 }
 
+fn has_extension(name: &str, extension: &str) -> bool {
+    Path::new(name).extension().is_some_and(|own| own.eq_ignore_ascii_case(extension))
+}
+
 fn sink<'a>(path: &'a Path, out: &'a mut Vec<Diagnostic>) -> FileSink<'a> {
     FileSink { path, out }
 }
@@ -132,9 +134,10 @@ fn read_dir(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<SourceFile> {
             relatives.push(if sub.is_empty() { name } else { format!("{sub}/{name}") });
         }
     };
-    list("", &|name| name == "desk.yaml" || name == "team.yaml" || name.ends_with(".rhai"));
-    list("forms", &|name| name.ends_with(".yaml") || name.ends_with(".yml"));
-    list("tests", &|name| name.ends_with(".yaml") || name.ends_with(".yml"));
+    let is_yaml = |name: &str| has_extension(name, "yaml") || has_extension(name, "yml");
+    list("", &|name| name == "desk.yaml" || name == "team.yaml" || has_extension(name, "rhai"));
+    list("forms", &is_yaml);
+    list("tests", &is_yaml);
     relatives.sort();
     relatives
         .into_iter()

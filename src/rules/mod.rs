@@ -10,6 +10,7 @@ mod desk;
 mod diagnostic;
 mod form;
 mod loader;
+mod reload;
 mod ruleset;
 mod scenario;
 mod scenario_run;
@@ -17,11 +18,21 @@ mod schema;
 mod team;
 mod yaml;
 
+#[cfg(test)]
+mod shipped_tests;
+
+#[cfg(test)]
+mod reload_tests;
+
+#[cfg(test)]
+mod tests;
+
 pub use commands::{EXIT_INVALID, EXIT_OK, check_command, test_command};
 pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located};
 pub use diagnostic::{Diagnostic, Position, Severity};
 pub use form::{Choice, ChoiceLayout, Field, FieldKind, Form};
 pub use loader::load;
+pub use reload::{DEBOUNCE, ReloadError, ReloadEvent, Reloader, RulesHandle, WatchMode, watch};
 pub use ruleset::{RuleSet, RuleSetVersion};
 pub use scenario::{AgentOverride, Case, Expectation, ExpectedSla, ScenarioFile};
 pub use scenario_run::{ScenarioReport, run_scenarios};

@@ -129,3 +129,23 @@ impl RuleSet {
         &self.warnings
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RuleSetVersion;
+
+    #[test]
+    fn version_depends_on_every_path_and_byte() {
+        let base = RuleSetVersion::of([("desk.yaml", b"a".as_slice()), ("team.yaml", b"b".as_slice())]);
+        let same = RuleSetVersion::of([("desk.yaml", b"a".as_slice()), ("team.yaml", b"b".as_slice())]);
+        let edited = RuleSetVersion::of([("desk.yaml", b"a".as_slice()), ("team.yaml", b"c".as_slice())]);
+        let renamed = RuleSetVersion::of([("desk.yaml", b"a".as_slice()), ("teams.yaml", b"b".as_slice())]);
+        let shifted = RuleSetVersion::of([("desk.yaml", b"ab".as_slice()), ("team.yaml", b"".as_slice())]);
+        assert_eq!(base, same);
+        for other in [edited, renamed, shifted] {
+            assert_ne!(base, other);
+        }
+        assert_eq!(base.short().len(), 12);
+        assert!(base.full().starts_with(&base.short()));
+    }
+}

@@ -2,7 +2,7 @@
 //!
 //! Each case builds the ticket and team views it describes, calls the hook its expectation
 //! names through the same [`Scripts`](crate::script::Scripts) calls the desk uses, and compares.
-//! A hook failure counts as a failed case (with the script's file:line), even though the desk
+//! A hook failure counts as a failed case (with the script's `file:line`), even though the desk
 //! itself would fall back to the default.
 
 use std::io::{self, Write};

@@ -149,7 +149,10 @@ fn field_name(path: &[Segment]) -> String {
                 name.clear();
                 name.push_str(key);
             }
-            Segment::Index(index) => name.push_str(&format!("[{index}]")),
+            Segment::Index(index) => {
+                use std::fmt::Write as _;
+                let _ = write!(name, "[{index}]");
+            }
         }
     }
     if name.is_empty() { "document".to_owned() } else { name }

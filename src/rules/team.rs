@@ -35,7 +35,7 @@ pub struct Agent {
     pub role: Role,
     pub skills: Vec<String>,
     pub capacity: u32,
-    /// Own hours in business_hours spelling; empty means the desk's hours.
+    /// Own hours in `business_hours` spelling; empty means the desk's hours.
     pub working_hours: Vec<HoursEntry>,
     /// Where the agent's entry starts in team.yaml.
     pub position: Position,

@@ -1,6 +1,6 @@
 //! A YAML tree that remembers where every key and value came from.
 //!
-//! serde_yaml gives typed structs but forgets positions; the JSON Schema validator and the
+//! `serde_yaml` gives typed structs but forgets positions; the JSON Schema validator and the
 //! semantic checks need `line:col` for any path in the document. This module parses the text
 //! once more with a span-aware parser into a small [`Node`] tree, converts it to JSON for the
 //! schema validator, and answers "where is `/fields/3/when`?".
@@ -259,7 +259,7 @@ mod tests {
         let root = parse(text).expect("valid yaml");
         assert_eq!(root.to_json(), serde_json::json!({"a": 1, "b": ["x", {"c": "2", "d": true}], "e": "4h"}));
         let d = root.locate(&segments_of_pointer("/b/1/d"));
-        assert_eq!(d.position, Position::new(4, 22));
+        assert_eq!(d.position, Position::new(4, 18));
         assert_eq!(root.key_position(&segments_of_pointer("/b/1"), "c"), Position::new(4, 7));
         assert_eq!(root.locate(&segments_of_pointer("/b/7")).position, Position::new(3, 3));
     }

@@ -26,3 +26,37 @@ impl AlertGate {
         self.alerted.lock().unwrap_or_else(PoisonError::into_inner).insert(key)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::AlertGate;
+    use crate::script::{ScriptFile, Scripts, TicketView};
+
+    fn compile(text: &str, version: &str) -> Scripts {
+        let file = ScriptFile { path: PathBuf::from("hooks.rhai"), text: text.to_owned() };
+        Scripts::compile(&[file], version, &mut Vec::new())
+    }
+
+    fn ticket() -> TicketView {
+        TicketView::default()
+    }
+
+    #[test]
+    fn alert_gate_alerts_once_per_version_and_hook() {
+        let gate = AlertGate::new();
+        let broken = compile("fn sla(ticket) { throw \"broken\" }", "abc123");
+        let first = broken.sla(&ticket());
+        assert!(gate.should_alert(&first));
+        assert!(!gate.should_alert(&broken.sla(&ticket())), "the same version and hook alerts once");
+        let mut diagnostics = Vec::new();
+        let file = ScriptFile {
+            path: PathBuf::from("hooks.rhai"),
+            text: "fn sla(ticket) { throw \"again\" }".to_owned(),
+        };
+        let next_version = Scripts::compile(&[file], "def456", &mut diagnostics);
+        assert!(gate.should_alert(&next_version.sla(&ticket())), "a new rule-set version alerts again");
+        assert!(!gate.should_alert(&compile("", "abc123").sla(&ticket())), "no failure, no alert");
+    }
+}

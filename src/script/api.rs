@@ -104,7 +104,7 @@ fn register_actions(engine: &mut Engine) {
 }
 
 fn escalate(to: &Dynamic, reason: &str) -> Result<Action, Box<EvalAltResult>> {
-    let target = if let Some(id) = to.as_int().ok() {
+    let target = if let Ok(id) = to.as_int() {
         EscalationTarget::Agent(id)
     } else {
         match to.clone().into_string().ok().as_deref() {

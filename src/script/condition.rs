@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rhai::{AST, Dynamic, Scope};
 
 use super::api::answers_map;
+use super::convert::friendly_type;
 use super::engine::{bare_message, engine, lowercase_first, with_budget};
 use super::hooks::{FailureKind, HookFailure};
 use super::views::FieldValue;
@@ -60,7 +61,7 @@ impl Condition {
                     true,
                     Some(failure(
                         FailureKind::Error,
-                        format!("`{}` gave a {type_name}, not true or false", self.text),
+                        format!("`{}` gave {}, not true or false", self.text, friendly_type(type_name)),
                     )),
                 ),
             },

@@ -108,7 +108,7 @@ fn pause_of(value: Dynamic) -> Result<PauseWhenAwaiting, String> {
     Ok(pause)
 }
 
-fn friendly_type(rust_or_rhai: &str) -> String {
+pub(crate) fn friendly_type(rust_or_rhai: &str) -> String {
     let short = rust_or_rhai.rsplit("::").next().unwrap_or(rust_or_rhai);
     match short {
         "()" => "()".to_owned(),

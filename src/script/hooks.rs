@@ -2,7 +2,7 @@
 //!
 //! Every call runs with the wall-clock budget armed and without re-running top-level
 //! statements. A hook that errors, runs over budget or returns something unusable yields the
-//! documented default; the outcome carries the failure with the file:line where it happened,
+//! documented default; the outcome carries the failure with the `file:line` where it happened,
 //! the failure is logged, and the caller asks [`AlertGate`](super::AlertGate) whether to alert
 //! supervisors. Every outcome names the rule-set version that decided it, for ticket history.
 

@@ -3,7 +3,7 @@
 //! It compiles a rules directory's `.rhai` files and form `when:` expressions on one sandboxed
 //! engine, defines the script-visible API (views in, decisions out), and calls hooks under the
 //! failure policy: a hook that errors or runs over budget yields the documented default, with
-//! the error's file:line in the outcome. Nothing here reads files, the clock or the network.
+//! the error's `file:line` in the outcome. Nothing here reads files, the clock or the network.
 
 mod alert;
 mod api;
@@ -14,6 +14,9 @@ mod engine;
 mod hooks;
 mod scripts;
 mod views;
+
+#[cfg(test)]
+mod tests;
 
 pub use alert::AlertGate;
 pub use api::SENTIMENT;

@@ -70,7 +70,7 @@ pub struct Scripts {
     functions: BTreeMap<(String, usize), FunctionSite>,
     /// False when a file failed to compile, so checks that need every function stay quiet.
     complete: bool,
-    /// String literals passed to team.round_robin / least_loaded / available, with their sites.
+    /// String literals passed to `team.round_robin`, `least_loaded` and `available`, with their sites.
     skills_used: Vec<(String, FunctionSite)>,
     pub(crate) version: Arc<str>,
 }
@@ -120,6 +120,7 @@ impl Scripts {
                 functions.insert(key, site);
             }
             skills_used.extend(skill_literals(&file.path, &file.text));
+            warn_about_missing_helpers(file, diagnostics);
             merged = merged.merge(&ast);
         }
         let scripts =
@@ -170,7 +171,7 @@ impl Scripts {
         self.functions.get(&(name.to_owned(), arity))
     }
 
-    /// Skills named as string literals in team.round_robin(...), least_loaded(...), available(...).
+    /// Skills named as string literals in `team.round_robin(...)`, `least_loaded(...)`, `available(...)`.
     pub fn skills_used(&self) -> &[(String, FunctionSite)] {
         &self.skills_used
     }
@@ -178,6 +179,23 @@ impl Scripts {
     /// Whether the hook is defined (otherwise the desk uses the built-in default).
     pub fn has_hook(&self, hook: Hook) -> bool {
         self.has_function(hook.name(), hook.params().len())
+    }
+}
+
+/// `sentiment(text)` exists only once a scorer is plugged into [`super::SENTIMENT`]; until then
+/// a call would fail at run time, so `check` says so up front.
+fn warn_about_missing_helpers(file: &ScriptFile, diagnostics: &mut Vec<Diagnostic>) {
+    static SENTIMENT_CALL: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\bsentiment\s*\(").expect("valid regex"));
+    if super::SENTIMENT.is_some() {
+        return;
+    }
+    if let Some(found) = SENTIMENT_CALL.find(&file.text) {
+        diagnostics.push(Diagnostic::warning(
+            &file.path,
+            position_at(&file.text, found.start()),
+            "sentiment() is not available in this build; hooks calling it fall back to their default",
+        ));
     }
 }
 

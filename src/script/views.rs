@@ -50,7 +50,7 @@ pub enum FieldValue {
     Integer(i64),
     Number(f64),
     Text(String),
-    /// Answers of multi_choice fields and attachment file ids.
+    /// Answers of `multi_choice` fields and attachment file ids.
     List(Vec<String>),
 }
 

@@ -1,0 +1,115 @@
+//! Hot reload against a real directory: edits, syntax errors, atomic saves, delete-then-create.
+
+use std::fs;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::{ReloadEvent, RulesHandle, WatchMode, load, watch};
+use crate::script::{RoundRobin, RouteDecision, TicketView};
+
+const TEAM: &str = "agents:\n  - { id: 1, name: Ana, role: supervisor }\n  - { id: 2, name: Ben }\n  - { id: 3, name: Cy }\n";
+const FORM: &str = "id: support\nfields:\n  - { id: details, prompt: Details?, type: text }\n";
+
+fn route_to(id: i64) -> String {
+    format!("// routing\nfn route(ticket, team) {{\n    {id}\n}}\n")
+}
+
+fn rules_dir(route: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::create_dir(dir.path().join("forms")).expect("forms dir");
+    fs::write(dir.path().join("desk.yaml"), "timezone: UTC\n").expect("write");
+    fs::write(dir.path().join("team.yaml"), TEAM).expect("write");
+    fs::write(dir.path().join("forms/support.yaml"), FORM).expect("write");
+    fs::write(dir.path().join("routing.rhai"), route).expect("write");
+    dir
+}
+
+fn decision(handle: &RulesHandle) -> RouteDecision {
+    let set = handle.current();
+    let team = set.team().view(|_| crate::rules::AgentState { load: 0, online: true });
+    set.scripts().route(&TicketView::default(), &team, RoundRobin::default()).value.decision
+}
+
+/// Waits (on reload events, never a bare sleep) until the running set routes to `expected`.
+#[track_caller]
+fn wait_for(handle: &RulesHandle, events: &mpsc::Receiver<ReloadEvent>, expected: RouteDecision) -> Duration {
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(1);
+    while decision(handle) != expected {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "still routing to {} after 1 s", decision(handle));
+        let _ = events.recv_timeout(left);
+    }
+    started.elapsed()
+}
+
+fn start(mode: WatchMode) -> (tempfile::TempDir, RulesHandle, mpsc::Receiver<ReloadEvent>, super::Reloader) {
+    let dir = rules_dir(&route_to(1));
+    let (set, diagnostics) = load(dir.path());
+    let handle = RulesHandle::new(set.unwrap_or_else(|| panic!("valid: {diagnostics:?}")));
+    let (sender, events) = mpsc::channel();
+    let reloader = watch(dir.path(), handle.clone(), mode, move |event| {
+        let _ = sender.send(event);
+    })
+    .expect("watching starts");
+    assert_eq!(decision(&handle), RouteDecision::Agent(1));
+    (dir, handle, events, reloader)
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    fs::write(dir.join(name), text).expect("write");
+}
+
+#[test]
+fn edits_errors_and_fixes_are_picked_up() {
+    let (dir, handle, events, reloader) = start(WatchMode::Native);
+    let first_version = handle.current().version();
+
+    write(dir.path(), "routing.rhai", &route_to(2));
+    let took = wait_for(&handle, &events, RouteDecision::Agent(2));
+    assert!(took < Duration::from_secs(1), "edit picked up after {took:?}");
+    assert_ne!(handle.current().version(), first_version);
+
+    write(dir.path(), "routing.rhai", "fn route(ticket, team) {\n    let = 3;\n}\n");
+    let rejected = loop {
+        if let ReloadEvent::Rejected { diagnostics, .. } =
+            events.recv_timeout(Duration::from_secs(1)).expect("a reload event within 1 s")
+        {
+            break diagnostics;
+        }
+    };
+    let messages: Vec<String> = rejected.iter().map(ToString::to_string).collect();
+    assert!(
+        messages.iter().any(|m| m.ends_with("routing.rhai:2:9: syntax error: expecting name of a variable")),
+        "{messages:?}"
+    );
+    assert_eq!(decision(&handle), RouteDecision::Agent(2), "the old version keeps deciding");
+
+    write(dir.path(), "routing.rhai", &route_to(3));
+    wait_for(&handle, &events, RouteDecision::Agent(3));
+    reloader.stop();
+}
+
+#[test]
+fn atomic_save_and_delete_then_create_trigger_reload() {
+    let (dir, handle, events, reloader) = start(WatchMode::Native);
+
+    // An editor's atomic save: write a temporary file, rename it over the original.
+    write(dir.path(), ".routing.rhai.swp", &route_to(2));
+    fs::rename(dir.path().join(".routing.rhai.swp"), dir.path().join("routing.rhai")).expect("rename");
+    wait_for(&handle, &events, RouteDecision::Agent(2));
+
+    fs::remove_file(dir.path().join("routing.rhai")).expect("delete");
+    write(dir.path(), "routing.rhai", &route_to(3));
+    wait_for(&handle, &events, RouteDecision::Agent(3));
+    reloader.stop();
+}
+
+#[test]
+fn poll_watcher_fallback_reloads_too() {
+    let (dir, handle, events, reloader) = start(WatchMode::Poll(Duration::from_millis(50)));
+    write(dir.path(), "routing.rhai", &route_to(3));
+    wait_for(&handle, &events, RouteDecision::Agent(3));
+    reloader.stop();
+}

@@ -1,0 +1,387 @@
+//! Loader checks, one snapshot per check: the exact `path:line:col: message` a lead sees.
+//!
+//! Each test starts from a small valid rules directory, replaces or adds files, runs
+//! `topicdesk check`'s code path and compares its output (paths relative to the directory).
+
+use std::fs;
+use std::path::Path;
+
+use expect_test::{Expect, expect};
+
+use super::check_command;
+
+const DESK: &str = "timezone: UTC\n";
+const TEAM: &str = "\
+agents:
+  - { id: 1, name: Ana, role: supervisor, skills: [billing] }
+  - { id: 2, name: Ben, skills: [technical] }
+";
+const FORM: &str = "\
+id: support
+fields:
+  - id: category
+    prompt: About?
+    type: choice
+    choices: [billing, technical]
+  - id: details
+    prompt: Details?
+    type: text
+";
+
+/// Writes the base directory plus `files` (same names replace), runs check, compares output
+/// followed by the exit code.
+#[track_caller]
+fn check(files: &[(&str, &str)], expect: &Expect) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let base = [("desk.yaml", DESK), ("team.yaml", TEAM), ("forms/support.yaml", FORM)];
+    for (name, text) in base.iter().chain(files) {
+        write(dir.path(), name, text);
+    }
+    let mut out = Vec::new();
+    let code = check_command(dir.path(), &mut out);
+    let prefix = format!("{}/", dir.path().display());
+    let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
+    expect.assert_eq(&format!("{text}exit {code}\n"));
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    fs::create_dir_all(path.parent().expect("has a parent")).expect("create dir");
+    fs::write(path, text).expect("write file");
+}
+
+#[test]
+fn base_directory_is_valid() {
+    check(
+        &[],
+        &expect![[r"
+        exit 0
+    "]],
+    );
+}
+
+#[test]
+fn duplicate_field_ids() {
+    let form = "id: support\nfields:\n  - { id: details, prompt: A, type: text }\n  - { id: details, prompt: B, type: text }\n";
+    check(
+        &[("forms/support.yaml", form)],
+        &expect![[r"
+        forms/support.yaml:4:11: duplicate field id `details` (first defined at line 3)
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn when_reads_a_later_or_unknown_field() {
+    let form = "\
+id: support
+fields:
+  - id: invoice
+    when: answers.category == \"billing\"
+    prompt: Invoice?
+    type: text
+  - id: category
+    prompt: About?
+    type: choice
+    choices: [billing]
+  - id: notes
+    when: answers.colour == \"red\"
+    prompt: Notes?
+    type: text
+";
+    check(
+        &[("forms/support.yaml", form)],
+        &expect![[r"
+        forms/support.yaml:4:11: `when` reads `answers.category`, which is a field asked later
+        forms/support.yaml:12:11: `when` reads `answers.colour`, but this form has no field `colour`
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn when_that_does_not_compile() {
+    let form = "id: support\nfields:\n  - { id: a, prompt: A, type: yes_no }\n  - { id: b, prompt: B, type: text, when: 'answers.a ==' }\n";
+    check(
+        &[("forms/support.yaml", form)],
+        &expect![[r"
+        forms/support.yaml:4:55: `when` is not a valid expression: script is incomplete
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn choice_with_no_options() {
+    let form = "id: support\nfields:\n  - id: category\n    prompt: About?\n    type: choice\n    choices: []\n  - { id: size, prompt: Size?, type: multi_choice }\n";
+    check(
+        &[("forms/support.yaml", form)],
+        &expect![[r"
+        forms/support.yaml:5:11: choice field `category` has no choices
+        forms/support.yaml:7:38: choice field `size` has no choices
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn validate_names_a_missing_function() {
+    let form = format!("{FORM}validate: check_support\n");
+    let wrong_arity = "id: other\nfields: [ { id: a, prompt: A, type: text } ]\nvalidate: two\n";
+    check(
+        &[
+            ("forms/support.yaml", &form),
+            ("forms/other.yaml", wrong_arity),
+            ("helpers.rhai", "fn two(a, b) { () }\n"),
+        ],
+        &expect![[r"
+            forms/other.yaml:3:11: `validate` names `two`, which must take 1 parameter (answers), not 2
+            forms/support.yaml:10:11: `validate` names `check_support`, but no .rhai file defines fn check_support(answers)
+            exit 1
+        "]],
+    );
+}
+
+#[test]
+fn hook_with_the_wrong_number_of_parameters() {
+    let script = "// routing\nfn route(ticket) {\n    ()\n}\n\nfn sla(ticket, team) { () }\n";
+    check(
+        &[("routing.rhai", script)],
+        &expect![[r"
+        routing.rhai:2:1: hook `route` takes 2 parameters (ticket, team), not 1
+        routing.rhai:6:1: hook `sla` takes 1 parameter (ticket), not 2
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn agent_id_listed_twice() {
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor }\n  - { id: 2, name: Ben }\n  - { id: 1, name: Ana again }\n";
+    check(
+        &[("team.yaml", team)],
+        &expect![[r"
+        team.yaml:4:11: agent id 1 is listed twice (first at line 2)
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn skill_used_in_routing_that_no_agent_has_is_a_warning() {
+    let script =
+        "fn route(ticket, team) {\n    team.round_robin(\"billing\") ?? team.least_loaded( \"vip\" )\n}\n";
+    check(
+        &[("routing.rhai", script)],
+        &expect![[r"
+        routing.rhai:2:55: warning: no agent in team.yaml has skill `vip`, so this never finds anyone
+        exit 0
+    "]],
+    );
+}
+
+#[test]
+fn rhai_syntax_error_with_the_scripts_line_and_column() {
+    let script = "fn route(ticket, team) {\n    let x = ;\n    x\n}\n";
+    check(
+        &[("routing.rhai", script)],
+        &expect![[r"
+        routing.rhai:2:13: syntax error: unexpected ';'
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn rhai_strict_variables_catch_typos() {
+    let script = "fn sla(ticket) {\n    tikcet.priority\n}\n";
+    check(
+        &[("sla.rhai", script)],
+        &expect![[r"
+        sla.rhai:2:5: syntax error: undefined variable: tikcet
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn unknown_yaml_fields() {
+    let desk = "timezone: UTC\ncolour: blue\nintake: { sesion_expiry: 1h }\n";
+    let form = "id: support\nfields:\n  - { id: a, prompt: A, type: text, placeholder: x }\n";
+    check(
+        &[("desk.yaml", desk), ("forms/support.yaml", form)],
+        &expect![[r"
+        desk.yaml:2:1: unknown field `colour`
+        desk.yaml:3:11: unknown field `sesion_expiry`
+        forms/support.yaml:3:37: unknown field `placeholder`
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn wrong_types_and_values() {
+    let desk = "staff_chat: \"-100123\"\ntimezone: UTC\nauto_close_after: 3 days\naway_policy: vacation\nholidays: [2026-12-25, \"Christmas\"]\n";
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor, capacity: lots }\n  - { name: Ben }\n";
+    check(
+        &[("desk.yaml", desk), ("team.yaml", team)],
+        &expect![[r"
+        desk.yaml:1:13: `staff_chat` must be an integer, found a string
+        desk.yaml:3:19: `auto_close_after` must be a duration like `15m`, `4h 30m` or `3d`, found `3 days`
+        desk.yaml:4:14: `away_policy` must be one of `keep`, `queue`, `reroute`, found `vacation`
+        desk.yaml:5:24: `holidays[1]` must be a date like `2026-12-25`, found `Christmas`
+        team.yaml:2:53: `capacity` must be an integer, found a string
+        team.yaml:3:5: missing field `id`
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn yaml_syntax_errors_and_missing_files() {
+    let dir_files = [("team.yaml", "agents: [ { id: 1, name: Ana }\n")];
+    check(
+        &dir_files,
+        &expect![[r"
+        team.yaml:2:1: yaml syntax error: while parsing a flow sequence, expected ',' or ']'
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn every_error_is_reported_not_just_the_first() {
+    let form = "id: support\nfields:\n  - { id: a, prompt: A, type: text, pattern: '[' }\n  - { id: a, prompt: B, type: number, min: 5, max: 1 }\n";
+    check(
+        &[
+            ("forms/support.yaml", form),
+            ("escalation.rhai", "fn on_breach(ticket) { [] }\n"),
+            ("desk.yaml", "timezone: 5\n"),
+        ],
+        &expect![[r"
+            desk.yaml:1:11: `timezone` must be a string, found an integer
+            escalation.rhai:1:1: hook `on_breach` takes 2 parameters (ticket, breach), not 1
+            forms/support.yaml:3:46: `pattern` is not a valid regular expression: unclosed character class
+            forms/support.yaml:4:11: duplicate field id `a` (first defined at line 3)
+            forms/support.yaml:4:44: `min` 5 is more than `max` 1
+            exit 1
+        "]],
+    );
+}
+
+#[test]
+fn scenario_files_are_checked() {
+    let scenarios = "cases:\n  - name: goes to Zed\n    expect: { route: 99 }\n  - name: breach without breach\n    expect: { on_breach: default }\n  - name: typo\n    expect: { rout: 1 }\n";
+    check(
+        &[("tests/routing.yaml", scenarios)],
+        &expect![[r"
+        tests/routing.yaml:7:15: unknown field `rout`
+        exit 1
+    "]],
+    );
+    let scenarios = "cases:\n  - name: goes to Zed\n    expect: { route: 99 }\n  - name: breach without breach\n    expect: { on_breach: default }\n";
+    check(
+        &[("tests/routing.yaml", scenarios)],
+        &expect![[r"
+        tests/routing.yaml:3:22: case `goes to Zed` expects agent 99, who is not in team.yaml
+        tests/routing.yaml:4:5: case `breach without breach` expects on_breach but gives no `breach`
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn intake_forms_and_escalation_team_must_exist() {
+    let desk = "timezone: UTC\nintake: { forms: [support, billing] }\nescalation_team: [1, 77]\n";
+    check(
+        &[("desk.yaml", desk)],
+        &expect![[r"
+        desk.yaml:2:28: intake form `billing` is not defined in forms/
+        desk.yaml:3:22: warning: escalation_team member 77 is not in team.yaml, so they cannot act on tickets
+        exit 1
+    "]],
+    );
+}
+
+#[test]
+fn test_command_prints_failing_cases_and_the_summary_last() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in [("desk.yaml", DESK), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    write(dir.path(), "routing.rhai", "fn route(ticket, team) { team.round_robin(ticket.category) }\n");
+    write(
+        dir.path(),
+        "sla.rhai",
+        "fn sla(ticket) { if ticket.priority == \"high\" { #{ first_response: \"1h\" } } }\n",
+    );
+    let scenarios = "\
+cases:
+  - name: billing goes to Ana
+    ticket: { category: billing }
+    expect: { route: 1 }
+  - name: technical goes to Ana too (wrong)
+    ticket: { category: technical }
+    expect: { route: 1 }
+  - name: high priority answers within 30m
+    ticket: { priority: high }
+    expect: { sla: { first_response: 30m } }
+  - name: no SLA for normal
+    expect: { sla: none }
+";
+    write(dir.path(), "tests/cases.yaml", scenarios);
+    let mut out = Vec::new();
+    let code = super::test_command(dir.path(), &mut out);
+    let prefix = format!("{}/", dir.path().display());
+    let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
+    expect![[r#"
+        tests/cases.yaml:5:5: case "technical goes to Ana too (wrong)": expected route 1, got 2
+        tests/cases.yaml:8:5: case "high priority answers within 30m": expected sla first_response 30m (business), got first_response 1h (business)
+        2 passed, 2 failed
+    "#]]
+    .assert_eq(&text);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn calendar_settings_stay_raw_with_positions_for_the_calendar() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = "timezone: Mars/Olympus\nbusiness_hours:\n  mon-fri: \"09:00-18:00\"\n  fri: \"10:00-12:00\"\nholidays: [\"2026-12-25\"]\n";
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    let desk = set.expect("valid until the calendar is wired").desk().clone();
+    let hours: Vec<_> =
+        desk.business_hours.iter().map(|e| (e.key.as_str(), e.value.as_str(), e.position)).collect();
+    assert_eq!(
+        hours,
+        [
+            ("mon-fri", "09:00-18:00", super::Position::new(3, 3)),
+            ("fri", "10:00-12:00", super::Position::new(4, 3))
+        ]
+    );
+    let shown = |d: super::Diagnostic| d.to_string().replace(&format!("{}/", dir.path().display()), "");
+    assert_eq!(shown(desk.diagnostic_at_timezone("unknown time zone")), "desk.yaml:1:11: unknown time zone");
+    assert_eq!(shown(desk.diagnostic_at_hours_key("fri", "overlap")), "desk.yaml:4:3: overlap");
+    assert_eq!(shown(desk.diagnostic_at_business_hours("never open")), "desk.yaml:2:1: never open");
+    assert_eq!(shown(desk.diagnostic_at_holiday(0, "bad date")), "desk.yaml:5:12: bad date");
+}
+
+#[test]
+fn sentiment_is_flagged_until_a_scorer_is_plugged_in() {
+    let script = "fn on_message(ticket, message) {\n    if sentiment(message.text) < -0.5 { [add_tag(\"upset\")] } else { [] }\n}\n";
+    if crate::script::SENTIMENT.is_some() {
+        check(&[("automations.rhai", script)], &expect!["exit 0\n"]);
+        return;
+    }
+    check(
+        &[("automations.rhai", script)],
+        &expect![[r"
+        automations.rhai:2:8: warning: sentiment() is not available in this build; hooks calling it fall back to their default
+        exit 0
+    "]],
+    );
+}
