@@ -4,8 +4,7 @@
 //! sentiment scoring, then tickets and their history. Then the rules a support lead edits
 //! (`rules`: loading, checking and reloading `rules/`) and the sandboxed script host that
 //! runs their hooks (`script`), and the intake dialogue customers fill before a ticket exists
-//! (`intake`). Then the edges: the store, export, benchmarks and the
-//! command line.
+//! (`intake`). Then the edges: the store, export, benchmarks and the command line.
 
 pub mod duration;
 pub mod calendar;
