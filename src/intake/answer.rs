@@ -169,6 +169,7 @@ fn is_email(text: &str) -> bool {
 /// Digits with an optional leading `+`, spaces, dashes, dots and brackets; 7 to 15 digits.
 /// Returned with runs of spaces collapsed.
 fn normalise_phone(text: &str) -> Option<String> {
+    let text = text.trim();
     let body = text.strip_prefix('+').unwrap_or(text);
     let allowed = body.chars().all(|c| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')'));
     let digits = body.chars().filter(char::is_ascii_digit).count();

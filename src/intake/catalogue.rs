@@ -8,86 +8,92 @@
 //! in [`CATALOGUES`].
 //!
 //! Placeholders are written `{name}` and filled by [`Catalogue::fill`]; counted nouns use the
-//! language's plural rule ([`Catalogue::files`]).
+//! language's plural rule ([`Catalogue::files`], [`Catalogue::duration`]).
 
-/// The sentences of one language. Two catalogues are equal when their codes are.
+use crate::duration::Span;
+
+/// The sentences of one language. Each field is named after where it is said and its
+/// English text is its documentation. Two catalogues are equal when their codes are.
 #[derive(Debug)]
 pub struct Catalogue {
     /// Primary language subtag, like `en`.
     pub code: &'static str,
     // Buttons.
-    pub back: &'static str,
-    pub skip: &'static str,
-    pub done: &'static str,
-    pub yes: &'static str,
-    pub no: &'static str,
-    pub submit: &'static str,
-    pub edit: &'static str,
-    pub add_to_ticket: &'static str,
-    pub new_ticket: &'static str,
+    pub(super) back: &'static str,
+    pub(super) skip: &'static str,
+    pub(super) done: &'static str,
+    pub(super) yes: &'static str,
+    pub(super) no: &'static str,
+    pub(super) submit: &'static str,
+    pub(super) edit: &'static str,
+    pub(super) add_to_ticket: &'static str,
+    pub(super) new_ticket: &'static str,
     // The dialogue.
-    pub menu: &'static str,
-    pub unknown_form: &'static str,
-    pub open_ticket: &'static str,
-    pub added_to_ticket: &'static str,
-    pub resume: &'static str,
-    pub current_answer: &'static str,
-    pub multi_hint: &'static str,
-    pub attachment_hint_one: &'static str,
-    pub attachment_hint_many: &'static str,
-    pub attachment_progress: &'static str,
-    pub summary: &'static str,
-    pub summary_footer: &'static str,
-    pub skipped: &'static str,
-    pub edit_which: &'static str,
-    pub nothing_to_edit: &'static str,
-    pub cancelled: &'static str,
-    pub nothing_to_cancel: &'static str,
-    pub no_form: &'static str,
-    pub expired: &'static str,
-    pub ended_button: &'static str,
-    pub stale_button: &'static str,
-    pub invalid_button: &'static str,
-    pub first_question: &'static str,
-    pub required: &'static str,
-    pub nothing_to_skip: &'static str,
-    pub use_buttons: &'static str,
-    pub pick_field: &'static str,
-    pub commands: &'static str,
-    pub unknown_command: &'static str,
-    pub help_idle: &'static str,
-    pub form_gone: &'static str,
-    pub session_reset: &'static str,
-    pub unavailable: &'static str,
-    pub confirmation: &'static str,
+    pub(super) menu: &'static str,
+    pub(super) unknown_form: &'static str,
+    pub(super) open_ticket: &'static str,
+    pub(super) added_to_ticket: &'static str,
+    pub(super) resume: &'static str,
+    pub(super) current_answer: &'static str,
+    pub(super) multi_hint: &'static str,
+    pub(super) attachment_hint_one: &'static str,
+    pub(super) attachment_hint_many: &'static str,
+    pub(super) attachment_progress: &'static str,
+    pub(super) summary: &'static str,
+    pub(super) summary_footer: &'static str,
+    pub(super) skipped: &'static str,
+    pub(super) edit_which: &'static str,
+    pub(super) nothing_to_edit: &'static str,
+    pub(super) cancelled: &'static str,
+    pub(super) nothing_to_cancel: &'static str,
+    pub(super) no_form: &'static str,
+    pub(super) expired: &'static str,
+    pub(super) ended_button: &'static str,
+    pub(super) old_form_button: &'static str,
+    pub(super) stale_button: &'static str,
+    pub(super) invalid_button: &'static str,
+    pub(super) first_question: &'static str,
+    pub(super) required: &'static str,
+    pub(super) nothing_to_skip: &'static str,
+    pub(super) use_buttons: &'static str,
+    pub(super) pick_field: &'static str,
+    pub(super) commands: &'static str,
+    pub(super) unknown_command: &'static str,
+    pub(super) help_idle: &'static str,
+    pub(super) form_gone: &'static str,
+    pub(super) session_reset: &'static str,
+    pub(super) unavailable: &'static str,
+    pub(super) confirmation: &'static str,
     /// Singular, few, many (languages with two forms repeat the last).
-    pub files: [&'static str; 3],
+    pub(super) files: [&'static str; 3],
+    pub(super) hours: [&'static str; 3],
+    pub(super) minutes: [&'static str; 3],
     /// Picks the index into counted forms like [`Catalogue::files`].
-    pub plural: fn(u64) -> usize,
+    pub(super) plural: fn(u64) -> usize,
     // Default errors, per field type.
-    pub empty: &'static str,
-    pub choice: &'static str,
-    pub multi_choice: &'static str,
-    pub multi_none: &'static str,
-    pub pattern: &'static str,
-    pub too_short: &'static str,
-    pub too_long: &'static str,
-    pub number: &'static str,
-    pub number_min: &'static str,
-    pub number_max: &'static str,
-    pub number_range: &'static str,
-    pub email: &'static str,
-    pub phone: &'static str,
-    pub date: &'static str,
-    pub yes_no: &'static str,
-    pub attachment: &'static str,
-    pub files_none: &'static str,
-    pub not_a_file_question: &'static str,
+    pub(super) empty: &'static str,
+    pub(super) choice: &'static str,
+    pub(super) multi_choice: &'static str,
+    pub(super) multi_none: &'static str,
+    pub(super) pattern: &'static str,
+    pub(super) too_short: &'static str,
+    pub(super) too_long: &'static str,
+    pub(super) number: &'static str,
+    pub(super) number_min: &'static str,
+    pub(super) number_max: &'static str,
+    pub(super) number_range: &'static str,
+    pub(super) email: &'static str,
+    pub(super) phone: &'static str,
+    pub(super) date: &'static str,
+    pub(super) yes_no: &'static str,
+    pub(super) attachment: &'static str,
+    pub(super) files_none: &'static str,
+    pub(super) not_a_file_question: &'static str,
     // Words a customer may type instead of pressing a button (matched case-insensitively).
-    pub yes_words: &'static [&'static str],
-    pub no_words: &'static [&'static str],
-    pub today_words: &'static [&'static str],
-    pub yesterday_words: &'static [&'static str],
+    pub(super) yes_words: &'static [&'static str],
+    pub(super) no_words: &'static [&'static str],
+    pub(super) today_words: &'static [&'static str],
+    pub(super) yesterday_words: &'static [&'static str],
 }
 
 /// Every catalogue; the first is the default.
@@ -125,6 +131,7 @@ pub static ENGLISH: Catalogue = Catalogue {
     no_form: "No form is open. Send /start to begin.",
     expired: "Your unfinished request was closed after {span} without activity, and nothing was sent. Send /start whenever you want to begin again.",
     ended_button: "This form has ended. Send /start to begin again.",
+    old_form_button: "This button belongs to a form that has ended.",
     stale_button: "This button belongs to an earlier question.",
     invalid_button: "This button is not valid.",
     first_question: "This is the first question; there is nothing before it.",
@@ -140,6 +147,8 @@ pub static ENGLISH: Catalogue = Catalogue {
     unavailable: "Sorry, no request form is available right now. Please try again later.",
     confirmation: "Thank you! Your request is registered as {ticket}. We will answer you right here.",
     files: ["{n} file", "{n} files", "{n} files"],
+    hours: ["{n} hour", "{n} hours", "{n} hours"],
+    minutes: ["{n} minute", "{n} minutes", "{n} minutes"],
     plural: english_plural,
     empty: "Please type your answer.",
     choice: "Please pick one of the options.",
@@ -197,6 +206,7 @@ pub static RUSSIAN: Catalogue = Catalogue {
     no_form: "Форма не открыта. Напишите /start, чтобы начать.",
     expired: "Незаконченное обращение закрыто после {span} без активности, ничего не отправлено. Напишите /start, когда захотите начать заново.",
     ended_button: "Эта форма уже закрыта. Напишите /start, чтобы начать заново.",
+    old_form_button: "Эта кнопка относится к уже закрытой форме.",
     stale_button: "Эта кнопка относится к предыдущему вопросу.",
     invalid_button: "Эта кнопка недействительна.",
     first_question: "Это первый вопрос, до него ничего нет.",
@@ -212,6 +222,9 @@ pub static RUSSIAN: Catalogue = Catalogue {
     unavailable: "К сожалению, сейчас форма обращения недоступна. Попробуйте позже.",
     confirmation: "Спасибо! Ваше обращение зарегистрировано под номером {ticket}. Мы ответим вам здесь.",
     files: ["{n} файл", "{n} файла", "{n} файлов"],
+    // Genitive: the expiry message says "после {span}".
+    hours: ["{n} часа", "{n} часов", "{n} часов"],
+    minutes: ["{n} минуты", "{n} минут", "{n} минут"],
     plural: russian_plural,
     empty: "Пожалуйста, напишите ответ.",
     choice: "Пожалуйста, выберите один из вариантов.",
@@ -266,8 +279,21 @@ impl Catalogue {
 
     /// "3 files" in this language.
     pub fn files(&self, count: u64) -> String {
-        let form = self.files[(self.plural)(count).min(2)];
-        self.fill(form, &[("n", &count.to_string())])
+        self.counted(&self.files, count)
+    }
+
+    /// A session expiry as people say it: "24 hours", "90 minutes".
+    pub fn duration(&self, span: Span) -> String {
+        let seconds = span.as_secs();
+        if seconds >= 3_600 && seconds.is_multiple_of(3_600) {
+            self.counted(&self.hours, seconds / 3_600)
+        } else {
+            self.counted(&self.minutes, seconds.div_ceil(60))
+        }
+    }
+
+    fn counted(&self, forms: &[&str; 3], count: u64) -> String {
+        self.fill(forms[(self.plural)(count).min(2)], &[("n", &count.to_string())])
     }
 }
 
@@ -306,6 +332,10 @@ mod tests {
         );
         assert_eq!(ENGLISH.files(1), "1 file");
         assert_eq!(ENGLISH.files(2), "2 files");
+        assert_eq!(ENGLISH.duration(Span::from_hours(24)), "24 hours");
+        assert_eq!(ENGLISH.duration(Span::from_mins(90)), "90 minutes");
+        assert_eq!(RUSSIAN.duration(Span::from_hours(24)), "24 часов");
+        assert_eq!(RUSSIAN.duration(Span::from_hours(1)), "1 часа");
     }
 
     #[test]

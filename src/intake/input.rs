@@ -46,6 +46,7 @@ pub enum Command {
 pub struct Attachment {
     /// Telegram's `file_id`, enough to send the file on to the staff topic.
     pub file_id: String,
+    /// Whether it came as a photo or as a document.
     pub kind: AttachmentKind,
 }
 
@@ -53,7 +54,9 @@ pub struct Attachment {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttachmentKind {
+    /// A compressed photo (`message.photo`).
     Photo,
+    /// Any file sent as a document (`message.document`).
     Document,
 }
 

@@ -41,7 +41,9 @@ pub struct Rules<'a> {
 /// One input with everything the machine needs to know about the world.
 #[derive(Clone, Debug)]
 pub struct Event<'a> {
+    /// What the customer did (or [`Input::Tick`]).
     pub input: Input,
+    /// The time of the event: expiry is measured with it, never with the clock.
     pub now: Timestamp,
     /// The customer's Telegram `language_code`, which picks the message catalogue.
     pub language: Option<&'a str>,
@@ -62,7 +64,7 @@ impl<'a> Rules<'a> {
         }
     }
 
-    fn form(&self, id: &str) -> Option<&Form> {
+    pub(super) fn form(&self, id: &str) -> Option<&Form> {
         self.forms.iter().find(|form| form.id == id).map(AsRef::as_ref)
     }
 }
@@ -103,7 +105,7 @@ impl<'m> Machine<'m> {
             Some(self.catalogue.session_reset.to_owned())
         } else if session.is_expired(self.event.now, self.rules.session_expiry) {
             self.outcome = Some(Outcome::Expired);
-            let span = self.rules.session_expiry.to_string();
+            let span = self.catalogue.duration(self.rules.session_expiry);
             Some(self.catalogue.fill(self.catalogue.expired, &[("span", &span)]))
         } else if session.form_id.is_some() && form.is_none() {
             Some(self.catalogue.form_gone.to_owned())
@@ -138,7 +140,6 @@ impl<'m> Machine<'m> {
         if matches!(self.event.input, Input::Button(_)) {
             self.replies.push(Reply::Notice(self.catalogue.ended_button.to_owned()));
             self.replies.push(Reply::RemovePressedButtons);
-            self.prompt_has_buttons = false;
         }
         self.clear_prompt();
         self.say(message);
@@ -251,7 +252,7 @@ impl<'m> Machine<'m> {
             return Some(before);
         };
         let refusal = if press.nonce != session.nonce {
-            Some(c.ended_button)
+            Some(c.old_form_button)
         } else if press.seq < session.prompt_seq {
             Some(c.stale_button)
         } else {
@@ -301,78 +302,6 @@ impl<'m> Machine<'m> {
             (Step::EditMenu, Some(form), Action::Back) => Some(self.advance(session, form, Vec::new())),
             // The keyboard check admits only the actions above; keep the session as it is.
             _ => Some(session),
-        }
-    }
-
-    fn command(&mut self, session: Session, form: Option<&'m Form>, command: &Command) -> Option<Session> {
-        let c = self.catalogue;
-        let rules: &'m Rules<'m> = self.rules;
-        match command {
-            Command::Start(Some(id)) if session.form_id.as_deref() != Some(id) => {
-                if rules.form(id).is_some() {
-                    self.clear_prompt();
-                    let nonce =
-                        if self.event.entropy == session.nonce { !session.nonce } else { self.event.entropy };
-                    let fresh = Session::new(nonce, &rules.version, c.code, self.event.now);
-                    return self.choose_form(fresh, Some(id), Vec::new());
-                }
-                let unknown = c.fill(c.unknown_form, &[("form", id)]);
-                Some(self.ask(session, form, vec![unknown]))
-            }
-            Command::Start(_) => Some(self.ask(session, form, vec![c.resume.to_owned()])),
-            Command::Cancel => {
-                self.clear_prompt();
-                self.say(c.cancelled.to_owned());
-                self.outcome = Some(Outcome::Cancelled);
-                None
-            }
-            Command::Back => self.back(session, form),
-            Command::Skip => self.skip(session, form),
-            Command::Edit => match (&session.step, form) {
-                (Step::Field { .. } | Step::Summary, Some(form)) => self.edit_menu(session, form),
-                (Step::EditMenu, _) => self.say_then(c.pick_field, Some(session)),
-                _ => self.say_then(c.nothing_to_edit, Some(session)),
-            },
-            Command::Help => {
-                let help = match (&session.step, form) {
-                    (Step::Field { id, .. }, Some(form)) => {
-                        form.fields.iter().find(|field| &field.id == id).and_then(|field| field.help.clone())
-                    }
-                    _ => None,
-                };
-                let text =
-                    help.map_or_else(|| c.commands.to_owned(), |help| format!("{help}\n\n{}", c.commands));
-                self.say(text);
-                Some(session)
-            }
-            Command::Unknown(name) => {
-                self.say(format!("{}\n{}", c.fill(c.unknown_command, &[("command", name)]), c.commands));
-                Some(session)
-            }
-        }
-    }
-
-    fn text(&mut self, session: Session, form: Option<&'m Form>, text: &str) -> Option<Session> {
-        let c = self.catalogue;
-        match (&session.step, form) {
-            (Step::Field { .. }, Some(form)) => Some(self.typed_answer(session, form, text)),
-            (Step::Menu { forms }, _) => {
-                let rules: &'m Rules<'m> = self.rules;
-                let wanted = text.trim().to_lowercase();
-                let by_number = wanted.parse::<usize>().ok().and_then(|n| forms.get(n.checked_sub(1)?));
-                let picked = forms
-                    .iter()
-                    .filter_map(|id| rules.form(id))
-                    .find(|form| form.title.to_lowercase() == wanted || form.id == wanted)
-                    .or_else(|| by_number.and_then(|id| rules.form(id)));
-                match picked {
-                    Some(form) => Some(self.open(session, form, Vec::new())),
-                    None => self.say_then(c.use_buttons, Some(session)),
-                }
-            }
-            (Step::Summary, _) => self.say_then(c.summary_footer, Some(session)),
-            (Step::EditMenu, _) => self.say_then(c.pick_field, Some(session)),
-            _ => self.say_then(c.use_buttons, Some(session)),
         }
     }
 

@@ -8,10 +8,31 @@
 //! [`Reply`]s as plain-text messages and button edits, and acts on the [`Outcome`]:
 //! [`Outcome::Submitted`] creates the ticket and sends [`Submission::confirmation`].
 //!
+//! ```
+//! use topicdesk::intake::{self, Event, Input, Reply, Rules};
+//!
+//! let (rule_set, _) = topicdesk::rules::load(std::path::Path::new("rules"));
+//! let rule_set = rule_set.expect("the shipped rules load");
+//! let rules = Rules::of(&rule_set); // the rule set the session started with
+//! let now = "2026-03-02T10:00:00Z".parse().expect("a timestamp");
+//! let event = |input| Event { input, now, language: Some("en"), open_ticket: None, entropy: 7 };
+//!
+//! let start = intake::step(&rules, None, &event(Input::from_text("/start support")));
+//! let Some(Reply::Message { keyboard, .. }) = start.replies.last() else { panic!("a prompt") };
+//! let billing = keyboard.buttons().next().expect("a button").callback_data.clone();
+//! let next = intake::step(&rules, start.session, &event(Input::Button(billing)));
+//! assert!(next.session.is_some() && next.outcome.is_none()); // store it: Tx::put_session
+//! ```
+//!
+//! The host calls [`step`] for every private-chat update of a customer who has a session,
+//! sends a command, or has no open ticket (a customer with an open ticket and no session just
+//! writes to the ticket), and with [`Input::Tick`] at [`Session::expires_at`].
+//!
 //! Files by concept, in reading order: the public data (`input`, `reply`, `session`), the
-//! message catalogue, the machine (`machine`: dispatch and starting; `field`: answering;
-//! `review`: back, edit and submit), and its parts (`flow`: which question is next;
-//! `answer`: reading typed answers; `render`: prompts and buttons; `callback`: button data).
+//! message catalogue, the machine (`machine`: dispatch and starting; `commands`: slash
+//! commands; `field`: answering; `review`: back, edit and submit), and its parts (`flow`:
+//! which question is next; `answer`: reading typed answers; `render`: prompts and buttons;
+//! `callback`: button data).
 //!
 //! Invariants: a button press is applied only when the current prompt offers exactly its
 //! callback data; an invalid, stale or foreign press returns the session unchanged. The next
@@ -23,6 +44,7 @@ mod reply;
 mod session;
 mod catalogue;
 mod machine;
+mod commands;
 mod field;
 mod review;
 mod flow;

@@ -81,7 +81,8 @@ impl View<'_> {
         let c = self.catalogue;
         let mut lines = Vec::new();
         if let Some(note) = session.notes.get(&field.id) {
-            lines.push(note.clone());
+            // The `validate:` hook's message, a paragraph of its own like a refusal's.
+            lines.push(format!("{note}\n"));
         }
         lines.push(field.prompt.clone());
         if let Some(help) = &field.help {

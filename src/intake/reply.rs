@@ -28,14 +28,20 @@ pub struct Transition {
 pub enum Reply {
     /// A new message, plain text, with inline buttons when the keyboard is not empty. When it
     /// has buttons it becomes the current prompt.
-    Message { text: String, keyboard: Keyboard },
+    Message {
+        /// Plain text, never markup.
+        text: String,
+        /// Inline buttons; none when empty.
+        keyboard: Keyboard,
+    },
     /// Replace the buttons of the current prompt in place (multi-choice ticks).
     EditButtons(Keyboard),
     /// Remove the buttons of the current prompt: it was answered or is about to be asked anew.
     /// After a button press the current prompt is the pressed message.
     RemoveButtons,
-    /// Remove the buttons of the pressed message, which is not the current prompt (an old or
-    /// foreign prompt).
+    /// Remove the buttons of the pressed message: an old prompt, or one of a session that has
+    /// ended. The host skips this when the pressed message is the current prompt (only a
+    /// forged press can claim that), so a forger cannot take a customer's buttons away.
     RemovePressedButtons,
     /// The short notice that answers a button press (`answerCallbackQuery`). The host answers
     /// every press, with an empty notice when there is none.
@@ -45,12 +51,14 @@ pub enum Reply {
 /// Inline buttons, row by row.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Keyboard {
+    /// Top to bottom, each row left to right.
     pub rows: Vec<Vec<Button>>,
 }
 
 /// One inline button.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Button {
+    /// The text on the button.
     pub label: String,
     /// At most 64 bytes; carries the session nonce and the prompt it belongs to.
     pub callback_data: String,
@@ -62,7 +70,7 @@ pub enum Outcome {
     /// The customer submitted the form: create the ticket, then send
     /// [`Submission::confirmation`] with its id.
     Submitted(Submission),
-    /// The customer chose to write to their open ticket; their next messages go there.
+    /// The customer pressed "Add to T-…": their next messages go to that open ticket.
     AddToTicket(TicketId),
     /// The customer cancelled; nothing is to be created.
     Cancelled,
@@ -73,6 +81,7 @@ pub enum Outcome {
 /// A submitted form.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Submission {
+    /// The form's id, kept as the ticket's `form`.
     pub form_id: String,
     /// Every answered field by id; skipped and not-applicable fields are absent. `category`
     /// and `priority` become the ticket's own fields in `Ticket::open`.

@@ -90,7 +90,7 @@ impl Machine<'_> {
     /// Takes the entry of the field at `index` out of the answers (kept as `previous`) and
     /// asks the field.
     fn reopen(&mut self, mut session: Session, form: &Form, index: usize, mode: Mode) -> Session {
-        let field = &form.fields[index];
+        let Some(field) = form.fields.get(index) else { return session };
         let previous = session.answers.remove(&field.id);
         // A multi-choice question comes back with its ticks in place.
         let draft = match (&field.kind, &previous) {

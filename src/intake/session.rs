@@ -1,7 +1,9 @@
 //! The intake session: one customer's progress through a form, as a versioned serde record.
 //!
 //! The host stores it with `Tx::put_session` after every transition and passes it back with
-//! the next input, so a restart resumes exactly where the customer was. The session names the
+//! the next input, so a restart resumes exactly where the customer was. A stored session
+//! that no longer deserialises (a future record shape) is treated as absent; one with another
+//! [`SESSION_VERSION`] is ended with a polite message by the machine. The session names the
 //! form and the rule-set version it started with; the host passes that rule set (or the current
 //! one, when it is gone) and the machine reconciles answers by field id.
 //!
