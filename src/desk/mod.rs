@@ -8,6 +8,7 @@ mod customer;
 mod delivery;
 mod event;
 mod intake;
+mod routing;
 mod staff;
 mod state;
 
@@ -64,10 +65,14 @@ impl Desk<'_> {
         answers: std::collections::BTreeMap<String, Answer>,
     ) -> Result<Ticket, DeskError> {
         let id = state.next_ticket_id()?;
-        let (ticket, created) = Ticket::open(id, customer.clone(), form, answers, self.now);
+        let (mut ticket, created) = Ticket::open(id, customer.clone(), form, answers, self.now);
         state.save_ticket(&ticket)?;
         state.append_history(id, &[created])?;
+        let routed = self.route(state, &mut ticket)?;
         self.queue_topic(state, &ticket)?;
+        if let Some(agent) = routed {
+            self.announce_assignee(state, &ticket, agent)?;
+        }
         Ok(ticket)
     }
 

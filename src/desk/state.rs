@@ -23,6 +23,10 @@ pub trait State {
     fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StoreError>;
     fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError>;
     fn prompt(&self, customer: UserId) -> Result<Option<i32>, StoreError>;
+    /// The agent's active tickets.
+    fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StoreError>;
+    fn counter(&self, name: &str) -> Result<Option<u64>, StoreError>;
+    fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StoreError>;
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StoreError>;
 }
 
@@ -68,6 +72,15 @@ impl State for Tx<'_> {
     }
     fn prompt(&self, customer: UserId) -> Result<Option<i32>, StoreError> {
         Tx::prompt(self, customer)
+    }
+    fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StoreError> {
+        Tx::tickets_of_assignee(self, agent)
+    }
+    fn counter(&self, name: &str) -> Result<Option<u64>, StoreError> {
+        Tx::counter(self, name)
+    }
+    fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StoreError> {
+        Tx::set_counter(self, name, value)
     }
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StoreError> {
         Tx::set_prompt(self, customer, message_id)

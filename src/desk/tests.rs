@@ -29,10 +29,23 @@ struct World {
 
 impl World {
     fn new() -> World {
+        World::with_rules(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"))
+    }
+
+    /// The shipped rules with some files replaced.
+    fn with_changed_rules(files: &[(&str, &str)]) -> (World, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        crate::demo::write_default_rules(dir.path()).expect("write rules");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write rule file");
+        }
+        (World::with_rules(dir.path()), dir)
+    }
+
+    fn with_rules(rules_dir: &std::path::Path) -> World {
         let dir = tempfile::tempdir().expect("temp dir");
         let store = Store::open(&dir.path().join(FILE_NAME)).expect("store");
-        let rules_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
-        let (rules, diagnostics) = crate::rules::load(&rules_dir);
+        let (rules, diagnostics) = crate::rules::load(rules_dir);
         let rules = rules.unwrap_or_else(|| panic!("shipped rules load: {diagnostics:?}"));
         World { _dir: dir, store, rules, minute: 0, next_thread: 10, next_message: 1000 }
     }
@@ -212,12 +225,13 @@ fn a_new_ticket_gets_a_topic_a_card_and_a_confirmation() {
             topic T-000001 #1002: T-000001 · new
                 | Priority: high · Category: Billing
                 | Customer: Customer42 (en)
-                | Assignee: nobody yet
+                | Assignee: Dana
                 | 
                 | category: billing
                 | description: Charged twice
                 | priority: high
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Unassign (t:1:unassign)
+            topic T-000001 #1003: Assigned to @dana_support by the routing rules.
         "#]],
     );
     let ticket = world.ticket(id);
@@ -237,8 +251,8 @@ fn messages_flow_both_ways_and_statuses_follow() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1003: copy of 42/[5]
-            chat 42 #1004: copy of -100777/[70]
+            topic T-000001 #1004: copy of 42/[5]
+            chat 42 #1005: copy of -100777/[70]
             edit -100777/1002: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -255,7 +269,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | category: technical
                 | description: App crashes
                 buttons: Resolve (t:1:resolve), Close (t:1:close), Unassign (t:1:unassign)
-            topic T-000001 #1007: ✓ T-000001 is awaiting the customer.
+            topic T-000001 #1008: ✓ T-000001 is awaiting the customer.
             AnswerButton { callback_id: "cb1", text: Some("✓ T-000001 is awaiting the customer.") }
         "#]],
     );
@@ -267,7 +281,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1009: copy of 42/[6]
+            topic T-000001 #1010: copy of 42/[6]
             edit -100777/1002: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -284,11 +298,11 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | category: technical
                 | description: App crashes
                 buttons: Reopen (t:1:reopen), Close (t:1:close)
-            topic T-000001 #1012: ✓ Dana resolved T-000001.
-            chat 42 #1013: Your ticket T-000001 is resolved. If something is still not right, just reply here.
+            topic T-000001 #1013: ✓ Dana resolved T-000001.
+            chat 42 #1014: Your ticket T-000001 is resolved. If something is still not right, just reply here.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana resolved T-000001.") }
-            topic T-000001 #1015: copy of 42/[7]
-            topic T-000001 #1016: ↺ The customer wrote again, so T-000001 is open again.
+            topic T-000001 #1016: copy of 42/[7]
+            topic T-000001 #1017: ↺ The customer wrote again, so T-000001 is open again.
             edit -100777/1002: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -317,7 +331,7 @@ fn strangers_and_wrong_places_are_refused() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1003: user999 is not in team.yaml, so this message was not sent to the customer.
+            topic T-000001 #1004: user999 is not in team.yaml, so this message was not sent to the customer.
             AnswerButton { callback_id: "cb1", text: Some("Only members of the support team can do this.") }
             AnswerButton { callback_id: "cb1", text: Some("This button belongs to another ticket.") }
             AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
@@ -338,25 +352,56 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
         &world.send_all(),
         &expect![[r#"
             create topic "T-000001 · Technical problem · Customer42" colour 6fb9f0 -> thread 12
-            topic T-000001 #1004: T-000001 · new
+            topic T-000001 #1005: T-000001 · new
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
-                | Assignee: nobody yet
+                | Assignee: Dana
                 | 
                 | category: technical
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve)
-            topic T-000001 #1005: ⚠ The customer blocked the bot: replies cannot reach them until they unblock it.
-            edit -100777/1004: T-000001 · new
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Unassign (t:1:unassign)
+            topic T-000001 #1006: ⚠ The customer blocked the bot: replies cannot reach them until they unblock it.
+            edit -100777/1005: T-000001 · new
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
-                | Assignee: nobody yet
+                | Assignee: Dana
                 | ⚠ The customer blocked the bot: replies cannot reach them.
                 | 
                 | category: technical
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Unassign (t:1:unassign)
         "#]],
     );
     let ticket = world.ticket(id);
     assert_eq!(ticket.topic.map(|t| t.thread_id), Some(12));
     assert!(ticket.unreachable);
+}
+
+#[test]
+fn a_failing_route_hook_falls_back_and_alerts_the_supervisors_once() {
+    let broken = "fn route(ticket, team) {\n    let agent = team.round_robin(\"billing\");\n    throw \"routing table is being rebuilt\";\n}\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("routing.rhai", broken)]);
+    let first = world.open(42, &[("category", "billing")]);
+    let second = world.open(43, &[("category", "technical")]);
+    let transcript = world.send_all();
+    let alerts: Vec<&str> = transcript.lines().filter(|l| l.contains("A rule failed")).collect();
+    assert_eq!(alerts.len(), 1, "one alert for the rule set and hook, not one per ticket:\n{transcript}");
+    assert!(alerts[0].starts_with("chat -100777 "), "the alert goes to General: {}", alerts[0]);
+    assert!(alerts[0].contains("routing.rhai:"), "the alert names the file and line: {}", alerts[0]);
+    assert!(transcript.contains("@dana_support"), "supervisors are mentioned:\n{transcript}");
+    // The built-in round robin decided: two tickets, two different agents.
+    let (a, b) = (world.ticket(first).assignee, world.ticket(second).assignee);
+    assert!(a.is_some() && b.is_some() && a != b, "round robin spread them: {a:?} {b:?}");
+}
+
+#[test]
+fn rule_decisions_name_the_rule_set_in_history() {
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "billing")]);
+    let version = world.rules.version().short();
+    let history = world.store.read().expect("read").history(id).expect("history");
+    let assigned = history
+        .iter()
+        .find(|e| matches!(e.kind, crate::history::EntryKind::Assigned { .. }))
+        .expect("routing assigned the ticket");
+    assert_eq!(assigned.actor, crate::history::Actor::System);
+    assert_eq!(assigned.rules.as_deref(), Some(version.as_str()));
 }

@@ -23,7 +23,7 @@ pub const HISTORY: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("hi
 
 /// (status code, ticket id): tickets by status.
 pub const BY_STATUS: TableDefinition<(u8, u64), ()> = TableDefinition::new("by_status");
-/// (agent id, ticket id): tickets by assignee.
+/// (agent id, ticket id): active tickets by assignee, an agent's load.
 pub const BY_ASSIGNEE: TableDefinition<(u64, u64), ()> = TableDefinition::new("by_assignee");
 /// (customer id, ticket id): tickets by customer, newest last.
 pub const BY_CUSTOMER: TableDefinition<(u64, u64), ()> = TableDefinition::new("by_customer");

@@ -96,7 +96,8 @@ impl<'t> Tx<'t> {
             if old.status != ticket.status {
                 by_status.remove((status_code(old.status), id))?;
             }
-            if let Some(agent) = old.assignee.filter(|a| Some(*a) != ticket.assignee) {
+            // The assignee index holds active tickets only: it is an agent's load.
+            if let Some(agent) = old.assignee.filter(|_| old.status.is_active()) {
                 by_assignee.remove((agent, id))?;
             }
             if let Some(topic) = old.topic.filter(|t| Some(*t) != ticket.topic) {
@@ -106,7 +107,7 @@ impl<'t> Tx<'t> {
             self.txn.open_table(BY_CUSTOMER)?.insert((ticket.customer.id, id), ())?;
         }
         by_status.insert((status_code(ticket.status), id), ())?;
-        if let Some(agent) = ticket.assignee {
+        if let Some(agent) = ticket.assignee.filter(|_| ticket.status.is_active()) {
             by_assignee.insert((agent, id), ())?;
         }
         if let Some(topic) = ticket.topic {
@@ -243,6 +244,7 @@ macro_rules! reads {
                 rows.map(|row| Ok(TicketId(row?.0.value().1))).collect()
             }
 
+            /// The agent's active tickets (new, open, awaiting the customer).
             pub fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StoreError> {
                 let table = self.$open(BY_ASSIGNEE)?;
                 let rows = table.range((agent, 0)..=(agent, u64::MAX))?;

@@ -1,0 +1,133 @@
+//! Who gets a new ticket: the support lead's `route(ticket, team)` hook decides, with the
+//! built-in round robin as the default. The round-robin position is stored, so fairness
+//! survives restarts. A hook that fails falls back to the default, and the supervisors
+//! hear about it once per rule-set version and hook, in the staff chat's General topic.
+
+use std::collections::BTreeMap;
+
+use super::card::agent_name;
+use super::{Desk, DeskError, State};
+use crate::outbox::{Call, Target};
+use crate::rules::AgentState;
+use crate::script::{CustomerView, FieldValue, HookOutcome, RoundRobin, RouteDecision, TicketView};
+use crate::store::Lane;
+use crate::ticket::{Answer, Change, Ticket, span_between};
+
+/// Where the round-robin position lives among the store's counters. Agent ids are
+/// stored shifted by one so that 0 means "nobody yet".
+const ROUND_ROBIN: &str = "round_robin_last";
+
+impl Desk<'_> {
+    /// Routes a ticket with the rules in force and applies the decision; returns the agent
+    /// it went to, if any (the caller announces it once the topic is queued).
+    pub(super) fn route<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &mut Ticket,
+    ) -> Result<Option<u64>, DeskError> {
+        let cursor =
+            RoundRobin { last_agent: state.counter(ROUND_ROBIN)?.filter(|v| *v > 0).map(|v| (v - 1) as i64) };
+        let mut loads = BTreeMap::new();
+        for agent in &self.rules.team().agents {
+            loads.insert(agent.id, state.tickets_of_assignee(agent.id as u64)?.len() as u32);
+        }
+        let team = self.rules.team().view(|agent| AgentState {
+            load: loads.get(&agent.id).copied().unwrap_or(0),
+            // Availability (away, working hours) is not tracked yet: everyone is in.
+            online: true,
+        });
+        let outcome = self.rules.scripts().route(&self.ticket_view(ticket), &team, cursor);
+        self.alert_on_failure(state, &outcome)?;
+        if let Some(last) = outcome.value.cursor.last_agent {
+            state.set_counter(ROUND_ROBIN, last as u64 + 1)?;
+        }
+        let RouteDecision::Agent(agent) = outcome.value.decision else { return Ok(None) };
+        let before = ticket.clone();
+        let entries = ticket
+            .apply(Change::Assign { to: Some(agent as u64) }, &self.system(), self.now)
+            .expect("assigning is always legal");
+        self.commit(state, &before, ticket, &entries)?;
+        Ok(Some(agent as u64))
+    }
+
+    /// Tells the topic who the ticket went to, mentioning them so Telegram notifies them.
+    pub(super) fn announce_assignee<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &Ticket,
+        agent: u64,
+    ) -> Result<(), DeskError> {
+        let mention = self
+            .rules
+            .team()
+            .agent(agent as i64)
+            .and_then(|a| a.username.as_ref())
+            .map_or_else(|| agent_name(self.rules, agent), |username| format!("@{username}"));
+        self.say_in_topic(state, ticket.id, format!("Assigned to {mention} by the routing rules."))
+    }
+
+    /// The read-only view hooks see of a ticket.
+    pub(super) fn ticket_view(&self, ticket: &Ticket) -> TicketView {
+        TicketView {
+            id: ticket.id.to_string(),
+            status: ticket.status.as_str().to_owned(),
+            priority: ticket.priority.as_str().to_owned(),
+            category: ticket.category.clone().unwrap_or_default(),
+            fields: ticket.answers.iter().map(|(k, v)| (k.clone(), field_value(v))).collect(),
+            customer: CustomerView {
+                id: ticket.customer.id as i64,
+                name: ticket.customer.name.clone(),
+                username: ticket.customer.username.clone(),
+                language: ticket.customer.language.clone(),
+            },
+            assignee: ticket.assignee.map(|a| a as i64),
+            tags: ticket.tags.iter().cloned().collect(),
+            age: span_between(ticket.created_at, self.now),
+            reopened: ticket.reopened,
+        }
+    }
+
+    /// Logs a failed hook with its place; tells the supervisors once per rule set and hook.
+    pub(super) fn alert_on_failure<S: State, T>(
+        &self,
+        state: &mut S,
+        outcome: &HookOutcome<T>,
+    ) -> Result<(), DeskError> {
+        let Some(failure) = &outcome.failure else { return Ok(()) };
+        tracing::error!(%failure, rules = %outcome.rule_set_version, "a rule hook failed; the built-in default decided");
+        let key = format!("alerted:{}:{}", outcome.rule_set_version, failure.function);
+        if state.counter(&key)?.is_some() {
+            return Ok(());
+        }
+        state.set_counter(&key, 1)?;
+        let supervisors: Vec<String> = self
+            .rules
+            .team()
+            .supervisors()
+            .map(|s| s.username.as_ref().map_or_else(|| s.name.clone(), |u| format!("@{u}")))
+            .collect();
+        let text = format!(
+            "⚠ A rule failed: {failure}\nThe built-in default decided instead, and will until the rules are fixed \
+             (rules {}). {}",
+            outcome.rule_set_version,
+            supervisors.join(" ")
+        );
+        let call = Call::SendText {
+            to: Target::Chat { chat_id: self.staff_chat },
+            text,
+            reply_to: None,
+            buttons: Vec::new(),
+            report: None,
+        };
+        self.queue(state, None, Lane::Message, call)
+    }
+}
+
+fn field_value(answer: &Answer) -> FieldValue {
+    match answer {
+        Answer::Text(text) => FieldValue::Text(text.clone()),
+        Answer::Number(number) => FieldValue::Number(*number),
+        Answer::Bool(flag) => FieldValue::Bool(*flag),
+        Answer::Choices(values) | Answer::Files(values) => FieldValue::List(values.clone()),
+    }
+}
