@@ -11,7 +11,7 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::DeskInput;
-use crate::outbox::{Budget, Call, Limits, Outcome, Pending, Target};
+use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Target};
 use crate::store::{Outgoing, Store, StoreError};
 use crate::telegram::{Bot, Place, Verdict, send};
 use crate::ticket::TicketId;
@@ -36,7 +36,12 @@ struct Ready {
     call: Call,
     place: Place,
     ticket: Option<TicketId>,
+    /// Later entries of the same album merged into this call: (sequence, message id).
+    album_parts: Vec<(u64, i32)>,
 }
+
+/// Telegram's limit on messages in one album.
+const ALBUM_MAX: usize = 10;
 
 pub async fn run(mut d: Dispatcher) {
     let started = Instant::now();
@@ -80,13 +85,13 @@ pub async fn run(mut d: Dispatcher) {
             let bot = d.bot.clone();
             sends.spawn(async move {
                 let verdict = send(&bot, &r.call, r.place, r.ticket).await;
-                (r.seq, r.place.chat_id, verdict)
+                split_album(&r, verdict)
             });
         }
         let mut results: Vec<(u64, i64, Verdict)> = Vec::new();
         while let Some(joined) = sends.join_next().await {
             match joined {
-                Ok(result) => results.push(result),
+                Ok(result) => results.extend(result),
                 Err(error) => tracing::error!(%error, "a send task failed; its call stays queued"),
             }
         }
@@ -122,6 +127,7 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
     let mut ready = HashMap::new();
     let mut blocked: HashSet<u64> = HashSet::new();
     let mut topics: HashMap<TicketId, Option<i32>> = HashMap::new();
+    let mut last_in_queue: HashMap<u64, u64> = HashMap::new();
     for (seq, outgoing) in entries {
         let Ok(call) = Call::from_json(&outgoing.call) else {
             tracing::error!(seq, "an outbox entry does not decode; it stays for inspection");
@@ -143,10 +149,72 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
             blocked.insert(queue);
             continue;
         };
+        // Parts of one album, queued one after the other, go out as one album.
+        if let Some(&previous) = last_in_queue.get(&queue)
+            && let Some(head) = ready.get_mut(&previous)
+            && let Some(message_id) = album_part_of(head, &call)
+        {
+            head.album_parts.push((seq, message_id));
+            continue;
+        }
+        last_in_queue.insert(queue, seq);
         pending.push(Pending { seq, chat_id: budget_chat(&call, d.staff_chat), queue, lane: outgoing.lane });
-        ready.insert(seq, Ready { seq, call, place, ticket: outgoing.ticket });
+        ready.insert(seq, Ready { seq, call, place, ticket: outgoing.ticket, album_parts: Vec::new() });
     }
     Ok((pending, ready))
+}
+
+/// The message id `next` adds to `head`'s album, if `next` is the next part of the same
+/// album (copied from the same chat to the same place) and the album has room.
+fn album_part_of(head: &mut Ready, next: &Call) -> Option<i32> {
+    let Call::Copy { from_chat, message_ids, to, album: Some(album), .. } = &mut head.call else {
+        return None;
+    };
+    let Call::Copy {
+        from_chat: next_from, message_ids: next_ids, to: next_to, album: Some(next_album), ..
+    } = next
+    else {
+        return None;
+    };
+    let fits = message_ids.len() < ALBUM_MAX && next_ids.len() == 1;
+    if !fits || next_from != from_chat || next_to != to || next_album != album {
+        return None;
+    }
+    message_ids.push(next_ids[0]);
+    Some(next_ids[0])
+}
+
+/// One verdict per outbox entry: a merged album's answer is shared out among its parts,
+/// each part linked to its own copy.
+fn split_album(ready: &Ready, verdict: Verdict) -> Vec<(u64, i64, Verdict)> {
+    let chat_id = ready.place.chat_id;
+    if ready.album_parts.is_empty() {
+        return vec![(ready.seq, chat_id, verdict)];
+    }
+    match verdict {
+        Verdict::Done { delivery: Some(Delivery::Relayed { source, copies }) } => {
+            let sources =
+                std::iter::once(source).chain(ready.album_parts.iter().map(|(_, id)| (source.0, *id)));
+            let seqs = std::iter::once(ready.seq).chain(ready.album_parts.iter().map(|(seq, _)| *seq));
+            seqs.zip(sources)
+                .enumerate()
+                .map(|(index, (seq, source))| {
+                    let copies = copies.get(index).map(|copy| vec![*copy]).unwrap_or_default();
+                    (seq, chat_id, Verdict::Done { delivery: Some(Delivery::Relayed { source, copies }) })
+                })
+                .collect()
+        }
+        verdict => {
+            // The first part carries what the desk must hear; the others share the fate.
+            let plain = match &verdict {
+                Verdict::Done { .. } => Verdict::Done { delivery: None },
+                Verdict::Retry { outcome, .. } => Verdict::Retry { outcome: *outcome, delivery: None },
+            };
+            std::iter::once((ready.seq, chat_id, verdict))
+                .chain(ready.album_parts.iter().map(|(seq, _)| (*seq, chat_id, plain.clone())))
+                .collect()
+        }
+    }
 }
 
 fn place_of(
@@ -201,5 +269,70 @@ fn budget_chat(call: &Call, staff_chat: i64) -> i64 {
     match call {
         Call::AnswerButton { .. } => 0,
         other => other.chat(staff_chat),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::Report;
+
+    fn part(message_id: i32, album: &str) -> Call {
+        Call::Copy {
+            from_chat: 42,
+            message_ids: vec![message_id],
+            to: Target::Topic { ticket: TicketId(1) },
+            reply_to: None,
+            album: Some(album.to_owned()),
+            report: Some(Report::Relay { chat_id: 42, message_id }),
+        }
+    }
+
+    fn ready(seq: u64, call: Call) -> Ready {
+        Ready {
+            seq,
+            call,
+            place: Place { chat_id: -100, thread: Some(7) },
+            ticket: Some(TicketId(1)),
+            album_parts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn album_parts_merge_and_each_part_gets_its_own_copy() {
+        let mut head = ready(10, part(5, "a"));
+        assert_eq!(album_part_of(&mut head, &part(6, "a")), Some(6));
+        head.album_parts.push((11, 6));
+        assert_eq!(album_part_of(&mut head, &part(7, "b")), None, "another album stays apart");
+        let Call::Copy { message_ids, .. } = &head.call else { panic!("a copy") };
+        assert_eq!(message_ids, &[5, 6]);
+        let verdict = Verdict::Done {
+            delivery: Some(Delivery::Relayed { source: (42, 5), copies: vec![(-100, 900), (-100, 901)] }),
+        };
+        let split = split_album(&head, verdict);
+        let relayed: Vec<(u64, Option<Delivery>)> = split
+            .into_iter()
+            .map(|(seq, _, v)| match v {
+                Verdict::Done { delivery } => (seq, delivery),
+                Verdict::Retry { .. } => panic!("done"),
+            })
+            .collect();
+        assert_eq!(
+            relayed,
+            [
+                (10, Some(Delivery::Relayed { source: (42, 5), copies: vec![(-100, 900)] })),
+                (11, Some(Delivery::Relayed { source: (42, 6), copies: vec![(-100, 901)] })),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_album_keeps_every_part() {
+        let mut head = ready(10, part(5, "a"));
+        album_part_of(&mut head, &part(6, "a"));
+        head.album_parts.push((11, 6));
+        let split = split_album(&head, Verdict::Retry { outcome: Outcome::Transient, delivery: None });
+        assert_eq!(split.len(), 2);
+        assert!(split.iter().all(|(_, _, v)| matches!(v, Verdict::Retry { .. })));
     }
 }
