@@ -75,7 +75,12 @@ impl Desk<'_> {
             open_ticket,
             entropy,
         };
-        let rules = intake::Rules::of(self.rules);
+        // A dialogue keeps the rule set it started under while that set is still known.
+        let started_under = session.as_ref().map(|s| s.rules_version().to_owned());
+        let rule_set = started_under
+            .and_then(|version| self.earlier.iter().find(|set| set.version().short() == version))
+            .map_or(self.rules, AsRef::as_ref);
+        let rules = intake::Rules::of(rule_set);
         let transition = intake::step(&rules, session, &event);
         match &transition.session {
             Some(session) => {

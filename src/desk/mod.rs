@@ -30,6 +30,8 @@ use crate::ticket::{Answer, Customer, Origin, Status, Ticket, TicketId};
 /// The desk for one event: the rules in force, the staff chat and the time.
 pub struct Desk<'a> {
     pub rules: &'a RuleSet,
+    /// Rule sets replaced since start, so intake dialogues finish with the form they began.
+    pub earlier: &'a [std::sync::Arc<RuleSet>],
     pub staff_chat: i64,
     pub now: Timestamp,
 }

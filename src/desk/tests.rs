@@ -22,6 +22,7 @@ struct World {
     _dir: tempfile::TempDir,
     store: Store,
     rules: RuleSet,
+    earlier: Vec<std::sync::Arc<RuleSet>>,
     minute: i64,
     next_thread: i32,
     next_message: i32,
@@ -47,12 +48,12 @@ impl World {
         let store = Store::open(&dir.path().join(FILE_NAME)).expect("store");
         let (rules, diagnostics) = crate::rules::load(rules_dir);
         let rules = rules.unwrap_or_else(|| panic!("shipped rules load: {diagnostics:?}"));
-        World { _dir: dir, store, rules, minute: 0, next_thread: 10, next_message: 1000 }
+        World { _dir: dir, store, rules, earlier: Vec::new(), minute: 0, next_thread: 10, next_message: 1000 }
     }
 
     fn desk(&self) -> Desk<'_> {
         let now = Timestamp::from_second(1_790_000_000 + self.minute * 60).expect("valid");
-        Desk { rules: &self.rules, staff_chat: STAFF, now }
+        Desk { rules: &self.rules, earlier: &self.earlier, staff_chat: STAFF, now }
     }
 
     fn event(&mut self, event: &Event) {
@@ -404,4 +405,28 @@ fn rule_decisions_name_the_rule_set_in_history() {
         .expect("routing assigned the ticket");
     assert_eq!(assigned.actor, crate::history::Actor::System);
     assert_eq!(assigned.rules.as_deref(), Some(version.as_str()));
+}
+
+#[test]
+fn an_intake_dialogue_finishes_with_the_form_it_started_with() {
+    let form = |mark: &str| {
+        format!(
+            "id: support\ntitle: Contact support\nfields:\n  - id: description\n    prompt: Describe it ({mark})\n    type: text\n  - id: details\n    prompt: Any details? ({mark})\n    type: text\n"
+        )
+    };
+    let (mut world, rules_dir) = World::with_changed_rules(&[("forms/support.yaml", &form("A"))]);
+    world.event(&customer_says(42, 1, "/start support"));
+    assert!(world.send_all().contains("Describe it (A)"));
+    // The support lead edits the form while the customer is typing.
+    std::fs::write(rules_dir.path().join("forms/support.yaml"), form("B")).expect("edit form");
+    let (edited, diagnostics) = crate::rules::load(rules_dir.path());
+    let edited = edited.unwrap_or_else(|| panic!("edited rules load: {diagnostics:?}"));
+    let started_under = std::mem::replace(&mut world.rules, edited);
+    world.earlier = vec![std::sync::Arc::new(started_under)];
+    world.event(&customer_says(42, 2, "It broke yesterday at noon"));
+    let transcript = world.send_all();
+    assert!(transcript.contains("Any details? (A)"), "the dialogue keeps its form:\n{transcript}");
+    // Someone starting now gets the edited form.
+    world.event(&customer_says(43, 1, "/start support"));
+    assert!(world.send_all().contains("Describe it (B)"));
 }

@@ -32,9 +32,10 @@ pub async fn run(
 ) {
     while let Some(input) = inputs.recv().await {
         let store = store.clone();
-        let rules = rules.current();
+        let current = rules.current();
+        let earlier = rules.earlier();
         let outcome = tokio::task::spawn_blocking(move || {
-            let desk = Desk { rules: &rules, staff_chat, now: jiff::Timestamp::now() };
+            let desk = Desk { rules: &current, earlier: &earlier, staff_chat, now: jiff::Timestamp::now() };
             apply(&store, &desk, input)
         })
         .await;

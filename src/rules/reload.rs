@@ -23,20 +23,41 @@ use super::ruleset::{RuleSet, RuleSetVersion};
 /// How long the watcher waits for a burst of file events to settle before reloading.
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
 
-/// The running rule set, shared by everyone who decides; cheap to clone.
+/// The running rule set, shared by everyone who decides; cheap to clone. It also keeps
+/// the last few sets it replaced, so an intake dialogue started under one of them can
+/// finish with the form it started with.
 #[derive(Clone, Debug)]
 pub struct RulesHandle {
     current: Arc<ArcSwap<RuleSet>>,
+    earlier: Arc<std::sync::Mutex<std::collections::VecDeque<Arc<RuleSet>>>>,
 }
+
+/// How many replaced rule sets stay available to dialogues in progress.
+const KEEP_EARLIER: usize = 8;
 
 impl RulesHandle {
     pub fn new(rule_set: RuleSet) -> RulesHandle {
-        RulesHandle { current: Arc::new(ArcSwap::from_pointee(rule_set)) }
+        RulesHandle { current: Arc::new(ArcSwap::from_pointee(rule_set)), earlier: Arc::default() }
     }
 
     /// A snapshot of the running set; hold it for one whole decision.
     pub fn current(&self) -> Arc<RuleSet> {
         self.current.load_full()
+    }
+
+    /// The sets replaced since start, newest first.
+    pub fn earlier(&self) -> Vec<Arc<RuleSet>> {
+        self.earlier.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().cloned().collect()
+    }
+
+    /// The running set or one it replaced since start, by short version.
+    pub fn version(&self, short: &str) -> Option<Arc<RuleSet>> {
+        let current = self.current();
+        if current.version().short() == short {
+            return Some(current);
+        }
+        let earlier = self.earlier.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        earlier.iter().find(|set| set.version().short() == short).cloned()
     }
 
     /// Loads `dir` again and swaps the result in when valid and different. The watcher calls
@@ -48,7 +69,10 @@ impl RulesHandle {
             Some(set) if set.version() == running => ReloadEvent::Unchanged { version: running },
             Some(set) => {
                 let version = set.version();
-                self.current.store(Arc::new(set));
+                let replaced = self.current.swap(Arc::new(set));
+                let mut earlier = self.earlier.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                earlier.push_front(replaced);
+                earlier.truncate(KEEP_EARLIER);
                 tracing::info!(%version, previous = %running, "rules reloaded");
                 ReloadEvent::Reloaded { version, previous: running, warnings: diagnostics }
             }
