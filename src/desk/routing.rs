@@ -67,7 +67,7 @@ impl Desk<'_> {
     }
 
     /// The read-only view hooks see of a ticket.
-    pub(super) fn ticket_view(&self, ticket: &Ticket) -> TicketView {
+    pub fn ticket_view(&self, ticket: &Ticket) -> TicketView {
         TicketView {
             id: ticket.id.to_string(),
             status: ticket.status.as_str().to_owned(),

@@ -191,7 +191,14 @@ fn the_quick_bench_reports_its_figures_as_json_on_the_last_line() {
     let text = stdout(&output);
     let last = text.lines().last().expect("some output");
     let figures: serde_json::Value = serde_json::from_str(last).expect("last line is JSON");
-    for name in ["export_quick_s", "store_generate_tickets_per_s"] {
+    for name in [
+        "export_quick_s",
+        "store_generate_tickets_per_s",
+        "ingest_msgs_per_s",
+        "ingest_fsync_msgs_per_s",
+        "rule_call_p99_us",
+        "intake_answers_per_s",
+    ] {
         assert!(figures[name].as_f64().is_some_and(|v| v > 0.0), "{name} in {last}");
     }
 }

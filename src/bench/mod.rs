@@ -7,6 +7,13 @@
 //!   as a separate process, start to exit (target: under 5 s).
 //! - `store_generate_tickets_per_s`: tickets written through the store in pages of 1,000,
 //!   history and indexes included.
+//! - `ingest_msgs_per_s`, `ingest_fsync_msgs_per_s`: customer messages through the whole
+//!   inbound path (update JSON decoded, translated, applied by the desk with the shipped
+//!   rules, committed durably with the outbox) in pages of 100, and one per commit.
+//! - `rule_call_p99_us`: p99 of one hook call (`route`, `sla`, `on_message`) with the shipped rules.
+//! - `intake_answers_per_s`: intake answers validated with their sessions persisted.
+
+mod hot;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -75,6 +82,28 @@ pub fn run(
     let name = if scale.tickets == Scale::FULL.tickets { "export_100k_s" } else { "export_quick_s" };
     writeln!(out, "{name} {export:.3} ({} tickets)", scale.tickets)?;
     figures.push(Figure { name, value: (export * 1000.0).round() / 1000.0, unit: "s", target: Some("< 5") });
+
+    let rules_dir = temp.path().join("rules");
+    crate::demo::write_default_rules(&rules_dir)?;
+    let (rules, diagnostics) = crate::rules::load(&rules_dir);
+    let rules = rules.ok_or_else(|| format!("the shipped rules do not load: {diagnostics:?}"))?;
+    let quick = scale.tickets < Scale::FULL.tickets;
+    let mut figure = |name: &'static str, value: f64, unit: &'static str, target: &'static str| {
+        let _ = writeln!(out, "{name} {value:.1} {unit} (target {target})");
+        figures.push(Figure { name, value: (value * 10.0).round() / 10.0, unit, target: Some(target) });
+    };
+    let runs = scale.runs;
+    let fresh = || tempfile::Builder::new().prefix("topicdesk-bench").tempdir();
+    let ingest =
+        median_of(runs, || hot::ingest(&rules, fresh()?.path(), if quick { 2_000 } else { 20_000 }, 100))?;
+    figure("ingest_msgs_per_s", ingest, "msgs/s", ">= 20000");
+    let fsync = median_of(runs, || hot::ingest(&rules, fresh()?.path(), if quick { 200 } else { 2_000 }, 1))?;
+    figure("ingest_fsync_msgs_per_s", fsync, "msgs/s", ">= 2000");
+    let p99 = median_of(runs, || Ok(hot::rule_call_p99_us(&rules, if quick { 3_000 } else { 30_000 })))?;
+    figure("rule_call_p99_us", p99, "µs", "<= 20");
+    let intake =
+        median_of(runs, || hot::intake_answers(&rules, fresh()?.path(), if quick { 200 } else { 2_000 }))?;
+    figure("intake_answers_per_s", intake, "answers/s", ">= 10000");
     Ok(figures)
 }
 
@@ -140,6 +169,19 @@ fn time_export(data: &Path) -> Result<Duration, Box<dyn std::error::Error>> {
         return Err(format!("tickets export exited with {status}").into());
     }
     Ok(started.elapsed())
+}
+
+/// The median of `runs` measurements.
+fn median_of(
+    runs: usize,
+    mut measure: impl FnMut() -> Result<f64, Box<dyn std::error::Error>>,
+) -> Result<f64, Box<dyn std::error::Error>> {
+    let mut values = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        values.push(measure()?);
+    }
+    values.sort_by(f64::total_cmp);
+    Ok(values[values.len() / 2])
 }
 
 fn median(times: &mut [Duration]) -> Duration {

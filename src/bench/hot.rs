@@ -1,0 +1,161 @@
+//! Hot-path figures: updates through the whole inbound path, hook calls, intake answers.
+//! Each works on data built before the clock starts and runs the real code: Telegram
+//! update JSON decoded by teloxide, translated, applied by the desk with the shipped rules
+//! inside durable store transactions that also queue the outbox.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use crate::desk::{Desk, DeskError, Event};
+use crate::rules::RuleSet;
+use crate::script::{AgentView, MessageView, RoundRobin, TeamView};
+use crate::store::{FILE_NAME, Store};
+use crate::ticket::{Answer, Customer};
+
+/// Messages per second through decode, desk and durable commit, `page` updates a commit.
+pub fn ingest(
+    rules: &RuleSet,
+    dir: &Path,
+    messages: usize,
+    page: usize,
+) -> Result<f64, Box<dyn std::error::Error>> {
+    const CUSTOMERS: u64 = 500;
+    const STAFF: i64 = -1_001_234_567_890;
+    let store = Store::open(&dir.join(FILE_NAME))?;
+    let now = jiff::Timestamp::now();
+    let desk = Desk { rules, earlier: &[], staff_chat: STAFF, now };
+    // Every customer has a ticket in progress, so their messages are relayed.
+    store.write(|tx| {
+        for customer in 1..=CUSTOMERS {
+            let who = Customer {
+                id: 1_000 + customer,
+                name: format!("Customer {customer}"),
+                username: None,
+                language: None,
+            };
+            let answers = BTreeMap::from([("category".to_owned(), Answer::Text("technical".into()))]);
+            desk.open_ticket(tx, &who, "support", answers)?;
+        }
+        Ok::<_, DeskError>(())
+    })?;
+    let updates: Vec<String> = (0..messages)
+        .map(|n| {
+            let customer = 1_000 + (n as u64 % CUSTOMERS) + 1;
+            update_json(n as i64 + 1, customer, &format!("Message number {n} about the export button"))
+        })
+        .collect();
+    let started = Instant::now();
+    for chunk in updates.chunks(page) {
+        let decoded: Vec<(i64, Option<Event>)> = chunk
+            .iter()
+            .map(|json| {
+                let update: teloxide::types::Update = serde_json::from_str(json).expect("well-formed update");
+                (i64::from(update.id.0), crate::telegram::translate(&update, STAFF))
+            })
+            .collect();
+        store.apply_updates(&decoded, |tx, event| match event {
+            Some(event) => desk.handle(tx, event),
+            None => Ok(()),
+        })?;
+    }
+    Ok(messages as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The p99 of one hook call (`route`, `sla`, `on_message` in turn) with the rules given, in µs.
+pub fn rule_call_p99_us(rules: &RuleSet, calls: usize) -> f64 {
+    let desk = Desk { rules, earlier: &[], staff_chat: -1, now: jiff::Timestamp::now() };
+    let who = Customer { id: 7, name: "Ann".into(), username: None, language: Some("en".into()) };
+    let answers = BTreeMap::from([
+        ("category".to_owned(), Answer::Text("billing".into())),
+        ("priority".to_owned(), Answer::Text("high".into())),
+    ]);
+    let (ticket, _) =
+        crate::ticket::Ticket::open(crate::ticket::TicketId(1), who, "support", answers, desk.now);
+    let view = desk.ticket_view(&ticket);
+    let team = TeamView {
+        agents: rules
+            .team()
+            .agents
+            .iter()
+            .map(|a| AgentView {
+                id: a.id,
+                name: a.name.clone(),
+                role: "agent".into(),
+                load: 3,
+                capacity: a.capacity,
+                online: true,
+                skills: a.skills.clone(),
+            })
+            .collect(),
+    };
+    let message = MessageView { text: "This is still broken and I am angry".into(), from_customer: true };
+    let mut times: Vec<Duration> = Vec::with_capacity(calls);
+    let mut cursor = RoundRobin::default();
+    for n in 0..calls {
+        let started = Instant::now();
+        match n % 3 {
+            0 => cursor = rules.scripts().route(&view, &team, cursor).value.cursor,
+            1 => drop(rules.scripts().sla(&view)),
+            _ => drop(rules.scripts().on_message(&view, &message)),
+        }
+        times.push(started.elapsed());
+    }
+    times.sort();
+    times[(times.len() * 99 / 100).min(times.len() - 1)].as_secs_f64() * 1e6
+}
+
+/// Intake answers per second: every customer steps through the support form by typed
+/// answers; each answer is validated and its session persisted, one commit per round.
+pub fn intake_answers(
+    rules: &RuleSet,
+    dir: &Path,
+    customers: u64,
+) -> Result<f64, Box<dyn std::error::Error>> {
+    let store = Store::open(&dir.join(FILE_NAME))?;
+    let desk = Desk { rules, earlier: &[], staff_chat: -1, now: jiff::Timestamp::now() };
+    // A text-only path through the shipped support form: deep link, then typed answers.
+    let answers =
+        ["/start support", "Technical problem", "Normal", "The export stops at fifty percent.", "/skip"];
+    let started = Instant::now();
+    let mut count = 0usize;
+    for round in answers {
+        store.write(|tx| {
+            for customer in 1..=customers {
+                let message = crate::desk::CustomerMessage {
+                    customer: Customer {
+                        id: customer,
+                        name: format!("C{customer}"),
+                        username: None,
+                        language: None,
+                    },
+                    message_id: count as i32,
+                    kind: crate::desk::Kind::Text,
+                    text: Some(round.to_owned()),
+                    file_id: None,
+                    reply_to: None,
+                    album: None,
+                };
+                desk.handle(tx, &Event::Customer(message))?;
+            }
+            Ok::<_, DeskError>(())
+        })?;
+        count += customers as usize;
+    }
+    Ok(count as f64 / started.elapsed().as_secs_f64())
+}
+
+/// A private text message from `customer` as Telegram sends it in an update.
+fn update_json(update_id: i64, customer: u64, text: &str) -> String {
+    serde_json::json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_790_000_000,
+            "chat": { "id": customer, "type": "private", "first_name": "Customer" },
+            "from": { "id": customer, "is_bot": false, "first_name": "Customer", "language_code": "en" },
+            "text": text
+        }
+    })
+    .to_string()
+}
