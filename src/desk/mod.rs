@@ -140,8 +140,13 @@ impl Desk<'_> {
         }
         state.save_ticket(ticket)?;
         state.append_history(ticket.id, entries)?;
-        let card_changed = card_text(before, self.rules) != card_text(ticket, self.rules)
-            || card_buttons(before) != card_buttons(ticket);
+        // Most changes (a message, a note) leave the card as it is: compare what it shows
+        // before rendering anything.
+        let shown =
+            |t: &Ticket| (t.status, t.priority, t.assignee, t.reopened, t.unreachable, t.category.clone());
+        let card_changed = (shown(before) != shown(ticket) || before.tags != ticket.tags)
+            && (card_text(before, self.rules) != card_text(ticket, self.rules)
+                || card_buttons(before) != card_buttons(ticket));
         if card_changed && let Some(message_id) = ticket.card {
             let call = Call::EditText {
                 chat_id: self.staff_chat,
@@ -151,7 +156,9 @@ impl Desk<'_> {
             };
             self.queue(state, Some(ticket.id), Lane::Cosmetic, call)?;
         }
-        if topic_name(before, self.rules) != topic_name(ticket, self.rules) {
+        let named = |t: &Ticket| (t.category.clone(), t.customer.name.clone());
+        if named(before) != named(ticket) && topic_name(before, self.rules) != topic_name(ticket, self.rules)
+        {
             let call = Call::EditTopic { ticket: ticket.id, name: topic_name(ticket, self.rules) };
             self.queue(state, Some(ticket.id), Lane::Cosmetic, call)?;
         }
