@@ -81,7 +81,12 @@ fn runaway_loop_is_cut_off_quickly_and_yields_the_default() {
     assert_eq!(outcome.decided_by, DecidedBy::Default);
     let failure = outcome.failure.expect("a failure is reported");
     assert_eq!(failure.kind, FailureKind::OverBudget);
-    expect!["hooks.rhai:1:1: route ran over its budget: too many operations"].assert_eq(&failure.to_string());
+    // Which limit trips first, the operation count or the wall clock, depends on how busy
+    // the machine is; either way it is reported at the hook, as over budget.
+    let shown = failure.to_string();
+    let (place, cause) = shown.split_at("hooks.rhai:1:1: route ran over its budget: ".len());
+    assert_eq!(place, "hooks.rhai:1:1: route ran over its budget: ");
+    assert!(["too many operations", "stopped after 50 ms of wall-clock time"].contains(&cause), "{shown}");
 }
 
 #[test]
