@@ -7,6 +7,7 @@ mod card;
 mod customer;
 mod delivery;
 mod event;
+mod fields;
 mod intake;
 mod routing;
 mod staff;

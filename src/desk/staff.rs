@@ -13,7 +13,8 @@ use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket, Topic};
 
 /// Commands agents type in a ticket's topic, for the unknown-command reply.
-const COMMANDS: &str = "/note, /claim, /unassign, /await, /resolve, /close, /reopen, /info, /history";
+const COMMANDS: &str = "/note, /claim, /assign, /unassign, /await, /resolve, /close, /reopen, /priority, \
+     /tag, /untag, /escalate, /info, /history";
 
 impl Desk<'_> {
     pub(super) fn staff_message<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
@@ -112,6 +113,11 @@ impl Desk<'_> {
             "awaiting" | "wait" => Some(Action::Await),
             other => Action::from_word(other),
         };
+        if action.is_none()
+            && let Some(outcome) = self.field_command(state, &ticket, m, &word, argument)
+        {
+            return outcome;
+        }
         if let Some(action) = action {
             self.act(state, ticket, m.from, action)?;
             return Ok(());

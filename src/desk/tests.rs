@@ -430,3 +430,46 @@ fn an_intake_dialogue_finishes_with_the_form_it_started_with() {
     world.event(&customer_says(43, 1, "/start support"));
     assert!(world.send_all().contains("Describe it (B)"));
 }
+
+#[test]
+fn field_commands_change_priority_tags_assignee_and_escalate() {
+    const ELI: u64 = 222_222_222;
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    for (from, text) in [
+        (ELI, "/priority urgent"),
+        (ELI, "/priority critical"),
+        (ELI, "/tag #VIP"),
+        (ELI, "/untag refund"),
+        (ELI, "/assign @dana_support"),
+        (DANA, "/assign @nobody"),
+        (DANA, "/assign Eli"),
+        (ELI, "/escalate customer threatens to cancel"),
+    ] {
+        world.event(&staff_says(from, 11, 90, text));
+    }
+    let transcript: String = world
+        .send_all()
+        .lines()
+        .filter(|l| !l.starts_with("edit ") && !l.starts_with("    "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    check(
+        &transcript,
+        &expect![[r#"
+        topic T-000001 #1004: Usage: /priority low|normal|high|critical
+        topic T-000001 #1006: ✓ Eli set the priority of T-000001 to critical.
+        topic T-000001 #1008: ✓ Tagged T-000001 #vip.
+        topic T-000001 #1009: T-000001 has no tag `refund`
+        topic T-000001 #1010: Only supervisors give tickets to someone else; use /claim to take it yourself.
+        topic T-000001 #1011: Usage: /assign @username. The team: @dana_support, Eli, Farah, Gus.
+        topic T-000001 #1013: ✓ Dana assigned T-000001 to Eli.
+        topic T-000001 #1014: ⇧ Eli escalated T-000001: customer threatens to cancel
+    "#]],
+    );
+    let ticket = world.ticket(id);
+    assert_eq!(ticket.priority, crate::ticket::Priority::Critical);
+    assert!(ticket.tags.contains("vip"));
+    assert_eq!(ticket.assignee, Some(ELI));
+}

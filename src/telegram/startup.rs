@@ -87,6 +87,11 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("close", "Close the ticket"),
         BotCommand::new("reopen", "Reopen the ticket"),
         BotCommand::new("unassign", "Give the ticket back to the queue"),
+        BotCommand::new("assign", "Give the ticket to @someone (supervisors)"),
+        BotCommand::new("priority", "Set the priority: low, normal, high, critical"),
+        BotCommand::new("tag", "Add a tag"),
+        BotCommand::new("untag", "Remove a tag"),
+        BotCommand::new("escalate", "Escalate to the supervisors, with a reason"),
         BotCommand::new("info", "Post the ticket card again"),
         BotCommand::new("history", "The ticket's timeline"),
     ];
