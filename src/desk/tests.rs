@@ -449,12 +449,12 @@ fn field_commands_change_priority_tags_assignee_and_escalate() {
     ] {
         world.event(&staff_says(from, 11, 90, text));
     }
-    let transcript: String = world
-        .send_all()
-        .lines()
-        .filter(|l| !l.starts_with("edit ") && !l.starts_with("    "))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let all = world.send_all();
+    let mut transcript = String::new();
+    for line in all.lines().filter(|l| !l.starts_with("edit ") && !l.starts_with("    ")) {
+        transcript.push_str(line);
+        transcript.push('\n');
+    }
     check(
         &transcript,
         &expect![[r#"
