@@ -8,6 +8,7 @@ mod customer;
 mod delivery;
 mod event;
 mod fields;
+mod general;
 mod intake;
 mod routing;
 mod staff;

@@ -18,7 +18,11 @@ const COMMANDS: &str = "/note, /claim, /assign, /unassign, /await, /resolve, /cl
 
 impl Desk<'_> {
     pub(super) fn staff_message<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
-        // Messages in General, or in the wrong chat, are never relayed.
+        if m.thread.is_none() {
+            // General is for the desk as a whole; nothing there is ever relayed.
+            return self.general_message(state, m);
+        }
+        // Messages in topics that are not tickets, or in another chat, are never relayed.
         let Some(ticket) = self.ticket_of_topic(state, m.chat_id, m.thread)? else { return Ok(()) };
         if !self.rules.team().is_member(m.from as i64) {
             let text =

@@ -23,6 +23,7 @@ pub trait State {
     fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StoreError>;
     fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError>;
     fn prompt(&self, customer: UserId) -> Result<Option<i32>, StoreError>;
+    fn tickets_in_status(&self, status: crate::ticket::Status) -> Result<Vec<TicketId>, StoreError>;
     /// The agent's active tickets.
     fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StoreError>;
     fn counter(&self, name: &str) -> Result<Option<u64>, StoreError>;
@@ -75,6 +76,9 @@ impl State for Tx<'_> {
     }
     fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StoreError> {
         Tx::tickets_of_assignee(self, agent)
+    }
+    fn tickets_in_status(&self, status: crate::ticket::Status) -> Result<Vec<TicketId>, StoreError> {
+        Tx::tickets_in_status(self, status)
     }
     fn counter(&self, name: &str) -> Result<Option<u64>, StoreError> {
         Tx::counter(self, name)

@@ -473,3 +473,71 @@ fn field_commands_change_priority_tags_assignee_and_escalate() {
     assert!(ticket.tags.contains("vip"));
     assert_eq!(ticket.assignee, Some(ELI));
 }
+
+fn general_says(from: u64, text: &str) -> Event {
+    Event::Staff(StaffMessage {
+        chat_id: STAFF,
+        thread: None,
+        from,
+        from_name: format!("user{from}"),
+        message_id: 500,
+        kind: Kind::Text,
+        text: Some(text.to_owned()),
+        reply_to: None,
+        album: None,
+    })
+}
+
+#[test]
+fn general_shows_the_queue_my_tickets_and_the_agents() {
+    let mut world = World::new();
+    let first = world.open(42, &[("category", "billing")]);
+    let _second = world.open(43, &[("category", "technical")]);
+    world.send_all();
+    world.event(&press(DANA, 11, &format!("t:{}:unassign", first.0)));
+    world.send_all();
+    world.event(&general_says(DANA, "/queue"));
+    world.event(&general_says(STRANGER, "/queue"));
+    world.event(&general_says(DANA, "hello team, never relayed"));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+        chat -100777 #1010: Queue: 1 unassigned, oldest first
+            | T-000001 · normal · Customer42 · waiting 7m
+            buttons: Claim T-000001 (t:1:claim)
+    "#]],
+    );
+    // Claiming from the queue in General works: the button names its ticket.
+    world.event(&Event::Button(ButtonPress {
+        thread: None,
+        ..button_press(DANA, &format!("t:{}:claim", first.0))
+    }));
+    world.event(&general_says(DANA, "/mine"));
+    world.event(&general_says(DANA, "/agents"));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+        edit -100777/1002: T-000001 · open
+            | Priority: normal · Category: Billing
+            | Customer: Customer42 (en)
+            | Assignee: Dana
+            | 
+            | category: billing
+            buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Unassign (t:1:unassign)
+        topic T-000001 #1012: ✓ Dana took T-000001.
+        AnswerButton { callback_id: "cb1", text: Some("✓ Dana took T-000001.") }
+        chat -100777 #1014: Your active tickets: 1
+            | T-000001 · open · normal · Customer42
+        chat -100777 #1015: Agents: active tickets / capacity
+            | Dana: 1/10
+            | Eli: 1/8
+            | Farah: 0/5
+            | Gus: 0/5
+    "#]],
+    );
+}
+
+fn button_press(from: u64, data: &str) -> ButtonPress {
+    let Event::Button(press) = press(from, 11, data) else { unreachable!("press builds a button event") };
+    press
+}

@@ -94,6 +94,9 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("escalate", "Escalate to the supervisors, with a reason"),
         BotCommand::new("info", "Post the ticket card again"),
         BotCommand::new("history", "The ticket's timeline"),
+        BotCommand::new("queue", "In General: unassigned tickets, oldest first"),
+        BotCommand::new("mine", "In General: your active tickets"),
+        BotCommand::new("agents", "In General: everyone's load"),
     ];
     bot.set_my_commands(agents)
         .scope(BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(staff_chat)) })

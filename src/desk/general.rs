@@ -1,0 +1,108 @@
+//! Commands in the staff chat's General topic, where agents look at the desk as a whole:
+//! `/queue` (unassigned tickets, oldest first, each with a claim button), `/mine` (my
+//! active tickets) and `/agents` (everyone's load against capacity).
+
+use std::fmt::Write as _;
+
+use super::card::{Action, action_button};
+use super::event::StaffMessage;
+use super::{Desk, DeskError, State};
+use crate::outbox::{Call, Target};
+use crate::store::Lane;
+use crate::ticket::{Status, Ticket, span_between};
+
+/// At most this many tickets in one /queue answer (one button row each).
+const QUEUE_SHOWN: usize = 20;
+
+impl Desk<'_> {
+    pub(super) fn general_message<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
+        let Some(text) = m.text.as_deref().filter(|t| t.starts_with('/')) else { return Ok(()) };
+        if m.chat_id != self.staff_chat || !self.rules.team().is_member(m.from as i64) {
+            return Ok(());
+        }
+        let word = text[1..].split_whitespace().next().unwrap_or("");
+        let word = word.split_once('@').map_or(word, |(name, _)| name).to_ascii_lowercase();
+        match word.as_str() {
+            "queue" => self.queue_view(state),
+            "mine" => self.mine(state, m.from),
+            "agents" => self.agents_view(state),
+            _ => Ok(()),
+        }
+    }
+
+    fn queue_view<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        let mut waiting: Vec<Ticket> = Vec::new();
+        for status in [Status::New, Status::Open, Status::AwaitingCustomer] {
+            for id in state.tickets_in_status(status)? {
+                if let Some(ticket) = state.ticket(id)?.filter(|t| t.assignee.is_none()) {
+                    waiting.push(ticket);
+                }
+            }
+        }
+        waiting.sort_by_key(|t| t.created_at);
+        if waiting.is_empty() {
+            return self.say_in_general(
+                state,
+                "The queue is empty: every active ticket has someone.".to_owned(),
+                Vec::new(),
+            );
+        }
+        let mut text = format!("Queue: {} unassigned, oldest first", waiting.len());
+        let mut buttons = Vec::new();
+        for ticket in waiting.iter().take(QUEUE_SHOWN) {
+            let waited = span_between(ticket.created_at, self.now);
+            let _ = write!(
+                text,
+                "\n{} · {} · {} · waiting {waited}",
+                ticket.id, ticket.priority, ticket.customer.name
+            );
+            buttons.push(vec![action_button(&format!("Claim {}", ticket.id), ticket.id, Action::Claim)]);
+        }
+        if waiting.len() > QUEUE_SHOWN {
+            let _ = write!(text, "\n… and {} more", waiting.len() - QUEUE_SHOWN);
+        }
+        self.say_in_general(state, text, buttons)
+    }
+
+    fn mine<S: State>(&self, state: &mut S, agent: u64) -> Result<(), DeskError> {
+        let mut mine: Vec<Ticket> = Vec::new();
+        for id in state.tickets_of_assignee(agent)? {
+            mine.extend(state.ticket(id)?);
+        }
+        mine.sort_by_key(|t| (std::cmp::Reverse(t.priority), t.created_at));
+        let mut text = format!("Your active tickets: {}", mine.len());
+        for ticket in &mine {
+            let _ = write!(
+                text,
+                "\n{} · {} · {} · {}",
+                ticket.id, ticket.status, ticket.priority, ticket.customer.name
+            );
+        }
+        self.say_in_general(state, text, Vec::new())
+    }
+
+    fn agents_view<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        let mut text = "Agents: active tickets / capacity".to_owned();
+        for agent in &self.rules.team().agents {
+            let load = state.tickets_of_assignee(agent.id as u64)?.len();
+            let _ = write!(text, "\n{}: {load}/{}", agent.name, agent.capacity);
+        }
+        self.say_in_general(state, text, Vec::new())
+    }
+
+    fn say_in_general<S: State>(
+        &self,
+        state: &mut S,
+        text: String,
+        buttons: Vec<Vec<crate::outbox::Button>>,
+    ) -> Result<(), DeskError> {
+        let call = Call::SendText {
+            to: Target::Chat { chat_id: self.staff_chat },
+            text,
+            reply_to: None,
+            buttons,
+            report: None,
+        };
+        self.queue(state, None, Lane::Message, call)
+    }
+}
