@@ -8,8 +8,8 @@ fn the_demo_plays_the_whole_flow() {
     let output = topicdesk(&["demo"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let transcript = stdout(&output);
-    // The lines that tell the story, in the order they must happen. Messages in other
-    // chats may interleave between them.
+    // The lines that tell the story. Each chat's lines must come in this order; messages
+    // in different chats may interleave (they are sent side by side).
     let story = [
         "[private › Ann] Ann: /start",
         "[private › Ann] bot: Hello! What can we help you with?",
@@ -31,12 +31,21 @@ fn the_demo_plays_the_whole_flow() {
         "[staff › T-000002 · Technical problem · Boris] bot: ✓ Dana took T-000002.",
         "[private › Boris] bot: Which browser do you use?",
     ];
-    let mut rest = transcript.as_str();
-    for line in story {
-        let Some(at) = rest.find(line) else {
-            panic!("the demo transcript lacks, at this point, {line:?}\n\n{transcript}");
-        };
-        rest = &rest[at + line.len()..];
+    let place =
+        |line: &str| line.strip_prefix('[').and_then(|rest| rest.split_once(']')).map(|(p, _)| p.to_owned());
+    let mut places: Vec<Option<String>> = story.iter().map(|line| place(line)).collect();
+    places.sort();
+    places.dedup();
+    for wanted in places {
+        let told: Vec<&str> = story.iter().copied().filter(|line| place(line) == wanted).collect();
+        let shown: Vec<&str> = transcript.lines().filter(|line| place(line) == wanted).collect();
+        let mut rest = shown.iter();
+        for line in &told {
+            assert!(
+                rest.any(|shown| shown.starts_with(line)),
+                "the demo transcript lacks {line:?} in its place and order\n\n{transcript}"
+            );
+        }
     }
     // The internal note never reaches the customer.
     let leaked = transcript.lines().any(|line| line.starts_with("[private › Ann]") && line.contains("4821"));
