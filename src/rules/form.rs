@@ -213,6 +213,20 @@ impl RawField {
                 if choices.is_empty() {
                     sink.error(at("type"), format!("choice field `{}` has no choices", self.id));
                 }
+                // The `priority` answer becomes the ticket's priority, so its values must be ones.
+                if self.id == "priority" {
+                    for choice in
+                        choices.iter().filter(|c| c.value.parse::<crate::ticket::Priority>().is_err())
+                    {
+                        sink.error(
+                            at("choices"),
+                            format!(
+                                "`priority` choice `{}` is not a priority: use low, normal, high or critical",
+                                choice.value
+                            ),
+                        );
+                    }
+                }
                 let layout = self.layout(at, sink);
                 if self.kind == RawKind::Choice {
                     FieldKind::Choice { choices, layout }

@@ -407,3 +407,15 @@ fn overlapping_business_hours() {
         "#]],
     );
 }
+
+#[test]
+fn priority_choices_must_be_priorities() {
+    let form = "id: support\ntitle: Support\nfields:\n  - id: priority\n    prompt: How urgent?\n    type: choice\n    choices: [low, urgent]\n";
+    check(
+        &[("forms/support.yaml", form)],
+        &expect![[r#"
+        forms/support.yaml:7:14: `priority` choice `urgent` is not a priority: use low, normal, high or critical
+        exit 1
+    "#]],
+    );
+}

@@ -92,7 +92,12 @@ fn register_actions(engine: &mut Engine) {
         .register_fn("notify_agent", |text: &str| Action::NotifyAgent(text.to_owned()))
         .register_fn("escalate", |to: Dynamic, reason: &str| escalate(&to, reason))
         .register_fn("escalate", |to: Dynamic| escalate(&to, ""))
-        .register_fn("set_priority", |priority: &str| Action::SetPriority(priority.to_owned()))
+        .register_fn("set_priority", |priority: &str| -> Result<Action, Box<rhai::EvalAltResult>> {
+            match priority.parse::<crate::ticket::Priority>() {
+                Ok(known) => Ok(Action::SetPriority(known.as_str().to_owned())),
+                Err(message) => Err(message.into()),
+            }
+        })
         .register_fn("add_tag", |tag: &str| Action::AddTag(tag.to_owned()))
         .register_fn("to_string", |action: &mut Action| action.to_string())
         .register_fn("to_debug", |action: &mut Action| action.to_string())

@@ -146,7 +146,7 @@ fn sla_targets_and_actions_convert() {
     let scripts = compile(
         r#"
         fn sla(ticket) { #{ first_response: "15m", next_response: minutes(45), resolution: hours(4), calendar: "calendar", pause_when_awaiting: ["resolution"] } }
-        fn on_breach(ticket, breach) { [notify_agent(`${ticket.id} ${breach.metric} ${duration_text(ticket.age)}`), escalate(10, "late"), escalate("supervisors"), set_priority("urgent"), add_tag("late")] }
+        fn on_breach(ticket, breach) { [notify_agent(`${ticket.id} ${breach.metric} ${duration_text(ticket.age)}`), escalate(10, "late"), escalate("supervisors"), set_priority("critical"), add_tag("late")] }
         "#,
     );
     let sla = scripts.sla(&ticket()).value.expect("targets");
@@ -156,7 +156,7 @@ fn sla_targets_and_actions_convert() {
         PauseWhenAwaiting { first_response: false, next_response: false, resolution: true }
     );
     let breach = BreachView { metric: "resolution".to_owned(), level: 2, overdue: Span::from_mins(5) };
-    expect![[r#"[notify_agent("T-000007 resolution 1h 30m"), escalate(10, "late"), escalate(supervisors, ""), set_priority("urgent"), add_tag("late")]"#]]
+    expect![[r#"[notify_agent("T-000007 resolution 1h 30m"), escalate(10, "late"), escalate(supervisors, ""), set_priority("critical"), add_tag("late")]"#]]
         .assert_eq(&scripts.on_breach(&ticket(), &breach).value.to_string());
 }
 
@@ -203,4 +203,16 @@ fn scripts_cannot_import_or_eval() {
     let file = ScriptFile { path: PathBuf::from("y.rhai"), text: "fn sla(t) { eval(\"1\") }".to_owned() };
     Scripts::compile(&[file], "v", &mut diagnostics);
     assert_eq!(diagnostics.len(), 1, "eval is disabled: {diagnostics:?}");
+}
+
+#[test]
+fn set_priority_refuses_what_is_not_a_priority() {
+    let scripts = compile("fn on_message(ticket, message) {\n    [set_priority(\"urgent\")]\n}\n");
+    let message = MessageView { text: "help".to_owned(), from_customer: true };
+    let outcome = scripts.on_message(&ticket(), &message);
+    let failure = outcome.failure.expect("an unknown priority fails the hook");
+    assert!(failure.to_string().contains("`urgent` is not a priority"), "{failure}");
+    assert_eq!(outcome.value, Vec::<Action>::new(), "the default stands");
+    let fine = compile("fn on_message(ticket, message) {\n    [set_priority(\"Critical\")]\n}\n");
+    assert_eq!(fine.on_message(&ticket(), &message).value, [Action::SetPriority("critical".to_owned())]);
 }
