@@ -37,6 +37,10 @@ impl World {
     fn with_changed_rules(files: &[(&str, &str)]) -> (World, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("temp dir");
         crate::demo::write_default_rules(dir.path()).expect("write rules");
+        if files.iter().any(|(name, _)| *name == "team.yaml") {
+            // The shipped scenarios name the shipped team.
+            std::fs::remove_dir_all(dir.path().join("tests")).expect("remove scenarios");
+        }
         for (name, text) in files {
             std::fs::write(dir.path().join(name), text).expect("write rule file");
         }
@@ -540,4 +544,72 @@ fn general_shows_the_queue_my_tickets_and_the_agents() {
 fn button_press(from: u64, data: &str) -> ButtonPress {
     let Event::Button(press) = press(from, 11, data) else { unreachable!("press builds a button event") };
     press
+}
+
+const TEAM_OF_FOUR: &str = "agents:\n  - { id: 1, name: Ann, role: supervisor, skills: [billing], capacity: CAP }\n  - { id: 2, name: Ben, skills: [technical], capacity: CAP }\n  - { id: 3, name: Cat, skills: [billing, technical], capacity: CAP }\n  - { id: 4, name: Dov, skills: [], capacity: CAP }\n";
+
+fn team(capacity: u32) -> String {
+    TEAM_OF_FOUR.replace("CAP", &capacity.to_string())
+}
+
+/// Opens `n` tickets of `category` and returns who each went to.
+fn route_many(world: &mut World, n: u64, category: &str) -> Vec<Option<u64>> {
+    (0..n)
+        .map(|k| {
+            let id = world.open(10_000 + k, &[("category", category)]);
+            world.ticket(id).assignee
+        })
+        .collect()
+}
+
+#[test]
+fn round_robin_is_fair_over_a_thousand_tickets() {
+    let route = "fn route(ticket, team) {\n    team.round_robin(\"\")\n}\n";
+    let (mut world, _rules) =
+        World::with_changed_rules(&[("team.yaml", &team(10_000)), ("routing.rhai", route)]);
+    let picks = route_many(&mut world, 1_000, "other");
+    let mut counts = BTreeMap::new();
+    for pick in &picks {
+        *counts.entry(pick.expect("everyone has room")).or_insert(0u32) += 1;
+    }
+    assert_eq!(counts.len(), 4, "{counts:?}");
+    let (max, min) = (counts.values().max().expect("some"), counts.values().min().expect("some"));
+    assert!(max - min <= 1, "fair: {counts:?}");
+}
+
+#[test]
+fn capacity_is_respected_and_the_rest_waits_in_the_queue() {
+    let route = "fn route(ticket, team) {\n    team.round_robin(\"\")\n}\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("team.yaml", &team(2)), ("routing.rhai", route)]);
+    let picks = route_many(&mut world, 10, "other");
+    assert_eq!(picks.iter().filter(|p| p.is_some()).count(), 8, "four agents with room for two: {picks:?}");
+    assert!(picks[8..].iter().all(Option::is_none), "the rest waits: {picks:?}");
+}
+
+#[test]
+fn skills_are_honoured_and_least_loaded_takes_the_emptiest() {
+    let route = "fn route(ticket, team) {\n    if ticket.category == \"technical\" { team.least_loaded(\"technical\") } else { team.round_robin(ticket.category) }\n}\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("team.yaml", &team(50)), ("routing.rhai", route)]);
+    let billing = route_many(&mut world, 6, "billing");
+    assert!(billing.iter().all(|p| matches!(p, Some(1 | 3))), "billing skill: {billing:?}");
+    assert_eq!(billing.iter().filter(|p| **p == Some(1)).count(), 3, "and in turns: {billing:?}");
+    // Cat already has three billing tickets, so technical ones go to Ben until loads meet.
+    let technical = route_many(&mut world, 4, "technical");
+    assert!(technical[..3].iter().all(|p| *p == Some(2)), "least loaded first: {technical:?}");
+    let nobody = route_many(&mut world, 1, "legal");
+    assert_eq!(nobody, [None], "no agent has the skill: the queue");
+}
+
+#[test]
+fn the_round_robin_position_survives_a_restart() {
+    let route = "fn route(ticket, team) {\n    team.round_robin(\"\")\n}\n";
+    let (mut world, rules_dir) =
+        World::with_changed_rules(&[("team.yaml", &team(100)), ("routing.rhai", route)]);
+    let before = route_many(&mut world, 3, "other");
+    assert_eq!(before, [Some(1), Some(2), Some(3)]);
+    // A restart: the rules are loaded anew and nothing is kept in memory; only the store.
+    let (reloaded, _) = crate::rules::load(rules_dir.path());
+    world.rules = reloaded.expect("rules load");
+    let after = route_many(&mut world, 2, "other");
+    assert_eq!(after, [Some(4), Some(1)], "round robin goes on where it was");
 }
