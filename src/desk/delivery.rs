@@ -47,6 +47,12 @@ impl Desk<'_> {
                 }
                 Ok(())
             }
+            Delivery::NotDeleted { ticket } => self.say_in_topic(
+                state,
+                *ticket,
+                "Telegram no longer lets the bot delete the copy the customer received; it stays in their chat."
+                    .to_owned(),
+            ),
             Delivery::Unreachable { customer } => self.reachability(state, *customer, true),
             Delivery::TopicMissing { ticket } => self.recreate_topic(state, *ticket),
         }

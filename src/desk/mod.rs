@@ -10,6 +10,7 @@ mod event;
 mod fields;
 mod general;
 mod intake;
+mod moving;
 mod routing;
 mod staff;
 mod state;

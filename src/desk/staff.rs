@@ -14,7 +14,7 @@ use crate::ticket::{Change, Status, Ticket, Topic};
 
 /// Commands agents type in a ticket's topic, for the unknown-command reply.
 const COMMANDS: &str = "/note, /claim, /assign, /unassign, /await, /resolve, /close, /reopen, /priority, \
-     /tag, /untag, /escalate, /info, /history";
+     /tag, /untag, /escalate, /move, /info, /history";
 
 impl Desk<'_> {
     pub(super) fn staff_message<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
@@ -114,6 +114,7 @@ impl Desk<'_> {
             "note" => return self.note(state, ticket, m, argument),
             "info" => return self.repost_card(state, &ticket),
             "history" => return self.timeline(state, &ticket),
+            "move" => return self.move_message(state, &ticket, m, argument),
             "awaiting" | "wait" => Some(Action::Await),
             other => Action::from_word(other),
         };

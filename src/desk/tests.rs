@@ -613,3 +613,47 @@ fn the_round_robin_position_survives_a_restart() {
     let after = route_many(&mut world, 2, "other");
     assert_eq!(after, [Some(4), Some(1)], "round robin goes on where it was");
 }
+
+#[test]
+fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
+    let mut world = World::new();
+    let wrong = world.open(42, &[("category", "technical")]);
+    let right = world.open(43, &[("category", "technical")]);
+    world.send_all();
+    world.event(&staff_says(DANA, 11, 70, "Your refund of 20 EUR is on its way."));
+    world.send_all();
+    let mut move_it = staff_says(DANA, 11, 71, &format!("/move {right}"));
+    if let Event::Staff(m) = &mut move_it {
+        m.reply_to = Some(70);
+    }
+    world.event(&move_it);
+    world.event(&staff_says(DANA, 11, 72, "/move T-000002"));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+        DeleteMessage { chat_id: 42, message_id: 1007 }
+        chat 43 #1010: copy of -100777/[70]
+        topic T-000002 #1011: copy of -100777/[70]
+        edit -100777/1005: T-000002 · open
+            | Priority: normal · Category: Technical problem
+            | Customer: Customer43 (en)
+            | Assignee: Eli
+            | 
+            | category: technical
+            buttons: Awaiting customer (t:2:await), Resolve (t:2:resolve), Unassign (t:2:unassign)
+        topic T-000001 #1013: ↪ Moved to T-000002; the copy this customer got is being deleted.
+        topic T-000002 #1014: ↩ The message above was moved here from T-000001.
+        topic T-000001 #1015: Reply to your message with /move T-000123 to send it to the right ticket instead.
+    "#]],
+    );
+    // Telegram refused the deletion: the topic says so.
+    world.event(&Event::Delivered(Delivery::NotDeleted { ticket: wrong }));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+        topic T-000001 #1016: Telegram no longer lets the bot delete the copy the customer received; it stays in their chat.
+    "#]],
+    );
+    let history = world.store.read().expect("read").history(right).expect("history");
+    assert!(history.iter().any(|e| e.kind.to_string().contains("moved here from T-000001")));
+}

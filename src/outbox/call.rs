@@ -154,6 +154,10 @@ pub enum Delivery {
         customer: UserId,
         message_id: i32,
     },
+    /// A message of the ticket's could not be deleted (too old, or not allowed).
+    NotDeleted {
+        ticket: TicketId,
+    },
     /// The customer blocked the bot (403).
     Unreachable {
         customer: UserId,

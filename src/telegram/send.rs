@@ -210,6 +210,11 @@ fn judge_error(
         | RequestError::InvalidJson { .. } => retry(Outcome::Transient),
         RequestError::Api(api) => match api {
             ApiError::MessageNotModified => Verdict::Done { delivery: None },
+            ApiError::MessageCantBeDeleted | ApiError::MessageToDeleteNotFound
+                if matches!(call, Call::DeleteMessage { .. }) =>
+            {
+                Verdict::Done { delivery: ticket.map(|ticket| Delivery::NotDeleted { ticket }) }
+            }
             ApiError::BotBlocked | ApiError::CantInitiateConversation | ApiError::UserDeactivated
                 if place.chat_id > 0 =>
             {

@@ -92,6 +92,7 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("tag", "Add a tag"),
         BotCommand::new("untag", "Remove a tag"),
         BotCommand::new("escalate", "Escalate to the supervisors, with a reason"),
+        BotCommand::new("move", "Reply to your message: /move T-000123 sends it there instead"),
         BotCommand::new("info", "Post the ticket card again"),
         BotCommand::new("history", "The ticket's timeline"),
         BotCommand::new("queue", "In General: unassigned tickets, oldest first"),

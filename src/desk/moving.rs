@@ -1,0 +1,90 @@
+//! Wrong-topic recovery: an agent replies `/move T-000456` to a message they posted in
+//! the wrong ticket's topic. The copy the wrong customer received is deleted (or, when
+//! Telegram no longer allows it, the topic is told so), the message goes to the right
+//! customer and into the right topic, and both tickets record the move.
+
+use super::event::StaffMessage;
+use super::{Desk, DeskError, State};
+use crate::outbox::{Call, Report, Target};
+use crate::store::Lane;
+use crate::ticket::{Change, Status, Ticket, TicketId};
+
+impl Desk<'_> {
+    pub(super) fn move_message<S: State>(
+        &self,
+        state: &mut S,
+        wrong: &Ticket,
+        m: &StaffMessage,
+        argument: &str,
+    ) -> Result<(), DeskError> {
+        let usage = "Reply to your message with /move T-000123 to send it to the right ticket instead.";
+        let (Some(original), Ok(target)) = (m.reply_to, argument.parse::<TicketId>()) else {
+            return self.say_in_topic(state, wrong.id, usage.to_owned());
+        };
+        let Some(mut right) = state.ticket(target)?.filter(|t| t.id != wrong.id) else {
+            return self.say_in_topic(state, wrong.id, format!("There is no other ticket {target}."));
+        };
+        if right.status == Status::Closed {
+            return self.say_in_topic(
+                state,
+                wrong.id,
+                format!("{target} is closed; /reopen it there first."),
+            );
+        }
+        let wrong_chat = wrong.customer.id as i64;
+        let copy =
+            state.counterparts((m.chat_id, original))?.into_iter().find(|(chat, _)| *chat == wrong_chat);
+        let Some((_, copy)) = copy else {
+            return self.say_in_topic(
+                state,
+                wrong.id,
+                "That message was not sent to the customer, so there is nothing to move.".to_owned(),
+            );
+        };
+        self.queue(
+            state,
+            Some(wrong.id),
+            Lane::Message,
+            Call::DeleteMessage { chat_id: wrong_chat, message_id: copy },
+        )?;
+        let to_customer = Call::Copy {
+            from_chat: m.chat_id,
+            message_ids: vec![original],
+            to: Target::Chat { chat_id: right.customer.id as i64 },
+            reply_to: None,
+            album: None,
+            report: Some(Report::Relay { chat_id: m.chat_id, message_id: original }),
+        };
+        self.queue(state, Some(right.id), Lane::Message, to_customer)?;
+        let to_topic = Call::Copy {
+            from_chat: m.chat_id,
+            message_ids: vec![original],
+            to: Target::Topic { ticket: right.id },
+            reply_to: None,
+            album: None,
+            report: None,
+        };
+        self.queue(state, Some(right.id), Lane::Message, to_topic)?;
+        let origin = self.agent(m.from);
+        let mut moved_out = wrong.clone();
+        let out = moved_out
+            .apply(Change::System { text: format!("a message was moved to {}", right.id) }, &origin, self.now)
+            .expect("always legal");
+        self.commit(state, wrong, &moved_out, &out)?;
+        let before = right.clone();
+        let text = format!("a message was moved here from {}", wrong.id);
+        let mut entries = right.apply(Change::System { text }, &origin, self.now).expect("always legal");
+        entries.extend(
+            right
+                .apply(Change::AgentReply { text: "(moved message)".to_owned() }, &origin, self.now)
+                .expect("not closed"),
+        );
+        self.commit(state, &before, &right, &entries)?;
+        self.say_in_topic(
+            state,
+            wrong.id,
+            format!("↪ Moved to {}; the copy this customer got is being deleted.", right.id),
+        )?;
+        self.say_in_topic(state, right.id, format!("↩ The message above was moved here from {}.", wrong.id))
+    }
+}
