@@ -14,6 +14,13 @@ impl Desk<'_> {
         state: &mut S,
         m: &CustomerMessage,
     ) -> Result<(), DeskError> {
+        // Agents may say /away and /back to the bot in private too.
+        if self.rules.team().is_member(m.customer.id as i64)
+            && let Some(word) = m.text.as_deref().map(str::trim)
+            && (word == "/away" || word == "/back")
+        {
+            return self.availability(state, m.customer.id, word == "/away", m.customer.id as i64);
+        }
         let in_intake = state.session_json(m.customer.id)?.is_some();
         let is_command = m.text.as_deref().is_some_and(|t| t.trim_start().starts_with('/'));
         match Self::current_ticket(state, m.customer.id)? {

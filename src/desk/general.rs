@@ -22,6 +22,9 @@ impl Desk<'_> {
         }
         let word = text[1..].split_whitespace().next().unwrap_or("");
         let word = word.split_once('@').map_or(word, |(name, _)| name).to_ascii_lowercase();
+        if let Some(outcome) = self.general_availability(state, m, &word) {
+            return outcome;
+        }
         match word.as_str() {
             "queue" => self.queue_view(state),
             "mine" => self.mine(state, m.from),
@@ -85,7 +88,8 @@ impl Desk<'_> {
         let mut text = "Agents: active tickets / capacity".to_owned();
         for agent in &self.rules.team().agents {
             let load = state.tickets_of_assignee(agent.id as u64)?.len();
-            let _ = write!(text, "\n{}: {load}/{}", agent.name, agent.capacity);
+            let away = if Self::is_away(state, agent.id)? { " (away)" } else { "" };
+            let _ = write!(text, "\n{}: {load}/{}{away}", agent.name, agent.capacity);
         }
         self.say_in_general(state, text, Vec::new())
     }

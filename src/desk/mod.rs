@@ -3,6 +3,7 @@
 //! clock, no file is touched here. The host runs it inside the store transaction that
 //! also records the update offset, so an event's effects commit whole or not at all.
 
+mod availability;
 mod card;
 mod customer;
 mod delivery;

@@ -27,15 +27,15 @@ impl Desk<'_> {
     ) -> Result<Option<u64>, DeskError> {
         let cursor =
             RoundRobin { last_agent: state.counter(ROUND_ROBIN)?.filter(|v| *v > 0).map(|v| (v - 1) as i64) };
-        let mut loads = BTreeMap::new();
+        let mut live = BTreeMap::new();
         for agent in &self.rules.team().agents {
-            loads.insert(agent.id, state.tickets_of_assignee(agent.id as u64)?.len() as u32);
+            let load = state.tickets_of_assignee(agent.id as u64)?.len() as u32;
+            live.insert(agent.id, AgentState { load, online: !Self::is_away(state, agent.id)? });
         }
-        let team = self.rules.team().view(|agent| AgentState {
-            load: loads.get(&agent.id).copied().unwrap_or(0),
-            // Availability (away, working hours) is not tracked yet: everyone is in.
-            online: true,
-        });
+        let team = self
+            .rules
+            .team()
+            .view(|agent| live.get(&agent.id).copied().unwrap_or(AgentState { load: 0, online: true }));
         let outcome = self.rules.scripts().route(&self.ticket_view(ticket), &team, cursor);
         self.alert_on_failure(state, &outcome)?;
         if let Some(last) = outcome.value.cursor.last_agent {

@@ -657,3 +657,52 @@ fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
     let history = world.store.read().expect("read").history(right).expect("history");
     assert!(history.iter().any(|e| e.kind.to_string().contains("moved here from T-000001")));
 }
+
+#[test]
+fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
+    let mut world = World::new();
+    let first = world.open(42, &[("category", "billing")]);
+    assert_eq!(world.ticket(first).assignee, Some(DANA));
+    world.send_all();
+    world.event(&general_says(DANA, "/away"));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+        edit -100777/1002: T-000001 · new
+            | Priority: normal · Category: Billing
+            | Customer: Customer42 (en)
+            | Assignee: nobody yet
+            | 
+            | category: billing
+            buttons: Claim (t:1:claim), Resolve (t:1:resolve)
+        topic T-000001 #1005: Dana is away: back in the queue.
+        chat -100777 #1006: Dana is away: no new tickets until /back. Tickets handed on: 1.
+    "#]],
+    );
+    // desk.yaml says `away_policy: queue`: her ticket waits for someone else.
+    assert_eq!(world.ticket(first).assignee, None);
+    let billing: Vec<Option<u64>> = (0..3)
+        .map(|k| {
+            let id = world.open(50 + k, &[("category", "billing")]);
+            world.ticket(id).assignee
+        })
+        .collect();
+    assert!(billing.iter().all(|a| *a != Some(DANA)), "away agents get nothing new: {billing:?}");
+    world.send_all();
+    // Back, from the private chat with the bot this time.
+    world.event(&customer_says(DANA, 1, "/back"));
+    world.event(&general_says(DANA, "/agents"));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+        chat 111111111 #1016: Welcome back, Dana: new tickets reach you again.
+        chat -100777 #1017: Agents: active tickets / capacity
+            | Dana: 0/10
+            | Eli: 0/8
+            | Farah: 3/5
+            | Gus: 0/5
+    "#]],
+    );
+    let next = world.open(60, &[("category", "billing")]);
+    assert!(world.ticket(next).assignee.is_some());
+}

@@ -98,6 +98,8 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("queue", "In General: unassigned tickets, oldest first"),
         BotCommand::new("mine", "In General: your active tickets"),
         BotCommand::new("agents", "In General: everyone's load"),
+        BotCommand::new("away", "In General: take no new tickets"),
+        BotCommand::new("back", "In General: take new tickets again"),
     ];
     bot.set_my_commands(agents)
         .scope(BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(staff_chat)) })
