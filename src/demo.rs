@@ -101,7 +101,9 @@ pub async fn run(out: &mut dyn Write) -> Result<(), DemoError> {
         Ok(Err(error)) => return Err(DemoError::Setup(error.to_string())),
         Err(error) => return Err(DemoError::Setup(error.to_string())),
     }
-    outcome
+    // Whatever the host sent while shutting down is part of the conversation too.
+    outcome?;
+    play.flush()
 }
 
 struct Play<'a> {
@@ -127,11 +129,13 @@ impl Play<'_> {
         let ann_topic = self.topic_of("Ann").await?;
         self.say("Ann adds a detail; Dana answers in the ticket's topic and leaves a note for the team.")?;
         self.customer_writes_to_topic(ANN, "The second charge was on March 3rd.", ann_topic).await?;
+        let heard = self.bot_messages_to(ANN);
         self.staff_text(ann_topic, "Hi Ann, I see the double charge. I have refunded the second one.")?;
-        self.wait_bot_message_to(ANN).await?;
+        self.wait_bot_message_to(ANN, heard).await?;
         self.staff_text(ann_topic, "/note refund 4821 issued in the billing console")?;
+        let heard = self.bot_messages_to(ANN);
         self.press_card(ann_topic, "Resolve").await?;
-        self.wait_bot_message_to(ANN).await?;
+        self.wait_bot_message_to(ANN, heard).await?;
         self.say("Ann writes again after the ticket was resolved, which reopens it.")?;
         self.customer_writes_to_topic(ANN, "Thanks! But my bank still shows both charges.", ann_topic)
             .await?;
@@ -147,8 +151,9 @@ impl Play<'_> {
         self.press(BORIS, "Submit").await?;
         let boris_topic = self.topic_of("Boris").await?;
         self.press_card(boris_topic, "Claim").await?;
+        let heard = self.bot_messages_to(BORIS);
         self.staff_text(boris_topic, "Which browser do you use?")?;
-        self.wait_bot_message_to(BORIS).await?;
+        self.wait_bot_message_to(BORIS, heard).await?;
         self.flush()?;
         self.say(
             "The desk keeps every ticket in its store: `topicdesk tickets list --data DIR` shows them.",
@@ -229,12 +234,19 @@ impl Play<'_> {
         let Some((message_id, data)) = found else {
             return Err(DemoError::Stalled(format!("no card button {label:?} in topic {thread}")));
         };
-        let before = self.fake.inspect(|w| w.callback_answers().len());
+        let topic_lines = |w: &World| {
+            w.thread_messages(STAFF, Thread::Topic(thread)).iter().filter(|m| m.from == w.bot_id()).count()
+        };
+        let (answers, lines) = self.fake.inspect(|w| (w.callback_answers().len(), topic_lines(w)));
         self.fake
             .press_button(DANA, STAFF, message_id, &data)
             .map_err(|e| DemoError::Stalled(e.to_string()))?;
         writeln!(self.out, "  [Dana taps “{label}” on the ticket card]")?;
-        self.wait(&format!("the card's {label:?}"), |w| w.callback_answers().len() > before).await?;
+        // The press is answered, and the topic confirms the action in a line of its own.
+        self.wait(&format!("the card's {label:?}"), |w| {
+            w.callback_answers().len() > answers && topic_lines(w) > lines
+        })
+        .await?;
         self.flush()
     }
 
@@ -289,15 +301,10 @@ impl Play<'_> {
         self.flush()
     }
 
-    async fn wait_bot_message_to(&mut self, user: u64) -> Result<(), DemoError> {
-        let before = self.bot_messages_to(user);
-        // The relay may already have happened; accept a message that arrived since the last print.
-        let shown = self.shown;
-        self.wait("a message to the customer", |w| {
-            bot_messages(w, user) > before
-                || w.messages(user as i64).iter().any(|m| m.from == w.bot_id() && m.seq > shown)
-        })
-        .await?;
+    /// Waits until the bot has sent `user` more than the `heard` messages counted before
+    /// the action that should reach them.
+    async fn wait_bot_message_to(&mut self, user: u64, heard: usize) -> Result<(), DemoError> {
+        self.wait("a message to the customer", |w| bot_messages(w, user) > heard).await?;
         self.flush()
     }
 

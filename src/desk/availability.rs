@@ -38,37 +38,25 @@ impl Desk<'_> {
         } else {
             format!("Welcome back, {name}: new tickets reach you again.")
         };
-        if away {
-            let policy = self.rules.desk().away_policy;
+        let policy = self.rules.desk().away_policy;
+        if away && policy != AwayPolicy::Keep {
             let held = state.tickets_of_assignee(agent)?;
-            let mut handed_on = 0;
-            for id in held {
+            for &id in &held {
                 let Some(mut ticket) = state.ticket(id)? else { continue };
-                match policy {
-                    AwayPolicy::Keep => continue,
-                    AwayPolicy::Queue | AwayPolicy::Reroute => {
-                        let before = ticket.clone();
-                        let entries = ticket
-                            .apply(Change::Assign { to: None }, &self.system(), self.now)
-                            .expect("assigning is always legal");
-                        self.commit(state, &before, &ticket, &entries)?;
-                        let routed = if policy == AwayPolicy::Reroute {
-                            self.route(state, &mut ticket)?
-                        } else {
-                            None
-                        };
-                        match routed {
-                            Some(next) => self.announce_assignee(state, &ticket, next)?,
-                            None => {
-                                self.say_in_topic(state, id, format!("{name} is away: back in the queue."))?
-                            }
-                        }
-                        handed_on += 1;
-                    }
+                let before = ticket.clone();
+                let entries = ticket
+                    .apply(Change::Assign { to: None }, &self.system(), self.now)
+                    .expect("assigning is always legal");
+                self.commit(state, &before, &ticket, &entries)?;
+                let routed =
+                    if policy == AwayPolicy::Reroute { self.route(state, &mut ticket)? } else { None };
+                match routed {
+                    Some(next) => self.announce_assignee(state, &ticket, next)?,
+                    None => self.say_in_topic(state, id, format!("{name} is away: back in the queue."))?,
                 }
             }
-            if handed_on > 0 {
-                let _ = write!(reply, " Tickets handed on: {handed_on}.");
+            if !held.is_empty() {
+                let _ = write!(reply, " Tickets handed on: {}.", held.len());
             }
         }
         let call = Call::SendText {
