@@ -11,7 +11,7 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::DeskInput;
-use crate::outbox::{Budget, Call, Limits, Outcome, Pending, Target};
+use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Target};
 use crate::store::{Outgoing, Store, StoreError};
 use crate::telegram::{Bot, Place, Verdict, send};
 use crate::ticket::TicketId;
@@ -36,7 +36,13 @@ struct Ready {
     call: Call,
     place: Place,
     ticket: Option<TicketId>,
+    /// Later entries of the same album that go with this call: (outbox sequence, source
+    /// message id), in order.
+    joined: Vec<(u64, i32)>,
 }
+
+/// Telegram's largest album.
+const ALBUM_MAX: usize = 10;
 
 pub async fn run(mut d: Dispatcher) {
     let started = Instant::now();
@@ -80,10 +86,10 @@ pub async fn run(mut d: Dispatcher) {
             let bot = d.bot.clone();
             sends.spawn(async move {
                 let verdict = send(&bot, &r.call, r.place, r.ticket).await;
-                (r.seq, r.place.chat_id, verdict)
+                (r.seq, r.place.chat_id, verdict, r.joined)
             });
         }
-        let mut results: Vec<(u64, i64, Verdict)> = Vec::new();
+        let mut results: Vec<(u64, i64, Verdict, Vec<(u64, i32)>)> = Vec::new();
         while let Some(joined) = sends.join_next().await {
             match joined {
                 Ok(result) => results.push(result),
@@ -91,7 +97,7 @@ pub async fn run(mut d: Dispatcher) {
             }
         }
         let done_ms = started.elapsed().as_millis() as u64;
-        for (_, chat_id, verdict) in &results {
+        for (_, chat_id, verdict, _) in &results {
             let outcome = match verdict {
                 Verdict::Done { .. } => Outcome::Sent,
                 Verdict::Retry { outcome, .. } => *outcome,
@@ -99,7 +105,10 @@ pub async fn run(mut d: Dispatcher) {
             budget.record(*chat_id, outcome, done_ms, fastrand::f64());
         }
         let (ack, committed) = oneshot::channel();
-        let results = results.into_iter().map(|(seq, _, verdict)| (seq, verdict)).collect();
+        let results = results
+            .into_iter()
+            .flat_map(|(seq, _, verdict, joined)| per_entry(seq, verdict, &joined))
+            .collect();
         if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
             return;
         }
@@ -119,9 +128,10 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
     let read = d.store.read()?;
     let entries = read.outbox(WINDOW)?;
     let mut pending = Vec::new();
-    let mut ready = HashMap::new();
+    let mut ready: HashMap<u64, Ready> = HashMap::new();
     let mut blocked: HashSet<u64> = HashSet::new();
     let mut topics: HashMap<TicketId, Option<i32>> = HashMap::new();
+    let mut last_of_queue: HashMap<u64, u64> = HashMap::new();
     for (seq, outgoing) in entries {
         let Ok(call) = Call::from_json(&outgoing.call) else {
             tracing::error!(seq, "an outbox entry does not decode; it stays for inspection");
@@ -131,6 +141,18 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
         if blocked.contains(&queue) {
             continue;
         }
+        // The next part of an album right behind its earlier parts goes in the same call,
+        // so the copy stays one album.
+        if let Some(head) = last_of_queue.get(&queue).and_then(|head| ready.get_mut(head))
+            && let Some(message_id) = album_part(&head.call, &call)
+        {
+            head.joined.push((seq, message_id));
+            if let Call::Copy { message_ids, .. } = &mut head.call {
+                message_ids.push(message_id);
+            }
+            continue;
+        }
+        last_of_queue.insert(queue, seq);
         let mut topic_of = |ticket: TicketId| -> Result<Option<i32>, StoreError> {
             if let Some(known) = topics.get(&ticket) {
                 return Ok(*known);
@@ -144,9 +166,54 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
             continue;
         };
         pending.push(Pending { seq, chat_id: budget_chat(&call, d.staff_chat), queue, lane: outgoing.lane });
-        ready.insert(seq, Ready { seq, call, place, ticket: outgoing.ticket });
+        ready.insert(seq, Ready { seq, call, place, ticket: outgoing.ticket, joined: Vec::new() });
     }
     Ok((pending, ready))
+}
+
+/// The source message id of `next` when it continues the album `head` copies: both copy
+/// parts of one album from the same chat to the same place, in order, within Telegram's
+/// album size.
+fn album_part(head: &Call, next: &Call) -> Option<i32> {
+    let (
+        Call::Copy { from_chat, message_ids, to, album: Some(album), .. },
+        Call::Copy {
+            from_chat: next_from, message_ids: next_ids, to: next_to, album: Some(next_album), ..
+        },
+    ) = (head, next)
+    else {
+        return None;
+    };
+    let (&[next_id], Some(&last)) = (next_ids.as_slice(), message_ids.last()) else { return None };
+    let continues = from_chat == next_from && to == next_to && album == next_album && next_id > last;
+    (continues && message_ids.len() < ALBUM_MAX).then_some(next_id)
+}
+
+/// The verdict on a call, for each outbox entry it carried: an album sent as one call
+/// links each part to its own copy, so edits and replies map part by part.
+fn per_entry(seq: u64, verdict: Verdict, joined: &[(u64, i32)]) -> Vec<(u64, Verdict)> {
+    if joined.is_empty() {
+        return vec![(seq, verdict)];
+    }
+    if let Verdict::Done { delivery: Some(Delivery::Relayed { source, copies }) } = &verdict
+        && copies.len() == joined.len() + 1
+    {
+        let sources = std::iter::once((seq, source.1)).chain(joined.iter().copied());
+        return sources
+            .zip(copies)
+            .map(|((seq, message_id), copy)| {
+                let delivery = Delivery::Relayed { source: (source.0, message_id), copies: vec![*copy] };
+                (seq, Verdict::Done { delivery: Some(delivery) })
+            })
+            .collect();
+    }
+    let rest = match &verdict {
+        Verdict::Done { .. } => Verdict::Done { delivery: None },
+        Verdict::Retry { outcome, .. } => Verdict::Retry { outcome: *outcome, delivery: None },
+    };
+    let mut all = vec![(seq, verdict)];
+    all.extend(joined.iter().map(|(seq, _)| (*seq, rest.clone())));
+    all
 }
 
 fn place_of(
@@ -201,5 +268,54 @@ fn budget_chat(call: &Call, staff_chat: i64) -> i64 {
     match call {
         Call::AnswerButton { .. } => 0,
         other => other.chat(staff_chat),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::Report;
+
+    fn part(message_id: i32, album: Option<&str>) -> Call {
+        Call::Copy {
+            from_chat: 42,
+            message_ids: vec![message_id],
+            to: Target::Topic { ticket: TicketId(1) },
+            reply_to: None,
+            album: album.map(str::to_owned),
+            report: Some(Report::Relay { chat_id: 42, message_id }),
+        }
+    }
+
+    #[test]
+    fn album_parts_join_only_their_own_album_in_order() {
+        assert_eq!(album_part(&part(5, Some("a")), &part(6, Some("a"))), Some(6));
+        assert_eq!(album_part(&part(5, Some("a")), &part(6, Some("b"))), None, "another album");
+        assert_eq!(album_part(&part(5, None), &part(6, None)), None, "single messages");
+        assert_eq!(album_part(&part(6, Some("a")), &part(5, Some("a"))), None, "out of order");
+        let Call::Copy { from_chat, message_ids, to, album, report, reply_to } = part(1, Some("a")) else {
+            unreachable!()
+        };
+        let full = Call::Copy { from_chat, message_ids: (1..=10).collect(), to, album, report, reply_to };
+        assert_eq!(album_part(&full, &part(11, Some("a"))), None, "an album holds at most ten");
+    }
+
+    #[test]
+    fn an_album_sent_as_one_call_links_each_part_to_its_copy() {
+        let copies = vec![(-100, 70), (-100, 71), (-100, 72)];
+        let verdict = Verdict::Done { delivery: Some(Delivery::Relayed { source: (42, 5), copies }) };
+        let linked: Vec<(u64, Option<Delivery>)> = per_entry(1, verdict, &[(2, 6), (3, 7)])
+            .into_iter()
+            .map(|(seq, verdict)| match verdict {
+                Verdict::Done { delivery } => (seq, delivery),
+                Verdict::Retry { .. } => panic!("done"),
+            })
+            .collect();
+        let relayed =
+            |source, copy| Some(Delivery::Relayed { source: (42, source), copies: vec![(-100, copy)] });
+        assert_eq!(linked, [(1, relayed(5, 70)), (2, relayed(6, 71)), (3, relayed(7, 72))]);
+        let retry = Verdict::Retry { outcome: Outcome::Transient, delivery: None };
+        let kept: Vec<u64> = per_entry(1, retry, &[(2, 6)]).into_iter().map(|(seq, _)| seq).collect();
+        assert_eq!(kept, [1, 2], "a failed album stays queued whole");
     }
 }
