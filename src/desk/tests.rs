@@ -360,3 +360,22 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
     assert_eq!(ticket.topic.map(|t| t.thread_id), Some(12));
     assert!(ticket.unreachable);
 }
+
+/// Regression: a 403 answered after the customer had unblocked the bot flagged them as
+/// unreachable again, with a second note in the topic (seen end to end).
+#[test]
+fn a_refusal_of_a_call_sent_before_the_customer_unblocked_the_bot_is_old_news() {
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    world.event(&Event::Reachability { customer: 42, blocked: true });
+    let sent_while_blocked = world.desk().now;
+    world.event(&Event::Reachability { customer: 42, blocked: false });
+    world.send_all();
+    world.event(&Event::Delivered(Delivery::Unreachable { customer: 42, sent_at: sent_while_blocked }));
+    assert!(!world.ticket(id).unreachable, "the customer unblocked the bot after that call went out");
+    assert_eq!(world.send_all(), "", "and the topic hears nothing more of it");
+    let sent_after_unblocking = world.desk().now;
+    world.event(&Event::Delivered(Delivery::Unreachable { customer: 42, sent_at: sent_after_unblocking }));
+    assert!(world.ticket(id).unreachable, "a refusal of a later call counts");
+}

@@ -11,7 +11,7 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::DeskInput;
-use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Target};
+use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Report, Target};
 use crate::store::{Outgoing, Store, StoreError};
 use crate::telegram::{Bot, Place, Verdict, send};
 use crate::ticket::TicketId;
@@ -96,13 +96,14 @@ pub async fn run(mut d: Dispatcher) {
                 Err(error) => tracing::error!(%error, "a send task failed; its call stays queued"),
             }
         }
-        let done_ms = started.elapsed().as_millis() as u64;
+        // Rounded up: a send counts in its windows from no earlier than its answer.
+        let done_ms = started.elapsed().as_micros().div_ceil(1_000) as u64;
         for (_, chat_id, verdict, _) in &results {
             let outcome = match verdict {
                 Verdict::Done { .. } => Outcome::Sent,
                 Verdict::Retry { outcome, .. } => *outcome,
             };
-            budget.record(*chat_id, outcome, done_ms, fastrand::f64());
+            budget.record(*chat_id, outcome, now_ms, done_ms, fastrand::f64());
         }
         let (ack, committed) = oneshot::channel();
         let results = results
@@ -126,18 +127,27 @@ async fn sleep_until(at: Option<Instant>) {
 /// A queue whose head cannot be placed yet (its topic is being created) waits whole.
 fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreError> {
     let read = d.store.read()?;
-    let entries = read.outbox(WINDOW)?;
+    let mut entries = Vec::new();
+    for (seq, outgoing) in read.outbox(WINDOW)? {
+        match Call::from_json(&outgoing.call) {
+            Ok(call) => entries.push((seq, outgoing, call)),
+            Err(_) => tracing::error!(seq, "an outbox entry does not decode; it stays for inspection"),
+        }
+    }
+    // While a ticket's topic is being created (again, after it was deleted), what is queued
+    // for the topic waits: the new topic opens with its card, then the rest follows in order.
+    let creating: HashSet<TicketId> = entries.iter().filter_map(|(_, _, call)| creation_of(call)).collect();
     let mut pending = Vec::new();
     let mut ready: HashMap<u64, Ready> = HashMap::new();
     let mut blocked: HashSet<u64> = HashSet::new();
     let mut topics: HashMap<TicketId, Option<i32>> = HashMap::new();
     let mut last_of_queue: HashMap<u64, u64> = HashMap::new();
-    for (seq, outgoing) in entries {
-        let Ok(call) = Call::from_json(&outgoing.call) else {
-            tracing::error!(seq, "an outbox entry does not decode; it stays for inspection");
+    for (seq, outgoing, call) in entries {
+        let key = queue_key(seq, &call);
+        if key.0 == TOPIC_QUEUE && creating.contains(&TicketId(key.1 as u64)) {
             continue;
-        };
-        let queue = queue_of(seq, &call);
+        }
+        let queue = queue_of(key);
         if blocked.contains(&queue) {
             continue;
         }
@@ -240,16 +250,42 @@ fn place_of(
     })
 }
 
+/// Kinds of queue: what goes into a ticket's topic, the topic's creation with its card,
+/// a chat, a button's answer.
+const TOPIC_QUEUE: u8 = 1;
+const CREATION_QUEUE: u8 = 2;
+
+/// The ticket whose topic's creation `call` belongs to: creating it, or posting its card.
+fn creation_of(call: &Call) -> Option<TicketId> {
+    match call {
+        Call::CreateTopic { ticket, .. }
+        | Call::SendText { to: Target::Topic { ticket }, report: Some(Report::Card { .. }), .. } => {
+            Some(*ticket)
+        }
+        _ => None,
+    }
+}
+
+/// The queue a call keeps order in, as a hash of its key.
+fn queue_of(key: (u8, i64)) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// The queue a call keeps order in: a ticket's topic, a topic's creation, or a chat.
-fn queue_of(seq: u64, call: &Call) -> u64 {
-    let key: (u8, i64) = match call {
+fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
+    if let Some(ticket) = creation_of(call) {
+        return (CREATION_QUEUE, ticket.0 as i64);
+    }
+    match call {
         Call::SendText { to: Target::Topic { ticket }, .. }
         | Call::Copy { to: Target::Topic { ticket }, .. }
         | Call::SendFile { to: Target::Topic { ticket }, .. }
         | Call::EditTopic { ticket, .. }
         | Call::CloseTopic { ticket }
-        | Call::ReopenTopic { ticket } => (1, ticket.0 as i64),
-        Call::CreateTopic { ticket, .. } => (2, ticket.0 as i64),
+        | Call::ReopenTopic { ticket } => (TOPIC_QUEUE, ticket.0 as i64),
+        Call::CreateTopic { ticket, .. } => (CREATION_QUEUE, ticket.0 as i64),
         Call::SendText { to: Target::Chat { chat_id }, .. }
         | Call::Copy { to: Target::Chat { chat_id }, .. }
         | Call::SendFile { to: Target::Chat { chat_id }, .. }
@@ -257,10 +293,7 @@ fn queue_of(seq: u64, call: &Call) -> u64 {
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. } => (3, *chat_id),
         Call::AnswerButton { .. } => (4, seq as i64),
-    };
-    let mut hasher = DefaultHasher::new();
-    key.hash(&mut hasher);
-    hasher.finish()
+    }
 }
 
 /// The chat whose budget a call spends (0: none).
@@ -274,7 +307,6 @@ fn budget_chat(call: &Call, staff_chat: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outbox::Report;
 
     fn part(message_id: i32, album: Option<&str>) -> Call {
         Call::Copy {
@@ -317,5 +349,24 @@ mod tests {
         let retry = Verdict::Retry { outcome: Outcome::Transient, delivery: None };
         let kept: Vec<u64> = per_entry(1, retry, &[(2, 6)]).into_iter().map(|(seq, _)| seq).collect();
         assert_eq!(kept, [1, 2], "a failed album stays queued whole");
+    }
+
+    /// Regression: a recreated topic got the messages queued for the old one before its
+    /// card, because the card waited in the topic's queue behind them.
+    #[test]
+    fn the_card_travels_with_the_topic_creation_not_behind_the_topic_messages() {
+        let ticket = TicketId(7);
+        let card = Call::SendText {
+            to: Target::Topic { ticket },
+            text: "T-000007 · new".to_owned(),
+            reply_to: None,
+            buttons: Vec::new(),
+            report: Some(Report::Card { ticket, version: 1 }),
+        };
+        let create = Call::CreateTopic { chat_id: -100, ticket, name: "T-000007".to_owned(), icon_color: 0 };
+        assert_eq!(queue_key(1, &card), (CREATION_QUEUE, 7));
+        assert_eq!(queue_key(2, &create), (CREATION_QUEUE, 7));
+        assert_eq!(queue_key(3, &part(5, None)), (TOPIC_QUEUE, 1));
+        assert_eq!((creation_of(&card), creation_of(&part(5, None))), (Some(ticket), None));
     }
 }

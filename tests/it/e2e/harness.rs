@@ -74,6 +74,20 @@ impl Customer {
         format!("{} #{n:03}", self.name)
     }
 
+    /// The text of Dana's `n`-th counted reply to this customer.
+    pub fn reply_numbered(&self, n: usize) -> String {
+        format!("To {} #{n:03}", self.name)
+    }
+
+    /// Dana writes the counted replies `range` into the customer's live topic, in order.
+    pub fn dana_replies(&self, fake: &FakeHandle, range: std::ops::Range<usize>) {
+        let thread = fake.inspect(|world| topic_of(world, self)).expect("the customer has a topic");
+        for n in range {
+            let draft = Draft::text(self.reply_numbered(n)).in_topic(thread);
+            fake.send_as(DANA, STAFF, draft).expect("Dana can write in the topic");
+        }
+    }
+
     /// Sends the counted messages `range` in order.
     pub fn send_numbered(&self, fake: &FakeHandle, range: std::ops::Range<usize>) {
         for n in range {
@@ -176,29 +190,35 @@ impl Desk {
         wait(&self.fake, what, holds).await;
     }
 
-    /// Waits until every customer's counted messages `0..n` are in their live topic.
-    pub async fn wait_all_relayed(&self, n: usize) {
+    /// Waits until every customer's counted messages `0..relayed` are in their live topic
+    /// and Dana's counted replies `0..answered` are in their private chat.
+    pub async fn wait_counted(&self, relayed: usize, answered: usize) {
         let customers = self.customers.clone();
-        let what = format!("{n} messages of each of {} customers in their topics", customers.len());
-        let summary = |world: &World| {
+        let short = |world: &World| {
             customers
                 .iter()
-                .map(|c| (c.name.clone(), relayed(world, c).len()))
-                .filter(|(_, count)| *count < n)
+                .map(|c| (c.name.clone(), (self::relayed(world, c), self::answered(world, c))))
+                .filter(|(_, (r, a))| r.len() < relayed || a.len() < answered)
                 .collect::<BTreeMap<_, _>>()
         };
-        if self.fake.wait_until(PATIENCE, |world| summary(world).is_empty()).await.is_err() {
-            let short = self.fake.inspect(|world| summary(world));
-            panic!("waited {PATIENCE:?} for {what}; those short, with what they have: {short:?}");
+        if self.fake.wait_until(PATIENCE, |world| short(world).is_empty()).await.is_err() {
+            let short = self.fake.inspect(|world| short(world));
+            panic!(
+                "waited {PATIENCE:?} for {relayed} messages of each customer in their topic and \
+                 {answered} replies in their chat; short, with (relayed, answered): {short:?}"
+            );
         }
     }
 
-    /// Asserts each customer's counted messages `0..n` are in their topic exactly once, in order.
-    pub fn assert_all_once_in_order(&self, n: usize) {
-        let expected: Vec<usize> = (0..n).collect();
+    /// Asserts every customer's counted messages `0..relayed` are in their topic, and Dana's
+    /// counted replies `0..answered` in their chat, each exactly once and in order.
+    pub fn assert_counted_once_in_order(&self, relayed: usize, answered: usize) {
         self.fake.inspect(|world| {
             for customer in &self.customers {
-                assert_eq!(relayed(world, customer), expected, "{}'s topic", customer.name);
+                let got = self::relayed(world, customer);
+                assert_eq!(got, (0..relayed).collect::<Vec<_>>(), "{}'s topic", customer.name);
+                let got = self::answered(world, customer);
+                assert_eq!(got, (0..answered).collect::<Vec<_>>(), "{}'s chat", customer.name);
             }
         });
     }
@@ -305,6 +325,15 @@ pub fn card_in(world: &World, thread: i32) -> Option<&FakeMessage> {
 pub fn relayed(world: &World, customer: &Customer) -> Vec<usize> {
     let Some(thread) = topic_of(world, customer) else { return Vec::new() };
     numbered_in_thread(world, thread, customer)
+}
+
+/// The numbers of Dana's counted replies in the customer's chat, in order.
+pub fn answered(world: &World, customer: &Customer) -> Vec<usize> {
+    let prefix = format!("To {} #", customer.name);
+    from_bot(world, customer.chat())
+        .into_iter()
+        .filter_map(|m| m.text.as_deref()?.strip_prefix(&prefix)?.parse().ok())
+        .collect()
 }
 
 /// The numbers of the customer's counted messages in one topic, in order.
