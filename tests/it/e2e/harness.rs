@@ -339,8 +339,11 @@ pub fn answered(world: &World, customer: &Customer) -> Vec<usize> {
 /// The numbers of the customer's counted messages in one topic, in order.
 pub fn numbered_in_thread(world: &World, thread: i32, customer: &Customer) -> Vec<usize> {
     let prefix = format!("{} #", customer.name);
+    // A message may carry several (the dispatcher may coalesce texts); each line counts.
     bot_posts(world, thread)
         .into_iter()
-        .filter_map(|m| m.text.as_deref()?.strip_prefix(&prefix)?.parse().ok())
+        .filter_map(|m| m.text.as_deref())
+        .flat_map(str::lines)
+        .filter_map(|line| line.strip_prefix(&prefix)?.parse().ok())
         .collect()
 }
