@@ -124,6 +124,14 @@ pub fn init_logs() {
 impl Desk {
     /// Starts the fake and the host.
     pub async fn start(setup: Setup) -> Desk {
+        let mut desk = Desk::prepare(setup).await;
+        desk.start_host();
+        desk
+    }
+
+    /// Starts the fake and writes the rules; the host is left to the test (it may run the
+    /// real binary with `options`).
+    pub async fn prepare(setup: Setup) -> Desk {
         init_logs();
         let temp = tempfile::tempdir().expect("temp dir");
         let customers: Vec<Customer> = (0..setup.customers).map(Customer::nth).collect();
@@ -141,9 +149,7 @@ impl Desk {
             drain_for: Duration::from_secs(2),
             watch_rules: None,
         };
-        let mut desk = Desk { fake: Arc::new(fake), customers, options, host: None, _temp: temp };
-        desk.start_host();
-        desk
+        Desk { fake: Arc::new(fake), customers, options, host: None, _temp: temp }
     }
 
     /// Starts the host on the desk's data directory.
@@ -191,14 +197,14 @@ impl Desk {
     }
 
     /// Waits until every customer's counted messages `0..relayed` are in their live topic
-    /// and Dana's counted replies `0..answered` are in their private chat.
+    /// and Dana's counted replies `0..answered` are in their private chat, each at least once.
     pub async fn wait_counted(&self, relayed: usize, answered: usize) {
         let customers = self.customers.clone();
         let short = |world: &World| {
             customers
                 .iter()
                 .map(|c| (c.name.clone(), (self::relayed(world, c), self::answered(world, c))))
-                .filter(|(_, (r, a))| r.len() < relayed || a.len() < answered)
+                .filter(|(_, (r, a))| !covers(r, relayed) || !covers(a, answered))
                 .collect::<BTreeMap<_, _>>()
         };
         if self.fake.wait_until(PATIENCE, |world| short(world).is_empty()).await.is_err() {
@@ -325,6 +331,11 @@ pub fn card_in(world: &World, thread: i32) -> Option<&FakeMessage> {
 pub fn relayed(world: &World, customer: &Customer) -> Vec<usize> {
     let Some(thread) = topic_of(world, customer) else { return Vec::new() };
     numbered_in_thread(world, thread, customer)
+}
+
+/// Whether `numbers` holds each of `0..n` at least once.
+fn covers(numbers: &[usize], n: usize) -> bool {
+    (0..n).all(|wanted| numbers.contains(&wanted))
 }
 
 /// The numbers of Dana's counted replies in the customer's chat, in order.

@@ -7,3 +7,5 @@ mod budgets;
 mod faults;
 mod full_path;
 mod harness;
+mod kill;
+mod startup;
