@@ -41,6 +41,14 @@ struct Ready {
     joined: Vec<(u64, i32)>,
 }
 
+/// What Telegram answered to one call, with the album parts it carried.
+struct Answered {
+    seq: u64,
+    chat_id: i64,
+    verdict: Verdict,
+    joined: Vec<(u64, i32)>,
+}
+
 /// Telegram's largest album.
 const ALBUM_MAX: usize = 10;
 
@@ -86,10 +94,10 @@ pub async fn run(mut d: Dispatcher) {
             let bot = d.bot.clone();
             sends.spawn(async move {
                 let verdict = send(&bot, &r.call, r.place, r.ticket).await;
-                (r.seq, r.place.chat_id, verdict, r.joined)
+                Answered { seq: r.seq, chat_id: r.place.chat_id, verdict, joined: r.joined }
             });
         }
-        let mut results: Vec<(u64, i64, Verdict, Vec<(u64, i32)>)> = Vec::new();
+        let mut results: Vec<Answered> = Vec::new();
         while let Some(joined) = sends.join_next().await {
             match joined {
                 Ok(result) => results.push(result),
@@ -98,17 +106,17 @@ pub async fn run(mut d: Dispatcher) {
         }
         // Rounded up: a send counts in its windows from no earlier than its answer.
         let done_ms = started.elapsed().as_micros().div_ceil(1_000) as u64;
-        for (_, chat_id, verdict, _) in &results {
-            let outcome = match verdict {
+        for answered in &results {
+            let outcome = match answered.verdict {
                 Verdict::Done { .. } => Outcome::Sent,
-                Verdict::Retry { outcome, .. } => *outcome,
+                Verdict::Retry { outcome, .. } => outcome,
             };
-            budget.record(*chat_id, outcome, now_ms, done_ms, fastrand::f64());
+            budget.record(answered.chat_id, outcome, now_ms, done_ms, fastrand::f64());
         }
         let (ack, committed) = oneshot::channel();
         let results = results
             .into_iter()
-            .flat_map(|(seq, _, verdict, joined)| per_entry(seq, verdict, &joined))
+            .flat_map(|answered| per_entry(answered.seq, answered.verdict, &answered.joined))
             .collect();
         if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
             return;
@@ -129,9 +137,10 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
     let read = d.store.read()?;
     let mut entries = Vec::new();
     for (seq, outgoing) in read.outbox(WINDOW)? {
-        match Call::from_json(&outgoing.call) {
-            Ok(call) => entries.push((seq, outgoing, call)),
-            Err(_) => tracing::error!(seq, "an outbox entry does not decode; it stays for inspection"),
+        if let Ok(call) = Call::from_json(&outgoing.call) {
+            entries.push((seq, outgoing, call));
+        } else {
+            tracing::error!(seq, "an outbox entry does not decode; it stays for inspection");
         }
     }
     // While a ticket's topic is being created (again, after it was deleted), what is queued
@@ -325,7 +334,7 @@ mod tests {
         assert_eq!(album_part(&part(5, Some("a")), &part(6, Some("b"))), None, "another album");
         assert_eq!(album_part(&part(5, None), &part(6, None)), None, "single messages");
         assert_eq!(album_part(&part(6, Some("a")), &part(5, Some("a"))), None, "out of order");
-        let Call::Copy { from_chat, message_ids, to, album, report, reply_to } = part(1, Some("a")) else {
+        let Call::Copy { from_chat, to, album, report, reply_to, .. } = part(1, Some("a")) else {
             unreachable!()
         };
         let full = Call::Copy { from_chat, message_ids: (1..=10).collect(), to, album, report, reply_to };

@@ -34,7 +34,7 @@ async fn fifty_customers_sending_ten_messages_at_once_meet_no_429_and_all_arrive
     desk.assert_counted_once_in_order(MESSAGES, 0);
     // 500 copies into one group at 20 per window: the first 20 go at once, the last 20 no
     // sooner than 24 windows later.
-    let window = Duration::from_secs(60).mul_f64(SCALE);
+    let window = Duration::from_mins(1).mul_f64(SCALE);
     let posts = CUSTOMERS * MESSAGES;
     let minimum = window * (posts.div_ceil(GROUP_PER_WINDOW) - 1) as u32;
     println!(

@@ -52,7 +52,7 @@ async fn the_full_path_carries_on_in_the_same_topic_after_a_restart() {
 
     // Follow-ups of every kind, an album among them.
     let send = |draft: Draft| fake.user_sends(ann.id, draft).expect("Ann can write");
-    let mut sent = vec![
+    let mut originals = vec![
         send(Draft::text("Cust00: the export stops at 50%")),
         send(Draft::photo().caption("Cust00: the error dialog")),
         send(Draft::document("export.log").caption("Cust00: the log")),
@@ -63,11 +63,13 @@ async fn the_full_path_carries_on_in_the_same_topic_after_a_restart() {
         send(Draft::contact("+49 30 1234567", "Ann's colleague")),
     ];
     let album = vec![Draft::photo().caption("Cust00: album, first"), Draft::photo(), Draft::photo()];
-    sent.extend(fake.send_album_as(ann.id, chat, album).expect("Ann sends an album"));
-    desk.wait("eleven copies in the topic", |world| relays(world, thread, &ann).len() >= sent.len()).await;
+    originals.extend(fake.send_album_as(ann.id, chat, album).expect("Ann sends an album"));
+    desk.wait("eleven copies in the topic", |world| relays(world, thread, &ann).len() >= originals.len())
+        .await;
 
     // An edit of the relayed text reaches its copy.
-    fake.edit_as(ann.id, chat, sent[0], "Cust00: the export stops at 50%, sometimes 60%").expect("Ann edits");
+    fake.edit_as(ann.id, chat, originals[0], "Cust00: the export stops at 50%, sometimes 60%")
+        .expect("Ann edits");
     desk.wait("the edit on the copy", |world| {
         relays(world, thread, &ann).first().is_some_and(|copy| has_text(copy, "sometimes 60%"))
     })
@@ -92,7 +94,7 @@ async fn the_full_path_carries_on_in_the_same_topic_after_a_restart() {
                 ("photo", None),
             ]
         );
-        for (copy, original) in copies.iter().zip(&sent) {
+        for (copy, original) in copies.iter().zip(&originals) {
             let original = world.message(chat, *original).expect("Ann's message");
             assert_eq!(copy.content, original.content, "the copy carries the same file or place");
         }

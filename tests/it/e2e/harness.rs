@@ -240,9 +240,7 @@ impl Desk {
 
 /// Waits until `holds` is true of the world, or fails the test naming `what`.
 pub async fn wait(fake: &FakeHandle, what: &str, holds: impl FnMut(&World) -> bool) {
-    if fake.wait_until(PATIENCE, holds).await.is_err() {
-        panic!("waited {PATIENCE:?} for {what}");
-    }
+    assert!(fake.wait_until(PATIENCE, holds).await.is_ok(), "waited {PATIENCE:?} for {what}");
 }
 
 /// Walks a customer through the shipped support form (technical problem, normal priority,

@@ -14,9 +14,9 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
-use topicdesk::fakegram::{FakeHandle, World};
+use topicdesk::fakegram::World;
 
-use super::harness::{Desk, PATIENCE, STAFF, Setup, relayed, topic_of};
+use super::harness::{Desk, STAFF, Setup, relayed, topic_of, wait};
 
 const CUSTOMERS: usize = 50;
 const MESSAGES: usize = 10;
@@ -45,12 +45,6 @@ fn copies_in_topics(world: &World, desk: &Desk) -> usize {
     desk.customers.iter().map(|c| relayed(world, c).len()).sum()
 }
 
-async fn wait_for(fake: &FakeHandle, what: &str, holds: impl FnMut(&World) -> bool) {
-    if fake.wait_until(PATIENCE, holds).await.is_err() {
-        panic!("waited {PATIENCE:?} for {what}");
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_in_a_burst_of_500_loses_no_message() {
     let desk = Desk::prepare(Setup { customers: CUSTOMERS, budget_scale: None }).await;
@@ -65,7 +59,7 @@ async fn kill_9_in_a_burst_of_500_loses_no_message() {
         }
     }
     let total = CUSTOMERS * MESSAGES;
-    wait_for(&desk.fake, "copies arriving", |world| copies_in_topics(world, &desk) >= KILL_AFTER).await;
+    wait(&desk.fake, "copies arriving", |world| copies_in_topics(world, &desk) >= KILL_AFTER).await;
     host.kill().await.expect("SIGKILL the host");
     let at_kill = desk.fake.inspect(|world| copies_in_topics(world, &desk));
     assert!(at_kill < total, "the kill landed after the burst ({at_kill} copies); it must land inside it");
