@@ -93,7 +93,7 @@ pub async fn run(out: &mut dyn Write) -> Result<(), DemoError> {
     let host = tokio::spawn(crate::host::run(options, async move {
         let _ = stopped.await;
     }));
-    let mut play = Play { fake: &fake, out, shown: 0 };
+    let mut play = Play { fake: &fake, out, shown: 0, acted_at: 0 };
     let outcome = play.script().await;
     let _ = stop.send(());
     match host.await {
@@ -109,6 +109,9 @@ struct Play<'a> {
     out: &'a mut dyn Write,
     /// How many messages of the world have been printed.
     shown: u64,
+    /// The newest message of the world when Dana last acted: what the bot says to a
+    /// customer after it is the answer to that act, printed or not.
+    acted_at: u64,
 }
 
 impl Play<'_> {
@@ -230,6 +233,7 @@ impl Play<'_> {
             return Err(DemoError::Stalled(format!("no card button {label:?} in topic {thread}")));
         };
         let before = self.fake.inspect(|w| w.callback_answers().len());
+        self.mark_act();
         self.fake
             .press_button(DANA, STAFF, message_id, &data)
             .map_err(|e| DemoError::Stalled(e.to_string()))?;
@@ -239,6 +243,7 @@ impl Play<'_> {
     }
 
     fn staff_text(&mut self, thread: i32, text: &str) -> Result<(), DemoError> {
+        self.mark_act();
         self.fake
             .send_as(DANA, STAFF, Draft::text(text).in_topic(thread))
             .map_err(|e| DemoError::Stalled(e.to_string()))?;
@@ -290,15 +295,19 @@ impl Play<'_> {
     }
 
     async fn wait_bot_message_to(&mut self, user: u64) -> Result<(), DemoError> {
-        let before = self.bot_messages_to(user);
-        // The relay may already have happened; accept a message that arrived since the last print.
-        let shown = self.shown;
+        // The message may have come (and been printed) before this wait began: any message
+        // to the customer since Dana acted counts.
+        let acted_at = self.acted_at;
         self.wait("a message to the customer", |w| {
-            bot_messages(w, user) > before
-                || w.messages(user as i64).iter().any(|m| m.from == w.bot_id() && m.seq > shown)
+            w.messages(user as i64).iter().any(|m| m.from == w.bot_id() && m.seq > acted_at)
         })
         .await?;
         self.flush()
+    }
+
+    /// Remembers the world's newest message as the moment Dana acts.
+    fn mark_act(&mut self) {
+        self.acted_at = self.fake.inspect(|w| w.all_messages().iter().map(|m| m.seq).max().unwrap_or(0));
     }
 
     fn bot_messages_to(&self, user: u64) -> usize {
