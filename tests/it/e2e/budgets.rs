@@ -42,4 +42,5 @@ async fn fifty_customers_sending_ten_messages_at_once_meet_no_429_and_all_arrive
          minimum for the group budget {minimum:.2?} (24 windows of {window:.0?}), {:.2}× the minimum",
         took.as_secs_f64() / minimum.as_secs_f64()
     );
+    desk.finish().await;
 }

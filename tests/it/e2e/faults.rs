@@ -63,6 +63,7 @@ async fn a_burst_of_429s_loses_nothing_and_keeps_order() {
     println!(
         "e2e 429 storm of {STORM:?}: {refused} calls refused, everything delivered {took:.2?} after it began"
     );
+    desk.finish().await;
 }
 
 /// Ten 500s in a row. teloxide waits 10 s inside every request that gets a 5xx before it
@@ -91,6 +92,7 @@ async fn ten_server_errors_in_a_row_lose_nothing_and_keep_order() {
     println!(
         "e2e ten 500s: everything delivered {took:.2?} after the host started (teloxide waits 10 s per 5xx)"
     );
+    desk.finish().await;
 }
 
 /// The issue asks for 15 s of refused connections. The host's reaction (network errors,
@@ -116,6 +118,7 @@ async fn refused_connections_for_a_while_lose_nothing_and_keep_order() {
     assert!(took >= OUTAGE, "nothing got through during the outage");
     let recovered = took.saturating_sub(OUTAGE);
     println!("e2e refused connections for {OUTAGE:?}: everything delivered {recovered:.2?} after the outage");
+    desk.finish().await;
 }
 
 /// Someone deletes a ticket's topic by hand: the next message into it gets "message thread
@@ -174,6 +177,7 @@ async fn a_deleted_topic_is_recreated_with_its_card_and_the_message_sent_again()
         let replies = desk.fake.inspect(|world| answered(world, customer));
         assert_eq!(replies, [0, 1, 2], "Dana's replies reach {}, from the new topic too", customer.name);
     }
+    desk.finish().await;
 }
 
 /// A customer blocks the bot: the ticket is marked unreachable (card and one note in the
@@ -218,4 +222,5 @@ async fn a_customer_who_blocked_the_bot_is_marked_unreachable_in_the_topic() {
         assert!(!from_bot(world, ann.chat()).iter().any(|m| has_text(m, "still there")), "not sent later");
         assert_eq!(world.count_calls("copyMessage", 403), 1, "a refused copy is not retried");
     });
+    desk.finish().await;
 }

@@ -12,7 +12,8 @@ use topicdesk::history::EntryKind;
 use topicdesk::store::{Store, data_file};
 
 use super::harness::{
-    Customer, DANA, Desk, STAFF, Setup, bot_posts, button, card_in, from_bot, has_text, open_ticket,
+    Customer, DANA, Desk, STAFF, Setup, assert_outbox_empty, bot_posts, button, card_in, from_bot, has_text,
+    open_ticket,
 };
 
 /// Telegram's budgets with every window a hundredth as long, on both sides.
@@ -147,6 +148,7 @@ async fn the_full_path_carries_on_in_the_same_topic_after_a_restart() {
         assert_eq!(cards, 1, "one card");
     });
     desk.stop_host().await;
+    assert_outbox_empty(&desk.options.data);
 
     // The note is in the ticket's history, not in Ann's chat.
     let store = Store::open_read_only(&data_file(&desk.options.data)).expect("the store opens");

@@ -19,6 +19,7 @@ use topicdesk::fakegram::{
     UserSpec, World,
 };
 use topicdesk::host::{HostError, HostOptions};
+use topicdesk::store::{Store, data_file};
 
 /// The staff forum of the fake's default world.
 pub const STAFF: i64 = -1_001_234_567_890;
@@ -170,6 +171,12 @@ impl Desk {
         outcome.expect("the host task does not panic").expect("the host ran without error");
     }
 
+    /// Stops the host and checks it left nothing unsent: the outbox is empty.
+    pub async fn finish(mut self) {
+        self.stop_host().await;
+        assert_outbox_empty(&self.options.data);
+    }
+
     /// Stops the host and starts a new one on the same store.
     pub async fn restart_host(&mut self) {
         self.stop_host().await;
@@ -236,6 +243,14 @@ impl Desk {
         });
         assert!(refused.is_empty(), "the fake answered 429 to {} calls: {refused:?}", refused.len());
     }
+}
+
+/// Asserts the store in `data` holds no unsent call.
+pub fn assert_outbox_empty(data: &Path) {
+    let store = Store::open_read_only(&data_file(data)).expect("the store opens");
+    let read = store.read().expect("read");
+    let left = read.outbox(20).expect("outbox");
+    assert!(left.is_empty(), "calls left in the outbox: {left:#?}");
 }
 
 /// Waits until `holds` is true of the world, or fails the test naming `what`.

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 use topicdesk::fakegram::World;
 
-use super::harness::{Desk, STAFF, Setup, relayed, topic_of, wait};
+use super::harness::{Desk, STAFF, Setup, assert_outbox_empty, relayed, topic_of, wait};
 
 const CUSTOMERS: usize = 50;
 const MESSAGES: usize = 10;
@@ -98,4 +98,5 @@ async fn kill_9_in_a_burst_of_500_loses_no_message() {
         .expect("wait for the host");
     let stderr = std::fs::read_to_string(&log).unwrap_or_default();
     assert_eq!(status.code(), Some(0), "exit status after SIGTERM; log:\n{stderr}");
+    assert_outbox_empty(&desk.options.data);
 }
