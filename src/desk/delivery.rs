@@ -2,6 +2,7 @@
 //! the card and the relayed copies; react to a blocked customer and a deleted topic.
 
 use super::{Desk, DeskError, State, card_buttons, card_text, icon_color, topic_name};
+use crate::history::EntryKind;
 use crate::outbox::{Call, Delivery};
 use crate::store::Lane;
 use crate::ticket::{Change, Ticket, TicketId, Topic, UserId};
@@ -53,7 +54,13 @@ impl Desk<'_> {
                 "Telegram no longer lets the bot delete the copy the customer received; it stays in their chat."
                     .to_owned(),
             ),
-            Delivery::Unreachable { customer } => self.reachability(state, *customer, true),
+            Delivery::Unreachable { customer, sent_at } => {
+                // A 403 to a call sent before the customer unblocked the bot is old news.
+                if reachable_since(state, *customer, *sent_at)? {
+                    return Ok(());
+                }
+                self.reachability(state, *customer, true)
+            }
             Delivery::TopicMissing { ticket } => self.recreate_topic(state, *ticket),
         }
     }
@@ -123,4 +130,19 @@ impl Desk<'_> {
         self.queue(state, Some(ticket.id), Lane::Message, create)?;
         self.repost_card(state, ticket)
     }
+}
+
+/// Whether the desk learnt after `since` that the customer can be reached again.
+fn reachable_since<S: State>(state: &S, customer: UserId, since: jiff::Timestamp) -> Result<bool, DeskError> {
+    for id in state.tickets_of_customer(customer)? {
+        let history = state.history(id)?;
+        let last = history.iter().rev().find(|entry| matches!(entry.kind, EntryKind::Reachability { .. }));
+        if let Some(entry) = last
+            && entry.kind == (EntryKind::Reachability { unreachable: false })
+            && entry.at > since
+        {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }

@@ -706,3 +706,22 @@ fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
     let next = world.open(60, &[("category", "billing")]);
     assert!(world.ticket(next).assignee.is_some());
 }
+
+/// Regression: a 403 answered after the customer had unblocked the bot flagged them as
+/// unreachable again, with a second note in the topic (seen end to end).
+#[test]
+fn a_refusal_of_a_call_sent_before_the_customer_unblocked_the_bot_is_old_news() {
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    world.event(&Event::Reachability { customer: 42, blocked: true });
+    let sent_while_blocked = world.desk().now;
+    world.event(&Event::Reachability { customer: 42, blocked: false });
+    world.send_all();
+    world.event(&Event::Delivered(Delivery::Unreachable { customer: 42, sent_at: sent_while_blocked }));
+    assert!(!world.ticket(id).unreachable, "the customer unblocked the bot after that call went out");
+    assert_eq!(world.send_all(), "", "and the topic hears nothing more of it");
+    let sent_after_unblocking = world.desk().now;
+    world.event(&Event::Delivered(Delivery::Unreachable { customer: 42, sent_at: sent_after_unblocking }));
+    assert!(world.ticket(id).unreachable, "a refusal of a later call counts");
+}

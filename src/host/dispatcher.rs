@@ -11,7 +11,7 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use super::DeskInput;
-use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Target};
+use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Report, Target};
 use crate::store::{Outgoing, Store, StoreError};
 use crate::telegram::{Bot, Place, Verdict, send};
 use crate::ticket::TicketId;
@@ -36,11 +36,20 @@ struct Ready {
     call: Call,
     place: Place,
     ticket: Option<TicketId>,
-    /// Later entries of the same album merged into this call: (sequence, message id).
-    album_parts: Vec<(u64, i32)>,
+    /// Later entries of the same album that go with this call: (outbox sequence, source
+    /// message id), in order.
+    joined: Vec<(u64, i32)>,
 }
 
-/// Telegram's limit on messages in one album.
+/// What Telegram answered to one call, with the album parts it carried.
+struct Answered {
+    seq: u64,
+    chat_id: i64,
+    verdict: Verdict,
+    joined: Vec<(u64, i32)>,
+}
+
+/// Telegram's largest album.
 const ALBUM_MAX: usize = 10;
 
 pub async fn run(mut d: Dispatcher) {
@@ -85,26 +94,30 @@ pub async fn run(mut d: Dispatcher) {
             let bot = d.bot.clone();
             sends.spawn(async move {
                 let verdict = send(&bot, &r.call, r.place, r.ticket).await;
-                split_album(&r, verdict)
+                Answered { seq: r.seq, chat_id: r.place.chat_id, verdict, joined: r.joined }
             });
         }
-        let mut results: Vec<(u64, i64, Verdict)> = Vec::new();
+        let mut results: Vec<Answered> = Vec::new();
         while let Some(joined) = sends.join_next().await {
             match joined {
-                Ok(result) => results.extend(result),
+                Ok(result) => results.push(result),
                 Err(error) => tracing::error!(%error, "a send task failed; its call stays queued"),
             }
         }
-        let done_ms = started.elapsed().as_millis() as u64;
-        for (_, chat_id, verdict) in &results {
-            let outcome = match verdict {
+        // Rounded up: a send counts in its windows from no earlier than its answer.
+        let done_ms = started.elapsed().as_micros().div_ceil(1_000) as u64;
+        for answered in &results {
+            let outcome = match answered.verdict {
                 Verdict::Done { .. } => Outcome::Sent,
-                Verdict::Retry { outcome, .. } => *outcome,
+                Verdict::Retry { outcome, .. } => outcome,
             };
-            budget.record(*chat_id, outcome, done_ms, fastrand::f64());
+            budget.record(answered.chat_id, outcome, now_ms, done_ms, fastrand::f64());
         }
         let (ack, committed) = oneshot::channel();
-        let results = results.into_iter().map(|(seq, _, verdict)| (seq, verdict)).collect();
+        let results = results
+            .into_iter()
+            .flat_map(|answered| per_entry(answered.seq, answered.verdict, &answered.joined))
+            .collect();
         if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
             return;
         }
@@ -122,21 +135,43 @@ async fn sleep_until(at: Option<Instant>) {
 /// A queue whose head cannot be placed yet (its topic is being created) waits whole.
 fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreError> {
     let read = d.store.read()?;
-    let entries = read.outbox(WINDOW)?;
+    let mut entries = Vec::new();
+    for (seq, outgoing) in read.outbox(WINDOW)? {
+        if let Ok(call) = Call::from_json(&outgoing.call) {
+            entries.push((seq, outgoing, call));
+        } else {
+            tracing::error!(seq, "an outbox entry does not decode; it stays for inspection");
+        }
+    }
+    // While a ticket's topic is being created (again, after it was deleted), what is queued
+    // for the topic waits: the new topic opens with its card, then the rest follows in order.
+    let creating: HashSet<TicketId> = entries.iter().filter_map(|(_, _, call)| creation_of(call)).collect();
     let mut pending = Vec::new();
-    let mut ready = HashMap::new();
+    let mut ready: HashMap<u64, Ready> = HashMap::new();
     let mut blocked: HashSet<u64> = HashSet::new();
     let mut topics: HashMap<TicketId, Option<i32>> = HashMap::new();
-    let mut last_in_queue: HashMap<u64, u64> = HashMap::new();
-    for (seq, outgoing) in entries {
-        let Ok(call) = Call::from_json(&outgoing.call) else {
-            tracing::error!(seq, "an outbox entry does not decode; it stays for inspection");
+    let mut last_of_queue: HashMap<u64, u64> = HashMap::new();
+    for (seq, outgoing, call) in entries {
+        let key = queue_key(seq, &call);
+        if key.0 == TOPIC_QUEUE && creating.contains(&TicketId(key.1 as u64)) {
             continue;
-        };
-        let queue = queue_of(seq, &call);
+        }
+        let queue = queue_of(key);
         if blocked.contains(&queue) {
             continue;
         }
+        // The next part of an album right behind its earlier parts goes in the same call,
+        // so the copy stays one album.
+        if let Some(head) = last_of_queue.get(&queue).and_then(|head| ready.get_mut(head))
+            && let Some(message_id) = album_part(&head.call, &call)
+        {
+            head.joined.push((seq, message_id));
+            if let Call::Copy { message_ids, .. } = &mut head.call {
+                message_ids.push(message_id);
+            }
+            continue;
+        }
+        last_of_queue.insert(queue, seq);
         let mut topic_of = |ticket: TicketId| -> Result<Option<i32>, StoreError> {
             if let Some(known) = topics.get(&ticket) {
                 return Ok(*known);
@@ -149,72 +184,55 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
             blocked.insert(queue);
             continue;
         };
-        // Parts of one album, queued one after the other, go out as one album.
-        if let Some(&previous) = last_in_queue.get(&queue)
-            && let Some(head) = ready.get_mut(&previous)
-            && let Some(message_id) = album_part_of(head, &call)
-        {
-            head.album_parts.push((seq, message_id));
-            continue;
-        }
-        last_in_queue.insert(queue, seq);
         pending.push(Pending { seq, chat_id: budget_chat(&call, d.staff_chat), queue, lane: outgoing.lane });
-        ready.insert(seq, Ready { seq, call, place, ticket: outgoing.ticket, album_parts: Vec::new() });
+        ready.insert(seq, Ready { seq, call, place, ticket: outgoing.ticket, joined: Vec::new() });
     }
     Ok((pending, ready))
 }
 
-/// The message id `next` adds to `head`'s album, if `next` is the next part of the same
-/// album (copied from the same chat to the same place) and the album has room.
-fn album_part_of(head: &mut Ready, next: &Call) -> Option<i32> {
-    let Call::Copy { from_chat, message_ids, to, album: Some(album), .. } = &mut head.call else {
-        return None;
-    };
-    let Call::Copy {
-        from_chat: next_from, message_ids: next_ids, to: next_to, album: Some(next_album), ..
-    } = next
+/// The source message id of `next` when it continues the album `head` copies: both copy
+/// parts of one album from the same chat to the same place, in order, within Telegram's
+/// album size.
+fn album_part(head: &Call, next: &Call) -> Option<i32> {
+    let (
+        Call::Copy { from_chat, message_ids, to, album: Some(album), .. },
+        Call::Copy {
+            from_chat: next_from, message_ids: next_ids, to: next_to, album: Some(next_album), ..
+        },
+    ) = (head, next)
     else {
         return None;
     };
-    let fits = message_ids.len() < ALBUM_MAX && next_ids.len() == 1;
-    if !fits || next_from != from_chat || next_to != to || next_album != album {
-        return None;
-    }
-    message_ids.push(next_ids[0]);
-    Some(next_ids[0])
+    let (&[next_id], Some(&last)) = (next_ids.as_slice(), message_ids.last()) else { return None };
+    let continues = from_chat == next_from && to == next_to && album == next_album && next_id > last;
+    (continues && message_ids.len() < ALBUM_MAX).then_some(next_id)
 }
 
-/// One verdict per outbox entry: a merged album's answer is shared out among its parts,
-/// each part linked to its own copy.
-fn split_album(ready: &Ready, verdict: Verdict) -> Vec<(u64, i64, Verdict)> {
-    let chat_id = ready.place.chat_id;
-    if ready.album_parts.is_empty() {
-        return vec![(ready.seq, chat_id, verdict)];
+/// The verdict on a call, for each outbox entry it carried: an album sent as one call
+/// links each part to its own copy, so edits and replies map part by part.
+fn per_entry(seq: u64, verdict: Verdict, joined: &[(u64, i32)]) -> Vec<(u64, Verdict)> {
+    if joined.is_empty() {
+        return vec![(seq, verdict)];
     }
-    match verdict {
-        Verdict::Done { delivery: Some(Delivery::Relayed { source, copies }) } => {
-            let sources =
-                std::iter::once(source).chain(ready.album_parts.iter().map(|(_, id)| (source.0, *id)));
-            let seqs = std::iter::once(ready.seq).chain(ready.album_parts.iter().map(|(seq, _)| *seq));
-            seqs.zip(sources)
-                .enumerate()
-                .map(|(index, (seq, source))| {
-                    let copies = copies.get(index).map(|copy| vec![*copy]).unwrap_or_default();
-                    (seq, chat_id, Verdict::Done { delivery: Some(Delivery::Relayed { source, copies }) })
-                })
-                .collect()
-        }
-        verdict => {
-            // The first part carries what the desk must hear; the others share the fate.
-            let plain = match &verdict {
-                Verdict::Done { .. } => Verdict::Done { delivery: None },
-                Verdict::Retry { outcome, .. } => Verdict::Retry { outcome: *outcome, delivery: None },
-            };
-            std::iter::once((ready.seq, chat_id, verdict))
-                .chain(ready.album_parts.iter().map(|(seq, _)| (*seq, chat_id, plain.clone())))
-                .collect()
-        }
+    if let Verdict::Done { delivery: Some(Delivery::Relayed { source, copies }) } = &verdict
+        && copies.len() == joined.len() + 1
+    {
+        let sources = std::iter::once((seq, source.1)).chain(joined.iter().copied());
+        return sources
+            .zip(copies)
+            .map(|((seq, message_id), copy)| {
+                let delivery = Delivery::Relayed { source: (source.0, message_id), copies: vec![*copy] };
+                (seq, Verdict::Done { delivery: Some(delivery) })
+            })
+            .collect();
     }
+    let rest = match &verdict {
+        Verdict::Done { .. } => Verdict::Done { delivery: None },
+        Verdict::Retry { outcome, .. } => Verdict::Retry { outcome: *outcome, delivery: None },
+    };
+    let mut all = vec![(seq, verdict)];
+    all.extend(joined.iter().map(|(seq, _)| (*seq, rest.clone())));
+    all
 }
 
 fn place_of(
@@ -241,16 +259,42 @@ fn place_of(
     })
 }
 
+/// Kinds of queue: what goes into a ticket's topic, the topic's creation with its card,
+/// a chat, a button's answer.
+const TOPIC_QUEUE: u8 = 1;
+const CREATION_QUEUE: u8 = 2;
+
+/// The ticket whose topic's creation `call` belongs to: creating it, or posting its card.
+fn creation_of(call: &Call) -> Option<TicketId> {
+    match call {
+        Call::CreateTopic { ticket, .. }
+        | Call::SendText { to: Target::Topic { ticket }, report: Some(Report::Card { .. }), .. } => {
+            Some(*ticket)
+        }
+        _ => None,
+    }
+}
+
+/// The queue a call keeps order in, as a hash of its key.
+fn queue_of(key: (u8, i64)) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
+
 /// The queue a call keeps order in: a ticket's topic, a topic's creation, or a chat.
-fn queue_of(seq: u64, call: &Call) -> u64 {
-    let key: (u8, i64) = match call {
+fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
+    if let Some(ticket) = creation_of(call) {
+        return (CREATION_QUEUE, ticket.0 as i64);
+    }
+    match call {
         Call::SendText { to: Target::Topic { ticket }, .. }
         | Call::Copy { to: Target::Topic { ticket }, .. }
         | Call::SendFile { to: Target::Topic { ticket }, .. }
         | Call::EditTopic { ticket, .. }
         | Call::CloseTopic { ticket }
-        | Call::ReopenTopic { ticket } => (1, ticket.0 as i64),
-        Call::CreateTopic { ticket, .. } => (2, ticket.0 as i64),
+        | Call::ReopenTopic { ticket } => (TOPIC_QUEUE, ticket.0 as i64),
+        Call::CreateTopic { ticket, .. } => (CREATION_QUEUE, ticket.0 as i64),
         Call::SendText { to: Target::Chat { chat_id }, .. }
         | Call::Copy { to: Target::Chat { chat_id }, .. }
         | Call::SendFile { to: Target::Chat { chat_id }, .. }
@@ -258,10 +302,7 @@ fn queue_of(seq: u64, call: &Call) -> u64 {
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. } => (3, *chat_id),
         Call::AnswerButton { .. } => (4, seq as i64),
-    };
-    let mut hasher = DefaultHasher::new();
-    key.hash(&mut hasher);
-    hasher.finish()
+    }
 }
 
 /// The chat whose budget a call spends (0: none).
@@ -275,64 +316,66 @@ fn budget_chat(call: &Call, staff_chat: i64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::outbox::Report;
 
-    fn part(message_id: i32, album: &str) -> Call {
+    fn part(message_id: i32, album: Option<&str>) -> Call {
         Call::Copy {
             from_chat: 42,
             message_ids: vec![message_id],
             to: Target::Topic { ticket: TicketId(1) },
             reply_to: None,
-            album: Some(album.to_owned()),
+            album: album.map(str::to_owned),
             report: Some(Report::Relay { chat_id: 42, message_id }),
         }
     }
 
-    fn ready(seq: u64, call: Call) -> Ready {
-        Ready {
-            seq,
-            call,
-            place: Place { chat_id: -100, thread: Some(7) },
-            ticket: Some(TicketId(1)),
-            album_parts: Vec::new(),
-        }
+    #[test]
+    fn album_parts_join_only_their_own_album_in_order() {
+        assert_eq!(album_part(&part(5, Some("a")), &part(6, Some("a"))), Some(6));
+        assert_eq!(album_part(&part(5, Some("a")), &part(6, Some("b"))), None, "another album");
+        assert_eq!(album_part(&part(5, None), &part(6, None)), None, "single messages");
+        assert_eq!(album_part(&part(6, Some("a")), &part(5, Some("a"))), None, "out of order");
+        let Call::Copy { from_chat, to, album, report, reply_to, .. } = part(1, Some("a")) else {
+            unreachable!()
+        };
+        let full = Call::Copy { from_chat, message_ids: (1..=10).collect(), to, album, report, reply_to };
+        assert_eq!(album_part(&full, &part(11, Some("a"))), None, "an album holds at most ten");
     }
 
     #[test]
-    fn album_parts_merge_and_each_part_gets_its_own_copy() {
-        let mut head = ready(10, part(5, "a"));
-        assert_eq!(album_part_of(&mut head, &part(6, "a")), Some(6));
-        head.album_parts.push((11, 6));
-        assert_eq!(album_part_of(&mut head, &part(7, "b")), None, "another album stays apart");
-        let Call::Copy { message_ids, .. } = &head.call else { panic!("a copy") };
-        assert_eq!(message_ids, &[5, 6]);
-        let verdict = Verdict::Done {
-            delivery: Some(Delivery::Relayed { source: (42, 5), copies: vec![(-100, 900), (-100, 901)] }),
-        };
-        let split = split_album(&head, verdict);
-        let relayed: Vec<(u64, Option<Delivery>)> = split
+    fn an_album_sent_as_one_call_links_each_part_to_its_copy() {
+        let copies = vec![(-100, 70), (-100, 71), (-100, 72)];
+        let verdict = Verdict::Done { delivery: Some(Delivery::Relayed { source: (42, 5), copies }) };
+        let linked: Vec<(u64, Option<Delivery>)> = per_entry(1, verdict, &[(2, 6), (3, 7)])
             .into_iter()
-            .map(|(seq, _, v)| match v {
+            .map(|(seq, verdict)| match verdict {
                 Verdict::Done { delivery } => (seq, delivery),
                 Verdict::Retry { .. } => panic!("done"),
             })
             .collect();
-        assert_eq!(
-            relayed,
-            [
-                (10, Some(Delivery::Relayed { source: (42, 5), copies: vec![(-100, 900)] })),
-                (11, Some(Delivery::Relayed { source: (42, 6), copies: vec![(-100, 901)] })),
-            ]
-        );
+        let relayed =
+            |source, copy| Some(Delivery::Relayed { source: (42, source), copies: vec![(-100, copy)] });
+        assert_eq!(linked, [(1, relayed(5, 70)), (2, relayed(6, 71)), (3, relayed(7, 72))]);
+        let retry = Verdict::Retry { outcome: Outcome::Transient, delivery: None };
+        let kept: Vec<u64> = per_entry(1, retry, &[(2, 6)]).into_iter().map(|(seq, _)| seq).collect();
+        assert_eq!(kept, [1, 2], "a failed album stays queued whole");
     }
 
+    /// Regression: a recreated topic got the messages queued for the old one before its
+    /// card, because the card waited in the topic's queue behind them.
     #[test]
-    fn a_failed_album_keeps_every_part() {
-        let mut head = ready(10, part(5, "a"));
-        album_part_of(&mut head, &part(6, "a"));
-        head.album_parts.push((11, 6));
-        let split = split_album(&head, Verdict::Retry { outcome: Outcome::Transient, delivery: None });
-        assert_eq!(split.len(), 2);
-        assert!(split.iter().all(|(_, _, v)| matches!(v, Verdict::Retry { .. })));
+    fn the_card_travels_with_the_topic_creation_not_behind_the_topic_messages() {
+        let ticket = TicketId(7);
+        let card = Call::SendText {
+            to: Target::Topic { ticket },
+            text: "T-000007 · new".to_owned(),
+            reply_to: None,
+            buttons: Vec::new(),
+            report: Some(Report::Card { ticket, version: 1 }),
+        };
+        let create = Call::CreateTopic { chat_id: -100, ticket, name: "T-000007".to_owned(), icon_color: 0 };
+        assert_eq!(queue_key(1, &card), (CREATION_QUEUE, 7));
+        assert_eq!(queue_key(2, &create), (CREATION_QUEUE, 7));
+        assert_eq!(queue_key(3, &part(5, None)), (TOPIC_QUEUE, 1));
+        assert_eq!((creation_of(&card), creation_of(&part(5, None))), (Some(ticket), None));
     }
 }

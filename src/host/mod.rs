@@ -117,7 +117,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let outbox_changed = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
 
-    let _watcher = match options.watch_rules {
+    let watcher = match options.watch_rules {
         Some(mode) => {
             let reload_tx = desk_tx.clone();
             let watcher = crate::rules::watch(&options.rules, handle.clone(), mode, move |event| {
@@ -160,6 +160,8 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let _ = stop_tx.send(true);
     let _ = poll_task.await;
     let _ = dispatch_task.await;
+    // The watcher holds a sender to the desk loop, which runs until every sender is gone.
+    drop(watcher);
     let _ = desk_task.await;
     Ok(())
 }

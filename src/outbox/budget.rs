@@ -74,6 +74,8 @@ struct ChatState {
     sent: VecDeque<u64>,
     blocked_until: u64,
     failures: u32,
+    /// When the last failure was answered.
+    failed_at: u64,
 }
 
 /// Backoff after the n-th consecutive failure: 0.5 s doubling to at most 60 s.
@@ -157,21 +159,35 @@ impl Budget {
         plan
     }
 
-    /// Records what happened to a call planned earlier.
-    pub fn record(&mut self, chat_id: i64, outcome: Outcome, now: u64, jitter: f64) {
+    /// Records what happened to a call planned at `planned` and answered at `answered`.
+    ///
+    /// The send counts in its windows from the answer on, not from the plan: Telegram
+    /// counted it somewhere between the two, so counting from the later moment keeps the
+    /// next send out of Telegram's window however long the round trip took.
+    pub fn record(&mut self, chat_id: i64, outcome: Outcome, planned: u64, answered: u64, jitter: f64) {
+        if chat_id != 0 {
+            settle(&mut self.overall, planned, answered);
+        }
         let chat = self.chats.entry(chat_id).or_default();
+        settle(&mut chat.sent, planned, answered);
         match outcome {
             Outcome::Sent => chat.failures = 0,
             Outcome::RetryAfter { millis } => {
-                chat.blocked_until = chat.blocked_until.max(now + millis);
+                chat.blocked_until = chat.blocked_until.max(answered + millis);
             }
             Outcome::Transient => {
-                chat.failures += 1;
+                // Calls that were in flight together and failed together are one failure,
+                // not several in a row: only a call sent after the last failure was known
+                // climbs the ladder.
+                if planned >= chat.failed_at {
+                    chat.failures += 1;
+                }
+                chat.failed_at = chat.failed_at.max(answered);
                 let exponent = chat.failures.saturating_sub(1).min(16);
                 let backoff = (BACKOFF_BASE_MS << exponent).min(BACKOFF_MAX_MS);
                 // Jitter in [0.5, 1.0] of the backoff spreads retries of many chats apart.
                 let delay = (backoff as f64 * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))) as u64;
-                chat.blocked_until = chat.blocked_until.max(now + delay);
+                chat.blocked_until = chat.blocked_until.max(answered + delay);
             }
         }
     }
@@ -194,6 +210,15 @@ impl Budget {
             }
             !state.sent.is_empty() || state.blocked_until > now || state.failures > 0
         });
+    }
+}
+
+/// Moves one send stamped `planned` to `answered`, keeping the window in time order.
+fn settle(sent: &mut VecDeque<u64>, planned: u64, answered: u64) {
+    if let Some(index) = sent.iter().rposition(|&at| at == planned) {
+        sent.remove(index);
+        let index = sent.partition_point(|&at| at <= answered);
+        sent.insert(index, answered);
     }
 }
 

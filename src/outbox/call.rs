@@ -158,9 +158,10 @@ pub enum Delivery {
     NotDeleted {
         ticket: TicketId,
     },
-    /// The customer blocked the bot (403).
+    /// The customer blocked the bot (403) as of `sent_at`, when the refused call went out.
     Unreachable {
         customer: UserId,
+        sent_at: jiff::Timestamp,
     },
     /// The ticket's topic was deleted in Telegram ("message thread not found").
     TopicMissing {

@@ -30,8 +30,9 @@ pub enum Verdict {
 /// Sends one call. `place` is where its target resolved to; `topic_thread` the thread of
 /// the ticket a topic call (rename, close, reopen) concerns.
 pub async fn send(bot: &Bot, call: &Call, place: Place, ticket: Option<crate::ticket::TicketId>) -> Verdict {
+    let sent_at = jiff::Timestamp::now();
     let result = request(bot, call, place).await;
-    judge(call, place, ticket, result)
+    judge(call, place, ticket, result, sent_at)
 }
 
 /// What a successful request returned, as far as the desk cares.
@@ -155,10 +156,11 @@ fn judge(
     place: Place,
     ticket: Option<crate::ticket::TicketId>,
     result: Result<Returned, RequestError>,
+    sent_at: jiff::Timestamp,
 ) -> Verdict {
     let returned = match result {
         Ok(returned) => returned,
-        Err(error) => return judge_error(call, place, ticket, &error),
+        Err(error) => return judge_error(call, place, ticket, &error, sent_at),
     };
     let delivery = match (call, returned) {
         (Call::CreateTopic { ticket, chat_id, .. }, Returned::Topic(thread_id)) => {
@@ -196,6 +198,7 @@ fn judge_error(
     place: Place,
     ticket: Option<crate::ticket::TicketId>,
     error: &RequestError,
+    sent_at: jiff::Timestamp,
 ) -> Verdict {
     let retry = |outcome| Verdict::Retry { outcome, delivery: None };
     match error {
@@ -218,8 +221,12 @@ fn judge_error(
             ApiError::BotBlocked | ApiError::CantInitiateConversation | ApiError::UserDeactivated
                 if place.chat_id > 0 =>
             {
-                Verdict::Done { delivery: Some(Delivery::Unreachable { customer: place.chat_id as u64 }) }
+                let customer = place.chat_id as u64;
+                Verdict::Done { delivery: Some(Delivery::Unreachable { customer, sent_at }) }
             }
+            // teloxide keeps no error code, only the description: a 5xx with a JSON body
+            // arrives here and must wait and go again like any other server trouble.
+            ApiError::Unknown(text) if server_error(text) => retry(Outcome::Transient),
             ApiError::Unknown(text) if thread_missing(text) => match (ticket, call) {
                 // The message stays queued; the desk opens a new topic and it goes there.
                 (Some(ticket), _) => Verdict::Retry {
@@ -238,6 +245,14 @@ fn judge_error(
 fn dropped(call: &Call, error: &RequestError) -> Verdict {
     tracing::error!(?call, %error, "Telegram refused a call; dropping it");
     Verdict::Done { delivery: None }
+}
+
+/// The descriptions Telegram's front ends give 5xx answers.
+fn server_error(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    ["internal server error", "bad gateway", "service unavailable", "gateway timeout", "server error"]
+        .iter()
+        .any(|known| text.starts_with(known))
 }
 
 fn thread_missing(text: &str) -> bool {
@@ -266,5 +281,48 @@ pub fn resolve(
         Target::Topic { ticket } => {
             topic_of(ticket).map(|thread| Place { chat_id: staff_chat, thread: Some(thread) })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ticket::TicketId;
+
+    fn relay() -> Call {
+        Call::Copy {
+            from_chat: 42,
+            message_ids: vec![7],
+            to: Target::Topic { ticket: TicketId(1) },
+            reply_to: None,
+            album: None,
+            report: Some(Report::Relay { chat_id: 42, message_id: 7 }),
+        }
+    }
+
+    fn verdict_on(description: &str) -> Verdict {
+        let error = RequestError::Api(ApiError::Unknown(description.to_owned()));
+        let place = Place { chat_id: -100, thread: Some(9) };
+        judge(&relay(), place, Some(TicketId(1)), Err(error), jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    /// Regression: a 500 with Telegram's JSON body was taken for a final refusal and the
+    /// customer's message dropped from the outbox (seen end to end with ten 500s in a row).
+    #[test]
+    fn server_errors_are_retried_not_dropped() {
+        let retry = Verdict::Retry { outcome: Outcome::Transient, delivery: None };
+        for description in ["Internal Server Error", "Bad Gateway", "Service Unavailable", "Gateway Timeout"]
+        {
+            assert_eq!(verdict_on(description), retry, "{description}");
+        }
+        assert_eq!(verdict_on("Bad Request: message text is empty"), Verdict::Done { delivery: None });
+        let missing = verdict_on("Bad Request: message thread not found");
+        assert_eq!(
+            missing,
+            Verdict::Retry {
+                outcome: Outcome::Sent,
+                delivery: Some(Delivery::TopicMissing { ticket: TicketId(1) })
+            }
+        );
     }
 }

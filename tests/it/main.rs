@@ -4,5 +4,6 @@
 mod cli;
 mod demo;
 mod durability;
+mod e2e;
 mod support;
 mod tidy;

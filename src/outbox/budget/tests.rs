@@ -23,7 +23,7 @@ fn drain(limits: Limits, mut pending: Vec<Pending>) -> Vec<(u64, u64, i64)> {
         for seq in &plan.send {
             let index = pending.iter().position(|p| p.seq == *seq).expect("planned from pending");
             let call = pending.remove(index);
-            budget.record(call.chat_id, Outcome::Sent, now, 0.5);
+            budget.record(call.chat_id, Outcome::Sent, now, now, 0.5);
             sent.push((call.seq, now, call.chat_id));
         }
         if pending.is_empty() {
@@ -105,7 +105,7 @@ fn messages_overtake_cosmetic_calls_but_never_the_reverse() {
 #[test]
 fn retry_after_blocks_the_chat_only() {
     let mut budget = Budget::new(Limits::TELEGRAM);
-    budget.record(5, Outcome::RetryAfter { millis: 3_000 }, 0, 0.0);
+    budget.record(5, Outcome::RetryAfter { millis: 3_000 }, 0, 0, 0.0);
     let plan = budget.plan(&[message(1, 5), message(2, 6)], 10);
     assert_eq!(plan.send, [2]);
     assert_eq!(plan.wake_at, Some(3_000));
@@ -117,16 +117,16 @@ fn transient_failures_back_off_exponentially_with_jitter() {
     let mut budget = Budget::new(Limits::TELEGRAM);
     let mut blocked = Vec::new();
     for _ in 0..9 {
-        budget.record(5, Outcome::Transient, 0, 1.0);
+        budget.record(5, Outcome::Transient, 0, 0, 1.0);
         blocked.push(budget.plan(&[message(1, 5)], 0).wake_at.expect("blocked"));
     }
     assert_eq!(blocked, [500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
     let mut low = Budget::new(Limits::TELEGRAM);
-    low.record(5, Outcome::Transient, 0, 0.0);
+    low.record(5, Outcome::Transient, 0, 0, 0.0);
     assert_eq!(low.plan(&[message(1, 5)], 0).wake_at, Some(250));
     // Success resets the ladder.
-    budget.record(5, Outcome::Sent, 100_000, 0.0);
-    budget.record(5, Outcome::Transient, 100_000, 1.0);
+    budget.record(5, Outcome::Sent, 100_000, 100_000, 0.0);
+    budget.record(5, Outcome::Transient, 100_000, 100_000, 1.0);
     assert_eq!(budget.plan(&[message(1, 5)], 100_000).wake_at, Some(100_500));
 }
 
@@ -163,4 +163,34 @@ fn answering_a_press_spends_no_budget() {
         (0..5).map(|seq| Pending { seq, chat_id: 0, queue: 1_000 + seq, lane: Lane::Message }).collect();
     assert_eq!(budget.plan(&answers, 0).send.len(), 5);
     assert_eq!(budget.plan(&[message(9, 5)], 0).send, [9]);
+}
+
+/// Regression: a send counted from its plan let the next one reach the fake Bot API inside
+/// its window whenever the first round trip was slower than the second (429s in the
+/// end-to-end tests with scaled windows).
+#[test]
+fn a_send_counts_in_its_window_from_its_answer() {
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    assert_eq!(budget.plan(&[message(1, 5)], 0).send, [1]);
+    budget.record(5, Outcome::Sent, 0, 300, 0.5);
+    let plan = budget.plan(&[message(2, 5)], 1_000);
+    assert_eq!((plan.send.len(), plan.wake_at), (0, Some(1_300)), "one a second from the answer");
+    assert_eq!(budget.plan(&[message(2, 5)], 1_300).send, [2]);
+}
+
+/// Regression: ten calls that failed side by side in one round climbed ten steps of the
+/// backoff ladder and froze the staff chat for a minute after one bad moment.
+#[test]
+fn calls_that_fail_together_count_as_one_failure() {
+    let topic = |seq, queue| Pending { seq, chat_id: GROUP, queue, lane: Lane::Message };
+    let pending: Vec<Pending> = (1..=10).map(|seq| topic(seq, seq)).collect();
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    assert_eq!(budget.plan(&pending, 0).send.len(), 10);
+    for _ in 0..10 {
+        budget.record(GROUP, Outcome::Transient, 0, 10_000, 1.0);
+    }
+    assert_eq!(budget.plan(&pending, 10_000).wake_at, Some(10_500), "one step of backoff");
+    assert_eq!(budget.plan(&pending[..1], 10_500).send, [1]);
+    budget.record(GROUP, Outcome::Transient, 10_500, 10_600, 1.0);
+    assert_eq!(budget.plan(&pending, 10_600).wake_at, Some(11_600), "a retry that fails again climbs");
 }

@@ -1,0 +1,11 @@
+//! End-to-end tests over HTTP on real time: the real host (in this process, or the real
+//! `topicdesk run` binary where a test must kill it) against the fake Bot API bound to
+//! 127.0.0.1. Each test starts its own fake, a fresh store and the shipped rules; rate
+//! budgets, where on, have their windows shrunk by the same factor on both sides.
+
+mod budgets;
+mod faults;
+mod full_path;
+mod harness;
+mod kill;
+mod startup;
