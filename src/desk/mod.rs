@@ -103,6 +103,23 @@ impl Desk<'_> {
         call: Call,
     ) -> Result<(), DeskError> {
         let chat_id = call.chat(self.staff_chat);
+        // Telegram takes at most 4096 characters a message: longer texts go as several,
+        // the buttons and the report with the last.
+        if let Call::SendText { to, text, reply_to, buttons, report } = &call
+            && text.chars().count() > crate::outbox::TEXT_LIMIT
+        {
+            let (to, reply_to, report) = (*to, *reply_to, *report);
+            let parts = crate::outbox::split_text(text, crate::outbox::TEXT_LIMIT);
+            let last = parts.len() - 1;
+            for (index, part) in parts.into_iter().enumerate() {
+                let (buttons, report) =
+                    if index == last { (buttons.clone(), report) } else { (Vec::new(), None) };
+                let reply_to = if index == 0 { reply_to } else { None };
+                let call = Call::SendText { to, text: part, reply_to, buttons, report };
+                state.enqueue(&Outgoing { chat_id, lane, ticket, call: call.into_json() })?;
+            }
+            return Ok(());
+        }
         state.enqueue(&Outgoing { chat_id, lane, ticket, call: call.into_json() })?;
         Ok(())
     }

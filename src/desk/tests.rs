@@ -725,3 +725,17 @@ fn a_refusal_of_a_call_sent_before_the_customer_unblocked_the_bot_is_old_news() 
     world.event(&Event::Delivered(Delivery::Unreachable { customer: 42, sent_at: sent_after_unblocking }));
     assert!(world.ticket(id).unreachable, "a refusal of a later call counts");
 }
+
+#[test]
+fn texts_longer_than_telegram_takes_go_as_several_messages() {
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    let long: String = (0..300).map(|n| format!("line {n:03} of a long report\n")).collect();
+    let desk = world.desk();
+    world.store.write(|tx| desk.say_in_topic(tx, id, long.clone())).expect("queue");
+    let transcript = world.send_all();
+    let messages: Vec<&str> = transcript.lines().filter(|l| l.starts_with("topic ")).collect();
+    assert_eq!(messages.len(), 3, "{} characters in parts of at most 4096", long.chars().count());
+    assert!(transcript.contains("line 000") && transcript.contains("line 299"));
+}

@@ -204,8 +204,49 @@ impl Target {
     }
 }
 
+/// Telegram's limit on a message's text, in characters.
+pub const TEXT_LIMIT: usize = 4096;
+
+/// Splits `text` into parts of at most `limit` characters, at line breaks where it can,
+/// else at spaces, else anywhere.
+pub fn split_text(text: &str, limit: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while rest.chars().count() > limit {
+        let cut_byte = rest.char_indices().nth(limit).map_or(rest.len(), |(at, _)| at);
+        let window = &rest[..cut_byte];
+        let cut = match window.rfind('\n').filter(|&at| at > 0) {
+            Some(line_break) => line_break,
+            None if rest[cut_byte..].starts_with(' ') => cut_byte,
+            None => window.rfind(' ').filter(|&at| at > 0).unwrap_or(cut_byte),
+        };
+        parts.push(rest[..cut].to_owned());
+        rest = rest[cut..].trim_start_matches(['\n', ' ']);
+    }
+    if !rest.is_empty() || parts.is_empty() {
+        parts.push(rest.to_owned());
+    }
+    parts
+}
+
 impl Button {
     pub fn new(label: impl Into<String>, data: impl Into<String>) -> Button {
         Button { label: label.into(), data: data.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_split_at_lines_then_spaces_then_anywhere() {
+        assert_eq!(split_text("short", 10), ["short"]);
+        assert_eq!(split_text("one line\ntwo line", 12), ["one line", "two line"]);
+        assert_eq!(split_text("aaaa bbbb cccc", 9), ["aaaa bbbb", "cccc"]);
+        assert_eq!(split_text("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        let long = "ж".repeat(5000);
+        let parts = split_text(&long, TEXT_LIMIT);
+        assert_eq!(parts.iter().map(|p| p.chars().count()).collect::<Vec<_>>(), [4096, 904]);
     }
 }

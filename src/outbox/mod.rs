@@ -6,4 +6,4 @@ pub mod budget;
 pub mod call;
 
 pub use budget::{Budget, Limits, Outcome, Pending, Plan};
-pub use call::{Button, Call, Delivery, FileKind, Report, Target};
+pub use call::{Button, Call, Delivery, FileKind, Report, TEXT_LIMIT, Target, split_text};
