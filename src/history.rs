@@ -8,6 +8,7 @@ use std::fmt;
 
 use jiff::Timestamp;
 
+use crate::sla::Mark;
 use crate::ticket::{Priority, Status, Topic, UserId};
 
 /// One thing that happened to a ticket.
@@ -45,6 +46,9 @@ pub enum EntryKind {
     Reachability { unreachable: bool },
     TopicChanged { topic: Topic },
     System { text: String },
+    /// A timer step the desk acted on (an SLA warning or breach rung, an auto-close or its
+    /// warning, a reminder); the SLA core reads these so each step fires once.
+    Timer(Mark),
 }
 
 impl fmt::Display for Actor {
@@ -79,6 +83,7 @@ impl fmt::Display for EntryKind {
             EntryKind::Reachability { unreachable: false } => f.write_str("customer reachable again"),
             EntryKind::TopicChanged { topic } => write!(f, "topic {}/{}", topic.chat_id, topic.thread_id),
             EntryKind::System { text } => f.write_str(shorten(text)),
+            EntryKind::Timer(mark) => write!(f, "timer: {mark}"),
         }
     }
 }
