@@ -33,19 +33,49 @@ pub enum Actor {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryKind {
-    Created { form: String },
-    CustomerMessage { text: String },
-    AgentReply { text: String },
-    Note { text: String },
-    StatusChanged { from: Status, to: Status },
-    Assigned { from: Option<UserId>, to: Option<UserId> },
-    PriorityChanged { from: Priority, to: Priority },
-    Tagged { tag: String },
-    Untagged { tag: String },
-    Escalated { to: Vec<UserId>, reason: String },
-    Reachability { unreachable: bool },
-    TopicChanged { topic: Topic },
-    System { text: String },
+    Created {
+        form: String,
+    },
+    CustomerMessage {
+        text: String,
+    },
+    AgentReply {
+        text: String,
+    },
+    Note {
+        text: String,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    Assigned {
+        from: Option<UserId>,
+        to: Option<UserId>,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
+    Tagged {
+        tag: String,
+    },
+    Untagged {
+        tag: String,
+    },
+    Escalated {
+        to: Vec<UserId>,
+        reason: String,
+    },
+    Reachability {
+        unreachable: bool,
+    },
+    TopicChanged {
+        topic: Topic,
+    },
+    System {
+        text: String,
+    },
     /// A timer step the desk acted on (an SLA warning or breach rung, an auto-close or its
     /// warning, a reminder); the SLA core reads these so each step fires once.
     Timer(Mark),

@@ -17,18 +17,21 @@ use super::ladder::Level;
 use super::metric::{Mark, Metric, Step};
 
 /// One step due on one ticket.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// Decisions order by due time, then ticket, then step: the order to act on them when
+/// several tickets' timers are due at once (after an outage).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Decision {
-    pub ticket: TicketId,
     /// When the step fell due; after an outage this lies before `now`.
     pub due: Timestamp,
+    pub ticket: TicketId,
     /// What to record once acted on (see [`Decision::changes`]).
     pub mark: Mark,
     pub kind: DecisionKind,
 }
 
 /// What is due. Spans are measured at the `now` the decision was made.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DecisionKind {
     /// Warn the assignee: the warning share of a target has elapsed.
     SlaWarning { metric: Metric, target: Span, left: Span },
@@ -57,11 +60,9 @@ impl Decision {
     /// What `on_breach(ticket, breach)` gets for a breach; `None` for other decisions.
     pub fn breach_view(&self) -> Option<BreachView> {
         match self.kind {
-            DecisionKind::Breach { metric, overdue, level, .. } => Some(BreachView {
-                metric: metric.as_str().to_owned(),
-                level: level.script_level(),
-                overdue,
-            }),
+            DecisionKind::Breach { metric, overdue, level, .. } => {
+                Some(BreachView { metric: metric.as_str().to_owned(), level: level.script_level(), overdue })
+            }
             _ => None,
         }
     }
@@ -88,7 +89,9 @@ impl fmt::Display for DecisionKind {
             DecisionKind::Breach { metric, target, overdue, level } => {
                 write!(f, "{metric} breach, {level}: {target} target missed by {overdue}")
             }
-            DecisionKind::AutoCloseWarning { closes_at } => write!(f, "auto-close warning: closes at {closes_at}"),
+            DecisionKind::AutoCloseWarning { closes_at } => {
+                write!(f, "auto-close warning: closes at {closes_at}")
+            }
             DecisionKind::AutoClose => f.write_str("auto-close"),
             DecisionKind::Reminder { waiting } => write!(f, "reminder: awaiting the customer for {waiting}"),
         }

@@ -104,7 +104,13 @@ impl Level {
     }
 
     /// What the built-in ladder does at this rung (`on_breach` returning the default).
-    pub fn default_actions(self, ticket: TicketId, metric: Metric, target: Span, overdue: Span) -> Vec<Action> {
+    pub fn default_actions(
+        self,
+        ticket: TicketId,
+        metric: Metric,
+        target: Span,
+        overdue: Span,
+    ) -> Vec<Action> {
         let what = format!("{ticket}: {metric} target of {target} missed by {overdue}");
         match self.0 {
             0 => vec![Action::NotifyAgent(what)],
@@ -155,7 +161,12 @@ mod tests {
     fn default_ladder_notifies_then_escalates() {
         let actions: Vec<String> = Level::all()
             .flat_map(|level| {
-                level.default_actions(TicketId(7), Metric::FirstResponse, Span::from_hours(1), Span::from_mins(6))
+                level.default_actions(
+                    TicketId(7),
+                    Metric::FirstResponse,
+                    Span::from_hours(1),
+                    Span::from_mins(6),
+                )
             })
             .map(|action| action.to_string())
             .collect();

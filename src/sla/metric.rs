@@ -189,9 +189,8 @@ impl Step {
 impl fmt::Display for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Step::Warning => f.write_str("warning"),
+            Step::Warning | Step::AutoCloseWarning => f.write_str("warning"),
             Step::Breach(level) => write!(f, "breach, {level}"),
-            Step::AutoCloseWarning => f.write_str("warning"),
             Step::AutoClose => f.write_str("close"),
             Step::Reminder => f.write_str("reminder"),
         }

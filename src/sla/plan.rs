@@ -93,7 +93,7 @@ impl Plan {
         for timer in &timers {
             plan.add_timer(timer, &timeline, inputs.ticket.id, now);
         }
-        plan.decisions.sort_by_key(|decision| (decision.due, decision.mark.kind, decision.mark.step));
+        plan.decisions.sort();
         plan
     }
 
@@ -128,9 +128,11 @@ impl Plan {
                 continue;
             }
             let kind = match (step, timer.kind.metric()) {
-                (Step::Warning, Some(metric)) => {
-                    DecisionKind::SlaWarning { metric, target: timer.target, left: timer.target.saturating_sub(elapsed) }
-                }
+                (Step::Warning, Some(metric)) => DecisionKind::SlaWarning {
+                    metric,
+                    target: timer.target,
+                    left: timer.target.saturating_sub(elapsed),
+                },
                 (Step::Breach(level), Some(metric)) => DecisionKind::Breach {
                     metric,
                     target: timer.target,
@@ -146,7 +148,7 @@ impl Plan {
                 (Step::Warning | Step::Breach(_), None) => continue,
             };
             let mark = Mark { kind: timer.kind, since: timer.since, step: step.index() };
-            self.decisions.push(Decision { ticket, due, mark, kind });
+            self.decisions.push(Decision { due, ticket, mark, kind });
         }
     }
 }

@@ -81,21 +81,56 @@ pub struct EntryRecord {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EntryKindRecord {
-    Created { form: String },
-    CustomerMessage { text: String },
-    AgentReply { text: String },
-    Note { text: String },
-    StatusChanged { from: Status, to: Status },
-    Assigned { from: Option<u64>, to: Option<u64> },
-    PriorityChanged { from: Priority, to: Priority },
-    Tagged { tag: String },
-    Untagged { tag: String },
-    Escalated { to: Vec<u64>, reason: String },
-    Reachability { unreachable: bool },
-    TopicChanged { chat_id: i64, thread_id: i32 },
-    System { text: String },
+    Created {
+        form: String,
+    },
+    CustomerMessage {
+        text: String,
+    },
+    AgentReply {
+        text: String,
+    },
+    Note {
+        text: String,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    Assigned {
+        from: Option<u64>,
+        to: Option<u64>,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
+    Tagged {
+        tag: String,
+    },
+    Untagged {
+        tag: String,
+    },
+    Escalated {
+        to: Vec<u64>,
+        reason: String,
+    },
+    Reachability {
+        unreachable: bool,
+    },
+    TopicChanged {
+        chat_id: i64,
+        thread_id: i32,
+    },
+    System {
+        text: String,
+    },
     /// `timer` is the deadline kind's name (`first_response`, `auto_close`, ...).
-    Timer { timer: String, since: u32, step: u8 },
+    Timer {
+        timer: String,
+        since: u32,
+        step: u8,
+    },
 }
 
 impl From<&Ticket> for TicketRecord {
