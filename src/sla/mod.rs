@@ -59,6 +59,7 @@ pub struct Policy {
     /// A resolved ticket closes after this much customer silence; `None` never closes.
     pub auto_close_after: Option<Span>,
     /// Remind the customer after this long Awaiting Customer; `None` never reminds.
+    /// desk.yaml `remind_awaiting_after`.
     pub reminder_after: Option<Span>,
 }
 
@@ -87,12 +88,13 @@ impl Default for Policy {
 }
 
 impl Policy {
-    /// The settings desk.yaml holds; the ladder keeps its default grace.
+    /// The settings desk.yaml holds.
     pub fn from_desk(desk: &DeskConfig) -> Policy {
         Policy {
             warning_percent: desk.sla_warning_percent,
+            ladder: Ladder { grace_percent: u64::from(desk.sla_escalation_grace_percent) },
             auto_close_after: Some(desk.auto_close_after),
-            ..Policy::default()
+            reminder_after: desk.remind_awaiting_after,
         }
     }
 }
