@@ -4,7 +4,8 @@
 //! sentiment scoring, then tickets, their history and the SLA clocks computed from it
 //! (`sla`). Then the rules a support lead edits (`rules`: loading, checking and reloading
 //! `rules/`) and the sandboxed script host that runs their hooks (`script`). Then the
-//! edges: the store, the outbox, export, benchmarks and the command line.
+//! edges: the store, the outbox, export, `simulate` (replaying traffic through rules on a
+//! virtual clock), benchmarks and the command line.
 
 pub mod duration;
 pub mod calendar;
@@ -22,6 +23,7 @@ pub mod telegram;
 pub mod host;
 pub mod demo;
 pub mod export;
+pub mod simulate;
 pub mod bench;
 pub mod cli;
 pub mod fakegram;

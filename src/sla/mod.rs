@@ -27,6 +27,7 @@
 mod clock;
 mod decision;
 pub mod ladder;
+mod measure;
 mod metric;
 mod plan;
 mod timeline;
@@ -39,6 +40,7 @@ use jiff::Timestamp;
 pub use clock::{ClockState, ClockStatus};
 pub use decision::{Decision, DecisionKind};
 pub use ladder::{Ladder, LadderProgress, Level};
+pub use measure::{Measures, measure};
 pub use metric::{DeadlineKind, Mark, Metric, Step};
 pub use plan::Plan;
 

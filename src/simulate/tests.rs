@@ -1,0 +1,172 @@
+//! Simulation tests: a small replay of the shipped rules as a snapshot, the same rules
+//! compared with themselves (no difference), a tighter SLA compared with the shipped one
+//! (differences exactly where the rules differ), and a run at scale that prints its time.
+//!
+//! The scale run replays 2,000 tickets by default; set `TOPICDESK_SIMULATE_TICKETS` to
+//! measure more, in release mode:
+//! `TOPICDESK_SIMULATE_TICKETS=100000 cargo test --release --lib simulate::tests::scale -- --nocapture`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use expect_test::expect;
+
+use super::{Traffic, compare, simulate};
+use crate::rules::{RuleSet, load};
+
+fn shipped() -> RuleSet {
+    let (set, diagnostics) = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"));
+    assert!(diagnostics.iter().all(|d| d.severity != crate::rules::Severity::Error), "{diagnostics:?}");
+    set.expect("the shipped rules are valid")
+}
+
+/// The shipped rules with `sla.rhai` replaced.
+fn with_sla(sla: &str) -> (tempfile::TempDir, RuleSet) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    copy_dir(&source, dir.path());
+    std::fs::write(dir.path().join("sla.rhai"), sla).expect("write sla.rhai");
+    // The shipped scenarios pin the shipped targets; they do not apply to a variant.
+    std::fs::remove_file(dir.path().join("tests/sla.yaml")).expect("remove scenario");
+    let (set, diagnostics) = load(dir.path());
+    (dir, set.unwrap_or_else(|| panic!("variant rules are valid: {diagnostics:?}")))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("readable rules") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("named"));
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+const TRAFFIC: &str = r#"{
+    "seed": 7,
+    "start": "2026-03-02T00:00:00Z",
+    "days": 7,
+    "tickets": 400,
+    "priorities": { "low": 20, "normal": 60, "high": 20 },
+    "categories": { "billing": 40, "technical": 60 },
+    "agent_speed": { "222222222": 2 }
+}"#;
+
+fn traffic() -> Traffic {
+    Traffic::from_json(TRAFFIC).expect("valid traffic")
+}
+
+#[test]
+fn a_week_of_traffic_through_the_shipped_rules() {
+    let report = simulate(&shipped(), &traffic(), &mut |_, _| {});
+    let text = report.to_string().replace(&report.rules, "<version>");
+    expect![[r#"
+        rules <version>: 400 tickets, 0 hook failures
+        group                  tickets  first response p50/90      resolution p50/90  breaches fr/nr/rs  warnings  escalations  auto-closed  peak load
+        all                        400            32m / 3h 5m     5h 27m / 1d 4h 38m           88/98/50       272          409          400
+        priority low                85           33m / 2h 56m    5h 56m / 1d 11h 57m              0/0/0         1            0           85
+        priority normal            223           31m / 3h 11m       4h 34m / 23h 43m            36/26/4        86          110          223
+        priority high               92           33m / 3h 42m     7h 35m / 1d 9h 57m           52/72/46       185          299           92
+        agent 111111111 Dana        53           32m / 5h 33m        4h 18m / 1d 15m            12/14/8        38           60           53         10
+        agent 222222222 Eli         31          1h 1m / 4h 7m   12h 11m / 1d 11h 57m            12/12/9        34           58           31          8
+        agent 333333333 Farah       23           44m / 1h 30m       7h 47m / 17h 46m              6/7/4        18           30           23          5
+        agent 444444444 Gus         23           37m / 2h 37m        6h 56m / 1d 42m              6/5/3        14           26           23          5
+        queue                      270           29m / 2h 53m     4h 46m / 1d 4h 38m           52/60/26       168          235          270
+    "#]].assert_eq(&text);
+}
+
+#[test]
+fn the_same_rules_compare_without_differences() {
+    let rules = shipped();
+    let comparison =
+        compare(simulate(&rules, &traffic(), &mut |_, _| {}), simulate(&rules, &traffic(), &mut |_, _| {}));
+    assert_eq!(comparison.differences, []);
+    assert!(comparison.to_string().ends_with("no differences\n"));
+}
+
+#[test]
+fn a_tighter_sla_shows_where_it_bites() {
+    let tighter = r#"
+        fn sla(ticket) {
+            switch ticket.priority {
+                "high" => #{ first_response: "10m", next_response: "1h", resolution: "8h" },
+                "normal" => #{ first_response: "2h", next_response: "4h", resolution: "2d" },
+                "low" => #{ first_response: "8h", resolution: "5d" },
+                _ => (),
+            }
+        }
+    "#;
+    let (_dir, variant) = with_sla(tighter);
+    let comparison = compare(
+        simulate(&shipped(), &traffic(), &mut |_, _| {}),
+        simulate(&variant, &traffic(), &mut |_, _| {}),
+    );
+    let changed: Vec<String> = comparison
+        .differences
+        .iter()
+        .map(|d| format!("{}: {} {} -> {}", d.group, d.figure, d.a, d.b))
+        .collect();
+    expect![[r#"
+        all: first response breaches 88 -> 115
+        all: warnings 272 -> 292
+        all: escalations 409 -> 474
+        priority high: first response breaches 52 -> 79
+        priority high: warnings 185 -> 205
+        priority high: escalations 299 -> 364
+        agent 111111111 Dana: first response breaches 12 -> 15
+        agent 111111111 Dana: warnings 38 -> 40
+        agent 111111111 Dana: escalations 60 -> 68
+        agent 222222222 Eli: first response breaches 12 -> 15
+        agent 222222222 Eli: warnings 34 -> 37
+        agent 222222222 Eli: escalations 58 -> 64
+        agent 333333333 Farah: first response breaches 6 -> 8
+        agent 333333333 Farah: warnings 18 -> 19
+        agent 333333333 Farah: escalations 30 -> 34
+        queue: first response breaches 52 -> 71
+        queue: warnings 168 -> 182
+        queue: escalations 235 -> 282"#]]
+    .assert_eq(&changed.join("\n"));
+    assert!(
+        changed.iter().all(|line| !line.starts_with("priority normal") && !line.starts_with("priority low"))
+    );
+    let text = comparison.to_string();
+    let high: Vec<&str> = text.lines().filter(|line| line.starts_with("priority high")).take(8).collect();
+    expect![[r#"
+        priority high          tickets                            92            92
+        priority high          first response median             33m           33m
+        priority high          first response p90             3h 42m        3h 42m
+        priority high          resolution median              7h 35m        7h 35m
+        priority high          resolution p90              1d 9h 57m     1d 9h 57m
+        priority high          first response breaches            52            79  +27
+        priority high          next response breaches             72            72
+        priority high          resolution breaches                46            46"#]].assert_eq(&high.join("\n"));
+    assert!(text.ends_with(&format!("{} figures differ\n", comparison.differences.len())));
+}
+
+#[test]
+fn progress_is_reported_and_the_json_has_every_figure() {
+    let mut calls = Vec::new();
+    let report = simulate(&shipped(), &traffic(), &mut |done, total| calls.push((done, total)));
+    assert_eq!(calls, [(400, 400)]);
+    let json = serde_json::to_value(&report).expect("serialisable");
+    assert_eq!(json["tickets"], 400);
+    assert!(json["groups"][0]["first_response"]["median_secs"].is_u64());
+}
+
+/// Not a timed assertion: prints how long the replay took, for the record.
+#[test]
+fn scale() {
+    let tickets: u32 =
+        std::env::var("TOPICDESK_SIMULATE_TICKETS").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000);
+    let days = (tickets / 3_000).max(7);
+    let traffic = Traffic::generated("2026-03-02T00:00:00Z".parse().expect("instant"), days, tickets);
+    let rules = shipped();
+    let started = Instant::now();
+    let report = simulate(&rules, &traffic, &mut |_, _| {});
+    let elapsed = started.elapsed();
+    assert_eq!(report.tickets, u64::from(tickets));
+    println!("simulate: {tickets} tickets over {days} days in {:.2} s", elapsed.as_secs_f64());
+}
