@@ -7,7 +7,7 @@
 //! ladder or `on_breach` made. Everything serialises to JSON for `--json`.
 
 use std::collections::BTreeMap;
-use std::fmt::{self, Write as _};
+use std::fmt;
 
 use serde::Serialize;
 
