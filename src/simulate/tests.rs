@@ -142,7 +142,8 @@ fn a_tighter_sla_shows_where_it_bites() {
         priority high          resolution p90              1d 9h 57m     1d 9h 57m
         priority high          first response breaches            52            79  +27
         priority high          next response breaches             72            72
-        priority high          resolution breaches                46            46"#]].assert_eq(&high.join("\n"));
+        priority high          resolution breaches                46            46"#]]
+    .assert_eq(&high.join("\n"));
     assert!(text.ends_with(&format!("{} figures differ\n", comparison.differences.len())));
 }
 

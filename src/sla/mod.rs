@@ -10,10 +10,48 @@
 //! How the desk uses it:
 //! - after any change to a ticket (a message, a status or priority change, a rule reload),
 //!   compute the plan and sync the store: `set_deadline` for every `Some`, `clear_deadline`
-//!   for every `None` of [`Plan::deadlines`];
-//! - when the timer task finds a deadline due, compute the plan at the current time and act
-//!   on each of its decisions in order, applying [`Decision::changes`] to the ticket (the
-//!   [`Mark`] in history is what keeps the decision from being taken twice); then sync again.
+//!   for every `None` of [`Plan::deadlines`] (kind byte: [`DeadlineKind::as_u8`]);
+//! - the timer task sleeps until the store's `next_deadline`; then it takes every deadline
+//!   due (`ReadTx::due(now, limit)`), computes their tickets' plans at the current time,
+//!   and acts on all their decisions sorted (a [`Decision`] orders by due time, then
+//!   ticket): for a breach it asks `on_breach` with [`Decision::breach_view`] and falls back
+//!   to [`Level::default_actions`]; it applies [`Decision::changes`] to the ticket (the
+//!   [`Mark`] in history keeps the decision from being taken twice), then syncs again.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use topicdesk::calendar::BusinessCalendar;
+//! use topicdesk::history::Actor;
+//! use topicdesk::script::SlaTargets;
+//! use topicdesk::sla::{self, DeadlineKind, Inputs, Policy};
+//! use topicdesk::ticket::{Customer, Origin, Ticket, TicketId};
+//!
+//! let opened: jiff::Timestamp = "2026-03-02T09:00:00Z".parse()?;
+//! let customer = Customer { id: 42, name: "Alice".into(), username: None, language: None };
+//! let (mut ticket, created) = Ticket::open(TicketId(1), customer, "support", BTreeMap::new(), opened);
+//! let mut history = vec![created];
+//! let targets = SlaTargets { first_response: Some("1h".parse()?), ..SlaTargets::default() };
+//! let (calendar, policy) = (BusinessCalendar::always(), Policy::default());
+//!
+//! // The timer task wakes at 10:30: the warning is overtaken, the breach and the first
+//! // escalation are due, in that order.
+//! let now: jiff::Timestamp = "2026-03-02T10:30:00Z".parse()?;
+//! let inputs = Inputs { ticket: &ticket, history: &history, targets: Some(&targets), calendar: &calendar, policy: &policy };
+//! let plan = sla::plan(&inputs, now);
+//! let due: Vec<String> = plan.decisions.iter().map(|decision| decision.kind.to_string()).collect();
+//! assert_eq!(due[0], "first response breach, assignee: 1h target missed by 30m");
+//! assert_eq!(due.len(), 3);
+//! for decision in &plan.decisions {
+//!     for change in decision.changes() {
+//!         history.extend(ticket.apply(change, &Origin { actor: Actor::System, rules: None }, now)?);
+//!     }
+//! }
+//! let inputs = Inputs { ticket: &ticket, history: &history, targets: Some(&targets), calendar: &calendar, policy: &policy };
+//! let plan = sla::plan(&inputs, now);
+//! assert!(plan.decisions.is_empty());
+//! assert_eq!(plan.deadline(DeadlineKind::FirstResponse), None, "every rung is taken");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 //!
 //! Invariants:
 //! - Nothing here reads the clock, the store or the rules: callers pass them in.
