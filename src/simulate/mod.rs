@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod recorded;
 mod replay;
 mod report;
 mod traffic;
@@ -35,9 +36,14 @@ use jiff::SignedDuration;
 pub use report::{Breaches, Comparison, Difference, GroupStats, Percentiles, Report, compare};
 pub use traffic::{Delay, Traffic, TrafficError};
 
+use jiff::Timestamp;
+
+use crate::history::Entry;
 use crate::rules::RuleSet;
 use crate::sla::Policy;
+use crate::ticket::Ticket;
 
+use recorded::replay_recorded;
 use replay::{Router, replay};
 use report::Collector;
 
@@ -70,7 +76,31 @@ pub fn simulate(rules: &RuleSet, traffic: &Traffic, progress: &mut dyn FnMut(u32
         }
     }
     progress(total, total);
-    let name_of = |id: i64| rules.team().agent(id).map_or(String::new(), |agent| agent.name.clone());
-    let peak_load = |id: i64| router.peak_load.get(&id).copied().unwrap_or(0);
-    collector.report(rules.version().short(), name_of, peak_load)
+    collector.report(rules, &router)
+}
+
+/// Replays recorded tickets (each with its whole history, as the store keeps them) through
+/// `rules` up to `until`, the time the recording was taken: people do what they did, the
+/// rules decide anew. `progress(done, total)` as for [`simulate`].
+pub fn simulate_recorded(
+    rules: &RuleSet,
+    tickets: &[(Ticket, Vec<Entry>)],
+    until: Timestamp,
+    progress: &mut dyn FnMut(u32, u32),
+) -> Report {
+    let policy = Policy::from_desk(rules.desk());
+    let mut router = Router::default();
+    let mut collector = Collector::default();
+    // In creation order, so agents' loads add up as they did.
+    let mut order: Vec<&(Ticket, Vec<Entry>)> = tickets.iter().collect();
+    order.sort_by_key(|(ticket, _)| (ticket.created_at, ticket.id));
+    let total = u32::try_from(order.len()).unwrap_or(u32::MAX);
+    for (done, (ticket, history)) in (1..).zip(order) {
+        collector.add(&replay_recorded(rules, &policy, &mut router, (ticket, history), until));
+        if done % PROGRESS_EVERY == 0 {
+            progress(done, total);
+        }
+    }
+    progress(total, total);
+    collector.report(rules, &router)
 }

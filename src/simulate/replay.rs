@@ -76,16 +76,43 @@ impl Router {
         }
     }
 
-    fn hold(&mut self, agent: i64, until: Timestamp) {
+    /// Records that `agent` has a ticket open from `from` until `until`.
+    pub(crate) fn hold(&mut self, agent: i64, from: Timestamp, until: Timestamp) {
         let heap = self.busy.entry(agent).or_default();
+        while heap.peek().is_some_and(|Reverse(release)| *release <= from) {
+            heap.pop();
+        }
         heap.push(Reverse(until));
         let peak = self.peak_load.entry(agent).or_default();
         *peak = (*peak).max(heap.len() as u32);
     }
 }
 
+/// How far timers run: up to an event (which comes first at its own instant, so a reply at
+/// the very instant of a target meets it) or through the end of the replay.
+#[derive(Clone, Copy)]
+enum Until {
+    Before(Timestamp),
+    Through(Timestamp),
+}
+
+impl Until {
+    fn at(self) -> Timestamp {
+        match self {
+            Until::Before(at) | Until::Through(at) => at,
+        }
+    }
+
+    fn covers(self, due: Timestamp) -> bool {
+        match self {
+            Until::Before(at) => due < at,
+            Until::Through(at) => due <= at,
+        }
+    }
+}
+
 /// One ticket's replay: the ticket, its history and what the rules made of it so far.
-struct Replay<'r> {
+pub(crate) struct Replay<'r> {
     rules: &'r RuleSet,
     policy: &'r Policy,
     ticket: Ticket,
@@ -111,18 +138,7 @@ pub(crate) fn replay(
         answers.insert("category".to_owned(), Answer::Text(category.clone()));
     }
     let (ticket, created) = Ticket::open(id, customer, "support", answers, draw.arrival);
-    let out = Replayed {
-        priority: ticket.priority,
-        assignee: None,
-        measures: Measures::default(),
-        breaches: [0; 3],
-        warnings: 0,
-        escalations: 0,
-        auto_closed: false,
-        hook_failures: 0,
-        released: horizon,
-    };
-    let mut replay = Replay { rules, policy, ticket, history: vec![created], targets: None, out };
+    let mut replay = Replay::open(rules, policy, ticket, created, horizon);
     let view = ticket_view(&replay.ticket, draw.arrival);
     let assignee = router.route(rules, &view, draw.arrival, &mut replay.out.hook_failures);
     if let Some(agent) = assignee {
@@ -130,12 +146,7 @@ pub(crate) fn replay(
     }
     replay.evaluate_targets(draw.arrival);
     let speed = assignee.and_then(|agent| speeds.get(&agent)).copied().unwrap_or(1.0);
-    for (at, change, actor) in events(rules, draw, assignee, speed) {
-        replay.run_timers(at);
-        replay.apply(change, actor, at);
-    }
-    replay.run_timers(horizon);
-    replay.finish(horizon, assignee, router)
+    replay.play(events(rules, draw, assignee, speed), horizon, router)
 }
 
 /// The draw as timed events, agent effort counted in the desk's business hours.
@@ -176,10 +187,48 @@ fn events(
     events
 }
 
-impl Replay<'_> {
+impl<'r> Replay<'r> {
+    /// Starts the replay of a ticket just opened.
+    pub(crate) fn open(
+        rules: &'r RuleSet,
+        policy: &'r Policy,
+        ticket: Ticket,
+        created: Entry,
+        horizon: Timestamp,
+    ) -> Replay<'r> {
+        let out = Replayed {
+            priority: ticket.priority,
+            assignee: None,
+            measures: Measures::default(),
+            breaches: [0; 3],
+            warnings: 0,
+            escalations: 0,
+            auto_closed: false,
+            hook_failures: 0,
+            released: horizon,
+        };
+        Replay { rules, policy, ticket, history: vec![created], targets: None, out }
+    }
+
+    /// Applies `events` in order, firing every timer due before each, then those due by
+    /// `horizon`, and measures the outcome.
+    pub(crate) fn play(
+        mut self,
+        events: Vec<(Timestamp, Change, Actor)>,
+        horizon: Timestamp,
+        router: &mut Router,
+    ) -> Replayed {
+        for (at, change, actor) in events {
+            self.run_timers(Until::Before(at));
+            self.apply(change, actor, at);
+        }
+        self.run_timers(Until::Through(horizon));
+        self.finish(horizon, router)
+    }
+
     /// Applies a change; one the lifecycle refuses (a reply to an auto-closed ticket) is
     /// dropped, as the desk would refuse it.
-    fn apply(&mut self, change: Change, actor: Actor, at: Timestamp) {
+    pub(crate) fn apply(&mut self, change: Change, actor: Actor, at: Timestamp) {
         let reevaluate = matches!(change, Change::SetPriority(_));
         let origin = Origin { actor, rules: None };
         if let Ok(entries) = self.ticket.apply(change, &origin, at) {
@@ -190,7 +239,8 @@ impl Replay<'_> {
         }
     }
 
-    fn evaluate_targets(&mut self, at: Timestamp) {
+    /// Asks `sla` for the ticket as it is at `at`.
+    pub(crate) fn evaluate_targets(&mut self, at: Timestamp) {
         let outcome = self.rules.scripts().sla(&ticket_view(&self.ticket, at));
         self.out.hook_failures += u32::from(outcome.failure.is_some());
         self.targets = outcome.value;
@@ -207,15 +257,17 @@ impl Replay<'_> {
         sla::plan(&inputs, now)
     }
 
-    /// Fires every timer step due up to `until`, each at its own time.
-    fn run_timers(&mut self, until: Timestamp) {
+    /// Fires every timer step due by `until`, each at its own time.
+    fn run_timers(&mut self, until: Until) {
         // Bounded: each pass marks at least one step, and a ticket has few.
         for _ in 0..64 {
-            let Some((due, _)) = self.plan(until).next_deadline().filter(|(due, _)| *due <= until) else {
+            let Some((due, _)) = self.plan(until.at()).next_deadline().filter(|(due, _)| until.covers(*due))
+            else {
                 return;
             };
             let now = due.max(self.ticket.updated_at);
-            for decision in self.plan(now).decisions {
+            for decision in self.plan(now).decisions.into_iter().filter(|decision| until.covers(decision.due))
+            {
                 self.decide(&decision.kind, now);
                 for change in decision.changes() {
                     self.apply(change, Actor::System, now);
@@ -260,7 +312,7 @@ impl Replay<'_> {
     }
 
     /// Measures the ticket on its targets' clock (the desk's business hours without targets).
-    fn finish(mut self, horizon: Timestamp, assignee: Option<i64>, router: &mut Router) -> Replayed {
+    fn finish(mut self, horizon: Timestamp, router: &mut Router) -> Replayed {
         let targets = self.targets.clone().unwrap_or_default();
         let always = BusinessCalendar::always();
         let calendar = match targets.calendar {
@@ -273,13 +325,13 @@ impl Replay<'_> {
             let slot = Metric::ALL.iter().position(|metric| *metric == clock.metric).unwrap_or(0);
             self.out.breaches[slot] += 1;
         }
-        self.out.assignee = self.ticket.assignee.map(|agent| agent as i64).or(assignee);
+        self.out.assignee = self.ticket.assignee.map(|agent| agent as i64);
         if matches!(self.ticket.status, Status::Resolved | Status::Closed) {
             // Load counts tickets in work: a resolved ticket no longer weighs on its agent.
             self.out.released = self.ticket.resolved_at.unwrap_or(horizon);
         }
-        if let Some(agent) = assignee {
-            router.hold(agent, self.out.released);
+        if let Some(agent) = self.out.assignee {
+            router.hold(agent, self.ticket.created_at, self.out.released);
         }
         self.out
     }

@@ -14,7 +14,8 @@ use serde::Serialize;
 use crate::duration::Span;
 use crate::ticket::Priority;
 
-use super::replay::Replayed;
+use super::replay::{Replayed, Router};
+use crate::rules::RuleSet;
 
 /// What one rule set made of the traffic.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -131,13 +132,10 @@ impl Collector {
         }
     }
 
-    /// The report, naming agents by `name_of` and giving their peak loads.
-    pub fn report(
-        self,
-        rules: String,
-        name_of: impl Fn(i64) -> String,
-        peak_load: impl Fn(i64) -> u32,
-    ) -> Report {
+    /// The report, naming agents from the rule set's team and giving their peak loads.
+    pub fn report(self, rules: &RuleSet, router: &Router) -> Report {
+        let name_of = |id: i64| rules.team().agent(id).map_or(String::new(), |agent| agent.name.clone());
+        let peak_load = |id: i64| router.peak_load.get(&id).copied().unwrap_or(0);
         let tickets = self.tallies.get(&Group::All).map_or(0, |tally| tally.tickets);
         let groups = self
             .tallies
@@ -166,7 +164,7 @@ impl Collector {
                 },
             })
             .collect();
-        Report { rules, tickets, hook_failures: self.hook_failures, groups }
+        Report { rules: rules.version().short(), tickets, hook_failures: self.hook_failures, groups }
     }
 }
 

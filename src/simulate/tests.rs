@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use expect_test::expect;
 
-use super::{Traffic, compare, simulate};
+use super::{Traffic, compare, simulate, simulate_recorded};
 use crate::rules::{RuleSet, load};
 
 fn shipped() -> RuleSet {
@@ -170,4 +170,80 @@ fn scale() {
     let elapsed = started.elapsed();
     assert_eq!(report.tickets, u64::from(tickets));
     println!("simulate: {tickets} tickets over {days} days in {:.2} s", elapsed.as_secs_f64());
+}
+
+/// Two tickets as a store would hold them, with the recorded desk's own decisions (a timer
+/// mark, an auto-close) among the people's changes.
+fn recorded() -> Vec<(crate::ticket::Ticket, Vec<crate::history::Entry>)> {
+    use crate::history::Actor;
+    use crate::sla::{DeadlineKind, Mark};
+    use crate::ticket::{Answer, Change, Customer, Origin, Priority, Ticket, TicketId};
+    let at = |text: &str| format!("2026-03-02T{text}:00+01:00").parse::<jiff::Timestamp>().expect("instant");
+    let (agent, desk) = (
+        Origin { actor: Actor::Agent(222_222_222), rules: None },
+        Origin { actor: Actor::System, rules: None },
+    );
+    let customer = Origin { actor: Actor::Customer(5), rules: None };
+    let mut tickets = Vec::new();
+    for (id, priority, first_reply) in [(1, "high", "09:45"), (2, "normal", "09:20")] {
+        let person = Customer { id: 5, name: "C".into(), username: None, language: None };
+        let answers =
+            std::collections::BTreeMap::from([("priority".to_owned(), Answer::Text(priority.into()))]);
+        let (mut ticket, created) = Ticket::open(TicketId(id), person, "support", answers, at("09:00"));
+        let mut history = vec![created];
+        let mut apply = |ticket: &mut Ticket, change, origin: &Origin, when: &str| {
+            history.extend(ticket.apply(change, origin, at(when)).expect("legal"));
+        };
+        apply(&mut ticket, Change::Assign { to: Some(222_222_222) }, &desk, "09:00");
+        apply(
+            &mut ticket,
+            Change::Timer(Mark { kind: DeadlineKind::FirstResponse, since: 0, step: 0 }),
+            &desk,
+            "09:24",
+        );
+        apply(&mut ticket, Change::AgentReply { text: "on it".into() }, &agent, first_reply);
+        if id == 2 {
+            apply(&mut ticket, Change::SetPriority(Priority::High), &agent, "10:00");
+        }
+        apply(&mut ticket, Change::CustomerMessage { text: "thanks".into() }, &customer, "11:00");
+        apply(&mut ticket, Change::Resolve, &agent, "12:00");
+        apply(&mut ticket, Change::AutoClose, &desk, "13:00");
+        tickets.push((ticket, history));
+    }
+    tickets
+}
+
+#[test]
+fn recorded_tickets_replay_under_other_rules() {
+    let until: jiff::Timestamp = "2026-03-20T00:00:00Z".parse().expect("instant");
+    let report = simulate_recorded(&shipped(), &recorded(), until, &mut |_, _| {});
+    let text = report.to_string().replace(&report.rules, "<version>");
+    expect![[r#"
+        rules <version>: 2 tickets, 0 hook failures
+        group                tickets  first response p50/90      resolution p50/90  breaches fr/nr/rs  warnings  escalations  auto-closed  peak load
+        all                        2              20m / 45m                3h / 3h              1/0/0         3            2            2
+        priority normal            1              20m / 20m                3h / 3h              0/0/0         1            0            1
+        priority high              1              45m / 45m                3h / 3h              1/0/0         2            2            1
+        agent 222222222 Eli        2              20m / 45m                3h / 3h              1/0/0         3            2            2          2
+    "#]].assert_eq(&text);
+    let lax = r#"fn sla(ticket) { #{ first_response: "1h", resolution: "1d" } }"#;
+    let (_dir, variant) = with_sla(lax);
+    let comparison = compare(report, simulate_recorded(&variant, &recorded(), until, &mut |_, _| {}));
+    let changed: Vec<String> = comparison
+        .differences
+        .iter()
+        .map(|d| format!("{}: {} {} -> {}", d.group, d.figure, d.a, d.b))
+        .collect();
+    expect![[r#"
+        all: first response breaches 1 -> 0
+        all: warnings 3 -> 0
+        all: escalations 2 -> 0
+        priority normal: warnings 1 -> 0
+        priority high: first response breaches 1 -> 0
+        priority high: warnings 2 -> 0
+        priority high: escalations 2 -> 0
+        agent 222222222 Eli: first response breaches 1 -> 0
+        agent 222222222 Eli: warnings 3 -> 0
+        agent 222222222 Eli: escalations 2 -> 0"#]]
+    .assert_eq(&changed.join("\n"));
 }

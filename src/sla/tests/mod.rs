@@ -51,6 +51,19 @@ pub(crate) fn check(script: &str, expect: &Expect) {
     expect.assert_eq(&run.out);
 }
 
+/// How far the timer task runs before a line: strictly before its instant, or through it.
+#[derive(Clone, Copy)]
+struct Until {
+    at: Timestamp,
+    inclusive: bool,
+}
+
+impl Until {
+    fn covers(self, due: Timestamp) -> bool {
+        due < self.at || (self.inclusive && due == self.at)
+    }
+}
+
 struct Run {
     zone: TimeZone,
     calendar: BusinessCalendar,
@@ -101,7 +114,10 @@ impl Run {
             index = number.parse::<usize>().expect("ticket numbers like T2") - 1;
             words.remove(0);
         }
-        self.run_timers(now);
+        // Events at an instant come before timers due then (a reply at the very instant of a
+        // target meets it); a look or the end of the script sees those timers fired.
+        let inclusive = matches!(words.as_slice(), ["show" | "end" | "down"]);
+        self.run_timers(Until { at: now, inclusive });
         self.time = now;
         match words.as_slice() {
             ["open", priority @ ..] => {
@@ -121,7 +137,7 @@ impl Run {
             ["up"] => {
                 let _ = writeln!(self.out, "{} up", self.show_at(now));
                 self.down = false;
-                self.run_timers(now);
+                self.run_timers(Until { at: now, inclusive: true });
             }
             ["end"] => {}
             change => {
@@ -232,11 +248,11 @@ impl Run {
     /// What the timer task does: wake at the earliest deadline (or at once when it fell due
     /// before the last event: a change made a step due, or the process was down), take every
     /// deadline due by then, and act on all their tickets' decisions in order.
-    fn run_timers(&mut self, until: Timestamp) {
+    fn run_timers(&mut self, until: Until) {
         if self.down {
             return;
         }
-        while let Some(&(due, ..)) = self.deadlines.first().filter(|(due, ..)| *due <= until) {
+        while let Some(&(due, ..)) = self.deadlines.first().filter(|(due, ..)| until.covers(*due)) {
             let now = due.max(self.time);
             let tickets: BTreeSet<usize> = self
                 .deadlines
@@ -247,6 +263,7 @@ impl Run {
             let mut decisions: Vec<(Decision, usize)> = tickets
                 .iter()
                 .flat_map(|&index| self.plan(index, now).decisions.into_iter().map(move |d| (d, index)))
+                .filter(|(decision, _)| until.covers(decision.due))
                 .collect();
             decisions.sort();
             assert!(!decisions.is_empty(), "deadlines due {due} decided nothing");
