@@ -97,3 +97,49 @@ impl fmt::Display for DecisionKind {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sla::DeadlineKind;
+
+    fn decision(kind: DecisionKind, step: u8) -> Decision {
+        let due = Timestamp::UNIX_EPOCH;
+        Decision {
+            due,
+            ticket: TicketId(3),
+            mark: Mark { kind: DeadlineKind::FirstResponse, since: 0, step },
+            kind,
+        }
+    }
+
+    #[test]
+    fn a_breach_is_what_on_breach_sees_with_levels_from_one() {
+        let overdue = Span::from_mins(7);
+        let kind = DecisionKind::Breach {
+            metric: Metric::FirstResponse,
+            target: Span::from_hours(1),
+            overdue,
+            level: Level(1),
+        };
+        let breach = decision(kind, 2);
+        assert_eq!(
+            breach.breach_view(),
+            Some(BreachView { metric: "first_response".into(), level: 2, overdue })
+        );
+        assert_eq!(breach.step(), Step::Breach(Level::SUPERVISORS));
+        assert_eq!(breach.changes(), [Change::Timer(breach.mark)]);
+        let warning = DecisionKind::SlaWarning {
+            metric: Metric::Resolution,
+            target: Span::from_hours(1),
+            left: overdue,
+        };
+        assert_eq!(decision(warning, 0).breach_view(), None);
+    }
+
+    #[test]
+    fn an_auto_close_records_its_mark_then_closes() {
+        let close = decision(DecisionKind::AutoClose, 1);
+        assert_eq!(close.changes(), [Change::Timer(close.mark), Change::AutoClose]);
+    }
+}
