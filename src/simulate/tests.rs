@@ -79,12 +79,22 @@ fn a_week_of_traffic_through_the_shipped_rules() {
 }
 
 #[test]
-fn the_same_rules_compare_without_differences() {
+fn rules_that_decide_alike_compare_without_differences() {
     let rules = shipped();
-    let comparison =
+    let same =
         compare(simulate(&rules, &traffic(), &mut |_, _| {}), simulate(&rules, &traffic(), &mut |_, _| {}));
-    assert_eq!(comparison.differences, []);
-    assert!(comparison.to_string().ends_with("no differences\n"));
+    assert_eq!(same.differences, []);
+    assert!(same.to_string().ends_with("no differences\n"));
+    // Another version (a comment added) that decides the same: nothing differs but the name.
+    let shipped_sla = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/sla.rhai"))
+        .expect("shipped sla.rhai");
+    let (_dir, commented) = with_sla(&format!("// reviewed\n{shipped_sla}"));
+    assert_ne!(commented.version(), rules.version());
+    let alike = compare(
+        simulate(&rules, &traffic(), &mut |_, _| {}),
+        simulate(&commented, &traffic(), &mut |_, _| {}),
+    );
+    assert_eq!(alike.differences, []);
 }
 
 #[test]
