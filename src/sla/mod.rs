@@ -33,8 +33,8 @@
 //! let targets = SlaTargets { first_response: Some("1h".parse()?), ..SlaTargets::default() };
 //! let (calendar, policy) = (BusinessCalendar::always(), Policy::default());
 //!
-//! // The timer task wakes at 10:30: the warning is overtaken, the breach and the first
-//! // escalation are due, in that order.
+//! // The timer task wakes at 10:30 (the desk was down): the warning is overtaken; the
+//! // breach (10:00), the supervisors (10:06) and the escalation team (10:12) are due.
 //! let now: jiff::Timestamp = "2026-03-02T10:30:00Z".parse()?;
 //! let inputs = Inputs { ticket: &ticket, history: &history, targets: Some(&targets), calendar: &calendar, policy: &policy };
 //! let plan = sla::plan(&inputs, now);
