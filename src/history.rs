@@ -8,6 +8,7 @@ use std::fmt;
 
 use jiff::Timestamp;
 
+use crate::sla::Mark;
 use crate::ticket::{Priority, Status, Topic, UserId};
 
 /// One thing that happened to a ticket.
@@ -32,19 +33,52 @@ pub enum Actor {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryKind {
-    Created { form: String },
-    CustomerMessage { text: String },
-    AgentReply { text: String },
-    Note { text: String },
-    StatusChanged { from: Status, to: Status },
-    Assigned { from: Option<UserId>, to: Option<UserId> },
-    PriorityChanged { from: Priority, to: Priority },
-    Tagged { tag: String },
-    Untagged { tag: String },
-    Escalated { to: Vec<UserId>, reason: String },
-    Reachability { unreachable: bool },
-    TopicChanged { topic: Topic },
-    System { text: String },
+    Created {
+        form: String,
+    },
+    CustomerMessage {
+        text: String,
+    },
+    AgentReply {
+        text: String,
+    },
+    Note {
+        text: String,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    Assigned {
+        from: Option<UserId>,
+        to: Option<UserId>,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
+    Tagged {
+        tag: String,
+    },
+    Untagged {
+        tag: String,
+    },
+    Escalated {
+        to: Vec<UserId>,
+        reason: String,
+    },
+    Reachability {
+        unreachable: bool,
+    },
+    TopicChanged {
+        topic: Topic,
+    },
+    System {
+        text: String,
+    },
+    /// A timer step the desk acted on (an SLA warning or breach rung, an auto-close or its
+    /// warning, a reminder); the SLA core reads these so each step fires once.
+    Timer(Mark),
 }
 
 impl fmt::Display for Actor {
@@ -79,6 +113,7 @@ impl fmt::Display for EntryKind {
             EntryKind::Reachability { unreachable: false } => f.write_str("customer reachable again"),
             EntryKind::TopicChanged { topic } => write!(f, "topic {}/{}", topic.chat_id, topic.thread_id),
             EntryKind::System { text } => f.write_str(shorten(text)),
+            EntryKind::Timer(mark) => write!(f, "timer: {mark}"),
         }
     }
 }

@@ -1,16 +1,18 @@
 //! topicdesk: a help desk inside a Telegram forum supergroup.
 //!
 //! Modules in reading order. The pure core first: durations, business calendars and
-//! sentiment scoring, then tickets and their history. Then the rules a support lead edits
-//! (`rules`: loading, checking and reloading `rules/`) and the sandboxed script host that
-//! runs their hooks (`script`). Then the edges: the store, the outbox, export, benchmarks
-//! and the command line.
+//! sentiment scoring, then tickets, their history and the SLA clocks computed from it
+//! (`sla`). Then the rules a support lead edits (`rules`: loading, checking and reloading
+//! `rules/`) and the sandboxed script host that runs their hooks (`script`). Then the
+//! edges: the store, the outbox, export, `simulate` (replaying traffic through rules on a
+//! virtual clock), benchmarks and the command line.
 
 pub mod duration;
 pub mod calendar;
 pub mod sentiment;
 pub mod ticket;
 pub mod history;
+pub mod sla;
 pub mod intake;
 pub mod rules;
 pub mod script;
@@ -21,6 +23,7 @@ pub mod telegram;
 pub mod host;
 pub mod demo;
 pub mod export;
+pub mod simulate;
 pub mod bench;
 pub mod cli;
 pub mod fakegram;

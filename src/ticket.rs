@@ -25,6 +25,7 @@ use jiff::Timestamp;
 
 use crate::duration::Span;
 use crate::history::{Actor, Entry, EntryKind};
+use crate::sla::Mark;
 
 /// A ticket's number; people see it as `T-000123`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
@@ -149,6 +150,8 @@ pub enum Change {
     System {
         text: String,
     },
+    /// Records that a timer step was acted on (see `sla::Decision::changes`).
+    Timer(Mark),
 }
 
 /// Who made a change and under which rule set, stamped on every history entry.
@@ -424,6 +427,7 @@ impl Ticket {
                 kinds.push(EntryKind::TopicChanged { topic });
             }
             Change::System { text } => kinds.push(EntryKind::System { text }),
+            Change::Timer(mark) => kinds.push(EntryKind::Timer(mark)),
         }
         if !kinds.is_empty() {
             self.updated_at = now;

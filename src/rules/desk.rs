@@ -83,6 +83,10 @@ pub struct DeskConfig {
     pub intake_forms: Vec<Located<String>>,
     /// Warn when this share (percent) of an SLA target has elapsed.
     pub sla_warning_percent: u8,
+    /// The time between escalation steps after a breach, as a share (percent) of the target.
+    pub sla_escalation_grace_percent: u8,
+    /// Remind the customer once when a ticket has awaited their answer this long.
+    pub remind_awaiting_after: Option<Span>,
     /// Telegram ids that `escalate("escalation", ...)` notifies; empty means the supervisors.
     pub escalation_team: Vec<Located<i64>>,
     pub dispatcher: DispatcherBudgets,
@@ -105,6 +109,8 @@ impl DeskConfig {
             intake_session_expiry: Span::from_hours(24),
             intake_forms: Vec::new(),
             sla_warning_percent: 80,
+            sla_escalation_grace_percent: 10,
+            remind_awaiting_after: None,
             escalation_team: Vec::new(),
             dispatcher: DispatcherBudgets::default(),
         }
@@ -150,6 +156,7 @@ pub(crate) struct RawDesk {
     #[serde(default)]
     holidays: Vec<String>,
     auto_close_after: Option<Span>,
+    remind_awaiting_after: Option<Span>,
     retention: Option<RawRetention>,
     away_policy: Option<AwayPolicy>,
     auto_assign_on_first_reply: Option<bool>,
@@ -178,6 +185,7 @@ struct RawIntake {
 #[serde(deny_unknown_fields)]
 struct RawSla {
     warning_at: Option<serde_yaml::Value>,
+    escalation_grace: Option<serde_yaml::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -225,14 +233,23 @@ impl RawDesk {
                 position: at(&[key("escalation_team"), Segment::Index(index)]),
             })
             .collect();
-        let warning_position = at(&[key("sla"), key("warning_at")]);
-        let sla_warning_percent = match self.sla.and_then(|sla| sla.warning_at) {
-            None => defaults.sla_warning_percent,
-            Some(value) => percent(&value).unwrap_or_else(|| {
-                sink.error(warning_position, "`warning_at` must be a percentage from 1% to 99%, like `80%`");
-                defaults.sla_warning_percent
-            }),
+        let sla = self.sla.unwrap_or(RawSla { warning_at: None, escalation_grace: None });
+        let mut sla_percent = |name: &str, value: Option<serde_yaml::Value>, default: u8, example: &str| {
+            let Some(value) = value else { return default };
+            percent(&value).unwrap_or_else(|| {
+                let message = format!("`{name}` must be a percentage from 1% to 99%, like `{example}`");
+                sink.error(at(&[key("sla"), key(name)]), message);
+                default
+            })
         };
+        let sla_warning_percent =
+            sla_percent("warning_at", sla.warning_at, defaults.sla_warning_percent, "80%");
+        let sla_escalation_grace_percent = sla_percent(
+            "escalation_grace",
+            sla.escalation_grace,
+            defaults.sla_escalation_grace_percent,
+            "10%",
+        );
         let dispatcher = self.dispatcher.map_or(defaults.dispatcher, |raw| DispatcherBudgets {
             messages_per_second: raw.messages_per_second.unwrap_or(defaults.dispatcher.messages_per_second),
             group_messages_per_minute: raw
@@ -259,6 +276,8 @@ impl RawDesk {
             intake_session_expiry: intake.session_expiry.unwrap_or(defaults.intake_session_expiry),
             intake_forms,
             sla_warning_percent,
+            sla_escalation_grace_percent,
+            remind_awaiting_after: self.remind_awaiting_after,
             escalation_team,
             dispatcher,
         }

@@ -419,3 +419,25 @@ fn priority_choices_must_be_priorities() {
     "#]],
     );
 }
+
+#[test]
+fn sla_timer_settings_are_read_and_checked() {
+    let desk = "sla: { warning_at: 75%, escalation_grace: 20% }\nremind_awaiting_after: 2d\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    let desk = set.expect("a valid desk").desk().clone();
+    assert_eq!(desk.sla_warning_percent, 75);
+    assert_eq!(desk.sla_escalation_grace_percent, 20);
+    assert_eq!(desk.remind_awaiting_after, Some(crate::duration::Span::from_hours(48)));
+    check(
+        &[("desk.yaml", "sla:\n  escalation_grace: 150%\n")],
+        &expect![[r#"
+            desk.yaml:2:21: `escalation_grace` must be a percentage like `80%`, found `150%`
+            exit 1
+        "#]],
+    );
+}

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::duration::Span;
 use crate::history::{Actor, Entry, EntryKind};
+use crate::sla::{DeadlineKind, Mark};
 use crate::store::StoreError;
 use crate::ticket::{Answer, Customer, Priority, Status, Ticket, TicketId, Topic};
 
@@ -80,19 +81,56 @@ pub struct EntryRecord {
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EntryKindRecord {
-    Created { form: String },
-    CustomerMessage { text: String },
-    AgentReply { text: String },
-    Note { text: String },
-    StatusChanged { from: Status, to: Status },
-    Assigned { from: Option<u64>, to: Option<u64> },
-    PriorityChanged { from: Priority, to: Priority },
-    Tagged { tag: String },
-    Untagged { tag: String },
-    Escalated { to: Vec<u64>, reason: String },
-    Reachability { unreachable: bool },
-    TopicChanged { chat_id: i64, thread_id: i32 },
-    System { text: String },
+    Created {
+        form: String,
+    },
+    CustomerMessage {
+        text: String,
+    },
+    AgentReply {
+        text: String,
+    },
+    Note {
+        text: String,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    Assigned {
+        from: Option<u64>,
+        to: Option<u64>,
+    },
+    PriorityChanged {
+        from: Priority,
+        to: Priority,
+    },
+    Tagged {
+        tag: String,
+    },
+    Untagged {
+        tag: String,
+    },
+    Escalated {
+        to: Vec<u64>,
+        reason: String,
+    },
+    Reachability {
+        unreachable: bool,
+    },
+    TopicChanged {
+        chat_id: i64,
+        thread_id: i32,
+    },
+    System {
+        text: String,
+    },
+    /// `timer` is the deadline kind's name (`first_response`, `auto_close`, ...).
+    Timer {
+        timer: String,
+        since: u32,
+        step: u8,
+    },
 }
 
 impl From<&Ticket> for TicketRecord {
@@ -194,6 +232,11 @@ impl From<&Entry> for EntryRecord {
                 EntryKindRecord::TopicChanged { chat_id: topic.chat_id, thread_id: topic.thread_id }
             }
             EntryKind::System { text } => EntryKindRecord::System { text: text.clone() },
+            EntryKind::Timer(mark) => EntryKindRecord::Timer {
+                timer: mark.kind.as_str().to_owned(),
+                since: mark.since,
+                step: mark.step,
+            },
         };
         EntryRecord { v: ENTRY_RECORD_VERSION, at: e.at, actor, rules: e.rules.clone(), kind }
     }
@@ -222,6 +265,12 @@ impl EntryRecord {
                 EntryKind::TopicChanged { topic: Topic { chat_id, thread_id } }
             }
             EntryKindRecord::System { text } => EntryKind::System { text },
+            EntryKindRecord::Timer { timer, since, step } => {
+                let kind = DeadlineKind::from_name(&timer).ok_or_else(|| {
+                    StoreError::Corrupt(format!("history entry {seq} names unknown timer `{timer}`"))
+                })?;
+                EntryKind::Timer(Mark { kind, since, step })
+            }
         };
         Ok(Entry { seq, at: self.at, actor, rules: self.rules, kind })
     }

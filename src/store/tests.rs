@@ -70,6 +70,27 @@ fn indexes_follow_the_ticket() {
 }
 
 #[test]
+fn timer_marks_round_trip_through_history() {
+    use crate::sla::{DeadlineKind, Mark};
+    let (_dir, store) = fresh();
+    let system = Origin { actor: Actor::System, rules: None };
+    let mark = Mark { kind: DeadlineKind::AutoClose, since: 4, step: 1 };
+    let id = store
+        .write(|tx| {
+            let id = create_ticket(tx, 42)?;
+            let mut ticket = tx.ticket(id)?.expect("just saved");
+            let entries = ticket.apply(Change::Timer(mark), &system, at(1)).expect("marks always apply");
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)?;
+            Ok::<_, StoreError>(id)
+        })
+        .expect("write");
+    let history = store.read().expect("read").history(id).expect("history");
+    assert_eq!(history[1].kind, crate::history::EntryKind::Timer(mark));
+    assert_eq!(history[1].kind.to_string(), "timer: auto_close close (since #4)");
+}
+
+#[test]
 fn a_failed_write_keeps_nothing() {
     let (_dir, store) = fresh();
     let outcome = store.write(|tx| {

@@ -1,0 +1,283 @@
+//! Simulation tests: a small replay of the shipped rules as a snapshot, the same rules
+//! compared with themselves (no difference), a tighter SLA compared with the shipped one
+//! (differences exactly where the rules differ), and a run at scale that prints its time.
+//!
+//! The scale run replays 2,000 tickets by default; set `TOPICDESK_SIMULATE_TICKETS` to
+//! measure more, in release mode:
+//! `TOPICDESK_SIMULATE_TICKETS=100000 cargo test --release --lib simulate::tests::scale -- --nocapture`.
+
+use std::path::Path;
+use std::time::Instant;
+
+use expect_test::expect;
+
+use super::{Traffic, compare, simulate, simulate_recorded};
+use crate::rules::{RuleSet, load};
+
+fn shipped() -> RuleSet {
+    let (set, diagnostics) = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"));
+    assert!(diagnostics.iter().all(|d| d.severity != crate::rules::Severity::Error), "{diagnostics:?}");
+    set.expect("the shipped rules are valid")
+}
+
+/// The shipped rules with `sla.rhai` replaced.
+fn with_sla(sla: &str) -> (tempfile::TempDir, RuleSet) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    copy_dir(&source, dir.path());
+    std::fs::write(dir.path().join("sla.rhai"), sla).expect("write sla.rhai");
+    // The shipped scenarios pin the shipped targets; they do not apply to a variant.
+    std::fs::remove_file(dir.path().join("tests/sla.yaml")).expect("remove scenario");
+    let (set, diagnostics) = load(dir.path());
+    (dir, set.unwrap_or_else(|| panic!("variant rules are valid: {diagnostics:?}")))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).expect("readable rules") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("named"));
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).expect("mkdir");
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}
+
+const TRAFFIC: &str = r#"{
+    "seed": 7,
+    "start": "2026-03-02T00:00:00Z",
+    "days": 7,
+    "tickets": 400,
+    "priorities": { "low": 20, "normal": 60, "high": 20 },
+    "categories": { "billing": 40, "technical": 60 },
+    "agent_speed": { "222222222": 2 }
+}"#;
+
+fn traffic() -> Traffic {
+    Traffic::from_json(TRAFFIC).expect("valid traffic")
+}
+
+#[test]
+fn a_week_of_traffic_through_the_shipped_rules() {
+    let report = simulate(&shipped(), &traffic(), &mut |_, _| {});
+    let text = report.to_string().replace(&report.rules, "<version>");
+    expect![[r#"
+        rules <version>: 400 tickets, 0 hook failures
+        group                  tickets  first response p50/90      resolution p50/90  breaches fr/nr/rs  warnings  escalations  auto-closed  peak load
+        all                        400          40m / 15h 27m    7h 14m / 2d 21h 15m        121/177/111       333          683          400
+        priority low                85           33m / 2h 56m    5h 56m / 1d 11h 57m              0/0/0         1            0           85
+        priority normal            223          35m / 11h 18m     4h 41m / 2d 5h 52m           51/75/42       138          271          223
+        priority high               92      6h 14m / 1d 9h 9m   1d 7h 4m / 5d 2h 57m          70/102/69       194          412           92
+        agent 111111111 Dana        53          35m / 20h 48m    4h 47m / 2d 21h 15m           15/23/14        45           90           53         10
+        agent 222222222 Eli         31        1h 8m / 17h 10m    18h 8m / 3d 21h 30m           17/13/16        38           75           31          8
+        agent 333333333 Farah       23           44m / 6h 31m   11h 18m / 2d 18h 50m             7/11/7        22           47           23          5
+        agent 444444444 Gus         23            37m / 5h 5m    7h 11m / 2d 22h 42m              6/9/6        21           40           23          5
+        queue                      270          36m / 13h 44m      6h 5m / 2d 16h 4m          76/121/68       207          431          270
+    "#]].assert_eq(&text);
+}
+
+#[test]
+fn rules_that_decide_alike_compare_without_differences() {
+    let rules = shipped();
+    let same =
+        compare(simulate(&rules, &traffic(), &mut |_, _| {}), simulate(&rules, &traffic(), &mut |_, _| {}));
+    assert_eq!(same.differences, []);
+    assert!(same.to_string().ends_with("no differences\n"));
+    // Another version (a comment added) that decides the same: nothing differs but the name.
+    let shipped_sla = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/sla.rhai"))
+        .expect("shipped sla.rhai");
+    let (_dir, commented) = with_sla(&format!("// reviewed\n{shipped_sla}"));
+    assert_ne!(commented.version(), rules.version());
+    let alike = compare(
+        simulate(&rules, &traffic(), &mut |_, _| {}),
+        simulate(&commented, &traffic(), &mut |_, _| {}),
+    );
+    assert_eq!(alike.differences, []);
+}
+
+#[test]
+fn a_tighter_sla_shows_where_it_bites() {
+    let tighter = r#"
+        fn sla(ticket) {
+            switch ticket.priority {
+                "critical" => #{ first_response: "15m", next_response: "30m", resolution: "4h", calendar: "calendar" },
+                "high" => #{ first_response: "10m", next_response: "1h", resolution: "8h" },
+                "normal" => #{ first_response: "2h", next_response: "4h", resolution: "2d" },
+                "low" => #{ first_response: "8h", resolution: "5d" },
+                _ => (),
+            }
+        }
+    "#;
+    let (_dir, variant) = with_sla(tighter);
+    let comparison = compare(
+        simulate(&shipped(), &traffic(), &mut |_, _| {}),
+        simulate(&variant, &traffic(), &mut |_, _| {}),
+    );
+    let changed: Vec<String> = comparison
+        .differences
+        .iter()
+        .map(|d| format!("{}: {} {} -> {}", d.group, d.figure, d.a, d.b))
+        .collect();
+    expect![[r#"
+        all: first response median 40m -> 44m
+        all: first response p90 15h 27m -> 15h 49m
+        all: resolution median 7h 14m -> 7h 46m
+        all: first response breaches 121 -> 134
+        all: next response breaches 177 -> 181
+        all: resolution breaches 111 -> 119
+        all: warnings 333 -> 362
+        all: escalations 683 -> 776
+        priority high: first response median 6h 14m -> 8h 1m
+        priority high: resolution median 1d 7h 4m -> 1d 8h 8m
+        priority high: first response breaches 70 -> 83
+        priority high: next response breaches 102 -> 106
+        priority high: resolution breaches 69 -> 77
+        priority high: warnings 194 -> 223
+        priority high: escalations 412 -> 505
+        agent 111111111 Dana: first response median 35m -> 36m
+        agent 111111111 Dana: resolution median 4h 47m -> 5h 46m
+        agent 111111111 Dana: first response breaches 15 -> 17
+        agent 111111111 Dana: resolution breaches 14 -> 15
+        agent 111111111 Dana: warnings 45 -> 50
+        agent 111111111 Dana: escalations 90 -> 104
+        agent 222222222 Eli: resolution median 18h 8m -> 19h 33m
+        agent 222222222 Eli: first response breaches 17 -> 18
+        agent 222222222 Eli: next response breaches 13 -> 14
+        agent 222222222 Eli: resolution breaches 16 -> 17
+        agent 222222222 Eli: warnings 38 -> 43
+        agent 222222222 Eli: escalations 75 -> 85
+        agent 333333333 Farah: first response breaches 7 -> 8
+        agent 333333333 Farah: warnings 22 -> 24
+        agent 333333333 Farah: escalations 47 -> 51
+        queue: first response median 36m -> 42m
+        queue: first response p90 13h 44m -> 15h 5m
+        queue: resolution median 6h 5m -> 6h 53m
+        queue: first response breaches 76 -> 85
+        queue: next response breaches 121 -> 124
+        queue: resolution breaches 68 -> 74
+        queue: warnings 207 -> 224
+        queue: escalations 431 -> 496"#]]
+    .assert_eq(&changed.join("\n"));
+    assert!(
+        changed.iter().all(|line| !line.starts_with("priority normal") && !line.starts_with("priority low"))
+    );
+    let text = comparison.to_string();
+    let high: Vec<&str> = text.lines().filter(|line| line.starts_with("priority high")).take(8).collect();
+    expect![[r#"
+        priority high          tickets                            92            92
+        priority high          first response median          6h 14m         8h 1m  +1h 47m 50s
+        priority high          first response p90           1d 9h 9m      1d 9h 9m
+        priority high          resolution median            1d 7h 4m      1d 8h 8m  +1h 4m 44s
+        priority high          resolution p90              5d 2h 57m     5d 2h 57m
+        priority high          first response breaches            70            83  +13
+        priority high          next response breaches            102           106  +4
+        priority high          resolution breaches                69            77  +8"#]]
+    .assert_eq(&high.join("\n"));
+    assert!(text.ends_with(&format!("{} figures differ\n", comparison.differences.len())));
+}
+
+#[test]
+fn progress_is_reported_and_the_json_has_every_figure() {
+    let mut calls = Vec::new();
+    let report = simulate(&shipped(), &traffic(), &mut |done, total| calls.push((done, total)));
+    assert_eq!(calls, [(400, 400)]);
+    let json = serde_json::to_value(&report).expect("serialisable");
+    assert_eq!(json["tickets"], 400);
+    assert!(json["groups"][0]["first_response"]["median_secs"].is_u64());
+}
+
+/// Not a timed assertion: prints how long the replay took, for the record.
+#[test]
+fn scale() {
+    let tickets: u32 =
+        std::env::var("TOPICDESK_SIMULATE_TICKETS").ok().and_then(|n| n.parse().ok()).unwrap_or(2_000);
+    let days = (tickets / 3_000).max(7);
+    let traffic = Traffic::generated("2026-03-02T00:00:00Z".parse().expect("instant"), days, tickets);
+    let rules = shipped();
+    let started = Instant::now();
+    let report = simulate(&rules, &traffic, &mut |_, _| {});
+    let elapsed = started.elapsed();
+    assert_eq!(report.tickets, u64::from(tickets));
+    println!("simulate: {tickets} tickets over {days} days in {:.2} s", elapsed.as_secs_f64());
+}
+
+/// Two tickets as a store would hold them, with the recorded desk's own decisions (a timer
+/// mark, an auto-close) among the people's changes.
+fn recorded() -> Vec<(crate::ticket::Ticket, Vec<crate::history::Entry>)> {
+    use crate::history::Actor;
+    use crate::sla::{DeadlineKind, Mark};
+    use crate::ticket::{Answer, Change, Customer, Origin, Priority, Ticket, TicketId};
+    let at = |text: &str| format!("2026-03-02T{text}:00+01:00").parse::<jiff::Timestamp>().expect("instant");
+    let (agent, desk) = (
+        Origin { actor: Actor::Agent(222_222_222), rules: None },
+        Origin { actor: Actor::System, rules: None },
+    );
+    let customer = Origin { actor: Actor::Customer(5), rules: None };
+    let mut tickets = Vec::new();
+    for (id, priority, first_reply) in [(1, "high", "09:45"), (2, "normal", "09:20")] {
+        let person = Customer { id: 5, name: "C".into(), username: None, language: None };
+        let answers =
+            std::collections::BTreeMap::from([("priority".to_owned(), Answer::Text(priority.into()))]);
+        let (mut ticket, created) = Ticket::open(TicketId(id), person, "support", answers, at("09:00"));
+        let mut history = vec![created];
+        let mut apply = |ticket: &mut Ticket, change, origin: &Origin, when: &str| {
+            history.extend(ticket.apply(change, origin, at(when)).expect("legal"));
+        };
+        apply(&mut ticket, Change::Assign { to: Some(222_222_222) }, &desk, "09:00");
+        apply(
+            &mut ticket,
+            Change::Timer(Mark { kind: DeadlineKind::FirstResponse, since: 0, step: 0 }),
+            &desk,
+            "09:24",
+        );
+        apply(&mut ticket, Change::AgentReply { text: "on it".into() }, &agent, first_reply);
+        if id == 2 {
+            apply(&mut ticket, Change::SetPriority(Priority::High), &agent, "10:00");
+        }
+        apply(&mut ticket, Change::CustomerMessage { text: "thanks".into() }, &customer, "11:00");
+        apply(&mut ticket, Change::Resolve, &agent, "12:00");
+        apply(&mut ticket, Change::AutoClose, &desk, "13:00");
+        tickets.push((ticket, history));
+    }
+    tickets
+}
+
+#[test]
+fn recorded_tickets_replay_under_other_rules() {
+    let until: jiff::Timestamp = "2026-03-20T00:00:00Z".parse().expect("instant");
+    let report = simulate_recorded(&shipped(), &recorded(), until, &mut |_, _| {});
+    let text = report.to_string().replace(&report.rules, "<version>");
+    expect![[r#"
+        rules <version>: 2 tickets, 0 hook failures
+        group                tickets  first response p50/90      resolution p50/90  breaches fr/nr/rs  warnings  escalations  auto-closed  peak load
+        all                        2              20m / 45m                3h / 3h              1/1/0         3            4            2
+        priority normal            1              20m / 20m                3h / 3h              0/0/0         1            0            1
+        priority high              1              45m / 45m                3h / 3h              1/1/0         2            4            1
+        agent 222222222 Eli        2              20m / 45m                3h / 3h              1/1/0         3            4            2          2
+    "#]].assert_eq(&text);
+    let lax = r#"fn sla(ticket) { #{ first_response: "1h", resolution: "1d" } }"#;
+    let (_dir, variant) = with_sla(lax);
+    let comparison = compare(report, simulate_recorded(&variant, &recorded(), until, &mut |_, _| {}));
+    let changed: Vec<String> = comparison
+        .differences
+        .iter()
+        .map(|d| format!("{}: {} {} -> {}", d.group, d.figure, d.a, d.b))
+        .collect();
+    expect![[r#"
+        all: first response breaches 1 -> 0
+        all: next response breaches 1 -> 0
+        all: warnings 3 -> 0
+        all: escalations 4 -> 0
+        priority normal: warnings 1 -> 0
+        priority high: first response breaches 1 -> 0
+        priority high: next response breaches 1 -> 0
+        priority high: warnings 2 -> 0
+        priority high: escalations 4 -> 0
+        agent 222222222 Eli: first response breaches 1 -> 0
+        agent 222222222 Eli: next response breaches 1 -> 0
+        agent 222222222 Eli: warnings 3 -> 0
+        agent 222222222 Eli: escalations 4 -> 0"#]]
+    .assert_eq(&changed.join("\n"));
+}

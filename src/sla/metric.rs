@@ -1,0 +1,237 @@
+//! The names of everything the SLA core keeps time for: the three [`Metric`]s, the
+//! [`DeadlineKind`]s of the store's deadline index, the [`Step`]s each timer goes through,
+//! and the [`Mark`] the desk records in a ticket's history once a step has been acted on.
+//!
+//! Marks are what make timers restart-safe: a step fires when its time has come and the
+//! history holds no mark for it (or for a later step of the same stretch), so a decision is
+//! taken once whatever the number of restarts, reloads or recomputations in between.
+
+use std::fmt;
+
+use crate::duration::Span;
+use crate::script::{PauseWhenAwaiting, SlaTargets};
+
+use super::ladder::Level;
+
+/// What an SLA target measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Metric {
+    /// From creation to the first agent reply.
+    FirstResponse,
+    /// From the oldest customer message not yet answered (after the first reply) to the
+    /// agent reply, or resolution, that ends the wait.
+    NextResponse,
+    /// From creation to Resolved; a reopen resumes the same clock with its time kept.
+    Resolution,
+}
+
+/// The timers of one ticket, one row each in the store's deadline index.
+///
+/// The discriminants are the store's `kind` byte: never renumber them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DeadlineKind {
+    FirstResponse = 0,
+    NextResponse = 1,
+    Resolution = 2,
+    /// A resolved ticket's silence: warn the customer, then close.
+    AutoClose = 3,
+    /// Awaiting the customer for the configured time: remind them.
+    Reminder = 4,
+}
+
+/// One moment in a timer's life. Steps of one timer fire in the order of [`Step::index`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Step {
+    /// The warning share of an SLA target has elapsed.
+    Warning,
+    /// An SLA target is missed; the level says which rung of the ladder is due.
+    Breach(Level),
+    /// The customer is told a resolved ticket will close soon.
+    AutoCloseWarning,
+    AutoClose,
+    Reminder,
+}
+
+/// A step the desk has acted on, recorded in history (`EntryKind::Timer`) so it never fires
+/// again. A mark also covers every earlier step of the same stretch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Mark {
+    pub kind: DeadlineKind,
+    /// The history `seq` of the entry that started the stretch being timed: the creation,
+    /// the customer message awaiting a reply, the resolution or the request to the customer.
+    pub since: u32,
+    /// [`Step::index`] of the step acted on.
+    pub step: u8,
+}
+
+impl Metric {
+    pub const ALL: [Metric; 3] = [Metric::FirstResponse, Metric::NextResponse, Metric::Resolution];
+
+    /// The name hooks and reports use: `first_response`, `next_response`, `resolution`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Metric::FirstResponse => "first_response",
+            Metric::NextResponse => "next_response",
+            Metric::Resolution => "resolution",
+        }
+    }
+
+    /// This metric's target, when the hook set one.
+    pub fn target(self, targets: &SlaTargets) -> Option<Span> {
+        match self {
+            Metric::FirstResponse => targets.first_response,
+            Metric::NextResponse => targets.next_response,
+            Metric::Resolution => targets.resolution,
+        }
+    }
+
+    /// Whether this metric's clock stops while the ticket awaits the customer.
+    pub fn pauses(self, pause: &PauseWhenAwaiting) -> bool {
+        match self {
+            Metric::FirstResponse => pause.first_response,
+            Metric::NextResponse => pause.next_response,
+            Metric::Resolution => pause.resolution,
+        }
+    }
+}
+
+impl fmt::Display for Metric {
+    /// `first response`, for people.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.as_str().replace('_', " "))
+    }
+}
+
+impl DeadlineKind {
+    pub const ALL: [DeadlineKind; 5] = [
+        DeadlineKind::FirstResponse,
+        DeadlineKind::NextResponse,
+        DeadlineKind::Resolution,
+        DeadlineKind::AutoClose,
+        DeadlineKind::Reminder,
+    ];
+
+    /// The store's `kind` byte.
+    pub fn as_u8(self) -> u8 {
+        self as u8
+    }
+
+    /// The kind behind a store `kind` byte; `None` for a byte this build does not know.
+    pub fn from_u8(byte: u8) -> Option<DeadlineKind> {
+        DeadlineKind::ALL.into_iter().find(|kind| kind.as_u8() == byte)
+    }
+
+    /// The snake-case name used in history records and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::FirstResponse => "first_response",
+            DeadlineKind::NextResponse => "next_response",
+            DeadlineKind::Resolution => "resolution",
+            DeadlineKind::AutoClose => "auto_close",
+            DeadlineKind::Reminder => "reminder",
+        }
+    }
+
+    /// The kind named `name` (see [`DeadlineKind::as_str`]).
+    pub fn from_name(name: &str) -> Option<DeadlineKind> {
+        DeadlineKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+
+    /// The metric this kind times, for the three SLA kinds.
+    pub fn metric(self) -> Option<Metric> {
+        match self {
+            DeadlineKind::FirstResponse => Some(Metric::FirstResponse),
+            DeadlineKind::NextResponse => Some(Metric::NextResponse),
+            DeadlineKind::Resolution => Some(Metric::Resolution),
+            DeadlineKind::AutoClose | DeadlineKind::Reminder => None,
+        }
+    }
+}
+
+impl From<Metric> for DeadlineKind {
+    fn from(metric: Metric) -> DeadlineKind {
+        match metric {
+            Metric::FirstResponse => DeadlineKind::FirstResponse,
+            Metric::NextResponse => DeadlineKind::NextResponse,
+            Metric::Resolution => DeadlineKind::Resolution,
+        }
+    }
+}
+
+impl Step {
+    /// The position of this step within its timer; a mark at index `n` covers `0..=n`.
+    pub fn index(self) -> u8 {
+        match self {
+            Step::Warning | Step::AutoCloseWarning | Step::Reminder => 0,
+            Step::Breach(level) => 1 + level.0,
+            Step::AutoClose => 1,
+        }
+    }
+
+    /// The step at `index` of a timer of `kind`, if there is one.
+    pub fn of(kind: DeadlineKind, index: u8) -> Option<Step> {
+        match (kind.metric(), kind, index) {
+            (Some(_), _, 0) => Some(Step::Warning),
+            (Some(_), _, n) if n <= Level::COUNT => Some(Step::Breach(Level(n - 1))),
+            (None, DeadlineKind::AutoClose, 0) => Some(Step::AutoCloseWarning),
+            (None, DeadlineKind::AutoClose, 1) => Some(Step::AutoClose),
+            (None, DeadlineKind::Reminder, 0) => Some(Step::Reminder),
+            _ => None,
+        }
+    }
+
+    /// A warning announces the step after it and is pointless once that step is due too.
+    pub fn is_warning(self) -> bool {
+        matches!(self, Step::Warning | Step::AutoCloseWarning)
+    }
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Warning | Step::AutoCloseWarning => f.write_str("warning"),
+            Step::Breach(level) => write!(f, "breach, {level}"),
+            Step::AutoClose => f.write_str("close"),
+            Step::Reminder => f.write_str("reminder"),
+        }
+    }
+}
+
+impl fmt::Display for Mark {
+    /// `first_response breach, supervisors (since #0)`, for timelines and exports.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match Step::of(self.kind, self.step) {
+            Some(step) => write!(f, "{} {step} (since #{})", self.kind.as_str(), self.since),
+            None => write!(f, "{} step {} (since #{})", self.kind.as_str(), self.step, self.since),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_bytes_and_names_round_trip() {
+        for kind in DeadlineKind::ALL {
+            assert_eq!(DeadlineKind::from_u8(kind.as_u8()), Some(kind));
+            assert_eq!(DeadlineKind::from_name(kind.as_str()), Some(kind));
+        }
+        assert_eq!(DeadlineKind::from_u8(5), None);
+        let bytes: Vec<u8> = DeadlineKind::ALL.iter().map(|kind| kind.as_u8()).collect();
+        assert_eq!(bytes, [0, 1, 2, 3, 4], "the store's kind bytes never move");
+    }
+
+    #[test]
+    fn steps_and_indexes_agree() {
+        for kind in DeadlineKind::ALL {
+            for index in 0..=Level::COUNT + 1 {
+                if let Some(step) = Step::of(kind, index) {
+                    assert_eq!(step.index(), index, "{kind:?} step {index}");
+                }
+            }
+        }
+        assert_eq!(Step::of(DeadlineKind::Resolution, 4), None);
+        assert_eq!(Step::of(DeadlineKind::Reminder, 1), None);
+    }
+}

@@ -1,0 +1,145 @@
+//! SLA clocks, the escalation ladder and time-based automations, as pure arithmetic over a
+//! ticket's history.
+//!
+//! One question is answered here, with time as a parameter: given a ticket, its history, its
+//! targets (from the `sla` hook), the desk's calendar and [`Policy`], what does
+//! [`plan`] say at `now`? The answer is a [`Plan`]: every clock ([`ClockState`]), the
+//! [`Decision`]s due now (warnings, breach rungs, auto-close and its warning, reminders)
+//! and the next deadline per [`DeadlineKind`] for the store's deadline index.
+//!
+//! How the desk uses it:
+//! - after any change to a ticket (a message, a status or priority change, a rule reload),
+//!   compute the plan and sync the store: `set_deadline` for every `Some`, `clear_deadline`
+//!   for every `None` of [`Plan::deadlines`] (kind byte: [`DeadlineKind::as_u8`]);
+//! - the timer task sleeps until the store's `next_deadline`; then it takes every deadline
+//!   due (`ReadTx::due(now, limit)`), computes their tickets' plans at the current time,
+//!   and acts on all their decisions sorted (a [`Decision`] orders by due time, then
+//!   ticket): for a breach it asks `on_breach` with [`Decision::breach_view`] and falls back
+//!   to [`Level::default_actions`]; it applies [`Decision::changes`] to the ticket (the
+//!   [`Mark`] in history keeps the decision from being taken twice), then syncs again.
+//!
+//! ```
+//! use std::collections::BTreeMap;
+//! use topicdesk::calendar::BusinessCalendar;
+//! use topicdesk::history::Actor;
+//! use topicdesk::script::SlaTargets;
+//! use topicdesk::sla::{self, DeadlineKind, Inputs, Policy};
+//! use topicdesk::ticket::{Customer, Origin, Ticket, TicketId};
+//!
+//! let opened: jiff::Timestamp = "2026-03-02T09:00:00Z".parse()?;
+//! let customer = Customer { id: 42, name: "Alice".into(), username: None, language: None };
+//! let (mut ticket, created) = Ticket::open(TicketId(1), customer, "support", BTreeMap::new(), opened);
+//! let mut history = vec![created];
+//! let targets = SlaTargets { first_response: Some("1h".parse()?), ..SlaTargets::default() };
+//! let (calendar, policy) = (BusinessCalendar::always(), Policy::default());
+//!
+//! // The timer task wakes at 10:30 (the desk was down): the warning is overtaken; the
+//! // breach (10:00), the supervisors (10:06) and the escalation team (10:12) are due.
+//! let now: jiff::Timestamp = "2026-03-02T10:30:00Z".parse()?;
+//! let inputs = Inputs { ticket: &ticket, history: &history, targets: Some(&targets), calendar: &calendar, policy: &policy };
+//! let plan = sla::plan(&inputs, now);
+//! let due: Vec<String> = plan.decisions.iter().map(|decision| decision.kind.to_string()).collect();
+//! assert_eq!(due[0], "first response breach, assignee: 1h target missed by 30m");
+//! assert_eq!(due.len(), 3);
+//! for decision in &plan.decisions {
+//!     for change in decision.changes() {
+//!         history.extend(ticket.apply(change, &Origin { actor: Actor::System, rules: None }, now)?);
+//!     }
+//! }
+//! let inputs = Inputs { ticket: &ticket, history: &history, targets: Some(&targets), calendar: &calendar, policy: &policy };
+//! let plan = sla::plan(&inputs, now);
+//! assert!(plan.decisions.is_empty());
+//! assert_eq!(plan.deadline(DeadlineKind::FirstResponse), None, "every rung is taken");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Invariants:
+//! - Nothing here reads the clock, the store or the rules: callers pass them in.
+//! - Elapsed time is never stored: it is recomputed from history, so a change of targets
+//!   (priority, category, rule set) moves the target and never resets a clock.
+//! - A step fires only while its clock runs, once per stretch, in due order; after an outage
+//!   every missed step comes out at once, oldest first, and only once.
+//!
+//! Definitions: see [`Metric`] for what each clock times, [`ladder`] for the rungs.
+
+mod clock;
+mod decision;
+pub mod ladder;
+mod measure;
+mod metric;
+mod plan;
+mod timeline;
+
+#[cfg(test)]
+mod tests;
+
+use jiff::Timestamp;
+
+pub use clock::{ClockState, ClockStatus};
+pub use decision::{Decision, DecisionKind};
+pub use ladder::{Ladder, LadderProgress, Level};
+pub use measure::{Measures, measure};
+pub use metric::{DeadlineKind, Mark, Metric, Step};
+pub use plan::Plan;
+
+use crate::calendar::BusinessCalendar;
+use crate::duration::Span;
+use crate::history::Entry;
+use crate::rules::DeskConfig;
+use crate::script::SlaTargets;
+use crate::ticket::Ticket;
+
+/// Desk-wide timer settings (from desk.yaml).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Warn when this share (percent) of a target has elapsed; also when the customer is
+    /// warned of an auto-close. desk.yaml `sla.warning_at`, default 80.
+    pub warning_percent: u8,
+    pub ladder: Ladder,
+    /// A resolved ticket closes after this much customer silence; `None` never closes.
+    pub auto_close_after: Option<Span>,
+    /// Remind the customer after this long Awaiting Customer; `None` never reminds.
+    /// desk.yaml `remind_awaiting_after`.
+    pub reminder_after: Option<Span>,
+}
+
+/// What [`plan`] reads, all borrowed from the caller.
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    pub ticket: &'a Ticket,
+    /// The ticket's whole history in `seq` order (entries after `now` are ignored).
+    pub history: &'a [Entry],
+    /// What the `sla` hook returned for the ticket as it is now; `None`: no SLA clocks.
+    pub targets: Option<&'a SlaTargets>,
+    /// The desk's business calendar (`RuleSet::calendar`).
+    pub calendar: &'a BusinessCalendar,
+    pub policy: &'a Policy,
+}
+
+impl Default for Policy {
+    fn default() -> Policy {
+        Policy {
+            warning_percent: 80,
+            ladder: Ladder::default(),
+            auto_close_after: Some(Span::from_hours(72)),
+            reminder_after: None,
+        }
+    }
+}
+
+impl Policy {
+    /// The settings desk.yaml holds.
+    pub fn from_desk(desk: &DeskConfig) -> Policy {
+        Policy {
+            warning_percent: desk.sla_warning_percent,
+            ladder: Ladder { grace_percent: u64::from(desk.sla_escalation_grace_percent) },
+            auto_close_after: Some(desk.auto_close_after),
+            reminder_after: desk.remind_awaiting_after,
+        }
+    }
+}
+
+/// The plan of `inputs.ticket` at `now`: clocks, decisions due, deadlines.
+pub fn plan(inputs: &Inputs<'_>, now: Timestamp) -> Plan {
+    Plan::at(inputs, now)
+}

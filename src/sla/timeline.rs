@@ -1,0 +1,176 @@
+//! Reading a ticket's history into what the clocks need: the status at every instant, the
+//! stretches each metric times, the silences automations wait on, and the marks of steps
+//! already acted on.
+//!
+//! Only entries at or before `now` count, so the same history read at two times gives the
+//! two pictures, and nothing else (the ticket's cached fields included) is consulted: a
+//! rule change, a restart or a replay recomputes exactly what the first run computed.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use crate::history::{Entry, EntryKind};
+use crate::ticket::{Status, Ticket};
+
+use super::metric::{DeadlineKind, Metric};
+
+/// The history of one ticket up to `now`, digested.
+#[derive(Clone, Debug)]
+pub(crate) struct Timeline {
+    /// The status from each instant on, in order; the first is New at creation.
+    statuses: Vec<(Timestamp, Status)>,
+    created: Stretch,
+    first_reply: Option<Timestamp>,
+    next_responses: Vec<Episode>,
+    /// Set while the ticket is Resolved: since the resolution or an agent's later reply.
+    resolved_silence: Option<Stretch>,
+    /// Set while the ticket awaits the customer: since the request or an agent's later reply.
+    awaiting_silence: Option<Stretch>,
+    /// The highest step index marked per (kind, stretch).
+    marks: BTreeMap<(DeadlineKind, u32), u8>,
+}
+
+/// When something began, and the history entry that began it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Stretch {
+    pub at: Timestamp,
+    pub seq: u32,
+}
+
+/// One stretch a metric times: from its start to the event that ends it, if any yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Episode {
+    pub start: Stretch,
+    pub end: Option<Timestamp>,
+}
+
+/// A stretch of time during which a clock runs; `to: None` runs on past `now`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Segment {
+    pub from: Timestamp,
+    pub to: Option<Timestamp>,
+}
+
+impl Timeline {
+    /// Reads `history` (in `seq` order) up to and including `now`.
+    pub fn read(ticket: &Ticket, history: &[Entry], now: Timestamp) -> Timeline {
+        let created = Stretch { at: ticket.created_at, seq: 0 };
+        let mut timeline = Timeline {
+            statuses: vec![(ticket.created_at, Status::New)],
+            created,
+            first_reply: None,
+            next_responses: Vec::new(),
+            resolved_silence: None,
+            awaiting_silence: None,
+            marks: BTreeMap::new(),
+        };
+        let mut status = Status::New;
+        for entry in history.iter().filter(|entry| entry.at <= now) {
+            let here = Stretch { at: entry.at, seq: entry.seq };
+            match &entry.kind {
+                EntryKind::Created { .. } => timeline.created = here,
+                EntryKind::CustomerMessage { .. } => {
+                    let waiting = timeline.next_responses.last().is_some_and(|last| last.end.is_none());
+                    if timeline.first_reply.is_some() && !waiting {
+                        timeline.next_responses.push(Episode { start: here, end: None });
+                    }
+                }
+                EntryKind::AgentReply { .. } => {
+                    timeline.first_reply.get_or_insert(entry.at);
+                    timeline.end_next_response(entry.at);
+                    match status {
+                        Status::Resolved => timeline.resolved_silence = Some(here),
+                        Status::AwaitingCustomer => timeline.awaiting_silence = Some(here),
+                        Status::New | Status::Open | Status::Closed => {}
+                    }
+                }
+                EntryKind::StatusChanged { to, .. } => {
+                    status = *to;
+                    timeline.statuses.push((entry.at, *to));
+                    // Resolving answers whatever the customer was waiting for.
+                    if matches!(to, Status::Resolved | Status::Closed) {
+                        timeline.end_next_response(entry.at);
+                    }
+                    timeline.resolved_silence = (*to == Status::Resolved).then_some(here);
+                    timeline.awaiting_silence = (*to == Status::AwaitingCustomer).then_some(here);
+                }
+                EntryKind::Timer(mark) => {
+                    let highest = timeline.marks.entry((mark.kind, mark.since)).or_insert(mark.step);
+                    *highest = (*highest).max(mark.step);
+                }
+                _ => {}
+            }
+        }
+        timeline
+    }
+
+    /// The stretches `metric` times, oldest first.
+    pub fn episodes(&self, metric: Metric) -> Vec<Episode> {
+        match metric {
+            Metric::FirstResponse => vec![Episode { start: self.created, end: self.first_reply }],
+            Metric::NextResponse => self.next_responses.clone(),
+            Metric::Resolution => {
+                // Resolved or closed, the stretch is over; a reopen resumes it with its time.
+                let (at, status) = self.statuses.last().copied().unwrap_or((self.created.at, Status::New));
+                let end = matches!(status, Status::Resolved | Status::Closed).then_some(at);
+                vec![Episode { start: self.created, end }]
+            }
+        }
+    }
+
+    /// Since when a resolved ticket's customer has been silent, while it is Resolved.
+    pub fn resolved_silence(&self) -> Option<Stretch> {
+        self.resolved_silence
+    }
+
+    /// Since when the desk has been waiting on the customer, while it is Awaiting Customer.
+    pub fn awaiting_silence(&self) -> Option<Stretch> {
+        self.awaiting_silence
+    }
+
+    /// The status at the end of the history read.
+    pub fn status(&self) -> Status {
+        self.statuses.last().map_or(Status::New, |(_, status)| *status)
+    }
+
+    /// The highest step index already acted on for a stretch, if any.
+    pub fn handled(&self, kind: DeadlineKind, since: u32) -> Option<u8> {
+        self.marks.get(&(kind, since)).copied()
+    }
+
+    /// The parts of `episode` during which the status lets a clock run, merged and in order.
+    pub fn segments(&self, episode: &Episode, runs: impl Fn(Status) -> bool) -> Vec<Segment> {
+        let mut segments: Vec<Segment> = Vec::new();
+        for (index, &(from, status)) in self.statuses.iter().enumerate() {
+            let until = self.statuses.get(index + 1).map(|(at, _)| *at);
+            let from = from.max(episode.start.at);
+            let to = earliest(until, episode.end);
+            if !runs(status) || to.is_some_and(|to| to <= from) {
+                continue;
+            }
+            match segments.last_mut() {
+                Some(last) if last.to == Some(from) => last.to = to,
+                _ => segments.push(Segment { from, to }),
+            }
+        }
+        segments
+    }
+
+    fn end_next_response(&mut self, at: Timestamp) {
+        if let Some(last) = self.next_responses.last_mut()
+            && last.end.is_none()
+        {
+            last.end = Some(at);
+        }
+    }
+}
+
+/// The earlier of two optional ends, `None` standing for "not yet".
+fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
