@@ -54,6 +54,23 @@ pub enum Command {
     Simulate {
         #[arg(long, default_value = "rules")]
         rules: PathBuf,
+        /// Replay the tickets recorded in this data directory (people do what they did;
+        /// the rules decide anew).
+        #[arg(long, conflicts_with = "traffic")]
+        from_store: Option<PathBuf>,
+        /// A JSON traffic description (see `src/simulate/traffic.rs`); without it, and
+        /// without --from-store, four weeks of generated traffic.
+        #[arg(long)]
+        traffic: Option<PathBuf>,
+        /// Also run these rules on the same traffic and show the differences.
+        #[arg(long)]
+        compare: Option<PathBuf>,
+        /// Print one JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// Replay speed; replays always run as fast as they can (`max`).
+        #[arg(long, default_value = "max", value_parser = ["max"])]
+        speed: String,
     },
     /// Run the benchmark suite.
     Bench {
@@ -123,7 +140,9 @@ pub fn run(cli: Cli) -> ExitCode {
             exit_code(crate::rules::test_command(&rules, &mut std::io::stdout().lock()))
         }
         Command::Demo => demo(),
-        Command::Simulate { .. } => not_built("simulate"),
+        Command::Simulate { rules, from_store, traffic, compare, json, speed: _ } => {
+            simulate(&rules, from_store.as_deref(), traffic.as_deref(), compare.as_deref(), json)
+        }
         Command::Bench { json, quick, keep_data } => bench(json, quick, keep_data.as_deref()),
     };
     ExitCode::from(code)
@@ -191,13 +210,102 @@ fn demo() -> u8 {
     }
 }
 
-fn exit_code(code: i32) -> u8 {
-    u8::try_from(code).unwrap_or(1)
+fn simulate(
+    rules: &Path,
+    from_store: Option<&Path>,
+    traffic: Option<&Path>,
+    other: Option<&Path>,
+    json: bool,
+) -> u8 {
+    use crate::simulate::{Report, Traffic, compare, simulate, simulate_recorded};
+    let load = |dir: &Path| -> Result<crate::rules::RuleSet, String> {
+        let (set, diagnostics) = crate::rules::load(dir);
+        set.ok_or_else(|| {
+            let lines: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
+            format!("the rules in {} are not valid:\n{}", dir.display(), lines.join("\n"))
+        })
+    };
+    let run = || -> Result<(), Box<dyn std::error::Error>> {
+        let sets = match other {
+            Some(other) => vec![load(rules)?, load(other)?],
+            None => vec![load(rules)?],
+        };
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("replaying {bar:40} {pos}/{len} tickets")
+                    .expect("the template is valid"),
+            );
+            bar
+        });
+        let mut progress = |done: u32, total: u32| {
+            if let Some(bar) = &bar {
+                bar.set_length(u64::from(total));
+                bar.set_position(u64::from(done));
+            }
+        };
+        let reports: Vec<Report> = match from_store {
+            Some(data) => {
+                let store = open_for_reading(data)?;
+                let read = store.read()?;
+                let mut recorded = Vec::new();
+                read.for_each_ticket(|ticket| {
+                    let history = read.history(ticket.id)?;
+                    recorded.push((ticket, history));
+                    Ok::<_, StoreError>(())
+                })?;
+                let until = jiff::Timestamp::now();
+                sets.iter().map(|set| simulate_recorded(set, &recorded, until, &mut progress)).collect()
+            }
+            None => {
+                let traffic = match traffic {
+                    Some(path) => Traffic::from_json(
+                        &std::fs::read_to_string(path)
+                            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+                    )?,
+                    // Four weeks of a small desk's traffic with a usual mix of priorities.
+                    None => Traffic::from_json(
+                        &serde_json::json!({
+                            "start": jiff::Timestamp::now().to_string(),
+                            "days": 28,
+                            "tickets": 2_000,
+                            "priorities": { "low": 2, "normal": 6, "high": 2 },
+                            "categories": { "billing": 3, "technical": 4, "account": 2, "other": 1 },
+                        })
+                        .to_string(),
+                    )?,
+                };
+                sets.iter().map(|set| simulate(set, &traffic, &mut progress)).collect()
+            }
+        };
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let mut stdout = std::io::stdout().lock();
+        let mut reports = reports.into_iter();
+        let first = reports.next().expect("at least one rule set");
+        match reports.next() {
+            Some(second) => {
+                let comparison = compare(first, second);
+                if json {
+                    writeln!(stdout, "{}", serde_json::to_string(&comparison)?)?;
+                } else {
+                    write!(stdout, "{comparison}")?;
+                }
+            }
+            None if json => writeln!(stdout, "{}", serde_json::to_string(&first)?)?,
+            None => write!(stdout, "{first}")?,
+        }
+        Ok(())
+    };
+    match run() {
+        Ok(()) => 0,
+        Err(error) => report(&*error),
+    }
 }
 
-fn not_built(verb: &str) -> u8 {
-    eprintln!("topicdesk {verb} is not built yet in this version");
-    2
+fn exit_code(code: i32) -> u8 {
+    u8::try_from(code).unwrap_or(1)
 }
 
 fn tickets(command: TicketsCommand) -> u8 {

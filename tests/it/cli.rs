@@ -202,3 +202,44 @@ fn the_quick_bench_reports_its_figures_as_json_on_the_last_line() {
         assert!(figures[name].as_f64().is_some_and(|v| v > 0.0), "{name} in {last}");
     }
 }
+
+#[test]
+fn simulate_replays_traffic_and_compares_rule_sets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let traffic = dir.path().join("traffic.json");
+    std::fs::write(
+        &traffic,
+        r#"{ "start": "2026-11-02T08:00:00Z", "days": 3, "tickets": 120, "priorities": { "normal": 3, "high": 1 } }"#,
+    )
+    .expect("write traffic");
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+    let output = topicdesk(&["simulate", "--rules", rules, "--traffic", path_arg(&traffic), "--json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("one JSON object");
+    assert_eq!(report["tickets"], 120);
+    // The same rules on the same traffic: no differences.
+    let same = topicdesk(&[
+        "simulate",
+        "--rules",
+        rules,
+        "--traffic",
+        path_arg(&traffic),
+        "--compare",
+        rules,
+        "--json",
+    ]);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    let comparison: serde_json::Value = serde_json::from_str(stdout(&same).trim()).expect("one JSON object");
+    assert_eq!(comparison["differences"], serde_json::json!([]));
+    // Recorded tickets replay too.
+    let store = store_with(40);
+    let recorded =
+        topicdesk(&["simulate", "--rules", rules, "--from-store", path_arg(store.path()), "--json"]);
+    assert_eq!(recorded.status.code(), Some(0), "{}", stderr(&recorded));
+    let report: serde_json::Value = serde_json::from_str(stdout(&recorded).trim()).expect("one JSON object");
+    assert_eq!(report["tickets"], 40);
+    // A traffic file that is not one is a user error.
+    std::fs::write(&traffic, "{ \"days\": -1 }").expect("write");
+    let bad = topicdesk(&["simulate", "--rules", rules, "--traffic", path_arg(&traffic)]);
+    assert_eq!(bad.status.code(), Some(1));
+}
