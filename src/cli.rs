@@ -244,39 +244,36 @@ fn simulate(
                 bar.set_position(u64::from(done));
             }
         };
-        let reports: Vec<Report> = match from_store {
-            Some(data) => {
-                let store = open_for_reading(data)?;
-                let read = store.read()?;
-                let mut recorded = Vec::new();
-                read.for_each_ticket(|ticket| {
-                    let history = read.history(ticket.id)?;
-                    recorded.push((ticket, history));
-                    Ok::<_, StoreError>(())
-                })?;
-                let until = jiff::Timestamp::now();
-                sets.iter().map(|set| simulate_recorded(set, &recorded, until, &mut progress)).collect()
-            }
-            None => {
-                let traffic = match traffic {
-                    Some(path) => Traffic::from_json(
-                        &std::fs::read_to_string(path)
-                            .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
-                    )?,
-                    // Four weeks of a small desk's traffic with a usual mix of priorities.
-                    None => Traffic::from_json(
-                        &serde_json::json!({
-                            "start": jiff::Timestamp::now().to_string(),
-                            "days": 28,
-                            "tickets": 2_000,
-                            "priorities": { "low": 2, "normal": 6, "high": 2 },
-                            "categories": { "billing": 3, "technical": 4, "account": 2, "other": 1 },
-                        })
-                        .to_string(),
-                    )?,
-                };
-                sets.iter().map(|set| simulate(set, &traffic, &mut progress)).collect()
-            }
+        let reports: Vec<Report> = if let Some(data) = from_store {
+            let store = open_for_reading(data)?;
+            let read = store.read()?;
+            let mut recorded = Vec::new();
+            read.for_each_ticket(|ticket| {
+                let history = read.history(ticket.id)?;
+                recorded.push((ticket, history));
+                Ok::<_, StoreError>(())
+            })?;
+            let until = jiff::Timestamp::now();
+            sets.iter().map(|set| simulate_recorded(set, &recorded, until, &mut progress)).collect()
+        } else {
+            let traffic = match traffic {
+                Some(path) => Traffic::from_json(
+                    &std::fs::read_to_string(path)
+                        .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+                )?,
+                // Four weeks of a small desk's traffic with a usual mix of priorities.
+                None => Traffic::from_json(
+                    &serde_json::json!({
+                        "start": jiff::Timestamp::now().to_string(),
+                        "days": 28,
+                        "tickets": 2_000,
+                        "priorities": { "low": 2, "normal": 6, "high": 2 },
+                        "categories": { "billing": 3, "technical": 4, "account": 2, "other": 1 },
+                    })
+                    .to_string(),
+                )?,
+            };
+            sets.iter().map(|set| simulate(set, &traffic, &mut progress)).collect()
         };
         if let Some(bar) = bar {
             bar.finish_and_clear();
