@@ -24,6 +24,8 @@ pub enum Event {
     StaffChatMigrated { from: i64, to: i64 },
     /// A queued call reached Telegram with a result the desk needs.
     Delivered(Delivery),
+    /// Time passed: act on whatever timers fell due by `now`.
+    Tick,
 }
 
 /// What kind of message it is, for history and for edits.

@@ -15,6 +15,7 @@ mod moving;
 mod routing;
 mod staff;
 mod state;
+mod timers;
 
 #[cfg(test)]
 mod tests;
@@ -58,6 +59,7 @@ impl Desk<'_> {
             Event::Reachability { customer, blocked } => self.reachability(state, *customer, *blocked),
             Event::StaffChatMigrated { .. } => Ok(()),
             Event::Delivered(delivery) => self.delivered(state, delivery),
+            Event::Tick => self.tick(state),
         }
     }
 
@@ -75,6 +77,7 @@ impl Desk<'_> {
         state.save_ticket(&ticket)?;
         state.append_history(id, &[created])?;
         let routed = self.route(state, &mut ticket)?;
+        self.sync_deadlines(state, &ticket)?;
         self.queue_topic(state, &ticket)?;
         if let Some(agent) = routed {
             self.announce_assignee(state, &ticket, agent)?;
@@ -161,6 +164,7 @@ impl Desk<'_> {
         }
         state.save_ticket(ticket)?;
         state.append_history(ticket.id, entries)?;
+        self.sync_deadlines(state, ticket)?;
         // Most changes (a message, a note) leave the card as it is: compare what it shows
         // before rendering anything.
         let shown =

@@ -3,7 +3,7 @@
 //! file or a transaction itself.
 
 use crate::history::Entry;
-use crate::store::{Outgoing, StoreError, Tx};
+use crate::store::{Deadline, Outgoing, StoreError, Tx};
 use crate::ticket::{Ticket, TicketId, Topic, UserId};
 
 /// The desk's view of stored state inside one transaction.
@@ -27,6 +27,10 @@ pub trait State {
     /// The agent's active tickets.
     fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StoreError>;
     fn counter(&self, name: &str) -> Result<Option<u64>, StoreError>;
+    fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StoreError>;
+    fn clear_deadline(&mut self, ticket: TicketId, kind: u8) -> Result<(), StoreError>;
+    /// Deadlines due at or before `until`, earliest first.
+    fn due(&self, until: jiff::Timestamp, limit: usize) -> Result<Vec<Deadline>, StoreError>;
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StoreError>;
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StoreError>;
 }
@@ -82,6 +86,15 @@ impl State for Tx<'_> {
     }
     fn counter(&self, name: &str) -> Result<Option<u64>, StoreError> {
         Tx::counter(self, name)
+    }
+    fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StoreError> {
+        Tx::set_deadline(self, deadline)
+    }
+    fn clear_deadline(&mut self, ticket: TicketId, kind: u8) -> Result<(), StoreError> {
+        Tx::clear_deadline(self, ticket, kind)
+    }
+    fn due(&self, until: jiff::Timestamp, limit: usize) -> Result<Vec<Deadline>, StoreError> {
+        Tx::due(self, until, limit)
     }
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StoreError> {
         Tx::set_counter(self, name, value)

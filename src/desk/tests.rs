@@ -742,3 +742,43 @@ fn texts_longer_than_telegram_takes_go_as_several_messages() {
     assert_eq!(messages.len(), 2, "{} characters in parts of at most 4096", long.chars().count());
     assert!(transcript.contains("line 000") && transcript.contains("line 299"));
 }
+
+#[test]
+fn timers_warn_breach_and_climb_the_ladder_once_each() {
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "technical"), ("priority", "normal")]);
+    world.send_all();
+    let tick = |world: &mut World| {
+        world.event(&Event::Tick);
+        let transcript = world.send_all();
+        let lines: Vec<String> = transcript
+            .lines()
+            .filter(|l| !l.starts_with("edit ") && !l.starts_with("    "))
+            .map(str::to_owned)
+            .collect();
+        lines.join("\n")
+    };
+    // Nobody answers for two days (business hours in Berlin count; the target is 2h).
+    world.minute += 2 * 24 * 60;
+    check(
+        &tick(&mut world),
+        &expect![[r#"
+        topic T-000001 #1004: ⚠ @dana_support T-000001: first_response target missed by 16h 3m
+        topic T-000001 #1005: ⇧ Escalated: first_response missed twice on T-000001
+        topic T-000001 #1007: ⇧ Escalated: T-000001 is 16h 3m past its first_response target"#]],
+    );
+    // The third rung raised the priority to critical, whose resolution target (4h of
+    // calendar time) the elapsed time already exceeds: that clock breaches next.
+    check(
+        &tick(&mut world),
+        &expect![[r#"
+        topic T-000001 #1009: ⚠ @dana_support T-000001: resolution target missed by 1d 20h 4m
+        topic T-000001 #1010: ⇧ Escalated: resolution missed twice on T-000001
+        topic T-000001 #1011: ⇧ Escalated: T-000001 is 1d 20h 4m past its resolution target"#]],
+    );
+    // A restart or another tick decides nothing again.
+    assert_eq!(tick(&mut world), "", "each step fires once");
+    let ticket = world.ticket(id);
+    assert_eq!(ticket.priority, crate::ticket::Priority::Critical);
+    assert!(ticket.tags.contains("sla-breached"), "{:?}", ticket.tags);
+}

@@ -21,6 +21,8 @@ pub enum DeskInput {
     Results { results: Vec<(u64, Verdict)>, ack: oneshot::Sender<()> },
     /// The rules directory changed.
     Reload(ReloadEvent),
+    /// A deadline fell due: act on every timer due now.
+    Tick { ack: oneshot::Sender<()> },
 }
 
 pub async fn run(
@@ -28,7 +30,7 @@ pub async fn run(
     rules: RulesHandle,
     staff_chat: i64,
     mut inputs: mpsc::Receiver<DeskInput>,
-    outbox_changed: Arc<Notify>,
+    changed: [Arc<Notify>; 2],
 ) {
     while let Some(input) = inputs.recv().await {
         let store = store.clone();
@@ -40,7 +42,7 @@ pub async fn run(
         })
         .await;
         match outcome {
-            Ok(Ok(())) => outbox_changed.notify_one(),
+            Ok(Ok(())) => changed.iter().for_each(|notify| notify.notify_one()),
             Ok(Err(error)) => {
                 tracing::error!(%error, "the desk could not apply an input; it will be retried");
             }
@@ -77,6 +79,10 @@ fn apply(store: &Store, desk: &Desk<'_>, input: DeskInput) -> Result<(), DeskErr
             let _ = ack.send(());
         }
         DeskInput::Reload(event) => report_reload(store, desk, &event)?,
+        DeskInput::Tick { ack } => {
+            store.write(|tx| desk.handle(tx, &Event::Tick))?;
+            let _ = ack.send(());
+        }
     }
     Ok(())
 }

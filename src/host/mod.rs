@@ -15,6 +15,7 @@
 mod desk_loop;
 mod dispatcher;
 mod poller;
+mod timer;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -129,13 +130,16 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         None => None,
     };
 
+    let deadlines_changed = Arc::new(Notify::new());
     let desk_task = tokio::spawn(desk_loop::run(
         store.clone(),
         handle.clone(),
         staff_chat,
         desk_rx,
-        outbox_changed.clone(),
+        [outbox_changed.clone(), deadlines_changed.clone()],
     ));
+    let timer_task =
+        tokio::spawn(timer::run(store.clone(), desk_tx.clone(), deadlines_changed, stop_rx.clone()));
     let poll_task = tokio::spawn(poller::run(
         bot.clone(),
         store.clone(),
@@ -159,6 +163,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     tracing::info!("shutting down: finishing the page in hand and draining the outbox");
     let _ = stop_tx.send(true);
     let _ = poll_task.await;
+    let _ = timer_task.await;
     let _ = dispatch_task.await;
     // The watcher holds a sender to the desk loop, which runs until every sender is gone.
     drop(watcher);

@@ -1,0 +1,51 @@
+//! The timer task: sleeps until the earliest deadline in the store's index and then asks
+//! the desk loop for a tick. With nothing due it sleeps, so the cost of a million open
+//! tickets with running clocks is one index lookup per change, not a scan. Every commit
+//! of the desk loop wakes it to look again, since deadlines may have moved.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{Notify, mpsc, oneshot, watch};
+
+use super::DeskInput;
+use crate::store::Store;
+
+/// The longest sleep with nothing in the index; a new deadline wakes the task anyway.
+const IDLE: Duration = Duration::from_hours(1);
+/// At most this often when a deadline stays due (it should not; this bounds the damage).
+const MIN_GAP: Duration = Duration::from_millis(200);
+
+pub async fn run(
+    store: Arc<Store>,
+    desk: mpsc::Sender<DeskInput>,
+    changed: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let next = match store.read().and_then(|read| read.next_deadline()) {
+            Ok(next) => next,
+            Err(error) => {
+                tracing::error!(%error, "cannot read the deadline index");
+                return;
+            }
+        };
+        let wait = next.map_or(IDLE, |deadline| {
+            let left = deadline.due.duration_since(jiff::Timestamp::now());
+            Duration::try_from(left).unwrap_or(Duration::ZERO)
+        });
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = changed.notified() => continue,
+            _ = stop.changed() => return,
+        }
+        let (ack, done) = oneshot::channel();
+        if desk.send(DeskInput::Tick { ack }).await.is_err() || done.await.is_err() {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(MIN_GAP) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
