@@ -24,6 +24,7 @@ use jiff::Timestamp;
 
 pub use card::{Action, action_button, card_buttons, card_text, icon_color, parse_action, topic_name};
 pub use event::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage, history_text};
+pub use routing::ticket_view;
 pub use state::State;
 
 use crate::history::{Actor, Entry};

@@ -66,25 +66,9 @@ impl Desk<'_> {
         self.say_in_topic(state, ticket.id, format!("Assigned to {mention} by the routing rules."))
     }
 
-    /// The read-only view hooks see of a ticket.
+    /// The read-only view hooks see of a ticket, now.
     pub fn ticket_view(&self, ticket: &Ticket) -> TicketView {
-        TicketView {
-            id: ticket.id.to_string(),
-            status: ticket.status.as_str().to_owned(),
-            priority: ticket.priority.as_str().to_owned(),
-            category: ticket.category.clone().unwrap_or_default(),
-            fields: ticket.answers.iter().map(|(k, v)| (k.clone(), field_value(v))).collect(),
-            customer: CustomerView {
-                id: ticket.customer.id as i64,
-                name: ticket.customer.name.clone(),
-                username: ticket.customer.username.clone(),
-                language: ticket.customer.language.clone(),
-            },
-            assignee: ticket.assignee.map(|a| a as i64),
-            tags: ticket.tags.iter().cloned().collect(),
-            age: span_between(ticket.created_at, self.now),
-            reopened: ticket.reopened,
-        }
+        ticket_view(ticket, self.now)
     }
 
     /// Logs a failed hook with its place; tells the supervisors once per rule set and hook.
@@ -120,6 +104,27 @@ impl Desk<'_> {
             report: None,
         };
         self.queue(state, None, Lane::Message, call)
+    }
+}
+
+/// The read-only view hooks see of a ticket at `now`.
+pub fn ticket_view(ticket: &Ticket, now: jiff::Timestamp) -> TicketView {
+    TicketView {
+        id: ticket.id.to_string(),
+        status: ticket.status.as_str().to_owned(),
+        priority: ticket.priority.as_str().to_owned(),
+        category: ticket.category.clone().unwrap_or_default(),
+        fields: ticket.answers.iter().map(|(k, v)| (k.clone(), field_value(v))).collect(),
+        customer: CustomerView {
+            id: ticket.customer.id as i64,
+            name: ticket.customer.name.clone(),
+            username: ticket.customer.username.clone(),
+            language: ticket.customer.language.clone(),
+        },
+        assignee: ticket.assignee.map(|a| a as i64),
+        tags: ticket.tags.iter().cloned().collect(),
+        age: span_between(ticket.created_at, now),
+        reopened: ticket.reopened,
     }
 }
 

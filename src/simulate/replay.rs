@@ -16,7 +16,7 @@ use crate::history::{Actor, Entry};
 use crate::rules::AgentState;
 use crate::rules::RuleSet;
 use crate::script::{
-    Action, BreachPlan, BreachView, CustomerView, RoundRobin, RouteDecision, SlaClock, SlaTargets, TicketView,
+    Action, BreachPlan, BreachView, RoundRobin, RouteDecision, SlaClock, SlaTargets, TicketView,
 };
 use crate::sla::{self, DecisionKind, Inputs, Measures, Metric, Policy};
 use crate::ticket::{Answer, Change, Customer, Origin, Priority, Status, Ticket, TicketId};
@@ -139,7 +139,7 @@ pub(crate) fn replay(
     }
     let (ticket, created) = Ticket::open(id, customer, "support", answers, draw.arrival);
     let mut replay = Replay::open(rules, policy, ticket, created, horizon);
-    let view = ticket_view(&replay.ticket, draw.arrival);
+    let view = crate::desk::ticket_view(&replay.ticket, draw.arrival);
     let assignee = router.route(rules, &view, draw.arrival, &mut replay.out.hook_failures);
     if let Some(agent) = assignee {
         replay.apply(Change::Assign { to: Some(agent as u64) }, Actor::System, draw.arrival);
@@ -241,7 +241,7 @@ impl<'r> Replay<'r> {
 
     /// Asks `sla` for the ticket as it is at `at`.
     pub(crate) fn evaluate_targets(&mut self, at: Timestamp) {
-        let outcome = self.rules.scripts().sla(&ticket_view(&self.ticket, at));
+        let outcome = self.rules.scripts().sla(&crate::desk::ticket_view(&self.ticket, at));
         self.out.hook_failures += u32::from(outcome.failure.is_some());
         self.targets = outcome.value;
     }
@@ -285,7 +285,8 @@ impl<'r> Replay<'r> {
                     level: level.script_level(),
                     overdue: *overdue,
                 };
-                let outcome = self.rules.scripts().on_breach(&ticket_view(&self.ticket, now), &breach);
+                let outcome =
+                    self.rules.scripts().on_breach(&crate::desk::ticket_view(&self.ticket, now), &breach);
                 self.out.hook_failures += u32::from(outcome.failure.is_some());
                 let actions = match outcome.value {
                     BreachPlan::DefaultLadder => {
@@ -334,26 +335,5 @@ impl<'r> Replay<'r> {
             router.hold(agent, self.ticket.created_at, self.out.released);
         }
         self.out
-    }
-}
-
-/// The view hooks get of a simulated ticket.
-fn ticket_view(ticket: &Ticket, now: Timestamp) -> TicketView {
-    TicketView {
-        id: ticket.id.to_string(),
-        status: ticket.status.as_str().to_owned(),
-        priority: ticket.priority.as_str().to_owned(),
-        category: ticket.category.clone().unwrap_or_default(),
-        fields: BTreeMap::new(),
-        customer: CustomerView {
-            id: ticket.customer.id as i64,
-            name: ticket.customer.name.clone(),
-            username: None,
-            language: None,
-        },
-        assignee: ticket.assignee.map(|agent| agent as i64),
-        tags: ticket.tags.iter().cloned().collect(),
-        age: crate::ticket::span_between(ticket.created_at, now),
-        reopened: ticket.reopened,
     }
 }
