@@ -100,6 +100,8 @@ impl Desk<'_> {
             report: Some(Report::Relay { chat_id: customer_chat, message_id: m.message_id }),
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        let said = history_text(m.kind, m.text.as_deref());
+        entries.extend(self.on_message(state, &mut ticket, &said, true)?);
         if before.status == Status::Resolved && ticket.status == Status::Open {
             self.say_in_topic(
                 state,

@@ -255,6 +255,8 @@ impl Desk<'_> {
             report: Some(Report::Relay { chat_id: m.chat_id, message_id: m.message_id }),
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        let said = history_text(m.kind, m.text.as_deref());
+        entries.extend(self.on_message(state, &mut ticket, &said, false)?);
         if ticket.unreachable {
             self.say_in_topic(
                 state,

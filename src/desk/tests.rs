@@ -307,11 +307,14 @@ fn messages_flow_both_ways_and_statuses_follow() {
             chat 42 #1014: Your ticket T-000001 is resolved. If something is still not right, just reply here.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana resolved T-000001.") }
             topic T-000001 #1016: copy of 42/[7]
-            topic T-000001 #1017: ↺ The customer wrote again, so T-000001 is open again.
+            topic T-000001 #1017: ⇧ Escalated: the customer sounds upset
+                | @dana_support
+            topic T-000001 #1018: ↺ The customer wrote again, so T-000001 is open again.
             edit -100777/1002: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
+                | Tags: upset
                 | Reopened: 1×
                 | 
                 | category: technical
@@ -781,4 +784,21 @@ fn timers_warn_breach_and_climb_the_ladder_once_each() {
     let ticket = world.ticket(id);
     assert_eq!(ticket.priority, crate::ticket::Priority::Critical);
     assert!(ticket.tags.contains("sla-breached"), "{:?}", ticket.tags);
+}
+
+#[test]
+fn an_upset_customer_is_tagged_and_escalated_once_by_on_message() {
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    world.event(&customer_says(42, 5, "This is TERRIBLE, still broken after three days!!! I want a refund"));
+    world.event(&customer_says(42, 6, "Still nothing works, this is awful"));
+    let transcript = world.send_all();
+    let escalations: Vec<&str> = transcript.lines().filter(|l| l.contains("Escalated")).collect();
+    assert_eq!(escalations.len(), 1, "once, not per message:\n{transcript}");
+    assert!(escalations[0].contains("the customer sounds upset"));
+    let ticket = world.ticket(id);
+    assert!(ticket.tags.contains("upset") && ticket.tags.contains("refund"), "{:?}", ticket.tags);
+    let history = world.store.read().expect("read").history(id).expect("history");
+    assert!(history.iter().any(|e| matches!(e.kind, crate::history::EntryKind::Escalated { .. })));
 }

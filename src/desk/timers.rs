@@ -101,7 +101,7 @@ impl Desk<'_> {
                     BreachPlan::Actions(actions) => actions,
                 };
                 for action in actions {
-                    entries.extend(self.breach_action(state, &mut ticket, action)?);
+                    entries.extend(self.rule_action(state, &mut ticket, action)?);
                 }
             }
             DecisionKind::AutoCloseWarning { closes_at } => {
@@ -127,8 +127,9 @@ impl Desk<'_> {
         self.commit(state, &before, &ticket, &entries)
     }
 
-    /// Carries out one `on_breach` action; returns the history entries it made.
-    fn breach_action<S: State>(
+    /// Carries out one action a rule asked for (`on_breach`, `on_message`); returns the
+    /// history entries it made. Actions never call hooks again, so they cannot loop.
+    pub(super) fn rule_action<S: State>(
         &self,
         state: &mut S,
         ticket: &mut Ticket,
@@ -173,6 +174,24 @@ impl Desk<'_> {
                 ticket.apply(Change::AddTag(tag), &origin, self.now).expect("always legal")
             }
         };
+        Ok(entries)
+    }
+
+    /// Asks `on_message` about a relayed message and carries out what it returns.
+    pub(super) fn on_message<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &mut Ticket,
+        text: &str,
+        from_customer: bool,
+    ) -> Result<Vec<crate::history::Entry>, DeskError> {
+        let message = crate::script::MessageView { text: text.to_owned(), from_customer };
+        let outcome = self.rules.scripts().on_message(&self.ticket_view(ticket), &message);
+        self.alert_on_failure(state, &outcome)?;
+        let mut entries = Vec::new();
+        for action in outcome.value {
+            entries.extend(self.rule_action(state, ticket, action)?);
+        }
         Ok(entries)
     }
 
