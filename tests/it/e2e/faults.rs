@@ -32,13 +32,11 @@ fn count_status(desk: &Desk, method: &str, status: u16) -> usize {
     desk.fake.inspect(|world| world.count_calls(method, status))
 }
 
-/// The issue asks for a 60-second storm. The host's answer to a 429 does not depend on
-/// the storm's length: it holds the chat for the `retry_after` Telegram names and sends
-/// nothing into it meanwhile. So a 3-second storm shows the same behaviour in a twentieth
-/// of the time.
+/// A 60-second storm of 429s, as the issue asks: the host holds each chat for the
+/// `retry_after` Telegram names and sends nothing into it meanwhile, then delivers it all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_429s_loses_nothing_and_keeps_order() {
-    const STORM: Duration = Duration::from_secs(3);
+    const STORM: Duration = Duration::from_mins(1);
     let desk = Desk::start(Setup { customers: 4, budget_scale: Some(SCALE) }).await;
     desk.open_all_tickets().await;
     converse(&desk, 0..3, 0..2).await;
@@ -95,13 +93,12 @@ async fn ten_server_errors_in_a_row_lose_nothing_and_keep_order() {
     desk.finish().await;
 }
 
-/// The issue asks for 15 s of refused connections. The host's reaction (network errors,
-/// exponential backoff with jitter in the dispatcher and the poller) is the same for a
-/// shorter outage, so the test refuses connections for 3 s, a fifth of it; the time to
-/// recover after the outage grows with the backoff the outage built up.
+/// 15 s of refused connections, as the issue asks: network errors, exponential backoff with
+/// jitter in the dispatcher and the poller, and everything delivered once it is over. The
+/// time to recover after the outage grows with the backoff the outage built up.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_connections_for_a_while_lose_nothing_and_keep_order() {
-    const OUTAGE: Duration = Duration::from_secs(3);
+    const OUTAGE: Duration = Duration::from_secs(15);
     let desk = Desk::start(Setup { customers: 4, budget_scale: Some(SCALE) }).await;
     desk.open_all_tickets().await;
     converse(&desk, 0..2, 0..2).await;

@@ -27,7 +27,7 @@ pub const STAFF: i64 = -1_001_234_567_890;
 pub const DANA: u64 = 111_111_111;
 /// How long any one condition may take before a test fails. Generous, because CI machines
 /// are shared; a passing test never waits it out.
-pub const PATIENCE: Duration = Duration::from_secs(40);
+pub const PATIENCE: Duration = Duration::from_mins(2);
 
 /// How a test's desk starts.
 #[derive(Clone, Copy, Debug)]
