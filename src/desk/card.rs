@@ -149,6 +149,16 @@ pub fn parse_action(data: &str) -> Option<(TicketId, Action)> {
     Some((TicketId(number), Action::from_word(word)?))
 }
 
+/// How an agent is named so Telegram notifies them: `@username`, else their name.
+pub fn mention(agent: &crate::rules::Agent) -> String {
+    agent.username.as_ref().map_or_else(|| agent.name.clone(), |username| format!("@{username}"))
+}
+
+/// [`mention`] by Telegram id; someone not in team.yaml is named by id.
+pub fn mention_id(rules: &RuleSet, id: u64) -> String {
+    rules.team().agent(id as i64).map_or_else(|| agent_name(rules, id), mention)
+}
+
 pub fn agent_name(rules: &RuleSet, id: u64) -> String {
     rules.team().agent(id as i64).map_or_else(|| format!("agent {id}"), |agent| agent.name.clone())
 }

@@ -36,8 +36,7 @@ impl Desk<'_> {
     ) -> Result<(), DeskError> {
         let Some(ticket) = Self::current_ticket(state, m.customer.id)? else { return Ok(()) };
         let customer_chat = m.customer.id as i64;
-        let copies = state.counterparts((customer_chat, m.message_id))?;
-        let Some(&(_, copy)) = copies.iter().find(|(chat, _)| *chat == self.staff_chat) else {
+        let Some(copy) = state.counterpart_in((customer_chat, m.message_id), self.staff_chat)? else {
             return Ok(());
         };
         let text = history_text(m.kind, m.text.as_deref());
@@ -84,11 +83,7 @@ impl Desk<'_> {
             .extend(ticket.apply(Change::CustomerMessage { text }, &origin, self.now).expect("not closed"));
         let customer_chat = m.customer.id as i64;
         let reply_to = match m.reply_to {
-            Some(original) => state
-                .counterparts((customer_chat, original))?
-                .into_iter()
-                .find(|(chat, _)| *chat == self.staff_chat)
-                .map(|(_, id)| id),
+            Some(original) => state.counterpart_in((customer_chat, original), self.staff_chat)?,
             None => None,
         };
         let call = Call::Copy {

@@ -2,7 +2,7 @@
 //! `/tag`, `/untag`, `/assign` and `/escalate`. Each confirms in one line in the topic;
 //! a wrong argument gets a short explanation and changes nothing.
 
-use super::card::agent_name;
+use super::card::{agent_name, mention};
 use super::event::StaffMessage;
 use super::{Desk, DeskError, State};
 use crate::rules::Role;
@@ -86,11 +86,7 @@ impl Desk<'_> {
                 || a.id.to_string() == wanted
         });
         let Some(agent) = found else {
-            let names: Vec<String> = team
-                .agents
-                .iter()
-                .map(|a| a.username.as_ref().map_or_else(|| a.name.clone(), |u| format!("@{u}")))
-                .collect();
+            let names: Vec<String> = team.agents.iter().map(mention).collect();
             let text = format!("Usage: /assign @username. The team: {}.", names.join(", "));
             return self.say_in_topic(state, ticket.id, text);
         };
@@ -100,8 +96,8 @@ impl Desk<'_> {
                 "Only supervisors give tickets to someone else; use /claim to take it yourself.".to_owned();
             return self.say_in_topic(state, ticket.id, text);
         }
-        let mention = agent.username.as_ref().map_or_else(|| agent.name.clone(), |u| format!("@{u}"));
-        let line = format!("✓ {} assigned {} to {mention}.", agent_name(self.rules, m.from), ticket.id);
+        let line =
+            format!("✓ {} assigned {} to {}.", agent_name(self.rules, m.from), ticket.id, mention(agent));
         self.change(state, ticket, m.from, Change::Assign { to: Some(agent.id as u64) }, line)
     }
 
@@ -119,10 +115,7 @@ impl Desk<'_> {
         }
         let supervisors: Vec<_> = self.rules.team().supervisors().collect();
         let to: Vec<u64> = supervisors.iter().map(|s| s.id as u64).collect();
-        let mentions: Vec<String> = supervisors
-            .iter()
-            .map(|s| s.username.as_ref().map_or_else(|| s.name.clone(), |u| format!("@{u}")))
-            .collect();
+        let mentions: Vec<String> = supervisors.iter().map(|s| mention(s)).collect();
         let line = format!(
             "⇧ {} escalated {}: {argument}\n{}",
             agent_name(self.rules, m.from),

@@ -32,9 +32,7 @@ impl Desk<'_> {
             );
         }
         let wrong_chat = wrong.customer.id as i64;
-        let copy =
-            state.counterparts((m.chat_id, original))?.into_iter().find(|(chat, _)| *chat == wrong_chat);
-        let Some((_, copy)) = copy else {
+        let Some(copy) = state.counterpart_in((m.chat_id, original), wrong_chat)? else {
             return self.say_in_topic(
                 state,
                 wrong.id,

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::card::agent_name;
+use super::card::{mention, mention_id};
 use super::{Desk, DeskError, State};
 use crate::outbox::{Call, Target};
 use crate::rules::AgentState;
@@ -57,12 +57,7 @@ impl Desk<'_> {
         ticket: &Ticket,
         agent: u64,
     ) -> Result<(), DeskError> {
-        let mention = self
-            .rules
-            .team()
-            .agent(agent as i64)
-            .and_then(|a| a.username.as_ref())
-            .map_or_else(|| agent_name(self.rules, agent), |username| format!("@{username}"));
+        let mention = mention_id(self.rules, agent);
         self.say_in_topic(state, ticket.id, format!("Assigned to {mention} by the routing rules."))
     }
 
@@ -84,12 +79,7 @@ impl Desk<'_> {
             return Ok(());
         }
         state.set_counter(&key, 1)?;
-        let supervisors: Vec<String> = self
-            .rules
-            .team()
-            .supervisors()
-            .map(|s| s.username.as_ref().map_or_else(|| s.name.clone(), |u| format!("@{u}")))
-            .collect();
+        let supervisors: Vec<String> = self.rules.team().supervisors().map(mention).collect();
         let text = format!(
             "⚠ A rule failed: {failure}\nThe built-in default decided instead, and will until the rules are fixed \
              (rules {}). {}",

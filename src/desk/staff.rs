@@ -41,8 +41,9 @@ impl Desk<'_> {
             return Ok(());
         }
         let customer_chat = ticket.customer.id as i64;
-        let copies = state.counterparts((m.chat_id, m.message_id))?;
-        let Some(&(_, copy)) = copies.iter().find(|(chat, _)| *chat == customer_chat) else { return Ok(()) };
+        let Some(copy) = state.counterpart_in((m.chat_id, m.message_id), customer_chat)? else {
+            return Ok(());
+        };
         let text = history_text(m.kind, m.text.as_deref());
         let call = if m.kind == super::Kind::Text {
             Call::EditText { chat_id: customer_chat, message_id: copy, text, buttons: Vec::new() }
@@ -239,11 +240,7 @@ impl Desk<'_> {
         );
         let customer_chat = ticket.customer.id as i64;
         let reply_to = match m.reply_to {
-            Some(original) => state
-                .counterparts((m.chat_id, original))?
-                .into_iter()
-                .find(|(chat, _)| *chat == customer_chat)
-                .map(|(_, id)| id),
+            Some(original) => state.counterpart_in((m.chat_id, original), customer_chat)?,
             None => None,
         };
         let call = Call::Copy {

@@ -19,6 +19,10 @@ pub trait State {
     fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StoreError>;
     fn link_messages(&mut self, a: (i64, i32), b: (i64, i32)) -> Result<(), StoreError>;
     fn counterparts(&self, message: (i64, i32)) -> Result<Vec<(i64, i32)>, StoreError>;
+    /// The id of `message`'s relayed counterpart in `chat`, if it was relayed there.
+    fn counterpart_in(&self, message: (i64, i32), chat: i64) -> Result<Option<i32>, StoreError> {
+        Ok(self.counterparts(message)?.into_iter().find(|(other, _)| *other == chat).map(|(_, id)| id))
+    }
     fn session_json(&self, customer: UserId) -> Result<Option<serde_json::Value>, StoreError>;
     fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StoreError>;
     fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError>;

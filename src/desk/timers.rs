@@ -4,7 +4,7 @@
 //! that fell due, in due order, recording each in history so it never fires twice.
 //! The SLA arithmetic itself lives in `sla`; this is where its decisions become actions.
 
-use super::card::agent_name;
+use super::card::mention_id;
 use super::{Desk, DeskError, State};
 use crate::script::{Action, BreachPlan, EscalationTarget};
 use crate::sla::{DeadlineKind, Decision, DecisionKind, Inputs, Policy};
@@ -155,7 +155,8 @@ impl Desk<'_> {
                     }
                     EscalationTarget::Agent(id) => vec![id],
                 };
-                let mentions: Vec<String> = people.iter().map(|id| self.mention(*id)).collect();
+                let mentions: Vec<String> =
+                    people.iter().map(|id| mention_id(self.rules, *id as u64)).collect();
                 self.say_in_topic(
                     state,
                     ticket.id,
@@ -197,16 +198,8 @@ impl Desk<'_> {
 
     fn mention_assignee(&self, ticket: &Ticket) -> String {
         match ticket.assignee {
-            Some(agent) => self.mention(agent as i64),
+            Some(agent) => mention_id(self.rules, agent),
             None => "Nobody has this ticket yet:".to_owned(),
         }
-    }
-
-    fn mention(&self, id: i64) -> String {
-        self.rules
-            .team()
-            .agent(id)
-            .and_then(|a| a.username.as_ref())
-            .map_or_else(|| agent_name(self.rules, id as u64), |u| format!("@{u}"))
     }
 }
