@@ -218,6 +218,11 @@ fn judge_error(
             {
                 Verdict::Done { delivery: ticket.map(|ticket| Delivery::NotDeleted { ticket }) }
             }
+            // Past Telegram's deletion window the words are "can't be deleted for everyone",
+            // which teloxide does not know.
+            ApiError::Unknown(text) if cannot_delete(text) && matches!(call, Call::DeleteMessage { .. }) => {
+                Verdict::Done { delivery: ticket.map(|ticket| Delivery::NotDeleted { ticket }) }
+            }
             ApiError::BotBlocked | ApiError::CantInitiateConversation | ApiError::UserDeactivated
                 if place.chat_id > 0 =>
             {
@@ -253,6 +258,10 @@ fn server_error(text: &str) -> bool {
     ["internal server error", "bad gateway", "service unavailable", "gateway timeout", "server error"]
         .iter()
         .any(|known| text.starts_with(known))
+}
+
+fn cannot_delete(text: &str) -> bool {
+    text.to_ascii_lowercase().contains("message can't be deleted")
 }
 
 fn thread_missing(text: &str) -> bool {
@@ -324,5 +333,21 @@ mod tests {
                 delivery: Some(Delivery::TopicMissing { ticket: TicketId(1) })
             }
         );
+    }
+
+    /// Regression: a deletion refused after Telegram's 48-hour window was dropped in
+    /// silence, so the topic never heard that the wrong customer keeps the copy.
+    #[test]
+    fn a_refused_deletion_is_reported_to_the_ticket() {
+        let delete = Call::DeleteMessage { chat_id: 7, message_id: 12 };
+        let place = Place { chat_id: 7, thread: None };
+        for description in
+            ["Bad Request: message can't be deleted for everyone", "Bad Request: message can't be deleted"]
+        {
+            let error = RequestError::Api(ApiError::Unknown(description.to_owned()));
+            let verdict = judge(&delete, place, Some(TicketId(1)), Err(error), jiff::Timestamp::UNIX_EPOCH);
+            let reported = Verdict::Done { delivery: Some(Delivery::NotDeleted { ticket: TicketId(1) }) };
+            assert_eq!(verdict, reported, "{description}");
+        }
     }
 }

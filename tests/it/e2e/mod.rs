@@ -3,6 +3,7 @@
 //! 127.0.0.1. Each test starts its own fake, a fresh store and the shipped rules; rate
 //! budgets, where on, have their windows shrunk by the same factor on both sides.
 
+mod agents;
 mod budgets;
 mod faults;
 mod full_path;
