@@ -86,8 +86,12 @@ pub fn card_buttons(ticket: &Ticket) -> Vec<Vec<Button>> {
         Status::Closed => vec![action_button("Reopen", id, Action::Reopen)],
     };
     let mut rows = vec![row];
-    if ticket.assignee.is_some() && ticket.status.is_active() {
-        rows.push(vec![action_button("Unassign", id, Action::Unassign)]);
+    if ticket.status.is_active() {
+        let mut people = vec![pick_button(id)];
+        if ticket.assignee.is_some() {
+            people.push(action_button("Unassign", id, Action::Unassign));
+        }
+        rows.push(people);
     }
     rows
 }
@@ -136,17 +140,44 @@ impl Action {
     }
 }
 
+/// What a button in a ticket's topic asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Press {
+    Action(Action),
+    /// Show the agents who can take the ticket now, as buttons.
+    Pick,
+    /// Give the ticket to this agent.
+    AssignTo(u64),
+}
+
 /// Callback data for a ticket action: `t:<number>:<action>`, well under 64 bytes.
 pub fn action_button(label: &str, ticket: TicketId, action: Action) -> Button {
     Button::new(label, format!("t:{}:{}", ticket.0, action.word()))
 }
 
-/// Reads callback data written by [`action_button`]; anything else is `None`.
-pub fn parse_action(data: &str) -> Option<(TicketId, Action)> {
+/// The card's "Assign" button, which opens the picker: `t:<number>:assign`.
+pub fn pick_button(ticket: TicketId) -> Button {
+    Button::new("Assign", format!("t:{}:assign", ticket.0))
+}
+
+/// A picker button giving the ticket to `agent`: `t:<number>:to:<agent id>`.
+pub fn assign_button(label: &str, ticket: TicketId, agent: u64) -> Button {
+    Button::new(label, format!("t:{}:to:{agent}", ticket.0))
+}
+
+/// Reads callback data written by the button makers above; anything else is `None`.
+pub fn parse_press(data: &str) -> Option<(TicketId, Press)> {
     let rest = data.strip_prefix("t:")?;
     let (number, word) = rest.split_once(':')?;
     let number: u64 = number.parse().ok()?;
-    Some((TicketId(number), Action::from_word(word)?))
+    let press = match word {
+        "assign" => Press::Pick,
+        _ => match word.strip_prefix("to:") {
+            Some(agent) => Press::AssignTo(agent.parse().ok()?),
+            None => Press::Action(Action::from_word(word)?),
+        },
+    };
+    Some((TicketId(number), press))
 }
 
 /// How an agent is named so Telegram notifies them: `@username`, else their name.

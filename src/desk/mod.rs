@@ -22,7 +22,7 @@ mod tests;
 
 use jiff::Timestamp;
 
-pub use card::{Action, action_button, card_buttons, card_text, icon_color, parse_action, topic_name};
+pub use card::{Action, Press, action_button, card_buttons, card_text, icon_color, parse_press, topic_name};
 pub use event::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage, history_text};
 pub use routing::ticket_view;
 pub use state::State;

@@ -27,11 +27,7 @@ impl Desk<'_> {
     ) -> Result<Option<u64>, DeskError> {
         let cursor =
             RoundRobin { last_agent: state.counter(ROUND_ROBIN)?.filter(|v| *v > 0).map(|v| (v - 1) as i64) };
-        let mut live = BTreeMap::new();
-        for agent in &self.rules.team().agents {
-            let load = state.tickets_of_assignee(agent.id as u64)?.len() as u32;
-            live.insert(agent.id, AgentState { load, online: !Self::is_away(state, agent.id)? });
-        }
+        let live = self.team_state(state)?;
         let team = self
             .rules
             .team()
@@ -48,6 +44,16 @@ impl Desk<'_> {
             .expect("assigning is always legal");
         self.commit(state, &before, ticket, &entries)?;
         Ok(Some(agent as u64))
+    }
+
+    /// Each agent's load (active tickets) and whether they take new tickets now: not away.
+    pub(super) fn team_state<S: State>(&self, state: &S) -> Result<BTreeMap<i64, AgentState>, DeskError> {
+        let mut live = BTreeMap::new();
+        for agent in &self.rules.team().agents {
+            let load = state.tickets_of_assignee(agent.id as u64)?.len() as u32;
+            live.insert(agent.id, AgentState { load, online: !Self::is_away(state, agent.id)? });
+        }
+        Ok(live)
     }
 
     /// Tells the topic who the ticket went to, mentioning them so Telegram notifies them.

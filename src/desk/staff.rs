@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::card::card_version;
-use super::card::{Action, agent_name, parse_action};
+use super::card::{Action, Press, agent_name, parse_press};
 use super::event::{ButtonPress, StaffMessage, history_text};
 use super::{Desk, DeskError, State, card_buttons, card_text};
 use crate::outbox::{Call, Report, Target};
@@ -63,7 +63,7 @@ impl Desk<'_> {
         if press.chat_id > 0 {
             return self.intake_button(state, press);
         }
-        let Some((id, action)) = parse_action(&press.data) else {
+        let Some((id, wanted)) = parse_press(&press.data) else {
             return self.answer(state, press, Some("This button is no longer valid."));
         };
         let refusal = if press.chat_id != self.staff_chat {
@@ -86,7 +86,11 @@ impl Desk<'_> {
             }
             _ => return self.answer(state, press, Some("This button belongs to another ticket.")),
         };
-        let notice = self.act(state, ticket, press.from, action)?;
+        let notice = match wanted {
+            Press::Action(action) => self.act(state, ticket, press.from, action)?,
+            Press::Pick => self.assign_picker(state, &ticket)?,
+            Press::AssignTo(agent) => self.assign_to(state, &ticket, press.from, agent)?,
+        };
         self.answer(state, press, Some(&notice))
     }
 
@@ -134,7 +138,7 @@ impl Desk<'_> {
 
     /// Applies an action for `agent`, confirms it in the topic in one line, tells the
     /// customer when it concerns them, and returns the short notice for a button press.
-    fn act<S: State>(
+    pub(super) fn act<S: State>(
         &self,
         state: &mut S,
         mut ticket: Ticket,

@@ -235,7 +235,7 @@ fn a_new_ticket_gets_a_topic_a_card_and_a_confirmation() {
                 | category: billing
                 | description: Charged twice
                 | priority: high
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Unassign (t:1:unassign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
             topic T-000001 #1003: Assigned to @dana_support by the routing rules.
         "#]],
     );
@@ -265,7 +265,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
             edit -100777/1002: T-000001 · awaiting customer
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -273,7 +273,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Resolve (t:1:resolve), Close (t:1:close), Unassign (t:1:unassign)
+                buttons: Resolve (t:1:resolve), Close (t:1:close), Assign (t:1:assign), Unassign (t:1:unassign)
             topic T-000001 #1008: ✓ T-000001 is awaiting the customer.
             AnswerButton { callback_id: "cb1", text: Some("✓ T-000001 is awaiting the customer.") }
         "#]],
@@ -294,7 +294,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
             edit -100777/1002: T-000001 · resolved
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -319,7 +319,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
         "#]],
     );
     let ticket = world.ticket(id);
@@ -366,7 +366,7 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
                 | Assignee: Dana
                 | 
                 | category: technical
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Unassign (t:1:unassign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
             topic T-000001 #1006: ⚠ The customer blocked the bot: replies cannot reach them until they unblock it.
             edit -100777/1005: T-000001 · new
                 | Priority: normal · Category: Technical problem
@@ -375,7 +375,7 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
                 | ⚠ The customer blocked the bot: replies cannot reach them.
                 | 
                 | category: technical
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Unassign (t:1:unassign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
         "#]],
     );
     let ticket = world.ticket(id);
@@ -456,14 +456,8 @@ fn field_commands_change_priority_tags_assignee_and_escalate() {
     ] {
         world.event(&staff_says(from, 11, 90, text));
     }
-    let all = world.send_all();
-    let mut transcript = String::new();
-    for line in all.lines().filter(|l| !l.starts_with("edit ") && !l.starts_with("    ")) {
-        transcript.push_str(line);
-        transcript.push('\n');
-    }
     check(
-        &transcript,
+        &without_card_edits(&world.send_all()),
         &expect![[r#"
         topic T-000001 #1004: Usage: /priority low|normal|high|critical
         topic T-000001 #1006: ✓ Eli set the priority of T-000001 to critical.
@@ -479,6 +473,65 @@ fn field_commands_change_priority_tags_assignee_and_escalate() {
     assert_eq!(ticket.priority, crate::ticket::Priority::Critical);
     assert!(ticket.tags.contains("vip"));
     assert_eq!(ticket.assignee, Some(ELI));
+}
+
+#[test]
+fn the_assign_picker_offers_who_can_take_the_ticket_and_keeps_the_supervisor_rule() {
+    const ELI: u64 = 222_222_222;
+    const FARAH: u64 = 333_333_333;
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    world.event(&general_says(FARAH, "/away"));
+    world.send_all();
+    // The card's Assign button and a bare /assign both show the picker: Dana has the ticket
+    // and Farah is away, so Eli and Gus are offered.
+    world.event(&press(ELI, 11, &format!("t:{}:assign", id.0)));
+    world.event(&staff_says(DANA, 11, 91, "/assign"));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+            topic T-000001 #1005: Assign T-000001 to (active tickets / capacity):
+                buttons: Eli · 0/8 (t:1:to:222222222), Gus · 0/5 (t:1:to:444444444)
+            AnswerButton { callback_id: "cb1", text: Some("Choose who takes it below.") }
+            topic T-000001 #1007: Assign T-000001 to (active tickets / capacity):
+                buttons: Eli · 0/8 (t:1:to:222222222), Gus · 0/5 (t:1:to:444444444)
+        "#]],
+    );
+    // An agent may pick themselves, not someone else; a supervisor may pick anyone.
+    world.event(&press(ELI, 11, &format!("t:{}:to:{DANA}", id.0)));
+    assert_eq!(world.ticket(id).assignee, Some(DANA));
+    world.event(&press(ELI, 11, &format!("t:{}:to:{ELI}", id.0)));
+    assert_eq!(world.ticket(id).assignee, Some(ELI));
+    world.event(&press(DANA, 11, &format!("t:{}:to:444444444", id.0)));
+    assert_eq!(world.ticket(id).assignee, Some(444_444_444));
+    // A press for someone no longer in team.yaml, or from someone outside it, changes nothing.
+    world.event(&press(DANA, 11, &format!("t:{}:to:999", id.0)));
+    world.event(&press(STRANGER, 11, &format!("t:{}:to:{STRANGER}", id.0)));
+    assert_eq!(world.ticket(id).assignee, Some(444_444_444));
+    check(
+        &without_card_edits(&world.send_all()),
+        &expect![[r#"
+            topic T-000001 #1008: Only supervisors give tickets to someone else; use /claim to take it yourself.
+            AnswerButton { callback_id: "cb1", text: Some("Only supervisors give tickets to someone else; use /claim to take it yourself.") }
+            topic T-000001 #1011: ✓ Eli took T-000001.
+            AnswerButton { callback_id: "cb1", text: Some("✓ Eli took T-000001.") }
+            topic T-000001 #1014: ✓ Dana assigned T-000001 to Gus.
+            AnswerButton { callback_id: "cb1", text: Some("✓ Dana assigned T-000001 to Gus.") }
+            AnswerButton { callback_id: "cb1", text: Some("That person is no longer in team.yaml.") }
+            AnswerButton { callback_id: "cb1", text: Some("Only members of the support team can do this.") }
+        "#]],
+    );
+}
+
+/// A transcript's first lines only: card edits and continuation lines left out.
+fn without_card_edits(transcript: &str) -> String {
+    let mut kept = String::new();
+    for line in transcript.lines().filter(|l| !l.starts_with("edit ") && !l.starts_with("    ")) {
+        kept.push_str(line);
+        kept.push('\n');
+    }
+    kept
 }
 
 fn general_says(from: u64, text: &str) -> Event {
@@ -524,23 +577,23 @@ fn general_shows_the_queue_my_tickets_and_the_agents() {
     check(
         &world.send_all(),
         &expect![[r#"
-        edit -100777/1002: T-000001 · open
-            | Priority: normal · Category: Billing
-            | Customer: Customer42 (en)
-            | Assignee: Dana
-            | 
-            | category: billing
-            buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Unassign (t:1:unassign)
-        topic T-000001 #1012: ✓ Dana took T-000001.
-        AnswerButton { callback_id: "cb1", text: Some("✓ Dana took T-000001.") }
-        chat -100777 #1014: Your active tickets: 1
-            | T-000001 · open · normal · Customer42
-        chat -100777 #1015: Agents: active tickets / capacity
-            | Dana: 1/10
-            | Eli: 1/8
-            | Farah: 0/5
-            | Gus: 0/5
-    "#]],
+            edit -100777/1002: T-000001 · open
+                | Priority: normal · Category: Billing
+                | Customer: Customer42 (en)
+                | Assignee: Dana
+                | 
+                | category: billing
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+            topic T-000001 #1012: ✓ Dana took T-000001.
+            AnswerButton { callback_id: "cb1", text: Some("✓ Dana took T-000001.") }
+            chat -100777 #1014: Your active tickets: 1
+                | T-000001 · open · normal · Customer42
+            chat -100777 #1015: Agents: active tickets / capacity
+                | Dana: 1/10
+                | Eli: 1/8
+                | Farah: 0/5
+                | Gus: 0/5
+        "#]],
     );
 }
 
@@ -634,20 +687,20 @@ fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
     check(
         &world.send_all(),
         &expect![[r#"
-        DeleteMessage { chat_id: 42, message_id: 1007 }
-        chat 43 #1010: copy of -100777/[70]
-        topic T-000002 #1011: copy of -100777/[70]
-        edit -100777/1005: T-000002 · open
-            | Priority: normal · Category: Technical problem
-            | Customer: Customer43 (en)
-            | Assignee: Eli
-            | 
-            | category: technical
-            buttons: Awaiting customer (t:2:await), Resolve (t:2:resolve), Unassign (t:2:unassign)
-        topic T-000001 #1013: ↪ Moved to T-000002; the copy this customer got is being deleted.
-        topic T-000002 #1014: ↩ The message above was moved here from T-000001.
-        topic T-000001 #1015: Reply to your message with /move T-000123 to send it to the right ticket instead.
-    "#]],
+            DeleteMessage { chat_id: 42, message_id: 1007 }
+            chat 43 #1010: copy of -100777/[70]
+            topic T-000002 #1011: copy of -100777/[70]
+            edit -100777/1005: T-000002 · open
+                | Priority: normal · Category: Technical problem
+                | Customer: Customer43 (en)
+                | Assignee: Eli
+                | 
+                | category: technical
+                buttons: Awaiting customer (t:2:await), Resolve (t:2:resolve), Assign (t:2:assign), Unassign (t:2:unassign)
+            topic T-000001 #1013: ↪ Moved to T-000002; the copy this customer got is being deleted.
+            topic T-000002 #1014: ↩ The message above was moved here from T-000001.
+            topic T-000001 #1015: Reply to your message with /move T-000123 to send it to the right ticket instead.
+        "#]],
     );
     // Telegram refused the deletion: the topic says so.
     world.event(&Event::Delivered(Delivery::NotDeleted { ticket: wrong }));
@@ -671,16 +724,16 @@ fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
     check(
         &world.send_all(),
         &expect![[r#"
-        edit -100777/1002: T-000001 · new
-            | Priority: normal · Category: Billing
-            | Customer: Customer42 (en)
-            | Assignee: nobody yet
-            | 
-            | category: billing
-            buttons: Claim (t:1:claim), Resolve (t:1:resolve)
-        topic T-000001 #1005: Dana is away: back in the queue.
-        chat -100777 #1006: Dana is away: no new tickets until /back. Tickets handed on: 1.
-    "#]],
+            edit -100777/1002: T-000001 · new
+                | Priority: normal · Category: Billing
+                | Customer: Customer42 (en)
+                | Assignee: nobody yet
+                | 
+                | category: billing
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign)
+            topic T-000001 #1005: Dana is away: back in the queue.
+            chat -100777 #1006: Dana is away: no new tickets until /back. Tickets handed on: 1.
+        "#]],
     );
     // desk.yaml says `away_policy: queue`: her ticket waits for someone else.
     assert_eq!(world.ticket(first).assignee, None);

@@ -79,6 +79,48 @@ async fn press_on_card(fake: &FakeHandle, who: u64, thread: i32, label: &str) ->
     answer.unwrap_or_default()
 }
 
+/// Waits for the newest assign picker in the topic; returns its buttons (label, data).
+async fn picker_in(fake: &FakeHandle, thread: i32) -> Vec<(String, String)> {
+    let found = fake
+        .wait_for(super::harness::PATIENCE, |world| {
+            let picker = bot_posts(world, thread).into_iter().rev().find(|m| has_text(m, "Assign T-"))?;
+            let rows = picker.reply_markup.as_ref()?.get("inline_keyboard")?.as_array()?.clone();
+            let buttons = rows.iter().flat_map(|row| row.as_array().cloned().unwrap_or_default());
+            let pairs = buttons.filter_map(|b| {
+                Some((b.get("text")?.as_str()?.to_owned(), b.get("callback_data")?.as_str()?.to_owned()))
+            });
+            Some(pairs.collect())
+        })
+        .await;
+    found.unwrap_or_else(|_| panic!("waited for the assign picker in topic {thread}"))
+}
+
+/// Presses `label` on the newest assign picker in the topic; returns the bot's notice.
+async fn press_in_picker(fake: &FakeHandle, who: u64, thread: i32, label: &str) -> String {
+    let message_id = fake
+        .inspect(|world| {
+            bot_posts(world, thread)
+                .into_iter()
+                .rev()
+                .find(|m| has_text(m, "Assign T-"))
+                .map(|m| m.message_id)
+        })
+        .expect("a picker");
+    let data = picker_in(fake, thread)
+        .await
+        .into_iter()
+        .find_map(|(text, data)| (text == label).then_some(data))
+        .unwrap_or_else(|| panic!("no {label:?} in the picker"));
+    let query = fake.press_button(who, STAFF, message_id, &data).expect("the button can be pressed");
+    let answer = fake
+        .wait_for(super::harness::PATIENCE, |world| {
+            world.callback_answers().iter().find(|a| a.query_id == query).map(|a| a.text.clone())
+        })
+        .await
+        .unwrap_or_else(|_| panic!("waited for the answer to {label:?}"));
+    answer.unwrap_or_default()
+}
+
 /// Waits for the bot to say exactly `line` in the topic.
 async fn line_in_topic(fake: &FakeHandle, thread: i32, line: &str) {
     wait(fake, &format!("{line:?} in topic {thread}"), |world| {
@@ -132,7 +174,7 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     let (ann, ben) = (desk.customers[0].clone(), desk.customers[1].clone());
     let first = open_ticket(fake, &ann).await;
     let second = open_ticket(fake, &ben).await;
-    card_reads(fake, first, "T-000001 · new", &[&["Claim", "Resolve"]]).await;
+    card_reads(fake, first, "T-000001 · new", &[&["Claim", "Resolve"], &["Assign"]]).await;
 
     // Stan is not in team.yaml: his press and his command change nothing.
     let answer = press_on_card(fake, STAN, first, "Claim").await;
@@ -145,17 +187,18 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     let answer = press_on_card(fake, DANA, first, "Claim").await;
     assert_eq!(answer, "✓ Dana took T-000001.");
     line_in_topic(fake, first, "✓ Dana took T-000001.").await;
-    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"], &["Unassign"]]).await;
+    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"], &["Assign", "Unassign"]])
+        .await;
     assert!(card_text(fake, first).contains("Assignee: Dana"));
 
     assert_eq!(press_on_card(fake, DANA, first, "Unassign").await, "✓ Dana unassigned T-000001.");
     line_in_topic(fake, first, "✓ Dana unassigned T-000001.").await;
-    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"]]).await;
+    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"], &["Assign"]]).await;
     assert!(card_text(fake, first).contains("Assignee: nobody yet"));
 
     let answer = press_on_card(fake, DANA, first, "Awaiting customer").await;
     assert_eq!(answer, "✓ T-000001 is awaiting the customer.");
-    card_reads(fake, first, "T-000001 · awaiting customer", &[&["Resolve", "Close"]]).await;
+    card_reads(fake, first, "T-000001 · awaiting customer", &[&["Resolve", "Close"], &["Assign"]]).await;
 
     assert_eq!(press_on_card(fake, DANA, first, "Resolve").await, "✓ Dana resolved T-000001.");
     customer_told(fake, &ann, "Your ticket T-000001 is resolved.").await;
@@ -170,19 +213,44 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     assert_eq!(press_on_card(fake, DANA, first, "Reopen").await, "✓ Dana reopened T-000001.");
     topic_closed(fake, first, false).await;
     customer_told(fake, &ann, "Your ticket T-000001 is open again.").await;
-    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"]]).await;
+    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"], &["Assign"]]).await;
     assert!(card_text(fake, first).contains("Reopened: 1×"));
+
+    // The card's Assign button offers who can take the ticket now. Giving it to someone
+    // else is a supervisor's action, by button as by command.
+    assert_eq!(press_on_card(fake, ELI, first, "Assign").await, "Choose who takes it below.");
+    let picker = picker_in(fake, first).await;
+    let offered: Vec<String> = picker.iter().map(|(label, _)| label.clone()).collect();
+    assert_eq!(offered, ["Dana · 0/10", "Eli · 0/8", "Farah · 0/5", "Gus · 0/5"]);
+    let refusal = "Only supervisors give tickets to someone else; use /claim to take it yourself.";
+    assert_eq!(press_in_picker(fake, ELI, first, "Dana · 0/10").await, refusal);
+    line_in_topic(fake, first, refusal).await;
+    assert_eq!(
+        press_in_picker(fake, STAN, first, "Eli · 0/8").await,
+        "Only members of the support team can do this."
+    );
+    assert_eq!(press_in_picker(fake, DANA, first, "Eli · 0/8").await, "✓ Dana assigned T-000001 to Eli.");
+    wait(fake, "Eli on T-000001's card", |world| {
+        newest_card(world, first).is_some_and(|c| has_text(c, "Assignee: Eli"))
+    })
+    .await;
 
     // Commands, in T-000002, typed by Eli.
     says(fake, ELI, second, "/claim");
     line_in_topic(fake, second, "✓ Eli took T-000002.").await;
-    card_reads(fake, second, "T-000002 · open", &[&["Awaiting customer", "Resolve"], &["Unassign"]]).await;
+    card_reads(
+        fake,
+        second,
+        "T-000002 · open",
+        &[&["Awaiting customer", "Resolve"], &["Assign", "Unassign"]],
+    )
+    .await;
     says(fake, ELI, second, "/unassign");
     line_in_topic(fake, second, "✓ Eli unassigned T-000002.").await;
-    card_reads(fake, second, "T-000002 · open", &[&["Awaiting customer", "Resolve"]]).await;
+    card_reads(fake, second, "T-000002 · open", &[&["Awaiting customer", "Resolve"], &["Assign"]]).await;
     says(fake, ELI, second, "/await");
     line_in_topic(fake, second, "✓ T-000002 is awaiting the customer.").await;
-    card_reads(fake, second, "T-000002 · awaiting customer", &[&["Resolve", "Close"]]).await;
+    card_reads(fake, second, "T-000002 · awaiting customer", &[&["Resolve", "Close"], &["Assign"]]).await;
     says(fake, ELI, second, "/resolve");
     line_in_topic(fake, second, "✓ Eli resolved T-000002.").await;
     customer_told(fake, &ben, "Your ticket T-000002 is resolved.").await;
@@ -254,8 +322,14 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     card_reads(fake, second, "T-000002 · closed", &[&["Reopen"]]).await;
 
     fake.inspect(|world| {
-        // Stan's one press got its one refusal, and nothing he did reached a customer.
-        assert_eq!(world.callback_answers().iter().filter(|a| a.user_id == STAN).count(), 1);
+        // Stan's two presses got one refusal each, and nothing he did reached a customer.
+        let to_stan: Vec<Option<&str>> = world
+            .callback_answers()
+            .iter()
+            .filter(|a| a.user_id == STAN)
+            .map(|a| a.text.as_deref())
+            .collect();
+        assert_eq!(to_stan, [Some("Only members of the support team can do this."); 2]);
         // The customers saw the outcome lines only, never the staff's confirmations.
         for customer in [&ann, &ben] {
             let leaked: Vec<&str> = from_bot(world, customer.chat())
