@@ -48,11 +48,13 @@ impl Desk<'_> {
                     .apply(Change::Assign { to: None }, &self.system(), self.now)
                     .expect("assigning is always legal");
                 self.commit(state, &before, &ticket, &entries)?;
-                let routed =
-                    if policy == AwayPolicy::Reroute { self.route(state, &mut ticket)? } else { None };
-                match routed {
-                    Some(next) => self.announce_assignee(state, &ticket, next)?,
-                    None => self.say_in_topic(state, id, format!("{name} is away: back in the queue."))?,
+                let routed = if policy == AwayPolicy::Reroute {
+                    self.reroute(state, &mut ticket, None)?
+                } else {
+                    None
+                };
+                if routed.is_none() {
+                    self.say_in_topic(state, id, format!("{name} is away: back in the queue."))?;
                 }
             }
             if !held.is_empty() {

@@ -97,13 +97,18 @@ impl Desk<'_> {
         self.queue(state, Some(ticket.id), Lane::Message, call)?;
         let said = history_text(m.kind, m.text.as_deref());
         entries.extend(self.on_message(state, &mut ticket, &said, true)?);
-        if before.status == Status::Resolved && ticket.status == Status::Open {
+        let reopened = before.status == Status::Resolved && ticket.status == Status::Open;
+        if reopened {
             self.say_in_topic(
                 state,
                 ticket.id,
                 format!("↺ The customer wrote again, so {} is open again.", ticket.id),
             )?;
         }
-        self.commit(state, &before, &ticket, &entries)
+        self.commit(state, &before, &ticket, &entries)?;
+        if reopened {
+            self.reroute(state, &mut ticket, None)?;
+        }
+        Ok(())
     }
 }

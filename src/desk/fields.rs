@@ -167,8 +167,8 @@ impl Desk<'_> {
         Ok("Choose who takes it below.".to_owned())
     }
 
-    /// `/escalate reason`: the supervisors are mentioned in the topic and the escalation
-    /// is recorded with who it went to.
+    /// `/escalate reason`: the supervisors are mentioned in the topic, the escalation is
+    /// recorded with who it went to, and `route` is asked again who should have the ticket.
     fn escalate<S: State>(
         &self,
         state: &mut S,
@@ -188,7 +188,11 @@ impl Desk<'_> {
             ticket.id,
             mentions.join(" ")
         );
-        self.change(state, ticket, m.from, Change::Escalate { to, reason: argument.to_owned() }, line)
+        self.change(state, ticket, m.from, Change::Escalate { to, reason: argument.to_owned() }, line)?;
+        match state.ticket(ticket.id)? {
+            Some(mut escalated) => self.reroute(state, &mut escalated, Some(m.from)).map(drop),
+            None => Ok(()),
+        }
     }
 
     /// Applies one change for an agent and confirms it; a refused change is explained.

@@ -81,7 +81,7 @@ impl Desk<'_> {
         self.sync_deadlines(state, &ticket)?;
         self.queue_topic(state, &ticket)?;
         if let Some(agent) = routed {
-            self.announce_assignee(state, &ticket, agent)?;
+            self.announce_assignee(state, &ticket, agent, None)?;
         }
         Ok(ticket)
     }

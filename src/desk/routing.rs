@@ -1,11 +1,13 @@
-//! Who gets a new ticket: the support lead's `route(ticket, team)` hook decides, with the
-//! built-in round robin as the default. The round-robin position is stored, so fairness
+//! Who gets a ticket: the support lead's `route(ticket, team)` hook decides, with the
+//! built-in round robin as the default, when a ticket is opened and again whenever it
+//! needs someone now: reopened, escalated, or its assignee gone away under
+//! `away_policy: reroute`. The round-robin position is stored, so fairness
 //! survives restarts. A hook that fails falls back to the default, and the supervisors
 //! hear about it once per rule-set version and hook, in the staff chat's General topic.
 
 use std::collections::BTreeMap;
 
-use super::card::{mention, mention_id};
+use super::card::{agent_name, mention, mention_id};
 use super::{Desk, DeskError, State};
 use crate::outbox::{Call, Target};
 use crate::rules::AgentState;
@@ -19,7 +21,8 @@ const ROUND_ROBIN: &str = "round_robin_last";
 
 impl Desk<'_> {
     /// Routes a ticket with the rules in force and applies the decision; returns the agent
-    /// it went to, if any (the caller announces it once the topic is queued).
+    /// it went to when that changed who has it (the caller announces it once the topic is
+    /// queued). Leaving it in the queue takes it from nobody.
     pub(super) fn route<S: State>(
         &self,
         state: &mut S,
@@ -27,7 +30,13 @@ impl Desk<'_> {
     ) -> Result<Option<u64>, DeskError> {
         let cursor =
             RoundRobin { last_agent: state.counter(ROUND_ROBIN)?.filter(|v| *v > 0).map(|v| (v - 1) as i64) };
-        let live = self.team_state(state)?;
+        let mut live = self.team_state(state)?;
+        // The hook weighs whether the assignee has room for one more; this ticket is not one more.
+        if let Some(holder) = ticket.assignee.filter(|_| ticket.status.is_active())
+            && let Some(now) = live.get_mut(&(holder as i64))
+        {
+            now.load = now.load.saturating_sub(1);
+        }
         let team = self
             .rules
             .team()
@@ -38,6 +47,9 @@ impl Desk<'_> {
             state.set_counter(ROUND_ROBIN, last as u64 + 1)?;
         }
         let RouteDecision::Agent(agent) = outcome.value.decision else { return Ok(None) };
+        if ticket.assignee == Some(agent as u64) {
+            return Ok(None);
+        }
         let before = ticket.clone();
         let entries = ticket
             .apply(Change::Assign { to: Some(agent as u64) }, &self.system(), self.now)
@@ -56,15 +68,34 @@ impl Desk<'_> {
         Ok(live)
     }
 
-    /// Tells the topic who the ticket went to, mentioning them so Telegram notifies them.
+    /// Asks `route` again about a ticket that needs someone now (reopened, escalated, its
+    /// assignee away) and applies a changed decision. The new assignee is mentioned, unless
+    /// it is `actor`, the agent whose action this follows.
+    pub(super) fn reroute<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &mut Ticket,
+        actor: Option<u64>,
+    ) -> Result<Option<u64>, DeskError> {
+        let routed = self.route(state, ticket)?;
+        if let Some(agent) = routed {
+            self.announce_assignee(state, ticket, agent, actor)?;
+        }
+        Ok(routed)
+    }
+
+    /// Tells the topic who the ticket went to, mentioning them so Telegram notifies them;
+    /// quietly by name when it is `actor` themselves.
     pub(super) fn announce_assignee<S: State>(
         &self,
         state: &mut S,
         ticket: &Ticket,
         agent: u64,
+        actor: Option<u64>,
     ) -> Result<(), DeskError> {
-        let mention = mention_id(self.rules, agent);
-        self.say_in_topic(state, ticket.id, format!("Assigned to {mention} by the routing rules."))
+        let named =
+            if actor == Some(agent) { agent_name(self.rules, agent) } else { mention_id(self.rules, agent) };
+        self.say_in_topic(state, ticket.id, format!("Assigned to {named} by the routing rules."))
     }
 
     /// The read-only view hooks see of a ticket, now.

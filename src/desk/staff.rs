@@ -191,6 +191,9 @@ impl Desk<'_> {
         {
             self.tell_customer(state, &ticket, text)?;
         }
+        if action == Action::Reopen {
+            self.reroute(state, &mut ticket, Some(agent))?;
+        }
         Ok(line)
     }
 

@@ -763,6 +763,59 @@ fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
     assert!(world.ticket(next).assignee.is_some());
 }
 
+#[test]
+fn route_decides_again_on_reopen_and_escalation_and_mentions_only_others() {
+    const TEAM: &str = "agents:\n  - { id: 1, name: Ann, username: ann, role: supervisor }\n  - { id: 2, name: Ben, username: ben }\n  - { id: 3, name: Cat, username: cat }\n";
+    let desk_yaml =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/desk.yaml"))
+            .expect("shipped desk.yaml")
+            .replace("away_policy: queue", "away_policy: keep");
+    let (mut world, _rules) = World::with_changed_rules(&[("team.yaml", TEAM), ("desk.yaml", &desk_yaml)]);
+    let id = world.open(42, &[("category", "other")]);
+    assert_eq!(world.ticket(id).assignee, Some(1));
+    world.send_all();
+    // Ann resolves and goes away; the customer writes again: the ticket goes to Ben.
+    world.event(&press(1, 11, "t:1:resolve"));
+    world.event(&general_says(1, "/away"));
+    world.event(&customer_says(42, 5, "it broke again"));
+    assert_eq!(world.ticket(id).assignee, Some(2));
+    // Ben resolves and reopens it himself: he has room, so the shipped hook keeps him.
+    world.event(&press(2, 11, "t:1:resolve"));
+    world.event(&press(2, 11, "t:1:reopen"));
+    assert_eq!(world.ticket(id).assignee, Some(2));
+    // Ben goes away (the desk keeps his tickets) and escalates: route moves it on to Cat.
+    world.event(&general_says(2, "/away"));
+    world.event(&staff_says(2, 11, 95, "/escalate needs someone who is here"));
+    assert_eq!(world.ticket(id).assignee, Some(3));
+    // Cat resolves and goes away; Ann, back, reopens it and routing gives it to her: quietly.
+    world.event(&press(3, 11, "t:1:resolve"));
+    world.event(&general_says(3, "/away"));
+    world.event(&general_says(1, "/back"));
+    world.event(&press(1, 11, "t:1:reopen"));
+    assert_eq!(world.ticket(id).assignee, Some(1));
+    let transcript = without_card_edits(&world.send_all());
+    let said: String = transcript
+        .lines()
+        .filter(|l| l.starts_with("topic ") && !l.contains("copy of") && !l.contains(" resolved "))
+        .fold(String::new(), |mut all, line| {
+            all.push_str(line);
+            all.push('\n');
+            all
+        });
+    check(
+        &said,
+        &expect![[r#"
+            topic T-000001 #1010: ↺ The customer wrote again, so T-000001 is open again.
+            topic T-000001 #1013: Assigned to @ben by the routing rules.
+            topic T-000001 #1019: ✓ Ben reopened T-000001.
+            topic T-000001 #1023: ⇧ Ben escalated T-000001: needs someone who is here
+            topic T-000001 #1025: Assigned to @cat by the routing rules.
+            topic T-000001 #1033: ✓ Ann reopened T-000001.
+            topic T-000001 #1036: Assigned to Ann by the routing rules.
+        "#]],
+    );
+}
+
 /// Regression: a 403 answered after the customer had unblocked the bot flagged them as
 /// unreachable again, with a second note in the topic (seen end to end).
 #[test]
