@@ -67,6 +67,20 @@ pub enum EntryKind {
         to: Vec<UserId>,
         reason: String,
     },
+    /// A supervisor undid the escalation recorded at `seq` `escalation`.
+    Deescalated {
+        escalation: u32,
+    },
+    /// Escalation held (`/hold`) or released: the ladder stands still while held.
+    EscalationHold {
+        held: bool,
+    },
+    /// The customer pressed "Keep it open" on a resolved ticket: its silence starts again.
+    KeptOpen,
+    /// A message a rule posted in the topic (`notify_agent`), kept for audits and limits.
+    Notified {
+        text: String,
+    },
     Reachability {
         unreachable: bool,
     },
@@ -109,6 +123,11 @@ impl fmt::Display for EntryKind {
                 let to: Vec<String> = to.iter().map(ToString::to_string).collect();
                 write!(f, "escalated to {}: {}", to.join(", "), shorten(reason))
             }
+            EntryKind::Deescalated { escalation } => write!(f, "escalation #{escalation} undone"),
+            EntryKind::EscalationHold { held: true } => f.write_str("escalation held"),
+            EntryKind::EscalationHold { held: false } => f.write_str("escalation resumed"),
+            EntryKind::KeptOpen => f.write_str("the customer kept the ticket open"),
+            EntryKind::Notified { text } => write!(f, "notified: {}", shorten(text)),
             EntryKind::Reachability { unreachable: true } => f.write_str("customer unreachable"),
             EntryKind::Reachability { unreachable: false } => f.write_str("customer reachable again"),
             EntryKind::TopicChanged { topic } => write!(f, "topic {}/{}", topic.chat_id, topic.thread_id),

@@ -110,8 +110,20 @@ pub struct Ticket {
     pub reopened: u32,
     /// The customer blocked the bot; replies cannot reach them.
     pub unreachable: bool,
+    /// Escalations in force: made and not undone by a supervisor, oldest first.
+    pub escalations: Vec<Escalation>,
+    /// A supervisor holds escalation (`/hold`): the ladder stops climbing until released.
+    pub escalation_held: bool,
     /// The sequence number the next history entry gets.
     pub next_seq: u32,
+}
+
+/// An escalation in force: the history entry that made it and who it went to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Escalation {
+    /// The `seq` of the `Escalated` history entry; undoing names it.
+    pub seq: u32,
+    pub to: Vec<UserId>,
 }
 
 /// What can happen to a ticket. Each is one row of the lifecycle table or a field change.
@@ -143,6 +155,20 @@ pub enum Change {
         to: Vec<UserId>,
         reason: String,
     },
+    /// Undo the escalation made by history entry `escalation` (a supervisor's call).
+    Deescalate {
+        escalation: u32,
+    },
+    /// Hold (`true`) or release (`false`) escalation; holding twice changes nothing.
+    HoldEscalation {
+        held: bool,
+    },
+    /// The customer asked a resolved ticket to stay open: its silence starts again.
+    KeepOpen,
+    /// A rule posted `text` in the topic (`notify_agent`).
+    Notify {
+        text: String,
+    },
     MarkUnreachable {
         unreachable: bool,
     },
@@ -172,6 +198,10 @@ pub enum TransitionError {
     Already { id: TicketId, status: Status },
     #[error("{id} has no tag `{tag}`")]
     NoSuchTag { id: TicketId, tag: String },
+    #[error("{id} has no escalation #{seq} in force")]
+    NoSuchEscalation { id: TicketId, seq: u32 },
+    #[error("{id} is {status}; only a resolved ticket waits to close")]
+    NotResolved { id: TicketId, status: Status },
 }
 
 impl fmt::Display for TicketId {
@@ -320,6 +350,8 @@ impl Ticket {
             closed_at: None,
             reopened: 0,
             unreachable: false,
+            escalations: Vec::new(),
+            escalation_held: false,
             next_seq: 1,
         };
         let entry =
@@ -404,18 +436,13 @@ impl Ticket {
                 kinds.push(EntryKind::PriorityChanged { from: self.priority, to: priority });
                 self.priority = priority;
             }
-            Change::AddTag(tag) => {
-                if self.tags.insert(tag.clone()) {
-                    kinds.push(EntryKind::Tagged { tag });
-                }
-            }
-            Change::RemoveTag(tag) => {
-                if !self.tags.remove(&tag) {
-                    return Err(TransitionError::NoSuchTag { id: self.id, tag });
-                }
-                kinds.push(EntryKind::Untagged { tag });
-            }
-            Change::Escalate { to, reason } => kinds.push(EntryKind::Escalated { to, reason }),
+            change @ (Change::AddTag(_)
+            | Change::RemoveTag(_)
+            | Change::Escalate { .. }
+            | Change::Deescalate { .. }
+            | Change::HoldEscalation { .. }
+            | Change::KeepOpen
+            | Change::Notify { .. }) => self.beside_status(change, &mut kinds)?,
             Change::MarkUnreachable { unreachable } => {
                 if self.unreachable != unreachable {
                     self.unreachable = unreachable;
@@ -439,6 +466,48 @@ impl Ticket {
     pub fn awaiting_until(&self, now: Timestamp) -> Span {
         let running = self.awaiting_since.map_or(Span::ZERO, |since| span_between(since, now));
         self.awaiting_total.saturating_add(running)
+    }
+
+    /// The part of [`Ticket::apply`] for changes beside the status: tags, escalations and
+    /// their hold, keeping a resolved ticket open, a rule's notice.
+    fn beside_status(&mut self, change: Change, kinds: &mut Vec<EntryKind>) -> Result<(), TransitionError> {
+        match change {
+            Change::AddTag(tag) if !self.tags.contains(&tag) => {
+                self.tags.insert(tag.clone());
+                kinds.push(EntryKind::Tagged { tag });
+            }
+            Change::RemoveTag(tag) => {
+                if !self.tags.remove(&tag) {
+                    return Err(TransitionError::NoSuchTag { id: self.id, tag });
+                }
+                kinds.push(EntryKind::Untagged { tag });
+            }
+            Change::Escalate { to, reason } => {
+                self.escalations.push(Escalation { seq: self.next_seq, to: to.clone() });
+                kinds.push(EntryKind::Escalated { to, reason });
+            }
+            Change::Deescalate { escalation } => {
+                let Some(index) = self.escalations.iter().position(|e| e.seq == escalation) else {
+                    return Err(TransitionError::NoSuchEscalation { id: self.id, seq: escalation });
+                };
+                self.escalations.remove(index);
+                kinds.push(EntryKind::Deescalated { escalation });
+            }
+            Change::HoldEscalation { held } if self.escalation_held != held => {
+                self.escalation_held = held;
+                kinds.push(EntryKind::EscalationHold { held });
+            }
+            Change::KeepOpen => {
+                if self.status != Status::Resolved {
+                    return Err(TransitionError::NotResolved { id: self.id, status: self.status });
+                }
+                kinds.push(EntryKind::KeptOpen);
+            }
+            Change::Notify { text } => kinds.push(EntryKind::Notified { text }),
+            // Tagging twice or holding what is held changes nothing; `apply` hands over only the changes above.
+            _ => {}
+        }
+        Ok(())
     }
 
     fn check(&self, allowed_from: &[Status], to: Status) -> Result<(), TransitionError> {

@@ -47,6 +47,15 @@ pub fn card_text(ticket: &Ticket, rules: &RuleSet) -> String {
         None => "nobody yet".to_owned(),
     };
     let _ = write!(text, "\nAssignee: {assignee}");
+    if !ticket.escalations.is_empty() {
+        let mut people: Vec<u64> = ticket.escalations.iter().flat_map(|e| e.to.iter().copied()).collect();
+        people.dedup();
+        let names: Vec<String> = people.iter().map(|id| agent_name(rules, *id)).collect();
+        let _ = write!(text, "\n⇧ Escalated to: {}", names.join(", "));
+    }
+    if ticket.escalation_held {
+        text.push_str("\n⏸ Escalation on hold");
+    }
     if !ticket.tags.is_empty() {
         let tags: Vec<&str> = ticket.tags.iter().map(String::as_str).collect();
         let _ = write!(text, "\nTags: {}", tags.join(", "));

@@ -179,16 +179,10 @@ impl Desk<'_> {
         if argument.is_empty() {
             return self.say_in_topic(state, ticket.id, "Usage: /escalate reason".to_owned());
         }
-        let supervisors: Vec<_> = self.rules.team().supervisors().collect();
-        let to: Vec<u64> = supervisors.iter().map(|s| s.id as u64).collect();
-        let mentions: Vec<String> = supervisors.iter().map(|s| mention(s)).collect();
-        let line = format!(
-            "⇧ {} escalated {}: {argument}\n{}",
-            agent_name(self.rules, m.from),
-            ticket.id,
-            mentions.join(" ")
-        );
-        self.change(state, ticket, m.from, Change::Escalate { to, reason: argument.to_owned() }, line)?;
+        let mut after = ticket.clone();
+        let to = crate::script::EscalationTarget::Supervisors;
+        let entries = self.escalate_to(state, &mut after, to, argument.to_owned(), &self.agent(m.from))?;
+        self.commit(state, ticket, &after, &entries)?;
         match state.ticket(ticket.id)? {
             Some(mut escalated) => self.reroute(state, &mut escalated, Some(m.from)).map(drop),
             None => Ok(()),

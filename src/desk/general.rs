@@ -94,7 +94,7 @@ impl Desk<'_> {
         self.say_in_general(state, text, Vec::new())
     }
 
-    fn say_in_general<S: State>(
+    pub(super) fn say_in_general<S: State>(
         &self,
         state: &mut S,
         text: String,

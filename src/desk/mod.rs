@@ -3,10 +3,12 @@
 //! clock, no file is touched here. The host runs it inside the store transaction that
 //! also records the update offset, so an event's effects commit whole or not at all.
 
+mod automation;
 mod availability;
 mod card;
 mod customer;
 mod delivery;
+mod escalation;
 mod event;
 mod fields;
 mod general;
@@ -168,9 +170,20 @@ impl Desk<'_> {
         self.sync_deadlines(state, ticket)?;
         // Most changes (a message, a note) leave the card as it is: compare what it shows
         // before rendering anything.
-        let shown =
-            |t: &Ticket| (t.status, t.priority, t.assignee, t.reopened, t.unreachable, t.category.clone());
-        let card_changed = (shown(before) != shown(ticket) || before.tags != ticket.tags)
+        let shown = |t: &Ticket| {
+            (
+                t.status,
+                t.priority,
+                t.assignee,
+                t.reopened,
+                t.unreachable,
+                t.category.clone(),
+                t.escalation_held,
+            )
+        };
+        let card_changed = (shown(before) != shown(ticket)
+            || before.tags != ticket.tags
+            || before.escalations != ticket.escalations)
             && (card_text(before, self.rules) != card_text(ticket, self.rules)
                 || card_buttons(before) != card_buttons(ticket));
         if card_changed && let Some(message_id) = ticket.card {

@@ -14,7 +14,7 @@ use crate::ticket::{Change, Status, Ticket, Topic};
 
 /// Commands agents type in a ticket's topic, for the unknown-command reply.
 const COMMANDS: &str = "/note, /claim, /assign, /unassign, /await, /resolve, /close, /reopen, /priority, \
-     /tag, /untag, /escalate, /move, /info, /history";
+     /tag, /untag, /escalate, /deescalate, /hold, /unhold, /move, /info, /history";
 
 impl Desk<'_> {
     pub(super) fn staff_message<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
@@ -60,6 +60,12 @@ impl Desk<'_> {
     }
 
     pub(super) fn button<S: State>(&self, state: &mut S, press: &ButtonPress) -> Result<(), DeskError> {
+        if let Some(undo) = super::escalation::parse_undo(&press.data) {
+            return self.undo_button_pressed(state, press, undo);
+        }
+        if let Some(ticket) = super::automation::parse_keep_open(&press.data) {
+            return self.keep_open_pressed(state, press, ticket);
+        }
         if press.chat_id > 0 {
             return self.intake_button(state, press);
         }
@@ -94,7 +100,7 @@ impl Desk<'_> {
         self.answer(state, press, Some(&notice))
     }
 
-    fn answer<S: State>(
+    pub(super) fn answer<S: State>(
         &self,
         state: &mut S,
         press: &ButtonPress,
@@ -120,6 +126,9 @@ impl Desk<'_> {
             "info" => return self.repost_card(state, &ticket),
             "history" => return self.timeline(state, &ticket),
             "move" => return self.move_message(state, &ticket, m, argument),
+            "hold" => return self.hold_command(state, &ticket, m, argument != "off"),
+            "unhold" => return self.hold_command(state, &ticket, m, false),
+            "deescalate" => return self.deescalate_command(state, &ticket, m),
             "awaiting" | "wait" => Some(Action::Await),
             other => Action::from_word(other),
         };

@@ -14,6 +14,8 @@ use crate::rules::RuleSet;
 use crate::store::{FILE_NAME, Store};
 use crate::ticket::{Answer, Customer, Status, TicketId};
 
+mod escalation;
+
 const STAFF: i64 = -100_777;
 const DANA: u64 = 111_111_111;
 const STRANGER: u64 = 999;
@@ -307,13 +309,16 @@ fn messages_flow_both_ways_and_statuses_follow() {
             chat 42 #1014: Your ticket T-000001 is resolved. If something is still not right, just reply here.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana resolved T-000001.") }
             topic T-000001 #1016: copy of 42/[7]
-            topic T-000001 #1017: ⇧ Escalated: the customer sounds upset
+            topic T-000001 #1017: ⇧ Escalated to the supervisors: the customer sounds upset
                 | @dana_support
-            topic T-000001 #1018: ↺ The customer wrote again, so T-000001 is open again.
+                buttons: Undo escalation (x:1:14)
+            chat -100777 #1018: ⇧ T-000001 escalated to the supervisors: the customer sounds upset
+            topic T-000001 #1019: ↺ The customer wrote again, so T-000001 is open again.
             edit -100777/1002: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
+                | ⇧ Escalated to: Dana
                 | Tags: upset
                 | Reopened: 1×
                 | 
@@ -459,15 +464,16 @@ fn field_commands_change_priority_tags_assignee_and_escalate() {
     check(
         &without_card_edits(&world.send_all()),
         &expect![[r#"
-        topic T-000001 #1004: Usage: /priority low|normal|high|critical
-        topic T-000001 #1006: ✓ Eli set the priority of T-000001 to critical.
-        topic T-000001 #1008: ✓ Tagged T-000001 #vip.
-        topic T-000001 #1009: T-000001 has no tag `refund`
-        topic T-000001 #1010: Only supervisors give tickets to someone else; use /claim to take it yourself.
-        topic T-000001 #1011: Usage: /assign @username. The team: @dana_support, Eli, Farah, Gus.
-        topic T-000001 #1013: ✓ Dana assigned T-000001 to Eli.
-        topic T-000001 #1014: ⇧ Eli escalated T-000001: customer threatens to cancel
-    "#]],
+            topic T-000001 #1004: Usage: /priority low|normal|high|critical
+            topic T-000001 #1006: ✓ Eli set the priority of T-000001 to critical.
+            topic T-000001 #1008: ✓ Tagged T-000001 #vip.
+            topic T-000001 #1009: T-000001 has no tag `refund`
+            topic T-000001 #1010: Only supervisors give tickets to someone else; use /claim to take it yourself.
+            topic T-000001 #1011: Usage: /assign @username. The team: @dana_support, Eli, Farah, Gus.
+            topic T-000001 #1013: ✓ Dana assigned T-000001 to Eli.
+            topic T-000001 #1014: ⇧ Escalated to the supervisors by Eli: customer threatens to cancel
+            chat -100777 #1015: ⇧ T-000001 escalated to the supervisors: customer threatens to cancel
+        "#]],
     );
     let ticket = world.ticket(id);
     assert_eq!(ticket.priority, crate::ticket::Priority::Critical);
@@ -808,10 +814,10 @@ fn route_decides_again_on_reopen_and_escalation_and_mentions_only_others() {
             topic T-000001 #1010: ↺ The customer wrote again, so T-000001 is open again.
             topic T-000001 #1013: Assigned to @ben by the routing rules.
             topic T-000001 #1019: ✓ Ben reopened T-000001.
-            topic T-000001 #1023: ⇧ Ben escalated T-000001: needs someone who is here
-            topic T-000001 #1025: Assigned to @cat by the routing rules.
-            topic T-000001 #1033: ✓ Ann reopened T-000001.
-            topic T-000001 #1036: Assigned to Ann by the routing rules.
+            topic T-000001 #1023: ⇧ Escalated to the supervisors by Ben: needs someone who is here
+            topic T-000001 #1027: Assigned to @cat by the routing rules.
+            topic T-000001 #1035: ✓ Ann reopened T-000001.
+            topic T-000001 #1038: Assigned to Ann by the routing rules.
         "#]],
     );
 }
@@ -872,18 +878,22 @@ fn timers_warn_breach_and_climb_the_ladder_once_each() {
     check(
         &tick(&mut world),
         &expect![[r#"
-        topic T-000001 #1004: ⚠ @dana_support T-000001: first_response target missed by 16h 3m
-        topic T-000001 #1005: ⇧ Escalated: first_response missed twice on T-000001
-        topic T-000001 #1007: ⇧ Escalated: T-000001 is 16h 3m past its first_response target"#]],
+            topic T-000001 #1004: ⚠ @dana_support T-000001: first_response target missed by 16h 3m
+            topic T-000001 #1005: ⇧ Escalated to the supervisors: first_response missed twice on T-000001
+            chat -100777 #1006: ⇧ T-000001 escalated to the supervisors: first_response missed twice on T-000001
+            topic T-000001 #1008: ⇧ Escalated to the escalation team: T-000001 is 16h 3m past its first_response target
+            chat -100777 #1009: ⇧ T-000001 escalated to the escalation team: T-000001 is 16h 3m past its first_response target"#]],
     );
     // The third rung raised the priority to critical, whose resolution target (4h of
     // calendar time) the elapsed time already exceeds: that clock breaches next.
     check(
         &tick(&mut world),
         &expect![[r#"
-        topic T-000001 #1009: ⚠ @dana_support T-000001: resolution target missed by 1d 20h 4m
-        topic T-000001 #1010: ⇧ Escalated: resolution missed twice on T-000001
-        topic T-000001 #1011: ⇧ Escalated: T-000001 is 1d 20h 4m past its resolution target"#]],
+            topic T-000001 #1011: ⚠ @dana_support T-000001: resolution target missed by 1d 20h 4m
+            topic T-000001 #1012: ⇧ Escalated to the supervisors: resolution missed twice on T-000001
+            chat -100777 #1013: ⇧ T-000001 escalated to the supervisors: resolution missed twice on T-000001
+            topic T-000001 #1014: ⇧ Escalated to the escalation team: T-000001 is 1d 20h 4m past its resolution target
+            chat -100777 #1015: ⇧ T-000001 escalated to the escalation team: T-000001 is 1d 20h 4m past its resolution target"#]],
     );
     // A restart or another tick decides nothing again.
     assert_eq!(tick(&mut world), "", "each step fires once");
@@ -900,7 +910,8 @@ fn an_upset_customer_is_tagged_and_escalated_once_by_on_message() {
     world.event(&customer_says(42, 5, "This is TERRIBLE, still broken after three days!!! I want a refund"));
     world.event(&customer_says(42, 6, "Still nothing works, this is awful"));
     let transcript = world.send_all();
-    let escalations: Vec<&str> = transcript.lines().filter(|l| l.contains("Escalated")).collect();
+    let escalations: Vec<&str> =
+        transcript.lines().filter(|l| l.starts_with("topic ") && l.contains("Escalated")).collect();
     assert_eq!(escalations.len(), 1, "once, not per message:\n{transcript}");
     assert!(escalations[0].contains("the customer sounds upset"));
     let ticket = world.ticket(id);

@@ -100,16 +100,10 @@ impl Desk<'_> {
                     BreachPlan::DefaultLadder => level.default_actions(id, *metric, *target, *overdue),
                     BreachPlan::Actions(actions) => actions,
                 };
-                for action in actions {
-                    entries.extend(self.rule_action(state, &mut ticket, action)?);
-                }
+                entries.extend(self.rule_actions(state, &mut ticket, actions)?);
             }
             DecisionKind::AutoCloseWarning { closes_at } => {
-                let text = format!(
-                    "Is everything solved? Ticket {id} closes on {} unless you write again.",
-                    closes_at.strftime("%Y-%m-%d %H:%M UTC")
-                );
-                self.tell_customer(state, &ticket, text)?;
+                self.warn_auto_close(state, &ticket, *closes_at)?;
             }
             DecisionKind::AutoClose => {
                 self.tell_customer(
@@ -123,12 +117,18 @@ impl Desk<'_> {
                 let text = format!("We are still waiting for your answer on ticket {id} ({waiting} so far).");
                 self.tell_customer(state, &ticket, text)?;
             }
+            DecisionKind::AgeEscalation { age } => {
+                let reason = format!("{id} has been open for {age}");
+                let to = EscalationTarget::Supervisors;
+                entries.extend(self.escalate_to(state, &mut ticket, to, reason, &self.system())?);
+            }
         }
         self.commit(state, &before, &ticket, &entries)
     }
 
-    /// Carries out one action a rule asked for (`on_breach`, `on_message`); returns the
-    /// history entries it made. Actions never call hooks again, so they cannot loop.
+    /// Carries out one action a rule asked for (`on_breach`, `on_message`) through the loop
+    /// guards of `rule_actions`; returns the history entries it made. Actions never call
+    /// hooks again, so they cannot loop.
     pub(super) fn rule_action<S: State>(
         &self,
         state: &mut S,
@@ -139,32 +139,9 @@ impl Desk<'_> {
         let entries = match action {
             Action::NotifyAgent(text) => {
                 self.say_in_topic(state, ticket.id, format!("⚠ {} {text}", self.mention_assignee(ticket)))?;
-                Vec::new()
+                ticket.apply(Change::Notify { text }, &origin, self.now).expect("always legal")
             }
-            Action::Escalate { to, reason } => {
-                let people: Vec<i64> = match to {
-                    EscalationTarget::Supervisors => self.rules.team().supervisors().map(|a| a.id).collect(),
-                    EscalationTarget::EscalationTeam => {
-                        let team: Vec<i64> =
-                            self.rules.desk().escalation_team.iter().map(|m| m.value).collect();
-                        if team.is_empty() {
-                            self.rules.team().supervisors().map(|a| a.id).collect()
-                        } else {
-                            team
-                        }
-                    }
-                    EscalationTarget::Agent(id) => vec![id],
-                };
-                let mentions: Vec<String> =
-                    people.iter().map(|id| mention_id(self.rules, *id as u64)).collect();
-                self.say_in_topic(
-                    state,
-                    ticket.id,
-                    format!("⇧ Escalated: {reason}\n{}", mentions.join(" ")),
-                )?;
-                let to = people.into_iter().map(|id| id as u64).collect();
-                ticket.apply(Change::Escalate { to, reason }, &origin, self.now).expect("always legal")
-            }
+            Action::Escalate { to, reason } => self.rule_escalation(state, ticket, to, reason)?,
             Action::SetPriority(priority) => match priority.parse::<Priority>() {
                 Ok(priority) => {
                     ticket.apply(Change::SetPriority(priority), &origin, self.now).expect("always legal")
@@ -189,11 +166,7 @@ impl Desk<'_> {
         let message = crate::script::MessageView { text: text.to_owned(), from_customer };
         let outcome = self.rules.scripts().on_message(&self.ticket_view(ticket), &message);
         self.alert_on_failure(state, &outcome)?;
-        let mut entries = Vec::new();
-        for action in outcome.value {
-            entries.extend(self.rule_action(state, ticket, action)?);
-        }
-        Ok(entries)
+        self.rule_actions(state, ticket, outcome.value)
     }
 
     fn mention_assignee(&self, ticket: &Ticket) -> String {

@@ -89,7 +89,28 @@ pub struct DeskConfig {
     pub remind_awaiting_after: Option<Span>,
     /// Telegram ids that `escalate("escalation", ...)` notifies; empty means the supervisors.
     pub escalation_team: Vec<Located<i64>>,
+    /// Escalate an active ticket this old to the supervisors once, whatever its SLA.
+    pub escalate_after_age: Option<Span>,
+    pub loop_guard: LoopGuard,
     pub dispatcher: DispatcherBudgets,
+}
+
+/// Limits on what rules make the desk do, so a rule that fires on its own effects, or a
+/// noisy one, cannot flood a topic. desk.yaml `loop_guard`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoopGuard {
+    /// At most this many actions of one hook call are carried out; the rest are dropped.
+    pub actions_per_event: u32,
+    /// At most this many rule-generated messages (`notify_agent`, `escalate`) per ticket
+    /// within `window`; the rest are dropped and noted in history.
+    pub messages_per_ticket: u32,
+    pub window: Span,
+}
+
+impl Default for LoopGuard {
+    fn default() -> LoopGuard {
+        LoopGuard { actions_per_event: 20, messages_per_ticket: 10, window: Span::from_hours(1) }
+    }
 }
 
 impl DeskConfig {
@@ -112,6 +133,8 @@ impl DeskConfig {
             sla_escalation_grace_percent: 10,
             remind_awaiting_after: None,
             escalation_team: Vec::new(),
+            escalate_after_age: None,
+            loop_guard: LoopGuard::default(),
             dispatcher: DispatcherBudgets::default(),
         }
     }
@@ -164,7 +187,17 @@ pub(crate) struct RawDesk {
     sla: Option<RawSla>,
     #[serde(default)]
     escalation_team: Vec<i64>,
+    escalate_after_age: Option<Span>,
+    loop_guard: Option<RawLoopGuard>,
     dispatcher: Option<RawDispatcher>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLoopGuard {
+    actions_per_event: Option<u32>,
+    messages_per_ticket: Option<u32>,
+    window: Option<Span>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -279,6 +312,14 @@ impl RawDesk {
             sla_escalation_grace_percent,
             remind_awaiting_after: self.remind_awaiting_after,
             escalation_team,
+            escalate_after_age: self.escalate_after_age,
+            loop_guard: self.loop_guard.map_or(defaults.loop_guard, |raw| LoopGuard {
+                actions_per_event: raw.actions_per_event.unwrap_or(defaults.loop_guard.actions_per_event),
+                messages_per_ticket: raw
+                    .messages_per_ticket
+                    .unwrap_or(defaults.loop_guard.messages_per_ticket),
+                window: raw.window.unwrap_or(defaults.loop_guard.window),
+            }),
             dispatcher,
         }
     }

@@ -28,7 +28,7 @@ mod reload_tests;
 mod tests;
 
 pub use commands::{EXIT_INVALID, EXIT_OK, check_command, test_command};
-pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located};
+pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard};
 pub use diagnostic::{Diagnostic, Position, Severity};
 pub use form::{Choice, ChoiceLayout, Field, FieldKind, Form};
 pub use loader::load;

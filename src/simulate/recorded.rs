@@ -68,7 +68,12 @@ fn change_of(entry: &Entry) -> Option<Change> {
         EntryKind::PriorityChanged { to, .. } => Some(Change::SetPriority(*to)),
         EntryKind::Tagged { tag } => Some(Change::AddTag(tag.clone())),
         EntryKind::Untagged { tag } => Some(Change::RemoveTag(tag.clone())),
-        EntryKind::Created { .. }
+        EntryKind::EscalationHold { held } => Some(Change::HoldEscalation { held: *held }),
+        EntryKind::KeptOpen => Some(Change::KeepOpen),
+        // Undoing names an escalation of the recorded run, which the replay need not make.
+        EntryKind::Deescalated { .. }
+        | EntryKind::Notified { .. }
+        | EntryKind::Created { .. }
         | EntryKind::Note { .. }
         | EntryKind::Escalated { .. }
         | EntryKind::Reachability { .. }

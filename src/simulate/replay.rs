@@ -307,6 +307,7 @@ impl<'r> Replay<'r> {
                     }
                 }
             }
+            DecisionKind::AgeEscalation { .. } => self.out.escalations += 1,
             DecisionKind::AutoClose => self.out.auto_closed = true,
             DecisionKind::AutoCloseWarning { .. } | DecisionKind::Reminder { .. } => {}
         }

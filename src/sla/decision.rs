@@ -43,6 +43,8 @@ pub enum DecisionKind {
     AutoClose,
     /// Remind the customer the desk has been waiting on them for `waiting`.
     Reminder { waiting: Span },
+    /// Escalate to the supervisors: the ticket is `age` old (desk.yaml `escalate_after_age`).
+    AgeEscalation { age: Span },
 }
 
 impl Decision {
@@ -54,6 +56,7 @@ impl Decision {
             DecisionKind::AutoCloseWarning { .. } => Step::AutoCloseWarning,
             DecisionKind::AutoClose => Step::AutoClose,
             DecisionKind::Reminder { .. } => Step::Reminder,
+            DecisionKind::AgeEscalation { .. } => Step::AgeEscalation,
         }
     }
 
@@ -94,6 +97,7 @@ impl fmt::Display for DecisionKind {
             }
             DecisionKind::AutoClose => f.write_str("auto-close"),
             DecisionKind::Reminder { waiting } => write!(f, "reminder: awaiting the customer for {waiting}"),
+            DecisionKind::AgeEscalation { age } => write!(f, "age escalation: open for {age}"),
         }
     }
 }

@@ -37,6 +37,8 @@ pub enum DeadlineKind {
     AutoClose = 3,
     /// Awaiting the customer for the configured time: remind them.
     Reminder = 4,
+    /// An active ticket older than desk.yaml `escalate_after_age`: escalate it, once.
+    Age = 5,
 }
 
 /// One moment in a timer's life. Steps of one timer fire in the order of [`Step::index`].
@@ -50,6 +52,8 @@ pub enum Step {
     AutoCloseWarning,
     AutoClose,
     Reminder,
+    /// The ticket reached the age that escalates it regardless of SLA.
+    AgeEscalation,
 }
 
 /// A step the desk has acted on, recorded in history (`EntryKind::Timer`) so it never fires
@@ -103,12 +107,13 @@ impl fmt::Display for Metric {
 }
 
 impl DeadlineKind {
-    pub const ALL: [DeadlineKind; 5] = [
+    pub const ALL: [DeadlineKind; 6] = [
         DeadlineKind::FirstResponse,
         DeadlineKind::NextResponse,
         DeadlineKind::Resolution,
         DeadlineKind::AutoClose,
         DeadlineKind::Reminder,
+        DeadlineKind::Age,
     ];
 
     /// The store's `kind` byte.
@@ -129,6 +134,7 @@ impl DeadlineKind {
             DeadlineKind::Resolution => "resolution",
             DeadlineKind::AutoClose => "auto_close",
             DeadlineKind::Reminder => "reminder",
+            DeadlineKind::Age => "age",
         }
     }
 
@@ -143,7 +149,7 @@ impl DeadlineKind {
             DeadlineKind::FirstResponse => Some(Metric::FirstResponse),
             DeadlineKind::NextResponse => Some(Metric::NextResponse),
             DeadlineKind::Resolution => Some(Metric::Resolution),
-            DeadlineKind::AutoClose | DeadlineKind::Reminder => None,
+            DeadlineKind::AutoClose | DeadlineKind::Reminder | DeadlineKind::Age => None,
         }
     }
 }
@@ -162,7 +168,7 @@ impl Step {
     /// The position of this step within its timer; a mark at index `n` covers `0..=n`.
     pub fn index(self) -> u8 {
         match self {
-            Step::Warning | Step::AutoCloseWarning | Step::Reminder => 0,
+            Step::Warning | Step::AutoCloseWarning | Step::Reminder | Step::AgeEscalation => 0,
             Step::Breach(level) => 1 + level.0,
             Step::AutoClose => 1,
         }
@@ -176,6 +182,7 @@ impl Step {
             (None, DeadlineKind::AutoClose, 0) => Some(Step::AutoCloseWarning),
             (None, DeadlineKind::AutoClose, 1) => Some(Step::AutoClose),
             (None, DeadlineKind::Reminder, 0) => Some(Step::Reminder),
+            (None, DeadlineKind::Age, 0) => Some(Step::AgeEscalation),
             _ => None,
         }
     }
@@ -183,6 +190,16 @@ impl Step {
     /// A warning announces the step after it and is pointless once that step is due too.
     pub fn is_warning(self) -> bool {
         matches!(self, Step::Warning | Step::AutoCloseWarning)
+    }
+
+    /// Whether this step escalates, so that a hold (`/hold`) keeps it from coming due:
+    /// every breach rung above the assignee's notice, and the age trigger.
+    pub fn escalates(self) -> bool {
+        match self {
+            Step::Breach(level) => level >= Level::SUPERVISORS,
+            Step::AgeEscalation => true,
+            Step::Warning | Step::AutoCloseWarning | Step::AutoClose | Step::Reminder => false,
+        }
     }
 }
 
@@ -193,6 +210,7 @@ impl fmt::Display for Step {
             Step::Breach(level) => write!(f, "breach, {level}"),
             Step::AutoClose => f.write_str("close"),
             Step::Reminder => f.write_str("reminder"),
+            Step::AgeEscalation => f.write_str("escalation"),
         }
     }
 }
@@ -217,9 +235,9 @@ mod tests {
             assert_eq!(DeadlineKind::from_u8(kind.as_u8()), Some(kind));
             assert_eq!(DeadlineKind::from_name(kind.as_str()), Some(kind));
         }
-        assert_eq!(DeadlineKind::from_u8(5), None);
+        assert_eq!(DeadlineKind::from_u8(6), None);
         let bytes: Vec<u8> = DeadlineKind::ALL.iter().map(|kind| kind.as_u8()).collect();
-        assert_eq!(bytes, [0, 1, 2, 3, 4], "the store's kind bytes never move");
+        assert_eq!(bytes, [0, 1, 2, 3, 4, 5], "the store's kind bytes never move");
     }
 
     #[test]
@@ -233,5 +251,6 @@ mod tests {
         }
         assert_eq!(Step::of(DeadlineKind::Resolution, 4), None);
         assert_eq!(Step::of(DeadlineKind::Reminder, 1), None);
+        assert_eq!(Step::of(DeadlineKind::Age, 1), None);
     }
 }

@@ -101,6 +101,9 @@ pub struct Policy {
     /// Remind the customer after this long Awaiting Customer; `None` never reminds.
     /// desk.yaml `remind_awaiting_after`.
     pub reminder_after: Option<Span>,
+    /// Escalate an active ticket this old to the supervisors, once, SLA or not; `None`
+    /// never. desk.yaml `escalate_after_age`.
+    pub escalate_after_age: Option<Span>,
 }
 
 /// What [`plan`] reads, all borrowed from the caller.
@@ -123,6 +126,7 @@ impl Default for Policy {
             ladder: Ladder::default(),
             auto_close_after: Some(Span::from_hours(72)),
             reminder_after: None,
+            escalate_after_age: None,
         }
     }
 }
@@ -135,6 +139,7 @@ impl Policy {
             ladder: Ladder { grace_percent: u64::from(desk.sla_escalation_grace_percent) },
             auto_close_after: Some(desk.auto_close_after),
             reminder_after: desk.remind_awaiting_after,
+            escalate_after_age: desk.escalate_after_age,
         }
     }
 }

@@ -38,6 +38,8 @@ struct Timer<'c> {
     kind: DeadlineKind,
     since: u32,
     clock: Clock<'c>,
+    /// The clock escalating steps count on: `clock` with the holds cut out.
+    ladder: Clock<'c>,
     /// The SLA target, or the automation's span.
     target: Span,
     steps: Vec<(Step, Span)>,
@@ -64,7 +66,9 @@ impl Plan {
                     Status::Resolved | Status::Closed => false,
                 };
                 for episode in timeline.episodes(metric) {
-                    let clock = Clock::new(calendar, timeline.segments(&episode, runs));
+                    let segments = timeline.segments(&episode, runs);
+                    let ladder = Clock::new(calendar, timeline.without_holds(&segments));
+                    let clock = Clock::new(calendar, segments);
                     let status = match episode.end {
                         Some(at) => ClockStatus::Done { at },
                         None if clock.is_running() => ClockStatus::Running,
@@ -83,7 +87,7 @@ impl Plan {
                     if clock.is_running() {
                         let steps = inputs.policy.ladder.steps(target, inputs.policy.warning_percent);
                         let kind = metric.into();
-                        timers.push(Timer { kind, since: episode.start.seq, clock, target, steps });
+                        timers.push(Timer { kind, since: episode.start.seq, clock, ladder, target, steps });
                     }
                 }
             }
@@ -118,7 +122,10 @@ impl Plan {
             .steps
             .iter()
             .filter(|(step, _)| handled.is_none_or(|handled| step.index() > handled))
-            .filter_map(|&(step, threshold)| timer.clock.reaches(threshold).map(|due| (step, due)))
+            .filter_map(|&(step, threshold)| {
+                let clock = if step.escalates() { &timer.ladder } else { &timer.clock };
+                clock.reaches(threshold).map(|due| (step, due))
+            })
             .collect();
         self.deadlines[usize::from(timer.kind.as_u8())] = pending.first().map(|&(_, due)| due);
         let due_now: Vec<(Step, Timestamp)> = pending.into_iter().filter(|&(_, due)| due <= now).collect();
@@ -144,6 +151,7 @@ impl Plan {
                 },
                 (Step::AutoClose, _) => DecisionKind::AutoClose,
                 (Step::Reminder, _) => DecisionKind::Reminder { waiting: elapsed },
+                (Step::AgeEscalation, _) => DecisionKind::AgeEscalation { age: elapsed },
                 // Warnings and breaches belong to the three SLA kinds only (see `Step::of`).
                 (Step::Warning | Step::Breach(_), None) => continue,
             };
@@ -154,7 +162,8 @@ impl Plan {
 }
 
 /// The automation timers running at the end of the timeline: auto-close while Resolved,
-/// the reminder while Awaiting Customer. Both count calendar time: they speak to customers.
+/// the reminder while Awaiting Customer, the age trigger while active and not held. All
+/// count calendar time: they speak to customers, or measure age.
 fn automations<'c>(timeline: &Timeline, policy: &Policy, always: &'c BusinessCalendar) -> Vec<Timer<'c>> {
     let running_since = |stretch: Stretch| Clock::new(always, vec![Segment { from: stretch.at, to: None }]);
     let mut timers = Vec::new();
@@ -163,6 +172,7 @@ fn automations<'c>(timeline: &Timeline, policy: &Policy, always: &'c BusinessCal
             kind: DeadlineKind::AutoClose,
             since: silence.seq,
             clock: running_since(silence),
+            ladder: running_since(silence),
             target: after,
             steps: vec![
                 (Step::AutoCloseWarning, after.percent(u64::from(policy.warning_percent))),
@@ -175,8 +185,25 @@ fn automations<'c>(timeline: &Timeline, policy: &Policy, always: &'c BusinessCal
             kind: DeadlineKind::Reminder,
             since: silence.seq,
             clock: running_since(silence),
+            ladder: running_since(silence),
             target: after,
             steps: vec![(Step::Reminder, after)],
+        });
+    }
+    // The age trigger waits while escalation is held and fires once the hold is lifted,
+    // if the ticket is still active and old enough then.
+    if let Some(after) = policy.escalate_after_age
+        && timeline.status().is_active()
+        && !timeline.held()
+    {
+        let created = timeline.created();
+        timers.push(Timer {
+            kind: DeadlineKind::Age,
+            since: created.seq,
+            clock: running_since(created),
+            ladder: running_since(created),
+            target: after,
+            steps: vec![(Step::AgeEscalation, after)],
         });
     }
     timers

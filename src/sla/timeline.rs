@@ -29,6 +29,8 @@ pub(crate) struct Timeline {
     awaiting_silence: Option<Stretch>,
     /// The highest step index marked per (kind, stretch).
     marks: BTreeMap<(DeadlineKind, u32), u8>,
+    /// When escalation was held (`/hold`), in order; the last may still run.
+    holds: Vec<Segment>,
 }
 
 /// When something began, and the history entry that began it.
@@ -64,6 +66,7 @@ impl Timeline {
             resolved_silence: None,
             awaiting_silence: None,
             marks: BTreeMap::new(),
+            holds: Vec::new(),
         };
         let mut status = Status::New;
         for entry in history.iter().filter(|entry| entry.at <= now) {
@@ -94,6 +97,16 @@ impl Timeline {
                     }
                     timeline.resolved_silence = (*to == Status::Resolved).then_some(here);
                     timeline.awaiting_silence = (*to == Status::AwaitingCustomer).then_some(here);
+                }
+                // "Keep it open": the customer spoke up, so the silence starts again.
+                EntryKind::KeptOpen if status == Status::Resolved => timeline.resolved_silence = Some(here),
+                EntryKind::EscalationHold { held: true } if !timeline.held() => {
+                    timeline.holds.push(Segment { from: entry.at, to: None });
+                }
+                EntryKind::EscalationHold { held: false } => {
+                    if let Some(hold) = timeline.holds.last_mut().filter(|hold| hold.to.is_none()) {
+                        hold.to = Some(entry.at);
+                    }
                 }
                 EntryKind::Timer(mark) => {
                     let highest = timeline.marks.entry((mark.kind, mark.since)).or_insert(mark.step);
@@ -127,6 +140,26 @@ impl Timeline {
     /// Since when the desk has been waiting on the customer, while it is Awaiting Customer.
     pub fn awaiting_silence(&self) -> Option<Stretch> {
         self.awaiting_silence
+    }
+
+    /// When the ticket was created, and its creation entry.
+    pub fn created(&self) -> Stretch {
+        self.created
+    }
+
+    /// Whether escalation is held at the end of the history read.
+    pub fn held(&self) -> bool {
+        self.holds.last().is_some_and(|hold| hold.to.is_none())
+    }
+
+    /// `segments` with every hold cut out: the time the escalation ladder counts. A ladder
+    /// that stands still while held resumes where it stood, never with a jump.
+    pub fn without_holds(&self, segments: &[Segment]) -> Vec<Segment> {
+        let mut left: Vec<Segment> = segments.to_vec();
+        for hold in &self.holds {
+            left = left.into_iter().flat_map(|segment| cut(segment, *hold)).collect();
+        }
+        left
     }
 
     /// The status at the end of the history read.
@@ -173,4 +206,23 @@ fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
         (a, None) => a,
         (None, b) => b,
     }
+}
+
+/// What is left of `segment` outside `hold`: nothing, one part or two.
+fn cut(segment: Segment, hold: Segment) -> Vec<Segment> {
+    let ends_by = |end: Option<Timestamp>, at: Timestamp| end.is_some_and(|end| end <= at);
+    // No overlap: the segment ends before the hold begins, or begins after it ends.
+    if ends_by(segment.to, hold.from) || ends_by(hold.to, segment.from) {
+        return vec![segment];
+    }
+    let mut parts = Vec::new();
+    if segment.from < hold.from {
+        parts.push(Segment { from: segment.from, to: Some(hold.from) });
+    }
+    if let Some(hold_end) = hold.to
+        && !ends_by(segment.to, hold_end)
+    {
+        parts.push(Segment { from: hold_end.max(segment.from), to: segment.to });
+    }
+    parts
 }

@@ -13,7 +13,7 @@ use crate::duration::Span;
 use crate::history::{Actor, Entry, EntryKind};
 use crate::sla::{DeadlineKind, Mark};
 use crate::store::StoreError;
-use crate::ticket::{Answer, Customer, Priority, Status, Ticket, TicketId, Topic};
+use crate::ticket::{Answer, Customer, Escalation, Priority, Status, Ticket, TicketId, Topic};
 
 pub const TICKET_RECORD_VERSION: u32 = 1;
 pub const ENTRY_RECORD_VERSION: u32 = 1;
@@ -54,6 +54,11 @@ pub struct TicketRecord {
     pub reopened: u32,
     #[serde(default)]
     pub unreachable: bool,
+    /// Escalations in force as (history seq, who it went to).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalations: Vec<(u32, Vec<u64>)>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub escalation_held: bool,
     pub next_seq: u32,
 }
 
@@ -115,6 +120,16 @@ pub enum EntryKindRecord {
         to: Vec<u64>,
         reason: String,
     },
+    Deescalated {
+        escalation: u32,
+    },
+    EscalationHold {
+        held: bool,
+    },
+    KeptOpen,
+    Notified {
+        text: String,
+    },
     Reachability {
         unreachable: bool,
     },
@@ -162,6 +177,8 @@ impl From<&Ticket> for TicketRecord {
             closed_at: t.closed_at,
             reopened: t.reopened,
             unreachable: t.unreachable,
+            escalations: t.escalations.iter().map(|e| (e.seq, e.to.clone())).collect(),
+            escalation_held: t.escalation_held,
             next_seq: t.next_seq,
         }
     }
@@ -198,6 +215,8 @@ impl TicketRecord {
             closed_at: self.closed_at,
             reopened: self.reopened,
             unreachable: self.unreachable,
+            escalations: self.escalations.into_iter().map(|(seq, to)| Escalation { seq, to }).collect(),
+            escalation_held: self.escalation_held,
             next_seq: self.next_seq,
         })
     }
@@ -225,6 +244,10 @@ impl From<&Entry> for EntryRecord {
             EntryKind::Escalated { to, reason } => {
                 EntryKindRecord::Escalated { to: to.clone(), reason: reason.clone() }
             }
+            EntryKind::Deescalated { escalation } => EntryKindRecord::Deescalated { escalation: *escalation },
+            EntryKind::EscalationHold { held } => EntryKindRecord::EscalationHold { held: *held },
+            EntryKind::KeptOpen => EntryKindRecord::KeptOpen,
+            EntryKind::Notified { text } => EntryKindRecord::Notified { text: text.clone() },
             EntryKind::Reachability { unreachable } => {
                 EntryKindRecord::Reachability { unreachable: *unreachable }
             }
@@ -260,6 +283,10 @@ impl EntryRecord {
             EntryKindRecord::Tagged { tag } => EntryKind::Tagged { tag },
             EntryKindRecord::Untagged { tag } => EntryKind::Untagged { tag },
             EntryKindRecord::Escalated { to, reason } => EntryKind::Escalated { to, reason },
+            EntryKindRecord::Deescalated { escalation } => EntryKind::Deescalated { escalation },
+            EntryKindRecord::EscalationHold { held } => EntryKind::EscalationHold { held },
+            EntryKindRecord::KeptOpen => EntryKind::KeptOpen,
+            EntryKindRecord::Notified { text } => EntryKind::Notified { text },
             EntryKindRecord::Reachability { unreachable } => EntryKind::Reachability { unreachable },
             EntryKindRecord::TopicChanged { chat_id, thread_id } => {
                 EntryKind::TopicChanged { topic: Topic { chat_id, thread_id } }

@@ -9,9 +9,10 @@
 //! calendar: Europe/Berlin; mon-fri 09:00-18:00; holidays 2026-12-25   (or `calendar: always`)
 //! sla normal: first_response 1h, next_response 2h, resolution 8h[, calendar]
 //! pause: next_response resolution          (metrics that stop while awaiting the customer)
-//! policy: warning 80%, grace 10%, auto_close 72h, reminder 1d   (any subset; `off` disables)
+//! policy: warning 80%, grace 10%, auto_close 72h, reminder 1d, age 3d   (any subset; `off` disables)
 //! 2026-03-02 09:00 open normal             (opens T1; the next `open` opens T2, ...)
 //! 2026-03-02 09:30 [T2] agent | customer | await | resolve | close | reopen | priority high
+//! 2026-03-02 09:40 [T2] hold | unhold | keep-open
 //! 2026-03-02 12:00 show                    (clocks and deadlines of every ticket)
 //! 2026-03-02 12:00 down | up               (no timer fires while down; `up` catches up)
 //! 2026-03-06 18:00 end                     (run the timers until then)
@@ -24,6 +25,7 @@ mod automations;
 mod business;
 mod changes;
 mod downtime;
+mod escalation;
 mod metrics;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -149,6 +151,9 @@ impl Run {
                     ["close"] => (Change::Close, Actor::Agent(7)),
                     ["reopen"] => (Change::Reopen, Actor::Agent(7)),
                     ["priority", p] => (Change::SetPriority(p.parse().expect("a priority")), Actor::Agent(7)),
+                    ["hold"] => (Change::HoldEscalation { held: true }, Actor::Agent(7)),
+                    ["unhold"] => (Change::HoldEscalation { held: false }, Actor::Agent(7)),
+                    ["keep-open"] => (Change::KeepOpen, Actor::Customer(42)),
                     other => panic!("unknown event {other:?}"),
                 };
                 self.apply(index, change, actor, now);
@@ -208,6 +213,7 @@ impl Run {
                         "grace" => self.policy.ladder.grace_percent = percent().into(),
                         "auto_close" => self.policy.auto_close_after = span(),
                         "reminder" => self.policy.reminder_after = span(),
+                        "age" => self.policy.escalate_after_age = span(),
                         other => panic!("unknown policy {other}"),
                     }
                 }

@@ -9,4 +9,5 @@ mod faults;
 mod full_path;
 mod harness;
 mod kill;
+mod ladder;
 mod startup;
