@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::DeskInput;
@@ -32,7 +33,7 @@ pub struct Dispatcher {
 
 /// An outbox entry ready to go, with where it goes.
 struct Ready {
-    seq: u64,
+    pending: Pending,
     call: Call,
     place: Place,
     ticket: Option<TicketId>,
@@ -43,8 +44,9 @@ struct Ready {
 
 /// What Telegram answered to one call, with the album parts it carried.
 struct Answered {
-    seq: u64,
-    chat_id: i64,
+    pending: Pending,
+    /// When the budget let it go (milliseconds since the dispatcher started).
+    planned: u64,
     verdict: Verdict,
     joined: Vec<(u64, i32)>,
 }
@@ -52,10 +54,17 @@ struct Answered {
 /// Telegram's largest album.
 const ALBUM_MAX: usize = 10;
 
+/// Sends side by side, one call per queue: a queue with a call in flight offers nothing
+/// else until that call's verdict is committed, while every other queue goes on. A slow or
+/// failing call thus holds only its own queue.
 pub async fn run(mut d: Dispatcher) {
     let started = Instant::now();
+    let elapsed_ms = || started.elapsed().as_millis() as u64;
     let mut budget = Budget::new(d.limits);
     let mut deadline: Option<Instant> = None;
+    let mut sends: JoinSet<Answered> = JoinSet::new();
+    // What each send task carries, so even a task that panicked frees its queue and budget.
+    let mut in_flight: HashMap<tokio::task::Id, (Pending, u64)> = HashMap::new();
     loop {
         if deadline.is_none() && *d.stop.borrow() {
             deadline = Some(Instant::now() + d.drain_for);
@@ -63,63 +72,75 @@ pub async fn run(mut d: Dispatcher) {
         if deadline.is_some_and(|at| Instant::now() >= at) {
             return;
         }
-        let (pending, mut ready) = match look(&d) {
+        let busy: HashSet<u64> = in_flight.values().map(|(pending, _)| pending.queue).collect();
+        let (pending, mut ready) = match look(&d, &busy) {
             Ok(found) => found,
             Err(error) => {
                 tracing::error!(%error, "cannot read the outbox");
                 return;
             }
         };
-        if deadline.is_some() && pending.is_empty() {
+        if deadline.is_some() && pending.is_empty() && sends.is_empty() {
             return;
         }
-        let now_ms = started.elapsed().as_millis() as u64;
+        let now_ms = elapsed_ms();
         let plan = budget.plan(&pending, now_ms);
-        if plan.send.is_empty() {
-            let wake = plan.wake_at.map(|at| started + Duration::from_millis(at));
-            let until = match (wake, deadline) {
-                (Some(w), Some(dl)) => Some(w.min(dl)),
-                (w, dl) => w.or(dl),
-            };
-            tokio::select! {
-                () = d.outbox_changed.notified() => {}
-                () = sleep_until(until) => {}
-                _ = d.stop.changed(), if deadline.is_none() => {}
-            }
-            continue;
-        }
-        // Each call goes to a different queue: send them side by side.
-        let mut sends = tokio::task::JoinSet::new();
         for r in plan.send.iter().filter_map(|seq| ready.remove(seq)) {
             let bot = d.bot.clone();
-            sends.spawn(async move {
+            let pending = r.pending;
+            let task = sends.spawn(async move {
                 let verdict = send(&bot, &r.call, r.place, r.ticket).await;
-                Answered { seq: r.seq, chat_id: r.place.chat_id, verdict, joined: r.joined }
+                Answered { pending: r.pending, planned: now_ms, verdict, joined: r.joined }
             });
+            in_flight.insert(task.id(), (pending, now_ms));
         }
-        let mut results: Vec<Answered> = Vec::new();
-        while let Some(joined) = sends.join_next().await {
-            match joined {
-                Ok(result) => results.push(result),
-                Err(error) => tracing::error!(%error, "a send task failed; its call stays queued"),
+        if !plan.send.is_empty() {
+            // Look again at once: the queues just sent from now wait, the others may go.
+            continue;
+        }
+        let wake = plan.wake_at.map(|at| started + Duration::from_millis(at));
+        let until = match (wake, deadline) {
+            (Some(w), Some(dl)) => Some(w.min(dl)),
+            (w, dl) => w.or(dl),
+        };
+        tokio::select! {
+            Some(first) = sends.join_next_with_id(), if !sends.is_empty() => {
+                let mut answered = Vec::new();
+                let mut next = Some(first);
+                // Rounded up: a send counts in its windows from no earlier than its answer.
+                let done_ms = started.elapsed().as_micros().div_ceil(1_000) as u64;
+                while let Some(joined) = next {
+                    match joined {
+                        Ok((id, result)) => {
+                            in_flight.remove(&id);
+                            answered.push(result);
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "a send task failed; its call stays queued");
+                            if let Some((pending, planned)) = in_flight.remove(&error.id()) {
+                                budget.record(&pending, Outcome::Transient, planned, done_ms, fastrand::f64());
+                            }
+                        }
+                    }
+                    next = sends.try_join_next_with_id();
+                }
+                for a in &answered {
+                    let outcome = match a.verdict {
+                        Verdict::Done { .. } => Outcome::Sent,
+                        Verdict::Retry { outcome, .. } => outcome,
+                    };
+                    budget.record(&a.pending, outcome, a.planned, done_ms, fastrand::f64());
+                }
+                let results =
+                    answered.into_iter().flat_map(|a| per_entry(a.pending.seq, a.verdict, &a.joined)).collect();
+                let (ack, committed) = oneshot::channel();
+                if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
+                    return;
+                }
             }
-        }
-        // Rounded up: a send counts in its windows from no earlier than its answer.
-        let done_ms = started.elapsed().as_micros().div_ceil(1_000) as u64;
-        for answered in &results {
-            let outcome = match answered.verdict {
-                Verdict::Done { .. } => Outcome::Sent,
-                Verdict::Retry { outcome, .. } => outcome,
-            };
-            budget.record(answered.chat_id, outcome, now_ms, done_ms, fastrand::f64());
-        }
-        let (ack, committed) = oneshot::channel();
-        let results = results
-            .into_iter()
-            .flat_map(|answered| per_entry(answered.seq, answered.verdict, &answered.joined))
-            .collect();
-        if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
-            return;
+            () = d.outbox_changed.notified() => {}
+            () = sleep_until(until) => {}
+            _ = d.stop.changed(), if deadline.is_none() => {}
         }
     }
 }
@@ -133,7 +154,7 @@ async fn sleep_until(at: Option<Instant>) {
 
 /// The outbox as the budget sees it, and the entries that could go now with their places.
 /// A queue whose head cannot be placed yet (its topic is being created) waits whole.
-fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreError> {
+fn look(d: &Dispatcher, busy: &HashSet<u64>) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreError> {
     let read = d.store.read()?;
     let mut entries = Vec::new();
     for (seq, outgoing) in read.outbox(WINDOW)? {
@@ -157,7 +178,7 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
             continue;
         }
         let queue = queue_of(key);
-        if blocked.contains(&queue) {
+        if blocked.contains(&queue) || busy.contains(&queue) {
             continue;
         }
         // The next part of an album right behind its earlier parts goes in the same call,
@@ -184,8 +205,9 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
             blocked.insert(queue);
             continue;
         };
-        pending.push(Pending { seq, chat_id: budget_chat(&call, d.staff_chat), queue, lane: outgoing.lane });
-        ready.insert(seq, Ready { seq, call, place, ticket: outgoing.ticket, joined: Vec::new() });
+        let entry = Pending { seq, chat_id: budget_chat(&call, d.staff_chat), queue, lane: outgoing.lane };
+        pending.push(entry);
+        ready.insert(seq, Ready { pending: entry, call, place, ticket: outgoing.ticket, joined: Vec::new() });
     }
     Ok((pending, ready))
 }
