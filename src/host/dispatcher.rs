@@ -12,8 +12,8 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::DeskInput;
-use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Report, Target};
-use crate::store::{Outgoing, Store, StoreError};
+use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Report, Target, coalesce};
+use crate::store::{Lane, Outgoing, Store, StoreError};
 use crate::telegram::{Bot, Place, Verdict, send};
 use crate::ticket::TicketId;
 
@@ -37,9 +37,11 @@ struct Ready {
     call: Call,
     place: Place,
     ticket: Option<TicketId>,
-    /// Later entries of the same album that go with this call: (outbox sequence, source
-    /// message id), in order.
+    /// Later entries that go with this call, parts of the same album or customer texts
+    /// coalesced with it: (outbox sequence, source message id), in order.
     joined: Vec<(u64, i32)>,
+    /// The texts of a run of customer text messages coalesced into one, the head's first.
+    texts: Vec<String>,
 }
 
 /// What Telegram answered to one call, with the album parts it carried.
@@ -73,7 +75,9 @@ pub async fn run(mut d: Dispatcher) {
             return;
         }
         let busy: HashSet<u64> = in_flight.values().map(|(pending, _)| pending.queue).collect();
-        let (pending, mut ready) = match look(&d, &busy) {
+        let now_ms = elapsed_ms();
+        let staff_room = budget.room(d.staff_chat, now_ms);
+        let (pending, mut ready) = match look(&d, &busy, staff_room) {
             Ok(found) => found,
             Err(error) => {
                 tracing::error!(%error, "cannot read the outbox");
@@ -83,7 +87,6 @@ pub async fn run(mut d: Dispatcher) {
         if deadline.is_some() && pending.is_empty() && sends.is_empty() {
             return;
         }
-        let now_ms = elapsed_ms();
         let plan = budget.plan(&pending, now_ms);
         for r in plan.send.iter().filter_map(|seq| ready.remove(seq)) {
             let bot = d.bot.clone();
@@ -153,8 +156,15 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 /// The outbox as the budget sees it, and the entries that could go now with their places.
-/// A queue whose head cannot be placed yet (its topic is being created) waits whole.
-fn look(d: &Dispatcher, busy: &HashSet<u64>) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreError> {
+/// A queue whose head cannot be placed yet (its topic is being created) waits whole; a
+/// queue with a call in flight (`busy`) offers nothing. When more messages wait for the
+/// staff chat than its budget admits now (`staff_room`), consecutive customer texts of a
+/// topic go as one message.
+fn look(
+    d: &Dispatcher,
+    busy: &HashSet<u64>,
+    staff_room: usize,
+) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreError> {
     let read = d.store.read()?;
     let mut entries = Vec::new();
     for (seq, outgoing) in read.outbox(WINDOW)? {
@@ -167,6 +177,13 @@ fn look(d: &Dispatcher, busy: &HashSet<u64>) -> Result<(Vec<Pending>, HashMap<u6
     // While a ticket's topic is being created (again, after it was deleted), what is queued
     // for the topic waits: the new topic opens with its card, then the rest follows in order.
     let creating: HashSet<TicketId> = entries.iter().filter_map(|(_, _, call)| creation_of(call)).collect();
+    let waiting_for_staff = entries
+        .iter()
+        .filter(|(_, outgoing, call)| {
+            outgoing.lane == Lane::Message && budget_chat(call, d.staff_chat) == d.staff_chat
+        })
+        .count();
+    let short = waiting_for_staff > staff_room;
     let mut pending = Vec::new();
     let mut ready: HashMap<u64, Ready> = HashMap::new();
     let mut blocked: HashSet<u64> = HashSet::new();
@@ -192,6 +209,14 @@ fn look(d: &Dispatcher, busy: &HashSet<u64>) -> Result<(Vec<Pending>, HashMap<u6
             }
             continue;
         }
+        if short
+            && let Some(head) = last_of_queue.get(&queue).and_then(|head| ready.get_mut(head))
+            && let Some((message_id, text)) = text_part(head, &call)
+        {
+            head.joined.push((seq, message_id));
+            head.texts.push(text);
+            continue;
+        }
         last_of_queue.insert(queue, seq);
         let mut topic_of = |ticket: TicketId| -> Result<Option<i32>, StoreError> {
             if let Some(known) = topics.get(&ticket) {
@@ -207,9 +232,57 @@ fn look(d: &Dispatcher, busy: &HashSet<u64>) -> Result<(Vec<Pending>, HashMap<u6
         };
         let entry = Pending { seq, chat_id: budget_chat(&call, d.staff_chat), queue, lane: outgoing.lane };
         pending.push(entry);
-        ready.insert(seq, Ready { pending: entry, call, place, ticket: outgoing.ticket, joined: Vec::new() });
+        let texts = match &call {
+            Call::Copy { text: Some(text), album: None, .. } => vec![text.clone()],
+            _ => Vec::new(),
+        };
+        ready.insert(
+            seq,
+            Ready { pending: entry, call, place, ticket: outgoing.ticket, joined: Vec::new(), texts },
+        );
+    }
+    for r in ready.values_mut().filter(|r| r.texts.len() > 1) {
+        r.call = coalesced(&r.call, &r.texts);
     }
     Ok((pending, ready))
+}
+
+/// The source message id and text of `next` when it continues the run of customer texts
+/// `head` starts: plain text copies from the same chat to the same place, `next` replying
+/// to nothing (a reply keeps its own message), all of it fitting in one message.
+fn text_part(head: &Ready, next: &Call) -> Option<(i32, String)> {
+    let (
+        Call::Copy { from_chat, to, album: None, text: Some(_), .. },
+        Call::Copy {
+            from_chat: next_from,
+            message_ids: next_ids,
+            to: next_to,
+            album: None,
+            reply_to: None,
+            text: Some(next_text),
+            report: Some(Report::Relay { .. }),
+        },
+    ) = (&head.call, next)
+    else {
+        return None;
+    };
+    let &[next_id] = next_ids.as_slice() else { return None };
+    let mut texts: Vec<&str> = head.texts.iter().map(String::as_str).collect();
+    texts.push(next_text);
+    (from_chat == next_from && to == next_to && coalesce::fits(&texts)).then(|| (next_id, next_text.clone()))
+}
+
+/// The one message a run of customer texts goes out as: the head's place, reply and report.
+fn coalesced(head: &Call, texts: &[String]) -> Call {
+    let Call::Copy { to, reply_to, report, .. } = head else { return head.clone() };
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Call::SendText {
+        to: *to,
+        text: coalesce::combine(&texts),
+        reply_to: *reply_to,
+        buttons: Vec::new(),
+        report: *report,
+    }
 }
 
 /// The source message id of `next` when it continues the album `head` copies: both copy
@@ -237,11 +310,12 @@ fn per_entry(seq: u64, verdict: Verdict, joined: &[(u64, i32)]) -> Vec<(u64, Ver
         return vec![(seq, verdict)];
     }
     if let Verdict::Done { delivery: Some(Delivery::Relayed { source, copies }) } = &verdict
-        && copies.len() == joined.len() + 1
+        && (copies.len() == joined.len() + 1 || copies.len() == 1)
     {
+        // An album's parts each have their own copy; coalesced texts share the one.
         let sources = std::iter::once((seq, source.1)).chain(joined.iter().copied());
         return sources
-            .zip(copies)
+            .zip(copies.iter().cycle())
             .map(|((seq, message_id), copy)| {
                 let delivery = Delivery::Relayed { source: (source.0, message_id), copies: vec![*copy] };
                 (seq, Verdict::Done { delivery: Some(delivery) })
@@ -347,7 +421,77 @@ mod tests {
             reply_to: None,
             album: album.map(str::to_owned),
             report: Some(Report::Relay { chat_id: 42, message_id }),
+            text: None,
         }
+    }
+
+    fn text(message_id: i32, text: &str, reply_to: Option<i32>) -> Call {
+        Call::Copy {
+            from_chat: 42,
+            message_ids: vec![message_id],
+            to: Target::Topic { ticket: TicketId(1) },
+            reply_to,
+            album: None,
+            report: Some(Report::Relay { chat_id: 42, message_id }),
+            text: Some(text.to_owned()),
+        }
+    }
+
+    fn ready(call: Call) -> Ready {
+        let texts = match &call {
+            Call::Copy { text: Some(text), .. } => vec![text.clone()],
+            _ => Vec::new(),
+        };
+        Ready {
+            pending: Pending { seq: 1, chat_id: -100, queue: 1, lane: Lane::Message },
+            call,
+            place: Place { chat_id: -100, thread: Some(9) },
+            ticket: Some(TicketId(1)),
+            joined: Vec::new(),
+            texts,
+        }
+    }
+
+    #[test]
+    fn customer_texts_coalesce_into_one_message_with_the_first_ones_reply() {
+        let mut head = ready(text(5, "first", Some(3)));
+        for (id, said) in [(6, "second"), (7, "third")] {
+            let (message_id, said) = text_part(&head, &text(id, said, None)).expect("joins");
+            head.joined.push((u64::from(message_id.unsigned_abs()), message_id));
+            head.texts.push(said);
+        }
+        assert_eq!(text_part(&head, &text(8, "a reply", Some(2))), None, "a reply keeps its own message");
+        assert_eq!(text_part(&head, &part(8, None)), None, "media is copied");
+        assert_eq!(text_part(&ready(part(5, None)), &text(6, "x", None)), None, "only behind a text");
+        let long = "x".repeat(crate::outbox::TEXT_LIMIT);
+        assert_eq!(text_part(&head, &text(8, &long, None)), None, "never over 4096 characters");
+        let Call::SendText { text, reply_to, report, to, .. } = coalesced(&head.call, &head.texts) else {
+            panic!("one text message")
+        };
+        assert_eq!(
+            (to, reply_to, report),
+            (
+                Target::Topic { ticket: TicketId(1) },
+                Some(3),
+                Some(Report::Relay { chat_id: 42, message_id: 5 })
+            )
+        );
+        assert!(text.contains("first\n── 2/3 ──\nsecond\n── 3/3 ──\nthird"), "{text}");
+    }
+
+    #[test]
+    fn every_coalesced_message_links_to_the_one_copy() {
+        let verdict =
+            Verdict::Done { delivery: Some(Delivery::Relayed { source: (42, 5), copies: vec![(-100, 70)] }) };
+        let linked: Vec<(u64, Option<Delivery>)> = per_entry(1, verdict, &[(2, 6), (3, 7)])
+            .into_iter()
+            .map(|(seq, verdict)| match verdict {
+                Verdict::Done { delivery } => (seq, delivery),
+                Verdict::Retry { .. } => panic!("done"),
+            })
+            .collect();
+        let relayed = |source| Some(Delivery::Relayed { source: (42, source), copies: vec![(-100, 70)] });
+        assert_eq!(linked, [(1, relayed(5)), (2, relayed(6)), (3, relayed(7))]);
     }
 
     #[test]
@@ -359,7 +503,15 @@ mod tests {
         let Call::Copy { from_chat, to, album, report, reply_to, .. } = part(1, Some("a")) else {
             unreachable!()
         };
-        let full = Call::Copy { from_chat, message_ids: (1..=10).collect(), to, album, report, reply_to };
+        let full = Call::Copy {
+            from_chat,
+            message_ids: (1..=10).collect(),
+            to,
+            album,
+            report,
+            reply_to,
+            text: None,
+        };
         assert_eq!(album_part(&full, &part(11, Some("a"))), None, "an album holds at most ten");
     }
 

@@ -195,6 +195,23 @@ impl Budget {
         plan
     }
 
+    /// How many more sends `chat_id` may make at `now`: none while it (or everything) is
+    /// paused, else what its window and the overall window leave.
+    pub fn room(&mut self, chat_id: i64, now: u64) -> usize {
+        if self.limits.unlimited {
+            return usize::MAX;
+        }
+        self.forget_before(now);
+        let blocked = self.chats.get(&chat_id).is_some_and(|chat| now < chat.blocked_until);
+        if now < self.paused_until || blocked {
+            return 0;
+        }
+        let (_, allowed) = self.limits.chat_window(chat_id);
+        let used = self.chats.get(&chat_id).map_or(0, |chat| chat.sent.len());
+        let overall = (self.limits.overall_per_second as usize).saturating_sub(self.overall.len());
+        (allowed as usize).saturating_sub(used).min(overall)
+    }
+
     /// Records what happened to `call`, planned at `planned` and answered at `answered`.
     ///
     /// The send counts in its windows from the answer on, not from the plan: Telegram

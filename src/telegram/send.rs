@@ -302,6 +302,7 @@ mod tests {
             reply_to: None,
             album: None,
             report: Some(Report::Relay { chat_id: 42, message_id: 7 }),
+            text: None,
         }
     }
 

@@ -237,3 +237,18 @@ fn a_send_in_flight_counts_until_it_is_answered() {
     budget.record(&message(1, 5), Outcome::Sent, 0, 5_000, 0.5);
     assert_eq!(budget.plan(&[message(2, 5)], 5_000).wake_at, Some(6_000));
 }
+
+#[test]
+fn room_is_what_the_windows_leave_now() {
+    let mut budget = Budget::new(Limits { group_per_minute: 3, ..Limits::TELEGRAM });
+    assert_eq!(budget.room(GROUP, 0), 3);
+    assert_eq!(budget.plan(&[message(1, GROUP), message(2, 5)], 0).send, [1, 2]);
+    assert_eq!(budget.room(GROUP, 0), 2, "a send in flight takes room");
+    budget.record(&message(1, GROUP), Outcome::Sent, 0, 10, 0.5);
+    assert_eq!(budget.room(GROUP, 10), 2);
+    assert_eq!(budget.room(GROUP, 60_010), 3, "the window moved on");
+    budget.record(&message(3, GROUP), Outcome::RetryAfter { millis: 1_000 }, 60_010, 60_010, 0.5);
+    assert_eq!(budget.room(GROUP, 60_500), 0, "paused by a 429");
+    let mut unlimited = Budget::new(Limits { unlimited: true, ..Limits::TELEGRAM });
+    assert_eq!(unlimited.room(GROUP, 0), usize::MAX);
+}
