@@ -93,6 +93,7 @@ impl Desk<'_> {
             reply_to,
             album: m.album.clone(),
             report: Some(Report::Relay { chat_id: customer_chat, message_id: m.message_id }),
+            text: m.text.clone().filter(|_| m.kind == super::Kind::Text && m.album.is_none()),
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)?;
         let said = history_text(m.kind, m.text.as_deref());

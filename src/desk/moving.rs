@@ -52,6 +52,7 @@ impl Desk<'_> {
             reply_to: None,
             album: None,
             report: Some(Report::Relay { chat_id: m.chat_id, message_id: original }),
+            text: None,
         };
         self.queue(state, Some(right.id), Lane::Message, to_customer)?;
         let to_topic = Call::Copy {
@@ -61,6 +62,7 @@ impl Desk<'_> {
             reply_to: None,
             album: None,
             report: None,
+            text: None,
         };
         self.queue(state, Some(right.id), Lane::Message, to_topic)?;
         let origin = self.agent(m.from);

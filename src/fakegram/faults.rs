@@ -17,6 +17,8 @@ pub enum CallFilter {
     Sending,
     /// One method, named as in the spec (`sendMessage`); compared case-insensitively.
     Method(String),
+    /// Calls whose `chat_id` is this chat (given as a number).
+    Chat(i64),
 }
 
 /// What a call does to a chat, as far as storms and budgets care.
@@ -82,8 +84,14 @@ impl Faults {
     }
 
     /// The scripted server error this call gets, if any (consumes one from the script).
-    pub fn scripted_failure(&mut self, method: &str, traffic: Traffic) -> Option<ApiFailure> {
+    pub fn scripted_failure(
+        &mut self,
+        method: &str,
+        traffic: Traffic,
+        chat_id: Option<i64>,
+    ) -> Option<ApiFailure> {
         let hits = |filter: &CallFilter| match filter {
+            CallFilter::Chat(chat) => chat_id == Some(*chat),
             CallFilter::Any => true,
             CallFilter::Sending => traffic != Traffic::Quiet,
             CallFilter::Method(name) => name.eq_ignore_ascii_case(method),

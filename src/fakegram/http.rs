@@ -51,14 +51,16 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     let simulated = methods::implementation(&method.name);
     let traffic = simulated.map_or(Traffic::Quiet, |simulated| simulated.traffic);
-    let checked = shared.write(|world| world.faults.scripted_failure(&method.name, traffic)).map_or_else(
-        || {
-            spec()
-                .check_params(method, &mut params)
-                .and_then(|()| simulated.ok_or_else(|| not_simulated(&method.name)))
-        },
-        Err,
-    );
+    let chat_id = params.get("chat_id").and_then(Value::as_i64);
+    let checked =
+        shared.write(|world| world.faults.scripted_failure(&method.name, traffic, chat_id)).map_or_else(
+            || {
+                spec()
+                    .check_params(method, &mut params)
+                    .and_then(|()| simulated.ok_or_else(|| not_simulated(&method.name)))
+            },
+            Err,
+        );
     let simulated = match checked {
         Ok(simulated) => simulated,
         Err(failure) => return refuse(&shared, &method.name, Value::Object(params), Some(method), failure),

@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, oneshot, watch};
+use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::DeskInput;
-use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Report, Target};
-use crate::store::{Outgoing, Store, StoreError};
+use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Report, Target, coalesce};
+use crate::store::{Lane, Outgoing, Store, StoreError};
 use crate::telegram::{Bot, Place, Verdict, send};
 use crate::ticket::TicketId;
 
@@ -32,19 +33,22 @@ pub struct Dispatcher {
 
 /// An outbox entry ready to go, with where it goes.
 struct Ready {
-    seq: u64,
+    pending: Pending,
     call: Call,
     place: Place,
     ticket: Option<TicketId>,
-    /// Later entries of the same album that go with this call: (outbox sequence, source
-    /// message id), in order.
+    /// Later entries that go with this call, parts of the same album or customer texts
+    /// coalesced with it: (outbox sequence, source message id), in order.
     joined: Vec<(u64, i32)>,
+    /// The texts of a run of customer text messages coalesced into one, the head's first.
+    texts: Vec<String>,
 }
 
 /// What Telegram answered to one call, with the album parts it carried.
 struct Answered {
-    seq: u64,
-    chat_id: i64,
+    pending: Pending,
+    /// When the budget let it go (milliseconds since the dispatcher started).
+    planned: u64,
     verdict: Verdict,
     joined: Vec<(u64, i32)>,
 }
@@ -52,10 +56,17 @@ struct Answered {
 /// Telegram's largest album.
 const ALBUM_MAX: usize = 10;
 
+/// Sends side by side, one call per queue: a queue with a call in flight offers nothing
+/// else until that call's verdict is committed, while every other queue goes on. A slow or
+/// failing call thus holds only its own queue.
 pub async fn run(mut d: Dispatcher) {
     let started = Instant::now();
+    let elapsed_ms = || started.elapsed().as_millis() as u64;
     let mut budget = Budget::new(d.limits);
     let mut deadline: Option<Instant> = None;
+    let mut sends: JoinSet<Answered> = JoinSet::new();
+    // What each send task carries, so even a task that panicked frees its queue and budget.
+    let mut in_flight: HashMap<tokio::task::Id, (Pending, u64)> = HashMap::new();
     loop {
         if deadline.is_none() && *d.stop.borrow() {
             deadline = Some(Instant::now() + d.drain_for);
@@ -63,63 +74,76 @@ pub async fn run(mut d: Dispatcher) {
         if deadline.is_some_and(|at| Instant::now() >= at) {
             return;
         }
-        let (pending, mut ready) = match look(&d) {
+        let busy: HashSet<u64> = in_flight.values().map(|(pending, _)| pending.queue).collect();
+        let now_ms = elapsed_ms();
+        let staff_room = budget.room(d.staff_chat, now_ms);
+        let (pending, mut ready) = match look(&d, &busy, staff_room) {
             Ok(found) => found,
             Err(error) => {
                 tracing::error!(%error, "cannot read the outbox");
                 return;
             }
         };
-        if deadline.is_some() && pending.is_empty() {
+        if deadline.is_some() && pending.is_empty() && sends.is_empty() {
             return;
         }
-        let now_ms = started.elapsed().as_millis() as u64;
         let plan = budget.plan(&pending, now_ms);
-        if plan.send.is_empty() {
-            let wake = plan.wake_at.map(|at| started + Duration::from_millis(at));
-            let until = match (wake, deadline) {
-                (Some(w), Some(dl)) => Some(w.min(dl)),
-                (w, dl) => w.or(dl),
-            };
-            tokio::select! {
-                () = d.outbox_changed.notified() => {}
-                () = sleep_until(until) => {}
-                _ = d.stop.changed(), if deadline.is_none() => {}
-            }
-            continue;
-        }
-        // Each call goes to a different queue: send them side by side.
-        let mut sends = tokio::task::JoinSet::new();
         for r in plan.send.iter().filter_map(|seq| ready.remove(seq)) {
             let bot = d.bot.clone();
-            sends.spawn(async move {
+            let pending = r.pending;
+            let task = sends.spawn(async move {
                 let verdict = send(&bot, &r.call, r.place, r.ticket).await;
-                Answered { seq: r.seq, chat_id: r.place.chat_id, verdict, joined: r.joined }
+                Answered { pending: r.pending, planned: now_ms, verdict, joined: r.joined }
             });
+            in_flight.insert(task.id(), (pending, now_ms));
         }
-        let mut results: Vec<Answered> = Vec::new();
-        while let Some(joined) = sends.join_next().await {
-            match joined {
-                Ok(result) => results.push(result),
-                Err(error) => tracing::error!(%error, "a send task failed; its call stays queued"),
+        if !plan.send.is_empty() {
+            // Look again at once: the queues just sent from now wait, the others may go.
+            continue;
+        }
+        let wake = plan.wake_at.map(|at| started + Duration::from_millis(at));
+        let until = match (wake, deadline) {
+            (Some(w), Some(dl)) => Some(w.min(dl)),
+            (w, dl) => w.or(dl),
+        };
+        tokio::select! {
+            Some(first) = sends.join_next_with_id(), if !sends.is_empty() => {
+                let mut answered = Vec::new();
+                let mut next = Some(first);
+                // Rounded up: a send counts in its windows from no earlier than its answer.
+                let done_ms = started.elapsed().as_micros().div_ceil(1_000) as u64;
+                while let Some(joined) = next {
+                    match joined {
+                        Ok((id, result)) => {
+                            in_flight.remove(&id);
+                            answered.push(result);
+                        }
+                        Err(error) => {
+                            tracing::error!(%error, "a send task failed; its call stays queued");
+                            if let Some((pending, planned)) = in_flight.remove(&error.id()) {
+                                budget.record(&pending, Outcome::Transient, planned, done_ms, fastrand::f64());
+                            }
+                        }
+                    }
+                    next = sends.try_join_next_with_id();
+                }
+                for a in &answered {
+                    let outcome = match a.verdict {
+                        Verdict::Done { .. } => Outcome::Sent,
+                        Verdict::Retry { outcome, .. } => outcome,
+                    };
+                    budget.record(&a.pending, outcome, a.planned, done_ms, fastrand::f64());
+                }
+                let results =
+                    answered.into_iter().flat_map(|a| per_entry(a.pending.seq, a.verdict, &a.joined)).collect();
+                let (ack, committed) = oneshot::channel();
+                if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
+                    return;
+                }
             }
-        }
-        // Rounded up: a send counts in its windows from no earlier than its answer.
-        let done_ms = started.elapsed().as_micros().div_ceil(1_000) as u64;
-        for answered in &results {
-            let outcome = match answered.verdict {
-                Verdict::Done { .. } => Outcome::Sent,
-                Verdict::Retry { outcome, .. } => outcome,
-            };
-            budget.record(answered.chat_id, outcome, now_ms, done_ms, fastrand::f64());
-        }
-        let (ack, committed) = oneshot::channel();
-        let results = results
-            .into_iter()
-            .flat_map(|answered| per_entry(answered.seq, answered.verdict, &answered.joined))
-            .collect();
-        if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
-            return;
+            () = d.outbox_changed.notified() => {}
+            () = sleep_until(until) => {}
+            _ = d.stop.changed(), if deadline.is_none() => {}
         }
     }
 }
@@ -132,8 +156,15 @@ async fn sleep_until(at: Option<Instant>) {
 }
 
 /// The outbox as the budget sees it, and the entries that could go now with their places.
-/// A queue whose head cannot be placed yet (its topic is being created) waits whole.
-fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreError> {
+/// A queue whose head cannot be placed yet (its topic is being created) waits whole; a
+/// queue with a call in flight (`busy`) offers nothing. When more messages wait for the
+/// staff chat than its budget admits now (`staff_room`), consecutive customer texts of a
+/// topic go as one message.
+fn look(
+    d: &Dispatcher,
+    busy: &HashSet<u64>,
+    staff_room: usize,
+) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreError> {
     let read = d.store.read()?;
     let mut entries = Vec::new();
     for (seq, outgoing) in read.outbox(WINDOW)? {
@@ -146,6 +177,13 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
     // While a ticket's topic is being created (again, after it was deleted), what is queued
     // for the topic waits: the new topic opens with its card, then the rest follows in order.
     let creating: HashSet<TicketId> = entries.iter().filter_map(|(_, _, call)| creation_of(call)).collect();
+    let waiting_for_staff = entries
+        .iter()
+        .filter(|(_, outgoing, call)| {
+            outgoing.lane == Lane::Message && budget_chat(call, d.staff_chat) == d.staff_chat
+        })
+        .count();
+    let short = waiting_for_staff > staff_room;
     let mut pending = Vec::new();
     let mut ready: HashMap<u64, Ready> = HashMap::new();
     let mut blocked: HashSet<u64> = HashSet::new();
@@ -157,7 +195,7 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
             continue;
         }
         let queue = queue_of(key);
-        if blocked.contains(&queue) {
+        if blocked.contains(&queue) || busy.contains(&queue) {
             continue;
         }
         // The next part of an album right behind its earlier parts goes in the same call,
@@ -169,6 +207,14 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
             if let Call::Copy { message_ids, .. } = &mut head.call {
                 message_ids.push(message_id);
             }
+            continue;
+        }
+        if short
+            && let Some(head) = last_of_queue.get(&queue).and_then(|head| ready.get_mut(head))
+            && let Some((message_id, text)) = text_part(head, &call)
+        {
+            head.joined.push((seq, message_id));
+            head.texts.push(text);
             continue;
         }
         last_of_queue.insert(queue, seq);
@@ -184,10 +230,59 @@ fn look(d: &Dispatcher) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreErro
             blocked.insert(queue);
             continue;
         };
-        pending.push(Pending { seq, chat_id: budget_chat(&call, d.staff_chat), queue, lane: outgoing.lane });
-        ready.insert(seq, Ready { seq, call, place, ticket: outgoing.ticket, joined: Vec::new() });
+        let entry = Pending { seq, chat_id: budget_chat(&call, d.staff_chat), queue, lane: outgoing.lane };
+        pending.push(entry);
+        let texts = match &call {
+            Call::Copy { text: Some(text), album: None, .. } => vec![text.clone()],
+            _ => Vec::new(),
+        };
+        ready.insert(
+            seq,
+            Ready { pending: entry, call, place, ticket: outgoing.ticket, joined: Vec::new(), texts },
+        );
+    }
+    for r in ready.values_mut().filter(|r| r.texts.len() > 1) {
+        r.call = coalesced(&r.call, &r.texts);
     }
     Ok((pending, ready))
+}
+
+/// The source message id and text of `next` when it continues the run of customer texts
+/// `head` starts: plain text copies from the same chat to the same place, `next` replying
+/// to nothing (a reply keeps its own message), all of it fitting in one message.
+fn text_part(head: &Ready, next: &Call) -> Option<(i32, String)> {
+    let (
+        Call::Copy { from_chat, to, album: None, text: Some(_), .. },
+        Call::Copy {
+            from_chat: next_from,
+            message_ids: next_ids,
+            to: next_to,
+            album: None,
+            reply_to: None,
+            text: Some(next_text),
+            report: Some(Report::Relay { .. }),
+        },
+    ) = (&head.call, next)
+    else {
+        return None;
+    };
+    let &[next_id] = next_ids.as_slice() else { return None };
+    let mut texts: Vec<&str> = head.texts.iter().map(String::as_str).collect();
+    texts.push(next_text);
+    (from_chat == next_from && to == next_to && coalesce::fits(&texts)).then(|| (next_id, next_text.clone()))
+}
+
+/// The one message a run of customer texts goes out as: the head's place, reply and report.
+fn coalesced(head: &Call, texts: &[String]) -> Call {
+    let Call::Copy { to, reply_to, report, .. } = head else { return head.clone() };
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    Call::SendText {
+        to: *to,
+        text: coalesce::combine(&texts),
+        reply_to: *reply_to,
+        buttons: Vec::new(),
+        report: *report,
+    }
 }
 
 /// The source message id of `next` when it continues the album `head` copies: both copy
@@ -215,11 +310,12 @@ fn per_entry(seq: u64, verdict: Verdict, joined: &[(u64, i32)]) -> Vec<(u64, Ver
         return vec![(seq, verdict)];
     }
     if let Verdict::Done { delivery: Some(Delivery::Relayed { source, copies }) } = &verdict
-        && copies.len() == joined.len() + 1
+        && (copies.len() == joined.len() + 1 || copies.len() == 1)
     {
+        // An album's parts each have their own copy; coalesced texts share the one.
         let sources = std::iter::once((seq, source.1)).chain(joined.iter().copied());
         return sources
-            .zip(copies)
+            .zip(copies.iter().cycle())
             .map(|((seq, message_id), copy)| {
                 let delivery = Delivery::Relayed { source: (source.0, message_id), copies: vec![*copy] };
                 (seq, Verdict::Done { delivery: Some(delivery) })
@@ -325,7 +421,77 @@ mod tests {
             reply_to: None,
             album: album.map(str::to_owned),
             report: Some(Report::Relay { chat_id: 42, message_id }),
+            text: None,
         }
+    }
+
+    fn text(message_id: i32, text: &str, reply_to: Option<i32>) -> Call {
+        Call::Copy {
+            from_chat: 42,
+            message_ids: vec![message_id],
+            to: Target::Topic { ticket: TicketId(1) },
+            reply_to,
+            album: None,
+            report: Some(Report::Relay { chat_id: 42, message_id }),
+            text: Some(text.to_owned()),
+        }
+    }
+
+    fn ready(call: Call) -> Ready {
+        let texts = match &call {
+            Call::Copy { text: Some(text), .. } => vec![text.clone()],
+            _ => Vec::new(),
+        };
+        Ready {
+            pending: Pending { seq: 1, chat_id: -100, queue: 1, lane: Lane::Message },
+            call,
+            place: Place { chat_id: -100, thread: Some(9) },
+            ticket: Some(TicketId(1)),
+            joined: Vec::new(),
+            texts,
+        }
+    }
+
+    #[test]
+    fn customer_texts_coalesce_into_one_message_with_the_first_ones_reply() {
+        let mut head = ready(text(5, "first", Some(3)));
+        for (id, said) in [(6, "second"), (7, "third")] {
+            let (message_id, said) = text_part(&head, &text(id, said, None)).expect("joins");
+            head.joined.push((u64::from(message_id.unsigned_abs()), message_id));
+            head.texts.push(said);
+        }
+        assert_eq!(text_part(&head, &text(8, "a reply", Some(2))), None, "a reply keeps its own message");
+        assert_eq!(text_part(&head, &part(8, None)), None, "media is copied");
+        assert_eq!(text_part(&ready(part(5, None)), &text(6, "x", None)), None, "only behind a text");
+        let long = "x".repeat(crate::outbox::TEXT_LIMIT);
+        assert_eq!(text_part(&head, &text(8, &long, None)), None, "never over 4096 characters");
+        let Call::SendText { text, reply_to, report, to, .. } = coalesced(&head.call, &head.texts) else {
+            panic!("one text message")
+        };
+        assert_eq!(
+            (to, reply_to, report),
+            (
+                Target::Topic { ticket: TicketId(1) },
+                Some(3),
+                Some(Report::Relay { chat_id: 42, message_id: 5 })
+            )
+        );
+        assert!(text.contains("first\n── 2/3 ──\nsecond\n── 3/3 ──\nthird"), "{text}");
+    }
+
+    #[test]
+    fn every_coalesced_message_links_to_the_one_copy() {
+        let verdict =
+            Verdict::Done { delivery: Some(Delivery::Relayed { source: (42, 5), copies: vec![(-100, 70)] }) };
+        let linked: Vec<(u64, Option<Delivery>)> = per_entry(1, verdict, &[(2, 6), (3, 7)])
+            .into_iter()
+            .map(|(seq, verdict)| match verdict {
+                Verdict::Done { delivery } => (seq, delivery),
+                Verdict::Retry { .. } => panic!("done"),
+            })
+            .collect();
+        let relayed = |source| Some(Delivery::Relayed { source: (42, source), copies: vec![(-100, 70)] });
+        assert_eq!(linked, [(1, relayed(5)), (2, relayed(6)), (3, relayed(7))]);
     }
 
     #[test]
@@ -337,7 +503,15 @@ mod tests {
         let Call::Copy { from_chat, to, album, report, reply_to, .. } = part(1, Some("a")) else {
             unreachable!()
         };
-        let full = Call::Copy { from_chat, message_ids: (1..=10).collect(), to, album, report, reply_to };
+        let full = Call::Copy {
+            from_chat,
+            message_ids: (1..=10).collect(),
+            to,
+            album,
+            report,
+            reply_to,
+            text: None,
+        };
         assert_eq!(album_part(&full, &part(11, Some("a"))), None, "an album holds at most ten");
     }
 

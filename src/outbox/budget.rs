@@ -63,15 +63,34 @@ pub struct Plan {
 #[derive(Debug)]
 pub struct Budget {
     limits: Limits,
-    overall: VecDeque<u64>,
+    overall: Window,
     chats: HashMap<i64, ChatState>,
+    /// Backoff after 5xx answers and network errors, per queue: one topic's trouble never
+    /// holds another topic or chat.
+    queues: HashMap<u64, Backoff>,
     /// A 429 without a chat to blame pauses everything.
     paused_until: u64,
 }
 
+/// The sends one window counts: those answered within it, and those still in flight,
+/// which count until they are answered however long that takes (Telegram counts them
+/// somewhere between the request and its answer).
+#[derive(Debug, Default)]
+struct Window {
+    answered: VecDeque<u64>,
+    in_flight: usize,
+}
+
 #[derive(Debug, Default)]
 struct ChatState {
-    sent: VecDeque<u64>,
+    sent: Window,
+    /// A 429 (`retry_after`) pauses the whole chat: Telegram counts per chat.
+    blocked_until: u64,
+}
+
+#[derive(Debug, Default)]
+struct Backoff {
+    chat_id: i64,
     blocked_until: u64,
     failures: u32,
     /// When the last failure was answered.
@@ -108,7 +127,13 @@ impl Limits {
 
 impl Budget {
     pub fn new(limits: Limits) -> Budget {
-        Budget { limits, overall: VecDeque::new(), chats: HashMap::new(), paused_until: 0 }
+        Budget {
+            limits,
+            overall: Window::default(),
+            chats: HashMap::new(),
+            queues: HashMap::new(),
+            paused_until: 0,
+        }
     }
 
     pub fn limits(&self) -> Limits {
@@ -129,6 +154,12 @@ impl Budget {
         let candidates = heads(pending);
         let overall_window = self.limits.window(1_000);
         for call in candidates {
+            if let Some(backoff) = self.queues.get(&call.queue)
+                && now < backoff.blocked_until
+            {
+                wake(backoff.blocked_until, &mut plan);
+                continue;
+            }
             let chat = self.chats.entry(call.chat_id).or_default();
             if now < chat.blocked_until {
                 wake(chat.blocked_until, &mut plan);
@@ -136,58 +167,91 @@ impl Budget {
             }
             if !self.limits.unlimited && call.chat_id != 0 {
                 if self.overall.len() >= self.limits.overall_per_second as usize {
-                    wake(self.overall[0] + overall_window, &mut plan);
+                    if let Some(&oldest) = self.overall.answered.front() {
+                        wake(oldest + overall_window, &mut plan);
+                    }
                     break;
                 }
                 let (window, allowed) = self.limits.chat_window(call.chat_id);
                 if chat.sent.len() >= allowed as usize {
-                    wake(chat.sent[0] + window, &mut plan);
+                    if let Some(&oldest) = chat.sent.answered.front() {
+                        wake(oldest + window, &mut plan);
+                    }
                     continue;
                 }
             }
             // Count the send now, so the rest of this plan sees it.
             if call.chat_id != 0 {
-                chat.sent.push_back(now);
-                self.overall.push_back(now);
+                chat.sent.in_flight += 1;
+                self.overall.in_flight += 1;
             }
             plan.send.push(call.seq);
         }
-        // Calls behind a chosen head go in a later plan, as soon as the budget allows.
-        if plan.send.len() < pending.len() && plan.wake_at.is_none() {
+        // Calls behind a chosen head go in a later plan, as soon as the budget allows. (A
+        // window full of sends in flight sets no time: their answers are the next event.)
+        if !plan.send.is_empty() && plan.send.len() < pending.len() && plan.wake_at.is_none() {
             plan.wake_at = Some(now);
         }
         plan
     }
 
-    /// Records what happened to a call planned at `planned` and answered at `answered`.
+    /// How many more sends `chat_id` may make at `now`: none while it (or everything) is
+    /// paused, else what its window and the overall window leave.
+    pub fn room(&mut self, chat_id: i64, now: u64) -> usize {
+        if self.limits.unlimited {
+            return usize::MAX;
+        }
+        self.forget_before(now);
+        let blocked = self.chats.get(&chat_id).is_some_and(|chat| now < chat.blocked_until);
+        if now < self.paused_until || blocked {
+            return 0;
+        }
+        let (_, allowed) = self.limits.chat_window(chat_id);
+        let used = self.chats.get(&chat_id).map_or(0, |chat| chat.sent.len());
+        let overall = (self.limits.overall_per_second as usize).saturating_sub(self.overall.len());
+        (allowed as usize).saturating_sub(used).min(overall)
+    }
+
+    /// Records what happened to `call`, planned at `planned` and answered at `answered`.
     ///
     /// The send counts in its windows from the answer on, not from the plan: Telegram
     /// counted it somewhere between the two, so counting from the later moment keeps the
-    /// next send out of Telegram's window however long the round trip took.
-    pub fn record(&mut self, chat_id: i64, outcome: Outcome, planned: u64, answered: u64, jitter: f64) {
-        if chat_id != 0 {
-            settle(&mut self.overall, planned, answered);
+    /// next send out of Telegram's window however long the round trip took. Until then it
+    /// counts as in flight.
+    pub fn record(&mut self, call: &Pending, outcome: Outcome, planned: u64, answered: u64, jitter: f64) {
+        let chat = self.chats.entry(call.chat_id).or_default();
+        if call.chat_id != 0 {
+            self.overall.settle(answered);
+            chat.sent.settle(answered);
         }
-        let chat = self.chats.entry(chat_id).or_default();
-        settle(&mut chat.sent, planned, answered);
         match outcome {
-            Outcome::Sent => chat.failures = 0,
+            Outcome::Sent => {
+                self.queues.remove(&call.queue);
+                // Telegram answers this chat again: its other queues stop waiting out a long
+                // backoff (an outage's ladder) and retry within one first step.
+                for backoff in self.queues.values_mut().filter(|b| b.chat_id == call.chat_id) {
+                    backoff.blocked_until = backoff.blocked_until.min(answered + BACKOFF_BASE_MS);
+                }
+            }
             Outcome::RetryAfter { millis } => {
                 chat.blocked_until = chat.blocked_until.max(answered + millis);
             }
             Outcome::Transient => {
-                // Calls that were in flight together and failed together are one failure,
-                // not several in a row: only a call sent after the last failure was known
-                // climbs the ladder.
-                if planned >= chat.failed_at {
-                    chat.failures += 1;
+                let queue = self
+                    .queues
+                    .entry(call.queue)
+                    .or_insert_with(|| Backoff { chat_id: call.chat_id, ..Backoff::default() });
+                // A call sent before the queue's last failure was known failed with it: only
+                // a call sent after it climbs the ladder.
+                if planned >= queue.failed_at {
+                    queue.failures += 1;
                 }
-                chat.failed_at = chat.failed_at.max(answered);
-                let exponent = chat.failures.saturating_sub(1).min(16);
+                queue.failed_at = queue.failed_at.max(answered);
+                let exponent = queue.failures.saturating_sub(1).min(16);
                 let backoff = (BACKOFF_BASE_MS << exponent).min(BACKOFF_MAX_MS);
-                // Jitter in [0.5, 1.0] of the backoff spreads retries of many chats apart.
+                // Jitter in [0.5, 1.0] of the backoff spreads retries of many queues apart.
                 let delay = (backoff as f64 * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))) as u64;
-                chat.blocked_until = chat.blocked_until.max(answered + delay);
+                queue.blocked_until = queue.blocked_until.max(answered + delay);
             }
         }
     }
@@ -199,26 +263,32 @@ impl Budget {
 
     fn forget_before(&mut self, now: u64) {
         let overall_window = self.limits.window(1_000);
-        while self.overall.front().is_some_and(|&t| t + overall_window <= now) {
-            self.overall.pop_front();
-        }
+        self.overall.forget_before(now, overall_window);
         let limits = self.limits;
         self.chats.retain(|&chat_id, state| {
             let (window, _) = limits.chat_window(chat_id);
-            while state.sent.front().is_some_and(|&t| t + window <= now) {
-                state.sent.pop_front();
-            }
-            !state.sent.is_empty() || state.blocked_until > now || state.failures > 0
+            state.sent.forget_before(now, window);
+            state.sent.len() > 0 || state.blocked_until > now
         });
     }
 }
 
-/// Moves one send stamped `planned` to `answered`, keeping the window in time order.
-fn settle(sent: &mut VecDeque<u64>, planned: u64, answered: u64) {
-    if let Some(index) = sent.iter().rposition(|&at| at == planned) {
-        sent.remove(index);
-        let index = sent.partition_point(|&at| at <= answered);
-        sent.insert(index, answered);
+impl Window {
+    fn len(&self) -> usize {
+        self.answered.len() + self.in_flight
+    }
+
+    /// A send in flight was answered at `answered`; it counts from then on.
+    fn settle(&mut self, answered: u64) {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        let index = self.answered.partition_point(|&at| at <= answered);
+        self.answered.insert(index, answered);
+    }
+
+    fn forget_before(&mut self, now: u64, window: u64) {
+        while self.answered.front().is_some_and(|&t| t + window <= now) {
+            self.answered.pop_front();
+        }
     }
 }
 

@@ -38,6 +38,10 @@ pub enum Call {
         album: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         report: Option<Report>,
+        /// The source's text when it is one plain text message: while the group's budget is
+        /// short, the dispatcher may send consecutive ones as one message (see `coalesce`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
     },
     /// Replaces a message's text and buttons (the ticket card, a prompt).
     EditText {

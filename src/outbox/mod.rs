@@ -1,9 +1,11 @@
 //! The outbox: Telegram calls the desk decided on, kept in the store until Telegram
-//! accepts them. `call` is their vocabulary, `budget` decides what may go out when; the
+//! accepts them. `call` is their vocabulary, `budget` decides what may go out when, `coalesce`
+//! joins bursts of customer texts while the group's budget is short; the
 //! dispatcher that sends them is part of the Telegram host.
 
 pub mod budget;
 pub mod call;
+pub mod coalesce;
 
 pub use budget::{Budget, Limits, Outcome, Pending, Plan};
 pub use call::{Button, Call, Delivery, FileKind, Report, TEXT_LIMIT, Target, split_text};

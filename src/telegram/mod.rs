@@ -2,6 +2,7 @@
 //! `translate`, queued calls go out through `send`, and `startup` checks that the bot can
 //! run the desk in the staff chat before anything else happens.
 
+mod raw;
 mod send;
 mod startup;
 mod translate;

@@ -9,6 +9,7 @@ use teloxide::types::{
 };
 use teloxide::{ApiError, RequestError};
 
+use super::raw::execute;
 use crate::outbox::{Button, Call, Delivery, FileKind, Outcome, Report, Target};
 
 /// Where a call's [`Target`] points once the ticket's topic is looked up.
@@ -61,7 +62,7 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
             if !buttons.is_empty() {
                 request = request.reply_markup(keyboard(buttons));
             }
-            Ok(Returned::Message(request.await?.id.0))
+            Ok(Returned::Message(execute(bot, request).await?.id.0))
         }
         Call::Copy { from_chat, message_ids, reply_to, .. } if message_ids.len() == 1 => {
             let mut request = bot.copy_message(chat, ChatId(*from_chat), MessageId(message_ids[0]));
@@ -73,7 +74,7 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
                     ReplyParameters::new(MessageId(*reply_to)).allow_sending_without_reply(),
                 );
             }
-            Ok(Returned::Message(request.await?.0))
+            Ok(Returned::Message(execute(bot, request).await?.0))
         }
         Call::Copy { from_chat, message_ids, .. } => {
             let ids: Vec<MessageId> = message_ids.iter().map(|id| MessageId(*id)).collect();
@@ -81,14 +82,14 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
             if let Some(thread) = thread {
                 request = request.message_thread_id(thread);
             }
-            Ok(Returned::Messages(request.await?.into_iter().map(|id| id.0).collect()))
+            Ok(Returned::Messages(execute(bot, request).await?.into_iter().map(|id| id.0).collect()))
         }
         Call::EditText { message_id, text, buttons, .. } => {
             let mut request = bot.edit_message_text(chat, MessageId(*message_id), text.clone());
             if !buttons.is_empty() {
                 request = request.reply_markup(keyboard(buttons));
             }
-            request.await?;
+            execute(bot, request).await?;
             Ok(Returned::Nothing)
         }
         Call::SetButtons { message_id, buttons, .. } => {
@@ -96,7 +97,7 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
             if !buttons.is_empty() {
                 request = request.reply_markup(keyboard(buttons));
             }
-            request.await?;
+            execute(bot, request).await?;
             Ok(Returned::Nothing)
         }
         Call::SendFile { file_id, kind, .. } => {
@@ -107,37 +108,41 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
                     if let Some(thread) = thread {
                         request = request.message_thread_id(thread);
                     }
-                    request.await?
+                    execute(bot, request).await?
                 }
                 FileKind::Document => {
                     let mut request = bot.send_document(chat, file);
                     if let Some(thread) = thread {
                         request = request.message_thread_id(thread);
                     }
-                    request.await?
+                    execute(bot, request).await?
                 }
             };
             Ok(Returned::Message(message.id.0))
         }
         Call::DeleteMessage { message_id, .. } => {
-            bot.delete_message(chat, MessageId(*message_id)).await?;
+            execute(bot, bot.delete_message(chat, MessageId(*message_id))).await?;
             Ok(Returned::Nothing)
         }
         Call::CreateTopic { name, icon_color, .. } => {
-            let topic =
-                bot.create_forum_topic(chat, name.clone()).icon_color(Rgb::from_u32(*icon_color)).await?;
+            let request = bot.create_forum_topic(chat, name.clone()).icon_color(Rgb::from_u32(*icon_color));
+            let topic = execute(bot, request).await?;
             Ok(Returned::Topic(topic.thread_id.0.0))
         }
         Call::EditTopic { name, .. } => {
-            bot.edit_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0)))).name(name.clone()).await?;
+            execute(
+                bot,
+                bot.edit_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0)))).name(name.clone()),
+            )
+            .await?;
             Ok(Returned::Nothing)
         }
         Call::CloseTopic { .. } => {
-            bot.close_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0)))).await?;
+            execute(bot, bot.close_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0))))).await?;
             Ok(Returned::Nothing)
         }
         Call::ReopenTopic { .. } => {
-            bot.reopen_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0)))).await?;
+            execute(bot, bot.reopen_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0))))).await?;
             Ok(Returned::Nothing)
         }
         Call::AnswerButton { callback_id, text } => {
@@ -145,7 +150,7 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
             if let Some(text) = text {
                 request = request.text(text.clone());
             }
-            request.await?;
+            execute(bot, request).await?;
             Ok(Returned::Nothing)
         }
     }
@@ -306,6 +311,7 @@ mod tests {
             reply_to: None,
             album: None,
             report: Some(Report::Relay { chat_id: 42, message_id: 7 }),
+            text: None,
         }
     }
 

@@ -23,7 +23,7 @@ fn drain(limits: Limits, mut pending: Vec<Pending>) -> Vec<(u64, u64, i64)> {
         for seq in &plan.send {
             let index = pending.iter().position(|p| p.seq == *seq).expect("planned from pending");
             let call = pending.remove(index);
-            budget.record(call.chat_id, Outcome::Sent, now, now, 0.5);
+            budget.record(&call, Outcome::Sent, now, now, 0.5);
             sent.push((call.seq, now, call.chat_id));
         }
         if pending.is_empty() {
@@ -105,7 +105,7 @@ fn messages_overtake_cosmetic_calls_but_never_the_reverse() {
 #[test]
 fn retry_after_blocks_the_chat_only() {
     let mut budget = Budget::new(Limits::TELEGRAM);
-    budget.record(5, Outcome::RetryAfter { millis: 3_000 }, 0, 0, 0.0);
+    budget.record(&message(0, 5), Outcome::RetryAfter { millis: 3_000 }, 0, 0, 0.0);
     let plan = budget.plan(&[message(1, 5), message(2, 6)], 10);
     assert_eq!(plan.send, [2]);
     assert_eq!(plan.wake_at, Some(3_000));
@@ -117,16 +117,16 @@ fn transient_failures_back_off_exponentially_with_jitter() {
     let mut budget = Budget::new(Limits::TELEGRAM);
     let mut blocked = Vec::new();
     for _ in 0..9 {
-        budget.record(5, Outcome::Transient, 0, 0, 1.0);
+        budget.record(&message(1, 5), Outcome::Transient, 0, 0, 1.0);
         blocked.push(budget.plan(&[message(1, 5)], 0).wake_at.expect("blocked"));
     }
     assert_eq!(blocked, [500, 1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000]);
     let mut low = Budget::new(Limits::TELEGRAM);
-    low.record(5, Outcome::Transient, 0, 0, 0.0);
+    low.record(&message(1, 5), Outcome::Transient, 0, 0, 0.0);
     assert_eq!(low.plan(&[message(1, 5)], 0).wake_at, Some(250));
     // Success resets the ladder.
-    budget.record(5, Outcome::Sent, 100_000, 100_000, 0.0);
-    budget.record(5, Outcome::Transient, 100_000, 100_000, 1.0);
+    budget.record(&message(1, 5), Outcome::Sent, 100_000, 100_000, 0.0);
+    budget.record(&message(1, 5), Outcome::Transient, 100_000, 100_000, 1.0);
     assert_eq!(budget.plan(&[message(1, 5)], 100_000).wake_at, Some(100_500));
 }
 
@@ -172,7 +172,7 @@ fn answering_a_press_spends_no_budget() {
 fn a_send_counts_in_its_window_from_its_answer() {
     let mut budget = Budget::new(Limits::TELEGRAM);
     assert_eq!(budget.plan(&[message(1, 5)], 0).send, [1]);
-    budget.record(5, Outcome::Sent, 0, 300, 0.5);
+    budget.record(&message(1, 5), Outcome::Sent, 0, 300, 0.5);
     let plan = budget.plan(&[message(2, 5)], 1_000);
     assert_eq!((plan.send.len(), plan.wake_at), (0, Some(1_300)), "one a second from the answer");
     assert_eq!(budget.plan(&[message(2, 5)], 1_300).send, [2]);
@@ -183,14 +183,72 @@ fn a_send_counts_in_its_window_from_its_answer() {
 #[test]
 fn calls_that_fail_together_count_as_one_failure() {
     let topic = |seq, queue| Pending { seq, chat_id: GROUP, queue, lane: Lane::Message };
-    let pending: Vec<Pending> = (1..=10).map(|seq| topic(seq, seq)).collect();
     let mut budget = Budget::new(Limits::TELEGRAM);
-    assert_eq!(budget.plan(&pending, 0).send.len(), 10);
-    for _ in 0..10 {
-        budget.record(GROUP, Outcome::Transient, 0, 10_000, 1.0);
+    // A retried call answered after a newer one of its queue had already failed.
+    budget.record(&topic(1, 7), Outcome::Transient, 0, 10_000, 1.0);
+    budget.record(&topic(1, 7), Outcome::Transient, 0, 10_100, 1.0);
+    assert_eq!(budget.plan(&[topic(1, 7)], 10_100).wake_at, Some(10_600), "one step of backoff");
+    budget.record(&topic(1, 7), Outcome::Transient, 10_600, 10_700, 1.0);
+    assert_eq!(budget.plan(&[topic(1, 7)], 10_700).wake_at, Some(11_700), "a retry that fails again climbs");
+}
+
+/// Regression: one 5xx on one topic's call held every other queue of the staff chat (and,
+/// with the dispatcher waiting on whole rounds, every chat) until the backoff ended.
+#[test]
+fn a_failing_queue_backs_off_alone() {
+    let topic = |seq, queue| Pending { seq, chat_id: GROUP, queue, lane: Lane::Message };
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    for round in 0..5 {
+        let at = round * 10;
+        budget.record(&topic(1, 7), Outcome::Transient, at, at + 1, 1.0);
     }
-    assert_eq!(budget.plan(&pending, 10_000).wake_at, Some(10_500), "one step of backoff");
-    assert_eq!(budget.plan(&pending[..1], 10_500).send, [1]);
-    budget.record(GROUP, Outcome::Transient, 10_500, 10_600, 1.0);
-    assert_eq!(budget.plan(&pending, 10_600).wake_at, Some(11_600), "a retry that fails again climbs");
+    let plan = budget.plan(&[topic(1, 7), topic(2, 8), message(3, 5)], 50);
+    assert_eq!(plan.send, [2, 3], "the other topic and the private chat go at once");
+    assert_eq!(plan.wake_at, Some(41 + 8_000), "the failing topic waits out its backoff");
+    budget.record(&topic(1, 7), Outcome::Sent, 8_041, 8_042, 1.0);
+    assert_eq!(budget.plan(&[topic(4, 7)], 8_042).send, [4], "success resets the queue");
+}
+
+/// After an outage each queue has climbed its own ladder; the first call Telegram accepts
+/// in a chat lets the chat's other queues retry within one first step.
+#[test]
+fn a_success_in_a_chat_cuts_its_other_queues_backoff_short() {
+    let topic = |seq, queue| Pending { seq, chat_id: GROUP, queue, lane: Lane::Message };
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    for step in 0..6 {
+        budget.record(&topic(1, 7), Outcome::Transient, step * 100, step * 100 + 1, 1.0);
+        budget.record(&message(2, 5), Outcome::Transient, step * 100, step * 100 + 1, 1.0);
+    }
+    budget.record(&topic(3, 8), Outcome::Sent, 1_000, 1_001, 1.0);
+    let plan = budget.plan(&[topic(4, 7), message(5, 5)], 1_001);
+    assert_eq!(plan.wake_at, Some(1_501), "the group's queue retries soon; the private chat still waits");
+    assert_eq!(budget.plan(&[topic(4, 7), message(5, 5)], 1_501).send, [4]);
+}
+
+/// Regression: with sends going side by side, a call still in flight when its window ended
+/// stopped counting, and the next one reached the fake Bot API inside Telegram's window
+/// (429s on topic creation while fifty intakes ran at once).
+#[test]
+fn a_send_in_flight_counts_until_it_is_answered() {
+    let mut budget = Budget::new(Limits { private_per_second: 1, ..Limits::TELEGRAM });
+    assert_eq!(budget.plan(&[message(1, 5)], 0).send, [1]);
+    let plan = budget.plan(&[message(2, 5)], 5_000);
+    assert_eq!(plan, Plan { send: vec![], wake_at: None }, "full while the first is in flight");
+    budget.record(&message(1, 5), Outcome::Sent, 0, 5_000, 0.5);
+    assert_eq!(budget.plan(&[message(2, 5)], 5_000).wake_at, Some(6_000));
+}
+
+#[test]
+fn room_is_what_the_windows_leave_now() {
+    let mut budget = Budget::new(Limits { group_per_minute: 3, ..Limits::TELEGRAM });
+    assert_eq!(budget.room(GROUP, 0), 3);
+    assert_eq!(budget.plan(&[message(1, GROUP), message(2, 5)], 0).send, [1, 2]);
+    assert_eq!(budget.room(GROUP, 0), 2, "a send in flight takes room");
+    budget.record(&message(1, GROUP), Outcome::Sent, 0, 10, 0.5);
+    assert_eq!(budget.room(GROUP, 10), 2);
+    assert_eq!(budget.room(GROUP, 60_010), 3, "the window moved on");
+    budget.record(&message(3, GROUP), Outcome::RetryAfter { millis: 1_000 }, 60_010, 60_010, 0.5);
+    assert_eq!(budget.room(GROUP, 60_500), 0, "paused by a 429");
+    let mut unlimited = Budget::new(Limits { unlimited: true, ..Limits::TELEGRAM });
+    assert_eq!(unlimited.room(GROUP, 0), usize::MAX);
 }
