@@ -270,8 +270,12 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     says(fake, ELI, second, "/untag vip");
     line_in_topic(fake, second, "✓ Removed #vip from T-000002.").await;
     says(fake, ELI, second, "/escalate the customer threatens to cancel");
-    line_in_topic(fake, second, "⇧ Eli escalated T-000002: the customer threatens to cancel\n@dana_support")
-        .await;
+    line_in_topic(
+        fake,
+        second,
+        "⇧ Escalated to the supervisors by Eli: the customer threatens to cancel\n@dana_support",
+    )
+    .await;
 
     // Giving a ticket to someone else is a supervisor's action.
     says(fake, ELI, second, "/assign @dana_support");
