@@ -441,3 +441,23 @@ fn sla_timer_settings_are_read_and_checked() {
         "#]],
     );
 }
+
+#[test]
+fn escalation_settings_are_read_with_defaults() {
+    let desk = "escalate_after_age: 3d\nloop_guard: { messages_per_ticket: 5 }\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    let desk = set.expect("a valid desk").desk().clone();
+    assert_eq!(desk.escalate_after_age, Some(crate::duration::Span::from_hours(72)));
+    let guard = desk.loop_guard;
+    assert_eq!(
+        (guard.actions_per_event, guard.messages_per_ticket, guard.window.to_string()),
+        (20, 5, "1h".into())
+    );
+    let policy = crate::sla::Policy::from_desk(&desk);
+    assert_eq!(policy.escalate_after_age, Some(crate::duration::Span::from_hours(72)));
+}
