@@ -66,15 +66,15 @@ fn a_week_of_traffic_through_the_shipped_rules() {
     expect![[r#"
         rules <version>: 400 tickets, 0 hook failures
         group                  tickets  first response p50/90      resolution p50/90  breaches fr/nr/rs  warnings  escalations  auto-closed  peak load
-        all                        400          40m / 15h 27m    7h 14m / 2d 21h 15m        121/177/111       333          683          400
-        priority low                85           33m / 2h 56m    5h 56m / 1d 11h 57m              0/0/0         1            0           85
-        priority normal            223          35m / 11h 18m     4h 41m / 2d 5h 52m           51/75/42       138          271          223
-        priority high               92      6h 14m / 1d 9h 9m   1d 7h 4m / 5d 2h 57m          70/102/69       194          412           92
-        agent 111111111 Dana        53          35m / 20h 48m    4h 47m / 2d 21h 15m           15/23/14        45           90           53         10
-        agent 222222222 Eli         31        1h 8m / 17h 10m    18h 8m / 3d 21h 30m           17/13/16        38           75           31          8
-        agent 333333333 Farah       23           44m / 6h 31m   11h 18m / 2d 18h 50m             7/11/7        22           47           23          5
-        agent 444444444 Gus         23            37m / 5h 5m    7h 11m / 2d 22h 42m              6/9/6        21           40           23          5
-        queue                      270          36m / 13h 44m      6h 5m / 2d 16h 4m          76/121/68       207          431          270
+        all                        400          40m / 15h 27m    7h 14m / 2d 21h 15m        121/177/111       333          726          400
+        priority low                85           33m / 2h 56m    5h 56m / 1d 11h 57m              0/0/0         1           12           85
+        priority normal            223          35m / 11h 18m     4h 41m / 2d 5h 52m           51/75/42       138          290          223
+        priority high               92      6h 14m / 1d 9h 9m   1d 7h 4m / 5d 2h 57m          70/102/69       194          424           92
+        agent 111111111 Dana        53          35m / 20h 48m    4h 47m / 2d 21h 15m           15/23/14        45           93           53         10
+        agent 222222222 Eli         31        1h 8m / 17h 10m    18h 8m / 3d 21h 30m           17/13/16        38           80           31          8
+        agent 333333333 Farah       23           44m / 6h 31m   11h 18m / 2d 18h 50m             7/11/7        22           48           23          5
+        agent 444444444 Gus         23            37m / 5h 5m    7h 11m / 2d 22h 42m              6/9/6        21           42           23          5
+        queue                      270          36m / 13h 44m      6h 5m / 2d 16h 4m          76/121/68       207          463          270
     "#]].assert_eq(&text);
 }
 
@@ -128,29 +128,29 @@ fn a_tighter_sla_shows_where_it_bites() {
         all: next response breaches 177 -> 181
         all: resolution breaches 111 -> 119
         all: warnings 333 -> 362
-        all: escalations 683 -> 776
+        all: escalations 726 -> 819
         priority high: first response median 6h 14m -> 8h 1m
         priority high: resolution median 1d 7h 4m -> 1d 8h 8m
         priority high: first response breaches 70 -> 83
         priority high: next response breaches 102 -> 106
         priority high: resolution breaches 69 -> 77
         priority high: warnings 194 -> 223
-        priority high: escalations 412 -> 505
+        priority high: escalations 424 -> 517
         agent 111111111 Dana: first response median 35m -> 36m
         agent 111111111 Dana: resolution median 4h 47m -> 5h 46m
         agent 111111111 Dana: first response breaches 15 -> 17
         agent 111111111 Dana: resolution breaches 14 -> 15
         agent 111111111 Dana: warnings 45 -> 50
-        agent 111111111 Dana: escalations 90 -> 104
+        agent 111111111 Dana: escalations 93 -> 107
         agent 222222222 Eli: resolution median 18h 8m -> 19h 33m
         agent 222222222 Eli: first response breaches 17 -> 18
         agent 222222222 Eli: next response breaches 13 -> 14
         agent 222222222 Eli: resolution breaches 16 -> 17
         agent 222222222 Eli: warnings 38 -> 43
-        agent 222222222 Eli: escalations 75 -> 85
+        agent 222222222 Eli: escalations 80 -> 90
         agent 333333333 Farah: first response breaches 7 -> 8
         agent 333333333 Farah: warnings 22 -> 24
-        agent 333333333 Farah: escalations 47 -> 51
+        agent 333333333 Farah: escalations 48 -> 52
         queue: first response median 36m -> 42m
         queue: first response p90 13h 44m -> 15h 5m
         queue: resolution median 6h 5m -> 6h 53m
@@ -158,7 +158,7 @@ fn a_tighter_sla_shows_where_it_bites() {
         queue: next response breaches 121 -> 124
         queue: resolution breaches 68 -> 74
         queue: warnings 207 -> 224
-        queue: escalations 431 -> 496"#]]
+        queue: escalations 463 -> 528"#]]
     .assert_eq(&changed.join("\n"));
     assert!(
         changed.iter().all(|line| !line.starts_with("priority normal") && !line.starts_with("priority low"))
