@@ -461,3 +461,16 @@ fn escalation_settings_are_read_with_defaults() {
     let policy = crate::sla::Policy::from_desk(&desk);
     assert_eq!(policy.escalate_after_age, Some(crate::duration::Span::from_hours(72)));
 }
+
+#[test]
+fn timeline_scenarios_are_checked() {
+    let scenarios = "cases:\n  - name: no end\n    timeline: [10m hold]\n    expect: { timers: [] }\n  - name: bad event\n    timeline: [10m snooze]\n    until: 1h\n    expect: { timers: [] }\n  - name: fine\n    timeline: [10m hold, 1h 30m priority high]\n    until: 2h\n    expect: { timers: [] }\n";
+    check(
+        &[("tests/timers.yaml", scenarios)],
+        &expect![[r#"
+            tests/timers.yaml:2:5: case `no end` expects timers but gives no `until`
+            tests/timers.yaml:5:5: case `bad event`: `opened` is `YYYY-MM-DD HH:MM` and each timeline line an offset and an event, like `45m hold` (events: agent, customer, await, resolve, close, reopen, hold, unhold, keep-open, priority P)
+            exit 1
+        "#]],
+    );
+}

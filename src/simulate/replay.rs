@@ -18,7 +18,7 @@ use crate::rules::RuleSet;
 use crate::script::{
     Action, BreachPlan, BreachView, RoundRobin, RouteDecision, SlaClock, SlaTargets, TicketView,
 };
-use crate::sla::{self, DecisionKind, Inputs, Level, Measures, Metric, Policy};
+use crate::sla::{self, Decision, DecisionKind, Inputs, Level, Measures, Metric, Policy};
 use crate::ticket::{Answer, Change, Customer, Origin, Priority, Status, Ticket, TicketId};
 
 use super::traffic::{Draw, Round, scaled};
@@ -37,6 +37,8 @@ pub(crate) struct Replayed {
     pub hook_failures: u32,
     /// When the ticket stopped needing its agent: its (last) resolution, or the horizon.
     pub released: Timestamp,
+    /// Every decision with the time it was acted on, when asked for ([`Replay::logging`]).
+    pub decisions: Vec<(Timestamp, Decision)>,
 }
 
 /// Routing state across tickets: the round-robin cursor and each agent's open tickets.
@@ -124,6 +126,8 @@ pub(crate) struct Replay<'r> {
     opening_targets: Option<SlaTargets>,
     /// Whether `sla` was asked yet, so `opening_targets` is set once.
     evaluated: bool,
+    /// Whether to keep every decision in `out.decisions`.
+    logging: bool,
     out: Replayed,
 }
 
@@ -212,6 +216,7 @@ impl<'r> Replay<'r> {
             auto_closed: false,
             hook_failures: 0,
             released: horizon,
+            decisions: Vec::new(),
         };
         Replay {
             rules,
@@ -221,8 +226,15 @@ impl<'r> Replay<'r> {
             targets: None,
             opening_targets: None,
             evaluated: false,
+            logging: false,
             out,
         }
+    }
+
+    /// Keeps every decision in [`Replayed::decisions`] (rule scenarios read them).
+    pub(crate) fn logging(mut self) -> Replay<'r> {
+        self.logging = true;
+        self
     }
 
     /// Applies `events` in order, firing every timer due before each, then those due by
@@ -290,6 +302,9 @@ impl<'r> Replay<'r> {
                 self.decide(&decision.kind, now);
                 for change in decision.changes() {
                     self.apply(change, Actor::System, now);
+                }
+                if self.logging {
+                    self.out.decisions.push((now, decision));
                 }
             }
         }
