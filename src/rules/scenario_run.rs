@@ -86,14 +86,15 @@ fn run_case(set: &RuleSet, case: &Case) -> Result<(), String> {
         }
         Expectation::Timers(expected) => {
             let timeline = case.timeline.as_ref().expect("the loader refuses timers cases without `until`");
-            let got = timers(set, case, timeline);
+            let got = timers(set, case, timeline)?;
             compare(&expected.join("; "), &got.join("; "), "timers")
         }
     }
 }
 
-/// The timer decisions of a timeline case, as `offset summary` lines.
-fn timers(set: &RuleSet, case: &Case, timeline: &Timeline) -> Vec<String> {
+/// The timer decisions of a timeline case, as `offset summary` lines; `Err` when a hook
+/// failed on the way.
+fn timers(set: &RuleSet, case: &Case, timeline: &Timeline) -> Result<Vec<String>, String> {
     let zone = jiff::tz::TimeZone::get(&set.desk().timezone.value).unwrap_or(jiff::tz::TimeZone::UTC);
     let opened = zone.to_timestamp(timeline.opened).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
     let at = |offset: Span| {
@@ -124,10 +125,15 @@ fn timers(set: &RuleSet, case: &Case, timeline: &Timeline) -> Vec<String> {
     if !case.ticket.category.is_empty() {
         answers.insert("category".to_owned(), Answer::Text(case.ticket.category.clone()));
     }
-    crate::simulate::ticket_timeline(set, answers, opened, events, at(timeline.until))
+    let replayed = crate::simulate::ticket_timeline(set, answers, opened, events, at(timeline.until));
+    if replayed.hook_failures > 0 {
+        return Err(format!("a hook failed {} times on the timeline (see the log)", replayed.hook_failures));
+    }
+    Ok(replayed
+        .decisions
         .into_iter()
         .map(|(when, decision)| format!("{} {}", span_between(opened, when), decision.summary()))
-        .collect()
+        .collect())
 }
 
 fn team_view(set: &RuleSet, case: &Case) -> TeamView {

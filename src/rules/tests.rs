@@ -474,3 +474,33 @@ fn timeline_scenarios_are_checked() {
         "#]],
     );
 }
+
+#[test]
+fn a_hook_failing_on_a_timeline_fails_the_case() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in [("desk.yaml", DESK), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    write(dir.path(), "sla.rhai", "fn sla(ticket) { #{ first_response: \"1h\", calendar: \"calendar\" } }\n");
+    write(dir.path(), "escalation.rhai", "fn on_breach(ticket, breach) { throw \"no\"; }\n");
+    let scenarios = "\
+cases:
+  - name: the ladder with the default as fallback
+    until: 2h
+    expect: { timers: [48m first response warning, \"1h first response breach, assignee\"] }
+  - name: an answer in time
+    timeline: [30m agent]
+    until: 2h
+    expect: { timers: [] }
+";
+    write(dir.path(), "tests/timers.yaml", scenarios);
+    let mut out = Vec::new();
+    let code = super::test_command(dir.path(), &mut out);
+    let prefix = format!("{}/", dir.path().display());
+    let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
+    expect![[r#"
+        tests/timers.yaml:2:5: case "the ladder with the default as fallback": a hook failed 3 times on the timeline (see the log)
+        1 passed, 1 failed
+    "#]].assert_eq(&text);
+    assert_eq!(code, 1);
+}
