@@ -27,6 +27,7 @@ pub const DEFAULT_RULES: &[(&str, &str)] = &[
     ("validation.rhai", include_str!("../rules/validation.rhai")),
     ("tests/routing.yaml", include_str!("../rules/tests/routing.yaml")),
     ("tests/sla.yaml", include_str!("../rules/tests/sla.yaml")),
+    ("tests/escalation.yaml", include_str!("../rules/tests/escalation.yaml")),
 ];
 
 const STAFF: i64 = -1_001_234_567_890;

@@ -48,8 +48,12 @@ pub fn card_text(ticket: &Ticket, rules: &RuleSet) -> String {
     };
     let _ = write!(text, "\nAssignee: {assignee}");
     if !ticket.escalations.is_empty() {
-        let mut people: Vec<u64> = ticket.escalations.iter().flat_map(|e| e.to.iter().copied()).collect();
-        people.dedup();
+        let mut people: Vec<u64> = Vec::new();
+        for id in ticket.escalations.iter().flat_map(|e| e.to.iter().copied()) {
+            if !people.contains(&id) {
+                people.push(id);
+            }
+        }
         let names: Vec<String> = people.iter().map(|id| agent_name(rules, *id)).collect();
         let _ = write!(text, "\n⇧ Escalated to: {}", names.join(", "));
     }

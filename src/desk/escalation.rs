@@ -92,10 +92,15 @@ impl Desk<'_> {
         }
         let since = self.now.checked_sub(jiff::SignedDuration::from_secs(guard.window.as_secs() as i64));
         let since = since.unwrap_or(jiff::Timestamp::MIN);
-        let recent = state.history(ticket.id)?;
+        // The history is read only when an action would post, not for every message.
+        let mut recent: Option<Vec<Entry>> = None;
         for action in actions.into_iter().take(cap) {
             let speaks = matches!(action, Action::NotifyAgent(_) | Action::Escalate { .. });
             if speaks {
+                let recent = match &mut recent {
+                    Some(recent) => recent,
+                    empty => empty.insert(state.history(ticket.id)?),
+                };
                 let said =
                     recent.iter().chain(&entries).filter(|e| e.at >= since && is_rule_message(e)).count();
                 if said >= usize::try_from(guard.messages_per_ticket).unwrap_or(usize::MAX) {

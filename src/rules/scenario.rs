@@ -16,6 +16,7 @@ use crate::script::{
     Action, BreachView, CustomerView, EscalationTarget, FieldValue, MessageView, RoundRobin, RouteDecision,
     SlaClock, TicketView,
 };
+use crate::ticket::Priority;
 
 /// One scenario file.
 #[derive(Clone, Debug)]
@@ -35,7 +36,38 @@ pub struct Case {
     pub round_robin: RoundRobin,
     pub breach: Option<BreachView>,
     pub message: Option<MessageView>,
+    /// The ticket's life on a virtual clock, for `timers` expectations.
+    pub timeline: Option<Timeline>,
     pub expect: Expectation,
+}
+
+/// A ticket's life for a `timers` case: it opens at `opened` (desk-local time), things
+/// happen at offsets from then, and the timers run until `until` after the opening.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Timeline {
+    pub opened: jiff::civil::DateTime,
+    pub events: Vec<(Span, TimelineEvent)>,
+    pub until: Span,
+}
+
+/// What can happen in a timeline: people's moves, as the desk's commands make them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimelineEvent {
+    /// An agent replies to the customer.
+    Agent,
+    /// The customer writes.
+    Customer,
+    Await,
+    Resolve,
+    Close,
+    Reopen,
+    /// A supervisor's `/hold`.
+    Hold,
+    /// `/unhold`.
+    Unhold,
+    /// The customer presses "Keep it open".
+    KeepOpen,
+    Priority(Priority),
 }
 
 /// Live state of one agent in a scenario; agents not listed are online with no load.
@@ -56,6 +88,9 @@ pub enum Expectation {
     /// `None` expects the default ladder.
     OnBreach(Option<Vec<Action>>),
     OnMessage(Vec<Action>),
+    /// Every timer decision of the case's timeline, in order: `offset summary`, like
+    /// `33m first response breach, supervisors` (see `sla::Decision::summary`).
+    Timers(Vec<String>),
 }
 
 /// Expected SLA targets; the clock is compared only when given.
@@ -87,6 +122,12 @@ struct RawCase {
     round_robin: Option<i64>,
     breach: Option<RawBreach>,
     message: Option<RawMessage>,
+    /// Desk-local `YYYY-MM-DD HH:MM`; a Monday morning by default.
+    opened: Option<String>,
+    /// `offset event` lines, like `45m hold`.
+    #[serde(default)]
+    timeline: Vec<String>,
+    until: Option<Span>,
     expect: RawExpect,
 }
 
@@ -138,6 +179,7 @@ struct RawExpect {
     sla: Option<serde_yaml::Value>,
     on_breach: Option<serde_yaml::Value>,
     on_message: Option<Vec<RawAction>>,
+    timers: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -178,6 +220,7 @@ impl RawScenarioFile {
             let needs = match &expect {
                 Expectation::OnBreach(_) if raw.breach.is_none() => Some(("on_breach", "breach")),
                 Expectation::OnMessage(_) if raw.message.is_none() => Some(("on_message", "message")),
+                Expectation::Timers(_) if raw.until.is_none() => Some(("timers", "until")),
                 _ => None,
             };
             if let Some((hook, event)) = needs {
@@ -195,6 +238,21 @@ impl RawScenarioFile {
                     format!("case `{}` expects agent {id}, who is not in team.yaml", raw.name),
                 );
             }
+            let timeline = match raw.until {
+                Some(until) => {
+                    let Some(timeline) = timeline(raw.opened.as_deref(), &raw.timeline, until) else {
+                        let message = format!(
+                            "case `{}`: `opened` is `YYYY-MM-DD HH:MM` and each timeline line an \
+                             offset and an event, like `45m hold` (events: {TIMELINE_EVENTS})",
+                            raw.name
+                        );
+                        sink.error(node.position, message);
+                        continue;
+                    };
+                    Some(timeline)
+                }
+                None => None,
+            };
             let mut overrides = self.team.clone();
             overrides.extend(raw.team);
             cases.push(Case {
@@ -212,6 +270,7 @@ impl RawScenarioFile {
                     text: message.text,
                     from_customer: message.from.as_deref() != Some("agent"),
                 }),
+                timeline,
                 expect,
             });
         }
@@ -302,9 +361,47 @@ impl RawExpect {
                 }
             };
         }
+        if let Some(timers) = self.timers {
+            return Some(Expectation::Timers(timers));
+        }
         let actions = self.on_message.unwrap_or_default();
         actions_of(actions, at("on_message"), sink).map(Expectation::OnMessage)
     }
+}
+
+/// The events a timeline line may name, for error messages.
+const TIMELINE_EVENTS: &str =
+    "agent, customer, await, resolve, close, reopen, hold, unhold, keep-open, priority P";
+
+/// Reads a case's timeline; `None` when a line or the opening time is malformed.
+fn timeline(opened: Option<&str>, lines: &[String], until: Span) -> Option<Timeline> {
+    let opened = opened.unwrap_or("2026-03-02 09:00").trim().replace(' ', "T").parse().ok()?;
+    let mut events = Vec::new();
+    for line in lines {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (offset, event) = match words.as_slice() {
+            [offset @ .., "priority", priority] => (offset, TimelineEvent::Priority(priority.parse().ok()?)),
+            [offset @ .., word] => (offset, timeline_event(word)?),
+            [] => return None,
+        };
+        events.push((offset.join(" ").parse().ok()?, event));
+    }
+    Some(Timeline { opened, events, until })
+}
+
+fn timeline_event(word: &str) -> Option<TimelineEvent> {
+    Some(match word {
+        "agent" => TimelineEvent::Agent,
+        "customer" => TimelineEvent::Customer,
+        "await" => TimelineEvent::Await,
+        "resolve" => TimelineEvent::Resolve,
+        "close" => TimelineEvent::Close,
+        "reopen" => TimelineEvent::Reopen,
+        "hold" => TimelineEvent::Hold,
+        "unhold" => TimelineEvent::Unhold,
+        "keep-open" => TimelineEvent::KeepOpen,
+        _ => return None,
+    })
 }
 
 fn actions_of(raw: Vec<RawAction>, position: Position, sink: &mut FileSink<'_>) -> Option<Vec<Action>> {

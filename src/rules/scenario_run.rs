@@ -8,9 +8,14 @@
 use std::io::{self, Write};
 
 use super::ruleset::RuleSet;
-use super::scenario::{Case, Expectation, ExpectedSla};
+use std::collections::BTreeMap;
+
+use super::scenario::{Case, Expectation, ExpectedSla, Timeline, TimelineEvent};
 use super::team::AgentState;
+use crate::duration::Span;
+use crate::history::Actor;
 use crate::script::{BreachPlan, HookFailure, SlaTargets, TeamView, write_actions};
+use crate::ticket::{Answer, Change, span_between};
 
 /// How many cases passed and failed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -79,7 +84,56 @@ fn run_case(set: &RuleSet, case: &Case) -> Result<(), String> {
             write_actions(&mut got, &outcome.value).expect("writing to a String cannot fail");
             compare(&want, &got, "on_message")
         }
+        Expectation::Timers(expected) => {
+            let timeline = case.timeline.as_ref().expect("the loader refuses timers cases without `until`");
+            let got = timers(set, case, timeline)?;
+            compare(&expected.join("; "), &got.join("; "), "timers")
+        }
     }
+}
+
+/// The timer decisions of a timeline case, as `offset summary` lines; `Err` when a hook
+/// failed on the way.
+fn timers(set: &RuleSet, case: &Case, timeline: &Timeline) -> Result<Vec<String>, String> {
+    let zone = jiff::tz::TimeZone::get(&set.desk().timezone.value).unwrap_or(jiff::tz::TimeZone::UTC);
+    let opened = zone.to_timestamp(timeline.opened).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    let at = |offset: Span| {
+        let offset = jiff::SignedDuration::from_secs(i64::try_from(offset.as_secs()).unwrap_or(i64::MAX));
+        opened.saturating_add(offset).unwrap_or(jiff::Timestamp::MAX)
+    };
+    let (agent, customer) = (Actor::Agent(1), Actor::Customer(1));
+    let events = timeline
+        .events
+        .iter()
+        .map(|&(offset, event)| {
+            let (change, actor) = match event {
+                TimelineEvent::Agent => (Change::AgentReply { text: String::new() }, agent),
+                TimelineEvent::Customer => (Change::CustomerMessage { text: String::new() }, customer),
+                TimelineEvent::Await => (Change::AwaitCustomer, agent),
+                TimelineEvent::Resolve => (Change::Resolve, agent),
+                TimelineEvent::Close => (Change::Close, agent),
+                TimelineEvent::Reopen => (Change::Reopen, agent),
+                TimelineEvent::Hold => (Change::HoldEscalation { held: true }, agent),
+                TimelineEvent::Unhold => (Change::HoldEscalation { held: false }, agent),
+                TimelineEvent::KeepOpen => (Change::KeepOpen, customer),
+                TimelineEvent::Priority(priority) => (Change::SetPriority(priority), agent),
+            };
+            (at(offset), change, actor)
+        })
+        .collect();
+    let mut answers = BTreeMap::from([("priority".to_owned(), Answer::Text(case.ticket.priority.clone()))]);
+    if !case.ticket.category.is_empty() {
+        answers.insert("category".to_owned(), Answer::Text(case.ticket.category.clone()));
+    }
+    let replayed = crate::simulate::ticket_timeline(set, answers, opened, events, at(timeline.until));
+    if replayed.hook_failures > 0 {
+        return Err(format!("a hook failed {} times on the timeline (see the log)", replayed.hook_failures));
+    }
+    Ok(replayed
+        .decisions
+        .into_iter()
+        .map(|(when, decision)| format!("{} {}", span_between(opened, when), decision.summary()))
+        .collect())
 }
 
 fn team_view(set: &RuleSet, case: &Case) -> TeamView {

@@ -441,3 +441,66 @@ fn sla_timer_settings_are_read_and_checked() {
         "#]],
     );
 }
+
+#[test]
+fn escalation_settings_are_read_with_defaults() {
+    let desk = "escalate_after_age: 3d\nloop_guard: { messages_per_ticket: 5 }\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    let desk = set.expect("a valid desk").desk().clone();
+    assert_eq!(desk.escalate_after_age, Some(crate::duration::Span::from_hours(72)));
+    let guard = desk.loop_guard;
+    assert_eq!(
+        (guard.actions_per_event, guard.messages_per_ticket, guard.window.to_string()),
+        (20, 5, "1h".into())
+    );
+    let policy = crate::sla::Policy::from_desk(&desk);
+    assert_eq!(policy.escalate_after_age, Some(crate::duration::Span::from_hours(72)));
+}
+
+#[test]
+fn timeline_scenarios_are_checked() {
+    let scenarios = "cases:\n  - name: no end\n    timeline: [10m hold]\n    expect: { timers: [] }\n  - name: bad event\n    timeline: [10m snooze]\n    until: 1h\n    expect: { timers: [] }\n  - name: fine\n    timeline: [10m hold, 1h 30m priority high]\n    until: 2h\n    expect: { timers: [] }\n";
+    check(
+        &[("tests/timers.yaml", scenarios)],
+        &expect![[r#"
+            tests/timers.yaml:2:5: case `no end` expects timers but gives no `until`
+            tests/timers.yaml:5:5: case `bad event`: `opened` is `YYYY-MM-DD HH:MM` and each timeline line an offset and an event, like `45m hold` (events: agent, customer, await, resolve, close, reopen, hold, unhold, keep-open, priority P)
+            exit 1
+        "#]],
+    );
+}
+
+#[test]
+fn a_hook_failing_on_a_timeline_fails_the_case() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, text) in [("desk.yaml", DESK), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    write(dir.path(), "sla.rhai", "fn sla(ticket) { #{ first_response: \"1h\", calendar: \"calendar\" } }\n");
+    write(dir.path(), "escalation.rhai", "fn on_breach(ticket, breach) { throw \"no\"; }\n");
+    let scenarios = "\
+cases:
+  - name: the ladder with the default as fallback
+    until: 2h
+    expect: { timers: [48m first response warning, \"1h first response breach, assignee\"] }
+  - name: an answer in time
+    timeline: [30m agent]
+    until: 2h
+    expect: { timers: [] }
+";
+    write(dir.path(), "tests/timers.yaml", scenarios);
+    let mut out = Vec::new();
+    let code = super::test_command(dir.path(), &mut out);
+    let prefix = format!("{}/", dir.path().display());
+    let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
+    expect![[r#"
+        tests/timers.yaml:2:5: case "the ladder with the default as fallback": a hook failed 3 times on the timeline (see the log)
+        1 passed, 1 failed
+    "#]].assert_eq(&text);
+    assert_eq!(code, 1);
+}

@@ -38,13 +38,13 @@ pub use traffic::{Delay, Traffic, TrafficError};
 
 use jiff::Timestamp;
 
-use crate::history::Entry;
+use crate::history::{Actor, Entry};
 use crate::rules::RuleSet;
-use crate::sla::Policy;
-use crate::ticket::Ticket;
+use crate::sla::{Decision, Policy};
+use crate::ticket::{Answer, Change, Customer, Ticket, TicketId};
 
 use recorded::replay_recorded;
-use replay::{Router, replay};
+use replay::{Replay, Router, replay};
 use report::Collector;
 
 /// How long past the last arrival the replay runs, so late tickets finish and their
@@ -103,4 +103,31 @@ pub fn simulate_recorded(
     }
     progress(total, total);
     collector.report(rules, &router)
+}
+
+/// What [`ticket_timeline`] found: every timer decision with the time it was acted on,
+/// and how many hook calls failed (and fell back to the default) on the way.
+#[derive(Clone, Debug)]
+pub struct TicketTimeline {
+    pub decisions: Vec<(Timestamp, Decision)>,
+    pub hook_failures: u32,
+}
+
+/// One ticket opened at `opened` with `answers`, through `events` (time, change, who) and
+/// on to `until`: every timer decision the rules make. The timeline rule scenarios
+/// (`topicdesk test`) run on this, the same replay as [`simulate`].
+pub fn ticket_timeline(
+    rules: &RuleSet,
+    answers: std::collections::BTreeMap<String, Answer>,
+    opened: Timestamp,
+    events: Vec<(Timestamp, Change, Actor)>,
+    until: Timestamp,
+) -> TicketTimeline {
+    let policy = Policy::from_desk(rules.desk());
+    let customer = Customer { id: 1, name: "Customer".to_owned(), username: None, language: None };
+    let (ticket, created) = Ticket::open(TicketId(1), customer, "support", answers, opened);
+    let mut replay = Replay::open(rules, &policy, ticket, created, until).logging();
+    replay.evaluate_targets(opened);
+    let replayed = replay.play(events, until, &mut Router::default());
+    TicketTimeline { decisions: replayed.decisions, hook_failures: replayed.hook_failures }
 }

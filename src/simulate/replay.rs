@@ -18,7 +18,7 @@ use crate::rules::RuleSet;
 use crate::script::{
     Action, BreachPlan, BreachView, RoundRobin, RouteDecision, SlaClock, SlaTargets, TicketView,
 };
-use crate::sla::{self, DecisionKind, Inputs, Measures, Metric, Policy};
+use crate::sla::{self, Decision, DecisionKind, Inputs, Level, Measures, Metric, Policy};
 use crate::ticket::{Answer, Change, Customer, Origin, Priority, Status, Ticket, TicketId};
 
 use super::traffic::{Draw, Round, scaled};
@@ -37,6 +37,8 @@ pub(crate) struct Replayed {
     pub hook_failures: u32,
     /// When the ticket stopped needing its agent: its (last) resolution, or the horizon.
     pub released: Timestamp,
+    /// Every decision with the time it was acted on, when asked for ([`Replay::logging`]).
+    pub decisions: Vec<(Timestamp, Decision)>,
 }
 
 /// Routing state across tickets: the round-robin cursor and each agent's open tickets.
@@ -118,6 +120,14 @@ pub(crate) struct Replay<'r> {
     ticket: Ticket,
     history: Vec<Entry>,
     targets: Option<SlaTargets>,
+    /// The targets the ticket opened with: its times are measured on their clock, so a
+    /// rule that later raises the priority (and with it, say, switches to calendar time)
+    /// changes the targets and breaches, never how long the agents took.
+    opening_targets: Option<SlaTargets>,
+    /// Whether `sla` was asked yet, so `opening_targets` is set once.
+    evaluated: bool,
+    /// Whether to keep every decision in `out.decisions`.
+    logging: bool,
     out: Replayed,
 }
 
@@ -206,8 +216,25 @@ impl<'r> Replay<'r> {
             auto_closed: false,
             hook_failures: 0,
             released: horizon,
+            decisions: Vec::new(),
         };
-        Replay { rules, policy, ticket, history: vec![created], targets: None, out }
+        Replay {
+            rules,
+            policy,
+            ticket,
+            history: vec![created],
+            targets: None,
+            opening_targets: None,
+            evaluated: false,
+            logging: false,
+            out,
+        }
+    }
+
+    /// Keeps every decision in [`Replayed::decisions`] (rule scenarios read them).
+    pub(crate) fn logging(mut self) -> Replay<'r> {
+        self.logging = true;
+        self
     }
 
     /// Applies `events` in order, firing every timer due before each, then those due by
@@ -244,6 +271,10 @@ impl<'r> Replay<'r> {
         let outcome = self.rules.scripts().sla(&crate::desk::ticket_view(&self.ticket, at));
         self.out.hook_failures += u32::from(outcome.failure.is_some());
         self.targets = outcome.value;
+        if !self.evaluated {
+            self.evaluated = true;
+            self.opening_targets.clone_from(&self.targets);
+        }
     }
 
     fn plan(&self, now: Timestamp) -> sla::Plan {
@@ -272,6 +303,9 @@ impl<'r> Replay<'r> {
                 for change in decision.changes() {
                     self.apply(change, Actor::System, now);
                 }
+                if self.logging {
+                    self.out.decisions.push((now, decision));
+                }
             }
         }
     }
@@ -280,6 +314,13 @@ impl<'r> Replay<'r> {
         match kind {
             DecisionKind::SlaWarning { .. } => self.out.warnings += 1,
             DecisionKind::Breach { metric, target, overdue, level } => {
+                // A breach counts once, when the desk saw it: the first rung of its stretch,
+                // against the targets in force then (a later priority change does not judge
+                // stretches already over).
+                if *level == Level::ASSIGNEE {
+                    let slot = Metric::ALL.iter().position(|m| m == metric).unwrap_or(0);
+                    self.out.breaches[slot] += 1;
+                }
                 let breach = BreachView {
                     metric: metric.as_str().to_owned(),
                     level: level.script_level(),
@@ -313,9 +354,10 @@ impl<'r> Replay<'r> {
         }
     }
 
-    /// Measures the ticket on its targets' clock (the desk's business hours without targets).
+    /// Measures the ticket on the clock of the targets it opened with (the desk's business
+    /// hours without targets).
     fn finish(mut self, horizon: Timestamp, router: &mut Router) -> Replayed {
-        let targets = self.targets.clone().unwrap_or_default();
+        let targets = self.opening_targets.clone().unwrap_or_default();
         let always = BusinessCalendar::always();
         let calendar = match targets.calendar {
             SlaClock::Business => self.rules.calendar(),
@@ -323,10 +365,6 @@ impl<'r> Replay<'r> {
         };
         self.out.measures =
             sla::measure(&self.ticket, &self.history, calendar, &targets.pause_when_awaiting, horizon);
-        for clock in self.plan(horizon).clocks.iter().filter(|clock| clock.breached()) {
-            let slot = Metric::ALL.iter().position(|metric| *metric == clock.metric).unwrap_or(0);
-            self.out.breaches[slot] += 1;
-        }
         self.out.assignee = self.ticket.assignee.map(|agent| agent as i64);
         if matches!(self.ticket.status, Status::Resolved | Status::Closed) {
             // Load counts tickets in work: a resolved ticket no longer weighs on its agent.

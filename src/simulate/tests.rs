@@ -22,10 +22,15 @@ fn shipped() -> RuleSet {
 
 /// The shipped rules with `sla.rhai` replaced.
 fn with_sla(sla: &str) -> (tempfile::TempDir, RuleSet) {
+    with_file("sla.rhai", sla)
+}
+
+/// The shipped rules with one file replaced.
+fn with_file(name: &str, text: &str) -> (tempfile::TempDir, RuleSet) {
     let dir = tempfile::tempdir().expect("temp dir");
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
     copy_dir(&source, dir.path());
-    std::fs::write(dir.path().join("sla.rhai"), sla).expect("write sla.rhai");
+    std::fs::write(dir.path().join(name), text).expect("write the rule file");
     // The shipped scenarios pin the shipped targets; they do not apply to a variant.
     std::fs::remove_file(dir.path().join("tests/sla.yaml")).expect("remove scenario");
     let (set, diagnostics) = load(dir.path());
@@ -66,15 +71,15 @@ fn a_week_of_traffic_through_the_shipped_rules() {
     expect![[r#"
         rules <version>: 400 tickets, 0 hook failures
         group                  tickets  first response p50/90      resolution p50/90  breaches fr/nr/rs  warnings  escalations  auto-closed  peak load
-        all                        400          40m / 15h 27m    7h 14m / 2d 21h 15m        121/177/111       333          683          400
-        priority low                85           33m / 2h 56m    5h 56m / 1d 11h 57m              0/0/0         1            0           85
-        priority normal            223          35m / 11h 18m     4h 41m / 2d 5h 52m           51/75/42       138          271          223
-        priority high               92      6h 14m / 1d 9h 9m   1d 7h 4m / 5d 2h 57m          70/102/69       194          412           92
-        agent 111111111 Dana        53          35m / 20h 48m    4h 47m / 2d 21h 15m           15/23/14        45           90           53         10
-        agent 222222222 Eli         31        1h 8m / 17h 10m    18h 8m / 3d 21h 30m           17/13/16        38           75           31          8
-        agent 333333333 Farah       23           44m / 6h 31m   11h 18m / 2d 18h 50m             7/11/7        22           47           23          5
-        agent 444444444 Gus         23            37m / 5h 5m    7h 11m / 2d 22h 42m              6/9/6        21           40           23          5
-        queue                      270          36m / 13h 44m      6h 5m / 2d 16h 4m          76/121/68       207          431          270
+        all                        400            32m / 3h 5m     5h 27m / 1d 4h 38m         88/168/111       333          726          400
+        priority low                85           33m / 2h 56m    5h 56m / 1d 11h 57m              0/0/0         1           12           85
+        priority normal            223           31m / 3h 11m       4h 34m / 23h 43m           36/68/42       138          290          223
+        priority high               92           33m / 3h 42m     7h 35m / 1d 9h 57m          52/100/69       194          424           92
+        agent 111111111 Dana        53           32m / 5h 33m        4h 18m / 1d 15m           12/22/14        45           93           53         10
+        agent 222222222 Eli         31          1h 1m / 4h 7m   12h 11m / 1d 11h 57m           12/13/16        38           80           31          8
+        agent 333333333 Farah       23           44m / 1h 30m       7h 47m / 17h 46m             6/11/7        22           48           23          5
+        agent 444444444 Gus         23           37m / 2h 37m        6h 56m / 1d 42m              6/9/6        21           42           23          5
+        queue                      270           29m / 2h 53m     4h 46m / 1d 4h 38m          52/113/68       207          463          270
     "#]].assert_eq(&text);
 }
 
@@ -95,6 +100,47 @@ fn rules_that_decide_alike_compare_without_differences() {
         simulate(&commented, &traffic(), &mut |_, _| {}),
     );
     assert_eq!(alike.differences, []);
+}
+
+/// Regression: the shipped ladder raises a breached ticket to critical, whose targets count
+/// calendar time; high-priority first responses then read as hours (median 6h 14m) because
+/// the replay measured every ticket on its final targets' clock. Times are measured on the
+/// clock the ticket opened with and breaches when they happen, so a rule that only raises
+/// priorities changes targets, breaches and escalations, never how long agents took.
+#[test]
+fn raising_the_priority_changes_breaches_not_response_times() {
+    let escalation =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/escalation.rhai"))
+            .expect("the shipped escalation.rhai");
+    let without_raise = escalation.replace("[set_priority(\"critical\"), ", "[");
+    assert_ne!(escalation, without_raise, "the shipped ladder raises priority");
+    let (_dir, variant) = with_file("escalation.rhai", &without_raise);
+    let comparison = compare(
+        simulate(&shipped(), &traffic(), &mut |_, _| {}),
+        simulate(&variant, &traffic(), &mut |_, _| {}),
+    );
+    let times: Vec<String> = comparison
+        .differences
+        .iter()
+        .filter(|d| d.figure.contains("median") || d.figure.contains("p90"))
+        .map(|d| format!("{}: {} {} -> {}", d.group, d.figure, d.a, d.b))
+        .collect();
+    assert_eq!(times, Vec::<String>::new(), "agents work as fast whatever the priority says");
+    let high_first_breaches = comparison
+        .differences
+        .iter()
+        .find(|d| d.group == "priority high" && d.figure == "first response breaches");
+    assert!(
+        high_first_breaches.is_none(),
+        "first responses breach before any raise: {high_first_breaches:?}"
+    );
+    assert!(
+        comparison
+            .differences
+            .iter()
+            .any(|d| d.group == "priority high" && d.figure == "resolution breaches"),
+        "critical's 4h calendar-time resolution target bites after the raise"
+    );
 }
 
 #[test]
@@ -121,44 +167,34 @@ fn a_tighter_sla_shows_where_it_bites() {
         .map(|d| format!("{}: {} {} -> {}", d.group, d.figure, d.a, d.b))
         .collect();
     expect![[r#"
-        all: first response median 40m -> 44m
-        all: first response p90 15h 27m -> 15h 49m
-        all: resolution median 7h 14m -> 7h 46m
-        all: first response breaches 121 -> 134
-        all: next response breaches 177 -> 181
+        all: first response breaches 88 -> 115
+        all: next response breaches 168 -> 174
         all: resolution breaches 111 -> 119
         all: warnings 333 -> 362
-        all: escalations 683 -> 776
-        priority high: first response median 6h 14m -> 8h 1m
-        priority high: resolution median 1d 7h 4m -> 1d 8h 8m
-        priority high: first response breaches 70 -> 83
-        priority high: next response breaches 102 -> 106
+        all: escalations 726 -> 819
+        priority high: first response breaches 52 -> 79
+        priority high: next response breaches 100 -> 106
         priority high: resolution breaches 69 -> 77
         priority high: warnings 194 -> 223
-        priority high: escalations 412 -> 505
-        agent 111111111 Dana: first response median 35m -> 36m
-        agent 111111111 Dana: resolution median 4h 47m -> 5h 46m
-        agent 111111111 Dana: first response breaches 15 -> 17
+        priority high: escalations 424 -> 517
+        agent 111111111 Dana: first response breaches 12 -> 15
+        agent 111111111 Dana: next response breaches 22 -> 23
         agent 111111111 Dana: resolution breaches 14 -> 15
         agent 111111111 Dana: warnings 45 -> 50
-        agent 111111111 Dana: escalations 90 -> 104
-        agent 222222222 Eli: resolution median 18h 8m -> 19h 33m
-        agent 222222222 Eli: first response breaches 17 -> 18
+        agent 111111111 Dana: escalations 93 -> 107
+        agent 222222222 Eli: first response breaches 12 -> 15
         agent 222222222 Eli: next response breaches 13 -> 14
         agent 222222222 Eli: resolution breaches 16 -> 17
         agent 222222222 Eli: warnings 38 -> 43
-        agent 222222222 Eli: escalations 75 -> 85
-        agent 333333333 Farah: first response breaches 7 -> 8
+        agent 222222222 Eli: escalations 80 -> 90
+        agent 333333333 Farah: first response breaches 6 -> 8
         agent 333333333 Farah: warnings 22 -> 24
-        agent 333333333 Farah: escalations 47 -> 51
-        queue: first response median 36m -> 42m
-        queue: first response p90 13h 44m -> 15h 5m
-        queue: resolution median 6h 5m -> 6h 53m
-        queue: first response breaches 76 -> 85
-        queue: next response breaches 121 -> 124
+        agent 333333333 Farah: escalations 48 -> 52
+        queue: first response breaches 52 -> 71
+        queue: next response breaches 113 -> 117
         queue: resolution breaches 68 -> 74
         queue: warnings 207 -> 224
-        queue: escalations 431 -> 496"#]]
+        queue: escalations 463 -> 528"#]]
     .assert_eq(&changed.join("\n"));
     assert!(
         changed.iter().all(|line| !line.starts_with("priority normal") && !line.starts_with("priority low"))
@@ -167,12 +203,12 @@ fn a_tighter_sla_shows_where_it_bites() {
     let high: Vec<&str> = text.lines().filter(|line| line.starts_with("priority high")).take(8).collect();
     expect![[r#"
         priority high          tickets                            92            92
-        priority high          first response median          6h 14m         8h 1m  +1h 47m 50s
-        priority high          first response p90           1d 9h 9m      1d 9h 9m
-        priority high          resolution median            1d 7h 4m      1d 8h 8m  +1h 4m 44s
-        priority high          resolution p90              5d 2h 57m     5d 2h 57m
-        priority high          first response breaches            70            83  +13
-        priority high          next response breaches            102           106  +4
+        priority high          first response median             33m           33m
+        priority high          first response p90             3h 42m        3h 42m
+        priority high          resolution median              7h 35m        7h 35m
+        priority high          resolution p90              1d 9h 57m     1d 9h 57m
+        priority high          first response breaches            52            79  +27
+        priority high          next response breaches            100           106  +6
         priority high          resolution breaches                69            77  +8"#]]
     .assert_eq(&high.join("\n"));
     assert!(text.ends_with(&format!("{} figures differ\n", comparison.differences.len())));

@@ -60,6 +60,19 @@ impl Decision {
         }
     }
 
+    /// The step in a few words, without the figures: `first response breach, supervisors`,
+    /// `auto-close warning`, `age escalation`. Rule scenarios expect these.
+    pub fn summary(&self) -> String {
+        match &self.kind {
+            DecisionKind::SlaWarning { metric, .. } => format!("{metric} warning"),
+            DecisionKind::Breach { metric, level, .. } => format!("{metric} breach, {level}"),
+            DecisionKind::AutoCloseWarning { .. } => "auto-close warning".to_owned(),
+            DecisionKind::AutoClose => "auto-close".to_owned(),
+            DecisionKind::Reminder { .. } => "reminder".to_owned(),
+            DecisionKind::AgeEscalation { .. } => "age escalation".to_owned(),
+        }
+    }
+
     /// What `on_breach(ticket, breach)` gets for a breach; `None` for other decisions.
     pub fn breach_view(&self) -> Option<BreachView> {
         match self.kind {

@@ -91,6 +91,53 @@ fn timer_marks_round_trip_through_history() {
 }
 
 #[test]
+fn escalations_holds_and_keep_open_round_trip() {
+    let (_dir, store) = fresh();
+    let agent = Origin { actor: Actor::Agent(7), rules: None };
+    let changes = [
+        Change::Escalate { to: vec![7, 8], reason: "late".into() },
+        Change::Escalate { to: vec![9], reason: "later".into() },
+        Change::Deescalate { escalation: 1 },
+        Change::HoldEscalation { held: true },
+        Change::Notify { text: "look".into() },
+        Change::Resolve,
+        Change::KeepOpen,
+    ];
+    let (id, written) = store
+        .write(|tx| {
+            let id = create_ticket(tx, 42)?;
+            let mut ticket = tx.ticket(id)?.expect("just saved");
+            let mut entries = Vec::new();
+            for change in changes.clone() {
+                entries.extend(ticket.apply(change, &agent, at(1)).expect("legal"));
+            }
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)?;
+            Ok::<_, StoreError>((id, ticket))
+        })
+        .expect("write");
+    let read = store.read().expect("read");
+    let ticket = read.ticket(id).expect("read").expect("saved");
+    assert_eq!(ticket, written);
+    assert_eq!(ticket.escalations, [crate::ticket::Escalation { seq: 2, to: vec![9] }]);
+    assert!(ticket.escalation_held);
+    let lines: Vec<String> =
+        read.history(id).expect("history").iter().skip(1).map(|e| e.kind.to_string()).collect();
+    assert_eq!(
+        lines,
+        [
+            "escalated to 7, 8: late",
+            "escalated to 9: later",
+            "escalation #1 undone",
+            "escalation held",
+            "notified: look",
+            "new -> resolved",
+            "the customer kept the ticket open",
+        ]
+    );
+}
+
+#[test]
 fn a_failed_write_keeps_nothing() {
     let (_dir, store) = fresh();
     let outcome = store.write(|tx| {

@@ -179,6 +179,10 @@ fn any_change() -> impl Strategy<Value = (Change, bool)> {
         prop::sample::select(Priority::ALL.to_vec()).prop_map(Change::SetPriority),
         prop::sample::select(vec!["vip", "bug"]).prop_map(|t| Change::AddTag(t.into())),
         prop::sample::select(vec!["vip", "bug"]).prop_map(|t| Change::RemoveTag(t.into())),
+        (1u64..3).prop_map(|a| Change::Escalate { to: vec![a], reason: "r".into() }),
+        (0u32..30).prop_map(|escalation| Change::Deescalate { escalation }),
+        any::<bool>().prop_map(|held| Change::HoldEscalation { held }),
+        Just(Change::KeepOpen),
     ];
     (change, any::<bool>())
 }
@@ -222,5 +226,20 @@ proptest! {
             _ => None,
         });
         prop_assert_eq!(last.unwrap_or(Status::New), ticket.status);
+        // Escalations in force are those made and not undone; the hold is the last one set.
+        let undone: Vec<u32> = history.iter().filter_map(|e| match e.kind {
+            EntryKind::Deescalated { escalation } => Some(escalation),
+            _ => None,
+        }).collect();
+        let in_force: Vec<u32> = history.iter()
+            .filter(|e| matches!(e.kind, EntryKind::Escalated { .. }) && !undone.contains(&e.seq))
+            .map(|e| e.seq)
+            .collect();
+        prop_assert_eq!(ticket.escalations.iter().map(|e| e.seq).collect::<Vec<_>>(), in_force);
+        let held = history.iter().rev().find_map(|e| match e.kind {
+            EntryKind::EscalationHold { held } => Some(held),
+            _ => None,
+        });
+        prop_assert_eq!(held.unwrap_or(false), ticket.escalation_held);
     }
 }

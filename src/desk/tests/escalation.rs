@@ -167,3 +167,29 @@ fn keep_it_open_restarts_the_silence_of_a_resolved_ticket() {
     world.event(&Event::Button(customer));
     assert!(world.send_all().contains("is already closed"));
 }
+
+#[test]
+fn an_old_ticket_goes_to_the_supervisors_once() {
+    let desk =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/desk.yaml"))
+            .expect("the shipped desk.yaml");
+    let desk = desk.replace("escalate_after_age: 5d", "escalate_after_age: 1d");
+    let (mut world, _rules) =
+        World::with_changed_rules(&[("desk.yaml", &desk), ("sla.rhai", "fn sla(ticket) { () }\n")]);
+    let id = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    world.minute += 24 * 60;
+    world.event(&Event::Tick);
+    check(
+        &said(&world.send_all()),
+        &expect![[r#"
+            topic T-000001 #1004: ⇧ Escalated to the supervisors: T-000001 has been open for 1d 3m
+                | @dana_support
+                buttons: Undo escalation (x:1:4)
+            chat -100777 #1005: ⇧ T-000001 escalated to the supervisors: T-000001 has been open for 1d 3m"#]],
+    );
+    world.minute += 24 * 60;
+    world.event(&Event::Tick);
+    assert_eq!(said(&world.send_all()), "", "once");
+    assert_eq!(world.ticket(id).escalations.len(), 1);
+}
