@@ -88,7 +88,13 @@ impl Desk<'_> {
         let mut text = "Agents: active tickets / capacity".to_owned();
         for agent in &self.rules.team().agents {
             let load = state.tickets_of_assignee(agent.id as u64)?.len();
-            let away = if Self::is_away(state, agent.id)? { " (away)" } else { "" };
+            let away = if Self::is_away(state, agent.id)? {
+                " (away)"
+            } else if !self.rules.on_duty(agent.id, self.now) {
+                " (off hours)"
+            } else {
+                ""
+            };
             let _ = write!(text, "\n{}: {load}/{}{away}", agent.name, agent.capacity);
         }
         self.say_in_general(state, text, Vec::new())

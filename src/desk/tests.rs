@@ -816,6 +816,30 @@ fn route_decides_again_on_reopen_and_escalation_and_mentions_only_others() {
     );
 }
 
+#[test]
+fn outside_their_working_hours_agents_count_as_away() {
+    // The test clock reads Monday 2026-09-21, 16:14 in Berlin (desk.yaml's time zone).
+    const TEAM: &str = "agents:\n  - { id: 1, name: Ann, role: supervisor, working_hours: { mon-fri: \"08:00-16:00\" } }\n  - { id: 2, name: Ben, working_hours: { mon-fri: \"12:00-20:00\" } }\n  - { id: 3, name: Cat }\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("team.yaml", TEAM)]);
+    let picks = route_many(&mut world, 4, "other");
+    assert_eq!(picks, [Some(2), Some(3), Some(2), Some(3)], "Ann's day is over");
+    world.send_all();
+    world.event(&general_says(1, "/agents"));
+    world.event(&press(1, 11, "t:1:assign"));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+            chat -100777 #1013: Agents: active tickets / capacity
+                | Ann: 0/5 (off hours)
+                | Ben: 2/5
+                | Cat: 2/5
+            topic T-000001 #1014: Assign T-000001 to (active tickets / capacity):
+                buttons: Cat · 2/5 (t:1:to:3)
+            AnswerButton { callback_id: "cb1", text: Some("Choose who takes it below.") }
+        "#]],
+    );
+}
+
 /// Regression: a 403 answered after the customer had unblocked the bot flagged them as
 /// unreachable again, with a second note in the topic (seen end to end).
 #[test]
