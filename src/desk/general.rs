@@ -1,6 +1,7 @@
 //! Commands in the staff chat's General topic, where agents look at the desk as a whole:
 //! `/queue` (unassigned tickets, oldest first, each with a claim button), `/mine` (my
-//! active tickets) and `/agents` (everyone's load against capacity).
+//! active tickets), `/agents` (everyone's load against capacity) and `/summary` (the
+//! pinned queue summary, in `summary`).
 
 use std::fmt::Write as _;
 
@@ -29,6 +30,7 @@ impl Desk<'_> {
             "queue" => self.queue_view(state),
             "mine" => self.mine(state, m.from),
             "agents" => self.agents_view(state),
+            "summary" => self.start_summary(state),
             _ => Ok(()),
         }
     }

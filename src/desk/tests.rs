@@ -127,6 +127,7 @@ impl World {
                         message_id,
                         version: *version,
                     }),
+                    Some(Report::Summary) => Some(Delivery::SummaryPosted { message_id }),
                     _ => None,
                 }
             }
@@ -838,6 +839,53 @@ fn outside_their_working_hours_agents_count_as_away() {
             AnswerButton { callback_id: "cb1", text: Some("Choose who takes it below.") }
         "#]],
     );
+}
+
+#[test]
+fn the_queue_summary_is_posted_pinned_and_edited_at_most_once_a_minute() {
+    let queue_only = "fn route(ticket, team) { () }\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("routing.rhai", queue_only)]);
+    let first = world.open(42, &[("category", "billing"), ("priority", "high")]);
+    world.open(43, &[("category", "technical")]);
+    world.send_all();
+    // Every event moves the test clock a minute on: set it just before each one.
+    let start = world.minute;
+    let at = |world: &mut World, minute: i64, event: &Event| {
+        world.minute = start + minute - 1;
+        world.event(event);
+        world.send_all()
+    };
+    // Without a summary, ticks post nothing.
+    assert_eq!(at(&mut world, 1, &Event::Tick), "");
+    check(
+        &at(&mut world, 2, &general_says(DANA, "/summary")),
+        &expect![[r#"
+            chat -100777 #1005: 📋 Queue: 2 unassigned · 2 active · 0 awaiting the customer
+                | T-000001 · high · Customer42 · since Sep 21 16:14
+                | T-000002 · normal · Customer43 · since Sep 21 16:15
+                | Updated Sep 21 16:21
+            Pin { chat_id: -100777, message_id: 1005 }
+        "#]],
+    );
+    // Claiming, in the minute of the post, changes the queue: the edit waits for the
+    // minute to pass, then goes out once.
+    at(&mut world, 2, &press(DANA, 11, &format!("t:{}:claim", first.0)));
+    assert_eq!(at(&mut world, 2, &Event::Tick), "", "not within a minute of the last post");
+    check(
+        &at(&mut world, 3, &Event::Tick),
+        &expect![[r#"
+            edit -100777/1005: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
+                | T-000002 · normal · Customer43 · since Sep 21 16:15
+                | Updated Sep 21 16:22
+        "#]],
+    );
+    // Nothing changed: no edit, however often the timer looks.
+    assert_eq!(at(&mut world, 5, &Event::Tick), "");
+    // A note changes nothing the summary shows: no refresh is even asked for.
+    at(&mut world, 6, &staff_says(DANA, 11, 96, "/note called the customer"));
+    let far = Timestamp::from_second(1_990_000_000).expect("valid");
+    let due = world.store.read().expect("read").due(far, 1_000).expect("index");
+    assert!(due.iter().all(|d| d.ticket != TicketId(0)), "no summary refresh asked for: {due:?}");
 }
 
 /// Regression: a 403 answered after the customer had unblocked the bot flagged them as

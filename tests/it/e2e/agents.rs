@@ -321,6 +321,18 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     customer_told(fake, &ben, "Your ticket T-000002 is closed.").await;
     card_reads(fake, second, "T-000002 · closed", &[&["Reopen"]]).await;
 
+    // /summary in General posts the queue summary and pins it.
+    fake.send_as(DANA, STAFF, Draft::text("/summary")).expect("Dana writes in General");
+    wait(fake, "the pinned queue summary", |world| {
+        world.pinned(STAFF).iter().any(|id| {
+            world.message(STAFF, *id).is_some_and(|m| {
+                m.thread_id.is_none()
+                    && has_text(m, "📋 Queue: 0 unassigned · 1 active · 0 awaiting the customer")
+            })
+        })
+    })
+    .await;
+
     fake.inspect(|world| {
         // Stan's two presses got one refusal each, and nothing he did reached a customer.
         let to_stan: Vec<Option<&str>> = world
