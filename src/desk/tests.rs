@@ -236,7 +236,7 @@ fn a_new_ticket_gets_a_topic_a_card_and_a_confirmation() {
                 | category: billing
                 | description: Charged twice
                 | priority: high
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             topic T-000001 #1003: Assigned to @dana_support by the routing rules.
         "#]],
     );
@@ -266,7 +266,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             edit -100777/1002: T-000001 · awaiting customer
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -274,7 +274,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Resolve (t:1:resolve), Close (t:1:close), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Resolve (t:1:resolve), Close (t:1:close), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             topic T-000001 #1008: ✓ T-000001 is awaiting the customer.
             AnswerButton { callback_id: "cb1", text: Some("✓ T-000001 is awaiting the customer.") }
         "#]],
@@ -295,7 +295,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             edit -100777/1002: T-000001 · resolved
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -303,7 +303,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Reopen (t:1:reopen), Close (t:1:close)
+                buttons: Reopen (t:1:reopen), Close (t:1:close), More (t:1:more)
             topic T-000001 #1013: ✓ Dana resolved T-000001.
             chat 42 #1014: Your ticket T-000001 is resolved. If something is still not right, just reply here.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana resolved T-000001.") }
@@ -320,7 +320,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
         "#]],
     );
     let ticket = world.ticket(id);
@@ -367,7 +367,7 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
                 | Assignee: Dana
                 | 
                 | category: technical
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             topic T-000001 #1006: ⚠ The customer blocked the bot: replies cannot reach them until they unblock it.
             edit -100777/1005: T-000001 · new
                 | Priority: normal · Category: Technical problem
@@ -376,7 +376,7 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
                 | ⚠ The customer blocked the bot: replies cannot reach them.
                 | 
                 | category: technical
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
         "#]],
     );
     let ticket = world.ticket(id);
@@ -535,6 +535,53 @@ fn without_card_edits(transcript: &str) -> String {
     kept
 }
 
+#[test]
+fn the_more_menu_sets_the_priority_escalates_shows_history_and_card_and_removes_tags() {
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    world.event(&staff_says(DANA, 11, 90, "/tag vip"));
+    world.send_all();
+    world.event(&press(DANA, 11, &format!("t:{}:more", id.0)));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+            topic T-000001 #1006: T-000001: more actions
+                buttons: Low (t:1:prio:low), ✓ Normal (t:1:prio:normal), High (t:1:prio:high), Critical (t:1:prio:critical), Escalate (t:1:escalate), History (t:1:history), Card (t:1:info), − #vip (t:1:untag:vip)
+            AnswerButton { callback_id: "cb1", text: Some("More actions below.") }
+        "#]],
+    );
+    for data in ["prio:critical", "untag:vip", "untag:vip", "escalate", "prio:urgent"] {
+        world.event(&press(DANA, 11, &format!("t:{}:{data}", id.0)));
+    }
+    check(
+        &without_card_edits(&world.send_all()),
+        &expect![[r#"
+            topic T-000001 #1009: ✓ Dana set the priority of T-000001 to critical.
+            AnswerButton { callback_id: "cb1", text: Some("✓ Dana set the priority of T-000001 to critical.") }
+            topic T-000001 #1012: ✓ Removed #vip from T-000001.
+            AnswerButton { callback_id: "cb1", text: Some("✓ Removed #vip from T-000001.") }
+            topic T-000001 #1014: T-000001 has no tag `vip`
+            AnswerButton { callback_id: "cb1", text: Some("T-000001 has no tag `vip`") }
+            topic T-000001 #1016: ⇧ Dana escalated T-000001: no reason given (from the card)
+            AnswerButton { callback_id: "cb1", text: Some("⇧ Dana escalated T-000001: no reason given (from the card)\n@dana_support") }
+            AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
+        "#]],
+    );
+    let ticket = world.ticket(id);
+    assert_eq!(ticket.priority, crate::ticket::Priority::Critical);
+    assert!(ticket.tags.is_empty());
+    world.event(&press(DANA, 11, &format!("t:{}:history", id.0)));
+    world.event(&press(DANA, 11, &format!("t:{}:info", id.0)));
+    let transcript = world.send_all();
+    assert!(transcript.contains("T-000001 history ("), "{transcript}");
+    assert!(transcript.contains("Dana: priority normal -> critical"), "{transcript}");
+    assert!(
+        transcript.contains("topic T-000001 #1") && transcript.contains("T-000001 · new"),
+        "{transcript}"
+    );
+}
+
 fn general_says(from: u64, text: &str) -> Event {
     Event::Staff(StaffMessage {
         chat_id: STAFF,
@@ -584,7 +631,7 @@ fn general_shows_the_queue_my_tickets_and_the_agents() {
                 | Assignee: Dana
                 | 
                 | category: billing
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             topic T-000001 #1012: ✓ Dana took T-000001.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana took T-000001.") }
             chat -100777 #1014: Your active tickets: 1
@@ -697,7 +744,7 @@ fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
                 | Assignee: Eli
                 | 
                 | category: technical
-                buttons: Awaiting customer (t:2:await), Resolve (t:2:resolve), Assign (t:2:assign), Unassign (t:2:unassign)
+                buttons: Awaiting customer (t:2:await), Resolve (t:2:resolve), Assign (t:2:assign), Unassign (t:2:unassign), More (t:2:more)
             topic T-000001 #1013: ↪ Moved to T-000002; the copy this customer got is being deleted.
             topic T-000002 #1014: ↩ The message above was moved here from T-000001.
             topic T-000001 #1015: Reply to your message with /move T-000123 to send it to the right ticket instead.
@@ -731,7 +778,7 @@ fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
                 | Assignee: nobody yet
                 | 
                 | category: billing
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), More (t:1:more)
             topic T-000001 #1005: Dana is away: back in the queue.
             chat -100777 #1006: Dana is away: no new tickets until /back. Tickets handed on: 1.
         "#]],
