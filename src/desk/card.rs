@@ -98,13 +98,45 @@ pub fn card_buttons(ticket: &Ticket) -> Vec<Vec<Button>> {
         }
         Status::Closed => vec![action_button("Reopen", id, Action::Reopen)],
     };
-    let mut rows = vec![row];
+    let mut more = Vec::new();
     if ticket.status.is_active() {
-        let mut people = vec![pick_button(id)];
+        more.push(pick_button(id));
         if ticket.assignee.is_some() {
-            people.push(action_button("Unassign", id, Action::Unassign));
+            more.push(action_button("Unassign", id, Action::Unassign));
         }
-        rows.push(people);
+    }
+    more.push(Button::new("More", format!("t:{}:more", id.0)));
+    vec![row, more]
+}
+
+/// The card's "More" menu, posted in the topic: priorities (the current one ticked),
+/// escalate, the timeline, the card again, and one button per tag to remove it.
+pub fn menu_buttons(ticket: &Ticket) -> Vec<Vec<Button>> {
+    let id = ticket.id.0;
+    let priorities = Priority::ALL
+        .into_iter()
+        .map(|p| {
+            let tick = if p == ticket.priority { "✓ " } else { "" };
+            Button::new(format!("{tick}{}", capitalised(p.as_str())), format!("t:{id}:prio:{}", p.as_str()))
+        })
+        .collect();
+    let mut rows = vec![
+        priorities,
+        vec![
+            Button::new("Escalate", format!("t:{id}:escalate")),
+            Button::new("History", format!("t:{id}:history")),
+            Button::new("Card", format!("t:{id}:info")),
+        ],
+    ];
+    let untag: Vec<Button> = ticket
+        .tags
+        .iter()
+        .map(|tag| Button::new(format!("− #{tag}"), format!("t:{id}:untag:{tag}")))
+        .filter(|button| button.data.len() <= 64)
+        .take(6)
+        .collect();
+    if !untag.is_empty() {
+        rows.push(untag);
     }
     rows
 }
@@ -154,13 +186,22 @@ impl Action {
 }
 
 /// What a button in a ticket's topic asks for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Press {
     Action(Action),
     /// Show the agents who can take the ticket now, as buttons.
     Pick,
     /// Give the ticket to this agent.
     AssignTo(u64),
+    /// Show the menu of the less frequent actions.
+    Menu,
+    Priority(Priority),
+    /// Escalate to the supervisors (a button gives no reason; `/escalate` takes one).
+    Escalate,
+    History,
+    /// Post the card again.
+    Info,
+    Untag(String),
 }
 
 /// Callback data for a ticket action: `t:<number>:<action>`, well under 64 bytes.
@@ -178,16 +219,23 @@ pub fn assign_button(label: &str, ticket: TicketId, agent: u64) -> Button {
     Button::new(label, format!("t:{}:to:{agent}", ticket.0))
 }
 
-/// Reads callback data written by the button makers above; anything else is `None`.
+/// Reads callback data written by the button makers here; anything else is `None`.
 pub fn parse_press(data: &str) -> Option<(TicketId, Press)> {
     let rest = data.strip_prefix("t:")?;
     let (number, word) = rest.split_once(':')?;
     let number: u64 = number.parse().ok()?;
-    let press = match word {
-        "assign" => Press::Pick,
-        _ => match word.strip_prefix("to:") {
-            Some(agent) => Press::AssignTo(agent.parse().ok()?),
-            None => Press::Action(Action::from_word(word)?),
+    let press = match word.split_once(':') {
+        Some(("to", agent)) => Press::AssignTo(agent.parse().ok()?),
+        Some(("prio", priority)) => Press::Priority(priority.parse().ok()?),
+        Some(("untag", tag)) => Press::Untag(tag.to_owned()),
+        Some(_) => return None,
+        None => match word {
+            "assign" => Press::Pick,
+            "more" => Press::Menu,
+            "escalate" => Press::Escalate,
+            "history" => Press::History,
+            "info" => Press::Info,
+            _ => Press::Action(Action::from_word(word)?),
         },
     };
     Some((TicketId(number), press))
@@ -229,6 +277,12 @@ fn answer_text(answer: &Answer) -> String {
         Answer::Choices(values) => values.join(", "),
         Answer::Files(files) => format!("{} file(s)", files.len()),
     }
+}
+
+/// The text with its first letter in upper case.
+pub(super) fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn clip(text: &str, max_chars: usize) -> String {

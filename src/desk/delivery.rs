@@ -48,6 +48,7 @@ impl Desk<'_> {
                 }
                 Ok(())
             }
+            Delivery::SummaryPosted { message_id } => self.summary_posted(state, *message_id),
             Delivery::NotDeleted { ticket } => self.say_in_topic(
                 state,
                 *ticket,

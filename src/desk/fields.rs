@@ -21,55 +21,60 @@ impl Desk<'_> {
         word: &str,
         argument: &str,
     ) -> Option<Result<(), DeskError>> {
+        let agent = m.from;
         let outcome = match word {
-            "priority" => self.set_priority(state, ticket, m, argument),
-            "tag" => self.tag(state, ticket, m, argument, true),
-            "untag" => self.tag(state, ticket, m, argument, false),
-            "assign" => self.assign(state, ticket, m, argument),
-            "escalate" => self.escalate(state, ticket, m, argument),
+            "priority" => self.set_priority(state, ticket, agent, argument),
+            "tag" => self.tag(state, ticket, agent, argument, true),
+            "untag" => self.tag(state, ticket, agent, argument, false),
+            "assign" => self.assign(state, ticket, agent, argument),
+            "escalate" => self.escalate(state, ticket, agent, argument),
             _ => return None,
         };
-        Some(outcome)
+        Some(outcome.map(drop))
     }
 
-    fn set_priority<S: State>(
+    /// Says `text` in the topic and returns it, for the notice of a press.
+    fn explain<S: State>(&self, state: &mut S, ticket: &Ticket, text: String) -> Result<String, DeskError> {
+        self.say_in_topic(state, ticket.id, text.clone())?;
+        Ok(text)
+    }
+
+    /// `/priority p`, or a priority button of the card's menu; returns the line said.
+    pub(super) fn set_priority<S: State>(
         &self,
         state: &mut S,
         ticket: &Ticket,
-        m: &StaffMessage,
+        agent: u64,
         argument: &str,
-    ) -> Result<(), DeskError> {
+    ) -> Result<String, DeskError> {
         let Ok(priority) = argument.parse::<Priority>() else {
-            return self.say_in_topic(
-                state,
-                ticket.id,
-                "Usage: /priority low|normal|high|critical".to_owned(),
-            );
+            return self.explain(state, ticket, "Usage: /priority low|normal|high|critical".to_owned());
         };
         let line =
-            format!("✓ {} set the priority of {} to {priority}.", agent_name(self.rules, m.from), ticket.id);
-        self.change(state, ticket, m.from, Change::SetPriority(priority), line)
+            format!("✓ {} set the priority of {} to {priority}.", agent_name(self.rules, agent), ticket.id);
+        self.change(state, ticket, agent, Change::SetPriority(priority), line)
     }
 
-    fn tag<S: State>(
+    /// `/tag word` and `/untag word` (or a tag's button on the menu); returns the line said.
+    pub(super) fn tag<S: State>(
         &self,
         state: &mut S,
         ticket: &Ticket,
-        m: &StaffMessage,
+        agent: u64,
         argument: &str,
         add: bool,
-    ) -> Result<(), DeskError> {
+    ) -> Result<String, DeskError> {
         let tag = argument.trim_start_matches('#').to_lowercase();
         if tag.is_empty() || tag.contains(char::is_whitespace) {
             let usage = if add { "Usage: /tag word" } else { "Usage: /untag word" };
-            return self.say_in_topic(state, ticket.id, usage.to_owned());
+            return self.explain(state, ticket, usage.to_owned());
         }
         let (change, line) = if add {
             (Change::AddTag(tag.clone()), format!("✓ Tagged {} #{tag}.", ticket.id))
         } else {
             (Change::RemoveTag(tag.clone()), format!("✓ Removed #{tag} from {}.", ticket.id))
         };
-        self.change(state, ticket, m.from, change, line)
+        self.change(state, ticket, agent, change, line)
     }
 
     /// `/assign @username` (or a name, or an id); without an argument, the picker of who
@@ -79,12 +84,12 @@ impl Desk<'_> {
         &self,
         state: &mut S,
         ticket: &Ticket,
-        m: &StaffMessage,
+        by: u64,
         argument: &str,
-    ) -> Result<(), DeskError> {
+    ) -> Result<String, DeskError> {
         let wanted = argument.trim().trim_start_matches('@');
         if wanted.is_empty() {
-            return self.assign_picker(state, ticket).map(drop);
+            return self.assign_picker(state, ticket);
         }
         let team = self.rules.team();
         let found = team.agents.iter().find(|a| {
@@ -95,9 +100,9 @@ impl Desk<'_> {
         let Some(agent) = found else {
             let names: Vec<String> = team.agents.iter().map(mention).collect();
             let text = format!("Usage: /assign @username. The team: {}.", names.join(", "));
-            return self.say_in_topic(state, ticket.id, text);
+            return self.explain(state, ticket, text);
         };
-        self.assign_to(state, ticket, m.from, agent.id as u64).map(drop)
+        self.assign_to(state, ticket, by, agent.id as u64)
     }
 
     /// Gives the ticket to `agent` for `by`, confirming in the topic with a mention of the
@@ -122,13 +127,10 @@ impl Desk<'_> {
         if !is_supervisor {
             let text =
                 "Only supervisors give tickets to someone else; use /claim to take it yourself.".to_owned();
-            self.say_in_topic(state, ticket.id, text.clone())?;
-            return Ok(text);
+            return self.explain(state, ticket, text);
         }
         let line = format!("✓ {} assigned {} to {}.", agent_name(self.rules, by), ticket.id, mention(agent));
-        let change = Change::Assign { to: Some(agent.id as u64) };
-        self.change(state, ticket, by, change, line.clone())?;
-        Ok(line)
+        self.change(state, ticket, by, Change::Assign { to: Some(agent.id as u64) }, line)
     }
 
     /// Posts, in the topic, a button for every agent who can take the ticket now (not away,
@@ -153,8 +155,7 @@ impl Desk<'_> {
                 "Nobody else can take {} now: everyone is away or at capacity. /assign @username gives it to anyone.",
                 ticket.id
             );
-            self.say_in_topic(state, ticket.id, text.clone())?;
-            return Ok(text);
+            return self.explain(state, ticket, text);
         }
         let call = Call::SendText {
             to: Target::Topic { ticket: ticket.id },
@@ -167,29 +168,31 @@ impl Desk<'_> {
         Ok("Choose who takes it below.".to_owned())
     }
 
-    /// `/escalate reason`: the supervisors are mentioned in the topic, the escalation is
-    /// recorded with who it went to, and `route` is asked again who should have the ticket.
-    fn escalate<S: State>(
+    /// `/escalate reason` (or the menu's Escalate button): the supervisors are mentioned in
+    /// the topic, the escalation is recorded with who it went to, and `route` is asked
+    /// again who should have the ticket.
+    pub(super) fn escalate<S: State>(
         &self,
         state: &mut S,
         ticket: &Ticket,
-        m: &StaffMessage,
-        argument: &str,
-    ) -> Result<(), DeskError> {
-        if argument.is_empty() {
-            return self.say_in_topic(state, ticket.id, "Usage: /escalate reason".to_owned());
+        agent: u64,
+        reason: &str,
+    ) -> Result<String, DeskError> {
+        if reason.is_empty() {
+            return self.explain(state, ticket, "Usage: /escalate reason".to_owned());
         }
         let mut after = ticket.clone();
         let to = crate::script::EscalationTarget::Supervisors;
-        let entries = self.escalate_to(state, &mut after, to, argument.to_owned(), &self.agent(m.from))?;
+        let entries = self.escalate_to(state, &mut after, to, reason.to_owned(), &self.agent(agent))?;
         self.commit(state, ticket, &after, &entries)?;
-        match state.ticket(ticket.id)? {
-            Some(mut escalated) => self.reroute(state, &mut escalated, Some(m.from)).map(drop),
-            None => Ok(()),
+        if let Some(mut escalated) = state.ticket(ticket.id)? {
+            self.reroute(state, &mut escalated, Some(agent))?;
         }
+        Ok(format!("Escalated {} to the supervisors.", ticket.id))
     }
 
     /// Applies one change for an agent and confirms it; a refused change is explained.
+    /// Returns the line said.
     fn change<S: State>(
         &self,
         state: &mut S,
@@ -197,14 +200,14 @@ impl Desk<'_> {
         agent: u64,
         change: Change,
         line: String,
-    ) -> Result<(), DeskError> {
+    ) -> Result<String, DeskError> {
         let mut after = ticket.clone();
         match after.apply(change, &self.agent(agent), self.now) {
             Ok(entries) => {
                 self.commit(state, ticket, &after, &entries)?;
-                self.say_in_topic(state, ticket.id, line)
+                self.explain(state, ticket, line)
             }
-            Err(error) => self.say_in_topic(state, ticket.id, error.to_string()),
+            Err(error) => self.explain(state, ticket, error.to_string()),
         }
     }
 }

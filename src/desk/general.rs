@@ -1,6 +1,7 @@
 //! Commands in the staff chat's General topic, where agents look at the desk as a whole:
 //! `/queue` (unassigned tickets, oldest first, each with a claim button), `/mine` (my
-//! active tickets) and `/agents` (everyone's load against capacity).
+//! active tickets), `/agents` (everyone's load against capacity) and `/summary` (the
+//! pinned queue summary, in `summary`).
 
 use std::fmt::Write as _;
 
@@ -29,6 +30,7 @@ impl Desk<'_> {
             "queue" => self.queue_view(state),
             "mine" => self.mine(state, m.from),
             "agents" => self.agents_view(state),
+            "summary" => self.start_summary(state),
             _ => Ok(()),
         }
     }
@@ -88,7 +90,13 @@ impl Desk<'_> {
         let mut text = "Agents: active tickets / capacity".to_owned();
         for agent in &self.rules.team().agents {
             let load = state.tickets_of_assignee(agent.id as u64)?.len();
-            let away = if Self::is_away(state, agent.id)? { " (away)" } else { "" };
+            let away = if Self::is_away(state, agent.id)? {
+                " (away)"
+            } else if !self.rules.on_duty(agent.id, self.now) {
+                " (off hours)"
+            } else {
+                ""
+            };
             let _ = write!(text, "\n{}: {load}/{}{away}", agent.name, agent.capacity);
         }
         self.say_in_general(state, text, Vec::new())

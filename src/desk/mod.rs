@@ -17,6 +17,7 @@ mod moving;
 mod routing;
 mod staff;
 mod state;
+mod summary;
 mod timers;
 
 #[cfg(test)]
@@ -81,6 +82,7 @@ impl Desk<'_> {
         state.append_history(id, &[created])?;
         let routed = self.route(state, &mut ticket)?;
         self.sync_deadlines(state, &ticket)?;
+        self.summary_soon(state)?;
         self.queue_topic(state, &ticket)?;
         if let Some(agent) = routed {
             self.announce_assignee(state, &ticket, agent, None)?;
@@ -168,6 +170,10 @@ impl Desk<'_> {
         state.save_ticket(ticket)?;
         state.append_history(ticket.id, entries)?;
         self.sync_deadlines(state, ticket)?;
+        let queued = |t: &Ticket| (t.status, t.assignee, t.priority);
+        if queued(before) != queued(ticket) {
+            self.summary_soon(state)?;
+        }
         // Most changes (a message, a note) leave the card as it is: compare what it shows
         // before rendering anything.
         let shown = |t: &Ticket| {

@@ -58,12 +58,14 @@ impl Desk<'_> {
         Ok(Some(agent as u64))
     }
 
-    /// Each agent's load (active tickets) and whether they take new tickets now: not away.
+    /// Each agent's load (active tickets) and whether they take new tickets now: not away,
+    /// and within their own working hours if team.yaml gives them some.
     pub(super) fn team_state<S: State>(&self, state: &S) -> Result<BTreeMap<i64, AgentState>, DeskError> {
         let mut live = BTreeMap::new();
         for agent in &self.rules.team().agents {
             let load = state.tickets_of_assignee(agent.id as u64)?.len() as u32;
-            live.insert(agent.id, AgentState { load, online: !Self::is_away(state, agent.id)? });
+            let online = !Self::is_away(state, agent.id)? && self.rules.on_duty(agent.id, self.now);
+            live.insert(agent.id, AgentState { load, online });
         }
         Ok(live)
     }

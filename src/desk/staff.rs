@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::card::card_version;
-use super::card::{Action, Press, agent_name, parse_press};
+use super::card::{Action, Press, agent_name, capitalised, menu_buttons, parse_press};
 use super::event::{ButtonPress, StaffMessage, history_text};
 use super::{Desk, DeskError, State, card_buttons, card_text};
 use crate::outbox::{Call, Report, Target};
@@ -92,12 +92,38 @@ impl Desk<'_> {
             }
             _ => return self.answer(state, press, Some("This button belongs to another ticket.")),
         };
+        let agent = press.from;
         let notice = match wanted {
-            Press::Action(action) => self.act(state, ticket, press.from, action)?,
+            Press::Action(action) => self.act(state, ticket, agent, action)?,
             Press::Pick => self.assign_picker(state, &ticket)?,
-            Press::AssignTo(agent) => self.assign_to(state, &ticket, press.from, agent)?,
+            Press::AssignTo(to) => self.assign_to(state, &ticket, agent, to)?,
+            Press::Menu => self.menu(state, &ticket)?,
+            Press::Priority(priority) => self.set_priority(state, &ticket, agent, priority.as_str())?,
+            Press::Escalate => self.escalate(state, &ticket, agent, "no reason given (from the card)")?,
+            Press::History => {
+                self.timeline(state, &ticket)?;
+                "The timeline is below.".to_owned()
+            }
+            Press::Info => {
+                self.repost_card(state, &ticket)?;
+                "The card is below.".to_owned()
+            }
+            Press::Untag(tag) => self.tag(state, &ticket, agent, &tag, false)?,
         };
         self.answer(state, press, Some(&notice))
+    }
+
+    /// Posts the card's "More" menu in the topic; returns the notice for the press.
+    fn menu<S: State>(&self, state: &mut S, ticket: &Ticket) -> Result<String, DeskError> {
+        let call = Call::SendText {
+            to: Target::Topic { ticket: ticket.id },
+            text: format!("{}: more actions", ticket.id),
+            reply_to: None,
+            buttons: menu_buttons(ticket),
+            report: None,
+        };
+        self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        Ok("More actions below.".to_owned())
     }
 
     pub(super) fn answer<S: State>(
@@ -169,7 +195,7 @@ impl Desk<'_> {
             match ticket.apply(change, &origin, self.now) {
                 Ok(more) => entries.extend(more),
                 Err(error) => {
-                    let text = capitalise(&error.to_string());
+                    let text = capitalised(&error.to_string());
                     self.say_in_topic(state, ticket.id, text.clone())?;
                     return Ok(text);
                 }
@@ -322,9 +348,4 @@ impl Desk<'_> {
             None => Ok(None),
         }
     }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -129,6 +129,7 @@ impl World {
                         message_id,
                         version: *version,
                     }),
+                    Some(Report::Summary) => Some(Delivery::SummaryPosted { message_id }),
                     _ => None,
                 }
             }
@@ -237,7 +238,7 @@ fn a_new_ticket_gets_a_topic_a_card_and_a_confirmation() {
                 | category: billing
                 | description: Charged twice
                 | priority: high
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             topic T-000001 #1003: Assigned to @dana_support by the routing rules.
         "#]],
     );
@@ -267,7 +268,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             edit -100777/1002: T-000001 · awaiting customer
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -275,7 +276,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Resolve (t:1:resolve), Close (t:1:close), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Resolve (t:1:resolve), Close (t:1:close), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             topic T-000001 #1008: ✓ T-000001 is awaiting the customer.
             AnswerButton { callback_id: "cb1", text: Some("✓ T-000001 is awaiting the customer.") }
         "#]],
@@ -296,7 +297,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             edit -100777/1002: T-000001 · resolved
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -304,7 +305,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Reopen (t:1:reopen), Close (t:1:close)
+                buttons: Reopen (t:1:reopen), Close (t:1:close), More (t:1:more)
             topic T-000001 #1013: ✓ Dana resolved T-000001.
             chat 42 #1014: Your ticket T-000001 is resolved. If something is still not right, just reply here.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana resolved T-000001.") }
@@ -324,7 +325,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | 
                 | category: technical
                 | description: App crashes
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
         "#]],
     );
     let ticket = world.ticket(id);
@@ -371,7 +372,7 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
                 | Assignee: Dana
                 | 
                 | category: technical
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             topic T-000001 #1006: ⚠ The customer blocked the bot: replies cannot reach them until they unblock it.
             edit -100777/1005: T-000001 · new
                 | Priority: normal · Category: Technical problem
@@ -380,7 +381,7 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
                 | ⚠ The customer blocked the bot: replies cannot reach them.
                 | 
                 | category: technical
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
         "#]],
     );
     let ticket = world.ticket(id);
@@ -540,6 +541,54 @@ fn without_card_edits(transcript: &str) -> String {
     kept
 }
 
+#[test]
+fn the_more_menu_sets_the_priority_escalates_shows_history_and_card_and_removes_tags() {
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    world.event(&staff_says(DANA, 11, 90, "/tag vip"));
+    world.send_all();
+    world.event(&press(DANA, 11, &format!("t:{}:more", id.0)));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+            topic T-000001 #1006: T-000001: more actions
+                buttons: Low (t:1:prio:low), ✓ Normal (t:1:prio:normal), High (t:1:prio:high), Critical (t:1:prio:critical), Escalate (t:1:escalate), History (t:1:history), Card (t:1:info), − #vip (t:1:untag:vip)
+            AnswerButton { callback_id: "cb1", text: Some("More actions below.") }
+        "#]],
+    );
+    for data in ["prio:critical", "untag:vip", "untag:vip", "escalate", "prio:urgent"] {
+        world.event(&press(DANA, 11, &format!("t:{}:{data}", id.0)));
+    }
+    check(
+        &without_card_edits(&world.send_all()),
+        &expect![[r#"
+            topic T-000001 #1009: ✓ Dana set the priority of T-000001 to critical.
+            AnswerButton { callback_id: "cb1", text: Some("✓ Dana set the priority of T-000001 to critical.") }
+            topic T-000001 #1012: ✓ Removed #vip from T-000001.
+            AnswerButton { callback_id: "cb1", text: Some("✓ Removed #vip from T-000001.") }
+            topic T-000001 #1014: T-000001 has no tag `vip`
+            AnswerButton { callback_id: "cb1", text: Some("T-000001 has no tag `vip`") }
+            topic T-000001 #1016: ⇧ Escalated to the supervisors by Dana: no reason given (from the card)
+            chat -100777 #1017: ⇧ T-000001 escalated to the supervisors: no reason given (from the card)
+            AnswerButton { callback_id: "cb1", text: Some("Escalated T-000001 to the supervisors.") }
+            AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
+        "#]],
+    );
+    let ticket = world.ticket(id);
+    assert_eq!(ticket.priority, crate::ticket::Priority::Critical);
+    assert!(ticket.tags.is_empty());
+    world.event(&press(DANA, 11, &format!("t:{}:history", id.0)));
+    world.event(&press(DANA, 11, &format!("t:{}:info", id.0)));
+    let transcript = world.send_all();
+    assert!(transcript.contains("T-000001 history ("), "{transcript}");
+    assert!(transcript.contains("Dana: priority normal -> critical"), "{transcript}");
+    assert!(
+        transcript.contains("topic T-000001 #1") && transcript.contains("T-000001 · new"),
+        "{transcript}"
+    );
+}
+
 fn general_says(from: u64, text: &str) -> Event {
     Event::Staff(StaffMessage {
         chat_id: STAFF,
@@ -589,7 +638,7 @@ fn general_shows_the_queue_my_tickets_and_the_agents() {
                 | Assignee: Dana
                 | 
                 | category: billing
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             topic T-000001 #1012: ✓ Dana took T-000001.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana took T-000001.") }
             chat -100777 #1014: Your active tickets: 1
@@ -702,7 +751,7 @@ fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
                 | Assignee: Eli
                 | 
                 | category: technical
-                buttons: Awaiting customer (t:2:await), Resolve (t:2:resolve), Assign (t:2:assign), Unassign (t:2:unassign)
+                buttons: Awaiting customer (t:2:await), Resolve (t:2:resolve), Assign (t:2:assign), Unassign (t:2:unassign), More (t:2:more)
             topic T-000001 #1013: ↪ Moved to T-000002; the copy this customer got is being deleted.
             topic T-000002 #1014: ↩ The message above was moved here from T-000001.
             topic T-000001 #1015: Reply to your message with /move T-000123 to send it to the right ticket instead.
@@ -736,7 +785,7 @@ fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
                 | Assignee: nobody yet
                 | 
                 | category: billing
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign)
+                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), More (t:1:more)
             topic T-000001 #1005: Dana is away: back in the queue.
             chat -100777 #1006: Dana is away: no new tickets until /back. Tickets handed on: 1.
         "#]],
@@ -820,6 +869,77 @@ fn route_decides_again_on_reopen_and_escalation_and_mentions_only_others() {
             topic T-000001 #1038: Assigned to Ann by the routing rules.
         "#]],
     );
+}
+
+#[test]
+fn outside_their_working_hours_agents_count_as_away() {
+    // The test clock reads Monday 2026-09-21, 16:14 in Berlin (desk.yaml's time zone).
+    const TEAM: &str = "agents:\n  - { id: 1, name: Ann, role: supervisor, working_hours: { mon-fri: \"08:00-16:00\" } }\n  - { id: 2, name: Ben, working_hours: { mon-fri: \"12:00-20:00\" } }\n  - { id: 3, name: Cat }\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("team.yaml", TEAM)]);
+    let picks = route_many(&mut world, 4, "other");
+    assert_eq!(picks, [Some(2), Some(3), Some(2), Some(3)], "Ann's day is over");
+    world.send_all();
+    world.event(&general_says(1, "/agents"));
+    world.event(&press(1, 11, "t:1:assign"));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+            chat -100777 #1013: Agents: active tickets / capacity
+                | Ann: 0/5 (off hours)
+                | Ben: 2/5
+                | Cat: 2/5
+            topic T-000001 #1014: Assign T-000001 to (active tickets / capacity):
+                buttons: Cat · 2/5 (t:1:to:3)
+            AnswerButton { callback_id: "cb1", text: Some("Choose who takes it below.") }
+        "#]],
+    );
+}
+
+#[test]
+fn the_queue_summary_is_posted_pinned_and_edited_at_most_once_a_minute() {
+    let queue_only = "fn route(ticket, team) { () }\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("routing.rhai", queue_only)]);
+    let first = world.open(42, &[("category", "billing"), ("priority", "high")]);
+    world.open(43, &[("category", "technical")]);
+    world.send_all();
+    // Every event moves the test clock a minute on: set it just before each one.
+    let start = world.minute;
+    let at = |world: &mut World, minute: i64, event: &Event| {
+        world.minute = start + minute - 1;
+        world.event(event);
+        world.send_all()
+    };
+    // Without a summary, ticks post nothing.
+    assert_eq!(at(&mut world, 1, &Event::Tick), "");
+    check(
+        &at(&mut world, 2, &general_says(DANA, "/summary")),
+        &expect![[r#"
+            chat -100777 #1005: 📋 Queue: 2 unassigned · 2 active · 0 awaiting the customer
+                | T-000001 · high · Customer42 · since Sep 21 16:14
+                | T-000002 · normal · Customer43 · since Sep 21 16:15
+                | Updated Sep 21 16:21
+            Pin { chat_id: -100777, message_id: 1005 }
+        "#]],
+    );
+    // Claiming, in the minute of the post, changes the queue: the edit waits for the
+    // minute to pass, then goes out once.
+    at(&mut world, 2, &press(DANA, 11, &format!("t:{}:claim", first.0)));
+    assert_eq!(at(&mut world, 2, &Event::Tick), "", "not within a minute of the last post");
+    check(
+        &at(&mut world, 3, &Event::Tick),
+        &expect![[r#"
+            edit -100777/1005: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
+                | T-000002 · normal · Customer43 · since Sep 21 16:15
+                | Updated Sep 21 16:22
+        "#]],
+    );
+    // Nothing changed: no edit, however often the timer looks.
+    assert_eq!(at(&mut world, 5, &Event::Tick), "");
+    // A note changes nothing the summary shows: no refresh is even asked for.
+    at(&mut world, 6, &staff_says(DANA, 11, 96, "/note called the customer"));
+    let far = Timestamp::from_second(1_990_000_000).expect("valid");
+    let due = world.store.read().expect("read").due(far, 1_000).expect("index");
+    assert!(due.iter().all(|d| d.ticket != TicketId(0)), "no summary refresh asked for: {due:?}");
 }
 
 /// Regression: a 403 answered after the customer had unblocked the bot flagged them as

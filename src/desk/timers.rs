@@ -29,8 +29,12 @@ impl Desk<'_> {
 
     /// Acts on everything due at `now`, in due order across tickets.
     pub(super) fn tick<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        let due = state.due(self.now, PER_TICK)?;
+        if due.iter().any(|d| d.ticket == super::summary::DESK_LEVEL) {
+            self.refresh_summary(state)?;
+        }
         let mut tickets: Vec<TicketId> =
-            state.due(self.now, PER_TICK)?.into_iter().map(|d| d.ticket).collect();
+            due.into_iter().map(|d| d.ticket).filter(|id| *id != super::summary::DESK_LEVEL).collect();
         tickets.sort();
         tickets.dedup();
         let mut decisions: Vec<Decision> = Vec::new();

@@ -350,6 +350,7 @@ fn place_of(
         Call::EditText { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. }
+        | Call::Pin { chat_id, .. }
         | Call::CreateTopic { chat_id, .. } => Some(Place { chat_id: *chat_id, thread: None }),
         Call::AnswerButton { .. } => Some(Place { chat_id: 0, thread: None }),
     })
@@ -396,7 +397,8 @@ fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
         | Call::SendFile { to: Target::Chat { chat_id }, .. }
         | Call::EditText { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
-        | Call::DeleteMessage { chat_id, .. } => (3, *chat_id),
+        | Call::DeleteMessage { chat_id, .. }
+        | Call::Pin { chat_id, .. } => (3, *chat_id),
         Call::AnswerButton { .. } => (4, seq as i64),
     }
 }

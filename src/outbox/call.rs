@@ -86,6 +86,11 @@ pub enum Call {
     ReopenTopic {
         ticket: TicketId,
     },
+    /// Pins a message without notifying anyone (the queue summary in General).
+    Pin {
+        chat_id: i64,
+        message_id: i32,
+    },
     /// Acknowledges a button press, optionally with a short notice.
     AnswerButton {
         callback_id: String,
@@ -130,6 +135,8 @@ pub enum Report {
     Card { ticket: TicketId, version: u64 },
     /// This message is the customer's current intake prompt.
     Prompt { customer: UserId },
+    /// This message is the queue summary in General.
+    Summary,
 }
 
 /// What came of a call, as the desk needs to know it.
@@ -158,6 +165,10 @@ pub enum Delivery {
         customer: UserId,
         message_id: i32,
     },
+    /// The queue summary went out as this message in General.
+    SummaryPosted {
+        message_id: i32,
+    },
     /// A message of the ticket's could not be deleted (too old, or not allowed).
     NotDeleted {
         ticket: TicketId,
@@ -183,6 +194,7 @@ impl Call {
             Call::EditText { chat_id, .. }
             | Call::SetButtons { chat_id, .. }
             | Call::DeleteMessage { chat_id, .. }
+            | Call::Pin { chat_id, .. }
             | Call::CreateTopic { chat_id, .. } => *chat_id,
             Call::EditTopic { .. } | Call::CloseTopic { .. } | Call::ReopenTopic { .. } => staff_chat,
             // Answering a press spends no chat's message budget; give it its own queue.

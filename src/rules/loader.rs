@@ -96,6 +96,12 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
         check_desk_references(desk, team, &forms, &mut diagnostics);
     }
     let calendar = desk.as_ref().and_then(|desk| business_calendar(desk, &mut diagnostics));
+    let working_hours = match (&desk, &team) {
+        (Some(desk), Some(team)) => {
+            super::team::working_calendars(team, desk, &dir.join("team.yaml"), &mut diagnostics)
+        }
+        _ => std::collections::BTreeMap::new(),
+    };
 
     diagnostics.sort_by(|a, b| (&a.path, a.line, a.col).cmp(&(&b.path, b.line, b.col)));
     let has_errors = diagnostics.iter().any(Diagnostic::is_error);
@@ -103,7 +109,7 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
         (Some(desk), Some(team), Some(calendar)) if !has_errors => {
             forms.sort_by(|a, b| a.id.cmp(&b.id));
             let warnings = diagnostics.clone();
-            let parts = Parts { desk, team, calendar, forms, scripts, scenarios, warnings };
+            let parts = Parts { desk, team, calendar, working_hours, forms, scripts, scenarios, warnings };
             Some(RuleSet::new(version, dir.to_owned(), parts))
         }
         _ => None,

@@ -5,6 +5,7 @@
 //! path and bytes, so two directories with the same content have the same version, and every
 //! decision can name the version that made it.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -60,6 +61,7 @@ pub struct RuleSet {
     desk: DeskConfig,
     team: Team,
     calendar: BusinessCalendar,
+    working_hours: BTreeMap<i64, BusinessCalendar>,
     forms: Vec<Arc<Form>>,
     scripts: Scripts,
     scenarios: Vec<ScenarioFile>,
@@ -71,6 +73,8 @@ pub(crate) struct Parts {
     pub desk: DeskConfig,
     pub team: Team,
     pub calendar: BusinessCalendar,
+    /// Agents' own working hours, by Telegram id; agents without any are always on duty.
+    pub working_hours: BTreeMap<i64, BusinessCalendar>,
     pub forms: Vec<Arc<Form>>,
     pub scripts: Scripts,
     pub scenarios: Vec<ScenarioFile>,
@@ -80,8 +84,14 @@ pub(crate) struct Parts {
 impl RuleSet {
     /// Only the loader builds rule sets, from all of their parts.
     pub(crate) fn new(version: RuleSetVersion, dir: PathBuf, parts: Parts) -> RuleSet {
-        let Parts { desk, team, calendar, forms, scripts, scenarios, warnings } = parts;
-        RuleSet { version, dir, desk, team, calendar, forms, scripts, scenarios, warnings }
+        let Parts { desk, team, calendar, working_hours, forms, scripts, scenarios, warnings } = parts;
+        RuleSet { version, dir, desk, team, calendar, working_hours, forms, scripts, scenarios, warnings }
+    }
+
+    /// Whether the agent is within their own working hours at `at`; always, for an agent
+    /// team.yaml gives none.
+    pub fn on_duty(&self, agent: i64, at: jiff::Timestamp) -> bool {
+        self.working_hours.get(&agent).is_none_or(|hours| hours.is_open(at))
     }
 
     /// The desk's business calendar (open around the clock when desk.yaml sets no hours).

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::desk::{HoursEntry, hours_entries};
-use super::diagnostic::{FileSink, Position};
+use super::desk::{DeskConfig, HoursEntry, hours_entries};
+use super::diagnostic::{Diagnostic, FileSink, Position};
 use super::yaml::{Node, Segment};
+use crate::calendar::{BusinessCalendar, Setting};
 use crate::script::{AgentView, TeamView};
 
 /// How many open tickets an agent takes when team.yaml does not say.
@@ -99,6 +100,44 @@ impl Team {
                 .collect(),
         }
     }
+}
+
+/// Each agent's own `working_hours` as a calendar in the desk's time zone, desk holidays
+/// off, for the agents who have them; every mistake in them as an error on team.yaml
+/// (the time zone and the holidays are desk.yaml's, reported there).
+pub(crate) fn working_calendars(
+    team: &Team,
+    desk: &DeskConfig,
+    team_path: &std::path::Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> BTreeMap<i64, BusinessCalendar> {
+    let holidays: Vec<&str> = desk.holidays.iter().map(|h| h.value.as_str()).collect();
+    let mut calendars = BTreeMap::new();
+    for agent in team.agents.iter().filter(|agent| !agent.working_hours.is_empty()) {
+        let hours: Vec<(&str, &str)> =
+            agent.working_hours.iter().map(|e| (e.key.as_str(), e.value.as_str())).collect();
+        match BusinessCalendar::new(&desk.timezone.value, &hours, &holidays) {
+            Ok(calendar) => {
+                calendars.insert(agent.id, calendar);
+            }
+            Err(errors) => {
+                for error in errors {
+                    let position = match error.setting() {
+                        Setting::TimeZone | Setting::Holiday(_) => continue,
+                        Setting::BusinessHours => agent.position,
+                        Setting::HoursKey(key) => agent
+                            .working_hours
+                            .iter()
+                            .find(|entry| entry.key == key)
+                            .map_or(agent.position, |entry| entry.position),
+                    };
+                    let message = format!("working_hours of {}: {error}", agent.name);
+                    diagnostics.push(Diagnostic::error(team_path, position, message));
+                }
+            }
+        }
+    }
+    calendars
 }
 
 #[derive(Debug, Deserialize)]

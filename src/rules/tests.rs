@@ -504,3 +504,40 @@ cases:
     "#]].assert_eq(&text);
     assert_eq!(code, 1);
 }
+
+#[test]
+fn agents_working_hours_are_checked_like_business_hours() {
+    let team = "agents:\n  - id: 1\n    name: Ana\n    role: supervisor\n    working_hours: { mon-fri: \"09:00-18:00\", sat: \"noon\" }\n  - id: 2\n    name: Ben\n    working_hours:\n      mon: \"09:00-12:00\"\n      mon,tue: \"11:00-13:00\"\n";
+    check(
+        &[("team.yaml", team)],
+        &expect![[r#"
+            team.yaml:5:46: working_hours of Ana: business hours for `sat` must look like `09:00-18:00`, `09:00-12:00, 13:00-18:00` or `closed`, not `noon`
+            team.yaml:10:7: working_hours of Ben: business hours for `mon,tue` overlap those for `mon`: 11:00-13:00 and 09:00-12:00
+            exit 1
+        "#]],
+    );
+}
+
+#[test]
+fn an_agent_is_on_duty_within_their_own_hours_only() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = "timezone: Europe/Berlin\nholidays: [\"2026-12-25\"]\n";
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor, working_hours: { mon-fri: \"09:00-17:00\" } }\n  - { id: 2, name: Ben }\n";
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", team), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    let set = set.expect("valid");
+    let at = |text: &str| -> jiff::Timestamp {
+        text.parse::<jiff::civil::DateTime>().expect("date").in_tz("Europe/Berlin").expect("zone").timestamp()
+    };
+    // Monday 2026-09-21: in at 09:00 Berlin time, out at 17:00; Saturday and Christmas off.
+    assert!(!set.on_duty(1, at("2026-09-21T08:59")));
+    assert!(set.on_duty(1, at("2026-09-21T09:00")));
+    assert!(!set.on_duty(1, at("2026-09-21T17:00")));
+    assert!(!set.on_duty(1, at("2026-09-26T12:00")));
+    assert!(!set.on_duty(1, at("2026-12-25T12:00")));
+    // Without working_hours: always on duty.
+    assert!(set.on_duty(2, at("2026-09-26T03:00")));
+}

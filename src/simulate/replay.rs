@@ -67,7 +67,7 @@ impl Router {
         }
         let team = rules.team().view(|agent| AgentState {
             load: self.busy.get(&agent.id).map_or(0, |heap| heap.len() as u32),
-            online: true,
+            online: rules.on_duty(agent.id, at),
         });
         let outcome = rules.scripts().route(view, &team, self.cursor);
         *failures += u32::from(outcome.failure.is_some());

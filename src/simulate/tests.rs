@@ -317,3 +317,28 @@ fn recorded_tickets_replay_under_other_rules() {
         agent 222222222 Eli: escalations 4 -> 0"#]]
     .assert_eq(&changed.join("\n"));
 }
+
+/// Working hours take an agent out of routing outside them, in the replay as in the desk.
+#[test]
+fn an_agent_outside_their_working_hours_gets_no_tickets_in_the_replay() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"), dir.path());
+    let team = std::fs::read_to_string(dir.path().join("team.yaml")).expect("team.yaml");
+    // Gus works one hour on Mondays only.
+    let team = team.replace(
+        "skills: [technical, bugs] }",
+        "skills: [technical, bugs], working_hours: { mon: \"09:00-10:00\" } }",
+    );
+    std::fs::write(dir.path().join("team.yaml"), team).expect("write team.yaml");
+    let (rules, diagnostics) = load(dir.path());
+    let rules = rules.unwrap_or_else(|| panic!("valid: {diagnostics:?}"));
+    let gus = |rules: &RuleSet| {
+        let report = simulate(rules, &traffic(), &mut |_, _| {});
+        report.groups.iter().find(|g| g.group.contains("Gus")).map_or(0, |g| g.tickets)
+    };
+    let (always, mondays) = (gus(&shipped()), gus(&rules));
+    assert!(
+        always >= 10 && mondays < always / 4,
+        "Gus: {always} tickets always on duty, {mondays} on Monday mornings"
+    );
+}

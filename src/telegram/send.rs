@@ -145,6 +145,10 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
             execute(bot, bot.reopen_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0))))).await?;
             Ok(Returned::Nothing)
         }
+        Call::Pin { message_id, .. } => {
+            bot.pin_chat_message(chat, MessageId(*message_id)).disable_notification(true).await?;
+            Ok(Returned::Nothing)
+        }
         Call::AnswerButton { callback_id, text } => {
             let mut request = bot.answer_callback_query(CallbackQueryId(callback_id.clone()));
             if let Some(text) = text {
@@ -181,6 +185,9 @@ fn judge(
         }
         (Call::SendText { report: Some(Report::Prompt { customer }), .. }, Returned::Message(id)) => {
             Some(Delivery::PromptPosted { customer: *customer, message_id: id })
+        }
+        (Call::SendText { report: Some(Report::Summary), .. }, Returned::Message(id)) => {
+            Some(Delivery::SummaryPosted { message_id: id })
         }
         (
             Call::SendText { report: Some(Report::Relay { chat_id, message_id }), .. }

@@ -87,7 +87,7 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("close", "Close the ticket"),
         BotCommand::new("reopen", "Reopen the ticket"),
         BotCommand::new("unassign", "Give the ticket back to the queue"),
-        BotCommand::new("assign", "Give the ticket to @someone (supervisors)"),
+        BotCommand::new("assign", "Pick who takes the ticket, or /assign @someone (supervisors)"),
         BotCommand::new("priority", "Set the priority: low, normal, high, critical"),
         BotCommand::new("tag", "Add a tag"),
         BotCommand::new("untag", "Remove a tag"),
@@ -101,6 +101,7 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("queue", "In General: unassigned tickets, oldest first"),
         BotCommand::new("mine", "In General: your active tickets"),
         BotCommand::new("agents", "In General: everyone's load"),
+        BotCommand::new("summary", "In General: pin a queue summary the bot keeps current"),
         BotCommand::new("away", "In General: take no new tickets"),
         BotCommand::new("back", "In General: take new tickets again"),
     ];

@@ -1,9 +1,10 @@
-//! Agents at work over HTTP: every ticket action by its card button and by its command in
-//! the topic, with what Telegram then shows (the confirmation line, the card edited to the
-//! next sensible buttons, the topic closed and reopened, what the customer is told), the
-//! refusals for someone outside team.yaml and for an agent on a supervisor's action, and
-//! `/move` of a message posted in the wrong ticket, with and without Telegram still
-//! allowing the wrong copy to be deleted.
+//! Agents at work over HTTP: every ticket action by its card button (or the card's More
+//! menu, or the Assign picker) and by its command in the topic (adding a tag takes a word,
+//! so it is a command only), with what Telegram then shows (the confirmation line, the
+//! card edited to the next sensible buttons, the topic closed and reopened, what the
+//! customer is told), the refusals for someone outside team.yaml and for an agent on a
+//! supervisor's action, the pinned queue summary, and `/move` of a message posted in the
+//! wrong ticket, with and without Telegram still allowing the wrong copy to be deleted.
 //!
 //! Routing is switched off (`route` leaves every ticket in the queue) so each ticket starts
 //! unassigned and the test decides who takes what. One host serves each whole story.
@@ -97,20 +98,20 @@ async fn picker_in(fake: &FakeHandle, thread: i32) -> Vec<(String, String)> {
 
 /// Presses `label` on the newest assign picker in the topic; returns the bot's notice.
 async fn press_in_picker(fake: &FakeHandle, who: u64, thread: i32, label: &str) -> String {
-    let message_id = fake
-        .inspect(|world| {
-            bot_posts(world, thread)
-                .into_iter()
-                .rev()
-                .find(|m| has_text(m, "Assign T-"))
-                .map(|m| m.message_id)
+    press_in_message(fake, who, thread, "Assign T-", label).await
+}
+
+/// Presses `label` on the bot's newest message in the topic that says `heading`; returns
+/// the bot's notice.
+async fn press_in_message(fake: &FakeHandle, who: u64, thread: i32, heading: &str, label: &str) -> String {
+    let what = format!("a button {label:?} under {heading:?}");
+    let (message_id, data) = fake
+        .wait_for(super::harness::PATIENCE, |world| {
+            let message = bot_posts(world, thread).into_iter().rev().find(|m| has_text(m, heading))?;
+            button(message, label)
         })
-        .expect("a picker");
-    let data = picker_in(fake, thread)
         .await
-        .into_iter()
-        .find_map(|(text, data)| (text == label).then_some(data))
-        .unwrap_or_else(|| panic!("no {label:?} in the picker"));
+        .unwrap_or_else(|_| panic!("waited for {what}"));
     let query = fake.press_button(who, STAFF, message_id, &data).expect("the button can be pressed");
     let answer = fake
         .wait_for(super::harness::PATIENCE, |world| {
@@ -174,7 +175,7 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     let (ann, ben) = (desk.customers[0].clone(), desk.customers[1].clone());
     let first = open_ticket(fake, &ann).await;
     let second = open_ticket(fake, &ben).await;
-    card_reads(fake, first, "T-000001 · new", &[&["Claim", "Resolve"], &["Assign"]]).await;
+    card_reads(fake, first, "T-000001 · new", &[&["Claim", "Resolve"], &["Assign", "More"]]).await;
 
     // Stan is not in team.yaml: his press and his command change nothing.
     let answer = press_on_card(fake, STAN, first, "Claim").await;
@@ -187,33 +188,41 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     let answer = press_on_card(fake, DANA, first, "Claim").await;
     assert_eq!(answer, "✓ Dana took T-000001.");
     line_in_topic(fake, first, "✓ Dana took T-000001.").await;
-    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"], &["Assign", "Unassign"]])
-        .await;
+    card_reads(
+        fake,
+        first,
+        "T-000001 · open",
+        &[&["Awaiting customer", "Resolve"], &["Assign", "Unassign", "More"]],
+    )
+    .await;
     assert!(card_text(fake, first).contains("Assignee: Dana"));
 
     assert_eq!(press_on_card(fake, DANA, first, "Unassign").await, "✓ Dana unassigned T-000001.");
     line_in_topic(fake, first, "✓ Dana unassigned T-000001.").await;
-    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"], &["Assign"]]).await;
+    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"], &["Assign", "More"]])
+        .await;
     assert!(card_text(fake, first).contains("Assignee: nobody yet"));
 
     let answer = press_on_card(fake, DANA, first, "Awaiting customer").await;
     assert_eq!(answer, "✓ T-000001 is awaiting the customer.");
-    card_reads(fake, first, "T-000001 · awaiting customer", &[&["Resolve", "Close"], &["Assign"]]).await;
+    card_reads(fake, first, "T-000001 · awaiting customer", &[&["Resolve", "Close"], &["Assign", "More"]])
+        .await;
 
     assert_eq!(press_on_card(fake, DANA, first, "Resolve").await, "✓ Dana resolved T-000001.");
     customer_told(fake, &ann, "Your ticket T-000001 is resolved.").await;
-    card_reads(fake, first, "T-000001 · resolved", &[&["Reopen", "Close"]]).await;
+    card_reads(fake, first, "T-000001 · resolved", &[&["Reopen", "Close"], &["More"]]).await;
 
     assert_eq!(press_on_card(fake, DANA, first, "Close").await, "✓ Dana closed T-000001.");
     topic_closed(fake, first, true).await;
     customer_told(fake, &ann, "Your ticket T-000001 is closed.").await;
-    card_reads(fake, first, "T-000001 · closed", &[&["Reopen"]]).await;
+    card_reads(fake, first, "T-000001 · closed", &[&["Reopen"], &["More"]]).await;
 
     // A closed topic takes no posts from plain members, but its card still takes presses.
     assert_eq!(press_on_card(fake, DANA, first, "Reopen").await, "✓ Dana reopened T-000001.");
     topic_closed(fake, first, false).await;
     customer_told(fake, &ann, "Your ticket T-000001 is open again.").await;
-    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"], &["Assign"]]).await;
+    card_reads(fake, first, "T-000001 · open", &[&["Awaiting customer", "Resolve"], &["Assign", "More"]])
+        .await;
     assert!(card_text(fake, first).contains("Reopened: 1×"));
 
     // The card's Assign button offers who can take the ticket now. Giving it to someone
@@ -235,6 +244,35 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     })
     .await;
 
+    // The card's More menu: priority, escalate, the timeline, the card again, a tag off.
+    says(fake, ELI, first, "/tag refund");
+    line_in_topic(fake, first, "✓ Tagged T-000001 #refund.").await;
+    assert_eq!(press_on_card(fake, ELI, first, "More").await, "More actions below.");
+    let menu = |label: &'static str| press_in_message(fake, ELI, first, "T-000001: more actions", label);
+    assert_eq!(menu("High").await, "✓ Eli set the priority of T-000001 to high.");
+    wait(fake, "high priority on the card", |world| {
+        newest_card(world, first).is_some_and(|c| has_text(c, "Priority: high"))
+    })
+    .await;
+    assert_eq!(menu("− #refund").await, "✓ Removed #refund from T-000001.");
+    let escalated = "⇧ Eli escalated T-000001: no reason given (from the card)\n@dana_support";
+    assert_eq!(menu("Escalate").await, escalated);
+    line_in_topic(fake, first, escalated).await;
+    assert_eq!(menu("History").await, "The timeline is below.");
+    wait(fake, "the timeline by button", |world| {
+        bot_posts(world, first)
+            .iter()
+            .any(|m| has_text(m, "T-000001 history (") && has_text(m, "Eli: priority normal -> high"))
+    })
+    .await;
+    assert_eq!(menu("Card").await, "The card is below.");
+    wait(fake, "the card posted again", |world| {
+        bot_posts(world, first)
+            .last()
+            .is_some_and(|m| has_text(m, "Priority: high") && m.reply_markup.is_some())
+    })
+    .await;
+
     // Commands, in T-000002, typed by Eli.
     says(fake, ELI, second, "/claim");
     line_in_topic(fake, second, "✓ Eli took T-000002.").await;
@@ -242,19 +280,21 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
         fake,
         second,
         "T-000002 · open",
-        &[&["Awaiting customer", "Resolve"], &["Assign", "Unassign"]],
+        &[&["Awaiting customer", "Resolve"], &["Assign", "Unassign", "More"]],
     )
     .await;
     says(fake, ELI, second, "/unassign");
     line_in_topic(fake, second, "✓ Eli unassigned T-000002.").await;
-    card_reads(fake, second, "T-000002 · open", &[&["Awaiting customer", "Resolve"], &["Assign"]]).await;
+    card_reads(fake, second, "T-000002 · open", &[&["Awaiting customer", "Resolve"], &["Assign", "More"]])
+        .await;
     says(fake, ELI, second, "/await");
     line_in_topic(fake, second, "✓ T-000002 is awaiting the customer.").await;
-    card_reads(fake, second, "T-000002 · awaiting customer", &[&["Resolve", "Close"], &["Assign"]]).await;
+    card_reads(fake, second, "T-000002 · awaiting customer", &[&["Resolve", "Close"], &["Assign", "More"]])
+        .await;
     says(fake, ELI, second, "/resolve");
     line_in_topic(fake, second, "✓ Eli resolved T-000002.").await;
     customer_told(fake, &ben, "Your ticket T-000002 is resolved.").await;
-    card_reads(fake, second, "T-000002 · resolved", &[&["Reopen", "Close"]]).await;
+    card_reads(fake, second, "T-000002 · resolved", &[&["Reopen", "Close"], &["More"]]).await;
     says(fake, ELI, second, "/reopen");
     line_in_topic(fake, second, "✓ Eli reopened T-000002.").await;
     customer_told(fake, &ben, "Your ticket T-000002 is open again.").await;
@@ -323,7 +363,19 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     line_in_topic(fake, second, "✓ Eli closed T-000002.").await;
     topic_closed(fake, second, true).await;
     customer_told(fake, &ben, "Your ticket T-000002 is closed.").await;
-    card_reads(fake, second, "T-000002 · closed", &[&["Reopen"]]).await;
+    card_reads(fake, second, "T-000002 · closed", &[&["Reopen"], &["More"]]).await;
+
+    // /summary in General posts the queue summary and pins it.
+    fake.send_as(DANA, STAFF, Draft::text("/summary")).expect("Dana writes in General");
+    wait(fake, "the pinned queue summary", |world| {
+        world.pinned(STAFF).iter().any(|id| {
+            world.message(STAFF, *id).is_some_and(|m| {
+                m.thread_id.is_none()
+                    && has_text(m, "📋 Queue: 0 unassigned · 1 active · 0 awaiting the customer")
+            })
+        })
+    })
+    .await;
 
     fake.inspect(|world| {
         // Stan's two presses got one refusal each, and nothing he did reached a customer.

@@ -1,0 +1,154 @@
+//! The queue summary pinned in General: `/summary` there makes the bot post one message
+//! and pin it, and from then on edit it to show the queue's state. Every change that can
+//! alter the queue asks for a refresh through the deadline index (a desk-level deadline,
+//! not a ticket's), due no sooner than a minute after the last post or edit; when it
+//! falls due the summary is edited only if what it says changed. So the staff group sees
+//! one message, and at most one edit a minute, whatever the traffic.
+//!
+//! Times on it are clock times in the desk's time zone ("since 14:05"), not ages, so an
+//! unchanged queue reads the same from one minute to the next and costs nothing.
+
+use std::fmt::Write as _;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::{Desk, DeskError, State};
+use crate::outbox::{Call, Report, Target};
+use crate::rules::RuleSet;
+use crate::store::{Deadline, Lane};
+use crate::ticket::{Status, Ticket, TicketId};
+
+/// The deadline index holds the summary's refresh under this ticket id, which no ticket
+/// has (ticket numbers start at 1) ...
+pub(super) const DESK_LEVEL: TicketId = TicketId(0);
+/// ... and this kind, outside the SLA kinds.
+pub(super) const SUMMARY_DUE: u8 = 100;
+
+/// At most one post or edit of the summary per this much time.
+const MIN_GAP: SignedDuration = SignedDuration::from_mins(1);
+/// Unassigned tickets listed by name; the rest are counted.
+const LISTED: usize = 10;
+
+/// The summary's message id in General; 0 while its first post is on the way.
+const MESSAGE: &str = "queue_summary:message";
+/// A fingerprint of what the summary last said.
+const SAID: &str = "queue_summary:said";
+/// When it was last posted or edited, unix milliseconds.
+const AT: &str = "queue_summary:at";
+
+impl Desk<'_> {
+    /// `/summary` in General: posts the summary now and pins it; from then on the desk
+    /// keeps it current. Asked again (say the pinned message was deleted), it posts anew.
+    pub(super) fn start_summary<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        state.set_counter(MESSAGE, 0)?;
+        let text = self.summary_now(state)?;
+        let call = Call::SendText {
+            to: Target::Chat { chat_id: self.staff_chat },
+            text: self.stamped(&text),
+            reply_to: None,
+            buttons: Vec::new(),
+            report: Some(Report::Summary),
+        };
+        self.queue(state, None, Lane::Message, call)?;
+        self.said(state, &text)
+    }
+
+    /// Asks for a refresh of the summary, if there is one: due now, or a minute after the
+    /// last post or edit.
+    pub(super) fn summary_soon<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        if state.counter(MESSAGE)?.is_none() {
+            return Ok(());
+        }
+        let last = state.counter(AT)?.and_then(|ms| Timestamp::from_millisecond(ms as i64).ok());
+        let due = last.map_or(self.now, |last| (last + MIN_GAP).max(self.now));
+        state.set_deadline(Deadline { due, ticket: DESK_LEVEL, kind: SUMMARY_DUE })?;
+        Ok(())
+    }
+
+    /// The refresh fell due: edit the summary if what it says changed.
+    pub(super) fn refresh_summary<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        state.clear_deadline(DESK_LEVEL, SUMMARY_DUE)?;
+        let message_id = match state.counter(MESSAGE)? {
+            None => return Ok(()),
+            Some(0) => {
+                // The post has not come back from Telegram yet; look again in a minute.
+                let due = self.now + MIN_GAP;
+                state.set_deadline(Deadline { due, ticket: DESK_LEVEL, kind: SUMMARY_DUE })?;
+                return Ok(());
+            }
+            Some(id) => id as i32,
+        };
+        let text = self.summary_now(state)?;
+        if state.counter(SAID)? == Some(fingerprint(&text)) {
+            return Ok(());
+        }
+        let call = Call::EditText {
+            chat_id: self.staff_chat,
+            message_id,
+            text: self.stamped(&text),
+            buttons: Vec::new(),
+        };
+        self.queue(state, None, Lane::Cosmetic, call)?;
+        self.said(state, &text)
+    }
+
+    fn summary_now<S: State>(&self, state: &S) -> Result<String, DeskError> {
+        let mut active: Vec<Ticket> = Vec::new();
+        for status in [Status::New, Status::Open, Status::AwaitingCustomer] {
+            for id in state.tickets_in_status(status)? {
+                active.extend(state.ticket(id)?);
+            }
+        }
+        Ok(summary_text(&active, self.rules))
+    }
+
+    fn stamped(&self, text: &str) -> String {
+        format!("{text}\nUpdated {}", local_time(self.now, self.rules))
+    }
+
+    /// Remembers what the summary says now and when it was said.
+    fn said<S: State>(&self, state: &mut S, text: &str) -> Result<(), DeskError> {
+        state.set_counter(SAID, fingerprint(text))?;
+        state.set_counter(AT, self.now.as_millisecond() as u64)?;
+        Ok(())
+    }
+
+    /// The first post is out: remember it and pin it.
+    pub(super) fn summary_posted<S: State>(&self, state: &mut S, message_id: i32) -> Result<(), DeskError> {
+        state.set_counter(MESSAGE, message_id as u64)?;
+        let call = Call::Pin { chat_id: self.staff_chat, message_id };
+        self.queue(state, None, Lane::Cosmetic, call)
+    }
+}
+
+/// What the summary says about the active tickets, without its "Updated" line.
+pub(super) fn summary_text(active: &[Ticket], rules: &RuleSet) -> String {
+    let mut waiting: Vec<&Ticket> = active.iter().filter(|t| t.assignee.is_none()).collect();
+    waiting.sort_by_key(|t| (std::cmp::Reverse(t.priority), t.created_at));
+    let awaiting = active.iter().filter(|t| t.status == Status::AwaitingCustomer).count();
+    let mut text = format!(
+        "📋 Queue: {} unassigned · {} active · {awaiting} awaiting the customer",
+        waiting.len(),
+        active.len()
+    );
+    for ticket in waiting.iter().take(LISTED) {
+        let since = local_time(ticket.created_at, rules);
+        let _ =
+            write!(text, "\n{} · {} · {} · since {since}", ticket.id, ticket.priority, ticket.customer.name);
+    }
+    if waiting.len() > LISTED {
+        let _ = write!(text, "\n… and {} more: /queue", waiting.len() - LISTED);
+    }
+    text
+}
+
+/// `Sep 21 14:05`, in the desk's time zone.
+fn local_time(at: Timestamp, rules: &RuleSet) -> String {
+    let zone = jiff::tz::TimeZone::get(rules.desk().timezone.value.trim()).unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned_datetime(zone).strftime("%b %-d %H:%M").to_string()
+}
+
+fn fingerprint(text: &str) -> u64 {
+    let bytes = blake3::hash(text.as_bytes());
+    u64::from_le_bytes(bytes.as_bytes()[..8].try_into().expect("a hash has 32 bytes"))
+}
