@@ -29,34 +29,19 @@ impl Desk<'_> {
         }
     }
 
+    /// An edit goes to the topic's queue behind everything queued before it, the message's
+    /// own copy included, and finds that copy when it is sent.
     pub(super) fn customer_edit<S: State>(
         &self,
         state: &mut S,
         m: &CustomerMessage,
     ) -> Result<(), DeskError> {
         let Some(ticket) = Self::current_ticket(state, m.customer.id)? else { return Ok(()) };
-        let customer_chat = m.customer.id as i64;
-        let Some(copy) = state.counterpart_in((customer_chat, m.message_id), self.staff_chat)? else {
-            return Ok(());
-        };
-        let text = history_text(m.kind, m.text.as_deref());
-        // The copy in the topic is the bot's own message, so its text can be replaced; a
-        // caption cannot be edited through the calls the desk uses, so say it instead.
-        let call = if m.kind == super::Kind::Text {
-            Call::EditText {
-                chat_id: self.staff_chat,
-                message_id: copy,
-                text: format!("{text}\n✎ edited"),
-                buttons: Vec::new(),
-            }
-        } else {
-            Call::SendText {
-                to: Target::Topic { ticket: ticket.id },
-                text: format!("✎ The customer edited this message: {text}"),
-                reply_to: Some(copy),
-                buttons: Vec::new(),
-                report: None,
-            }
+        let call = Call::EditRelayed {
+            source: (m.customer.id as i64, m.message_id),
+            ticket: ticket.id,
+            text: history_text(m.kind, m.text.as_deref()),
+            text_message: m.kind == super::Kind::Text,
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)
     }

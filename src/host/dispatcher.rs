@@ -13,7 +13,7 @@ use tokio::time::Instant;
 
 use super::DeskInput;
 use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Report, Target, coalesce};
-use crate::store::{Lane, Outgoing, Store, StoreError};
+use crate::store::{Lane, Outgoing, ReadTx, Store, StoreError};
 use crate::telegram::{Bot, Place, Verdict, send};
 use crate::ticket::TicketId;
 
@@ -77,13 +77,21 @@ pub async fn run(mut d: Dispatcher) {
         let busy: HashSet<u64> = in_flight.values().map(|(pending, _)| pending.queue).collect();
         let now_ms = elapsed_ms();
         let staff_room = budget.room(d.staff_chat, now_ms);
-        let (pending, mut ready) = match look(&d, &busy, staff_room) {
+        let Look { pending, mut ready, settled } = match look(&d, &busy, staff_room) {
             Ok(found) => found,
             Err(error) => {
                 tracing::error!(%error, "cannot read the outbox");
                 return;
             }
         };
+        if !settled.is_empty() {
+            let results = settled.into_iter().map(|seq| (seq, Verdict::Done { delivery: None })).collect();
+            let (ack, committed) = oneshot::channel();
+            if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
+                return;
+            }
+            continue;
+        }
         if deadline.is_some() && pending.is_empty() && sends.is_empty() {
             return;
         }
@@ -160,11 +168,7 @@ async fn sleep_until(at: Option<Instant>) {
 /// queue with a call in flight (`busy`) offers nothing. When more messages wait for the
 /// staff chat than its budget admits now (`staff_room`), consecutive customer texts of a
 /// topic go as one message.
-fn look(
-    d: &Dispatcher,
-    busy: &HashSet<u64>,
-    staff_room: usize,
-) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreError> {
+fn look(d: &Dispatcher, busy: &HashSet<u64>, staff_room: usize) -> Result<Look, StoreError> {
     let read = d.store.read()?;
     let mut entries = Vec::new();
     for (seq, outgoing) in read.outbox(WINDOW)? {
@@ -189,6 +193,8 @@ fn look(
     let mut blocked: HashSet<u64> = HashSet::new();
     let mut topics: HashMap<TicketId, Option<i32>> = HashMap::new();
     let mut last_of_queue: HashMap<u64, u64> = HashMap::new();
+    let mut settled = Vec::new();
+    let mut first_messages: HashSet<u64> = HashSet::new();
     for (seq, outgoing, call) in entries {
         let key = queue_key(seq, &call);
         if key.0 == TOPIC_QUEUE && creating.contains(&TicketId(key.1 as u64)) {
@@ -218,6 +224,19 @@ fn look(
             continue;
         }
         last_of_queue.insert(queue, seq);
+        let head_of_queue = outgoing.lane == Lane::Message && first_messages.insert(queue);
+        let call = match call {
+            // An edit is looked up only once everything before it in its queue has gone.
+            Call::EditRelayed { source, ticket, text, text_message } if head_of_queue => {
+                let Some(edit) = edit_of_copy(&read, d.staff_chat, ticket, source, &text, text_message)?
+                else {
+                    settled.push(seq);
+                    continue;
+                };
+                edit
+            }
+            call => call,
+        };
         let mut topic_of = |ticket: TicketId| -> Result<Option<i32>, StoreError> {
             if let Some(known) = topics.get(&ticket) {
                 return Ok(*known);
@@ -244,7 +263,43 @@ fn look(
     for r in ready.values_mut().filter(|r| r.texts.len() > 1) {
         r.call = coalesced(&r.call, &r.texts);
     }
-    Ok((pending, ready))
+    Ok(Look { pending, ready, settled })
+}
+
+/// What one look at the outbox found.
+struct Look {
+    /// The entries as the budget sees them.
+    pending: Vec<Pending>,
+    /// The entries that could go now, with their places.
+    ready: HashMap<u64, Ready>,
+    /// Entries with nothing left to send (an edit of a message never relayed).
+    settled: Vec<u64>,
+}
+
+/// What a customer's edit of `source` becomes now that everything queued before it went:
+/// an edit of its copy in the staff chat or a note replying to it; `None` when the message
+/// was never relayed there.
+fn edit_of_copy(
+    read: &ReadTx,
+    staff_chat: i64,
+    ticket: TicketId,
+    source: (i64, i32),
+    text: &str,
+    text_message: bool,
+) -> Result<Option<Call>, StoreError> {
+    let copies = read.counterparts(source)?.into_iter().filter(|(chat, _)| *chat == staff_chat);
+    // The newest copy, should the message have been sent again (a recreated topic).
+    let Some(copy) = copies.map(|(_, id)| id).max() else { return Ok(None) };
+    let mut sources: Vec<i32> = read
+        .counterparts((staff_chat, copy))?
+        .into_iter()
+        .filter(|(chat, _)| *chat == source.0)
+        .map(|(_, id)| id)
+        .collect();
+    sources.sort_unstable();
+    let part = sources.iter().position(|id| *id == source.1).map_or(1, |index| index + 1);
+    let edit = coalesce::CopyEdit { text, text_message, part, parts: sources.len().max(1) };
+    Ok(Some(coalesce::edit_of_copy(ticket, staff_chat, copy, &edit)))
 }
 
 /// The source message id and text of `next` when it continues the run of customer texts
@@ -344,9 +399,10 @@ fn place_of(
             Target::Chat { chat_id } => Some(Place { chat_id: *chat_id, thread: None }),
             Target::Topic { ticket } => in_topic(topic_of(*ticket)?),
         },
-        Call::EditTopic { ticket, .. } | Call::CloseTopic { ticket } | Call::ReopenTopic { ticket } => {
-            in_topic(topic_of(*ticket)?)
-        }
+        Call::EditTopic { ticket, .. }
+        | Call::CloseTopic { ticket }
+        | Call::ReopenTopic { ticket }
+        | Call::EditRelayed { ticket, .. } => in_topic(topic_of(*ticket)?),
         Call::EditText { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. }
@@ -389,7 +445,8 @@ fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
         | Call::SendFile { to: Target::Topic { ticket }, .. }
         | Call::EditTopic { ticket, .. }
         | Call::CloseTopic { ticket }
-        | Call::ReopenTopic { ticket } => (TOPIC_QUEUE, ticket.0 as i64),
+        | Call::ReopenTopic { ticket }
+        | Call::EditRelayed { ticket, .. } => (TOPIC_QUEUE, ticket.0 as i64),
         Call::CreateTopic { ticket, .. } => (CREATION_QUEUE, ticket.0 as i64),
         Call::SendText { to: Target::Chat { chat_id }, .. }
         | Call::Copy { to: Target::Chat { chat_id }, .. }

@@ -86,6 +86,18 @@ pub enum Call {
     ReopenTopic {
         ticket: TicketId,
     },
+    /// The customer edited a message relayed into the ticket's topic. The copy is looked up
+    /// when the call is sent, so an edit that arrives before its message was relayed lands
+    /// after the copy; the dispatcher then edits the copy or replies to it with a note
+    /// (`coalesce::edit_of_copy`), or drops the call when the message was never relayed.
+    EditRelayed {
+        source: (i64, i32),
+        ticket: TicketId,
+        /// The message's new text, or a label of its kind and its new caption.
+        text: String,
+        /// A plain text message (its copy's text can be replaced), not media with a caption.
+        text_message: bool,
+    },
     /// Acknowledges a button press, optionally with a short notice.
     AnswerButton {
         callback_id: String,
@@ -184,7 +196,10 @@ impl Call {
             | Call::SetButtons { chat_id, .. }
             | Call::DeleteMessage { chat_id, .. }
             | Call::CreateTopic { chat_id, .. } => *chat_id,
-            Call::EditTopic { .. } | Call::CloseTopic { .. } | Call::ReopenTopic { .. } => staff_chat,
+            Call::EditTopic { .. }
+            | Call::CloseTopic { .. }
+            | Call::ReopenTopic { .. }
+            | Call::EditRelayed { .. } => staff_chat,
             // Answering a press spends no chat's message budget; give it its own queue.
             Call::AnswerButton { .. } => 0,
         }

@@ -145,6 +145,9 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
             execute(bot, bot.reopen_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0))))).await?;
             Ok(Returned::Nothing)
         }
+        // The dispatcher turns an edit of a relayed message into the edit or note it becomes
+        // once the copy is known; as such it is never sent.
+        Call::EditRelayed { .. } => Ok(Returned::Nothing),
         Call::AnswerButton { callback_id, text } => {
             let mut request = bot.answer_callback_query(CallbackQueryId(callback_id.clone()));
             if let Some(text) = text {

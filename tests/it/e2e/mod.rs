@@ -8,4 +8,5 @@ mod faults;
 mod full_path;
 mod harness;
 mod kill;
+mod relay;
 mod startup;
