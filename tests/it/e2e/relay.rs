@@ -45,6 +45,10 @@ async fn a_coalesced_burst_keeps_replies_and_edits_mapped() {
     assert!(posts < BURST, "{posts} posts for {BURST} texts: nothing was coalesced");
     let (post, numbers) = combined.expect("a combined post");
     let run: Vec<i32> = numbers.iter().map(|n| ids[n]).collect();
+    desk.wait_store("the combined post linked to its messages", |read| {
+        read.counterparts((STAFF, post)).expect("links").len() == run.len()
+    })
+    .await;
 
     // Dana answers the combined post: the customer sees a reply to one of its messages.
     let answer = Draft::text(ann.reply_numbered(0)).in_topic(thread).replying_to(post);
