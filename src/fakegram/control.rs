@@ -80,6 +80,23 @@ impl FakeHandle {
         })
     }
 
+    /// The person's album gets more parts under its `media_group_id`, as when the bot is
+    /// handed an album's parts in two pages of updates.
+    pub fn add_to_album_as(
+        &self,
+        user_id: u64,
+        chat_id: i64,
+        album: &str,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<i32>, ControlError> {
+        self.shared.write(|world| {
+            drafts
+                .into_iter()
+                .map(|draft| world.person_post(user_id, chat_id, draft, Some(album.to_owned())))
+                .collect()
+        })
+    }
+
     /// The person edits the text (or caption) of their own message.
     pub fn edit_as(
         &self,

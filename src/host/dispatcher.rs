@@ -56,6 +56,16 @@ struct Answered {
 /// Telegram's largest album.
 const ALBUM_MAX: usize = 10;
 
+/// How long an album stays unchanged in the outbox before it goes: its parts can arrive in
+/// two pages of updates, and copying the first page's parts at once would split it.
+const ALBUM_QUIET_MS: u64 = 1_000;
+
+/// Albums seen in the outbox: (source chat, album id) -> (parts queued, since when).
+#[derive(Debug, Default)]
+struct Albums {
+    seen: HashMap<(i64, String), (usize, u64)>,
+}
+
 /// Sends side by side, one call per queue: a queue with a call in flight offers nothing
 /// else until that call's verdict is committed, while every other queue goes on. A slow or
 /// failing call thus holds only its own queue.
@@ -67,6 +77,7 @@ pub async fn run(mut d: Dispatcher) {
     let mut sends: JoinSet<Answered> = JoinSet::new();
     // What each send task carries, so even a task that panicked frees its queue and budget.
     let mut in_flight: HashMap<tokio::task::Id, (Pending, u64)> = HashMap::new();
+    let mut albums = Albums::default();
     loop {
         if deadline.is_none() && *d.stop.borrow() {
             deadline = Some(Instant::now() + d.drain_for);
@@ -77,7 +88,8 @@ pub async fn run(mut d: Dispatcher) {
         let busy: HashSet<u64> = in_flight.values().map(|(pending, _)| pending.queue).collect();
         let now_ms = elapsed_ms();
         let staff_room = budget.room(d.staff_chat, now_ms);
-        let Look { pending, mut ready, settled } = match look(&d, &busy, staff_room) {
+        let found = look(&d, &busy, staff_room).map(|found| hold_albums(found, &mut albums, now_ms));
+        let Look { pending, mut ready, settled, hold_until } = match found {
             Ok(found) => found,
             Err(error) => {
                 tracing::error!(%error, "cannot read the outbox");
@@ -109,7 +121,11 @@ pub async fn run(mut d: Dispatcher) {
             // Look again at once: the queues just sent from now wait, the others may go.
             continue;
         }
-        let wake = plan.wake_at.map(|at| started + Duration::from_millis(at));
+        let wake = match (plan.wake_at, hold_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let wake = wake.map(|at| started + Duration::from_millis(at));
         let until = match (wake, deadline) {
             (Some(w), Some(dl)) => Some(w.min(dl)),
             (w, dl) => w.or(dl),
@@ -263,7 +279,43 @@ fn look(d: &Dispatcher, busy: &HashSet<u64>, staff_room: usize) -> Result<Look, 
     for r in ready.values_mut().filter(|r| r.texts.len() > 1) {
         r.call = coalesced(&r.call, &r.texts);
     }
-    Ok(Look { pending, ready, settled })
+    Ok(Look { pending, ready, settled, hold_until: None })
+}
+
+/// Holds back each queue whose head is an album still filling up (see [`Albums::hold`]).
+fn hold_albums(mut found: Look, albums: &mut Albums, now: u64) -> Look {
+    let mut present = HashSet::new();
+    let mut held = HashSet::new();
+    for r in found.ready.values() {
+        if let Call::Copy { from_chat, message_ids, album: Some(album), .. } = &r.call {
+            let key = (*from_chat, album.clone());
+            if let Some(until) = albums.hold(&key, message_ids.len(), now) {
+                held.insert(r.pending.queue);
+                found.hold_until = Some(found.hold_until.map_or(until, |at| at.min(until)));
+            }
+            present.insert(key);
+        }
+    }
+    albums.seen.retain(|key, _| present.contains(key));
+    found.pending.retain(|p| !held.contains(&p.queue));
+    found.ready.retain(|_, r| !held.contains(&r.pending.queue));
+    found
+}
+
+impl Albums {
+    /// When an album with `parts` parts queued may go: `None` now (it is full, or no part
+    /// joined it for a quiet while), else the time to look again.
+    fn hold(&mut self, key: &(i64, String), parts: usize, now: u64) -> Option<u64> {
+        if parts >= ALBUM_MAX {
+            return None;
+        }
+        let seen = self.seen.entry(key.clone()).or_insert((parts, now));
+        if seen.0 != parts {
+            *seen = (parts, now);
+        }
+        let quiet_from = seen.1 + ALBUM_QUIET_MS;
+        (now < quiet_from).then_some(quiet_from)
+    }
 }
 
 /// What one look at the outbox found.
@@ -274,6 +326,8 @@ struct Look {
     ready: HashMap<u64, Ready>,
     /// Entries with nothing left to send (an edit of a message never relayed).
     settled: Vec<u64>,
+    /// When an album held back because it may still be filling up can go.
+    hold_until: Option<u64>,
 }
 
 /// What a customer's edit of `source` becomes now that everything queued before it went:
@@ -570,6 +624,17 @@ mod tests {
             text: None,
         };
         assert_eq!(album_part(&full, &part(11, Some("a"))), None, "an album holds at most ten");
+    }
+
+    #[test]
+    fn an_album_goes_once_no_part_joined_it_for_a_quiet_while_or_it_is_full() {
+        let mut albums = Albums::default();
+        let key = (42, "a".to_owned());
+        assert_eq!(albums.hold(&key, 2, 0), Some(ALBUM_QUIET_MS), "first seen: wait");
+        assert_eq!(albums.hold(&key, 2, 600), Some(ALBUM_QUIET_MS));
+        assert_eq!(albums.hold(&key, 4, 700), Some(700 + ALBUM_QUIET_MS), "parts of a next page restart it");
+        assert_eq!(albums.hold(&key, 4, 700 + ALBUM_QUIET_MS), None);
+        assert_eq!(albums.hold(&(42, "b".to_owned()), ALBUM_MAX, 0), None, "a full album goes at once");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The relay under pressure and out of order: a burst of texts coalesced while the group's
-//! budget is short (replies and edits still find their counterparts), and an edit that
-//! reaches the desk before its message was relayed.
+//! budget is short (replies and edits still find their counterparts), an edit that
+//! reaches the desk before its message was relayed, and an album whose parts come in two
+//! pages of updates.
 
 use std::collections::HashMap;
 
@@ -98,5 +99,34 @@ async fn an_edit_before_the_relay_lands_after_the_copy() {
             .any(|m| m.text.as_deref() == Some("Cust00: the export stops at 50%\n✎ edited"))
     })
     .await;
+    desk.finish().await;
+}
+
+/// Regression: an album whose parts came in two pages of updates was copied as two albums.
+/// The second page's parts arrive after the host has taken the first page; the copy in the
+/// topic is still one album of four.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_album_split_across_two_pages_is_copied_as_one() {
+    let desk = Desk::start(Setup { customers: 1, budget_scale: Some(SCALE) }).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket(&desk.fake, &ann).await;
+    let first = vec![Draft::photo().caption("Cust00: the album"), Draft::photo()];
+    let first = desk.fake.send_album_as(ann.id, ann.chat(), first).expect("Ann can send an album");
+    desk.wait("the host to take the first page", |world| world.pending_updates() == 0).await;
+    let album =
+        desk.fake.inspect(|world| world.message(ann.chat(), first[0]).and_then(|m| m.media_group_id.clone()));
+    let album = album.expect("an album id");
+    desk.fake
+        .add_to_album_as(ann.id, ann.chat(), &album, vec![Draft::photo(), Draft::photo()])
+        .expect("more parts");
+    desk.wait("four photos in the topic", |world| {
+        bot_posts(world, thread).iter().filter(|m| m.content.kind() == "photo").count() == 4
+    })
+    .await;
+    let albums: Vec<Option<String>> = desk.fake.inspect(|world| {
+        let photos = bot_posts(world, thread).into_iter().filter(|m| m.content.kind() == "photo");
+        photos.map(|m| m.media_group_id.clone()).collect()
+    });
+    assert!(albums[0].is_some() && albums.iter().all(|a| *a == albums[0]), "one album: {albums:?}");
     desk.finish().await;
 }
