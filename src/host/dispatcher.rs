@@ -11,9 +11,9 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::DeskInput;
+use super::{DeskInput, StaffChat};
 use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Report, Target, coalesce};
-use crate::store::{Lane, Outgoing, ReadTx, Store, StoreError};
+use crate::store::{Lane, ReadTx, Store, StoreError};
 use crate::telegram::{Bot, Place, Verdict, send};
 use crate::ticket::TicketId;
 
@@ -23,7 +23,7 @@ const WINDOW: usize = 2_000;
 pub struct Dispatcher {
     pub bot: Bot,
     pub store: Arc<Store>,
-    pub staff_chat: i64,
+    pub staff: watch::Receiver<StaffChat>,
     pub limits: Limits,
     pub desk: mpsc::Sender<DeskInput>,
     pub outbox_changed: Arc<Notify>,
@@ -87,8 +87,9 @@ pub async fn run(mut d: Dispatcher) {
         }
         let busy: HashSet<u64> = in_flight.values().map(|(pending, _)| pending.queue).collect();
         let now_ms = elapsed_ms();
-        let staff_room = budget.room(d.staff_chat, now_ms);
-        let found = look(&d, &busy, staff_room).map(|found| hold_albums(found, &mut albums, now_ms));
+        let staff = d.staff.borrow().clone();
+        let staff_room = budget.room(staff.id, now_ms);
+        let found = look(&d, &staff, &busy, staff_room).map(|found| hold_albums(found, &mut albums, now_ms));
         let Look { pending, mut ready, settled, hold_until } = match found {
             Ok(found) => found,
             Err(error) => {
@@ -184,7 +185,13 @@ async fn sleep_until(at: Option<Instant>) {
 /// queue with a call in flight (`busy`) offers nothing. When more messages wait for the
 /// staff chat than its budget admits now (`staff_room`), consecutive customer texts of a
 /// topic go as one message.
-fn look(d: &Dispatcher, busy: &HashSet<u64>, staff_room: usize) -> Result<Look, StoreError> {
+fn look(
+    d: &Dispatcher,
+    staff: &StaffChat,
+    busy: &HashSet<u64>,
+    staff_room: usize,
+) -> Result<Look, StoreError> {
+    let staff_chat = staff.id;
     let read = d.store.read()?;
     let mut entries = Vec::new();
     for (seq, outgoing) in read.outbox(WINDOW)? {
@@ -200,7 +207,7 @@ fn look(d: &Dispatcher, busy: &HashSet<u64>, staff_room: usize) -> Result<Look, 
     let waiting_for_staff = entries
         .iter()
         .filter(|(_, outgoing, call)| {
-            outgoing.lane == Lane::Message && budget_chat(call, d.staff_chat) == d.staff_chat
+            outgoing.lane == Lane::Message && staff.current(budget_chat(call, staff_chat)) == staff_chat
         })
         .count();
     let short = waiting_for_staff > staff_room;
@@ -244,8 +251,7 @@ fn look(d: &Dispatcher, busy: &HashSet<u64>, staff_room: usize) -> Result<Look, 
         let call = match call {
             // An edit is looked up only once everything before it in its queue has gone.
             Call::EditRelayed { source, ticket, text, text_message } if head_of_queue => {
-                let Some(edit) = edit_of_copy(&read, d.staff_chat, ticket, source, &text, text_message)?
-                else {
+                let Some(edit) = edit_of_copy(&read, staff_chat, ticket, source, &text, text_message)? else {
                     settled.push(seq);
                     continue;
                 };
@@ -261,11 +267,13 @@ fn look(d: &Dispatcher, busy: &HashSet<u64>, staff_room: usize) -> Result<Look, 
             topics.insert(ticket, thread);
             Ok(thread)
         };
-        let Some(place) = place_of(&call, &outgoing, d.staff_chat, &mut topic_of)? else {
+        let Some(mut place) = place_of(&call, staff_chat, &mut topic_of)? else {
             blocked.insert(queue);
             continue;
         };
-        let entry = Pending { seq, chat_id: budget_chat(&call, d.staff_chat), queue, lane: outgoing.lane };
+        place.chat_id = staff.current(place.chat_id);
+        let chat_id = staff.current(budget_chat(&call, staff_chat));
+        let entry = Pending { seq, chat_id, queue, lane: outgoing.lane };
         pending.push(entry);
         let texts = match &call {
             Call::Copy { text: Some(text), album: None, .. } => vec![text.clone()],
@@ -442,11 +450,9 @@ fn per_entry(seq: u64, verdict: Verdict, joined: &[(u64, i32)]) -> Vec<(u64, Ver
 
 fn place_of(
     call: &Call,
-    outgoing: &Outgoing,
     staff_chat: i64,
     topic_of: &mut impl FnMut(TicketId) -> Result<Option<i32>, StoreError>,
 ) -> Result<Option<Place>, StoreError> {
-    let _ = outgoing;
     let in_topic = |thread: Option<i32>| thread.map(|t| Place { chat_id: staff_chat, thread: Some(t) });
     Ok(match call {
         Call::SendText { to, .. } | Call::Copy { to, .. } | Call::SendFile { to, .. } => match to {

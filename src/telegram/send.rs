@@ -171,8 +171,10 @@ fn judge(
         Err(error) => return judge_error(call, place, ticket, &error, sent_at),
     };
     let delivery = match (call, returned) {
-        (Call::CreateTopic { ticket, chat_id, .. }, Returned::Topic(thread_id)) => {
-            Some(Delivery::TopicCreated { ticket: *ticket, chat_id: *chat_id, thread_id })
+        // Where the topic was made, which is the staff chat's current id even for a call
+        // queued before Telegram moved the chat.
+        (Call::CreateTopic { ticket, .. }, Returned::Topic(thread_id)) => {
+            Some(Delivery::TopicCreated { ticket: *ticket, chat_id: place.chat_id, thread_id })
         }
         (Call::SendText { report: Some(Report::Card { ticket, version }), .. }, Returned::Message(id)) => {
             Some(Delivery::CardPosted {
