@@ -4,7 +4,7 @@
 
 use super::event::{CustomerMessage, history_text};
 use super::{Desk, DeskError, State};
-use crate::outbox::{Call, Report, Target};
+use crate::outbox::{Call, FileKind, Media, Report, Target};
 use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket};
 
@@ -79,6 +79,7 @@ impl Desk<'_> {
             album: m.album.clone(),
             report: Some(Report::Relay { chat_id: customer_chat, message_id: m.message_id }),
             text: m.text.clone().filter(|_| m.kind == super::Kind::Text && m.album.is_none()),
+            media: album_media(m).into_iter().collect(),
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)?;
         let said = history_text(m.kind, m.text.as_deref());
@@ -92,4 +93,17 @@ impl Desk<'_> {
         }
         self.commit(state, &before, &ticket, &entries)
     }
+}
+
+/// The file of an album part, when the desk knows it: lets an album that replies to a
+/// message be sent again as an album with that reply.
+fn album_media(m: &CustomerMessage) -> Option<Media> {
+    let kind = match m.kind {
+        super::Kind::Photo => FileKind::Photo,
+        super::Kind::Document => FileKind::Document,
+        super::Kind::Video => FileKind::Video,
+        _ => return None,
+    };
+    let file_id = m.file_id.clone().filter(|_| m.album.is_some())?;
+    Some(Media { kind, file_id, caption: m.text.clone() })
 }

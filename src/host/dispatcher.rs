@@ -233,7 +233,16 @@ fn look(
             && let Some(message_id) = album_part(&head.call, &call)
         {
             head.joined.push((seq, message_id));
-            if let Call::Copy { message_ids, .. } = &mut head.call {
+            let next_media = match &call {
+                Call::Copy { media, .. } => media.first().cloned(),
+                _ => None,
+            };
+            if let Call::Copy { message_ids, media, .. } = &mut head.call {
+                // The files travel along only while every part's file is known.
+                match next_media {
+                    Some(next) if media.len() == message_ids.len() => media.push(next),
+                    _ => media.clear(),
+                }
                 message_ids.push(message_id);
             }
             continue;
@@ -378,6 +387,7 @@ fn text_part(head: &Ready, next: &Call) -> Option<(i32, String)> {
             reply_to: None,
             text: Some(next_text),
             report: Some(Report::Relay { .. }),
+            media: _,
         },
     ) = (&head.call, next)
     else {
@@ -539,6 +549,7 @@ mod tests {
             album: album.map(str::to_owned),
             report: Some(Report::Relay { chat_id: 42, message_id }),
             text: None,
+            media: Vec::new(),
         }
     }
 
@@ -551,6 +562,7 @@ mod tests {
             album: None,
             report: Some(Report::Relay { chat_id: 42, message_id }),
             text: Some(text.to_owned()),
+            media: Vec::new(),
         }
     }
 
@@ -628,6 +640,7 @@ mod tests {
             report,
             reply_to,
             text: None,
+            media: Vec::new(),
         };
         assert_eq!(album_part(&full, &part(11, Some("a"))), None, "an album holds at most ten");
     }

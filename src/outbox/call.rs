@@ -42,6 +42,11 @@ pub enum Call {
         /// short, the dispatcher may send consecutive ones as one message (see `coalesce`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         text: Option<String>,
+        /// The files of the copied messages, one per id when all are known (album parts):
+        /// an album that replies to a message goes as `sendMediaGroup`, since
+        /// `copyMessages` cannot reply.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        media: Vec<Media>,
     },
     /// Replaces a message's text and buttons (the ticket card, a prompt).
     EditText {
@@ -129,6 +134,16 @@ pub struct Button {
 pub enum FileKind {
     Photo,
     Document,
+    Video,
+}
+
+/// A file Telegram already has, with its caption (plain text), as one part of an album.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    pub kind: FileKind,
+    pub file_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
 }
 
 /// What the desk wants to hear when a call succeeds.

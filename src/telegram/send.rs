@@ -5,12 +5,13 @@
 use teloxide::payloads::setters::*;
 use teloxide::prelude::*;
 use teloxide::types::{
-    CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters, Rgb, ThreadId,
+    CallbackQueryId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia,
+    InputMediaDocument, InputMediaPhoto, InputMediaVideo, MessageId, ReplyParameters, Rgb, ThreadId,
 };
 use teloxide::{ApiError, RequestError};
 
 use super::raw::execute;
-use crate::outbox::{Button, Call, Delivery, FileKind, Outcome, Report, Target};
+use crate::outbox::{Button, Call, Delivery, FileKind, Media, Outcome, Report, Target};
 
 /// Where a call's [`Target`] points once the ticket's topic is looked up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +77,18 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
             }
             Ok(Returned::Message(execute(bot, request).await?.0))
         }
+        // copyMessages cannot reply: an album that replies is sent again from its files.
+        Call::Copy { message_ids, reply_to: Some(reply_to), media, .. }
+            if media.len() == message_ids.len() =>
+        {
+            let mut request = bot.send_media_group(chat, media.iter().map(input_media));
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            request = request
+                .reply_parameters(ReplyParameters::new(MessageId(*reply_to)).allow_sending_without_reply());
+            Ok(Returned::Messages(execute(bot, request).await?.into_iter().map(|m| m.id.0).collect()))
+        }
         Call::Copy { from_chat, message_ids, .. } => {
             let ids: Vec<MessageId> = message_ids.iter().map(|id| MessageId(*id)).collect();
             let mut request = bot.copy_messages(chat, ChatId(*from_chat), ids);
@@ -112,6 +125,13 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
                 }
                 FileKind::Document => {
                     let mut request = bot.send_document(chat, file);
+                    if let Some(thread) = thread {
+                        request = request.message_thread_id(thread);
+                    }
+                    execute(bot, request).await?
+                }
+                FileKind::Video => {
+                    let mut request = bot.send_video(chat, file);
                     if let Some(thread) = thread {
                         request = request.message_thread_id(thread);
                     }
@@ -272,6 +292,35 @@ fn thread_missing(text: &str) -> bool {
         || text.contains("thread_id_invalid")
 }
 
+/// One album part, its caption plain text like every caption the desk sends.
+fn input_media(media: &Media) -> InputMedia {
+    let file = InputFile::file_id(FileId(media.file_id.clone()));
+    let caption = media.caption.clone();
+    match media.kind {
+        FileKind::Photo => {
+            let part = InputMediaPhoto::new(file);
+            InputMedia::Photo(match caption {
+                Some(caption) => part.caption(caption),
+                None => part,
+            })
+        }
+        FileKind::Video => {
+            let part = InputMediaVideo::new(file);
+            InputMedia::Video(match caption {
+                Some(caption) => part.caption(caption),
+                None => part,
+            })
+        }
+        FileKind::Document => {
+            let part = InputMediaDocument::new(file);
+            InputMedia::Document(match caption {
+                Some(caption) => part.caption(caption),
+                None => part,
+            })
+        }
+    }
+}
+
 fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.iter().map(|row| {
         row.iter()
@@ -308,6 +357,7 @@ mod tests {
             album: None,
             report: Some(Report::Relay { chat_id: 42, message_id: 7 }),
             text: None,
+            media: Vec::new(),
         }
     }
 

@@ -130,3 +130,38 @@ async fn an_album_split_across_two_pages_is_copied_as_one() {
     assert!(albums[0].is_some() && albums.iter().all(|a| *a == albums[0]), "one album: {albums:?}");
     desk.finish().await;
 }
+
+/// Regression: an album copied as one dropped the reply its first part carried. The
+/// customer answers the agent with an album; its copy in the topic is one album again and
+/// replies to the agent's message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_album_replying_to_the_agent_keeps_its_reply() {
+    let desk = Desk::start(Setup { customers: 1, budget_scale: Some(SCALE) }).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket(&desk.fake, &ann).await;
+    let question = Draft::text(ann.reply_numbered(0)).in_topic(thread);
+    let asked = desk.fake.send_as(DANA, STAFF, question).expect("Dana can write");
+    desk.wait("Dana's question in Ann's chat", |world| {
+        from_bot(world, ann.chat()).iter().any(|m| has_text(m, &ann.reply_numbered(0)))
+    })
+    .await;
+    let copy = desk.fake.inspect(|world| {
+        let copies = from_bot(world, ann.chat()).into_iter().filter(|m| has_text(m, &ann.reply_numbered(0)));
+        copies.map(|m| m.message_id).next_back().expect("the copy")
+    });
+    let album =
+        vec![Draft::photo().caption("Cust00: like this").replying_to(copy), Draft::photo().replying_to(copy)];
+    desk.fake.send_album_as(ann.id, ann.chat(), album).expect("Ann can send an album");
+    desk.wait("the album in the topic", |world| {
+        bot_posts(world, thread).iter().filter(|m| m.content.kind() == "photo").count() == 2
+    })
+    .await;
+    let photos: Vec<(Option<String>, Option<i32>, Option<String>)> = desk.fake.inspect(|world| {
+        let photos = bot_posts(world, thread).into_iter().filter(|m| m.content.kind() == "photo");
+        photos.map(|m| (m.media_group_id.clone(), m.reply_to, m.text.clone())).collect()
+    });
+    assert!(photos[0].0.is_some() && photos[0].0 == photos[1].0, "one album: {photos:?}");
+    assert_eq!(photos[0].1, Some(asked), "the album replies to Dana's question: {photos:?}");
+    assert_eq!(photos[0].2.as_deref(), Some("Cust00: like this"), "the caption travels");
+    desk.finish().await;
+}
