@@ -4,7 +4,7 @@
 
 use super::event::{CustomerMessage, history_text};
 use super::{Desk, DeskError, State};
-use crate::outbox::{Call, Report, Target};
+use crate::outbox::{Call, FileKind, Media, Report, Target};
 use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket};
 
@@ -29,34 +29,19 @@ impl Desk<'_> {
         }
     }
 
+    /// An edit goes to the topic's queue behind everything queued before it, the message's
+    /// own copy included, and finds that copy when it is sent.
     pub(super) fn customer_edit<S: State>(
         &self,
         state: &mut S,
         m: &CustomerMessage,
     ) -> Result<(), DeskError> {
         let Some(ticket) = Self::current_ticket(state, m.customer.id)? else { return Ok(()) };
-        let customer_chat = m.customer.id as i64;
-        let Some(copy) = state.counterpart_in((customer_chat, m.message_id), self.staff_chat)? else {
-            return Ok(());
-        };
-        let text = history_text(m.kind, m.text.as_deref());
-        // The copy in the topic is the bot's own message, so its text can be replaced; a
-        // caption cannot be edited through the calls the desk uses, so say it instead.
-        let call = if m.kind == super::Kind::Text {
-            Call::EditText {
-                chat_id: self.staff_chat,
-                message_id: copy,
-                text: format!("{text}\n✎ edited"),
-                buttons: Vec::new(),
-            }
-        } else {
-            Call::SendText {
-                to: Target::Topic { ticket: ticket.id },
-                text: format!("✎ The customer edited this message: {text}"),
-                reply_to: Some(copy),
-                buttons: Vec::new(),
-                report: None,
-            }
+        let call = Call::EditRelayed {
+            source: (m.customer.id as i64, m.message_id),
+            ticket: ticket.id,
+            text: history_text(m.kind, m.text.as_deref()),
+            text_message: m.kind == super::Kind::Text,
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)
     }
@@ -94,6 +79,7 @@ impl Desk<'_> {
             album: m.album.clone(),
             report: Some(Report::Relay { chat_id: customer_chat, message_id: m.message_id }),
             text: m.text.clone().filter(|_| m.kind == super::Kind::Text && m.album.is_none()),
+            media: album_media(m).into_iter().collect(),
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)?;
         let said = history_text(m.kind, m.text.as_deref());
@@ -112,4 +98,17 @@ impl Desk<'_> {
         }
         Ok(())
     }
+}
+
+/// The file of an album part, when the desk knows it: lets an album that replies to a
+/// message be sent again as an album with that reply.
+fn album_media(m: &CustomerMessage) -> Option<Media> {
+    let kind = match m.kind {
+        super::Kind::Photo => FileKind::Photo,
+        super::Kind::Document => FileKind::Document,
+        super::Kind::Video => FileKind::Video,
+        _ => return None,
+    };
+    let file_id = m.file_id.clone().filter(|_| m.album.is_some())?;
+    Some(Media { kind, file_id, caption: m.text.clone() })
 }

@@ -1,5 +1,6 @@
 //! What the desk does when Telegram has answered a queued call: remember the new topic,
-//! the card and the relayed copies; react to a blocked customer and a deleted topic.
+//! the card and the relayed copies; react to a blocked customer and a deleted topic; and
+//! follow the staff chat when Telegram says it moved to a new id.
 
 use super::{Desk, DeskError, State, card_buttons, card_text, icon_color, topic_name};
 use crate::history::EntryKind;
@@ -133,6 +134,59 @@ impl Desk<'_> {
     }
 }
 
+/// The counter that records where the staff chat `from` moved (its new id, as stored bits).
+pub fn staff_chat_moved_key(from: i64) -> String {
+    format!("staff_chat_moved:{from}")
+}
+
+/// The staff chat's id now, given the configured one: moves recorded in the store are
+/// followed (a few at most), so a restart keeps the id Telegram gave last. Returns the
+/// current id and the ids it had before, oldest first.
+pub fn current_staff_chat(
+    configured: i64,
+    moved_to: impl Fn(&str) -> Result<Option<u64>, crate::store::StoreError>,
+) -> Result<(i64, Vec<i64>), crate::store::StoreError> {
+    let mut current = configured;
+    let mut former = Vec::new();
+    while let Some(to) = moved_to(&staff_chat_moved_key(current))? {
+        former.push(current);
+        current = to.cast_signed();
+        if former.len() > 16 || former.contains(&current) {
+            break;
+        }
+    }
+    Ok((current, former))
+}
+
+impl Desk<'_> {
+    /// Telegram moved the staff chat to a new id (`migrate_to_chat_id`): the store records
+    /// the move, so the next start uses the new id whatever desk.yaml says, and every
+    /// ticket's topic follows, so messages in the topics still find their tickets.
+    pub(super) fn staff_chat_migrated<S: State>(
+        &self,
+        state: &mut S,
+        from: i64,
+        to: i64,
+    ) -> Result<(), DeskError> {
+        if from != self.staff_chat || from == to {
+            return Ok(());
+        }
+        state.set_counter(&staff_chat_moved_key(from), to.cast_unsigned())?;
+        for status in crate::ticket::Status::ALL {
+            for id in state.tickets_in_status(status)? {
+                let Some(mut ticket) = state.ticket(id)? else { continue };
+                if let Some(topic) = ticket.topic.as_mut()
+                    && topic.chat_id == from
+                {
+                    topic.chat_id = to;
+                    state.save_ticket(&ticket)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Whether the desk learnt after `since` that the customer can be reached again.
 fn reachable_since<S: State>(state: &S, customer: UserId, since: jiff::Timestamp) -> Result<bool, DeskError> {
     for id in state.tickets_of_customer(customer)? {
@@ -146,4 +200,23 @@ fn reachable_since<S: State>(state: &S, customer: UserId, since: jiff::Timestamp
         }
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_staff_chat_follows_every_recorded_move() {
+        let moves = std::collections::HashMap::from([
+            (staff_chat_moved_key(-1), (-2_i64).cast_unsigned()),
+            (staff_chat_moved_key(-2), (-3_i64).cast_unsigned()),
+        ]);
+        let lookup = |key: &str| Ok(moves.get(key).copied());
+        assert_eq!(current_staff_chat(-1, lookup).expect("reads"), (-3, vec![-1, -2]));
+        assert_eq!(current_staff_chat(-2, lookup).expect("reads"), (-3, vec![-2]));
+        assert_eq!(current_staff_chat(-9, lookup).expect("reads"), (-9, vec![]), "another chat");
+        let circle = |key: &str| Ok((key == staff_chat_moved_key(-1)).then_some(1_u64.wrapping_neg()));
+        assert_eq!(current_staff_chat(-1, circle).expect("reads"), (-1, vec![-1]), "a loop ends");
+    }
 }

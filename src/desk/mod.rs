@@ -26,6 +26,7 @@ mod tests;
 use jiff::Timestamp;
 
 pub use card::{Action, Press, action_button, card_buttons, card_text, icon_color, parse_press, topic_name};
+pub use delivery::current_staff_chat;
 pub use event::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage, history_text};
 pub use routing::ticket_view;
 pub use state::State;
@@ -61,7 +62,7 @@ impl Desk<'_> {
             Event::StaffEdit(message) => self.staff_edit(state, message),
             Event::Button(press) => self.button(state, press),
             Event::Reachability { customer, blocked } => self.reachability(state, *customer, *blocked),
-            Event::StaffChatMigrated { .. } => Ok(()),
+            Event::StaffChatMigrated { from, to } => self.staff_chat_migrated(state, *from, *to),
             Event::Delivered(delivery) => self.delivered(state, delivery),
             Event::Tick => self.tick(state),
         }

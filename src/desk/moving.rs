@@ -53,6 +53,7 @@ impl Desk<'_> {
             album: None,
             report: Some(Report::Relay { chat_id: m.chat_id, message_id: original }),
             text: None,
+            media: Vec::new(),
         };
         self.queue(state, Some(right.id), Lane::Message, to_customer)?;
         let to_topic = Call::Copy {
@@ -63,6 +64,7 @@ impl Desk<'_> {
             album: None,
             report: None,
             text: None,
+            media: Vec::new(),
         };
         self.queue(state, Some(right.id), Lane::Message, to_topic)?;
         let origin = self.agent(m.from);

@@ -293,6 +293,7 @@ impl Desk<'_> {
             album: m.album.clone(),
             report: Some(Report::Relay { chat_id: m.chat_id, message_id: m.message_id }),
             text: None,
+            media: Vec::new(),
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)?;
         let said = history_text(m.kind, m.text.as_deref());

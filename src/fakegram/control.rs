@@ -80,6 +80,23 @@ impl FakeHandle {
         })
     }
 
+    /// The person's album gets more parts under its `media_group_id`, as when the bot is
+    /// handed an album's parts in two pages of updates.
+    pub fn add_to_album_as(
+        &self,
+        user_id: u64,
+        chat_id: i64,
+        album: &str,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<i32>, ControlError> {
+        self.shared.write(|world| {
+            drafts
+                .into_iter()
+                .map(|draft| world.person_post(user_id, chat_id, draft, Some(album.to_owned())))
+                .collect()
+        })
+    }
+
     /// The person edits the text (or caption) of their own message.
     pub fn edit_as(
         &self,
@@ -150,13 +167,17 @@ impl FakeHandle {
     }
 
     /// A basic group becomes the supergroup `new_chat_id`: service messages in both, and sending to
-    /// the old id answers 400 with `migrate_to_chat_id`.
+    /// the old id answers 400 with `migrate_to_chat_id`. A forum may move too, to a new forum
+    /// without its topics: Telegram never does that, but it is how a test makes Telegram say a
+    /// staff forum moved, which a desk must follow.
     pub fn migrate_group(&self, chat_id: i64, new_chat_id: i64) -> Result<(), ControlError> {
         self.shared.write(|world| {
             let old = world.chat(chat_id)?;
-            if !matches!(old.kind, ChatKind::Group(GroupKind::Basic)) || old.migrated_to.is_some() {
-                return Err(ControlError::Invalid(format!("chat {chat_id} is not a basic group")));
-            }
+            let kind = match old.kind {
+                ChatKind::Group(GroupKind::Basic) if old.migrated_to.is_none() => GroupKind::Supergroup,
+                ChatKind::Group(GroupKind::Forum) if old.migrated_to.is_none() => GroupKind::Forum,
+                _ => return Err(ControlError::Invalid(format!("chat {chat_id} is not a basic group"))),
+            };
             let bot_role = world.bot_role(old);
             let members: Vec<(u64, MemberRole)> = old
                 .members
@@ -170,14 +191,7 @@ impl FakeHandle {
                 .or(members.first())
                 .map(|(id, _)| *id);
             let title = old.title.clone();
-            let group = GroupSpec {
-                id: new_chat_id,
-                title,
-                kind: GroupKind::Supergroup,
-                username: None,
-                bot_role,
-                members,
-            };
+            let group = GroupSpec { id: new_chat_id, title, kind, username: None, bot_role, members };
             world.add_group(group)?;
             world.chat_mut(chat_id)?.migrated_to = Some(new_chat_id);
             let from = upgrader.unwrap_or(world.bot.id);

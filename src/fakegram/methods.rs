@@ -66,6 +66,7 @@ const METHODS: &[MethodImpl] = &[
     now("sendContact", Traffic::Post, sending::send_contact),
     now("copyMessage", Traffic::Post, sending::copy_message),
     now("copyMessages", Traffic::Post, sending::copy_messages),
+    now("sendMediaGroup", Traffic::Post, sending::send_media_group),
     now("forwardMessage", Traffic::Post, sending::forward_message),
     now("editMessageText", Traffic::Edit, sending::edit_message_text),
     now("editMessageCaption", Traffic::Edit, sending::edit_message_caption),

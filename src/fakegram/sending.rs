@@ -175,6 +175,45 @@ fn send_media(world: &mut World, call: &Call, kind: &'static str) -> Result<Valu
     Ok(send(world, with_text(post, caption)))
 }
 
+/// `sendMediaGroup` with files the fake already knows by id (uploads and URLs are not
+/// simulated here): two to ten photos, videos or documents posted as one album, every part
+/// replying where the call says.
+pub(crate) fn send_media_group(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {
+    let chat_id = call.chat_id(world, "chat_id")?;
+    let parts = call.required("media", Value::as_array)?.clone();
+    if !(2..=10).contains(&parts.len()) {
+        return Err(ApiFailure::bad_request("an album holds 2 to 10 media"));
+    }
+    let album = format!("{}", 13_000_000_000_000_000_u64 + world.serial());
+    let mut sent = Vec::new();
+    for part in &parts {
+        let kind = part["type"].as_str().unwrap_or_default();
+        let reference = part["media"].as_str().unwrap_or_default();
+        let Some((known_kind, file_name)) = world.files.get(reference).cloned() else {
+            return Err(ApiFailure::bad_request("wrong file identifier/HTTP URL specified"));
+        };
+        if known_kind != kind {
+            return Err(ApiFailure::bad_request(format!("can't use file of type {known_kind} as {kind}")));
+        }
+        let file_id = reference.strip_suffix("-thumb").unwrap_or(reference).to_owned();
+        let content = match kind {
+            "photo" => Content::Photo { file_id },
+            "video" => Content::Video { file_id, duration: 5 },
+            "document" => Content::Document { file_id, file_name },
+            other => return Err(ApiFailure::bad_request(format!("media of type {other} is not simulated"))),
+        };
+        let caption = part["caption"].as_str().map(str::to_owned);
+        if caption.as_deref().is_some_and(|caption| caption.encode_utf16().count() > CAPTION_LIMIT) {
+            return Err(ApiFailure::bad_request("message caption is too long"));
+        }
+        let mut post = bot_post(world, call, chat_id, content)?;
+        post.text = caption;
+        post.media_group_id = Some(album.clone());
+        sent.push(send(world, post));
+    }
+    Ok(Value::Array(sent))
+}
+
 pub(crate) fn send_location(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {
     let chat_id = call.chat_id(world, "chat_id")?;
     let latitude = call.required("latitude", Value::as_f64)?;

@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
+use super::StaffChat;
 use crate::desk::{Desk, DeskError, Event};
 use crate::outbox::{Call, Target};
 use crate::rules::{ReloadEvent, RulesHandle};
@@ -28,11 +29,19 @@ pub enum DeskInput {
 pub async fn run(
     store: Arc<Store>,
     rules: RulesHandle,
-    staff_chat: i64,
+    staff: watch::Sender<StaffChat>,
     mut inputs: mpsc::Receiver<DeskInput>,
     changed: [Arc<Notify>; 2],
 ) {
     while let Some(input) = inputs.recv().await {
+        let staff_chat = staff.borrow().id;
+        let moved_to = match &input {
+            DeskInput::Page { updates, .. } => updates.iter().find_map(|(_, event)| match event {
+                Some(Event::StaffChatMigrated { from, to }) if *from == staff_chat => Some(*to),
+                _ => None,
+            }),
+            _ => None,
+        };
         let store = store.clone();
         let current = rules.current();
         let earlier = rules.earlier();
@@ -42,7 +51,19 @@ pub async fn run(
         })
         .await;
         match outcome {
-            Ok(Ok(())) => changed.iter().for_each(|notify| notify.notify_one()),
+            Ok(Ok(())) => {
+                if let Some(to) = moved_to {
+                    tracing::warn!(
+                        from = staff_chat,
+                        to,
+                        "Telegram moved the staff chat; the desk follows it"
+                    );
+                    staff.send_modify(|staff| staff.moved_to(to));
+                }
+                for notify in &changed {
+                    notify.notify_one();
+                }
+            }
             Ok(Err(error)) => {
                 tracing::error!(%error, "the desk could not apply an input; it will be retried");
             }

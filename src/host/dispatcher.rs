@@ -11,9 +11,9 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::DeskInput;
+use super::{DeskInput, StaffChat};
 use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Report, Target, coalesce};
-use crate::store::{Lane, Outgoing, Store, StoreError};
+use crate::store::{Lane, ReadTx, Store, StoreError};
 use crate::telegram::{Bot, Place, Verdict, send};
 use crate::ticket::TicketId;
 
@@ -23,7 +23,7 @@ const WINDOW: usize = 2_000;
 pub struct Dispatcher {
     pub bot: Bot,
     pub store: Arc<Store>,
-    pub staff_chat: i64,
+    pub staff: watch::Receiver<StaffChat>,
     pub limits: Limits,
     pub desk: mpsc::Sender<DeskInput>,
     pub outbox_changed: Arc<Notify>,
@@ -56,6 +56,16 @@ struct Answered {
 /// Telegram's largest album.
 const ALBUM_MAX: usize = 10;
 
+/// How long an album stays unchanged in the outbox before it goes: its parts can arrive in
+/// two pages of updates, and copying the first page's parts at once would split it.
+const ALBUM_QUIET_MS: u64 = 1_000;
+
+/// Albums seen in the outbox: (source chat, album id) -> (parts queued, since when).
+#[derive(Debug, Default)]
+struct Albums {
+    seen: HashMap<(i64, String), (usize, u64)>,
+}
+
 /// Sends side by side, one call per queue: a queue with a call in flight offers nothing
 /// else until that call's verdict is committed, while every other queue goes on. A slow or
 /// failing call thus holds only its own queue.
@@ -67,6 +77,7 @@ pub async fn run(mut d: Dispatcher) {
     let mut sends: JoinSet<Answered> = JoinSet::new();
     // What each send task carries, so even a task that panicked frees its queue and budget.
     let mut in_flight: HashMap<tokio::task::Id, (Pending, u64)> = HashMap::new();
+    let mut albums = Albums::default();
     loop {
         if deadline.is_none() && *d.stop.borrow() {
             deadline = Some(Instant::now() + d.drain_for);
@@ -76,14 +87,24 @@ pub async fn run(mut d: Dispatcher) {
         }
         let busy: HashSet<u64> = in_flight.values().map(|(pending, _)| pending.queue).collect();
         let now_ms = elapsed_ms();
-        let staff_room = budget.room(d.staff_chat, now_ms);
-        let (pending, mut ready) = match look(&d, &busy, staff_room) {
+        let staff = d.staff.borrow().clone();
+        let staff_room = budget.room(staff.id, now_ms);
+        let found = look(&d, &staff, &busy, staff_room).map(|found| hold_albums(found, &mut albums, now_ms));
+        let Look { pending, mut ready, settled, hold_until } = match found {
             Ok(found) => found,
             Err(error) => {
                 tracing::error!(%error, "cannot read the outbox");
                 return;
             }
         };
+        if !settled.is_empty() {
+            let results = settled.into_iter().map(|seq| (seq, Verdict::Done { delivery: None })).collect();
+            let (ack, committed) = oneshot::channel();
+            if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
+                return;
+            }
+            continue;
+        }
         if deadline.is_some() && pending.is_empty() && sends.is_empty() {
             return;
         }
@@ -101,7 +122,11 @@ pub async fn run(mut d: Dispatcher) {
             // Look again at once: the queues just sent from now wait, the others may go.
             continue;
         }
-        let wake = plan.wake_at.map(|at| started + Duration::from_millis(at));
+        let wake = match (plan.wake_at, hold_until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let wake = wake.map(|at| started + Duration::from_millis(at));
         let until = match (wake, deadline) {
             (Some(w), Some(dl)) => Some(w.min(dl)),
             (w, dl) => w.or(dl),
@@ -162,9 +187,11 @@ async fn sleep_until(at: Option<Instant>) {
 /// topic go as one message.
 fn look(
     d: &Dispatcher,
+    staff: &StaffChat,
     busy: &HashSet<u64>,
     staff_room: usize,
-) -> Result<(Vec<Pending>, HashMap<u64, Ready>), StoreError> {
+) -> Result<Look, StoreError> {
+    let staff_chat = staff.id;
     let read = d.store.read()?;
     let mut entries = Vec::new();
     for (seq, outgoing) in read.outbox(WINDOW)? {
@@ -180,7 +207,7 @@ fn look(
     let waiting_for_staff = entries
         .iter()
         .filter(|(_, outgoing, call)| {
-            outgoing.lane == Lane::Message && budget_chat(call, d.staff_chat) == d.staff_chat
+            outgoing.lane == Lane::Message && staff.current(budget_chat(call, staff_chat)) == staff_chat
         })
         .count();
     let short = waiting_for_staff > staff_room;
@@ -189,6 +216,8 @@ fn look(
     let mut blocked: HashSet<u64> = HashSet::new();
     let mut topics: HashMap<TicketId, Option<i32>> = HashMap::new();
     let mut last_of_queue: HashMap<u64, u64> = HashMap::new();
+    let mut settled = Vec::new();
+    let mut first_messages: HashSet<u64> = HashSet::new();
     for (seq, outgoing, call) in entries {
         let key = queue_key(seq, &call);
         if key.0 == TOPIC_QUEUE && creating.contains(&TicketId(key.1 as u64)) {
@@ -204,7 +233,16 @@ fn look(
             && let Some(message_id) = album_part(&head.call, &call)
         {
             head.joined.push((seq, message_id));
-            if let Call::Copy { message_ids, .. } = &mut head.call {
+            let next_media = match &call {
+                Call::Copy { media, .. } => media.first().cloned(),
+                _ => None,
+            };
+            if let Call::Copy { message_ids, media, .. } = &mut head.call {
+                // The files travel along only while every part's file is known.
+                match next_media {
+                    Some(next) if media.len() == message_ids.len() => media.push(next),
+                    _ => media.clear(),
+                }
                 message_ids.push(message_id);
             }
             continue;
@@ -218,6 +256,18 @@ fn look(
             continue;
         }
         last_of_queue.insert(queue, seq);
+        let head_of_queue = outgoing.lane == Lane::Message && first_messages.insert(queue);
+        let call = match call {
+            // An edit is looked up only once everything before it in its queue has gone.
+            Call::EditRelayed { source, ticket, text, text_message } if head_of_queue => {
+                let Some(edit) = edit_of_copy(&read, staff_chat, ticket, source, &text, text_message)? else {
+                    settled.push(seq);
+                    continue;
+                };
+                edit
+            }
+            call => call,
+        };
         let mut topic_of = |ticket: TicketId| -> Result<Option<i32>, StoreError> {
             if let Some(known) = topics.get(&ticket) {
                 return Ok(*known);
@@ -226,11 +276,13 @@ fn look(
             topics.insert(ticket, thread);
             Ok(thread)
         };
-        let Some(place) = place_of(&call, &outgoing, d.staff_chat, &mut topic_of)? else {
+        let Some(mut place) = place_of(&call, staff_chat, &mut topic_of)? else {
             blocked.insert(queue);
             continue;
         };
-        let entry = Pending { seq, chat_id: budget_chat(&call, d.staff_chat), queue, lane: outgoing.lane };
+        place.chat_id = staff.current(place.chat_id);
+        let chat_id = staff.current(budget_chat(&call, staff_chat));
+        let entry = Pending { seq, chat_id, queue, lane: outgoing.lane };
         pending.push(entry);
         let texts = match &call {
             Call::Copy { text: Some(text), album: None, .. } => vec![text.clone()],
@@ -244,7 +296,81 @@ fn look(
     for r in ready.values_mut().filter(|r| r.texts.len() > 1) {
         r.call = coalesced(&r.call, &r.texts);
     }
-    Ok((pending, ready))
+    Ok(Look { pending, ready, settled, hold_until: None })
+}
+
+/// Holds back each queue whose head is an album still filling up (see [`Albums::hold`]).
+fn hold_albums(mut found: Look, albums: &mut Albums, now: u64) -> Look {
+    let mut present = HashSet::new();
+    let mut held = HashSet::new();
+    for r in found.ready.values() {
+        if let Call::Copy { from_chat, message_ids, album: Some(album), .. } = &r.call {
+            let key = (*from_chat, album.clone());
+            if let Some(until) = albums.hold(&key, message_ids.len(), now) {
+                held.insert(r.pending.queue);
+                found.hold_until = Some(found.hold_until.map_or(until, |at| at.min(until)));
+            }
+            present.insert(key);
+        }
+    }
+    albums.seen.retain(|key, _| present.contains(key));
+    found.pending.retain(|p| !held.contains(&p.queue));
+    found.ready.retain(|_, r| !held.contains(&r.pending.queue));
+    found
+}
+
+impl Albums {
+    /// When an album with `parts` parts queued may go: `None` now (it is full, or no part
+    /// joined it for a quiet while), else the time to look again.
+    fn hold(&mut self, key: &(i64, String), parts: usize, now: u64) -> Option<u64> {
+        if parts >= ALBUM_MAX {
+            return None;
+        }
+        let seen = self.seen.entry(key.clone()).or_insert((parts, now));
+        if seen.0 != parts {
+            *seen = (parts, now);
+        }
+        let quiet_from = seen.1 + ALBUM_QUIET_MS;
+        (now < quiet_from).then_some(quiet_from)
+    }
+}
+
+/// What one look at the outbox found.
+struct Look {
+    /// The entries as the budget sees them.
+    pending: Vec<Pending>,
+    /// The entries that could go now, with their places.
+    ready: HashMap<u64, Ready>,
+    /// Entries with nothing left to send (an edit of a message never relayed).
+    settled: Vec<u64>,
+    /// When an album held back because it may still be filling up can go.
+    hold_until: Option<u64>,
+}
+
+/// What a customer's edit of `source` becomes now that everything queued before it went:
+/// an edit of its copy in the staff chat or a note replying to it; `None` when the message
+/// was never relayed there.
+fn edit_of_copy(
+    read: &ReadTx,
+    staff_chat: i64,
+    ticket: TicketId,
+    source: (i64, i32),
+    text: &str,
+    text_message: bool,
+) -> Result<Option<Call>, StoreError> {
+    let copies = read.counterparts(source)?.into_iter().filter(|(chat, _)| *chat == staff_chat);
+    // The newest copy, should the message have been sent again (a recreated topic).
+    let Some(copy) = copies.map(|(_, id)| id).max() else { return Ok(None) };
+    let mut sources: Vec<i32> = read
+        .counterparts((staff_chat, copy))?
+        .into_iter()
+        .filter(|(chat, _)| *chat == source.0)
+        .map(|(_, id)| id)
+        .collect();
+    sources.sort_unstable();
+    let part = sources.iter().position(|id| *id == source.1).map_or(1, |index| index + 1);
+    let edit = coalesce::CopyEdit { text, text_message, part, parts: sources.len().max(1) };
+    Ok(Some(coalesce::edit_of_copy(ticket, staff_chat, copy, &edit)))
 }
 
 /// The source message id and text of `next` when it continues the run of customer texts
@@ -261,6 +387,7 @@ fn text_part(head: &Ready, next: &Call) -> Option<(i32, String)> {
             reply_to: None,
             text: Some(next_text),
             report: Some(Report::Relay { .. }),
+            media: _,
         },
     ) = (&head.call, next)
     else {
@@ -333,20 +460,19 @@ fn per_entry(seq: u64, verdict: Verdict, joined: &[(u64, i32)]) -> Vec<(u64, Ver
 
 fn place_of(
     call: &Call,
-    outgoing: &Outgoing,
     staff_chat: i64,
     topic_of: &mut impl FnMut(TicketId) -> Result<Option<i32>, StoreError>,
 ) -> Result<Option<Place>, StoreError> {
-    let _ = outgoing;
     let in_topic = |thread: Option<i32>| thread.map(|t| Place { chat_id: staff_chat, thread: Some(t) });
     Ok(match call {
         Call::SendText { to, .. } | Call::Copy { to, .. } | Call::SendFile { to, .. } => match to {
             Target::Chat { chat_id } => Some(Place { chat_id: *chat_id, thread: None }),
             Target::Topic { ticket } => in_topic(topic_of(*ticket)?),
         },
-        Call::EditTopic { ticket, .. } | Call::CloseTopic { ticket } | Call::ReopenTopic { ticket } => {
-            in_topic(topic_of(*ticket)?)
-        }
+        Call::EditTopic { ticket, .. }
+        | Call::CloseTopic { ticket }
+        | Call::ReopenTopic { ticket }
+        | Call::EditRelayed { ticket, .. } => in_topic(topic_of(*ticket)?),
         Call::EditText { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. }
@@ -390,7 +516,8 @@ fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
         | Call::SendFile { to: Target::Topic { ticket }, .. }
         | Call::EditTopic { ticket, .. }
         | Call::CloseTopic { ticket }
-        | Call::ReopenTopic { ticket } => (TOPIC_QUEUE, ticket.0 as i64),
+        | Call::ReopenTopic { ticket }
+        | Call::EditRelayed { ticket, .. } => (TOPIC_QUEUE, ticket.0 as i64),
         Call::CreateTopic { ticket, .. } => (CREATION_QUEUE, ticket.0 as i64),
         Call::SendText { to: Target::Chat { chat_id }, .. }
         | Call::Copy { to: Target::Chat { chat_id }, .. }
@@ -424,6 +551,7 @@ mod tests {
             album: album.map(str::to_owned),
             report: Some(Report::Relay { chat_id: 42, message_id }),
             text: None,
+            media: Vec::new(),
         }
     }
 
@@ -436,6 +564,7 @@ mod tests {
             album: None,
             report: Some(Report::Relay { chat_id: 42, message_id }),
             text: Some(text.to_owned()),
+            media: Vec::new(),
         }
     }
 
@@ -513,8 +642,20 @@ mod tests {
             report,
             reply_to,
             text: None,
+            media: Vec::new(),
         };
         assert_eq!(album_part(&full, &part(11, Some("a"))), None, "an album holds at most ten");
+    }
+
+    #[test]
+    fn an_album_goes_once_no_part_joined_it_for_a_quiet_while_or_it_is_full() {
+        let mut albums = Albums::default();
+        let key = (42, "a".to_owned());
+        assert_eq!(albums.hold(&key, 2, 0), Some(ALBUM_QUIET_MS), "first seen: wait");
+        assert_eq!(albums.hold(&key, 2, 600), Some(ALBUM_QUIET_MS));
+        assert_eq!(albums.hold(&key, 4, 700), Some(700 + ALBUM_QUIET_MS), "parts of a next page restart it");
+        assert_eq!(albums.hold(&key, 4, 700 + ALBUM_QUIET_MS), None);
+        assert_eq!(albums.hold(&(42, "b".to_owned()), ALBUM_MAX, 0), None, "a full album goes at once");
     }
 
     #[test]

@@ -31,6 +31,27 @@ use crate::telegram::StartupError;
 
 pub use desk_loop::DeskInput;
 
+/// The staff chat as the host knows it now: its id, and the ids it had before Telegram
+/// moved it (calls queued for an old id go to the new one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StaffChat {
+    pub id: i64,
+    pub former: Vec<i64>,
+}
+
+impl StaffChat {
+    /// Where a call for `chat_id` goes: the current id for any former one.
+    pub fn current(&self, chat_id: i64) -> i64 {
+        if self.former.contains(&chat_id) { self.id } else { chat_id }
+    }
+
+    /// Telegram moved the chat to `to`.
+    pub fn moved_to(&mut self, to: i64) {
+        self.former.push(self.id);
+        self.id = to;
+    }
+}
+
 /// How to run the host.
 #[derive(Clone, Debug)]
 pub struct HostOptions {
@@ -88,7 +109,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         let report: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         return Err(HostError::Rules { dir: options.rules.clone(), report: report.join("\n") });
     };
-    let staff_chat = options.staff_chat.or(rules.desk().staff_chat).ok_or(HostError::NoStaffChat)?;
+    let configured = options.staff_chat.or(rules.desk().staff_chat).ok_or(HostError::NoStaffChat)?;
     let limits = if options.unlimited {
         Limits { unlimited: true, ..Limits::TELEGRAM }
     } else {
@@ -106,6 +127,10 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let store = Arc::new(
         tokio::task::spawn_blocking(move || Store::open(&path)).await.expect("store open does not panic")?,
     );
+    let (staff_chat, former) = crate::desk::current_staff_chat(configured, |key| store.read()?.counter(key))?;
+    if staff_chat != configured {
+        tracing::info!(configured, staff_chat, "the staff chat moved to a new id; following it");
+    }
     let bot = crate::telegram::connect(options.token.clone(), options.api_url.clone())?;
     crate::telegram::check_staff_chat(&bot, staff_chat).await?;
     if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
@@ -117,6 +142,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let (desk_tx, desk_rx) = mpsc::channel::<DeskInput>(16);
     let outbox_changed = Arc::new(Notify::new());
     let (stop_tx, stop_rx) = watch::channel(false);
+    let (staff_tx, staff_rx) = watch::channel(StaffChat { id: staff_chat, former });
 
     let watcher = match options.watch_rules {
         Some(mode) => {
@@ -134,7 +160,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let desk_task = tokio::spawn(desk_loop::run(
         store.clone(),
         handle.clone(),
-        staff_chat,
+        staff_tx,
         desk_rx,
         [outbox_changed.clone(), deadlines_changed.clone()],
     ));
@@ -143,7 +169,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let poll_task = tokio::spawn(poller::run(
         bot.clone(),
         store.clone(),
-        staff_chat,
+        staff_rx.clone(),
         options.poll_timeout,
         desk_tx.clone(),
         stop_rx.clone(),
@@ -151,7 +177,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let dispatch_task = tokio::spawn(dispatcher::run(dispatcher::Dispatcher {
         bot,
         store,
-        staff_chat,
+        staff: staff_rx,
         limits,
         desk: desk_tx,
         outbox_changed,

@@ -7,14 +7,15 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
-use super::DeskInput;
+use super::{DeskInput, StaffChat};
+use crate::desk::Event;
 use crate::store::Store;
 use crate::telegram::{Bot, poll, translate};
 
 pub async fn run(
     bot: Bot,
     store: Arc<Store>,
-    staff_chat: i64,
+    staff: watch::Receiver<StaffChat>,
     timeout: Duration,
     desk: mpsc::Sender<DeskInput>,
     mut stop: watch::Receiver<bool>,
@@ -50,8 +51,18 @@ pub async fn run(
         if updates.is_empty() {
             continue;
         }
-        let page: Vec<(i64, Option<crate::desk::Event>)> =
-            updates.iter().map(|update| (i64::from(update.id.0), translate(update, staff_chat))).collect();
+        // Updates after a move of the staff chat in the same page come from its new id.
+        let mut staff_chat = staff.borrow().id;
+        let page: Vec<(i64, Option<Event>)> = updates
+            .iter()
+            .map(|update| {
+                let event = translate(update, staff_chat);
+                if let Some(Event::StaffChatMigrated { to, .. }) = &event {
+                    staff_chat = *to;
+                }
+                (i64::from(update.id.0), event)
+            })
+            .collect();
         let (ack, committed) = oneshot::channel();
         if desk.send(DeskInput::Page { updates: page, ack }).await.is_err() {
             return;

@@ -42,6 +42,11 @@ pub enum Call {
         /// short, the dispatcher may send consecutive ones as one message (see `coalesce`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         text: Option<String>,
+        /// The files of the copied messages, one per id when all are known (album parts):
+        /// an album that replies to a message goes as `sendMediaGroup`, since
+        /// `copyMessages` cannot reply.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        media: Vec<Media>,
     },
     /// Replaces a message's text and buttons (the ticket card, a prompt).
     EditText {
@@ -91,6 +96,18 @@ pub enum Call {
         chat_id: i64,
         message_id: i32,
     },
+    /// The customer edited a message relayed into the ticket's topic. The copy is looked up
+    /// when the call is sent, so an edit that arrives before its message was relayed lands
+    /// after the copy; the dispatcher then edits the copy or replies to it with a note
+    /// (`coalesce::edit_of_copy`), or drops the call when the message was never relayed.
+    EditRelayed {
+        source: (i64, i32),
+        ticket: TicketId,
+        /// The message's new text, or a label of its kind and its new caption.
+        text: String,
+        /// A plain text message (its copy's text can be replaced), not media with a caption.
+        text_message: bool,
+    },
     /// Acknowledges a button press, optionally with a short notice.
     AnswerButton {
         callback_id: String,
@@ -122,6 +139,16 @@ pub struct Button {
 pub enum FileKind {
     Photo,
     Document,
+    Video,
+}
+
+/// A file Telegram already has, with its caption (plain text), as one part of an album.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Media {
+    pub kind: FileKind,
+    pub file_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
 }
 
 /// What the desk wants to hear when a call succeeds.
@@ -196,7 +223,10 @@ impl Call {
             | Call::DeleteMessage { chat_id, .. }
             | Call::Pin { chat_id, .. }
             | Call::CreateTopic { chat_id, .. } => *chat_id,
-            Call::EditTopic { .. } | Call::CloseTopic { .. } | Call::ReopenTopic { .. } => staff_chat,
+            Call::EditTopic { .. }
+            | Call::CloseTopic { .. }
+            | Call::ReopenTopic { .. }
+            | Call::EditRelayed { .. } => staff_chat,
             // Answering a press spends no chat's message budget; give it its own queue.
             Call::AnswerButton { .. } => 0,
         }

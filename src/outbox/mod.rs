@@ -8,4 +8,4 @@ pub mod call;
 pub mod coalesce;
 
 pub use budget::{Budget, Limits, Outcome, Pending, Plan};
-pub use call::{Button, Call, Delivery, FileKind, Report, TEXT_LIMIT, Target, split_text};
+pub use call::{Button, Call, Delivery, FileKind, Media, Report, TEXT_LIMIT, Target, split_text};

@@ -5,12 +5,13 @@
 use teloxide::payloads::setters::*;
 use teloxide::prelude::*;
 use teloxide::types::{
-    CallbackQueryId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ReplyParameters, Rgb, ThreadId,
+    CallbackQueryId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia,
+    InputMediaDocument, InputMediaPhoto, InputMediaVideo, MessageId, ReplyParameters, Rgb, ThreadId,
 };
 use teloxide::{ApiError, RequestError};
 
 use super::raw::execute;
-use crate::outbox::{Button, Call, Delivery, FileKind, Outcome, Report, Target};
+use crate::outbox::{Button, Call, Delivery, FileKind, Media, Outcome, Report, Target};
 
 /// Where a call's [`Target`] points once the ticket's topic is looked up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +77,18 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
             }
             Ok(Returned::Message(execute(bot, request).await?.0))
         }
+        // copyMessages cannot reply: an album that replies is sent again from its files.
+        Call::Copy { message_ids, reply_to: Some(reply_to), media, .. }
+            if media.len() == message_ids.len() =>
+        {
+            let mut request = bot.send_media_group(chat, media.iter().map(input_media));
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            request = request
+                .reply_parameters(ReplyParameters::new(MessageId(*reply_to)).allow_sending_without_reply());
+            Ok(Returned::Messages(execute(bot, request).await?.into_iter().map(|m| m.id.0).collect()))
+        }
         Call::Copy { from_chat, message_ids, .. } => {
             let ids: Vec<MessageId> = message_ids.iter().map(|id| MessageId(*id)).collect();
             let mut request = bot.copy_messages(chat, ChatId(*from_chat), ids);
@@ -117,6 +130,13 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
                     }
                     execute(bot, request).await?
                 }
+                FileKind::Video => {
+                    let mut request = bot.send_video(chat, file);
+                    if let Some(thread) = thread {
+                        request = request.message_thread_id(thread);
+                    }
+                    execute(bot, request).await?
+                }
             };
             Ok(Returned::Message(message.id.0))
         }
@@ -146,9 +166,13 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
             Ok(Returned::Nothing)
         }
         Call::Pin { message_id, .. } => {
-            bot.pin_chat_message(chat, MessageId(*message_id)).disable_notification(true).await?;
+            execute(bot, bot.pin_chat_message(chat, MessageId(*message_id)).disable_notification(true))
+                .await?;
             Ok(Returned::Nothing)
         }
+        // The dispatcher turns an edit of a relayed message into the edit or note it becomes
+        // once the copy is known; as such it is never sent.
+        Call::EditRelayed { .. } => Ok(Returned::Nothing),
         Call::AnswerButton { callback_id, text } => {
             let mut request = bot.answer_callback_query(CallbackQueryId(callback_id.clone()));
             if let Some(text) = text {
@@ -172,8 +196,10 @@ fn judge(
         Err(error) => return judge_error(call, place, ticket, &error, sent_at),
     };
     let delivery = match (call, returned) {
-        (Call::CreateTopic { ticket, chat_id, .. }, Returned::Topic(thread_id)) => {
-            Some(Delivery::TopicCreated { ticket: *ticket, chat_id: *chat_id, thread_id })
+        // Where the topic was made, which is the staff chat's current id even for a call
+        // queued before Telegram moved the chat.
+        (Call::CreateTopic { ticket, .. }, Returned::Topic(thread_id)) => {
+            Some(Delivery::TopicCreated { ticket: *ticket, chat_id: place.chat_id, thread_id })
         }
         (Call::SendText { report: Some(Report::Card { ticket, version }), .. }, Returned::Message(id)) => {
             Some(Delivery::CardPosted {
@@ -283,6 +309,35 @@ fn thread_missing(text: &str) -> bool {
         || text.contains("thread_id_invalid")
 }
 
+/// One album part, its caption plain text like every caption the desk sends.
+fn input_media(media: &Media) -> InputMedia {
+    let file = InputFile::file_id(FileId(media.file_id.clone()));
+    let caption = media.caption.clone();
+    match media.kind {
+        FileKind::Photo => {
+            let part = InputMediaPhoto::new(file);
+            InputMedia::Photo(match caption {
+                Some(caption) => part.caption(caption),
+                None => part,
+            })
+        }
+        FileKind::Video => {
+            let part = InputMediaVideo::new(file);
+            InputMedia::Video(match caption {
+                Some(caption) => part.caption(caption),
+                None => part,
+            })
+        }
+        FileKind::Document => {
+            let part = InputMediaDocument::new(file);
+            InputMedia::Document(match caption {
+                Some(caption) => part.caption(caption),
+                None => part,
+            })
+        }
+    }
+}
+
 fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.iter().map(|row| {
         row.iter()
@@ -319,6 +374,7 @@ mod tests {
             album: None,
             report: Some(Report::Relay { chat_id: 42, message_id: 7 }),
             text: None,
+            media: Vec::new(),
         }
     }
 

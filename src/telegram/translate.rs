@@ -135,5 +135,8 @@ fn file_id(message: &Message) -> Option<String> {
     if let Some(sizes) = message.photo() {
         return sizes.last().map(|size| size.file.id.0.clone());
     }
+    if let Some(video) = message.video() {
+        return Some(video.file.id.0.clone());
+    }
     message.document().map(|document| document.file.id.0.clone())
 }

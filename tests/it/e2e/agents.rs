@@ -255,9 +255,13 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     })
     .await;
     assert_eq!(menu("− #refund").await, "✓ Removed #refund from T-000001.");
-    let escalated = "⇧ Eli escalated T-000001: no reason given (from the card)\n@dana_support";
-    assert_eq!(menu("Escalate").await, escalated);
-    line_in_topic(fake, first, escalated).await;
+    assert_eq!(menu("Escalate").await, "Escalated T-000001 to the supervisors.");
+    line_in_topic(
+        fake,
+        first,
+        "⇧ Escalated to the supervisors by Eli: no reason given (from the card)\n@dana_support",
+    )
+    .await;
     assert_eq!(menu("History").await, "The timeline is below.");
     wait(fake, "the timeline by button", |world| {
         bot_posts(world, first)

@@ -19,7 +19,7 @@ use topicdesk::fakegram::{
     UserSpec, World,
 };
 use topicdesk::host::{HostError, HostOptions};
-use topicdesk::store::{Store, data_file};
+use topicdesk::store::{ReadTx, Store, data_file};
 
 /// The staff forum of the fake's default world.
 pub const STAFF: i64 = -1_001_234_567_890;
@@ -201,6 +201,21 @@ impl Desk {
     /// Waits until `holds` is true of the world, or fails the test naming `what`.
     pub async fn wait(&self, what: &str, holds: impl FnMut(&World) -> bool) {
         wait(&self.fake, what, holds).await;
+    }
+
+    /// Waits until `holds` is true of the committed store, or fails the test naming `what`.
+    /// The store is opened read-only, as `topicdesk tickets` does while the host runs.
+    pub async fn wait_store(&self, what: &str, mut holds: impl FnMut(&ReadTx) -> bool) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut interval = tokio::time::interval(Duration::from_millis(10));
+        loop {
+            let store = Store::open_read_only(&data_file(&self.options.data)).expect("the store opens");
+            if holds(&store.read().expect("read")) {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "waited {PATIENCE:?} for {what}");
+            interval.tick().await;
+        }
     }
 
     /// Waits until every customer's counted messages `0..relayed` are in their live topic

@@ -10,4 +10,5 @@ mod full_path;
 mod harness;
 mod kill;
 mod ladder;
+mod relay;
 mod startup;

@@ -1,6 +1,7 @@
 //! Start and stop of `topicdesk run`: a staff chat the desk cannot work in stops the real
 //! binary at once with exit code 1 and one line saying what to fix; a host that watches
-//! its rules directory still shuts down when asked.
+//! its rules directory still shuts down when asked; a staff chat Telegram moved to a new
+//! id is followed, across a restart, whatever the configuration says.
 
 use std::process::Stdio;
 use std::time::Duration;
@@ -9,7 +10,9 @@ use tokio::process::Command;
 use topicdesk::fakegram::{
     AdminRights, FakeConfig, FakeTelegram, GroupKind, GroupSpec, MemberRole, RateBudgets,
 };
+use topicdesk::fakegram::{Draft, Thread};
 use topicdesk::rules::WatchMode;
+use topicdesk::ticket::TicketId;
 
 use super::harness::{Desk, STAFF, Setup, init_logs, open_ticket, shipped_rules};
 
@@ -87,4 +90,34 @@ async fn a_host_watching_its_rules_shuts_down_when_asked() {
     desk.start_host();
     open_ticket(&desk.fake, &desk.customers[0]).await;
     desk.stop_host().await;
+}
+
+/// Telegram says the staff chat moved (`migrate_to_chat_id`): the store records the new id
+/// and the ticket's topic follows it. After a restart with the old id still configured, the
+/// desk runs in the new chat: the customer's next message finds no topic there, so the
+/// topic is opened again in the new chat with its card and the message lands in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staff_chat_telegram_moved_is_followed_after_a_restart() {
+    const MOVED: i64 = -1_009_876_543_210;
+    let mut desk = Desk::start(Setup { customers: 1, budget_scale: None }).await;
+    let ann = desk.customers[0].clone();
+    open_ticket(&desk.fake, &ann).await;
+    desk.fake.migrate_group(STAFF, MOVED).expect("the staff forum moves");
+    desk.wait_store("the move recorded and the topic following it", |read| {
+        let moved = read.counter(&format!("staff_chat_moved:{STAFF}")).expect("counter");
+        let topic = read.ticket(TicketId(1)).expect("ticket").and_then(|t| t.topic);
+        moved == Some(MOVED.cast_unsigned()) && topic.is_some_and(|t| t.chat_id == MOVED)
+    })
+    .await;
+    desk.restart_host().await;
+    desk.fake.user_sends(ann.id, Draft::text("Cust00: still there?")).expect("Ann can write");
+    desk.wait("the message in a topic of the new chat", |world| {
+        world.topics(MOVED).iter().any(|topic| {
+            let posts = world.thread_messages(MOVED, Thread::Topic(topic.thread_id));
+            posts.iter().any(|m| m.text.as_deref() == Some("Cust00: still there?"))
+                && posts.iter().any(|m| m.text.as_deref().is_some_and(|t| t.contains("T-000001")))
+        })
+    })
+    .await;
+    desk.finish().await;
 }
