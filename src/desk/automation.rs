@@ -63,6 +63,7 @@ impl Desk<'_> {
                 self.commit(state, &ticket, &after, &entries)?;
                 let line = format!("↻ The customer keeps {id} open: the auto-close waits again.");
                 self.say_in_topic(state, id, line)?;
+                self.drop_buttons(state, id, press)?;
                 format!("Ticket {id} stays open.")
             }
             Status::Closed => format!("Ticket {id} is already closed. Write /start to open a new one."),

@@ -198,8 +198,21 @@ impl Desk<'_> {
         let notice = self.undo_escalation(state, &ticket, press.from, seq)?;
         if notice.starts_with('↓') {
             self.say_in_topic(state, id, notice.clone())?;
+            self.drop_buttons(state, id, press)?;
         }
         self.answer(state, press, Some(&notice))
+    }
+
+    /// Takes the buttons off the message a press came from, once they have done their job.
+    pub(super) fn drop_buttons<S: State>(
+        &self,
+        state: &mut S,
+        ticket: TicketId,
+        press: &ButtonPress,
+    ) -> Result<(), DeskError> {
+        let Some(message_id) = press.message_id else { return Ok(()) };
+        let call = Call::SetButtons { chat_id: press.chat_id, message_id, buttons: Vec::new() };
+        self.queue(state, Some(ticket), Lane::Cosmetic, call)
     }
 
     /// Undoes escalation `seq` for supervisor `by`; returns the line saying what happened.

@@ -1,4 +1,5 @@
-//! Timers: SLA warnings, breaches and the escalation ladder, auto-close and reminders.
+//! Timers: SLA warnings, breaches and the escalation ladder, the age trigger, auto-close
+//! and reminders.
 //! The desk keeps each ticket's next due times in the store's deadline index
 //! ([`Desk::sync_deadlines`], after every change), and on a tick acts on every decision
 //! that fell due, in due order, recording each in history so it never fires twice.
@@ -130,9 +131,9 @@ impl Desk<'_> {
         self.commit(state, &before, &ticket, &entries)
     }
 
-    /// Carries out one action a rule asked for (`on_breach`, `on_message`) through the loop
-    /// guards of `rule_actions`; returns the history entries it made. Actions never call
-    /// hooks again, so they cannot loop.
+    /// Carries out one action a rule asked for (`on_breach`, `on_message`); returns the
+    /// history entries it made. Called through `rule_actions`, which keeps the loop guards.
+    /// Actions never call hooks again, so they cannot loop.
     pub(super) fn rule_action<S: State>(
         &self,
         state: &mut S,

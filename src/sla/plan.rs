@@ -38,8 +38,9 @@ struct Timer<'c> {
     kind: DeadlineKind,
     since: u32,
     clock: Clock<'c>,
-    /// The clock escalating steps count on: `clock` with the holds cut out.
-    ladder: Clock<'c>,
+    /// The clock escalating steps count on, `clock` with the holds cut out; `None` when
+    /// escalation was never held (the common case, so nothing is copied).
+    ladder: Option<Clock<'c>>,
     /// The SLA target, or the automation's span.
     target: Span,
     steps: Vec<(Step, Span)>,
@@ -67,7 +68,8 @@ impl Plan {
                 };
                 for episode in timeline.episodes(metric) {
                     let segments = timeline.segments(&episode, runs);
-                    let ladder = Clock::new(calendar, timeline.without_holds(&segments));
+                    let ladder =
+                        timeline.was_held().then(|| Clock::new(calendar, timeline.without_holds(&segments)));
                     let clock = Clock::new(calendar, segments);
                     let status = match episode.end {
                         Some(at) => ClockStatus::Done { at },
@@ -123,7 +125,10 @@ impl Plan {
             .iter()
             .filter(|(step, _)| handled.is_none_or(|handled| step.index() > handled))
             .filter_map(|&(step, threshold)| {
-                let clock = if step.escalates() { &timer.ladder } else { &timer.clock };
+                let clock = match &timer.ladder {
+                    Some(ladder) if step.escalates() => ladder,
+                    _ => &timer.clock,
+                };
                 clock.reaches(threshold).map(|due| (step, due))
             })
             .collect();
@@ -172,7 +177,7 @@ fn automations<'c>(timeline: &Timeline, policy: &Policy, always: &'c BusinessCal
             kind: DeadlineKind::AutoClose,
             since: silence.seq,
             clock: running_since(silence),
-            ladder: running_since(silence),
+            ladder: None,
             target: after,
             steps: vec![
                 (Step::AutoCloseWarning, after.percent(u64::from(policy.warning_percent))),
@@ -185,7 +190,7 @@ fn automations<'c>(timeline: &Timeline, policy: &Policy, always: &'c BusinessCal
             kind: DeadlineKind::Reminder,
             since: silence.seq,
             clock: running_since(silence),
-            ladder: running_since(silence),
+            ladder: None,
             target: after,
             steps: vec![(Step::Reminder, after)],
         });
@@ -201,7 +206,7 @@ fn automations<'c>(timeline: &Timeline, policy: &Policy, always: &'c BusinessCal
             kind: DeadlineKind::Age,
             since: created.seq,
             clock: running_since(created),
-            ladder: running_since(created),
+            ladder: None,
             target: after,
             steps: vec![(Step::AgeEscalation, after)],
         });

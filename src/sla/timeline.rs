@@ -147,6 +147,11 @@ impl Timeline {
         self.created
     }
 
+    /// Whether escalation was ever held, up to the end of the history read.
+    pub fn was_held(&self) -> bool {
+        !self.holds.is_empty()
+    }
+
     /// Whether escalation is held at the end of the history read.
     pub fn held(&self) -> bool {
         self.holds.last().is_some_and(|hold| hold.to.is_none())

@@ -67,10 +67,11 @@ fn holding_and_undoing_escalation_are_supervisors_calls() {
             topic T-000001 #1011: Only supervisors undo an escalation.
             AnswerButton { callback_id: "cb1", text: Some("Only supervisors undo an escalation.") }
             topic T-000001 #1014: ↓ Dana undid the escalation of T-000001 to Dana.
+            SetButtons { chat_id: -100777, message_id: 1, buttons: [] }
             AnswerButton { callback_id: "cb1", text: Some("↓ Dana undid the escalation of T-000001 to Dana.") }
             AnswerButton { callback_id: "cb1", text: Some("That escalation of T-000001 is already undone.") }
-            topic T-000001 #1017: T-000001 has no escalation in force.
-            topic T-000001 #1019: ▶ Dana resumed escalation of T-000001."#]],
+            topic T-000001 #1018: T-000001 has no escalation in force.
+            topic T-000001 #1020: ▶ Dana resumed escalation of T-000001."#]],
     );
     let ticket = world.ticket(id);
     assert!(!ticket.escalation_held && ticket.escalations.is_empty());
@@ -149,9 +150,10 @@ fn keep_it_open_restarts_the_silence_of_a_resolved_ticket() {
     check(
         &said(&transcript),
         &expect![[r#"
-        AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
-        topic T-000001 #1011: ↻ The customer keeps T-000001 open: the auto-close waits again.
-        AnswerButton { callback_id: "cb1", text: Some("Ticket T-000001 stays open.") }"#]],
+            AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
+            topic T-000001 #1011: ↻ The customer keeps T-000001 open: the auto-close waits again.
+            SetButtons { chat_id: 42, message_id: 1, buttons: [] }
+            AnswerButton { callback_id: "cb1", text: Some("Ticket T-000001 stays open.") }"#]],
     );
     // The original close time passes: still resolved; the warning comes again later.
     world.minute += 15 * 60;
