@@ -165,7 +165,7 @@ impl Desk<'_> {
         }
         state.save_ticket(ticket)?;
         state.append_history(ticket.id, entries)?;
-        self.sync_deadlines(state, ticket)?;
+        self.resync_deadlines(state, before, ticket, entries)?;
         // Most changes (a message, a note) leave the card as it is: compare what it shows
         // before rendering anything.
         let shown =

@@ -24,6 +24,7 @@ mod automations;
 mod business;
 mod changes;
 mod downtime;
+mod incremental;
 mod metrics;
 
 use std::collections::{BTreeMap, BTreeSet};
