@@ -83,6 +83,9 @@ pub enum Command {
         /// Keep the generated store in this directory (to try `tickets` on a realistic store).
         #[arg(long)]
         keep_data: Option<PathBuf>,
+        /// Run only the figures named here (JSON names, comma-separated), to profile one.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
     },
     /// Read the ticket store (also while the bot runs).
     Tickets {
@@ -143,15 +146,15 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Simulate { rules, from_store, traffic, compare, json, speed: _ } => {
             simulate(&rules, from_store.as_deref(), traffic.as_deref(), compare.as_deref(), json)
         }
-        Command::Bench { json, quick, keep_data } => bench(json, quick, keep_data.as_deref()),
+        Command::Bench { json, quick, keep_data, only } => bench(json, quick, keep_data.as_deref(), &only),
     };
     ExitCode::from(code)
 }
 
-fn bench(json: bool, quick: bool, keep_data: Option<&Path>) -> u8 {
+fn bench(json: bool, quick: bool, keep_data: Option<&Path>, only: &[String]) -> u8 {
     let scale = if quick { crate::bench::Scale::QUICK } else { crate::bench::Scale::FULL };
     let mut stdout = std::io::stdout().lock();
-    match crate::bench::run(scale, keep_data, &mut stdout) {
+    match crate::bench::run(scale, keep_data, only, &mut stdout) {
         Ok(figures) => {
             if json {
                 let object: serde_json::Map<String, serde_json::Value> =

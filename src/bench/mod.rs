@@ -47,63 +47,87 @@ pub struct Figure {
     pub target: Option<&'static str>,
 }
 
-/// Runs the suite, printing a line per figure as it completes.
-/// With `keep_data`, the generated store is written there and left behind.
+/// Every figure the suite knows, by its JSON name (the export one depends on the scale).
+pub const FIGURES: &[&str] = &[
+    "store_generate_tickets_per_s",
+    "export_100k_s",
+    "export_quick_s",
+    "ingest_msgs_per_s",
+    "ingest_fsync_msgs_per_s",
+    "rule_call_p99_us",
+    "intake_answers_per_s",
+];
+
+/// Runs the suite, printing a line per figure as it completes; with `only` not empty,
+/// just the figures it names. With `keep_data`, the generated store is written there and
+/// left behind.
 pub fn run(
     scale: Scale,
     keep_data: Option<&Path>,
+    only: &[String],
     out: &mut dyn std::io::Write,
 ) -> Result<Vec<Figure>, Box<dyn std::error::Error>> {
+    if let Some(unknown) = only.iter().find(|name| !FIGURES.contains(&name.as_str())) {
+        return Err(format!("no figure is called {unknown}; the figures: {}", FIGURES.join(", ")).into());
+    }
+    let wanted = |names: &[&str]| only.is_empty() || names.iter().any(|name| only.iter().any(|o| o == name));
     let temp = tempfile::Builder::new().prefix("topicdesk-bench").tempdir()?;
     let data = keep_data.unwrap_or(temp.path());
     if data.join(FILE_NAME).exists() {
         return Err(format!("{} already holds a store; pick an empty directory", data.display()).into());
     }
     let mut figures = Vec::new();
+    let mut figure = |name: &'static str, value: f64, unit: &'static str, target: Option<&'static str>| {
+        match target {
+            Some(target) => writeln!(out, "{name} {value:.1} {unit} (target {target})"),
+            None => writeln!(out, "{name} {value:.1} {unit}"),
+        }?;
+        figures.push(Figure { name, value: (value * 1000.0).round() / 1000.0, unit, target });
+        Ok::<_, std::io::Error>(())
+    };
 
-    let store = Store::open(&data.join(FILE_NAME))?;
-    let started = Instant::now();
-    generate(&store, scale.tickets)?;
-    let rate = scale.tickets as f64 / started.elapsed().as_secs_f64();
-    drop(store);
-    figures.push(Figure {
-        name: "store_generate_tickets_per_s",
-        value: rate.round(),
-        unit: "tickets/s",
-        target: None,
-    });
-    writeln!(out, "store_generate_tickets_per_s {rate:.0}")?;
-
-    let mut times = Vec::new();
-    for _ in 0..scale.runs {
-        times.push(time_export(data)?);
+    let export_name = if scale.tickets == Scale::FULL.tickets { "export_100k_s" } else { "export_quick_s" };
+    if wanted(&["store_generate_tickets_per_s", export_name]) || keep_data.is_some() {
+        let store = Store::open(&data.join(FILE_NAME))?;
+        let started = Instant::now();
+        generate(&store, scale.tickets)?;
+        let rate = scale.tickets as f64 / started.elapsed().as_secs_f64();
+        drop(store);
+        figure("store_generate_tickets_per_s", rate.round(), "tickets/s", None)?;
+        let mut times = Vec::new();
+        for _ in 0..scale.runs {
+            times.push(time_export(data)?);
+        }
+        figure(export_name, median(&mut times).as_secs_f64(), "s", Some("< 5"))?;
     }
-    let export = median(&mut times).as_secs_f64();
-    let name = if scale.tickets == Scale::FULL.tickets { "export_100k_s" } else { "export_quick_s" };
-    writeln!(out, "{name} {export:.3} ({} tickets)", scale.tickets)?;
-    figures.push(Figure { name, value: (export * 1000.0).round() / 1000.0, unit: "s", target: Some("< 5") });
 
     let rules_dir = temp.path().join("rules");
     crate::demo::write_default_rules(&rules_dir)?;
     let (rules, diagnostics) = crate::rules::load(&rules_dir);
     let rules = rules.ok_or_else(|| format!("the shipped rules do not load: {diagnostics:?}"))?;
     let quick = scale.tickets < Scale::FULL.tickets;
-    let mut figure = |name: &'static str, value: f64, unit: &'static str, target: &'static str| {
-        let _ = writeln!(out, "{name} {value:.1} {unit} (target {target})");
-        figures.push(Figure { name, value: (value * 10.0).round() / 10.0, unit, target: Some(target) });
-    };
     let runs = scale.runs;
     let fresh = || tempfile::Builder::new().prefix("topicdesk-bench").tempdir();
-    let ingest =
-        median_of(runs, || hot::ingest(&rules, fresh()?.path(), if quick { 2_000 } else { 20_000 }, 100))?;
-    figure("ingest_msgs_per_s", ingest, "msgs/s", ">= 20000");
-    let fsync = median_of(runs, || hot::ingest(&rules, fresh()?.path(), if quick { 200 } else { 2_000 }, 1))?;
-    figure("ingest_fsync_msgs_per_s", fsync, "msgs/s", ">= 2000");
-    let p99 = median_of(runs, || Ok(hot::rule_call_p99_us(&rules, if quick { 3_000 } else { 30_000 })))?;
-    figure("rule_call_p99_us", p99, "µs", "<= 20");
-    let intake =
-        median_of(runs, || hot::intake_answers(&rules, fresh()?.path(), if quick { 200 } else { 2_000 }))?;
-    figure("intake_answers_per_s", intake, "answers/s", ">= 10000");
+    if wanted(&["ingest_msgs_per_s"]) {
+        let messages = if quick { 2_000 } else { 20_000 };
+        let ingest = median_of(runs, || hot::ingest(&rules, fresh()?.path(), messages, 100))?;
+        figure("ingest_msgs_per_s", ingest, "msgs/s", Some(">= 20000"))?;
+    }
+    if wanted(&["ingest_fsync_msgs_per_s"]) {
+        let messages = if quick { 200 } else { 2_000 };
+        let fsync = median_of(runs, || hot::ingest(&rules, fresh()?.path(), messages, 1))?;
+        figure("ingest_fsync_msgs_per_s", fsync, "msgs/s", Some(">= 2000"))?;
+    }
+    if wanted(&["rule_call_p99_us"]) {
+        let calls = if quick { 3_000 } else { 30_000 };
+        let p99 = median_of(runs, || Ok(hot::rule_call_p99_us(&rules, calls)))?;
+        figure("rule_call_p99_us", p99, "µs", Some("<= 20"))?;
+    }
+    if wanted(&["intake_answers_per_s"]) {
+        let customers = if quick { 200 } else { 2_000 };
+        let intake = median_of(runs, || hot::intake_answers(&rules, fresh()?.path(), customers))?;
+        figure("intake_answers_per_s", intake, "answers/s", Some(">= 10000"))?;
+    }
     Ok(figures)
 }
 

@@ -170,7 +170,7 @@ impl Desk<'_> {
         }
         state.save_ticket(ticket)?;
         state.append_history(ticket.id, entries)?;
-        self.sync_deadlines(state, ticket)?;
+        self.resync_deadlines(state, before, ticket, entries)?;
         let queued = |t: &Ticket| (t.status, t.assignee, t.priority);
         if queued(before) != queued(ticket) {
             self.summary_soon(state)?;

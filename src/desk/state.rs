@@ -13,6 +13,12 @@ pub trait State {
     fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError>;
     fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError>;
     fn history(&self, ticket: TicketId) -> Result<Vec<Entry>, StoreError>;
+    /// Up to `limit` entries before `seq`, newest first.
+    fn history_tail(&self, ticket: TicketId, seq: u32, limit: usize) -> Result<Vec<Entry>, StoreError> {
+        let mut history = self.history(ticket)?;
+        history.retain(|entry| entry.seq < seq);
+        Ok(history.into_iter().rev().take(limit).collect())
+    }
     fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StoreError>;
     /// The customer's tickets, oldest first.
     fn tickets_of_customer(&self, customer: UserId) -> Result<Vec<TicketId>, StoreError>;
@@ -54,6 +60,9 @@ impl State for Tx<'_> {
     }
     fn history(&self, ticket: TicketId) -> Result<Vec<Entry>, StoreError> {
         Tx::history(self, ticket)
+    }
+    fn history_tail(&self, ticket: TicketId, seq: u32, limit: usize) -> Result<Vec<Entry>, StoreError> {
+        Tx::history_tail(self, ticket, seq, limit)
     }
     fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StoreError> {
         Tx::ticket_by_topic(self, topic)

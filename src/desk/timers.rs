@@ -28,6 +28,33 @@ impl Desk<'_> {
         Ok(())
     }
 
+    /// Brings the deadline index along after `entries` changed `before` into `ticket`,
+    /// recomputing the clocks only when the change can move one: when what the `sla` hook
+    /// sees changed, the rule set differs from the one behind the ticket's last entry, or
+    /// the new entries change the timeline (see [`crate::sla::changes_timeline`]). Most
+    /// customer messages do none of these, and then cost no history read at all.
+    pub(super) fn resync_deadlines<S: State>(
+        &self,
+        state: &mut S,
+        before: &Ticket,
+        ticket: &Ticket,
+        entries: &[crate::history::Entry],
+    ) -> Result<(), DeskError> {
+        /// The newest entry names the rules behind it and, when it is a customer message,
+        /// shows the customer already waiting; anything else is recomputed.
+        const TAIL: usize = 1;
+        if self.ticket_view(before) == self.ticket_view(ticket) {
+            let tail = state.history_tail(ticket.id, before.next_seq, TAIL)?;
+            let version = self.rules.version().short();
+            let same_rules = tail.first().is_some_and(|last| last.rules.as_ref() == Some(&version));
+            let replied = before.first_response_at.is_some();
+            if same_rules && !crate::sla::changes_timeline(entries, &tail, replied) {
+                return Ok(());
+            }
+        }
+        self.sync_deadlines(state, ticket)
+    }
+
     /// Acts on everything due at `now`, in due order across tickets.
     pub(super) fn tick<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         let due = state.due(self.now, PER_TICK)?;

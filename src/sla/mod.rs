@@ -81,6 +81,7 @@ pub use ladder::{Ladder, LadderProgress, Level};
 pub use measure::{Measures, measure};
 pub use metric::{DeadlineKind, Mark, Metric, Step};
 pub use plan::Plan;
+pub use timeline::changes_timeline;
 
 use crate::calendar::BusinessCalendar;
 use crate::duration::Span;

@@ -204,6 +204,54 @@ impl Timeline {
     }
 }
 
+/// Whether appending `new` to a ticket's history can change what [`Timeline::read`] makes
+/// of it, so that the clocks, steps and deadlines computed before still hold when the
+/// targets are unchanged. `earlier` is the history just before `new`, newest first (a tail
+/// is enough); `replied`: an agent had answered the customer before `new`. Conservative:
+/// `true` whenever the tail is too short to tell.
+///
+/// Keep this in step with [`Timeline::read`]: the match has no catch-all, so a new kind
+/// of entry needs a decision here, and a property test checks the two agree.
+pub fn changes_timeline(new: &[Entry], earlier: &[Entry], replied: bool) -> bool {
+    new.iter().any(|entry| match &entry.kind {
+        EntryKind::Created { .. }
+        | EntryKind::AgentReply { .. }
+        | EntryKind::StatusChanged { .. }
+        | EntryKind::EscalationHold { .. }
+        | EntryKind::KeptOpen
+        | EntryKind::Timer(_) => true,
+        // Starts a next-response stretch unless the first reply is still to come or the
+        // customer is already waiting for an answer.
+        EntryKind::CustomerMessage { .. } => replied && !waiting(earlier),
+        EntryKind::Note { .. }
+        | EntryKind::Assigned { .. }
+        | EntryKind::PriorityChanged { .. }
+        | EntryKind::Tagged { .. }
+        | EntryKind::Untagged { .. }
+        | EntryKind::Escalated { .. }
+        | EntryKind::Deescalated { .. }
+        | EntryKind::Notified { .. }
+        | EntryKind::Reachability { .. }
+        | EntryKind::TopicChanged { .. }
+        | EntryKind::System { .. } => false,
+    })
+}
+
+/// Whether a customer message is waiting for an answer after `earlier` (newest first);
+/// `false` when the tail does not say.
+fn waiting(earlier: &[Entry]) -> bool {
+    for entry in earlier {
+        match &entry.kind {
+            EntryKind::CustomerMessage { .. } => return true,
+            EntryKind::AgentReply { .. }
+            | EntryKind::Created { .. }
+            | EntryKind::StatusChanged { to: Status::Resolved | Status::Closed, .. } => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// The earlier of two optional ends, `None` standing for "not yet".
 fn earliest(a: Option<Timestamp>, b: Option<Timestamp>) -> Option<Timestamp> {
     match (a, b) {

@@ -89,29 +89,43 @@ impl<'t> Tx<'t> {
         };
         tickets.insert(ticket.id.0, encode(&TicketRecord::from(ticket)).as_slice())?;
         let id = ticket.id.0;
-        let mut by_status = self.txn.open_table(BY_STATUS)?;
-        let mut by_assignee = self.txn.open_table(BY_ASSIGNEE)?;
-        let mut by_topic = self.txn.open_table(BY_TOPIC)?;
-        if let Some(old) = &old {
-            if old.status != ticket.status {
-                by_status.remove((status_code(old.status), id))?;
-            }
-            // The assignee index holds active tickets only: it is an agent's load.
-            if let Some(agent) = old.assignee.filter(|_| old.status.is_active()) {
-                by_assignee.remove((agent, id))?;
-            }
-            if let Some(topic) = old.topic.filter(|t| Some(*t) != ticket.topic) {
-                by_topic.remove((topic.chat_id, topic.thread_id))?;
-            }
-        } else {
+        if old.is_none() {
             self.txn.open_table(BY_CUSTOMER)?.insert((ticket.customer.id, id), ())?;
         }
-        by_status.insert((status_code(ticket.status), id), ())?;
-        if let Some(agent) = ticket.assignee.filter(|_| ticket.status.is_active()) {
-            by_assignee.insert((agent, id), ())?;
+        // Only an index whose key moved is written: most saves (a message, a note) move none.
+        let status = |t: &Ticket| Some((status_code(t.status), id));
+        // The assignee index holds active tickets only: it is an agent's load.
+        let assignee = |t: &Ticket| t.assignee.filter(|_| t.status.is_active()).map(|agent| (agent, id));
+        let topic = |t: &Ticket| t.topic.map(|topic| (topic.chat_id, topic.thread_id));
+        let (old_status, new_status) = (old.as_ref().and_then(status), status(ticket));
+        if old_status != new_status {
+            let mut table = self.txn.open_table(BY_STATUS)?;
+            if let Some(key) = old_status {
+                table.remove(key)?;
+            }
+            if let Some(key) = new_status {
+                table.insert(key, ())?;
+            }
         }
-        if let Some(topic) = ticket.topic {
-            by_topic.insert((topic.chat_id, topic.thread_id), id)?;
+        let (old_assignee, new_assignee) = (old.as_ref().and_then(assignee), assignee(ticket));
+        if old_assignee != new_assignee {
+            let mut table = self.txn.open_table(BY_ASSIGNEE)?;
+            if let Some(key) = old_assignee {
+                table.remove(key)?;
+            }
+            if let Some(key) = new_assignee {
+                table.insert(key, ())?;
+            }
+        }
+        let (old_topic, new_topic) = (old.as_ref().and_then(topic), topic(ticket));
+        if old_topic != new_topic {
+            let mut table = self.txn.open_table(BY_TOPIC)?;
+            if let Some(key) = old_topic {
+                table.remove(key)?;
+            }
+            if let Some(key) = new_topic {
+                table.insert(key, id)?;
+            }
         }
         Ok(())
     }
@@ -219,6 +233,24 @@ macro_rules! reads {
                 let table = self.$open(HISTORY)?;
                 let mut entries = Vec::new();
                 for row in table.range((id.0, 0)..=(id.0, u32::MAX))? {
+                    let (key, value) = row?;
+                    let record: EntryRecord = decode("history entry", value.value())?;
+                    entries.push(record.into_entry(key.value().1)?);
+                }
+                Ok(entries)
+            }
+
+            /// Up to `limit` entries before `seq`, newest first: the tail of the history,
+            /// read without decoding the rest.
+            pub fn history_tail(
+                &self,
+                id: TicketId,
+                seq: u32,
+                limit: usize,
+            ) -> Result<Vec<Entry>, StoreError> {
+                let table = self.$open(HISTORY)?;
+                let mut entries = Vec::new();
+                for row in table.range((id.0, 0)..(id.0, seq))?.rev().take(limit) {
                     let (key, value) = row?;
                     let record: EntryRecord = decode("history entry", value.value())?;
                     entries.push(record.into_entry(key.value().1)?);

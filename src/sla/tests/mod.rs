@@ -26,6 +26,7 @@ mod business;
 mod changes;
 mod downtime;
 mod escalation;
+mod incremental;
 mod metrics;
 
 use std::collections::{BTreeMap, BTreeSet};
