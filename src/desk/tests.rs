@@ -582,6 +582,28 @@ fn the_more_menu_sets_the_priority_escalates_shows_history_and_card_and_removes_
     );
 }
 
+/// Regression: an escalation by button naming many supervisors made a notice longer than
+/// Telegram's 200 characters, which it refuses, leaving the press unanswered.
+#[test]
+fn a_long_notice_is_cut_to_what_telegram_takes() {
+    let mut team = String::from("agents:\n");
+    for n in 1..=12 {
+        let _ = writeln!(
+            team,
+            "  - {{ id: {n}, name: Sup{n}, username: supervisor_number_{n}, role: supervisor }}"
+        );
+    }
+    let (mut world, _rules) = World::with_changed_rules(&[("team.yaml", &team)]);
+    let id = world.open(42, &[("category", "other")]);
+    world.send_all();
+    world.event(&press(1, 11, &format!("t:{}:escalate", id.0)));
+    let transcript = world.send_all();
+    let notice = transcript.lines().find(|l| l.starts_with("AnswerButton")).expect("the press is answered");
+    let text = notice.split("Some(\"").nth(1).and_then(|t| t.strip_suffix("\") }")).expect("a notice");
+    assert_eq!(text.replace("\\n", "\n").chars().count(), 200, "{text}");
+    assert!(text.ends_with('…'), "{text}");
+}
+
 fn general_says(from: u64, text: &str) -> Event {
     Event::Staff(StaffMessage {
         chat_id: STAFF,
