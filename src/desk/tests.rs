@@ -955,6 +955,21 @@ fn the_queue_summary_is_posted_pinned_and_edited_at_most_once_a_minute() {
     let far = Timestamp::from_second(1_990_000_000).expect("valid");
     let due = world.store.read().expect("read").due(far, 1_000).expect("index");
     assert!(due.iter().all(|d| d.ticket != TicketId(0)), "no summary refresh asked for: {due:?}");
+    // Someone deleted the summary: its next edit finds it gone, and it is posted anew.
+    // Another message gone (a customer's prompt, say) is no concern of the summary's.
+    world.event(&Event::Delivered(Delivery::EditGone { chat_id: 42, message_id: 1005 }));
+    world.event(&Event::Delivered(Delivery::EditGone { chat_id: STAFF, message_id: 999 }));
+    assert_eq!(world.send_all(), "");
+    world.event(&Event::Delivered(Delivery::EditGone { chat_id: STAFF, message_id: 1005 }));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+            chat -100777 #1011: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
+                | T-000002 · normal · Customer43 · since Sep 21 16:15
+                | Updated Sep 21 16:28
+            Pin { chat_id: -100777, message_id: 1011 }
+        "#]],
+    );
 }
 
 /// Regression: a 403 answered after the customer had unblocked the bot flagged them as
