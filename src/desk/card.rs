@@ -285,7 +285,8 @@ pub(super) fn capitalised(word: &str) -> String {
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
-fn clip(text: &str, max_chars: usize) -> String {
+/// The text cut to `max_chars` characters, an ellipsis marking the cut.
+pub(super) fn clip(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_owned();
     }

@@ -50,6 +50,12 @@ impl Desk<'_> {
                 Ok(())
             }
             Delivery::SummaryPosted { message_id } => self.summary_posted(state, *message_id),
+            Delivery::EditGone { chat_id, message_id } => {
+                if *chat_id != self.staff_chat {
+                    return Ok(());
+                }
+                self.summary_gone(state, *message_id)
+            }
             Delivery::NotDeleted { ticket } => self.say_in_topic(
                 state,
                 *ticket,

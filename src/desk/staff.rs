@@ -5,12 +5,15 @@
 use std::fmt::Write as _;
 
 use super::card::card_version;
-use super::card::{Action, Press, agent_name, capitalised, menu_buttons, parse_press};
+use super::card::{Action, Press, agent_name, capitalised, clip, menu_buttons, parse_press};
 use super::event::{ButtonPress, StaffMessage, history_text};
 use super::{Desk, DeskError, State, card_buttons, card_text};
 use crate::outbox::{Call, Report, Target};
 use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket, Topic};
+
+/// The most characters Telegram shows in a press's notice.
+const NOTICE_LIMIT: usize = 200;
 
 /// Commands agents type in a ticket's topic, for the unknown-command reply.
 const COMMANDS: &str = "/note, /claim, /assign, /unassign, /await, /resolve, /close, /reopen, /priority, \
@@ -126,14 +129,16 @@ impl Desk<'_> {
         Ok("More actions below.".to_owned())
     }
 
+    /// Answers a press; Telegram takes at most 200 characters of notice, so a longer line
+    /// (an escalation naming many supervisors) is cut.
     pub(super) fn answer<S: State>(
         &self,
         state: &mut S,
         press: &ButtonPress,
         text: Option<&str>,
     ) -> Result<(), DeskError> {
-        let call =
-            Call::AnswerButton { callback_id: press.callback_id.clone(), text: text.map(str::to_owned) };
+        let text = text.map(|text| clip(text, NOTICE_LIMIT));
+        let call = Call::AnswerButton { callback_id: press.callback_id.clone(), text };
         self.queue(state, None, Lane::Message, call)
     }
 

@@ -5,6 +5,8 @@
 //! falls due the summary is edited only if what it says changed. So the staff group sees
 //! one message, and at most one edit a minute, whatever the traffic.
 //!
+//! Deleted by someone, it is posted and pinned anew at its next edit.
+//!
 //! Times on it are clock times in the desk's time zone ("since 14:05"), not ages, so an
 //! unchanged queue reads the same from one minute to the next and costs nothing.
 
@@ -111,6 +113,14 @@ impl Desk<'_> {
         state.set_counter(SAID, fingerprint(text))?;
         state.set_counter(AT, self.now.as_millisecond() as u64)?;
         Ok(())
+    }
+
+    /// A message of no ticket's was gone when edited: if it was the summary, post it anew.
+    pub(super) fn summary_gone<S: State>(&self, state: &mut S, message_id: i32) -> Result<(), DeskError> {
+        if state.counter(MESSAGE)? != Some(message_id as u64) {
+            return Ok(());
+        }
+        self.start_summary(state)
     }
 
     /// The first post is out: remember it and pin it.

@@ -589,6 +589,23 @@ fn the_more_menu_sets_the_priority_escalates_shows_history_and_card_and_removes_
     );
 }
 
+/// Regression: an escalation by button naming many supervisors made a notice longer than
+/// Telegram's 200 characters, which it refuses, leaving the press unanswered.
+#[test]
+fn a_long_notice_is_cut_to_what_telegram_takes() {
+    let name = "Maximiliana ".repeat(20);
+    let team = format!("agents:\n  - {{ id: 1, name: \"{}\", role: supervisor }}\n", name.trim_end());
+    let (mut world, _rules) = World::with_changed_rules(&[("team.yaml", &team)]);
+    let id = world.open(42, &[("category", "other")]);
+    world.send_all();
+    world.event(&press(1, 11, &format!("t:{}:prio:high", id.0)));
+    let transcript = world.send_all();
+    let notice = transcript.lines().find(|l| l.starts_with("AnswerButton")).expect("the press is answered");
+    let text = notice.split("Some(\"").nth(1).and_then(|t| t.strip_suffix("\") }")).expect("a notice");
+    assert_eq!(text.replace("\\n", "\n").chars().count(), 200, "{text}");
+    assert!(text.ends_with('…'), "{text}");
+}
+
 fn general_says(from: u64, text: &str) -> Event {
     Event::Staff(StaffMessage {
         chat_id: STAFF,
@@ -940,6 +957,21 @@ fn the_queue_summary_is_posted_pinned_and_edited_at_most_once_a_minute() {
     let far = Timestamp::from_second(1_990_000_000).expect("valid");
     let due = world.store.read().expect("read").due(far, 1_000).expect("index");
     assert!(due.iter().all(|d| d.ticket != TicketId(0)), "no summary refresh asked for: {due:?}");
+    // Someone deleted the summary: its next edit finds it gone, and it is posted anew.
+    // Another message gone (a customer's prompt, say) is no concern of the summary's.
+    world.event(&Event::Delivered(Delivery::EditGone { chat_id: 42, message_id: 1005 }));
+    world.event(&Event::Delivered(Delivery::EditGone { chat_id: STAFF, message_id: 999 }));
+    assert_eq!(world.send_all(), "");
+    world.event(&Event::Delivered(Delivery::EditGone { chat_id: STAFF, message_id: 1005 }));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+            chat -100777 #1011: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
+                | T-000002 · normal · Customer43 · since Sep 21 16:15
+                | Updated Sep 21 16:28
+            Pin { chat_id: -100777, message_id: 1011 }
+        "#]],
+    );
 }
 
 /// Regression: a 403 answered after the customer had unblocked the bot flagged them as

@@ -196,6 +196,11 @@ pub enum Delivery {
     SummaryPosted {
         message_id: i32,
     },
+    /// A message of no ticket's that the desk edits is gone (someone deleted it).
+    EditGone {
+        chat_id: i64,
+        message_id: i32,
+    },
     /// A message of the ticket's could not be deleted (too old, or not allowed).
     NotDeleted {
         ticket: TicketId,

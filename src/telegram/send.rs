@@ -256,6 +256,13 @@ fn judge_error(
             {
                 Verdict::Done { delivery: ticket.map(|ticket| Delivery::NotDeleted { ticket }) }
             }
+            // The pinned summary is no ticket's; when someone deletes it, the desk posts it anew.
+            ApiError::MessageToEditNotFound if ticket.is_none() => match call {
+                Call::EditText { chat_id, message_id, .. } => Verdict::Done {
+                    delivery: Some(Delivery::EditGone { chat_id: *chat_id, message_id: *message_id }),
+                },
+                _ => dropped(call, error),
+            },
             // Past Telegram's deletion window the words are "can't be deleted for everyone",
             // which teloxide does not know.
             ApiError::Unknown(text) if cannot_delete(text) && matches!(call, Call::DeleteMessage { .. }) => {
@@ -402,6 +409,21 @@ mod tests {
                 delivery: Some(Delivery::TopicMissing { ticket: TicketId(1) })
             }
         );
+    }
+
+    #[test]
+    fn an_edit_of_a_deleted_message_of_no_ticket_is_reported() {
+        let edit = Call::EditText { chat_id: -100, message_id: 5, text: "x".to_owned(), buttons: Vec::new() };
+        let place = Place { chat_id: -100, thread: None };
+        let gone = || RequestError::Api(ApiError::MessageToEditNotFound);
+        let verdict = judge(&edit, place, None, Err(gone()), jiff::Timestamp::UNIX_EPOCH);
+        assert_eq!(
+            verdict,
+            Verdict::Done { delivery: Some(Delivery::EditGone { chat_id: -100, message_id: 5 }) }
+        );
+        // A ticket's card is the ticket's business (its topic may be gone as a whole).
+        let verdict = judge(&edit, place, Some(TicketId(1)), Err(gone()), jiff::Timestamp::UNIX_EPOCH);
+        assert_eq!(verdict, Verdict::Done { delivery: None });
     }
 
     /// Regression: a deletion refused after Telegram's 48-hour window was dropped in

@@ -6,8 +6,10 @@
 //! supervisor's action, the pinned queue summary, and `/move` of a message posted in the
 //! wrong ticket, with and without Telegram still allowing the wrong copy to be deleted.
 //!
-//! Routing is switched off (`route` leaves every ticket in the queue) so each ticket starts
-//! unassigned and the test decides who takes what. One host serves each whole story.
+//! In those stories routing is switched off (`route` leaves every ticket in the queue) so
+//! each ticket starts unassigned and the test decides who takes what; a last, short one
+//! runs the shipped routing through a reopen after its agent went away. One host serves
+//! each whole story.
 
 use topicdesk::fakegram::{DeletePolicy, Draft, FakeHandle, FakeMessage, MemberRole, UserSpec, World};
 
@@ -487,4 +489,37 @@ async fn sync(fake: &FakeHandle, thread: i32) {
         bot_posts(world, thread).iter().filter(|m| has_text(m, " history (")).count() > before
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reopened_ticket_whose_agent_went_away_is_routed_again_and_the_new_agent_mentioned() {
+    // The shipped routing: technical tickets go round the technical agents, Dana first.
+    let mut desk = Desk::prepare(Setup { customers: 1, budget_scale: None }).await;
+    desk.fake
+        .add_user(UserSpec::new(ELI, "Eli").username("eli_support").language_code("en"))
+        .expect("add Eli");
+    desk.fake.set_member(STAFF, ELI, MemberRole::Member).expect("Eli joins the staff group");
+    desk.start_host();
+    let fake = &*desk.fake;
+    let ann = desk.customers[0].clone();
+    let topic = open_ticket(fake, &ann).await;
+    line_in_topic(fake, topic, "Assigned to @dana_support by the routing rules.").await;
+
+    assert_eq!(press_on_card(fake, DANA, topic, "Resolve").await, "✓ Dana resolved T-000001.");
+    customer_told(fake, &ann, "Your ticket T-000001 is resolved.").await;
+    fake.send_as(DANA, STAFF, Draft::text("/away")).expect("Dana writes in General");
+    wait(fake, "Dana away", |world| {
+        from_bot(world, STAFF).iter().any(|m| has_text(m, "Dana is away: no new tickets until /back."))
+    })
+    .await;
+
+    // The customer writes again: the ticket reopens, and route passes Dana by for Eli.
+    fake.user_sends(ann.id, Draft::text("Cust00: it stopped working again")).expect("Ann writes");
+    line_in_topic(fake, topic, "↺ The customer wrote again, so T-000001 is open again.").await;
+    line_in_topic(fake, topic, "Assigned to Eli by the routing rules.").await;
+    wait(fake, "Eli on the card", |world| {
+        newest_card(world, topic).is_some_and(|c| has_text(c, "Assignee: Eli"))
+    })
+    .await;
+    desk.finish().await;
 }
