@@ -1,6 +1,9 @@
 //! The dispatcher: reads the outbox, asks the budget what may go now, sends it, and hands
 //! the verdicts to the desk loop. One call per queue is in flight at a time, so per-chat
-//! (and per-topic) order holds; the budget keeps Telegram's limits.
+//! (and per-topic) order holds; the budget keeps Telegram's limits. On the way out it
+//! joins what belongs together: an album's parts (held a moment, as they may come in two
+//! pages), and customer texts while the staff group's budget is short; a customer's edit
+//! is turned into what it does to its copy once that copy is known.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
