@@ -17,7 +17,7 @@ pub enum CallFilter {
     Sending,
     /// One method, named as in the spec (`sendMessage`); compared case-insensitively.
     Method(String),
-    /// Calls whose `chat_id` is this chat (given as a number).
+    /// Sending calls (as [`CallFilter::Sending`]) whose `chat_id` is this chat, given as a number.
     Chat(i64),
 }
 
@@ -91,7 +91,7 @@ impl Faults {
         chat_id: Option<i64>,
     ) -> Option<ApiFailure> {
         let hits = |filter: &CallFilter| match filter {
-            CallFilter::Chat(chat) => chat_id == Some(*chat),
+            CallFilter::Chat(chat) => traffic != Traffic::Quiet && chat_id == Some(*chat),
             CallFilter::Any => true,
             CallFilter::Sending => traffic != Traffic::Quiet,
             CallFilter::Method(name) => name.eq_ignore_ascii_case(method),

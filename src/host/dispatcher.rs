@@ -1,6 +1,9 @@
 //! The dispatcher: reads the outbox, asks the budget what may go now, sends it, and hands
 //! the verdicts to the desk loop. One call per queue is in flight at a time, so per-chat
-//! (and per-topic) order holds; the budget keeps Telegram's limits.
+//! (and per-topic) order holds; the budget keeps Telegram's limits. On the way out it
+//! joins what belongs together: an album's parts (held a moment, as they may come in two
+//! pages), and customer texts while the staff group's budget is short; a customer's edit
+//! is turned into what it does to its copy once that copy is known.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -83,6 +86,14 @@ pub async fn run(mut d: Dispatcher) {
             deadline = Some(Instant::now() + d.drain_for);
         }
         if deadline.is_some_and(|at| Instant::now() >= at) {
+            // Calls in flight may have reached Telegram already: their verdicts are committed
+            // before stopping, so none goes twice after a restart.
+            while let Some(first) = sends.join_next_with_id().await {
+                let results = collect(first, &mut sends, &mut in_flight, &mut budget, started);
+                if !commit(&d, results).await {
+                    return;
+                }
+            }
             return;
         }
         let busy: HashSet<u64> = in_flight.values().map(|(pending, _)| pending.queue).collect();
@@ -99,8 +110,7 @@ pub async fn run(mut d: Dispatcher) {
         };
         if !settled.is_empty() {
             let results = settled.into_iter().map(|seq| (seq, Verdict::Done { delivery: None })).collect();
-            let (ack, committed) = oneshot::channel();
-            if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
+            if !commit(&d, results).await {
                 return;
             }
             continue;
@@ -133,36 +143,8 @@ pub async fn run(mut d: Dispatcher) {
         };
         tokio::select! {
             Some(first) = sends.join_next_with_id(), if !sends.is_empty() => {
-                let mut answered = Vec::new();
-                let mut next = Some(first);
-                // Rounded up: a send counts in its windows from no earlier than its answer.
-                let done_ms = started.elapsed().as_micros().div_ceil(1_000) as u64;
-                while let Some(joined) = next {
-                    match joined {
-                        Ok((id, result)) => {
-                            in_flight.remove(&id);
-                            answered.push(result);
-                        }
-                        Err(error) => {
-                            tracing::error!(%error, "a send task failed; its call stays queued");
-                            if let Some((pending, planned)) = in_flight.remove(&error.id()) {
-                                budget.record(&pending, Outcome::Transient, planned, done_ms, fastrand::f64());
-                            }
-                        }
-                    }
-                    next = sends.try_join_next_with_id();
-                }
-                for a in &answered {
-                    let outcome = match a.verdict {
-                        Verdict::Done { .. } => Outcome::Sent,
-                        Verdict::Retry { outcome, .. } => outcome,
-                    };
-                    budget.record(&a.pending, outcome, a.planned, done_ms, fastrand::f64());
-                }
-                let results =
-                    answered.into_iter().flat_map(|a| per_entry(a.pending.seq, a.verdict, &a.joined)).collect();
-                let (ack, committed) = oneshot::channel();
-                if d.desk.send(DeskInput::Results { results, ack }).await.is_err() || committed.await.is_err() {
+                let results = collect(first, &mut sends, &mut in_flight, &mut budget, started);
+                if !commit(&d, results).await {
                     return;
                 }
             }
@@ -171,6 +153,53 @@ pub async fn run(mut d: Dispatcher) {
             _ = d.stop.changed(), if deadline.is_none() => {}
         }
     }
+}
+
+/// A finished send task.
+type Joined = Result<(tokio::task::Id, Answered), tokio::task::JoinError>;
+
+/// Takes `first` and every other send already answered, records them in the budget and
+/// returns their verdicts per outbox entry.
+fn collect(
+    first: Joined,
+    sends: &mut JoinSet<Answered>,
+    in_flight: &mut HashMap<tokio::task::Id, (Pending, u64)>,
+    budget: &mut Budget,
+    started: Instant,
+) -> Vec<(u64, Verdict)> {
+    let mut answered = Vec::new();
+    let mut next = Some(first);
+    // Rounded up: a send counts in its windows from no earlier than its answer.
+    let done_ms = started.elapsed().as_micros().div_ceil(1_000) as u64;
+    while let Some(joined) = next {
+        match joined {
+            Ok((id, result)) => {
+                in_flight.remove(&id);
+                answered.push(result);
+            }
+            Err(error) => {
+                tracing::error!(%error, "a send task failed; its call stays queued");
+                if let Some((pending, planned)) = in_flight.remove(&error.id()) {
+                    budget.record(&pending, Outcome::Transient, planned, done_ms, fastrand::f64());
+                }
+            }
+        }
+        next = sends.try_join_next_with_id();
+    }
+    for a in &answered {
+        let outcome = match a.verdict {
+            Verdict::Done { .. } => Outcome::Sent,
+            Verdict::Retry { outcome, .. } => outcome,
+        };
+        budget.record(&a.pending, outcome, a.planned, done_ms, fastrand::f64());
+    }
+    answered.into_iter().flat_map(|a| per_entry(a.pending.seq, a.verdict, &a.joined)).collect()
+}
+
+/// Hands verdicts to the desk loop and waits for their commit; false once it has stopped.
+async fn commit(d: &Dispatcher, results: Vec<(u64, Verdict)>) -> bool {
+    let (ack, committed) = oneshot::channel();
+    d.desk.send(DeskInput::Results { results, ack }).await.is_ok() && committed.await.is_ok()
 }
 
 async fn sleep_until(at: Option<Instant>) {

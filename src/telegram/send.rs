@@ -29,8 +29,8 @@ pub enum Verdict {
     Retry { outcome: Outcome, delivery: Option<Delivery> },
 }
 
-/// Sends one call. `place` is where its target resolved to; `topic_thread` the thread of
-/// the ticket a topic call (rename, close, reopen) concerns.
+/// Sends one call. `place` is where its target resolved to; `ticket` the ticket the call
+/// concerns, if any (a deleted topic or a refused deletion is reported for it).
 pub async fn send(bot: &Bot, call: &Call, place: Place, ticket: Option<crate::ticket::TicketId>) -> Verdict {
     let sent_at = jiff::Timestamp::now();
     let result = request(bot, call, place).await;

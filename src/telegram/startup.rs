@@ -126,5 +126,7 @@ pub async fn poll(
     if let Some(last) = last_applied {
         request = request.offset((last + 1) as i32);
     }
-    request.await
+    // Sent by hand like every call: a 5xx answer is retried by the poller's own backoff,
+    // not after teloxide's fixed 10 s sleep.
+    super::raw::execute(bot, request).await
 }

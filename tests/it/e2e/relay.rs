@@ -149,6 +149,10 @@ async fn an_album_replying_to_the_agent_keeps_its_reply() {
         let copies = from_bot(world, ann.chat()).into_iter().filter(|m| has_text(m, &ann.reply_numbered(0)));
         copies.map(|m| m.message_id).next_back().expect("the copy")
     });
+    desk.wait_store("the question linked to its copy", |read| {
+        read.counterparts((ann.chat(), copy)).expect("links").contains(&(STAFF, asked))
+    })
+    .await;
     let album =
         vec![Draft::photo().caption("Cust00: like this").replying_to(copy), Draft::photo().replying_to(copy)];
     desk.fake.send_album_as(ann.id, ann.chat(), album).expect("Ann can send an album");
