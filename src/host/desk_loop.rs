@@ -67,6 +67,8 @@ pub async fn run(
             Ok(Err(error)) => {
                 tracing::error!(%error, "the desk could not apply an input; it will be retried");
             }
+            // The runtime is shutting down: the input was not applied and comes again.
+            Err(join) if join.is_cancelled() => tracing::debug!("an input was left for the next start"),
             Err(panic) => tracing::error!(%panic, "the desk panicked on an input"),
         }
     }

@@ -59,6 +59,9 @@ struct Answered {
 /// Telegram's largest album.
 const ALBUM_MAX: usize = 10;
 
+/// How long a shutdown waits, after the drain, for the answers to calls already sent.
+const IN_FLIGHT_GRACE: Duration = Duration::from_secs(3);
+
 /// How long an album stays unchanged in the outbox before it goes: its parts can arrive in
 /// two pages of updates, and copying the first page's parts at once would split it.
 const ALBUM_QUIET_MS: u64 = 1_000;
@@ -87,8 +90,10 @@ pub async fn run(mut d: Dispatcher) {
         }
         if deadline.is_some_and(|at| Instant::now() >= at) {
             // Calls in flight may have reached Telegram already: their verdicts are committed
-            // before stopping, so none goes twice after a restart.
-            while let Some(first) = sends.join_next_with_id().await {
+            // before stopping, so none goes twice after a restart. A call Telegram does not
+            // answer within the grace stays in the outbox and goes again at the next start.
+            let grace = Instant::now() + IN_FLIGHT_GRACE;
+            while let Ok(Some(first)) = tokio::time::timeout_at(grace, sends.join_next_with_id()).await {
                 let results = collect(first, &mut sends, &mut in_flight, &mut budget, started);
                 if !commit(&d, results).await {
                     return;
