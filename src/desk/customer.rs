@@ -4,7 +4,7 @@
 
 use super::event::{CustomerMessage, history_text};
 use super::{Desk, DeskError, State};
-use crate::outbox::{Call, FileKind, Media, Report, Target};
+use crate::outbox::{Call, FileKind, Media, Report, Target, caption_too_long};
 use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket};
 
@@ -80,8 +80,9 @@ impl Desk<'_> {
             report: Some(Report::Relay { chat_id: customer_chat, message_id: m.message_id }),
             text: m.text.clone().filter(|_| m.kind == super::Kind::Text && m.album.is_none()),
             media: album_media(m).into_iter().collect(),
+            caption: None,
         };
-        self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        self.queue_relay(state, ticket.id, call, m.kind, m.text.as_deref())?;
         let said = history_text(m.kind, m.text.as_deref());
         entries.extend(self.on_message(state, &mut ticket, &said, true)?);
         let reopened = before.status == Status::Resolved && ticket.status == Status::Open;
@@ -110,5 +111,9 @@ fn album_media(m: &CustomerMessage) -> Option<Media> {
         _ => return None,
     };
     let file_id = m.file_id.clone().filter(|_| m.album.is_some())?;
+    // A caption too long to send again leaves the album to copyMessages, which keeps it.
+    if m.text.as_deref().is_some_and(caption_too_long) {
+        return None;
+    }
     Some(Media { kind, file_id, caption: m.text.clone() })
 }

@@ -104,6 +104,38 @@ impl Desk<'_> {
         Origin { actor: Actor::System, rules: Some(self.rules.version().short()) }
     }
 
+    /// Queues the copy of a relayed message. A caption longer than a bot may send cannot go
+    /// with a copy that replies or is sent again from its file, so a single message's long
+    /// caption is removed from the copy and follows it as a text of its own.
+    fn queue_relay<S: State>(
+        &self,
+        state: &mut S,
+        ticket: TicketId,
+        mut call: Call,
+        kind: Kind,
+        text: Option<&str>,
+    ) -> Result<(), DeskError> {
+        let long = text.filter(|text| kind != Kind::Text && crate::outbox::caption_too_long(text));
+        let follow = match (&mut call, long) {
+            (Call::Copy { to, album: None, caption, .. }, Some(text)) => {
+                *caption = Some(String::new());
+                Some(Call::SendText {
+                    to: *to,
+                    text: text.to_owned(),
+                    reply_to: None,
+                    buttons: Vec::new(),
+                    report: None,
+                })
+            }
+            _ => None,
+        };
+        self.queue(state, Some(ticket), Lane::Message, call)?;
+        match follow {
+            Some(text) => self.queue(state, Some(ticket), Lane::Message, text),
+            None => Ok(()),
+        }
+    }
+
     fn queue<S: State>(
         &self,
         state: &mut S,

@@ -54,6 +54,7 @@ impl Desk<'_> {
             report: Some(Report::Relay { chat_id: m.chat_id, message_id: original }),
             text: None,
             media: Vec::new(),
+            caption: None,
         };
         self.queue(state, Some(right.id), Lane::Message, to_customer)?;
         let to_topic = Call::Copy {
@@ -65,6 +66,7 @@ impl Desk<'_> {
             report: None,
             text: None,
             media: Vec::new(),
+            caption: None,
         };
         self.queue(state, Some(right.id), Lane::Message, to_topic)?;
         let origin = self.agent(m.from);

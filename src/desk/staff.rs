@@ -299,8 +299,9 @@ impl Desk<'_> {
             report: Some(Report::Relay { chat_id: m.chat_id, message_id: m.message_id }),
             text: None,
             media: Vec::new(),
+            caption: None,
         };
-        self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        self.queue_relay(state, ticket.id, call, m.kind, m.text.as_deref())?;
         let said = history_text(m.kind, m.text.as_deref());
         entries.extend(self.on_message(state, &mut ticket, &said, false)?);
         if ticket.unreachable {

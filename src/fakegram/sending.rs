@@ -255,11 +255,25 @@ pub(crate) fn copy_message(world: &mut World, call: &Call) -> Result<Value, ApiF
         source(world, from_chat_id, call.message_id("message_id")?, "message to copy not found")?;
     let caption = formatted(call, "caption", "caption_entities", CAPTION_LIMIT)?;
     let takes_caption = content.takes_caption();
+    // A Premium sender's caption may be longer than a bot may send: copied as it is, it
+    // goes; with a reply or buttons added, the copy counts as the bot's own and is refused.
+    let long =
+        takes_caption && text.as_deref().is_some_and(|text| text.encode_utf16().count() > CAPTION_LIMIT);
+    if long
+        && caption.is_none()
+        && (call.value("reply_parameters").is_some() || call.value("reply_markup").is_some())
+    {
+        return Err(ApiFailure::bad_request("message caption is too long"));
+    }
     let mut post = bot_post(world, call, chat_id, content)?;
     post.text = text;
     post.entities = entities;
     if takes_caption {
         post = with_text(post, caption);
+        // An empty caption removes it.
+        if post.text.as_deref() == Some("") {
+            post.text = None;
+        }
     }
     let message_id = world.append(post);
     Ok(json!({ "message_id": message_id }))

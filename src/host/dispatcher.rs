@@ -422,6 +422,7 @@ fn text_part(head: &Ready, next: &Call) -> Option<(i32, String)> {
             text: Some(next_text),
             report: Some(Report::Relay { .. }),
             media: _,
+            caption: None,
         },
     ) = (&head.call, next)
     else {
@@ -586,6 +587,7 @@ mod tests {
             report: Some(Report::Relay { chat_id: 42, message_id }),
             text: None,
             media: Vec::new(),
+            caption: None,
         }
     }
 
@@ -599,6 +601,7 @@ mod tests {
             report: Some(Report::Relay { chat_id: 42, message_id }),
             text: Some(text.to_owned()),
             media: Vec::new(),
+            caption: None,
         }
     }
 
@@ -677,6 +680,7 @@ mod tests {
             reply_to,
             text: None,
             media: Vec::new(),
+            caption: None,
         };
         assert_eq!(album_part(&full, &part(11, Some("a"))), None, "an album holds at most ten");
     }

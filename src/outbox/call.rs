@@ -47,6 +47,10 @@ pub enum Call {
         /// `copyMessages` cannot reply.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         media: Vec<Media>,
+        /// Replaces the copy's caption; empty removes it. A caption over `CAPTION_LIMIT`
+        /// cannot go with a copy that replies, so it is removed and follows as a text.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
     },
     /// Replaces a message's text and buttons (the ticket card, a prompt).
     EditText {
@@ -257,6 +261,14 @@ impl Target {
 
 /// Telegram's limit on a message's text, in characters.
 pub const TEXT_LIMIT: usize = 4096;
+
+/// The most a caption the bot sends may hold, in UTF-16 code units as Telegram counts.
+pub const CAPTION_LIMIT: usize = 1024;
+
+/// Whether a caption is longer than the bot may send (a Premium sender's can be).
+pub fn caption_too_long(caption: &str) -> bool {
+    caption.encode_utf16().count() > CAPTION_LIMIT
+}
 
 /// Splits `text` into parts of at most `limit` characters, at line breaks where it can,
 /// else at spaces, else anywhere.

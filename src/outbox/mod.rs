@@ -8,4 +8,7 @@ pub mod call;
 pub mod coalesce;
 
 pub use budget::{Budget, Limits, Outcome, Pending, Plan};
-pub use call::{Button, Call, Delivery, FileKind, Media, Report, TEXT_LIMIT, Target, split_text};
+pub use call::{
+    Button, CAPTION_LIMIT, Call, Delivery, FileKind, Media, Report, TEXT_LIMIT, Target, caption_too_long,
+    split_text,
+};

@@ -65,10 +65,13 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Reque
             }
             Ok(Returned::Message(execute(bot, request).await?.id.0))
         }
-        Call::Copy { from_chat, message_ids, reply_to, .. } if message_ids.len() == 1 => {
+        Call::Copy { from_chat, message_ids, reply_to, caption, .. } if message_ids.len() == 1 => {
             let mut request = bot.copy_message(chat, ChatId(*from_chat), MessageId(message_ids[0]));
             if let Some(thread) = thread {
                 request = request.message_thread_id(thread);
+            }
+            if let Some(caption) = caption {
+                request = request.caption(caption.clone());
             }
             if let Some(reply_to) = reply_to {
                 request = request.reply_parameters(
@@ -382,6 +385,7 @@ mod tests {
             report: Some(Report::Relay { chat_id: 42, message_id: 7 }),
             text: None,
             media: Vec::new(),
+            caption: None,
         }
     }
 

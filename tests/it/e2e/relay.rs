@@ -169,3 +169,42 @@ async fn an_album_replying_to_the_agent_keeps_its_reply() {
     assert_eq!(photos[0].2.as_deref(), Some("Cust00: like this"), "the caption travels");
     desk.finish().await;
 }
+
+/// A caption longer than a bot may send (a Premium customer's) cannot go with a copy that
+/// replies: the photo goes as a reply without it, and the caption follows as a text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caption_too_long_for_a_bot_follows_the_photo_as_a_text() {
+    let desk = Desk::start(Setup { customers: 1, budget_scale: Some(SCALE) }).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket(&desk.fake, &ann).await;
+    let question = Draft::text(ann.reply_numbered(0)).in_topic(thread);
+    let asked = desk.fake.send_as(DANA, STAFF, question).expect("Dana can write");
+    desk.wait("Dana's question in Ann's chat", |world| {
+        from_bot(world, ann.chat()).iter().any(|m| has_text(m, &ann.reply_numbered(0)))
+    })
+    .await;
+    let copy = desk.fake.inspect(|world| {
+        let copies = from_bot(world, ann.chat()).into_iter().filter(|m| has_text(m, &ann.reply_numbered(0)));
+        copies.map(|m| m.message_id).next_back().expect("the copy")
+    });
+    desk.wait_store("the question linked to its copy", |read| {
+        read.counterparts((ann.chat(), copy)).expect("links").contains(&(STAFF, asked))
+    })
+    .await;
+    let long = format!("Cust00: {}", "the screen shows this. ".repeat(60));
+    assert!(long.len() > 1024);
+    let photo = Draft::photo().caption(&long).replying_to(copy);
+    desk.fake.send_as(ann.id, ann.chat(), photo).expect("Ann can send a photo");
+    desk.wait("the caption after the photo", |world| {
+        bot_posts(world, thread).iter().any(|m| has_text(m, &long))
+    })
+    .await;
+    let posts: Vec<(String, Option<i32>, Option<String>)> = desk.fake.inspect(|world| {
+        let posts = bot_posts(world, thread).into_iter().rev().take(2).rev();
+        posts.map(|m| (m.content.kind().to_owned(), m.reply_to, m.text.clone())).collect()
+    });
+    assert_eq!(posts[0], ("photo".to_owned(), Some(asked), None), "the photo replies, without a caption");
+    assert_eq!(posts[1].0, "text");
+    assert_eq!(posts[1].2.as_deref(), Some(long.as_str()), "the caption follows whole");
+    desk.finish().await;
+}
