@@ -4,7 +4,7 @@
 
 use super::{Desk, DeskError, State, card_buttons, card_text, icon_color, topic_name};
 use crate::history::EntryKind;
-use crate::outbox::{Call, Delivery};
+use crate::outbox::{Call, Delivery, Target};
 use crate::store::Lane;
 use crate::ticket::{Change, Ticket, TicketId, Topic, UserId};
 
@@ -70,6 +70,25 @@ impl Desk<'_> {
                 self.reachability(state, *customer, true)
             }
             Delivery::TopicMissing { ticket } => self.recreate_topic(state, *ticket),
+            Delivery::NotRelayed { ticket, source, reason } => {
+                let text = if source.0 == self.staff_chat {
+                    format!("⚠ Telegram refused to deliver this message to the customer: {reason}")
+                } else {
+                    format!(
+                        "⚠ Telegram refused to copy a message of the customer here: {reason}. \
+                         Its text is in /history; ask them to send it again if it matters."
+                    )
+                };
+                let reply_to = (source.0 == self.staff_chat).then_some(source.1);
+                let call = Call::SendText {
+                    to: Target::Topic { ticket: *ticket },
+                    text,
+                    reply_to,
+                    buttons: Vec::new(),
+                    report: None,
+                };
+                self.queue(state, Some(*ticket), Lane::Message, call)
+            }
         }
     }
 

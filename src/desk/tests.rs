@@ -1071,3 +1071,24 @@ fn an_upset_customer_is_tagged_and_escalated_once_by_on_message() {
     let history = world.store.read().expect("read").history(id).expect("history");
     assert!(history.iter().any(|e| matches!(e.kind, crate::history::EntryKind::Escalated { .. })));
 }
+
+#[test]
+fn a_copy_telegram_refuses_is_reported_in_the_topic_both_ways() {
+    let mut world = World::new();
+    let id = world.open(42, &[("category", "billing")]);
+    world.send_all();
+    let reason = "Bad Request: message caption is too long".to_owned();
+    world.event(&Event::Delivered(Delivery::NotRelayed {
+        ticket: id,
+        source: (42, 77),
+        reason: reason.clone(),
+    }));
+    world.event(&Event::Delivered(Delivery::NotRelayed { ticket: id, source: (STAFF, 88), reason }));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+            topic T-000001 #1004: ⚠ Telegram refused to copy a message of the customer here: Bad Request: message caption is too long. Its text is in /history; ask them to send it again if it matters.
+            topic T-000001 #1005 (reply to 88): ⚠ Telegram refused to deliver this message to the customer: Bad Request: message caption is too long
+        "#]],
+    );
+}

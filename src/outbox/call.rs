@@ -218,6 +218,13 @@ pub enum Delivery {
     TopicMissing {
         ticket: TicketId,
     },
+    /// Telegram refused for good to copy the message `source` of the ticket's (a customer's
+    /// into the topic, or an agent's to the customer), saying `reason`.
+    NotRelayed {
+        ticket: TicketId,
+        source: (i64, i32),
+        reason: String,
+    },
 }
 
 impl Call {

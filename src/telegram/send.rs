@@ -288,7 +288,19 @@ fn judge_error(
                 },
                 (None, _) => dropped(call, error),
             },
-            _ => dropped(call, error),
+            _ => match (ticket, call) {
+                // A relayed message is never dropped without a word: the topic is told.
+                (Some(ticket), Call::Copy { report: Some(Report::Relay { chat_id, message_id }), .. }) => {
+                    tracing::warn!(?call, %error, "Telegram refused to copy a message");
+                    let source = (*chat_id, *message_id);
+                    let reason = match api {
+                        ApiError::Unknown(text) => text.clone(),
+                        known => known.to_string(),
+                    };
+                    Verdict::Done { delivery: Some(Delivery::NotRelayed { ticket, source, reason }) }
+                }
+                _ => dropped(call, error),
+            },
         },
     }
 }
@@ -404,7 +416,16 @@ mod tests {
         {
             assert_eq!(verdict_on(description), retry, "{description}");
         }
-        assert_eq!(verdict_on("Bad Request: message text is empty"), Verdict::Done { delivery: None });
+        let refused = Delivery::NotRelayed {
+            ticket: TicketId(1),
+            source: (42, 7),
+            reason: "Bad Request: message caption is too long".to_owned(),
+        };
+        assert_eq!(
+            verdict_on("Bad Request: message caption is too long"),
+            Verdict::Done { delivery: Some(refused) },
+            "a refused relay is reported, not dropped"
+        );
         let missing = verdict_on("Bad Request: message thread not found");
         assert_eq!(
             missing,
