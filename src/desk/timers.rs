@@ -219,9 +219,10 @@ impl Desk<'_> {
 /// What [`crate::sla::Inputs::calendars`] needs: the calendars `targets` (the `sla` hook's
 /// answer for `view`, the ticket now) counted on before the ticket's priority changes. Each
 /// earlier priority counts on the mode the current rule set gives the ticket at that
-/// priority, everything else as it is now (a rule-set change does not bring back the old
-/// rules' modes); a priority without targets counts business time, the default. The hook
-/// is asked only when the priority ever changed.
+/// priority, everything else as it is now (the category is set at opening and never
+/// changes; a rule-set change does not bring back the old rules' modes); a priority without
+/// targets counts business time, the default. The hook is asked only when the priority
+/// ever changed.
 pub fn sla_calendars(
     rules: &RuleSet,
     view: &TicketView,
