@@ -30,6 +30,7 @@ pub use delivery::current_staff_chat;
 pub use event::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage, history_text};
 pub use routing::ticket_view;
 pub use state::State;
+pub use timers::sla_calendars;
 
 use crate::history::{Actor, Entry};
 use crate::outbox::{Call, Target};

@@ -1037,15 +1037,16 @@ fn timers_warn_breach_and_climb_the_ladder_once_each() {
             chat -100777 #1009: ⇧ T-000001 escalated to the escalation team: T-000001 is 16h 3m past its first_response target"#]],
     );
     // The third rung raised the priority to critical, whose resolution target (4h of
-    // calendar time) the elapsed time already exceeds: that clock breaches next.
+    // calendar time from the raise on) the 18h of business time spent already exceed:
+    // that clock breaches next, by the business time over it, not by two calendar days.
     check(
         &tick(&mut world),
         &expect![[r#"
-            topic T-000001 #1011: ⚠ @dana_support T-000001: resolution target missed by 1d 20h 4m
+            topic T-000001 #1011: ⚠ @dana_support T-000001: resolution target missed by 14h 4m
             topic T-000001 #1012: ⇧ Escalated to the supervisors: resolution missed twice on T-000001
             chat -100777 #1013: ⇧ T-000001 escalated to the supervisors: resolution missed twice on T-000001
-            topic T-000001 #1014: ⇧ Escalated to the escalation team: T-000001 is 1d 20h 4m past its resolution target
-            chat -100777 #1015: ⇧ T-000001 escalated to the escalation team: T-000001 is 1d 20h 4m past its resolution target"#]],
+            topic T-000001 #1014: ⇧ Escalated to the escalation team: T-000001 is 14h 4m past its resolution target
+            chat -100777 #1015: ⇧ T-000001 escalated to the escalation team: T-000001 is 14h 4m past its resolution target"#]],
     );
     // A restart or another tick decides nothing again.
     assert_eq!(tick(&mut world), "", "each step fires once");

@@ -5,9 +5,13 @@
 //! that fell due, in due order, recording each in history so it never fires twice.
 //! The SLA arithmetic itself lives in `sla`; this is where its decisions become actions.
 
+use jiff::Timestamp;
+
 use super::card::mention_id;
 use super::{Desk, DeskError, State};
-use crate::script::{Action, BreachPlan, EscalationTarget};
+use crate::history::Entry;
+use crate::rules::RuleSet;
+use crate::script::{Action, BreachPlan, EscalationTarget, SlaClock, SlaTargets, TicketView};
 use crate::sla::{DeadlineKind, Decision, DecisionKind, Inputs, Policy};
 use crate::store::Deadline;
 use crate::ticket::{Change, Priority, Ticket, TicketId};
@@ -38,7 +42,7 @@ impl Desk<'_> {
         state: &mut S,
         before: &Ticket,
         ticket: &Ticket,
-        entries: &[crate::history::Entry],
+        entries: &[Entry],
     ) -> Result<(), DeskError> {
         /// The newest entry names the rules behind it and, when it is a customer message,
         /// shows the customer already waiting; anything else is recomputed.
@@ -93,12 +97,15 @@ impl Desk<'_> {
 
     fn plan<S: State>(&self, state: &S, ticket: &Ticket) -> Result<crate::sla::Plan, DeskError> {
         let history = state.history(ticket.id)?;
-        let outcome = self.rules.scripts().sla(&self.ticket_view(ticket));
+        let view = self.ticket_view(ticket);
+        let outcome = self.rules.scripts().sla(&view);
+        let calendars = sla_calendars(self.rules, &view, &history, outcome.value.as_ref(), self.now);
         let policy = Policy::from_desk(self.rules.desk());
         let inputs = Inputs {
             ticket,
             history: &history,
             targets: outcome.value.as_ref(),
+            calendars: &calendars,
             calendar: self.rules.calendar(),
             policy: &policy,
         };
@@ -166,7 +173,7 @@ impl Desk<'_> {
         state: &mut S,
         ticket: &mut Ticket,
         action: Action,
-    ) -> Result<Vec<crate::history::Entry>, DeskError> {
+    ) -> Result<Vec<Entry>, DeskError> {
         let origin = self.system();
         let entries = match action {
             Action::NotifyAgent(text) => {
@@ -194,7 +201,7 @@ impl Desk<'_> {
         ticket: &mut Ticket,
         text: &str,
         from_customer: bool,
-    ) -> Result<Vec<crate::history::Entry>, DeskError> {
+    ) -> Result<Vec<Entry>, DeskError> {
         let message = crate::script::MessageView { text: text.to_owned(), from_customer };
         let outcome = self.rules.scripts().on_message(&self.ticket_view(ticket), &message);
         self.alert_on_failure(state, &outcome)?;
@@ -207,4 +214,25 @@ impl Desk<'_> {
             None => "Nobody has this ticket yet:".to_owned(),
         }
     }
+}
+
+/// What [`crate::sla::Inputs::calendars`] needs: the calendars `targets` (the `sla` hook's
+/// answer for `view`, the ticket now) counted on before the ticket's priority changes. Each
+/// earlier priority counts on the mode the current rule set gives the ticket at that
+/// priority, everything else as it is now (the category is set at opening and never
+/// changes; a rule-set change does not bring back the old rules' modes); a priority without
+/// targets counts business time, the default. The hook is asked only when the priority
+/// ever changed.
+pub fn sla_calendars(
+    rules: &RuleSet,
+    view: &TicketView,
+    history: &[Entry],
+    targets: Option<&SlaTargets>,
+    now: Timestamp,
+) -> Vec<(Timestamp, SlaClock)> {
+    let Some(targets) = targets else { return Vec::new() };
+    crate::sla::calendar_switches(history, now, targets.calendar, |priority| {
+        let view = TicketView { priority: priority.as_str().to_owned(), ..view.clone() };
+        rules.scripts().sla(&view).value.map(|targets| targets.calendar).unwrap_or_default()
+    })
 }

@@ -120,6 +120,9 @@ pub(crate) struct Replay<'r> {
     ticket: Ticket,
     history: Vec<Entry>,
     targets: Option<SlaTargets>,
+    /// The calendars `targets` counted on before the last priority change (see
+    /// [`crate::desk::sla_calendars`]), asked again with the targets.
+    calendars: Vec<(Timestamp, SlaClock)>,
     /// The targets the ticket opened with: its times are measured on their clock, so a
     /// rule that later raises the priority (and with it, say, switches to calendar time)
     /// changes the targets and breaches, never how long the agents took.
@@ -224,6 +227,7 @@ impl<'r> Replay<'r> {
             ticket,
             history: vec![created],
             targets: None,
+            calendars: Vec::new(),
             opening_targets: None,
             evaluated: false,
             logging: false,
@@ -268,9 +272,12 @@ impl<'r> Replay<'r> {
 
     /// Asks `sla` for the ticket as it is at `at`.
     pub(crate) fn evaluate_targets(&mut self, at: Timestamp) {
-        let outcome = self.rules.scripts().sla(&crate::desk::ticket_view(&self.ticket, at));
+        let view = crate::desk::ticket_view(&self.ticket, at);
+        let outcome = self.rules.scripts().sla(&view);
         self.out.hook_failures += u32::from(outcome.failure.is_some());
         self.targets = outcome.value;
+        self.calendars =
+            crate::desk::sla_calendars(self.rules, &view, &self.history, self.targets.as_ref(), at);
         if !self.evaluated {
             self.evaluated = true;
             self.opening_targets.clone_from(&self.targets);
@@ -282,6 +289,7 @@ impl<'r> Replay<'r> {
             ticket: &self.ticket,
             history: &self.history,
             targets: self.targets.as_ref(),
+            calendars: &self.calendars,
             calendar: self.rules.calendar(),
             policy: self.policy,
         };

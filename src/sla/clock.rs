@@ -1,7 +1,8 @@
-//! A clock: the stretches during which it runs, counted on a calendar.
+//! A clock: the stretches during which it runs, each counted on the calendar in force then.
 //!
-//! Elapsed time is the calendar's business time summed over the running segments, so
-//! nights, weekends, holidays, daylight-saving changes and pauses all come out of one sum.
+//! Elapsed time is the calendars' business time summed over the running segments, so
+//! nights, weekends, holidays, daylight-saving changes, pauses and a switch between business
+//! and calendar time all come out of one sum.
 //! [`Clock::reaches`] inverts it: the instant the clock shows a given time, in the past
 //! when it already did, in the future when it still runs. Every timer (SLA warnings, the
 //! ladder's rungs, auto-close and reminders) is a threshold on a clock, answered this way.
@@ -14,11 +15,10 @@ use crate::duration::Span;
 use super::metric::Metric;
 use super::timeline::Segment;
 
-/// Running segments on a calendar.
+/// Running segments, each on its calendar.
 #[derive(Clone, Debug)]
 pub(crate) struct Clock<'c> {
-    calendar: &'c BusinessCalendar,
-    segments: Vec<Segment>,
+    segments: Vec<(Segment, &'c BusinessCalendar)>,
 }
 
 /// One SLA clock as it stands at `now`: for the desk's card, for reports and for tests.
@@ -28,7 +28,8 @@ pub struct ClockState {
     /// When the timed stretch began: the creation, or the customer message awaiting a reply.
     pub started: Timestamp,
     pub target: Span,
-    /// Clock time so far (business time unless the targets count calendar time).
+    /// Clock time so far: each stretch on the calendar its targets counted then (business
+    /// time unless the `sla` hook said calendar time).
     pub elapsed: Span,
     pub status: ClockStatus,
     /// When the warning share of the target is (or was) reached; `None` when the clock
@@ -52,22 +53,51 @@ pub enum ClockStatus {
 }
 
 impl<'c> Clock<'c> {
+    /// A clock counting every segment on `calendar`.
     pub fn new(calendar: &'c BusinessCalendar, segments: Vec<Segment>) -> Clock<'c> {
-        Clock { calendar, segments }
+        Clock { segments: segments.into_iter().map(|segment| (segment, calendar)).collect() }
+    }
+
+    /// A clock whose calendar switched: `earlier` holds `(until, calendar)` in time order,
+    /// each calendar in force until its instant (from the previous one); `last` counts
+    /// after the last switch. Segments are cut at the switches.
+    pub fn switching(
+        segments: Vec<Segment>,
+        earlier: &[(Timestamp, &'c BusinessCalendar)],
+        last: &'c BusinessCalendar,
+    ) -> Clock<'c> {
+        let mut parts = Vec::with_capacity(segments.len());
+        for Segment { mut from, to } in segments {
+            for &(until, calendar) in earlier {
+                if until <= from {
+                    continue;
+                }
+                let end = to.map_or(until, |to| to.min(until));
+                parts.push((Segment { from, to: Some(end) }, calendar));
+                from = end;
+                if to.is_some_and(|to| to <= until) {
+                    break;
+                }
+            }
+            if to.is_none_or(|to| from < to) {
+                parts.push((Segment { from, to }, last));
+            }
+        }
+        Clock { segments: parts }
     }
 
     /// Whether the clock runs on past `now`.
     pub fn is_running(&self) -> bool {
-        self.segments.last().is_some_and(|segment| segment.to.is_none())
+        self.segments.last().is_some_and(|(segment, _)| segment.to.is_none())
     }
 
     /// Clock time up to `now`.
     pub fn elapsed(&self, now: Timestamp) -> Span {
         self.segments
             .iter()
-            .map(|segment| {
+            .map(|(segment, calendar)| {
                 let to = segment.to.map_or(now, |to| to.min(now));
-                self.calendar.elapsed(segment.from, to)
+                calendar.elapsed(segment.from, to)
             })
             .fold(Span::ZERO, Span::saturating_add)
     }
@@ -76,16 +106,16 @@ impl<'c> Clock<'c> {
     /// of it or would take longer than the calendar looks ahead.
     pub fn reaches(&self, threshold: Span) -> Option<Timestamp> {
         let mut counted = Span::ZERO;
-        for segment in &self.segments {
+        for (segment, calendar) in &self.segments {
             let Some(to) = segment.to else {
-                let at = self.calendar.add(segment.from, threshold.saturating_sub(counted));
+                let at = calendar.add(segment.from, threshold.saturating_sub(counted));
                 return (at != Timestamp::MAX).then_some(at);
             };
-            let here = self.calendar.elapsed(segment.from, to);
+            let here = calendar.elapsed(segment.from, to);
             // A segment with no business time in it cannot be where the threshold is met,
             // even a zero one: `add` would answer the next opening, past the segment.
             if here > Span::ZERO && counted.saturating_add(here) >= threshold {
-                return Some(self.calendar.add(segment.from, threshold.saturating_sub(counted)));
+                return Some(calendar.add(segment.from, threshold.saturating_sub(counted)));
             }
             counted = counted.saturating_add(here);
         }

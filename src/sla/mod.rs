@@ -36,7 +36,7 @@
 //! // The timer task wakes at 10:30 (the desk was down): the warning is overtaken; the
 //! // breach (10:00), the supervisors (10:06) and the escalation team (10:12) are due.
 //! let now: jiff::Timestamp = "2026-03-02T10:30:00Z".parse()?;
-//! let inputs = Inputs { ticket: &ticket, history: &history, targets: Some(&targets), calendar: &calendar, policy: &policy };
+//! let inputs = Inputs { ticket: &ticket, history: &history, targets: Some(&targets), calendars: &[], calendar: &calendar, policy: &policy };
 //! let plan = sla::plan(&inputs, now);
 //! let due: Vec<String> = plan.decisions.iter().map(|decision| decision.kind.to_string()).collect();
 //! assert_eq!(due[0], "first response breach, assignee: 1h target missed by 30m");
@@ -46,7 +46,7 @@
 //!         history.extend(ticket.apply(change, &Origin { actor: Actor::System, rules: None }, now)?);
 //!     }
 //! }
-//! let inputs = Inputs { ticket: &ticket, history: &history, targets: Some(&targets), calendar: &calendar, policy: &policy };
+//! let inputs = Inputs { ticket: &ticket, history: &history, targets: Some(&targets), calendars: &[], calendar: &calendar, policy: &policy };
 //! let plan = sla::plan(&inputs, now);
 //! assert!(plan.decisions.is_empty());
 //! assert_eq!(plan.deadline(DeadlineKind::FirstResponse), None, "every rung is taken");
@@ -56,7 +56,9 @@
 //! Invariants:
 //! - Nothing here reads the clock, the store or the rules: callers pass them in.
 //! - Elapsed time is never stored: it is recomputed from history, so a change of targets
-//!   (priority, category, rule set) moves the target and never resets a clock.
+//!   (priority, category, rule set) moves the target and never resets a clock. When the
+//!   change switches between business and calendar time, the switch applies from the
+//!   change on: each stretch counts on the calendar in force then ([`Inputs::calendars`]).
 //! - A step fires only while its clock runs, once per stretch, in due order; after an outage
 //!   every missed step comes out at once, oldest first, and only once.
 //!
@@ -81,13 +83,13 @@ pub use ladder::{Ladder, LadderProgress, Level};
 pub use measure::{Measures, measure};
 pub use metric::{DeadlineKind, Mark, Metric, Step};
 pub use plan::Plan;
-pub use timeline::changes_timeline;
+pub use timeline::{calendar_switches, changes_timeline};
 
 use crate::calendar::BusinessCalendar;
 use crate::duration::Span;
 use crate::history::Entry;
 use crate::rules::DeskConfig;
-use crate::script::SlaTargets;
+use crate::script::{SlaClock, SlaTargets};
 use crate::ticket::Ticket;
 
 /// Desk-wide timer settings (from desk.yaml).
@@ -115,6 +117,11 @@ pub struct Inputs<'a> {
     pub history: &'a [Entry],
     /// What the `sla` hook returned for the ticket as it is now; `None`: no SLA clocks.
     pub targets: Option<&'a SlaTargets>,
+    /// When the targets counted on another calendar before: `(until, mode)` in time order,
+    /// each mode in force from the previous instant (the opening, for the first) until its
+    /// own, and `targets.calendar` after the last. Empty (no switch, the common case): the
+    /// whole life counts on `targets.calendar`. From [`calendar_switches`].
+    pub calendars: &'a [(Timestamp, SlaClock)],
     /// The desk's business calendar (`RuleSet::calendar`).
     pub calendar: &'a BusinessCalendar,
     pub policy: &'a Policy,

@@ -54,10 +54,14 @@ impl Plan {
         let mut clocks = Vec::new();
         let mut timers = Vec::new();
         if let Some(targets) = inputs.targets {
-            let calendar = match targets.calendar {
+            let calendar_of = |mode| match mode {
                 SlaClock::Business => inputs.calendar,
                 SlaClock::Calendar => &always,
             };
+            let earlier: Vec<_> =
+                inputs.calendars.iter().map(|&(until, mode)| (until, calendar_of(mode))).collect();
+            let calendar = calendar_of(targets.calendar);
+            let clock = |segments| Clock::switching(segments, &earlier, calendar);
             for metric in Metric::ALL {
                 let Some(target) = metric.target(targets) else { continue };
                 let pauses = metric.pauses(&targets.pause_when_awaiting);
@@ -68,9 +72,8 @@ impl Plan {
                 };
                 for episode in timeline.episodes(metric) {
                     let segments = timeline.segments(&episode, runs);
-                    let ladder =
-                        timeline.was_held().then(|| Clock::new(calendar, timeline.without_holds(&segments)));
-                    let clock = Clock::new(calendar, segments);
+                    let ladder = timeline.was_held().then(|| clock(timeline.without_holds(&segments)));
+                    let clock = clock(segments);
                     let status = match episode.end {
                         Some(at) => ClockStatus::Done { at },
                         None if clock.is_running() => ClockStatus::Running,

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use crate::history::{Entry, EntryKind};
-use crate::ticket::{Status, Ticket};
+use crate::script::SlaClock;
+use crate::ticket::{Priority, Status, Ticket};
 
 use super::metric::{DeadlineKind, Metric};
 
@@ -235,6 +236,40 @@ pub fn changes_timeline(new: &[Entry], earlier: &[Entry], replied: bool) -> bool
         | EntryKind::TopicChanged { .. }
         | EntryKind::System { .. } => false,
     })
+}
+
+/// The calendars a ticket's targets counted on before they came to count on `current`, for
+/// [`Inputs::calendars`](super::Inputs::calendars): for each priority change in `history`
+/// up to `now`, the priority before it counted on `mode_of(priority)` until the change.
+/// Neighbours on the same calendar are merged, and a last stretch on `current` is left to
+/// it, so a ticket whose priorities all count alike gets no switch at all. `mode_of` is
+/// asked once per priority, and only when the priority changed.
+pub fn calendar_switches(
+    history: &[Entry],
+    now: Timestamp,
+    current: SlaClock,
+    mut mode_of: impl FnMut(Priority) -> SlaClock,
+) -> Vec<(Timestamp, SlaClock)> {
+    let mut known: Vec<(Priority, SlaClock)> = Vec::new();
+    let mut switches: Vec<(Timestamp, SlaClock)> = Vec::new();
+    for entry in history.iter().filter(|entry| entry.at <= now) {
+        let EntryKind::PriorityChanged { from, .. } = entry.kind else { continue };
+        let mode = if let Some(&(_, mode)) = known.iter().find(|(priority, _)| *priority == from) {
+            mode
+        } else {
+            let mode = mode_of(from);
+            known.push((from, mode));
+            mode
+        };
+        match switches.last_mut() {
+            Some(last) if last.1 == mode => last.0 = entry.at,
+            _ => switches.push((entry.at, mode)),
+        }
+    }
+    if switches.last().is_some_and(|&(_, mode)| mode == current) {
+        switches.pop();
+    }
+    switches
 }
 
 /// Whether a customer message is waiting for an answer after `earlier` (newest first);

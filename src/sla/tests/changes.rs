@@ -121,3 +121,59 @@ fn a_reopen_resumes_resolution_with_its_time_kept() {
         "#]],
     );
 }
+
+#[test]
+fn a_switch_to_calendar_time_counts_from_the_switch_on() {
+    check(
+        r#"
+        calendar: Europe/Berlin; mon-fri 09:00-18:00
+        sla normal: resolution 16h
+        sla critical: resolution 14h, calendar
+        policy: auto_close off
+        2026-03-05 16:00 open normal
+        2026-03-05 16:30 agent
+        # Thursday 2h and Friday 8h of business time are spent when the ticket turns critical:
+        # 4h of calendar time are left, not a breach for the 25h since the opening.
+        2026-03-06 17:00 priority critical
+        2026-03-06 17:00 show
+        2026-03-09 09:00 show
+        "#,
+        &expect![[r#"
+            Fri 03-06 17:00 CET T1 resolution since Thu 03-05 16:00 CET: running, 10h of 14h; warn Fri 03-06 18:12 CET, due Fri 03-06 21:00 CET
+            Fri 03-06 17:00 CET T1 deadlines: resolution Fri 03-06 18:12 CET
+            Fri 03-06 18:12 CET T1 resolution warning: 2h 48m left of 14h
+            Fri 03-06 21:00 CET T1 resolution breach, assignee: 14h target missed by 0s
+            Fri 03-06 22:24 CET T1 resolution breach, supervisors: 14h target missed by 1h 24m
+            Fri 03-06 23:48 CET T1 resolution breach, escalation team: 14h target missed by 2h 48m
+            Mon 03-09 09:00 CET T1 resolution since Thu 03-05 16:00 CET: running, 3d 2h of 14h, breached by 2d 12h; warn Fri 03-06 18:12 CET, due Fri 03-06 21:00 CET
+            Mon 03-09 09:00 CET T1 deadlines: none
+        "#]],
+    );
+}
+
+#[test]
+fn a_switch_to_business_time_keeps_the_calendar_time_spent() {
+    check(
+        r#"
+        calendar: Europe/Berlin; mon-fri 09:00-18:00
+        sla critical: resolution 4h, calendar
+        sla normal: resolution 16h
+        policy: auto_close off
+        2026-03-06 17:00 open critical
+        # Half an hour of calendar time, then business time: 30m on Friday, Monday on.
+        2026-03-06 17:30 priority normal
+        2026-03-07 12:00 show
+        2026-03-09 09:00 show
+        2026-03-10 18:00 end
+        "#,
+        &expect![[r#"
+            Sat 03-07 12:00 CET T1 resolution since Fri 03-06 17:00 CET: running, 1h of 16h; warn Tue 03-10 11:48 CET, due Tue 03-10 15:00 CET
+            Sat 03-07 12:00 CET T1 deadlines: resolution Tue 03-10 11:48 CET
+            Mon 03-09 09:00 CET T1 resolution since Fri 03-06 17:00 CET: running, 1h of 16h; warn Tue 03-10 11:48 CET, due Tue 03-10 15:00 CET
+            Mon 03-09 09:00 CET T1 deadlines: resolution Tue 03-10 11:48 CET
+            Tue 03-10 11:48 CET T1 resolution warning: 3h 12m left of 16h
+            Tue 03-10 15:00 CET T1 resolution breach, assignee: 16h target missed by 0s
+            Tue 03-10 16:36 CET T1 resolution breach, supervisors: 16h target missed by 1h 36m
+        "#]],
+    );
+}

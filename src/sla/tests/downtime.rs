@@ -89,8 +89,14 @@ fn recorded_decisions_are_never_decided_again() {
     };
     let (calendar, policy) = (BusinessCalendar::always(), Policy::default());
     let decide = |ticket: &Ticket, history: &[_], now| {
-        let inputs =
-            Inputs { ticket, history, targets: Some(&targets), calendar: &calendar, policy: &policy };
+        let inputs = Inputs {
+            ticket,
+            history,
+            targets: Some(&targets),
+            calendars: &[],
+            calendar: &calendar,
+            policy: &policy,
+        };
         plan(&inputs, now).decisions
     };
     let first = decide(&ticket, &history, at(600));

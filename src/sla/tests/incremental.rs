@@ -15,7 +15,7 @@ use crate::script::{PauseWhenAwaiting, SlaClock, SlaTargets};
 use crate::sla::{Inputs, Plan, Policy, changes_timeline};
 use crate::ticket::{Change, Customer, Origin, Priority, Ticket, TicketId};
 
-fn any_change() -> impl Strategy<Value = Change> {
+pub(super) fn any_change() -> impl Strategy<Value = Change> {
     prop_oneof![
         4 => Just(Change::CustomerMessage { text: "c".into() }),
         2 => Just(Change::AgentReply { text: "a".into() }),
@@ -36,14 +36,21 @@ fn any_change() -> impl Strategy<Value = Change> {
     ]
 }
 
-fn at(minutes: i64) -> Timestamp {
+pub(super) fn at(minutes: i64) -> Timestamp {
     Timestamp::from_second(1_790_000_000).expect("valid") + SignedDuration::from_mins(minutes)
 }
 
 fn plan(ticket: &Ticket, history: &[Entry], targets: &SlaTargets, now: Timestamp) -> Plan {
     let calendar = BusinessCalendar::always();
     let policy = Policy { reminder_after: Some(Span::from_hours(5)), ..Policy::default() };
-    let inputs = Inputs { ticket, history, targets: Some(targets), calendar: &calendar, policy: &policy };
+    let inputs = Inputs {
+        ticket,
+        history,
+        targets: Some(targets),
+        calendars: &[],
+        calendar: &calendar,
+        policy: &policy,
+    };
     crate::sla::plan(&inputs, now)
 }
 

@@ -28,6 +28,7 @@ mod downtime;
 mod escalation;
 mod incremental;
 mod metrics;
+mod switches;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -231,10 +232,17 @@ impl Run {
 
     fn plan(&self, index: usize, now: Timestamp) -> Plan {
         let (ticket, history) = &self.tickets[index];
+        let targets = self.targets.get(&ticket.priority);
+        let calendars = targets.map_or_else(Vec::new, |targets| {
+            super::calendar_switches(history, now, targets.calendar, |priority| {
+                self.targets.get(&priority).map(|targets| targets.calendar).unwrap_or_default()
+            })
+        });
         let inputs = Inputs {
             ticket,
             history,
-            targets: self.targets.get(&ticket.priority),
+            targets,
+            calendars: &calendars,
             calendar: &self.calendar,
             policy: &self.policy,
         };
