@@ -58,9 +58,7 @@ impl Desk<'_> {
     /// Acts on everything due at `now`, in due order across tickets.
     pub(super) fn tick<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         let due = state.due(self.now, PER_TICK)?;
-        if due.iter().any(|d| d.ticket == super::summary::DESK_LEVEL) {
-            self.refresh_summary(state)?;
-        }
+        self.desk_level_tick(state, &due)?;
         let mut tickets: Vec<TicketId> =
             due.into_iter().map(|d| d.ticket).filter(|id| *id != super::summary::DESK_LEVEL).collect();
         tickets.sort();
