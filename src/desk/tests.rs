@@ -1182,6 +1182,37 @@ fn timers_warn_breach_and_climb_the_ladder_once_each() {
 }
 
 #[test]
+fn escalations_by_rules_and_timers_ask_route_again_like_escalate_does() {
+    let route = "fn route(ticket, team) {\n    if ticket.has_tag(\"upset\") || ticket.has_tag(\"sla-breached\") { 111111111 } else { 222222222 }\n}\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("routing.rhai", route)]);
+    let upset = world.open(42, &[("category", "technical")]);
+    let silent = world.open(43, &[("category", "technical")]);
+    assert_eq!([world.ticket(upset).assignee, world.ticket(silent).assignee], [Some(222_222_222); 2]);
+    world.send_all();
+    // `on_message` tags and escalates an upset customer: `route` now gives it to Dana.
+    world.event(&customer_says(42, 5, "This is TERRIBLE, still broken after three days!!! I want a refund"));
+    let said: Vec<String> = without_edits(&world.send_all()).lines().map(str::to_owned).collect();
+    let escalated =
+        said.iter().position(|l| l.contains("Escalated to the supervisors: the customer sounds upset"));
+    let assigned = said.iter().position(|l| l.ends_with("Assigned to @dana_support by the routing rules."));
+    assert!(escalated.is_some() && assigned > escalated, "{said:#?}");
+    assert_eq!(world.ticket(upset).assignee, Some(DANA));
+    // Nobody answers the other one for two days: the ladder's second rung tags and
+    // escalates it, and `route` is asked again, once per escalation; only a change is said.
+    world.minute += 2 * 24 * 60;
+    world.event(&Event::Tick);
+    let said = without_edits(&world.send_all());
+    assert_eq!(world.ticket(silent).assignee, Some(DANA), "{said}");
+    let announced: Vec<&str> = said.lines().filter(|l| l.contains("by the routing rules")).collect();
+    assert_eq!(announced.len(), 1, "{said}");
+    assert!(announced[0].starts_with("topic T-000002") && announced[0].contains("@dana_support"), "{said}");
+    let history = world.store.read().expect("read").history(silent).expect("history");
+    let escalations =
+        history.iter().filter(|e| matches!(e.kind, crate::history::EntryKind::Escalated { .. }));
+    assert_eq!(escalations.count(), 2);
+}
+
+#[test]
 fn an_upset_customer_is_tagged_and_escalated_once_by_on_message() {
     let mut world = World::new();
     let id = world.open(42, &[("category", "technical")]);

@@ -153,7 +153,11 @@ impl Desk<'_> {
                 entries.extend(self.escalate_to(state, &mut ticket, to, reason, &self.system())?);
             }
         }
-        self.commit(state, &before, &ticket, &entries)
+        self.commit(state, &before, &ticket, &entries)?;
+        if super::escalation::escalates(&entries) {
+            self.reroute(state, &mut ticket, None)?;
+        }
+        Ok(())
     }
 
     /// Carries out one action a rule asked for (`on_breach`, `on_message`); returns the
