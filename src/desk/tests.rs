@@ -930,6 +930,59 @@ fn without_edits(transcript: &str) -> String {
     lines.join("\n")
 }
 
+/// The next end of a shift in the deadline index, as Berlin clock time.
+fn next_shift_end(world: &World) -> Option<String> {
+    let far = Timestamp::from_second(1_990_000_000).expect("valid");
+    let due = world.store.read().expect("read").due(far, 1_000).expect("index");
+    let end = due.iter().find(|d| d.ticket == TicketId(0) && d.kind == super::shifts::SHIFT_END)?;
+    let zone = jiff::tz::TimeZone::get("Europe/Berlin").expect("zone");
+    Some(end.due.to_zoned_datetime(zone).strftime("%a %H:%M").to_string())
+}
+
+#[test]
+fn under_away_policy_reroute_an_ended_shift_sends_the_tickets_through_route() {
+    const TEAM: &str = "agents:\n  - { id: 1, name: Ann, working_hours: { mon-fri: \"08:00-17:00\" } }\n  - { id: 3, name: Cat, username: cat }\n";
+    let route = "fn route(ticket, team) {\n    if team.agent(1).online { 1 } else { 3 }\n}\n";
+    let desk =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/desk.yaml"))
+            .expect("shipped desk.yaml")
+            .replace("away_policy: queue", "away_policy: reroute");
+    let (mut world, _rules) =
+        World::with_changed_rules(&[("team.yaml", TEAM), ("routing.rhai", route), ("desk.yaml", &desk)]);
+    let id = world.open(42, &[("category", "billing")]);
+    assert_eq!(world.ticket(id).assignee, Some(1));
+    world.send_all();
+    world.minute = 46;
+    world.event(&Event::Tick);
+    check(
+        &without_edits(&world.send_all()),
+        &expect![[r#"
+        topic T-000001 #1008: Assigned to @cat by the routing rules.
+        chat -100777 #1009: Ann's shift ended. Tickets handed on: 1."#]],
+    );
+    assert_eq!(world.ticket(id).assignee, Some(3));
+}
+
+#[test]
+fn a_changed_rule_set_moves_the_next_end_of_a_shift() {
+    let team = |hours: &str| {
+        format!("agents:\n  - {{ id: 1, name: Ann, working_hours: {{ mon-fri: \"{hours}\" }} }}\n")
+    };
+    let (mut world, _rules) = World::with_changed_rules(&[("team.yaml", &team("08:00-17:00"))]);
+    assert_eq!(next_shift_end(&world), None, "nothing is set before the desk first acts");
+    world.event(&Event::Tick);
+    assert_eq!(next_shift_end(&world).as_deref(), Some("Mon 17:00"));
+    let (earlier, _earlier_rules) = World::with_changed_rules(&[("team.yaml", &team("08:00-16:30"))]);
+    world.rules = earlier.rules;
+    world.open(42, &[("category", "billing")]);
+    assert_eq!(next_shift_end(&world).as_deref(), Some("Mon 16:30"), "the first change under the new rules");
+    let (no_hours, _no_hours_rules) =
+        World::with_changed_rules(&[("team.yaml", "agents:\n  - { id: 1, name: Ann }\n")]);
+    world.rules = no_hours.rules;
+    world.event(&Event::Tick);
+    assert_eq!(next_shift_end(&world), None, "nobody's shift ends any more");
+}
+
 #[test]
 fn when_a_shift_ends_the_agents_tickets_are_handed_on_and_they_return_with_their_hours() {
     // The test clock reads Monday 2026-09-21, 16:14 in Berlin (desk.yaml's time zone), where
@@ -941,18 +994,7 @@ fn when_a_shift_ends_the_agents_tickets_are_handed_on_and_they_return_with_their
     let tickets = [world.open(42, &[("category", "billing")]), world.open(43, &[("category", "billing")])];
     assert!(tickets.iter().all(|id| world.ticket(*id).assignee == Some(1)));
     world.send_all();
-    let shift_end = |world: &World| {
-        let far = Timestamp::from_second(1_990_000_000).expect("valid");
-        let due = world.store.read().expect("read").due(far, 1_000).expect("index");
-        let end = due.iter().find(|d| d.ticket == TicketId(0) && d.kind == super::shifts::SHIFT_END);
-        end.map(|d| {
-            d.due
-                .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin").expect("zone"))
-                .strftime("%a %H:%M")
-                .to_string()
-        })
-    };
-    assert_eq!(shift_end(&world).as_deref(), Some("Mon 17:00"), "the first change set the next end");
+    assert_eq!(next_shift_end(&world).as_deref(), Some("Mon 17:00"), "the first change set the next end");
     // A tick before the end changes nothing of Ann's.
     world.minute = 45;
     world.event(&Event::Tick);
@@ -970,12 +1012,12 @@ fn when_a_shift_ends_the_agents_tickets_are_handed_on_and_they_return_with_their
     );
     assert!(tickets.iter().all(|id| world.ticket(*id).assignee.is_none()));
     // Ben's end comes next; he holds nothing, so his passes without a word.
-    assert_eq!(shift_end(&world).as_deref(), Some("Mon 20:00"));
+    assert_eq!(next_shift_end(&world).as_deref(), Some("Mon 20:00"));
     world.minute = 3 * 60 + 46;
     world.event(&Event::Tick);
     let at_eight = world.send_all();
     assert!(!at_eight.contains("shift") && !at_eight.contains("handed on"), "{at_eight}");
-    assert_eq!(shift_end(&world).as_deref(), Some("Tue 17:00"));
+    assert_eq!(next_shift_end(&world).as_deref(), Some("Tue 17:00"));
     // Tuesday 09:00: Ann is on duty again and gets new tickets.
     world.minute = 17 * 60;
     let next = world.open(44, &[("category", "billing")]);
