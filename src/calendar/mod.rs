@@ -126,6 +126,22 @@ impl BusinessCalendar {
         self.windows(at).next().map_or(Timestamp::MAX, |(open, _)| open)
     }
 
+    /// The first instant after `at` at which business time stops running (the end of the
+    /// open stretch `at` is in, or of the next one); `None` when it never stops within
+    /// [`HORIZON`] (the 24/7 calendar, say). Windows that touch count as one stretch.
+    pub fn next_close(&self, at: Timestamp) -> Option<Timestamp> {
+        let horizon = at.checked_add(HORIZON).unwrap_or(Timestamp::MAX);
+        let mut end: Option<Timestamp> = None;
+        for (open, close) in self.windows(at) {
+            match end {
+                Some(end) if open > end => return Some(end),
+                _ if close > horizon || close == Timestamp::MAX => return None,
+                _ => end = Some(close),
+            }
+        }
+        end
+    }
+
     /// Open windows `[open, close)` from `from` on, in order, disjoint and non-empty; the
     /// first is clipped to start at `from`.
     fn windows(&self, from: Timestamp) -> Windows<'_> {

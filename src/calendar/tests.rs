@@ -74,6 +74,22 @@ fn lunch_break() -> Desk {
 }
 
 #[test]
+fn the_next_close_ends_the_open_stretch_or_the_next_one() {
+    let close = |desk: &Desk, at: &str| desk.calendar.next_close(desk.at(at)).map(|t| desk.show(t));
+    let desk = lunch_break();
+    assert_eq!(close(&desk, "2026-03-23 10:00").as_deref(), Some("Mon 2026-03-23 12:00 CET"));
+    // At a closing instant the next stretch's end comes next: closes are strictly later.
+    assert_eq!(close(&desk, "2026-03-23 12:00").as_deref(), Some("Mon 2026-03-23 18:00 CET"));
+    assert_eq!(close(&desk, "2026-03-27 19:00").as_deref(), Some("Mon 2026-03-30 12:00 CEST"));
+    // A shift across midnight is one stretch.
+    let night = Desk::new("UTC", &[("mon", "22:00-24:00"), ("tue", "00:00-02:00, 20:00-21:00")], &[]);
+    assert_eq!(close(&night, "2026-03-23 23:00").as_deref(), Some("Tue 2026-03-24 02:00 UTC"));
+    assert_eq!(close(&night, "2026-03-24 02:00").as_deref(), Some("Tue 2026-03-24 21:00 UTC"));
+    // Never closing: no answer.
+    assert_eq!(close(&Desk::always(), "2026-03-23 10:00"), None);
+}
+
+#[test]
 fn counts_within_a_day_and_overnight() {
     let desk = office();
     desk.check_add("2026-03-23 10:00", "2h", "Mon 2026-03-23 12:00 CET");

@@ -38,27 +38,10 @@ impl Desk<'_> {
         } else {
             format!("Welcome back, {name}: new tickets reach you again.")
         };
-        let policy = self.rules.desk().away_policy;
-        if away && policy != AwayPolicy::Keep {
-            let held = state.tickets_of_assignee(agent)?;
-            for &id in &held {
-                let Some(mut ticket) = state.ticket(id)? else { continue };
-                let before = ticket.clone();
-                let entries = ticket
-                    .apply(Change::Assign { to: None }, &self.system(), self.now)
-                    .expect("assigning is always legal");
-                self.commit(state, &before, &ticket, &entries)?;
-                let routed = if policy == AwayPolicy::Reroute {
-                    self.reroute(state, &mut ticket, None)?
-                } else {
-                    None
-                };
-                if routed.is_none() {
-                    self.say_in_topic(state, id, format!("{name} is away: back in the queue."))?;
-                }
-            }
-            if !held.is_empty() {
-                let _ = write!(reply, " Tickets handed on: {}.", held.len());
+        if away {
+            let handed = self.hand_on(state, agent, &format!("{name} is away"))?;
+            if handed > 0 {
+                let _ = write!(reply, " Tickets handed on: {handed}.");
             }
         }
         let call = Call::SendText {
@@ -69,6 +52,31 @@ impl Desk<'_> {
             report: None,
         };
         self.queue(state, None, Lane::Message, call)
+    }
+
+    /// Hands on the tickets `agent` holds as desk.yaml's `away_policy` says (nothing, back
+    /// to the queue, or routed again), saying `why` in the topic of each one left in the
+    /// queue. Returns how many were handed on.
+    pub(super) fn hand_on<S: State>(&self, state: &mut S, agent: u64, why: &str) -> Result<usize, DeskError> {
+        let policy = self.rules.desk().away_policy;
+        if policy == AwayPolicy::Keep {
+            return Ok(0);
+        }
+        let held = state.tickets_of_assignee(agent)?;
+        for &id in &held {
+            let Some(mut ticket) = state.ticket(id)? else { continue };
+            let before = ticket.clone();
+            let entries = ticket
+                .apply(Change::Assign { to: None }, &self.system(), self.now)
+                .expect("assigning is always legal");
+            self.commit(state, &before, &ticket, &entries)?;
+            let routed =
+                if policy == AwayPolicy::Reroute { self.reroute(state, &mut ticket, None)? } else { None };
+            if routed.is_none() {
+                self.say_in_topic(state, id, format!("{why}: back in the queue."))?;
+            }
+        }
+        Ok(held.len())
     }
 
     /// `/away` and `/back` typed in General.

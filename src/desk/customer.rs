@@ -94,7 +94,7 @@ impl Desk<'_> {
             )?;
         }
         self.commit(state, &before, &ticket, &entries)?;
-        if reopened {
+        if reopened || super::escalation::escalates(&entries) {
             self.reroute(state, &mut ticket, None)?;
         }
         Ok(())

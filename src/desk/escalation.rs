@@ -3,7 +3,8 @@
 //! make the desk say.
 //!
 //! Every escalation is recorded with who it went to, mentioned in the topic on a line with
-//! an "Undo escalation" button, and announced in General; the assignee keeps the ticket. A
+//! an "Undo escalation" button, and announced in General; then `route` is asked again who
+//! should have the ticket, whoever escalated it (the shipped rules keep the assignee). A
 //! supervisor can undo any escalation in force (the button, or `/deescalate` for the latest)
 //! and hold escalation for one ticket (`/hold`; `/unhold` or `/hold off` releases it): while
 //! held, the ladder's escalating rungs and the age trigger stand still (`sla` cuts the hold
@@ -265,6 +266,13 @@ impl Desk<'_> {
     fn note_for_desk(&self, ticket: &mut Ticket, text: String) -> Vec<Entry> {
         ticket.apply(Change::System { text }, &self.system(), self.now).expect("always legal")
     }
+}
+
+/// Whether `entries` escalate the ticket. After such a change is committed, `route` is
+/// asked again who should have the ticket, whoever escalated it: an agent, a rule or a
+/// timer.
+pub(super) fn escalates(entries: &[Entry]) -> bool {
+    entries.iter().any(|entry| matches!(entry.kind, EntryKind::Escalated { .. }))
 }
 
 /// Whether `entry` is a message a rule made the desk post: a notice or an escalation.

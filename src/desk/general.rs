@@ -30,7 +30,7 @@ impl Desk<'_> {
             "queue" => self.queue_view(state),
             "mine" => self.mine(state, m.from),
             "agents" => self.agents_view(state),
-            "summary" => self.start_summary(state),
+            "summary" => self.summary_command(state),
             _ => Ok(()),
         }
     }

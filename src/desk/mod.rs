@@ -15,6 +15,7 @@ mod general;
 mod intake;
 mod moving;
 mod routing;
+mod shifts;
 mod staff;
 mod state;
 mod summary;
@@ -84,7 +85,7 @@ impl Desk<'_> {
         state.append_history(id, &[created])?;
         let routed = self.route(state, &mut ticket)?;
         self.sync_deadlines(state, &ticket)?;
-        self.summary_soon(state)?;
+        self.desk_level_soon(state)?;
         self.queue_topic(state, &ticket)?;
         if let Some(agent) = routed {
             self.announce_assignee(state, &ticket, agent, None)?;
@@ -206,7 +207,7 @@ impl Desk<'_> {
         self.resync_deadlines(state, before, ticket, entries)?;
         let queued = |t: &Ticket| (t.status, t.assignee, t.priority);
         if queued(before) != queued(ticket) {
-            self.summary_soon(state)?;
+            self.desk_level_soon(state)?;
         }
         // Most changes (a message, a note) leave the card as it is: compare what it shows
         // before rendering anything.

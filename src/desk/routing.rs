@@ -1,8 +1,8 @@
 //! Who gets a ticket: the support lead's `route(ticket, team)` hook decides, with the
 //! built-in round robin as the default, when a ticket is opened and again whenever it
-//! needs someone now: reopened, escalated, or its assignee gone away under
-//! `away_policy: reroute`. The round-robin position is stored, so fairness
-//! survives restarts. A hook that fails falls back to the default, and the supervisors
+//! needs someone now: reopened, escalated (by an agent, a rule or a timer), or its
+//! assignee gone away (`/away` or the end of their shift) under `away_policy: reroute`.
+//! The round-robin position is stored, so fairness survives restarts. A hook that fails falls back to the default, and the supervisors
 //! hear about it once per rule-set version and hook, in the staff chat's General topic.
 
 use std::collections::BTreeMap;

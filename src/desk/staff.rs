@@ -311,7 +311,11 @@ impl Desk<'_> {
                 "⚠ The customer blocked the bot: this may not reach them.".to_owned(),
             )?;
         }
-        self.commit(state, &before, &ticket, &entries)
+        self.commit(state, &before, &ticket, &entries)?;
+        if super::escalation::escalates(&entries) {
+            self.reroute(state, &mut ticket, Some(m.from))?;
+        }
+        Ok(())
     }
 
     /// Posts the card again at the bottom of the topic; the new copy is the one kept current.

@@ -1,11 +1,13 @@
-//! The queue summary pinned in General: `/summary` there makes the bot post one message
-//! and pin it, and from then on edit it to show the queue's state. Every change that can
+//! The queue summary pinned in General, unless desk.yaml says `queue_summary: false`: the
+//! bot posts one message and pins it the first time the desk acts (a change of the queue
+//! or a tick), and from then on edits it to show the queue's state. Every change that can
 //! alter the queue asks for a refresh through the deadline index (a desk-level deadline,
 //! not a ticket's), due no sooner than a minute after the last post or edit; when it
 //! falls due the summary is edited only if what it says changed. So the staff group sees
 //! one message, and at most one edit a minute, whatever the traffic.
 //!
-//! Deleted by someone, it is posted and pinned anew at its next edit.
+//! Deleted by someone, it is posted and pinned anew at its next edit; `/summary` in
+//! General posts it anew at once.
 //!
 //! Times on it are clock times in the desk's time zone ("since 14:05"), not ages, so an
 //! unchanged queue reads the same from one minute to the next and costs nothing.
@@ -39,9 +41,18 @@ const SAID: &str = "queue_summary:said";
 const AT: &str = "queue_summary:at";
 
 impl Desk<'_> {
-    /// `/summary` in General: posts the summary now and pins it; from then on the desk
-    /// keeps it current. Asked again (say the pinned message was deleted), it posts anew.
-    pub(super) fn start_summary<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+    /// `/summary` in General: posts the summary anew and pins it (say the pinned message
+    /// is lost among others); with the summary turned off in desk.yaml, says so.
+    pub(super) fn summary_command<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        if self.rules.desk().queue_summary {
+            return self.start_summary(state);
+        }
+        let text = "The queue summary is off (desk.yaml `queue_summary: false`); /queue lists the queue.";
+        self.say_in_general(state, text.to_owned(), Vec::new())
+    }
+
+    /// Posts the summary now and pins it; from then on the desk keeps it current.
+    fn start_summary<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         state.set_counter(MESSAGE, 0)?;
         let text = self.summary_now(state)?;
         let call = Call::SendText {
@@ -55,10 +66,23 @@ impl Desk<'_> {
         self.said(state, &text)
     }
 
-    /// Asks for a refresh of the summary, if there is one: due now, or a minute after the
-    /// last post or edit.
-    pub(super) fn summary_soon<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+    /// Posts the summary if desk.yaml wants one and there is none yet: the first time the
+    /// desk acts. Returns whether there is one.
+    pub(super) fn summary_started<S: State>(&self, state: &mut S) -> Result<bool, DeskError> {
+        if !self.rules.desk().queue_summary {
+            return Ok(false);
+        }
         if state.counter(MESSAGE)?.is_none() {
+            self.start_summary(state)?;
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Asks for a refresh of the summary: due now, or a minute after the last post or
+    /// edit. Posts it instead when there is none yet.
+    fn summary_soon<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        if !self.summary_started(state)? {
             return Ok(());
         }
         let last = state.counter(AT)?.and_then(|ms| Timestamp::from_millisecond(ms as i64).ok());
@@ -67,11 +91,36 @@ impl Desk<'_> {
         Ok(())
     }
 
+    /// The desk-level part of a tick: ended shifts and the summary's refresh when they
+    /// fell due; the summary posted and the next end of a shift set if not yet done.
+    pub(super) fn desk_level_tick<S: State>(&self, state: &mut S, due: &[Deadline]) -> Result<(), DeskError> {
+        let due = |kind: u8| due.iter().any(|d| d.ticket == DESK_LEVEL && d.kind == kind);
+        if due(super::shifts::SHIFT_END) {
+            self.shifts_ended(state)?;
+        }
+        self.watch_shifts(state)?;
+        self.summary_started(state)?;
+        if due(SUMMARY_DUE) {
+            self.refresh_summary(state)?;
+        }
+        Ok(())
+    }
+
+    /// The desk-level part of a change of the queue: the summary's refresh asked for, and
+    /// the next end of a shift set if not yet done.
+    pub(super) fn desk_level_soon<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        self.watch_shifts(state)?;
+        self.summary_soon(state)
+    }
+
     /// The refresh fell due: edit the summary if what it says changed.
     pub(super) fn refresh_summary<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         state.clear_deadline(DESK_LEVEL, SUMMARY_DUE)?;
+        if !self.rules.desk().queue_summary {
+            return Ok(());
+        }
         let message_id = match state.counter(MESSAGE)? {
-            None => return Ok(()),
+            None => return self.start_summary(state),
             Some(0) => {
                 // The post has not come back from Telegram yet; look again in a minute.
                 let due = self.now + MIN_GAP;
@@ -117,7 +166,7 @@ impl Desk<'_> {
 
     /// A message of no ticket's was gone when edited: if it was the summary, post it anew.
     pub(super) fn summary_gone<S: State>(&self, state: &mut S, message_id: i32) -> Result<(), DeskError> {
-        if state.counter(MESSAGE)? != Some(message_id as u64) {
+        if !self.rules.desk().queue_summary || state.counter(MESSAGE)? != Some(message_id as u64) {
             return Ok(());
         }
         self.start_summary(state)
@@ -158,7 +207,7 @@ fn local_time(at: Timestamp, rules: &RuleSet) -> String {
     at.to_zoned_datetime(zone).strftime("%b %-d %H:%M").to_string()
 }
 
-fn fingerprint(text: &str) -> u64 {
+pub(super) fn fingerprint(text: &str) -> u64 {
     let bytes = blake3::hash(text.as_bytes());
     u64::from_le_bytes(bytes.as_bytes()[..8].try_into().expect("a hash has 32 bytes"))
 }

@@ -229,8 +229,10 @@ fn a_new_ticket_gets_a_topic_a_card_and_a_confirmation() {
     check(
         &world.send_all(),
         &expect![[r#"
+            chat -100777 #1001: 📋 Queue: 0 unassigned · 1 active · 0 awaiting the customer
+                | Updated Sep 21 16:14
             create topic "T-000001 · Billing · Customer42" colour ffd67e -> thread 11
-            topic T-000001 #1002: T-000001 · new
+            topic T-000001 #1003: T-000001 · new
                 | Priority: high · Category: Billing
                 | Customer: Customer42 (en)
                 | Assignee: Dana
@@ -239,7 +241,8 @@ fn a_new_ticket_gets_a_topic_a_card_and_a_confirmation() {
                 | description: Charged twice
                 | priority: high
                 buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            topic T-000001 #1003: Assigned to @dana_support by the routing rules.
+            topic T-000001 #1004: Assigned to @dana_support by the routing rules.
+            Pin { chat_id: -100777, message_id: 1001 }
         "#]],
     );
     let ticket = world.ticket(id);
@@ -259,9 +262,9 @@ fn messages_flow_both_ways_and_statuses_follow() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1004: copy of 42/[5]
-            chat 42 #1005: copy of -100777/[70]
-            edit -100777/1002: T-000001 · open
+            topic T-000001 #1006: copy of 42/[5]
+            chat 42 #1007: copy of -100777/[70]
+            edit -100777/1003: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
@@ -269,7 +272,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | category: technical
                 | description: App crashes
                 buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            edit -100777/1002: T-000001 · awaiting customer
+            edit -100777/1003: T-000001 · awaiting customer
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
@@ -277,7 +280,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | category: technical
                 | description: App crashes
                 buttons: Resolve (t:1:resolve), Close (t:1:close), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            topic T-000001 #1008: ✓ T-000001 is awaiting the customer.
+            topic T-000001 #1010: ✓ T-000001 is awaiting the customer.
             AnswerButton { callback_id: "cb1", text: Some("✓ T-000001 is awaiting the customer.") }
         "#]],
     );
@@ -289,8 +292,8 @@ fn messages_flow_both_ways_and_statuses_follow() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1010: copy of 42/[6]
-            edit -100777/1002: T-000001 · open
+            topic T-000001 #1012: copy of 42/[6]
+            edit -100777/1003: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
@@ -298,7 +301,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | category: technical
                 | description: App crashes
                 buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            edit -100777/1002: T-000001 · resolved
+            edit -100777/1003: T-000001 · resolved
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
@@ -306,16 +309,16 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | category: technical
                 | description: App crashes
                 buttons: Reopen (t:1:reopen), Close (t:1:close), More (t:1:more)
-            topic T-000001 #1013: ✓ Dana resolved T-000001.
-            chat 42 #1014: Your ticket T-000001 is resolved. If something is still not right, just reply here.
+            topic T-000001 #1015: ✓ Dana resolved T-000001.
+            chat 42 #1016: Your ticket T-000001 is resolved. If something is still not right, just reply here.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana resolved T-000001.") }
-            topic T-000001 #1016: copy of 42/[7]
-            topic T-000001 #1017: ⇧ Escalated to the supervisors: the customer sounds upset
+            topic T-000001 #1018: copy of 42/[7]
+            topic T-000001 #1019: ⇧ Escalated to the supervisors: the customer sounds upset
                 | @dana_support
                 buttons: Undo escalation (x:1:14)
-            chat -100777 #1018: ⇧ T-000001 escalated to the supervisors: the customer sounds upset
-            topic T-000001 #1019: ↺ The customer wrote again, so T-000001 is open again.
-            edit -100777/1002: T-000001 · open
+            chat -100777 #1020: ⇧ T-000001 escalated to the supervisors: the customer sounds upset
+            topic T-000001 #1021: ↺ The customer wrote again, so T-000001 is open again.
+            edit -100777/1003: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
@@ -345,7 +348,7 @@ fn strangers_and_wrong_places_are_refused() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1004: user999 is not in team.yaml, so this message was not sent to the customer.
+            topic T-000001 #1006: user999 is not in team.yaml, so this message was not sent to the customer.
             AnswerButton { callback_id: "cb1", text: Some("Only members of the support team can do this.") }
             AnswerButton { callback_id: "cb1", text: Some("This button belongs to another ticket.") }
             AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
@@ -366,15 +369,15 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
         &world.send_all(),
         &expect![[r#"
             create topic "T-000001 · Technical problem · Customer42" colour 6fb9f0 -> thread 12
-            topic T-000001 #1005: T-000001 · new
+            topic T-000001 #1007: T-000001 · new
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
                 | 
                 | category: technical
                 buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            topic T-000001 #1006: ⚠ The customer blocked the bot: replies cannot reach them until they unblock it.
-            edit -100777/1005: T-000001 · new
+            topic T-000001 #1008: ⚠ The customer blocked the bot: replies cannot reach them until they unblock it.
+            edit -100777/1007: T-000001 · new
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
@@ -465,15 +468,15 @@ fn field_commands_change_priority_tags_assignee_and_escalate() {
     check(
         &without_card_edits(&world.send_all()),
         &expect![[r#"
-            topic T-000001 #1004: Usage: /priority low|normal|high|critical
-            topic T-000001 #1006: ✓ Eli set the priority of T-000001 to critical.
-            topic T-000001 #1008: ✓ Tagged T-000001 #vip.
-            topic T-000001 #1009: T-000001 has no tag `refund`
-            topic T-000001 #1010: Only supervisors give tickets to someone else; use /claim to take it yourself.
-            topic T-000001 #1011: Usage: /assign @username. The team: @dana_support, Eli, Farah, Gus.
-            topic T-000001 #1013: ✓ Dana assigned T-000001 to Eli.
-            topic T-000001 #1014: ⇧ Escalated to the supervisors by Eli: customer threatens to cancel
-            chat -100777 #1015: ⇧ T-000001 escalated to the supervisors: customer threatens to cancel
+            topic T-000001 #1006: Usage: /priority low|normal|high|critical
+            topic T-000001 #1008: ✓ Eli set the priority of T-000001 to critical.
+            topic T-000001 #1010: ✓ Tagged T-000001 #vip.
+            topic T-000001 #1011: T-000001 has no tag `refund`
+            topic T-000001 #1012: Only supervisors give tickets to someone else; use /claim to take it yourself.
+            topic T-000001 #1013: Usage: /assign @username. The team: @dana_support, Eli, Farah, Gus.
+            topic T-000001 #1015: ✓ Dana assigned T-000001 to Eli.
+            topic T-000001 #1016: ⇧ Escalated to the supervisors by Eli: customer threatens to cancel
+            chat -100777 #1017: ⇧ T-000001 escalated to the supervisors: customer threatens to cancel
         "#]],
     );
     let ticket = world.ticket(id);
@@ -498,10 +501,10 @@ fn the_assign_picker_offers_who_can_take_the_ticket_and_keeps_the_supervisor_rul
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1005: Assign T-000001 to (active tickets / capacity):
+            topic T-000001 #1007: Assign T-000001 to (active tickets / capacity):
                 buttons: Eli · 0/8 (t:1:to:222222222), Gus · 0/5 (t:1:to:444444444)
             AnswerButton { callback_id: "cb1", text: Some("Choose who takes it below.") }
-            topic T-000001 #1007: Assign T-000001 to (active tickets / capacity):
+            topic T-000001 #1009: Assign T-000001 to (active tickets / capacity):
                 buttons: Eli · 0/8 (t:1:to:222222222), Gus · 0/5 (t:1:to:444444444)
         "#]],
     );
@@ -519,11 +522,11 @@ fn the_assign_picker_offers_who_can_take_the_ticket_and_keeps_the_supervisor_rul
     check(
         &without_card_edits(&world.send_all()),
         &expect![[r#"
-            topic T-000001 #1008: Only supervisors give tickets to someone else; use /claim to take it yourself.
+            topic T-000001 #1010: Only supervisors give tickets to someone else; use /claim to take it yourself.
             AnswerButton { callback_id: "cb1", text: Some("Only supervisors give tickets to someone else; use /claim to take it yourself.") }
-            topic T-000001 #1011: ✓ Eli took T-000001.
+            topic T-000001 #1013: ✓ Eli took T-000001.
             AnswerButton { callback_id: "cb1", text: Some("✓ Eli took T-000001.") }
-            topic T-000001 #1014: ✓ Dana assigned T-000001 to Gus.
+            topic T-000001 #1016: ✓ Dana assigned T-000001 to Gus.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana assigned T-000001 to Gus.") }
             AnswerButton { callback_id: "cb1", text: Some("That person is no longer in team.yaml.") }
             AnswerButton { callback_id: "cb1", text: Some("Only members of the support team can do this.") }
@@ -552,7 +555,7 @@ fn the_more_menu_sets_the_priority_escalates_shows_history_and_card_and_removes_
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1006: T-000001: more actions
+            topic T-000001 #1008: T-000001: more actions
                 buttons: Low (t:1:prio:low), ✓ Normal (t:1:prio:normal), High (t:1:prio:high), Critical (t:1:prio:critical), Escalate (t:1:escalate), History (t:1:history), Card (t:1:info), − #vip (t:1:untag:vip)
             AnswerButton { callback_id: "cb1", text: Some("More actions below.") }
         "#]],
@@ -563,14 +566,14 @@ fn the_more_menu_sets_the_priority_escalates_shows_history_and_card_and_removes_
     check(
         &without_card_edits(&world.send_all()),
         &expect![[r#"
-            topic T-000001 #1009: ✓ Dana set the priority of T-000001 to critical.
+            topic T-000001 #1011: ✓ Dana set the priority of T-000001 to critical.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana set the priority of T-000001 to critical.") }
-            topic T-000001 #1012: ✓ Removed #vip from T-000001.
+            topic T-000001 #1014: ✓ Removed #vip from T-000001.
             AnswerButton { callback_id: "cb1", text: Some("✓ Removed #vip from T-000001.") }
-            topic T-000001 #1014: T-000001 has no tag `vip`
+            topic T-000001 #1016: T-000001 has no tag `vip`
             AnswerButton { callback_id: "cb1", text: Some("T-000001 has no tag `vip`") }
-            topic T-000001 #1016: ⇧ Escalated to the supervisors by Dana: no reason given (from the card)
-            chat -100777 #1017: ⇧ T-000001 escalated to the supervisors: no reason given (from the card)
+            topic T-000001 #1018: ⇧ Escalated to the supervisors by Dana: no reason given (from the card)
+            chat -100777 #1019: ⇧ T-000001 escalated to the supervisors: no reason given (from the card)
             AnswerButton { callback_id: "cb1", text: Some("Escalated T-000001 to the supervisors.") }
             AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
         "#]],
@@ -634,10 +637,10 @@ fn general_shows_the_queue_my_tickets_and_the_agents() {
     check(
         &world.send_all(),
         &expect![[r#"
-        chat -100777 #1010: Queue: 1 unassigned, oldest first
-            | T-000001 · normal · Customer42 · waiting 7m
-            buttons: Claim T-000001 (t:1:claim)
-    "#]],
+            chat -100777 #1012: Queue: 1 unassigned, oldest first
+                | T-000001 · normal · Customer42 · waiting 8m
+                buttons: Claim T-000001 (t:1:claim)
+        "#]],
     );
     // Claiming from the queue in General works: the button names its ticket.
     world.event(&Event::Button(ButtonPress {
@@ -649,18 +652,18 @@ fn general_shows_the_queue_my_tickets_and_the_agents() {
     check(
         &world.send_all(),
         &expect![[r#"
-            edit -100777/1002: T-000001 · open
+            edit -100777/1003: T-000001 · open
                 | Priority: normal · Category: Billing
                 | Customer: Customer42 (en)
                 | Assignee: Dana
                 | 
                 | category: billing
                 buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            topic T-000001 #1012: ✓ Dana took T-000001.
+            topic T-000001 #1014: ✓ Dana took T-000001.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana took T-000001.") }
-            chat -100777 #1014: Your active tickets: 1
+            chat -100777 #1016: Your active tickets: 1
                 | T-000001 · open · normal · Customer42
-            chat -100777 #1015: Agents: active tickets / capacity
+            chat -100777 #1017: Agents: active tickets / capacity
                 | Dana: 1/10
                 | Eli: 1/8
                 | Farah: 0/5
@@ -759,19 +762,19 @@ fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
     check(
         &world.send_all(),
         &expect![[r#"
-            DeleteMessage { chat_id: 42, message_id: 1007 }
-            chat 43 #1010: copy of -100777/[70]
-            topic T-000002 #1011: copy of -100777/[70]
-            edit -100777/1005: T-000002 · open
+            DeleteMessage { chat_id: 42, message_id: 1009 }
+            chat 43 #1012: copy of -100777/[70]
+            topic T-000002 #1013: copy of -100777/[70]
+            edit -100777/1006: T-000002 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer43 (en)
                 | Assignee: Eli
                 | 
                 | category: technical
                 buttons: Awaiting customer (t:2:await), Resolve (t:2:resolve), Assign (t:2:assign), Unassign (t:2:unassign), More (t:2:more)
-            topic T-000001 #1013: ↪ Moved to T-000002; the copy this customer got is being deleted.
-            topic T-000002 #1014: ↩ The message above was moved here from T-000001.
-            topic T-000001 #1015: Reply to your message with /move T-000123 to send it to the right ticket instead.
+            topic T-000001 #1015: ↪ Moved to T-000002; the copy this customer got is being deleted.
+            topic T-000002 #1016: ↩ The message above was moved here from T-000001.
+            topic T-000001 #1017: Reply to your message with /move T-000123 to send it to the right ticket instead.
         "#]],
     );
     // Telegram refused the deletion: the topic says so.
@@ -779,8 +782,8 @@ fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
     check(
         &world.send_all(),
         &expect![[r#"
-        topic T-000001 #1016: Telegram no longer lets the bot delete the copy the customer received; it stays in their chat.
-    "#]],
+            topic T-000001 #1018: Telegram no longer lets the bot delete the copy the customer received; it stays in their chat.
+        "#]],
     );
     let history = world.store.read().expect("read").history(right).expect("history");
     assert!(history.iter().any(|e| e.kind.to_string().contains("moved here from T-000001")));
@@ -796,15 +799,15 @@ fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
     check(
         &world.send_all(),
         &expect![[r#"
-            edit -100777/1002: T-000001 · new
+            edit -100777/1003: T-000001 · new
                 | Priority: normal · Category: Billing
                 | Customer: Customer42 (en)
                 | Assignee: nobody yet
                 | 
                 | category: billing
                 buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), More (t:1:more)
-            topic T-000001 #1005: Dana is away: back in the queue.
-            chat -100777 #1006: Dana is away: no new tickets until /back. Tickets handed on: 1.
+            topic T-000001 #1007: Dana is away: back in the queue.
+            chat -100777 #1008: Dana is away: no new tickets until /back. Tickets handed on: 1.
         "#]],
     );
     // desk.yaml says `away_policy: queue`: her ticket waits for someone else.
@@ -823,13 +826,13 @@ fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
     check(
         &world.send_all(),
         &expect![[r#"
-        chat 111111111 #1016: Welcome back, Dana: new tickets reach you again.
-        chat -100777 #1017: Agents: active tickets / capacity
-            | Dana: 0/10
-            | Eli: 0/8
-            | Farah: 3/5
-            | Gus: 0/5
-    "#]],
+            chat 111111111 #1018: Welcome back, Dana: new tickets reach you again.
+            chat -100777 #1019: Agents: active tickets / capacity
+                | Dana: 0/10
+                | Eli: 0/8
+                | Farah: 3/5
+                | Gus: 0/5
+        "#]],
     );
     let next = world.open(60, &[("category", "billing")]);
     assert!(world.ticket(next).assignee.is_some());
@@ -877,13 +880,13 @@ fn route_decides_again_on_reopen_and_escalation_and_mentions_only_others() {
     check(
         &said,
         &expect![[r#"
-            topic T-000001 #1010: ↺ The customer wrote again, so T-000001 is open again.
-            topic T-000001 #1013: Assigned to @ben by the routing rules.
-            topic T-000001 #1019: ✓ Ben reopened T-000001.
-            topic T-000001 #1023: ⇧ Escalated to the supervisors by Ben: needs someone who is here
-            topic T-000001 #1027: Assigned to @cat by the routing rules.
-            topic T-000001 #1035: ✓ Ann reopened T-000001.
-            topic T-000001 #1038: Assigned to Ann by the routing rules.
+            topic T-000001 #1012: ↺ The customer wrote again, so T-000001 is open again.
+            topic T-000001 #1015: Assigned to @ben by the routing rules.
+            topic T-000001 #1021: ✓ Ben reopened T-000001.
+            topic T-000001 #1025: ⇧ Escalated to the supervisors by Ben: needs someone who is here
+            topic T-000001 #1029: Assigned to @cat by the routing rules.
+            topic T-000001 #1037: ✓ Ann reopened T-000001.
+            topic T-000001 #1040: Assigned to Ann by the routing rules.
         "#]],
     );
 }
@@ -901,75 +904,241 @@ fn outside_their_working_hours_agents_count_as_away() {
     check(
         &world.send_all(),
         &expect![[r#"
-            chat -100777 #1013: Agents: active tickets / capacity
+            chat -100777 #1015: Agents: active tickets / capacity
                 | Ann: 0/5 (off hours)
                 | Ben: 2/5
                 | Cat: 2/5
-            topic T-000001 #1014: Assign T-000001 to (active tickets / capacity):
+            topic T-000001 #1016: Assign T-000001 to (active tickets / capacity):
                 buttons: Cat · 2/5 (t:1:to:3)
             AnswerButton { callback_id: "cb1", text: Some("Choose who takes it below.") }
         "#]],
     );
 }
 
+/// The transcript without edits (of cards and of the queue summary).
+fn without_edits(transcript: &str) -> String {
+    let mut lines: Vec<&str> = Vec::new();
+    let mut in_edit = false;
+    for line in transcript.lines() {
+        if !line.starts_with(' ') {
+            in_edit = line.starts_with("edit ");
+        }
+        if !in_edit {
+            lines.push(line);
+        }
+    }
+    lines.join("\n")
+}
+
+/// The next end of a shift in the deadline index, as Berlin clock time.
+fn next_shift_end(world: &World) -> Option<String> {
+    let far = Timestamp::from_second(1_990_000_000).expect("valid");
+    let due = world.store.read().expect("read").due(far, 1_000).expect("index");
+    let end = due.iter().find(|d| d.ticket == TicketId(0) && d.kind == super::shifts::SHIFT_END)?;
+    let zone = jiff::tz::TimeZone::get("Europe/Berlin").expect("zone");
+    Some(end.due.to_zoned_datetime(zone).strftime("%a %H:%M").to_string())
+}
+
+#[test]
+fn under_away_policy_reroute_an_ended_shift_sends_the_tickets_through_route() {
+    const TEAM: &str = "agents:\n  - { id: 1, name: Ann, working_hours: { mon-fri: \"08:00-17:00\" } }\n  - { id: 3, name: Cat, username: cat }\n";
+    let route = "fn route(ticket, team) {\n    if team.agent(1).online { 1 } else { 3 }\n}\n";
+    let desk =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/desk.yaml"))
+            .expect("shipped desk.yaml")
+            .replace("away_policy: queue", "away_policy: reroute");
+    let (mut world, _rules) =
+        World::with_changed_rules(&[("team.yaml", TEAM), ("routing.rhai", route), ("desk.yaml", &desk)]);
+    let id = world.open(42, &[("category", "billing")]);
+    assert_eq!(world.ticket(id).assignee, Some(1));
+    world.send_all();
+    world.minute = 46;
+    world.event(&Event::Tick);
+    check(
+        &without_edits(&world.send_all()),
+        &expect![[r#"
+        topic T-000001 #1008: Assigned to @cat by the routing rules.
+        chat -100777 #1009: Ann's shift ended. Tickets handed on: 1."#]],
+    );
+    assert_eq!(world.ticket(id).assignee, Some(3));
+}
+
+#[test]
+fn a_changed_rule_set_moves_the_next_end_of_a_shift() {
+    let team = |hours: &str| {
+        format!("agents:\n  - {{ id: 1, name: Ann, working_hours: {{ mon-fri: \"{hours}\" }} }}\n")
+    };
+    let (mut world, _rules) = World::with_changed_rules(&[("team.yaml", &team("08:00-17:00"))]);
+    assert_eq!(next_shift_end(&world), None, "nothing is set before the desk first acts");
+    world.event(&Event::Tick);
+    assert_eq!(next_shift_end(&world).as_deref(), Some("Mon 17:00"));
+    let (earlier, _earlier_rules) = World::with_changed_rules(&[("team.yaml", &team("08:00-16:30"))]);
+    world.rules = earlier.rules;
+    world.open(42, &[("category", "billing")]);
+    assert_eq!(next_shift_end(&world).as_deref(), Some("Mon 16:30"), "the first change under the new rules");
+    let (no_hours, _no_hours_rules) =
+        World::with_changed_rules(&[("team.yaml", "agents:\n  - { id: 1, name: Ann }\n")]);
+    world.rules = no_hours.rules;
+    world.event(&Event::Tick);
+    assert_eq!(next_shift_end(&world), None, "nobody's shift ends any more");
+}
+
+#[test]
+fn when_a_shift_ends_the_agents_tickets_are_handed_on_and_they_return_with_their_hours() {
+    // The test clock reads Monday 2026-09-21, 16:14 in Berlin (desk.yaml's time zone), where
+    // desk.yaml says `away_policy: queue`. Ann works until 17:00, Ben until 20:00.
+    const TEAM: &str = "agents:\n  - { id: 1, name: Ann, role: supervisor, working_hours: { mon-fri: \"08:00-17:00\" } }\n  - { id: 2, name: Ben, working_hours: { mon-fri: \"12:00-20:00\" } }\n  - { id: 3, name: Cat }\n";
+    let ann_if_here = "fn route(ticket, team) {\n    if team.agent(1).online { 1 } else { () }\n}\n";
+    let (mut world, _rules) =
+        World::with_changed_rules(&[("team.yaml", TEAM), ("routing.rhai", ann_if_here)]);
+    let tickets = [world.open(42, &[("category", "billing")]), world.open(43, &[("category", "billing")])];
+    assert!(tickets.iter().all(|id| world.ticket(*id).assignee == Some(1)));
+    world.send_all();
+    assert_eq!(next_shift_end(&world).as_deref(), Some("Mon 17:00"), "the first change set the next end");
+    // A tick before the end changes nothing of Ann's.
+    world.minute = 45;
+    world.event(&Event::Tick);
+    assert!(tickets.iter().all(|id| world.ticket(*id).assignee == Some(1)));
+    world.send_all();
+    // 17:00: Ann's shift is over, as if she had said /away.
+    world.minute = 46;
+    world.event(&Event::Tick);
+    check(
+        &without_edits(&world.send_all()),
+        &expect![[r#"
+            topic T-000001 #1011: Ann's shift ended: back in the queue.
+            topic T-000002 #1013: Ann's shift ended: back in the queue.
+            chat -100777 #1014: Ann's shift ended. Tickets handed on: 2."#]],
+    );
+    assert!(tickets.iter().all(|id| world.ticket(*id).assignee.is_none()));
+    // Ben's end comes next; he holds nothing, so his passes without a word.
+    assert_eq!(next_shift_end(&world).as_deref(), Some("Mon 20:00"));
+    world.minute = 3 * 60 + 46;
+    world.event(&Event::Tick);
+    let at_eight = world.send_all();
+    assert!(!at_eight.contains("shift") && !at_eight.contains("handed on"), "{at_eight}");
+    assert_eq!(next_shift_end(&world).as_deref(), Some("Tue 17:00"));
+    // Tuesday 09:00: Ann is on duty again and gets new tickets.
+    world.minute = 17 * 60;
+    let next = world.open(44, &[("category", "billing")]);
+    assert_eq!(world.ticket(next).assignee, Some(1));
+}
+
 #[test]
 fn the_queue_summary_is_posted_pinned_and_edited_at_most_once_a_minute() {
     let queue_only = "fn route(ticket, team) { () }\n";
     let (mut world, _rules) = World::with_changed_rules(&[("routing.rhai", queue_only)]);
-    let first = world.open(42, &[("category", "billing"), ("priority", "high")]);
-    world.open(43, &[("category", "technical")]);
-    world.send_all();
     // Every event moves the test clock a minute on: set it just before each one.
-    let start = world.minute;
     let at = |world: &mut World, minute: i64, event: &Event| {
-        world.minute = start + minute - 1;
+        world.minute = minute - 1;
         world.event(event);
         world.send_all()
     };
-    // Without a summary, ticks post nothing.
-    assert_eq!(at(&mut world, 1, &Event::Tick), "");
+    let general = |transcript: &str| -> String {
+        let mut lines: Vec<&str> = Vec::new();
+        let mut keep = false;
+        for line in transcript.lines() {
+            if !line.starts_with(' ') {
+                keep = line.starts_with("chat -100777")
+                    || line.starts_with("edit -100777/1001")
+                    || line.starts_with("Pin");
+            }
+            if keep {
+                lines.push(line);
+            }
+        }
+        lines.join("\n")
+    };
+    // The first ticket is the desk's first act: the summary is posted and pinned at once.
+    world.minute = 9;
+    let first = world.open(42, &[("category", "billing"), ("priority", "high")]);
     check(
-        &at(&mut world, 2, &general_says(DANA, "/summary")),
+        &general(&world.send_all()),
         &expect![[r#"
-            chat -100777 #1005: 📋 Queue: 2 unassigned · 2 active · 0 awaiting the customer
-                | T-000001 · high · Customer42 · since Sep 21 16:14
-                | T-000002 · normal · Customer43 · since Sep 21 16:15
-                | Updated Sep 21 16:21
-            Pin { chat_id: -100777, message_id: 1005 }
-        "#]],
+            chat -100777 #1001: 📋 Queue: 1 unassigned · 1 active · 0 awaiting the customer
+                | T-000001 · high · Customer42 · since Sep 21 16:23
+                | Updated Sep 21 16:23
+            Pin { chat_id: -100777, message_id: 1001 }"#]],
     );
-    // Claiming, in the minute of the post, changes the queue: the edit waits for the
-    // minute to pass, then goes out once.
-    at(&mut world, 2, &press(DANA, 11, &format!("t:{}:claim", first.0)));
-    assert_eq!(at(&mut world, 2, &Event::Tick), "", "not within a minute of the last post");
+    // A second ticket in the minute of the post: the edit waits for the minute to pass,
+    // then goes out once.
+    world.minute = 9;
+    world.open(43, &[("category", "technical")]);
+    assert_eq!(general(&world.send_all()), "", "not within a minute of the last post");
+    assert_eq!(general(&at(&mut world, 10, &Event::Tick)), "", "not within a minute of the last post");
     check(
-        &at(&mut world, 3, &Event::Tick),
+        &general(&at(&mut world, 11, &Event::Tick)),
         &expect![[r#"
-            edit -100777/1005: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
-                | T-000002 · normal · Customer43 · since Sep 21 16:15
-                | Updated Sep 21 16:22
-        "#]],
+            edit -100777/1001: 📋 Queue: 2 unassigned · 2 active · 0 awaiting the customer
+                | T-000001 · high · Customer42 · since Sep 21 16:23
+                | T-000002 · normal · Customer43 · since Sep 21 16:23
+                | Updated Sep 21 16:24"#]],
+    );
+    // Claiming, in the minute of that edit, changes the queue: edited again a minute later.
+    at(&mut world, 11, &press(DANA, 11, &format!("t:{}:claim", first.0)));
+    assert_eq!(general(&at(&mut world, 11, &Event::Tick)), "", "not within a minute of the last edit");
+    check(
+        &general(&at(&mut world, 12, &Event::Tick)),
+        &expect![[r#"
+            edit -100777/1001: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
+                | T-000002 · normal · Customer43 · since Sep 21 16:23
+                | Updated Sep 21 16:25"#]],
     );
     // Nothing changed: no edit, however often the timer looks.
-    assert_eq!(at(&mut world, 5, &Event::Tick), "");
+    assert_eq!(general(&at(&mut world, 14, &Event::Tick)), "");
     // A note changes nothing the summary shows: no refresh is even asked for.
-    at(&mut world, 6, &staff_says(DANA, 11, 96, "/note called the customer"));
+    at(&mut world, 15, &staff_says(DANA, 11, 96, "/note called the customer"));
     let far = Timestamp::from_second(1_990_000_000).expect("valid");
     let due = world.store.read().expect("read").due(far, 1_000).expect("index");
     assert!(due.iter().all(|d| d.ticket != TicketId(0)), "no summary refresh asked for: {due:?}");
     // Someone deleted the summary: its next edit finds it gone, and it is posted anew.
     // Another message gone (a customer's prompt, say) is no concern of the summary's.
-    world.event(&Event::Delivered(Delivery::EditGone { chat_id: 42, message_id: 1005 }));
+    world.event(&Event::Delivered(Delivery::EditGone { chat_id: 42, message_id: 1001 }));
     world.event(&Event::Delivered(Delivery::EditGone { chat_id: STAFF, message_id: 999 }));
     assert_eq!(world.send_all(), "");
-    world.event(&Event::Delivered(Delivery::EditGone { chat_id: STAFF, message_id: 1005 }));
+    world.event(&Event::Delivered(Delivery::EditGone { chat_id: STAFF, message_id: 1001 }));
+    let reposted = world.send_all();
     check(
-        &world.send_all(),
+        &reposted,
         &expect![[r#"
-            chat -100777 #1011: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
-                | T-000002 · normal · Customer43 · since Sep 21 16:15
-                | Updated Sep 21 16:28
-            Pin { chat_id: -100777, message_id: 1011 }
+            chat -100777 #1012: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
+                | T-000002 · normal · Customer43 · since Sep 21 16:23
+                | Updated Sep 21 16:31
+            Pin { chat_id: -100777, message_id: 1012 }
+        "#]],
+    );
+    // `/summary` posts it anew at once (say it is lost among other pins).
+    check(
+        &at(&mut world, 30, &general_says(DANA, "/summary")),
+        &expect![[r#"
+        chat -100777 #1014: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
+            | T-000002 · normal · Customer43 · since Sep 21 16:23
+            | Updated Sep 21 16:43
+        Pin { chat_id: -100777, message_id: 1014 }
+    "#]],
+    );
+}
+
+#[test]
+fn queue_summary_false_in_desk_yaml_keeps_general_free_of_it() {
+    let desk =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/desk.yaml"))
+            .expect("shipped desk.yaml");
+    let (mut world, _rules) =
+        World::with_changed_rules(&[("desk.yaml", &format!("{desk}queue_summary: false\n"))]);
+    world.open(42, &[("category", "billing")]);
+    let opened = world.send_all();
+    assert!(!opened.contains("Queue:") && !opened.contains("Pin"), "{opened}");
+    world.minute += 60;
+    world.event(&Event::Tick);
+    assert_eq!(world.send_all(), "", "a tick posts no summary either");
+    check(
+        &{
+            world.event(&general_says(DANA, "/summary"));
+            world.send_all()
+        },
+        &expect![[r#"
+            chat -100777 #1004: The queue summary is off (desk.yaml `queue_summary: false`); /queue lists the queue.
         "#]],
     );
 }
@@ -1030,11 +1199,11 @@ fn timers_warn_breach_and_climb_the_ladder_once_each() {
     check(
         &tick(&mut world),
         &expect![[r#"
-            topic T-000001 #1004: ⚠ @dana_support T-000001: first_response target missed by 16h 3m
-            topic T-000001 #1005: ⇧ Escalated to the supervisors: first_response missed twice on T-000001
-            chat -100777 #1006: ⇧ T-000001 escalated to the supervisors: first_response missed twice on T-000001
-            topic T-000001 #1008: ⇧ Escalated to the escalation team: T-000001 is 16h 3m past its first_response target
-            chat -100777 #1009: ⇧ T-000001 escalated to the escalation team: T-000001 is 16h 3m past its first_response target"#]],
+            topic T-000001 #1006: ⚠ @dana_support T-000001: first_response target missed by 16h 4m
+            topic T-000001 #1007: ⇧ Escalated to the supervisors: first_response missed twice on T-000001
+            chat -100777 #1008: ⇧ T-000001 escalated to the supervisors: first_response missed twice on T-000001
+            topic T-000001 #1010: ⇧ Escalated to the escalation team: T-000001 is 16h 4m past its first_response target
+            chat -100777 #1011: ⇧ T-000001 escalated to the escalation team: T-000001 is 16h 4m past its first_response target"#]],
     );
     // The third rung raised the priority to critical, whose resolution target (4h of
     // calendar time from the raise on) the 18h of business time spent already exceed:
@@ -1042,17 +1211,48 @@ fn timers_warn_breach_and_climb_the_ladder_once_each() {
     check(
         &tick(&mut world),
         &expect![[r#"
-            topic T-000001 #1011: ⚠ @dana_support T-000001: resolution target missed by 14h 4m
-            topic T-000001 #1012: ⇧ Escalated to the supervisors: resolution missed twice on T-000001
-            chat -100777 #1013: ⇧ T-000001 escalated to the supervisors: resolution missed twice on T-000001
-            topic T-000001 #1014: ⇧ Escalated to the escalation team: T-000001 is 14h 4m past its resolution target
-            chat -100777 #1015: ⇧ T-000001 escalated to the escalation team: T-000001 is 14h 4m past its resolution target"#]],
+            topic T-000001 #1013: ⚠ @dana_support T-000001: resolution target missed by 14h 5m
+            topic T-000001 #1014: ⇧ Escalated to the supervisors: resolution missed twice on T-000001
+            chat -100777 #1015: ⇧ T-000001 escalated to the supervisors: resolution missed twice on T-000001
+            topic T-000001 #1016: ⇧ Escalated to the escalation team: T-000001 is 14h 5m past its resolution target
+            chat -100777 #1017: ⇧ T-000001 escalated to the escalation team: T-000001 is 14h 5m past its resolution target"#]],
     );
     // A restart or another tick decides nothing again.
     assert_eq!(tick(&mut world), "", "each step fires once");
     let ticket = world.ticket(id);
     assert_eq!(ticket.priority, crate::ticket::Priority::Critical);
     assert!(ticket.tags.contains("sla-breached"), "{:?}", ticket.tags);
+}
+
+#[test]
+fn escalations_by_rules_and_timers_ask_route_again_like_escalate_does() {
+    let route = "fn route(ticket, team) {\n    if ticket.has_tag(\"upset\") || ticket.has_tag(\"sla-breached\") { 111111111 } else { 222222222 }\n}\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("routing.rhai", route)]);
+    let upset = world.open(42, &[("category", "technical")]);
+    let silent = world.open(43, &[("category", "technical")]);
+    assert_eq!([world.ticket(upset).assignee, world.ticket(silent).assignee], [Some(222_222_222); 2]);
+    world.send_all();
+    // `on_message` tags and escalates an upset customer: `route` now gives it to Dana.
+    world.event(&customer_says(42, 5, "This is TERRIBLE, still broken after three days!!! I want a refund"));
+    let said: Vec<String> = without_edits(&world.send_all()).lines().map(str::to_owned).collect();
+    let escalated =
+        said.iter().position(|l| l.contains("Escalated to the supervisors: the customer sounds upset"));
+    let assigned = said.iter().position(|l| l.ends_with("Assigned to @dana_support by the routing rules."));
+    assert!(escalated.is_some() && assigned > escalated, "{said:#?}");
+    assert_eq!(world.ticket(upset).assignee, Some(DANA));
+    // Nobody answers the other one for two days: the ladder's second rung tags and
+    // escalates it, and `route` is asked again, once per escalation; only a change is said.
+    world.minute += 2 * 24 * 60;
+    world.event(&Event::Tick);
+    let said = without_edits(&world.send_all());
+    assert_eq!(world.ticket(silent).assignee, Some(DANA), "{said}");
+    let announced: Vec<&str> = said.lines().filter(|l| l.contains("by the routing rules")).collect();
+    assert_eq!(announced.len(), 1, "{said}");
+    assert!(announced[0].starts_with("topic T-000002") && announced[0].contains("@dana_support"), "{said}");
+    let history = world.store.read().expect("read").history(silent).expect("history");
+    let escalations =
+        history.iter().filter(|e| matches!(e.kind, crate::history::EntryKind::Escalated { .. }));
+    assert_eq!(escalations.count(), 2);
 }
 
 #[test]
@@ -1088,8 +1288,8 @@ fn a_copy_telegram_refuses_is_reported_in_the_topic_both_ways() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1004: ⚠ Telegram refused to copy a message of the customer here: Bad Request: message caption is too long. Its text is in /history; ask them to send it again if it matters.
-            topic T-000001 #1005 (reply to 88): ⚠ Telegram refused to deliver this message to the customer: Bad Request: message caption is too long
+            topic T-000001 #1006: ⚠ Telegram refused to copy a message of the customer here: Bad Request: message caption is too long. Its text is in /history; ask them to send it again if it matters.
+            topic T-000001 #1007 (reply to 88): ⚠ Telegram refused to deliver this message to the customer: Bad Request: message caption is too long
         "#]],
     );
 }

@@ -62,9 +62,7 @@ impl Desk<'_> {
     /// Acts on everything due at `now`, in due order across tickets.
     pub(super) fn tick<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         let due = state.due(self.now, PER_TICK)?;
-        if due.iter().any(|d| d.ticket == super::summary::DESK_LEVEL) {
-            self.refresh_summary(state)?;
-        }
+        self.desk_level_tick(state, &due)?;
         let mut tickets: Vec<TicketId> =
             due.into_iter().map(|d| d.ticket).filter(|id| *id != super::summary::DESK_LEVEL).collect();
         tickets.sort();
@@ -162,7 +160,11 @@ impl Desk<'_> {
                 entries.extend(self.escalate_to(state, &mut ticket, to, reason, &self.system())?);
             }
         }
-        self.commit(state, &before, &ticket, &entries)
+        self.commit(state, &before, &ticket, &entries)?;
+        if super::escalation::escalates(&entries) {
+            self.reroute(state, &mut ticket, None)?;
+        }
+        Ok(())
     }
 
     /// Carries out one action a rule asked for (`on_breach`, `on_message`); returns the

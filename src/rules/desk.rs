@@ -78,6 +78,8 @@ pub struct DeskConfig {
     pub delete_closed_topics_after: Span,
     pub away_policy: AwayPolicy,
     pub auto_assign_on_first_reply: bool,
+    /// The bot keeps a queue summary pinned in General.
+    pub queue_summary: bool,
     pub intake_session_expiry: Span,
     /// Form ids offered to customers in order; empty means every form, by id.
     pub intake_forms: Vec<Located<String>>,
@@ -127,6 +129,7 @@ impl DeskConfig {
             delete_closed_topics_after: Span::from_hours(30 * 24),
             away_policy: AwayPolicy::Keep,
             auto_assign_on_first_reply: true,
+            queue_summary: true,
             intake_session_expiry: Span::from_hours(24),
             intake_forms: Vec::new(),
             sla_warning_percent: 80,
@@ -183,6 +186,7 @@ pub(crate) struct RawDesk {
     retention: Option<RawRetention>,
     away_policy: Option<AwayPolicy>,
     auto_assign_on_first_reply: Option<bool>,
+    queue_summary: Option<bool>,
     intake: Option<RawIntake>,
     sla: Option<RawSla>,
     #[serde(default)]
@@ -306,6 +310,7 @@ impl RawDesk {
                 .unwrap_or(defaults.delete_closed_topics_after),
             away_policy: self.away_policy.unwrap_or_default(),
             auto_assign_on_first_reply: self.auto_assign_on_first_reply.unwrap_or(true),
+            queue_summary: self.queue_summary.unwrap_or(defaults.queue_summary),
             intake_session_expiry: intake.session_expiry.unwrap_or(defaults.intake_session_expiry),
             intake_forms,
             sla_warning_percent,

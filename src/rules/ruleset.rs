@@ -94,6 +94,12 @@ impl RuleSet {
         self.working_hours.get(&agent).is_none_or(|hours| hours.is_open(at))
     }
 
+    /// The first end of the agent's working hours after `at`; `None` for an agent
+    /// team.yaml gives none (always on duty).
+    pub fn shift_end(&self, agent: i64, at: jiff::Timestamp) -> Option<jiff::Timestamp> {
+        self.working_hours.get(&agent)?.next_close(at)
+    }
+
     /// The desk's business calendar (open around the clock when desk.yaml sets no hours).
     pub fn calendar(&self) -> &BusinessCalendar {
         &self.calendar

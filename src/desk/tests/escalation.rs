@@ -43,13 +43,13 @@ fn holding_and_undoing_escalation_are_supervisors_calls() {
     check(
         &said(&transcript),
         &expect![[r#"
-            topic T-000001 #1004: Only supervisors hold or resume escalation.
-            topic T-000001 #1006: ⏸ Dana put escalation of T-000001 on hold: the ladder stands still until /unhold.
-            topic T-000001 #1007: Escalation of T-000001 is already on hold; /unhold resumes it.
-            topic T-000001 #1008: ⇧ Escalated to the supervisors by Eli: the customer threatens to cancel
+            topic T-000001 #1006: Only supervisors hold or resume escalation.
+            topic T-000001 #1008: ⏸ Dana put escalation of T-000001 on hold: the ladder stands still until /unhold.
+            topic T-000001 #1009: Escalation of T-000001 is already on hold; /unhold resumes it.
+            topic T-000001 #1010: ⇧ Escalated to the supervisors by Eli: the customer threatens to cancel
                 | @dana_support
                 buttons: Undo escalation (x:1:4)
-            chat -100777 #1009: ⇧ T-000001 escalated to the supervisors: the customer threatens to cancel"#]],
+            chat -100777 #1011: ⇧ T-000001 escalated to the supervisors: the customer threatens to cancel"#]],
     );
     let seq = world.ticket(id).escalations[0].seq;
     world.event(&staff_says(ELI, 11, 54, "/deescalate"));
@@ -64,14 +64,14 @@ fn holding_and_undoing_escalation_are_supervisors_calls() {
     check(
         &said(&transcript),
         &expect![[r#"
-            topic T-000001 #1011: Only supervisors undo an escalation.
+            topic T-000001 #1013: Only supervisors undo an escalation.
             AnswerButton { callback_id: "cb1", text: Some("Only supervisors undo an escalation.") }
-            topic T-000001 #1014: ↓ Dana undid the escalation of T-000001 to Dana.
+            topic T-000001 #1016: ↓ Dana undid the escalation of T-000001 to Dana.
             SetButtons { chat_id: -100777, message_id: 1, buttons: [] }
             AnswerButton { callback_id: "cb1", text: Some("↓ Dana undid the escalation of T-000001 to Dana.") }
             AnswerButton { callback_id: "cb1", text: Some("That escalation of T-000001 is already undone.") }
-            topic T-000001 #1018: T-000001 has no escalation in force.
-            topic T-000001 #1020: ▶ Dana resumed escalation of T-000001."#]],
+            topic T-000001 #1020: T-000001 has no escalation in force.
+            topic T-000001 #1022: ▶ Dana resumed escalation of T-000001."#]],
     );
     let ticket = world.ticket(id);
     assert!(!ticket.escalation_held && ticket.escalations.is_empty());
@@ -151,7 +151,7 @@ fn keep_it_open_restarts_the_silence_of_a_resolved_ticket() {
         &said(&transcript),
         &expect![[r#"
             AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
-            topic T-000001 #1011: ↻ The customer keeps T-000001 open: the auto-close waits again.
+            topic T-000001 #1014: ↻ The customer keeps T-000001 open: the auto-close waits again.
             SetButtons { chat_id: 42, message_id: 1, buttons: [] }
             AnswerButton { callback_id: "cb1", text: Some("Ticket T-000001 stays open.") }"#]],
     );
@@ -185,10 +185,10 @@ fn an_old_ticket_goes_to_the_supervisors_once() {
     check(
         &said(&world.send_all()),
         &expect![[r#"
-            topic T-000001 #1004: ⇧ Escalated to the supervisors: T-000001 has been open for 1d 3m
+            topic T-000001 #1006: ⇧ Escalated to the supervisors: T-000001 has been open for 1d 4m
                 | @dana_support
                 buttons: Undo escalation (x:1:4)
-            chat -100777 #1005: ⇧ T-000001 escalated to the supervisors: T-000001 has been open for 1d 3m"#]],
+            chat -100777 #1007: ⇧ T-000001 escalated to the supervisors: T-000001 has been open for 1d 4m"#]],
     );
     world.minute += 24 * 60;
     world.event(&Event::Tick);

@@ -371,7 +371,14 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
     customer_told(fake, &ben, "Your ticket T-000002 is closed.").await;
     card_reads(fake, second, "T-000002 · closed", &[&["Reopen"], &["More"]]).await;
 
-    // /summary in General posts the queue summary and pins it.
+    // The desk pinned a queue summary in General when it first acted, unasked.
+    wait(fake, "the queue summary pinned unasked", |world| {
+        world.pinned(STAFF).iter().any(|id| {
+            world.message(STAFF, *id).is_some_and(|m| m.thread_id.is_none() && has_text(m, "📋 Queue: "))
+        })
+    })
+    .await;
+    // /summary in General posts it anew, current at once, and pins it.
     fake.send_as(DANA, STAFF, Draft::text("/summary")).expect("Dana writes in General");
     wait(fake, "the pinned queue summary", |world| {
         world.pinned(STAFF).iter().any(|id| {
