@@ -1,8 +1,8 @@
 //! `topicdesk bench`: the benchmark suite. Each figure is the median of several runs on
 //! data generated outside the timed part; `--json` prints one JSON object of named
-//! figures as the last line of stdout.
+//! figures as the last line of stdout; `--only NAME,...` runs just those figures.
 //!
-//! Figures so far:
+//! Figures:
 //! - `export_100k_s`: `topicdesk tickets export` of a 100,000-ticket store to `/dev/null`,
 //!   as a separate process, start to exit (target: under 5 s).
 //! - `store_generate_tickets_per_s`: tickets written through the store in pages of 1,000,
@@ -12,6 +12,13 @@
 //!   rules, committed durably with the outbox) in pages of 100, and one per commit.
 //! - `rule_call_p99_us`: p99 of one hook call (`route`, `sla`, `on_message`) with the shipped rules.
 //! - `intake_answers_per_s`: intake answers validated with their sessions persisted.
+//! - `reload_ms_p99`: a rule file saved to the new rules deciding (`reload`).
+//! - `startup_ms_1m`, `timer_idle_cpu_pct_1m`, `rss_mb_1m`, `breach_lag_ms_p99_1m`,
+//!   `relay_end_to_end_msgs_per_s` and company: the real `topicdesk run` process against
+//!   the fake Bot API over 1,000,000 open tickets (`scale`).
+//!
+//! `--quick` runs every figure small (2,000 tickets, one run each) so CI keeps them working;
+//! its scale figures are named `_quick` instead of `_1m`.
 
 mod hot;
 mod reload;
