@@ -1,8 +1,8 @@
 //! `topicdesk bench`: the benchmark suite. Each figure is the median of several runs on
 //! data generated outside the timed part; `--json` prints one JSON object of named
-//! figures as the last line of stdout.
+//! figures as the last line of stdout; `--only NAME,...` runs just those figures.
 //!
-//! Figures so far:
+//! Figures:
 //! - `export_100k_s`: `topicdesk tickets export` of a 100,000-ticket store to `/dev/null`,
 //!   as a separate process, start to exit (target: under 5 s).
 //! - `store_generate_tickets_per_s`: tickets written through the store in pages of 1,000,
@@ -12,8 +12,17 @@
 //!   rules, committed durably with the outbox) in pages of 100, and one per commit.
 //! - `rule_call_p99_us`: p99 of one hook call (`route`, `sla`, `on_message`) with the shipped rules.
 //! - `intake_answers_per_s`: intake answers validated with their sessions persisted.
+//! - `reload_ms_p99`: a rule file saved to the new rules deciding (`reload`).
+//! - `startup_ms_1m`, `timer_idle_cpu_pct_1m`, `rss_mb_1m`, `breach_lag_ms_p99_1m`,
+//!   `relay_end_to_end_msgs_per_s` and company: the real `topicdesk run` process against
+//!   the fake Bot API over 1,000,000 open tickets (`scale`).
+//!
+//! `--quick` runs every figure small (2,000 tickets, one run each) so CI keeps them working;
+//! its scale figures are named `_quick` instead of `_1m`.
 
 mod hot;
+mod reload;
+mod scale;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -24,7 +33,7 @@ use jiff::Timestamp;
 
 use crate::history::Actor;
 use crate::store::{FILE_NAME, Store, StoreError};
-use crate::ticket::{Answer, Change, Customer, Origin, Ticket};
+use crate::ticket::{Answer, Change, Customer, Origin, Ticket, TicketId};
 
 /// How big a run is: the full suite, or the small one CI uses to keep it working.
 #[derive(Clone, Copy, Debug)]
@@ -56,6 +65,14 @@ pub const FIGURES: &[&str] = &[
     "ingest_fsync_msgs_per_s",
     "rule_call_p99_us",
     "intake_answers_per_s",
+    "reload_ms_p99",
+    "store_mb_1m",
+    "startup_ms_1m",
+    "timer_idle_cpu_pct_1m",
+    "rss_mb_1m",
+    "breach_lag_ms_p99_1m",
+    "breach_notice_lag_ms_p99_1m",
+    "relay_end_to_end_msgs_per_s",
 ];
 
 /// Runs the suite, printing a line per figure as it completes; with `only` not empty,
@@ -128,7 +145,45 @@ pub fn run(
         let intake = median_of(runs, || hot::intake_answers(&rules, fresh()?.path(), customers))?;
         figure("intake_answers_per_s", intake, "answers/s", Some(">= 10000"))?;
     }
+    if wanted(&["reload_ms_p99"]) {
+        let saves = if quick { 3 } else { 40 };
+        let dir = fresh()?;
+        crate::demo::write_default_rules(dir.path())?;
+        let times = reload::reload_times(dir.path(), saves)?;
+        figure("reload_ms_p99", percentile(times, 99), "ms", Some("< 300"))?;
+    }
+    if wanted(SCALE_FIGURES) {
+        let size = if quick { scale::Size::QUICK } else { scale::Size::FULL };
+        let dir = fresh()?;
+        for scaled in scale::run(size, &rules_dir, &rules, dir.path(), out)? {
+            match scaled.target {
+                Some(target) => {
+                    writeln!(out, "{} {:.1} {} (target {target})", scaled.name, scaled.value, scaled.unit)
+                }
+                None => writeln!(out, "{} {:.1} {}", scaled.name, scaled.value, scaled.unit),
+            }?;
+            figures.push(scaled);
+        }
+    }
     Ok(figures)
+}
+
+/// The figures of one run of the process over the big store.
+const SCALE_FIGURES: &[&str] = &[
+    "store_mb_1m",
+    "startup_ms_1m",
+    "timer_idle_cpu_pct_1m",
+    "rss_mb_1m",
+    "breach_lag_ms_p99_1m",
+    "breach_notice_lag_ms_p99_1m",
+    "relay_end_to_end_msgs_per_s",
+];
+
+/// The `p`th percentile of `values` (nearest rank).
+fn percentile(mut values: Vec<f64>, p: usize) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let index = (values.len() * p / 100).min(values.len().saturating_sub(1));
+    values.get(index).copied().unwrap_or(0.0)
 }
 
 /// Writes `n` realistic tickets, a third of them answered and resolved, in pages of 1,000.
@@ -141,23 +196,7 @@ pub fn generate(store: &Store, n: u64) -> Result<(), StoreError> {
             for _ in 0..page {
                 let id = tx.next_ticket_id()?;
                 let created = epoch + jiff::SignedDuration::from_secs(id.0 as i64 * 60);
-                let answers = BTreeMap::from([
-                    (
-                        "category".to_owned(),
-                        Answer::Text(if id.0 % 2 == 0 { "billing" } else { "technical" }.into()),
-                    ),
-                    ("priority".to_owned(), Answer::Text("normal".into())),
-                    (
-                        "description".to_owned(),
-                        Answer::Text(format!("The export button fails on report {}", id.0)),
-                    ),
-                ]);
-                let customer = Customer {
-                    id: 10_000 + id.0 % 5_000,
-                    name: format!("Customer {}", id.0 % 5_000),
-                    username: None,
-                    language: Some("en".into()),
-                };
+                let (customer, answers) = (sample_customer(id), sample_answers(id, "normal"));
                 let (mut ticket, first) = Ticket::open(id, customer, "support", answers, created);
                 let mut entries = vec![first];
                 if id.0 % 3 == 0 {
@@ -179,6 +218,26 @@ pub fn generate(store: &Store, n: u64) -> Result<(), StoreError> {
         made += page;
     }
     Ok(())
+}
+
+/// The customer of a generated ticket: 5,000 of them take turns.
+fn sample_customer(id: TicketId) -> Customer {
+    Customer {
+        id: 10_000 + id.0 % 5_000,
+        name: format!("Customer {}", id.0 % 5_000),
+        username: None,
+        language: Some("en".into()),
+    }
+}
+
+/// The support form's answers of a generated ticket.
+fn sample_answers(id: TicketId, priority: &str) -> BTreeMap<String, Answer> {
+    let category = if id.0.is_multiple_of(2) { "billing" } else { "technical" };
+    BTreeMap::from([
+        ("category".to_owned(), Answer::Text(category.into())),
+        ("priority".to_owned(), Answer::Text(priority.into())),
+        ("description".to_owned(), Answer::Text(format!("The export button fails on report {}", id.0))),
+    ])
 }
 
 fn time_export(data: &Path) -> Result<Duration, Box<dyn std::error::Error>> {

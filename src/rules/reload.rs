@@ -147,6 +147,13 @@ impl std::fmt::Debug for Reloader {
 
 /// Starts watching `dir`; every reload that changes something (or is rejected) is passed to
 /// `on_event`, on the watcher's thread.
+/// Opening a file raises an access event, and every reload opens every file: reacting to
+/// those would reload forever, several times a second. Only a change of content, names or
+/// metadata (or an error, which may hide one) counts.
+pub(super) fn worth_reloading(result: &DebounceEventResult) -> bool {
+    result.as_ref().map_or(true, |events| events.iter().any(|event| !event.kind.is_access()))
+}
+
 pub fn watch(
     dir: &Path,
     handle: RulesHandle,
@@ -159,6 +166,9 @@ pub fn watch(
             for error in errors {
                 tracing::warn!("watching {}: {error}", reload_dir.display());
             }
+        }
+        if !worth_reloading(&result) {
+            return;
         }
         // Whatever changed, the whole directory is loaded again: one path, no partial states.
         match handle.reload(&reload_dir) {

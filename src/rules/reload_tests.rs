@@ -113,3 +113,19 @@ fn poll_watcher_fallback_reloads_too() {
     wait_for(&handle, &events, RouteDecision::Agent(3));
     reloader.stop();
 }
+
+#[test]
+fn reading_the_rules_is_no_reason_to_reload_them() {
+    use notify::event::{AccessKind, AccessMode, DataChange, Event, EventKind, ModifyKind};
+    use notify_debouncer_full::DebouncedEvent;
+    let event = |kind| DebouncedEvent::new(Event::new(kind), std::time::Instant::now());
+    let opened = event(EventKind::Access(AccessKind::Open(AccessMode::Any)));
+    let closed = event(EventKind::Access(AccessKind::Close(AccessMode::Read)));
+    let written = event(EventKind::Modify(ModifyKind::Data(DataChange::Content)));
+    assert!(
+        !super::reload::worth_reloading(&Ok(vec![opened.clone(), closed.clone()])),
+        "our own reload reads every file"
+    );
+    assert!(super::reload::worth_reloading(&Ok(vec![opened, written, closed])));
+    assert!(super::reload::worth_reloading(&Err(Vec::new())));
+}

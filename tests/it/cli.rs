@@ -198,9 +198,18 @@ fn the_quick_bench_reports_its_figures_as_json_on_the_last_line() {
         "ingest_fsync_msgs_per_s",
         "rule_call_p99_us",
         "intake_answers_per_s",
+        "reload_ms_p99",
+        "store_mb_quick",
+        "startup_ms_quick",
+        "rss_mb_quick",
+        "breach_lag_ms_p99_quick",
+        "breach_notice_lag_ms_p99_quick",
+        "relay_end_to_end_msgs_per_s",
     ] {
         assert!(figures[name].as_f64().is_some_and(|v| v > 0.0), "{name} in {last}");
     }
+    // An idle process may well use no measurable CPU at all.
+    assert!(figures["timer_idle_cpu_pct_quick"].as_f64().is_some_and(|v| v >= 0.0), "idle CPU in {last}");
 }
 
 #[test]
