@@ -253,6 +253,7 @@ pub fn generate_open(store: &Store, rules: &RuleSet, n: u64, now: Timestamp) -> 
                     history: &history,
                     targets: targets.as_ref(),
                     calendar: rules.calendar(),
+                    calendars: &[],
                     policy: &policy,
                 };
                 for (kind, due) in crate::sla::plan(&inputs, now).deadlines() {
