@@ -1293,3 +1293,42 @@ fn a_copy_telegram_refuses_is_reported_in_the_topic_both_ways() {
         "#]],
     );
 }
+
+#[test]
+fn after_a_reload_every_ticket_s_deadlines_follow_the_new_targets() {
+    let ticket_deadlines = |world: &World, id: TicketId| -> Vec<Timestamp> {
+        let far = Timestamp::from_second(1_990_000_000).expect("valid");
+        let due = world.store.read().expect("read").due(far, 1_000).expect("index");
+        due.iter().filter(|d| d.ticket == id).map(|d| d.due).collect()
+    };
+    let (mut world, _rules) = World::with_changed_rules(&[(
+        "sla.rhai",
+        "fn sla(ticket) { #{ first_response: \"8h\", resolution: \"5d\", calendar: \"calendar\" } }\n",
+    )]);
+    let ids = [world.open(42, &[("category", "billing")]), world.open(43, &[("category", "billing")])];
+    world.send_all();
+    let before: Vec<Vec<Timestamp>> = ids.iter().map(|id| ticket_deadlines(&world, *id)).collect();
+    let (tighter, _tighter_rules) = World::with_changed_rules(&[(
+        "sla.rhai",
+        "fn sla(ticket) { #{ first_response: \"1h\", resolution: \"5d\", calendar: \"calendar\" } }\n",
+    )]);
+    world.rules = tighter.rules;
+    // Nothing happened to the tickets: without the resync their deadlines stay as they were.
+    assert_eq!(ids.iter().map(|id| ticket_deadlines(&world, *id)).collect::<Vec<_>>(), before);
+    let desk = world.desk();
+    let mut from = Some(1);
+    let mut batches = 0;
+    while let Some(start) = from {
+        from = world.store.write(|tx| desk.resync_from(tx, start, 1)).expect("resync");
+        batches += 1;
+    }
+    assert_eq!(batches, 3, "one ticket a batch, and one finding no more");
+    for (id, old) in ids.iter().zip(&before) {
+        let new = ticket_deadlines(&world, *id);
+        assert_eq!(new.len(), old.len(), "{id:?}");
+        assert!(
+            new.iter().min() < old.iter().min(),
+            "{id:?}: the first response falls due sooner: {new:?} vs {old:?}"
+        );
+    }
+}

@@ -14,7 +14,7 @@ use crate::rules::RuleSet;
 use crate::script::{Action, BreachPlan, EscalationTarget, SlaClock, SlaTargets, TicketView};
 use crate::sla::{DeadlineKind, Decision, DecisionKind, Inputs, Policy};
 use crate::store::Deadline;
-use crate::ticket::{Change, Priority, Ticket, TicketId};
+use crate::ticket::{Change, Priority, Status, Ticket, TicketId};
 
 /// How many due deadlines one tick takes on; the next tick takes the rest.
 const PER_TICK: usize = 500;
@@ -30,6 +30,24 @@ impl Desk<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Brings the deadlines of the tickets from id `from` on in line with the rule set in
+    /// force, at most `limit` of them: after a reload, tickets nobody touches get the new
+    /// targets too. Returns the id to go on from, or `None` past the newest ticket.
+    pub fn resync_from<S: State>(
+        &self,
+        state: &mut S,
+        from: u64,
+        limit: u64,
+    ) -> Result<Option<u64>, DeskError> {
+        for id in from..from + limit {
+            let Some(ticket) = state.ticket(TicketId(id))? else { return Ok(None) };
+            if ticket.status != Status::Closed {
+                self.sync_deadlines(state, &ticket)?;
+            }
+        }
+        Ok(Some(from + limit))
     }
 
     /// Brings the deadline index along after `entries` changed `before` into `ticket`,

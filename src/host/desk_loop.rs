@@ -24,7 +24,13 @@ pub enum DeskInput {
     Reload(ReloadEvent),
     /// A deadline fell due: act on every timer due now.
     Tick { ack: oneshot::Sender<()> },
+    /// After a reload: the deadlines of tickets from this id on follow the new rules. The
+    /// desk loop makes these itself, a batch at a time while no other input waits.
+    Resync { from: u64 },
 }
+
+/// Tickets whose deadlines one resync transaction brings in line with new rules.
+const RESYNC_BATCH: u64 = 200;
 
 pub async fn run(
     store: Arc<Store>,
@@ -33,7 +39,20 @@ pub async fn run(
     mut inputs: mpsc::Receiver<DeskInput>,
     changed: [Arc<Notify>; 2],
 ) {
-    while let Some(input) = inputs.recv().await {
+    // Where the resync after a reload stands: it yields to every other input.
+    let mut resync: Option<u64> = None;
+    loop {
+        let input = match resync {
+            Some(from) => match inputs.try_recv() {
+                Ok(input) => input,
+                Err(mpsc::error::TryRecvError::Empty) => DeskInput::Resync { from },
+                Err(mpsc::error::TryRecvError::Disconnected) => return,
+            },
+            None => match inputs.recv().await {
+                Some(input) => input,
+                None => return,
+            },
+        };
         let staff_chat = staff.borrow().id;
         let moved_to = match &input {
             DeskInput::Page { updates, .. } => updates.iter().find_map(|(_, event)| match event {
@@ -51,7 +70,12 @@ pub async fn run(
         })
         .await;
         match outcome {
-            Ok(Ok(())) => {
+            Ok(Ok(next)) => {
+                match next {
+                    Resync::Unchanged => {}
+                    Resync::From(from) => resync = Some(from),
+                    Resync::Done => resync = None,
+                }
                 if let Some(to) = moved_to {
                     tracing::warn!(
                         from = staff_chat,
@@ -74,7 +98,14 @@ pub async fn run(
     }
 }
 
-fn apply(store: &Store, desk: &Desk<'_>, input: DeskInput) -> Result<(), DeskError> {
+/// What an input did to the resync after a reload.
+enum Resync {
+    Unchanged,
+    From(u64),
+    Done,
+}
+
+fn apply(store: &Store, desk: &Desk<'_>, input: DeskInput) -> Result<Resync, DeskError> {
     match input {
         DeskInput::Page { updates, ack } => {
             store.apply_updates(&updates, |tx, event| match event {
@@ -101,13 +132,25 @@ fn apply(store: &Store, desk: &Desk<'_>, input: DeskInput) -> Result<(), DeskErr
             })?;
             let _ = ack.send(());
         }
-        DeskInput::Reload(event) => report_reload(store, desk, &event)?,
+        DeskInput::Reload(event) => {
+            report_reload(store, desk, &event)?;
+            if matches!(event, ReloadEvent::Reloaded { .. }) {
+                return Ok(Resync::From(1));
+            }
+        }
         DeskInput::Tick { ack } => {
             store.write(|tx| desk.handle(tx, &Event::Tick))?;
             let _ = ack.send(());
         }
+        DeskInput::Resync { from } => {
+            if let Some(next) = store.write(|tx| desk.resync_from(tx, from, RESYNC_BATCH))? {
+                return Ok(Resync::From(next));
+            }
+            tracing::info!("every ticket's deadlines follow the reloaded rules");
+            return Ok(Resync::Done);
+        }
     }
-    Ok(())
+    Ok(Resync::Unchanged)
 }
 
 /// A rejected edit is logged and said in the staff chat's General topic; the old rules

@@ -16,6 +16,8 @@ const IDLE: Duration = Duration::from_hours(1);
 /// At most this often while a deadline stays due after its tick (more than a tick's worth
 /// fell due at once; or a bug: this bounds the damage).
 const MIN_GAP: Duration = Duration::from_millis(200);
+/// After a failed tick or an unreadable index: the deadlines stay, so try again soon.
+const RETRY: Duration = Duration::from_secs(1);
 
 pub async fn run(
     store: Arc<Store>,
@@ -27,8 +29,11 @@ pub async fn run(
         let next = match store.read().and_then(|read| read.next_deadline()) {
             Ok(next) => next,
             Err(error) => {
-                tracing::error!(%error, "cannot read the deadline index");
-                return;
+                tracing::error!(%error, "cannot read the deadline index; trying again");
+                tokio::select! {
+                    () = tokio::time::sleep(RETRY) => continue,
+                    _ = stop.changed() => return,
+                }
             }
         };
         let wait = next.map_or(IDLE, |deadline| {
@@ -42,8 +47,16 @@ pub async fn run(
         }
         let ticked = jiff::Timestamp::now();
         let (ack, done) = oneshot::channel();
-        if desk.send(DeskInput::Tick { ack }).await.is_err() || done.await.is_err() {
+        if desk.send(DeskInput::Tick { ack }).await.is_err() {
             return;
+        }
+        if done.await.is_err() {
+            // The tick failed (the desk loop logged why) and committed nothing: whatever fell
+            // due is still in the index and is tried again.
+            tokio::select! {
+                () = tokio::time::sleep(RETRY) => continue,
+                _ = stop.changed() => return,
+            }
         }
         // The next deadline in the future is slept until at once: deadlines a few
         // milliseconds apart are each served on time, not in batches a gap apart.
