@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use topicdesk::fakegram::{Draft, FakeMessage};
 
 use super::harness::{
-    DANA, Desk, STAFF, Setup, bot_posts, from_bot, has_text, numbered_in_thread, open_ticket,
+    Customer, DANA, Desk, STAFF, Setup, bot_posts, from_bot, has_text, numbered_in_thread, open_ticket,
 };
 
 /// Telegram's budgets with every window a hundredth as long, on both sides.
@@ -139,20 +139,7 @@ async fn an_album_replying_to_the_agent_keeps_its_reply() {
     let desk = Desk::start(Setup { customers: 1, budget_scale: Some(SCALE) }).await;
     let ann = desk.customers[0].clone();
     let thread = open_ticket(&desk.fake, &ann).await;
-    let question = Draft::text(ann.reply_numbered(0)).in_topic(thread);
-    let asked = desk.fake.send_as(DANA, STAFF, question).expect("Dana can write");
-    desk.wait("Dana's question in Ann's chat", |world| {
-        from_bot(world, ann.chat()).iter().any(|m| has_text(m, &ann.reply_numbered(0)))
-    })
-    .await;
-    let copy = desk.fake.inspect(|world| {
-        let copies = from_bot(world, ann.chat()).into_iter().filter(|m| has_text(m, &ann.reply_numbered(0)));
-        copies.map(|m| m.message_id).next_back().expect("the copy")
-    });
-    desk.wait_store("the question linked to its copy", |read| {
-        read.counterparts((ann.chat(), copy)).expect("links").contains(&(STAFF, asked))
-    })
-    .await;
+    let (asked, copy) = dana_asks(&desk, &ann, thread).await;
     let album =
         vec![Draft::photo().caption("Cust00: like this").replying_to(copy), Draft::photo().replying_to(copy)];
     desk.fake.send_album_as(ann.id, ann.chat(), album).expect("Ann can send an album");
@@ -177,20 +164,7 @@ async fn a_caption_too_long_for_a_bot_follows_the_photo_as_a_text() {
     let desk = Desk::start(Setup { customers: 1, budget_scale: Some(SCALE) }).await;
     let ann = desk.customers[0].clone();
     let thread = open_ticket(&desk.fake, &ann).await;
-    let question = Draft::text(ann.reply_numbered(0)).in_topic(thread);
-    let asked = desk.fake.send_as(DANA, STAFF, question).expect("Dana can write");
-    desk.wait("Dana's question in Ann's chat", |world| {
-        from_bot(world, ann.chat()).iter().any(|m| has_text(m, &ann.reply_numbered(0)))
-    })
-    .await;
-    let copy = desk.fake.inspect(|world| {
-        let copies = from_bot(world, ann.chat()).into_iter().filter(|m| has_text(m, &ann.reply_numbered(0)));
-        copies.map(|m| m.message_id).next_back().expect("the copy")
-    });
-    desk.wait_store("the question linked to its copy", |read| {
-        read.counterparts((ann.chat(), copy)).expect("links").contains(&(STAFF, asked))
-    })
-    .await;
+    let (asked, copy) = dana_asks(&desk, &ann, thread).await;
     let long = format!("Cust00: {}", "the screen shows this. ".repeat(60));
     assert!(long.len() > 1024);
     let photo = Draft::photo().caption(&long).replying_to(copy);
@@ -207,4 +181,24 @@ async fn a_caption_too_long_for_a_bot_follows_the_photo_as_a_text() {
     assert_eq!(posts[1].0, "text");
     assert_eq!(posts[1].2.as_deref(), Some(long.as_str()), "the caption follows whole");
     desk.finish().await;
+}
+
+/// Dana asks Ann a question in the topic; returns the question's id and the id of its copy
+/// in Ann's chat, once the two are linked in the store (so a reply to the copy maps back).
+async fn dana_asks(desk: &Desk, ann: &Customer, thread: i32) -> (i32, i32) {
+    let question = Draft::text(ann.reply_numbered(0)).in_topic(thread);
+    let asked = desk.fake.send_as(DANA, STAFF, question).expect("Dana can write");
+    desk.wait("Dana's question in Ann's chat", |world| {
+        from_bot(world, ann.chat()).iter().any(|m| has_text(m, &ann.reply_numbered(0)))
+    })
+    .await;
+    let copy = desk.fake.inspect(|world| {
+        let copies = from_bot(world, ann.chat()).into_iter().filter(|m| has_text(m, &ann.reply_numbered(0)));
+        copies.map(|m| m.message_id).next_back().expect("the copy")
+    });
+    desk.wait_store("the question linked to its copy", |read| {
+        read.counterparts((ann.chat(), copy)).expect("links").contains(&(STAFF, asked))
+    })
+    .await;
+    (asked, copy)
 }
