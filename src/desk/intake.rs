@@ -2,11 +2,14 @@
 //! intake machine, keeps the session in the store, turns the machine's replies into
 //! queued calls, and opens the ticket when the form is submitted.
 
+use jiff::Timestamp;
+
 use super::event::{ButtonPress, CustomerMessage, Kind, history_text};
+use super::summary::DESK_LEVEL;
 use super::{Desk, DeskError, State};
 use crate::intake::{self, Attachment, AttachmentKind, Input, Outcome, Reply, Session};
 use crate::outbox::{Button, Call, FileKind, Report, Target};
-use crate::store::Lane;
+use crate::store::{Deadline, Lane};
 use crate::ticket::{Customer, Status, Ticket};
 
 /// Where a press came from, so replies can touch the pressed message.
@@ -15,7 +18,39 @@ struct Pressed<'p> {
     message_id: Option<i32>,
 }
 
+/// The desk-level deadline at which the next idle intake session expires.
+pub(super) const INTAKE_EXPIRY: u8 = 102;
+
 impl Desk<'_> {
+    /// Makes sure the intake sweep falls due no later than `at`.
+    fn intake_expiry_at<S: State>(state: &mut S, at: Timestamp) -> Result<(), DeskError> {
+        let current = state.deadline_of(DESK_LEVEL, INTAKE_EXPIRY)?;
+        if current.is_none_or(|current| at < current) {
+            state.set_deadline(Deadline { due: at, ticket: DESK_LEVEL, kind: INTAKE_EXPIRY })?;
+        }
+        Ok(())
+    }
+
+    /// The intake sweep fell due: a session idle past its expiry ends now, with its polite
+    /// message, rather than when the customer next writes; the sweep is set for the next.
+    pub(super) fn expire_sessions<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        state.clear_deadline(DESK_LEVEL, INTAKE_EXPIRY)?;
+        let expiry = intake::Rules::of(self.rules).session_expiry;
+        for (customer, json) in state.sessions_json()? {
+            let Ok(session) = serde_json::from_value::<Session>(json) else { continue };
+            let at = session.expires_at(expiry);
+            if at > self.now {
+                Self::intake_expiry_at(state, at)?;
+                continue;
+            }
+            // The session keeps its language; the machine ends it as if the customer wrote.
+            let who = Customer { id: customer, name: String::new(), username: None, language: None };
+            let current = Self::current_ticket(state, customer)?;
+            self.intake_step(state, &who, Input::Tick, current.as_ref(), None, 0)?;
+        }
+        Ok(())
+    }
+
     pub(super) fn intake_message<S: State>(
         &self,
         state: &mut S,
@@ -86,6 +121,7 @@ impl Desk<'_> {
             Some(session) => {
                 let json = serde_json::to_value(session).expect("sessions are plain data");
                 state.put_session_json(customer.id, &json)?;
+                Self::intake_expiry_at(state, session.expires_at(rules.session_expiry))?;
             }
             None => {
                 state.delete_session(customer.id)?;

@@ -30,6 +30,10 @@ pub trait State {
         Ok(self.counterparts(message)?.into_iter().find(|(other, _)| *other == chat).map(|(_, id)| id))
     }
     fn session_json(&self, customer: UserId) -> Result<Option<serde_json::Value>, StoreError>;
+    /// Every intake session, by customer.
+    fn sessions_json(&self) -> Result<Vec<(UserId, serde_json::Value)>, StoreError>;
+    /// When the deadline of `kind` for `ticket` falls due, if one is set.
+    fn deadline_of(&self, ticket: TicketId, kind: u8) -> Result<Option<jiff::Timestamp>, StoreError>;
     fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StoreError>;
     fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError>;
     fn prompt(&self, customer: UserId) -> Result<Option<i32>, StoreError>;
@@ -81,6 +85,12 @@ impl State for Tx<'_> {
     }
     fn session_json(&self, customer: UserId) -> Result<Option<serde_json::Value>, StoreError> {
         Tx::session(self, customer)
+    }
+    fn sessions_json(&self) -> Result<Vec<(UserId, serde_json::Value)>, StoreError> {
+        Tx::sessions(self)
+    }
+    fn deadline_of(&self, ticket: TicketId, kind: u8) -> Result<Option<jiff::Timestamp>, StoreError> {
+        Tx::deadline_of(self, ticket, kind)
     }
     fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StoreError> {
         Tx::put_session(self, customer, session)

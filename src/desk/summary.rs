@@ -98,6 +98,9 @@ impl Desk<'_> {
         if due(super::shifts::SHIFT_END) {
             self.shifts_ended(state)?;
         }
+        if due(super::intake::INTAKE_EXPIRY) {
+            self.expire_sessions(state)?;
+        }
         self.watch_shifts(state)?;
         self.summary_started(state)?;
         if due(SUMMARY_DUE) {

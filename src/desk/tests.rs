@@ -1332,3 +1332,45 @@ fn after_a_reload_every_ticket_s_deadlines_follow_the_new_targets() {
         );
     }
 }
+
+#[test]
+fn an_idle_intake_ends_with_its_message_when_it_expires_not_when_the_customer_writes() {
+    // What the customer's chat receives, whatever else the desk does meanwhile.
+    let to_customer = |transcript: &str| -> String {
+        let mut kept = String::new();
+        let mut keep = false;
+        for line in transcript.lines() {
+            if !line.starts_with(' ') {
+                keep = line.starts_with("chat 42 ");
+            }
+            if keep {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+        kept
+    };
+    let mut world = World::new();
+    world.event(&customer_says(42, 1, "/start"));
+    world.send_all();
+    // Nothing is due before the session's expiry (desk.yaml: 24h of silence).
+    world.minute += 60;
+    world.event(&Event::Tick);
+    assert_eq!(to_customer(&world.send_all()), "");
+    assert!(world.store.read().expect("read").session::<serde_json::Value>(42).expect("session").is_some());
+    world.minute += 24 * 60;
+    world.event(&Event::Tick);
+    check(
+        &to_customer(&world.send_all()),
+        &expect![[r#"
+        chat 42 #1004: Your unfinished request was closed after 24 hours without activity, and nothing was sent. Send /start whenever you want to begin again.
+    "#]],
+    );
+    assert!(
+        world.store.read().expect("read").session::<serde_json::Value>(42).expect("session").is_none(),
+        "the session is gone"
+    );
+    world.minute += 24 * 60;
+    world.event(&Event::Tick);
+    assert_eq!(to_customer(&world.send_all()), "", "said once");
+}

@@ -340,6 +340,24 @@ macro_rules! reads {
                 }
             }
 
+            /// Every intake session in the store, by customer.
+            pub fn sessions<T: DeserializeOwned>(&self) -> Result<Vec<(UserId, T)>, StoreError> {
+                let table = self.$open(SESSIONS)?;
+                table
+                    .iter()?
+                    .map(|row| {
+                        let (customer, bytes) = row?;
+                        Ok((customer.value(), decode::<SessionRecord<T>>("session", bytes.value())?.session))
+                    })
+                    .collect()
+            }
+
+            /// When the deadline of `kind` for `ticket` falls due, if one is set.
+            pub fn deadline_of(&self, ticket: TicketId, kind: u8) -> Result<Option<Timestamp>, StoreError> {
+                let due = self.$open(DEADLINE_OF)?.get((ticket.0, kind))?.map(|v| v.value());
+                Ok(due.map(|due| Timestamp::from_millisecond(due).unwrap_or(Timestamp::MAX)))
+            }
+
             /// Deadlines due at or before `until`, earliest first, at most `limit`.
             pub fn due(&self, until: Timestamp, limit: usize) -> Result<Vec<Deadline>, StoreError> {
                 let end = until.as_millisecond();
