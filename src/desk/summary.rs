@@ -39,6 +39,8 @@ const MESSAGE: &str = "queue_summary:message";
 const SAID: &str = "queue_summary:said";
 /// When it was last posted or edited, unix milliseconds.
 const AT: &str = "queue_summary:at";
+/// The message id stored once desk.yaml turned the summary off and it said so: none.
+const RETIRED: u64 = u64::MAX;
 
 impl Desk<'_> {
     /// `/summary` in General: posts the summary anew and pins it (say the pinned message
@@ -68,11 +70,25 @@ impl Desk<'_> {
 
     /// Posts the summary if desk.yaml wants one and there is none yet: the first time the
     /// desk acts. Returns whether there is one.
+    /// Turned off in desk.yaml, a summary already pinned says so once instead of going stale.
     pub(super) fn summary_started<S: State>(&self, state: &mut S) -> Result<bool, DeskError> {
+        let message = state.counter(MESSAGE)?;
         if !self.rules.desk().queue_summary {
+            if let Some(id) = message.filter(|id| *id != 0 && *id != RETIRED) {
+                let text =
+                    "📋 The queue summary is off (desk.yaml `queue_summary: false`); /queue lists the queue.";
+                let call = Call::EditText {
+                    chat_id: self.staff_chat,
+                    message_id: id as i32,
+                    text: text.to_owned(),
+                    buttons: Vec::new(),
+                };
+                self.queue(state, None, Lane::Cosmetic, call)?;
+                state.set_counter(MESSAGE, RETIRED)?;
+            }
             return Ok(false);
         }
-        if state.counter(MESSAGE)?.is_none() {
+        if message.is_none_or(|id| id == RETIRED) {
             self.start_summary(state)?;
             return Ok(false);
         }
@@ -123,7 +139,7 @@ impl Desk<'_> {
             return Ok(());
         }
         let message_id = match state.counter(MESSAGE)? {
-            None => return self.start_summary(state),
+            None | Some(RETIRED) => return self.start_summary(state),
             Some(0) => {
                 // The post has not come back from Telegram yet; look again in a minute.
                 let due = self.now + MIN_GAP;

@@ -1143,6 +1143,37 @@ fn queue_summary_false_in_desk_yaml_keeps_general_free_of_it() {
     );
 }
 
+#[test]
+fn a_summary_turned_off_says_so_once_and_comes_back_when_turned_on() {
+    let desk =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/desk.yaml"))
+            .expect("shipped desk.yaml");
+    let (mut world, _rules) = World::with_changed_rules(&[("desk.yaml", &desk)]);
+    world.open(42, &[("category", "billing")]);
+    let opened = world.send_all();
+    assert!(opened.contains("Queue:") && opened.contains("Pin"), "{opened}");
+    let (off, _off_rules) =
+        World::with_changed_rules(&[("desk.yaml", &format!("{desk}queue_summary: false\n"))]);
+    let on = std::mem::replace(&mut world.rules, off.rules);
+    world.minute += 60;
+    world.event(&Event::Tick);
+    check(
+        &world.send_all(),
+        &expect![[r#"
+        edit -100777/1001: 📋 The queue summary is off (desk.yaml `queue_summary: false`); /queue lists the queue.
+    "#]],
+    );
+    world.minute += 60;
+    world.event(&Event::Tick);
+    let later = world.send_all();
+    assert!(!later.contains("-100777/1001") && !later.contains("Queue:"), "said once: {later}");
+    world.rules = on;
+    world.minute += 60;
+    world.event(&Event::Tick);
+    let back = world.send_all();
+    assert!(back.contains("Queue:") && back.contains("Pin"), "posted and pinned anew: {back}");
+}
+
 /// Regression: a 403 answered after the customer had unblocked the bot flagged them as
 /// unreachable again, with a second note in the topic (seen end to end).
 #[test]
