@@ -382,7 +382,7 @@ fn list(store: &ReadOnlyStore, status: Option<Status>, assignee: Option<u64>, li
             ticket.priority.as_str(),
             ticket.category.as_deref().unwrap_or("-"),
             ticket.assignee.map_or_else(|| "-".to_owned(), |a| a.to_string()),
-            clip(&ticket.customer.name, 20),
+            crate::outbox::clip(&ticket.customer.name, 20),
             ticket.created_at.strftime("%Y-%m-%d %H:%M"),
         )?;
     }
@@ -460,13 +460,4 @@ fn export_to(store: &ReadOnlyStore, format: Format, output: Option<&Path>) -> Ou
     }
     eprintln!("exported {written} tickets");
     Ok(0)
-}
-
-fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    let mut clipped: String = text.chars().take(width - 1).collect();
-    clipped.push('…');
-    clipped
 }

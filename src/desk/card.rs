@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::outbox::Button;
+use crate::outbox::{Button, clip};
 use crate::rules::RuleSet;
 use crate::ticket::{Answer, Priority, Status, Ticket, TicketId};
 
@@ -283,14 +283,4 @@ fn answer_text(answer: &Answer) -> String {
 pub(super) fn capitalised(word: &str) -> String {
     let mut chars = word.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
-}
-
-/// The text cut to `max_chars` characters, an ellipsis marking the cut.
-pub(super) fn clip(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_owned();
-    }
-    let mut clipped: String = text.chars().take(max_chars - 1).collect();
-    clipped.push('…');
-    clipped
 }

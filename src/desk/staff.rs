@@ -5,10 +5,10 @@
 use std::fmt::Write as _;
 
 use super::card::card_version;
-use super::card::{Action, Press, agent_name, capitalised, clip, menu_buttons, parse_press};
+use super::card::{Action, Press, agent_name, capitalised, menu_buttons, parse_press};
 use super::event::{ButtonPress, StaffMessage, history_text};
 use super::{Desk, DeskError, State, card_buttons, card_text};
-use crate::outbox::{Call, Report, Target};
+use crate::outbox::{Call, Report, Target, clip};
 use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket, Topic};
 

@@ -269,6 +269,16 @@ impl Target {
 /// Telegram's limit on a message's text, in characters.
 pub const TEXT_LIMIT: usize = 4096;
 
+/// The text cut to `max_chars` characters, an ellipsis marking the cut.
+pub fn clip(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_owned();
+    }
+    let mut clipped: String = text.chars().take(max_chars.saturating_sub(1)).collect();
+    clipped.push('…');
+    clipped
+}
+
 /// The most a caption the bot sends may hold, in UTF-16 code units as Telegram counts.
 pub const CAPTION_LIMIT: usize = 1024;
 

@@ -10,5 +10,5 @@ pub mod coalesce;
 pub use budget::{Budget, Limits, Outcome, Pending, Plan};
 pub use call::{
     Button, CAPTION_LIMIT, Call, Delivery, FileKind, Media, Report, TEXT_LIMIT, Target, caption_too_long,
-    split_text,
+    clip, split_text,
 };
