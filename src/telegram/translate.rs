@@ -5,7 +5,8 @@
 use teloxide::types::{ChatMemberKind, Message, Update, UpdateKind, User};
 
 use crate::desk::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage};
-use crate::ticket::Customer;
+use crate::history::ANONYMOUS_ADMIN;
+use crate::ticket::{Customer, UserId};
 
 /// The desk event for an update, if it concerns the desk.
 pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
@@ -48,16 +49,21 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
     {
         return Some(Event::StaffChatMigrated { from: staff_chat, to: to.0 });
     }
-    let from = message.from.as_ref().filter(|user| !user.is_bot)?;
+    let from = message.from.as_ref()?;
+    // Bots are dropped, but for the stand-in of an admin of the staff group posting anonymously.
+    if from.is_bot && author(message, staff_chat) != Some(ANONYMOUS_ADMIN) {
+        return None;
+    }
     let kind = kind_of(message)?;
     let text = message.text().or_else(|| message.caption()).map(str::to_owned);
-    let reply_to = message
+    let replied = message
         .reply_to_message()
         // In a forum every message "replies" to its topic's first message; that is not a reply.
         .filter(|original| {
             !(message.is_topic_message && Some(original.id.0) == message.thread_id.map(|t| t.0.0))
-        })
-        .map(|original| original.id.0);
+        });
+    let reply_to = replied.map(|original| original.id.0);
+    let reply_author = replied.and_then(|original| author(original, staff_chat));
     let album = message.media_group_id().map(|id| id.0.clone());
     if message.chat.is_private() {
         let customer_message = CustomerMessage {
@@ -77,22 +83,39 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
     if message.chat.id.0 != staff_chat {
         return None;
     }
+    let writer = author(message, staff_chat)?;
+    let from_name =
+        if writer == ANONYMOUS_ADMIN { "An anonymous admin".to_owned() } else { from.full_name() };
     let staff_message = StaffMessage {
         chat_id: staff_chat,
         // A message in General carries no thread worth trusting: only topic messages count.
         thread: message.thread_id.filter(|_| message.is_topic_message).map(|t| t.0.0),
-        from: from.id.0,
-        from_name: from.full_name(),
+        from: writer,
+        from_name,
         message_id: message.id.0,
         kind,
         text,
         reply_to,
+        reply_author,
         album,
     };
     Some(match edit {
         Edit::No => Event::Staff(staff_message),
         Edit::Yes => Event::StaffEdit(staff_message),
     })
+}
+
+/// Who wrote a message in the staff chat: the sender's id, or [`ANONYMOUS_ADMIN`] when an
+/// admin posted on behalf of the staff group itself (Telegram then names its stand-in user
+/// `GroupAnonymousBot` as `from` and the group as `sender_chat`). `None` for a message sent
+/// on behalf of any other chat (a linked channel), which nobody in particular wrote.
+fn author(message: &Message, staff_chat: i64) -> Option<UserId> {
+    let from = message.from.as_ref()?;
+    match &message.sender_chat {
+        Some(chat) if chat.id.0 == staff_chat && from.id.0 == ANONYMOUS_ADMIN => Some(ANONYMOUS_ADMIN),
+        Some(_) => None,
+        None => Some(from.id.0),
+    }
 }
 
 fn customer(user: &User) -> Customer {
