@@ -163,3 +163,76 @@ fn file_id(message: &Message) -> Option<String> {
     }
     message.document().map(|document| document.file.id.0.clone())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    const STAFF: i64 = -1_001_234_567_890;
+    const BOT: u64 = 123_456_789;
+
+    fn staff_chat() -> Value {
+        json!({ "id": STAFF, "type": "supergroup", "title": "Staff", "is_forum": true })
+    }
+
+    fn user(id: u64, name: &str, is_bot: bool) -> Value {
+        json!({ "id": id, "is_bot": is_bot, "first_name": name })
+    }
+
+    /// A text in topic 3 of the staff forum from `from`, with `extra` fields merged in.
+    fn in_topic(from: &Value, text: &str, extra: &Value) -> Option<Event> {
+        let mut message = json!({
+            "message_id": 40, "date": 1_790_000_000, "chat": staff_chat(), "from": from,
+            "message_thread_id": 3, "is_topic_message": true, "text": text,
+        });
+        for (key, value) in extra.as_object().into_iter().flatten() {
+            message[key] = value.clone();
+        }
+        // As the poller gets it: text, which teloxide reads more leniently than a `Value`.
+        let text = json!({ "update_id": 1, "message": message }).to_string();
+        let update: Update = serde_json::from_str(&text).expect("a well-formed update");
+        assert!(!matches!(update.kind, UpdateKind::Error(_)), "teloxide read {text}");
+        translate(&update, STAFF)
+    }
+
+    fn staff(event: Option<Event>) -> StaffMessage {
+        match event {
+            Some(Event::Staff(message)) => message,
+            other => panic!("expected a staff message, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_anonymous_admin_of_the_staff_group_is_kept_and_other_bots_are_dropped() {
+        let stand_in = user(ANONYMOUS_ADMIN, "Group", true);
+        let message = staff(in_topic(&stand_in, "We are on it", &json!({ "sender_chat": staff_chat() })));
+        assert_eq!((message.from, message.from_name.as_str()), (ANONYMOUS_ADMIN, "An anonymous admin"));
+        assert_eq!(message.thread, Some(3));
+        // Another bot, or a channel speaking in the group, is nobody on the team.
+        assert_eq!(in_topic(&user(42, "Helper", true), "beep", &json!({})), None);
+        let channel = json!({ "id": -1_009_999, "type": "channel", "title": "News" });
+        let channel_bot = user(136_817_688, "Channel", true);
+        assert_eq!(in_topic(&channel_bot, "news", &json!({ "sender_chat": channel })), None);
+    }
+
+    #[test]
+    fn a_reply_carries_who_wrote_the_message_replied_to() {
+        let dana = user(111_111_111, "Dana", false);
+        let copy = json!({
+            "message_id": 30, "date": 1_790_000_000, "chat": staff_chat(), "from": user(BOT, "Desk", true),
+            "message_thread_id": 3, "is_topic_message": true, "text": "my card number is 4242",
+        });
+        let message = staff(in_topic(&dana, "/move T-000002", &json!({ "reply_to_message": copy })));
+        assert_eq!((message.reply_to, message.reply_author), (Some(30), Some(BOT)));
+        // The topic's first message is what every message in the topic "replies" to.
+        let root = json!({
+            "message_id": 3, "date": 1_790_000_000, "chat": staff_chat(), "from": user(BOT, "Desk", true),
+            "message_thread_id": 3, "is_topic_message": true,
+            "forum_topic_created": { "name": "T-000001", "icon_color": 7_322_096 },
+        });
+        let message = staff(in_topic(&dana, "/move T-000002", &json!({ "reply_to_message": root })));
+        assert_eq!((message.reply_to, message.reply_author), (None, None));
+    }
+}
