@@ -60,7 +60,7 @@ impl Desk<'_> {
         Ok(state.ticket(newest)?.filter(|ticket| ticket.status != Status::Closed))
     }
 
-    fn relay_from_customer<S: State>(
+    pub(super) fn relay_from_customer<S: State>(
         &self,
         state: &mut S,
         mut ticket: Ticket,

@@ -209,3 +209,24 @@ fn routing_opens_the_ticket_it_assigns() {
     let id = queued.open(42, &[("category", "technical")]);
     assert_eq!(queued.ticket(id).status, Status::New, "nobody has it yet");
 }
+
+#[test]
+fn a_message_answering_the_open_ticket_question_goes_to_that_ticket() {
+    let (mut world, _rules) = queue_only();
+    let id = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    world.event(&customer_says(42, 5, "/start"));
+    let transcript = world.send_all();
+    assert!(transcript.contains("You already have an open request, T-000001."), "{transcript}");
+    world.event(&customer_says(42, 6, "It happens on every export, too."));
+    let transcript = world.send_all();
+    let lines = sent(&transcript);
+    assert!(lines.contains(&"topic T-000001: copy of 42/[6]".to_owned()), "{transcript}");
+    assert!(lines.iter().any(|l| l.contains("your messages go to T-000001")), "{transcript}");
+    let history = world.store.read().expect("read").history(id).expect("history");
+    assert!(history.iter().any(|e| e.kind.to_string() == "customer: It happens on every export, too."));
+    assert!(
+        world.store.read().expect("read").session::<serde_json::Value>(42).expect("read").is_none(),
+        "the question is over"
+    );
+}
