@@ -151,7 +151,10 @@ impl Play<'_> {
         self.customer_text(BORIS, "/skip").await?;
         self.press(BORIS, "Submit").await?;
         let boris_topic = self.topic_of("Boris").await?;
-        self.press_card(boris_topic, "Claim").await?;
+        // Routing gave it to Eli, which opened it; Dana takes it over herself.
+        self.say("Routing gives Boris's ticket to Eli; Dana takes it over and asks a question.")?;
+        self.staff_text(boris_topic, "/claim")?;
+        self.wait_text_in_topic(boris_topic, "took").await?;
         let heard = self.bot_messages_to(BORIS);
         self.staff_text(boris_topic, "Which browser do you use?")?;
         self.wait_bot_message_to(BORIS, heard).await?;

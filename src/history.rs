@@ -22,6 +22,11 @@ pub struct Entry {
     pub kind: EntryKind,
 }
 
+/// The id staff messages carry when an admin of the staff group posts anonymously
+/// ("Remain anonymous"): Telegram's stand-in user, `GroupAnonymousBot`. It names nobody, so
+/// it is never a member of team.yaml; its replies show as by "an anonymous admin".
+pub const ANONYMOUS_ADMIN: UserId = 1_087_968_824;
+
 /// Who did it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Actor {
@@ -99,6 +104,7 @@ impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Actor::Customer(id) => write!(f, "customer {id}"),
+            Actor::Agent(ANONYMOUS_ADMIN) => f.write_str("an anonymous admin"),
             Actor::Agent(id) => write!(f, "agent {id}"),
             Actor::System => f.write_str("desk"),
         }

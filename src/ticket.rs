@@ -6,16 +6,22 @@
 //!
 //! The lifecycle, as a table (rows: status now; columns: what happened):
 //!
-//! | now \ event       | customer writes | agent replies | await | resolve  | close  | reopen | auto-close |
-//! |-------------------|-----------------|---------------|-------|----------|--------|--------|------------|
-//! | New               | New             | Open          | Await | Resolved | Closed | -      | -          |
-//! | Open              | Open            | Open          | Await | Resolved | Closed | -      | -          |
-//! | Awaiting customer | Open            | Await         | -     | Resolved | Closed | -      | -          |
-//! | Resolved          | Open (reopen)   | Resolved      | -     | -        | Closed | Open   | Closed     |
-//! | Closed            | -               | -             | -     | -        | -      | Open   | -          |
+//! | now \ event       | customer writes | agent replies | assigned | await | resolve  | close  | reopen | auto-close |
+//! |-------------------|-----------------|---------------|----------|-------|----------|--------|--------|------------|
+//! | New               | New             | Open          | Open     | Await | Resolved | Closed | -      | -          |
+//! | Open              | Open            | Open          | Open     | Await | Resolved | Closed | -      | -          |
+//! | Awaiting customer | Open            | Await         | Await    | -     | Resolved | Closed | -      | -          |
+//! | Resolved          | Open (reopen)   | Resolved      | Resolved | -     | -        | Closed | Open   | Closed     |
+//! | Closed            | -               | -             | Closed   | -     | -        | -      | Open   | -          |
 //!
 //! A dash is a [`TransitionError`]. A closed ticket takes no more messages: the desk
 //! offers the customer a new ticket instead.
+//!
+//! New means nobody has the ticket yet: an assignment to an agent, by hand (`/claim`,
+//! `/assign`, the picker) or by the routing rules, opens it, as an agent's first reply
+//! does. Unassigning leaves the status as it is: a ticket taken up once stays Open. The
+//! SLA clocks do not care: New and Open count alike, and the first response is the first
+//! agent reply, never the assignment.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -145,6 +151,7 @@ pub enum Change {
     Close,
     Reopen,
     AutoClose,
+    /// Gives the ticket to an agent (New becomes Open) or back to the queue (`None`).
     Assign {
         to: Option<UserId>,
     },
@@ -428,6 +435,10 @@ impl Ticket {
                 }
                 kinds.push(EntryKind::Assigned { from: self.assignee, to });
                 self.assignee = to;
+                // New means nobody has it: an agent taking it, by hand or by routing, opens it.
+                if to.is_some() && self.status == Status::New {
+                    self.move_to(Status::Open, now, &mut kinds);
+                }
             }
             Change::SetPriority(priority) => {
                 if self.priority == priority {

@@ -252,6 +252,9 @@ pub fn mention_id(rules: &RuleSet, id: u64) -> String {
 }
 
 pub fn agent_name(rules: &RuleSet, id: u64) -> String {
+    if id == crate::history::ANONYMOUS_ADMIN {
+        return "an anonymous admin".to_owned();
+    }
     rules.team().agent(id as i64).map_or_else(|| format!("agent {id}"), |agent| agent.name.clone())
 }
 

@@ -1,9 +1,12 @@
 //! The customer side: messages and edits in the private chat with the bot. A customer
 //! with a ticket in progress just chats, and every message is copied into the ticket's
-//! topic; a reply to a resolved ticket reopens it; anyone else goes through intake.
+//! topic, a text starting with "/" too unless it is one of intake's commands (`/start`,
+//! `/cancel`, `/help`...); a reply to a resolved ticket reopens it; anyone else goes
+//! through intake.
 
 use super::event::{CustomerMessage, history_text};
 use super::{Desk, DeskError, State};
+use crate::intake;
 use crate::outbox::{Call, FileKind, Media, Report, Target, caption_too_long};
 use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket};
@@ -22,7 +25,12 @@ impl Desk<'_> {
             return self.availability(state, m.customer.id, word == "/away", m.customer.id as i64);
         }
         let in_intake = state.session_json(m.customer.id)?.is_some();
-        let is_command = m.text.as_deref().is_some_and(|t| t.trim_start().starts_with('/'));
+        // Only the dialogue's own commands are commands: "/etc/hosts is broken" or a
+        // "/word" the desk does not know is something to tell the agent like any text.
+        let is_command = m.text.as_deref().is_some_and(|text| {
+            matches!(intake::Input::from_text(text), intake::Input::Command(command)
+                if !matches!(command, intake::Command::Unknown(_)))
+        });
         match Self::current_ticket(state, m.customer.id)? {
             Some(ticket) if !in_intake && !is_command => self.relay_from_customer(state, ticket, m),
             current => self.intake_message(state, m, current.as_ref()),
@@ -52,7 +60,7 @@ impl Desk<'_> {
         Ok(state.ticket(newest)?.filter(|ticket| ticket.status != Status::Closed))
     }
 
-    fn relay_from_customer<S: State>(
+    pub(super) fn relay_from_customer<S: State>(
         &self,
         state: &mut S,
         mut ticket: Ticket,

@@ -189,8 +189,7 @@ impl Desk<'_> {
     ) -> Result<(), DeskError> {
         let ticket = match state.ticket(id)? {
             Some(ticket)
-                if press.chat_id == self.staff_chat
-                    && (press.thread.is_none() || ticket.topic.map(|t| t.thread_id) == press.thread) =>
+                if press.chat_id == self.staff_chat && super::staff::pressed_in_ticket(&ticket, press) =>
             {
                 ticket
             }

@@ -63,12 +63,17 @@ pub struct StaffMessage {
     pub chat_id: i64,
     /// The topic's thread id; `None` in General.
     pub thread: Option<i32>,
+    /// Who wrote it; [`ANONYMOUS_ADMIN`](crate::history::ANONYMOUS_ADMIN) for an admin who
+    /// posts anonymously.
     pub from: UserId,
     pub from_name: String,
     pub message_id: i32,
     pub kind: Kind,
     pub text: Option<String>,
     pub reply_to: Option<i32>,
+    /// Who wrote the message `reply_to` names, as Telegram says: the bot for everything
+    /// the desk posted, customers' copies included; `None` when Telegram did not say.
+    pub reply_author: Option<UserId>,
     pub album: Option<String>,
 }
 

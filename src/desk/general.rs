@@ -18,6 +18,9 @@ const QUEUE_SHOWN: usize = 20;
 impl Desk<'_> {
     pub(super) fn general_message<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
         let Some(text) = m.text.as_deref().filter(|t| t.starts_with('/')) else { return Ok(()) };
+        if m.chat_id == self.staff_chat && m.from == crate::history::ANONYMOUS_ADMIN {
+            return self.say_in_general(state, super::staff::anonymous_command_refusal(text), Vec::new());
+        }
         if m.chat_id != self.staff_chat || !self.rules.team().is_member(m.from as i64) {
             return Ok(());
         }

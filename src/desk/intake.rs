@@ -10,7 +10,7 @@ use super::{Desk, DeskError, State};
 use crate::intake::{self, Attachment, AttachmentKind, Input, Outcome, Reply, Session};
 use crate::outbox::{Button, Call, FileKind, Report, Target};
 use crate::store::{Deadline, Lane};
-use crate::ticket::{Customer, Status, Ticket};
+use crate::ticket::{Customer, Status, Ticket, TicketId};
 
 /// Where a press came from, so replies can touch the pressed message.
 struct Pressed<'p> {
@@ -46,7 +46,7 @@ impl Desk<'_> {
             // The session keeps its language; the machine ends it as if the customer wrote.
             let who = Customer { id: customer, name: String::new(), username: None, language: None };
             let current = Self::current_ticket(state, customer)?;
-            self.intake_step(state, &who, Input::Tick, current.as_ref(), None, 0)?;
+            let _ = self.intake_step(state, &who, Input::Tick, current.as_ref(), None, 0)?;
         }
         Ok(())
     }
@@ -68,7 +68,12 @@ impl Desk<'_> {
             (kind, text, _) => Input::Text(history_text(kind, text)),
         };
         let entropy = entropy(m.customer.id, m.message_id, self.now);
-        self.intake_step(state, &m.customer, input, current, None, entropy)
+        let added_to = self.intake_step(state, &m.customer, input, current, None, entropy)?;
+        // A message that answered "add to your open ticket?" goes to that ticket.
+        if let Some(ticket) = current.filter(|ticket| Some(ticket.id) == added_to) {
+            self.relay_from_customer(state, ticket.clone(), m)?;
+        }
+        Ok(())
     }
 
     /// A press in a private chat: only the intake dialogue puts buttons there.
@@ -87,9 +92,13 @@ impl Desk<'_> {
         let pressed = Pressed { callback_id: &press.callback_id, message_id: press.message_id };
         let entropy = entropy(press.from, press.message_id.unwrap_or(0), self.now);
         let input = Input::Button(press.data.clone());
-        self.intake_step(state, &customer, input, current.as_ref(), Some(&pressed), entropy)
+        // "Add to T-…" pressed: the customer's next messages go there, nothing to relay now.
+        let _ = self.intake_step(state, &customer, input, current.as_ref(), Some(&pressed), entropy)?;
+        Ok(())
     }
 
+    /// Feeds one input to the customer's dialogue and carries out its replies; returns the
+    /// open ticket the customer chose to add to, if they did.
     fn intake_step<S: State>(
         &self,
         state: &mut S,
@@ -98,7 +107,7 @@ impl Desk<'_> {
         current: Option<&Ticket>,
         pressed: Option<&Pressed<'_>>,
         entropy: u64,
-    ) -> Result<(), DeskError> {
+    ) -> Result<Option<TicketId>, DeskError> {
         // A session this build cannot read starts afresh; the machine says so politely.
         let session: Option<Session> =
             state.session_json(customer.id)?.and_then(|json| serde_json::from_value(json).ok());
@@ -178,6 +187,9 @@ impl Desk<'_> {
         if transition.session.is_none() {
             state.set_prompt(customer.id, None)?;
         }
+        if let Some(Outcome::AddToTicket(ticket)) = transition.outcome {
+            return Ok(Some(ticket));
+        }
         if let Some(Outcome::Submitted(submission)) = transition.outcome {
             let ticket =
                 self.open_ticket(state, customer, &submission.form_id, submission.answers.clone())?;
@@ -195,7 +207,7 @@ impl Desk<'_> {
             }
             self.tell_customer(state, &ticket, submission.confirmation(ticket.id))?;
         }
-        Ok(())
+        Ok(None)
     }
 }
 

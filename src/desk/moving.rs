@@ -2,10 +2,18 @@
 //! the wrong ticket's topic. The copy the wrong customer received is deleted (or, when
 //! Telegram no longer allows it, the topic is told so), the message goes to the right
 //! customer and into the right topic, and both tickets record the move.
+//!
+//! Only an agent's own words move: the message replied to must be written by the mover,
+//! or, for a supervisor, by any member of the team (or an anonymous admin). A customer's
+//! message in the topic is a copy the bot posted, so it never moves: moving it would send
+//! one customer's words to another and delete them from the first one's chat.
 
+use super::card::agent_name;
 use super::event::StaffMessage;
 use super::{Desk, DeskError, State};
+use crate::history::ANONYMOUS_ADMIN;
 use crate::outbox::{Call, Report, Target};
+use crate::rules::Role;
 use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket, TicketId};
 
@@ -21,6 +29,9 @@ impl Desk<'_> {
         let (Some(original), Ok(target)) = (m.reply_to, argument.parse::<TicketId>()) else {
             return self.say_in_topic(state, wrong.id, usage.to_owned());
         };
+        if let Some(refusal) = self.move_refusal(m) {
+            return self.say_in_topic(state, wrong.id, refusal);
+        }
         let Some(mut right) = state.ticket(target)?.filter(|t| t.id != wrong.id) else {
             return self.say_in_topic(state, wrong.id, format!("There is no other ticket {target}."));
         };
@@ -90,5 +101,26 @@ impl Desk<'_> {
             format!("↪ Moved to {}; the copy this customer got is being deleted.", right.id),
         )?;
         self.say_in_topic(state, right.id, format!("↩ The message above was moved here from {}.", wrong.id))
+    }
+
+    /// Why `m` (a `/move` replying to a message) may not move that message, if it may not:
+    /// it must be the mover's own, or a staff member's when the mover is a supervisor.
+    fn move_refusal(&self, m: &StaffMessage) -> Option<String> {
+        let team = self.rules.team();
+        let by_staff = |author: u64| author == ANONYMOUS_ADMIN || team.is_member(author as i64);
+        let is_supervisor = team.agent(m.from as i64).is_some_and(|agent| agent.role == Role::Supervisor);
+        match m.reply_author {
+            Some(author) if author == m.from => None,
+            Some(author) if by_staff(author) && is_supervisor => None,
+            Some(author) if by_staff(author) => Some(format!(
+                "Only supervisors move another agent's message; this one is {}'s, so nothing was moved.",
+                agent_name(self.rules, author)
+            )),
+            _ => Some(
+                "Only a message an agent wrote can be moved; that one is the customer's or the desk's, \
+                 so nothing was moved."
+                    .to_owned(),
+            ),
+        }
     }
 }

@@ -8,9 +8,34 @@ use super::card::card_version;
 use super::card::{Action, Press, agent_name, capitalised, menu_buttons, parse_press};
 use super::event::{ButtonPress, StaffMessage, history_text};
 use super::{Desk, DeskError, State, card_buttons, card_text};
+use crate::history::ANONYMOUS_ADMIN;
 use crate::outbox::{Call, Report, Target, clip};
 use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket, Topic};
+
+/// The topic's answer to a command from an anonymous admin: Telegram names no person, so
+/// team.yaml cannot say whether they may run it.
+pub(super) fn anonymous_command_refusal(text: &str) -> String {
+    let word = text.split_whitespace().next().unwrap_or(text);
+    format!(
+        "{word} was not run: it was sent by an anonymous admin, and commands need to know who \
+         sends them to check team.yaml. Turn off \"Remain anonymous\" in your admin rights to \
+         use commands; your messages reach the customer either way."
+    )
+}
+
+/// Whether a press came from a message of `ticket`: its card, or any message in its topic
+/// (the card's menus and pickers, the escalation's undo). The callback names the message it
+/// is on; a payload of one ticket on another ticket's message, or in General, is not this
+/// ticket's.
+pub(super) fn pressed_in_ticket(ticket: &Ticket, press: &ButtonPress) -> bool {
+    let Some(topic) = ticket.topic else { return false };
+    if press.chat_id != topic.chat_id {
+        return false;
+    }
+    // A message too old for Telegram to show comes without its thread; the card is known by id.
+    press.thread == Some(topic.thread_id) || (press.message_id.is_some() && press.message_id == ticket.card)
+}
 
 /// The most characters Telegram shows in a press's notice.
 const NOTICE_LIMIT: usize = 200;
@@ -27,12 +52,21 @@ impl Desk<'_> {
         }
         // Messages in topics that are not tickets, or in another chat, are never relayed.
         let Some(ticket) = self.ticket_of_topic(state, m.chat_id, m.thread)? else { return Ok(()) };
+        let command = m.text.as_deref().filter(|t| t.starts_with('/'));
+        if m.from == ANONYMOUS_ADMIN {
+            // An admin chose to stay anonymous: what they say goes to the customer like any
+            // agent's words, but a command cannot be checked against team.yaml.
+            return match command {
+                Some(text) => self.say_in_topic(state, ticket.id, anonymous_command_refusal(text)),
+                None => self.relay_to_customer(state, ticket, m),
+            };
+        }
         if !self.rules.team().is_member(m.from as i64) {
             let text =
                 format!("{} is not in team.yaml, so this message was not sent to the customer.", m.from_name);
             return self.say_in_topic(state, ticket.id, text);
         }
-        if let Some(text) = m.text.as_deref().filter(|t| t.starts_with('/')) {
+        if let Some(text) = command {
             return self.command(state, ticket, m, text);
         }
         self.relay_to_customer(state, ticket, m)
@@ -40,7 +74,8 @@ impl Desk<'_> {
 
     pub(super) fn staff_edit<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
         let Some(ticket) = self.ticket_of_topic(state, m.chat_id, m.thread)? else { return Ok(()) };
-        if !self.rules.team().is_member(m.from as i64) || ticket.status == Status::Closed {
+        let staff = m.from == ANONYMOUS_ADMIN || self.rules.team().is_member(m.from as i64);
+        if !staff || ticket.status == Status::Closed {
             return Ok(());
         }
         let customer_chat = ticket.customer.id as i64;
@@ -85,14 +120,11 @@ impl Desk<'_> {
         if refusal.is_some() {
             return self.answer(state, press, refusal);
         }
+        // A press acts only on the ticket of the message it is on: the ticket's card or a
+        // message in its topic. In General only the queue's Claim buttons are the desk's.
+        let claim_in_general = press.thread.is_none() && wanted == Press::Action(Action::Claim);
         let ticket = match state.ticket(id)? {
-            // The press must come from the ticket's own topic: a card copied elsewhere acts on nothing.
-            Some(ticket)
-                if press.thread.is_none()
-                    || ticket.topic.map(|t| Some(t.thread_id)) == Some(press.thread) =>
-            {
-                ticket
-            }
+            Some(ticket) if pressed_in_ticket(&ticket, press) || claim_in_general => ticket,
             _ => return self.answer(state, press, Some("This button belongs to another ticket.")),
         };
         let agent = press.from;
@@ -274,7 +306,11 @@ impl Desk<'_> {
         let before = ticket.clone();
         let origin = self.agent(m.from);
         let mut entries = Vec::new();
-        if ticket.assignee.is_none() && self.rules.desk().auto_assign_on_first_reply {
+        // An anonymous admin names nobody who could take the ticket.
+        if ticket.assignee.is_none()
+            && self.rules.desk().auto_assign_on_first_reply
+            && m.from != ANONYMOUS_ADMIN
+        {
             entries.extend(
                 ticket
                     .apply(Change::Assign { to: Some(m.from) }, &origin, self.now)

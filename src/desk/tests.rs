@@ -15,6 +15,7 @@ use crate::store::{FILE_NAME, Store};
 use crate::ticket::{Answer, Customer, Status, TicketId};
 
 mod escalation;
+mod guards;
 
 const STAFF: i64 = -100_777;
 const DANA: u64 = 111_111_111;
@@ -198,6 +199,7 @@ fn staff_says(from: u64, thread: i32, message_id: i32, text: &str) -> Event {
         kind: Kind::Text,
         text: Some(text.to_owned()),
         reply_to: None,
+        reply_author: None,
         album: None,
     })
 }
@@ -232,7 +234,7 @@ fn a_new_ticket_gets_a_topic_a_card_and_a_confirmation() {
             chat -100777 #1001: 📋 Queue: 0 unassigned · 1 active · 0 awaiting the customer
                 | Updated Sep 21 16:14
             create topic "T-000001 · Billing · Customer42" colour ffd67e -> thread 11
-            topic T-000001 #1003: T-000001 · new
+            topic T-000001 #1003: T-000001 · open
                 | Priority: high · Category: Billing
                 | Customer: Customer42 (en)
                 | Assignee: Dana
@@ -240,7 +242,7 @@ fn a_new_ticket_gets_a_topic_a_card_and_a_confirmation() {
                 | category: billing
                 | description: Charged twice
                 | priority: high
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             topic T-000001 #1004: Assigned to @dana_support by the routing rules.
             Pin { chat_id: -100777, message_id: 1001 }
         "#]],
@@ -264,14 +266,6 @@ fn messages_flow_both_ways_and_statuses_follow() {
         &expect![[r#"
             topic T-000001 #1006: copy of 42/[5]
             chat 42 #1007: copy of -100777/[70]
-            edit -100777/1003: T-000001 · open
-                | Priority: normal · Category: Technical problem
-                | Customer: Customer42 (en)
-                | Assignee: Dana
-                | 
-                | category: technical
-                | description: App crashes
-                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             edit -100777/1003: T-000001 · awaiting customer
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -280,7 +274,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | category: technical
                 | description: App crashes
                 buttons: Resolve (t:1:resolve), Close (t:1:close), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            topic T-000001 #1010: ✓ T-000001 is awaiting the customer.
+            topic T-000001 #1009: ✓ T-000001 is awaiting the customer.
             AnswerButton { callback_id: "cb1", text: Some("✓ T-000001 is awaiting the customer.") }
         "#]],
     );
@@ -292,7 +286,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1012: copy of 42/[6]
+            topic T-000001 #1011: copy of 42/[6]
             edit -100777/1003: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -309,15 +303,15 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | category: technical
                 | description: App crashes
                 buttons: Reopen (t:1:reopen), Close (t:1:close), More (t:1:more)
-            topic T-000001 #1015: ✓ Dana resolved T-000001.
-            chat 42 #1016: Your ticket T-000001 is resolved. If something is still not right, just reply here.
+            topic T-000001 #1014: ✓ Dana resolved T-000001.
+            chat 42 #1015: Your ticket T-000001 is resolved. If something is still not right, just reply here.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana resolved T-000001.") }
-            topic T-000001 #1018: copy of 42/[7]
-            topic T-000001 #1019: ⇧ Escalated to the supervisors: the customer sounds upset
+            topic T-000001 #1017: copy of 42/[7]
+            topic T-000001 #1018: ⇧ Escalated to the supervisors: the customer sounds upset
                 | @dana_support
                 buttons: Undo escalation (x:1:14)
-            chat -100777 #1020: ⇧ T-000001 escalated to the supervisors: the customer sounds upset
-            topic T-000001 #1021: ↺ The customer wrote again, so T-000001 is open again.
+            chat -100777 #1019: ⇧ T-000001 escalated to the supervisors: the customer sounds upset
+            topic T-000001 #1020: ↺ The customer wrote again, so T-000001 is open again.
             edit -100777/1003: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -354,7 +348,8 @@ fn strangers_and_wrong_places_are_refused() {
             AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
         "#]],
     );
-    assert_eq!(world.ticket(id).status, Status::New);
+    // Routing gave it to Dana, which opened it; nothing of the above changed it.
+    assert_eq!(world.ticket(id).status, Status::Open);
 }
 
 #[test]
@@ -369,22 +364,22 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
         &world.send_all(),
         &expect![[r#"
             create topic "T-000001 · Technical problem · Customer42" colour 6fb9f0 -> thread 12
-            topic T-000001 #1007: T-000001 · new
+            topic T-000001 #1007: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
                 | 
                 | category: technical
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
             topic T-000001 #1008: ⚠ The customer blocked the bot: replies cannot reach them until they unblock it.
-            edit -100777/1007: T-000001 · new
+            edit -100777/1007: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
                 | Assignee: Dana
                 | ⚠ The customer blocked the bot: replies cannot reach them.
                 | 
                 | category: technical
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
         "#]],
     );
     let ticket = world.ticket(id);
@@ -587,7 +582,7 @@ fn the_more_menu_sets_the_priority_escalates_shows_history_and_card_and_removes_
     assert!(transcript.contains("T-000001 history ("), "{transcript}");
     assert!(transcript.contains("Dana: priority normal -> critical"), "{transcript}");
     assert!(
-        transcript.contains("topic T-000001 #1") && transcript.contains("T-000001 · new"),
+        transcript.contains("topic T-000001 #1") && transcript.contains("T-000001 · open"),
         "{transcript}"
     );
 }
@@ -619,6 +614,7 @@ fn general_says(from: u64, text: &str) -> Event {
         kind: Kind::Text,
         text: Some(text.to_owned()),
         reply_to: None,
+        reply_author: None,
         album: None,
     })
 }
@@ -756,6 +752,7 @@ fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
     let mut move_it = staff_says(DANA, 11, 71, &format!("/move {right}"));
     if let Event::Staff(m) = &mut move_it {
         m.reply_to = Some(70);
+        m.reply_author = Some(DANA);
     }
     world.event(&move_it);
     world.event(&staff_says(DANA, 11, 72, "/move T-000002"));
@@ -763,18 +760,11 @@ fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
         &world.send_all(),
         &expect![[r#"
             DeleteMessage { chat_id: 42, message_id: 1009 }
-            chat 43 #1012: copy of -100777/[70]
-            topic T-000002 #1013: copy of -100777/[70]
-            edit -100777/1006: T-000002 · open
-                | Priority: normal · Category: Technical problem
-                | Customer: Customer43 (en)
-                | Assignee: Eli
-                | 
-                | category: technical
-                buttons: Awaiting customer (t:2:await), Resolve (t:2:resolve), Assign (t:2:assign), Unassign (t:2:unassign), More (t:2:more)
-            topic T-000001 #1015: ↪ Moved to T-000002; the copy this customer got is being deleted.
-            topic T-000002 #1016: ↩ The message above was moved here from T-000001.
-            topic T-000001 #1017: Reply to your message with /move T-000123 to send it to the right ticket instead.
+            chat 43 #1011: copy of -100777/[70]
+            topic T-000002 #1012: copy of -100777/[70]
+            topic T-000001 #1013: ↪ Moved to T-000002; the copy this customer got is being deleted.
+            topic T-000002 #1014: ↩ The message above was moved here from T-000001.
+            topic T-000001 #1015: Reply to your message with /move T-000123 to send it to the right ticket instead.
         "#]],
     );
     // Telegram refused the deletion: the topic says so.
@@ -782,7 +772,7 @@ fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1018: Telegram no longer lets the bot delete the copy the customer received; it stays in their chat.
+            topic T-000001 #1016: Telegram no longer lets the bot delete the copy the customer received; it stays in their chat.
         "#]],
     );
     let history = world.store.read().expect("read").history(right).expect("history");
@@ -799,13 +789,13 @@ fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
     check(
         &world.send_all(),
         &expect![[r#"
-            edit -100777/1003: T-000001 · new
+            edit -100777/1003: T-000001 · open
                 | Priority: normal · Category: Billing
                 | Customer: Customer42 (en)
                 | Assignee: nobody yet
                 | 
                 | category: billing
-                buttons: Claim (t:1:claim), Resolve (t:1:resolve), Assign (t:1:assign), More (t:1:more)
+                buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), More (t:1:more)
             topic T-000001 #1007: Dana is away: back in the queue.
             chat -100777 #1008: Dana is away: no new tickets until /back. Tickets handed on: 1.
         "#]],

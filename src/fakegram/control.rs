@@ -14,6 +14,10 @@ use super::faults::{CallFilter, DeletePolicy};
 use super::message::{Content, Draft};
 use super::world::{ChatKind, PendingCallback, Post, World};
 
+/// The user id Telegram shows as the sender of what a group's admin posts anonymously
+/// (`GroupAnonymousBot`); the message's `sender_chat` is the group.
+pub const GROUP_ANONYMOUS_BOT: u64 = 1_087_968_824;
+
 impl FakeHandle {
     /// Adds a person (with their private chat with the bot, not yet started).
     pub fn add_user(&self, user: UserSpec) -> Result<(), ControlError> {
@@ -115,6 +119,24 @@ impl FakeHandle {
         })
     }
 
+    /// An administrator of the group writes in it while remaining anonymous: Telegram sends
+    /// the message from its stand-in user `GroupAnonymousBot` ([`GROUP_ANONYMOUS_BOT`]) with
+    /// the group itself as `sender_chat`, so the bot cannot tell which admin wrote it.
+    pub fn send_as_anonymous_admin(
+        &self,
+        admin_id: u64,
+        chat_id: i64,
+        draft: Draft,
+    ) -> Result<i32, ControlError> {
+        self.shared.write(|world| {
+            if world.member_role(chat_id, admin_id).rights().is_none() {
+                let problem = format!("user {admin_id} is not an administrator of chat {chat_id}");
+                return Err(ControlError::Invalid(problem));
+            }
+            world.person_post_as(admin_id, GROUP_ANONYMOUS_BOT, chat_id, draft, None)
+        })
+    }
+
     /// The person presses the inline button with `data` under a message; returns the query id.
     pub fn press_button(
         &self,
@@ -124,24 +146,26 @@ impl FakeHandle {
         data: &str,
     ) -> Result<String, ControlError> {
         self.shared.write(|world| {
-            world.check_can_post(user_id, chat_id)?;
-            let query_id = format!("{}{:06}", user_id % 1_000_000, world.serial());
             let message = world.chat(chat_id)?.live_message(message_id);
             let message = message.ok_or(ControlError::UnknownMessage { chat_id, message_id })?;
             if !message.callback_data().contains(&data) {
                 return Err(ControlError::NoSuchButton { message_id, data: data.to_owned() });
             }
-            let payload = json!({
-                "id": query_id,
-                "from": world.user_json(user_id),
-                "message": world.message_json(message),
-                "chat_instance": format!("{}", chat_id.unsigned_abs().wrapping_mul(2_654_435_761)),
-                "data": data,
-            });
-            world.callback_queries.insert(query_id.clone(), PendingCallback { from: user_id });
-            world.updates.push("callback_query", payload);
-            Ok(query_id)
+            world.callback_query(user_id, chat_id, message_id, data)
         })
+    }
+
+    /// A callback query with `data` on a message that does not offer it, as a modified
+    /// client can send: the bot must judge a press by the message it came from, not trust
+    /// the data. Returns the query id.
+    pub fn press_forged_button(
+        &self,
+        user_id: u64,
+        chat_id: i64,
+        message_id: i32,
+        data: &str,
+    ) -> Result<String, ControlError> {
+        self.shared.write(|world| world.callback_query(user_id, chat_id, message_id, data))
     }
 
     /// The person blocks the bot (the bot gets `my_chat_member` with status `kicked`).
@@ -230,6 +254,30 @@ impl FakeHandle {
 }
 
 impl World {
+    /// Queues the `callback_query` update of a press on a message; returns the query id.
+    fn callback_query(
+        &mut self,
+        user_id: u64,
+        chat_id: i64,
+        message_id: i32,
+        data: &str,
+    ) -> Result<String, ControlError> {
+        self.check_can_post(user_id, chat_id)?;
+        let query_id = format!("{}{:06}", user_id % 1_000_000, self.serial());
+        let message = self.chat(chat_id)?.live_message(message_id);
+        let message = message.ok_or(ControlError::UnknownMessage { chat_id, message_id })?;
+        let payload = json!({
+            "id": query_id,
+            "from": self.user_json(user_id),
+            "message": self.message_json(message),
+            "chat_instance": format!("{}", chat_id.unsigned_abs().wrapping_mul(2_654_435_761)),
+            "data": data,
+        });
+        self.callback_queries.insert(query_id.clone(), PendingCallback { from: user_id });
+        self.updates.push("callback_query", payload);
+        Ok(query_id)
+    }
+
     /// Whether the person may write into the chat at all.
     fn check_can_post(&self, user_id: u64, chat_id: i64) -> Result<(), ControlError> {
         let person = self.person(user_id)?;
@@ -253,6 +301,19 @@ impl World {
     fn person_post(
         &mut self,
         user_id: u64,
+        chat_id: i64,
+        draft: Draft,
+        album: Option<String>,
+    ) -> Result<i32, ControlError> {
+        self.person_post_as(user_id, user_id, chat_id, draft, album)
+    }
+
+    /// A post by `user_id` that Telegram shows as from `shown_as` (the person, or the
+    /// anonymous admins' stand-in).
+    fn person_post_as(
+        &mut self,
+        user_id: u64,
+        shown_as: u64,
         chat_id: i64,
         draft: Draft,
         album: Option<String>,
@@ -285,7 +346,7 @@ impl World {
             }
             other => other,
         };
-        let mut post = Post::new(chat_id, user_id, content);
+        let mut post = Post::new(chat_id, shown_as, content);
         (post.text, post.thread_id, post.reply_to, post.media_group_id) =
             (draft.text, draft.thread_id, draft.reply_to, album);
         Ok(self.append(post))

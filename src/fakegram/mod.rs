@@ -51,6 +51,7 @@ mod world;
 mod tests;
 
 pub use config::{AdminRights, FakeConfig, GroupKind, GroupSpec, MemberRole, RateBudgets, UserSpec};
+pub use control::GROUP_ANONYMOUS_BOT;
 pub use error::{ControlError, WaitTimeout};
 pub use faults::{CallFilter, DeletePolicy};
 pub use inspect::{CallRecord, CallbackAnswer, Thread};

@@ -9,6 +9,7 @@
 use serde_json::{Map, Value, json};
 
 use super::config::{GroupKind, MemberRole, UserSpec};
+use super::control::GROUP_ANONYMOUS_BOT;
 use super::message::{Content, FakeMessage, ServiceEvent};
 use super::world::{ChatKind, ChatState, World};
 
@@ -21,6 +22,11 @@ impl World {
         let (spec, is_bot) = match self.people.get(&user_id) {
             Some(person) => (&person.spec, false),
             None if user_id == self.bot.id => (&self.bot, true),
+            None if user_id == GROUP_ANONYMOUS_BOT => {
+                return json!({
+                    "id": user_id, "is_bot": true, "first_name": "Group", "username": "GroupAnonymousBot",
+                });
+            }
             None => return json!({ "id": user_id, "is_bot": false, "first_name": "Deleted Account" }),
         };
         user_spec_json(spec, is_bot)
@@ -92,6 +98,10 @@ impl World {
             "date": message.date,
             "chat": self.chat_json(chat),
         });
+        if message.from == GROUP_ANONYMOUS_BOT {
+            // An anonymous admin speaks for the group itself.
+            object["sender_chat"] = self.chat_json(chat);
+        }
         let replied = message.reply_to.or(message.thread_id.filter(|root| *root != message.message_id));
         if let Some(thread_id) = message.thread_id {
             object["message_thread_id"] = thread_id.into();

@@ -127,12 +127,26 @@ impl<'m> Machine<'m> {
         let before = session.clone();
         session.last_activity = self.event.now;
         match &self.event.input {
+            // Words (or a file) written at the open-ticket question are for that ticket.
+            Input::Text(_) | Input::Attachment(_) if matches!(session.step, Step::OpenTicket { .. }) => {
+                self.add_to_ticket(&session)
+            }
             Input::Button(data) => self.press(session, before, form, data),
             Input::Command(command) => self.command(session, form, command),
             Input::Text(text) => self.text(session, form, text),
             Input::Attachment(file) => self.attachment(session, form, file.clone()),
             Input::Tick => Some(before),
         }
+    }
+
+    /// Ends the open-ticket question in favour of the open ticket, as its "Add" button does:
+    /// the host relays the message that answered it to the ticket.
+    fn add_to_ticket(&mut self, session: &Session) -> Option<Session> {
+        let Step::OpenTicket { ticket, .. } = session.step else { return Some(session.clone()) };
+        self.clear_prompt();
+        self.say(self.catalogue.fill(self.catalogue.added_to_ticket, &[("ticket", &ticket.to_string())]));
+        self.outcome = Some(Outcome::AddToTicket(ticket));
+        None
     }
 
     /// The session ended without the customer's doing: say why; a `/start` begins anew.

@@ -70,7 +70,8 @@ pub enum Outcome {
     /// The customer submitted the form: create the ticket, then send
     /// [`Submission::confirmation`] with its id.
     Submitted(Submission),
-    /// The customer pressed "Add to T-…": their next messages go to that open ticket.
+    /// The customer pressed "Add to T-…" (their next messages go to that open ticket), or
+    /// answered the question with a message, which the host relays to it.
     AddToTicket(TicketId),
     /// The customer cancelled; nothing is to be created.
     Cancelled,

@@ -154,6 +154,8 @@ pub(crate) fn replay(
     let mut replay = Replay::open(rules, policy, ticket, created, horizon);
     let view = crate::desk::ticket_view(&replay.ticket, draw.arrival);
     let assignee = router.route(rules, &view, draw.arrival, &mut replay.out.hook_failures);
+    // Routing's assignment opens the ticket (New to Open) in `Ticket::apply`, as live, so
+    // the `sla` hook sees the status the live desk shows it.
     if let Some(agent) = assignee {
         replay.apply(Change::Assign { to: Some(agent as u64) }, Actor::System, draw.arrival);
     }

@@ -63,8 +63,8 @@ fn indexes_follow_the_ticket() {
         [
             "0 customer 42 opened with form support None",
             "1 agent 7 assigned to 7 Some(\"abc123\")",
-            "2 agent 7 reply: hi Some(\"abc123\")",
-            "3 agent 7 new -> open Some(\"abc123\")",
+            "2 agent 7 new -> open Some(\"abc123\")",
+            "3 agent 7 reply: hi Some(\"abc123\")",
         ]
     );
 }

@@ -5,7 +5,8 @@
 use teloxide::types::{ChatMemberKind, Message, Update, UpdateKind, User};
 
 use crate::desk::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage};
-use crate::ticket::Customer;
+use crate::history::ANONYMOUS_ADMIN;
+use crate::ticket::{Customer, UserId};
 
 /// The desk event for an update, if it concerns the desk.
 pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
@@ -48,16 +49,21 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
     {
         return Some(Event::StaffChatMigrated { from: staff_chat, to: to.0 });
     }
-    let from = message.from.as_ref().filter(|user| !user.is_bot)?;
+    let from = message.from.as_ref()?;
+    // Bots are dropped, but for the stand-in of an admin of the staff group posting anonymously.
+    if from.is_bot && author(message, staff_chat) != Some(ANONYMOUS_ADMIN) {
+        return None;
+    }
     let kind = kind_of(message)?;
     let text = message.text().or_else(|| message.caption()).map(str::to_owned);
-    let reply_to = message
+    let replied = message
         .reply_to_message()
         // In a forum every message "replies" to its topic's first message; that is not a reply.
         .filter(|original| {
             !(message.is_topic_message && Some(original.id.0) == message.thread_id.map(|t| t.0.0))
-        })
-        .map(|original| original.id.0);
+        });
+    let reply_to = replied.map(|original| original.id.0);
+    let reply_author = replied.and_then(|original| author(original, staff_chat));
     let album = message.media_group_id().map(|id| id.0.clone());
     if message.chat.is_private() {
         let customer_message = CustomerMessage {
@@ -77,22 +83,39 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
     if message.chat.id.0 != staff_chat {
         return None;
     }
+    let writer = author(message, staff_chat)?;
+    let from_name =
+        if writer == ANONYMOUS_ADMIN { "An anonymous admin".to_owned() } else { from.full_name() };
     let staff_message = StaffMessage {
         chat_id: staff_chat,
         // A message in General carries no thread worth trusting: only topic messages count.
         thread: message.thread_id.filter(|_| message.is_topic_message).map(|t| t.0.0),
-        from: from.id.0,
-        from_name: from.full_name(),
+        from: writer,
+        from_name,
         message_id: message.id.0,
         kind,
         text,
         reply_to,
+        reply_author,
         album,
     };
     Some(match edit {
         Edit::No => Event::Staff(staff_message),
         Edit::Yes => Event::StaffEdit(staff_message),
     })
+}
+
+/// Who wrote a message in the staff chat: the sender's id, or [`ANONYMOUS_ADMIN`] when an
+/// admin posted on behalf of the staff group itself (Telegram then names its stand-in user
+/// `GroupAnonymousBot` as `from` and the group as `sender_chat`). `None` for a message sent
+/// on behalf of any other chat (a linked channel), which nobody in particular wrote.
+fn author(message: &Message, staff_chat: i64) -> Option<UserId> {
+    let from = message.from.as_ref()?;
+    match &message.sender_chat {
+        Some(chat) if chat.id.0 == staff_chat && from.id.0 == ANONYMOUS_ADMIN => Some(ANONYMOUS_ADMIN),
+        Some(_) => None,
+        None => Some(from.id.0),
+    }
 }
 
 fn customer(user: &User) -> Customer {
@@ -139,4 +162,77 @@ fn file_id(message: &Message) -> Option<String> {
         return Some(video.file.id.0.clone());
     }
     message.document().map(|document| document.file.id.0.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    const STAFF: i64 = -1_001_234_567_890;
+    const BOT: u64 = 123_456_789;
+
+    fn staff_chat() -> Value {
+        json!({ "id": STAFF, "type": "supergroup", "title": "Staff", "is_forum": true })
+    }
+
+    fn user(id: u64, name: &str, is_bot: bool) -> Value {
+        json!({ "id": id, "is_bot": is_bot, "first_name": name })
+    }
+
+    /// A text in topic 3 of the staff forum from `from`, with `extra` fields merged in.
+    fn in_topic(from: &Value, text: &str, extra: &Value) -> Option<Event> {
+        let mut message = json!({
+            "message_id": 40, "date": 1_790_000_000, "chat": staff_chat(), "from": from,
+            "message_thread_id": 3, "is_topic_message": true, "text": text,
+        });
+        for (key, value) in extra.as_object().into_iter().flatten() {
+            message[key] = value.clone();
+        }
+        // As the poller gets it: text, which teloxide reads more leniently than a `Value`.
+        let text = json!({ "update_id": 1, "message": message }).to_string();
+        let update: Update = serde_json::from_str(&text).expect("a well-formed update");
+        assert!(!matches!(update.kind, UpdateKind::Error(_)), "teloxide read {text}");
+        translate(&update, STAFF)
+    }
+
+    fn staff(event: Option<Event>) -> StaffMessage {
+        match event {
+            Some(Event::Staff(message)) => message,
+            other => panic!("expected a staff message, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_anonymous_admin_of_the_staff_group_is_kept_and_other_bots_are_dropped() {
+        let stand_in = user(ANONYMOUS_ADMIN, "Group", true);
+        let message = staff(in_topic(&stand_in, "We are on it", &json!({ "sender_chat": staff_chat() })));
+        assert_eq!((message.from, message.from_name.as_str()), (ANONYMOUS_ADMIN, "An anonymous admin"));
+        assert_eq!(message.thread, Some(3));
+        // Another bot, or a channel speaking in the group, is nobody on the team.
+        assert_eq!(in_topic(&user(42, "Helper", true), "beep", &json!({})), None);
+        let channel = json!({ "id": -1_009_999, "type": "channel", "title": "News" });
+        let channel_bot = user(136_817_688, "Channel", true);
+        assert_eq!(in_topic(&channel_bot, "news", &json!({ "sender_chat": channel })), None);
+    }
+
+    #[test]
+    fn a_reply_carries_who_wrote_the_message_replied_to() {
+        let dana = user(111_111_111, "Dana", false);
+        let copy = json!({
+            "message_id": 30, "date": 1_790_000_000, "chat": staff_chat(), "from": user(BOT, "Desk", true),
+            "message_thread_id": 3, "is_topic_message": true, "text": "my card number is 4242",
+        });
+        let message = staff(in_topic(&dana, "/move T-000002", &json!({ "reply_to_message": copy })));
+        assert_eq!((message.reply_to, message.reply_author), (Some(30), Some(BOT)));
+        // The topic's first message is what every message in the topic "replies" to.
+        let root = json!({
+            "message_id": 3, "date": 1_790_000_000, "chat": staff_chat(), "from": user(BOT, "Desk", true),
+            "message_thread_id": 3, "is_topic_message": true,
+            "forum_topic_created": { "name": "T-000001", "icon_color": 7_322_096 },
+        });
+        let message = staff(in_topic(&dana, "/move T-000002", &json!({ "reply_to_message": root })));
+        assert_eq!((message.reply_to, message.reply_author), (None, None));
+    }
 }

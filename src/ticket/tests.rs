@@ -45,9 +45,10 @@ fn ticket_in(status: Status) -> Ticket {
 
 #[test]
 fn transition_table() {
-    let events: [(&str, Change); 7] = [
+    let events: [(&str, Change); 8] = [
         ("customer", Change::CustomerMessage { text: "?".into() }),
         ("agent", Change::AgentReply { text: "!".into() }),
+        ("assigned", Change::Assign { to: Some(7) }),
         ("await", Change::AwaitCustomer),
         ("resolve", Change::Resolve),
         ("close", Change::Close),
@@ -69,9 +70,10 @@ fn transition_table() {
             writeln!(table, "{:<17} + {name:<10} => {outcome}", status.as_str()).expect("string write");
         }
     }
-    expect![["
+    expect![[r#"
         new               + customer   => new
         new               + agent      => open
+        new               + assigned   => open
         new               + await      => awaiting_customer
         new               + resolve    => resolved
         new               + close      => closed
@@ -79,6 +81,7 @@ fn transition_table() {
         new               + auto-close => error: T-000001 cannot go from new to closed
         open              + customer   => open
         open              + agent      => open
+        open              + assigned   => open
         open              + await      => awaiting_customer
         open              + resolve    => resolved
         open              + close      => closed
@@ -86,6 +89,7 @@ fn transition_table() {
         open              + auto-close => error: T-000001 cannot go from open to closed
         awaiting_customer + customer   => open
         awaiting_customer + agent      => awaiting_customer
+        awaiting_customer + assigned   => awaiting_customer
         awaiting_customer + await      => error: T-000001 is already awaiting customer
         awaiting_customer + resolve    => resolved
         awaiting_customer + close      => closed
@@ -93,6 +97,7 @@ fn transition_table() {
         awaiting_customer + auto-close => error: T-000001 cannot go from awaiting customer to closed
         resolved          + customer   => open
         resolved          + agent      => resolved
+        resolved          + assigned   => resolved
         resolved          + await      => error: T-000001 cannot go from resolved to awaiting customer
         resolved          + resolve    => error: T-000001 is already resolved
         resolved          + close      => closed
@@ -100,12 +105,13 @@ fn transition_table() {
         resolved          + auto-close => closed
         closed            + customer   => error: T-000001 is closed; a new message starts a new ticket
         closed            + agent      => error: T-000001 is closed; a new message starts a new ticket
+        closed            + assigned   => closed
         closed            + await      => error: T-000001 cannot go from closed to awaiting customer
         closed            + resolve    => error: T-000001 cannot go from closed to resolved
         closed            + close      => error: T-000001 is already closed
         closed            + reopen     => open
         closed            + auto-close => error: T-000001 is already closed
-    "]]
+    "#]]
     .assert_eq(&table);
 }
 
@@ -131,6 +137,23 @@ fn awaiting_time_accumulates_across_waits() {
     ticket.apply(Change::Resolve, &agent(), at(60)).expect("legal");
     assert_eq!(ticket.awaiting_total, Span::from_mins(40));
     assert_eq!(ticket.awaiting_until(at(600)), Span::from_mins(40));
+}
+
+#[test]
+fn an_assignment_opens_a_new_ticket_and_is_not_a_response() {
+    let mut ticket = new_ticket();
+    let routing = Origin { actor: Actor::System, rules: Some("abc".into()) };
+    let entries = ticket.apply(Change::Assign { to: Some(7) }, &routing, at(2)).expect("legal");
+    let kinds: Vec<String> = entries.iter().map(|e| e.kind.to_string()).collect();
+    assert_eq!(kinds, ["assigned to 7", "new -> open"]);
+    assert_eq!((ticket.status, ticket.assignee), (Status::Open, Some(7)));
+    assert_eq!(ticket.first_response_at, None, "the first response is the first agent reply");
+    // Unassigning keeps it Open; assigning again changes nothing but the assignee.
+    ticket.apply(Change::Assign { to: None }, &agent(), at(3)).expect("legal");
+    assert_eq!((ticket.status, ticket.assignee), (Status::Open, None));
+    let entries = ticket.apply(Change::Assign { to: Some(8) }, &agent(), at(4)).expect("legal");
+    assert_eq!(entries.len(), 1);
+    assert_eq!(ticket.status, Status::Open);
 }
 
 #[test]
@@ -210,6 +233,10 @@ proptest! {
                 prop_assert!(ticket.resolved_at.is_some());
             }
             prop_assert_eq!(ticket.awaiting_since.is_some(), ticket.status == Status::AwaitingCustomer);
+            // New means nobody has the ticket: an assignment always opens it.
+            if ticket.status == Status::New {
+                prop_assert_eq!(ticket.assignee, None);
+            }
         }
         // History is ordered: consecutive sequence numbers, time never goes back.
         for (index, pair) in history.windows(2).enumerate() {

@@ -53,8 +53,8 @@ fn show_prints_the_card_and_the_history() {
         history:
           2026-09-21 14:16:20  customer 1003    opened with form support
           2026-09-21 14:21:20  agent 7          assigned to 7 [rules 3f2a9c1d]
-          2026-09-21 14:21:20  agent 7          reply: On it [rules 3f2a9c1d]
           2026-09-21 14:21:20  agent 7          new -> open [rules 3f2a9c1d]
+          2026-09-21 14:21:20  agent 7          reply: On it [rules 3f2a9c1d]
           2026-09-21 14:21:20  agent 7          open -> resolved [rules 3f2a9c1d]
     "#]]
     .assert_eq(&stdout(&output));

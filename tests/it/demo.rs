@@ -19,7 +19,7 @@ fn the_demo_plays_the_whole_flow() {
         "[private › Ann] bot: Invoice numbers look like INV-12345",
         "[private › Ann] Ann: INV-10482",
         "  [Ann taps “Submit”]",
-        "[staff › T-000001 · Billing · Ann] bot: T-000001 · new",
+        "[staff › T-000001 · Billing · Ann] bot: T-000001 · open",
         "[private › Ann] bot: Thank you! Your request is registered as T-000001.",
         "[staff › T-000001 · Billing · Ann] bot: The second charge was on March 3rd.",
         "[private › Ann] bot: Hi Ann, I see the double charge. I have refunded the second one.",
@@ -27,7 +27,7 @@ fn the_demo_plays_the_whole_flow() {
         "[private › Ann] bot: Your ticket T-000001 is resolved.",
         "[staff › T-000001 · Billing · Ann] bot: Thanks! But my bank still shows both charges.",
         "[staff › T-000001 · Billing · Ann] bot: ↺ The customer wrote again, so T-000001 is open again.",
-        "[staff › T-000002 · Technical problem · Boris] bot: T-000002 · new",
+        "[staff › T-000002 · Technical problem · Boris] bot: T-000002 · open",
         "[staff › T-000002 · Technical problem · Boris] bot: ✓ Dana took T-000002.",
         "[private › Boris] bot: Which browser do you use?",
     ];

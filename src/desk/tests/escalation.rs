@@ -48,7 +48,7 @@ fn holding_and_undoing_escalation_are_supervisors_calls() {
             topic T-000001 #1009: Escalation of T-000001 is already on hold; /unhold resumes it.
             topic T-000001 #1010: ⇧ Escalated to the supervisors by Eli: the customer threatens to cancel
                 | @dana_support
-                buttons: Undo escalation (x:1:4)
+                buttons: Undo escalation (x:1:5)
             chat -100777 #1011: ⇧ T-000001 escalated to the supervisors: the customer threatens to cancel"#]],
     );
     let seq = world.ticket(id).escalations[0].seq;
@@ -78,12 +78,13 @@ fn holding_and_undoing_escalation_are_supervisors_calls() {
     check(
         &history(&world, id).join("\n"),
         &expect![[r#"
-        desk assigned to 111111111
-        desk topic -100777/11
-        agent 111111111 escalation held
-        agent 222222222 escalated to 111111111: the customer threatens to cancel
-        agent 111111111 escalation #4 undone
-        agent 111111111 escalation resumed"#]],
+            desk assigned to 111111111
+            desk new -> open
+            desk topic -100777/11
+            agent 111111111 escalation held
+            agent 222222222 escalated to 111111111: the customer threatens to cancel
+            agent 111111111 escalation #5 undone
+            agent 111111111 escalation resumed"#]],
     );
 }
 
@@ -151,7 +152,7 @@ fn keep_it_open_restarts_the_silence_of_a_resolved_ticket() {
         &said(&transcript),
         &expect![[r#"
             AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
-            topic T-000001 #1014: ↻ The customer keeps T-000001 open: the auto-close waits again.
+            topic T-000001 #1013: ↻ The customer keeps T-000001 open: the auto-close waits again.
             SetButtons { chat_id: 42, message_id: 1, buttons: [] }
             AnswerButton { callback_id: "cb1", text: Some("Ticket T-000001 stays open.") }"#]],
     );
@@ -187,7 +188,7 @@ fn an_old_ticket_goes_to_the_supervisors_once() {
         &expect![[r#"
             topic T-000001 #1006: ⇧ Escalated to the supervisors: T-000001 has been open for 1d 4m
                 | @dana_support
-                buttons: Undo escalation (x:1:4)
+                buttons: Undo escalation (x:1:5)
             chat -100777 #1007: ⇧ T-000001 escalated to the supervisors: T-000001 has been open for 1d 4m"#]],
     );
     world.minute += 24 * 60;

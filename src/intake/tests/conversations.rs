@@ -89,11 +89,12 @@ fn a_customer_with_an_open_ticket_chooses_where_to_write() {
             <   [Add to T-000042]
             <   [Open a new request]
             > more details
-            < Please choose one of the buttons above.
-            > [button: Add to T-000042]
             < (buttons removed)
             < Good: just write here, and your messages go to T-000042.
             = add to T-000042
+            > [button: Add to T-000042]
+            < (notice) This form has ended. Send /start to begin again.
+            < (pressed message's buttons removed)
             > /start bug
             < You already have an open request, T-000042. Add your message to it, or open a new request?
             <   [Add to T-000042]

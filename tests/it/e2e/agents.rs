@@ -28,7 +28,7 @@ const STAN: u64 = 555_000_555;
 
 /// Starts a desk whose `route` hook leaves every ticket in the queue, with Eli and Stan in
 /// the staff group besides Dana.
-async fn queue_only_desk(customers: usize) -> Desk {
+pub(super) async fn queue_only_desk(customers: usize) -> Desk {
     let mut desk = Desk::prepare(Setup { customers, budget_scale: None }).await;
     let routing = desk.options.rules.join("routing.rhai");
     std::fs::write(routing, "// Every ticket waits in the queue.\nfn route(ticket, team) { () }\n")
@@ -42,7 +42,7 @@ async fn queue_only_desk(customers: usize) -> Desk {
 }
 
 /// The card that is kept current: the newest of the bot's cards in the topic.
-fn newest_card(world: &World, thread: i32) -> Option<&FakeMessage> {
+pub(super) fn newest_card(world: &World, thread: i32) -> Option<&FakeMessage> {
     bot_posts(world, thread).into_iter().rev().find(|m| m.reply_markup.is_some() && has_text(m, "Priority:"))
 }
 
@@ -61,7 +61,7 @@ fn card_labels(world: &World, thread: i32) -> Vec<Vec<String>> {
 }
 
 /// A person writes `text` in the ticket's topic.
-fn says(fake: &FakeHandle, who: u64, thread: i32, text: &str) -> i32 {
+pub(super) fn says(fake: &FakeHandle, who: u64, thread: i32, text: &str) -> i32 {
     fake.send_as(who, STAFF, Draft::text(text).in_topic(thread)).expect("a staff member writes in the topic")
 }
 
@@ -125,7 +125,7 @@ async fn press_in_message(fake: &FakeHandle, who: u64, thread: i32, heading: &st
 }
 
 /// Waits for the bot to say exactly `line` in the topic.
-async fn line_in_topic(fake: &FakeHandle, thread: i32, line: &str) {
+pub(super) async fn line_in_topic(fake: &FakeHandle, thread: i32, line: &str) {
     wait(fake, &format!("{line:?} in topic {thread}"), |world| {
         bot_posts(world, thread).iter().any(|m| m.text.as_deref() == Some(line))
     })
@@ -133,7 +133,7 @@ async fn line_in_topic(fake: &FakeHandle, thread: i32, line: &str) {
 }
 
 /// Waits until the topic's current card reads `status` and offers exactly `labels`.
-async fn card_reads(fake: &FakeHandle, thread: i32, status: &str, labels: &[&[&str]]) {
+pub(super) async fn card_reads(fake: &FakeHandle, thread: i32, status: &str, labels: &[&[&str]]) {
     let what = format!("the card in topic {thread} at {status:?} offering {labels:?}");
     let shows = |world: &World| {
         let card = newest_card(world, thread);
@@ -150,7 +150,7 @@ async fn card_reads(fake: &FakeHandle, thread: i32, status: &str, labels: &[&[&s
 }
 
 /// Waits for the customer to get a message from the bot containing `needle`.
-async fn customer_told(fake: &FakeHandle, customer: &Customer, needle: &str) {
+pub(super) async fn customer_told(fake: &FakeHandle, customer: &Customer, needle: &str) {
     wait(fake, &format!("{needle:?} in {}'s chat", customer.name), |world| {
         from_bot(world, customer.chat()).iter().any(|m| has_text(m, needle))
     })
@@ -488,7 +488,7 @@ async fn a_message_moved_to_the_right_ticket_leaves_the_wrong_chat_while_telegra
 /// Asks for `/history` in the topic and waits for the answer. The desk loop handles what
 /// Telegram answered to earlier calls before the dispatcher sends anything queued later,
 /// so once the answer is in, the relay before it is on record.
-async fn sync(fake: &FakeHandle, thread: i32) {
+pub(super) async fn sync(fake: &FakeHandle, thread: i32) {
     let before =
         fake.inspect(|world| bot_posts(world, thread).iter().filter(|m| has_text(m, " history (")).count());
     says(fake, DANA, thread, "/history");

@@ -46,9 +46,10 @@ async fn the_full_path_carries_on_in_the_same_topic_after_a_restart() {
         assert_eq!(topic.name, "T-000001 · Technical problem · Cust00");
         let card = card_in(world, thread).expect("the card");
         assert_eq!(bot_posts(world, thread)[0].message_id, card.message_id, "the topic opens with the card");
-        assert!(has_text(card, "T-000001 · new"), "{:?}", card.text);
+        // Routing gave the ticket to Dana, which opened it.
+        assert!(has_text(card, "T-000001 · open"), "{:?}", card.text);
         assert!(has_text(card, "Cust00 cannot export to CSV."), "the answers are on the card");
-        assert!(button(card, "Claim").is_some() && button(card, "Resolve").is_some());
+        assert!(button(card, "Awaiting customer").is_some() && button(card, "Resolve").is_some());
     });
 
     // Follow-ups of every kind, an album among them.

@@ -7,6 +7,7 @@ mod agents;
 mod budgets;
 mod faults;
 mod full_path;
+mod guards;
 mod harness;
 mod kill;
 mod ladder;
