@@ -1,17 +1,31 @@
 //! The one sandboxed Rhai engine and the per-call budget.
 //!
-//! Every rule set compiles and runs on the same engine, built once. It has strict variables,
-//! hard limits on operations, call depth, expression depth and string, array and map sizes, no
-//! module resolver (so `import` cannot read files) and no `eval`. A wall-clock deadline is
-//! checked from `on_progress`, so a `loop {}` stops within [`CALL_BUDGET`] even when the
-//! operation limit would take longer to hit. `print` and `debug` go to tracing, never stdout.
+//! Every rule set compiles and runs on the same engine, built once. It starts from Rhai's raw
+//! engine and adds only the packages hooks need (arithmetic, logic, strings, arrays, maps,
+//! blobs, iterators, function pointers, math): Rhai's time package (`timestamp`, `elapsed`)
+//! and its core-language package (`sleep`, `exit`, `parse_json`) are left out, so a hook can
+//! neither wait nor read the clock; [`forbidden_calls`] lets `topicdesk check` name such a
+//! call at its line. The engine has strict variables, hard limits on operations, call depth,
+//! expression depth and string, array and map sizes, no module resolver (so `import` cannot
+//! read files) and no `eval`. A wall-clock deadline is checked from `on_progress`, so a
+//! `loop {}` stops within [`CALL_BUDGET`] even when the operation limit would take longer to
+//! hit; with nothing able to block, that deadline interrupts whatever a script does. A
+//! debugger hook remembers the statement or expression running last, because Rhai reports a
+//! budget overrun at the call's site, not where the script was. `print` and `debug` go to
+//! tracing, never stdout.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use rhai::debugger::{DebuggerCommand, DebuggerEvent};
 use rhai::module_resolvers::DummyModuleResolver;
-use rhai::{Dynamic, Engine};
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicBlobPackage, BasicFnPackage, BasicIteratorPackage,
+    BasicMapPackage, BasicMathPackage, BasicStringPackage, BitFieldPackage, LogicPackage, MoreStringPackage,
+    Package,
+};
+use rhai::{AST, ASTNode, Dynamic, Engine, Expr, Stmt};
 
 use super::api;
 
@@ -41,13 +55,36 @@ pub const LIMITS: Limits = Limits {
     max_map_size: 10_000,
 };
 
+/// Functions scripts elsewhere know from Rhai that this engine leaves out, and why.
+const FORBIDDEN_FUNCTIONS: [(&str, &str); 4] = [
+    ("sleep", "hooks cannot sleep: a hook answers at once and the desk waits for nothing"),
+    ("timestamp", "hooks cannot read the clock: use `ticket.age`, the desk passes time in"),
+    ("elapsed", "hooks cannot read the clock: use `ticket.age`, the desk passes time in"),
+    ("exit", "hooks cannot exit: return a value, or `()` for the default"),
+];
+
 /// The token `on_progress` terminates a call with when its deadline has passed.
 pub(crate) const DEADLINE_TOKEN: &str = "wall-clock budget exceeded";
 
+/// Where a call was when it ended: the last statement or expression it started, and the
+/// script file (the AST's source) it belongs to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LastSeen {
+    pub(crate) source: Option<String>,
+    pub(crate) position: rhai::Position,
+}
+
+/// The call in progress on this thread: its deadline and where it is.
+#[derive(Default)]
+struct Running {
+    deadline: Option<Instant>,
+    last_seen: LastSeen,
+}
+
 thread_local! {
-    // Hook calls are synchronous on the caller's thread, so the deadline of the call in
-    // progress lives beside it; the shared engine stays free of per-call state.
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    // Hook calls are synchronous on the caller's thread, so the state of the call in progress
+    // lives beside it; the shared engine stays free of per-call state.
+    static RUNNING: RefCell<Running> = RefCell::new(Running::default());
 }
 
 /// The shared engine.
@@ -57,7 +94,24 @@ pub(crate) fn engine() -> &'static Engine {
 }
 
 fn build() -> Engine {
-    let mut engine = Engine::new();
+    let mut engine = Engine::new_raw();
+    for package in [
+        ArithmeticPackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+        BitFieldPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicBlobPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        BasicIteratorPackage::new().as_shared_module(),
+        BasicFnPackage::new().as_shared_module(),
+    ] {
+        engine.register_global_module(package);
+    }
+    // What `Engine::new` would set; the raw engine leaves the interner off.
+    engine.set_max_strings_interned(256);
     engine.set_module_resolver(DummyModuleResolver::new());
     engine.disable_symbol("eval");
     engine.set_strict_variables(true);
@@ -73,9 +127,32 @@ fn build() -> Engine {
         if operations % 16 != 0 {
             return None;
         }
-        let expired = DEADLINE.with(|deadline| deadline.get().is_some_and(|at| Instant::now() >= at));
+        let expired =
+            RUNNING.with(|running| running.borrow().deadline.is_some_and(|at| Instant::now() >= at));
         expired.then(|| Dynamic::from(DEADLINE_TOKEN))
     });
+    // Stepping into every statement and expression costs a callback each; it is what places a
+    // budget overrun at the line that was running (Rhai resets the error's position to the
+    // call's site, which for a hook is none at all).
+    #[allow(
+        deprecated,
+        reason = "Rhai marks the debugger API volatile, not deprecated; the lock file pins it"
+    )]
+    engine.register_debugger(
+        |_, debugger| debugger,
+        |_, event, _, source, position| {
+            if matches!(event, DebuggerEvent::Start | DebuggerEvent::Step) && !position.is_none() {
+                RUNNING.with(|running| {
+                    let last_seen = &mut running.borrow_mut().last_seen;
+                    last_seen.position = position;
+                    if last_seen.source.as_deref() != source {
+                        last_seen.source = source.map(str::to_owned);
+                    }
+                });
+            }
+            Ok(DebuggerCommand::StepInto)
+        },
+    );
     engine.on_print(|text| tracing::info!(target: "topicdesk::rules", "{text}"));
     engine.on_debug(|text, source, position| {
         tracing::debug!(target: "topicdesk::rules", source = source.unwrap_or(""), %position, "{text}");
@@ -84,17 +161,54 @@ fn build() -> Engine {
     engine
 }
 
-/// Runs `call` with the wall-clock budget armed on this thread.
-pub(crate) fn with_budget<T>(call: impl FnOnce(&Engine) -> T) -> T {
+/// Runs `call` with the wall-clock budget armed on this thread; also returns where the
+/// script was when the call ended.
+pub(crate) fn with_budget<T>(call: impl FnOnce(&Engine) -> T) -> (T, LastSeen) {
     struct Disarm;
     impl Drop for Disarm {
         fn drop(&mut self) {
-            DEADLINE.with(|deadline| deadline.set(None));
+            RUNNING.with(|running| running.borrow_mut().deadline = None);
         }
     }
-    DEADLINE.with(|deadline| deadline.set(Some(Instant::now() + CALL_BUDGET)));
-    let _disarm = Disarm;
-    call(engine())
+    RUNNING.with(|running| {
+        *running.borrow_mut() =
+            Running { deadline: Some(Instant::now() + CALL_BUDGET), last_seen: LastSeen::default() };
+    });
+    let disarm = Disarm;
+    let result = call(engine());
+    drop(disarm);
+    let last_seen = RUNNING.with(|running| std::mem::take(&mut running.borrow_mut().last_seen));
+    (result, last_seen)
+}
+
+/// Calls in `ast` to functions the sandbox leaves out (`sleep`, `timestamp`, ...), with the
+/// position of each call and why it is not there. A script may define its own function of
+/// such a name; `defined` says which names it defines, and calls to those are fine.
+pub(crate) fn forbidden_calls(
+    ast: &AST,
+    defined: &dyn Fn(&str) -> bool,
+) -> Vec<(rhai::Position, &'static str)> {
+    let mut found = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        let call = match path.last() {
+            Some(
+                ASTNode::Expr(Expr::FnCall(call, position) | Expr::MethodCall(call, position))
+                | ASTNode::Stmt(Stmt::FnCall(call, position)),
+            ) => Some((call, *position)),
+            _ => None,
+        };
+        if let Some((call, position)) = call
+            && !call.is_qualified()
+            && !defined(&call.name)
+            && let Some((_, why)) = FORBIDDEN_FUNCTIONS.iter().find(|(name, _)| *name == call.name.as_str())
+        {
+            found.push((position, *why));
+        }
+        true
+    });
+    found.sort_by_key(|(position, _)| (position.line(), position.position()));
+    found.dedup();
+    found
 }
 
 /// A runtime error's message without rhai's ` (line 3, position 5)` suffix, lowercased first

@@ -16,7 +16,7 @@ use rhai::{CallFnOptions, Dynamic, EvalAltResult, FuncArgs, Map, Scope};
 use super::api::{ScriptTeam, answers_map};
 use super::convert::{actions_of, sla_of};
 use super::decision::{Action, BreachPlan, RouteDecision, SlaTargets};
-use super::engine::{DEADLINE_TOKEN, bare_message, with_budget};
+use super::engine::{DEADLINE_TOKEN, LastSeen, bare_message, with_budget};
 use super::scripts::{Hook, Scripts};
 use super::views::{BreachView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
 use crate::rules::Position;
@@ -165,7 +165,7 @@ impl Scripts {
             return self.outcome(fallback(), DecidedBy::Default, None);
         };
         let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let result = with_budget(|engine| {
+        let (result, last_seen) = with_budget(|engine| {
             engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, function, args)
         });
         let failure = match result {
@@ -179,7 +179,7 @@ impl Scripts {
                     message,
                 },
             },
-            Err(error) => self.failure_of(function, &error),
+            Err(error) => self.failure_of(function, &error, &last_seen),
         };
         tracing::error!(rule_set = %self.version, "{failure}; using the default");
         self.outcome(fallback(), DecidedBy::Default, Some(failure))
@@ -189,8 +189,9 @@ impl Scripts {
         HookOutcome { value, decided_by, failure, rule_set_version: Arc::clone(&self.version) }
     }
 
-    /// Places a runtime error in the innermost script function it happened in.
-    fn failure_of(&self, hook: &str, error: &EvalAltResult) -> HookFailure {
+    /// Places a runtime error in the innermost script function it happened in; a limit hit or
+    /// a termination (which Rhai moves to the call's site) where the script last was.
+    fn failure_of(&self, hook: &str, error: &EvalAltResult, last_seen: &LastSeen) -> HookFailure {
         let mut function = hook.to_owned();
         let mut innermost = error;
         while let EvalAltResult::ErrorInFunctionCall(name, _, inner, _) = innermost {
@@ -200,9 +201,16 @@ impl Scripts {
         let site = self.sites_named(&function).or_else(|| self.sites_named(hook));
         let position = innermost.position();
         let (path, position) = match (site, position.line()) {
-            (Some(site), Some(line)) => {
-                (site.path.clone(), Position::new(line as u32, position.position().unwrap_or(1) as u32))
+            (_, _) if innermost.is_system_exception() && !last_seen.position.is_none() => {
+                let path = last_seen
+                    .source
+                    .as_deref()
+                    .map(PathBuf::from)
+                    .or_else(|| site.map(|site| site.path.clone()))
+                    .unwrap_or_else(|| PathBuf::from("<rules>"));
+                (path, rhai_position(last_seen.position))
             }
+            (Some(site), Some(_)) => (site.path.clone(), rhai_position(position)),
             (Some(site), None) => (site.path.clone(), site.position),
             (None, _) => (PathBuf::from("<rules>"), Position::FILE),
         };
@@ -225,4 +233,9 @@ impl Scripts {
     fn sites_named(&self, name: &str) -> Option<&super::FunctionSite> {
         self.arities(name).first().and_then(|arity| self.site(name, *arity))
     }
+}
+
+/// A Rhai position (known to have a line) as the desk's `line:col`.
+fn rhai_position(position: rhai::Position) -> Position {
+    Position::new(position.line().unwrap_or(1) as u32, position.position().unwrap_or(1) as u32)
 }
