@@ -67,10 +67,10 @@ const FORBIDDEN_FUNCTIONS: [(&str, &str); 4] = [
 pub(crate) const DEADLINE_TOKEN: &str = "wall-clock budget exceeded";
 
 /// Where a call was when it ended: the last statement or expression it started, and the
-/// script file (the AST's source) it belongs to.
+/// script function (name and number of parameters) that was running it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct LastSeen {
-    pub(crate) source: Option<String>,
+    pub(crate) function: Option<(rhai::ImmutableString, usize)>,
     pub(crate) position: rhai::Position,
 }
 
@@ -140,13 +140,23 @@ fn build() -> Engine {
     )]
     engine.register_debugger(
         |_, debugger| debugger,
-        |_, event, _, source, position| {
+        |context, event, _, _, position| {
             if matches!(event, DebuggerEvent::Start | DebuggerEvent::Step) && !position.is_none() {
+                // The AST's source names the last file merged, not the running function's:
+                // the function is taken from the call stack and placed by the host.
+                let frame = context.global_runtime_state().debugger().call_stack().last();
                 RUNNING.with(|running| {
                     let last_seen = &mut running.borrow_mut().last_seen;
                     last_seen.position = position;
-                    if last_seen.source.as_deref() != source {
-                        last_seen.source = source.map(str::to_owned);
+                    let same = match (&last_seen.function, frame) {
+                        (Some((name, arity)), Some(frame)) => {
+                            *arity == frame.args.len() && name.as_str() == frame.fn_name.as_str()
+                        }
+                        (None, None) => true,
+                        _ => false,
+                    };
+                    if !same {
+                        last_seen.function = frame.map(|frame| (frame.fn_name.clone(), frame.args.len()));
                     }
                 });
             }

@@ -202,12 +202,9 @@ impl Scripts {
         let position = innermost.position();
         let (path, position) = match (site, position.line()) {
             (_, _) if innermost.is_system_exception() && !last_seen.position.is_none() => {
-                let path = last_seen
-                    .source
-                    .as_deref()
-                    .map(PathBuf::from)
-                    .or_else(|| site.map(|site| site.path.clone()))
-                    .unwrap_or_else(|| PathBuf::from("<rules>"));
+                let running = last_seen.function.as_ref().and_then(|(name, arity)| self.site(name, *arity));
+                let path =
+                    running.or(site).map_or_else(|| PathBuf::from("<rules>"), |site| site.path.clone());
                 (path, rhai_position(last_seen.position))
             }
             (Some(site), Some(_)) => (site.path.clone(), rhai_position(position)),

@@ -291,11 +291,11 @@ fn budget_overrun_reported_at_1_1_instead_of_the_loops_line() {
 fn overruns_name_the_file_that_was_running() {
     let mut diagnostics = Vec::new();
     let files = [
-        ScriptFile { path: PathBuf::from("a.rhai"), text: "fn sla(ticket) {\n    helper()\n}\n".to_owned() },
-        ScriptFile { path: PathBuf::from("b.rhai"), text: "\n\nfn helper() {\n    loop {}\n}\n".to_owned() },
+        ScriptFile { path: PathBuf::from("a.rhai"), text: "\n\nfn helper() {\n    loop {}\n}\n".to_owned() },
+        ScriptFile { path: PathBuf::from("b.rhai"), text: "fn sla(ticket) {\n    helper()\n}\n".to_owned() },
     ];
     let scripts = Scripts::compile(&files, "v", &mut diagnostics);
     assert!(diagnostics.is_empty(), "{diagnostics:?}");
     let failure = scripts.sla(&ticket()).failure.expect("over budget");
-    assert!(failure.to_string().starts_with("b.rhai:4:5: sla ran over its budget"), "{failure}");
+    assert!(failure.to_string().starts_with("a.rhai:4:5: sla ran over its budget"), "{failure}");
 }
