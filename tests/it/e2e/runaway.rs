@@ -76,5 +76,7 @@ async fn sigterm_wins_over_a_runaway_hook() {
             .collect()
     });
     assert_eq!(alerts.len(), 1, "supervisors are alerted once: {alerts:?}");
-    assert!(alerts[0].contains("routing.rhai:5:18: route ran over its budget"), "{}", alerts[0]);
+    // Placed in the loop (which statement of it depends on when the budget ran out).
+    let in_the_loop = ["routing.rhai:4:", "routing.rhai:5:"].iter().any(|at| alerts[0].contains(at));
+    assert!(in_the_loop && alerts[0].contains("route ran over its budget"), "{}", alerts[0]);
 }
