@@ -2,11 +2,12 @@
 //!
 //! A debounced watcher on the rules directory (recursive) triggers a full reload through the
 //! same [`load`] as start-up and `check`, whatever changed: an edit, an editor's atomic save
-//! (write a temporary file, rename it over), a delete followed by a create. The directory's
-//! parent is watched too (not recursively), so a rules directory that is replaced whole
-//! (deleted and created again, or a symlink swapped, as editors and deploy tools do) gets its
-//! recursive watch back when it reappears and keeps reloading. A valid new set is
-//! swapped in atomically; an invalid one never replaces the running set, and its diagnostics
+//! (write a temporary file, rename it over), a delete followed by a create. With native
+//! events the directory's parent is watched too (not recursively), so a rules directory that
+//! is replaced whole (deleted and created again, or a symlink swapped, as editors and deploy
+//! tools do) gets its recursive watch back when it reappears and keeps reloading; polling
+//! sees a replaced directory by itself. A valid new set is swapped in atomically; an
+//! invalid one never replaces the running set, and its diagnostics
 //! go to the host's callback (which logs them and, once the Telegram host exists, posts them
 //! to the staff chat). Readers take a snapshot with [`RulesHandle::current`] and keep it for
 //! the whole decision, so one decision never mixes two versions.
@@ -250,7 +251,9 @@ pub fn watch(
             WatcherKind::Poll(debouncer)
         }
     };
-    if let Some(parent) = &parent {
+    // Polling scans its roots afresh every time, so it sees a re-created directory on its
+    // own; and it reads every file it watches, which in the parent could be anything.
+    if let (WatchMode::Native, Some(parent)) = (mode, &parent) {
         debouncer.watch(parent, RecursiveMode::NonRecursive).map_err(error)?;
     }
     debouncer.watch(&rules_dir, RecursiveMode::Recursive).map_err(error)?;
