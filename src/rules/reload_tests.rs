@@ -131,6 +131,31 @@ fn replaced_rules_directory_keeps_reloading() {
     }
 }
 
+/// Deploy tools often switch releases by swapping a symlink: `rules -> release-2` renamed over
+/// `rules -> release-1`. The new release is loaded, and edits inside it are picked up.
+#[test]
+fn swapped_rules_symlink_keeps_reloading() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let first = rules_dir(&route_to(1));
+    let second = rules_dir(&route_to(2));
+    let link = root.path().join("rules");
+    std::os::unix::fs::symlink(first.path(), &link).expect("symlink");
+    let (set, diagnostics) = load(&link);
+    let handle = RulesHandle::new(set.unwrap_or_else(|| panic!("valid: {diagnostics:?}")));
+    let (sender, events) = mpsc::channel();
+    let reloader = watch(&link, handle.clone(), WatchMode::Native, move |event| {
+        let _ = sender.send(event);
+    })
+    .expect("watching starts");
+    let next = root.path().join("rules.next");
+    std::os::unix::fs::symlink(second.path(), &next).expect("symlink");
+    fs::rename(&next, &link).expect("swap the link");
+    wait_for(&handle, &events, RouteDecision::Agent(2));
+    write(second.path(), "routing.rhai", &route_to(3));
+    wait_for(&handle, &events, RouteDecision::Agent(3));
+    reloader.stop();
+}
+
 /// Regression: a larger alias bomb blocked every later reload, the watcher's thread busy
 /// expanding it. It is refused at once, and the next valid edit is picked up.
 #[test]
