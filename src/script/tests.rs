@@ -299,3 +299,17 @@ fn overruns_name_the_file_that_was_running() {
     let failure = scripts.sla(&ticket()).failure.expect("over budget");
     assert!(failure.to_string().starts_with("a.rhai:4:5: sla ran over its budget"), "{failure}");
 }
+
+#[test]
+fn arrays_and_maps_are_bounded_too() {
+    let arrays = compile("fn sla(ticket) {\n    let a = [];\n    loop { a.push(1); }\n}\n");
+    let failure = arrays.sla(&ticket()).failure.expect("over budget");
+    assert_eq!(failure.kind, FailureKind::OverBudget);
+    assert!(failure.to_string().starts_with("hooks.rhai:3:"), "{failure}");
+    let maps = compile(
+        "fn sla(ticket) {\n    let m = #{};\n    let i = 0;\n    loop { m[`k${i}`] = i; i += 1; }\n}\n",
+    );
+    let failure = maps.sla(&ticket()).failure.expect("over budget");
+    assert_eq!(failure.kind, FailureKind::OverBudget);
+    assert!(failure.to_string().starts_with("hooks.rhai:4:"), "{failure}");
+}
