@@ -9,10 +9,14 @@
 //! expression depth and string, array and map sizes, no module resolver (so `import` cannot
 //! read files) and no `eval`. A wall-clock deadline is checked from `on_progress`, so a
 //! `loop {}` stops within [`CALL_BUDGET`] even when the operation limit would take longer to
-//! hit; with nothing able to block, that deadline interrupts whatever a script does. A
-//! debugger hook remembers the statement or expression running last, because Rhai reports a
-//! budget overrun at the call's site, not where the script was. `print` and `debug` go to
-//! tracing, never stdout.
+//! hit; with nothing able to block, that deadline interrupts whatever a script does.
+//!
+//! Rhai reports a limit hit at the call's site, not where the script was. Hooks cannot see
+//! the clock or any randomness, so a call is a pure function of its arguments: when one runs
+//! over, [`replay`] runs it again on a twin engine with Rhai's debugger stepping through it,
+//! up to the operation it was stopped at, and the last statement or expression started is
+//! where it was. The twin costs about twice as much per call, which only a failing call pays.
+//! `print` and `debug` go to tracing, never stdout.
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
@@ -74,10 +78,13 @@ pub(crate) struct LastSeen {
     pub(crate) position: rhai::Position,
 }
 
-/// The call in progress on this thread: its deadline and where it is.
+/// The call in progress on this thread: its deadline, the operation it was stopped at, and
+/// (on a replay) where it is and the operation to stop at.
 #[derive(Default)]
 struct Running {
     deadline: Option<Instant>,
+    stopped_at: Option<u64>,
+    stop_at: Option<u64>,
     last_seen: LastSeen,
 }
 
@@ -90,10 +97,22 @@ thread_local! {
 /// The shared engine.
 pub(crate) fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(build)
+    ENGINE.get_or_init(|| build(Tracing::Off))
 }
 
-fn build() -> Engine {
+/// The shared engine's twin that follows where a replayed call is.
+fn tracing_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| build(Tracing::On))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tracing {
+    Off,
+    On,
+}
+
+fn build(tracing: Tracing) -> Engine {
     let mut engine = Engine::new_raw();
     for package in [
         ArithmeticPackage::new().as_shared_module(),
@@ -127,13 +146,32 @@ fn build() -> Engine {
         if operations % 16 != 0 {
             return None;
         }
-        let expired =
-            RUNNING.with(|running| running.borrow().deadline.is_some_and(|at| Instant::now() >= at));
-        expired.then(|| Dynamic::from(DEADLINE_TOKEN))
+        let stop = RUNNING.with(|running| {
+            let mut running = running.borrow_mut();
+            // A replay stops where the call it replays was stopped, or at its own deadline.
+            let replayed_far_enough = running.stop_at.is_some_and(|at| operations >= at);
+            let expired = running.deadline.is_some_and(|at| Instant::now() >= at);
+            if expired && running.stop_at.is_none() {
+                running.stopped_at = Some(operations);
+            }
+            replayed_far_enough || expired
+        });
+        stop.then(|| Dynamic::from(DEADLINE_TOKEN))
     });
-    // Stepping into every statement and expression costs a callback each; it is what places a
-    // budget overrun at the line that was running (Rhai resets the error's position to the
-    // call's site, which for a hook is none at all).
+    if tracing == Tracing::On {
+        follow_steps(&mut engine);
+    }
+    engine.on_print(|text| tracing::info!(target: "topicdesk::rules", "{text}"));
+    engine.on_debug(|text, source, position| {
+        tracing::debug!(target: "topicdesk::rules", source = source.unwrap_or(""), %position, "{text}");
+    });
+    api::register(&mut engine);
+    engine
+}
+
+/// Steps into every statement and expression and remembers the last one started (with the
+/// script function running it) in [`Running::last_seen`].
+fn follow_steps(engine: &mut Engine) {
     #[allow(
         deprecated,
         reason = "Rhai marks the debugger API volatile, not deprecated; the lock file pins it"
@@ -163,32 +201,52 @@ fn build() -> Engine {
             Ok(DebuggerCommand::StepInto)
         },
     );
-    engine.on_print(|text| tracing::info!(target: "topicdesk::rules", "{text}"));
-    engine.on_debug(|text, source, position| {
-        tracing::debug!(target: "topicdesk::rules", source = source.unwrap_or(""), %position, "{text}");
-    });
-    api::register(&mut engine);
-    engine
 }
 
-/// Runs `call` with the wall-clock budget armed on this thread; also returns where the
-/// script was when the call ended.
-pub(crate) fn with_budget<T>(call: impl FnOnce(&Engine) -> T) -> (T, LastSeen) {
+/// How a call ended, for [`replay`]: the operation the wall-clock budget stopped it at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Stopped {
+    at_operation: Option<u64>,
+}
+
+/// Runs `call` with the wall-clock budget armed on this thread.
+pub(crate) fn with_budget<T>(call: impl FnOnce(&Engine) -> T) -> (T, Stopped) {
+    let result = armed(None, || call(engine()));
+    let stopped = RUNNING.with(|running| Stopped { at_operation: running.borrow_mut().stopped_at.take() });
+    (result, stopped)
+}
+
+/// Runs a call that ran over its budget again on the tracing twin, as far as it went the first
+/// time (or for one more budget, whichever comes first), and says where it was then. The call
+/// must be given the same arguments afresh: hooks see no clock and no randomness, so it takes
+/// the same path.
+pub(crate) fn replay<T>(stopped: Stopped, call: impl FnOnce(&Engine) -> T) -> LastSeen {
+    let stop_at = stopped.at_operation.unwrap_or(u64::MAX);
+    armed(Some(stop_at), || drop(call(tracing_engine())));
+    RUNNING.with(|running| std::mem::take(&mut running.borrow_mut().last_seen))
+}
+
+fn armed<T>(stop_at: Option<u64>, call: impl FnOnce() -> T) -> T {
     struct Disarm;
     impl Drop for Disarm {
         fn drop(&mut self) {
-            RUNNING.with(|running| running.borrow_mut().deadline = None);
+            RUNNING.with(|running| {
+                let mut running = running.borrow_mut();
+                running.deadline = None;
+                running.stop_at = None;
+            });
         }
     }
     RUNNING.with(|running| {
-        *running.borrow_mut() =
-            Running { deadline: Some(Instant::now() + CALL_BUDGET), last_seen: LastSeen::default() };
+        *running.borrow_mut() = Running {
+            deadline: Some(Instant::now() + CALL_BUDGET),
+            stopped_at: None,
+            stop_at,
+            last_seen: LastSeen::default(),
+        };
     });
-    let disarm = Disarm;
-    let result = call(engine());
-    drop(disarm);
-    let last_seen = RUNNING.with(|running| std::mem::take(&mut running.borrow_mut().last_seen));
-    (result, last_seen)
+    let _disarm = Disarm;
+    call()
 }
 
 /// Calls in `ast` to functions the sandbox leaves out (`sleep`, `timestamp`, ...), with the

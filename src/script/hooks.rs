@@ -16,7 +16,7 @@ use rhai::{CallFnOptions, Dynamic, EvalAltResult, FuncArgs, Map, Scope};
 use super::api::{ScriptTeam, answers_map};
 use super::convert::{actions_of, sla_of};
 use super::decision::{Action, BreachPlan, RouteDecision, SlaTargets};
-use super::engine::{DEADLINE_TOKEN, LastSeen, bare_message, with_budget};
+use super::engine::{DEADLINE_TOKEN, LastSeen, bare_message, replay, with_budget};
 use super::scripts::{Hook, Scripts};
 use super::views::{BreachView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
 use crate::rules::Position;
@@ -86,9 +86,14 @@ impl Scripts {
                 team.round_robin("", &mut advanced).map_or(RouteDecision::Queue, RouteDecision::Agent);
             Routing { decision, cursor: advanced }
         };
-        let script_team = ScriptTeam { view: Arc::new(team.clone()), cursor: Arc::new(Mutex::new(cursor)) };
-        let shared_cursor = Arc::clone(&script_team.cursor);
-        self.run(Hook::Route.name(), (2, (ticket.clone(), script_team)), fallback, |result| {
+        let view = Arc::new(team.clone());
+        let shared_cursor = Arc::new(Mutex::new(cursor));
+        // Every call (a replay too) starts from the cursor given; the script's copies share it.
+        let args = || {
+            *shared_cursor.lock().unwrap_or_else(PoisonError::into_inner) = cursor;
+            (ticket.clone(), ScriptTeam { view: Arc::clone(&view), cursor: Arc::clone(&shared_cursor) })
+        };
+        self.run(Hook::Route.name(), (2, args), fallback, |result| {
             let decision = if result.is_unit() {
                 RouteDecision::Queue
             } else {
@@ -107,14 +112,14 @@ impl Scripts {
 
     /// The SLA targets of a ticket: the `sla` hook, or none.
     pub fn sla(&self, ticket: &TicketView) -> HookOutcome<Option<SlaTargets>> {
-        self.run(Hook::Sla.name(), (1, (ticket.clone(),)), || None, sla_of)
+        self.run(Hook::Sla.name(), (1, || (ticket.clone(),)), || None, sla_of)
     }
 
     /// What to do about a breach: the `on_breach` hook's actions, or the default ladder.
     pub fn on_breach(&self, ticket: &TicketView, breach: &BreachView) -> HookOutcome<BreachPlan> {
         self.run(
             Hook::OnBreach.name(),
-            (2, (ticket.clone(), breach.clone())),
+            (2, || (ticket.clone(), breach.clone())),
             || BreachPlan::DefaultLadder,
             |result| {
                 if result.is_unit() {
@@ -127,7 +132,7 @@ impl Scripts {
 
     /// What to do about a message: the `on_message` hook's actions, or none.
     pub fn on_message(&self, ticket: &TicketView, message: &MessageView) -> HookOutcome<Vec<Action>> {
-        self.run(Hook::OnMessage.name(), (2, (ticket.clone(), message.clone())), Vec::new, |result| {
+        self.run(Hook::OnMessage.name(), (2, || (ticket.clone(), message.clone())), Vec::new, |result| {
             if result.is_unit() {
                 return Ok(Vec::new());
             }
@@ -142,7 +147,7 @@ impl Scripts {
         function: &str,
         answers: &BTreeMap<String, FieldValue>,
     ) -> HookOutcome<BTreeMap<String, String>> {
-        self.run(function, (1, (answers_map(answers),)), BTreeMap::new, |result| {
+        self.run(function, (1, || (answers_map(answers),)), BTreeMap::new, |result| {
             if result.is_unit() {
                 return Ok(BTreeMap::new());
             }
@@ -153,21 +158,23 @@ impl Scripts {
         })
     }
 
-    /// Calls `function` when it exists; otherwise, or when it fails, uses `fallback`.
+    /// Calls `function` when it exists; otherwise, or when it fails, uses `fallback`. `args`
+    /// gives the arguments afresh for each call (a replay calls again).
     fn run<A: FuncArgs, T>(
         &self,
         function: &str,
-        (arity, args): (usize, A),
+        (arity, args): (usize, impl Fn() -> A),
         fallback: impl FnOnce() -> T,
         convert: impl FnOnce(Dynamic) -> Result<T, String>,
     ) -> HookOutcome<T> {
         let Some(site) = self.site(function, arity).cloned() else {
             return self.outcome(fallback(), DecidedBy::Default, None);
         };
-        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let (result, last_seen) = with_budget(|engine| {
-            engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, function, args)
-        });
+        let call = |engine: &rhai::Engine| {
+            let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+            engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, function, args())
+        };
+        let (result, stopped) = with_budget(call);
         let failure = match result {
             Ok(value) => match convert(value) {
                 Ok(value) => return self.outcome(value, DecidedBy::Script, None),
@@ -179,7 +186,15 @@ impl Scripts {
                     message,
                 },
             },
-            Err(error) => self.failure_of(function, &error, &last_seen),
+            Err(error) => {
+                // Rhai moves a limit hit to the call's site; a replay finds where it was.
+                let last_seen = if innermost(&error).is_system_exception() {
+                    replay(stopped, call)
+                } else {
+                    LastSeen::default()
+                };
+                self.failure_of(function, &error, &last_seen)
+            }
         };
         tracing::error!(rule_set = %self.version, "{failure}; using the default");
         self.outcome(fallback(), DecidedBy::Default, Some(failure))
@@ -235,4 +250,12 @@ impl Scripts {
 /// A Rhai position (known to have a line) as the desk's `line:col`.
 fn rhai_position(position: rhai::Position) -> Position {
     Position::new(position.line().unwrap_or(1) as u32, position.position().unwrap_or(1) as u32)
+}
+
+/// The error inside every `ErrorInFunctionCall` wrapper.
+fn innermost(error: &EvalAltResult) -> &EvalAltResult {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => innermost(inner),
+        other => other,
+    }
 }
