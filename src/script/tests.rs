@@ -9,7 +9,8 @@ use expect_test::expect;
 use super::*;
 use crate::duration::Span;
 
-/// The cut-off is [`CALL_BUDGET`] (50 ms); tests allow this much for a loaded machine.
+/// The cut-off is [`CALL_BUDGET`] (50 ms), twice for a call that is replayed to find its
+/// line; tests allow this much for a loaded machine.
 const GENEROUS_BOUND: Duration = Duration::from_millis(300);
 
 fn compile(text: &str) -> Scripts {
@@ -73,8 +74,8 @@ fn runaway_loop_is_cut_off_quickly_and_yields_the_default() {
     let started = Instant::now();
     let outcome = scripts.route(&ticket(), &team(), RoundRobin::default());
     let elapsed = started.elapsed();
-    // The budget is 50 ms (typically ~35 ms here in a debug build); the assertion leaves room
-    // for a machine shared with other builds, and the measurement is printed.
+    // The budget is 50 ms, and the replay that finds the line up to 50 ms more; the assertion
+    // leaves room for a machine shared with other builds, and the measurement is printed.
     eprintln!("loop {{}} stopped after {elapsed:?}");
     assert!(elapsed < GENEROUS_BOUND, "loop {{}} ran for {elapsed:?}");
     assert_eq!(outcome.value.decision, RouteDecision::Agent(10), "default round robin");
