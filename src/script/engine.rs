@@ -1,4 +1,4 @@
-//! The one sandboxed Rhai engine and the per-call budget.
+//! The sandboxed Rhai engine, its tracing twin, and the per-call budget.
 //!
 //! Every rule set compiles and runs on the same engine, built once. It starts from Rhai's raw
 //! engine and adds only the packages hooks need (arithmetic, logic, strings, arrays, maps,
