@@ -404,6 +404,27 @@ fn a_failing_route_hook_falls_back_and_alerts_the_supervisors_once() {
     assert!(a.is_some() && b.is_some() && a != b, "round robin spread them: {a:?} {b:?}");
 }
 
+/// Regression: `fn route(t, team) { sleep(8); () }` blocked the whole desk for 8 s a ticket.
+/// `check` refuses `sleep` by name; here the call is hidden behind a function pointer, as a
+/// script `check` cannot see through would be, and the engine itself has no `sleep` to run.
+#[test]
+fn sleep_blocked_the_desk() {
+    let sleeper = "fn route(ticket, team) {\n    call(Fn(\"sle\" + \"ep\"), 8);\n    ()\n}\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("routing.rhai", sleeper)]);
+    let started = std::time::Instant::now();
+    let first = world.open(42, &[("category", "billing")]);
+    let second = world.open(43, &[("category", "technical")]);
+    let took = started.elapsed();
+    // Two tickets once took 16 s; now a few milliseconds. The bound only tells the two apart.
+    assert!(took < std::time::Duration::from_secs(4), "routing two tickets took {took:?}");
+    let transcript = world.send_all();
+    let alerts: Vec<&str> = transcript.lines().filter(|l| l.contains("A rule failed")).collect();
+    assert_eq!(alerts.len(), 1, "supervisors are alerted once:\n{transcript}");
+    assert!(alerts[0].contains("routing.rhai:2:5: route failed: function not found: sleep"), "{}", alerts[0]);
+    let (a, b) = (world.ticket(first).assignee, world.ticket(second).assignee);
+    assert!(a.is_some() && b.is_some() && a != b, "the built-in round robin routed them: {a:?} {b:?}");
+}
+
 #[test]
 fn rule_decisions_name_the_rule_set_in_history() {
     let mut world = World::new();

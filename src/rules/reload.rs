@@ -2,14 +2,18 @@
 //!
 //! A debounced watcher on the rules directory (recursive) triggers a full reload through the
 //! same [`load`] as start-up and `check`, whatever changed: an edit, an editor's atomic save
-//! (write a temporary file, rename it over), a delete followed by a create. A valid new set is
-//! swapped in atomically; an invalid one never replaces the running set, and its diagnostics
+//! (write a temporary file, rename it over), a delete followed by a create. With native
+//! events the directory's parent is watched too (not recursively), so a rules directory that
+//! is replaced whole (deleted and created again, or a symlink swapped, as editors and deploy
+//! tools do) gets its recursive watch back when it reappears and keeps reloading; polling
+//! sees a replaced directory by itself. A valid new set is swapped in atomically; an
+//! invalid one never replaces the running set, and its diagnostics
 //! go to the host's callback (which logs them and, once the Telegram host exists, posts them
 //! to the staff chat). Readers take a snapshot with [`RulesHandle::current`] and keep it for
 //! the whole decision, so one decision never mixes two versions.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -117,15 +121,21 @@ pub enum ReloadError {
 
 /// Watches a rules directory while alive; dropping it stops watching.
 pub struct Reloader {
-    watcher: WatcherKind,
+    /// Shared with the watcher's own thread, which watches a re-created directory again; the
+    /// thread holds it weakly, so dropping the reloader still stops everything.
+    watcher: Arc<Mutex<Option<WatcherKind>>>,
+    mode: WatchMode,
 }
 
 impl Reloader {
     /// Stops watching and waits for a reload in progress to finish.
     pub fn stop(self) {
-        match self.watcher {
-            WatcherKind::Native(debouncer) => debouncer.stop(),
-            WatcherKind::Poll(debouncer) => debouncer.stop(),
+        // Taken out first: the watcher's thread may want the lock while it finishes.
+        let watcher = self.watcher.lock().unwrap_or_else(PoisonError::into_inner).take();
+        match watcher {
+            Some(WatcherKind::Native(debouncer)) => debouncer.stop(),
+            Some(WatcherKind::Poll(debouncer)) => debouncer.stop(),
+            None => {}
         }
     }
 }
@@ -135,40 +145,85 @@ enum WatcherKind {
     Poll(Debouncer<PollWatcher, NoCache>),
 }
 
+impl WatcherKind {
+    fn watch(&mut self, path: &Path, recursive: RecursiveMode) -> notify::Result<()> {
+        match self {
+            WatcherKind::Native(debouncer) => debouncer.watch(path, recursive),
+            WatcherKind::Poll(debouncer) => debouncer.watch(path, recursive),
+        }
+    }
+
+    fn unwatch(&mut self, path: &Path) -> notify::Result<()> {
+        match self {
+            WatcherKind::Native(debouncer) => debouncer.unwatch(path),
+            WatcherKind::Poll(debouncer) => debouncer.unwatch(path),
+        }
+    }
+}
+
 impl std::fmt::Debug for Reloader {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mode = match self.watcher {
-            WatcherKind::Native(_) => "native",
-            WatcherKind::Poll(_) => "poll",
-        };
-        f.debug_struct("Reloader").field("mode", &mode).finish()
+        f.debug_struct("Reloader").field("mode", &self.mode).finish_non_exhaustive()
     }
+}
+
+/// Whether a batch of events is a reason to load `dir` again. Opening a file raises an access
+/// event, and every reload opens every file: reacting to those would reload forever, several
+/// times a second. Only a change of content, names or metadata (or an error, which may hide
+/// one) counts, and only inside `dir` or of `dir` itself: the parent is watched to see the
+/// directory replaced, not for its other entries.
+pub(super) fn worth_reloading(result: &DebounceEventResult, dir: &Path) -> bool {
+    result.as_ref().map_or(true, |events| {
+        events
+            .iter()
+            .any(|event| !event.kind.is_access() && event.paths.iter().any(|path| path.starts_with(dir)))
+    })
+}
+
+/// Whether the batch names `dir` itself: created, renamed into place or replaced.
+fn names_the_directory(result: &DebounceEventResult, dir: &Path) -> bool {
+    result.as_ref().is_ok_and(|events| {
+        events.iter().any(|event| !event.kind.is_access() && event.paths.iter().any(|path| path == dir))
+    })
 }
 
 /// Starts watching `dir`; every reload that changes something (or is rejected) is passed to
 /// `on_event`, on the watcher's thread.
-/// Opening a file raises an access event, and every reload opens every file: reacting to
-/// those would reload forever, several times a second. Only a change of content, names or
-/// metadata (or an error, which may hide one) counts.
-pub(super) fn worth_reloading(result: &DebounceEventResult) -> bool {
-    result.as_ref().map_or(true, |events| events.iter().any(|event| !event.kind.is_access()))
-}
-
 pub fn watch(
     dir: &Path,
     handle: RulesHandle,
     mode: WatchMode,
     mut on_event: impl FnMut(ReloadEvent) + Send + 'static,
 ) -> Result<Reloader, ReloadError> {
+    let error = |source| ReloadError::Watch { path: dir.to_owned(), source };
+    // Absolute, but with symlinks kept: a swapped `rules -> release-42` link is seen in its
+    // parent. Events name paths under the watched ones, so filters compare with this form.
+    let watched = std::path::absolute(dir).map_err(|source| error(notify::Error::io(source)))?;
+    let parent = watched.parent().filter(|parent| !parent.as_os_str().is_empty()).map(Path::to_owned);
+    let shared: Arc<Mutex<Option<WatcherKind>>> = Arc::default();
+    let rewatch: Weak<Mutex<Option<WatcherKind>>> = Arc::downgrade(&shared);
     let reload_dir = dir.to_owned();
+    let rules_dir = watched.clone();
     let handler = move |result: DebounceEventResult| {
         if let Err(errors) = &result {
             for error in errors {
                 tracing::warn!("watching {}: {error}", reload_dir.display());
             }
         }
-        if !worth_reloading(&result) {
+        if !worth_reloading(&result, &watched) {
             return;
+        }
+        if names_the_directory(&result, &watched)
+            && watched.is_dir()
+            && let Some(shared) = rewatch.upgrade()
+            && let Some(watcher) = shared.lock().unwrap_or_else(PoisonError::into_inner).as_mut()
+        {
+            // A replaced directory is a new one: the old recursive watch went with the old.
+            // Watched again before loading, so nothing written from now on is missed.
+            let _ = watcher.unwatch(&watched);
+            if let Err(error) = watcher.watch(&watched, RecursiveMode::Recursive) {
+                tracing::warn!("watching {} again: {error}", reload_dir.display());
+            }
         }
         // Whatever changed, the whole directory is loaded again: one path, no partial states.
         match handle.reload(&reload_dir) {
@@ -176,10 +231,9 @@ pub fn watch(
             event => on_event(event),
         }
     };
-    let error = |source| ReloadError::Watch { path: dir.to_owned(), source };
-    let watcher = match mode {
+    let mut debouncer = match mode {
         WatchMode::Native => {
-            let mut debouncer = new_debouncer_opt::<_, RecommendedWatcher, RecommendedCache>(
+            let debouncer = new_debouncer_opt::<_, RecommendedWatcher, RecommendedCache>(
                 DEBOUNCE,
                 None,
                 handler,
@@ -187,17 +241,22 @@ pub fn watch(
                 notify::Config::default(),
             )
             .map_err(error)?;
-            debouncer.watch(dir, RecursiveMode::Recursive).map_err(error)?;
             WatcherKind::Native(debouncer)
         }
         WatchMode::Poll(interval) => {
             let config = notify::Config::default().with_poll_interval(interval).with_compare_contents(true);
-            let mut debouncer =
+            let debouncer =
                 new_debouncer_opt::<_, PollWatcher, NoCache>(DEBOUNCE, None, handler, NoCache, config)
                     .map_err(error)?;
-            debouncer.watch(dir, RecursiveMode::Recursive).map_err(error)?;
             WatcherKind::Poll(debouncer)
         }
     };
-    Ok(Reloader { watcher })
+    // Polling scans its roots afresh every time, so it sees a re-created directory on its
+    // own; and it reads every file it watches, which in the parent could be anything.
+    if let (WatchMode::Native, Some(parent)) = (mode, &parent) {
+        debouncer.watch(parent, RecursiveMode::NonRecursive).map_err(error)?;
+    }
+    debouncer.watch(&rules_dir, RecursiveMode::Recursive).map_err(error)?;
+    *shared.lock().unwrap_or_else(PoisonError::into_inner) = Some(debouncer);
+    Ok(Reloader { watcher: shared, mode })
 }

@@ -114,18 +114,109 @@ fn poll_watcher_fallback_reloads_too() {
     reloader.stop();
 }
 
+/// Regression: deleting the rules directory and creating it again (as some editors and deploy
+/// tools do) stopped hot reload for good: the recursive watch went with the old directory.
+#[test]
+fn replaced_rules_directory_keeps_reloading() {
+    for mode in [WatchMode::Native, WatchMode::Poll(Duration::from_millis(50))] {
+        let (dir, handle, events, reloader) = start(mode);
+        let replacement = rules_dir(&route_to(2));
+        fs::remove_dir_all(dir.path()).expect("delete the rules directory");
+        copy_dir(replacement.path(), dir.path());
+        wait_for(&handle, &events, RouteDecision::Agent(2));
+        // The watch on the new directory works for edits inside it too.
+        write(dir.path(), "routing.rhai", &route_to(3));
+        wait_for(&handle, &events, RouteDecision::Agent(3));
+        reloader.stop();
+    }
+}
+
+/// Deploy tools often switch releases by swapping a symlink: `rules -> release-2` renamed over
+/// `rules -> release-1`. The new release is loaded, and edits inside it are picked up.
+#[test]
+fn swapped_rules_symlink_keeps_reloading() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let first = rules_dir(&route_to(1));
+    let second = rules_dir(&route_to(2));
+    let link = root.path().join("rules");
+    std::os::unix::fs::symlink(first.path(), &link).expect("symlink");
+    let (set, diagnostics) = load(&link);
+    let handle = RulesHandle::new(set.unwrap_or_else(|| panic!("valid: {diagnostics:?}")));
+    let (sender, events) = mpsc::channel();
+    let reloader = watch(&link, handle.clone(), WatchMode::Native, move |event| {
+        let _ = sender.send(event);
+    })
+    .expect("watching starts");
+    let next = root.path().join("rules.next");
+    std::os::unix::fs::symlink(second.path(), &next).expect("symlink");
+    fs::rename(&next, &link).expect("swap the link");
+    wait_for(&handle, &events, RouteDecision::Agent(2));
+    write(second.path(), "routing.rhai", &route_to(3));
+    wait_for(&handle, &events, RouteDecision::Agent(3));
+    reloader.stop();
+}
+
+/// Regression: a larger alias bomb blocked every later reload, the watcher's thread busy
+/// expanding it. It is refused at once, and the next valid edit is picked up.
+#[test]
+fn larger_alias_bomb_does_not_block_a_later_valid_reload() {
+    let (dir, handle, events, reloader) = start(WatchMode::Native);
+    write(dir.path(), "forms/bomb.yaml", &super::yaml::tests::alias_bomb(9));
+    let rejected = loop {
+        if let ReloadEvent::Rejected { diagnostics, .. } =
+            events.recv_timeout(Duration::from_secs(2)).expect("a reload event within 2 s")
+        {
+            break diagnostics;
+        }
+    };
+    let messages: Vec<String> = rejected.iter().map(ToString::to_string).collect();
+    assert!(
+        messages.iter().any(|m| m.ends_with(
+            "forms/bomb.yaml:7:35: this yaml alias expands the document past 4 MB; write the repeated values out or repeat less"
+        )),
+        "{messages:?}"
+    );
+    assert_eq!(messages.len(), 1, "refused before schema and serde see it: {messages:?}");
+    fs::remove_file(dir.path().join("forms/bomb.yaml")).expect("delete");
+    write(dir.path(), "routing.rhai", &route_to(2));
+    wait_for(&handle, &events, RouteDecision::Agent(2));
+    reloader.stop();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir(to).expect("create");
+    for entry in fs::read_dir(from).expect("list") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
 #[test]
 fn reading_the_rules_is_no_reason_to_reload_them() {
     use notify::event::{AccessKind, AccessMode, DataChange, Event, EventKind, ModifyKind};
     use notify_debouncer_full::DebouncedEvent;
-    let event = |kind| DebouncedEvent::new(Event::new(kind), std::time::Instant::now());
-    let opened = event(EventKind::Access(AccessKind::Open(AccessMode::Any)));
-    let closed = event(EventKind::Access(AccessKind::Close(AccessMode::Read)));
-    let written = event(EventKind::Modify(ModifyKind::Data(DataChange::Content)));
+    let dir = Path::new("/srv/desk/rules");
+    let event = |kind, path: &str| {
+        DebouncedEvent::new(Event::new(kind).add_path(path.into()), std::time::Instant::now())
+    };
+    let opened = event(EventKind::Access(AccessKind::Open(AccessMode::Any)), "/srv/desk/rules/desk.yaml");
+    let closed = event(EventKind::Access(AccessKind::Close(AccessMode::Read)), "/srv/desk/rules/desk.yaml");
+    let written =
+        event(EventKind::Modify(ModifyKind::Data(DataChange::Content)), "/srv/desk/rules/desk.yaml");
     assert!(
-        !super::reload::worth_reloading(&Ok(vec![opened.clone(), closed.clone()])),
+        !super::reload::worth_reloading(&Ok(vec![opened.clone(), closed.clone()]), dir),
         "our own reload reads every file"
     );
-    assert!(super::reload::worth_reloading(&Ok(vec![opened, written, closed])));
-    assert!(super::reload::worth_reloading(&Err(Vec::new())));
+    assert!(super::reload::worth_reloading(&Ok(vec![opened, written, closed]), dir));
+    assert!(super::reload::worth_reloading(&Err(Vec::new()), dir));
+    // The parent is watched to see the directory replaced, not for its other entries.
+    let sibling = event(EventKind::Modify(ModifyKind::Data(DataChange::Content)), "/srv/desk/rules.bak");
+    assert!(!super::reload::worth_reloading(&Ok(vec![sibling]), dir));
+    let created = event(EventKind::Create(notify::event::CreateKind::Folder), "/srv/desk/rules");
+    assert!(super::reload::worth_reloading(&Ok(vec![created]), dir));
 }

@@ -4,6 +4,11 @@
 //! semantic checks need `line:col` for any path in the document. This module parses the text
 //! once more with a span-aware parser into a small [`Node`] tree, converts it to JSON for the
 //! schema validator, and answers "where is `/fields/3/when`?".
+//!
+//! It is also the loader's guard against alias bombs: every alias counts the size of the node
+//! it repeats, and a document that would expand past [`MAX_EXPANDED_SIZE`] is refused at the
+//! alias that crosses it, before anything is copied and before `serde_yaml` sees the text (its
+//! own limit lets a 2 KB file grow to gigabytes).
 
 use std::collections::HashMap;
 
@@ -11,6 +16,15 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value as Json;
 
 use super::diagnostic::Position;
+
+/// How large a document may grow once its aliases are expanded: the length of every scalar
+/// plus [`NODE_SIZE`] for every node, repeated nodes counted each time. Rules files are a few
+/// kilobytes; a few megabytes leaves room for any honest one.
+pub(crate) const MAX_EXPANDED_SIZE: usize = 4 << 20;
+
+/// What one node counts towards [`MAX_EXPANDED_SIZE`] besides its text: a node costs memory
+/// in the tree, its JSON and `serde_yaml`'s copy even when it is empty.
+pub(crate) const NODE_SIZE: usize = 16;
 
 /// A YAML value with the position of its first character.
 #[derive(Clone, Debug)]
@@ -47,7 +61,7 @@ pub(crate) enum Segment {
 
 /// Parses `text` (one document; an empty file is an empty mapping).
 pub(crate) fn parse(text: &str) -> Result<Node, YamlError> {
-    let mut builder = Builder { stack: Vec::new(), anchors: HashMap::new(), root: None };
+    let mut builder = Builder { stack: Vec::new(), anchors: HashMap::new(), root: None, expanded: 0 };
     for item in Parser::new_from_str(text) {
         let (event, span) = item.map_err(|error| YamlError {
             position: position_of(*error.marker()),
@@ -64,10 +78,28 @@ fn position_of(marker: saphyr_parser::Marker) -> Position {
 }
 
 struct Builder {
-    /// Open collections with their anchor id; a mapping may hold a pending key.
-    stack: Vec<(Node, usize, Option<Node>)>,
-    anchors: HashMap<usize, Node>,
+    /// Open collections with their anchor id, a mapping's pending key, and the expanded size
+    /// when the collection started.
+    stack: Vec<Open>,
+    /// Anchored nodes with their expanded size.
+    anchors: HashMap<usize, (Node, usize)>,
     root: Option<Node>,
+    /// The document's size so far with every alias expanded (see [`MAX_EXPANDED_SIZE`]).
+    expanded: usize,
+}
+
+/// What made a document grow, for the message when it grows too large.
+#[derive(Clone, Copy)]
+enum Growth {
+    Text,
+    Alias,
+}
+
+struct Open {
+    node: Node,
+    anchor: usize,
+    pending_key: Option<Node>,
+    expanded_at_start: usize,
 }
 
 impl Builder {
@@ -75,27 +107,27 @@ impl Builder {
         match event {
             Event::Scalar(text, style, anchor, _tag) => {
                 let plain = matches!(style, ScalarStyle::Plain);
+                let size = NODE_SIZE + text.len();
+                self.grow(size, position, Growth::Text)?;
                 let node = Node { kind: NodeKind::Scalar { text: text.into_owned(), plain }, position };
-                self.finish(node, anchor)
+                self.finish(node, anchor, size)
             }
-            Event::SequenceStart(anchor, _) => {
-                self.stack.push((Node { kind: NodeKind::Sequence(Vec::new()), position }, anchor, None));
-                Ok(())
-            }
-            Event::MappingStart(anchor, _) => {
-                self.stack.push((Node { kind: NodeKind::Mapping(Vec::new()), position }, anchor, None));
-                Ok(())
-            }
+            Event::SequenceStart(anchor, _) => self.open(NodeKind::Sequence(Vec::new()), anchor, position),
+            Event::MappingStart(anchor, _) => self.open(NodeKind::Mapping(Vec::new()), anchor, position),
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor, _) = self.stack.pop().expect("the parser balances start and end events");
-                self.finish(node, anchor)
+                let open = self.stack.pop().expect("the parser balances start and end events");
+                let size = self.expanded - open.expanded_at_start;
+                self.finish(open.node, open.anchor, size)
             }
             Event::Alias(anchor) => {
-                let node = self.anchors.get(&anchor).cloned().ok_or_else(|| YamlError {
+                let size = self.anchors.get(&anchor).map(|(_, size)| *size).ok_or_else(|| YamlError {
                     position,
                     message: "yaml alias refers to an unknown anchor".to_owned(),
                 })?;
-                self.finish(Node { position, ..node }, 0)
+                // Counted before the copy: a bomb is refused without ever being expanded.
+                self.grow(size, position, Growth::Alias)?;
+                let node = self.anchors[&anchor].0.clone();
+                self.finish(Node { position, ..node }, 0, size)
             }
             Event::Nothing
             | Event::StreamStart
@@ -105,11 +137,34 @@ impl Builder {
         }
     }
 
-    fn finish(&mut self, node: Node, anchor: usize) -> Result<(), YamlError> {
-        if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+    fn open(&mut self, kind: NodeKind, anchor: usize, position: Position) -> Result<(), YamlError> {
+        let expanded_at_start = self.expanded;
+        self.grow(NODE_SIZE, position, Growth::Text)?;
+        self.stack.push(Open { node: Node { kind, position }, anchor, pending_key: None, expanded_at_start });
+        Ok(())
+    }
+
+    /// Adds `size` to the expanded size, refusing the document past [`MAX_EXPANDED_SIZE`].
+    fn grow(&mut self, size: usize, position: Position, growth: Growth) -> Result<(), YamlError> {
+        self.expanded = self.expanded.saturating_add(size);
+        if self.expanded <= MAX_EXPANDED_SIZE {
+            return Ok(());
         }
-        let Some((parent, _, pending_key)) = self.stack.last_mut() else {
+        let limit = MAX_EXPANDED_SIZE >> 20;
+        let message = match growth {
+            Growth::Alias => format!(
+                "this yaml alias expands the document past {limit} MB; write the repeated values out or repeat less"
+            ),
+            Growth::Text => format!("the yaml document is larger than {limit} MB"),
+        };
+        Err(YamlError { position, message })
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), YamlError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let Some(Open { node: parent, pending_key, .. }) = self.stack.last_mut() else {
             // Only the first document counts; later ones are ignored like serde_yaml's `from_str` refuses them.
             if self.root.is_none() {
                 self.root = Some(node);
@@ -250,7 +305,7 @@ pub(crate) fn segments_of_pointer(pointer: &str) -> Vec<Segment> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -273,6 +328,59 @@ mod tests {
         );
         let syntax = parse("a: [1, 2\n").expect_err("unclosed");
         assert!(syntax.message.starts_with("yaml syntax error"), "{syntax:?}");
+    }
+
+    /// Levels of nine aliases each: six make 1.8 KB of text that expands to about 60 MB of values.
+    pub(crate) fn alias_bomb(levels: usize) -> String {
+        let head = "id: bomb\nx0: &a0 [\"lolololololololololololololololololololol\", \"lol\"]\n";
+        let levels = (1..=levels).map(|level| {
+            let items = vec![format!("*a{}", level - 1); 9].join(", ");
+            format!("x{level}: &a{level} [{items}]\n")
+        });
+        std::iter::once(head.to_owned()).chain(levels).collect()
+    }
+
+    /// Regression: a 2 KB alias bomb took 800 MB and seconds to reject, expanded in full
+    /// before any check. Now it is refused at the alias that crosses the bound, without being
+    /// copied (the expanded size is counted, the nodes are not).
+    #[test]
+    fn alias_bomb_rejected_fast_and_cheaply_at_the_alias() {
+        let bomb = alias_bomb(6);
+        assert!(bomb.len() < 2048, "{} bytes", bomb.len());
+        let started = std::time::Instant::now();
+        // Never `expect_err`: were the bomb accepted, printing its tree would take gigabytes.
+        let refused = parse(&bomb).err();
+        let elapsed = started.elapsed();
+        let error = refused.expect("the bomb is refused");
+        assert_eq!(
+            (error.position, error.message.as_str()),
+            (
+                Position::new(7, 35),
+                "this yaml alias expands the document past 4 MB; write the repeated values out or repeat less"
+            )
+        );
+        // Counting takes microseconds; expanding took seconds. Only a very generous bound.
+        assert!(elapsed < std::time::Duration::from_secs(2), "took {elapsed:?}");
+        // A bomb a thousand times larger is refused at the same place, as fast.
+        let larger = alias_bomb(9);
+        assert_eq!(parse(&larger).err().map(|error| error.position), Some(Position::new(7, 35)));
+    }
+
+    #[test]
+    fn honest_aliases_still_work() {
+        let root = parse("base: &base { a: 1, b: [x, y] }\ncopy: *base\n").expect("valid");
+        assert_eq!(
+            root.to_json(),
+            serde_json::json!({"base": {"a": 1, "b": ["x", "y"]}, "copy": {"a": 1, "b": ["x", "y"]}})
+        );
+        let large = format!("a: &a \"{}\"\nb: [*a, *a, *a]\n", "x".repeat(1_000_000));
+        assert!(parse(&large).is_ok(), "4 MB of expanded text is allowed");
+        let too_large = format!("a: &a \"{}\"\nb: [*a, *a, *a, *a]\n", "x".repeat(1_000_000));
+        assert_eq!(
+            parse(&too_large).err().map(|error| error.position),
+            Some(Position::new(2, 17)),
+            "past 4 MB"
+        );
     }
 
     #[test]

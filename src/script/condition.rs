@@ -8,7 +8,7 @@ use rhai::{AST, Dynamic, Scope};
 
 use super::api::answers_map;
 use super::convert::friendly_type;
-use super::engine::{bare_message, engine, lowercase_first, with_budget};
+use super::engine::{bare_message, engine, forbidden_calls, lowercase_first, with_budget};
 use super::hooks::{FailureKind, HookFailure};
 use super::views::FieldValue;
 use crate::rules::Position;
@@ -33,6 +33,9 @@ impl Condition {
             let message = error.err_type().to_string();
             (offset.saturating_sub(1), lowercase_first(&message))
         })?;
+        if let Some((at, why)) = forbidden_calls(&ast, &|_| false).first() {
+            return Err((at.position().unwrap_or(1).saturating_sub(1) as u32, (*why).to_owned()));
+        }
         Ok(Condition { text: text.to_owned(), ast: Arc::new(ast), path, position })
     }
 
@@ -46,7 +49,7 @@ impl Condition {
     pub fn evaluate(&self, answers: &BTreeMap<String, FieldValue>) -> (bool, Option<HookFailure>) {
         let mut scope = Scope::new();
         scope.push("answers", answers_map(answers));
-        let result = with_budget(|engine| engine.eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast));
+        let (result, _) = with_budget(|engine| engine.eval_ast_with_scope::<Dynamic>(&mut scope, &self.ast));
         let failure = |kind, message: String| HookFailure {
             function: "when".to_owned(),
             path: self.path.clone(),

@@ -1,17 +1,35 @@
-//! The one sandboxed Rhai engine and the per-call budget.
+//! The sandboxed Rhai engine, its tracing twin, and the per-call budget.
 //!
-//! Every rule set compiles and runs on the same engine, built once. It has strict variables,
-//! hard limits on operations, call depth, expression depth and string, array and map sizes, no
-//! module resolver (so `import` cannot read files) and no `eval`. A wall-clock deadline is
-//! checked from `on_progress`, so a `loop {}` stops within [`CALL_BUDGET`] even when the
-//! operation limit would take longer to hit. `print` and `debug` go to tracing, never stdout.
+//! Every rule set compiles and runs on the same engine, built once. It starts from Rhai's raw
+//! engine and adds only the packages hooks need (arithmetic, logic, strings, arrays, maps,
+//! blobs, iterators, function pointers, math): Rhai's time package (`timestamp`, `elapsed`)
+//! and its core-language package (`sleep`, `exit`, `parse_json`) are left out, so a hook can
+//! neither wait nor read the clock; [`forbidden_calls`] lets `topicdesk check` name such a
+//! call at its line. The engine has strict variables, hard limits on operations, call depth,
+//! expression depth and string, array and map sizes, no module resolver (so `import` cannot
+//! read files) and no `eval`. A wall-clock deadline is checked from `on_progress`, so a
+//! `loop {}` stops within [`CALL_BUDGET`] even when the operation limit would take longer to
+//! hit; with nothing able to block, that deadline interrupts whatever a script does.
+//!
+//! Rhai reports a limit hit at the call's site, not where the script was. Hooks cannot see
+//! the clock or any randomness, so a call is a pure function of its arguments: when one runs
+//! over, [`replay`] runs it again on a twin engine with Rhai's debugger stepping through it,
+//! up to the operation it was stopped at, and the last statement or expression started is
+//! where it was. The twin costs about twice as much per call, which only a failing call pays.
+//! `print` and `debug` go to tracing, never stdout.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use rhai::debugger::{DebuggerCommand, DebuggerEvent};
 use rhai::module_resolvers::DummyModuleResolver;
-use rhai::{Dynamic, Engine};
+use rhai::packages::{
+    ArithmeticPackage, BasicArrayPackage, BasicBlobPackage, BasicFnPackage, BasicIteratorPackage,
+    BasicMapPackage, BasicMathPackage, BasicStringPackage, BitFieldPackage, LogicPackage, MoreStringPackage,
+    Package,
+};
+use rhai::{AST, ASTNode, Dynamic, Engine, Expr, Stmt};
 
 use super::api;
 
@@ -41,23 +59,78 @@ pub const LIMITS: Limits = Limits {
     max_map_size: 10_000,
 };
 
+/// Functions scripts elsewhere know from Rhai that this engine leaves out, and why.
+const FORBIDDEN_FUNCTIONS: [(&str, &str); 4] = [
+    ("sleep", "hooks cannot sleep: a hook answers at once and the desk waits for nothing"),
+    ("timestamp", "hooks cannot read the clock: use `ticket.age`, the desk passes time in"),
+    ("elapsed", "hooks cannot read the clock: use `ticket.age`, the desk passes time in"),
+    ("exit", "hooks cannot exit: return a value, or `()` for the default"),
+];
+
 /// The token `on_progress` terminates a call with when its deadline has passed.
 pub(crate) const DEADLINE_TOKEN: &str = "wall-clock budget exceeded";
 
+/// Where a call was when it ended: the last statement or expression it started, and the
+/// script function (name and number of parameters) that was running it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct LastSeen {
+    pub(crate) function: Option<(rhai::ImmutableString, usize)>,
+    pub(crate) position: rhai::Position,
+}
+
+/// The call in progress on this thread: its deadline, the operation it was stopped at, and
+/// (on a replay) where it is and the operation to stop at.
+#[derive(Default)]
+struct Running {
+    deadline: Option<Instant>,
+    stopped_at: Option<u64>,
+    stop_at: Option<u64>,
+    last_seen: LastSeen,
+}
+
 thread_local! {
-    // Hook calls are synchronous on the caller's thread, so the deadline of the call in
-    // progress lives beside it; the shared engine stays free of per-call state.
-    static DEADLINE: Cell<Option<Instant>> = const { Cell::new(None) };
+    // Hook calls are synchronous on the caller's thread, so the state of the call in progress
+    // lives beside it; the shared engine stays free of per-call state.
+    static RUNNING: RefCell<Running> = RefCell::new(Running::default());
 }
 
 /// The shared engine.
 pub(crate) fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(build)
+    ENGINE.get_or_init(|| build(Tracing::Off))
 }
 
-fn build() -> Engine {
-    let mut engine = Engine::new();
+/// The shared engine's twin that follows where a replayed call is.
+fn tracing_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| build(Tracing::On))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tracing {
+    Off,
+    On,
+}
+
+fn build(tracing: Tracing) -> Engine {
+    let mut engine = Engine::new_raw();
+    for package in [
+        ArithmeticPackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+        BitFieldPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicBlobPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        BasicIteratorPackage::new().as_shared_module(),
+        BasicFnPackage::new().as_shared_module(),
+    ] {
+        engine.register_global_module(package);
+    }
+    // What `Engine::new` would set; the raw engine leaves the interner off.
+    engine.set_max_strings_interned(256);
     engine.set_module_resolver(DummyModuleResolver::new());
     engine.disable_symbol("eval");
     engine.set_strict_variables(true);
@@ -73,9 +146,21 @@ fn build() -> Engine {
         if operations % 16 != 0 {
             return None;
         }
-        let expired = DEADLINE.with(|deadline| deadline.get().is_some_and(|at| Instant::now() >= at));
-        expired.then(|| Dynamic::from(DEADLINE_TOKEN))
+        let stop = RUNNING.with(|running| {
+            let mut running = running.borrow_mut();
+            // A replay stops where the call it replays was stopped, or at its own deadline.
+            let replayed_far_enough = running.stop_at.is_some_and(|at| operations >= at);
+            let expired = running.deadline.is_some_and(|at| Instant::now() >= at);
+            if expired && running.stop_at.is_none() {
+                running.stopped_at = Some(operations);
+            }
+            replayed_far_enough || expired
+        });
+        stop.then(|| Dynamic::from(DEADLINE_TOKEN))
     });
+    if tracing == Tracing::On {
+        follow_steps(&mut engine);
+    }
     engine.on_print(|text| tracing::info!(target: "topicdesk::rules", "{text}"));
     engine.on_debug(|text, source, position| {
         tracing::debug!(target: "topicdesk::rules", source = source.unwrap_or(""), %position, "{text}");
@@ -84,17 +169,114 @@ fn build() -> Engine {
     engine
 }
 
+/// Steps into every statement and expression and remembers the last one started (with the
+/// script function running it) in [`Running::last_seen`].
+fn follow_steps(engine: &mut Engine) {
+    #[allow(
+        deprecated,
+        reason = "Rhai marks the debugger API volatile, not deprecated; the lock file pins it"
+    )]
+    engine.register_debugger(
+        |_, debugger| debugger,
+        |context, event, _, _, position| {
+            if matches!(event, DebuggerEvent::Start | DebuggerEvent::Step) && !position.is_none() {
+                // The AST's source names the last file merged, not the running function's:
+                // the function is taken from the call stack and placed by the host.
+                let frame = context.global_runtime_state().debugger().call_stack().last();
+                RUNNING.with(|running| {
+                    let last_seen = &mut running.borrow_mut().last_seen;
+                    last_seen.position = position;
+                    let same = match (&last_seen.function, frame) {
+                        (Some((name, arity)), Some(frame)) => {
+                            *arity == frame.args.len() && name.as_str() == frame.fn_name.as_str()
+                        }
+                        (None, None) => true,
+                        _ => false,
+                    };
+                    if !same {
+                        last_seen.function = frame.map(|frame| (frame.fn_name.clone(), frame.args.len()));
+                    }
+                });
+            }
+            Ok(DebuggerCommand::StepInto)
+        },
+    );
+}
+
+/// How a call ended, for [`replay`]: the operation the wall-clock budget stopped it at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Stopped {
+    at_operation: Option<u64>,
+}
+
 /// Runs `call` with the wall-clock budget armed on this thread.
-pub(crate) fn with_budget<T>(call: impl FnOnce(&Engine) -> T) -> T {
+pub(crate) fn with_budget<T>(call: impl FnOnce(&Engine) -> T) -> (T, Stopped) {
+    let result = armed(None, || call(engine()));
+    let stopped = RUNNING.with(|running| Stopped { at_operation: running.borrow_mut().stopped_at.take() });
+    (result, stopped)
+}
+
+/// Runs a call that ran over its budget again on the tracing twin, as far as it went the first
+/// time (or for one more budget, whichever comes first), and says where it was then. The call
+/// must be given the same arguments afresh: hooks see no clock and no randomness, so it takes
+/// the same path.
+pub(crate) fn replay<T>(stopped: Stopped, call: impl FnOnce(&Engine) -> T) -> LastSeen {
+    let stop_at = stopped.at_operation.unwrap_or(u64::MAX);
+    armed(Some(stop_at), || drop(call(tracing_engine())));
+    RUNNING.with(|running| std::mem::take(&mut running.borrow_mut().last_seen))
+}
+
+fn armed<T>(stop_at: Option<u64>, call: impl FnOnce() -> T) -> T {
     struct Disarm;
     impl Drop for Disarm {
         fn drop(&mut self) {
-            DEADLINE.with(|deadline| deadline.set(None));
+            RUNNING.with(|running| {
+                let mut running = running.borrow_mut();
+                running.deadline = None;
+                running.stop_at = None;
+            });
         }
     }
-    DEADLINE.with(|deadline| deadline.set(Some(Instant::now() + CALL_BUDGET)));
+    RUNNING.with(|running| {
+        *running.borrow_mut() = Running {
+            deadline: Some(Instant::now() + CALL_BUDGET),
+            stopped_at: None,
+            stop_at,
+            last_seen: LastSeen::default(),
+        };
+    });
     let _disarm = Disarm;
-    call(engine())
+    call()
+}
+
+/// Calls in `ast` to functions the sandbox leaves out (`sleep`, `timestamp`, ...), with the
+/// position of each call and why it is not there. A script may define its own function of
+/// such a name; `defined` says which names it defines, and calls to those are fine.
+pub(crate) fn forbidden_calls(
+    ast: &AST,
+    defined: &dyn Fn(&str) -> bool,
+) -> Vec<(rhai::Position, &'static str)> {
+    let mut found = Vec::new();
+    ast.walk(&mut |path: &[ASTNode]| {
+        let call = match path.last() {
+            Some(
+                ASTNode::Expr(Expr::FnCall(call, position) | Expr::MethodCall(call, position))
+                | ASTNode::Stmt(Stmt::FnCall(call, position)),
+            ) => Some((call, *position)),
+            _ => None,
+        };
+        if let Some((call, position)) = call
+            && !call.is_qualified()
+            && !defined(&call.name)
+            && let Some((_, why)) = FORBIDDEN_FUNCTIONS.iter().find(|(name, _)| *name == call.name.as_str())
+        {
+            found.push((position, *why));
+        }
+        true
+    });
+    found.sort_by_key(|(position, _)| (position.line(), position.position()));
+    found.dedup();
+    found
 }
 
 /// A runtime error's message without rhai's ` (line 3, position 5)` suffix, lowercased first

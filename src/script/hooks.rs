@@ -16,7 +16,7 @@ use rhai::{CallFnOptions, Dynamic, EvalAltResult, FuncArgs, Map, Scope};
 use super::api::{ScriptTeam, answers_map};
 use super::convert::{actions_of, sla_of};
 use super::decision::{Action, BreachPlan, RouteDecision, SlaTargets};
-use super::engine::{DEADLINE_TOKEN, bare_message, with_budget};
+use super::engine::{DEADLINE_TOKEN, LastSeen, bare_message, replay, with_budget};
 use super::scripts::{Hook, Scripts};
 use super::views::{BreachView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
 use crate::rules::Position;
@@ -86,9 +86,14 @@ impl Scripts {
                 team.round_robin("", &mut advanced).map_or(RouteDecision::Queue, RouteDecision::Agent);
             Routing { decision, cursor: advanced }
         };
-        let script_team = ScriptTeam { view: Arc::new(team.clone()), cursor: Arc::new(Mutex::new(cursor)) };
-        let shared_cursor = Arc::clone(&script_team.cursor);
-        self.run(Hook::Route.name(), (2, (ticket.clone(), script_team)), fallback, |result| {
+        let view = Arc::new(team.clone());
+        let shared_cursor = Arc::new(Mutex::new(cursor));
+        // Every call (a replay too) starts from the cursor given; the script's copies share it.
+        let args = || {
+            *shared_cursor.lock().unwrap_or_else(PoisonError::into_inner) = cursor;
+            (ticket.clone(), ScriptTeam { view: Arc::clone(&view), cursor: Arc::clone(&shared_cursor) })
+        };
+        self.run(Hook::Route.name(), (2, args), fallback, |result| {
             let decision = if result.is_unit() {
                 RouteDecision::Queue
             } else {
@@ -107,14 +112,14 @@ impl Scripts {
 
     /// The SLA targets of a ticket: the `sla` hook, or none.
     pub fn sla(&self, ticket: &TicketView) -> HookOutcome<Option<SlaTargets>> {
-        self.run(Hook::Sla.name(), (1, (ticket.clone(),)), || None, sla_of)
+        self.run(Hook::Sla.name(), (1, || (ticket.clone(),)), || None, sla_of)
     }
 
     /// What to do about a breach: the `on_breach` hook's actions, or the default ladder.
     pub fn on_breach(&self, ticket: &TicketView, breach: &BreachView) -> HookOutcome<BreachPlan> {
         self.run(
             Hook::OnBreach.name(),
-            (2, (ticket.clone(), breach.clone())),
+            (2, || (ticket.clone(), breach.clone())),
             || BreachPlan::DefaultLadder,
             |result| {
                 if result.is_unit() {
@@ -127,7 +132,7 @@ impl Scripts {
 
     /// What to do about a message: the `on_message` hook's actions, or none.
     pub fn on_message(&self, ticket: &TicketView, message: &MessageView) -> HookOutcome<Vec<Action>> {
-        self.run(Hook::OnMessage.name(), (2, (ticket.clone(), message.clone())), Vec::new, |result| {
+        self.run(Hook::OnMessage.name(), (2, || (ticket.clone(), message.clone())), Vec::new, |result| {
             if result.is_unit() {
                 return Ok(Vec::new());
             }
@@ -142,7 +147,7 @@ impl Scripts {
         function: &str,
         answers: &BTreeMap<String, FieldValue>,
     ) -> HookOutcome<BTreeMap<String, String>> {
-        self.run(function, (1, (answers_map(answers),)), BTreeMap::new, |result| {
+        self.run(function, (1, || (answers_map(answers),)), BTreeMap::new, |result| {
             if result.is_unit() {
                 return Ok(BTreeMap::new());
             }
@@ -153,21 +158,23 @@ impl Scripts {
         })
     }
 
-    /// Calls `function` when it exists; otherwise, or when it fails, uses `fallback`.
+    /// Calls `function` when it exists; otherwise, or when it fails, uses `fallback`. `args`
+    /// gives the arguments afresh for each call (a replay calls again).
     fn run<A: FuncArgs, T>(
         &self,
         function: &str,
-        (arity, args): (usize, A),
+        (arity, args): (usize, impl Fn() -> A),
         fallback: impl FnOnce() -> T,
         convert: impl FnOnce(Dynamic) -> Result<T, String>,
     ) -> HookOutcome<T> {
         let Some(site) = self.site(function, arity).cloned() else {
             return self.outcome(fallback(), DecidedBy::Default, None);
         };
-        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-        let result = with_budget(|engine| {
-            engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, function, args)
-        });
+        let call = |engine: &rhai::Engine| {
+            let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+            engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, function, args())
+        };
+        let (result, stopped) = with_budget(call);
         let failure = match result {
             Ok(value) => match convert(value) {
                 Ok(value) => return self.outcome(value, DecidedBy::Script, None),
@@ -179,7 +186,15 @@ impl Scripts {
                     message,
                 },
             },
-            Err(error) => self.failure_of(function, &error),
+            Err(error) => {
+                // Rhai moves a limit hit to the call's site; a replay finds where it was.
+                let last_seen = if innermost(&error).is_system_exception() {
+                    replay(stopped, call)
+                } else {
+                    LastSeen::default()
+                };
+                self.failure_of(function, &error, &last_seen)
+            }
         };
         tracing::error!(rule_set = %self.version, "{failure}; using the default");
         self.outcome(fallback(), DecidedBy::Default, Some(failure))
@@ -189,8 +204,9 @@ impl Scripts {
         HookOutcome { value, decided_by, failure, rule_set_version: Arc::clone(&self.version) }
     }
 
-    /// Places a runtime error in the innermost script function it happened in.
-    fn failure_of(&self, hook: &str, error: &EvalAltResult) -> HookFailure {
+    /// Places a runtime error in the innermost script function it happened in; a limit hit or
+    /// a termination (which Rhai moves to the call's site) where the script last was.
+    fn failure_of(&self, hook: &str, error: &EvalAltResult, last_seen: &LastSeen) -> HookFailure {
         let mut function = hook.to_owned();
         let mut innermost = error;
         while let EvalAltResult::ErrorInFunctionCall(name, _, inner, _) = innermost {
@@ -200,9 +216,13 @@ impl Scripts {
         let site = self.sites_named(&function).or_else(|| self.sites_named(hook));
         let position = innermost.position();
         let (path, position) = match (site, position.line()) {
-            (Some(site), Some(line)) => {
-                (site.path.clone(), Position::new(line as u32, position.position().unwrap_or(1) as u32))
+            (_, _) if innermost.is_system_exception() && !last_seen.position.is_none() => {
+                let running = last_seen.function.as_ref().and_then(|(name, arity)| self.site(name, *arity));
+                let path =
+                    running.or(site).map_or_else(|| PathBuf::from("<rules>"), |site| site.path.clone());
+                (path, rhai_position(last_seen.position))
             }
+            (Some(site), Some(_)) => (site.path.clone(), rhai_position(position)),
             (Some(site), None) => (site.path.clone(), site.position),
             (None, _) => (PathBuf::from("<rules>"), Position::FILE),
         };
@@ -224,5 +244,18 @@ impl Scripts {
 
     fn sites_named(&self, name: &str) -> Option<&super::FunctionSite> {
         self.arities(name).first().and_then(|arity| self.site(name, *arity))
+    }
+}
+
+/// A Rhai position (known to have a line) as the desk's `line:col`.
+fn rhai_position(position: rhai::Position) -> Position {
+    Position::new(position.line().unwrap_or(1) as u32, position.position().unwrap_or(1) as u32)
+}
+
+/// The error inside every `ErrorInFunctionCall` wrapper.
+fn innermost(error: &EvalAltResult) -> &EvalAltResult {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => innermost(inner),
+        other => other,
     }
 }

@@ -12,7 +12,7 @@ use std::sync::{Arc, LazyLock};
 use regex::Regex;
 use rhai::AST;
 
-use super::engine::{engine, lowercase_first};
+use super::engine::{engine, forbidden_calls, lowercase_first};
 use crate::rules::{Diagnostic, Position};
 
 /// One `.rhai` file's path and text.
@@ -82,6 +82,7 @@ impl Scripts {
         let mut functions: BTreeMap<(String, usize), FunctionSite> = BTreeMap::new();
         let mut complete = true;
         let mut skills_used = Vec::new();
+        let mut compiled: Vec<(&Path, AST)> = Vec::new();
         for file in files {
             let mut ast = match engine().compile(&file.text) {
                 Ok(ast) => ast,
@@ -121,6 +122,18 @@ impl Scripts {
             }
             skills_used.extend(skill_literals(&file.path, &file.text));
             merged = merged.merge(&ast);
+            compiled.push((&file.path, ast));
+        }
+        // Only now are all functions known: a file may define its own `sleep` for another.
+        let defined = |name: &str| functions.keys().any(|(own, _)| own == name);
+        for (path, ast) in &compiled {
+            for (position, why) in forbidden_calls(ast, &defined) {
+                let position = Position::new(
+                    position.line().unwrap_or(1) as u32,
+                    position.position().unwrap_or(1) as u32,
+                );
+                diagnostics.push(Diagnostic::error(path, position, why));
+            }
         }
         let scripts =
             Scripts { ast: Arc::new(merged), functions, complete, skills_used, version: version.into() };

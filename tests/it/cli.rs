@@ -252,3 +252,22 @@ fn simulate_replays_traffic_and_compares_rule_sets() {
     let bad = topicdesk(&["simulate", "--rules", rules, "--traffic", path_arg(&traffic)]);
     assert_eq!(bad.status.code(), Some(1));
 }
+
+/// `check` names a hook's call to `sleep` or `timestamp` at its line: hooks may do neither.
+#[test]
+fn check_refuses_hooks_that_sleep_or_read_the_clock() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let rules = dir.path().join("rules");
+    topicdesk::demo::write_default_rules(&rules).expect("write the shipped rules");
+    std::fs::write(rules.join("routing.rhai"), "fn route(t, team) { sleep(8); () }\n").expect("write");
+    std::fs::write(rules.join("sla.rhai"), "fn sla(ticket) {\n    let now = timestamp();\n    ()\n}\n")
+        .expect("write");
+    let output = topicdesk(&["check", "--rules", path_arg(&rules)]);
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    let printed = stdout(&output).replace(path_arg(&rules), "rules");
+    expect![[r#"
+        rules/routing.rhai:1:21: hooks cannot sleep: a hook answers at once and the desk waits for nothing
+        rules/sla.rhai:2:15: hooks cannot read the clock: use `ticket.age`, the desk passes time in
+    "#]]
+    .assert_eq(&printed);
+}

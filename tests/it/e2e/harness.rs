@@ -276,12 +276,7 @@ pub async fn wait(fake: &FakeHandle, what: &str, holds: impl FnMut(&World) -> bo
 /// Walks a customer through the shipped support form (technical problem, normal priority,
 /// no screenshot) and waits for the ticket's topic and card; returns the topic's thread id.
 pub async fn open_ticket(fake: &FakeHandle, customer: &Customer) -> i32 {
-    fake.user_starts_bot(customer.id).expect("the customer starts the bot");
-    press(fake, customer, "Contact support").await;
-    press(fake, customer, "Technical problem").await;
-    press(fake, customer, "Normal").await;
-    answer(fake, customer, "Describe the problem", &format!("{} cannot export to CSV.", customer.name)).await;
-    answer(fake, customer, "A screenshot helps", "/skip").await;
+    fill_support_form(fake, customer).await;
     press(fake, customer, "Submit").await;
     let what = format!("{}'s topic with its card and the confirmation", customer.name);
     let found = fake
@@ -293,6 +288,16 @@ pub async fn open_ticket(fake: &FakeHandle, customer: &Customer) -> i32 {
         })
         .await;
     found.unwrap_or_else(|_| panic!("waited {PATIENCE:?} for {what}"))
+}
+
+/// Walks a customer through the shipped support form up to its Submit button.
+pub async fn fill_support_form(fake: &FakeHandle, customer: &Customer) {
+    fake.user_starts_bot(customer.id).expect("the customer starts the bot");
+    press(fake, customer, "Contact support").await;
+    press(fake, customer, "Technical problem").await;
+    press(fake, customer, "Normal").await;
+    answer(fake, customer, "Describe the problem", &format!("{} cannot export to CSV.", customer.name)).await;
+    answer(fake, customer, "A screenshot helps", "/skip").await;
 }
 
 /// Presses the button labelled `label` on the bot's newest message offering it.

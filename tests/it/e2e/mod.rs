@@ -12,4 +12,5 @@ mod harness;
 mod kill;
 mod ladder;
 mod relay;
+mod runaway;
 mod startup;
