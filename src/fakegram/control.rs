@@ -260,17 +260,18 @@ impl FakeHandle {
 
     /// The token is revoked: every method answers 401 `Unauthorized` until [`Self::restore_token`].
     pub fn revoke_token(&self) {
-        self.shared.write(|world| world.faults.token_revoked = Some(None));
+        let for_good = Instant::now() + Duration::from_hours(24 * 365);
+        self.shared.write(|world| world.faults.token_revoked_until = Some(for_good));
     }
 
     /// The token is revoked for `duration`, then accepted again.
     pub fn revoke_token_for(&self, duration: Duration) {
-        self.shared.write(|world| world.faults.token_revoked = Some(Some(Instant::now() + duration)));
+        self.shared.write(|world| world.faults.token_revoked_until = Some(Instant::now() + duration));
     }
 
     /// The token is accepted again.
     pub fn restore_token(&self) {
-        self.shared.write(|world| world.faults.token_revoked = None);
+        self.shared.write(|world| world.faults.token_revoked_until = None);
     }
 
     /// The next `calls` calls matching `filter` are carried out at once but answered only after

@@ -72,8 +72,8 @@ pub(crate) struct Faults {
     scripted: Vec<ScriptedFailure>,
     late: Vec<LateAnswers>,
     storm_until: Option<Instant>,
-    /// While set (and, with a time, until then), the token is refused: 401 to every method.
-    pub token_revoked: Option<Option<Instant>>,
+    /// Until then, the token is refused: 401 to every method.
+    pub token_revoked_until: Option<Instant>,
     pub outage_until: Option<Instant>,
     pub delete_policy: DeletePolicy,
     pub budgets: RateBudgets,
@@ -87,7 +87,7 @@ impl Faults {
             scripted: Vec::new(),
             late: Vec::new(),
             storm_until: None,
-            token_revoked: None,
+            token_revoked_until: None,
             outage_until: None,
             delete_policy: DeletePolicy::Normal,
             budgets,
@@ -110,11 +110,7 @@ impl Faults {
 
     /// Whether the token is refused at `now`.
     pub fn token_refused(&self, now: Instant) -> bool {
-        match self.token_revoked {
-            Some(Some(until)) => until > now,
-            Some(None) => true,
-            None => false,
-        }
+        self.token_revoked_until.is_some_and(|until| until > now)
     }
 
     /// How long this call's answer is held back after it ran (consumes one from the script).
