@@ -59,6 +59,17 @@ impl FakeHandle {
         self.send_as(user_id, user_id as i64, draft)
     }
 
+    /// Several people write to the bot at the same moment, in this order: one change of the
+    /// world, so a long poll hands the bot all of it in one page.
+    pub fn users_send(&self, messages: Vec<(u64, Draft)>) -> Result<Vec<i32>, ControlError> {
+        self.shared.write(|world| {
+            messages
+                .into_iter()
+                .map(|(user_id, draft)| world.person_post(user_id, user_id as i64, draft, None))
+                .collect()
+        })
+    }
+
     /// The person writes into a chat they are in (a group member into General or, with
     /// [`Draft::in_topic`], a topic).
     pub fn send_as(&self, user_id: u64, chat_id: i64, draft: Draft) -> Result<i32, ControlError> {

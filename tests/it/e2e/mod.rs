@@ -10,5 +10,6 @@ mod full_path;
 mod harness;
 mod kill;
 mod ladder;
+mod refusals;
 mod relay;
 mod startup;
