@@ -15,6 +15,7 @@ use crate::store::{FILE_NAME, Store};
 use crate::ticket::{Answer, Customer, Status, TicketId};
 
 mod escalation;
+mod staff_trouble;
 
 const STAFF: i64 = -100_777;
 const DANA: u64 = 111_111_111;
