@@ -300,9 +300,13 @@ fn judge_refusal(
 ) -> Verdict {
     let text = description.to_ascii_lowercase();
     let in_group = place.chat_id < 0;
-    let waits = |trouble| Verdict::Retry {
-        outcome: Outcome::Refused,
-        delivery: Some(Delivery::StaffChatRefused { trouble, reason: description.to_owned(), ticket }),
+    // Told once per outage by the desk; here only what each try met.
+    let waits = |trouble| {
+        tracing::debug!(?trouble, description, "Telegram refuses the bot in the staff chat; the call waits");
+        Verdict::Retry {
+            outcome: Outcome::Refused,
+            delivery: Some(Delivery::StaffChatRefused { trouble, reason: description.to_owned(), ticket }),
+        }
     };
     match status {
         401 => Verdict::Retry { outcome: Outcome::Unauthorized, delivery: None },
@@ -321,10 +325,12 @@ fn judge_refusal(
         403 if in_group => waits(StaffTrouble::Removed),
         400 if in_group && text.contains("chat not found") => waits(StaffTrouble::Removed),
         // In a private chat a 403 is the customer's doing: blocked, deactivated, never started.
-        403 => {
+        403 if place.chat_id > 0 => {
             let customer = place.chat_id.cast_unsigned();
             Verdict::Done { delivery: Some(Delivery::Unreachable { customer, sent_at }) }
         }
+        // Answering a button press concerns no chat: a refusal is the press's own.
+        403 => dropped(call, status, description),
         400 if in_group && rights_missing(&text) => waits(StaffTrouble::Rights),
         400 if thread_missing(&text) => match ticket {
             // The message stays queued; the desk opens a new topic and it goes there.
