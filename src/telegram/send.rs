@@ -22,9 +22,9 @@
 //! waits for later.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+
 use teloxide::payloads::setters::*;
 use teloxide::prelude::*;
-
 use teloxide::types::{
     CallbackQueryId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia,
     InputMediaDocument, InputMediaPhoto, InputMediaVideo, MessageId, ReplyParameters, Rgb, ThreadId,
