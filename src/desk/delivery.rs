@@ -120,8 +120,8 @@ impl Desk<'_> {
             StaffTrouble::Rights => {
                 let text = format!(
                     "⚠ Telegram refuses the bot here: {reason}. Nothing is lost: new tickets wait for their \
-                     topics and messages wait in order, and all of it goes out once the bot is an \
-                     administrator allowed to manage topics again."
+                     topics and messages wait in order, and all of it goes out once Telegram takes it \
+                     (the bot needs to be an administrator allowed to manage topics, with Topics on)."
                 );
                 self.say_in_general(state, text, Vec::new())
             }

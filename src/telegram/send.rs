@@ -11,7 +11,7 @@
 //! | 429 `retry_after` | the chat waits that long, then retry |
 //! | 401 `Unauthorized` | everything waits (a ladder of its own), then retry |
 //! | 403 in the staff chat (kicked, not a member) | wait and retry; the desk tells the supervisors |
-//! | 400 for a missing right in the staff chat (`not enough rights`, not a forum, closed topic) | wait and retry; the desk tells General |
+//! | 400 for a missing right in the staff chat (`not enough rights`, not a forum, closed topic), any 400 to creating a topic | wait and retry; the desk tells General |
 //! | 403 in a private chat (blocked, deactivated) | done: the customer is unreachable |
 //! | `message thread not found` | retry once the desk has opened a new topic |
 //! | `message is not modified` | done, as if accepted |
@@ -332,6 +332,9 @@ fn judge_refusal(
         // Answering a button press concerns no chat: a refusal is the press's own.
         403 => dropped(call, status, description),
         400 if in_group && rights_missing(&text) => waits(StaffTrouble::Rights),
+        // A ticket's topic is what the customer was promised: whatever the refusal, it waits
+        // (and General hears why) rather than leave the ticket without a topic for good.
+        400 if matches!(call, Call::CreateTopic { .. }) => waits(StaffTrouble::Rights),
         400 if thread_missing(&text) => match ticket {
             // The message stays queued; the desk opens a new topic and it goes there.
             Some(ticket) => {
@@ -569,6 +572,7 @@ mod tests {
             "Bad Request: not enough rights to manage topics",
             "Bad Request: the chat is not a forum",
             "Bad Request: CHAT_ADMIN_REQUIRED",
+            "Bad Request: something Telegram has not said before",
         ] {
             let place = Place { chat_id: -100, thread: None };
             let verdict = judge(&create_topic(), place, Some(TicketId(2)), Err(api(400, reason)), NEVER);
