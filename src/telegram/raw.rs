@@ -68,6 +68,11 @@ where
     decode(&text)
 }
 
+/// Whether Telegram refused the bot's token (401 `Unauthorized`): revoked, or replaced.
+pub fn token_refused(error: &RequestError) -> bool {
+    matches!(error, RequestError::Api(ApiError::InvalidToken))
+}
+
 /// Sends one queued call and keeps every detail of a failure for `send::judge`.
 pub async fn call<R>(bot: &Bot, request: R) -> Result<<R::Payload as Payload>::Output, Failure>
 where
@@ -181,6 +186,8 @@ mod tests {
             decode::<True>(r#"{"ok":false,"description":"moved","parameters":{"migrate_to_chat_id":-1009}}"#);
         assert!(matches!(moved, Err(RequestError::MigrateToChatId(ChatId(-1009)))));
         assert!(matches!(decode::<True>("<html>502</html>"), Err(RequestError::InvalidJson { .. })));
+        let revoked = decode::<True>(r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#);
+        assert!(revoked.as_ref().is_err_and(token_refused), "{revoked:?}");
     }
 
     #[test]
