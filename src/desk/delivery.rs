@@ -1,10 +1,11 @@
 //! What the desk does when Telegram has answered a queued call: remember the new topic,
-//! the card and the relayed copies; react to a blocked customer and a deleted topic; and
-//! follow the staff chat when Telegram says it moved to a new id.
+//! the card and the relayed copies; react to a blocked customer and a deleted topic; tell
+//! people once when Telegram refuses the bot in the staff chat (and once when it works
+//! again); and follow the staff chat when Telegram says it moved to a new id.
 
 use super::{Desk, DeskError, State, card_buttons, card_text, icon_color, topic_name};
 use crate::history::EntryKind;
-use crate::outbox::{Call, Delivery, Target};
+use crate::outbox::{Call, Delivery, StaffTrouble, Target};
 use crate::store::Lane;
 use crate::ticket::{Change, Ticket, TicketId, Topic, UserId};
 
@@ -12,6 +13,7 @@ impl Desk<'_> {
     pub(super) fn delivered<S: State>(&self, state: &mut S, delivery: &Delivery) -> Result<(), DeskError> {
         match delivery {
             Delivery::TopicCreated { ticket, chat_id, thread_id } => {
+                self.staff_chat_works(state, Recovered::TopicCreated)?;
                 let Some(mut ticket) = state.ticket(*ticket)? else { return Ok(()) };
                 let before = ticket.clone();
                 let topic = Topic { chat_id: *chat_id, thread_id: *thread_id };
@@ -20,6 +22,7 @@ impl Desk<'_> {
                 self.commit(state, &before, &ticket, &entries)
             }
             Delivery::CardPosted { ticket, chat_id: _, message_id, version } => {
+                self.staff_chat_works(state, Recovered::Posted)?;
                 let Some(mut ticket) = state.ticket(*ticket)? else { return Ok(()) };
                 ticket.card = Some(*message_id);
                 state.save_ticket(&ticket)?;
@@ -37,6 +40,9 @@ impl Desk<'_> {
                 Ok(())
             }
             Delivery::Relayed { source, copies } => {
+                if copies.iter().any(|(chat, _)| *chat == self.staff_chat) {
+                    self.staff_chat_works(state, Recovered::Posted)?;
+                }
                 for copy in copies {
                     state.link_messages(*source, *copy)?;
                 }
@@ -89,7 +95,72 @@ impl Desk<'_> {
                 };
                 self.queue(state, Some(*ticket), Lane::Message, call)
             }
+            Delivery::StaffChatRefused { trouble, reason, ticket: _ } => {
+                self.staff_chat_refused(state, *trouble, reason)
+            }
         }
+    }
+
+    /// Telegram refuses the bot in the staff chat; the call waits in the outbox. The first
+    /// refusal of a kind tells people why: General while the bot can still post there (a
+    /// right was taken away), else the supervisors in private (it was removed). Later
+    /// refusals of the same trouble, after a restart too, say nothing more.
+    fn staff_chat_refused<S: State>(
+        &self,
+        state: &mut S,
+        trouble: StaffTrouble,
+        reason: &str,
+    ) -> Result<(), DeskError> {
+        let code = trouble_code(trouble);
+        if state.counter(STAFF_TROUBLE)? == Some(code) {
+            return Ok(());
+        }
+        state.set_counter(STAFF_TROUBLE, code)?;
+        match trouble {
+            StaffTrouble::Rights => {
+                let text = format!(
+                    "⚠ Telegram refuses the bot here: {reason}. Nothing is lost: new tickets wait for their \
+                     topics and messages wait in order, and all of it goes out once Telegram takes it \
+                     (the bot needs to be an administrator allowed to manage topics, with Topics on)."
+                );
+                self.say_in_general(state, text, Vec::new())
+            }
+            StaffTrouble::Removed => {
+                let text = format!(
+                    "⚠ The bot cannot reach the staff group (Telegram: {reason}). Customers' messages and \
+                     new tickets are kept and reach the group once the bot is added back as an \
+                     administrator allowed to manage topics."
+                );
+                for supervisor in self.rules.team().supervisors() {
+                    let call = Call::SendText {
+                        to: Target::Chat { chat_id: supervisor.id },
+                        text: text.clone(),
+                        reply_to: None,
+                        buttons: Vec::new(),
+                        report: None,
+                    };
+                    self.queue(state, None, Lane::Message, call)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Telegram accepted something in the staff chat that a trouble told of had stopped: a
+    /// topic opened ends any trouble, a post ends the bot's removal (a missing right to
+    /// manage topics is not proven back by a post). General hears it once.
+    fn staff_chat_works<S: State>(&self, state: &mut S, recovered: Recovered) -> Result<(), DeskError> {
+        let trouble = state.counter(STAFF_TROUBLE)?.unwrap_or(0);
+        let ended = match recovered {
+            Recovered::TopicCreated => trouble != 0,
+            Recovered::Posted => trouble == trouble_code(StaffTrouble::Removed),
+        };
+        if !ended {
+            return Ok(());
+        }
+        state.set_counter(STAFF_TROUBLE, 0)?;
+        let text = "✓ The bot works in the staff group again; what waited is on its way.".to_owned();
+        self.say_in_general(state, text, Vec::new())
     }
 
     /// The customer blocked or unblocked the bot: every active ticket of theirs says so.
@@ -157,6 +228,24 @@ impl Desk<'_> {
         self.queue(state, Some(ticket.id), Lane::Message, create)?;
         self.repost_card(state, ticket)
     }
+}
+
+/// The counter holding the staff chat's trouble people were told of: 0 (or none) while the
+/// bot works there, else [`trouble_code`].
+const STAFF_TROUBLE: &str = "staff_chat_trouble";
+
+fn trouble_code(trouble: StaffTrouble) -> u64 {
+    match trouble {
+        StaffTrouble::Rights => 1,
+        StaffTrouble::Removed => 2,
+    }
+}
+
+/// What Telegram accepted in the staff chat.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Recovered {
+    TopicCreated,
+    Posted,
 }
 
 /// The counter that records where the staff chat `from` moved (its new id, as stored bits).

@@ -16,6 +16,7 @@ use crate::ticket::{Answer, Customer, Status, TicketId};
 
 mod escalation;
 mod guards;
+mod staff_trouble;
 
 const STAFF: i64 = -100_777;
 const DANA: u64 = 111_111_111;

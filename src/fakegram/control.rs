@@ -1,6 +1,7 @@
 //! Acting in the fake world from a test or the demo: adding people and groups, people starting the
 //! bot, writing (text, media, albums, replies), editing, pressing buttons, blocking the bot, deleting
-//! a topic by hand, a group migrating; and scripting faults. People's messages take the same path as
+//! a topic by hand, a group migrating, an owner demoting, kicking and re-adding the bot; and
+//! scripting faults (server errors, 429 storms, a revoked token, late answers). People's messages take the same path as
 //! the bot's (`World::append`), which queues the updates the bot will poll.
 
 use std::time::{Duration, Instant};
@@ -8,7 +9,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::FakeHandle;
-use super::config::{GroupKind, GroupSpec, MemberRole, RateBudgets, UserSpec};
+use super::config::{AdminRights, GroupKind, GroupSpec, MemberRole, RateBudgets, UserSpec};
 use super::error::ControlError;
 use super::faults::{CallFilter, DeletePolicy};
 use super::message::{Content, Draft};
@@ -60,6 +61,17 @@ impl FakeHandle {
     /// The person writes to the bot in private.
     pub fn user_sends(&self, user_id: u64, draft: Draft) -> Result<i32, ControlError> {
         self.send_as(user_id, user_id as i64, draft)
+    }
+
+    /// Several people write to the bot at the same moment, in this order: one change of the
+    /// world, so a long poll hands the bot all of it in one page.
+    pub fn users_send(&self, messages: Vec<(u64, Draft)>) -> Result<Vec<i32>, ControlError> {
+        self.shared.write(|world| {
+            messages
+                .into_iter()
+                .map(|(user_id, draft)| world.person_post(user_id, user_id as i64, draft, None))
+                .collect()
+        })
     }
 
     /// The person writes into a chat they are in (a group member into General or, with
@@ -225,6 +237,88 @@ impl FakeHandle {
             world.append(Post::new(new_chat_id, from, Content::Service(event)));
             Ok(())
         })
+    }
+
+    /// The group's owner takes the bot's right to manage topics away; it stays an
+    /// administrator otherwise. `createForumTopic` then answers 400 `Bad Request: not enough
+    /// rights to create a topic`, as Telegram does. The bot gets `my_chat_member`.
+    pub fn demote_bot(&self, chat_id: i64) -> Result<(), ControlError> {
+        let rights =
+            AdminRights { can_manage_topics: false, can_delete_messages: true, can_pin_messages: true };
+        self.set_bot_role(chat_id, MemberRole::Administrator(rights))
+    }
+
+    /// The group's owner makes the bot an administrator with every right again.
+    pub fn promote_bot(&self, chat_id: i64) -> Result<(), ControlError> {
+        self.set_bot_role(chat_id, MemberRole::administrator())
+    }
+
+    /// The group's owner bans the bot: everything it sends there answers 403 `Forbidden: bot
+    /// was kicked from the supergroup chat`, and it sees nothing of the group.
+    pub fn kick_bot(&self, chat_id: i64) -> Result<(), ControlError> {
+        self.set_bot_role(chat_id, MemberRole::Kicked)
+    }
+
+    /// The group's owner adds the bot back (unbanned, promoted with every right).
+    pub fn add_bot_back(&self, chat_id: i64) -> Result<(), ControlError> {
+        self.promote_bot(chat_id)
+    }
+
+    /// The bot's status in a group changes as its owner sets it; the bot gets `my_chat_member`.
+    pub fn set_bot_role(&self, chat_id: i64, role: MemberRole) -> Result<(), ControlError> {
+        self.shared.write(|world| {
+            let chat = world.chat(chat_id)?;
+            if !matches!(chat.kind, ChatKind::Group(_)) {
+                return Err(ControlError::Invalid(format!("chat {chat_id} is not a group")));
+            }
+            let old = world.bot_role(chat);
+            // Whoever did it: the owner, else some other member.
+            let mut people =
+                chat.members.iter().filter(|(id, role)| **id != world.bot.id && role.is_present());
+            let owner = chat.members.iter().find(|(_, role)| **role == MemberRole::Owner);
+            let by = owner.or_else(|| people.next()).map_or(world.bot.id, |(id, _)| *id);
+            let payload = json!({
+                "chat": world.chat_json(chat),
+                "from": world.user_json(by),
+                "date": world.now_unix(),
+                "old_chat_member": world.member_json(world.bot.id, old),
+                "new_chat_member": world.member_json(world.bot.id, role),
+            });
+            let bot = world.bot.id;
+            world.chat_mut(chat_id)?.members.insert(bot, role);
+            if old != role {
+                world.updates.push("my_chat_member", payload);
+            }
+            Ok(())
+        })
+    }
+
+    /// The token is revoked: every method answers 401 `Unauthorized` until [`Self::restore_token`].
+    pub fn revoke_token(&self) {
+        let for_good = Instant::now() + Duration::from_hours(24 * 365);
+        self.shared.write(|world| world.faults.token_revoked_until = Some(for_good));
+    }
+
+    /// The token is revoked for `duration`, then accepted again.
+    pub fn revoke_token_for(&self, duration: Duration) {
+        self.shared.write(|world| world.faults.token_revoked_until = Some(Instant::now() + duration));
+    }
+
+    /// The token is accepted again.
+    pub fn restore_token(&self) {
+        self.shared.write(|world| world.faults.token_revoked_until = None);
+    }
+
+    /// The next `calls` calls matching `filter` are carried out at once but answered only after
+    /// `delay`, as Telegram does on a bad day: a client with less patience gives up on a call
+    /// that took effect.
+    pub fn answer_next_calls_late(&self, calls: usize, delay: Duration, filter: CallFilter) {
+        self.shared.write(|world| world.faults.answer_late(calls, delay, filter));
+    }
+
+    /// Calls are answered as soon as they are carried out again.
+    pub fn answer_on_time(&self) {
+        self.shared.write(|world| world.faults.answer_on_time());
     }
 
     /// The next `calls` calls matching `filter` answer HTTP `status` (500, 502, ...).

@@ -1,6 +1,9 @@
 //! Trouble on demand: scripted server errors, 429 storms, outages (the listener itself goes away, see
-//! `server.rs`), refused deletions, and Telegram's rate budgets as sliding windows. Everything here
-//! is decided per call before the method runs; methods never see faults.
+//! `server.rs`), refused deletions, a revoked token (every method answers 401 `Unauthorized`),
+//! answers held back past a client's patience, and Telegram's rate budgets as sliding windows.
+//! Everything here is decided per call before the method runs (a late answer only after it ran);
+//! methods never see faults. The bot's rights in a group are the world's, not faults: see
+//! `control.rs` (`demote_bot`, `kick_bot`).
 
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
@@ -19,6 +22,17 @@ pub enum CallFilter {
     Method(String),
     /// Sending calls (as [`CallFilter::Sending`]) whose `chat_id` is this chat, given as a number.
     Chat(i64),
+}
+
+impl CallFilter {
+    fn hits(&self, method: &str, traffic: Traffic, chat_id: Option<i64>) -> bool {
+        match self {
+            CallFilter::Chat(chat) => traffic != Traffic::Quiet && chat_id == Some(*chat),
+            CallFilter::Any => true,
+            CallFilter::Sending => traffic != Traffic::Quiet,
+            CallFilter::Method(name) => name.eq_ignore_ascii_case(method),
+        }
+    }
 }
 
 /// What a call does to a chat, as far as storms and budgets care.
@@ -47,9 +61,19 @@ struct ScriptedFailure {
     filter: CallFilter,
 }
 
+/// Calls whose answer is held back after they were carried out.
+struct LateAnswers {
+    remaining: usize,
+    delay: Duration,
+    filter: CallFilter,
+}
+
 pub(crate) struct Faults {
     scripted: Vec<ScriptedFailure>,
+    late: Vec<LateAnswers>,
     storm_until: Option<Instant>,
+    /// Until then, the token is refused: 401 to every method.
+    pub token_revoked_until: Option<Instant>,
     pub outage_until: Option<Instant>,
     pub delete_policy: DeletePolicy,
     pub budgets: RateBudgets,
@@ -61,7 +85,9 @@ impl Faults {
     pub fn new(budgets: RateBudgets) -> Faults {
         Faults {
             scripted: Vec::new(),
+            late: Vec::new(),
             storm_until: None,
+            token_revoked_until: None,
             outage_until: None,
             delete_policy: DeletePolicy::Normal,
             budgets,
@@ -72,6 +98,31 @@ impl Faults {
 
     pub fn script_failures(&mut self, calls: usize, status: u16, filter: CallFilter) {
         self.scripted.push(ScriptedFailure { remaining: calls, status, filter });
+    }
+
+    pub fn answer_late(&mut self, calls: usize, delay: Duration, filter: CallFilter) {
+        self.late.push(LateAnswers { remaining: calls, delay, filter });
+    }
+
+    pub fn answer_on_time(&mut self) {
+        self.late.clear();
+    }
+
+    /// Whether the token is refused at `now`.
+    pub fn token_refused(&self, now: Instant) -> bool {
+        self.token_revoked_until.is_some_and(|until| until > now)
+    }
+
+    /// How long this call's answer is held back after it ran (consumes one from the script).
+    pub fn late_answer(&mut self, method: &str, traffic: Traffic, chat_id: Option<i64>) -> Option<Duration> {
+        let late = self
+            .late
+            .iter_mut()
+            .find(|late| late.remaining > 0 && late.filter.hits(method, traffic, chat_id))?;
+        late.remaining -= 1;
+        let delay = late.delay;
+        self.late.retain(|late| late.remaining > 0);
+        Some(delay)
     }
 
     pub fn start_storm(&mut self, until: Instant) {
@@ -90,13 +141,10 @@ impl Faults {
         traffic: Traffic,
         chat_id: Option<i64>,
     ) -> Option<ApiFailure> {
-        let hits = |filter: &CallFilter| match filter {
-            CallFilter::Chat(chat) => traffic != Traffic::Quiet && chat_id == Some(*chat),
-            CallFilter::Any => true,
-            CallFilter::Sending => traffic != Traffic::Quiet,
-            CallFilter::Method(name) => name.eq_ignore_ascii_case(method),
-        };
-        let script = self.scripted.iter_mut().find(|script| script.remaining > 0 && hits(&script.filter))?;
+        let script = self
+            .scripted
+            .iter_mut()
+            .find(|script| script.remaining > 0 && script.filter.hits(method, traffic, chat_id))?;
         script.remaining -= 1;
         let status = script.status;
         self.scripted.retain(|script| script.remaining > 0);

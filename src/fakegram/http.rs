@@ -1,7 +1,8 @@
 //! The HTTP face: `/bot<token>/<method>` decoded from JSON, form, query or multipart, then one
 //! pipeline for every call: token, method known to the spec, scripted server error, parameters
 //! checked against the spec, method simulated, storm and rate budget, handler, answer checked
-//! against the spec's return type, and a line in the call log. The handler, the budget and the log
+//! against the spec's return type, and a line in the call log; a late answer is held back only
+//! after all of that. The handler, the budget and the log
 //! run under one world lock, so a test that sees a message also sees the call that made it.
 
 use std::collections::HashMap;
@@ -36,9 +37,10 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let mut segments = path.trim_start_matches('/').splitn(2, '/');
     let token = segments.next().and_then(|segment| segment.strip_prefix("bot"));
     let requested = segments.next().unwrap_or_default();
+    let revoked = shared.read(|world| world.faults.token_refused(Instant::now()));
     let method = match token {
         None => Err(ApiFailure::not_found()),
-        Some(token) if token != shared.token => Err(ApiFailure::unauthorized()),
+        Some(token) if token != shared.token || revoked => Err(ApiFailure::unauthorized()),
         Some(_) => spec().method(requested).ok_or_else(ApiFailure::not_found),
     };
     let method = match method {
@@ -72,13 +74,21 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
             shared.write(|world| record(world, &method.name, &call, Some(method), &result));
             result
         }
-        Run::Now(handler) => shared.write(|world| {
-            let chat_id = call.value("chat_id").and_then(|chat| world.resolve_chat(chat).ok());
-            let admitted = world.faults.admit(traffic, chat_id, Instant::now());
-            let result = admitted.and_then(|()| handler(world, &call));
-            record(world, &method.name, &call, Some(method), &result);
+        Run::Now(handler) => {
+            let (result, late) = shared.write(|world| {
+                let chat_id = call.value("chat_id").and_then(|chat| world.resolve_chat(chat).ok());
+                let admitted = world.faults.admit(traffic, chat_id, Instant::now());
+                let result = admitted.and_then(|()| handler(world, &call));
+                record(world, &method.name, &call, Some(method), &result);
+                let late = world.faults.late_answer(&method.name, traffic, chat_id);
+                (result, late)
+            });
+            // Carried out, then answered late: the client may have given up and sent it again.
+            if let Some(delay) = late {
+                tokio::time::sleep(delay).await;
+            }
             result
-        }),
+        }
     };
     reply(&result)
 }

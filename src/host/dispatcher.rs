@@ -84,6 +84,7 @@ pub async fn run(mut d: Dispatcher) {
     // What each send task carries, so even a task that panicked frees its queue and budget.
     let mut in_flight: HashMap<tokio::task::Id, (Pending, u64)> = HashMap::new();
     let mut albums = Albums::default();
+    let mut token_refused = false;
     loop {
         if deadline.is_none() && *d.stop.borrow() {
             deadline = Some(Instant::now() + d.drain_for);
@@ -149,6 +150,7 @@ pub async fn run(mut d: Dispatcher) {
         tokio::select! {
             Some(first) = sends.join_next_with_id(), if !sends.is_empty() => {
                 let results = collect(first, &mut sends, &mut in_flight, &mut budget, started);
+                watch_token(&mut token_refused, &budget);
                 if !commit(&d, results).await {
                     return;
                 }
@@ -158,6 +160,21 @@ pub async fn run(mut d: Dispatcher) {
             _ = d.stop.changed(), if deadline.is_none() => {}
         }
     }
+}
+
+/// Says loudly when Telegram starts refusing the bot's token (401), and when it accepts it
+/// again: once per outage, not once per call.
+fn watch_token(refused: &mut bool, budget: &Budget) {
+    let now = budget.unauthorized();
+    if now && !*refused {
+        tracing::error!(
+            "Telegram refuses the bot's token (401 Unauthorized): was it revoked in BotFather? Nothing \
+             can be sent; calls wait in the outbox and go out once the token is accepted again"
+        );
+    } else if !now && *refused {
+        tracing::warn!("Telegram accepts the bot's token again; sending what waited");
+    }
+    *refused = now;
 }
 
 /// A finished send task.

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use super::{DeskInput, StaffChat};
 use crate::desk::Event;
 use crate::store::Store;
-use crate::telegram::{Bot, poll, translate};
+use crate::telegram::{Bot, poll, token_refused, translate};
 
 pub async fn run(
     bot: Bot,
@@ -21,6 +21,8 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
 ) {
     let mut backoff = Duration::from_millis(500);
+    // A refused token is said loudly once per outage, not at every try.
+    let mut refused = false;
     loop {
         let offset = match store.read().and_then(|read| read.update_offset()) {
             Ok(offset) => offset,
@@ -36,10 +38,22 @@ pub async fn run(
         let updates = match page {
             Ok(updates) => {
                 backoff = Duration::from_millis(500);
+                if refused {
+                    tracing::warn!("Telegram accepts the bot's token again; polling goes on");
+                    refused = false;
+                }
                 updates
             }
             Err(error) => {
-                tracing::warn!(%error, "getUpdates failed; trying again");
+                if !token_refused(&error) {
+                    tracing::warn!(%error, "getUpdates failed; trying again");
+                } else if !refused {
+                    tracing::error!(
+                        "Telegram refuses the bot's token (401 Unauthorized): was it revoked? No \
+                         updates can be read; polling tries again with backoff until it is accepted"
+                    );
+                    refused = true;
+                }
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}
                     _ = stop.changed() => return,

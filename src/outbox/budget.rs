@@ -50,6 +50,14 @@ pub enum Outcome {
     RetryAfter { millis: u64 },
     /// 5xx or a network error: back off, then try again.
     Transient,
+    /// Refused for a reason outside the call that lasts until someone acts: the bot lacks a
+    /// right in the chat, or was removed from it. The queue waits on a slower ladder that
+    /// other successes in the chat do not cut short (they say nothing about the right), and
+    /// a refused cosmetic call never holds the messages of its queue.
+    Refused,
+    /// 401: the token is not accepted (revoked, or replaced with a new one). Nothing goes out,
+    /// on a ladder of its own, until a call is accepted again.
+    Unauthorized,
 }
 
 /// The calls to send now, in order, and when to plan again if anything is left.
@@ -68,8 +76,10 @@ pub struct Budget {
     /// Backoff after 5xx answers and network errors, per queue: one topic's trouble never
     /// holds another topic or chat.
     queues: HashMap<u64, Backoff>,
-    /// A 429 without a chat to blame pauses everything.
+    /// A 429 without a chat to blame, or a token refused (401), pauses everything.
     paused_until: u64,
+    /// The 401s in a row, and when the last was answered: the global pause's ladder.
+    unauthorized: Backoff,
 }
 
 /// The sends one window counts: those answered within it, and those still in flight,
@@ -95,11 +105,17 @@ struct Backoff {
     failures: u32,
     /// When the last failure was answered.
     failed_at: u64,
+    /// Refused for a right ([`Outcome::Refused`]), not a passing failure.
+    refused: bool,
+    /// Only the queue's cosmetic calls wait: a refused cosmetic call holds no message.
+    cosmetic_only: bool,
 }
 
 /// Backoff after the n-th consecutive failure: 0.5 s doubling to at most 60 s.
 const BACKOFF_BASE_MS: u64 = 500;
 const BACKOFF_MAX_MS: u64 = 60_000;
+/// A refused right is not given back within a second: its ladder starts at 1 s.
+const REFUSED_BASE_MS: u64 = 1_000;
 
 impl Limits {
     /// Telegram's published limits.
@@ -133,6 +149,7 @@ impl Budget {
             chats: HashMap::new(),
             queues: HashMap::new(),
             paused_until: 0,
+            unauthorized: Backoff::default(),
         }
     }
 
@@ -156,6 +173,7 @@ impl Budget {
         for call in candidates {
             if let Some(backoff) = self.queues.get(&call.queue)
                 && now < backoff.blocked_until
+                && !(backoff.cosmetic_only && call.lane == Lane::Message)
             {
                 wake(backoff.blocked_until, &mut plan);
                 continue;
@@ -227,33 +245,41 @@ impl Budget {
         match outcome {
             Outcome::Sent => {
                 self.queues.remove(&call.queue);
+                self.unauthorized = Backoff::default();
                 // Telegram answers this chat again: its other queues stop waiting out a long
-                // backoff (an outage's ladder) and retry within one first step.
-                for backoff in self.queues.values_mut().filter(|b| b.chat_id == call.chat_id) {
+                // backoff (an outage's ladder) and retry within one first step. A queue
+                // refused for a right keeps waiting: this success says nothing about it.
+                for backoff in self.queues.values_mut().filter(|b| b.chat_id == call.chat_id && !b.refused) {
                     backoff.blocked_until = backoff.blocked_until.min(answered + BACKOFF_BASE_MS);
                 }
             }
             Outcome::RetryAfter { millis } => {
                 chat.blocked_until = chat.blocked_until.max(answered + millis);
             }
-            Outcome::Transient => {
+            Outcome::Transient | Outcome::Refused => {
+                let refused = outcome == Outcome::Refused;
                 let queue = self
                     .queues
                     .entry(call.queue)
                     .or_insert_with(|| Backoff { chat_id: call.chat_id, ..Backoff::default() });
-                // A call sent before the queue's last failure was known failed with it: only
-                // a call sent after it climbs the ladder.
-                if planned >= queue.failed_at {
-                    queue.failures += 1;
+                if queue.refused != refused {
+                    // Another kind of trouble starts its own ladder.
+                    *queue = Backoff { chat_id: call.chat_id, refused, ..Backoff::default() };
                 }
-                queue.failed_at = queue.failed_at.max(answered);
-                let exponent = queue.failures.saturating_sub(1).min(16);
-                let backoff = (BACKOFF_BASE_MS << exponent).min(BACKOFF_MAX_MS);
-                // Jitter in [0.5, 1.0] of the backoff spreads retries of many queues apart.
-                let delay = (backoff as f64 * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))) as u64;
-                queue.blocked_until = queue.blocked_until.max(answered + delay);
+                queue.cosmetic_only = refused && call.lane == Lane::Cosmetic;
+                let base = if refused { REFUSED_BASE_MS } else { BACKOFF_BASE_MS };
+                queue.climb(base, planned, answered, jitter);
+            }
+            Outcome::Unauthorized => {
+                self.unauthorized.climb(BACKOFF_BASE_MS, planned, answered, jitter);
+                self.paused_until = self.paused_until.max(self.unauthorized.blocked_until);
             }
         }
+    }
+
+    /// Whether Telegram refused the token at the last answer (and nothing was accepted since).
+    pub fn unauthorized(&self) -> bool {
+        self.unauthorized.failures > 0
     }
 
     /// A 429 that names no chat: nothing goes out for `millis`.
@@ -270,6 +296,24 @@ impl Budget {
             state.sent.forget_before(now, window);
             state.sent.len() > 0 || state.blocked_until > now
         });
+    }
+}
+
+impl Backoff {
+    /// One more failure, answered at `answered` for a call planned at `planned`: the next
+    /// try waits `base` doubled per failure in a row, at most a minute, with jitter.
+    fn climb(&mut self, base: u64, planned: u64, answered: u64, jitter: f64) {
+        // A call sent before the last failure was known failed with it: only a call sent
+        // after it climbs the ladder.
+        if planned >= self.failed_at {
+            self.failures += 1;
+        }
+        self.failed_at = self.failed_at.max(answered);
+        let exponent = self.failures.saturating_sub(1).min(16);
+        let backoff = (base << exponent).min(BACKOFF_MAX_MS);
+        // Jitter in [0.5, 1.0] of the backoff spreads retries of many queues apart.
+        let delay = (backoff as f64 * (0.5 + 0.5 * jitter.clamp(0.0, 1.0))) as u64;
+        self.blocked_until = self.blocked_until.max(answered + delay);
     }
 }
 

@@ -225,6 +225,25 @@ pub enum Delivery {
         source: (i64, i32),
         reason: String,
     },
+    /// Telegram refuses the bot in the staff chat for a reason only people can fix, saying
+    /// `reason`; the call (for `ticket`, if any) stays queued and goes when it can.
+    StaffChatRefused {
+        trouble: StaffTrouble,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<TicketId>,
+    },
+}
+
+/// Why the bot cannot work in the staff chat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffTrouble {
+    /// It is still a member but lacks a right (to manage topics, to post), or topics are
+    /// off: General can still be told.
+    Rights,
+    /// It was removed from the group (kicked, or left): only private chats can be told.
+    Removed,
 }
 
 impl Call {

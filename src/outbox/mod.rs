@@ -9,6 +9,6 @@ pub mod coalesce;
 
 pub use budget::{Budget, Limits, Outcome, Pending, Plan};
 pub use call::{
-    Button, CAPTION_LIMIT, Call, Delivery, FileKind, Media, Report, TEXT_LIMIT, Target, caption_too_long,
-    clip, split_text,
+    Button, CAPTION_LIMIT, Call, Delivery, FileKind, Media, Report, StaffTrouble, TEXT_LIMIT, Target,
+    caption_too_long, clip, split_text,
 };

@@ -7,7 +7,8 @@ mod send;
 mod startup;
 mod translate;
 
-pub use send::{Place, Verdict, resolve, send};
+pub use raw::token_refused;
+pub use send::{Failure, Place, Verdict, resolve, send, sent_again_unanswered};
 pub use startup::{StartupError, check_staff_chat, connect, poll, register_commands};
 pub use translate::translate;
 

@@ -2,16 +2,59 @@
 //! seconds inside any request answered with a 5xx before it even reads the answer, which
 //! would hold that call's queue (and, before the dispatcher ran sends side by side, every
 //! chat) for ten seconds. Here a 5xx is an answer like any other, and backing off is the
-//! budget's decision, per queue. Requests are still built with teloxide's typed payloads
-//! and their answers decoded into its types and errors, so nothing else changes.
+//! budget's decision, per queue. Requests are still built with teloxide's typed payloads.
+//!
+//! Two ways out: [`execute`] decodes into teloxide's results and errors (the long poll), and
+//! [`call`] keeps what teloxide's errors lose, the HTTP status, as a [`Failure`] that
+//! `send::judge` classifies. A call waits [`SEND_TIMEOUT`] for its answer, far longer than
+//! Telegram takes to answer even on a bad day: giving up on a call that Telegram may still
+//! be carrying out and sending it again is how a message ends up in a topic twice.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use teloxide::requests::{HasPayload, Payload};
 use teloxide::types::ResponseParameters;
 use teloxide::{ApiError, Bot, RequestError};
+
+/// How long a sending call waits for its answer. Telegram answers in well under a second,
+/// and its own front end gives up with a 5xx long before this; a connection that stays
+/// silent this long is dead. Only then is the call sent again, though it may have reached
+/// Telegram (see [`Failure::Network`]).
+pub const SEND_TIMEOUT: Duration = Duration::from_mins(3);
+
+/// The POST of `$request`'s JSON to its method (a macro, as reqwest's types are not ours
+/// to name).
+macro_rules! post {
+    ($bot:expr, $request:expr, $payload:ty) => {{
+        let body = serde_json::to_vec($request.payload_ref()).expect("payloads serialise to JSON");
+        let mut url = $bot.api_url();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.push(&format!("bot{}", $bot.token())).push(<$payload as Payload>::NAME);
+        }
+        $bot.client().post(url).header("content-type", "application/json").body(body)
+    }};
+}
+
+/// A call that brought no result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer: the connection was refused or broke, or nothing came within
+    /// [`SEND_TIMEOUT`]. When `maybe_delivered`, the request had been sent whole and Telegram
+    /// may have carried it out; sending it again may make a duplicate.
+    Network { detail: String, maybe_delivered: bool },
+    /// An answer that is not the Bot API's JSON (a proxy's error page), with its HTTP status.
+    Unreadable { status: u16 },
+    /// 429 with `retry_after`.
+    RetryAfter { seconds: u32 },
+    /// The group became a supergroup with this id.
+    Migrated { to: i64 },
+    /// Any other refusal: `error_code` (the HTTP status when the body has none) and
+    /// `description`, Telegram's words.
+    Api { status: u16, description: String },
+}
 
 /// Sends `request` as JSON and decodes the answer, whatever its HTTP status.
 pub async fn execute<R>(bot: &Bot, request: R) -> Result<<R::Payload as Payload>::Output, RequestError>
@@ -20,15 +63,36 @@ where
     R::Payload: serde::Serialize,
     <R::Payload as Payload>::Output: DeserializeOwned,
 {
-    let body = serde_json::to_vec(request.payload_ref()).expect("payloads serialise to JSON");
-    let mut url = bot.api_url();
-    if let Ok(mut segments) = url.path_segments_mut() {
-        segments.push(&format!("bot{}", bot.token())).push(<R::Payload as Payload>::NAME);
-    }
-    let response =
-        bot.client().post(url).header("content-type", "application/json").body(body).send().await?;
+    let response = post!(bot, request, R::Payload).send().await?;
     let text = response.text().await?;
     decode(&text)
+}
+
+/// Whether Telegram refused the bot's token (401 `Unauthorized`): revoked, or replaced.
+pub fn token_refused(error: &RequestError) -> bool {
+    matches!(error, RequestError::Api(ApiError::InvalidToken))
+}
+
+/// Sends one queued call and keeps every detail of a failure for `send::judge`.
+pub async fn call<R>(bot: &Bot, request: R) -> Result<<R::Payload as Payload>::Output, Failure>
+where
+    R: HasPayload,
+    R::Payload: serde::Serialize,
+    <R::Payload as Payload>::Output: DeserializeOwned,
+{
+    // A request that failed before it was sent whole (no connection) cannot have reached
+    // Telegram; after that, it may have.
+    let network = |error: &dyn std::fmt::Display, maybe_delivered: bool| Failure::Network {
+        detail: error.to_string(),
+        maybe_delivered,
+    };
+    let response = post!(bot, request, R::Payload).timeout(SEND_TIMEOUT).send().await.map_err(|error| {
+        let maybe_delivered = !error.is_connect();
+        network(&error, maybe_delivered)
+    })?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(|error| network(&error, true))?;
+    decode_call(status, &text)
 }
 
 /// The Bot API's answer envelope: `result` when `ok`, else a description and parameters.
@@ -61,6 +125,43 @@ fn decode<T: DeserializeOwned>(text: &str) -> Result<T, RequestError> {
     }
 }
 
+/// The envelope as [`call`] reads it: the description kept as Telegram's words.
+#[derive(Deserialize)]
+struct Envelope<T> {
+    ok: bool,
+    result: Option<T>,
+    error_code: Option<u16>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    parameters: Parameters,
+}
+
+#[derive(Default, Deserialize)]
+struct Parameters {
+    retry_after: Option<u32>,
+    migrate_to_chat_id: Option<i64>,
+}
+
+fn decode_call<T: DeserializeOwned>(status: u16, text: &str) -> Result<T, Failure> {
+    let Ok(answer) = serde_json::from_str::<Envelope<T>>(text) else {
+        return Err(Failure::Unreadable { status });
+    };
+    match answer {
+        Envelope { ok: true, result: Some(result), .. } => Ok(result),
+        Envelope { ok: true, result: None, .. } => Err(Failure::Unreadable { status }),
+        Envelope { parameters: Parameters { retry_after: Some(seconds), .. }, .. } => {
+            Err(Failure::RetryAfter { seconds })
+        }
+        Envelope { parameters: Parameters { migrate_to_chat_id: Some(to), .. }, .. } => {
+            Err(Failure::Migrated { to })
+        }
+        Envelope { error_code, description, .. } => {
+            Err(Failure::Api { status: error_code.unwrap_or(status), description })
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,5 +186,28 @@ mod tests {
             decode::<True>(r#"{"ok":false,"description":"moved","parameters":{"migrate_to_chat_id":-1009}}"#);
         assert!(matches!(moved, Err(RequestError::MigrateToChatId(ChatId(-1009)))));
         assert!(matches!(decode::<True>("<html>502</html>"), Err(RequestError::InvalidJson { .. })));
+        let revoked = decode::<True>(r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#);
+        assert!(revoked.as_ref().is_err_and(token_refused), "{revoked:?}");
+    }
+
+    #[test]
+    fn failed_calls_keep_their_status_and_words() {
+        assert!(matches!(decode_call::<True>(200, r#"{"ok":true,"result":true}"#), Ok(True)));
+        let refused =
+            decode_call::<True>(401, r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#);
+        assert_eq!(refused, Err(Failure::Api { status: 401, description: "Unauthorized".to_owned() }));
+        let no_code = decode_call::<True>(403, r#"{"ok":false,"description":"Forbidden: x"}"#);
+        assert_eq!(no_code, Err(Failure::Api { status: 403, description: "Forbidden: x".to_owned() }));
+        let retry = decode_call::<True>(
+            429,
+            r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}"#,
+        );
+        assert_eq!(retry, Err(Failure::RetryAfter { seconds: 3 }));
+        let moved = decode_call::<True>(
+            400,
+            r#"{"ok":false,"error_code":400,"description":"moved","parameters":{"migrate_to_chat_id":-1009}}"#,
+        );
+        assert_eq!(moved, Err(Failure::Migrated { to: -1009 }));
+        assert_eq!(decode_call::<True>(502, "<html>502</html>"), Err(Failure::Unreadable { status: 502 }));
     }
 }

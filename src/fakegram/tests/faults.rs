@@ -137,3 +137,87 @@ async fn an_outage_refuses_connections_then_the_same_port_answers_again() -> any
     assert_clean(&fake);
     Ok(())
 }
+
+/// The bot demoted (no right to manage topics), kicked and added back, in Telegram's words.
+#[tokio::test]
+async fn a_demoted_or_kicked_bot_is_refused_as_telegram_refuses_it() -> anyhow::Result<()> {
+    let (fake, bot) = start().await;
+    let create = json!({ "chat_id": STAFF, "name": "T-000001" });
+    let post = json!({ "chat_id": STAFF, "text": "hello" });
+    fake.demote_bot(STAFF)?;
+    let (status, body) = raw_json(&fake, "createForumTopic", &create).await;
+    assert_eq!(
+        (status, body),
+        (
+            400,
+            json!({ "ok": false, "error_code": 400, "description": "Bad Request: not enough rights to create a topic" })
+        )
+    );
+    assert_eq!(raw_json(&fake, "sendMessage", &post).await.0, 200, "a demoted bot still posts in General");
+    fake.promote_bot(STAFF)?;
+    assert_eq!(raw_json(&fake, "createForumTopic", &create).await.0, 200);
+
+    fake.kick_bot(STAFF)?;
+    let (status, body) = raw_json(&fake, "sendMessage", &post).await;
+    assert_eq!(
+        (status, body),
+        (
+            403,
+            json!({ "ok": false, "error_code": 403, "description": "Forbidden: bot was kicked from the supergroup chat" })
+        )
+    );
+    fake.add_bot_back(STAFF)?;
+    assert_eq!(raw_json(&fake, "sendMessage", &post).await.0, 200);
+    let updates = bot.get_updates().await?;
+    let changes = updates
+        .iter()
+        .filter(|update| matches!(update.kind, teloxide::types::UpdateKind::MyChatMember(_)))
+        .count();
+    assert_eq!(changes, 4, "the bot hears of each change of its status");
+    assert_clean(&fake);
+    Ok(())
+}
+
+/// A revoked token: every method answers 401 until it is restored, or until its time is up.
+#[tokio::test]
+async fn a_revoked_token_is_refused_with_401_until_restored() -> anyhow::Result<()> {
+    let (fake, bot) = start().await;
+    fake.revoke_token();
+    for method in ["getMe", "getUpdates", "sendMessage"] {
+        let (status, body) = raw_json(&fake, method, &json!({ "chat_id": ANN, "text": "hi" })).await;
+        assert_eq!(
+            (status, body),
+            (401, json!({ "ok": false, "error_code": 401, "description": "Unauthorized" })),
+            "{method}"
+        );
+    }
+    fake.restore_token();
+    bot.get_me().await?;
+    fake.revoke_token_for(Duration::from_millis(300));
+    assert_eq!(raw_json(&fake, "getMe", &json!({})).await.0, 401);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    bot.get_me().await?;
+    assert_clean(&fake);
+    Ok(())
+}
+
+/// A late answer: the call takes effect at once, and its answer comes only after the delay.
+#[tokio::test]
+async fn a_late_answer_comes_after_the_call_took_effect() -> anyhow::Result<()> {
+    let (fake, _bot) = start().await;
+    let fake = std::sync::Arc::new(fake);
+    fake.answer_next_calls_late(1, Duration::from_secs(30), CallFilter::Method("sendMessage".to_owned()));
+    let sender = std::sync::Arc::clone(&fake);
+    let answer = tokio::spawn(async move {
+        raw_json(&sender, "sendMessage", &json!({ "chat_id": ANN, "text": "late" })).await
+    });
+    let sent = fake.wait_until(PATIENCE, |world| world.last_from_bot(ANN as i64).is_some()).await;
+    assert!(sent.is_ok(), "the message is there before its answer");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!answer.is_finished(), "the answer is held back");
+    answer.abort();
+    fake.answer_on_time();
+    assert_eq!(raw_json(&fake, "sendMessage", &json!({ "chat_id": ANN, "text": "on time" })).await.0, 200);
+    assert_clean(&fake);
+    Ok(())
+}

@@ -252,3 +252,40 @@ fn room_is_what_the_windows_leave_now() {
     let mut unlimited = Budget::new(Limits { unlimited: true, ..Limits::TELEGRAM });
     assert_eq!(unlimited.room(GROUP, 0), usize::MAX);
 }
+
+/// A queue refused for a right (the bot demoted, or removed from the group) waits on a
+/// ladder from 1 s that the chat's other successes do not cut short, and a refused cosmetic
+/// call holds no message of its queue.
+#[test]
+fn a_refused_right_waits_on_its_own_ladder_and_holds_no_message() {
+    let topic = |seq, queue, lane| Pending { seq, chat_id: GROUP, queue, lane };
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    budget.record(&topic(1, 7, Lane::Message), Outcome::Refused, 0, 1, 1.0);
+    assert_eq!(budget.plan(&[topic(1, 7, Lane::Message)], 1).wake_at, Some(1_001), "a second first");
+    budget.record(&topic(1, 7, Lane::Message), Outcome::Refused, 1_001, 1_002, 1.0);
+    assert_eq!(budget.plan(&[topic(1, 7, Lane::Message)], 1_002).wake_at, Some(3_002), "then two");
+    budget.record(&topic(2, 8, Lane::Message), Outcome::Sent, 1_100, 1_101, 1.0);
+    assert_eq!(budget.plan(&[topic(1, 7, Lane::Message)], 1_200).send, [0_u64; 0], "not cut short");
+    assert_eq!(budget.plan(&[topic(1, 7, Lane::Message)], 3_002).send, [1]);
+
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    budget.record(&topic(1, 7, Lane::Cosmetic), Outcome::Refused, 0, 1, 1.0);
+    let plan = budget.plan(&[topic(1, 7, Lane::Cosmetic), topic(2, 7, Lane::Message)], 2);
+    assert_eq!(plan.send, [2], "the message goes past the refused cosmetic call");
+}
+
+/// A refused token stops everything, on a ladder, until a call is accepted again.
+#[test]
+fn a_refused_token_pauses_every_chat_until_one_call_passes() {
+    let mut budget = Budget::new(Limits::TELEGRAM);
+    budget.record(&message(1, 5), Outcome::Unauthorized, 0, 1, 1.0);
+    budget.record(&message(2, 6), Outcome::Unauthorized, 0, 1, 1.0);
+    assert!(budget.unauthorized());
+    let plan = budget.plan(&[message(1, 5), message(2, 6), message(3, GROUP)], 2);
+    assert_eq!((plan.send.len(), plan.wake_at), (0, Some(501)), "one step for calls that failed together");
+    budget.record(&message(1, 5), Outcome::Unauthorized, 501, 502, 1.0);
+    assert_eq!(budget.plan(&[message(1, 5)], 600).wake_at, Some(1_502), "the ladder climbs");
+    budget.record(&message(1, 5), Outcome::Sent, 1_502, 1_503, 1.0);
+    assert!(!budget.unauthorized());
+    assert_eq!(budget.plan(&[message(2, 6), message(3, GROUP)], 1_503).send, [2, 3]);
+}

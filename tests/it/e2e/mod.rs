@@ -11,6 +11,7 @@ mod guards;
 mod harness;
 mod kill;
 mod ladder;
+mod refusals;
 mod relay;
 mod runaway;
 mod startup;
