@@ -1,0 +1,1 @@
+//! The desk loop's failure handling with an injected handler.
