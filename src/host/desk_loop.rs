@@ -435,7 +435,10 @@ impl DeskLoop {
                 error if error.is_unavailable() => Attempt::Unavailable(error),
                 error => Attempt::Failed(error.to_string()),
             },
-            Ok(Err(panic)) => Attempt::Failed(format!("the desk panicked: {}", panic_text(&*panic))),
+            Ok(Err(panic)) => match crate::store::take_redb_panic() {
+                Some(said) => Attempt::Damaged(crate::store::damaged(self.store.path(), &said)),
+                None => Attempt::Failed(format!("the desk panicked: {}", panic_text(&*panic))),
+            },
             // The runtime is shutting down: the input was not applied and comes again.
             Err(join) if join.is_cancelled() => Attempt::Stopped,
             Err(join) => Attempt::Failed(format!("the desk's thread failed: {join}")),

@@ -138,29 +138,15 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         return Err(HostError::Rules { dir: options.rules.clone(), report: report.join("\n") });
     };
     let configured = options.staff_chat.or(rules.desk().staff_chat).ok_or(HostError::NoStaffChat)?;
-    let limits = if options.unlimited {
-        Limits { unlimited: true, ..Limits::TELEGRAM }
-    } else {
-        let budgets = &rules.desk().dispatcher;
-        Limits {
-            // Budgets count whole messages per window.
-            overall_per_second: budgets.messages_per_second.round().max(1.0) as u32,
-            group_per_minute: budgets.group_messages_per_minute.round().max(1.0) as u32,
-            private_per_second: budgets.private_messages_per_second.round().max(1.0) as u32,
-            window_scale: options.window_scale,
-            unlimited: false,
-        }
-    };
-    let path = crate::store::data_file(&options.data);
-    let store = Arc::new(
-        tokio::task::spawn_blocking(move || Store::open(&path)).await.expect("store open does not panic")?,
-    );
-    let (staff_chat, former) = crate::desk::current_staff_chat(configured, |key| store.read()?.counter(key))?;
-    if staff_chat != configured {
-        tracing::info!(configured, staff_chat, "the staff chat moved to a new id; following it");
-    }
+    let limits = limits(&options, &rules);
+    let (path, store, staff_chat, former) = open_store(&options.data, configured).await?;
     let bot = crate::telegram::connect(options.token.clone(), options.api_url.clone())?;
-    crate::telegram::check_staff_chat(&bot, staff_chat).await?;
+    // Shutdown may come while Telegram is still out of reach: then the host ends at once.
+    let mut shutdown = std::pin::pin!(shutdown);
+    if crate::telegram::wait_for_telegram(&bot, staff_chat, &mut shutdown).await?.is_none() {
+        tracing::info!("shut down before Telegram could be reached");
+        return Ok(());
+    }
     if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
         tracing::warn!(%error, "could not register the command menus");
     }
@@ -185,7 +171,6 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     };
 
     let deadlines_changed = Arc::new(Notify::new());
-    let data_file = store.path().to_path_buf();
     let desk_task = tokio::spawn(desk_loop::run(
         desk_loop::DeskLoop {
             store: store.clone(),
@@ -207,7 +192,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         desk_tx.clone(),
         stop_rx.clone(),
     ));
-    let retries = tasks.spawn(dead_letters::run(data_file, desk_tx.clone(), stop_rx.clone()));
+    let retries = tasks.spawn(dead_letters::run(path.clone(), desk_tx.clone(), stop_rx.clone()));
     let dispatcher = tasks.spawn(dispatcher::run(dispatcher::Dispatcher {
         bot,
         store,
@@ -224,7 +209,15 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         (retries.id(), "dead-letter retry task"),
         (dispatcher.id(), "dispatcher"),
     ];
-    let running = Running { desk_task, tasks, names, stop: stop_tx, drain_for: options.drain_for, watcher };
+    let running = Running {
+        desk_task,
+        tasks,
+        names,
+        stop: stop_tx,
+        drain_for: options.drain_for,
+        watcher,
+        data_file: path,
+    };
     running.supervise(shutdown).await
 }
 
@@ -236,12 +229,13 @@ struct Running {
     stop: watch::Sender<bool>,
     drain_for: Duration,
     watcher: Option<crate::rules::Reloader>,
+    data_file: PathBuf,
 }
 
 impl Running {
     /// Waits for `shutdown` or for a task to end, then stops the rest.
     async fn supervise(self, shutdown: impl Future<Output = ()>) -> Result<(), HostError> {
-        let Running { mut desk_task, mut tasks, names, stop, drain_for, watcher } = self;
+        let Running { mut desk_task, mut tasks, names, stop, drain_for, watcher, data_file } = self;
         let name = |id: tokio::task::Id| {
             names.iter().find(|(known, _)| *known == id).map_or("task", |(_, name)| name)
         };
@@ -256,15 +250,14 @@ impl Running {
                 failure = Some(match ended {
                     Ok(Err(error)) => HostError::Store(error),
                     Ok(Ok(())) => HostError::TaskEnded { task: "desk loop", detail: String::new() },
-                    Err(join) => HostError::TaskEnded { task: "desk loop", detail: format!(": {join}") },
+                    Err(join) => panicked("desk loop", &join, &data_file),
                 });
             }
             Some(ended) = tasks.join_next_with_id() => {
-                let (task, detail) = match ended {
-                    Ok((id, ())) => (name(id), String::new()),
-                    Err(join) => (name(join.id()), format!(": {join}")),
-                };
-                failure = Some(HostError::TaskEnded { task, detail });
+                failure = Some(match ended {
+                    Ok((id, ())) => HostError::TaskEnded { task: name(id), detail: String::new() },
+                    Err(join) => panicked(name(join.id()), &join, &data_file),
+                });
             }
         }
         if let Some(error) = &failure {
@@ -290,5 +283,55 @@ impl Running {
             Some(error) => Err(error),
             None => Ok(()),
         }
+    }
+}
+
+/// Opens the store and finds the staff chat's current id (Telegram may have moved it).
+async fn open_store(
+    data: &std::path::Path,
+    configured: i64,
+) -> Result<(PathBuf, Arc<Store>, i64, Vec<i64>), HostError> {
+    let path = crate::store::data_file(data);
+    crate::store::watch_for_damage();
+    let store = {
+        let path = path.clone();
+        Arc::new(
+            tokio::task::spawn_blocking(move || Store::open(&path))
+                .await
+                .expect("store open does not panic")?,
+        )
+    };
+    let (staff_chat, former) = crate::store::guard_damage(&path, || {
+        crate::desk::current_staff_chat(configured, |key| store.read()?.counter(key))
+    })??;
+    if staff_chat != configured {
+        tracing::info!(configured, staff_chat, "the staff chat moved to a new id; following it");
+    }
+    Ok((path, store, staff_chat, former))
+}
+
+/// The dispatcher's budgets: desk.yaml's, or none at all with `--no-rate-budget`.
+fn limits(options: &HostOptions, rules: &crate::rules::RuleSet) -> Limits {
+    if options.unlimited {
+        Limits { unlimited: true, ..Limits::TELEGRAM }
+    } else {
+        let budgets = &rules.desk().dispatcher;
+        Limits {
+            // Budgets count whole messages per window.
+            overall_per_second: budgets.messages_per_second.round().max(1.0) as u32,
+            group_per_minute: budgets.group_messages_per_minute.round().max(1.0) as u32,
+            private_per_second: budgets.private_messages_per_second.round().max(1.0) as u32,
+            window_scale: options.window_scale,
+            unlimited: false,
+        }
+    }
+}
+
+/// The error for a task that panicked (or was cancelled): a damaged data file when the
+/// panic came from inside redb.
+fn panicked(task: &'static str, join: &tokio::task::JoinError, data_file: &std::path::Path) -> HostError {
+    match crate::store::take_redb_panic() {
+        Some(said) => HostError::Store(crate::store::damaged(data_file, &said)),
+        None => HostError::TaskEnded { task, detail: format!(": {join}") },
     }
 }

@@ -5,12 +5,14 @@
 //! seconds for a large store at every start, so the store catches the panic instead, at
 //! the calls that read: [`guard_damage`] turns a panic raised inside redb into
 //! [`StoreError::Damaged`] naming the file, and keeps redb's panic message off stderr.
-//! A panic anywhere else (a bug of ours) goes on unwinding as before.
+//! A panic anywhere else (a bug of ours) goes on unwinding as before. A panic inside redb
+//! outside a guarded call (a task of the host reading) is printed as usual and remembered,
+//! so whoever catches it can still say the file is damaged ([`take_redb_panic`]).
 
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, PanicHookInfo};
 use std::path::Path;
-use std::sync::Once;
+use std::sync::{Mutex, Once, PoisonError};
 
 use super::StoreError;
 
@@ -19,6 +21,23 @@ thread_local! {
     static GUARDED: Cell<u32> = const { Cell::new(0) };
     /// What redb said when it panicked inside a guarded call on this thread.
     static REDB_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// The last panic raised inside redb on any thread, for [`take_redb_panic`].
+static LAST_REDB_PANIC: Mutex<Option<String>> = Mutex::new(None);
+
+/// What redb said when it last panicked, if it did since the last call: the panic that
+/// ended a task was then most likely a damaged page.
+pub fn take_redb_panic() -> Option<String> {
+    LAST_REDB_PANIC.lock().unwrap_or_else(PoisonError::into_inner).take()
+}
+
+/// The error for a data file whose reading made redb panic with `said`.
+pub fn damaged(path: &Path, said: &str) -> StoreError {
+    StoreError::Damaged {
+        path: path.to_path_buf(),
+        detail: format!("the storage engine stopped reading it ({said}); restore it from a backup"),
+    }
 }
 
 /// Runs `work`, which reads or writes the file at `path` through redb; a panic inside redb
@@ -31,18 +50,18 @@ pub fn guard_damage<R>(path: &Path, work: impl FnOnce() -> R) -> Result<R, Store
     match outcome {
         Ok(result) => Ok(result),
         Err(payload) => match REDB_PANIC.with(|said| said.borrow_mut().take()) {
-            Some(said) => Err(StoreError::Damaged {
-                path: path.to_path_buf(),
-                detail: format!("the storage engine stopped reading it ({said}); restore it from a backup"),
-            }),
+            Some(said) => {
+                take_redb_panic();
+                Err(damaged(path, &said))
+            }
             None => std::panic::resume_unwind(payload),
         },
     }
 }
 
-/// Wraps the panic hook once: a panic inside redb during a guarded call is recorded for
-/// [`guard_damage`] and not printed; everything else goes to the hook there was.
-fn install_hook() {
+/// Wraps the panic hook once: a panic inside redb is remembered, and during a guarded call
+/// recorded for [`guard_damage`] and not printed; everything else goes to the hook there was.
+pub fn install_hook() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| {
         let previous = std::panic::take_hook();

@@ -32,7 +32,7 @@ use std::sync::{PoisonError, RwLock};
 
 use redb::{ReadableDatabase, ReadableTable};
 
-pub use damage::guard_damage;
+pub use damage::{damaged, guard_damage, install_hook as watch_for_damage, take_redb_panic};
 pub use dead_letters::{DeadLetter, RetryRequest, request_retry, retry_requests};
 pub use tx::{Deadline, Lane, Outgoing, ReadTx, Tx};
 

@@ -8,7 +8,7 @@ mod startup;
 mod translate;
 
 pub use send::{Place, Verdict, resolve, send};
-pub use startup::{StartupError, check_staff_chat, connect, poll, register_commands};
+pub use startup::{StartupError, check_staff_chat, connect, poll, register_commands, wait_for_telegram};
 pub use translate::translate;
 
 pub use teloxide::Bot;

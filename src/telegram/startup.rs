@@ -1,11 +1,23 @@
 //! Start-up: connect to the Bot API, make sure the staff chat can carry the desk, and
 //! register the command lists people see in their menus. Every failure is one sentence
 //! naming what the operator must fix.
+//!
+//! Telegram being out of reach is not such a failure: a service manager restarting the bot
+//! while the network is down must not make it give up. A network error, a 5xx or a 429 at
+//! start-up is waited out with backoff and a log line per try ([`wait_for_telegram`]);
+//! only a refused token (401) and what the operator must change end the start.
 
+use std::future::Future;
 use std::time::Duration;
 
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, BotCommand, BotCommandScope, ChatMemberKind, Recipient, Update};
+use teloxide::requests::{HasPayload, Payload};
+use teloxide::types::{
+    AllowedUpdate, BotCommand, BotCommandScope, ChatFullInfo, ChatMember, ChatMemberKind, Me, Recipient,
+    Update,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -13,8 +25,10 @@ pub enum StartupError {
     NoToken,
     #[error("TELOXIDE_API_URL `{0}` is not a URL")]
     BadApiUrl(String),
-    #[error("the Bot API refused the token or could not be reached: {0}")]
+    #[error("the Bot API could not be set up: {0}")]
     GetMe(String),
+    #[error("the Bot API refused the token ({0}): check TELOXIDE_TOKEN (and TELOXIDE_API_URL, if set)")]
+    TokenRefused(String),
     #[error("the staff chat {chat} cannot be read by the bot: {detail}; add the bot to the group")]
     NoStaffChat { chat: i64, detail: String },
     #[error("the staff chat {chat} is not a forum: turn on Topics in the group's settings")]
@@ -25,6 +39,8 @@ pub enum StartupError {
     NotAdmin { chat: i64 },
     #[error("the bot may not manage topics in the staff chat {chat}: give it the \"Manage topics\" right")]
     CannotManageTopics { chat: i64 },
+    #[error("the Bot API could not be reached: {0}")]
+    Unreachable(String),
 }
 
 /// A bot for the token in `TELOXIDE_TOKEN`, talking to `TELOXIDE_API_URL` when set.
@@ -45,27 +61,151 @@ pub fn connect(token: Option<String>, api_url: Option<String>) -> Result<Bot, St
     }
 }
 
-/// Checks the bot and the staff chat; returns the bot's own user id.
+/// Backoff while Telegram cannot be reached at start-up: the first wait and the longest.
+const STARTUP_BACKOFF: (Duration, Duration) = (Duration::from_millis(500), Duration::from_secs(30));
+
+/// Checks the bot and the staff chat like [`check_staff_chat`], waiting with backoff while
+/// Telegram cannot be reached or answers 5xx; `None` when `shutdown` resolved first.
+pub async fn wait_for_telegram(
+    bot: &Bot,
+    staff_chat: i64,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Option<u64>, StartupError> {
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut backoff = STARTUP_BACKOFF.0;
+    for attempt in 1u32.. {
+        let checked = tokio::select! {
+            checked = check(bot, staff_chat) => checked,
+            () = &mut shutdown => return Ok(None),
+        };
+        match checked {
+            Ok(id) => {
+                if attempt > 1 {
+                    tracing::info!(attempt, "Telegram answers again; starting");
+                }
+                return Ok(Some(id));
+            }
+            Err(Trouble::Fatal(error)) => return Err(error),
+            Err(Trouble::Transient(error)) => {
+                tracing::warn!(%error, attempt, retry_in = ?backoff, "Telegram cannot be reached yet; waiting");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = &mut shutdown => return Ok(None),
+                }
+                backoff = (backoff * 2).min(STARTUP_BACKOFF.1);
+            }
+        }
+    }
+    unreachable!("the attempts never run out")
+}
+
+/// Checks the bot and the staff chat once; returns the bot's own user id. Telegram out of
+/// reach is an error here too ([`StartupError::Unreachable`]).
 pub async fn check_staff_chat(bot: &Bot, staff_chat: i64) -> Result<u64, StartupError> {
-    let me = bot.get_me().await.map_err(|error| StartupError::GetMe(error.to_string()))?;
-    let chat = bot
-        .get_chat(ChatId(staff_chat))
-        .await
-        .map_err(|error| StartupError::NoStaffChat { chat: staff_chat, detail: error.to_string() })?;
+    check(bot, staff_chat).await.map_err(|trouble| match trouble {
+        Trouble::Fatal(error) => error,
+        Trouble::Transient(error) => StartupError::Unreachable(error),
+    })
+}
+
+/// Why a start-up check did not pass.
+enum Trouble {
+    /// Telegram could not be reached, or answered 5xx or 429: worth waiting for.
+    Transient(String),
+    Fatal(StartupError),
+}
+
+/// What a start-up call got, short of a result.
+enum Refusal {
+    Transient(String),
+    /// 401: the token is not a bot's (404 too: Telegram's answer to a malformed one).
+    Token(String),
+    /// Any other answer of the API: its description.
+    Api(String),
+}
+
+async fn check(bot: &Bot, staff_chat: i64) -> Result<u64, Trouble> {
+    let refused = |refusal: Refusal, other: &dyn Fn(String) -> StartupError| match refusal {
+        Refusal::Transient(error) => Trouble::Transient(error),
+        Refusal::Token(error) => Trouble::Fatal(StartupError::TokenRefused(error)),
+        Refusal::Api(description) => Trouble::Fatal(other(description)),
+    };
+    let me: Me = call(bot, bot.get_me()).await.map_err(|r| refused(r, &StartupError::GetMe))?;
+    let no_chat = |detail| StartupError::NoStaffChat { chat: staff_chat, detail };
+    let chat: ChatFullInfo =
+        call(bot, bot.get_chat(ChatId(staff_chat))).await.map_err(|r| refused(r, &no_chat))?;
     let is_forum =
         serde_json::to_value(&chat).ok().and_then(|v| v.get("is_forum").and_then(serde_json::Value::as_bool));
     if is_forum != Some(true) {
-        return Err(StartupError::NotForum { chat: staff_chat });
+        return Err(Trouble::Fatal(StartupError::NotForum { chat: staff_chat }));
     }
-    let member = bot
-        .get_chat_member(ChatId(staff_chat), me.id)
-        .await
-        .map_err(|error| StartupError::NoStaffChat { chat: staff_chat, detail: error.to_string() })?;
+    let member: ChatMember =
+        call(bot, bot.get_chat_member(ChatId(staff_chat), me.id)).await.map_err(|r| refused(r, &no_chat))?;
     match member.kind {
         ChatMemberKind::Owner(_) => Ok(me.id.0),
         ChatMemberKind::Administrator(admin) if admin.can_manage_topics => Ok(me.id.0),
-        ChatMemberKind::Administrator(_) => Err(StartupError::CannotManageTopics { chat: staff_chat }),
-        _ => Err(StartupError::NotAdmin { chat: staff_chat }),
+        ChatMemberKind::Administrator(_) => {
+            Err(Trouble::Fatal(StartupError::CannotManageTopics { chat: staff_chat }))
+        }
+        _ => Err(Trouble::Fatal(StartupError::NotAdmin { chat: staff_chat })),
+    }
+}
+
+/// The Bot API's answer envelope.
+#[derive(Deserialize)]
+struct Answer<T> {
+    ok: bool,
+    result: Option<T>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// Sends a start-up request by hand, keeping the HTTP status: teloxide's own sending turns
+/// a 5xx into an API error after a fixed sleep, and a 401 into the same error as any other.
+async fn call<R>(bot: &Bot, request: R) -> Result<<R::Payload as Payload>::Output, Refusal>
+where
+    R: HasPayload,
+    R::Payload: serde::Serialize,
+    <R::Payload as Payload>::Output: DeserializeOwned,
+{
+    let name = <R::Payload as Payload>::NAME;
+    let body = serde_json::to_vec(request.payload_ref()).expect("payloads serialise to JSON");
+    let mut url = bot.api_url();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.push(&format!("bot{}", bot.token())).push(name);
+    }
+    let response = bot
+        .client()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|error| Refusal::Transient(format!("{name}: {}", without_url(&error.to_string()))))?;
+    let status = response.status().as_u16();
+    let text = response.text().await.map_err(|error| Refusal::Transient(format!("{name}: {error}")))?;
+    let answer = serde_json::from_str::<Answer<<R::Payload as Payload>::Output>>(&text);
+    let description = answer.as_ref().ok().and_then(|a| a.description.clone()).unwrap_or_default();
+    let said = format!("{name}: HTTP {status} {description}").trim_end().to_owned();
+    match (status, answer) {
+        (500.. | 429, _) => Err(Refusal::Transient(said)),
+        (401 | 404, _) => Err(Refusal::Token(format!("HTTP {status} {description}").trim_end().to_owned())),
+        (_, Ok(Answer { ok: true, result: Some(result), .. })) => Ok(result),
+        (_, Ok(answer)) => Err(Refusal::Api(answer.description.unwrap_or(said))),
+        // Not the Bot API's JSON: a proxy's error page, a half-open connection.
+        (_, Err(_)) => Err(Refusal::Transient(format!("{said}: the answer is not the Bot API's"))),
+    }
+}
+
+/// reqwest's errors name the URL, which carries the token.
+fn without_url(error: &str) -> String {
+    match error.find(" for url (") {
+        Some(at) => {
+            let rest = &error[at..];
+            let end = rest.find(')').map_or(rest.len(), |end| end + 1);
+            format!("{}{}", &error[..at], &rest[end..])
+        }
+        None => error.to_owned(),
     }
 }
 
