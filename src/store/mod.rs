@@ -102,6 +102,7 @@ impl From<redb::StorageError> for StoreError {
             | redb::StorageError::PreviousIo
             | redb::StorageError::DatabaseClosed
             | redb::StorageError::LockPoisoned(_) => StoreError::Unavailable(error.to_string()),
+            redb::StorageError::Corrupted(detail) => StoreError::Corrupt(detail),
             other => StoreError::Redb(other.to_string()),
         }
     }
@@ -174,7 +175,7 @@ impl Store {
         }
         let db = open_writable(path)?;
         let store = Store { db: RwLock::new(Some(db)), path: path.to_path_buf() };
-        guard_damage(path, || store.prepare_schema(exists))??;
+        guard_damage(path, || store.prepare_schema(exists))?.map_err(|error| name_the_file(path, error))?;
         Ok(store)
     }
 
@@ -189,7 +190,8 @@ impl Store {
                 .open_read_only(path)
         })?;
         let store = ReadOnlyStore { db };
-        let version = guard_damage(path, || store.read()?.schema_version())??;
+        let version = guard_damage(path, || store.read()?.schema_version())?
+            .map_err(|error| name_the_file(path, error))?;
         match version {
             None => Err(StoreError::Foreign { path: path.to_path_buf() }),
             Some(found) if found > SCHEMA_VERSION => {
@@ -419,21 +421,28 @@ fn guard_open<D>(
     path: &Path,
     open: impl FnOnce() -> Result<D, redb::DatabaseError>,
 ) -> Result<D, StoreError> {
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(open));
     let damaged = |detail: String| StoreError::Damaged { path: path.to_path_buf(), detail };
-    match outcome {
-        Ok(Ok(db)) => Ok(db),
-        Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => {
-            Err(StoreError::Busy { path: path.to_path_buf() })
-        }
-        Ok(Err(redb::DatabaseError::RepairAborted)) => {
+    match guard_damage(path, open)? {
+        Ok(db) => Ok(db),
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => Err(StoreError::Busy { path: path.to_path_buf() }),
+        Err(redb::DatabaseError::RepairAborted) => {
             Err(StoreError::NeedsRecovery { path: path.to_path_buf() })
         }
-        Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Io(source)))) => {
+        Err(redb::DatabaseError::Storage(redb::StorageError::Io(source))) => {
             Err(StoreError::Io { path: path.to_path_buf(), source })
         }
-        Ok(Err(error)) => Err(damaged(error.to_string())),
-        Err(_) => Err(damaged("the storage engine could not read it".to_owned())),
+        Err(error) => Err(damaged(error.to_string())),
+    }
+}
+
+/// redb's report of a damaged file at open (release builds return what debug builds panic
+/// on), as the error naming the file.
+fn name_the_file(path: &Path, error: StoreError) -> StoreError {
+    match error {
+        StoreError::Redb(detail) | StoreError::Corrupt(detail) => {
+            StoreError::Damaged { path: path.to_path_buf(), detail }
+        }
+        other => other,
     }
 }
 
