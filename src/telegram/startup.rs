@@ -169,6 +169,9 @@ where
     <R::Payload as Payload>::Output: DeserializeOwned,
 {
     let name = <R::Payload as Payload>::NAME;
+    // teloxide names methods `GetMe`; the Bot API's documents say `getMe`.
+    let method =
+        name.get(..1).map_or_else(String::new, str::to_lowercase) + name.get(1..).unwrap_or_default();
     let body = serde_json::to_vec(request.payload_ref()).expect("payloads serialise to JSON");
     let mut url = bot.api_url();
     if let Ok(mut segments) = url.path_segments_mut() {
@@ -181,12 +184,15 @@ where
         .body(body)
         .send()
         .await
-        .map_err(|error| Refusal::Transient(format!("{name}: {}", without_url(&error.to_string()))))?;
+        .map_err(|error| Refusal::Transient(format!("{method}: {}", error.without_url())))?;
     let status = response.status().as_u16();
-    let text = response.text().await.map_err(|error| Refusal::Transient(format!("{name}: {error}")))?;
+    let text = response
+        .text()
+        .await
+        .map_err(|error| Refusal::Transient(format!("{method}: {}", error.without_url())))?;
     let answer = serde_json::from_str::<Answer<<R::Payload as Payload>::Output>>(&text);
     let description = answer.as_ref().ok().and_then(|a| a.description.clone()).unwrap_or_default();
-    let said = format!("{name}: HTTP {status} {description}").trim_end().to_owned();
+    let said = format!("{method}: HTTP {status} {description}").trim_end().to_owned();
     match (status, answer) {
         (500.. | 429, _) => Err(Refusal::Transient(said)),
         (401 | 404, _) => Err(Refusal::Token(format!("HTTP {status} {description}").trim_end().to_owned())),
@@ -194,18 +200,6 @@ where
         (_, Ok(answer)) => Err(Refusal::Api(answer.description.unwrap_or(said))),
         // Not the Bot API's JSON: a proxy's error page, a half-open connection.
         (_, Err(_)) => Err(Refusal::Transient(format!("{said}: the answer is not the Bot API's"))),
-    }
-}
-
-/// reqwest's errors name the URL, which carries the token.
-fn without_url(error: &str) -> String {
-    match error.find(" for url (") {
-        Some(at) => {
-            let rest = &error[at..];
-            let end = rest.find(')').map_or(rest.len(), |end| end + 1);
-            format!("{}{}", &error[..at], &rest[end..])
-        }
-        None => error.to_owned(),
     }
 }
 

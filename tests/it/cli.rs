@@ -319,7 +319,9 @@ fn a_fifo_or_a_directory_as_the_data_file_is_refused() {
     std::fs::create_dir(inner.path().join(FILE_NAME)).expect("a directory in the file's place");
     let output = topicdesk_in_time(&["tickets", "list", "--data", path_arg(inner.path())]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).ends_with("topicdesk.redb is a directory, not a data file; refusing to open it\n"));
+    assert!(
+        stderr(&output).ends_with("topicdesk.redb is a directory, not a data file; refusing to open it\n")
+    );
     let device = topicdesk_in_time(&["tickets", "list", "--data", "/dev/null"]);
     assert_eq!(stderr(&device), "error: /dev/null is a device, not a data file; refusing to open it\n");
 }

@@ -6,9 +6,11 @@
 mod agents;
 mod budgets;
 mod faults;
+mod full_disk;
 mod full_path;
 mod harness;
 mod kill;
 mod ladder;
 mod relay;
+mod outage_start;
 mod startup;
