@@ -14,9 +14,11 @@
 //! the next start.
 
 use std::fmt::Write as _;
+
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::Deserialize;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::StaffChat;
@@ -51,7 +53,7 @@ pub struct PageUpdate {
     /// The desk event, if the update concerns the desk.
     pub event: Option<Event>,
     /// The update as Telegram sent it: what a dead letter keeps, to translate again later.
-    pub update: Update,
+    pub json: serde_json::Value,
 }
 
 /// How the desk applies one event; [`Desk::handle`] outside tests, which inject failures.
@@ -248,7 +250,7 @@ impl DeskLoop {
         error: String,
         tries: u32,
     ) -> Result<bool, StoreError> {
-        let raw = serde_json::to_value(&update.update).unwrap_or(serde_json::Value::Null);
+        let raw = update.json.clone();
         let now = jiff::Timestamp::now();
         let letter = Arc::new(DeadLetter {
             update_id: update.id,
@@ -307,12 +309,18 @@ impl DeskLoop {
             let work: Work<()> = {
                 let letter = letter.clone();
                 Arc::new(move |store, desk, handler| {
-                    let update: Update = serde_json::from_value(letter.update.clone())
+                    // From a borrowed value: teloxide reads an owned one as an unknown kind.
+                    let update = Update::deserialize(&letter.update)
                         .map_err(|error| StoreError::Corrupt(format!("the dead letter's update: {error}")))?;
+                    // Only an update with an event can have failed: one that no longer translates
+                    // to any stays, rather than vanish unapplied.
+                    let event = crate::telegram::translate(&update, desk.staff_chat).ok_or_else(|| {
+                        StoreError::Corrupt(
+                            "the dead letter's update no longer means anything to the desk".into(),
+                        )
+                    })?;
                     store.write(|tx| {
-                        if let Some(event) = crate::telegram::translate(&update, desk.staff_chat) {
-                            handler(desk, tx, &event)?;
-                        }
+                        handler(desk, tx, &event)?;
                         tx.remove_dead_letter(letter.update_id)?;
                         Ok::<_, DeskError>(())
                     })

@@ -41,7 +41,7 @@ use crate::rules::{RulesHandle, WatchMode};
 use crate::store::{Store, StoreError};
 use crate::telegram::StartupError;
 
-pub use desk_loop::{DeskInput, PageUpdate};
+pub use desk_loop::{DeskInput, PageUpdate, TRIES};
 
 /// The staff chat as the host knows it now: its id, and the ids it had before Telegram
 /// moved it (calls queued for an old id go to the new one).

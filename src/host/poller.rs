@@ -66,12 +66,12 @@ pub async fn run(
         let mut staff_chat = staff.borrow().id;
         let page: Vec<PageUpdate> = updates
             .into_iter()
-            .map(|update| {
+            .map(|(update, json)| {
                 let event = translate(&update, staff_chat);
                 if let Some(Event::StaffChatMigrated { to, .. }) = &event {
                     staff_chat = *to;
                 }
-                PageUpdate { id: i64::from(update.id.0), event, update }
+                PageUpdate { id: i64::from(update.id.0), event, json }
             })
             .collect();
         let (ack, committed) = oneshot::channel();

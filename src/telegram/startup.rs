@@ -245,22 +245,55 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
     Ok(())
 }
 
-/// One long poll: updates after `offset` (the last applied id), at most 100.
+/// One long poll: updates after `offset` (the last applied id), at most 100, each with the
+/// JSON Telegram sent for it (kept whole, for an update the desk must set aside: teloxide's
+/// own serialisation of an update leaves out its content).
 pub async fn poll(
     bot: &Bot,
     last_applied: Option<i64>,
     timeout: Duration,
-) -> Result<Vec<Update>, teloxide::RequestError> {
-    let mut request = bot.get_updates().timeout(timeout.as_secs() as u32).limit(100).allowed_updates([
-        AllowedUpdate::Message,
-        AllowedUpdate::EditedMessage,
-        AllowedUpdate::CallbackQuery,
-        AllowedUpdate::MyChatMember,
-    ]);
-    if let Some(last) = last_applied {
-        request = request.offset((last + 1) as i32);
-    }
+) -> Result<Vec<(Update, serde_json::Value)>, teloxide::RequestError> {
+    let request = GetUpdatesRaw {
+        offset: last_applied.map(|last| (last + 1) as i32),
+        limit: 100,
+        timeout: timeout.as_secs() as u32,
+        allowed_updates: vec![
+            AllowedUpdate::Message,
+            AllowedUpdate::EditedMessage,
+            AllowedUpdate::CallbackQuery,
+            AllowedUpdate::MyChatMember,
+        ],
+    };
     // Sent by hand like every call: a 5xx answer is retried by the poller's own backoff,
     // not after teloxide's fixed 10 s sleep.
-    super::raw::execute(bot, request).await
+    let raw = super::raw::execute(bot, request).await?;
+    raw.into_iter()
+        .map(|json| {
+            let update =
+                Update::deserialize(&json).map_err(|source| teloxide::RequestError::InvalidJson {
+                    source: std::sync::Arc::new(source),
+                    raw: json.to_string().into(),
+                })?;
+            Ok((update, json))
+        })
+        .collect()
+}
+
+/// `getUpdates` answering with each update's JSON as sent.
+#[derive(serde::Serialize)]
+struct GetUpdatesRaw {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<i32>,
+    limit: u8,
+    timeout: u32,
+    allowed_updates: Vec<AllowedUpdate>,
+}
+
+impl Payload for GetUpdatesRaw {
+    type Output = Vec<serde_json::Value>;
+    const NAME: &'static str = "GetUpdates";
+
+    fn timeout_hint(&self) -> Option<Duration> {
+        Some(Duration::from_secs(u64::from(self.timeout)))
+    }
 }

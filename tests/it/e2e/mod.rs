@@ -5,6 +5,7 @@
 
 mod agents;
 mod budgets;
+mod dead_letters;
 mod faults;
 mod full_disk;
 mod full_path;
