@@ -8,8 +8,8 @@
 //! nothing could commit. An input the desk itself fails on (an error of the desk, a damaged
 //! record, a panic) is tried [`TRIES`] times: a page then goes update by update, and the
 //! update that keeps failing is set aside as a dead letter with an alert in General while
-//! the rest flow on; a tick, a reload or a batch of verdicts is given up, and its sender
-//! asks again later. A damaged data file ends the loop with the error, which ends the
+//! the rest flow on; a tick or a reload is given up, and its sender asks again later; of a
+//! batch of verdicts, the calls Telegram accepted still leave the outbox. A damaged data file ends the loop with the error, which ends the
 //! process. Asked to stop, the loop tries each input once more and leaves what fails for
 //! the next start.
 
@@ -138,10 +138,7 @@ impl DeskLoop {
                 }
             }
             DeskInput::Results { results, ack } => {
-                let results = Arc::new(results);
-                let work: Work<()> =
-                    Arc::new(move |store, desk, handler| apply_results(store, desk, handler, &results));
-                if self.input_with_tries("a batch of send results", work).await?.is_some() {
+                if self.results(results).await? {
                     let _ = ack.send(());
                 }
             }
@@ -181,6 +178,43 @@ impl DeskLoop {
             }
         }
         Ok(Next::Unchanged)
+    }
+
+    /// Applies what came of sent calls. Should the desk keep failing on what a delivery
+    /// means, the calls Telegram accepted still leave the outbox (sending them again would
+    /// post them twice) and what the desk would have made of them is logged as lost.
+    async fn results(&mut self, results: Vec<(u64, Verdict)>) -> Result<bool, StoreError> {
+        let results = Arc::new(results);
+        let work: Work<()> = {
+            let results = results.clone();
+            Arc::new(move |store, desk, handler| apply_results(store, desk, handler, &results))
+        };
+        if self.input_with_tries("a batch of send results", work).await?.is_some() {
+            return Ok(true);
+        }
+        if *self.stop.borrow() {
+            return Ok(false);
+        }
+        let accepted: Work<()> = Arc::new(move |store, _, _| {
+            store.write(|tx| {
+                for (seq, verdict) in results.iter() {
+                    if matches!(verdict, Verdict::Done { .. }) {
+                        tx.remove_outgoing(*seq)?;
+                    }
+                }
+                Ok::<_, DeskError>(())
+            })
+        });
+        match self.until_stored(accepted).await {
+            Attempt::Done(()) => {
+                tracing::error!(
+                    "what the desk would have done after these deliveries is lost; the calls left the outbox"
+                );
+                Ok(true)
+            }
+            Attempt::Damaged(error) => Err(error),
+            _ => Ok(false),
+        }
     }
 
     /// Applies a page in one transaction; when the desk fails on it, update by update, and

@@ -15,3 +15,4 @@ mod ladder;
 mod relay;
 mod outage_start;
 mod startup;
+mod task_ends;
