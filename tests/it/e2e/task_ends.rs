@@ -26,7 +26,10 @@ async fn a_host_task_that_ends_ends_the_process_non_zero() {
             .open(&file)
             .expect("open the store");
         let txn = db.begin_write().expect("write");
-        txn.open_table(OUTBOX).expect("outbox").insert(1, b"{ not an outbox record".as_slice()).expect("insert");
+        txn.open_table(OUTBOX)
+            .expect("outbox")
+            .insert(1, b"{ not an outbox record".as_slice())
+            .expect("insert");
         txn.commit().expect("commit");
     }
     let path = |p: &std::path::Path| p.to_str().expect("temp paths are UTF-8").to_owned();
@@ -39,7 +42,7 @@ async fn a_host_task_that_ends_ends_the_process_non_zero() {
         .stdin(Stdio::null())
         .kill_on_drop(true)
         .output();
-    let output = tokio::time::timeout(Duration::from_secs(60), host)
+    let output = tokio::time::timeout(Duration::from_mins(1), host)
         .await
         .expect("the host ends by itself instead of living on without a dispatcher")
         .expect("run topicdesk");
