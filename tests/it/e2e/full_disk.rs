@@ -34,13 +34,14 @@ fn run_ignoring_sigxfsz(desk: &Desk, log: &Path) -> Child {
         .expect("start topicdesk run")
 }
 
-/// Sets the soft file-size limit of `pid` (the hard one stays, so it can be raised again).
+/// Sets the soft file-size limit of `pid`; the hard one stays as it is, so the soft one can
+/// be raised again without privileges (to `unlimited` where the hard limit is, as usual).
 fn set_file_size_limit(pid: u32, soft: &str) {
     let status = std::process::Command::new("prlimit")
-        .args(["--pid", &pid.to_string(), &format!("--fsize={soft}:unlimited")])
+        .args(["--pid", &pid.to_string(), &format!("--fsize={soft}:")])
         .status()
         .expect("prlimit (util-linux) is needed to fill the disk without root");
-    assert!(status.success(), "prlimit --pid {pid} --fsize={soft}:unlimited");
+    assert!(status.success(), "prlimit --pid {pid} --fsize={soft}: (is the hard limit below it?)");
 }
 
 /// Polls `log` until `holds` is true of it, or fails naming `what`.
