@@ -92,6 +92,29 @@ pub enum Command {
         #[command(subcommand)]
         command: TicketsCommand,
     },
+    /// Updates the desk failed on every time it tried, set aside so the rest flow on.
+    DeadLetters {
+        #[command(subcommand)]
+        command: DeadLettersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum DeadLettersCommand {
+    /// List the dead letters: which update, when it failed, why, how many tries.
+    List {
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Apply dead letters again: the running bot picks the request up within a second,
+    /// or the next start does.
+    Retry {
+        #[arg(long)]
+        data: PathBuf,
+        /// Only these update ids (as `list` shows them); all when none is given.
+        #[arg(value_name = "UPDATE_ID")]
+        update_ids: Vec<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -133,6 +156,7 @@ pub enum TicketsCommand {
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Tickets { command } => tickets(command),
+        Command::DeadLetters { command } => dead_letters(command),
         Command::Run { rules, data, staff_chat, no_rate_budget } => {
             run_host(rules, data, staff_chat, no_rate_budget)
         }
@@ -176,7 +200,10 @@ fn run_host(rules: PathBuf, data: PathBuf, staff_chat: Option<i64>, no_rate_budg
     };
     match runtime.block_on(crate::host::run(options, shutdown_signal())) {
         Ok(()) => 0,
-        Err(error) => report(&error),
+        Err(error) => {
+            report(&error);
+            error.exit_code()
+        }
     }
 }
 
@@ -318,15 +345,96 @@ fn tickets(command: TicketsCommand) -> u8 {
         Ok(store) => store,
         Err(error) => return report(&error),
     };
-    let outcome = match command {
+    // A damaged page can make the storage engine panic on any read: one clear error instead.
+    let outcome = store::guard_damage(&store::data_file(&data), || match command {
         TicketsCommand::List { status, assignee, limit, .. } => list(&store, status, assignee, limit),
         TicketsCommand::Show { id, .. } => show(&store, id),
         TicketsCommand::Export { format, output, .. } => export_to(&store, format, output.as_deref()),
-    };
+    });
     match outcome {
-        Ok(code) => code,
-        Err(error) => report(&*error),
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => report(&*error),
+        Err(error) => report(&error),
     }
+}
+
+fn dead_letters(command: DeadLettersCommand) -> u8 {
+    match command {
+        DeadLettersCommand::List { data } => {
+            let store = match open_for_reading(&data) {
+                Ok(store) => store,
+                Err(error) => return report(&error),
+            };
+            let path = store::data_file(&data);
+            match store::guard_damage(&path, || list_dead_letters(&store, &path)) {
+                Ok(Ok(code)) => code,
+                Ok(Err(error)) => report(&*error),
+                Err(error) => report(&error),
+            }
+        }
+        DeadLettersCommand::Retry { data, update_ids } => {
+            let path = store::data_file(&data);
+            // The store must be there; the running bot (or the next start) does the rest.
+            let letters = match open_for_reading(&data)
+                .and_then(|store| store::guard_damage(&path, || store.read()?.dead_letters())?)
+            {
+                Ok(letters) => letters,
+                Err(error) => return report(&error),
+            };
+            let unknown: Vec<String> = update_ids
+                .iter()
+                .filter(|id| !letters.iter().any(|l| l.update_id == **id))
+                .map(ToString::to_string)
+                .collect();
+            if !unknown.is_empty() {
+                eprintln!("error: no dead letter for update {}", unknown.join(", "));
+                return 1;
+            }
+            if letters.is_empty() {
+                eprintln!("no dead letters to retry");
+                return 0;
+            }
+            match store::request_retry(&path, &update_ids) {
+                Ok(file) => {
+                    let n = if update_ids.is_empty() { letters.len() } else { update_ids.len() };
+                    eprintln!(
+                        "asked to retry {n} dead letter(s) ({}); the running bot applies them within a \
+                         second, or the next start does",
+                        file.display()
+                    );
+                    0
+                }
+                Err(error) => report(&error),
+            }
+        }
+    }
+}
+
+fn list_dead_letters(store: &ReadOnlyStore, path: &Path) -> Outcome {
+    let letters = store.read()?.dead_letters()?;
+    let requested = store::retry_requests(path)?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<12} {:>5} {:<17} {:<17} {:<8} {:<40} error",
+        "update", "tries", "first failed", "last failed", "retry", "what"
+    )?;
+    for letter in &letters {
+        let retry =
+            requested.iter().any(|r| r.update_ids.is_empty() || r.update_ids.contains(&letter.update_id));
+        writeln!(
+            out,
+            "{:<12} {:>5} {:<17} {:<17} {:<8} {:<40} {}",
+            letter.update_id,
+            letter.tries,
+            letter.first_failed.strftime("%Y-%m-%d %H:%M"),
+            letter.last_failed.strftime("%Y-%m-%d %H:%M"),
+            if retry { "asked" } else { "-" },
+            crate::outbox::clip(&letter.what, 40),
+            letter.error.replace('\n', " "),
+        )?;
+    }
+    Ok(0)
 }
 
 fn open_for_reading(data: &Path) -> Result<ReadOnlyStore, StoreError> {

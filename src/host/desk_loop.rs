@@ -1,23 +1,38 @@
 //! The desk loop: the one owner of state. Every input becomes one store transaction run
 //! through the desk on a blocking thread (redb calls block), with the wall clock read here,
 //! at the edge, and passed in.
+//!
+//! Never silently stuck (invariant 10). An input whose transaction fails because the store
+//! cannot write (a full disk, an I/O error) is tried again with backoff until it commits;
+//! the store opens its file again by itself meanwhile, and nothing else goes ahead, since
+//! nothing could commit. An input the desk itself fails on (an error of the desk, a damaged
+//! record, a panic) is tried [`TRIES`] times: a page then goes update by update, and the
+//! update that keeps failing is set aside as a dead letter with an alert in General while
+//! the rest flow on; a tick or a reload is given up, and its sender asks again later; of a
+//! batch of verdicts, the calls Telegram accepted still leave the outbox. A damaged data file ends the loop with the error, which ends the
+//! process. Asked to stop, the loop tries each input once more and leaves what fails for
+//! the next start.
+
+use std::fmt::Write as _;
 
 use std::sync::Arc;
+use std::time::Duration;
 
+use serde::Deserialize;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::StaffChat;
 use crate::desk::{Desk, DeskError, Event};
 use crate::outbox::{Call, Target};
 use crate::rules::{ReloadEvent, RulesHandle};
-use crate::store::{Lane, Outgoing, Store};
-use crate::telegram::Verdict;
+use crate::store::{DeadLetter, Lane, Outgoing, Store, StoreError, Tx};
+use crate::telegram::{Update, Verdict};
 
 /// What the desk loop is asked to do.
 #[derive(Debug)]
 pub enum DeskInput {
-    /// A page of updates from the poller: (update id, the desk event if it concerns the desk).
-    Page { updates: Vec<(i64, Option<Event>)>, ack: oneshot::Sender<()> },
+    /// A page of updates from the poller, acknowledged once committed.
+    Page { updates: Vec<PageUpdate>, ack: oneshot::Sender<()> },
     /// What came of the calls the dispatcher sent: (outbox sequence, verdict).
     Results { results: Vec<(u64, Verdict)>, ack: oneshot::Sender<()> },
     /// The rules directory changed.
@@ -27,18 +42,66 @@ pub enum DeskInput {
     /// After a reload: the deadlines of tickets from this id on follow the new rules. The
     /// desk loop makes these itself, a batch at a time while no other input waits.
     Resync { from: u64 },
+    /// `topicdesk dead-letters retry`: apply these dead letters again (all when empty).
+    RetryDeadLetters { update_ids: Vec<i64>, ack: oneshot::Sender<()> },
 }
 
+/// One update of a page.
+#[derive(Clone, Debug)]
+pub struct PageUpdate {
+    pub id: i64,
+    /// The desk event, if the update concerns the desk.
+    pub event: Option<Event>,
+    /// The update as Telegram sent it: what a dead letter keeps, to translate again later.
+    pub json: serde_json::Value,
+}
+
+/// How the desk applies one event; [`Desk::handle`] outside tests, which inject failures.
+pub type Handler = Arc<dyn Fn(&Desk<'_>, &mut Tx<'_>, &Event) -> Result<(), DeskError> + Send + Sync>;
+
+/// The handler of `topicdesk run`.
+pub fn desk_handler() -> Handler {
+    Arc::new(|desk: &Desk<'_>, tx: &mut Tx<'_>, event: &Event| desk.handle(tx, event))
+}
+
+/// How often the desk may fail on one input before it is set aside or given up.
+pub const TRIES: u32 = 3;
 /// Tickets whose deadlines one resync transaction brings in line with new rules.
 const RESYNC_BATCH: u64 = 200;
+/// Backoff while the store cannot write: from the first to the longest wait.
+const STORE_BACKOFF: (Duration, Duration) = (Duration::from_millis(250), Duration::from_secs(30));
+/// Backoff between tries of an input the desk failed on.
+const INPUT_BACKOFF: Duration = Duration::from_millis(200);
 
-pub async fn run(
-    store: Arc<Store>,
-    rules: RulesHandle,
-    staff: watch::Sender<StaffChat>,
-    mut inputs: mpsc::Receiver<DeskInput>,
-    changed: [Arc<Notify>; 2],
-) {
+/// Everything the loop needs besides its inputs.
+pub struct DeskLoop {
+    pub store: Arc<Store>,
+    pub rules: RulesHandle,
+    pub staff: watch::Sender<StaffChat>,
+    /// Woken after every commit: the dispatcher and the timer look again.
+    pub changed: [Arc<Notify>; 2],
+    pub handler: Handler,
+    pub stop: watch::Receiver<bool>,
+}
+
+/// How one try of an input went.
+enum Attempt<R> {
+    Done(R),
+    /// The store could not read or write; the same input may work later.
+    Unavailable(StoreError),
+    /// The desk failed on the input (an error or a panic): the text says how.
+    Failed(String),
+    /// The data file is damaged: nothing more can be done in this process.
+    Damaged(StoreError),
+    /// The runtime is going away, or the loop was asked to stop while retrying.
+    Stopped,
+}
+
+/// One try's work: run on a blocking thread with the store and a desk for this moment.
+type Work<R> = Arc<dyn Fn(&Store, &Desk<'_>, &Handler) -> Result<R, DeskError> + Send + Sync>;
+
+/// Runs until every sender is gone; an error means the data file is damaged.
+pub async fn run(mut this: DeskLoop, mut inputs: mpsc::Receiver<DeskInput>) -> Result<(), StoreError> {
     // Where the resync after a reload stands: it yields to every other input.
     let mut resync: Option<u64> = None;
     loop {
@@ -46,111 +109,433 @@ pub async fn run(
             Some(from) => match inputs.try_recv() {
                 Ok(input) => input,
                 Err(mpsc::error::TryRecvError::Empty) => DeskInput::Resync { from },
-                Err(mpsc::error::TryRecvError::Disconnected) => return,
+                Err(mpsc::error::TryRecvError::Disconnected) => return Ok(()),
             },
             None => match inputs.recv().await {
                 Some(input) => input,
-                None => return,
+                None => return Ok(()),
             },
         };
-        let staff_chat = staff.borrow().id;
-        let moved_to = match &input {
-            DeskInput::Page { updates, .. } => updates.iter().find_map(|(_, event)| match event {
-                Some(Event::StaffChatMigrated { from, to }) if *from == staff_chat => Some(*to),
-                _ => None,
-            }),
-            _ => None,
-        };
-        let store = store.clone();
-        let current = rules.current();
-        let earlier = rules.earlier();
-        let outcome = tokio::task::spawn_blocking(move || {
-            let desk = Desk { rules: &current, earlier: &earlier, staff_chat, now: jiff::Timestamp::now() };
-            apply(&store, &desk, input)
-        })
-        .await;
-        match outcome {
-            Ok(Ok(next)) => {
-                match next {
-                    Resync::Unchanged => {}
-                    Resync::From(from) => resync = Some(from),
-                    Resync::Done => resync = None,
-                }
-                if let Some(to) = moved_to {
-                    tracing::warn!(
-                        from = staff_chat,
-                        to,
-                        "Telegram moved the staff chat; the desk follows it"
-                    );
-                    staff.send_modify(|staff| staff.moved_to(to));
-                }
-                for notify in &changed {
-                    notify.notify_one();
-                }
-            }
-            Ok(Err(error)) => {
-                tracing::error!(%error, "the desk could not apply an input; it will be retried");
-            }
-            // The runtime is shutting down: the input was not applied and comes again.
-            Err(join) if join.is_cancelled() => tracing::debug!("an input was left for the next start"),
-            Err(panic) => tracing::error!(%panic, "the desk panicked on an input"),
+        match this.input(input).await? {
+            Next::Unchanged => {}
+            Next::Resync(from) => resync = from,
         }
     }
 }
 
 /// What an input did to the resync after a reload.
-enum Resync {
+enum Next {
     Unchanged,
-    From(u64),
-    Done,
+    Resync(Option<u64>),
 }
 
-fn apply(store: &Store, desk: &Desk<'_>, input: DeskInput) -> Result<Resync, DeskError> {
-    match input {
-        DeskInput::Page { updates, ack } => {
-            store.apply_updates(&updates, |tx, event| match event {
-                Some(event) => desk.handle(tx, event),
-                None => Ok(()),
-            })?;
-            let _ = ack.send(());
+impl DeskLoop {
+    async fn input(&mut self, input: DeskInput) -> Result<Next, StoreError> {
+        match input {
+            DeskInput::Page { updates, ack } => {
+                if self.page(updates).await? {
+                    let _ = ack.send(());
+                }
+            }
+            DeskInput::Results { results, ack } => {
+                if self.results(results).await? {
+                    let _ = ack.send(());
+                }
+            }
+            DeskInput::Reload(event) => {
+                let event = Arc::new(event);
+                let reloaded = matches!(*event, ReloadEvent::Reloaded { .. });
+                let work: Work<()> = Arc::new(move |store, desk, _| report_reload(store, desk, &event));
+                if self.input_with_tries("a rules reload", work).await?.is_some() && reloaded {
+                    return Ok(Next::Resync(Some(1)));
+                }
+            }
+            DeskInput::Tick { ack } => {
+                let work: Work<()> =
+                    Arc::new(|store, desk, handler| store.write(|tx| handler(desk, tx, &Event::Tick)));
+                if self.input_with_tries("a tick", work).await?.is_some() {
+                    let _ = ack.send(());
+                }
+            }
+            DeskInput::Resync { from } => {
+                let work: Work<Option<u64>> = Arc::new(move |store, desk, _| {
+                    store.write(|tx| desk.resync_from(tx, from, RESYNC_BATCH))
+                });
+                return match self.input_with_tries("a resync of deadlines", work).await? {
+                    Some(Some(next)) => Ok(Next::Resync(Some(next))),
+                    Some(None) => {
+                        tracing::info!("every ticket's deadlines follow the reloaded rules");
+                        Ok(Next::Resync(None))
+                    }
+                    // Given up: the tickets keep the deadlines they had.
+                    None => Ok(Next::Resync(None)),
+                };
+            }
+            DeskInput::RetryDeadLetters { update_ids, ack } => {
+                if self.retry_dead_letters(&update_ids).await? {
+                    let _ = ack.send(());
+                }
+            }
         }
-        DeskInput::Results { results, ack } => {
+        Ok(Next::Unchanged)
+    }
+
+    /// Applies what came of sent calls. Should the desk keep failing on what a delivery
+    /// means, the calls Telegram accepted still leave the outbox (sending them again would
+    /// post them twice) and what the desk would have made of them is logged as lost.
+    async fn results(&mut self, results: Vec<(u64, Verdict)>) -> Result<bool, StoreError> {
+        let results = Arc::new(results);
+        let work: Work<()> = {
+            let results = results.clone();
+            Arc::new(move |store, desk, handler| apply_results(store, desk, handler, &results))
+        };
+        if self.input_with_tries("a batch of send results", work).await?.is_some() {
+            return Ok(true);
+        }
+        if *self.stop.borrow() {
+            return Ok(false);
+        }
+        let accepted: Work<()> = Arc::new(move |store, _, _| {
             store.write(|tx| {
-                for (seq, verdict) in &results {
-                    let delivery = match verdict {
-                        Verdict::Done { delivery } => {
-                            tx.remove_outgoing(*seq)?;
-                            delivery
-                        }
-                        Verdict::Retry { delivery, .. } => delivery,
-                    };
-                    if let Some(delivery) = delivery {
-                        desk.handle(tx, &Event::Delivered(delivery.clone()))?;
+                for (seq, verdict) in results.iter() {
+                    if matches!(verdict, Verdict::Done { .. }) {
+                        tx.remove_outgoing(*seq)?;
                     }
                 }
                 Ok::<_, DeskError>(())
-            })?;
-            let _ = ack.send(());
-        }
-        DeskInput::Reload(event) => {
-            report_reload(store, desk, &event)?;
-            if matches!(event, ReloadEvent::Reloaded { .. }) {
-                return Ok(Resync::From(1));
+            })
+        });
+        match self.until_stored(accepted).await {
+            Attempt::Done(()) => {
+                tracing::error!(
+                    "what the desk would have done after these deliveries is lost; the calls left the outbox"
+                );
+                Ok(true)
             }
-        }
-        DeskInput::Tick { ack } => {
-            store.write(|tx| desk.handle(tx, &Event::Tick))?;
-            let _ = ack.send(());
-        }
-        DeskInput::Resync { from } => {
-            if let Some(next) = store.write(|tx| desk.resync_from(tx, from, RESYNC_BATCH))? {
-                return Ok(Resync::From(next));
-            }
-            tracing::info!("every ticket's deadlines follow the reloaded rules");
-            return Ok(Resync::Done);
+            Attempt::Damaged(error) => Err(error),
+            _ => Ok(false),
         }
     }
-    Ok(Resync::Unchanged)
+
+    /// Applies a page in one transaction; when the desk fails on it, update by update, and
+    /// sets aside the update that keeps failing. False when asked to stop before the commit.
+    async fn page(&mut self, updates: Vec<PageUpdate>) -> Result<bool, StoreError> {
+        let staff_chat = self.staff.borrow().id;
+        let moved_to = updates.iter().find_map(|update| match &update.event {
+            Some(Event::StaffChatMigrated { from, to }) if *from == staff_chat => Some(*to),
+            _ => None,
+        });
+        let page = Arc::new(updates);
+        let whole: Work<()> = {
+            let page = page.clone();
+            Arc::new(move |store, desk, handler| apply_page(store, desk, handler, &page))
+        };
+        let failed = match self.until_stored(whole).await {
+            Attempt::Done(()) => None,
+            Attempt::Failed(error) => Some(error),
+            Attempt::Damaged(error) => return Err(error),
+            Attempt::Unavailable(_) | Attempt::Stopped => return Ok(false),
+        };
+        if let Some(error) = failed {
+            tracing::warn!(%error, updates = page.len(), "the desk failed on a page; applying it update by update");
+            for update in page.iter() {
+                if !self.one_update(update).await? {
+                    return Ok(false);
+                }
+            }
+        }
+        if let Some(to) = moved_to {
+            tracing::warn!(from = staff_chat, to, "Telegram moved the staff chat; the desk follows it");
+            self.staff.send_modify(|staff| staff.moved_to(to));
+        }
+        Ok(true)
+    }
+
+    /// Applies one update of a page alone, [`TRIES`] times at most; then sets it aside.
+    async fn one_update(&mut self, update: &PageUpdate) -> Result<bool, StoreError> {
+        let single = Arc::new(vec![update.clone()]);
+        let mut tries = 0;
+        loop {
+            let work: Work<()> = {
+                let single = single.clone();
+                Arc::new(move |store, desk, handler| apply_page(store, desk, handler, &single))
+            };
+            let error = match self.until_stored(work).await {
+                Attempt::Done(()) => return Ok(true),
+                Attempt::Failed(error) => error,
+                Attempt::Damaged(error) => return Err(error),
+                Attempt::Unavailable(_) | Attempt::Stopped => return Ok(false),
+            };
+            tries += 1;
+            tracing::error!(update_id = update.id, tries, %error, "the desk failed on an update");
+            if tries >= TRIES {
+                return self.set_aside(update, error, tries).await;
+            }
+            if !self.pause(INPUT_BACKOFF * tries).await {
+                return Ok(false);
+            }
+        }
+    }
+
+    /// Records `update` as a dead letter, moves the offset past it and alerts General.
+    async fn set_aside(
+        &mut self,
+        update: &PageUpdate,
+        error: String,
+        tries: u32,
+    ) -> Result<bool, StoreError> {
+        let raw = update.json.clone();
+        let now = jiff::Timestamp::now();
+        let letter = Arc::new(DeadLetter {
+            update_id: update.id,
+            what: describe(&raw),
+            update: raw,
+            error,
+            tries,
+            first_failed: now,
+            last_failed: now,
+        });
+        let work: Work<()> = Arc::new(move |store, desk, _| {
+            store.write(|tx| {
+                tx.put_dead_letter(&letter)?;
+                if tx.update_offset()?.is_none_or(|offset| offset < letter.update_id) {
+                    tx.set_update_offset(letter.update_id)?;
+                }
+                alert(tx, desk.staff_chat, &dead_letter_alert(&letter, "was set aside"))?;
+                Ok::<_, DeskError>(())
+            })
+        });
+        match self.until_stored(work).await {
+            Attempt::Done(()) => {
+                tracing::error!(
+                    update_id = update.id,
+                    "an update the desk keeps failing on was set aside as a dead letter"
+                );
+                Ok(true)
+            }
+            Attempt::Damaged(error) => Err(error),
+            Attempt::Failed(error) => {
+                // Even recording it failed: leave the page unacknowledged; it comes again.
+                tracing::error!(update_id = update.id, %error, "the dead letter could not be recorded");
+                Ok(false)
+            }
+            Attempt::Unavailable(_) | Attempt::Stopped => Ok(false),
+        }
+    }
+
+    /// Applies the dead letters `update_ids` (all when empty) again, each in its own
+    /// transaction; one that fails again stays, with its tries counted.
+    async fn retry_dead_letters(&mut self, update_ids: &[i64]) -> Result<bool, StoreError> {
+        let read: Work<Vec<DeadLetter>> = Arc::new(|store, _, _| Ok(store.read()?.dead_letters()?));
+        let letters = match self.until_stored(read).await {
+            Attempt::Done(letters) => letters,
+            Attempt::Damaged(error) => return Err(error),
+            Attempt::Failed(error) => {
+                tracing::error!(%error, "the dead letters cannot be read");
+                return Ok(false);
+            }
+            Attempt::Unavailable(_) | Attempt::Stopped => return Ok(false),
+        };
+        let chosen =
+            letters.into_iter().filter(|l| update_ids.is_empty() || update_ids.contains(&l.update_id));
+        for letter in chosen {
+            let letter = Arc::new(letter);
+            let work: Work<()> = {
+                let letter = letter.clone();
+                Arc::new(move |store, desk, handler| {
+                    // From a borrowed value: teloxide reads an owned one as an unknown kind.
+                    let update = Update::deserialize(&letter.update)
+                        .map_err(|error| StoreError::Corrupt(format!("the dead letter's update: {error}")))?;
+                    // Only an update with an event can have failed: one that no longer translates
+                    // to any stays, rather than vanish unapplied.
+                    let event = crate::telegram::translate(&update, desk.staff_chat).ok_or_else(|| {
+                        StoreError::Corrupt(
+                            "the dead letter's update no longer means anything to the desk".into(),
+                        )
+                    })?;
+                    store.write(|tx| {
+                        handler(desk, tx, &event)?;
+                        tx.remove_dead_letter(letter.update_id)?;
+                        Ok::<_, DeskError>(())
+                    })
+                })
+            };
+            let error = match self.until_stored(work).await {
+                Attempt::Done(()) => {
+                    tracing::info!(update_id = letter.update_id, "a dead letter was applied");
+                    continue;
+                }
+                Attempt::Failed(error) => error,
+                Attempt::Damaged(error) => return Err(error),
+                Attempt::Unavailable(_) | Attempt::Stopped => return Ok(false),
+            };
+            tracing::error!(update_id = letter.update_id, %error, "a dead letter failed again");
+            let again = Arc::new(DeadLetter {
+                error,
+                tries: letter.tries + 1,
+                last_failed: jiff::Timestamp::now(),
+                ..(*letter).clone()
+            });
+            let work: Work<()> = Arc::new(move |store, desk, _| {
+                store.write(|tx| {
+                    tx.put_dead_letter(&again)?;
+                    alert(tx, desk.staff_chat, &dead_letter_alert(&again, "failed again when retried"))?;
+                    Ok::<_, DeskError>(())
+                })
+            });
+            match self.until_stored(work).await {
+                Attempt::Done(()) | Attempt::Failed(_) => {}
+                Attempt::Damaged(error) => return Err(error),
+                Attempt::Unavailable(_) | Attempt::Stopped => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    /// Tries `work` up to [`TRIES`] times while the desk fails on it; `None` when given up
+    /// (or asked to stop).
+    async fn input_with_tries<R: Send + 'static>(
+        &mut self,
+        what: &str,
+        work: Work<R>,
+    ) -> Result<Option<R>, StoreError> {
+        let mut tries = 0;
+        loop {
+            match self.until_stored(work.clone()).await {
+                Attempt::Done(result) => return Ok(Some(result)),
+                Attempt::Damaged(error) => return Err(error),
+                Attempt::Unavailable(_) | Attempt::Stopped => return Ok(None),
+                Attempt::Failed(error) => {
+                    tries += 1;
+                    if tries >= TRIES {
+                        tracing::error!(%error, tries, "the desk keeps failing on {what}; giving it up for now");
+                        return Ok(None);
+                    }
+                    tracing::error!(%error, tries, "the desk failed on {what}; trying again");
+                    if !self.pause(INPUT_BACKOFF * tries).await {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tries `work` until the store takes it: while the store cannot write, again and again
+    /// with backoff (one log line a try). Returns `Unavailable` only when asked to stop.
+    async fn until_stored<R: Send + 'static>(&mut self, work: Work<R>) -> Attempt<R> {
+        let mut backoff = STORE_BACKOFF.0;
+        let mut tries = 0u32;
+        loop {
+            match self.attempt(work.clone()).await {
+                Attempt::Unavailable(error) => {
+                    tries += 1;
+                    if *self.stop.borrow() {
+                        tracing::warn!(%error, "the store cannot write; leaving the input for the next start");
+                        return Attempt::Unavailable(error);
+                    }
+                    tracing::error!(
+                        %error,
+                        tries,
+                        retry_in = ?backoff,
+                        "the store cannot write; the input waits and is tried again"
+                    );
+                    if !self.pause(backoff).await {
+                        return Attempt::Unavailable(error);
+                    }
+                    backoff = (backoff * 2).min(STORE_BACKOFF.1);
+                }
+                Attempt::Done(result) => {
+                    if tries > 0 {
+                        tracing::info!(tries, "the store writes again");
+                    }
+                    for notify in &self.changed {
+                        notify.notify_one();
+                    }
+                    return Attempt::Done(result);
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// One try of `work` on a blocking thread, with the rules and the clock of now.
+    async fn attempt<R: Send + 'static>(&self, work: Work<R>) -> Attempt<R> {
+        let store = self.store.clone();
+        let current = self.rules.current();
+        let earlier = self.rules.earlier();
+        let staff_chat = self.staff.borrow().id;
+        let handler = self.handler.clone();
+        let outcome = tokio::task::spawn_blocking(move || {
+            let desk = Desk { rules: &current, earlier: &earlier, staff_chat, now: jiff::Timestamp::now() };
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&store, &desk, &handler)))
+        })
+        .await;
+        match outcome {
+            Ok(Ok(Ok(result))) => Attempt::Done(result),
+            Ok(Ok(Err(DeskError::Store(error)))) => match error {
+                StoreError::Damaged { .. } => Attempt::Damaged(error),
+                error if error.is_unavailable() => Attempt::Unavailable(error),
+                error => Attempt::Failed(error.to_string()),
+            },
+            Ok(Err(panic)) => match crate::store::take_redb_panic() {
+                Some(said) => Attempt::Damaged(crate::store::damaged(self.store.path(), &said)),
+                None => Attempt::Failed(format!("the desk panicked: {}", panic_text(&*panic))),
+            },
+            // The runtime is shutting down: the input was not applied and comes again.
+            Err(join) if join.is_cancelled() => Attempt::Stopped,
+            Err(join) => Attempt::Failed(format!("the desk's thread failed: {join}")),
+        }
+    }
+
+    /// Sleeps `wait` unless asked to stop; false when asked.
+    async fn pause(&mut self, wait: Duration) -> bool {
+        if *self.stop.borrow() {
+            return false;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(wait) => true,
+            _ = self.stop.changed() => false,
+        }
+    }
+}
+
+fn apply_page(
+    store: &Store,
+    desk: &Desk<'_>,
+    handler: &Handler,
+    page: &[PageUpdate],
+) -> Result<(), DeskError> {
+    store.apply_updates(
+        &page.iter().map(|update| (update.id, update.event.as_ref())).collect::<Vec<_>>(),
+        |tx, event| match event {
+            Some(event) => handler(desk, tx, event),
+            None => Ok(()),
+        },
+    )?;
+    Ok(())
+}
+
+fn apply_results(
+    store: &Store,
+    desk: &Desk<'_>,
+    handler: &Handler,
+    results: &[(u64, Verdict)],
+) -> Result<(), DeskError> {
+    store.write(|tx| {
+        for (seq, verdict) in results {
+            let delivery = match verdict {
+                Verdict::Done { delivery } => {
+                    tx.remove_outgoing(*seq)?;
+                    delivery
+                }
+                Verdict::Retry { delivery, .. } => delivery,
+            };
+            if let Some(delivery) = delivery {
+                handler(desk, tx, &Event::Delivered(delivery.clone()))?;
+            }
+        }
+        Ok::<_, DeskError>(())
+    })
 }
 
 /// A rejected edit is logged and said in the staff chat's General topic; the old rules
@@ -169,22 +554,62 @@ fn report_reload(store: &Store, desk: &Desk<'_>, event: &ReloadEvent) -> Result<
                 "⚠ The edited rules were not loaded; the desk keeps running rules {kept}.\n{}",
                 lines.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
             );
-            let call = Call::SendText {
-                to: Target::Chat { chat_id: desk.staff_chat },
-                text,
-                reply_to: None,
-                buttons: Vec::new(),
-                report: None,
-            };
-            store.write(|tx| {
-                tx.enqueue(&Outgoing {
-                    chat_id: desk.staff_chat,
-                    lane: Lane::Message,
-                    ticket: None,
-                    call: call.into_json(),
-                })
-            })?;
+            store.write(|tx| alert(tx, desk.staff_chat, &text))?;
             Ok(())
         }
     }
+}
+
+/// Queues `text` for the staff chat's General topic.
+fn alert(tx: &mut Tx<'_>, staff_chat: i64, text: &str) -> Result<(), StoreError> {
+    let call = Call::SendText {
+        to: Target::Chat { chat_id: staff_chat },
+        text: text.to_owned(),
+        reply_to: None,
+        buttons: Vec::new(),
+        report: None,
+    };
+    tx.enqueue(&Outgoing { chat_id: staff_chat, lane: Lane::Message, ticket: None, call: call.into_json() })?;
+    Ok(())
+}
+
+fn dead_letter_alert(letter: &DeadLetter, happened: &str) -> String {
+    format!(
+        "⚠ The desk could not apply an update ({}) after {} tries; it {happened}, the rest go on.\n\
+         Error: {}\n\
+         `topicdesk dead-letters list` shows it; `topicdesk dead-letters retry` applies it again.",
+        letter.what,
+        letter.tries,
+        crate::outbox::clip(&letter.error, 300),
+    )
+}
+
+/// A short description of an update for people: its kind, who sent it and where. Never
+/// the text a customer wrote.
+pub fn describe(update: &serde_json::Value) -> String {
+    let Some((kind, body)) =
+        update.as_object().and_then(|fields| fields.iter().find(|(key, _)| *key != "update_id"))
+    else {
+        return "an update".to_owned();
+    };
+    let mut description = kind.replace('_', " ");
+    if let Some(from) = body.pointer("/from/id") {
+        let _ = write!(description, " from {from}");
+    }
+    let chat = body.pointer("/chat/id").or_else(|| body.pointer("/message/chat/id"));
+    if let Some(chat) = chat {
+        let _ = write!(description, " in chat {chat}");
+    }
+    if let Some(thread) = body.pointer("/message_thread_id") {
+        let _ = write!(description, " topic {thread}");
+    }
+    description
+}
+
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_owned())
 }

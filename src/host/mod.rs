@@ -8,14 +8,26 @@
 //! - the dispatcher reads the outbox, lets the budget pick what may go, sends it, and
 //!   hands the verdicts back to the desk loop, which drops what Telegram accepted.
 //!
+//! - the timer asks for a tick when a deadline falls due; a small task serves the retry
+//!   requests of `topicdesk dead-letters retry`.
+//!
 //! Shutdown (SIGTERM, SIGINT or the future given to [`run`]): the page in hand is
 //! finished, polling stops, the dispatcher drains for a bounded time, and what is not
 //! sent stays in the outbox for the next start.
+//!
+//! A task never ends on its own while the host runs: each retries what fails (invariant
+//! 10). Should one end all the same (a bug, a panic, a damaged data file), [`run`] stops
+//! the others and returns [`HostError::TaskEnded`] (or the store's error), and the process
+//! exits non-zero, so the service manager starts it again.
 
+mod dead_letters;
 mod desk_loop;
 mod dispatcher;
 mod poller;
 mod timer;
+
+#[cfg(test)]
+mod desk_loop_tests;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -29,7 +41,7 @@ use crate::rules::{RulesHandle, WatchMode};
 use crate::store::{Store, StoreError};
 use crate::telegram::StartupError;
 
-pub use desk_loop::DeskInput;
+pub use desk_loop::{DeskInput, PageUpdate, TRIES};
 
 /// The staff chat as the host knows it now: its id, and the ids it had before Telegram
 /// moved it (calls queued for an old id go to the new one).
@@ -82,6 +94,22 @@ pub enum HostError {
     Store(#[from] StoreError),
     #[error("watching the rules directory failed: {0}")]
     Watch(String),
+    #[error(
+        "the host's {task} ended unexpectedly{detail}; exiting so that the service manager starts topicdesk again"
+    )]
+    TaskEnded { task: &'static str, detail: String },
+}
+
+impl HostError {
+    /// The process exit code: 1 for what the operator must fix (rules, configuration, the
+    /// token, a damaged or foreign data file), 3 for a failure of the running host that a
+    /// restart may cure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            HostError::TaskEnded { .. } => 3,
+            _ => 1,
+        }
+    }
 }
 
 impl HostOptions {
@@ -110,29 +138,15 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         return Err(HostError::Rules { dir: options.rules.clone(), report: report.join("\n") });
     };
     let configured = options.staff_chat.or(rules.desk().staff_chat).ok_or(HostError::NoStaffChat)?;
-    let limits = if options.unlimited {
-        Limits { unlimited: true, ..Limits::TELEGRAM }
-    } else {
-        let budgets = &rules.desk().dispatcher;
-        Limits {
-            // Budgets count whole messages per window.
-            overall_per_second: budgets.messages_per_second.round().max(1.0) as u32,
-            group_per_minute: budgets.group_messages_per_minute.round().max(1.0) as u32,
-            private_per_second: budgets.private_messages_per_second.round().max(1.0) as u32,
-            window_scale: options.window_scale,
-            unlimited: false,
-        }
-    };
-    let path = crate::store::data_file(&options.data);
-    let store = Arc::new(
-        tokio::task::spawn_blocking(move || Store::open(&path)).await.expect("store open does not panic")?,
-    );
-    let (staff_chat, former) = crate::desk::current_staff_chat(configured, |key| store.read()?.counter(key))?;
-    if staff_chat != configured {
-        tracing::info!(configured, staff_chat, "the staff chat moved to a new id; following it");
-    }
+    let limits = limits(&options, &rules);
+    let (path, store, staff_chat, former) = open_store(&options.data, configured).await?;
     let bot = crate::telegram::connect(options.token.clone(), options.api_url.clone())?;
-    crate::telegram::check_staff_chat(&bot, staff_chat).await?;
+    // Shutdown may come while Telegram is still out of reach: then the host ends at once.
+    let mut shutdown = std::pin::pin!(shutdown);
+    if crate::telegram::wait_for_telegram(&bot, staff_chat, &mut shutdown).await?.is_none() {
+        tracing::info!("shut down before Telegram could be reached");
+        return Ok(());
+    }
     if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
         tracing::warn!(%error, "could not register the command menus");
     }
@@ -158,15 +172,19 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
 
     let deadlines_changed = Arc::new(Notify::new());
     let desk_task = tokio::spawn(desk_loop::run(
-        store.clone(),
-        handle.clone(),
-        staff_tx,
+        desk_loop::DeskLoop {
+            store: store.clone(),
+            rules: handle.clone(),
+            staff: staff_tx,
+            changed: [outbox_changed.clone(), deadlines_changed.clone()],
+            handler: desk_loop::desk_handler(),
+            stop: stop_rx.clone(),
+        },
         desk_rx,
-        [outbox_changed.clone(), deadlines_changed.clone()],
     ));
-    let timer_task =
-        tokio::spawn(timer::run(store.clone(), desk_tx.clone(), deadlines_changed, stop_rx.clone()));
-    let poll_task = tokio::spawn(poller::run(
+    let mut tasks = tokio::task::JoinSet::new();
+    let timer = tasks.spawn(timer::run(store.clone(), desk_tx.clone(), deadlines_changed, stop_rx.clone()));
+    let poller = tasks.spawn(poller::run(
         bot.clone(),
         store.clone(),
         staff_rx.clone(),
@@ -174,7 +192,8 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         desk_tx.clone(),
         stop_rx.clone(),
     ));
-    let dispatch_task = tokio::spawn(dispatcher::run(dispatcher::Dispatcher {
+    let retries = tasks.spawn(dead_letters::run(path.clone(), desk_tx.clone(), stop_rx.clone()));
+    let dispatcher = tasks.spawn(dispatcher::run(dispatcher::Dispatcher {
         bot,
         store,
         staff: staff_rx,
@@ -184,15 +203,135 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         stop: stop_rx,
         drain_for: options.drain_for,
     }));
+    let names = [
+        (timer.id(), "timer"),
+        (poller.id(), "poller"),
+        (retries.id(), "dead-letter retry task"),
+        (dispatcher.id(), "dispatcher"),
+    ];
+    let running = Running {
+        desk_task,
+        tasks,
+        names,
+        stop: stop_tx,
+        drain_for: options.drain_for,
+        watcher,
+        data_file: path,
+    };
+    running.supervise(shutdown).await
+}
 
-    shutdown.await;
-    tracing::info!("shutting down: finishing the page in hand and draining the outbox");
-    let _ = stop_tx.send(true);
-    let _ = poll_task.await;
-    let _ = timer_task.await;
-    let _ = dispatch_task.await;
-    // The watcher holds a sender to the desk loop, which runs until every sender is gone.
-    drop(watcher);
-    let _ = desk_task.await;
-    Ok(())
+/// The host's tasks while they run.
+struct Running {
+    desk_task: tokio::task::JoinHandle<Result<(), StoreError>>,
+    tasks: tokio::task::JoinSet<()>,
+    names: [(tokio::task::Id, &'static str); 4],
+    stop: watch::Sender<bool>,
+    drain_for: Duration,
+    watcher: Option<crate::rules::Reloader>,
+    data_file: PathBuf,
+}
+
+impl Running {
+    /// Waits for `shutdown` or for a task to end, then stops the rest.
+    async fn supervise(self, shutdown: impl Future<Output = ()>) -> Result<(), HostError> {
+        let Running { mut desk_task, mut tasks, names, stop, drain_for, watcher, data_file } = self;
+        let name = |id: tokio::task::Id| {
+            names.iter().find(|(known, _)| *known == id).map_or("task", |(_, name)| name)
+        };
+        let mut failure: Option<HostError> = None;
+        let mut desk_ended = false;
+        tokio::select! {
+            () = shutdown => {
+                tracing::info!("shutting down: finishing the page in hand and draining the outbox");
+            }
+            ended = &mut desk_task => {
+                desk_ended = true;
+                failure = Some(match ended {
+                    Ok(Err(error)) => HostError::Store(error),
+                    Ok(Ok(())) => HostError::TaskEnded { task: "desk loop", detail: String::new() },
+                    Err(join) => panicked("desk loop", &join, &data_file),
+                });
+            }
+            Some(ended) = tasks.join_next_with_id() => {
+                failure = Some(match ended {
+                    Ok((id, ())) => HostError::TaskEnded { task: name(id), detail: String::new() },
+                    Err(join) => panicked(name(join.id()), &join, &data_file),
+                });
+            }
+        }
+        if let Some(error) = &failure {
+            tracing::error!(%error, "stopping the host");
+        }
+        let _ = stop.send(true);
+        // Shutdown (or a failure) is bounded: the dispatcher drains for `drain_for`, the rest
+        // stop at once; a task stuck past that is left behind.
+        let _ = tokio::time::timeout(drain_for + Duration::from_secs(10), async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        // The watcher holds a sender to the desk loop, which runs until every sender is gone.
+        drop(watcher);
+        if !desk_ended {
+            match tokio::time::timeout(Duration::from_secs(10), desk_task).await {
+                Ok(Ok(Err(error))) if failure.is_none() => failure = Some(HostError::Store(error)),
+                Ok(_) => {}
+                Err(_) => tracing::warn!("the desk loop did not stop in time; leaving it"),
+            }
+        }
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Opens the store and finds the staff chat's current id (Telegram may have moved it).
+async fn open_store(
+    data: &std::path::Path,
+    configured: i64,
+) -> Result<(PathBuf, Arc<Store>, i64, Vec<i64>), HostError> {
+    let path = crate::store::data_file(data);
+    crate::store::watch_for_damage();
+    let store = {
+        let path = path.clone();
+        Arc::new(
+            tokio::task::spawn_blocking(move || Store::open(&path))
+                .await
+                .expect("store open does not panic")?,
+        )
+    };
+    let (staff_chat, former) = crate::store::guard_damage(&path, || {
+        crate::desk::current_staff_chat(configured, |key| store.read()?.counter(key))
+    })??;
+    if staff_chat != configured {
+        tracing::info!(configured, staff_chat, "the staff chat moved to a new id; following it");
+    }
+    Ok((path, store, staff_chat, former))
+}
+
+/// The dispatcher's budgets: desk.yaml's, or none at all with `--no-rate-budget`.
+fn limits(options: &HostOptions, rules: &crate::rules::RuleSet) -> Limits {
+    if options.unlimited {
+        Limits { unlimited: true, ..Limits::TELEGRAM }
+    } else {
+        let budgets = &rules.desk().dispatcher;
+        Limits {
+            // Budgets count whole messages per window.
+            overall_per_second: budgets.messages_per_second.round().max(1.0) as u32,
+            group_per_minute: budgets.group_messages_per_minute.round().max(1.0) as u32,
+            private_per_second: budgets.private_messages_per_second.round().max(1.0) as u32,
+            window_scale: options.window_scale,
+            unlimited: false,
+        }
+    }
+}
+
+/// The error for a task that panicked (or was cancelled): a damaged data file when the
+/// panic came from inside redb.
+fn panicked(task: &'static str, join: &tokio::task::JoinError, data_file: &std::path::Path) -> HostError {
+    match crate::store::take_redb_panic() {
+        Some(said) => HostError::Store(crate::store::damaged(data_file, &said)),
+        None => HostError::TaskEnded { task, detail: format!(": {join}") },
+    }
 }

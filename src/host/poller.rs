@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, oneshot, watch};
 
+use super::desk_loop::PageUpdate;
 use super::{DeskInput, StaffChat};
 use crate::desk::Event;
 use crate::store::Store;
@@ -23,12 +24,22 @@ pub async fn run(
     let mut backoff = Duration::from_millis(500);
     // A refused token is said loudly once per outage, not at every try.
     let mut refused = false;
+    let mut read_backoff = Duration::from_millis(500);
     loop {
         let offset = match store.read().and_then(|read| read.update_offset()) {
-            Ok(offset) => offset,
+            Ok(offset) => {
+                read_backoff = Duration::from_millis(500);
+                offset
+            }
             Err(error) => {
-                tracing::error!(%error, "cannot read the update offset");
-                return;
+                // The store is being opened again after a failed write: wait for it.
+                tracing::warn!(%error, retry_in = ?read_backoff, "cannot read the update offset; trying again");
+                tokio::select! {
+                    () = tokio::time::sleep(read_backoff) => {}
+                    _ = stop.changed() => return,
+                }
+                read_backoff = (read_backoff * 2).min(Duration::from_secs(30));
+                continue;
             }
         };
         let page = tokio::select! {
@@ -67,21 +78,22 @@ pub async fn run(
         }
         // Updates after a move of the staff chat in the same page come from its new id.
         let mut staff_chat = staff.borrow().id;
-        let page: Vec<(i64, Option<Event>)> = updates
-            .iter()
-            .map(|update| {
-                let event = translate(update, staff_chat);
+        let page: Vec<PageUpdate> = updates
+            .into_iter()
+            .map(|(update, json)| {
+                let event = translate(&update, staff_chat);
                 if let Some(Event::StaffChatMigrated { to, .. }) = &event {
                     staff_chat = *to;
                 }
-                (i64::from(update.id.0), event)
+                PageUpdate { id: i64::from(update.id.0), event, json }
             })
             .collect();
         let (ack, committed) = oneshot::channel();
         if desk.send(DeskInput::Page { updates: page, ack }).await.is_err() {
             return;
         }
-        // Finish the page in hand even when asked to stop: the commit is what counts.
+        // Finish the page in hand even when asked to stop: the commit is what counts. The
+        // desk loop retries the page until it commits; it gives up only when stopping.
         if committed.await.is_err() {
             return;
         }

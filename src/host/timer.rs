@@ -16,8 +16,9 @@ const IDLE: Duration = Duration::from_hours(1);
 /// At most this often while a deadline stays due after its tick (more than a tick's worth
 /// fell due at once; or a bug: this bounds the damage).
 const MIN_GAP: Duration = Duration::from_millis(200);
-/// After a failed tick or an unreadable index: the deadlines stay, so try again soon.
-const RETRY: Duration = Duration::from_secs(1);
+/// After a failed tick or an unreadable index: the deadlines stay, so try again, from this
+/// wait on and doubling up to the longest while it keeps failing.
+const RETRY: (Duration, Duration) = (Duration::from_secs(1), Duration::from_mins(1));
 
 pub async fn run(
     store: Arc<Store>,
@@ -25,15 +26,18 @@ pub async fn run(
     changed: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let mut retry = RETRY.0;
     loop {
         let next = match store.read().and_then(|read| read.next_deadline()) {
             Ok(next) => next,
             Err(error) => {
-                tracing::error!(%error, "cannot read the deadline index; trying again");
+                tracing::error!(%error, retry_in = ?retry, "cannot read the deadline index; trying again");
                 tokio::select! {
-                    () = tokio::time::sleep(RETRY) => continue,
+                    () = tokio::time::sleep(retry) => {}
                     _ = stop.changed() => return,
                 }
+                retry = (retry * 2).min(RETRY.1);
+                continue;
             }
         };
         let wait = next.map_or(IDLE, |deadline| {
@@ -51,13 +55,16 @@ pub async fn run(
             return;
         }
         if done.await.is_err() {
-            // The tick failed (the desk loop logged why) and committed nothing: whatever fell
-            // due is still in the index and is tried again.
+            // The desk loop gave the tick up (it logged why) and committed nothing: whatever
+            // fell due is still in the index and is tried again, later each time.
             tokio::select! {
-                () = tokio::time::sleep(RETRY) => continue,
+                () = tokio::time::sleep(retry) => {}
                 _ = stop.changed() => return,
             }
+            retry = (retry * 2).min(RETRY.1);
+            continue;
         }
+        retry = RETRY.0;
         // The next deadline in the future is slept until at once: deadlines a few
         // milliseconds apart are each served on time, not in batches a gap apart.
         let stuck = store

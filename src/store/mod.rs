@@ -10,8 +10,17 @@
 //!
 //! The file carries a schema version in its `meta` table. A file from an older topicdesk
 //! is migrated in place; a file from a newer one, a redb file of another program, or
-//! anything that is not a redb file is refused with a message and left untouched.
+//! anything that is not a redb file is refused with a message and left untouched. What is
+//! not a regular file (a FIFO, a directory, a device) is refused before it is opened, and a
+//! damaged page that makes redb panic is reported as a damaged file (see [`guard_damage`]).
+//!
+//! A write that fails on I/O (a full disk) leaves redb's handle unusable until it is
+//! dropped and the file opened again; [`Store::write`] does that itself, so the next write
+//! after space returns works on a fresh handle. Until then reads and writes fail with
+//! [`StoreError::Unavailable`], which callers retry.
 
+mod damage;
+mod dead_letters;
 mod records;
 mod tables;
 mod tx;
@@ -19,9 +28,12 @@ mod tx;
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{PoisonError, RwLock};
 
 use redb::{ReadableDatabase, ReadableTable};
 
+pub use damage::{damaged, guard_damage, install_hook as watch_for_damage, take_redb_panic};
+pub use dead_letters::{DeadLetter, RetryRequest, request_retry, retry_requests};
 pub use tx::{Deadline, Lane, Outgoing, ReadTx, Tx};
 
 use tables::{META, SCHEMA_VERSION_KEY};
@@ -67,22 +79,66 @@ pub enum StoreError {
     Redb(String),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
+    #[error("{path} is {kind}, not a data file; refusing to open it")]
+    NotAFile { path: PathBuf, kind: &'static str },
+    /// The file could not be read or written (a full disk, an I/O error), or its handle is
+    /// being opened again after one: nothing was written, and trying again later may work.
+    #[error("the data file could not be read or written: {0}")]
+    Unavailable(String),
 }
 
-macro_rules! from_redb {
-    ($($ty:ty),*) => {$(
-        impl From<$ty> for StoreError {
-            fn from(error: $ty) -> StoreError {
-                StoreError::Redb(error.to_string())
-            }
-        }
-    )*};
+impl StoreError {
+    /// Whether the failure is the store's rather than the data's: the same write may work
+    /// once the disk has room again, so it is retried rather than set aside.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Io { .. })
+    }
 }
-from_redb!(redb::StorageError, redb::TableError, redb::TransactionError, redb::CommitError);
+
+impl From<redb::StorageError> for StoreError {
+    fn from(error: redb::StorageError) -> StoreError {
+        match error {
+            redb::StorageError::Io(_)
+            | redb::StorageError::PreviousIo
+            | redb::StorageError::DatabaseClosed
+            | redb::StorageError::LockPoisoned(_) => StoreError::Unavailable(error.to_string()),
+            redb::StorageError::Corrupted(detail) => StoreError::Corrupt(detail),
+            other => StoreError::Redb(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::TableError> for StoreError {
+    fn from(error: redb::TableError) -> StoreError {
+        match error {
+            redb::TableError::Storage(storage) => storage.into(),
+            other => StoreError::Redb(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::TransactionError> for StoreError {
+    fn from(error: redb::TransactionError) -> StoreError {
+        match error {
+            redb::TransactionError::Storage(storage) => storage.into(),
+            other => StoreError::Redb(other.to_string()),
+        }
+    }
+}
+
+impl From<redb::CommitError> for StoreError {
+    fn from(error: redb::CommitError) -> StoreError {
+        match error {
+            redb::CommitError::Storage(storage) => storage.into(),
+            other => StoreError::Redb(other.to_string()),
+        }
+    }
+}
 
 /// The writable store, held by the one process that runs the desk.
 pub struct Store {
-    db: redb::Database,
+    /// `None` after a failed write closed the handle and before it could be opened again.
+    db: RwLock<Option<redb::Database>>,
     path: PathBuf,
 }
 
@@ -94,7 +150,10 @@ pub struct ReadOnlyStore {
 /// Where the data file of `--data` lives: `DIR/topicdesk.redb`, or the path itself when
 /// it names an existing file.
 pub fn data_file(data: &Path) -> PathBuf {
-    if data.is_file() { data.to_path_buf() } else { data.join(FILE_NAME) }
+    // Anything there but a directory is meant as the file itself (and refused if it is a
+    // FIFO or a device).
+    let is_dir = std::fs::metadata(data).is_ok_and(|meta| meta.is_dir());
+    if data.exists() && !is_dir { data.to_path_buf() } else { data.join(FILE_NAME) }
 }
 
 impl Store {
@@ -114,11 +173,9 @@ impl Store {
             std::fs::create_dir_all(parent)
                 .map_err(|source| StoreError::Io { path: parent.to_path_buf(), source })?;
         }
-        let db = guard_open(path, || {
-            redb::Builder::new().set_concurrency_mode(redb::ConcurrencyMode::SingleWriter).create(path)
-        })?;
-        let store = Store { db, path: path.to_path_buf() };
-        store.prepare_schema(exists)?;
+        let db = open_writable(path)?;
+        let store = Store { db: RwLock::new(Some(db)), path: path.to_path_buf() };
+        guard_damage(path, || store.prepare_schema(exists))?.map_err(|error| name_the_file(path, error))?;
         Ok(store)
     }
 
@@ -133,7 +190,8 @@ impl Store {
                 .open_read_only(path)
         })?;
         let store = ReadOnlyStore { db };
-        let version = store.read()?.schema_version()?;
+        let version = guard_damage(path, || store.read()?.schema_version())?
+            .map_err(|error| name_the_file(path, error))?;
         match version {
             None => Err(StoreError::Foreign { path: path.to_path_buf() }),
             Some(found) if found > SCHEMA_VERSION => {
@@ -148,19 +206,75 @@ impl Store {
     }
 
     /// Runs `work` in one write transaction and commits it durably; on error nothing is kept.
+    ///
+    /// A write that fails on I/O closes redb's handle (it refuses everything after such a
+    /// failure) and tries once to open the file again; a later write tries again if that
+    /// failed, so the store heals itself once the disk has room. A panic inside redb (a
+    /// damaged page) comes back as [`StoreError::Damaged`].
     pub fn write<R, E>(&self, work: impl FnOnce(&mut Tx<'_>) -> Result<R, E>) -> Result<R, E>
     where
         E: From<StoreError>,
     {
-        let txn = self.db.begin_write().map_err(StoreError::from)?;
-        let result = work(&mut Tx::new(&txn))?;
-        txn.commit().map_err(StoreError::from)?;
-        Ok(result)
+        self.reopen_if_closed()?;
+        let outcome = {
+            let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
+            let db = db.as_ref().ok_or_else(closed)?;
+            guard_damage(&self.path, || {
+                let txn = db.begin_write().map_err(StoreError::from)?;
+                let result = work(&mut Tx::new(&txn))?;
+                txn.commit().map_err(StoreError::from)?;
+                Ok::<R, E>(result)
+            })
+            .map_err(E::from)?
+        };
+        if outcome.is_err() && self.handle_failed() {
+            tracing::warn!(path = %self.path.display(), "a write failed on I/O; opening the data file again");
+            self.close();
+            if let Err(error) = self.reopen_if_closed() {
+                tracing::warn!(%error, "the data file cannot be opened again yet; the next write tries again");
+            }
+        }
+        outcome
     }
 
     /// A consistent snapshot of everything committed so far.
     pub fn read(&self) -> Result<ReadTx, StoreError> {
-        Ok(ReadTx::new(self.db.begin_read()?))
+        let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(ReadTx::new(db.as_ref().ok_or_else(closed)?.begin_read()?))
+    }
+
+    /// Drops redb's handle: after an I/O failure it refuses everything until dropped.
+    fn close(&self) {
+        let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        *db = None;
+    }
+
+    /// Whether redb's handle refuses everything after an I/O failure.
+    fn handle_failed(&self) -> bool {
+        let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
+        db.as_ref().is_some_and(|db| {
+            matches!(
+                db.begin_read().map(drop),
+                Err(redb::TransactionError::Storage(
+                    redb::StorageError::PreviousIo
+                        | redb::StorageError::DatabaseClosed
+                        | redb::StorageError::Io(_)
+                ))
+            )
+        })
+    }
+
+    /// Opens the file again after [`Store::close`] (redb repairs what the failed write left).
+    fn reopen_if_closed(&self) -> Result<(), StoreError> {
+        if self.db.read().unwrap_or_else(PoisonError::into_inner).is_some() {
+            return Ok(());
+        }
+        let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        if db.is_none() {
+            *db = Some(open_writable(&self.path)?);
+            tracing::info!(path = %self.path.display(), "the data file is open again");
+        }
+        Ok(())
     }
 
     /// Applies a page of inbound updates in one transaction. Updates at or below the stored
@@ -193,7 +307,8 @@ impl Store {
     }
 
     fn prepare_schema(&self, existed: bool) -> Result<(), StoreError> {
-        let txn = self.db.begin_write()?;
+        let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
+        let txn = db.as_ref().ok_or_else(closed)?.begin_write()?;
         {
             let mut meta = txn.open_table(META)?;
             let found = meta.get(SCHEMA_VERSION_KEY)?.map(|v| v.value());
@@ -227,9 +342,57 @@ impl ReadOnlyStore {
     }
 }
 
+/// The error of a store whose handle is closed after a failed write.
+fn closed() -> StoreError {
+    StoreError::Unavailable("the data file is closed after a failed write and not open again yet".into())
+}
+
+fn open_writable(path: &Path) -> Result<redb::Database, StoreError> {
+    guard_open(path, || {
+        redb::Builder::new().set_concurrency_mode(redb::ConcurrencyMode::SingleWriter).create(path)
+    })
+}
+
+/// Refuses what is not a regular file before anything opens it: opening a FIFO for reading
+/// blocks until a writer comes, and a directory or a device is no data file either.
+fn refuse_other_kinds(path: &Path) -> Result<(), StoreError> {
+    let meta = match std::fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => return Err(StoreError::Io { path: path.to_path_buf(), source }),
+    };
+    let kind = meta.file_type();
+    if kind.is_file() {
+        return Ok(());
+    }
+    let kind = if kind.is_dir() {
+        "a directory"
+    } else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::FileTypeExt;
+            if kind.is_fifo() {
+                "a FIFO"
+            } else if kind.is_socket() {
+                "a socket"
+            } else if kind.is_block_device() || kind.is_char_device() {
+                "a device"
+            } else {
+                "not a regular file"
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            "not a regular file"
+        }
+    };
+    Err(StoreError::NotAFile { path: path.to_path_buf(), kind })
+}
+
 /// True when the file exists and starts like a redb file; an error when it exists and
 /// does not. An empty file counts as missing (a crash before the first write).
 fn refuse_foreign(path: &Path) -> Result<bool, StoreError> {
+    refuse_other_kinds(path)?;
     let mut file = match File::open(path) {
         Ok(file) => file,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(false),
@@ -258,21 +421,28 @@ fn guard_open<D>(
     path: &Path,
     open: impl FnOnce() -> Result<D, redb::DatabaseError>,
 ) -> Result<D, StoreError> {
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(open));
     let damaged = |detail: String| StoreError::Damaged { path: path.to_path_buf(), detail };
-    match outcome {
-        Ok(Ok(db)) => Ok(db),
-        Ok(Err(redb::DatabaseError::DatabaseAlreadyOpen)) => {
-            Err(StoreError::Busy { path: path.to_path_buf() })
-        }
-        Ok(Err(redb::DatabaseError::RepairAborted)) => {
+    match guard_damage(path, open)? {
+        Ok(db) => Ok(db),
+        Err(redb::DatabaseError::DatabaseAlreadyOpen) => Err(StoreError::Busy { path: path.to_path_buf() }),
+        Err(redb::DatabaseError::RepairAborted) => {
             Err(StoreError::NeedsRecovery { path: path.to_path_buf() })
         }
-        Ok(Err(redb::DatabaseError::Storage(redb::StorageError::Io(source)))) => {
+        Err(redb::DatabaseError::Storage(redb::StorageError::Io(source))) => {
             Err(StoreError::Io { path: path.to_path_buf(), source })
         }
-        Ok(Err(error)) => Err(damaged(error.to_string())),
-        Err(_) => Err(damaged("the storage engine could not read it".to_owned())),
+        Err(error) => Err(damaged(error.to_string())),
+    }
+}
+
+/// redb's report of a damaged file at open (release builds return what debug builds panic
+/// on), as the error naming the file.
+fn name_the_file(path: &Path, error: StoreError) -> StoreError {
+    match error {
+        StoreError::Redb(detail) | StoreError::Corrupt(detail) => {
+            StoreError::Damaged { path: path.to_path_buf(), detail }
+        }
+        other => other,
     }
 }
 

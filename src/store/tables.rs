@@ -47,6 +47,10 @@ pub const PROMPTS: TableDefinition<u64, i32> = TableDefinition::new("prompts");
 /// Relayed message pairs: (chat id, message id) -> (chat id, message id) of its counterpart.
 pub const RELAYED: MultimapTableDefinition<(i64, i32), (i64, i32)> = MultimapTableDefinition::new("relayed");
 
+/// Update id -> a dead letter record (JSON): an update the desk failed on every time,
+/// set aside so the rest flow on.
+pub const DEAD_LETTERS: TableDefinition<i64, &[u8]> = TableDefinition::new("dead_letters");
+
 pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     txn.open_table(META)?;
     txn.open_table(COUNTERS)?;
@@ -62,5 +66,6 @@ pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> 
     txn.open_table(SESSIONS)?;
     txn.open_table(PROMPTS)?;
     txn.open_multimap_table(RELAYED)?;
+    txn.open_table(DEAD_LETTERS)?;
     Ok(())
 }

@@ -62,12 +62,12 @@ struct SessionRecord<T> {
 
 /// Writes in one transaction; see [`super::Store::write`].
 pub struct Tx<'t> {
-    txn: &'t redb::WriteTransaction,
+    pub(super) txn: &'t redb::WriteTransaction,
 }
 
 /// A committed snapshot.
 pub struct ReadTx {
-    txn: redb::ReadTransaction,
+    pub(super) txn: redb::ReadTransaction,
 }
 
 impl<'t> Tx<'t> {

@@ -9,7 +9,7 @@ mod translate;
 
 pub use raw::token_refused;
 pub use send::{Failure, Place, Verdict, resolve, send, sent_again_unanswered};
-pub use startup::{StartupError, check_staff_chat, connect, poll, register_commands};
+pub use startup::{StartupError, check_staff_chat, connect, poll, register_commands, wait_for_telegram};
 pub use translate::translate;
 
 pub use teloxide::Bot;

@@ -1,11 +1,23 @@
 //! Start-up: connect to the Bot API, make sure the staff chat can carry the desk, and
 //! register the command lists people see in their menus. Every failure is one sentence
 //! naming what the operator must fix.
+//!
+//! Telegram being out of reach is not such a failure: a service manager restarting the bot
+//! while the network is down must not make it give up. A network error, a 5xx or a 429 at
+//! start-up is waited out with backoff and a log line per try ([`wait_for_telegram`]);
+//! only a refused token (401) and what the operator must change end the start.
 
+use std::future::Future;
 use std::time::Duration;
 
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use teloxide::prelude::*;
-use teloxide::types::{AllowedUpdate, BotCommand, BotCommandScope, ChatMemberKind, Recipient, Update};
+use teloxide::requests::{HasPayload, Payload};
+use teloxide::types::{
+    AllowedUpdate, BotCommand, BotCommandScope, ChatFullInfo, ChatMember, ChatMemberKind, Me, Recipient,
+    Update,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -13,8 +25,10 @@ pub enum StartupError {
     NoToken,
     #[error("TELOXIDE_API_URL `{0}` is not a URL")]
     BadApiUrl(String),
-    #[error("the Bot API refused the token or could not be reached: {0}")]
+    #[error("the Bot API could not be set up: {0}")]
     GetMe(String),
+    #[error("the Bot API refused the token ({0}): check TELOXIDE_TOKEN (and TELOXIDE_API_URL, if set)")]
+    TokenRefused(String),
     #[error("the staff chat {chat} cannot be read by the bot: {detail}; add the bot to the group")]
     NoStaffChat { chat: i64, detail: String },
     #[error("the staff chat {chat} is not a forum: turn on Topics in the group's settings")]
@@ -25,6 +39,8 @@ pub enum StartupError {
     NotAdmin { chat: i64 },
     #[error("the bot may not manage topics in the staff chat {chat}: give it the \"Manage topics\" right")]
     CannotManageTopics { chat: i64 },
+    #[error("the Bot API could not be reached: {0}")]
+    Unreachable(String),
 }
 
 /// A bot for the token in `TELOXIDE_TOKEN`, talking to `TELOXIDE_API_URL` when set.
@@ -45,27 +61,145 @@ pub fn connect(token: Option<String>, api_url: Option<String>) -> Result<Bot, St
     }
 }
 
-/// Checks the bot and the staff chat; returns the bot's own user id.
+/// Backoff while Telegram cannot be reached at start-up: the first wait and the longest.
+const STARTUP_BACKOFF: (Duration, Duration) = (Duration::from_millis(500), Duration::from_secs(30));
+
+/// Checks the bot and the staff chat like [`check_staff_chat`], waiting with backoff while
+/// Telegram cannot be reached or answers 5xx; `None` when `shutdown` resolved first.
+pub async fn wait_for_telegram(
+    bot: &Bot,
+    staff_chat: i64,
+    shutdown: impl Future<Output = ()>,
+) -> Result<Option<u64>, StartupError> {
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut backoff = STARTUP_BACKOFF.0;
+    for attempt in 1u32.. {
+        let checked = tokio::select! {
+            checked = check(bot, staff_chat) => checked,
+            () = &mut shutdown => return Ok(None),
+        };
+        match checked {
+            Ok(id) => {
+                if attempt > 1 {
+                    tracing::info!(attempt, "Telegram answers again; starting");
+                }
+                return Ok(Some(id));
+            }
+            Err(Trouble::Fatal(error)) => return Err(error),
+            Err(Trouble::Transient(error)) => {
+                tracing::warn!(%error, attempt, retry_in = ?backoff, "Telegram cannot be reached yet; waiting");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = &mut shutdown => return Ok(None),
+                }
+                backoff = (backoff * 2).min(STARTUP_BACKOFF.1);
+            }
+        }
+    }
+    unreachable!("the attempts never run out")
+}
+
+/// Checks the bot and the staff chat once; returns the bot's own user id. Telegram out of
+/// reach is an error here too ([`StartupError::Unreachable`]).
 pub async fn check_staff_chat(bot: &Bot, staff_chat: i64) -> Result<u64, StartupError> {
-    let me = bot.get_me().await.map_err(|error| StartupError::GetMe(error.to_string()))?;
-    let chat = bot
-        .get_chat(ChatId(staff_chat))
-        .await
-        .map_err(|error| StartupError::NoStaffChat { chat: staff_chat, detail: error.to_string() })?;
+    check(bot, staff_chat).await.map_err(|trouble| match trouble {
+        Trouble::Fatal(error) => error,
+        Trouble::Transient(error) => StartupError::Unreachable(error),
+    })
+}
+
+/// Why a start-up check did not pass.
+enum Trouble {
+    /// Telegram could not be reached, or answered 5xx or 429: worth waiting for.
+    Transient(String),
+    Fatal(StartupError),
+}
+
+/// What a start-up call got, short of a result.
+enum Refusal {
+    Transient(String),
+    /// 401: the token is not a bot's (404 too: Telegram's answer to a malformed one).
+    Token(String),
+    /// Any other answer of the API: its description.
+    Api(String),
+}
+
+async fn check(bot: &Bot, staff_chat: i64) -> Result<u64, Trouble> {
+    let refused = |refusal: Refusal, other: &dyn Fn(String) -> StartupError| match refusal {
+        Refusal::Transient(error) => Trouble::Transient(error),
+        Refusal::Token(error) => Trouble::Fatal(StartupError::TokenRefused(error)),
+        Refusal::Api(description) => Trouble::Fatal(other(description)),
+    };
+    let me: Me = call(bot, bot.get_me()).await.map_err(|r| refused(r, &StartupError::GetMe))?;
+    let no_chat = |detail| StartupError::NoStaffChat { chat: staff_chat, detail };
+    let chat: ChatFullInfo =
+        call(bot, bot.get_chat(ChatId(staff_chat))).await.map_err(|r| refused(r, &no_chat))?;
     let is_forum =
         serde_json::to_value(&chat).ok().and_then(|v| v.get("is_forum").and_then(serde_json::Value::as_bool));
     if is_forum != Some(true) {
-        return Err(StartupError::NotForum { chat: staff_chat });
+        return Err(Trouble::Fatal(StartupError::NotForum { chat: staff_chat }));
     }
-    let member = bot
-        .get_chat_member(ChatId(staff_chat), me.id)
-        .await
-        .map_err(|error| StartupError::NoStaffChat { chat: staff_chat, detail: error.to_string() })?;
+    let member: ChatMember =
+        call(bot, bot.get_chat_member(ChatId(staff_chat), me.id)).await.map_err(|r| refused(r, &no_chat))?;
     match member.kind {
         ChatMemberKind::Owner(_) => Ok(me.id.0),
         ChatMemberKind::Administrator(admin) if admin.can_manage_topics => Ok(me.id.0),
-        ChatMemberKind::Administrator(_) => Err(StartupError::CannotManageTopics { chat: staff_chat }),
-        _ => Err(StartupError::NotAdmin { chat: staff_chat }),
+        ChatMemberKind::Administrator(_) => {
+            Err(Trouble::Fatal(StartupError::CannotManageTopics { chat: staff_chat }))
+        }
+        _ => Err(Trouble::Fatal(StartupError::NotAdmin { chat: staff_chat })),
+    }
+}
+
+/// The Bot API's answer envelope.
+#[derive(Deserialize)]
+struct Answer<T> {
+    ok: bool,
+    result: Option<T>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+/// Sends a start-up request by hand, keeping the HTTP status: teloxide's own sending turns
+/// a 5xx into an API error after a fixed sleep, and a 401 into the same error as any other.
+async fn call<R>(bot: &Bot, request: R) -> Result<<R::Payload as Payload>::Output, Refusal>
+where
+    R: HasPayload,
+    R::Payload: serde::Serialize,
+    <R::Payload as Payload>::Output: DeserializeOwned,
+{
+    let name = <R::Payload as Payload>::NAME;
+    // teloxide names methods `GetMe`; the Bot API's documents say `getMe`.
+    let method =
+        name.get(..1).map_or_else(String::new, str::to_lowercase) + name.get(1..).unwrap_or_default();
+    let body = serde_json::to_vec(request.payload_ref()).expect("payloads serialise to JSON");
+    let mut url = bot.api_url();
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments.push(&format!("bot{}", bot.token())).push(name);
+    }
+    let response = bot
+        .client()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .map_err(|error| Refusal::Transient(format!("{method}: {}", error.without_url())))?;
+    let status = response.status().as_u16();
+    let text = response
+        .text()
+        .await
+        .map_err(|error| Refusal::Transient(format!("{method}: {}", error.without_url())))?;
+    let answer = serde_json::from_str::<Answer<<R::Payload as Payload>::Output>>(&text);
+    let description = answer.as_ref().ok().and_then(|a| a.description.clone()).unwrap_or_default();
+    let said = format!("{method}: HTTP {status} {description}").trim_end().to_owned();
+    match (status, answer) {
+        (500.. | 429, _) => Err(Refusal::Transient(said)),
+        (401 | 404, _) => Err(Refusal::Token(format!("HTTP {status} {description}").trim_end().to_owned())),
+        (_, Ok(Answer { ok: true, result: Some(result), .. })) => Ok(result),
+        (_, Ok(answer)) => Err(Refusal::Api(answer.description.unwrap_or(said))),
+        // Not the Bot API's JSON: a proxy's error page, a half-open connection.
+        (_, Err(_)) => Err(Refusal::Transient(format!("{said}: the answer is not the Bot API's"))),
     }
 }
 
@@ -111,22 +245,55 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
     Ok(())
 }
 
-/// One long poll: updates after `offset` (the last applied id), at most 100.
+/// One long poll: updates after `offset` (the last applied id), at most 100, each with the
+/// JSON Telegram sent for it (kept whole, for an update the desk must set aside: teloxide's
+/// own serialisation of an update leaves out its content).
 pub async fn poll(
     bot: &Bot,
     last_applied: Option<i64>,
     timeout: Duration,
-) -> Result<Vec<Update>, teloxide::RequestError> {
-    let mut request = bot.get_updates().timeout(timeout.as_secs() as u32).limit(100).allowed_updates([
-        AllowedUpdate::Message,
-        AllowedUpdate::EditedMessage,
-        AllowedUpdate::CallbackQuery,
-        AllowedUpdate::MyChatMember,
-    ]);
-    if let Some(last) = last_applied {
-        request = request.offset((last + 1) as i32);
-    }
+) -> Result<Vec<(Update, serde_json::Value)>, teloxide::RequestError> {
+    let request = GetUpdatesRaw {
+        offset: last_applied.map(|last| (last + 1) as i32),
+        limit: 100,
+        timeout: timeout.as_secs() as u32,
+        allowed_updates: vec![
+            AllowedUpdate::Message,
+            AllowedUpdate::EditedMessage,
+            AllowedUpdate::CallbackQuery,
+            AllowedUpdate::MyChatMember,
+        ],
+    };
     // Sent by hand like every call: a 5xx answer is retried by the poller's own backoff,
     // not after teloxide's fixed 10 s sleep.
-    super::raw::execute(bot, request).await
+    let raw = super::raw::execute(bot, request).await?;
+    raw.into_iter()
+        .map(|json| {
+            let update =
+                Update::deserialize(&json).map_err(|source| teloxide::RequestError::InvalidJson {
+                    source: std::sync::Arc::new(source),
+                    raw: json.to_string().into(),
+                })?;
+            Ok((update, json))
+        })
+        .collect()
+}
+
+/// `getUpdates` answering with each update's JSON as sent.
+#[derive(serde::Serialize)]
+struct GetUpdatesRaw {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<i32>,
+    limit: u8,
+    timeout: u32,
+    allowed_updates: Vec<AllowedUpdate>,
+}
+
+impl Payload for GetUpdatesRaw {
+    type Output = Vec<serde_json::Value>;
+    const NAME: &'static str = "GetUpdates";
+
+    fn timeout_hint(&self) -> Option<Duration> {
+        Some(Duration::from_secs(u64::from(self.timeout)))
+    }
 }

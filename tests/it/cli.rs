@@ -1,5 +1,5 @@
 //! The `tickets` verbs against real stores, the exit codes of the contract, and the
-//! refusal of data files that are not ours.
+//! refusal of data files that are not ours (or not files at all).
 
 use expect_test::expect;
 use topicdesk::store::{FILE_NAME, Store};
@@ -175,6 +175,9 @@ fn usage_errors_exit_2_and_every_verb_has_help() {
         "tickets list",
         "tickets show",
         "tickets export",
+        "dead-letters",
+        "dead-letters list",
+        "dead-letters retry",
     ] {
         let mut args: Vec<&str> = verb.split(' ').collect();
         args.push("--help");
@@ -270,4 +273,105 @@ fn check_refuses_hooks_that_sleep_or_read_the_clock() {
         rules/sla.rhai:2:15: hooks cannot read the clock: use `ticket.age`, the desk passes time in
     "#]]
     .assert_eq(&printed);
+}
+
+/// `topicdesk run` on `dir` as far as the store: no token is set, so a store that opens
+/// ends the run with the token's error instead.
+fn run_on(dir: &std::path::Path) -> std::process::Output {
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+    std::process::Command::new(env!("CARGO_BIN_EXE_topicdesk"))
+        .args(["run", "--rules", rules, "--data", path_arg(dir), "--staff-chat", "-100123"])
+        .env("RUST_LOG", "warn")
+        .env_remove("TELOXIDE_TOKEN")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run topicdesk")
+}
+
+/// Regression: a data file with a valid header and a damaged body made redb panic inside
+/// `tickets list` and `run` (exit 101 and a backtrace) instead of the refusal other damage
+/// gets.
+#[test]
+fn a_damaged_body_is_refused_naming_the_file() {
+    for damaged_at in [4_096, 16_384] {
+        let dir = store_with(300);
+        let file = dir.path().join(FILE_NAME);
+        let mut bytes = std::fs::read(&file).expect("read");
+        bytes[damaged_at..damaged_at + 4_096].fill(0x5A);
+        std::fs::write(&file, &bytes).expect("write");
+        for output in [
+            topicdesk(&["tickets", "list", "--data", path_arg(dir.path())]),
+            topicdesk(&["tickets", "export", "--data", path_arg(dir.path())]),
+            run_on(dir.path()),
+        ] {
+            let message = stderr(&output);
+            assert_eq!(output.status.code(), Some(1), "damage at {damaged_at}: {message}");
+            assert_eq!(message.lines().count(), 1, "one line: {message}");
+            assert!(
+                message.starts_with(&format!("error: {} is damaged", file.display())),
+                "damage at {damaged_at}: {message}"
+            );
+        }
+    }
+}
+
+/// Regression: a FIFO given as the data file hung `run` and `tickets list` (opening it
+/// waits for a writer). A directory or a device in its place is refused the same way.
+#[test]
+fn a_fifo_or_a_directory_as_the_data_file_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join(FILE_NAME);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("run mkfifo");
+    assert!(made.success(), "mkfifo");
+    let expected = format!("error: {} is a FIFO, not a data file; refusing to open it\n", fifo.display());
+    for data in [dir.path(), fifo.as_path()] {
+        for output in [
+            topicdesk_in_time(&["tickets", "list", "--data", path_arg(data)]),
+            topicdesk_in_time(&["dead-letters", "list", "--data", path_arg(data)]),
+            run_on(data),
+        ] {
+            assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+            assert_eq!(stderr(&output), expected);
+        }
+    }
+    let inner = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(inner.path().join(FILE_NAME)).expect("a directory in the file's place");
+    let output = topicdesk_in_time(&["tickets", "list", "--data", path_arg(inner.path())]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).ends_with("topicdesk.redb is a directory, not a data file; refusing to open it\n")
+    );
+    let device = topicdesk_in_time(&["tickets", "list", "--data", "/dev/null"]);
+    assert_eq!(stderr(&device), "error: /dev/null is a device, not a data file; refusing to open it\n");
+}
+
+/// Runs the binary with a deadline: a hang fails the test instead of stalling the suite.
+fn topicdesk_in_time(args: &[&str]) -> std::process::Output {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_topicdesk"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run topicdesk");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("topicdesk {args:?} hangs");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+#[test]
+fn dead_letters_of_a_store_without_any_list_nothing() {
+    let dir = store_with(2);
+    let output = topicdesk(&["dead-letters", "list", "--data", path_arg(dir.path())]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).lines().count(), 1, "the header only");
+    let retry = topicdesk(&["dead-letters", "retry", "--data", path_arg(dir.path()), "42"]);
+    assert_eq!(retry.status.code(), Some(1));
+    assert_eq!(stderr(&retry), "error: no dead letter for update 42\n");
 }

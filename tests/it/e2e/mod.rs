@@ -5,7 +5,9 @@
 
 mod agents;
 mod budgets;
+mod dead_letters;
 mod faults;
+mod full_disk;
 mod full_path;
 mod guards;
 mod harness;
@@ -14,4 +16,6 @@ mod ladder;
 mod refusals;
 mod relay;
 mod runaway;
+mod outage_start;
 mod startup;
+mod task_ends;
