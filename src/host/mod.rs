@@ -39,7 +39,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use crate::outbox::Limits;
 use crate::rules::{RulesHandle, WatchMode};
 use crate::store::{Store, StoreError};
-use crate::telegram::StartupError;
+use crate::telegram::{StaffChatTrouble, StartupError};
 
 pub use desk_loop::{DeskInput, PageUpdate, TRIES};
 
@@ -143,7 +143,11 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let bot = crate::telegram::connect(options.token.clone(), options.api_url.clone())?;
     // Shutdown may come while Telegram is still out of reach: then the host ends at once.
     let mut shutdown = std::pin::pin!(shutdown);
-    if crate::telegram::wait_for_telegram(&bot, staff_chat, &mut shutdown).await?.is_none() {
+    // A desk that has taken updates before is restarting, perhaps on a bad day for the staff
+    // chat: then that chat's trouble is waited out instead of ending the start.
+    let has_run = crate::store::guard_damage(&path, || store.read()?.update_offset())??.is_some();
+    let trouble = if has_run { StaffChatTrouble::IsWaitedOut } else { StaffChatTrouble::EndsTheStart };
+    if crate::telegram::wait_for_telegram(&bot, staff_chat, trouble, &mut shutdown).await?.is_none() {
         tracing::info!("shut down before Telegram could be reached");
         return Ok(());
     }

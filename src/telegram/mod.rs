@@ -9,7 +9,9 @@ mod translate;
 
 pub use raw::token_refused;
 pub use send::{Failure, Place, Verdict, resolve, send, sent_again_unanswered};
-pub use startup::{StartupError, check_staff_chat, connect, poll, register_commands, wait_for_telegram};
+pub use startup::{
+    StaffChatTrouble, StartupError, check_staff_chat, connect, poll, register_commands, wait_for_telegram,
+};
 pub use translate::translate;
 
 pub use teloxide::Bot;

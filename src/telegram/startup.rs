@@ -5,7 +5,10 @@
 //! Telegram being out of reach is not such a failure: a service manager restarting the bot
 //! while the network is down must not make it give up. A network error, a 5xx or a 429 at
 //! start-up is waited out with backoff and a log line per try ([`wait_for_telegram`]);
-//! only a refused token (401) and what the operator must change end the start.
+//! only a refused token (401) and what the operator must change end the start. A staff chat
+//! the bot cannot work in ends only a desk's first start: a desk that has run before starts
+//! anyway ([`StaffChatTrouble`]), so a restart while the bot is demoted or removed keeps
+//! serving customers and their tickets wait for the rights to return.
 
 use std::future::Future;
 use std::time::Duration;
@@ -64,11 +67,24 @@ pub fn connect(token: Option<String>, api_url: Option<String>) -> Result<Bot, St
 /// Backoff while Telegram cannot be reached at start-up: the first wait and the longest.
 const STARTUP_BACKOFF: (Duration, Duration) = (Duration::from_millis(500), Duration::from_secs(30));
 
+/// How a start treats a staff chat the bot cannot work in (it was removed, demoted, or Topics
+/// were turned off).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StaffChatTrouble {
+    /// A desk's first start: the operator is setting it up, so the start ends with what to fix.
+    EndsTheStart,
+    /// A desk that has run before (a restart on a bad day): customers are still served, new
+    /// tickets wait for their topics, and the dispatcher tells the staff why; the start goes
+    /// on with an error in the log.
+    IsWaitedOut,
+}
+
 /// Checks the bot and the staff chat like [`check_staff_chat`], waiting with backoff while
 /// Telegram cannot be reached or answers 5xx; `None` when `shutdown` resolved first.
 pub async fn wait_for_telegram(
     bot: &Bot,
     staff_chat: i64,
+    trouble: StaffChatTrouble,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Option<u64>, StartupError> {
     let mut shutdown = std::pin::pin!(shutdown);
@@ -86,6 +102,16 @@ pub async fn wait_for_telegram(
                 return Ok(Some(id));
             }
             Err(Trouble::Fatal(error)) => return Err(error),
+            Err(Trouble::StaffChat { bot_id, error }) => match trouble {
+                StaffChatTrouble::EndsTheStart => return Err(error),
+                StaffChatTrouble::IsWaitedOut => {
+                    tracing::error!(
+                        %error,
+                        "the desk starts anyway: customers are served, new tickets wait for their topics"
+                    );
+                    return Ok(Some(bot_id));
+                }
+            },
             Err(Trouble::Transient(error)) => {
                 tracing::warn!(%error, attempt, retry_in = ?backoff, "Telegram cannot be reached yet; waiting");
                 tokio::select! {
@@ -103,7 +129,7 @@ pub async fn wait_for_telegram(
 /// reach is an error here too ([`StartupError::Unreachable`]).
 pub async fn check_staff_chat(bot: &Bot, staff_chat: i64) -> Result<u64, StartupError> {
     check(bot, staff_chat).await.map_err(|trouble| match trouble {
-        Trouble::Fatal(error) => error,
+        Trouble::Fatal(error) | Trouble::StaffChat { error, .. } => error,
         Trouble::Transient(error) => StartupError::Unreachable(error),
     })
 }
@@ -113,6 +139,11 @@ enum Trouble {
     /// Telegram could not be reached, or answered 5xx or 429: worth waiting for.
     Transient(String),
     Fatal(StartupError),
+    /// The token works but the bot cannot work in the staff chat.
+    StaffChat {
+        bot_id: u64,
+        error: StartupError,
+    },
 }
 
 /// What a start-up call got, short of a result.
@@ -131,23 +162,29 @@ async fn check(bot: &Bot, staff_chat: i64) -> Result<u64, Trouble> {
         Refusal::Api(description) => Trouble::Fatal(other(description)),
     };
     let me: Me = call(bot, bot.get_me()).await.map_err(|r| refused(r, &StartupError::GetMe))?;
+    let bot_id = me.id.0;
+    let staff_trouble = |trouble| match trouble {
+        Trouble::Fatal(error) => Trouble::StaffChat { bot_id, error },
+        other => other,
+    };
     let no_chat = |detail| StartupError::NoStaffChat { chat: staff_chat, detail };
     let chat: ChatFullInfo =
-        call(bot, bot.get_chat(ChatId(staff_chat))).await.map_err(|r| refused(r, &no_chat))?;
+        call(bot, bot.get_chat(ChatId(staff_chat))).await.map_err(|r| staff_trouble(refused(r, &no_chat)))?;
     let is_forum =
         serde_json::to_value(&chat).ok().and_then(|v| v.get("is_forum").and_then(serde_json::Value::as_bool));
     if is_forum != Some(true) {
-        return Err(Trouble::Fatal(StartupError::NotForum { chat: staff_chat }));
+        return Err(Trouble::StaffChat { bot_id, error: StartupError::NotForum { chat: staff_chat } });
     }
-    let member: ChatMember =
-        call(bot, bot.get_chat_member(ChatId(staff_chat), me.id)).await.map_err(|r| refused(r, &no_chat))?;
+    let member: ChatMember = call(bot, bot.get_chat_member(ChatId(staff_chat), me.id))
+        .await
+        .map_err(|r| staff_trouble(refused(r, &no_chat)))?;
     match member.kind {
-        ChatMemberKind::Owner(_) => Ok(me.id.0),
-        ChatMemberKind::Administrator(admin) if admin.can_manage_topics => Ok(me.id.0),
+        ChatMemberKind::Owner(_) => Ok(bot_id),
+        ChatMemberKind::Administrator(admin) if admin.can_manage_topics => Ok(bot_id),
         ChatMemberKind::Administrator(_) => {
-            Err(Trouble::Fatal(StartupError::CannotManageTopics { chat: staff_chat }))
+            Err(Trouble::StaffChat { bot_id, error: StartupError::CannotManageTopics { chat: staff_chat } })
         }
-        _ => Err(Trouble::Fatal(StartupError::NotAdmin { chat: staff_chat })),
+        _ => Err(Trouble::StaffChat { bot_id, error: StartupError::NotAdmin { chat: staff_chat } }),
     }
 }
 
