@@ -59,6 +59,10 @@ struct Answered {
 /// Telegram's largest album.
 const ALBUM_MAX: usize = 10;
 
+/// Backoff while the store cannot be read (it is opening again after a failed write): the
+/// first wait and the longest.
+const READ_BACKOFF: (Duration, Duration) = (Duration::from_millis(250), Duration::from_secs(30));
+
 /// How long a shutdown waits, after the drain, for the answers to calls already sent.
 const IN_FLIGHT_GRACE: Duration = Duration::from_secs(3);
 
@@ -85,6 +89,7 @@ pub async fn run(mut d: Dispatcher) {
     let mut in_flight: HashMap<tokio::task::Id, (Pending, u64)> = HashMap::new();
     let mut albums = Albums::default();
     let mut token_refused = false;
+    let mut read_backoff = READ_BACKOFF.0;
     loop {
         if deadline.is_none() && *d.stop.borrow() {
             deadline = Some(Instant::now() + d.drain_for);
@@ -108,7 +113,22 @@ pub async fn run(mut d: Dispatcher) {
         let staff_room = budget.room(staff.id, now_ms);
         let found = look(&d, &staff, &busy, staff_room).map(|found| hold_albums(found, &mut albums, now_ms));
         let Look { pending, mut ready, settled, hold_until } = match found {
-            Ok(found) => found,
+            Ok(found) => {
+                read_backoff = READ_BACKOFF.0;
+                found
+            }
+            // The store is being opened again after a failed write (a full disk): wait for it.
+            Err(error) if error.is_unavailable() => {
+                tracing::warn!(%error, retry_in = ?read_backoff, "cannot read the outbox; trying again");
+                tokio::select! {
+                    () = tokio::time::sleep(read_backoff) => {}
+                    _ = d.stop.changed(), if deadline.is_none() => {}
+                }
+                read_backoff = (read_backoff * 2).min(READ_BACKOFF.1);
+                continue;
+            }
+            // Anything else is damage the dispatcher cannot get past: it ends, and with it
+            // the host, non-zero, rather than leave a desk that never sends.
             Err(error) => {
                 tracing::error!(%error, "cannot read the outbox");
                 return;
