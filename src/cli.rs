@@ -394,7 +394,7 @@ fn dead_letters(command: DeadLettersCommand) -> u8 {
                 eprintln!("no dead letters to retry");
                 return 0;
             }
-            match store::request_retry(&path, &update_ids) {
+            match store::request_retry(&path, &update_ids, jiff::Timestamp::now()) {
                 Ok(file) => {
                     let n = if update_ids.is_empty() { letters.len() } else { update_ids.len() };
                     eprintln!(

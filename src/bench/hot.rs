@@ -1,6 +1,6 @@
 //! Hot-path figures: updates through the whole inbound path, hook calls, intake answers.
 //! Each works on data built before the clock starts and runs the real code: Telegram
-//! update JSON decoded by teloxide, translated, applied by the desk with the shipped rules
+//! update JSON decoded and translated by the Telegram adapter, applied by the desk with the shipped rules
 //! inside durable store transactions that also queue the outbox.
 
 use std::collections::BTreeMap;
@@ -49,10 +49,7 @@ pub fn ingest(
     for chunk in updates.chunks(page) {
         let decoded: Vec<(i64, Option<Event>)> = chunk
             .iter()
-            .map(|json| {
-                let update: teloxide::types::Update = serde_json::from_str(json).expect("well-formed update");
-                (i64::from(update.id.0), crate::telegram::translate(&update, STAFF))
-            })
+            .map(|json| crate::telegram::translate_json(json, STAFF).expect("well-formed update"))
             .collect();
         store.apply_updates(&decoded, |tx, event| match event {
             Some(event) => desk.handle(tx, event),

@@ -149,7 +149,7 @@ pub async fn run(mut d: Dispatcher) {
             let bot = d.bot.clone();
             let pending = r.pending;
             let task = sends.spawn(async move {
-                let verdict = send(&bot, &r.call, r.place, r.ticket).await;
+                let verdict = send(&bot, &r.call, r.place, r.ticket, jiff::Timestamp::now()).await;
                 Answered { pending: r.pending, planned: now_ms, verdict, joined: r.joined }
             });
             in_flight.insert(task.id(), (pending, now_ms));

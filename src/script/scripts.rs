@@ -187,11 +187,6 @@ impl Scripts {
     pub fn skills_used(&self) -> &[(String, FunctionSite)] {
         &self.skills_used
     }
-
-    /// Whether the hook is defined (otherwise the desk uses the built-in default).
-    pub fn has_hook(&self, hook: Hook) -> bool {
-        self.has_function(hook.name(), hook.params().len())
-    }
 }
 
 fn definition_position(text: &str, name: &str) -> Position {

@@ -112,15 +112,20 @@ fn requests_dir(data_file: &Path) -> PathBuf {
 }
 
 /// Asks the host to apply the letters `update_ids` (all when empty) again; returns the
-/// request file. Written whole, then renamed into place, so the host never reads half.
-pub fn request_retry(data_file: &Path, update_ids: &[i64]) -> Result<PathBuf, StoreError> {
+/// request file, named after `requested_at` (the caller's clock: the store never reads it).
+/// Written whole, then renamed into place, so the host never reads half.
+pub fn request_retry(
+    data_file: &Path,
+    update_ids: &[i64],
+    requested_at: Timestamp,
+) -> Result<PathBuf, StoreError> {
     let dir = requests_dir(data_file);
     let io = |path: &Path| {
         let path = path.to_path_buf();
         move |source| StoreError::Io { path, source }
     };
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    let name = format!("{}-{}", Timestamp::now().as_nanosecond(), std::process::id());
+    let name = format!("{}-{}", requested_at.as_nanosecond(), std::process::id());
     let partial = dir.join(format!(".{name}.partial"));
     let file = dir.join(format!("{name}.json"));
     let body = serde_json::to_vec(&RetryFile { v: 1, update_ids: update_ids.to_vec() })

@@ -8,11 +8,11 @@ mod startup;
 mod translate;
 
 pub use raw::token_refused;
-pub use send::{Failure, Place, Verdict, resolve, send, sent_again_unanswered};
+pub use send::{Failure, Place, Verdict, send, sent_again_unanswered};
 pub use startup::{
     StaffChatTrouble, StartupError, check_staff_chat, connect, poll, register_commands, wait_for_telegram,
 };
-pub use translate::translate;
+pub use translate::{translate, translate_json};
 
 pub use teloxide::Bot;
 pub use teloxide::types::Update;

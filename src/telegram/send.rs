@@ -32,9 +32,9 @@ use teloxide::types::{
 
 pub use super::raw::Failure;
 use super::raw::call as execute;
-use crate::outbox::{Button, Call, Delivery, FileKind, Media, Outcome, Report, StaffTrouble, Target};
+use crate::outbox::{Button, Call, Delivery, FileKind, Media, Outcome, Report, StaffTrouble};
 
-/// Where a call's [`Target`] points once the ticket's topic is looked up.
+/// Where a call's [`Target`](crate::outbox::Target) points once the ticket's topic is looked up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Place {
     pub chat_id: i64,
@@ -51,9 +51,15 @@ pub enum Verdict {
 }
 
 /// Sends one call. `place` is where its target resolved to; `ticket` the ticket the call
-/// concerns, if any (a deleted topic or a refused deletion is reported for it).
-pub async fn send(bot: &Bot, call: &Call, place: Place, ticket: Option<crate::ticket::TicketId>) -> Verdict {
-    let sent_at = jiff::Timestamp::now();
+/// concerns, if any (a deleted topic or a refused deletion is reported for it); `sent_at`
+/// the host's clock as the request leaves (the adapter never reads the clock itself).
+pub async fn send(
+    bot: &Bot,
+    call: &Call,
+    place: Place,
+    ticket: Option<crate::ticket::TicketId>,
+    sent_at: jiff::Timestamp,
+) -> Verdict {
     let result = request(bot, call, place).await;
     judge(call, place, ticket, result, sent_at)
 }
@@ -466,23 +472,10 @@ fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
     }))
 }
 
-/// The place a target resolves to, or `None` while a topic does not exist yet.
-pub fn resolve(
-    target: Target,
-    staff_chat: i64,
-    topic_of: impl Fn(crate::ticket::TicketId) -> Option<i32>,
-) -> Option<Place> {
-    match target {
-        Target::Chat { chat_id } => Some(Place { chat_id, thread: None }),
-        Target::Topic { ticket } => {
-            topic_of(ticket).map(|thread| Place { chat_id: staff_chat, thread: Some(thread) })
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outbox::Target;
     use crate::ticket::TicketId;
 
     const STAFF: Place = Place { chat_id: -100, thread: Some(9) };

@@ -37,6 +37,13 @@ pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
     }
 }
 
+/// An update as Telegram sends it (JSON text): its id and the desk event it means, if any.
+/// For callers that hold the wire form (the bench's fixtures) and must not name teloxide.
+pub fn translate_json(json: &str, staff_chat: i64) -> Result<(i64, Option<Event>), serde_json::Error> {
+    let update: Update = serde_json::from_str(json)?;
+    Ok((i64::from(update.id.0), translate(&update, staff_chat)))
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Edit {
     Yes,

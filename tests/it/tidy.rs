@@ -64,3 +64,245 @@ fn no_debugging_leftovers() {
     }
     assert!(found.is_empty(), "leftovers: {found:#?}");
 }
+
+/// Where a dependency may be named (DESIGN.md, invariant 9): the path prefixes of its module.
+struct Boundary {
+    krate: &'static str,
+    allowed: &'static [&'static str],
+}
+
+const BOUNDARIES: &[Boundary] = &[
+    Boundary { krate: "teloxide", allowed: &["src/telegram/"] },
+    Boundary { krate: "redb", allowed: &["src/store/"] },
+    Boundary { krate: "rhai", allowed: &["src/script/"] },
+    Boundary { krate: "notify", allowed: &["src/rules/reload.rs"] },
+    Boundary { krate: "notify_debouncer_full", allowed: &["src/rules/reload.rs"] },
+    Boundary { krate: "serde_yaml", allowed: &["src/rules/"] },
+    Boundary { krate: "saphyr", allowed: &["src/rules/"] },
+    Boundary { krate: "axum", allowed: &["src/fakegram/"] },
+];
+
+/// Test code outside a boundary that must name the dependency, each with its reason.
+const TEST_ALLOWANCES: &[(&str, &str, &str)] = &[
+    // (crate, path prefix, reason)
+    (
+        "teloxide",
+        "src/fakegram/tests/",
+        "the fake Bot API is checked against the real client it stands in for",
+    ),
+    ("notify", "src/rules/reload_tests.rs", "the reloader's unit tests feed it the watcher's own events"),
+    ("notify_debouncer_full", "src/rules/reload_tests.rs", "the same, debounced"),
+];
+
+/// The edges, where the clock may be read; everything else gets `now` as a parameter.
+const CLOCK_EDGES: &[&str] = &["src/host/", "src/cli.rs", "src/main.rs", "src/bench/", "src/fakegram/"];
+
+/// Files outside the edges that read the clock, each with its reason.
+const CLOCK_ALLOWANCES: &[(&str, &str)] =
+    &[("src/script/engine.rs", "a hook's wall-clock budget is measured on the clock it limits")];
+
+/// Spelled in halves so that this file does not match itself.
+const CLOCK_READS: &[&str] = &[
+    concat!("SystemTime", "::now("),
+    concat!("Instant", "::now("),
+    concat!("Timestamp", "::now("),
+    concat!("Zoned", "::now("),
+    concat!("Utc", "::now("),
+    concat!("Local", "::now("),
+    concat!(".elapsed", "()"),
+];
+
+/// Every use of a dependency outside its module, in all code under `src/` (tests included,
+/// but for [`TEST_ALLOWANCES`]). `tests/it` is not checked: it drives the program from
+/// outside and may open a data file with redb to damage it on purpose.
+#[test]
+fn each_dependency_stays_in_its_module() {
+    let mut found = Vec::new();
+    for (path, text) in sources() {
+        let name = path.display().to_string();
+        if !name.starts_with("src/") {
+            continue;
+        }
+        let code = code_only(&text);
+        let in_test = test_lines(&name, &code);
+        for (index, line) in code.lines().enumerate() {
+            for boundary in BOUNDARIES {
+                if boundary.allowed.iter().any(|prefix| name.starts_with(prefix))
+                    || !names_crate(line, boundary.krate)
+                {
+                    continue;
+                }
+                let excused = in_test[index]
+                    && TEST_ALLOWANCES
+                        .iter()
+                        .any(|(krate, prefix, _)| *krate == boundary.krate && name.starts_with(prefix));
+                if !excused {
+                    let allowed = boundary.allowed.join(", ");
+                    found.push(format!("{name}:{}: {} is used outside {allowed}", index + 1, boundary.krate));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "dependencies outside their modules (DESIGN.md, invariant 9): {found:#?}");
+}
+
+/// The clock is read only at the edges: the desk, tickets, SLA, intake, outbox and calendar
+/// take `now` as a parameter. Test code may time itself.
+#[test]
+fn the_clock_is_read_only_at_the_edges() {
+    let mut found = Vec::new();
+    for (path, text) in sources() {
+        let name = path.display().to_string();
+        let allowed = CLOCK_EDGES.iter().any(|prefix| name.starts_with(prefix))
+            || CLOCK_ALLOWANCES.iter().any(|(file, _)| name == *file);
+        if !name.starts_with("src/") || allowed {
+            continue;
+        }
+        let code = code_only(&text);
+        let in_test = test_lines(&name, &code);
+        for (index, line) in code.lines().enumerate() {
+            if !in_test[index] && CLOCK_READS.iter().any(|read| line.contains(read)) {
+                let edges = CLOCK_EDGES.join(", ");
+                found.push(format!("{name}:{}: the clock is read outside {edges}", index + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "clock reads outside the edges: {found:#?}");
+}
+
+/// Whether `line` (code only) names the crate `krate`: `krate::...`, `use krate` or
+/// `extern crate krate`, not a field, method or module of ours that happens to share the name.
+fn names_crate(line: &str, krate: &str) -> bool {
+    let bytes = line.as_bytes();
+    line.match_indices(krate).any(|(at, _)| {
+        let before = line[..at].trim_end();
+        let starts_word = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+        let after = &line[at + krate.len()..];
+        let ends_word = !after.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        let path_start = after.starts_with("::") && !before.ends_with("::") && !before.ends_with('.');
+        let used = before.ends_with("use") || before.ends_with("extern crate");
+        starts_word && ends_word && (path_start || used)
+    })
+}
+
+/// Which lines of a file are test code: all of a test file (`tests.rs`, `*_tests.rs`, a
+/// `tests/` folder), else the item after each `#[cfg(test)]` up to its closing brace.
+fn test_lines(name: &str, code: &str) -> Vec<bool> {
+    let n_lines = code.lines().count();
+    let test_file = name.ends_with("/tests.rs") || name.ends_with("_tests.rs") || name.contains("/tests/");
+    if test_file {
+        return vec![true; n_lines];
+    }
+    let mut in_test = vec![false; n_lines];
+    // Depth of braces inside the test item; `None` outside one.
+    let mut depth: Option<usize> = None;
+    let mut opened = false;
+    for (index, line) in code.lines().enumerate() {
+        if depth.is_none() && line.trim_start().starts_with("#[cfg(test)]") {
+            depth = Some(0);
+            opened = false;
+        }
+        let Some(mut level) = depth else { continue };
+        in_test[index] = true;
+        for c in line.chars() {
+            match c {
+                '{' => {
+                    level += 1;
+                    opened = true;
+                }
+                '}' => level = level.saturating_sub(1),
+                ';' if !opened && level == 0 => opened = true,
+                _ => {}
+            }
+        }
+        depth = if opened && level == 0 { None } else { Some(level) };
+    }
+    in_test
+}
+
+/// The source with comments, strings and character literals blanked out (line breaks kept),
+/// so that a crate named in prose or in a fixture is not taken for a use of it.
+fn code_only(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let blank = |c: char| if c == '\n' { '\n' } else { ' ' };
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && next == Some('*') {
+            let mut depth = 0;
+            while i < chars.len() {
+                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    i += 2;
+                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    out.push(blank(chars[i]));
+                    i += 1;
+                }
+            }
+        } else if c == '"' || (c == 'r' && matches!(next, Some('"' | '#')) && raw_string_at(&chars, i)) {
+            // A (raw) string: `r#"...", "#` closes it; a plain one ends at an unescaped quote.
+            let mut hashes = 0;
+            if c == 'r' {
+                i += 1;
+                while chars[i] == '#' {
+                    hashes += 1;
+                    i += 1;
+                }
+            }
+            i += 1;
+            out.push('"');
+            while i < chars.len() {
+                if c == '"' && chars[i] == '\\' {
+                    out.push(' ');
+                    out.push(chars.get(i + 1).map_or(' ', |&e| blank(e)));
+                    i += 2;
+                    continue;
+                }
+                if chars[i] == '"'
+                    && chars[i + 1..].iter().take(hashes).filter(|&&h| h == '#').count() == hashes
+                {
+                    i += 1 + hashes;
+                    break;
+                }
+                out.push(blank(chars[i]));
+                i += 1;
+            }
+            out.push('"');
+        } else if c == '\'' && (next == Some('\\') || chars.get(i + 2) == Some(&'\'')) {
+            // A character literal (a lifetime has no closing quote two places on).
+            i += 1;
+            while i < chars.len() && chars[i] != '\'' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+            out.push_str("' '");
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Whether a raw string (`r"`, `r#"`, `br"`) starts at `i`, rather than an identifier ending in `r`.
+fn raw_string_at(chars: &[char], i: usize) -> bool {
+    let is_ident = |at: usize| chars[at].is_alphanumeric() || chars[at] == '_';
+    let standalone = i == 0 || !is_ident(i - 1) || (chars[i - 1] == 'b' && (i == 1 || !is_ident(i - 2)));
+    let mut j = i + 1;
+    while chars.get(j) == Some(&'#') {
+        j += 1;
+    }
+    standalone && chars.get(j) == Some(&'"')
+}
