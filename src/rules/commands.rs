@@ -6,9 +6,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::diagnostic::Diagnostic;
 use super::loader::load;
 use super::scenario_run::run_scenarios;
+use crate::diagnostic::Diagnostic;
 
 /// Exit code: the rules are fine (warnings allowed) or every scenario passed.
 pub const EXIT_OK: i32 = 0;

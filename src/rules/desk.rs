@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::diagnostic::{Diagnostic, FileSink, Position};
 use super::yaml::{Node, Segment};
+use crate::diagnostic::{Diagnostic, FileSink, Position};
 use crate::duration::Span;
 
 /// A value and where it was written.

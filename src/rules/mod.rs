@@ -1,13 +1,13 @@
 //! The rules directory: loading, checking and reloading what support leads edit.
 //!
 //! `desk.yaml`, `team.yaml`, `forms/*.yaml`, `*.rhai` and `tests/*.yaml` become one immutable,
-//! content-hashed [`RuleSet`]. The loader reports every problem as a [`Diagnostic`] placed at
+//! content-hashed [`RuleSet`]. The loader reports every problem as a
+//! [`Diagnostic`](crate::diagnostic::Diagnostic) placed at
 //! `path:line:col`; this is the only module that parses YAML. `check_command` and
 //! `test_command` are the bodies of `topicdesk check` and `topicdesk test`.
 
 mod commands;
 mod desk;
-mod diagnostic;
 mod form;
 mod loader;
 mod reload;
@@ -29,7 +29,7 @@ mod tests;
 
 pub use commands::{EXIT_INVALID, EXIT_OK, check_command, test_command};
 pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard};
-pub use diagnostic::{Diagnostic, Position, Severity};
+
 pub use form::{Choice, ChoiceLayout, Field, FieldKind, Form};
 pub use loader::load;
 pub use reload::{DEBOUNCE, ReloadError, ReloadEvent, Reloader, RulesHandle, WatchMode, watch};

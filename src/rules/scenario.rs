@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::diagnostic::{FileSink, Position};
 use super::team::Team;
 use super::yaml::{Node, Segment};
+use crate::diagnostic::{FileSink, Position};
 use crate::duration::Span;
 use crate::script::{
     Action, BreachView, CustomerView, EscalationTarget, FieldValue, MessageView, RoundRobin, RouteDecision,

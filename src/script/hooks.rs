@@ -19,7 +19,7 @@ use super::decision::{Action, BreachPlan, RouteDecision, SlaTargets};
 use super::engine::{DEADLINE_TOKEN, LastSeen, bare_message, replay, with_budget};
 use super::scripts::{Hook, Scripts};
 use super::views::{BreachView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
-use crate::rules::Position;
+use crate::diagnostic::Position;
 
 /// A hook's decision, who made it, and what went wrong on the way.
 #[derive(Clone, Debug, PartialEq)]

@@ -16,7 +16,7 @@ use crate::rules::{RuleSet, load};
 
 fn shipped() -> RuleSet {
     let (set, diagnostics) = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"));
-    assert!(diagnostics.iter().all(|d| d.severity != crate::rules::Severity::Error), "{diagnostics:?}");
+    assert!(diagnostics.iter().all(|d| d.severity != crate::diagnostic::Severity::Error), "{diagnostics:?}");
     set.expect("the shipped rules are valid")
 }
 

@@ -241,7 +241,7 @@ fn module_import_cycles() {
           intake -> rules, script, ticket
           outbox -> store, ticket
           rules -> history, script, simulate, ticket
-          script -> rules, ticket
+          script -> ticket
           simulate -> desk, history, rules, script, sla, ticket
           sla -> history, rules, script, ticket
           store -> history, sla, ticket

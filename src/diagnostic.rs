@@ -2,7 +2,8 @@
 //!
 //! Every stage of the loader (YAML syntax, JSON Schema, typed parse, semantic checks, Rhai
 //! compilation) reports through this one type, so `topicdesk check`, start-up and hot reload
-//! print the same `path:line:col: message` lines.
+//! print the same `path:line:col: message` lines. It sits below both `rules` (the loader)
+//! and `script` (Rhai compilation) so that neither imports the other for it.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
