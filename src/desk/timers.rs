@@ -11,8 +11,11 @@ use super::card::mention_id;
 use super::{Desk, DeskError, State};
 use crate::history::Entry;
 use crate::rules::RuleSet;
-use crate::script::{Action, BreachPlan, EscalationTarget, SlaClock, SlaTargets, TicketView};
-use crate::sla::{DeadlineKind, Decision, DecisionKind, Inputs, Policy};
+use crate::script::TicketView;
+use crate::sla::{
+    Action, BreachPlan, DeadlineKind, Decision, DecisionKind, EscalationTarget, Inputs, Policy, SlaClock,
+    SlaTargets,
+};
 use crate::store::Deadline;
 use crate::ticket::{Change, Priority, Status, Ticket, TicketId};
 

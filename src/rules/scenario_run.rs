@@ -14,7 +14,8 @@ use super::scenario::{Case, Expectation, ExpectedSla, Timeline, TimelineEvent};
 use super::team::AgentState;
 use crate::duration::Span;
 use crate::history::Actor;
-use crate::script::{BreachPlan, HookFailure, SlaTargets, TeamView, write_actions};
+use crate::script::{HookFailure, TeamView};
+use crate::sla::{BreachPlan, SlaTargets, write_actions};
 use crate::ticket::{Answer, Change, span_between};
 
 /// How many cases passed and failed.
@@ -179,7 +180,7 @@ fn show_sla(actual: Option<&SlaTargets>, expected: Option<&ExpectedSla>) -> Stri
     if let Some(expected) = expected
         && expected.calendar.is_none()
     {
-        shown.calendar = crate::script::SlaClock::default();
+        shown.calendar = crate::sla::SlaClock::default();
     }
     shown.to_string()
 }

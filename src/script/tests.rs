@@ -8,6 +8,7 @@ use expect_test::expect;
 
 use super::*;
 use crate::duration::Span;
+use crate::sla::{Action, BreachPlan, BreachView, PauseWhenAwaiting};
 
 /// The cut-off is [`CALL_BUDGET`] (50 ms), twice for a call that is replayed to find its
 /// line; tests allow this much for a loaded machine.

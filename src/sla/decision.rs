@@ -10,9 +10,9 @@ use std::fmt;
 use jiff::Timestamp;
 
 use crate::duration::Span;
-use crate::script::BreachView;
 use crate::ticket::{Change, TicketId};
 
+use super::BreachView;
 use super::ladder::Level;
 use super::metric::{Mark, Metric, Step};
 

@@ -9,9 +9,9 @@
 use std::fmt;
 
 use crate::duration::Span;
-use crate::script::{PauseWhenAwaiting, SlaTargets};
 
 use super::ladder::Level;
+use super::{PauseWhenAwaiting, SlaTargets};
 
 /// What an SLA target measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -22,8 +22,7 @@
 //! use std::collections::BTreeMap;
 //! use topicdesk::calendar::BusinessCalendar;
 //! use topicdesk::history::Actor;
-//! use topicdesk::script::SlaTargets;
-//! use topicdesk::sla::{self, DeadlineKind, Inputs, Policy};
+//! use topicdesk::sla::{self, DeadlineKind, Inputs, Policy, SlaTargets};
 //! use topicdesk::ticket::{Customer, Origin, Ticket, TicketId};
 //!
 //! let opened: jiff::Timestamp = "2026-03-02T09:00:00Z".parse()?;
@@ -64,12 +63,14 @@
 //!
 //! Definitions: see [`Metric`] for what each clock times, [`ladder`] for the rungs.
 
+mod action;
 mod clock;
 mod decision;
 pub mod ladder;
 mod measure;
 mod metric;
 mod plan;
+mod targets;
 mod timeline;
 
 #[cfg(test)]
@@ -77,19 +78,19 @@ mod tests;
 
 use jiff::Timestamp;
 
+pub use action::{Action, BreachPlan, BreachView, EscalationTarget, write_actions};
 pub use clock::{ClockState, ClockStatus};
 pub use decision::{Decision, DecisionKind};
 pub use ladder::{Ladder, LadderProgress, Level};
 pub use measure::{Measures, measure};
 pub use metric::{DeadlineKind, Mark, Metric, Step};
 pub use plan::Plan;
+pub use targets::{PauseWhenAwaiting, SlaClock, SlaTargets};
 pub use timeline::{calendar_switches, changes_timeline};
 
 use crate::calendar::BusinessCalendar;
 use crate::duration::Span;
 use crate::history::Entry;
-use crate::rules::DeskConfig;
-use crate::script::{SlaClock, SlaTargets};
 use crate::ticket::Ticket;
 
 /// Desk-wide timer settings (from desk.yaml).
@@ -135,19 +136,6 @@ impl Default for Policy {
             auto_close_after: Some(Span::from_hours(72)),
             reminder_after: None,
             escalate_after_age: None,
-        }
-    }
-}
-
-impl Policy {
-    /// The settings desk.yaml holds.
-    pub fn from_desk(desk: &DeskConfig) -> Policy {
-        Policy {
-            warning_percent: desk.sla_warning_percent,
-            ladder: Ladder { grace_percent: u64::from(desk.sla_escalation_grace_percent) },
-            auto_close_after: Some(desk.auto_close_after),
-            reminder_after: desk.remind_awaiting_after,
-            escalate_after_age: desk.escalate_after_age,
         }
     }
 }

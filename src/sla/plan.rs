@@ -12,9 +12,9 @@ use jiff::Timestamp;
 
 use crate::calendar::BusinessCalendar;
 use crate::duration::Span;
-use crate::script::SlaClock;
 use crate::ticket::{Status, TicketId};
 
+use super::SlaClock;
 use super::clock::{Clock, ClockState, ClockStatus};
 use super::decision::{Decision, DecisionKind};
 use super::metric::{DeadlineKind, Mark, Metric, Step};

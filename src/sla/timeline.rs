@@ -11,9 +11,9 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use crate::history::{Entry, EntryKind};
-use crate::script::SlaClock;
 use crate::ticket::{Priority, Status, Ticket};
 
+use super::SlaClock;
 use super::metric::{DeadlineKind, Metric};
 
 /// The history of one ticket up to `now`, digested.
