@@ -5,7 +5,7 @@
 //! tickets, their history and the SLA clocks computed from it (`sla`). Then the rules a support lead edits (`rules`: loading, checking and reloading
 //! `rules/`) and the sandboxed script host that runs their hooks (`script`). Then the
 //! edges: the store, the outbox, export, `simulate` (replaying traffic through rules on a
-//! virtual clock), benchmarks and the command line.
+//! virtual clock), `scenarios` (`topicdesk test`), benchmarks and the command line.
 
 pub mod duration;
 pub mod diagnostic;
@@ -25,6 +25,7 @@ pub mod host;
 pub mod demo;
 pub mod export;
 pub mod simulate;
+pub mod scenarios;
 pub mod bench;
 pub mod cli;
 pub mod fakegram;

@@ -332,7 +332,7 @@ cases:
 ";
     write(dir.path(), "tests/cases.yaml", scenarios);
     let mut out = Vec::new();
-    let code = super::test_command(dir.path(), &mut out);
+    let code = crate::scenarios::test_command(dir.path(), &mut out);
     let prefix = format!("{}/", dir.path().display());
     let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
     expect![[r#"
@@ -496,7 +496,7 @@ cases:
 ";
     write(dir.path(), "tests/timers.yaml", scenarios);
     let mut out = Vec::new();
-    let code = super::test_command(dir.path(), &mut out);
+    let code = crate::scenarios::test_command(dir.path(), &mut out);
     let prefix = format!("{}/", dir.path().display());
     let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
     expect![[r#"
