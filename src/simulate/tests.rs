@@ -242,8 +242,8 @@ fn scale() {
 /// Two tickets as a store would hold them, with the recorded desk's own decisions (a timer
 /// mark, an auto-close) among the people's changes.
 fn recorded() -> Vec<(crate::ticket::Ticket, Vec<crate::history::Entry>)> {
+    use crate::deadline::{DeadlineKind, Mark};
     use crate::history::Actor;
-    use crate::sla::{DeadlineKind, Mark};
     use crate::ticket::{Answer, Change, Customer, Origin, Priority, Ticket, TicketId};
     let at = |text: &str| format!("2026-03-02T{text}:00+01:00").parse::<jiff::Timestamp>().expect("instant");
     let (agent, desk) = (

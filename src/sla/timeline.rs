@@ -14,7 +14,8 @@ use crate::history::{Entry, EntryKind};
 use crate::ticket::{Priority, Status, Ticket};
 
 use super::SlaClock;
-use super::metric::{DeadlineKind, Metric};
+use super::metric::Metric;
+use crate::deadline::DeadlineKind;
 
 /// The history of one ticket up to `now`, digested.
 #[derive(Clone, Debug)]

@@ -10,6 +10,11 @@
 //! `cargo test --test it modules -- --nocapture` prints the whole graph and its strongly
 //! connected components; the snapshot below holds every cycle and the edges inside it,
 //! so a module moved out of a cycle, or an edge cut, shows up as a change of it.
+//!
+//! The one cycle kept: `history` and `ticket`. They are one lifecycle in two files:
+//! `Ticket::apply` returns the history entries of a change, and an entry records the
+//! ticket's status, priority and topic as they became. Any other cycle is a shared type
+//! living too high: move it down to the lowest module that means it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -235,10 +240,9 @@ fn module_import_cycles() {
     eprintln!("module import graph:\n{}", render_graph(&graph));
     eprintln!("strongly connected components: {}\n", components.join(" "));
     expect_test::expect![[r#"
-        cycle of 3: history sla ticket
-          history -> sla, ticket
-          sla -> history, ticket
-          ticket -> history, sla
+        cycle of 2: history ticket
+          history -> ticket
+          ticket -> history
     "#]]
     .assert_eq(&render_cycles(&graph));
 }
