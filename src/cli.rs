@@ -164,7 +164,7 @@ pub fn run(cli: Cli) -> ExitCode {
             exit_code(crate::rules::check_command(&rules, &mut std::io::stdout().lock()))
         }
         Command::Test { rules } => {
-            exit_code(crate::rules::test_command(&rules, &mut std::io::stdout().lock()))
+            exit_code(crate::scenarios::test_command(&rules, &mut std::io::stdout().lock()))
         }
         Command::Demo => demo(),
         Command::Simulate { rules, from_store, traffic, compare, json, speed: _ } => {

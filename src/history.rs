@@ -8,7 +8,7 @@ use std::fmt;
 
 use jiff::Timestamp;
 
-use crate::sla::Mark;
+use crate::deadline::Mark;
 use crate::ticket::{Priority, Status, Topic, UserId};
 
 /// One thing that happened to a ticket.

@@ -1,15 +1,18 @@
 //! topicdesk: a help desk inside a Telegram forum supergroup.
 //!
-//! Modules in reading order. The pure core first: durations, business calendars and
-//! sentiment scoring, then tickets, their history and the SLA clocks computed from it
-//! (`sla`). Then the rules a support lead edits (`rules`: loading, checking and reloading
-//! `rules/`) and the sandboxed script host that runs their hooks (`script`). Then the
+//! Modules in reading order. The pure core first: durations, the `path:line:col`
+//! diagnostics every check reports, business calendars and sentiment scoring, the names of
+//! a ticket's timers (`deadline`), then tickets, their history and the SLA clocks computed
+//! from it (`sla`). Then the rules a support lead edits (`rules`: loading, checking and
+//! reloading `rules/`) and the sandboxed script host that runs their hooks (`script`). Then the
 //! edges: the store, the outbox, export, `simulate` (replaying traffic through rules on a
-//! virtual clock), benchmarks and the command line.
+//! virtual clock), `scenarios` (`topicdesk test`), benchmarks and the command line.
 
 pub mod duration;
+pub mod diagnostic;
 pub mod calendar;
 pub mod sentiment;
+pub mod deadline;
 pub mod ticket;
 pub mod history;
 pub mod sla;
@@ -24,6 +27,7 @@ pub mod host;
 pub mod demo;
 pub mod export;
 pub mod simulate;
+pub mod scenarios;
 pub mod bench;
 pub mod cli;
 pub mod fakegram;

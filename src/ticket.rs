@@ -29,9 +29,9 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 
+use crate::deadline::Mark;
 use crate::duration::Span;
 use crate::history::{Actor, Entry, EntryKind};
-use crate::sla::Mark;
 
 /// A ticket's number; people see it as `T-000123`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]

@@ -21,11 +21,12 @@ use std::time::{Duration, Instant};
 use jiff::{SignedDuration, Timestamp};
 
 use super::Figure;
+use crate::deadline::DeadlineKind;
 use crate::desk::{Desk, Event};
 use crate::fakegram::{Draft, FakeConfig, FakeHandle, FakeTelegram, RateBudgets, UserSpec, World};
 use crate::history::{Actor, EntryKind};
 use crate::rules::RuleSet;
-use crate::sla::{DeadlineKind, Inputs, Level, Policy, Step};
+use crate::sla::{Inputs, Level, Policy, Step};
 use crate::store::{Deadline, FILE_NAME, Store, StoreError};
 use crate::ticket::{Answer, Change, Customer, Origin, Ticket, TicketId, Topic};
 

@@ -17,7 +17,7 @@ use super::{Desk, DeskError, State};
 use crate::history::{Actor, Entry, EntryKind};
 use crate::outbox::{Button, Call, Target};
 use crate::rules::Role;
-use crate::script::{Action, EscalationTarget};
+use crate::sla::{Action, EscalationTarget};
 use crate::store::Lane;
 use crate::ticket::{Change, Origin, Ticket, TicketId};
 

@@ -182,7 +182,7 @@ impl Desk<'_> {
             return self.explain(state, ticket, "Usage: /escalate reason".to_owned());
         }
         let mut after = ticket.clone();
-        let to = crate::script::EscalationTarget::Supervisors;
+        let to = crate::sla::EscalationTarget::Supervisors;
         let entries = self.escalate_to(state, &mut after, to, reason.to_owned(), &self.agent(agent))?;
         self.commit(state, ticket, &after, &entries)?;
         if let Some(mut escalated) = state.ticket(ticket.id)? {

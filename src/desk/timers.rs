@@ -9,10 +9,13 @@ use jiff::Timestamp;
 
 use super::card::mention_id;
 use super::{Desk, DeskError, State};
+use crate::deadline::DeadlineKind;
 use crate::history::Entry;
 use crate::rules::RuleSet;
-use crate::script::{Action, BreachPlan, EscalationTarget, SlaClock, SlaTargets, TicketView};
-use crate::sla::{DeadlineKind, Decision, DecisionKind, Inputs, Policy};
+use crate::script::TicketView;
+use crate::sla::{
+    Action, BreachPlan, Decision, DecisionKind, EscalationTarget, Inputs, Policy, SlaClock, SlaTargets,
+};
 use crate::store::Deadline;
 use crate::ticket::{Change, Priority, Status, Ticket, TicketId};
 

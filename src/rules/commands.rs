@@ -1,14 +1,14 @@
-//! The bodies of `topicdesk check` and `topicdesk test`, for the CLI to call.
+//! The body of `topicdesk check`, for the CLI to call, and the exit codes it shares with
+//! `topicdesk test` (`scenarios`).
 //!
-//! Both load through the same [`load`](super::load) as start-up and reload. Output goes to the
+//! It loads through the same [`load`](super::load) as start-up and reload. Output goes to the
 //! writer given (stdout in the CLI); the return value is the process exit code.
 
 use std::io::Write;
 use std::path::Path;
 
-use super::diagnostic::Diagnostic;
 use super::loader::load;
-use super::scenario_run::run_scenarios;
+use crate::diagnostic::print_diagnostics;
 
 /// Exit code: the rules are fine (warnings allowed) or every scenario passed.
 pub const EXIT_OK: i32 = 0;
@@ -26,26 +26,5 @@ pub fn check_command(dir: &Path, out: &mut dyn Write) -> i32 {
             EXIT_OK
         }
         None => EXIT_INVALID,
-    }
-}
-
-/// `topicdesk test`: loads the rules (printing diagnostics), runs `tests/*.yaml`, and ends with
-/// `N passed, N failed`; exit 0 when all passed, 1 when the rules are invalid or a case failed.
-pub fn test_command(dir: &Path, out: &mut dyn Write) -> i32 {
-    let (rule_set, diagnostics) = load(dir);
-    print_diagnostics(&diagnostics, out);
-    let Some(set) = rule_set else {
-        return EXIT_INVALID;
-    };
-    let report = run_scenarios(&set, out);
-    if report.failed == 0 { EXIT_OK } else { EXIT_INVALID }
-}
-
-fn print_diagnostics(diagnostics: &[Diagnostic], out: &mut dyn Write) {
-    for diagnostic in diagnostics {
-        if let Err(error) = writeln!(out, "{diagnostic}") {
-            tracing::warn!("cannot write diagnostics: {error}");
-            return;
-        }
     }
 }

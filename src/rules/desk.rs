@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::diagnostic::{Diagnostic, FileSink, Position};
 use super::yaml::{Node, Segment};
+use crate::diagnostic::{Diagnostic, FileSink, Position};
 use crate::duration::Span;
+use crate::sla::{Ladder, Policy};
 
 /// A value and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -350,4 +351,19 @@ fn percent(value: &serde_yaml::Value) -> Option<u8> {
         _ => return None,
     };
     u8::try_from(number).ok().filter(|percent| (1..=99).contains(percent))
+}
+
+// `sla::Policy` is read from desk.yaml here, beside desk.yaml's own type, so that `sla`
+// never imports `rules`.
+impl Policy {
+    /// The settings desk.yaml holds.
+    pub fn from_desk(desk: &DeskConfig) -> Policy {
+        Policy {
+            warning_percent: desk.sla_warning_percent,
+            ladder: Ladder { grace_percent: u64::from(desk.sla_escalation_grace_percent) },
+            auto_close_after: Some(desk.auto_close_after),
+            reminder_after: desk.remind_awaiting_after,
+            escalate_after_age: desk.escalate_after_age,
+        }
+    }
 }

@@ -11,8 +11,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Deserialize;
 
-use super::diagnostic::{FileSink, Position};
 use super::yaml::{Node, Segment};
+use crate::diagnostic::{FileSink, Position};
 use crate::script::Condition;
 
 /// One intake form. Sessions hold an `Arc<Form>`, so a reload never changes a form mid-way.

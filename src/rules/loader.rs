@@ -13,7 +13,6 @@ use std::sync::Arc;
 use serde::de::DeserializeOwned;
 
 use super::desk::{DeskConfig, RawDesk};
-use super::diagnostic::{Diagnostic, FileSink, Position};
 use super::form::{Form, RawForm};
 use super::ruleset::{Parts, RuleSet, RuleSetVersion};
 use super::scenario::RawScenarioFile;
@@ -21,6 +20,7 @@ use super::schema::{self, SchemaKind};
 use super::team::{RawTeam, Team};
 use super::yaml::{self, Node};
 use crate::calendar::BusinessCalendar;
+use crate::diagnostic::{Diagnostic, FileSink, Position};
 use crate::script::{ScriptFile, Scripts};
 
 /// A file of the rules directory: its path (the directory joined with the relative path) and text.

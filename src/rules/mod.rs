@@ -1,19 +1,18 @@
 //! The rules directory: loading, checking and reloading what support leads edit.
 //!
 //! `desk.yaml`, `team.yaml`, `forms/*.yaml`, `*.rhai` and `tests/*.yaml` become one immutable,
-//! content-hashed [`RuleSet`]. The loader reports every problem as a [`Diagnostic`] placed at
-//! `path:line:col`; this is the only module that parses YAML. `check_command` and
-//! `test_command` are the bodies of `topicdesk check` and `topicdesk test`.
+//! content-hashed [`RuleSet`]. The loader reports every problem as a
+//! [`Diagnostic`](crate::diagnostic::Diagnostic) placed at
+//! `path:line:col`; this is the only module that parses YAML. `check_command` is the body of
+//! `topicdesk check` (`topicdesk test` runs the scenarios loaded here: `scenarios`).
 
 mod commands;
 mod desk;
-mod diagnostic;
 mod form;
 mod loader;
 mod reload;
 mod ruleset;
 mod scenario;
-mod scenario_run;
 mod schema;
 mod team;
 mod yaml;
@@ -27,14 +26,13 @@ mod reload_tests;
 #[cfg(test)]
 mod tests;
 
-pub use commands::{EXIT_INVALID, EXIT_OK, check_command, test_command};
+pub use commands::{EXIT_INVALID, EXIT_OK, check_command};
 pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard};
-pub use diagnostic::{Diagnostic, Position, Severity};
+
 pub use form::{Choice, ChoiceLayout, Field, FieldKind, Form};
 pub use loader::load;
 pub use reload::{DEBOUNCE, ReloadError, ReloadEvent, Reloader, RulesHandle, WatchMode, watch};
 pub use ruleset::{RuleSet, RuleSetVersion};
-pub use scenario::{AgentOverride, Case, Expectation, ExpectedSla, ScenarioFile};
-pub use scenario_run::{ScenarioReport, run_scenarios};
+pub use scenario::{AgentOverride, Case, Expectation, ExpectedSla, ScenarioFile, Timeline, TimelineEvent};
 pub use schema::SchemaKind;
 pub use team::{Agent, AgentState, DEFAULT_CAPACITY, Role, Team};

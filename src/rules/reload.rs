@@ -20,9 +20,9 @@ use arc_swap::ArcSwap;
 use notify::{PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, NoCache, RecommendedCache, new_debouncer_opt};
 
-use super::diagnostic::Diagnostic;
 use super::loader::load;
 use super::ruleset::{RuleSet, RuleSetVersion};
+use crate::diagnostic::Diagnostic;
 
 /// How long the watcher waits for a burst of file events to settle before reloading.
 pub const DEBOUNCE: Duration = Duration::from_millis(100);

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::desk::DeskConfig;
-use super::diagnostic::Diagnostic;
 use super::form::Form;
 use super::scenario::ScenarioFile;
 use super::team::Team;
 use crate::calendar::BusinessCalendar;
+use crate::diagnostic::Diagnostic;
 use crate::script::Scripts;
 
 /// A rule set's content hash.

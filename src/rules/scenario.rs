@@ -8,14 +8,12 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::diagnostic::{FileSink, Position};
 use super::team::Team;
 use super::yaml::{Node, Segment};
+use crate::diagnostic::{FileSink, Position};
 use crate::duration::Span;
-use crate::script::{
-    Action, BreachView, CustomerView, EscalationTarget, FieldValue, MessageView, RoundRobin, RouteDecision,
-    SlaClock, TicketView,
-};
+use crate::script::{CustomerView, FieldValue, MessageView, RoundRobin, RouteDecision, TicketView};
+use crate::sla::{Action, BreachView, EscalationTarget, SlaClock};
 use crate::ticket::Priority;
 
 /// One scenario file.

@@ -11,8 +11,8 @@ use jsonschema::Validator;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value as Json;
 
-use super::diagnostic::FileSink;
 use super::yaml::{Node, Segment, segments_of_pointer};
+use crate::diagnostic::FileSink;
 
 /// Which schema a file is checked against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

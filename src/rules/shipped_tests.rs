@@ -4,7 +4,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use super::{SchemaKind, check_command, test_command};
+use super::{SchemaKind, check_command};
+use crate::scenarios::test_command;
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

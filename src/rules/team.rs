@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::desk::{DeskConfig, HoursEntry, hours_entries};
-use super::diagnostic::{Diagnostic, FileSink, Position};
 use super::yaml::{Node, Segment};
 use crate::calendar::{BusinessCalendar, Setting};
+use crate::diagnostic::{Diagnostic, FileSink, Position};
 use crate::script::{AgentView, TeamView};
 
 /// How many open tickets an agent takes when team.yaml does not say.

@@ -332,7 +332,7 @@ cases:
 ";
     write(dir.path(), "tests/cases.yaml", scenarios);
     let mut out = Vec::new();
-    let code = super::test_command(dir.path(), &mut out);
+    let code = crate::scenarios::test_command(dir.path(), &mut out);
     let prefix = format!("{}/", dir.path().display());
     let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
     expect![[r#"
@@ -359,11 +359,12 @@ fn calendar_settings_stay_raw_with_positions_for_the_calendar() {
     assert_eq!(
         hours,
         [
-            ("mon-fri", "09:00-18:00", super::Position::new(3, 3)),
-            ("sat", "10:00-12:00", super::Position::new(4, 3))
+            ("mon-fri", "09:00-18:00", crate::diagnostic::Position::new(3, 3)),
+            ("sat", "10:00-12:00", crate::diagnostic::Position::new(4, 3))
         ]
     );
-    let shown = |d: super::Diagnostic| d.to_string().replace(&format!("{}/", dir.path().display()), "");
+    let shown =
+        |d: crate::diagnostic::Diagnostic| d.to_string().replace(&format!("{}/", dir.path().display()), "");
     assert_eq!(shown(desk.diagnostic_at_timezone("unknown time zone")), "desk.yaml:1:11: unknown time zone");
     assert_eq!(shown(desk.diagnostic_at_hours_key("sat", "overlap")), "desk.yaml:4:3: overlap");
     assert_eq!(shown(desk.diagnostic_at_business_hours("never open")), "desk.yaml:2:1: never open");
@@ -495,7 +496,7 @@ cases:
 ";
     write(dir.path(), "tests/timers.yaml", scenarios);
     let mut out = Vec::new();
-    let code = super::test_command(dir.path(), &mut out);
+    let code = crate::scenarios::test_command(dir.path(), &mut out);
     let prefix = format!("{}/", dir.path().display());
     let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
     expect![[r#"

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use serde_json::Value as Json;
 
-use super::diagnostic::Position;
+use crate::diagnostic::Position;
 
 /// How large a document may grow once its aliases are expanded: the length of every scalar
 /// plus [`NODE_SIZE`] for every node, repeated nodes counted each time. Rules files are a few

@@ -8,11 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map};
 
-use super::decision::{Action, EscalationTarget};
-use super::views::{
-    AgentView, BreachView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView,
-};
+use super::views::{AgentView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
 use crate::duration::Span;
+use crate::sla::{Action, BreachView, EscalationTarget};
 
 /// The team as a script value: the view plus the round-robin cursor shared by every copy the
 /// script makes, so the host reads back how far round robin advanced.

@@ -11,7 +11,7 @@ use super::convert::friendly_type;
 use super::engine::{bare_message, engine, forbidden_calls, lowercase_first, with_budget};
 use super::hooks::{FailureKind, HookFailure};
 use super::views::FieldValue;
-use crate::rules::Position;
+use crate::diagnostic::Position;
 
 /// A compiled `when:` expression and where it was written.
 #[derive(Clone, Debug)]

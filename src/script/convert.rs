@@ -5,8 +5,8 @@
 
 use rhai::{Dynamic, Map};
 
-use super::decision::{Action, PauseWhenAwaiting, SlaClock, SlaTargets};
 use crate::duration::Span;
+use crate::sla::{Action, PauseWhenAwaiting, SlaClock, SlaTargets};
 
 /// An array of actions (`[notify_agent("..."), add_tag("vip")]`).
 pub(crate) fn actions_of(hook: &str, result: Dynamic) -> Result<Vec<Action>, String> {

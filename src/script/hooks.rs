@@ -15,11 +15,12 @@ use rhai::{CallFnOptions, Dynamic, EvalAltResult, FuncArgs, Map, Scope};
 
 use super::api::{ScriptTeam, answers_map};
 use super::convert::{actions_of, sla_of};
-use super::decision::{Action, BreachPlan, RouteDecision, SlaTargets};
+use super::decision::RouteDecision;
 use super::engine::{DEADLINE_TOKEN, LastSeen, bare_message, replay, with_budget};
 use super::scripts::{Hook, Scripts};
-use super::views::{BreachView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
-use crate::rules::Position;
+use super::views::{FieldValue, MessageView, RoundRobin, TeamView, TicketView};
+use crate::diagnostic::Position;
+use crate::sla::{Action, BreachPlan, BreachView, SlaTargets};
 
 /// A hook's decision, who made it, and what went wrong on the way.
 #[derive(Clone, Debug, PartialEq)]

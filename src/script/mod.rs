@@ -20,13 +20,8 @@ mod tests;
 
 pub use alert::AlertGate;
 pub use condition::Condition;
-pub use decision::{
-    Action, BreachPlan, EscalationTarget, PauseWhenAwaiting, RouteDecision, SlaClock, SlaTargets,
-    write_actions,
-};
+pub use decision::RouteDecision;
 pub use engine::{CALL_BUDGET, LIMITS, Limits};
 pub use hooks::{DecidedBy, FailureKind, HookFailure, HookOutcome, Routing};
 pub use scripts::{FunctionSite, Hook, ScriptFile, Scripts};
-pub use views::{
-    AgentView, BreachView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView,
-};
+pub use views::{AgentView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};

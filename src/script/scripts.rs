@@ -13,7 +13,7 @@ use regex::Regex;
 use rhai::AST;
 
 use super::engine::{engine, forbidden_calls, lowercase_first};
-use crate::rules::{Diagnostic, Position};
+use crate::diagnostic::{Diagnostic, Position};
 
 /// One `.rhai` file's path and text.
 #[derive(Clone, Debug)]

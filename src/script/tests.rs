@@ -8,6 +8,7 @@ use expect_test::expect;
 
 use super::*;
 use crate::duration::Span;
+use crate::sla::{Action, BreachPlan, BreachView, PauseWhenAwaiting};
 
 /// The cut-off is [`CALL_BUDGET`] (50 ms), twice for a call that is replayed to find its
 /// line; tests allow this much for a loaded machine.
@@ -173,16 +174,19 @@ fn validate_form_and_when_conditions() {
     let condition = Condition::compile(
         "answers.age >= 18",
         PathBuf::from("forms/f.yaml"),
-        crate::rules::Position::new(3, 11),
+        crate::diagnostic::Position::new(3, 11),
     )
     .expect("compiles");
     assert_eq!(condition.evaluate(&answers), (true, None));
-    let unanswered =
-        Condition::compile("answers.missing == \"x\"", PathBuf::from("f.yaml"), crate::rules::Position::FILE)
-            .expect("compiles");
+    let unanswered = Condition::compile(
+        "answers.missing == \"x\"",
+        PathBuf::from("f.yaml"),
+        crate::diagnostic::Position::FILE,
+    )
+    .expect("compiles");
     assert!(!unanswered.evaluate(&BTreeMap::new()).0, "an unanswered field reads as ()");
     let not_bool =
-        Condition::compile("answers.age", PathBuf::from("f.yaml"), crate::rules::Position::new(2, 9))
+        Condition::compile("answers.age", PathBuf::from("f.yaml"), crate::diagnostic::Position::new(2, 9))
             .expect("compiles");
     let (ask, failure) = not_bool.evaluate(&answers);
     assert!(ask, "a broken condition asks the field");
@@ -238,7 +242,7 @@ fn sleep_blocked_the_desk() {
     let failure = outcome.failure.expect("the call fails");
     assert_eq!(
         (failure.path.as_path(), failure.position),
-        (std::path::Path::new("hooks.rhai"), crate::rules::Position::new(2, 5))
+        (std::path::Path::new("hooks.rhai"), crate::diagnostic::Position::new(2, 5))
     );
     assert!(failure.message.starts_with("function not found: sleep"), "{failure}");
 }
@@ -261,7 +265,7 @@ fn timestamp_read_the_clock() {
         "{failure}"
     );
     let condition =
-        Condition::compile("timestamp() != ()", PathBuf::from("f.yaml"), crate::rules::Position::FILE);
+        Condition::compile("timestamp() != ()", PathBuf::from("f.yaml"), crate::diagnostic::Position::FILE);
     assert!(condition.is_err(), "a `when:` cannot read the clock either");
 }
 

@@ -83,17 +83,6 @@ pub struct RoundRobin {
     pub last_agent: Option<i64>,
 }
 
-/// An SLA target that was missed (or is about to be), as `on_breach` sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BreachView {
-    /// `first_response`, `next_response` or `resolution`.
-    pub metric: String,
-    /// 1 for the first breach of this metric on this ticket, 2 for the next step, and so on.
-    pub level: u32,
-    /// How long past the target.
-    pub overdue: Span,
-}
-
 /// A message on a ticket, as `on_message` sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageView {

@@ -15,10 +15,11 @@ use crate::calendar::BusinessCalendar;
 use crate::history::{Actor, Entry};
 use crate::rules::AgentState;
 use crate::rules::RuleSet;
-use crate::script::{
-    Action, BreachPlan, BreachView, RoundRobin, RouteDecision, SlaClock, SlaTargets, TicketView,
+use crate::script::{RoundRobin, RouteDecision, TicketView};
+use crate::sla::{
+    self, Action, BreachPlan, BreachView, Decision, DecisionKind, Inputs, Level, Measures, Metric, Policy,
+    SlaClock, SlaTargets,
 };
-use crate::sla::{self, Decision, DecisionKind, Inputs, Level, Measures, Metric, Policy};
 use crate::ticket::{Answer, Change, Customer, Origin, Priority, Status, Ticket, TicketId};
 
 use super::traffic::{Draw, Round, scaled};

@@ -16,7 +16,7 @@ use crate::rules::{RuleSet, load};
 
 fn shipped() -> RuleSet {
     let (set, diagnostics) = load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"));
-    assert!(diagnostics.iter().all(|d| d.severity != crate::rules::Severity::Error), "{diagnostics:?}");
+    assert!(diagnostics.iter().all(|d| d.severity != crate::diagnostic::Severity::Error), "{diagnostics:?}");
     set.expect("the shipped rules are valid")
 }
 
@@ -242,8 +242,8 @@ fn scale() {
 /// Two tickets as a store would hold them, with the recorded desk's own decisions (a timer
 /// mark, an auto-close) among the people's changes.
 fn recorded() -> Vec<(crate::ticket::Ticket, Vec<crate::history::Entry>)> {
+    use crate::deadline::{DeadlineKind, Mark};
     use crate::history::Actor;
-    use crate::sla::{DeadlineKind, Mark};
     use crate::ticket::{Answer, Change, Customer, Origin, Priority, Ticket, TicketId};
     let at = |text: &str| format!("2026-03-02T{text}:00+01:00").parse::<jiff::Timestamp>().expect("instant");
     let (agent, desk) = (

@@ -10,11 +10,12 @@ use std::fmt;
 use jiff::Timestamp;
 
 use crate::duration::Span;
-use crate::script::BreachView;
 use crate::ticket::{Change, TicketId};
 
+use super::BreachView;
 use super::ladder::Level;
-use super::metric::{Mark, Metric, Step};
+use super::metric::{Metric, Step};
+use crate::deadline::Mark;
 
 /// One step due on one ticket.
 ///
@@ -118,7 +119,7 @@ impl fmt::Display for DecisionKind {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sla::DeadlineKind;
+    use crate::deadline::DeadlineKind;
 
     fn decision(kind: DecisionKind, step: u8) -> Decision {
         let due = Timestamp::UNIX_EPOCH;

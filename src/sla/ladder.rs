@@ -10,10 +10,10 @@
 use std::fmt;
 
 use crate::duration::Span;
-use crate::script::{Action, EscalationTarget};
 use crate::ticket::TicketId;
 
 use super::metric::{Metric, Step};
+use super::{Action, EscalationTarget};
 
 /// When the rungs after a breach come due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

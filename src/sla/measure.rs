@@ -7,9 +7,9 @@ use jiff::Timestamp;
 use crate::calendar::BusinessCalendar;
 use crate::duration::Span;
 use crate::history::Entry;
-use crate::script::PauseWhenAwaiting;
 use crate::ticket::{Status, Ticket};
 
+use super::PauseWhenAwaiting;
 use super::clock::Clock;
 use super::metric::Metric;
 use super::timeline::Timeline;

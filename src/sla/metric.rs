@@ -1,6 +1,7 @@
-//! The names of everything the SLA core keeps time for: the three [`Metric`]s, the
-//! [`DeadlineKind`]s of the store's deadline index, the [`Step`]s each timer goes through,
-//! and the [`Mark`] the desk records in a ticket's history once a step has been acted on.
+//! The names of everything the SLA core keeps time for: the three [`Metric`]s and the
+//! [`Step`]s each timer goes through. The timers themselves ([`DeadlineKind`]) and the
+//! [`Mark`] the desk records in a ticket's history once a step has been acted on live in
+//! `deadline`, below `ticket` and `history`, which record marks.
 //!
 //! Marks are what make timers restart-safe: a step fires when its time has come and the
 //! history holds no mark for it (or for a later step of the same stretch), so a decision is
@@ -8,10 +9,11 @@
 
 use std::fmt;
 
+use crate::deadline::{DeadlineKind, Mark};
 use crate::duration::Span;
-use crate::script::{PauseWhenAwaiting, SlaTargets};
 
 use super::ladder::Level;
+use super::{PauseWhenAwaiting, SlaTargets};
 
 /// What an SLA target measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,22 +25,6 @@ pub enum Metric {
     NextResponse,
     /// From creation to Resolved; a reopen resumes the same clock with its time kept.
     Resolution,
-}
-
-/// The timers of one ticket, one row each in the store's deadline index.
-///
-/// The discriminants are the store's `kind` byte: never renumber them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum DeadlineKind {
-    FirstResponse = 0,
-    NextResponse = 1,
-    Resolution = 2,
-    /// A resolved ticket's silence: warn the customer, then close.
-    AutoClose = 3,
-    /// Awaiting the customer for the configured time: remind them.
-    Reminder = 4,
-    /// An active ticket older than desk.yaml `escalate_after_age`: escalate it, once.
-    Age = 5,
 }
 
 /// One moment in a timer's life. Steps of one timer fire in the order of [`Step::index`].
@@ -54,18 +40,6 @@ pub enum Step {
     Reminder,
     /// The ticket reached the age that escalates it regardless of SLA.
     AgeEscalation,
-}
-
-/// A step the desk has acted on, recorded in history (`EntryKind::Timer`) so it never fires
-/// again. A mark also covers every earlier step of the same stretch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Mark {
-    pub kind: DeadlineKind,
-    /// The history `seq` of the entry that started the stretch being timed: the creation,
-    /// the customer message awaiting a reply, the resolution or the request to the customer.
-    pub since: u32,
-    /// [`Step::index`] of the step acted on.
-    pub step: u8,
 }
 
 impl Metric {
@@ -106,43 +80,8 @@ impl fmt::Display for Metric {
     }
 }
 
+// The rest of `DeadlineKind` is in `deadline`; this part names the SLA's own metrics.
 impl DeadlineKind {
-    pub const ALL: [DeadlineKind; 6] = [
-        DeadlineKind::FirstResponse,
-        DeadlineKind::NextResponse,
-        DeadlineKind::Resolution,
-        DeadlineKind::AutoClose,
-        DeadlineKind::Reminder,
-        DeadlineKind::Age,
-    ];
-
-    /// The store's `kind` byte.
-    pub fn as_u8(self) -> u8 {
-        self as u8
-    }
-
-    /// The kind behind a store `kind` byte; `None` for a byte this build does not know.
-    pub fn from_u8(byte: u8) -> Option<DeadlineKind> {
-        DeadlineKind::ALL.into_iter().find(|kind| kind.as_u8() == byte)
-    }
-
-    /// The snake-case name used in history records and reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeadlineKind::FirstResponse => "first_response",
-            DeadlineKind::NextResponse => "next_response",
-            DeadlineKind::Resolution => "resolution",
-            DeadlineKind::AutoClose => "auto_close",
-            DeadlineKind::Reminder => "reminder",
-            DeadlineKind::Age => "age",
-        }
-    }
-
-    /// The kind named `name` (see [`DeadlineKind::as_str`]).
-    pub fn from_name(name: &str) -> Option<DeadlineKind> {
-        DeadlineKind::ALL.into_iter().find(|kind| kind.as_str() == name)
-    }
-
     /// The metric this kind times, for the three SLA kinds.
     pub fn metric(self) -> Option<Metric> {
         match self {

@@ -5,25 +5,28 @@
 //! targets (from the `sla` hook), the desk's calendar and [`Policy`], what does
 //! [`plan`] say at `now`? The answer is a [`Plan`]: every clock ([`ClockState`]), the
 //! [`Decision`]s due now (warnings, breach rungs, auto-close and its warning, reminders)
-//! and the next deadline per [`DeadlineKind`] for the store's deadline index.
+//! and the next deadline per [`DeadlineKind`](crate::deadline::DeadlineKind) for the
+//! store's deadline index.
 //!
 //! How the desk uses it:
 //! - after any change to a ticket (a message, a status or priority change, a rule reload),
 //!   compute the plan and sync the store: `set_deadline` for every `Some`, `clear_deadline`
-//!   for every `None` of [`Plan::deadlines`] (kind byte: [`DeadlineKind::as_u8`]);
+//!   for every `None` of [`Plan::deadlines`] (kind byte:
+//!   [`DeadlineKind::as_u8`](crate::deadline::DeadlineKind::as_u8));
 //! - the timer task sleeps until the store's `next_deadline`; then it takes every deadline
 //!   due (`ReadTx::due(now, limit)`), computes their tickets' plans at the current time,
 //!   and acts on all their decisions sorted (a [`Decision`] orders by due time, then
 //!   ticket): for a breach it asks `on_breach` with [`Decision::breach_view`] and falls back
 //!   to [`Level::default_actions`]; it applies [`Decision::changes`] to the ticket (the
-//!   [`Mark`] in history keeps the decision from being taken twice), then syncs again.
+//!   [`Mark`](crate::deadline::Mark) in history keeps the decision from being taken
+//!   twice), then syncs again.
 //!
 //! ```
 //! use std::collections::BTreeMap;
 //! use topicdesk::calendar::BusinessCalendar;
 //! use topicdesk::history::Actor;
-//! use topicdesk::script::SlaTargets;
-//! use topicdesk::sla::{self, DeadlineKind, Inputs, Policy};
+//! use topicdesk::deadline::DeadlineKind;
+//! use topicdesk::sla::{self, Inputs, Policy, SlaTargets};
 //! use topicdesk::ticket::{Customer, Origin, Ticket, TicketId};
 //!
 //! let opened: jiff::Timestamp = "2026-03-02T09:00:00Z".parse()?;
@@ -64,12 +67,14 @@
 //!
 //! Definitions: see [`Metric`] for what each clock times, [`ladder`] for the rungs.
 
+mod action;
 mod clock;
 mod decision;
 pub mod ladder;
 mod measure;
 mod metric;
 mod plan;
+mod targets;
 mod timeline;
 
 #[cfg(test)]
@@ -77,19 +82,19 @@ mod tests;
 
 use jiff::Timestamp;
 
+pub use action::{Action, BreachPlan, BreachView, EscalationTarget, write_actions};
 pub use clock::{ClockState, ClockStatus};
 pub use decision::{Decision, DecisionKind};
 pub use ladder::{Ladder, LadderProgress, Level};
 pub use measure::{Measures, measure};
-pub use metric::{DeadlineKind, Mark, Metric, Step};
+pub use metric::{Metric, Step};
 pub use plan::Plan;
+pub use targets::{PauseWhenAwaiting, SlaClock, SlaTargets};
 pub use timeline::{calendar_switches, changes_timeline};
 
 use crate::calendar::BusinessCalendar;
 use crate::duration::Span;
 use crate::history::Entry;
-use crate::rules::DeskConfig;
-use crate::script::{SlaClock, SlaTargets};
 use crate::ticket::Ticket;
 
 /// Desk-wide timer settings (from desk.yaml).
@@ -135,19 +140,6 @@ impl Default for Policy {
             auto_close_after: Some(Span::from_hours(72)),
             reminder_after: None,
             escalate_after_age: None,
-        }
-    }
-}
-
-impl Policy {
-    /// The settings desk.yaml holds.
-    pub fn from_desk(desk: &DeskConfig) -> Policy {
-        Policy {
-            warning_percent: desk.sla_warning_percent,
-            ladder: Ladder { grace_percent: u64::from(desk.sla_escalation_grace_percent) },
-            auto_close_after: Some(desk.auto_close_after),
-            reminder_after: desk.remind_awaiting_after,
-            escalate_after_age: desk.escalate_after_age,
         }
     }
 }

@@ -12,14 +12,15 @@ use jiff::Timestamp;
 
 use crate::calendar::BusinessCalendar;
 use crate::duration::Span;
-use crate::script::SlaClock;
 use crate::ticket::{Status, TicketId};
 
+use super::SlaClock;
 use super::clock::{Clock, ClockState, ClockStatus};
 use super::decision::{Decision, DecisionKind};
-use super::metric::{DeadlineKind, Mark, Metric, Step};
+use super::metric::{Metric, Step};
 use super::timeline::{Segment, Stretch, Timeline};
 use super::{Inputs, Policy};
+use crate::deadline::{DeadlineKind, Mark};
 
 /// Everything timed about one ticket at `now`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,10 +11,11 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use crate::history::{Entry, EntryKind};
-use crate::script::SlaClock;
 use crate::ticket::{Priority, Status, Ticket};
 
-use super::metric::{DeadlineKind, Metric};
+use super::SlaClock;
+use super::metric::Metric;
+use crate::deadline::DeadlineKind;
 
 /// The history of one ticket up to `now`, digested.
 #[derive(Clone, Debug)]

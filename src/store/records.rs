@@ -9,9 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::deadline::{DeadlineKind, Mark};
 use crate::duration::Span;
 use crate::history::{Actor, Entry, EntryKind};
-use crate::sla::{DeadlineKind, Mark};
 use crate::store::StoreError;
 use crate::ticket::{Answer, Customer, Escalation, Priority, Status, Ticket, TicketId, Topic};
 

@@ -71,7 +71,7 @@ fn indexes_follow_the_ticket() {
 
 #[test]
 fn timer_marks_round_trip_through_history() {
-    use crate::sla::{DeadlineKind, Mark};
+    use crate::deadline::{DeadlineKind, Mark};
     let (_dir, store) = fresh();
     let system = Origin { actor: Actor::System, rules: None };
     let mark = Mark { kind: DeadlineKind::AutoClose, since: 4, step: 1 };

@@ -5,5 +5,6 @@ mod cli;
 mod demo;
 mod durability;
 mod e2e;
+mod modules;
 mod support;
 mod tidy;

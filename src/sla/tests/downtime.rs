@@ -9,8 +9,7 @@ use jiff::Timestamp;
 use super::check;
 use crate::calendar::BusinessCalendar;
 use crate::history::Actor;
-use crate::script::SlaTargets;
-use crate::sla::{Inputs, Policy, plan};
+use crate::sla::{Inputs, Policy, SlaTargets, plan};
 use crate::ticket::{Change, Customer, Origin, Ticket, TicketId};
 
 #[test]

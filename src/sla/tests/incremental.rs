@@ -11,8 +11,7 @@ use proptest::prelude::*;
 use crate::calendar::BusinessCalendar;
 use crate::duration::Span;
 use crate::history::{Actor, Entry};
-use crate::script::{PauseWhenAwaiting, SlaClock, SlaTargets};
-use crate::sla::{Inputs, Plan, Policy, changes_timeline};
+use crate::sla::{Inputs, PauseWhenAwaiting, Plan, Policy, SlaClock, SlaTargets, changes_timeline};
 use crate::ticket::{Change, Customer, Origin, Priority, Ticket, TicketId};
 
 pub(super) fn any_change() -> impl Strategy<Value = Change> {

@@ -42,7 +42,7 @@ use super::{ClockState, ClockStatus, Decision, Inputs, Plan, Policy};
 use crate::calendar::BusinessCalendar;
 use crate::duration::Span;
 use crate::history::{Actor, Entry};
-use crate::script::{PauseWhenAwaiting, SlaClock, SlaTargets};
+use crate::sla::{PauseWhenAwaiting, SlaClock, SlaTargets};
 use crate::ticket::{Change, Customer, Origin, Priority, Ticket, TicketId};
 
 /// Replays `script` and compares the transcript with `expect`.

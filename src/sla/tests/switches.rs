@@ -10,8 +10,7 @@ use super::incremental::{any_change, at};
 use crate::calendar::BusinessCalendar;
 use crate::duration::Span;
 use crate::history::{Actor, Entry};
-use crate::script::{PauseWhenAwaiting, SlaClock, SlaTargets};
-use crate::sla::{Inputs, Plan, Policy, calendar_switches};
+use crate::sla::{Inputs, PauseWhenAwaiting, Plan, Policy, SlaClock, SlaTargets, calendar_switches};
 use crate::ticket::{Change, Customer, Origin, Priority, Ticket, TicketId};
 
 fn berlin() -> BusinessCalendar {

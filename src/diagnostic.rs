@@ -2,9 +2,11 @@
 //!
 //! Every stage of the loader (YAML syntax, JSON Schema, typed parse, semantic checks, Rhai
 //! compilation) reports through this one type, so `topicdesk check`, start-up and hot reload
-//! print the same `path:line:col: message` lines.
+//! print the same `path:line:col: message` lines. It sits below both `rules` (the loader)
+//! and `script` (Rhai compilation) so that neither imports the other for it.
 
 use std::fmt;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// How bad a diagnostic is: errors make the rule set unusable, warnings do not.
@@ -78,6 +80,16 @@ impl fmt::Display for Diagnostic {
             f.write_str("warning: ")?;
         }
         f.write_str(&self.message)
+    }
+}
+
+/// Prints each diagnostic on its own line, as `topicdesk check` and `topicdesk test` do.
+pub fn print_diagnostics(diagnostics: &[Diagnostic], out: &mut dyn Write) {
+    for diagnostic in diagnostics {
+        if let Err(error) = writeln!(out, "{diagnostic}") {
+            tracing::warn!("cannot write diagnostics: {error}");
+            return;
+        }
     }
 }
 

@@ -1,21 +1,39 @@
 //! Running rule scenarios: `topicdesk test`.
 //!
+//! Above `rules` (which loads the scenario files), `script` (whose hooks the cases call) and
+//! `simulate` (whose replay runs the timeline cases), so none of those imports another for
+//! it.
+//!
 //! Each case builds the ticket and team views it describes, calls the hook its expectation
 //! names through the same [`Scripts`](crate::script::Scripts) calls the desk uses, and compares.
 //! A hook failure counts as a failed case (with the script's `file:line`), even though the desk
 //! itself would fall back to the default.
 
-use std::io::{self, Write};
-
-use super::ruleset::RuleSet;
 use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::path::Path;
 
-use super::scenario::{Case, Expectation, ExpectedSla, Timeline, TimelineEvent};
-use super::team::AgentState;
+use crate::diagnostic::print_diagnostics;
 use crate::duration::Span;
 use crate::history::Actor;
-use crate::script::{BreachPlan, HookFailure, SlaTargets, TeamView, write_actions};
+use crate::rules::{
+    AgentState, Case, EXIT_INVALID, EXIT_OK, Expectation, ExpectedSla, RuleSet, Timeline, TimelineEvent, load,
+};
+use crate::script::{HookFailure, TeamView};
+use crate::sla::{BreachPlan, SlaTargets, write_actions};
 use crate::ticket::{Answer, Change, span_between};
+
+/// `topicdesk test`: loads the rules (printing diagnostics), runs `tests/*.yaml`, and ends with
+/// `N passed, N failed`; exit 0 when all passed, 1 when the rules are invalid or a case failed.
+pub fn test_command(dir: &Path, out: &mut dyn Write) -> i32 {
+    let (rule_set, diagnostics) = load(dir);
+    print_diagnostics(&diagnostics, out);
+    let Some(set) = rule_set else {
+        return EXIT_INVALID;
+    };
+    let report = run_scenarios(&set, out);
+    if report.failed == 0 { EXIT_OK } else { EXIT_INVALID }
+}
 
 /// How many cases passed and failed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -179,7 +197,7 @@ fn show_sla(actual: Option<&SlaTargets>, expected: Option<&ExpectedSla>) -> Stri
     if let Some(expected) = expected
         && expected.calendar.is_none()
     {
-        shown.calendar = crate::script::SlaClock::default();
+        shown.calendar = crate::sla::SlaClock::default();
     }
     shown.to_string()
 }

@@ -1,0 +1,72 @@
+//! The timers of a ticket ([`DeadlineKind`], one row each in the store's deadline index)
+//! and the [`Mark`] recorded in its history once a timer's step has been acted on.
+//!
+//! Vocabulary of `ticket` (a `Timer` change), `history` (a `Timer` entry), `store` (the
+//! index and its records) and `sla` (which computes the steps and reads the marks back), so
+//! it sits below all of them. Marks are what make timers restart-safe: see `sla`.
+
+/// The timers of one ticket, one row each in the store's deadline index.
+///
+/// The discriminants are the store's `kind` byte: never renumber them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum DeadlineKind {
+    FirstResponse = 0,
+    NextResponse = 1,
+    Resolution = 2,
+    /// A resolved ticket's silence: warn the customer, then close.
+    AutoClose = 3,
+    /// Awaiting the customer for the configured time: remind them.
+    Reminder = 4,
+    /// An active ticket older than desk.yaml `escalate_after_age`: escalate it, once.
+    Age = 5,
+}
+
+/// A step the desk has acted on, recorded in history (`EntryKind::Timer`) so it never fires
+/// again. A mark also covers every earlier step of the same stretch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Mark {
+    pub kind: DeadlineKind,
+    /// The history `seq` of the entry that started the stretch being timed: the creation,
+    /// the customer message awaiting a reply, the resolution or the request to the customer.
+    pub since: u32,
+    /// [`Step::index`](crate::sla::Step::index) of the step acted on.
+    pub step: u8,
+}
+
+impl DeadlineKind {
+    pub const ALL: [DeadlineKind; 6] = [
+        DeadlineKind::FirstResponse,
+        DeadlineKind::NextResponse,
+        DeadlineKind::Resolution,
+        DeadlineKind::AutoClose,
+        DeadlineKind::Reminder,
+        DeadlineKind::Age,
+    ];
+
+    /// The store's `kind` byte.
+    pub fn as_u8(self) -> u8 {
+        self as u8
+    }
+
+    /// The kind behind a store `kind` byte; `None` for a byte this build does not know.
+    pub fn from_u8(byte: u8) -> Option<DeadlineKind> {
+        DeadlineKind::ALL.into_iter().find(|kind| kind.as_u8() == byte)
+    }
+
+    /// The snake-case name used in history records and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeadlineKind::FirstResponse => "first_response",
+            DeadlineKind::NextResponse => "next_response",
+            DeadlineKind::Resolution => "resolution",
+            DeadlineKind::AutoClose => "auto_close",
+            DeadlineKind::Reminder => "reminder",
+            DeadlineKind::Age => "age",
+        }
+    }
+
+    /// The kind named `name` (see [`DeadlineKind::as_str`]).
+    pub fn from_name(name: &str) -> Option<DeadlineKind> {
+        DeadlineKind::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
