@@ -76,7 +76,6 @@ pub struct DeskConfig {
     pub business_hours_position: Position,
     pub holidays: Vec<Located<String>>,
     pub auto_close_after: Span,
-    pub delete_closed_topics_after: Span,
     pub away_policy: AwayPolicy,
     pub auto_assign_on_first_reply: bool,
     /// The bot keeps a queue summary pinned in General.
@@ -127,7 +126,6 @@ impl DeskConfig {
             business_hours_position: Position::FILE,
             holidays: Vec::new(),
             auto_close_after: Span::from_hours(72),
-            delete_closed_topics_after: Span::from_hours(30 * 24),
             away_policy: AwayPolicy::Keep,
             auto_assign_on_first_reply: true,
             queue_summary: true,
@@ -240,6 +238,14 @@ impl RawDesk {
         let defaults = DeskConfig::with_defaults(sink.path);
         let at = |path: &[Segment]| tree.locate(path).position;
         let key = |name: &str| Segment::Key(name.to_owned());
+        // Still loads, so no desk.yaml breaks, but nothing deletes topics yet: say so
+        // rather than let the setting look like it works.
+        if self.retention.is_some_and(|retention| retention.delete_closed_topics_after.is_some()) {
+            sink.warning(
+                tree.key_position(&[key("retention")], "delete_closed_topics_after"),
+                "`retention.delete_closed_topics_after` is not applied yet: closed topics are kept",
+            );
+        }
         let timezone = match self.timezone {
             Some(value) => Located { value, position: at(&[key("timezone")]) },
             None => defaults.timezone,
@@ -305,10 +311,6 @@ impl RawDesk {
             business_hours_position: tree.key_position(&[], "business_hours"),
             holidays,
             auto_close_after: self.auto_close_after.unwrap_or(defaults.auto_close_after),
-            delete_closed_topics_after: self
-                .retention
-                .and_then(|retention| retention.delete_closed_topics_after)
-                .unwrap_or(defaults.delete_closed_topics_after),
             away_policy: self.away_policy.unwrap_or_default(),
             auto_assign_on_first_reply: self.auto_assign_on_first_reply.unwrap_or(true),
             queue_summary: self.queue_summary.unwrap_or(defaults.queue_summary),

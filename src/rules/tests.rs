@@ -542,3 +542,16 @@ fn an_agent_is_on_duty_within_their_own_hours_only() {
     // Without working_hours: always on duty.
     assert!(set.on_duty(2, at("2026-09-26T03:00")));
 }
+
+/// Regression: `retention.delete_closed_topics_after` was parsed and did nothing; it still
+/// loads, and `check` says it is not applied.
+#[test]
+fn retention_that_is_not_applied_yet_is_a_warning() {
+    check(
+        &[("desk.yaml", "staff_chat: -100123\nretention:\n  delete_closed_topics_after: 30d\n")],
+        &expect![[r#"
+            desk.yaml:3:3: warning: `retention.delete_closed_topics_after` is not applied yet: closed topics are kept
+            exit 0
+        "#]],
+    );
+}
