@@ -8,28 +8,18 @@
 //! `prlimit` is util-linux's; without it the test fails saying so, it never passes blind.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
-use super::harness::{Desk, PATIENCE, STAFF, Setup, open_ticket, relayed};
+use super::harness::{Desk, PATIENCE, Setup, open_ticket, relayed};
 
 /// Starts `topicdesk run` for `desk` with SIGXFSZ ignored, logging into `log`.
 fn run_ignoring_sigxfsz(desk: &Desk, log: &Path) -> Child {
     let log = std::fs::File::options().create(true).append(true).open(log).expect("log file");
-    let path = |p: &Path| p.to_str().expect("temp paths are UTF-8").to_owned();
-    Command::new("sh")
-        .args(["-c", "trap '' XFSZ; exec \"$0\" \"$@\"", env!("CARGO_BIN_EXE_topicdesk")])
-        .args(["run", "--rules", &path(&desk.options.rules), "--data", &path(&desk.options.data)])
-        .args(["--staff-chat", &STAFF.to_string(), "--no-rate-budget"])
-        .env("TELOXIDE_TOKEN", desk.fake.token())
-        .env("TELOXIDE_API_URL", desk.fake.api_url())
+    desk.run_command(&["sh", "-c", "trap '' XFSZ; exec \"$0\" \"$@\""])
         .env("RUST_LOG", "warn,topicdesk=info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
         .stderr(log)
-        .kill_on_drop(true)
         .spawn()
         .expect("start topicdesk run")
 }

@@ -123,6 +123,36 @@ pub fn init_logs() {
 }
 
 impl Desk {
+    /// `topicdesk run` on this desk as a child process: its rules, data and staff chat, the
+    /// fake's token and address, no rate budget, stdin and stdout closed, killed when
+    /// dropped. `launcher` (a program and its arguments) runs the binary when not empty, for
+    /// a shell that sets something up first; the binary is its last argument. Logging and
+    /// stderr are the test's to set.
+    pub fn run_command(&self, launcher: &[&str]) -> tokio::process::Command {
+        let binary = env!("CARGO_BIN_EXE_topicdesk");
+        let mut command = match launcher {
+            [] => tokio::process::Command::new(binary),
+            [program, args @ ..] => {
+                let mut command = tokio::process::Command::new(program);
+                command.args(args).arg(binary);
+                command
+            }
+        };
+        command
+            .arg("run")
+            .arg("--rules")
+            .arg(&self.options.rules)
+            .arg("--data")
+            .arg(&self.options.data)
+            .args(["--staff-chat", &STAFF.to_string(), "--no-rate-budget"])
+            .env("TELOXIDE_TOKEN", self.fake.token())
+            .env("TELOXIDE_API_URL", self.fake.api_url())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true);
+        command
+    }
+
     /// Starts the fake and the host.
     pub async fn start(setup: Setup) -> Desk {
         let mut desk = Desk::prepare(setup).await;

@@ -10,10 +10,9 @@
 //! would stretch the burst to 25 minutes.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use topicdesk::fakegram::World;
 
 use super::harness::{Desk, STAFF, Setup, assert_outbox_empty, relayed, topic_of, wait};
@@ -25,20 +24,7 @@ const KILL_AFTER: usize = 120;
 
 fn topicdesk_run(desk: &Desk, log: &Path) -> Child {
     let log = std::fs::File::options().create(true).append(true).open(log).expect("log file");
-    let staff = STAFF.to_string();
-    let path = |p: &Path| p.to_str().expect("temp paths are UTF-8").to_owned();
-    Command::new(env!("CARGO_BIN_EXE_topicdesk"))
-        .args(["run", "--rules", &path(&desk.options.rules), "--data", &path(&desk.options.data)])
-        .args(["--staff-chat", &staff, "--no-rate-budget"])
-        .env("TELOXIDE_TOKEN", desk.fake.token())
-        .env("TELOXIDE_API_URL", desk.fake.api_url())
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start topicdesk run")
+    desk.run_command(&[]).env("RUST_LOG", "warn").stderr(log).spawn().expect("start topicdesk run")
 }
 
 fn copies_in_topics(world: &World, desk: &Desk) -> usize {

@@ -5,27 +5,19 @@
 //! SIGTERM during the wait ends it at once with exit code 0.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use topicdesk::fakegram::CallFilter;
 
-use super::harness::{Desk, PATIENCE, STAFF, Setup, open_ticket};
+use super::harness::{Desk, PATIENCE, Setup, open_ticket};
 
 fn topicdesk_run(desk: &Desk, token: &str, log: &Path) -> Child {
     let log = std::fs::File::options().create(true).append(true).open(log).expect("log file");
-    let path = |p: &Path| p.to_str().expect("temp paths are UTF-8").to_owned();
-    Command::new(env!("CARGO_BIN_EXE_topicdesk"))
-        .args(["run", "--rules", &path(&desk.options.rules), "--data", &path(&desk.options.data)])
-        .args(["--staff-chat", &STAFF.to_string(), "--no-rate-budget"])
+    desk.run_command(&[])
         .env("TELOXIDE_TOKEN", token)
-        .env("TELOXIDE_API_URL", desk.fake.api_url())
         .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
         .stderr(log)
-        .kill_on_drop(true)
         .spawn()
         .expect("start topicdesk run")
 }

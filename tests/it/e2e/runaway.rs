@@ -4,10 +4,8 @@
 //! supervisors once per hook, and stops on SIGTERM within seconds while a burst of messages,
 //! each running `on_message` away, is in hand.
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::process::Command;
 use topicdesk::fakegram::Thread;
 
 use super::harness::{Desk, STAFF, Setup, fill_support_form, from_bot, has_text, press, relayed, topic_of};
@@ -39,19 +37,8 @@ async fn sigterm_wins_over_a_runaway_hook() {
     std::fs::write(desk.options.rules.join("automations.rhai"), RUNAWAY_ON_MESSAGE).expect("write the hook");
     let log = desk.options.data.with_file_name("topicdesk.log");
     let log_file = std::fs::File::create(&log).expect("log file");
-    let path = |p: &std::path::Path| p.to_str().expect("temp paths are UTF-8").to_owned();
-    let mut host = Command::new(env!("CARGO_BIN_EXE_topicdesk"))
-        .args(["run", "--rules", &path(&desk.options.rules), "--data", &path(&desk.options.data)])
-        .args(["--staff-chat", &STAFF.to_string(), "--no-rate-budget"])
-        .env("TELOXIDE_TOKEN", desk.fake.token())
-        .env("TELOXIDE_API_URL", desk.fake.api_url())
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log_file)
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start topicdesk run");
+    let mut host =
+        desk.run_command(&[]).env("RUST_LOG", "warn").stderr(log_file).spawn().expect("start topicdesk run");
 
     let ann = &desk.customers[0];
     fill_support_form(&desk.fake, ann).await;

@@ -3,13 +3,11 @@
 //! What ends it here is natural: an outbox record the dispatcher cannot read (written
 //! over through redb directly before the start, as a bad disk or a stray write would).
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::process::Command;
 use topicdesk::store::{Store, data_file};
 
-use super::harness::{Desk, STAFF, Setup};
+use super::harness::{Desk, Setup};
 
 const OUTBOX: redb::TableDefinition<u64, &[u8]> = redb::TableDefinition::new("outbox");
 
@@ -32,16 +30,7 @@ async fn a_host_task_that_ends_ends_the_process_non_zero() {
             .expect("insert");
         txn.commit().expect("commit");
     }
-    let path = |p: &std::path::Path| p.to_str().expect("temp paths are UTF-8").to_owned();
-    let host = Command::new(env!("CARGO_BIN_EXE_topicdesk"))
-        .args(["run", "--rules", &path(&desk.options.rules), "--data", &path(&desk.options.data)])
-        .args(["--staff-chat", &STAFF.to_string(), "--no-rate-budget"])
-        .env("TELOXIDE_TOKEN", desk.fake.token())
-        .env("TELOXIDE_API_URL", desk.fake.api_url())
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
+    let host = desk.run_command(&[]).env("RUST_LOG", "warn").output();
     let output = tokio::time::timeout(Duration::from_mins(1), host)
         .await
         .expect("the host ends by itself instead of living on without a dispatcher")
