@@ -6,5 +6,6 @@ mod demo;
 mod durability;
 mod e2e;
 mod modules;
+mod source;
 mod support;
 mod tidy;

@@ -4,8 +4,8 @@
 //! A module is the first path segment under `src/` (`src/sla/plan.rs` belongs to `sla`,
 //! `src/ticket.rs` to `ticket`). An edge `a -> b` means some file of `a` names
 //! `crate::b` (in a `use` or a path) or reaches `b` through `super::`. Test code is left
-//! out: files named `tests.rs` or `*_tests.rs`, files under a `tests/` folder, and an
-//! inline `#[cfg(test)] mod ... {` to the end of its file. Comments are left out too.
+//! out: files named `tests.rs` or `*_tests.rs`, files under a `tests/` folder, and every
+//! item under `#[cfg(test)]`. Comments and strings are left out too (`source`).
 //!
 //! `cargo test --test it modules -- --nocapture` prints the whole graph and its strongly
 //! connected components; the snapshot below holds every cycle and the edges inside it,
@@ -20,16 +20,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::source::{code_only, test_lines};
 use crate::support::rust_files;
 
 type Graph = BTreeMap<String, BTreeSet<String>>;
-
-fn is_test_file(relative: &Path) -> bool {
-    let name = relative.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    name == "tests.rs"
-        || name.ends_with("_tests.rs")
-        || relative.components().any(|c| c.as_os_str() == "tests")
-}
 
 /// The module path of a file, `src/` stripped: `sla/plan.rs` is `[sla, plan]`,
 /// `sla/mod.rs` is `[sla]`, `lib.rs` is `[]`.
@@ -43,22 +37,18 @@ fn module_path(relative: &Path) -> Vec<String> {
     segments
 }
 
-/// The code of a file without comments and without its inline test module.
-fn production_code(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut code = String::new();
-    for (index, line) in lines.iter().enumerate() {
-        if line.trim() == "#[cfg(test)]"
-            && lines
-                .get(index + 1)
-                .is_some_and(|next| next.trim_start().starts_with("mod ") && next.ends_with('{'))
-        {
-            break;
+/// The code of a file (`src/`-relative `name`) without comments, strings and test code.
+fn production_code(name: &str, text: &str) -> String {
+    let code = code_only(text);
+    let in_test = test_lines(name, &code);
+    let mut kept = String::with_capacity(code.len());
+    for (line, test) in code.lines().zip(in_test) {
+        if !test {
+            kept.push_str(line);
         }
-        code.push_str(line.split("//").next().unwrap_or(""));
-        code.push('\n');
+        kept.push('\n');
     }
-    code
+    kept
 }
 
 fn is_ident_char(c: char) -> bool {
@@ -118,11 +108,9 @@ fn graph() -> Graph {
             continue; // lib.rs and main.rs only declare and call modules
         };
         let imports = graph.entry(module.clone()).or_default();
-        if is_test_file(relative) {
-            continue;
-        }
         let text = std::fs::read_to_string(&file).expect("utf-8 source");
-        for named in named_modules(&production_code(&text), &path) {
+        let name = format!("src/{}", relative.display());
+        for named in named_modules(&production_code(&name, &text), &path) {
             if named != module {
                 imports.insert(named);
             }
