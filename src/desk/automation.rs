@@ -5,8 +5,8 @@
 
 use super::event::ButtonPress;
 use super::{Desk, DeskError, State};
+use crate::outbox::Lane;
 use crate::outbox::{Button, Call, Target};
-use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket, TicketId};
 
 /// The "Keep it open" button under an auto-close warning: callback data `k:<ticket>`.

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 use super::event::StaffMessage;
 use super::{Desk, DeskError, State};
+use crate::outbox::Lane;
 use crate::outbox::{Call, Target};
 use crate::rules::AwayPolicy;
-use crate::store::Lane;
 use crate::ticket::Change;
 
 /// The store counter that marks an agent away.

@@ -7,8 +7,8 @@
 use super::event::{CustomerMessage, history_text};
 use super::{Desk, DeskError, State};
 use crate::intake;
+use crate::outbox::Lane;
 use crate::outbox::{Call, FileKind, Media, Report, Target, caption_too_long};
-use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket};
 
 impl Desk<'_> {

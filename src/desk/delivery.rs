@@ -5,8 +5,8 @@
 
 use super::{Desk, DeskError, State, card_buttons, card_text, icon_color, topic_name};
 use crate::history::EntryKind;
+use crate::outbox::Lane;
 use crate::outbox::{Call, Delivery, StaffTrouble, Target};
-use crate::store::Lane;
 use crate::ticket::{Change, Ticket, TicketId, Topic, UserId};
 
 impl Desk<'_> {

@@ -15,10 +15,10 @@ use super::card::{agent_name, mention_id};
 use super::event::{ButtonPress, StaffMessage};
 use super::{Desk, DeskError, State};
 use crate::history::{Actor, Entry, EntryKind};
+use crate::outbox::Lane;
 use crate::outbox::{Button, Call, Target};
 use crate::rules::Role;
 use crate::sla::{Action, EscalationTarget};
-use crate::store::Lane;
 use crate::ticket::{Change, Origin, Ticket, TicketId};
 
 /// Callback data of the "Undo escalation" button: `x:<ticket>:<history seq>`.

@@ -6,9 +6,9 @@
 use super::card::{Action, agent_name, assign_button, mention};
 use super::event::StaffMessage;
 use super::{Desk, DeskError, State};
+use crate::outbox::Lane;
 use crate::outbox::{Call, Target};
 use crate::rules::Role;
-use crate::store::Lane;
 use crate::ticket::{Change, Priority, Ticket};
 
 impl Desk<'_> {

@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 use super::card::{Action, action_button};
 use super::event::StaffMessage;
 use super::{Desk, DeskError, State};
+use crate::outbox::Lane;
 use crate::outbox::{Call, Target};
-use crate::store::Lane;
 use crate::ticket::{Status, Ticket, span_between};
 
 /// At most this many tickets in one /queue answer (one button row each).

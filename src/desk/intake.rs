@@ -8,8 +8,8 @@ use super::event::{ButtonPress, CustomerMessage, Kind, history_text};
 use super::summary::DESK_LEVEL;
 use super::{Desk, DeskError, State};
 use crate::intake::{self, Attachment, AttachmentKind, Input, Outcome, Reply, Session};
-use crate::outbox::{Button, Call, FileKind, Report, Target};
-use crate::store::{Deadline, Lane};
+use crate::outbox::{Button, Call, FileKind, Lane, Report, Target};
+use crate::store::Deadline;
 use crate::ticket::{Customer, Status, Ticket, TicketId};
 
 /// Where a press came from, so replies can touch the pressed message.

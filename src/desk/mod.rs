@@ -34,9 +34,9 @@ pub use state::State;
 pub use timers::sla_calendars;
 
 use crate::history::{Actor, Entry};
-use crate::outbox::{Call, Target};
+use crate::outbox::{Call, Lane, Outgoing, Target};
 use crate::rules::RuleSet;
-use crate::store::{Lane, Outgoing, StoreError};
+use crate::store::StoreError;
 use crate::ticket::{Answer, Customer, Origin, Status, Ticket, TicketId};
 
 /// The desk for one event: the rules in force, the staff chat and the time.
@@ -159,11 +159,11 @@ impl Desk<'_> {
                     if index == last { (buttons.clone(), report) } else { (Vec::new(), None) };
                 let reply_to = if index == 0 { reply_to } else { None };
                 let call = Call::SendText { to, text: part, reply_to, buttons, report };
-                state.enqueue(&Outgoing { chat_id, lane, ticket, call: call.into_json() })?;
+                state.enqueue(&Outgoing { chat_id, lane, ticket, call })?;
             }
             return Ok(());
         }
-        state.enqueue(&Outgoing { chat_id, lane, ticket, call: call.into_json() })?;
+        state.enqueue(&Outgoing { chat_id, lane, ticket, call })?;
         Ok(())
     }
 

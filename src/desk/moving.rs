@@ -12,9 +12,9 @@ use super::card::agent_name;
 use super::event::StaffMessage;
 use super::{Desk, DeskError, State};
 use crate::history::ANONYMOUS_ADMIN;
+use crate::outbox::Lane;
 use crate::outbox::{Call, Report, Target};
 use crate::rules::Role;
-use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket, TicketId};
 
 impl Desk<'_> {

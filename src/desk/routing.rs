@@ -9,10 +9,10 @@ use std::collections::BTreeMap;
 
 use super::card::{agent_name, mention, mention_id};
 use super::{Desk, DeskError, State};
+use crate::outbox::Lane;
 use crate::outbox::{Call, Target};
 use crate::rules::AgentState;
 use crate::script::{CustomerView, FieldValue, HookOutcome, RoundRobin, RouteDecision, TicketView};
-use crate::store::Lane;
 use crate::ticket::{Answer, Change, Ticket, span_between};
 
 /// Where the round-robin position lives among the store's counters. Agent ids are

@@ -9,8 +9,8 @@ use super::card::{Action, Press, agent_name, capitalised, menu_buttons, parse_pr
 use super::event::{ButtonPress, StaffMessage, history_text};
 use super::{Desk, DeskError, State, card_buttons, card_text};
 use crate::history::ANONYMOUS_ADMIN;
+use crate::outbox::Lane;
 use crate::outbox::{Call, Report, Target, clip};
-use crate::store::Lane;
 use crate::ticket::{Change, Status, Ticket, Topic};
 
 /// The topic's answer to a command from an anonymous admin: Telegram names no person, so

@@ -3,7 +3,8 @@
 //! file or a transaction itself.
 
 use crate::history::Entry;
-use crate::store::{Deadline, Outgoing, StoreError, Tx};
+use crate::outbox::Outgoing;
+use crate::store::{Deadline, StoreError, Tx};
 use crate::ticket::{Ticket, TicketId, Topic, UserId};
 
 /// The desk's view of stored state inside one transaction.

@@ -17,9 +17,9 @@ use std::fmt::Write as _;
 use jiff::{SignedDuration, Timestamp};
 
 use super::{Desk, DeskError, State};
-use crate::outbox::{Call, Report, Target};
+use crate::outbox::{Call, Lane, Report, Target};
 use crate::rules::RuleSet;
-use crate::store::{Deadline, Lane};
+use crate::store::Deadline;
 use crate::ticket::{Status, Ticket, TicketId};
 
 /// The deadline index holds the summary's refresh under this ticket id, which no ticket

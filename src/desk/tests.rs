@@ -92,7 +92,7 @@ impl World {
         loop {
             let page = self.store.read().expect("read").outbox(1).expect("outbox");
             let Some((seq, outgoing)) = page.into_iter().next() else { break };
-            let call = Call::from_json(&outgoing.call).expect("calls decode");
+            let call = outgoing.expect("calls decode").call;
             let delivery = self.pretend_telegram(&call, &mut transcript);
             self.store.write(|tx| tx.remove_outgoing(seq)).expect("remove");
             if let Some(delivery) = delivery {

@@ -23,9 +23,9 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::StaffChat;
 use crate::desk::{Desk, DeskError, Event};
-use crate::outbox::{Call, Target};
+use crate::outbox::{Call, Lane, Outgoing, Target};
 use crate::rules::{ReloadEvent, RulesHandle};
-use crate::store::{DeadLetter, Lane, Outgoing, Store, StoreError, Tx};
+use crate::store::{DeadLetter, Store, StoreError, Tx};
 use crate::telegram::{Update, Verdict};
 
 /// What the desk loop is asked to do.
@@ -569,7 +569,7 @@ fn alert(tx: &mut Tx<'_>, staff_chat: i64, text: &str) -> Result<(), StoreError>
         buttons: Vec::new(),
         report: None,
     };
-    tx.enqueue(&Outgoing { chat_id: staff_chat, lane: Lane::Message, ticket: None, call: call.into_json() })?;
+    tx.enqueue(&Outgoing { chat_id: staff_chat, lane: Lane::Message, ticket: None, call })?;
     Ok(())
 }
 

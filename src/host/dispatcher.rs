@@ -15,8 +15,8 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::{DeskInput, StaffChat};
-use crate::outbox::{Budget, Call, Delivery, Limits, Outcome, Pending, Report, Target, coalesce};
-use crate::store::{Lane, ReadTx, Store, StoreError};
+use crate::outbox::{Budget, Call, Delivery, Lane, Limits, Outcome, Pending, Report, Target, coalesce};
+use crate::store::{ReadTx, Store, StoreError};
 use crate::telegram::{Bot, Place, Verdict, send};
 use crate::ticket::TicketId;
 
@@ -264,14 +264,7 @@ fn look(
 ) -> Result<Look, StoreError> {
     let staff_chat = staff.id;
     let read = d.store.read()?;
-    let mut entries = Vec::new();
-    for (seq, outgoing) in read.outbox(WINDOW)? {
-        if let Ok(call) = Call::from_json(&outgoing.call) {
-            entries.push((seq, outgoing, call));
-        } else {
-            tracing::error!(seq, "an outbox entry does not decode; it stays for inspection");
-        }
-    }
+    let entries = decoded(&read)?;
     // While a ticket's topic is being created (again, after it was deleted), what is queued
     // for the topic waits: the new topic opens with its card, then the rest follows in order.
     let creating: HashSet<TicketId> = entries.iter().filter_map(|(_, _, call)| creation_of(call)).collect();
@@ -368,6 +361,20 @@ fn look(
         r.call = coalesced(&r.call, &r.texts);
     }
     Ok(Look { pending, ready, settled, hold_until: None })
+}
+
+/// The outbox's first entries that decode; one that does not is logged and left queued.
+fn decoded(read: &ReadTx) -> Result<Vec<(u64, crate::outbox::Outgoing, Call)>, StoreError> {
+    let mut entries = Vec::new();
+    for (seq, outgoing) in read.outbox(WINDOW)? {
+        match outgoing {
+            Ok(outgoing) => entries.push((seq, outgoing.clone(), outgoing.call)),
+            Err(error) => {
+                tracing::error!(seq, %error, "an outbox entry does not decode; it stays for inspection");
+            }
+        }
+    }
+    Ok(entries)
 }
 
 /// Holds back each queue whose head is an album still filling up (see [`Albums::hold`]).

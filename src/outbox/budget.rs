@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::store::Lane;
+use crate::outbox::Lane;
 
 /// Limits per window; `window_scale` shrinks every window by the same factor.
 #[derive(Clone, Copy, Debug, PartialEq)]

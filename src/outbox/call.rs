@@ -266,14 +266,6 @@ impl Call {
             Call::AnswerButton { .. } => 0,
         }
     }
-
-    pub fn into_json(self) -> serde_json::Value {
-        serde_json::to_value(&self).expect("calls are plain data")
-    }
-
-    pub fn from_json(value: &serde_json::Value) -> Result<Call, serde_json::Error> {
-        Call::deserialize(value)
-    }
 }
 
 impl Target {

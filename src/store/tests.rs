@@ -7,6 +7,7 @@ use jiff::Timestamp;
 
 use super::*;
 use crate::history::Actor;
+use crate::outbox::{Call, Lane, Outgoing, Target};
 use crate::ticket::{Change, Customer, Origin, Status, Ticket, TicketId, Topic};
 
 fn at(minutes: i64) -> Timestamp {
@@ -21,6 +22,25 @@ fn fresh() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(&dir.path().join(FILE_NAME)).expect("fresh store opens");
     (dir, store)
+}
+
+/// A plain text call to `chat_id`, as an outbox entry carries it.
+fn say(chat_id: i64, text: &str) -> Call {
+    Call::SendText {
+        to: Target::Chat { chat_id },
+        text: text.to_owned(),
+        reply_to: None,
+        buttons: Vec::new(),
+        report: None,
+    }
+}
+
+/// The number an entry made by [`say`] carries.
+fn number(outgoing: &Result<Outgoing, StoreError>) -> i64 {
+    match outgoing {
+        Ok(Outgoing { call: Call::SendText { text, .. }, .. }) => text.parse().expect("a number"),
+        other => panic!("not a numbered text: {other:?}"),
+    }
 }
 
 fn create_ticket(tx: &mut Tx<'_>, customer_id: u64) -> Result<TicketId, StoreError> {
@@ -142,7 +162,7 @@ fn a_failed_write_keeps_nothing() {
     let (_dir, store) = fresh();
     let outcome = store.write(|tx| {
         create_ticket(tx, 1)?;
-        tx.enqueue(&Outgoing { chat_id: 1, lane: Lane::Message, ticket: None, call: serde_json::json!({}) })?;
+        tx.enqueue(&Outgoing { chat_id: 1, lane: Lane::Message, ticket: None, call: say(1, "0") })?;
         Err::<(), _>(StoreError::Corrupt("stop".into()))
     });
     assert!(outcome.is_err());
@@ -161,7 +181,7 @@ fn the_same_page_of_updates_applies_once() {
             chat_id: *customer as i64,
             lane: Lane::Message,
             ticket: Some(id),
-            call: serde_json::json!({ "send": "confirmation" }),
+            call: say(*customer as i64, "confirmation"),
         })?;
         Ok(())
     };
@@ -194,19 +214,99 @@ fn outbox_keeps_order_and_forgets_what_was_sent() {
                     chat_id: 9,
                     lane: Lane::Message,
                     ticket: None,
-                    call: serde_json::json!({ "n": n }),
+                    call: say(9, &n.to_string()),
                 })?;
             }
             Ok::<_, StoreError>(())
         })
         .expect("write");
     let page = store.read().expect("read").outbox(3).expect("page");
-    let numbers: Vec<i64> = page.iter().map(|(_, o)| o.call["n"].as_i64().expect("n")).collect();
+    let numbers: Vec<i64> = page.iter().map(|(_, o)| number(o)).collect();
     assert_eq!(numbers, [0, 1, 2]);
     store.write(|tx| tx.remove_outgoing(page[0].0)).expect("remove");
     let next = store.read().expect("read").outbox(10).expect("page");
     assert_eq!(next.len(), 4);
-    assert_eq!(next[0].1.call["n"], 1);
+    assert_eq!(number(&next[0].1), 1);
+}
+
+/// An outbox record as the store wrote it before entries were typed: the call kept as JSON
+/// (its keys sorted).
+const OUTBOX_RECORD_V1: &str = r#"{"v":1,"chat_id":-100,"lane":"message","ticket":3,"call":{"call":"copy","from_chat":42,"message_ids":[7],"report":{"chat_id":42,"message_id":7,"report":"relay"},"to":{"kind":"topic","ticket":3}}}"#;
+
+fn relay_of_7() -> Outgoing {
+    Outgoing {
+        chat_id: -100,
+        lane: Lane::Message,
+        ticket: Some(TicketId(3)),
+        call: Call::Copy {
+            from_chat: 42,
+            message_ids: vec![7],
+            to: Target::Topic { ticket: TicketId(3) },
+            reply_to: None,
+            album: None,
+            report: Some(crate::outbox::Report::Relay { chat_id: 42, message_id: 7 }),
+            text: None,
+            media: Vec::new(),
+            caption: None,
+        },
+    }
+}
+
+fn raw_outbox(store: &Store) -> Vec<(u64, String)> {
+    store
+        .write(|tx| {
+            let table = tx.txn.open_table(tables::OUTBOX)?;
+            let mut rows = Vec::new();
+            for row in table.range(0..)? {
+                let (key, value) = row?;
+                rows.push((key.value(), String::from_utf8(value.value().to_vec()).expect("json")));
+            }
+            Ok::<_, StoreError>(rows)
+        })
+        .expect("read raw")
+}
+
+#[test]
+fn outbox_records_written_before_calls_were_typed_read_back_and_are_written_the_same() {
+    let (_dir, store) = fresh();
+    store
+        .write(|tx| {
+            tx.txn.open_table(tables::OUTBOX)?.insert(1, OUTBOX_RECORD_V1.as_bytes())?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("write");
+    let page = store.read().expect("read").outbox(10).expect("page");
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].1.as_ref().expect("decodes"), &relay_of_7());
+    store.write(|tx| tx.remove_outgoing(1)).expect("remove");
+    let seq = store.write(|tx| tx.enqueue(&relay_of_7())).expect("enqueue");
+    assert_eq!(raw_outbox(&store), [(seq, OUTBOX_RECORD_V1.to_owned())]);
+}
+
+/// An entry whose call does not decode (written by a newer version, or damaged) is
+/// reported on its own and stays; the entries around it still read.
+#[test]
+fn an_outbox_entry_whose_call_does_not_decode_stays_and_the_rest_read() {
+    let (_dir, store) = fresh();
+    let unknown = r#"{"v":1,"chat_id":9,"lane":"message","call":{"call":"teleport","to":"moon"}}"#;
+    store
+        .write(|tx| {
+            tx.enqueue(&Outgoing { chat_id: 9, lane: Lane::Message, ticket: None, call: say(9, "1") })?;
+            let seq =
+                tx.enqueue(&Outgoing { chat_id: 9, lane: Lane::Message, ticket: None, call: say(9, "0") })?;
+            tx.txn.open_table(tables::OUTBOX)?.insert(seq, unknown.as_bytes())?;
+            tx.enqueue(&Outgoing { chat_id: 9, lane: Lane::Message, ticket: None, call: say(9, "3") })?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("write");
+    let page = store.read().expect("read").outbox(10).expect("the page reads");
+    let seqs: Vec<u64> = page.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs.len(), 3);
+    assert_eq!(number(&page[0].1), 1);
+    let error = page[1].1.as_ref().expect_err("the unknown call is an error");
+    assert!(error.to_string().contains("unreadable outbox call"), "{error}");
+    assert_eq!(number(&page[2].1), 3);
+    assert_eq!(store.read().expect("read").outbox_len().expect("len"), 3, "it stays for inspection");
 }
 
 #[test]

@@ -15,29 +15,8 @@ use super::tables::{
     UPDATE_OFFSET_KEY, UPDATE_OFFSET_SET_KEY,
 };
 use crate::history::Entry;
+use crate::outbox::{Call, Lane, Outgoing};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
-
-/// An outgoing Telegram call waiting in the outbox until Telegram accepts it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Outgoing {
-    /// The chat whose order this call keeps (and whose budget it spends).
-    pub chat_id: i64,
-    pub lane: Lane,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ticket: Option<TicketId>,
-    /// The call itself, in the Telegram adapter's own vocabulary.
-    pub call: serde_json::Value,
-}
-
-/// Which calls go first when the budget is short: what people read before cosmetics.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Lane {
-    /// Messages people read: relayed text, replies, prompts.
-    Message,
-    /// Card edits, topic renames and icons: skippable when superseded.
-    Cosmetic,
-}
 
 /// A time at which something about a ticket falls due; `kind` belongs to the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,11 +26,35 @@ pub struct Deadline {
     pub kind: u8,
 }
 
+/// An outbox entry as stored. `call` stays JSON here so that an entry whose call no longer
+/// decodes is reported on its own (it stays for inspection) while the rest still go.
 #[derive(Serialize, Deserialize)]
 struct OutboxRecord {
     v: u32,
-    #[serde(flatten)]
-    outgoing: Outgoing,
+    chat_id: i64,
+    lane: Lane,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ticket: Option<TicketId>,
+    call: serde_json::Value,
+}
+
+impl OutboxRecord {
+    fn of(outgoing: &Outgoing) -> OutboxRecord {
+        OutboxRecord {
+            v: 1,
+            chat_id: outgoing.chat_id,
+            lane: outgoing.lane,
+            ticket: outgoing.ticket,
+            call: serde_json::to_value(&outgoing.call).expect("calls are plain data"),
+        }
+    }
+
+    /// The entry, or why its call does not decode.
+    fn into_outgoing(self) -> Result<Outgoing, StoreError> {
+        let call = Call::deserialize(&self.call)
+            .map_err(|error| StoreError::Corrupt(format!("unreadable outbox call: {error}")))?;
+        Ok(Outgoing { chat_id: self.chat_id, lane: self.lane, ticket: self.ticket, call })
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -142,7 +145,7 @@ impl<'t> Tx<'t> {
     /// Queues a call for the dispatcher; returns its sequence number.
     pub fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StoreError> {
         let seq = self.bump(NEXT_OUTBOX)?;
-        let record = OutboxRecord { v: 1, outgoing: outgoing.clone() };
+        let record = OutboxRecord::of(outgoing);
         self.txn.open_table(OUTBOX)?.insert(seq, encode(&record).as_slice())?;
         Ok(seq)
     }
@@ -300,14 +303,19 @@ macro_rules! reads {
                 Ok(redb::ReadableTableMetadata::len(&self.$open(TICKETS)?)?)
             }
 
-            /// The oldest `limit` outbox entries, in send order.
-            pub fn outbox(&self, limit: usize) -> Result<Vec<(u64, Outgoing)>, StoreError> {
+            /// The oldest `limit` outbox entries, in send order. An entry whose call does not
+            /// decode comes as its error, so the others still go; a record that is not an
+            /// outbox entry at all is an error for the whole read.
+            pub fn outbox(
+                &self,
+                limit: usize,
+            ) -> Result<Vec<(u64, Result<Outgoing, StoreError>)>, StoreError> {
                 let table = self.$open(OUTBOX)?;
                 let mut page = Vec::new();
                 for row in table.range(0..)?.take(limit) {
                     let (key, value) = row?;
                     let record: OutboxRecord = decode("outbox", value.value())?;
-                    page.push((key.value(), record.outgoing));
+                    page.push((key.value(), record.into_outgoing()));
                 }
                 Ok(page)
             }

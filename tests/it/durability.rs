@@ -8,7 +8,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
-use topicdesk::store::{Lane, Outgoing, Store};
+use topicdesk::outbox::{Call, Lane, Outgoing, Target};
+use topicdesk::store::Store;
 use topicdesk::ticket::{Customer, Ticket};
 
 use crate::support::at;
@@ -44,7 +45,13 @@ fn child_process_writer() {
                         chat_id: batch as i64,
                         lane: Lane::Message,
                         ticket: Some(id),
-                        call: serde_json::json!({ "n": n }),
+                        call: Call::SendText {
+                            to: Target::Chat { chat_id: batch as i64 },
+                            text: n.to_string(),
+                            reply_to: None,
+                            buttons: Vec::new(),
+                            report: None,
+                        },
                     })?;
                 }
                 tx.set_counter("durability_batch", batch)
