@@ -1,13 +1,15 @@
-//! The timers of a ticket ([`DeadlineKind`], one row each in the store's deadline index)
-//! and the [`Mark`] recorded in its history once a timer's step has been acted on.
+//! The timers of a ticket ([`DeadlineKind`], one row each in the deadline index, as
+//! [`sla::Timer::Ticket`](crate::sla::Timer)) and the [`Mark`] recorded in its history once a
+//! timer's step has been acted on.
 //!
-//! Vocabulary of `ticket` (a `Timer` change), `history` (a `Timer` entry), `store` (the
-//! index and its records) and `sla` (which computes the steps and reads the marks back), so
-//! it sits below all of them. Marks are what make timers restart-safe: see `sla`.
+//! Vocabulary of `ticket` (a `Timer` change), `history` (a `Timer` entry), `store` (its
+//! records) and `sla` (which computes the steps and reads the marks back), so it sits below
+//! all of them. Marks are what make timers restart-safe: see `sla`.
 
-/// The timers of one ticket, one row each in the store's deadline index.
+/// The timers of one ticket, one row each in the deadline index.
 ///
-/// The discriminants are the store's `kind` byte: never renumber them.
+/// The discriminants number the kinds densely from 0 (`sla` keeps one slot per kind); how
+/// the store files a kind on disk is the store's own, and never follows a renumbering here.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum DeadlineKind {
     FirstResponse = 0,
@@ -43,12 +45,12 @@ impl DeadlineKind {
         DeadlineKind::Age,
     ];
 
-    /// The store's `kind` byte.
+    /// The kind's number, 0 to 5 (see the type's note).
     pub fn as_u8(self) -> u8 {
         self as u8
     }
 
-    /// The kind behind a store `kind` byte; `None` for a byte this build does not know.
+    /// The kind numbered `byte`; `None` for a number this build does not know.
     pub fn from_u8(byte: u8) -> Option<DeadlineKind> {
         DeadlineKind::ALL.into_iter().find(|kind| kind.as_u8() == byte)
     }

@@ -26,8 +26,9 @@ use crate::desk::{Desk, Event};
 use crate::fakegram::{Draft, FakeConfig, FakeHandle, FakeTelegram, RateBudgets, UserSpec, World};
 use crate::history::{Actor, EntryKind};
 use crate::rules::RuleSet;
+use crate::sla::{Deadline, Timer};
 use crate::sla::{Inputs, Level, Policy, Step};
-use crate::store::{Deadline, FILE_NAME, Store, StoreError};
+use crate::store::{FILE_NAME, Store, StoreError};
 use crate::ticket::{Answer, Change, Customer, Origin, Ticket, TicketId, Topic};
 
 /// The fake's staff forum.
@@ -259,7 +260,7 @@ pub fn generate_open(store: &Store, rules: &RuleSet, n: u64, now: Timestamp) -> 
                 };
                 for (kind, due) in crate::sla::plan(&inputs, now).deadlines() {
                     if let Some(due) = due {
-                        tx.set_deadline(Deadline { due, ticket: id, kind: kind.as_u8() })?;
+                        tx.set_deadline(Deadline { due, timer: Timer::Ticket(id, kind) })?;
                     }
                 }
             }

@@ -5,11 +5,10 @@
 use jiff::Timestamp;
 
 use super::event::{ButtonPress, CustomerMessage, Kind, history_text};
-use super::summary::DESK_LEVEL;
 use super::{Desk, DeskError, State};
 use crate::intake::{self, Attachment, AttachmentKind, Input, Outcome, Reply, Session};
 use crate::outbox::{Button, Call, FileKind, Lane, Report, Target};
-use crate::store::Deadline;
+use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Customer, Status, Ticket, TicketId};
 
 /// Where a press came from, so replies can touch the pressed message.
@@ -18,15 +17,15 @@ struct Pressed<'p> {
     message_id: Option<i32>,
 }
 
-/// The desk-level deadline at which the next idle intake session expires.
-pub(super) const INTAKE_EXPIRY: u8 = 102;
+/// The desk timer at which the next idle intake session expires.
+const INTAKE_EXPIRY: Timer = Timer::Desk(DeskTimer::IntakeExpiry);
 
 impl Desk<'_> {
     /// Makes sure the intake sweep falls due no later than `at`.
     fn intake_expiry_at<S: State>(state: &mut S, at: Timestamp) -> Result<(), DeskError> {
-        let current = state.deadline_of(DESK_LEVEL, INTAKE_EXPIRY)?;
+        let current = state.deadline_of(INTAKE_EXPIRY)?;
         if current.is_none_or(|current| at < current) {
-            state.set_deadline(Deadline { due: at, ticket: DESK_LEVEL, kind: INTAKE_EXPIRY })?;
+            state.set_deadline(Deadline { due: at, timer: INTAKE_EXPIRY })?;
         }
         Ok(())
     }
@@ -34,7 +33,7 @@ impl Desk<'_> {
     /// The intake sweep fell due: a session idle past its expiry ends now, with its polite
     /// message, rather than when the customer next writes; the sweep is set for the next.
     pub(super) fn expire_sessions<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
-        state.clear_deadline(DESK_LEVEL, INTAKE_EXPIRY)?;
+        state.clear_deadline(INTAKE_EXPIRY)?;
         let expiry = intake::Rules::of(self.rules).session_expiry;
         for (customer, json) in state.sessions_json()? {
             let Ok(session) = serde_json::from_value::<Session>(json) else { continue };

@@ -13,6 +13,7 @@ mod event;
 mod fields;
 mod general;
 mod intake;
+mod memory;
 mod moving;
 mod routing;
 mod shifts;
@@ -29,8 +30,9 @@ use jiff::Timestamp;
 pub use card::{Action, Press, action_button, card_buttons, card_text, icon_color, parse_press, topic_name};
 pub use delivery::current_staff_chat;
 pub use event::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage, history_text};
+pub use memory::MemoryState;
 pub use routing::ticket_view;
-pub use state::State;
+pub use state::{State, StateError};
 pub use timers::sla_calendars;
 
 use crate::history::{Actor, Entry};
@@ -48,10 +50,19 @@ pub struct Desk<'a> {
     pub now: Timestamp,
 }
 
+/// Why the desk could not apply an event; nothing it did is kept.
 #[derive(Debug, thiserror::Error)]
 pub enum DeskError {
+    /// The state could not answer or take a change.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    State(#[from] StateError),
+}
+
+/// For work that reads or writes the store's transaction directly beside the desk.
+impl From<StoreError> for DeskError {
+    fn from(error: StoreError) -> DeskError {
+        DeskError::State(StateError::Store(error))
+    }
 }
 
 impl Desk<'_> {

@@ -9,12 +9,12 @@
 
 use jiff::Timestamp;
 
-use super::summary::{DESK_LEVEL, fingerprint};
+use super::summary::fingerprint;
 use super::{Desk, DeskError, State};
-use crate::store::Deadline;
+use crate::sla::{Deadline, DeskTimer, Timer};
 
-/// The deadline kind of the next end of a shift, beside the summary's.
-pub(super) const SHIFT_END: u8 = 101;
+/// The desk timer of the next end of a shift.
+const SHIFT_END: Timer = Timer::Desk(DeskTimer::ShiftEnd);
 
 /// When the desk last looked for ended shifts, unix milliseconds.
 const CHECKED: &str = "shifts:checked";
@@ -62,8 +62,8 @@ impl Desk<'_> {
     fn schedule_shift_end<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         let agents = &self.rules.team().agents;
         match agents.iter().filter_map(|agent| self.rules.shift_end(agent.id, self.now)).min() {
-            Some(due) => state.set_deadline(Deadline { due, ticket: DESK_LEVEL, kind: SHIFT_END })?,
-            None => state.clear_deadline(DESK_LEVEL, SHIFT_END)?,
+            Some(due) => state.set_deadline(Deadline { due, timer: SHIFT_END })?,
+            None => state.clear_deadline(SHIFT_END)?,
         }
         Ok(())
     }

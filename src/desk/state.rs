@@ -1,129 +1,143 @@
-//! What the desk reads and writes, as a trait: the store's write transaction implements
-//! it for the live desk, and an in-memory state can for replays. The desk never opens a
-//! file or a transaction itself.
+//! What the desk reads and writes, as a trait with its own error: the store's write
+//! transaction implements it for the live desk, and [`MemoryState`](super::MemoryState)
+//! for tests and replays (`simulate`, `topicdesk test`). The desk never opens a file or a
+//! transaction itself.
 
 use crate::history::Entry;
 use crate::outbox::Outgoing;
-use crate::store::{Deadline, StoreError, Tx};
+use crate::sla::{Deadline, Timer};
+use crate::store::{StoreError, Tx};
 use crate::ticket::{Ticket, TicketId, Topic, UserId};
+
+/// Why the state could not answer or take a change. The desk passes it on as
+/// [`DeskError::State`](super::DeskError::State); nothing was applied.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The store's transaction failed: the file (full, unreadable, damaged) or a record
+    /// this build cannot read. The host tells them apart to retry or set the input aside.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// The desk's view of stored state inside one transaction.
 pub trait State {
-    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError>;
-    fn next_ticket_id(&mut self) -> Result<TicketId, StoreError>;
-    fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError>;
-    fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError>;
-    fn history(&self, ticket: TicketId) -> Result<Vec<Entry>, StoreError>;
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StateError>;
+    fn next_ticket_id(&mut self) -> Result<TicketId, StateError>;
+    fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StateError>;
+    fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StateError>;
+    fn history(&self, ticket: TicketId) -> Result<Vec<Entry>, StateError>;
     /// Up to `limit` entries before `seq`, newest first.
-    fn history_tail(&self, ticket: TicketId, seq: u32, limit: usize) -> Result<Vec<Entry>, StoreError> {
+    fn history_tail(&self, ticket: TicketId, seq: u32, limit: usize) -> Result<Vec<Entry>, StateError> {
         let mut history = self.history(ticket)?;
         history.retain(|entry| entry.seq < seq);
         Ok(history.into_iter().rev().take(limit).collect())
     }
-    fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StoreError>;
+    fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StateError>;
     /// The customer's tickets, oldest first.
-    fn tickets_of_customer(&self, customer: UserId) -> Result<Vec<TicketId>, StoreError>;
-    fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StoreError>;
-    fn link_messages(&mut self, a: (i64, i32), b: (i64, i32)) -> Result<(), StoreError>;
-    fn counterparts(&self, message: (i64, i32)) -> Result<Vec<(i64, i32)>, StoreError>;
+    fn tickets_of_customer(&self, customer: UserId) -> Result<Vec<TicketId>, StateError>;
+    fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StateError>;
+    fn link_messages(&mut self, a: (i64, i32), b: (i64, i32)) -> Result<(), StateError>;
+    fn counterparts(&self, message: (i64, i32)) -> Result<Vec<(i64, i32)>, StateError>;
     /// The id of `message`'s relayed counterpart in `chat`, if it was relayed there.
-    fn counterpart_in(&self, message: (i64, i32), chat: i64) -> Result<Option<i32>, StoreError> {
+    fn counterpart_in(&self, message: (i64, i32), chat: i64) -> Result<Option<i32>, StateError> {
         Ok(self.counterparts(message)?.into_iter().find(|(other, _)| *other == chat).map(|(_, id)| id))
     }
-    fn session_json(&self, customer: UserId) -> Result<Option<serde_json::Value>, StoreError>;
+    fn session_json(&self, customer: UserId) -> Result<Option<serde_json::Value>, StateError>;
     /// Every intake session, by customer.
-    fn sessions_json(&self) -> Result<Vec<(UserId, serde_json::Value)>, StoreError>;
-    /// When the deadline of `kind` for `ticket` falls due, if one is set.
-    fn deadline_of(&self, ticket: TicketId, kind: u8) -> Result<Option<jiff::Timestamp>, StoreError>;
-    fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StoreError>;
-    fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError>;
-    fn prompt(&self, customer: UserId) -> Result<Option<i32>, StoreError>;
-    fn tickets_in_status(&self, status: crate::ticket::Status) -> Result<Vec<TicketId>, StoreError>;
+    fn sessions_json(&self) -> Result<Vec<(UserId, serde_json::Value)>, StateError>;
+    /// When the timer's deadline falls due, if one is set.
+    fn deadline_of(&self, timer: Timer) -> Result<Option<jiff::Timestamp>, StateError>;
+    fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StateError>;
+    fn delete_session(&mut self, customer: UserId) -> Result<(), StateError>;
+    fn prompt(&self, customer: UserId) -> Result<Option<i32>, StateError>;
+    fn tickets_in_status(&self, status: crate::ticket::Status) -> Result<Vec<TicketId>, StateError>;
     /// The agent's active tickets.
-    fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StoreError>;
-    fn counter(&self, name: &str) -> Result<Option<u64>, StoreError>;
-    fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StoreError>;
-    fn clear_deadline(&mut self, ticket: TicketId, kind: u8) -> Result<(), StoreError>;
-    /// Deadlines due at or before `until`, earliest first.
-    fn due(&self, until: jiff::Timestamp, limit: usize) -> Result<Vec<Deadline>, StoreError>;
-    fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StoreError>;
-    fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StoreError>;
+    fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StateError>;
+    fn counter(&self, name: &str) -> Result<Option<u64>, StateError>;
+    /// Sets (or moves) the deadline of its timer.
+    fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StateError>;
+    fn clear_deadline(&mut self, timer: Timer) -> Result<(), StateError>;
+    /// Deadlines due at or before `until`, earliest first (see [`Deadline`]'s order), at
+    /// most `limit`. Due times are kept to the millisecond.
+    fn due(&self, until: jiff::Timestamp, limit: usize) -> Result<Vec<Deadline>, StateError>;
+    fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError>;
+    fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError>;
 }
 
 impl State for Tx<'_> {
-    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StoreError> {
-        Tx::ticket(self, id)
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StateError> {
+        Ok(Tx::ticket(self, id)?)
     }
-    fn next_ticket_id(&mut self) -> Result<TicketId, StoreError> {
-        Tx::next_ticket_id(self)
+    fn next_ticket_id(&mut self) -> Result<TicketId, StateError> {
+        Ok(Tx::next_ticket_id(self)?)
     }
-    fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError> {
-        Tx::save_ticket(self, ticket)
+    fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StateError> {
+        Ok(Tx::save_ticket(self, ticket)?)
     }
-    fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError> {
-        Tx::append_history(self, ticket, entries)
+    fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StateError> {
+        Ok(Tx::append_history(self, ticket, entries)?)
     }
-    fn history(&self, ticket: TicketId) -> Result<Vec<Entry>, StoreError> {
-        Tx::history(self, ticket)
+    fn history(&self, ticket: TicketId) -> Result<Vec<Entry>, StateError> {
+        Ok(Tx::history(self, ticket)?)
     }
-    fn history_tail(&self, ticket: TicketId, seq: u32, limit: usize) -> Result<Vec<Entry>, StoreError> {
-        Tx::history_tail(self, ticket, seq, limit)
+    fn history_tail(&self, ticket: TicketId, seq: u32, limit: usize) -> Result<Vec<Entry>, StateError> {
+        Ok(Tx::history_tail(self, ticket, seq, limit)?)
     }
-    fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StoreError> {
-        Tx::ticket_by_topic(self, topic)
+    fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StateError> {
+        Ok(Tx::ticket_by_topic(self, topic)?)
     }
-    fn tickets_of_customer(&self, customer: UserId) -> Result<Vec<TicketId>, StoreError> {
-        Tx::tickets_of_customer(self, customer)
+    fn tickets_of_customer(&self, customer: UserId) -> Result<Vec<TicketId>, StateError> {
+        Ok(Tx::tickets_of_customer(self, customer)?)
     }
-    fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StoreError> {
-        Tx::enqueue(self, outgoing)
+    fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StateError> {
+        Ok(Tx::enqueue(self, outgoing)?)
     }
-    fn link_messages(&mut self, a: (i64, i32), b: (i64, i32)) -> Result<(), StoreError> {
-        Tx::link_messages(self, a, b)
+    fn link_messages(&mut self, a: (i64, i32), b: (i64, i32)) -> Result<(), StateError> {
+        Ok(Tx::link_messages(self, a, b)?)
     }
-    fn counterparts(&self, message: (i64, i32)) -> Result<Vec<(i64, i32)>, StoreError> {
-        Tx::counterparts(self, message)
+    fn counterparts(&self, message: (i64, i32)) -> Result<Vec<(i64, i32)>, StateError> {
+        Ok(Tx::counterparts(self, message)?)
     }
-    fn session_json(&self, customer: UserId) -> Result<Option<serde_json::Value>, StoreError> {
-        Tx::session(self, customer)
+    fn session_json(&self, customer: UserId) -> Result<Option<serde_json::Value>, StateError> {
+        Ok(Tx::session(self, customer)?)
     }
-    fn sessions_json(&self) -> Result<Vec<(UserId, serde_json::Value)>, StoreError> {
-        Tx::sessions(self)
+    fn sessions_json(&self) -> Result<Vec<(UserId, serde_json::Value)>, StateError> {
+        Ok(Tx::sessions(self)?)
     }
-    fn deadline_of(&self, ticket: TicketId, kind: u8) -> Result<Option<jiff::Timestamp>, StoreError> {
-        Tx::deadline_of(self, ticket, kind)
+    fn deadline_of(&self, timer: Timer) -> Result<Option<jiff::Timestamp>, StateError> {
+        Ok(Tx::deadline_of(self, timer)?)
     }
-    fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StoreError> {
-        Tx::put_session(self, customer, session)
+    fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StateError> {
+        Ok(Tx::put_session(self, customer, session)?)
     }
-    fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError> {
-        Tx::delete_session(self, customer)
+    fn delete_session(&mut self, customer: UserId) -> Result<(), StateError> {
+        Ok(Tx::delete_session(self, customer)?)
     }
-    fn prompt(&self, customer: UserId) -> Result<Option<i32>, StoreError> {
-        Tx::prompt(self, customer)
+    fn prompt(&self, customer: UserId) -> Result<Option<i32>, StateError> {
+        Ok(Tx::prompt(self, customer)?)
     }
-    fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StoreError> {
-        Tx::tickets_of_assignee(self, agent)
+    fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StateError> {
+        Ok(Tx::tickets_of_assignee(self, agent)?)
     }
-    fn tickets_in_status(&self, status: crate::ticket::Status) -> Result<Vec<TicketId>, StoreError> {
-        Tx::tickets_in_status(self, status)
+    fn tickets_in_status(&self, status: crate::ticket::Status) -> Result<Vec<TicketId>, StateError> {
+        Ok(Tx::tickets_in_status(self, status)?)
     }
-    fn counter(&self, name: &str) -> Result<Option<u64>, StoreError> {
-        Tx::counter(self, name)
+    fn counter(&self, name: &str) -> Result<Option<u64>, StateError> {
+        Ok(Tx::counter(self, name)?)
     }
-    fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StoreError> {
-        Tx::set_deadline(self, deadline)
+    fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StateError> {
+        Ok(Tx::set_deadline(self, deadline)?)
     }
-    fn clear_deadline(&mut self, ticket: TicketId, kind: u8) -> Result<(), StoreError> {
-        Tx::clear_deadline(self, ticket, kind)
+    fn clear_deadline(&mut self, timer: Timer) -> Result<(), StateError> {
+        Ok(Tx::clear_deadline(self, timer)?)
     }
-    fn due(&self, until: jiff::Timestamp, limit: usize) -> Result<Vec<Deadline>, StoreError> {
-        Tx::due(self, until, limit)
+    fn due(&self, until: jiff::Timestamp, limit: usize) -> Result<Vec<Deadline>, StateError> {
+        Ok(Tx::due(self, until, limit)?)
     }
-    fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StoreError> {
-        Tx::set_counter(self, name, value)
+    fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError> {
+        Ok(Tx::set_counter(self, name, value)?)
     }
-    fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StoreError> {
-        Tx::set_prompt(self, customer, message_id)
+    fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError> {
+        Ok(Tx::set_prompt(self, customer, message_id)?)
     }
 }

@@ -19,14 +19,11 @@ use jiff::{SignedDuration, Timestamp};
 use super::{Desk, DeskError, State};
 use crate::outbox::{Call, Lane, Report, Target};
 use crate::rules::RuleSet;
-use crate::store::Deadline;
-use crate::ticket::{Status, Ticket, TicketId};
+use crate::sla::{Deadline, DeskTimer, Timer};
+use crate::ticket::{Status, Ticket};
 
-/// The deadline index holds the summary's refresh under this ticket id, which no ticket
-/// has (ticket numbers start at 1) ...
-pub(super) const DESK_LEVEL: TicketId = TicketId(0);
-/// ... and this kind, outside the SLA kinds.
-pub(super) const SUMMARY_DUE: u8 = 100;
+/// The deadline index holds the summary's refresh as this desk timer.
+const SUMMARY_DUE: Timer = Timer::Desk(DeskTimer::Summary);
 
 /// At most one post or edit of the summary per this much time.
 const MIN_GAP: SignedDuration = SignedDuration::from_mins(1);
@@ -103,23 +100,23 @@ impl Desk<'_> {
         }
         let last = state.counter(AT)?.and_then(|ms| Timestamp::from_millisecond(ms as i64).ok());
         let due = last.map_or(self.now, |last| (last + MIN_GAP).max(self.now));
-        state.set_deadline(Deadline { due, ticket: DESK_LEVEL, kind: SUMMARY_DUE })?;
+        state.set_deadline(Deadline { due, timer: SUMMARY_DUE })?;
         Ok(())
     }
 
     /// The desk-level part of a tick: ended shifts and the summary's refresh when they
     /// fell due; the summary posted and the next end of a shift set if not yet done.
     pub(super) fn desk_level_tick<S: State>(&self, state: &mut S, due: &[Deadline]) -> Result<(), DeskError> {
-        let due = |kind: u8| due.iter().any(|d| d.ticket == DESK_LEVEL && d.kind == kind);
-        if due(super::shifts::SHIFT_END) {
+        let due = |timer: DeskTimer| due.iter().any(|d| d.timer == Timer::Desk(timer));
+        if due(DeskTimer::ShiftEnd) {
             self.shifts_ended(state)?;
         }
-        if due(super::intake::INTAKE_EXPIRY) {
+        if due(DeskTimer::IntakeExpiry) {
             self.expire_sessions(state)?;
         }
         self.watch_shifts(state)?;
         self.summary_started(state)?;
-        if due(SUMMARY_DUE) {
+        if due(DeskTimer::Summary) {
             self.refresh_summary(state)?;
         }
         Ok(())
@@ -134,7 +131,7 @@ impl Desk<'_> {
 
     /// The refresh fell due: edit the summary if what it says changed.
     pub(super) fn refresh_summary<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
-        state.clear_deadline(DESK_LEVEL, SUMMARY_DUE)?;
+        state.clear_deadline(SUMMARY_DUE)?;
         if !self.rules.desk().queue_summary {
             return Ok(());
         }
@@ -143,7 +140,7 @@ impl Desk<'_> {
             Some(0) => {
                 // The post has not come back from Telegram yet; look again in a minute.
                 let due = self.now + MIN_GAP;
-                state.set_deadline(Deadline { due, ticket: DESK_LEVEL, kind: SUMMARY_DUE })?;
+                state.set_deadline(Deadline { due, timer: SUMMARY_DUE })?;
                 return Ok(());
             }
             Some(id) => id as i32,

@@ -1,7 +1,9 @@
-//! Desk tests: events go through the real desk inside real store transactions, and a
-//! stand-in dispatcher "sends" the outbox, feeding back what Telegram would report. The
-//! transcript of calls is compared with snapshots.
+//! Desk tests: events go through the real desk, on the in-memory state (or, for what
+//! must survive a restart, inside real store transactions), and a stand-in dispatcher
+//! "sends" the outbox, feeding back what Telegram would report. The transcript of calls is
+//! compared with snapshots.
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -9,22 +11,24 @@ use expect_test::{Expect, expect};
 use jiff::Timestamp;
 
 use super::*;
+use crate::history::Entry;
 use crate::outbox::{Delivery, Report, Target};
 use crate::rules::RuleSet;
+use crate::sla::{Deadline, Timer};
 use crate::store::{FILE_NAME, Store};
 use crate::ticket::{Answer, Customer, Status, TicketId};
 
 mod escalation;
 mod guards;
 mod staff_trouble;
+mod state_contract;
 
 const STAFF: i64 = -100_777;
 const DANA: u64 = 111_111_111;
 const STRANGER: u64 = 999;
 
 struct World {
-    _dir: tempfile::TempDir,
-    store: Store,
+    kept: RefCell<Kept>,
     rules: RuleSet,
     earlier: Vec<std::sync::Arc<RuleSet>>,
     minute: i64,
@@ -32,13 +36,52 @@ struct World {
     next_message: i32,
 }
 
+/// Where a test keeps the desk's state.
+#[derive(Clone, Copy)]
+enum Keep {
+    Memory,
+    Store,
+}
+
+enum Kept {
+    Memory(Box<MemoryState>),
+    /// A real store file, for what a restart must find.
+    Store {
+        _dir: tempfile::TempDir,
+        store: Store,
+    },
+}
+
+/// Runs `$work` with `$state` bound to the world's state (the memory state or a store
+/// transaction), committing what it did; `$work` gives a `Result<_, DeskError>`.
+macro_rules! on_state {
+    ($world:expr, |$state:ident| $work:expr) => {
+        match &mut *$world.kept.borrow_mut() {
+            Kept::Memory(memory) => {
+                let $state = &mut **memory;
+                $work
+            }
+            Kept::Store { store, .. } => store.write(|$state| $work),
+        }
+    };
+}
+
 impl World {
     fn new() -> World {
-        World::with_rules(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"))
+        World::with_rules(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"), Keep::Memory)
     }
 
     /// The shipped rules with some files replaced.
     fn with_changed_rules(files: &[(&str, &str)]) -> (World, tempfile::TempDir) {
+        World::with_changed_rules_kept(files, Keep::Memory)
+    }
+
+    /// The shipped rules with some files replaced, the state in a real store file.
+    fn with_changed_rules_on_store(files: &[(&str, &str)]) -> (World, tempfile::TempDir) {
+        World::with_changed_rules_kept(files, Keep::Store)
+    }
+
+    fn with_changed_rules_kept(files: &[(&str, &str)], keep: Keep) -> (World, tempfile::TempDir) {
         let dir = tempfile::tempdir().expect("temp dir");
         crate::demo::write_default_rules(dir.path()).expect("write rules");
         if files.iter().any(|(name, _)| *name == "team.yaml") {
@@ -48,15 +91,28 @@ impl World {
         for (name, text) in files {
             std::fs::write(dir.path().join(name), text).expect("write rule file");
         }
-        (World::with_rules(dir.path()), dir)
+        (World::with_rules(dir.path(), keep), dir)
     }
 
-    fn with_rules(rules_dir: &std::path::Path) -> World {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(&dir.path().join(FILE_NAME)).expect("store");
+    fn with_rules(rules_dir: &std::path::Path, keep: Keep) -> World {
+        let kept = match keep {
+            Keep::Memory => Kept::Memory(Box::default()),
+            Keep::Store => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let store = Store::open(&dir.path().join(FILE_NAME)).expect("store");
+                Kept::Store { _dir: dir, store }
+            }
+        };
         let (rules, diagnostics) = crate::rules::load(rules_dir);
         let rules = rules.unwrap_or_else(|| panic!("shipped rules load: {diagnostics:?}"));
-        World { _dir: dir, store, rules, earlier: Vec::new(), minute: 0, next_thread: 10, next_message: 1000 }
+        World {
+            kept: RefCell::new(kept),
+            rules,
+            earlier: Vec::new(),
+            minute: 0,
+            next_thread: 10,
+            next_message: 1000,
+        }
     }
 
     fn desk(&self) -> Desk<'_> {
@@ -67,7 +123,7 @@ impl World {
     fn event(&mut self, event: &Event) {
         self.minute += 1;
         let desk = self.desk();
-        self.store.write(|tx| desk.handle(tx, event)).expect("desk handles the event");
+        on_state!(self, |state| desk.handle(state, event)).expect("desk handles the event");
     }
 
     fn open(&mut self, customer: u64, answers: &[(&str, &str)]) -> TicketId {
@@ -75,26 +131,74 @@ impl World {
         let answers: BTreeMap<String, Answer> =
             answers.iter().map(|(k, v)| ((*k).to_owned(), Answer::Text((*v).to_owned()))).collect();
         let desk = self.desk();
-        let ticket = self
-            .store
-            .write(|tx| desk.open_ticket(tx, &customer_named(customer), "support", answers.clone()))
-            .expect("open ticket");
+        let ticket = on_state!(self, |state| desk.open_ticket(
+            state,
+            &customer_named(customer),
+            "support",
+            answers.clone()
+        ))
+        .expect("open ticket");
         ticket.id
     }
 
+    /// Asks the state a question.
+    fn read<R>(&self, read: impl Fn(&dyn State) -> Result<R, StateError>) -> R {
+        match &*self.kept.borrow() {
+            Kept::Memory(state) => read(&**state),
+            Kept::Store { store, .. } => store.write(|tx| read(&*tx)),
+        }
+        .expect("the state answers")
+    }
+
     fn ticket(&self, id: TicketId) -> crate::ticket::Ticket {
-        self.store.read().expect("read").ticket(id).expect("read").expect("exists")
+        self.read(|state| state.ticket(id)).expect("exists")
+    }
+
+    fn history(&self, id: TicketId) -> Vec<Entry> {
+        self.read(|state| state.history(id))
+    }
+
+    /// Every deadline in the index due before 2033.
+    fn deadlines(&self) -> Vec<Deadline> {
+        let far = Timestamp::from_second(1_990_000_000).expect("valid");
+        self.read(|state| state.due(far, 1_000))
+    }
+
+    fn counterparts(&self, message: (i64, i32)) -> Vec<(i64, i32)> {
+        self.read(|state| state.counterparts(message))
+    }
+
+    fn session(&self, customer: u64) -> Option<serde_json::Value> {
+        self.read(|state| state.session_json(customer))
+    }
+
+    fn counter(&self, name: &str) -> Option<u64> {
+        self.read(|state| state.counter(name))
+    }
+
+    /// The oldest queued call, taken out of the outbox.
+    fn take_outgoing(&self) -> Option<crate::outbox::Outgoing> {
+        match &mut *self.kept.borrow_mut() {
+            Kept::Memory(state) => {
+                let (seq, outgoing) = state.outbox().first().cloned()?;
+                state.remove_outgoing(seq);
+                Some(outgoing)
+            }
+            Kept::Store { store, .. } => {
+                let page = store.read().expect("read").outbox(1).expect("outbox");
+                let (seq, outgoing) = page.into_iter().next()?;
+                store.write(|tx| tx.remove_outgoing(seq)).expect("remove");
+                Some(outgoing.expect("calls decode"))
+            }
+        }
     }
 
     /// Sends everything queued, as Telegram would accept it, and returns the transcript.
     fn send_all(&mut self) -> String {
         let mut transcript = String::new();
-        loop {
-            let page = self.store.read().expect("read").outbox(1).expect("outbox");
-            let Some((seq, outgoing)) = page.into_iter().next() else { break };
-            let call = outgoing.expect("calls decode").call;
+        while let Some(outgoing) = self.take_outgoing() {
+            let call = outgoing.call;
             let delivery = self.pretend_telegram(&call, &mut transcript);
-            self.store.write(|tx| tx.remove_outgoing(seq)).expect("remove");
             if let Some(delivery) = delivery {
                 self.event(&Event::Delivered(delivery));
             }
@@ -431,7 +535,7 @@ fn rule_decisions_name_the_rule_set_in_history() {
     let mut world = World::new();
     let id = world.open(42, &[("category", "billing")]);
     let version = world.rules.version().short();
-    let history = world.store.read().expect("read").history(id).expect("history");
+    let history = world.history(id);
     let assigned = history
         .iter()
         .find(|e| matches!(e.kind, crate::history::EntryKind::Assigned { .. }))
@@ -753,7 +857,7 @@ fn skills_are_honoured_and_least_loaded_takes_the_emptiest() {
 fn the_round_robin_position_survives_a_restart() {
     let route = "fn route(ticket, team) {\n    team.round_robin(\"\")\n}\n";
     let (mut world, rules_dir) =
-        World::with_changed_rules(&[("team.yaml", &team(100)), ("routing.rhai", route)]);
+        World::with_changed_rules_on_store(&[("team.yaml", &team(100)), ("routing.rhai", route)]);
     let before = route_many(&mut world, 3, "other");
     assert_eq!(before, [Some(1), Some(2), Some(3)]);
     // A restart: the rules are loaded anew and nothing is kept in memory; only the store.
@@ -797,7 +901,7 @@ fn a_message_posted_in_the_wrong_topic_moves_to_the_right_ticket() {
             topic T-000001 #1016: Telegram no longer lets the bot delete the copy the customer received; it stays in their chat.
         "#]],
     );
-    let history = world.store.read().expect("read").history(right).expect("history");
+    let history = world.history(right);
     assert!(history.iter().any(|e| e.kind.to_string().contains("moved here from T-000001")));
 }
 
@@ -944,9 +1048,8 @@ fn without_edits(transcript: &str) -> String {
 
 /// The next end of a shift in the deadline index, as Berlin clock time.
 fn next_shift_end(world: &World) -> Option<String> {
-    let far = Timestamp::from_second(1_990_000_000).expect("valid");
-    let due = world.store.read().expect("read").due(far, 1_000).expect("index");
-    let end = due.iter().find(|d| d.ticket == TicketId(0) && d.kind == super::shifts::SHIFT_END)?;
+    let due = world.deadlines();
+    let end = due.iter().find(|d| d.timer == Timer::Desk(crate::sla::DeskTimer::ShiftEnd))?;
     let zone = jiff::tz::TimeZone::get("Europe/Berlin").expect("zone");
     Some(end.due.to_zoned_datetime(zone).strftime("%a %H:%M").to_string())
 }
@@ -1100,9 +1203,8 @@ fn the_queue_summary_is_posted_pinned_and_edited_at_most_once_a_minute() {
     assert_eq!(general(&at(&mut world, 14, &Event::Tick)), "");
     // A note changes nothing the summary shows: no refresh is even asked for.
     at(&mut world, 15, &staff_says(DANA, 11, 96, "/note called the customer"));
-    let far = Timestamp::from_second(1_990_000_000).expect("valid");
-    let due = world.store.read().expect("read").due(far, 1_000).expect("index");
-    assert!(due.iter().all(|d| d.ticket != TicketId(0)), "no summary refresh asked for: {due:?}");
+    let due = world.deadlines();
+    assert!(due.iter().all(|d| d.timer.ticket().is_some()), "no summary refresh asked for: {due:?}");
     // Someone deleted the summary: its next edit finds it gone, and it is posted anew.
     // Another message gone (a customer's prompt, say) is no concern of the summary's.
     world.event(&Event::Delivered(Delivery::EditGone { chat_id: 42, message_id: 1001 }));
@@ -1215,7 +1317,7 @@ fn texts_longer_than_telegram_takes_go_as_several_messages() {
         writeln!(long, "line {n:03} of a long report").expect("string write");
     }
     let desk = world.desk();
-    world.store.write(|tx| desk.say_in_topic(tx, id, long.clone())).expect("queue");
+    on_state!(world, |state| desk.say_in_topic(state, id, long.clone())).expect("queue");
     let transcript = world.send_all();
     let messages: Vec<&str> = transcript.lines().filter(|l| l.starts_with("topic ")).collect();
     assert_eq!(messages.len(), 2, "{} characters in parts of at most 4096", long.chars().count());
@@ -1292,7 +1394,7 @@ fn escalations_by_rules_and_timers_ask_route_again_like_escalate_does() {
     let announced: Vec<&str> = said.lines().filter(|l| l.contains("by the routing rules")).collect();
     assert_eq!(announced.len(), 1, "{said}");
     assert!(announced[0].starts_with("topic T-000002") && announced[0].contains("@dana_support"), "{said}");
-    let history = world.store.read().expect("read").history(silent).expect("history");
+    let history = world.history(silent);
     let escalations =
         history.iter().filter(|e| matches!(e.kind, crate::history::EntryKind::Escalated { .. }));
     assert_eq!(escalations.count(), 2);
@@ -1312,7 +1414,7 @@ fn an_upset_customer_is_tagged_and_escalated_once_by_on_message() {
     assert!(escalations[0].contains("the customer sounds upset"));
     let ticket = world.ticket(id);
     assert!(ticket.tags.contains("upset") && ticket.tags.contains("refund"), "{:?}", ticket.tags);
-    let history = world.store.read().expect("read").history(id).expect("history");
+    let history = world.history(id);
     assert!(history.iter().any(|e| matches!(e.kind, crate::history::EntryKind::Escalated { .. })));
 }
 
@@ -1340,9 +1442,8 @@ fn a_copy_telegram_refuses_is_reported_in_the_topic_both_ways() {
 #[test]
 fn after_a_reload_every_ticket_s_deadlines_follow_the_new_targets() {
     let ticket_deadlines = |world: &World, id: TicketId| -> Vec<Timestamp> {
-        let far = Timestamp::from_second(1_990_000_000).expect("valid");
-        let due = world.store.read().expect("read").due(far, 1_000).expect("index");
-        due.iter().filter(|d| d.ticket == id).map(|d| d.due).collect()
+        let due = world.deadlines();
+        due.iter().filter(|d| d.timer.ticket() == Some(id)).map(|d| d.due).collect()
     };
     let (mut world, _rules) = World::with_changed_rules(&[(
         "sla.rhai",
@@ -1362,7 +1463,7 @@ fn after_a_reload_every_ticket_s_deadlines_follow_the_new_targets() {
     let mut from = Some(1);
     let mut batches = 0;
     while let Some(start) = from {
-        from = world.store.write(|tx| desk.resync_from(tx, start, 1)).expect("resync");
+        from = on_state!(world, |state| desk.resync_from(state, start, 1)).expect("resync");
         batches += 1;
     }
     assert_eq!(batches, 3, "one ticket a batch, and one finding no more");
@@ -1400,7 +1501,7 @@ fn an_idle_intake_ends_with_its_message_when_it_expires_not_when_the_customer_wr
     world.minute += 60;
     world.event(&Event::Tick);
     assert_eq!(to_customer(&world.send_all()), "");
-    assert!(world.store.read().expect("read").session::<serde_json::Value>(42).expect("session").is_some());
+    assert!(world.session(42).is_some());
     world.minute += 24 * 60;
     world.event(&Event::Tick);
     check(
@@ -1409,10 +1510,7 @@ fn an_idle_intake_ends_with_its_message_when_it_expires_not_when_the_customer_wr
         chat 42 #1004: Your unfinished request was closed after 24 hours without activity, and nothing was sent. Send /start whenever you want to begin again.
     "#]],
     );
-    assert!(
-        world.store.read().expect("read").session::<serde_json::Value>(42).expect("session").is_none(),
-        "the session is gone"
-    );
+    assert!(world.session(42).is_none(), "the session is gone");
     world.minute += 24 * 60;
     world.event(&Event::Tick);
     assert_eq!(to_customer(&world.send_all()), "", "said once");

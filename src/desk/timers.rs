@@ -14,9 +14,9 @@ use crate::history::Entry;
 use crate::rules::RuleSet;
 use crate::script::TicketView;
 use crate::sla::{
-    Action, BreachPlan, Decision, DecisionKind, EscalationTarget, Inputs, Policy, SlaClock, SlaTargets,
+    Action, BreachPlan, Deadline, Decision, DecisionKind, EscalationTarget, Inputs, Policy, SlaClock,
+    SlaTargets, Timer,
 };
-use crate::store::Deadline;
 use crate::ticket::{Change, Priority, Status, Ticket, TicketId};
 
 /// How many due deadlines one tick takes on; the next tick takes the rest.
@@ -27,9 +27,10 @@ impl Desk<'_> {
     pub(super) fn sync_deadlines<S: State>(&self, state: &mut S, ticket: &Ticket) -> Result<(), DeskError> {
         let plan = self.plan(state, ticket)?;
         for (kind, due) in plan.deadlines() {
+            let timer = Timer::Ticket(ticket.id, kind);
             match due {
-                Some(due) => state.set_deadline(Deadline { due, ticket: ticket.id, kind: kind.as_u8() })?,
-                None => state.clear_deadline(ticket.id, kind.as_u8())?,
+                Some(due) => state.set_deadline(Deadline { due, timer })?,
+                None => state.clear_deadline(timer)?,
             }
         }
         Ok(())
@@ -84,17 +85,14 @@ impl Desk<'_> {
     pub(super) fn tick<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         let due = state.due(self.now, PER_TICK)?;
         self.desk_level_tick(state, &due)?;
-        let mut tickets: Vec<TicketId> =
-            due.into_iter().map(|d| d.ticket).filter(|id| *id != super::summary::DESK_LEVEL).collect();
+        let mut tickets: Vec<TicketId> = due.into_iter().filter_map(|d| d.timer.ticket()).collect();
         tickets.sort();
         tickets.dedup();
         let mut decisions: Vec<Decision> = Vec::new();
         for &id in &tickets {
             let Some(ticket) = state.ticket(id)? else {
-                for kind in 0..=u8::MAX {
-                    if DeadlineKind::from_u8(kind).is_some() {
-                        state.clear_deadline(id, kind)?;
-                    }
+                for kind in DeadlineKind::ALL {
+                    state.clear_deadline(Timer::Ticket(id, kind))?;
                 }
                 continue;
             };

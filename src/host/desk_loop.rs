@@ -22,7 +22,7 @@ use serde::Deserialize;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::StaffChat;
-use crate::desk::{Desk, DeskError, Event};
+use crate::desk::{Desk, DeskError, Event, StateError};
 use crate::outbox::{Call, Lane, Outgoing, Target};
 use crate::rules::{ReloadEvent, RulesHandle};
 use crate::store::{DeadLetter, Store, StoreError, Tx};
@@ -472,7 +472,7 @@ impl DeskLoop {
         .await;
         match outcome {
             Ok(Ok(Ok(result))) => Attempt::Done(result),
-            Ok(Ok(Err(DeskError::Store(error)))) => match error {
+            Ok(Ok(Err(DeskError::State(StateError::Store(error))))) => match error {
                 StoreError::Damaged { .. } => Attempt::Damaged(error),
                 error if error.is_unavailable() => Attempt::Unavailable(error),
                 error => Attempt::Failed(error.to_string()),

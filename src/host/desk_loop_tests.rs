@@ -44,10 +44,10 @@ fn failing_handler() -> Handler {
     Arc::new(|_desk, tx, event| match event {
         Event::Reachability { customer: 2, .. } => panic!("the desk trips over customer 2"),
         Event::Reachability { customer: 4, .. } => {
-            Err(DeskError::Store(StoreError::Corrupt("unreadable ticket record".into())))
+            Err(DeskError::from(StoreError::Corrupt("unreadable ticket record".into())))
         }
         Event::Reachability { customer, .. } => Ok(tx.set_counter(&format!("applied:{customer}"), 1)?),
-        Event::Tick => Err(DeskError::Store(StoreError::Corrupt("a tick's ticket is unreadable".into()))),
+        Event::Tick => Err(DeskError::from(StoreError::Corrupt("a tick's ticket is unreadable".into()))),
         _ => Ok(()),
     })
 }

@@ -10,9 +10,9 @@
 //!
 //! How the desk uses it:
 //! - after any change to a ticket (a message, a status or priority change, a rule reload),
-//!   compute the plan and sync the store: `set_deadline` for every `Some`, `clear_deadline`
-//!   for every `None` of [`Plan::deadlines`] (kind byte:
-//!   [`DeadlineKind::as_u8`](crate::deadline::DeadlineKind::as_u8));
+//!   compute the plan and sync the deadline index: `set_deadline` for every `Some`,
+//!   `clear_deadline` for every `None` of [`Plan::deadlines`], each as the ticket's
+//!   [`Timer::Ticket`];
 //! - the timer task sleeps until the store's `next_deadline`; then it takes every deadline
 //!   due (`ReadTx::due(now, limit)`), computes their tickets' plans at the current time,
 //!   and acts on all their decisions sorted (a [`Decision`] orders by due time, then
@@ -69,6 +69,7 @@
 
 mod action;
 mod clock;
+mod deadline;
 mod decision;
 pub mod ladder;
 mod measure;
@@ -84,6 +85,7 @@ use jiff::Timestamp;
 
 pub use action::{Action, BreachPlan, BreachView, EscalationTarget, write_actions};
 pub use clock::{ClockState, ClockStatus};
+pub use deadline::{Deadline, DeskTimer, Timer};
 pub use decision::{Decision, DecisionKind};
 pub use ladder::{Ladder, LadderProgress, Level};
 pub use measure::{Measures, measure};

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use super::*;
+use crate::deadline::DeadlineKind;
 use crate::history::Actor;
 use crate::outbox::{Call, Lane, Outgoing, Target};
+use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Change, Customer, Origin, Status, Ticket, TicketId, Topic};
 
 fn at(minutes: i64) -> Timestamp {
@@ -314,22 +316,108 @@ fn deadlines_come_back_in_time_order_and_can_move() {
     let (_dir, store) = fresh();
     store
         .write(|tx| {
-            tx.set_deadline(Deadline { due: at(30), ticket: TicketId(1), kind: 0 })?;
-            tx.set_deadline(Deadline { due: at(10), ticket: TicketId(2), kind: 0 })?;
-            tx.set_deadline(Deadline { due: at(20), ticket: TicketId(1), kind: 1 })?;
+            tx.set_deadline(Deadline { due: at(30), timer: first_response(1) })?;
+            tx.set_deadline(Deadline { due: at(10), timer: first_response(2) })?;
+            tx.set_deadline(Deadline {
+                due: at(20),
+                timer: Timer::Ticket(TicketId(1), DeadlineKind::NextResponse),
+            })?;
             // Moving ticket 1's first deadline earlier replaces it.
-            tx.set_deadline(Deadline { due: at(5), ticket: TicketId(1), kind: 0 })?;
+            tx.set_deadline(Deadline { due: at(5), timer: first_response(1) })?;
             Ok::<_, StoreError>(())
         })
         .expect("write");
     let read = store.read().expect("read");
     let due: Vec<(u64, u8)> =
-        read.due(at(25), 10).expect("due").iter().map(|d| (d.ticket.0, d.kind)).collect();
+        read.due(at(25), 10).expect("due").iter().map(|d| tx::timer_key(d.timer)).collect();
     assert_eq!(due, [(1, 0), (2, 0), (1, 1)]);
     assert_eq!(read.next_deadline().expect("next").map(|d| d.due), Some(at(5)));
     drop(read);
-    store.write(|tx| tx.clear_deadline(TicketId(1), 0)).expect("clear");
+    store.write(|tx| tx.clear_deadline(first_response(1))).expect("clear");
     assert_eq!(store.read().expect("read").next_deadline().expect("next").map(|d| d.due), Some(at(10)));
+}
+
+fn first_response(ticket: u64) -> Timer {
+    Timer::Ticket(TicketId(ticket), DeadlineKind::FirstResponse)
+}
+
+/// The deadline index as it was written before timers had names: (due, ticket, kind byte),
+/// the desk's own under ticket 0 as kinds 100 to 102. It reads back as the same timers,
+/// and the named timers are written as the same rows.
+#[test]
+fn deadline_rows_keep_their_encoding() {
+    let rows: [(i64, u64, u8); 9] = [
+        (1, 0, 100),
+        (2, 0, 101),
+        (3, 0, 102),
+        (4, 7, 0),
+        (5, 7, 1),
+        (6, 7, 2),
+        (7, 7, 3),
+        (8, 7, 4),
+        (9, 7, 5),
+    ];
+    let (_dir, store) = fresh();
+    store
+        .write(|tx| {
+            let (mut index, mut of) =
+                (tx.txn.open_table(tables::DEADLINES)?, tx.txn.open_table(tables::DEADLINE_OF)?);
+            for (minute, ticket, kind) in rows {
+                index.insert((at(minute).as_millisecond(), ticket, kind), ())?;
+                of.insert((ticket, kind), at(minute).as_millisecond())?;
+            }
+            // Rows of a newer build's timers: passed over, never acted on.
+            index.insert((at(0).as_millisecond(), 0, 99), ())?;
+            index.insert((at(0).as_millisecond(), 7, 42), ())?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("write old rows");
+    let read = store.read().expect("read");
+    let ticket = |kind| Timer::Ticket(TicketId(7), kind);
+    let named = [
+        Timer::Desk(DeskTimer::Summary),
+        Timer::Desk(DeskTimer::ShiftEnd),
+        Timer::Desk(DeskTimer::IntakeExpiry),
+        ticket(DeadlineKind::FirstResponse),
+        ticket(DeadlineKind::NextResponse),
+        ticket(DeadlineKind::Resolution),
+        ticket(DeadlineKind::AutoClose),
+        ticket(DeadlineKind::Reminder),
+        ticket(DeadlineKind::Age),
+    ];
+    let expected: Vec<Deadline> =
+        named.iter().zip(1..).map(|(timer, minute)| Deadline { due: at(minute), timer: *timer }).collect();
+    assert_eq!(read.due(at(60), 100).expect("due"), expected);
+    assert_eq!(read.due(at(60), 2).expect("due"), expected[..2]);
+    assert_eq!(read.next_deadline().expect("next"), Some(expected[0]));
+    for deadline in &expected {
+        assert_eq!(read.deadline_of(deadline.timer).expect("deadline of"), Some(deadline.due));
+    }
+    drop(read);
+
+    let (_dir, written) = fresh();
+    written
+        .write(|tx| {
+            for deadline in expected.iter().rev() {
+                tx.set_deadline(*deadline)?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .expect("write named");
+    let raw = written
+        .write(|tx| {
+            let index = tx.txn.open_table(tables::DEADLINES)?;
+            let mut keys = Vec::new();
+            for row in index.iter()? {
+                let (due, ticket, kind) = row?.0.value();
+                keys.push((due, ticket, kind));
+            }
+            Ok::<_, StoreError>(keys)
+        })
+        .expect("read raw");
+    let old: Vec<(i64, u64, u8)> =
+        rows.iter().map(|(minute, ticket, kind)| (at(*minute).as_millisecond(), *ticket, *kind)).collect();
+    assert_eq!(raw, old);
 }
 
 #[test]

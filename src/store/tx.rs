@@ -14,17 +14,11 @@ use super::tables::{
     NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED, SCHEMA_VERSION_KEY, SESSIONS, TICKETS,
     UPDATE_OFFSET_KEY, UPDATE_OFFSET_SET_KEY,
 };
+use crate::deadline::DeadlineKind;
 use crate::history::Entry;
 use crate::outbox::{Call, Lane, Outgoing};
+use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
-
-/// A time at which something about a ticket falls due; `kind` belongs to the caller.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Deadline {
-    pub due: Timestamp,
-    pub ticket: TicketId,
-    pub kind: u8,
-}
 
 /// An outbox entry as stored. `call` stays JSON here so that an entry whose call no longer
 /// decodes is reported on its own (it stays for inspection) while the rest still go.
@@ -183,19 +177,21 @@ impl<'t> Tx<'t> {
         Ok(())
     }
 
-    /// Sets (or moves) the deadline of `kind` for a ticket.
+    /// Sets (or moves) the deadline of its timer. The index keeps whole milliseconds.
     pub fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StoreError> {
-        self.clear_deadline(deadline.ticket, deadline.kind)?;
+        self.clear_deadline(deadline.timer)?;
+        let (ticket, kind) = timer_key(deadline.timer);
         let due = deadline.due.as_millisecond();
-        self.txn.open_table(DEADLINES)?.insert((due, deadline.ticket.0, deadline.kind), ())?;
-        self.txn.open_table(DEADLINE_OF)?.insert((deadline.ticket.0, deadline.kind), due)?;
+        self.txn.open_table(DEADLINES)?.insert((due, ticket, kind), ())?;
+        self.txn.open_table(DEADLINE_OF)?.insert((ticket, kind), due)?;
         Ok(())
     }
 
-    pub fn clear_deadline(&mut self, ticket: TicketId, kind: u8) -> Result<(), StoreError> {
-        let old = self.txn.open_table(DEADLINE_OF)?.remove((ticket.0, kind))?.map(|v| v.value());
+    pub fn clear_deadline(&mut self, timer: Timer) -> Result<(), StoreError> {
+        let (ticket, kind) = timer_key(timer);
+        let old = self.txn.open_table(DEADLINE_OF)?.remove((ticket, kind))?.map(|v| v.value());
         if let Some(due) = old {
-            self.txn.open_table(DEADLINES)?.remove((due, ticket.0, kind))?;
+            self.txn.open_table(DEADLINES)?.remove((due, ticket, kind))?;
         }
         Ok(())
     }
@@ -360,23 +356,36 @@ macro_rules! reads {
                     .collect()
             }
 
-            /// When the deadline of `kind` for `ticket` falls due, if one is set.
-            pub fn deadline_of(&self, ticket: TicketId, kind: u8) -> Result<Option<Timestamp>, StoreError> {
-                let due = self.$open(DEADLINE_OF)?.get((ticket.0, kind))?.map(|v| v.value());
-                Ok(due.map(|due| Timestamp::from_millisecond(due).unwrap_or(Timestamp::MAX)))
+            /// When the timer's deadline falls due, if one is set.
+            pub fn deadline_of(&self, timer: Timer) -> Result<Option<Timestamp>, StoreError> {
+                let due = self.$open(DEADLINE_OF)?.get(timer_key(timer))?.map(|v| v.value());
+                Ok(due.map(timestamp))
             }
 
-            /// Deadlines due at or before `until`, earliest first, at most `limit`.
+            /// Deadlines due at or before `until`, earliest first, at most `limit`. A row of
+            /// a timer this build does not know (a newer build's) is not this build's to act
+            /// on, and is passed over.
             pub fn due(&self, until: Timestamp, limit: usize) -> Result<Vec<Deadline>, StoreError> {
                 let end = until.as_millisecond();
                 let table = self.$open(DEADLINES)?;
-                let rows = table.range((i64::MIN, 0, 0)..=(end, u64::MAX, u8::MAX))?;
-                rows.take(limit).map(|row| Ok(deadline(row?.0.value()))).collect()
+                let mut due = Vec::new();
+                for row in table.range((i64::MIN, 0, 0)..=(end, u64::MAX, u8::MAX))? {
+                    if due.len() == limit {
+                        break;
+                    }
+                    due.extend(deadline(row?.0.value()));
+                }
+                Ok(due)
             }
 
             /// The earliest deadline of all, for the timer to sleep until.
             pub fn next_deadline(&self) -> Result<Option<Deadline>, StoreError> {
-                Ok(self.$open(DEADLINES)?.first()?.map(|(key, _)| deadline(key.value())))
+                for row in self.$open(DEADLINES)?.iter()? {
+                    if let Some(deadline) = deadline(row?.0.value()) {
+                        return Ok(Some(deadline));
+                    }
+                }
+                Ok(None)
             }
 
             /// The other side(s) of a relayed message.
@@ -436,9 +445,48 @@ impl ReadTx {
     }
 }
 
-fn deadline((due, ticket, kind): (i64, u64, u8)) -> Deadline {
-    let due = Timestamp::from_millisecond(due).unwrap_or(Timestamp::MAX);
-    Deadline { due, ticket: TicketId(ticket), kind }
+/// A deadline index row read back; `None` for a timer this build does not know.
+fn deadline((due, ticket, kind): (i64, u64, u8)) -> Option<Deadline> {
+    Some(Deadline { due: timestamp(due), timer: timer(ticket, kind)? })
+}
+
+fn timestamp(millis: i64) -> Timestamp {
+    Timestamp::from_millisecond(millis).unwrap_or(Timestamp::MAX)
+}
+
+/// The desk's own timers are filed under this ticket number, which no ticket has (ticket
+/// numbers start at 1).
+const DESK_TICKET: u64 = 0;
+
+/// How a timer is filed in the deadline index: (ticket number, kind byte). On disk since
+/// the first schema: never renumber.
+pub(super) fn timer_key(timer: Timer) -> (u64, u8) {
+    match timer {
+        Timer::Ticket(ticket, kind) => (ticket.0, kind_byte(kind)),
+        Timer::Desk(DeskTimer::Summary) => (DESK_TICKET, 100),
+        Timer::Desk(DeskTimer::ShiftEnd) => (DESK_TICKET, 101),
+        Timer::Desk(DeskTimer::IntakeExpiry) => (DESK_TICKET, 102),
+    }
+}
+
+/// The timer filed as (`ticket`, `kind`); `None` for a key this build does not know.
+fn timer(ticket: u64, kind: u8) -> Option<Timer> {
+    if ticket == DESK_TICKET {
+        return DeskTimer::ALL.into_iter().map(Timer::Desk).find(|timer| timer_key(*timer) == (ticket, kind));
+    }
+    let kind = DeadlineKind::ALL.into_iter().find(|known| kind_byte(*known) == kind)?;
+    Some(Timer::Ticket(TicketId(ticket), kind))
+}
+
+fn kind_byte(kind: DeadlineKind) -> u8 {
+    match kind {
+        DeadlineKind::FirstResponse => 0,
+        DeadlineKind::NextResponse => 1,
+        DeadlineKind::Resolution => 2,
+        DeadlineKind::AutoClose => 3,
+        DeadlineKind::Reminder => 4,
+        DeadlineKind::Age => 5,
+    }
 }
 
 fn status_code(status: Status) -> u8 {

@@ -23,7 +23,7 @@ fn said(transcript: &str) -> String {
 }
 
 fn history(world: &World, id: TicketId) -> Vec<String> {
-    let history = world.store.read().expect("read").history(id).expect("history");
+    let history = world.history(id);
     history.iter().skip(1).map(|entry| format!("{} {}", entry.actor, entry.kind)).collect()
 }
 

@@ -66,7 +66,7 @@ fn move_of_a_customers_message_is_refused_and_nothing_leaves_their_chat() {
     world.send_all();
     world.event(&customer_says(42, 5, "my card number is 4242 4242 4242 4242"));
     world.send_all();
-    let copies = world.store.read().expect("read").counterparts((42, 5)).expect("links");
+    let copies = world.counterparts((42, 5));
     let &(_, copy) =
         copies.iter().find(|(chat, _)| *chat == STAFF).expect("the customer's words are in the topic");
     // The copy in the topic was posted by the bot: it is the customer's, not Dana's.
@@ -78,7 +78,7 @@ fn move_of_a_customers_message_is_refused_and_nothing_leaves_their_chat() {
           desk's, so nothing was moved."],
         "{transcript}"
     );
-    let history = world.store.read().expect("read").history(right).expect("history");
+    let history = world.history(right);
     assert!(!history.iter().any(|e| e.kind.to_string().contains("moved")), "{history:?}");
     assert_eq!(world.ticket(wrong).status, Status::New);
 }
@@ -162,7 +162,7 @@ fn a_customer_text_starting_with_a_slash_reaches_the_open_ticket() {
         ["topic T-000001: copy of 42/[5]", "topic T-000001: copy of 42/[6]"],
         "{transcript}"
     );
-    let history = world.store.read().expect("read").history(id).expect("history");
+    let history = world.history(id);
     assert!(history.iter().any(|e| e.kind.to_string() == "customer: /etc/hosts is broken"));
     // Intake's own commands are still commands.
     world.event(&customer_says(42, 7, "/help"));
@@ -191,7 +191,7 @@ fn an_anonymous_admin_reaches_the_customer_and_their_commands_are_explained() {
         "a reply opens it; nobody is assigned"
     );
     assert!(ticket.first_response_at.is_some());
-    let history = world.store.read().expect("read").history(id).expect("history");
+    let history = world.history(id);
     let said: Vec<String> = history.iter().map(|e| format!("{}: {}", e.actor, e.kind)).collect();
     assert!(said.contains(&"an anonymous admin: reply: We are looking into it.".to_owned()), "{said:?}");
 }
@@ -223,10 +223,7 @@ fn a_message_answering_the_open_ticket_question_goes_to_that_ticket() {
     let lines = sent(&transcript);
     assert!(lines.contains(&"topic T-000001: copy of 42/[6]".to_owned()), "{transcript}");
     assert!(lines.iter().any(|l| l.contains("your messages go to T-000001")), "{transcript}");
-    let history = world.store.read().expect("read").history(id).expect("history");
+    let history = world.history(id);
     assert!(history.iter().any(|e| e.kind.to_string() == "customer: It happens on every export, too."));
-    assert!(
-        world.store.read().expect("read").session::<serde_json::Value>(42).expect("read").is_none(),
-        "the question is over"
-    );
+    assert!(world.session(42).is_none(), "the question is over");
 }

@@ -1,0 +1,239 @@
+//! [`MemoryState`]: the desk's [`State`] in maps, for tests and replays (`simulate`,
+//! `topicdesk test`), so they run the same `Desk` code as the live desk on a virtual clock.
+//!
+//! It answers every question as the store's transaction does, indexes and orders included
+//! (the contract test runs one sequence on both and compares): tickets by status, assignee
+//! (active tickets only), customer and topic are kept by `save_ticket` alone; deadlines are
+//! kept to the millisecond and come back in [`Deadline`]'s order; the next ticket number and
+//! outbox sequence are the store's named counters. What the desk queues stays in
+//! [`MemoryState::outbox`] for its user to read and take.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::Timestamp;
+
+use super::state::{State, StateError};
+use crate::history::Entry;
+use crate::outbox::Outgoing;
+use crate::sla::{Deadline, Timer};
+use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
+
+/// The counter the store keeps the next ticket number in.
+const NEXT_TICKET: &str = "next_ticket";
+/// The counter the store keeps the next outbox sequence in.
+const NEXT_OUTBOX: &str = "next_outbox";
+
+/// Everything the desk keeps, in memory. `Clone` to fork a replay.
+#[derive(Clone, Debug, Default)]
+pub struct MemoryState {
+    tickets: BTreeMap<TicketId, Ticket>,
+    history: BTreeMap<TicketId, BTreeMap<u32, Entry>>,
+    by_status: BTreeSet<(Status, TicketId)>,
+    by_assignee: BTreeSet<(UserId, TicketId)>,
+    by_customer: BTreeSet<(UserId, TicketId)>,
+    by_topic: BTreeMap<Topic, TicketId>,
+    sessions: BTreeMap<UserId, serde_json::Value>,
+    prompts: BTreeMap<UserId, i32>,
+    deadlines: BTreeSet<Deadline>,
+    deadline_of: BTreeMap<Timer, Timestamp>,
+    counters: BTreeMap<String, u64>,
+    links: BTreeMap<(i64, i32), BTreeSet<(i64, i32)>>,
+    outbox: Vec<(u64, Outgoing)>,
+}
+
+impl MemoryState {
+    pub fn new() -> MemoryState {
+        MemoryState::default()
+    }
+
+    /// What the desk queued and nobody took yet, with its sequence numbers, in send order.
+    pub fn outbox(&self) -> &[(u64, Outgoing)] {
+        &self.outbox
+    }
+
+    /// Takes everything queued, in send order.
+    pub fn take_outbox(&mut self) -> Vec<(u64, Outgoing)> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Drops one queued call, as the dispatcher does once Telegram took it.
+    pub fn remove_outgoing(&mut self, seq: u64) -> bool {
+        let before = self.outbox.len();
+        self.outbox.retain(|(queued, _)| *queued != seq);
+        self.outbox.len() != before
+    }
+
+    /// Every ticket, in id order.
+    pub fn tickets(&self) -> impl Iterator<Item = &Ticket> {
+        self.tickets.values()
+    }
+
+    /// The earliest deadline of all, as the host's timer sleeps until.
+    pub fn next_deadline(&self) -> Option<Deadline> {
+        self.deadlines.first().copied()
+    }
+
+    fn bump(&mut self, name: &str) -> u64 {
+        let counter = self.counters.entry(name.to_owned()).or_insert(1);
+        let next = *counter;
+        *counter += 1;
+        next
+    }
+}
+
+/// The store keeps due times as whole milliseconds.
+fn to_millisecond(at: Timestamp) -> Timestamp {
+    Timestamp::from_millisecond(at.as_millisecond()).unwrap_or(Timestamp::MAX)
+}
+
+impl State for MemoryState {
+    fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StateError> {
+        Ok(self.tickets.get(&id).cloned())
+    }
+
+    fn next_ticket_id(&mut self) -> Result<TicketId, StateError> {
+        Ok(TicketId(self.bump(NEXT_TICKET)))
+    }
+
+    fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StateError> {
+        let id = ticket.id;
+        let old = self.tickets.insert(id, ticket.clone());
+        if old.is_none() {
+            self.by_customer.insert((ticket.customer.id, id));
+        }
+        let assignee = |t: &Ticket| t.assignee.filter(|_| t.status.is_active()).map(|agent| (agent, id));
+        if let Some(old) = &old {
+            self.by_status.remove(&(old.status, id));
+            if let Some(key) = assignee(old) {
+                self.by_assignee.remove(&key);
+            }
+            if let Some(topic) = old.topic {
+                self.by_topic.remove(&topic);
+            }
+        }
+        self.by_status.insert((ticket.status, id));
+        if let Some(key) = assignee(ticket) {
+            self.by_assignee.insert(key);
+        }
+        if let Some(topic) = ticket.topic {
+            self.by_topic.insert(topic, id);
+        }
+        Ok(())
+    }
+
+    fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StateError> {
+        let history = self.history.entry(ticket).or_default();
+        for entry in entries {
+            history.insert(entry.seq, entry.clone());
+        }
+        Ok(())
+    }
+
+    fn history(&self, ticket: TicketId) -> Result<Vec<Entry>, StateError> {
+        Ok(self.history.get(&ticket).map(|entries| entries.values().cloned().collect()).unwrap_or_default())
+    }
+
+    fn history_tail(&self, ticket: TicketId, seq: u32, limit: usize) -> Result<Vec<Entry>, StateError> {
+        let Some(entries) = self.history.get(&ticket) else { return Ok(Vec::new()) };
+        Ok(entries.range(..seq).rev().take(limit).map(|(_, entry)| entry.clone()).collect())
+    }
+
+    fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StateError> {
+        Ok(self.by_topic.get(&topic).copied())
+    }
+
+    fn tickets_of_customer(&self, customer: UserId) -> Result<Vec<TicketId>, StateError> {
+        let rows = self.by_customer.range((customer, TicketId(0))..=(customer, TicketId(u64::MAX)));
+        Ok(rows.map(|(_, id)| *id).collect())
+    }
+
+    fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StateError> {
+        let seq = self.bump(NEXT_OUTBOX);
+        self.outbox.push((seq, outgoing.clone()));
+        Ok(seq)
+    }
+
+    fn link_messages(&mut self, a: (i64, i32), b: (i64, i32)) -> Result<(), StateError> {
+        self.links.entry(a).or_default().insert(b);
+        self.links.entry(b).or_default().insert(a);
+        Ok(())
+    }
+
+    fn counterparts(&self, message: (i64, i32)) -> Result<Vec<(i64, i32)>, StateError> {
+        Ok(self.links.get(&message).map(|others| others.iter().copied().collect()).unwrap_or_default())
+    }
+
+    fn session_json(&self, customer: UserId) -> Result<Option<serde_json::Value>, StateError> {
+        Ok(self.sessions.get(&customer).cloned())
+    }
+
+    fn sessions_json(&self) -> Result<Vec<(UserId, serde_json::Value)>, StateError> {
+        Ok(self.sessions.iter().map(|(customer, session)| (*customer, session.clone())).collect())
+    }
+
+    fn deadline_of(&self, timer: Timer) -> Result<Option<Timestamp>, StateError> {
+        Ok(self.deadline_of.get(&timer).copied())
+    }
+
+    fn put_session_json(&mut self, customer: UserId, session: &serde_json::Value) -> Result<(), StateError> {
+        self.sessions.insert(customer, session.clone());
+        Ok(())
+    }
+
+    fn delete_session(&mut self, customer: UserId) -> Result<(), StateError> {
+        self.sessions.remove(&customer);
+        Ok(())
+    }
+
+    fn prompt(&self, customer: UserId) -> Result<Option<i32>, StateError> {
+        Ok(self.prompts.get(&customer).copied())
+    }
+
+    fn tickets_in_status(&self, status: Status) -> Result<Vec<TicketId>, StateError> {
+        let rows = self.by_status.range((status, TicketId(0))..=(status, TicketId(u64::MAX)));
+        Ok(rows.map(|(_, id)| *id).collect())
+    }
+
+    fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StateError> {
+        let rows = self.by_assignee.range((agent, TicketId(0))..=(agent, TicketId(u64::MAX)));
+        Ok(rows.map(|(_, id)| *id).collect())
+    }
+
+    fn counter(&self, name: &str) -> Result<Option<u64>, StateError> {
+        Ok(self.counters.get(name).copied())
+    }
+
+    fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StateError> {
+        self.clear_deadline(deadline.timer)?;
+        let due = to_millisecond(deadline.due);
+        self.deadlines.insert(Deadline { due, timer: deadline.timer });
+        self.deadline_of.insert(deadline.timer, due);
+        Ok(())
+    }
+
+    fn clear_deadline(&mut self, timer: Timer) -> Result<(), StateError> {
+        if let Some(due) = self.deadline_of.remove(&timer) {
+            self.deadlines.remove(&Deadline { due, timer });
+        }
+        Ok(())
+    }
+
+    fn due(&self, until: Timestamp, limit: usize) -> Result<Vec<Deadline>, StateError> {
+        let end = until.as_millisecond();
+        let due = self.deadlines.iter().take_while(|deadline| deadline.due.as_millisecond() <= end);
+        Ok(due.take(limit).copied().collect())
+    }
+
+    fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError> {
+        self.counters.insert(name.to_owned(), value);
+        Ok(())
+    }
+
+    fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError> {
+        match message_id {
+            Some(id) => self.prompts.insert(customer, id),
+            None => self.prompts.remove(&customer),
+        };
+        Ok(())
+    }
+}

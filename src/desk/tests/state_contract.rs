@@ -1,0 +1,181 @@
+//! The contract of [`State`]: one sequence of writes and questions runs on the store's
+//! transaction and on [`MemoryState`], and every answer must be the same.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+
+use super::super::{MemoryState, State, StateError};
+use crate::deadline::DeadlineKind;
+use crate::history::Actor;
+use crate::outbox::{Call, Lane, Outgoing};
+use crate::sla::{Deadline, DeskTimer, Timer};
+use crate::store::{FILE_NAME, Store};
+use crate::ticket::{Change, Customer, Origin, Status, Ticket, Topic};
+
+const STAFF: i64 = -100_777;
+
+fn at(seconds: i64) -> Timestamp {
+    Timestamp::from_second(1_790_000_000 + seconds).expect("valid")
+}
+
+fn customer(id: u64) -> Customer {
+    Customer { id, name: format!("Customer{id}"), username: None, language: None }
+}
+
+/// Applies `change` to the ticket, saving it and its history, as the desk does.
+fn apply<S: State>(state: &mut S, ticket: &mut Ticket, change: Change, when: i64) -> Result<(), StateError> {
+    let origin = Origin { actor: Actor::Agent(7), rules: None };
+    let entries = ticket.apply(change, &origin, at(when)).expect("a valid change");
+    state.save_ticket(ticket)?;
+    state.append_history(ticket.id, &entries)
+}
+
+/// Writes and asks; every answer goes into the transcript.
+fn exercise<S: State>(state: &mut S) -> Result<String, StateError> {
+    let mut out = String::new();
+    let mut say = |line: String| writeln!(out, "{line}").expect("string write");
+    let mut tickets = Vec::new();
+    for (customer_id, when) in [(42, 0), (43, 1), (42, 2)] {
+        let id = state.next_ticket_id()?;
+        let (ticket, created) = Ticket::open(id, customer(customer_id), "support", BTreeMap::new(), at(when));
+        state.save_ticket(&ticket)?;
+        state.append_history(id, &[created])?;
+        tickets.push(ticket);
+    }
+    say(format!("next ticket counter {:?}", state.counter("next_ticket")?));
+    say(format!("customer 42 {:?}, 43 {:?}", state.tickets_of_customer(42)?, state.tickets_of_customer(43)?));
+
+    // A topic, then the topic moves (the old one was deleted and recreated).
+    let (old, new) = (Topic { chat_id: STAFF, thread_id: 11 }, Topic { chat_id: STAFF, thread_id: 12 });
+    tickets[0].topic = Some(old);
+    state.save_ticket(&tickets[0])?;
+    say(format!("by old topic {:?}", state.ticket_by_topic(old)?));
+    tickets[0].topic = Some(new);
+    state.save_ticket(&tickets[0])?;
+    say(format!(
+        "after the move: old {:?}, new {:?}",
+        state.ticket_by_topic(old)?,
+        state.ticket_by_topic(new)?
+    ));
+
+    // Assignment, status changes, an assignee kept on a resolved ticket.
+    apply(state, &mut tickets[0], Change::Assign { to: Some(7) }, 10)?;
+    apply(state, &mut tickets[1], Change::Assign { to: Some(7) }, 11)?;
+    apply(state, &mut tickets[1], Change::AgentReply { text: "hello".into() }, 12)?;
+    apply(state, &mut tickets[1], Change::AwaitCustomer, 13)?;
+    apply(state, &mut tickets[0], Change::Resolve, 14)?;
+    apply(state, &mut tickets[2], Change::Assign { to: Some(8) }, 15)?;
+    apply(state, &mut tickets[2], Change::Assign { to: Some(7) }, 16)?;
+    for status in [Status::New, Status::Open, Status::AwaitingCustomer, Status::Resolved, Status::Closed] {
+        say(format!("{status:?}: {:?}", state.tickets_in_status(status)?));
+    }
+    say(format!("agent 7 {:?}, agent 8 {:?}", state.tickets_of_assignee(7)?, state.tickets_of_assignee(8)?));
+    apply(state, &mut tickets[0], Change::Reopen, 17)?;
+    say(format!("reopened: agent 7 {:?}", state.tickets_of_assignee(7)?));
+    for ticket in &tickets {
+        say(format!("ticket {:?}", state.ticket(ticket.id)?.as_ref() == Some(ticket)));
+        let history = state.history(ticket.id)?;
+        say(format!("history {:?}", history.iter().map(|e| (e.seq, e.kind.to_string())).collect::<Vec<_>>()));
+        for (seq, limit) in [(0, 5), (1, 5), (3, 2), (u32::MAX, 10)] {
+            let tail = state.history_tail(ticket.id, seq, limit)?;
+            say(format!("tail {seq} {limit}: {:?}", tail.iter().map(|e| e.seq).collect::<Vec<_>>()));
+        }
+    }
+    say(format!("missing ticket {:?}", state.ticket(crate::ticket::TicketId(99))?));
+
+    // Deadlines: moved, cleared, ties in time, the desk's own, sub-millisecond times.
+    let ticket = |n: usize, kind| Timer::Ticket(tickets[n].id, kind);
+    let plus_micros = at(300) + jiff::SignedDuration::from_micros(1_500);
+    let deadlines = [
+        Deadline { due: at(300), timer: ticket(1, DeadlineKind::Resolution) },
+        Deadline { due: at(300), timer: ticket(0, DeadlineKind::Age) },
+        Deadline { due: at(300), timer: Timer::Desk(DeskTimer::ShiftEnd) },
+        Deadline { due: at(300), timer: Timer::Desk(DeskTimer::Summary) },
+        Deadline { due: at(100), timer: ticket(0, DeadlineKind::FirstResponse) },
+        Deadline { due: plus_micros, timer: ticket(2, DeadlineKind::AutoClose) },
+        Deadline { due: at(900), timer: Timer::Desk(DeskTimer::IntakeExpiry) },
+        // Moved later.
+        Deadline { due: at(500), timer: ticket(0, DeadlineKind::FirstResponse) },
+    ];
+    for deadline in deadlines {
+        state.set_deadline(deadline)?;
+    }
+    state.clear_deadline(ticket(1, DeadlineKind::Reminder))?;
+    state.clear_deadline(ticket(1, DeadlineKind::Resolution))?;
+    for until in [at(299), at(300), plus_micros, at(1_000)] {
+        say(format!("due until {until}: {:?}", state.due(until, 100)?));
+    }
+    say(format!("due, two: {:?}", state.due(at(1_000), 2)?));
+    say(format!("of summary {:?}", state.deadline_of(Timer::Desk(DeskTimer::Summary))?));
+    say(format!("of auto-close {:?}", state.deadline_of(ticket(2, DeadlineKind::AutoClose))?));
+    say(format!("of cleared {:?}", state.deadline_of(ticket(1, DeadlineKind::Resolution))?));
+
+    // Sessions, prompts, counters, relay links, the outbox.
+    state.put_session_json(44, &serde_json::json!({ "form": "support", "field": 1 }))?;
+    state.put_session_json(42, &serde_json::json!({ "form": "bug" }))?;
+    state.put_session_json(44, &serde_json::json!({ "form": "support", "field": 2 }))?;
+    state.delete_session(42)?;
+    say(format!("sessions {:?}, 44 {:?}", state.sessions_json()?, state.session_json(44)?));
+    state.set_prompt(44, Some(500))?;
+    state.set_prompt(45, Some(501))?;
+    state.set_prompt(45, None)?;
+    say(format!("prompts {:?} {:?}", state.prompt(44)?, state.prompt(45)?));
+    state.set_counter("round_robin:billing", 3)?;
+    say(format!("counters {:?} {:?}", state.counter("round_robin:billing")?, state.counter("absent")?));
+    state.link_messages((42, 5), (STAFF, 70))?;
+    state.link_messages((42, 5), (STAFF, 71))?;
+    state.link_messages((42, 5), (STAFF, 70))?;
+    say(format!("links {:?} {:?}", state.counterparts((42, 5))?, state.counterparts((STAFF, 71))?));
+    say(format!("in chat {:?}", state.counterpart_in((STAFF, 70), 42)?));
+    for n in 0..3 {
+        let outgoing = Outgoing {
+            chat_id: STAFF,
+            lane: Lane::Message,
+            ticket: Some(tickets[0].id),
+            call: Call::DeleteMessage { chat_id: STAFF, message_id: n },
+        };
+        say(format!("enqueued {}", state.enqueue(&outgoing)?));
+    }
+    say(format!("next outbox counter {:?}", state.counter("next_outbox")?));
+    Ok(out)
+}
+
+#[test]
+fn the_memory_state_answers_as_the_store_transaction_does() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join(FILE_NAME)).expect("store");
+    let stored = store.write(|tx| exercise(tx)).expect("the store takes the sequence");
+    let in_memory = exercise(&mut MemoryState::new()).expect("the memory state takes the sequence");
+    let (stored_lines, memory_lines): (Vec<&str>, Vec<&str>) =
+        (stored.lines().collect(), in_memory.lines().collect());
+    for (line, (store_line, memory_line)) in stored_lines.iter().zip(&memory_lines).enumerate() {
+        assert_eq!(store_line, memory_line, "answer {line} differs");
+    }
+    assert_eq!(stored_lines.len(), memory_lines.len());
+    // The sequence asks real questions: the answers are not all empty.
+    assert!(stored.contains("after the move: old None, new Some(TicketId(1))"), "{stored}");
+    assert!(stored.contains("AwaitingCustomer: [TicketId(2)]"), "{stored}");
+    assert!(stored.contains("enqueued 3"), "{stored}");
+}
+
+#[test]
+fn the_memory_state_keeps_what_the_desk_queued_for_its_user() {
+    let mut state = MemoryState::new();
+    let outgoing = |n: u32| Outgoing {
+        chat_id: 42,
+        lane: Lane::Message,
+        ticket: None,
+        call: Call::DeleteMessage { chat_id: 42, message_id: n.cast_signed() },
+    };
+    let seqs: Vec<u64> = (0..3).map(|n| state.enqueue(&outgoing(n)).expect("enqueue")).collect();
+    assert_eq!(seqs, [1, 2, 3]);
+    assert!(state.remove_outgoing(2));
+    assert!(!state.remove_outgoing(2));
+    let left: Vec<u64> = state.outbox().iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(left, [1, 3]);
+    assert_eq!(state.take_outbox().len(), 2);
+    assert!(state.outbox().is_empty());
+    assert_eq!(state.enqueue(&outgoing(4)).expect("enqueue"), 4, "sequence numbers go on");
+}
