@@ -22,15 +22,17 @@
 //! its queue.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+
+pub use queued::{queued, relayed};
+use queues::{TOPIC_QUEUE, budget_chat, creation_of, place_of, queue_key, queue_of, topic_of};
 
 use super::budget::{Budget, Pending};
-use super::call::{Call, Delivery, Report, TEXT_LIMIT, Target, split_text};
+use super::call::{Call, Delivery, Report};
 use super::coalesce;
 use super::entry::{Lane, Outgoing, Verdict};
 use crate::ticket::TicketId;
 
-/// Where a call's [`Target`] points once the ticket's topic is looked up.
+/// Where a call's [`Target`](super::Target) points once the ticket's topic is looked up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Place {
     pub chat_id: i64,
@@ -105,68 +107,6 @@ pub const ALBUM_MAX: usize = 10;
 /// How long an album stays unchanged in the outbox before it goes: its parts can arrive in
 /// two pages of updates, and copying the first page's parts at once would split it.
 pub const ALBUM_QUIET_MS: u64 = 1_000;
-
-/// What `call` becomes as it is queued: a text over Telegram's 4096 characters goes as
-/// several, the reply with the first and the buttons and the report with the last.
-pub fn queued(call: Call) -> Vec<Call> {
-    match call {
-        Call::SendText { to, text, reply_to, buttons, report } if text.chars().count() > TEXT_LIMIT => {
-            let parts = split_text(&text, TEXT_LIMIT);
-            let last = parts.len() - 1;
-            let mut buttons = Some(buttons);
-            parts
-                .into_iter()
-                .enumerate()
-                .map(|(index, part)| {
-                    let (buttons, report) = if index == last {
-                        (buttons.take().unwrap_or_default(), report)
-                    } else {
-                        (Vec::new(), None)
-                    };
-                    let reply_to = if index == 0 { reply_to } else { None };
-                    Call::SendText { to, text: part, reply_to, buttons, report }
-                })
-                .collect()
-        }
-        call => vec![call],
-    }
-}
-
-/// What the copy of a relayed message becomes as it is queued, given the source's caption
-/// (`None` for a text message). A caption longer than a bot may send cannot go with a copy
-/// that replies or is sent again from its file, so a single message's long caption is
-/// removed from the copy and follows it as a text of its own. Each call is then
-/// [`queued`].
-pub fn relayed(call: Call, caption: Option<&str>) -> Vec<Call> {
-    let long = caption.filter(|caption| super::call::caption_too_long(caption));
-    match (call, long) {
-        (
-            Call::Copy { from_chat, message_ids, to, reply_to, album: None, report, text, media, .. },
-            Some(long),
-        ) => {
-            let copy = Call::Copy {
-                from_chat,
-                message_ids,
-                to,
-                reply_to,
-                album: None,
-                report,
-                text,
-                media,
-                caption: Some(String::new()),
-            };
-            let follow = Call::SendText {
-                to,
-                text: long.to_owned(),
-                reply_to: None,
-                buttons: Vec::new(),
-                report: None,
-            };
-            vec![copy, follow]
-        }
-        (call, _) => vec![call],
-    }
-}
 
 /// The tickets whose topics the outbox's calls go to: the dispatcher looks them up for
 /// [`Known::topics`].
@@ -498,91 +438,7 @@ fn album_part(head: &Call, next: &Call) -> Option<i32> {
     (continues && message_ids.len() < ALBUM_MAX).then_some(next_id)
 }
 
-/// The ticket whose topic `call` goes to or acts on.
-fn topic_of(call: &Call) -> Option<TicketId> {
-    match call {
-        Call::SendText { to: Target::Topic { ticket }, .. }
-        | Call::Copy { to: Target::Topic { ticket }, .. }
-        | Call::SendFile { to: Target::Topic { ticket }, .. }
-        | Call::EditTopic { ticket, .. }
-        | Call::CloseTopic { ticket }
-        | Call::ReopenTopic { ticket }
-        | Call::EditRelayed { ticket, .. } => Some(*ticket),
-        _ => None,
-    }
-}
-
-/// Where `call` goes: `None` while its ticket has no topic.
-fn place_of(call: &Call, staff_chat: i64, topics: &HashMap<TicketId, i32>) -> Option<Place> {
-    if let Some(ticket) = topic_of(call) {
-        return topics.get(&ticket).map(|thread| Place { chat_id: staff_chat, thread: Some(*thread) });
-    }
-    Some(match call {
-        Call::SendText { to: Target::Chat { chat_id }, .. }
-        | Call::Copy { to: Target::Chat { chat_id }, .. }
-        | Call::SendFile { to: Target::Chat { chat_id }, .. }
-        | Call::EditText { chat_id, .. }
-        | Call::SetButtons { chat_id, .. }
-        | Call::DeleteMessage { chat_id, .. }
-        | Call::Pin { chat_id, .. }
-        | Call::CreateTopic { chat_id, .. } => Place { chat_id: *chat_id, thread: None },
-        _ => Place { chat_id: 0, thread: None },
-    })
-}
-
-/// Kinds of queue: what goes into a ticket's topic, the topic's creation with its card,
-/// a chat, a button's answer.
-const TOPIC_QUEUE: u8 = 1;
-const CREATION_QUEUE: u8 = 2;
-const CHAT_QUEUE: u8 = 3;
-const ANSWER_QUEUE: u8 = 4;
-
-/// The ticket whose topic's creation `call` belongs to: creating it, or posting its card.
-fn creation_of(call: &Call) -> Option<TicketId> {
-    match call {
-        Call::CreateTopic { ticket, .. }
-        | Call::SendText { to: Target::Topic { ticket }, report: Some(Report::Card { .. }), .. } => {
-            Some(*ticket)
-        }
-        _ => None,
-    }
-}
-
-/// The queue a call keeps order in, as a hash of its key.
-fn queue_of(key: (u8, i64)) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    key.hash(&mut hasher);
-    hasher.finish()
-}
-
-/// The queue a call keeps order in: a ticket's topic, a topic's creation, or a chat.
-fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
-    if let Some(ticket) = creation_of(call) {
-        return (CREATION_QUEUE, ticket.0 as i64);
-    }
-    if let Some(ticket) = topic_of(call) {
-        return (TOPIC_QUEUE, ticket.0 as i64);
-    }
-    match call {
-        Call::SendText { to: Target::Chat { chat_id }, .. }
-        | Call::Copy { to: Target::Chat { chat_id }, .. }
-        | Call::SendFile { to: Target::Chat { chat_id }, .. }
-        | Call::EditText { chat_id, .. }
-        | Call::SetButtons { chat_id, .. }
-        | Call::DeleteMessage { chat_id, .. }
-        | Call::Pin { chat_id, .. } => (CHAT_QUEUE, *chat_id),
-        // Answering a button press: a queue of its own each.
-        _ => (ANSWER_QUEUE, seq as i64),
-    }
-}
-
-/// The chat whose budget a call spends (0: none).
-fn budget_chat(call: &Call, staff_chat: i64) -> i64 {
-    match call {
-        Call::AnswerButton { .. } => 0,
-        other => other.chat(staff_chat),
-    }
-}
-
+mod queued;
+mod queues;
 #[cfg(test)]
 mod tests;

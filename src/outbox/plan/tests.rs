@@ -2,8 +2,9 @@
 //! exact calls planned (and what is settled, what waits) out. No store, no clock, no
 //! Telegram.
 
+use super::queues::CREATION_QUEUE;
 use super::*;
-use crate::outbox::{Button, FileKind, Limits, Media, Outcome};
+use crate::outbox::{Button, FileKind, Limits, Media, Outcome, TEXT_LIMIT, Target};
 
 const STAFF: i64 = -100;
 const CUSTOMER: i64 = 42;
