@@ -117,38 +117,26 @@ impl Desk<'_> {
         Origin { actor: Actor::System, rules: Some(self.rules.version().short()) }
     }
 
-    /// Queues the copy of a relayed message. A caption longer than a bot may send cannot go
-    /// with a copy that replies or is sent again from its file, so a single message's long
-    /// caption is removed from the copy and follows it as a text of its own.
+    /// Queues the copy of a relayed message of `kind` whose text or caption is `text`, as
+    /// the outbound planner says it goes (`outbox::plan::relayed`: a caption too long for a
+    /// bot follows the copy as a text).
     fn queue_relay<S: State>(
         &self,
         state: &mut S,
         ticket: TicketId,
-        mut call: Call,
+        call: Call,
         kind: Kind,
         text: Option<&str>,
     ) -> Result<(), DeskError> {
-        let long = text.filter(|text| kind != Kind::Text && crate::outbox::caption_too_long(text));
-        let follow = match (&mut call, long) {
-            (Call::Copy { to, album: None, caption, .. }, Some(text)) => {
-                *caption = Some(String::new());
-                Some(Call::SendText {
-                    to: *to,
-                    text: text.to_owned(),
-                    reply_to: None,
-                    buttons: Vec::new(),
-                    report: None,
-                })
-            }
-            _ => None,
-        };
-        self.queue(state, Some(ticket), Lane::Message, call)?;
-        match follow {
-            Some(text) => self.queue(state, Some(ticket), Lane::Message, text),
-            None => Ok(()),
+        let caption = text.filter(|_| kind != Kind::Text);
+        for call in crate::outbox::plan::relayed(call, caption) {
+            self.queue(state, Some(ticket), Lane::Message, call)?;
         }
+        Ok(())
     }
 
+    /// Queues `call`, as the outbound planner says it goes (`outbox::plan::queued`: a text
+    /// over Telegram's 4096 characters as several).
     fn queue<S: State>(
         &self,
         state: &mut S,
@@ -157,24 +145,9 @@ impl Desk<'_> {
         call: Call,
     ) -> Result<(), DeskError> {
         let chat_id = call.chat(self.staff_chat);
-        // Telegram takes at most 4096 characters a message: longer texts go as several,
-        // the buttons and the report with the last.
-        if let Call::SendText { to, text, reply_to, buttons, report } = &call
-            && text.chars().count() > crate::outbox::TEXT_LIMIT
-        {
-            let (to, reply_to, report) = (*to, *reply_to, *report);
-            let parts = crate::outbox::split_text(text, crate::outbox::TEXT_LIMIT);
-            let last = parts.len() - 1;
-            for (index, part) in parts.into_iter().enumerate() {
-                let (buttons, report) =
-                    if index == last { (buttons.clone(), report) } else { (Vec::new(), None) };
-                let reply_to = if index == 0 { reply_to } else { None };
-                let call = Call::SendText { to, text: part, reply_to, buttons, report };
-                state.enqueue(&Outgoing { chat_id, lane, ticket, call })?;
-            }
-            return Ok(());
+        for call in crate::outbox::plan::queued(call) {
+            state.enqueue(&Outgoing { chat_id, lane, ticket, call })?;
         }
-        state.enqueue(&Outgoing { chat_id, lane, ticket, call })?;
         Ok(())
     }
 

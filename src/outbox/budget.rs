@@ -1,8 +1,8 @@
 //! The send budget: which queued Telegram calls may go now, and when to look again.
 //!
-//! Pure: the dispatcher passes the pending calls and the time (milliseconds on any
-//! monotonic clock) and gets back what to send; it reports each call's outcome with
-//! [`Budget::record`]. Telegram's published limits are the default: about 30 messages a
+//! Pure: the planner passes the pending calls and the time (milliseconds on any
+//! monotonic clock) and gets back what to send; the dispatcher reports each call's outcome
+//! with [`Budget::record`]. Telegram's published limits are the default: about 30 messages a
 //! second overall, 20 a minute per group (every topic of the staff group shares it), one
 //! a second per private chat. Windows can be scaled down together, so a test can run a
 //! minute's budget in a second.

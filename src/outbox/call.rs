@@ -33,22 +33,24 @@ pub enum Call {
         to: Target,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reply_to: Option<i32>,
-        /// Parts of one album share it; the dispatcher sends consecutive parts as one album.
+        /// Parts of one album share it; the planner sends consecutive parts as one album.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         album: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         report: Option<Report>,
         /// The source's text when it is one plain text message: while the group's budget is
-        /// short, the dispatcher may send consecutive ones as one message (see `coalesce`).
+        /// short, the planner may send consecutive ones as one message (see `coalesce`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         text: Option<String>,
         /// The files of the copied messages, one per id when all are known (album parts):
         /// an album that replies to a message goes as `sendMediaGroup`, since
-        /// `copyMessages` cannot reply.
+        /// `copyMessages` cannot reply. In a planned call (`plan::Planned`) files are left
+        /// only on a copy that goes so; any other is copied.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         media: Vec<Media>,
         /// Replaces the copy's caption; empty removes it. A caption over `CAPTION_LIMIT`
-        /// cannot go with a copy that replies, so it is removed and follows as a text.
+        /// cannot go with a copy that replies, so it is removed and follows as a text
+        /// (`plan::relayed`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
@@ -102,8 +104,8 @@ pub enum Call {
     },
     /// The customer edited a message relayed into the ticket's topic. The copy is looked up
     /// when the call is sent, so an edit that arrives before its message was relayed lands
-    /// after the copy; the dispatcher then edits the copy or replies to it with a note
-    /// (`coalesce::edit_of_copy`), or drops the call when the message was never relayed.
+    /// after the copy; the planner then edits the copy or replies to it with a note
+    /// (`coalesce::edit_of_copy`), or settles the call when the message was never relayed.
     EditRelayed {
         source: (i64, i32),
         ticket: TicketId,

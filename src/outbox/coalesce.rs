@@ -5,8 +5,8 @@
 //! customer message is then linked to the combined copy, so a reply to any of them finds it
 //! and an edit of any of them is posted as a note replying to it (see [`edit_of_copy`]).
 //!
-//! Pure: the dispatcher decides what is consecutive and whether the budget is short, and
-//! asks here how many texts fit and what the combined message says.
+//! Pure: the planner (`plan`) decides what is consecutive and whether the budget is short,
+//! and asks here how many texts fit and what the combined message says.
 
 use std::fmt::Write as _;
 

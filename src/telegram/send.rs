@@ -1,6 +1,8 @@
-//! Queued calls out: one Bot API request per call, and a verdict on the answer that says
-//! what the dispatcher does with the outbox entry (drop it, keep it for later) and what
-//! the desk should hear (invariant 4: blocked customer, deleted topic, "not modified").
+//! Planned calls out: one Bot API request per call the planner (`outbox::plan`) made,
+//! exactly as the call says (what goes as one request, and how, is decided there), and a
+//! verdict on the answer that says what the dispatcher does with the outbox entry (drop
+//! it, keep it for later) and what the desk should hear (invariant 4: blocked customer,
+//! deleted topic, "not modified").
 //!
 //! Telegram's errors are classified here and nowhere else, by [`judge`], a pure function of
 //! the call, where it went and what came back:
@@ -33,22 +35,7 @@ use teloxide::types::{
 pub use super::raw::Failure;
 use super::raw::call as execute;
 use crate::outbox::{Button, Call, Delivery, FileKind, Media, Outcome, Report, StaffTrouble};
-
-/// Where a call's [`Target`](crate::outbox::Target) points once the ticket's topic is looked up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Place {
-    pub chat_id: i64,
-    pub thread: Option<i32>,
-}
-
-/// What to do with an outbox entry after trying to send it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Verdict {
-    /// Telegram accepted it (or its outcome is final): drop it from the outbox.
-    Done { delivery: Option<Delivery> },
-    /// Keep it and try again later; `outcome` tells the budget how long to wait.
-    Retry { outcome: Outcome, delivery: Option<Delivery> },
-}
+pub use crate::outbox::{Place, Verdict};
 
 /// Sends one call. `place` is where its target resolved to; `ticket` the ticket the call
 /// concerns, if any (a deleted topic or a refused deletion is reported for it); `sent_at`
@@ -92,6 +79,20 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
             }
             Ok(Returned::Message(execute(bot, request).await?.id.0))
         }
+        // A copy that carries files goes from them: the planner sends an album that replies
+        // so, since copyMessages cannot reply.
+        Call::Copy { reply_to, media, .. } if !media.is_empty() => {
+            let mut request = bot.send_media_group(chat, media.iter().map(input_media));
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            if let Some(reply_to) = reply_to {
+                request = request.reply_parameters(
+                    ReplyParameters::new(MessageId(*reply_to)).allow_sending_without_reply(),
+                );
+            }
+            Ok(Returned::Messages(execute(bot, request).await?.into_iter().map(|m| m.id.0).collect()))
+        }
         Call::Copy { from_chat, message_ids, reply_to, caption, .. } if message_ids.len() == 1 => {
             let mut request = bot.copy_message(chat, ChatId(*from_chat), MessageId(message_ids[0]));
             if let Some(thread) = thread {
@@ -106,18 +107,6 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
                 );
             }
             Ok(Returned::Message(execute(bot, request).await?.0))
-        }
-        // copyMessages cannot reply: an album that replies is sent again from its files.
-        Call::Copy { message_ids, reply_to: Some(reply_to), media, .. }
-            if media.len() == message_ids.len() =>
-        {
-            let mut request = bot.send_media_group(chat, media.iter().map(input_media));
-            if let Some(thread) = thread {
-                request = request.message_thread_id(thread);
-            }
-            request = request
-                .reply_parameters(ReplyParameters::new(MessageId(*reply_to)).allow_sending_without_reply());
-            Ok(Returned::Messages(execute(bot, request).await?.into_iter().map(|m| m.id.0).collect()))
         }
         Call::Copy { from_chat, message_ids, .. } => {
             let ids: Vec<MessageId> = message_ids.iter().map(|id| MessageId(*id)).collect();
@@ -200,7 +189,7 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
                 .await?;
             Ok(Returned::Nothing)
         }
-        // The dispatcher turns an edit of a relayed message into the edit or note it becomes
+        // The planner turns an edit of a relayed message into the edit or note it becomes
         // once the copy is known; as such it is never sent.
         Call::EditRelayed { .. } => Ok(Returned::Nothing),
         Call::AnswerButton { callback_id, text } => {
