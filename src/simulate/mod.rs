@@ -23,6 +23,7 @@
 //! # Ok(()) }
 //! ```
 
+mod desk_run;
 mod recorded;
 mod replay;
 mod report;
@@ -38,13 +39,16 @@ pub use traffic::{Delay, Traffic, TrafficError};
 
 use jiff::Timestamp;
 
-use crate::history::{Actor, Entry};
+use crate::desk::{DeskError, MemoryState};
+use crate::history::Entry;
 use crate::rules::RuleSet;
+use crate::rules::TimelineEvent;
 use crate::sla::{Decision, Policy};
-use crate::ticket::{Answer, Change, Customer, Ticket, TicketId};
+use crate::ticket::{Answer, Customer, Ticket};
 
+use desk_run::{DeskRun, Until};
 use recorded::replay_recorded;
-use replay::{Replay, Router, replay};
+use replay::{Router, replay};
 use report::Collector;
 
 /// How long past the last arrival the replay runs, so late tickets finish and their
@@ -105,29 +109,60 @@ pub fn simulate_recorded(
     collector.report(rules, &router)
 }
 
-/// What [`ticket_timeline`] found: every timer decision with the time it was acted on,
-/// and how many hook calls failed (and fell back to the default) on the way.
+/// What [`ticket_timeline`] found: every timer decision with the time the desk acted on
+/// it, and how many `on_breach` calls failed (and fell back to the default) on the way.
 #[derive(Clone, Debug)]
 pub struct TicketTimeline {
     pub decisions: Vec<(Timestamp, Decision)>,
     pub hook_failures: u32,
 }
 
-/// One ticket opened at `opened` with `answers`, through `events` (time, change, who) and
-/// on to `until`: every timer decision the rules make. The timeline rule scenarios
-/// (`topicdesk test`) run on this, the same replay as [`simulate`].
+/// One ticket opened at `opened` with `answers` on the real desk (in memory, on a virtual
+/// clock), through `events` and on to `until`: every timer decision the desk acts on. The
+/// timeline rule scenarios (`topicdesk test`) run on this.
+///
+/// The customer writes to the bot; an agent's reply and their commands (`/await`,
+/// `/resolve`, `/close`, `/reopen`, `/priority`) are the ticket's assignee's (the first
+/// agent of the team while nobody has it), `/hold` and `/unhold` a supervisor's; "Keep it
+/// open" is the customer's press.
 pub fn ticket_timeline(
     rules: &RuleSet,
     answers: std::collections::BTreeMap<String, Answer>,
     opened: Timestamp,
-    events: Vec<(Timestamp, Change, Actor)>,
+    events: &[(Timestamp, TimelineEvent)],
     until: Timestamp,
-) -> TicketTimeline {
-    let policy = Policy::from_desk(rules.desk());
+) -> Result<TicketTimeline, DeskError> {
+    let mut state = MemoryState::new();
+    let mut run = DeskRun::new(rules, &mut state, opened);
     let customer = Customer { id: 1, name: "Customer".to_owned(), username: None, language: None };
-    let (ticket, created) = Ticket::open(TicketId(1), customer, "support", answers, opened);
-    let mut replay = Replay::open(rules, &policy, ticket, created, until).logging();
-    replay.evaluate_targets(opened);
-    let replayed = replay.play(events, until, &mut Router::default());
-    TicketTimeline { decisions: replayed.decisions, hook_failures: replayed.hook_failures }
+    let ticket = run.open(opened, &customer, answers)?;
+    let team = rules.team();
+    let first_agent = team.agents.first().map(|agent| agent.id as u64);
+    let supervisor = team.supervisors().next().map(|agent| agent.id as u64).or(first_agent);
+    for (at, event) in events {
+        let assignee = run.ticket(ticket.id)?.and_then(|ticket| ticket.assignee).or(first_agent);
+        let (staff, text) = match event {
+            TimelineEvent::Customer => {
+                run.customer_writes(*at, ticket.id, "a message")?;
+                continue;
+            }
+            TimelineEvent::KeepOpen => {
+                run.keep_open(*at, ticket.id)?;
+                continue;
+            }
+            TimelineEvent::Agent => (assignee, "a reply".to_owned()),
+            TimelineEvent::Await => (assignee, "/await".to_owned()),
+            TimelineEvent::Resolve => (assignee, "/resolve".to_owned()),
+            TimelineEvent::Close => (assignee, "/close".to_owned()),
+            TimelineEvent::Reopen => (assignee, "/reopen".to_owned()),
+            TimelineEvent::Priority(priority) => (assignee, format!("/priority {}", priority.as_str())),
+            TimelineEvent::Hold => (supervisor, "/hold".to_owned()),
+            TimelineEvent::Unhold => (supervisor, "/unhold".to_owned()),
+        };
+        if let Some(staff) = staff {
+            run.staff_writes(*at, ticket.id, staff, &text)?;
+        }
+    }
+    run.run_timers(Until::Through(until))?;
+    Ok(TicketTimeline { decisions: run.decisions().to_vec(), hook_failures: run.hook_failures() })
 }
