@@ -157,7 +157,8 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
         }
     }
 
-    /// Runs the timers up to `at` and moves the clock there.
+    /// Runs the timers up to `at` and moves the clock there; the clock never goes back, so
+    /// an action earlier than the clock happens now.
     fn reach(&mut self, at: Timestamp) -> Result<(), DeskError> {
         self.run_timers(Until::Before(at))?;
         self.now = self.now.max(at);

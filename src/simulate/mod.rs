@@ -3,10 +3,14 @@
 //!
 //! [`simulate`] draws every ticket of a [`Traffic`] description, routes it with the rule
 //! set's `route` hook (loads as they stand at its arrival), applies its events through the
-//! ticket lifecycle, and lets the SLA core decide every warning, breach rung and automation
-//! exactly as the running desk would, asking `sla` and `on_breach` as it goes. The result is
-//! a [`Report`] per priority and per agent; [`compare`] puts two side by side. Nothing here
-//! touches Telegram, the store or the clock, and the same traffic gives the same report.
+//! ticket lifecycle, and lets the SLA core decide every warning, breach rung and automation,
+//! asking `sla` and `on_breach` as it goes (`replay`). [`simulate_recorded`]
+//! (`--from-store`) and [`ticket_timeline`] (the timeline cases of `topicdesk test`) run
+//! the real desk instead, on [`MemoryState`](crate::desk::MemoryState) with a virtual clock
+//! (`desk_run`): people's actions become desk events and the desk ticks at every deadline,
+//! so their decisions are the live desk's. The result is a [`Report`] per priority and per
+//! agent; [`compare`] puts two side by side. Nothing here touches Telegram, the store or
+//! the clock, and the same input gives the same report.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -24,6 +28,7 @@
 //! ```
 
 mod desk_run;
+mod outcome;
 mod recorded;
 mod replay;
 mod report;
@@ -39,7 +44,7 @@ pub use traffic::{Delay, Traffic, TrafficError};
 
 use jiff::Timestamp;
 
-use crate::desk::{DeskError, MemoryState};
+use crate::desk::{DeskError, MemoryState, State};
 use crate::history::Entry;
 use crate::rules::RuleSet;
 use crate::rules::TimelineEvent;
@@ -47,7 +52,7 @@ use crate::sla::{Decision, Policy};
 use crate::ticket::{Answer, Customer, Ticket};
 
 use desk_run::{DeskRun, Until};
-use recorded::replay_recorded;
+use recorded::run_recorded;
 use replay::{Router, replay};
 use report::Collector;
 
@@ -83,30 +88,44 @@ pub fn simulate(rules: &RuleSet, traffic: &Traffic, progress: &mut dyn FnMut(u32
     collector.report(rules, &router)
 }
 
-/// Replays recorded tickets (each with its whole history, as the store keeps them) through
-/// `rules` up to `until`, the time the recording was taken: people do what they did, the
-/// rules decide anew. `progress(done, total)` as for [`simulate`].
+/// Replays recorded tickets (each with its whole history, as the store keeps them) on the
+/// real desk under `rules` up to `until`, the time the recording was taken: people do what
+/// they did, the desk decides anew. `progress(done, total)` hears of the tickets measured.
 pub fn simulate_recorded(
     rules: &RuleSet,
     tickets: &[(Ticket, Vec<Entry>)],
     until: Timestamp,
     progress: &mut dyn FnMut(u32, u32),
-) -> Report {
-    let policy = Policy::from_desk(rules.desk());
+) -> Result<Report, DeskError> {
+    let run = run_recorded(rules, tickets, until)?;
     let mut router = Router::default();
     let mut collector = Collector::default();
+    collector.add_hook_failures(run.hook_failures);
     // In creation order, so agents' loads add up as they did.
-    let mut order: Vec<&(Ticket, Vec<Entry>)> = tickets.iter().collect();
-    order.sort_by_key(|(ticket, _)| (ticket.created_at, ticket.id));
-    let total = u32::try_from(order.len()).unwrap_or(u32::MAX);
-    for (done, (ticket, history)) in (1..).zip(order) {
-        collector.add(&replay_recorded(rules, &policy, &mut router, (ticket, history), until));
+    let mut opened: Vec<&Ticket> = run.opened.iter().flatten().collect();
+    opened.sort_by_key(|ticket| (ticket.created_at, ticket.id));
+    let total = u32::try_from(opened.len()).unwrap_or(u32::MAX);
+    for (done, opened) in (1..).zip(opened) {
+        let ticket = run.state.ticket(opened.id)?.unwrap_or_else(|| opened.clone());
+        let history = run.state.history(opened.id)?;
+        let decisions = run.decisions.iter().map(|(_, decision)| decision).filter(|d| d.ticket == opened.id);
+        collector.add(&outcome::replayed(rules, opened, (&ticket, &history), decisions, until, &mut router));
         if done % PROGRESS_EVERY == 0 {
             progress(done, total);
         }
     }
     progress(total, total);
-    collector.report(rules, &router)
+    Ok(collector.report(rules, &router))
+}
+
+/// Every timer decision the desk acts on when `tickets` are replayed as
+/// [`simulate_recorded`] does, with the time it acted, in the order it acted.
+pub fn recorded_decisions(
+    rules: &RuleSet,
+    tickets: &[(Ticket, Vec<Entry>)],
+    until: Timestamp,
+) -> Result<Vec<(Timestamp, Decision)>, DeskError> {
+    Ok(run_recorded(rules, tickets, until)?.decisions)
 }
 
 /// What [`ticket_timeline`] found: every timer decision with the time the desk acted on
