@@ -30,9 +30,8 @@ pub(crate) const STAFF_CHAT: i64 = -100_000_000_001;
 /// later.
 const MIN_GAP: SignedDuration = SignedDuration::from_millis(200);
 
-/// How many ticks in a row may find a deadline still due before the run moves on: the
-/// desk never leaves one in the past, so this only bounds a bug's cost.
-const STUCK_TICKS: u32 = 50;
+/// How many deadlines due at once the run looks past for the next one after now.
+const LOOK_PAST: usize = 10_000;
 
 /// How far the timers run: up to an action (which comes first at its own instant, so a
 /// reply at the very instant of a target meets it) or through the end of the run.
@@ -84,9 +83,12 @@ pub(crate) struct DeskRun<'r, 's, S: State + Queued> {
     rules: &'r RuleSet,
     state: &'s mut S,
     now: Timestamp,
-    /// When the last tick ran, to tell a deadline still due after it.
+    /// When the last tick ran, to tell a deadline still due after it, and whether it
+    /// acted on anything.
     ticked_at: Option<Timestamp>,
-    stuck: u32,
+    acted: bool,
+    /// Whether the last tick was the millisecond's retry after one that acted on nothing.
+    retried: bool,
     next_message: i32,
     next_thread: i32,
     decisions: Vec<(Timestamp, Decision)>,
@@ -100,7 +102,8 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
             state,
             now: start,
             ticked_at: None,
-            stuck: 0,
+            acted: false,
+            retried: false,
             next_message: 0,
             next_thread: 0,
             decisions: Vec::new(),
@@ -128,33 +131,48 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
 
     /// Ticks at every deadline `until` covers, each at its own time.
     pub(crate) fn run_timers(&mut self, until: Until) -> Result<(), DeskError> {
-        loop {
-            let Some(next) = self.state.due(Timestamp::MAX, 1)?.into_iter().next() else { return Ok(()) };
-            let when = if next.due > self.now {
-                next.due
-            } else if self.ticked_at == Some(self.now) {
-                self.stuck += 1;
-                if self.stuck > STUCK_TICKS {
-                    tracing::warn!(?next, "a deadline stays due after its ticks; the replay moves on");
-                    return Ok(());
-                }
-                self.now.saturating_add(MIN_GAP).unwrap_or(Timestamp::MAX)
-            } else {
-                self.now
-            };
+        while let Some(when) = self.next_tick()? {
             if !until.covers(when) {
                 return Ok(());
             }
-            if when > self.now {
-                self.stuck = 0;
-            }
+            // A tick right after one that acted on nothing, a millisecond on, is the retry.
+            let gap = self.ticked_at.map(|last| when.duration_since(last));
+            self.retried = !self.acted && gap == Some(SignedDuration::from_millis(1));
             self.now = when;
             let ticked = self.desk().tick_decisions(self.state)?;
             self.ticked_at = Some(self.now);
+            self.acted = !ticked.decisions.is_empty();
             self.hook_failures += ticked.hook_failures;
             self.decisions.extend(ticked.decisions.into_iter().map(|decision| (self.now, decision)));
             self.deliver()?;
         }
+        Ok(())
+    }
+
+    /// When the host's timer would tick next: at the earliest deadline, at once for one
+    /// already due, and [`MIN_GAP`] later when a tick that acted left one due (it may act
+    /// again). The index keeps whole milliseconds, so a deadline a tick at its (truncated)
+    /// time found not yet due is due a millisecond on: the run ticks again then. A deadline
+    /// still due after that retry acts on nothing until something changes, so the run goes
+    /// straight to the next deadline after now; `None` when there is none.
+    fn next_tick(&self) -> Result<Option<Timestamp>, DeskError> {
+        let Some(next) = self.state.due(Timestamp::MAX, 1)?.into_iter().next() else { return Ok(None) };
+        if next.due > self.now {
+            return Ok(Some(next.due));
+        }
+        if self.ticked_at != Some(self.now) {
+            return Ok(Some(self.now));
+        }
+        if self.acted {
+            return Ok(Some(self.now.saturating_add(MIN_GAP).unwrap_or(Timestamp::MAX)));
+        }
+        if !self.retried {
+            return Ok(Some(
+                self.now.saturating_add(SignedDuration::from_millis(1)).unwrap_or(Timestamp::MAX),
+            ));
+        }
+        let page = self.state.due(Timestamp::MAX, LOOK_PAST)?;
+        Ok(page.iter().map(|deadline| deadline.due).find(|due| *due > self.now))
     }
 
     /// Runs the timers up to `at` and moves the clock there; the clock never goes back, so
