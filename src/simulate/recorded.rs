@@ -63,8 +63,12 @@ pub(crate) fn run_recorded(
             }
         }
     }
-    // Stable: at one instant, tickets in creation order and each ticket's entries in order.
-    steps.sort_by_key(|(at, index, seq, _)| (*at, order.iter().position(|i| i == index), *seq));
+    // At one instant, tickets in creation order and each ticket's entries in order.
+    let mut rank = vec![0; tickets.len()];
+    for (position, &index) in order.iter().enumerate() {
+        rank[index] = position;
+    }
+    steps.sort_by_key(|(at, index, seq, _)| (*at, rank[*index], *seq));
     let start = steps.first().map_or(horizon, |step| step.0);
     let mut state = MemoryState::new();
     let mut run = DeskRun::new(rules, &mut state, start);
