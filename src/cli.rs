@@ -284,7 +284,9 @@ fn simulate(
                 Ok::<_, StoreError>(())
             })?;
             let until = jiff::Timestamp::now();
-            sets.iter().map(|set| simulate_recorded(set, &recorded, until, &mut progress)).collect()
+            sets.iter()
+                .map(|set| simulate_recorded(set, &recorded, until, &mut progress))
+                .collect::<Result<Vec<Report>, _>>()?
         } else {
             let traffic = match traffic {
                 Some(path) => Traffic::from_json(

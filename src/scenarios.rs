@@ -1,11 +1,12 @@
 //! Running rule scenarios: `topicdesk test`.
 //!
 //! Above `rules` (which loads the scenario files), `script` (whose hooks the cases call) and
-//! `simulate` (whose replay runs the timeline cases), so none of those imports another for
-//! it.
+//! `simulate` (which runs the timeline cases on the real desk, in memory, on a virtual
+//! clock: [`crate::simulate::ticket_timeline`]), so none of those imports another for it.
 //!
 //! Each case builds the ticket and team views it describes, calls the hook its expectation
-//! names through the same [`Scripts`](crate::script::Scripts) calls the desk uses, and compares.
+//! names through the same [`Scripts`](crate::script::Scripts) calls the desk uses, and compares;
+//! a timeline case compares the timer decisions the desk acted on.
 //! A hook failure counts as a failed case (with the script's `file:line`), even though the desk
 //! itself would fall back to the default.
 
@@ -15,13 +16,12 @@ use std::path::Path;
 
 use crate::diagnostic::print_diagnostics;
 use crate::duration::Span;
-use crate::history::Actor;
 use crate::rules::{
-    AgentState, Case, EXIT_INVALID, EXIT_OK, Expectation, ExpectedSla, RuleSet, Timeline, TimelineEvent, load,
+    AgentState, Case, EXIT_INVALID, EXIT_OK, Expectation, ExpectedSla, RuleSet, Timeline, load,
 };
 use crate::script::{HookFailure, TeamView};
 use crate::sla::{BreachPlan, SlaTargets, write_actions};
-use crate::ticket::{Answer, Change, span_between};
+use crate::ticket::{Answer, span_between};
 
 /// `topicdesk test`: loads the rules (printing diagnostics), runs `tests/*.yaml`, and ends with
 /// `N passed, N failed`; exit 0 when all passed, 1 when the rules are invalid or a case failed.
@@ -119,31 +119,13 @@ fn timers(set: &RuleSet, case: &Case, timeline: &Timeline) -> Result<Vec<String>
         let offset = jiff::SignedDuration::from_secs(i64::try_from(offset.as_secs()).unwrap_or(i64::MAX));
         opened.saturating_add(offset).unwrap_or(jiff::Timestamp::MAX)
     };
-    let (agent, customer) = (Actor::Agent(1), Actor::Customer(1));
-    let events = timeline
-        .events
-        .iter()
-        .map(|&(offset, event)| {
-            let (change, actor) = match event {
-                TimelineEvent::Agent => (Change::AgentReply { text: String::new() }, agent),
-                TimelineEvent::Customer => (Change::CustomerMessage { text: String::new() }, customer),
-                TimelineEvent::Await => (Change::AwaitCustomer, agent),
-                TimelineEvent::Resolve => (Change::Resolve, agent),
-                TimelineEvent::Close => (Change::Close, agent),
-                TimelineEvent::Reopen => (Change::Reopen, agent),
-                TimelineEvent::Hold => (Change::HoldEscalation { held: true }, agent),
-                TimelineEvent::Unhold => (Change::HoldEscalation { held: false }, agent),
-                TimelineEvent::KeepOpen => (Change::KeepOpen, customer),
-                TimelineEvent::Priority(priority) => (Change::SetPriority(priority), agent),
-            };
-            (at(offset), change, actor)
-        })
-        .collect();
+    let events: Vec<_> = timeline.events.iter().map(|&(offset, event)| (at(offset), event)).collect();
     let mut answers = BTreeMap::from([("priority".to_owned(), Answer::Text(case.ticket.priority.clone()))]);
     if !case.ticket.category.is_empty() {
         answers.insert("category".to_owned(), Answer::Text(case.ticket.category.clone()));
     }
-    let replayed = crate::simulate::ticket_timeline(set, answers, opened, events, at(timeline.until));
+    let replayed = crate::simulate::ticket_timeline(set, answers, opened, &events, at(timeline.until))
+        .map_err(|error| format!("the desk failed on the timeline: {error}"))?;
     if replayed.hook_failures > 0 {
         return Err(format!("a hook failed {} times on the timeline (see the log)", replayed.hook_failures));
     }

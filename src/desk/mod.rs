@@ -27,13 +27,14 @@ mod tests;
 
 use jiff::Timestamp;
 
+pub use automation::keep_open_button;
 pub use card::{Action, Press, action_button, card_buttons, card_text, icon_color, parse_press, topic_name};
 pub use delivery::current_staff_chat;
 pub use event::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage, history_text};
 pub use memory::MemoryState;
 pub use routing::ticket_view;
 pub use state::{State, StateError};
-pub use timers::sla_calendars;
+pub use timers::{Ticked, sla_calendars};
 
 use crate::history::{Actor, Entry};
 use crate::outbox::{Call, Lane, Outgoing, Target};

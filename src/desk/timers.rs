@@ -22,6 +22,14 @@ use crate::ticket::{Change, Priority, Status, Ticket, TicketId};
 /// How many due deadlines one tick takes on; the next tick takes the rest.
 const PER_TICK: usize = 500;
 
+/// What one tick acted on: every timer decision that fell due, in the order the desk took
+/// them, and how many `on_breach` calls failed (the built-in ladder decided instead).
+#[derive(Clone, Debug, Default)]
+pub struct Ticked {
+    pub decisions: Vec<Decision>,
+    pub hook_failures: u32,
+}
+
 impl Desk<'_> {
     /// Recomputes the ticket's clocks and puts its next due times in the deadline index.
     pub(super) fn sync_deadlines<S: State>(&self, state: &mut S, ticket: &Ticket) -> Result<(), DeskError> {
@@ -83,6 +91,11 @@ impl Desk<'_> {
 
     /// Acts on everything due at `now`, in due order across tickets.
     pub(super) fn tick<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        self.tick_decisions(state).map(drop)
+    }
+
+    /// A tick (`Event::Tick`), saying what it acted on: replays read their decisions here.
+    pub fn tick_decisions<S: State>(&self, state: &mut S) -> Result<Ticked, DeskError> {
         let due = state.due(self.now, PER_TICK)?;
         self.desk_level_tick(state, &due)?;
         let mut tickets: Vec<TicketId> = due.into_iter().filter_map(|d| d.timer.ticket()).collect();
@@ -99,8 +112,9 @@ impl Desk<'_> {
             decisions.extend(self.plan(state, &ticket)?.decisions);
         }
         decisions.sort();
+        let mut hook_failures = 0;
         for decision in &decisions {
-            self.act_on(state, decision)?;
+            hook_failures += self.act_on(state, decision)?;
         }
         // Every ticket that was due gets its next due times, decided on or not, so a
         // deadline never stays in the index in the past.
@@ -109,7 +123,7 @@ impl Desk<'_> {
                 self.sync_deadlines(state, &ticket)?;
             }
         }
-        Ok(())
+        Ok(Ticked { decisions, hook_failures })
     }
 
     fn plan<S: State>(&self, state: &S, ticket: &Ticket) -> Result<crate::sla::Plan, DeskError> {
@@ -129,8 +143,10 @@ impl Desk<'_> {
         Ok(crate::sla::plan(&inputs, self.now))
     }
 
-    fn act_on<S: State>(&self, state: &mut S, decision: &Decision) -> Result<(), DeskError> {
-        let Some(mut ticket) = state.ticket(decision.ticket)? else { return Ok(()) };
+    /// Acts on one decision; returns how many hook calls failed on the way.
+    fn act_on<S: State>(&self, state: &mut S, decision: &Decision) -> Result<u32, DeskError> {
+        let Some(mut ticket) = state.ticket(decision.ticket)? else { return Ok(0) };
+        let mut hook_failures = 0;
         let before = ticket.clone();
         let mut entries = Vec::new();
         for change in decision.changes() {
@@ -152,6 +168,7 @@ impl Desk<'_> {
                 let view = decision.breach_view().expect("a breach has a view");
                 let outcome = self.rules.scripts().on_breach(&self.ticket_view(&ticket), &view);
                 self.alert_on_failure(state, &outcome)?;
+                hook_failures += u32::from(outcome.failure.is_some());
                 let actions = match outcome.value {
                     BreachPlan::DefaultLadder => level.default_actions(id, *metric, *target, *overdue),
                     BreachPlan::Actions(actions) => actions,
@@ -183,7 +200,7 @@ impl Desk<'_> {
         if super::escalation::escalates(&entries) {
             self.reroute(state, &mut ticket, None)?;
         }
-        Ok(())
+        Ok(hook_failures)
     }
 
     /// Carries out one action a rule asked for (`on_breach`, `on_message`); returns the

@@ -3,10 +3,14 @@
 //!
 //! [`simulate`] draws every ticket of a [`Traffic`] description, routes it with the rule
 //! set's `route` hook (loads as they stand at its arrival), applies its events through the
-//! ticket lifecycle, and lets the SLA core decide every warning, breach rung and automation
-//! exactly as the running desk would, asking `sla` and `on_breach` as it goes. The result is
-//! a [`Report`] per priority and per agent; [`compare`] puts two side by side. Nothing here
-//! touches Telegram, the store or the clock, and the same traffic gives the same report.
+//! ticket lifecycle, and lets the SLA core decide every warning, breach rung and automation,
+//! asking `sla` and `on_breach` as it goes (`replay`). [`simulate_recorded`]
+//! (`--from-store`) and [`ticket_timeline`] (the timeline cases of `topicdesk test`) run
+//! the real desk instead, on [`MemoryState`](crate::desk::MemoryState) with a virtual clock
+//! (`desk_run`): people's actions become desk events and the desk ticks at every deadline,
+//! so their decisions are the live desk's. The result is a [`Report`] per priority and per
+//! agent; [`compare`] puts two side by side. Nothing here touches Telegram, the store or
+//! the clock, and the same input gives the same report.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,6 +27,8 @@
 //! # Ok(()) }
 //! ```
 
+mod desk_run;
+mod outcome;
 mod recorded;
 mod replay;
 mod report;
@@ -38,13 +44,16 @@ pub use traffic::{Delay, Traffic, TrafficError};
 
 use jiff::Timestamp;
 
-use crate::history::{Actor, Entry};
+use crate::desk::{DeskError, MemoryState, State};
+use crate::history::Entry;
 use crate::rules::RuleSet;
+use crate::rules::TimelineEvent;
 use crate::sla::{Decision, Policy};
-use crate::ticket::{Answer, Change, Customer, Ticket, TicketId};
+use crate::ticket::{Answer, Customer, Ticket};
 
-use recorded::replay_recorded;
-use replay::{Replay, Router, replay};
+use desk_run::{DeskRun, Until};
+use recorded::run_recorded;
+use replay::{Router, replay};
 use report::Collector;
 
 /// How long past the last arrival the replay runs, so late tickets finish and their
@@ -79,55 +88,100 @@ pub fn simulate(rules: &RuleSet, traffic: &Traffic, progress: &mut dyn FnMut(u32
     collector.report(rules, &router)
 }
 
-/// Replays recorded tickets (each with its whole history, as the store keeps them) through
-/// `rules` up to `until`, the time the recording was taken: people do what they did, the
-/// rules decide anew. `progress(done, total)` as for [`simulate`].
+/// Replays recorded tickets (each with its whole history, as the store keeps them) on the
+/// real desk under `rules` up to `until`, the time the recording was taken: people do what
+/// they did, the desk decides anew. `progress(done, total)` hears of the tickets measured.
 pub fn simulate_recorded(
     rules: &RuleSet,
     tickets: &[(Ticket, Vec<Entry>)],
     until: Timestamp,
     progress: &mut dyn FnMut(u32, u32),
-) -> Report {
-    let policy = Policy::from_desk(rules.desk());
+) -> Result<Report, DeskError> {
+    let run = run_recorded(rules, tickets, until)?;
     let mut router = Router::default();
     let mut collector = Collector::default();
+    collector.add_hook_failures(run.hook_failures);
     // In creation order, so agents' loads add up as they did.
-    let mut order: Vec<&(Ticket, Vec<Entry>)> = tickets.iter().collect();
-    order.sort_by_key(|(ticket, _)| (ticket.created_at, ticket.id));
-    let total = u32::try_from(order.len()).unwrap_or(u32::MAX);
-    for (done, (ticket, history)) in (1..).zip(order) {
-        collector.add(&replay_recorded(rules, &policy, &mut router, (ticket, history), until));
+    let mut opened: Vec<&Ticket> = run.opened.iter().flatten().collect();
+    opened.sort_by_key(|ticket| (ticket.created_at, ticket.id));
+    let total = u32::try_from(opened.len()).unwrap_or(u32::MAX);
+    for (done, opened) in (1..).zip(opened) {
+        let ticket = run.state.ticket(opened.id)?.unwrap_or_else(|| opened.clone());
+        let history = run.state.history(opened.id)?;
+        let decisions = run.decisions.iter().map(|(_, decision)| decision).filter(|d| d.ticket == opened.id);
+        collector.add(&outcome::replayed(rules, opened, (&ticket, &history), decisions, until, &mut router));
         if done % PROGRESS_EVERY == 0 {
             progress(done, total);
         }
     }
     progress(total, total);
-    collector.report(rules, &router)
+    Ok(collector.report(rules, &router))
 }
 
-/// What [`ticket_timeline`] found: every timer decision with the time it was acted on,
-/// and how many hook calls failed (and fell back to the default) on the way.
+/// Every timer decision the desk acts on when `tickets` are replayed as
+/// [`simulate_recorded`] does, with the time it acted, in the order it acted.
+pub fn recorded_decisions(
+    rules: &RuleSet,
+    tickets: &[(Ticket, Vec<Entry>)],
+    until: Timestamp,
+) -> Result<Vec<(Timestamp, Decision)>, DeskError> {
+    Ok(run_recorded(rules, tickets, until)?.decisions)
+}
+
+/// What [`ticket_timeline`] found: every timer decision with the time the desk acted on
+/// it, and how many `on_breach` calls failed (and fell back to the default) on the way.
 #[derive(Clone, Debug)]
 pub struct TicketTimeline {
     pub decisions: Vec<(Timestamp, Decision)>,
     pub hook_failures: u32,
 }
 
-/// One ticket opened at `opened` with `answers`, through `events` (time, change, who) and
-/// on to `until`: every timer decision the rules make. The timeline rule scenarios
-/// (`topicdesk test`) run on this, the same replay as [`simulate`].
+/// One ticket opened at `opened` with `answers` on the real desk (in memory, on a virtual
+/// clock), through `events` and on to `until`: every timer decision the desk acts on. The
+/// timeline rule scenarios (`topicdesk test`) run on this.
+///
+/// The customer writes to the bot; an agent's reply and their commands (`/await`,
+/// `/resolve`, `/close`, `/reopen`, `/priority`) are the ticket's assignee's (the first
+/// agent of the team while nobody has it), `/hold` and `/unhold` a supervisor's; "Keep it
+/// open" is the customer's press.
 pub fn ticket_timeline(
     rules: &RuleSet,
     answers: std::collections::BTreeMap<String, Answer>,
     opened: Timestamp,
-    events: Vec<(Timestamp, Change, Actor)>,
+    events: &[(Timestamp, TimelineEvent)],
     until: Timestamp,
-) -> TicketTimeline {
-    let policy = Policy::from_desk(rules.desk());
+) -> Result<TicketTimeline, DeskError> {
+    let mut state = MemoryState::new();
+    let mut run = DeskRun::new(rules, &mut state, opened);
     let customer = Customer { id: 1, name: "Customer".to_owned(), username: None, language: None };
-    let (ticket, created) = Ticket::open(TicketId(1), customer, "support", answers, opened);
-    let mut replay = Replay::open(rules, &policy, ticket, created, until).logging();
-    replay.evaluate_targets(opened);
-    let replayed = replay.play(events, until, &mut Router::default());
-    TicketTimeline { decisions: replayed.decisions, hook_failures: replayed.hook_failures }
+    let ticket = run.open(opened, &customer, answers)?;
+    let team = rules.team();
+    let first_agent = team.agents.first().map(|agent| agent.id as u64);
+    let supervisor = team.supervisors().next().map(|agent| agent.id as u64).or(first_agent);
+    for (at, event) in events {
+        let assignee = run.ticket(ticket.id)?.and_then(|ticket| ticket.assignee).or(first_agent);
+        let (staff, text) = match event {
+            TimelineEvent::Customer => {
+                run.customer_writes(*at, ticket.id, "a message")?;
+                continue;
+            }
+            TimelineEvent::KeepOpen => {
+                run.keep_open(*at, ticket.id)?;
+                continue;
+            }
+            TimelineEvent::Agent => (assignee, "a reply".to_owned()),
+            TimelineEvent::Await => (assignee, "/await".to_owned()),
+            TimelineEvent::Resolve => (assignee, "/resolve".to_owned()),
+            TimelineEvent::Close => (assignee, "/close".to_owned()),
+            TimelineEvent::Reopen => (assignee, "/reopen".to_owned()),
+            TimelineEvent::Priority(priority) => (assignee, format!("/priority {}", priority.as_str())),
+            TimelineEvent::Hold => (supervisor, "/hold".to_owned()),
+            TimelineEvent::Unhold => (supervisor, "/unhold".to_owned()),
+        };
+        if let Some(staff) = staff {
+            run.staff_writes(*at, ticket.id, staff, &text)?;
+        }
+    }
+    run.run_timers(Until::Through(until))?;
+    Ok(TicketTimeline { decisions: run.decisions().to_vec(), hook_failures: run.hook_failures() })
 }

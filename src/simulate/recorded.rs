@@ -1,31 +1,98 @@
-//! Replaying recorded tickets through a rule set: customers and agents do what they did
-//! (every message, status change, assignment and priority change, at its time), while the
-//! rules under test decide targets, warnings, the ladder and the automations anew.
+//! Replaying recorded tickets through a rule set on the real desk: customers and agents do
+//! what they did (every message, status change, assignment, priority change, tag, hold and
+//! "Keep it open", at its time, as the desk event it came from), while the desk, under the
+//! rules replayed, routes, sets targets and acts on every timer anew.
 //!
-//! The recorded desk's own decisions (entries by the desk itself: timer marks, escalations,
-//! an auto-close, a priority a hook raised) are left out, since the rules replayed make
-//! their own; its assignments stay, since agent behaviour follows who had the ticket.
+//! The recorded desk's own decisions (entries by the desk itself: routing, timer marks,
+//! escalations, an auto-close, a priority or tag a rule set) are left out, since the rules
+//! replayed make their own; so are the status changes a message or an assignment made,
+//! which the desk makes again from that message or assignment.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
+use crate::desk::{DeskError, MemoryState};
 use crate::history::{Actor, Entry, EntryKind};
 use crate::rules::RuleSet;
-use crate::sla::Policy;
-use crate::ticket::{Answer, Change, Status, Ticket};
+use crate::sla::Decision;
+use crate::ticket::{Answer, Status, Ticket, UserId};
 
-use super::replay::{Replay, Replayed, Router};
+use super::desk_run::{DeskRun, Until};
 
-/// Replays one recorded ticket with its history until `horizon`.
-pub(crate) fn replay_recorded(
+/// What a person did, as the desk heard it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Act {
+    Customer(String),
+    Staff(UserId, String),
+    KeepOpen,
+}
+
+/// The replay of every recorded ticket: the state the desk left, each recorded ticket's
+/// ticket in it, and the decisions it acted on.
+pub(crate) struct RecordedRun {
+    pub state: MemoryState,
+    /// Per recorded ticket (in the order given), its ticket in the replay as it opened
+    /// (routed); `None` for one opened after the horizon.
+    pub opened: Vec<Option<Ticket>>,
+    pub decisions: Vec<(Timestamp, Decision)>,
+    pub hook_failures: u32,
+}
+
+/// Replays `tickets` (each with its whole history) on the real desk under `rules` until
+/// `horizon`. Tickets open in creation order, and everything people did happens in time
+/// order across tickets, with the desk's ticks between.
+pub(crate) fn run_recorded(
     rules: &RuleSet,
-    policy: &Policy,
-    router: &mut Router,
-    (ticket, history): (&Ticket, &[Entry]),
+    tickets: &[(Ticket, Vec<Entry>)],
     horizon: Timestamp,
-) -> Replayed {
-    // The priority the ticket opened with: before its first change, if any.
+) -> Result<RecordedRun, DeskError> {
+    let mut order: Vec<usize> = (0..tickets.len()).collect();
+    order.sort_by_key(|&index| (tickets[index].0.created_at, tickets[index].0.id));
+    // (when, recorded ticket, its seq): opening first (seq None), then its entries in order.
+    let mut steps: Vec<(Timestamp, usize, Option<u32>, Option<Act>)> = Vec::new();
+    for &index in &order {
+        let (ticket, history) = &tickets[index];
+        if ticket.created_at > horizon {
+            continue;
+        }
+        steps.push((ticket.created_at, index, None, None));
+        for entry in history.iter().filter(|entry| entry.at <= horizon) {
+            if let Some(act) = act_of(entry) {
+                steps.push((entry.at, index, Some(entry.seq), Some(act)));
+            }
+        }
+    }
+    // At one instant, tickets in creation order and each ticket's entries in order.
+    let mut rank = vec![0; tickets.len()];
+    for (position, &index) in order.iter().enumerate() {
+        rank[index] = position;
+    }
+    steps.sort_by_key(|(at, index, seq, _)| (*at, rank[*index], *seq));
+    let start = steps.first().map_or(horizon, |step| step.0);
+    let mut state = MemoryState::new();
+    let mut run = DeskRun::new(rules, &mut state, start);
+    let mut opened: Vec<Option<Ticket>> = vec![None; tickets.len()];
+    for (at, index, _, act) in steps {
+        let (recorded, history) = &tickets[index];
+        let Some(act) = act else {
+            opened[index] = Some(run.open(at, &recorded.customer, opening_answers(recorded, history))?);
+            continue;
+        };
+        let Some(id) = opened[index].as_ref().map(|ticket| ticket.id) else { continue };
+        match act {
+            Act::Customer(text) => run.customer_writes(at, id, &text)?,
+            Act::Staff(from, text) => run.staff_writes(at, id, from, &text)?,
+            Act::KeepOpen => run.keep_open(at, id)?,
+        }
+    }
+    run.run_timers(Until::Through(horizon))?;
+    let (decisions, hook_failures) = (run.decisions().to_vec(), run.hook_failures());
+    Ok(RecordedRun { state, opened, decisions, hook_failures })
+}
+
+/// The answers the ticket opened with, its priority as before its first change.
+fn opening_answers(ticket: &Ticket, history: &[Entry]) -> BTreeMap<String, Answer> {
     let opened_with = history
         .iter()
         .find_map(|entry| match entry.kind {
@@ -33,52 +100,56 @@ pub(crate) fn replay_recorded(
             _ => None,
         })
         .unwrap_or(ticket.priority);
-    let mut answers: BTreeMap<String, Answer> = ticket.answers.clone();
+    let mut answers = ticket.answers.clone();
     answers.insert("priority".to_owned(), Answer::Text(opened_with.as_str().to_owned()));
-    let (opened, created) =
-        Ticket::open(ticket.id, ticket.customer.clone(), &ticket.form, answers, ticket.created_at);
-    let mut replay = Replay::open(rules, policy, opened, created, horizon);
-    replay.evaluate_targets(ticket.created_at);
-    let events = history
-        .iter()
-        .filter(|entry| entry.at <= horizon)
-        .filter_map(|entry| change_of(entry).map(|change| (entry.at, change, entry.actor)))
-        .collect();
-    replay.play(events, horizon, router)
+    answers
 }
 
-/// The change a person made that produced `entry`; `None` for the desk's own decisions
-/// and for bookkeeping. A status change that followed from a message (a customer writing
-/// to a resolved ticket) replays as a change the lifecycle then refuses as already made.
-fn change_of(entry: &Entry) -> Option<Change> {
-    if entry.actor == Actor::System && !matches!(entry.kind, EntryKind::Assigned { .. }) {
-        return None;
+/// The desk event a person's entry came from; `None` for the desk's own decisions and for
+/// what follows from another entry or is bookkeeping.
+fn act_of(entry: &Entry) -> Option<Act> {
+    match entry.actor {
+        Actor::Customer(_) => match &entry.kind {
+            EntryKind::CustomerMessage { text } => Some(Act::Customer(text.clone())),
+            EntryKind::KeptOpen => Some(Act::KeepOpen),
+            _ => None,
+        },
+        Actor::Agent(agent) => staff_text(&entry.kind, agent).map(|text| Act::Staff(agent, text)),
+        Actor::System => None,
     }
-    match &entry.kind {
-        EntryKind::CustomerMessage { text } => Some(Change::CustomerMessage { text: text.clone() }),
-        EntryKind::AgentReply { text } => Some(Change::AgentReply { text: text.clone() }),
-        EntryKind::StatusChanged { from, to } => Some(match to {
-            Status::AwaitingCustomer => Change::AwaitCustomer,
-            Status::Resolved => Change::Resolve,
-            Status::Closed => Change::Close,
-            Status::Open if matches!(from, Status::Resolved | Status::Closed) => Change::Reopen,
-            Status::New | Status::Open => Change::Start,
-        }),
-        EntryKind::Assigned { to, .. } => Some(Change::Assign { to: *to }),
-        EntryKind::PriorityChanged { to, .. } => Some(Change::SetPriority(*to)),
-        EntryKind::Tagged { tag } => Some(Change::AddTag(tag.clone())),
-        EntryKind::Untagged { tag } => Some(Change::RemoveTag(tag.clone())),
-        EntryKind::EscalationHold { held } => Some(Change::HoldEscalation { held: *held }),
-        EntryKind::KeptOpen => Some(Change::KeepOpen),
+}
+
+/// What an agent wrote in the topic to make the entry: the reply itself or a command.
+fn staff_text(kind: &EntryKind, agent: UserId) -> Option<String> {
+    Some(match kind {
+        EntryKind::AgentReply { text } => text.clone(),
+        EntryKind::Note { text } => format!("/note {text}"),
+        EntryKind::StatusChanged { from, to } => match to {
+            Status::AwaitingCustomer => "/await".to_owned(),
+            Status::Resolved => "/resolve".to_owned(),
+            Status::Closed => "/close".to_owned(),
+            Status::Open if matches!(from, Status::Resolved | Status::Closed) => "/reopen".to_owned(),
+            // New to Open follows from a claim or a reply, which replay themselves.
+            Status::New | Status::Open => return None,
+        },
+        EntryKind::Assigned { to: Some(to), .. } if *to == agent => "/claim".to_owned(),
+        EntryKind::Assigned { to: Some(to), .. } => format!("/assign {to}"),
+        EntryKind::Assigned { to: None, .. } => "/unassign".to_owned(),
+        EntryKind::PriorityChanged { to, .. } => format!("/priority {}", to.as_str()),
+        EntryKind::Tagged { tag } => format!("/tag {tag}"),
+        EntryKind::Untagged { tag } => format!("/untag {tag}"),
+        EntryKind::EscalationHold { held: true } => "/hold".to_owned(),
+        EntryKind::EscalationHold { held: false } => "/unhold".to_owned(),
         // Undoing names an escalation of the recorded run, which the replay need not make.
         EntryKind::Deescalated { .. }
         | EntryKind::Notified { .. }
         | EntryKind::Created { .. }
-        | EntryKind::Note { .. }
+        | EntryKind::CustomerMessage { .. }
         | EntryKind::Escalated { .. }
+        | EntryKind::KeptOpen
         | EntryKind::Reachability { .. }
         | EntryKind::TopicChanged { .. }
         | EntryKind::System { .. }
-        | EntryKind::Timer(_) => None,
-    }
+        | EntryKind::Timer(_) => return None,
+    })
 }

@@ -17,8 +17,8 @@ use crate::rules::AgentState;
 use crate::rules::RuleSet;
 use crate::script::{RoundRobin, RouteDecision, TicketView};
 use crate::sla::{
-    self, Action, BreachPlan, BreachView, Decision, DecisionKind, Inputs, Level, Measures, Metric, Policy,
-    SlaClock, SlaTargets,
+    self, Action, BreachPlan, BreachView, DecisionKind, Inputs, Level, Measures, Metric, Policy, SlaClock,
+    SlaTargets,
 };
 use crate::ticket::{Answer, Change, Customer, Origin, Priority, Status, Ticket, TicketId};
 
@@ -38,8 +38,6 @@ pub(crate) struct Replayed {
     pub hook_failures: u32,
     /// When the ticket stopped needing its agent: its (last) resolution, or the horizon.
     pub released: Timestamp,
-    /// Every decision with the time it was acted on, when asked for ([`Replay::logging`]).
-    pub decisions: Vec<(Timestamp, Decision)>,
 }
 
 /// Routing state across tickets: the round-robin cursor and each agent's open tickets.
@@ -130,8 +128,6 @@ pub(crate) struct Replay<'r> {
     opening_targets: Option<SlaTargets>,
     /// Whether `sla` was asked yet, so `opening_targets` is set once.
     evaluated: bool,
-    /// Whether to keep every decision in `out.decisions`.
-    logging: bool,
     out: Replayed,
 }
 
@@ -222,7 +218,6 @@ impl<'r> Replay<'r> {
             auto_closed: false,
             hook_failures: 0,
             released: horizon,
-            decisions: Vec::new(),
         };
         Replay {
             rules,
@@ -233,15 +228,8 @@ impl<'r> Replay<'r> {
             calendars: Vec::new(),
             opening_targets: None,
             evaluated: false,
-            logging: false,
             out,
         }
-    }
-
-    /// Keeps every decision in [`Replayed::decisions`] (rule scenarios read them).
-    pub(crate) fn logging(mut self) -> Replay<'r> {
-        self.logging = true;
-        self
     }
 
     /// Applies `events` in order, firing every timer due before each, then those due by
@@ -313,9 +301,6 @@ impl<'r> Replay<'r> {
                 self.decide(&decision.kind, now);
                 for change in decision.changes() {
                     self.apply(change, Actor::System, now);
-                }
-                if self.logging {
-                    self.out.decisions.push((now, decision));
                 }
             }
         }

@@ -115,6 +115,11 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
+    /// Hook calls that failed beside any one ticket's figures.
+    pub fn add_hook_failures(&mut self, failures: u32) {
+        self.hook_failures += u64::from(failures);
+    }
+
     pub fn add(&mut self, ticket: &Replayed) {
         self.hook_failures += u64::from(ticket.hook_failures);
         let agent = ticket.assignee.map_or(Group::Queue, Group::Agent);

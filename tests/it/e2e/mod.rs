@@ -15,6 +15,7 @@ mod kill;
 mod ladder;
 mod refusals;
 mod relay;
+mod replayed;
 mod runaway;
 mod outage_start;
 mod startup;
