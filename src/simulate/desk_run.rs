@@ -17,10 +17,11 @@ use jiff::{SignedDuration, Timestamp};
 use crate::desk::{
     ButtonPress, CustomerMessage, Desk, DeskError, Event, Kind, MemoryState, StaffMessage, State,
 };
+use crate::outbox::Outgoing;
 use crate::outbox::{Call, Delivery, Report};
 use crate::rules::RuleSet;
 use crate::sla::Decision;
-use crate::store::{Outgoing, Tx};
+use crate::store::Tx;
 use crate::ticket::{Answer, Customer, Ticket, TicketId, UserId};
 
 /// The staff chat of a replayed desk.
@@ -72,7 +73,7 @@ impl Queued for Tx<'_> {
             }
             for (seq, outgoing) in page {
                 self.remove_outgoing(seq)?;
-                taken.push(outgoing);
+                taken.push(outgoing?);
             }
         }
     }
@@ -281,8 +282,7 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
                 return Ok(());
             }
             for outgoing in queued {
-                let Ok(call) = Call::from_json(&outgoing.call) else { continue };
-                if let Some(delivery) = self.accepted(&call) {
+                if let Some(delivery) = self.accepted(&outgoing.call) {
                     self.desk().handle(self.state, &Event::Delivered(delivery))?;
                 }
             }
