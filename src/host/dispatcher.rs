@@ -65,6 +65,7 @@ pub async fn run(mut d: Dispatcher) {
     let mut in_flight: HashMap<tokio::task::Id, (Pending, u64)> = HashMap::new();
     let mut token_refused = false;
     let mut read_backoff = READ_BACKOFF.0;
+    let mut mirror = Mirror::default();
     loop {
         if deadline.is_none() && *d.stop.borrow() {
             deadline = Some(Instant::now() + d.drain_for);
@@ -76,14 +77,14 @@ pub async fn run(mut d: Dispatcher) {
             let grace = Instant::now() + IN_FLIGHT_GRACE;
             while let Ok(Some(first)) = tokio::time::timeout_at(grace, sends.join_next_with_id()).await {
                 let results = collect(first, &mut sends, &mut in_flight, &mut budget, started);
-                if !commit(&d, results).await {
+                if !commit(&d, results, &mut mirror).await {
                     return;
                 }
             }
             return;
         }
         let staff = d.staff.borrow().clone();
-        let snapshot = match read_outbox(&d.store, staff.id) {
+        let snapshot = match read_outbox(&d.store, staff.id, &mut mirror) {
             Ok(snapshot) => {
                 read_backoff = READ_BACKOFF.0;
                 snapshot
@@ -115,11 +116,11 @@ pub async fn run(mut d: Dispatcher) {
                 copies: &snapshot.copies,
                 busy: &busy,
             };
-            planner.plan(snapshot.entries, &known, &mut budget, now_ms)
+            planner.plan(&mirror.entries, &known, &mut budget, now_ms)
         };
         if !settled.is_empty() {
             let results = settled.into_iter().map(|seq| (seq, Verdict::Done { delivery: None })).collect();
-            if !commit(&d, results).await {
+            if !commit(&d, results, &mut mirror).await {
                 return;
             }
             continue;
@@ -150,7 +151,7 @@ pub async fn run(mut d: Dispatcher) {
             Some(first) = sends.join_next_with_id(), if !sends.is_empty() => {
                 let results = collect(first, &mut sends, &mut in_flight, &mut budget, started);
                 watch_token(&mut token_refused, &budget);
-                if !commit(&d, results).await {
+                if !commit(&d, results, &mut mirror).await {
                     return;
                 }
             }
@@ -218,9 +219,58 @@ fn collect(
 }
 
 /// Hands verdicts to the desk loop and waits for their commit; false once it has stopped.
-async fn commit(d: &Dispatcher, results: Vec<(u64, Verdict)>) -> bool {
+/// Once committed, the calls done have left the outbox, and `mirror` forgets them too.
+async fn commit(d: &Dispatcher, results: Vec<(u64, Verdict)>, mirror: &mut Mirror) -> bool {
+    let done: HashSet<u64> = results
+        .iter()
+        .filter(|(_, verdict)| matches!(verdict, Verdict::Done { .. }))
+        .map(|(seq, _)| *seq)
+        .collect();
     let (ack, committed) = oneshot::channel();
-    d.desk.send(DeskInput::Results { results, ack }).await.is_ok() && committed.await.is_ok()
+    let ok = d.desk.send(DeskInput::Results { results, ack }).await.is_ok() && committed.await.is_ok();
+    if ok {
+        mirror.forget(&done);
+    }
+    ok
+}
+
+/// The oldest outbox entries as the dispatcher last read them, each decoded once: a round
+/// reads only what was queued since the last one. An entry leaves the outbox only in the
+/// commit of its verdict, which the dispatcher itself hands over and waits for, so the
+/// mirror stays what the store holds.
+#[derive(Default)]
+struct Mirror {
+    /// In outbox order, at most [`WINDOW`].
+    entries: Vec<(u64, Outgoing)>,
+    /// The first sequence number not read yet.
+    next: u64,
+}
+
+impl Mirror {
+    /// Reads what was queued since the last read, as far as the window has room; an entry
+    /// that does not decode is logged once and left in the store for inspection.
+    fn catch_up(&mut self, read: &ReadTx) -> Result<(), StoreError> {
+        let room = WINDOW.saturating_sub(self.entries.len());
+        if room == 0 {
+            return Ok(());
+        }
+        for (seq, outgoing) in read.outbox_from(self.next, room)? {
+            self.next = seq + 1;
+            match outgoing {
+                Ok(outgoing) => self.entries.push((seq, outgoing)),
+                Err(error) => {
+                    tracing::error!(seq, %error, "an outbox entry does not decode; it stays for inspection");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn forget(&mut self, done: &HashSet<u64>) {
+        if !done.is_empty() {
+            self.entries.retain(|(seq, _)| !done.contains(seq));
+        }
+    }
 }
 
 async fn sleep_until(at: Option<Instant>) {
@@ -230,39 +280,31 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// The outbox's first entries, and what the planner needs to know of the store about them.
+/// What the planner needs to know of the store about the outbox's first entries.
 struct Snapshot {
-    entries: Vec<(u64, Outgoing)>,
     topics: HashMap<TicketId, i32>,
     copies: HashMap<(i64, i32), CopyOf>,
 }
 
-/// Reads the outbox's first entries that decode (one that does not is logged and left
-/// queued), the topics their calls go to and the copies their edits apply to.
-fn read_outbox(store: &Store, staff_chat: i64) -> Result<Snapshot, StoreError> {
+/// Brings `mirror` up to date with the outbox and reads the topics its calls go to and the
+/// copies its edits apply to.
+fn read_outbox(store: &Store, staff_chat: i64, mirror: &mut Mirror) -> Result<Snapshot, StoreError> {
     let read = store.read()?;
-    let mut entries = Vec::new();
-    for (seq, outgoing) in read.outbox(WINDOW)? {
-        match outgoing {
-            Ok(outgoing) => entries.push((seq, outgoing)),
-            Err(error) => {
-                tracing::error!(seq, %error, "an outbox entry does not decode; it stays for inspection");
-            }
-        }
-    }
+    mirror.catch_up(&read)?;
+    let entries = &mirror.entries;
     let mut topics = HashMap::new();
-    for ticket in plan::topics_named(&entries) {
+    for ticket in plan::topics_named(entries) {
         if let Some(topic) = read.ticket(ticket)?.and_then(|t| t.topic) {
             topics.insert(ticket, topic.thread_id);
         }
     }
     let mut copies = HashMap::new();
-    for source in plan::edited_sources(&entries) {
+    for source in plan::edited_sources(entries) {
         if let Some(copy) = copy_of(&read, staff_chat, source)? {
             copies.insert(source, copy);
         }
     }
-    Ok(Snapshot { entries, topics, copies })
+    Ok(Snapshot { topics, copies })
 }
 
 /// The newest copy of `source` in the staff chat (should the message have been sent again,

@@ -132,7 +132,7 @@ impl Planner {
     /// flight; the dispatcher records each answer with [`Budget::record`].
     pub fn plan(
         &mut self,
-        entries: Vec<(u64, Outgoing)>,
+        entries: &[(u64, Outgoing)],
         known: &Known<'_>,
         budget: &mut Budget,
         now: u64,
@@ -206,7 +206,7 @@ struct Look {
 /// queue with a call in flight offers nothing. When more messages wait for the staff chat
 /// than its budget admits now (`staff_room`), consecutive customer texts of a topic go as
 /// one message.
-fn look(entries: Vec<(u64, Outgoing)>, known: &Known<'_>, staff_room: usize) -> Look {
+fn look(entries: &[(u64, Outgoing)], known: &Known<'_>, staff_room: usize) -> Look {
     let staff_chat = known.staff_chat;
     // While a ticket's topic is being created (again, after it was deleted), what is queued
     // for the topic waits: the new topic opens with its card, then the rest follows in order.
@@ -224,8 +224,9 @@ fn look(entries: Vec<(u64, Outgoing)>, known: &Known<'_>, staff_room: usize) -> 
     let mut last_of_queue: HashMap<u64, u64> = HashMap::new();
     let mut settled = Vec::new();
     let mut first_messages: HashSet<u64> = HashSet::new();
-    for (seq, Outgoing { lane, ticket, call, .. }) in entries {
-        let key = queue_key(seq, &call);
+    let mut heads: HashSet<(u64, Lane)> = HashSet::new();
+    for &(seq, Outgoing { lane, ticket, ref call, .. }) in entries {
+        let key = queue_key(seq, call);
         if key.0 == TOPIC_QUEUE && creating.contains(&TicketId(key.1 as u64)) {
             continue;
         }
@@ -236,14 +237,14 @@ fn look(entries: Vec<(u64, Outgoing)>, known: &Known<'_>, staff_room: usize) -> 
         // The next part of an album right behind its earlier parts goes in the same call,
         // so the copy stays one album.
         if let Some(head) = last_of_queue.get(&queue).and_then(|head| ready.get_mut(head))
-            && let Some(message_id) = album_part(&head.planned.call, &call)
+            && let Some(message_id) = album_part(&head.planned.call, call)
         {
-            join_album_part(&mut head.planned, seq, message_id, &call);
+            join_album_part(&mut head.planned, seq, message_id, call);
             continue;
         }
         if short
             && let Some(head) = last_of_queue.get(&queue).and_then(|head| ready.get_mut(head))
-            && let Some((message_id, text)) = text_part(head, &call)
+            && let Some((message_id, text)) = text_part(head, call)
         {
             head.planned.joined.push((seq, message_id));
             head.texts.push(text);
@@ -251,16 +252,22 @@ fn look(entries: Vec<(u64, Outgoing)>, known: &Known<'_>, staff_room: usize) -> 
         }
         last_of_queue.insert(queue, seq);
         let head_of_queue = lane == Lane::Message && first_messages.insert(queue);
+        // The budget takes at most the first message and the first cosmetic call of a queue
+        // in a round, so a call behind them waits for a later round without being looked at
+        // further; an album part still is, so its album's quiet time runs while it waits.
+        if heads.contains(&(queue, lane)) && !matches!(call, Call::Copy { album: Some(_), .. }) {
+            continue;
+        }
         let call = match call {
             // An edit is looked up only once everything before it in its queue has gone.
             Call::EditRelayed { source, ticket, text, text_message } if head_of_queue => {
-                let Some(edit) = edit_of_copy(known, ticket, source, &text, text_message) else {
+                let Some(edit) = edit_of_copy(known, *ticket, *source, text, *text_message) else {
                     settled.push(seq);
                     continue;
                 };
                 edit
             }
-            call => call,
+            call => call.clone(),
         };
         let Some(mut place) = place_of(&call, staff_chat, known.topics) else {
             blocked.insert(queue);
@@ -270,6 +277,7 @@ fn look(entries: Vec<(u64, Outgoing)>, known: &Known<'_>, staff_room: usize) -> 
         let chat_id = (known.current)(budget_chat(&call, staff_chat));
         let entry = Pending { seq, chat_id, queue, lane };
         pending.push(entry);
+        heads.insert((queue, lane));
         let texts = match &call {
             Call::Copy { text: Some(text), album: None, .. } => vec![text.clone()],
             _ => Vec::new(),

@@ -231,6 +231,29 @@ fn outbox_keeps_order_and_forgets_what_was_sent() {
     assert_eq!(number(&next[0].1), 1);
 }
 
+/// A reader that has read the outbox up to some number finds what was queued since after
+/// it, even behind a row the sequence counter did not hand out.
+#[test]
+fn outbox_numbers_grow_past_every_entry_and_a_reader_catches_up_from_its_last() {
+    let (_dir, store) = fresh();
+    let entry = |n: &str| Outgoing { chat_id: 9, lane: Lane::Message, ticket: None, call: say(9, n) };
+    let first = store.write(|tx| tx.enqueue(&entry("0"))).expect("enqueue");
+    assert_eq!(first, 1);
+    store
+        .write(|tx| {
+            tx.txn.open_table(tables::OUTBOX)?.insert(1_000, OUTBOX_RECORD_V1.as_bytes())?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("a row at 1000");
+    let read_up_to = 1_000;
+    let after = store.write(|tx| Ok::<_, StoreError>((tx.enqueue(&entry("1"))?, tx.enqueue(&entry("2"))?)));
+    assert_eq!(after.expect("enqueue"), (1_001, 1_002));
+    let new = store.read().expect("read").outbox_from(read_up_to + 1, 10).expect("page");
+    let numbers: Vec<i64> = new.iter().map(|(_, o)| number(o)).collect();
+    assert_eq!(numbers, [1, 2]);
+    assert_eq!(store.read().expect("read").outbox(10).expect("page").len(), 4);
+}
+
 /// An outbox record as the store wrote it before entries were typed: the call kept as JSON
 /// (its keys sorted).
 const OUTBOX_RECORD_V1: &str = r#"{"v":1,"chat_id":-100,"lane":"message","ticket":3,"call":{"call":"copy","from_chat":42,"message_ids":[7],"report":{"chat_id":42,"message_id":7,"report":"relay"},"to":{"kind":"topic","ticket":3}}}"#;

@@ -136,11 +136,21 @@ impl<'t> Tx<'t> {
         Ok(())
     }
 
-    /// Queues a call for the dispatcher; returns its sequence number.
+    /// Queues a call for the dispatcher; returns its sequence number, which is above every
+    /// entry in the outbox (even one the counter did not hand out), so a reader that has
+    /// read up to some number finds everything queued since after it.
     pub fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StoreError> {
-        let seq = self.bump(NEXT_OUTBOX)?;
+        let mut seq = self.bump(NEXT_OUTBOX)?;
+        let mut table = self.txn.open_table(OUTBOX)?;
+        let last = table.last()?.map(|(last, _)| last.value());
+        if let Some(last) = last
+            && last >= seq
+        {
+            seq = last + 1;
+            self.txn.open_table(COUNTERS)?.insert(NEXT_OUTBOX, seq + 1)?;
+        }
         let record = OutboxRecord::of(outgoing);
-        self.txn.open_table(OUTBOX)?.insert(seq, encode(&record).as_slice())?;
+        table.insert(seq, encode(&record).as_slice())?;
         Ok(seq)
     }
 
@@ -306,9 +316,19 @@ macro_rules! reads {
                 &self,
                 limit: usize,
             ) -> Result<Vec<(u64, Result<Outgoing, StoreError>)>, StoreError> {
+                self.outbox_from(0, limit)
+            }
+
+            /// Like [`outbox`](Self::outbox), from the entry numbered `first` on: what was
+            /// queued since a reader last looked.
+            pub fn outbox_from(
+                &self,
+                first: u64,
+                limit: usize,
+            ) -> Result<Vec<(u64, Result<Outgoing, StoreError>)>, StoreError> {
                 let table = self.$open(OUTBOX)?;
                 let mut page = Vec::new();
-                for row in table.range(0..)?.take(limit) {
+                for row in table.range(first..)?.take(limit) {
                     let (key, value) = row?;
                     let record: OutboxRecord = decode("outbox", value.value())?;
                     page.push((key.value(), record.into_outgoing()));

@@ -45,7 +45,7 @@ impl Rounds {
             copies: &world.copies,
             busy: &world.busy,
         };
-        let outbound = self.planner.plan(entries.to_vec(), &known, &mut self.budget, now);
+        let outbound = self.planner.plan(entries, &known, &mut self.budget, now);
         for planned in &outbound.send {
             self.budget.record(&planned.pending, Outcome::Sent, now, now, 0.0);
         }
@@ -607,7 +607,7 @@ fn calls_for_a_staff_chat_telegram_moved_go_to_its_new_id() {
         busy: &world.busy,
     };
     let entries = vec![message(1, say(Target::Chat { chat_id: STAFF }, "in General"))];
-    let outbound = rounds.planner.plan(entries, &known, &mut rounds.budget, 0);
+    let outbound = rounds.planner.plan(&entries, &known, &mut rounds.budget, 0);
     assert_eq!(outbound.send[0].place, Place { chat_id: -200, thread: None });
     assert_eq!(outbound.send[0].pending.chat_id, -200);
 }
