@@ -48,6 +48,9 @@ const FIRST_BREACH_CUSTOMER: u64 = 9_000_000_000;
 const AGENTS: [u64; 4] = [111_111_111, 222_222_222, 333_333_333, 444_444_444];
 /// The shipped `sla` hook's first-response target for critical tickets, in calendar time.
 const CRITICAL_FIRST_RESPONSE: SignedDuration = SignedDuration::from_mins(15);
+/// The longest the breaching tickets' schedule may lie ahead: their warnings, at 80% of
+/// the 15-minute target, must have fallen due before the tick that acts on them.
+const MAX_LEAD: Duration = Duration::from_mins(2);
 /// Probe tickets opened before the breaching ones to learn how long one takes.
 const PROBES: u64 = 3;
 /// How long the process must use no CPU to count as quiet before and after a burst.
@@ -385,7 +388,8 @@ struct Schedule {
 /// Opens the breaching tickets before run 2, their first responses due a little after the
 /// process will be up. How long that takes depends on the store and the machine, so a few
 /// probe tickets (due long after the run) are opened first and the schedule leaves room
-/// for twice their pace; a schedule missed all the same is reported, not trusted.
+/// for twice their pace; a schedule missed all the same is reported, not trusted, and the
+/// bursts after it still run. An error means the tickets could not be opened at all.
 fn schedule_breaches(
     size: Size,
     rules: &RuleSet,
@@ -397,16 +401,23 @@ fn schedule_breaches(
 ) -> Result<Schedule, Failed> {
     let path = data.join(FILE_NAME);
     let store = Store::open(&path)?;
-    let probing = Instant::now();
+    // The first thing the desk does on a store posts the queue summary, which reads the
+    // whole queue (seconds with 1,000,000 queued tickets): the first probe pays for it,
+    // the others show what one more ticket costs.
+    let mut paces = Vec::new();
     for &id in probes {
+        let started = Instant::now();
         open_critical(&store, rules, id, Timestamp::now())?;
+        paces.push(started.elapsed());
     }
-    let pace = probing.elapsed() / probes.len().max(1) as u32;
+    let pace = paces.iter().skip(1).max().copied().unwrap_or_default();
     let startup = startup.unwrap_or(Duration::from_secs(1));
-    // Time to open the tickets, start, and create their topics before the first is due.
-    let lead = (startup * 4).max(Duration::from_millis(500))
+    // Time to open the tickets, start, and create their topics before the first is due;
+    // never so long that the warnings (at 80% of the 15 minutes) are still ahead.
+    let lead = ((startup * 4).max(Duration::from_millis(500))
         + (pace * 2 + Duration::from_millis(25)) * size.breaching as u32
-        + size.settle;
+        + size.settle)
+        .min(MAX_LEAD);
     // The deadline index keeps milliseconds.
     let first_due = Timestamp::from_millisecond(Timestamp::now().as_millisecond() + lead.as_millis() as i64)?;
     let opening = Instant::now();
@@ -417,41 +428,42 @@ fn schedule_breaches(
         due.insert(ticket, at);
     }
     let opened = opening.elapsed();
-    // Their warnings fell due long ago: acted on now, so the breach is each ticket's next
-    // step. Never at or after the first breach, even when opening ran late: the breaches
-    // are the process's to handle.
-    let now = Timestamp::now().min(first_due - SignedDuration::from_millis(1));
-    let desk = Desk { rules, earlier: &[], staff_chat: STAFF, now };
+    // Their warnings fell due before the first breach: acted on at the last moment before
+    // it, so the breach is each ticket's next step. Never at or after it, even when
+    // opening ran late: the breaches are the process's to handle.
+    let desk =
+        Desk { rules, earlier: &[], staff_chat: STAFF, now: first_due - SignedDuration::from_millis(1) };
     store.write(|tx| desk.handle(tx, &Event::Tick))?;
     sink.note(format_args!(
-        "opened {} breaching tickets in {:.2} s ({:.1} ms each while probing; lead {:.2} s)",
+        "opened {} breaching tickets in {:.2} s (probes {:?}; lead {:.2} s)",
         customers.len(),
         opened.as_secs_f64(),
-        pace.as_secs_f64() * 1000.0,
+        paces,
         lead.as_secs_f64()
     ));
     let read = store.read()?;
     let kind = DeadlineKind::FirstResponse.as_u8();
+    let mut missed = None;
     for (id, at) in &due {
         let set = read.deadline_of(*id, kind)?;
         if set != Some(*at) {
-            return Err(format!(
+            missed = Some(format!(
                 "{id}'s first response is due at {set:?}, not {at}: did the shipped sla hook change?"
-            )
-            .into());
+            ));
+            break;
         }
     }
     drop(read);
     drop(store);
     let ready = Timestamp::now() + SignedDuration::try_from(startup * 2)?;
-    let missed = (ready >= first_due).then(|| {
-        format!(
+    if missed.is_none() && ready >= first_due {
+        missed = Some(format!(
             "the schedule was missed: opening {} tickets took {:.2} s, so the process could not be up \
              before the first was due (due at {first_due}, ready at {ready})",
             customers.len(),
             opened.as_secs_f64()
-        )
-    });
+        ));
+    }
     Ok(Schedule { due, missed })
 }
 
@@ -621,6 +633,9 @@ fn p99(values: Vec<f64>) -> f64 {
 /// this runs on.
 const TICKS_PER_SECOND: f64 = 100.0;
 
+/// An environment variable: a command (and its arguments) to run `topicdesk run` under.
+const WRAPPER: &str = "TOPICDESK_BENCH_HOST_WRAPPER";
+
 /// A `topicdesk run` child process against the fake.
 struct Host {
     child: Child,
@@ -628,9 +643,21 @@ struct Host {
 }
 
 impl Host {
+    /// Starts `topicdesk run`; under the command in [`WRAPPER`] when it is set (to profile
+    /// the process alone, say `valgrind --tool=callgrind`).
     fn spawn(fake: &FakeHandle, rules: &Path, data: &Path) -> std::io::Result<Host> {
         let started = Instant::now();
-        let child = Command::new(std::env::current_exe()?)
+        let wrapper = std::env::var(WRAPPER).unwrap_or_default();
+        let mut words = wrapper.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut command = Command::new(program);
+                command.args(words).arg(std::env::current_exe()?);
+                command
+            }
+            None => Command::new(std::env::current_exe()?),
+        };
+        let child = command
             .arg("run")
             .arg("--rules")
             .arg(rules)
