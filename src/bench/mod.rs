@@ -236,13 +236,39 @@ pub fn run(
     let (rules, diagnostics) = crate::rules::load(&rules_dir);
     let rules = rules.ok_or_else(|| format!("the shipped rules do not load: {diagnostics:?}"))?;
     let quick = scale.tickets < Scale::FULL.tickets;
-    hot_figures(&mut sink, &rules, scale, only);
     let fresh = || tempfile::Builder::new().prefix("topicdesk-bench").tempdir();
+    // The disk's moment matters more than anything to a durable commit: the baseline is
+    // taken before, between and after the other figures, and the median reported.
+    let commit_baseline =
+        wanted(&["baseline_redb_commit_us"]) || wanted_ratio(only, "baseline_redb_commit_us");
+    let commits = if quick { 200 } else { 2_000 };
+    let mut commit_times = Vec::new();
+    let commit_baseline_at = |times: &mut Vec<Result<f64, String>>| {
+        if commit_baseline {
+            let measured = fresh()
+                .map_err(|e| e.to_string())
+                .and_then(|dir| hot::bare_commit_us(dir.path(), commits).map_err(|error| error.to_string()));
+            times.push(measured);
+        }
+    };
+    commit_baseline_at(&mut commit_times);
+    hot_figures(&mut sink, &rules, scale, only);
+    commit_baseline_at(&mut commit_times);
     if wanted(SCALE_FIGURES) || SCALE_FIGURES.iter().any(|name| wanted_ratio(only, name)) {
         let size = if quick { scale::Size::QUICK } else { scale::Size::FULL };
         match fresh() {
             Ok(dir) => scale::run(size, &rules_dir, &rules, dir.path(), &mut sink),
             Err(error) => sink.not_measured(&scale::names(size), &error.to_string()),
+        }
+    }
+    commit_baseline_at(&mut commit_times);
+    if commit_baseline {
+        match commit_times.into_iter().collect::<Result<Vec<f64>, String>>() {
+            Ok(times) => {
+                sink.note(format_args!("durable commits: {times:.0?} µs"));
+                sink.figure("baseline_redb_commit_us", middle(times), "µs", None);
+            }
+            Err(error) => sink.not_measured(&["baseline_redb_commit_us"], &error),
         }
     }
     ratios(&mut sink, only);
@@ -255,14 +281,6 @@ fn hot_figures(sink: &mut Sink<'_>, rules: &crate::rules::RuleSet, scale: Scale,
     let quick = scale.tickets < Scale::FULL.tickets;
     let runs = scale.runs;
     let fresh = || tempfile::Builder::new().prefix("topicdesk-bench").tempdir();
-    if wanted(&["baseline_redb_commit_us"]) || wanted_ratio(only, "baseline_redb_commit_us") {
-        sink.attempt(&["baseline_redb_commit_us"], |sink| {
-            let commits = if quick { 200 } else { 2_000 };
-            let us = median_of(runs, || hot::bare_commit_us(fresh()?.path(), commits))?;
-            sink.figure("baseline_redb_commit_us", us, "µs", None);
-            Ok(())
-        });
-    }
     if wanted(&["baseline_rhai_call_us", "empty_call_p99_us", "clock_read_p99_us"])
         || wanted_ratio(only, "baseline_rhai_call_us")
         || wanted_ratio(only, "empty_call_p99_us")
