@@ -19,7 +19,8 @@
 //! - `relay_cpu_ms_per_msg`, `reply_cpu_ms_per_msg`: user + system CPU of that process per
 //!   relayed message, customer to topic and agent to customer, over a burst (`scale`).
 //! - Baselines of the same run: `baseline_redb_commit_us` (one durable commit of a counter),
-//!   `baseline_rhai_call_us` and `empty_call_p99_us` (an empty hook through the script host),
+//!   `baseline_rhai_call_us` and `empty_call_p99_us` (an empty hook through the script host:
+//!   the median call and the p99),
 //!   `clock_read_p99_us` (timing nothing); and ratios of figures to them (`RATIOS`), which
 //!   stay put when a loaded or slower machine moves every figure.
 //!
@@ -287,15 +288,15 @@ fn hot_figures(sink: &mut Sink<'_>, rules: &crate::rules::RuleSet, scale: Scale,
     {
         sink.attempt(&["baseline_rhai_call_us", "empty_call_p99_us"], |sink| {
             let calls = if quick { 3_000 } else { 30_000 };
-            let mut means = Vec::new();
+            let mut medians = Vec::new();
             let mut p99s = Vec::new();
             for _ in 0..runs.max(1) {
-                let (mean, p99, spread) = hot::empty_call_us(calls)?;
+                let (median, p99, spread) = hot::empty_call_us(calls)?;
                 sink.note(format_args!("empty calls: {spread}"));
-                means.push(mean);
+                medians.push(median);
                 p99s.push(p99);
             }
-            sink.figure("baseline_rhai_call_us", middle(means), "µs", None);
+            sink.figure("baseline_rhai_call_us", middle(medians), "µs", None);
             sink.figure("empty_call_p99_us", middle(p99s), "µs", None);
             Ok(())
         });
