@@ -179,11 +179,9 @@ fn bench(json: bool, quick: bool, keep_data: Option<&Path>, only: &[String]) -> 
     let scale = if quick { crate::bench::Scale::QUICK } else { crate::bench::Scale::FULL };
     let mut stdout = std::io::stdout().lock();
     match crate::bench::run(scale, keep_data, only, &mut stdout) {
-        Ok(figures) => {
+        Ok(report) => {
             if json {
-                let object: serde_json::Map<String, serde_json::Value> =
-                    figures.iter().map(|f| (f.name.to_owned(), serde_json::Value::from(f.value))).collect();
-                let _ = writeln!(stdout, "{}", serde_json::Value::Object(object));
+                let _ = writeln!(stdout, "{}", report.to_json());
             }
             0
         }

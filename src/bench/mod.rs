@@ -16,9 +16,19 @@
 //! - `startup_ms_1m`, `timer_idle_cpu_pct_1m`, `rss_mb_1m`, `breach_lag_ms_p99_1m`,
 //!   `relay_end_to_end_msgs_per_s` and company: the real `topicdesk run` process against
 //!   the fake Bot API over 1,000,000 open tickets (`scale`).
+//! - `relay_cpu_ms_per_msg`, `reply_cpu_ms_per_msg`: user + system CPU of that process per
+//!   relayed message, customer to topic and agent to customer, over a burst (`scale`).
+//! - Baselines of the same run: `baseline_redb_commit_us` (one durable commit of a counter),
+//!   `baseline_rhai_call_us` and `empty_call_p99_us` (an empty hook through the script host:
+//!   the median call and the p99),
+//!   `clock_read_p99_us` (timing nothing); and ratios of figures to them (`RATIOS`), which
+//!   stay put when a loaded or slower machine moves every figure.
 //!
 //! `--quick` runs every figure small (2,000 tickets, one run each) so CI keeps them working;
 //! its scale figures are named `_quick` instead of `_1m`.
+//!
+//! The suite never stops on a measurement that fails or comes out unusable: the figure is
+//! reported as not measured with the reason (`not_measured` in the JSON), and the rest go on.
 
 mod hot;
 mod reload;
@@ -56,6 +66,94 @@ pub struct Figure {
     pub target: Option<&'static str>,
 }
 
+/// What one run of the suite measured, and what it could not measure with the reason.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub figures: Vec<Figure>,
+    pub not_measured: Vec<(&'static str, String)>,
+}
+
+impl Report {
+    /// The value of a figure measured in this run.
+    pub fn value(&self, name: &str) -> Option<f64> {
+        self.figures.iter().find(|figure| figure.name == name).map(|figure| figure.value)
+    }
+
+    /// One JSON object: every figure by name, and `not_measured` naming each figure that
+    /// could not be measured with the reason.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut object: serde_json::Map<String, serde_json::Value> =
+            self.figures.iter().map(|f| (f.name.to_owned(), serde_json::Value::from(f.value))).collect();
+        let missing: serde_json::Map<String, serde_json::Value> = self
+            .not_measured
+            .iter()
+            .map(|(name, reason)| ((*name).to_owned(), serde_json::Value::from(reason.as_str())))
+            .collect();
+        object.insert("not_measured".to_owned(), serde_json::Value::Object(missing));
+        serde_json::Value::Object(object)
+    }
+}
+
+/// Where figures go as they are measured: a line each on `out`, and the report.
+pub struct Sink<'a> {
+    out: &'a mut dyn std::io::Write,
+    report: Report,
+}
+
+impl Sink<'_> {
+    /// Records a figure and prints its line.
+    pub fn figure(
+        &mut self,
+        name: &'static str,
+        value: f64,
+        unit: &'static str,
+        target: Option<&'static str>,
+    ) {
+        let shown = shown(value);
+        let _ = match target {
+            Some(target) => writeln!(self.out, "{name} {shown} {unit} (target {target})"),
+            None => writeln!(self.out, "{name} {shown} {unit}"),
+        };
+        self.report.figures.push(Figure { name, value: (value * 1000.0).round() / 1000.0, unit, target });
+    }
+
+    /// Records that `names` could not be measured, and why; the suite goes on.
+    pub fn not_measured(&mut self, names: &[&'static str], reason: &str) {
+        for &name in names {
+            let _ = writeln!(self.out, "{name} not measured: {reason}");
+            self.report.not_measured.push((name, reason.to_owned()));
+        }
+    }
+
+    /// A line of progress.
+    pub fn note(&mut self, line: std::fmt::Arguments<'_>) {
+        let _ = self.out.write_fmt(line);
+        let _ = writeln!(self.out);
+    }
+
+    /// Runs `measure`; when it fails, `names` are recorded as not measured with its error.
+    pub fn attempt(
+        &mut self,
+        names: &[&'static str],
+        measure: impl FnOnce(&mut Self) -> Result<(), Box<dyn std::error::Error>>,
+    ) {
+        if let Err(error) = measure(self) {
+            self.not_measured(names, &error.to_string());
+        }
+    }
+}
+
+/// A value as the human output shows it: small values keep their digits.
+fn shown(value: f64) -> String {
+    if value.abs() < 1.0 && value != 0.0 {
+        format!("{value:.3}")
+    } else if value.abs() < 10.0 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 /// Every figure the suite knows, by its JSON name (the export one depends on the scale).
 pub const FIGURES: &[&str] = &[
     "store_generate_tickets_per_s",
@@ -66,6 +164,10 @@ pub const FIGURES: &[&str] = &[
     "rule_call_p99_us",
     "intake_answers_per_s",
     "reload_ms_p99",
+    "baseline_redb_commit_us",
+    "baseline_rhai_call_us",
+    "empty_call_p99_us",
+    "clock_read_p99_us",
     "store_mb_1m",
     "startup_ms_1m",
     "timer_idle_cpu_pct_1m",
@@ -73,17 +175,34 @@ pub const FIGURES: &[&str] = &[
     "breach_lag_ms_p99_1m",
     "breach_notice_lag_ms_p99_1m",
     "relay_end_to_end_msgs_per_s",
+    "relay_cpu_ms_per_msg",
+    "reply_cpu_ms_per_msg",
+    RATIOS[0].0,
+    RATIOS[1].0,
+    RATIOS[2].0,
+    RATIOS[3].0,
+];
+
+/// Ratios of figures to the same run's baselines, so that a loaded or slower machine shows
+/// in the baselines rather than as a regression: (name, numerator, its scale to the
+/// baseline's unit, baseline).
+const RATIOS: [(&str, &str, f64, &str); 4] = [
+    ("relay_cpu_per_redb_commit", "relay_cpu_ms_per_msg", 1000.0, "baseline_redb_commit_us"),
+    ("reply_cpu_per_redb_commit", "reply_cpu_ms_per_msg", 1000.0, "baseline_redb_commit_us"),
+    ("relay_cpu_per_empty_call", "relay_cpu_ms_per_msg", 1000.0, "baseline_rhai_call_us"),
+    ("rule_call_p99_per_empty_call", "rule_call_p99_us", 1.0, "empty_call_p99_us"),
 ];
 
 /// Runs the suite, printing a line per figure as it completes; with `only` not empty,
 /// just the figures it names. With `keep_data`, the generated store is written there and
-/// left behind.
+/// left behind. A measurement that fails or comes out unusable is reported as not
+/// measured, with the reason, and the suite goes on; only a bad request is an error.
 pub fn run(
     scale: Scale,
     keep_data: Option<&Path>,
     only: &[String],
     out: &mut dyn std::io::Write,
-) -> Result<Vec<Figure>, Box<dyn std::error::Error>> {
+) -> Result<Report, Box<dyn std::error::Error>> {
     if let Some(unknown) = only.iter().find(|name| !FIGURES.contains(&name.as_str())) {
         return Err(format!("no figure is called {unknown}; the figures: {}", FIGURES.join(", ")).into());
     }
@@ -93,29 +212,24 @@ pub fn run(
     if data.join(FILE_NAME).exists() {
         return Err(format!("{} already holds a store; pick an empty directory", data.display()).into());
     }
-    let mut figures = Vec::new();
-    let mut figure = |name: &'static str, value: f64, unit: &'static str, target: Option<&'static str>| {
-        match target {
-            Some(target) => writeln!(out, "{name} {value:.1} {unit} (target {target})"),
-            None => writeln!(out, "{name} {value:.1} {unit}"),
-        }?;
-        figures.push(Figure { name, value: (value * 1000.0).round() / 1000.0, unit, target });
-        Ok::<_, std::io::Error>(())
-    };
+    let mut sink = Sink { out, report: Report::default() };
 
     let export_name = if scale.tickets == Scale::FULL.tickets { "export_100k_s" } else { "export_quick_s" };
     if wanted(&["store_generate_tickets_per_s", export_name]) || keep_data.is_some() {
-        let store = Store::open(&data.join(FILE_NAME))?;
-        let started = Instant::now();
-        generate(&store, scale.tickets)?;
-        let rate = scale.tickets as f64 / started.elapsed().as_secs_f64();
-        drop(store);
-        figure("store_generate_tickets_per_s", rate.round(), "tickets/s", None)?;
-        let mut times = Vec::new();
-        for _ in 0..scale.runs {
-            times.push(time_export(data)?);
-        }
-        figure(export_name, median(&mut times).as_secs_f64(), "s", Some("< 5"))?;
+        sink.attempt(&["store_generate_tickets_per_s", export_name], |sink| {
+            let store = Store::open(&data.join(FILE_NAME))?;
+            let started = Instant::now();
+            generate(&store, scale.tickets)?;
+            let rate = scale.tickets as f64 / started.elapsed().as_secs_f64();
+            drop(store);
+            sink.figure("store_generate_tickets_per_s", rate.round(), "tickets/s", None);
+            let mut times = Vec::new();
+            for _ in 0..scale.runs {
+                times.push(time_export(data)?);
+            }
+            sink.figure(export_name, median(&mut times).as_secs_f64(), "s", Some("< 5"));
+            Ok(())
+        });
     }
 
     let rules_dir = temp.path().join("rules");
@@ -123,49 +237,146 @@ pub fn run(
     let (rules, diagnostics) = crate::rules::load(&rules_dir);
     let rules = rules.ok_or_else(|| format!("the shipped rules do not load: {diagnostics:?}"))?;
     let quick = scale.tickets < Scale::FULL.tickets;
-    let runs = scale.runs;
     let fresh = || tempfile::Builder::new().prefix("topicdesk-bench").tempdir();
-    if wanted(&["ingest_msgs_per_s"]) {
-        let messages = if quick { 2_000 } else { 20_000 };
-        let ingest = median_of(runs, || hot::ingest(&rules, fresh()?.path(), messages, 100))?;
-        figure("ingest_msgs_per_s", ingest, "msgs/s", Some(">= 20000"))?;
-    }
-    if wanted(&["ingest_fsync_msgs_per_s"]) {
-        let messages = if quick { 200 } else { 2_000 };
-        let fsync = median_of(runs, || hot::ingest(&rules, fresh()?.path(), messages, 1))?;
-        figure("ingest_fsync_msgs_per_s", fsync, "msgs/s", Some(">= 2000"))?;
-    }
-    if wanted(&["rule_call_p99_us"]) {
-        let calls = if quick { 3_000 } else { 30_000 };
-        let p99 = median_of(runs, || Ok(hot::rule_call_p99_us(&rules, calls)))?;
-        figure("rule_call_p99_us", p99, "µs", Some("<= 20"))?;
-    }
-    if wanted(&["intake_answers_per_s"]) {
-        let customers = if quick { 200 } else { 2_000 };
-        let intake = median_of(runs, || hot::intake_answers(&rules, fresh()?.path(), customers))?;
-        figure("intake_answers_per_s", intake, "answers/s", Some(">= 10000"))?;
-    }
-    if wanted(&["reload_ms_p99"]) {
-        let saves = if quick { 3 } else { 40 };
-        let dir = fresh()?;
-        crate::demo::write_default_rules(dir.path())?;
-        let times = reload::reload_times(dir.path(), saves)?;
-        figure("reload_ms_p99", percentile(times, 99), "ms", Some("< 300"))?;
-    }
-    if wanted(SCALE_FIGURES) {
+    // The disk's moment matters more than anything to a durable commit: the baseline is
+    // taken before, between and after the other figures, and the median reported.
+    let commit_baseline =
+        wanted(&["baseline_redb_commit_us"]) || wanted_ratio(only, "baseline_redb_commit_us");
+    let commits = if quick { 200 } else { 2_000 };
+    let mut commit_times = Vec::new();
+    let commit_baseline_at = |times: &mut Vec<Result<f64, String>>| {
+        if commit_baseline {
+            let measured = fresh()
+                .map_err(|e| e.to_string())
+                .and_then(|dir| hot::bare_commit_us(dir.path(), commits).map_err(|error| error.to_string()));
+            times.push(measured);
+        }
+    };
+    commit_baseline_at(&mut commit_times);
+    hot_figures(&mut sink, &rules, scale, only);
+    commit_baseline_at(&mut commit_times);
+    if wanted(SCALE_FIGURES) || SCALE_FIGURES.iter().any(|name| wanted_ratio(only, name)) {
         let size = if quick { scale::Size::QUICK } else { scale::Size::FULL };
-        let dir = fresh()?;
-        for scaled in scale::run(size, &rules_dir, &rules, dir.path(), out)? {
-            match scaled.target {
-                Some(target) => {
-                    writeln!(out, "{} {:.1} {} (target {target})", scaled.name, scaled.value, scaled.unit)
-                }
-                None => writeln!(out, "{} {:.1} {}", scaled.name, scaled.value, scaled.unit),
-            }?;
-            figures.push(scaled);
+        match fresh() {
+            Ok(dir) => scale::run(size, &rules_dir, &rules, dir.path(), &mut sink),
+            Err(error) => sink.not_measured(&scale::names(size), &error.to_string()),
         }
     }
-    Ok(figures)
+    commit_baseline_at(&mut commit_times);
+    if commit_baseline {
+        match commit_times.into_iter().collect::<Result<Vec<f64>, String>>() {
+            Ok(times) => {
+                sink.note(format_args!("durable commits: {times:.0?} µs"));
+                sink.figure("baseline_redb_commit_us", middle(times), "µs", None);
+            }
+            Err(error) => sink.not_measured(&["baseline_redb_commit_us"], &error),
+        }
+    }
+    ratios(&mut sink, only);
+    Ok(sink.report)
+}
+
+/// The figures measured inside this process: baselines, ingest, hooks, intake, reload.
+fn hot_figures(sink: &mut Sink<'_>, rules: &crate::rules::RuleSet, scale: Scale, only: &[String]) {
+    let wanted = |names: &[&str]| only.is_empty() || names.iter().any(|name| only.iter().any(|o| o == name));
+    let quick = scale.tickets < Scale::FULL.tickets;
+    let runs = scale.runs;
+    let fresh = || tempfile::Builder::new().prefix("topicdesk-bench").tempdir();
+    if wanted(&["baseline_rhai_call_us", "empty_call_p99_us", "clock_read_p99_us"])
+        || wanted_ratio(only, "baseline_rhai_call_us")
+        || wanted_ratio(only, "empty_call_p99_us")
+    {
+        sink.attempt(&["baseline_rhai_call_us", "empty_call_p99_us"], |sink| {
+            let calls = if quick { 3_000 } else { 30_000 };
+            let mut medians = Vec::new();
+            let mut p99s = Vec::new();
+            for _ in 0..runs.max(1) {
+                let (median, p99, spread) = hot::empty_call_us(calls)?;
+                sink.note(format_args!("empty calls: {spread}"));
+                medians.push(median);
+                p99s.push(p99);
+            }
+            sink.figure("baseline_rhai_call_us", middle(medians), "µs", None);
+            sink.figure("empty_call_p99_us", middle(p99s), "µs", None);
+            Ok(())
+        });
+        let reads = if quick { 3_000 } else { 30_000 };
+        let p99 = middle((0..runs.max(1)).map(|_| hot::clock_read_p99_us(reads)).collect());
+        sink.figure("clock_read_p99_us", p99, "µs", None);
+    }
+    if wanted(&["ingest_msgs_per_s"]) {
+        sink.attempt(&["ingest_msgs_per_s"], |sink| {
+            let messages = if quick { 2_000 } else { 20_000 };
+            let ingest = median_of(runs, || hot::ingest(rules, fresh()?.path(), messages, 100))?;
+            sink.figure("ingest_msgs_per_s", ingest, "msgs/s", Some(">= 20000"));
+            Ok(())
+        });
+    }
+    if wanted(&["ingest_fsync_msgs_per_s"]) {
+        sink.attempt(&["ingest_fsync_msgs_per_s"], |sink| {
+            let messages = if quick { 200 } else { 2_000 };
+            let fsync = median_of(runs, || hot::ingest(rules, fresh()?.path(), messages, 1))?;
+            sink.figure("ingest_fsync_msgs_per_s", fsync, "msgs/s", Some(">= 2000"));
+            Ok(())
+        });
+    }
+    if wanted(&["rule_call_p99_us"]) || wanted_ratio(only, "rule_call_p99_us") {
+        let calls = if quick { 3_000 } else { 30_000 };
+        let mut p99s = Vec::new();
+        for _ in 0..runs.max(1) {
+            let (p99, spread) = hot::rule_call_p99_us(rules, calls);
+            sink.note(format_args!("rule calls: {spread}"));
+            p99s.push(p99);
+        }
+        sink.figure("rule_call_p99_us", middle(p99s), "µs", Some("<= 20"));
+    }
+    if wanted(&["intake_answers_per_s"]) {
+        sink.attempt(&["intake_answers_per_s"], |sink| {
+            let customers = if quick { 200 } else { 2_000 };
+            let intake = median_of(runs, || hot::intake_answers(rules, fresh()?.path(), customers))?;
+            sink.figure("intake_answers_per_s", intake, "answers/s", Some(">= 10000"));
+            Ok(())
+        });
+    }
+    if wanted(&["reload_ms_p99"]) {
+        sink.attempt(&["reload_ms_p99"], |sink| {
+            let saves = if quick { 3 } else { 40 };
+            let dir = fresh()?;
+            crate::demo::write_default_rules(dir.path())?;
+            let times = reload::reload_times(dir.path(), saves)?;
+            sink.figure("reload_ms_p99", percentile(times, 99), "ms", Some("< 300"));
+            Ok(())
+        });
+    }
+}
+
+/// Each ratio asked for whose figure and baseline this run measured.
+fn ratios(sink: &mut Sink<'_>, only: &[String]) {
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    for (name, figure, scale_to, baseline) in RATIOS {
+        if !wanted(name) {
+            continue;
+        }
+        match (sink.report.value(figure), sink.report.value(baseline)) {
+            (Some(value), Some(base)) if base > 0.0 => {
+                sink.figure(name, value * scale_to / base, "×", None);
+            }
+            _ => sink.not_measured(&[name], &format!("needs {figure} and {baseline} of this run")),
+        }
+    }
+}
+
+/// Whether a ratio that needs `figure` is among the figures asked for.
+fn wanted_ratio(only: &[String], figure: &str) -> bool {
+    RATIOS.iter().any(|(name, numerator, _, baseline)| {
+        (*numerator == figure || *baseline == figure) && only.iter().any(|o| o == name)
+    })
+}
+
+/// The median of a few values (the upper one of an even count).
+fn middle(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// The figures of one run of the process over the big store.
@@ -177,6 +388,8 @@ const SCALE_FIGURES: &[&str] = &[
     "breach_lag_ms_p99_1m",
     "breach_notice_lag_ms_p99_1m",
     "relay_end_to_end_msgs_per_s",
+    "relay_cpu_ms_per_msg",
+    "reply_cpu_ms_per_msg",
 ];
 
 /// The `p`th percentile of `values` (nearest rank).
@@ -270,4 +483,43 @@ fn median_of(
 fn median(times: &mut [Duration]) -> Duration {
     times.sort();
     times[times.len() / 2]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn figures_not_measured_are_named_with_their_reason_and_the_rest_go_on() {
+        let mut out = Vec::new();
+        let mut sink = Sink { out: &mut out, report: Report::default() };
+        sink.attempt(&["ingest_msgs_per_s"], |_| Err("the disk is full".into()));
+        sink.attempt(&["rule_call_p99_us"], |sink| {
+            sink.figure("rule_call_p99_us", 5.25, "µs", Some("<= 20"));
+            Ok(())
+        });
+        let json = sink.report.to_json();
+        assert_eq!(json["rule_call_p99_us"], 5.25);
+        assert_eq!(json["not_measured"]["ingest_msgs_per_s"], "the disk is full");
+        assert!(json.get("ingest_msgs_per_s").is_none());
+        let text = String::from_utf8(out).expect("text");
+        assert!(text.contains("ingest_msgs_per_s not measured: the disk is full"), "{text}");
+        assert!(text.contains("rule_call_p99_us 5.25 µs (target <= 20)"), "{text}");
+    }
+
+    #[test]
+    fn every_ratio_names_figures_the_suite_knows() {
+        for (name, figure, _, baseline) in RATIOS {
+            assert!(FIGURES.contains(&name), "{name}");
+            assert!(FIGURES.contains(&figure), "{figure}");
+            assert!(FIGURES.contains(&baseline), "{baseline}");
+        }
+    }
+
+    #[test]
+    fn small_values_keep_their_digits() {
+        assert_eq!(shown(0.1234), "0.123");
+        assert_eq!(shown(5.25), "5.25");
+        assert_eq!(shown(31296.0), "31296.0");
+    }
 }

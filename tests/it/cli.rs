@@ -208,9 +208,17 @@ fn the_quick_bench_reports_its_figures_as_json_on_the_last_line() {
         "breach_lag_ms_p99_quick",
         "breach_notice_lag_ms_p99_quick",
         "relay_end_to_end_msgs_per_s",
+        "relay_cpu_ms_per_msg",
+        "reply_cpu_ms_per_msg",
+        "baseline_redb_commit_us",
+        "baseline_rhai_call_us",
+        "empty_call_p99_us",
+        "relay_cpu_per_redb_commit",
+        "rule_call_p99_per_empty_call",
     ] {
         assert!(figures[name].as_f64().is_some_and(|v| v > 0.0), "{name} in {last}");
     }
+    assert_eq!(figures["not_measured"], serde_json::json!({}), "everything measured in {last}");
     // An idle process may well use no measurable CPU at all.
     assert!(figures["timer_idle_cpu_pct_quick"].as_f64().is_some_and(|v| v >= 0.0), "idle CPU in {last}");
 }
