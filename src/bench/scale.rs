@@ -443,10 +443,9 @@ fn schedule_breaches(
         lead.as_secs_f64()
     ));
     let read = store.read()?;
-    let kind = DeadlineKind::FirstResponse.as_u8();
     let mut missed = None;
     for (id, at) in &due {
-        let set = read.deadline_of(*id, kind)?;
+        let set = read.deadline_of(Timer::Ticket(*id, DeadlineKind::FirstResponse))?;
         if set != Some(*at) {
             missed = Some(format!(
                 "{id}'s first response is due at {set:?}, not {at}: did the shipped sla hook change?"
