@@ -81,8 +81,7 @@ impl Desk<'_> {
             let tail = state.history_tail(ticket.id, before.next_seq, TAIL)?;
             let version = self.rules.version().short();
             let same_rules = tail.first().is_some_and(|last| last.rules.as_ref() == Some(&version));
-            let replied = before.first_response_at.is_some();
-            if same_rules && !crate::sla::changes_timeline(entries, &tail, replied) {
+            if same_rules && !crate::sla::changes_timeline(entries, &tail, before) {
                 return Ok(());
             }
         }

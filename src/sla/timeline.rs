@@ -209,19 +209,29 @@ impl Timeline {
 /// Whether appending `new` to a ticket's history can change what [`Timeline::read`] makes
 /// of it, so that the clocks, steps and deadlines computed before still hold when the
 /// targets are unchanged. `earlier` is the history just before `new`, newest first (a tail
-/// is enough); `replied`: an agent had answered the customer before `new`. Conservative:
-/// `true` whenever the tail is too short to tell.
+/// is enough); `before` is the ticket as it was before `new`. Conservative: `true` whenever
+/// the tail is too short to tell.
 ///
 /// Keep this in step with [`Timeline::read`]: the match has no catch-all, so a new kind
 /// of entry needs a decision here, and a property test checks the two agree.
-pub fn changes_timeline(new: &[Entry], earlier: &[Entry], replied: bool) -> bool {
-    new.iter().any(|entry| match &entry.kind {
+pub fn changes_timeline(new: &[Entry], earlier: &[Entry], before: &Ticket) -> bool {
+    let replied = before.first_response_at.is_some();
+    new.iter().enumerate().any(|(index, entry)| match &entry.kind {
         EntryKind::Created { .. }
-        | EntryKind::AgentReply { .. }
         | EntryKind::StatusChanged { .. }
         | EntryKind::EscalationHold { .. }
         | EntryKind::KeptOpen
         | EntryKind::Timer(_) => true,
+        // Ends a wait, or restarts a silence while Resolved or Awaiting Customer; a further
+        // reply of an open ticket whose customer is not waiting does neither.
+        EntryKind::AgentReply { .. } => {
+            let customer_spoke =
+                new[..index].iter().any(|e| matches!(e.kind, EntryKind::CustomerMessage { .. }));
+            !replied
+                || !matches!(before.status, Status::New | Status::Open)
+                || customer_spoke
+                || !answered(earlier)
+        }
         // Starts a next-response stretch unless the first reply is still to come or the
         // customer is already waiting for an answer.
         EntryKind::CustomerMessage { .. } => replied && !waiting(earlier),
@@ -271,6 +281,22 @@ pub fn calendar_switches(
         switches.pop();
     }
     switches
+}
+
+/// Whether the tail `earlier` (newest first) shows that no customer message waits for an
+/// answer: an agent's reply, a resolution or the creation comes before any customer
+/// message; `false` when the tail does not say.
+fn answered(earlier: &[Entry]) -> bool {
+    for entry in earlier {
+        match &entry.kind {
+            EntryKind::CustomerMessage { .. } => return false,
+            EntryKind::AgentReply { .. }
+            | EntryKind::Created { .. }
+            | EntryKind::StatusChanged { to: Status::Resolved | Status::Closed, .. } => return true,
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Whether a customer message is waiting for an answer after `earlier` (newest first);

@@ -78,13 +78,13 @@ proptest! {
         let mut now = 0;
         for (change, gap) in steps {
             now += gap;
-            let replied = ticket.first_response_at.is_some();
+            let prior = ticket.clone();
             let Ok(new) = ticket.apply(change, &origin, at(now)) else { continue };
             // The desk passes a short tail of the history; so does this test.
             let tail: Vec<Entry> = history.iter().rev().take(3).cloned().collect();
             let before = history.clone();
             history.extend(new.iter().cloned());
-            if changes_timeline(&new, &tail, replied) {
+            if changes_timeline(&new, &tail, &prior) {
                 continue;
             }
             for later in [0, 30, 90, 600, 6_000] {
@@ -106,11 +106,11 @@ fn customer_messages_move_clocks_only_when_they_start_a_wait() {
     let mut history = vec![created];
     let origin = Origin { actor: Actor::Customer(7), rules: None };
     let step = |ticket: &mut Ticket, history: &mut Vec<Entry>, change: Change| {
-        let replied = ticket.first_response_at.is_some();
+        let prior = ticket.clone();
         let new = ticket.apply(change, &origin, at(history.len() as i64)).expect("legal");
         let tail: Vec<Entry> = history.iter().rev().take(3).cloned().collect();
         history.extend(new.iter().cloned());
-        changes_timeline(&new, &tail, replied)
+        changes_timeline(&new, &tail, &prior)
     };
     let message = || Change::CustomerMessage { text: "c".into() };
     assert!(!step(&mut ticket, &mut history, message()), "before the first reply");
@@ -124,4 +124,34 @@ fn customer_messages_move_clocks_only_when_they_start_a_wait() {
         step(&mut ticket, &mut history, Change::Note { text: "n".into() });
     }
     assert!(step(&mut ticket, &mut history, message()), "the tail does not tell: recompute");
+}
+
+#[test]
+fn agent_replies_move_clocks_only_when_they_answer_or_restart_a_silence() {
+    let customer = Customer { id: 7, name: "Ann".into(), username: None, language: None };
+    let (mut ticket, created) = Ticket::open(TicketId(1), customer, "support", BTreeMap::new(), at(0));
+    let mut history = vec![created];
+    let agent = Origin { actor: Actor::Agent(1), rules: None };
+    let step = |ticket: &mut Ticket, history: &mut Vec<Entry>, change: Change| {
+        let prior = ticket.clone();
+        let new = ticket.apply(change, &agent, at(history.len() as i64)).expect("legal");
+        let tail: Vec<Entry> = history.iter().rev().take(3).cloned().collect();
+        history.extend(new.iter().cloned());
+        changes_timeline(&new, &tail, &prior)
+    };
+    let reply = || Change::AgentReply { text: "a".into() };
+    assert!(step(&mut ticket, &mut history, reply()), "the first reply");
+    assert!(!step(&mut ticket, &mut history, reply()), "a second reply, nobody waiting");
+    assert!(!step(&mut ticket, &mut history, reply()), "and a third");
+    assert!(step(&mut ticket, &mut history, Change::CustomerMessage { text: "c".into() }));
+    assert!(step(&mut ticket, &mut history, reply()), "answers the customer");
+    assert!(step(&mut ticket, &mut history, Change::AwaitCustomer));
+    assert!(step(&mut ticket, &mut history, reply()), "restarts the silence the reminder times");
+    step(&mut ticket, &mut history, Change::CustomerMessage { text: "c".into() });
+    assert!(step(&mut ticket, &mut history, reply()), "answers the customer");
+    assert_eq!(ticket.status, crate::ticket::Status::Open);
+    for _ in 0..3 {
+        step(&mut ticket, &mut history, Change::Note { text: "n".into() });
+    }
+    assert!(step(&mut ticket, &mut history, reply()), "the tail does not tell: recompute");
 }
