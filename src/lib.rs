@@ -16,6 +16,7 @@ pub mod deadline;
 pub mod ticket;
 pub mod history;
 pub mod sla;
+pub mod metrics;
 pub mod intake;
 pub mod rules;
 pub mod script;
