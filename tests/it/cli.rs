@@ -375,3 +375,85 @@ fn dead_letters_of_a_store_without_any_list_nothing() {
     assert_eq!(retry.status.code(), Some(1));
     assert_eq!(stderr(&retry), "error: no dead letter for update 42\n");
 }
+
+#[test]
+fn report_sums_up_a_store_as_json_table_and_csv() {
+    let dir = store_with(30);
+    let data = path_arg(dir.path());
+    let json = topicdesk(&["report", "--data", data, "--by", "category", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("one JSON object");
+    // Every third ticket is answered and resolved five minutes after it came in.
+    assert_eq!(report["tickets"], 30);
+    assert_eq!(report["facts_from_history"], 0, "the store kept the facts");
+    assert_eq!(report["total"]["resolved"], 10);
+    assert_eq!(report["total"]["first_response"]["calendar"]["count"], 10);
+    assert_eq!(report["total"]["first_response"]["calendar"]["median"], 300);
+    assert_eq!(report["total"]["first_contact_resolutions"], 10);
+    let groups: Vec<(String, u64)> = report["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap_or("").to_owned(), g["tickets"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(groups, [("billing".to_owned(), 15), ("technical".to_owned(), 15)]);
+    assert_eq!(stderr(&json), "", "no progress bar when stderr is not a terminal");
+
+    // Tickets 11 to 20: created at minutes 11..=20 after the store's epoch.
+    let since = topicdesk_support_minute(11);
+    let until = topicdesk_support_minute(21);
+    let table =
+        topicdesk(&["report", "--data", data, "--since", &since, "--until", &until, "--by", "priority"]);
+    assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(text.starts_with(&format!("tickets created {since} to {until}: 10, as of ")), "{text}");
+    let first_response =
+        text.lines().find(|l| l.starts_with("first response")).expect("a first response row");
+    assert_eq!(first_response.split_whitespace().collect::<Vec<_>>()[2..5], ["3", "5m", "5m"], "{text}");
+    assert!(text.contains("\nby priority\n"), "{text}");
+    assert!(text.contains("note: business hours count round the clock"), "{text}");
+
+    let csv = topicdesk(&["report", "--data", data, "--format", "csv", "--by", "tag"]);
+    assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
+    let csv = stdout(&csv);
+    assert!(csv.starts_with("group,metric,clock,count,median,p90,mean\n"), "{csv}");
+    assert!(csv.contains("\nall,first_response,calendar,10,300,300,300.0\n"), "{csv}");
+    assert!(csv.contains("\n(untagged),tickets,,30,,,\n"), "{csv}");
+
+    let wrong = topicdesk(&["report", "--data", data, "--since", "last tuesday"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert_eq!(stderr(&wrong), "error: `last tuesday` is not a day (YYYY-MM-DD) or an instant (RFC 3339)\n");
+}
+
+/// The instant `crate::support::at(minutes)` names, as a `--since` argument.
+fn topicdesk_support_minute(minutes: i64) -> String {
+    crate::support::at(minutes).to_string()
+}
+
+#[test]
+fn report_folds_the_history_of_a_ticket_whose_facts_fell_behind() {
+    use topicdesk::history::Actor;
+    use topicdesk::ticket::{Change, Origin, TicketId};
+    let dir = store_with(3);
+    let store = Store::open(&dir.path().join(FILE_NAME)).expect("open");
+    // A history that went on without its facts (as a build without them would write it):
+    // the ticket moved on, and its stored facts no longer match.
+    store
+        .write(|tx| {
+            let mut ticket = tx.ticket(TicketId(1))?.expect("exists");
+            let agent = Origin { actor: Actor::Agent(7), rules: None };
+            ticket
+                .apply(Change::Note { text: "looked".into() }, &agent, crate::support::at(30))
+                .expect("legal");
+            tx.save_ticket(&ticket)
+        })
+        .expect("written");
+    drop(store);
+    let output = topicdesk(&["report", "--data", path_arg(dir.path()), "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(report["facts_from_history"], 1);
+    assert_eq!(report["tickets"], 3);
+    let note = report["notes"][0].as_str().expect("a note");
+    assert!(note.starts_with("1 ticket(s) had no stored facts"), "{note}");
+}
