@@ -457,3 +457,54 @@ fn report_folds_the_history_of_a_ticket_whose_facts_fell_behind() {
     let note = report["notes"][0].as_str().expect("a note");
     assert!(note.starts_with("1 ticket(s) had no stored facts"), "{note}");
 }
+
+#[test]
+fn report_with_rules_counts_business_hours_and_names_agents() {
+    use topicdesk::history::Actor;
+    use topicdesk::ticket::{Change, Customer, Origin, Ticket};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join(FILE_NAME)).expect("create store");
+    // Friday 17:30 in Berlin, answered on Monday at 09:30 by Eli (team.yaml's 222222222).
+    let created: jiff::Timestamp = "2026-09-25T15:30:00Z".parse().expect("instant");
+    let replied: jiff::Timestamp = "2026-09-28T07:30:00Z".parse().expect("instant");
+    store
+        .write(|tx| {
+            let id = tx.next_ticket_id()?;
+            let customer = Customer { id: 5, name: "Ann".into(), username: None, language: None };
+            let (mut ticket, opened) =
+                Ticket::open(id, customer, "support", std::collections::BTreeMap::new(), created);
+            let eli = Origin { actor: Actor::Agent(222_222_222), rules: None };
+            let mut entries = vec![opened];
+            entries.extend(
+                ticket.apply(Change::Assign { to: Some(222_222_222) }, &eli, replied).expect("legal"),
+            );
+            entries.extend(
+                ticket.apply(Change::AgentReply { text: "Hi".into() }, &eli, replied).expect("legal"),
+            );
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)
+        })
+        .expect("written");
+    drop(store);
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+    let data = path_arg(dir.path());
+    let output =
+        topicdesk(&["report", "--data", data, "--rules", rules, "--by", "agent", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(report["business_hours"], true);
+    let first = &report["total"]["first_response"];
+    assert_eq!(first["calendar"]["median"], 64 * 3600);
+    // Friday 17:30-18:00, Saturday 10:00-14:00, Monday 09:00-09:30.
+    assert_eq!(first["business"]["median"], 5 * 3600);
+    assert_eq!(report["groups"][0]["key"], "Eli");
+    // The day is Berlin's: 17:30 local is hour 17.
+    assert_eq!(report["busiest_hours"][17], 1);
+    let days = topicdesk(&["report", "--data", data, "--rules", rules, "--by", "week", "--format", "csv"]);
+    assert!(stdout(&days).contains("\n2026-W39,tickets,,1,,,\n"), "{}", stdout(&days));
+
+    assert_eq!(topicdesk(&["report", "--data", data, "--by", "colour"]).status.code(), Some(2));
+    let help = topicdesk(&["report", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("Usage: topicdesk report"));
+}
