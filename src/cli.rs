@@ -393,20 +393,26 @@ fn team_report(
             .filter_map(|agent| Some((u64::try_from(agent.id).ok()?, agent.name.clone())))
             .collect();
     }
-    let parse = |text: &str, day_end: bool| -> Result<jiff::Timestamp, String> {
+    // A bound is an instant, or a day in the desk's time zone: `--since` takes its start,
+    // `--until` its end (the start of the next day).
+    let instant_or_day = |text: &str| -> Result<Result<jiff::Timestamp, jiff::civil::Date>, String> {
         if let Ok(at) = text.parse::<jiff::Timestamp>() {
-            return Ok(at);
+            return Ok(Ok(at));
         }
-        let day: jiff::civil::Date = text
-            .parse()
-            .map_err(|_| format!("`{text}` is not a day (YYYY-MM-DD) or an instant (RFC 3339)"))?;
-        let day = if day_end { day.tomorrow().map_err(|e| e.to_string())? } else { day };
+        text.parse::<jiff::civil::Date>()
+            .map(Err)
+            .map_err(|_| format!("`{text}` is not a day (YYYY-MM-DD) or an instant (RFC 3339)"))
+    };
+    let start_of = |day: jiff::civil::Date| {
         day.to_zoned_datetime(options.time_zone.clone())
             .map(|zoned| zoned.timestamp())
             .map_err(|e| e.to_string())
     };
-    let bounds =
-        (since.map(|text| parse(text, false)).transpose(), until.map(|text| parse(text, true)).transpose());
+    let since_bound = since.map(|text| instant_or_day(text)?.or_else(start_of)).transpose();
+    let until_bound = until
+        .map(|text| instant_or_day(text)?.or_else(|day| start_of(day.tomorrow().map_err(|e| e.to_string())?)))
+        .transpose();
+    let bounds = (since_bound, until_bound);
     match bounds {
         (Ok(since), Ok(until)) => (options.since, options.until) = (since, until),
         (Err(error), _) | (_, Err(error)) => {

@@ -503,6 +503,19 @@ fn report_with_rules_counts_business_hours_and_names_agents() {
     let days = topicdesk(&["report", "--data", data, "--rules", rules, "--by", "week", "--format", "csv"]);
     assert!(stdout(&days).contains("\n2026-W39,tickets,,1,,,\n"), "{}", stdout(&days));
 
+    // Days are whole days of the desk's time zone, `--until` included.
+    let tickets_between = |since: &str, until: &str| {
+        let output = topicdesk(&[
+            "report", "--data", data, "--rules", rules, "--since", since, "--until", until, "--format",
+            "json",
+        ]);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+        report["tickets"].as_u64()
+    };
+    assert_eq!(tickets_between("2026-09-25", "2026-09-25"), Some(1));
+    assert_eq!(tickets_between("2026-09-24", "2026-09-24"), Some(0));
+    assert_eq!(tickets_between("2026-09-25T15:30:01Z", "2026-09-26"), Some(0), "an instant is exact");
+
     assert_eq!(topicdesk(&["report", "--data", data, "--by", "colour"]).status.code(), Some(2));
     let help = topicdesk(&["report", "--help"]);
     assert_eq!(help.status.code(), Some(0));
