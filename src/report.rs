@@ -352,7 +352,6 @@ fn write_group_detail(out: &mut String, group: &Group) {
             span(b.p90),
         );
     }
-    let _ = writeln!(out, "(calendar time; bus.: counted within the desk's business hours)");
     let replies = &group.agent_replies;
     let _ = writeln!(
         out,
@@ -363,6 +362,7 @@ fn write_group_detail(out: &mut String, group: &Group) {
         replies.p90.map_or_else(|| "-".to_owned(), |v| v.to_string()),
         replies.mean.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}")),
     );
+    let _ = writeln!(out, "(spans in calendar time; bus.: counted within the desk's business hours)");
     let _ = writeln!(
         out,
         "\ntickets {}, open {}, resolved {}, reopened {} ({} reopens), first-contact resolutions {} ({})",
