@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::export::{self, Format};
+use crate::report::{GroupBy, ReportFormat};
 use crate::store::{self, ReadOnlyStore, Store, StoreError};
 use crate::ticket::{Status, Ticket, TicketId};
 
@@ -92,6 +93,27 @@ pub enum Command {
         #[command(subcommand)]
         command: TicketsCommand,
     },
+    /// The team's figures over a period, from the data file (also while the bot runs).
+    Report {
+        #[arg(long)]
+        data: PathBuf,
+        /// Tickets created from this day (YYYY-MM-DD, in the desk's time zone) or instant
+        /// (RFC 3339) on.
+        #[arg(long)]
+        since: Option<String>,
+        /// Tickets created up to and including this day, or before this instant.
+        #[arg(long)]
+        until: Option<String>,
+        /// One row per agent, category, priority, form, tag, day or week.
+        #[arg(long, value_enum)]
+        by: Option<GroupBy>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// The rules directory: desk.yaml's business hours and time zone, team.yaml's
+        /// names. Without it business hours count round the clock and days are UTC.
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
     /// Updates the desk failed on every time it tried, set aside so the rest flow on.
     DeadLetters {
         #[command(subcommand)]
@@ -157,6 +179,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Tickets { command } => tickets(command),
         Command::DeadLetters { command } => dead_letters(command),
+        Command::Report { data, since, until, by, format, rules } => {
+            team_report(&data, since.as_deref(), until.as_deref(), by, format, rules.as_deref())
+        }
         Command::Run { rules, data, staff_chat, no_rate_budget } => {
             run_host(rules, data, staff_chat, no_rate_budget)
         }
@@ -328,6 +353,106 @@ fn simulate(
     match run() {
         Ok(()) => 0,
         Err(error) => report(&*error),
+    }
+}
+
+fn team_report(
+    data: &Path,
+    since: Option<&str>,
+    until: Option<&str>,
+    by: Option<GroupBy>,
+    format: ReportFormat,
+    rules: Option<&Path>,
+) -> u8 {
+    let mut options = crate::report::Options {
+        since: None,
+        until: None,
+        // Whole seconds: the report's figures are.
+        now: jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap_or(jiff::Timestamp::MAX),
+        by,
+        calendar: None,
+        time_zone: jiff::tz::TimeZone::UTC,
+        agent_names: std::collections::BTreeMap::new(),
+    };
+    if let Some(dir) = rules {
+        let (set, diagnostics) = crate::rules::load(dir);
+        let Some(set) = set else {
+            eprintln!("error: the rules in {} are not valid:", dir.display());
+            for diagnostic in diagnostics {
+                eprintln!("{diagnostic}");
+            }
+            return 1;
+        };
+        options.calendar = Some(set.calendar().clone());
+        options.time_zone =
+            jiff::tz::TimeZone::get(&set.desk().timezone.value).unwrap_or(jiff::tz::TimeZone::UTC);
+        options.agent_names = set
+            .team()
+            .agents
+            .iter()
+            .filter_map(|agent| Some((u64::try_from(agent.id).ok()?, agent.name.clone())))
+            .collect();
+    }
+    // A bound is an instant, or a day in the desk's time zone: `--since` takes its start,
+    // `--until` its end (the start of the next day).
+    let instant_or_day = |text: &str| -> Result<Result<jiff::Timestamp, jiff::civil::Date>, String> {
+        if let Ok(at) = text.parse::<jiff::Timestamp>() {
+            return Ok(Ok(at));
+        }
+        text.parse::<jiff::civil::Date>()
+            .map(Err)
+            .map_err(|_| format!("`{text}` is not a day (YYYY-MM-DD) or an instant (RFC 3339)"))
+    };
+    let start_of = |day: jiff::civil::Date| {
+        day.to_zoned_datetime(options.time_zone.clone())
+            .map(|zoned| zoned.timestamp())
+            .map_err(|e| e.to_string())
+    };
+    let since_bound = since.map(|text| instant_or_day(text)?.or_else(start_of)).transpose();
+    let until_bound = until
+        .map(|text| instant_or_day(text)?.or_else(|day| start_of(day.tomorrow().map_err(|e| e.to_string())?)))
+        .transpose();
+    let bounds = (since_bound, until_bound);
+    match bounds {
+        (Ok(since), Ok(until)) => (options.since, options.until) = (since, until),
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!("error: {error}");
+            return 1;
+        }
+    }
+    let store = match open_for_reading(data) {
+        Ok(store) => store,
+        Err(error) => return report(&error),
+    };
+    let outcome = store::guard_damage(&store::data_file(data), || -> Outcome {
+        let read = store.read()?;
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(read.ticket_count().unwrap_or(0));
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("reading {bar:40} {pos}/{len} tickets ({eta} left)")
+                    .expect("the template is valid"),
+            );
+            bar
+        });
+        let built = crate::report::build(&read, &options, |n| {
+            if let Some(bar) = &bar
+                && n % 1024 == 0
+            {
+                bar.set_position(n);
+            }
+        })?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+        built.write(format, &mut stdout)?;
+        stdout.flush()?;
+        Ok(0)
+    });
+    match outcome {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => report(&*error),
+        Err(error) => report(&error),
     }
 }
 

@@ -3,11 +3,17 @@
 //!
 //! Export streams from a read snapshot, so it runs beside the live desk and its memory
 //! stays flat whatever the number of tickets.
+//!
+//! Each ticket carries its metric figures (docs/metrics.md, column by column), from the
+//! store's per-ticket facts, in calendar time, as of the ticket's last change
+//! (`updated_at`): the same store always exports the same figures.
 
 use std::io::Write;
 
 use serde::Serialize;
 
+use crate::calendar::BusinessCalendar;
+use crate::metrics::{Elapsed, Facts, SlaOutcome, TicketMetrics};
 use crate::store::{ReadTx, StoreError};
 use crate::ticket::{Answer, Ticket};
 
@@ -28,7 +34,7 @@ pub enum ExportError {
 }
 
 /// The columns of the CSV export, in order.
-pub const CSV_COLUMNS: [&str; 16] = [
+pub const CSV_COLUMNS: [&str; 30] = [
     "id",
     "status",
     "priority",
@@ -45,6 +51,20 @@ pub const CSV_COLUMNS: [&str; 16] = [
     "resolved_at",
     "closed_at",
     "reopened",
+    "first_response_secs",
+    "next_replies",
+    "next_reply_mean_secs",
+    "first_resolution_secs",
+    "full_resolution_secs",
+    "requester_wait_secs",
+    "customer_wait_secs",
+    "agent_replies",
+    "first_contact_resolution",
+    "sla_first_response",
+    "sla_next_response",
+    "sla_resolution",
+    "escalations",
+    "sentiment",
 ];
 
 /// Writes every ticket in `read` to `out`, calling `progress` with the running count.
@@ -58,13 +78,20 @@ pub fn export(
     if format == Format::Csv {
         writeln!(out, "{}", CSV_COLUMNS.join(","))?;
     }
-    read.for_each_ticket(|ticket| {
+    let calendar = BusinessCalendar::always();
+    read.for_each_ticket_facts(|ticket, facts| {
+        let facts = match facts {
+            Some(facts) => facts,
+            None => Facts::of_history(&read.history(ticket.id)?),
+        };
+        let metrics = MetricFields::of(&TicketMetrics::of(&facts, &calendar, ticket.updated_at));
         match format {
             Format::Jsonl => {
-                serde_json::to_writer(&mut *out, &JsonTicket::from(&ticket)).map_err(std::io::Error::from)?;
+                let line = JsonTicket::new(&ticket, metrics);
+                serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
                 out.write_all(b"\n")?;
             }
-            Format::Csv => write_csv_row(out, &ticket)?,
+            Format::Csv => write_csv_row(out, &ticket, &metrics)?,
         }
         written += 1;
         progress(written);
@@ -95,6 +122,71 @@ struct JsonTicket<'a> {
     reopened: u32,
     awaiting_customer_secs: u64,
     unreachable: bool,
+    #[serde(flatten)]
+    metrics: MetricFields,
+}
+
+/// A ticket's metric figures as exported: spans in calendar seconds.
+#[derive(Serialize)]
+struct MetricFields {
+    first_response_secs: Option<u64>,
+    next_replies: usize,
+    next_reply_mean_secs: Option<u64>,
+    first_resolution_secs: Option<u64>,
+    full_resolution_secs: Option<u64>,
+    requester_wait_secs: u64,
+    customer_wait_secs: u64,
+    agent_replies: u32,
+    first_contact_resolution: bool,
+    sla_first_response: SlaOutcome,
+    sla_next_response: SlaOutcome,
+    sla_resolution: SlaOutcome,
+    escalations: u32,
+    sentiment: Option<f64>,
+}
+
+impl MetricFields {
+    fn of(m: &TicketMetrics) -> MetricFields {
+        let secs = |e: Option<Elapsed>| e.map(|e| e.calendar.as_secs());
+        MetricFields {
+            first_response_secs: secs(m.first_response),
+            next_replies: m.next_replies.len(),
+            next_reply_mean_secs: secs(m.next_reply_mean()),
+            first_resolution_secs: secs(m.first_resolution),
+            full_resolution_secs: secs(m.full_resolution),
+            requester_wait_secs: m.requester_wait.calendar.as_secs(),
+            customer_wait_secs: m.customer_wait.calendar.as_secs(),
+            agent_replies: m.agent_replies,
+            first_contact_resolution: m.first_contact_resolution,
+            sla_first_response: m.sla[0],
+            sla_next_response: m.sla[1],
+            sla_resolution: m.sla[2],
+            escalations: m.escalations.total(),
+            sentiment: m.sentiment.map(|(mean, _)| (mean * 1000.0).round() / 1000.0),
+        }
+    }
+
+    fn csv(&self) -> [String; 14] {
+        let number = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+        let outcome =
+            |o: SlaOutcome| serde_json::to_value(o).ok().and_then(|v| v.as_str().map(str::to_owned));
+        [
+            number(self.first_response_secs),
+            self.next_replies.to_string(),
+            number(self.next_reply_mean_secs),
+            number(self.first_resolution_secs),
+            number(self.full_resolution_secs),
+            self.requester_wait_secs.to_string(),
+            self.customer_wait_secs.to_string(),
+            self.agent_replies.to_string(),
+            self.first_contact_resolution.to_string(),
+            outcome(self.sla_first_response).unwrap_or_default(),
+            outcome(self.sla_next_response).unwrap_or_default(),
+            outcome(self.sla_resolution).unwrap_or_default(),
+            self.escalations.to_string(),
+            self.sentiment.map(|s| s.to_string()).unwrap_or_default(),
+        ]
+    }
 }
 
 #[derive(Serialize)]
@@ -105,8 +197,8 @@ struct JsonCustomer<'a> {
     language: Option<&'a str>,
 }
 
-impl<'a> From<&'a Ticket> for JsonTicket<'a> {
-    fn from(t: &'a Ticket) -> JsonTicket<'a> {
+impl<'a> JsonTicket<'a> {
+    fn new(t: &'a Ticket, metrics: MetricFields) -> JsonTicket<'a> {
         JsonTicket {
             id: t.id.to_string(),
             status: t.status.as_str(),
@@ -131,6 +223,7 @@ impl<'a> From<&'a Ticket> for JsonTicket<'a> {
             reopened: t.reopened,
             awaiting_customer_secs: t.awaiting_total.as_secs(),
             unreachable: t.unreachable,
+            metrics,
         }
     }
 }
@@ -144,10 +237,10 @@ fn answer_json(answer: &Answer) -> serde_json::Value {
     }
 }
 
-fn write_csv_row(out: &mut dyn Write, t: &Ticket) -> std::io::Result<()> {
+fn write_csv_row(out: &mut dyn Write, t: &Ticket, metrics: &MetricFields) -> std::io::Result<()> {
     let optional_time = |at: Option<jiff::Timestamp>| at.map(|at| at.to_string()).unwrap_or_default();
     let tags: Vec<&str> = t.tags.iter().map(String::as_str).collect();
-    let fields: [String; 16] = [
+    let ticket_fields: [String; 16] = [
         t.id.to_string(),
         t.status.as_str().to_owned(),
         t.priority.as_str().to_owned(),
@@ -165,7 +258,8 @@ fn write_csv_row(out: &mut dyn Write, t: &Ticket) -> std::io::Result<()> {
         optional_time(t.closed_at),
         t.reopened.to_string(),
     ];
-    for (index, field) in fields.iter().enumerate() {
+    let metric_fields = metrics.csv();
+    for (index, field) in ticket_fields.iter().chain(&metric_fields).enumerate() {
         if index > 0 {
             out.write_all(b",")?;
         }

@@ -5,7 +5,8 @@
 //! a ticket's timers (`deadline`), then tickets, their history and the SLA clocks computed
 //! from it (`sla`). Then the rules a support lead edits (`rules`: loading, checking and
 //! reloading `rules/`) and the sandboxed script host that runs their hooks (`script`). Then the
-//! edges: the store, the outbox, export, `simulate` (replaying traffic through rules on a
+//! edges: the store, the outbox, export, `report` (the team's figures from the store's
+//! per-ticket `metrics` facts), `simulate` (replaying traffic through rules on a
 //! virtual clock), `scenarios` (`topicdesk test`), benchmarks and the command line.
 
 pub mod duration;
@@ -16,6 +17,7 @@ pub mod deadline;
 pub mod ticket;
 pub mod history;
 pub mod sla;
+pub mod metrics;
 pub mod intake;
 pub mod rules;
 pub mod script;
@@ -26,6 +28,7 @@ pub mod telegram;
 pub mod host;
 pub mod demo;
 pub mod export;
+pub mod report;
 pub mod simulate;
 pub mod scenarios;
 pub mod bench;

@@ -12,11 +12,13 @@ use serde::{Deserialize, Serialize};
 use crate::deadline::{DeadlineKind, Mark};
 use crate::duration::Span;
 use crate::history::{Actor, Entry, EntryKind};
+use crate::metrics::{Escalations, Facts, SentimentSum};
 use crate::store::StoreError;
 use crate::ticket::{Answer, Customer, Escalation, Priority, Status, Ticket, TicketId, Topic};
 
 pub const TICKET_RECORD_VERSION: u32 = 1;
 pub const ENTRY_RECORD_VERSION: u32 = 1;
+pub const FACTS_RECORD_VERSION: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
 pub struct TicketRecord {
@@ -313,6 +315,119 @@ fn parse_actor(text: &str) -> Option<Actor> {
         "customer" => Some(Actor::Customer(id)),
         "agent" => Some(Actor::Agent(id)),
         _ => None,
+    }
+}
+
+/// A ticket's metric facts (see `metrics::Facts`), one record per ticket.
+#[derive(Serialize, Deserialize)]
+pub struct FactsRecord {
+    pub v: u32,
+    pub folded: u32,
+    pub created_at: Timestamp,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statuses: Vec<(Timestamp, Status)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_reply_at: Option<Timestamp>,
+    #[serde(default)]
+    pub agent_replies: u32,
+    #[serde(default)]
+    pub customer_messages: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub next_replies: Vec<(Timestamp, Timestamp)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_resolved_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_resolved_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<Timestamp>,
+    #[serde(default)]
+    pub reopens: u32,
+    #[serde(default)]
+    pub priority_changes: u32,
+    /// Breached stretches per SLA metric: first response, next response, resolution.
+    #[serde(default)]
+    pub breaches: [u32; 3],
+    #[serde(default)]
+    pub breached_since: [Option<u32>; 3],
+    /// Escalations by trigger: manual, breach, age, rule.
+    #[serde(default)]
+    pub escalations: [u32; 4],
+    /// Customer messages' sentiment: messages, total, first, last.
+    #[serde(default)]
+    pub sentiment: (u32, f64, f64, f64),
+    /// The last breach or age mark: when, the timer's name, its stretch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_mark: Option<(Timestamp, String, u32)>,
+}
+
+impl From<&Facts> for FactsRecord {
+    fn from(f: &Facts) -> FactsRecord {
+        let e = f.escalations;
+        let s = f.sentiment;
+        FactsRecord {
+            v: FACTS_RECORD_VERSION,
+            folded: f.folded,
+            created_at: f.created_at,
+            status: f.status,
+            statuses: f.statuses.clone(),
+            first_reply_at: f.first_reply_at,
+            agent_replies: f.agent_replies,
+            customer_messages: f.customer_messages,
+            waiting_since: f.waiting_since,
+            next_replies: f.next_replies.clone(),
+            first_resolved_at: f.first_resolved_at,
+            last_resolved_at: f.last_resolved_at,
+            closed_at: f.closed_at,
+            reopens: f.reopens,
+            priority_changes: f.priority_changes,
+            breaches: f.breaches,
+            breached_since: f.breached_since,
+            escalations: [e.manual, e.breach, e.age, e.rule],
+            sentiment: (s.messages, s.total, s.first, s.last),
+            last_mark: f.last_mark.map(|(at, kind, since)| (at, kind.as_str().to_owned(), since)),
+        }
+    }
+}
+
+impl FactsRecord {
+    pub fn into_facts(self) -> Result<Facts, StoreError> {
+        if self.v != FACTS_RECORD_VERSION {
+            return Err(StoreError::RecordVersion { what: "facts", version: self.v });
+        }
+        let last_mark = match self.last_mark {
+            Some((at, name, since)) => {
+                let kind = DeadlineKind::from_name(&name)
+                    .ok_or_else(|| StoreError::Corrupt(format!("facts name unknown timer `{name}`")))?;
+                Some((at, kind, since))
+            }
+            None => None,
+        };
+        let [manual, breach, age, rule] = self.escalations;
+        let (messages, total, first, last) = self.sentiment;
+        Ok(Facts {
+            folded: self.folded,
+            created_at: self.created_at,
+            status: self.status,
+            statuses: self.statuses,
+            first_reply_at: self.first_reply_at,
+            agent_replies: self.agent_replies,
+            customer_messages: self.customer_messages,
+            waiting_since: self.waiting_since,
+            next_replies: self.next_replies,
+            first_resolved_at: self.first_resolved_at,
+            last_resolved_at: self.last_resolved_at,
+            closed_at: self.closed_at,
+            reopens: self.reopens,
+            priority_changes: self.priority_changes,
+            breaches: self.breaches,
+            breached_since: self.breached_since,
+            escalations: Escalations { manual, breach, age, rule },
+            sentiment: SentimentSum { messages, total, first, last },
+            last_mark,
+        })
     }
 }
 

@@ -21,6 +21,9 @@ pub const TICKETS: TableDefinition<u64, &[u8]> = TableDefinition::new("tickets")
 /// (ticket id, entry seq) -> history entry record (JSON).
 pub const HISTORY: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("history");
 
+/// Ticket id -> the ticket's metric facts record (JSON), folded as its history is appended.
+pub const FACTS: TableDefinition<u64, &[u8]> = TableDefinition::new("facts");
+
 /// (status code, ticket id): tickets by status.
 pub const BY_STATUS: TableDefinition<(u8, u64), ()> = TableDefinition::new("by_status");
 /// (agent id, ticket id): active tickets by assignee, an agent's load.
@@ -56,6 +59,7 @@ pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> 
     txn.open_table(COUNTERS)?;
     txn.open_table(TICKETS)?;
     txn.open_table(HISTORY)?;
+    txn.open_table(FACTS)?;
     txn.open_table(BY_STATUS)?;
     txn.open_table(BY_ASSIGNEE)?;
     txn.open_table(BY_CUSTOMER)?;

@@ -557,3 +557,62 @@ fn a_file_from_a_newer_topicdesk_is_refused() {
         "{error}"
     );
 }
+
+#[test]
+fn facts_follow_the_history_batch_by_batch_and_catch_up_on_a_ticket_without_them() {
+    let (_dir, store) = fresh();
+    let agent = Origin { actor: Actor::Agent(7), rules: None };
+    let id = store.write(|tx| create_ticket(tx, 5)).expect("created");
+    let steps = [
+        (Change::AgentReply { text: "Hello".into() }, 10),
+        (Change::Resolve, 20),
+        (Change::CustomerMessage { text: "still broken".into() }, 30),
+        (Change::AgentReply { text: "Fixed now".into() }, 45),
+    ];
+    for (change, minute) in steps {
+        store
+            .write(|tx| {
+                let mut ticket = tx.ticket(id)?.expect("exists");
+                let entries = ticket.apply(change, &agent, at(minute)).expect("legal");
+                tx.save_ticket(&ticket)?;
+                tx.append_history(id, &entries)
+            })
+            .expect("written");
+    }
+    let read = store.read().expect("read");
+    let ticket = read.ticket(id).expect("read").expect("exists");
+    let history = read.history(id).expect("history");
+    let kept = read.facts(&ticket).expect("read").expect("facts are kept");
+    assert_eq!(kept, crate::metrics::Facts::of_history(&history));
+    assert_eq!((kept.agent_replies, kept.reopens, kept.folded), (2, 1, ticket.next_seq));
+    drop(read);
+
+    // A file from before facts were kept: the next append folds the whole history once.
+    store
+        .write(|tx| {
+            tx.txn.open_table(tables::FACTS)?.remove(id.0)?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("facts dropped");
+    assert_eq!(store.read().expect("read").facts(&ticket).expect("read"), None);
+    store
+        .write(|tx| {
+            let mut ticket = tx.ticket(id)?.expect("exists");
+            let entries = ticket.apply(Change::Resolve, &agent, at(50)).expect("legal");
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)
+        })
+        .expect("written");
+    let read = store.read().expect("read");
+    let ticket = read.ticket(id).expect("read").expect("exists");
+    let kept = read.facts(&ticket).expect("read").expect("facts are kept again");
+    assert_eq!(kept, crate::metrics::Facts::of_history(&read.history(id).expect("history")));
+    assert_eq!(kept.agent_replies, 2, "the replies before the gap are in");
+    let mut visited = Vec::new();
+    read.for_each_ticket_facts(|ticket, facts| {
+        visited.push((ticket.id, facts.map(|f| f.folded)));
+        Ok::<_, StoreError>(())
+    })
+    .expect("visit");
+    assert_eq!(visited, [(id, Some(ticket.next_seq))]);
+}

@@ -8,14 +8,15 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
-use super::records::{EntryRecord, TicketRecord, decode, encode};
+use super::records::{EntryRecord, FactsRecord, TicketRecord, decode, encode};
 use super::tables::{
-    BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES, HISTORY, META,
+    BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES, FACTS, HISTORY, META,
     NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED, SCHEMA_VERSION_KEY, SESSIONS, TICKETS,
     UPDATE_OFFSET_KEY, UPDATE_OFFSET_SET_KEY,
 };
 use crate::deadline::DeadlineKind;
 use crate::history::Entry;
+use crate::metrics::Facts;
 use crate::outbox::{Call, Lane, Outgoing};
 use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
@@ -127,12 +128,35 @@ impl<'t> Tx<'t> {
         Ok(())
     }
 
-    /// Appends history entries; their `seq` numbers come from the ticket.
+    /// Appends history entries; their `seq` numbers come from the ticket. The ticket's
+    /// metric facts follow in the same transaction: the new entries are folded into its
+    /// record, so no caller can append and leave the facts behind.
     pub fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError> {
-        let mut history = self.txn.open_table(HISTORY)?;
-        for entry in entries {
-            history.insert((ticket.0, entry.seq), encode(&EntryRecord::from(entry)).as_slice())?;
+        {
+            let mut history = self.txn.open_table(HISTORY)?;
+            for entry in entries {
+                history.insert((ticket.0, entry.seq), encode(&EntryRecord::from(entry)).as_slice())?;
+            }
         }
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut table = self.txn.open_table(FACTS)?;
+        let known = match table.get(ticket.0)? {
+            Some(bytes) => Some(decode::<FactsRecord>("facts", bytes.value())?.into_facts()?),
+            None => None,
+        };
+        let facts = match known {
+            Some(mut facts) if facts.follows(entries) => {
+                facts.fold(entries);
+                facts
+            }
+            None if entries[0].seq == 0 => Facts::of_history(entries),
+            // A ticket from before facts were kept, or whose history another build wrote
+            // without them: folded once from its whole history, which ends with `entries`.
+            Some(_) | None => Facts::of_history(&history_of(self.txn, ticket)?),
+        };
+        table.insert(ticket.0, encode(&FactsRecord::from(&facts)).as_slice())?;
         Ok(())
     }
 
@@ -227,6 +251,18 @@ impl<'t> Tx<'t> {
     }
 }
 
+/// The whole history of `ticket`, read inside a write transaction.
+fn history_of(txn: &redb::WriteTransaction, ticket: TicketId) -> Result<Vec<Entry>, StoreError> {
+    let table = txn.open_table(HISTORY)?;
+    let mut entries = Vec::new();
+    for row in table.range((ticket.0, 0)..=(ticket.0, u32::MAX))? {
+        let (key, value) = row?;
+        let record: EntryRecord = decode("history entry", value.value())?;
+        entries.push(record.into_entry(key.value().1)?);
+    }
+    Ok(entries)
+}
+
 /// The reads both transaction kinds offer, written once over `open`.
 macro_rules! reads {
     ($ty:ty, $open:ident, $open_multi:ident) => {
@@ -301,6 +337,53 @@ macro_rules! reads {
                 for row in table.range(0..).map_err(StoreError::from)? {
                     let (_, value) = row.map_err(StoreError::from)?;
                     visit(decode::<TicketRecord>("ticket", value.value())?.into_ticket()?)?;
+                }
+                Ok(())
+            }
+
+            /// The ticket's metric facts as the store keeps them, up to date with its
+            /// history; `None` for a ticket of a file written before facts were kept (or
+            /// whose history went on without them: `folded` short of the ticket's
+            /// `next_seq`), which the caller folds from the history instead.
+            pub fn facts(&self, ticket: &Ticket) -> Result<Option<Facts>, StoreError> {
+                let table = match self.$open(FACTS) {
+                    Ok(table) => table,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                    Err(error) => return Err(error.into()),
+                };
+                match table.get(ticket.id.0)? {
+                    Some(bytes) => {
+                        let facts = decode::<FactsRecord>("facts", bytes.value())?.into_facts()?;
+                        Ok(Some(facts).filter(|facts| facts.folded == ticket.next_seq))
+                    }
+                    None => Ok(None),
+                }
+            }
+
+            /// Calls `visit` with every ticket in id order and its facts (as
+            /// [`Self::facts`] gives them), decoding one at a time.
+            pub fn for_each_ticket_facts<E: From<StoreError>>(
+                &self,
+                mut visit: impl FnMut(Ticket, Option<Facts>) -> Result<(), E>,
+            ) -> Result<(), E> {
+                let tickets = self.$open(TICKETS).map_err(StoreError::from)?;
+                let facts = match self.$open(FACTS) {
+                    Ok(table) => Some(table),
+                    Err(redb::TableError::TableDoesNotExist(_)) => None,
+                    Err(error) => return Err(StoreError::from(error).into()),
+                };
+                for row in tickets.range(0..).map_err(StoreError::from)? {
+                    let (id, value) = row.map_err(StoreError::from)?;
+                    let ticket = decode::<TicketRecord>("ticket", value.value())?.into_ticket()?;
+                    let known = match &facts {
+                        Some(table) => match table.get(id.value()).map_err(StoreError::from)? {
+                            Some(bytes) => Some(decode::<FactsRecord>("facts", bytes.value())?.into_facts()?),
+                            None => None,
+                        },
+                        None => None,
+                    };
+                    let known = known.filter(|facts| facts.folded == ticket.next_seq);
+                    visit(ticket, known)?;
                 }
                 Ok(())
             }

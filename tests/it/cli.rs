@@ -88,12 +88,12 @@ fn export_writes_json_lines_and_csv() {
         path_arg(&out),
     ]);
     assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
-    expect![[r"
-        id,status,priority,category,form,customer_id,customer_name,customer_username,assignee,tags,created_at,updated_at,first_response_at,resolved_at,closed_at,reopened
-        T-000001,new,normal,technical,support,1001,Customer 1,user1,,,2026-09-21T14:14:20Z,2026-09-21T14:14:20Z,,,,0
-        T-000002,new,normal,billing,support,1002,Customer 2,user2,,,2026-09-21T14:15:20Z,2026-09-21T14:15:20Z,,,,0
-        T-000003,resolved,normal,technical,support,1003,Customer 3,user3,7,,2026-09-21T14:16:20Z,2026-09-21T14:21:20Z,2026-09-21T14:21:20Z,2026-09-21T14:21:20Z,,0
-    "]]
+    expect![[r#"
+        id,status,priority,category,form,customer_id,customer_name,customer_username,assignee,tags,created_at,updated_at,first_response_at,resolved_at,closed_at,reopened,first_response_secs,next_replies,next_reply_mean_secs,first_resolution_secs,full_resolution_secs,requester_wait_secs,customer_wait_secs,agent_replies,first_contact_resolution,sla_first_response,sla_next_response,sla_resolution,escalations,sentiment
+        T-000001,new,normal,technical,support,1001,Customer 1,user1,,,2026-09-21T14:14:20Z,2026-09-21T14:14:20Z,,,,0,,0,,,,0,0,0,false,running,not_applicable,running,0,
+        T-000002,new,normal,billing,support,1002,Customer 2,user2,,,2026-09-21T14:15:20Z,2026-09-21T14:15:20Z,,,,0,,0,,,,0,0,0,false,running,not_applicable,running,0,
+        T-000003,resolved,normal,technical,support,1003,Customer 3,user3,7,,2026-09-21T14:16:20Z,2026-09-21T14:21:20Z,2026-09-21T14:21:20Z,2026-09-21T14:21:20Z,,0,300,0,,300,300,300,0,1,true,met,not_applicable,met,0,
+    "#]]
     .assert_eq(&std::fs::read_to_string(&out).expect("csv written"));
 }
 
@@ -382,4 +382,150 @@ fn dead_letters_of_a_store_without_any_list_nothing() {
     let retry = topicdesk(&["dead-letters", "retry", "--data", path_arg(dir.path()), "42"]);
     assert_eq!(retry.status.code(), Some(1));
     assert_eq!(stderr(&retry), "error: no dead letter for update 42\n");
+}
+
+#[test]
+fn report_sums_up_a_store_as_json_table_and_csv() {
+    let dir = store_with(30);
+    let data = path_arg(dir.path());
+    let json = topicdesk(&["report", "--data", data, "--by", "category", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("one JSON object");
+    // Every third ticket is answered and resolved five minutes after it came in.
+    assert_eq!(report["tickets"], 30);
+    assert_eq!(report["facts_from_history"], 0, "the store kept the facts");
+    assert_eq!(report["total"]["resolved"], 10);
+    assert_eq!(report["total"]["first_response"]["calendar"]["count"], 10);
+    assert_eq!(report["total"]["first_response"]["calendar"]["median"], 300);
+    assert_eq!(report["total"]["first_contact_resolutions"], 10);
+    let groups: Vec<(String, u64)> = report["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap_or("").to_owned(), g["tickets"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(groups, [("billing".to_owned(), 15), ("technical".to_owned(), 15)]);
+    assert_eq!(stderr(&json), "", "no progress bar when stderr is not a terminal");
+
+    // Tickets 11 to 20: created at minutes 11..=20 after the store's epoch.
+    let since = topicdesk_support_minute(11);
+    let until = topicdesk_support_minute(21);
+    let table =
+        topicdesk(&["report", "--data", data, "--since", &since, "--until", &until, "--by", "priority"]);
+    assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+    let text = stdout(&table);
+    assert!(text.starts_with(&format!("tickets created {since} to {until}: 10, as of ")), "{text}");
+    let first_response =
+        text.lines().find(|l| l.starts_with("first response")).expect("a first response row");
+    assert_eq!(first_response.split_whitespace().collect::<Vec<_>>()[2..5], ["3", "5m", "5m"], "{text}");
+    assert!(text.contains("\nby priority\n"), "{text}");
+    assert!(text.contains("note: business hours count round the clock"), "{text}");
+
+    let csv = topicdesk(&["report", "--data", data, "--format", "csv", "--by", "tag"]);
+    assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
+    let csv = stdout(&csv);
+    assert!(csv.starts_with("group,metric,clock,count,median,p90,mean\n"), "{csv}");
+    assert!(csv.contains("\nall,first_response,calendar,10,300,300,300.0\n"), "{csv}");
+    assert!(csv.contains("\n(untagged),tickets,,30,,,\n"), "{csv}");
+
+    let wrong = topicdesk(&["report", "--data", data, "--since", "last tuesday"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert_eq!(stderr(&wrong), "error: `last tuesday` is not a day (YYYY-MM-DD) or an instant (RFC 3339)\n");
+}
+
+/// The instant `crate::support::at(minutes)` names, as a `--since` argument.
+fn topicdesk_support_minute(minutes: i64) -> String {
+    crate::support::at(minutes).to_string()
+}
+
+#[test]
+fn report_folds_the_history_of_a_ticket_whose_facts_fell_behind() {
+    use topicdesk::history::Actor;
+    use topicdesk::ticket::{Change, Origin, TicketId};
+    let dir = store_with(3);
+    let store = Store::open(&dir.path().join(FILE_NAME)).expect("open");
+    // A history that went on without its facts (as a build without them would write it):
+    // the ticket moved on, and its stored facts no longer match.
+    store
+        .write(|tx| {
+            let mut ticket = tx.ticket(TicketId(1))?.expect("exists");
+            let agent = Origin { actor: Actor::Agent(7), rules: None };
+            ticket
+                .apply(Change::Note { text: "looked".into() }, &agent, crate::support::at(30))
+                .expect("legal");
+            tx.save_ticket(&ticket)
+        })
+        .expect("written");
+    drop(store);
+    let output = topicdesk(&["report", "--data", path_arg(dir.path()), "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(report["facts_from_history"], 1);
+    assert_eq!(report["tickets"], 3);
+    let note = report["notes"][0].as_str().expect("a note");
+    assert!(note.starts_with("1 ticket(s) had no stored facts"), "{note}");
+}
+
+#[test]
+fn report_with_rules_counts_business_hours_and_names_agents() {
+    use topicdesk::history::Actor;
+    use topicdesk::ticket::{Change, Customer, Origin, Ticket};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(&dir.path().join(FILE_NAME)).expect("create store");
+    // Friday 17:30 in Berlin, answered on Monday at 09:30 by Eli (team.yaml's 222222222).
+    let created: jiff::Timestamp = "2026-09-25T15:30:00Z".parse().expect("instant");
+    let replied: jiff::Timestamp = "2026-09-28T07:30:00Z".parse().expect("instant");
+    store
+        .write(|tx| {
+            let id = tx.next_ticket_id()?;
+            let customer = Customer { id: 5, name: "Ann".into(), username: None, language: None };
+            let (mut ticket, opened) =
+                Ticket::open(id, customer, "support", std::collections::BTreeMap::new(), created);
+            let eli = Origin { actor: Actor::Agent(222_222_222), rules: None };
+            let mut entries = vec![opened];
+            entries.extend(
+                ticket.apply(Change::Assign { to: Some(222_222_222) }, &eli, replied).expect("legal"),
+            );
+            entries.extend(
+                ticket.apply(Change::AgentReply { text: "Hi".into() }, &eli, replied).expect("legal"),
+            );
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)
+        })
+        .expect("written");
+    drop(store);
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+    let data = path_arg(dir.path());
+    let output =
+        topicdesk(&["report", "--data", data, "--rules", rules, "--by", "agent", "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    assert_eq!(report["business_hours"], true);
+    let first = &report["total"]["first_response"];
+    assert_eq!(first["calendar"]["median"], 64 * 3600);
+    // Friday 17:30-18:00, Saturday 10:00-14:00, Monday 09:00-09:30.
+    assert_eq!(first["business"]["median"], 5 * 3600);
+    assert_eq!(report["groups"][0]["key"], "Eli");
+    // The day is Berlin's: 17:30 local is hour 17.
+    assert_eq!(report["busiest_hours"][17], 1);
+    let days = topicdesk(&["report", "--data", data, "--rules", rules, "--by", "week", "--format", "csv"]);
+    assert!(stdout(&days).contains("\n2026-W39,tickets,,1,,,\n"), "{}", stdout(&days));
+
+    // Days are whole days of the desk's time zone, `--until` included.
+    let tickets_between = |since: &str, until: &str| {
+        let output = topicdesk(&[
+            "report", "--data", data, "--rules", rules, "--since", since, "--until", until, "--format",
+            "json",
+        ]);
+        let report: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+        report["tickets"].as_u64()
+    };
+    assert_eq!(tickets_between("2026-09-25", "2026-09-25"), Some(1));
+    assert_eq!(tickets_between("2026-09-24", "2026-09-24"), Some(0));
+    assert_eq!(tickets_between("2026-09-25T15:30:01Z", "2026-09-26"), Some(0), "an instant is exact");
+
+    assert_eq!(topicdesk(&["report", "--data", data, "--by", "colour"]).status.code(), Some(2));
+    let help = topicdesk(&["report", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("Usage: topicdesk report"));
 }

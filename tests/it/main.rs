@@ -6,6 +6,7 @@ mod demo;
 mod durability;
 mod e2e;
 mod modules;
+mod report;
 mod source;
 mod support;
 mod tidy;

@@ -1,0 +1,230 @@
+//! Aggregation: many tickets' [`TicketMetrics`] into a [`Group`]'s count, median, p90 and
+//! mean per metric; the backlog by age at an instant; the busiest hours.
+//!
+//! Percentiles are nearest-rank: the p-th percentile of n sorted values is the value at
+//! rank `ceil(p * n / 100)` (1-based), so the median of an even count is the lower middle
+//! value and every figure is one a ticket actually had.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::facts::Escalations;
+use super::measure::{Elapsed, SlaOutcome, TicketMetrics};
+use crate::sla::Metric;
+
+/// Count, median, p90 and mean of one metric over a group; spans in seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Stats {
+    pub count: u64,
+    pub median: Option<u64>,
+    pub p90: Option<u64>,
+    pub mean: Option<f64>,
+}
+
+/// A span metric on both clocks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct SpanStats {
+    pub calendar: Stats,
+    pub business: Stats,
+}
+
+/// How many tickets stand where for one SLA metric.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct SlaCounts {
+    pub met: u64,
+    pub breached: u64,
+    pub running: u64,
+}
+
+/// Everything a report says about one group of tickets.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Group {
+    pub tickets: u64,
+    /// Still New, Open or Awaiting customer.
+    pub open: u64,
+    pub resolved: u64,
+    pub reopened_tickets: u64,
+    pub reopens: u64,
+    pub first_contact_resolutions: u64,
+    pub first_response: SpanStats,
+    /// Per reply: every answered wait of every ticket.
+    pub next_reply: SpanStats,
+    /// Per ticket: each ticket's mean next reply time.
+    pub next_reply_per_ticket: SpanStats,
+    pub first_resolution: SpanStats,
+    pub full_resolution: SpanStats,
+    pub requester_wait: SpanStats,
+    pub customer_wait: SpanStats,
+    pub agent_replies: Stats,
+    /// By SLA metric name: `first_response`, `next_response`, `resolution`.
+    pub sla: BTreeMap<&'static str, SlaCounts>,
+    pub escalations: Escalations,
+    /// Mean of the tickets' mean customer sentiment, in [-1, 1].
+    pub sentiment: Option<f64>,
+}
+
+/// Collects tickets' metrics and then summarises them.
+#[derive(Default)]
+pub struct Accumulator {
+    tickets: u64,
+    open: u64,
+    reopened_tickets: u64,
+    reopens: u64,
+    first_contact_resolutions: u64,
+    first_response: SpanValues,
+    next_reply: SpanValues,
+    next_reply_per_ticket: SpanValues,
+    first_resolution: SpanValues,
+    full_resolution: SpanValues,
+    requester_wait: SpanValues,
+    customer_wait: SpanValues,
+    agent_replies: Vec<u64>,
+    sla: [SlaCounts; 3],
+    escalations: Escalations,
+    sentiment: (f64, u64),
+}
+
+#[derive(Default)]
+struct SpanValues {
+    calendar: Vec<u64>,
+    business: Vec<u64>,
+}
+
+impl Accumulator {
+    pub fn add(&mut self, metrics: &TicketMetrics) {
+        self.tickets += 1;
+        if metrics.status.is_active() {
+            self.open += 1;
+        }
+        if metrics.reopens > 0 {
+            self.reopened_tickets += 1;
+        }
+        self.reopens += u64::from(metrics.reopens);
+        if metrics.first_contact_resolution {
+            self.first_contact_resolutions += 1;
+        }
+        self.first_response.push(metrics.first_response);
+        for reply in &metrics.next_replies {
+            self.next_reply.push(Some(*reply));
+        }
+        self.next_reply_per_ticket.push(metrics.next_reply_mean());
+        self.first_resolution.push(metrics.first_resolution);
+        self.full_resolution.push(metrics.full_resolution);
+        self.requester_wait.push(Some(metrics.requester_wait));
+        self.customer_wait.push(Some(metrics.customer_wait));
+        self.agent_replies.push(u64::from(metrics.agent_replies));
+        for (counts, outcome) in self.sla.iter_mut().zip(metrics.sla) {
+            match outcome {
+                SlaOutcome::Met => counts.met += 1,
+                SlaOutcome::Breached => counts.breached += 1,
+                SlaOutcome::Running => counts.running += 1,
+                SlaOutcome::NotApplicable => {}
+            }
+        }
+        let e = metrics.escalations;
+        self.escalations.manual += e.manual;
+        self.escalations.breach += e.breach;
+        self.escalations.age += e.age;
+        self.escalations.rule += e.rule;
+        if let Some((mean, _)) = metrics.sentiment {
+            self.sentiment.0 += mean;
+            self.sentiment.1 += 1;
+        }
+    }
+
+    pub fn finish(self) -> Group {
+        let sla =
+            Metric::ALL.iter().zip(self.sla).map(|(metric, counts)| (metric.as_str(), counts)).collect();
+        Group {
+            tickets: self.tickets,
+            open: self.open,
+            resolved: self.tickets - self.open,
+            reopened_tickets: self.reopened_tickets,
+            reopens: self.reopens,
+            first_contact_resolutions: self.first_contact_resolutions,
+            first_response: self.first_response.finish(),
+            next_reply: self.next_reply.finish(),
+            next_reply_per_ticket: self.next_reply_per_ticket.finish(),
+            first_resolution: self.first_resolution.finish(),
+            full_resolution: self.full_resolution.finish(),
+            requester_wait: self.requester_wait.finish(),
+            customer_wait: self.customer_wait.finish(),
+            agent_replies: stats(self.agent_replies),
+            sla,
+            escalations: self.escalations,
+            #[expect(clippy::cast_precision_loss, reason = "a mean of a count far below 2^52")]
+            sentiment: (self.sentiment.1 > 0).then(|| self.sentiment.0 / self.sentiment.1 as f64),
+        }
+    }
+}
+
+impl SpanValues {
+    fn push(&mut self, value: Option<Elapsed>) {
+        if let Some(value) = value {
+            self.calendar.push(value.calendar.as_secs());
+            self.business.push(value.business.as_secs());
+        }
+    }
+
+    fn finish(self) -> SpanStats {
+        SpanStats { calendar: stats(self.calendar), business: stats(self.business) }
+    }
+}
+
+/// Count, nearest-rank median and p90, and mean of `values`.
+pub fn stats(mut values: Vec<u64>) -> Stats {
+    if values.is_empty() {
+        return Stats::default();
+    }
+    values.sort_unstable();
+    let count = values.len() as u64;
+    let total: u128 = values.iter().map(|v| u128::from(*v)).sum();
+    #[expect(clippy::cast_precision_loss, reason = "means are shown to a second; 2^52 s is far off")]
+    let mean = total as f64 / count as f64;
+    Stats {
+        count,
+        median: Some(percentile(&values, 50)),
+        p90: Some(percentile(&values, 90)),
+        mean: Some(mean),
+    }
+}
+
+/// The nearest-rank `p`-th percentile of sorted, non-empty `values`.
+pub fn percentile(values: &[u64], p: u64) -> u64 {
+    let n = values.len() as u64;
+    let rank = (p * n).div_ceil(100).max(1);
+    values[usize::try_from(rank - 1).expect("a rank within the slice")]
+}
+
+/// Active tickets at an instant, by how long ago they were created.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Backlog {
+    pub at: String,
+    /// `(bucket label, tickets)`, youngest bucket first.
+    pub buckets: Vec<(&'static str, u64)>,
+}
+
+/// The age buckets of the backlog: upper bounds in seconds, and their labels.
+pub const AGE_BUCKETS: [(u64, &str); 6] = [
+    (3_600, "under 1h"),
+    (4 * 3_600, "1h-4h"),
+    (24 * 3_600, "4h-24h"),
+    (3 * 86_400, "1d-3d"),
+    (7 * 86_400, "3d-7d"),
+    (u64::MAX, "7d and over"),
+];
+
+impl Backlog {
+    pub fn new(at: Timestamp) -> Backlog {
+        Backlog { at: at.to_string(), buckets: AGE_BUCKETS.iter().map(|(_, label)| (*label, 0)).collect() }
+    }
+
+    /// Counts a ticket created at `created` that was active at the backlog's instant.
+    pub fn add(&mut self, created: Timestamp, at: Timestamp) {
+        let age = u64::try_from(created.duration_until(at).as_secs()).unwrap_or(0);
+        let bucket = AGE_BUCKETS.iter().position(|(upper, _)| age < *upper).unwrap_or(AGE_BUCKETS.len() - 1);
+        self.buckets[bucket].1 += 1;
+    }
+}

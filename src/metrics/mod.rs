@@ -1,0 +1,27 @@
+//! The team's figures: what each metric means for one ticket, and how many tickets' figures
+//! add up, as pure functions. Definitions, with Zendesk's and Chatwoot's beside them, in
+//! docs/metrics.md.
+//!
+//! Three steps, each pure, time always a parameter:
+//! - [`Facts`]: a ticket's milestones and counts, a fold over its history entries. The store
+//!   keeps one record per ticket and folds each batch of entries as it appends them, so a
+//!   report reads facts and never replays histories.
+//! - [`TicketMetrics::of`]: one ticket's figures at `now` from its facts, every duration in
+//!   calendar time and in the desk's business hours ([`Elapsed`]).
+//! - [`Accumulator`]: many tickets into a [`Group`] (count, median, p90, mean per metric);
+//!   [`Backlog`]: active tickets by age at an instant.
+//!
+//! Nothing here reads the clock, the store or the rules; callers pass them in.
+
+mod aggregate;
+mod facts;
+mod measure;
+
+#[cfg(test)]
+mod tests;
+
+pub use aggregate::{
+    AGE_BUCKETS, Accumulator, Backlog, Group, SlaCounts, SpanStats, Stats, percentile, stats,
+};
+pub use facts::{Escalations, Facts, SentimentSum};
+pub use measure::{Elapsed, SlaOutcome, TicketMetrics};

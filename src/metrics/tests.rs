@@ -1,0 +1,270 @@
+//! Metrics on hand-written ticket timelines, each written through `Ticket::apply` as the desk
+//! would, with the answers worked out by hand.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+
+use super::*;
+use crate::calendar::BusinessCalendar;
+use crate::deadline::{DeadlineKind, Mark};
+use crate::duration::Span;
+use crate::history::{Actor, Entry};
+use crate::ticket::{Change, Customer, Origin, Priority, Status, Ticket, TicketId};
+
+const AGENT: Actor = Actor::Agent(7);
+const CUSTOMER: Actor = Actor::Customer(42);
+const DESK: Actor = Actor::System;
+
+/// A ticket and its history, told one change at a time.
+struct Story {
+    ticket: Ticket,
+    history: Vec<Entry>,
+}
+
+fn utc(text: &str) -> Timestamp {
+    text.parse().expect("test instants are RFC 3339")
+}
+
+/// Minutes after 2026-03-02 09:00 UTC, a Monday.
+fn minute(n: i64) -> Timestamp {
+    utc("2026-03-02T09:00:00Z") + jiff::SignedDuration::from_mins(n)
+}
+
+fn span(text: &str) -> Span {
+    text.parse().expect("test spans are well formed")
+}
+
+fn story(at: Timestamp) -> Story {
+    let customer = Customer { id: 42, name: "Alice".into(), username: None, language: None };
+    let (ticket, created) = Ticket::open(TicketId(1), customer, "support", BTreeMap::new(), at);
+    Story { ticket, history: vec![created] }
+}
+
+impl Story {
+    fn then(mut self, at: Timestamp, actor: Actor, change: Change) -> Story {
+        let origin = Origin { actor, rules: None };
+        let entries = self.ticket.apply(change, &origin, at).expect("the story is a legal timeline");
+        self.history.extend(entries);
+        self
+    }
+
+    fn reply(self, at: Timestamp) -> Story {
+        self.then(at, AGENT, Change::AgentReply { text: "Here you go".into() })
+    }
+
+    fn customer(self, at: Timestamp, text: &str) -> Story {
+        self.then(at, CUSTOMER, Change::CustomerMessage { text: text.into() })
+    }
+
+    fn facts(&self) -> Facts {
+        Facts::of_history(&self.history)
+    }
+
+    fn metrics(&self, now: Timestamp) -> TicketMetrics {
+        TicketMetrics::of(&self.facts(), &BusinessCalendar::always(), now)
+    }
+}
+
+fn calendar_spans(values: &[Elapsed]) -> Vec<Span> {
+    values.iter().map(|each| each.calendar).collect()
+}
+
+#[test]
+fn a_reopened_ticket_counts_both_resolutions_and_the_reopen() {
+    let story = story(minute(0))
+        .reply(minute(10))
+        .then(minute(60), AGENT, Change::Resolve)
+        .customer(minute(120), "it broke again, this is terrible")
+        .reply(minute(150))
+        .then(minute(180), AGENT, Change::Resolve)
+        .then(minute(240), DESK, Change::AutoClose);
+    let m = story.metrics(minute(600));
+    assert_eq!(m.first_response.map(|e| e.calendar), Some(span("10m")));
+    assert_eq!(m.first_resolution.map(|e| e.calendar), Some(span("1h")));
+    assert_eq!(m.full_resolution.map(|e| e.calendar), Some(span("3h")), "the last resolution before close");
+    assert_eq!(m.reopens, 1);
+    assert_eq!(m.agent_replies, 2);
+    assert!(!m.first_contact_resolution, "reopened");
+    // The customer's message reopened it: a wait answered 30 minutes later.
+    assert_eq!(calendar_spans(&m.next_replies), [span("30m")]);
+    // New/Open from 0 to 60 and from 120 to 180.
+    assert_eq!(m.requester_wait.calendar, span("2h"));
+    assert_eq!(m.status, Status::Closed);
+    let (mean, last) = m.sentiment.expect("the customer wrote");
+    assert!(mean < 0.0 && last < 0.0, "an unhappy message: {mean} {last}");
+    assert_eq!(m.sla, [SlaOutcome::Met, SlaOutcome::Met, SlaOutcome::Met], "no breach on record");
+}
+
+#[test]
+fn a_reply_while_awaiting_the_customer_is_no_next_reply_time() {
+    let story = story(minute(0))
+        .reply(minute(5))
+        .then(minute(10), AGENT, Change::AwaitCustomer)
+        .reply(minute(20))
+        .customer(minute(60), "here is the log")
+        .reply(minute(75))
+        .then(minute(80), AGENT, Change::Resolve);
+    let m = story.metrics(minute(100));
+    assert_eq!(m.agent_replies, 3);
+    assert_eq!(calendar_spans(&m.next_replies), [span("15m")], "only the customer's message waited");
+    assert_eq!(m.customer_wait.calendar, span("50m"), "awaiting from 10 to 60");
+    assert_eq!(m.requester_wait.calendar, span("30m"), "0 to 10 and 60 to 80");
+    assert_eq!(m.next_reply_mean().map(|e| e.calendar), Some(span("15m")));
+    assert!(!m.first_contact_resolution, "three replies");
+}
+
+#[test]
+fn business_hours_skip_the_weekend_and_follow_the_dst_change() {
+    // Europe/Berlin goes from CET to CEST on Sunday 2026-03-29.
+    let calendar = BusinessCalendar::new("Europe/Berlin", &[("mon-fri", "09:00-18:00")], &[] as &[&str])
+        .expect("a valid calendar");
+    // Friday 17:00 CET to Monday 10:00 CEST.
+    let story = story(utc("2026-03-27T16:00:00Z")).reply(utc("2026-03-30T08:00:00Z")).then(
+        utc("2026-03-30T09:30:00Z"),
+        AGENT,
+        Change::Resolve,
+    );
+    let m = TicketMetrics::of(&story.facts(), &calendar, utc("2026-03-31T00:00:00Z"));
+    let first = m.first_response.expect("replied");
+    assert_eq!(first.calendar, span("64h"), "65 wall-clock hours minus the hour the clocks skipped");
+    assert_eq!(first.business, span("2h"), "Friday 17-18 and Monday 09-10");
+    let full = m.full_resolution.expect("resolved");
+    assert_eq!(full.business, span("3h 30m"));
+    assert_eq!(m.requester_wait.business, span("3h 30m"), "New and Open all the way");
+    assert!(m.first_contact_resolution, "one reply, resolved, never reopened");
+}
+
+#[test]
+fn a_priority_change_moves_no_clock() {
+    let story = story(minute(0))
+        .then(minute(5), DESK, Change::SetPriority(Priority::High))
+        .reply(minute(20))
+        .then(minute(25), AGENT, Change::SetPriority(Priority::Low))
+        .then(minute(30), AGENT, Change::Resolve);
+    let facts = story.facts();
+    assert_eq!(facts.priority_changes, 2);
+    let m = story.metrics(minute(60));
+    assert_eq!(m.first_response.map(|e| e.calendar), Some(span("20m")));
+    assert_eq!(m.full_resolution.map(|e| e.calendar), Some(span("30m")));
+}
+
+#[test]
+fn notes_and_rule_messages_are_not_replies() {
+    let story = story(minute(0))
+        .then(minute(2), DESK, Change::System { text: "Routed to billing".into() })
+        .then(minute(3), DESK, Change::Notify { text: "VIP customer".into() })
+        .then(minute(4), AGENT, Change::Note { text: "checking the invoice".into() })
+        .then(minute(5), AGENT, Change::Assign { to: Some(7) })
+        .reply(minute(30));
+    let m = story.metrics(minute(40));
+    assert_eq!(m.first_response.map(|e| e.calendar), Some(span("30m")));
+    assert_eq!(m.agent_replies, 1);
+    // Assignment opens the ticket; New and Open both count as the requester's wait.
+    assert_eq!(m.requester_wait.calendar, span("40m"));
+}
+
+#[test]
+fn a_ticket_still_open_at_the_end_of_the_period_keeps_running() {
+    let story = story(minute(0)).reply(minute(10)).customer(minute(20), "and now?");
+    let m = story.metrics(minute(80));
+    assert_eq!(m.first_resolution, None);
+    assert_eq!(m.full_resolution, None);
+    assert_eq!(m.requester_wait.calendar, span("80m"), "counted up to the end of the period");
+    assert!(m.next_replies.is_empty(), "the wait is not answered yet");
+    assert_eq!(m.sla, [SlaOutcome::Met, SlaOutcome::Running, SlaOutcome::Running]);
+    assert!(!m.first_contact_resolution);
+}
+
+#[test]
+fn resolving_ends_a_wait_without_making_it_a_reply_time() {
+    let story = story(minute(0)).reply(minute(10)).customer(minute(20), "thanks").then(
+        minute(30),
+        AGENT,
+        Change::Resolve,
+    );
+    let m = story.metrics(minute(40));
+    assert!(m.next_replies.is_empty());
+    assert_eq!(m.sla[1], SlaOutcome::NotApplicable);
+    assert!(m.first_contact_resolution);
+}
+
+#[test]
+fn breaches_count_once_per_stretch_and_escalations_by_trigger() {
+    let breach = |step| Change::Timer(Mark { kind: DeadlineKind::FirstResponse, since: 0, step });
+    let escalate = || Change::Escalate { to: vec![9], reason: "late".into() };
+    let story = story(minute(0))
+        .then(minute(60), DESK, breach(1))
+        .then(minute(66), DESK, breach(2))
+        .then(minute(66), DESK, escalate())
+        .then(minute(70), AGENT, escalate())
+        .then(minute(80), DESK, escalate())
+        .then(minute(90), DESK, Change::Timer(Mark { kind: DeadlineKind::Age, since: 0, step: 0 }))
+        .then(minute(90), DESK, escalate())
+        .reply(minute(100));
+    let facts = story.facts();
+    assert_eq!(facts.breaches, [1, 0, 0], "two rungs of one stretch are one breach");
+    assert_eq!(facts.escalations, Escalations { manual: 1, breach: 1, age: 1, rule: 1 });
+    let m = story.metrics(minute(120));
+    assert_eq!(m.sla, [SlaOutcome::Breached, SlaOutcome::NotApplicable, SlaOutcome::Running]);
+}
+
+#[test]
+fn folding_batch_by_batch_equals_folding_the_whole_history() {
+    let story = story(minute(0))
+        .reply(minute(10))
+        .then(minute(11), AGENT, Change::AwaitCustomer)
+        .customer(minute(20), "ok")
+        .reply(minute(30))
+        .then(minute(40), AGENT, Change::Resolve)
+        .customer(minute(50), "again")
+        .then(minute(60), AGENT, Change::Close);
+    let whole = story.facts();
+    for cut in 0..story.history.len() {
+        let (before, after) = story.history.split_at(cut);
+        let mut facts = Facts::of_history(before);
+        if before.is_empty() {
+            facts = Facts::new(story.ticket.created_at);
+        }
+        assert!(facts.follows(after));
+        facts.fold(after);
+        assert_eq!(facts, whole, "cut at {cut}");
+    }
+    assert!(!whole.follows(&story.history[3..]), "a batch that skips entries does not follow");
+    assert_eq!(whole.status_at(minute(15)), Status::AwaitingCustomer);
+    assert_eq!(whole.status_at(minute(45)), Status::Resolved);
+    assert_eq!(whole.status_at(minute(0)), Status::New);
+}
+
+#[test]
+fn percentiles_are_nearest_rank() {
+    assert_eq!(stats(vec![]), Stats::default());
+    let s = stats(vec![40, 10, 30, 20]);
+    assert_eq!((s.count, s.median, s.p90, s.mean), (4, Some(20), Some(40), Some(25.0)));
+    let ten: Vec<u64> = (1..=10).collect();
+    assert_eq!((percentile(&ten, 50), percentile(&ten, 90)), (5, 9));
+    assert_eq!(percentile(&[7], 90), 7);
+}
+
+#[test]
+fn a_group_adds_up_its_tickets() {
+    let resolved = story(minute(0)).reply(minute(10)).then(minute(20), AGENT, Change::Resolve);
+    let open = story(minute(0)).reply(minute(30));
+    let waiting = story(minute(0));
+    let mut group = Accumulator::default();
+    for each in [&resolved, &open, &waiting] {
+        group.add(&each.metrics(minute(60)));
+    }
+    let group = group.finish();
+    assert_eq!((group.tickets, group.open, group.resolved), (3, 2, 1));
+    assert_eq!(group.first_contact_resolutions, 1);
+    assert_eq!(group.first_response.calendar.count, 2, "the unanswered ticket has no first response");
+    assert_eq!(group.first_response.calendar.median, Some(600));
+    assert_eq!(group.requester_wait.calendar.p90, Some(3600));
+    assert_eq!(group.sla["first_response"], SlaCounts { met: 2, breached: 0, running: 1 });
+    let mut backlog = Backlog::new(minute(300));
+    backlog.add(minute(0), minute(300));
+    backlog.add(minute(290), minute(300));
+    assert_eq!(backlog.buckets[0], ("under 1h", 1));
+    assert_eq!(backlog.buckets[2], ("4h-24h", 1));
+}
