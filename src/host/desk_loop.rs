@@ -53,7 +53,7 @@ pub struct PageUpdate {
     /// The desk event, if the update concerns the desk.
     pub event: Option<Event>,
     /// The update as Telegram sent it: what a dead letter keeps, to translate again later.
-    pub json: serde_json::Value,
+    pub json: Box<serde_json::value::RawValue>,
 }
 
 /// How the desk applies one event; [`Desk::handle`] outside tests, which inject failures.
@@ -284,7 +284,8 @@ impl DeskLoop {
         error: String,
         tries: u32,
     ) -> Result<bool, StoreError> {
-        let raw = update.json.clone();
+        // Telegram's JSON, checked when it was read: it parses.
+        let raw: serde_json::Value = serde_json::from_str(update.json.get()).unwrap_or_default();
         let now = jiff::Timestamp::now();
         let letter = Arc::new(DeadLetter {
             update_id: update.id,

@@ -56,7 +56,10 @@ fn update(id: i64, customer: u64) -> PageUpdate {
     PageUpdate {
         id,
         event: Some(Event::Reachability { customer, blocked: false }),
-        json: serde_json::json!({ "update_id": id, "my_chat_member": { "from": { "id": customer } } }),
+        json: serde_json::value::to_raw_value(
+            &serde_json::json!({ "update_id": id, "my_chat_member": { "from": { "id": customer } } }),
+        )
+        .expect("JSON"),
     }
 }
 

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use teloxide::prelude::*;
 use teloxide::requests::{HasPayload, Payload};
 use teloxide::types::{
@@ -284,12 +285,13 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
 
 /// One long poll: updates after `offset` (the last applied id), at most 100, each with the
 /// JSON Telegram sent for it (kept whole, for an update the desk must set aside: teloxide's
-/// own serialisation of an update leaves out its content).
+/// own serialisation of an update leaves out its content). Each update is decoded once,
+/// from its text; the text itself is kept as it came.
 pub async fn poll(
     bot: &Bot,
     last_applied: Option<i64>,
     timeout: Duration,
-) -> Result<Vec<(Update, serde_json::Value)>, teloxide::RequestError> {
+) -> Result<Vec<(Update, Box<RawValue>)>, teloxide::RequestError> {
     let request = GetUpdatesRaw {
         offset: last_applied.map(|last| (last + 1) as i32),
         limit: 100,
@@ -306,11 +308,12 @@ pub async fn poll(
     let raw = super::raw::execute(bot, request).await?;
     raw.into_iter()
         .map(|json| {
-            let update =
-                Update::deserialize(&json).map_err(|source| teloxide::RequestError::InvalidJson {
+            let update = serde_json::from_str::<Update>(json.get()).map_err(|source| {
+                teloxide::RequestError::InvalidJson {
                     source: std::sync::Arc::new(source),
-                    raw: json.to_string().into(),
-                })?;
+                    raw: json.get().into(),
+                }
+            })?;
             Ok((update, json))
         })
         .collect()
@@ -327,7 +330,7 @@ struct GetUpdatesRaw {
 }
 
 impl Payload for GetUpdatesRaw {
-    type Output = Vec<serde_json::Value>;
+    type Output = Vec<Box<RawValue>>;
     const NAME: &'static str = "GetUpdates";
 
     fn timeout_hint(&self) -> Option<Duration> {
