@@ -522,3 +522,54 @@ fn run_live(
         })
         .expect("the live run")
 }
+
+/// Regression guard for a suspected bug: a held ladder (`/hold`) leaving a deadline due,
+/// on which the host's timer would tick every 200 ms for as long as the hold lasts. Minute
+/// by minute through holds placed before, between and after the ladder's rungs (released
+/// again or not, the clock paused or running), no ticket deadline is still due once the
+/// desk has ticked.
+#[test]
+fn a_held_ladder_leaves_no_deadline_due_after_a_tick() {
+    use super::desk_run::{DeskRun, Until};
+    use crate::desk::{MemoryState, State};
+    use crate::ticket::{Answer, Customer};
+    let rules = shipped();
+    let start: jiff::Timestamp = "2026-03-06T15:00:00+01:00".parse().expect("instant");
+    let at = |minutes: i64| start.saturating_add(jiff::SignedDuration::from_mins(minutes)).expect("in range");
+    // (minute, who, text): the supervisor's commands and replies, or the customer's message.
+    let scripts: [&[(i64, &str)]; 4] = [
+        &[(0, "/hold")],
+        &[(10, "a reply"), (10, "/await"), (20, "/hold"), (200, "customer"), (300, "/unhold")],
+        &[(10, "a reply"), (20, "/hold"), (30, "customer"), (2000, "/unhold")],
+        &[(95, "/hold"), (96, "/unhold"), (97, "/hold")],
+    ];
+    for script in scripts {
+        let mut state = MemoryState::new();
+        let mut run = DeskRun::new(&rules, &mut state, start);
+        let customer = Customer { id: 1, name: "C".into(), username: None, language: None };
+        let answers =
+            std::collections::BTreeMap::from([("priority".to_owned(), Answer::Text("high".into()))]);
+        let ticket = run.open(start, &customer, answers).expect("opens").id;
+        let mut minute = 0;
+        let end = script.last().map_or(0, |(last, _)| *last) + 2 * 24 * 60;
+        let last = script.iter().rev().find(|(_, text)| text.contains("hold")).map_or("", |(_, text)| *text);
+        let mut script = script.iter().peekable();
+        while minute <= end {
+            while let Some((_, text)) = script.next_if(|(when, _)| *when == minute) {
+                if *text == "customer" {
+                    run.customer_writes(at(minute), ticket, "still there?").expect("handled");
+                } else {
+                    run.staff_writes(at(minute), ticket, 111_111_111, text).expect("handled");
+                }
+            }
+            run.run_timers(Until::Through(at(minute))).expect("ticks");
+            let due: Vec<_> = run.state().due(at(minute), 10).expect("due");
+            let stuck: Vec<_> = due.iter().filter(|deadline| deadline.timer.ticket().is_some()).collect();
+            assert!(stuck.is_empty(), "at +{minute}m: {stuck:?}");
+            minute += 1;
+        }
+        let held = run.ticket(ticket).expect("read").expect("exists").escalation_held;
+        assert_eq!(held, last == "/hold", "the last command stands");
+        assert!(run.decisions().len() >= 3, "the desk acted on the ticket: {:?}", run.decisions());
+    }
+}
