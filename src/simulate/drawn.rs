@@ -148,7 +148,9 @@ pub(crate) fn run_drawn(
             Act::Reply | Act::Await | Act::Resolve => {
                 let id = ticket.id.expect("opened before its agent works");
                 let worker = run.ticket(id)?.and_then(|ticket| ticket.assignee).or(ticket.worker);
-                if let Some(worker) = worker.filter(|_| is_open(&run, id).unwrap_or(false)) {
+                if let Some(worker) = worker
+                    && is_open(&run, id)?
+                {
                     let text = match act {
                         Act::Await => "/await",
                         Act::Resolve => "/resolve",
