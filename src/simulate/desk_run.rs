@@ -122,6 +122,11 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
         self.hook_failures
     }
 
+    /// The state the desk runs on, as it stands.
+    pub(crate) fn state(&self) -> &S {
+        self.state
+    }
+
     pub(crate) fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, DeskError> {
         Ok(self.state.ticket(id)?)
     }

@@ -1,16 +1,28 @@
 //! `topicdesk simulate`: replaying traffic through a rule set on a virtual clock, so a
 //! support lead sees what a rule change would have done before shipping it.
 //!
-//! [`simulate`] draws every ticket of a [`Traffic`] description, routes it with the rule
-//! set's `route` hook (loads as they stand at its arrival), applies its events through the
-//! ticket lifecycle, and lets the SLA core decide every warning, breach rung and automation,
-//! asking `sla` and `on_breach` as it goes (`replay`). [`simulate_recorded`]
-//! (`--from-store`) and [`ticket_timeline`] (the timeline cases of `topicdesk test`) run
-//! the real desk instead, on [`MemoryState`](crate::desk::MemoryState) with a virtual clock
-//! (`desk_run`): people's actions become desk events and the desk ticks at every deadline,
-//! so their decisions are the live desk's. The result is a [`Report`] per priority and per
-//! agent; [`compare`] puts two side by side. Nothing here touches Telegram, the store or
-//! the clock, and the same input gives the same report.
+//! Every entry point runs the real desk on [`MemoryState`](crate::desk::MemoryState) with
+//! a virtual clock (`desk_run`): people's actions become desk events (a customer's message,
+//! an agent's reply or command in the topic, a button press) and between them the desk
+//! ticks at every deadline, as the host's timer task does, so every decision (routing,
+//! targets, warnings, breach rungs, escalations, auto-close, reminders) is the live desk's.
+//! Nothing here re-implements what a rule action does.
+//!
+//! [`simulate`] draws every ticket of a [`Traffic`] description (`traffic`) and runs them
+//! all on one state in arrival order (`drawn`): each opens through the desk and is routed
+//! by `route` with the loads the earlier tickets left; the drawn agent effort, customer
+//! replies, waits on the customer, resolutions and reopens happen at their drawn times. A
+//! ticket routing leaves in the queue is taken at its drawn first reply by whoever is
+//! free: the team member on duty then with the fewest active tickets (the first listed in
+//! team.yaml on a tie), who claims it (or whose reply takes it, under
+//! `auto_assign_on_first_reply`) and works on at their own speed. [`simulate_recorded`]
+//! (`--from-store`) replays what people did in a recorded store (`recorded`), and
+//! [`ticket_timeline`] one scenario ticket (the timeline cases of `topicdesk test`).
+//!
+//! What each ticket came to is read from the history the desk wrote and the decisions it
+//! acted on (`outcome`). The result is a [`Report`] per priority, per agent who had the
+//! ticket and for the tickets routing queued; [`compare`] puts two side by side. Nothing
+//! here touches Telegram, the store or the clock, and the same input gives the same report.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,14 +40,16 @@
 //! ```
 
 mod desk_run;
+mod drawn;
 mod outcome;
 mod recorded;
-mod replay;
 mod report;
 mod traffic;
 
 #[cfg(test)]
 mod tests;
+
+use std::collections::BTreeMap;
 
 use jiff::SignedDuration;
 
@@ -48,12 +62,13 @@ use crate::desk::{DeskError, MemoryState, State};
 use crate::history::Entry;
 use crate::rules::RuleSet;
 use crate::rules::TimelineEvent;
-use crate::sla::{Decision, Policy};
-use crate::ticket::{Answer, Customer, Ticket};
+use crate::sla::Decision;
+use crate::ticket::{Answer, Customer, Ticket, TicketId};
 
 use desk_run::{DeskRun, Until};
+use drawn::run_drawn;
+use outcome::Loads;
 use recorded::run_recorded;
-use replay::{Router, replay};
 use report::Collector;
 
 /// How long past the last arrival the replay runs, so late tickets finish and their
@@ -63,29 +78,57 @@ pub const TAIL: SignedDuration = SignedDuration::from_hours(30 * 24);
 /// How often `progress` hears from a long run, in tickets.
 const PROGRESS_EVERY: u32 = 1000;
 
-/// Replays `traffic` through `rules` and reports. `progress(done, total)` is called every
-/// thousand tickets and at the end.
+/// Runs `traffic` through `rules` on the real desk and reports. `progress(done, total)`
+/// is called every thousand tickets opened and at the end.
 pub fn simulate(rules: &RuleSet, traffic: &Traffic, progress: &mut dyn FnMut(u32, u32)) -> Report {
-    let policy = Policy::from_desk(rules.desk());
+    // `MemoryState` answers every read and takes every change: only a store fails.
+    try_simulate(rules, traffic, progress).expect("the in-memory state never fails")
+}
+
+fn try_simulate(
+    rules: &RuleSet,
+    traffic: &Traffic,
+    progress: &mut dyn FnMut(u32, u32),
+) -> Result<Report, DeskError> {
     let end = traffic
         .start
         .saturating_add(SignedDuration::from_hours(i64::from(traffic.days) * 24))
         .unwrap_or(traffic.start);
     let horizon = end.saturating_add(TAIL).unwrap_or(end);
-    let mut router = Router::default();
-    let mut collector = Collector::default();
-    let arrivals = traffic.arrivals();
     let total = traffic.tickets;
-    for (index, arrival) in (0..).zip(arrivals) {
-        let draw = traffic.draw(index, arrival);
-        let replayed = replay(rules, &policy, &mut router, &traffic.agent_speed, (index, &draw), horizon);
-        collector.add(&replayed);
-        if (index + 1) % PROGRESS_EVERY == 0 {
-            progress(index + 1, total);
+    let run = run_drawn(rules, traffic, horizon, &mut |done| {
+        if done % PROGRESS_EVERY == 0 {
+            progress(done, total);
         }
+    })?;
+    let mut loads = Loads::default();
+    let mut collector = Collector::default();
+    collector.add_hook_failures(run.hook_failures);
+    let mut decisions = by_ticket(&run.decisions);
+    for opened in &run.opened {
+        let ticket = run.state.ticket(opened.id)?.unwrap_or_else(|| opened.clone());
+        let history = run.state.history(opened.id)?;
+        let own = decisions.remove(&opened.id).unwrap_or_default();
+        collector.add(&outcome::replayed(
+            rules,
+            opened,
+            (&ticket, &history),
+            own.into_iter(),
+            horizon,
+            &mut loads,
+        ));
     }
     progress(total, total);
-    collector.report(rules, &router)
+    Ok(collector.report(rules, &loads))
+}
+
+/// The decisions about each ticket, in the order the desk acted on them.
+fn by_ticket(decisions: &[(Timestamp, Decision)]) -> BTreeMap<TicketId, Vec<&Decision>> {
+    let mut by_ticket: BTreeMap<TicketId, Vec<&Decision>> = BTreeMap::new();
+    for (_, decision) in decisions {
+        by_ticket.entry(decision.ticket).or_default().push(decision);
+    }
+    by_ticket
 }
 
 /// Replays recorded tickets (each with its whole history, as the store keeps them) on the
@@ -98,9 +141,10 @@ pub fn simulate_recorded(
     progress: &mut dyn FnMut(u32, u32),
 ) -> Result<Report, DeskError> {
     let run = run_recorded(rules, tickets, until)?;
-    let mut router = Router::default();
+    let mut loads = Loads::default();
     let mut collector = Collector::default();
     collector.add_hook_failures(run.hook_failures);
+    let mut decisions = by_ticket(&run.decisions);
     // In creation order, so agents' loads add up as they did.
     let mut opened: Vec<&Ticket> = run.opened.iter().flatten().collect();
     opened.sort_by_key(|ticket| (ticket.created_at, ticket.id));
@@ -108,14 +152,21 @@ pub fn simulate_recorded(
     for (done, opened) in (1..).zip(opened) {
         let ticket = run.state.ticket(opened.id)?.unwrap_or_else(|| opened.clone());
         let history = run.state.history(opened.id)?;
-        let decisions = run.decisions.iter().map(|(_, decision)| decision).filter(|d| d.ticket == opened.id);
-        collector.add(&outcome::replayed(rules, opened, (&ticket, &history), decisions, until, &mut router));
+        let own = decisions.remove(&opened.id).unwrap_or_default();
+        collector.add(&outcome::replayed(
+            rules,
+            opened,
+            (&ticket, &history),
+            own.into_iter(),
+            until,
+            &mut loads,
+        ));
         if done % PROGRESS_EVERY == 0 {
             progress(done, total);
         }
     }
     progress(total, total);
-    Ok(collector.report(rules, &router))
+    Ok(collector.report(rules, &loads))
 }
 
 /// Every timer decision the desk acts on when `tickets` are replayed as

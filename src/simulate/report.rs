@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::duration::Span;
 use crate::ticket::Priority;
 
-use super::replay::{Replayed, Router};
+use super::outcome::{Loads, Replayed};
 use crate::rules::RuleSet;
 
 /// What one rule set made of the traffic.
@@ -25,14 +25,16 @@ pub struct Report {
     pub tickets: u64,
     /// Hook calls that failed and fell back to the default.
     pub hook_failures: u64,
-    /// All tickets first, then per priority, then per agent (the queue last).
+    /// All tickets first, then per priority, then per agent who had the ticket at the end,
+    /// then the tickets nobody had, then those routing left in the queue (each also counted
+    /// under whoever took it).
     pub groups: Vec<GroupStats>,
 }
 
 /// The figures of one group of tickets.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct GroupStats {
-    /// `all`, `priority high`, `agent 222222222 Eli` or `queue`.
+    /// `all`, `priority high`, `agent 222222222 Eli`, `unassigned` or `queued`.
     pub group: String,
     pub tickets: u64,
     pub first_response: Percentiles,
@@ -98,13 +100,17 @@ struct Tally {
     auto_closed: u64,
 }
 
-/// How groups sort: all, priorities, agents, the queue.
+/// How groups sort: all, priorities, agents, nobody's, routed to the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Group {
     All,
     Priority(Priority),
+    /// Who had the ticket at the end.
     Agent(i64),
-    Queue,
+    /// Nobody had the ticket at the end.
+    Unassigned,
+    /// Routing left the ticket in the queue; it also counts under whoever took it.
+    Queued,
 }
 
 /// Collects replayed tickets into groups.
@@ -122,8 +128,9 @@ impl Collector {
 
     pub fn add(&mut self, ticket: &Replayed) {
         self.hook_failures += u64::from(ticket.hook_failures);
-        let agent = ticket.assignee.map_or(Group::Queue, Group::Agent);
-        for group in [Group::All, Group::Priority(ticket.priority), agent] {
+        let agent = ticket.assignee.map_or(Group::Unassigned, Group::Agent);
+        let queued = ticket.queued.then_some(Group::Queued);
+        for group in [Group::All, Group::Priority(ticket.priority), agent].into_iter().chain(queued) {
             let tally = self.tallies.entry(group).or_default();
             tally.tickets += 1;
             tally.first_response.extend(ticket.measures.first_response.map(Span::as_secs));
@@ -138,9 +145,9 @@ impl Collector {
     }
 
     /// The report, naming agents from the rule set's team and giving their peak loads.
-    pub fn report(self, rules: &RuleSet, router: &Router) -> Report {
+    pub fn report(self, rules: &RuleSet, loads: &Loads) -> Report {
         let name_of = |id: i64| rules.team().agent(id).map_or(String::new(), |agent| agent.name.clone());
-        let peak_load = |id: i64| router.peak_load.get(&id).copied().unwrap_or(0);
+        let peak_load = |id: i64| loads.peak(id);
         let tickets = self.tallies.get(&Group::All).map_or(0, |tally| tally.tickets);
         let groups = self
             .tallies
@@ -150,7 +157,8 @@ impl Collector {
                     Group::All => "all".to_owned(),
                     Group::Priority(priority) => format!("priority {priority}"),
                     Group::Agent(id) => format!("agent {id} {}", name_of(id)).trim_end().to_owned(),
-                    Group::Queue => "queue".to_owned(),
+                    Group::Unassigned => "unassigned".to_owned(),
+                    Group::Queued => "queued".to_owned(),
                 },
                 tickets: tally.tickets,
                 first_response: percentiles(&mut tally.first_response),
@@ -165,7 +173,7 @@ impl Collector {
                 auto_closed: tally.auto_closed,
                 peak_load: match group {
                     Group::Agent(id) => Some(peak_load(id)),
-                    Group::All | Group::Priority(_) | Group::Queue => None,
+                    Group::All | Group::Priority(_) | Group::Unassigned | Group::Queued => None,
                 },
             })
             .collect();

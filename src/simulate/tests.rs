@@ -71,15 +71,15 @@ fn a_week_of_traffic_through_the_shipped_rules() {
     expect![[r#"
         rules <version>: 400 tickets, 0 hook failures
         group                  tickets  first response p50/90      resolution p50/90  breaches fr/nr/rs  warnings  escalations  auto-closed  peak load
-        all                        400            32m / 3h 5m     5h 27m / 1d 4h 38m          88/168/98       381          692          400
-        priority low                85           33m / 2h 56m    5h 56m / 1d 11h 57m              0/0/0         1           12           85
-        priority normal            223           31m / 3h 11m       4h 34m / 23h 43m           36/68/41       158          285          223
-        priority high               92           33m / 3h 42m     7h 35m / 1d 9h 57m          52/100/57       222          395           92
-        agent 111111111 Dana        53           32m / 5h 33m        4h 18m / 1d 15m           12/22/13        51           91           53         10
-        agent 222222222 Eli         31          1h 1m / 4h 7m   12h 11m / 1d 11h 57m           12/13/16        41           80           31          8
-        agent 333333333 Farah       23           44m / 1h 30m       7h 47m / 17h 46m             6/11/7        25           47           23          5
-        agent 444444444 Gus         23           37m / 2h 37m        6h 56m / 1d 42m              6/9/6        22           42           23          5
-        queue                      270           29m / 2h 53m     4h 46m / 1d 4h 38m          52/113/56       242          432          270
+        all                        400           30m / 2h 59m     5h 34m / 1d 5h 29m          86/172/97       380          696          400
+        priority low                85           29m / 2h 56m     7h 11m / 1d 13h 4m              0/0/0         1           14           85
+        priority normal            223           29m / 2h 59m        4h 34m / 1d 39m           35/70/39       156          283          223
+        priority high               92           32m / 3h 34m     7h 35m / 1d 12h 7m          51/102/58       223          399           92
+        agent 111111111 Dana       104           32m / 3h 16m    6h 52m / 1d 11h 57m           24/54/27       114          210          104         30
+        agent 222222222 Eli         76           27m / 2h 23m     8h 9m / 1d 11h 22m           13/30/20        64          131           76         28
+        agent 333333333 Farah       97            29m / 3h 5m      5h 30m / 1d 1h 4m           23/38/21        85          158           97         28
+        agent 444444444 Gus        123           34m / 3h 14m        4h 4m / 23h 43m           26/50/29       117          197          123         30
+        queued                     356           29m / 2h 53m     5h 29m / 1d 7h 30m          74/155/84       338          615          356
     "#]].assert_eq(&text);
 }
 
@@ -119,9 +119,13 @@ fn raising_the_priority_changes_breaches_not_response_times() {
         simulate(&shipped(), &traffic(), &mut |_, _| {}),
         simulate(&variant, &traffic(), &mut |_, _| {}),
     );
+    // Per ticket, not per agent: the desk asks `route` again when a rule escalates, and
+    // the shipped hook gives critical tickets to the least loaded agent, so who holds a
+    // ticket (and with it an agent row's median) may differ between the two.
     let times: Vec<String> = comparison
         .differences
         .iter()
+        .filter(|d| !d.group.starts_with("agent "))
         .filter(|d| d.figure.contains("median") || d.figure.contains("p90"))
         .map(|d| format!("{}: {} {} -> {}", d.group, d.figure, d.a, d.b))
         .collect();
@@ -167,34 +171,38 @@ fn a_tighter_sla_shows_where_it_bites() {
         .map(|d| format!("{}: {} {} -> {}", d.group, d.figure, d.a, d.b))
         .collect();
     expect![[r#"
-        all: first response breaches 88 -> 115
-        all: next response breaches 168 -> 174
-        all: resolution breaches 98 -> 103
-        all: warnings 381 -> 414
-        all: escalations 692 -> 779
-        priority high: first response breaches 52 -> 79
-        priority high: next response breaches 100 -> 106
-        priority high: resolution breaches 57 -> 62
-        priority high: warnings 222 -> 255
-        priority high: escalations 395 -> 482
-        agent 111111111 Dana: first response breaches 12 -> 15
-        agent 111111111 Dana: next response breaches 22 -> 23
-        agent 111111111 Dana: resolution breaches 13 -> 14
-        agent 111111111 Dana: warnings 51 -> 55
-        agent 111111111 Dana: escalations 91 -> 105
-        agent 222222222 Eli: first response breaches 12 -> 15
-        agent 222222222 Eli: next response breaches 13 -> 14
-        agent 222222222 Eli: resolution breaches 16 -> 17
-        agent 222222222 Eli: warnings 41 -> 46
-        agent 222222222 Eli: escalations 80 -> 90
-        agent 333333333 Farah: first response breaches 6 -> 8
-        agent 333333333 Farah: warnings 25 -> 26
-        agent 333333333 Farah: escalations 47 -> 51
-        queue: first response breaches 52 -> 71
-        queue: next response breaches 113 -> 117
-        queue: resolution breaches 56 -> 59
-        queue: warnings 242 -> 265
-        queue: escalations 432 -> 491"#]]
+        all: first response breaches 86 -> 112
+        all: next response breaches 172 -> 177
+        all: resolution breaches 97 -> 100
+        all: warnings 380 -> 410
+        all: escalations 696 -> 776
+        priority high: first response breaches 51 -> 77
+        priority high: next response breaches 102 -> 107
+        priority high: resolution breaches 58 -> 61
+        priority high: warnings 223 -> 253
+        priority high: escalations 399 -> 479
+        agent 111111111 Dana: first response breaches 24 -> 29
+        agent 111111111 Dana: next response breaches 54 -> 55
+        agent 111111111 Dana: warnings 114 -> 120
+        agent 111111111 Dana: escalations 210 -> 228
+        agent 222222222 Eli: first response breaches 13 -> 20
+        agent 222222222 Eli: warnings 64 -> 69
+        agent 222222222 Eli: escalations 131 -> 145
+        agent 333333333 Farah: first response breaches 23 -> 26
+        agent 333333333 Farah: next response breaches 38 -> 41
+        agent 333333333 Farah: resolution breaches 21 -> 22
+        agent 333333333 Farah: warnings 85 -> 94
+        agent 333333333 Farah: escalations 158 -> 175
+        agent 444444444 Gus: first response breaches 26 -> 37
+        agent 444444444 Gus: next response breaches 50 -> 51
+        agent 444444444 Gus: resolution breaches 29 -> 31
+        agent 444444444 Gus: warnings 117 -> 127
+        agent 444444444 Gus: escalations 197 -> 228
+        queued: first response breaches 74 -> 98
+        queued: next response breaches 155 -> 160
+        queued: resolution breaches 84 -> 87
+        queued: warnings 338 -> 366
+        queued: escalations 615 -> 691"#]]
     .assert_eq(&changed.join("\n"));
     assert!(
         changed.iter().all(|line| !line.starts_with("priority normal") && !line.starts_with("priority low"))
@@ -203,15 +211,45 @@ fn a_tighter_sla_shows_where_it_bites() {
     let high: Vec<&str> = text.lines().filter(|line| line.starts_with("priority high")).take(8).collect();
     expect![[r#"
         priority high          tickets                            92            92
-        priority high          first response median             33m           33m
-        priority high          first response p90             3h 42m        3h 42m
+        priority high          first response median             32m           32m
+        priority high          first response p90             3h 34m        3h 34m
         priority high          resolution median              7h 35m        7h 35m
-        priority high          resolution p90              1d 9h 57m     1d 9h 57m
-        priority high          first response breaches            52            79  +27
-        priority high          next response breaches            100           106  +6
-        priority high          resolution breaches                57            62  +5"#]]
+        priority high          resolution p90              1d 12h 7m     1d 12h 7m
+        priority high          first response breaches            51            77  +26
+        priority high          next response breaches            102           107  +5
+        priority high          resolution breaches                58            61  +3"#]]
     .assert_eq(&high.join("\n"));
     assert!(text.ends_with(&format!("{} figures differ\n", comparison.differences.len())));
+}
+
+/// The queue model: a ticket routing leaves in the queue is taken at its drawn first reply
+/// by whoever is free. With every agent at one speed, who works a ticket changes the agent
+/// rows, never what the tickets came to: with room for everything (nothing queued) the
+/// all and priority rows are the very same.
+#[test]
+fn who_takes_a_queued_ticket_changes_agent_rows_not_what_tickets_came_to() {
+    let team = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/team.yaml"))
+        .expect("the shipped team.yaml");
+    let roomy = ["capacity: 10", "capacity: 8", "capacity: 5"]
+        .into_iter()
+        .fold(team.clone(), |team, capacity| team.replace(capacity, "capacity: 1000"));
+    assert_ne!(team, roomy, "the shipped team has capacities");
+    let (_dir, roomy) = with_file("team.yaml", &roomy);
+    let mut traffic = traffic();
+    traffic.agent_speed.clear();
+    let (queueing, roomy) =
+        (simulate(&shipped(), &traffic, &mut |_, _| {}), simulate(&roomy, &traffic, &mut |_, _| {}));
+    let queued = queueing.groups.iter().find(|group| group.group == "queued").map_or(0, |g| g.tickets);
+    assert!(queued > 100, "the shipped capacities queue tickets: {queued}");
+    assert!(roomy.groups.iter().all(|group| group.group != "queued"), "nothing queued with room");
+    let outcomes = |report: &super::Report| -> Vec<super::GroupStats> {
+        report.groups.iter().filter(|group| !group.group.starts_with("agent ")).cloned().collect()
+    };
+    let queueing = outcomes(&queueing);
+    assert_eq!(
+        queueing.iter().filter(|group| group.group != "queued").cloned().collect::<Vec<_>>(),
+        outcomes(&roomy)
+    );
 }
 
 #[test]
@@ -483,4 +521,55 @@ fn run_live(
             Ok::<_, crate::desk::DeskError>(run.decisions().to_vec())
         })
         .expect("the live run")
+}
+
+/// Regression guard for a suspected bug: a held ladder (`/hold`) leaving a deadline due,
+/// on which the host's timer would tick every 200 ms for as long as the hold lasts. Minute
+/// by minute through holds placed before, between and after the ladder's rungs (released
+/// again or not, the clock paused or running), no ticket deadline is still due once the
+/// desk has ticked.
+#[test]
+fn a_held_ladder_leaves_no_deadline_due_after_a_tick() {
+    use super::desk_run::{DeskRun, Until};
+    use crate::desk::{MemoryState, State};
+    use crate::ticket::{Answer, Customer};
+    let rules = shipped();
+    let start: jiff::Timestamp = "2026-03-06T15:00:00+01:00".parse().expect("instant");
+    let at = |minutes: i64| start.saturating_add(jiff::SignedDuration::from_mins(minutes)).expect("in range");
+    // (minute, who, text): the supervisor's commands and replies, or the customer's message.
+    let scripts: [&[(i64, &str)]; 4] = [
+        &[(0, "/hold")],
+        &[(10, "a reply"), (10, "/await"), (20, "/hold"), (200, "customer"), (300, "/unhold")],
+        &[(10, "a reply"), (20, "/hold"), (30, "customer"), (2000, "/unhold")],
+        &[(95, "/hold"), (96, "/unhold"), (97, "/hold")],
+    ];
+    for script in scripts {
+        let mut state = MemoryState::new();
+        let mut run = DeskRun::new(&rules, &mut state, start);
+        let customer = Customer { id: 1, name: "C".into(), username: None, language: None };
+        let answers =
+            std::collections::BTreeMap::from([("priority".to_owned(), Answer::Text("high".into()))]);
+        let ticket = run.open(start, &customer, answers).expect("opens").id;
+        let mut minute = 0;
+        let end = script.last().map_or(0, |(last, _)| *last) + 2 * 24 * 60;
+        let last = script.iter().rev().find(|(_, text)| text.contains("hold")).map_or("", |(_, text)| *text);
+        let mut script = script.iter().peekable();
+        while minute <= end {
+            while let Some((_, text)) = script.next_if(|(when, _)| *when == minute) {
+                if *text == "customer" {
+                    run.customer_writes(at(minute), ticket, "still there?").expect("handled");
+                } else {
+                    run.staff_writes(at(minute), ticket, 111_111_111, text).expect("handled");
+                }
+            }
+            run.run_timers(Until::Through(at(minute))).expect("ticks");
+            let due: Vec<_> = run.state().due(at(minute), 10).expect("due");
+            let stuck: Vec<_> = due.iter().filter(|deadline| deadline.timer.ticket().is_some()).collect();
+            assert!(stuck.is_empty(), "at +{minute}m: {stuck:?}");
+            minute += 1;
+        }
+        let held = run.ticket(ticket).expect("read").expect("exists").escalation_held;
+        assert_eq!(held, last == "/hold", "the last command stands");
+        assert!(run.decisions().len() >= 3, "the desk acted on the ticket: {:?}", run.decisions());
+    }
 }
