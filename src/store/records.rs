@@ -18,7 +18,7 @@ use crate::ticket::{Answer, Customer, Escalation, Priority, Status, Ticket, Tick
 
 pub const TICKET_RECORD_VERSION: u32 = 1;
 pub const ENTRY_RECORD_VERSION: u32 = 1;
-pub const FACTS_RECORD_VERSION: u32 = 1;
+pub const FACTS_RECORD_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 pub struct TicketRecord {
@@ -318,90 +318,176 @@ fn parse_actor(text: &str) -> Option<Actor> {
     }
 }
 
-/// A ticket's metric facts (see `metrics::Facts`), one record per ticket.
+/// A ticket's metric facts (see `metrics::Facts`), one record per ticket, rewritten at
+/// every append: short field names, instants as integer nanoseconds, zero counters left out.
+///
+/// Version 2 writes `created_at` as nanoseconds since the Unix epoch and every other
+/// instant as nanoseconds after `created_at` ([`At`]). Version 1 (long names, RFC 3339
+/// text) still reads: each version 2 name has its version 1 name as an alias, and [`At`]
+/// reads text as the instant it names.
 #[derive(Serialize, Deserialize)]
 pub struct FactsRecord {
     pub v: u32,
+    #[serde(rename = "f", alias = "folded")]
     pub folded: u32,
-    pub created_at: Timestamp,
+    #[serde(rename = "c", alias = "created_at")]
+    pub created_at: At,
+    #[serde(rename = "s", alias = "status")]
     pub status: Status,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub statuses: Vec<(Timestamp, Status)>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_reply_at: Option<Timestamp>,
-    #[serde(default)]
+    #[serde(rename = "ss", alias = "statuses", default, skip_serializing_if = "Vec::is_empty")]
+    pub statuses: Vec<(At, Status)>,
+    #[serde(rename = "fr", alias = "first_reply_at", default, skip_serializing_if = "Option::is_none")]
+    pub first_reply_at: Option<At>,
+    #[serde(rename = "ar", alias = "agent_replies", default, skip_serializing_if = "is_zero")]
     pub agent_replies: u32,
-    #[serde(default)]
+    #[serde(rename = "cm", alias = "customer_messages", default, skip_serializing_if = "is_zero")]
     pub customer_messages: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub waiting_since: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub next_replies: Vec<(Timestamp, Timestamp)>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_resolved_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_resolved_at: Option<Timestamp>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub closed_at: Option<Timestamp>,
-    #[serde(default)]
+    #[serde(rename = "w", alias = "waiting_since", default, skip_serializing_if = "Option::is_none")]
+    pub waiting_since: Option<At>,
+    #[serde(rename = "nr", alias = "next_replies", default, skip_serializing_if = "Vec::is_empty")]
+    pub next_replies: Vec<(At, At)>,
+    #[serde(rename = "r1", alias = "first_resolved_at", default, skip_serializing_if = "Option::is_none")]
+    pub first_resolved_at: Option<At>,
+    #[serde(rename = "rl", alias = "last_resolved_at", default, skip_serializing_if = "Option::is_none")]
+    pub last_resolved_at: Option<At>,
+    #[serde(rename = "cl", alias = "closed_at", default, skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<At>,
+    #[serde(rename = "ro", alias = "reopens", default, skip_serializing_if = "is_zero")]
     pub reopens: u32,
-    #[serde(default)]
+    #[serde(rename = "pc", alias = "priority_changes", default, skip_serializing_if = "is_zero")]
     pub priority_changes: u32,
     /// Breached stretches per SLA metric: first response, next response, resolution.
-    #[serde(default)]
+    #[serde(rename = "b", alias = "breaches", default, skip_serializing_if = "all_zero")]
     pub breaches: [u32; 3],
-    #[serde(default)]
+    #[serde(rename = "bs", alias = "breached_since", default, skip_serializing_if = "all_none")]
     pub breached_since: [Option<u32>; 3],
     /// Escalations by trigger: manual, breach, age, rule.
-    #[serde(default)]
+    #[serde(rename = "e", alias = "escalations", default, skip_serializing_if = "all_zero")]
     pub escalations: [u32; 4],
     /// Customer messages' sentiment: messages, total, first, last.
-    #[serde(default)]
+    #[serde(rename = "se", alias = "sentiment", default, skip_serializing_if = "no_sentiment")]
     pub sentiment: (u32, f64, f64, f64),
     /// The last breach or age mark: when, the timer's name, its stretch.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_mark: Option<(Timestamp, String, u32)>,
+    #[serde(rename = "m", alias = "last_mark", default, skip_serializing_if = "Option::is_none")]
+    pub last_mark: Option<(At, String, u32)>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's `skip_serializing_if` passes a reference")]
+fn is_zero(count: &u32) -> bool {
+    *count == 0
+}
+
+fn all_zero<const N: usize>(counts: &[u32; N]) -> bool {
+    counts.iter().all(|count| *count == 0)
+}
+
+fn all_none(stretches: &[Option<u32>; 3]) -> bool {
+    stretches.iter().all(Option::is_none)
+}
+
+fn no_sentiment(sentiment: &(u32, f64, f64, f64)) -> bool {
+    *sentiment == (0, 0.0, 0.0, 0.0)
+}
+
+/// An instant in a facts record: integer nanoseconds after a base (the Unix epoch for
+/// `created_at`, `created_at` for the rest), or RFC 3339 text, which version 1 wrote
+/// everywhere and version 2 writes only for an offset beyond an `i64` (about 292 years).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum At {
+    Nanos(i64),
+    Text(Timestamp),
+}
+
+impl At {
+    fn after(base: Timestamp, at: Timestamp) -> At {
+        i64::try_from(at.as_nanosecond() - base.as_nanosecond()).map_or(At::Text(at), At::Nanos)
+    }
+
+    fn from(self, base: Timestamp) -> Result<Timestamp, StoreError> {
+        match self {
+            At::Text(at) => Ok(at),
+            At::Nanos(nanos) => Timestamp::from_nanosecond(base.as_nanosecond() + i128::from(nanos))
+                .map_err(|_| StoreError::Corrupt(format!("facts hold an instant out of range: {nanos} ns"))),
+        }
+    }
+}
+
+impl Serialize for At {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            At::Nanos(nanos) => serializer.serialize_i64(*nanos),
+            At::Text(at) => at.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for At {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<At, D::Error> {
+        struct AtVisitor;
+        impl serde::de::Visitor<'_> for AtVisitor {
+            type Value = At;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("integer nanoseconds or an RFC 3339 instant")
+            }
+            fn visit_i64<E: serde::de::Error>(self, nanos: i64) -> Result<At, E> {
+                Ok(At::Nanos(nanos))
+            }
+            fn visit_u64<E: serde::de::Error>(self, nanos: u64) -> Result<At, E> {
+                i64::try_from(nanos).map(At::Nanos).map_err(|_| E::custom("nanoseconds beyond an i64"))
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<At, E> {
+                text.parse().map(At::Text).map_err(E::custom)
+            }
+        }
+        deserializer.deserialize_any(AtVisitor)
+    }
 }
 
 impl From<&Facts> for FactsRecord {
     fn from(f: &Facts) -> FactsRecord {
         let e = f.escalations;
         let s = f.sentiment;
+        let base = f.created_at;
+        let at = |t: Timestamp| At::after(base, t);
         FactsRecord {
             v: FACTS_RECORD_VERSION,
             folded: f.folded,
-            created_at: f.created_at,
+            created_at: At::after(Timestamp::UNIX_EPOCH, base),
             status: f.status,
-            statuses: f.statuses.clone(),
-            first_reply_at: f.first_reply_at,
+            statuses: f.statuses.iter().map(|(t, status)| (at(*t), *status)).collect(),
+            first_reply_at: f.first_reply_at.map(at),
             agent_replies: f.agent_replies,
             customer_messages: f.customer_messages,
-            waiting_since: f.waiting_since,
-            next_replies: f.next_replies.clone(),
-            first_resolved_at: f.first_resolved_at,
-            last_resolved_at: f.last_resolved_at,
-            closed_at: f.closed_at,
+            waiting_since: f.waiting_since.map(at),
+            next_replies: f.next_replies.iter().map(|(since, reply)| (at(*since), at(*reply))).collect(),
+            first_resolved_at: f.first_resolved_at.map(at),
+            last_resolved_at: f.last_resolved_at.map(at),
+            closed_at: f.closed_at.map(at),
             reopens: f.reopens,
             priority_changes: f.priority_changes,
             breaches: f.breaches,
             breached_since: f.breached_since,
             escalations: [e.manual, e.breach, e.age, e.rule],
             sentiment: (s.messages, s.total, s.first, s.last),
-            last_mark: f.last_mark.map(|(at, kind, since)| (at, kind.as_str().to_owned(), since)),
+            last_mark: f.last_mark.map(|(t, kind, since)| (at(t), kind.as_str().to_owned(), since)),
         }
     }
 }
 
 impl FactsRecord {
+    /// The facts of a record of this version or of version 1.
     pub fn into_facts(self) -> Result<Facts, StoreError> {
-        if self.v != FACTS_RECORD_VERSION {
+        if self.v != FACTS_RECORD_VERSION && self.v != 1 {
             return Err(StoreError::RecordVersion { what: "facts", version: self.v });
         }
+        let base = self.created_at.from(Timestamp::UNIX_EPOCH)?;
+        let at = |t: At| t.from(base);
+        let opt = |t: Option<At>| t.map(at).transpose();
         let last_mark = match self.last_mark {
-            Some((at, name, since)) => {
+            Some((t, name, since)) => {
                 let kind = DeadlineKind::from_name(&name)
                     .ok_or_else(|| StoreError::Corrupt(format!("facts name unknown timer `{name}`")))?;
-                Some((at, kind, since))
+                Some((at(t)?, kind, since))
             }
             None => None,
         };
@@ -409,17 +495,25 @@ impl FactsRecord {
         let (messages, total, first, last) = self.sentiment;
         Ok(Facts {
             folded: self.folded,
-            created_at: self.created_at,
+            created_at: base,
             status: self.status,
-            statuses: self.statuses,
-            first_reply_at: self.first_reply_at,
+            statuses: self
+                .statuses
+                .into_iter()
+                .map(|(t, status)| Ok((at(t)?, status)))
+                .collect::<Result<_, StoreError>>()?,
+            first_reply_at: opt(self.first_reply_at)?,
             agent_replies: self.agent_replies,
             customer_messages: self.customer_messages,
-            waiting_since: self.waiting_since,
-            next_replies: self.next_replies,
-            first_resolved_at: self.first_resolved_at,
-            last_resolved_at: self.last_resolved_at,
-            closed_at: self.closed_at,
+            waiting_since: opt(self.waiting_since)?,
+            next_replies: self
+                .next_replies
+                .into_iter()
+                .map(|(since, reply)| Ok((at(since)?, at(reply)?)))
+                .collect::<Result<_, StoreError>>()?,
+            first_resolved_at: opt(self.first_resolved_at)?,
+            last_resolved_at: opt(self.last_resolved_at)?,
+            closed_at: opt(self.closed_at)?,
             reopens: self.reopens,
             priority_changes: self.priority_changes,
             breaches: self.breaches,

@@ -616,3 +616,117 @@ fn facts_follow_the_history_batch_by_batch_and_catch_up_on_a_ticket_without_them
     .expect("visit");
     assert_eq!(visited, [(id, Some(ticket.next_seq))]);
 }
+
+/// A ticket's history with 10 status changes and 20 answered waits, at nanosecond
+/// instants as the desk's clock gives them.
+fn busy_history() -> Vec<crate::history::Entry> {
+    use crate::history::{Entry, EntryKind};
+    let start = Timestamp::from_nanosecond(1_790_000_000_123_456_789).expect("in range");
+    let mut entries = Vec::new();
+    let mut push = |minutes: i64, actor: Actor, kind: EntryKind| {
+        let at = start + jiff::SignedDuration::from_nanos(minutes * 60_000_000_000 + 987_654_321);
+        let seq = u32::try_from(entries.len()).expect("few entries");
+        entries.push(Entry { seq, at, actor, rules: None, kind });
+    };
+    push(0, Actor::Customer(5), EntryKind::Created { form: "support".into() });
+    push(1, Actor::Customer(5), EntryKind::CustomerMessage { text: "My order never came".into() });
+    push(3, Actor::Agent(7), EntryKind::AgentReply { text: "Looking".into() });
+    let mut status = Status::New;
+    for wait in 0..20_i64 {
+        let minute = 10 + wait * 40;
+        push(
+            minute,
+            Actor::Customer(5),
+            EntryKind::CustomerMessage { text: "Any news? This is slow".into() },
+        );
+        push(minute + 7, Actor::Agent(7), EntryKind::AgentReply { text: "Soon".into() });
+        if wait % 2 == 0 {
+            let to = if status == Status::Open { Status::AwaitingCustomer } else { Status::Open };
+            push(minute + 8, Actor::Agent(7), EntryKind::StatusChanged { from: status, to });
+            status = to;
+        }
+    }
+    entries
+}
+
+#[test]
+fn a_busy_tickets_facts_record_stays_small() {
+    let facts = crate::metrics::Facts::of_history(&busy_history());
+    assert_eq!((facts.statuses.len(), facts.next_replies.len()), (10, 20));
+    let bytes = records::encode(&records::FactsRecord::from(&facts));
+    println!("facts record of a ticket with 10 status changes and 20 answered waits: {} bytes", bytes.len());
+    println!("{}", String::from_utf8_lossy(&bytes));
+    // Version 1 wrote 2,182 bytes for the same ticket.
+    assert!(bytes.starts_with(br#"{"v":2,"#), "{}", String::from_utf8_lossy(&bytes));
+    assert!(bytes.len() <= 1_100, "{} bytes", bytes.len());
+    let read = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
+    assert_eq!(read.into_facts().expect("reads"), facts);
+}
+
+/// The busy ticket's facts as version 1 wrote them.
+const BUSY_FACTS_V1: &str = r#"{"v":1,"folded":53,"created_at":"2026-09-21T14:13:21.11111111Z","status":"awaiting_customer","statuses":[["2026-09-21T14:31:21.11111111Z","open"],["2026-09-21T15:51:21.11111111Z","awaiting_customer"],["2026-09-21T17:11:21.11111111Z","open"],["2026-09-21T18:31:21.11111111Z","awaiting_customer"],["2026-09-21T19:51:21.11111111Z","open"],["2026-09-21T21:11:21.11111111Z","awaiting_customer"],["2026-09-21T22:31:21.11111111Z","open"],["2026-09-21T23:51:21.11111111Z","awaiting_customer"],["2026-09-22T01:11:21.11111111Z","open"],["2026-09-22T02:31:21.11111111Z","awaiting_customer"]],"first_reply_at":"2026-09-21T14:16:21.11111111Z","agent_replies":21,"customer_messages":21,"next_replies":[["2026-09-21T14:23:21.11111111Z","2026-09-21T14:30:21.11111111Z"],["2026-09-21T15:03:21.11111111Z","2026-09-21T15:10:21.11111111Z"],["2026-09-21T15:43:21.11111111Z","2026-09-21T15:50:21.11111111Z"],["2026-09-21T16:23:21.11111111Z","2026-09-21T16:30:21.11111111Z"],["2026-09-21T17:03:21.11111111Z","2026-09-21T17:10:21.11111111Z"],["2026-09-21T17:43:21.11111111Z","2026-09-21T17:50:21.11111111Z"],["2026-09-21T18:23:21.11111111Z","2026-09-21T18:30:21.11111111Z"],["2026-09-21T19:03:21.11111111Z","2026-09-21T19:10:21.11111111Z"],["2026-09-21T19:43:21.11111111Z","2026-09-21T19:50:21.11111111Z"],["2026-09-21T20:23:21.11111111Z","2026-09-21T20:30:21.11111111Z"],["2026-09-21T21:03:21.11111111Z","2026-09-21T21:10:21.11111111Z"],["2026-09-21T21:43:21.11111111Z","2026-09-21T21:50:21.11111111Z"],["2026-09-21T22:23:21.11111111Z","2026-09-21T22:30:21.11111111Z"],["2026-09-21T23:03:21.11111111Z","2026-09-21T23:10:21.11111111Z"],["2026-09-21T23:43:21.11111111Z","2026-09-21T23:50:21.11111111Z"],["2026-09-22T00:23:21.11111111Z","2026-09-22T00:30:21.11111111Z"],["2026-09-22T01:03:21.11111111Z","2026-09-22T01:10:21.11111111Z"],["2026-09-22T01:43:21.11111111Z","2026-09-22T01:50:21.11111111Z"],["2026-09-22T02:23:21.11111111Z","2026-09-22T02:30:21.11111111Z"],["2026-09-22T03:03:21.11111111Z","2026-09-22T03:10:21.11111111Z"]],"reopens":0,"priority_changes":0,"breaches":[0,0,0],"breached_since":[null,null,null],"escalations":[0,0,0,0],"sentiment":[21,-5.3611575592573075,-0.3611575592573076,-0.25]}"#;
+
+#[test]
+fn facts_records_of_version_1_still_read() {
+    let read = |text: &str| {
+        records::decode::<records::FactsRecord>("facts", text.as_bytes()).expect("decodes").into_facts()
+    };
+    assert_eq!(read(BUSY_FACTS_V1).expect("reads"), crate::metrics::Facts::of_history(&busy_history()));
+
+    // Every field a version 1 record could carry.
+    let closed = r#"{"v":1,"folded":9,"created_at":"2026-09-21T14:13:21Z","status":"closed","statuses":[["2026-09-21T15:00:00.5Z","resolved"],["2026-09-21T16:00:00Z","closed"]],"first_reply_at":"2026-09-21T14:20:00Z","agent_replies":1,"customer_messages":2,"waiting_since":"2026-09-21T14:50:00Z","first_resolved_at":"2026-09-21T15:00:00.5Z","last_resolved_at":"2026-09-21T15:00:00.5Z","closed_at":"2026-09-21T16:00:00Z","reopens":1,"priority_changes":2,"breaches":[1,0,3],"breached_since":[0,null,4],"escalations":[1,2,3,4],"sentiment":[2,0.5,1.0,-0.5],"last_mark":["2026-09-21T14:40:00Z","first_response",0]}"#;
+    let t = |text: &str| text.parse::<Timestamp>().expect("instant");
+    let facts = read(closed).expect("reads");
+    let mut expected = crate::metrics::Facts::new(t("2026-09-21T14:13:21Z"));
+    expected.folded = 9;
+    expected.status = Status::Closed;
+    expected.statuses =
+        vec![(t("2026-09-21T15:00:00.5Z"), Status::Resolved), (t("2026-09-21T16:00:00Z"), Status::Closed)];
+    expected.first_reply_at = Some(t("2026-09-21T14:20:00Z"));
+    expected.agent_replies = 1;
+    expected.customer_messages = 2;
+    expected.waiting_since = Some(t("2026-09-21T14:50:00Z"));
+    expected.first_resolved_at = Some(t("2026-09-21T15:00:00.5Z"));
+    expected.last_resolved_at = Some(t("2026-09-21T15:00:00.5Z"));
+    expected.closed_at = Some(t("2026-09-21T16:00:00Z"));
+    expected.reopens = 1;
+    expected.priority_changes = 2;
+    expected.breaches = [1, 0, 3];
+    expected.breached_since = [Some(0), None, Some(4)];
+    expected.escalations = crate::metrics::Escalations { manual: 1, breach: 2, age: 3, rule: 4 };
+    expected.sentiment = crate::metrics::SentimentSum { messages: 2, total: 0.5, first: 1.0, last: -0.5 };
+    expected.last_mark = Some((t("2026-09-21T14:40:00Z"), DeadlineKind::FirstResponse, 0));
+    assert_eq!(facts, expected);
+
+    // Written again, it is the current version and reads back the same.
+    let bytes = records::encode(&records::FactsRecord::from(&facts));
+    assert!(bytes.starts_with(br#"{"v":2,"#), "{}", String::from_utf8_lossy(&bytes));
+    assert_eq!(
+        records::decode::<records::FactsRecord>("facts", &bytes)
+            .expect("decodes")
+            .into_facts()
+            .expect("reads"),
+        facts
+    );
+
+    // A version this build does not know is refused.
+    let unknown = BUSY_FACTS_V1.replacen(r#"{"v":1,"#, r#"{"v":3,"#, 1);
+    assert!(matches!(read(&unknown), Err(StoreError::RecordVersion { what: "facts", version: 3 })));
+}
+
+#[test]
+fn facts_instants_far_apart_keep_every_nanosecond() {
+    let mut facts = crate::metrics::Facts::new(Timestamp::MIN);
+    facts.first_reply_at = Some(Timestamp::MAX);
+    facts.closed_at = Some(Timestamp::from_nanosecond(1_790_000_000_123_456_789).expect("in range"));
+    facts.next_replies = vec![(Timestamp::MIN, Timestamp::MAX)];
+    let bytes = records::encode(&records::FactsRecord::from(&facts));
+    let read = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
+    assert_eq!(read.into_facts().expect("reads"), facts, "{}", String::from_utf8_lossy(&bytes));
+
+    let mut facts = crate::metrics::Facts::new(Timestamp::from_nanosecond(-123_456_789).expect("in range"));
+    facts.statuses = vec![(Timestamp::from_nanosecond(-1).expect("in range"), Status::Open)];
+    let bytes = records::encode(&records::FactsRecord::from(&facts));
+    let read = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
+    assert_eq!(read.into_facts().expect("reads"), facts, "{}", String::from_utf8_lossy(&bytes));
+}
