@@ -182,7 +182,6 @@ pub(crate) struct RawDesk {
     holidays: Vec<String>,
     auto_close_after: Option<Span>,
     remind_awaiting_after: Option<Span>,
-    retention: Option<RawRetention>,
     away_policy: Option<AwayPolicy>,
     auto_assign_on_first_reply: Option<bool>,
     queue_summary: Option<bool>,
@@ -201,12 +200,6 @@ struct RawLoopGuard {
     actions_per_event: Option<u32>,
     messages_per_ticket: Option<u32>,
     window: Option<Span>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawRetention {
-    delete_closed_topics_after: Option<Span>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -238,14 +231,6 @@ impl RawDesk {
         let defaults = DeskConfig::with_defaults(sink.path);
         let at = |path: &[Segment]| tree.locate(path).position;
         let key = |name: &str| Segment::Key(name.to_owned());
-        // Still loads, so no desk.yaml breaks, but nothing deletes topics yet: say so
-        // rather than let the setting look like it works.
-        if self.retention.is_some_and(|retention| retention.delete_closed_topics_after.is_some()) {
-            sink.warning(
-                tree.key_position(&[key("retention")], "delete_closed_topics_after"),
-                "`retention.delete_closed_topics_after` is not applied yet: closed topics are kept",
-            );
-        }
         let timezone = match self.timezone {
             Some(value) => Located { value, position: at(&[key("timezone")]) },
             None => defaults.timezone,

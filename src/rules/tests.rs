@@ -543,15 +543,16 @@ fn an_agent_is_on_duty_within_their_own_hours_only() {
     assert!(set.on_duty(2, at("2026-09-26T03:00")));
 }
 
-/// Regression: `retention.delete_closed_topics_after` was parsed and did nothing; it still
-/// loads, and `check` says it is not applied.
+/// Regression: `retention.delete_closed_topics_after` was parsed and did nothing. Until
+/// something deletes closed topics there is no such setting: `check` refuses it where it
+/// stands, and a running desk keeps its rules.
 #[test]
-fn retention_that_is_not_applied_yet_is_a_warning() {
+fn retention_that_nothing_applies_is_refused() {
     check(
         &[("desk.yaml", "staff_chat: -100123\nretention:\n  delete_closed_topics_after: 30d\n")],
         &expect![[r#"
-            desk.yaml:3:3: warning: `retention.delete_closed_topics_after` is not applied yet: closed topics are kept
-            exit 0
+            desk.yaml:2:1: unknown field `retention`
+            exit 1
         "#]],
     );
 }
