@@ -101,13 +101,29 @@ fn try_simulate(
             progress(done, total);
         }
     })?;
+    let report =
+        measured(rules, &run.state, (&run.decisions, run.hook_failures), &run.opened, horizon, &mut |_| {})?;
+    progress(total, total);
+    Ok(report)
+}
+
+/// What the desk did to each ticket of a run, in the order given (which is the order
+/// agents' loads add up in), as one report; `each(n)` hears of the `n`th ticket measured.
+fn measured<'t>(
+    rules: &RuleSet,
+    state: &MemoryState,
+    (decisions, hook_failures): (&[(Timestamp, Decision)], u32),
+    opened: impl IntoIterator<Item = &'t Ticket>,
+    horizon: Timestamp,
+    each: &mut dyn FnMut(u32),
+) -> Result<Report, DeskError> {
     let mut loads = Loads::default();
     let mut collector = Collector::default();
-    collector.add_hook_failures(run.hook_failures);
-    let mut decisions = by_ticket(&run.decisions);
-    for opened in &run.opened {
-        let ticket = run.state.ticket(opened.id)?.unwrap_or_else(|| opened.clone());
-        let history = run.state.history(opened.id)?;
+    collector.add_hook_failures(hook_failures);
+    let mut decisions = by_ticket(decisions);
+    for (done, opened) in (1..).zip(opened) {
+        let ticket = state.ticket(opened.id)?.unwrap_or_else(|| opened.clone());
+        let history = state.history(opened.id)?;
         let own = decisions.remove(&opened.id).unwrap_or_default();
         collector.add(&outcome::replayed(
             rules,
@@ -117,8 +133,8 @@ fn try_simulate(
             horizon,
             &mut loads,
         ));
+        each(done);
     }
-    progress(total, total);
     Ok(collector.report(rules, &loads))
 }
 
@@ -141,32 +157,18 @@ pub fn simulate_recorded(
     progress: &mut dyn FnMut(u32, u32),
 ) -> Result<Report, DeskError> {
     let run = run_recorded(rules, tickets, until)?;
-    let mut loads = Loads::default();
-    let mut collector = Collector::default();
-    collector.add_hook_failures(run.hook_failures);
-    let mut decisions = by_ticket(&run.decisions);
     // In creation order, so agents' loads add up as they did.
     let mut opened: Vec<&Ticket> = run.opened.iter().flatten().collect();
     opened.sort_by_key(|ticket| (ticket.created_at, ticket.id));
     let total = u32::try_from(opened.len()).unwrap_or(u32::MAX);
-    for (done, opened) in (1..).zip(opened) {
-        let ticket = run.state.ticket(opened.id)?.unwrap_or_else(|| opened.clone());
-        let history = run.state.history(opened.id)?;
-        let own = decisions.remove(&opened.id).unwrap_or_default();
-        collector.add(&outcome::replayed(
-            rules,
-            opened,
-            (&ticket, &history),
-            own.into_iter(),
-            until,
-            &mut loads,
-        ));
-        if done % PROGRESS_EVERY == 0 {
-            progress(done, total);
-        }
-    }
+    let report =
+        measured(rules, &run.state, (&run.decisions, run.hook_failures), opened, until, &mut |done| {
+            if done % PROGRESS_EVERY == 0 {
+                progress(done, total);
+            }
+        })?;
     progress(total, total);
-    Ok(collector.report(rules, &loads))
+    Ok(report)
 }
 
 /// Every timer decision the desk acts on when `tickets` are replayed as
