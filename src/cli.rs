@@ -426,24 +426,9 @@ fn team_report(
     };
     let outcome = store::guard_damage(&store::data_file(data), || -> Outcome {
         let read = store.read()?;
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(read.ticket_count().unwrap_or(0));
-            bar.set_style(
-                indicatif::ProgressStyle::with_template("reading {bar:40} {pos}/{len} tickets ({eta} left)")
-                    .expect("the template is valid"),
-            );
-            bar
-        });
-        let built = crate::report::build(&read, &options, |n| {
-            if let Some(bar) = &bar
-                && n % 1024 == 0
-            {
-                bar.set_position(n);
-            }
-        })?;
-        if let Some(bar) = bar {
-            bar.finish_and_clear();
-        }
+        let bar = Progress::over(read.ticket_count().unwrap_or(0), "reading");
+        let built = crate::report::build(&read, &options, |n| bar.at(n))?;
+        bar.done();
         let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
         built.write(format, &mut stdout)?;
         stdout.flush()?;
@@ -673,24 +658,38 @@ fn export_to(store: &ReadOnlyStore, format: Format, output: Option<&Path>) -> Ou
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("exporting {bar:40} {pos}/{len} tickets ({eta} left)")
-                .expect("the template is valid"),
-        );
-        bar
-    });
-    let written = export::export(&read, format, &mut *sink, |n| {
-        if let Some(bar) = &bar
-            && n % 1024 == 0
+    let bar = Progress::over(total, "exporting");
+    let written = export::export(&read, format, &mut *sink, |n| bar.at(n))?;
+    bar.done();
+    eprintln!("exported {written} tickets");
+    Ok(0)
+}
+
+/// A progress bar over a store's tickets on stderr, only when stderr is a terminal:
+/// moved every 1,024 tickets, cleared when the work is done.
+struct Progress(Option<indicatif::ProgressBar>);
+
+impl Progress {
+    fn over(tickets: u64, doing: &str) -> Progress {
+        Progress(std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(tickets);
+            let template = format!("{doing} {{bar:40}} {{pos}}/{{len}} tickets ({{eta}} left)");
+            bar.set_style(indicatif::ProgressStyle::with_template(&template).expect("the template is valid"));
+            bar
+        }))
+    }
+
+    fn at(&self, n: u64) {
+        if let Some(bar) = &self.0
+            && n.is_multiple_of(1024)
         {
             bar.set_position(n);
         }
-    })?;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
     }
-    eprintln!("exported {written} tickets");
-    Ok(0)
+
+    fn done(self) {
+        if let Some(bar) = self.0 {
+            bar.finish_and_clear();
+        }
+    }
 }
