@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::export::{self, Format};
-use crate::report::{GroupBy, ReportFormat};
+use crate::metrics::{GroupBy, ReportFormat};
 use crate::store::{self, ReadOnlyStore, Store, StoreError};
 use crate::ticket::{Status, Ticket, TicketId};
 
@@ -364,7 +364,7 @@ fn team_report(
     format: ReportFormat,
     rules: Option<&Path>,
 ) -> u8 {
-    let mut options = crate::report::Options {
+    let mut options = crate::metrics::Options {
         since: None,
         until: None,
         // Whole seconds: the report's figures are.

@@ -14,6 +14,7 @@ use jiff::Timestamp;
 
 use super::state::{State, StateError};
 use crate::history::Entry;
+use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
 use crate::sla::{Deadline, Timer};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
@@ -28,6 +29,8 @@ const NEXT_OUTBOX: &str = "next_outbox";
 pub struct MemoryState {
     tickets: BTreeMap<TicketId, Ticket>,
     history: BTreeMap<TicketId, BTreeMap<u32, Entry>>,
+    /// Each ticket's facts, folded as its history is appended, as the store keeps them.
+    facts: BTreeMap<TicketId, Facts>,
     by_status: BTreeSet<(Status, TicketId)>,
     by_assignee: BTreeSet<(UserId, TicketId)>,
     by_customer: BTreeSet<(UserId, TicketId)>,
@@ -125,6 +128,28 @@ impl State for MemoryState {
         let history = self.history.entry(ticket).or_default();
         for entry in entries {
             history.insert(entry.seq, entry.clone());
+        }
+        match self.facts.get_mut(&ticket) {
+            Some(facts) if facts.follows(entries) => facts.fold(entries),
+            _ => {
+                let whole: Vec<Entry> = history.values().cloned().collect();
+                self.facts.insert(ticket, Facts::of_history(&whole));
+            }
+        }
+        Ok(())
+    }
+
+    fn facts_since(
+        &self,
+        since: Timestamp,
+        visit: &mut dyn FnMut(&Labels, &Facts),
+    ) -> Result<(), StateError> {
+        for ticket in self.tickets.values().filter(|ticket| ticket.created_at >= since) {
+            let facts = match self.facts.get(&ticket.id) {
+                Some(facts) => facts.clone(),
+                None => Facts::of_history(&self.history(ticket.id)?),
+            };
+            visit(&Labels::of(ticket), &facts);
         }
         Ok(())
     }

@@ -4,6 +4,7 @@
 //! transaction itself.
 
 use crate::history::Entry;
+use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
 use crate::sla::{Deadline, Timer};
 use crate::store::{StoreError, Tx};
@@ -62,9 +63,34 @@ pub trait State {
     fn due(&self, until: jiff::Timestamp, limit: usize) -> Result<Vec<Deadline>, StateError>;
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError>;
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError>;
+    /// Every ticket created at or after `since`, with its labels and its facts (folded from
+    /// its history where none are kept), for a period's figures (`metrics::Period`).
+    fn facts_since(
+        &self,
+        since: jiff::Timestamp,
+        visit: &mut dyn FnMut(&Labels, &Facts),
+    ) -> Result<(), StateError>;
 }
 
 impl State for Tx<'_> {
+    fn facts_since(
+        &self,
+        since: jiff::Timestamp,
+        visit: &mut dyn FnMut(&Labels, &Facts),
+    ) -> Result<(), StateError> {
+        self.for_each_ticket_facts(|ticket, facts| {
+            if ticket.created_at < since {
+                return Ok::<_, StateError>(());
+            }
+            let facts = match facts {
+                Some(facts) => facts,
+                None => Facts::of_history(&Tx::history(self, ticket.id)?),
+            };
+            visit(&Labels::of(&ticket), &facts);
+            Ok(())
+        })
+    }
+
     fn ticket(&self, id: TicketId) -> Result<Option<Ticket>, StateError> {
         Ok(Tx::ticket(self, id)?)
     }

@@ -10,12 +10,16 @@
 //!   calendar time and in the desk's business hours ([`Elapsed`]).
 //! - [`Accumulator`]: many tickets into a [`Group`] (count, median, p90, mean per metric);
 //!   [`Backlog`]: active tickets by age at an instant.
+//! - [`Period`]: a period's report (tickets created in it, grouped by [`Labels`], backlog,
+//!   busiest hours) and its renderings; `topicdesk report`, `/stats` and `simulate` all
+//!   build theirs with it.
 //!
 //! Nothing here reads the clock, the store or the rules; callers pass them in.
 
 mod aggregate;
 mod facts;
 mod measure;
+mod period;
 
 #[cfg(test)]
 mod tests;
@@ -25,3 +29,4 @@ pub use aggregate::{
 };
 pub use facts::{Escalations, Facts, SentimentSum};
 pub use measure::{Elapsed, SlaOutcome, TicketMetrics};
+pub use period::{GroupBy, GroupRow, Labels, Options, Period, Report, ReportFormat};

@@ -32,6 +32,18 @@ fn apply<S: State>(state: &mut S, ticket: &mut Ticket, change: Change, when: i64
     state.append_history(ticket.id, &entries)
 }
 
+/// Each ticket created since `since`, as `facts_since` tells it.
+fn facts_since<S: State>(state: &S, since: Timestamp) -> Result<Vec<String>, StateError> {
+    let mut seen = Vec::new();
+    state.facts_since(since, &mut |labels, facts| {
+        seen.push(format!(
+            "{:?} assignee {:?}, {} agent replies, first reply {:?}, reopens {}",
+            facts.created_at, labels.assignee, facts.agent_replies, facts.first_reply_at, facts.reopens
+        ));
+    })?;
+    Ok(seen)
+}
+
 /// Writes and asks; every answer goes into the transcript.
 fn exercise<S: State>(state: &mut S) -> Result<String, StateError> {
     let mut out = String::new();
@@ -139,6 +151,7 @@ fn exercise<S: State>(state: &mut S) -> Result<String, StateError> {
         say(format!("enqueued {}", state.enqueue(&outgoing)?));
     }
     say(format!("next outbox counter {:?}", state.counter("next_outbox")?));
+    say(format!("facts since 1 s: {:?}", facts_since(state, at(1))?));
     Ok(out)
 }
 
