@@ -66,6 +66,9 @@ macro_rules! on_state {
     };
 }
 
+// Declared after `on_state!`, which it uses.
+mod stats;
+
 impl World {
     fn new() -> World {
         World::with_rules(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules"), Keep::Memory)

@@ -1,0 +1,105 @@
+//! The weekly digest: once a week (desk.yaml `weekly_digest`, Mondays at 09:00 in the
+//! desk's time zone unless it says otherwise) every supervisor in team.yaml gets the last
+//! seven days' figures, with the week before beside them, in their private chat with the
+//! bot. `weekly_digest: { enabled: false }` turns it off.
+//!
+//! Its due time is one desk-level deadline in the index (`DeskTimer::Digest`), set the first
+//! time the desk acts and again whenever the setting or the time zone changes. When it falls
+//! due the desk queues the messages, records the due time it sent for (a counter) and sets
+//! the next one, all in the tick's transaction: a restart finds the next deadline, and a
+//! digest already recorded is never queued again.
+//!
+//! A supervisor who never opened a chat with the bot cannot be written to: Telegram's 403
+//! in a private chat is a defined outcome of the dispatcher's (`telegram::send::judge`: done,
+//! the person is unreachable), never a retry.
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+
+use super::summary::fingerprint;
+use super::{Desk, DeskError, State};
+use crate::metrics::{GroupBy, compact};
+use crate::outbox::{Call, Lane, Target};
+use crate::rules::WeeklyDigest;
+use crate::sla::{Deadline, DeskTimer, Timer};
+
+/// The desk timer of the next digest.
+const DIGEST: Timer = Timer::Desk(DeskTimer::Digest);
+
+/// The due time (unix milliseconds) of the last digest queued.
+const SENT: &str = "digest:sent";
+/// A fingerprint of the setting and time zone the deadline was set for.
+const PLANNED: &str = "digest:planned";
+
+const WEEK: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+impl Desk<'_> {
+    /// Puts the next digest in the deadline index (or takes it out, when turned off),
+    /// unless that was done for the setting in force.
+    pub(super) fn watch_digest<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        let settings = self.rules.desk().weekly_digest;
+        let planned = fingerprint(&format!("{settings:?} {}", self.rules.desk().timezone.value));
+        if state.counter(PLANNED)? == Some(planned) {
+            return Ok(());
+        }
+        state.set_counter(PLANNED, planned)?;
+        self.schedule_digest(state)
+    }
+
+    /// The digest fell due at `due`: each supervisor gets it, once, and the next is set.
+    pub(super) fn digest_due<S: State>(&self, state: &mut S, due: Timestamp) -> Result<(), DeskError> {
+        let due_ms = u64::try_from(due.as_millisecond()).unwrap_or(0);
+        if self.rules.desk().weekly_digest.enabled && state.counter(SENT)? != Some(due_ms) {
+            let text = self.digest_text(state)?;
+            for supervisor in self.rules.team().supervisors() {
+                let call = Call::SendText {
+                    to: Target::Chat { chat_id: supervisor.id },
+                    text: text.clone(),
+                    reply_to: None,
+                    buttons: Vec::new(),
+                    report: None,
+                };
+                self.queue(state, None, Lane::Message, call)?;
+            }
+            state.set_counter(SENT, due_ms)?;
+        }
+        self.schedule_digest(state)
+    }
+
+    fn schedule_digest<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        let settings = self.rules.desk().weekly_digest;
+        if !settings.enabled {
+            return Ok(state.clear_deadline(DIGEST)?);
+        }
+        let due = next_digest(settings, &self.time_zone(), self.now);
+        Ok(state.set_deadline(Deadline { due, timer: DIGEST })?)
+    }
+
+    /// The last seven days, per agent, with the seven days before them.
+    fn digest_text<S: State>(&self, state: &S) -> Result<String, DeskError> {
+        let since = self.now - WEEK;
+        let week = self.figures(state, since, None, Some(GroupBy::Agent), None)?;
+        let before = self.figures(state, since - WEEK, Some(since), None, None)?;
+        let zone = self.time_zone();
+        let day = |at: Timestamp| at.to_zoned_datetime(zone.clone()).strftime("%b %-d").to_string();
+        let title = format!("Weekly digest, {} to {}", day(since), day(self.now));
+        Ok(compact::team_text(&title, &week, Some(("Week before", &before))))
+    }
+}
+
+/// The first time after `now` that falls on `settings.day` at `settings.at` in `zone`. A
+/// local time that a daylight-saving change skips goes out just after the change.
+pub(super) fn next_digest(settings: WeeklyDigest, zone: &TimeZone, now: Timestamp) -> Timestamp {
+    let mut date = now.to_zoned_datetime(zone.clone()).date();
+    for _ in 0..=7 {
+        if date.weekday() == settings.day
+            && let Ok(local) = date.to_datetime(settings.at).to_zoned_datetime(zone.clone())
+            && local.timestamp() > now
+        {
+            return local.timestamp();
+        }
+        let Ok(next) = date.tomorrow() else { break };
+        date = next;
+    }
+    now + WEEK
+}
