@@ -18,6 +18,9 @@ impl Desk<'_> {
         state: &mut S,
         m: &CustomerMessage,
     ) -> Result<(), DeskError> {
+        if self.rules.team().is_member(m.customer.id as i64) {
+            Self::team_member_reachable(state, m.customer.id)?;
+        }
         // Agents may say /away and /back to the bot in private too.
         if self.rules.team().is_member(m.customer.id as i64)
             && let Some(word) = m.text.as_deref().map(str::trim)

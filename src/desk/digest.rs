@@ -11,7 +11,8 @@
 //!
 //! A supervisor who never opened a chat with the bot cannot be written to: Telegram's 403
 //! in a private chat is a defined outcome of the dispatcher's (`telegram::send::judge`: done,
-//! the person is unreachable), never a retry.
+//! the person is unreachable), never a retry. For a team member the desk says so in General,
+//! once, until they next write to the bot.
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -30,6 +31,11 @@ const DIGEST: Timer = Timer::Desk(DeskTimer::Digest);
 const SENT: &str = "digest:sent";
 /// A fingerprint of the setting and time zone the deadline was set for.
 const PLANNED: &str = "digest:planned";
+
+/// A team member whose private chat Telegram refused, told in General: 1.
+fn unreachable_key(member: u64) -> String {
+    format!("staff_unreachable:{member}")
+}
 
 const WEEK: SignedDuration = SignedDuration::from_hours(7 * 24);
 
@@ -64,6 +70,34 @@ impl Desk<'_> {
             state.set_counter(SENT, due_ms)?;
         }
         self.schedule_digest(state)
+    }
+
+    /// Telegram refused a private message to team member `member`: General hears it once.
+    pub(super) fn team_member_unreachable<S: State>(
+        &self,
+        state: &mut S,
+        member: u64,
+    ) -> Result<(), DeskError> {
+        let key = unreachable_key(member);
+        if state.counter(&key)? == Some(1) {
+            return Ok(());
+        }
+        state.set_counter(&key, 1)?;
+        let name = super::card::agent_name(self.rules, member);
+        let text = format!(
+            "⚠ Telegram refuses the bot's private messages to {name} (never started, or blocked): the \
+             weekly digest and other private notices cannot reach them until they open the bot and press Start."
+        );
+        self.say_in_general(state, text, Vec::new())
+    }
+
+    /// A team member wrote to the bot in private: it can write to them again.
+    pub(super) fn team_member_reachable<S: State>(state: &mut S, member: u64) -> Result<(), DeskError> {
+        let key = unreachable_key(member);
+        if state.counter(&key)? == Some(1) {
+            state.set_counter(&key, 0)?;
+        }
+        Ok(())
     }
 
     fn schedule_digest<S: State>(&self, state: &mut S) -> Result<(), DeskError> {

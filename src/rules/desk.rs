@@ -313,23 +313,7 @@ impl RawDesk {
             defaults.sla_escalation_grace_percent,
             "10%",
         );
-        let weekly_digest = self.weekly_digest.map_or(defaults.weekly_digest, |raw| {
-            let day = raw.day.map_or(defaults.weekly_digest.day, |day| {
-                weekday(&day).unwrap_or_else(|| {
-                    let message = format!("`{day}` is not a day of the week: monday, tuesday ... sunday");
-                    sink.error(at(&[key("weekly_digest"), key("day")]), message);
-                    defaults.weekly_digest.day
-                })
-            });
-            let time = raw.at.map_or(defaults.weekly_digest.at, |text| {
-                time_of_day(&text).unwrap_or_else(|| {
-                    let message = format!("`{text}` is not a time of day like \"09:00\"");
-                    sink.error(at(&[key("weekly_digest"), key("at")]), message);
-                    defaults.weekly_digest.at
-                })
-            });
-            WeeklyDigest { enabled: raw.enabled.unwrap_or(defaults.weekly_digest.enabled), day, at: time }
-        });
+        let weekly_digest = self.weekly_digest.map_or(defaults.weekly_digest, |raw| raw.validate(&at, sink));
         let dispatcher = self.dispatcher.map_or(defaults.dispatcher, |raw| DispatcherBudgets {
             messages_per_second: raw.messages_per_second.unwrap_or(defaults.dispatcher.messages_per_second),
             group_messages_per_minute: raw
@@ -382,6 +366,29 @@ pub(crate) fn hours_entries(node: Option<&Node>) -> Vec<HoursEntry> {
             position: key.position,
         })
         .collect()
+}
+
+impl RawWeeklyDigest {
+    /// Fills defaults; a day or time that does not read is reported where it is written.
+    fn validate(self, at: &dyn Fn(&[Segment]) -> Position, sink: &mut FileSink<'_>) -> WeeklyDigest {
+        let defaults = WeeklyDigest::default();
+        let key = |name: &str| Segment::Key(name.to_owned());
+        let day = self.day.map_or(defaults.day, |day| {
+            weekday(&day).unwrap_or_else(|| {
+                let message = format!("`{day}` is not a day of the week: monday, tuesday ... sunday");
+                sink.error(at(&[key("weekly_digest"), key("day")]), message);
+                defaults.day
+            })
+        });
+        let time = self.at.map_or(defaults.at, |text| {
+            time_of_day(&text).unwrap_or_else(|| {
+                let message = format!("`{text}` is not a time of day like \"09:00\"");
+                sink.error(at(&[key("weekly_digest"), key("at")]), message);
+                defaults.at
+            })
+        });
+        WeeklyDigest { enabled: self.enabled.unwrap_or(defaults.enabled), day, at: time }
+    }
 }
 
 /// `monday` (or `mon`), any case.

@@ -219,6 +219,15 @@ fn the_summary_shows_todays_figures_and_starts_them_again_at_midnight() {
         chat -100777 #1001: 📋 Queue: 0 unassigned · 1 active · 0 awaiting the customer
         | Today: 1 new · 0 resolved · median first reply - · SLA breaches 0"#]],
     );
+    let summary_due = |world: &World| {
+        let due = world.deadlines().into_iter().find(|d| d.timer == Timer::Desk(DeskTimer::Summary));
+        due.map(|d| d.due.to_string())
+    };
+    // Routing's assignment asked for a refresh; once it is done, the next is at midnight.
+    world.minute = 5;
+    world.event(&Event::Tick);
+    world.send_all();
+    assert_eq!(summary_due(&world).as_deref(), Some("2026-09-21T22:00:00Z"));
     // A first reply moves the figures though not the queue: the summary follows.
     world.minute = 11;
     world.event(&staff_says(DANA, 11, 60, "Your refund is on its way."));
@@ -231,8 +240,7 @@ fn the_summary_shows_todays_figures_and_starts_them_again_at_midnight() {
         | Today: 1 new · 0 resolved · median first reply 11m · SLA breaches 0"#]],
     );
     // At local midnight (22:00 UTC in September's Berlin) the day starts from nothing.
-    let due = world.deadlines().into_iter().find(|d| d.timer == Timer::Desk(DeskTimer::Summary));
-    assert_eq!(due.map(|d| d.due.to_string()).as_deref(), Some("2026-09-21T22:00:00Z"));
+    assert_eq!(summary_due(&world).as_deref(), Some("2026-09-21T22:00:00Z"));
     world.minute = 465;
     world.event(&Event::Tick);
     assert_eq!(summary(&world.send_all()), "", "not before midnight");
@@ -371,4 +379,25 @@ fn a_digest_turned_off_is_never_sent() {
     world.minute += 7 * 24 * 60;
     world.event(&Event::Tick);
     assert_eq!(digests(&world.send_all()), Vec::<String>::new());
+}
+
+#[test]
+fn a_supervisor_the_bot_cannot_write_to_is_named_in_general_once() {
+    let mut world = World::new();
+    two_tickets(&mut world);
+    let refused =
+        |world: &World| Event::Delivered(Delivery::Unreachable { customer: DANA, sent_at: world.desk().now });
+    world.event(&refused(&world));
+    world.event(&refused(&world));
+    check(
+        &to_chat(&world.send_all(), STAFF),
+        &expect![
+            "chat -100777 #1014: ⚠ Telegram refuses the bot's private messages to Dana (never started, or blocked): the weekly digest and other private notices cannot reach them until they open the bot and press Start."
+        ],
+    );
+    // Once Dana writes to the bot, a new refusal is news again.
+    world.event(&customer_says(DANA, 80, "/stats me today"));
+    world.send_all();
+    world.event(&refused(&world));
+    assert!(to_chat(&world.send_all(), STAFF).contains("Telegram refuses"));
 }
