@@ -121,3 +121,46 @@ fn replies_total(g: &Group) -> u64 {
     )]
     g.agent_replies.mean.map_or(0, |mean| (mean * g.agent_replies.count as f64).round() as u64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Backlog, GroupRow};
+
+    fn report(agents: usize) -> Report {
+        let group = Group { tickets: 3, resolved: 2, open: 1, ..Group::default() };
+        Report {
+            since: None,
+            until: None,
+            measured_at: String::new(),
+            by: None,
+            business_hours: true,
+            tickets: 3,
+            facts_from_history: 0,
+            notes: Vec::new(),
+            total: group.clone(),
+            groups: (0..agents)
+                .map(|i| GroupRow {
+                    key: format!("Agent number {i:03} with a long name"),
+                    group: group.clone(),
+                })
+                .collect(),
+            backlog: Backlog::new(jiff::Timestamp::UNIX_EPOCH),
+            busiest_hours: vec![0; 24],
+        }
+    }
+
+    #[test]
+    fn a_large_team_fits_one_telegram_message_and_says_how_many_are_left_out() {
+        let text = team_text("Team, last 7 days", &report(400), None);
+        assert!(text.chars().count() <= MAX_CHARS + 20, "{}", text.chars().count());
+        let last = text.lines().last().expect("lines");
+        let listed = text.lines().filter(|line| line.starts_with("Agent number")).count();
+        assert_eq!(last, format!("… and {} more", 400 - listed));
+        assert!(listed > 50, "{listed} rows listed");
+        // Agent names are clipped so a row stays short.
+        assert!(text.contains("Agent number 000 with a…: 3 · 2 · - · -"), "{text}");
+        let small = team_text("Team, today", &report(2), None);
+        assert!(!small.contains("more"), "{small}");
+    }
+}
