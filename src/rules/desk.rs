@@ -391,10 +391,9 @@ impl RawWeeklyDigest {
     }
 }
 
-/// `monday` (or `mon`), any case.
+/// `monday` (or `mon`), as the schema spells them.
 fn weekday(text: &str) -> Option<jiff::civil::Weekday> {
     use jiff::civil::Weekday;
-    let text = text.trim().to_ascii_lowercase();
     let days = [
         ("monday", Weekday::Monday),
         ("tuesday", Weekday::Tuesday),
@@ -404,8 +403,9 @@ fn weekday(text: &str) -> Option<jiff::civil::Weekday> {
         ("saturday", Weekday::Saturday),
         ("sunday", Weekday::Sunday),
     ];
+    let text = text.trim();
     days.into_iter()
-        .find(|(name, _)| *name == text || (text.len() == 3 && name.starts_with(&text)))
+        .find(|(name, _)| *name == text || (text.len() == 3 && name.starts_with(text)))
         .map(|(_, day)| day)
 }
 
