@@ -1,7 +1,7 @@
 //! The weekly digest: once a week (desk.yaml `weekly_digest`, Mondays at 09:00 in the
 //! desk's time zone unless it says otherwise) every supervisor in team.yaml gets the last
-//! seven days' figures, with the week before beside them, in their private chat with the
-//! bot. `weekly_digest: { enabled: false }` turns it off.
+//! seven days' figures, with the week before beside them and the active tickets now, in
+//! their private chat with the bot. `weekly_digest: { enabled: false }` turns it off.
 //!
 //! Its due time is one desk-level deadline in the index (`DeskTimer::Digest`), set the first
 //! time the desk acts and again whenever the setting or the time zone changes. When it falls
@@ -14,6 +14,8 @@
 //! the person is unreachable), never a retry. For a team member the desk says so in General,
 //! once, until they next write to the bot.
 
+use std::fmt::Write as _;
+
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
@@ -23,6 +25,7 @@ use crate::metrics::{GroupBy, compact};
 use crate::outbox::{Call, Lane, Target};
 use crate::rules::WeeklyDigest;
 use crate::sla::{Deadline, DeskTimer, Timer};
+use crate::ticket::Status;
 
 /// The desk timer of the next digest.
 const DIGEST: Timer = Timer::Desk(DeskTimer::Digest);
@@ -117,7 +120,17 @@ impl Desk<'_> {
         let zone = self.time_zone();
         let day = |at: Timestamp| at.to_zoned_datetime(zone.clone()).strftime("%b %-d").to_string();
         let title = format!("Weekly digest, {} to {}", day(since), day(self.now));
-        Ok(compact::team_text(&title, &week, Some(("Week before", &before))))
+        let mut text = compact::team_text(&title, &week, Some(("Week before", &before)));
+        // Where the desk stands as the week starts, whenever its tickets were opened.
+        let (mut active, mut unassigned) = (0, 0);
+        for status in [Status::New, Status::Open, Status::AwaitingCustomer] {
+            for id in state.tickets_in_status(status)? {
+                active += 1;
+                unassigned += usize::from(state.ticket(id)?.is_some_and(|t| t.assignee.is_none()));
+            }
+        }
+        let _ = write!(text, "\nNow: {active} active, {unassigned} of them unassigned");
+        Ok(text)
     }
 }
 

@@ -317,14 +317,15 @@ fn the_weekly_digest_reaches_the_supervisors_once_at_local_time_across_daylight_
     check(
         &sent[0],
         &expect![[r#"
-        chat 111111111 #1061: 📊 Weekly digest, Sep 21 to Sep 28
-            | Tickets 2 · resolved 1 · open 1 · agent replies 2
-            | Median first reply 11m · full resolution 12m
-            | SLA achieved 100% · reopened 0 · first-contact resolution 100%
-            | Week before: tickets 1 · resolved 0 · first reply 2d · SLA 0%
-            | Per agent: tickets · resolved · first reply · SLA
-            | Farah: 1 · 1 · 11m · 100%
-            | Gus: 1 · 0 · 25m · 100%"#]],
+            chat 111111111 #1061: 📊 Weekly digest, Sep 21 to Sep 28
+                | Tickets 2 · resolved 1 · open 1 · agent replies 2
+                | Median first reply 11m · full resolution 12m
+                | SLA achieved 100% · reopened 0 · first-contact resolution 100%
+                | Week before: tickets 1 · resolved 0 · first reply 2d · SLA 0%
+                | Per agent: tickets · resolved · first reply · SLA
+                | Farah: 1 · 1 · 11m · 100%
+                | Gus: 1 · 0 · 25m · 100%
+                | Now: 3 active, 0 of them unassigned"#]],
     );
     // A restart: the rules loaded anew, only the store kept. Nothing is sent twice.
     let (reloaded, _) = crate::rules::load(rules_dir.path());
