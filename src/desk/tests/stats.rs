@@ -161,6 +161,19 @@ fn stats_in_general_shows_the_team_and_each_agent_for_the_period_asked() {
 }
 
 #[test]
+fn stats_in_a_ticket_topic_points_to_general_and_reaches_no_customer() {
+    let mut world = World::new();
+    two_tickets(&mut world);
+    world.event(&staff_says(DANA, 11, 90, "/stats me"));
+    check(
+        &world.send_all(),
+        &expect![[r#"
+        topic T-000001 #1014: /stats works in General, not in a ticket's topic.
+    "#]],
+    );
+}
+
+#[test]
 fn a_stranger_gets_no_figures_in_general() {
     let mut world = World::new();
     two_tickets(&mut world);
