@@ -158,7 +158,8 @@ impl Play<'_> {
         let heard = self.bot_messages_to(BORIS);
         self.staff_text(boris_topic, "Which browser do you use?")?;
         self.wait_bot_message_to(BORIS, heard).await?;
-        self.flush()?;
+        self.say("Dana asks for the team's figures of the last 7 days in General.")?;
+        self.general_text("/stats", "📊 Team").await?;
         self.say(
             "The desk keeps every ticket in its store: `topicdesk tickets list --data DIR` shows them.",
         )?;
@@ -258,6 +259,18 @@ impl Play<'_> {
         self.fake
             .send_as(DANA, STAFF, Draft::text(text).in_topic(thread))
             .map_err(|e| DemoError::Stalled(e.to_string()))?;
+        self.flush()
+    }
+
+    /// Dana writes in General and waits for the bot's answer there, which starts with `answer`.
+    async fn general_text(&mut self, text: &str, answer: &str) -> Result<(), DemoError> {
+        self.fake.send_as(DANA, STAFF, Draft::text(text)).map_err(|e| DemoError::Stalled(e.to_string()))?;
+        self.wait(&format!("the answer to {text:?} in General"), |w| {
+            w.thread_messages(STAFF, Thread::General)
+                .iter()
+                .any(|m| m.from == w.bot_id() && m.text.as_deref().is_some_and(|t| t.starts_with(answer)))
+        })
+        .await?;
         self.flush()
     }
 

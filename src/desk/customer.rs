@@ -2,7 +2,8 @@
 //! with a ticket in progress just chats, and every message is copied into the ticket's
 //! topic, a text starting with "/" too unless it is one of intake's commands (`/start`,
 //! `/cancel`, `/help`...); a reply to a resolved ticket reopens it; anyone else goes
-//! through intake.
+//! through intake. A team member's `/away`, `/back` and `/stats` are answered here and never
+//! relayed nor taken for intake.
 
 use super::event::{CustomerMessage, history_text};
 use super::{Desk, DeskError, State};
@@ -17,12 +18,21 @@ impl Desk<'_> {
         state: &mut S,
         m: &CustomerMessage,
     ) -> Result<(), DeskError> {
+        if self.rules.team().is_member(m.customer.id as i64) {
+            Self::team_member_reachable(state, m.customer.id)?;
+        }
         // Agents may say /away and /back to the bot in private too.
         if self.rules.team().is_member(m.customer.id as i64)
             && let Some(word) = m.text.as_deref().map(str::trim)
             && (word == "/away" || word == "/back")
         {
             return self.availability(state, m.customer.id, word == "/away", m.customer.id as i64);
+        }
+        // ... and /stats: a team member's figures are answered here, never taken for intake.
+        if self.rules.team().is_member(m.customer.id as i64)
+            && let Some(args) = m.text.as_deref().and_then(stats_args)
+        {
+            return self.stats_command(state, m.customer.id, args, m.customer.id as i64);
         }
         let in_intake = state.session_json(m.customer.id)?.is_some();
         // Only the dialogue's own commands are commands: "/etc/hosts is broken" or a
@@ -107,6 +117,14 @@ impl Desk<'_> {
         }
         Ok(())
     }
+}
+
+/// The words after `/stats` (or `/stats@bot`), when the text is that command.
+fn stats_args(text: &str) -> Option<&str> {
+    let text = text.trim();
+    let (command, args) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
+    let command = command.split_once('@').map_or(command, |(name, _)| name);
+    command.eq_ignore_ascii_case("/stats").then_some(args)
 }
 
 /// The file of an album part, when the desk knows it: lets an album that replies to a

@@ -73,6 +73,9 @@ impl Desk<'_> {
                 if reachable_since(state, *customer, *sent_at)? {
                     return Ok(());
                 }
+                if self.rules.team().is_member(*customer as i64) {
+                    self.team_member_unreachable(state, *customer)?;
+                }
                 self.reachability(state, *customer, true)
             }
             Delivery::TopicMissing { ticket } => self.recreate_topic(state, *ticket),

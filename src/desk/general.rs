@@ -1,7 +1,7 @@
 //! Commands in the staff chat's General topic, where agents look at the desk as a whole:
 //! `/queue` (unassigned tickets, oldest first, each with a claim button), `/mine` (my
-//! active tickets), `/agents` (everyone's load against capacity) and `/summary` (the
-//! pinned queue summary, in `summary`).
+//! active tickets), `/agents` (everyone's load against capacity), `/summary` (the
+//! pinned queue summary, in `summary`) and `/stats` (the team's figures, in `stats`).
 
 use std::fmt::Write as _;
 
@@ -34,6 +34,10 @@ impl Desk<'_> {
             "mine" => self.mine(state, m.from),
             "agents" => self.agents_view(state),
             "summary" => self.summary_command(state),
+            "stats" => {
+                let args = text.split_once(char::is_whitespace).map_or("", |(_, args)| args);
+                self.stats_command(state, m.from, args, self.staff_chat)
+            }
             _ => Ok(()),
         }
     }

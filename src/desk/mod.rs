@@ -8,6 +8,7 @@ mod availability;
 mod card;
 mod customer;
 mod delivery;
+mod digest;
 mod escalation;
 mod event;
 mod fields;
@@ -19,6 +20,7 @@ mod routing;
 mod shifts;
 mod staff;
 mod state;
+mod stats;
 mod summary;
 mod timers;
 
@@ -191,7 +193,7 @@ impl Desk<'_> {
         state.append_history(ticket.id, entries)?;
         self.resync_deadlines(state, before, ticket, entries)?;
         let queued = |t: &Ticket| (t.status, t.assignee, t.priority);
-        if queued(before) != queued(ticket) {
+        if queued(before) != queued(ticket) || self.moves_todays_figures(entries) {
             self.desk_level_soon(state)?;
         }
         // Most changes (a message, a note) leave the card as it is: compare what it shows

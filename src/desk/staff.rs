@@ -44,6 +44,9 @@ const NOTICE_LIMIT: usize = 200;
 const COMMANDS: &str = "/note, /claim, /assign, /unassign, /await, /resolve, /close, /reopen, /priority, \
      /tag, /untag, /escalate, /deescalate, /hold, /unhold, /move, /info, /history";
 
+/// Commands of General (`general`), pointed there when typed in a ticket's topic.
+const GENERAL_COMMANDS: [&str; 5] = ["queue", "mine", "agents", "summary", "stats"];
+
 impl Desk<'_> {
     pub(super) fn staff_message<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
         if m.thread.is_none() {
@@ -203,6 +206,10 @@ impl Desk<'_> {
         if let Some(action) = action {
             self.act(state, ticket, m.from, action)?;
             return Ok(());
+        }
+        if GENERAL_COMMANDS.contains(&word.as_str()) {
+            let text = format!("/{word} works in General, not in a ticket's topic.");
+            return self.say_in_topic(state, ticket.id, text);
         }
         let text = format!("Unknown command /{word}. In a ticket topic: {COMMANDS}.");
         self.say_in_topic(state, ticket.id, text)

@@ -11,6 +11,11 @@
 //!
 //! Times on it are clock times in the desk's time zone ("since 14:05"), not ages, so an
 //! unchanged queue reads the same from one minute to the next and costs nothing.
+//!
+//! With desk.yaml `queue_summary_figures: true` it also shows today's figures (the tickets
+//! created since local midnight: how many, resolved, the median first reply, SLA
+//! breaches), refreshed like the queue when a change can move them (a ticket opened or
+//! resolved, a reply, a breach) and at local midnight, when they start again.
 
 use std::fmt::Write as _;
 
@@ -62,7 +67,8 @@ impl Desk<'_> {
             report: Some(Report::Summary),
         };
         self.queue(state, None, Lane::Message, call)?;
-        self.said(state, &text)
+        self.said(state, &text)?;
+        self.refresh_at_midnight(state)
     }
 
     /// Posts the summary if desk.yaml wants one and there is none yet: the first time the
@@ -104,10 +110,15 @@ impl Desk<'_> {
         Ok(())
     }
 
-    /// The desk-level part of a tick: ended shifts and the summary's refresh when they
-    /// fell due; the summary posted and the next end of a shift set if not yet done.
+    /// The desk-level part of a tick: the weekly digest, ended shifts and the summary's
+    /// refresh when they fell due; the summary posted and the next end of a shift and the
+    /// next digest set if not yet done.
     pub(super) fn desk_level_tick<S: State>(&self, state: &mut S, due: &[Deadline]) -> Result<(), DeskError> {
+        let digest = due.iter().find(|d| d.timer == Timer::Desk(DeskTimer::Digest)).map(|d| d.due);
         let due = |timer: DeskTimer| due.iter().any(|d| d.timer == Timer::Desk(timer));
+        if let Some(at) = digest {
+            self.digest_due(state, at)?;
+        }
         if due(DeskTimer::ShiftEnd) {
             self.shifts_ended(state)?;
         }
@@ -115,6 +126,7 @@ impl Desk<'_> {
             self.expire_sessions(state)?;
         }
         self.watch_shifts(state)?;
+        self.watch_digest(state)?;
         self.summary_started(state)?;
         if due(DeskTimer::Summary) {
             self.refresh_summary(state)?;
@@ -123,9 +135,10 @@ impl Desk<'_> {
     }
 
     /// The desk-level part of a change of the queue: the summary's refresh asked for, and
-    /// the next end of a shift set if not yet done.
+    /// the next end of a shift and the next digest set if not yet done.
     pub(super) fn desk_level_soon<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         self.watch_shifts(state)?;
+        self.watch_digest(state)?;
         self.summary_soon(state)
     }
 
@@ -146,6 +159,7 @@ impl Desk<'_> {
             Some(id) => id as i32,
         };
         let text = self.summary_now(state)?;
+        self.refresh_at_midnight(state)?;
         if state.counter(SAID)? == Some(fingerprint(&text)) {
             return Ok(());
         }
@@ -166,7 +180,39 @@ impl Desk<'_> {
                 active.extend(state.ticket(id)?);
             }
         }
-        Ok(summary_text(&active, self.rules))
+        let mut text = summary_text(&active, self.rules);
+        if self.rules.desk().queue_summary_figures {
+            // Today's tickets only: a range of the store, not all of it.
+            let today = self.figures(state, self.local_midnight(self.now), None, None, None)?;
+            text.push('\n');
+            text.push_str(&crate::metrics::compact::day_line(&today.total));
+        }
+        Ok(text)
+    }
+
+    /// Whether `entries` can change today's figures on the summary beyond what the queue
+    /// shows (a first reply, an SLA breach), when the summary has them.
+    pub(super) fn moves_todays_figures(&self, entries: &[crate::history::Entry]) -> bool {
+        use crate::history::EntryKind;
+        let desk = self.rules.desk();
+        desk.queue_summary
+            && desk.queue_summary_figures
+            && entries.iter().any(|e| matches!(e.kind, EntryKind::AgentReply { .. } | EntryKind::Timer(_)))
+    }
+
+    /// With today's figures on the summary, a refresh at the next local midnight, when they
+    /// start again from nothing (unless a refresh is due sooner).
+    fn refresh_at_midnight<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        if !self.rules.desk().queue_summary_figures {
+            return Ok(());
+        }
+        let local = self.now.to_zoned_datetime(self.time_zone());
+        let Ok(midnight) = local.tomorrow().and_then(|day| day.start_of_day()) else { return Ok(()) };
+        let midnight = midnight.timestamp();
+        if state.deadline_of(SUMMARY_DUE)?.is_none_or(|due| due > midnight) {
+            state.set_deadline(Deadline { due: midnight, timer: SUMMARY_DUE })?;
+        }
+        Ok(())
     }
 
     fn stamped(&self, text: &str) -> String {

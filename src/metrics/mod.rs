@@ -12,11 +12,13 @@
 //!   [`Backlog`]: active tickets by age at an instant.
 //! - [`Period`]: a period's report (tickets created in it, grouped by [`Labels`], backlog,
 //!   busiest hours) and its renderings; `topicdesk report`, `/stats` and `simulate` all
-//!   build theirs with it.
+//!   build theirs with it; [`compact`]: a report as a few plain lines for a phone (`/stats`,
+//!   the weekly digest).
 //!
 //! Nothing here reads the clock, the store or the rules; callers pass them in.
 
 mod aggregate;
+pub mod compact;
 mod facts;
 mod measure;
 mod period;

@@ -350,7 +350,8 @@ fn csv_field(field: &str) -> String {
     }
 }
 
-fn span(secs: Option<u64>) -> String {
+/// A span for people: `-` when there is none.
+pub(super) fn span(secs: Option<u64>) -> String {
     secs.map_or_else(|| "-".to_owned(), |secs| Span::from_secs(round_span(secs)).to_string())
 }
 
@@ -480,7 +481,8 @@ fn write_group_table(out: &mut String, rows: &[GroupRow]) {
     let _ = writeln!(out, "(medians and p90 in calendar time; JSON and CSV carry business hours too)");
 }
 
-fn share(part: u64, whole: u64) -> String {
+/// `part` of `whole` as a whole percentage; `-` of nothing.
+pub(super) fn share(part: u64, whole: u64) -> String {
     if whole == 0 {
         return "-".to_owned();
     }

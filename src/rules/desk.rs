@@ -80,6 +80,10 @@ pub struct DeskConfig {
     pub auto_assign_on_first_reply: bool,
     /// The bot keeps a queue summary pinned in General.
     pub queue_summary: bool,
+    /// The pinned summary also shows today's figures (tickets created since local midnight).
+    pub queue_summary_figures: bool,
+    /// The week's figures sent to each supervisor in their private chat with the bot.
+    pub weekly_digest: WeeklyDigest,
     pub intake_session_expiry: Span,
     /// Form ids offered to customers in order; empty means every form, by id.
     pub intake_forms: Vec<Located<String>>,
@@ -95,6 +99,24 @@ pub struct DeskConfig {
     pub escalate_after_age: Option<Span>,
     pub loop_guard: LoopGuard,
     pub dispatcher: DispatcherBudgets,
+}
+
+/// desk.yaml `weekly_digest`: when the supervisors get the last seven days' figures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WeeklyDigest {
+    /// Off: no digest is sent and none is scheduled.
+    pub enabled: bool,
+    /// The day of the week it goes out, in the desk's time zone.
+    pub day: jiff::civil::Weekday,
+    /// The local time of day it goes out.
+    pub at: jiff::civil::Time,
+}
+
+impl Default for WeeklyDigest {
+    /// On, Mondays at 09:00.
+    fn default() -> WeeklyDigest {
+        WeeklyDigest { enabled: true, day: jiff::civil::Weekday::Monday, at: jiff::civil::time(9, 0, 0, 0) }
+    }
 }
 
 /// Limits on what rules make the desk do, so a rule that fires on its own effects, or a
@@ -129,6 +151,8 @@ impl DeskConfig {
             away_policy: AwayPolicy::Keep,
             auto_assign_on_first_reply: true,
             queue_summary: true,
+            queue_summary_figures: false,
+            weekly_digest: WeeklyDigest::default(),
             intake_session_expiry: Span::from_hours(24),
             intake_forms: Vec::new(),
             sla_warning_percent: 80,
@@ -185,6 +209,8 @@ pub(crate) struct RawDesk {
     away_policy: Option<AwayPolicy>,
     auto_assign_on_first_reply: Option<bool>,
     queue_summary: Option<bool>,
+    queue_summary_figures: Option<bool>,
+    weekly_digest: Option<RawWeeklyDigest>,
     intake: Option<RawIntake>,
     sla: Option<RawSla>,
     #[serde(default)]
@@ -200,6 +226,14 @@ struct RawLoopGuard {
     actions_per_event: Option<u32>,
     messages_per_ticket: Option<u32>,
     window: Option<Span>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeeklyDigest {
+    enabled: Option<bool>,
+    day: Option<String>,
+    at: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -279,6 +313,7 @@ impl RawDesk {
             defaults.sla_escalation_grace_percent,
             "10%",
         );
+        let weekly_digest = self.weekly_digest.map_or(defaults.weekly_digest, |raw| raw.validate(&at, sink));
         let dispatcher = self.dispatcher.map_or(defaults.dispatcher, |raw| DispatcherBudgets {
             messages_per_second: raw.messages_per_second.unwrap_or(defaults.dispatcher.messages_per_second),
             group_messages_per_minute: raw
@@ -299,6 +334,8 @@ impl RawDesk {
             away_policy: self.away_policy.unwrap_or_default(),
             auto_assign_on_first_reply: self.auto_assign_on_first_reply.unwrap_or(true),
             queue_summary: self.queue_summary.unwrap_or(defaults.queue_summary),
+            queue_summary_figures: self.queue_summary_figures.unwrap_or(defaults.queue_summary_figures),
+            weekly_digest,
             intake_session_expiry: intake.session_expiry.unwrap_or(defaults.intake_session_expiry),
             intake_forms,
             sla_warning_percent,
@@ -329,6 +366,60 @@ pub(crate) fn hours_entries(node: Option<&Node>) -> Vec<HoursEntry> {
             position: key.position,
         })
         .collect()
+}
+
+impl RawWeeklyDigest {
+    /// Fills defaults; a day or time that does not read is reported where it is written.
+    fn validate(self, at: &dyn Fn(&[Segment]) -> Position, sink: &mut FileSink<'_>) -> WeeklyDigest {
+        let defaults = WeeklyDigest::default();
+        let key = |name: &str| Segment::Key(name.to_owned());
+        let day = self.day.map_or(defaults.day, |day| {
+            weekday(&day).unwrap_or_else(|| {
+                let message = format!("`{day}` is not a day of the week: monday, tuesday ... sunday");
+                sink.error(at(&[key("weekly_digest"), key("day")]), message);
+                defaults.day
+            })
+        });
+        let time = self.at.map_or(defaults.at, |text| {
+            time_of_day(&text).unwrap_or_else(|| {
+                let message = format!("`{text}` is not a time of day like \"09:00\"");
+                sink.error(at(&[key("weekly_digest"), key("at")]), message);
+                defaults.at
+            })
+        });
+        WeeklyDigest { enabled: self.enabled.unwrap_or(defaults.enabled), day, at: time }
+    }
+}
+
+/// `monday` (or `mon`), as the schema spells them.
+fn weekday(text: &str) -> Option<jiff::civil::Weekday> {
+    use jiff::civil::Weekday;
+    let days = [
+        ("monday", Weekday::Monday),
+        ("tuesday", Weekday::Tuesday),
+        ("wednesday", Weekday::Wednesday),
+        ("thursday", Weekday::Thursday),
+        ("friday", Weekday::Friday),
+        ("saturday", Weekday::Saturday),
+        ("sunday", Weekday::Sunday),
+    ];
+    let text = text.trim();
+    days.into_iter()
+        .find(|(name, _)| *name == text || (text.len() == 3 && name.starts_with(text)))
+        .map(|(_, day)| day)
+}
+
+/// `09:00`: hours and minutes on a 24-hour clock.
+fn time_of_day(text: &str) -> Option<jiff::civil::Time> {
+    let (hours, minutes) = text.trim().split_once(':')?;
+    if minutes.len() != 2 || hours.is_empty() || hours.len() > 2 {
+        return None;
+    }
+    let (hours, minutes): (i8, i8) = (hours.parse().ok()?, minutes.parse().ok()?);
+    if !(0..24).contains(&hours) || !(0..60).contains(&minutes) {
+        return None;
+    }
+    jiff::civil::Time::new(hours, minutes, 0, 0).ok()
 }
 
 fn percent(value: &serde_yaml::Value) -> Option<u8> {

@@ -27,7 +27,7 @@ mod reload_tests;
 mod tests;
 
 pub use commands::{EXIT_INVALID, EXIT_OK, check_command};
-pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard};
+pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard, WeeklyDigest};
 
 pub use form::{Choice, ChoiceLayout, Field, FieldKind, Form};
 pub use loader::load;

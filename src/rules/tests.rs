@@ -556,3 +556,50 @@ fn retention_that_nothing_applies_is_refused() {
         "#]],
     );
 }
+
+#[test]
+fn weekly_digest_and_summary_figures_are_read_and_checked() {
+    let desk = "timezone: UTC\nqueue_summary_figures: true\nweekly_digest: { day: friday, at: \"16:30\" }\n";
+    let write_rules = |desk: &str| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+            write(dir.path(), name, text);
+        }
+        dir
+    };
+    let dir = write_rules(desk);
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    let set = set.expect("valid");
+    assert!(set.desk().queue_summary_figures);
+    let digest = set.desk().weekly_digest;
+    assert_eq!(
+        (digest.enabled, digest.day, digest.at),
+        (true, jiff::civil::Weekday::Friday, jiff::civil::time(16, 30, 0, 0))
+    );
+    let off = write_rules("timezone: UTC\nweekly_digest: { enabled: false }\n");
+    let (set, _) = super::load(off.path());
+    let digest = set.expect("valid").desk().weekly_digest;
+    assert_eq!(
+        (digest.enabled, digest.day),
+        (false, jiff::civil::Weekday::Monday),
+        "the rest keeps its defaults"
+    );
+    check(
+        &[("desk.yaml", "weekly_digest:\n  day: funday\n  at: \"9am\"\n  to: [1]\n")],
+        &expect![[r#"
+            desk.yaml:2:8: `day` must be one of `monday`, `tuesday`, `wednesday`, `thursday`, `friday`, `saturday`, `sunday`, `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`, found `funday`
+            desk.yaml:3:7: `at` must be text matching `^\s*([01]?[0-9]|2[0-3]):[0-5][0-9]\s*$`, found `9am`
+            desk.yaml:4:3: unknown field `to`
+            exit 1
+        "#]],
+    );
+    check(
+        &[("desk.yaml", "weekly_digest:\n  day: funday\n  at: \"25:00\"\n")],
+        &expect![[r#"
+            desk.yaml:2:8: `day` must be one of `monday`, `tuesday`, `wednesday`, `thursday`, `friday`, `saturday`, `sunday`, `mon`, `tue`, `wed`, `thu`, `fri`, `sat`, `sun`, found `funday`
+            desk.yaml:3:7: `at` must be text matching `^\s*([01]?[0-9]|2[0-3]):[0-5][0-9]\s*$`, found `25:00`
+            exit 1
+        "#]],
+    );
+}

@@ -1,7 +1,7 @@
 //! What the deadline index holds: a [`Deadline`] is a [`Timer`] and the time it falls due.
 //! A timer is a ticket's ([`DeadlineKind`]: its SLA clocks and automations, computed by
 //! [`plan`](super::plan)) or the desk's own ([`DeskTimer`]: the queue summary's refresh,
-//! the next end of a shift, the next expiry of an intake dialogue).
+//! the next end of a shift, the next expiry of an intake dialogue, the weekly digest).
 //!
 //! The names are the whole vocabulary: how the store encodes a timer on disk (a ticket
 //! number and a kind byte) is the store's alone.
@@ -43,6 +43,8 @@ pub enum DeskTimer {
     ShiftEnd,
     /// The next idle intake dialogue expires.
     IntakeExpiry,
+    /// The supervisors' weekly digest falls due (desk.yaml `weekly_digest`).
+    Digest,
 }
 
 impl Timer {
@@ -56,5 +58,6 @@ impl Timer {
 }
 
 impl DeskTimer {
-    pub const ALL: [DeskTimer; 3] = [DeskTimer::Summary, DeskTimer::ShiftEnd, DeskTimer::IntakeExpiry];
+    pub const ALL: [DeskTimer; 4] =
+        [DeskTimer::Summary, DeskTimer::ShiftEnd, DeskTimer::IntakeExpiry, DeskTimer::Digest];
 }

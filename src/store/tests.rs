@@ -365,20 +365,21 @@ fn first_response(ticket: u64) -> Timer {
 }
 
 /// The deadline index as it was written before timers had names: (due, ticket, kind byte),
-/// the desk's own under ticket 0 as kinds 100 to 102. It reads back as the same timers,
+/// the desk's own under ticket 0 as kinds 100 to 103. It reads back as the same timers,
 /// and the named timers are written as the same rows.
 #[test]
 fn deadline_rows_keep_their_encoding() {
-    let rows: [(i64, u64, u8); 9] = [
+    let rows: [(i64, u64, u8); 10] = [
         (1, 0, 100),
         (2, 0, 101),
         (3, 0, 102),
-        (4, 7, 0),
-        (5, 7, 1),
-        (6, 7, 2),
-        (7, 7, 3),
-        (8, 7, 4),
-        (9, 7, 5),
+        (4, 0, 103),
+        (5, 7, 0),
+        (6, 7, 1),
+        (7, 7, 2),
+        (8, 7, 3),
+        (9, 7, 4),
+        (10, 7, 5),
     ];
     let (_dir, store) = fresh();
     store
@@ -401,6 +402,7 @@ fn deadline_rows_keep_their_encoding() {
         Timer::Desk(DeskTimer::Summary),
         Timer::Desk(DeskTimer::ShiftEnd),
         Timer::Desk(DeskTimer::IntakeExpiry),
+        Timer::Desk(DeskTimer::Digest),
         ticket(DeadlineKind::FirstResponse),
         ticket(DeadlineKind::NextResponse),
         ticket(DeadlineKind::Resolution),

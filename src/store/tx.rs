@@ -569,6 +569,7 @@ pub(super) fn timer_key(timer: Timer) -> (u64, u8) {
         Timer::Desk(DeskTimer::Summary) => (DESK_TICKET, 100),
         Timer::Desk(DeskTimer::ShiftEnd) => (DESK_TICKET, 101),
         Timer::Desk(DeskTimer::IntakeExpiry) => (DESK_TICKET, 102),
+        Timer::Desk(DeskTimer::Digest) => (DESK_TICKET, 103),
     }
 }
 

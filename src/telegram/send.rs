@@ -621,6 +621,25 @@ mod tests {
         assert_eq!(judge(&pin, place, None, Err(api(400, odd)), NEVER), Verdict::Done { delivery: None });
     }
 
+    /// The weekly digest to a supervisor who never started the bot: done, never retried.
+    #[test]
+    fn a_private_message_to_a_team_member_who_never_started_the_bot_is_done() {
+        let digest = Call::SendText {
+            to: Target::Chat { chat_id: 111 },
+            text: "📊 Weekly digest".to_owned(),
+            reply_to: None,
+            buttons: Vec::new(),
+            report: None,
+        };
+        let private = Place { chat_id: 111, thread: None };
+        let reason = "Forbidden: bot can't initiate conversation with a user";
+        let unreachable = Delivery::Unreachable { customer: 111, sent_at: NEVER };
+        assert_eq!(
+            judge(&digest, private, None, Err(api(403, reason)), NEVER),
+            Verdict::Done { delivery: Some(unreachable) }
+        );
+    }
+
     #[test]
     fn defined_outcomes_blocked_customer_and_not_modified() {
         let private = Place { chat_id: 42, thread: None };

@@ -242,6 +242,8 @@ where
 }
 
 /// The menus: what customers can type in private, what agents can type in the staff chat.
+/// Team members' own commands in private (`/away`, `/back`, `/stats`) work there without a
+/// menu entry: the private menu is one for every private chat, and customers see it.
 pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxide::RequestError> {
     let customers = [
         BotCommand::new("start", "Open a new ticket"),
@@ -274,6 +276,7 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("mine", "In General: your active tickets"),
         BotCommand::new("agents", "In General: everyone's load"),
         BotCommand::new("summary", "In General: pin a queue summary the bot keeps current"),
+        BotCommand::new("stats", "In General: the team's figures: /stats [today|7d|30d|YYYY-MM], /stats me"),
         BotCommand::new("away", "In General: take no new tickets"),
         BotCommand::new("back", "In General: take new tickets again"),
     ];

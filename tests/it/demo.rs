@@ -30,6 +30,13 @@ fn the_demo_plays_the_whole_flow() {
         "[staff › T-000002 · Technical problem · Boris] bot: T-000002 · open",
         "[staff › T-000002 · Technical problem · Boris] bot: ✓ Dana took T-000002.",
         "[private › Boris] bot: Which browser do you use?",
+        // The team's figures on the demo's store: two tickets, one of them resolved once
+        // and reopened, each answered by Dana.
+        "[staff › General] Dana: /stats",
+        "[staff › General] bot: 📊 Team, last 7 days",
+        "      Tickets 2 · resolved 0 · open 2 · agent replies 2",
+        "      Per agent: tickets · resolved · first reply · SLA",
+        "      Dana: 2 · 0 ·",
     ];
     let place =
         |line: &str| line.strip_prefix('[').and_then(|rest| rest.split_once(']')).map(|(p, _)| p.to_owned());
