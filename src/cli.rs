@@ -50,7 +50,12 @@ pub enum Command {
         rules: PathBuf,
     },
     /// Play the whole flow offline against a built-in Telegram stand-in.
-    Demo,
+    Demo {
+        /// Keep the demo's store in this new directory (for `report` and `tickets`);
+        /// without it, the store goes with the demo.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Replay recorded or synthetic traffic through the rules on a virtual clock.
     Simulate {
         #[arg(long, default_value = "rules")]
@@ -206,7 +211,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Test { rules } => {
             exit_code(crate::scenarios::test_command(&rules, &mut std::io::stdout().lock()))
         }
-        Command::Demo => demo(),
+        Command::Demo { data } => demo(data.as_deref()),
         Command::Simulate {
             rules,
             from_store,
@@ -279,13 +284,13 @@ async fn shutdown_signal() {
     }
 }
 
-fn demo() -> u8 {
+fn demo(data: Option<&Path>) -> u8 {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return report(&error),
     };
     let mut stdout = std::io::stdout().lock();
-    match runtime.block_on(crate::demo::run(&mut stdout)) {
+    match runtime.block_on(crate::demo::run(&mut stdout, data)) {
         Ok(()) => 0,
         Err(error) => report(&error),
     }
