@@ -50,7 +50,12 @@ pub enum Command {
         rules: PathBuf,
     },
     /// Play the whole flow offline against a built-in Telegram stand-in.
-    Demo,
+    Demo {
+        /// Keep the demo's store in this new directory (for `report` and `tickets`);
+        /// without it, the store goes with the demo.
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
     /// Replay recorded or synthetic traffic through the rules on a virtual clock.
     Simulate {
         #[arg(long, default_value = "rules")]
@@ -66,7 +71,22 @@ pub enum Command {
         /// Also run these rules on the same traffic and show the differences.
         #[arg(long)]
         compare: Option<PathBuf>,
-        /// Print one JSON object instead of tables.
+        /// Report the tickets created from this day (YYYY-MM-DD, in the desk's time zone)
+        /// or instant (RFC 3339) on, as `report --since` does.
+        #[arg(long)]
+        since: Option<String>,
+        /// Report the tickets created up to and including this day, or before this instant.
+        #[arg(long)]
+        until: Option<String>,
+        /// One row per agent, category, priority, form, tag, day or week, as `report --by`.
+        #[arg(long, value_enum)]
+        by: Option<GroupBy>,
+        /// `report`'s table (then the simulation's own figures), its JSON object (with the
+        /// simulation's under `simulation`), or its CSV (with rows of the group
+        /// `simulation`); with --compare, CSV lists the figures that differ.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+        /// The same as --format json.
         #[arg(long)]
         json: bool,
         /// Replay speed; replays always run as fast as they can (`max`).
@@ -191,9 +211,22 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Test { rules } => {
             exit_code(crate::scenarios::test_command(&rules, &mut std::io::stdout().lock()))
         }
-        Command::Demo => demo(),
-        Command::Simulate { rules, from_store, traffic, compare, json, speed: _ } => {
-            simulate(&rules, from_store.as_deref(), traffic.as_deref(), compare.as_deref(), json)
+        Command::Demo { data } => demo(data.as_deref()),
+        Command::Simulate {
+            rules,
+            from_store,
+            traffic,
+            compare,
+            since,
+            until,
+            by,
+            format,
+            json,
+            speed: _,
+        } => {
+            let format = if json { ReportFormat::Json } else { format };
+            let asked = Asked { since: since.as_deref(), until: until.as_deref(), by, format };
+            simulate(&rules, from_store.as_deref(), traffic.as_deref(), compare.as_deref(), &asked)
         }
         Command::Bench { json, quick, keep_data, only } => bench(json, quick, keep_data.as_deref(), &only),
     };
@@ -251,16 +284,24 @@ async fn shutdown_signal() {
     }
 }
 
-fn demo() -> u8 {
+fn demo(data: Option<&Path>) -> u8 {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return report(&error),
     };
     let mut stdout = std::io::stdout().lock();
-    match runtime.block_on(crate::demo::run(&mut stdout)) {
+    match runtime.block_on(crate::demo::run(&mut stdout, data)) {
         Ok(()) => 0,
         Err(error) => report(&error),
     }
+}
+
+/// What `simulate` is asked to report, as the command line gave it.
+struct Asked<'a> {
+    since: Option<&'a str>,
+    until: Option<&'a str>,
+    by: Option<GroupBy>,
+    format: ReportFormat,
 }
 
 fn simulate(
@@ -268,9 +309,9 @@ fn simulate(
     from_store: Option<&Path>,
     traffic: Option<&Path>,
     other: Option<&Path>,
-    json: bool,
+    asked: &Asked<'_>,
 ) -> u8 {
-    use crate::simulate::{Report, Traffic, compare, simulate, simulate_recorded};
+    use crate::simulate::{Report, ReportOptions, Traffic, compare, simulate, simulate_recorded};
     let load = |dir: &Path| -> Result<crate::rules::RuleSet, String> {
         let (set, diagnostics) = crate::rules::load(dir);
         set.ok_or_else(|| {
@@ -283,6 +324,11 @@ fn simulate(
             Some(other) => vec![load(rules)?, load(other)?],
             None => vec![load(rules)?],
         };
+        // Days are the desk's, as `report --rules` reads them.
+        let time_zone =
+            jiff::tz::TimeZone::get(&sets[0].desk().timezone.value).unwrap_or(jiff::tz::TimeZone::UTC);
+        let (since, until) = period_bounds(asked.since, asked.until, &time_zone)?;
+        let options = ReportOptions { since, until, by: asked.by };
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(0);
             bar.set_style(
@@ -306,9 +352,10 @@ fn simulate(
                 recorded.push((ticket, history));
                 Ok::<_, StoreError>(())
             })?;
+            // To the instant: a timer due within this second has fallen due.
             let until = jiff::Timestamp::now();
             sets.iter()
-                .map(|set| simulate_recorded(set, &recorded, until, &mut progress))
+                .map(|set| simulate_recorded(set, &recorded, until, &options, &mut progress))
                 .collect::<Result<Vec<Report>, _>>()?
         } else {
             let traffic = match traffic {
@@ -328,7 +375,7 @@ fn simulate(
                     .to_string(),
                 )?,
             };
-            sets.iter().map(|set| simulate(set, &traffic, &mut progress)).collect()
+            sets.iter().map(|set| simulate(set, &traffic, &options, &mut progress)).collect()
         };
         if let Some(bar) = bar {
             bar.finish_and_clear();
@@ -336,17 +383,15 @@ fn simulate(
         let mut stdout = std::io::stdout().lock();
         let mut reports = reports.into_iter();
         let first = reports.next().expect("at least one rule set");
-        match reports.next() {
-            Some(second) => {
-                let comparison = compare(first, second);
-                if json {
-                    writeln!(stdout, "{}", serde_json::to_string(&comparison)?)?;
-                } else {
-                    write!(stdout, "{comparison}")?;
-                }
+        match (reports.next(), asked.format) {
+            (Some(second), ReportFormat::Json) => {
+                writeln!(stdout, "{}", serde_json::to_string(&compare(first, second))?)?;
             }
-            None if json => writeln!(stdout, "{}", serde_json::to_string(&first)?)?,
-            None => write!(stdout, "{first}")?,
+            (Some(second), ReportFormat::Csv) => write!(stdout, "{}", compare(first, second).csv())?,
+            (Some(second), ReportFormat::Table) => write!(stdout, "{}", compare(first, second))?,
+            (None, ReportFormat::Json) => writeln!(stdout, "{}", serde_json::to_string(&first)?)?,
+            (None, ReportFormat::Csv) => write!(stdout, "{}", first.csv())?,
+            (None, ReportFormat::Table) => write!(stdout, "{first}")?,
         }
         Ok(())
     };
@@ -383,39 +428,11 @@ fn team_report(
             }
             return 1;
         };
-        options.calendar = Some(set.calendar().clone());
-        options.time_zone =
-            jiff::tz::TimeZone::get(&set.desk().timezone.value).unwrap_or(jiff::tz::TimeZone::UTC);
-        options.agent_names = set
-            .team()
-            .agents
-            .iter()
-            .filter_map(|agent| Some((u64::try_from(agent.id).ok()?, agent.name.clone())))
-            .collect();
+        crate::report::with_rules(&mut options, &set);
     }
-    // A bound is an instant, or a day in the desk's time zone: `--since` takes its start,
-    // `--until` its end (the start of the next day).
-    let instant_or_day = |text: &str| -> Result<Result<jiff::Timestamp, jiff::civil::Date>, String> {
-        if let Ok(at) = text.parse::<jiff::Timestamp>() {
-            return Ok(Ok(at));
-        }
-        text.parse::<jiff::civil::Date>()
-            .map(Err)
-            .map_err(|_| format!("`{text}` is not a day (YYYY-MM-DD) or an instant (RFC 3339)"))
-    };
-    let start_of = |day: jiff::civil::Date| {
-        day.to_zoned_datetime(options.time_zone.clone())
-            .map(|zoned| zoned.timestamp())
-            .map_err(|e| e.to_string())
-    };
-    let since_bound = since.map(|text| instant_or_day(text)?.or_else(start_of)).transpose();
-    let until_bound = until
-        .map(|text| instant_or_day(text)?.or_else(|day| start_of(day.tomorrow().map_err(|e| e.to_string())?)))
-        .transpose();
-    let bounds = (since_bound, until_bound);
-    match bounds {
-        (Ok(since), Ok(until)) => (options.since, options.until) = (since, until),
-        (Err(error), _) | (_, Err(error)) => {
+    match period_bounds(since, until, &options.time_zone) {
+        Ok((since, until)) => (options.since, options.until) = (since, until),
+        Err(error) => {
             eprintln!("error: {error}");
             return 1;
         }
@@ -439,6 +456,31 @@ fn team_report(
         Ok(Err(error)) => report(&*error),
         Err(error) => report(&error),
     }
+}
+
+/// `--since` and `--until` as instants. A bound is an instant, or a day in the desk's time
+/// zone: `--since` takes its start, `--until` its end (the start of the next day).
+fn period_bounds(
+    since: Option<&str>,
+    until: Option<&str>,
+    time_zone: &jiff::tz::TimeZone,
+) -> Result<(Option<jiff::Timestamp>, Option<jiff::Timestamp>), String> {
+    let instant_or_day = |text: &str| -> Result<Result<jiff::Timestamp, jiff::civil::Date>, String> {
+        if let Ok(at) = text.parse::<jiff::Timestamp>() {
+            return Ok(Ok(at));
+        }
+        text.parse::<jiff::civil::Date>()
+            .map(Err)
+            .map_err(|_| format!("`{text}` is not a day (YYYY-MM-DD) or an instant (RFC 3339)"))
+    };
+    let start_of = |day: jiff::civil::Date| {
+        day.to_zoned_datetime(time_zone.clone()).map(|zoned| zoned.timestamp()).map_err(|e| e.to_string())
+    };
+    let since = since.map(|text| instant_or_day(text)?.or_else(start_of)).transpose()?;
+    let until = until
+        .map(|text| instant_or_day(text)?.or_else(|day| start_of(day.tomorrow().map_err(|e| e.to_string())?)))
+        .transpose()?;
+    Ok((since, until))
 }
 
 fn exit_code(code: i32) -> u8 {

@@ -59,9 +59,19 @@ pub fn write_default_rules(dir: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Runs the demo, printing the conversation to `out`.
-pub async fn run(out: &mut dyn Write) -> Result<(), DemoError> {
+/// Runs the demo, printing the conversation to `out`. The store goes to `data` when given
+/// (kept for `topicdesk report` and `tickets`; it must not hold a store yet), else to a
+/// temporary directory.
+pub async fn run(out: &mut dyn Write, data: Option<&Path>) -> Result<(), DemoError> {
     let setup = |e: &dyn std::fmt::Display| DemoError::Setup(e.to_string());
+    if let Some(data) = data
+        && crate::store::data_file(data).exists()
+    {
+        return Err(DemoError::Setup(format!(
+            "{} already holds a store: give a new directory",
+            data.display()
+        )));
+    }
     let temp = tempfile::tempdir().map_err(|e| setup(&e))?;
     let rules = temp.path().join("rules");
     write_default_rules(&rules)?;
@@ -80,7 +90,7 @@ pub async fn run(out: &mut dyn Write) -> Result<(), DemoError> {
     let fake = FakeTelegram::start(config).await.map_err(|e| setup(&e))?;
     let options = HostOptions {
         rules,
-        data: temp.path().join("data"),
+        data: data.map_or_else(|| temp.path().join("data"), Path::to_path_buf),
         staff_chat: Some(STAFF),
         token: Some(fake.token().to_owned()),
         api_url: Some(fake.api_url()),

@@ -7,7 +7,22 @@
 //! it runs beside the live desk.
 
 use crate::metrics::{Facts, Labels, Options, Period, Report};
+use crate::rules::RuleSet;
 use crate::store::{ReadTx, StoreError};
+
+/// Reads a desk's rules into a report's options, as `report --rules` and `simulate` do:
+/// desk.yaml's business calendar and time zone, team.yaml's names.
+pub fn with_rules(options: &mut Options, rules: &RuleSet) {
+    options.calendar = Some(rules.calendar().clone());
+    options.time_zone =
+        jiff::tz::TimeZone::get(&rules.desk().timezone.value).unwrap_or(jiff::tz::TimeZone::UTC);
+    options.agent_names = rules
+        .team()
+        .agents
+        .iter()
+        .filter_map(|agent| Some((u64::try_from(agent.id).ok()?, agent.name.clone())))
+        .collect();
+}
 
 /// Builds the report over every ticket in `read`, calling `progress` with tickets read.
 pub fn build(read: &ReadTx, options: &Options, mut progress: impl FnMut(u64)) -> Result<Report, StoreError> {

@@ -31,4 +31,4 @@ pub use aggregate::{
 };
 pub use facts::{Escalations, Facts, SentimentSum};
 pub use measure::{Elapsed, SlaOutcome, TicketMetrics};
-pub use period::{GroupBy, GroupRow, Labels, Options, Period, Report, ReportFormat};
+pub use period::{GroupBy, GroupRow, Labels, Options, Period, Report, ReportFormat, counts, span_metrics};

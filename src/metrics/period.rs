@@ -302,7 +302,7 @@ impl Report {
 }
 
 /// The span metrics of a group, by the names reports use.
-fn span_metrics(group: &Group) -> [(&'static str, &SpanStats); 7] {
+pub fn span_metrics(group: &Group) -> [(&'static str, &SpanStats); 7] {
     [
         ("first_response", &group.first_response),
         ("next_reply", &group.next_reply),
@@ -315,7 +315,7 @@ fn span_metrics(group: &Group) -> [(&'static str, &SpanStats); 7] {
 }
 
 /// The counted figures of a group, by the names reports use.
-fn counts(group: &Group) -> Vec<(String, u64)> {
+pub fn counts(group: &Group) -> Vec<(String, u64)> {
     let mut counts = vec![
         ("tickets".to_owned(), group.tickets),
         ("open".to_owned(), group.open),

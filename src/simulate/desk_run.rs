@@ -189,15 +189,27 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
         Ok(())
     }
 
-    /// A ticket opened at `at` from submitted answers, routed and given its topic.
+    /// A ticket opened at `at` from the support form's submitted answers, routed and given
+    /// its topic.
     pub(crate) fn open(
         &mut self,
         at: Timestamp,
         customer: &Customer,
         answers: BTreeMap<String, Answer>,
     ) -> Result<Ticket, DeskError> {
+        self.open_form(at, customer, "support", answers)
+    }
+
+    /// A ticket opened at `at` from `form`'s submitted answers, routed and given its topic.
+    pub(crate) fn open_form(
+        &mut self,
+        at: Timestamp,
+        customer: &Customer,
+        form: &str,
+        answers: BTreeMap<String, Answer>,
+    ) -> Result<Ticket, DeskError> {
         self.reach(at)?;
-        let ticket = self.desk().open_ticket(self.state, customer, "support", answers)?;
+        let ticket = self.desk().open_ticket(self.state, customer, form, answers)?;
         self.deliver()?;
         Ok(self.state.ticket(ticket.id)?.unwrap_or(ticket))
     }

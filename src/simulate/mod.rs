@@ -19,21 +19,25 @@
 //! (`--from-store`) replays what people did in a recorded store (`recorded`), and
 //! [`ticket_timeline`] one scenario ticket (the timeline cases of `topicdesk test`).
 //!
-//! What each ticket came to is read from the history the desk wrote and the decisions it
-//! acted on (`outcome`). The result is a [`Report`] per priority, per agent who had the
-//! ticket and for the tickets routing queued; [`compare`] puts two side by side. Nothing
-//! here touches Telegram, the store or the clock, and the same input gives the same report.
+//! The report is `topicdesk report`'s ([`Report`]): the in-memory state folds every
+//! ticket's facts as the store does, and `metrics::Period` measures them with the same
+//! definitions, groups (`--by`) and table, so a simulated month and a recorded one compare
+//! line by line. After it comes what only a simulation knows (`outcome`): the SLA warnings
+//! and auto-closes the desk acted on, breached stretches, the tickets routing queued, each
+//! agent's peak load, failed hook calls. [`compare`] puts two rule sets' reports side by
+//! side. Nothing here touches Telegram, the store or the clock, and the same input gives
+//! the same report.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use topicdesk::simulate::{Traffic, compare, simulate};
+//! use topicdesk::simulate::{ReportOptions, Traffic, compare, simulate};
 //! let (a, _) = topicdesk::rules::load("rules".as_ref());
 //! let (b, _) = topicdesk::rules::load("rules-next".as_ref());
 //! let traffic = Traffic::from_json(&std::fs::read_to_string("traffic.json")?)?;
 //! let mut progress = |done: u32, total: u32| eprint!("\r{done}/{total}");
 //! let comparison = compare(
-//!     simulate(&a.expect("valid rules"), &traffic, &mut progress),
-//!     simulate(&b.expect("valid rules"), &traffic, &mut progress),
+//!     simulate(&a.expect("valid rules"), &traffic, &ReportOptions::default(), &mut progress),
+//!     simulate(&b.expect("valid rules"), &traffic, &ReportOptions::default(), &mut progress),
 //! );
 //! print!("{comparison}");
 //! # Ok(()) }
@@ -49,27 +53,26 @@ mod traffic;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 
-pub use report::{Breaches, Comparison, Difference, GroupStats, Percentiles, Report, compare};
+pub use report::{AgentLoad, Breaches, Comparison, Decided, Difference, Report, compare};
 pub use traffic::{Delay, Traffic, TrafficError};
 
-use jiff::Timestamp;
+use crate::metrics::{GroupBy, Options, Period};
 
 use crate::desk::{DeskError, MemoryState, State};
 use crate::history::Entry;
 use crate::rules::RuleSet;
 use crate::rules::TimelineEvent;
 use crate::sla::Decision;
-use crate::ticket::{Answer, Customer, Ticket, TicketId};
+use crate::ticket::{Answer, Customer, Ticket};
 
 use desk_run::{DeskRun, Until};
 use drawn::run_drawn;
-use outcome::Loads;
+use outcome::{Loads, Timers};
 use recorded::run_recorded;
-use report::Collector;
 
 /// How long past the last arrival the replay runs, so late tickets finish and their
 /// timers (auto-close included) fire.
@@ -78,16 +81,31 @@ pub const TAIL: SignedDuration = SignedDuration::from_hours(30 * 24);
 /// How often `progress` hears from a long run, in tickets.
 const PROGRESS_EVERY: u32 = 1000;
 
+/// What a simulation's report is asked, as `topicdesk report` is: the tickets created
+/// from `since` (inclusive) until `until` (exclusive), with a row per `by`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReportOptions {
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    pub by: Option<GroupBy>,
+}
+
 /// Runs `traffic` through `rules` on the real desk and reports. `progress(done, total)`
 /// is called every thousand tickets opened and at the end.
-pub fn simulate(rules: &RuleSet, traffic: &Traffic, progress: &mut dyn FnMut(u32, u32)) -> Report {
+pub fn simulate(
+    rules: &RuleSet,
+    traffic: &Traffic,
+    asked: &ReportOptions,
+    progress: &mut dyn FnMut(u32, u32),
+) -> Report {
     // `MemoryState` answers every read and takes every change: only a store fails.
-    try_simulate(rules, traffic, progress).expect("the in-memory state never fails")
+    try_simulate(rules, traffic, asked, progress).expect("the in-memory state never fails")
 }
 
 fn try_simulate(
     rules: &RuleSet,
     traffic: &Traffic,
+    asked: &ReportOptions,
     progress: &mut dyn FnMut(u32, u32),
 ) -> Result<Report, DeskError> {
     let end = traffic
@@ -101,72 +119,111 @@ fn try_simulate(
             progress(done, total);
         }
     })?;
-    let report =
-        measured(rules, &run.state, (&run.decisions, run.hook_failures), &run.opened, horizon, &mut |_| {})?;
+    let report = measured(
+        rules,
+        &run.state,
+        (&run.decisions, run.hook_failures),
+        &run.opened,
+        (asked, horizon),
+        &mut |_| {},
+    )?;
     progress(total, total);
     Ok(report)
 }
 
-/// What the desk did to each ticket of a run, in the order given (which is the order
-/// agents' loads add up in), as one report; `each(n)` hears of the `n`th ticket measured.
+/// What the desk did in a run as one report: the period's figures from every ticket's facts
+/// in `state`, measured at `now`, and what the rules decided; `opened` are the run's tickets
+/// as they opened (routed), and `each(n)` hears of the `n`th one measured.
 fn measured<'t>(
     rules: &RuleSet,
     state: &MemoryState,
     (decisions, hook_failures): (&[(Timestamp, Decision)], u32),
     opened: impl IntoIterator<Item = &'t Ticket>,
-    horizon: Timestamp,
+    (asked, now): (&ReportOptions, Timestamp),
     each: &mut dyn FnMut(u32),
 ) -> Result<Report, DeskError> {
+    // Whole seconds, as `topicdesk report` measures: a change within the last second of the
+    // run is in the facts but after the instant measured, there as here.
+    let now = Timestamp::from_second(now.as_second()).unwrap_or(now);
+    let mut options = Options {
+        since: asked.since,
+        until: asked.until,
+        now,
+        by: asked.by,
+        calendar: None,
+        time_zone: jiff::tz::TimeZone::UTC,
+        agent_names: BTreeMap::new(),
+    };
+    crate::report::with_rules(&mut options, rules);
+    let mut period = Period::new(options);
+    let mut decided = Decided { hook_failures: u64::from(hook_failures), ..Decided::default() };
     let mut loads = Loads::default();
-    let mut collector = Collector::default();
-    collector.add_hook_failures(hook_failures);
-    let mut decisions = by_ticket(decisions);
+    let mut covered = BTreeSet::new();
     for (done, opened) in (1..).zip(opened) {
         let ticket = state.ticket(opened.id)?.unwrap_or_else(|| opened.clone());
-        let history = state.history(opened.id)?;
-        let own = decisions.remove(&opened.id).unwrap_or_default();
-        collector.add(&outcome::replayed(
-            rules,
-            opened,
-            (&ticket, &history),
-            own.into_iter(),
-            horizon,
-            &mut loads,
-        ));
+        loads.add(&ticket, &state.history(opened.id)?, now);
+        if period.covers(ticket.created_at) {
+            covered.insert(ticket.id);
+            decided.queued += u64::from(opened.assignee.is_none());
+        }
         each(done);
     }
-    Ok(collector.report(rules, &loads))
-}
-
-/// The decisions about each ticket, in the order the desk acted on them.
-fn by_ticket(decisions: &[(Timestamp, Decision)]) -> BTreeMap<TicketId, Vec<&Decision>> {
-    let mut by_ticket: BTreeMap<TicketId, Vec<&Decision>> = BTreeMap::new();
-    for (_, decision) in decisions {
-        by_ticket.entry(decision.ticket).or_default().push(decision);
+    let mut timers = Timers::default();
+    for (_, decision) in decisions.iter().filter(|(_, decision)| covered.contains(&decision.ticket)) {
+        timers.add(decision);
     }
-    by_ticket
+    (decided.warnings, decided.auto_closed) = (timers.warnings, timers.auto_closed);
+    let mut breaches = [0u64; 3];
+    state.facts_since(Timestamp::MIN, &mut |labels, facts| {
+        if period.covers(facts.created_at) {
+            for (sum, stretches) in breaches.iter_mut().zip(facts.breaches) {
+                *sum += u64::from(stretches);
+            }
+        }
+        period.add(labels, facts);
+    })?;
+    let [first_response, next_response, resolution] = breaches;
+    decided.breaches = Breaches { first_response, next_response, resolution };
+    let team = rules.team();
+    let named = team.agents.iter().filter_map(|agent| u64::try_from(agent.id).ok());
+    let others: Vec<u64> = loads.agents().filter(|id| team.agent(*id as i64).is_none()).collect();
+    decided.agents = named
+        .chain(others)
+        .map(|agent| AgentLoad {
+            agent,
+            name: team.agent(agent as i64).map_or(String::new(), |member| member.name.clone()),
+            peak_load: loads.peak(agent),
+        })
+        .collect();
+    Ok(Report { rules: rules.version().short(), figures: period.finish(Vec::new(), 0), simulation: decided })
 }
 
 /// Replays recorded tickets (each with its whole history, as the store keeps them) on the
 /// real desk under `rules` up to `until`, the time the recording was taken: people do what
-/// they did, the desk decides anew. `progress(done, total)` hears of the tickets measured.
+/// they did, the desk decides anew. The report measures at `until`. `progress(done,
+/// total)` hears of the tickets measured.
 pub fn simulate_recorded(
     rules: &RuleSet,
     tickets: &[(Ticket, Vec<Entry>)],
     until: Timestamp,
+    asked: &ReportOptions,
     progress: &mut dyn FnMut(u32, u32),
 ) -> Result<Report, DeskError> {
     let run = run_recorded(rules, tickets, until)?;
-    // In creation order, so agents' loads add up as they did.
-    let mut opened: Vec<&Ticket> = run.opened.iter().flatten().collect();
-    opened.sort_by_key(|ticket| (ticket.created_at, ticket.id));
+    let opened: Vec<&Ticket> = run.opened.iter().flatten().collect();
     let total = u32::try_from(opened.len()).unwrap_or(u32::MAX);
-    let report =
-        measured(rules, &run.state, (&run.decisions, run.hook_failures), opened, until, &mut |done| {
+    let report = measured(
+        rules,
+        &run.state,
+        (&run.decisions, run.hook_failures),
+        opened,
+        (asked, until),
+        &mut |done| {
             if done % PROGRESS_EVERY == 0 {
                 progress(done, total);
             }
-        })?;
+        },
+    )?;
     progress(total, total);
     Ok(report)
 }

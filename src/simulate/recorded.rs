@@ -76,7 +76,8 @@ pub(crate) fn run_recorded(
     for (at, index, _, act) in steps {
         let (recorded, history) = &tickets[index];
         let Some(act) = act else {
-            opened[index] = Some(run.open(at, &recorded.customer, opening_answers(recorded, history))?);
+            let answers = opening_answers(recorded, history);
+            opened[index] = Some(run.open_form(at, &recorded.customer, &recorded.form, answers)?);
             continue;
         };
         let Some(id) = opened[index].as_ref().map(|ticket| ticket.id) else { continue };

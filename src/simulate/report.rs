@@ -1,62 +1,53 @@
-//! The figures a simulation reports, per priority and per agent, and the side-by-side
-//! comparison of two rule sets over the same traffic.
+//! What a simulation reports, and the side-by-side comparison of two rule sets over the
+//! same traffic.
 //!
-//! Times are clock times (business hours unless the targets count calendar time), medians
-//! and 90th percentiles over the tickets that got that far. Breaches count missed targets
-//! (a ticket may miss next response several times); escalations count the escalations the
-//! ladder or `on_breach` made. Everything serialises to JSON for `--json`.
+//! The figures are `topicdesk report`'s: every ticket's facts, folded by the in-memory
+//! state as the store folds them, go through [`metrics::Period`](crate::metrics::Period)
+//! (same definitions, same aggregation, same table, JSON and CSV), so a simulated month
+//! reads line by line against a real one. After them comes what only a simulation knows
+//! ([`Decided`]): the timer decisions the rules made (SLA warnings, auto-closes), the
+//! breached stretches per SLA metric, the tickets routing left in the queue, each agent's
+//! peak load and the hook calls that failed.
 
-use std::collections::BTreeMap;
 use std::fmt;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use crate::duration::Span;
-use crate::ticket::Priority;
-
-use super::outcome::{Loads, Replayed};
-use crate::rules::RuleSet;
+use crate::metrics::{self, Group};
 
 /// What one rule set made of the traffic.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Debug, Serialize)]
 pub struct Report {
     /// The rule set's short version.
     pub rules: String,
-    pub tickets: u64,
+    /// The period's figures, as `topicdesk report` gives them.
+    #[serde(flatten)]
+    pub figures: metrics::Report,
+    /// What only a simulation knows.
+    pub simulation: Decided,
+}
+
+/// What the rules decided on the way, over every ticket of the run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Decided {
     /// Hook calls that failed and fell back to the default.
     pub hook_failures: u64,
-    /// All tickets first, then per priority, then per agent who had the ticket at the end,
-    /// then the tickets nobody had, then those routing left in the queue (each also counted
-    /// under whoever took it).
-    pub groups: Vec<GroupStats>,
-}
-
-/// The figures of one group of tickets.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct GroupStats {
-    /// `all`, `priority high`, `agent 222222222 Eli`, `unassigned` or `queued`.
-    pub group: String,
-    pub tickets: u64,
-    pub first_response: Percentiles,
-    pub resolution: Percentiles,
-    pub breaches: Breaches,
+    /// Tickets routing left in the queue when they opened.
+    pub queued: u64,
+    /// SLA warnings the desk acted on.
     pub warnings: u64,
-    pub escalations: u64,
+    /// Breached stretches per SLA metric (a ticket may miss next response several times),
+    /// as each ticket's facts count them.
+    pub breaches: Breaches,
+    /// Tickets the desk closed after the customer stayed silent.
     pub auto_closed: u64,
-    /// The most tickets the agent had open at once (agent groups only).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub peak_load: Option<u32>,
+    /// Every team member and anyone else who held a ticket, in team.yaml's order.
+    pub agents: Vec<AgentLoad>,
 }
 
-/// Median and 90th percentile of a time, in seconds; `None` when no ticket got there.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct Percentiles {
-    pub count: u64,
-    pub median_secs: Option<u64>,
-    pub p90_secs: Option<u64>,
-}
-
-/// Missed targets per metric.
+/// Breached stretches per SLA metric.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Breaches {
     pub first_response: u64,
@@ -64,8 +55,17 @@ pub struct Breaches {
     pub resolution: u64,
 }
 
-/// Two reports over the same traffic and the figures that differ.
+/// The most tickets one agent held at once, from assignment to resolution.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AgentLoad {
+    pub agent: u64,
+    /// team.yaml's name; empty for someone not in it.
+    pub name: String,
+    pub peak_load: u32,
+}
+
+/// Two reports over the same traffic and the figures that differ.
+#[derive(Debug, Serialize)]
 pub struct Comparison {
     pub a: Report,
     pub b: Report,
@@ -75,6 +75,7 @@ pub struct Comparison {
 /// One figure of one group that differs between the two rule sets.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Difference {
+    /// `all`, a group of the report (`high`, `Dana`...), or `simulation`.
     pub group: String,
     pub figure: String,
     pub a: String,
@@ -88,279 +89,183 @@ enum Figure {
     Time(Option<u64>),
 }
 
-/// The running sums of one group.
-#[derive(Default)]
-struct Tally {
-    tickets: u64,
-    first_response: Vec<u64>,
-    resolution: Vec<u64>,
-    breaches: [u64; 3],
-    warnings: u64,
-    escalations: u64,
-    auto_closed: u64,
-}
-
-/// How groups sort: all, priorities, agents, nobody's, routed to the queue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-enum Group {
-    All,
-    Priority(Priority),
-    /// Who had the ticket at the end.
-    Agent(i64),
-    /// Nobody had the ticket at the end.
-    Unassigned,
-    /// Routing left the ticket in the queue; it also counts under whoever took it.
-    Queued,
-}
-
-/// Collects replayed tickets into groups.
-#[derive(Default)]
-pub(crate) struct Collector {
-    tallies: BTreeMap<Group, Tally>,
-    hook_failures: u64,
-}
-
-impl Collector {
-    /// Hook calls that failed beside any one ticket's figures.
-    pub fn add_hook_failures(&mut self, failures: u32) {
-        self.hook_failures += u64::from(failures);
-    }
-
-    pub fn add(&mut self, ticket: &Replayed) {
-        self.hook_failures += u64::from(ticket.hook_failures);
-        let agent = ticket.assignee.map_or(Group::Unassigned, Group::Agent);
-        let queued = ticket.queued.then_some(Group::Queued);
-        for group in [Group::All, Group::Priority(ticket.priority), agent].into_iter().chain(queued) {
-            let tally = self.tallies.entry(group).or_default();
-            tally.tickets += 1;
-            tally.first_response.extend(ticket.measures.first_response.map(Span::as_secs));
-            tally.resolution.extend(ticket.measures.resolution.map(Span::as_secs));
-            for (sum, count) in tally.breaches.iter_mut().zip(ticket.breaches) {
-                *sum += u64::from(count);
-            }
-            tally.warnings += u64::from(ticket.warnings);
-            tally.escalations += u64::from(ticket.escalations);
-            tally.auto_closed += u64::from(ticket.auto_closed);
-        }
-    }
-
-    /// The report, naming agents from the rule set's team and giving their peak loads.
-    pub fn report(self, rules: &RuleSet, loads: &Loads) -> Report {
-        let name_of = |id: i64| rules.team().agent(id).map_or(String::new(), |agent| agent.name.clone());
-        let peak_load = |id: i64| loads.peak(id);
-        let tickets = self.tallies.get(&Group::All).map_or(0, |tally| tally.tickets);
-        let groups = self
-            .tallies
-            .into_iter()
-            .map(|(group, mut tally)| GroupStats {
-                group: match group {
-                    Group::All => "all".to_owned(),
-                    Group::Priority(priority) => format!("priority {priority}"),
-                    Group::Agent(id) => format!("agent {id} {}", name_of(id)).trim_end().to_owned(),
-                    Group::Unassigned => "unassigned".to_owned(),
-                    Group::Queued => "queued".to_owned(),
-                },
-                tickets: tally.tickets,
-                first_response: percentiles(&mut tally.first_response),
-                resolution: percentiles(&mut tally.resolution),
-                breaches: Breaches {
-                    first_response: tally.breaches[0],
-                    next_response: tally.breaches[1],
-                    resolution: tally.breaches[2],
-                },
-                warnings: tally.warnings,
-                escalations: tally.escalations,
-                auto_closed: tally.auto_closed,
-                peak_load: match group {
-                    Group::Agent(id) => Some(peak_load(id)),
-                    Group::All | Group::Priority(_) | Group::Unassigned | Group::Queued => None,
-                },
-            })
-            .collect();
-        Report { rules: rules.version().short(), tickets, hook_failures: self.hook_failures, groups }
-    }
-}
-
-/// Nearest-rank median and 90th percentile.
-fn percentiles(values: &mut [u64]) -> Percentiles {
-    values.sort_unstable();
-    let rank = |share: usize| {
-        let index = (values.len() * share).div_ceil(100).saturating_sub(1);
-        values.get(index).copied()
-    };
-    Percentiles { count: values.len() as u64, median_secs: rank(50), p90_secs: rank(90) }
-}
-
-impl GroupStats {
-    /// Every figure with its label, in print order.
-    fn figures(&self) -> Vec<(&'static str, Figure)> {
-        let mut figures = vec![
-            ("tickets", Figure::Count(self.tickets)),
-            ("first response median", Figure::Time(self.first_response.median_secs)),
-            ("first response p90", Figure::Time(self.first_response.p90_secs)),
-            ("resolution median", Figure::Time(self.resolution.median_secs)),
-            ("resolution p90", Figure::Time(self.resolution.p90_secs)),
-            ("first response breaches", Figure::Count(self.breaches.first_response)),
-            ("next response breaches", Figure::Count(self.breaches.next_response)),
-            ("resolution breaches", Figure::Count(self.breaches.resolution)),
-            ("warnings", Figure::Count(self.warnings)),
-            ("escalations", Figure::Count(self.escalations)),
-            ("auto-closed", Figure::Count(self.auto_closed)),
-        ];
-        if let Some(peak) = self.peak_load {
-            figures.push(("peak load", Figure::Count(u64::from(peak))));
-        }
-        figures
-    }
-}
-
-impl fmt::Display for Figure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Figure::Count(count) => write!(f, "{count}"),
-            // Minutes are precise enough to read; the JSON keeps the seconds.
-            Figure::Time(Some(secs)) => write!(f, "{}", Span::from_secs(to_minute(*secs))),
-            Figure::Time(None) => f.write_str("-"),
-        }
-    }
-}
-
-impl Figure {
-    /// `+12`, `-5m`, or `changed` when one side has no value.
-    fn change_to(self, other: Figure) -> String {
-        let signed = |a: u64, b: u64, show: &dyn Fn(u64) -> String| {
-            if b >= a { format!("+{}", show(b - a)) } else { format!("-{}", show(a - b)) }
-        };
-        match (self, other) {
-            (Figure::Count(a), Figure::Count(b)) => signed(a, b, &|n| n.to_string()),
-            (Figure::Time(Some(a)), Figure::Time(Some(b))) => {
-                signed(a, b, &|s| Span::from_secs(s).to_string())
-            }
-            _ => "changed".to_owned(),
-        }
-    }
-}
-
-impl fmt::Display for Report {
-    /// One table: a row per group, a column per figure.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "rules {}: {} tickets, {} hook failures", self.rules, self.tickets, self.hook_failures)?;
-        let width = self.groups.iter().map(|group| group.group.len()).max().unwrap_or(5).max(5);
-        writeln!(
-            f,
-            "{:width$}  {:>7}  {:>21}  {:>21}  {:>17}  {:>8}  {:>11}  {:>11}  {:>9}",
-            "group",
-            "tickets",
-            "first response p50/90",
-            "resolution p50/90",
-            "breaches fr/nr/rs",
-            "warnings",
-            "escalations",
-            "auto-closed",
-            "peak load",
-        )?;
-        for group in &self.groups {
-            let time = |secs: Option<u64>| Figure::Time(secs).to_string();
-            let first = format!(
-                "{} / {}",
-                time(group.first_response.median_secs),
-                time(group.first_response.p90_secs)
-            );
-            let resolution =
-                format!("{} / {}", time(group.resolution.median_secs), time(group.resolution.p90_secs));
-            let breaches = format!(
-                "{}/{}/{}",
-                group.breaches.first_response, group.breaches.next_response, group.breaches.resolution
-            );
-            let peak = group.peak_load.map_or(String::new(), |peak| peak.to_string());
-            let line = format!(
-                "{:width$}  {:>7}  {first:>21}  {resolution:>21}  {breaches:>17}  {:>8}  {:>11}  {:>11}  {peak:>9}",
-                group.group, group.tickets, group.warnings, group.escalations, group.auto_closed,
-            );
-            writeln!(f, "{}", line.trim_end())?;
-        }
-        Ok(())
-    }
-}
-
-/// `secs` rounded to the nearest minute (to the second below one minute).
-fn to_minute(secs: u64) -> u64 {
-    if secs < 60 { secs } else { (secs + 30) / 60 * 60 }
-}
-
-/// Puts two reports side by side and lists the figures that differ.
+/// Puts two reports side by side and lists the figures that differ, group by group.
 pub fn compare(a: Report, b: Report) -> Comparison {
+    let (figures_a, figures_b) = (a.figures(), b.figures());
     let mut differences = Vec::new();
-    for group_a in &a.groups {
-        let Some(group_b) = b.groups.iter().find(|group| group.group == group_a.group) else {
-            differences.push(Difference {
-                group: group_a.group.clone(),
-                figure: "tickets".into(),
-                a: group_a.tickets.to_string(),
-                b: "-".into(),
-            });
+    for (group, figures) in &figures_a {
+        let Some((_, other)) = figures_b.iter().find(|(name, _)| name == group) else {
+            differences.push(missing(group, &figures_a, &figures_b));
             continue;
         };
-        for ((figure, value_a), (_, value_b)) in group_a.figures().into_iter().zip(group_b.figures()) {
+        for ((figure, value_a), (_, value_b)) in figures.iter().zip(other) {
             if value_a != value_b {
                 differences.push(Difference {
-                    group: group_a.group.clone(),
-                    figure: figure.into(),
+                    group: group.clone(),
+                    figure: (*figure).clone(),
                     a: value_a.to_string(),
                     b: value_b.to_string(),
                 });
             }
         }
     }
-    for group_b in b.groups.iter().filter(|group| !a.groups.iter().any(|other| other.group == group.group)) {
-        differences.push(Difference {
-            group: group_b.group.clone(),
-            figure: "tickets".into(),
-            a: "-".into(),
-            b: group_b.tickets.to_string(),
-        });
+    for (group, _) in figures_b.iter().filter(|(group, _)| figures_a.iter().all(|(name, _)| name != group)) {
+        differences.push(missing(group, &figures_a, &figures_b));
     }
     Comparison { a, b, differences }
 }
 
-impl fmt::Display for Comparison {
-    /// Every figure of every group as `A  B  change` (blank when equal), then how many differ.
+type Figures = Vec<(String, Vec<(String, Figure)>)>;
+
+/// A group one side has and the other lacks, told by its tickets.
+fn missing(group: &str, a: &Figures, b: &Figures) -> Difference {
+    let tickets = |side: &Figures| {
+        side.iter()
+            .find(|(name, _)| name == group)
+            .and_then(|(_, figures)| figures.first())
+            .map_or_else(|| "-".to_owned(), |(_, value)| value.to_string())
+    };
+    Difference { group: group.to_owned(), figure: "tickets".to_owned(), a: tickets(a), b: tickets(b) }
+}
+
+impl Report {
+    /// Every figure by group (`all`, the report's groups, `simulation`), in print order;
+    /// a report group's first figure is its tickets.
+    fn figures(&self) -> Figures {
+        let rows = std::iter::once(("all", &self.figures.total))
+            .chain(self.figures.groups.iter().map(|row| (row.key.as_str(), &row.group)));
+        let mut groups: Figures = rows.map(|(key, group)| (key.to_owned(), group_figures(group))).collect();
+        let d = &self.simulation;
+        let mut simulation: Vec<(String, Figure)> = [
+            ("hook failures", d.hook_failures),
+            ("queued by routing", d.queued),
+            ("SLA warnings", d.warnings),
+            ("first response breaches", d.breaches.first_response),
+            ("next response breaches", d.breaches.next_response),
+            ("resolution breaches", d.breaches.resolution),
+            ("auto-closed", d.auto_closed),
+        ]
+        .into_iter()
+        .map(|(name, n)| (name.to_owned(), Figure::Count(n)))
+        .collect();
+        for load in &d.agents {
+            let who = if load.name.is_empty() { load.agent.to_string() } else { load.name.clone() };
+            simulation.push((format!("peak load {who}"), Figure::Count(u64::from(load.peak_load))));
+        }
+        groups.push(("simulation".to_owned(), simulation));
+        groups
+    }
+}
+
+/// A report group's figures by the names its CSV uses: the counts, then each span metric's
+/// count, median and p90 on both clocks, then agent replies.
+fn group_figures(group: &Group) -> Vec<(String, Figure)> {
+    let mut figures: Vec<(String, Figure)> =
+        metrics::counts(group).into_iter().map(|(name, n)| (name, Figure::Count(n))).collect();
+    for (metric, spans) in metrics::span_metrics(group) {
+        for (clock, stats) in [("calendar", &spans.calendar), ("business", &spans.business)] {
+            figures.push((format!("{metric} {clock} count"), Figure::Count(stats.count)));
+            figures.push((format!("{metric} {clock} median"), Figure::Time(stats.median)));
+            figures.push((format!("{metric} {clock} p90"), Figure::Time(stats.p90)));
+        }
+    }
+    let replies = &group.agent_replies;
+    figures.push(("agent_replies count".to_owned(), Figure::Count(replies.count)));
+    figures.push(("agent_replies median".to_owned(), Figure::Count(replies.median.unwrap_or(0))));
+    figures.push(("agent_replies p90".to_owned(), Figure::Count(replies.p90.unwrap_or(0))));
+    figures
+}
+
+impl fmt::Display for Figure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "A: rules {}, B: rules {}, {} tickets",
-            self.a.rules,
-            self.b.rules,
-            self.a.tickets.max(self.b.tickets)
-        )?;
-        let width =
-            self.a.groups.iter().chain(&self.b.groups).map(|group| group.group.len()).max().unwrap_or(5);
-        let row =
-            |f: &mut fmt::Formatter<'_>, group: &str, label: &str, a: String, b: String, change: String| {
-                let line = format!("{group:width$}  {label:23}  {a:>12}  {b:>12}  {change}");
-                writeln!(f, "{}", line.trim_end())
-            };
-        row(f, "group", "figure", "A".into(), "B".into(), "change".into())?;
-        for group_a in &self.a.groups {
-            let figures_b =
-                self.b.groups.iter().find(|group| group.group == group_a.group).map(GroupStats::figures);
-            for (index, (label, value_a)) in group_a.figures().into_iter().enumerate() {
-                let value_b =
-                    figures_b.as_ref().and_then(|figures| figures.get(index)).map(|(_, value)| *value);
-                let (shown_b, change) = match value_b {
-                    Some(value_b) if value_b == value_a => (value_b.to_string(), String::new()),
-                    Some(value_b) => (value_b.to_string(), value_a.change_to(value_b)),
-                    None => ("-".to_owned(), "changed".to_owned()),
-                };
-                row(f, &group_a.group, label, value_a.to_string(), shown_b, change)?;
+        match self {
+            Figure::Count(count) => write!(f, "{count}"),
+            Figure::Time(Some(secs)) => write!(f, "{}", Span::from_secs(*secs)),
+            Figure::Time(None) => f.write_str("-"),
+        }
+    }
+}
+
+impl fmt::Display for Report {
+    /// `topicdesk report`'s table, then what the rules decided.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.figures.table())?;
+        f.write_str(&self.simulation_table())
+    }
+}
+
+impl Report {
+    /// The simulation's own section, as printed after the report's table.
+    pub fn simulation_table(&self) -> String {
+        let d = &self.simulation;
+        let mut out = String::new();
+        let _ = writeln!(out, "\nsimulated with rules {}: {} hook failures", self.rules, d.hook_failures);
+        let _ = writeln!(
+            out,
+            "queued by routing {}, SLA warnings {}, auto-closed {}",
+            d.queued, d.warnings, d.auto_closed
+        );
+        let _ = writeln!(
+            out,
+            "breaches (stretches): first response {}, next response {}, resolution {}",
+            d.breaches.first_response, d.breaches.next_response, d.breaches.resolution
+        );
+        let _ = writeln!(out, "\n{:<20} {:>9}", "agent", "peak load");
+        for load in &d.agents {
+            let who = if load.name.is_empty() { load.agent.to_string() } else { load.name.clone() };
+            let _ = writeln!(out, "{:<20} {:>9}", crate::outbox::clip(&who, 20), load.peak_load);
+        }
+        out
+    }
+
+    /// The CSV `topicdesk report` writes, then the simulation's figures as rows of the
+    /// group `simulation`.
+    pub fn csv(&self) -> String {
+        let mut out = self.figures.csv();
+        if let Some((_, simulation)) = self.figures().pop() {
+            for (name, figure) in simulation {
+                let _ = writeln!(out, "simulation,{},,{figure},,,", name.replace(' ', "_"));
             }
         }
-        for group_b in
-            self.b.groups.iter().filter(|group| !self.a.groups.iter().any(|a| a.group == group.group))
-        {
-            for (label, value_b) in group_b.figures() {
-                row(f, &group_b.group, label, "-".into(), value_b.to_string(), "changed".into())?;
-            }
+        out
+    }
+}
+
+impl Comparison {
+    /// The differences as CSV: `group,figure,a,b`.
+    pub fn csv(&self) -> String {
+        let mut out = String::from("group,figure,a,b\n");
+        for d in &self.differences {
+            let _ = writeln!(out, "{},{},{},{}", field(&d.group), field(&d.figure), d.a, d.b);
+        }
+        out
+    }
+}
+
+fn field(text: &str) -> String {
+    if text.contains([',', '"', '\n']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
+
+impl fmt::Display for Comparison {
+    /// Both reports in full, then every figure that differs as `A  B  change`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "A: rules {}\n", self.a.rules)?;
+        write!(f, "{}", self.a)?;
+        writeln!(f, "\nB: rules {}\n", self.b.rules)?;
+        write!(f, "{}", self.b)?;
+        writeln!(f, "\nA: rules {}, B: rules {}", self.a.rules, self.b.rules)?;
+        let width = self.differences.iter().map(|d| d.group.chars().count()).max().unwrap_or(5).max(5);
+        let row = |f: &mut fmt::Formatter<'_>, group: &str, figure: &str, a: &str, b: &str| {
+            let line = format!("{group:width$}  {figure:34}  {a:>12}  {b:>12}");
+            writeln!(f, "{}", line.trim_end())
+        };
+        row(f, "group", "figure", "A", "B")?;
+        for d in &self.differences {
+            row(f, &d.group, &d.figure, &d.a, &d.b)?;
         }
         match self.differences.len() {
             0 => writeln!(f, "no differences"),

@@ -237,6 +237,34 @@ fn simulate_replays_traffic_and_compares_rule_sets() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("one JSON object");
     assert_eq!(report["tickets"], 120);
+    assert!(report["simulation"]["breaches"]["first_response"].is_u64(), "{report}");
+    // `report`'s CSV, grouped as asked, then the simulation's own rows.
+    let csv = topicdesk(&[
+        "simulate",
+        "--rules",
+        rules,
+        "--traffic",
+        path_arg(&traffic),
+        "--by",
+        "priority",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
+    let csv = stdout(&csv);
+    assert!(
+        csv.starts_with("group,metric,clock,count,median,p90,mean\nall,first_response,calendar,"),
+        "{csv}"
+    );
+    assert!(csv.lines().any(|line| line.starts_with("normal,first_response,business,")), "{csv}");
+    assert!(csv.lines().any(|line| line.starts_with("simulation,queued_by_routing,,")), "{csv}");
+    let table =
+        topicdesk(&["simulate", "--rules", rules, "--traffic", path_arg(&traffic), "--since", "2026-11-03"]);
+    assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+    let table = stdout(&table);
+    // Days in desk.yaml's time zone (Europe/Berlin), as `report --rules` reads them.
+    assert!(table.starts_with("tickets created 2026-11-02T23:00:00Z to now: "), "{table}");
+    assert!(table.contains("\nsimulated with rules "), "{table}");
     // The same rules on the same traffic: no differences.
     let same = topicdesk(&[
         "simulate",

@@ -59,6 +59,61 @@ fn the_demo_plays_the_whole_flow() {
     assert!(!leaked, "{transcript}");
 }
 
+/// `demo --data DIR` keeps the demo's store, and `report` reads there what the demo's
+/// script made certain: two tickets (Ann's high, Boris's normal), both answered once by
+/// Dana, who has them both; Ann's resolved and reopened by her reply, so both are active.
+#[test]
+fn report_reads_the_figures_of_the_demo_s_store() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("demo-data");
+    let output = topicdesk(&["demo", "--data", path(&data)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let rules = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+    let report = |by: &str| -> serde_json::Value {
+        let output =
+            topicdesk(&["report", "--data", path(&data), "--rules", rules, "--by", by, "--format", "json"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        serde_json::from_str(stdout(&output).trim()).expect("one JSON object")
+    };
+    let by_agent = report("agent");
+    let total = &by_agent["total"];
+    assert_eq!(by_agent["tickets"], 2, "{by_agent}");
+    assert_eq!(total["first_response"]["calendar"]["count"], 2, "Dana answered both: {total}");
+    assert_eq!(total["agent_replies"]["count"], 2, "{total}");
+    assert_eq!(total["agent_replies"]["median"], 1, "the note is not a reply: {total}");
+    assert_eq!(total["first_resolution"]["calendar"]["count"], 1, "Ann's ticket was resolved: {total}");
+    assert_eq!(total["full_resolution"]["calendar"]["count"], 0, "and reopened: {total}");
+    assert_eq!((total["reopened_tickets"].clone(), total["reopens"].clone()), (1.into(), 1.into()));
+    assert_eq!((total["open"].clone(), total["resolved"].clone()), (2.into(), 0.into()));
+    assert_eq!(total["first_contact_resolutions"], 0);
+    assert!(total["sentiment"].is_number(), "Ann wrote: {total}");
+    let under_an_hour = &by_agent["backlog"]["buckets"][0];
+    assert_eq!(under_an_hour, &serde_json::json!(["under 1h", 2]), "{by_agent}");
+    let groups: Vec<(String, u64)> = by_agent["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap_or_default().to_owned(), g["tickets"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(groups, [("Dana".to_owned(), 2)], "Dana took Boris's ticket over");
+    let by_priority = report("priority");
+    let keys: Vec<(&str, u64)> = by_priority["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| (g["key"].as_str().unwrap_or_default(), g["tickets"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(keys, [("normal", 1), ("high", 1)], "Ann chose High, Boris Normal");
+    // The demo writes a new store, never over one.
+    let again = topicdesk(&["demo", "--data", path(&data)]);
+    assert_eq!(again.status.code(), Some(1), "{}", stdout(&again));
+    assert!(stderr(&again).contains("already holds a store"), "{}", stderr(&again));
+}
+
+fn path(path: &std::path::Path) -> &str {
+    path.to_str().expect("a UTF-8 temp path")
+}
+
 #[test]
 fn the_built_in_rules_are_the_shipped_rules() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");

@@ -16,6 +16,7 @@ mod ladder;
 mod refusals;
 mod relay;
 mod replayed;
+mod same_figures;
 mod runaway;
 mod outage_start;
 mod startup;

@@ -116,7 +116,10 @@ async fn a_store_from_a_live_run_replays_to_the_decisions_made_live() {
     assert_eq!(report["tickets"], 2);
     let live_escalations: usize = recorded.iter().map(|(_, history)| escalations(history)).sum();
     assert_eq!(live_escalations, 2, "the supervisors and the escalation team, on the ticket not held");
-    assert_eq!(report["groups"][0]["escalations"], live_escalations);
-    assert_eq!(report["groups"][0]["breaches"]["first_response"], 2, "both tickets breached");
+    let escalated = &report["total"]["escalations"];
+    assert_eq!(escalated["breach"], live_escalations, "{escalated}");
+    assert_eq!(escalated["manual"].as_u64().unwrap_or(0) + escalated["age"].as_u64().unwrap_or(0), 0);
+    assert_eq!(report["total"]["sla"]["first_response"]["breached"], 2, "both tickets breached");
+    assert_eq!(report["simulation"]["breaches"]["first_response"], 2, "one stretch each");
     super::harness::assert_outbox_empty(&desk.options.data);
 }
