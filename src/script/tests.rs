@@ -65,7 +65,7 @@ fn missing_hooks_use_the_defaults() {
     assert_eq!(scripts.sla(&ticket()).value, None);
     let breach = BreachView { metric: "first_response".to_owned(), level: 1, overdue: Span::ZERO };
     assert_eq!(scripts.on_breach(&ticket(), &breach).value, BreachPlan::DefaultLadder);
-    let message = MessageView { text: "hi".to_owned(), from_customer: true };
+    let message = MessageView { text: "hi".to_owned(), from_customer: true, sentiment: None };
     assert_eq!(scripts.on_message(&ticket(), &message).value, Vec::<Action>::new());
 }
 
@@ -137,7 +137,7 @@ fn unusable_results_fall_back_with_the_hooks_location() {
     let sla = scripts.sla(&ticket());
     expect!["hooks.rhai:2:1: sla failed: sla() first_response: `soon` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"]
         .assert_eq(&sla.failure.expect("fails").to_string());
-    let message = MessageView { text: "hi".to_owned(), from_customer: true };
+    let message = MessageView { text: "hi".to_owned(), from_customer: true, sentiment: None };
     let actions = scripts.on_message(&ticket(), &message);
     expect!["hooks.rhai:3:1: on_message failed: on_message() returned a string in its array; use notify_agent, escalate, set_priority or add_tag"]
         .assert_eq(&actions.failure.expect("fails").to_string());
@@ -213,7 +213,7 @@ fn scripts_cannot_import_or_eval() {
 #[test]
 fn set_priority_refuses_what_is_not_a_priority() {
     let scripts = compile("fn on_message(ticket, message) {\n    [set_priority(\"urgent\")]\n}\n");
-    let message = MessageView { text: "help".to_owned(), from_customer: true };
+    let message = MessageView { text: "help".to_owned(), from_customer: true, sentiment: None };
     let outcome = scripts.on_message(&ticket(), &message);
     let failure = outcome.failure.expect("an unknown priority fails the hook");
     assert!(failure.to_string().contains("`urgent` is not a priority"), "{failure}");
