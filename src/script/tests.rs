@@ -318,3 +318,24 @@ fn arrays_and_maps_are_bounded_too() {
     assert_eq!(failure.kind, FailureKind::OverBudget);
     assert!(failure.to_string().starts_with("hooks.rhai:4:"), "{failure}");
 }
+
+#[test]
+fn message_sentiment_is_the_kept_score_or_the_texts() {
+    let scripts = compile(
+        "fn on_message(ticket, message) {\n    [add_tag(`${message.sentiment}`), add_tag(`${sentiment(message.text)}`)]\n}\n",
+    );
+    let text = "This is terrible";
+    let score = crate::sentiment::score(text);
+    // Scored by the desk: the hook reads the score it was handed, not the text again.
+    let kept = MessageView { text: text.to_owned(), from_customer: true, sentiment: Some(0.5) };
+    assert_eq!(
+        scripts.on_message(&ticket(), &kept).value,
+        [Action::AddTag("0.5".to_owned()), Action::AddTag(score.to_string())]
+    );
+    // Not scored yet (an agent's message, a scenario file's): scored from the text.
+    let fresh = MessageView { text: text.to_owned(), from_customer: false, sentiment: None };
+    assert_eq!(
+        scripts.on_message(&ticket(), &fresh).value,
+        [Action::AddTag(score.to_string()), Action::AddTag(score.to_string())]
+    );
+}

@@ -861,14 +861,7 @@ fn the_facts_table_alone_does_not_answer_for_records_without_labels_or_behind_th
             let entries =
                 ticket.apply(Change::AgentReply { text: "hi".into() }, &agent, at(6)).expect("legal");
             tx.save_ticket(&ticket)?;
-            let mut history = tx.txn.open_table(tables::HISTORY)?;
-            for entry in &entries {
-                history.insert(
-                    (id.0, entry.seq),
-                    records::encode(&records::EntryRecord::from(entry)).as_slice(),
-                )?;
-            }
-            Ok::<_, StoreError>(())
+            tx.append_history_as_a_build_without_facts(id, &entries)
         })
         .expect("written");
     assert!(!labelled_facts(&store).1, "facts behind the history");
