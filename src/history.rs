@@ -12,7 +12,7 @@ use crate::deadline::Mark;
 use crate::ticket::{Priority, Status, Topic, UserId};
 
 /// One thing that happened to a ticket.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     pub seq: u32,
     pub at: Timestamp,
@@ -36,13 +36,16 @@ pub enum Actor {
     System,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum EntryKind {
     Created {
         form: String,
     },
     CustomerMessage {
         text: String,
+        /// `sentiment::score(text)`, scored once when the message came in; `None` in an
+        /// entry written before scores were kept (the facts fold scores its text then).
+        sentiment: Option<f64>,
     },
     AgentReply {
         text: String,
@@ -116,7 +119,7 @@ impl fmt::Display for EntryKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EntryKind::Created { form } => write!(f, "opened with form {form}"),
-            EntryKind::CustomerMessage { text } => write!(f, "customer: {}", shorten(text)),
+            EntryKind::CustomerMessage { text, .. } => write!(f, "customer: {}", shorten(text)),
             EntryKind::AgentReply { text } => write!(f, "reply: {}", shorten(text)),
             EntryKind::Note { text } => write!(f, "note: {}", shorten(text)),
             EntryKind::StatusChanged { from, to } => write!(f, "{from} -> {to}"),

@@ -382,7 +382,9 @@ impl Ticket {
                     Status::New => Status::New,
                     Status::Open | Status::AwaitingCustomer | Status::Resolved => Status::Open,
                 };
-                kinds.push(EntryKind::CustomerMessage { text });
+                // Scored here, once: the facts fold and the `on_message` hook read the score.
+                let sentiment = Some(crate::sentiment::score(&text));
+                kinds.push(EntryKind::CustomerMessage { text, sentiment });
                 self.move_to(to, now, &mut kinds);
             }
             Change::AgentReply { text } => {

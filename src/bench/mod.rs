@@ -33,6 +33,7 @@
 mod hot;
 mod reload;
 mod scale;
+mod worked;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -177,6 +178,10 @@ pub const FIGURES: &[&str] = &[
     "relay_end_to_end_msgs_per_s",
     "relay_cpu_ms_per_msg",
     "reply_cpu_ms_per_msg",
+    "report_1m_s",
+    "report_quick_s",
+    "facts_fold_us_per_change",
+    "facts_fold_pct_of_ingest",
     RATIOS[0].0,
     RATIOS[1].0,
     RATIOS[2].0,
@@ -262,6 +267,24 @@ pub fn run(
             Err(error) => sink.not_measured(&scale::names(size), &error.to_string()),
         }
     }
+    let report_name = if quick { "report_quick_s" } else { "report_1m_s" };
+    let report_figures = [report_name, "facts_fold_us_per_change", "facts_fold_pct_of_ingest"];
+    if wanted(&report_figures) {
+        let tickets = if quick { scale::Size::QUICK.tickets } else { scale::Size::FULL.tickets };
+        // With `keep_data`, the worked store stays behind too, in its `worked` directory.
+        let kept = keep_data.map(|data| data.join("worked"));
+        let dir = match &kept {
+            Some(kept) => std::fs::create_dir_all(kept).map(|()| None).map_err(|e| e.to_string()),
+            None => fresh().map(Some).map_err(|e| e.to_string()),
+        };
+        match dir {
+            Ok(dir) => {
+                let data = dir.as_ref().map_or_else(|| kept.as_deref().expect("kept or fresh"), |d| d.path());
+                report_figures_of(&mut sink, tickets, scale.runs, &rules_dir, data, report_name);
+            }
+            Err(error) => sink.not_measured(&report_figures, &error),
+        }
+    }
     commit_baseline_at(&mut commit_times);
     if commit_baseline {
         match commit_times.into_iter().collect::<Result<Vec<f64>, String>>() {
@@ -274,6 +297,56 @@ pub fn run(
     }
     ratios(&mut sink, only);
     Ok(sink.report)
+}
+
+/// `report_1m_s` (or `report_quick_s`) over a store of worked tickets written in `data`,
+/// the median of `runs`; then what keeping the facts costs a change, alone and as a share
+/// of this run's ingest (its time per message).
+fn report_figures_of(
+    sink: &mut Sink<'_>,
+    tickets: u64,
+    runs: usize,
+    rules_dir: &Path,
+    data: &Path,
+    report_name: &'static str,
+) {
+    let fold_figures = ["facts_fold_us_per_change", "facts_fold_pct_of_ingest"];
+    let store = match Store::open(&data.join(FILE_NAME)) {
+        Ok(store) => store,
+        Err(error) => {
+            sink.not_measured(&[report_name], &error.to_string());
+            return sink.not_measured(&fold_figures, &error.to_string());
+        }
+    };
+    let started = Instant::now();
+    if let Err(error) = worked::generate_worked(&store, tickets, Timestamp::now()) {
+        let reason = format!("the worked store was not written: {error}");
+        sink.not_measured(&[report_name], &reason);
+        return sink.not_measured(&fold_figures, &reason);
+    }
+    let size_mb = std::fs::metadata(data.join(FILE_NAME)).map_or(0.0, |m| m.len() as f64 / 1_048_576.0);
+    sink.note(format_args!(
+        "generated {tickets} worked tickets in {:.1} s ({size_mb:.0} MB)",
+        started.elapsed().as_secs_f64()
+    ));
+    sink.attempt(&[report_name], |sink| {
+        let mut times = Vec::new();
+        for _ in 0..runs.max(1) {
+            times.push(worked::time_report(data, rules_dir)?);
+        }
+        sink.figure(report_name, median(&mut times).as_secs_f64(), "s", Some("<= 1"));
+        Ok(())
+    });
+    match worked::fold_us_per_change(&store, 20_000.min(tickets)) {
+        Ok(fold_us) => {
+            sink.figure("facts_fold_us_per_change", fold_us, "µs", None);
+            match sink.report.value("ingest_msgs_per_s") {
+                Some(rate) => sink.figure("facts_fold_pct_of_ingest", fold_us * rate / 1e4, "%", None),
+                None => sink.not_measured(&fold_figures[1..], "needs ingest_msgs_per_s of this run"),
+            }
+        }
+        Err(error) => sink.not_measured(&fold_figures, &error.to_string()),
+    }
 }
 
 /// The figures measured inside this process: baselines, ingest, hooks, intake, reload.

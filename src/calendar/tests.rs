@@ -273,3 +273,56 @@ proptest! {
         prop_assert_eq!(always_end, start.checked_add(SignedDuration::from_secs(span_secs as i64)).expect("in range"));
     }
 }
+
+/// A calendar with hours that run to midnight and from it, across Berlin's clock changes.
+fn night_shift() -> BusinessCalendar {
+    BusinessCalendar::new(
+        "Europe/Berlin",
+        &[("mon-fri", "00:00-03:30, 22:00-24:00"), ("sun", "01:30-02:30")],
+        &["2026-12-25"],
+    )
+    .expect("a valid calendar")
+}
+
+proptest! {
+    #[test]
+    fn a_table_answers_as_the_calendar_does(
+        pairs in proptest::collection::vec(
+            (1_735_689_600i64..1_924_992_000, 0i32..1_000_000_000, 0i64..120 * 86_400),
+            1..40,
+        ),
+        which in 0usize..3,
+    ) {
+        let calendar = match which {
+            0 => realistic(),
+            1 => night_shift(),
+            _ => BusinessCalendar::always(),
+        };
+        // One table for every pair, asked in any order, as a report asks it.
+        let table = calendar.table();
+        for (from_secs, nanos, length) in pairs {
+            let from = Timestamp::new(from_secs, nanos).expect("in range");
+            let to = from.checked_add(SignedDuration::from_secs(length)).expect("in range");
+            prop_assert_eq!(BusinessTime::elapsed(&table, from, to), calendar.elapsed(from, to));
+            prop_assert_eq!(BusinessTime::elapsed(&table, to, from), Span::ZERO);
+        }
+    }
+}
+
+#[test]
+fn a_table_answers_across_the_clock_changes() {
+    for calendar in [realistic(), night_shift()] {
+        let table = calendar.table();
+        let desk = office();
+        for (from, to) in [
+            ("2026-03-27 17:00", "2026-03-30 10:00"),
+            ("2026-03-29 01:00", "2026-03-29 04:00"),
+            ("2026-10-25 01:00", "2026-10-25 04:00"),
+            ("2026-10-23 23:00", "2026-10-26 02:00"),
+            ("2026-12-24 12:00", "2027-01-04 09:00"),
+        ] {
+            let (from, to) = (desk.at(from), desk.at(to));
+            assert_eq!(BusinessTime::elapsed(&table, from, to), calendar.elapsed(from, to), "{from} to {to}");
+        }
+    }
+}

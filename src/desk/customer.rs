@@ -7,6 +7,7 @@
 
 use super::event::{CustomerMessage, history_text};
 use super::{Desk, DeskError, State};
+use crate::history::EntryKind;
 use crate::intake;
 use crate::outbox::Lane;
 use crate::outbox::{Call, FileKind, Media, Report, Target, caption_too_long};
@@ -101,8 +102,14 @@ impl Desk<'_> {
             caption: None,
         };
         self.queue_relay(state, ticket.id, call, m.kind, m.text.as_deref())?;
+        // The score the history entry keeps: the hook reads it rather than scoring again.
+        let sentiment = entries.iter().rev().find_map(|entry| match &entry.kind {
+            EntryKind::CustomerMessage { sentiment, .. } => *sentiment,
+            _ => None,
+        });
         let said = history_text(m.kind, m.text.as_deref());
-        entries.extend(self.on_message(state, &mut ticket, &said, true)?);
+        let message = crate::script::MessageView { text: said, from_customer: true, sentiment };
+        entries.extend(self.on_message(state, &mut ticket, message)?);
         let reopened = before.status == Status::Resolved && ticket.status == Status::Open;
         if reopened {
             self.say_in_topic(

@@ -78,6 +78,24 @@ impl State for Tx<'_> {
         since: jiff::Timestamp,
         visit: &mut dyn FnMut(&Labels, &Facts),
     ) -> Result<(), StateError> {
+        // Ticket ids do not follow creation time on every path (the desk's `now` is the
+        // host's clock, which can step back), so every record is read rather than sought
+        // from `since`. From the facts table alone when it answers for every ticket; the
+        // visits wait until that is known.
+        let mut found = Vec::new();
+        let complete = self.for_each_facts(|labels, facts| {
+            if facts.created_at >= since {
+                found.push((labels, facts));
+            }
+            Ok::<_, StateError>(())
+        })?;
+        if complete {
+            for (labels, facts) in &found {
+                visit(labels, facts);
+            }
+            return Ok(());
+        }
+        drop(found);
         self.for_each_ticket_facts(|ticket, facts| {
             if ticket.created_at < since {
                 return Ok::<_, StateError>(());

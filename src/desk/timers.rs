@@ -236,10 +236,8 @@ impl Desk<'_> {
         &self,
         state: &mut S,
         ticket: &mut Ticket,
-        text: &str,
-        from_customer: bool,
+        message: crate::script::MessageView,
     ) -> Result<Vec<Entry>, DeskError> {
-        let message = crate::script::MessageView { text: text.to_owned(), from_customer };
         let outcome = self.rules.scripts().on_message(&self.ticket_view(ticket), &message);
         self.alert_on_failure(state, &outcome)?;
         self.rule_actions(state, ticket, outcome.value)

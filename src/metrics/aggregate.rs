@@ -178,17 +178,23 @@ pub fn stats(mut values: Vec<u64>) -> Stats {
     if values.is_empty() {
         return Stats::default();
     }
-    values.sort_unstable();
     let count = values.len() as u64;
     let total: u128 = values.iter().map(|v| u128::from(*v)).sum();
     #[expect(clippy::cast_precision_loss, reason = "means are shown to a second; 2^52 s is far off")]
     let mean = total as f64 / count as f64;
-    Stats {
-        count,
-        median: Some(percentile(&values, 50)),
-        p90: Some(percentile(&values, 90)),
-        mean: Some(mean),
-    }
+    // The two ranks are selected, not sorted for: a million values sort in tens of
+    // milliseconds, and a report has dozens of metrics. The p90's selection leaves every
+    // value of a lower rank on its left, where the median's rank then lies.
+    let (p50_rank, p90_rank) = (rank(count, 50), rank(count, 90));
+    let (below, p90, _) = values.select_nth_unstable(p90_rank);
+    let p90 = *p90;
+    let median = if p50_rank == p90_rank { p90 } else { *below.select_nth_unstable(p50_rank).1 };
+    Stats { count, median: Some(median), p90: Some(p90), mean: Some(mean) }
+}
+
+/// The 0-based index of the nearest-rank `p`-th percentile among `n` sorted values.
+fn rank(n: u64, p: u64) -> usize {
+    usize::try_from((p * n).div_ceil(100).max(1) - 1).expect("a rank within the values")
 }
 
 /// The nearest-rank `p`-th percentile of sorted, non-empty `values`.

@@ -142,9 +142,10 @@ impl Facts {
         let at = entry.at;
         match &entry.kind {
             EntryKind::Created { .. } => self.created_at = at,
-            EntryKind::CustomerMessage { text } => {
+            EntryKind::CustomerMessage { text, sentiment } => {
                 self.customer_messages += 1;
-                self.sentiment.add(crate::sentiment::score(text));
+                // An entry from before scores were kept is scored now, as it always was.
+                self.sentiment.add(sentiment.unwrap_or_else(|| crate::sentiment::score(text)));
                 if self.first_reply_at.is_some() && self.waiting_since.is_none() {
                     self.waiting_since = Some(at);
                 }

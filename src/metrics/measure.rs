@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 
 use super::facts::{Escalations, Facts};
-use crate::calendar::BusinessCalendar;
+use crate::calendar::BusinessTime;
 use crate::duration::Span;
 use crate::sla::Metric;
 use crate::ticket::Status;
@@ -61,7 +61,7 @@ pub struct TicketMetrics {
 
 impl Elapsed {
     /// From `from` to `to` on both clocks; zero when `to` is not after `from`.
-    pub fn between(calendar: &BusinessCalendar, from: Timestamp, to: Timestamp) -> Elapsed {
+    pub fn between(calendar: &impl BusinessTime, from: Timestamp, to: Timestamp) -> Elapsed {
         if to <= from {
             return Elapsed::default();
         }
@@ -79,7 +79,7 @@ impl Elapsed {
 
 impl TicketMetrics {
     /// The ticket's figures as they stand at `now` (at or after its last entry).
-    pub fn of(facts: &Facts, calendar: &BusinessCalendar, now: Timestamp) -> TicketMetrics {
+    pub fn of(facts: &Facts, calendar: &impl BusinessTime, now: Timestamp) -> TicketMetrics {
         let created = facts.created_at;
         let since_creation = |at: Option<Timestamp>| at.map(|at| Elapsed::between(calendar, created, at));
         let (requester_wait, customer_wait) = waits(facts, calendar, now);
@@ -121,7 +121,7 @@ impl TicketMetrics {
 }
 
 /// Time in New and Open, and time in Awaiting customer, up to `now`.
-fn waits(facts: &Facts, calendar: &BusinessCalendar, now: Timestamp) -> (Elapsed, Elapsed) {
+fn waits(facts: &Facts, calendar: &impl BusinessTime, now: Timestamp) -> (Elapsed, Elapsed) {
     let mut requester = Elapsed::default();
     let mut customer = Elapsed::default();
     let mut stretch = (facts.created_at, Status::New);

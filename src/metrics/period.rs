@@ -17,7 +17,7 @@ use jiff::tz::TimeZone;
 use serde::Serialize;
 
 use super::{Accumulator, Backlog, Facts, Group, SpanStats, Stats, TicketMetrics};
-use crate::calendar::BusinessCalendar;
+use crate::calendar::{BusinessCalendar, ElapsedTable};
 use crate::duration::Span;
 use crate::ticket::{Priority, Ticket};
 
@@ -115,7 +115,8 @@ impl Labels {
 /// A report being built: tickets added one by one, in any order.
 pub struct Period {
     options: Options,
-    always: BusinessCalendar,
+    /// The desk's calendar (or round the clock), laid out for many questions.
+    business: ElapsedTable,
     backlog_at: Timestamp,
     backlog: Backlog,
     total: Accumulator,
@@ -128,9 +129,13 @@ pub struct Period {
 impl Period {
     pub fn new(options: Options) -> Period {
         let backlog_at = options.until.map_or(options.now, |until| until.min(options.now));
+        let business = options
+            .calendar
+            .as_ref()
+            .map_or_else(|| BusinessCalendar::always().table(), BusinessCalendar::table);
         Period {
             options,
-            always: BusinessCalendar::always(),
+            business,
             backlog_at,
             backlog: Backlog::new(backlog_at),
             total: Accumulator::default(),
@@ -159,10 +164,9 @@ impl Period {
         }
         self.tickets += 1;
         self.tagged |= !labels.tags.is_empty();
-        let local = facts.created_at.to_zoned_datetime(self.options.time_zone.clone());
+        let local = self.options.time_zone.to_datetime(facts.created_at);
         self.busiest_hours[usize::from(local.hour().unsigned_abs())] += 1;
-        let calendar = self.options.calendar.as_ref().unwrap_or(&self.always);
-        let metrics = TicketMetrics::of(facts, calendar, self.options.now);
+        let metrics = TicketMetrics::of(facts, &self.business, self.options.now);
         self.total.add(&metrics);
         if let Some(by) = self.options.by {
             for key in keys(by, labels, &local, &self.options.agent_names) {
@@ -207,7 +211,7 @@ impl Period {
 fn keys(
     by: GroupBy,
     ticket: &Labels,
-    local: &jiff::ZonedDateTime,
+    local: &jiff::civil::DateTime,
     names: &BTreeMap<u64, String>,
 ) -> Vec<(u8, String)> {
     let one = |key: String| vec![(0, key)];

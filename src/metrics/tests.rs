@@ -268,3 +268,32 @@ fn a_group_adds_up_its_tickets() {
     assert_eq!(backlog.buckets[0], ("under 1h", 1));
     assert_eq!(backlog.buckets[2], ("4h-24h", 1));
 }
+
+#[test]
+fn a_customer_messages_kept_score_is_folded_and_an_entry_without_one_is_scored_then() {
+    let text = "This is terrible, it still does not work";
+    let story = story(minute(0)).customer(minute(1), text);
+    let score = crate::sentiment::score(text);
+    assert!(score < -0.2, "{score}");
+    // The entry carries the score the message was given when it came in.
+    assert!(matches!(
+        &story.history[1].kind,
+        crate::history::EntryKind::CustomerMessage { sentiment: Some(kept), .. } if *kept == score
+    ));
+    assert_eq!(story.facts().sentiment.total, score);
+
+    // The fold reads the kept score rather than the text: a kept score that differs from
+    // the text's shows which one was folded.
+    let mut kept = story.history.clone();
+    if let crate::history::EntryKind::CustomerMessage { sentiment, .. } = &mut kept[1].kind {
+        *sentiment = Some(0.75);
+    }
+    assert_eq!(Facts::of_history(&kept).sentiment.total, 0.75);
+
+    // An entry written before scores were kept is scored from its text at fold time.
+    let mut old = story.history.clone();
+    if let crate::history::EntryKind::CustomerMessage { sentiment, .. } = &mut old[1].kind {
+        *sentiment = None;
+    }
+    assert_eq!(Facts::of_history(&old), story.facts());
+}

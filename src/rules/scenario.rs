@@ -267,6 +267,7 @@ impl RawScenarioFile {
                 message: raw.message.map(|message| MessageView {
                     text: message.text,
                     from_customer: message.from.as_deref() != Some("agent"),
+                    sentiment: None,
                 }),
                 timeline,
                 expect,

@@ -80,6 +80,7 @@ fn register_events(engine: &mut Engine) {
         .register_type_with_name::<MessageView>("Message")
         .register_get("text", |m: &mut MessageView| ImmutableString::from(m.text.as_str()))
         .register_get("from_customer", |m: &mut MessageView| m.from_customer)
+        .register_get("sentiment", |m: &mut MessageView| m.sentiment())
         .register_get("from", |m: &mut MessageView| if m.from_customer { "customer" } else { "agent" })
         .register_fn("to_debug", |m: &mut MessageView| format!("Message({:?})", m.text));
 }

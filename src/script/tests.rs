@@ -65,7 +65,7 @@ fn missing_hooks_use_the_defaults() {
     assert_eq!(scripts.sla(&ticket()).value, None);
     let breach = BreachView { metric: "first_response".to_owned(), level: 1, overdue: Span::ZERO };
     assert_eq!(scripts.on_breach(&ticket(), &breach).value, BreachPlan::DefaultLadder);
-    let message = MessageView { text: "hi".to_owned(), from_customer: true };
+    let message = MessageView { text: "hi".to_owned(), from_customer: true, sentiment: None };
     assert_eq!(scripts.on_message(&ticket(), &message).value, Vec::<Action>::new());
 }
 
@@ -137,7 +137,7 @@ fn unusable_results_fall_back_with_the_hooks_location() {
     let sla = scripts.sla(&ticket());
     expect!["hooks.rhai:2:1: sla failed: sla() first_response: `soon` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"]
         .assert_eq(&sla.failure.expect("fails").to_string());
-    let message = MessageView { text: "hi".to_owned(), from_customer: true };
+    let message = MessageView { text: "hi".to_owned(), from_customer: true, sentiment: None };
     let actions = scripts.on_message(&ticket(), &message);
     expect!["hooks.rhai:3:1: on_message failed: on_message() returned a string in its array; use notify_agent, escalate, set_priority or add_tag"]
         .assert_eq(&actions.failure.expect("fails").to_string());
@@ -213,7 +213,7 @@ fn scripts_cannot_import_or_eval() {
 #[test]
 fn set_priority_refuses_what_is_not_a_priority() {
     let scripts = compile("fn on_message(ticket, message) {\n    [set_priority(\"urgent\")]\n}\n");
-    let message = MessageView { text: "help".to_owned(), from_customer: true };
+    let message = MessageView { text: "help".to_owned(), from_customer: true, sentiment: None };
     let outcome = scripts.on_message(&ticket(), &message);
     let failure = outcome.failure.expect("an unknown priority fails the hook");
     assert!(failure.to_string().contains("`urgent` is not a priority"), "{failure}");
@@ -317,4 +317,25 @@ fn arrays_and_maps_are_bounded_too() {
     let failure = maps.sla(&ticket()).failure.expect("over budget");
     assert_eq!(failure.kind, FailureKind::OverBudget);
     assert!(failure.to_string().starts_with("hooks.rhai:4:"), "{failure}");
+}
+
+#[test]
+fn message_sentiment_is_the_kept_score_or_the_texts() {
+    let scripts = compile(
+        "fn on_message(ticket, message) {\n    [add_tag(`${message.sentiment}`), add_tag(`${sentiment(message.text)}`)]\n}\n",
+    );
+    let text = "This is terrible";
+    let score = crate::sentiment::score(text);
+    // Scored by the desk: the hook reads the score it was handed, not the text again.
+    let kept = MessageView { text: text.to_owned(), from_customer: true, sentiment: Some(0.5) };
+    assert_eq!(
+        scripts.on_message(&ticket(), &kept).value,
+        [Action::AddTag("0.5".to_owned()), Action::AddTag(score.to_string())]
+    );
+    // Not scored yet (an agent's message, a scenario file's): scored from the text.
+    let fresh = MessageView { text: text.to_owned(), from_customer: false, sentiment: None };
+    assert_eq!(
+        scripts.on_message(&ticket(), &fresh).value,
+        [Action::AddTag(score.to_string()), Action::AddTag(score.to_string())]
+    );
 }

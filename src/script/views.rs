@@ -84,11 +84,22 @@ pub struct RoundRobin {
 }
 
 /// A message on a ticket, as `on_message` sees it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MessageView {
     pub text: String,
     /// Whether the customer wrote it (otherwise an agent did).
     pub from_customer: bool,
+    /// `sentiment::score(text)` when the desk already scored it (a customer's message, as
+    /// its history entry keeps it); `message.sentiment` scores the text itself otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<f64>,
+}
+
+impl MessageView {
+    /// The message's sentiment score: the one the desk kept, or the text's.
+    pub fn sentiment(&self) -> f64 {
+        self.sentiment.unwrap_or_else(|| crate::sentiment::score(&self.text))
+    }
 }
 
 impl TeamView {

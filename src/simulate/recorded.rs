@@ -111,7 +111,7 @@ fn opening_answers(ticket: &Ticket, history: &[Entry]) -> BTreeMap<String, Answe
 fn act_of(entry: &Entry) -> Option<Act> {
     match entry.actor {
         Actor::Customer(_) => match &entry.kind {
-            EntryKind::CustomerMessage { text } => Some(Act::Customer(text.clone())),
+            EntryKind::CustomerMessage { text, .. } => Some(Act::Customer(text.clone())),
             EntryKind::KeptOpen => Some(Act::KeepOpen),
             _ => None,
         },

@@ -12,13 +12,13 @@ use serde::{Deserialize, Serialize};
 use crate::deadline::{DeadlineKind, Mark};
 use crate::duration::Span;
 use crate::history::{Actor, Entry, EntryKind};
-use crate::metrics::{Escalations, Facts, SentimentSum};
+use crate::metrics::{Escalations, Facts, Labels, SentimentSum};
 use crate::store::StoreError;
 use crate::ticket::{Answer, Customer, Escalation, Priority, Status, Ticket, TicketId, Topic};
 
 pub const TICKET_RECORD_VERSION: u32 = 1;
 pub const ENTRY_RECORD_VERSION: u32 = 1;
-pub const FACTS_RECORD_VERSION: u32 = 2;
+pub const FACTS_RECORD_VERSION: u32 = 3;
 
 #[derive(Serialize, Deserialize)]
 pub struct TicketRecord {
@@ -93,6 +93,10 @@ pub enum EntryKindRecord {
     },
     CustomerMessage {
         text: String,
+        /// The message's sentiment score, kept since it was scored once on the way in;
+        /// absent in entries written before.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sentiment: Option<f64>,
     },
     AgentReply {
         text: String,
@@ -233,7 +237,9 @@ impl From<&Entry> for EntryRecord {
         };
         let kind = match &e.kind {
             EntryKind::Created { form } => EntryKindRecord::Created { form: form.clone() },
-            EntryKind::CustomerMessage { text } => EntryKindRecord::CustomerMessage { text: text.clone() },
+            EntryKind::CustomerMessage { text, sentiment } => {
+                EntryKindRecord::CustomerMessage { text: text.clone(), sentiment: *sentiment }
+            }
             EntryKind::AgentReply { text } => EntryKindRecord::AgentReply { text: text.clone() },
             EntryKind::Note { text } => EntryKindRecord::Note { text: text.clone() },
             EntryKind::StatusChanged { from, to } => EntryKindRecord::StatusChanged { from: *from, to: *to },
@@ -276,7 +282,9 @@ impl EntryRecord {
             .ok_or_else(|| StoreError::Corrupt(format!("history entry {seq} has actor `{}`", self.actor)))?;
         let kind = match self.kind {
             EntryKindRecord::Created { form } => EntryKind::Created { form },
-            EntryKindRecord::CustomerMessage { text } => EntryKind::CustomerMessage { text },
+            EntryKindRecord::CustomerMessage { text, sentiment } => {
+                EntryKind::CustomerMessage { text, sentiment }
+            }
             EntryKindRecord::AgentReply { text } => EntryKind::AgentReply { text },
             EntryKindRecord::Note { text } => EntryKind::Note { text },
             EntryKindRecord::StatusChanged { from, to } => EntryKind::StatusChanged { from, to },
@@ -325,6 +333,11 @@ fn parse_actor(text: &str) -> Option<Actor> {
 /// instant as nanoseconds after `created_at` ([`At`]). Version 1 (long names, RFC 3339
 /// text) still reads: each version 2 name has its version 1 name as an alias, and [`At`]
 /// reads text as the instant it names.
+///
+/// Version 3 adds the ticket's grouping labels (`metrics::Labels`: form, priority,
+/// category, assignee, tags), kept equal to the ticket's by `Tx::save_ticket` and
+/// `Tx::append_history`, so a report reads this table alone. A record of version 1 or 2
+/// has no labels (`form` absent): its reader takes them from the ticket.
 #[derive(Serialize, Deserialize)]
 pub struct FactsRecord {
     pub v: u32,
@@ -370,6 +383,18 @@ pub struct FactsRecord {
     /// The last breach or age mark: when, the timer's name, its stretch.
     #[serde(rename = "m", alias = "last_mark", default, skip_serializing_if = "Option::is_none")]
     pub last_mark: Option<(At, String, u32)>,
+    /// The ticket's intake form; present exactly when the record holds the labels below
+    /// (version 3 on).
+    #[serde(rename = "fo", default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
+    #[serde(rename = "p", default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    #[serde(rename = "ca", default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    #[serde(rename = "as", default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<u64>,
+    #[serde(rename = "t", default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's `skip_serializing_if` passes a reference")]
@@ -470,14 +495,53 @@ impl From<&Facts> for FactsRecord {
             escalations: [e.manual, e.breach, e.age, e.rule],
             sentiment: (s.messages, s.total, s.first, s.last),
             last_mark: f.last_mark.map(|(t, kind, since)| (at(t), kind.as_str().to_owned(), since)),
+            form: None,
+            priority: None,
+            category: None,
+            assignee: None,
+            tags: Vec::new(),
         }
     }
 }
 
 impl FactsRecord {
-    /// The facts of a record of this version or of version 1.
+    /// The record of `facts`, holding `labels` when they are known.
+    pub fn of(facts: &Facts, labels: Option<&Labels>) -> FactsRecord {
+        let mut record = FactsRecord::from(facts);
+        record.set_labels(labels);
+        record
+    }
+
+    /// Replaces the labels the record holds (`None`: none).
+    pub fn set_labels(&mut self, labels: Option<&Labels>) {
+        self.form = labels.map(|l| l.form.clone());
+        self.priority = labels.map(|l| l.priority);
+        self.category = labels.and_then(|l| l.category.clone());
+        self.assignee = labels.and_then(|l| l.assignee);
+        self.tags = labels.map(|l| l.tags.clone()).unwrap_or_default();
+    }
+
+    /// The ticket's labels, if the record holds them (version 3 on).
+    pub fn take_labels(&mut self) -> Option<Labels> {
+        let (form, priority) = (self.form.take()?, self.priority?);
+        Some(Labels {
+            assignee: self.assignee,
+            category: self.category.take(),
+            priority,
+            form,
+            tags: std::mem::take(&mut self.tags),
+        })
+    }
+
+    /// The facts and the labels of a record of this version or an earlier one.
+    pub fn into_parts(mut self) -> Result<(Facts, Option<Labels>), StoreError> {
+        let labels = self.take_labels();
+        Ok((self.into_facts()?, labels))
+    }
+
+    /// The facts of a record of this version or of versions 1 and 2.
     pub fn into_facts(self) -> Result<Facts, StoreError> {
-        if self.v != FACTS_RECORD_VERSION && self.v != 1 {
+        if !(1..=FACTS_RECORD_VERSION).contains(&self.v) {
             return Err(StoreError::RecordVersion { what: "facts", version: self.v });
         }
         let base = self.created_at.from(Timestamp::UNIX_EPOCH)?;

@@ -631,7 +631,11 @@ fn busy_history() -> Vec<crate::history::Entry> {
         entries.push(Entry { seq, at, actor, rules: None, kind });
     };
     push(0, Actor::Customer(5), EntryKind::Created { form: "support".into() });
-    push(1, Actor::Customer(5), EntryKind::CustomerMessage { text: "My order never came".into() });
+    push(
+        1,
+        Actor::Customer(5),
+        EntryKind::CustomerMessage { text: "My order never came".into(), sentiment: None },
+    );
     push(3, Actor::Agent(7), EntryKind::AgentReply { text: "Looking".into() });
     let mut status = Status::New;
     for wait in 0..20_i64 {
@@ -639,7 +643,7 @@ fn busy_history() -> Vec<crate::history::Entry> {
         push(
             minute,
             Actor::Customer(5),
-            EntryKind::CustomerMessage { text: "Any news? This is slow".into() },
+            EntryKind::CustomerMessage { text: "Any news? This is slow".into(), sentiment: None },
         );
         push(minute + 7, Actor::Agent(7), EntryKind::AgentReply { text: "Soon".into() });
         if wait % 2 == 0 {
@@ -659,10 +663,35 @@ fn a_busy_tickets_facts_record_stays_small() {
     println!("facts record of a ticket with 10 status changes and 20 answered waits: {} bytes", bytes.len());
     println!("{}", String::from_utf8_lossy(&bytes));
     // Version 1 wrote 2,182 bytes for the same ticket.
-    assert!(bytes.starts_with(br#"{"v":2,"#), "{}", String::from_utf8_lossy(&bytes));
+    assert!(bytes.starts_with(br#"{"v":3,"#), "{}", String::from_utf8_lossy(&bytes));
     assert!(bytes.len() <= 1_100, "{} bytes", bytes.len());
     let read = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
     assert_eq!(read.into_facts().expect("reads"), facts);
+
+    // The labels a report groups by add a few dozen bytes.
+    let labels = crate::metrics::Labels {
+        assignee: Some(222_222_222),
+        category: Some("technical".into()),
+        priority: crate::ticket::Priority::High,
+        form: "support".into(),
+        tags: vec!["refund".into()],
+    };
+    let labelled = records::encode(&records::FactsRecord::of(&facts, Some(&labels)));
+    println!("{}", String::from_utf8_lossy(&labelled));
+    assert!(labelled.len() <= bytes.len() + 80, "{} bytes with labels", labelled.len());
+    let read = records::decode::<records::FactsRecord>("facts", &labelled).expect("decodes");
+    assert_eq!(read.into_parts().expect("reads"), (facts, Some(labels)));
+}
+
+/// The busy ticket's facts as version 2 wrote them: no labels.
+const BUSY_FACTS_V2: &str = r#"{"v":2,"f":53,"c":1790000001111111110,"s":"awaiting_customer","ss":[[1080000000000,"open"],[5880000000000,"awaiting_customer"],[10680000000000,"open"],[15480000000000,"awaiting_customer"],[20280000000000,"open"],[25080000000000,"awaiting_customer"],[29880000000000,"open"],[34680000000000,"awaiting_customer"],[39480000000000,"open"],[44280000000000,"awaiting_customer"]],"fr":180000000000,"ar":21,"cm":21,"nr":[[600000000000,1020000000000],[3000000000000,3420000000000],[5400000000000,5820000000000],[7800000000000,8220000000000],[10200000000000,10620000000000],[12600000000000,13020000000000],[15000000000000,15420000000000],[17400000000000,17820000000000],[19800000000000,20220000000000],[22200000000000,22620000000000],[24600000000000,25020000000000],[27000000000000,27420000000000],[29400000000000,29820000000000],[31800000000000,32220000000000],[34200000000000,34620000000000],[36600000000000,37020000000000],[39000000000000,39420000000000],[41400000000000,41820000000000],[43800000000000,44220000000000],[46200000000000,46620000000000]],"se":[21,-5.3611575592573075,-0.3611575592573076,-0.25]}"#;
+
+#[test]
+fn facts_records_of_version_2_still_read_without_labels() {
+    let record = records::decode::<records::FactsRecord>("facts", BUSY_FACTS_V2.as_bytes()).expect("decodes");
+    let (facts, labels) = record.into_parts().expect("reads");
+    assert_eq!(facts, crate::metrics::Facts::of_history(&busy_history()));
+    assert_eq!(labels, None, "a version 2 record holds no labels: the ticket gives them");
 }
 
 /// The busy ticket's facts as version 1 wrote them.
@@ -702,7 +731,7 @@ fn facts_records_of_version_1_still_read() {
 
     // Written again, it is the current version and reads back the same.
     let bytes = records::encode(&records::FactsRecord::from(&facts));
-    assert!(bytes.starts_with(br#"{"v":2,"#), "{}", String::from_utf8_lossy(&bytes));
+    assert!(bytes.starts_with(br#"{"v":3,"#), "{}", String::from_utf8_lossy(&bytes));
     assert_eq!(
         records::decode::<records::FactsRecord>("facts", &bytes)
             .expect("decodes")
@@ -712,8 +741,8 @@ fn facts_records_of_version_1_still_read() {
     );
 
     // A version this build does not know is refused.
-    let unknown = BUSY_FACTS_V1.replacen(r#"{"v":1,"#, r#"{"v":3,"#, 1);
-    assert!(matches!(read(&unknown), Err(StoreError::RecordVersion { what: "facts", version: 3 })));
+    let unknown = BUSY_FACTS_V1.replacen(r#"{"v":1,"#, r#"{"v":4,"#, 1);
+    assert!(matches!(read(&unknown), Err(StoreError::RecordVersion { what: "facts", version: 4 })));
 }
 
 #[test]
@@ -731,4 +760,157 @@ fn facts_instants_far_apart_keep_every_nanosecond() {
     let bytes = records::encode(&records::FactsRecord::from(&facts));
     let read = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
     assert_eq!(read.into_facts().expect("reads"), facts, "{}", String::from_utf8_lossy(&bytes));
+}
+
+/// Every ticket's labels and facts as the facts table alone gives them, and whether it
+/// answered for every ticket.
+fn labelled_facts(store: &Store) -> (Vec<(crate::metrics::Labels, crate::metrics::Facts)>, bool) {
+    let mut seen = Vec::new();
+    let complete = store
+        .read()
+        .expect("read")
+        .for_each_facts(|labels, facts| {
+            seen.push((labels, facts));
+            Ok::<_, StoreError>(())
+        })
+        .expect("scan");
+    (seen, complete)
+}
+
+#[test]
+fn labels_in_the_facts_follow_the_ticket_on_every_save() {
+    let (_dir, store) = fresh();
+    let agent = Origin { actor: Actor::Agent(7), rules: None };
+    let id = store.write(|tx| create_ticket(tx, 5)).expect("created");
+    let check = |why: &str| {
+        let ticket = store.read().expect("read").ticket(id).expect("read").expect("exists");
+        let (seen, complete) = labelled_facts(&store);
+        assert!(complete, "{why}: the facts table answers for every ticket");
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].0, crate::metrics::Labels::of(&ticket), "{why}");
+        ticket
+    };
+    check("opened");
+
+    // Changes with history: an assignment, a priority, a tag.
+    for (change, minute) in [
+        (Change::Assign { to: Some(7) }, 1),
+        (Change::SetPriority(crate::ticket::Priority::High), 2),
+        (Change::AddTag("refund".into()), 3),
+    ] {
+        store
+            .write(|tx| {
+                let mut ticket = tx.ticket(id)?.expect("exists");
+                let entries = ticket.apply(change.clone(), &agent, at(minute)).expect("legal");
+                tx.save_ticket(&ticket)?;
+                tx.append_history(id, &entries)
+            })
+            .expect("written");
+        let ticket = check(&format!("{change:?}"));
+        assert!(ticket.assignee == Some(7));
+    }
+
+    // A save without history (as a delivery or a direct edit makes) moves them too.
+    store
+        .write(|tx| {
+            let mut ticket = tx.ticket(id)?.expect("exists");
+            ticket.assignee = Some(8);
+            ticket.category = Some("billing".into());
+            ticket.tags.insert("vip".into());
+            tx.save_ticket(&ticket)
+        })
+        .expect("saved");
+    let ticket = check("saved alone");
+    assert_eq!((ticket.assignee, ticket.category.as_deref()), (Some(8), Some("billing")));
+}
+
+#[test]
+fn the_facts_table_alone_does_not_answer_for_records_without_labels_or_behind_their_history() {
+    let (_dir, store) = fresh();
+    let id = store.write(|tx| create_ticket(tx, 5)).expect("created");
+    store.write(|tx| create_ticket(tx, 6)).expect("created");
+    assert!(labelled_facts(&store).1);
+
+    // A record as version 2 wrote it: no labels.
+    let ticket = store.read().expect("read").ticket(id).expect("read").expect("exists");
+    let facts = store.read().expect("read").facts(&ticket).expect("read").expect("kept");
+    store
+        .write(|tx| {
+            let record = records::encode(&records::FactsRecord::from(&facts));
+            tx.txn.open_table(tables::FACTS)?.insert(id.0, record.as_slice())?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("written");
+    assert!(!labelled_facts(&store).1, "a record without labels");
+
+    // The next append gives it its labels again.
+    store
+        .write(|tx| {
+            let mut ticket = tx.ticket(id)?.expect("exists");
+            let agent = Origin { actor: Actor::Agent(7), rules: None };
+            let entries = ticket.apply(Change::Assign { to: Some(7) }, &agent, at(5)).expect("legal");
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)
+        })
+        .expect("written");
+    assert!(labelled_facts(&store).1);
+
+    // History appended by a build that kept no facts: the record is behind.
+    store
+        .write(|tx| {
+            let mut ticket = tx.ticket(id)?.expect("exists");
+            let agent = Origin { actor: Actor::Agent(7), rules: None };
+            let entries =
+                ticket.apply(Change::AgentReply { text: "hi".into() }, &agent, at(6)).expect("legal");
+            tx.save_ticket(&ticket)?;
+            tx.append_history_as_a_build_without_facts(id, &entries)
+        })
+        .expect("written");
+    assert!(!labelled_facts(&store).1, "facts behind the history");
+
+    // A ticket without any record.
+    let (_dir, store) = fresh();
+    store.write(|tx| create_ticket(tx, 5)).expect("created");
+    store
+        .write(|tx| {
+            tx.txn.open_table(tables::FACTS)?.remove(1)?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("dropped");
+    assert!(!labelled_facts(&store).1, "a ticket without facts");
+}
+
+#[test]
+fn a_customer_messages_score_is_kept_in_its_entry_and_old_entries_read_without_one() {
+    let (_dir, store) = fresh();
+    let id = store.write(|tx| create_ticket(tx, 5)).expect("created");
+    let text = "This is terrible, still broken";
+    store
+        .write(|tx| {
+            let mut ticket = tx.ticket(id)?.expect("exists");
+            let customer = Origin { actor: Actor::Customer(5), rules: None };
+            let change = Change::CustomerMessage { text: text.into() };
+            let entries = ticket.apply(change, &customer, at(1)).expect("legal");
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)
+        })
+        .expect("written");
+    let history = store.read().expect("read").history(id).expect("history");
+    let score = crate::sentiment::score(text);
+    assert!(score < 0.0);
+    assert!(matches!(
+        &history[1].kind,
+        crate::history::EntryKind::CustomerMessage { sentiment: Some(kept), .. } if *kept == score
+    ));
+
+    // An entry written before scores were kept reads without one.
+    let old = r#"{"v":1,"at":"2026-09-21T14:13:21Z","actor":"customer:5","kind":{"type":"customer_message","text":"thanks"}}"#;
+    let entry = records::decode::<records::EntryRecord>("history entry", old.as_bytes())
+        .expect("decodes")
+        .into_entry(1)
+        .expect("reads");
+    assert_eq!(
+        entry.kind,
+        crate::history::EntryKind::CustomerMessage { text: "thanks".into(), sentiment: None }
+    );
 }

@@ -16,7 +16,7 @@ use super::tables::{
 };
 use crate::deadline::DeadlineKind;
 use crate::history::Entry;
-use crate::metrics::Facts;
+use crate::metrics::{Facts, Labels};
 use crate::outbox::{Call, Lane, Outgoing};
 use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
@@ -86,7 +86,22 @@ impl<'t> Tx<'t> {
             None => None,
         };
         tickets.insert(ticket.id.0, encode(&TicketRecord::from(ticket)).as_slice())?;
+        drop(tickets);
         let id = ticket.id.0;
+        // The facts record carries the ticket's labels: a change of them (an assignment, a
+        // priority, a tag) is written there too, whether or not history comes with it. A
+        // ticket without a record yet gets its labels when its first entries are folded.
+        if old.as_ref().is_none_or(|old| !same_labels(old, ticket)) {
+            let mut facts = self.txn.open_table(FACTS)?;
+            let record = match facts.get(id)? {
+                Some(bytes) => Some(decode::<FactsRecord>("facts", bytes.value())?),
+                None => None,
+            };
+            if let Some(mut record) = record {
+                record.set_labels(Some(&Labels::of(ticket)));
+                facts.insert(id, encode(&record).as_slice())?;
+            }
+        }
         if old.is_none() {
             self.txn.open_table(BY_CUSTOMER)?.insert((ticket.customer.id, id), ())?;
         }
@@ -138,25 +153,57 @@ impl<'t> Tx<'t> {
                 history.insert((ticket.0, entry.seq), encode(&EntryRecord::from(entry)).as_slice())?;
             }
         }
+        self.fold_facts(ticket, entries)
+    }
+
+    /// Appends history entries and leaves the facts as they are, as a build from before
+    /// facts were kept did: only for tests and benches of the files such builds left
+    /// behind. Everything else appends with [`Self::append_history`].
+    #[doc(hidden)]
+    pub fn append_history_as_a_build_without_facts(
+        &mut self,
+        ticket: TicketId,
+        entries: &[Entry],
+    ) -> Result<(), StoreError> {
+        let mut history = self.txn.open_table(HISTORY)?;
+        for entry in entries {
+            history.insert((ticket.0, entry.seq), encode(&EntryRecord::from(entry)).as_slice())?;
+        }
+        Ok(())
+    }
+
+    /// Folds `entries`, just appended to the ticket's history, into its facts record (the
+    /// second half of [`Self::append_history`], apart so that `topicdesk bench` can time
+    /// what keeping the facts costs a change).
+    pub fn fold_facts(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError> {
         if entries.is_empty() {
             return Ok(());
         }
         let mut table = self.txn.open_table(FACTS)?;
-        let known = match table.get(ticket.0)? {
-            Some(bytes) => Some(decode::<FactsRecord>("facts", bytes.value())?.into_facts()?),
-            None => None,
+        let (known, labels) = match table.get(ticket.0)? {
+            Some(bytes) => {
+                let (facts, labels) = decode::<FactsRecord>("facts", bytes.value())?.into_parts()?;
+                (Some(facts), labels)
+            }
+            None => (None, None),
         };
-        let facts = match known {
+        let (facts, labels) = match known {
             Some(mut facts) if facts.follows(entries) => {
                 facts.fold(entries);
-                facts
+                (facts, labels)
             }
-            None if entries[0].seq == 0 => Facts::of_history(entries),
+            None if entries[0].seq == 0 => (Facts::of_history(entries), None),
             // A ticket from before facts were kept, or whose history another build wrote
-            // without them: folded once from its whole history, which ends with `entries`.
-            Some(_) | None => Facts::of_history(&history_of(self.txn, ticket)?),
+            // without them: folded once from its whole history, which ends with `entries`;
+            // its labels are read again from the ticket, which that build may have changed.
+            Some(_) | None => (Facts::of_history(&history_of(self.txn, ticket)?), None),
         };
-        table.insert(ticket.0, encode(&FactsRecord::from(&facts)).as_slice())?;
+        // A new record, or one a build before labels wrote: the ticket's labels, once.
+        let labels = match labels {
+            Some(labels) => Some(labels),
+            None => self.ticket(ticket)?.map(|ticket| Labels::of(&ticket)),
+        };
+        table.insert(ticket.0, encode(&FactsRecord::of(&facts, labels.as_ref())).as_slice())?;
         Ok(())
     }
 
@@ -249,6 +296,15 @@ impl<'t> Tx<'t> {
         counters.insert(name, next + 1)?;
         Ok(next)
     }
+}
+
+/// Whether two versions of a ticket have the same `metrics::Labels`.
+fn same_labels(a: &Ticket, b: &Ticket) -> bool {
+    a.assignee == b.assignee
+        && a.priority == b.priority
+        && a.category == b.category
+        && a.form == b.form
+        && a.tags == b.tags
 }
 
 /// The whole history of `ticket`, read inside a write transaction.
@@ -386,6 +442,43 @@ macro_rules! reads {
                     visit(ticket, known)?;
                 }
                 Ok(())
+            }
+
+            /// Calls `visit` with every ticket's labels and facts in id order, reading the
+            /// facts table alone (no ticket record, no history). `Ok(false)` when that table
+            /// cannot answer for every ticket: a record without labels (written before
+            /// they were kept), a ticket without a record, or facts behind the history (a
+            /// build that kept none appended to it), seen as the entries folded falling
+            /// short of the entries stored. `visit` may have been called before that is
+            /// known; the caller then reads the tickets instead
+            /// ([`Self::for_each_ticket_facts`]).
+            pub fn for_each_facts<E: From<StoreError>>(
+                &self,
+                mut visit: impl FnMut(Labels, Facts) -> Result<(), E>,
+            ) -> Result<bool, E> {
+                let table = match self.$open(FACTS) {
+                    Ok(table) => table,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+                    Err(error) => return Err(StoreError::from(error).into()),
+                };
+                let (mut records, mut folded) = (0u64, 0u64);
+                for row in table.range(0..).map_err(StoreError::from)? {
+                    let (_, value) = row.map_err(StoreError::from)?;
+                    let record = decode::<FactsRecord>("facts", value.value())?;
+                    let (facts, labels) = record.into_parts()?;
+                    let Some(labels) = labels else { return Ok(false) };
+                    records += 1;
+                    folded += u64::from(facts.folded);
+                    visit(labels, facts)?;
+                }
+                // Each record has folded its ticket's entries `0..folded`, and entries are
+                // never removed: the counts match exactly when no ticket is missing a
+                // record and no record is behind its history.
+                let tickets = self.$open(TICKETS).map_err(StoreError::from)?;
+                let tickets = redb::ReadableTableMetadata::len(&tickets).map_err(StoreError::from)?;
+                let entries = self.$open(HISTORY).map_err(StoreError::from)?;
+                let entries = redb::ReadableTableMetadata::len(&entries).map_err(StoreError::from)?;
+                Ok(records == tickets && folded == entries)
             }
 
             pub fn ticket_count(&self) -> Result<u64, StoreError> {

@@ -478,10 +478,11 @@ fn report_folds_the_history_of_a_ticket_whose_facts_fell_behind() {
         .write(|tx| {
             let mut ticket = tx.ticket(TicketId(1))?.expect("exists");
             let agent = Origin { actor: Actor::Agent(7), rules: None };
-            ticket
+            let entries = ticket
                 .apply(Change::Note { text: "looked".into() }, &agent, crate::support::at(30))
                 .expect("legal");
-            tx.save_ticket(&ticket)
+            tx.save_ticket(&ticket)?;
+            tx.append_history_as_a_build_without_facts(ticket.id, &entries)
         })
         .expect("written");
     drop(store);
