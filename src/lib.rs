@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod calendar;
 pub mod sentiment;
 pub mod deadline;
+pub mod csat;
 pub mod ticket;
 pub mod history;
 pub mod sla;

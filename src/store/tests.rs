@@ -369,7 +369,7 @@ fn first_response(ticket: u64) -> Timer {
 /// and the named timers are written as the same rows.
 #[test]
 fn deadline_rows_keep_their_encoding() {
-    let rows: [(i64, u64, u8); 9] = [
+    let rows: [(i64, u64, u8); 10] = [
         (1, 0, 100),
         (2, 0, 101),
         (3, 0, 102),
@@ -379,6 +379,7 @@ fn deadline_rows_keep_their_encoding() {
         (7, 7, 3),
         (8, 7, 4),
         (9, 7, 5),
+        (10, 7, 6),
     ];
     let (_dir, store) = fresh();
     store
@@ -407,6 +408,7 @@ fn deadline_rows_keep_their_encoding() {
         ticket(DeadlineKind::AutoClose),
         ticket(DeadlineKind::Reminder),
         ticket(DeadlineKind::Age),
+        ticket(DeadlineKind::Csat),
     ];
     let expected: Vec<Deadline> =
         named.iter().zip(1..).map(|(timer, minute)| Deadline { due: at(minute), timer: *timer }).collect();
