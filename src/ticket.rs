@@ -549,7 +549,12 @@ impl Ticket {
 
     /// The part of [`Ticket::apply`] for the satisfaction survey: asked once, rated while
     /// open (a rating of the survey's scale), one comment when the desk asked for it.
-    fn survey(&mut self, change: Change, now: Timestamp, kinds: &mut Vec<EntryKind>) -> Result<(), TransitionError> {
+    fn survey(
+        &mut self,
+        change: Change,
+        now: Timestamp,
+        kinds: &mut Vec<EntryKind>,
+    ) -> Result<(), TransitionError> {
         let id = self.id;
         match change {
             Change::CsatAsk { scale, expires_at } => {

@@ -19,7 +19,11 @@ use crate::script::CsatView;
 use crate::ticket::{Change, Ticket, TicketId};
 
 /// The rating buttons of a survey, one row; the chosen one marked with a tick.
-pub fn survey_buttons(ticket: TicketId, scale: crate::csat::Scale, chosen: Option<Rating>) -> Vec<Vec<Button>> {
+pub fn survey_buttons(
+    ticket: TicketId,
+    scale: crate::csat::Scale,
+    chosen: Option<Rating>,
+) -> Vec<Vec<Button>> {
     let row = scale
         .ratings()
         .into_iter()
@@ -37,9 +41,14 @@ pub fn survey_buttons(ticket: TicketId, scale: crate::csat::Scale, chosen: Optio
 impl Desk<'_> {
     /// The survey timer fell due: sends the question with the rating buttons and records
     /// the ask on the ticket. Nothing when desk.yaml no longer asks.
-    pub(super) fn ask_csat<S: State>(&self, state: &mut S, ticket: &mut Ticket) -> Result<Vec<Entry>, DeskError> {
+    pub(super) fn ask_csat<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &mut Ticket,
+    ) -> Result<Vec<Entry>, DeskError> {
         let Some(csat) = self.rules.desk().csat.as_ref() else { return Ok(Vec::new()) };
-        let valid_for = jiff::SignedDuration::from_secs(i64::try_from(csat.valid_for.as_secs()).unwrap_or(i64::MAX));
+        let valid_for =
+            jiff::SignedDuration::from_secs(i64::try_from(csat.valid_for.as_secs()).unwrap_or(i64::MAX));
         let expires_at = self.now.checked_add(valid_for).unwrap_or(jiff::Timestamp::MAX);
         let change = Change::CsatAsk { scale: csat.scale, expires_at };
         // Asked before (a survey survives a rule change that moved the timer): nothing to send.
@@ -126,20 +135,33 @@ impl Desk<'_> {
         let Some(&newest) = state.tickets_of_customer(customer)?.last() else { return Ok(None) };
         Ok(state.ticket(newest)?.filter(|ticket| {
             !ticket.status.is_active()
-                && ticket.csat.as_ref().is_some_and(|survey| survey.awaiting_comment && survey.is_open(self.now))
+                && ticket
+                    .csat
+                    .as_ref()
+                    .is_some_and(|survey| survey.awaiting_comment && survey.is_open(self.now))
         }))
     }
 
     /// Records the customer's comment on their rating, shows it in the topic and asks
     /// `on_csat` about it.
-    pub(super) fn csat_comment<S: State>(&self, state: &mut S, ticket: Ticket, text: &str) -> Result<(), DeskError> {
+    pub(super) fn csat_comment<S: State>(
+        &self,
+        state: &mut S,
+        ticket: Ticket,
+        text: &str,
+    ) -> Result<(), DeskError> {
         let mut after = ticket.clone();
         let change = Change::CsatComment { text: text.to_owned() };
         let mut entries = after
             .apply(change, &self.customer_origin(ticket.customer.id), self.now)
             .expect("the survey waits for a comment, checked by the caller");
-        let rating = after.csat.as_ref().and_then(|survey| survey.rating).map(|r| r.to_string()).unwrap_or_default();
-        self.say_in_topic(state, ticket.id, format!("💬 The customer's comment on their rating ({rating}): {text}"))?;
+        let rating =
+            after.csat.as_ref().and_then(|survey| survey.rating).map(|r| r.to_string()).unwrap_or_default();
+        self.say_in_topic(
+            state,
+            ticket.id,
+            format!("💬 The customer's comment on their rating ({rating}): {text}"),
+        )?;
         self.tell_customer(state, &after, "Thank you for your comment.".to_owned())?;
         entries.extend(self.on_csat(state, &mut after, "comment")?);
         self.commit(state, &ticket, &after, &entries)?;
@@ -150,7 +172,12 @@ impl Desk<'_> {
     }
 
     /// Asks `on_csat` about the survey's latest answer and carries out what it returns.
-    fn on_csat<S: State>(&self, state: &mut S, ticket: &mut Ticket, event: &str) -> Result<Vec<Entry>, DeskError> {
+    fn on_csat<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &mut Ticket,
+        event: &str,
+    ) -> Result<Vec<Entry>, DeskError> {
         let Some(view) = csat_view(ticket, event) else { return Ok(Vec::new()) };
         let outcome = self.rules.scripts().on_csat(&self.ticket_view(ticket), &view);
         self.alert_on_failure(state, &outcome)?;

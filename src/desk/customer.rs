@@ -32,7 +32,8 @@ impl Desk<'_> {
                 if !matches!(command, intake::Command::Unknown(_)))
         });
         // The comment a low rating asked for: the next text, while the survey waits for it.
-        if let Some(text) = m.text.as_deref().filter(|_| m.kind == super::Kind::Text && !in_intake && !is_command)
+        if let Some(text) =
+            m.text.as_deref().filter(|_| m.kind == super::Kind::Text && !in_intake && !is_command)
             && let Some(ticket) = self.awaiting_csat_comment(state, m.customer.id)?
         {
             return self.csat_comment(state, ticket, text);

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::yaml::{Node, Segment};
+use crate::csat::Scale;
 use crate::diagnostic::{Diagnostic, FileSink, Position};
 use crate::duration::Span;
-use crate::csat::Scale;
 use crate::sla::{CsatAsk, CsatTiming, Ladder, Policy};
 
 /// A value and where it was written.
@@ -401,7 +401,9 @@ impl RawCsat {
     /// Fills defaults (ask on resolve after 1h, five scale, comments at 3 or below, valid for
     /// 3d) and refuses settings that would do nothing or cannot work.
     fn validate(self, tree: &Node, sink: &mut FileSink<'_>) -> CsatConfig {
-        let at = |name: &str| tree.locate(&[Segment::Key("csat".to_owned()), Segment::Key(name.to_owned())]).position;
+        let at = |name: &str| {
+            tree.locate(&[Segment::Key("csat".to_owned()), Segment::Key(name.to_owned())]).position
+        };
         let scale = match self.scale {
             Some(RawScale::GoodBad) => Scale::GoodBad,
             Some(RawScale::Five) | None => Scale::Five,
@@ -421,7 +423,10 @@ impl RawCsat {
         }
         let comment_below = match (self.comment_below, scale) {
             (Some(_), Scale::GoodBad) => {
-                sink.error(at("comment_below"), "`comment_below` is for the five scale; on good_bad a bad rating asks for a comment");
+                sink.error(
+                    at("comment_below"),
+                    "`comment_below` is for the five scale; on good_bad a bad rating asks for a comment",
+                );
                 3
             }
             (Some(_), Scale::Five) if self.comment_question.is_empty() => {

@@ -109,7 +109,11 @@ impl Step {
     /// The position of this step within its timer; a mark at index `n` covers `0..=n`.
     pub fn index(self) -> u8 {
         match self {
-            Step::Warning | Step::AutoCloseWarning | Step::Reminder | Step::AgeEscalation | Step::CsatSurvey => 0,
+            Step::Warning
+            | Step::AutoCloseWarning
+            | Step::Reminder
+            | Step::AgeEscalation
+            | Step::CsatSurvey => 0,
             Step::Breach(level) => 1 + level.0,
             Step::AutoClose => 1,
         }
