@@ -13,7 +13,7 @@ use crate::csat::{Rating, Scale, Survey};
 use crate::deadline::{DeadlineKind, Mark};
 use crate::duration::Span;
 use crate::history::{Actor, Entry, EntryKind};
-use crate::metrics::{Escalations, Facts, SentimentSum};
+use crate::metrics::{CsatFacts, Escalations, Facts, SentimentSum};
 use crate::store::StoreError;
 use crate::ticket::{Answer, Customer, Escalation, Priority, Status, Ticket, TicketId, Topic};
 
@@ -460,6 +460,10 @@ pub struct FactsRecord {
     /// The last breach or age mark: when, the timer's name, its stretch.
     #[serde(rename = "m", alias = "last_mark", default, skip_serializing_if = "Option::is_none")]
     pub last_mark: Option<(At, String, u32)>,
+    /// The satisfaction survey: when asked, the scale's name, the latest rating (0: none
+    /// yet), whether a comment came. Absent before surveys existed and for tickets never asked.
+    #[serde(rename = "cs", default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<(At, String, u8, bool)>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's `skip_serializing_if` passes a reference")]
@@ -560,6 +564,11 @@ impl From<&Facts> for FactsRecord {
             escalations: [e.manual, e.breach, e.age, e.rule],
             sentiment: (s.messages, s.total, s.first, s.last),
             last_mark: f.last_mark.map(|(t, kind, since)| (at(t), kind.as_str().to_owned(), since)),
+            csat: f.csat.map(|csat| {
+                let scale = csat.rating.map_or(crate::csat::Scale::Five, |rating| rating.scale);
+                let value = csat.rating.map_or(0, |rating| rating.value);
+                (at(csat.asked_at), scale.as_str().to_owned(), value, csat.commented)
+            }),
         }
     }
 }
@@ -578,6 +587,16 @@ impl FactsRecord {
                 let kind = DeadlineKind::from_name(&name)
                     .ok_or_else(|| StoreError::Corrupt(format!("facts name unknown timer `{name}`")))?;
                 Some((at(t)?, kind, since))
+            }
+            None => None,
+        };
+        let csat = match self.csat {
+            Some((asked_at, scale, value, commented)) => {
+                let rating = match value {
+                    0 => None,
+                    value => Some(rating_of(parse_scale(&scale)?, value)?),
+                };
+                Some(CsatFacts { asked_at: at(asked_at)?, rating, commented })
             }
             None => None,
         };
@@ -611,6 +630,7 @@ impl FactsRecord {
             escalations: Escalations { manual, breach, age, rule },
             sentiment: SentimentSum { messages, total, first, last },
             last_mark,
+            csat,
         })
     }
 }
