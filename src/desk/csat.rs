@@ -147,7 +147,7 @@ impl Desk<'_> {
     pub(super) fn csat_comment<S: State>(
         &self,
         state: &mut S,
-        ticket: Ticket,
+        ticket: &Ticket,
         text: &str,
     ) -> Result<(), DeskError> {
         let mut after = ticket.clone();
@@ -164,7 +164,7 @@ impl Desk<'_> {
         )?;
         self.tell_customer(state, &after, "Thank you for your comment.".to_owned())?;
         entries.extend(self.on_csat(state, &mut after, "comment")?);
-        self.commit(state, &ticket, &after, &entries)?;
+        self.commit(state, ticket, &after, &entries)?;
         if super::escalation::escalates(&entries) {
             self.reroute(state, &mut after, None)?;
         }

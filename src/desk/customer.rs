@@ -36,7 +36,7 @@ impl Desk<'_> {
             m.text.as_deref().filter(|_| m.kind == super::Kind::Text && !in_intake && !is_command)
             && let Some(ticket) = self.awaiting_csat_comment(state, m.customer.id)?
         {
-            return self.csat_comment(state, ticket, text);
+            return self.csat_comment(state, &ticket, text);
         }
         match Self::current_ticket(state, m.customer.id)? {
             Some(ticket) if !in_intake && !is_command => self.relay_from_customer(state, ticket, m),

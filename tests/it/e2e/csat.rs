@@ -84,14 +84,28 @@ async fn a_survey_is_asked_after_the_delay_rated_changed_commented_escalated_and
     let ann_topic = open_ticket(fake, &ann).await;
     let ben_topic = open_ticket(fake, &ben).await;
 
-    // Ann's ticket is resolved; the survey comes after the delay, with five buttons.
+    ann_rates_changes_her_mind_and_comments(fake, &ann, ann_topic).await;
+    ben_never_answers_and_is_asked_once(&desk, &ben, ben_topic).await;
+    the_report_reads_the_figures_while_the_bot_runs(&desk);
+
+    let pid = host.id().expect("the host runs").to_string();
+    let signal = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+    assert!(signal.success());
+    let status = tokio::time::timeout(PATIENCE, host.wait()).await.expect("stops").expect("wait");
+    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(status.code(), Some(0), "log:\n{log_text}");
+}
+
+/// Ann's ticket is resolved; the survey comes after the delay, she taps 4, changes her mind
+/// to 1 and comments.
+async fn ann_rates_changes_her_mind_and_comments(fake: &FakeHandle, ann: &Customer, ann_topic: i32) {
     says(fake, DANA, ann_topic, "Fixed: the export works again");
     let resolved = Instant::now();
     says(fake, DANA, ann_topic, "/resolve");
-    wait(fake, "Ann's survey", |world| survey(world, &ann).is_some()).await;
+    wait(fake, "Ann's survey", |world| survey(world, ann).is_some()).await;
     assert!(resolved.elapsed() >= DELAY, "asked {:?} after the resolution", resolved.elapsed());
     fake.inspect(|world| {
-        let id = survey(world, &ann).expect("asked");
+        let id = survey(world, ann).expect("asked");
         let message = from_bot(world, ann.chat()).into_iter().find(|m| m.message_id == id).expect("sent");
         for label in ["1", "2", "3", "4", "5"] {
             assert!(button(message, label).is_some(), "a button {label}: {:?}", message.reply_markup);
@@ -100,10 +114,10 @@ async fn a_survey_is_asked_after_the_delay_rated_changed_commented_escalated_and
     card_says(fake, ann_topic, "★ Satisfaction: asked, no answer").await;
 
     // One tap, then a change of mind to a 1: the follow-up question, the escalation.
-    assert_eq!(tap(fake, &ann, "4").await, "Thank you! You rated 4/5.");
+    assert_eq!(tap(fake, ann, "4").await, "Thank you! You rated 4/5.");
     line_in_topic(fake, ann_topic, "★ The customer rated T-000001: 4/5.").await;
     card_says(fake, ann_topic, "★ Satisfaction: 4/5").await;
-    assert_eq!(tap(fake, &ann, "1").await, "Changed: you rated 1/5.");
+    assert_eq!(tap(fake, ann, "1").await, "Changed: you rated 1/5.");
     line_in_topic(fake, ann_topic, "★ The customer changed their rating of T-000001: 4/5 → 1/5.").await;
     wait(fake, "the follow-up question to Ann", |world| {
         from_bot(world, ann.chat()).iter().any(|m| has_text(m, "What could we have done better?"))
@@ -143,14 +157,18 @@ async fn a_survey_is_asked_after_the_delay_rated_changed_commented_escalated_and
         );
         assert!(!lines.iter().any(|text| text.contains("open again")), "the comment reopened nothing");
     });
+}
 
-    // Ben never answers; once the survey has closed, his tap is refused.
+/// Ben never answers; once the survey has closed his tap is refused, and resolved again his
+/// ticket is not asked twice.
+async fn ben_never_answers_and_is_asked_once(desk: &Desk, ben: &Customer, ben_topic: i32) {
+    let fake = &*desk.fake;
     says(fake, DANA, ben_topic, "/resolve");
-    wait(fake, "Ben's survey", |world| survey(world, &ben).is_some()).await;
+    wait(fake, "Ben's survey", |world| survey(world, ben).is_some()).await;
     let asked = Instant::now();
     // The survey closes VALID_FOR after it was asked, which is before it reached Ben.
     tokio::time::sleep_until((asked + VALID_FOR).into()).await;
-    assert_eq!(tap(fake, &ben, "5").await, "This survey has closed. Thank you all the same.");
+    assert_eq!(tap(fake, ben, "5").await, "This survey has closed. Thank you all the same.");
     wait(fake, "the buttons taken off Ben's closed survey", |world| {
         from_bot(world, ben.chat()).iter().any(|m| has_text(m, QUESTION) && m.reply_markup.is_none())
     })
@@ -184,8 +202,10 @@ async fn a_survey_is_asked_after_the_delay_rated_changed_commented_escalated_and
         let surveys = from_bot(world, ben.chat()).iter().filter(|m| has_text(m, QUESTION)).count();
         assert_eq!(surveys, 1, "asked once");
     });
+}
 
-    // The figures, while the bot runs: two asked, one answered (a 1, with a comment).
+/// The figures, while the bot runs: two asked, one answered (a 1, with a comment).
+fn the_report_reads_the_figures_while_the_bot_runs(desk: &Desk) {
     let data = path_arg(&desk.options.data);
     let output = topicdesk(&["report", "--data", data, "--format", "json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -205,11 +225,4 @@ async fn a_survey_is_asked_after_the_delay_rated_changed_commented_escalated_and
         ),
         "{table}"
     );
-
-    let pid = host.id().expect("the host runs").to_string();
-    let signal = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
-    assert!(signal.success());
-    let status = tokio::time::timeout(PATIENCE, host.wait()).await.expect("stops").expect("wait");
-    let log_text = std::fs::read_to_string(&log).unwrap_or_default();
-    assert_eq!(status.code(), Some(0), "log:\n{log_text}");
 }
