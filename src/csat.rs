@@ -1,10 +1,11 @@
-//! Customer satisfaction surveys (CSAT): the scales, a rating, the survey a ticket carries
-//! and the callback data of its buttons.
+//! Customer satisfaction surveys (CSAT): the scales, a rating and the survey a ticket
+//! carries.
 //!
 //! Vocabulary of `ticket` (the survey is part of a ticket and changes only through
 //! `Ticket::apply`), `history` (asked, rated, commented entries), `store`, `metrics`,
 //! `script` (the `on_csat` hook's view) and `desk` (which asks and takes the answers), so it
-//! sits below all of them. Nothing here reads the clock.
+//! sits below all of them. Nothing here reads the clock. The buttons' callback data is the
+//! desk's (`desk::csat`).
 //!
 //! A ticket is asked at most once in its life. A rating can change while the survey is
 //! valid; the latest counts. A low rating (desk.yaml `csat.comment_below`, or "bad") may be
@@ -14,8 +15,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use jiff::Timestamp;
-
-use crate::ticket::TicketId;
 
 /// How the customer rates: 1 to 5, or good and bad.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -138,34 +137,9 @@ impl Survey {
     }
 }
 
-/// The callback data of a rating button: `c:<ticket>:<value>`, at most 26 bytes.
-pub fn callback_data(ticket: TicketId, rating: Rating) -> String {
-    format!("c:{}:{}", ticket.0, rating.value)
-}
-
-/// Reads callback data written by [`callback_data`]: the ticket and the value pressed.
-pub fn parse_callback(data: &str) -> Option<(TicketId, u8)> {
-    let (ticket, value) = data.strip_prefix("c:")?.split_once(':')?;
-    Some((TicketId(ticket.parse().ok()?), value.parse().ok()?))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn callback_data_round_trips_and_fits_telegram() {
-        for scale in Scale::ALL {
-            for rating in scale.ratings() {
-                let data = callback_data(TicketId(u64::MAX), rating);
-                assert!(data.len() <= 64, "{data}");
-                assert_eq!(parse_callback(&data), Some((TicketId(u64::MAX), rating.value)));
-            }
-        }
-        assert_eq!(parse_callback("k:12"), None);
-        assert_eq!(parse_callback("c:12"), None);
-        assert_eq!(parse_callback("c:x:1"), None);
-    }
 
     #[test]
     fn satisfied_is_four_and_five_or_good() {

@@ -12,18 +12,25 @@
 
 use super::event::ButtonPress;
 use super::{Desk, DeskError, State};
-use crate::csat::{Rating, callback_data};
+use crate::csat::{Rating, Scale};
 use crate::history::Entry;
 use crate::outbox::{Button, Call, Lane, Target};
 use crate::script::CsatView;
 use crate::ticket::{Change, Ticket, TicketId};
 
+/// The callback data of a rating button: `c:<ticket>:<value>`, at most 26 bytes.
+pub fn callback_data(ticket: TicketId, rating: Rating) -> String {
+    format!("c:{}:{}", ticket.0, rating.value)
+}
+
+/// Reads callback data written by [`callback_data`]: the ticket and the value pressed.
+pub fn parse_callback(data: &str) -> Option<(TicketId, u8)> {
+    let (ticket, value) = data.strip_prefix("c:")?.split_once(':')?;
+    Some((TicketId(ticket.parse().ok()?), value.parse().ok()?))
+}
+
 /// The rating buttons of a survey, one row; the chosen one marked with a tick.
-pub fn survey_buttons(
-    ticket: TicketId,
-    scale: crate::csat::Scale,
-    chosen: Option<Rating>,
-) -> Vec<Vec<Button>> {
+pub fn survey_buttons(ticket: TicketId, scale: Scale, chosen: Option<Rating>) -> Vec<Vec<Button>> {
     let row = scale
         .ratings()
         .into_iter()
@@ -197,4 +204,23 @@ pub fn csat_view(ticket: &Ticket, event: &str) -> Option<CsatView> {
         answers: survey.answers,
         comment: survey.comment.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn callback_data_round_trips_and_fits_telegram() {
+        for scale in Scale::ALL {
+            for rating in scale.ratings() {
+                let data = callback_data(TicketId(u64::MAX), rating);
+                assert!(data.len() <= 64, "{data}");
+                assert_eq!(parse_callback(&data), Some((TicketId(u64::MAX), rating.value)));
+            }
+        }
+        assert_eq!(parse_callback("k:12"), None);
+        assert_eq!(parse_callback("c:12"), None);
+        assert_eq!(parse_callback("c:x:1"), None);
+    }
 }
