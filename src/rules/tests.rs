@@ -611,3 +611,23 @@ fn csat_questions_follow_the_customers_language_with_the_default_behind() {
     let off = super::DeskConfig::with_defaults(Path::new("desk.yaml"));
     assert_eq!(crate::sla::Policy::from_desk(&off).csat, None, "no csat: never asked");
 }
+
+#[test]
+fn check_knows_on_csat_and_its_parameters() {
+    check(
+        &[("automations.rhai", "fn on_csat(ticket) { [] }\n")],
+        &expect![[r#"
+            automations.rhai:1:1: hook `on_csat` takes 2 parameters (ticket, csat), not 1
+            exit 1
+        "#]],
+    );
+    check(
+        &[(
+            "automations.rhai",
+            "fn on_csat(ticket, csat) {\n    if csat.score == 1 { [escalate(\"supervisors\")] } else { [] }\n}\n",
+        )],
+        &expect![[r#"
+            exit 0
+        "#]],
+    );
+}
