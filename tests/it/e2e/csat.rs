@@ -5,7 +5,7 @@
 //! the comment neither reopens nor is relayed, and the shipped `on_csat` escalates the 1 to
 //! the supervisors. Ben never answers: his tap after the survey closed is refused and
 //! changes nothing, and resolved again his ticket is not asked twice. `topicdesk report`
-//! reads the figures while the bot runs.
+//! and `tickets export` read the figures while the bot runs.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -225,4 +225,11 @@ fn the_report_reads_the_figures_while_the_bot_runs(desk: &Desk) {
         ),
         "{table}"
     );
+    let export = topicdesk(&["tickets", "export", "--data", data]);
+    assert_eq!(export.status.code(), Some(0), "{}", stderr(&export));
+    let tickets: Vec<serde_json::Value> =
+        stdout(&export).lines().map(|line| serde_json::from_str(line).expect("JSON lines")).collect();
+    let surveys: Vec<(&serde_json::Value, &serde_json::Value)> =
+        tickets.iter().map(|t| (&t["csat"], &t["csat_commented"])).collect();
+    assert_eq!(surveys, [(&"1/5".into(), &true.into()), (&"asked".into(), &false.into())]);
 }
