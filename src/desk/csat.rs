@@ -46,16 +46,24 @@ pub fn survey_buttons(ticket: TicketId, scale: Scale, chosen: Option<Rating>) ->
 }
 
 impl Desk<'_> {
-    /// The survey timer fell due: sends the question with the rating buttons and records
-    /// the ask on the ticket. Nothing when desk.yaml no longer asks.
+    /// The survey timer fell due at `due`: sends the question with the rating buttons and
+    /// records the ask on the ticket. Nothing when desk.yaml no longer asks, or when the
+    /// survey would have closed already had it gone out at `due` (the desk was down that
+    /// long, or `csat` was switched on over old resolutions): a survey about a stale
+    /// resolution is skipped, and its timer's mark keeps it from coming back.
     pub(super) fn ask_csat<S: State>(
         &self,
         state: &mut S,
         ticket: &mut Ticket,
+        due: jiff::Timestamp,
     ) -> Result<Vec<Entry>, DeskError> {
         let Some(csat) = self.rules.desk().csat.as_ref() else { return Ok(Vec::new()) };
         let valid_for =
             jiff::SignedDuration::from_secs(i64::try_from(csat.valid_for.as_secs()).unwrap_or(i64::MAX));
+        if due.checked_add(valid_for).is_ok_and(|closed| closed <= self.now) {
+            tracing::info!(ticket = %ticket.id, %due, "satisfaction survey skipped: it would have closed already");
+            return Ok(Vec::new());
+        }
         let expires_at = self.now.checked_add(valid_for).unwrap_or(jiff::Timestamp::MAX);
         let change = Change::CsatAsk { scale: csat.scale, expires_at };
         // Asked before (a survey survives a rule change that moved the timer): nothing to send.

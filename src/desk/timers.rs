@@ -194,7 +194,7 @@ impl Desk<'_> {
                 let to = EscalationTarget::Supervisors;
                 entries.extend(self.escalate_to(state, &mut ticket, to, reason, &self.system())?);
             }
-            DecisionKind::CsatSurvey => entries.extend(self.ask_csat(state, &mut ticket)?),
+            DecisionKind::CsatSurvey => entries.extend(self.ask_csat(state, &mut ticket, decision.due)?),
         }
         self.commit(state, &before, &ticket, &entries)?;
         if super::escalation::escalates(&entries) {

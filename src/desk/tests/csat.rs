@@ -231,3 +231,26 @@ fn on_close_with_good_and_bad_asks_after_closing_and_a_bad_asks_for_a_comment() 
     assert_eq!(ticket.status, Status::Closed);
     assert_eq!(ticket.csat.and_then(|survey| survey.comment).as_deref(), Some("Nobody read my logs"));
 }
+
+#[test]
+fn a_survey_that_would_have_closed_already_is_skipped_and_a_late_one_still_goes() {
+    // Down for three days and more after the survey fell due: skipped, never to come back.
+    let mut world = World::new();
+    let id = resolved_ticket(&mut world);
+    world.minute += 60 + 3 * 24 * 60;
+    world.event(&Event::Tick);
+    assert!(!world.send_all().contains("How satisfied"), "a survey that would have closed is not sent");
+    assert!(world.ticket(id).csat.is_none());
+    assert!(csat_history(&world, id).iter().any(|line| line.starts_with("desk timer: csat survey")));
+    world.minute += 24 * 60;
+    world.event(&Event::Tick);
+    assert!(!world.send_all().contains("How satisfied"));
+    // Down for a day: late, but still asked, valid for its full time from now.
+    let mut world = World::new();
+    let id = resolved_ticket(&mut world);
+    world.minute += 60 + 24 * 60;
+    world.event(&Event::Tick);
+    assert!(world.send_all().contains("How satisfied"));
+    let survey = world.ticket(id).csat.expect("asked");
+    assert_eq!(survey.expires_at.duration_since(survey.asked_at), jiff::SignedDuration::from_hours(72));
+}
