@@ -21,6 +21,9 @@ pub enum DeadlineKind {
     Reminder = 4,
     /// An active ticket older than desk.yaml `escalate_after_age`: escalate it, once.
     Age = 5,
+    /// desk.yaml `csat.delay` after the resolution (or closing): ask the satisfaction
+    /// survey, once in the ticket's life.
+    Csat = 6,
 }
 
 /// A step the desk has acted on, recorded in history (`EntryKind::Timer`) so it never fires
@@ -36,16 +39,17 @@ pub struct Mark {
 }
 
 impl DeadlineKind {
-    pub const ALL: [DeadlineKind; 6] = [
+    pub const ALL: [DeadlineKind; 7] = [
         DeadlineKind::FirstResponse,
         DeadlineKind::NextResponse,
         DeadlineKind::Resolution,
         DeadlineKind::AutoClose,
         DeadlineKind::Reminder,
         DeadlineKind::Age,
+        DeadlineKind::Csat,
     ];
 
-    /// The kind's number, 0 to 5 (see the type's note).
+    /// The kind's number, 0 to 6 (see the type's note).
     pub fn as_u8(self) -> u8 {
         self as u8
     }
@@ -64,6 +68,7 @@ impl DeadlineKind {
             DeadlineKind::AutoClose => "auto_close",
             DeadlineKind::Reminder => "reminder",
             DeadlineKind::Age => "age",
+            DeadlineKind::Csat => "csat",
         }
     }
 

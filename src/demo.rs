@@ -28,6 +28,7 @@ pub const DEFAULT_RULES: &[(&str, &str)] = &[
     ("tests/routing.yaml", include_str!("../rules/tests/routing.yaml")),
     ("tests/sla.yaml", include_str!("../rules/tests/sla.yaml")),
     ("tests/escalation.yaml", include_str!("../rules/tests/escalation.yaml")),
+    ("tests/csat.yaml", include_str!("../rules/tests/csat.yaml")),
 ];
 
 const STAFF: i64 = -1_001_234_567_890;

@@ -34,7 +34,7 @@ pub enum ExportError {
 }
 
 /// The columns of the CSV export, in order.
-pub const CSV_COLUMNS: [&str; 30] = [
+pub const CSV_COLUMNS: [&str; 32] = [
     "id",
     "status",
     "priority",
@@ -65,6 +65,8 @@ pub const CSV_COLUMNS: [&str; 30] = [
     "sla_resolution",
     "escalations",
     "sentiment",
+    "csat",
+    "csat_commented",
 ];
 
 /// Writes every ticket in `read` to `out`, calling `progress` with the running count.
@@ -143,6 +145,11 @@ struct MetricFields {
     sla_resolution: SlaOutcome,
     escalations: u32,
     sentiment: Option<f64>,
+    /// The latest satisfaction rating (`4/5`, `good`, `bad`), `asked` while unanswered,
+    /// `None` when the customer was never asked.
+    csat: Option<String>,
+    /// Whether the customer commented on their rating; `None` when never asked.
+    csat_commented: Option<bool>,
 }
 
 impl MetricFields {
@@ -163,10 +170,14 @@ impl MetricFields {
             sla_resolution: m.sla[2],
             escalations: m.escalations.total(),
             sentiment: m.sentiment.map(|(mean, _)| (mean * 1000.0).round() / 1000.0),
+            csat: m
+                .csat
+                .map(|csat| csat.rating.map_or_else(|| "asked".to_owned(), |rating| rating.to_string())),
+            csat_commented: m.csat.map(|csat| csat.commented),
         }
     }
 
-    fn csv(&self) -> [String; 14] {
+    fn csv(&self) -> [String; 16] {
         let number = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
         let outcome =
             |o: SlaOutcome| serde_json::to_value(o).ok().and_then(|v| v.as_str().map(str::to_owned));
@@ -185,6 +196,8 @@ impl MetricFields {
             outcome(self.sla_resolution).unwrap_or_default(),
             self.escalations.to_string(),
             self.sentiment.map(|s| s.to_string()).unwrap_or_default(),
+            self.csat.clone().unwrap_or_default(),
+            self.csat_commented.map(|c| c.to_string()).unwrap_or_default(),
         ]
     }
 }

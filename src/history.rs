@@ -8,6 +8,7 @@ use std::fmt;
 
 use jiff::Timestamp;
 
+use crate::csat::{Rating, Scale};
 use crate::deadline::Mark;
 use crate::ticket::{Priority, Status, Topic, UserId};
 
@@ -101,6 +102,20 @@ pub enum EntryKind {
     /// A timer step the desk acted on (an SLA warning or breach rung, an auto-close or its
     /// warning, a reminder); the SLA core reads these so each step fires once.
     Timer(Mark),
+    /// The satisfaction survey was sent to the customer, open until `expires_at`.
+    CsatAsked {
+        scale: Scale,
+        expires_at: Timestamp,
+    },
+    /// The customer rated; a later rating replaces it. `ask_comment`: a comment was asked for.
+    CsatRated {
+        rating: Rating,
+        ask_comment: bool,
+    },
+    /// The customer's comment on their rating.
+    CsatCommented {
+        text: String,
+    },
 }
 
 impl fmt::Display for Actor {
@@ -142,6 +157,9 @@ impl fmt::Display for EntryKind {
             EntryKind::TopicChanged { topic } => write!(f, "topic {}/{}", topic.chat_id, topic.thread_id),
             EntryKind::System { text } => f.write_str(shorten(text)),
             EntryKind::Timer(mark) => write!(f, "timer: {mark}"),
+            EntryKind::CsatAsked { scale, .. } => write!(f, "satisfaction survey sent ({})", scale.as_str()),
+            EntryKind::CsatRated { rating, .. } => write!(f, "satisfaction rating {rating}"),
+            EntryKind::CsatCommented { text } => write!(f, "satisfaction comment: {}", shorten(text)),
         }
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Modules in reading order. The pure core first: durations, the `path:line:col`
 //! diagnostics every check reports, business calendars and sentiment scoring, the names of
-//! a ticket's timers (`deadline`), then tickets, their history and the SLA clocks computed
-//! from it (`sla`). Then the rules a support lead edits (`rules`: loading, checking and
+//! a ticket's timers (`deadline`), the satisfaction survey's vocabulary (`csat`), then
+//! tickets, their history and the SLA clocks computed from it (`sla`). Then the rules a support lead edits (`rules`: loading, checking and
 //! reloading `rules/`) and the sandboxed script host that runs their hooks (`script`). Then the
 //! edges: the store, the outbox, export, `report` (the team's figures from the store's
 //! per-ticket `metrics` facts), `simulate` (replaying traffic through rules on a
@@ -14,6 +14,7 @@ pub mod diagnostic;
 pub mod calendar;
 pub mod sentiment;
 pub mod deadline;
+pub mod csat;
 pub mod ticket;
 pub mod history;
 pub mod sla;

@@ -102,6 +102,15 @@ fn run_case(set: &RuleSet, case: &Case) -> Result<(), String> {
             write_actions(&mut got, &outcome.value).expect("writing to a String cannot fail");
             compare(&want, &got, "on_message")
         }
+        Expectation::OnCsat(expected) => {
+            let csat = case.csat.as_ref().expect("the loader refuses on_csat cases without a csat");
+            let outcome = scripts.on_csat(&case.ticket, csat);
+            settled(outcome.failure.as_ref())?;
+            let (mut want, mut got) = (String::new(), String::new());
+            write_actions(&mut want, expected).expect("writing to a String cannot fail");
+            write_actions(&mut got, &outcome.value).expect("writing to a String cannot fail");
+            compare(&want, &got, "on_csat")
+        }
         Expectation::Timers(expected) => {
             let timeline = case.timeline.as_ref().expect("the loader refuses timers cases without `until`");
             let got = timers(set, case, timeline)?;

@@ -29,6 +29,7 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 
+use crate::csat::{Rating, Scale, Survey};
 use crate::deadline::Mark;
 use crate::duration::Span;
 use crate::history::{Actor, Entry, EntryKind};
@@ -120,6 +121,8 @@ pub struct Ticket {
     pub escalations: Vec<Escalation>,
     /// A supervisor holds escalation (`/hold`): the ladder stops climbing until released.
     pub escalation_held: bool,
+    /// The satisfaction survey, once the customer was asked (at most once per ticket).
+    pub csat: Option<Survey>,
     /// The sequence number the next history entry gets.
     pub next_seq: u32,
 }
@@ -185,6 +188,21 @@ pub enum Change {
     },
     /// Records that a timer step was acted on (see `sla::Decision::changes`).
     Timer(Mark),
+    /// The customer was sent the satisfaction survey; answers count until `expires_at`.
+    CsatAsk {
+        scale: Scale,
+        expires_at: Timestamp,
+    },
+    /// The customer rated (again: the latest counts); `ask_comment`: the desk asks for a
+    /// comment and takes their next message as it.
+    CsatRate {
+        rating: Rating,
+        ask_comment: bool,
+    },
+    /// The customer's comment on their rating.
+    CsatComment {
+        text: String,
+    },
 }
 
 /// Who made a change and under which rule set, stamped on every history entry.
@@ -209,6 +227,10 @@ pub enum TransitionError {
     NoSuchEscalation { id: TicketId, seq: u32 },
     #[error("{id} is {status}; only a resolved ticket waits to close")]
     NotResolved { id: TicketId, status: Status },
+    #[error("{id} was already asked for its satisfaction survey")]
+    CsatAsked { id: TicketId },
+    #[error("{id} has no satisfaction survey open for this answer")]
+    CsatNotOpen { id: TicketId },
 }
 
 impl fmt::Display for TicketId {
@@ -359,6 +381,7 @@ impl Ticket {
             unreachable: false,
             escalations: Vec::new(),
             escalation_held: false,
+            csat: None,
             next_seq: 1,
         };
         let entry =
@@ -468,6 +491,9 @@ impl Ticket {
             }
             Change::System { text } => kinds.push(EntryKind::System { text }),
             Change::Timer(mark) => kinds.push(EntryKind::Timer(mark)),
+            change @ (Change::CsatAsk { .. } | Change::CsatRate { .. } | Change::CsatComment { .. }) => {
+                self.survey(change, now, &mut kinds)?;
+            }
         }
         if !kinds.is_empty() {
             self.updated_at = now;
@@ -518,6 +544,57 @@ impl Ticket {
             }
             Change::Notify { text } => kinds.push(EntryKind::Notified { text }),
             // Tagging twice or holding what is held changes nothing; `apply` hands over only the changes above.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The part of [`Ticket::apply`] for the satisfaction survey: asked once, rated while
+    /// open (a rating of the survey's scale), one comment when the desk asked for it.
+    fn survey(
+        &mut self,
+        change: Change,
+        now: Timestamp,
+        kinds: &mut Vec<EntryKind>,
+    ) -> Result<(), TransitionError> {
+        let id = self.id;
+        match change {
+            Change::CsatAsk { scale, expires_at } => {
+                if self.csat.is_some() {
+                    return Err(TransitionError::CsatAsked { id });
+                }
+                self.csat = Some(Survey {
+                    asked_at: now,
+                    expires_at,
+                    scale,
+                    rating: None,
+                    answers: 0,
+                    comment: None,
+                    awaiting_comment: false,
+                });
+                kinds.push(EntryKind::CsatAsked { scale, expires_at });
+            }
+            Change::CsatRate { rating, ask_comment } => {
+                let survey = self
+                    .csat
+                    .as_mut()
+                    .filter(|survey| survey.is_open(now) && survey.scale == rating.scale)
+                    .ok_or(TransitionError::CsatNotOpen { id })?;
+                survey.rating = Some(rating);
+                survey.answers += 1;
+                survey.awaiting_comment = ask_comment;
+                kinds.push(EntryKind::CsatRated { rating, ask_comment });
+            }
+            Change::CsatComment { text } => {
+                let survey = self
+                    .csat
+                    .as_mut()
+                    .filter(|survey| survey.is_open(now) && survey.awaiting_comment)
+                    .ok_or(TransitionError::CsatNotOpen { id })?;
+                survey.comment = Some(text.clone());
+                survey.awaiting_comment = false;
+                kinds.push(EntryKind::CsatCommented { text });
+            }
             _ => {}
         }
         Ok(())

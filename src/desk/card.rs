@@ -70,6 +70,17 @@ pub fn card_text(ticket: &Ticket, rules: &RuleSet) -> String {
     if ticket.unreachable {
         text.push_str("\n⚠ The customer blocked the bot: replies cannot reach them.");
     }
+    if let Some(survey) = &ticket.csat {
+        match survey.rating {
+            Some(rating) => {
+                let _ = write!(text, "\n★ Satisfaction: {rating}");
+                if let Some(comment) = &survey.comment {
+                    let _ = write!(text, " · “{}”", clip(comment, 300));
+                }
+            }
+            None => text.push_str("\n★ Satisfaction: asked, no answer"),
+        }
+    }
     if !ticket.answers.is_empty() {
         text.push('\n');
         for (field, answer) in &ticket.answers {

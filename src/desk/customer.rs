@@ -1,9 +1,10 @@
 //! The customer side: messages and edits in the private chat with the bot. A customer
 //! with a ticket in progress just chats, and every message is copied into the ticket's
 //! topic, a text starting with "/" too unless it is one of intake's commands (`/start`,
-//! `/cancel`, `/help`...); a reply to a resolved ticket reopens it; anyone else goes
-//! through intake. A team member's `/away`, `/back` and `/stats` are answered here and never
-//! relayed nor taken for intake.
+//! `/cancel`, `/help`...); a reply to a resolved ticket reopens it, except the comment a
+//! low satisfaction rating asked for (`csat`); anyone else goes through intake. A team
+//! member's `/away`, `/back` and `/stats` are answered here and never relayed nor taken for
+//! intake.
 
 use super::event::{CustomerMessage, history_text};
 use super::{Desk, DeskError, State};
@@ -42,6 +43,13 @@ impl Desk<'_> {
             matches!(intake::Input::from_text(text), intake::Input::Command(command)
                 if !matches!(command, intake::Command::Unknown(_)))
         });
+        // The comment a low rating asked for: the next text, while the survey waits for it.
+        if let Some(text) =
+            m.text.as_deref().filter(|_| m.kind == super::Kind::Text && !in_intake && !is_command)
+            && let Some(ticket) = self.awaiting_csat_comment(state, m.customer.id)?
+        {
+            return self.csat_comment(state, &ticket, text);
+        }
         match Self::current_ticket(state, m.customer.id)? {
             Some(ticket) if !in_intake && !is_command => self.relay_from_customer(state, ticket, m),
             current => self.intake_message(state, m, current.as_ref()),

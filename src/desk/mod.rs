@@ -6,6 +6,7 @@
 mod automation;
 mod availability;
 mod card;
+mod csat;
 mod customer;
 mod delivery;
 mod digest;
@@ -31,6 +32,7 @@ use jiff::Timestamp;
 
 pub use automation::keep_open_button;
 pub use card::{Action, Press, action_button, card_buttons, card_text, icon_color, parse_press, topic_name};
+pub use csat::{csat_view, survey_buttons};
 pub use delivery::current_staff_chat;
 pub use event::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage, history_text};
 pub use memory::MemoryState;
@@ -207,6 +209,7 @@ impl Desk<'_> {
                 t.unreachable,
                 t.category.clone(),
                 t.escalation_held,
+                t.csat.clone(),
             )
         };
         let card_changed = (shown(before) != shown(ticket)

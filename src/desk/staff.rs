@@ -107,6 +107,9 @@ impl Desk<'_> {
         if let Some(ticket) = super::automation::parse_keep_open(&press.data) {
             return self.keep_open_pressed(state, press, ticket);
         }
+        if let Some((ticket, value)) = super::csat::parse_callback(&press.data) {
+            return self.csat_pressed(state, press, ticket, value);
+        }
         if press.chat_id > 0 {
             return self.intake_button(state, press);
         }

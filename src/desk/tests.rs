@@ -18,6 +18,7 @@ use crate::sla::{Deadline, Timer};
 use crate::store::{FILE_NAME, Store};
 use crate::ticket::{Answer, Customer, Status, TicketId};
 
+mod csat;
 mod escalation;
 mod guards;
 mod staff_trouble;

@@ -1,5 +1,5 @@
-//! Timers: SLA warnings, breaches and the escalation ladder, the age trigger, auto-close
-//! and reminders.
+//! Timers: SLA warnings, breaches and the escalation ladder, the age trigger, auto-close,
+//! reminders and the satisfaction survey.
 //! The desk keeps each ticket's next due times in the store's deadline index
 //! ([`Desk::sync_deadlines`], after every change), and on a tick acts on every decision
 //! that fell due, in due order, recording each in history so it never fires twice.
@@ -194,6 +194,7 @@ impl Desk<'_> {
                 let to = EscalationTarget::Supervisors;
                 entries.extend(self.escalate_to(state, &mut ticket, to, reason, &self.system())?);
             }
+            DecisionKind::CsatSurvey => entries.extend(self.ask_csat(state, &mut ticket, decision.due)?),
         }
         self.commit(state, &before, &ticket, &entries)?;
         if super::escalation::escalates(&entries) {

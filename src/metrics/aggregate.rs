@@ -63,6 +63,26 @@ pub struct Group {
     pub escalations: Escalations,
     /// Mean of the tickets' mean customer sentiment, in [-1, 1].
     pub sentiment: Option<f64>,
+    pub csat: CsatFigures,
+}
+
+/// The satisfaction surveys of a group: how many were asked and answered, and the score.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct CsatFigures {
+    /// Tickets whose customer was sent the survey.
+    pub asked: u64,
+    /// Of those, tickets with a rating (the latest counts).
+    pub answered: u64,
+    /// Answered tickets rated 4 or 5, or good.
+    pub satisfied: u64,
+    /// Answered tickets with a comment.
+    pub commented: u64,
+    /// answered / asked.
+    pub response_rate: Option<f64>,
+    /// The CSAT score: satisfied / answered.
+    pub score: Option<f64>,
+    /// The mean rating of the tickets rated on the five scale, 1 to 5.
+    pub mean_rating: Option<f64>,
 }
 
 /// Collects tickets' metrics and then summarises them.
@@ -84,6 +104,9 @@ pub struct Accumulator {
     sla: [SlaCounts; 3],
     escalations: Escalations,
     sentiment: (f64, u64),
+    csat: CsatFigures,
+    /// Sum and count of ratings on the five scale.
+    five_ratings: (u64, u64),
 }
 
 #[derive(Default)]
@@ -132,6 +155,18 @@ impl Accumulator {
             self.sentiment.0 += mean;
             self.sentiment.1 += 1;
         }
+        if let Some(csat) = metrics.csat {
+            self.csat.asked += 1;
+            if let Some(rating) = csat.rating {
+                self.csat.answered += 1;
+                self.csat.satisfied += u64::from(rating.is_satisfied());
+                self.csat.commented += u64::from(csat.commented);
+                if rating.scale == crate::csat::Scale::Five {
+                    self.five_ratings.0 += u64::from(rating.value);
+                    self.five_ratings.1 += 1;
+                }
+            }
+        }
     }
 
     pub fn finish(self) -> Group {
@@ -156,6 +191,12 @@ impl Accumulator {
             escalations: self.escalations,
             #[expect(clippy::cast_precision_loss, reason = "a mean of a count far below 2^52")]
             sentiment: (self.sentiment.1 > 0).then(|| self.sentiment.0 / self.sentiment.1 as f64),
+            csat: CsatFigures {
+                response_rate: share(self.csat.answered, self.csat.asked),
+                score: share(self.csat.satisfied, self.csat.answered),
+                mean_rating: share(self.five_ratings.0, self.five_ratings.1),
+                ..self.csat
+            },
         }
     }
 }
@@ -171,6 +212,12 @@ impl SpanValues {
     fn finish(self) -> SpanStats {
         SpanStats { calendar: stats(self.calendar), business: stats(self.business) }
     }
+}
+
+/// `part / whole`, `None` for an empty whole.
+#[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+fn share(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
 }
 
 /// Count, nearest-rank median and p90, and mean of `values`.

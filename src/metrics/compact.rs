@@ -34,16 +34,17 @@ pub fn team_text(title: &str, report: &Report, before: Option<(&str, &Report)>) 
     if report.groups.is_empty() {
         return out;
     }
-    out.push_str("\nPer agent: tickets · resolved · first reply · SLA");
+    out.push_str("\nPer agent: tickets · resolved · first reply · SLA · CSAT");
     for (shown, row) in report.groups.iter().enumerate() {
         let g = &row.group;
         let line = format!(
-            "\n{}: {} · {} · {} · {}",
+            "\n{}: {} · {} · {} · {} · {}",
             crate::outbox::clip(&row.key, 24),
             g.tickets,
             g.resolved,
             span(g.first_response.calendar.median),
-            sla_achieved(g)
+            sla_achieved(g),
+            share(g.csat.satisfied, g.csat.answered),
         );
         if out.chars().count() + line.chars().count() > MAX_CHARS {
             let _ = write!(out, "\n… and {} more", report.groups.len() - shown);
@@ -85,7 +86,6 @@ fn write_group(out: &mut String, g: &Group) {
         span(g.first_response.calendar.median),
         span(g.full_resolution.calendar.median),
     );
-    // The quality line. CSAT, once `Group` carries it, goes here: " · CSAT 4.6 (12 ratings)".
     let _ = write!(
         out,
         "\nSLA achieved {} · reopened {} · first-contact resolution {}",
@@ -96,6 +96,23 @@ fn write_group(out: &mut String, g: &Group) {
     let breached = sla_breached(g);
     if breached > 0 {
         let _ = write!(out, " · SLA breaches {breached}");
+    }
+    let c = g.csat;
+    if c.asked > 0 {
+        let _ = write!(
+            out,
+            "\nCSAT {} of {} ratings · {} of {} surveys answered",
+            share(c.satisfied, c.answered),
+            c.answered,
+            share(c.answered, c.asked),
+            c.asked,
+        );
+        if let Some(mean) = c.mean_rating {
+            let _ = write!(out, " · mean {mean:.1}/5");
+        }
+        if c.commented > 0 {
+            let _ = write!(out, " · comments {}", c.commented);
+        }
     }
 }
 
@@ -159,8 +176,30 @@ mod tests {
         assert_eq!(last, format!("… and {} more", 400 - listed));
         assert!(listed > 50, "{listed} rows listed");
         // Agent names are clipped so a row stays short.
-        assert!(text.contains("Agent number 000 with a…: 3 · 2 · - · -"), "{text}");
+        assert!(text.contains("Agent number 000 with a…: 3 · 2 · - · - · -"), "{text}");
         let small = team_text("Team, today", &report(2), None);
         assert!(!small.contains("more"), "{small}");
+    }
+
+    #[test]
+    fn satisfaction_shows_once_a_survey_was_sent_with_its_score_and_response_rate() {
+        let quiet = group_text("Team", &Group::default());
+        assert!(!quiet.contains("CSAT"), "no survey sent, no line: {quiet}");
+        let csat = crate::metrics::CsatFigures {
+            asked: 10,
+            answered: 4,
+            satisfied: 3,
+            commented: 1,
+            mean_rating: Some(3.75),
+            ..Default::default()
+        };
+        let text = group_text("Team", &Group { csat, ..Group::default() });
+        assert_eq!(
+            text.lines().last(),
+            Some("CSAT 75% of 4 ratings · 40% of 10 surveys answered · mean 3.8/5 · comments 1")
+        );
+        let mut agents = report(1);
+        agents.groups[0].group.csat = csat;
+        assert!(team_text("Team", &agents, None).ends_with(": 3 · 2 · - · - · 75%"));
     }
 }

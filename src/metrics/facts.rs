@@ -13,6 +13,7 @@
 
 use jiff::Timestamp;
 
+use crate::csat::Rating;
 use crate::deadline::DeadlineKind;
 use crate::history::{Actor, Entry, EntryKind};
 use crate::sla::{Metric, Step};
@@ -56,6 +57,17 @@ pub struct Facts {
     /// The last breach or age mark seen, with its stretch: an escalation by the desk at the
     /// same instant was its consequence.
     pub last_mark: Option<(Timestamp, DeadlineKind, u32)>,
+    /// The satisfaction survey, once asked.
+    pub csat: Option<CsatFacts>,
+}
+
+/// What the metrics keep of a satisfaction survey: when it was asked, the latest rating,
+/// whether the customer commented (not the comment: facts hold no customer text).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsatFacts {
+    pub asked_at: Timestamp,
+    pub rating: Option<Rating>,
+    pub commented: bool,
 }
 
 /// Escalations by what triggered them.
@@ -103,6 +115,7 @@ impl Facts {
             escalations: Escalations::default(),
             sentiment: SentimentSum::default(),
             last_mark: None,
+            csat: None,
         }
     }
 
@@ -175,6 +188,20 @@ impl Facts {
                 self.status = *to;
             }
             EntryKind::PriorityChanged { .. } => self.priority_changes += 1,
+            EntryKind::CsatAsked { .. } => {
+                self.csat = Some(CsatFacts { asked_at: at, rating: None, commented: false });
+            }
+            // The latest rating counts: a change of mind replaces the earlier one.
+            EntryKind::CsatRated { rating, .. } => {
+                if let Some(csat) = &mut self.csat {
+                    csat.rating = Some(*rating);
+                }
+            }
+            EntryKind::CsatCommented { .. } => {
+                if let Some(csat) = &mut self.csat {
+                    csat.commented = true;
+                }
+            }
             EntryKind::Timer(mark) => {
                 let step = Step::of(mark.kind, mark.step);
                 if let (Some(metric), Some(Step::Breach(_))) = (mark.kind.metric(), step) {

@@ -56,6 +56,8 @@ pub struct TicketMetrics {
     pub escalations: Escalations,
     /// The mean sentiment of the customer's messages, and the last message's.
     pub sentiment: Option<(f64, f64)>,
+    /// The satisfaction survey, once asked: its latest rating and whether a comment came.
+    pub csat: Option<super::CsatFacts>,
     pub status: Status,
 }
 
@@ -105,6 +107,7 @@ impl TicketMetrics {
             sla,
             escalations: facts.escalations,
             sentiment: facts.sentiment.mean().map(|mean| (mean, facts.sentiment.last)),
+            csat: facts.csat,
             status: facts.status,
         }
     }

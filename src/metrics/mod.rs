@@ -27,8 +27,8 @@ mod period;
 mod tests;
 
 pub use aggregate::{
-    AGE_BUCKETS, Accumulator, Backlog, Group, SlaCounts, SpanStats, Stats, percentile, stats,
+    AGE_BUCKETS, Accumulator, Backlog, CsatFigures, Group, SlaCounts, SpanStats, Stats, percentile, stats,
 };
-pub use facts::{Escalations, Facts, SentimentSum};
+pub use facts::{CsatFacts, Escalations, Facts, SentimentSum};
 pub use measure::{Elapsed, SlaOutcome, TicketMetrics};
 pub use period::{GroupBy, GroupRow, Labels, Options, Period, Report, ReportFormat, counts, span_metrics};

@@ -337,6 +337,12 @@ pub fn counts(group: &Group) -> Vec<(String, u64)> {
     for (trigger, n) in [("manual", e.manual), ("breach", e.breach), ("age", e.age), ("rule", e.rule)] {
         counts.push((format!("escalations_{trigger}"), u64::from(n)));
     }
+    let c = group.csat;
+    for (figure, n) in
+        [("asked", c.asked), ("answered", c.answered), ("satisfied", c.satisfied), ("commented", c.commented)]
+    {
+        counts.push((format!("csat_{figure}"), n));
+    }
     counts
 }
 
@@ -445,12 +451,23 @@ fn write_group_detail(out: &mut String, group: &Group) {
     );
     let sentiment = group.sentiment.map_or_else(|| "-".to_owned(), |s| format!("{s:+.2}"));
     let _ = writeln!(out, "customer sentiment (mean, -1 to +1): {sentiment}");
+    let c = group.csat;
+    let mean = c.mean_rating.map_or_else(|| "-".to_owned(), |m| format!("{m:.1}/5"));
+    let _ = writeln!(
+        out,
+        "satisfaction: asked {}, answered {} ({}), CSAT {} (4-5 or good), mean {mean}, comments {}",
+        c.asked,
+        c.answered,
+        share(c.answered, c.asked),
+        share(c.satisfied, c.answered),
+        c.commented,
+    );
 }
 
 fn write_group_table(out: &mut String, rows: &[GroupRow]) {
     let _ = writeln!(
         out,
-        "{:<20} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9}",
+        "{:<20} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>5} {:>5}",
         "group",
         "tickets",
         "open",
@@ -461,14 +478,16 @@ fn write_group_table(out: &mut String, rows: &[GroupRow]) {
         "p90",
         "reopened",
         "FCR",
-        "SLA miss"
+        "SLA miss",
+        "CSAT",
+        "resp."
     );
     for row in rows {
         let g = &row.group;
         let missed: u64 = g.sla.values().map(|sla| sla.breached).sum();
         let _ = writeln!(
             out,
-            "{:<20} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9}",
+            "{:<20} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>5} {:>5}",
             crate::outbox::clip(&row.key, 20),
             g.tickets,
             g.open,
@@ -480,6 +499,8 @@ fn write_group_table(out: &mut String, rows: &[GroupRow]) {
             g.reopened_tickets,
             share(g.first_contact_resolutions, g.resolved),
             missed,
+            share(g.csat.satisfied, g.csat.answered),
+            share(g.csat.answered, g.csat.asked),
         );
     }
     let _ = writeln!(out, "(medians and p90 in calendar time; JSON and CSV carry business hours too)");

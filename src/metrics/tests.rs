@@ -297,3 +297,36 @@ fn a_customer_messages_kept_score_is_folded_and_an_entry_without_one_is_scored_t
     }
     assert_eq!(Facts::of_history(&old), story.facts());
 }
+
+#[test]
+fn csat_counts_asked_answered_the_latest_rating_and_comments() {
+    use crate::csat::{Rating, Scale};
+    let five = |value| Rating { scale: Scale::Five, value };
+    let resolved = || story(minute(0)).reply(minute(10)).then(minute(20), AGENT, Change::Resolve);
+    let ask = |story: Story, scale| {
+        story.then(minute(80), DESK, Change::CsatAsk { scale, expires_at: minute(10_000) })
+    };
+    let rate = |story: Story, rating| {
+        story.then(minute(90), CUSTOMER, Change::CsatRate { rating, ask_comment: true })
+    };
+    // A 5 changed to a 2 with a comment: the 2 counts.
+    let changed = rate(rate(ask(resolved(), Scale::Five), five(5)), five(2)).then(
+        minute(95),
+        CUSTOMER,
+        Change::CsatComment { text: "slow".into() },
+    );
+    let happy = rate(ask(resolved(), Scale::Five), five(4));
+    let good = rate(ask(resolved(), Scale::GoodBad), Rating { scale: Scale::GoodBad, value: 2 });
+    let silent = ask(resolved(), Scale::Five);
+    let never_asked = resolved();
+    let mut group = Accumulator::default();
+    for each in [&changed, &happy, &good, &silent, &never_asked] {
+        group.add(&each.metrics(minute(600)));
+    }
+    let csat = group.finish().csat;
+    assert_eq!((csat.asked, csat.answered, csat.satisfied, csat.commented), (4, 3, 2, 1));
+    assert_eq!(csat.response_rate, Some(0.75));
+    assert_eq!(csat.score, Some(2.0 / 3.0), "the 4 and the good of three answers");
+    assert_eq!(csat.mean_rating, Some(3.0), "2 and 4 on the five scale; good/bad has no mean");
+    assert_eq!(Accumulator::default().finish().csat, CsatFigures::default());
+}

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::yaml::{Node, Segment};
+use crate::csat::Scale;
 use crate::diagnostic::{Diagnostic, FileSink, Position};
 use crate::duration::Span;
-use crate::sla::{Ladder, Policy};
+use crate::sla::{CsatAsk, CsatTiming, Ladder, Policy};
 
 /// A value and where it was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +100,51 @@ pub struct DeskConfig {
     pub escalate_after_age: Option<Span>,
     pub loop_guard: LoopGuard,
     pub dispatcher: DispatcherBudgets,
+    /// The satisfaction survey; `None` (no `csat:`) never asks.
+    pub csat: Option<CsatConfig>,
+}
+
+/// desk.yaml `csat`: when to ask the satisfaction survey, on which scale, in which words,
+/// and for how long the answers count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsatConfig {
+    pub ask: CsatAsk,
+    /// How long after the resolution (or closing) the customer is asked.
+    pub delay: Span,
+    pub scale: Scale,
+    /// The question by language code (`en`, `ru`); the customer's Telegram language picks it.
+    pub question: BTreeMap<String, String>,
+    /// The language for a customer whose own has no question; it has one.
+    pub default_language: String,
+    /// On the five scale, a rating at or below this asks for a comment (good/bad: bad does).
+    pub comment_below: u8,
+    /// The follow-up question after a low rating, by language; empty: no follow-up.
+    pub comment_question: BTreeMap<String, String>,
+    /// How long after the ask a rating, a change of mind or a comment still counts.
+    pub valid_for: Span,
+}
+
+impl CsatConfig {
+    /// The question in `language` (a Telegram language code, its primary subtag decides),
+    /// else in the default language.
+    pub fn question_in(&self, language: Option<&str>) -> &str {
+        in_language(&self.question, language, &self.default_language)
+    }
+
+    /// The follow-up question in `language`, if the desk asks for comments.
+    pub fn comment_question_in(&self, language: Option<&str>) -> Option<&str> {
+        if self.comment_question.is_empty() {
+            return None;
+        }
+        Some(in_language(&self.comment_question, language, &self.default_language))
+    }
+}
+
+/// The text for `language`'s primary subtag (`ru-RU` -> `ru`), else the default's, else any.
+fn in_language<'t>(texts: &'t BTreeMap<String, String>, language: Option<&str>, default: &str) -> &'t str {
+    let primary = language.and_then(|code| code.split(['-', '_']).next()).unwrap_or_default();
+    let found = texts.iter().find(|(code, _)| code.eq_ignore_ascii_case(primary)).map(|(_, text)| text);
+    found.or_else(|| texts.get(default)).or_else(|| texts.values().next()).map_or("", String::as_str)
 }
 
 /// desk.yaml `weekly_digest`: when the supervisors get the last seven days' figures.
@@ -162,6 +208,7 @@ impl DeskConfig {
             escalate_after_age: None,
             loop_guard: LoopGuard::default(),
             dispatcher: DispatcherBudgets::default(),
+            csat: None,
         }
     }
 
@@ -218,6 +265,36 @@ pub(crate) struct RawDesk {
     escalate_after_age: Option<Span>,
     loop_guard: Option<RawLoopGuard>,
     dispatcher: Option<RawDispatcher>,
+    csat: Option<RawCsat>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCsat {
+    ask: Option<RawCsatAsk>,
+    delay: Option<Span>,
+    scale: Option<RawScale>,
+    #[serde(default)]
+    question: BTreeMap<String, String>,
+    default_language: Option<String>,
+    comment_below: Option<u8>,
+    #[serde(default)]
+    comment_question: BTreeMap<String, String>,
+    valid_for: Option<Span>,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RawCsatAsk {
+    OnResolve,
+    OnClose,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RawScale {
+    Five,
+    GoodBad,
 }
 
 #[derive(Debug, Deserialize)]
@@ -323,6 +400,7 @@ impl RawDesk {
                 .private_messages_per_second
                 .unwrap_or(defaults.dispatcher.private_messages_per_second),
         });
+        let csat = self.csat.map(|raw| raw.validate(tree, sink));
         DeskConfig {
             path: sink.path.to_owned(),
             staff_chat: self.staff_chat,
@@ -351,6 +429,70 @@ impl RawDesk {
                 window: raw.window.unwrap_or(defaults.loop_guard.window),
             }),
             dispatcher,
+            csat,
+        }
+    }
+}
+
+impl RawCsat {
+    /// Fills defaults (ask on resolve after 1h, five scale, comments at 3 or below, valid for
+    /// 3d) and refuses settings that would do nothing or cannot work.
+    fn validate(self, tree: &Node, sink: &mut FileSink<'_>) -> CsatConfig {
+        let at = |name: &str| {
+            tree.locate(&[Segment::Key("csat".to_owned()), Segment::Key(name.to_owned())]).position
+        };
+        let scale = match self.scale {
+            Some(RawScale::GoodBad) => Scale::GoodBad,
+            Some(RawScale::Five) | None => Scale::Five,
+        };
+        if self.question.is_empty() {
+            let position = tree.locate(&[Segment::Key("csat".to_owned())]).position;
+            sink.error(position, "`csat` needs a `question`, like `question: { en: \"How did we do?\" }`");
+        }
+        let default_language = self.default_language.clone().unwrap_or_else(|| "en".to_owned());
+        for (name, texts) in [("question", &self.question), ("comment_question", &self.comment_question)] {
+            if !texts.is_empty() && !texts.contains_key(&default_language) {
+                let message = format!(
+                    "`{name}` has no text in the default language `{default_language}`; add it or set `default_language`"
+                );
+                sink.error(at(name), message);
+            }
+        }
+        let comment_below = match (self.comment_below, scale) {
+            (Some(_), Scale::GoodBad) => {
+                sink.error(
+                    at("comment_below"),
+                    "`comment_below` is for the five scale; on good_bad a bad rating asks for a comment",
+                );
+                3
+            }
+            (Some(_), Scale::Five) if self.comment_question.is_empty() => {
+                sink.error(at("comment_below"), "`comment_below` needs a `comment_question` to ask");
+                3
+            }
+            (Some(below), Scale::Five) if !(1..=4).contains(&below) => {
+                sink.error(at("comment_below"), format!("`comment_below` must be 1 to 4, not {below}"));
+                3
+            }
+            (Some(below), Scale::Five) => below,
+            (None, _) => 3,
+        };
+        let valid_for = self.valid_for.unwrap_or(Span::from_hours(72));
+        if valid_for == Span::ZERO {
+            sink.error(at("valid_for"), "`valid_for` must be longer than 0, or no answer could count");
+        }
+        CsatConfig {
+            ask: match self.ask {
+                Some(RawCsatAsk::OnClose) => CsatAsk::OnClose,
+                Some(RawCsatAsk::OnResolve) | None => CsatAsk::OnResolve,
+            },
+            delay: self.delay.unwrap_or(Span::from_hours(1)),
+            scale,
+            question: self.question,
+            default_language,
+            comment_below,
+            comment_question: self.comment_question,
+            valid_for,
         }
     }
 }
@@ -442,6 +584,7 @@ impl Policy {
             auto_close_after: Some(desk.auto_close_after),
             reminder_after: desk.remind_awaiting_after,
             escalate_after_age: desk.escalate_after_age,
+            csat: desk.csat.as_ref().map(|csat| CsatTiming { ask: csat.ask, delay: csat.delay }),
         }
     }
 }

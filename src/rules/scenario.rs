@@ -12,7 +12,7 @@ use super::team::Team;
 use super::yaml::{Node, Segment};
 use crate::diagnostic::{FileSink, Position};
 use crate::duration::Span;
-use crate::script::{CustomerView, FieldValue, MessageView, RoundRobin, RouteDecision, TicketView};
+use crate::script::{CsatView, CustomerView, FieldValue, MessageView, RoundRobin, RouteDecision, TicketView};
 use crate::sla::{Action, BreachView, EscalationTarget, SlaClock};
 use crate::ticket::Priority;
 
@@ -34,6 +34,7 @@ pub struct Case {
     pub round_robin: RoundRobin,
     pub breach: Option<BreachView>,
     pub message: Option<MessageView>,
+    pub csat: Option<CsatView>,
     /// The ticket's life on a virtual clock, for `timers` expectations.
     pub timeline: Option<Timeline>,
     pub expect: Expectation,
@@ -86,6 +87,7 @@ pub enum Expectation {
     /// `None` expects the default ladder.
     OnBreach(Option<Vec<Action>>),
     OnMessage(Vec<Action>),
+    OnCsat(Vec<Action>),
     /// Every timer decision of the case's timeline, in order: `offset summary`, like
     /// `33m first response breach, supervisors` (see `sla::Decision::summary`).
     Timers(Vec<String>),
@@ -120,6 +122,7 @@ struct RawCase {
     round_robin: Option<i64>,
     breach: Option<RawBreach>,
     message: Option<RawMessage>,
+    csat: Option<RawCsat>,
     /// Desk-local `YYYY-MM-DD HH:MM`; a Monday morning by default.
     opened: Option<String>,
     /// `offset event` lines, like `45m hold`.
@@ -172,11 +175,22 @@ struct RawMessage {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawCsat {
+    event: Option<String>,
+    scale: Option<String>,
+    score: u8,
+    answers: Option<u32>,
+    comment: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawExpect {
     route: Option<serde_yaml::Value>,
     sla: Option<serde_yaml::Value>,
     on_breach: Option<serde_yaml::Value>,
     on_message: Option<Vec<RawAction>>,
+    on_csat: Option<Vec<RawAction>>,
     timers: Option<Vec<String>>,
 }
 
@@ -218,6 +232,7 @@ impl RawScenarioFile {
             let needs = match &expect {
                 Expectation::OnBreach(_) if raw.breach.is_none() => Some(("on_breach", "breach")),
                 Expectation::OnMessage(_) if raw.message.is_none() => Some(("on_message", "message")),
+                Expectation::OnCsat(_) if raw.csat.is_none() => Some(("on_csat", "csat")),
                 Expectation::Timers(_) if raw.until.is_none() => Some(("timers", "until")),
                 _ => None,
             };
@@ -251,6 +266,14 @@ impl RawScenarioFile {
                 }
                 None => None,
             };
+            let csat = match raw.csat.map(RawCsat::into_view) {
+                Some(Ok(view)) => Some(view),
+                Some(Err(message)) => {
+                    sink.error(node.get("csat").map_or(node.position, |n| n.position), message);
+                    continue;
+                }
+                None => None,
+            };
             let mut overrides = self.team.clone();
             overrides.extend(raw.team);
             cases.push(Case {
@@ -269,6 +292,7 @@ impl RawScenarioFile {
                     from_customer: message.from.as_deref() != Some("agent"),
                     sentiment: None,
                 }),
+                csat,
                 timeline,
                 expect,
             });
@@ -311,6 +335,24 @@ impl RawTicket {
             age: self.age.unwrap_or(Span::ZERO),
             reopened: self.reopened.unwrap_or(0),
         }
+    }
+}
+
+impl RawCsat {
+    /// What `on_csat` sees; `Err` for a score the scale does not have.
+    fn into_view(self) -> Result<CsatView, String> {
+        let scale: crate::csat::Scale = self.scale.as_deref().unwrap_or("five").parse()?;
+        let rating = scale.rating(self.score).ok_or_else(|| {
+            format!("a {} rating is 1 to {}, not {}", scale.as_str(), scale.ratings().len(), self.score)
+        })?;
+        Ok(CsatView {
+            event: self.event.unwrap_or_else(|| "rating".to_owned()),
+            scale: scale.as_str().to_owned(),
+            score: i64::from(rating.value),
+            satisfied: rating.is_satisfied(),
+            answers: self.answers.unwrap_or(1),
+            comment: self.comment,
+        })
     }
 }
 
@@ -362,6 +404,9 @@ impl RawExpect {
         }
         if let Some(timers) = self.timers {
             return Some(Expectation::Timers(timers));
+        }
+        if let Some(actions) = self.on_csat {
+            return actions_of(actions, at("on_csat"), sink).map(Expectation::OnCsat);
         }
         let actions = self.on_message.unwrap_or_default();
         actions_of(actions, at("on_message"), sink).map(Expectation::OnMessage)

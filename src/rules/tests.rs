@@ -603,3 +603,78 @@ fn weekly_digest_and_summary_figures_are_read_and_checked() {
         "#]],
     );
 }
+
+#[test]
+fn csat_settings_that_would_do_nothing_or_cannot_work_are_refused_where_they_stand() {
+    let desk = "csat:\n  question: { en: Good? }\n  colour: red\n";
+    check(
+        &[("desk.yaml", desk)],
+        &expect![[r#"
+            desk.yaml:3:3: unknown field `colour`
+            exit 1
+        "#]],
+    );
+    let desk = "csat:\n  scale: good_bad\n  question: { ru: Мы помогли? }\n  comment_below: 2\n  comment_question: { en: Why? }\n  valid_for: 0m\n";
+    check(
+        &[("desk.yaml", desk)],
+        &expect![[r#"
+            desk.yaml:3:13: `question` has no text in the default language `en`; add it or set `default_language`
+            desk.yaml:4:18: `comment_below` is for the five scale; on good_bad a bad rating asks for a comment
+            desk.yaml:6:14: `valid_for` must be longer than 0, or no answer could count
+            exit 1
+        "#]],
+    );
+    let desk = "csat:\n  delay: 10m\n  question: { en: Good? }\n  comment_below: 3\n";
+    check(
+        &[("desk.yaml", desk)],
+        &expect![[r#"
+            desk.yaml:4:18: `comment_below` needs a `comment_question` to ask
+            exit 1
+        "#]],
+    );
+}
+
+#[test]
+fn csat_questions_follow_the_customers_language_with_the_default_behind() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = "csat:\n  ask: on_close\n  delay: 30m\n  question: { en: How did we do?, ru: Как мы справились? }\n  default_language: en\n  comment_question: { en: What went wrong? }\n";
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    let set = set.expect("a valid desk");
+    let csat = set.desk().csat.clone().expect("csat is on");
+    assert_eq!(csat.question_in(Some("ru-RU")), "Как мы справились?");
+    assert_eq!(csat.question_in(Some("de")), "How did we do?");
+    assert_eq!(csat.question_in(None), "How did we do?");
+    assert_eq!(csat.comment_question_in(Some("ru")), Some("What went wrong?"));
+    assert_eq!(
+        (csat.scale, csat.comment_below, csat.valid_for),
+        (crate::csat::Scale::Five, 3, "3d".parse().expect("a span"))
+    );
+    let timing = crate::sla::Policy::from_desk(set.desk()).csat.expect("timed");
+    assert_eq!((timing.ask, timing.delay), (crate::sla::CsatAsk::OnClose, "30m".parse().expect("a span")));
+    let off = super::DeskConfig::with_defaults(Path::new("desk.yaml"));
+    assert_eq!(crate::sla::Policy::from_desk(&off).csat, None, "no csat: never asked");
+}
+
+#[test]
+fn check_knows_on_csat_and_its_parameters() {
+    check(
+        &[("automations.rhai", "fn on_csat(ticket) { [] }\n")],
+        &expect![[r#"
+            automations.rhai:1:1: hook `on_csat` takes 2 parameters (ticket, csat), not 1
+            exit 1
+        "#]],
+    );
+    check(
+        &[(
+            "automations.rhai",
+            "fn on_csat(ticket, csat) {\n    if csat.score == 1 { [escalate(\"supervisors\")] } else { [] }\n}\n",
+        )],
+        &expect![[r#"
+            exit 0
+        "#]],
+    );
+}

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map};
 
-use super::views::{AgentView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
+use super::views::{
+    AgentView, CsatView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView,
+};
 use crate::duration::Span;
 use crate::sla::{Action, BreachView, EscalationTarget};
 
@@ -83,6 +85,17 @@ fn register_events(engine: &mut Engine) {
         .register_get("sentiment", |m: &mut MessageView| m.sentiment())
         .register_get("from", |m: &mut MessageView| if m.from_customer { "customer" } else { "agent" })
         .register_fn("to_debug", |m: &mut MessageView| format!("Message({:?})", m.text));
+    engine
+        .register_type_with_name::<CsatView>("Csat")
+        .register_get("event", |c: &mut CsatView| ImmutableString::from(c.event.as_str()))
+        .register_get("scale", |c: &mut CsatView| ImmutableString::from(c.scale.as_str()))
+        .register_get("score", |c: &mut CsatView| c.score as INT)
+        .register_get("satisfied", |c: &mut CsatView| c.satisfied)
+        .register_get("answers", |c: &mut CsatView| INT::from(c.answers))
+        .register_get("comment", |c: &mut CsatView| {
+            c.comment.as_deref().map_or(Dynamic::UNIT, |text| Dynamic::from(ImmutableString::from(text)))
+        })
+        .register_fn("to_debug", |c: &mut CsatView| format!("Csat({} {} {})", c.event, c.scale, c.score));
 }
 
 fn register_actions(engine: &mut Engine) {

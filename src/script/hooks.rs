@@ -18,7 +18,7 @@ use super::convert::{actions_of, sla_of};
 use super::decision::RouteDecision;
 use super::engine::{DEADLINE_TOKEN, LastSeen, bare_message, replay, with_budget};
 use super::scripts::{Hook, Scripts};
-use super::views::{FieldValue, MessageView, RoundRobin, TeamView, TicketView};
+use super::views::{CsatView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
 use crate::diagnostic::Position;
 use crate::sla::{Action, BreachPlan, BreachView, SlaTargets};
 
@@ -138,6 +138,16 @@ impl Scripts {
                 return Ok(Vec::new());
             }
             actions_of("on_message", result)
+        })
+    }
+
+    /// What to do about a satisfaction answer: the `on_csat` hook's actions, or none.
+    pub fn on_csat(&self, ticket: &TicketView, csat: &CsatView) -> HookOutcome<Vec<Action>> {
+        self.run(Hook::OnCsat.name(), (2, || (ticket.clone(), csat.clone())), Vec::new, |result| {
+            if result.is_unit() {
+                return Ok(Vec::new());
+            }
+            actions_of("on_csat", result)
         })
     }
 

@@ -24,4 +24,6 @@ pub use decision::RouteDecision;
 pub use engine::{CALL_BUDGET, LIMITS, Limits};
 pub use hooks::{DecidedBy, FailureKind, HookFailure, HookOutcome, Routing};
 pub use scripts::{FunctionSite, Hook, ScriptFile, Scripts};
-pub use views::{AgentView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
+pub use views::{
+    AgentView, CsatView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView,
+};

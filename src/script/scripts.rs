@@ -36,10 +36,11 @@ pub enum Hook {
     Sla,
     OnBreach,
     OnMessage,
+    OnCsat,
 }
 
 impl Hook {
-    pub const ALL: [Hook; 4] = [Hook::Route, Hook::Sla, Hook::OnBreach, Hook::OnMessage];
+    pub const ALL: [Hook; 5] = [Hook::Route, Hook::Sla, Hook::OnBreach, Hook::OnMessage, Hook::OnCsat];
 
     /// The function name scripts define.
     pub fn name(self) -> &'static str {
@@ -48,6 +49,7 @@ impl Hook {
             Hook::Sla => "sla",
             Hook::OnBreach => "on_breach",
             Hook::OnMessage => "on_message",
+            Hook::OnCsat => "on_csat",
         }
     }
 
@@ -58,6 +60,7 @@ impl Hook {
             Hook::Sla => &["ticket"],
             Hook::OnBreach => &["ticket", "breach"],
             Hook::OnMessage => &["ticket", "message"],
+            Hook::OnCsat => &["ticket", "csat"],
         }
     }
 }

@@ -339,3 +339,25 @@ fn message_sentiment_is_the_kept_score_or_the_texts() {
         [Action::AddTag(score.to_string()), Action::AddTag(score.to_string())]
     );
 }
+
+#[test]
+fn on_csat_reads_the_answer_and_a_missing_hook_does_nothing() {
+    let changed = CsatView {
+        event: "rating".to_owned(),
+        scale: "five".to_owned(),
+        score: 2,
+        satisfied: false,
+        answers: 2,
+        comment: None,
+    };
+    let commented =
+        CsatView { event: "comment".to_owned(), comment: Some("slow".to_owned()), ..changed.clone() };
+    let scripts = compile(
+        "fn on_csat(ticket, csat) {\n    let said = if csat.comment == () { \"none\" } else { csat.comment };\n    [add_tag(`${csat.event} ${csat.scale} ${csat.score} ${csat.satisfied} ${csat.answers} ${said}`)]\n}\n",
+    );
+    let tag = |view: &CsatView| scripts.on_csat(&ticket(), view).value;
+    assert_eq!(tag(&changed), [Action::AddTag("rating five 2 false 2 none".to_owned())]);
+    assert_eq!(tag(&commented), [Action::AddTag("comment five 2 false 2 slow".to_owned())]);
+    let outcome = compile("fn route(ticket, team) { () }\n").on_csat(&ticket(), &changed);
+    assert_eq!((outcome.value, outcome.decided_by), (Vec::new(), DecidedBy::Default));
+}

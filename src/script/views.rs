@@ -102,6 +102,22 @@ impl MessageView {
     }
 }
 
+/// A satisfaction answer, as `on_csat` sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CsatView {
+    /// `rating` (a tap, the first or a change of mind) or `comment` (the comment after it).
+    pub event: String,
+    /// `five` or `good_bad`.
+    pub scale: String,
+    /// 1 to 5 on five; 1 (bad) or 2 (good) on good/bad.
+    pub score: i64,
+    /// A 4 or 5, or good.
+    pub satisfied: bool,
+    /// How many times the customer rated (2 and more: they changed their mind).
+    pub answers: u32,
+    pub comment: Option<String>,
+}
+
 impl TeamView {
     /// Agents with `skill` (any agent for `""`) who are online and below capacity, by id.
     pub fn available(&self, skill: &str) -> Vec<&AgentView> {

@@ -151,6 +151,10 @@ fn staff_text(kind: &EntryKind, agent: UserId) -> Option<String> {
         | EntryKind::Reachability { .. }
         | EntryKind::TopicChanged { .. }
         | EntryKind::System { .. }
-        | EntryKind::Timer(_) => return None,
+        | EntryKind::Timer(_)
+        // Satisfaction answers are the customer's, and a replay does not ask surveys.
+        | EntryKind::CsatAsked { .. }
+        | EntryKind::CsatRated { .. }
+        | EntryKind::CsatCommented { .. } => return None,
     })
 }

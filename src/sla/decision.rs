@@ -46,6 +46,8 @@ pub enum DecisionKind {
     Reminder { waiting: Span },
     /// Escalate to the supervisors: the ticket is `age` old (desk.yaml `escalate_after_age`).
     AgeEscalation { age: Span },
+    /// Send the customer the satisfaction survey (desk.yaml `csat`).
+    CsatSurvey,
 }
 
 impl Decision {
@@ -58,6 +60,7 @@ impl Decision {
             DecisionKind::AutoClose => Step::AutoClose,
             DecisionKind::Reminder { .. } => Step::Reminder,
             DecisionKind::AgeEscalation { .. } => Step::AgeEscalation,
+            DecisionKind::CsatSurvey => Step::CsatSurvey,
         }
     }
 
@@ -71,6 +74,7 @@ impl Decision {
             DecisionKind::AutoClose => "auto-close".to_owned(),
             DecisionKind::Reminder { .. } => "reminder".to_owned(),
             DecisionKind::AgeEscalation { .. } => "age escalation".to_owned(),
+            DecisionKind::CsatSurvey => "csat survey".to_owned(),
         }
     }
 
@@ -112,6 +116,7 @@ impl fmt::Display for DecisionKind {
             DecisionKind::AutoClose => f.write_str("auto-close"),
             DecisionKind::Reminder { waiting } => write!(f, "reminder: awaiting the customer for {waiting}"),
             DecisionKind::AgeEscalation { age } => write!(f, "age escalation: open for {age}"),
+            DecisionKind::CsatSurvey => f.write_str("csat survey"),
         }
     }
 }

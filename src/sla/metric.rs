@@ -40,6 +40,8 @@ pub enum Step {
     Reminder,
     /// The ticket reached the age that escalates it regardless of SLA.
     AgeEscalation,
+    /// The delay after the resolution (or closing) passed: ask the satisfaction survey.
+    CsatSurvey,
 }
 
 impl Metric {
@@ -88,7 +90,7 @@ impl DeadlineKind {
             DeadlineKind::FirstResponse => Some(Metric::FirstResponse),
             DeadlineKind::NextResponse => Some(Metric::NextResponse),
             DeadlineKind::Resolution => Some(Metric::Resolution),
-            DeadlineKind::AutoClose | DeadlineKind::Reminder | DeadlineKind::Age => None,
+            DeadlineKind::AutoClose | DeadlineKind::Reminder | DeadlineKind::Age | DeadlineKind::Csat => None,
         }
     }
 }
@@ -107,7 +109,11 @@ impl Step {
     /// The position of this step within its timer; a mark at index `n` covers `0..=n`.
     pub fn index(self) -> u8 {
         match self {
-            Step::Warning | Step::AutoCloseWarning | Step::Reminder | Step::AgeEscalation => 0,
+            Step::Warning
+            | Step::AutoCloseWarning
+            | Step::Reminder
+            | Step::AgeEscalation
+            | Step::CsatSurvey => 0,
             Step::Breach(level) => 1 + level.0,
             Step::AutoClose => 1,
         }
@@ -122,6 +128,7 @@ impl Step {
             (None, DeadlineKind::AutoClose, 1) => Some(Step::AutoClose),
             (None, DeadlineKind::Reminder, 0) => Some(Step::Reminder),
             (None, DeadlineKind::Age, 0) => Some(Step::AgeEscalation),
+            (None, DeadlineKind::Csat, 0) => Some(Step::CsatSurvey),
             _ => None,
         }
     }
@@ -137,7 +144,9 @@ impl Step {
         match self {
             Step::Breach(level) => level >= Level::SUPERVISORS,
             Step::AgeEscalation => true,
-            Step::Warning | Step::AutoCloseWarning | Step::AutoClose | Step::Reminder => false,
+            Step::Warning | Step::AutoCloseWarning | Step::AutoClose | Step::Reminder | Step::CsatSurvey => {
+                false
+            }
         }
     }
 }
@@ -150,6 +159,7 @@ impl fmt::Display for Step {
             Step::AutoClose => f.write_str("close"),
             Step::Reminder => f.write_str("reminder"),
             Step::AgeEscalation => f.write_str("escalation"),
+            Step::CsatSurvey => f.write_str("survey"),
         }
     }
 }
@@ -174,9 +184,9 @@ mod tests {
             assert_eq!(DeadlineKind::from_u8(kind.as_u8()), Some(kind));
             assert_eq!(DeadlineKind::from_name(kind.as_str()), Some(kind));
         }
-        assert_eq!(DeadlineKind::from_u8(6), None);
+        assert_eq!(DeadlineKind::from_u8(7), None);
         let bytes: Vec<u8> = DeadlineKind::ALL.iter().map(|kind| kind.as_u8()).collect();
-        assert_eq!(bytes, [0, 1, 2, 3, 4, 5], "the store's kind bytes never move");
+        assert_eq!(bytes, [0, 1, 2, 3, 4, 5, 6], "the store's kind bytes never move");
     }
 
     #[test]
@@ -191,5 +201,6 @@ mod tests {
         assert_eq!(Step::of(DeadlineKind::Resolution, 4), None);
         assert_eq!(Step::of(DeadlineKind::Reminder, 1), None);
         assert_eq!(Step::of(DeadlineKind::Age, 1), None);
+        assert_eq!(Step::of(DeadlineKind::Csat, 1), None);
     }
 }

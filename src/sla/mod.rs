@@ -114,6 +114,25 @@ pub struct Policy {
     /// Escalate an active ticket this old to the supervisors, once, SLA or not; `None`
     /// never. desk.yaml `escalate_after_age`.
     pub escalate_after_age: Option<Span>,
+    /// When to ask the satisfaction survey; `None` never asks. desk.yaml `csat`.
+    pub csat: Option<CsatTiming>,
+}
+
+/// When the satisfaction survey is asked: `delay` after the ticket is resolved or closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CsatTiming {
+    pub ask: CsatAsk,
+    pub delay: Span,
+}
+
+/// Which moment starts the survey's delay.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CsatAsk {
+    /// The ticket left the active statuses: resolved, or closed straight from work.
+    #[default]
+    OnResolve,
+    /// The ticket closed (by hand or by auto-close).
+    OnClose,
 }
 
 /// What [`plan`] reads, all borrowed from the caller.
@@ -142,6 +161,7 @@ impl Default for Policy {
             auto_close_after: Some(Span::from_hours(72)),
             reminder_after: None,
             escalate_after_age: None,
+            csat: None,
         }
     }
 }

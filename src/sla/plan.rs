@@ -19,7 +19,7 @@ use super::clock::{Clock, ClockState, ClockStatus};
 use super::decision::{Decision, DecisionKind};
 use super::metric::{Metric, Step};
 use super::timeline::{Segment, Stretch, Timeline};
-use super::{Inputs, Policy};
+use super::{CsatAsk, Inputs, Policy};
 use crate::deadline::{DeadlineKind, Mark};
 
 /// Everything timed about one ticket at `now`.
@@ -161,6 +161,7 @@ impl Plan {
                 (Step::AutoClose, _) => DecisionKind::AutoClose,
                 (Step::Reminder, _) => DecisionKind::Reminder { waiting: elapsed },
                 (Step::AgeEscalation, _) => DecisionKind::AgeEscalation { age: elapsed },
+                (Step::CsatSurvey, _) => DecisionKind::CsatSurvey,
                 // Warnings and breaches belong to the three SLA kinds only (see `Step::of`).
                 (Step::Warning | Step::Breach(_), None) => continue,
             };
@@ -171,8 +172,9 @@ impl Plan {
 }
 
 /// The automation timers running at the end of the timeline: auto-close while Resolved,
-/// the reminder while Awaiting Customer, the age trigger while active and not held. All
-/// count calendar time: they speak to customers, or measure age.
+/// the reminder while Awaiting Customer, the age trigger while active and not held, the
+/// satisfaction survey after the resolution or closing of a ticket never asked. All count
+/// calendar time: they speak to customers, or measure age.
 fn automations<'c>(timeline: &Timeline, policy: &Policy, always: &'c BusinessCalendar) -> Vec<Timer<'c>> {
     let running_since = |stretch: Stretch| Clock::new(always, vec![Segment { from: stretch.at, to: None }]);
     let mut timers = Vec::new();
@@ -214,6 +216,26 @@ fn automations<'c>(timeline: &Timeline, policy: &Policy, always: &'c BusinessCal
             target: after,
             steps: vec![(Step::AgeEscalation, after)],
         });
+    }
+    // Asked once in a ticket's life: a survey mark of any stretch ends the timer for good.
+    // A reopen before the delay ends the stretch, so that resolution is never asked about.
+    if let Some(csat) = policy.csat
+        && !timeline.csat_asked()
+    {
+        let stretch = match csat.ask {
+            CsatAsk::OnResolve => timeline.finished(),
+            CsatAsk::OnClose => timeline.closed(),
+        };
+        if let Some(stretch) = stretch {
+            timers.push(Timer {
+                kind: DeadlineKind::Csat,
+                since: stretch.seq,
+                clock: running_since(stretch),
+                ladder: None,
+                target: csat.delay,
+                steps: vec![(Step::CsatSurvey, csat.delay)],
+            });
+        }
     }
     timers
 }

@@ -29,6 +29,12 @@ pub(crate) struct Timeline {
     resolved_silence: Option<Stretch>,
     /// Set while the ticket awaits the customer: since the request or an agent's later reply.
     awaiting_silence: Option<Stretch>,
+    /// Set while the ticket is Resolved or Closed: since it left the active statuses.
+    finished: Option<Stretch>,
+    /// Set while the ticket is Closed: since it closed.
+    closed: Option<Stretch>,
+    /// Whether the satisfaction survey was ever asked (a `csat` mark of any stretch).
+    csat_asked: bool,
     /// The highest step index marked per (kind, stretch).
     marks: BTreeMap<(DeadlineKind, u32), u8>,
     /// When escalation was held (`/hold`), in order; the last may still run.
@@ -67,6 +73,9 @@ impl Timeline {
             next_responses: Vec::new(),
             resolved_silence: None,
             awaiting_silence: None,
+            finished: None,
+            closed: None,
+            csat_asked: false,
             marks: BTreeMap::new(),
             holds: Vec::new(),
         };
@@ -90,8 +99,14 @@ impl Timeline {
                         Status::New | Status::Open | Status::Closed => {}
                     }
                 }
-                EntryKind::StatusChanged { to, .. } => {
+                EntryKind::StatusChanged { from, to } => {
                     status = *to;
+                    if to.is_active() {
+                        timeline.finished = None;
+                    } else if from.is_active() {
+                        timeline.finished = Some(here);
+                    }
+                    timeline.closed = (*to == Status::Closed).then_some(here);
                     timeline.statuses.push((entry.at, *to));
                     // Resolving answers whatever the customer was waiting for.
                     if matches!(to, Status::Resolved | Status::Closed) {
@@ -111,6 +126,7 @@ impl Timeline {
                     }
                 }
                 EntryKind::Timer(mark) => {
+                    timeline.csat_asked |= mark.kind == DeadlineKind::Csat;
                     let highest = timeline.marks.entry((mark.kind, mark.since)).or_insert(mark.step);
                     *highest = (*highest).max(mark.step);
                 }
@@ -142,6 +158,22 @@ impl Timeline {
     /// Since when the desk has been waiting on the customer, while it is Awaiting Customer.
     pub fn awaiting_silence(&self) -> Option<Stretch> {
         self.awaiting_silence
+    }
+
+    /// Since when the ticket has been Resolved or Closed (the move out of the active
+    /// statuses), while it is.
+    pub fn finished(&self) -> Option<Stretch> {
+        self.finished
+    }
+
+    /// Since when the ticket has been Closed, while it is.
+    pub fn closed(&self) -> Option<Stretch> {
+        self.closed
+    }
+
+    /// Whether the satisfaction survey was ever asked.
+    pub fn csat_asked(&self) -> bool {
+        self.csat_asked
     }
 
     /// When the ticket was created, and its creation entry.
@@ -245,7 +277,10 @@ pub fn changes_timeline(new: &[Entry], earlier: &[Entry], before: &Ticket) -> bo
         | EntryKind::Notified { .. }
         | EntryKind::Reachability { .. }
         | EntryKind::TopicChanged { .. }
-        | EntryKind::System { .. } => false,
+        | EntryKind::System { .. }
+        | EntryKind::CsatAsked { .. }
+        | EntryKind::CsatRated { .. }
+        | EntryKind::CsatCommented { .. } => false,
     })
 }
 

@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::csat::{Rating, Scale, Survey};
 use crate::deadline::{DeadlineKind, Mark};
 use crate::duration::Span;
 use crate::history::{Actor, Entry, EntryKind};
-use crate::metrics::{Escalations, Facts, Labels, SentimentSum};
+use crate::metrics::{CsatFacts, Escalations, Facts, Labels, SentimentSum};
 use crate::store::StoreError;
 use crate::ticket::{Answer, Customer, Escalation, Priority, Status, Ticket, TicketId, Topic};
 
@@ -61,7 +62,27 @@ pub struct TicketRecord {
     pub escalations: Vec<(u32, Vec<u64>)>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub escalation_held: bool,
+    /// The satisfaction survey, once asked; absent in records written before surveys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<SurveyRecord>,
     pub next_seq: u32,
+}
+
+/// A ticket's satisfaction survey (see `csat::Survey`); the scale by name, so a rating's
+/// value reads the same whatever the desk's settings are now.
+#[derive(Serialize, Deserialize)]
+pub struct SurveyRecord {
+    pub asked_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub scale: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<u8>,
+    #[serde(default)]
+    pub answers: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub awaiting_comment: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -152,6 +173,20 @@ pub enum EntryKindRecord {
         since: u32,
         step: u8,
     },
+    /// `scale` by name (`five`, `good_bad`).
+    CsatAsked {
+        scale: String,
+        expires_at: Timestamp,
+    },
+    CsatRated {
+        scale: String,
+        value: u8,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ask_comment: bool,
+    },
+    CsatCommented {
+        text: String,
+    },
 }
 
 impl From<&Ticket> for TicketRecord {
@@ -185,6 +220,15 @@ impl From<&Ticket> for TicketRecord {
             unreachable: t.unreachable,
             escalations: t.escalations.iter().map(|e| (e.seq, e.to.clone())).collect(),
             escalation_held: t.escalation_held,
+            csat: t.csat.as_ref().map(|survey| SurveyRecord {
+                asked_at: survey.asked_at,
+                expires_at: survey.expires_at,
+                scale: survey.scale.as_str().to_owned(),
+                rating: survey.rating.map(|rating| rating.value),
+                answers: survey.answers,
+                comment: survey.comment.clone(),
+                awaiting_comment: survey.awaiting_comment,
+            }),
             next_seq: t.next_seq,
         }
     }
@@ -195,6 +239,25 @@ impl TicketRecord {
         if self.v != TICKET_RECORD_VERSION {
             return Err(StoreError::RecordVersion { what: "ticket", version: self.v });
         }
+        let csat = match self.csat {
+            Some(survey) => {
+                let scale = parse_scale(&survey.scale)?;
+                let rating = match survey.rating {
+                    Some(value) => Some(rating_of(scale, value)?),
+                    None => None,
+                };
+                Some(Survey {
+                    asked_at: survey.asked_at,
+                    expires_at: survey.expires_at,
+                    scale,
+                    rating,
+                    answers: survey.answers,
+                    comment: survey.comment,
+                    awaiting_comment: survey.awaiting_comment,
+                })
+            }
+            None => None,
+        };
         Ok(Ticket {
             id: TicketId(self.id),
             customer: Customer {
@@ -223,6 +286,7 @@ impl TicketRecord {
             unreachable: self.unreachable,
             escalations: self.escalations.into_iter().map(|(seq, to)| Escalation { seq, to }).collect(),
             escalation_held: self.escalation_held,
+            csat,
             next_seq: self.next_seq,
         })
     }
@@ -268,6 +332,15 @@ impl From<&Entry> for EntryRecord {
                 since: mark.since,
                 step: mark.step,
             },
+            EntryKind::CsatAsked { scale, expires_at } => {
+                EntryKindRecord::CsatAsked { scale: scale.as_str().to_owned(), expires_at: *expires_at }
+            }
+            EntryKind::CsatRated { rating, ask_comment } => EntryKindRecord::CsatRated {
+                scale: rating.scale.as_str().to_owned(),
+                value: rating.value,
+                ask_comment: *ask_comment,
+            },
+            EntryKind::CsatCommented { text } => EntryKindRecord::CsatCommented { text: text.clone() },
         };
         EntryRecord { v: ENTRY_RECORD_VERSION, at: e.at, actor, rules: e.rules.clone(), kind }
     }
@@ -308,9 +381,26 @@ impl EntryRecord {
                 })?;
                 EntryKind::Timer(Mark { kind, since, step })
             }
+            EntryKindRecord::CsatAsked { scale, expires_at } => {
+                EntryKind::CsatAsked { scale: parse_scale(&scale)?, expires_at }
+            }
+            EntryKindRecord::CsatRated { scale, value, ask_comment } => {
+                EntryKind::CsatRated { rating: rating_of(parse_scale(&scale)?, value)?, ask_comment }
+            }
+            EntryKindRecord::CsatCommented { text } => EntryKind::CsatCommented { text },
         };
         Ok(Entry { seq, at: self.at, actor, rules: self.rules, kind })
     }
+}
+
+fn parse_scale(name: &str) -> Result<Scale, StoreError> {
+    name.parse().map_err(StoreError::Corrupt)
+}
+
+fn rating_of(scale: Scale, value: u8) -> Result<Rating, StoreError> {
+    scale.rating(value).ok_or_else(|| {
+        StoreError::Corrupt(format!("a satisfaction rating of {value} on the {} scale", scale.as_str()))
+    })
 }
 
 fn parse_actor(text: &str) -> Option<Actor> {
@@ -395,6 +485,10 @@ pub struct FactsRecord {
     pub assignee: Option<u64>,
     #[serde(rename = "t", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The satisfaction survey: when asked, the scale's name, the latest rating (0: none
+    /// yet), whether a comment came. Absent before surveys existed and for tickets never asked.
+    #[serde(rename = "cs", default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<(At, String, u8, bool)>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's `skip_serializing_if` passes a reference")]
@@ -500,6 +594,11 @@ impl From<&Facts> for FactsRecord {
             category: None,
             assignee: None,
             tags: Vec::new(),
+            csat: f.csat.map(|csat| {
+                let scale = csat.rating.map_or(crate::csat::Scale::Five, |rating| rating.scale);
+                let value = csat.rating.map_or(0, |rating| rating.value);
+                (at(csat.asked_at), scale.as_str().to_owned(), value, csat.commented)
+            }),
         }
     }
 }
@@ -555,6 +654,16 @@ impl FactsRecord {
             }
             None => None,
         };
+        let csat = match self.csat {
+            Some((asked_at, scale, value, commented)) => {
+                let rating = match value {
+                    0 => None,
+                    value => Some(rating_of(parse_scale(&scale)?, value)?),
+                };
+                Some(CsatFacts { asked_at: at(asked_at)?, rating, commented })
+            }
+            None => None,
+        };
         let [manual, breach, age, rule] = self.escalations;
         let (messages, total, first, last) = self.sentiment;
         Ok(Facts {
@@ -585,6 +694,7 @@ impl FactsRecord {
             escalations: Escalations { manual, breach, age, rule },
             sentiment: SentimentSum { messages, total, first, last },
             last_mark,
+            csat,
         })
     }
 }

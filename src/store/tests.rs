@@ -369,7 +369,7 @@ fn first_response(ticket: u64) -> Timer {
 /// and the named timers are written as the same rows.
 #[test]
 fn deadline_rows_keep_their_encoding() {
-    let rows: [(i64, u64, u8); 10] = [
+    let rows: [(i64, u64, u8); 11] = [
         (1, 0, 100),
         (2, 0, 101),
         (3, 0, 102),
@@ -380,6 +380,7 @@ fn deadline_rows_keep_their_encoding() {
         (8, 7, 3),
         (9, 7, 4),
         (10, 7, 5),
+        (11, 7, 6),
     ];
     let (_dir, store) = fresh();
     store
@@ -409,6 +410,7 @@ fn deadline_rows_keep_their_encoding() {
         ticket(DeadlineKind::AutoClose),
         ticket(DeadlineKind::Reminder),
         ticket(DeadlineKind::Age),
+        ticket(DeadlineKind::Csat),
     ];
     let expected: Vec<Deadline> =
         named.iter().zip(1..).map(|(timer, minute)| Deadline { due: at(minute), timer: *timer }).collect();
@@ -913,4 +915,59 @@ fn a_customer_messages_score_is_kept_in_its_entry_and_old_entries_read_without_o
         entry.kind,
         crate::history::EntryKind::CustomerMessage { text: "thanks".into(), sentiment: None }
     );
+}
+
+#[test]
+fn a_survey_its_answers_and_its_facts_round_trip() {
+    use crate::csat::{Rating, Scale};
+    let (_dir, store) = fresh();
+    let customer = Origin { actor: Actor::Customer(42), rules: None };
+    let changes = [
+        Change::Resolve,
+        Change::CsatAsk { scale: Scale::Five, expires_at: at(60) },
+        Change::CsatRate { rating: Rating { scale: Scale::Five, value: 4 }, ask_comment: false },
+        Change::CsatRate { rating: Rating { scale: Scale::Five, value: 2 }, ask_comment: true },
+        Change::CsatComment { text: "slow".into() },
+    ];
+    let (id, written) = store
+        .write(|tx| {
+            let id = create_ticket(tx, 42)?;
+            let mut ticket = tx.ticket(id)?.expect("just saved");
+            let mut entries = Vec::new();
+            for change in changes.clone() {
+                entries.extend(ticket.apply(change, &customer, at(1)).expect("legal"));
+            }
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)?;
+            Ok::<_, StoreError>((id, ticket))
+        })
+        .expect("write");
+    let read = store.read().expect("read");
+    let ticket = read.ticket(id).expect("read").expect("saved");
+    assert_eq!(ticket, written);
+    let survey = ticket.csat.expect("asked");
+    assert_eq!((survey.rating.map(|r| r.value), survey.answers), (Some(2), 2));
+    assert_eq!(survey.comment.as_deref(), Some("slow"));
+    let history = read.history(id).expect("history");
+    let lines: Vec<String> = history.iter().skip(2).map(|e| e.kind.to_string()).collect();
+    assert_eq!(
+        lines,
+        [
+            "satisfaction survey sent (five)",
+            "satisfaction rating 4/5",
+            "satisfaction rating 2/5",
+            "satisfaction comment: slow"
+        ]
+    );
+    let facts = crate::metrics::Facts::of_history(&history);
+    let csat = facts.csat.expect("asked");
+    assert_eq!((csat.rating.map(|r| r.value), csat.commented), (Some(2), true));
+    let bytes = records::encode(&records::FactsRecord::from(&facts));
+    let decoded = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
+    assert_eq!(decoded.into_facts().expect("reads"), facts);
+    // A ticket record written before surveys existed reads as never asked.
+    let old = records::encode(&records::TicketRecord::from(&crate::ticket::Ticket { csat: None, ..written }));
+    assert!(!String::from_utf8_lossy(&old).contains("csat"));
+    let old = records::decode::<records::TicketRecord>("ticket", &old).expect("decodes");
+    assert_eq!(old.into_ticket().expect("reads").csat, None);
 }

@@ -683,6 +683,7 @@ fn kind_byte(kind: DeadlineKind) -> u8 {
         DeadlineKind::AutoClose => 3,
         DeadlineKind::Reminder => 4,
         DeadlineKind::Age => 5,
+        DeadlineKind::Csat => 6,
     }
 }
 

@@ -89,10 +89,10 @@ fn export_writes_json_lines_and_csv() {
     ]);
     assert_eq!(csv.status.code(), Some(0), "{}", stderr(&csv));
     expect![[r#"
-        id,status,priority,category,form,customer_id,customer_name,customer_username,assignee,tags,created_at,updated_at,first_response_at,resolved_at,closed_at,reopened,first_response_secs,next_replies,next_reply_mean_secs,first_resolution_secs,full_resolution_secs,requester_wait_secs,customer_wait_secs,agent_replies,first_contact_resolution,sla_first_response,sla_next_response,sla_resolution,escalations,sentiment
-        T-000001,new,normal,technical,support,1001,Customer 1,user1,,,2026-09-21T14:14:20Z,2026-09-21T14:14:20Z,,,,0,,0,,,,0,0,0,false,running,not_applicable,running,0,
-        T-000002,new,normal,billing,support,1002,Customer 2,user2,,,2026-09-21T14:15:20Z,2026-09-21T14:15:20Z,,,,0,,0,,,,0,0,0,false,running,not_applicable,running,0,
-        T-000003,resolved,normal,technical,support,1003,Customer 3,user3,7,,2026-09-21T14:16:20Z,2026-09-21T14:21:20Z,2026-09-21T14:21:20Z,2026-09-21T14:21:20Z,,0,300,0,,300,300,300,0,1,true,met,not_applicable,met,0,
+        id,status,priority,category,form,customer_id,customer_name,customer_username,assignee,tags,created_at,updated_at,first_response_at,resolved_at,closed_at,reopened,first_response_secs,next_replies,next_reply_mean_secs,first_resolution_secs,full_resolution_secs,requester_wait_secs,customer_wait_secs,agent_replies,first_contact_resolution,sla_first_response,sla_next_response,sla_resolution,escalations,sentiment,csat,csat_commented
+        T-000001,new,normal,technical,support,1001,Customer 1,user1,,,2026-09-21T14:14:20Z,2026-09-21T14:14:20Z,,,,0,,0,,,,0,0,0,false,running,not_applicable,running,0,,,
+        T-000002,new,normal,billing,support,1002,Customer 2,user2,,,2026-09-21T14:15:20Z,2026-09-21T14:15:20Z,,,,0,,0,,,,0,0,0,false,running,not_applicable,running,0,,,
+        T-000003,resolved,normal,technical,support,1003,Customer 3,user3,7,,2026-09-21T14:16:20Z,2026-09-21T14:21:20Z,2026-09-21T14:21:20Z,2026-09-21T14:21:20Z,,0,300,0,,300,300,300,0,1,true,met,not_applicable,met,0,,,
     "#]]
     .assert_eq(&std::fs::read_to_string(&out).expect("csv written"));
 }

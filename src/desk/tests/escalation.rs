@@ -152,7 +152,7 @@ fn keep_it_open_restarts_the_silence_of_a_resolved_ticket() {
         &said(&transcript),
         &expect![[r#"
             AnswerButton { callback_id: "cb1", text: Some("This button is no longer valid.") }
-            topic T-000001 #1013: ↻ The customer keeps T-000001 open: the auto-close waits again.
+            topic T-000001 #1015: ↻ The customer keeps T-000001 open: the auto-close waits again.
             SetButtons { chat_id: 42, message_id: 1, buttons: [] }
             AnswerButton { callback_id: "cb1", text: Some("Ticket T-000001 stays open.") }"#]],
     );

@@ -5,6 +5,7 @@
 
 mod agents;
 mod budgets;
+mod csat;
 mod dead_letters;
 mod faults;
 mod full_disk;
