@@ -34,7 +34,7 @@ pub fn build(read: &ReadTx, options: &Options, mut progress: impl FnMut(u64)) ->
     let mut seen = 0u64;
     let complete = read.for_each_facts(|labels, facts| {
         seen += 1;
-        if seen % PROGRESS_EVERY == 0 {
+        if seen.is_multiple_of(PROGRESS_EVERY) {
             progress(seen);
         }
         period.add(&labels, &facts);

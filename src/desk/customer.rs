@@ -117,7 +117,7 @@ impl Desk<'_> {
         });
         let said = history_text(m.kind, m.text.as_deref());
         let message = crate::script::MessageView { text: said, from_customer: true, sentiment };
-        entries.extend(self.on_message(state, &mut ticket, message)?);
+        entries.extend(self.on_message(state, &mut ticket, &message)?);
         let reopened = before.status == Status::Resolved && ticket.status == Status::Open;
         if reopened {
             self.say_in_topic(

@@ -350,7 +350,7 @@ impl Desk<'_> {
         self.queue_relay(state, ticket.id, call, m.kind, m.text.as_deref())?;
         let said = history_text(m.kind, m.text.as_deref());
         let message = crate::script::MessageView { text: said, from_customer: false, sentiment: None };
-        entries.extend(self.on_message(state, &mut ticket, message)?);
+        entries.extend(self.on_message(state, &mut ticket, &message)?);
         if ticket.unreachable {
             self.say_in_topic(
                 state,
