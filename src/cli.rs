@@ -412,8 +412,7 @@ fn team_report(
     let mut options = crate::metrics::Options {
         since: None,
         until: None,
-        // Whole seconds: the report's figures are.
-        now: jiff::Timestamp::from_second(jiff::Timestamp::now().as_second()).unwrap_or(jiff::Timestamp::MAX),
+        now: whole_second_after(jiff::Timestamp::now()),
         by,
         calendar: None,
         time_zone: jiff::tz::TimeZone::UTC,
@@ -705,6 +704,13 @@ fn export_to(store: &ReadOnlyStore, format: Format, output: Option<&Path>) -> Ou
     bar.done();
     eprintln!("exported {written} tickets");
     Ok(0)
+}
+
+/// The report's instant: whole seconds, as its figures are, rounded up so that a ticket
+/// opened a moment ago is never later than the report that counts it.
+fn whole_second_after(now: jiff::Timestamp) -> jiff::Timestamp {
+    let second = now.as_second() + i64::from(now.subsec_nanosecond() > 0);
+    jiff::Timestamp::from_second(second).unwrap_or(jiff::Timestamp::MAX)
 }
 
 /// A progress bar over a store's tickets on stderr, only when stderr is a terminal:
