@@ -78,7 +78,7 @@ pub enum Command {
         /// Report the tickets created up to and including this day, or before this instant.
         #[arg(long)]
         until: Option<String>,
-        /// One row per agent, category, priority, form, tag, day or week, as `report --by`.
+        /// One row per agent, category, priority, form, tag, day, week or staff group, as `report --by`.
         #[arg(long, value_enum)]
         by: Option<GroupBy>,
         /// `report`'s table (then the simulation's own figures), its JSON object (with the
@@ -124,7 +124,7 @@ pub enum Command {
         /// Tickets created up to and including this day, or before this instant.
         #[arg(long)]
         until: Option<String>,
-        /// One row per agent, category, priority, form, tag, day or week.
+        /// One row per agent, category, priority, form, tag, day, week or staff group.
         #[arg(long, value_enum)]
         by: Option<GroupBy>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Table)]

@@ -37,6 +37,8 @@ pub enum GroupBy {
     Day,
     /// The ISO week the ticket was created in.
     Week,
+    /// The staff group (its chat id) whose forum holds the ticket's topic.
+    StaffGroup,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -98,6 +100,8 @@ pub struct Labels {
     pub priority: Priority,
     pub form: String,
     pub tags: Vec<String>,
+    /// The staff group holding the ticket's topic; `None` before it has one.
+    pub staff_chat: Option<i64>,
 }
 
 impl Labels {
@@ -108,6 +112,7 @@ impl Labels {
             priority: ticket.priority,
             form: ticket.form.clone(),
             tags: ticket.tags.iter().cloned().collect(),
+            staff_chat: ticket.topic.map(|topic| topic.chat_id),
         }
     }
 }
@@ -233,6 +238,10 @@ fn keys(
         GroupBy::Tag => ticket.tags.iter().map(|tag| (0, tag.clone())).collect(),
         GroupBy::Day => one(local.strftime("%Y-%m-%d").to_string()),
         GroupBy::Week => one(local.strftime("%G-W%V").to_string()),
+        GroupBy::StaffGroup => match ticket.staff_chat {
+            Some(chat) => one(chat.to_string()),
+            None => vec![(1, "(no topic yet)".to_owned())],
+        },
     }
 }
 

@@ -330,3 +330,32 @@ fn csat_counts_asked_answered_the_latest_rating_and_comments() {
     assert_eq!(csat.mean_rating, Some(3.0), "2 and 4 on the five scale; good/bad has no mean");
     assert_eq!(Accumulator::default().finish().csat, CsatFigures::default());
 }
+
+#[test]
+fn by_staff_group_rows_are_the_topics_groups_and_a_ticket_without_a_topic_comes_last() {
+    let labels = |staff_chat| Labels {
+        assignee: None,
+        category: None,
+        priority: Priority::Normal,
+        form: "support".into(),
+        tags: Vec::new(),
+        staff_chat,
+    };
+    let mut period = Period::new(Options {
+        since: None,
+        until: None,
+        now: minute(600),
+        by: Some(GroupBy::StaffGroup),
+        calendar: None,
+        time_zone: jiff::tz::TimeZone::UTC,
+        agent_names: BTreeMap::new(),
+    });
+    let answered = story(minute(0)).reply(minute(10)).facts();
+    for chat in [Some(-100_200), Some(-100_100), Some(-100_200), None] {
+        period.add(&labels(chat), &answered);
+    }
+    let report = period.finish(Vec::new(), 0);
+    let rows: Vec<(&str, u64)> =
+        report.groups.iter().map(|row| (row.key.as_str(), row.group.tickets)).collect();
+    assert_eq!(rows, [("-100100", 1), ("-100200", 2), ("(no topic yet)", 1)]);
+}

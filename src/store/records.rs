@@ -19,7 +19,7 @@ use crate::ticket::{Answer, Customer, Escalation, Priority, Status, Ticket, Tick
 
 pub const TICKET_RECORD_VERSION: u32 = 1;
 pub const ENTRY_RECORD_VERSION: u32 = 1;
-pub const FACTS_RECORD_VERSION: u32 = 3;
+pub const FACTS_RECORD_VERSION: u32 = 4;
 
 #[derive(Serialize, Deserialize)]
 pub struct TicketRecord {
@@ -427,7 +427,8 @@ fn parse_actor(text: &str) -> Option<Actor> {
 /// Version 3 adds the ticket's grouping labels (`metrics::Labels`: form, priority,
 /// category, assignee, tags), kept equal to the ticket's by `Tx::save_ticket` and
 /// `Tx::append_history`, so a report reads this table alone. A record of version 1 or 2
-/// has no labels (`form` absent): its reader takes them from the ticket.
+/// has no labels (`form` absent): its reader takes them from the ticket. Version 4 adds the
+/// staff group holding the ticket's topic; a version 3 record counts as one without labels.
 #[derive(Serialize, Deserialize)]
 pub struct FactsRecord {
     pub v: u32,
@@ -485,6 +486,9 @@ pub struct FactsRecord {
     pub assignee: Option<u64>,
     #[serde(rename = "t", default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    /// The staff group holding the ticket's topic (version 4 on).
+    #[serde(rename = "sg", default, skip_serializing_if = "Option::is_none")]
+    pub staff_chat: Option<i64>,
     /// The satisfaction survey: when asked, the scale's name, the latest rating (0: none
     /// yet), whether a comment came. Absent before surveys existed and for tickets never asked.
     #[serde(rename = "cs", default, skip_serializing_if = "Option::is_none")]
@@ -594,6 +598,7 @@ impl From<&Facts> for FactsRecord {
             category: None,
             assignee: None,
             tags: Vec::new(),
+            staff_chat: None,
             csat: f.csat.map(|csat| {
                 let scale = csat.rating.map_or(crate::csat::Scale::Five, |rating| rating.scale);
                 let value = csat.rating.map_or(0, |rating| rating.value);
@@ -606,22 +611,23 @@ impl From<&Facts> for FactsRecord {
 impl FactsRecord {
     /// The record of `facts`, holding `labels` when they are known.
     pub fn of(facts: &Facts, labels: Option<&Labels>) -> FactsRecord {
-        let mut record = FactsRecord::from(facts);
-        record.set_labels(labels);
-        record
+        FactsRecord {
+            form: labels.map(|l| l.form.clone()),
+            priority: labels.map(|l| l.priority),
+            category: labels.and_then(|l| l.category.clone()),
+            assignee: labels.and_then(|l| l.assignee),
+            tags: labels.map(|l| l.tags.clone()).unwrap_or_default(),
+            staff_chat: labels.and_then(|l| l.staff_chat),
+            ..FactsRecord::from(facts)
+        }
     }
 
-    /// Replaces the labels the record holds (`None`: none).
-    pub fn set_labels(&mut self, labels: Option<&Labels>) {
-        self.form = labels.map(|l| l.form.clone());
-        self.priority = labels.map(|l| l.priority);
-        self.category = labels.and_then(|l| l.category.clone());
-        self.assignee = labels.and_then(|l| l.assignee);
-        self.tags = labels.map(|l| l.tags.clone()).unwrap_or_default();
-    }
-
-    /// The ticket's labels, if the record holds them (version 3 on).
+    /// The ticket's labels, if the record holds them all (version 4 on; a version 3 record
+    /// lacks the staff group, so its reader takes them from the ticket).
     pub fn take_labels(&mut self) -> Option<Labels> {
+        if self.v < 4 {
+            return None;
+        }
         let (form, priority) = (self.form.take()?, self.priority?);
         Some(Labels {
             assignee: self.assignee,
@@ -629,6 +635,7 @@ impl FactsRecord {
             priority,
             form,
             tags: std::mem::take(&mut self.tags),
+            staff_chat: self.staff_chat,
         })
     }
 

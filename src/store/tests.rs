@@ -665,7 +665,7 @@ fn a_busy_tickets_facts_record_stays_small() {
     println!("facts record of a ticket with 10 status changes and 20 answered waits: {} bytes", bytes.len());
     println!("{}", String::from_utf8_lossy(&bytes));
     // Version 1 wrote 2,182 bytes for the same ticket.
-    assert!(bytes.starts_with(br#"{"v":3,"#), "{}", String::from_utf8_lossy(&bytes));
+    assert!(bytes.starts_with(br#"{"v":4,"#), "{}", String::from_utf8_lossy(&bytes));
     assert!(bytes.len() <= 1_100, "{} bytes", bytes.len());
     let read = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
     assert_eq!(read.into_facts().expect("reads"), facts);
@@ -677,12 +677,22 @@ fn a_busy_tickets_facts_record_stays_small() {
         priority: crate::ticket::Priority::High,
         form: "support".into(),
         tags: vec!["refund".into()],
+        staff_chat: Some(-1_001_234_567_890),
     };
     let labelled = records::encode(&records::FactsRecord::of(&facts, Some(&labels)));
     println!("{}", String::from_utf8_lossy(&labelled));
-    assert!(labelled.len() <= bytes.len() + 80, "{} bytes with labels", labelled.len());
+    assert!(labelled.len() <= bytes.len() + 100, "{} bytes with labels", labelled.len());
     let read = records::decode::<records::FactsRecord>("facts", &labelled).expect("decodes");
-    assert_eq!(read.into_parts().expect("reads"), (facts, Some(labels)));
+    assert_eq!(read.into_parts().expect("reads"), (facts.clone(), Some(labels)));
+
+    // Version 3 kept every label but the staff group: it reads as a record without labels,
+    // so its reader takes them from the ticket.
+    let version_3 = String::from_utf8_lossy(&labelled)
+        .replace(r#"{"v":4,"#, r#"{"v":3,"#)
+        .replace(r#","sg":-1001234567890"#, "");
+    assert!(version_3.starts_with(r#"{"v":3,"#) && !version_3.contains("sg"), "{version_3}");
+    let read = records::decode::<records::FactsRecord>("facts", version_3.as_bytes()).expect("decodes");
+    assert_eq!(read.into_parts().expect("reads"), (facts, None));
 }
 
 /// The busy ticket's facts as version 2 wrote them: no labels.
@@ -733,7 +743,7 @@ fn facts_records_of_version_1_still_read() {
 
     // Written again, it is the current version and reads back the same.
     let bytes = records::encode(&records::FactsRecord::from(&facts));
-    assert!(bytes.starts_with(br#"{"v":3,"#), "{}", String::from_utf8_lossy(&bytes));
+    assert!(bytes.starts_with(br#"{"v":4,"#), "{}", String::from_utf8_lossy(&bytes));
     assert_eq!(
         records::decode::<records::FactsRecord>("facts", &bytes)
             .expect("decodes")
@@ -743,8 +753,8 @@ fn facts_records_of_version_1_still_read() {
     );
 
     // A version this build does not know is refused.
-    let unknown = BUSY_FACTS_V1.replacen(r#"{"v":1,"#, r#"{"v":4,"#, 1);
-    assert!(matches!(read(&unknown), Err(StoreError::RecordVersion { what: "facts", version: 4 })));
+    let unknown = BUSY_FACTS_V1.replacen(r#"{"v":1,"#, r#"{"v":5,"#, 1);
+    assert!(matches!(read(&unknown), Err(StoreError::RecordVersion { what: "facts", version: 5 })));
 }
 
 #[test]
@@ -812,10 +822,12 @@ fn labels_in_the_facts_follow_the_ticket_on_every_save() {
         assert!(ticket.assignee == Some(7));
     }
 
-    // A save without history (as a delivery or a direct edit makes) moves them too.
+    // A save without history (as a delivery or a direct edit makes) moves them too: the
+    // topic's staff group among them.
     store
         .write(|tx| {
             let mut ticket = tx.ticket(id)?.expect("exists");
+            ticket.topic = Some(crate::ticket::Topic { chat_id: -100_777, thread_id: 9 });
             ticket.assignee = Some(8);
             ticket.category = Some("billing".into());
             ticket.tags.insert("vip".into());
@@ -824,6 +836,7 @@ fn labels_in_the_facts_follow_the_ticket_on_every_save() {
         .expect("saved");
     let ticket = check("saved alone");
     assert_eq!((ticket.assignee, ticket.category.as_deref()), (Some(8), Some("billing")));
+    assert_eq!(labelled_facts(&store).0[0].0.staff_chat, Some(-100_777));
 }
 
 #[test]

@@ -93,13 +93,13 @@ impl<'t> Tx<'t> {
         // ticket without a record yet gets its labels when its first entries are folded.
         if old.as_ref().is_none_or(|old| !same_labels(old, ticket)) {
             let mut facts = self.txn.open_table(FACTS)?;
-            let record = match facts.get(id)? {
-                Some(bytes) => Some(decode::<FactsRecord>("facts", bytes.value())?),
+            let known = match facts.get(id)? {
+                Some(bytes) => Some(decode::<FactsRecord>("facts", bytes.value())?.into_facts()?),
                 None => None,
             };
-            if let Some(mut record) = record {
-                record.set_labels(Some(&Labels::of(ticket)));
-                facts.insert(id, encode(&record).as_slice())?;
+            // Written whole in this build's version, whichever version it was read in.
+            if let Some(known) = known {
+                facts.insert(id, encode(&FactsRecord::of(&known, Some(&Labels::of(ticket)))).as_slice())?;
             }
         }
         if old.is_none() {
@@ -305,6 +305,7 @@ fn same_labels(a: &Ticket, b: &Ticket) -> bool {
         && a.category == b.category
         && a.form == b.form
         && a.tags == b.tags
+        && a.topic.map(|t| t.chat_id) == b.topic.map(|t| t.chat_id)
 }
 
 /// The whole history of `ticket`, read inside a write transaction.
