@@ -16,6 +16,7 @@ pub mod sentiment;
 pub mod deadline;
 pub mod ticket;
 pub mod history;
+pub mod template;
 pub mod sla;
 pub mod metrics;
 pub mod intake;

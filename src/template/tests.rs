@@ -1,0 +1,173 @@
+//! Rendering every placeholder, fallbacks, missing values, languages, and the two searches.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use super::{Placeholder, Source, Template, Text, Values, for_ticket, matching};
+
+fn values() -> Values {
+    Values {
+        customer_name: Some("Ann Smith".to_owned()),
+        ticket_id: "T-000042".to_owned(),
+        category: Some("Billing".to_owned()),
+        priority: "high".to_owned(),
+        agent_name: Some("Dana".to_owned()),
+        fields: BTreeMap::from([("invoice".to_owned(), "INV-12345".to_owned())]),
+    }
+}
+
+#[track_caller]
+fn check(text: &str, values: &Values, expected: &str) {
+    let parsed = Text::parse(text).unwrap_or_else(|errors| panic!("{text:?} does not parse: {errors:?}"));
+    assert_eq!(parsed.render(values), expected, "rendering {text:?}");
+}
+
+fn template(id: &str, texts: &[(&str, &str)]) -> Template {
+    Template {
+        id: id.to_owned(),
+        title: id.to_owned(),
+        tags: Vec::new(),
+        categories: Vec::new(),
+        texts: texts
+            .iter()
+            .map(|(lang, text)| ((*lang).to_owned(), Text::parse(text).expect("parses")))
+            .collect(),
+        version: "test".to_owned(),
+        source: Source::File(PathBuf::from("templates/test.yaml")),
+    }
+}
+
+#[test]
+fn every_placeholder_renders_its_value() {
+    let values = values();
+    check("Hi {{customer.first_name}}!", &values, "Hi Ann!");
+    check("Dear {{customer.name}},", &values, "Dear Ann Smith,");
+    check("Ticket {{ticket.id}}", &values, "Ticket T-000042");
+    check("About {{ticket.category}}", &values, "About Billing");
+    check("Priority {{ticket.priority}}", &values, "Priority high");
+    check("{{agent.name}} here", &values, "Dana here");
+    check("Invoice {{fields.invoice}}.", &values, "Invoice INV-12345.");
+    check("{{ customer.first_name }}", &values, "Ann");
+}
+
+#[test]
+fn fallbacks_fill_missing_values_only() {
+    let mut values = values();
+    check("Hi {{customer.first_name | \"there\"}}", &values, "Hi Ann");
+    values.customer_name = None;
+    values.category = None;
+    values.agent_name = None;
+    values.fields.clear();
+    check("Hi {{customer.first_name | \"there\"}}", &values, "Hi there");
+    check("Hi {{customer.name|\"friend\"}}", &values, "Hi friend");
+    check("On {{ticket.category | \"your question\"}}", &values, "On your question");
+    check("{{agent.name | \"The support team\"}}", &values, "The support team");
+    check("Invoice {{fields.invoice | \"(none)\"}}", &values, "Invoice (none)");
+    check("Empty {{fields.invoice | \"\"}}.", &values, "Empty .");
+}
+
+#[test]
+fn a_missing_customer_name_without_fallback_renders_nothing() {
+    let mut values = values();
+    values.customer_name = Some("   ".to_owned());
+    check("Hi {{customer.first_name}}, thanks", &values, "Hi , thanks");
+    check("Hi {{customer.name}}!", &values, "Hi !");
+    check("Hi {{customer.first_name | \"there\"}}", &values, "Hi there");
+}
+
+#[test]
+fn values_are_never_read_again() {
+    let mut values = values();
+    values.customer_name = Some("{{ticket.id}} <b>x</b>".to_owned());
+    check("Hi {{customer.name}}", &values, "Hi {{ticket.id}} <b>x</b>");
+    check("*bold* _not_ {{ticket.id}}", &values, "*bold* _not_ T-000042");
+}
+
+#[test]
+fn the_customers_language_picks_the_text_else_the_default() {
+    let template = template(
+        "refund",
+        &[
+            ("en", "Hi {{customer.first_name}}, your refund is on its way."),
+            ("ru", "Здравствуйте, {{customer.first_name | \"клиент\"}}! Деньги вернутся."),
+        ],
+    );
+    let values = values();
+    assert_eq!(template.render(Some("en"), &values), "Hi Ann, your refund is on its way.");
+    assert_eq!(template.render(Some("ru"), &values), "Здравствуйте, Ann! Деньги вернутся.");
+    assert_eq!(template.render(Some("ru-RU"), &values), "Здравствуйте, Ann! Деньги вернутся.");
+    assert_eq!(template.render(Some("de"), &values), "Hi Ann, your refund is on its way.");
+    assert_eq!(template.render(None, &values), "Hi Ann, your refund is on its way.");
+    let mut nameless = values.clone();
+    nameless.customer_name = None;
+    assert_eq!(template.render(Some("ru"), &nameless), "Здравствуйте, клиент! Деньги вернутся.");
+    assert_eq!(template.default_language(), "en");
+}
+
+#[test]
+fn unreadable_placeholders_are_reported_with_their_offsets() {
+    let errors =
+        Text::parse("Hi {{customer.nickname}} and {{fields.}} {{ticket.id | there}} {{}} {{agent.name")
+            .unwrap_err();
+    let seen: Vec<(usize, &str, &str)> =
+        errors.iter().map(|e| (e.offset, e.written.as_str(), e.message.as_str())).collect();
+    assert_eq!(seen.len(), 5, "{seen:#?}");
+    assert_eq!(seen[0].0, 3);
+    assert_eq!(seen[0].1, "{{customer.nickname}}");
+    assert!(seen[0].2.starts_with("unknown placeholder `customer.nickname`"), "{}", seen[0].2);
+    assert!(seen[1].2.starts_with("unknown placeholder `fields.`"), "{}", seen[1].2);
+    assert!(seen[2].2.contains("must be text in double quotes"), "{}", seen[2].2);
+    assert_eq!(seen[3].2, "empty placeholder `{{}}`");
+    assert_eq!(seen[4].2, "`{{` is never closed with `}}`");
+}
+
+#[test]
+fn placeholders_are_listed_in_order() {
+    let text = Text::parse("{{fields.order}} {{customer.name}} {{fields.order | \"?\"}}").expect("parses");
+    let used: Vec<String> = text.placeholders().map(ToString::to_string).collect();
+    assert_eq!(used, ["fields.order", "customer.name", "fields.order"]);
+    assert_eq!(Placeholder::parse("fields.invoice"), Some(Placeholder::Field("invoice".to_owned())));
+    assert_eq!(Placeholder::parse("ticket.status"), None);
+}
+
+#[test]
+fn for_ticket_puts_the_category_first_then_the_conversation() {
+    let mut refund = template("refund", &[("en", "Your refund of the invoice is on its way.")]);
+    refund.categories = vec!["billing".to_owned()];
+    let mut invoice = template("invoice-copy", &[("en", "Here is a copy of your invoice.")]);
+    invoice.categories = vec!["billing".to_owned()];
+    let mut crash = template("crash", &[("en", "Please send the crash report.")]);
+    crash.categories = vec!["technical".to_owned()];
+    let greeting = template("greeting", &[("en", "Hello, we are looking at it.")]);
+    let all = [refund, invoice, crash, greeting];
+    let ids =
+        |ranked: Vec<super::Ranked<'_>>| ranked.iter().map(|r| r.template.id.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(for_ticket(&all, Some("billing"), "I need a copy of my invoice please", 10)),
+        ["invoice-copy", "refund", "greeting", "crash"]
+    );
+    assert_eq!(ids(for_ticket(&all, Some("technical"), "it crashes on start", 2)), ["crash", "greeting"]);
+    assert_eq!(ids(for_ticket(&all, None, "refunded twice?", 1)), ["greeting"]);
+}
+
+#[test]
+fn matching_finds_ids_titles_tags_and_texts_by_a_few_letters() {
+    let mut refund = template("refund", &[("en", "Your money is on its way back.")]);
+    refund.title = "Refund approved".to_owned();
+    let mut password = template("password-reset", &[("en", "Use the link to reset it.")]);
+    password.tags = vec!["login".to_owned()];
+    let delivery =
+        template("delivery", &[("en", "Your order ships tomorrow."), ("ru", "Заказ отправим завтра.")]);
+    let all = [refund, password, delivery];
+    let ids =
+        |query: &str| matching(&all, query, 5).iter().map(|r| r.template.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids("ref"), ["refund"]);
+    assert_eq!(ids("password"), ["password-reset"]);
+    assert_eq!(ids("LOGIN"), ["password-reset"]);
+    assert_eq!(ids("money"), ["refund"]);
+    assert_eq!(ids("заказа"), ["delivery"]);
+    assert_eq!(ids("reset order"), ["password-reset", "delivery"]);
+    assert!(ids("nothing similar").is_empty());
+    assert_eq!(ids("it"), ["password-reset"], "two letters find whole words only, not `its`");
+    assert!(ids("  ").is_empty());
+}
