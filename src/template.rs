@@ -11,6 +11,7 @@
 //! placeholder with no value takes its fallback, or nothing when it has none. `search`
 //! ranks templates for a ticket and for an agent's words.
 
+mod saved;
 mod search;
 
 use std::collections::BTreeMap;
@@ -19,6 +20,7 @@ use std::path::PathBuf;
 
 use jiff::Timestamp;
 
+pub use saved::{SavedTemplate, TemplateUse, in_force};
 pub use search::{Ranked, for_ticket, matching};
 
 /// One template, from `rules/templates/` or saved by a supervisor in a topic.

@@ -150,6 +150,8 @@ fn staff_text(kind: &EntryKind, agent: UserId) -> Option<String> {
         | EntryKind::Reachability { .. }
         | EntryKind::TopicChanged { .. }
         | EntryKind::System { .. }
+        // The reply it names is replayed as the reply it was.
+        | EntryKind::TemplateUsed { .. }
         | EntryKind::Timer(_) => return None,
     })
 }

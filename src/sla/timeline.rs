@@ -245,6 +245,7 @@ pub fn changes_timeline(new: &[Entry], earlier: &[Entry], before: &Ticket) -> bo
         | EntryKind::Notified { .. }
         | EntryKind::Reachability { .. }
         | EntryKind::TopicChanged { .. }
+        | EntryKind::TemplateUsed { .. }
         | EntryKind::System { .. } => false,
     })
 }

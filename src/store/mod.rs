@@ -23,6 +23,7 @@ mod damage;
 mod dead_letters;
 mod records;
 mod tables;
+mod templates;
 mod tx;
 
 use std::fs::File;

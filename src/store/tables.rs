@@ -54,6 +54,12 @@ pub const RELAYED: MultimapTableDefinition<(i64, i32), (i64, i32)> = MultimapTab
 /// set aside so the rest flow on.
 pub const DEAD_LETTERS: TableDefinition<i64, &[u8]> = TableDefinition::new("dead_letters");
 
+/// (template id, version number) -> a saved template version record (JSON).
+pub const TEMPLATES: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("templates");
+/// (unix milliseconds, ticket id) -> a template use record (JSON): which template, which
+/// version, which agent.
+pub const TEMPLATE_USES: TableDefinition<(i64, u64), &[u8]> = TableDefinition::new("template_uses");
+
 pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     txn.open_table(META)?;
     txn.open_table(COUNTERS)?;
@@ -71,5 +77,7 @@ pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> 
     txn.open_table(PROMPTS)?;
     txn.open_multimap_table(RELAYED)?;
     txn.open_table(DEAD_LETTERS)?;
+    txn.open_table(TEMPLATES)?;
+    txn.open_table(TEMPLATE_USES)?;
     Ok(())
 }
