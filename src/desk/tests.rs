@@ -308,6 +308,7 @@ fn staff_says(from: u64, thread: i32, message_id: i32, text: &str) -> Event {
         text: Some(text.to_owned()),
         reply_to: None,
         reply_author: None,
+        reply_text: None,
         album: None,
     })
 }
@@ -744,6 +745,7 @@ fn general_says(from: u64, text: &str) -> Event {
         text: Some(text.to_owned()),
         reply_to: None,
         reply_author: None,
+        reply_text: None,
         album: None,
     })
 }

@@ -286,7 +286,9 @@ impl EntryRecord {
             EntryKindRecord::Created { form } => EntryKind::Created { form },
             EntryKindRecord::CustomerMessage { text } => EntryKind::CustomerMessage { text },
             EntryKindRecord::AgentReply { text } => EntryKind::AgentReply { text },
-            EntryKindRecord::TemplateUsed { template, version } => EntryKind::TemplateUsed { template, version },
+            EntryKindRecord::TemplateUsed { template, version } => {
+                EntryKind::TemplateUsed { template, version }
+            }
             EntryKindRecord::Note { text } => EntryKind::Note { text },
             EntryKindRecord::StatusChanged { from, to } => EntryKind::StatusChanged { from, to },
             EntryKindRecord::Assigned { from, to } => EntryKind::Assigned { from, to },

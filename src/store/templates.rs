@@ -56,7 +56,9 @@ impl Tx<'_> {
             texts: saved.texts.clone(),
             over: saved.over.clone(),
         };
-        self.txn.open_table(TEMPLATES)?.insert((saved.id.as_str(), saved.number), encode(&record).as_slice())?;
+        self.txn
+            .open_table(TEMPLATES)?
+            .insert((saved.id.as_str(), saved.number), encode(&record).as_slice())?;
         Ok(())
     }
 
@@ -145,7 +147,13 @@ fn uses_from(table: &impl ReadableTable<(i64, u64), &'static [u8]>) -> Result<Ve
             return Err(StoreError::RecordVersion { what: "template use", version: record.v });
         }
         let at = Timestamp::from_millisecond(millis).unwrap_or(Timestamp::MAX);
-        all.push(TemplateUse { template: record.template, version: record.version, agent: record.agent, ticket, at });
+        all.push(TemplateUse {
+            template: record.template,
+            version: record.version,
+            agent: record.agent,
+            ticket,
+            at,
+        });
     }
     Ok(all)
 }
