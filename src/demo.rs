@@ -28,6 +28,20 @@ pub const DEFAULT_RULES: &[(&str, &str)] = &[
     ("tests/routing.yaml", include_str!("../rules/tests/routing.yaml")),
     ("tests/sla.yaml", include_str!("../rules/tests/sla.yaml")),
     ("tests/escalation.yaml", include_str!("../rules/tests/escalation.yaml")),
+    ("templates/account-delete.yaml", include_str!("../rules/templates/account-delete.yaml")),
+    ("templates/crash-details.yaml", include_str!("../rules/templates/crash-details.yaml")),
+    ("templates/double-charge.yaml", include_str!("../rules/templates/double-charge.yaml")),
+    ("templates/email-change.yaml", include_str!("../rules/templates/email-change.yaml")),
+    ("templates/escalated.yaml", include_str!("../rules/templates/escalated.yaml")),
+    ("templates/greeting.yaml", include_str!("../rules/templates/greeting.yaml")),
+    ("templates/invoice-copy.yaml", include_str!("../rules/templates/invoice-copy.yaml")),
+    ("templates/known-outage.yaml", include_str!("../rules/templates/known-outage.yaml")),
+    ("templates/need-more-info.yaml", include_str!("../rules/templates/need-more-info.yaml")),
+    ("templates/password-reset.yaml", include_str!("../rules/templates/password-reset.yaml")),
+    ("templates/plan-change.yaml", include_str!("../rules/templates/plan-change.yaml")),
+    ("templates/refund.yaml", include_str!("../rules/templates/refund.yaml")),
+    ("templates/resolved-check.yaml", include_str!("../rules/templates/resolved-check.yaml")),
+    ("templates/update-app.yaml", include_str!("../rules/templates/update-app.yaml")),
 ];
 
 const STAFF: i64 = -1_001_234_567_890;
