@@ -19,4 +19,5 @@ mod replayed;
 mod runaway;
 mod outage_start;
 mod startup;
+mod templates;
 mod task_ends;
