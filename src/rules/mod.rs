@@ -41,3 +41,4 @@ pub use ruleset::{RuleSet, RuleSetVersion};
 pub use scenario::{AgentOverride, Case, Expectation, ExpectedSla, ScenarioFile, Timeline, TimelineEvent};
 pub use schema::SchemaKind;
 pub use team::{Agent, AgentState, DEFAULT_CAPACITY, Role, Team};
+pub use templates::saved_template_yaml;

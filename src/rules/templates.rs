@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::form::{FieldKind, Form};
 use super::yaml::Node;
 use crate::diagnostic::{FileSink, Position};
-use crate::template::{Placeholder, Source, Template, Text};
+use crate::template::{Placeholder, SavedTemplate, Source, Template, Text};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -160,6 +160,43 @@ impl RawTemplate {
     }
 }
 
+/// A saved template version written as a `templates/<id>.yaml` file, the schema line
+/// first and a comment naming the version, its author and time: what `topicdesk templates
+/// export` writes, and what the loader reads back as the same template.
+pub fn saved_template_yaml(saved: &SavedTemplate) -> String {
+    #[derive(serde::Serialize)]
+    struct Written<'a> {
+        id: &'a str,
+        title: &'a str,
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        tags: &'a [String],
+        #[serde(skip_serializing_if = "<[String]>::is_empty")]
+        categories: &'a [String],
+        text: serde_yaml::Mapping,
+    }
+    let text = saved
+        .texts
+        .iter()
+        .map(|(language, text)| {
+            (serde_yaml::Value::from(language.as_str()), serde_yaml::Value::from(text.as_str()))
+        })
+        .collect();
+    let written = Written {
+        id: &saved.id,
+        title: &saved.title,
+        tags: &saved.tags,
+        categories: &saved.categories,
+        text,
+    };
+    let body = serde_yaml::to_string(&written).expect("plain strings always serialise");
+    format!(
+        "# yaml-language-server: $schema=../../schemas/template.schema.json\n# saved as v{} by {} at {}\n{body}",
+        saved.number,
+        saved.author_name.replace('\n', " "),
+        saved.at.strftime("%Y-%m-%d %H:%M UTC"),
+    )
+}
+
 /// Telegram's `language_code` starts with an ISO 639 code: `en`, `ru`, `pt` (of `pt-br`).
 fn is_language_code(code: &str) -> bool {
     (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase())
@@ -200,6 +237,48 @@ fn find_after(source: &str, from: Position, needle: &str) -> Option<Position> {
 mod tests {
     use super::find_after;
     use crate::diagnostic::Position;
+
+    #[test]
+    fn a_saved_template_written_as_yaml_loads_back_as_the_same_template() {
+        let saved = crate::template::SavedTemplate {
+            id: "office-hours".to_owned(),
+            number: 3,
+            author: 7,
+            author_name: "Dana".to_owned(),
+            at: "2026-03-01T10:00:00Z".parse().expect("time"),
+            title: "Office: \"hours\"".to_owned(),
+            tags: vec!["hours".to_owned()],
+            categories: Vec::new(),
+            texts: vec![
+                ("ru".to_owned(), "Привет, {{customer.first_name | \"клиент\"}}!\nДо вторника.".to_owned()),
+                ("en".to_owned(), "key: not yaml # {{ticket.id}}".to_owned()),
+            ],
+            over: None,
+        };
+        let text = super::saved_template_yaml(&saved);
+        assert!(text.starts_with("# yaml-language-server: $schema=../../schemas/template.schema.json\n# saved as v3 by Dana at 2026-03-01 10:00 UTC\n"), "{text}");
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, body) in [
+            ("desk.yaml", "timezone: UTC\n"),
+            ("team.yaml", "agents:\n  - { id: 1, name: Ana, role: supervisor }\n"),
+            ("forms/f.yaml", "id: f\nfields:\n  - { id: details, prompt: D, type: text }\n"),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
+            std::fs::write(path, body).expect("write");
+        }
+        std::fs::create_dir_all(dir.path().join("templates")).expect("dir");
+        std::fs::write(dir.path().join("templates/office-hours.yaml"), &text).expect("write");
+        let (rules, diagnostics) = crate::rules::load(dir.path());
+        assert!(diagnostics.is_empty(), "{diagnostics:?}\n{text}");
+        let rules = rules.expect("valid");
+        let [loaded] = rules.templates() else { panic!("one template") };
+        let written = saved.template().expect("parses");
+        assert_eq!(
+            (&loaded.id, &loaded.title, &loaded.tags, &loaded.texts),
+            (&written.id, &written.title, &written.tags, &written.texts)
+        );
+    }
 
     #[test]
     fn find_after_places_a_needle_by_line_and_character() {

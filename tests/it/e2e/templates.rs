@@ -188,5 +188,28 @@ async fn template_save_keeps_every_version_and_t_sends_the_newest() {
         !from_bot(world, ann.chat()).iter().any(|m| has_text(m, "/template"))
     })
     .await;
+
+    // Exported while the bot runs, the newest version loads as a rules file.
+    let rules = desk.options.rules.clone();
+    let output = rules.join("templates");
+    let exported = std::process::Command::new(env!("CARGO_BIN_EXE_topicdesk"))
+        .args(["templates", "export", "--data"])
+        .arg(&desk.options.data)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .expect("run templates export");
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let path = output.join("office-hours.yaml");
+    assert_eq!(String::from_utf8_lossy(&exported.stdout).trim(), path.display().to_string());
+    let text = std::fs::read_to_string(&path).expect("exported file");
+    assert!(text.contains("# saved as v2 by Dana at "), "{text}");
+    assert!(text.contains("we open again on Tuesday at 9."), "{text}");
+    let checked = std::process::Command::new(env!("CARGO_BIN_EXE_topicdesk"))
+        .args(["check", "--rules"])
+        .arg(&rules)
+        .output()
+        .expect("run check");
+    assert!(checked.status.success(), "{}", String::from_utf8_lossy(&checked.stdout));
     desk.finish().await;
 }
