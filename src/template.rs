@@ -13,6 +13,7 @@
 
 mod saved;
 mod search;
+mod usage;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -22,6 +23,7 @@ use jiff::Timestamp;
 
 pub use saved::{SavedTemplate, TemplateUse, in_force};
 pub use search::{Ranked, for_ticket, matching};
+pub use usage::{Usage, usage};
 
 /// One template, from `rules/templates/` or saved by a supervisor in a topic.
 #[derive(Clone, Debug, PartialEq)]

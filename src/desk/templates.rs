@@ -352,6 +352,37 @@ impl Desk<'_> {
         Ok(text)
     }
 
+    /// `/templates stats` in General: uses per template, agent and day, the never used,
+    /// and those most often followed by a reopen of their ticket.
+    pub(super) fn template_stats<S: State>(&self, state: &S) -> Result<String, DeskError> {
+        let in_force = self.templates_in_force(state)?;
+        let uses = state.template_uses()?;
+        let mut histories: std::collections::BTreeMap<u64, Vec<crate::history::Entry>> =
+            std::collections::BTreeMap::new();
+        for used in &uses {
+            if !histories.contains_key(&used.ticket) {
+                histories.insert(used.ticket, state.history(crate::ticket::TicketId(used.ticket))?);
+            }
+        }
+        let zone = jiff::tz::TimeZone::get(self.rules.desk().timezone.value.trim())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        let usage = template::usage(&in_force, &uses, &zone, |used| {
+            histories.get(&used.ticket).is_some_and(|history| {
+                history.iter().any(|entry| {
+                    entry.at > used.at
+                        && matches!(
+                            entry.kind,
+                            EntryKind::StatusChanged {
+                                from: Status::Resolved | Status::Closed,
+                                to: Status::Open
+                            }
+                        )
+                })
+            })
+        });
+        Ok(usage.text(|agent| agent_name(self.rules, agent)))
+    }
+
     fn form_field_exists(&self, field: &str) -> bool {
         self.rules.forms().iter().any(|form| form.fields.iter().any(|f| f.id == field))
     }

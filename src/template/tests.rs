@@ -171,3 +171,52 @@ fn matching_finds_ids_titles_tags_and_texts_by_a_few_letters() {
     assert_eq!(ids("it"), ["password-reset"], "two letters find whole words only, not `its`");
     assert!(ids("  ").is_empty());
 }
+
+#[test]
+fn usage_counts_per_template_agent_and_day_and_finds_the_never_used_and_the_reopened() {
+    use super::{TemplateUse, usage};
+    let all = [
+        template("refund", &[("en", "a")]),
+        template("greeting", &[("en", "b")]),
+        template("unused", &[("en", "c")]),
+    ];
+    let at = |text: &str| -> jiff::Timestamp { text.parse().expect("time") };
+    let used = |template: &str, agent: u64, ticket: u64, when: &str| TemplateUse {
+        template: template.to_owned(),
+        version: "v1".to_owned(),
+        agent,
+        ticket,
+        at: at(when),
+    };
+    let uses = [
+        used("refund", 1, 10, "2026-03-01T23:30:00Z"),
+        used("refund", 2, 11, "2026-03-02T08:00:00Z"),
+        used("greeting", 1, 12, "2026-03-02T09:00:00Z"),
+        used("refund", 1, 13, "2026-03-02T10:00:00Z"),
+        used("retired", 2, 13, "2026-03-02T11:00:00Z"),
+    ];
+    // Tickets 11 and 13 were reopened after the refund.
+    let zone = jiff::tz::TimeZone::get("Europe/Berlin").expect("zone");
+    let report = usage(&all, &uses, &zone, |u| u.template == "refund" && (u.ticket == 11 || u.ticket == 13));
+    assert_eq!(report.uses, 5);
+    assert_eq!(report.by_template[0], ("refund".to_owned(), 3));
+    assert_eq!(report.by_agent, [(1, 3), (2, 2)]);
+    // 23:30 UTC on the 1st is already the 2nd in Berlin.
+    assert_eq!(report.by_day, [(jiff::civil::date(2026, 3, 2), 5)]);
+    assert_eq!(report.never_used, ["unused"]);
+    assert_eq!(report.reopened, [("refund".to_owned(), 2, 3)]);
+    let text = report.text(|agent| if agent == 1 { "Dana".to_owned() } else { format!("agent {agent}") });
+    expect_test::expect![[r"
+        Templates: 5 uses of 3 templates by 2 agents.
+        Most used: refund 3, greeting 1, retired 1
+        Never used: unused
+        Followed by a reopen: refund 2 of 3
+        By agent: Dana 3, agent 2 2
+        By day: 03-02 5"]]
+    .assert_eq(&text);
+    let nothing = usage(&all, &[], &zone, |_| false);
+    assert_eq!(
+        nothing.text(|_| String::new()),
+        "No template has been sent yet. In force: refund, greeting, unused."
+    );
+}

@@ -5,7 +5,7 @@
 //! second version, `/template history`, and sending the saved version.
 
 use topicdesk::deadline::DeadlineKind;
-use topicdesk::fakegram::{Draft, FakeHandle, FakeMessage};
+use topicdesk::fakegram::{Draft, FakeHandle, FakeMessage, Thread};
 use topicdesk::history::EntryKind;
 use topicdesk::sla::Timer;
 use topicdesk::ticket::{Status, TicketId};
@@ -130,6 +130,38 @@ async fn t_offers_the_tickets_templates_sends_one_and_finds_others_by_id_and_wor
         .await;
     desk.wait_store("three template uses counted", |read| read.template_uses().expect("uses").len() == 3)
         .await;
+
+    // Resolved, then the customer writes again: the ticket reopens after all three uses.
+    dana_says(&fake, thread, "/resolve");
+    received(&fake, &ann, "Your ticket T-000001 is resolved.").await;
+    fake.user_sends(ann.id, Draft::text("Still broken")).expect("Ann writes");
+    desk.wait_store("the ticket reopened", |read| {
+        read.ticket(FIRST)
+            .expect("ticket")
+            .is_some_and(|ticket| ticket.status == Status::Open && ticket.reopened == 1)
+    })
+    .await;
+    fake.send_as(DANA, STAFF, Draft::text("/templates stats")).expect("Dana asks in General");
+    let stats = fake
+        .wait_for(PATIENCE, |world| {
+            world
+                .thread_messages(STAFF, Thread::General)
+                .into_iter()
+                .rev()
+                .find(|m| m.from == world.bot_id() && has_text(m, "Templates: 3 uses"))
+                .and_then(|m| m.text.clone())
+        })
+        .await
+        .expect("the template figures in General");
+    let lines: Vec<&str> = stats.lines().collect();
+    assert_eq!(lines[0], "Templates: 3 uses of 3 templates by 1 agents.", "{stats}");
+    assert_eq!(lines[1], "Most used: crash-details 1, password-reset 1, update-app 1", "{stats}");
+    assert!(lines[2].starts_with("Never used: account-delete, double-charge, email-change"), "{stats}");
+    assert_eq!(
+        lines[3],
+        "Followed by a reopen: crash-details 1 of 1, password-reset 1 of 1, update-app 1 of 1"
+    );
+    assert_eq!(lines[4], "By agent: Dana 3");
     desk.finish().await;
 }
 
