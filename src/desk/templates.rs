@@ -360,8 +360,8 @@ impl Desk<'_> {
         let mut histories: std::collections::BTreeMap<u64, Vec<crate::history::Entry>> =
             std::collections::BTreeMap::new();
         for used in &uses {
-            if !histories.contains_key(&used.ticket) {
-                histories.insert(used.ticket, state.history(crate::ticket::TicketId(used.ticket))?);
+            if let std::collections::btree_map::Entry::Vacant(slot) = histories.entry(used.ticket) {
+                slot.insert(state.history(crate::ticket::TicketId(used.ticket))?);
             }
         }
         let zone = jiff::tz::TimeZone::get(self.rules.desk().timezone.value.trim())

@@ -181,7 +181,7 @@ fn usage_counts_per_template_agent_and_day_and_finds_the_never_used_and_the_reop
         template("unused", &[("en", "c")]),
     ];
     let at = |text: &str| -> jiff::Timestamp { text.parse().expect("time") };
-    let used = |template: &str, agent: u64, ticket: u64, when: &str| TemplateUse {
+    let one = |template: &str, agent: u64, ticket: u64, when: &str| TemplateUse {
         template: template.to_owned(),
         version: "v1".to_owned(),
         agent,
@@ -189,11 +189,11 @@ fn usage_counts_per_template_agent_and_day_and_finds_the_never_used_and_the_reop
         at: at(when),
     };
     let uses = [
-        used("refund", 1, 10, "2026-03-01T23:30:00Z"),
-        used("refund", 2, 11, "2026-03-02T08:00:00Z"),
-        used("greeting", 1, 12, "2026-03-02T09:00:00Z"),
-        used("refund", 1, 13, "2026-03-02T10:00:00Z"),
-        used("retired", 2, 13, "2026-03-02T11:00:00Z"),
+        one("refund", 1, 10, "2026-03-01T23:30:00Z"),
+        one("refund", 2, 11, "2026-03-02T08:00:00Z"),
+        one("greeting", 1, 12, "2026-03-02T09:00:00Z"),
+        one("refund", 1, 13, "2026-03-02T10:00:00Z"),
+        one("retired", 2, 13, "2026-03-02T11:00:00Z"),
     ];
     // Tickets 11 and 13 were reopened after the refund.
     let zone = jiff::tz::TimeZone::get("Europe/Berlin").expect("zone");

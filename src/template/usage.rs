@@ -46,9 +46,9 @@ pub fn usage(
             *reopened.entry(&used.template).or_default() += 1;
         }
     }
-    let used: BTreeSet<&str> = by_template.keys().copied().collect();
+    let sent: BTreeSet<&str> = by_template.keys().copied().collect();
     let never_used =
-        in_force.iter().filter(|t| !used.contains(t.id.as_str())).map(|t| t.id.clone()).collect();
+        in_force.iter().filter(|t| !sent.contains(t.id.as_str())).map(|t| t.id.clone()).collect();
     let mut reopened: Vec<(String, usize, usize)> =
         reopened.into_iter().map(|(id, n)| (id.to_owned(), n, by_template[id])).collect();
     // The largest share first; more uses break a tie (2 of 4 says more than 1 of 2).
