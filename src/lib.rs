@@ -5,9 +5,10 @@
 //! a ticket's timers (`deadline`), then tickets, their history, response templates
 //! (`template`: rendering and search) and the SLA clocks computed from history (`sla`).
 //! Then the rules a support lead edits (`rules`: loading, checking and reloading `rules/`)
-//! and the sandboxed script host that runs their hooks (`script`). Then the edges: the store, the outbox, export, `report` (the team's figures from the store's
-//! per-ticket `metrics` facts), `simulate` (replaying traffic through rules on a
-//! virtual clock), `scenarios` (`topicdesk test`), benchmarks and the command line.
+//! and the sandboxed script host that runs their hooks (`script`). Then the edges: the
+//! store, the outbox, export, `report` (the team's figures from the store's per-ticket
+//! `metrics` facts), `simulate` (replaying traffic through rules on a virtual clock),
+//! `scenarios` (`topicdesk test`), benchmarks and the command line.
 
 pub mod duration;
 pub mod diagnostic;
