@@ -142,8 +142,15 @@ impl Desk<'_> {
             self.say_in_topic(state, ticket.id, text.clone())?;
             return Ok(text);
         }
-        let text =
+        let rendered =
             template.render(ticket.customer.language.as_deref(), &self.template_values(&ticket, agent));
+        // A `|` block ends with a line break, which a chat message does without.
+        let text = rendered.trim().to_owned();
+        if text.is_empty() {
+            let line = format!("The template {} is empty for this ticket, so nothing was sent.", template.id);
+            self.say_in_topic(state, ticket.id, line.clone())?;
+            return Ok(line);
+        }
         let before = ticket.clone();
         let origin = self.agent(agent);
         let mut entries = Vec::new();
