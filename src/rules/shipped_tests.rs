@@ -103,6 +103,9 @@ fn the_shipped_rules_carry_a_realistic_template_set_in_english_and_russian() {
         let languages: Vec<&str> = template.texts.iter().map(|(language, _)| language.as_str()).collect();
         assert_eq!(languages, ["en", "ru"], "{}", template.id);
     }
+    let (shop, diagnostics) = super::load(&repo().join("examples/two-person-shop"));
+    let shop = shop.unwrap_or_else(|| panic!("{diagnostics:?}"));
+    assert!(shop.templates().len() >= 12, "{} templates in the shop example", shop.templates().len());
 }
 
 #[test]
