@@ -38,6 +38,22 @@ pub struct Template {
     /// Names this text: a short content hash for a file template, `v<n>` for a saved one.
     pub version: String,
     pub source: Source,
+    /// The word stems `/t` compares, computed on first use (`Stems::default()` to build).
+    pub stems: Stems,
+}
+
+/// A template's word stems for ranking, computed once per template: all of them, and those
+/// of its title and tags, which count twice.
+#[derive(Clone, Debug, Default)]
+pub struct Stems(
+    std::sync::OnceLock<(std::collections::BTreeSet<String>, std::collections::BTreeSet<String>)>,
+);
+
+/// Stems are derived from the template, so they never make two templates differ.
+impl PartialEq for Stems {
+    fn eq(&self, _: &Stems) -> bool {
+        true
+    }
 }
 
 /// Where a template comes from.

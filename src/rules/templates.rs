@@ -156,6 +156,7 @@ impl RawTemplate {
             categories: self.categories,
             texts,
             source: Source::File(sink.path.to_owned()),
+            stems: crate::template::Stems::default(),
         })
     }
 }

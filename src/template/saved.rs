@@ -60,6 +60,7 @@ impl SavedTemplate {
             texts,
             version: format!("v{}", self.number),
             source: Source::Saved { number: self.number, author: self.author, at: self.at },
+            stems: super::Stems::default(),
         })
     }
 }

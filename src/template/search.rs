@@ -36,8 +36,9 @@ pub fn for_ticket<'a>(
                 _ if template.categories.is_empty() => 1,
                 _ => 0,
             };
-            let own = template_stems(template);
-            let strong = stems(&format!("{} {}", template.title, template.tags.join(" ")));
+            let (own, strong) = template.stems.0.get_or_init(|| {
+                (template_stems(template), stems(&format!("{} {}", template.title, template.tags.join(" "))))
+            });
             let score = said
                 .iter()
                 .map(|stem| u32::from(own.contains(stem)) + u32::from(strong.contains(stem)))

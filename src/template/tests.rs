@@ -34,6 +34,7 @@ fn template(id: &str, texts: &[(&str, &str)]) -> Template {
             .collect(),
         version: "test".to_owned(),
         source: Source::File(PathBuf::from("templates/test.yaml")),
+        stems: super::Stems::default(),
     }
 }
 
