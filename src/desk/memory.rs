@@ -279,8 +279,11 @@ impl State for MemoryState {
     }
 
     fn record_template_use(&mut self, used: &TemplateUse) -> Result<(), StateError> {
-        let at = self.template_uses.partition_point(|earlier| earlier.at <= used.at);
-        self.template_uses.insert(at, used.clone());
+        // As the store keeps it: whole milliseconds, numbered by a counter of its own.
+        self.bump("next_template_use");
+        let at = Timestamp::from_millisecond(used.at.as_millisecond()).unwrap_or(Timestamp::MAX);
+        let index = self.template_uses.partition_point(|earlier| earlier.at <= at);
+        self.template_uses.insert(index, TemplateUse { at, ..used.clone() });
         Ok(())
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use super::records::{decode, encode};
-use super::tables::{TEMPLATE_USES, TEMPLATES};
+use super::tables::{NEXT_TEMPLATE_USE, TEMPLATE_USES, TEMPLATES};
 use super::tx::{ReadTx, Tx};
 use crate::template::{SavedTemplate, TemplateUse};
 
@@ -40,6 +40,7 @@ struct UseRecord {
     template: String,
     version: String,
     agent: u64,
+    ticket: u64,
 }
 
 impl Tx<'_> {
@@ -62,22 +63,20 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// Records one template sent.
+    /// Records one template sent, under its time and a use number of its own (two uses
+    /// in one millisecond, as in one page of updates, are both kept).
     pub fn record_template_use(&mut self, used: &TemplateUse) -> Result<(), StoreError> {
         let record = UseRecord {
             v: USE_RECORD_VERSION,
             template: used.template.clone(),
             version: used.version.clone(),
             agent: used.agent,
+            ticket: used.ticket,
         };
-        let key = (used.at.as_millisecond(), used.ticket);
-        let mut table = self.txn.open_table(TEMPLATE_USES)?;
-        // Two uses on one ticket within a millisecond: the later one takes the next free slot.
-        let mut key = key;
-        while table.get(key)?.is_some() {
-            key.0 += 1;
-        }
-        table.insert(key, encode(&record).as_slice())?;
+        let number = self.bump(NEXT_TEMPLATE_USE)?;
+        self.txn
+            .open_table(TEMPLATE_USES)?
+            .insert((used.at.as_millisecond(), number), encode(&record).as_slice())?;
         Ok(())
     }
 
@@ -141,7 +140,7 @@ fn uses_from(table: &impl ReadableTable<(i64, u64), &'static [u8]>) -> Result<Ve
     let mut all = Vec::new();
     for row in table.iter()? {
         let (key, value) = row?;
-        let (millis, ticket) = key.value();
+        let (millis, _number) = key.value();
         let record: UseRecord = decode("template use", value.value())?;
         if record.v != USE_RECORD_VERSION {
             return Err(StoreError::RecordVersion { what: "template use", version: record.v });
@@ -151,7 +150,7 @@ fn uses_from(table: &impl ReadableTable<(i64, u64), &'static [u8]>) -> Result<Ve
             template: record.template,
             version: record.version,
             agent: record.agent,
-            ticket,
+            ticket: record.ticket,
             at,
         });
     }
