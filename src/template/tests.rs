@@ -221,3 +221,40 @@ fn usage_counts_per_template_agent_and_day_and_finds_the_never_used_and_the_reop
         "No template has been sent yet. In force: refund, greeting, unused."
     );
 }
+
+#[test]
+fn a_saved_template_wins_until_the_file_it_was_saved_over_changes() {
+    use super::{SavedTemplate, in_force};
+    let file = |text: &str, version: &str| Template {
+        version: version.to_owned(),
+        ..template("refund", &[("en", text)])
+    };
+    let saved = |number: u32, over: Option<&str>| SavedTemplate {
+        id: "refund".to_owned(),
+        number,
+        author: 7,
+        author_name: "Dana".to_owned(),
+        at: "2026-03-01T10:00:00Z".parse().expect("time"),
+        title: "Refund".to_owned(),
+        tags: Vec::new(),
+        categories: Vec::new(),
+        texts: vec![("en".to_owned(), format!("saved {number}"))],
+        over: over.map(str::to_owned),
+    };
+    let sent = |files: &[Template], saves: &[SavedTemplate]| -> Vec<(String, String)> {
+        in_force(files, saves).iter().map(|t| (t.id.clone(), t.version.clone())).collect()
+    };
+    let refund = |version: &str| vec![("refund".to_owned(), version.to_owned())];
+    // Saved over the file's version: the newest save is in force.
+    assert_eq!(sent(&[file("old", "aaa")], &[saved(1, Some("aaa")), saved(2, Some("aaa"))]), refund("v2"));
+    // The lead edited the file since: the file wins.
+    assert_eq!(sent(&[file("new", "bbb")], &[saved(1, Some("aaa")), saved(2, Some("aaa"))]), refund("bbb"));
+    // Saved with no file, then the export moved into rules/: the file wins.
+    assert_eq!(sent(&[], &[saved(1, None)]), refund("v1"));
+    assert_eq!(sent(&[file("saved 1", "ccc")], &[saved(1, None)]), refund("ccc"));
+    // Other ids are untouched and everything comes sorted by id.
+    let mut greeting = template("greeting", &[("en", "hi")]);
+    greeting.version = "ggg".to_owned();
+    let all = sent(&[greeting, file("old", "aaa")], &[saved(1, Some("aaa"))]);
+    assert_eq!(all, [("greeting".to_owned(), "ggg".to_owned()), ("refund".to_owned(), "v1".to_owned())]);
+}
