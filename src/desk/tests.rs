@@ -68,6 +68,7 @@ macro_rules! on_state {
 
 // Declared after `on_state!`, which it uses.
 mod stats;
+mod templates;
 
 impl World {
     fn new() -> World {
