@@ -261,25 +261,19 @@ impl Desk<'_> {
                 "Reply to the message whose text should become the template: /template save {id}"
             ));
         };
-        if let Err(errors) = Text::parse(text) {
-            let problems: Vec<String> =
-                errors.into_iter().map(|e| format!("{}: {}", e.written, e.message)).collect();
-            return Ok(format!("Not saved: {}", problems.join("; ")));
-        }
-        let unknown: Vec<String> = Text::parse(text)
-            .map(|parsed| {
-                parsed
-                    .placeholders()
-                    .filter_map(|p| match p {
-                        template::Placeholder::Field(field) if !self.form_field_exists(field) => {
-                            Some(field.clone())
-                        }
-                        _ => None,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(field) = unknown.first() {
+        let parsed = match Text::parse(text) {
+            Ok(parsed) => parsed,
+            Err(errors) => {
+                let problems: Vec<String> =
+                    errors.into_iter().map(|e| format!("{}: {}", e.written, e.message)).collect();
+                return Ok(format!("Not saved: {}", problems.join("; ")));
+            }
+        };
+        let unknown = parsed.placeholders().find_map(|placeholder| match placeholder {
+            template::Placeholder::Field(field) if !self.form_field_exists(field) => Some(field),
+            _ => None,
+        });
+        if let Some(field) = unknown {
             return Ok(format!(
                 "Not saved: no form in forms/ has a field `{field}` for {{{{fields.{field}}}}}."
             ));
