@@ -134,10 +134,27 @@ pub enum Command {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
+    /// Response templates the team saved in topics with /template save.
+    Templates {
+        #[command(subcommand)]
+        command: TemplatesCommand,
+    },
     /// Updates the desk failed on every time it tried, set aside so the rest flow on.
     DeadLetters {
         #[command(subcommand)]
         command: DeadLettersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TemplatesCommand {
+    /// Write the newest saved version of each saved template as OUTPUT/<id>.yaml, in the
+    /// rules/templates format, to move into the rules directory.
+    Export {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
     },
 }
 
@@ -199,6 +216,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Tickets { command } => tickets(command),
         Command::DeadLetters { command } => dead_letters(command),
+        Command::Templates { command: TemplatesCommand::Export { data, output } } => {
+            export_templates(&data, &output)
+        }
         Command::Report { data, since, until, by, format, rules } => {
             team_report(&data, since.as_deref(), until.as_deref(), by, format, rules.as_deref())
         }
@@ -507,6 +527,37 @@ fn tickets(command: TicketsCommand) -> u8 {
         Ok(Err(error)) => report(&*error),
         Err(error) => report(&error),
     }
+}
+
+/// `templates export`: one file per saved id, its newest version; prints each path written.
+fn export_templates(data: &Path, output: &Path) -> u8 {
+    let store = match open_for_reading(data) {
+        Ok(store) => store,
+        Err(error) => return report(&error),
+    };
+    let saved = match store::guard_damage(&store::data_file(data), || store.read()?.saved_templates()) {
+        Ok(Ok(saved)) => saved,
+        Ok(Err(error)) | Err(error) => return report(&error),
+    };
+    let mut newest: std::collections::BTreeMap<&str, &crate::template::SavedTemplate> =
+        std::collections::BTreeMap::new();
+    for version in &saved {
+        newest.insert(version.id.as_str(), version);
+    }
+    if let Err(error) = std::fs::create_dir_all(output) {
+        eprintln!("error: cannot create {}: {error}", output.display());
+        return 1;
+    }
+    let mut out = std::io::stdout().lock();
+    for (id, version) in newest {
+        let path = output.join(format!("{id}.yaml"));
+        if let Err(error) = std::fs::write(&path, crate::rules::saved_template_yaml(version)) {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            return 1;
+        }
+        let _ = writeln!(out, "{}", path.display());
+    }
+    0
 }
 
 fn dead_letters(command: DeadLettersCommand) -> u8 {

@@ -1,7 +1,7 @@
 //! `topicdesk demo`: the whole desk offline. It starts the built-in Telegram stand-in,
 //! writes the shipped rules to a temporary directory, runs the real host against both,
-//! and plays two customers and an agent through intake, relay, a status change and a
-//! reopen, printing the conversation as people would see it.
+//! and plays two customers and an agent through intake, relay, an answer sent from a
+//! response template, a status change and a reopen, printing the conversation as people would see it.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -29,6 +29,20 @@ pub const DEFAULT_RULES: &[(&str, &str)] = &[
     ("tests/sla.yaml", include_str!("../rules/tests/sla.yaml")),
     ("tests/escalation.yaml", include_str!("../rules/tests/escalation.yaml")),
     ("tests/csat.yaml", include_str!("../rules/tests/csat.yaml")),
+    ("templates/account-delete.yaml", include_str!("../rules/templates/account-delete.yaml")),
+    ("templates/crash-details.yaml", include_str!("../rules/templates/crash-details.yaml")),
+    ("templates/double-charge.yaml", include_str!("../rules/templates/double-charge.yaml")),
+    ("templates/email-change.yaml", include_str!("../rules/templates/email-change.yaml")),
+    ("templates/escalated.yaml", include_str!("../rules/templates/escalated.yaml")),
+    ("templates/greeting.yaml", include_str!("../rules/templates/greeting.yaml")),
+    ("templates/invoice-copy.yaml", include_str!("../rules/templates/invoice-copy.yaml")),
+    ("templates/known-outage.yaml", include_str!("../rules/templates/known-outage.yaml")),
+    ("templates/need-more-info.yaml", include_str!("../rules/templates/need-more-info.yaml")),
+    ("templates/password-reset.yaml", include_str!("../rules/templates/password-reset.yaml")),
+    ("templates/plan-change.yaml", include_str!("../rules/templates/plan-change.yaml")),
+    ("templates/refund.yaml", include_str!("../rules/templates/refund.yaml")),
+    ("templates/resolved-check.yaml", include_str!("../rules/templates/resolved-check.yaml")),
+    ("templates/update-app.yaml", include_str!("../rules/templates/update-app.yaml")),
 ];
 
 const STAFF: i64 = -1_001_234_567_890;
@@ -139,10 +153,15 @@ impl Play<'_> {
         self.customer_text(ANN, "/skip").await?;
         self.press(ANN, "Submit").await?;
         let ann_topic = self.topic_of("Ann").await?;
-        self.say("Ann adds a detail; Dana answers in the ticket's topic and leaves a note for the team.")?;
+        self.say(
+            "Ann adds a detail; Dana lists the response templates that fit the ticket, sends one, \
+             and leaves a note for the team.",
+        )?;
         self.customer_writes_to_topic(ANN, "The second charge was on March 3rd.", ann_topic).await?;
+        self.staff_text(ann_topic, "/t")?;
+        self.wait_text_in_topic(ann_topic, "Templates for").await?;
         let heard = self.bot_messages_to(ANN);
-        self.staff_text(ann_topic, "Hi Ann, I see the double charge. I have refunded the second one.")?;
+        self.press_in_topic(ann_topic, "1. Charged twice", "under the list").await?;
         self.wait_bot_message_to(ANN, heard).await?;
         self.staff_text(ann_topic, "/note refund 4821 issued in the billing console")?;
         let heard = self.bot_messages_to(ANN);
@@ -239,6 +258,11 @@ impl Play<'_> {
     }
 
     async fn press_card(&mut self, thread: i32, label: &str) -> Result<(), DemoError> {
+        self.press_in_topic(thread, label, "on the ticket card").await
+    }
+
+    /// Dana presses `label` on the bot's newest message in the topic offering it.
+    async fn press_in_topic(&mut self, thread: i32, label: &str, place: &str) -> Result<(), DemoError> {
         let found = self.fake.inspect(|world| {
             world
                 .thread_messages(STAFF, Thread::Topic(thread))
@@ -257,7 +281,7 @@ impl Play<'_> {
         self.fake
             .press_button(DANA, STAFF, message_id, &data)
             .map_err(|e| DemoError::Stalled(e.to_string()))?;
-        writeln!(self.out, "  [Dana taps “{label}” on the ticket card]")?;
+        writeln!(self.out, "  [Dana taps “{label}” {place}]")?;
         // The press is answered, and the topic confirms the action in a line of its own.
         self.wait(&format!("the card's {label:?}"), |w| {
             w.callback_answers().len() > answers && topic_lines(w) > lines

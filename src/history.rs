@@ -51,6 +51,12 @@ pub enum EntryKind {
     AgentReply {
         text: String,
     },
+    /// The agent's reply just before was the response template `template` at `version`
+    /// (the entry's `rules` names the rule set in force).
+    TemplateUsed {
+        template: String,
+        version: String,
+    },
     Note {
         text: String,
     },
@@ -136,6 +142,7 @@ impl fmt::Display for EntryKind {
             EntryKind::Created { form } => write!(f, "opened with form {form}"),
             EntryKind::CustomerMessage { text, .. } => write!(f, "customer: {}", shorten(text)),
             EntryKind::AgentReply { text } => write!(f, "reply: {}", shorten(text)),
+            EntryKind::TemplateUsed { template, version } => write!(f, "template {template} ({version})"),
             EntryKind::Note { text } => write!(f, "note: {}", shorten(text)),
             EntryKind::StatusChanged { from, to } => write!(f, "{from} -> {to}"),
             EntryKind::Assigned { from: _, to: Some(agent) } => write!(f, "assigned to {agent}"),

@@ -3,11 +3,13 @@
 //! Modules in reading order. The pure core first: durations, the `path:line:col`
 //! diagnostics every check reports, business calendars and sentiment scoring, the names of
 //! a ticket's timers (`deadline`), the satisfaction survey's vocabulary (`csat`), then
-//! tickets, their history and the SLA clocks computed from it (`sla`). Then the rules a support lead edits (`rules`: loading, checking and
-//! reloading `rules/`) and the sandboxed script host that runs their hooks (`script`). Then the
-//! edges: the store, the outbox, export, `report` (the team's figures from the store's
-//! per-ticket `metrics` facts), `simulate` (replaying traffic through rules on a
-//! virtual clock), `scenarios` (`topicdesk test`), benchmarks and the command line.
+//! tickets, their history, response templates (`template`: rendering and search) and the
+//! SLA clocks computed from history (`sla`). Then the rules a support lead edits (`rules`:
+//! loading, checking and reloading `rules/`) and the sandboxed script host that runs their
+//! hooks (`script`). Then the edges: the store, the outbox, export, `report` (the team's
+//! figures from the store's per-ticket `metrics` facts), `simulate` (replaying traffic
+//! through rules on a virtual clock), `scenarios` (`topicdesk test`), benchmarks and the
+//! command line.
 
 pub mod duration;
 pub mod diagnostic;
@@ -17,6 +19,7 @@ pub mod deadline;
 pub mod csat;
 pub mod ticket;
 pub mod history;
+pub mod template;
 pub mod sla;
 pub mod metrics;
 pub mod intake;

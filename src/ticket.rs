@@ -144,6 +144,11 @@ pub enum Change {
     AgentReply {
         text: String,
     },
+    /// Names the response template the agent's reply just before was (history only).
+    TemplateUsed {
+        template: String,
+        version: String,
+    },
     Note {
         text: String,
     },
@@ -423,6 +428,9 @@ impl Ticket {
                 }
             }
             Change::Note { text } => kinds.push(EntryKind::Note { text }),
+            Change::TemplateUsed { template, version } => {
+                kinds.push(EntryKind::TemplateUsed { template, version });
+            }
             Change::Start => {
                 if self.status == Status::Closed {
                     return Err(TransitionError::Closed { id: self.id });

@@ -164,6 +164,42 @@ pub fn empty_call_us(calls: usize) -> Result<(f64, f64, String), Box<dyn std::er
 }
 
 /// The p99 of two clock reads back to back, in µs: what timing one call adds to it.
+/// p99 of rendering one of the rule set's templates for a sample ticket, and of ranking
+/// them all for it as `/t` does, over `calls` each, in µs.
+pub fn template_p99_us(rules: &RuleSet, calls: usize) -> (f64, f64) {
+    let templates = rules.templates();
+    if templates.is_empty() {
+        return (0.0, 0.0);
+    }
+    let values = crate::template::Values {
+        customer_name: Some("Ann Kowalski".to_owned()),
+        ticket_id: "T-000042".to_owned(),
+        category: Some("Billing".to_owned()),
+        priority: "high".to_owned(),
+        agent_name: Some("Dana".to_owned()),
+        fields: BTreeMap::from([
+            ("invoice".to_owned(), "INV-10482".to_owned()),
+            ("email".to_owned(), "ann@example.com".to_owned()),
+        ]),
+    };
+    let mut renders = Vec::with_capacity(calls);
+    for call in 0..calls {
+        let template = &templates[call % templates.len()];
+        let language = if call % 2 == 0 { "en" } else { "ru" };
+        let started = Instant::now();
+        std::hint::black_box(template.render(Some(language), &values));
+        renders.push(started.elapsed());
+    }
+    let conversation = "I was charged twice for my March subscription.\nThe second charge was on March 3rd.";
+    let mut offers = Vec::with_capacity(calls / 10);
+    for _ in 0..(calls / 10).max(1) {
+        let started = Instant::now();
+        std::hint::black_box(crate::template::for_ticket(templates, Some("billing"), conversation, 5));
+        offers.push(started.elapsed());
+    }
+    (p99_us(renders), p99_us(offers))
+}
+
 pub fn clock_read_p99_us(reads: usize) -> f64 {
     let mut times: Vec<Duration> = Vec::with_capacity(reads);
     for _ in 0..reads {

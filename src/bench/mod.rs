@@ -11,6 +11,8 @@
 //!   inbound path (update JSON decoded, translated, applied by the desk with the shipped
 //!   rules, committed durably with the outbox) in pages of 100, and one per commit.
 //! - `rule_call_p99_us`: p99 of one hook call (`route`, `sla`, `on_message`) with the shipped rules.
+//! - `template_render_p99_us`: p99 of rendering one shipped response template for a ticket;
+//!   `template_offer_p99_us`: p99 of ranking the shipped templates for a ticket (`/t`).
 //! - `intake_answers_per_s`: intake answers validated with their sessions persisted.
 //! - `reload_ms_p99`: a rule file saved to the new rules deciding (`reload`).
 //! - `startup_ms_1m`, `timer_idle_cpu_pct_1m`, `rss_mb_1m`, `breach_lag_ms_p99_1m`,
@@ -163,6 +165,8 @@ pub const FIGURES: &[&str] = &[
     "ingest_msgs_per_s",
     "ingest_fsync_msgs_per_s",
     "rule_call_p99_us",
+    "template_render_p99_us",
+    "template_offer_p99_us",
     "intake_answers_per_s",
     "reload_ms_p99",
     "baseline_redb_commit_us",
@@ -402,6 +406,13 @@ fn hot_figures(sink: &mut Sink<'_>, rules: &crate::rules::RuleSet, scale: Scale,
             p99s.push(p99);
         }
         sink.figure("rule_call_p99_us", middle(p99s), "µs", Some("<= 20"));
+    }
+    if wanted(&["template_render_p99_us", "template_offer_p99_us"]) {
+        let calls = if quick { 3_000 } else { 30_000 };
+        let (render, offer): (Vec<f64>, Vec<f64>) =
+            (0..runs.max(1)).map(|_| hot::template_p99_us(rules, calls)).unzip();
+        sink.figure("template_render_p99_us", middle(render), "µs", Some("<= 20"));
+        sink.figure("template_offer_p99_us", middle(offer), "µs", Some("<= 500"));
     }
     if wanted(&["intake_answers_per_s"]) {
         sink.attempt(&["intake_answers_per_s"], |sink| {

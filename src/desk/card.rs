@@ -213,6 +213,8 @@ pub enum Press {
     /// Post the card again.
     Info,
     Untag(String),
+    /// Send the response template with this id (`desk::templates`).
+    Template(String),
 }
 
 /// Callback data for a ticket action: `t:<number>:<action>`, well under 64 bytes.
@@ -239,6 +241,7 @@ pub fn parse_press(data: &str) -> Option<(TicketId, Press)> {
         Some(("to", agent)) => Press::AssignTo(agent.parse().ok()?),
         Some(("prio", priority)) => Press::Priority(priority.parse().ok()?),
         Some(("untag", tag)) => Press::Untag(tag.to_owned()),
+        Some(("tpl", id)) => Press::Template(id.to_owned()),
         Some(_) => return None,
         None => match word {
             "assign" => Press::Pick,
@@ -269,7 +272,7 @@ pub fn agent_name(rules: &RuleSet, id: u64) -> String {
     rules.team().agent(id as i64).map_or_else(|| format!("agent {id}"), |agent| agent.name.clone())
 }
 
-fn category_label(rules: &RuleSet, form: &str, category: &str) -> String {
+pub(super) fn category_label(rules: &RuleSet, form: &str, category: &str) -> String {
     use crate::rules::FieldKind;
     let label = rules.form(form).and_then(|form| {
         form.fields.iter().find(|f| f.id == "category").and_then(|field| match &field.kind {
@@ -282,7 +285,7 @@ fn category_label(rules: &RuleSet, form: &str, category: &str) -> String {
     label.unwrap_or_else(|| category.to_owned())
 }
 
-fn answer_text(answer: &Answer) -> String {
+pub(super) fn answer_text(answer: &Answer) -> String {
     match answer {
         Answer::Text(text) => text.clone(),
         Answer::Number(number) => number.to_string(),

@@ -74,6 +74,9 @@ pub struct StaffMessage {
     /// Who wrote the message `reply_to` names, as Telegram says: the bot for everything
     /// the desk posted, customers' copies included; `None` when Telegram did not say.
     pub reply_author: Option<UserId>,
+    /// The text or caption of the message `reply_to` names, as Telegram sent it along
+    /// (`/template save` reads it).
+    pub reply_text: Option<String>,
     pub album: Option<String>,
 }
 

@@ -38,6 +38,15 @@ impl Desk<'_> {
                 let args = text.split_once(char::is_whitespace).map_or("", |(_, args)| args);
                 self.stats_command(state, m.from, args, self.staff_chat)
             }
+            "templates" => {
+                let args = text.split_once(char::is_whitespace).map_or("", |(_, args)| args.trim());
+                if args == "stats" {
+                    let text = self.template_stats(state)?;
+                    self.say_in_general(state, text, Vec::new())
+                } else {
+                    self.say_in_general(state, "Use /templates stats.".to_owned(), Vec::new())
+                }
+            }
             _ => Ok(()),
         }
     }

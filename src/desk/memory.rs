@@ -17,6 +17,7 @@ use crate::history::Entry;
 use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
 use crate::sla::{Deadline, Timer};
+use crate::template::{SavedTemplate, TemplateUse};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
 
 /// The counter the store keeps the next ticket number in.
@@ -42,6 +43,8 @@ pub struct MemoryState {
     counters: BTreeMap<String, u64>,
     links: BTreeMap<(i64, i32), BTreeSet<(i64, i32)>>,
     outbox: Vec<(u64, Outgoing)>,
+    saved_templates: BTreeMap<(String, u32), SavedTemplate>,
+    template_uses: Vec<TemplateUse>,
 }
 
 impl MemoryState {
@@ -259,6 +262,28 @@ impl State for MemoryState {
             Some(id) => self.prompts.insert(customer, id),
             None => self.prompts.remove(&customer),
         };
+        Ok(())
+    }
+
+    fn saved_templates(&self) -> Result<Vec<SavedTemplate>, StateError> {
+        Ok(self.saved_templates.values().cloned().collect())
+    }
+
+    fn save_template(&mut self, saved: &SavedTemplate) -> Result<(), StateError> {
+        self.saved_templates.insert((saved.id.clone(), saved.number), saved.clone());
+        Ok(())
+    }
+
+    fn template_uses(&self) -> Result<Vec<TemplateUse>, StateError> {
+        Ok(self.template_uses.clone())
+    }
+
+    fn record_template_use(&mut self, used: &TemplateUse) -> Result<(), StateError> {
+        // As the store keeps it: whole milliseconds, numbered by a counter of its own.
+        self.bump("next_template_use");
+        let at = Timestamp::from_millisecond(used.at.as_millisecond()).unwrap_or(Timestamp::MAX);
+        let index = self.template_uses.partition_point(|earlier| earlier.at <= at);
+        self.template_uses.insert(index, TemplateUse { at, ..used.clone() });
         Ok(())
     }
 }

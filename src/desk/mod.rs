@@ -23,6 +23,7 @@ mod staff;
 mod state;
 mod stats;
 mod summary;
+mod templates;
 mod timers;
 
 #[cfg(test)]
@@ -38,6 +39,7 @@ pub use event::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage, history
 pub use memory::MemoryState;
 pub use routing::ticket_view;
 pub use state::{State, StateError};
+pub use templates::template_button;
 pub use timers::{Ticked, sla_calendars};
 
 use crate::history::{Actor, Entry};

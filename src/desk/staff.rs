@@ -42,7 +42,7 @@ const NOTICE_LIMIT: usize = 200;
 
 /// Commands agents type in a ticket's topic, for the unknown-command reply.
 const COMMANDS: &str = "/note, /claim, /assign, /unassign, /await, /resolve, /close, /reopen, /priority, \
-     /tag, /untag, /escalate, /deescalate, /hold, /unhold, /move, /info, /history";
+     /tag, /untag, /escalate, /deescalate, /hold, /unhold, /move, /info, /history, /t, /template";
 
 /// Commands of General (`general`), pointed there when typed in a ticket's topic.
 const GENERAL_COMMANDS: [&str; 5] = ["queue", "mine", "agents", "summary", "stats"];
@@ -150,6 +150,7 @@ impl Desk<'_> {
                 "The card is below.".to_owned()
             }
             Press::Untag(tag) => self.tag(state, &ticket, agent, &tag, false)?,
+            Press::Template(id) => self.template_pressed(state, ticket, agent, &id)?,
         };
         self.answer(state, press, Some(&notice))
     }
@@ -198,6 +199,8 @@ impl Desk<'_> {
             "hold" => return self.hold_command(state, &ticket, m, argument != "off"),
             "unhold" => return self.hold_command(state, &ticket, m, false),
             "deescalate" => return self.deescalate_command(state, &ticket, m),
+            "t" => return self.template_command(state, ticket, m, argument),
+            "template" => return self.template_admin(state, &ticket, m, argument),
             "awaiting" | "wait" => Some(Action::Await),
             other => Action::from_word(other),
         };

@@ -8,6 +8,7 @@ use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
 use crate::sla::{Deadline, Timer};
 use crate::store::{StoreError, Tx};
+use crate::template::{SavedTemplate, TemplateUse};
 use crate::ticket::{Ticket, TicketId, Topic, UserId};
 
 /// Why the state could not answer or take a change. The desk passes it on as
@@ -70,6 +71,12 @@ pub trait State {
         since: jiff::Timestamp,
         visit: &mut dyn FnMut(&Labels, &Facts),
     ) -> Result<(), StateError>;
+    /// Every saved template version, by id then number.
+    fn saved_templates(&self) -> Result<Vec<SavedTemplate>, StateError>;
+    fn save_template(&mut self, saved: &SavedTemplate) -> Result<(), StateError>;
+    /// Every template sent, oldest first.
+    fn template_uses(&self) -> Result<Vec<TemplateUse>, StateError>;
+    fn record_template_use(&mut self, used: &TemplateUse) -> Result<(), StateError>;
 }
 
 impl State for Tx<'_> {
@@ -183,5 +190,17 @@ impl State for Tx<'_> {
     }
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError> {
         Ok(Tx::set_prompt(self, customer, message_id)?)
+    }
+    fn saved_templates(&self) -> Result<Vec<SavedTemplate>, StateError> {
+        Ok(Tx::saved_templates(self)?)
+    }
+    fn save_template(&mut self, saved: &SavedTemplate) -> Result<(), StateError> {
+        Ok(Tx::save_template(self, saved)?)
+    }
+    fn template_uses(&self) -> Result<Vec<TemplateUse>, StateError> {
+        Ok(Tx::template_uses(self)?)
+    }
+    fn record_template_use(&mut self, used: &TemplateUse) -> Result<(), StateError> {
+        Ok(Tx::record_template_use(self, used)?)
     }
 }

@@ -69,6 +69,7 @@ macro_rules! on_state {
 
 // Declared after `on_state!`, which it uses.
 mod stats;
+mod templates;
 
 impl World {
     fn new() -> World {
@@ -91,6 +92,10 @@ impl World {
         if files.iter().any(|(name, _)| *name == "team.yaml") {
             // The shipped scenarios name the shipped team.
             std::fs::remove_dir_all(dir.path().join("tests")).expect("remove scenarios");
+        }
+        if files.iter().any(|(name, _)| name.starts_with("forms/")) {
+            // The shipped templates name the shipped forms' fields.
+            std::fs::remove_dir_all(dir.path().join("templates")).expect("remove templates");
         }
         for (name, text) in files {
             std::fs::write(dir.path().join(name), text).expect("write rule file");
@@ -309,6 +314,7 @@ fn staff_says(from: u64, thread: i32, message_id: i32, text: &str) -> Event {
         text: Some(text.to_owned()),
         reply_to: None,
         reply_author: None,
+        reply_text: None,
         album: None,
     })
 }
@@ -745,6 +751,7 @@ fn general_says(from: u64, text: &str) -> Event {
         text: Some(text.to_owned()),
         reply_to: None,
         reply_author: None,
+        reply_text: None,
         album: None,
     })
 }

@@ -18,6 +18,7 @@ use super::ruleset::{Parts, RuleSet, RuleSetVersion};
 use super::scenario::RawScenarioFile;
 use super::schema::{self, SchemaKind};
 use super::team::{RawTeam, Team};
+use super::templates::RawTemplate;
 use super::yaml::{self, Node};
 use crate::calendar::BusinessCalendar;
 use crate::diagnostic::{Diagnostic, FileSink, Position};
@@ -83,6 +84,7 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
             "no intake form: add forms/<name>.yaml",
         ));
     }
+    let templates = load_templates(&files, &forms, &mut diagnostics);
     let mut scenarios = Vec::new();
     for file in files.iter().filter(|file| file.relative.starts_with("tests/")) {
         if let Some((raw, tree)) = parse::<RawScenarioFile>(file, SchemaKind::RuleTest, &mut diagnostics) {
@@ -109,7 +111,8 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
         (Some(desk), Some(team), Some(calendar)) if !has_errors => {
             forms.sort_by(|a, b| a.id.cmp(&b.id));
             let warnings = diagnostics.clone();
-            let parts = Parts { desk, team, calendar, working_hours, forms, scripts, scenarios, warnings };
+            let parts =
+                Parts { desk, team, calendar, working_hours, forms, scripts, scenarios, warnings, templates };
             Some(RuleSet::new(version, dir.to_owned(), parts))
         }
         _ => None,
@@ -147,6 +150,7 @@ fn read_dir(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<SourceFile> {
     list("", &|name| name == "desk.yaml" || name == "team.yaml" || has_extension(name, "rhai"));
     list("forms", &is_yaml);
     list("tests", &is_yaml);
+    list("templates", &is_yaml);
     relatives.sort();
     relatives
         .into_iter()
@@ -199,6 +203,35 @@ fn parse<R: DeserializeOwned>(
             None
         }
     }
+}
+
+/// `templates/*.yaml`, checked against the forms (for `fields.<id>` placeholders), sorted
+/// by id; a second template with an id already used is an error on its `id`.
+fn load_templates(
+    files: &[SourceFile],
+    forms: &[Arc<Form>],
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Vec<crate::template::Template> {
+    let mut templates: Vec<crate::template::Template> = Vec::new();
+    for file in files.iter().filter(|file| file.relative.starts_with("templates/")) {
+        let Some((raw, tree)) = parse::<RawTemplate>(file, SchemaKind::Template, diagnostics) else {
+            continue;
+        };
+        let mut file_sink = sink(&file.path, diagnostics);
+        let Some(template) = raw.validate(&tree, &file.text, forms, &mut file_sink) else { continue };
+        if let Some(first) = templates.iter().find(|existing| existing.id == template.id) {
+            let position = tree.get("id").map_or(Position::FILE, |node| node.position);
+            let first = match &first.source {
+                crate::template::Source::File(path) => path.display().to_string(),
+                crate::template::Source::Saved { .. } => "a saved template".to_owned(),
+            };
+            file_sink.error(position, format!("template id `{}` is also used by {first}", template.id));
+            continue;
+        }
+        templates.push(template);
+    }
+    templates.sort_by(|a, b| a.id.cmp(&b.id));
+    templates
 }
 
 fn check_validate_function(form: &Form, scripts: &Scripts, sink: &mut FileSink<'_>) {

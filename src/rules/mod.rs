@@ -1,6 +1,7 @@
 //! The rules directory: loading, checking and reloading what support leads edit.
 //!
-//! `desk.yaml`, `team.yaml`, `forms/*.yaml`, `*.rhai` and `tests/*.yaml` become one immutable,
+//! `desk.yaml`, `team.yaml`, `forms/*.yaml`, `templates/*.yaml`, `*.rhai` and `tests/*.yaml`
+//! become one immutable,
 //! content-hashed [`RuleSet`]. The loader reports every problem as a
 //! [`Diagnostic`](crate::diagnostic::Diagnostic) placed at
 //! `path:line:col`; this is the only module that parses YAML. `check_command` is the body of
@@ -15,6 +16,7 @@ mod ruleset;
 mod scenario;
 mod schema;
 mod team;
+mod templates;
 mod yaml;
 
 #[cfg(test)]
@@ -26,6 +28,9 @@ mod reload_tests;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod templates_tests;
+
 pub use commands::{EXIT_INVALID, EXIT_OK, check_command};
 pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard, WeeklyDigest};
 
@@ -36,3 +41,4 @@ pub use ruleset::{RuleSet, RuleSetVersion};
 pub use scenario::{AgentOverride, Case, Expectation, ExpectedSla, ScenarioFile, Timeline, TimelineEvent};
 pub use schema::SchemaKind;
 pub use team::{Agent, AgentState, DEFAULT_CAPACITY, Role, Team};
+pub use templates::saved_template_yaml;

@@ -17,6 +17,7 @@ use super::team::Team;
 use crate::calendar::BusinessCalendar;
 use crate::diagnostic::Diagnostic;
 use crate::script::Scripts;
+use crate::template::Template;
 
 /// A rule set's content hash.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -66,6 +67,7 @@ pub struct RuleSet {
     scripts: Scripts,
     scenarios: Vec<ScenarioFile>,
     warnings: Vec<Diagnostic>,
+    templates: Vec<Template>,
 }
 
 /// The loaded parts a rule set is made of.
@@ -79,13 +81,28 @@ pub(crate) struct Parts {
     pub scripts: Scripts,
     pub scenarios: Vec<ScenarioFile>,
     pub warnings: Vec<Diagnostic>,
+    /// The response templates of `templates/*.yaml`, by id.
+    pub templates: Vec<Template>,
 }
 
 impl RuleSet {
     /// Only the loader builds rule sets, from all of their parts.
     pub(crate) fn new(version: RuleSetVersion, dir: PathBuf, parts: Parts) -> RuleSet {
-        let Parts { desk, team, calendar, working_hours, forms, scripts, scenarios, warnings } = parts;
-        RuleSet { version, dir, desk, team, calendar, working_hours, forms, scripts, scenarios, warnings }
+        let Parts { desk, team, calendar, working_hours, forms, scripts, scenarios, warnings, templates } =
+            parts;
+        RuleSet {
+            version,
+            dir,
+            desk,
+            team,
+            calendar,
+            working_hours,
+            forms,
+            scripts,
+            scenarios,
+            warnings,
+            templates,
+        }
     }
 
     /// Whether the agent is within their own working hours at `at`; always, for an agent
@@ -148,6 +165,11 @@ impl RuleSet {
     /// The scenarios of `tests/*.yaml`.
     pub fn scenarios(&self) -> &[ScenarioFile] {
         &self.scenarios
+    }
+
+    /// The response templates of `templates/*.yaml`, sorted by id.
+    pub fn templates(&self) -> &[Template] {
+        &self.templates
     }
 
     /// Warnings found while loading (a valid set has no errors).

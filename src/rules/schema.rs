@@ -21,12 +21,13 @@ pub enum SchemaKind {
     Team,
     Form,
     RuleTest,
+    Template,
 }
 
 impl SchemaKind {
     /// Every schema, for tests and tooling.
-    pub const ALL: [SchemaKind; 4] =
-        [SchemaKind::Desk, SchemaKind::Team, SchemaKind::Form, SchemaKind::RuleTest];
+    pub const ALL: [SchemaKind; 5] =
+        [SchemaKind::Desk, SchemaKind::Team, SchemaKind::Form, SchemaKind::RuleTest, SchemaKind::Template];
 
     /// The schema's file name under `schemas/`.
     pub fn file_name(self) -> &'static str {
@@ -35,6 +36,7 @@ impl SchemaKind {
             SchemaKind::Team => "team.schema.json",
             SchemaKind::Form => "form.schema.json",
             SchemaKind::RuleTest => "rule-test.schema.json",
+            SchemaKind::Template => "template.schema.json",
         }
     }
 
@@ -45,12 +47,13 @@ impl SchemaKind {
             SchemaKind::Team => include_str!("../../schemas/team.schema.json"),
             SchemaKind::Form => include_str!("../../schemas/form.schema.json"),
             SchemaKind::RuleTest => include_str!("../../schemas/rule-test.schema.json"),
+            SchemaKind::Template => include_str!("../../schemas/template.schema.json"),
         }
     }
 
     fn validator(self) -> &'static Validator {
-        static VALIDATORS: [OnceLock<Validator>; 4] =
-            [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static VALIDATORS: [OnceLock<Validator>; SchemaKind::ALL.len()] =
+            [const { OnceLock::new() }; SchemaKind::ALL.len()];
         VALIDATORS[self as usize].get_or_init(|| {
             let schema: Json = serde_json::from_str(self.text()).expect("shipped schemas are valid JSON");
             jsonschema::validator_for(&schema).expect("shipped schemas are valid JSON Schema")

@@ -85,12 +85,27 @@ fn every_shipped_yaml_file_names_its_schema_on_the_first_line() {
             Some("desk.yaml") => SchemaKind::Desk,
             Some("team.yaml") => SchemaKind::Team,
             _ if path.parent().is_some_and(|dir| dir.ends_with("forms")) => SchemaKind::Form,
+            _ if path.parent().is_some_and(|dir| dir.ends_with("templates")) => SchemaKind::Template,
             _ => SchemaKind::RuleTest,
         };
         assert!(schema.ends_with(expected.file_name()), "{}: {schema}", path.display());
         let resolved = path.parent().expect("has a parent").join(schema);
         assert!(resolved.is_file(), "{}: {} does not exist", path.display(), resolved.display());
     }
+}
+
+#[test]
+fn the_shipped_rules_carry_a_realistic_template_set_in_english_and_russian() {
+    let (set, diagnostics) = super::load(&repo().join("rules"));
+    let set = set.unwrap_or_else(|| panic!("{diagnostics:?}"));
+    assert!(set.templates().len() >= 12, "{} templates", set.templates().len());
+    for template in set.templates() {
+        let languages: Vec<&str> = template.texts.iter().map(|(language, _)| language.as_str()).collect();
+        assert_eq!(languages, ["en", "ru"], "{}", template.id);
+    }
+    let (shop, diagnostics) = super::load(&repo().join("examples/two-person-shop"));
+    let shop = shop.unwrap_or_else(|| panic!("{diagnostics:?}"));
+    assert!(shop.templates().len() >= 12, "{} templates in the shop example", shop.templates().len());
 }
 
 #[test]

@@ -256,6 +256,7 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
             text: Some(text.to_owned()),
             reply_to: None,
             reply_author: None,
+            reply_text: None,
             album: None,
         };
         self.handle(&Event::Staff(message))

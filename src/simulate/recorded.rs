@@ -152,6 +152,8 @@ fn staff_text(kind: &EntryKind, agent: UserId) -> Option<String> {
         | EntryKind::TopicChanged { .. }
         | EntryKind::System { .. }
         | EntryKind::Timer(_)
+        // The reply it names is replayed as the reply it was.
+        | EntryKind::TemplateUsed { .. }
         // Satisfaction answers are the customer's, and a replay does not ask surveys.
         | EntryKind::CsatAsked { .. }
         | EntryKind::CsatRated { .. }

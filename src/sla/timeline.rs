@@ -278,6 +278,7 @@ pub fn changes_timeline(new: &[Entry], earlier: &[Entry], before: &Ticket) -> bo
         | EntryKind::Reachability { .. }
         | EntryKind::TopicChanged { .. }
         | EntryKind::System { .. }
+        | EntryKind::TemplateUsed { .. }
         | EntryKind::CsatAsked { .. }
         | EntryKind::CsatRated { .. }
         | EntryKind::CsatCommented { .. } => false,

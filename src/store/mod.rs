@@ -1,6 +1,6 @@
 //! The store: one redb file holding tickets, their history, the indexes the desk queries,
 //! the outbox of Telegram calls not yet accepted, the last applied update id, intake
-//! sessions and counters.
+//! sessions, counters, and the response templates saved in topics with their uses.
 //!
 //! This is the only module that uses redb. Every write goes through [`Store::write`], one
 //! redb write transaction: a page of inbound updates, the state changes they cause, the
@@ -23,6 +23,7 @@ mod damage;
 mod dead_letters;
 mod records;
 mod tables;
+mod templates;
 mod tx;
 
 use std::fs::File;

@@ -122,6 +122,11 @@ pub enum EntryKindRecord {
     AgentReply {
         text: String,
     },
+    /// Since the templates: an older build cannot read it, older records read as before.
+    TemplateUsed {
+        template: String,
+        version: String,
+    },
     Note {
         text: String,
     },
@@ -305,6 +310,9 @@ impl From<&Entry> for EntryRecord {
                 EntryKindRecord::CustomerMessage { text: text.clone(), sentiment: *sentiment }
             }
             EntryKind::AgentReply { text } => EntryKindRecord::AgentReply { text: text.clone() },
+            EntryKind::TemplateUsed { template, version } => {
+                EntryKindRecord::TemplateUsed { template: template.clone(), version: version.clone() }
+            }
             EntryKind::Note { text } => EntryKindRecord::Note { text: text.clone() },
             EntryKind::StatusChanged { from, to } => EntryKindRecord::StatusChanged { from: *from, to: *to },
             EntryKind::Assigned { from, to } => EntryKindRecord::Assigned { from: *from, to: *to },
@@ -359,6 +367,9 @@ impl EntryRecord {
                 EntryKind::CustomerMessage { text, sentiment }
             }
             EntryKindRecord::AgentReply { text } => EntryKind::AgentReply { text },
+            EntryKindRecord::TemplateUsed { template, version } => {
+                EntryKind::TemplateUsed { template, version }
+            }
             EntryKindRecord::Note { text } => EntryKind::Note { text },
             EntryKindRecord::StatusChanged { from, to } => EntryKind::StatusChanged { from, to },
             EntryKindRecord::Assigned { from, to } => EntryKind::Assigned { from, to },

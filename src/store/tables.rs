@@ -15,6 +15,7 @@ pub const UPDATE_OFFSET_SET_KEY: &str = "update_offset_set";
 pub const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
 pub const NEXT_TICKET: &str = "next_ticket";
 pub const NEXT_OUTBOX: &str = "next_outbox";
+pub const NEXT_TEMPLATE_USE: &str = "next_template_use";
 
 /// Ticket id -> ticket record (JSON).
 pub const TICKETS: TableDefinition<u64, &[u8]> = TableDefinition::new("tickets");
@@ -54,6 +55,12 @@ pub const RELAYED: MultimapTableDefinition<(i64, i32), (i64, i32)> = MultimapTab
 /// set aside so the rest flow on.
 pub const DEAD_LETTERS: TableDefinition<i64, &[u8]> = TableDefinition::new("dead_letters");
 
+/// (template id, version number) -> a saved template version record (JSON).
+pub const TEMPLATES: TableDefinition<(&str, u32), &[u8]> = TableDefinition::new("templates");
+/// (unix milliseconds, use number) -> a template use record (JSON): which template, which
+/// version, which agent, on which ticket.
+pub const TEMPLATE_USES: TableDefinition<(i64, u64), &[u8]> = TableDefinition::new("template_uses");
+
 pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     txn.open_table(META)?;
     txn.open_table(COUNTERS)?;
@@ -71,5 +78,7 @@ pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> 
     txn.open_table(PROMPTS)?;
     txn.open_multimap_table(RELAYED)?;
     txn.open_table(DEAD_LETTERS)?;
+    txn.open_table(TEMPLATES)?;
+    txn.open_table(TEMPLATE_USES)?;
     Ok(())
 }

@@ -290,7 +290,7 @@ impl<'t> Tx<'t> {
         Ok(())
     }
 
-    fn bump(&mut self, name: &str) -> Result<u64, StoreError> {
+    pub(super) fn bump(&mut self, name: &str) -> Result<u64, StoreError> {
         let mut counters = self.txn.open_table(COUNTERS)?;
         let next = counters.get(name)?.map_or(1, |v| v.value());
         counters.insert(name, next + 1)?;

@@ -272,6 +272,15 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("move", "Reply to your message: /move T-000123 sends it there instead"),
         BotCommand::new("info", "Post the ticket card again"),
         BotCommand::new("history", "The ticket's timeline"),
+        BotCommand::new(
+            "t",
+            "Response templates: /t lists the best fits, /t <id or words> sends or searches",
+        ),
+        BotCommand::new(
+            "template",
+            "Supervisors: /template save <id> replying to a message, /template history <id>",
+        ),
+        BotCommand::new("templates", "In General: /templates stats, how templates are used"),
         BotCommand::new("queue", "In General: unassigned tickets, oldest first"),
         BotCommand::new("mine", "In General: your active tickets"),
         BotCommand::new("agents", "In General: everyone's load"),

@@ -71,6 +71,8 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
         });
     let reply_to = replied.map(|original| original.id.0);
     let reply_author = replied.and_then(|original| author(original, staff_chat));
+    let reply_text =
+        replied.and_then(|original| original.text().or_else(|| original.caption())).map(str::to_owned);
     let album = message.media_group_id().map(|id| id.0.clone());
     if message.chat.is_private() {
         let customer_message = CustomerMessage {
@@ -104,6 +106,7 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
         text,
         reply_to,
         reply_author,
+        reply_text,
         album,
     };
     Some(match edit {

@@ -161,6 +161,22 @@ fn a_missing_store_is_a_user_error() {
 }
 
 #[test]
+fn templates_export_refuses_a_missing_store_and_writes_nothing_when_none_was_saved() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("data");
+    let output = dir.path().join("out");
+    let (data_arg, output_arg) = (data.to_str().expect("utf-8"), output.to_str().expect("utf-8"));
+    let missing = topicdesk(&["templates", "export", "--data", data_arg, "--output", output_arg]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).starts_with("error: "), "{}", stderr(&missing));
+    topicdesk::store::Store::open(&topicdesk::store::data_file(&data)).expect("a fresh store");
+    let none = topicdesk(&["templates", "export", "--data", data_arg, "--output", output_arg]);
+    assert_eq!(none.status.code(), Some(0), "{}", stderr(&none));
+    assert_eq!(stdout(&none), "");
+    assert_eq!(std::fs::read_dir(&output).expect("created").count(), 0);
+}
+
+#[test]
 fn usage_errors_exit_2_and_every_verb_has_help() {
     assert_eq!(topicdesk(&["frobnicate"]).status.code(), Some(2));
     assert_eq!(topicdesk(&["tickets", "show", "not-an-id", "--data", "x"]).status.code(), Some(2));
@@ -178,6 +194,8 @@ fn usage_errors_exit_2_and_every_verb_has_help() {
         "dead-letters",
         "dead-letters list",
         "dead-letters retry",
+        "templates",
+        "templates export",
     ] {
         let mut args: Vec<&str> = verb.split(' ').collect();
         args.push("--help");

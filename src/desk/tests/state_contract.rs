@@ -152,7 +152,52 @@ fn exercise<S: State>(state: &mut S) -> Result<String, StateError> {
     }
     say(format!("next outbox counter {:?}", state.counter("next_outbox")?));
     say(format!("facts since 1 s: {:?}", facts_since(state, at(1))?));
+
+    templates(state, &mut tickets[1])?.into_iter().for_each(say);
     Ok(out)
+}
+
+/// Saved templates come back by id, then number; uses in time order, two in one
+/// millisecond both kept; the history entry naming a template reads back.
+fn templates<S: State>(state: &mut S, ticket: &mut Ticket) -> Result<Vec<String>, StateError> {
+    let mut lines = Vec::new();
+    let version = |id: &str, number: u32| crate::template::SavedTemplate {
+        id: id.to_owned(),
+        number,
+        author: 7,
+        author_name: "Dana".to_owned(),
+        at: at(400 + i64::from(number)),
+        title: format!("{id} title"),
+        tags: vec!["tag".to_owned()],
+        categories: Vec::new(),
+        texts: vec![("en".to_owned(), format!("{id} v{number} {{{{ticket.id}}}}"))],
+        over: (number > 1).then(|| "abc".to_owned()),
+    };
+    for (id, number) in [("refund", 2), ("greeting", 1), ("refund", 1)] {
+        state.save_template(&version(id, number))?;
+    }
+    let saved = state.saved_templates()?;
+    lines.push(format!(
+        "saved {:?}",
+        saved.iter().map(|v| (&v.id, v.number, &v.over, &v.texts)).collect::<Vec<_>>()
+    ));
+    let same_moment = at(500) + jiff::SignedDuration::from_micros(1_500);
+    for (template, when) in [("refund", same_moment), ("greeting", at(450)), ("refund", same_moment)] {
+        let used = crate::template::TemplateUse {
+            template: template.to_owned(),
+            version: "v2".to_owned(),
+            agent: 7,
+            ticket: ticket.id.0,
+            at: when,
+        };
+        state.record_template_use(&used)?;
+    }
+    lines.push(format!("uses {:?}", state.template_uses()?));
+    lines.push(format!("use counter {:?}", state.counter("next_template_use")?));
+    let used = Change::TemplateUsed { template: "refund".to_owned(), version: "v2".to_owned() };
+    apply(state, ticket, used, 20)?;
+    lines.push(format!("last entry {:?}", state.history(ticket.id)?.last().map(|e| e.kind.clone())));
+    Ok(lines)
 }
 
 #[test]
@@ -171,6 +216,11 @@ fn the_memory_state_answers_as_the_store_transaction_does() {
     assert!(stored.contains("after the move: old None, new Some(TicketId(1))"), "{stored}");
     assert!(stored.contains("AwaitingCustomer: [TicketId(2)]"), "{stored}");
     assert!(stored.contains("enqueued 3"), "{stored}");
+    assert!(stored.contains("use counter Some(4)"), "{stored}");
+    let uses = stored.lines().find(|line| line.starts_with("uses ")).expect("a uses line");
+    assert_eq!(uses.matches("template: \"refund\"").count(), 2, "{uses}");
+    assert!(uses.find("greeting") < uses.find("refund"), "time order: {uses}");
+    assert!(stored.contains("last entry Some(TemplateUsed"), "{stored}");
 }
 
 #[test]

@@ -21,4 +21,5 @@ mod same_figures;
 mod runaway;
 mod outage_start;
 mod startup;
+mod templates;
 mod task_ends;
