@@ -19,6 +19,7 @@ pub mod history;
 pub mod sla;
 pub mod metrics;
 pub mod intake;
+pub mod kb;
 pub mod rules;
 pub mod script;
 pub mod store;

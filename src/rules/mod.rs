@@ -1,6 +1,6 @@
 //! The rules directory: loading, checking and reloading what support leads edit.
 //!
-//! `desk.yaml`, `team.yaml`, `forms/*.yaml`, `*.rhai` and `tests/*.yaml` become one immutable,
+//! `desk.yaml`, `team.yaml`, `forms/*.yaml`, `*.rhai`, `tests/*.yaml` and `kb/*.md` become one immutable,
 //! content-hashed [`RuleSet`]. The loader reports every problem as a
 //! [`Diagnostic`](crate::diagnostic::Diagnostic) placed at
 //! `path:line:col`; this is the only module that parses YAML. `check_command` is the body of
@@ -9,6 +9,7 @@
 mod commands;
 mod desk;
 mod form;
+mod kb;
 mod loader;
 mod reload;
 mod ruleset;

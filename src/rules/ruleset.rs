@@ -16,6 +16,7 @@ use super::scenario::ScenarioFile;
 use super::team::Team;
 use crate::calendar::BusinessCalendar;
 use crate::diagnostic::Diagnostic;
+use crate::kb::KnowledgeBase;
 use crate::script::Scripts;
 
 /// A rule set's content hash.
@@ -65,6 +66,7 @@ pub struct RuleSet {
     forms: Vec<Arc<Form>>,
     scripts: Scripts,
     scenarios: Vec<ScenarioFile>,
+    knowledge_base: Arc<KnowledgeBase>,
     warnings: Vec<Diagnostic>,
 }
 
@@ -78,14 +80,38 @@ pub(crate) struct Parts {
     pub forms: Vec<Arc<Form>>,
     pub scripts: Scripts,
     pub scenarios: Vec<ScenarioFile>,
+    /// The articles of `kb/*.md`, indexed (the scripts' `kb_search` reads the same).
+    pub knowledge_base: Arc<KnowledgeBase>,
     pub warnings: Vec<Diagnostic>,
 }
 
 impl RuleSet {
     /// Only the loader builds rule sets, from all of their parts.
     pub(crate) fn new(version: RuleSetVersion, dir: PathBuf, parts: Parts) -> RuleSet {
-        let Parts { desk, team, calendar, working_hours, forms, scripts, scenarios, warnings } = parts;
-        RuleSet { version, dir, desk, team, calendar, working_hours, forms, scripts, scenarios, warnings }
+        let Parts {
+            desk,
+            team,
+            calendar,
+            working_hours,
+            forms,
+            scripts,
+            scenarios,
+            knowledge_base,
+            warnings,
+        } = parts;
+        RuleSet {
+            version,
+            dir,
+            desk,
+            team,
+            calendar,
+            working_hours,
+            forms,
+            scripts,
+            scenarios,
+            knowledge_base,
+            warnings,
+        }
     }
 
     /// Whether the agent is within their own working hours at `at`; always, for an agent
@@ -148,6 +174,11 @@ impl RuleSet {
     /// The scenarios of `tests/*.yaml`.
     pub fn scenarios(&self) -> &[ScenarioFile] {
         &self.scenarios
+    }
+
+    /// The knowledge base of `kb/*.md` (empty when there is none).
+    pub fn knowledge_base(&self) -> &KnowledgeBase {
+        &self.knowledge_base
     }
 
     /// Warnings found while loading (a valid set has no errors).
