@@ -19,6 +19,9 @@ mod team;
 mod yaml;
 
 #[cfg(test)]
+mod kb_quality_tests;
+
+#[cfg(test)]
 mod shipped_tests;
 
 #[cfg(test)]
