@@ -141,7 +141,7 @@ mod tests {
     use crate::diagnostic::Diagnostic;
 
     #[track_caller]
-    fn check(name: &str, text: &str, expect: expect_test::Expect) {
+    fn check(name: &str, text: &str, expect: &expect_test::Expect) {
         let path = Path::new("kb").join(name);
         let mut diagnostics: Vec<Diagnostic> = Vec::new();
         let article = article(&path, text, &mut FileSink { path: &path, out: &mut diagnostics });
@@ -150,7 +150,8 @@ mod tests {
             None => String::new(),
         };
         for diagnostic in diagnostics {
-            shown.push_str(&format!("{diagnostic}\n"));
+            shown.push_str(&diagnostic.to_string());
+            shown.push('\n');
         }
         expect.assert_eq(&shown);
     }
@@ -160,14 +161,14 @@ mod tests {
         check(
             "reset-password.md",
             "---\ntitle: Reset your password\ntags: [password, login]\nlanguage: en\n---\n\nPress *Forgot password*.\n",
-            expect_test::expect![[r#"
+            &expect_test::expect![[r#"
                 Article { id: "reset-password", title: "Reset your password", tags: ["password", "login"], url: None, language: Language(4), text: "Press *Forgot password*." }
             "#]],
         );
         check(
             "status.md",
             "---\ntitle: Service status\nurl: https://status.example.com\n---\n",
-            expect_test::expect![[r#"
+            &expect_test::expect![[r#"
                 Article { id: "status", title: "Service status", tags: [], url: Some("https://status.example.com"), language: Language(4), text: "" }
             "#]],
         );
@@ -178,35 +179,35 @@ mod tests {
         check(
             "a.md",
             "title: no fence\n",
-            expect_test::expect![[r#"
+            &expect_test::expect![[r#"
                 kb/a.md:1:1: an article starts with front matter: a `---` line, `title:` and the other settings, then `---`
             "#]],
         );
         check(
             "a.md",
             "---\ntitle: never closed\n",
-            expect_test::expect![[r#"
+            &expect_test::expect![[r#"
                 kb/a.md:1:1: front matter is never closed: add a `---` line after its settings
             "#]],
         );
         check(
             "a.md",
             "---\ntitle: x\ncolour: red\n---\ntext\n",
-            expect_test::expect![[r#"
+            &expect_test::expect![[r#"
                 kb/a.md:3:1: front matter: unknown field `colour`, expected one of `title`, `tags`, `url`, `language`
             "#]],
         );
         check(
             "a.md",
             "---\ntags: [x]\n---\ntext\n",
-            expect_test::expect![[r#"
+            &expect_test::expect![[r#"
                 kb/a.md:2:1: front matter: missing field `title`
             "#]],
         );
         check(
             "a.md",
             "---\ntitle: x\nlanguage: klingon\nurl: help.example.com\n---\ntext\n",
-            expect_test::expect![[r#"
+            &expect_test::expect![[r#"
                 kb/a.md:3:11: unknown language `klingon`; known: ar, da, de, el, en, es, fi, fr, hu, it, nl, no, pt, ro, ru, sv, ta, tr
                 kb/a.md:4:6: `url` must start with https:// or http://, not `help.example.com`
             "#]],
@@ -214,7 +215,7 @@ mod tests {
         check(
             "a.md",
             "---\ntitle: \"  \"\n---\n\n",
-            expect_test::expect![[r#"
+            &expect_test::expect![[r#"
                 kb/a.md:2:8: `title` is empty: it is what agents and customers see in the list
                 kb/a.md:4:1: the article has no text and no `url`: a customer would receive only its title
             "#]],
@@ -222,14 +223,14 @@ mod tests {
         check(
             "a.md",
             "---\ntitle: [unclosed\n---\ntext\n",
-            expect_test::expect![[r#"
+            &expect_test::expect![[r#"
                 kb/a.md:3:1: yaml syntax error: while parsing a flow sequence, expected ',' or ']'
             "#]],
         );
         check(
             "Bad Name.md",
             "---\ntitle: x\n---\ntext\n",
-            expect_test::expect![[r#"
+            &expect_test::expect![[r#"
                 kb/Bad Name.md:1:1: article file name `Bad Name.md` is its id: lower-case letters, digits, `-` and `_`, at most 40 characters
             "#]],
         );

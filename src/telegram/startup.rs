@@ -272,6 +272,10 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("move", "Reply to your message: /move T-000123 sends it there instead"),
         BotCommand::new("info", "Post the ticket card again"),
         BotCommand::new("history", "The ticket's timeline"),
+        BotCommand::new(
+            "kb",
+            "Search the knowledge base: /kb words; a button sends an article to the customer",
+        ),
         BotCommand::new("queue", "In General: unassigned tickets, oldest first"),
         BotCommand::new("mine", "In General: your active tickets"),
         BotCommand::new("agents", "In General: everyone's load"),
