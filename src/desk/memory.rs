@@ -8,6 +8,7 @@
 //! outbox sequence are the store's named counters. What the desk queues stays in
 //! [`MemoryState::outbox`] for its user to read and take.
 
+use crate::kb::Deflection;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -42,6 +43,7 @@ pub struct MemoryState {
     counters: BTreeMap<String, u64>,
     links: BTreeMap<(i64, i32), BTreeSet<(i64, i32)>>,
     outbox: Vec<(u64, Outgoing)>,
+    deflections: Vec<Deflection>,
 }
 
 impl MemoryState {
@@ -247,6 +249,15 @@ impl State for MemoryState {
         let end = until.as_millisecond();
         let due = self.deadlines.iter().take_while(|deadline| deadline.due.as_millisecond() <= end);
         Ok(due.take(limit).copied().collect())
+    }
+
+    fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StateError> {
+        self.deflections.push(deflection.clone());
+        Ok(())
+    }
+
+    fn deflections(&self) -> Result<Vec<Deflection>, StateError> {
+        Ok(self.deflections.clone())
     }
 
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError> {

@@ -48,6 +48,19 @@ pub struct KnowledgeBase {
     index: index::Index,
 }
 
+/// A question an article answered before a ticket was opened: counted as deflected, and
+/// kept for the support lead (the store's `deflections` table).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Deflection {
+    pub at: jiff::Timestamp,
+    /// The intake form the customer was filling.
+    pub form: String,
+    /// The id of the article that solved it.
+    pub article: String,
+    /// The customer's answer to the form's `suggest_kb_after` field.
+    pub question: String,
+}
+
 /// The longest article id, in bytes: an id travels in a button's callback data, which
 /// Telegram caps at 64 bytes, beside a ticket number.
 pub const MAX_ID_BYTES: usize = 40;

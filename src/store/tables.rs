@@ -54,6 +54,11 @@ pub const RELAYED: MultimapTableDefinition<(i64, i32), (i64, i32)> = MultimapTab
 /// set aside so the rest flow on.
 pub const DEAD_LETTERS: TableDefinition<i64, &[u8]> = TableDefinition::new("dead_letters");
 
+/// Sequence -> a question an article answered before a ticket was opened (JSON), kept for
+/// the support lead. Files from before the knowledge base get the table at their first write.
+pub const DEFLECTIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("deflections");
+pub const NEXT_DEFLECTION: &str = "next_deflection";
+
 pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     txn.open_table(META)?;
     txn.open_table(COUNTERS)?;
@@ -71,5 +76,6 @@ pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> 
     txn.open_table(PROMPTS)?;
     txn.open_multimap_table(RELAYED)?;
     txn.open_table(DEAD_LETTERS)?;
+    txn.open_table(DEFLECTIONS)?;
     Ok(())
 }
