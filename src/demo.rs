@@ -163,6 +163,7 @@ impl Play<'_> {
         self.press(ANN, "Yes").await?;
         self.press(ANN, "High").await?;
         self.customer_text(ANN, "I was charged twice for my March subscription.").await?;
+        self.press(ANN, "I still need help").await?;
         self.customer_text(ANN, "/skip").await?;
         self.press(ANN, "Submit").await?;
         let ann_topic = self.topic_of("Ann").await?;
@@ -180,12 +181,23 @@ impl Play<'_> {
             .await?;
         self.wait_text_in_topic(ann_topic, "open again").await?;
 
-        self.say("Boris reports a technical problem at the same time.")?;
+        self.say("Boris forgot his password; an article of the knowledge base answers him, and no ticket is opened.")?;
+        self.customer_text(BORIS, "/start").await?;
+        self.press(BORIS, "Contact support").await?;
+        self.press(BORIS, "My account").await?;
+        self.customer_text(BORIS, "boris@example.com").await?;
+        self.press(BORIS, "Low").await?;
+        self.customer_text(BORIS, "I forgot my password and cannot sign in.").await?;
+        self.press(BORIS, "📖 Reset your password").await?;
+        self.press(BORIS, "✅ That solved it").await?;
+
+        self.say("Later Boris reports a technical problem; the articles do not cover it.")?;
         self.customer_text(BORIS, "/start").await?;
         self.press(BORIS, "Contact support").await?;
         self.press(BORIS, "Technical problem").await?;
         self.press(BORIS, "Normal").await?;
         self.customer_text(BORIS, "The export to CSV stops at 50%.").await?;
+        self.press(BORIS, "I still need help").await?;
         self.customer_text(BORIS, "/skip").await?;
         self.press(BORIS, "Submit").await?;
         let boris_topic = self.topic_of("Boris").await?;
