@@ -189,6 +189,13 @@ impl Play<'_> {
         self.press(BORIS, "Low").await?;
         self.customer_text(BORIS, "I forgot my password and cannot sign in.").await?;
         self.press(BORIS, "📖 Reset your password").await?;
+        self.wait("the question whether the article helped", |w| {
+            w.messages(BORIS as i64)
+                .iter()
+                .any(|m| m.from == w.bot_id() && m.text.as_deref().is_some_and(|t| t.contains("solve it?")))
+        })
+        .await?;
+        self.flush()?;
         self.press(BORIS, "✅ That solved it").await?;
 
         self.say("Later Boris reports a technical problem; the articles do not cover it.")?;
