@@ -257,6 +257,9 @@ fn sample_view() -> crate::script::TicketView {
 
 /// Intake answers per second: every customer steps through the support form by typed
 /// answers; each answer is validated and its session persisted, one commit per round.
+/// The description `intake_answers` types: no article of the shipped knowledge base matches.
+pub(super) const INTAKE_DESCRIPTION: &str = "The graph goes grey at fifty percent.";
+
 pub fn intake_answers(
     rules: &RuleSet,
     dir: &Path,
@@ -264,9 +267,10 @@ pub fn intake_answers(
 ) -> Result<f64, Box<dyn std::error::Error>> {
     let store = Store::open(&dir.join(FILE_NAME))?;
     let desk = Desk { rules, earlier: &[], staff_chat: -1, now: jiff::Timestamp::now() };
-    // A text-only path through the shipped support form: deep link, then typed answers.
-    let answers =
-        ["/start support", "Technical problem", "Normal", "The export stops at fifty percent.", "/skip"];
+    // A text-only path through the shipped support form: deep link, then typed answers. The
+    // description is searched in the knowledge base (`suggest_kb_after`) and matches no
+    // article, so typing goes on to the screenshot question.
+    let answers = ["/start support", "Technical problem", "Normal", INTAKE_DESCRIPTION, "/skip"];
     let started = Instant::now();
     let mut count = 0usize;
     for round in answers {
@@ -308,4 +312,19 @@ fn update_json(update_id: i64, customer: u64, text: &str) -> String {
         }
     })
     .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_intake_path_types_a_description_no_article_answers() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let (rules, diagnostics) = crate::rules::load(&dir);
+        let rules = rules.unwrap_or_else(|| panic!("rules/ loads: {diagnostics:?}"));
+        let hits = rules.knowledge_base().search(super::INTAKE_DESCRIPTION, 3);
+        let ids: Vec<&str> = hits.iter().map(|hit| hit.article.id.as_str()).collect();
+        assert!(ids.is_empty(), "{ids:?}");
+        let (p99, shape) = super::kb_search_p99_us(&rules, 100, 50);
+        assert!(p99 > 0.0 && shape.starts_with("100 articles, 50 of 50 searches found some"), "{shape}");
+    }
 }
