@@ -235,4 +235,40 @@ mod tests {
             "#]],
         );
     }
+
+    #[test]
+    fn check_reports_articles_and_suggest_kb_after_at_their_place_and_refuses_the_set() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        crate::demo::write_default_rules(dir.path()).expect("write rules");
+        std::fs::write(dir.path().join("kb/broken.md"), "---\ntitle: Broken\nlanguage: xx\n---\ntext\n")
+            .expect("write an article");
+        let form = dir.path().join("forms/support.yaml");
+        let text = std::fs::read_to_string(&form).expect("read the form");
+        let text = text.replace("suggest_kb_after: description", "suggest_kb_after: priority");
+        std::fs::write(&form, text).expect("write the form");
+        let (rules, diagnostics) = crate::rules::load(dir.path());
+        assert!(rules.is_none(), "a rule set with a broken article is refused");
+        let shown: Vec<String> = diagnostics
+            .iter()
+            .map(|d| d.to_string().replace(&dir.path().display().to_string(), "rules"))
+            .collect();
+        let suggest_line = std::fs::read_to_string(&form)
+            .expect("read the form")
+            .lines()
+            .position(|line| line.starts_with("suggest_kb_after"))
+            .expect("the setting")
+            + 1;
+        assert_eq!(
+            shown,
+            [
+                format!(
+                    "rules/forms/support.yaml:{suggest_line}:19: `suggest_kb_after` names `priority`, which is not a \
+                     text field: articles are searched with its words"
+                ),
+                "rules/kb/broken.md:3:11: unknown language `xx`; known: ar, da, de, el, en, es, fi, fr, hu, it, nl, \
+                 no, pt, ro, ru, sv, ta, tr"
+                    .to_owned(),
+            ]
+        );
+    }
 }

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use super::super::{MemoryState, State, StateError};
 use crate::deadline::DeadlineKind;
 use crate::history::Actor;
+use crate::kb::Deflection;
 use crate::outbox::{Call, Lane, Outgoing};
 use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::store::{FILE_NAME, Store};
@@ -152,6 +153,13 @@ fn exercise<S: State>(state: &mut S) -> Result<String, StateError> {
     }
     say(format!("next outbox counter {:?}", state.counter("next_outbox")?));
     say(format!("facts since 1 s: {:?}", facts_since(state, at(1))?));
+    for (n, article) in ["reset-password", "refund-policy"].into_iter().enumerate() {
+        let question = format!("question {n}");
+        let deflection =
+            Deflection { at: at(n as i64), form: "support".into(), article: article.into(), question };
+        state.record_deflection(&deflection)?;
+    }
+    say(format!("deflections {:?}", state.deflections()?));
     Ok(out)
 }
 
@@ -171,6 +179,7 @@ fn the_memory_state_answers_as_the_store_transaction_does() {
     assert!(stored.contains("after the move: old None, new Some(TicketId(1))"), "{stored}");
     assert!(stored.contains("AwaitingCustomer: [TicketId(2)]"), "{stored}");
     assert!(stored.contains("enqueued 3"), "{stored}");
+    assert!(stored.contains("article: \"refund-policy\", question: \"question 1\""), "{stored}");
 }
 
 #[test]
