@@ -153,14 +153,19 @@ fn exercise<S: State>(state: &mut S) -> Result<String, StateError> {
     }
     say(format!("next outbox counter {:?}", state.counter("next_outbox")?));
     say(format!("facts since 1 s: {:?}", facts_since(state, at(1))?));
+    say(deflections(state)?);
+    Ok(out)
+}
+
+/// Questions articles answered, kept and read back.
+fn deflections<S: State>(state: &mut S) -> Result<String, StateError> {
     for (n, article) in ["reset-password", "refund-policy"].into_iter().enumerate() {
         let question = format!("question {n}");
         let deflection =
             Deflection { at: at(n as i64), form: "support".into(), article: article.into(), question };
         state.record_deflection(&deflection)?;
     }
-    say(format!("deflections {:?}", state.deflections()?));
-    Ok(out)
+    Ok(format!("deflections {:?}", state.deflections()?))
 }
 
 #[test]
