@@ -5,8 +5,8 @@
 //!
 //! Measured when the search was built: 74 of 77 (96.1%); with typo tolerance off, 72 (93.5%);
 //! with stemming off, 75 (97.4%): on this set the one-typo matching already catches most
-//! inflections ("refunds", "пароли"), and stemming costs one question whose stem collides.
-//! Stemming stays for longer inflections than one letter ("двухфакторную", "resetting").
+//! inflections ("refunds", "пароли"). Stemming stays for inflections longer than one letter
+//! ("двухфакторную", "resetting"), which a larger knowledge base meets more often.
 
 use std::fs;
 use std::path::PathBuf;
