@@ -139,6 +139,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TemplatesCommand,
     },
+    /// The knowledge base's work: the questions articles answered before a ticket.
+    Kb {
+        #[command(subcommand)]
+        command: KbCommand,
+    },
     /// Updates the desk failed on every time it tried, set aside so the rest flow on.
     DeadLetters {
         #[command(subcommand)]
@@ -155,6 +160,16 @@ pub enum TemplatesCommand {
         data: PathBuf,
         #[arg(long)]
         output: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KbCommand {
+    /// The questions an article answered before a ticket was opened ("That solved it"):
+    /// how many per article, then each question, oldest first.
+    Deflections {
+        #[arg(long)]
+        data: PathBuf,
     },
 }
 
@@ -219,6 +234,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Templates { command: TemplatesCommand::Export { data, output } } => {
             export_templates(&data, &output)
         }
+        Command::Kb { command: KbCommand::Deflections { data } } => deflections(&data),
         Command::Report { data, since, until, by, format, rules } => {
             team_report(&data, since.as_deref(), until.as_deref(), by, format, rules.as_deref())
         }
@@ -610,6 +626,45 @@ fn dead_letters(command: DeadLettersCommand) -> u8 {
             }
         }
     }
+}
+
+fn deflections(data: &Path) -> u8 {
+    let store = match open_for_reading(data) {
+        Ok(store) => store,
+        Err(error) => return report(&error),
+    };
+    let path = store::data_file(data);
+    match store::guard_damage(&path, || list_deflections(&store)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => report(&*error),
+        Err(error) => report(&error),
+    }
+}
+
+fn list_deflections(store: &ReadOnlyStore) -> Outcome {
+    let deflections = store.read()?.deflections()?;
+    let mut by_article: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for deflection in &deflections {
+        *by_article.entry(deflection.article.as_str()).or_default() += 1;
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{} questions answered by an article, no ticket opened", deflections.len())?;
+    let mut counts: Vec<(&str, usize)> = by_article.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    for (article, count) in counts {
+        writeln!(out, "{count:>6}  {article}")?;
+    }
+    for deflection in &deflections {
+        writeln!(
+            out,
+            "{} {} ({}): {}",
+            deflection.at.strftime("%Y-%m-%d %H:%M"),
+            deflection.article,
+            deflection.form,
+            deflection.question.replace('\n', " "),
+        )?;
+    }
+    Ok(0)
 }
 
 fn list_dead_letters(store: &ReadOnlyStore, path: &Path) -> Outcome {

@@ -43,6 +43,44 @@ pub const DEFAULT_RULES: &[(&str, &str)] = &[
     ("templates/refund.yaml", include_str!("../rules/templates/refund.yaml")),
     ("templates/resolved-check.yaml", include_str!("../rules/templates/resolved-check.yaml")),
     ("templates/update-app.yaml", include_str!("../rules/templates/update-app.yaml")),
+    ("kb/account-locked.md", include_str!("../rules/kb/account-locked.md")),
+    ("kb/api-keys.md", include_str!("../rules/kb/api-keys.md")),
+    ("kb/browser-support.md", include_str!("../rules/kb/browser-support.md")),
+    ("kb/cancel-subscription.md", include_str!("../rules/kb/cancel-subscription.md")),
+    ("kb/change-email.md", include_str!("../rules/kb/change-email.md")),
+    ("kb/change-plan.md", include_str!("../rules/kb/change-plan.md")),
+    ("kb/delete-account.md", include_str!("../rules/kb/delete-account.md")),
+    ("kb/download-invoice.md", include_str!("../rules/kb/download-invoice.md")),
+    ("kb/dvuhfaktornaya-autentifikaciya.md", include_str!("../rules/kb/dvuhfaktornaya-autentifikaciya.md")),
+    ("kb/email-not-received.md", include_str!("../rules/kb/email-not-received.md")),
+    ("kb/export-data.md", include_str!("../rules/kb/export-data.md")),
+    ("kb/failed-payment.md", include_str!("../rules/kb/failed-payment.md")),
+    ("kb/free-trial.md", include_str!("../rules/kb/free-trial.md")),
+    ("kb/import-csv.md", include_str!("../rules/kb/import-csv.md")),
+    ("kb/invite-teammates.md", include_str!("../rules/kb/invite-teammates.md")),
+    ("kb/lost-2fa-device.md", include_str!("../rules/kb/lost-2fa-device.md")),
+    ("kb/mobile-app.md", include_str!("../rules/kb/mobile-app.md")),
+    ("kb/notifications.md", include_str!("../rules/kb/notifications.md")),
+    ("kb/otmena-podpiski.md", include_str!("../rules/kb/otmena-podpiski.md")),
+    ("kb/privacy-gdpr.md", include_str!("../rules/kb/privacy-gdpr.md")),
+    ("kb/rate-limits.md", include_str!("../rules/kb/rate-limits.md")),
+    ("kb/refund-policy.md", include_str!("../rules/kb/refund-policy.md")),
+    ("kb/remove-user.md", include_str!("../rules/kb/remove-user.md")),
+    ("kb/reset-password.md", include_str!("../rules/kb/reset-password.md")),
+    ("kb/roles-permissions.md", include_str!("../rules/kb/roles-permissions.md")),
+    ("kb/sbros-parolya.md", include_str!("../rules/kb/sbros-parolya.md")),
+    ("kb/service-status.md", include_str!("../rules/kb/service-status.md")),
+    ("kb/skachat-schet.md", include_str!("../rules/kb/skachat-schet.md")),
+    ("kb/slack-integration.md", include_str!("../rules/kb/slack-integration.md")),
+    ("kb/slow-dashboard.md", include_str!("../rules/kb/slow-dashboard.md")),
+    ("kb/smena-tarifa.md", include_str!("../rules/kb/smena-tarifa.md")),
+    ("kb/sso-saml.md", include_str!("../rules/kb/sso-saml.md")),
+    ("kb/time-zone.md", include_str!("../rules/kb/time-zone.md")),
+    ("kb/two-factor-auth.md", include_str!("../rules/kb/two-factor-auth.md")),
+    ("kb/update-card.md", include_str!("../rules/kb/update-card.md")),
+    ("kb/vat-number.md", include_str!("../rules/kb/vat-number.md")),
+    ("kb/vozvrat-sredstv.md", include_str!("../rules/kb/vozvrat-sredstv.md")),
+    ("kb/webhooks.md", include_str!("../rules/kb/webhooks.md")),
 ];
 
 const STAFF: i64 = -1_001_234_567_890;
@@ -150,6 +188,7 @@ impl Play<'_> {
         self.press(ANN, "Yes").await?;
         self.press(ANN, "High").await?;
         self.customer_text(ANN, "I was charged twice for my March subscription.").await?;
+        self.press(ANN, "I still need help").await?;
         self.customer_text(ANN, "/skip").await?;
         self.press(ANN, "Submit").await?;
         let ann_topic = self.topic_of("Ann").await?;
@@ -172,12 +211,30 @@ impl Play<'_> {
             .await?;
         self.wait_text_in_topic(ann_topic, "open again").await?;
 
-        self.say("Boris reports a technical problem at the same time.")?;
+        self.say("Boris forgot his password; an article of the knowledge base answers him, and no ticket is opened.")?;
+        self.customer_text(BORIS, "/start").await?;
+        self.press(BORIS, "Contact support").await?;
+        self.press(BORIS, "My account").await?;
+        self.customer_text(BORIS, "boris@example.com").await?;
+        self.press(BORIS, "Low").await?;
+        self.customer_text(BORIS, "I forgot my password and cannot sign in.").await?;
+        self.press(BORIS, "📖 Reset your password").await?;
+        self.wait("the question whether the article helped", |w| {
+            w.messages(BORIS as i64)
+                .iter()
+                .any(|m| m.from == w.bot_id() && m.text.as_deref().is_some_and(|t| t.contains("solve it?")))
+        })
+        .await?;
+        self.flush()?;
+        self.press(BORIS, "✅ That solved it").await?;
+
+        self.say("Later Boris reports a technical problem; the articles do not cover it.")?;
         self.customer_text(BORIS, "/start").await?;
         self.press(BORIS, "Contact support").await?;
         self.press(BORIS, "Technical problem").await?;
         self.press(BORIS, "Normal").await?;
         self.customer_text(BORIS, "The export to CSV stops at 50%.").await?;
+        self.press(BORIS, "I still need help").await?;
         self.customer_text(BORIS, "/skip").await?;
         self.press(BORIS, "Submit").await?;
         let boris_topic = self.topic_of("Boris").await?;

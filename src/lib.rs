@@ -23,6 +23,7 @@ pub mod template;
 pub mod sla;
 pub mod metrics;
 pub mod intake;
+pub mod kb;
 pub mod rules;
 pub mod script;
 pub mod store;

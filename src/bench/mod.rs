@@ -13,6 +13,8 @@
 //! - `rule_call_p99_us`: p99 of one hook call (`route`, `sla`, `on_message`) with the shipped rules.
 //! - `template_render_p99_us`: p99 of rendering one shipped response template for a ticket;
 //!   `template_offer_p99_us`: p99 of ranking the shipped templates for a ticket (`/t`).
+//! - `kb_search_p99_us`: p99 of one knowledge-base search (top three) over 1,000 articles
+//!   made from the shipped ones, with customers' questions (typos, Russian among them).
 //! - `intake_answers_per_s`: intake answers validated with their sessions persisted.
 //! - `reload_ms_p99`: a rule file saved to the new rules deciding (`reload`).
 //! - `startup_ms_1m`, `timer_idle_cpu_pct_1m`, `rss_mb_1m`, `breach_lag_ms_p99_1m`,
@@ -167,6 +169,7 @@ pub const FIGURES: &[&str] = &[
     "rule_call_p99_us",
     "template_render_p99_us",
     "template_offer_p99_us",
+    "kb_search_p99_us",
     "intake_answers_per_s",
     "reload_ms_p99",
     "baseline_redb_commit_us",
@@ -413,6 +416,16 @@ fn hot_figures(sink: &mut Sink<'_>, rules: &crate::rules::RuleSet, scale: Scale,
             (0..runs.max(1)).map(|_| hot::template_p99_us(rules, calls)).unzip();
         sink.figure("template_render_p99_us", middle(render), "µs", Some("<= 20"));
         sink.figure("template_offer_p99_us", middle(offer), "µs", Some("<= 500"));
+    }
+    if wanted(&["kb_search_p99_us"]) {
+        let searches = if quick { 2_000 } else { 20_000 };
+        let mut p99s = Vec::new();
+        for _ in 0..runs.max(1) {
+            let (p99, shape) = hot::kb_search_p99_us(rules, 1_000, searches);
+            sink.note(format_args!("kb searches: {shape}"));
+            p99s.push(p99);
+        }
+        sink.figure("kb_search_p99_us", middle(p99s), "µs", Some("<= 1000"));
     }
     if wanted(&["intake_answers_per_s"]) {
         sink.attempt(&["intake_answers_per_s"], |sink| {

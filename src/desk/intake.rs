@@ -186,6 +186,9 @@ impl Desk<'_> {
         if transition.session.is_none() {
             state.set_prompt(customer.id, None)?;
         }
+        if let Some(Outcome::Deflected(deflection)) = &transition.outcome {
+            state.record_deflection(deflection)?;
+        }
         if let Some(Outcome::AddToTicket(ticket)) = transition.outcome {
             return Ok(Some(ticket));
         }

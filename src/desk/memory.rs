@@ -8,6 +8,7 @@
 //! outbox sequence are the store's named counters. What the desk queues stays in
 //! [`MemoryState::outbox`] for its user to read and take.
 
+use crate::kb::Deflection;
 use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
@@ -45,6 +46,7 @@ pub struct MemoryState {
     outbox: Vec<(u64, Outgoing)>,
     saved_templates: BTreeMap<(String, u32), SavedTemplate>,
     template_uses: Vec<TemplateUse>,
+    deflections: Vec<Deflection>,
 }
 
 impl MemoryState {
@@ -250,6 +252,15 @@ impl State for MemoryState {
         let end = until.as_millisecond();
         let due = self.deadlines.iter().take_while(|deadline| deadline.due.as_millisecond() <= end);
         Ok(due.take(limit).copied().collect())
+    }
+
+    fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StateError> {
+        self.deflections.push(deflection.clone());
+        Ok(())
+    }
+
+    fn deflections(&self) -> Result<Vec<Deflection>, StateError> {
+        Ok(self.deflections.clone())
     }
 
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError> {

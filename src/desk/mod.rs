@@ -15,6 +15,7 @@ mod event;
 mod fields;
 mod general;
 mod intake;
+mod kb;
 mod memory;
 mod moving;
 mod routing;
@@ -105,6 +106,7 @@ impl Desk<'_> {
         self.sync_deadlines(state, &ticket)?;
         self.desk_level_soon(state)?;
         self.queue_topic(state, &ticket)?;
+        self.suggest_articles(state, &ticket)?;
         if let Some(agent) = routed {
             self.announce_assignee(state, &ticket, agent, None)?;
         }

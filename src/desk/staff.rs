@@ -42,7 +42,7 @@ const NOTICE_LIMIT: usize = 200;
 
 /// Commands agents type in a ticket's topic, for the unknown-command reply.
 const COMMANDS: &str = "/note, /claim, /assign, /unassign, /await, /resolve, /close, /reopen, /priority, \
-     /tag, /untag, /escalate, /deescalate, /hold, /unhold, /move, /info, /history, /t, /template";
+     /tag, /untag, /escalate, /deescalate, /hold, /unhold, /move, /info, /history, /t, /template, /kb";
 
 /// Commands of General (`general`), pointed there when typed in a ticket's topic.
 const GENERAL_COMMANDS: [&str; 5] = ["queue", "mine", "agents", "summary", "stats"];
@@ -103,6 +103,9 @@ impl Desk<'_> {
     pub(super) fn button<S: State>(&self, state: &mut S, press: &ButtonPress) -> Result<(), DeskError> {
         if let Some(undo) = super::escalation::parse_undo(&press.data) {
             return self.undo_button_pressed(state, press, undo);
+        }
+        if let Some((ticket, article)) = super::kb::parse_send(&press.data) {
+            return self.send_article_pressed(state, press, ticket, article);
         }
         if let Some(ticket) = super::automation::parse_keep_open(&press.data) {
             return self.keep_open_pressed(state, press, ticket);
@@ -196,6 +199,7 @@ impl Desk<'_> {
             "info" => return self.repost_card(state, &ticket),
             "history" => return self.timeline(state, &ticket),
             "move" => return self.move_message(state, &ticket, m, argument),
+            "kb" => return self.kb_command(state, &ticket, argument),
             "hold" => return self.hold_command(state, &ticket, m, argument != "off"),
             "unhold" => return self.hold_command(state, &ticket, m, false),
             "deescalate" => return self.deescalate_command(state, &ticket, m),

@@ -4,6 +4,7 @@
 //! transaction itself.
 
 use crate::history::Entry;
+use crate::kb::Deflection;
 use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
 use crate::sla::{Deadline, Timer};
@@ -63,6 +64,10 @@ pub trait State {
     /// most `limit`. Due times are kept to the millisecond.
     fn due(&self, until: jiff::Timestamp, limit: usize) -> Result<Vec<Deadline>, StateError>;
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError>;
+    /// Keeps a question an article answered before a ticket was opened.
+    fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StateError>;
+    /// Every question an article answered, oldest first.
+    fn deflections(&self) -> Result<Vec<Deflection>, StateError>;
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError>;
     /// Every ticket created at or after `since`, with its labels and its facts (folded from
     /// its history where none are kept), for a period's figures (`metrics::Period`).
@@ -184,6 +189,12 @@ impl State for Tx<'_> {
     }
     fn due(&self, until: jiff::Timestamp, limit: usize) -> Result<Vec<Deadline>, StateError> {
         Ok(Tx::due(self, until, limit)?)
+    }
+    fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StateError> {
+        Ok(Tx::record_deflection(self, deflection)?)
+    }
+    fn deflections(&self) -> Result<Vec<Deflection>, StateError> {
+        Ok(Tx::deflections(self)?)
     }
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError> {
         Ok(Tx::set_counter(self, name, value)?)

@@ -21,6 +21,7 @@ use crate::ticket::{Answer, Customer, Status, TicketId};
 mod csat;
 mod escalation;
 mod guards;
+mod kb;
 mod staff_trouble;
 mod state_contract;
 
@@ -358,7 +359,12 @@ fn a_new_ticket_gets_a_topic_a_card_and_a_confirmation() {
                 | description: Charged twice
                 | priority: high
                 buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            topic T-000001 #1004: Assigned to @dana_support by the routing rules.
+            topic T-000001 #1004: 📖 Articles that may answer this (a button sends it to the customer):
+                | 1. Refunds [refund-policy] https://help.example.com/billing/refunds
+                | 2. Download your invoices [download-invoice]
+                | 3. A payment failed [failed-payment]
+                buttons: Send 1. Refunds (kb:1:refund-policy), Send 2. Download your invoices (kb:1:download-invoice), Send 3. A payment failed (kb:1:failed-payment)
+            topic T-000001 #1005: Assigned to @dana_support by the routing rules.
             Pin { chat_id: -100777, message_id: 1001 }
         "#]],
     );
@@ -379,8 +385,8 @@ fn messages_flow_both_ways_and_statuses_follow() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1006: copy of 42/[5]
-            chat 42 #1007: copy of -100777/[70]
+            topic T-000001 #1007: copy of 42/[5]
+            chat 42 #1008: copy of -100777/[70]
             edit -100777/1003: T-000001 · awaiting customer
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -389,7 +395,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | category: technical
                 | description: App crashes
                 buttons: Resolve (t:1:resolve), Close (t:1:close), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            topic T-000001 #1009: ✓ T-000001 is awaiting the customer.
+            topic T-000001 #1010: ✓ T-000001 is awaiting the customer.
             AnswerButton { callback_id: "cb1", text: Some("✓ T-000001 is awaiting the customer.") }
         "#]],
     );
@@ -401,7 +407,7 @@ fn messages_flow_both_ways_and_statuses_follow() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1011: copy of 42/[6]
+            topic T-000001 #1012: copy of 42/[6]
             edit -100777/1003: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -418,15 +424,15 @@ fn messages_flow_both_ways_and_statuses_follow() {
                 | category: technical
                 | description: App crashes
                 buttons: Reopen (t:1:reopen), Close (t:1:close), More (t:1:more)
-            topic T-000001 #1014: ✓ Dana resolved T-000001.
-            chat 42 #1015: Your ticket T-000001 is resolved. If something is still not right, just reply here.
+            topic T-000001 #1015: ✓ Dana resolved T-000001.
+            chat 42 #1016: Your ticket T-000001 is resolved. If something is still not right, just reply here.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana resolved T-000001.") }
-            topic T-000001 #1017: copy of 42/[7]
-            topic T-000001 #1018: ⇧ Escalated to the supervisors: the customer sounds upset
+            topic T-000001 #1018: copy of 42/[7]
+            topic T-000001 #1019: ⇧ Escalated to the supervisors: the customer sounds upset
                 | @dana_support
                 buttons: Undo escalation (x:1:14)
-            chat -100777 #1019: ⇧ T-000001 escalated to the supervisors: the customer sounds upset
-            topic T-000001 #1020: ↺ The customer wrote again, so T-000001 is open again.
+            chat -100777 #1020: ⇧ T-000001 escalated to the supervisors: the customer sounds upset
+            topic T-000001 #1021: ↺ The customer wrote again, so T-000001 is open again.
             edit -100777/1003: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)
@@ -770,7 +776,7 @@ fn general_shows_the_queue_my_tickets_and_the_agents() {
     check(
         &world.send_all(),
         &expect![[r#"
-            chat -100777 #1012: Queue: 1 unassigned, oldest first
+            chat -100777 #1013: Queue: 1 unassigned, oldest first
                 | T-000001 · normal · Customer42 · waiting 8m
                 buttons: Claim T-000001 (t:1:claim)
         "#]],
@@ -792,11 +798,11 @@ fn general_shows_the_queue_my_tickets_and_the_agents() {
                 | 
                 | category: billing
                 buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            topic T-000001 #1014: ✓ Dana took T-000001.
+            topic T-000001 #1015: ✓ Dana took T-000001.
             AnswerButton { callback_id: "cb1", text: Some("✓ Dana took T-000001.") }
-            chat -100777 #1016: Your active tickets: 1
+            chat -100777 #1017: Your active tickets: 1
                 | T-000001 · open · normal · Customer42
-            chat -100777 #1017: Agents: active tickets / capacity
+            chat -100777 #1018: Agents: active tickets / capacity
                 | Dana: 1/10
                 | Eli: 1/8
                 | Farah: 0/5
@@ -933,8 +939,8 @@ fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
                 | 
                 | category: billing
                 buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), More (t:1:more)
-            topic T-000001 #1007: Dana is away: back in the queue.
-            chat -100777 #1008: Dana is away: no new tickets until /back. Tickets handed on: 1.
+            topic T-000001 #1008: Dana is away: back in the queue.
+            chat -100777 #1009: Dana is away: no new tickets until /back. Tickets handed on: 1.
         "#]],
     );
     // desk.yaml says `away_policy: queue`: her ticket waits for someone else.
@@ -953,8 +959,8 @@ fn away_agents_get_no_new_tickets_and_hand_theirs_back() {
     check(
         &world.send_all(),
         &expect![[r#"
-            chat 111111111 #1018: Welcome back, Dana: new tickets reach you again.
-            chat -100777 #1019: Agents: active tickets / capacity
+            chat 111111111 #1022: Welcome back, Dana: new tickets reach you again.
+            chat -100777 #1023: Agents: active tickets / capacity
                 | Dana: 0/10
                 | Eli: 0/8
                 | Farah: 3/5
@@ -1083,8 +1089,8 @@ fn under_away_policy_reroute_an_ended_shift_sends_the_tickets_through_route() {
     check(
         &without_edits(&world.send_all()),
         &expect![[r#"
-        topic T-000001 #1008: Assigned to @cat by the routing rules.
-        chat -100777 #1009: Ann's shift ended. Tickets handed on: 1."#]],
+            topic T-000001 #1009: Assigned to @cat by the routing rules.
+            chat -100777 #1010: Ann's shift ended. Tickets handed on: 1."#]],
     );
     assert_eq!(world.ticket(id).assignee, Some(3));
 }
@@ -1132,9 +1138,9 @@ fn when_a_shift_ends_the_agents_tickets_are_handed_on_and_they_return_with_their
     check(
         &without_edits(&world.send_all()),
         &expect![[r#"
-            topic T-000001 #1011: Ann's shift ended: back in the queue.
-            topic T-000002 #1013: Ann's shift ended: back in the queue.
-            chat -100777 #1014: Ann's shift ended. Tickets handed on: 2."#]],
+            topic T-000001 #1013: Ann's shift ended: back in the queue.
+            topic T-000002 #1015: Ann's shift ended: back in the queue.
+            chat -100777 #1016: Ann's shift ended. Tickets handed on: 2."#]],
     );
     assert!(tickets.iter().all(|id| world.ticket(*id).assignee.is_none()));
     // Ben's end comes next; he holds nothing, so his passes without a word.
@@ -1227,21 +1233,21 @@ fn the_queue_summary_is_posted_pinned_and_edited_at_most_once_a_minute() {
     check(
         &reposted,
         &expect![[r#"
-            chat -100777 #1012: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
+            chat -100777 #1013: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
                 | T-000002 · normal · Customer43 · since Sep 21 16:23
                 | Updated Sep 21 16:31
-            Pin { chat_id: -100777, message_id: 1012 }
+            Pin { chat_id: -100777, message_id: 1013 }
         "#]],
     );
     // `/summary` posts it anew at once (say it is lost among other pins).
     check(
         &at(&mut world, 30, &general_says(DANA, "/summary")),
         &expect![[r#"
-        chat -100777 #1014: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
-            | T-000002 · normal · Customer43 · since Sep 21 16:23
-            | Updated Sep 21 16:43
-        Pin { chat_id: -100777, message_id: 1014 }
-    "#]],
+            chat -100777 #1015: 📋 Queue: 1 unassigned · 2 active · 0 awaiting the customer
+                | T-000002 · normal · Customer43 · since Sep 21 16:23
+                | Updated Sep 21 16:43
+            Pin { chat_id: -100777, message_id: 1015 }
+        "#]],
     );
 }
 
@@ -1264,7 +1270,7 @@ fn queue_summary_false_in_desk_yaml_keeps_general_free_of_it() {
             world.send_all()
         },
         &expect![[r#"
-            chat -100777 #1004: The queue summary is off (desk.yaml `queue_summary: false`); /queue lists the queue.
+            chat -100777 #1005: The queue summary is off (desk.yaml `queue_summary: false`); /queue lists the queue.
         "#]],
     );
 }
@@ -1445,8 +1451,8 @@ fn a_copy_telegram_refuses_is_reported_in_the_topic_both_ways() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1006: ⚠ Telegram refused to copy a message of the customer here: Bad Request: message caption is too long. Its text is in /history; ask them to send it again if it matters.
-            topic T-000001 #1007 (reply to 88): ⚠ Telegram refused to deliver this message to the customer: Bad Request: message caption is too long
+            topic T-000001 #1007: ⚠ Telegram refused to copy a message of the customer here: Bad Request: message caption is too long. Its text is in /history; ask them to send it again if it matters.
+            topic T-000001 #1008 (reply to 88): ⚠ Telegram refused to deliver this message to the customer: Bad Request: message caption is too long
         "#]],
     );
 }

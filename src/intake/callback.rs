@@ -24,6 +24,12 @@ pub(super) enum Action {
     Form(u16),
     AddToTicket,
     NewTicket,
+    /// Read the offered article at this index.
+    Article(u16),
+    /// "That solved it": the article answered the question; no ticket.
+    Solved,
+    /// "I still need help": the form goes on.
+    NeedHelp,
 }
 
 /// A press, as read from callback data.
@@ -54,6 +60,9 @@ impl Press {
             Action::Form(index) => format!("m{index}"),
             Action::AddToTicket => "a".to_owned(),
             Action::NewTicket => "t".to_owned(),
+            Action::Article(index) => format!("r{index}"),
+            Action::Solved => "v".to_owned(),
+            Action::NeedHelp => "h".to_owned(),
         };
         format!("{PREFIX}:{:x}:{:x}:{action}", self.nonce, self.seq)
     }
@@ -85,6 +94,9 @@ impl Press {
             "m" => Action::Form(index()?),
             "a" if action.len() == 1 => Action::AddToTicket,
             "t" if action.len() == 1 => Action::NewTicket,
+            "r" => Action::Article(index()?),
+            "v" if action.len() == 1 => Action::Solved,
+            "h" if action.len() == 1 => Action::NeedHelp,
             _ => return None,
         };
         let press = Press { nonce, seq, action };

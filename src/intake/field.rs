@@ -147,6 +147,9 @@ impl Machine<'_> {
     fn accept(&mut self, mut session: Session, form: &Form, field: &Field, given: Given) -> Session {
         session.answers.insert(field.id.clone(), given);
         session.notes.remove(&field.id);
+        if let Some(offered) = self.offer_articles(&mut session, form, field) {
+            return offered;
+        }
         self.advance(session, form, Vec::new())
     }
 

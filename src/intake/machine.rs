@@ -19,6 +19,7 @@ use super::render::View;
 use super::reply::{Outcome, Reply, Transition};
 use super::session::{SESSION_VERSION, Session, Step};
 use crate::duration::Span;
+use crate::kb::KnowledgeBase;
 use crate::rules::{Form, RuleSet};
 use crate::script::Scripts;
 use crate::ticket::TicketId;
@@ -36,6 +37,8 @@ pub struct Rules<'a> {
     pub scripts: &'a Scripts,
     /// How long a session may stay idle (desk.yaml `intake.session_expiry`, default 24h).
     pub session_expiry: Span,
+    /// The same rule set's articles, suggested after a form's `suggest_kb_after` field.
+    pub knowledge_base: &'a KnowledgeBase,
 }
 
 /// One input with everything the machine needs to know about the world.
@@ -61,6 +64,7 @@ impl<'a> Rules<'a> {
             forms: rule_set.intake_forms(),
             scripts: rule_set.scripts(),
             session_expiry: rule_set.desk().intake_session_expiry,
+            knowledge_base: rule_set.knowledge_base(),
         }
     }
 
@@ -242,7 +246,10 @@ impl<'m> Machine<'m> {
         let next = flow::settle(form, &mut session.answers);
         let aligned = match (&session.step, next) {
             (Step::Field { id, .. }, Some(index)) => *id == form.fields[index].id,
-            (Step::Summary, None) | (Step::EditMenu | Step::OpenTicket { .. } | Step::Menu { .. }, _) => true,
+            (Step::Summary, None)
+            | (Step::EditMenu | Step::OpenTicket { .. } | Step::Menu { .. } | Step::Articles { .. }, _) => {
+                true
+            }
             (Step::Field { .. }, None) | (Step::Summary, Some(_)) => false,
         };
         if !aligned {
@@ -314,6 +321,7 @@ impl<'m> Machine<'m> {
                 Some(self.edit_field(session, form, usize::from(index)))
             }
             (Step::EditMenu, Some(form), Action::Back) => Some(self.advance(session, form, Vec::new())),
+            (Step::Articles { .. }, Some(form), action) => self.article_action(session, form, action),
             // The keyboard check admits only the actions above; keep the session as it is.
             _ => Some(session),
         }
@@ -363,7 +371,12 @@ impl<'m> Machine<'m> {
     where
         'm: 'v,
     {
-        View { form, offered: &self.rules.forms, catalogue: self.catalogue }
+        View {
+            form,
+            offered: &self.rules.forms,
+            catalogue: self.catalogue,
+            knowledge_base: self.rules.knowledge_base,
+        }
     }
 }
 

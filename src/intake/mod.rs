@@ -51,6 +51,7 @@ mod flow;
 mod answer;
 mod render;
 mod callback;
+mod deflect;
 
 pub use callback::MAX_CALLBACK_BYTES;
 pub use catalogue::{CATALOGUES, Catalogue, ENGLISH, RUSSIAN};

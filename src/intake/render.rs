@@ -12,6 +12,7 @@ use super::catalogue::Catalogue;
 use super::flow;
 use super::reply::{Button, Keyboard};
 use super::session::{Given, Mode, Session, Step, Value};
+use crate::kb::KnowledgeBase;
 use crate::rules::{Choice, ChoiceLayout, Field, FieldKind, Form};
 
 /// Longest answer echoed in the summary, in characters.
@@ -30,6 +31,8 @@ pub(super) struct View<'v> {
     /// The forms on offer, for the menu's titles.
     pub(super) offered: &'v [Arc<Form>],
     pub(super) catalogue: &'static Catalogue,
+    /// The articles a form's `suggest_kb_after` offers, for their titles.
+    pub(super) knowledge_base: &'v KnowledgeBase,
 }
 
 impl View<'_> {
@@ -66,6 +69,15 @@ impl View<'_> {
                 blocks.join("\n\n")
             }
             (Step::EditMenu, _) => c.edit_which.to_owned(),
+            (Step::Articles { articles, read: None }, _) => {
+                let mut lines = vec![c.articles_offered.to_owned()];
+                lines.extend(articles.iter().map(|id| format!("• {}", self.article_title(id))));
+                lines.join("\n")
+            }
+            (Step::Articles { articles, read: Some(index) }, _) => {
+                let title = articles.get(usize::from(*index)).map_or("", |id| self.article_title(id));
+                c.fill(c.article_helped, &[("title", title)])
+            }
             (Step::Field { .. } | Step::Summary, None) => String::new(),
         };
         shorten(&text, PROMPT_CHARS)
@@ -177,10 +189,27 @@ impl View<'_> {
                 }
                 rows.push(vec![button(c.back, Action::Back)]);
             }
+            (Step::Articles { articles, read }, _) => {
+                if read.is_some() {
+                    rows.push(vec![button(c.solved, Action::Solved)]);
+                }
+                for (index, id) in articles.iter().enumerate() {
+                    if *read != Some(index as u16) {
+                        let title = shorten(self.article_title(id), LABEL_CHARS);
+                        rows.push(vec![button(&format!("📖 {title}"), Action::Article(index as u16))]);
+                    }
+                }
+                rows.push(vec![button(c.need_help, Action::NeedHelp)]);
+            }
             (Step::Field { .. } | Step::Summary | Step::EditMenu, None) => {}
         }
         rows.retain(|row| !row.is_empty());
         Keyboard { rows }
+    }
+
+    /// An offered article's title; its id when a reload took it away.
+    fn article_title<'a>(&'a self, id: &'a str) -> &'a str {
+        self.knowledge_base.article(id).map_or(id, |article| article.title.as_str())
     }
 
     /// An entry as the customer reads it.

@@ -5,6 +5,7 @@
 //! as markup. A transition sends at most one new message; the other replies adjust the
 //! buttons of messages already sent or answer the button press.
 
+use crate::kb::Deflection;
 use std::collections::BTreeMap;
 
 use super::catalogue::Catalogue;
@@ -77,6 +78,9 @@ pub enum Outcome {
     Cancelled,
     /// The session was idle past the expiry and ended.
     Expired,
+    /// An article the form suggested answered the customer's question: no ticket is opened;
+    /// the desk keeps the question for the support lead.
+    Deflected(Deflection),
 }
 
 /// A submitted form.

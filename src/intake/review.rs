@@ -23,6 +23,12 @@ impl Machine<'_> {
             }
             Step::Field { id, .. } => form.fields.iter().position(|field| &field.id == id),
             Step::Summary => Some(form.fields.len()),
+            // Back from the articles is the question they answer.
+            Step::Articles { .. } => form
+                .suggest_kb_after
+                .as_ref()
+                .and_then(|id| form.fields.iter().position(|field| &field.id == id))
+                .map(|index| index + 1),
             Step::OpenTicket { .. } | Step::Menu { .. } => None,
         };
         let Some(target) = current.and_then(|current| flow::previous(form, &session.answers, current)) else {

@@ -49,6 +49,9 @@ pub struct Session {
     pub(super) language: String,
     pub(super) started_at: Timestamp,
     pub(super) last_activity: Timestamp,
+    /// Whether the form's `suggest_kb_after` articles were offered already (once a session).
+    #[serde(default)]
+    pub(super) articles_offered: bool,
 }
 
 /// Where the dialogue stands.
@@ -73,6 +76,9 @@ pub(super) enum Step {
     Summary,
     /// Picking the answer to change.
     EditMenu,
+    /// Articles that may answer the question, offered after the form's `suggest_kb_after`
+    /// field: their ids, and the one the customer read last.
+    Articles { articles: Vec<String>, read: Option<u16> },
 }
 
 /// How the customer reached a field, which decides what `/back` means.
@@ -124,6 +130,7 @@ impl Session {
             language: language.to_owned(),
             started_at: now,
             last_activity: now,
+            articles_offered: false,
         }
     }
 

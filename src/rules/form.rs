@@ -27,6 +27,9 @@ pub struct Form {
     pub path: PathBuf,
     /// Where the `validate:` value is written.
     pub validate_position: Position,
+    /// The text field after whose answer the customer is offered matching articles of the
+    /// knowledge base (`kb/`), before a ticket is opened.
+    pub suggest_kb_after: Option<String>,
 }
 
 /// One question of a form.
@@ -85,6 +88,7 @@ pub(crate) struct RawForm {
     description: Option<String>,
     fields: Vec<RawField>,
     validate: Option<String>,
+    suggest_kb_after: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,6 +175,17 @@ impl RawForm {
             });
         }
         let validate_position = tree.locate(&[Segment::Key("validate".to_owned())]).position;
+        if let Some(id) = &self.suggest_kb_after {
+            let at = tree.get("suggest_kb_after").map_or(tree.position, |node| node.position);
+            match fields.iter().find(|field| &field.id == id) {
+                None => sink.error(at, format!("`suggest_kb_after` names `{id}`, which is no field of this form")),
+                Some(field) if !matches!(field.kind, FieldKind::Text { .. }) => sink.error(
+                    at,
+                    format!("`suggest_kb_after` names `{id}`, which is not a text field: articles are searched with its words"),
+                ),
+                Some(_) => {}
+            }
+        }
         Form {
             title: self.title.unwrap_or_else(|| self.id.clone()),
             id: self.id,
@@ -179,6 +194,7 @@ impl RawForm {
             validate: self.validate,
             path: sink.path.to_owned(),
             validate_position,
+            suggest_kb_after: self.suggest_kb_after,
         }
     }
 }

@@ -22,6 +22,7 @@ use super::templates::RawTemplate;
 use super::yaml::{self, Node};
 use crate::calendar::BusinessCalendar;
 use crate::diagnostic::{Diagnostic, FileSink, Position};
+use crate::kb::KnowledgeBase;
 use crate::script::{ScriptFile, Scripts};
 
 /// A file of the rules directory: its path (the directory joined with the relative path) and text.
@@ -43,7 +44,9 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
         .filter(|file| has_extension(&file.relative, "rhai"))
         .map(|file| ScriptFile { path: file.path.clone(), text: file.text.clone() })
         .collect();
-    let scripts = Scripts::compile(&scripts_sources, &version.short(), &mut diagnostics);
+    let knowledge_base = Arc::new(knowledge_base(&files, &mut diagnostics));
+    let scripts = Scripts::compile(&scripts_sources, &version.short(), &mut diagnostics)
+        .with_knowledge_base(Arc::clone(&knowledge_base));
 
     let find = |relative: &str| files.iter().find(|file| file.relative == relative);
     let desk = if let Some(file) = find("desk.yaml") {
@@ -111,8 +114,18 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
         (Some(desk), Some(team), Some(calendar)) if !has_errors => {
             forms.sort_by(|a, b| a.id.cmp(&b.id));
             let warnings = diagnostics.clone();
-            let parts =
-                Parts { desk, team, calendar, working_hours, forms, scripts, scenarios, warnings, templates };
+            let parts = Parts {
+                desk,
+                team,
+                calendar,
+                working_hours,
+                forms,
+                scripts,
+                scenarios,
+                knowledge_base,
+                templates,
+                warnings,
+            };
             Some(RuleSet::new(version, dir.to_owned(), parts))
         }
         _ => None,
@@ -151,6 +164,7 @@ fn read_dir(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<SourceFile> {
     list("forms", &is_yaml);
     list("tests", &is_yaml);
     list("templates", &is_yaml);
+    list("kb", &|name| has_extension(name, "md"));
     relatives.sort();
     relatives
         .into_iter()
@@ -169,6 +183,16 @@ fn read_dir(dir: &Path, diagnostics: &mut Vec<Diagnostic>) -> Vec<SourceFile> {
             }
         })
         .collect()
+}
+
+/// The articles of `kb/*.md`, indexed; an article with a problem is reported and left out.
+fn knowledge_base(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) -> KnowledgeBase {
+    let articles = files
+        .iter()
+        .filter(|file| file.relative.starts_with("kb/"))
+        .filter_map(|file| super::kb::article(&file.path, &file.text, &mut sink(&file.path, diagnostics)))
+        .collect();
+    KnowledgeBase::new(articles)
 }
 
 /// Located tree, schema, typed parse: `None` (with diagnostics) when any stage fails.

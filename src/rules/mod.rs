@@ -1,7 +1,7 @@
 //! The rules directory: loading, checking and reloading what support leads edit.
 //!
-//! `desk.yaml`, `team.yaml`, `forms/*.yaml`, `templates/*.yaml`, `*.rhai` and `tests/*.yaml`
-//! become one immutable,
+//! `desk.yaml`, `team.yaml`, `forms/*.yaml`, `templates/*.yaml`, `*.rhai`, `tests/*.yaml` and
+//! `kb/*.md` become one immutable,
 //! content-hashed [`RuleSet`]. The loader reports every problem as a
 //! [`Diagnostic`](crate::diagnostic::Diagnostic) placed at
 //! `path:line:col`; this is the only module that parses YAML. `check_command` is the body of
@@ -10,6 +10,7 @@
 mod commands;
 mod desk;
 mod form;
+mod kb;
 mod loader;
 mod reload;
 mod ruleset;
@@ -18,6 +19,9 @@ mod schema;
 mod team;
 mod templates;
 mod yaml;
+
+#[cfg(test)]
+mod kb_quality_tests;
 
 #[cfg(test)]
 mod shipped_tests;

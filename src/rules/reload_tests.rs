@@ -220,3 +220,36 @@ fn reading_the_rules_is_no_reason_to_reload_them() {
     let created = event(EventKind::Create(notify::event::CreateKind::Folder), "/srv/desk/rules");
     assert!(super::reload::worth_reloading(&Ok(vec![created]), dir));
 }
+
+/// The knowledge base reloads with the rules: a new article in a new `kb/` directory is
+/// found, a broken one leaves the running articles in place.
+#[test]
+fn articles_added_and_broken_in_kb_reload_with_the_rules() {
+    let (dir, handle, events, reloader) = start(WatchMode::Native);
+    let found = |handle: &RulesHandle| {
+        let set = handle.current();
+        set.knowledge_base().search("refund", 3).iter().map(|hit| hit.article.id.clone()).collect::<Vec<_>>()
+    };
+    assert!(found(&handle).is_empty());
+    fs::create_dir(dir.path().join("kb")).expect("kb dir");
+    write(dir.path(), "kb/refunds.md", "---\ntitle: Refunds\n---\nMoney back within 14 days.\n");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while found(&handle).is_empty() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "the new article was not picked up within 2 s");
+        let _ = events.recv_timeout(left);
+    }
+    assert_eq!(found(&handle), ["refunds"]);
+
+    write(dir.path(), "kb/broken.md", "---\ntitle: Refund forms\n");
+    let rejected = loop {
+        if let ReloadEvent::Rejected { diagnostics, .. } =
+            events.recv_timeout(Duration::from_secs(2)).expect("a reload event within 2 s")
+        {
+            break diagnostics;
+        }
+    };
+    assert!(rejected.iter().any(|d| d.path.ends_with("kb/broken.md")), "{rejected:?}");
+    assert_eq!(found(&handle), ["refunds"], "the running articles stay");
+    reloader.stop();
+}

@@ -16,6 +16,7 @@ use super::scenario::ScenarioFile;
 use super::team::Team;
 use crate::calendar::BusinessCalendar;
 use crate::diagnostic::Diagnostic;
+use crate::kb::KnowledgeBase;
 use crate::script::Scripts;
 use crate::template::Template;
 
@@ -66,6 +67,7 @@ pub struct RuleSet {
     forms: Vec<Arc<Form>>,
     scripts: Scripts,
     scenarios: Vec<ScenarioFile>,
+    knowledge_base: Arc<KnowledgeBase>,
     warnings: Vec<Diagnostic>,
     templates: Vec<Template>,
 }
@@ -80,6 +82,8 @@ pub(crate) struct Parts {
     pub forms: Vec<Arc<Form>>,
     pub scripts: Scripts,
     pub scenarios: Vec<ScenarioFile>,
+    /// The articles of `kb/*.md`, indexed (the scripts' `kb_search` reads the same).
+    pub knowledge_base: Arc<KnowledgeBase>,
     pub warnings: Vec<Diagnostic>,
     /// The response templates of `templates/*.yaml`, by id.
     pub templates: Vec<Template>,
@@ -88,8 +92,18 @@ pub(crate) struct Parts {
 impl RuleSet {
     /// Only the loader builds rule sets, from all of their parts.
     pub(crate) fn new(version: RuleSetVersion, dir: PathBuf, parts: Parts) -> RuleSet {
-        let Parts { desk, team, calendar, working_hours, forms, scripts, scenarios, warnings, templates } =
-            parts;
+        let Parts {
+            desk,
+            team,
+            calendar,
+            working_hours,
+            forms,
+            scripts,
+            scenarios,
+            knowledge_base,
+            templates,
+            warnings,
+        } = parts;
         RuleSet {
             version,
             dir,
@@ -100,6 +114,7 @@ impl RuleSet {
             forms,
             scripts,
             scenarios,
+            knowledge_base,
             warnings,
             templates,
         }
@@ -170,6 +185,11 @@ impl RuleSet {
     /// The response templates of `templates/*.yaml`, sorted by id.
     pub fn templates(&self) -> &[Template] {
         &self.templates
+    }
+
+    /// The knowledge base of `kb/*.md` (empty when there is none).
+    pub fn knowledge_base(&self) -> &KnowledgeBase {
+        &self.knowledge_base
     }
 
     /// Warnings found while loading (a valid set has no errors).

@@ -145,6 +145,7 @@ fn register_helpers(engine: &mut Engine) {
         })
         .register_fn("duration_text", |seconds: INT| Span::from_secs(seconds.max(0) as u64).to_string());
     engine.register_fn("sentiment", crate::sentiment::score);
+    super::kb::register(engine);
 }
 
 /// Form answers as the `answers` map scripts read.

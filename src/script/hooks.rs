@@ -17,6 +17,7 @@ use super::api::{ScriptTeam, answers_map};
 use super::convert::{actions_of, sla_of};
 use super::decision::RouteDecision;
 use super::engine::{DEADLINE_TOKEN, LastSeen, bare_message, replay, with_budget};
+use super::kb::with_knowledge_base;
 use super::scripts::{Hook, Scripts};
 use super::views::{CsatView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
 use crate::diagnostic::Position;
@@ -183,7 +184,15 @@ impl Scripts {
         };
         let call = |engine: &rhai::Engine| {
             let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-            engine.call_fn_with_options::<Dynamic>(options, &mut Scope::new(), &self.ast, function, args())
+            with_knowledge_base(&self.knowledge_base, || {
+                engine.call_fn_with_options::<Dynamic>(
+                    options,
+                    &mut Scope::new(),
+                    &self.ast,
+                    function,
+                    args(),
+                )
+            })
         };
         let (result, stopped) = with_budget(call);
         let failure = match result {

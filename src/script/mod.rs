@@ -12,6 +12,7 @@ mod convert;
 mod decision;
 mod engine;
 mod hooks;
+mod kb;
 mod scripts;
 mod views;
 

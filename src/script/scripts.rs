@@ -14,6 +14,7 @@ use rhai::AST;
 
 use super::engine::{engine, forbidden_calls, lowercase_first};
 use crate::diagnostic::{Diagnostic, Position};
+use crate::kb::KnowledgeBase;
 
 /// One `.rhai` file's path and text.
 #[derive(Clone, Debug)]
@@ -76,6 +77,8 @@ pub struct Scripts {
     /// String literals passed to `team.round_robin`, `least_loaded` and `available`, with their sites.
     skills_used: Vec<(String, FunctionSite)>,
     pub(crate) version: Arc<str>,
+    /// What `kb_search` searches during this rule set's hook calls.
+    pub(crate) knowledge_base: Arc<KnowledgeBase>,
 }
 
 impl Scripts {
@@ -138,8 +141,14 @@ impl Scripts {
                 diagnostics.push(Diagnostic::error(path, position, why));
             }
         }
-        let scripts =
-            Scripts { ast: Arc::new(merged), functions, complete, skills_used, version: version.into() };
+        let scripts = Scripts {
+            ast: Arc::new(merged),
+            functions,
+            complete,
+            skills_used,
+            version: version.into(),
+            knowledge_base: Arc::default(),
+        };
         scripts.check_hook_arity(diagnostics);
         scripts
     }
@@ -167,6 +176,11 @@ impl Scripts {
     }
 
     /// Whether a function `name` with `arity` parameters exists in any file.
+    /// The same scripts, with `kb_search` searching `knowledge_base`.
+    pub fn with_knowledge_base(self, knowledge_base: Arc<KnowledgeBase>) -> Scripts {
+        Scripts { knowledge_base, ..self }
+    }
+
     pub fn has_function(&self, name: &str, arity: usize) -> bool {
         self.functions.contains_key(&(name.to_owned(), arity))
     }

@@ -361,3 +361,45 @@ fn on_csat_reads_the_answer_and_a_missing_hook_does_nothing() {
     let outcome = compile("fn route(ticket, team) { () }\n").on_csat(&ticket(), &changed);
     assert_eq!((outcome.value, outcome.decided_by), (Vec::new(), DecidedBy::Default));
 }
+
+#[test]
+fn kb_search_returns_the_rule_sets_best_articles_to_hooks() {
+    use crate::kb::{Article, KnowledgeBase, Language};
+    let article = |id: &str, title: &str, text: &str| Article {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        tags: Vec::new(),
+        url: None,
+        language: Language::ENGLISH,
+        text: text.to_owned(),
+    };
+    let knowledge_base = KnowledgeBase::new(vec![
+        article("outage-eu", "Known outage: EU servers", "The EU region is down; we are on it."),
+        article("refunds", "Refunds", "Money back within 14 days."),
+    ]);
+    let text = r#"
+        fn on_message(ticket, message) {
+            let hits = kb_search(message.text);
+            let actions = [];
+            for hit in hits {
+                if hit.score > 0.0 { actions.push(add_tag(hit.id)); }
+            }
+            if kb_search(message.text, 0).len() != 0 { throw "a limit of 0 finds nothing"; }
+            if hits.len() > 0 && hits[0].id == "outage-eu" && hits[0].title == "Known outage: EU servers" {
+                actions.push(set_priority("critical"));
+            }
+            actions
+        }
+    "#;
+    let scripts = compile(text).with_knowledge_base(std::sync::Arc::new(knowledge_base));
+    let message = MessageView { text: "the EU servers are down again".to_owned(), from_customer: true, sentiment: None };
+    let outcome = scripts.on_message(&ticket(), &message);
+    assert_eq!(outcome.failure, None);
+    assert_eq!(
+        outcome.value,
+        vec![Action::AddTag("outage-eu".to_owned()), Action::SetPriority("critical".to_owned())]
+    );
+    // Without a knowledge base (a rule set with no kb/), the search finds nothing.
+    let bare = compile(text).on_message(&ticket(), &message);
+    assert_eq!(bare.value, Vec::<Action>::new());
+}

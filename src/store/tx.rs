@@ -10,12 +10,13 @@ use serde::{Deserialize, Serialize};
 use super::StoreError;
 use super::records::{EntryRecord, FactsRecord, TicketRecord, decode, encode};
 use super::tables::{
-    BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES, FACTS, HISTORY, META,
-    NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED, SCHEMA_VERSION_KEY, SESSIONS, TICKETS,
-    UPDATE_OFFSET_KEY, UPDATE_OFFSET_SET_KEY,
+    BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES, DEFLECTIONS, FACTS,
+    HISTORY, META, NEXT_DEFLECTION, NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED, SCHEMA_VERSION_KEY,
+    SESSIONS, TICKETS, UPDATE_OFFSET_KEY, UPDATE_OFFSET_SET_KEY,
 };
 use crate::deadline::DeadlineKind;
 use crate::history::Entry;
+use crate::kb::Deflection;
 use crate::metrics::{Facts, Labels};
 use crate::outbox::{Call, Lane, Outgoing};
 use crate::sla::{Deadline, DeskTimer, Timer};
@@ -50,6 +51,16 @@ impl OutboxRecord {
             .map_err(|error| StoreError::Corrupt(format!("unreadable outbox call: {error}")))?;
         Ok(Outgoing { chat_id: self.chat_id, lane: self.lane, ticket: self.ticket, call })
     }
+}
+
+/// A question an article answered, as stored (`kb::Deflection`, version 1).
+#[derive(Serialize, Deserialize)]
+struct DeflectionRecord {
+    v: u32,
+    at: Timestamp,
+    form: String,
+    article: String,
+    question: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -240,6 +251,20 @@ impl<'t> Tx<'t> {
     pub fn put_session<T: Serialize>(&mut self, customer: UserId, session: &T) -> Result<(), StoreError> {
         let record = SessionRecord { v: 1, session };
         self.txn.open_table(SESSIONS)?.insert(customer, encode(&record).as_slice())?;
+        Ok(())
+    }
+
+    /// Keeps a question an article answered before a ticket was opened.
+    pub fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StoreError> {
+        let seq = self.bump(NEXT_DEFLECTION)?;
+        let record = DeflectionRecord {
+            v: 1,
+            at: deflection.at,
+            form: deflection.form.clone(),
+            article: deflection.article.clone(),
+            question: deflection.question.clone(),
+        };
+        self.txn.open_table(DEFLECTIONS)?.insert(seq, encode(&record).as_slice())?;
         Ok(())
     }
 
@@ -594,6 +619,29 @@ macro_rules! reads {
             /// The message id of the customer's live intake prompt.
             pub fn prompt(&self, customer: UserId) -> Result<Option<i32>, StoreError> {
                 Ok(self.$open(PROMPTS)?.get(customer)?.map(|v| v.value()))
+            }
+
+            /// Every question an article answered before a ticket was opened, oldest first.
+            pub fn deflections(&self) -> Result<Vec<Deflection>, StoreError> {
+                let table = match self.$open(DEFLECTIONS) {
+                    Ok(table) => table,
+                    // A file from before the knowledge base, never written since.
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                    Err(error) => return Err(error.into()),
+                };
+                table
+                    .iter()?
+                    .map(|row| {
+                        let (_, bytes) = row?;
+                        let record = decode::<DeflectionRecord>("deflection", bytes.value())?;
+                        Ok(Deflection {
+                            at: record.at,
+                            form: record.form,
+                            article: record.article,
+                            question: record.question,
+                        })
+                    })
+                    .collect()
             }
 
             pub fn counter(&self, name: &str) -> Result<Option<u64>, StoreError> {

@@ -281,6 +281,10 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
             "Supervisors: /template save <id> replying to a message, /template history <id>",
         ),
         BotCommand::new("templates", "In General: /templates stats, how templates are used"),
+        BotCommand::new(
+            "kb",
+            "Search the knowledge base: /kb words; a button sends an article to the customer",
+        ),
         BotCommand::new("queue", "In General: unassigned tickets, oldest first"),
         BotCommand::new("mine", "In General: your active tickets"),
         BotCommand::new("agents", "In General: everyone's load"),

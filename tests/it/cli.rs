@@ -576,3 +576,41 @@ fn report_with_rules_counts_business_hours_and_names_agents() {
     assert_eq!(help.status.code(), Some(0));
     assert!(stdout(&help).contains("Usage: topicdesk report"));
 }
+
+#[test]
+fn kb_deflections_lists_the_questions_articles_answered() {
+    let dir = store_with(1);
+    let store = Store::open(&dir.path().join(FILE_NAME)).expect("open store");
+    let asked = [
+        ("reset-password", "I forgot my password"),
+        ("refund-policy", "Can I get my money back?"),
+        ("reset-password", "забыл пароль"),
+    ];
+    store
+        .write(|tx| {
+            for (n, (article, question)) in asked.into_iter().enumerate() {
+                let at = jiff::Timestamp::from_second(1_790_000_000 + 60 * n as i64).expect("a time");
+                let deflection = topicdesk::kb::Deflection {
+                    at,
+                    form: "support".to_owned(),
+                    article: article.to_owned(),
+                    question: question.to_owned(),
+                };
+                tx.record_deflection(&deflection)?;
+            }
+            Ok::<_, topicdesk::store::StoreError>(())
+        })
+        .expect("write");
+    drop(store);
+    let output = topicdesk(&["kb", "deflections", "--data", path_arg(dir.path())]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    expect![[r#"
+        3 questions answered by an article, no ticket opened
+             2  reset-password
+             1  refund-policy
+        2026-09-21 14:13 reset-password (support): I forgot my password
+        2026-09-21 14:14 refund-policy (support): Can I get my money back?
+        2026-09-21 14:15 reset-password (support): забыл пароль
+    "#]]
+    .assert_eq(&stdout(&output));
+}

@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use super::super::{MemoryState, State, StateError};
 use crate::deadline::DeadlineKind;
 use crate::history::Actor;
+use crate::kb::Deflection;
 use crate::outbox::{Call, Lane, Outgoing};
 use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::store::{FILE_NAME, Store};
@@ -153,7 +154,8 @@ fn exercise<S: State>(state: &mut S) -> Result<String, StateError> {
     say(format!("next outbox counter {:?}", state.counter("next_outbox")?));
     say(format!("facts since 1 s: {:?}", facts_since(state, at(1))?));
 
-    templates(state, &mut tickets[1])?.into_iter().for_each(say);
+    templates(state, &mut tickets[1])?.into_iter().for_each(&mut say);
+    say(deflections(state)?);
     Ok(out)
 }
 
@@ -200,6 +202,17 @@ fn templates<S: State>(state: &mut S, ticket: &mut Ticket) -> Result<Vec<String>
     Ok(lines)
 }
 
+/// Questions articles answered, kept and read back.
+fn deflections<S: State>(state: &mut S) -> Result<String, StateError> {
+    for (n, article) in ["reset-password", "refund-policy"].into_iter().enumerate() {
+        let question = format!("question {n}");
+        let deflection =
+            Deflection { at: at(n as i64), form: "support".into(), article: article.into(), question };
+        state.record_deflection(&deflection)?;
+    }
+    Ok(format!("deflections {:?}", state.deflections()?))
+}
+
 #[test]
 fn the_memory_state_answers_as_the_store_transaction_does() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -221,6 +234,7 @@ fn the_memory_state_answers_as_the_store_transaction_does() {
     assert_eq!(uses.matches("template: \"refund\"").count(), 2, "{uses}");
     assert!(uses.find("greeting") < uses.find("refund"), "time order: {uses}");
     assert!(stored.contains("last entry Some(TemplateUsed"), "{stored}");
+    assert!(stored.contains("article: \"refund-policy\", question: \"question 1\""), "{stored}");
 }
 
 #[test]

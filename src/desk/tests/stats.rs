@@ -73,65 +73,65 @@ fn stats_in_general_shows_the_team_and_each_agent_for_the_period_asked() {
     check(
         &ask("/stats today"),
         &expect![[r#"
-            chat -100777 #1044: 📊 Team, today
-                | Tickets 2 · resolved 1 · open 1 · agent replies 2
-                | Median first reply 11m · full resolution 12m
-                | SLA achieved 100% · reopened 0 · first-contact resolution 100%
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Farah: 1 · 1 · 11m · 100% · -
-                | Gus: 1 · 0 · 25m · 100% · -"#]],
+        chat -100777 #1046: 📊 Team, today
+            | Tickets 2 · resolved 1 · open 1 · agent replies 2
+            | Median first reply 11m · full resolution 12m
+            | SLA achieved 100% · reopened 0 · first-contact resolution 100%
+            | Per agent: tickets · resolved · first reply · SLA
+            | Farah: 1 · 1 · 11m · 100%
+            | Gus: 1 · 0 · 25m · 100%"#]],
     );
     check(
         &ask("/stats"),
         &expect![[r#"
-            chat -100777 #1045: 📊 Team, last 7 days
-                | Tickets 3 · resolved 1 · open 2 · agent replies 3
-                | Median first reply 25m · full resolution 12m
-                | SLA achieved 75% · reopened 0 · first-contact resolution 100% · SLA breaches 1
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Eli: 1 · 0 · 2d · 0% · -
-                | Farah: 1 · 1 · 11m · 100% · -
-                | Gus: 1 · 0 · 25m · 100% · -"#]],
+        chat -100777 #1047: 📊 Team, last 7 days
+            | Tickets 3 · resolved 1 · open 2 · agent replies 3
+            | Median first reply 25m · full resolution 12m
+            | SLA achieved 75% · reopened 0 · first-contact resolution 100% · SLA breaches 1
+            | Per agent: tickets · resolved · first reply · SLA
+            | Eli: 1 · 0 · 2d · 0%
+            | Farah: 1 · 1 · 11m · 100%
+            | Gus: 1 · 0 · 25m · 100%"#]],
     );
     check(
         &ask("/stats 30d"),
         &expect![[r#"
-            chat -100777 #1046: 📊 Team, last 30 days
-                | Tickets 4 · resolved 1 · open 3 · agent replies 3
-                | Median first reply 25m · full resolution 12m
-                | SLA achieved 50% · reopened 0 · first-contact resolution 100% · SLA breaches 3
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Dana: 1 · 0 · - · 0% · -
-                | Eli: 1 · 0 · 2d · 0% · -
-                | Farah: 1 · 1 · 11m · 100% · -
-                | Gus: 1 · 0 · 25m · 100% · -"#]],
+        chat -100777 #1048: 📊 Team, last 30 days
+            | Tickets 4 · resolved 1 · open 3 · agent replies 3
+            | Median first reply 25m · full resolution 12m
+            | SLA achieved 50% · reopened 0 · first-contact resolution 100% · SLA breaches 3
+            | Per agent: tickets · resolved · first reply · SLA
+            | Dana: 1 · 0 · - · 0%
+            | Eli: 1 · 0 · 2d · 0%
+            | Farah: 1 · 1 · 11m · 100%
+            | Gus: 1 · 0 · 25m · 100%"#]],
     );
     check(
         &ask("/stats@topicdesk_bot 2026-09"),
         &expect![[r#"
-            chat -100777 #1047: 📊 Team, September 2026
-                | Tickets 3 · resolved 1 · open 2 · agent replies 3
-                | Median first reply 25m · full resolution 12m
-                | SLA achieved 75% · reopened 0 · first-contact resolution 100% · SLA breaches 1
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Eli: 1 · 0 · 2d · 0% · -
-                | Farah: 1 · 1 · 11m · 100% · -
-                | Gus: 1 · 0 · 25m · 100% · -"#]],
+        chat -100777 #1049: 📊 Team, September 2026
+            | Tickets 3 · resolved 1 · open 2 · agent replies 3
+            | Median first reply 25m · full resolution 12m
+            | SLA achieved 75% · reopened 0 · first-contact resolution 100% · SLA breaches 1
+            | Per agent: tickets · resolved · first reply · SLA
+            | Eli: 1 · 0 · 2d · 0%
+            | Farah: 1 · 1 · 11m · 100%
+            | Gus: 1 · 0 · 25m · 100%"#]],
     );
     check(
         &ask("/stats 2026-08"),
         &expect![[r#"
-            chat -100777 #1048: 📊 Team, August 2026
-                | Tickets 1 · resolved 0 · open 1
-                | Median first reply - · full resolution -
-                | SLA achieved 0% · reopened 0 · first-contact resolution - · SLA breaches 2
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Dana: 1 · 0 · - · 0% · -"#]],
+        chat -100777 #1050: 📊 Team, August 2026
+            | Tickets 1 · resolved 0 · open 1
+            | Median first reply - · full resolution -
+            | SLA achieved 0% · reopened 0 · first-contact resolution - · SLA breaches 2
+            | Per agent: tickets · resolved · first reply · SLA
+            | Dana: 1 · 0 · - · 0%"#]],
     );
     check(
         &ask("/stats 2026-07"),
         &expect![[r#"
-        chat -100777 #1049: 📊 Team, July 2026
+        chat -100777 #1051: 📊 Team, July 2026
             | Tickets 0 · resolved 0 · open 0
             | Median first reply - · full resolution -
             | SLA achieved - · reopened 0 · first-contact resolution -"#]],
@@ -139,13 +139,13 @@ fn stats_in_general_shows_the_team_and_each_agent_for_the_period_asked() {
     check(
         &ask("/stats yesterday"),
         &expect![
-            "chat -100777 #1050: Usage: /stats [today|7d|30d|YYYY-MM] for the team, /stats me [today|7d|30d|YYYY-MM] for your own figures. Without a period: the last 7 days."
+            "chat -100777 #1052: Usage: /stats [today|7d|30d|YYYY-MM] for the team, /stats me [today|7d|30d|YYYY-MM] for your own figures. Without a period: the last 7 days."
         ],
     );
     check(
         &ask("/stats me"),
         &expect![[r#"
-        chat -100777 #1051: 📊 Dana, last 7 days
+        chat -100777 #1053: 📊 Dana, last 7 days
             | Tickets 0 · resolved 0 · open 0
             | Median first reply - · full resolution -
             | SLA achieved - · reopened 0 · first-contact resolution -"#]],
@@ -153,7 +153,7 @@ fn stats_in_general_shows_the_team_and_each_agent_for_the_period_asked() {
     check(
         &ask("/stats me 30d"),
         &expect![[r#"
-        chat -100777 #1052: 📊 Dana, last 30 days
+        chat -100777 #1054: 📊 Dana, last 30 days
             | Tickets 1 · resolved 0 · open 1
             | Median first reply - · full resolution -
             | SLA achieved 0% · reopened 0 · first-contact resolution - · SLA breaches 2"#]],
@@ -168,7 +168,7 @@ fn stats_in_a_ticket_topic_points_to_general_and_reaches_no_customer() {
     check(
         &world.send_all(),
         &expect![[r#"
-        topic T-000001 #1014: /stats works in General, not in a ticket's topic.
+        topic T-000001 #1015: /stats works in General, not in a ticket's topic.
     "#]],
     );
 }
@@ -192,18 +192,18 @@ fn stats_in_the_private_chat_answers_a_team_member_and_never_starts_intake() {
     check(
         &to_chat(&world.send_all(), ELI as i64),
         &expect![[r#"
-            chat 222222222 #1014: 📊 Eli, last 7 days
+            chat 222222222 #1015: 📊 Eli, last 7 days
                 | Tickets 1 · resolved 0 · open 1 · agent replies 1
                 | Median first reply 25m · full resolution -
                 | SLA achieved 100% · reopened 0 · first-contact resolution -
-            chat 222222222 #1015: 📊 Team, last 7 days
+            chat 222222222 #1016: 📊 Team, last 7 days
                 | Tickets 2 · resolved 1 · open 1 · agent replies 2
                 | Median first reply 11m · full resolution 12m
                 | SLA achieved 100% · reopened 0 · first-contact resolution 100%
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Dana: 1 · 1 · 11m · 100% · -
-                | Eli: 1 · 0 · 25m · 100% · -
-            chat 222222222 #1016: Usage: /stats [today|7d|30d|YYYY-MM] for the team, /stats me [today|7d|30d|YYYY-MM] for your own figures. Without a period: the last 7 days."#]],
+                | Per agent: tickets · resolved · first reply · SLA
+                | Dana: 1 · 1 · 11m · 100%
+                | Eli: 1 · 0 · 25m · 100%
+            chat 222222222 #1017: Usage: /stats [today|7d|30d|YYYY-MM] for the team, /stats me [today|7d|30d|YYYY-MM] for your own figures. Without a period: the last 7 days."#]],
     );
     assert_eq!(world.session(ELI), None, "no intake dialogue started");
     assert_eq!(world.read(|state| state.tickets_of_customer(ELI)), [], "no ticket either");
@@ -330,7 +330,7 @@ fn the_weekly_digest_reaches_the_supervisors_once_at_local_time_across_daylight_
     check(
         &sent[0],
         &expect![[r#"
-            chat 111111111 #1061: 📊 Weekly digest, Sep 21 to Sep 28
+            chat 111111111 #1063: 📊 Weekly digest, Sep 21 to Sep 28
                 | Tickets 2 · resolved 1 · open 1 · agent replies 2
                 | Median first reply 11m · full resolution 12m
                 | SLA achieved 100% · reopened 0 · first-contact resolution 100%
@@ -406,7 +406,7 @@ fn a_supervisor_the_bot_cannot_write_to_is_named_in_general_once() {
     check(
         &to_chat(&world.send_all(), STAFF),
         &expect![
-            "chat -100777 #1014: ⚠ Telegram refuses the bot's private messages to Dana (never started, or blocked): the weekly digest and other private notices cannot reach them until they open the bot and press Start."
+            "chat -100777 #1015: ⚠ Telegram refuses the bot's private messages to Dana (never started, or blocked): the weekly digest and other private notices cannot reach them until they open the bot and press Start."
         ],
     );
     // Once Dana writes to the bot, a new refusal is news again.

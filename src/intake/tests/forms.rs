@@ -113,6 +113,8 @@ pub(super) fn valid_input(harness: &Harness, form_id: &str, attempt: usize) -> I
         }
         (Step::Summary, Some(_)) => press(Action::Submit),
         (Step::EditMenu, Some(_)) => press(Action::Back),
+        // A valid walk through the form goes on past the suggested articles.
+        (Step::Articles { .. }, Some(_)) => press(Action::NeedHelp),
         (_, None) => Input::from_text("/cancel"),
     }
 }

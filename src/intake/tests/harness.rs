@@ -14,6 +14,7 @@
 //! host relies on: callback data within 64 bytes, texts within Telegram's limit, and a session
 //! that survives serialisation unchanged.
 
+use crate::kb::Deflection;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -234,6 +235,11 @@ impl Harness {
             Some(Outcome::AddToTicket(ticket)) => writeln!(self.out, "= add to {ticket}").expect("write"),
             Some(Outcome::Cancelled) => writeln!(self.out, "= cancelled").expect("write to string"),
             Some(Outcome::Expired) => writeln!(self.out, "= expired").expect("write to string"),
+            Some(Outcome::Deflected(deflection)) => {
+                let Deflection { form, article, question, .. } = deflection;
+                writeln!(self.out, "= deflected by `{article}` in `{form}`: {question:?}")
+                    .expect("write to string");
+            }
             None if had_session && transition.session.is_none() => {
                 writeln!(self.out, "= session ended").expect("write to string");
             }

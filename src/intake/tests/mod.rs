@@ -16,4 +16,5 @@ mod conversations;
 mod buttons;
 mod records;
 mod forms;
+mod deflection;
 mod props;

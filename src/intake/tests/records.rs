@@ -47,7 +47,8 @@ fn a_session_record_mid_form() {
           "prompt_seq": 4,
           "language": "en",
           "started_at": "2026-03-02T10:00:00Z",
-          "last_activity": "2026-03-02T10:00:00Z"
+          "last_activity": "2026-03-02T10:00:00Z",
+          "articles_offered": false
         }"#]]
     .assert_eq(&json);
 }

@@ -16,6 +16,7 @@ fn editing_from_the_summary_asks_newly_applicable_fields_and_drops_the_others() 
         > [button: Yes]
         > [button: High]
         > The refund for March never arrived.
+        > [button: I still need help]
         > [button: Skip »]
         > [button: Edit]
         > [button: What is your question about?]
@@ -61,6 +62,18 @@ fn editing_from_the_summary_asks_newly_applicable_fields_and_drops_the_others() 
             <   [« Back]
             > The refund for March never arrived.
             < (buttons removed)
+            < These articles may answer your question. Open one, or go on with the form:
+            < • Refunds
+            < • Connect Slack
+            < • Download your invoices
+            <   [📖 Refunds]
+            <   [📖 Connect Slack]
+            <   [📖 Download your invoices]
+            <   [I still need help]
+            > [button: I still need help]
+            < (buttons removed)
+            < Let's go on, then.
+            <
             < A screenshot helps. Send up to 3, or skip.
             < Send up to 3 photos or documents.
             <   [« Back] [Skip »]
@@ -239,6 +252,7 @@ fn the_validate_hook_sends_the_customer_back_with_its_message() {
         > [button: Yes]
         > [button: Low]
         > Please refund the double charge.
+        > [button: I still need help]
         > [button: Skip »]
         > [button: Submit]
         > [button: Low]
@@ -277,6 +291,18 @@ fn the_validate_hook_sends_the_customer_back_with_its_message() {
             <   [« Back]
             > Please refund the double charge.
             < (buttons removed)
+            < These articles may answer your question. Open one, or go on with the form:
+            < • Refunds
+            < • Download your invoices
+            < • A payment failed
+            <   [📖 Refunds]
+            <   [📖 Download your invoices]
+            <   [📖 A payment failed]
+            <   [I still need help]
+            > [button: I still need help]
+            < (buttons removed)
+            < Let's go on, then.
+            <
             < A screenshot helps. Send up to 3, or skip.
             < Send up to 3 photos or documents.
             <   [« Back] [Skip »]

@@ -320,14 +320,22 @@ pub async fn open_ticket(fake: &FakeHandle, customer: &Customer) -> i32 {
     found.unwrap_or_else(|_| panic!("waited {PATIENCE:?} for {what}"))
 }
 
-/// Walks a customer through the shipped support form up to its Submit button.
+/// Walks a customer through the shipped support form up to its Submit button (the
+/// description matches an article of the shipped knowledge base: they still need help).
 pub async fn fill_support_form(fake: &FakeHandle, customer: &Customer) {
+    describe_problem(fake, customer, &format!("{} cannot export to CSV.", customer.name)).await;
+    press(fake, customer, "I still need help").await;
+    answer(fake, customer, "A screenshot helps", "/skip").await;
+}
+
+/// Starts the shipped support form as a technical problem of normal priority and answers
+/// its description with `description`.
+pub async fn describe_problem(fake: &FakeHandle, customer: &Customer, description: &str) {
     fake.user_starts_bot(customer.id).expect("the customer starts the bot");
     press(fake, customer, "Contact support").await;
     press(fake, customer, "Technical problem").await;
     press(fake, customer, "Normal").await;
-    answer(fake, customer, "Describe the problem", &format!("{} cannot export to CSV.", customer.name)).await;
-    answer(fake, customer, "A screenshot helps", "/skip").await;
+    answer(fake, customer, "Describe the problem", description).await;
 }
 
 /// Presses the button labelled `label` on the bot's newest message offering it.
@@ -343,7 +351,7 @@ pub async fn press(fake: &FakeHandle, customer: &Customer, label: &str) {
 }
 
 /// Waits for the bot to ask something containing `prompt`, then writes `text`.
-async fn answer(fake: &FakeHandle, customer: &Customer, prompt: &str, text: &str) {
+pub async fn answer(fake: &FakeHandle, customer: &Customer, prompt: &str, text: &str) {
     let what = format!("the prompt {prompt:?} for {}", customer.name);
     wait(fake, &what, |world| from_bot(world, customer.chat()).iter().any(|m| has_text(m, prompt))).await;
     fake.user_sends(customer.id, Draft::text(text)).expect("the customer can write");

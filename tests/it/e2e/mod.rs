@@ -11,6 +11,7 @@ mod faults;
 mod full_disk;
 mod full_path;
 mod guards;
+mod kb;
 mod harness;
 mod kill;
 mod ladder;

@@ -38,18 +38,7 @@ fn refused(world: &World, methods: &[&str], status: u16) -> usize {
 /// waiting for the ticket's topic (it may not open yet).
 async fn submit_ticket(desk: &Desk, customer: &Customer) {
     let fake = &desk.fake;
-    fake.user_starts_bot(customer.id).expect("the customer starts the bot");
-    press(fake, customer, "Contact support").await;
-    press(fake, customer, "Technical problem").await;
-    press(fake, customer, "Normal").await;
-    for (prompt, text) in [
-        ("Describe the problem", format!("{} cannot export to CSV.", customer.name)),
-        ("A screenshot helps", "/skip".to_owned()),
-    ] {
-        let what = format!("the prompt {prompt:?} for {}", customer.name);
-        wait(fake, &what, |world| from_bot(world, customer.chat()).iter().any(|m| has_text(m, prompt))).await;
-        fake.user_sends(customer.id, Draft::text(text)).expect("the customer can write");
-    }
+    super::harness::fill_support_form(fake, customer).await;
     press(fake, customer, "Submit").await;
     wait(fake, "the confirmation", |world| {
         from_bot(world, customer.chat()).iter().any(|m| has_text(m, "is registered as"))
