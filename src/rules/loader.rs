@@ -123,8 +123,8 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
                 scripts,
                 scenarios,
                 knowledge_base,
-                templates,
                 warnings,
+                templates,
             };
             Some(RuleSet::new(version, dir.to_owned(), parts))
         }

@@ -392,7 +392,11 @@ fn kb_search_returns_the_rule_sets_best_articles_to_hooks() {
         }
     "#;
     let scripts = compile(text).with_knowledge_base(std::sync::Arc::new(knowledge_base));
-    let message = MessageView { text: "the EU servers are down again".to_owned(), from_customer: true, sentiment: None };
+    let message = MessageView {
+        text: "the EU servers are down again".to_owned(),
+        from_customer: true,
+        sentiment: None,
+    };
     let outcome = scripts.on_message(&ticket(), &message);
     assert_eq!(outcome.failure, None);
     assert_eq!(

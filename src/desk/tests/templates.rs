@@ -45,14 +45,14 @@ fn saving_needs_a_supervisor_a_reply_a_valid_id_and_known_placeholders() {
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1006: Only supervisors can save templates.
-            topic T-000001 #1007: Reply to the message whose text should become the template: /template save hours
-            topic T-000001 #1008: "Hours!" cannot be a template id: use up to 40 lowercase letters, digits, - and _, like refund-approved.
-            topic T-000001 #1009: Not saved: no form in forms/ has a field `order` for {{fields.order}}.
-            topic T-000001 #1010: "xx1" is not a language code: use two or three letters, like en or ru.
-            topic T-000001 #1011: ✓ Template refund updated: version v1 (ru). /t refund sends it.
-            topic T-000001 #1012: There is no template nope.
-            topic T-000001 #1013: Use /template save <id> [language], replying to the message to save, or /template history <id>.
+            topic T-000001 #1007: Only supervisors can save templates.
+            topic T-000001 #1008: Reply to the message whose text should become the template: /template save hours
+            topic T-000001 #1009: "Hours!" cannot be a template id: use up to 40 lowercase letters, digits, - and _, like refund-approved.
+            topic T-000001 #1010: Not saved: no form in forms/ has a field `order` for {{fields.order}}.
+            topic T-000001 #1011: "xx1" is not a language code: use two or three letters, like en or ru.
+            topic T-000001 #1012: ✓ Template refund updated: version v1 (ru). /t refund sends it.
+            topic T-000001 #1013: There is no template nope.
+            topic T-000001 #1014: Use /template save <id> [language], replying to the message to save, or /template history <id>.
         "#]],
     );
 }
@@ -70,9 +70,9 @@ fn sending_fills_the_tickets_answers_and_refuses_a_closed_ticket_or_a_stale_butt
     check(
         &world.send_all(),
         &expect![[r#"
-            topic T-000001 #1006: Dana (template refund):
+            topic T-000001 #1007: Dana (template refund):
                 | Hi Customer42, your refund for invoice INV-12345 is approved. The money is back on your card within 5 to 10 business days, depending on your bank.
-            chat 42 #1007: Hi Customer42, your refund for invoice INV-12345 is approved. The money is back on your card within 5 to 10 business days, depending on your bank.
+            chat 42 #1008: Hi Customer42, your refund for invoice INV-12345 is approved. The money is back on your card within 5 to 10 business days, depending on your bank.
             AnswerButton { callback_id: "cb1", text: Some("The template no-such-template no longer exists.") }
             AnswerButton { callback_id: "cb1", text: Some("This button belongs to another ticket.") }
             edit -100777/1003: T-000001 · closed
@@ -84,9 +84,9 @@ fn sending_fills_the_tickets_answers_and_refuses_a_closed_ticket_or_a_stale_butt
                 | invoice: INV-12345
                 buttons: Reopen (t:1:reopen), More (t:1:more)
             CloseTopic { ticket: TicketId(1) }
-            topic T-000001 #1012: ✓ Dana closed T-000001.
-            chat 42 #1013: Your ticket T-000001 is closed. Write /start to open a new one.
-            topic T-000001 #1014: T-000001 is closed, so the customer will not see this. /reopen it to write to them.
+            topic T-000001 #1013: ✓ Dana closed T-000001.
+            chat 42 #1014: Your ticket T-000001 is closed. Write /start to open a new one.
+            topic T-000001 #1015: T-000001 is closed, so the customer will not see this. /reopen it to write to them.
         "#]],
     );
 }
