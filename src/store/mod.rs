@@ -51,6 +51,11 @@ const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0
 /// Migrations from version `n` to `n + 1`, indexed by `n - 1`.
 const MIGRATIONS: &[Migration] = &[];
 
+/// The page cache of a read-only open (report, export, tickets): those read each page about
+/// once, so redb's default 1 GiB cache would only fill fresh memory with pages never read
+/// again.
+const READ_ONLY_CACHE_BYTES: usize = 64 << 20;
+
 /// Rewrites a file of one schema version into the next, inside the opening transaction.
 type Migration = fn(&redb::WriteTransaction) -> Result<(), StoreError>;
 
@@ -188,6 +193,7 @@ impl Store {
         let db = guard_open(path, || {
             redb::Builder::new()
                 .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
+                .set_cache_size(READ_ONLY_CACHE_BYTES)
                 .open_read_only(path)
         })?;
         let store = ReadOnlyStore { db };
