@@ -21,6 +21,7 @@
 
 mod damage;
 mod dead_letters;
+mod facts_record;
 mod records;
 mod tables;
 mod templates;

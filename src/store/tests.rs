@@ -657,42 +657,53 @@ fn busy_history() -> Vec<crate::history::Entry> {
     entries
 }
 
-#[test]
-fn a_busy_tickets_facts_record_stays_small() {
-    let facts = crate::metrics::Facts::of_history(&busy_history());
-    assert_eq!((facts.statuses.len(), facts.next_replies.len()), (10, 20));
-    let bytes = records::encode(&records::FactsRecord::from(&facts));
-    println!("facts record of a ticket with 10 status changes and 20 answered waits: {} bytes", bytes.len());
-    println!("{}", String::from_utf8_lossy(&bytes));
-    // Version 1 wrote 2,182 bytes for the same ticket.
-    assert!(bytes.starts_with(br#"{"v":4,"#), "{}", String::from_utf8_lossy(&bytes));
-    assert!(bytes.len() <= 1_100, "{} bytes", bytes.len());
-    let read = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
-    assert_eq!(read.into_facts().expect("reads"), facts);
-
-    // The labels a report groups by add a few dozen bytes.
-    let labels = crate::metrics::Labels {
+/// The labels the busy ticket's records carry.
+fn busy_labels() -> crate::metrics::Labels {
+    crate::metrics::Labels {
         assignee: Some(222_222_222),
         category: Some("technical".into()),
         priority: crate::ticket::Priority::High,
         form: "support".into(),
         tags: vec!["refund".into()],
         staff_chat: Some(-1_001_234_567_890),
-    };
-    let labelled = records::encode(&records::FactsRecord::of(&facts, Some(&labels)));
-    println!("{}", String::from_utf8_lossy(&labelled));
-    assert!(labelled.len() <= bytes.len() + 100, "{} bytes with labels", labelled.len());
-    let read = records::decode::<records::FactsRecord>("facts", &labelled).expect("decodes");
-    assert_eq!(read.into_parts().expect("reads"), (facts.clone(), Some(labels)));
+    }
+}
+
+#[test]
+fn a_busy_tickets_facts_record_stays_small() {
+    let facts = crate::metrics::Facts::of_history(&busy_history());
+    assert_eq!((facts.statuses.len(), facts.next_replies.len()), (10, 20));
+    let bytes = facts_record::encode(&facts, None);
+    println!("facts record of a ticket with 10 status changes and 20 answered waits: {} bytes", bytes.len());
+    // Version 1 wrote 2,182 bytes for the same ticket, version 4 (JSON) 1,020; 7 bytes
+    // per instant here, each of its 50 instants being minutes after the creation.
+    assert_eq!(bytes[0], 5, "version 5");
+    assert!(bytes.len() <= 450, "{} bytes", bytes.len());
+    assert_eq!(facts_record::decode(&bytes).expect("reads"), (facts.clone(), None));
+
+    // The labels a report groups by add a few dozen bytes.
+    let labelled = facts_record::encode(&facts, Some(&busy_labels()));
+    println!("with labels: {} bytes", labelled.len());
+    assert!(labelled.len() <= bytes.len() + 40, "{} bytes with labels", labelled.len());
+    assert_eq!(facts_record::decode(&labelled).expect("reads"), (facts, Some(busy_labels())));
+}
+
+/// The busy ticket's facts and labels as version 4 wrote them, in JSON.
+const BUSY_FACTS_V4: &str = r#"{"v":4,"f":53,"c":1790000001111111110,"s":"awaiting_customer","ss":[[1080000000000,"open"],[5880000000000,"awaiting_customer"],[10680000000000,"open"],[15480000000000,"awaiting_customer"],[20280000000000,"open"],[25080000000000,"awaiting_customer"],[29880000000000,"open"],[34680000000000,"awaiting_customer"],[39480000000000,"open"],[44280000000000,"awaiting_customer"]],"fr":180000000000,"ar":21,"cm":21,"nr":[[600000000000,1020000000000],[3000000000000,3420000000000],[5400000000000,5820000000000],[7800000000000,8220000000000],[10200000000000,10620000000000],[12600000000000,13020000000000],[15000000000000,15420000000000],[17400000000000,17820000000000],[19800000000000,20220000000000],[22200000000000,22620000000000],[24600000000000,25020000000000],[27000000000000,27420000000000],[29400000000000,29820000000000],[31800000000000,32220000000000],[34200000000000,34620000000000],[36600000000000,37020000000000],[39000000000000,39420000000000],[41400000000000,41820000000000],[43800000000000,44220000000000],[46200000000000,46620000000000]],"se":[21,-5.3611575592573075,-0.3611575592573076,-0.25],"fo":"support","p":"high","ca":"technical","as":222222222,"t":["refund"],"sg":-1001234567890}"#;
+
+#[test]
+fn facts_records_of_versions_3_and_4_still_read() {
+    let facts = crate::metrics::Facts::of_history(&busy_history());
+    assert_eq!(
+        facts_record::decode(BUSY_FACTS_V4.as_bytes()).expect("reads"),
+        (facts.clone(), Some(busy_labels()))
+    );
 
     // Version 3 kept every label but the staff group: it reads as a record without labels,
     // so its reader takes them from the ticket.
-    let version_3 = String::from_utf8_lossy(&labelled)
-        .replace(r#"{"v":4,"#, r#"{"v":3,"#)
-        .replace(r#","sg":-1001234567890"#, "");
+    let version_3 = BUSY_FACTS_V4.replace(r#"{"v":4,"#, r#"{"v":3,"#).replace(r#","sg":-1001234567890"#, "");
     assert!(version_3.starts_with(r#"{"v":3,"#) && !version_3.contains("sg"), "{version_3}");
-    let read = records::decode::<records::FactsRecord>("facts", version_3.as_bytes()).expect("decodes");
-    assert_eq!(read.into_parts().expect("reads"), (facts, None));
+    assert_eq!(facts_record::decode(version_3.as_bytes()).expect("reads"), (facts, None));
 }
 
 /// The busy ticket's facts as version 2 wrote them: no labels.
@@ -700,8 +711,7 @@ const BUSY_FACTS_V2: &str = r#"{"v":2,"f":53,"c":1790000001111111110,"s":"awaiti
 
 #[test]
 fn facts_records_of_version_2_still_read_without_labels() {
-    let record = records::decode::<records::FactsRecord>("facts", BUSY_FACTS_V2.as_bytes()).expect("decodes");
-    let (facts, labels) = record.into_parts().expect("reads");
+    let (facts, labels) = facts_record::decode(BUSY_FACTS_V2.as_bytes()).expect("reads");
     assert_eq!(facts, crate::metrics::Facts::of_history(&busy_history()));
     assert_eq!(labels, None, "a version 2 record holds no labels: the ticket gives them");
 }
@@ -711,9 +721,7 @@ const BUSY_FACTS_V1: &str = r#"{"v":1,"folded":53,"created_at":"2026-09-21T14:13
 
 #[test]
 fn facts_records_of_version_1_still_read() {
-    let read = |text: &str| {
-        records::decode::<records::FactsRecord>("facts", text.as_bytes()).expect("decodes").into_facts()
-    };
+    let read = |text: &str| facts_record::decode(text.as_bytes()).map(|(facts, _)| facts);
     assert_eq!(read(BUSY_FACTS_V1).expect("reads"), crate::metrics::Facts::of_history(&busy_history()));
 
     // Every field a version 1 record could carry.
@@ -742,19 +750,19 @@ fn facts_records_of_version_1_still_read() {
     assert_eq!(facts, expected);
 
     // Written again, it is the current version and reads back the same.
-    let bytes = records::encode(&records::FactsRecord::from(&facts));
-    assert!(bytes.starts_with(br#"{"v":4,"#), "{}", String::from_utf8_lossy(&bytes));
-    assert_eq!(
-        records::decode::<records::FactsRecord>("facts", &bytes)
-            .expect("decodes")
-            .into_facts()
-            .expect("reads"),
-        facts
-    );
+    let bytes = facts_record::encode(&facts, None);
+    assert_eq!(bytes[0], 5, "version 5");
+    assert_eq!(facts_record::decode(&bytes).expect("reads"), (facts, None));
 
-    // A version this build does not know is refused.
+    // A version this build does not know is refused, in JSON or in binary.
     let unknown = BUSY_FACTS_V1.replacen(r#"{"v":1,"#, r#"{"v":5,"#, 1);
     assert!(matches!(read(&unknown), Err(StoreError::RecordVersion { what: "facts", version: 5 })));
+    let mut unknown = bytes.clone();
+    unknown[0] = 6;
+    assert!(matches!(
+        facts_record::decode(&unknown),
+        Err(StoreError::RecordVersion { what: "facts", version: 6 })
+    ));
 }
 
 #[test]
@@ -763,15 +771,42 @@ fn facts_instants_far_apart_keep_every_nanosecond() {
     facts.first_reply_at = Some(Timestamp::MAX);
     facts.closed_at = Some(Timestamp::from_nanosecond(1_790_000_000_123_456_789).expect("in range"));
     facts.next_replies = vec![(Timestamp::MIN, Timestamp::MAX)];
-    let bytes = records::encode(&records::FactsRecord::from(&facts));
-    let read = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
-    assert_eq!(read.into_facts().expect("reads"), facts, "{}", String::from_utf8_lossy(&bytes));
+    let bytes = facts_record::encode(&facts, None);
+    assert_eq!(facts_record::decode(&bytes).expect("reads"), (facts, None), "{bytes:?}");
 
     let mut facts = crate::metrics::Facts::new(Timestamp::from_nanosecond(-123_456_789).expect("in range"));
     facts.statuses = vec![(Timestamp::from_nanosecond(-1).expect("in range"), Status::Open)];
-    let bytes = records::encode(&records::FactsRecord::from(&facts));
-    let read = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
-    assert_eq!(read.into_facts().expect("reads"), facts, "{}", String::from_utf8_lossy(&bytes));
+    let bytes = facts_record::encode(&facts, None);
+    assert_eq!(facts_record::decode(&bytes).expect("reads"), (facts, None), "{bytes:?}");
+}
+
+#[test]
+fn a_facts_record_cut_short_or_run_on_is_refused_as_corrupt() {
+    let t = |text: &str| text.parse::<Timestamp>().expect("instant");
+    let mut facts = crate::metrics::Facts::of_history(&busy_history());
+    facts.first_resolved_at = Some(t("2026-09-22T04:00:00Z"));
+    facts.last_resolved_at = Some(t("2026-09-23T04:00:00Z"));
+    facts.closed_at = Some(t("2026-09-24T04:00:00Z"));
+    facts.reopens = 1;
+    facts.breaches = [1, 0, 2];
+    facts.breached_since = [Some(0), None, Some(40)];
+    facts.escalations = crate::metrics::Escalations { manual: 1, breach: 2, age: 0, rule: 300 };
+    facts.last_mark = Some((t("2026-09-22T03:00:00Z"), DeadlineKind::Resolution, 40));
+    facts.csat = Some(crate::metrics::CsatFacts {
+        asked_at: t("2026-09-23T05:00:00Z"),
+        rating: crate::csat::Scale::GoodBad.rating(1),
+        commented: true,
+    });
+    let bytes = facts_record::encode(&facts, Some(&busy_labels()));
+    assert_eq!(facts_record::decode(&bytes).expect("reads"), (facts, Some(busy_labels())));
+    for end in 0..bytes.len() {
+        let error = facts_record::decode(&bytes[..end]).expect_err("cut short");
+        assert!(matches!(error, StoreError::Corrupt(_)), "{end} bytes: {error}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    let error = facts_record::decode(&longer).expect_err("runs on");
+    assert!(error.to_string().contains("bytes after the end"), "{error}");
 }
 
 /// Every ticket's labels and facts as the facts table alone gives them, and whether it
@@ -846,12 +881,12 @@ fn the_facts_table_alone_does_not_answer_for_records_without_labels_or_behind_th
     store.write(|tx| create_ticket(tx, 6)).expect("created");
     assert!(labelled_facts(&store).1);
 
-    // A record as version 2 wrote it: no labels.
+    // A record without labels, as versions 1 to 3 wrote it.
     let ticket = store.read().expect("read").ticket(id).expect("read").expect("exists");
     let facts = store.read().expect("read").facts(&ticket).expect("read").expect("kept");
     store
         .write(|tx| {
-            let record = records::encode(&records::FactsRecord::from(&facts));
+            let record = facts_record::encode(&facts, None);
             tx.txn.open_table(tables::FACTS)?.insert(id.0, record.as_slice())?;
             Ok::<_, StoreError>(())
         })
@@ -975,9 +1010,8 @@ fn a_survey_its_answers_and_its_facts_round_trip() {
     let facts = crate::metrics::Facts::of_history(&history);
     let csat = facts.csat.expect("asked");
     assert_eq!((csat.rating.map(|r| r.value), csat.commented), (Some(2), true));
-    let bytes = records::encode(&records::FactsRecord::from(&facts));
-    let decoded = records::decode::<records::FactsRecord>("facts", &bytes).expect("decodes");
-    assert_eq!(decoded.into_facts().expect("reads"), facts);
+    let bytes = facts_record::encode(&facts, None);
+    assert_eq!(facts_record::decode(&bytes).expect("reads"), (facts, None));
     // A ticket record written before surveys existed reads as never asked.
     let old = records::encode(&records::TicketRecord::from(&crate::ticket::Ticket { csat: None, ..written }));
     assert!(!String::from_utf8_lossy(&old).contains("csat"));

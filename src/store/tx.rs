@@ -8,7 +8,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
-use super::records::{EntryRecord, FactsRecord, TicketRecord, decode, encode};
+use super::facts_record;
+use super::records::{EntryRecord, TicketRecord, decode, encode};
 use super::tables::{
     BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES, DEFLECTIONS, FACTS,
     HISTORY, META, NEXT_DEFLECTION, NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED, SCHEMA_VERSION_KEY,
@@ -105,12 +106,12 @@ impl<'t> Tx<'t> {
         if old.as_ref().is_none_or(|old| !same_labels(old, ticket)) {
             let mut facts = self.txn.open_table(FACTS)?;
             let known = match facts.get(id)? {
-                Some(bytes) => Some(decode::<FactsRecord>("facts", bytes.value())?.into_facts()?),
+                Some(bytes) => Some(facts_record::decode(bytes.value())?.0),
                 None => None,
             };
             // Written whole in this build's version, whichever version it was read in.
             if let Some(known) = known {
-                facts.insert(id, encode(&FactsRecord::of(&known, Some(&Labels::of(ticket)))).as_slice())?;
+                facts.insert(id, facts_record::encode(&known, Some(&Labels::of(ticket))).as_slice())?;
             }
         }
         if old.is_none() {
@@ -193,7 +194,7 @@ impl<'t> Tx<'t> {
         let mut table = self.txn.open_table(FACTS)?;
         let (known, labels) = match table.get(ticket.0)? {
             Some(bytes) => {
-                let (facts, labels) = decode::<FactsRecord>("facts", bytes.value())?.into_parts()?;
+                let (facts, labels) = facts_record::decode(bytes.value())?;
                 (Some(facts), labels)
             }
             None => (None, None),
@@ -214,7 +215,7 @@ impl<'t> Tx<'t> {
             Some(labels) => Some(labels),
             None => self.ticket(ticket)?.map(|ticket| Labels::of(&ticket)),
         };
-        table.insert(ticket.0, encode(&FactsRecord::of(&facts, labels.as_ref())).as_slice())?;
+        table.insert(ticket.0, facts_record::encode(&facts, labels.as_ref()).as_slice())?;
         Ok(())
     }
 
@@ -435,7 +436,7 @@ macro_rules! reads {
                 };
                 match table.get(ticket.id.0)? {
                     Some(bytes) => {
-                        let facts = decode::<FactsRecord>("facts", bytes.value())?.into_facts()?;
+                        let facts = facts_record::decode(bytes.value())?.0;
                         Ok(Some(facts).filter(|facts| facts.folded == ticket.next_seq))
                     }
                     None => Ok(None),
@@ -459,7 +460,7 @@ macro_rules! reads {
                     let ticket = decode::<TicketRecord>("ticket", value.value())?.into_ticket()?;
                     let known = match &facts {
                         Some(table) => match table.get(id.value()).map_err(StoreError::from)? {
-                            Some(bytes) => Some(decode::<FactsRecord>("facts", bytes.value())?.into_facts()?),
+                            Some(bytes) => Some(facts_record::decode(bytes.value())?.0),
                             None => None,
                         },
                         None => None,
@@ -490,8 +491,7 @@ macro_rules! reads {
                 let (mut records, mut folded) = (0u64, 0u64);
                 for row in table.range(0..).map_err(StoreError::from)? {
                     let (_, value) = row.map_err(StoreError::from)?;
-                    let record = decode::<FactsRecord>("facts", value.value())?;
-                    let (facts, labels) = record.into_parts()?;
+                    let (facts, labels) = facts_record::decode(value.value())?;
                     let Some(labels) = labels else { return Ok(false) };
                     records += 1;
                     folded += u64::from(facts.folded);
@@ -724,7 +724,7 @@ fn timer(ticket: u64, kind: u8) -> Option<Timer> {
     Some(Timer::Ticket(TicketId(ticket), kind))
 }
 
-fn kind_byte(kind: DeadlineKind) -> u8 {
+pub(super) fn kind_byte(kind: DeadlineKind) -> u8 {
     match kind {
         DeadlineKind::FirstResponse => 0,
         DeadlineKind::NextResponse => 1,
@@ -736,7 +736,7 @@ fn kind_byte(kind: DeadlineKind) -> u8 {
     }
 }
 
-fn status_code(status: Status) -> u8 {
+pub(super) fn status_code(status: Status) -> u8 {
     match status {
         Status::New => 0,
         Status::Open => 1,
