@@ -37,7 +37,7 @@
 mod hot;
 mod reload;
 mod scale;
-mod worked;
+pub(crate) mod worked;
 
 use std::collections::BTreeMap;
 use std::path::Path;

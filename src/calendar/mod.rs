@@ -183,6 +183,8 @@ impl BusinessTime for BusinessCalendar {
 /// tickets asks it several times a ticket. Answers equal [`BusinessCalendar::elapsed`]'s
 /// (the same windows, summed in nanoseconds, rounded down to the second). The stretch
 /// grows to take in each instant asked, laid out again with a margin when one falls out.
+/// The table counts in `i64` nanoseconds (the years 1678 to 2261); an instant beyond them
+/// is asked of the calendar itself.
 #[derive(Debug)]
 pub struct ElapsedTable {
     calendar: BusinessCalendar,
@@ -192,30 +194,40 @@ pub struct ElapsedTable {
 #[derive(Debug)]
 struct Layout {
     /// The stretch covered, in nanoseconds since the Unix epoch: `[start, end]`.
-    start: i128,
-    end: i128,
+    start: i64,
+    end: i64,
     /// The windows' opens and closes within it, in order, and the open time before each.
-    opens: Vec<i128>,
-    closes: Vec<i128>,
-    before: Vec<i128>,
+    opens: Vec<i64>,
+    closes: Vec<i64>,
+    before: Vec<i64>,
 }
 
 /// How far beyond the instants asked a table is laid out when it grows.
 const TABLE_MARGIN: SignedDuration = SignedDuration::from_hours(24 * 30);
 
+fn margin() -> i64 {
+    TABLE_MARGIN.as_nanos() as i64
+}
+
+/// The instant's nanoseconds since the Unix epoch, if they fit an `i64`.
+fn nanos_i64(at: Timestamp) -> Option<i64> {
+    i64::try_from(at.as_nanosecond()).ok()
+}
+
 impl ElapsedTable {
-    fn lay_out(&self, from: Timestamp, to: Timestamp) -> Layout {
-        let start = from.checked_sub(TABLE_MARGIN).unwrap_or(Timestamp::MIN);
-        let end = to.checked_add(TABLE_MARGIN).unwrap_or(Timestamp::MAX);
-        let (start_ns, end_ns) = (start.as_nanosecond(), end.as_nanosecond());
-        let mut layout =
-            Layout { start: start_ns, end: end_ns, opens: vec![], closes: vec![], before: vec![] };
-        let mut total = 0i128;
-        for (open, close) in self.calendar.windows(start) {
+    fn lay_out(&self, from: i64, to: i64) -> Layout {
+        let (start, end) = (from.saturating_sub(margin()), to.saturating_add(margin()));
+        let mut layout = Layout { start, end, opens: vec![], closes: vec![], before: vec![] };
+        let mut total = 0i64;
+        let from = Timestamp::from_nanosecond(start.into()).expect("an i64 of nanoseconds is an instant");
+        for (open, close) in self.calendar.windows(from) {
+            // A window closing beyond the stretch counts up to its end, where every question
+            // asked of it ends too.
+            let Some(open) = nanos_i64(open) else { break };
+            let close = nanos_i64(close).map_or(end, |close| close.min(end));
             if open >= end {
                 break;
             }
-            let (open, close) = (open.as_nanosecond(), close.as_nanosecond());
             layout.opens.push(open);
             layout.closes.push(close);
             layout.before.push(total);
@@ -227,13 +239,13 @@ impl ElapsedTable {
 
 impl Layout {
     /// Open time from the stretch's start to `at`, which lies within it.
-    fn open_until(&self, at: i128) -> i128 {
+    fn open_until(&self, at: i64) -> i64 {
         let index = self.opens.partition_point(|open| *open <= at);
         if index == 0 {
             return 0;
         }
         let last = index - 1;
-        self.before[last] + self.closes[last].min(at) - self.opens[last]
+        self.before[last] + (self.closes[last].min(at) - self.opens[last])
     }
 }
 
@@ -242,17 +254,21 @@ impl BusinessTime for ElapsedTable {
         if to <= from {
             return Span::ZERO;
         }
-        let (from_ns, to_ns) = (from.as_nanosecond(), to.as_nanosecond());
+        let (Some(from_ns), Some(to_ns)) = (nanos_i64(from), nanos_i64(to)) else {
+            return self.calendar.elapsed(from, to);
+        };
         let mut laid_out = self.laid_out.borrow_mut();
         let covers = |layout: &Layout| layout.start <= from_ns && to_ns <= layout.end;
         if !laid_out.as_ref().is_some_and(covers) {
             let (low, high) = match laid_out.as_ref() {
-                Some(layout) => (
-                    Timestamp::from_nanosecond(layout.start.min(from_ns)).unwrap_or(from),
-                    Timestamp::from_nanosecond(layout.end.max(to_ns)).unwrap_or(to),
-                ),
-                None => (from, to),
+                Some(layout) => (layout.start.min(from_ns), layout.end.max(to_ns)),
+                None => (from_ns, to_ns),
             };
+            // Open time within a stretch must fit an i64 too: a stretch of over 292 years
+            // (no report's) is asked of the calendar.
+            if high.saturating_add(margin()).checked_sub(low.saturating_sub(margin())).is_none() {
+                return self.calendar.elapsed(from, to);
+            }
             *laid_out = Some(self.lay_out(low, high));
         }
         let layout = laid_out.as_ref().expect("laid out just now");

@@ -326,3 +326,21 @@ fn a_table_answers_across_the_clock_changes() {
         }
     }
 }
+
+#[test]
+fn a_table_answers_beyond_the_years_it_lays_out() {
+    // The table counts in i64 nanoseconds, which end on 2262-04-11; the calendar does not.
+    for calendar in [realistic(), night_shift(), BusinessCalendar::always()] {
+        let table = calendar.table();
+        for (from, to) in [
+            ("2262-03-01T08:00:00Z", "2262-05-01T08:00:00Z"),
+            ("2300-01-01T00:00:00Z", "2300-02-01T00:00:00Z"),
+            ("1600-01-01T00:00:00Z", "1600-01-10T00:00:00Z"),
+            ("2262-04-01T08:00:00Z", "2262-04-11T08:00:00Z"),
+        ] {
+            let (from, to) =
+                (from.parse::<Timestamp>().expect("instant"), to.parse::<Timestamp>().expect("instant"));
+            assert_eq!(BusinessTime::elapsed(&table, from, to), calendar.elapsed(from, to), "{from} to {to}");
+        }
+    }
+}

@@ -97,7 +97,7 @@ impl State for Tx<'_> {
         let mut found = Vec::new();
         let complete = self.for_each_facts(|labels, facts| {
             if facts.created_at >= since {
-                found.push((labels, facts));
+                found.push((labels.clone(), facts.clone()));
             }
             Ok::<_, StateError>(())
         })?;

@@ -103,7 +103,9 @@ pub struct Accumulator {
     agent_replies: Vec<u64>,
     sla: [SlaCounts; 3],
     escalations: Escalations,
-    sentiment: (f64, u64),
+    /// Each ticket's mean sentiment, summed in ticket order when finished so that a merge of
+    /// periods read in parts gives the very sum of one read whole.
+    sentiment: Vec<f64>,
     csat: CsatFigures,
     /// Sum and count of ratings on the five scale.
     five_ratings: (u64, u64),
@@ -152,8 +154,7 @@ impl Accumulator {
         self.escalations.age += e.age;
         self.escalations.rule += e.rule;
         if let Some((mean, _)) = metrics.sentiment {
-            self.sentiment.0 += mean;
-            self.sentiment.1 += 1;
+            self.sentiment.push(mean);
         }
         if let Some(csat) = metrics.csat {
             self.csat.asked += 1;
@@ -167,6 +168,45 @@ impl Accumulator {
                 }
             }
         }
+    }
+
+    /// Takes in what `other` collected, as if its tickets had been added here.
+    pub fn merge(&mut self, other: Accumulator) {
+        self.tickets += other.tickets;
+        self.open += other.open;
+        self.reopened_tickets += other.reopened_tickets;
+        self.reopens += other.reopens;
+        self.first_contact_resolutions += other.first_contact_resolutions;
+        for (mine, theirs) in [
+            (&mut self.first_response, other.first_response),
+            (&mut self.next_reply, other.next_reply),
+            (&mut self.next_reply_per_ticket, other.next_reply_per_ticket),
+            (&mut self.first_resolution, other.first_resolution),
+            (&mut self.full_resolution, other.full_resolution),
+            (&mut self.requester_wait, other.requester_wait),
+            (&mut self.customer_wait, other.customer_wait),
+        ] {
+            mine.calendar.extend(theirs.calendar);
+            mine.business.extend(theirs.business);
+        }
+        self.agent_replies.extend(other.agent_replies);
+        for (mine, theirs) in self.sla.iter_mut().zip(other.sla) {
+            mine.met += theirs.met;
+            mine.breached += theirs.breached;
+            mine.running += theirs.running;
+        }
+        let e = other.escalations;
+        self.escalations.manual += e.manual;
+        self.escalations.breach += e.breach;
+        self.escalations.age += e.age;
+        self.escalations.rule += e.rule;
+        self.sentiment.extend(other.sentiment);
+        self.csat.asked += other.csat.asked;
+        self.csat.answered += other.csat.answered;
+        self.csat.satisfied += other.csat.satisfied;
+        self.csat.commented += other.csat.commented;
+        self.five_ratings.0 += other.five_ratings.0;
+        self.five_ratings.1 += other.five_ratings.1;
     }
 
     pub fn finish(self) -> Group {
@@ -190,7 +230,8 @@ impl Accumulator {
             sla,
             escalations: self.escalations,
             #[expect(clippy::cast_precision_loss, reason = "a mean of a count far below 2^52")]
-            sentiment: (self.sentiment.1 > 0).then(|| self.sentiment.0 / self.sentiment.1 as f64),
+            sentiment: (!self.sentiment.is_empty())
+                .then(|| self.sentiment.iter().sum::<f64>() / self.sentiment.len() as f64),
             csat: CsatFigures {
                 response_rate: share(self.csat.answered, self.csat.asked),
                 score: share(self.csat.satisfied, self.csat.answered),
@@ -272,6 +313,13 @@ pub const AGE_BUCKETS: [(u64, &str); 6] = [
 impl Backlog {
     pub fn new(at: Timestamp) -> Backlog {
         Backlog { at: at.to_string(), buckets: AGE_BUCKETS.iter().map(|(_, label)| (*label, 0)).collect() }
+    }
+
+    /// Takes in the counts of `other`, a backlog at the same instant.
+    pub fn merge(&mut self, other: &Backlog) {
+        for (mine, theirs) in self.buckets.iter_mut().zip(&other.buckets) {
+            mine.1 += theirs.1;
+        }
     }
 
     /// Counts a ticket created at `created` that was active at the backlog's instant.

@@ -105,6 +105,18 @@ pub struct Labels {
 }
 
 impl Labels {
+    /// Labels holding nothing yet, to decode a record into.
+    pub fn empty() -> Labels {
+        Labels {
+            assignee: None,
+            category: None,
+            priority: Priority::Normal,
+            form: String::new(),
+            tags: Vec::new(),
+            staff_chat: None,
+        }
+    }
+
     pub fn of(ticket: &Ticket) -> Labels {
         Labels {
             assignee: ticket.assignee,
@@ -178,6 +190,22 @@ impl Period {
                 self.groups.entry(key).or_default().add(&metrics);
             }
         }
+    }
+
+    /// Takes in the tickets `other` counted, a period of the same options built over other
+    /// tickets (a report read by several threads): the result is the same as if they had
+    /// all been added here, the sentiment mean up to floating-point summation order.
+    pub fn merge(&mut self, other: Period) {
+        self.backlog.merge(&other.backlog);
+        self.total.merge(other.total);
+        for (key, group) in other.groups {
+            self.groups.entry(key).or_default().merge(group);
+        }
+        for (mine, theirs) in self.busiest_hours.iter_mut().zip(other.busiest_hours) {
+            *mine += theirs;
+        }
+        self.tickets += other.tickets;
+        self.tagged |= other.tagged;
     }
 
     /// The report, with `notes` from whoever read the tickets first.

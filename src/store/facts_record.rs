@@ -144,18 +144,31 @@ pub fn encode(facts: &Facts, labels: Option<&Labels>) -> Vec<u8> {
 /// The facts and the labels of a record of this version or an earlier one; `None` labels
 /// for a record without them (written before version 4, or before the ticket was known).
 pub fn decode(bytes: &[u8]) -> Result<(Facts, Option<Labels>), StoreError> {
+    let (mut facts, mut labels) = (Facts::new(Timestamp::UNIX_EPOCH), Labels::empty());
+    let labelled = decode_into(bytes, &mut facts, &mut labels)?;
+    Ok((facts, labelled.then_some(labels)))
+}
+
+/// [`decode`] into `facts` and `labels`, reusing what they hold: a scan over millions of
+/// records allocates nothing per record once they have grown. `Ok(false)` for a record
+/// without labels, which leaves `labels` as it found them.
+pub fn decode_into(bytes: &[u8], facts: &mut Facts, labels: &mut Labels) -> Result<bool, StoreError> {
     match bytes.first() {
         Some(&FACTS_RECORD_VERSION) => {
             let mut input = In { bytes, at: 1 };
-            let read = input.record()?;
+            let labelled = input.record(facts, labels)?;
             if input.at != bytes.len() {
                 return Err(input.corrupt("bytes after the end"));
             }
-            Ok(read)
+            Ok(labelled)
         }
-        Some(b'{') => serde_json::from_slice::<JsonRecord>(bytes)
-            .map_err(|error| StoreError::Corrupt(format!("unreadable facts record: {error}")))?
-            .into_parts(),
+        Some(b'{') => {
+            let (read, read_labels) = serde_json::from_slice::<JsonRecord>(bytes)
+                .map_err(|error| StoreError::Corrupt(format!("unreadable facts record: {error}")))?
+                .into_parts()?;
+            *facts = read;
+            Ok(read_labels.map(|read| *labels = read).is_some())
+        }
         Some(&version) => Err(StoreError::RecordVersion { what: "facts", version: version.into() }),
         None => Err(StoreError::Corrupt("an empty facts record".into())),
     }
@@ -203,8 +216,18 @@ impl In<'_> {
     }
 
     fn uint(&mut self) -> Result<u128, StoreError> {
-        let mut n = 0u128;
-        for shift in (0..128).step_by(7) {
+        // Nine bytes (63 bits) in a u64: every count and id, and any instant within about
+        // 146 years of the creation; the rest of 128 bits after.
+        let mut small = 0u64;
+        for shift in (0..63).step_by(7) {
+            let byte = self.byte()?;
+            small |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(small.into());
+            }
+        }
+        let mut n = u128::from(small);
+        for shift in (63..128).step_by(7) {
             let byte = self.byte()?;
             let bits = u128::from(byte & 0x7f);
             if shift == 126 && bits > 0b11 {
@@ -235,20 +258,27 @@ impl In<'_> {
         Ok(f64::from_le_bytes(bytes.try_into().expect("eight bytes")))
     }
 
-    fn text(&mut self) -> Result<String, StoreError> {
+    fn text_into(&mut self, out: &mut String) -> Result<(), StoreError> {
         let len = usize::try_from(self.uint()?).map_err(|_| self.corrupt("a text too long"))?;
         let end = self.at.checked_add(len).ok_or_else(|| self.corrupt("a text too long"))?;
         let bytes = self.bytes.get(self.at..end).ok_or_else(|| self.corrupt("cut short"))?;
         let text = std::str::from_utf8(bytes).map_err(|_| self.corrupt("a text not in UTF-8"))?;
         self.at = end;
-        Ok(text.to_owned())
+        out.clear();
+        out.push_str(text);
+        Ok(())
     }
 
-    fn instant(&mut self, base: i128) -> Result<Timestamp, StoreError> {
+    fn instant(&mut self, base: Timestamp) -> Result<Timestamp, StoreError> {
         let offset = self.int()?;
-        base.checked_add(offset)
-            .and_then(|nanos| Timestamp::from_nanosecond(nanos).ok())
-            .ok_or_else(|| self.corrupt("an instant out of range"))
+        let at = match i64::try_from(offset) {
+            Ok(offset) => base.checked_add(jiff::SignedDuration::from_nanos(offset)).ok(),
+            Err(_) => base
+                .as_nanosecond()
+                .checked_add(offset)
+                .and_then(|nanos| Timestamp::from_nanosecond(nanos).ok()),
+        };
+        at.ok_or_else(|| self.corrupt("an instant out of range"))
     }
 
     fn status(&mut self) -> Result<Status, StoreError> {
@@ -259,31 +289,35 @@ impl In<'_> {
             .ok_or_else(|| self.corrupt("an unknown status"))
     }
 
-    fn record(&mut self) -> Result<(Facts, Option<Labels>), StoreError> {
+    fn record(&mut self, facts: &mut Facts, labels: &mut Labels) -> Result<bool, StoreError> {
         let flags = u32::try_from(self.uint()?).ok().filter(|flags| flags & !KNOWN == 0);
         let flags = flags.ok_or_else(|| self.corrupt("unknown fields"))?;
         let has = |flag: u32| flags & flag != 0;
-        let [folded, agent_replies, customer_messages, reopens, priority_changes] = self.counts()?;
-        let breaches = self.counts()?;
-        let breached_since = self.counts::<3>()?.map(|since| since.checked_sub(1));
+        let f = facts;
+        [f.folded, f.agent_replies, f.customer_messages, f.reopens, f.priority_changes] = self.counts()?;
+        f.breaches = self.counts()?;
+        f.breached_since = self.counts::<3>()?.map(|since| since.checked_sub(1));
         let [manual, breach, age, rule] = self.counts()?;
-        let base = self.int()?;
-        let created_at =
-            Timestamp::from_nanosecond(base).map_err(|_| self.corrupt("an instant out of range"))?;
-        let status = self.status()?;
-        let statuses = (0..self.u32()?)
-            .map(|_| Ok((self.instant(base)?, self.status()?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        let next_replies = (0..self.u32()?)
-            .map(|_| Ok((self.instant(base)?, self.instant(base)?)))
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        f.escalations = Escalations { manual, breach, age, rule };
+        f.created_at =
+            Timestamp::from_nanosecond(self.int()?).map_err(|_| self.corrupt("an instant out of range"))?;
+        let base = f.created_at;
+        f.status = self.status()?;
+        f.statuses.clear();
+        for _ in 0..self.u32()? {
+            f.statuses.push((self.instant(base)?, self.status()?));
+        }
+        f.next_replies.clear();
+        for _ in 0..self.u32()? {
+            f.next_replies.push((self.instant(base)?, self.instant(base)?));
+        }
         let mut optional = |flag: u32| if has(flag) { self.instant(base).map(Some) } else { Ok(None) };
-        let first_reply_at = optional(HAS_FIRST_REPLY)?;
-        let waiting_since = optional(HAS_WAITING)?;
-        let first_resolved_at = optional(HAS_FIRST_RESOLVED)?;
-        let last_resolved_at = optional(HAS_LAST_RESOLVED)?;
-        let closed_at = optional(HAS_CLOSED)?;
-        let last_mark = if has(HAS_LAST_MARK) {
+        f.first_reply_at = optional(HAS_FIRST_REPLY)?;
+        f.waiting_since = optional(HAS_WAITING)?;
+        f.first_resolved_at = optional(HAS_FIRST_RESOLVED)?;
+        f.last_resolved_at = optional(HAS_LAST_RESOLVED)?;
+        f.closed_at = optional(HAS_CLOSED)?;
+        f.last_mark = if has(HAS_LAST_MARK) {
             let t = self.instant(base)?;
             let code = self.byte()?;
             let kind = DeadlineKind::ALL
@@ -294,7 +328,7 @@ impl In<'_> {
         } else {
             None
         };
-        let csat = if has(HAS_CSAT) {
+        f.csat = if has(HAS_CSAT) {
             let asked_at = self.instant(base)?;
             let code = self.byte()?;
             let scale = Scale::ALL
@@ -314,7 +348,7 @@ impl In<'_> {
         } else {
             None
         };
-        let sentiment = if has(HAS_SENTIMENT) {
+        f.sentiment = if has(HAS_SENTIMENT) {
             SentimentSum {
                 messages: self.u32()?,
                 total: self.float()?,
@@ -324,54 +358,48 @@ impl In<'_> {
         } else {
             SentimentSum::default()
         };
-        let labels = if has(HAS_LABELS) {
-            let form = self.text()?;
-            let code = self.byte()?;
-            let priority = Priority::ALL
-                .into_iter()
-                .find(|priority| priority_code(*priority) == code)
-                .ok_or_else(|| self.corrupt("an unknown priority"))?;
-            let category = if has(HAS_CATEGORY) { Some(self.text()?) } else { None };
-            let assignee = if has(HAS_ASSIGNEE) {
-                Some(u64::try_from(self.uint()?).map_err(|_| self.corrupt("a user id beyond 64 bits"))?)
-            } else {
-                None
-            };
-            let staff_chat = if has(HAS_STAFF_CHAT) {
-                Some(i64::try_from(self.int()?).map_err(|_| self.corrupt("a chat id beyond 64 bits"))?)
-            } else {
-                None
-            };
-            let tags = (0..self.u32()?).map(|_| self.text()).collect::<Result<Vec<_>, _>>()?;
-            Some(Labels { assignee, category, priority, form, tags, staff_chat })
-        } else if flags & (HAS_CATEGORY | HAS_ASSIGNEE | HAS_STAFF_CHAT) != 0 {
-            return Err(self.corrupt("labels flagged without the labels"));
+        if !has(HAS_LABELS) {
+            if flags & (HAS_CATEGORY | HAS_ASSIGNEE | HAS_STAFF_CHAT) != 0 {
+                return Err(self.corrupt("labels flagged without the labels"));
+            }
+            return Ok(false);
+        }
+        self.labels(flags, labels)?;
+        Ok(true)
+    }
+
+    /// The labels of a record whose `flags` say it has them.
+    fn labels(&mut self, flags: u32, l: &mut Labels) -> Result<(), StoreError> {
+        self.text_into(&mut l.form)?;
+        let code = self.byte()?;
+        l.priority = Priority::ALL
+            .into_iter()
+            .find(|priority| priority_code(*priority) == code)
+            .ok_or_else(|| self.corrupt("an unknown priority"))?;
+        if flags & HAS_CATEGORY != 0 {
+            self.text_into(l.category.get_or_insert_default())?;
+        } else {
+            l.category = None;
+        }
+        l.assignee = if flags & HAS_ASSIGNEE != 0 {
+            Some(u64::try_from(self.uint()?).map_err(|_| self.corrupt("a user id beyond 64 bits"))?)
         } else {
             None
         };
-        let facts = Facts {
-            folded,
-            created_at,
-            status,
-            statuses,
-            first_reply_at,
-            agent_replies,
-            customer_messages,
-            waiting_since,
-            next_replies,
-            first_resolved_at,
-            last_resolved_at,
-            closed_at,
-            reopens,
-            priority_changes,
-            breaches,
-            breached_since,
-            escalations: Escalations { manual, breach, age, rule },
-            sentiment,
-            last_mark,
-            csat,
+        l.staff_chat = if flags & HAS_STAFF_CHAT != 0 {
+            Some(i64::try_from(self.int()?).map_err(|_| self.corrupt("a chat id beyond 64 bits"))?)
+        } else {
+            None
         };
-        Ok((facts, labels))
+        let tags = self.u32()? as usize;
+        l.tags.truncate(tags);
+        for index in 0..tags {
+            if index == l.tags.len() {
+                l.tags.push(String::new());
+            }
+            self.text_into(&mut l.tags[index])?;
+        }
+        Ok(())
     }
 
     fn counts<const N: usize>(&mut self) -> Result<[u32; N], StoreError> {

@@ -36,7 +36,7 @@ use redb::{ReadableDatabase, ReadableTable};
 
 pub use damage::{damaged, guard_damage, install_hook as watch_for_damage, take_redb_panic};
 pub use dead_letters::{DeadLetter, RetryRequest, request_retry, retry_requests};
-pub use tx::{ReadTx, Tx};
+pub use tx::{FactsSeen, ReadTx, Tx};
 
 use tables::{META, SCHEMA_VERSION_KEY};
 

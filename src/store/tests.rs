@@ -817,7 +817,7 @@ fn labelled_facts(store: &Store) -> (Vec<(crate::metrics::Labels, crate::metrics
         .read()
         .expect("read")
         .for_each_facts(|labels, facts| {
-            seen.push((labels, facts));
+            seen.push((labels.clone(), facts.clone()));
             Ok::<_, StoreError>(())
         })
         .expect("scan");

@@ -80,6 +80,20 @@ pub struct ReadTx {
     pub(super) txn: redb::ReadTransaction,
 }
 
+/// What facts scans saw: the records, and the history entries those records folded.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FactsSeen {
+    pub records: u64,
+    pub folded: u64,
+}
+
+impl std::ops::Add for FactsSeen {
+    type Output = FactsSeen;
+    fn add(self, other: FactsSeen) -> FactsSeen {
+        FactsSeen { records: self.records + other.records, folded: self.folded + other.folded }
+    }
+}
+
 impl<'t> Tx<'t> {
     pub(super) fn new(txn: &'t redb::WriteTransaction) -> Tx<'t> {
         Tx { txn }
@@ -473,38 +487,70 @@ macro_rules! reads {
 
             /// Calls `visit` with every ticket's labels and facts in id order, reading the
             /// facts table alone (no ticket record, no history). `Ok(false)` when that table
-            /// cannot answer for every ticket: a record without labels (written before
-            /// they were kept), a ticket without a record, or facts behind the history (a
-            /// build that kept none appended to it), seen as the entries folded falling
-            /// short of the entries stored. `visit` may have been called before that is
-            /// known; the caller then reads the tickets instead
+            /// cannot answer for every ticket ([`Self::facts_cover`]); `visit` may have been
+            /// called before that is known; the caller then reads the tickets instead
             /// ([`Self::for_each_ticket_facts`]).
             pub fn for_each_facts<E: From<StoreError>>(
                 &self,
-                mut visit: impl FnMut(Labels, Facts) -> Result<(), E>,
+                visit: impl FnMut(&Labels, &Facts) -> Result<(), E>,
             ) -> Result<bool, E> {
+                match self.scan_facts(.., visit)? {
+                    Some(seen) => Ok(self.facts_cover(seen)?),
+                    None => Ok(false),
+                }
+            }
+
+            /// Calls `visit` with the labels and facts of every record whose ticket id lies
+            /// in `ids`, in id order, each decoded into the same two values (a scan allocates
+            /// nothing per record once they have grown). `Ok(None)` as soon as a record
+            /// without labels (written before they were kept) is met, or when there is no
+            /// facts table; otherwise what the scan saw, for [`Self::facts_cover`].
+            pub fn scan_facts<E: From<StoreError>>(
+                &self,
+                ids: impl std::ops::RangeBounds<u64>,
+                mut visit: impl FnMut(&Labels, &Facts) -> Result<(), E>,
+            ) -> Result<Option<FactsSeen>, E> {
                 let table = match self.$open(FACTS) {
                     Ok(table) => table,
-                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(false),
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
                     Err(error) => return Err(StoreError::from(error).into()),
                 };
-                let (mut records, mut folded) = (0u64, 0u64);
-                for row in table.range(0..).map_err(StoreError::from)? {
+                let mut seen = FactsSeen::default();
+                let (mut facts, mut labels) = (Facts::new(jiff::Timestamp::UNIX_EPOCH), Labels::empty());
+                for row in table.range(ids).map_err(StoreError::from)? {
                     let (_, value) = row.map_err(StoreError::from)?;
-                    let (facts, labels) = facts_record::decode(value.value())?;
-                    let Some(labels) = labels else { return Ok(false) };
-                    records += 1;
-                    folded += u64::from(facts.folded);
-                    visit(labels, facts)?;
+                    if !facts_record::decode_into(value.value(), &mut facts, &mut labels)? {
+                        return Ok(None);
+                    }
+                    seen.records += 1;
+                    seen.folded += u64::from(facts.folded);
+                    visit(&labels, &facts)?;
                 }
+                Ok(Some(seen))
+            }
+
+            /// Whether scans that saw `seen` between them answer for every ticket: no
+            /// ticket is missing a record and no record is behind its history (a build
+            /// that kept no facts appended to it), seen as the entries folded falling short
+            /// of the entries stored.
+            pub fn facts_cover(&self, seen: FactsSeen) -> Result<bool, StoreError> {
                 // Each record has folded its ticket's entries `0..folded`, and entries are
-                // never removed: the counts match exactly when no ticket is missing a
-                // record and no record is behind its history.
-                let tickets = self.$open(TICKETS).map_err(StoreError::from)?;
-                let tickets = redb::ReadableTableMetadata::len(&tickets).map_err(StoreError::from)?;
-                let entries = self.$open(HISTORY).map_err(StoreError::from)?;
-                let entries = redb::ReadableTableMetadata::len(&entries).map_err(StoreError::from)?;
-                Ok(records == tickets && folded == entries)
+                // never removed: the counts match exactly when every record is whole.
+                let tickets = redb::ReadableTableMetadata::len(&self.$open(TICKETS)?)?;
+                let entries = redb::ReadableTableMetadata::len(&self.$open(HISTORY)?)?;
+                Ok(seen.records == tickets && seen.folded == entries)
+            }
+
+            /// The first and the last ticket id with a facts record, to split a scan.
+            pub fn facts_ids(&self) -> Result<Option<(u64, u64)>, StoreError> {
+                let table = match self.$open(FACTS) {
+                    Ok(table) => table,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                    Err(error) => return Err(error.into()),
+                };
+                let first = redb::ReadableTable::first(&table)?.map(|(id, _)| id.value());
+                let last = redb::ReadableTable::last(&table)?.map(|(id, _)| id.value());
+                Ok(first.zip(last))
             }
 
             pub fn ticket_count(&self) -> Result<u64, StoreError> {
