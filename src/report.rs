@@ -8,8 +8,6 @@
 //! history here, and the report says how many were. Reads one snapshot, so it runs beside
 //! the live desk.
 
-use std::collections::BTreeMap;
-
 use crate::metrics::{Facts, Labels, Options, Period, Report};
 use crate::rules::RuleSet;
 use crate::store::{FactsSeen, ReadTx, StoreError};
@@ -141,6 +139,8 @@ const PROGRESS_EVERY: u64 = 4_096;
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::calendar::BusinessCalendar;
     use crate::metrics::GroupBy;
