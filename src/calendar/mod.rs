@@ -119,7 +119,11 @@ impl BusinessCalendar {
     /// The same answers as [`Self::elapsed`], for many pairs of instants: see
     /// [`ElapsedTable`].
     pub fn table(&self) -> ElapsedTable {
-        ElapsedTable { calendar: self.clone(), laid_out: std::cell::RefCell::new(None) }
+        ElapsedTable {
+            calendar: self.clone(),
+            laid_out: std::cell::RefCell::new(None),
+            recent: std::cell::Cell::new([None; 2]),
+        }
     }
 
     /// Whether business time is running at `at` (intervals include their start, not their end).
@@ -189,6 +193,9 @@ impl BusinessTime for BusinessCalendar {
 pub struct ElapsedTable {
     calendar: BusinessCalendar,
     laid_out: std::cell::RefCell<Option<Layout>>,
+    /// The two instants last asked about and their open time in the layout: a ticket's
+    /// spans share their ends (its creation, one status change and the next).
+    recent: std::cell::Cell<[Option<(i64, i64)>; 2]>,
 }
 
 #[derive(Debug)]
@@ -270,9 +277,20 @@ impl BusinessTime for ElapsedTable {
                 return self.calendar.elapsed(from, to);
             }
             *laid_out = Some(self.lay_out(low, high));
+            self.recent.set([None; 2]);
         }
         let layout = laid_out.as_ref().expect("laid out just now");
-        let total = layout.open_until(to_ns) - layout.open_until(from_ns);
+        let recent = self.recent.get();
+        let open_until = |at: i64| {
+            recent
+                .iter()
+                .flatten()
+                .find(|(asked, _)| *asked == at)
+                .map_or_else(|| layout.open_until(at), |(_, open)| *open)
+        };
+        let (open_from, open_to) = (open_until(from_ns), open_until(to_ns));
+        self.recent.set([Some((from_ns, open_from)), Some((to_ns, open_to))]);
+        let total = open_to - open_from;
         Span::from_secs(u64::try_from(total / 1_000_000_000).unwrap_or(0))
     }
 }
