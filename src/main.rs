@@ -1,14 +1,18 @@
 //! The `topicdesk` binary: parses arguments, sets up logging, hands over to the library.
 
 use clap::Parser;
+use topicdesk::cli::{Cli, LogFormat};
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    topicdesk::cli::run(topicdesk::cli::Cli::parse())
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        // One object per line: timestamp, level, target, `fields` (the message among them)
+        // and the spans the event happened in.
+        LogFormat::Json => logs.json().with_current_span(false).init(),
+    }
+    topicdesk::cli::run(cli)
 }
