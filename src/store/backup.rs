@@ -65,7 +65,9 @@ pub enum BackupError {
     NoDirectory { path: PathBuf, dir: PathBuf },
     #[error("cannot write the backup {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
-    #[error("{path} holds a table `{table}` this build does not know (a newer topicdesk wrote it); back it up with that version")]
+    #[error(
+        "{path} holds a table `{table}` this build does not know (a newer topicdesk wrote it); back it up with that version"
+    )]
     UnknownTable { path: PathBuf, table: String },
     #[error("the copy of {path} does not match its source: {detail}; nothing was written")]
     Mismatch { path: PathBuf, detail: String },
@@ -92,9 +94,11 @@ pub fn backup(source: &Path, output: &Path, overwrite: Overwrite) -> Result<Back
     let copied = {
         // Exclusive: no other process has any business with the file being written, and only
         // an exclusive writer may make the chunks before the last one non-durable.
-        let to = guard_open(temp.path(), || redb::Builder::new().create(temp.path())).map_err(|error| BackupError::Mismatch {
-            path: source.to_path_buf(),
-            detail: format!("the new file did not open: {error}"),
+        let to = guard_open(temp.path(), || redb::Builder::new().create(temp.path())).map_err(|error| {
+            BackupError::Mismatch {
+                path: source.to_path_buf(),
+                detail: format!("the new file did not open: {error}"),
+            }
         })?;
         guard_damage(source, || copy_all(source, &from, &to))??
     };
@@ -215,7 +219,11 @@ fn missing(error: &redb::TableError) -> bool {
 impl CopyTables<'_> {
     /// Runs `fill` in write transactions until it reports fewer rows than a chunk; the last
     /// commit is durable and makes the earlier ones so.
-    fn chunked(&mut self, name: &str, mut fill: impl FnMut(&redb::WriteTransaction) -> Result<u64, StoreError>) -> Result<(), StoreError> {
+    fn chunked(
+        &mut self,
+        name: &str,
+        mut fill: impl FnMut(&redb::WriteTransaction) -> Result<u64, StoreError>,
+    ) -> Result<(), StoreError> {
         let mut total = 0;
         loop {
             let mut txn = self.to.begin_write()?;
@@ -223,7 +231,8 @@ impl CopyTables<'_> {
             let written = fill(&txn)?;
             let last = written < ROWS_PER_COMMIT;
             if last {
-                txn.set_durability(redb::Durability::Immediate).map_err(|e| StoreError::Redb(e.to_string()))?;
+                txn.set_durability(redb::Durability::Immediate)
+                    .map_err(|e| StoreError::Redb(e.to_string()))?;
             }
             txn.commit()?;
             total += written;

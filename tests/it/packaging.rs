@@ -1,0 +1,134 @@
+//! The files in `packaging/`: `systemd-analyze verify` accepts every unit with nothing to
+//! say (it exits 0 even on an unknown key, so any word from it fails the test), and
+//! `systemd-analyze security` rates the services' exposure low. The units are checked in a
+//! throwaway root holding systemd's own units and the programs they run (the built
+//! `topicdesk` in /usr/local/bin), so nothing needs installing on the machine itself.
+//!
+//! Where `systemd-analyze` is missing, the test installs Debian's `systemd` package when it
+//! runs as root with apt; otherwise it fails saying so: it never passes without checking.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const UNITS: [&str; 3] = ["topicdesk.service", "topicdesk-backup.service", "topicdesk-backup.timer"];
+/// The highest exposure `systemd-analyze security` may give a service (0 safe, 10 exposed).
+const MAX_EXPOSURE: f64 = 2.0;
+
+fn packaging() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("packaging")
+}
+
+/// `systemd-analyze`, installed first when missing and possible.
+fn systemd_analyze() -> PathBuf {
+    let found = |path: &str| Path::new(path).is_file().then(|| PathBuf::from(path));
+    if let Some(path) = found("/usr/bin/systemd-analyze").or_else(|| found("/bin/systemd-analyze")) {
+        return path;
+    }
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    assert!(
+        root && Path::new("/usr/bin/apt-get").exists(),
+        "systemd-analyze is missing and cannot be installed here (needs root and apt-get): \
+         install Debian's `systemd` package to check packaging/*.service"
+    );
+    let status = Command::new("sh")
+        .args(["-c", "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq systemd"])
+        .status()
+        .expect("run apt-get");
+    assert!(status.success(), "installing systemd for systemd-analyze failed: {status}");
+    found("/usr/bin/systemd-analyze").expect("the systemd package installs /usr/bin/systemd-analyze")
+}
+
+/// A root with systemd's units, the programs `units` start, and `units` in /etc.
+fn root_with(units: &[(&str, String)]) -> tempfile::TempDir {
+    let root = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(root.path().join("usr/lib/systemd")).expect("mkdir");
+    let copied = Command::new("cp")
+        .args(["-r", "/usr/lib/systemd/system"])
+        .arg(root.path().join("usr/lib/systemd/system"))
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(copied, "copy systemd's units");
+    let etc = root.path().join("etc/systemd/system");
+    std::fs::create_dir_all(&etc).expect("mkdir");
+    for (name, text) in units {
+        std::fs::write(etc.join(name), text).expect("write unit");
+        for program in programs(text) {
+            let source = if program == "/usr/local/bin/topicdesk" {
+                PathBuf::from(env!("CARGO_BIN_EXE_topicdesk"))
+            } else {
+                PathBuf::from(&program)
+            };
+            let target = root.path().join(program.trim_start_matches('/'));
+            std::fs::create_dir_all(target.parent().expect("a parent")).expect("mkdir");
+            std::fs::copy(&source, &target).unwrap_or_else(|e| panic!("copy {}: {e}", source.display()));
+        }
+    }
+    root
+}
+
+/// The programs a unit's Exec lines start.
+fn programs(unit: &str) -> Vec<String> {
+    unit.lines()
+        .filter_map(|line| line.strip_prefix("Exec")?.split_once('=').map(|(_, command)| command))
+        .filter_map(|command| command.trim_start_matches(['-', '+', '@', '!', ':']).split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn verify(analyze: &Path, root: &Path, units: &[&str]) -> (bool, String) {
+    let output = Command::new(analyze)
+        .arg("verify")
+        .arg(format!("--root={}", root.display()))
+        .args(units)
+        .output()
+        .expect("run systemd-analyze verify");
+    let said =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), said)
+}
+
+#[test]
+fn systemd_analyze_verifies_the_units() {
+    let analyze = systemd_analyze();
+    let units: Vec<(&str, String)> = UNITS
+        .iter()
+        .map(|name| (*name, std::fs::read_to_string(packaging().join(name)).expect("read the unit")))
+        .collect();
+    let root = root_with(&units);
+    let (ok, said) = verify(&analyze, root.path(), &UNITS);
+    assert!(ok && said.is_empty(), "systemd-analyze verify packaging/*: {said}");
+
+    // The check can fail: a mistyped key or value is reported.
+    let (_, service) = &units[0];
+    let broken = service
+        .replace("ProtectHome=yes", "ProtectHome=yes\nProtectHomes=yes\nRestrictAddressFamilies=AF_INETT");
+    let root = root_with(&[("topicdesk.service", broken)]);
+    let (_, said) = verify(&analyze, root.path(), &["topicdesk.service"]);
+    assert!(said.contains("ProtectHomes") && said.contains("AF_INETT"), "{said}");
+
+    let root = root_with(&units);
+    for service in UNITS.iter().filter(|name| name.ends_with(".service")) {
+        let output = Command::new(&analyze)
+            .args(["security", "--offline=yes", "--no-pager"])
+            .arg(format!("--root={}", root.path().display()))
+            .arg(service)
+            .output()
+            .expect("run systemd-analyze security");
+        let text = String::from_utf8_lossy(&output.stdout);
+        let exposure: f64 = text
+            .lines()
+            .find_map(|line| {
+                line.split_once("Overall exposure level for ")?
+                    .1
+                    .split_once(": ")?
+                    .1
+                    .split(' ')
+                    .next()?
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("no exposure level for {service}: {text}"));
+        assert!(exposure <= MAX_EXPOSURE, "{service}: exposure {exposure} > {MAX_EXPOSURE}:\n{text}");
+        println!("systemd-analyze security {service}: exposure {exposure}");
+    }
+}
