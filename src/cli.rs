@@ -265,7 +265,7 @@ pub fn run(cli: Cli) -> ExitCode {
             team_report(&data, since.as_deref(), until.as_deref(), by, format, rules.as_deref())
         }
         Command::Run { rules, data, staff_chat, no_rate_budget } => {
-            run_host(rules, data, staff_chat, no_rate_budget)
+            run_host(rules, data, staff_chat, no_rate_budget, cli.log_format)
         }
         Command::Check { rules } => {
             exit_code(crate::rules::check_command(&rules, &mut std::io::stdout().lock()))
@@ -309,7 +309,22 @@ fn bench(json: bool, quick: bool, keep_data: Option<&Path>, only: &[String]) -> 
     }
 }
 
-fn run_host(rules: PathBuf, data: PathBuf, staff_chat: Option<i64>, no_rate_budget: bool) -> u8 {
+fn run_host(
+    rules: PathBuf,
+    data: PathBuf,
+    staff_chat: Option<i64>,
+    no_rate_budget: bool,
+    log_format: LogFormat,
+) -> u8 {
+    // With JSON logs the error that ends the host is a log event too, so that a log
+    // shipper reading stderr line by line never meets a line that is not JSON.
+    let report = |error: &dyn std::error::Error| match log_format {
+        LogFormat::Text => report(error),
+        LogFormat::Json => {
+            tracing::error!(error = %error, "topicdesk run failed");
+            1
+        }
+    };
     let mut options = crate::host::HostOptions::from_env(rules, data, staff_chat);
     options.unlimited = no_rate_budget;
     let runtime = match tokio::runtime::Runtime::new() {

@@ -68,3 +68,29 @@ async fn run_logs_text_by_default() {
     assert!(running.contains(" INFO ") && running.contains(&format!("staff_chat={STAFF}")), "{running}");
     assert!(logs.lines().all(|line| serde_json::from_str::<serde_json::Value>(line).is_err()), "{logs}");
 }
+
+#[test]
+fn the_error_that_ends_run_is_a_json_line_too() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_topicdesk"))
+        .args(["--log-format", "json", "run", "--rules", concat!(env!("CARGO_MANIFEST_DIR"), "/rules")])
+        .arg("--data")
+        .arg(dir.path())
+        .env_remove("TELOXIDE_TOKEN")
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run topicdesk");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    let [event] = lines.as_slice() else { panic!("one line: {stderr}") };
+    assert_eq!(event["level"], "ERROR");
+    assert_eq!(event["fields"]["message"], "topicdesk run failed");
+    assert!(
+        event["fields"]["error"].as_str().is_some_and(|e| e.starts_with("TELOXIDE_TOKEN is not set")),
+        "{event}"
+    );
+}
