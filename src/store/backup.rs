@@ -93,12 +93,14 @@ pub fn backup(source: &Path, output: &Path, overwrite: Overwrite) -> Result<Back
         .map_err(write_error)?;
     let copied = {
         // Exclusive: no other process has any business with the file being written, and only
-        // an exclusive writer may make the chunks before the last one non-durable.
-        let to = guard_open(temp.path(), || redb::Builder::new().create(temp.path())).map_err(|error| {
-            BackupError::Mismatch {
-                path: source.to_path_buf(),
-                detail: format!("the new file did not open: {error}"),
-            }
+        // an exclusive writer may make the chunks before the last one non-durable. The cache
+        // of a read-only open: each page is written once.
+        let to = guard_open(temp.path(), || {
+            redb::Builder::new().set_cache_size(super::READ_ONLY_CACHE_BYTES).create(temp.path())
+        })
+        .map_err(|error| BackupError::Mismatch {
+            path: source.to_path_buf(),
+            detail: format!("the new file did not open: {error}"),
         })?;
         guard_damage(source, || copy_all(source, &from, &to))??
     };
