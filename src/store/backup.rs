@@ -152,7 +152,7 @@ type Counts = std::collections::BTreeMap<String, u64>;
 fn copy_all(path: &Path, from: &ReadOnlyStore, to: &redb::Database) -> Result<Counts, BackupError> {
     let read = from.db.begin_read().map_err(StoreError::from)?;
     let mut known = KnownNames::default();
-    tables::visit_all(&mut known).map_err(StoreError::from)?;
+    tables::visit_all(&mut known)?;
     let present = table_names(&read)?;
     if let Some(table) = present.difference(&known.0).next() {
         return Err(BackupError::UnknownTable { path: path.to_path_buf(), table: table.clone() });

@@ -124,7 +124,7 @@ async fn backups_of_a_running_desk_are_snapshots_and_restore_to_a_working_desk()
     let signal = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
     assert!(signal.success(), "kill -TERM {pid}");
     let status =
-        tokio::time::timeout(Duration::from_secs(60), host.wait()).await.expect("stops").expect("wait");
+        tokio::time::timeout(Duration::from_mins(1), host.wait()).await.expect("stops").expect("wait");
     assert_eq!(status.code(), Some(0));
     let live_file = data_file(&desk.options.data);
     std::fs::rename(&live_file, live_file.with_extension("redb.old")).expect("move the live file aside");

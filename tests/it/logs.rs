@@ -24,7 +24,7 @@ async fn logs_of_a_run(format: &str) -> String {
     let signal = std::process::Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
     assert!(signal.success(), "kill -TERM {pid}");
     let status =
-        tokio::time::timeout(Duration::from_secs(60), host.wait()).await.expect("stops").expect("wait");
+        tokio::time::timeout(Duration::from_mins(1), host.wait()).await.expect("stops").expect("wait");
     let logs = std::fs::read_to_string(&log).expect("read the log");
     assert_eq!(status.code(), Some(0), "{logs}");
     logs
