@@ -69,6 +69,8 @@ pub enum BackupError {
         "{path} holds a table `{table}` this build does not know (a newer topicdesk wrote it); back it up with that version"
     )]
     UnknownTable { path: PathBuf, table: String },
+    #[error("cannot write the backup {path}: {detail}")]
+    Target { path: PathBuf, detail: String },
     #[error("the copy of {path} does not match its source: {detail}; nothing was written")]
     Mismatch { path: PathBuf, detail: String },
 }
@@ -98,11 +100,8 @@ pub fn backup(source: &Path, output: &Path, overwrite: Overwrite) -> Result<Back
         let to = guard_open(temp.path(), || {
             redb::Builder::new().set_cache_size(super::READ_ONLY_CACHE_BYTES).create(temp.path())
         })
-        .map_err(|error| BackupError::Mismatch {
-            path: source.to_path_buf(),
-            detail: format!("the new file did not open: {error}"),
-        })?;
-        guard_damage(source, || copy_all(source, &from, &to))??
+        .map_err(|error| BackupError::Target { path: output.to_path_buf(), detail: error.to_string() })?;
+        guard_damage(source, || copy_all(source, &from, &to, output))??
     };
     drop(from);
     let tickets = verify(source, temp.path(), &copied)?;
@@ -149,7 +148,12 @@ type Counts = std::collections::BTreeMap<String, u64>;
 
 /// Copies every table of one read transaction of `from` into `to`; the row count of each
 /// table present in the source.
-fn copy_all(path: &Path, from: &ReadOnlyStore, to: &redb::Database) -> Result<Counts, BackupError> {
+fn copy_all(
+    path: &Path,
+    from: &ReadOnlyStore,
+    to: &redb::Database,
+    output: &Path,
+) -> Result<Counts, BackupError> {
     let read = from.db.begin_read().map_err(StoreError::from)?;
     let mut known = KnownNames::default();
     tables::visit_all(&mut known)?;
@@ -157,7 +161,7 @@ fn copy_all(path: &Path, from: &ReadOnlyStore, to: &redb::Database) -> Result<Co
     if let Some(table) = present.difference(&known.0).next() {
         return Err(BackupError::UnknownTable { path: path.to_path_buf(), table: table.clone() });
     }
-    let mut copy = CopyTables { read: &read, to, counts: Counts::new() };
+    let mut copy = CopyTables { read: &read, to, output, counts: Counts::new() };
     tables::visit_all(&mut copy)?;
     Ok(copy.counts)
 }
@@ -209,7 +213,15 @@ impl TableVisitor for KnownNames {
 struct CopyTables<'a> {
     read: &'a redb::ReadTransaction,
     to: &'a redb::Database,
+    /// Where the copy goes, to name it when writing fails (a full disk is the backup's
+    /// problem, not the data file's).
+    output: &'a Path,
     counts: Counts,
+}
+
+/// A failure writing the copy, named as the backup's.
+fn on_target<T, E: std::fmt::Display>(output: &Path, result: Result<T, E>) -> Result<T, BackupError> {
+    result.map_err(|error| BackupError::Target { path: output.to_path_buf(), detail: error.to_string() })
 }
 
 /// A table missing from an older file is left out of the copy too (the desk creates it at
@@ -224,19 +236,18 @@ impl CopyTables<'_> {
     fn chunked(
         &mut self,
         name: &str,
-        mut fill: impl FnMut(&redb::WriteTransaction) -> Result<u64, StoreError>,
-    ) -> Result<(), StoreError> {
+        mut fill: impl FnMut(&redb::WriteTransaction) -> Result<u64, BackupError>,
+    ) -> Result<(), BackupError> {
         let mut total = 0;
         loop {
-            let mut txn = self.to.begin_write()?;
-            txn.set_durability(redb::Durability::None).map_err(|e| StoreError::Redb(e.to_string()))?;
+            let mut txn = on_target(self.output, self.to.begin_write())?;
+            on_target(self.output, txn.set_durability(redb::Durability::None))?;
             let written = fill(&txn)?;
             let last = written < ROWS_PER_COMMIT;
             if last {
-                txn.set_durability(redb::Durability::Immediate)
-                    .map_err(|e| StoreError::Redb(e.to_string()))?;
+                on_target(self.output, txn.set_durability(redb::Durability::Immediate))?;
             }
-            txn.commit()?;
+            on_target(self.output, txn.commit())?;
             total += written;
             if last {
                 self.counts.insert(name.to_owned(), total);
@@ -258,13 +269,14 @@ impl TableVisitor for CopyTables<'_> {
             Err(error) => return Err(StoreError::from(error).into()),
         };
         let mut rows = source.iter().map_err(StoreError::from)?;
+        let output = self.output;
         self.chunked(definition.name(), |txn| {
-            let mut target = txn.open_table(definition)?;
+            let mut target = on_target(output, txn.open_table(definition))?;
             let mut written = 0;
             while written < ROWS_PER_COMMIT {
                 let Some(row) = rows.next() else { break };
-                let (key, value) = row?;
-                target.insert(key.value(), value.value())?;
+                let (key, value) = row.map_err(StoreError::from)?;
+                on_target(output, target.insert(key.value(), value.value()))?;
                 written += 1;
             }
             Ok(written)
@@ -282,16 +294,18 @@ impl TableVisitor for CopyTables<'_> {
             Err(error) => return Err(StoreError::from(error).into()),
         };
         let mut keys = source.iter().map_err(StoreError::from)?;
+        let output = self.output;
         self.chunked(definition.name(), |txn| {
-            let mut target = txn.open_multimap_table(definition)?;
+            let mut target = on_target(output, txn.open_multimap_table(definition))?;
             let mut written = 0;
             // A key's values go into one chunk whole: they are few (a relayed message has
             // one or two counterparts).
             while written < ROWS_PER_COMMIT {
                 let Some(row) = keys.next() else { break };
-                let (key, values) = row?;
+                let (key, values) = row.map_err(StoreError::from)?;
                 for value in values {
-                    target.insert(key.value(), value?.value())?;
+                    let value = value.map_err(StoreError::from)?;
+                    on_target(output, target.insert(key.value(), value.value()))?;
                     written += 1;
                 }
             }

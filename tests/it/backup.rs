@@ -265,3 +265,33 @@ fn refusals_name_the_problem_and_change_nothing() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert_eq!(export(&existing), export(dir.path()));
 }
+
+/// A disk that fills during the copy (a file-size limit below the copy's size, SIGXFSZ
+/// ignored so that the write fails instead of killing the process) is the backup's error,
+/// named as such, and leaves no partial file behind.
+#[test]
+fn a_full_disk_during_the_copy_leaves_no_partial_file() {
+    let dir = store_with(2_000);
+    let source = dir.path().join(FILE_NAME);
+    let source_bytes = std::fs::read(&source).expect("read");
+    let out = tempfile::tempdir().expect("temp dir");
+    let backup = out.path().join("backup.redb");
+    // `ulimit -f` counts 1,024-byte blocks: a quarter of the source's size.
+    let blocks = source_bytes.len() / 1_024 / 4;
+    let output = std::process::Command::new("sh")
+        .args(["-c", &format!("trap '' XFSZ; ulimit -f {blocks}; exec \"$0\" \"$@\"")])
+        .arg(env!("CARGO_BIN_EXE_topicdesk"))
+        .args(["backup", "--data", path_arg(dir.path()), "--output", path_arg(&backup)])
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run topicdesk backup");
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    assert_eq!(message.lines().count(), 1, "one line: {message}");
+    assert!(
+        message.starts_with(&format!("error: cannot write the backup {}: ", backup.display())),
+        "{message}"
+    );
+    assert_eq!(names_in(out.path()), Vec::<String>::new(), "no backup and no partial file");
+    assert!(std::fs::read(&source).expect("kept") == source_bytes, "the source is left untouched");
+}
