@@ -2,7 +2,8 @@
 //! say (it exits 0 even on an unknown key, so any word from it fails the test), and
 //! `systemd-analyze security` rates the services' exposure low. The units are checked in a
 //! throwaway root holding systemd's own units and the programs they run (the built
-//! `topicdesk` in /usr/local/bin), so nothing needs installing on the machine itself.
+//! `topicdesk` in /usr/local/bin), so nothing needs installing on the machine itself. The
+//! command lines the service and the container recipe start are parsed by the binary.
 //!
 //! Where `systemd-analyze` is missing, the test installs Debian's `systemd` package when it
 //! runs as root with apt; otherwise it fails saying so: it never passes without checking.
@@ -130,5 +131,33 @@ fn systemd_analyze_verifies_the_units() {
             .unwrap_or_else(|| panic!("no exposure level for {service}: {text}"));
         assert!(exposure <= MAX_EXPOSURE, "{service}: exposure {exposure} > {MAX_EXPOSURE}:\n{text}");
         println!("systemd-analyze security {service}: exposure {exposure}");
+    }
+}
+
+/// The command lines the recipes start are ones this build accepts: each is parsed by the
+/// binary itself (`--help` after them stops it there, exit 0; a mistyped flag exits 2).
+#[test]
+fn the_recipes_command_lines_parse() {
+    let binary = env!("CARGO_BIN_EXE_topicdesk");
+    let service = std::fs::read_to_string(packaging().join("topicdesk.service")).expect("read");
+    let exec_start = service.lines().find_map(|line| line.strip_prefix("ExecStart=")).expect("ExecStart");
+    let service_args: Vec<String> = exec_start.split_whitespace().skip(1).map(str::to_owned).collect();
+    assert_eq!(exec_start.split_whitespace().next(), Some("/usr/local/bin/topicdesk"));
+
+    let containerfile = std::fs::read_to_string(packaging().join("Containerfile")).expect("read");
+    let json_line = |prefix: &str| -> Vec<String> {
+        let line = containerfile.lines().find_map(|line| line.strip_prefix(prefix)).expect(prefix);
+        serde_json::from_str(line).unwrap_or_else(|e| panic!("{prefix}{line}: {e}"))
+    };
+    assert_eq!(json_line("ENTRYPOINT "), ["/usr/local/bin/topicdesk"]);
+    let container_args = json_line("CMD ");
+
+    for args in [&service_args, &container_args] {
+        let output = Command::new(binary).args(args).arg("--help").output().expect("run topicdesk");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        let mut wrong = args.clone();
+        wrong.push("--no-such-flag".into());
+        let output = Command::new(binary).args(&wrong).output().expect("run topicdesk");
+        assert_eq!(output.status.code(), Some(2), "{wrong:?} is refused");
     }
 }
