@@ -350,3 +350,104 @@ impl TableVisitor for CountRows<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use redb::{ReadableDatabase, ReadableMultimapTable, ReadableTable};
+
+    use super::{BackupError, Overwrite, ROWS_PER_COMMIT, backup};
+    use crate::store::tables::{COUNTERS, RELAYED};
+    use crate::store::{FILE_NAME, Store};
+
+    /// A fresh store, closed, and the directory holding it.
+    fn fresh_store() -> (tempfile::TempDir, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join(FILE_NAME);
+        drop(Store::open(&path).expect("open store"));
+        (dir, path)
+    }
+
+    fn raw(path: &std::path::Path) -> redb::Database {
+        redb::Builder::new()
+            .set_concurrency_mode(redb::ConcurrencyMode::SingleWriter)
+            .open(path)
+            .expect("open with redb")
+    }
+
+    /// Tables larger than one commit of the copy, one of them ending exactly on a chunk's
+    /// boundary, a multimap past one: every row arrives, in the same table, once.
+    #[test]
+    fn tables_larger_than_one_commit_are_copied_whole() {
+        let (dir, path) = fresh_store();
+        let counters = 2 * ROWS_PER_COMMIT;
+        let pairs = 2 * ROWS_PER_COMMIT + 1;
+        {
+            let db = raw(&path);
+            let txn = db.begin_write().expect("write");
+            {
+                let mut table = txn.open_table(COUNTERS).expect("counters");
+                for n in 0..counters {
+                    table.insert(format!("counter-{n:07}").as_str(), n).expect("insert");
+                }
+                let mut relayed = txn.open_multimap_table(RELAYED).expect("relayed");
+                for n in 0..pairs {
+                    let message = (n / 2) as i32;
+                    relayed.insert((1_i64, message), (2_i64, n as i32)).expect("insert");
+                }
+            }
+            txn.commit().expect("commit");
+        }
+        let output = dir.path().join("copy.redb");
+        let done = backup(&path, &output, Overwrite::Refuse).expect("backup");
+        assert_eq!(done.rows, counters + pairs + 1, "the counters, the pairs and the schema version");
+        let (source, copy) = (raw(&path), raw(&output));
+        let (source, copy) = (source.begin_read().expect("read"), copy.begin_read().expect("read"));
+        let rows = |txn: &redb::ReadTransaction| -> Vec<(String, u64)> {
+            let table = txn.open_table(COUNTERS).expect("counters");
+            table
+                .iter()
+                .expect("iter")
+                .map(|row| {
+                    let (key, value) = row.expect("row");
+                    (key.value().to_owned(), value.value())
+                })
+                .collect()
+        };
+        assert_eq!(rows(&copy), rows(&source));
+        let pairs_of = |txn: &redb::ReadTransaction| -> Vec<((i64, i32), (i64, i32))> {
+            let table = txn.open_multimap_table(RELAYED).expect("relayed");
+            let mut all = Vec::new();
+            for row in table.iter().expect("iter") {
+                let (key, values) = row.expect("row");
+                for value in values {
+                    all.push((key.value(), value.expect("value").value()));
+                }
+            }
+            all
+        };
+        let copied = pairs_of(&copy);
+        assert_eq!(copied.len() as u64, pairs);
+        assert_eq!(copied, pairs_of(&source));
+    }
+
+    /// A table a newer topicdesk added is not silently left out of the copy.
+    #[test]
+    fn a_table_this_build_does_not_know_is_refused() {
+        let (dir, path) = fresh_store();
+        {
+            let db = raw(&path);
+            let txn = db.begin_write().expect("write");
+            let future: redb::TableDefinition<u64, u64> = redb::TableDefinition::new("from_the_future");
+            txn.open_table(future).expect("table").insert(1, 1).expect("insert");
+            txn.commit().expect("commit");
+        }
+        let output = dir.path().join("copy.redb");
+        match backup(&path, &output, Overwrite::Refuse) {
+            Err(BackupError::UnknownTable { table, .. }) => assert_eq!(table, "from_the_future"),
+            other => panic!("expected the unknown table refused, got {other:?}"),
+        }
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path()).expect("dir").map(|e| e.expect("entry").file_name()).collect();
+        assert_eq!(names, [FILE_NAME], "no copy and no partial file");
+    }
+}
