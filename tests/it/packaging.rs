@@ -3,7 +3,9 @@
 //! `systemd-analyze security` rates the services' exposure low. The units are checked in a
 //! throwaway root holding systemd's own units and the programs they run (the built
 //! `topicdesk` in /usr/local/bin), so nothing needs installing on the machine itself. The
-//! command lines the service and the container recipe start are parsed by the binary.
+//! command lines the service and the container recipe start are parsed by the binary, and
+//! the system calls `topicdesk demo` and `topicdesk backup` make (traced with strace) are
+//! all ones the service's `SystemCallFilter=` allows.
 //!
 //! Where `systemd-analyze` is missing, the test installs Debian's `systemd` package when it
 //! runs as root with apt; otherwise it fails saying so: it never passes without checking.
@@ -160,4 +162,118 @@ fn the_recipes_command_lines_parse() {
         let output = Command::new(binary).args(&wrong).output().expect("run topicdesk");
         assert_eq!(output.status.code(), Some(2), "{wrong:?} is refused");
     }
+}
+
+/// Installs Debian's `package` for `program` when it is missing (as root with apt), or
+/// fails saying why: a check is never skipped in silence.
+fn installed(program: &str, package: &str) -> PathBuf {
+    let path = PathBuf::from(format!("/usr/bin/{program}"));
+    if path.is_file() {
+        return path;
+    }
+    let root = Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    assert!(
+        root && Path::new("/usr/bin/apt-get").exists(),
+        "{program} is missing and cannot be installed here (needs root and apt-get): install Debian's `{package}`"
+    );
+    let script =
+        format!("apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {package}");
+    let status = Command::new("sh").args(["-c", &script]).status().expect("run apt-get");
+    assert!(status.success() && path.is_file(), "installing {package} for {program} failed: {status}");
+    path
+}
+
+/// The system calls of each group `systemd-analyze syscall-filter` knows, groups expanded.
+fn syscall_groups(analyze: &Path) -> std::collections::BTreeMap<String, Vec<String>> {
+    let output = Command::new(analyze).args(["syscall-filter", "--no-pager"]).output().expect("run");
+    let mut groups: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    let mut current = None;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let item = line.trim();
+        if item.is_empty() || item.starts_with('#') {
+            continue;
+        }
+        if line.starts_with('@') {
+            current = Some(item.to_owned());
+            groups.insert(item.to_owned(), Vec::new());
+        } else if let Some(group) = &current {
+            groups.get_mut(group).expect("inserted").push(item.to_owned());
+        }
+    }
+    groups
+}
+
+fn expand(
+    groups: &std::collections::BTreeMap<String, Vec<String>>,
+    name: &str,
+    into: &mut std::collections::BTreeSet<String>,
+) {
+    if !name.starts_with('@') {
+        into.insert(name.to_owned());
+        return;
+    }
+    for member in groups.get(name).unwrap_or_else(|| panic!("no system call group {name}")) {
+        if member != name {
+            expand(groups, member, into);
+        }
+    }
+}
+
+/// The desk under the service's system call filter: `topicdesk demo` (the real host and
+/// store against the built-in Telegram stand-in) and `topicdesk backup`, traced with strace,
+/// call nothing the unit's `SystemCallFilter=` lines leave out, which would fail with EPERM
+/// under systemd.
+#[test]
+fn the_desk_calls_only_what_the_service_allows() {
+    let analyze = systemd_analyze();
+    let strace = installed("strace", "strace");
+    let groups = syscall_groups(&analyze);
+    let service = std::fs::read_to_string(packaging().join("topicdesk.service")).expect("read");
+    let (mut allowed, mut denied) = (std::collections::BTreeSet::new(), std::collections::BTreeSet::new());
+    for filter in service.lines().filter_map(|line| line.strip_prefix("SystemCallFilter=")) {
+        match filter.strip_prefix('~') {
+            Some(deny) => deny.split_whitespace().for_each(|name| expand(&groups, name, &mut denied)),
+            None => filter.split_whitespace().for_each(|name| expand(&groups, name, &mut allowed)),
+        }
+    }
+    assert!(!allowed.is_empty(), "the unit names the system calls it allows");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("demo");
+    let backup = dir.path().join("backup.redb");
+    let binary = env!("CARGO_BIN_EXE_topicdesk");
+    let mut used = std::collections::BTreeSet::new();
+    for (n, args) in [
+        vec!["demo", "--data", data.to_str().expect("utf-8")],
+        vec!["backup", "--data", data.to_str().expect("utf-8"), "--output", backup.to_str().expect("utf-8")],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let trace = dir.path().join(format!("trace-{n}"));
+        let status = Command::new(&strace)
+            .args(["-f", "-qq", "-o"])
+            .arg(&trace)
+            .arg(binary)
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("run strace");
+        assert!(status.success(), "topicdesk {args:?} under strace: {status}");
+        for line in std::fs::read_to_string(&trace).expect("the trace").lines() {
+            // `1234  openat(AT_FDCWD, ...` or `1234  <... openat resumed>...`
+            let call = line.split_once(char::is_whitespace).map_or(line, |(_, rest)| rest.trim_start());
+            let call = call.strip_prefix("<... ").unwrap_or(call);
+            let name: String = call.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() && call[name.len()..].starts_with(['(', ' ']) {
+                used.insert(name);
+            }
+        }
+    }
+    // The trace was read: the store opens files and makes its commits durable.
+    assert!(used.contains("openat") && (used.contains("fsync") || used.contains("fdatasync")), "{used:?}");
+    let refused: Vec<&String> =
+        used.iter().filter(|call| !allowed.contains(*call) || denied.contains(*call)).collect();
+    assert!(refused.is_empty(), "calls the service's filter refuses: {refused:?} (of {used:?})");
+    println!("topicdesk demo and backup: {} system calls, all allowed by topicdesk.service", used.len());
 }
