@@ -18,8 +18,19 @@ use crate::ticket::{Status, Ticket, TicketId};
 #[derive(Parser)]
 #[command(name = "topicdesk", version, about = "A help desk inside a Telegram forum supergroup")]
 pub struct Cli {
+    /// How logs are written to stderr: `text` for people, `json` (one object per line:
+    /// timestamp, level, target, fields with the message, spans) for log shippers.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The form of the log lines on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand)]
@@ -144,6 +155,18 @@ pub enum Command {
         #[command(subcommand)]
         command: KbCommand,
     },
+    /// Copy the data file to FILE, consistently, also while the bot runs.
+    Backup {
+        /// The data directory holding topicdesk.redb (or the file itself).
+        #[arg(long)]
+        data: PathBuf,
+        /// The backup file to write; it must not exist yet (see --force).
+        #[arg(long)]
+        output: PathBuf,
+        /// Replace OUTPUT when it exists (never the data file itself).
+        #[arg(long)]
+        force: bool,
+    },
     /// Updates the desk failed on every time it tried, set aside so the rest flow on.
     DeadLetters {
         #[command(subcommand)]
@@ -235,11 +258,14 @@ pub fn run(cli: Cli) -> ExitCode {
             export_templates(&data, &output)
         }
         Command::Kb { command: KbCommand::Deflections { data } } => deflections(&data),
+        Command::Backup { data, output, force } => {
+            backup(&data, &output, if force { store::Overwrite::Replace } else { store::Overwrite::Refuse })
+        }
         Command::Report { data, since, until, by, format, rules } => {
             team_report(&data, since.as_deref(), until.as_deref(), by, format, rules.as_deref())
         }
         Command::Run { rules, data, staff_chat, no_rate_budget } => {
-            run_host(rules, data, staff_chat, no_rate_budget)
+            run_host(rules, data, staff_chat, no_rate_budget, cli.log_format)
         }
         Command::Check { rules } => {
             exit_code(crate::rules::check_command(&rules, &mut std::io::stdout().lock()))
@@ -283,7 +309,22 @@ fn bench(json: bool, quick: bool, keep_data: Option<&Path>, only: &[String]) -> 
     }
 }
 
-fn run_host(rules: PathBuf, data: PathBuf, staff_chat: Option<i64>, no_rate_budget: bool) -> u8 {
+fn run_host(
+    rules: PathBuf,
+    data: PathBuf,
+    staff_chat: Option<i64>,
+    no_rate_budget: bool,
+    log_format: LogFormat,
+) -> u8 {
+    // With JSON logs the error that ends the host is a log event too, so that a log
+    // shipper reading stderr line by line never meets a line that is not JSON.
+    let report = |error: &dyn std::error::Error| match log_format {
+        LogFormat::Text => report(error),
+        LogFormat::Json => {
+            tracing::error!(error = %error, "topicdesk run failed");
+            1
+        }
+    };
     let mut options = crate::host::HostOptions::from_env(rules, data, staff_chat);
     options.unlimited = no_rate_budget;
     let runtime = match tokio::runtime::Runtime::new() {
@@ -625,6 +666,25 @@ fn dead_letters(command: DeadLettersCommand) -> u8 {
                 Err(error) => report(&error),
             }
         }
+    }
+}
+
+/// `backup`: one line on stdout with what was copied.
+fn backup(data: &Path, output: &Path, overwrite: store::Overwrite) -> u8 {
+    match store::backup(&store::data_file(data), output, overwrite) {
+        Ok(done) => {
+            let _ = writeln!(
+                std::io::stdout().lock(),
+                "backed up {} tickets ({} rows in {} tables, {} bytes) to {}",
+                done.tickets,
+                done.rows,
+                done.tables,
+                done.bytes,
+                done.output.display()
+            );
+            0
+        }
+        Err(error) => report(&error),
     }
 }
 

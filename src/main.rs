@@ -1,14 +1,24 @@
 //! The `topicdesk` binary: parses arguments, sets up logging, hands over to the library.
 
+use std::io::IsTerminal;
+
 use clap::Parser;
+use topicdesk::cli::{Cli, LogFormat};
 
 fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal: never escape codes in the journal or a file.
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .init();
-    topicdesk::cli::run(topicdesk::cli::Cli::parse())
+        .with_ansi(std::io::stderr().is_terminal());
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        // One object per line: timestamp, level, target, `fields` (the message among them)
+        // and the spans the event happened in.
+        LogFormat::Json => logs.json().with_current_span(false).init(),
+    }
+    topicdesk::cli::run(cli)
 }

@@ -19,6 +19,7 @@
 //! after space returns works on a fresh handle. Until then reads and writes fail with
 //! [`StoreError::Unavailable`], which callers retry.
 
+mod backup;
 mod damage;
 mod dead_letters;
 mod facts_record;
@@ -34,6 +35,7 @@ use std::sync::{PoisonError, RwLock};
 
 use redb::{ReadableDatabase, ReadableTable};
 
+pub use backup::{Backup, BackupError, Overwrite, backup};
 pub use damage::{damaged, guard_damage, install_hook as watch_for_damage, take_redb_panic};
 pub use dead_letters::{DeadLetter, RetryRequest, request_retry, retry_requests};
 pub use tx::{FactsSeen, ReadTx, Tx};

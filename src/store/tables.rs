@@ -2,7 +2,7 @@
 //! range scans: "tickets in this status", "this agent's tickets", "the customer's newest
 //! ticket", "which ticket owns this topic", "what falls due next".
 
-use redb::{MultimapTableDefinition, TableDefinition};
+use redb::{Key, MultimapTableDefinition, TableDefinition, Value};
 
 pub const META_NAME: &str = "meta";
 /// Schema version, update offset and other single values.
@@ -65,25 +65,61 @@ pub const TEMPLATE_USES: TableDefinition<(i64, u64), &[u8]> = TableDefinition::n
 pub const DEFLECTIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("deflections");
 pub const NEXT_DEFLECTION: &str = "next_deflection";
 
-pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
-    txn.open_table(META)?;
-    txn.open_table(COUNTERS)?;
-    txn.open_table(TICKETS)?;
-    txn.open_table(HISTORY)?;
-    txn.open_table(FACTS)?;
-    txn.open_table(BY_STATUS)?;
-    txn.open_table(BY_ASSIGNEE)?;
-    txn.open_table(BY_CUSTOMER)?;
-    txn.open_table(BY_TOPIC)?;
-    txn.open_table(DEADLINES)?;
-    txn.open_table(DEADLINE_OF)?;
-    txn.open_table(OUTBOX)?;
-    txn.open_table(SESSIONS)?;
-    txn.open_table(PROMPTS)?;
-    txn.open_multimap_table(RELAYED)?;
-    txn.open_table(DEAD_LETTERS)?;
-    txn.open_table(TEMPLATES)?;
-    txn.open_table(TEMPLATE_USES)?;
-    txn.open_table(DEFLECTIONS)?;
+/// What [`visit_all`] calls for each table: the one list of the store's tables, so that
+/// creating them and copying them (`backup`) can never disagree about what the file holds.
+pub trait TableVisitor {
+    type Error;
+    fn table<K: Key + 'static, V: Value + 'static>(
+        &mut self,
+        definition: TableDefinition<'static, K, V>,
+    ) -> Result<(), Self::Error>;
+    fn multimap_table<K: Key + 'static, V: Key + 'static>(
+        &mut self,
+        definition: MultimapTableDefinition<'static, K, V>,
+    ) -> Result<(), Self::Error>;
+}
+
+/// Calls `visitor` with every table of the store, `meta` first.
+pub fn visit_all<T: TableVisitor>(visitor: &mut T) -> Result<(), T::Error> {
+    visitor.table(META)?;
+    visitor.table(COUNTERS)?;
+    visitor.table(TICKETS)?;
+    visitor.table(HISTORY)?;
+    visitor.table(FACTS)?;
+    visitor.table(BY_STATUS)?;
+    visitor.table(BY_ASSIGNEE)?;
+    visitor.table(BY_CUSTOMER)?;
+    visitor.table(BY_TOPIC)?;
+    visitor.table(DEADLINES)?;
+    visitor.table(DEADLINE_OF)?;
+    visitor.table(OUTBOX)?;
+    visitor.table(SESSIONS)?;
+    visitor.table(PROMPTS)?;
+    visitor.multimap_table(RELAYED)?;
+    visitor.table(DEAD_LETTERS)?;
+    visitor.table(TEMPLATES)?;
+    visitor.table(TEMPLATE_USES)?;
+    visitor.table(DEFLECTIONS)?;
     Ok(())
+}
+
+/// Creates every table that is missing.
+pub fn create_all(txn: &redb::WriteTransaction) -> Result<(), redb::TableError> {
+    struct Create<'t>(&'t redb::WriteTransaction);
+    impl TableVisitor for Create<'_> {
+        type Error = redb::TableError;
+        fn table<K: Key + 'static, V: Value + 'static>(
+            &mut self,
+            definition: TableDefinition<'static, K, V>,
+        ) -> Result<(), redb::TableError> {
+            self.0.open_table(definition).map(drop)
+        }
+        fn multimap_table<K: Key + 'static, V: Key + 'static>(
+            &mut self,
+            definition: MultimapTableDefinition<'static, K, V>,
+        ) -> Result<(), redb::TableError> {
+            self.0.open_multimap_table(definition).map(drop)
+        }
+    }
+    visit_all(&mut Create(txn))
 }

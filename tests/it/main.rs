@@ -1,11 +1,14 @@
 //! The one integration-test binary: it drives the real `topicdesk` executable and the
 //! library's public API the way an operator and the desk do.
 
+mod backup;
 mod cli;
 mod demo;
 mod durability;
 mod e2e;
+mod logs;
 mod modules;
+mod packaging;
 mod report;
 mod source;
 mod support;

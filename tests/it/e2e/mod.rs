@@ -12,7 +12,7 @@ mod full_disk;
 mod full_path;
 mod guards;
 mod kb;
-mod harness;
+pub(crate) mod harness;
 mod kill;
 mod ladder;
 mod refusals;
