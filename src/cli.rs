@@ -38,6 +38,10 @@ pub enum Command {
         /// Send as fast as the API answers: only for benchmarks against a local stand-in.
         #[arg(long)]
         no_rate_budget: bool,
+        /// Serve /metrics, /healthz and /readyz on this address (`127.0.0.1:9464`; port 0
+        /// picks a free one, logged); overrides desk.yaml's `http.listen`.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<std::net::SocketAddr>,
     },
     /// Check a rules directory and print every problem as path:line:col: message.
     Check {
@@ -238,8 +242,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Report { data, since, until, by, format, rules } => {
             team_report(&data, since.as_deref(), until.as_deref(), by, format, rules.as_deref())
         }
-        Command::Run { rules, data, staff_chat, no_rate_budget } => {
-            run_host(rules, data, staff_chat, no_rate_budget)
+        Command::Run { rules, data, staff_chat, no_rate_budget, http } => {
+            run_host(rules, data, staff_chat, no_rate_budget, http)
         }
         Command::Check { rules } => {
             exit_code(crate::rules::check_command(&rules, &mut std::io::stdout().lock()))
@@ -283,9 +287,16 @@ fn bench(json: bool, quick: bool, keep_data: Option<&Path>, only: &[String]) -> 
     }
 }
 
-fn run_host(rules: PathBuf, data: PathBuf, staff_chat: Option<i64>, no_rate_budget: bool) -> u8 {
+fn run_host(
+    rules: PathBuf,
+    data: PathBuf,
+    staff_chat: Option<i64>,
+    no_rate_budget: bool,
+    http: Option<std::net::SocketAddr>,
+) -> u8 {
     let mut options = crate::host::HostOptions::from_env(rules, data, staff_chat);
     options.unlimited = no_rate_budget;
+    options.http = http;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return report(&error),
