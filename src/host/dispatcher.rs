@@ -376,3 +376,33 @@ fn copy_of(read: &ReadTx, staff_chat: i64, source: (i64, i32)) -> Result<Option<
     sources.sort_unstable();
     Ok(Some(CopyOf { copy, sources }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::Call;
+
+    fn entry(chat_id: i64, lane: Lane, ticket: Option<u64>) -> (u64, Outgoing) {
+        let call = Call::DeleteMessage { chat_id, message_id: 1 };
+        (0, Outgoing { chat_id, lane, ticket: ticket.map(TicketId), call })
+    }
+
+    #[test]
+    fn depth_counts_by_chat_kind_and_lane_and_finds_the_fullest_queue() {
+        let staff = StaffChat { id: -100, former: vec![-50] };
+        let window = [
+            entry(-100, Lane::Message, Some(1)),
+            entry(-100, Lane::Cosmetic, Some(1)),
+            // The staff chat's former id is the staff chat: the same topic's queue.
+            entry(-50, Lane::Message, Some(1)),
+            entry(-100, Lane::Message, Some(2)),
+            entry(-100, Lane::Message, None),
+            entry(7, Lane::Message, Some(1)),
+            entry(7, Lane::Message, Some(1)),
+            entry(8, Lane::Cosmetic, None),
+        ];
+        let depth = depth(&window, &staff, 5_000);
+        assert_eq!(depth, OutboxDepth { entries: 5_000, window: [[4, 1], [2, 1]], queues: 5, deepest: 3 });
+        assert_eq!(super::depth(&[], &staff, 0), OutboxDepth::default());
+    }
+}
