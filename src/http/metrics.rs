@@ -218,6 +218,10 @@ impl Metrics {
             retry_after.clone(),
         );
         let reloads = Family::<ResultLabels, Counter>::default();
+        // Both shown from the start, so that a rate over them is defined before the first edit.
+        for result in ["ok", "failed"] {
+            reloads.get_or_create(&ResultLabels { result });
+        }
         registry.register(
             "rule_reloads",
             "Rule reloads after an edit: ok (the new set decides) or failed (the edit was refused)",

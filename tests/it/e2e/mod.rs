@@ -15,6 +15,7 @@ mod kb;
 mod harness;
 mod kill;
 mod ladder;
+mod metrics;
 mod refusals;
 mod relay;
 mod replayed;
