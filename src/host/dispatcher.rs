@@ -144,8 +144,7 @@ pub async fn run(mut d: Dispatcher) {
         let sent_any = !to_send.is_empty();
         for p in to_send {
             let pending = p.pending;
-            let task =
-                sends.spawn(send_counted(d.bot.clone(), p, d.metrics.clone(), d.health.clone(), now_ms));
+            let task = sends.spawn(send_counted(&d, p, now_ms));
             in_flight.insert(task.id(), (pending, now_ms));
         }
         if sent_any {
@@ -175,22 +174,19 @@ pub async fn run(mut d: Dispatcher) {
 }
 
 /// Sends one planned call (`planned` when the budget let it go) and counts it.
-async fn send_counted(
-    bot: Bot,
-    p: Planned,
-    metrics: Arc<Metrics>,
-    health: Arc<Health>,
-    planned: u64,
-) -> Answered {
-    let sent = Instant::now();
-    let (verdict, seen) = send_seen(&bot, &p.call, p.place, p.ticket, jiff::Timestamp::now()).await;
-    if let Some(seen) = seen {
-        metrics.telegram_call(seen, sent.elapsed());
-        if seen.answer == CallAnswer::Ok {
-            health.telegram_answered();
+fn send_counted(d: &Dispatcher, p: Planned, planned: u64) -> impl Future<Output = Answered> + use<> {
+    let (bot, metrics, health) = (d.bot.clone(), d.metrics.clone(), d.health.clone());
+    async move {
+        let sent = Instant::now();
+        let (verdict, seen) = send_seen(&bot, &p.call, p.place, p.ticket, jiff::Timestamp::now()).await;
+        if let Some(seen) = seen {
+            metrics.telegram_call(seen, sent.elapsed());
+            if seen.answer == CallAnswer::Ok {
+                health.telegram_answered();
+            }
         }
+        Answered { pending: p.pending, planned, verdict, joined: p.joined }
     }
-    Answered { pending: p.pending, planned, verdict, joined: p.joined }
 }
 
 /// Says loudly when Telegram starts refusing the bot's token (401), and when it accepts it

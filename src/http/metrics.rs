@@ -220,7 +220,7 @@ impl Metrics {
         let reloads = Family::<ResultLabels, Counter>::default();
         // Both shown from the start, so that a rate over them is defined before the first edit.
         for result in ["ok", "failed"] {
-            reloads.get_or_create(&ResultLabels { result });
+            drop(reloads.get_or_create(&ResultLabels { result }));
         }
         registry.register(
             "rule_reloads",
