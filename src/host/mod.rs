@@ -149,7 +149,7 @@ pub enum HostError {
     Store(#[from] StoreError),
     #[error("watching the rules directory failed: {0}")]
     Watch(String),
-    #[error("{0}: is another process using the port? Pick another with --http or desk.yaml `http.listen`")]
+    #[error("{0}; pick another address with --http or desk.yaml `http.listen`")]
     Http(#[from] crate::http::BindError),
     #[error(
         "the host's {task} ended unexpectedly{detail}; exiting so that the service manager starts topicdesk again"
@@ -198,7 +198,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         return Err(HostError::Rules { dir: options.rules.clone(), report: report.join("\n") });
     };
     let configured = options.staff_chat.or(rules.desk().staff_chat).ok_or(HostError::NoStaffChat)?;
-    // Bound before anything else: a port in use ends the start at once, with its reason.
+    // Bound as soon as the rules say where, before the store opens: a port in use ends the start at once, with its reason.
     let listener = match options.http.or(rules.desk().http_listen) {
         Some(addr) => Some(crate::http::bind(addr).await?),
         None => None,

@@ -229,7 +229,7 @@ impl Metrics {
         );
         let rules = Family::<VersionLabels, Gauge>::default();
         registry.register(
-            "rules",
+            "rules_info",
             "The rule set deciding now, by version (content hash); always 1",
             rules.clone(),
         );
@@ -468,7 +468,7 @@ mod tests {
         metrics.rules_reloaded(Some("bbbb2222"));
         metrics.rules_reloaded(None);
         let text = metrics.encode();
-        assert!(text.contains(r#"topicdesk_rules{version="bbbb2222"} 1"#), "{text}");
+        assert!(text.contains(r#"topicdesk_rules_info{version="bbbb2222"} 1"#), "{text}");
         assert!(!text.contains("aaaa1111"), "{text}");
         assert!(text.contains(r#"topicdesk_rule_reloads_total{result="ok"} 1"#), "{text}");
         assert!(text.contains(r#"topicdesk_rule_reloads_total{result="failed"} 1"#), "{text}");

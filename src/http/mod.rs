@@ -9,8 +9,9 @@
 //! - `GET /readyz`: 200 `ready` once the store answers, the rules are loaded and Telegram
 //!   answered recently, else 503 with the reasons.
 //!
-//! The address is bound before anything else starts, so a port in use ends the start with
-//! a clear error instead of a desk running without the endpoints its operator expects.
+//! The address is bound as soon as the rules are read, before the store opens, so a port
+//! in use ends the start with a clear error instead of a desk running without the
+//! endpoints its operator expects.
 
 mod figures;
 mod health;

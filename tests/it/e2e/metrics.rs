@@ -220,7 +220,7 @@ async fn the_scrape_counts_the_calls_and_429s_the_fake_saw() {
     assert_eq!(tickets, 2, "one ticket per customer:\n{text}");
     assert!(single(&scrape, "topicdesk_page_commit_seconds_count") >= 1.0, "{text}");
     assert!(single(&scrape, "topicdesk_update_lag_seconds_count") >= 1.0, "{text}");
-    let rules: Vec<&Sample> = samples(&scrape, "topicdesk_rules").collect();
+    let rules: Vec<&Sample> = samples(&scrape, "topicdesk_rules_info").collect();
     assert!(rules.len() == 1 && rules[0].labels.get("version").is_some_and(|v| !v.is_empty()), "{rules:?}");
     for hook in ["route", "sla", "on_breach", "on_message", "on_csat", "validate"] {
         let calls =
@@ -284,6 +284,10 @@ async fn a_port_in_use_ends_the_start_with_its_reason() {
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     let expected = format!("error: cannot listen for HTTP on {addr}: ");
     assert!(stderr.starts_with(&expected), "{stderr}");
-    assert!(stderr.contains("is another process using the port?"), "{stderr}");
+    assert!(stderr.contains("in use"), "{stderr}");
+    assert!(
+        stderr.trim_end().ends_with("; pick another address with --http or desk.yaml `http.listen`"),
+        "{stderr}"
+    );
     drop(taken);
 }
