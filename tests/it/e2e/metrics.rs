@@ -227,9 +227,12 @@ async fn the_scrape_counts_the_calls_and_429s_the_fake_saw() {
             samples(&scrape, "topicdesk_hook_calls_total").find(|s| s.labels.get("hook") == Some(hook));
         assert!(calls.is_some(), "no hook_calls for {hook}:\n{text}");
     }
+    // No label names a customer, nor carries their id (a value may hold the digits anywhere).
+    let values: Vec<&String> = scrape.samples.iter().flat_map(|sample| sample.labels.values()).collect();
     for customer in &desk.customers {
-        assert!(!text.contains(&customer.name), "a customer's name in a label:\n{text}");
-        assert!(!text.contains(&customer.id.to_string()), "a customer's id in a label:\n{text}");
+        assert!(!text.contains(&customer.name), "a customer's name in the scrape:\n{text}");
+        let id = customer.id.to_string();
+        assert!(values.iter().all(|value| !value.contains(&id)), "a customer's id in a label: {values:?}");
     }
 
     let pid = host.id().expect("the host runs").to_string();
