@@ -49,6 +49,10 @@ pub enum Command {
         /// Send as fast as the API answers: only for benchmarks against a local stand-in.
         #[arg(long)]
         no_rate_budget: bool,
+        /// Serve /metrics, /healthz and /readyz on this address (`127.0.0.1:9464`; port 0
+        /// picks a free one, logged); overrides desk.yaml's `http.listen`.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<std::net::SocketAddr>,
     },
     /// Check a rules directory and print every problem as path:line:col: message.
     Check {
@@ -264,8 +268,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Report { data, since, until, by, format, rules } => {
             team_report(&data, since.as_deref(), until.as_deref(), by, format, rules.as_deref())
         }
-        Command::Run { rules, data, staff_chat, no_rate_budget } => {
-            run_host(rules, data, staff_chat, no_rate_budget, cli.log_format)
+        Command::Run { rules, data, staff_chat, no_rate_budget, http } => {
+            run_host(rules, data, staff_chat, no_rate_budget, http, cli.log_format)
         }
         Command::Check { rules } => {
             exit_code(crate::rules::check_command(&rules, &mut std::io::stdout().lock()))
@@ -314,6 +318,7 @@ fn run_host(
     data: PathBuf,
     staff_chat: Option<i64>,
     no_rate_budget: bool,
+    http: Option<std::net::SocketAddr>,
     log_format: LogFormat,
 ) -> u8 {
     // With JSON logs the error that ends the host is a log event too, so that a log
@@ -327,6 +332,7 @@ fn run_host(
     };
     let mut options = crate::host::HostOptions::from_env(rules, data, staff_chat);
     options.unlimited = no_rate_budget;
+    options.http = http;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return report(&error),

@@ -152,6 +152,8 @@ pub async fn run(out: &mut dyn Write, data: Option<&Path>) -> Result<(), DemoErr
         poll_timeout: Duration::from_secs(1),
         drain_for: Duration::from_secs(2),
         watch_rules: None,
+        http: None,
+        health: crate::host::HealthOptions::default(),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let host = tokio::spawn(crate::host::run(options, async move {

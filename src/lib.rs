@@ -6,7 +6,8 @@
 //! tickets, their history, response templates (`template`: rendering and search) and the
 //! SLA clocks computed from history (`sla`). Then the rules a support lead edits (`rules`:
 //! loading, checking and reloading `rules/`) and the sandboxed script host that runs their
-//! hooks (`script`). Then the edges: the store, the outbox, export, `report` (the team's
+//! hooks (`script`). Then the edges: the store, the outbox, the Telegram adapter, the web
+//! edge (`http`: metrics and health checks), the host, export, `report` (the team's
 //! figures from the store's per-ticket `metrics` facts), `simulate` (replaying traffic
 //! through rules on a virtual clock), `scenarios` (`topicdesk test`), benchmarks and the
 //! command line.
@@ -30,6 +31,7 @@ pub mod store;
 pub mod outbox;
 pub mod desk;
 pub mod telegram;
+pub mod http;
 pub mod host;
 pub mod demo;
 pub mod export;

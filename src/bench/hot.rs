@@ -20,6 +20,35 @@ pub fn ingest(
     messages: usize,
     page: usize,
 ) -> Result<f64, Box<dyn std::error::Error>> {
+    ingest_counted(rules, dir, messages, page, None)
+}
+
+/// What the host's edges count on the inbound path, for [`ingest_counted`].
+pub struct Counting {
+    pub metrics: crate::http::Metrics,
+    pub beat: std::sync::Arc<crate::http::Heartbeat>,
+}
+
+impl Counting {
+    pub fn new() -> Counting {
+        let health = crate::http::Health::new(Duration::from_mins(1));
+        Counting {
+            metrics: crate::http::Metrics::new(),
+            beat: health.task("desk loop", Duration::from_mins(1)),
+        }
+    }
+}
+
+/// [`ingest`], with `counting` doing per page what the host's poller and desk loop do
+/// when they count (the heartbeat, the page's commit time, the updates and their lag);
+/// hook counting is whatever the script host is set to.
+pub fn ingest_counted(
+    rules: &RuleSet,
+    dir: &Path,
+    messages: usize,
+    page: usize,
+    counting: Option<&Counting>,
+) -> Result<f64, Box<dyn std::error::Error>> {
     const CUSTOMERS: u64 = 500;
     const STAFF: i64 = -1_001_234_567_890;
     let store = Store::open(&dir.join(FILE_NAME))?;
@@ -47,6 +76,10 @@ pub fn ingest(
         .collect();
     let started = Instant::now();
     for chunk in updates.chunks(page) {
+        let arrived = counting.map(|counting| {
+            counting.beat.busy();
+            Instant::now()
+        });
         let decoded: Vec<(i64, Option<Event>)> = chunk
             .iter()
             .map(|json| crate::telegram::translate_json(json, STAFF).expect("well-formed update"))
@@ -55,6 +88,12 @@ pub fn ingest(
             Some(event) => desk.handle(tx, event),
             None => Ok(()),
         })?;
+        if let (Some(counting), Some(arrived)) = (counting, arrived) {
+            counting.metrics.page_committed(arrived.elapsed());
+            let now = jiff::Timestamp::now().as_millisecond() as f64 / 1000.0;
+            counting.metrics.updates_committed(chunk.len(), chunk.iter().map(|_| now - UPDATE_DATE as f64));
+            counting.beat.idle();
+        }
     }
     Ok(messages as f64 / started.elapsed().as_secs_f64())
 }
@@ -342,12 +381,15 @@ pub fn intake_answers(
 }
 
 /// A private text message from `customer` as Telegram sends it in an update.
+/// The `date` of every generated update (unix seconds).
+const UPDATE_DATE: i64 = 1_790_000_000;
+
 fn update_json(update_id: i64, customer: u64, text: &str) -> String {
     serde_json::json!({
         "update_id": update_id,
         "message": {
             "message_id": update_id,
-            "date": 1_790_000_000,
+            "date": UPDATE_DATE,
             "chat": { "id": customer, "type": "private", "first_name": "Customer" },
             "from": { "id": customer, "is_bot": false, "first_name": "Customer", "language_code": "en" },
             "text": text

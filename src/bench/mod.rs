@@ -10,6 +10,10 @@
 //! - `ingest_msgs_per_s`, `ingest_fsync_msgs_per_s`: customer messages through the whole
 //!   inbound path (update JSON decoded, translated, applied by the desk with the shipped
 //!   rules, committed durably with the outbox) in pages of 100, and one per commit.
+//! - `metrics_ingest_cost_pct`: what the metrics cost that ingest, in percent: the same
+//!   ingest run alternately with counting off (no hook counts, nothing recorded per page)
+//!   and on (hook counts, and per page what the host's poller and desk loop record), the
+//!   median rate of each; (off / on - 1) x 100 (target: at most 5).
 //! - `rule_call_p99_us`: p99 of one hook call (`route`, `sla`, `on_message`) with the shipped rules.
 //! - `template_render_p99_us`: p99 of rendering one shipped response template for a ticket;
 //!   `template_offer_p99_us`: p99 of ranking the shipped templates for a ticket (`/t`).
@@ -166,6 +170,7 @@ pub const FIGURES: &[&str] = &[
     "export_quick_s",
     "ingest_msgs_per_s",
     "ingest_fsync_msgs_per_s",
+    "metrics_ingest_cost_pct",
     "rule_call_p99_us",
     "template_render_p99_us",
     "template_offer_p99_us",
@@ -400,6 +405,15 @@ fn hot_figures(sink: &mut Sink<'_>, rules: &crate::rules::RuleSet, scale: Scale,
             Ok(())
         });
     }
+    if wanted(&["metrics_ingest_cost_pct"]) {
+        sink.attempt(&["metrics_ingest_cost_pct"], |sink| {
+            let messages = if quick { 2_000 } else { 20_000 };
+            let (off, on) = metrics_ingest_rates(rules, runs, messages)?;
+            sink.note(format_args!("ingest with metrics off {off:.0} msgs/s, on {on:.0} msgs/s"));
+            sink.figure("metrics_ingest_cost_pct", (off / on - 1.0) * 100.0, "%", Some("<= 5"));
+            Ok(())
+        });
+    }
     if wanted(&["rule_call_p99_us"]) || wanted_ratio(only, "rule_call_p99_us") {
         let calls = if quick { 3_000 } else { 30_000 };
         let mut p99s = Vec::new();
@@ -445,6 +459,27 @@ fn hot_figures(sink: &mut Sink<'_>, rules: &crate::rules::RuleSet, scale: Scale,
             Ok(())
         });
     }
+}
+
+/// The median ingest rate with metrics off and on, `runs` of each taken in turn (off, on,
+/// off, ...) so a machine's drift touches both alike. Hook counting is left on after.
+fn metrics_ingest_rates(
+    rules: &crate::rules::RuleSet,
+    runs: usize,
+    messages: usize,
+) -> Result<(f64, f64), Box<dyn std::error::Error>> {
+    let fresh = || tempfile::Builder::new().prefix("topicdesk-bench").tempdir();
+    let (mut off, mut on) = (Vec::new(), Vec::new());
+    // At least three of each: one pair says little about a few percent.
+    for _ in 0..runs.max(3) {
+        crate::script::set_hook_counting(false);
+        let measured = hot::ingest_counted(rules, fresh()?.path(), messages, 100, None);
+        crate::script::set_hook_counting(true);
+        off.push(measured?);
+        let counting = hot::Counting::new();
+        on.push(hot::ingest_counted(rules, fresh()?.path(), messages, 100, Some(&counting))?);
+    }
+    Ok((middle(off), middle(on)))
 }
 
 /// Each ratio asked for whose figure and baseline this run measured.

@@ -12,17 +12,21 @@
 //! batch of verdicts, the calls Telegram accepted still leave the outbox. A damaged data file ends the loop with the error, which ends the
 //! process. Asked to stop, the loop tries each input once more and leaves what fails for
 //! the next start.
+//!
+//! The loop beats busy from taking an input until it is done, idle while it waits for one;
+//! it times each page to its commit and counts rules reloads.
 
 use std::fmt::Write as _;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::StaffChat;
 use crate::desk::{Desk, DeskError, Event, StateError};
+use crate::http::{Heartbeat, Metrics};
 use crate::outbox::{Call, Lane, Outgoing, Target};
 use crate::rules::{ReloadEvent, RulesHandle};
 use crate::store::{DeadLetter, Store, StoreError, Tx};
@@ -82,6 +86,8 @@ pub struct DeskLoop {
     pub changed: [Arc<Notify>; 2],
     pub handler: Handler,
     pub stop: watch::Receiver<bool>,
+    pub metrics: Arc<Metrics>,
+    pub beat: Arc<Heartbeat>,
 }
 
 /// How one try of an input went.
@@ -105,6 +111,7 @@ pub async fn run(mut this: DeskLoop, mut inputs: mpsc::Receiver<DeskInput>) -> R
     // Where the resync after a reload stands: it yields to every other input.
     let mut resync: Option<u64> = None;
     loop {
+        this.beat.idle();
         let input = match resync {
             Some(from) => match inputs.try_recv() {
                 Ok(input) => input,
@@ -116,6 +123,7 @@ pub async fn run(mut this: DeskLoop, mut inputs: mpsc::Receiver<DeskInput>) -> R
                 None => return Ok(()),
             },
         };
+        this.beat.busy();
         match this.input(input).await? {
             Next::Unchanged => {}
             Next::Resync(from) => resync = from,
@@ -133,7 +141,9 @@ impl DeskLoop {
     async fn input(&mut self, input: DeskInput) -> Result<Next, StoreError> {
         match input {
             DeskInput::Page { updates, ack } => {
+                let arrived = Instant::now();
                 if self.page(updates).await? {
+                    self.metrics.page_committed(arrived.elapsed());
                     let _ = ack.send(());
                 }
             }
@@ -143,6 +153,13 @@ impl DeskLoop {
                 }
             }
             DeskInput::Reload(event) => {
+                match &event {
+                    ReloadEvent::Reloaded { version, .. } => {
+                        self.metrics.rules_reloaded(Some(&version.to_string()));
+                    }
+                    ReloadEvent::Rejected { .. } => self.metrics.rules_reloaded(None),
+                    ReloadEvent::Unchanged { .. } => {}
+                }
                 let event = Arc::new(event);
                 let reloaded = matches!(*event, ReloadEvent::Reloaded { .. });
                 let work: Work<()> = Arc::new(move |store, desk, _| report_reload(store, desk, &event));

@@ -33,6 +33,8 @@ fn start(handler: Handler) -> (mpsc::Sender<DeskInput>, Arc<Store>, watch::Sende
         changed: [Arc::new(Notify::new()), Arc::new(Notify::new())],
         handler,
         stop,
+        metrics: Arc::new(crate::http::Metrics::new()),
+        beat: crate::http::Health::new(Duration::from_mins(1)).task("desk loop", Duration::from_mins(1)),
     };
     tokio::spawn(desk_loop::run(this, inputs));
     (inputs_tx, store, stop_tx, dir)
@@ -158,7 +160,7 @@ async fn a_task_that_ends_unexpectedly_ends_the_host_non_zero() {
         let running = super::Running {
             desk_task,
             tasks,
-            names: [
+            names: vec![
                 (quiet.id(), "timer"),
                 (ending.id(), "poller"),
                 (quiet.id(), "dead-letter retry task"),

@@ -5,6 +5,10 @@
 //! transaction. What a call becomes on its way out (albums, coalesced texts, edits of
 //! copies, where it goes) is the planner's decision, never made here. One call per queue is
 //! in flight at a time, so per-chat (and per-topic) order holds.
+//!
+//! It counts every request with its answer and latency, and the outbox's depth as it
+//! reads it; it beats busy through a round (read, plan, commit), idle while it waits for
+//! answers, new entries or the budget.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -15,10 +19,13 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use super::{DeskInput, StaffChat};
+use crate::http::{Health, Heartbeat, Metrics, OutboxDepth};
 use crate::outbox::plan::{self, per_entry};
-use crate::outbox::{Budget, CopyOf, Known, Limits, Outbound, Outcome, Outgoing, Pending, Planner};
+use crate::outbox::{
+    Budget, CopyOf, Known, Lane, Limits, Outbound, Outcome, Outgoing, Pending, Planned, Planner,
+};
 use crate::store::{ReadTx, Store, StoreError};
-use crate::telegram::{Bot, Verdict, send};
+use crate::telegram::{Bot, CallAnswer, Verdict, send_seen};
 use crate::ticket::TicketId;
 
 /// How many outbox entries one round looks at.
@@ -33,6 +40,9 @@ pub struct Dispatcher {
     pub outbox_changed: Arc<Notify>,
     pub stop: watch::Receiver<bool>,
     pub drain_for: Duration,
+    pub metrics: Arc<Metrics>,
+    pub health: Arc<Health>,
+    pub beat: Arc<Heartbeat>,
 }
 
 /// What Telegram answered to one call, with the album parts it carried.
@@ -67,6 +77,7 @@ pub async fn run(mut d: Dispatcher) {
     let mut read_backoff = READ_BACKOFF.0;
     let mut mirror = Mirror::default();
     loop {
+        d.beat.busy();
         if deadline.is_none() && *d.stop.borrow() {
             deadline = Some(Instant::now() + d.drain_for);
         }
@@ -87,11 +98,13 @@ pub async fn run(mut d: Dispatcher) {
         let snapshot = match read_outbox(&d.store, staff.id, &mut mirror) {
             Ok(snapshot) => {
                 read_backoff = READ_BACKOFF.0;
+                d.metrics.outbox(&depth(&mirror.entries, &staff, snapshot.entries));
                 snapshot
             }
             // The store is being opened again after a failed write (a full disk): wait for it.
             Err(error) if error.is_unavailable() => {
                 tracing::warn!(%error, retry_in = ?read_backoff, "cannot read the outbox; trying again");
+                d.beat.idle();
                 tokio::select! {
                     () = tokio::time::sleep(read_backoff) => {}
                     _ = d.stop.changed(), if deadline.is_none() => {}
@@ -130,12 +143,8 @@ pub async fn run(mut d: Dispatcher) {
         }
         let sent_any = !to_send.is_empty();
         for p in to_send {
-            let bot = d.bot.clone();
             let pending = p.pending;
-            let task = sends.spawn(async move {
-                let verdict = send(&bot, &p.call, p.place, p.ticket, jiff::Timestamp::now()).await;
-                Answered { pending: p.pending, planned: now_ms, verdict, joined: p.joined }
-            });
+            let task = sends.spawn(send_counted(&d, p, now_ms));
             in_flight.insert(task.id(), (pending, now_ms));
         }
         if sent_any {
@@ -147,8 +156,10 @@ pub async fn run(mut d: Dispatcher) {
             (Some(w), Some(dl)) => Some(w.min(dl)),
             (w, dl) => w.or(dl),
         };
+        d.beat.idle();
         tokio::select! {
             Some(first) = sends.join_next_with_id(), if !sends.is_empty() => {
+                d.beat.busy();
                 let results = collect(first, &mut sends, &mut in_flight, &mut budget, started);
                 watch_token(&mut token_refused, &budget);
                 if !commit(&d, results, &mut mirror).await {
@@ -159,6 +170,22 @@ pub async fn run(mut d: Dispatcher) {
             () = sleep_until(until) => {}
             _ = d.stop.changed(), if deadline.is_none() => {}
         }
+    }
+}
+
+/// Sends one planned call (`planned` when the budget let it go) and counts it.
+fn send_counted(d: &Dispatcher, p: Planned, planned: u64) -> impl Future<Output = Answered> + use<> {
+    let (bot, metrics, health) = (d.bot.clone(), d.metrics.clone(), d.health.clone());
+    async move {
+        let sent = Instant::now();
+        let (verdict, seen) = send_seen(&bot, &p.call, p.place, p.ticket, jiff::Timestamp::now()).await;
+        if let Some(seen) = seen {
+            metrics.telegram_call(seen, sent.elapsed());
+            if seen.answer == CallAnswer::Ok {
+                health.telegram_answered();
+            }
+        }
+        Answered { pending: p.pending, planned, verdict, joined: p.joined }
     }
 }
 
@@ -284,6 +311,30 @@ async fn sleep_until(at: Option<Instant>) {
 struct Snapshot {
     topics: HashMap<TicketId, i32>,
     copies: HashMap<(i64, i32), CopyOf>,
+    /// Every entry of the outbox, beyond the window too.
+    entries: u64,
+}
+
+/// The outbox's depth for the metrics: `entries` in all, and the window's by chat kind
+/// and lane, its queues (a private chat; in the staff chat, a ticket's topic or General)
+/// and the fullest of them.
+fn depth(window: &[(u64, Outgoing)], staff: &StaffChat, entries: u64) -> OutboxDepth {
+    let mut depth = OutboxDepth { entries, ..OutboxDepth::default() };
+    let mut queues: HashMap<(i64, Option<TicketId>), u64> = HashMap::new();
+    for (_, outgoing) in window {
+        let chat_id = staff.current(outgoing.chat_id);
+        let kind = usize::from(chat_id != staff.id);
+        let lane = match outgoing.lane {
+            Lane::Message => 0,
+            Lane::Cosmetic => 1,
+        };
+        depth.window[kind][lane] += 1;
+        let ticket = if chat_id == staff.id { outgoing.ticket } else { None };
+        *queues.entry((chat_id, ticket)).or_default() += 1;
+    }
+    depth.queues = queues.len() as u64;
+    depth.deepest = queues.values().copied().max().unwrap_or(0);
+    depth
 }
 
 /// Brings `mirror` up to date with the outbox and reads the topics its calls go to and the
@@ -304,7 +355,7 @@ fn read_outbox(store: &Store, staff_chat: i64, mirror: &mut Mirror) -> Result<Sn
             copies.insert(source, copy);
         }
     }
-    Ok(Snapshot { topics, copies })
+    Ok(Snapshot { topics, copies, entries: read.outbox_len()? })
 }
 
 /// The newest copy of `source` in the staff chat (should the message have been sent again,
@@ -320,4 +371,34 @@ fn copy_of(read: &ReadTx, staff_chat: i64, source: (i64, i32)) -> Result<Option<
         .collect();
     sources.sort_unstable();
     Ok(Some(CopyOf { copy, sources }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::Call;
+
+    fn entry(chat_id: i64, lane: Lane, ticket: Option<u64>) -> (u64, Outgoing) {
+        let call = Call::DeleteMessage { chat_id, message_id: 1 };
+        (0, Outgoing { chat_id, lane, ticket: ticket.map(TicketId), call })
+    }
+
+    #[test]
+    fn depth_counts_by_chat_kind_and_lane_and_finds_the_fullest_queue() {
+        let staff = StaffChat { id: -100, former: vec![-50] };
+        let window = [
+            entry(-100, Lane::Message, Some(1)),
+            entry(-100, Lane::Cosmetic, Some(1)),
+            // The staff chat's former id is the staff chat: the same topic's queue.
+            entry(-50, Lane::Message, Some(1)),
+            entry(-100, Lane::Message, Some(2)),
+            entry(-100, Lane::Message, None),
+            entry(7, Lane::Message, Some(1)),
+            entry(7, Lane::Message, Some(1)),
+            entry(8, Lane::Cosmetic, None),
+        ];
+        let depth = depth(&window, &staff, 5_000);
+        assert_eq!(depth, OutboxDepth { entries: 5_000, window: [[4, 1], [2, 1]], queues: 5, deepest: 3 });
+        assert_eq!(super::depth(&[], &staff, 0), OutboxDepth::default());
+    }
 }

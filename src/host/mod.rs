@@ -9,7 +9,13 @@
 //!   hands the verdicts back to the desk loop, which drops what Telegram accepted.
 //!
 //! - the timer asks for a tick when a deadline falls due; a small task serves the retry
-//!   requests of `topicdesk dead-letters retry`.
+//!   requests of `topicdesk dead-letters retry`;
+//! - with `--http` (or desk.yaml `http.listen`), the web edge (`http`) serves `/metrics`,
+//!   `/healthz` and `/readyz`.
+//!
+//! The tasks count what they do into the host's `http::Metrics` (updates, commits, Bot
+//! API calls, the outbox, reloads) and beat an `http::Heartbeat`: busy while on a piece of
+//! work, idle while waiting for one, which is what `/healthz` judges.
 //!
 //! Shutdown (SIGTERM, SIGINT or the future given to [`run`]): the page in hand is
 //! finished, polling stops, the dispatcher drains for a bounded time, and what is not
@@ -30,12 +36,14 @@ mod timer;
 mod desk_loop_tests;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, watch};
 
+use crate::http::{Health, Heartbeat, Metrics, Served};
 use crate::outbox::Limits;
 use crate::rules::{RulesHandle, WatchMode};
 use crate::store::{Store, StoreError};
@@ -80,7 +88,54 @@ pub struct HostOptions {
     /// How long the dispatcher may keep sending after shutdown is asked for.
     pub drain_for: Duration,
     pub watch_rules: Option<WatchMode>,
+    /// Where to serve `/metrics`, `/healthz` and `/readyz`; desk.yaml `http.listen` when
+    /// `None`, and no server when neither says.
+    pub http: Option<SocketAddr>,
+    pub health: HealthOptions,
 }
+
+/// How `/healthz` judges the host's tasks.
+#[derive(Clone, Debug)]
+pub struct HealthOptions {
+    /// The longest one piece of work of a task may last (the poller: its long poll and
+    /// this) before `/healthz` reports the task stuck.
+    pub stall_after: Duration,
+    /// A fault for tests: this task stops making progress as soon as it starts (busy on
+    /// nothing, forever), as a task stuck on a lock or a dead connection would.
+    pub stalled: Option<Task>,
+}
+
+impl Default for HealthOptions {
+    fn default() -> HealthOptions {
+        HealthOptions { stall_after: Duration::from_mins(2), stalled: None }
+    }
+}
+
+/// The host's tasks, as `/healthz` names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Task {
+    Poller,
+    DeskLoop,
+    Dispatcher,
+    Timer,
+    DeadLetterRetry,
+}
+
+impl Task {
+    pub fn name(self) -> &'static str {
+        match self {
+            Task::Poller => "poller",
+            Task::DeskLoop => "desk loop",
+            Task::Dispatcher => "dispatcher",
+            Task::Timer => "timer",
+            Task::DeadLetterRetry => "dead-letter retry task",
+        }
+    }
+}
+
+/// Telegram's last answer may be this much older than a long poll lasts before `/readyz`
+/// says Telegram is out of reach.
+const TELEGRAM_GRACE: Duration = Duration::from_mins(1);
 
 #[derive(Debug, thiserror::Error)]
 pub enum HostError {
@@ -94,6 +149,8 @@ pub enum HostError {
     Store(#[from] StoreError),
     #[error("watching the rules directory failed: {0}")]
     Watch(String),
+    #[error("{0}; pick another address with --http or desk.yaml `http.listen`")]
+    Http(#[from] crate::http::BindError),
     #[error(
         "the host's {task} ended unexpectedly{detail}; exiting so that the service manager starts topicdesk again"
     )]
@@ -126,11 +183,14 @@ impl HostOptions {
             poll_timeout: Duration::from_secs(25),
             drain_for: Duration::from_secs(5),
             watch_rules: Some(WatchMode::Native),
+            http: None,
+            health: HealthOptions::default(),
         }
     }
 }
 
 /// Runs the desk until `shutdown` resolves.
+#[allow(clippy::too_many_lines)] // The start in order: each step a few lines, read top to bottom.
 pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Result<(), HostError> {
     let (rules, diagnostics) = crate::rules::load(&options.rules);
     let Some(rules) = rules else {
@@ -138,9 +198,27 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         return Err(HostError::Rules { dir: options.rules.clone(), report: report.join("\n") });
     };
     let configured = options.staff_chat.or(rules.desk().staff_chat).ok_or(HostError::NoStaffChat)?;
+    // Bound as soon as the rules say where, before the store opens: a port in use ends the start at once, with its reason.
+    let listener = match options.http.or(rules.desk().http_listen) {
+        Some(addr) => Some(crate::http::bind(addr).await?),
+        None => None,
+    };
     let limits = limits(&options, &rules);
     let (path, store, staff_chat, former) = open_store(&options.data, configured).await?;
     let bot = crate::telegram::connect(options.token.clone(), options.api_url.clone())?;
+    let metrics = Arc::new(Metrics::new());
+    metrics.rules_in_force(&rules.version().to_string());
+    let health = Arc::new(Health::new(options.poll_timeout + TELEGRAM_GRACE));
+    health.rules_loaded();
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut names = Vec::new();
+    // Served from here on, so that a start waiting for Telegram shows as not ready.
+    if let Some(listener) = listener {
+        let endpoints = Served { metrics: metrics.clone(), health: health.clone(), store: store.clone() };
+        let http_task = tasks.spawn(crate::http::serve(listener, endpoints, stop_rx.clone()));
+        names.push((http_task.id(), "HTTP server"));
+    }
     // Shutdown may come while Telegram is still out of reach: then the host ends at once.
     let mut shutdown = std::pin::pin!(shutdown);
     // A desk that has taken updates before is restarting, perhaps on a bad day for the staff
@@ -151,6 +229,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         tracing::info!("shut down before Telegram could be reached");
         return Ok(());
     }
+    health.telegram_answered();
     if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
         tracing::warn!(%error, "could not register the command menus");
     }
@@ -159,7 +238,6 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let handle = RulesHandle::new(rules);
     let (desk_tx, desk_rx) = mpsc::channel::<DeskInput>(16);
     let outbox_changed = Arc::new(Notify::new());
-    let (stop_tx, stop_rx) = watch::channel(false);
     let (staff_tx, staff_rx) = watch::channel(StaffChat { id: staff_chat, former });
 
     let watcher = match options.watch_rules {
@@ -174,45 +252,80 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         None => None,
     };
 
+    let stall_after = options.health.stall_after;
+    let beat =
+        |task: Task, limit: Duration| (health.task(task.name(), limit), options.health.stalled == Some(task));
     let deadlines_changed = Arc::new(Notify::new());
-    let desk_task = tokio::spawn(desk_loop::run(
-        desk_loop::DeskLoop {
-            store: store.clone(),
-            rules: handle.clone(),
-            staff: staff_tx,
-            changed: [outbox_changed.clone(), deadlines_changed.clone()],
-            handler: desk_loop::desk_handler(),
-            stop: stop_rx.clone(),
-        },
-        desk_rx,
+    let (desk_beat, stalled) = beat(Task::DeskLoop, stall_after);
+    let desk_task = tokio::spawn(watched(
+        desk_beat.clone(),
+        stalled,
+        desk_loop::run(
+            desk_loop::DeskLoop {
+                store: store.clone(),
+                rules: handle.clone(),
+                staff: staff_tx,
+                changed: [outbox_changed.clone(), deadlines_changed.clone()],
+                handler: desk_loop::desk_handler(),
+                stop: stop_rx.clone(),
+                metrics: metrics.clone(),
+                beat: desk_beat,
+            },
+            desk_rx,
+        ),
     ));
-    let mut tasks = tokio::task::JoinSet::new();
-    let timer = tasks.spawn(timer::run(store.clone(), desk_tx.clone(), deadlines_changed, stop_rx.clone()));
-    let poller = tasks.spawn(poller::run(
-        bot.clone(),
-        store.clone(),
-        staff_rx.clone(),
-        options.poll_timeout,
-        desk_tx.clone(),
-        stop_rx.clone(),
+    let (timer_beat, stalled) = beat(Task::Timer, stall_after);
+    let timer = tasks.spawn(watched(
+        timer_beat.clone(),
+        stalled,
+        timer::run(store.clone(), desk_tx.clone(), deadlines_changed, stop_rx.clone(), timer_beat),
     ));
-    let retries = tasks.spawn(dead_letters::run(path.clone(), desk_tx.clone(), stop_rx.clone()));
-    let dispatcher = tasks.spawn(dispatcher::run(dispatcher::Dispatcher {
-        bot,
-        store,
-        staff: staff_rx,
-        limits,
-        desk: desk_tx,
-        outbox_changed,
-        stop: stop_rx,
-        drain_for: options.drain_for,
-    }));
-    let names = [
-        (timer.id(), "timer"),
-        (poller.id(), "poller"),
-        (retries.id(), "dead-letter retry task"),
-        (dispatcher.id(), "dispatcher"),
-    ];
+    let (poller_beat, stalled) = beat(Task::Poller, options.poll_timeout + stall_after);
+    let poller = tasks.spawn(watched(
+        poller_beat.clone(),
+        stalled,
+        poller::run(
+            poller::Poller {
+                bot: bot.clone(),
+                store: store.clone(),
+                staff: staff_rx.clone(),
+                timeout: options.poll_timeout,
+                desk: desk_tx.clone(),
+                stop: stop_rx.clone(),
+            },
+            poller::Counted { metrics: metrics.clone(), health: health.clone(), beat: poller_beat },
+        ),
+    ));
+    let (retry_beat, stalled) = beat(Task::DeadLetterRetry, stall_after);
+    let retries = tasks.spawn(watched(
+        retry_beat.clone(),
+        stalled,
+        dead_letters::run(path.clone(), desk_tx.clone(), stop_rx.clone(), retry_beat),
+    ));
+    let (dispatcher_beat, stalled) = beat(Task::Dispatcher, stall_after);
+    let dispatcher = tasks.spawn(watched(
+        dispatcher_beat.clone(),
+        stalled,
+        dispatcher::run(dispatcher::Dispatcher {
+            bot,
+            store,
+            staff: staff_rx,
+            limits,
+            desk: desk_tx,
+            outbox_changed,
+            stop: stop_rx,
+            drain_for: options.drain_for,
+            metrics,
+            health,
+            beat: dispatcher_beat,
+        }),
+    ));
+    names.extend([
+        (timer.id(), Task::Timer.name()),
+        (poller.id(), Task::Poller.name()),
+        (retries.id(), Task::DeadLetterRetry.name()),
+        (dispatcher.id(), Task::Dispatcher.name()),
+    ]);
     let running = Running {
         desk_task,
         tasks,
@@ -225,11 +338,22 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     running.supervise(shutdown).await
 }
 
+/// Runs a task's future with its heartbeat: ended once the future is gone, however it
+/// went. With `stalled` (a fault for tests), the task never starts and stays busy.
+async fn watched<T>(beat: Arc<Heartbeat>, stalled: bool, task: impl Future<Output = T>) -> T {
+    let _alive = beat.alive();
+    if stalled {
+        beat.busy();
+        return std::future::pending().await;
+    }
+    task.await
+}
+
 /// The host's tasks while they run.
 struct Running {
     desk_task: tokio::task::JoinHandle<Result<(), StoreError>>,
     tasks: tokio::task::JoinSet<()>,
-    names: [(tokio::task::Id, &'static str); 4],
+    names: Vec<(tokio::task::Id, &'static str)>,
     stop: watch::Sender<bool>,
     drain_for: Duration,
     watcher: Option<crate::rules::Reloader>,

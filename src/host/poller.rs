@@ -1,31 +1,47 @@
 //! The poller: long polling that owns its offset. It asks for updates after the last
 //! applied one, hands the page to the desk loop and waits for the commit before asking
 //! again, so a crash at any point re-delivers exactly what was not applied.
+//!
+//! It counts each long poll and each committed page (updates, their lag) and beats busy
+//! from a poll to its page's commit, idle while it backs off.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::desk_loop::PageUpdate;
 use super::{DeskInput, StaffChat};
 use crate::desk::Event;
+use crate::http::{Health, Heartbeat, Metrics};
 use crate::store::Store;
-use crate::telegram::{Bot, poll, token_refused, translate};
+use crate::telegram::{Bot, CallAnswer, Seen, answer_of_error, poll, sent_at, token_refused, translate};
 
-pub async fn run(
-    bot: Bot,
-    store: Arc<Store>,
-    staff: watch::Receiver<StaffChat>,
-    timeout: Duration,
-    desk: mpsc::Sender<DeskInput>,
-    mut stop: watch::Receiver<bool>,
-) {
+pub struct Poller {
+    pub bot: Bot,
+    pub store: Arc<Store>,
+    pub staff: watch::Receiver<StaffChat>,
+    pub timeout: Duration,
+    pub desk: mpsc::Sender<DeskInput>,
+    pub stop: watch::Receiver<bool>,
+}
+
+/// Where the poller counts and beats.
+pub struct Counted {
+    pub metrics: Arc<Metrics>,
+    pub health: Arc<Health>,
+    pub beat: Arc<Heartbeat>,
+}
+
+pub async fn run(poller: Poller, counted: Counted) {
+    let Poller { bot, store, staff, timeout, desk, mut stop } = poller;
+    let Counted { metrics, health, beat } = counted;
     let mut backoff = Duration::from_millis(500);
     // A refused token is said loudly once per outage, not at every try.
     let mut refused = false;
     let mut read_backoff = Duration::from_millis(500);
     loop {
+        beat.busy();
         let offset = match store.read().and_then(|read| read.update_offset()) {
             Ok(offset) => {
                 read_backoff = Duration::from_millis(500);
@@ -34,6 +50,7 @@ pub async fn run(
             Err(error) => {
                 // The store is being opened again after a failed write: wait for it.
                 tracing::warn!(%error, retry_in = ?read_backoff, "cannot read the update offset; trying again");
+                beat.idle();
                 tokio::select! {
                     () = tokio::time::sleep(read_backoff) => {}
                     _ = stop.changed() => return,
@@ -42,12 +59,16 @@ pub async fn run(
                 continue;
             }
         };
+        let sent = Instant::now();
         let page = tokio::select! {
             page = poll(&bot, offset, timeout) => page,
             _ = stop.changed() => return,
         };
+        let answer = page.as_ref().map_or_else(answer_of_error, |_| CallAnswer::Ok);
+        metrics.telegram_call(Seen { method: "GetUpdates", answer }, sent.elapsed());
         let updates = match page {
             Ok(updates) => {
+                health.telegram_answered();
                 backoff = Duration::from_millis(500);
                 if refused {
                     tracing::warn!("Telegram accepts the bot's token again; polling goes on");
@@ -65,6 +86,7 @@ pub async fn run(
                     );
                     refused = true;
                 }
+                beat.idle();
                 tokio::select! {
                     () = tokio::time::sleep(backoff) => {}
                     _ = stop.changed() => return,
@@ -76,6 +98,8 @@ pub async fn run(
         if updates.is_empty() {
             continue;
         }
+        let dates: Vec<i64> = updates.iter().filter_map(|(update, _)| sent_at(update)).collect();
+        let count = updates.len();
         // Updates after a move of the staff chat in the same page come from its new id.
         let mut staff_chat = staff.borrow().id;
         let page: Vec<PageUpdate> = updates
@@ -97,6 +121,8 @@ pub async fn run(
         if committed.await.is_err() {
             return;
         }
+        let now = jiff::Timestamp::now().as_millisecond() as f64 / 1000.0;
+        metrics.updates_committed(count, dates.into_iter().map(|date| now - date as f64));
         if *stop.borrow() {
             return;
         }

@@ -1,7 +1,8 @@
 //! The timer task: sleeps until the earliest deadline in the store's index and then asks
 //! the desk loop for a tick. With nothing due it sleeps, so the cost of a million open
 //! tickets with running clocks is one index lookup per change, not a scan. Every commit
-//! of the desk loop wakes it to look again, since deadlines may have moved.
+//! of the desk loop wakes it to look again, since deadlines may have moved. It beats busy
+//! from asking for a tick until the tick is done, idle while it sleeps.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::DeskInput;
+use crate::http::Heartbeat;
 use crate::store::Store;
 
 /// The longest sleep with nothing in the index; a new deadline wakes the task anyway.
@@ -25,9 +27,11 @@ pub async fn run(
     desk: mpsc::Sender<DeskInput>,
     changed: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
+    beat: Arc<Heartbeat>,
 ) {
     let mut retry = RETRY.0;
     loop {
+        beat.idle();
         let next = match store.read().and_then(|read| read.next_deadline()) {
             Ok(next) => next,
             Err(error) => {
@@ -49,6 +53,7 @@ pub async fn run(
             () = changed.notified() => continue,
             _ = stop.changed() => return,
         }
+        beat.busy();
         let ticked = jiff::Timestamp::now();
         let (ack, done) = oneshot::channel();
         if desk.send(DeskInput::Tick { ack }).await.is_err() {
@@ -57,6 +62,7 @@ pub async fn run(
         if done.await.is_err() {
             // The desk loop gave the tick up (it logged why) and committed nothing: whatever
             // fell due is still in the index and is tried again, later each time.
+            beat.idle();
             tokio::select! {
                 () = tokio::time::sleep(retry) => {}
                 _ = stop.changed() => return,
@@ -74,6 +80,7 @@ pub async fn run(
             .flatten()
             .is_some_and(|d| d.due <= ticked);
         if stuck {
+            beat.idle();
             tokio::select! {
                 () = tokio::time::sleep(MIN_GAP) => {}
                 _ = stop.changed() => return,

@@ -102,6 +102,9 @@ pub struct DeskConfig {
     pub dispatcher: DispatcherBudgets,
     /// The satisfaction survey; `None` (no `csat:`) never asks.
     pub csat: Option<CsatConfig>,
+    /// `http.listen`: where `topicdesk run` serves `/metrics`, `/healthz` and `/readyz`
+    /// (`run --http` wins); `None` serves nothing. Read at start: a change needs a restart.
+    pub http_listen: Option<std::net::SocketAddr>,
 }
 
 /// desk.yaml `csat`: when to ask the satisfaction survey, on which scale, in which words,
@@ -209,6 +212,7 @@ impl DeskConfig {
             loop_guard: LoopGuard::default(),
             dispatcher: DispatcherBudgets::default(),
             csat: None,
+            http_listen: None,
         }
     }
 
@@ -266,6 +270,28 @@ pub(crate) struct RawDesk {
     loop_guard: Option<RawLoopGuard>,
     dispatcher: Option<RawDispatcher>,
     csat: Option<RawCsat>,
+    http: Option<RawHttp>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    listen: Option<String>,
+}
+
+impl RawHttp {
+    /// The address to listen on; `position` is where `listen` is written.
+    fn validate(self, position: Position, sink: &mut FileSink<'_>) -> Option<std::net::SocketAddr> {
+        let listen = self.listen?;
+        let parsed = listen.parse().ok();
+        if parsed.is_none() {
+            let message = format!(
+                "`listen` must be an IP address and a port, like 127.0.0.1:9464 or [::1]:9464, not `{listen}`"
+            );
+            sink.error(position, message);
+        }
+        parsed
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -401,6 +427,7 @@ impl RawDesk {
                 .unwrap_or(defaults.dispatcher.private_messages_per_second),
         });
         let csat = self.csat.map(|raw| raw.validate(tree, sink));
+        let http_listen = self.http.and_then(|raw| raw.validate(at(&[key("http"), key("listen")]), sink));
         DeskConfig {
             path: sink.path.to_owned(),
             staff_chat: self.staff_chat,
@@ -430,6 +457,7 @@ impl RawDesk {
             }),
             dispatcher,
             csat,
+            http_listen,
         }
     }
 }

@@ -444,6 +444,33 @@ fn sla_timer_settings_are_read_and_checked() {
 }
 
 #[test]
+fn the_http_address_is_read_and_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = "http:\n  listen: 127.0.0.1:9464\n";
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    let listen = set.expect("a valid desk").desk().http_listen;
+    assert_eq!(listen, Some(std::net::SocketAddr::from(([127, 0, 0, 1], 9464))));
+    check(
+        &[("desk.yaml", "http:\n  listen: localhost\n")],
+        &expect![[r#"
+            desk.yaml:2:11: `listen` must be an IP address and a port, like 127.0.0.1:9464 or [::1]:9464, not `localhost`
+            exit 1
+        "#]],
+    );
+    check(
+        &[("desk.yaml", "http:\n  port: 9464\n")],
+        &expect![[r#"
+            desk.yaml:2:3: unknown field `port`
+            exit 1
+        "#]],
+    );
+}
+
+#[test]
 fn escalation_settings_are_read_with_defaults() {
     let desk = "escalate_after_age: 3d\nloop_guard: { messages_per_ticket: 5 }\n";
     let dir = tempfile::tempdir().expect("temp dir");

@@ -207,12 +207,18 @@ fn follow_steps(engine: &mut Engine) {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Stopped {
     at_operation: Option<u64>,
+    /// How long the call took, when hook calls are counted (`stats`).
+    pub(crate) took: Option<Duration>,
 }
 
 /// Runs `call` with the wall-clock budget armed on this thread.
 pub(crate) fn with_budget<T>(call: impl FnOnce(&Engine) -> T) -> (T, Stopped) {
-    let result = armed(None, || call(engine()));
-    let stopped = RUNNING.with(|running| Stopped { at_operation: running.borrow_mut().stopped_at.take() });
+    let started = Instant::now();
+    let result = armed(None, started, || call(engine()));
+    // The budget's own clock read times the call too: one more read, and only when counted.
+    let took = super::stats::counting().then(|| started.elapsed());
+    let stopped =
+        RUNNING.with(|running| Stopped { at_operation: running.borrow_mut().stopped_at.take(), took });
     (result, stopped)
 }
 
@@ -222,11 +228,11 @@ pub(crate) fn with_budget<T>(call: impl FnOnce(&Engine) -> T) -> (T, Stopped) {
 /// the same path.
 pub(crate) fn replay<T>(stopped: Stopped, call: impl FnOnce(&Engine) -> T) -> LastSeen {
     let stop_at = stopped.at_operation.unwrap_or(u64::MAX);
-    armed(Some(stop_at), || drop(call(tracing_engine())));
+    armed(Some(stop_at), Instant::now(), || drop(call(tracing_engine())));
     RUNNING.with(|running| std::mem::take(&mut running.borrow_mut().last_seen))
 }
 
-fn armed<T>(stop_at: Option<u64>, call: impl FnOnce() -> T) -> T {
+fn armed<T>(stop_at: Option<u64>, started: Instant, call: impl FnOnce() -> T) -> T {
     struct Disarm;
     impl Drop for Disarm {
         fn drop(&mut self) {
@@ -239,7 +245,7 @@ fn armed<T>(stop_at: Option<u64>, call: impl FnOnce() -> T) -> T {
     }
     RUNNING.with(|running| {
         *running.borrow_mut() = Running {
-            deadline: Some(Instant::now() + CALL_BUDGET),
+            deadline: Some(started + CALL_BUDGET),
             stopped_at: None,
             stop_at,
             last_seen: LastSeen::default(),

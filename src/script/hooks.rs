@@ -197,7 +197,10 @@ impl Scripts {
         let (result, stopped) = with_budget(call);
         let failure = match result {
             Ok(value) => match convert(value) {
-                Ok(value) => return self.outcome(value, DecidedBy::Script, None),
+                Ok(value) => {
+                    super::stats::record(function, false, stopped.took);
+                    return self.outcome(value, DecidedBy::Script, None);
+                }
                 Err(message) => HookFailure {
                     function: function.to_owned(),
                     path: site.path,
@@ -216,6 +219,7 @@ impl Scripts {
                 self.failure_of(function, &error, &last_seen)
             }
         };
+        super::stats::record(function, true, stopped.took);
         tracing::error!(rule_set = %self.version, "{failure}; using the default");
         self.outcome(fallback(), DecidedBy::Default, Some(failure))
     }

@@ -2,13 +2,15 @@
 //! `translate`, queued calls go out through `send`, and `startup` checks that the bot can
 //! run the desk in the staff chat before anything else happens.
 
+mod dated;
 mod raw;
 mod send;
 mod startup;
 mod translate;
 
-pub use raw::token_refused;
-pub use send::{Failure, Place, Verdict, send, sent_again_unanswered};
+pub use dated::sent_at;
+pub use raw::{CallAnswer, Seen, answer_of_error, token_refused};
+pub use send::{Failure, Place, Verdict, send, send_seen, sent_again_unanswered};
 pub use startup::{
     StaffChatTrouble, StartupError, check_staff_chat, connect, poll, register_commands, wait_for_telegram,
 };

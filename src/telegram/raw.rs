@@ -10,6 +10,7 @@
 //! Telegram takes to answer even on a bad day: giving up on a call that Telegram may still
 //! be carrying out and sending it again is how a message ends up in a topic twice.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,6 +37,57 @@ macro_rules! post {
         }
         $bot.client().post(url).header("content-type", "application/json").body(body)
     }};
+}
+
+/// What came back from one Bot API call, as the host counts it (its metrics).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallAnswer {
+    /// A result.
+    Ok,
+    /// 429 Too Many Requests, with `retry_after` in seconds.
+    RetryAfter { seconds: u32 },
+    /// Any other refusal of the Bot API, a 4xx or a 5xx.
+    Refused,
+    /// No answer (refused connection, broken connection, timeout), or one that is not the
+    /// Bot API's JSON.
+    NoAnswer,
+}
+
+/// One request the adapter made: the method as teloxide names it (`SendMessage`) and
+/// what came back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    pub method: &'static str,
+    pub answer: CallAnswer,
+}
+
+tokio::task_local! {
+    /// The method of the request [`call`] sent inside [`seen`]: set by the one place that
+    /// knows it, so the many request builders of `send` stay as they are.
+    static METHOD: Cell<Option<&'static str>>;
+}
+
+/// Runs `sending`, which makes at most one [`call`], and says which method it called.
+pub async fn seen<T>(sending: impl Future<Output = T>) -> (T, Option<&'static str>) {
+    METHOD.scope(Cell::new(None), async { (sending.await, METHOD.with(Cell::get)) }).await
+}
+
+/// What a failed call's [`Failure`] counts as.
+pub fn answer_of_failure(failure: &Failure) -> CallAnswer {
+    match failure {
+        Failure::RetryAfter { seconds } => CallAnswer::RetryAfter { seconds: *seconds },
+        Failure::Network { .. } | Failure::Unreadable { .. } => CallAnswer::NoAnswer,
+        Failure::Migrated { .. } | Failure::Api { .. } => CallAnswer::Refused,
+    }
+}
+
+/// What a failed long poll counts as.
+pub fn answer_of_error(error: &RequestError) -> CallAnswer {
+    match error {
+        RequestError::RetryAfter(seconds) => CallAnswer::RetryAfter { seconds: seconds.seconds() },
+        RequestError::Api(_) | RequestError::MigrateToChatId(_) => CallAnswer::Refused,
+        _ => CallAnswer::NoAnswer,
+    }
 }
 
 /// A call that brought no result.
@@ -82,6 +134,7 @@ where
 {
     // A request that failed before it was sent whole (no connection) cannot have reached
     // Telegram; after that, it may have.
+    let _ = METHOD.try_with(|method| method.set(Some(<R::Payload as Payload>::NAME)));
     let network = |error: &dyn std::fmt::Display, maybe_delivered: bool| Failure::Network {
         detail: error.to_string(),
         maybe_delivered,

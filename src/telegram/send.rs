@@ -34,6 +34,7 @@ use teloxide::types::{
 
 pub use super::raw::Failure;
 use super::raw::call as execute;
+use super::raw::{CallAnswer, Seen, answer_of_failure, seen};
 use crate::outbox::{Button, Call, Delivery, FileKind, Media, Outcome, Report, StaffTrouble};
 pub use crate::outbox::{Place, Verdict};
 
@@ -47,8 +48,24 @@ pub async fn send(
     ticket: Option<crate::ticket::TicketId>,
     sent_at: jiff::Timestamp,
 ) -> Verdict {
-    let result = request(bot, call, place).await;
-    judge(call, place, ticket, result, sent_at)
+    send_seen(bot, call, place, ticket, sent_at).await.0
+}
+
+/// [`send`], also saying which request went and what came back, for the host to count;
+/// `None` for a call that needs no request.
+pub async fn send_seen(
+    bot: &Bot,
+    call: &Call,
+    place: Place,
+    ticket: Option<crate::ticket::TicketId>,
+    sent_at: jiff::Timestamp,
+) -> (Verdict, Option<Seen>) {
+    let (result, method) = seen(request(bot, call, place)).await;
+    let answer = match &result {
+        Ok(_) => CallAnswer::Ok,
+        Err(failure) => answer_of_failure(failure),
+    };
+    (judge(call, place, ticket, result, sent_at), method.map(|method| Seen { method, answer }))
 }
 
 /// What a successful request returned, as far as the desk cares.

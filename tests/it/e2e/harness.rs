@@ -18,7 +18,7 @@ use topicdesk::fakegram::{
     Content, Draft, FakeConfig, FakeHandle, FakeMessage, FakeTelegram, MemberRole, RateBudgets, Thread,
     UserSpec, World,
 };
-use topicdesk::host::{HostError, HostOptions};
+use topicdesk::host::{HealthOptions, HostError, HostOptions};
 use topicdesk::store::{ReadTx, Store, data_file};
 
 /// The staff forum of the fake's default world.
@@ -179,6 +179,8 @@ impl Desk {
             poll_timeout: Duration::from_secs(5),
             drain_for: Duration::from_secs(2),
             watch_rules: None,
+            http: None,
+            health: HealthOptions::default(),
         };
         Desk { fake: Arc::new(fake), customers, options, host: None, _temp: temp }
     }

@@ -15,6 +15,7 @@ mod kb;
 pub(crate) mod harness;
 mod kill;
 mod ladder;
+mod metrics;
 mod refusals;
 mod relay;
 mod replayed;
