@@ -18,6 +18,8 @@ pub enum Event {
     StaffEdit(StaffMessage),
     /// An inline button was pressed.
     Button(ButtonPress),
+    /// Someone typed `@bot ...` in a chat (inline mode): they wait for results.
+    InlineQuery(InlineQuery),
     /// The customer blocked (or unblocked) the bot.
     Reachability { customer: UserId, blocked: bool },
     /// The staff group became a supergroup with a new id.
@@ -78,6 +80,18 @@ pub struct StaffMessage {
     /// (`/template save` reads it).
     pub reply_text: Option<String>,
     pub album: Option<String>,
+    /// The bot through whose inline mode the writer sent this message (`via_bot`): a result
+    /// they picked from `@bot ...`, sent by their own client as their own message.
+    pub via_bot: Option<UserId>,
+}
+
+/// An inline query: what someone typed after `@bot`. Telegram says nothing of the chat or
+/// topic it was typed in, so whatever it concerns must be in the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineQuery {
+    pub id: String,
+    pub from: UserId,
+    pub query: String,
 }
 
 /// An inline button press, before any check of who pressed what.

@@ -33,6 +33,7 @@ fn start(handler: Handler) -> (mpsc::Sender<DeskInput>, Arc<Store>, watch::Sende
         changed: [Arc::new(Notify::new()), Arc::new(Notify::new())],
         handler,
         stop,
+        inline: crate::desk::InlineMode::Off,
     };
     tokio::spawn(desk_loop::run(this, inputs));
     (inputs_tx, store, stop_tx, dir)

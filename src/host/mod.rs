@@ -147,9 +147,13 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     // chat: then that chat's trouble is waited out instead of ending the start.
     let has_run = crate::store::guard_damage(&path, || store.read()?.update_offset())??.is_some();
     let trouble = if has_run { StaffChatTrouble::IsWaitedOut } else { StaffChatTrouble::EndsTheStart };
-    if crate::telegram::wait_for_telegram(&bot, staff_chat, trouble, &mut shutdown).await?.is_none() {
+    let Some(account) = crate::telegram::wait_for_telegram(&bot, staff_chat, trouble, &mut shutdown).await?
+    else {
         tracing::info!("shut down before Telegram could be reached");
         return Ok(());
+    };
+    if account.inline == crate::desk::InlineMode::Off {
+        tracing::info!("inline mode is off in BotFather: cards go without a Templates button; /t works");
     }
     if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
         tracing::warn!(%error, "could not register the command menus");
@@ -183,6 +187,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
             changed: [outbox_changed.clone(), deadlines_changed.clone()],
             handler: desk_loop::desk_handler(),
             stop: stop_rx.clone(),
+            inline: account.inline,
         },
         desk_rx,
     ));

@@ -10,7 +10,8 @@ mod translate;
 pub use raw::token_refused;
 pub use send::{Failure, Place, Verdict, send, sent_again_unanswered};
 pub use startup::{
-    StaffChatTrouble, StartupError, check_staff_chat, connect, poll, register_commands, wait_for_telegram,
+    BotAccount, StaffChatTrouble, StartupError, check_staff_chat, connect, poll, register_commands,
+    wait_for_telegram,
 };
 pub use translate::{translate, translate_json};
 

@@ -17,6 +17,7 @@
 //! | 403 in a private chat (blocked, deactivated) | done: the customer is unreachable |
 //! | `message thread not found` | retry once the desk has opened a new topic |
 //! | `message is not modified` | done, as if accepted |
+//! | `query is too old` to a press's or an inline query's answer | done: the person moved on |
 //! | a refused deletion, an edit of a deleted summary | done, the desk is told |
 //! | any other 400 | final for this call: a relay tells its topic, anything else is logged |
 //!
@@ -28,13 +29,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use teloxide::payloads::setters::*;
 use teloxide::prelude::*;
 use teloxide::types::{
-    CallbackQueryId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia,
-    InputMediaDocument, InputMediaPhoto, InputMediaVideo, MessageId, ReplyParameters, Rgb, ThreadId,
+    CallbackQueryId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryId, InlineQueryResult,
+    InlineQueryResultArticle, InputFile, InputMedia, InputMediaDocument, InputMediaPhoto, InputMediaVideo,
+    InputMessageContent, InputMessageContentText, MessageId, ReplyParameters, Rgb, ThreadId,
 };
 
 pub use super::raw::Failure;
 use super::raw::call as execute;
-use crate::outbox::{Button, Call, Delivery, FileKind, Media, Outcome, Report, StaffTrouble};
+use crate::outbox::{
+    Button, ButtonKind, Call, Delivery, FileKind, InlineResult, Media, Outcome, Report, StaffTrouble,
+};
 pub use crate::outbox::{Place, Verdict};
 
 /// Sends one call. `place` is where its target resolved to; `ticket` the ticket the call
@@ -200,7 +204,25 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
             execute(bot, request).await?;
             Ok(Returned::Nothing)
         }
+        Call::AnswerInline { query_id, results, cache_seconds } => {
+            let results = results.iter().map(article);
+            let request = bot
+                .answer_inline_query(InlineQueryId(query_id.clone()), results)
+                .cache_time(*cache_seconds)
+                .is_personal(true);
+            execute(bot, request).await?;
+            Ok(Returned::Nothing)
+        }
     }
+}
+
+/// An inline result as an article whose message is the plain text (no parse mode).
+fn article(result: &InlineResult) -> InlineQueryResult {
+    let content = InputMessageContent::Text(InputMessageContentText::new(result.text.clone()));
+    InlineQueryResult::Article(
+        InlineQueryResultArticle::new(result.id.clone(), result.title.clone(), content)
+            .description(result.description.clone()),
+    )
 }
 
 /// The verdict on what Telegram answered to `call`, sent to `place` at `sent_at` for
@@ -306,6 +328,13 @@ fn judge_refusal(
     match status {
         401 => Verdict::Retry { outcome: Outcome::Unauthorized, delivery: None },
         _ if not_modified(&text) => Verdict::Done { delivery: None },
+        // A press or an inline query answered too late: the person has moved on already.
+        400 if text.contains("query is too old")
+            && matches!(call, Call::AnswerButton { .. } | Call::AnswerInline { .. }) =>
+        {
+            tracing::info!(description, "a button press or inline query expired before its answer");
+            Verdict::Done { delivery: None }
+        }
         400 if deletion_refused(&text) && matches!(call, Call::DeleteMessage { .. }) => {
             Verdict::Done { delivery: ticket.map(|ticket| Delivery::NotDeleted { ticket }) }
         }
@@ -456,7 +485,12 @@ fn input_media(media: &Media) -> InputMedia {
 fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.iter().map(|row| {
         row.iter()
-            .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
+            .map(|b| match b.kind {
+                ButtonKind::Callback => InlineKeyboardButton::callback(b.label.clone(), b.data.clone()),
+                ButtonKind::InlineQuery => {
+                    InlineKeyboardButton::switch_inline_query_current_chat(b.label.clone(), b.data.clone())
+                }
+            })
             .collect::<Vec<_>>()
     }))
 }

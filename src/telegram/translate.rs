@@ -4,7 +4,7 @@
 
 use teloxide::types::{ChatMemberKind, Message, Update, UpdateKind, User};
 
-use crate::desk::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage};
+use crate::desk::{ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage};
 use crate::history::ANONYMOUS_ADMIN;
 use crate::ticket::{Customer, UserId};
 
@@ -28,6 +28,11 @@ pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
                 data: query.data.clone().unwrap_or_default(),
             }))
         }
+        UpdateKind::InlineQuery(query) => Some(Event::InlineQuery(InlineQuery {
+            id: query.id.0.clone(),
+            from: query.from.id.0,
+            query: query.query.clone(),
+        })),
         UpdateKind::MyChatMember(change) if change.chat.is_private() => {
             let blocked =
                 matches!(change.new_chat_member.kind, ChatMemberKind::Banned(_) | ChatMemberKind::Left);
@@ -108,6 +113,7 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
         reply_author,
         reply_text,
         album,
+        via_bot: message.via_bot.as_ref().map(|bot| bot.id.0),
     };
     Some(match edit {
         Edit::No => Event::Staff(staff_message),
