@@ -13,6 +13,7 @@ mod full_path;
 mod guards;
 mod kb;
 mod harness;
+mod inline;
 mod kill;
 mod ladder;
 mod refusals;
