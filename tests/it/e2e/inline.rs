@@ -115,6 +115,8 @@ async fn an_agent_picks_a_template_inline_and_it_is_the_tickets_reply() {
     fake.set_member(STAFF, MALLORY, MemberRole::Member).expect("Mallory joins the group");
     let query = fake.type_inline_query(MALLORY, STAFF, Some(thread), "T-000001 ").expect("Mallory types");
     assert_eq!(answer_to(&fake, &query).await.results, Vec::<Value>::new());
+    let violations = fake.inspect(|world| world.spec_violations().to_vec());
+    assert!(violations.is_empty(), "the fake broke the spec: {violations:#?}");
     desk.finish().await;
 }
 
