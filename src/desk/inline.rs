@@ -14,7 +14,7 @@
 //! and is relayed the same way (`staff::relay_to_customer`). Which template it was is told
 //! by the message itself: sent `via_bot`, its text is exactly one template rendered for this
 //! ticket and this agent ([`Desk::template_sent_inline`]). Telegram's `chosen_inline_result`
-//! is not needed (it only comes with BotFather's inline feedback on, and apart from the
+//! is not needed (it only comes with `@BotFather`'s inline feedback on, and apart from the
 //! message, in no set order).
 
 use super::event::InlineQuery;

@@ -57,7 +57,7 @@ pub struct Desk<'a> {
     pub earlier: &'a [std::sync::Arc<RuleSet>],
     pub staff_chat: i64,
     pub now: Timestamp,
-    /// Whether the bot answers inline queries (BotFather's `/setinline`, as `getMe` says):
+    /// Whether the bot answers inline queries (`@BotFather`'s `/setinline`, as `getMe` says):
     /// the card's Templates button needs it.
     pub inline: InlineMode,
 }

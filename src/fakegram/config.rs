@@ -19,11 +19,11 @@ pub struct FakeConfig {
     pub groups: Vec<GroupSpec>,
     /// Telegram's sending limits as 429 answers; `RateBudgets::off()` for tests that do not care.
     pub rate_budgets: RateBudgets,
-    /// The bot's inline mode as BotFather sets it; off, as for a new bot.
+    /// The bot's inline mode as `@BotFather` sets it; off, as for a new bot.
     pub inline: InlineMode,
 }
 
-/// The bot's inline mode: BotFather's `/setinline` turns it on (`getMe` then says
+/// The bot's inline mode: `@BotFather`'s `/setinline` turns it on (`getMe` then says
 /// `supports_inline_queries`), `/setinlinefeedback` adds `chosen_inline_result` updates.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum InlineMode {

@@ -1,7 +1,7 @@
 //! Inline mode: a person types `@bot <query>` in a chat and the bot gets an `inline_query`
 //! update, which names no chat; the bot answers with `answerInlineQuery`; the person picks
 //! one result, and their client sends its message into the chat (and topic) they typed in,
-//! as their own message marked `via_bot`. With BotFather's inline feedback on, the bot also
+//! as their own message marked `via_bot`. With `@BotFather`'s inline feedback on, the bot also
 //! gets `chosen_inline_result`. With inline mode off (a new bot's setting) clients send no
 //! query at all, so the control API refuses to type one.
 //!
@@ -79,7 +79,7 @@ impl World {
 }
 
 impl FakeHandle {
-    /// Turns the bot's inline mode on or off, as BotFather's `/setinline` and
+    /// Turns the bot's inline mode on or off, as `@BotFather`'s `/setinline` and
     /// `/setinlinefeedback` do (`getMe` says so from then on).
     pub fn set_inline_mode(&self, mode: InlineMode) {
         self.shared.write(|world| world.inline_mode = mode);

@@ -178,6 +178,7 @@ pub enum ButtonKind {
 }
 
 impl ButtonKind {
+    #[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
     fn is_callback(&self) -> bool {
         *self == ButtonKind::Callback
     }

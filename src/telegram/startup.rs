@@ -85,7 +85,7 @@ pub enum StaffChatTrouble {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BotAccount {
     pub id: u64,
-    /// Whether inline mode is on in BotFather (`supports_inline_queries`).
+    /// Whether inline mode is on in `@BotFather` (`supports_inline_queries`).
     pub inline: InlineMode,
 }
 

@@ -99,9 +99,9 @@ async fn an_agent_picks_a_template_inline_and_it_is_the_tickets_reply() {
         assert!(
             matches!(&history[used - 1].kind, EntryKind::AgentReply { text } if text.starts_with("Hi Cust00"))
         );
-        let uses = read.template_uses().expect("uses");
+        let counted = read.template_uses().expect("uses");
         assert_eq!(
-            uses.iter().map(|u| (u.template.as_str(), u.agent)).collect::<Vec<_>>(),
+            counted.iter().map(|u| (u.template.as_str(), u.agent)).collect::<Vec<_>>(),
             [("password-reset", DANA)]
         );
         let ticket = read.ticket(FIRST).expect("ticket").expect("exists");
