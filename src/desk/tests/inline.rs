@@ -84,7 +84,8 @@ fn an_inline_query_lists_the_templates_rendered_for_the_ticket_it_names() {
     world.event(&query(DANA, "T-000001 "));
     let best = world.send_all();
     // No words: the best fits, the ticket's category (billing) first, as `/t` lists them.
-    let titles: Vec<&str> = best.lines().filter(|line| line.starts_with("    1:")).take(5).collect();
+    let titles: Vec<&str> =
+        best.lines().filter(|line| line.starts_with("    1:")).map(str::trim).take(5).collect();
     expect![[r#"
             1:invoice-copy [Copy of an invoice] Hi Customer42, every invoice is under Settings → Billing → Invoices, as a PDF. I have als…
             1:plan-change [Changing the plan] You can change your plan any time under Settings → Billing → Plan. An upgrade starts at o…
