@@ -545,6 +545,17 @@ mod tests {
     /// Regression: a 500 with Telegram's JSON body was taken for a final refusal and the
     /// customer's message dropped from the outbox (seen end to end with ten 500s in a row).
     #[test]
+    fn an_inline_query_answered_too_late_is_done_and_a_late_answer_is_no_staff_trouble() {
+        let answer = Call::AnswerInline { query_id: "77".to_owned(), results: Vec::new(), cache_seconds: 5 };
+        let nowhere = Place { chat_id: 0, thread: None };
+        let late = "Bad Request: query is too old and response timeout expired or query ID is invalid";
+        let verdict = judge(&answer, nowhere, None, Err(api(400, late)), NEVER);
+        assert_eq!(verdict, Verdict::Done { delivery: None });
+        let retry = Verdict::Retry { outcome: Outcome::Transient, delivery: None };
+        assert_eq!(judge(&answer, nowhere, None, Err(api(502, "Bad Gateway")), NEVER), retry);
+    }
+
+    #[test]
     fn server_errors_are_retried_not_dropped() {
         let retry = Verdict::Retry { outcome: Outcome::Transient, delivery: None };
         for (status, description) in [

@@ -251,4 +251,24 @@ mod tests {
         let message = staff(in_topic(&dana, "/move T-000002", &json!({ "reply_to_message": root })));
         assert_eq!((message.reply_to, message.reply_author), (None, None));
     }
+
+    #[test]
+    fn an_inline_query_and_a_result_sent_via_the_bot_reach_the_desk() {
+        let dana = user(111_111_111, "Dana", false);
+        let text = json!({ "update_id": 2, "inline_query": {
+            "id": "77", "from": dana, "query": "T-000001 refund", "offset": "", "chat_type": "supergroup",
+        } })
+        .to_string();
+        let update: Update = serde_json::from_str(&text).expect("a well-formed update");
+        let expected =
+            InlineQuery { id: "77".to_owned(), from: 111_111_111, query: "T-000001 refund".to_owned() };
+        assert_eq!(translate(&update, STAFF), Some(Event::InlineQuery(expected)));
+        let picked = staff(in_topic(
+            &dana,
+            "Your refund is on its way.",
+            &json!({ "via_bot": user(BOT, "Desk", true) }),
+        ));
+        assert_eq!((picked.from, picked.via_bot), (111_111_111, Some(BOT)));
+        assert_eq!(staff(in_topic(&dana, "typed by hand", &json!({}))).via_bot, None);
+    }
 }
