@@ -374,7 +374,7 @@ impl Play<'_> {
             return Err(DemoError::Stalled(format!("no Templates button in topic {thread}")));
         };
         let query = format!("{prefilled}{words}");
-        let bot = self.fake.inspect(|world| world.bot_username());
+        let bot = self.fake.inspect(World::bot_username);
         writeln!(self.out, "  [Dana taps “Templates” on the ticket card and types “@{bot} {query}”]")?;
         let stalled = |e: &dyn std::fmt::Display| DemoError::Stalled(e.to_string());
         let query_id =
