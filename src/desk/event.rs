@@ -92,6 +92,17 @@ pub struct InlineQuery {
     pub id: String,
     pub from: UserId,
     pub query: String,
+    /// The kind of chat it was typed in, the one thing Telegram says of the place.
+    pub typed_in: TypedIn,
+}
+
+/// Where an inline query was typed, as Telegram's `chat_type` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypedIn {
+    /// A supergroup, such as the staff forum.
+    Supergroup,
+    /// A private chat, a basic group, a channel, or a place Telegram did not name.
+    Elsewhere,
 }
 
 /// An inline button press, before any check of who pressed what.

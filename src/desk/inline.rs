@@ -5,8 +5,10 @@
 //!
 //! An inline query names no chat and no topic, so the ticket is the query's first word
 //! (`T-000123` or `#123`); the other words search like `/t <words>`, and with none the best
-//! fits for the ticket come first, as for `/t`. Nobody outside team.yaml gets a result, and
-//! neither does a query without a ticket or with one that does not exist: an empty answer,
+//! fits for the ticket come first, as for `/t`. Nobody outside team.yaml gets a result, nor
+//! does a query typed anywhere but a supergroup (the staff forum is one; a template rendered
+//! for a ticket holds the customer's name and answers), nor a query without a ticket or with
+//! one that does not exist: an empty answer,
 //! since a result's text would be sent as it is wherever it was typed, and a template is
 //! only worth sending rendered for its ticket.
 //!
@@ -17,7 +19,7 @@
 //! is not needed (it only comes with `@BotFather`'s inline feedback on, and apart from the
 //! message, in no set order).
 
-use super::event::InlineQuery;
+use super::event::{InlineQuery, TypedIn};
 use super::templates::PREVIEW;
 use super::{Desk, DeskError, State};
 use crate::outbox::{Call, InlineResult, Lane, TEXT_LIMIT, clip};
@@ -43,7 +45,9 @@ impl Desk<'_> {
         state: &S,
         query: &InlineQuery,
     ) -> Result<Vec<InlineResult>, DeskError> {
-        if !self.rules.team().is_member(query.from as i64) {
+        // Rendered templates carry the customer's name and answers: they go only to the team,
+        // and only into a supergroup (the staff forum is one), never into another private chat.
+        if !self.rules.team().is_member(query.from as i64) || query.typed_in != TypedIn::Supergroup {
             return Ok(Vec::new());
         }
         let Some((ticket, words)) = ticket_and_words(&query.query) else { return Ok(Vec::new()) };

@@ -37,7 +37,9 @@ pub use automation::keep_open_button;
 pub use card::{Action, Press, action_button, card_buttons, card_text, icon_color, parse_press, topic_name};
 pub use csat::{csat_view, survey_buttons};
 pub use delivery::current_staff_chat;
-pub use event::{ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, history_text};
+pub use event::{
+    ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn, history_text,
+};
 pub use memory::MemoryState;
 pub use routing::ticket_view;
 pub use state::{State, StateError};

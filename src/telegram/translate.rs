@@ -4,7 +4,7 @@
 
 use teloxide::types::{ChatMemberKind, Message, Update, UpdateKind, User};
 
-use crate::desk::{ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage};
+use crate::desk::{ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn};
 use crate::history::ANONYMOUS_ADMIN;
 use crate::ticket::{Customer, UserId};
 
@@ -32,6 +32,10 @@ pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
             id: query.id.0.clone(),
             from: query.from.id.0,
             query: query.query.clone(),
+            typed_in: match query.chat_type {
+                Some(teloxide::types::ChatType::Supergroup) => TypedIn::Supergroup,
+                _ => TypedIn::Elsewhere,
+            },
         })),
         UpdateKind::MyChatMember(change) if change.chat.is_private() => {
             let blocked =
@@ -260,8 +264,12 @@ mod tests {
         } })
         .to_string();
         let update: Update = serde_json::from_str(&text).expect("a well-formed update");
-        let expected =
-            InlineQuery { id: "77".to_owned(), from: 111_111_111, query: "T-000001 refund".to_owned() };
+        let expected = InlineQuery {
+            id: "77".to_owned(),
+            from: 111_111_111,
+            query: "T-000001 refund".to_owned(),
+            typed_in: TypedIn::Supergroup,
+        };
         assert_eq!(translate(&update, STAFF), Some(Event::InlineQuery(expected)));
         let picked = staff(in_topic(
             &dana,

@@ -6,7 +6,7 @@
 use expect_test::expect;
 
 use super::{DANA, STAFF, STRANGER, World, check};
-use crate::desk::{Event, InlineMode, InlineQuery, Kind, StaffMessage};
+use crate::desk::{Event, InlineMode, InlineQuery, Kind, StaffMessage, TypedIn};
 use crate::history::EntryKind;
 use crate::ticket::TicketId;
 
@@ -14,7 +14,11 @@ use crate::ticket::TicketId;
 const BOT: u64 = 123_456_789;
 
 fn query(from: u64, text: &str) -> Event {
-    Event::InlineQuery(InlineQuery { id: format!("q{from}"), from, query: text.to_owned() })
+    query_in(from, text, TypedIn::Supergroup)
+}
+
+fn query_in(from: u64, text: &str, typed_in: TypedIn) -> Event {
+    Event::InlineQuery(InlineQuery { id: format!("q{from}"), from, query: text.to_owned(), typed_in })
 }
 
 fn picked(from: u64, thread: i32, message_id: i32, text: &str, via_bot: Option<u64>) -> Event {
@@ -65,21 +69,23 @@ fn an_inline_query_lists_the_templates_rendered_for_the_ticket_it_names() {
     world.event(&query(DANA, "refund"));
     world.event(&query(DANA, "T-000099 refund"));
     world.event(&query(DANA, "#1 specialist"));
+    world.event(&query_in(DANA, "T-000001 refund", TypedIn::Elsewhere));
     check(
         &world.send_all(),
         &expect![[r#"
-        answer inline q111111111 (5 s): 2 result(s)
-            1:refund [Refund approved] Hi Customer42, your refund for invoice INV-12345 is approved. The money is back on your c…
-              | Hi Customer42, your refund for invoice INV-12345 is approved. The money is back on your card within 5 to 10 business days, depending on your bank.
-            1:double-charge [Charged twice] Sorry about the double charge, Customer42. The second payment is a card hold that your ba…
-              | Sorry about the double charge, Customer42. The second payment is a card hold that your bank releases on its own within 3 business days; if it is still there after that, reply here and we refund it at once.
-        answer inline q999 (5 s): 0 result(s)
-        answer inline q111111111 (5 s): 0 result(s)
-        answer inline q111111111 (5 s): 0 result(s)
-        answer inline q111111111 (5 s): 1 result(s)
-            1:escalated [Passed to a specialist] I have passed T-000001 to a specialist on our Billing team with everything you told me, m…
-              | I have passed T-000001 to a specialist on our Billing team with everything you told me, marked normal priority. You will hear from us here, no need to repeat anything.
-    "#]],
+            answer inline q111111111 (5 s): 2 result(s)
+                1:refund [Refund approved] Hi Customer42, your refund for invoice INV-12345 is approved. The money is back on your c…
+                  | Hi Customer42, your refund for invoice INV-12345 is approved. The money is back on your card within 5 to 10 business days, depending on your bank.
+                1:double-charge [Charged twice] Sorry about the double charge, Customer42. The second payment is a card hold that your ba…
+                  | Sorry about the double charge, Customer42. The second payment is a card hold that your bank releases on its own within 3 business days; if it is still there after that, reply here and we refund it at once.
+            answer inline q999 (5 s): 0 result(s)
+            answer inline q111111111 (5 s): 0 result(s)
+            answer inline q111111111 (5 s): 0 result(s)
+            answer inline q111111111 (5 s): 1 result(s)
+                1:escalated [Passed to a specialist] I have passed T-000001 to a specialist on our Billing team with everything you told me, m…
+                  | I have passed T-000001 to a specialist on our Billing team with everything you told me, marked normal priority. You will hear from us here, no need to repeat anything.
+            answer inline q111111111 (5 s): 0 result(s)
+        "#]],
     );
     world.event(&query(DANA, "T-000001 "));
     let best = world.send_all();
