@@ -1,7 +1,9 @@
 //! `topicdesk demo`: the whole desk offline. It starts the built-in Telegram stand-in,
 //! writes the shipped rules to a temporary directory, runs the real host against both,
-//! and plays two customers and an agent through intake, relay, an answer sent from a
-//! response template, a status change and a reopen, printing the conversation as people would see it.
+//! and plays two customers and an agent through intake, relay, answers sent from response
+//! templates (with `/t`, and picked inline from the card's Templates button), a customer
+//! answered by an article without a ticket, a status change and a reopen, printing the
+//! conversation as people would see it.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -9,8 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::fakegram::{
-    Draft, FakeConfig, FakeHandle, FakeMessage, FakeTelegram, MemberRole, RateBudgets, Thread, UserSpec,
-    World,
+    Draft, FakeConfig, FakeHandle, FakeMessage, FakeTelegram, InlineMode, MemberRole, RateBudgets, Thread,
+    UserSpec, World,
 };
 use crate::host::HostOptions;
 
@@ -137,6 +139,8 @@ pub async fn run(out: &mut dyn Write, data: Option<&Path>) -> Result<(), DemoErr
         // Telegram's budgets, with every window a fiftieth as long: the desk keeps them,
         // the stand-in enforces them, and the demo does not wait a second per message.
         rate_budgets: RateBudgets::scaled(TIME_SCALE),
+        // As after BotFather's /setinline: the cards get a Templates button.
+        inline: InlineMode::On,
         ..FakeConfig::default()
     };
     config.groups[0].members.push((DANA, MemberRole::Member));
@@ -247,6 +251,14 @@ impl Play<'_> {
         let heard = self.bot_messages_to(BORIS);
         self.staff_text(boris_topic, "Which browser do you use?")?;
         self.wait_bot_message_to(BORIS, heard).await?;
+        self.say(
+            "Dana answers with a template from the card's Templates button: it puts the ticket's id \
+             after the bot's name in her message field, she adds a word and picks one; the desk \
+             relays it like anything she writes.",
+        )?;
+        let heard = self.bot_messages_to(BORIS);
+        self.pick_template_inline(boris_topic, "crash", "Asking for crash details").await?;
+        self.wait_bot_message_to(BORIS, heard).await?;
         self.say("Dana asks for the team's figures of the last 7 days in General.")?;
         self.general_text("/stats", "📊 Team").await?;
         self.say(
@@ -346,6 +358,42 @@ impl Play<'_> {
             w.callback_answers().len() > answers && topic_lines(w) > lines
         })
         .await?;
+        self.flush()
+    }
+
+    /// Dana taps the card's Templates button, adds `words` to the query it pre-fills, and
+    /// picks the result titled `title`: her client sends it into the topic as her message.
+    async fn pick_template_inline(&mut self, thread: i32, words: &str, title: &str) -> Result<(), DemoError> {
+        let prefilled = self.fake.inspect(|world| {
+            world
+                .thread_messages(STAFF, Thread::Topic(thread))
+                .iter()
+                .rev()
+                .filter(|m| m.from == world.bot_id())
+                .find_map(|m| inline_query_button(m, "Templates"))
+        });
+        let Some(prefilled) = prefilled else {
+            return Err(DemoError::Stalled(format!("no Templates button in topic {thread}")));
+        };
+        let query = format!("{prefilled}{words}");
+        let bot = self.fake.inspect(World::bot_username);
+        writeln!(self.out, "  [Dana taps “Templates” on the ticket card and types “@{bot} {query}”]")?;
+        let stalled = |e: &dyn std::fmt::Display| DemoError::Stalled(e.to_string());
+        let query_id =
+            self.fake.type_inline_query(DANA, STAFF, Some(thread), &query).map_err(|e| stalled(&e))?;
+        let answer = self
+            .fake
+            .wait_for(STEP, |world| world.inline_answers().iter().find(|a| a.query_id == query_id).cloned())
+            .await
+            .map_err(|e| stalled(&e))?;
+        let Some(index) = answer.titles().iter().position(|t| *t == title) else {
+            return Err(DemoError::Stalled(format!(
+                "no result {title:?} for {query:?}: {:?}",
+                answer.titles()
+            )));
+        };
+        writeln!(self.out, "  [Dana picks “{title}” from the list]")?;
+        self.fake.pick_inline_result(&query_id, index).map_err(|e| stalled(&e))?;
         self.flush()
     }
 
@@ -456,13 +504,25 @@ fn button(message: &FakeMessage, label: &str) -> Option<(i32, String)> {
     })
 }
 
+/// The query the button labelled `label` on `message` pre-fills, if it is such a button.
+fn inline_query_button(message: &FakeMessage, label: &str) -> Option<String> {
+    let rows = message.reply_markup.as_ref()?.get("inline_keyboard")?.as_array()?;
+    rows.iter().flat_map(|row| row.as_array().into_iter().flatten()).find_map(|b| {
+        let query = b.get("switch_inline_query_current_chat")?.as_str()?;
+        (b.get("text")?.as_str()? == label).then(|| query.to_owned())
+    })
+}
+
 /// One printed line per message: where, who, what.
 fn render(world: &World, m: &FakeMessage) -> Option<String> {
     let text = m.text.clone().unwrap_or_else(|| format!("[{}]", m.content.kind()));
     if matches!(m.content, crate::fakegram::Content::Service(_)) {
         return None;
     }
-    let who = if m.from == world.bot_id() { "bot".to_owned() } else { world.display_name(m.from) };
+    let mut who = if m.from == world.bot_id() { "bot".to_owned() } else { world.display_name(m.from) };
+    if m.via_bot.is_some() {
+        let _ = write!(who, " via @{}", world.bot_username());
+    }
     let place = if m.chat_id == STAFF {
         match m.thread_id.and_then(|t| world.topic(STAFF, t)) {
             Some(topic) => format!("staff › {}", topic.name),

@@ -53,7 +53,7 @@ pub fn ingest_counted(
     const STAFF: i64 = -1_001_234_567_890;
     let store = Store::open(&dir.join(FILE_NAME))?;
     let now = jiff::Timestamp::now();
-    let desk = Desk { rules, earlier: &[], staff_chat: STAFF, now };
+    let desk = Desk { rules, earlier: &[], staff_chat: STAFF, now, inline: crate::desk::InlineMode::Off };
     // Every customer has a ticket in progress, so their messages are relayed.
     store.write(|tx| {
         for customer in 1..=CUSTOMERS {
@@ -347,7 +347,13 @@ pub fn intake_answers(
     customers: u64,
 ) -> Result<f64, Box<dyn std::error::Error>> {
     let store = Store::open(&dir.join(FILE_NAME))?;
-    let desk = Desk { rules, earlier: &[], staff_chat: -1, now: jiff::Timestamp::now() };
+    let desk = Desk {
+        rules,
+        earlier: &[],
+        staff_chat: -1,
+        now: jiff::Timestamp::now(),
+        inline: crate::desk::InlineMode::Off,
+    };
     // A text-only path through the shipped support form: deep link, then typed answers. The
     // description is searched in the knowledge base (`suggest_kb_after`) and matches no
     // article, so typing goes on to the screenshot question.

@@ -432,8 +432,13 @@ fn schedule_breaches(
     // Their warnings fell due before the first breach: acted on at the last moment before
     // it, so the breach is each ticket's next step. Never at or after it, even when
     // opening ran late: the breaches are the process's to handle.
-    let desk =
-        Desk { rules, earlier: &[], staff_chat: STAFF, now: first_due - SignedDuration::from_millis(1) };
+    let desk = Desk {
+        rules,
+        earlier: &[],
+        staff_chat: STAFF,
+        now: first_due - SignedDuration::from_millis(1),
+        inline: crate::desk::InlineMode::Off,
+    };
     store.write(|tx| desk.handle(tx, &Event::Tick))?;
     sink.note(format_args!(
         "opened {} breaching tickets in {:.2} s (probes {:?}; lead {:.2} s)",
@@ -470,7 +475,7 @@ fn schedule_breaches(
 /// Opens a critical ticket for `customer` through the desk at `now`; its first response
 /// falls due 15 minutes later.
 fn open_critical(store: &Store, rules: &RuleSet, customer: u64, now: Timestamp) -> Result<TicketId, Failed> {
-    let desk = Desk { rules, earlier: &[], staff_chat: STAFF, now };
+    let desk = Desk { rules, earlier: &[], staff_chat: STAFF, now, inline: crate::desk::InlineMode::Off };
     let who = Customer {
         id: customer,
         name: format!("Breach {customer}"),

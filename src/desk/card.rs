@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use super::InlineMode;
 use crate::outbox::{Button, clip};
 use crate::rules::RuleSet;
 use crate::ticket::{Answer, Priority, Status, Ticket, TicketId};
@@ -90,8 +91,10 @@ pub fn card_text(ticket: &Ticket, rules: &RuleSet) -> String {
     clip(&text, 4096)
 }
 
-/// The buttons for what makes sense next in this status.
-pub fn card_buttons(ticket: &Ticket) -> Vec<Vec<Button>> {
+/// The buttons for what makes sense next in this status. With inline mode on, a ticket not
+/// closed gets "Templates", which pre-fills `@bot T-000123 ` in the topic's input field: the
+/// inline query that lists the templates rendered for this ticket.
+pub fn card_buttons(ticket: &Ticket, inline: InlineMode) -> Vec<Vec<Button>> {
     let id = ticket.id;
     let row: Vec<Button> = match ticket.status {
         Status::New => {
@@ -115,6 +118,9 @@ pub fn card_buttons(ticket: &Ticket) -> Vec<Vec<Button>> {
         if ticket.assignee.is_some() {
             more.push(action_button("Unassign", id, Action::Unassign));
         }
+    }
+    if inline == InlineMode::On && ticket.status != Status::Closed {
+        more.push(Button::inline_query("Templates", format!("{id} ")));
     }
     more.push(Button::new("More", format!("t:{}:more", id.0)));
     vec![row, more]
@@ -153,10 +159,10 @@ pub fn menu_buttons(ticket: &Ticket) -> Vec<Vec<Button>> {
 }
 
 /// A fingerprint of the card's text and buttons, to tell whether a posted card is current.
-pub fn card_version(ticket: &Ticket, rules: &RuleSet) -> u64 {
+pub fn card_version(ticket: &Ticket, rules: &RuleSet, inline: InlineMode) -> u64 {
     let mut hasher = blake3::Hasher::new();
     hasher.update(card_text(ticket, rules).as_bytes());
-    for button in card_buttons(ticket).iter().flatten() {
+    for button in card_buttons(ticket, inline).iter().flatten() {
         hasher.update(button.label.as_bytes());
         hasher.update(button.data.as_bytes());
     }

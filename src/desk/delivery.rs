@@ -28,12 +28,12 @@ impl Desk<'_> {
                 state.save_ticket(&ticket)?;
                 // The card was written when it was queued; bring it up to date if the ticket
                 // moved on meanwhile.
-                if *version != super::card::card_version(&ticket, self.rules) {
+                if *version != super::card::card_version(&ticket, self.rules, self.inline) {
                     let call = Call::EditText {
                         chat_id: self.staff_chat,
                         message_id: *message_id,
                         text: card_text(&ticket, self.rules),
-                        buttons: card_buttons(&ticket),
+                        buttons: card_buttons(&ticket, self.inline),
                     };
                     self.queue(state, Some(ticket.id), Lane::Cosmetic, call)?;
                 }

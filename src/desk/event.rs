@@ -18,6 +18,8 @@ pub enum Event {
     StaffEdit(StaffMessage),
     /// An inline button was pressed.
     Button(ButtonPress),
+    /// Someone typed `@bot ...` in a chat (inline mode): they wait for results.
+    InlineQuery(InlineQuery),
     /// The customer blocked (or unblocked) the bot.
     Reachability { customer: UserId, blocked: bool },
     /// The staff group became a supergroup with a new id.
@@ -78,6 +80,29 @@ pub struct StaffMessage {
     /// (`/template save` reads it).
     pub reply_text: Option<String>,
     pub album: Option<String>,
+    /// The bot through whose inline mode the writer sent this message (`via_bot`): a result
+    /// they picked from `@bot ...`, sent by their own client as their own message.
+    pub via_bot: Option<UserId>,
+}
+
+/// An inline query: what someone typed after `@bot`. Telegram says nothing of the chat or
+/// topic it was typed in, so whatever it concerns must be in the text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InlineQuery {
+    pub id: String,
+    pub from: UserId,
+    pub query: String,
+    /// The kind of chat it was typed in, the one thing Telegram says of the place.
+    pub typed_in: TypedIn,
+}
+
+/// Where an inline query was typed, as Telegram's `chat_type` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TypedIn {
+    /// A supergroup, such as the staff forum.
+    Supergroup,
+    /// A private chat, a basic group, a channel, or a place Telegram did not name.
+    Elsewhere,
 }
 
 /// An inline button press, before any check of who pressed what.

@@ -14,6 +14,7 @@ mod escalation;
 mod event;
 mod fields;
 mod general;
+mod inline;
 mod intake;
 mod kb;
 mod memory;
@@ -36,7 +37,9 @@ pub use automation::keep_open_button;
 pub use card::{Action, Press, action_button, card_buttons, card_text, icon_color, parse_press, topic_name};
 pub use csat::{csat_view, survey_buttons};
 pub use delivery::current_staff_chat;
-pub use event::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage, history_text};
+pub use event::{
+    ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn, history_text,
+};
 pub use memory::MemoryState;
 pub use routing::ticket_view;
 pub use state::{State, StateError};
@@ -56,6 +59,16 @@ pub struct Desk<'a> {
     pub earlier: &'a [std::sync::Arc<RuleSet>],
     pub staff_chat: i64,
     pub now: Timestamp,
+    /// Whether the bot answers inline queries (`@BotFather`'s `/setinline`, as `getMe` says):
+    /// the card's Templates button needs it.
+    pub inline: InlineMode,
+}
+
+/// Whether the bot's inline mode is on (`@bot T-000123 refund` answers with templates).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InlineMode {
+    On,
+    Off,
 }
 
 /// Why the desk could not apply an event; nothing it did is kept.
@@ -82,6 +95,7 @@ impl Desk<'_> {
             Event::Staff(message) => self.staff_message(state, message),
             Event::StaffEdit(message) => self.staff_edit(state, message),
             Event::Button(press) => self.button(state, press),
+            Event::InlineQuery(query) => self.inline_query(state, query),
             Event::Reachability { customer, blocked } => self.reachability(state, *customer, *blocked),
             Event::StaffChatMigrated { from, to } => self.staff_chat_migrated(state, *from, *to),
             Event::Delivered(delivery) => self.delivered(state, delivery),
@@ -220,13 +234,13 @@ impl Desk<'_> {
             || before.tags != ticket.tags
             || before.escalations != ticket.escalations)
             && (card_text(before, self.rules) != card_text(ticket, self.rules)
-                || card_buttons(before) != card_buttons(ticket));
+                || card_buttons(before, self.inline) != card_buttons(ticket, self.inline));
         if card_changed && let Some(message_id) = ticket.card {
             let call = Call::EditText {
                 chat_id: self.staff_chat,
                 message_id,
                 text: card_text(ticket, self.rules),
-                buttons: card_buttons(ticket),
+                buttons: card_buttons(ticket, self.inline),
             };
             self.queue(state, Some(ticket.id), Lane::Cosmetic, call)?;
         }

@@ -6,11 +6,12 @@ use std::fmt::Write as _;
 
 use super::card::card_version;
 use super::card::{Action, Press, agent_name, capitalised, menu_buttons, parse_press};
-use super::event::{ButtonPress, StaffMessage, history_text};
+use super::event::{ButtonPress, Kind, StaffMessage, history_text};
 use super::{Desk, DeskError, State, card_buttons, card_text};
 use crate::history::ANONYMOUS_ADMIN;
 use crate::outbox::Lane;
 use crate::outbox::{Call, Report, Target, clip};
+use crate::template::TemplateUse;
 use crate::ticket::{Change, Status, Ticket, Topic};
 
 /// The topic's answer to a command from an anonymous admin: Telegram names no person, so
@@ -321,6 +322,11 @@ impl Desk<'_> {
             return self.say_in_topic(state, ticket.id, text);
         }
         let before = ticket.clone();
+        // A template the agent picked in inline mode: named in history and counted like `/t`.
+        let inline_template = match (m.via_bot, m.kind, m.text.as_deref()) {
+            (Some(_), Kind::Text, Some(text)) => self.template_sent_inline(state, &ticket, m.from, text)?,
+            _ => None,
+        };
         let origin = self.agent(m.from);
         let mut entries = Vec::new();
         // An anonymous admin names nobody who could take the ticket.
@@ -338,6 +344,19 @@ impl Desk<'_> {
         entries.extend(
             ticket.apply(Change::AgentReply { text }, &origin, self.now).expect("not closed, checked above"),
         );
+        if let Some(template) = &inline_template {
+            let used =
+                Change::TemplateUsed { template: template.id.clone(), version: template.version.clone() };
+            entries
+                .extend(ticket.apply(used, &origin, self.now).expect("naming a template is legal when open"));
+            state.record_template_use(&TemplateUse {
+                template: template.id.clone(),
+                version: template.version.clone(),
+                agent: m.from,
+                ticket: ticket.id.0,
+                at: self.now,
+            })?;
+        }
         let customer_chat = ticket.customer.id as i64;
         let reply_to = match m.reply_to {
             Some(original) => state.counterpart_in((m.chat_id, original), customer_chat)?,
@@ -378,8 +397,11 @@ impl Desk<'_> {
             to: Target::Topic { ticket: ticket.id },
             text: card_text(ticket, self.rules),
             reply_to: None,
-            buttons: card_buttons(ticket),
-            report: Some(Report::Card { ticket: ticket.id, version: card_version(ticket, self.rules) }),
+            buttons: card_buttons(ticket, self.inline),
+            report: Some(Report::Card {
+                ticket: ticket.id,
+                version: card_version(ticket, self.rules, self.inline),
+            }),
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)
     }

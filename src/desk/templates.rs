@@ -22,7 +22,7 @@ use crate::ticket::{Change, Status, Ticket};
 /// How many templates one offer shows.
 const OFFERED: usize = 5;
 /// Characters of each template's preview in an offer.
-const PREVIEW: usize = 90;
+pub(super) const PREVIEW: usize = 90;
 /// Characters of a button's label.
 const LABEL: usize = 40;
 /// Versions `/template history` lists, newest first.
@@ -210,7 +210,7 @@ impl Desk<'_> {
     }
 
     /// The customer's side of the conversation, for relevance: their answers and messages.
-    fn conversation<S: State>(state: &S, ticket: &Ticket) -> Result<String, DeskError> {
+    pub(super) fn conversation<S: State>(state: &S, ticket: &Ticket) -> Result<String, DeskError> {
         let mut text: Vec<String> = ticket.answers.values().map(answer_text).collect();
         for entry in state.history(ticket.id)? {
             if let EntryKind::CustomerMessage { text: said, .. } = entry.kind {

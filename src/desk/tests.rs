@@ -21,6 +21,7 @@ use crate::ticket::{Answer, Customer, Status, TicketId};
 mod csat;
 mod escalation;
 mod guards;
+mod inline;
 mod kb;
 mod staff_trouble;
 mod state_contract;
@@ -36,6 +37,7 @@ struct World {
     minute: i64,
     next_thread: i32,
     next_message: i32,
+    inline: InlineMode,
 }
 
 /// Where a test keeps the desk's state.
@@ -122,12 +124,13 @@ impl World {
             minute: 0,
             next_thread: 10,
             next_message: 1000,
+            inline: InlineMode::Off,
         }
     }
 
     fn desk(&self) -> Desk<'_> {
         let now = Timestamp::from_second(1_790_000_000 + self.minute * 60).expect("valid");
-        Desk { rules: &self.rules, earlier: &self.earlier, staff_chat: STAFF, now }
+        Desk { rules: &self.rules, earlier: &self.earlier, staff_chat: STAFF, now, inline: self.inline }
     }
 
     fn event(&mut self, event: &Event) {
@@ -224,8 +227,14 @@ impl World {
             Target::Topic { ticket } => format!("topic {ticket}"),
         };
         let buttons = |rows: &Vec<Vec<crate::outbox::Button>>| {
-            let labels: Vec<String> =
-                rows.iter().flatten().map(|b| format!("{} ({})", b.label, b.data)).collect();
+            let labels: Vec<String> = rows
+                .iter()
+                .flatten()
+                .map(|b| match b.kind {
+                    crate::outbox::ButtonKind::Callback => format!("{} ({})", b.label, b.data),
+                    crate::outbox::ButtonKind::InlineQuery => format!("{} (@bot {:?})", b.label, b.data),
+                })
+                .collect();
             if labels.is_empty() { String::new() } else { format!("\n    buttons: {}", labels.join(", ")) }
         };
         match call {
@@ -280,6 +289,24 @@ impl World {
                 );
                 Some(Delivery::TopicCreated { ticket: *ticket, chat_id: STAFF, thread_id: self.next_thread })
             }
+            Call::AnswerInline { query_id, results, cache_seconds } => {
+                let _ = writeln!(
+                    out,
+                    "answer inline {query_id} ({cache_seconds} s): {} result(s)",
+                    results.len()
+                );
+                for result in results {
+                    let _ = writeln!(
+                        out,
+                        "    {} [{}] {}\n      | {}",
+                        result.id,
+                        result.title,
+                        result.description,
+                        result.text.replace('\n', "\n      | ")
+                    );
+                }
+                None
+            }
             other => {
                 let _ = writeln!(out, "{other:?}");
                 None
@@ -316,6 +343,7 @@ fn staff_says(from: u64, thread: i32, message_id: i32, text: &str) -> Event {
         reply_to: None,
         reply_author: None,
         reply_text: None,
+        via_bot: None,
         album: None,
     })
 }
@@ -758,6 +786,7 @@ fn general_says(from: u64, text: &str) -> Event {
         reply_to: None,
         reply_author: None,
         reply_text: None,
+        via_bot: None,
         album: None,
     })
 }

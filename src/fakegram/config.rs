@@ -19,6 +19,21 @@ pub struct FakeConfig {
     pub groups: Vec<GroupSpec>,
     /// Telegram's sending limits as 429 answers; `RateBudgets::off()` for tests that do not care.
     pub rate_budgets: RateBudgets,
+    /// The bot's inline mode as `@BotFather` sets it; off, as for a new bot.
+    pub inline: InlineMode,
+}
+
+/// The bot's inline mode: `@BotFather`'s `/setinline` turns it on (`getMe` then says
+/// `supports_inline_queries`), `/setinlinefeedback` adds `chosen_inline_result` updates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InlineMode {
+    /// `@bot ...` does nothing in people's clients.
+    #[default]
+    Off,
+    /// People's queries reach the bot as `inline_query` updates.
+    On,
+    /// As `On`, and a picked result is also reported as `chosen_inline_result`.
+    WithFeedback,
 }
 
 /// A Telegram account.
@@ -117,6 +132,7 @@ impl Default for FakeConfig {
             users: Vec::new(),
             groups: vec![GroupSpec::staff_forum(-1_001_234_567_890)],
             rate_budgets: RateBudgets::default(),
+            inline: InlineMode::Off,
         }
     }
 }

@@ -373,7 +373,7 @@ impl World {
     }
 
     /// Whether the person may write into the chat at all.
-    fn check_can_post(&self, user_id: u64, chat_id: i64) -> Result<(), ControlError> {
+    pub(crate) fn check_can_post(&self, user_id: u64, chat_id: i64) -> Result<(), ControlError> {
         let person = self.person(user_id)?;
         let chat = self.chat(chat_id)?;
         match chat.kind {

@@ -57,6 +57,11 @@ impl World {
         self.bot.id
     }
 
+    /// The bot's @username (without the @), or its first name when it has none.
+    pub fn bot_username(&self) -> String {
+        self.bot.username.clone().unwrap_or_else(|| self.bot.first_name.clone())
+    }
+
     /// Messages of a chat in order, deleted ones left out.
     pub fn messages(&self, chat_id: i64) -> Vec<&FakeMessage> {
         let chat = self.chats.get(&chat_id);

@@ -34,6 +34,8 @@ pub struct FakeMessage {
     pub media_group_id: Option<String>,
     /// For forwards: the original sender's user id and date.
     pub forward_origin: Option<(u64, i64)>,
+    /// For a result picked in inline mode: the bot it came from.
+    pub via_bot: Option<u64>,
     /// Earlier versions, oldest first; a message never edited has none.
     pub edits: Vec<EditRecord>,
     /// Unix seconds of the last edit.

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use super::config::MemberRole;
+use super::config::{InlineMode, MemberRole};
 use super::error::ApiFailure;
 use super::faults::Traffic;
 use super::inspect::CallbackAnswer;
@@ -55,6 +55,7 @@ const METHODS: &[MethodImpl] = &[
     now("setMyCommands", Traffic::Quiet, set_my_commands),
     now("deleteWebhook", Traffic::Quiet, delete_webhook),
     now("answerCallbackQuery", Traffic::Quiet, answer_callback_query),
+    now("answerInlineQuery", Traffic::Quiet, super::inline::answer_inline_query),
     now("sendChatAction", Traffic::Quiet, send_chat_action),
     now("sendMessage", Traffic::Post, sending::send_message),
     now("sendPhoto", Traffic::Post, sending::send_photo),
@@ -140,7 +141,8 @@ fn get_me(world: &mut World, _: &Call) -> Result<Value, ApiFailure> {
     for flag in ["can_join_groups", "can_read_all_group_messages"] {
         me[flag] = true.into();
     }
-    for flag in ["supports_inline_queries", "can_connect_to_business", "has_main_web_app"] {
+    me["supports_inline_queries"] = (world.inline_mode != InlineMode::Off).into();
+    for flag in ["can_connect_to_business", "has_main_web_app"] {
         me[flag] = false.into();
     }
     Ok(me)

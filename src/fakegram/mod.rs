@@ -10,6 +10,7 @@
 //! - `world`, `message`, `render`: the simulated state, the one path every message takes, its JSON;
 //! - `spec`, `http`, `multipart`: the wire: decoding, the spec check, the call pipeline and log;
 //! - `methods`, `sending`, `topics`, `markup`, `updates`: the simulated methods;
+//! - `inline`: inline mode: people typing `@bot ...`, the bot's answers, people picking a result;
 //! - `faults`: scripted errors, 429 storms, outages, rate budgets;
 //! - `server`, `control`, `inspect`: starting, acting as people, looking and waiting.
 //!
@@ -34,6 +35,7 @@ mod control;
 mod error;
 mod faults;
 mod http;
+mod inline;
 mod inspect;
 mod markup;
 mod message;
@@ -50,10 +52,13 @@ mod world;
 #[cfg(test)]
 mod tests;
 
-pub use config::{AdminRights, FakeConfig, GroupKind, GroupSpec, MemberRole, RateBudgets, UserSpec};
+pub use config::{
+    AdminRights, FakeConfig, GroupKind, GroupSpec, InlineMode, MemberRole, RateBudgets, UserSpec,
+};
 pub use control::GROUP_ANONYMOUS_BOT;
 pub use error::{ControlError, WaitTimeout};
 pub use faults::{CallFilter, DeletePolicy};
+pub use inline::InlineAnswer;
 pub use inspect::{CallRecord, CallbackAnswer, Thread};
 pub use message::{Content, Draft, EditRecord, FakeMessage, ServiceEvent};
 pub use server::{FakeHandle, FakeTelegram, StartError};

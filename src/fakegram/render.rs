@@ -116,6 +116,9 @@ impl World {
             object["forward_origin"] =
                 json!({ "type": "user", "sender_user": self.user_json(sender), "date": date });
         }
+        if let Some(bot) = message.via_bot {
+            object["via_bot"] = self.user_json(bot);
+        }
         insert_some(&mut object, "media_group_id", message.media_group_id.clone());
         insert_some(&mut object, "edit_date", message.edit_date);
         self.content_json(message, depth, &mut object);

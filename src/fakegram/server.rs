@@ -77,6 +77,7 @@ impl FakeTelegram {
     /// Builds the world from `config` and starts serving on 127.0.0.1 (`config.port`, 0 for any).
     pub async fn start(config: FakeConfig) -> Result<FakeHandle, StartError> {
         let mut world = World::new(config.bot, Faults::new(config.rate_budgets));
+        world.inline_mode = config.inline;
         for user in config.users {
             world.add_person(user)?;
         }

@@ -9,9 +9,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use super::config::{GroupKind, GroupSpec, MemberRole, UserSpec};
+use super::config::{GroupKind, GroupSpec, InlineMode, MemberRole, UserSpec};
 use super::error::{ApiFailure, ControlError};
 use super::faults::Faults;
+use super::inline::{InlineAnswer, PendingInline};
 use super::inspect::{CallRecord, CallbackAnswer};
 use super::message::{Content, EditRecord, FakeMessage, ServiceEvent};
 use super::render::photo_file_ids;
@@ -30,6 +31,10 @@ pub struct World {
     pub(crate) callback_answers: Vec<CallbackAnswer>,
     pub(crate) commands: Vec<Value>,
     pub(crate) faults: Faults,
+    pub(crate) inline_mode: InlineMode,
+    /// Inline queries people typed, by query id, with the bot's answer once given.
+    pub(crate) inline_queries: HashMap<String, PendingInline>,
+    pub(crate) inline_answers: Vec<InlineAnswer>,
     /// Answers that broke the spec's shape; a correct fake keeps this empty.
     pub(crate) violations: Vec<String>,
     clock_offset: Duration,
@@ -95,6 +100,8 @@ pub(crate) struct Post {
     pub reply_markup: Option<Value>,
     pub media_group_id: Option<String>,
     pub forward_origin: Option<(u64, i64)>,
+    /// The bot whose inline result this is.
+    pub via_bot: Option<u64>,
 }
 
 impl Post {
@@ -110,6 +117,7 @@ impl Post {
             reply_markup: None,
             media_group_id: None,
             forward_origin: None,
+            via_bot: None,
         }
     }
 }
@@ -164,6 +172,9 @@ impl World {
             callback_answers: Vec::new(),
             commands: Vec::new(),
             faults,
+            inline_mode: InlineMode::Off,
+            inline_queries: HashMap::new(),
+            inline_answers: Vec::new(),
             violations: Vec::new(),
             clock_offset: Duration::ZERO,
             next_seq: 0,
@@ -351,6 +362,7 @@ impl World {
             reply_markup: post.reply_markup,
             media_group_id: post.media_group_id,
             forward_origin: post.forward_origin,
+            via_bot: post.via_bot,
             edits: Vec::new(),
             edit_date: None,
             deleted: false,

@@ -25,7 +25,7 @@ use serde::Deserialize;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::StaffChat;
-use crate::desk::{Desk, DeskError, Event, StateError};
+use crate::desk::{Desk, DeskError, Event, InlineMode, StateError};
 use crate::http::{Heartbeat, Metrics};
 use crate::outbox::{Call, Lane, Outgoing, Target};
 use crate::rules::{ReloadEvent, RulesHandle};
@@ -88,6 +88,8 @@ pub struct DeskLoop {
     pub stop: watch::Receiver<bool>,
     pub metrics: Arc<Metrics>,
     pub beat: Arc<Heartbeat>,
+    /// Whether the bot's inline mode is on, as `getMe` said at start-up.
+    pub inline: InlineMode,
 }
 
 /// How one try of an input went.
@@ -483,8 +485,10 @@ impl DeskLoop {
         let earlier = self.rules.earlier();
         let staff_chat = self.staff.borrow().id;
         let handler = self.handler.clone();
+        let inline = self.inline;
         let outcome = tokio::task::spawn_blocking(move || {
-            let desk = Desk { rules: &current, earlier: &earlier, staff_chat, now: jiff::Timestamp::now() };
+            let now = jiff::Timestamp::now();
+            let desk = Desk { rules: &current, earlier: &earlier, staff_chat, now, inline };
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&store, &desk, &handler)))
         })
         .await;

@@ -35,6 +35,7 @@ fn start(handler: Handler) -> (mpsc::Sender<DeskInput>, Arc<Store>, watch::Sende
         stop,
         metrics: Arc::new(crate::http::Metrics::new()),
         beat: crate::http::Health::new(Duration::from_mins(1)).task("desk loop", Duration::from_mins(1)),
+        inline: crate::desk::InlineMode::Off,
     };
     tokio::spawn(desk_loop::run(this, inputs));
     (inputs_tx, store, stop_tx, dir)

@@ -225,9 +225,13 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     // chat: then that chat's trouble is waited out instead of ending the start.
     let has_run = crate::store::guard_damage(&path, || store.read()?.update_offset())??.is_some();
     let trouble = if has_run { StaffChatTrouble::IsWaitedOut } else { StaffChatTrouble::EndsTheStart };
-    if crate::telegram::wait_for_telegram(&bot, staff_chat, trouble, &mut shutdown).await?.is_none() {
+    let Some(account) = crate::telegram::wait_for_telegram(&bot, staff_chat, trouble, &mut shutdown).await?
+    else {
         tracing::info!("shut down before Telegram could be reached");
         return Ok(());
+    };
+    if account.inline == crate::desk::InlineMode::Off {
+        tracing::info!("inline mode is off in BotFather: cards go without a Templates button; /t works");
     }
     health.telegram_answered();
     if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
@@ -270,6 +274,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
                 stop: stop_rx.clone(),
                 metrics: metrics.clone(),
                 beat: desk_beat,
+                inline: account.inline,
             },
             desk_rx,
         ),

@@ -1,7 +1,9 @@
 //! Articles before a ticket: after the form's `suggest_kb_after` field, the customer sees up
 //! to three articles that match their answer, reads one, and either answers "That solved it"
 //! (the dialogue ends without a ticket: [`Outcome::Deflected`]) or "I still need help" (the
-//! form goes on where it was). Offered once a session, and only when something matches.
+//! form goes on where it was). Offered once a session, and only articles that match well
+//! enough: a search score of at least the form's `suggest_kb_min_score` (3.0 by default), so
+//! an answer that shares only a common word with an article goes straight on with the form.
 
 use super::callback::Action;
 use super::machine::Machine;
@@ -31,6 +33,7 @@ impl Machine<'_> {
             .knowledge_base
             .search(&question, OFFERED)
             .iter()
+            .filter(|hit| hit.score >= form.suggest_kb_min_score)
             .map(|hit| hit.article.id.clone())
             .collect();
         if articles.is_empty() {

@@ -120,6 +120,28 @@ pub enum Call {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         text: Option<String>,
     },
+    /// Answers an inline query (`@bot T-000123 refund`) with these results, for the one person
+    /// who asked (`is_personal`) and cached `cache_seconds` by Telegram; no results is an
+    /// answer too (the list stays empty).
+    AnswerInline {
+        query_id: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        results: Vec<InlineResult>,
+        cache_seconds: u32,
+    },
+}
+
+/// One result of an inline query: a text the person's client sends as their own message
+/// (with `via_bot`) when they pick it. Plain text, never markup.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlineResult {
+    /// Unique among the answer's results, 1 to 64 bytes.
+    pub id: String,
+    pub title: String,
+    /// The line under the title in the list (a preview).
+    pub description: String,
+    /// The message sent when the result is picked, 1 to 4096 characters.
+    pub text: String,
 }
 
 /// Where a call goes.
@@ -133,10 +155,47 @@ pub enum Target {
 }
 
 /// One inline button. `data` is at most 64 bytes (Telegram's limit).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     pub label: String,
+    /// The callback data; for a [`ButtonKind::InlineQuery`] button, the query it pre-fills.
     pub data: String,
+    #[serde(default, skip_serializing_if = "ButtonKind::is_callback")]
+    pub kind: ButtonKind,
+}
+
+/// What pressing a button does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ButtonKind {
+    /// Sends `data` to the bot as a callback query.
+    #[default]
+    Callback,
+    /// Puts `@bot <data>` in the presser's input field in this chat (and topic), which
+    /// starts an inline query (`switch_inline_query_current_chat`); the bot hears nothing
+    /// of the press itself.
+    InlineQuery,
+}
+
+impl ButtonKind {
+    #[expect(clippy::trivially_copy_pass_by_ref, reason = "serde's skip_serializing_if passes a reference")]
+    fn is_callback(&self) -> bool {
+        *self == ButtonKind::Callback
+    }
+}
+
+/// Written as before inline-query buttons existed, so transcripts of callback buttons stay
+/// as they were: `Button { label: "Claim", data: "t:1:claim" }`.
+impl std::fmt::Debug for Button {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut out = f.debug_struct("Button");
+        out.field("label", &self.label);
+        match self.kind {
+            ButtonKind::Callback => out.field("data", &self.data),
+            ButtonKind::InlineQuery => out.field("inline_query", &self.data),
+        };
+        out.finish()
+    }
 }
 
 /// How a file is sent on.
@@ -264,8 +323,8 @@ impl Call {
             | Call::CloseTopic { .. }
             | Call::ReopenTopic { .. }
             | Call::EditRelayed { .. } => staff_chat,
-            // Answering a press spends no chat's message budget; give it its own queue.
-            Call::AnswerButton { .. } => 0,
+            // Answering a press or a query spends no chat's message budget; give it its own queue.
+            Call::AnswerButton { .. } | Call::AnswerInline { .. } => 0,
         }
     }
 }
@@ -323,8 +382,14 @@ pub fn split_text(text: &str, limit: usize) -> Vec<String> {
 }
 
 impl Button {
+    /// A button that sends `data` back to the bot.
     pub fn new(label: impl Into<String>, data: impl Into<String>) -> Button {
-        Button { label: label.into(), data: data.into() }
+        Button { label: label.into(), data: data.into(), kind: ButtonKind::Callback }
+    }
+
+    /// A button that pre-fills `@bot <query>` in the presser's input field, in this chat.
+    pub fn inline_query(label: impl Into<String>, query: impl Into<String>) -> Button {
+        Button { label: label.into(), data: query.into(), kind: ButtonKind::InlineQuery }
     }
 }
 

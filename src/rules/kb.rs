@@ -271,4 +271,27 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn check_refuses_a_negative_minimum_score_for_articles_at_its_place() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        crate::demo::write_default_rules(dir.path()).expect("write rules");
+        let form = dir.path().join("forms/support.yaml");
+        let text = std::fs::read_to_string(&form).expect("read the form");
+        assert!(text.contains("suggest_kb_min_score: 3.0"), "the shipped form shows the default");
+        std::fs::write(&form, text.replace("suggest_kb_min_score: 3.0", "suggest_kb_min_score: -1"))
+            .expect("write the form");
+        let (rules, diagnostics) = crate::rules::load(dir.path());
+        assert!(rules.is_none(), "the edit is refused");
+        let shown: Vec<String> = diagnostics
+            .iter()
+            .map(|d| d.to_string().replace(&dir.path().display().to_string(), "rules"))
+            .collect();
+        let line =
+            text.lines().position(|line| line.starts_with("suggest_kb_min_score")).expect("the setting") + 1;
+        let wanted = format!(
+            "rules/forms/support.yaml:{line}:23: `suggest_kb_min_score` is too small: `-1` (minimum 0)"
+        );
+        assert!(shown.contains(&wanted), "{shown:#?}");
+    }
 }

@@ -62,3 +62,46 @@ fn labelled_questions_find_their_article_in_the_top_three() {
     }
     assert!(rate >= 0.8, "hit rate {:.1}% is under 80%: {misses:#?}", rate * 100.0);
 }
+
+/// Questions that share a word or two with some article and are answered by none.
+const NOTHING_USEFUL: [&str; 5] = [
+    "I love your product",
+    "my dog is sick",
+    "When will you ship my order?",
+    "Hello? Is anybody there?",
+    "the button is blue",
+];
+
+#[test]
+fn the_default_minimum_score_keeps_right_articles_and_drops_chance_matches() {
+    let (rules, diagnostics) = super::load(&repo().join("rules"));
+    let rules = rules.unwrap_or_else(|| panic!("rules/ loads: {diagnostics:#?}"));
+    let knowledge_base = rules.knowledge_base();
+    let minimum = super::DEFAULT_KB_MIN_SCORE;
+    let mut right: Vec<(f32, String)> = Vec::new();
+    for (id, question) in &labelled_questions() {
+        let hits = knowledge_base.search(question, 3);
+        if let Some(hit) = hits.iter().find(|hit| hit.article.id == *id) {
+            right.push((hit.score, question.clone()));
+        }
+    }
+    right.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (lowest, question) = right.first().expect("some labelled question finds its article");
+    println!(
+        "the lowest score of a right article in the top three: {lowest:.2} ({question:?}); minimum {minimum}"
+    );
+    let under: Vec<&(f32, String)> = right.iter().filter(|(score, _)| *score < minimum).collect();
+    assert!(under.is_empty(), "right articles the minimum would hide: {under:?}");
+    let mut matched_something = 0;
+    for question in NOTHING_USEFUL {
+        let hits = knowledge_base.search(question, 3);
+        matched_something += usize::from(!hits.is_empty());
+        let offered: Vec<(&str, f32)> = hits
+            .iter()
+            .filter(|hit| hit.score >= minimum)
+            .map(|hit| (hit.article.id.as_str(), hit.score))
+            .collect();
+        assert!(offered.is_empty(), "{question:?} would be offered {offered:?}");
+    }
+    assert!(matched_something >= 3, "the search alone finds something for most of them");
+}

@@ -38,7 +38,7 @@ mod templates_tests;
 pub use commands::{EXIT_INVALID, EXIT_OK, check_command};
 pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard, WeeklyDigest};
 
-pub use form::{Choice, ChoiceLayout, Field, FieldKind, Form};
+pub use form::{Choice, ChoiceLayout, DEFAULT_KB_MIN_SCORE, Field, FieldKind, Form};
 pub use loader::load;
 pub use reload::{DEBOUNCE, ReloadError, ReloadEvent, Reloader, RulesHandle, WatchMode, watch};
 pub use ruleset::{RuleSet, RuleSetVersion};

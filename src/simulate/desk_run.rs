@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::desk::{
-    ButtonPress, CustomerMessage, Desk, DeskError, Event, Kind, MemoryState, StaffMessage, State,
+    ButtonPress, CustomerMessage, Desk, DeskError, Event, InlineMode, Kind, MemoryState, StaffMessage, State,
 };
 use crate::outbox::Outgoing;
 use crate::outbox::{Call, Delivery, Report};
@@ -132,7 +132,13 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
     }
 
     fn desk(&self) -> Desk<'r> {
-        Desk { rules: self.rules, earlier: &[], staff_chat: STAFF_CHAT, now: self.now }
+        Desk {
+            rules: self.rules,
+            earlier: &[],
+            staff_chat: STAFF_CHAT,
+            now: self.now,
+            inline: InlineMode::Off,
+        }
     }
 
     /// Ticks at every deadline `until` covers, each at its own time.
@@ -257,6 +263,7 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
             reply_to: None,
             reply_author: None,
             reply_text: None,
+            via_bot: None,
             album: None,
         };
         self.handle(&Event::Staff(message))

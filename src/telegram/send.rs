@@ -17,6 +17,7 @@
 //! | 403 in a private chat (blocked, deactivated) | done: the customer is unreachable |
 //! | `message thread not found` | retry once the desk has opened a new topic |
 //! | `message is not modified` | done, as if accepted |
+//! | `query is too old` to a press's or an inline query's answer | done: the person moved on |
 //! | a refused deletion, an edit of a deleted summary | done, the desk is told |
 //! | any other 400 | final for this call: a relay tells its topic, anything else is logged |
 //!
@@ -28,14 +29,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use teloxide::payloads::setters::*;
 use teloxide::prelude::*;
 use teloxide::types::{
-    CallbackQueryId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia,
-    InputMediaDocument, InputMediaPhoto, InputMediaVideo, MessageId, ReplyParameters, Rgb, ThreadId,
+    CallbackQueryId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryId, InlineQueryResult,
+    InlineQueryResultArticle, InputFile, InputMedia, InputMediaDocument, InputMediaPhoto, InputMediaVideo,
+    InputMessageContent, InputMessageContentText, MessageId, ReplyParameters, Rgb, ThreadId,
 };
 
 pub use super::raw::Failure;
 use super::raw::call as execute;
 use super::raw::{CallAnswer, Seen, answer_of_failure, seen};
-use crate::outbox::{Button, Call, Delivery, FileKind, Media, Outcome, Report, StaffTrouble};
+use crate::outbox::{
+    Button, ButtonKind, Call, Delivery, FileKind, InlineResult, Media, Outcome, Report, StaffTrouble,
+};
 pub use crate::outbox::{Place, Verdict};
 
 /// Sends one call. `place` is where its target resolved to; `ticket` the ticket the call
@@ -217,7 +221,25 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
             execute(bot, request).await?;
             Ok(Returned::Nothing)
         }
+        Call::AnswerInline { query_id, results, cache_seconds } => {
+            let results = results.iter().map(article);
+            let request = bot
+                .answer_inline_query(InlineQueryId(query_id.clone()), results)
+                .cache_time(*cache_seconds)
+                .is_personal(true);
+            execute(bot, request).await?;
+            Ok(Returned::Nothing)
+        }
     }
+}
+
+/// An inline result as an article whose message is the plain text (no parse mode).
+fn article(result: &InlineResult) -> InlineQueryResult {
+    let content = InputMessageContent::Text(InputMessageContentText::new(result.text.clone()));
+    InlineQueryResult::Article(
+        InlineQueryResultArticle::new(result.id.clone(), result.title.clone(), content)
+            .description(result.description.clone()),
+    )
 }
 
 /// The verdict on what Telegram answered to `call`, sent to `place` at `sent_at` for
@@ -323,6 +345,13 @@ fn judge_refusal(
     match status {
         401 => Verdict::Retry { outcome: Outcome::Unauthorized, delivery: None },
         _ if not_modified(&text) => Verdict::Done { delivery: None },
+        // A press or an inline query answered too late: the person has moved on already.
+        400 if text.contains("query is too old")
+            && matches!(call, Call::AnswerButton { .. } | Call::AnswerInline { .. }) =>
+        {
+            tracing::info!(description, "a button press or inline query expired before its answer");
+            Verdict::Done { delivery: None }
+        }
         400 if deletion_refused(&text) && matches!(call, Call::DeleteMessage { .. }) => {
             Verdict::Done { delivery: ticket.map(|ticket| Delivery::NotDeleted { ticket }) }
         }
@@ -473,7 +502,12 @@ fn input_media(media: &Media) -> InputMedia {
 fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(rows.iter().map(|row| {
         row.iter()
-            .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
+            .map(|b| match b.kind {
+                ButtonKind::Callback => InlineKeyboardButton::callback(b.label.clone(), b.data.clone()),
+                ButtonKind::InlineQuery => {
+                    InlineKeyboardButton::switch_inline_query_current_chat(b.label.clone(), b.data.clone())
+                }
+            })
             .collect::<Vec<_>>()
     }))
 }
@@ -527,6 +561,17 @@ mod tests {
 
     /// Regression: a 500 with Telegram's JSON body was taken for a final refusal and the
     /// customer's message dropped from the outbox (seen end to end with ten 500s in a row).
+    #[test]
+    fn an_inline_query_answered_too_late_is_done_and_a_late_answer_is_no_staff_trouble() {
+        let answer = Call::AnswerInline { query_id: "77".to_owned(), results: Vec::new(), cache_seconds: 5 };
+        let nowhere = Place { chat_id: 0, thread: None };
+        let late = "Bad Request: query is too old and response timeout expired or query ID is invalid";
+        let verdict = judge(&answer, nowhere, None, Err(api(400, late)), NEVER);
+        assert_eq!(verdict, Verdict::Done { delivery: None });
+        let retry = Verdict::Retry { outcome: Outcome::Transient, delivery: None };
+        assert_eq!(judge(&answer, nowhere, None, Err(api(502, "Bad Gateway")), NEVER), retry);
+    }
+
     #[test]
     fn server_errors_are_retried_not_dropped() {
         let retry = Verdict::Retry { outcome: Outcome::Transient, delivery: None };

@@ -13,6 +13,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::desk::InlineMode;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -80,6 +81,14 @@ pub enum StaffChatTrouble {
     IsWaitedOut,
 }
 
+/// What the bot's account says of itself (`getMe`), as far as the desk cares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BotAccount {
+    pub id: u64,
+    /// Whether inline mode is on in `@BotFather` (`supports_inline_queries`).
+    pub inline: InlineMode,
+}
+
 /// Checks the bot and the staff chat like [`check_staff_chat`], waiting with backoff while
 /// Telegram cannot be reached or answers 5xx; `None` when `shutdown` resolved first.
 pub async fn wait_for_telegram(
@@ -87,7 +96,7 @@ pub async fn wait_for_telegram(
     staff_chat: i64,
     trouble: StaffChatTrouble,
     shutdown: impl Future<Output = ()>,
-) -> Result<Option<u64>, StartupError> {
+) -> Result<Option<BotAccount>, StartupError> {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut backoff = STARTUP_BACKOFF.0;
     for attempt in 1u32.. {
@@ -103,14 +112,14 @@ pub async fn wait_for_telegram(
                 return Ok(Some(id));
             }
             Err(Trouble::Fatal(error)) => return Err(error),
-            Err(Trouble::StaffChat { bot_id, error }) => match trouble {
+            Err(Trouble::StaffChat { account, error }) => match trouble {
                 StaffChatTrouble::EndsTheStart => return Err(error),
                 StaffChatTrouble::IsWaitedOut => {
                     tracing::error!(
                         %error,
                         "the desk starts anyway: customers are served, new tickets wait for their topics"
                     );
-                    return Ok(Some(bot_id));
+                    return Ok(Some(account));
                 }
             },
             Err(Trouble::Transient(error)) => {
@@ -128,7 +137,7 @@ pub async fn wait_for_telegram(
 
 /// Checks the bot and the staff chat once; returns the bot's own user id. Telegram out of
 /// reach is an error here too ([`StartupError::Unreachable`]).
-pub async fn check_staff_chat(bot: &Bot, staff_chat: i64) -> Result<u64, StartupError> {
+pub async fn check_staff_chat(bot: &Bot, staff_chat: i64) -> Result<BotAccount, StartupError> {
     check(bot, staff_chat).await.map_err(|trouble| match trouble {
         Trouble::Fatal(error) | Trouble::StaffChat { error, .. } => error,
         Trouble::Transient(error) => StartupError::Unreachable(error),
@@ -142,7 +151,7 @@ enum Trouble {
     Fatal(StartupError),
     /// The token works but the bot cannot work in the staff chat.
     StaffChat {
-        bot_id: u64,
+        account: BotAccount,
         error: StartupError,
     },
 }
@@ -156,16 +165,17 @@ enum Refusal {
     Api(String),
 }
 
-async fn check(bot: &Bot, staff_chat: i64) -> Result<u64, Trouble> {
+async fn check(bot: &Bot, staff_chat: i64) -> Result<BotAccount, Trouble> {
     let refused = |refusal: Refusal, other: &dyn Fn(String) -> StartupError| match refusal {
         Refusal::Transient(error) => Trouble::Transient(error),
         Refusal::Token(error) => Trouble::Fatal(StartupError::TokenRefused(error)),
         Refusal::Api(description) => Trouble::Fatal(other(description)),
     };
     let me: Me = call(bot, bot.get_me()).await.map_err(|r| refused(r, &StartupError::GetMe))?;
-    let bot_id = me.id.0;
+    let inline = if me.supports_inline_queries { InlineMode::On } else { InlineMode::Off };
+    let account = BotAccount { id: me.id.0, inline };
     let staff_trouble = |trouble| match trouble {
-        Trouble::Fatal(error) => Trouble::StaffChat { bot_id, error },
+        Trouble::Fatal(error) => Trouble::StaffChat { account, error },
         other => other,
     };
     let no_chat = |detail| StartupError::NoStaffChat { chat: staff_chat, detail };
@@ -174,18 +184,18 @@ async fn check(bot: &Bot, staff_chat: i64) -> Result<u64, Trouble> {
     let is_forum =
         serde_json::to_value(&chat).ok().and_then(|v| v.get("is_forum").and_then(serde_json::Value::as_bool));
     if is_forum != Some(true) {
-        return Err(Trouble::StaffChat { bot_id, error: StartupError::NotForum { chat: staff_chat } });
+        return Err(Trouble::StaffChat { account, error: StartupError::NotForum { chat: staff_chat } });
     }
     let member: ChatMember = call(bot, bot.get_chat_member(ChatId(staff_chat), me.id))
         .await
         .map_err(|r| staff_trouble(refused(r, &no_chat)))?;
     match member.kind {
-        ChatMemberKind::Owner(_) => Ok(bot_id),
-        ChatMemberKind::Administrator(admin) if admin.can_manage_topics => Ok(bot_id),
+        ChatMemberKind::Owner(_) => Ok(account),
+        ChatMemberKind::Administrator(admin) if admin.can_manage_topics => Ok(account),
         ChatMemberKind::Administrator(_) => {
-            Err(Trouble::StaffChat { bot_id, error: StartupError::CannotManageTopics { chat: staff_chat } })
+            Err(Trouble::StaffChat { account, error: StartupError::CannotManageTopics { chat: staff_chat } })
         }
-        _ => Err(Trouble::StaffChat { bot_id, error: StartupError::NotAdmin { chat: staff_chat } }),
+        _ => Err(Trouble::StaffChat { account, error: StartupError::NotAdmin { chat: staff_chat } }),
     }
 }
 
@@ -316,6 +326,7 @@ pub async fn poll(
             AllowedUpdate::Message,
             AllowedUpdate::EditedMessage,
             AllowedUpdate::CallbackQuery,
+            AllowedUpdate::InlineQuery,
             AllowedUpdate::MyChatMember,
         ],
     };

@@ -4,7 +4,7 @@
 
 use teloxide::types::{ChatMemberKind, Message, Update, UpdateKind, User};
 
-use crate::desk::{ButtonPress, CustomerMessage, Event, Kind, StaffMessage};
+use crate::desk::{ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn};
 use crate::history::ANONYMOUS_ADMIN;
 use crate::ticket::{Customer, UserId};
 
@@ -28,6 +28,15 @@ pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
                 data: query.data.clone().unwrap_or_default(),
             }))
         }
+        UpdateKind::InlineQuery(query) => Some(Event::InlineQuery(InlineQuery {
+            id: query.id.0.clone(),
+            from: query.from.id.0,
+            query: query.query.clone(),
+            typed_in: match query.chat_type {
+                Some(teloxide::types::ChatType::Supergroup) => TypedIn::Supergroup,
+                _ => TypedIn::Elsewhere,
+            },
+        })),
         UpdateKind::MyChatMember(change) if change.chat.is_private() => {
             let blocked =
                 matches!(change.new_chat_member.kind, ChatMemberKind::Banned(_) | ChatMemberKind::Left);
@@ -108,6 +117,7 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
         reply_author,
         reply_text,
         album,
+        via_bot: message.via_bot.as_ref().map(|bot| bot.id.0),
     };
     Some(match edit {
         Edit::No => Event::Staff(staff_message),
@@ -244,5 +254,29 @@ mod tests {
         });
         let message = staff(in_topic(&dana, "/move T-000002", &json!({ "reply_to_message": root })));
         assert_eq!((message.reply_to, message.reply_author), (None, None));
+    }
+
+    #[test]
+    fn an_inline_query_and_a_result_sent_via_the_bot_reach_the_desk() {
+        let dana = user(111_111_111, "Dana", false);
+        let text = json!({ "update_id": 2, "inline_query": {
+            "id": "77", "from": dana, "query": "T-000001 refund", "offset": "", "chat_type": "supergroup",
+        } })
+        .to_string();
+        let update: Update = serde_json::from_str(&text).expect("a well-formed update");
+        let expected = InlineQuery {
+            id: "77".to_owned(),
+            from: 111_111_111,
+            query: "T-000001 refund".to_owned(),
+            typed_in: TypedIn::Supergroup,
+        };
+        assert_eq!(translate(&update, STAFF), Some(Event::InlineQuery(expected)));
+        let picked = staff(in_topic(
+            &dana,
+            "Your refund is on its way.",
+            &json!({ "via_bot": user(BOT, "Desk", true) }),
+        ));
+        assert_eq!((picked.from, picked.via_bot), (111_111_111, Some(BOT)));
+        assert_eq!(staff(in_topic(&dana, "typed by hand", &json!({}))).via_bot, None);
     }
 }

@@ -42,11 +42,15 @@ fn the_demo_plays_the_whole_flow() {
         "[staff › T-000002 · Technical problem · Boris] bot: 📖 Articles that may answer this",
         "[staff › T-000002 · Technical problem · Boris] bot: ✓ Dana took T-000002.",
         "[private › Boris] bot: Which browser do you use?",
+        "  [Dana taps “Templates” on the ticket card and types “@topicdesk_bot T-000002 crash”]",
+        "  [Dana picks “Asking for crash details” from the list]",
+        "[staff › T-000002 · Technical problem · Boris] Dana via @topicdesk_bot: Thanks, Boris. To find the cause",
+        "[private › Boris] bot: Thanks, Boris. To find the cause",
         // The team's figures on the demo's store: two tickets, one of them resolved once
         // and reopened, each answered by Dana.
         "[staff › General] Dana: /stats",
         "[staff › General] bot: 📊 Team, last 7 days",
-        "      Tickets 2 · resolved 0 · open 2 · agent replies 2",
+        "      Tickets 2 · resolved 0 · open 2 · agent replies 3",
         "      Per agent: tickets · resolved · first reply · SLA",
         "      Dana: 2 · 0 ·",
     ];

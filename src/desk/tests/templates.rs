@@ -20,6 +20,7 @@ fn replying(from: u64, thread: i32, text: &str, replied: &str) -> Event {
         reply_to: Some(400),
         reply_author: Some(from),
         reply_text: Some(replied.to_owned()),
+        via_bot: None,
         album: None,
     })
 }

@@ -4,6 +4,7 @@
 //! no answer the fake gave broke the Bot API spec.
 
 mod faults;
+mod inline;
 mod relay;
 mod strictness;
 mod talk;

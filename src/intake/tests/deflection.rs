@@ -1,5 +1,6 @@
 //! Articles before a ticket (`suggest_kb_after`): solved without a ticket, or the form goes
-//! on; offered once, only when something matches; in the customer's language.
+//! on; offered once, only when something matches well enough (`suggest_kb_min_score`); in the
+//! customer's language.
 
 use expect_test::expect;
 
@@ -42,10 +43,8 @@ fn an_article_that_solves_it_ends_the_form_without_a_ticket() {
             < These articles may answer your question. Open one, or go on with the form:
             < • Reset your password
             < • Account locked after too many sign-in attempts
-            < • A payment failed
             <   [📖 Reset your password]
             <   [📖 Account locked after too many sign-in a…]
-            <   [📖 A payment failed]
             <   [I still need help]
             > [button: 📖 Reset your password]
             < Reset your password
@@ -60,7 +59,6 @@ fn an_article_that_solves_it_ends_the_form_without_a_ticket() {
             < Did “Reset your password” solve it?
             <   [✅ That solved it]
             <   [📖 Account locked after too many sign-in a…]
-            <   [📖 A payment failed]
             <   [I still need help]
             > [button: ✅ That solved it]
             < (buttons removed)
@@ -110,11 +108,7 @@ fn still_needing_help_after_reading_goes_on_with_the_form() {
             < (buttons removed)
             < These articles may answer your question. Open one, or go on with the form:
             < • The dashboard is slow or does not load
-            < • How the free trial works
-            < • Not receiving our emails
             <   [📖 The dashboard is slow or does not load]
-            <   [📖 How the free trial works]
-            <   [📖 Not receiving our emails]
             <   [I still need help]
             > [button: 📖 The dashboard is slow or does not load]
             < The dashboard is slow or does not load
@@ -125,8 +119,6 @@ fn still_needing_help_after_reading_goes_on_with_the_form() {
             < (buttons removed)
             < Did “The dashboard is slow or does not load” solve it?
             <   [✅ That solved it]
-            <   [📖 How the free trial works]
-            <   [📖 Not receiving our emails]
             <   [I still need help]
             > [button: I still need help]
             < (buttons removed)
@@ -285,6 +277,45 @@ fn nothing_is_offered_when_no_article_matches_and_russian_customers_read_russian
             < (buttons removed)
             < Рады, что помогло! Обращение не создано. Напишите /start, если понадобится помощь.
             = deflected by `vozvrat-sredstv` in `support`: "Хочу вернуть деньги за подписку"
+        "#]],
+    );
+}
+
+#[test]
+fn an_answer_sharing_only_a_chance_word_with_an_article_is_offered_nothing() {
+    // The search finds articles for these words, each under the form's minimum score.
+    check(
+        RULES,
+        r"
+        > /start support
+        > [button: Technical problem]
+        > [button: Normal]
+        > I love your product
+        ",
+        expect![[r#"
+            > /start support
+            < Contact support
+            < Questions about your account, invoices or using the product.
+            <
+            < What is your question about?
+            <   [Billing] [Technical problem]
+            <   [My account] [Something else]
+            > [button: Technical problem]
+            < (buttons removed)
+            < How urgent is it?
+            <   [Low]
+            <   [Normal]
+            <   [High]
+            <   [« Back]
+            > [button: Normal]
+            < (buttons removed)
+            < Describe the problem
+            <   [« Back]
+            > I love your product
+            < (buttons removed)
+            < A screenshot helps. Send up to 3, or skip.
+            < Send up to 3 photos or documents.
+            <   [« Back] [Skip »]
         "#]],
     );
 }

@@ -65,10 +65,8 @@ fn editing_from_the_summary_asks_newly_applicable_fields_and_drops_the_others() 
             < These articles may answer your question. Open one, or go on with the form:
             < • Refunds
             < • Connect Slack
-            < • Download your invoices
             <   [📖 Refunds]
             <   [📖 Connect Slack]
-            <   [📖 Download your invoices]
             <   [I still need help]
             > [button: I still need help]
             < (buttons removed)
@@ -293,11 +291,7 @@ fn the_validate_hook_sends_the_customer_back_with_its_message() {
             < (buttons removed)
             < These articles may answer your question. Open one, or go on with the form:
             < • Refunds
-            < • Download your invoices
-            < • A payment failed
             <   [📖 Refunds]
-            <   [📖 Download your invoices]
-            <   [📖 A payment failed]
             <   [I still need help]
             > [button: I still need help]
             < (buttons removed)

@@ -81,7 +81,7 @@ pub(super) fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. }
         | Call::Pin { chat_id, .. } => (CHAT_QUEUE, *chat_id),
-        // Answering a button press: a queue of its own each.
+        // Answering a button press or an inline query: a queue of its own each.
         _ => (ANSWER_QUEUE, seq as i64),
     }
 }
@@ -89,7 +89,7 @@ pub(super) fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
 /// The chat whose budget a call spends (0: none).
 pub(super) fn budget_chat(call: &Call, staff_chat: i64) -> i64 {
     match call {
-        Call::AnswerButton { .. } => 0,
+        Call::AnswerButton { .. } | Call::AnswerInline { .. } => 0,
         other => other.chat(staff_chat),
     }
 }

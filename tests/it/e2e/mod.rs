@@ -13,6 +13,7 @@ mod full_path;
 mod guards;
 mod kb;
 pub(crate) mod harness;
+mod inline;
 mod kill;
 mod ladder;
 mod metrics;
