@@ -207,7 +207,13 @@ struct Layout {
     opens: Vec<i64>,
     closes: Vec<i64>,
     before: Vec<i64>,
+    /// Per day of the stretch (24-hour steps from `start`), how many windows open at or
+    /// before the day's first instant: where a search for an instant that day starts.
+    day_first: Vec<u32>,
 }
+
+/// A day in nanoseconds: the step of [`Layout::day_first`].
+const DAY_NS: i64 = 86_400_000_000_000;
 
 /// How far beyond the instants asked a table is laid out when it grows.
 const TABLE_MARGIN: SignedDuration = SignedDuration::from_hours(24 * 30);
@@ -224,7 +230,8 @@ fn nanos_i64(at: Timestamp) -> Option<i64> {
 impl ElapsedTable {
     fn lay_out(&self, from: i64, to: i64) -> Layout {
         let (start, end) = (from.saturating_sub(margin()), to.saturating_add(margin()));
-        let mut layout = Layout { start, end, opens: vec![], closes: vec![], before: vec![] };
+        let mut layout =
+            Layout { start, end, opens: vec![], closes: vec![], before: vec![], day_first: vec![] };
         let mut total = 0i64;
         let from = Timestamp::from_nanosecond(start.into()).expect("an i64 of nanoseconds is an instant");
         for (open, close) in self.calendar.windows(from) {
@@ -240,6 +247,15 @@ impl ElapsedTable {
             layout.before.push(total);
             total += close - open;
         }
+        let days = (end - start) / DAY_NS + 1;
+        let mut first = 0;
+        for day in 0..days {
+            let day_start = start + day * DAY_NS;
+            while first < layout.opens.len() && layout.opens[first] <= day_start {
+                first += 1;
+            }
+            layout.day_first.push(u32::try_from(first).expect("fewer windows than 2^32"));
+        }
         layout
     }
 }
@@ -247,7 +263,12 @@ impl ElapsedTable {
 impl Layout {
     /// Open time from the stretch's start to `at`, which lies within it.
     fn open_until(&self, at: i64) -> i64 {
-        let index = self.opens.partition_point(|open| *open <= at);
+        // The windows opening at or before `at`: those before its day's first instant,
+        // then the few opening later that day.
+        let mut index = self.day_first[((at - self.start) / DAY_NS) as usize] as usize;
+        while index < self.opens.len() && self.opens[index] <= at {
+            index += 1;
+        }
         if index == 0 {
             return 0;
         }

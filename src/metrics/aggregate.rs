@@ -100,7 +100,7 @@ pub struct Accumulator {
     full_resolution: SpanValues,
     requester_wait: SpanValues,
     customer_wait: SpanValues,
-    agent_replies: Vec<u64>,
+    agent_replies: Values,
     sla: [SlaCounts; 3],
     escalations: Escalations,
     /// Each ticket's mean sentiment, summed in ticket order when finished so that a merge of
@@ -113,8 +113,58 @@ pub struct Accumulator {
 
 #[derive(Default)]
 struct SpanValues {
-    calendar: Vec<u64>,
-    business: Vec<u64>,
+    calendar: Values,
+    business: Values,
+}
+
+/// One metric's values over a group: four bytes a value while every one fits a `u32` (spans
+/// of seconds up to 136 years: a report over a million tickets keeps tens of millions of
+/// them), widened to eight once one does not.
+enum Values {
+    Narrow(Vec<u32>),
+    Wide(Vec<u64>),
+}
+
+impl Default for Values {
+    fn default() -> Values {
+        Values::Narrow(Vec::new())
+    }
+}
+
+impl Values {
+    fn push(&mut self, value: u64) {
+        match self {
+            Values::Narrow(values) => {
+                if let Ok(narrow) = u32::try_from(value) {
+                    values.push(narrow);
+                } else {
+                    let wide = values.iter().map(|value| u64::from(*value)).chain([value]).collect();
+                    *self = Values::Wide(wide);
+                }
+            }
+            Values::Wide(values) => values.push(value),
+        }
+    }
+
+    /// Takes in `other`'s values after this one's.
+    fn extend(&mut self, other: Values) {
+        match (&mut *self, other) {
+            (Values::Narrow(values), Values::Narrow(more)) => values.extend(more),
+            (Values::Wide(values), Values::Narrow(more)) => values.extend(more.into_iter().map(u64::from)),
+            (_, Values::Wide(more)) => {
+                for value in more {
+                    self.push(value);
+                }
+            }
+        }
+    }
+
+    fn stats(self) -> Stats {
+        match self {
+            Values::Narrow(values) => stats(values),
+            Values::Wide(values) => stats(values),
+        }
+    }
 }
 
 impl Accumulator {
@@ -226,7 +276,7 @@ impl Accumulator {
             full_resolution: self.full_resolution.finish(),
             requester_wait: self.requester_wait.finish(),
             customer_wait: self.customer_wait.finish(),
-            agent_replies: stats(self.agent_replies),
+            agent_replies: self.agent_replies.stats(),
             sla,
             escalations: self.escalations,
             #[expect(clippy::cast_precision_loss, reason = "a mean of a count far below 2^52")]
@@ -251,7 +301,7 @@ impl SpanValues {
     }
 
     fn finish(self) -> SpanStats {
-        SpanStats { calendar: stats(self.calendar), business: stats(self.business) }
+        SpanStats { calendar: self.calendar.stats(), business: self.business.stats() }
     }
 }
 
@@ -262,12 +312,12 @@ fn share(part: u64, whole: u64) -> Option<f64> {
 }
 
 /// Count, nearest-rank median and p90, and mean of `values`.
-pub fn stats(mut values: Vec<u64>) -> Stats {
+pub fn stats<T: Copy + Ord + Into<u64>>(mut values: Vec<T>) -> Stats {
     if values.is_empty() {
         return Stats::default();
     }
     let count = values.len() as u64;
-    let total: u128 = values.iter().map(|v| u128::from(*v)).sum();
+    let total: u128 = values.iter().map(|v| u128::from((*v).into())).sum();
     #[expect(clippy::cast_precision_loss, reason = "means are shown to a second; 2^52 s is far off")]
     let mean = total as f64 / count as f64;
     // The two ranks are selected, not sorted for: a million values sort in tens of
@@ -277,7 +327,7 @@ pub fn stats(mut values: Vec<u64>) -> Stats {
     let (below, p90, _) = values.select_nth_unstable(p90_rank);
     let p90 = *p90;
     let median = if p50_rank == p90_rank { p90 } else { *below.select_nth_unstable(p50_rank).1 };
-    Stats { count, median: Some(median), p90: Some(p90), mean: Some(mean) }
+    Stats { count, median: Some(median.into()), p90: Some(p90.into()), mean: Some(mean) }
 }
 
 /// The 0-based index of the nearest-rank `p`-th percentile among `n` sorted values.
@@ -327,5 +377,35 @@ impl Backlog {
         let age = u64::try_from(created.duration_until(at).as_secs()).unwrap_or(0);
         let bucket = AGE_BUCKETS.iter().position(|(upper, _)| age < *upper).unwrap_or(AGE_BUCKETS.len() - 1);
         self.buckets[bucket].1 += 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(values: &[u64]) -> Values {
+        let mut kept = Values::default();
+        for value in values {
+            kept.push(*value);
+        }
+        kept
+    }
+
+    #[test]
+    fn values_beyond_a_u32_widen_and_count_the_same() {
+        let big = u64::from(u32::MAX) + 7;
+        let all = [5, big, 3, 9, 1, big + 1];
+        let narrow = of(&all[..1]);
+        assert!(matches!(narrow, Values::Narrow(_)));
+        let widened = of(&all);
+        assert!(matches!(widened, Values::Wide(_)));
+        assert_eq!(widened.stats(), stats(all.to_vec()));
+        // Parts merged in either width give the figures of the whole.
+        for split in 0..=all.len() {
+            let mut first = of(&all[..split]);
+            first.extend(of(&all[split..]));
+            assert_eq!(first.stats(), stats(all.to_vec()), "split at {split}");
+        }
     }
 }

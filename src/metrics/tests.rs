@@ -238,8 +238,8 @@ fn folding_batch_by_batch_equals_folding_the_whole_history() {
 
 #[test]
 fn percentiles_are_nearest_rank() {
-    assert_eq!(stats(vec![]), Stats::default());
-    let s = stats(vec![40, 10, 30, 20]);
+    assert_eq!(stats(Vec::<u64>::new()), Stats::default());
+    let s = stats(vec![40_u64, 10, 30, 20]);
     assert_eq!((s.count, s.median, s.p90, s.mean), (4, Some(20), Some(40), Some(25.0)));
     let ten: Vec<u64> = (1..=10).collect();
     assert_eq!((percentile(&ten, 50), percentile(&ten, 90)), (5, 9));

@@ -271,8 +271,14 @@ impl In<'_> {
 
     fn instant(&mut self, base: Timestamp) -> Result<Timestamp, StoreError> {
         let offset = self.int()?;
+        // Within an i64 of nanoseconds, by seconds and nanoseconds: no 128-bit division.
+        let near = |offset: i64| {
+            let nanos = i64::from(base.subsec_nanosecond()).checked_add(offset)?;
+            let seconds = base.as_second().checked_add(nanos.div_euclid(1_000_000_000))?;
+            Timestamp::new(seconds, nanos.rem_euclid(1_000_000_000) as i32).ok()
+        };
         let at = match i64::try_from(offset) {
-            Ok(offset) => base.checked_add(jiff::SignedDuration::from_nanos(offset)).ok(),
+            Ok(offset) => near(offset),
             Err(_) => base
                 .as_nanosecond()
                 .checked_add(offset)
