@@ -198,11 +198,7 @@ impl Accumulator {
                 SlaOutcome::NotApplicable => {}
             }
         }
-        let e = metrics.escalations;
-        self.escalations.manual += e.manual;
-        self.escalations.breach += e.breach;
-        self.escalations.age += e.age;
-        self.escalations.rule += e.rule;
+        self.escalations += metrics.escalations;
         if let Some((mean, _)) = metrics.sentiment {
             self.sentiment.push(mean);
         }
@@ -245,11 +241,7 @@ impl Accumulator {
             mine.breached += theirs.breached;
             mine.running += theirs.running;
         }
-        let e = other.escalations;
-        self.escalations.manual += e.manual;
-        self.escalations.breach += e.breach;
-        self.escalations.age += e.age;
-        self.escalations.rule += e.rule;
+        self.escalations += other.escalations;
         self.sentiment.extend(other.sentiment);
         self.csat.asked += other.csat.asked;
         self.csat.answered += other.csat.answered;

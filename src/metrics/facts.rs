@@ -83,6 +83,15 @@ pub struct Escalations {
     pub rule: u32,
 }
 
+impl std::ops::AddAssign for Escalations {
+    fn add_assign(&mut self, other: Escalations) {
+        self.manual += other.manual;
+        self.breach += other.breach;
+        self.age += other.age;
+        self.rule += other.rule;
+    }
+}
+
 /// Customer messages' sentiment scores (see `sentiment::score`), summed as they come.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SentimentSum {

@@ -359,10 +359,28 @@ pub async fn answer(fake: &FakeHandle, customer: &Customer, prompt: &str, text: 
     fake.user_sends(customer.id, Draft::text(text)).expect("the customer can write");
 }
 
+/// Every inline button of a message, row by row, as Telegram shows them.
+pub fn buttons(message: &FakeMessage) -> Vec<serde_json::Value> {
+    let rows = message.reply_markup.as_ref().and_then(|m| m.get("inline_keyboard")?.as_array().cloned());
+    rows.unwrap_or_default().iter().flat_map(|row| row.as_array().cloned().unwrap_or_default()).collect()
+}
+
+/// Waits for the customer to receive a message starting with `start`; returns it.
+pub async fn received(fake: &FakeHandle, customer: &Customer, start: &str) -> FakeMessage {
+    let found = fake
+        .wait_for(PATIENCE, |world| {
+            from_bot(world, customer.chat())
+                .into_iter()
+                .find(|m| m.text.as_deref().is_some_and(|t| t.starts_with(start)))
+                .cloned()
+        })
+        .await;
+    found.unwrap_or_else(|_| panic!("waited for {start:?} in {}'s chat", customer.name))
+}
+
 /// The (message id, callback data) of the button labelled `label`, if the message has one.
 pub fn button(message: &FakeMessage, label: &str) -> Option<(i32, String)> {
-    let rows = message.reply_markup.as_ref()?.get("inline_keyboard")?.as_array()?;
-    rows.iter().flat_map(|row| row.as_array().into_iter().flatten()).find_map(|b| {
+    buttons(message).iter().find_map(|b| {
         let text = b.get("text")?.as_str()?;
         let data = b.get("callback_data")?.as_str()?;
         (text.trim_start_matches(['✓', ' ']) == label).then(|| (message.message_id, data.to_owned()))

@@ -8,22 +8,16 @@
 
 use serde_json::Value;
 use topicdesk::deadline::DeadlineKind;
-use topicdesk::fakegram::{Draft, FakeHandle, FakeMessage, InlineAnswer, InlineMode, MemberRole, UserSpec};
+use topicdesk::fakegram::{Draft, FakeHandle, InlineAnswer, InlineMode, MemberRole, UserSpec};
 use topicdesk::history::EntryKind;
 use topicdesk::sla::Timer;
 use topicdesk::ticket::{Status, TicketId};
 
-use super::harness::{Customer, DANA, Desk, PATIENCE, STAFF, Setup, card_in, from_bot, open_ticket, wait};
+use super::harness::{DANA, Desk, PATIENCE, STAFF, Setup, buttons, card_in, open_ticket, received, wait};
 
 const FIRST: TicketId = TicketId(1);
 /// In the staff group, not in team.yaml.
 const MALLORY: u64 = 777_000_777;
-
-/// The card's buttons as Telegram shows them.
-fn card_buttons(card: &FakeMessage) -> Vec<Value> {
-    let rows = card.reply_markup.as_ref().and_then(|m| m.get("inline_keyboard")?.as_array().cloned());
-    rows.unwrap_or_default().iter().flat_map(|row| row.as_array().cloned().unwrap_or_default()).collect()
-}
 
 /// The bot's answer to inline query `query_id`, once given.
 async fn answer_to(fake: &FakeHandle, query_id: &str) -> InlineAnswer {
@@ -31,19 +25,6 @@ async fn answer_to(fake: &FakeHandle, query_id: &str) -> InlineAnswer {
         .wait_for(PATIENCE, |world| world.inline_answers().iter().find(|a| a.query_id == query_id).cloned())
         .await;
     found.unwrap_or_else(|_| panic!("waited for the answer to inline query {query_id}"))
-}
-
-/// Waits for the customer to receive a message starting with `start`; returns it.
-async fn received(fake: &FakeHandle, customer: &Customer, start: &str) -> FakeMessage {
-    let found = fake
-        .wait_for(PATIENCE, |world| {
-            from_bot(world, customer.chat())
-                .into_iter()
-                .find(|m| m.text.as_deref().is_some_and(|t| t.starts_with(start)))
-                .cloned()
-        })
-        .await;
-    found.unwrap_or_else(|_| panic!("waited for {start:?} in {}'s chat", customer.name))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,7 +43,7 @@ async fn an_agent_picks_a_template_inline_and_it_is_the_tickets_reply() {
 
     // The card's Templates button puts `@bot T-000001 ` in the topic's input field.
     let card = fake.inspect(|world| card_in(world, thread).cloned()).expect("the card");
-    let templates = card_buttons(&card).into_iter().find(|b| b["text"] == "Templates");
+    let templates = buttons(&card).into_iter().find(|b| b["text"] == "Templates");
     let templates = templates.unwrap_or_else(|| panic!("a Templates button: {:?}", card.reply_markup));
     assert_eq!(templates["switch_inline_query_current_chat"], "T-000001 ");
 
@@ -127,7 +108,7 @@ async fn with_inline_mode_off_the_card_has_no_templates_button_and_t_still_works
     let ann = desk.customers[0].clone();
     let thread = open_ticket(&fake, &ann).await;
     let card = fake.inspect(|world| card_in(world, thread).cloned()).expect("the card");
-    let labels: Vec<Value> = card_buttons(&card).iter().map(|b| b["text"].clone()).collect();
+    let labels: Vec<Value> = buttons(&card).iter().map(|b| b["text"].clone()).collect();
     assert!(!labels.is_empty() && !labels.iter().any(|l| l == "Templates"), "{labels:?}");
     assert!(fake.type_inline_query(DANA, STAFF, Some(thread), "T-000001 ").is_err(), "clients send no query");
     fake.send_as(DANA, STAFF, Draft::text("/t update-app").in_topic(thread)).expect("Dana writes");

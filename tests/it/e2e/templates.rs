@@ -11,7 +11,8 @@ use topicdesk::sla::Timer;
 use topicdesk::ticket::{Status, TicketId};
 
 use super::harness::{
-    Customer, DANA, Desk, PATIENCE, STAFF, Setup, bot_posts, button, from_bot, has_text, open_ticket, wait,
+    DANA, Desk, PATIENCE, STAFF, Setup, bot_posts, button, buttons, from_bot, has_text, open_ticket,
+    received, wait,
 };
 
 const FIRST: TicketId = TicketId(1);
@@ -33,12 +34,7 @@ async fn post_saying(fake: &FakeHandle, thread: i32, heading: &str) -> FakeMessa
 
 /// The labels of a message's buttons, in order.
 fn labels(message: &FakeMessage) -> Vec<String> {
-    let rows = message.reply_markup.as_ref().and_then(|m| m.get("inline_keyboard")?.as_array().cloned());
-    rows.unwrap_or_default()
-        .iter()
-        .flat_map(|row| row.as_array().cloned().unwrap_or_default())
-        .filter_map(|b| Some(b.get("text")?.as_str()?.to_owned()))
-        .collect()
+    buttons(message).iter().filter_map(|b| Some(b.get("text")?.as_str()?.to_owned())).collect()
 }
 
 /// Presses `label` on `message` as Dana; returns the bot's notice.
@@ -52,19 +48,6 @@ async fn press(fake: &FakeHandle, message: &FakeMessage, label: &str) -> String 
         .await
         .unwrap_or_else(|_| panic!("waited for the answer to {label:?}"));
     answer.unwrap_or_default()
-}
-
-/// Waits for the customer to receive a message starting with `start`; returns it.
-async fn received(fake: &FakeHandle, customer: &Customer, start: &str) -> FakeMessage {
-    let found = fake
-        .wait_for(PATIENCE, |world| {
-            from_bot(world, customer.chat())
-                .into_iter()
-                .find(|m| m.text.as_deref().is_some_and(|t| t.starts_with(start)))
-                .cloned()
-        })
-        .await;
-    found.unwrap_or_else(|_| panic!("waited for {start:?} in {}'s chat", customer.name))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
