@@ -53,6 +53,13 @@ pub enum Command {
         /// picks a free one, logged); overrides desk.yaml's `http.listen`.
         #[arg(long, value_name = "ADDR")]
         http: Option<std::net::SocketAddr>,
+        /// Webhook mode: Telegram POSTs updates to this https URL (a TLS proxy in front of
+        /// --listen) instead of being polled; needs --listen.
+        #[arg(long, value_name = "URL", requires = "listen")]
+        webhook: Option<String>,
+        /// Where webhook mode receives Telegram's POSTs (`127.0.0.1:8081`); needs --webhook.
+        #[arg(long, value_name = "ADDR", requires = "webhook")]
+        listen: Option<std::net::SocketAddr>,
     },
     /// Check a rules directory and print every problem as path:line:col: message.
     Check {
@@ -268,8 +275,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Report { data, since, until, by, format, rules } => {
             team_report(&data, since.as_deref(), until.as_deref(), by, format, rules.as_deref())
         }
-        Command::Run { rules, data, staff_chat, no_rate_budget, http } => {
-            run_host(rules, data, staff_chat, no_rate_budget, http, cli.log_format)
+        Command::Run { rules, data, staff_chat, no_rate_budget, http, webhook, listen } => {
+            let webhook =
+                webhook.zip(listen).map(|(url, listen)| crate::host::WebhookOptions { url, listen });
+            run_host(rules, data, staff_chat, no_rate_budget, (http, webhook), cli.log_format)
         }
         Command::Check { rules } => {
             exit_code(crate::rules::check_command(&rules, &mut std::io::stdout().lock()))
@@ -318,7 +327,7 @@ fn run_host(
     data: PathBuf,
     staff_chat: Option<i64>,
     no_rate_budget: bool,
-    http: Option<std::net::SocketAddr>,
+    (http, webhook): (Option<std::net::SocketAddr>, Option<crate::host::WebhookOptions>),
     log_format: LogFormat,
 ) -> u8 {
     // With JSON logs the error that ends the host is a log event too, so that a log
@@ -333,6 +342,7 @@ fn run_host(
     let mut options = crate::host::HostOptions::from_env(rules, data, staff_chat);
     options.unlimited = no_rate_budget;
     options.http = http;
+    options.webhook = webhook;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return report(&error),

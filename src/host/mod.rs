@@ -11,7 +11,12 @@
 //! - the timer asks for a tick when a deadline falls due; a small task serves the retry
 //!   requests of `topicdesk dead-letters retry`;
 //! - with `--http` (or desk.yaml `http.listen`), the web edge (`http`) serves `/metrics`,
-//!   `/healthz` and `/readyz`.
+//!   `/healthz` and `/readyz`;
+//! - with `--webhook URL --listen ADDR`, Telegram pushes updates instead: the webhook is
+//!   set at start, `http::webhook` receives each update and `webhook` hands them to the
+//!   desk loop as the poller would, answering Telegram after the commit. Started without
+//!   it while a webhook is still set, the host deletes the webhook (keeping what Telegram
+//!   holds) and polls.
 //!
 //! The tasks count what they do into the host's `http::Metrics` (updates, commits, Bot
 //! API calls, the outbox, reloads) and beat an `http::Heartbeat`: busy while on a piece of
@@ -31,6 +36,7 @@ mod desk_loop;
 mod dispatcher;
 mod poller;
 mod timer;
+mod webhook;
 
 #[cfg(test)]
 mod desk_loop_tests;
@@ -91,7 +97,18 @@ pub struct HostOptions {
     /// Where to serve `/metrics`, `/healthz` and `/readyz`; desk.yaml `http.listen` when
     /// `None`, and no server when neither says.
     pub http: Option<SocketAddr>,
+    /// Webhook mode: Telegram pushes updates to this URL, received on this address.
+    pub webhook: Option<WebhookOptions>,
     pub health: HealthOptions,
+}
+
+/// `run --webhook URL --listen ADDR`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookOptions {
+    /// The https URL Telegram POSTs to (the operator's proxy in front of `listen`).
+    pub url: String,
+    /// Where the receiver listens; the proxy forwards the URL's path here unchanged.
+    pub listen: SocketAddr,
 }
 
 /// How `/healthz` judges the host's tasks.
@@ -119,6 +136,7 @@ pub enum Task {
     Dispatcher,
     Timer,
     DeadLetterRetry,
+    Webhook,
 }
 
 impl Task {
@@ -129,6 +147,7 @@ impl Task {
             Task::Dispatcher => "dispatcher",
             Task::Timer => "timer",
             Task::DeadLetterRetry => "dead-letter retry task",
+            Task::Webhook => "webhook receiver",
         }
     }
 }
@@ -151,6 +170,10 @@ pub enum HostError {
     Watch(String),
     #[error("{0}; pick another address with --http or desk.yaml `http.listen`")]
     Http(#[from] crate::http::BindError),
+    #[error("{0}; pick another address with --listen")]
+    WebhookListen(crate::http::BindError),
+    #[error("no secret token could be drawn for the webhook: {0}")]
+    Secret(std::io::Error),
     #[error(
         "the host's {task} ended unexpectedly{detail}; exiting so that the service manager starts topicdesk again"
     )]
@@ -184,6 +207,7 @@ impl HostOptions {
             drain_for: Duration::from_secs(5),
             watch_rules: Some(WatchMode::Native),
             http: None,
+            webhook: None,
             health: HealthOptions::default(),
         }
     }
@@ -201,6 +225,10 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     // Bound as soon as the rules say where, before the store opens: a port in use ends the start at once, with its reason.
     let listener = match options.http.or(rules.desk().http_listen) {
         Some(addr) => Some(crate::http::bind(addr).await?),
+        None => None,
+    };
+    let webhook_listener = match &options.webhook {
+        Some(webhook) => Some(crate::http::bind(webhook.listen).await.map_err(HostError::WebhookListen)?),
         None => None,
     };
     let limits = limits(&options, &rules);
@@ -237,6 +265,25 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
         tracing::warn!(%error, "could not register the command menus");
     }
+    // Webhook mode sets the webhook with this start's secret; polling deletes one left set.
+    let webhook_secret = if let Some(webhook) = &options.webhook {
+        let secret = webhook::new_secret().map_err(HostError::Secret)?;
+        if crate::telegram::set_webhook(&bot, &webhook.url, &secret, &mut shutdown).await?.is_none() {
+            tracing::info!("shut down before the webhook was set");
+            return Ok(());
+        }
+        tracing::info!(url = %webhook.url, "the webhook is set; Telegram pushes updates");
+        Some(secret)
+    } else {
+        if let Some(left) = crate::telegram::leave_webhook(&bot, &mut shutdown).await? {
+            tracing::info!(
+                url = %left.url,
+                pending = left.pending,
+                "a webhook was still set: deleted it, keeping the updates Telegram holds; polling takes them"
+            );
+        }
+        None
+    };
     tracing::info!(staff_chat, rules = %rules.version(), "desk is running");
 
     let handle = RulesHandle::new(rules);
@@ -285,22 +332,58 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         stalled,
         timer::run(store.clone(), desk_tx.clone(), deadlines_changed, stop_rx.clone(), timer_beat),
     ));
-    let (poller_beat, stalled) = beat(Task::Poller, options.poll_timeout + stall_after);
-    let poller = tasks.spawn(watched(
-        poller_beat.clone(),
-        stalled,
-        poller::run(
-            poller::Poller {
-                bot: bot.clone(),
-                store: store.clone(),
-                staff: staff_rx.clone(),
-                timeout: options.poll_timeout,
-                desk: desk_tx.clone(),
-                stop: stop_rx.clone(),
-            },
-            poller::Counted { metrics: metrics.clone(), health: health.clone(), beat: poller_beat },
-        ),
-    ));
+    // Updates come from the poller, or by webhook from Telegram's POSTs.
+    let intake = if let (Some(listener), Some(secret), Some(settings)) =
+        (webhook_listener, webhook_secret, &options.webhook)
+    {
+        {
+            let (received_tx, received_rx) = mpsc::channel(crate::http::webhook::QUEUE);
+            let receiver = crate::http::webhook::Receiver {
+                path: crate::http::webhook::path_of(&settings.url),
+                secret,
+                updates: received_tx,
+            };
+            let server = tasks.spawn(crate::http::webhook::serve(listener, receiver, stop_rx.clone()));
+            names.push((server.id(), "webhook server"));
+            let (webhook_beat, stalled) = beat(Task::Webhook, stall_after);
+            let task = tasks.spawn(watched(
+                webhook_beat.clone(),
+                stalled,
+                webhook::run(
+                    webhook::Webhook {
+                        bot: bot.clone(),
+                        staff: staff_rx.clone(),
+                        desk: desk_tx.clone(),
+                        stop: stop_rx.clone(),
+                        check_every: options.poll_timeout,
+                    },
+                    received_rx,
+                    poller::Counted { metrics: metrics.clone(), health: health.clone(), beat: webhook_beat },
+                ),
+            ));
+            (task.id(), Task::Webhook.name())
+        }
+    } else {
+        {
+            let (poller_beat, stalled) = beat(Task::Poller, options.poll_timeout + stall_after);
+            let poller = tasks.spawn(watched(
+                poller_beat.clone(),
+                stalled,
+                poller::run(
+                    poller::Poller {
+                        bot: bot.clone(),
+                        store: store.clone(),
+                        staff: staff_rx.clone(),
+                        timeout: options.poll_timeout,
+                        desk: desk_tx.clone(),
+                        stop: stop_rx.clone(),
+                    },
+                    poller::Counted { metrics: metrics.clone(), health: health.clone(), beat: poller_beat },
+                ),
+            ));
+            (poller.id(), Task::Poller.name())
+        }
+    };
     let (retry_beat, stalled) = beat(Task::DeadLetterRetry, stall_after);
     let retries = tasks.spawn(watched(
         retry_beat.clone(),
@@ -327,7 +410,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     ));
     names.extend([
         (timer.id(), Task::Timer.name()),
-        (poller.id(), Task::Poller.name()),
+        intake,
         (retries.id(), Task::DeadLetterRetry.name()),
         (dispatcher.id(), Task::Dispatcher.name()),
     ]);

@@ -9,6 +9,9 @@
 //! - `GET /readyz`: 200 `ready` once the store answers, the rules are loaded and Telegram
 //!   answered recently, else 503 with the reasons.
 //!
+//! `webhook` is a second listener, for `run --webhook URL --listen ADDR`: Telegram's POSTs
+//! of updates, each answered once the host committed it.
+//!
 //! The address is bound as soon as the rules are read, before the store opens, so a port
 //! in use ends the start with a clear error instead of a desk running without the
 //! endpoints its operator expects.
@@ -16,6 +19,7 @@
 mod figures;
 mod health;
 mod metrics;
+pub mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

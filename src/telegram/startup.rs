@@ -46,6 +46,12 @@ pub enum StartupError {
     CannotManageTopics { chat: i64 },
     #[error("the Bot API could not be reached: {0}")]
     Unreachable(String),
+    #[error(
+        "Telegram refused the webhook `{url}`: {detail}; Telegram delivers only to https URLs on ports 443, 80, 88 or 8443 (see docs/operations.md, \"Webhook mode\")"
+    )]
+    WebhookRefused { url: String, detail: String },
+    #[error("the webhook could not be {what}: {detail}")]
+    Webhook { what: &'static str, detail: String },
 }
 
 /// A bot for the token in `TELOXIDE_TOKEN`, talking to `TELOXIDE_API_URL` when set.
@@ -157,7 +163,7 @@ enum Trouble {
 }
 
 /// What a start-up call got, short of a result.
-enum Refusal {
+pub(super) enum Refusal {
     Transient(String),
     /// 401: the token is not a bot's (404 too: Telegram's answer to a malformed one).
     Token(String),
@@ -210,7 +216,7 @@ struct Answer<T> {
 
 /// Sends a start-up request by hand, keeping the HTTP status: teloxide's own sending turns
 /// a 5xx into an API error after a fixed sleep, and a 401 into the same error as any other.
-async fn call<R>(bot: &Bot, request: R) -> Result<<R::Payload as Payload>::Output, Refusal>
+pub(super) async fn call<R>(bot: &Bot, request: R) -> Result<<R::Payload as Payload>::Output, Refusal>
 where
     R: HasPayload,
     R::Payload: serde::Serialize,
@@ -322,13 +328,7 @@ pub async fn poll(
         offset: last_applied.map(|last| (last + 1) as i32),
         limit: 100,
         timeout: timeout.as_secs() as u32,
-        allowed_updates: vec![
-            AllowedUpdate::Message,
-            AllowedUpdate::EditedMessage,
-            AllowedUpdate::CallbackQuery,
-            AllowedUpdate::InlineQuery,
-            AllowedUpdate::MyChatMember,
-        ],
+        allowed_updates: allowed_updates(),
     };
     // Sent by hand like every call: a 5xx answer is retried by the poller's own backoff,
     // not after teloxide's fixed 10 s sleep.
@@ -344,6 +344,17 @@ pub async fn poll(
             Ok((update, json))
         })
         .collect()
+}
+
+/// The kinds of update the desk reads, asked for by polling and by the webhook alike.
+pub(super) fn allowed_updates() -> Vec<AllowedUpdate> {
+    vec![
+        AllowedUpdate::Message,
+        AllowedUpdate::EditedMessage,
+        AllowedUpdate::CallbackQuery,
+        AllowedUpdate::InlineQuery,
+        AllowedUpdate::MyChatMember,
+    ]
 }
 
 /// `getUpdates` answering with each update's JSON as sent.
