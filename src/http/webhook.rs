@@ -116,15 +116,16 @@ fn check_secret(headers: &HeaderMap, secret: &str) -> Result<(), StatusCode> {
 
 /// The update's id and its JSON, kept as sent.
 fn read_update(body: &Bytes) -> Result<(i64, Box<RawValue>), String> {
-    #[derive(serde::Deserialize)]
-    struct Id {
-        update_id: i64,
-    }
     let text = std::str::from_utf8(body).map_err(|_| "the body is not UTF-8".to_owned())?;
     let json: Box<RawValue> =
         serde_json::from_str(text).map_err(|error| format!("the body is not JSON: {error}"))?;
-    let Id { update_id } =
-        serde_json::from_str(json.get()).map_err(|_| "the body is not an update: no update_id".to_owned())?;
+    // An object with a whole `update_id`; serde would also take `[7]` for a struct.
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json.get())
+        .map_err(|_| "the body is not an update: not an object".to_owned())?;
+    let update_id = object
+        .get("update_id")
+        .and_then(serde_json::Value::as_i64)
+        .ok_or_else(|| "the body is not an update: no update_id".to_owned())?;
     Ok((update_id, json))
 }
 
