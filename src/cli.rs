@@ -61,6 +61,15 @@ pub enum Command {
         #[arg(long, value_name = "ADDR", requires = "webhook")]
         listen: Option<std::net::SocketAddr>,
     },
+    /// GET an http URL and exit 0 on a 200 answer, 1 otherwise: a health check where no curl
+    /// is installed (`topicdesk probe http://127.0.0.1:9464/healthz`).
+    Probe {
+        /// A plain http URL.
+        url: String,
+        /// Seconds to wait for the connection and for the answer.
+        #[arg(long, default_value_t = 5)]
+        timeout: u64,
+    },
     /// Check a rules directory and print every problem as path:line:col: message.
     Check {
         #[arg(long, default_value = "rules")]
@@ -279,6 +288,12 @@ pub fn run(cli: Cli) -> ExitCode {
             let webhook =
                 webhook.zip(listen).map(|(url, listen)| crate::host::WebhookOptions { url, listen });
             run_host(rules, data, staff_chat, no_rate_budget, (http, webhook), cli.log_format)
+        }
+        Command::Probe { url, timeout } => {
+            match crate::http::probe(&url, std::time::Duration::from_secs(timeout.max(1))) {
+                Ok(()) => 0,
+                Err(error) => report(&error),
+            }
         }
         Command::Check { rules } => {
             exit_code(crate::rules::check_command(&rules, &mut std::io::stdout().lock()))

@@ -9,6 +9,9 @@
 //! - `GET /readyz`: 200 `ready` once the store answers, the rules are loaded and Telegram
 //!   answered recently, else 503 with the reasons.
 //!
+//! `probe` is the other side, for `topicdesk probe URL`: one GET, success on `200`, for a
+//! container's health check.
+//!
 //! `webhook` is a second listener, for `run --webhook URL --listen ADDR`: Telegram's POSTs
 //! of updates, each answered once the host committed it.
 //!
@@ -19,6 +22,7 @@
 mod figures;
 mod health;
 mod metrics;
+mod probe;
 pub mod webhook;
 
 use std::net::SocketAddr;
@@ -36,6 +40,7 @@ use tokio::sync::watch;
 pub use figures::DeskFigures;
 pub use health::{Alive, Beat, Health, Heartbeat, Readiness, judge};
 pub use metrics::{FIGURES_FRESH_FOR, Metrics, OutboxDepth};
+pub use probe::{ProbeError, probe};
 
 use crate::store::Store;
 

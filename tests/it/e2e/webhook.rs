@@ -2,7 +2,8 @@
 //! URL --listen ADDR` as Telegram does (one POST per update, in order, with the secret
 //! header, again after any answer but a 2xx). A customer's message makes a ticket and an
 //! agent's reply reaches them; a POST without the secret, or with another, is refused and
-//! changes nothing; a `kill -9` while an update is received but not yet committed loses
+//! changes nothing, and one already committed, delivered again, is acknowledged and not
+//! applied twice; a `kill -9` while an update is received but not yet committed loses
 //! nothing (the store cannot write: the real binary under a lowered file-size limit, as in
 //! `full_disk.rs`, holds the update between receipt and commit); a restart without
 //! `--webhook` deletes the webhook and polls, and nothing Telegram held is lost; a URL
@@ -104,6 +105,10 @@ async fn pushed_updates_make_tickets_a_wrong_secret_changes_nothing_and_polling_
     assert_eq!(post_to_webhook(&webhook.url, Some("not-the-secret"), &forged).await, Ok(403));
     let wrong_path = webhook.url.replace("/telegram/webhook", "/other");
     assert_eq!(post_to_webhook(&wrong_path, Some(&secret), &forged).await, Ok(404));
+    // Telegram delivering again an update already committed (a crash after the commit,
+    // before the answer): acknowledged, not applied twice.
+    let again = forged_message(offset, &ann, &ann.numbered(60));
+    assert_eq!(post_to_webhook(&webhook.url, Some(&secret), &again).await, Ok(200));
     // A real update after them still goes through, and the forged one never did.
     ann.send_numbered(&desk.fake, 3..4);
     desk.wait_counted(4, 2).await;
@@ -111,7 +116,9 @@ async fn pushed_updates_make_tickets_a_wrong_secret_changes_nothing_and_polling_
         stored_offset(&desk.options.data) < Some(offset + 1_000),
         "the forged update id was never stored"
     );
-    desk.fake.inspect(|world| assert_eq!(relayed(world, &ann), vec![0, 1, 2, 3], "nothing forged relayed"));
+    desk.fake.inspect(|world| {
+        assert_eq!(relayed(world, &ann), vec![0, 1, 2, 3], "nothing forged or redelivered relayed");
+    });
 
     // Started without --webhook, with an update waiting at Telegram: the webhook is deleted
     // with what it holds kept, and polling brings the update.
