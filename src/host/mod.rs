@@ -253,8 +253,11 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     // chat: then that chat's trouble is waited out instead of ending the start.
     let has_run = crate::store::guard_damage(&path, || store.read()?.update_offset())??.is_some();
     let trouble = if has_run { StaffChatTrouble::IsWaitedOut } else { StaffChatTrouble::EndsTheStart };
-    let Some(account) = crate::telegram::wait_for_telegram(&bot, staff_chat, trouble, &mut shutdown).await?
-    else {
+    // Start-up requests are counted in the metrics like every other.
+    let count = counted_calls(&metrics);
+    let counting = |start| crate::telegram::counting(count.clone(), start);
+    let waited = counting(crate::telegram::wait_for_telegram(&bot, staff_chat, trouble, &mut shutdown));
+    let Some(account) = waited.await? else {
         tracing::info!("shut down before Telegram could be reached");
         return Ok(());
     };
@@ -262,20 +265,25 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         tracing::info!("inline mode is off in BotFather: cards go without a Templates button; /t works");
     }
     health.telegram_answered();
-    if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
+    let commands =
+        crate::telegram::counting(count.clone(), crate::telegram::register_commands(&bot, staff_chat));
+    if let Err(error) = commands.await {
         tracing::warn!(%error, "could not register the command menus");
     }
     // Webhook mode sets the webhook with this start's secret; polling deletes one left set.
     let webhook_secret = if let Some(webhook) = &options.webhook {
         let secret = webhook::new_secret().map_err(HostError::Secret)?;
-        if crate::telegram::set_webhook(&bot, &webhook.url, &secret, &mut shutdown).await?.is_none() {
+        let set = crate::telegram::set_webhook(&bot, &webhook.url, &secret, &mut shutdown);
+        if crate::telegram::counting(count.clone(), set).await?.is_none() {
             tracing::info!("shut down before the webhook was set");
             return Ok(());
         }
         tracing::info!(url = %webhook.url, "the webhook is set; Telegram pushes updates");
         Some(secret)
     } else {
-        if let Some(left) = crate::telegram::leave_webhook(&bot, &mut shutdown).await? {
+        let left =
+            crate::telegram::counting(count.clone(), crate::telegram::leave_webhook(&bot, &mut shutdown));
+        if let Some(left) = left.await? {
             tracing::info!(
                 url = %left.url,
                 pending = left.pending,
@@ -424,6 +432,16 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         data_file: path,
     };
     running.supervise(shutdown).await
+}
+
+/// Counts each start-up request into `metrics`, its latency on the host's clock.
+fn counted_calls(metrics: &Arc<Metrics>) -> crate::telegram::CountCalls {
+    let metrics = metrics.clone();
+    Arc::new(move || {
+        let metrics = metrics.clone();
+        let sent = std::time::Instant::now();
+        Box::new(move |seen| metrics.telegram_call(seen, sent.elapsed()))
+    })
 }
 
 /// Runs a task's future with its heartbeat: ended once the future is gone, however it
