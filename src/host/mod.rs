@@ -137,6 +137,7 @@ pub enum Task {
     Timer,
     DeadLetterRetry,
     Webhook,
+    RulesWatcher,
 }
 
 impl Task {
@@ -148,6 +149,7 @@ impl Task {
             Task::Timer => "timer",
             Task::DeadLetterRetry => "dead-letter retry task",
             Task::Webhook => "webhook receiver",
+            Task::RulesWatcher => "rules watcher",
         }
     }
 }
@@ -299,21 +301,36 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let outbox_changed = Arc::new(Notify::new());
     let (staff_tx, staff_rx) = watch::channel(StaffChat { id: staff_chat, former });
 
+    let stall_after = options.health.stall_after;
+    let beat =
+        |task: Task, limit: Duration| (health.task(task.name(), limit), options.health.stalled == Some(task));
     let watcher = match options.watch_rules {
         Some(mode) => {
             let reload_tx = desk_tx.clone();
-            let watcher = crate::rules::watch(&options.rules, handle.clone(), mode, move |event| {
+            // The watcher runs on the file-watching library's thread: busy while it reloads,
+            // ended once that thread let go of the callbacks (it stopped, or panicked).
+            let (watcher_beat, stalled) = beat(Task::RulesWatcher, stall_after);
+            let alive = watcher_beat.alive();
+            if stalled {
+                watcher_beat.busy();
+            }
+            let on_event = move |event| {
+                let _alive = &alive;
                 let _ = reload_tx.try_send(DeskInput::Reload(event));
-            })
-            .map_err(|error| HostError::Watch(error.to_string()))?;
+            };
+            let reloading = move |reloading| match (stalled, reloading) {
+                (true, _) => {}
+                (false, true) => watcher_beat.busy(),
+                (false, false) => watcher_beat.idle(),
+            };
+            let watcher =
+                crate::rules::watch_with_progress(&options.rules, handle.clone(), mode, on_event, reloading)
+                    .map_err(|error| HostError::Watch(error.to_string()))?;
             Some(watcher)
         }
         None => None,
     };
 
-    let stall_after = options.health.stall_after;
-    let beat =
-        |task: Task, limit: Duration| (health.task(task.name(), limit), options.health.stalled == Some(task));
     let deadlines_changed = Arc::new(Notify::new());
     let (desk_beat, stalled) = beat(Task::DeskLoop, stall_after);
     let desk_task = tokio::spawn(watched(

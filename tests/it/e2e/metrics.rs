@@ -3,8 +3,8 @@
 //! open tickets and a short 429 storm hits; the scrape, parsed by a Prometheus text parser,
 //! must count exactly the Bot API calls the fake answered, the start-up checks and menus
 //! included, by method and outcome, the 429s and the seconds they asked to wait, and the updates it delivered. A
-//! host whose timer stops making progress answers `/healthz` with 503 and the reason while
-//! `/readyz` stays 200; a port in use ends the start with a clear error.
+//! host whose timer (or rules watcher) stops making progress answers `/healthz` with 503 and
+//! the reason while `/readyz` stays 200; a port in use ends the start with a clear error.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -273,6 +273,33 @@ async fn healthz_turns_503_naming_a_task_that_stopped_making_progress() {
         "{reasons}"
     );
     assert_eq!(get(addr, "/readyz").await, (200, "ready\n".to_owned()));
+    desk.stop_host().await;
+}
+
+/// The rules watcher runs on the file-watching library's thread, not as a task of the
+/// host's runtime; `/healthz` judges it all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_judges_the_rules_watcher_too() {
+    let mut desk = Desk::prepare(Setup { customers: 1, budget_scale: None }).await;
+    desk.options.watch_rules = Some(topicdesk::rules::WatchMode::Native);
+    let addr = free_address();
+    desk.options.http = Some(addr);
+    desk.start_host();
+    assert_eq!(wait_for_status(addr, "/readyz", 200).await, "ready\n");
+    assert_eq!(get(addr, "/healthz").await, (200, "ok\n".to_owned()));
+    desk.stop_host().await;
+
+    let addr = free_address();
+    desk.options.http = Some(addr);
+    desk.options.health =
+        HealthOptions { stall_after: Duration::from_secs(1), stalled: Some(Task::RulesWatcher) };
+    desk.start_host();
+    let reasons = wait_for_status(addr, "/healthz", 503).await;
+    assert!(
+        reasons.lines().any(|line| line.starts_with("the rules watcher has been on one piece of work for ")
+            && line.ends_with(" s (limit 1 s)")),
+        "{reasons}"
+    );
     desk.stop_host().await;
 }
 
