@@ -229,7 +229,15 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         Some(addr) => Some(crate::http::bind(addr).await?),
         None => None,
     };
-    let webhook_listener = match &options.webhook {
+    // `run --webhook --listen`, else desk.yaml `http.webhook`.
+    let webhook = options.webhook.clone().or_else(|| {
+        rules
+            .desk()
+            .webhook
+            .as_ref()
+            .map(|hook| WebhookOptions { url: hook.url.clone(), listen: hook.listen })
+    });
+    let webhook_listener = match &webhook {
         Some(webhook) => Some(crate::http::bind(webhook.listen).await.map_err(HostError::WebhookListen)?),
         None => None,
     };
@@ -273,7 +281,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         tracing::warn!(%error, "could not register the command menus");
     }
     // Webhook mode sets the webhook with this start's secret; polling deletes one left set.
-    let webhook_secret = if let Some(webhook) = &options.webhook {
+    let webhook_secret = if let Some(webhook) = &webhook {
         let secret = webhook::new_secret().map_err(HostError::Secret)?;
         let set = crate::telegram::set_webhook(&bot, &webhook.url, &secret, &mut shutdown);
         if crate::telegram::counting(count.clone(), set).await?.is_none() {
@@ -359,7 +367,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     ));
     // Updates come from the poller, or by webhook from Telegram's POSTs.
     let intake = if let (Some(listener), Some(secret), Some(settings)) =
-        (webhook_listener, webhook_secret, &options.webhook)
+        (webhook_listener, webhook_secret, &webhook)
     {
         {
             let (received_tx, received_rx) = mpsc::channel(crate::http::webhook::QUEUE);

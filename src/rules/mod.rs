@@ -36,7 +36,9 @@ mod tests;
 mod templates_tests;
 
 pub use commands::{EXIT_INVALID, EXIT_OK, check_command};
-pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard, WeeklyDigest};
+pub use desk::{
+    AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard, WebhookConfig, WeeklyDigest,
+};
 
 pub use form::{Choice, ChoiceLayout, DEFAULT_KB_MIN_SCORE, Field, FieldKind, Form};
 pub use loader::load;
