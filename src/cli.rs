@@ -53,6 +53,22 @@ pub enum Command {
         /// picks a free one, logged); overrides desk.yaml's `http.listen`.
         #[arg(long, value_name = "ADDR")]
         http: Option<std::net::SocketAddr>,
+        /// Webhook mode: Telegram POSTs updates to this https URL (a TLS proxy in front of
+        /// --listen) instead of being polled; needs --listen.
+        #[arg(long, value_name = "URL", requires = "listen")]
+        webhook: Option<String>,
+        /// Where webhook mode receives Telegram's POSTs (`127.0.0.1:8081`); needs --webhook.
+        #[arg(long, value_name = "ADDR", requires = "webhook")]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// GET an http URL and exit 0 on a 200 answer, 1 otherwise: a health check where no curl
+    /// is installed (`topicdesk probe http://127.0.0.1:9464/healthz`).
+    Probe {
+        /// A plain http URL.
+        url: String,
+        /// Seconds to wait for the connection and for the answer.
+        #[arg(long, default_value_t = 5)]
+        timeout: u64,
     },
     /// Check a rules directory and print every problem as path:line:col: message.
     Check {
@@ -292,8 +308,16 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Report { data, since, until, by, format, rules } => {
             team_report(&data, since.as_deref(), until.as_deref(), by, format, rules.as_deref())
         }
-        Command::Run { rules, data, staff_chat, no_rate_budget, http } => {
-            run_host(rules, data, staff_chat, no_rate_budget, http, cli.log_format)
+        Command::Run { rules, data, staff_chat, no_rate_budget, http, webhook, listen } => {
+            let webhook =
+                webhook.zip(listen).map(|(url, listen)| crate::host::WebhookOptions { url, listen });
+            run_host(rules, data, staff_chat, no_rate_budget, (http, webhook), cli.log_format)
+        }
+        Command::Probe { url, timeout } => {
+            match crate::http::probe(&url, std::time::Duration::from_secs(timeout.max(1))) {
+                Ok(()) => 0,
+                Err(error) => report(&error),
+            }
         }
         Command::Check { rules } => {
             exit_code(crate::rules::check_command(&rules, &mut std::io::stdout().lock()))
@@ -342,7 +366,7 @@ fn run_host(
     data: PathBuf,
     staff_chat: Option<i64>,
     no_rate_budget: bool,
-    http: Option<std::net::SocketAddr>,
+    (http, webhook): (Option<std::net::SocketAddr>, Option<crate::host::WebhookOptions>),
     log_format: LogFormat,
 ) -> u8 {
     // With JSON logs the error that ends the host is a log event too, so that a log
@@ -357,6 +381,7 @@ fn run_host(
     let mut options = crate::host::HostOptions::from_env(rules, data, staff_chat);
     options.unlimited = no_rate_budget;
     options.http = http;
+    options.webhook = webhook;
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => return report(&error),

@@ -157,6 +157,7 @@ pub async fn run(out: &mut dyn Write, data: Option<&Path>) -> Result<(), DemoErr
         drain_for: Duration::from_secs(2),
         watch_rules: None,
         http: None,
+        webhook: None,
         health: crate::host::HealthOptions::default(),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

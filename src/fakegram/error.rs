@@ -52,6 +52,11 @@ impl ApiFailure {
         )
     }
 
+    /// 409 with Telegram's words for another conflict (a webhook is set).
+    pub fn conflict_with(description: &str) -> ApiFailure {
+        ApiFailure::new(409, description.to_owned())
+    }
+
     /// 429 `Too Many Requests: retry after N` with `parameters.retry_after`.
     pub fn too_many_requests(retry_after: u32) -> ApiFailure {
         ApiFailure {

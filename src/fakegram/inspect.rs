@@ -62,6 +62,21 @@ impl World {
         self.bot.username.clone().unwrap_or_else(|| self.bot.first_name.clone())
     }
 
+    /// The webhook's URL, while one is set.
+    pub fn webhook_url(&self) -> Option<&str> {
+        self.webhooks.current.as_ref().map(|hook| hook.url.as_str())
+    }
+
+    /// The secret token of the webhook set, if it has one.
+    pub fn webhook_secret(&self) -> Option<&str> {
+        self.webhooks.current.as_ref().and_then(|hook| hook.secret.as_deref())
+    }
+
+    /// Every POST of an update to a webhook, in order, and how it went.
+    pub fn webhook_deliveries(&self) -> &[super::Delivery] {
+        &self.webhooks.deliveries
+    }
+
     /// Messages of a chat in order, deleted ones left out.
     pub fn messages(&self, chat_id: i64) -> Vec<&FakeMessage> {
         let chat = self.chats.get(&chat_id);

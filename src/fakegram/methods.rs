@@ -53,7 +53,9 @@ const METHODS: &[MethodImpl] = &[
     now("getChatMember", Traffic::Quiet, get_chat_member),
     now("getChatAdministrators", Traffic::Quiet, get_chat_administrators),
     now("setMyCommands", Traffic::Quiet, set_my_commands),
-    now("deleteWebhook", Traffic::Quiet, delete_webhook),
+    now("setWebhook", Traffic::Quiet, super::webhook::set_webhook),
+    now("deleteWebhook", Traffic::Quiet, super::webhook::delete_webhook),
+    now("getWebhookInfo", Traffic::Quiet, super::webhook::get_webhook_info),
     now("answerCallbackQuery", Traffic::Quiet, answer_callback_query),
     now("answerInlineQuery", Traffic::Quiet, super::inline::answer_inline_query),
     now("sendChatAction", Traffic::Quiet, send_chat_action),
@@ -193,14 +195,6 @@ fn set_my_commands(world: &mut World, call: &Call) -> Result<Value, ApiFailure> 
         }
     }
     world.commands.clone_from(commands);
-    Ok(true.into())
-}
-
-#[expect(clippy::unnecessary_wraps, reason = "every handler has the table's signature")]
-fn delete_webhook(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {
-    if call.flag("drop_pending_updates") {
-        world.updates.clear();
-    }
     Ok(true.into())
 }
 

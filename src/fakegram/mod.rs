@@ -10,6 +10,7 @@
 //! - `world`, `message`, `render`: the simulated state, the one path every message takes, its JSON;
 //! - `spec`, `http`, `multipart`: the wire: decoding, the spec check, the call pipeline and log;
 //! - `methods`, `sending`, `topics`, `markup`, `updates`: the simulated methods;
+//! - `webhook`: `setWebhook`, `deleteWebhook`, `getWebhookInfo` and the pusher that POSTs each update;
 //! - `inline`: inline mode: people typing `@bot ...`, the bot's answers, people picking a result;
 //! - `faults`: scripted errors, 429 storms, outages, rate budgets;
 //! - `server`, `control`, `inspect`: starting, acting as people, looking and waiting.
@@ -47,6 +48,7 @@ mod server;
 mod spec;
 mod topics;
 mod updates;
+mod webhook;
 mod world;
 
 #[cfg(test)]
@@ -63,6 +65,7 @@ pub use inspect::{CallRecord, CallbackAnswer, Thread};
 pub use message::{Content, Draft, EditRecord, FakeMessage, ServiceEvent};
 pub use server::{FakeHandle, FakeTelegram, StartError};
 pub use topics::TOPIC_ICON_COLORS;
+pub use webhook::{Delivery, SECRET_HEADER, post as post_to_webhook};
 pub use world::{FakeTopic, World};
 
 /// The Bot API version of the embedded spec (e.g. `Bot API 10.1`).

@@ -140,6 +140,8 @@ async fn serve(
     address: SocketAddr,
     mut commands: mpsc::UnboundedReceiver<ServerCommand>,
 ) {
+    // The webhook's pusher lives as long as the server.
+    let _pusher = AbortOnDrop(tokio::spawn(super::webhook::push(Arc::clone(&shared))));
     loop {
         let (stop, stopped) = oneshot::channel::<()>();
         let server = axum::serve(listener, http::router(Arc::clone(&shared))).with_graceful_shutdown(async {
@@ -173,6 +175,15 @@ async fn serve(
             }
         };
         tracing::debug!(%address, "fake Telegram accepting connections again");
+    }
+}
+
+/// Aborts its task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -1,6 +1,7 @@
 //! Updates for the bot and `getUpdates` long polling, with Telegram's rules: an update stays queued
 //! until a later call confirms it with a higher `offset`; a negative offset keeps only the last few;
-//! `allowed_updates` is remembered between calls; a newer poll terminates an older one with 409.
+//! `allowed_updates` is remembered between calls; a newer poll terminates an older one with 409, and
+//! so does a webhook being set (`webhook.rs` delivers the same queue).
 //! Updates are rendered when they happen, so later edits do not rewrite what was delivered.
 
 use std::collections::VecDeque;
@@ -66,6 +67,32 @@ impl UpdateQueue {
         }
     }
 
+    /// `allowed_updates` from now on, for `getUpdates` and the webhook alike.
+    pub fn allow(&mut self, kinds: Vec<String>) {
+        self.allowed = kinds;
+    }
+
+    /// The kinds asked for, when a call named them.
+    pub fn allowed_kinds(&self) -> Option<&[String]> {
+        (!self.allowed.is_empty()).then_some(self.allowed.as_slice())
+    }
+
+    /// Updates waiting for delivery, of the kinds the bot asked for.
+    pub fn pending_allowed(&self) -> usize {
+        self.pending.iter().filter(|(_, kind, _)| self.is_allowed(kind)).count()
+    }
+
+    /// The next update a webhook gets: its id and its JSON.
+    pub fn first_allowed(&self) -> Option<(u32, String)> {
+        let (id, kind, payload) = self.pending.iter().find(|(_, kind, _)| self.is_allowed(kind))?;
+        Some((*id, json!({ "update_id": id, *kind: payload }).to_string()))
+    }
+
+    /// Drops the update `id`: the webhook answered it with a 2xx.
+    pub fn remove(&mut self, id: u32) {
+        self.pending.retain(|(pending, ..)| *pending != id);
+    }
+
     fn peek(&self, limit: usize) -> Vec<Value> {
         let allowed = self.pending.iter().filter(|(_, kind, _)| self.is_allowed(kind));
         allowed.take(limit).map(|(id, kind, payload)| json!({ "update_id": id, *kind: payload })).collect()
@@ -87,6 +114,9 @@ pub(crate) async fn get_updates(shared: &Shared, params: &Map<String, Value>) ->
         .and_then(Value::as_array)
         .map(|kinds| kinds.iter().filter_map(Value::as_str).map(str::to_owned).collect::<Vec<_>>());
     let offset = params.get("offset").and_then(Value::as_i64);
+    if shared.read(|world| world.webhooks.current.is_some()) {
+        return Err(super::webhook::conflict());
+    }
     let generation = shared.write(|world| {
         let updates = &mut world.updates;
         updates.poll_generation += 1;
@@ -103,6 +133,9 @@ pub(crate) async fn get_updates(shared: &Shared, params: &Map<String, Value>) ->
     loop {
         changes.borrow_and_update();
         let ready = shared.read(|world| {
+            if world.webhooks.current.is_some() {
+                return Err(super::webhook::conflict());
+            }
             if world.updates.poll_generation != generation {
                 return Err(ApiFailure::conflict());
             }

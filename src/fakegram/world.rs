@@ -17,6 +17,7 @@ use super::inspect::{CallRecord, CallbackAnswer};
 use super::message::{Content, EditRecord, FakeMessage, ServiceEvent};
 use super::render::photo_file_ids;
 use super::updates::UpdateQueue;
+use super::webhook::Webhooks;
 
 /// The whole simulated Telegram. Tests read it through `FakeHandle::inspect` and `wait_until`.
 pub struct World {
@@ -26,6 +27,7 @@ pub struct World {
     /// File ids the fake has minted, with their kind (`photo`, `document`, ...) and file name.
     pub(crate) files: HashMap<String, (&'static str, String)>,
     pub(crate) updates: UpdateQueue,
+    pub(crate) webhooks: Webhooks,
     pub(crate) calls: Vec<CallRecord>,
     pub(crate) callback_queries: HashMap<String, PendingCallback>,
     pub(crate) callback_answers: Vec<CallbackAnswer>,
@@ -167,6 +169,7 @@ impl World {
             chats: BTreeMap::new(),
             files: HashMap::new(),
             updates: UpdateQueue::default(),
+            webhooks: Webhooks::default(),
             calls: Vec::new(),
             callback_queries: HashMap::new(),
             callback_answers: Vec::new(),

@@ -11,7 +11,12 @@
 //! - the timer asks for a tick when a deadline falls due; a small task serves the retry
 //!   requests of `topicdesk dead-letters retry`;
 //! - with `--http` (or desk.yaml `http.listen`), the web edge (`http`) serves `/metrics`,
-//!   `/healthz` and `/readyz`.
+//!   `/healthz` and `/readyz`;
+//! - with `--webhook URL --listen ADDR`, Telegram pushes updates instead: the webhook is
+//!   set at start, `http::webhook` receives each update and `webhook` hands them to the
+//!   desk loop as the poller would, answering Telegram after the commit. Started without
+//!   it while a webhook is still set, the host deletes the webhook (keeping what Telegram
+//!   holds) and polls.
 //!
 //! The tasks count what they do into the host's `http::Metrics` (updates, commits, Bot
 //! API calls, the outbox, reloads) and beat an `http::Heartbeat`: busy while on a piece of
@@ -31,6 +36,7 @@ mod desk_loop;
 mod dispatcher;
 mod poller;
 mod timer;
+mod webhook;
 
 #[cfg(test)]
 mod desk_loop_tests;
@@ -91,7 +97,18 @@ pub struct HostOptions {
     /// Where to serve `/metrics`, `/healthz` and `/readyz`; desk.yaml `http.listen` when
     /// `None`, and no server when neither says.
     pub http: Option<SocketAddr>,
+    /// Webhook mode: Telegram pushes updates to this URL, received on this address.
+    pub webhook: Option<WebhookOptions>,
     pub health: HealthOptions,
+}
+
+/// `run --webhook URL --listen ADDR`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookOptions {
+    /// The https URL Telegram POSTs to (the operator's proxy in front of `listen`).
+    pub url: String,
+    /// Where the receiver listens; the proxy forwards the URL's path here unchanged.
+    pub listen: SocketAddr,
 }
 
 /// How `/healthz` judges the host's tasks.
@@ -119,6 +136,8 @@ pub enum Task {
     Dispatcher,
     Timer,
     DeadLetterRetry,
+    Webhook,
+    RulesWatcher,
 }
 
 impl Task {
@@ -129,6 +148,8 @@ impl Task {
             Task::Dispatcher => "dispatcher",
             Task::Timer => "timer",
             Task::DeadLetterRetry => "dead-letter retry task",
+            Task::Webhook => "webhook receiver",
+            Task::RulesWatcher => "rules watcher",
         }
     }
 }
@@ -151,6 +172,10 @@ pub enum HostError {
     Watch(String),
     #[error("{0}; pick another address with --http or desk.yaml `http.listen`")]
     Http(#[from] crate::http::BindError),
+    #[error("{0}; pick another address with --listen")]
+    WebhookListen(crate::http::BindError),
+    #[error("no secret token could be drawn for the webhook: {0}")]
+    Secret(std::io::Error),
     #[error(
         "the host's {task} ended unexpectedly{detail}; exiting so that the service manager starts topicdesk again"
     )]
@@ -184,6 +209,7 @@ impl HostOptions {
             drain_for: Duration::from_secs(5),
             watch_rules: Some(WatchMode::Native),
             http: None,
+            webhook: None,
             health: HealthOptions::default(),
         }
     }
@@ -201,6 +227,18 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     // Bound as soon as the rules say where, before the store opens: a port in use ends the start at once, with its reason.
     let listener = match options.http.or(rules.desk().http_listen) {
         Some(addr) => Some(crate::http::bind(addr).await?),
+        None => None,
+    };
+    // `run --webhook --listen`, else desk.yaml `http.webhook`.
+    let webhook = options.webhook.clone().or_else(|| {
+        rules
+            .desk()
+            .webhook
+            .as_ref()
+            .map(|hook| WebhookOptions { url: hook.url.clone(), listen: hook.listen })
+    });
+    let webhook_listener = match &webhook {
+        Some(webhook) => Some(crate::http::bind(webhook.listen).await.map_err(HostError::WebhookListen)?),
         None => None,
     };
     let limits = limits(&options, &rules);
@@ -225,8 +263,11 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     // chat: then that chat's trouble is waited out instead of ending the start.
     let has_run = crate::store::guard_damage(&path, || store.read()?.update_offset())??.is_some();
     let trouble = if has_run { StaffChatTrouble::IsWaitedOut } else { StaffChatTrouble::EndsTheStart };
-    let Some(account) = crate::telegram::wait_for_telegram(&bot, staff_chat, trouble, &mut shutdown).await?
-    else {
+    // Start-up requests are counted in the metrics like every other.
+    let count = counted_calls(&metrics);
+    let counting = |start| crate::telegram::counting(count.clone(), start);
+    let waited = counting(crate::telegram::wait_for_telegram(&bot, staff_chat, trouble, &mut shutdown));
+    let Some(account) = waited.await? else {
         tracing::info!("shut down before Telegram could be reached");
         return Ok(());
     };
@@ -234,9 +275,33 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         tracing::info!("inline mode is off in BotFather: cards go without a Templates button; /t works");
     }
     health.telegram_answered();
-    if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
+    let commands =
+        crate::telegram::counting(count.clone(), crate::telegram::register_commands(&bot, staff_chat));
+    if let Err(error) = commands.await {
         tracing::warn!(%error, "could not register the command menus");
     }
+    // Webhook mode sets the webhook with this start's secret; polling deletes one left set.
+    let webhook_secret = if let Some(webhook) = &webhook {
+        let secret = webhook::new_secret().map_err(HostError::Secret)?;
+        let set = crate::telegram::set_webhook(&bot, &webhook.url, &secret, &mut shutdown);
+        if crate::telegram::counting(count.clone(), set).await?.is_none() {
+            tracing::info!("shut down before the webhook was set");
+            return Ok(());
+        }
+        tracing::info!(url = %webhook.url, "the webhook is set; Telegram pushes updates");
+        Some(secret)
+    } else {
+        let left =
+            crate::telegram::counting(count.clone(), crate::telegram::leave_webhook(&bot, &mut shutdown));
+        if let Some(left) = left.await? {
+            tracing::info!(
+                url = %left.url,
+                pending = left.pending,
+                "a webhook was still set: deleted it, keeping the updates Telegram holds; polling takes them"
+            );
+        }
+        None
+    };
     tracing::info!(staff_chat, rules = %rules.version(), "desk is running");
 
     let handle = RulesHandle::new(rules);
@@ -244,21 +309,36 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let outbox_changed = Arc::new(Notify::new());
     let (staff_tx, staff_rx) = watch::channel(StaffChat { id: staff_chat, former });
 
+    let stall_after = options.health.stall_after;
+    let beat =
+        |task: Task, limit: Duration| (health.task(task.name(), limit), options.health.stalled == Some(task));
     let watcher = match options.watch_rules {
         Some(mode) => {
             let reload_tx = desk_tx.clone();
-            let watcher = crate::rules::watch(&options.rules, handle.clone(), mode, move |event| {
+            // The watcher runs on the file-watching library's thread: busy while it reloads,
+            // ended once that thread let go of the callbacks (it stopped, or panicked).
+            let (watcher_beat, stalled) = beat(Task::RulesWatcher, stall_after);
+            let alive = watcher_beat.alive();
+            if stalled {
+                watcher_beat.busy();
+            }
+            let on_event = move |event| {
+                let _alive = &alive;
                 let _ = reload_tx.try_send(DeskInput::Reload(event));
-            })
-            .map_err(|error| HostError::Watch(error.to_string()))?;
+            };
+            let reloading = move |reloading| match (stalled, reloading) {
+                (true, _) => {}
+                (false, true) => watcher_beat.busy(),
+                (false, false) => watcher_beat.idle(),
+            };
+            let watcher =
+                crate::rules::watch_with_progress(&options.rules, handle.clone(), mode, on_event, reloading)
+                    .map_err(|error| HostError::Watch(error.to_string()))?;
             Some(watcher)
         }
         None => None,
     };
 
-    let stall_after = options.health.stall_after;
-    let beat =
-        |task: Task, limit: Duration| (health.task(task.name(), limit), options.health.stalled == Some(task));
     let deadlines_changed = Arc::new(Notify::new());
     let (desk_beat, stalled) = beat(Task::DeskLoop, stall_after);
     let desk_task = tokio::spawn(watched(
@@ -285,22 +365,58 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         stalled,
         timer::run(store.clone(), desk_tx.clone(), deadlines_changed, stop_rx.clone(), timer_beat),
     ));
-    let (poller_beat, stalled) = beat(Task::Poller, options.poll_timeout + stall_after);
-    let poller = tasks.spawn(watched(
-        poller_beat.clone(),
-        stalled,
-        poller::run(
-            poller::Poller {
-                bot: bot.clone(),
-                store: store.clone(),
-                staff: staff_rx.clone(),
-                timeout: options.poll_timeout,
-                desk: desk_tx.clone(),
-                stop: stop_rx.clone(),
-            },
-            poller::Counted { metrics: metrics.clone(), health: health.clone(), beat: poller_beat },
-        ),
-    ));
+    // Updates come from the poller, or by webhook from Telegram's POSTs.
+    let intake = if let (Some(listener), Some(secret), Some(settings)) =
+        (webhook_listener, webhook_secret, &webhook)
+    {
+        {
+            let (received_tx, received_rx) = mpsc::channel(crate::http::webhook::QUEUE);
+            let receiver = crate::http::webhook::Receiver {
+                path: crate::http::webhook::path_of(&settings.url),
+                secret,
+                updates: received_tx,
+            };
+            let server = tasks.spawn(crate::http::webhook::serve(listener, receiver, stop_rx.clone()));
+            names.push((server.id(), "webhook server"));
+            let (webhook_beat, stalled) = beat(Task::Webhook, stall_after);
+            let task = tasks.spawn(watched(
+                webhook_beat.clone(),
+                stalled,
+                webhook::run(
+                    webhook::Webhook {
+                        bot: bot.clone(),
+                        staff: staff_rx.clone(),
+                        desk: desk_tx.clone(),
+                        stop: stop_rx.clone(),
+                        check_every: options.poll_timeout,
+                    },
+                    received_rx,
+                    poller::Counted { metrics: metrics.clone(), health: health.clone(), beat: webhook_beat },
+                ),
+            ));
+            (task.id(), Task::Webhook.name())
+        }
+    } else {
+        {
+            let (poller_beat, stalled) = beat(Task::Poller, options.poll_timeout + stall_after);
+            let poller = tasks.spawn(watched(
+                poller_beat.clone(),
+                stalled,
+                poller::run(
+                    poller::Poller {
+                        bot: bot.clone(),
+                        store: store.clone(),
+                        staff: staff_rx.clone(),
+                        timeout: options.poll_timeout,
+                        desk: desk_tx.clone(),
+                        stop: stop_rx.clone(),
+                    },
+                    poller::Counted { metrics: metrics.clone(), health: health.clone(), beat: poller_beat },
+                ),
+            ));
+            (poller.id(), Task::Poller.name())
+        }
+    };
     let (retry_beat, stalled) = beat(Task::DeadLetterRetry, stall_after);
     let retries = tasks.spawn(watched(
         retry_beat.clone(),
@@ -327,7 +443,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     ));
     names.extend([
         (timer.id(), Task::Timer.name()),
-        (poller.id(), Task::Poller.name()),
+        intake,
         (retries.id(), Task::DeadLetterRetry.name()),
         (dispatcher.id(), Task::Dispatcher.name()),
     ]);
@@ -341,6 +457,16 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         data_file: path,
     };
     running.supervise(shutdown).await
+}
+
+/// Counts each start-up request into `metrics`, its latency on the host's clock.
+fn counted_calls(metrics: &Arc<Metrics>) -> crate::telegram::CountCalls {
+    let metrics = metrics.clone();
+    Arc::new(move || {
+        let metrics = metrics.clone();
+        let sent = std::time::Instant::now();
+        Box::new(move |seen| metrics.telegram_call(seen, sent.elapsed()))
+    })
 }
 
 /// Runs a task's future with its heartbeat: ended once the future is gone, however it

@@ -9,6 +9,12 @@
 //! - `GET /readyz`: 200 `ready` once the store answers, the rules are loaded and Telegram
 //!   answered recently, else 503 with the reasons.
 //!
+//! `probe` is the other side, for `topicdesk probe URL`: one GET, success on `200`, for a
+//! container's health check.
+//!
+//! `webhook` is a second listener, for `run --webhook URL --listen ADDR`: Telegram's POSTs
+//! of updates, each answered once the host committed it.
+//!
 //! The address is bound as soon as the rules are read, before the store opens, so a port
 //! in use ends the start with a clear error instead of a desk running without the
 //! endpoints its operator expects.
@@ -16,6 +22,8 @@
 mod figures;
 mod health;
 mod metrics;
+mod probe;
+pub mod webhook;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -32,6 +40,7 @@ use tokio::sync::watch;
 pub use figures::DeskFigures;
 pub use health::{Alive, Beat, Health, Heartbeat, Readiness, judge};
 pub use metrics::{FIGURES_FRESH_FOR, Metrics, OutboxDepth};
+pub use probe::{ProbeError, probe};
 
 use crate::store::Store;
 

@@ -105,6 +105,16 @@ pub struct DeskConfig {
     /// `http.listen`: where `topicdesk run` serves `/metrics`, `/healthz` and `/readyz`
     /// (`run --http` wins); `None` serves nothing. Read at start: a change needs a restart.
     pub http_listen: Option<std::net::SocketAddr>,
+    /// `http.webhook`: webhook mode (`run --webhook` and `--listen` win). Read at start.
+    pub webhook: Option<WebhookConfig>,
+}
+
+/// desk.yaml `http.webhook`: the URL Telegram POSTs updates to and where `topicdesk run`
+/// receives them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebhookConfig {
+    pub url: String,
+    pub listen: std::net::SocketAddr,
 }
 
 /// desk.yaml `csat`: when to ask the satisfaction survey, on which scale, in which words,
@@ -213,6 +223,7 @@ impl DeskConfig {
             dispatcher: DispatcherBudgets::default(),
             csat: None,
             http_listen: None,
+            webhook: None,
         }
     }
 
@@ -277,20 +288,62 @@ pub(crate) struct RawDesk {
 #[serde(deny_unknown_fields)]
 struct RawHttp {
     listen: Option<String>,
+    webhook: Option<RawWebhook>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhook {
+    url: String,
+    listen: String,
 }
 
 impl RawHttp {
-    /// The address to listen on; `position` is where `listen` is written.
-    fn validate(self, position: Position, sink: &mut FileSink<'_>) -> Option<std::net::SocketAddr> {
-        let listen = self.listen?;
-        let parsed = listen.parse().ok();
-        if parsed.is_none() {
-            let message = format!(
-                "`listen` must be an IP address and a port, like 127.0.0.1:9464 or [::1]:9464, not `{listen}`"
-            );
-            sink.error(position, message);
-        }
-        parsed
+    /// `listen` and `webhook`; `at` finds where a path of desk.yaml is written.
+    fn validate(
+        self,
+        at: impl Fn(&[Segment]) -> Position,
+        sink: &mut FileSink<'_>,
+    ) -> (Option<std::net::SocketAddr>, Option<WebhookConfig>) {
+        let key = |name: &str| Segment::Key(name.to_owned());
+        let listen =
+            self.listen.and_then(|listen| listen_address(&listen, at(&[key("http"), key("listen")]), sink));
+        let webhook = self
+            .webhook
+            .and_then(|raw| raw.validate(|field| at(&[key("http"), key("webhook"), key(field)]), sink));
+        (listen, webhook)
+    }
+}
+
+/// An address to listen on, or an error at `position`, where it is written.
+fn listen_address(listen: &str, position: Position, sink: &mut FileSink<'_>) -> Option<std::net::SocketAddr> {
+    let parsed = listen.parse().ok();
+    if parsed.is_none() {
+        let message = format!(
+            "`listen` must be an IP address and a port, like 127.0.0.1:9464 or [::1]:9464, not `{listen}`"
+        );
+        sink.error(position, message);
+    }
+    parsed
+}
+
+impl RawWebhook {
+    /// The webhook's URL and address; `at` finds where a key of `http.webhook` is written.
+    fn validate(self, at: impl Fn(&str) -> Position, sink: &mut FileSink<'_>) -> Option<WebhookConfig> {
+        let listen = listen_address(&self.listen, at("listen"), sink);
+        let scheme = self.url.split_once("://").map(|(scheme, _)| scheme);
+        let url = match scheme {
+            Some("https" | "http") if self.url.len() > scheme.map_or(0, str::len) + 3 => Some(self.url),
+            _ => {
+                let message = format!(
+                    "`url` must be the https URL Telegram delivers to, like https://desk.example.com/telegram, not `{}`",
+                    self.url
+                );
+                sink.error(at("url"), message);
+                None
+            }
+        };
+        Some(WebhookConfig { url: url?, listen: listen? })
     }
 }
 
@@ -427,7 +480,7 @@ impl RawDesk {
                 .unwrap_or(defaults.dispatcher.private_messages_per_second),
         });
         let csat = self.csat.map(|raw| raw.validate(tree, sink));
-        let http_listen = self.http.and_then(|raw| raw.validate(at(&[key("http"), key("listen")]), sink));
+        let (http_listen, webhook) = self.http.map_or((None, None), |raw| raw.validate(at, sink));
         DeskConfig {
             path: sink.path.to_owned(),
             staff_chat: self.staff_chat,
@@ -458,6 +511,7 @@ impl RawDesk {
             dispatcher,
             csat,
             http_listen,
+            webhook,
         }
     }
 }

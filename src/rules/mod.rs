@@ -36,11 +36,15 @@ mod tests;
 mod templates_tests;
 
 pub use commands::{EXIT_INVALID, EXIT_OK, check_command};
-pub use desk::{AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard, WeeklyDigest};
+pub use desk::{
+    AwayPolicy, DeskConfig, DispatcherBudgets, HoursEntry, Located, LoopGuard, WebhookConfig, WeeklyDigest,
+};
 
 pub use form::{Choice, ChoiceLayout, DEFAULT_KB_MIN_SCORE, Field, FieldKind, Form};
 pub use loader::load;
-pub use reload::{DEBOUNCE, ReloadError, ReloadEvent, Reloader, RulesHandle, WatchMode, watch};
+pub use reload::{
+    DEBOUNCE, ReloadError, ReloadEvent, Reloader, RulesHandle, WatchMode, watch, watch_with_progress,
+};
 pub use ruleset::{RuleSet, RuleSetVersion};
 pub use scenario::{AgentOverride, Case, Expectation, ExpectedSla, ScenarioFile, Timeline, TimelineEvent};
 pub use schema::SchemaKind;

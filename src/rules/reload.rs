@@ -193,7 +193,20 @@ pub fn watch(
     dir: &Path,
     handle: RulesHandle,
     mode: WatchMode,
+    on_event: impl FnMut(ReloadEvent) + Send + 'static,
+) -> Result<Reloader, ReloadError> {
+    watch_with_progress(dir, handle, mode, on_event, |_| {})
+}
+
+/// [`watch`], telling `reloading` `true` as a reload starts and `false` once it is done (a
+/// health check judges how long one lasts). `on_event` and `reloading` are dropped when the
+/// watcher's thread ends, however it ends.
+pub fn watch_with_progress(
+    dir: &Path,
+    handle: RulesHandle,
+    mode: WatchMode,
     mut on_event: impl FnMut(ReloadEvent) + Send + 'static,
+    reloading: impl Fn(bool) + Send + 'static,
 ) -> Result<Reloader, ReloadError> {
     let error = |source| ReloadError::Watch { path: dir.to_owned(), source };
     // Absolute, but with symlinks kept: a swapped `rules -> release-42` link is seen in its
@@ -226,7 +239,10 @@ pub fn watch(
             }
         }
         // Whatever changed, the whole directory is loaded again: one path, no partial states.
-        match handle.reload(&reload_dir) {
+        reloading(true);
+        let event = handle.reload(&reload_dir);
+        reloading(false);
+        match event {
             ReloadEvent::Unchanged { .. } => {}
             event => on_event(event),
         }

@@ -471,6 +471,40 @@ fn the_http_address_is_read_and_checked() {
 }
 
 #[test]
+fn the_webhook_is_read_and_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = "http:\n  webhook:\n    url: https://desk.example.com/telegram\n    listen: 127.0.0.1:8081\n";
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    let webhook = set.expect("a valid desk").desk().webhook.clone();
+    assert_eq!(
+        webhook,
+        Some(super::WebhookConfig {
+            url: "https://desk.example.com/telegram".to_owned(),
+            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 8081)),
+        })
+    );
+    check(
+        &[("desk.yaml", "http:\n  webhook:\n    url: desk.example.com\n    listen: localhost:8081\n")],
+        &expect![[r#"
+            desk.yaml:3:10: `url` must be the https URL Telegram delivers to, like https://desk.example.com/telegram, not `desk.example.com`
+            desk.yaml:4:13: `listen` must be an IP address and a port, like 127.0.0.1:9464 or [::1]:9464, not `localhost:8081`
+            exit 1
+        "#]],
+    );
+    check(
+        &[("desk.yaml", "http:\n  webhook:\n    url: https://desk.example.com/telegram\n")],
+        &expect![[r#"
+            desk.yaml:3:5: missing field `listen`
+            exit 1
+        "#]],
+    );
+}
+
+#[test]
 fn escalation_settings_are_read_with_defaults() {
     let desk = "escalate_after_age: 3d\nloop_guard: { messages_per_ticket: 5 }\n";
     let dir = tempfile::tempdir().expect("temp dir");

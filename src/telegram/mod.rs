@@ -1,21 +1,24 @@
 //! The Telegram adapter: the only module that uses teloxide. Updates come in through
 //! `translate`, queued calls go out through `send`, and `startup` checks that the bot can
-//! run the desk in the staff chat before anything else happens.
+//! run the desk in the staff chat before anything else happens; `webhook` sets, reads and
+//! deletes the webhook of `run --webhook`.
 
 mod dated;
 mod raw;
 mod send;
 mod startup;
 mod translate;
+mod webhook;
 
 pub use dated::sent_at;
 pub use raw::{CallAnswer, Seen, answer_of_error, token_refused};
 pub use send::{Failure, Place, Verdict, send, send_seen, sent_again_unanswered};
 pub use startup::{
-    BotAccount, StaffChatTrouble, StartupError, check_staff_chat, connect, poll, register_commands,
-    wait_for_telegram,
+    BotAccount, CountCalls, StaffChatTrouble, StartupError, check_staff_chat, connect, counting, poll,
+    register_commands, wait_for_telegram,
 };
 pub use translate::{translate, translate_json};
+pub use webhook::{MAX_CONNECTIONS, WebhookStatus, decode_update, leave_webhook, set_webhook, webhook_info};
 
 pub use teloxide::Bot;
 pub use teloxide::types::Update;

@@ -11,7 +11,10 @@
 //! serving customers and their tickets wait for the rights to return.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
+
+use super::raw::{CallAnswer, Seen};
 
 use crate::desk::InlineMode;
 use serde::Deserialize;
@@ -46,6 +49,12 @@ pub enum StartupError {
     CannotManageTopics { chat: i64 },
     #[error("the Bot API could not be reached: {0}")]
     Unreachable(String),
+    #[error(
+        "Telegram refused the webhook `{url}`: {detail}; Telegram delivers only to https URLs on ports 443, 80, 88 or 8443 (see docs/operations.md, \"Webhook mode\")"
+    )]
+    WebhookRefused { url: String, detail: String },
+    #[error("the webhook could not be {what}: {detail}")]
+    Webhook { what: &'static str, detail: String },
 }
 
 /// A bot for the token in `TELOXIDE_TOKEN`, talking to `TELOXIDE_API_URL` when set.
@@ -157,7 +166,7 @@ enum Trouble {
 }
 
 /// What a start-up call got, short of a result.
-enum Refusal {
+pub(super) enum Refusal {
     Transient(String),
     /// 401: the token is not a bot's (404 too: Telegram's answer to a malformed one).
     Token(String),
@@ -206,11 +215,50 @@ struct Answer<T> {
     result: Option<T>,
     #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
+    parameters: Option<Parameters>,
+}
+
+#[derive(Deserialize)]
+struct Parameters {
+    retry_after: Option<u32>,
 }
 
 /// Sends a start-up request by hand, keeping the HTTP status: teloxide's own sending turns
 /// a 5xx into an API error after a fixed sleep, and a 401 into the same error as any other.
-async fn call<R>(bot: &Bot, request: R) -> Result<<R::Payload as Payload>::Output, Refusal>
+pub(super) async fn call<R>(bot: &Bot, request: R) -> Result<<R::Payload as Payload>::Output, Refusal>
+where
+    R: HasPayload,
+    R::Payload: serde::Serialize,
+    <R::Payload as Payload>::Output: DeserializeOwned,
+{
+    // Counted like every other request, when the caller asked for it (`counting`).
+    let finish = COUNT.try_with(|begin| begin()).ok();
+    let (result, answer) = call_answered(bot, request).await;
+    if let Some(finish) = finish {
+        finish(Seen { method: <R::Payload as Payload>::NAME, answer });
+    }
+    result
+}
+
+/// Counts a start-up request: called as it is sent, it gives what is called with its
+/// answer (the caller, at the edge, reads the clock for its latency).
+pub type CountCalls = Arc<dyn Fn() -> Box<dyn FnOnce(Seen) + Send> + Send + Sync>;
+
+tokio::task_local! {
+    static COUNT: CountCalls;
+}
+
+/// Runs `start` with each start-up request it makes counted by `count`.
+pub async fn counting<T>(count: CountCalls, start: impl Future<Output = T>) -> T {
+    COUNT.scope(count, start).await
+}
+
+/// [`call`], and what came back as the metrics count it.
+async fn call_answered<R>(
+    bot: &Bot,
+    request: R,
+) -> (Result<<R::Payload as Payload>::Output, Refusal>, CallAnswer)
 where
     R: HasPayload,
     R::Payload: serde::Serialize,
@@ -225,36 +273,44 @@ where
     if let Ok(mut segments) = url.path_segments_mut() {
         segments.push(&format!("bot{}", bot.token())).push(name);
     }
-    let response = bot
-        .client()
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .map_err(|error| Refusal::Transient(format!("{method}: {}", error.without_url())))?;
+    let no_answer =
+        |detail: String| (Err(Refusal::Transient(format!("{method}: {detail}"))), CallAnswer::NoAnswer);
+    let sent = bot.client().post(url).header("content-type", "application/json").body(body).send().await;
+    let response = match sent.map_err(|error| error.without_url().to_string()) {
+        Ok(response) => response,
+        Err(detail) => return no_answer(detail),
+    };
     let status = response.status().as_u16();
-    let text = response
-        .text()
-        .await
-        .map_err(|error| Refusal::Transient(format!("{method}: {}", error.without_url())))?;
+    let text = match response.text().await.map_err(|error| error.without_url().to_string()) {
+        Ok(text) => text,
+        Err(detail) => return no_answer(detail),
+    };
     let answer = serde_json::from_str::<Answer<<R::Payload as Payload>::Output>>(&text);
     let description = answer.as_ref().ok().and_then(|a| a.description.clone()).unwrap_or_default();
+    let counted = match (&answer, status) {
+        (Err(_), _) => CallAnswer::NoAnswer,
+        (Ok(_), 200) => CallAnswer::Ok,
+        (Ok(answer), 429) => CallAnswer::RetryAfter {
+            seconds: answer.parameters.as_ref().and_then(|p| p.retry_after).unwrap_or_default(),
+        },
+        (Ok(_), _) => CallAnswer::Refused,
+    };
     let said = format!("{method}: HTTP {status} {description}").trim_end().to_owned();
-    match (status, answer) {
+    let result = match (status, answer) {
         (500.. | 429, _) => Err(Refusal::Transient(said)),
         (401 | 404, _) => Err(Refusal::Token(format!("HTTP {status} {description}").trim_end().to_owned())),
         (_, Ok(Answer { ok: true, result: Some(result), .. })) => Ok(result),
         (_, Ok(answer)) => Err(Refusal::Api(answer.description.unwrap_or(said))),
         // Not the Bot API's JSON: a proxy's error page, a half-open connection.
         (_, Err(_)) => Err(Refusal::Transient(format!("{said}: the answer is not the Bot API's"))),
-    }
+    };
+    (result, counted)
 }
 
 /// The menus: what customers can type in private, what agents can type in the staff chat.
 /// Team members' own commands in private (`/away`, `/back`, `/stats`) work there without a
 /// menu entry: the private menu is one for every private chat, and customers see it.
-pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxide::RequestError> {
+pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), String> {
     let customers = [
         BotCommand::new("start", "Open a new ticket"),
         BotCommand::new("back", "Go back one question"),
@@ -262,7 +318,12 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("cancel", "Cancel the form"),
         BotCommand::new("help", "How this works"),
     ];
-    bot.set_my_commands(customers).scope(BotCommandScope::AllPrivateChats).await?;
+    let refused = |refusal: Refusal| match refusal {
+        Refusal::Transient(detail) | Refusal::Token(detail) | Refusal::Api(detail) => detail,
+    };
+    call(bot, bot.set_my_commands(customers).scope(BotCommandScope::AllPrivateChats))
+        .await
+        .map_err(refused)?;
     let agents = [
         BotCommand::new("claim", "Take this ticket"),
         BotCommand::new("note", "Internal note, not sent to the customer"),
@@ -303,9 +364,8 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
         BotCommand::new("away", "In General: take no new tickets"),
         BotCommand::new("back", "In General: take new tickets again"),
     ];
-    bot.set_my_commands(agents)
-        .scope(BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(staff_chat)) })
-        .await?;
+    let in_staff_chat = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(staff_chat)) };
+    call(bot, bot.set_my_commands(agents).scope(in_staff_chat)).await.map_err(refused)?;
     Ok(())
 }
 
@@ -322,13 +382,7 @@ pub async fn poll(
         offset: last_applied.map(|last| (last + 1) as i32),
         limit: 100,
         timeout: timeout.as_secs() as u32,
-        allowed_updates: vec![
-            AllowedUpdate::Message,
-            AllowedUpdate::EditedMessage,
-            AllowedUpdate::CallbackQuery,
-            AllowedUpdate::InlineQuery,
-            AllowedUpdate::MyChatMember,
-        ],
+        allowed_updates: allowed_updates(),
     };
     // Sent by hand like every call: a 5xx answer is retried by the poller's own backoff,
     // not after teloxide's fixed 10 s sleep.
@@ -344,6 +398,17 @@ pub async fn poll(
             Ok((update, json))
         })
         .collect()
+}
+
+/// The kinds of update the desk reads, asked for by polling and by the webhook alike.
+pub(super) fn allowed_updates() -> Vec<AllowedUpdate> {
+    vec![
+        AllowedUpdate::Message,
+        AllowedUpdate::EditedMessage,
+        AllowedUpdate::CallbackQuery,
+        AllowedUpdate::InlineQuery,
+        AllowedUpdate::MyChatMember,
+    ]
 }
 
 /// `getUpdates` answering with each update's JSON as sent.

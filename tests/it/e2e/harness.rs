@@ -180,6 +180,7 @@ impl Desk {
             drain_for: Duration::from_secs(2),
             watch_rules: None,
             http: None,
+            webhook: None,
             health: HealthOptions::default(),
         };
         Desk { fake: Arc::new(fake), customers, options, host: None, _temp: temp }

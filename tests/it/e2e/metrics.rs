@@ -1,10 +1,10 @@
 //! `/metrics`, `/healthz` and `/readyz` end to end. The real `topicdesk run` binary serves
 //! them on `--http 127.0.0.1:0` (the port it picked is read from its log) while customers
 //! open tickets and a short 429 storm hits; the scrape, parsed by a Prometheus text parser,
-//! must count exactly the Bot API calls the fake answered after start-up, by method and
-//! outcome, the 429s and the seconds they asked to wait, and the updates it delivered. A
-//! host whose timer stops making progress answers `/healthz` with 503 and the reason while
-//! `/readyz` stays 200; a port in use ends the start with a clear error.
+//! must count exactly the Bot API calls the fake answered, the start-up checks and menus
+//! included, by method and outcome, the 429s and the seconds they asked to wait, and the updates it delivered. A
+//! host whose timer (or rules watcher) stops making progress answers `/healthz` with 503 and
+//! the reason while `/readyz` stays 200; a port in use ends the start with a clear error.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -145,14 +145,11 @@ fn counted(scrape: &Scrape) -> Counts {
     Counts { calls, retry_after, updates: single(scrape, "topicdesk_updates_received_total") as u64 }
 }
 
-/// What the fake answered after start-up (the start-up checks and menus come before the
-/// first `getUpdates` and are not the running desk's).
+/// What the fake answered, from the start-up checks and menus on.
 fn seen_by_the_fake(desk: &Desk) -> Counts {
     desk.fake.inspect(|world| {
-        let calls = world.calls();
-        let first_poll = calls.iter().position(|c| c.method == "getUpdates").unwrap_or(calls.len());
         let mut counts = Counts { calls: BTreeMap::new(), retry_after: (0, 0), updates: 0 };
-        for call in &calls[first_poll..] {
+        for call in world.calls() {
             let outcome = match call.status {
                 200 => "ok",
                 429 => "retry_after",
@@ -214,7 +211,10 @@ async fn the_scrape_counts_the_calls_and_429s_the_fake_saw() {
     let counts = counted(&scrape);
     assert!(counts.calls.contains_key(&("sendMessage".to_owned(), "ok".to_owned())), "{counts:#?}");
     assert!(counts.calls.keys().any(|(_, outcome)| outcome == "retry_after"), "{counts:#?}");
-    assert!(counts.calls.keys().all(|(method, _)| method != "getMe"), "start-up checks are not counted");
+    for start_up in ["getMe", "getChat", "getChatMember", "setMyCommands", "getWebhookInfo"] {
+        let key = (start_up.to_owned(), "ok".to_owned());
+        assert!(counts.calls.contains_key(&key), "the start-up's {start_up} is counted: {counts:#?}");
+    }
 
     let tickets: u64 = samples(&scrape, "topicdesk_tickets").map(|sample| number(sample) as u64).sum();
     assert_eq!(tickets, 2, "one ticket per customer:\n{text}");
@@ -273,6 +273,33 @@ async fn healthz_turns_503_naming_a_task_that_stopped_making_progress() {
         "{reasons}"
     );
     assert_eq!(get(addr, "/readyz").await, (200, "ready\n".to_owned()));
+    desk.stop_host().await;
+}
+
+/// The rules watcher runs on the file-watching library's thread, not as a task of the
+/// host's runtime; `/healthz` judges it all the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_judges_the_rules_watcher_too() {
+    let mut desk = Desk::prepare(Setup { customers: 1, budget_scale: None }).await;
+    desk.options.watch_rules = Some(topicdesk::rules::WatchMode::Native);
+    let addr = free_address();
+    desk.options.http = Some(addr);
+    desk.start_host();
+    assert_eq!(wait_for_status(addr, "/readyz", 200).await, "ready\n");
+    assert_eq!(get(addr, "/healthz").await, (200, "ok\n".to_owned()));
+    desk.stop_host().await;
+
+    let addr = free_address();
+    desk.options.http = Some(addr);
+    desk.options.health =
+        HealthOptions { stall_after: Duration::from_secs(1), stalled: Some(Task::RulesWatcher) };
+    desk.start_host();
+    let reasons = wait_for_status(addr, "/healthz", 503).await;
+    assert!(
+        reasons.lines().any(|line| line.starts_with("the rules watcher has been on one piece of work for ")
+            && line.ends_with(" s (limit 1 s)")),
+        "{reasons}"
+    );
     desk.stop_host().await;
 }
 

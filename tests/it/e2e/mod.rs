@@ -26,3 +26,4 @@ mod outage_start;
 mod startup;
 mod templates;
 mod task_ends;
+mod webhook;
