@@ -29,6 +29,7 @@ pub mod rules;
 pub mod script;
 pub mod store;
 pub mod outbox;
+pub mod privacy;
 pub mod desk;
 pub mod telegram;
 pub mod http;

@@ -187,7 +187,8 @@ impl Desk<'_> {
             state.set_prompt(customer.id, None)?;
         }
         if let Some(Outcome::Deflected(deflection)) = &transition.outcome {
-            state.record_deflection(deflection)?;
+            let deflection = crate::kb::Deflection { customer: Some(customer.id), ..deflection.clone() };
+            state.record_deflection(&deflection)?;
         }
         if let Some(Outcome::AddToTicket(ticket)) = transition.outcome {
             return Ok(Some(ticket));

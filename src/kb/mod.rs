@@ -59,6 +59,9 @@ pub struct Deflection {
     pub article: String,
     /// The customer's answer to the form's `suggest_kb_after` field.
     pub question: String,
+    /// The customer who asked, so that forgetting them takes their question too; the desk
+    /// names them when it keeps the question.
+    pub customer: Option<crate::ticket::UserId>,
 }
 
 /// The longest article id, in bytes: an id travels in a button's callback data, which

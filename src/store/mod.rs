@@ -22,6 +22,7 @@
 mod backup;
 mod damage;
 mod dead_letters;
+mod erase;
 mod facts_record;
 mod records;
 mod tables;
@@ -38,6 +39,7 @@ use redb::{ReadableDatabase, ReadableTable};
 pub use backup::{Backup, BackupError, Overwrite, backup};
 pub use damage::{damaged, guard_damage, install_hook as watch_for_damage, take_redb_panic};
 pub use dead_letters::{DeadLetter, RetryRequest, request_retry, retry_requests};
+pub use tables::OUTBOX_ERASURES;
 pub use tx::{FactsSeen, ReadTx, Tx};
 
 use tables::{META, SCHEMA_VERSION_KEY};
