@@ -3,6 +3,7 @@
 //! for tests and replays (`simulate`, `topicdesk test`). The desk never opens a file or a
 //! transaction itself.
 
+use crate::audit::AuditEntry;
 use crate::history::Entry;
 use crate::kb::Deflection;
 use crate::metrics::{Facts, Labels};
@@ -86,6 +87,8 @@ pub trait State {
     /// their tickets, session, relayed pairs, queued calls about them, dead letters
     /// naming them, kept questions and template uses. Returns what went.
     fn erase_customer(&mut self, customer: UserId) -> Result<crate::privacy::Erased, StateError>;
+    /// Appends an entry to the audit log (a view of a ticket, say).
+    fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError>;
 }
 
 impl State for Tx<'_> {
@@ -196,6 +199,10 @@ impl State for Tx<'_> {
     }
     fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StateError> {
         Ok(Tx::record_deflection(self, deflection)?)
+    }
+    fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError> {
+        Tx::record_audit(self, entry)?;
+        Ok(())
     }
     fn deflections(&self) -> Result<Vec<Deflection>, StateError> {
         Ok(Tx::deflections(self)?)

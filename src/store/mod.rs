@@ -21,6 +21,7 @@
 
 mod backup;
 mod damage;
+mod audit;
 mod dead_letters;
 mod erase;
 mod facts_record;
