@@ -7,6 +7,9 @@
 use super::event::{ButtonPress, StaffMessage};
 use super::staff::pressed_in_ticket;
 use super::{Desk, DeskError, State};
+use jiff::Timestamp;
+
+use crate::audit::{Action, Actor, AuditEntry};
 use crate::outbox::{Button, Call, Lane, Outgoing, Target};
 use crate::privacy::Erased;
 use crate::ticket::{Ticket, TicketId, UserId};
@@ -21,14 +24,22 @@ pub fn parse_forget(data: &str) -> Option<TicketId> {
     Some(TicketId(data.strip_prefix("fg:")?.parse().ok()?))
 }
 
-/// Erases everything the state holds about `customer` and queues the deletion of each of
-/// their topics. Needs no rule set: the command line runs it on a stopped desk's store.
-pub fn forget<S: State>(state: &mut S, customer: UserId) -> Result<Erased, DeskError> {
+/// Erases everything the state holds about `customer`, queues the deletion of each of
+/// their topics and records the erasure in the audit log (`actor`, `now`, the counts).
+/// Needs no rule set: the command line runs it on a stopped desk's store.
+pub fn forget<S: State>(
+    state: &mut S,
+    customer: UserId,
+    actor: Actor,
+    now: Timestamp,
+) -> Result<Erased, DeskError> {
     let erased = state.erase_customer(customer)?;
     for topic in &erased.topics {
         let call = Call::DeleteTopic { chat_id: topic.chat_id, thread_id: topic.thread_id };
         state.enqueue(&Outgoing { chat_id: topic.chat_id, lane: Lane::Message, ticket: None, call })?;
     }
+    let action = Action::Forgot { tickets: erased.tickets.len() as u64, topics: erased.topics.len() as u64 };
+    state.record_audit(&AuditEntry { at: now, actor, action })?;
     Ok(erased)
 }
 
@@ -49,9 +60,10 @@ impl Desk<'_> {
         &self,
         state: &mut S,
         customer: UserId,
+        actor: Actor,
         by: &str,
     ) -> Result<Erased, DeskError> {
-        let erased = forget(state, customer)?;
+        let erased = forget(state, customer, actor, self.now)?;
         self.say_in_general(state, forgotten_line(&erased, by), Vec::new())?;
         Ok(erased)
     }
@@ -101,7 +113,8 @@ impl Desk<'_> {
             None => return self.answer(state, press, Some("This customer's data is erased already.")),
         };
         let by = super::card::agent_name(self.rules, press.from);
-        let erased = self.forget_customer(state, ticket.customer.id, &by)?;
+        let actor = Actor::Telegram { user: press.from };
+        let erased = self.forget_customer(state, ticket.customer.id, actor, &by)?;
         let notice = format!("Erased: {} tickets.", erased.tickets.len());
         self.answer(state, press, Some(&notice))
     }

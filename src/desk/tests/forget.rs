@@ -50,6 +50,17 @@ fn forget_on(keep: Keep) {
     assert!(!done.contains("thread_id: 13"), "{done}");
     assert!(done.contains("A customer's data was erased on request by Dana: 2 tickets, 2 topics"), "{done}");
     assert!(!done.contains("Customer42"), "no name in what is told:\n{done}");
+    let audit: Vec<crate::audit::AuditEntry> = match &*world.kept.borrow() {
+        Kept::Memory(state) => state.audit.clone(),
+        Kept::Store { store, .. } => {
+            store.read().expect("read").audit_log().expect("audit").into_iter().map(|(_, e)| e).collect()
+        }
+    };
+    let forgot: Vec<_> =
+        audit.iter().filter(|entry| matches!(entry.action, crate::audit::Action::Forgot { .. })).collect();
+    assert_eq!(forgot.len(), 1, "{audit:?}");
+    assert_eq!(forgot[0].action, crate::audit::Action::Forgot { tickets: 2, topics: 2 });
+    assert_eq!(forgot[0].actor, crate::audit::Actor::Telegram { user: DANA });
 }
 
 #[test]
