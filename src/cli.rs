@@ -192,6 +192,22 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
         format: AuditFormat,
     },
+    /// Erase everything the desk holds about a customer (a data-protection request): their
+    /// tickets, messages, intake dialogue; their topics are deleted in Telegram. Asks the
+    /// running bot over DIR/topicdesk.sock, or works on the file when no bot runs.
+    Forget {
+        #[arg(long)]
+        data: PathBuf,
+        /// The customer's Telegram user id (as `tickets show` and the card show it).
+        #[arg(long)]
+        customer: u64,
+    },
+    /// Compact the data file: erased records' bytes overwritten, free space given back.
+    /// Asks the running bot, or works on the file when no bot runs.
+    Compact {
+        #[arg(long)]
+        data: PathBuf,
+    },
     /// Updates the desk failed on every time it tried, set aside so the rest flow on.
     DeadLetters {
         #[command(subcommand)]
@@ -286,6 +302,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Audit { data, since, until, actor, ticket, format } => {
             audit(&data, since.as_deref(), until.as_deref(), actor, ticket, format)
         }
+        Command::Forget { data, customer } => forget(&data, customer),
+        Command::Compact { data } => compact(&data),
         Command::Backup { data, output, force } => {
             backup(&data, &output, if force { store::Overwrite::Replace } else { store::Overwrite::Refuse })
         }
@@ -723,6 +741,33 @@ fn backup(data: &Path, output: &Path, overwrite: store::Overwrite) -> u8 {
 pub enum AuditFormat {
     Table,
     Json,
+}
+
+fn forget(data: &Path, customer: u64) -> u8 {
+    match crate::control::forget(data, customer, jiff::Timestamp::now()) {
+        Ok((erased, via)) => {
+            println!("{}", crate::control::describe_forget(customer, &erased, &via));
+            0
+        }
+        Err(error) => report(&error),
+    }
+}
+
+fn compact(data: &Path) -> u8 {
+    match crate::control::compact(data, jiff::Timestamp::now()) {
+        Ok((before, after, millis, via)) => {
+            let by = match via {
+                crate::control::Via::Desk => "by the running desk",
+                crate::control::Via::File => "on the file (no desk running)",
+            };
+            println!(
+                "Compacted {} {by}: {before} -> {after} bytes in {millis} ms.",
+                store::data_file(data).display()
+            );
+            0
+        }
+        Err(error) => report(&error),
+    }
 }
 
 fn audit(

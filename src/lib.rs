@@ -41,5 +41,6 @@ pub mod report;
 pub mod simulate;
 pub mod scenarios;
 pub mod bench;
+pub mod control;
 pub mod cli;
 pub mod fakegram;

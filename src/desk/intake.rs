@@ -187,8 +187,7 @@ impl Desk<'_> {
             state.set_prompt(customer.id, None)?;
         }
         if let Some(Outcome::Deflected(deflection)) = &transition.outcome {
-            let deflection = crate::kb::Deflection { customer: Some(customer.id), ..deflection.clone() };
-            state.record_deflection(&deflection)?;
+            state.record_deflection(&deflection.asked_by(customer.id))?;
         }
         if let Some(Outcome::AddToTicket(ticket)) = transition.outcome {
             return Ok(Some(ticket));

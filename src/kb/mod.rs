@@ -68,6 +68,13 @@ pub struct Deflection {
 /// Telegram caps at 64 bytes, beside a ticket number.
 pub const MAX_ID_BYTES: usize = 40;
 
+impl Deflection {
+    /// The question, naming the customer who asked it.
+    pub fn asked_by(&self, customer: crate::ticket::UserId) -> Deflection {
+        Deflection { customer: Some(customer), ..self.clone() }
+    }
+}
+
 impl KnowledgeBase {
     /// Indexes `articles`; their ids are unique (one file each).
     pub fn new(articles: Vec<Article>) -> KnowledgeBase {

@@ -57,7 +57,7 @@ impl Tx<'_> {
                 erased.topics.push(topic);
             }
         }
-        erased.tickets = tickets.clone();
+        erased.tickets.clone_from(&tickets);
         let tickets: BTreeSet<TicketId> = tickets.into_iter().collect();
         erased.session = self.txn.open_table(SESSIONS)?.remove(customer)?.is_some();
         erased.session |= self.txn.open_table(PROMPTS)?.remove(customer)?.is_some();

@@ -250,6 +250,28 @@ impl Store {
         outcome
     }
 
+    /// Compacts the file: live pages moved to the front, free pages (with whatever erased
+    /// records they still hold) overwritten and the file shortened. Every other read and
+    /// write waits meanwhile. Returns the file's size before and after, in bytes.
+    pub fn compact(&self) -> Result<(u64, u64), StoreError> {
+        let size = |path: &Path| {
+            std::fs::metadata(path)
+                .map(|meta| meta.len())
+                .map_err(|source| StoreError::Io { path: path.to_path_buf(), source })
+        };
+        let before = size(&self.path)?;
+        self.reopen_if_closed()?;
+        {
+            let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
+            let db = db.as_mut().ok_or_else(closed)?;
+            guard_damage(&self.path, || db.compact())?.map_err(|error| match error {
+                redb::CompactionError::Storage(storage) => StoreError::from(storage),
+                other => StoreError::Redb(other.to_string()),
+            })?;
+        }
+        Ok((before, size(&self.path)?))
+    }
+
     /// A consistent snapshot of everything committed so far.
     pub fn read(&self) -> Result<ReadTx, StoreError> {
         let db = self.db.read().unwrap_or_else(PoisonError::into_inner);
