@@ -250,9 +250,12 @@ impl Store {
         outcome
     }
 
-    /// Compacts the file: live pages moved to the front, free pages (with whatever erased
-    /// records they still hold) overwritten and the file shortened. Every other read and
-    /// write waits meanwhile. Returns the file's size before and after, in bytes.
+    /// Compacts the file by rewriting it: every live row is copied into a fresh file (as
+    /// `backup` copies, verified row by row), which then replaces the data file. Erased
+    /// records are thus nowhere in the new file's bytes; redb's own `compact` only moves
+    /// pages and leaves freed ones inside the file as they were, erased words included.
+    /// Every other read and write of this store waits meanwhile. Returns the file's size
+    /// before and after, in bytes.
     pub fn compact(&self) -> Result<(u64, u64), StoreError> {
         let size = |path: &Path| {
             std::fs::metadata(path)
@@ -261,14 +264,22 @@ impl Store {
         };
         let before = size(&self.path)?;
         self.reopen_if_closed()?;
-        {
-            let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
-            let db = db.as_mut().ok_or_else(closed)?;
-            guard_damage(&self.path, || db.compact())?.map_err(|error| match error {
-                redb::CompactionError::Storage(storage) => StoreError::from(storage),
-                other => StoreError::Redb(other.to_string()),
-            })?;
-        }
+        let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        let name =
+            self.path.file_name().map_or_else(|| FILE_NAME.into(), |n| n.to_string_lossy().into_owned());
+        let fresh = self.path.with_file_name(format!(".{name}.compacted"));
+        backup(&self.path, &fresh, Overwrite::Replace).map_err(|error| match error {
+            BackupError::Source(error) => error,
+            other => StoreError::Unavailable(format!("the compacted copy could not be written: {other}")),
+        })?;
+        // The handle goes (and with it redb's lock) only for the rename; a failed rename
+        // leaves the old file in place, opened again below.
+        *db = None;
+        let renamed = std::fs::rename(&fresh, &self.path);
+        let dir = self.path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let synced = File::open(dir).and_then(|dir| dir.sync_all());
+        *db = Some(open_writable(&self.path)?);
+        renamed.and(synced).map_err(|source| StoreError::Io { path: self.path.clone(), source })?;
         Ok((before, size(&self.path)?))
     }
 
