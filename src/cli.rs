@@ -282,6 +282,10 @@ pub enum TicketsCommand {
     Export {
         #[arg(long)]
         data: PathBuf,
+        /// Only this customer (Telegram user id), everything held about them as one JSON
+        /// object: their data-access request. Recorded in the audit log.
+        #[arg(long, conflicts_with = "format")]
+        customer: Option<u64>,
         #[arg(long, value_enum, default_value_t = Format::Jsonl)]
         format: Format,
         /// Write here instead of stdout.
@@ -624,7 +628,10 @@ fn tickets(command: TicketsCommand) -> u8 {
     // A damaged page can make the storage engine panic on any read: one clear error instead.
     let outcome = store::guard_damage(&store::data_file(&data), || match command {
         TicketsCommand::List { status, assignee, limit, .. } => list(&store, status, assignee, limit),
-        TicketsCommand::Show { id, .. } => show(&store, id),
+        TicketsCommand::Show { id, .. } => viewed(store, &data, None, |read| show(read, id)),
+        TicketsCommand::Export { customer: Some(customer), output, .. } => {
+            viewed(store, &data, output.as_deref(), |read| export_customer(read, customer))
+        }
         TicketsCommand::Export { format, output, .. } => export_to(&store, format, output.as_deref()),
     });
     match outcome {
@@ -754,8 +761,10 @@ fn forget(data: &Path, customer: u64) -> u8 {
 }
 
 fn compact(data: &Path) -> u8 {
+    let started = std::time::Instant::now();
     match crate::control::compact(data, jiff::Timestamp::now()) {
         Ok((before, after, millis, via)) => {
+            let millis = millis.unwrap_or(started.elapsed().as_millis() as u64);
             let by = match via {
                 crate::control::Via::Desk => "by the running desk",
                 crate::control::Via::File => "on the file (no desk running)",
@@ -947,13 +956,43 @@ fn list(store: &ReadOnlyStore, status: Option<Status>, assignee: Option<u64>, li
     Ok(0)
 }
 
-fn show(store: &ReadOnlyStore, id: TicketId) -> Outcome {
+/// What a view shows, the tickets it shows and where: recorded in the audit log before
+/// it is given, and not given when it cannot be recorded.
+type View = Option<(Vec<u8>, Vec<TicketId>, crate::audit::Surface)>;
+
+/// Runs a view on `store`, records it (once the read-only handle is closed: with no desk
+/// running the record is written to the file directly), then prints it.
+fn viewed(
+    store: ReadOnlyStore,
+    data: &Path,
+    output: Option<&Path>,
+    view: impl FnOnce(&ReadOnlyStore) -> Result<View, Box<dyn std::error::Error>>,
+) -> Outcome {
+    let Some((text, tickets, surface)) = view(&store)? else { return Ok(1) };
+    drop(store);
+    crate::control::record(data, &crate::control::views(&tickets, surface, jiff::Timestamp::now()))?;
+    match output {
+        Some(path) => std::fs::write(path, text)?,
+        None => std::io::stdout().lock().write_all(&text)?,
+    }
+    Ok(0)
+}
+
+/// `tickets export --customer`: everything held about the customer, as one JSON object.
+fn export_customer(store: &ReadOnlyStore, customer: u64) -> Result<View, Box<dyn std::error::Error>> {
+    let (whole, tickets) = export::customer(&store.read()?, customer)?;
+    let mut text = serde_json::to_vec_pretty(&whole)?;
+    text.push(b'\n');
+    Ok(Some((text, tickets, crate::audit::Surface::CustomerExport)))
+}
+
+fn show(store: &ReadOnlyStore, id: TicketId) -> Result<View, Box<dyn std::error::Error>> {
     let read = store.read()?;
     let Some(ticket) = read.ticket(id)? else {
         eprintln!("error: there is no ticket {id}");
-        return Ok(1);
+        return Ok(None);
     };
-    let mut out = std::io::stdout().lock();
+    let mut out: Vec<u8> = Vec::new();
     write_card(&mut out, &ticket)?;
     writeln!(out, "\nhistory:")?;
     for entry in read.history(id)? {
@@ -966,7 +1005,7 @@ fn show(store: &ReadOnlyStore, id: TicketId) -> Outcome {
             entry.kind
         )?;
     }
-    Ok(0)
+    Ok(Some((out, vec![id], crate::audit::Surface::TicketsShow)))
 }
 
 fn write_card(out: &mut dyn Write, t: &Ticket) -> std::io::Result<()> {

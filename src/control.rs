@@ -7,7 +7,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::audit::{Action, Actor, AuditEntry};
 use crate::privacy::{Answer, Erased, Request, SOCKET_NAME};
@@ -127,31 +127,71 @@ pub fn forget(data: &Path, customer: UserId, now: jiff::Timestamp) -> Result<(Er
 }
 
 /// `topicdesk compact`: compacts the data file through the running desk, or on the file.
-/// Returns the sizes before and after and how long it took.
-pub fn compact(data: &Path, now: jiff::Timestamp) -> Result<(u64, u64, u64, Via), ControlError> {
+/// Returns the sizes before and after, and how long the desk took (the caller times a
+/// compaction on the file itself).
+pub fn compact(data: &Path, now: jiff::Timestamp) -> Result<(u64, u64, Option<u64>, Via), ControlError> {
     let actor = os_user();
     let request = Request::Compact { actor: actor.clone() };
     match ask(data, &request, Duration::from_hours(1)) {
         Reached::Answer(Answer::Compacted { bytes_before, bytes_after, millis }) => {
-            Ok((bytes_before, bytes_after, millis, Via::Desk))
+            Ok((bytes_before, bytes_after, Some(millis), Via::Desk))
         }
         Reached::Answer(Answer::Failed { error }) => Err(ControlError::Failed(error)),
         Reached::Answer(other) => Err(ControlError::Unexpected(other)),
         Reached::NotAnswering(why) => Err(not_answering(data, why)),
         Reached::NoDesk => {
             let store = open_alone(data)?;
-            let started = Instant::now();
             let (before, after) = store.compact()?;
-            let millis = started.elapsed().as_millis() as u64;
             let entry = AuditEntry {
                 at: now,
                 actor: Actor::Os { user: actor },
                 action: Action::Compacted { bytes_before: before, bytes_after: after },
             };
             store.write(|tx| tx.record_audit(&entry))?;
-            Ok((before, after, millis, Via::File))
+            Ok((before, after, None, Via::File))
         }
     }
+}
+
+/// Records views made at the command line in the audit log, through the running desk or
+/// on the file. A view that cannot be recorded is not given: callers show nothing then.
+pub fn record(data: &Path, entries: &[AuditEntry]) -> Result<Via, ControlError> {
+    if entries.is_empty() {
+        return Ok(Via::File);
+    }
+    match ask(data, &Request::Record { entries: entries.to_vec() }, Duration::from_mins(1)) {
+        Reached::Answer(Answer::Recorded { .. }) => Ok(Via::Desk),
+        Reached::Answer(Answer::Failed { error }) => Err(ControlError::Failed(error)),
+        Reached::Answer(other) => Err(ControlError::Unexpected(other)),
+        Reached::NotAnswering(why) => Err(not_answering(data, why)),
+        Reached::NoDesk => {
+            let store = open_alone(data)?;
+            store.write(|tx| {
+                for entry in entries {
+                    tx.record_audit(entry)?;
+                }
+                Ok::<_, StoreError>(())
+            })?;
+            Ok(Via::File)
+        }
+    }
+}
+
+/// One `Viewed` entry per ticket, by the operating-system user.
+pub fn views(
+    tickets: &[crate::ticket::TicketId],
+    surface: crate::audit::Surface,
+    now: jiff::Timestamp,
+) -> Vec<AuditEntry> {
+    let user = os_user();
+    tickets
+        .iter()
+        .map(|&ticket| AuditEntry {
+            at: now,
+            actor: Actor::Os { user: user.clone() },
+            action: Action::Viewed { ticket, surface },
+        })
+        .collect()
 }
 
 fn not_answering(data: &Path, why: String) -> ControlError {

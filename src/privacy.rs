@@ -133,6 +133,8 @@ pub enum Request {
     Forget { customer: UserId, actor: String },
     /// Compact the data file (erased pages given back, erased bytes overwritten).
     Compact { actor: String },
+    /// Append these entries to the audit log (views made at the command line).
+    Record { entries: Vec<crate::audit::AuditEntry> },
 }
 
 /// The answer to a request: one JSON object on one line.
@@ -141,6 +143,7 @@ pub enum Request {
 pub enum Answer {
     Forgotten { erased: Erased },
     Compacted { bytes_before: u64, bytes_after: u64, millis: u64 },
+    Recorded { entries: u64 },
     Failed { error: String },
 }
 

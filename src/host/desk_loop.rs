@@ -229,6 +229,21 @@ impl DeskLoop {
                     None => failed("erase the customer"),
                 })
             }
+            Request::Record { entries } => {
+                let entries = Arc::new(entries);
+                let work: Work<u64> = Arc::new(move |store, _, _| {
+                    store.write(|tx| {
+                        for entry in entries.iter() {
+                            tx.record_audit(entry)?;
+                        }
+                        Ok::<_, DeskError>(entries.len() as u64)
+                    })
+                });
+                Ok(match self.input_with_tries("an audit record", work).await? {
+                    Some(entries) => Answer::Recorded { entries },
+                    None => failed("record the view in the audit log"),
+                })
+            }
             Request::Compact { actor } => {
                 let work: Work<(u64, u64, u64)> = Arc::new(move |store, desk, _| {
                     let started = Instant::now();

@@ -116,3 +116,33 @@ fn compaction_cost() {
     eprintln!("compaction_cost: wall {:?}: {}", started.elapsed(), stdout(&out).trim());
     assert!(!file_holds(&path, MARKER));
 }
+
+/// `tickets export --customer` gives everything held about the customer (their words, their
+/// intake answers, every ticket with its history) and, like `tickets show`, is recorded in
+/// the audit log as a view by the operating-system user, which `topicdesk audit` lists.
+#[test]
+fn a_customer_export_and_a_show_are_recorded_views() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(FILE_NAME);
+    store_with_customer(&path, 5);
+    let data = path_arg(dir.path());
+    let out = topicdesk(&["tickets", "export", "--data", data, "--customer", &CUSTOMER.to_string()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let whole: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    let tickets = whole["tickets"].as_array().expect("tickets");
+    assert_eq!(tickets.len(), 3, "{whole:#}");
+    assert_eq!(tickets[0]["customer"]["name"], "Erin Example", "{whole:#}");
+    let history = tickets[2]["history"].to_string();
+    assert!(history.contains(&format!("{MARKER} (2)")), "the customer's words: {history}");
+    let out = topicdesk(&["tickets", "show", "T-000001", "--data", data]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = topicdesk(&["audit", "--data", data, "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let listed = stdout(&out);
+    assert_eq!(listed.matches("customer_export").count(), 3, "{listed}");
+    assert_eq!(listed.matches("tickets_show").count(), 1, "{listed}");
+    assert!(!listed.contains("Erin"), "no name in the audit log: {listed}");
+    let table = stdout(&topicdesk(&["audit", "--data", data]));
+    assert!(table.contains("customer export") && table.contains("tickets show"), "{table}");
+}
