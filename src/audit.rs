@@ -63,6 +63,11 @@ impl Surface {
 pub enum Action {
     /// A ticket was shown to someone.
     Viewed { ticket: TicketId, surface: Surface },
+    /// A customer's data was erased on request (`/forget`, `topicdesk forget`): how many
+    /// tickets and topics went, never whose.
+    Forgot { tickets: u64, topics: u64 },
+    /// The data file was compacted: erased bytes overwritten, free pages given back.
+    Compacted { bytes_before: u64, bytes_after: u64 },
 }
 
 impl Action {
@@ -70,6 +75,7 @@ impl Action {
     pub fn ticket(&self) -> Option<TicketId> {
         match self {
             Action::Viewed { ticket, .. } => Some(*ticket),
+            Action::Forgot { .. } | Action::Compacted { .. } => None,
         }
     }
 }
@@ -96,6 +102,12 @@ impl fmt::Display for Action {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Action::Viewed { ticket, surface } => write!(f, "viewed {ticket} ({})", surface.as_str()),
+            Action::Forgot { tickets, topics } => {
+                write!(f, "erased a customer on request ({tickets} tickets, {topics} topics)")
+            }
+            Action::Compacted { bytes_before, bytes_after } => {
+                write!(f, "compacted the data file ({bytes_before} -> {bytes_after} bytes)")
+            }
         }
     }
 }

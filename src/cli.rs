@@ -208,6 +208,22 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
         format: AuditFormat,
     },
+    /// Erase everything the desk holds about a customer (a data-protection request): their
+    /// tickets, messages, intake dialogue; their topics are deleted in Telegram. Asks the
+    /// running bot over DIR/topicdesk.sock, or works on the file when no bot runs.
+    Forget {
+        #[arg(long)]
+        data: PathBuf,
+        /// The customer's Telegram user id (as `tickets show` and the card show it).
+        #[arg(long)]
+        customer: u64,
+    },
+    /// Compact the data file: erased records' bytes overwritten, free space given back.
+    /// Asks the running bot, or works on the file when no bot runs.
+    Compact {
+        #[arg(long)]
+        data: PathBuf,
+    },
     /// Updates the desk failed on every time it tried, set aside so the rest flow on.
     DeadLetters {
         #[command(subcommand)]
@@ -282,6 +298,10 @@ pub enum TicketsCommand {
     Export {
         #[arg(long)]
         data: PathBuf,
+        /// Only this customer (Telegram user id), everything held about them as one JSON
+        /// object: their data-access request. Recorded in the audit log.
+        #[arg(long, conflicts_with = "format")]
+        customer: Option<u64>,
         #[arg(long, value_enum, default_value_t = Format::Jsonl)]
         format: Format,
         /// Write here instead of stdout.
@@ -302,6 +322,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Audit { data, since, until, actor, ticket, format } => {
             audit(&data, since.as_deref(), until.as_deref(), actor, ticket, format)
         }
+        Command::Forget { data, customer } => forget(&data, customer),
+        Command::Compact { data } => compact(&data),
         Command::Backup { data, output, force } => {
             backup(&data, &output, if force { store::Overwrite::Replace } else { store::Overwrite::Refuse })
         }
@@ -631,7 +653,10 @@ fn tickets(command: TicketsCommand) -> u8 {
     // A damaged page can make the storage engine panic on any read: one clear error instead.
     let outcome = store::guard_damage(&store::data_file(&data), || match command {
         TicketsCommand::List { status, assignee, limit, .. } => list(&store, status, assignee, limit),
-        TicketsCommand::Show { id, .. } => show(&store, id),
+        TicketsCommand::Show { id, .. } => viewed(store, &data, None, |read| show(read, id)),
+        TicketsCommand::Export { customer: Some(customer), output, .. } => {
+            viewed(store, &data, output.as_deref(), |read| export_customer(read, customer))
+        }
         TicketsCommand::Export { format, output, .. } => export_to(&store, format, output.as_deref()),
     });
     match outcome {
@@ -748,6 +773,35 @@ fn backup(data: &Path, output: &Path, overwrite: store::Overwrite) -> u8 {
 pub enum AuditFormat {
     Table,
     Json,
+}
+
+fn forget(data: &Path, customer: u64) -> u8 {
+    match crate::control::forget(data, customer, jiff::Timestamp::now()) {
+        Ok((erased, via)) => {
+            println!("{}", crate::control::describe_forget(customer, &erased, &via));
+            0
+        }
+        Err(error) => report(&error),
+    }
+}
+
+fn compact(data: &Path) -> u8 {
+    let started = std::time::Instant::now();
+    match crate::control::compact(data, jiff::Timestamp::now()) {
+        Ok((before, after, millis, via)) => {
+            let millis = millis.unwrap_or(started.elapsed().as_millis() as u64);
+            let by = match via {
+                crate::control::Via::Desk => "by the running desk",
+                crate::control::Via::File => "on the file (no desk running)",
+            };
+            println!(
+                "Compacted {} {by}: {before} -> {after} bytes in {millis} ms.",
+                store::data_file(data).display()
+            );
+            0
+        }
+        Err(error) => report(&error),
+    }
 }
 
 fn audit(
@@ -927,13 +981,43 @@ fn list(store: &ReadOnlyStore, status: Option<Status>, assignee: Option<u64>, li
     Ok(0)
 }
 
-fn show(store: &ReadOnlyStore, id: TicketId) -> Outcome {
+/// What a view shows, the tickets it shows and where: recorded in the audit log before
+/// it is given, and not given when it cannot be recorded.
+type View = Option<(Vec<u8>, Vec<TicketId>, crate::audit::Surface)>;
+
+/// Runs a view on `store`, records it (once the read-only handle is closed: with no desk
+/// running the record is written to the file directly), then prints it.
+fn viewed(
+    store: ReadOnlyStore,
+    data: &Path,
+    output: Option<&Path>,
+    view: impl FnOnce(&ReadOnlyStore) -> Result<View, Box<dyn std::error::Error>>,
+) -> Outcome {
+    let Some((text, tickets, surface)) = view(&store)? else { return Ok(1) };
+    drop(store);
+    crate::control::record(data, &crate::control::views(&tickets, surface, jiff::Timestamp::now()))?;
+    match output {
+        Some(path) => std::fs::write(path, text)?,
+        None => std::io::stdout().lock().write_all(&text)?,
+    }
+    Ok(0)
+}
+
+/// `tickets export --customer`: everything held about the customer, as one JSON object.
+fn export_customer(store: &ReadOnlyStore, customer: u64) -> Result<View, Box<dyn std::error::Error>> {
+    let (whole, tickets) = export::customer(&store.read()?, customer)?;
+    let mut text = serde_json::to_vec_pretty(&whole)?;
+    text.push(b'\n');
+    Ok(Some((text, tickets, crate::audit::Surface::CustomerExport)))
+}
+
+fn show(store: &ReadOnlyStore, id: TicketId) -> Result<View, Box<dyn std::error::Error>> {
     let read = store.read()?;
     let Some(ticket) = read.ticket(id)? else {
         eprintln!("error: there is no ticket {id}");
-        return Ok(1);
+        return Ok(None);
     };
-    let mut out = std::io::stdout().lock();
+    let mut out: Vec<u8> = Vec::new();
     write_card(&mut out, &ticket)?;
     writeln!(out, "\nhistory:")?;
     for entry in read.history(id)? {
@@ -946,7 +1030,7 @@ fn show(store: &ReadOnlyStore, id: TicketId) -> Outcome {
             entry.kind
         )?;
     }
-    Ok(0)
+    Ok(Some((out, vec![id], crate::audit::Surface::TicketsShow)))
 }
 
 fn write_card(out: &mut dyn Write, t: &Ticket) -> std::io::Result<()> {

@@ -103,6 +103,54 @@ pub fn export(
     Ok(written)
 }
 
+/// Everything held about one customer (their data-access request): each of their tickets
+/// as the JSON export shows it with its whole history (what happened, by whom, when, with
+/// every message's text), their intake dialogue if one is open, and the questions they
+/// asked that an article answered. Also the ids of the tickets, for the audit log.
+pub fn customer(
+    read: &ReadTx,
+    customer: crate::ticket::UserId,
+) -> Result<(serde_json::Value, Vec<crate::ticket::TicketId>), ExportError> {
+    let calendar = BusinessCalendar::always();
+    let ids = read.tickets_of_customer(customer)?;
+    let mut tickets = Vec::new();
+    for &id in &ids {
+        let Some(ticket) = read.ticket(id)? else { continue };
+        let history = read.history(id)?;
+        let facts = Facts::of_history(&history);
+        let metrics = MetricFields::of(&TicketMetrics::of(&facts, &calendar, ticket.updated_at));
+        let mut json =
+            serde_json::to_value(JsonTicket::new(&ticket, metrics)).map_err(std::io::Error::from)?;
+        json["customer_language"] = serde_json::json!(ticket.customer.language);
+        json["history"] = history
+            .iter()
+            .map(|entry| {
+                serde_json::json!({
+                    "seq": entry.seq,
+                    "at": entry.at.to_string(),
+                    "by": entry.actor.to_string(),
+                    "what": entry.kind.to_string(),
+                })
+            })
+            .collect();
+        tickets.push(json);
+    }
+    let session: Option<serde_json::Value> = read.session(customer)?;
+    let questions: Vec<serde_json::Value> = read
+        .deflections()?
+        .into_iter()
+        .filter(|d| d.customer == Some(customer))
+        .map(|d| serde_json::json!({"at": d.at.to_string(), "form": d.form, "article": d.article, "question": d.question}))
+        .collect();
+    let whole = serde_json::json!({
+        "customer": customer,
+        "tickets": tickets,
+        "intake_session": session,
+        "questions_answered_by_articles": questions,
+    });
+    Ok((whole, ids))
+}
+
 /// The export's JSON shape: stable, flat where it can be, times in RFC 3339.
 #[derive(Serialize)]
 struct JsonTicket<'a> {

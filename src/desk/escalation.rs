@@ -257,7 +257,7 @@ impl Desk<'_> {
         }
     }
 
-    fn is_supervisor(&self, id: u64) -> bool {
+    pub(super) fn is_supervisor(&self, id: u64) -> bool {
         self.rules.team().agent(id as i64).is_some_and(|agent| agent.role == Role::Supervisor)
     }
 

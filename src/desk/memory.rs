@@ -18,6 +18,7 @@ use crate::audit::AuditEntry;
 use crate::history::Entry;
 use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
+use crate::privacy::{Erased, outbox_concerns};
 use crate::sla::{Deadline, Timer};
 use crate::template::{SavedTemplate, TemplateUse};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
@@ -295,6 +296,60 @@ impl State for MemoryState {
 
     fn template_uses(&self) -> Result<Vec<TemplateUse>, StateError> {
         Ok(self.template_uses.clone())
+    }
+
+    fn erase_customer(&mut self, customer: UserId) -> Result<Erased, StateError> {
+        let tickets = self.tickets_of_customer(customer)?;
+        let mut erased = Erased { tickets: tickets.clone(), ..Erased::default() };
+        for id in &tickets {
+            let Some(ticket) = self.tickets.remove(id) else { continue };
+            self.history.remove(id);
+            self.facts.remove(id);
+            self.by_status.remove(&(ticket.status, *id));
+            if let Some(agent) = ticket.assignee {
+                self.by_assignee.remove(&(agent, *id));
+            }
+            self.by_customer.remove(&(customer, *id));
+            if let Some(topic) = ticket.topic {
+                self.by_topic.remove(&topic);
+                erased.topics.push(topic);
+            }
+            let timers: Vec<Timer> = self
+                .deadline_of
+                .keys()
+                .filter(|timer| matches!(timer, Timer::Ticket(of, _) if of == id))
+                .copied()
+                .collect();
+            for timer in timers {
+                self.clear_deadline(timer)?;
+            }
+        }
+        let set: BTreeSet<TicketId> = tickets.into_iter().collect();
+        erased.session = self.sessions.remove(&customer).is_some();
+        erased.session |= self.prompts.remove(&customer).is_some();
+        let chat = customer as i64;
+        let mine: Vec<(i64, i32)> = self.links.keys().filter(|(of, _)| *of == chat).copied().collect();
+        for message in mine {
+            for other in self.links.remove(&message).unwrap_or_default() {
+                erased.relayed += 1;
+                if let Some(back) = self.links.get_mut(&other) {
+                    back.remove(&message);
+                    if back.is_empty() {
+                        self.links.remove(&other);
+                    }
+                }
+            }
+        }
+        let before = self.outbox.len();
+        self.outbox.retain(|(_, outgoing)| !outbox_concerns(outgoing, customer, &set));
+        erased.outbox = (before - self.outbox.len()) as u64;
+        let before = self.deflections.len();
+        self.deflections.retain(|deflection| deflection.customer != Some(customer));
+        erased.deflections = (before - self.deflections.len()) as u64;
+        let before = self.template_uses.len();
+        self.template_uses.retain(|used| !set.contains(&TicketId(used.ticket)));
+        erased.template_uses = (before - self.template_uses.len()) as u64;
+        Ok(erased)
     }
 
     fn record_template_use(&mut self, used: &TemplateUse) -> Result<(), StateError> {

@@ -13,6 +13,7 @@ mod digest;
 mod escalation;
 mod event;
 mod fields;
+mod forget;
 mod general;
 mod inline;
 mod intake;
@@ -40,6 +41,7 @@ pub use delivery::current_staff_chat;
 pub use event::{
     ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn, history_text,
 };
+pub use forget::{forget, forget_button, forgotten_line, parse_forget};
 pub use memory::MemoryState;
 pub use routing::ticket_view;
 pub use state::{State, StateError};

@@ -44,7 +44,7 @@ const NOTICE_LIMIT: usize = 200;
 
 /// Commands agents type in a ticket's topic, for the unknown-command reply.
 const COMMANDS: &str = "/note, /claim, /assign, /unassign, /await, /resolve, /close, /reopen, /priority, \
-     /tag, /untag, /escalate, /deescalate, /hold, /unhold, /move, /info, /history, /t, /template, /kb";
+     /tag, /untag, /escalate, /deescalate, /hold, /unhold, /move, /info, /history, /t, /template, /kb, /forget";
 
 /// Commands of General (`general`), pointed there when typed in a ticket's topic.
 const GENERAL_COMMANDS: [&str; 5] = ["queue", "mine", "agents", "summary", "stats"];
@@ -108,6 +108,9 @@ impl Desk<'_> {
         }
         if let Some((ticket, article)) = super::kb::parse_send(&press.data) {
             return self.send_article_pressed(state, press, ticket, article);
+        }
+        if let Some(ticket) = super::forget::parse_forget(&press.data) {
+            return self.forget_pressed(state, press, ticket);
         }
         if let Some(ticket) = super::automation::parse_keep_open(&press.data) {
             return self.keep_open_pressed(state, press, ticket);
@@ -211,6 +214,7 @@ impl Desk<'_> {
             "move" => return self.move_message(state, &ticket, m, argument),
             "kb" => return self.kb_command(state, &ticket, argument),
             "hold" => return self.hold_command(state, &ticket, m, argument != "off"),
+            "forget" => return self.forget_command(state, &ticket, m),
             "unhold" => return self.hold_command(state, &ticket, m, false),
             "deescalate" => return self.deescalate_command(state, &ticket, m),
             "t" => return self.template_command(state, ticket, m, argument),

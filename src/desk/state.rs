@@ -83,6 +83,10 @@ pub trait State {
     /// Every template sent, oldest first.
     fn template_uses(&self) -> Result<Vec<TemplateUse>, StateError>;
     fn record_template_use(&mut self, used: &TemplateUse) -> Result<(), StateError>;
+    /// Erases everything held about the customer (see `store::Tx::erase_customer`):
+    /// their tickets, session, relayed pairs, queued calls about them, dead letters
+    /// naming them, kept questions and template uses. Returns what went.
+    fn erase_customer(&mut self, customer: UserId) -> Result<crate::privacy::Erased, StateError>;
     /// Appends an entry to the audit log (a view of a ticket, say).
     fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError>;
 }
@@ -202,6 +206,9 @@ impl State for Tx<'_> {
     }
     fn deflections(&self) -> Result<Vec<Deflection>, StateError> {
         Ok(Tx::deflections(self)?)
+    }
+    fn erase_customer(&mut self, customer: UserId) -> Result<crate::privacy::Erased, StateError> {
+        Ok(Tx::erase_customer(self, customer)?)
     }
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError> {
         Ok(Tx::set_counter(self, name, value)?)

@@ -20,6 +20,7 @@ use crate::ticket::{Answer, Customer, Status, TicketId};
 
 mod csat;
 mod escalation;
+mod forget;
 mod guards;
 mod inline;
 mod kb;

@@ -28,6 +28,7 @@ use super::StaffChat;
 use crate::desk::{Desk, DeskError, Event, InlineMode, StateError};
 use crate::http::{Heartbeat, Metrics};
 use crate::outbox::{Call, Lane, Outgoing, Target};
+use crate::privacy::{Answer, Request};
 use crate::rules::{ReloadEvent, RulesHandle};
 use crate::store::{DeadLetter, Store, StoreError, Tx};
 use crate::telegram::{Update, Verdict};
@@ -48,6 +49,8 @@ pub enum DeskInput {
     Resync { from: u64 },
     /// `topicdesk dead-letters retry`: apply these dead letters again (all when empty).
     RetryDeadLetters { update_ids: Vec<i64>, ack: oneshot::Sender<()> },
+    /// A request on the control socket (`topicdesk forget`, `topicdesk compact`).
+    Control { request: Request, reply: oneshot::Sender<Answer> },
 }
 
 /// One update of a page.
@@ -195,8 +198,74 @@ impl DeskLoop {
                     let _ = ack.send(());
                 }
             }
+            DeskInput::Control { request, reply } => {
+                let answer = self.control(request).await?;
+                let _ = reply.send(answer);
+            }
         }
         Ok(Next::Unchanged)
+    }
+
+    /// Carries out a request of the control socket in the loop's own transactions.
+    async fn control(&mut self, request: Request) -> Result<Answer, StoreError> {
+        let failed = |what: &str| Answer::Failed {
+            error: format!("the desk could not {what}; see its log (the data file may not be writable now)"),
+        };
+        match request {
+            Request::Forget { customer, actor } => {
+                let work: Work<crate::privacy::Erased> = Arc::new(move |store, desk, _| {
+                    let by = format!("{actor} (command line)");
+                    let who = crate::audit::Actor::Os { user: actor.clone() };
+                    store.write(|tx| desk.forget_customer(tx, customer, who, &by))
+                });
+                Ok(match self.input_with_tries("a forget", work).await? {
+                    Some(erased) => {
+                        tracing::info!(
+                            tickets = erased.tickets.len(),
+                            "a customer's data was erased on request"
+                        );
+                        Answer::Forgotten { erased }
+                    }
+                    None => failed("erase the customer"),
+                })
+            }
+            Request::Record { entries } => {
+                let entries = Arc::new(entries);
+                let work: Work<u64> = Arc::new(move |store, _, _| {
+                    store.write(|tx| {
+                        for entry in entries.iter() {
+                            tx.record_audit(entry)?;
+                        }
+                        Ok::<_, DeskError>(entries.len() as u64)
+                    })
+                });
+                Ok(match self.input_with_tries("an audit record", work).await? {
+                    Some(entries) => Answer::Recorded { entries },
+                    None => failed("record the view in the audit log"),
+                })
+            }
+            Request::Compact { actor } => {
+                let work: Work<(u64, u64, u64)> = Arc::new(move |store, desk, _| {
+                    let started = Instant::now();
+                    let (before, after) = store.compact()?;
+                    let millis = started.elapsed().as_millis() as u64;
+                    let entry = crate::audit::AuditEntry {
+                        at: desk.now,
+                        actor: crate::audit::Actor::Os { user: actor.clone() },
+                        action: crate::audit::Action::Compacted { bytes_before: before, bytes_after: after },
+                    };
+                    store.write(|tx| tx.record_audit(&entry).map_err(DeskError::from))?;
+                    Ok((before, after, millis))
+                });
+                Ok(match self.input_with_tries("a compaction", work).await? {
+                    Some((bytes_before, bytes_after, millis)) => {
+                        tracing::info!(bytes_before, bytes_after, millis, "the data file was compacted");
+                        Answer::Compacted { bytes_before, bytes_after, millis }
+                    }
+                    None => failed("compact the data file"),
+                })
+            }
+        }
     }
 
     /// Applies what came of sent calls. Should the desk keep failing on what a delivery

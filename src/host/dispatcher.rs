@@ -271,12 +271,28 @@ struct Mirror {
     entries: Vec<(u64, Outgoing)>,
     /// The first sequence number not read yet.
     next: u64,
+    /// The store's count of erasures from the outbox when last read: when it moves, entries
+    /// kept here may have been erased (a customer forgotten) and must not go out.
+    erasures: Option<u64>,
 }
 
 impl Mirror {
     /// Reads what was queued since the last read, as far as the window has room; an entry
     /// that does not decode is logged once and left in the store for inspection.
     fn catch_up(&mut self, read: &ReadTx) -> Result<(), StoreError> {
+        let erasures = read.counter(crate::store::OUTBOX_ERASURES)?;
+        if erasures != self.erasures {
+            self.erasures = erasures;
+            if let Some(&(first, _)) = self.entries.first() {
+                let still: HashSet<u64> = read
+                    .outbox_from(first, WINDOW)?
+                    .into_iter()
+                    .map(|(seq, _)| seq)
+                    .take_while(|seq| *seq < self.next)
+                    .collect();
+                self.entries.retain(|(seq, _)| still.contains(seq));
+            }
+        }
         let room = WINDOW.saturating_sub(self.entries.len());
         if room == 0 {
             return Ok(());

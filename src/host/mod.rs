@@ -31,6 +31,7 @@
 //! the others and returns [`HostError::TaskEnded`] (or the store's error), and the process
 //! exits non-zero, so the service manager starts it again.
 
+mod control;
 mod dead_letters;
 mod desk_loop;
 mod dispatcher;
@@ -423,6 +424,18 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         stalled,
         dead_letters::run(path.clone(), desk_tx.clone(), stop_rx.clone(), retry_beat),
     ));
+    // The control channel of `topicdesk forget` and `compact`. Without it the desk still
+    // runs; those commands then say that the running desk does not answer.
+    let socket = path.with_file_name(crate::privacy::SOCKET_NAME);
+    match control::bind(&socket) {
+        Ok(listener) => {
+            let control = tasks.spawn(control::run(listener, socket, desk_tx.clone(), stop_rx.clone()));
+            names.push((control.id(), "control socket"));
+        }
+        Err(error) => {
+            tracing::error!(socket = %socket.display(), %error, "the control socket cannot be opened; forget and compact cannot reach this desk");
+        }
+    }
     let (dispatcher_beat, stalled) = beat(Task::Dispatcher, stall_after);
     let dispatcher = tasks.spawn(watched(
         dispatcher_beat.clone(),

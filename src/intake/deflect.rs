@@ -78,6 +78,7 @@ impl Machine<'_> {
                     form: form.id.clone(),
                     article,
                     question,
+                    customer: None,
                 }));
                 None
             }

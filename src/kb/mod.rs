@@ -59,11 +59,21 @@ pub struct Deflection {
     pub article: String,
     /// The customer's answer to the form's `suggest_kb_after` field.
     pub question: String,
+    /// The customer who asked, so that forgetting them takes their question too; the desk
+    /// names them when it keeps the question.
+    pub customer: Option<crate::ticket::UserId>,
 }
 
 /// The longest article id, in bytes: an id travels in a button's callback data, which
 /// Telegram caps at 64 bytes, beside a ticket number.
 pub const MAX_ID_BYTES: usize = 40;
+
+impl Deflection {
+    /// The question, naming the customer who asked it.
+    pub fn asked_by(&self, customer: crate::ticket::UserId) -> Deflection {
+        Deflection { customer: Some(customer), ..self.clone() }
+    }
+}
 
 impl KnowledgeBase {
     /// Indexes `articles`; their ids are unique (one file each).

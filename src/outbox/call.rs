@@ -94,6 +94,12 @@ pub enum Call {
     CloseTopic {
         ticket: TicketId,
     },
+    /// Deletes a topic with every message in it, named by its thread: the ticket it carried
+    /// is erased already (a customer forgotten, a retention policy).
+    DeleteTopic {
+        chat_id: i64,
+        thread_id: i32,
+    },
     ReopenTopic {
         ticket: TicketId,
     },
@@ -317,6 +323,7 @@ impl Call {
             Call::EditText { chat_id, .. }
             | Call::SetButtons { chat_id, .. }
             | Call::DeleteMessage { chat_id, .. }
+            | Call::DeleteTopic { chat_id, .. }
             | Call::Pin { chat_id, .. }
             | Call::CreateTopic { chat_id, .. } => *chat_id,
             Call::EditTopic { .. }

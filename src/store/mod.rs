@@ -23,6 +23,7 @@ mod backup;
 mod damage;
 mod audit;
 mod dead_letters;
+mod erase;
 mod facts_record;
 mod records;
 mod tables;
@@ -39,6 +40,7 @@ use redb::{ReadableDatabase, ReadableTable};
 pub use backup::{Backup, BackupError, Overwrite, backup};
 pub use damage::{damaged, guard_damage, install_hook as watch_for_damage, take_redb_panic};
 pub use dead_letters::{DeadLetter, RetryRequest, request_retry, retry_requests};
+pub use tables::OUTBOX_ERASURES;
 pub use tx::{FactsSeen, ReadTx, Tx};
 
 use tables::{META, SCHEMA_VERSION_KEY};
@@ -246,6 +248,39 @@ impl Store {
             }
         }
         outcome
+    }
+
+    /// Compacts the file by rewriting it: every live row is copied into a fresh file (as
+    /// `backup` copies, verified row by row), which then replaces the data file. Erased
+    /// records are thus nowhere in the new file's bytes; redb's own `compact` only moves
+    /// pages and leaves freed ones inside the file as they were, erased words included.
+    /// Every other read and write of this store waits meanwhile. Returns the file's size
+    /// before and after, in bytes.
+    pub fn compact(&self) -> Result<(u64, u64), StoreError> {
+        let size = |path: &Path| {
+            std::fs::metadata(path)
+                .map(|meta| meta.len())
+                .map_err(|source| StoreError::Io { path: path.to_path_buf(), source })
+        };
+        let before = size(&self.path)?;
+        self.reopen_if_closed()?;
+        let mut db = self.db.write().unwrap_or_else(PoisonError::into_inner);
+        let name =
+            self.path.file_name().map_or_else(|| FILE_NAME.into(), |n| n.to_string_lossy().into_owned());
+        let fresh = self.path.with_file_name(format!(".{name}.compacted"));
+        backup(&self.path, &fresh, Overwrite::Replace).map_err(|error| match error {
+            BackupError::Source(error) => error,
+            other => StoreError::Unavailable(format!("the compacted copy could not be written: {other}")),
+        })?;
+        // The handle goes (and with it redb's lock) only for the rename; a failed rename
+        // leaves the old file in place, opened again below.
+        *db = None;
+        let renamed = std::fs::rename(&fresh, &self.path);
+        let dir = self.path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let synced = File::open(dir).and_then(|dir| dir.sync_all());
+        *db = Some(open_writable(&self.path)?);
+        renamed.and(synced).map_err(|source| StoreError::Io { path: self.path.clone(), source })?;
+        Ok((before, size(&self.path)?))
     }
 
     /// A consistent snapshot of everything committed so far.

@@ -16,6 +16,9 @@ pub const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters"
 pub const NEXT_TICKET: &str = "next_ticket";
 pub const NEXT_OUTBOX: &str = "next_outbox";
 pub const NEXT_TEMPLATE_USE: &str = "next_template_use";
+/// Moves whenever erasure took entries out of the outbox, so the dispatcher, which keeps
+/// the outbox's first entries in memory, reads them again.
+pub const OUTBOX_ERASURES: &str = "outbox_erasures";
 
 /// Ticket id -> ticket record (JSON).
 pub const TICKETS: TableDefinition<u64, &[u8]> = TableDefinition::new("tickets");

@@ -26,7 +26,7 @@ use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
 /// An outbox entry as stored. `call` stays JSON here so that an entry whose call no longer
 /// decodes is reported on its own (it stays for inspection) while the rest still go.
 #[derive(Serialize, Deserialize)]
-struct OutboxRecord {
+pub(super) struct OutboxRecord {
     v: u32,
     chat_id: i64,
     lane: Lane,
@@ -46,8 +46,13 @@ impl OutboxRecord {
         }
     }
 
+    /// Whether the entry goes to the customer's chat or belongs to one of their tickets.
+    pub(super) fn concerns(&self, customer: UserId, tickets: &std::collections::BTreeSet<TicketId>) -> bool {
+        self.chat_id == customer as i64 || self.ticket.is_some_and(|ticket| tickets.contains(&ticket))
+    }
+
     /// The entry, or why its call does not decode.
-    fn into_outgoing(self) -> Result<Outgoing, StoreError> {
+    pub(super) fn into_outgoing(self) -> Result<Outgoing, StoreError> {
         let call = Call::deserialize(&self.call)
             .map_err(|error| StoreError::Corrupt(format!("unreadable outbox call: {error}")))?;
         Ok(Outgoing { chat_id: self.chat_id, lane: self.lane, ticket: self.ticket, call })
@@ -62,6 +67,9 @@ struct DeflectionRecord {
     form: String,
     article: String,
     question: String,
+    /// Whose question it was (kept since erasure on request); older records name nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    customer: Option<UserId>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -278,6 +286,7 @@ impl<'t> Tx<'t> {
             form: deflection.form.clone(),
             article: deflection.article.clone(),
             question: deflection.question.clone(),
+            customer: deflection.customer,
         };
         self.txn.open_table(DEFLECTIONS)?.insert(seq, encode(&record).as_slice())?;
         Ok(())
@@ -685,6 +694,7 @@ macro_rules! reads {
                             form: record.form,
                             article: record.article,
                             question: record.question,
+                            customer: record.customer,
                         })
                     })
                     .collect()

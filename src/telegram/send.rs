@@ -19,6 +19,7 @@
 //! | `message is not modified` | done, as if accepted |
 //! | `query is too old` to a press's or an inline query's answer | done: the person moved on |
 //! | a refused deletion, an edit of a deleted summary | done, the desk is told |
+//! | a topic to delete that is gone already (`TOPIC_ID_INVALID`, thread not found) | done |
 //! | any other 400 | final for this call: a relay tells its topic, anything else is logged |
 //!
 //! Nothing here drops a call for a reason outside the call itself: whatever may pass later
@@ -201,6 +202,10 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
             execute(bot, bot.close_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0))))).await?;
             Ok(Returned::Nothing)
         }
+        Call::DeleteTopic { .. } => {
+            execute(bot, bot.delete_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0))))).await?;
+            Ok(Returned::Nothing)
+        }
         Call::ReopenTopic { .. } => {
             execute(bot, bot.reopen_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0))))).await?;
             Ok(Returned::Nothing)
@@ -362,6 +367,13 @@ fn judge_refusal(
             },
             _ => dropped(call, status, description),
         },
+        // A topic to delete that is gone already (deleted by hand): what was asked is done.
+        400 if matches!(call, Call::DeleteTopic { .. })
+            && (thread_missing(&text) || text.contains("topic_id_invalid")) =>
+        {
+            tracing::info!(description, "a topic to delete was gone already");
+            Verdict::Done { delivery: None }
+        }
         // The bot is out of the staff group: everything for it waits until it is back.
         403 if in_group => waits(StaffTrouble::Removed),
         400 if in_group && text.contains("chat not found") => waits(StaffTrouble::Removed),

@@ -595,6 +595,7 @@ fn kb_deflections_lists_the_questions_articles_answered() {
                     form: "support".to_owned(),
                     article: article.to_owned(),
                     question: question.to_owned(),
+                    customer: None,
                 };
                 tx.record_deflection(&deflection)?;
             }

@@ -9,6 +9,7 @@ mod e2e;
 mod logs;
 mod modules;
 mod packaging;
+mod privacy;
 mod probe;
 mod report;
 mod source;

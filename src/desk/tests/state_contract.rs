@@ -206,8 +206,13 @@ fn templates<S: State>(state: &mut S, ticket: &mut Ticket) -> Result<Vec<String>
 fn deflections<S: State>(state: &mut S) -> Result<String, StateError> {
     for (n, article) in ["reset-password", "refund-policy"].into_iter().enumerate() {
         let question = format!("question {n}");
-        let deflection =
-            Deflection { at: at(n as i64), form: "support".into(), article: article.into(), question };
+        let deflection = Deflection {
+            at: at(n as i64),
+            form: "support".into(),
+            article: article.into(),
+            question,
+            customer: Some(n as u64),
+        };
         state.record_deflection(&deflection)?;
     }
     Ok(format!("deflections {:?}", state.deflections()?))

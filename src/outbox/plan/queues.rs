@@ -27,6 +27,9 @@ pub(super) fn place_of(call: &Call, staff_chat: i64, topics: &HashMap<TicketId, 
     if let Some(ticket) = topic_of(call) {
         return topics.get(&ticket).map(|thread| Place { chat_id: staff_chat, thread: Some(*thread) });
     }
+    if let Call::DeleteTopic { chat_id, thread_id } = call {
+        return Some(Place { chat_id: *chat_id, thread: Some(*thread_id) });
+    }
     Some(match call {
         Call::SendText { to: Target::Chat { chat_id }, .. }
         | Call::Copy { to: Target::Chat { chat_id }, .. }
@@ -80,6 +83,7 @@ pub(super) fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
         | Call::EditText { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. }
+        | Call::DeleteTopic { chat_id, .. }
         | Call::Pin { chat_id, .. } => (CHAT_QUEUE, *chat_id),
         // Answering a button press or an inline query: a queue of its own each.
         _ => (ANSWER_QUEUE, seq as i64),

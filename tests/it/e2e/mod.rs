@@ -8,6 +8,7 @@ mod budgets;
 mod csat;
 mod dead_letters;
 mod faults;
+mod forget;
 mod full_disk;
 mod full_path;
 mod guards;
