@@ -34,7 +34,9 @@ mod tests;
 use jiff::Timestamp;
 
 pub use automation::keep_open_button;
-pub use card::{Action, Press, action_button, card_buttons, card_text, icon_color, parse_press, topic_name};
+pub use card::{
+    Action, Press, action_button, agent_name, card_buttons, card_text, icon_color, parse_press, topic_name,
+};
 pub use csat::{csat_view, survey_buttons};
 pub use delivery::current_staff_chat;
 pub use event::{

@@ -105,6 +105,10 @@ pub struct DeskConfig {
     /// `http.listen`: where `topicdesk run` serves `/metrics`, `/healthz` and `/readyz`
     /// (`run --http` wins); `None` serves nothing. Read at start: a change needs a restart.
     pub http_listen: Option<std::net::SocketAddr>,
+    /// `http.public_url`: the https address Telegram opens the dashboard at (a TLS reverse
+    /// proxy in front of `http.listen`), without a trailing `/`; with it the bot sets its
+    /// private-chat menu button and answers `/dashboard`. Read at start.
+    pub public_url: Option<String>,
 }
 
 /// desk.yaml `csat`: when to ask the satisfaction survey, on which scale, in which words,
@@ -213,6 +217,7 @@ impl DeskConfig {
             dispatcher: DispatcherBudgets::default(),
             csat: None,
             http_listen: None,
+            public_url: None,
         }
     }
 
@@ -277,9 +282,37 @@ pub(crate) struct RawDesk {
 #[serde(deny_unknown_fields)]
 struct RawHttp {
     listen: Option<String>,
+    public_url: Option<String>,
+}
+
+/// Why a dashboard address is not one Telegram opens; `None` when it is.
+pub fn public_url_problem(url: &str) -> Option<String> {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Some(format!(
+            "`public_url` must start with https:// (Telegram opens Mini Apps over https only), not `{url}`"
+        ));
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Some(format!("`public_url` names no host: `{url}`"));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) || url.contains(['#', '?']) {
+        return Some(format!("`public_url` must be a plain address without spaces, `?` or `#`, not `{url}`"));
+    }
+    None
 }
 
 impl RawHttp {
+    /// The dashboard's public address, checked; `position` is where `public_url` is written.
+    fn public_url(&self, position: Position, sink: &mut FileSink<'_>) -> Option<String> {
+        let url = self.public_url.as_ref()?;
+        if let Some(problem) = public_url_problem(url) {
+            sink.error(position, problem);
+            return None;
+        }
+        Some(url.trim_end_matches('/').to_owned())
+    }
+
     /// The address to listen on; `position` is where `listen` is written.
     fn validate(self, position: Position, sink: &mut FileSink<'_>) -> Option<std::net::SocketAddr> {
         let listen = self.listen?;
@@ -427,6 +460,8 @@ impl RawDesk {
                 .unwrap_or(defaults.dispatcher.private_messages_per_second),
         });
         let csat = self.csat.map(|raw| raw.validate(tree, sink));
+        let public_url =
+            self.http.as_ref().and_then(|raw| raw.public_url(at(&[key("http"), key("public_url")]), sink));
         let http_listen = self.http.and_then(|raw| raw.validate(at(&[key("http"), key("listen")]), sink));
         DeskConfig {
             path: sink.path.to_owned(),
@@ -458,6 +493,7 @@ impl RawDesk {
             dispatcher,
             csat,
             http_listen,
+            public_url,
         }
     }
 }
