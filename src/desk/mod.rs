@@ -8,6 +8,7 @@ mod availability;
 mod card;
 mod csat;
 mod customer;
+mod dashboard;
 mod delivery;
 mod digest;
 mod escalation;

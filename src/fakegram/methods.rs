@@ -53,6 +53,8 @@ const METHODS: &[MethodImpl] = &[
     now("getChatMember", Traffic::Quiet, get_chat_member),
     now("getChatAdministrators", Traffic::Quiet, get_chat_administrators),
     now("setMyCommands", Traffic::Quiet, set_my_commands),
+    now("setChatMenuButton", Traffic::Quiet, super::webapp::set_chat_menu_button),
+    now("getChatMenuButton", Traffic::Quiet, super::webapp::get_chat_menu_button),
     now("deleteWebhook", Traffic::Quiet, delete_webhook),
     now("answerCallbackQuery", Traffic::Quiet, answer_callback_query),
     now("answerInlineQuery", Traffic::Quiet, super::inline::answer_inline_query),

@@ -11,6 +11,7 @@
 //! - `spec`, `http`, `multipart`: the wire: decoding, the spec check, the call pipeline and log;
 //! - `methods`, `sending`, `topics`, `markup`, `updates`: the simulated methods;
 //! - `inline`: inline mode: people typing `@bot ...`, the bot's answers, people picking a result;
+//! - `webapp`: Mini Apps: the menu button, `web_app` buttons, signed init data for a person;
 //! - `faults`: scripted errors, 429 storms, outages, rate budgets;
 //! - `server`, `control`, `inspect`: starting, acting as people, looking and waiting.
 //!
@@ -47,6 +48,7 @@ mod server;
 mod spec;
 mod topics;
 mod updates;
+mod webapp;
 mod world;
 
 #[cfg(test)]

@@ -246,6 +246,14 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     if let Err(error) = crate::telegram::register_commands(&bot, staff_chat).await {
         tracing::warn!(%error, "could not register the command menus");
     }
+    if let Some(public_url) = &rules.desk().public_url {
+        let members: Vec<i64> = rules.team().agents.iter().map(|agent| agent.id).collect();
+        let url = format!("{public_url}/dashboard");
+        match crate::telegram::set_dashboard_menu(&bot, &url, &members).await {
+            Ok(set) => tracing::info!(set, %url, "the team's menu button opens the dashboard"),
+            Err(error) => tracing::warn!(%error, "could not set the dashboard menu button"),
+        }
+    }
     tracing::info!(staff_chat, rules = %rules.version(), "desk is running");
 
     let (desk_tx, desk_rx) = mpsc::channel::<DeskInput>(16);

@@ -133,11 +133,15 @@ pub fn message(title: &str, text: &str) -> String {
 /// The page the Mini App opens: Telegram puts the init data in the URL's fragment, which no
 /// server sees, so a few lines post it to the server, which answers with a session cookie.
 pub fn sign_in() -> String {
+    // `?next=/dashboard/...` opens that page once signed in (a link to a ticket); only a
+    // path of the dashboard's own is followed.
     let script = "<script>(function(){var p=new URLSearchParams(location.hash.slice(1));\
+        var n=new URLSearchParams(location.search).get('next');\
+        if(!n||n.indexOf('/dashboard/')!==0||n.indexOf('//')>=0){n='/dashboard/queue'}\
         var d=p.get('tgWebAppData');var s=document.getElementById('state');\
         if(!d){s.textContent='Open the dashboard from the bot\\u2019s menu in Telegram, or with a link from topicdesk dashboard-link.';return}\
         fetch('/dashboard/session',{method:'POST',body:d,credentials:'same-origin',headers:{'Content-Type':'text/plain'}})\
-        .then(function(r){if(r.ok){location.replace('/dashboard/queue')}else{return r.text().then(function(t){s.textContent=t})}})\
+        .then(function(r){if(r.ok){location.replace(n)}else{return r.text().then(function(t){s.textContent=t})}})\
         .catch(function(){s.textContent='The desk could not be reached.'})})();</script>";
     document("Dashboard", None, &format!("<section><p id=\"state\">Signing in…</p></section>{script}"))
 }
