@@ -188,6 +188,27 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// The audit log: who viewed which ticket where, and the desk's acts on personal
+    /// data, oldest first (also while the bot runs).
+    Audit {
+        #[arg(long)]
+        data: PathBuf,
+        /// Entries from this day (YYYY-MM-DD, UTC) or instant (RFC 3339) on.
+        #[arg(long)]
+        since: Option<String>,
+        /// Entries up to and including this day, or before this instant.
+        #[arg(long)]
+        until: Option<String>,
+        /// Only this actor: a Telegram user id, `os:NAME` for a command-line user, or `desk`.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only entries about this ticket (T-000123 or 123).
+        #[arg(long)]
+        ticket: Option<TicketId>,
+        /// `table` for people, `json` for one JSON object per line.
+        #[arg(long, value_enum, default_value_t = AuditFormat::Table)]
+        format: AuditFormat,
+    },
     /// Updates the desk failed on every time it tried, set aside so the rest flow on.
     DeadLetters {
         #[command(subcommand)]
@@ -282,6 +303,9 @@ pub fn run(cli: Cli) -> ExitCode {
             export_templates(&data, &output)
         }
         Command::Kb { command: KbCommand::Deflections { data } } => deflections(&data),
+        Command::Audit { data, since, until, actor, ticket, format } => {
+            audit(&data, since.as_deref(), until.as_deref(), actor, ticket, format)
+        }
         Command::Backup { data, output, force } => {
             backup(&data, &output, if force { store::Overwrite::Replace } else { store::Overwrite::Refuse })
         }
@@ -712,6 +736,64 @@ fn backup(data: &Path, output: &Path, overwrite: store::Overwrite) -> u8 {
         }
         Err(error) => report(&error),
     }
+}
+
+/// How `topicdesk audit` prints.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum AuditFormat {
+    Table,
+    Json,
+}
+
+fn audit(
+    data: &Path,
+    since: Option<&str>,
+    until: Option<&str>,
+    actor: Option<String>,
+    ticket: Option<TicketId>,
+    format: AuditFormat,
+) -> u8 {
+    let (since, until) = match period_bounds(since, until, &jiff::tz::TimeZone::UTC) {
+        Ok(bounds) => bounds,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
+    let filter = crate::audit::Filter { since, until, actor, ticket };
+    let store = match open_for_reading(data) {
+        Ok(store) => store,
+        Err(error) => return report(&error),
+    };
+    let path = store::data_file(data);
+    match store::guard_damage(&path, || list_audit(&store, &filter, format)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => report(&*error),
+        Err(error) => report(&error),
+    }
+}
+
+fn list_audit(store: &ReadOnlyStore, filter: &crate::audit::Filter, format: AuditFormat) -> Outcome {
+    let entries = store.read()?.audit_log()?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    for (number, entry) in entries.iter().filter(|(_, entry)| filter.admits(entry)) {
+        match format {
+            AuditFormat::Table => writeln!(
+                out,
+                "{number:>6}  {}  {:<14}  {}",
+                entry.at.strftime("%Y-%m-%d %H:%M:%S"),
+                entry.actor.to_string(),
+                entry.action
+            )?,
+            AuditFormat::Json => {
+                let mut line = serde_json::to_value(entry)?;
+                line["seq"] = (*number).into();
+                writeln!(out, "{line}")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(0)
 }
 
 fn deflections(data: &Path) -> u8 {

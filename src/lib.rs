@@ -20,6 +20,7 @@ pub mod deadline;
 pub mod csat;
 pub mod ticket;
 pub mod history;
+pub mod audit;
 pub mod template;
 pub mod sla;
 pub mod metrics;

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::Timestamp;
 
 use super::state::{State, StateError};
+use crate::audit::AuditEntry;
 use crate::history::Entry;
 use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
@@ -47,6 +48,8 @@ pub struct MemoryState {
     saved_templates: BTreeMap<(String, u32), SavedTemplate>,
     template_uses: Vec<TemplateUse>,
     deflections: Vec<Deflection>,
+    /// The audit log, oldest first.
+    pub audit: Vec<AuditEntry>,
 }
 
 impl MemoryState {
@@ -261,6 +264,11 @@ impl State for MemoryState {
 
     fn deflections(&self) -> Result<Vec<Deflection>, StateError> {
         Ok(self.deflections.clone())
+    }
+
+    fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError> {
+        self.audit.push(entry.clone());
+        Ok(())
     }
 
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError> {

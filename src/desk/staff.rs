@@ -8,11 +8,12 @@ use super::card::card_version;
 use super::card::{Action, Press, agent_name, capitalised, menu_buttons, parse_press};
 use super::event::{ButtonPress, Kind, StaffMessage, history_text};
 use super::{Desk, DeskError, State, card_buttons, card_text};
+use crate::audit::{self, AuditEntry, Surface};
 use crate::history::ANONYMOUS_ADMIN;
 use crate::outbox::Lane;
 use crate::outbox::{Call, Report, Target, clip};
 use crate::template::TemplateUse;
-use crate::ticket::{Change, Status, Ticket, Topic};
+use crate::ticket::{Change, Status, Ticket, Topic, UserId};
 
 /// The topic's answer to a command from an anonymous admin: Telegram names no person, so
 /// team.yaml cannot say whether they may run it.
@@ -146,10 +147,12 @@ impl Desk<'_> {
             Press::Priority(priority) => self.set_priority(state, &ticket, agent, priority.as_str())?,
             Press::Escalate => self.escalate(state, &ticket, agent, "no reason given (from the card)")?,
             Press::History => {
+                self.viewed(state, &ticket, agent, Surface::History)?;
                 self.timeline(state, &ticket)?;
                 "The timeline is below.".to_owned()
             }
             Press::Info => {
+                self.viewed(state, &ticket, agent, Surface::Info)?;
                 self.repost_card(state, &ticket)?;
                 "The card is below.".to_owned()
             }
@@ -197,8 +200,14 @@ impl Desk<'_> {
         let argument = argument.trim();
         let action = match word.as_str() {
             "note" => return self.note(state, ticket, m, argument),
-            "info" => return self.repost_card(state, &ticket),
-            "history" => return self.timeline(state, &ticket),
+            "info" => {
+                self.viewed(state, &ticket, m.from, Surface::Info)?;
+                return self.repost_card(state, &ticket);
+            }
+            "history" => {
+                self.viewed(state, &ticket, m.from, Surface::History)?;
+                return self.timeline(state, &ticket);
+            }
             "move" => return self.move_message(state, &ticket, m, argument),
             "kb" => return self.kb_command(state, &ticket, argument),
             "hold" => return self.hold_command(state, &ticket, m, argument != "off"),
@@ -404,6 +413,19 @@ impl Desk<'_> {
             }),
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)
+    }
+
+    /// Records in the audit log that `who` was shown `ticket` on `surface`.
+    fn viewed<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &Ticket,
+        who: UserId,
+        surface: Surface,
+    ) -> Result<(), DeskError> {
+        let action = audit::Action::Viewed { ticket: ticket.id, surface };
+        let entry = AuditEntry { at: self.now, actor: audit::Actor::Telegram { user: who }, action };
+        Ok(state.record_audit(&entry)?)
     }
 
     /// The last entries of the ticket's history, one line each.

@@ -3,6 +3,7 @@
 //! for tests and replays (`simulate`, `topicdesk test`). The desk never opens a file or a
 //! transaction itself.
 
+use crate::audit::AuditEntry;
 use crate::history::Entry;
 use crate::kb::Deflection;
 use crate::metrics::{Facts, Labels};
@@ -82,6 +83,8 @@ pub trait State {
     /// Every template sent, oldest first.
     fn template_uses(&self) -> Result<Vec<TemplateUse>, StateError>;
     fn record_template_use(&mut self, used: &TemplateUse) -> Result<(), StateError>;
+    /// Appends an entry to the audit log (a view of a ticket, say).
+    fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError>;
 }
 
 impl State for Tx<'_> {
@@ -192,6 +195,10 @@ impl State for Tx<'_> {
     }
     fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StateError> {
         Ok(Tx::record_deflection(self, deflection)?)
+    }
+    fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError> {
+        Tx::record_audit(self, entry)?;
+        Ok(())
     }
     fn deflections(&self) -> Result<Vec<Deflection>, StateError> {
         Ok(Tx::deflections(self)?)

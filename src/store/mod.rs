@@ -21,6 +21,7 @@
 
 mod backup;
 mod damage;
+mod audit;
 mod dead_letters;
 mod facts_record;
 mod records;

@@ -64,6 +64,10 @@ pub const TEMPLATE_USES: TableDefinition<(i64, u64), &[u8]> = TableDefinition::n
 /// the support lead. Files from before the knowledge base get the table at their first write.
 pub const DEFLECTIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("deflections");
 pub const NEXT_DEFLECTION: &str = "next_deflection";
+/// The audit log (`crate::audit`), append-only, by sequence number (`NEXT_AUDIT`). Files
+/// from before the audit log get the table at their first write.
+pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
+pub const NEXT_AUDIT: &str = "next_audit";
 
 /// What [`visit_all`] calls for each table: the one list of the store's tables, so that
 /// creating them and copying them (`backup`) can never disagree about what the file holds.
@@ -100,6 +104,7 @@ pub fn visit_all<T: TableVisitor>(visitor: &mut T) -> Result<(), T::Error> {
     visitor.table(TEMPLATES)?;
     visitor.table(TEMPLATE_USES)?;
     visitor.table(DEFLECTIONS)?;
+    visitor.table(AUDIT)?;
     Ok(())
 }
 

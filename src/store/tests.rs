@@ -1018,3 +1018,26 @@ fn a_survey_its_answers_and_its_facts_round_trip() {
     let old = records::decode::<records::TicketRecord>("ticket", &old).expect("decodes");
     assert_eq!(old.into_ticket().expect("reads").csat, None);
 }
+
+#[test]
+fn the_audit_log_keeps_entries_in_order_and_a_rolled_back_entry_is_not_kept() {
+    use crate::audit::{Action, Actor as Who, AuditEntry, Surface};
+    let (_dir, store) = fresh();
+    assert!(store.read().expect("read").audit_log().expect("empty log").is_empty());
+    let viewed = |minutes, who, ticket| AuditEntry {
+        at: at(minutes),
+        actor: who,
+        action: Action::Viewed { ticket: TicketId(ticket), surface: Surface::Info },
+    };
+    let first = viewed(1, Who::Telegram { user: 7 }, 3);
+    let second = viewed(2, Who::Os { user: "ops".into() }, 4);
+    store.write(|tx| tx.record_audit(&first)).expect("first entry");
+    let failed = store.write(|tx| {
+        tx.record_audit(&viewed(3, Who::Desk, 5))?;
+        Err::<(), _>(StoreError::Corrupt("stop".into()))
+    });
+    assert!(failed.is_err());
+    store.write(|tx| tx.record_audit(&second)).expect("second entry");
+    let log = store.read().expect("read").audit_log().expect("log");
+    assert_eq!(log, [(1, first), (2, second)]);
+}

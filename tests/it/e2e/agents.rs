@@ -16,6 +16,8 @@ use topicdesk::fakegram::{DeletePolicy, Draft, FakeHandle, FakeMessage, MemberRo
 use topicdesk::store::{Store, data_file};
 use topicdesk::ticket::TicketId;
 
+use crate::support::{path_arg, stderr, stdout, topicdesk};
+
 use super::harness::{
     Customer, DANA, Desk, STAFF, Setup, assert_outbox_empty, bot_posts, button, from_bot, has_text,
     open_ticket, wait,
@@ -363,6 +365,33 @@ async fn every_action_works_by_button_and_by_command_and_outsiders_are_refused()
         })
     })
     .await;
+
+    // Each look at a ticket is in the audit log, readable while the bot runs: the card's
+    // History and Card buttons and /info and /history, by whom and where.
+    let data = path_arg(&desk.options.data);
+    let listed = topicdesk(&["audit", "--data", data, "--actor", "222222222"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let views: Vec<String> = stdout(&listed)
+        .lines()
+        .map(|line| line.split("  ").last().unwrap_or_default().trim().to_owned())
+        .collect();
+    assert_eq!(
+        views,
+        [
+            "viewed T-000001 (history)",
+            "viewed T-000001 (info)",
+            "viewed T-000002 (info)",
+            "viewed T-000002 (history)"
+        ],
+        "{}",
+        stdout(&listed)
+    );
+    let one = topicdesk(&["audit", "--data", data, "--ticket", "T-000002", "--format", "json"]);
+    let lines: Vec<serde_json::Value> =
+        stdout(&one).lines().map(|line| serde_json::from_str(line).expect("a JSON line")).collect();
+    assert_eq!(lines.len(), 2, "{}", stdout(&one));
+    assert_eq!(lines[0]["actor"], serde_json::json!({"kind": "telegram", "user": ELI}));
+    assert_eq!(lines[1]["action"], serde_json::json!({"kind": "viewed", "ticket": 2, "surface": "history"}));
 
     // From now on the freshly posted card is the one that follows the ticket.
     says(fake, ELI, second, "/close");

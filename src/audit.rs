@@ -1,0 +1,166 @@
+//! The audit log's vocabulary: who looked at or acted on what, and when.
+//!
+//! Changes to a ticket are already in its history; the audit log adds what history does not
+//! hold: views (`/info`, `/history`, `tickets show`, `tickets export`, dashboard pages) and
+//! desk-wide acts on personal data. An entry names people by Telegram id or operating-system
+//! account and tickets by number; it never holds a customer's name or words, so the log can
+//! outlive the content it speaks about. Pure: the store keeps entries in order
+//! (`Tx::record_audit`), `topicdesk audit` lists them through [`Filter`].
+
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::ticket::{TicketId, UserId};
+
+/// Who did it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Actor {
+    /// A member of the team, by Telegram id.
+    Telegram { user: UserId },
+    /// Someone at the command line, by operating-system account.
+    Os { user: String },
+    /// The desk itself (a retention pass, say).
+    Desk,
+}
+
+/// Where a ticket was looked at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Surface {
+    /// `/info` or the card's Info button: the card posted again in the topic.
+    Info,
+    /// `/history` or the card's History button: the timeline posted in the topic.
+    History,
+    /// `topicdesk tickets show`.
+    TicketsShow,
+    /// `topicdesk tickets export`.
+    TicketsExport,
+    /// `topicdesk tickets export --customer`: a customer's data-access request.
+    CustomerExport,
+    /// A dashboard page.
+    Dashboard,
+}
+
+impl Surface {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Surface::Info => "info",
+            Surface::History => "history",
+            Surface::TicketsShow => "tickets show",
+            Surface::TicketsExport => "tickets export",
+            Surface::CustomerExport => "customer export",
+            Surface::Dashboard => "dashboard",
+        }
+    }
+}
+
+/// What was done.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Action {
+    /// A ticket was shown to someone.
+    Viewed { ticket: TicketId, surface: Surface },
+}
+
+impl Action {
+    /// The ticket the entry is about, if it is about one.
+    pub fn ticket(&self) -> Option<TicketId> {
+        match self {
+            Action::Viewed { ticket, .. } => Some(*ticket),
+        }
+    }
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: Action,
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Actor::Telegram { user } => write!(f, "{user}"),
+            Actor::Os { user } => write!(f, "os:{user}"),
+            Actor::Desk => f.write_str("desk"),
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Action::Viewed { ticket, surface } => write!(f, "viewed {ticket} ({})", surface.as_str()),
+        }
+    }
+}
+
+/// Which entries `topicdesk audit` lists: all of its conditions hold.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub since: Option<Timestamp>,
+    pub until: Option<Timestamp>,
+    /// As [`Actor`] prints: a Telegram id, `os:NAME` or `desk`.
+    pub actor: Option<String>,
+    pub ticket: Option<TicketId>,
+}
+
+impl Filter {
+    pub fn admits(&self, entry: &AuditEntry) -> bool {
+        self.since.is_none_or(|since| entry.at >= since)
+            && self.until.is_none_or(|until| entry.at < until)
+            && self.actor.as_ref().is_none_or(|actor| *actor == entry.actor.to_string())
+            && self.ticket.is_none_or(|ticket| entry.action.ticket() == Some(ticket))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn viewed(at: &str, actor: Actor, ticket: u64) -> AuditEntry {
+        AuditEntry {
+            at: at.parse().unwrap(),
+            actor,
+            action: Action::Viewed { ticket: TicketId(ticket), surface: Surface::History },
+        }
+    }
+
+    #[test]
+    fn a_filter_admits_only_what_every_condition_allows() {
+        let entries = [
+            viewed("2026-12-01T10:00:00Z", Actor::Telegram { user: 7 }, 1),
+            viewed("2026-12-02T10:00:00Z", Actor::Os { user: "ops".into() }, 1),
+            viewed("2026-12-03T10:00:00Z", Actor::Telegram { user: 7 }, 2),
+        ];
+        let admitted = |filter: Filter| -> Vec<usize> {
+            (0..entries.len()).filter(|&i| filter.admits(&entries[i])).collect()
+        };
+        assert_eq!(admitted(Filter::default()), [0, 1, 2]);
+        assert_eq!(admitted(Filter { actor: Some("7".into()), ..Filter::default() }), [0, 2]);
+        assert_eq!(admitted(Filter { actor: Some("os:ops".into()), ..Filter::default() }), [1]);
+        assert_eq!(admitted(Filter { ticket: Some(TicketId(1)), ..Filter::default() }), [0, 1]);
+        let window = Filter {
+            since: Some("2026-12-02T00:00:00Z".parse().unwrap()),
+            until: Some("2026-12-03T10:00:00Z".parse().unwrap()),
+            ..Filter::default()
+        };
+        assert_eq!(admitted(window), [1]);
+    }
+
+    #[test]
+    fn an_entry_is_stored_as_tagged_json_without_names() {
+        let entry = viewed("2026-12-01T10:00:00Z", Actor::Telegram { user: 7 }, 12);
+        let json = serde_json::to_string(&entry).unwrap();
+        assert_eq!(
+            json,
+            r#"{"at":"2026-12-01T10:00:00Z","actor":{"kind":"telegram","user":7},"action":{"kind":"viewed","ticket":12,"surface":"history"}}"#
+        );
+        assert_eq!(serde_json::from_str::<AuditEntry>(&json).unwrap(), entry);
+    }
+}
