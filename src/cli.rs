@@ -124,7 +124,7 @@ pub enum Command {
         only: Vec<String>,
     },
     /// Print a signed link that opens the dashboard for a team member outside Telegram; it
-    /// expires (token from TELOXIDE_TOKEN, the bot's: the running desk checks the link with it).
+    /// expires (token from `TELOXIDE_TOKEN`, the bot's: the running desk checks the link with it).
     DashboardLink {
         #[arg(long, default_value = "rules")]
         rules: PathBuf,
@@ -897,7 +897,10 @@ fn dashboard_link(rules_dir: &Path, user: i64, valid_for: &str, base: Option<&st
         return 1;
     };
     if crate::http::dashboard::viewer(&rules, user).is_none() {
-        eprintln!("error: user {user} is not a member of team.yaml in {}: no dashboard link", rules_dir.display());
+        eprintln!(
+            "error: user {user} is not a member of team.yaml in {}: no dashboard link",
+            rules_dir.display()
+        );
         return 1;
     }
     let base = match (base, &rules.desk().public_url, rules.desk().http_listen) {

@@ -79,9 +79,13 @@ fn keep_deadlines(store: &Store, now: Timestamp) -> Result<(), StoreError> {
                 let hours = 1 + (id.0 % 6) as i64;
                 if *unanswered {
                     let due = *created + SignedDuration::from_hours(hours);
-                    tx.set_deadline(Deadline { due, timer: Timer::Ticket(*id, DeadlineKind::FirstResponse) })?;
+                    tx.set_deadline(Deadline {
+                        due,
+                        timer: Timer::Ticket(*id, DeadlineKind::FirstResponse),
+                    })?;
                 }
-                let due = (*created + SignedDuration::from_hours(24 * hours)).max(now - SignedDuration::from_hours(48));
+                let due = (*created + SignedDuration::from_hours(24 * hours))
+                    .max(now - SignedDuration::from_hours(48));
                 tx.set_deadline(Deadline { due, timer: Timer::Ticket(*id, DeadlineKind::Resolution) })?;
             }
             Ok::<_, StoreError>(())

@@ -24,7 +24,13 @@ impl Desk<'_> {
                 Vec::new(),
             ),
         };
-        let call = Call::SendText { to: Target::Chat { chat_id: member }, text, reply_to: None, buttons, report: None };
+        let call = Call::SendText {
+            to: Target::Chat { chat_id: member },
+            text,
+            reply_to: None,
+            buttons,
+            report: None,
+        };
         self.queue(state, None, Lane::Message, call)
     }
 }

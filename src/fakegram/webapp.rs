@@ -5,6 +5,8 @@
 //! (`#tgWebAppData=...`). Its own HMAC (ring) so that the desk's check is tested against an
 //! independent signer.
 
+use std::fmt::Write as _;
+
 use ring::hmac;
 use serde_json::{Value, json};
 
@@ -44,6 +46,7 @@ pub(crate) fn set_chat_menu_button(world: &mut World, call: &Call) -> Result<Val
 }
 
 /// `getChatMenuButton`.
+#[expect(clippy::unnecessary_wraps, reason = "every simulated method has the method table's signature")]
 pub(crate) fn get_chat_menu_button(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {
     let set = match call.int("chat_id") {
         Some(chat_id) => world.menu_buttons.get(&chat_id).or(world.default_menu_button.as_ref()),
@@ -76,7 +79,9 @@ impl FakeHandle {
 
     /// The same, as if signed at `auth_date` (unix seconds): stale data for tests.
     pub fn web_app_init_data_at(&self, user_id: u64, auth_date: i64) -> Result<String, ControlError> {
-        let user = self.shared.read(|world| world.person(user_id).map(|person| user_spec_json(&person.spec, false)))?;
+        let user = self
+            .shared
+            .read(|world| world.person(user_id).map(|person| user_spec_json(&person.spec, false)))?;
         let mut fields = vec![
             ("auth_date".to_owned(), auth_date.to_string()),
             ("chat_instance".to_owned(), format!("-{}", 7_000_000_000_000_000_000u64 + user_id)),
@@ -87,10 +92,15 @@ impl FakeHandle {
             ("user".to_owned(), user.to_string()),
         ];
         fields.sort();
-        let check_string = fields.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join("\n");
-        let secret = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, b"WebAppData"), self.shared.token.as_bytes());
+        let check_string =
+            fields.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join("\n");
+        let secret =
+            hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, b"WebAppData"), self.shared.token.as_bytes());
         let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, secret.as_ref()), check_string.as_bytes());
-        let hash: String = tag.as_ref().iter().map(|byte| format!("{byte:02x}")).collect();
+        let hash = tag.as_ref().iter().fold(String::new(), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        });
         let mut query = form_urlencoded::Serializer::new(String::new());
         for (key, value) in &fields {
             query.append_pair(key, value);

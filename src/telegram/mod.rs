@@ -12,8 +12,8 @@ pub use dated::sent_at;
 pub use raw::{CallAnswer, Seen, answer_of_error, token_refused};
 pub use send::{Failure, Place, Verdict, send, send_seen, sent_again_unanswered};
 pub use startup::{
-    BotAccount, StaffChatTrouble, StartupError, check_staff_chat, connect, poll, register_commands, set_dashboard_menu,
-    wait_for_telegram,
+    BotAccount, StaffChatTrouble, StartupError, check_staff_chat, connect, poll, register_commands,
+    set_dashboard_menu, wait_for_telegram,
 };
 pub use translate::{translate, translate_json};
 

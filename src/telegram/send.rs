@@ -510,7 +510,9 @@ fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
                 // `check` refused a public_url that is not an address; should one come
                 // through all the same, Telegram's answer to the button says so.
                 ButtonKind::WebApp => match b.data.parse() {
-                    Ok(url) => InlineKeyboardButton::web_app(b.label.clone(), teloxide::types::WebAppInfo { url }),
+                    Ok(url) => {
+                        InlineKeyboardButton::web_app(b.label.clone(), teloxide::types::WebAppInfo { url })
+                    }
                     Err(_) => InlineKeyboardButton::callback(b.label.clone(), b.data.clone()),
                 },
             })

@@ -313,10 +313,12 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), teloxid
 /// the default button, which customers would see too). A member who never opened the bot
 /// has no chat yet: that one is logged and skipped. Returns how many were set.
 pub async fn set_dashboard_menu(bot: &Bot, url: &str, members: &[i64]) -> Result<usize, String> {
-    let web_app = teloxide::types::WebAppInfo { url: url.parse().map_err(|error| format!("`{url}`: {error}"))? };
+    let web_app =
+        teloxide::types::WebAppInfo { url: url.parse().map_err(|error| format!("`{url}`: {error}"))? };
     let mut set = 0;
     for member in members {
-        let button = teloxide::types::MenuButton::WebApp { text: "Dashboard".to_owned(), web_app: web_app.clone() };
+        let button =
+            teloxide::types::MenuButton::WebApp { text: "Dashboard".to_owned(), web_app: web_app.clone() };
         match bot.set_chat_menu_button().chat_id(ChatId(*member)).menu_button(button).await {
             Ok(_) => set += 1,
             Err(error) => tracing::info!(member, %error, "no dashboard menu button for this team member"),

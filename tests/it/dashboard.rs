@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use tokio::process::Child;
 use tokio::task::JoinSet;
+use topicdesk::audit::{Action, Actor, Surface};
 use topicdesk::fakegram::{Draft, FakeHandle, MemberRole, UserSpec};
 use topicdesk::store::{Store, data_file};
 use topicdesk::ticket::TicketId;
@@ -103,7 +104,7 @@ fn mini_app(addr: SocketAddr, page: &str, init_data: &str) -> String {
 /// `topicdesk run --http 127.0.0.1:0`; the address it serves on, from its log.
 async fn run_with_http(desk: &Desk, log: &Path) -> (Child, SocketAddr) {
     let file = std::fs::File::create(log).expect("log file");
-    let host = desk
+    let mut host = desk
         .run_command(&[])
         .args(["--http", "127.0.0.1:0"])
         .env("RUST_LOG", "warn,topicdesk::http=info")
@@ -117,10 +118,15 @@ async fn run_with_http(desk: &Desk, log: &Path) -> (Child, SocketAddr) {
         let text = std::fs::read_to_string(log).unwrap_or_default();
         let served = text.lines().find(|line| line.contains("serving /metrics"));
         if let Some(addr) = served.and_then(|line| line.split("addr=").nth(1)) {
-            let addr: String = addr.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+            let addr: String =
+                addr.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
             return (host, addr.parse().unwrap_or_else(|_| panic!("an address in {served:?}")));
         }
-        assert!(tokio::time::Instant::now() < deadline, "the host never said where it serves; log:\n{text}");
+        let ended = host.try_wait().expect("the host's state");
+        assert!(
+            ended.is_none() && tokio::time::Instant::now() < deadline,
+            "the host never said where it serves ({ended:?}); log:\n{text}"
+        );
         interval.tick().await;
     }
 }
@@ -157,11 +163,14 @@ async fn dump_all(urls: Vec<String>) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(clippy::too_many_lines)] // One desk, every role and refusal against it, read top to bottom.
 async fn every_page_loads_in_chromium_for_the_roles_that_may_see_it() {
     chromium();
     let desk = Desk::prepare(Setup { customers: 4, budget_scale: None }).await;
     let rules = &desk.options.rules;
     std::fs::write(rules.join("team.yaml"), TEAM).expect("team.yaml");
+    // The shipped scenarios name the shipped team's other agents.
+    std::fs::remove_dir_all(rules.join("tests")).expect("no scenarios");
     // Every ticket stays in the queue until someone answers it.
     std::fs::write(rules.join("routing.rhai"), "fn route(ticket, team) { () }\n").expect("routing");
     let mut desk_yaml = std::fs::read_to_string(rules.join("desk.yaml")).expect("desk.yaml");
@@ -207,7 +216,10 @@ async fn every_page_loads_in_chromium_for_the_roles_that_may_see_it() {
     desk.fake.user_sends(STRANGER, Draft::text("/dashboard")).expect("a stranger asks");
     let answer = |person: u64, start: &'static str| {
         desk.fake.wait_for(PATIENCE, move |world| {
-            world.last_from_bot(person as i64).filter(|m| m.text.as_deref().is_some_and(|t| t.starts_with(start))).cloned()
+            world
+                .last_from_bot(person as i64)
+                .filter(|m| m.text.as_deref().is_some_and(|t| t.starts_with(start)))
+                .cloned()
         })
     };
     let offered = answer(ELI, "The queue, the agents").await.expect("Eli gets the dashboard button");
@@ -237,11 +249,39 @@ async fn every_page_loads_in_chromium_for_the_roles_that_may_see_it() {
 
     // A supervisor: every page, with what it is about.
     let expected = [
-        vec!["<h1>Queue</h1>".to_owned(), "Unassigned: 2".to_owned(), queued[0].to_string(), "Yours: 1".to_owned(), danas.to_string()],
-        vec!["<h1>Agents</h1>".to_owned(), "Dana".to_owned(), "Eli".to_owned(), "1 / 10".to_owned(), "1 / 8".to_owned(), "<svg".to_owned()],
-        vec!["<h1>SLA risk</h1>".to_owned(), "Open tickets by time to their next SLA step: 4".to_owned(), "<svg".to_owned()],
-        vec!["<h1>Figures</h1>".to_owned(), "Tickets a day".to_owned(), "First response, p50 and p90".to_owned(), "Backlog by age".to_owned(), "<svg".to_owned()],
-        vec![format!("<h1>{elis}</h1>"), "Assignee: Eli".to_owned(), "History".to_owned(), "https://t.me/c/1234567890/".to_owned()],
+        vec![
+            "<h1>Queue</h1>".to_owned(),
+            "Unassigned: 2".to_owned(),
+            queued[0].to_string(),
+            "Yours: 1".to_owned(),
+            danas.to_string(),
+        ],
+        vec![
+            "<h1>Agents</h1>".to_owned(),
+            "Dana".to_owned(),
+            "Eli".to_owned(),
+            "1 / 10".to_owned(),
+            "1 / 8".to_owned(),
+            "<svg".to_owned(),
+        ],
+        vec![
+            "<h1>SLA risk</h1>".to_owned(),
+            "Open tickets by time to their next SLA step: 4".to_owned(),
+            "<svg".to_owned(),
+        ],
+        vec![
+            "<h1>Figures</h1>".to_owned(),
+            "Tickets a day".to_owned(),
+            "First response, p50 and p90".to_owned(),
+            "Backlog by age".to_owned(),
+            "<svg".to_owned(),
+        ],
+        vec![
+            format!("<h1>{elis}</h1>"),
+            "Assignee: Eli".to_owned(),
+            "History".to_owned(),
+            "https://t.me/c/1234567890/".to_owned(),
+        ],
         vec![format!("<h1>{danas}</h1>"), "Assignee: Dana".to_owned(), "reply: Looking into it".to_owned()],
     ];
     for ((page, dom), wanted) in pages.iter().zip(supervisor).zip(&expected) {
@@ -253,7 +293,12 @@ async fn every_page_loads_in_chromium_for_the_roles_that_may_see_it() {
 
     // An agent: the queue, their own ticket and an unassigned one; nothing else.
     let agent_sees = [
-        vec!["<h1>Queue</h1>".to_owned(), "Unassigned: 2".to_owned(), "Yours: 1".to_owned(), elis.to_string()],
+        vec![
+            "<h1>Queue</h1>".to_owned(),
+            "Unassigned: 2".to_owned(),
+            "Yours: 1".to_owned(),
+            elis.to_string(),
+        ],
         vec![format!("<h1>{elis}</h1>"), "Assignee: Eli".to_owned()],
         vec![format!("<h1>{}</h1>", queued[0]), "Assignee: nobody yet".to_owned()],
     ];
@@ -264,8 +309,14 @@ async fn every_page_loads_in_chromium_for_the_roles_that_may_see_it() {
         assert!(!dom.contains("href=\"/dashboard/agents\""), "Eli is offered the agents page:\n{dom}");
     }
     for (page, dom) in eli_pages.iter().zip(agent).skip(agent_sees.len()) {
-        assert!(dom.contains("<h1>Refused</h1>") && dom.contains("for supervisors"), "Eli sees {page}:\n{dom}");
-        assert!(!dom.contains("Assignee: Dana") && !dom.contains("<svg"), "Eli's refusal of {page} shows data");
+        assert!(
+            dom.contains("<h1>Refused</h1>") && dom.contains("for supervisors"),
+            "Eli sees {page}:\n{dom}"
+        );
+        assert!(
+            !dom.contains("Assignee: Dana") && !dom.contains("<svg"),
+            "Eli's refusal of {page} shows data"
+        );
     }
 
     // Forged, stale and a stranger's init data, and no session at all.
@@ -279,6 +330,28 @@ async fn every_page_loads_in_chromium_for_the_roles_that_may_see_it() {
         assert!(dom.contains(wanted), "expected {wanted:?}:\n{dom}");
         assert!(!dom.contains("Unassigned:"), "a refused visitor sees the queue:\n{dom}");
     }
+
+    // Each ticket page shown was recorded as a dashboard view by who saw it; refusals were not.
+    let store =
+        Store::open_read_only(&data_file(&desk.options.data)).expect("open the store beside the host");
+    let mut views: Vec<(u64, TicketId)> = store
+        .read()
+        .expect("read")
+        .audit_log()
+        .expect("the audit log")
+        .into_iter()
+        .filter_map(|(_, entry)| match (entry.actor, entry.action) {
+            (Actor::Telegram { user }, Action::Viewed { ticket, surface: Surface::Dashboard }) => {
+                Some((user, ticket))
+            }
+            _ => None,
+        })
+        .collect();
+    views.sort();
+    let mut expected_views = vec![(DANA, elis), (DANA, danas), (ELI, elis), (ELI, queued[0])];
+    expected_views.sort();
+    assert_eq!(views, expected_views);
+    drop(store);
 
     // Outside Telegram: a signed link from the command line, for members only.
     let link = |user: u64| {
@@ -294,13 +367,17 @@ async fn every_page_loads_in_chromium_for_the_roles_that_may_see_it() {
     assert!(printed.status.success(), "{}", String::from_utf8_lossy(&printed.stderr));
     let url = String::from_utf8(printed.stdout).expect("a URL").trim().to_owned();
     let dom = tokio::task::spawn_blocking(move || dump_dom(&url)).await.expect("load the link");
-    assert!(dom.contains("<h1>Queue</h1>") && dom.contains("Eli · agent"), "the link did not sign Eli in:\n{dom}");
+    assert!(
+        dom.contains("<h1>Queue</h1>") && dom.contains("Eli · agent"),
+        "the link did not sign Eli in:\n{dom}"
+    );
     let outsider = link(STRANGER);
     assert_eq!(outsider.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&outsider.stderr).contains("not a member of team.yaml"));
 
     // Phone-sized pictures to look at.
-    let shots = [("queue", "queue"), ("figures", "figures"), ("sla", "sla-risk"), (&ticket(elis)[..], "ticket")];
+    let shots =
+        [("queue", "queue"), ("figures", "figures"), ("sla", "sla-risk"), (&ticket(elis)[..], "ticket")];
     let mut taken = JoinSet::new();
     for (page, name) in shots {
         let url = mini_app(addr, page, &dana);

@@ -11,6 +11,9 @@
 //!   (`view`: what each shows and to whom; `page`: the HTML; `svg`: the charts). Each page is
 //!   read in one read transaction on a blocking thread and rendered from that alone.
 //!
+//! Every ticket page shown is recorded in the audit log first (`Surface::Dashboard`, by the
+//! viewer's Telegram id); a view that cannot be recorded is not shown.
+//!
 //! Membership and role are read from the rule set in force at every request, so someone
 //! taken out of team.yaml loses the dashboard at the next reload, cookie or not.
 
@@ -30,6 +33,7 @@ pub use page::{render, topic_link};
 pub use view::{Page, View, Viewer};
 
 use super::Served;
+use crate::audit::{self, AuditEntry};
 use crate::rules::{RuleSet, RulesHandle};
 use crate::ticket::TicketId;
 use auth::{AuthError, Purpose};
@@ -73,14 +77,31 @@ pub fn link(base: &str, user: i64, expires: Timestamp, bot_token: &str) -> Strin
     format!("{}/dashboard/login?token={token}", base.trim_end_matches('/'))
 }
 
-async fn start(State(served): State<Served>, headers: HeaderMap) -> Response {
+#[derive(serde::Deserialize)]
+struct StartQuery {
+    next: Option<String>,
+}
+
+async fn start(
+    State(served): State<Served>,
+    Query(query): Query<StartQuery>,
+    headers: HeaderMap,
+) -> Response {
     let Some(dashboard) = served.dashboard else {
         return off();
     };
     match signed_in(&dashboard, &headers) {
-        Ok(_) => redirect("/dashboard/queue"),
+        Ok(_) => {
+            redirect(query.next.as_deref().filter(|next| is_own_page(next)).unwrap_or("/dashboard/queue"))
+        }
         Err(_) => html(StatusCode::OK, page::sign_in()),
     }
+}
+
+/// Whether `path` is one of the dashboard's own pages (so `?next=` never leads elsewhere);
+/// the sign-in page's script checks the same.
+fn is_own_page(path: &str) -> bool {
+    path.starts_with("/dashboard/") && !path.contains("//") && !path.contains('\\')
 }
 
 async fn session(State(served): State<Served>, body: String) -> Response {
@@ -161,6 +182,15 @@ async fn show(State(served): State<Served>, headers: HeaderMap, page: Page) -> R
                 return Ok(None);
             };
             drop(read);
+            // A ticket shown is a ticket viewed: recorded before the page goes out, or not shown.
+            if let view::Body::Ticket { ticket, .. } = &view.body {
+                let entry = AuditEntry {
+                    at: now,
+                    actor: audit::Actor::Telegram { user: view.viewer.id as u64 },
+                    action: audit::Action::Viewed { ticket: ticket.id, surface: audit::Surface::Dashboard },
+                };
+                store.write(|tx| tx.record_audit(&entry))?;
+            }
             Ok(Some(render(&view, &rules)))
         })
         .await;
@@ -234,4 +264,23 @@ fn redirect(to: &str) -> Response {
 
 fn off() -> Response {
     refused(StatusCode::NOT_FOUND, "The dashboard is off: the desk runs without a bot token for it.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_leads_only_to_the_dashboards_own_pages() {
+        assert!(is_own_page("/dashboard/ticket/12"));
+        for elsewhere in [
+            "https://evil.example/",
+            "//evil.example/dashboard/",
+            "/dashboard//evil",
+            "/dashboard/\\evil",
+            "/metrics",
+        ] {
+            assert!(!is_own_page(elsewhere), "{elsewhere}");
+        }
+    }
 }

@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::svg::{Series, bars};
-use super::view::{AgentRow, Body, FIGURES_DAYS, Page, Row, View};
+use super::view::{AgentRow, Body, FIGURES_DAYS, Page, Row, SLA_BUCKETS, View};
 use crate::desk::card_text;
 use crate::metrics::{Report, Stats};
 use crate::rules::{Role, RuleSet};
@@ -96,8 +96,8 @@ pub fn render(view: &View, rules: &RuleSet) -> String {
             agents_table(&mut body, agents, view.now, &zone);
             "Agents"
         }
-        Body::Sla { rows, total, without } => {
-            sla_chart(&mut body, rows, *total, view.now);
+        Body::Sla { rows, total, without, buckets } => {
+            sla_chart(&mut body, buckets, *total);
             let _ = write!(body, "<section><h2>Soonest first</h2>");
             rows_table(&mut body, rows, view.now, rules);
             if *total > rows.len() {
@@ -109,8 +109,8 @@ pub fn render(view: &View, rules: &RuleSet) -> String {
             );
             "SLA risk"
         }
-        Body::Figures(report) => {
-            figures(&mut body, report);
+        Body::Figures { report, days } => {
+            figures(&mut body, report, days);
             "Figures"
         }
         Body::Ticket { ticket, history } => {
@@ -137,7 +137,7 @@ pub fn sign_in() -> String {
     // path of the dashboard's own is followed.
     let script = "<script>(function(){var p=new URLSearchParams(location.hash.slice(1));\
         var n=new URLSearchParams(location.search).get('next');\
-        if(!n||n.indexOf('/dashboard/')!==0||n.indexOf('//')>=0){n='/dashboard/queue'}\
+        if(!n||n.indexOf('/dashboard/')!==0||n.indexOf('//')>=0||n.indexOf('\\\\')>=0){n='/dashboard/queue'}\
         var d=p.get('tgWebAppData');var s=document.getElementById('state');\
         if(!d){s.textContent='Open the dashboard from the bot\\u2019s menu in Telegram, or with a link from topicdesk dashboard-link.';return}\
         fetch('/dashboard/session',{method:'POST',body:d,credentials:'same-origin',headers:{'Content-Type':'text/plain'}})\
@@ -232,32 +232,20 @@ fn agents_table(out: &mut String, agents: &[AgentRow], now: Timestamp, zone: &Ti
     );
 }
 
-fn sla_chart(out: &mut String, rows: &[Row], total: usize, now: Timestamp) {
-    // Buckets over every listed row; the list holds the soonest, which are the ones at risk.
-    const BUCKETS: [(&str, i64); 5] =
-        [("over", 0), ("<1h", 3_600), ("1-4h", 14_400), ("4-24h", 86_400), ("later", i64::MAX)];
-    let mut counts = [0u64; 5];
-    for (due, _) in rows.iter().filter_map(|row| row.next_sla) {
-        let left = due.as_second() - now.as_second();
-        let bucket = BUCKETS.iter().position(|(_, upto)| left <= *upto).unwrap_or(BUCKETS.len() - 1);
-        counts[bucket] += 1;
-    }
-    let labels: Vec<String> = BUCKETS.iter().map(|(label, _)| (*label).to_owned()).collect();
+fn sla_chart(out: &mut String, buckets: &[u64], total: usize) {
+    let labels: Vec<String> = SLA_BUCKETS.iter().map(|(label, _)| (*label).to_owned()).collect();
     let _ = write!(out, "<section><h2>Open tickets by time to their next SLA step: {total}</h2>");
     out.push_str(&bars(
         "Tickets by time left",
         &labels,
         &[Series { name: "tickets", colour: "#e67e22" }],
-        &[counts.iter().map(|count| Some(*count as f64)).collect()],
+        &[buckets.iter().map(|count| Some(*count as f64)).collect()],
         &|v| format!("{v:.0}"),
     ));
-    if total > rows.len() {
-        let _ = write!(out, "<p class=\"muted\">Counted over the {} soonest.</p>", rows.len());
-    }
     out.push_str("</section>");
 }
 
-fn figures(out: &mut String, report: &Report) {
+fn figures(out: &mut String, report: &Report, days: &[String]) {
     let total = &report.total;
     let _ = write!(out, "<section><h2>The last {FIGURES_DAYS} days</h2><div class=\"kpis\">");
     let kpi = |out: &mut String, label: &str, value: String| {
@@ -274,16 +262,29 @@ fn figures(out: &mut String, report: &Report) {
     );
     kpi(out, "CSAT answers", total.csat.answered.to_string());
     out.push_str("</div></section><section>");
-    let labels: Vec<String> =
-        report.groups.iter().map(|row| row.key.get(5..).unwrap_or(&row.key).to_owned()).collect();
+    // Every day of the period, those without tickets too; labelled `MM-DD`.
+    let labels: Vec<String> = days.iter().map(|day| day.get(5..).unwrap_or(day).to_owned()).collect();
     let column = |pick: &dyn Fn(&crate::metrics::Group) -> Option<f64>| -> Vec<Option<f64>> {
-        report.groups.iter().map(|row| pick(&row.group)).collect()
+        days.iter()
+            .map(|day| report.groups.iter().find(|row| row.key == *day).and_then(|row| pick(&row.group)))
+            .collect()
     };
     out.push_str(&bars(
         "Tickets a day",
         &labels,
         &[Series { name: "tickets", colour: "#2481cc" }],
-        &[column(&|group| Some(group.tickets as f64))],
+        &[days
+            .iter()
+            .map(|day| {
+                Some(
+                    report
+                        .groups
+                        .iter()
+                        .find(|row| row.key == *day)
+                        .map_or(0.0, |row| row.group.tickets as f64),
+                )
+            })
+            .collect()],
         &|v| format!("{v:.0}"),
     ));
     let p50_p90 = [Series { name: "p50", colour: "#2481cc" }, Series { name: "p90", colour: "#9b59b6" }];

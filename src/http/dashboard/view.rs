@@ -11,7 +11,7 @@
 //! each escalation rung; the desk keeps that index current after every change, so the
 //! dashboard computes no clock of its own.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -93,8 +93,15 @@ pub enum Body {
         total: usize,
         /// Active tickets without any SLA clock.
         without: usize,
+        /// All of them by time left, as [`SLA_BUCKETS`] divides it.
+        buckets: [u64; SLA_BUCKETS.len()],
     },
-    Figures(Box<Report>),
+    Figures {
+        report: Box<Report>,
+        /// The days of the period, oldest first, as the report keys them (`2026-12-05`), so
+        /// that a day without tickets shows as one.
+        days: Vec<String>,
+    },
     Ticket {
         ticket: Box<Ticket>,
         history: Vec<Entry>,
@@ -132,8 +139,14 @@ pub fn read(
 ) -> Result<Option<View>, StoreError> {
     let body = match page {
         Page::Queue => {
+            // The active tickets no team member holds (the assignee index has the others),
+            // decoded to check and to sort: only these, however many tickets are held.
+            let mut held = std::collections::BTreeSet::new();
+            for agent in &rules.team().agents {
+                held.extend(read.tickets_of_assignee(agent.id as u64)?);
+            }
             let mut unassigned = Vec::new();
-            for id in active_ids(read)? {
+            for id in active_ids(read)?.into_iter().filter(|id| !held.contains(id)) {
                 if let Some(ticket) = read.ticket(id)?
                     && ticket.assignee.is_none()
                 {
@@ -155,23 +168,31 @@ pub fn read(
         }
         Page::Agents if allowed(&viewer, page, None) => Body::Agents(agents(read, rules, now)?),
         Page::Sla if allowed(&viewer, page, None) => {
-            let mut rows = Vec::new();
+            // Every active ticket's next SLA step, from one scan of the deadline index; only
+            // the listed ones are decoded.
+            let next = next_sla_steps(read)?;
+            let mut due = Vec::new();
             let mut without = 0;
             for id in active_ids(read)? {
-                let Some(ticket) = read.ticket(id)? else { continue };
-                let row = row(read, &ticket)?;
-                if row.next_sla.is_some() {
-                    rows.push(row);
-                } else {
-                    without += 1;
+                match next.get(&id) {
+                    Some(step) => due.push((*step, id)),
+                    None => without += 1,
                 }
             }
-            rows.sort_by_key(|row| (row.next_sla.map(|(due, _)| due), row.id));
-            let total = rows.len();
-            rows.truncate(LISTED);
-            Body::Sla { rows, total, without }
+            due.sort_by_key(|((at, _), id)| (*at, *id));
+            let buckets = sla_buckets(due.iter().map(|((at, _), _)| *at), now);
+            let mut rows = Vec::new();
+            for (step, id) in due.iter().take(LISTED) {
+                if let Some(ticket) = read.ticket(*id)? {
+                    rows.push(Row { next_sla: Some(*step), ..row(read, &ticket)? });
+                }
+            }
+            Body::Sla { rows, total: due.len(), without, buckets }
         }
-        Page::Figures if allowed(&viewer, page, None) => Body::Figures(Box::new(figures(read, rules, now)?)),
+        Page::Figures if allowed(&viewer, page, None) => {
+            let (report, days) = figures(read, rules, now)?;
+            Body::Figures { report: Box::new(report), days }
+        }
         Page::Agents | Page::Sla | Page::Figures => return Ok(None),
         Page::Ticket(id) => match read.ticket(id)? {
             None => Body::NoTicket(id),
@@ -194,15 +215,53 @@ fn active_ids(read: &ReadTx) -> Result<Vec<TicketId>, StoreError> {
     Ok(ids)
 }
 
-fn row(read: &ReadTx, ticket: &Ticket) -> Result<Row, StoreError> {
-    let mut next_sla: Option<(Timestamp, DeadlineKind)> = None;
-    for kind in [DeadlineKind::FirstResponse, DeadlineKind::NextResponse, DeadlineKind::Resolution] {
-        if let Some(due) = read.deadline_of(Timer::Ticket(ticket.id, kind))?
-            && next_sla.is_none_or(|(soonest, _)| due < soonest)
+/// The SLA risk chart's bars: a label and the most seconds left that falls in it.
+pub const SLA_BUCKETS: [(&str, i64); 5] =
+    [("over", 0), ("<1h", 3_600), ("1-4h", 14_400), ("4-24h", 86_400), ("later", i64::MAX)];
+
+/// How many of the due times fall in each of [`SLA_BUCKETS`] at `now`.
+pub fn sla_buckets(due: impl Iterator<Item = Timestamp>, now: Timestamp) -> [u64; SLA_BUCKETS.len()] {
+    let mut counts = [0; SLA_BUCKETS.len()];
+    for at in due {
+        let left = at.as_second() - now.as_second();
+        let bucket = SLA_BUCKETS.iter().position(|(_, upto)| left <= *upto).unwrap_or(SLA_BUCKETS.len() - 1);
+        counts[bucket] += 1;
+    }
+    counts
+}
+
+/// Every ticket's earliest SLA deadline and its clock, from one scan of the deadline index
+/// (which holds the deadlines of active tickets only).
+fn next_sla_steps(read: &ReadTx) -> Result<HashMap<TicketId, (Timestamp, DeadlineKind)>, StoreError> {
+    let mut next = HashMap::new();
+    // Earliest first: the first row of a ticket is its next step.
+    for deadline in read.due(Timestamp::MAX, usize::MAX)? {
+        if let Timer::Ticket(
+            id,
+            kind @ (DeadlineKind::FirstResponse | DeadlineKind::NextResponse | DeadlineKind::Resolution),
+        ) = deadline.timer
         {
-            next_sla = Some((due, kind));
+            next.entry(id).or_insert((deadline.due, kind));
         }
     }
+    Ok(next)
+}
+
+/// The ticket's earliest SLA deadline in the index, and its clock.
+fn next_sla(read: &ReadTx, id: TicketId) -> Result<Option<(Timestamp, DeadlineKind)>, StoreError> {
+    let mut next: Option<(Timestamp, DeadlineKind)> = None;
+    for kind in [DeadlineKind::FirstResponse, DeadlineKind::NextResponse, DeadlineKind::Resolution] {
+        if let Some(due) = read.deadline_of(Timer::Ticket(id, kind))?
+            && next.is_none_or(|(soonest, _)| due < soonest)
+        {
+            next = Some((due, kind));
+        }
+    }
+    Ok(next)
+}
+
+fn row(read: &ReadTx, ticket: &Ticket) -> Result<Row, StoreError> {
+    let next_sla = next_sla(read, ticket.id)?;
     Ok(Row {
         id: ticket.id,
         status: ticket.status,
@@ -236,11 +295,18 @@ fn agents(read: &ReadTx, rules: &RuleSet, now: Timestamp) -> Result<Vec<AgentRow
 
 /// The last [`FIGURES_DAYS`] days by day, through `metrics::Period` as `topicdesk report
 /// --by day` computes them; the backlog over every active ticket.
-fn figures(read: &ReadTx, rules: &RuleSet, now: Timestamp) -> Result<Report, StoreError> {
+fn figures(read: &ReadTx, rules: &RuleSet, now: Timestamp) -> Result<(Report, Vec<String>), StoreError> {
     let time_zone = jiff::tz::TimeZone::get(&rules.desk().timezone.value).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today =
-        now.to_zoned_datetime(time_zone.clone()).start_of_day().map_or(now, |start| start.timestamp());
-    let since = today - SignedDuration::from_hours(24 * (FIGURES_DAYS - 1));
+    let today = now.to_zoned_datetime(time_zone.clone()).date();
+    let days: Vec<jiff::civil::Date> = (0..FIGURES_DAYS)
+        .rev()
+        .filter_map(|back| today.checked_sub(jiff::Span::new().days(back)).ok())
+        .collect();
+    let since = days
+        .first()
+        .and_then(|first| first.to_zoned_datetime(time_zone.clone()).ok())
+        .map_or(now - SignedDuration::from_hours(24 * FIGURES_DAYS), |start| start.timestamp());
+    let days: Vec<String> = days.iter().map(|day| day.strftime("%Y-%m-%d").to_string()).collect();
     let mut period = Period::new(period_options(rules, since, now));
     let mut first = u64::MAX;
     let mut covered = false;
@@ -264,7 +330,7 @@ fn figures(read: &ReadTx, rules: &RuleSet, now: Timestamp) -> Result<Report, Sto
             period.add(&Labels::of(&ticket), &facts);
             Ok::<_, StoreError>(())
         })?;
-        return Ok(period.finish(Vec::new(), 0));
+        return Ok((period.finish(Vec::new(), 0), days));
     }
     // Older tickets still active count in the backlog.
     for id in active_ids(read)? {
@@ -279,7 +345,7 @@ fn figures(read: &ReadTx, rules: &RuleSet, now: Timestamp) -> Result<Report, Sto
             period.add(&Labels::of(&ticket), &facts);
         }
     }
-    Ok(period.finish(Vec::new(), 0))
+    Ok((period.finish(Vec::new(), 0), days))
 }
 
 fn period_options(rules: &RuleSet, since: Timestamp, now: Timestamp) -> Options {
@@ -314,4 +380,33 @@ fn first_created_since(read: &ReadTx, last: u64, since: Timestamp) -> Result<u64
         }
     }
     Ok(low)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agents_see_the_queue_and_their_own_or_unassigned_tickets_only() {
+        let agent = Viewer { id: 7, name: "Eli".into(), role: Role::Agent };
+        let supervisor = Viewer { id: 8, name: "Dana".into(), role: Role::Supervisor };
+        let ticket = Page::Ticket(TicketId(1));
+        assert!(allowed(&agent, Page::Queue, None));
+        assert!(allowed(&agent, ticket, Some(7)));
+        assert!(allowed(&agent, ticket, None));
+        assert!(!allowed(&agent, ticket, Some(8)));
+        for page in [Page::Agents, Page::Sla, Page::Figures] {
+            assert!(!allowed(&agent, page, None), "{page:?}");
+            assert!(allowed(&supervisor, page, None), "{page:?}");
+        }
+        assert!(allowed(&supervisor, ticket, Some(7)));
+    }
+
+    #[test]
+    fn sla_buckets_split_by_time_left() {
+        let now = Timestamp::from_second(100_000).unwrap();
+        let at = |seconds: i64| now + SignedDuration::from_secs(seconds);
+        let due = [at(-60), at(0), at(60), at(3_600), at(3_601), at(20_000), at(90_000)];
+        assert_eq!(sla_buckets(due.into_iter(), now), [2, 2, 1, 1, 1]);
+    }
 }
