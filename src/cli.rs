@@ -139,6 +139,23 @@ pub enum Command {
         #[arg(long, value_delimiter = ',')]
         only: Vec<String>,
     },
+    /// Print a signed link that opens the dashboard for a team member outside Telegram; it
+    /// expires (token from `TELOXIDE_TOKEN`, the bot's: the running desk checks the link with it).
+    DashboardLink {
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+        /// The team member's Telegram user id (team.yaml).
+        #[arg(long)]
+        user: i64,
+        /// How long the link can be opened: `15m`, `2h`; at most 24h. Opening it starts a
+        /// session of its own length.
+        #[arg(long = "for", default_value = "15m")]
+        valid_for: String,
+        /// Where the dashboard is reached; default desk.yaml `http.public_url`, else
+        /// `http://` and `http.listen`.
+        #[arg(long, value_name = "URL")]
+        base: Option<String>,
+    },
     /// Read the ticket store (also while the bot runs).
     Tickets {
         #[command(subcommand)]
@@ -314,6 +331,9 @@ pub enum TicketsCommand {
 pub fn run(cli: Cli) -> ExitCode {
     let code = match cli.command {
         Command::Tickets { command } => tickets(command),
+        Command::DashboardLink { rules, user, valid_for, base } => {
+            dashboard_link(&rules, user, &valid_for, base.as_deref())
+        }
         Command::DeadLetters { command } => dead_letters(command),
         Command::Templates { command: TemplatesCommand::Export { data, output } } => {
             export_templates(&data, &output)
@@ -927,6 +947,55 @@ fn open_for_reading(data: &Path) -> Result<ReadOnlyStore, StoreError> {
         return Err(StoreError::Missing { path });
     }
     Store::open_read_only(&path)
+}
+
+/// `topicdesk dashboard-link`: refuses anyone not in team.yaml.
+fn dashboard_link(rules_dir: &Path, user: i64, valid_for: &str, base: Option<&str>) -> u8 {
+    const LONGEST: u64 = 24 * 3600;
+    let Ok(token) = std::env::var("TELOXIDE_TOKEN") else {
+        eprintln!("error: TELOXIDE_TOKEN is not set: the link is signed with the bot's token");
+        return 1;
+    };
+    let span = match valid_for.parse::<crate::duration::Span>() {
+        Ok(span) if span.as_secs() > 0 && span.as_secs() <= LONGEST => span,
+        Ok(_) => {
+            eprintln!("error: --for {valid_for}: a link lasts from a minute to 24h");
+            return 1;
+        }
+        Err(error) => {
+            eprintln!("error: --for {valid_for}: {error}");
+            return 1;
+        }
+    };
+    let (rules, diagnostics) = crate::rules::load(rules_dir);
+    let Some(rules) = rules else {
+        for diagnostic in diagnostics {
+            eprintln!("{diagnostic}");
+        }
+        eprintln!("error: the rules in {} are not valid (topicdesk check says why)", rules_dir.display());
+        return 1;
+    };
+    if crate::http::dashboard::viewer(&rules, user).is_none() {
+        eprintln!(
+            "error: user {user} is not a member of team.yaml in {}: no dashboard link",
+            rules_dir.display()
+        );
+        return 1;
+    }
+    let base = match (base, &rules.desk().public_url, rules.desk().http_listen) {
+        (Some(base), _, _) => base.to_owned(),
+        (None, Some(url), _) => url.clone(),
+        (None, None, Some(listen)) => format!("http://{listen}"),
+        (None, None, None) => {
+            eprintln!(
+                "error: desk.yaml sets neither `http.public_url` nor `http.listen`: say where the dashboard is with --base URL"
+            );
+            return 1;
+        }
+    };
+    let expires = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(span.as_secs() as i64);
+    println!("{}", crate::http::dashboard::link(&base, user, expires, &token));
+    0
 }
 
 fn report(error: &dyn std::error::Error) -> u8 {

@@ -20,6 +20,8 @@
 //! - `kb_search_p99_us`: p99 of one knowledge-base search (top three) over 1,000 articles
 //!   made from the shipped ones, with customers' questions (typos, Russian among them).
 //! - `intake_answers_per_s`: intake answers validated with their sessions persisted.
+//! - `dashboard_page_p99_ms`: p99 of one dashboard page (read transaction, data, HTML) over
+//!   100,000 worked tickets, every page in turn (`dashboard`; target: at most 50).
 //! - `reload_ms_p99`: a rule file saved to the new rules deciding (`reload`).
 //! - `startup_ms_1m`, `timer_idle_cpu_pct_1m`, `rss_mb_1m`, `breach_lag_ms_p99_1m`,
 //!   `relay_end_to_end_msgs_per_s` and company: the real `topicdesk run` process against
@@ -38,6 +40,7 @@
 //! The suite never stops on a measurement that fails or comes out unusable: the figure is
 //! reported as not measured with the reason (`not_measured` in the JSON), and the rest go on.
 
+mod dashboard;
 mod hot;
 mod reload;
 mod scale;
@@ -194,6 +197,7 @@ pub const FIGURES: &[&str] = &[
     "report_quick_s",
     "facts_fold_us_per_change",
     "facts_fold_pct_of_ingest",
+    "dashboard_page_p99_ms",
     RATIOS[0].0,
     RATIOS[1].0,
     RATIOS[2].0,
@@ -296,6 +300,14 @@ pub fn run(
             }
             Err(error) => sink.not_measured(&report_figures, &error),
         }
+    }
+    if wanted(&["dashboard_page_p99_ms"]) {
+        sink.attempt(&["dashboard_page_p99_ms"], |sink| {
+            let dir = fresh()?;
+            let p99 = dashboard::page_p99_ms(dir.path(), &rules, scale.tickets)?;
+            sink.figure("dashboard_page_p99_ms", p99, "ms", Some("<= 50"));
+            Ok(())
+        });
     }
     commit_baseline_at(&mut commit_times);
     if commit_baseline {

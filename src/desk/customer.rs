@@ -37,6 +37,24 @@ impl Desk<'_> {
             return self.stats_command(state, m.customer.id, args, m.customer.id as i64);
         }
         let in_intake = state.session_json(m.customer.id)?.is_some();
+        // ... and /dashboard: the team's Mini App. Anyone else gets a plain refusal (an intake
+        // dialogue waits on, untouched), unless a ticket of theirs is in progress: then their
+        // words are relayed as ever.
+        if m.text.as_deref().is_some_and(is_dashboard_command) {
+            if self.rules.team().is_member(m.customer.id as i64) {
+                return self.dashboard_button(state, m.customer.id as i64);
+            }
+            if Self::current_ticket(state, m.customer.id)?.is_none() {
+                let call = Call::SendText {
+                    to: Target::Chat { chat_id: m.customer.id as i64 },
+                    text: "The dashboard is for the support team only.".to_owned(),
+                    reply_to: None,
+                    buttons: Vec::new(),
+                    report: None,
+                };
+                return self.queue(state, None, Lane::Message, call);
+            }
+        }
         // Only the dialogue's own commands are commands: "/etc/hosts is broken" or a
         // "/word" the desk does not know is something to tell the agent like any text.
         let is_command = m.text.as_deref().is_some_and(|text| {
@@ -132,6 +150,13 @@ impl Desk<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether the text is `/dashboard` (or `/dashboard@bot`).
+fn is_dashboard_command(text: &str) -> bool {
+    let text = text.trim();
+    let command = text.split_once('@').map_or(text, |(name, _)| name);
+    command.eq_ignore_ascii_case("/dashboard")
 }
 
 /// The words after `/stats` (or `/stats@bot`), when the text is that command.

@@ -8,6 +8,7 @@ mod availability;
 mod card;
 mod csat;
 mod customer;
+mod dashboard;
 mod delivery;
 mod digest;
 mod escalation;
@@ -35,7 +36,9 @@ mod tests;
 use jiff::Timestamp;
 
 pub use automation::keep_open_button;
-pub use card::{Action, Press, action_button, card_buttons, card_text, icon_color, parse_press, topic_name};
+pub use card::{
+    Action, Press, action_button, agent_name, card_buttons, card_text, icon_color, parse_press, topic_name,
+};
 pub use csat::{csat_view, survey_buttons};
 pub use delivery::current_staff_chat;
 pub use event::{

@@ -234,6 +234,7 @@ impl World {
                 .map(|b| match b.kind {
                     crate::outbox::ButtonKind::Callback => format!("{} ({})", b.label, b.data),
                     crate::outbox::ButtonKind::InlineQuery => format!("{} (@bot {:?})", b.label, b.data),
+                    crate::outbox::ButtonKind::WebApp => format!("{} (web app {})", b.label, b.data),
                 })
                 .collect();
             if labels.is_empty() { String::new() } else { format!("\n    buttons: {}", labels.join(", ")) }

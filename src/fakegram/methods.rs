@@ -56,6 +56,8 @@ const METHODS: &[MethodImpl] = &[
     now("setWebhook", Traffic::Quiet, super::webhook::set_webhook),
     now("deleteWebhook", Traffic::Quiet, super::webhook::delete_webhook),
     now("getWebhookInfo", Traffic::Quiet, super::webhook::get_webhook_info),
+    now("setChatMenuButton", Traffic::Quiet, super::webapp::set_chat_menu_button),
+    now("getChatMenuButton", Traffic::Quiet, super::webapp::get_chat_menu_button),
     now("answerCallbackQuery", Traffic::Quiet, answer_callback_query),
     now("answerInlineQuery", Traffic::Quiet, super::inline::answer_inline_query),
     now("sendChatAction", Traffic::Quiet, send_chat_action),

@@ -12,6 +12,7 @@
 //! - `methods`, `sending`, `topics`, `markup`, `updates`: the simulated methods;
 //! - `webhook`: `setWebhook`, `deleteWebhook`, `getWebhookInfo` and the pusher that POSTs each update;
 //! - `inline`: inline mode: people typing `@bot ...`, the bot's answers, people picking a result;
+//! - `webapp`: Mini Apps: the menu button, `web_app` buttons, signed init data for a person;
 //! - `faults`: scripted errors, 429 storms, outages, rate budgets;
 //! - `server`, `control`, `inspect`: starting, acting as people, looking and waiting.
 //!
@@ -48,6 +49,7 @@ mod server;
 mod spec;
 mod topics;
 mod updates;
+mod webapp;
 mod webhook;
 mod world;
 

@@ -55,6 +55,7 @@ fn bot_post(world: &World, call: &Call, chat_id: i64, content: Content) -> Resul
     }
     post.thread_id = thread_id;
     post.reply_markup = keyboard(call)?;
+    super::webapp::check_keyboard(&chat.kind, post.reply_markup.as_ref())?;
     Ok(post)
 }
 

@@ -39,6 +39,9 @@ pub struct World {
     pub(crate) inline_answers: Vec<InlineAnswer>,
     /// Answers that broke the spec's shape; a correct fake keeps this empty.
     pub(crate) violations: Vec<String>,
+    /// Menu buttons the bot set, by private chat; and its default one.
+    pub(crate) menu_buttons: BTreeMap<i64, Value>,
+    pub(crate) default_menu_button: Option<Value>,
     clock_offset: Duration,
     next_seq: u64,
     next_serial: u64,
@@ -179,6 +182,8 @@ impl World {
             inline_queries: HashMap::new(),
             inline_answers: Vec::new(),
             violations: Vec::new(),
+            menu_buttons: BTreeMap::new(),
+            default_menu_button: None,
             clock_offset: Duration::ZERO,
             next_seq: 0,
             next_serial: 0,

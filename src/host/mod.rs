@@ -252,9 +252,18 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut tasks = tokio::task::JoinSet::new();
     let mut names = Vec::new();
+    let secure_cookie = rules.desk().public_url.as_ref().is_some_and(|url| url.starts_with("https://"));
+    let handle = RulesHandle::new(rules);
+    let rules = handle.current();
     // Served from here on, so that a start waiting for Telegram shows as not ready.
     if let Some(listener) = listener {
-        let endpoints = Served { metrics: metrics.clone(), health: health.clone(), store: store.clone() };
+        let dashboard = options.token.clone().map(|token| crate::http::dashboard::Dashboard {
+            token,
+            rules: handle.clone(),
+            secure_cookie,
+        });
+        let endpoints =
+            Served { metrics: metrics.clone(), health: health.clone(), store: store.clone(), dashboard };
         let http_task = tasks.spawn(crate::http::serve(listener, endpoints, stop_rx.clone()));
         names.push((http_task.id(), "HTTP server"));
     }
@@ -303,9 +312,21 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         }
         None
     };
+    if let Some(public_url) = &rules.desk().public_url {
+        let members: Vec<i64> = rules.team().agents.iter().map(|agent| agent.id).collect();
+        let url = format!("{public_url}/dashboard");
+        match crate::telegram::counting(
+            count.clone(),
+            crate::telegram::set_dashboard_menu(&bot, &url, &members),
+        )
+        .await
+        {
+            Ok(set) => tracing::info!(set, %url, "the team's menu button opens the dashboard"),
+            Err(error) => tracing::warn!(%error, "could not set the dashboard menu button"),
+        }
+    }
     tracing::info!(staff_chat, rules = %rules.version(), "desk is running");
 
-    let handle = RulesHandle::new(rules);
     let (desk_tx, desk_rx) = mpsc::channel::<DeskInput>(16);
     let outbox_changed = Arc::new(Notify::new());
     let (staff_tx, staff_rx) = watch::channel(StaffChat { id: staff_chat, former });

@@ -7,7 +7,9 @@
 //! - `GET /healthz`: 200 `ok` while every task of the host makes progress, else 503 with
 //!   one line per reason (`health`);
 //! - `GET /readyz`: 200 `ready` once the store answers, the rules are loaded and Telegram
-//!   answered recently, else 503 with the reasons.
+//!   answered recently, else 503 with the reasons;
+//! - `/dashboard/...`: the team's dashboard, a Telegram Mini App (`dashboard`), when the
+//!   host has a bot token to check sign-ins with.
 //!
 //! `probe` is the other side, for `topicdesk probe URL`: one GET, success on `200`, for a
 //! container's health check.
@@ -19,6 +21,7 @@
 //! in use ends the start with a clear error instead of a desk running without the
 //! endpoints its operator expects.
 
+pub mod dashboard;
 mod figures;
 mod health;
 mod metrics;
@@ -58,6 +61,8 @@ pub struct Served {
     pub metrics: Arc<Metrics>,
     pub health: Arc<Health>,
     pub store: Arc<Store>,
+    /// The dashboard's token and rules; `None` serves no dashboard.
+    pub dashboard: Option<dashboard::Dashboard>,
 }
 
 /// Listens on `addr`; port 0 picks a free port ([`TcpListener::local_addr`] says which).
@@ -73,6 +78,7 @@ pub async fn serve(listener: TcpListener, served: Served, mut stop: watch::Recei
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .merge(dashboard::routes())
         .with_state(served);
     let stopped = async move {
         while !*stop.borrow_and_update() {

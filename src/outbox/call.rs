@@ -164,7 +164,8 @@ pub enum Target {
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     pub label: String,
-    /// The callback data; for a [`ButtonKind::InlineQuery`] button, the query it pre-fills.
+    /// The callback data; for a [`ButtonKind::InlineQuery`] button, the query it pre-fills;
+    /// for a [`ButtonKind::WebApp`] button, the https address of the Mini App it opens.
     pub data: String,
     #[serde(default, skip_serializing_if = "ButtonKind::is_callback")]
     pub kind: ButtonKind,
@@ -181,6 +182,8 @@ pub enum ButtonKind {
     /// starts an inline query (`switch_inline_query_current_chat`); the bot hears nothing
     /// of the press itself.
     InlineQuery,
+    /// Opens the Mini App at `data` (`web_app`; Telegram shows it in private chats only).
+    WebApp,
 }
 
 impl ButtonKind {
@@ -199,6 +202,7 @@ impl std::fmt::Debug for Button {
         match self.kind {
             ButtonKind::Callback => out.field("data", &self.data),
             ButtonKind::InlineQuery => out.field("inline_query", &self.data),
+            ButtonKind::WebApp => out.field("web_app", &self.data),
         };
         out.finish()
     }

@@ -107,6 +107,10 @@ pub struct DeskConfig {
     pub http_listen: Option<std::net::SocketAddr>,
     /// `http.webhook`: webhook mode (`run --webhook` and `--listen` win). Read at start.
     pub webhook: Option<WebhookConfig>,
+    /// `http.public_url`: the https address Telegram opens the dashboard at (a TLS reverse
+    /// proxy in front of `http.listen`), without a trailing `/`; with it the bot sets its
+    /// private-chat menu button and answers `/dashboard`. Read at start.
+    pub public_url: Option<String>,
 }
 
 /// desk.yaml `http.webhook`: the URL Telegram POSTs updates to and where `topicdesk run`
@@ -224,6 +228,7 @@ impl DeskConfig {
             csat: None,
             http_listen: None,
             webhook: None,
+            public_url: None,
         }
     }
 
@@ -289,6 +294,7 @@ pub(crate) struct RawDesk {
 struct RawHttp {
     listen: Option<String>,
     webhook: Option<RawWebhook>,
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -344,6 +350,35 @@ impl RawWebhook {
             }
         };
         Some(WebhookConfig { url: url?, listen: listen? })
+    }
+}
+
+/// Why a dashboard address is not one Telegram opens; `None` when it is.
+pub fn public_url_problem(url: &str) -> Option<String> {
+    let Some(rest) = url.strip_prefix("https://") else {
+        return Some(format!(
+            "`public_url` must start with https:// (Telegram opens Mini Apps over https only), not `{url}`"
+        ));
+    };
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() || host.starts_with(':') {
+        return Some(format!("`public_url` names no host: `{url}`"));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) || url.contains(['#', '?']) {
+        return Some(format!("`public_url` must be a plain address without spaces, `?` or `#`, not `{url}`"));
+    }
+    None
+}
+
+impl RawHttp {
+    /// The dashboard's public address, checked; `position` is where `public_url` is written.
+    fn public_url(&self, position: Position, sink: &mut FileSink<'_>) -> Option<String> {
+        let url = self.public_url.as_ref()?;
+        if let Some(problem) = public_url_problem(url) {
+            sink.error(position, problem);
+            return None;
+        }
+        Some(url.trim_end_matches('/').to_owned())
     }
 }
 
@@ -480,6 +515,8 @@ impl RawDesk {
                 .unwrap_or(defaults.dispatcher.private_messages_per_second),
         });
         let csat = self.csat.map(|raw| raw.validate(tree, sink));
+        let public_url =
+            self.http.as_ref().and_then(|raw| raw.public_url(at(&[key("http"), key("public_url")]), sink));
         let (http_listen, webhook) = self.http.map_or((None, None), |raw| raw.validate(at, sink));
         DeskConfig {
             path: sink.path.to_owned(),
@@ -512,6 +549,7 @@ impl RawDesk {
             csat,
             http_listen,
             webhook,
+            public_url,
         }
     }
 }

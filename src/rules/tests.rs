@@ -444,6 +444,32 @@ fn sla_timer_settings_are_read_and_checked() {
 }
 
 #[test]
+fn the_dashboard_address_is_read_and_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = "http:\n  listen: 127.0.0.1:9464\n  public_url: https://desk.example.com/\n";
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    assert_eq!(set.expect("a valid desk").desk().public_url.as_deref(), Some("https://desk.example.com"));
+    check(
+        &[("desk.yaml", "http:\n  public_url: http://desk.example.com\n")],
+        &expect![[r#"
+            desk.yaml:2:15: `public_url` must start with https:// (Telegram opens Mini Apps over https only), not `http://desk.example.com`
+            exit 1
+        "#]],
+    );
+    check(
+        &[("desk.yaml", "http:\n  listen: 127.0.0.1:9464\n  public_url: \"https://desk.example.com/#x\"\n")],
+        &expect![[r#"
+            desk.yaml:3:15: `public_url` must be a plain address without spaces, `?` or `#`, not `https://desk.example.com/#x`
+            exit 1
+        "#]],
+    );
+}
+
+#[test]
 fn the_http_address_is_read_and_checked() {
     let dir = tempfile::tempdir().expect("temp dir");
     let desk = "http:\n  listen: 127.0.0.1:9464\n";

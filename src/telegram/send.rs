@@ -519,6 +519,14 @@ fn keyboard(rows: &[Vec<Button>]) -> InlineKeyboardMarkup {
                 ButtonKind::InlineQuery => {
                     InlineKeyboardButton::switch_inline_query_current_chat(b.label.clone(), b.data.clone())
                 }
+                // `check` refused a public_url that is not an address; should one come
+                // through all the same, Telegram's answer to the button says so.
+                ButtonKind::WebApp => match b.data.parse() {
+                    Ok(url) => {
+                        InlineKeyboardButton::web_app(b.label.clone(), teloxide::types::WebAppInfo { url })
+                    }
+                    Err(_) => InlineKeyboardButton::callback(b.label.clone(), b.data.clone()),
+                },
             })
             .collect::<Vec<_>>()
     }))

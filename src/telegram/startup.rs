@@ -369,6 +369,27 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), String>
     Ok(())
 }
 
+/// The dashboard as the menu button of each team member's private chat with the bot (never
+/// the default button, which customers would see too). A member who never opened the bot
+/// has no chat yet: that one is logged and skipped. Returns how many were set.
+pub async fn set_dashboard_menu(bot: &Bot, url: &str, members: &[i64]) -> Result<usize, String> {
+    let web_app =
+        teloxide::types::WebAppInfo { url: url.parse().map_err(|error| format!("`{url}`: {error}"))? };
+    let mut set = 0;
+    for member in members {
+        let button =
+            teloxide::types::MenuButton::WebApp { text: "Dashboard".to_owned(), web_app: web_app.clone() };
+        // Through `call`, like every start-up request, so the metrics count it.
+        match call(bot, bot.set_chat_menu_button().chat_id(ChatId(*member)).menu_button(button)).await {
+            Ok(_) => set += 1,
+            Err(Refusal::Transient(error) | Refusal::Token(error) | Refusal::Api(error)) => {
+                tracing::info!(member, %error, "no dashboard menu button for this team member");
+            }
+        }
+    }
+    Ok(set)
+}
+
 /// One long poll: updates after `offset` (the last applied id), at most 100, each with the
 /// JSON Telegram sent for it (kept whole, for an update the desk must set aside: teloxide's
 /// own serialisation of an update leaves out its content). Each update is decoded once,

@@ -3,6 +3,7 @@
 
 mod backup;
 mod cli;
+mod dashboard;
 mod demo;
 mod durability;
 mod e2e;
