@@ -5,8 +5,8 @@
 //! The facts table alone answers when every record carries its ticket's labels and is up to
 //! date with its history (`ReadTx::for_each_facts`). Otherwise (a file from before facts or
 //! labels were kept) the tickets are read too, a ticket without facts is folded from its
-//! history here, and the report says how many were. Reads one snapshot, so it runs beside
-//! the live desk.
+//! history here, and the report says how many were. The knowledge base's deflections come
+//! from their own table. Reads one snapshot, so it runs beside the live desk.
 
 use crate::metrics::{Facts, Labels, Options, Period, Report};
 use crate::rules::RuleSet;
@@ -31,10 +31,17 @@ pub fn build(read: &ReadTx, options: &Options, mut progress: impl FnMut(u64)) ->
     // The facts table alone answers for a file whose every record carries its ticket's
     // labels and is up to date; otherwise the tickets are read as well, below.
     let cores = std::thread::available_parallelism().map_or(1, usize::from).clamp(1, 4) as u64;
-    if let Some(period) = from_facts(read, options, cores, &mut progress)? {
+    let deflections = read.deflections()?;
+    if let Some(mut period) = from_facts(read, options, cores, &mut progress)? {
+        for deflection in &deflections {
+            period.add_deflection(deflection.at, &deflection.article);
+        }
         return Ok(period.finish(Vec::new(), 0));
     }
     let mut period = Period::new(options.clone());
+    for deflection in &deflections {
+        period.add_deflection(deflection.at, &deflection.article);
+    }
     let (mut seen, mut from_history) = (0u64, 0u64);
     read.for_each_ticket_facts(|ticket, facts| {
         seen += 1;

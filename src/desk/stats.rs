@@ -144,6 +144,12 @@ impl Desk<'_> {
                 period.add(labels, facts);
             }
         })?;
+        // A deflection is no one's ticket: the team's figures only.
+        if only.is_none() {
+            for deflection in state.deflections()? {
+                period.add_deflection(deflection.at, &deflection.article);
+            }
+        }
         Ok(period.finish(Vec::new(), 0))
     }
 

@@ -58,6 +58,8 @@ pub struct Group {
     pub requester_wait: SpanStats,
     pub customer_wait: SpanStats,
     pub agent_replies: Stats,
+    /// The agent replies of the group's tickets, and how many came from templates.
+    pub templates: TemplateFigures,
     /// By SLA metric name: `first_response`, `next_response`, `resolution`.
     pub sla: BTreeMap<&'static str, SlaCounts>,
     pub escalations: Escalations,
@@ -85,6 +87,17 @@ pub struct CsatFigures {
     pub mean_rating: Option<f64>,
 }
 
+/// How much of a group's answering the response templates did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct TemplateFigures {
+    /// Every agent reply to the group's tickets.
+    pub agent_replies: u64,
+    /// Of those, the replies sent from a template (`/t`, inline mode).
+    pub uses: u64,
+    /// `uses / agent_replies`.
+    pub share: Option<f64>,
+}
+
 /// Collects tickets' metrics and then summarises them.
 #[derive(Default)]
 pub struct Accumulator {
@@ -101,6 +114,7 @@ pub struct Accumulator {
     requester_wait: SpanValues,
     customer_wait: SpanValues,
     agent_replies: Values,
+    templates: TemplateFigures,
     sla: [SlaCounts; 3],
     escalations: Escalations,
     /// Each ticket's mean sentiment, summed in ticket order when finished so that a merge of
@@ -190,6 +204,8 @@ impl Accumulator {
         self.requester_wait.push(Some(metrics.requester_wait));
         self.customer_wait.push(Some(metrics.customer_wait));
         self.agent_replies.push(u64::from(metrics.agent_replies));
+        self.templates.agent_replies += u64::from(metrics.agent_replies);
+        self.templates.uses += u64::from(metrics.template_replies);
         for (counts, outcome) in self.sla.iter_mut().zip(metrics.sla) {
             match outcome {
                 SlaOutcome::Met => counts.met += 1,
@@ -236,6 +252,8 @@ impl Accumulator {
             mine.business.extend(theirs.business);
         }
         self.agent_replies.extend(other.agent_replies);
+        self.templates.agent_replies += other.templates.agent_replies;
+        self.templates.uses += other.templates.uses;
         for (mine, theirs) in self.sla.iter_mut().zip(other.sla) {
             mine.met += theirs.met;
             mine.breached += theirs.breached;
@@ -269,6 +287,10 @@ impl Accumulator {
             requester_wait: self.requester_wait.finish(),
             customer_wait: self.customer_wait.finish(),
             agent_replies: self.agent_replies.stats(),
+            templates: TemplateFigures {
+                share: share(self.templates.uses, self.templates.agent_replies),
+                ..self.templates
+            },
             sla,
             escalations: self.escalations,
             #[expect(clippy::cast_precision_loss, reason = "a mean of a count far below 2^52")]

@@ -20,6 +20,7 @@ pub const MAX_CHARS: usize = 3_900;
 pub fn team_text(title: &str, report: &Report, before: Option<(&str, &Report)>) -> String {
     let mut out = format!("📊 {title}");
     write_group(&mut out, &report.total);
+    write_deflections(&mut out, report);
     if let Some((label, before)) = before {
         let b = &before.total;
         let _ = write!(
@@ -34,17 +35,18 @@ pub fn team_text(title: &str, report: &Report, before: Option<(&str, &Report)>) 
     if report.groups.is_empty() {
         return out;
     }
-    out.push_str("\nPer agent: tickets · resolved · first reply · SLA · CSAT");
+    out.push_str("\nPer agent: tickets · resolved · first reply · SLA · CSAT · templates");
     for (shown, row) in report.groups.iter().enumerate() {
         let g = &row.group;
         let line = format!(
-            "\n{}: {} · {} · {} · {} · {}",
+            "\n{}: {} · {} · {} · {} · {} · {}",
             crate::outbox::clip(&row.key, 24),
             g.tickets,
             g.resolved,
             span(g.first_response.calendar.median),
             sla_achieved(g),
             share(g.csat.satisfied, g.csat.answered),
+            share(g.templates.uses, g.templates.agent_replies),
         );
         if out.chars().count() + line.chars().count() > MAX_CHARS {
             let _ = write!(out, "\n… and {} more", report.groups.len() - shown);
@@ -114,6 +116,35 @@ fn write_group(out: &mut String, g: &Group) {
             let _ = write!(out, " · comments {}", c.commented);
         }
     }
+    let t = g.templates;
+    if t.uses > 0 {
+        let _ = write!(
+            out,
+            "\nTemplates {} of {} agent replies ({})",
+            t.uses,
+            t.agent_replies,
+            share(t.uses, t.agent_replies)
+        );
+    }
+}
+
+/// The knowledge base's line, once an article answered a question in the period: how many,
+/// their share of the questions, and the articles that answered most.
+fn write_deflections(out: &mut String, report: &Report) {
+    let d = &report.deflections;
+    if d.count == 0 {
+        return;
+    }
+    let _ = write!(
+        out,
+        "\nKB deflections {} ({} of questions)",
+        d.count,
+        share(d.count, d.count + report.tickets)
+    );
+    for (idx, top) in d.top_articles.iter().take(3).enumerate() {
+        let article = crate::outbox::clip(&top.article, 24);
+        let _ = write!(out, "{} {article} {}", if idx == 0 { " · top:" } else { "," }, top.count);
+    }
 }
 
 /// Met out of met and breached, over every SLA metric (first response, next response,
@@ -164,6 +195,7 @@ mod tests {
                 .collect(),
             backlog: Backlog::new(jiff::Timestamp::UNIX_EPOCH),
             busiest_hours: vec![0; 24],
+            deflections: crate::metrics::Deflections::default(),
         }
     }
 
@@ -176,7 +208,7 @@ mod tests {
         assert_eq!(last, format!("… and {} more", 400 - listed));
         assert!(listed > 50, "{listed} rows listed");
         // Agent names are clipped so a row stays short.
-        assert!(text.contains("Agent number 000 with a…: 3 · 2 · - · - · -"), "{text}");
+        assert!(text.contains("Agent number 000 with a…: 3 · 2 · - · - · - · -\n"), "{text}");
         let small = team_text("Team, today", &report(2), None);
         assert!(!small.contains("more"), "{small}");
     }
@@ -200,6 +232,41 @@ mod tests {
         );
         let mut agents = report(1);
         agents.groups[0].group.csat = csat;
-        assert!(team_text("Team", &agents, None).ends_with(": 3 · 2 · - · - · 75%"));
+        assert!(team_text("Team", &agents, None).ends_with(": 3 · 2 · - · - · 75% · -"));
+    }
+
+    #[test]
+    fn deflections_and_template_replies_show_once_there_are_any() {
+        let quiet = team_text("Team", &report(1), None);
+        assert!(!quiet.contains("KB deflections") && !quiet.contains("Templates"), "{quiet}");
+        let mut busy = report(2);
+        let templates = crate::metrics::TemplateFigures { agent_replies: 8, uses: 2, share: Some(0.25) };
+        busy.total.templates = templates;
+        busy.groups[1].group.templates = templates;
+        busy.deflections = crate::metrics::Deflections {
+            count: 7,
+            rate: Some(0.7),
+            top_articles: ["reset-password", "invoices", "refunds", "plans"]
+                .iter()
+                .zip([3, 2, 1, 1])
+                .map(|(article, count)| crate::metrics::ArticleDeflections {
+                    article: (*article).into(),
+                    count,
+                })
+                .collect(),
+        };
+        let text = team_text("Team, last 7 days", &busy, None);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines.contains(&"Templates 2 of 8 agent replies (25%)"), "{text}");
+        assert!(
+            lines.contains(
+                &"KB deflections 7 (70% of questions) · top: reset-password 3, invoices 2, refunds 1"
+            ),
+            "{text}"
+        );
+        assert!(text.ends_with(": 3 · 2 · - · - · - · 25%"), "{text}");
+        let me = group_text("Dana, today", &busy.groups[1].group);
+        assert!(me.ends_with("\nTemplates 2 of 8 agent replies (25%)"), "{me}");
+        assert!(!me.contains("KB deflections"), "a deflection is no one's: {me}");
     }
 }

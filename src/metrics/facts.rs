@@ -33,6 +33,9 @@ pub struct Facts {
     /// The first agent reply the customer saw; notes and rule messages are not replies.
     pub first_reply_at: Option<Timestamp>,
     pub agent_replies: u32,
+    /// Agent replies sent from a response template (`/t`, inline mode): each is also one
+    /// of `agent_replies`.
+    pub template_replies: u32,
     pub customer_messages: u32,
     /// After the first reply: the oldest customer message no agent reply has answered yet.
     pub waiting_since: Option<Timestamp>,
@@ -111,6 +114,7 @@ impl Facts {
             statuses: Vec::new(),
             first_reply_at: None,
             agent_replies: 0,
+            template_replies: 0,
             customer_messages: 0,
             waiting_since: None,
             next_replies: Vec::new(),
@@ -197,6 +201,8 @@ impl Facts {
                 self.status = *to;
             }
             EntryKind::PriorityChanged { .. } => self.priority_changes += 1,
+            // Recorded right after the reply it names, by the same agent.
+            EntryKind::TemplateUsed { .. } => self.template_replies += 1,
             EntryKind::CsatAsked { .. } => {
                 self.csat = Some(CsatFacts { asked_at: at, rating: None, commented: false });
             }

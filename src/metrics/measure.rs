@@ -49,6 +49,8 @@ pub struct TicketMetrics {
     pub customer_wait: Elapsed,
     pub reopens: u32,
     pub agent_replies: u32,
+    /// Of the agent replies, those sent from a response template.
+    pub template_replies: u32,
     /// Resolved with exactly one agent reply and never reopened.
     pub first_contact_resolution: bool,
     /// Indexed as [`Metric::ALL`].
@@ -103,6 +105,7 @@ impl TicketMetrics {
             customer_wait,
             reopens: facts.reopens,
             agent_replies: facts.agent_replies,
+            template_replies: facts.template_replies,
             first_contact_resolution,
             sla,
             escalations: facts.escalations,

@@ -27,8 +27,12 @@ mod period;
 mod tests;
 
 pub use aggregate::{
-    AGE_BUCKETS, Accumulator, Backlog, CsatFigures, Group, SlaCounts, SpanStats, Stats, percentile, stats,
+    AGE_BUCKETS, Accumulator, Backlog, CsatFigures, Group, SlaCounts, SpanStats, Stats, TemplateFigures,
+    percentile, stats,
 };
 pub use facts::{CsatFacts, Escalations, Facts, SentimentSum};
 pub use measure::{Elapsed, SlaOutcome, TicketMetrics};
-pub use period::{GroupBy, GroupRow, Labels, Options, Period, Report, ReportFormat, counts, span_metrics};
+pub use period::{
+    ArticleDeflections, Deflections, GroupBy, GroupRow, Labels, Options, Period, Report, ReportFormat,
+    TOP_ARTICLES, counts, span_metrics,
+};

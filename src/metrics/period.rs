@@ -7,6 +7,11 @@
 //! their figures are what they have reached at `now`, a wait or a resolution still running
 //! counting up to then. The backlog is taken at the end of the period (or `now`, if that is
 //! earlier) over every ticket added, in the period or not.
+//!
+//! Knowledge-base deflections (a question an article answered before any ticket was
+//! opened) belong to no ticket: whoever reads the store hands each to
+//! [`Period::add_deflection`], and those made in the period count for the period as a
+//! whole, never in a group.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -83,7 +88,29 @@ pub struct Report {
     pub backlog: Backlog,
     /// Tickets created in the period by local hour of the day, 0 to 23.
     pub busiest_hours: Vec<u64>,
+    /// Questions the knowledge base answered in the period, before a ticket was opened.
+    pub deflections: Deflections,
 }
+
+/// The knowledge base's deflections in a period.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Deflections {
+    pub count: u64,
+    /// Of the questions that reached the desk in the period (deflected, or a ticket
+    /// created), the share an article answered: count / (count + tickets).
+    pub rate: Option<f64>,
+    /// The articles that answered most, most first (ties by id), at most [`TOP_ARTICLES`].
+    pub top_articles: Vec<ArticleDeflections>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArticleDeflections {
+    pub article: String,
+    pub count: u64,
+}
+
+/// How many articles a report names among its deflections.
+pub const TOP_ARTICLES: usize = 5;
 
 #[derive(Debug, Serialize)]
 pub struct GroupRow {
@@ -141,6 +168,8 @@ pub struct Period {
     busiest_hours: Vec<u64>,
     tickets: u64,
     tagged: bool,
+    /// Deflections in the period, by article id.
+    deflections: BTreeMap<String, u64>,
 }
 
 impl Period {
@@ -160,6 +189,20 @@ impl Period {
             busiest_hours: vec![0; 24],
             tickets: 0,
             tagged: false,
+            deflections: BTreeMap::new(),
+        }
+    }
+
+    /// Counts a question the knowledge base answered at `at` with `article`, if in the period.
+    pub fn add_deflection(&mut self, at: Timestamp, article: &str) {
+        if !self.covers(at) {
+            return;
+        }
+        match self.deflections.get_mut(article) {
+            Some(count) => *count += 1,
+            None => {
+                self.deflections.insert(article.to_owned(), 1);
+            }
         }
     }
 
@@ -206,6 +249,9 @@ impl Period {
         }
         self.tickets += other.tickets;
         self.tagged |= other.tagged;
+        for (article, count) in other.deflections {
+            *self.deflections.entry(article).or_default() += count;
+        }
     }
 
     /// The report, with `notes` from whoever read the tickets first.
@@ -236,8 +282,22 @@ impl Period {
                 .collect(),
             backlog: self.backlog,
             busiest_hours: self.busiest_hours,
+            deflections: deflections(self.deflections, self.tickets),
         }
     }
+}
+
+/// The period's deflections, from the counts by article and the tickets created.
+fn deflections(by_article: BTreeMap<String, u64>, tickets: u64) -> Deflections {
+    let count: u64 = by_article.values().sum();
+    let mut top: Vec<ArticleDeflections> =
+        by_article.into_iter().map(|(article, count)| ArticleDeflections { article, count }).collect();
+    // Stable: equal counts stay in id order.
+    top.sort_by_key(|article| std::cmp::Reverse(article.count));
+    top.truncate(TOP_ARTICLES);
+    #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+    let rate = (count > 0).then(|| count as f64 / (count + tickets) as f64);
+    Deflections { count, rate, top_articles: top }
 }
 
 /// The groups a ticket counts in, each with its sort order.
@@ -303,6 +363,11 @@ impl Report {
                 let _ = writeln!(out, "{key},{metric},,{count},,,");
             }
         }
+        let _ = writeln!(out, "all,kb_deflections,,{},,,", self.deflections.count);
+        for top in &self.deflections.top_articles {
+            let metric = csv_field(&format!("kb_deflections:{}", top.article));
+            let _ = writeln!(out, "all,{metric},,{},,,", top.count);
+        }
         out
     }
 
@@ -323,6 +388,7 @@ impl Report {
         }
         let _ = writeln!(out);
         write_group_detail(&mut out, &self.total);
+        write_deflections(&mut out, &self.deflections);
         if let Some(by) = self.by {
             let name = serde_json::to_value(by).ok().and_then(|v| v.as_str().map(str::to_owned));
             let _ = writeln!(out, "\nby {}", name.unwrap_or_default());
@@ -380,6 +446,8 @@ pub fn counts(group: &Group) -> Vec<(String, u64)> {
     {
         counts.push((format!("csat_{figure}"), n));
     }
+    counts.push(("template_uses".to_owned(), group.templates.uses));
+    counts.push(("template_agent_replies".to_owned(), group.templates.agent_replies));
     counts
 }
 
@@ -499,12 +567,30 @@ fn write_group_detail(out: &mut String, group: &Group) {
         share(c.satisfied, c.answered),
         c.commented,
     );
+    let t = group.templates;
+    let _ = writeln!(
+        out,
+        "templates: {} of {} agent replies ({})",
+        t.uses,
+        t.agent_replies,
+        share(t.uses, t.agent_replies),
+    );
+}
+
+fn write_deflections(out: &mut String, d: &Deflections) {
+    let rate = d.rate.map_or_else(|| "-".to_owned(), |rate| format!("{:.0}%", rate * 100.0));
+    let _ =
+        write!(out, "KB deflections (answered by an article, no ticket): {} ({rate} of questions)", d.count);
+    for (idx, top) in d.top_articles.iter().enumerate() {
+        let _ = write!(out, "{} {} {}", if idx == 0 { "; top:" } else { "," }, top.article, top.count);
+    }
+    let _ = writeln!(out);
 }
 
 fn write_group_table(out: &mut String, rows: &[GroupRow]) {
     let _ = writeln!(
         out,
-        "{:<20} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>5} {:>5}",
+        "{:<20} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>5} {:>5} {:>5}",
         "group",
         "tickets",
         "open",
@@ -517,14 +603,15 @@ fn write_group_table(out: &mut String, rows: &[GroupRow]) {
         "FCR",
         "SLA miss",
         "CSAT",
-        "resp."
+        "resp.",
+        "tmpl"
     );
     for row in rows {
         let g = &row.group;
         let missed: u64 = g.sla.values().map(|sla| sla.breached).sum();
         let _ = writeln!(
             out,
-            "{:<20} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>5} {:>5}",
+            "{:<20} {:>7} {:>6} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8} {:>6} {:>9} {:>5} {:>5} {:>5}",
             crate::outbox::clip(&row.key, 20),
             g.tickets,
             g.open,
@@ -538,6 +625,7 @@ fn write_group_table(out: &mut String, rows: &[GroupRow]) {
             missed,
             share(g.csat.satisfied, g.csat.answered),
             share(g.csat.answered, g.csat.asked),
+            share(g.templates.uses, g.templates.agent_replies),
         );
     }
     let _ = writeln!(out, "(medians and p90 in calendar time; JSON and CSV carry business hours too)");

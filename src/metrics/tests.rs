@@ -359,3 +359,114 @@ fn by_staff_group_rows_are_the_topics_groups_and_a_ticket_without_a_topic_comes_
         report.groups.iter().map(|row| (row.key.as_str(), row.group.tickets)).collect();
     assert_eq!(rows, [("-100100", 1), ("-100200", 2), ("(no topic yet)", 1)]);
 }
+
+#[test]
+fn template_replies_are_counted_per_ticket_and_shared_of_agent_replies_per_agent() {
+    let used = |story: Story, at| {
+        story.then(at, AGENT, Change::TemplateUsed { template: "refund".into(), version: "v1".into() })
+    };
+    // Three agent replies, two of them from a template; a note names no template.
+    let templated = used(story(minute(0)).reply(minute(10)), minute(10))
+        .customer(minute(20), "and the invoice?")
+        .reply(minute(30))
+        .then(minute(35), AGENT, Change::Note { text: "check refund".into() });
+    let templated = used(templated.reply(minute(40)), minute(40));
+    let facts = templated.facts();
+    assert_eq!((facts.agent_replies, facts.template_replies), (3, 2));
+    let typed = story(minute(0)).reply(minute(5));
+    let mut period = Period::new(Options {
+        since: None,
+        until: None,
+        now: minute(600),
+        by: Some(GroupBy::Agent),
+        calendar: None,
+        time_zone: jiff::tz::TimeZone::UTC,
+        agent_names: BTreeMap::from([(7, "Dana".to_owned()), (8, "Lee".to_owned())]),
+    });
+    let labels = |assignee| Labels { assignee: Some(assignee), ..Labels::empty() };
+    period.add(&labels(7), &facts);
+    period.add(&labels(7), &typed.facts());
+    period.add(&labels(8), &typed.facts());
+    let report = period.finish(Vec::new(), 0);
+    let t = report.total.templates;
+    assert_eq!((t.uses, t.agent_replies, t.share), (2, 5, Some(0.4)));
+    let rows: Vec<(&str, u64, u64)> = report
+        .groups
+        .iter()
+        .map(|row| (row.key.as_str(), row.group.templates.uses, row.group.templates.agent_replies))
+        .collect();
+    assert_eq!(rows, [("Dana", 2, 4), ("Lee", 0, 1)]);
+    assert!(report.csv().contains("\nDana,template_uses,,2,,,\nDana,template_agent_replies,,4,,,\n"));
+    assert!(report.table().contains("templates: 2 of 5 agent replies (40%)"), "{}", report.table());
+    let json = serde_json::to_value(&report).expect("json");
+    assert_eq!(json["total"]["templates"], serde_json::json!({"agent_replies": 5, "uses": 2, "share": 0.4}));
+}
+
+#[test]
+fn deflections_in_the_period_count_with_their_top_articles_and_a_share_of_questions() {
+    let options = Options {
+        since: Some(minute(0)),
+        until: Some(minute(600)),
+        now: minute(900),
+        by: Some(GroupBy::Agent),
+        ..report_options()
+    };
+    let mut period = Period::new(options.clone());
+    let answered = story(minute(0)).reply(minute(10)).facts();
+    period.add(&Labels::empty(), &answered);
+    // Before, in and after the period: only those in it count.
+    period.add_deflection(minute(-1), "reset-password");
+    for (at, article) in [
+        (0, "reset-password"),
+        (1, "invoices"),
+        (2, "reset-password"),
+        (3, "a-delivery"),
+        (4, "b-refunds"),
+        (5, "c-login"),
+        (6, "d-plans"),
+        (7, "invoices"),
+    ] {
+        period.add_deflection(minute(at), article);
+    }
+    period.add_deflection(minute(600), "reset-password");
+    // A period read in parts adds its parts' deflections.
+    let mut other = Period::new(options);
+    other.add_deflection(minute(100), "reset-password");
+    period.merge(other);
+    let report = period.finish(Vec::new(), 0);
+    let d = &report.deflections;
+    assert_eq!(d.count, 9);
+    assert_eq!(d.rate, Some(0.9), "9 deflected of 10 questions");
+    let top: Vec<(&str, u64)> = d.top_articles.iter().map(|a| (a.article.as_str(), a.count)).collect();
+    assert_eq!(
+        top,
+        [("reset-password", 3), ("invoices", 2), ("a-delivery", 1), ("b-refunds", 1), ("c-login", 1)],
+        "most first, ties by id, five at most"
+    );
+    assert!(report.groups.iter().all(|row| row.key != "reset-password"), "no group of its own");
+    assert!(report.csv().ends_with("all,kb_deflections,,9,,,\nall,kb_deflections:reset-password,,3,,,\nall,kb_deflections:invoices,,2,,,\nall,kb_deflections:a-delivery,,1,,,\nall,kb_deflections:b-refunds,,1,,,\nall,kb_deflections:c-login,,1,,,\n"), "{}", report.csv());
+    assert!(
+        report.table().contains(
+            "KB deflections (answered by an article, no ticket): 9 (90% of questions); top: reset-password 3, invoices 2, a-delivery 1, b-refunds 1, c-login 1\n"
+        ),
+        "{}",
+        report.table()
+    );
+    let empty = Period::new(report_options()).finish(Vec::new(), 0);
+    assert_eq!(empty.deflections, Deflections::default());
+    assert!(
+        empty.table().contains("KB deflections (answered by an article, no ticket): 0 (- of questions)\n")
+    );
+}
+
+fn report_options() -> Options {
+    Options {
+        since: None,
+        until: None,
+        now: minute(0),
+        by: None,
+        calendar: None,
+        time_zone: jiff::tz::TimeZone::UTC,
+        agent_names: BTreeMap::new(),
+    }
+}

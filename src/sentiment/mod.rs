@@ -29,7 +29,6 @@
 
 mod lexicon;
 
-use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// Below this score a customer is clearly upset.
@@ -76,40 +75,45 @@ const REACH: u8 = 3;
 
 fn raw_total(text: &str) -> f64 {
     let lexicon = &*LEXICON;
-    let tokens = tokenize(text);
+    let tokens = Tokens::of(text);
     let mut before_contrast: Option<f64> = None;
     let mut sum = 0.0;
     let mut scope = Scope::new(0);
     let mut token_idx = 0;
-    while token_idx < tokens.len() {
-        let token = &tokens[token_idx];
+    while token_idx < tokens.list.len() {
+        let token = &tokens.list[token_idx];
+        let token_text = tokens.text(token_idx);
         if token.clause != scope.clause {
             scope = Scope::new(token.clause);
         }
-        if lexicon.contrasts.contains(token.text.as_str()) {
+        let found = lexicon.look_up(token_text);
+        if found.word.contrast {
             before_contrast = Some(before_contrast.unwrap_or(0.0) + sum);
             sum = 0.0;
             scope = Scope::new(token.clause);
             token_idx += 1;
             continue;
         }
-        if let Some((weight, n_tokens)) = lexicon.phrase_at(&tokens[token_idx..]) {
-            let shouted = tokens[token_idx..token_idx + n_tokens].iter().any(|t| t.shouted);
+        // Only a token some phrase starts with can start one: the rest skip the scan.
+        if found.starts_phrase
+            && let Some((weight, n_tokens)) = lexicon.phrase_at(&tokens, token_idx)
+        {
+            let shouted = tokens.list[token_idx..token_idx + n_tokens].iter().any(|t| t.shouted);
             sum += scope.apply(Meaning::Word(weight), shouted);
             token_idx += n_tokens;
             continue;
         }
-        let meaning = lexicon.meaning(&token.text);
+        let meaning = found.word.meaning.or(found.stem_meaning);
         if let Some(meaning) = meaning {
             sum += scope.apply(meaning, token.shouted);
         }
-        let is_negator = lexicon.negators.contains(token.text.as_str());
+        let is_negator = found.word.negator;
         if is_negator {
             scope.negated = true;
             scope.age = 0;
             scope.shouted |= token.shouted;
         }
-        let boost = lexicon.boosters.get(token.text.as_str());
+        let boost = found.word.booster;
         if let Some(factor) = boost {
             scope.boost *= factor;
             scope.age = 0;
@@ -124,10 +128,15 @@ fn raw_total(text: &str) -> f64 {
         Some(before) => 0.5 * before + 1.5 * sum,
         None => sum,
     };
-    let symbols: f64 = lexicon::SYMBOLS
+    // Every symbol's term is summed in the lexicon's order (the total is the same to the
+    // last bit); a text of ASCII alone cannot hold an emoji, so those are not searched.
+    let ascii = text.is_ascii();
+    let symbols: f64 = lexicon
+        .symbols
         .iter()
-        .flat_map(|&(weight, symbols)| {
-            symbols.split_whitespace().map(move |symbol| weight * text.matches(symbol).count() as f64)
+        .map(|&(weight, symbol)| {
+            let n = if ascii && !symbol.is_ascii() { 0 } else { text.matches(symbol).count() };
+            weight * n as f64
         })
         .sum();
     (words + symbols) * emphasis(text)
@@ -185,46 +194,70 @@ fn emphasis(text: &str) -> f64 {
     1.0 + 0.12 * (n_bangs + n_question_runs).min(4) as f64
 }
 
+/// A text's tokens: their lowercase texts one after the other in `lowered`, each token's
+/// bytes named by its range (one allocation for all of them, not one a token).
+struct Tokens {
+    lowered: String,
+    list: Vec<Token>,
+}
+
 struct Token {
-    /// Lowercase, `ё` as `е`, typographic apostrophes as `'`.
-    text: String,
+    /// Its text in `Tokens::lowered`: lowercase, `ё` as `е`, typographic apostrophes as `'`.
+    start: u32,
+    end: u32,
     /// Written in capitals: at least two letters, none lowercase.
     shouted: bool,
     clause: u32,
 }
 
-fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut clause = 0;
-    let mut current = String::new();
-    let (mut n_letters, mut n_upper) = (0usize, 0usize);
-    let mut flush = |current: &mut String, n_letters: &mut usize, n_upper: &mut usize, clause: u32| {
-        let trimmed = current.trim_end_matches('\'');
-        if !trimmed.is_empty() {
-            let shouted = *n_letters >= 2 && n_upper == n_letters;
-            tokens.push(Token { text: trimmed.to_owned(), shouted, clause });
-        }
-        current.clear();
-        (*n_letters, *n_upper) = (0, 0);
-    };
-    for ch in text.chars() {
-        if ch.is_alphanumeric() {
-            if ch.is_alphabetic() {
-                n_letters += 1;
-                n_upper += usize::from(ch.is_uppercase());
-            }
-            current.extend(ch.to_lowercase().map(|c| if c == 'ё' { 'е' } else { c }));
-        } else if matches!(ch, '\'' | '’') && !current.is_empty() {
-            current.push('\'');
-        } else {
-            flush(&mut current, &mut n_letters, &mut n_upper, clause);
-            if matches!(ch, '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '—' | '–' | '\n') {
-                clause += 1;
-            }
-        }
+impl Tokens {
+    fn text(&self, token_idx: usize) -> &str {
+        let token = &self.list[token_idx];
+        &self.lowered[token.start as usize..token.end as usize]
     }
-    flush(&mut current, &mut n_letters, &mut n_upper, clause);
-    tokens
+
+    fn of(text: &str) -> Tokens {
+        let mut tokens = Tokens { lowered: String::with_capacity(text.len()), list: Vec::new() };
+        let mut clause = 0;
+        // The current token is `lowered[start..]`.
+        let mut start = 0;
+        let (mut n_letters, mut n_upper) = (0usize, 0usize);
+        let flush = |tokens: &mut Tokens,
+                     start: &mut usize,
+                     n_letters: &mut usize,
+                     n_upper: &mut usize,
+                     clause: u32| {
+            while tokens.lowered.len() > *start && tokens.lowered.ends_with('\'') {
+                tokens.lowered.pop();
+            }
+            if tokens.lowered.len() > *start {
+                let shouted = *n_letters >= 2 && n_upper == n_letters;
+                // A message is far below 4 GiB.
+                let (from, to) = (*start as u32, tokens.lowered.len() as u32);
+                tokens.list.push(Token { start: from, end: to, shouted, clause });
+            }
+            *start = tokens.lowered.len();
+            (*n_letters, *n_upper) = (0, 0);
+        };
+        for ch in text.chars() {
+            if ch.is_alphanumeric() {
+                if ch.is_alphabetic() {
+                    n_letters += 1;
+                    n_upper += usize::from(ch.is_uppercase());
+                }
+                tokens.lowered.extend(ch.to_lowercase().map(|c| if c == 'ё' { 'е' } else { c }));
+            } else if matches!(ch, '\'' | '’') && tokens.lowered.len() > start {
+                tokens.lowered.push('\'');
+            } else {
+                flush(&mut tokens, &mut start, &mut n_letters, &mut n_upper, clause);
+                if matches!(ch, '.' | ',' | ';' | ':' | '!' | '?' | '(' | ')' | '—' | '–' | '\n') {
+                    clause += 1;
+                }
+            }
+        }
+        flush(&mut tokens, &mut start, &mut n_letters, &mut n_upper, clause);
+        tokens
+    }
 }
 
 /// One part of a lexicon entry: an exact word or a stem.
@@ -247,14 +280,44 @@ impl Part {
     }
 }
 
+/// Everything the lexicon says about one whole token.
+#[derive(Clone, Copy, Debug, Default)]
+struct WordEntry {
+    meaning: Option<Meaning>,
+    negator: bool,
+    booster: Option<f64>,
+    contrast: bool,
+    /// Some phrase's first part is this exact word.
+    starts_phrase: bool,
+}
+
+/// Everything the lexicon says about a stem, a token's prefix.
+#[derive(Clone, Copy, Debug, Default)]
+struct StemEntry {
+    meaning: Option<Meaning>,
+    /// Some phrase's first part is this stem.
+    starts_phrase: bool,
+}
+
+/// What [`Lexicon::look_up`] found for a token.
+struct Found {
+    word: WordEntry,
+    /// The meaning of the longest stem the token starts with.
+    stem_meaning: Option<Meaning>,
+    /// Whether some phrase may start at the token.
+    starts_phrase: bool,
+}
+
+/// The lexicon's own words are the keys, never a table built from customer text, so a
+/// fast non-keyed hash is safe here.
+type FastMap<K, V> = std::collections::HashMap<K, V, rustc_hash::FxBuildHasher>;
+
 struct Lexicon {
-    exact: HashMap<&'static str, Meaning>,
-    stems: HashMap<&'static str, Meaning>,
+    words: FastMap<&'static str, WordEntry>,
+    stems: FastMap<&'static str, StemEntry>,
     /// Longest first, so `в который раз` wins over `который раз`.
     phrases: Vec<(Vec<Part>, f64)>,
-    negators: HashSet<&'static str>,
-    boosters: HashMap<&'static str, f64>,
-    contrasts: HashSet<&'static str>,
+    symbols: Vec<(f64, &'static str)>,
 }
 
 static LEXICON: LazyLock<Lexicon> = LazyLock::new(Lexicon::build);
@@ -262,12 +325,13 @@ static LEXICON: LazyLock<Lexicon> = LazyLock::new(Lexicon::build);
 impl Lexicon {
     fn build() -> Lexicon {
         let mut lexicon = Lexicon {
-            exact: HashMap::new(),
-            stems: HashMap::new(),
+            words: FastMap::default(),
+            stems: FastMap::default(),
             phrases: Vec::new(),
-            negators: lexicon::NEGATORS.split_whitespace().collect(),
-            boosters: HashMap::new(),
-            contrasts: lexicon::CONTRASTS.split_whitespace().collect(),
+            symbols: lexicon::SYMBOLS
+                .iter()
+                .flat_map(|&(weight, symbols)| symbols.split_whitespace().map(move |symbol| (weight, symbol)))
+                .collect(),
         };
         let words = lexicon::WORDS.iter().flat_map(|&(weight, entries)| {
             entries.split_whitespace().map(move |e| (e, Meaning::Word(weight)))
@@ -281,45 +345,72 @@ impl Lexicon {
                     lexicon.phrases.push((entry.split('_').map(Part::parse).collect(), weight));
                 }
                 _ => {
+                    // A later entry of the same text replaces an earlier one.
                     let part = Part::parse(entry);
-                    let table = if part.is_stem { &mut lexicon.stems } else { &mut lexicon.exact };
-                    table.insert(part.text, meaning);
+                    if part.is_stem {
+                        lexicon.stems.entry(part.text).or_default().meaning = Some(meaning);
+                    } else {
+                        lexicon.words.entry(part.text).or_default().meaning = Some(meaning);
+                    }
                 }
             }
         }
         lexicon.phrases.sort_by_key(|(parts, _)| std::cmp::Reverse(parts.len()));
+        for (parts, _) in &lexicon.phrases {
+            let first = parts[0];
+            if first.is_stem {
+                lexicon.stems.entry(first.text).or_default().starts_phrase = true;
+            } else {
+                lexicon.words.entry(first.text).or_default().starts_phrase = true;
+            }
+        }
+        for negator in lexicon::NEGATORS.split_whitespace() {
+            lexicon.words.entry(negator).or_default().negator = true;
+        }
         for &(factor, entries) in lexicon::BOOSTERS {
-            lexicon.boosters.extend(entries.split_whitespace().map(|entry| (entry, factor)));
+            for entry in entries.split_whitespace() {
+                lexicon.words.entry(entry).or_default().booster = Some(factor);
+            }
+        }
+        for contrast in lexicon::CONTRASTS.split_whitespace() {
+            lexicon.words.entry(contrast).or_default().contrast = true;
         }
         lexicon
     }
 
-    /// A token's meaning: an exact entry, else the longest stem it starts with.
-    fn meaning(&self, token: &str) -> Option<Meaning> {
-        if let Some(&meaning) = self.exact.get(token) {
-            return Some(meaning);
+    /// The token's entry, and its stems': a token's meaning is its exact entry's, else the
+    /// longest stem's it starts with.
+    fn look_up(&self, token: &str) -> Found {
+        let word = self.words.get(token).copied().unwrap_or_default();
+        let mut stem_meaning = None;
+        let mut starts_phrase = word.starts_phrase;
+        for (idx, ch) in token.char_indices().rev() {
+            if let Some(stem) = self.stems.get(&token[..idx + ch.len_utf8()]) {
+                starts_phrase |= stem.starts_phrase;
+                if stem_meaning.is_none() {
+                    stem_meaning = stem.meaning;
+                }
+            }
         }
-        token
-            .char_indices()
-            .map(|(idx, ch)| idx + ch.len_utf8())
-            .rev()
-            .find_map(|end| self.stems.get(&token[..end]).copied())
+        Found { word, stem_meaning, starts_phrase }
     }
 
-    /// A phrase starting at the first token, in one clause, with at most one filler word
+    /// A phrase starting at token `first`, in one clause, with at most one filler word
     /// between parts: its weight and how many tokens it spans.
-    fn phrase_at(&self, tokens: &[Token]) -> Option<(f64, usize)> {
-        let clause = tokens.first()?.clause;
+    fn phrase_at(&self, tokens: &Tokens, first: usize) -> Option<(f64, usize)> {
+        let clause = tokens.list[first].clause;
+        let rest = &tokens.list[first..];
+        let text = |idx: usize| tokens.text(first + idx);
         self.phrases.iter().find_map(|(parts, weight)| {
-            let (first, rest) = parts.split_first()?;
-            if !first.matches(&tokens[0].text) {
+            let (head, tail) = parts.split_first()?;
+            if !head.matches(text(0)) {
                 return None;
             }
             let mut next_idx = 1;
-            for part in rest {
-                let found = (next_idx..tokens.len().min(next_idx + 2))
-                    .take_while(|&idx| tokens[idx].clause == clause)
-                    .find(|&idx| part.matches(&tokens[idx].text))?;
+            for part in tail {
+                let found = (next_idx..rest.len().min(next_idx + 2))
+                    .take_while(|&idx| rest[idx].clause == clause)
+                    .find(|&idx| part.matches(text(idx)))?;
                 next_idx = found + 1;
             }
             Some((*weight, next_idx))
@@ -327,5 +418,7 @@ impl Lexicon {
     }
 }
 
+#[cfg(test)]
+mod reference;
 #[cfg(test)]
 mod tests;

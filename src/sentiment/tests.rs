@@ -101,8 +101,8 @@ fn lexicon_entries_are_well_formed() {
     let mut seen = std::collections::HashSet::new();
     for entry in entries {
         // Tokens are lowercase with `е` for `ё`, so other spellings could never match.
-        let tokens: Vec<String> =
-            tokenize(&entry.replace('_', " ")).into_iter().map(|token| token.text).collect();
+        let tokens = Tokens::of(&entry.replace('_', " "));
+        let tokens: Vec<&str> = (0..tokens.list.len()).map(|idx| tokens.text(idx)).collect();
         let parts: Vec<&str> = entry.split('_').map(|part| part.trim_end_matches('*')).collect();
         assert_eq!(tokens, parts, "lexicon entry {entry:?} cannot match any token");
         let is_modifier = lexicon::BOOSTERS.iter().any(|(_, e)| e.split_whitespace().any(|b| b == entry))
@@ -117,5 +117,97 @@ proptest! {
     fn scores_stay_in_range(text in "\\PC{0,200}") {
         let score = score(&text);
         prop_assert!((-1.0..=1.0).contains(&score), "{:?} scored {}", text, score);
+    }
+}
+
+/// Messages from every corner of the lexicon: each entry alone, negated, boosted, shouted,
+/// after a contrast, inside phrases with and without a filler word, with emoji and marks.
+fn corpus() -> Vec<String> {
+    let mut texts: Vec<String> = [
+        "This is the third time I'm writing and it's STILL broken!!!",
+        "Thanks for the answer, but the problem is still not solved",
+        "Верните мне деньги немедленно",
+        "в который раз пишу, который раз уже",
+        "what the hell, what is the hell",
+        "Сколько можно ждать? Никто не отвечает уже неделю",
+        "Супер, теперь работает, спасибо)))",
+        "not not good but very very bad :( 😡 🙂 👍👍 ??? !!",
+        "I don't like it’s design; it doesn’t WORK''' ' ’ ",
+        "",
+        "   ",
+        "ЁЖИК ёлка Ёлки-палки — ну и ну – так",
+    ]
+    .iter()
+    .map(|text| (*text).to_owned())
+    .collect();
+    let mut entries: Vec<&str> = Vec::new();
+    for (_, words) in lexicon::WORDS {
+        entries.extend(words.split_whitespace());
+    }
+    for (_, _, words) in lexicon::ACTIONS {
+        entries.extend(words.split_whitespace());
+    }
+    entries.extend(lexicon::NEGATORS.split_whitespace());
+    entries.extend(lexicon::CONTRASTS.split_whitespace());
+    for (_, words) in lexicon::BOOSTERS {
+        entries.extend(words.split_whitespace());
+    }
+    for entry in &entries {
+        // A stem with an ending, a phrase with and without a filler word.
+        let word = entry.replace('*', "ый").replace('_', " ");
+        let filled = entry.replace('*', "").replace('_', " мне ");
+        for text in [
+            word.clone(),
+            format!("not {word}"),
+            format!("не очень {word}!"),
+            format!("{} now", word.to_uppercase()),
+            format!("it was fine, but {word}, really"),
+            format!("{filled} {filled} very"),
+            format!("so {word} 😡, no {word} :)"),
+            format!("{word}. {word}?? {word}!!!!!"),
+        ] {
+            texts.push(text);
+        }
+    }
+    for pair in entries.windows(3) {
+        texts.push(pair.join(" ").replace('*', "").replace('_', " "));
+    }
+    texts
+}
+
+#[test]
+fn the_scorer_gives_the_very_scores_of_the_reference() {
+    let corpus = corpus();
+    assert!(corpus.len() > 3_000, "{} texts", corpus.len());
+    let mut n_nonzero = 0;
+    for text in &corpus {
+        let (fast, reference) = (score(text), super::reference::score(text));
+        assert_eq!(fast.to_bits(), reference.to_bits(), "{text:?}: {fast} against {reference}");
+        n_nonzero += usize::from(fast != 0.0);
+    }
+    assert!(n_nonzero * 4 > corpus.len() * 3, "the corpus carries sentiment: {n_nonzero}");
+}
+
+proptest! {
+    #[test]
+    fn any_text_scores_as_the_reference_does(
+        words in proptest::collection::vec(
+            prop_oneof![
+                Just("not"), Just("very"), Just("good"), Just("bad"), Just("work"), Just("но"),
+                Just("верните"), Just("мне"), Just("деньги"), Just("третий"), Just("раз"),
+                Just("the"), Just("hell"), Just("what"), Just("ОЧЕНЬ"), Just("плохо"),
+                Just(","), Just("!"), Just("??"), Just("😡"), Just(":)"), Just("doesn't"),
+                Just("ЁЛКИ"), Just("what_the"),
+            ],
+            0..24,
+        )
+    ) {
+        let text = words.join(" ");
+        prop_assert_eq!(score(&text).to_bits(), super::reference::score(&text).to_bits(), "{:?}", text);
+    }
+
+    #[test]
+    fn any_characters_score_as_the_reference_does(text in "\\PC{0,120}") {
+        prop_assert_eq!(score(&text).to_bits(), super::reference::score(&text).to_bits());
     }
 }

@@ -96,13 +96,15 @@ fn a_week_of_traffic_through_the_shipped_rules() {
         escalations 696: manual 0, SLA breach 651, age 45, other rules 0
         customer sentiment (mean, -1 to +1): +0.00
         satisfaction: asked 400, answered 0 (0%), CSAT - (4-5 or good), mean -, comments 0
+        templates: 0 of 851 agent replies (0%)
+        KB deflections (answered by an article, no ticket): 0 (- of questions)
 
         by priority
-        group                tickets   open   1st resp        p90 next reply  full res.        p90 reopened    FCR  SLA miss  CSAT resp.
-        low                       85      0    11h 34m      1d 7h      3h 5m     1d 19h      6d 7h        4    34%         0     -    0%
-        normal                   180      0     5h 19m    22h 36m     1h 48m    18h 21m     3d 14h        8    57%        11     -    0%
-        high                      20      0     4h 35m      1d 2h    40m 28s     5h 56m     1d 12h        0    60%         4     -    0%
-        critical                 115      0     9h 59m     1d 14h      3h 8m         2d     8d 14h       11    28%       252     -    0%
+        group                tickets   open   1st resp        p90 next reply  full res.        p90 reopened    FCR  SLA miss  CSAT resp.  tmpl
+        low                       85      0    11h 34m      1d 7h      3h 5m     1d 19h      6d 7h        4    34%         0     -    0%    0%
+        normal                   180      0     5h 19m    22h 36m     1h 48m    18h 21m     3d 14h        8    57%        11     -    0%    0%
+        high                      20      0     4h 35m      1d 2h    40m 28s     5h 56m     1d 12h        0    60%         4     -    0%    0%
+        critical                 115      0     9h 59m     1d 14h      3h 8m         2d     8d 14h       11    28%       252     -    0%    0%
         (medians and p90 in calendar time; JSON and CSV carry business hours too)
 
         backlog at 2026-04-08T00:00:00Z (active tickets by age)
@@ -392,11 +394,13 @@ fn recorded_tickets_replay_under_other_rules() {
         escalations 4: manual 0, SLA breach 4, age 0, other rules 0
         customer sentiment (mean, -1 to +1): +0.46
         satisfaction: asked 2, answered 0 (0%), CSAT - (4-5 or good), mean -, comments 0
+        templates: 0 of 2 agent replies (0%)
+        KB deflections (answered by an article, no ticket): 0 (- of questions)
 
         by priority
-        group                tickets   open   1st resp        p90 next reply  full res.        p90 reopened    FCR  SLA miss  CSAT resp.
-        high                       1      0        20m        20m          -         3h         3h        0   100%         0     -    0%
-        critical                   1      0        45m        45m          -         3h         3h        0   100%         2     -    0%
+        group                tickets   open   1st resp        p90 next reply  full res.        p90 reopened    FCR  SLA miss  CSAT resp.  tmpl
+        high                       1      0        20m        20m          -         3h         3h        0   100%         0     -    0%    0%
+        critical                   1      0        45m        45m          -         3h         3h        0   100%         2     -    0%    0%
         (medians and p90 in calendar time; JSON and CSV carry business hours too)
 
         backlog at 2026-03-20T00:00:00Z (active tickets by age)
@@ -441,6 +445,7 @@ fn recorded_tickets_replay_under_other_rules() {
         high: sla_first_response_met 1 -> 2
         high: sla_resolution_met 1 -> 2
         high: csat_asked 1 -> 2
+        high: template_agent_replies 1 -> 2
         high: first_response calendar count 1 -> 2
         high: first_response calendar p90 20m -> 45m
         high: first_response business count 1 -> 2

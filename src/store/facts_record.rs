@@ -3,14 +3,15 @@
 //! at every append to the ticket's history and read, for every ticket, by every report, so
 //! it is compact binary, not JSON like the store's other records.
 //!
-//! Version 5, the one this build writes, starts with the byte 5. Then, in order:
+//! Version 6, the one this build writes, starts with the byte 6. Then, in order:
 //! - a presence bitmask (`HAS_*`) for what is optional;
 //! - the counts: entries folded, agent replies, customer messages, reopens, priority
 //!   changes, breaches per SLA metric, the stretch of the last breach per metric (0 for
 //!   none, else the stretch plus one), escalations per trigger;
 //! - `created_at` (nanoseconds since the Unix epoch) and the status;
 //! - the status changes and the answered waits, each a count and its instants;
-//! - the optional instants and groups the bitmask names, in the bitmask's order.
+//! - the optional instants and groups the bitmask names, in the bitmask's order (the
+//!   template replies, a count, after the sentiment and before the labels).
 //!
 //! Integers are LEB128 varints, signed ones zigzagged first; instants other than
 //! `created_at` are nanoseconds after it, so every nanosecond of any `Timestamp` survives.
@@ -20,7 +21,11 @@
 //! Versions 1 to 4 were JSON (`{"v":…`) and still read ([`JsonRecord`]): version 2 wrote
 //! instants as integer nanoseconds, version 1 as RFC 3339 text, version 3 added the labels
 //! and version 4 the staff group. A record older than version 4 counts as one without
-//! labels: its reader takes them from the ticket. Written again, any record is version 5.
+//! labels: its reader takes them from the ticket. Version 5 is version 6 without the
+//! template replies: those builds did not count them, so a record before version 6 is not
+//! current ([`is_current`]) and its ticket's facts are folded again from the history (by the
+//! store when the ticket next changes, by a report that meets it before then). Written
+//! again, any record is version 6.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -33,7 +38,9 @@ use crate::deadline::DeadlineKind;
 use crate::metrics::{CsatFacts, Escalations, Facts, Labels, SentimentSum};
 use crate::ticket::{Priority, Status};
 
-pub const FACTS_RECORD_VERSION: u8 = 5;
+pub const FACTS_RECORD_VERSION: u8 = 6;
+/// The last version before template replies were counted; still read.
+const VERSION_5: u8 = 5;
 
 const HAS_FIRST_REPLY: u32 = 1;
 const HAS_WAITING: u32 = 1 << 1;
@@ -47,7 +54,10 @@ const HAS_LABELS: u32 = 1 << 8;
 const HAS_CATEGORY: u32 = 1 << 9;
 const HAS_ASSIGNEE: u32 = 1 << 10;
 const HAS_STAFF_CHAT: u32 = 1 << 11;
-const KNOWN: u32 = (1 << 12) - 1;
+const HAS_TEMPLATE_REPLIES: u32 = 1 << 12;
+const KNOWN: u32 = (1 << 13) - 1;
+/// Version 5 knew every field but the template replies.
+const KNOWN_V5: u32 = KNOWN & !HAS_TEMPLATE_REPLIES;
 
 /// The record of `facts`, holding `labels` when they are known.
 pub fn encode(facts: &Facts, labels: Option<&Labels>) -> Vec<u8> {
@@ -66,6 +76,7 @@ pub fn encode(facts: &Facts, labels: Option<&Labels>) -> Vec<u8> {
         (labels.is_some_and(|l| l.category.is_some()), HAS_CATEGORY),
         (labels.is_some_and(|l| l.assignee.is_some()), HAS_ASSIGNEE),
         (labels.is_some_and(|l| l.staff_chat.is_some()), HAS_STAFF_CHAT),
+        (f.template_replies > 0, HAS_TEMPLATE_REPLIES),
     ] {
         if present {
             flags |= flag;
@@ -121,6 +132,9 @@ pub fn encode(facts: &Facts, labels: Option<&Labels>) -> Vec<u8> {
             out.0.extend_from_slice(&score.to_le_bytes());
         }
     }
+    if f.template_replies > 0 {
+        out.uint(f.template_replies.into());
+    }
     if let Some(labels) = labels {
         out.text(&labels.form);
         out.byte(priority_code(labels.priority));
@@ -141,6 +155,12 @@ pub fn encode(facts: &Facts, labels: Option<&Labels>) -> Vec<u8> {
     out.0
 }
 
+/// Whether a record has every fact this build keeps (it is of this version): the facts of
+/// an older one lack the template replies, and are folded again from the ticket's history.
+pub fn is_current(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&FACTS_RECORD_VERSION)
+}
+
 /// The facts and the labels of a record of this version or an earlier one; `None` labels
 /// for a record without them (written before version 4, or before the ticket was known).
 pub fn decode(bytes: &[u8]) -> Result<(Facts, Option<Labels>), StoreError> {
@@ -154,9 +174,10 @@ pub fn decode(bytes: &[u8]) -> Result<(Facts, Option<Labels>), StoreError> {
 /// without labels, which leaves `labels` as it found them.
 pub fn decode_into(bytes: &[u8], facts: &mut Facts, labels: &mut Labels) -> Result<bool, StoreError> {
     match bytes.first() {
-        Some(&FACTS_RECORD_VERSION) => {
+        Some(&version @ (VERSION_5 | FACTS_RECORD_VERSION)) => {
+            let known = if version == VERSION_5 { KNOWN_V5 } else { KNOWN };
             let mut input = In { bytes, at: 1 };
-            let labelled = input.record(facts, labels)?;
+            let labelled = input.record(known, facts, labels)?;
             if input.at != bytes.len() {
                 return Err(input.corrupt("bytes after the end"));
             }
@@ -295,8 +316,8 @@ impl In<'_> {
             .ok_or_else(|| self.corrupt("an unknown status"))
     }
 
-    fn record(&mut self, facts: &mut Facts, labels: &mut Labels) -> Result<bool, StoreError> {
-        let flags = u32::try_from(self.uint()?).ok().filter(|flags| flags & !KNOWN == 0);
+    fn record(&mut self, known: u32, facts: &mut Facts, labels: &mut Labels) -> Result<bool, StoreError> {
+        let flags = u32::try_from(self.uint()?).ok().filter(|flags| flags & !known == 0);
         let flags = flags.ok_or_else(|| self.corrupt("unknown fields"))?;
         let has = |flag: u32| flags & flag != 0;
         let f = facts;
@@ -364,6 +385,7 @@ impl In<'_> {
         } else {
             SentimentSum::default()
         };
+        f.template_replies = if has(HAS_TEMPLATE_REPLIES) { self.u32()? } else { 0 };
         if !has(HAS_LABELS) {
             if flags & (HAS_CATEGORY | HAS_ASSIGNEE | HAS_STAFF_CHAT) != 0 {
                 return Err(self.corrupt("labels flagged without the labels"));
@@ -603,6 +625,8 @@ impl JsonRecord {
                 .collect::<Result<_, StoreError>>()?,
             first_reply_at: opt(self.first_reply_at)?,
             agent_replies: self.agent_replies,
+            // JSON records are from before template replies were counted (not current).
+            template_replies: 0,
             customer_messages: self.customer_messages,
             waiting_since: opt(self.waiting_since)?,
             next_replies: self

@@ -677,7 +677,7 @@ fn a_busy_tickets_facts_record_stays_small() {
     println!("facts record of a ticket with 10 status changes and 20 answered waits: {} bytes", bytes.len());
     // Version 1 wrote 2,182 bytes for the same ticket, version 4 (JSON) 1,020; 7 bytes
     // per instant here, each of its 50 instants being minutes after the creation.
-    assert_eq!(bytes[0], 5, "version 5");
+    assert_eq!(bytes[0], 6, "version 6");
     assert!(bytes.len() <= 450, "{} bytes", bytes.len());
     assert_eq!(facts_record::decode(&bytes).expect("reads"), (facts.clone(), None));
 
@@ -751,17 +751,17 @@ fn facts_records_of_version_1_still_read() {
 
     // Written again, it is the current version and reads back the same.
     let bytes = facts_record::encode(&facts, None);
-    assert_eq!(bytes[0], 5, "version 5");
+    assert_eq!(bytes[0], 6, "version 6");
     assert_eq!(facts_record::decode(&bytes).expect("reads"), (facts, None));
 
     // A version this build does not know is refused, in JSON or in binary.
     let unknown = BUSY_FACTS_V1.replacen(r#"{"v":1,"#, r#"{"v":5,"#, 1);
     assert!(matches!(read(&unknown), Err(StoreError::RecordVersion { what: "facts", version: 5 })));
     let mut unknown = bytes.clone();
-    unknown[0] = 6;
+    unknown[0] = 7;
     assert!(matches!(
         facts_record::decode(&unknown),
-        Err(StoreError::RecordVersion { what: "facts", version: 6 })
+        Err(StoreError::RecordVersion { what: "facts", version: 7 })
     ));
 }
 
@@ -1040,4 +1040,84 @@ fn the_audit_log_keeps_entries_in_order_and_a_rolled_back_entry_is_not_kept() {
     store.write(|tx| tx.record_audit(&second)).expect("second entry");
     let log = store.read().expect("read").audit_log().expect("log");
     assert_eq!(log, [(1, first), (2, second)]);
+}
+
+#[test]
+fn a_version_5_facts_record_reads_but_its_ticket_is_folded_again_for_its_template_replies() {
+    let (_dir, store) = fresh();
+    let agent = Origin { actor: Actor::Agent(7), rules: None };
+    let id = store.write(|tx| create_ticket(tx, 5)).expect("created");
+    let used = || Change::TemplateUsed { template: "refund".into(), version: "v1".into() };
+    let steps = [(Change::AgentReply { text: "Hello".into() }, 10), (used(), 10)];
+    for (change, minute) in steps {
+        store
+            .write(|tx| {
+                let mut ticket = tx.ticket(id)?.expect("exists");
+                let entries = ticket.apply(change, &agent, at(minute)).expect("legal");
+                tx.save_ticket(&ticket)?;
+                tx.append_history(id, &entries)
+            })
+            .expect("written");
+    }
+    let read = store.read().expect("read");
+    let ticket = read.ticket(id).expect("read").expect("exists");
+    let kept = read.facts(&ticket).expect("read").expect("facts are kept");
+    assert_eq!((kept.agent_replies, kept.template_replies), (1, 1));
+    assert!(read.for_each_facts(|_, _| Ok::<_, StoreError>(())).expect("scan"), "current records answer");
+    drop(read);
+
+    // The record as a build before template replies were counted wrote it: version 5 is
+    // version 6 without them, so the same bytes but the first and the flag.
+    let mut before = kept.clone();
+    before.template_replies = 0;
+    let mut version_5 = facts_record::encode(&before, Some(&crate::metrics::Labels::of(&ticket)));
+    assert_eq!(version_5[0], 6);
+    version_5[0] = 5;
+    let (read_back, labels) = facts_record::decode(&version_5).expect("version 5 reads");
+    assert_eq!((read_back, labels), (before.clone(), Some(crate::metrics::Labels::of(&ticket))));
+    assert!(!facts_record::is_current(&version_5));
+    // A version 5 record never carried the template flag.
+    let mut flagged = facts_record::encode(&kept, None);
+    flagged[0] = 5;
+    assert!(matches!(facts_record::decode(&flagged), Err(StoreError::Corrupt(_))));
+
+    store
+        .write(|tx| {
+            tx.txn.open_table(tables::FACTS)?.insert(id.0, version_5.as_slice())?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("an older record");
+    let read = store.read().expect("read");
+    assert_eq!(read.facts(&ticket).expect("read"), None, "not current: the caller folds the history");
+    assert!(!read.for_each_facts(|_, _| Ok::<_, StoreError>(())).expect("scan"), "the report reads tickets");
+    drop(read);
+    // The ticket's next change folds its whole history again, template replies and all.
+    store
+        .write(|tx| {
+            let mut ticket = tx.ticket(id)?.expect("exists");
+            let entries = ticket.apply(Change::Resolve, &agent, at(20)).expect("legal");
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)
+        })
+        .expect("written");
+    let read = store.read().expect("read");
+    let ticket = read.ticket(id).expect("read").expect("exists");
+    let kept = read.facts(&ticket).expect("read").expect("current again");
+    assert_eq!(kept, crate::metrics::Facts::of_history(&read.history(id).expect("history")));
+    assert_eq!((kept.agent_replies, kept.template_replies), (1, 1));
+    drop(read);
+
+    // A change of labels alone (no history) also folds an older record again.
+    store
+        .write(|tx| {
+            tx.txn.open_table(tables::FACTS)?.insert(id.0, version_5.as_slice())?;
+            let mut ticket = tx.ticket(id)?.expect("exists");
+            ticket.tags.insert("vip".into());
+            tx.save_ticket(&ticket)
+        })
+        .expect("retagged");
+    let read = store.read().expect("read");
+    let ticket = read.ticket(id).expect("read").expect("exists");
+    let kept = read.facts(&ticket).expect("read").expect("current again");
+    assert_eq!(kept.template_replies, 1);
 }

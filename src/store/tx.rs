@@ -128,6 +128,12 @@ impl<'t> Tx<'t> {
         if old.as_ref().is_none_or(|old| !same_labels(old, ticket)) {
             let mut facts = self.txn.open_table(FACTS)?;
             let known = match facts.get(id)? {
+                // A record of an earlier version lacks facts this build keeps: folded
+                // again from the history, not carried over short of them.
+                Some(bytes) if !facts_record::is_current(bytes.value()) => {
+                    drop(bytes);
+                    Some(Facts::of_history(&history_of(self.txn, ticket.id)?))
+                }
                 Some(bytes) => Some(facts_record::decode(bytes.value())?.0),
                 None => None,
             };
@@ -217,7 +223,9 @@ impl<'t> Tx<'t> {
         let (known, labels) = match table.get(ticket.0)? {
             Some(bytes) => {
                 let (facts, labels) = facts_record::decode(bytes.value())?;
-                (Some(facts), labels)
+                // An earlier version's facts lack some this build keeps: folded again below.
+                let current = facts_record::is_current(bytes.value());
+                (Some(facts).filter(|_| current), labels)
             }
             None => (None, None),
         };
@@ -226,7 +234,7 @@ impl<'t> Tx<'t> {
                 facts.fold(entries);
                 (facts, labels)
             }
-            None if entries[0].seq == 0 => (Facts::of_history(entries), None),
+            None if entries[0].seq == 0 => (Facts::of_history(entries), labels),
             // A ticket from before facts were kept, or whose history another build wrote
             // without them: folded once from its whole history, which ends with `entries`;
             // its labels are read again from the ticket, which that build may have changed.
@@ -460,7 +468,8 @@ macro_rules! reads {
                 match table.get(ticket.id.0)? {
                     Some(bytes) => {
                         let facts = facts_record::decode(bytes.value())?.0;
-                        Ok(Some(facts).filter(|facts| facts.folded == ticket.next_seq))
+                        let current = facts_record::is_current(bytes.value());
+                        Ok(Some(facts).filter(|facts| current && facts.folded == ticket.next_seq))
                     }
                     None => Ok(None),
                 }
@@ -483,8 +492,10 @@ macro_rules! reads {
                     let ticket = decode::<TicketRecord>("ticket", value.value())?.into_ticket()?;
                     let known = match &facts {
                         Some(table) => match table.get(id.value()).map_err(StoreError::from)? {
-                            Some(bytes) => Some(facts_record::decode(bytes.value())?.0),
-                            None => None,
+                            Some(bytes) if facts_record::is_current(bytes.value()) => {
+                                Some(facts_record::decode(bytes.value())?.0)
+                            }
+                            Some(_) | None => None,
                         },
                         None => None,
                     };
@@ -528,7 +539,9 @@ macro_rules! reads {
                 let (mut facts, mut labels) = (Facts::new(jiff::Timestamp::UNIX_EPOCH), Labels::empty());
                 for row in table.range(ids).map_err(StoreError::from)? {
                     let (_, value) = row.map_err(StoreError::from)?;
-                    if !facts_record::decode_into(value.value(), &mut facts, &mut labels)? {
+                    if !facts_record::is_current(value.value())
+                        || !facts_record::decode_into(value.value(), &mut facts, &mut labels)?
+                    {
                         return Ok(None);
                     }
                     seen.records += 1;

@@ -4,13 +4,17 @@
 //! The naive side reads only the ticket's own fields in the export (`priority`,
 //! `created_at`, `first_response_at`, `reopened`), which `Ticket::apply` keeps as the
 //! ticket changes, while the report computes from the store's facts folded from history:
-//! two code paths that must agree.
+//! two code paths that must agree. Template replies: the report's come from the facts
+//! folded from history, the naive ones from the uses the generator recorded over the
+//! export's `agent_replies`; deflections: the report's against what the generator wrote.
 
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use topicdesk::history::Actor;
+use topicdesk::kb::Deflection;
 use topicdesk::store::{FILE_NAME, Store, StoreError};
+use topicdesk::template::TemplateUse;
 use topicdesk::ticket::{Answer, Change, Customer, Origin, Priority, Ticket};
 
 use crate::support::{at, path_arg, stderr, stdout, topicdesk};
@@ -25,10 +29,24 @@ fn mix(seed: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Knowledge-base deflections the generator writes: one every 7 minutes from minute 0, the
+/// article drawn from this list by a seeded draw.
+const DEFLECTIONS: i64 = 3_000;
+const ARTICLES: [&str; 7] = ["reset-password", "invoices", "refunds", "delivery", "plans", "login", "api"];
+
+/// What the generator wrote beside the tickets, for the naive side.
+struct Written {
+    /// Template uses by the ticket's priority.
+    template_uses: BTreeMap<String, u64>,
+    deflections: Vec<Deflection>,
+}
+
 /// Writes `TICKETS` tickets whose timelines vary by a seeded draw: unanswered, answered
 /// and resolved, notes and rule messages before the reply, waits on the customer, reopened
-/// and closed, priority changes, still open.
-fn generate(store: &Store) {
+/// and closed, priority changes, still open; a third of the first replies from a template.
+/// And `DEFLECTIONS` questions the knowledge base answered.
+fn generate(store: &Store) -> Written {
+    let mut written = Written { template_uses: BTreeMap::new(), deflections: Vec::new() };
     let agent = Origin { actor: Actor::Agent(7), rules: None };
     let desk = Origin { actor: Actor::System, rules: None };
     let mut made = 0;
@@ -95,8 +113,26 @@ fn generate(store: &Store) {
                             (delay + later, &agent, Change::Close),
                         ],
                     };
+                    let templated = (draw >> 48).is_multiple_of(3);
+                    let mut replies = 0;
                     for (minutes, origin, change) in steps {
+                        let reply = matches!(change, Change::AgentReply { .. });
                         entries.extend(ticket.apply(change, origin, at(start + minutes)).expect("legal"));
+                        replies += u32::from(reply);
+                        if reply && replies == 1 && templated {
+                            let used =
+                                Change::TemplateUsed { template: "hello".into(), version: "v1".into() };
+                            entries.extend(ticket.apply(used, origin, at(start + minutes)).expect("legal"));
+                            tx.record_template_use(&TemplateUse {
+                                template: "hello".into(),
+                                version: "v1".into(),
+                                agent: 7,
+                                ticket: id.0,
+                                at: at(start + minutes),
+                            })?;
+                            *written.template_uses.entry(ticket.priority.as_str().to_owned()).or_default() +=
+                                1;
+                        }
                     }
                     tx.save_ticket(&ticket)?;
                     tx.append_history(id, &entries)?;
@@ -106,6 +142,30 @@ fn generate(store: &Store) {
             .expect("generate");
         made += 1_000;
     }
+    written.deflections = write_deflections(store);
+    written
+}
+
+/// Writes `DEFLECTIONS` questions the knowledge base answered, and returns them.
+fn write_deflections(store: &Store) -> Vec<Deflection> {
+    let mut written = Vec::new();
+    store
+        .write(|tx| {
+            for n in 0..DEFLECTIONS {
+                let article = ARTICLES[usize::try_from(mix(n.unsigned_abs()) % 7).expect("small")];
+                let deflection = Deflection {
+                    at: at(n * 7),
+                    form: "support".into(),
+                    article: article.into(),
+                    question: format!("question {n}"),
+                };
+                tx.record_deflection(&deflection)?;
+                written.push(deflection);
+            }
+            Ok::<_, StoreError>(())
+        })
+        .expect("deflections");
+    written
 }
 
 /// The smallest value at or below which at least `percent`% of `values` lie.
@@ -122,7 +182,7 @@ fn naive_percentile(values: &[i64], percent: usize) -> i64 {
 #[test]
 fn report_agrees_with_a_naive_count_over_the_export() {
     let dir = tempfile::tempdir().expect("temp dir");
-    generate(&Store::open(&dir.path().join(FILE_NAME)).expect("create store"));
+    let written = generate(&Store::open(&dir.path().join(FILE_NAME)).expect("create store"));
     let data = path_arg(dir.path());
 
     let export = topicdesk(&["tickets", "export", "--data", data]);
@@ -130,10 +190,13 @@ fn report_agrees_with_a_naive_count_over_the_export() {
     let mut per_priority: BTreeMap<String, u64> = BTreeMap::new();
     let mut first_responses: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     let mut reopens = 0u64;
+    let mut agent_replies: BTreeMap<String, u64> = BTreeMap::new();
     for line in stdout(&export).lines() {
         let ticket: serde_json::Value = serde_json::from_str(line).expect("JSON lines");
         let priority = ticket["priority"].as_str().expect("a priority").to_owned();
         *per_priority.entry(priority.clone()).or_default() += 1;
+        *agent_replies.entry(priority.clone()).or_default() +=
+            ticket["agent_replies"].as_u64().expect("a count");
         reopens += ticket["reopened"].as_u64().expect("a count");
         if let Some(first) = ticket["first_response_at"].as_str() {
             let created: Timestamp =
@@ -173,4 +236,100 @@ fn report_agrees_with_a_naive_count_over_the_export() {
     for group in groups {
         check(group, group["key"].as_str().expect("key"));
     }
+    check_templates(&report, &written, &agent_replies);
+    assert_eq!(report["deflections"]["count"], DEFLECTIONS);
+    check_deflections(data, &written);
+}
+
+/// Template replies per priority, and over all: uses over agent replies.
+fn check_templates(report: &serde_json::Value, written: &Written, agent_replies: &BTreeMap<String, u64>) {
+    let groups = report["groups"].as_array().expect("groups");
+    // Template replies per priority, and over all: uses over agent replies.
+    let all_uses: u64 = written.template_uses.values().sum();
+    assert!(all_uses > 1_000, "about a third of the answered tickets: {all_uses}");
+    let templates = |group: &serde_json::Value| {
+        let t = &group["templates"];
+        (t["uses"].as_u64(), t["agent_replies"].as_u64(), t["share"].as_f64())
+    };
+    let all_replies: u64 = agent_replies.values().sum();
+    #[expect(clippy::cast_precision_loss, reason = "small counts")]
+    let share = |uses: u64, replies: u64| uses as f64 / replies as f64;
+    assert_eq!(
+        templates(&report["total"]),
+        (Some(all_uses), Some(all_replies), Some(share(all_uses, all_replies)))
+    );
+    for group in groups {
+        let key = group["key"].as_str().expect("key");
+        let (uses, replies) = (written.template_uses[key], agent_replies[key]);
+        assert_eq!(templates(group), (Some(uses), Some(replies), Some(share(uses, replies))), "{key}");
+    }
+}
+
+/// Deflections in a period: those in it, the articles that answered most, and the share
+/// of the questions (deflected or a ticket) they are.
+fn check_deflections(data: &str, written: &Written) {
+    let (since, until) = (at(6_000), at(15_000));
+    let in_period: Vec<&Deflection> =
+        written.deflections.iter().filter(|d| d.at >= since && d.at < until).collect();
+    let mut by_article: BTreeMap<&str, u64> = BTreeMap::new();
+    for deflection in &in_period {
+        *by_article.entry(deflection.article.as_str()).or_default() += 1;
+    }
+    let mut naive_top: Vec<(&str, u64)> = by_article.into_iter().collect();
+    naive_top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    naive_top.truncate(5);
+    // Ticket `id` was created at minute `3 * id`.
+    let tickets_in_period = (1..=TICKETS).filter(|id| (6_000..15_000).contains(&(id * 3))).count() as u64;
+    let output = topicdesk(&[
+        "report",
+        "--data",
+        data,
+        "--since",
+        &since.to_string(),
+        "--until",
+        &until.to_string(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let period: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("one JSON object");
+    assert_eq!(period["tickets"], tickets_in_period);
+    let deflections = &period["deflections"];
+    assert_eq!(deflections["count"], in_period.len());
+    let top: Vec<(&str, u64)> = deflections["top_articles"]
+        .as_array()
+        .expect("top articles")
+        .iter()
+        .map(|a| (a["article"].as_str().expect("id"), a["count"].as_u64().expect("count")))
+        .collect();
+    assert_eq!(top, naive_top);
+    #[expect(clippy::cast_precision_loss, reason = "small counts")]
+    let rate = in_period.len() as f64 / (in_period.len() as u64 + tickets_in_period) as f64;
+    assert_eq!(deflections["rate"].as_f64(), Some(rate));
+    let csv = topicdesk(&[
+        "report",
+        "--data",
+        data,
+        "--since",
+        &since.to_string(),
+        "--until",
+        &until.to_string(),
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        stdout(&csv).contains(&format!("\nall,kb_deflections,,{},,,\n", in_period.len())),
+        "{}",
+        stdout(&csv)
+    );
+    let table =
+        topicdesk(&["report", "--data", data, "--since", &since.to_string(), "--until", &until.to_string()]);
+    let (first, count) = naive_top[0];
+    assert!(
+        stdout(&table)
+            .contains(&format!("KB deflections (answered by an article, no ticket): {} (", in_period.len())),
+        "{}",
+        stdout(&table)
+    );
+    assert!(stdout(&table).contains(&format!("; top: {first} {count},")), "{}", stdout(&table));
 }

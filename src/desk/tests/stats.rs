@@ -77,9 +77,9 @@ fn stats_in_general_shows_the_team_and_each_agent_for_the_period_asked() {
                 | Tickets 2 · resolved 1 · open 1 · agent replies 2
                 | Median first reply 11m · full resolution 12m
                 | SLA achieved 100% · reopened 0 · first-contact resolution 100%
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Farah: 1 · 1 · 11m · 100% · -
-                | Gus: 1 · 0 · 25m · 100% · -"#]],
+                | Per agent: tickets · resolved · first reply · SLA · CSAT · templates
+                | Farah: 1 · 1 · 11m · 100% · - · 0%
+                | Gus: 1 · 0 · 25m · 100% · - · 0%"#]],
     );
     check(
         &ask("/stats"),
@@ -88,10 +88,10 @@ fn stats_in_general_shows_the_team_and_each_agent_for_the_period_asked() {
                 | Tickets 3 · resolved 1 · open 2 · agent replies 3
                 | Median first reply 25m · full resolution 12m
                 | SLA achieved 75% · reopened 0 · first-contact resolution 100% · SLA breaches 1
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Eli: 1 · 0 · 2d · 0% · -
-                | Farah: 1 · 1 · 11m · 100% · -
-                | Gus: 1 · 0 · 25m · 100% · -"#]],
+                | Per agent: tickets · resolved · first reply · SLA · CSAT · templates
+                | Eli: 1 · 0 · 2d · 0% · - · 0%
+                | Farah: 1 · 1 · 11m · 100% · - · 0%
+                | Gus: 1 · 0 · 25m · 100% · - · 0%"#]],
     );
     check(
         &ask("/stats 30d"),
@@ -100,11 +100,11 @@ fn stats_in_general_shows_the_team_and_each_agent_for_the_period_asked() {
                 | Tickets 4 · resolved 1 · open 3 · agent replies 3
                 | Median first reply 25m · full resolution 12m
                 | SLA achieved 50% · reopened 0 · first-contact resolution 100% · SLA breaches 3
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Dana: 1 · 0 · - · 0% · -
-                | Eli: 1 · 0 · 2d · 0% · -
-                | Farah: 1 · 1 · 11m · 100% · -
-                | Gus: 1 · 0 · 25m · 100% · -"#]],
+                | Per agent: tickets · resolved · first reply · SLA · CSAT · templates
+                | Dana: 1 · 0 · - · 0% · - · -
+                | Eli: 1 · 0 · 2d · 0% · - · 0%
+                | Farah: 1 · 1 · 11m · 100% · - · 0%
+                | Gus: 1 · 0 · 25m · 100% · - · 0%"#]],
     );
     check(
         &ask("/stats@topicdesk_bot 2026-09"),
@@ -113,10 +113,10 @@ fn stats_in_general_shows_the_team_and_each_agent_for_the_period_asked() {
                 | Tickets 3 · resolved 1 · open 2 · agent replies 3
                 | Median first reply 25m · full resolution 12m
                 | SLA achieved 75% · reopened 0 · first-contact resolution 100% · SLA breaches 1
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Eli: 1 · 0 · 2d · 0% · -
-                | Farah: 1 · 1 · 11m · 100% · -
-                | Gus: 1 · 0 · 25m · 100% · -"#]],
+                | Per agent: tickets · resolved · first reply · SLA · CSAT · templates
+                | Eli: 1 · 0 · 2d · 0% · - · 0%
+                | Farah: 1 · 1 · 11m · 100% · - · 0%
+                | Gus: 1 · 0 · 25m · 100% · - · 0%"#]],
     );
     check(
         &ask("/stats 2026-08"),
@@ -125,8 +125,8 @@ fn stats_in_general_shows_the_team_and_each_agent_for_the_period_asked() {
                 | Tickets 1 · resolved 0 · open 1
                 | Median first reply - · full resolution -
                 | SLA achieved 0% · reopened 0 · first-contact resolution - · SLA breaches 2
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Dana: 1 · 0 · - · 0% · -"#]],
+                | Per agent: tickets · resolved · first reply · SLA · CSAT · templates
+                | Dana: 1 · 0 · - · 0% · - · -"#]],
     );
     check(
         &ask("/stats 2026-07"),
@@ -200,9 +200,9 @@ fn stats_in_the_private_chat_answers_a_team_member_and_never_starts_intake() {
                 | Tickets 2 · resolved 1 · open 1 · agent replies 2
                 | Median first reply 11m · full resolution 12m
                 | SLA achieved 100% · reopened 0 · first-contact resolution 100%
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Dana: 1 · 1 · 11m · 100% · -
-                | Eli: 1 · 0 · 25m · 100% · -
+                | Per agent: tickets · resolved · first reply · SLA · CSAT · templates
+                | Dana: 1 · 1 · 11m · 100% · - · 0%
+                | Eli: 1 · 0 · 25m · 100% · - · 0%
             chat 222222222 #1017: Usage: /stats [today|7d|30d|YYYY-MM] for the team, /stats me [today|7d|30d|YYYY-MM] for your own figures. Without a period: the last 7 days."#]],
     );
     assert_eq!(world.session(ELI), None, "no intake dialogue started");
@@ -335,9 +335,9 @@ fn the_weekly_digest_reaches_the_supervisors_once_at_local_time_across_daylight_
                 | Median first reply 11m · full resolution 12m
                 | SLA achieved 100% · reopened 0 · first-contact resolution 100%
                 | Week before: tickets 1 · resolved 0 · first reply 2d · SLA 0%
-                | Per agent: tickets · resolved · first reply · SLA · CSAT
-                | Farah: 1 · 1 · 11m · 100% · -
-                | Gus: 1 · 0 · 25m · 100% · -
+                | Per agent: tickets · resolved · first reply · SLA · CSAT · templates
+                | Farah: 1 · 1 · 11m · 100% · - · 0%
+                | Gus: 1 · 0 · 25m · 100% · - · 0%
                 | Now: 3 active, 0 of them unassigned"#]],
     );
     // A restart: the rules loaded anew, only the store kept. Nothing is sent twice.

@@ -254,5 +254,8 @@ async fn stats_in_general_shows_the_satisfaction(fake: &FakeHandle) {
         stats.contains("\nCSAT 0% of 1 ratings · 50% of 2 surveys answered · mean 1.0/5 · comments 1"),
         "{stats}"
     );
-    assert!(stats.contains("Per agent: tickets · resolved · first reply · SLA · CSAT\n"), "{stats}");
+    assert!(
+        stats.contains("Per agent: tickets · resolved · first reply · SLA · CSAT · templates\n"),
+        "{stats}"
+    );
 }
