@@ -158,6 +158,7 @@ fn write_deflections(store: &Store) -> Vec<Deflection> {
                     form: "support".into(),
                     article: article.into(),
                     question: format!("question {n}"),
+                    customer: Some(n.unsigned_abs()),
                 };
                 tx.record_deflection(&deflection)?;
                 written.push(deflection);
