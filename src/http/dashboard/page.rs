@@ -77,19 +77,17 @@ pub fn render(view: &View, rules: &RuleSet) -> String {
     let zone = TimeZone::get(&rules.desk().timezone.value).unwrap_or(TimeZone::UTC);
     let mut body = String::new();
     let title = match &view.body {
-        Body::Queue { unassigned, unassigned_total, mine } => {
-            let _ = write!(body, "<section><h2>Unassigned: {unassigned_total}</h2>");
-            rows_table(&mut body, unassigned, view.now, rules);
-            if *unassigned_total > unassigned.len() {
-                let _ = write!(
-                    body,
-                    "<p class=\"muted\">The oldest {} of {unassigned_total}.</p>",
-                    unassigned.len()
-                );
+        Body::Queue { unassigned, unassigned_total, mine, mine_total } => {
+            for (heading, rows, total) in
+                [("Unassigned", unassigned, unassigned_total), ("Yours", mine, mine_total)]
+            {
+                let _ = write!(body, "<section><h2>{heading}: {total}</h2>");
+                rows_table(&mut body, rows, view.now, rules);
+                if *total > rows.len() {
+                    let _ = write!(body, "<p class=\"muted\">The oldest {} of {total}.</p>", rows.len());
+                }
+                body.push_str("</section>");
             }
-            let _ = write!(body, "</section><section><h2>Yours: {}</h2>", mine.len());
-            rows_table(&mut body, mine, view.now, rules);
-            body.push_str("</section>");
             "Queue"
         }
         Body::Agents(agents) => {

@@ -83,8 +83,9 @@ pub enum Body {
         /// Unassigned active tickets, oldest first, at most [`LISTED`].
         unassigned: Vec<Row>,
         unassigned_total: usize,
-        /// The viewer's own active tickets, oldest first.
+        /// The viewer's own active tickets, oldest first, at most [`LISTED`].
         mine: Vec<Row>,
+        mine_total: usize,
     },
     Agents(Vec<AgentRow>),
     Sla {
@@ -145,26 +146,25 @@ pub fn read(
             for agent in &rules.team().agents {
                 held.extend(read.tickets_of_assignee(agent.id as u64)?);
             }
+            // Sorted by what their facts records say (no ticket decoded); a ticket without a
+            // current record is read whole. Only the listed ones are decoded.
             let mut unassigned = Vec::new();
             for id in active_ids(read)?.into_iter().filter(|id| !held.contains(id)) {
-                if let Some(ticket) = read.ticket(id)?
-                    && ticket.assignee.is_none()
+                if let Some((assignee, created_at)) = created_and_assignee(read, id)?
+                    && assignee.is_none()
                 {
-                    unassigned.push(ticket);
+                    unassigned.push((created_at, id));
                 }
             }
-            unassigned.sort_by_key(|ticket| (ticket.created_at, ticket.id));
-            let unassigned_total = unassigned.len();
-            let unassigned =
-                unassigned.iter().take(LISTED).map(|ticket| row(read, ticket)).collect::<Result<_, _>>()?;
+            let (unassigned, unassigned_total) = oldest_rows(read, unassigned)?;
             let mut mine = Vec::new();
             for id in read.tickets_of_assignee(viewer.id as u64)? {
-                if let Some(ticket) = read.ticket(id)? {
-                    mine.push(row(read, &ticket)?);
+                if let Some((_, created_at)) = created_and_assignee(read, id)? {
+                    mine.push((created_at, id));
                 }
             }
-            mine.sort_by_key(|row| (row.created_at, row.id));
-            Body::Queue { unassigned, unassigned_total, mine }
+            let (mine, mine_total) = oldest_rows(read, mine)?;
+            Body::Queue { unassigned, unassigned_total, mine, mine_total }
         }
         Page::Agents if allowed(&viewer, page, None) => Body::Agents(agents(read, rules, now)?),
         Page::Sla if allowed(&viewer, page, None) => {
@@ -203,6 +203,42 @@ pub fn read(
         },
     };
     Ok(Some(View { now, viewer, page, body }))
+}
+
+/// The ticket's labels and facts from its facts record alone, without decoding the ticket;
+/// `None` when it has no current record (written before labels were kept, say).
+fn facts_of(read: &ReadTx, id: TicketId) -> Result<Option<(Labels, crate::metrics::Facts)>, StoreError> {
+    let mut found = None;
+    let seen = read.scan_facts(id.0..=id.0, |labels, facts| {
+        found = Some((labels.clone(), facts.clone()));
+        Ok::<_, StoreError>(())
+    })?;
+    Ok(seen.and(found))
+}
+
+/// The ticket's assignee and creation time, from its facts record when it has a current
+/// one, else from the ticket; `None` for a ticket that is not there.
+fn created_and_assignee(read: &ReadTx, id: TicketId) -> Result<Option<(Option<u64>, Timestamp)>, StoreError> {
+    if let Some((labels, facts)) = facts_of(read, id)? {
+        return Ok(Some((labels.assignee, facts.created_at)));
+    }
+    Ok(read.ticket(id)?.map(|ticket| (ticket.assignee, ticket.created_at)))
+}
+
+/// The rows of the oldest [`LISTED`] of `tickets` (creation time, id), oldest first, and how
+/// many there are in all; only the listed tickets are decoded.
+fn oldest_rows(
+    read: &ReadTx,
+    mut tickets: Vec<(Timestamp, TicketId)>,
+) -> Result<(Vec<Row>, usize), StoreError> {
+    tickets.sort_unstable();
+    let mut rows = Vec::new();
+    for (_, id) in tickets.iter().take(LISTED) {
+        if let Some(ticket) = read.ticket(*id)? {
+            rows.push(row(read, &ticket)?);
+        }
+    }
+    Ok((rows, tickets.len()))
 }
 
 /// Active tickets (new, open, awaiting the customer), by id.
@@ -337,7 +373,9 @@ fn figures(read: &ReadTx, rules: &RuleSet, now: Timestamp) -> Result<(Report, Ve
         if id.0 >= first {
             continue;
         }
-        if let Some(ticket) = read.ticket(id)? {
+        if let Some((labels, facts)) = facts_of(read, id)? {
+            period.add(&labels, &facts);
+        } else if let Some(ticket) = read.ticket(id)? {
             let facts = match read.facts(&ticket)? {
                 Some(facts) => facts,
                 None => crate::metrics::Facts::of_history(&read.history(id)?),
