@@ -303,12 +303,17 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     } else {
         let left =
             crate::telegram::counting(count.clone(), crate::telegram::leave_webhook(&bot, &mut shutdown));
-        if let Some(left) = left.await? {
-            tracing::info!(
+        match left.await? {
+            None => {
+                tracing::info!("shut down before polling could start");
+                return Ok(());
+            }
+            Some(crate::telegram::Left::Deleted(left)) => tracing::info!(
                 url = %left.url,
                 pending = left.pending,
                 "a webhook was still set: deleted it, keeping the updates Telegram holds; polling takes them"
-            );
+            ),
+            Some(crate::telegram::Left::NoWebhook) => {}
         }
         None
     };

@@ -18,7 +18,9 @@ pub use startup::{
     register_commands, set_dashboard_menu, wait_for_telegram,
 };
 pub use translate::{translate, translate_json};
-pub use webhook::{MAX_CONNECTIONS, WebhookStatus, decode_update, leave_webhook, set_webhook, webhook_info};
+pub use webhook::{
+    Left, MAX_CONNECTIONS, WebhookStatus, decode_update, leave_webhook, set_webhook, webhook_info,
+};
 
 pub use teloxide::Bot;
 pub use teloxide::types::Update;

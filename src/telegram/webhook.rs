@@ -61,13 +61,22 @@ pub async fn set_webhook(
     }
 }
 
+/// What [`leave_webhook`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Left {
+    /// No webhook was set.
+    NoWebhook,
+    /// This webhook was set, and is deleted now.
+    Deleted(WebhookStatus),
+}
+
 /// Before polling: deletes a webhook left set (by an earlier `run --webhook`), keeping its
-/// pending updates for `getUpdates`. Returns what the webhook was, `None` when there was none;
-/// `Ok(None)` too when `shutdown` resolved first.
+/// pending updates for `getUpdates`. `Ok(None)` when `shutdown` resolved first: the caller
+/// must not wait for `shutdown` again.
 pub async fn leave_webhook(
     bot: &Bot,
     shutdown: impl Future<Output = ()>,
-) -> Result<Option<WebhookStatus>, StartupError> {
+) -> Result<Option<Left>, StartupError> {
     let mut shutdown = std::pin::pin!(shutdown);
     let refused = |refusal: Refusal, what: &'static str| match refusal {
         Refusal::Token(detail) => StartupError::TokenRefused(detail),
@@ -80,11 +89,12 @@ pub async fn leave_webhook(
         Err(refusal) => return Err(refused(refusal, "read")),
     };
     if info.url.is_empty() {
-        return Ok(None);
+        return Ok(Some(Left::NoWebhook));
     }
     let request = DeleteWebhookRaw { drop_pending_updates: false };
     match with_backoff("deleteWebhook", &mut shutdown, || call(bot, request.clone())).await {
-        Ok(_) => Ok(Some(info)),
+        Ok(Some(_)) => Ok(Some(Left::Deleted(info))),
+        Ok(None) => Ok(None),
         Err(refusal) => Err(refused(refusal, "deleted")),
     }
 }

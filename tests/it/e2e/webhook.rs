@@ -254,3 +254,23 @@ async fn a_webhook_url_telegram_refuses_ends_the_start_with_one_clear_line() {
     );
     assert_eq!(desk.fake.inspect(|world| world.webhook_url().map(str::to_owned)), None);
 }
+
+/// A desk asked to stop while it still waits for `getWebhookInfo` at start (Telegram slow to
+/// answer) stops at once and cleanly: it does not start polling, nor wait for the stop again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stop_while_leaving_webhook_mode_ends_the_start_cleanly() {
+    let mut desk = Desk::prepare(Setup { customers: 1, budget_scale: None }).await;
+    let slow = topicdesk::fakegram::CallFilter::Method("getWebhookInfo".to_owned());
+    desk.fake.answer_next_calls_late(1, Duration::from_secs(20), slow);
+    desk.start_host();
+    desk.wait("the start-up's command menus", |world| {
+        world.calls().iter().any(|call| call.method == "setMyCommands")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let asked = Instant::now();
+    desk.stop_host().await;
+    assert!(asked.elapsed() < Duration::from_secs(10), "stopped after {:?}", asked.elapsed());
+    let polled = desk.fake.inspect(|world| world.calls().iter().any(|call| call.method == "getUpdates"));
+    assert!(!polled, "the desk polled after it was asked to stop");
+}
