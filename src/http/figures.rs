@@ -1,4 +1,4 @@
-//! The desk's state as gauges: tickets by status, priority and staff group, SLA breaches,
+//! The desk's state as gauges: tickets by status, priority and staff group, SLA warnings and breaches,
 //! escalations and satisfaction ratings over the tickets the store keeps. Folded from each
 //! ticket's labels and facts (`metrics::Facts`, kept by the store with every history
 //! append), never from history or text, so nothing here can carry a customer's words. The
@@ -19,6 +19,8 @@ pub struct DeskFigures {
     pub tickets: BTreeMap<(Status, Priority, Option<i64>), u64>,
     /// Breaches per SLA metric, indexed as [`Metric::ALL`].
     pub breaches: [u64; 3],
+    /// Warnings sent per SLA metric, indexed as [`Metric::ALL`].
+    pub warnings: [u64; 3],
     /// Escalations by what triggered them: manual, breach, age, rule.
     pub escalations: [u64; 4],
     /// Latest ratings of answered surveys by (scale, value).
@@ -36,6 +38,9 @@ impl DeskFigures {
         *self.tickets.entry((facts.status, labels.priority, labels.staff_chat)).or_default() += 1;
         for (total, breaches) in self.breaches.iter_mut().zip(facts.breaches) {
             *total += u64::from(breaches);
+        }
+        for (total, warnings) in self.warnings.iter_mut().zip(facts.warnings) {
+            *total += u64::from(warnings);
         }
         let escalations = facts.escalations;
         let by_trigger = [escalations.manual, escalations.breach, escalations.age, escalations.rule];
@@ -83,6 +88,11 @@ impl DeskFigures {
     pub fn breaches_by_metric(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
         Metric::ALL.iter().map(|metric| metric.as_str()).zip(self.breaches)
     }
+
+    /// The warnings with their metric's name.
+    pub fn warnings_by_metric(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
+        Metric::ALL.iter().map(|metric| metric.as_str()).zip(self.warnings)
+    }
 }
 
 #[cfg(test)]
@@ -114,6 +124,7 @@ mod tests {
         let mut figures = DeskFigures::default();
         let mut breached = facts(Status::Open);
         breached.breaches = [1, 2, 0];
+        breached.warnings = [1, 0, 3];
         breached.escalations.breach = 2;
         breached.escalations.manual = 1;
         figures.add(&labels(Priority::High, Some(-100)), &breached);
@@ -141,6 +152,8 @@ mod tests {
         );
         let by_metric: Vec<_> = figures.breaches_by_metric().collect();
         assert_eq!(by_metric, [("first_response", 1), ("next_response", 2), ("resolution", 0)]);
+        let warned: Vec<_> = figures.warnings_by_metric().collect();
+        assert_eq!(warned, [("first_response", 1), ("next_response", 0), ("resolution", 3)]);
         assert_eq!(figures.escalations, [1, 2, 0, 0]);
         assert_eq!(figures.surveys_asked, 2);
         assert_eq!(figures.ratings.into_iter().collect::<Vec<_>>(), [(("five", 4), 1)]);

@@ -51,6 +51,7 @@ pub struct Metrics {
     rules: Family<VersionLabels, Gauge>,
     tickets: Family<TicketLabels, Gauge>,
     breaches: Family<MetricLabels, Gauge>,
+    warnings: Family<MetricLabels, Gauge>,
     escalations: Family<TriggerLabels, Gauge>,
     surveys: Gauge,
     ratings: Family<RatingLabels, Gauge>,
@@ -245,6 +246,12 @@ impl Metrics {
             "SLA breaches recorded over the tickets in the store, by metric",
             breaches.clone(),
         );
+        let warnings = Family::<MetricLabels, Gauge>::default();
+        registry.register(
+            "sla_warnings",
+            "SLA warnings sent over the tickets in the store, by metric",
+            warnings.clone(),
+        );
         let escalations = Family::<TriggerLabels, Gauge>::default();
         registry.register(
             "escalations",
@@ -280,6 +287,7 @@ impl Metrics {
             rules,
             tickets,
             breaches,
+            warnings,
             escalations,
             surveys,
             ratings,
@@ -367,6 +375,9 @@ impl Metrics {
         }
         for (metric, count) in figures.breaches_by_metric() {
             self.breaches.get_or_create(&MetricLabels { metric }).set(count as i64);
+        }
+        for (metric, count) in figures.warnings_by_metric() {
+            self.warnings.get_or_create(&MetricLabels { metric }).set(count as i64);
         }
         for (trigger, count) in ESCALATION_TRIGGERS.into_iter().zip(figures.escalations) {
             self.escalations.get_or_create(&TriggerLabels { trigger }).set(count as i64);
@@ -472,6 +483,41 @@ mod tests {
         assert!(!text.contains("aaaa1111"), "{text}");
         assert!(text.contains(r#"topicdesk_rule_reloads_total{result="ok"} 1"#), "{text}");
         assert!(text.contains(r#"topicdesk_rule_reloads_total{result="failed"} 1"#), "{text}");
+    }
+
+    #[test]
+    fn sla_warnings_and_breaches_are_gauges_by_metric_from_the_tickets_facts() {
+        use crate::deadline::{DeadlineKind, Mark};
+        use crate::history::{Actor, Entry, EntryKind};
+        let at = jiff::Timestamp::from_second(1_790_000_000).expect("valid");
+        let entry = |seq, kind, step| Entry {
+            seq,
+            at,
+            actor: Actor::System,
+            kind: EntryKind::Timer(Mark { kind, since: 0, step }),
+            rules: None,
+        };
+        let facts = crate::metrics::Facts::of_history(&[
+            entry(0, DeadlineKind::FirstResponse, 0),
+            entry(1, DeadlineKind::Resolution, 0),
+            entry(2, DeadlineKind::FirstResponse, 1),
+        ]);
+        let labels = crate::metrics::Labels::empty();
+        let mut figures = DeskFigures::default();
+        figures.add(&labels, &facts);
+        figures.add(&labels, &facts);
+        let metrics = Metrics::new();
+        metrics.set_figures(&figures);
+        let text = metrics.encode();
+        for line in [
+            r#"topicdesk_sla_warnings{metric="first_response"} 2"#,
+            r#"topicdesk_sla_warnings{metric="next_response"} 0"#,
+            r#"topicdesk_sla_warnings{metric="resolution"} 2"#,
+            r#"topicdesk_sla_breaches{metric="first_response"} 2"#,
+            r#"topicdesk_sla_breaches{metric="resolution"} 0"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "no line {line:?} in:\n{text}");
+        }
     }
 
     #[test]

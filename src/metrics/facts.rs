@@ -55,6 +55,9 @@ pub struct Facts {
     /// The stretch (its starting `seq`) of the last breach counted per metric: later rungs
     /// of the same stretch are the same breach.
     pub breached_since: [Option<u32>; 3],
+    /// SLA warnings sent per metric, indexed as [`Metric::ALL`]: one per stretch at most (a
+    /// warning due with its breach is not sent).
+    pub warnings: [u32; 3],
     pub escalations: Escalations,
     pub sentiment: SentimentSum,
     /// The last breach or age mark seen, with its stretch: an escalation by the desk at the
@@ -125,6 +128,7 @@ impl Facts {
             priority_changes: 0,
             breaches: [0; 3],
             breached_since: [None; 3],
+            warnings: [0; 3],
             escalations: Escalations::default(),
             sentiment: SentimentSum::default(),
             last_mark: None,
@@ -226,6 +230,8 @@ impl Facts {
                         self.breached_since[index] = Some(mark.since);
                     }
                     self.last_mark = Some((at, mark.kind, mark.since));
+                } else if let (Some(metric), Some(Step::Warning)) = (mark.kind.metric(), step) {
+                    self.warnings[metric_index(metric)] += 1;
                 } else if step == Some(Step::AgeEscalation) {
                     self.last_mark = Some((at, mark.kind, mark.since));
                 }

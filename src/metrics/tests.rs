@@ -210,6 +210,20 @@ fn breaches_count_once_per_stretch_and_escalations_by_trigger() {
 }
 
 #[test]
+fn sla_warnings_count_per_metric_and_breaches_do_not_count_as_warnings() {
+    let mark = |kind, since, step| Change::Timer(Mark { kind, since, step });
+    let story = story(minute(0))
+        .then(minute(45), DESK, mark(DeadlineKind::FirstResponse, 0, 0))
+        .then(minute(60), DESK, mark(DeadlineKind::FirstResponse, 0, 1))
+        .then(minute(61), DESK, mark(DeadlineKind::Resolution, 0, 0))
+        .reply(minute(70))
+        .then(minute(200), DESK, mark(DeadlineKind::Age, 0, 0));
+    let facts = story.facts();
+    assert_eq!(facts.warnings, [1, 0, 1]);
+    assert_eq!(facts.breaches, [1, 0, 0]);
+}
+
+#[test]
 fn folding_batch_by_batch_equals_folding_the_whole_history() {
     let story = story(minute(0))
         .reply(minute(10))

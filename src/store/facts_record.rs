@@ -3,7 +3,7 @@
 //! at every append to the ticket's history and read, for every ticket, by every report, so
 //! it is compact binary, not JSON like the store's other records.
 //!
-//! Version 6, the one this build writes, starts with the byte 6. Then, in order:
+//! Version 7, the one this build writes, starts with the byte 7. Then, in order:
 //! - a presence bitmask (`HAS_*`) for what is optional;
 //! - the counts: entries folded, agent replies, customer messages, reopens, priority
 //!   changes, breaches per SLA metric, the stretch of the last breach per metric (0 for
@@ -11,7 +11,8 @@
 //! - `created_at` (nanoseconds since the Unix epoch) and the status;
 //! - the status changes and the answered waits, each a count and its instants;
 //! - the optional instants and groups the bitmask names, in the bitmask's order (the
-//!   template replies, a count, after the sentiment and before the labels).
+//!   template replies, a count, after the sentiment; then the SLA warnings per metric,
+//!   three counts; then the labels).
 //!
 //! Integers are LEB128 varints, signed ones zigzagged first; instants other than
 //! `created_at` are nanoseconds after it, so every nanosecond of any `Timestamp` survives.
@@ -21,11 +22,11 @@
 //! Versions 1 to 4 were JSON (`{"v":…`) and still read ([`JsonRecord`]): version 2 wrote
 //! instants as integer nanoseconds, version 1 as RFC 3339 text, version 3 added the labels
 //! and version 4 the staff group. A record older than version 4 counts as one without
-//! labels: its reader takes them from the ticket. Version 5 is version 6 without the
-//! template replies: those builds did not count them, so a record before version 6 is not
-//! current ([`is_current`]) and its ticket's facts are folded again from the history (by the
-//! store when the ticket next changes, by a report that meets it before then). Written
-//! again, any record is version 6.
+//! labels: its reader takes them from the ticket. Version 6 is version 7 without the SLA
+//! warnings, and version 5 is version 6 without the template replies: those builds did not
+//! count them, so a record before version 7 is not current ([`is_current`]) and its
+//! ticket's facts are folded again from the history (by the store when the ticket next
+//! changes, by a report that meets it before then). Written again, any record is version 7.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -38,9 +39,11 @@ use crate::deadline::DeadlineKind;
 use crate::metrics::{CsatFacts, Escalations, Facts, Labels, SentimentSum};
 use crate::ticket::{Priority, Status};
 
-pub const FACTS_RECORD_VERSION: u8 = 6;
+pub const FACTS_RECORD_VERSION: u8 = 7;
 /// The last version before template replies were counted; still read.
 const VERSION_5: u8 = 5;
+/// The last version before SLA warnings were counted; still read.
+const VERSION_6: u8 = 6;
 
 const HAS_FIRST_REPLY: u32 = 1;
 const HAS_WAITING: u32 = 1 << 1;
@@ -55,9 +58,12 @@ const HAS_CATEGORY: u32 = 1 << 9;
 const HAS_ASSIGNEE: u32 = 1 << 10;
 const HAS_STAFF_CHAT: u32 = 1 << 11;
 const HAS_TEMPLATE_REPLIES: u32 = 1 << 12;
-const KNOWN: u32 = (1 << 13) - 1;
-/// Version 5 knew every field but the template replies.
-const KNOWN_V5: u32 = KNOWN & !HAS_TEMPLATE_REPLIES;
+const HAS_WARNINGS: u32 = 1 << 13;
+const KNOWN: u32 = (1 << 14) - 1;
+/// Version 6 knew every field but the SLA warnings.
+const KNOWN_V6: u32 = KNOWN & !HAS_WARNINGS;
+/// Version 5 knew every field of version 6 but the template replies.
+const KNOWN_V5: u32 = KNOWN_V6 & !HAS_TEMPLATE_REPLIES;
 
 /// The record of `facts`, holding `labels` when they are known.
 pub fn encode(facts: &Facts, labels: Option<&Labels>) -> Vec<u8> {
@@ -77,6 +83,7 @@ pub fn encode(facts: &Facts, labels: Option<&Labels>) -> Vec<u8> {
         (labels.is_some_and(|l| l.assignee.is_some()), HAS_ASSIGNEE),
         (labels.is_some_and(|l| l.staff_chat.is_some()), HAS_STAFF_CHAT),
         (f.template_replies > 0, HAS_TEMPLATE_REPLIES),
+        (f.warnings != [0; 3], HAS_WARNINGS),
     ] {
         if present {
             flags |= flag;
@@ -135,6 +142,11 @@ pub fn encode(facts: &Facts, labels: Option<&Labels>) -> Vec<u8> {
     if f.template_replies > 0 {
         out.uint(f.template_replies.into());
     }
+    if flags & HAS_WARNINGS != 0 {
+        for count in f.warnings {
+            out.uint(count.into());
+        }
+    }
     if let Some(labels) = labels {
         out.text(&labels.form);
         out.byte(priority_code(labels.priority));
@@ -156,7 +168,8 @@ pub fn encode(facts: &Facts, labels: Option<&Labels>) -> Vec<u8> {
 }
 
 /// Whether a record has every fact this build keeps (it is of this version): the facts of
-/// an older one lack the template replies, and are folded again from the ticket's history.
+/// an older one lack the SLA warnings (and before version 6 the template replies), and are
+/// folded again from the ticket's history.
 pub fn is_current(bytes: &[u8]) -> bool {
     bytes.first() == Some(&FACTS_RECORD_VERSION)
 }
@@ -174,8 +187,12 @@ pub fn decode(bytes: &[u8]) -> Result<(Facts, Option<Labels>), StoreError> {
 /// without labels, which leaves `labels` as it found them.
 pub fn decode_into(bytes: &[u8], facts: &mut Facts, labels: &mut Labels) -> Result<bool, StoreError> {
     match bytes.first() {
-        Some(&version @ (VERSION_5 | FACTS_RECORD_VERSION)) => {
-            let known = if version == VERSION_5 { KNOWN_V5 } else { KNOWN };
+        Some(&version @ (VERSION_5 | VERSION_6 | FACTS_RECORD_VERSION)) => {
+            let known = match version {
+                VERSION_5 => KNOWN_V5,
+                VERSION_6 => KNOWN_V6,
+                _ => KNOWN,
+            };
             let mut input = In { bytes, at: 1 };
             let labelled = input.record(known, facts, labels)?;
             if input.at != bytes.len() {
@@ -386,6 +403,7 @@ impl In<'_> {
             SentimentSum::default()
         };
         f.template_replies = if has(HAS_TEMPLATE_REPLIES) { self.u32()? } else { 0 };
+        f.warnings = if has(HAS_WARNINGS) { self.counts()? } else { [0; 3] };
         if !has(HAS_LABELS) {
             if flags & (HAS_CATEGORY | HAS_ASSIGNEE | HAS_STAFF_CHAT) != 0 {
                 return Err(self.corrupt("labels flagged without the labels"));
@@ -641,6 +659,7 @@ impl JsonRecord {
             priority_changes: self.priority_changes,
             breaches: self.breaches,
             breached_since: self.breached_since,
+            warnings: [0; 3],
             escalations: Escalations { manual, breach, age, rule },
             sentiment: SentimentSum { messages, total, first, last },
             last_mark,

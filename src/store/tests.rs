@@ -677,7 +677,7 @@ fn a_busy_tickets_facts_record_stays_small() {
     println!("facts record of a ticket with 10 status changes and 20 answered waits: {} bytes", bytes.len());
     // Version 1 wrote 2,182 bytes for the same ticket, version 4 (JSON) 1,020; 7 bytes
     // per instant here, each of its 50 instants being minutes after the creation.
-    assert_eq!(bytes[0], 6, "version 6");
+    assert_eq!(bytes[0], 7, "version 7");
     assert!(bytes.len() <= 450, "{} bytes", bytes.len());
     assert_eq!(facts_record::decode(&bytes).expect("reads"), (facts.clone(), None));
 
@@ -751,17 +751,17 @@ fn facts_records_of_version_1_still_read() {
 
     // Written again, it is the current version and reads back the same.
     let bytes = facts_record::encode(&facts, None);
-    assert_eq!(bytes[0], 6, "version 6");
+    assert_eq!(bytes[0], 7, "version 7");
     assert_eq!(facts_record::decode(&bytes).expect("reads"), (facts, None));
 
     // A version this build does not know is refused, in JSON or in binary.
     let unknown = BUSY_FACTS_V1.replacen(r#"{"v":1,"#, r#"{"v":5,"#, 1);
     assert!(matches!(read(&unknown), Err(StoreError::RecordVersion { what: "facts", version: 5 })));
     let mut unknown = bytes.clone();
-    unknown[0] = 7;
+    unknown[0] = 8;
     assert!(matches!(
         facts_record::decode(&unknown),
-        Err(StoreError::RecordVersion { what: "facts", version: 7 })
+        Err(StoreError::RecordVersion { what: "facts", version: 8 })
     ));
 }
 
@@ -790,6 +790,8 @@ fn a_facts_record_cut_short_or_run_on_is_refused_as_corrupt() {
     facts.reopens = 1;
     facts.breaches = [1, 0, 2];
     facts.breached_since = [Some(0), None, Some(40)];
+    facts.warnings = [2, 0, 1];
+    facts.template_replies = 3;
     facts.escalations = crate::metrics::Escalations { manual: 1, breach: 2, age: 0, rule: 300 };
     facts.last_mark = Some((t("2026-09-22T03:00:00Z"), DeadlineKind::Resolution, 40));
     facts.csat = Some(crate::metrics::CsatFacts {
@@ -1067,11 +1069,12 @@ fn a_version_5_facts_record_reads_but_its_ticket_is_folded_again_for_its_templat
     drop(read);
 
     // The record as a build before template replies were counted wrote it: version 5 is
-    // version 6 without them, so the same bytes but the first and the flag.
+    // version 7 without them and the SLA warnings (none here), so the same bytes but the
+    // first and the flag.
     let mut before = kept.clone();
     before.template_replies = 0;
     let mut version_5 = facts_record::encode(&before, Some(&crate::metrics::Labels::of(&ticket)));
-    assert_eq!(version_5[0], 6);
+    assert_eq!(version_5[0], facts_record::FACTS_RECORD_VERSION);
     version_5[0] = 5;
     let (read_back, labels) = facts_record::decode(&version_5).expect("version 5 reads");
     assert_eq!((read_back, labels), (before.clone(), Some(crate::metrics::Labels::of(&ticket))));
@@ -1120,4 +1123,60 @@ fn a_version_5_facts_record_reads_but_its_ticket_is_folded_again_for_its_templat
     let ticket = read.ticket(id).expect("read").expect("exists");
     let kept = read.facts(&ticket).expect("read").expect("current again");
     assert_eq!(kept.template_replies, 1);
+}
+
+#[test]
+fn a_version_6_facts_record_reads_but_its_ticket_is_folded_again_for_its_sla_warnings() {
+    let (_dir, store) = fresh();
+    let system = Origin { actor: Actor::System, rules: None };
+    let id = store.write(|tx| create_ticket(tx, 5)).expect("created");
+    let warning = crate::deadline::Mark { kind: DeadlineKind::FirstResponse, since: 0, step: 0 };
+    store
+        .write(|tx| {
+            let mut ticket = tx.ticket(id)?.expect("exists");
+            let entries = ticket.apply(Change::Timer(warning), &system, at(8)).expect("marks always apply");
+            tx.save_ticket(&ticket)?;
+            tx.append_history(id, &entries)
+        })
+        .expect("written");
+    let read = store.read().expect("read");
+    let ticket = read.ticket(id).expect("read").expect("exists");
+    let kept = read.facts(&ticket).expect("read").expect("facts are kept");
+    assert_eq!(kept.warnings, [1, 0, 0]);
+    drop(read);
+
+    // Version 6 is version 7 without the warnings: the same bytes but the first and the flag.
+    let labels = crate::metrics::Labels::of(&ticket);
+    let mut before = kept.clone();
+    before.warnings = [0; 3];
+    let mut version_6 = facts_record::encode(&before, Some(&labels));
+    version_6[0] = 6;
+    let (read_back, read_labels) = facts_record::decode(&version_6).expect("version 6 reads");
+    assert_eq!((read_back, read_labels), (before, Some(labels)));
+    assert!(!facts_record::is_current(&version_6));
+    // A version 6 record never carried the warnings' flag.
+    let mut flagged = facts_record::encode(&kept, None);
+    flagged[0] = 6;
+    assert!(matches!(facts_record::decode(&flagged), Err(StoreError::Corrupt(_))));
+
+    store
+        .write(|tx| {
+            tx.txn.open_table(tables::FACTS)?.insert(id.0, version_6.as_slice())?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("an older record");
+    let read = store.read().expect("read");
+    assert_eq!(read.facts(&ticket).expect("read"), None, "not current: the caller folds the history");
+    drop(read);
+    store
+        .write(|tx| {
+            let mut ticket = tx.ticket(id)?.expect("exists");
+            ticket.tags.insert("vip".into());
+            tx.save_ticket(&ticket)
+        })
+        .expect("retagged");
+    let read = store.read().expect("read");
+    let ticket = read.ticket(id).expect("read").expect("exists");
+    let kept = read.facts(&ticket).expect("read").expect("current again");
+    assert_eq!(kept.warnings, [1, 0, 0]);
 }

@@ -218,6 +218,12 @@ async fn the_scrape_counts_the_calls_and_429s_the_fake_saw() {
 
     let tickets: u64 = samples(&scrape, "topicdesk_tickets").map(|sample| number(sample) as u64).sum();
     assert_eq!(tickets, 2, "one ticket per customer:\n{text}");
+    for gauge in ["topicdesk_sla_warnings", "topicdesk_sla_breaches"] {
+        for metric in ["first_response", "next_response", "resolution"] {
+            let found = samples(&scrape, gauge).any(|s| s.labels.get("metric") == Some(metric));
+            assert!(found, "no {gauge} for {metric}:\n{text}");
+        }
+    }
     assert!(single(&scrape, "topicdesk_page_commit_seconds_count") >= 1.0, "{text}");
     assert!(single(&scrape, "topicdesk_update_lag_seconds_count") >= 1.0, "{text}");
     let rules: Vec<&Sample> = samples(&scrape, "topicdesk_rules_info").collect();
