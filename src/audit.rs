@@ -68,14 +68,18 @@ pub enum Action {
     Forgot { tickets: u64, topics: u64 },
     /// The data file was compacted: erased bytes overwritten, free pages given back.
     Compacted { bytes_before: u64, bytes_after: u64 },
+    /// Every ticket numbered up to `through` was exported at once (`topicdesk tickets
+    /// export`): one entry for them all, which `--ticket` finds for each of them.
+    ExportedAll { tickets: u64, through: TicketId },
 }
 
 impl Action {
-    /// The ticket the entry is about, if it is about one.
-    pub fn ticket(&self) -> Option<TicketId> {
+    /// Whether the entry is about `ticket`: its view, or an export that held it.
+    pub fn concerns(&self, ticket: TicketId) -> bool {
         match self {
-            Action::Viewed { ticket, .. } => Some(*ticket),
-            Action::Forgot { .. } | Action::Compacted { .. } => None,
+            Action::Viewed { ticket: viewed, .. } => *viewed == ticket,
+            Action::ExportedAll { through, .. } => ticket <= *through,
+            Action::Forgot { .. } | Action::Compacted { .. } => false,
         }
     }
 }
@@ -108,6 +112,9 @@ impl fmt::Display for Action {
             Action::Compacted { bytes_before, bytes_after } => {
                 write!(f, "compacted the data file ({bytes_before} -> {bytes_after} bytes)")
             }
+            Action::ExportedAll { tickets, through } => {
+                write!(f, "exported every ticket up to {through} ({tickets} tickets, tickets export)")
+            }
         }
     }
 }
@@ -127,7 +134,7 @@ impl Filter {
         self.since.is_none_or(|since| entry.at >= since)
             && self.until.is_none_or(|until| entry.at < until)
             && self.actor.as_ref().is_none_or(|actor| *actor == entry.actor.to_string())
-            && self.ticket.is_none_or(|ticket| entry.action.ticket() == Some(ticket))
+            && self.ticket.is_none_or(|ticket| entry.action.concerns(ticket))
     }
 }
 
@@ -157,6 +164,15 @@ mod tests {
         assert_eq!(admitted(Filter { actor: Some("7".into()), ..Filter::default() }), [0, 2]);
         assert_eq!(admitted(Filter { actor: Some("os:ops".into()), ..Filter::default() }), [1]);
         assert_eq!(admitted(Filter { ticket: Some(TicketId(1)), ..Filter::default() }), [0, 1]);
+        let export = |through| AuditEntry {
+            at: "2026-12-04T10:00:00Z".parse().unwrap(),
+            actor: Actor::Os { user: "ops".into() },
+            action: Action::ExportedAll { tickets: through, through: TicketId(through) },
+        };
+        let (early, late) = (export(1), export(2));
+        let by_ticket = |ticket| Filter { ticket: Some(TicketId(ticket)), ..Filter::default() };
+        assert!(by_ticket(1).admits(&early) && by_ticket(2).admits(&late) && by_ticket(1).admits(&late));
+        assert!(!by_ticket(2).admits(&early), "a ticket made after the export was not in it");
         let window = Filter {
             since: Some("2026-12-02T00:00:00Z".parse().unwrap()),
             until: Some("2026-12-03T10:00:00Z".parse().unwrap()),

@@ -677,7 +677,7 @@ fn tickets(command: TicketsCommand) -> u8 {
         TicketsCommand::Export { customer: Some(customer), output, .. } => {
             viewed(store, &data, output.as_deref(), |read| export_customer(read, customer))
         }
-        TicketsCommand::Export { format, output, .. } => export_to(&store, format, output.as_deref()),
+        TicketsCommand::Export { format, output, .. } => export_to(store, &data, format, output.as_deref()),
     });
     match outcome {
         Ok(Ok(code)) => code,
@@ -1122,9 +1122,30 @@ fn write_card(out: &mut dyn Write, t: &Ticket) -> std::io::Result<()> {
     Ok(())
 }
 
-fn export_to(store: &ReadOnlyStore, format: Format, output: Option<&Path>) -> Outcome {
+/// `tickets export`: every ticket there is now, recorded in the audit log as one export
+/// before anything is written (and nothing written when it cannot be recorded).
+fn export_to(store: ReadOnlyStore, data: &Path, format: Format, output: Option<&Path>) -> Outcome {
+    let (total, through) = {
+        let read = store.read()?;
+        (read.ticket_count()?, read.last_ticket_id()?)
+    };
+    // An empty store shows nobody's data: nothing to record.
+    let store = match through {
+        None => store,
+        Some(through) => {
+            drop(store);
+            let entry = crate::audit::AuditEntry {
+                at: jiff::Timestamp::now(),
+                actor: crate::audit::Actor::Os { user: crate::control::os_user() },
+                action: crate::audit::Action::ExportedAll { tickets: total, through },
+            };
+            crate::control::record(data, &[entry])?;
+            open_for_reading(data)?
+        }
+    };
+    // Tickets made since (by a running desk) are not in the export the entry names.
+    let through = through.unwrap_or(TicketId(0));
     let read = store.read()?;
-    let total = read.ticket_count()?;
     let mut sink: Box<dyn Write> = match output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
@@ -1132,7 +1153,7 @@ fn export_to(store: &ReadOnlyStore, format: Format, output: Option<&Path>) -> Ou
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let bar = Progress::over(total, "exporting");
-    let written = export::export(&read, format, &mut *sink, |n| bar.at(n))?;
+    let written = export::export(&read, format, through, &mut *sink, |n| bar.at(n))?;
     bar.done();
     eprintln!("exported {written} tickets");
     Ok(0)

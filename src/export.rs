@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::calendar::BusinessCalendar;
 use crate::metrics::{Elapsed, Facts, SlaOutcome, TicketMetrics};
 use crate::store::{ReadTx, StoreError};
-use crate::ticket::{Answer, Ticket};
+use crate::ticket::{Answer, Ticket, TicketId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -69,10 +69,12 @@ pub const CSV_COLUMNS: [&str; 32] = [
     "csat_commented",
 ];
 
-/// Writes every ticket in `read` to `out`, calling `progress` with the running count.
+/// Writes every ticket in `read` numbered up to `through` to `out`, calling `progress`
+/// with the running count.
 pub fn export(
     read: &ReadTx,
     format: Format,
+    through: TicketId,
     out: &mut dyn Write,
     mut progress: impl FnMut(u64),
 ) -> Result<u64, ExportError> {
@@ -82,6 +84,9 @@ pub fn export(
     }
     let calendar = BusinessCalendar::always();
     read.for_each_ticket_facts(|ticket, facts| {
+        if ticket.id > through {
+            return Ok(());
+        }
         let facts = match facts {
             Some(facts) => facts,
             None => Facts::of_history(&read.history(ticket.id)?),

@@ -579,6 +579,13 @@ macro_rules! reads {
                 Ok(redb::ReadableTableMetadata::len(&self.$open(TICKETS)?)?)
             }
 
+            /// The highest ticket number in the store, if it holds any ticket.
+            pub fn last_ticket_id(&self) -> Result<Option<TicketId>, StoreError> {
+                let table = self.$open(TICKETS)?;
+                let last = redb::ReadableTable::last(&table)?.map(|(id, _)| TicketId(id.value()));
+                Ok(last)
+            }
+
             /// The oldest `limit` outbox entries, in send order. An entry whose call does not
             /// decode comes as its error, so the others still go; a record that is not an
             /// outbox entry at all is an error for the whole read.

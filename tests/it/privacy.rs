@@ -145,4 +145,19 @@ fn a_customer_export_and_a_show_are_recorded_views() {
     assert!(!listed.contains("Erin"), "no name in the audit log: {listed}");
     let table = stdout(&topicdesk(&["audit", "--data", data]));
     assert!(table.contains("customer export") && table.contains("tickets show"), "{table}");
+
+    // The export of every ticket is one entry, found by any ticket it held.
+    let out = topicdesk(&["tickets", "export", "--data", data, "--format", "csv"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let exported = stdout(&out).lines().count() - 1;
+    let out =
+        topicdesk(&["audit", "--data", data, "--ticket", &format!("T-{exported:06}"), "--format", "json"]);
+    let listed = stdout(&out);
+    let export: Vec<&str> = listed.lines().filter(|line| line.contains("exported_all")).collect();
+    assert_eq!(export.len(), 1, "{listed}");
+    let entry: serde_json::Value = serde_json::from_str(export[0]).expect("a JSON line");
+    assert_eq!(entry["action"]["tickets"], exported, "{entry}");
+    assert_eq!(entry["actor"]["kind"], "os", "{entry}");
+    let table = stdout(&topicdesk(&["audit", "--data", data]));
+    assert!(table.contains(&format!("exported every ticket up to T-{exported:06}")), "{table}");
 }
