@@ -343,6 +343,7 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), String>
         BotCommand::new("move", "Reply to your message: /move T-000123 sends it there instead"),
         BotCommand::new("info", "Post the ticket card again"),
         BotCommand::new("history", "The ticket's timeline"),
+        BotCommand::new("forget", "Supervisors: erase everything held about this ticket's customer"),
         BotCommand::new(
             "t",
             "Response templates: /t lists the best fits, /t <id or words> sends or searches",

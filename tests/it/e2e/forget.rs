@@ -47,6 +47,12 @@ async fn forget_by_button_and_by_command_erases_the_customer_while_the_bot_runs(
         .await;
     assert!(file_holds(&data, MARKER), "the marker is in the data file before the forget");
 
+    // The staff chat's menu offers it (the last menu set is the staff chat's).
+    let menu: Vec<String> = fake.inspect(|world| {
+        world.commands().iter().filter_map(|c| c["command"].as_str().map(str::to_owned)).collect()
+    });
+    assert!(menu.iter().any(|command| command == "forget"), "{menu:?}");
+
     // Eli is on the team but no supervisor: refused, nothing erased.
     fake.add_user(UserSpec::new(ELI, "Eli").language_code("en")).expect("add Eli");
     fake.set_member(STAFF, ELI, MemberRole::Member).expect("Eli joins the staff group");
