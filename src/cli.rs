@@ -753,12 +753,19 @@ fn dead_letters(command: DeadLettersCommand) -> u8 {
                 eprintln!("no dead letters to retry");
                 return 0;
             }
-            match store::request_retry(&path, &update_ids, jiff::Timestamp::now()) {
-                Ok(file) => {
-                    let n = if update_ids.is_empty() { letters.len() } else { update_ids.len() };
+            let n = if update_ids.is_empty() { letters.len() } else { update_ids.len() };
+            match crate::control::retry(&data, &update_ids, jiff::Timestamp::now()) {
+                Ok(crate::control::Retry::Tried { applied, failed }) => {
                     eprintln!(
-                        "asked to retry {n} dead letter(s) ({}); the running bot applies them within a \
-                         second, or the next start does",
+                        "retried {} dead letter(s) in the running desk: {applied} applied, {failed} failed \
+                         again (see `dead-letters list`)",
+                        applied + failed
+                    );
+                    u8::from(failed > 0)
+                }
+                Ok(crate::control::Retry::Left(file)) => {
+                    eprintln!(
+                        "asked to retry {n} dead letter(s) ({}); no desk runs: the next start applies them",
                         file.display()
                     );
                     0

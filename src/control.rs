@@ -1,6 +1,7 @@
 //! The command line's side of the control channel (`host::control` serves it): `topicdesk
-//! forget` and `topicdesk compact` ask the running desk over `DIR/topicdesk.sock`; with no
-//! desk running they open the data file themselves. A desk that holds the file but does
+//! forget`, `compact`, `dead-letters retry` and the views of `tickets show` and `tickets
+//! export` ask the running desk over `DIR/topicdesk.sock`; with no desk running they open
+//! the data file themselves (a retry leaves a request for the next start). A desk that holds the file but does
 //! not answer is reported as such and nothing is done: the file is never opened for
 //! writing beside it.
 
@@ -173,6 +174,32 @@ pub fn record(data: &Path, entries: &[AuditEntry]) -> Result<Via, ControlError> 
                 Ok::<_, StoreError>(())
             })?;
             Ok(Via::File)
+        }
+    }
+}
+
+/// What came of `topicdesk dead-letters retry`.
+pub enum Retry {
+    /// The running desk tried them: how many were applied, how many failed again.
+    Tried { applied: u64, failed: u64 },
+    /// No desk runs: the request waits in this file for the next start.
+    Left(PathBuf),
+}
+
+/// `topicdesk dead-letters retry`: the running desk applies the letters `update_ids` (all
+/// when empty) again and says how it went; with no desk running, a request file waits
+/// for the next start (only the desk, with its rules, can apply an update).
+pub fn retry(data: &Path, update_ids: &[i64], now: jiff::Timestamp) -> Result<Retry, ControlError> {
+    let request = Request::RetryDeadLetters { update_ids: update_ids.to_vec() };
+    match ask(data, &request, Duration::from_mins(5)) {
+        Reached::Answer(Answer::Retried { applied, failed }) => Ok(Retry::Tried { applied, failed }),
+        Reached::Answer(Answer::Failed { error }) => Err(ControlError::Failed(error)),
+        Reached::Answer(other) => Err(ControlError::Unexpected(other)),
+        Reached::NotAnswering(why) => Err(not_answering(data, why)),
+        Reached::NoDesk => {
+            // A desk holding the file without its socket would never see the request.
+            drop(open_alone(data)?);
+            Ok(Retry::Left(store::request_retry(&store::data_file(data), update_ids, now)?))
         }
     }
 }

@@ -135,16 +135,33 @@ pub enum Request {
     Compact { actor: String },
     /// Append these entries to the audit log (views made at the command line).
     Record { entries: Vec<crate::audit::AuditEntry> },
+    /// Apply the dead letters of these updates again (all of them when empty).
+    RetryDeadLetters { update_ids: Vec<i64> },
 }
 
 /// The answer to a request: one JSON object on one line.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "answer", rename_all = "snake_case")]
 pub enum Answer {
-    Forgotten { erased: Erased },
-    Compacted { bytes_before: u64, bytes_after: u64, millis: u64 },
-    Recorded { entries: u64 },
-    Failed { error: String },
+    Forgotten {
+        erased: Erased,
+    },
+    Compacted {
+        bytes_before: u64,
+        bytes_after: u64,
+        millis: u64,
+    },
+    Recorded {
+        entries: u64,
+    },
+    /// Dead letters tried again: how many were applied, how many failed again (and stay).
+    Retried {
+        applied: u64,
+        failed: u64,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 #[cfg(test)]

@@ -1,65 +1,52 @@
-//! The retry requests of `topicdesk dead-letters retry`: another process cannot write the
-//! store while the host holds it, so it leaves a request file beside the data file (see
-//! `store::request_retry`). This task looks for them once a second (one directory lookup),
-//! hands each to the desk loop and removes it once the letters it names were tried; a
-//! request left by a stopped host is served at the next start. It beats busy while it
-//! looks and serves, idle between looks.
+//! Retry requests left by `topicdesk dead-letters retry` while no desk ran (see
+//! `store::request_retry`): served once at start, each through the desk loop as the control
+//! socket's requests are, and removed once the letters it names were tried. A running desk
+//! takes `dead-letters retry` on its control socket instead, so nothing here polls.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 
 use super::DeskInput;
-use crate::http::Heartbeat;
+use crate::privacy::{Answer, Request};
 
-/// How often the task looks for requests.
-const LOOK_EVERY: Duration = Duration::from_secs(1);
-
-pub async fn run(
-    data_file: PathBuf,
-    desk: mpsc::Sender<DeskInput>,
-    mut stop: watch::Receiver<bool>,
-    beat: Arc<Heartbeat>,
-) {
-    let mut failing = false;
-    loop {
-        beat.busy();
-        let requests = {
-            let data_file = data_file.clone();
-            tokio::task::spawn_blocking(move || crate::store::retry_requests(&data_file)).await
-        };
-        match requests {
-            Ok(Ok(requests)) => {
-                failing = false;
-                for request in requests {
-                    tracing::info!(file = %request.file.display(), "retrying dead letters as asked");
-                    let (ack, done) = oneshot::channel();
-                    let input = DeskInput::RetryDeadLetters { update_ids: request.update_ids.clone(), ack };
-                    if desk.send(input).await.is_err() {
-                        return;
-                    }
-                    // Not tried (the store cannot write, or the host stops): the request stays.
-                    if done.await.is_err() {
-                        break;
-                    }
-                    if let Err(error) = std::fs::remove_file(&request.file) {
-                        tracing::warn!(file = %request.file.display(), %error, "cannot remove a served retry request");
-                    }
+/// Serves the requests waiting beside `data_file`, oldest first; one not served (the store
+/// cannot write, or the desk stops) stays for the next start.
+pub async fn serve_left(data_file: PathBuf, desk: mpsc::Sender<DeskInput>) {
+    let requests = match tokio::task::spawn_blocking(move || crate::store::retry_requests(&data_file)).await {
+        Ok(Ok(requests)) => requests,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "cannot look for dead-letter retry requests");
+            return;
+        }
+        Err(join) => {
+            tracing::warn!(%join, "looking for dead-letter retry requests failed");
+            return;
+        }
+    };
+    for request in requests {
+        tracing::info!(file = %request.file.display(), "retrying dead letters as asked while the desk was stopped");
+        let (reply, answered) = oneshot::channel();
+        let update_ids = request.update_ids.clone();
+        if desk
+            .send(DeskInput::Control { request: Request::RetryDeadLetters { update_ids }, reply })
+            .await
+            .is_err()
+        {
+            return;
+        }
+        match answered.await {
+            Ok(Answer::Retried { applied, failed }) => {
+                tracing::info!(applied, failed, "dead letters retried");
+                if let Err(error) = std::fs::remove_file(&request.file) {
+                    tracing::warn!(file = %request.file.display(), %error, "cannot remove a served retry request");
                 }
             }
-            Ok(Err(error)) if !failing => {
-                failing = true;
-                tracing::warn!(%error, "cannot look for dead-letter retry requests");
+            Ok(other) => {
+                tracing::warn!(?other, file = %request.file.display(), "a retry request was not served; it stays");
+                return;
             }
-            Ok(Err(_)) => {}
-            Err(join) => tracing::warn!(%join, "looking for dead-letter retry requests failed"),
-        }
-        beat.idle();
-        tokio::select! {
-            () = tokio::time::sleep(LOOK_EVERY) => {}
-            _ = stop.changed() => return,
+            Err(_) => return,
         }
     }
 }

@@ -47,9 +47,8 @@ pub enum DeskInput {
     /// After a reload: the deadlines of tickets from this id on follow the new rules. The
     /// desk loop makes these itself, a batch at a time while no other input waits.
     Resync { from: u64 },
-    /// `topicdesk dead-letters retry`: apply these dead letters again (all when empty).
-    RetryDeadLetters { update_ids: Vec<i64>, ack: oneshot::Sender<()> },
-    /// A request on the control socket (`topicdesk forget`, `topicdesk compact`).
+    /// A request on the control socket (`topicdesk forget`, `compact`, `dead-letters
+    /// retry`, views to record), or a retry request left while no desk ran.
     Control { request: Request, reply: oneshot::Sender<Answer> },
 }
 
@@ -193,11 +192,6 @@ impl DeskLoop {
                     None => Ok(Next::Resync(None)),
                 };
             }
-            DeskInput::RetryDeadLetters { update_ids, ack } => {
-                if self.retry_dead_letters(&update_ids).await? {
-                    let _ = ack.send(());
-                }
-            }
             DeskInput::Control { request, reply } => {
                 let answer = self.control(request).await?;
                 let _ = reply.send(answer);
@@ -227,6 +221,12 @@ impl DeskLoop {
                         Answer::Forgotten { erased }
                     }
                     None => failed("erase the customer"),
+                })
+            }
+            Request::RetryDeadLetters { update_ids } => {
+                Ok(match self.retry_dead_letters(&update_ids).await? {
+                    Some((applied, failed)) => Answer::Retried { applied, failed },
+                    None => failed("try the dead letters again"),
                 })
             }
             Request::Record { entries } => {
@@ -413,18 +413,21 @@ impl DeskLoop {
     }
 
     /// Applies the dead letters `update_ids` (all when empty) again, each in its own
-    /// transaction; one that fails again stays, with its tries counted.
-    async fn retry_dead_letters(&mut self, update_ids: &[i64]) -> Result<bool, StoreError> {
+    /// transaction; one that fails again stays, with its tries counted. How many were
+    /// applied and how many failed again; `None` when the store could not be written, or
+    /// the desk stops, before every one was tried.
+    async fn retry_dead_letters(&mut self, update_ids: &[i64]) -> Result<Option<(u64, u64)>, StoreError> {
         let read: Work<Vec<DeadLetter>> = Arc::new(|store, _, _| Ok(store.read()?.dead_letters()?));
         let letters = match self.until_stored(read).await {
             Attempt::Done(letters) => letters,
             Attempt::Damaged(error) => return Err(error),
             Attempt::Failed(error) => {
                 tracing::error!(%error, "the dead letters cannot be read");
-                return Ok(false);
+                return Ok(None);
             }
-            Attempt::Unavailable(_) | Attempt::Stopped => return Ok(false),
+            Attempt::Unavailable(_) | Attempt::Stopped => return Ok(None),
         };
+        let (mut applied, mut failed) = (0, 0);
         let chosen =
             letters.into_iter().filter(|l| update_ids.is_empty() || update_ids.contains(&l.update_id));
         for letter in chosen {
@@ -452,12 +455,14 @@ impl DeskLoop {
             let error = match self.until_stored(work).await {
                 Attempt::Done(()) => {
                     tracing::info!(update_id = letter.update_id, "a dead letter was applied");
+                    applied += 1;
                     continue;
                 }
                 Attempt::Failed(error) => error,
                 Attempt::Damaged(error) => return Err(error),
-                Attempt::Unavailable(_) | Attempt::Stopped => return Ok(false),
+                Attempt::Unavailable(_) | Attempt::Stopped => return Ok(None),
             };
+            failed += 1;
             tracing::error!(update_id = letter.update_id, %error, "a dead letter failed again");
             let again = Arc::new(DeadLetter {
                 error,
@@ -475,10 +480,10 @@ impl DeskLoop {
             match self.until_stored(work).await {
                 Attempt::Done(()) | Attempt::Failed(_) => {}
                 Attempt::Damaged(error) => return Err(error),
-                Attempt::Unavailable(_) | Attempt::Stopped => return Ok(false),
+                Attempt::Unavailable(_) | Attempt::Stopped => return Ok(None),
             }
         }
-        Ok(true)
+        Ok(Some((applied, failed)))
     }
 
     /// Tries `work` up to [`TRIES`] times while the desk fails on it; `None` when given up

@@ -161,12 +161,7 @@ async fn a_task_that_ends_unexpectedly_ends_the_host_non_zero() {
         let running = super::Running {
             desk_task,
             tasks,
-            names: vec![
-                (quiet.id(), "timer"),
-                (ending.id(), "poller"),
-                (quiet.id(), "dead-letter retry task"),
-                (quiet.id(), "dispatcher"),
-            ],
+            names: vec![(quiet.id(), "timer"), (ending.id(), "poller"), (quiet.id(), "dispatcher")],
             stop,
             drain_for: Duration::from_millis(10),
             watcher: None,

@@ -8,8 +8,10 @@
 //! - the dispatcher reads the outbox, lets the budget pick what may go, sends it, and
 //!   hands the verdicts back to the desk loop, which drops what Telegram accepted.
 //!
-//! - the timer asks for a tick when a deadline falls due; a small task serves the retry
-//!   requests of `topicdesk dead-letters retry`;
+//! - the timer asks for a tick when a deadline falls due;
+//! - the control socket (`control`) takes the command line's requests (`forget`,
+//!   `compact`, `dead-letters retry`, views to record) to the desk loop and answers; retry
+//!   requests left while no desk ran are served once at start (`dead_letters`);
 //! - with `--http` (or desk.yaml `http.listen`), the web edge (`http`) serves `/metrics`,
 //!   `/healthz` and `/readyz`;
 //! - with `--webhook URL --listen ADDR`, Telegram pushes updates instead: the webhook is
@@ -136,7 +138,6 @@ pub enum Task {
     DeskLoop,
     Dispatcher,
     Timer,
-    DeadLetterRetry,
     Webhook,
     RulesWatcher,
 }
@@ -148,7 +149,6 @@ impl Task {
             Task::DeskLoop => "desk loop",
             Task::Dispatcher => "dispatcher",
             Task::Timer => "timer",
-            Task::DeadLetterRetry => "dead-letter retry task",
             Task::Webhook => "webhook receiver",
             Task::RulesWatcher => "rules watcher",
         }
@@ -444,14 +444,12 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
             (poller.id(), Task::Poller.name())
         }
     };
-    let (retry_beat, stalled) = beat(Task::DeadLetterRetry, stall_after);
-    let retries = tasks.spawn(watched(
-        retry_beat.clone(),
-        stalled,
-        dead_letters::run(path.clone(), desk_tx.clone(), stop_rx.clone(), retry_beat),
-    ));
-    // The control channel of `topicdesk forget` and `compact`. Without it the desk still
-    // runs; those commands then say that the running desk does not answer.
+    // Retries asked for while no desk ran: served once, then this ends (not a task of the
+    // host: its end stops nothing).
+    tokio::spawn(dead_letters::serve_left(path.clone(), desk_tx.clone()));
+    // The control channel of `topicdesk forget`, `compact`, `dead-letters retry` and the
+    // command line's views. Without it the desk still runs; those commands then say that
+    // the running desk does not answer.
     let socket = path.with_file_name(crate::privacy::SOCKET_NAME);
     match control::bind(&socket) {
         Ok(listener) => {
@@ -480,12 +478,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
             beat: dispatcher_beat,
         }),
     ));
-    names.extend([
-        (timer.id(), Task::Timer.name()),
-        intake,
-        (retries.id(), Task::DeadLetterRetry.name()),
-        (dispatcher.id(), Task::Dispatcher.name()),
-    ]);
+    names.extend([(timer.id(), Task::Timer.name()), intake, (dispatcher.id(), Task::Dispatcher.name())]);
     let running = Running {
         desk_task,
         tasks,

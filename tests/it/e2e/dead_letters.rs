@@ -1,8 +1,9 @@
 //! Dead letters, end to end: an update the desk fails on every time is set aside after its
 //! tries, with an alert in General, while the updates behind it flow on; `topicdesk
 //! dead-letters list` shows it while the bot runs; `dead-letters retry` has the running bot
-//! apply it again (here it fails again, and says so), and once the cause is mended, a retry
-//! asked for while the bot is stopped is applied at the next start.
+//! apply it again through its control socket (here it fails again, and the command and
+//! General say so), and once the cause is mended, a retry asked for while the bot is stopped
+//! is applied at the next start.
 //!
 //! What fails is a damaged record: Ann's ticket record is overwritten with bytes that are
 //! not a record (through redb directly, while the host is stopped, as a bad disk or a
@@ -88,13 +89,16 @@ async fn an_update_that_keeps_failing_is_set_aside_listed_alerted_and_retried() 
     assert_eq!(tries(&rows[0]), topicdesk::host::TRIES, "{rows:#?}");
     assert!(desk.fake.inspect(|world| relayed(world, &ann)).is_empty());
 
-    // Retried while the bot runs: applied again, failing again, and said so.
+    // Retried while the bot runs, through its control socket: applied again, failing
+    // again, and said so by the command (exit 1) and in General.
     let retry = topicdesk(&["dead-letters", "retry", "--data", path_arg(&desk.options.data)]);
-    assert_eq!(retry.status.code(), Some(0), "{}", stderr(&retry));
-    wait_listed(&desk, "the retry tried", |rows| {
-        rows.len() == 1 && tries(&rows[0]) == topicdesk::host::TRIES + 1
-    })
-    .await;
+    assert_eq!(retry.status.code(), Some(1), "{}", stderr(&retry));
+    assert!(stderr(&retry).contains("0 applied, 1 failed again"), "{}", stderr(&retry));
+    let rows = listed(&desk.options.data);
+    assert!(
+        rows.len() == 1 && tries(&rows[0]) == topicdesk::host::TRIES + 1,
+        "tried when it answered: {rows:#?}"
+    );
     wait(&desk.fake, "the second alert", |world| general_alerts(world, "failed again when retried") == 1)
         .await;
     wait_listed(&desk, "the request served", |rows| rows.iter().all(|row| !row.contains("asked"))).await;
