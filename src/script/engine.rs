@@ -7,9 +7,14 @@
 //! neither wait nor read the clock; [`forbidden_calls`] lets `topicdesk check` name such a
 //! call at its line. The engine has strict variables, hard limits on operations, call depth,
 //! expression depth and string, array and map sizes, no module resolver (so `import` cannot
-//! read files) and no `eval`. A wall-clock deadline is checked from `on_progress`, so a
-//! `loop {}` stops within [`CALL_BUDGET`] even when the operation limit would take longer to
-//! hit; with nothing able to block, that deadline interrupts whatever a script does.
+//! read files) and no `eval`. A time budget is checked from `on_progress`, so a `loop {}`
+//! stops within [`CALL_BUDGET`] even when the operation limit would take longer to hit;
+//! with nothing able to block, it interrupts whatever a script does. The budget counts the
+//! time the call's thread ran (its CPU time), not the time that passed: on a loaded machine
+//! a hook that was waiting for a core is not cut off for it. The wall clock is read first
+//! (cheap); only once [`CALL_BUDGET`] of it has passed is the thread's CPU time asked,
+//! and the deadline moved by what the thread did not run. A call too short to reach the
+//! first check (16 operations) never asks.
 //!
 //! Rhai reports a limit hit at the call's site, not where the script was. Hooks cannot see
 //! the clock or any randomness, so a call is a pure function of its arguments: when one runs
@@ -33,7 +38,7 @@ use rhai::{AST, ASTNode, Dynamic, Engine, Expr, Stmt};
 
 use super::api;
 
-/// Wall-clock time one hook call may take before it is cut off.
+/// The time one hook call may run (on its thread's CPU) before it is cut off.
 pub const CALL_BUDGET: Duration = Duration::from_millis(50);
 
 /// The sandbox's size and depth limits, documented in docs/rules.md.
@@ -67,8 +72,8 @@ const FORBIDDEN_FUNCTIONS: [(&str, &str); 4] = [
     ("exit", "hooks cannot exit: return a value, or `()` for the default"),
 ];
 
-/// The token `on_progress` terminates a call with when its deadline has passed.
-pub(crate) const DEADLINE_TOKEN: &str = "wall-clock budget exceeded";
+/// The token `on_progress` terminates a call with when its budget is spent.
+pub(crate) const DEADLINE_TOKEN: &str = "time budget exceeded";
 
 /// Where a call was when it ended: the last statement or expression it started, and the
 /// script function (name and number of parameters) that was running it.
@@ -82,7 +87,10 @@ pub(crate) struct LastSeen {
 /// (on a replay) where it is and the operation to stop at.
 #[derive(Default)]
 struct Running {
+    /// When [`CALL_BUDGET`] will have passed, less the time the thread did not run so far.
     deadline: Option<Instant>,
+    /// The thread's CPU time at the call's first check.
+    cpu_from: Option<Duration>,
     stopped_at: Option<u64>,
     stop_at: Option<u64>,
     last_seen: LastSeen,
@@ -150,7 +158,18 @@ fn build(tracing: Tracing) -> Engine {
             let mut running = running.borrow_mut();
             // A replay stops where the call it replays was stopped, or at its own deadline.
             let replayed_far_enough = running.stop_at.is_some_and(|at| operations >= at);
-            let expired = running.deadline.is_some_and(|at| Instant::now() >= at);
+            let cpu_from = *running.cpu_from.get_or_insert_with(thread_cpu_time);
+            let now = Instant::now();
+            let expired = match running.deadline {
+                Some(at) if now >= at => match spent(cpu_from, thread_cpu_time()) {
+                    Budget::Spent => true,
+                    Budget::Left(left) => {
+                        running.deadline = Some(now + left);
+                        false
+                    }
+                },
+                _ => false,
+            };
             if expired && running.stop_at.is_none() {
                 running.stopped_at = Some(operations);
             }
@@ -167,6 +186,27 @@ fn build(tracing: Tracing) -> Engine {
     });
     api::register(&mut engine);
     engine
+}
+
+/// What is left of a call's [`CALL_BUDGET`] once the thread has run from `from` to `now`
+/// (CPU times).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Budget {
+    Spent,
+    Left(Duration),
+}
+
+fn spent(from: Duration, now: Duration) -> Budget {
+    match CALL_BUDGET.checked_sub(now.saturating_sub(from)) {
+        Some(left) if !left.is_zero() => Budget::Left(left),
+        _ => Budget::Spent,
+    }
+}
+
+/// The CPU time this thread has run.
+pub(crate) fn thread_cpu_time() -> Duration {
+    let time = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(u64::try_from(time.tv_sec).unwrap_or(0), u32::try_from(time.tv_nsec).unwrap_or(0))
 }
 
 /// Steps into every statement and expression and remembers the last one started (with the
@@ -203,7 +243,7 @@ fn follow_steps(engine: &mut Engine) {
     );
 }
 
-/// How a call ended, for [`replay`]: the operation the wall-clock budget stopped it at.
+/// How a call ended, for [`replay`]: the operation the time budget stopped it at.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Stopped {
     at_operation: Option<u64>,
@@ -211,7 +251,7 @@ pub(crate) struct Stopped {
     pub(crate) took: Option<Duration>,
 }
 
-/// Runs `call` with the wall-clock budget armed on this thread.
+/// Runs `call` with the time budget armed on this thread.
 pub(crate) fn with_budget<T>(call: impl FnOnce(&Engine) -> T) -> (T, Stopped) {
     let started = Instant::now();
     let result = armed(None, started, || call(engine()));
@@ -239,6 +279,7 @@ fn armed<T>(stop_at: Option<u64>, started: Instant, call: impl FnOnce() -> T) ->
             RUNNING.with(|running| {
                 let mut running = running.borrow_mut();
                 running.deadline = None;
+                running.cpu_from = None;
                 running.stop_at = None;
             });
         }
@@ -246,6 +287,7 @@ fn armed<T>(stop_at: Option<u64>, started: Instant, call: impl FnOnce() -> T) ->
     RUNNING.with(|running| {
         *running.borrow_mut() = Running {
             deadline: Some(started + CALL_BUDGET),
+            cpu_from: None,
             stopped_at: None,
             stop_at,
             last_seen: LastSeen::default(),

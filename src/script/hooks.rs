@@ -1,6 +1,6 @@
 //! Calling hooks under the failure policy (DESIGN.md invariant 5).
 //!
-//! Every call runs with the wall-clock budget armed and without re-running top-level
+//! Every call runs with the time budget armed and without re-running top-level
 //! statements. A hook that errors, runs over budget or returns something unusable yields the
 //! documented default; the outcome carries the failure with the `file:line` where it happened,
 //! the failure is logged, and the caller asks [`AlertGate`](super::AlertGate) whether to alert
@@ -259,7 +259,7 @@ impl Scripts {
         };
         let message = match innermost {
             EvalAltResult::ErrorTerminated(token, _) if token.to_string() == DEADLINE_TOKEN => {
-                format!("stopped after {} ms of wall-clock time", super::engine::CALL_BUDGET.as_millis())
+                format!("stopped after {} ms of running time", super::engine::CALL_BUDGET.as_millis())
             }
             other => bare_message(other),
         };

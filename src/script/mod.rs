@@ -4,7 +4,7 @@
 //! engine, defines the script-visible API (views in, decisions out), and calls hooks under the
 //! failure policy: a hook that errors or runs over budget yields the documented default, with
 //! the error's `file:line` in the outcome. Nothing here reads files or the network; the clock
-//! only for a call's wall-clock budget, which also times the call for the hook counts (`stats`).
+//! only for a call's time budget, which also times the call for the hook counts (`stats`).
 
 mod alert;
 mod api;

@@ -75,6 +75,7 @@ const BOUNDARIES: &[Boundary] = &[
     Boundary { krate: "prometheus_client", allowed: &["src/http/metrics.rs"] },
     Boundary { krate: "rust_stemmers", allowed: &["src/kb/text.rs"] },
     Boundary { krate: "ring", allowed: &["src/http/dashboard/auth.rs", "src/fakegram/webapp.rs"] },
+    Boundary { krate: "rustix", allowed: &["src/script/engine.rs"] },
 ];
 
 /// Test code outside a boundary that must name the dependency, each with its reason.
@@ -94,8 +95,10 @@ const CLOCK_EDGES: &[&str] =
     &["src/host/", "src/http/", "src/cli.rs", "src/main.rs", "src/bench/", "src/fakegram/"];
 
 /// Files outside the edges that read the clock, each with its reason.
-const CLOCK_ALLOWANCES: &[(&str, &str)] =
-    &[("src/script/engine.rs", "a hook's wall-clock budget is measured on the clock it limits")];
+const CLOCK_ALLOWANCES: &[(&str, &str)] = &[(
+    "src/script/engine.rs",
+    "a hook's time budget is measured on the clocks it limits (the wall clock, then the thread's CPU time)",
+)];
 
 /// Spelled in halves so that this file does not match itself.
 const CLOCK_READS: &[&str] = &[
