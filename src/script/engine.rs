@@ -11,10 +11,13 @@
 //! stops within [`CALL_BUDGET`] even when the operation limit would take longer to hit;
 //! with nothing able to block, it interrupts whatever a script does. The budget counts the
 //! time the call's thread ran (its CPU time), not the time that passed: on a loaded machine
-//! a hook that was waiting for a core is not cut off for it. The wall clock is read first
-//! (cheap); only once [`CALL_BUDGET`] of it has passed is the thread's CPU time asked,
-//! and the deadline moved by what the thread did not run. A call too short to reach the
-//! first check (16 operations) never asks.
+//! a hook that was waiting for a core is not cut off for it. Asking the kernel for a
+//! thread's CPU time costs microseconds, so the wall clock is read first (cheap): a call
+//! still running [`MARK_AFTER`] after it started notes the thread's CPU time then, and once
+//! [`CALL_BUDGET`] of wall clock has passed the CPU time is asked again and the deadline
+//! moved by what the thread did not run. The few operations before the mark count as at
+//! most [`MARK_AFTER`]. A call that ends within [`MARK_AFTER`], as nearly all do, never
+//! asks.
 //!
 //! Rhai reports a limit hit at the call's site, not where the script was. Hooks cannot see
 //! the clock or any randomness, so a call is a pure function of its arguments: when one runs
@@ -40,6 +43,9 @@ use super::api;
 
 /// The time one hook call may run (on its thread's CPU) before it is cut off.
 pub const CALL_BUDGET: Duration = Duration::from_millis(50);
+
+/// How long a call runs by the wall clock before the thread's CPU time is noted.
+const MARK_AFTER: Duration = Duration::from_millis(5);
 
 /// The sandbox's size and depth limits, documented in docs/rules.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,10 +93,12 @@ pub(crate) struct LastSeen {
 /// (on a replay) where it is and the operation to stop at.
 #[derive(Default)]
 struct Running {
+    /// When the call started, by the wall clock.
+    started: Option<Instant>,
     /// When [`CALL_BUDGET`] will have passed, less the time the thread did not run so far.
     deadline: Option<Instant>,
-    /// The thread's CPU time at the call's first check.
-    cpu_from: Option<Duration>,
+    /// The wall clock and the thread's CPU time at the first check [`MARK_AFTER`] the start.
+    mark: Option<(Instant, Duration)>,
     stopped_at: Option<u64>,
     stop_at: Option<u64>,
     last_seen: LastSeen,
@@ -158,10 +166,13 @@ fn build(tracing: Tracing) -> Engine {
             let mut running = running.borrow_mut();
             // A replay stops where the call it replays was stopped, or at its own deadline.
             let replayed_far_enough = running.stop_at.is_some_and(|at| operations >= at);
-            let cpu_from = *running.cpu_from.get_or_insert_with(thread_cpu_time);
             let now = Instant::now();
-            let expired = match running.deadline {
-                Some(at) if now >= at => match spent(cpu_from, thread_cpu_time()) {
+            let started = running.started.unwrap_or(now);
+            if running.mark.is_none() && now.duration_since(started) >= MARK_AFTER {
+                running.mark = Some((now, thread_cpu_time()));
+            }
+            let expired = match (running.deadline, running.mark) {
+                (Some(at), Some(mark)) if now >= at => match spent(started, mark, thread_cpu_time()) {
                     Budget::Spent => true,
                     Budget::Left(left) => {
                         running.deadline = Some(now + left);
@@ -188,16 +199,19 @@ fn build(tracing: Tracing) -> Engine {
     engine
 }
 
-/// What is left of a call's [`CALL_BUDGET`] once the thread has run from `from` to `now`
-/// (CPU times).
+/// What is left of the [`CALL_BUDGET`] of a call that started at `started` and was marked
+/// at `mark` (the wall clock and the thread's CPU time then), the thread's CPU time being
+/// `now`: before the mark, the call ran at most the wall clock's time and at most
+/// [`MARK_AFTER`] (it reached only its first checks); after it, the thread's CPU time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Budget {
     Spent,
     Left(Duration),
 }
 
-fn spent(from: Duration, now: Duration) -> Budget {
-    match CALL_BUDGET.checked_sub(now.saturating_sub(from)) {
+fn spent(started: Instant, (marked, cpu_at_mark): (Instant, Duration), now: Duration) -> Budget {
+    let before = marked.duration_since(started).min(MARK_AFTER);
+    match CALL_BUDGET.checked_sub(before + now.saturating_sub(cpu_at_mark)) {
         Some(left) if !left.is_zero() => Budget::Left(left),
         _ => Budget::Spent,
     }
@@ -279,7 +293,8 @@ fn armed<T>(stop_at: Option<u64>, started: Instant, call: impl FnOnce() -> T) ->
             RUNNING.with(|running| {
                 let mut running = running.borrow_mut();
                 running.deadline = None;
-                running.cpu_from = None;
+                running.started = None;
+                running.mark = None;
                 running.stop_at = None;
             });
         }
@@ -287,7 +302,8 @@ fn armed<T>(stop_at: Option<u64>, started: Instant, call: impl FnOnce() -> T) ->
     RUNNING.with(|running| {
         *running.borrow_mut() = Running {
             deadline: Some(started + CALL_BUDGET),
-            cpu_from: None,
+            started: Some(started),
+            mark: None,
             stopped_at: None,
             stop_at,
             last_seen: LastSeen::default(),
@@ -341,4 +357,23 @@ pub(crate) fn bare_message(error: &rhai::EvalAltResult) -> String {
 pub(crate) fn lowercase_first(text: &str) -> String {
     let mut chars = text.chars();
     chars.next().map(|first| first.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_counts_the_thread_s_cpu_time_and_at_most_the_mark_s_wait_before_it() {
+        let started = Instant::now();
+        let ms = Duration::from_millis;
+        // Off the CPU for 100 ms before its first checks: that counts as 5 ms.
+        let mark = (started + ms(100), ms(7));
+        assert_eq!(spent(started, mark, ms(7) + ms(40)), Budget::Left(ms(5)));
+        assert_eq!(spent(started, mark, ms(7) + ms(45)), Budget::Spent);
+        // Marked 5 ms in: those 5 ms and the CPU time since.
+        let early = (started + ms(5), ms(3));
+        assert_eq!(spent(started, early, ms(3) + ms(20)), Budget::Left(ms(25)));
+        assert_eq!(spent(started, early, ms(3) + ms(60)), Budget::Spent);
+    }
 }
