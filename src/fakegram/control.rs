@@ -341,6 +341,11 @@ impl FakeHandle {
         self.shared.write(|world| world.faults.delete_policy = policy);
     }
 
+    /// Telegram forgets the updates the bot has not confirmed, as it does after 24 hours.
+    pub fn drop_pending_updates(&self) {
+        self.shared.write(|world| world.updates.clear());
+    }
+
     /// Moves the fake's clock (message dates, the 48-hour deletion window) forward.
     pub fn advance_clock(&self, by: Duration) {
         self.shared.write(|world| world.advance_clock(by));
