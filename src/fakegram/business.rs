@@ -15,6 +15,8 @@
 //! - `copyMessage` and `forwardMessage` take no `business_connection_id` (the spec check refuses
 //!   it), and their `from_chat_id` names the bot's own chat with the person, never the business
 //!   chat: a business message is brought elsewhere by sending its text and files again;
+//! - a customer's edit comes as `edited_business_message`, a deletion as
+//!   `deleted_business_messages` (while the connection is enabled);
 //! - `getBusinessConnection`; `readBusinessMessage` with `can_read_messages`, on an incoming
 //!   message of a chat active in the last 24 hours.
 //!
@@ -27,7 +29,7 @@ use serde_json::{Value, json};
 
 use super::FakeHandle;
 use super::error::{ApiFailure, ControlError};
-use super::message::{Content, Draft};
+use super::message::{Content, Draft, EditRecord};
 use super::methods::Call;
 use super::world::{ChatKind, ChatState, Post, World};
 
@@ -261,6 +263,64 @@ impl FakeHandle {
         self.shared.write(|world| {
             let owner = world.business.get(id).ok_or_else(|| unknown_connection(id))?.owner;
             world.business_post(id, owner, customer, draft, None)
+        })
+    }
+
+    /// The customer edits the text (or caption) of their message to the account: the bot gets
+    /// `edited_business_message` while the connection is enabled.
+    pub fn customer_edits_in_business(
+        &self,
+        id: &str,
+        customer: u64,
+        message_id: i32,
+        text: &str,
+    ) -> Result<(), ControlError> {
+        self.shared.write(|world| {
+            let chat_id = customer as i64;
+            let now = world.now_unix();
+            let connection = world.business.get_mut(id).ok_or_else(|| unknown_connection(id))?;
+            let message =
+                connection.chats.get_mut(&chat_id).and_then(|chat| chat.messages.get_mut(&message_id));
+            let message = message
+                .filter(|message| !message.deleted && message.from == customer)
+                .ok_or(ControlError::UnknownMessage { chat_id, message_id })?;
+            message
+                .edits
+                .push(EditRecord { text: message.text.clone(), reply_markup: message.reply_markup.clone() });
+            (message.text, message.entities, message.edit_date) =
+                (Some(text.to_owned()), Vec::new(), Some(now));
+            if connection.enabled {
+                let payload = world.message_json(&world.business[id].chats[&chat_id].messages[&message_id]);
+                world.updates.push("edited_business_message", payload);
+            }
+            Ok(())
+        })
+    }
+
+    /// The customer deletes their messages in the chat with the account: the bot gets
+    /// `deleted_business_messages` while the connection is enabled.
+    pub fn customer_deletes_in_business(
+        &self,
+        id: &str,
+        customer: u64,
+        message_ids: &[i32],
+    ) -> Result<(), ControlError> {
+        self.shared.write(|world| {
+            let chat_id = customer as i64;
+            let connection = world.business.get_mut(id).ok_or_else(|| unknown_connection(id))?;
+            let chat = connection.chats.get_mut(&chat_id).ok_or(ControlError::UnknownChat(chat_id))?;
+            for message_id in message_ids {
+                let message = chat.messages.get_mut(message_id).filter(|message| !message.deleted);
+                message.ok_or(ControlError::UnknownMessage { chat_id, message_id: *message_id })?.deleted =
+                    true;
+            }
+            if connection.enabled {
+                let chat = world.chat_json(&world.business[id].chats[&chat_id]);
+                let payload =
+                    json!({ "business_connection_id": id, "chat": chat, "message_ids": message_ids });
+                world.updates.push("deleted_business_messages", payload);
+            }
+            Ok(())
         })
     }
 

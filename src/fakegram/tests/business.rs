@@ -245,6 +245,41 @@ async fn business_messages_cannot_be_copied_forwarded_or_edited_here() -> anyhow
 }
 
 #[tokio::test]
+async fn a_customers_edits_and_deletions_reach_the_bot_while_enabled() -> anyhow::Result<()> {
+    let (fake, bot, id) = connected(BusinessRights::full()).await?;
+    let first = fake.customer_writes_to_business(&id.0, BEN, Draft::text("my order 12"))?;
+    let second = fake.customer_writes_to_business(&id.0, BEN, Draft::text("never mind"))?;
+    poll(&bot).await;
+    fake.customer_edits_in_business(&id.0, BEN, first, "my order 13")?;
+    let updates = poll(&bot).await;
+    let [edited] = updates.as_slice() else { panic!("{updates:#?}") };
+    let UpdateKind::EditedBusinessMessage(edited) = &edited.kind else { panic!("{edited:?}") };
+    assert_eq!((edited.id.0, edited.text(), connection_of(edited)), (first, Some("my order 13"), Some(&id)));
+    assert!(edited.edit_date().is_some());
+    // Read on the wire: teloxide 0.13 reads `message_ids` as objects, not the spec's integers.
+    fake.customer_deletes_in_business(&id.0, BEN, &[second])?;
+    let (status, body) = raw_json(&fake, "getUpdates", &json!({})).await;
+    assert_eq!(status, 200);
+    let deleted = &body["result"][0]["deleted_business_messages"];
+    assert_eq!(
+        (&deleted["business_connection_id"], &deleted["chat"]["id"], &deleted["message_ids"]),
+        (&json!(id.0), &json!(BEN), &json!([second]))
+    );
+    let confirm = body["result"][0]["update_id"].as_i64().expect("an update id") + 1;
+    raw_json(&fake, "getUpdates", &json!({ "offset": confirm })).await;
+    assert_eq!(fake.inspect(|world| world.business_messages(&id.0, BEN).len()), 1);
+    // The owner's messages are not the customer's to edit; a disabled connection tells nothing.
+    let own = fake.owner_writes_in_business(&id.0, BEN, Draft::text("ok"))?;
+    assert!(fake.customer_edits_in_business(&id.0, BEN, own, "changed").is_err());
+    fake.set_business_enabled(&id.0, false)?;
+    poll(&bot).await;
+    fake.customer_edits_in_business(&id.0, BEN, first, "my order 14")?;
+    assert!(poll(&bot).await.is_empty());
+    assert_clean(&fake);
+    Ok(())
+}
+
+#[tokio::test]
 async fn incoming_business_messages_are_marked_read_with_the_right() -> anyhow::Result<()> {
     let (fake, bot, id) = connected(BusinessRights::full()).await?;
     let incoming = fake.customer_writes_to_business(&id.0, BEN, Draft::text("hi"))?;
