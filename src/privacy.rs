@@ -106,6 +106,8 @@ pub const TABLE_FATES: &[(&str, Fate)] = &[
     ("template_uses", Fate::ErasedByTicket),
     ("deflections", Fate::Scanned),
     ("audit", Fate::NoPersonalData),
+    // The company's own accounts, never a customer's.
+    ("business_connections", Fate::NoPersonalData),
 ];
 
 /// How a table is erased for one customer.

@@ -2,6 +2,7 @@
 //! updates into these; the dispatcher reports deliveries; timers report ticks. Nothing
 //! in here knows Telegram's wire types.
 
+use crate::business::BusinessConnection;
 use crate::outbox::Delivery;
 use crate::ticket::{Customer, UserId};
 
@@ -24,6 +25,9 @@ pub enum Event {
     Reachability { customer: UserId, blocked: bool },
     /// The staff group became a supergroup with a new id.
     StaffChatMigrated { from: i64, to: i64 },
+    /// A Telegram Business account connected the bot, changed its rights, paused or
+    /// disconnected it.
+    BusinessConnection(BusinessConnection),
     /// A queued call reached Telegram with a result the desk needs.
     Delivered(Delivery),
     /// Time passed: act on whatever timers fell due by `now`.

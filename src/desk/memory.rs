@@ -15,6 +15,7 @@ use jiff::Timestamp;
 
 use super::state::{State, StateError};
 use crate::audit::AuditEntry;
+use crate::business::BusinessConnection;
 use crate::history::Entry;
 use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
@@ -49,6 +50,7 @@ pub struct MemoryState {
     saved_templates: BTreeMap<(String, u32), SavedTemplate>,
     template_uses: Vec<TemplateUse>,
     deflections: Vec<Deflection>,
+    business: BTreeMap<String, BusinessConnection>,
     /// The audit log, oldest first.
     pub audit: Vec<AuditEntry>,
 }
@@ -265,6 +267,15 @@ impl State for MemoryState {
 
     fn deflections(&self) -> Result<Vec<Deflection>, StateError> {
         Ok(self.deflections.clone())
+    }
+
+    fn save_business_connection(&mut self, connection: &BusinessConnection) -> Result<(), StateError> {
+        self.business.insert(connection.id.clone(), connection.clone());
+        Ok(())
+    }
+
+    fn business_connections(&self) -> Result<Vec<BusinessConnection>, StateError> {
+        Ok(self.business.values().cloned().collect())
     }
 
     fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError> {

@@ -4,6 +4,7 @@
 //! also records the update offset, so an event's effects commit whole or not at all.
 
 mod automation;
+mod business;
 mod availability;
 mod card;
 mod csat;
@@ -35,6 +36,7 @@ mod tests;
 
 use jiff::Timestamp;
 
+pub use crate::business::BusinessConnection;
 pub use automation::keep_open_button;
 pub use card::{
     Action, Press, action_button, agent_name, card_buttons, card_text, icon_color, parse_press, topic_name,
@@ -103,6 +105,7 @@ impl Desk<'_> {
             Event::InlineQuery(query) => self.inline_query(state, query),
             Event::Reachability { customer, blocked } => self.reachability(state, *customer, *blocked),
             Event::StaffChatMigrated { from, to } => self.staff_chat_migrated(state, *from, *to),
+            Event::BusinessConnection(connection) => self.business_connection(state, connection),
             Event::Delivered(delivery) => self.delivered(state, delivery),
             Event::Tick => self.tick(state),
         }

@@ -4,6 +4,7 @@
 //! transaction itself.
 
 use crate::audit::AuditEntry;
+use crate::business::BusinessConnection;
 use crate::history::Entry;
 use crate::kb::Deflection;
 use crate::metrics::{Facts, Labels};
@@ -67,6 +68,10 @@ pub trait State {
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError>;
     /// Keeps a question an article answered before a ticket was opened.
     fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StateError>;
+    /// Keeps a business connection as it now stands (by its id).
+    fn save_business_connection(&mut self, connection: &BusinessConnection) -> Result<(), StateError>;
+    /// Every business connection the desk has heard of, by id.
+    fn business_connections(&self) -> Result<Vec<BusinessConnection>, StateError>;
     /// Every question an article answered, oldest first.
     fn deflections(&self) -> Result<Vec<Deflection>, StateError>;
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError>;
@@ -199,6 +204,14 @@ impl State for Tx<'_> {
     }
     fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StateError> {
         Ok(Tx::record_deflection(self, deflection)?)
+    }
+
+    fn save_business_connection(&mut self, connection: &BusinessConnection) -> Result<(), StateError> {
+        Ok(Tx::save_business_connection(self, connection)?)
+    }
+
+    fn business_connections(&self) -> Result<Vec<BusinessConnection>, StateError> {
+        Ok(Tx::business_connections(self)?)
     }
     fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError> {
         Tx::record_audit(self, entry)?;

@@ -341,6 +341,11 @@ impl FakeHandle {
         self.shared.write(|world| world.faults.delete_policy = policy);
     }
 
+    /// Telegram forgets the updates the bot has not confirmed, as it does after 24 hours.
+    pub fn drop_pending_updates(&self) {
+        self.shared.write(|world| world.updates.clear());
+    }
+
     /// Moves the fake's clock (message dates, the 48-hour deletion window) forward.
     pub fn advance_clock(&self, by: Duration) {
         self.shared.write(|world| world.advance_clock(by));
@@ -357,19 +362,31 @@ impl World {
         data: &str,
     ) -> Result<String, ControlError> {
         self.check_can_post(user_id, chat_id)?;
-        let query_id = format!("{}{:06}", user_id % 1_000_000, self.serial());
         let message = self.chat(chat_id)?.live_message(message_id);
         let message = message.ok_or(ControlError::UnknownMessage { chat_id, message_id })?;
+        let message = self.message_json(message);
+        Ok(self.queue_callback(user_id, chat_id, &message, data))
+    }
+
+    /// Queues the `callback_query` of `user_id`'s press on `message` (its JSON); returns the query id.
+    pub(crate) fn queue_callback(
+        &mut self,
+        user_id: u64,
+        chat_id: i64,
+        message: &serde_json::Value,
+        data: &str,
+    ) -> String {
+        let query_id = format!("{}{:06}", user_id % 1_000_000, self.serial());
         let payload = json!({
             "id": query_id,
             "from": self.user_json(user_id),
-            "message": self.message_json(message),
+            "message": message,
             "chat_instance": format!("{}", chat_id.unsigned_abs().wrapping_mul(2_654_435_761)),
             "data": data,
         });
         self.callback_queries.insert(query_id.clone(), PendingCallback { from: user_id });
         self.updates.push("callback_query", payload);
-        Ok(query_id)
+        query_id
     }
 
     /// Whether the person may write into the chat at all.
@@ -421,25 +438,7 @@ impl World {
         if let Some(message_id) = draft.reply_to {
             chat.live_message(message_id).ok_or(ControlError::UnknownMessage { chat_id, message_id })?;
         }
-        let content = match draft.content {
-            Content::Photo { .. } => Content::Photo { file_id: self.mint_file("photo", "photo.jpg") },
-            Content::Voice { duration, .. } => {
-                Content::Voice { file_id: self.mint_file("voice", "voice.ogg"), duration }
-            }
-            Content::Video { duration, .. } => {
-                Content::Video { file_id: self.mint_file("video", "video.mp4"), duration }
-            }
-            Content::Sticker { emoji, .. } => {
-                Content::Sticker { file_id: self.mint_file("sticker", "sticker.webp"), emoji }
-            }
-            Content::Document { file_name, .. } => {
-                Content::Document { file_id: self.mint_file("document", &file_name), file_name }
-            }
-            Content::Service(_) => {
-                return Err(ControlError::Invalid("people can't send service messages".to_owned()));
-            }
-            other => other,
-        };
+        let content = self.minted(draft.content)?;
         let mut post = Post::new(chat_id, shown_as, content);
         (post.text, post.thread_id, post.reply_to, post.media_group_id) =
             (draft.text, draft.thread_id, draft.reply_to, album);

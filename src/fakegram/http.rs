@@ -60,6 +60,9 @@ async fn answer(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 spec()
                     .check_params(method, &mut params)
                     .and_then(|()| simulated.ok_or_else(|| not_simulated(&method.name)))
+                    .and_then(|simulated| {
+                        super::business::check_honoured(&method.name, &params).map(|()| simulated)
+                    })
             },
             Err,
         );

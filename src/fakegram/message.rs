@@ -36,6 +36,10 @@ pub struct FakeMessage {
     pub forward_origin: Option<(u64, i64)>,
     /// For a result picked in inline mode: the bot it came from.
     pub via_bot: Option<u64>,
+    /// The business connection whose account's chat holds it; `None` for the bot's own chats.
+    pub business_connection_id: Option<String>,
+    /// For what the bot sent on behalf of a business account (shown from the owner): the bot.
+    pub sender_business_bot: Option<u64>,
     /// Earlier versions, oldest first; a message never edited has none.
     pub edits: Vec<EditRecord>,
     /// Unix seconds of the last edit.

@@ -17,7 +17,7 @@ use super::inspect::CallbackAnswer;
 use super::message::{Content, ServiceEvent};
 use super::render::user_spec_json;
 use super::world::{ChatKind, Post, World};
-use super::{sending, topics};
+use super::{business, sending, topics};
 
 /// Parameters of one call after decoding and the spec check, plus uploaded files by part name.
 pub(crate) struct Call {
@@ -84,6 +84,8 @@ const METHODS: &[MethodImpl] = &[
     now("closeForumTopic", Traffic::Quiet, topics::close_forum_topic),
     now("reopenForumTopic", Traffic::Quiet, topics::reopen_forum_topic),
     now("deleteForumTopic", Traffic::Quiet, topics::delete_forum_topic),
+    now("getBusinessConnection", Traffic::Quiet, business::get_business_connection),
+    now("readBusinessMessage", Traffic::Quiet, business::read_business_message),
 ];
 
 /// Names of every simulated method.

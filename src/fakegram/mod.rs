@@ -12,6 +12,7 @@
 //! - `methods`, `sending`, `topics`, `markup`, `updates`: the simulated methods;
 //! - `webhook`: `setWebhook`, `deleteWebhook`, `getWebhookInfo` and the pusher that POSTs each update;
 //! - `inline`: inline mode: people typing `@bot ...`, the bot's answers, people picking a result;
+//! - `business`: Telegram Business: connections, the accounts' chats, sending on their behalf;
 //! - `webapp`: Mini Apps: the menu button, `web_app` buttons, signed init data for a person;
 //! - `faults`: scripted errors, 429 storms, outages, rate budgets;
 //! - `server`, `control`, `inspect`: starting, acting as people, looking and waiting.
@@ -32,6 +33,7 @@
 //! # let _ = reply; Ok(()) }
 //! ```
 
+mod business;
 mod config;
 mod control;
 mod error;
@@ -56,6 +58,7 @@ mod world;
 #[cfg(test)]
 mod tests;
 
+pub use business::BusinessRights;
 pub use config::{
     AdminRights, FakeConfig, GroupKind, GroupSpec, InlineMode, MemberRole, RateBudgets, UserSpec,
 };

@@ -91,7 +91,7 @@ impl World {
     }
 
     fn message_json_at(&self, message: &FakeMessage, depth: u8) -> Value {
-        let chat = &self.chats[&message.chat_id];
+        let chat = self.chat_of(message.business_connection_id.as_deref(), message.chat_id);
         let mut object = json!({
             "message_id": message.message_id,
             "from": self.user_json(message.from),
@@ -118,6 +118,10 @@ impl World {
         }
         if let Some(bot) = message.via_bot {
             object["via_bot"] = self.user_json(bot);
+        }
+        insert_some(&mut object, "business_connection_id", message.business_connection_id.clone());
+        if let Some(bot) = message.sender_business_bot {
+            object["sender_business_bot"] = self.user_json(bot);
         }
         insert_some(&mut object, "media_group_id", message.media_group_id.clone());
         insert_some(&mut object, "edit_date", message.edit_date);
@@ -193,7 +197,7 @@ impl World {
             ServiceEvent::TopicClosed => ("forum_topic_closed", json!({})),
             ServiceEvent::TopicReopened => ("forum_topic_reopened", json!({})),
             ServiceEvent::Pinned { message_id } => {
-                let chat = &self.chats[&message.chat_id];
+                let chat = self.chat_of(message.business_connection_id.as_deref(), message.chat_id);
                 let pinned = match chat.live_message(*message_id) {
                     Some(pinned) if depth == 0 => self.message_json_at(pinned, depth + 1),
                     _ => json!({ "chat": self.chat_json(chat), "message_id": message_id, "date": 0 }),

@@ -35,8 +35,21 @@ const BUTTON_ACTIONS: [&str; 10] = [
 /// every sending method shares.
 fn bot_post(world: &World, call: &Call, chat_id: i64, content: Content) -> Result<Post, ApiFailure> {
     let thread_id = call.thread_id();
-    let chat = world.bot_target(chat_id, thread_id)?;
-    let mut post = Post::new(chat_id, world.bot.id, content);
+    let business = call.str("business_connection_id");
+    let (chat, mut post) = match business {
+        // On behalf of a business account: shown from its owner, in the account's chat.
+        Some(id) => {
+            let (chat, owner) = world.business_target(id, chat_id)?;
+            if thread_id.is_some() {
+                return Err(ApiFailure::bad_request("message thread not found"));
+            }
+            let mut post = Post::new(chat_id, owner, content);
+            post.business_connection_id = Some(id.to_owned());
+            post.sender_business_bot = Some(world.bot.id);
+            (chat, post)
+        }
+        None => (world.bot_target(chat_id, thread_id)?, Post::new(chat_id, world.bot.id, content)),
+    };
     if let Some(reply) = call.value("reply_parameters") {
         let message_id =
             reply["message_id"].as_i64().and_then(|id| i32::try_from(id).ok()).unwrap_or_default();
@@ -107,9 +120,9 @@ fn with_text(mut post: Post, text: Option<Formatted>) -> Post {
 }
 
 fn send(world: &mut World, post: Post) -> Value {
-    let chat_id = post.chat_id;
+    let (chat_id, business) = (post.chat_id, post.business_connection_id.clone());
     let message_id = world.append(post);
-    world.render(chat_id, message_id)
+    world.message_json(&world.chat_of(business.as_deref(), chat_id).messages[&message_id])
 }
 
 pub(crate) fn send_message(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {

@@ -16,8 +16,18 @@ use super::server::Shared;
 const MAX_POLL: Duration = Duration::from_secs(50);
 
 /// What a call may ask for when it names no `allowed_updates`.
-const DEFAULT_KINDS: [&str; 6] =
-    ["message", "edited_message", "callback_query", "inline_query", "chosen_inline_result", "my_chat_member"];
+const DEFAULT_KINDS: [&str; 10] = [
+    "message",
+    "edited_message",
+    "callback_query",
+    "inline_query",
+    "chosen_inline_result",
+    "my_chat_member",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+];
 
 pub(crate) struct UpdateQueue {
     pending: VecDeque<(u32, &'static str, Value)>,

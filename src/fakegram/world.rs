@@ -9,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use super::business::Connection;
 use super::config::{GroupKind, GroupSpec, InlineMode, MemberRole, UserSpec};
 use super::error::{ApiFailure, ControlError};
 use super::faults::Faults;
@@ -42,6 +43,8 @@ pub struct World {
     /// Menu buttons the bot set, by private chat; and its default one.
     pub(crate) menu_buttons: BTreeMap<i64, Value>,
     pub(crate) default_menu_button: Option<Value>,
+    /// Business connections by id, with the accounts' chats (`business.rs`).
+    pub(crate) business: BTreeMap<String, Connection>,
     clock_offset: Duration,
     next_seq: u64,
     next_serial: u64,
@@ -107,6 +110,10 @@ pub(crate) struct Post {
     pub forward_origin: Option<(u64, i64)>,
     /// The bot whose inline result this is.
     pub via_bot: Option<u64>,
+    /// The business connection whose chat `chat_id` names; `None`: the bot's own chats.
+    pub business_connection_id: Option<String>,
+    /// The bot that sent it on behalf of a business account.
+    pub sender_business_bot: Option<u64>,
 }
 
 impl Post {
@@ -123,12 +130,14 @@ impl Post {
             media_group_id: None,
             forward_origin: None,
             via_bot: None,
+            business_connection_id: None,
+            sender_business_bot: None,
         }
     }
 }
 
 impl ChatState {
-    fn new(id: i64, kind: ChatKind, title: String) -> ChatState {
+    pub(crate) fn new(id: i64, kind: ChatKind, title: String) -> ChatState {
         // Message 1 of a group is its creation; forum topics therefore never get id 1 (General's id).
         let next_message_id = if matches!(kind, ChatKind::Private) { 1 } else { 2 };
         ChatState {
@@ -184,6 +193,7 @@ impl World {
             violations: Vec::new(),
             menu_buttons: BTreeMap::new(),
             default_menu_button: None,
+            business: BTreeMap::new(),
             clock_offset: Duration::ZERO,
             next_seq: 0,
             next_serial: 0,
@@ -339,7 +349,13 @@ impl World {
         let date = self.now_unix();
         self.next_seq += 1;
         let seq = self.next_seq;
-        let chat = self.chats.get_mut(&post.chat_id).expect("callers resolve the chat before appending");
+        let chat = match &post.business_connection_id {
+            Some(id) => {
+                self.business.get_mut(id).and_then(|connection| connection.chats.get_mut(&post.chat_id))
+            }
+            None => self.chats.get_mut(&post.chat_id),
+        };
+        let chat = chat.expect("callers resolve the chat before appending");
         let message_id = chat.next_message_id;
         chat.next_message_id += 1;
         let replied_thread =
@@ -371,18 +387,43 @@ impl World {
             media_group_id: post.media_group_id,
             forward_origin: post.forward_origin,
             via_bot: post.via_bot,
+            business_connection_id: post.business_connection_id.clone(),
+            sender_business_bot: post.sender_business_bot,
             edits: Vec::new(),
             edit_date: None,
             deleted: false,
         };
         chat.messages.insert(message_id, message);
-        self.notify_bot(post.chat_id, message_id, "message");
+        match post.business_connection_id {
+            Some(id) => self.notify_bot_of_business(&id, post.chat_id, message_id),
+            None => self.notify_bot(post.chat_id, message_id, "message"),
+        }
         message_id
     }
 
     /// The `Message` JSON of a message the caller knows exists.
     pub(crate) fn render(&self, chat_id: i64, message_id: i32) -> Value {
         self.message_json(&self.chats[&chat_id].messages[&message_id])
+    }
+
+    /// The chat a message is in: one of the bot's, or a business account's.
+    pub(crate) fn chat_of(&self, business: Option<&str>, chat_id: i64) -> &ChatState {
+        match business {
+            Some(id) => &self.business[id].chats[&chat_id],
+            None => &self.chats[&chat_id],
+        }
+    }
+
+    /// `business_message` for a message in a business chat, unless the bot sent it or the
+    /// connection is disabled.
+    fn notify_bot_of_business(&mut self, id: &str, chat_id: i64, message_id: i32) {
+        let connection = &self.business[id];
+        let message = &connection.chats[&chat_id].messages[&message_id];
+        if !connection.enabled || message.sender_business_bot.is_some() {
+            return;
+        }
+        let payload = self.message_json(message);
+        self.updates.push("business_message", payload);
     }
 
     /// Replaces a message's text (when given) and its keyboard, keeping the old state in `edits`.

@@ -44,6 +44,9 @@ pub enum DeskInput {
     Reload(ReloadEvent),
     /// A deadline fell due: act on every timer due now.
     Tick { ack: oneshot::Sender<()> },
+    /// What the host learnt at start-up rather than from an update (the business connections
+    /// as Telegram now has them): applied in one transaction.
+    Learnt { events: Vec<Event>, ack: oneshot::Sender<()> },
     /// After a reload: the deadlines of tickets from this id on follow the new rules. The
     /// desk loop makes these itself, a batch at a time while no other input waits.
     Resync { from: u64 },
@@ -175,6 +178,14 @@ impl DeskLoop {
                 let work: Work<()> =
                     Arc::new(|store, desk, handler| store.write(|tx| handler(desk, tx, &Event::Tick)));
                 if self.input_with_tries("a tick", work).await?.is_some() {
+                    let _ = ack.send(());
+                }
+            }
+            DeskInput::Learnt { events, ack } => {
+                let work: Work<()> = Arc::new(move |store, desk, handler| {
+                    store.write(|tx| events.iter().try_for_each(|event| handler(desk, tx, event)))
+                });
+                if self.input_with_tries("what start-up learnt", work).await?.is_some() {
                     let _ = ack.send(());
                 }
             }

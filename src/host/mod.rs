@@ -330,6 +330,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
             Err(error) => tracing::warn!(%error, "could not set the dashboard menu button"),
         }
     }
+    let learnt = business_at_start(&bot, &path, &store, &rules, count.clone()).await?;
     tracing::info!(staff_chat, rules = %rules.version(), "desk is running");
 
     let (desk_tx, desk_rx) = mpsc::channel::<DeskInput>(16);
@@ -386,6 +387,10 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
             desk_rx,
         ),
     ));
+    if !learnt.is_empty() {
+        let (ack, _) = tokio::sync::oneshot::channel();
+        let _ = desk_tx.send(DeskInput::Learnt { events: learnt, ack }).await;
+    }
     let (timer_beat, stalled) = beat(Task::Timer, stall_after);
     let timer = tasks.spawn(watched(
         timer_beat.clone(),
@@ -625,4 +630,32 @@ fn panicked(task: &'static str, join: &tokio::task::JoinError, data_file: &std::
         Some(said) => HostError::Store(crate::store::damaged(data_file, &said)),
         None => HostError::TaskEnded { task, detail: format!(": {join}") },
     }
+}
+
+/// The business connections the store knows, asked of Telegram again: each one desk.yaml
+/// lists that cannot reply is logged with the fix, and all go to the desk as events, which
+/// tells General of what changed while the desk was down.
+async fn business_at_start(
+    bot: &crate::telegram::Bot,
+    path: &std::path::Path,
+    store: &Store,
+    rules: &crate::rules::RuleSet,
+    count: crate::telegram::CountCalls,
+) -> Result<Vec<crate::desk::Event>, HostError> {
+    let known = crate::store::guard_damage(path, || store.read()?.business_connections())??;
+    if known.is_empty() {
+        return Ok(Vec::new());
+    }
+    let asked = crate::telegram::refresh_business_connections(bot, known);
+    let refreshed = crate::telegram::counting(count, asked).await;
+    for connection in &refreshed {
+        let served = rules.desk().business_account(connection.owner, connection.owner_username.as_deref());
+        if served.is_some() && connection.enabled && !connection.can_reply {
+            tracing::warn!(
+                account = %connection.account(),
+                "business account connected without the right to reply: in that account's Telegram, Settings > Telegram Business > Chatbots > this bot, turn on replying to messages"
+            );
+        }
+    }
+    Ok(refreshed.into_iter().map(crate::desk::Event::BusinessConnection).collect())
 }

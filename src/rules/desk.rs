@@ -111,6 +111,50 @@ pub struct DeskConfig {
     /// proxy in front of `http.listen`), without a trailing `/`; with it the bot sets its
     /// private-chat menu button and answers `/dashboard`. Read at start.
     pub public_url: Option<String>,
+    /// `business`: the Telegram Business accounts whose customers the desk serves.
+    pub business: Vec<BusinessAccount>,
+}
+
+/// One desk.yaml `business` entry: a company's own Telegram account that connects the bot.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BusinessAccount {
+    /// Where the entry's `account` is written.
+    pub position: Position,
+    pub account: AccountRef,
+}
+
+/// A Telegram account named in desk.yaml: by user id, or by @username.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountRef {
+    Id(u64),
+    /// Without the `@`, lowercased (Telegram compares usernames without case).
+    Username(String),
+}
+
+impl AccountRef {
+    /// Whether the account with this id and username is the one named.
+    pub fn is(&self, id: u64, username: Option<&str>) -> bool {
+        match self {
+            AccountRef::Id(named) => *named == id,
+            AccountRef::Username(named) => username.is_some_and(|name| name.eq_ignore_ascii_case(named)),
+        }
+    }
+}
+
+impl std::fmt::Display for AccountRef {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AccountRef::Id(id) => write!(out, "{id}"),
+            AccountRef::Username(name) => write!(out, "@{name}"),
+        }
+    }
+}
+
+impl DeskConfig {
+    /// The desk.yaml `business` entry naming the account with this id and username.
+    pub fn business_account(&self, id: u64, username: Option<&str>) -> Option<&BusinessAccount> {
+        self.business.iter().find(|entry| entry.account.is(id, username))
+    }
 }
 
 /// desk.yaml `http.webhook`: the URL Telegram POSTs updates to and where `topicdesk run`
@@ -229,6 +273,7 @@ impl DeskConfig {
             http_listen: None,
             webhook: None,
             public_url: None,
+            business: Vec::new(),
         }
     }
 
@@ -287,6 +332,67 @@ pub(crate) struct RawDesk {
     dispatcher: Option<RawDispatcher>,
     csat: Option<RawCsat>,
     http: Option<RawHttp>,
+    #[serde(default)]
+    business: Vec<RawBusinessAccount>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBusinessAccount {
+    account: serde_yaml::Value,
+    staff_chat: Option<i64>,
+}
+
+/// Telegram's rule for usernames: 5 to 32 letters, digits and underscores.
+fn is_username(name: &str) -> bool {
+    (5..=32).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The `business` entries, checked: an account named once, by a user id or a username, and
+/// a `staff_chat` only when it is the desk's own (topicdesk has one staff group).
+fn business_accounts(
+    raw: Vec<RawBusinessAccount>,
+    staff_chat: Option<i64>,
+    at: &dyn Fn(&[Segment]) -> Position,
+    sink: &mut FileSink<'_>,
+) -> Vec<BusinessAccount> {
+    let mut accounts: Vec<BusinessAccount> = Vec::new();
+    for (index, entry) in raw.into_iter().enumerate() {
+        let path = |field: &str| {
+            [Segment::Key("business".to_owned()), Segment::Index(index), Segment::Key(field.to_owned())]
+        };
+        let position = at(&path("account"));
+        let account = match &entry.account {
+            serde_yaml::Value::Number(number) => number.as_u64().filter(|id| *id > 0).map(AccountRef::Id),
+            serde_yaml::Value::String(text) => {
+                let name = text.trim().strip_prefix('@').unwrap_or(text.trim());
+                is_username(name).then(|| AccountRef::Username(name.to_ascii_lowercase()))
+            }
+            _ => None,
+        };
+        let Some(account) = account else {
+            sink.error(
+                position,
+                "`account` must be the business account's Telegram user id or its @username, like `@acme_support`",
+            );
+            continue;
+        };
+        if let Some(named) = entry.staff_chat
+            && Some(named) != staff_chat
+        {
+            let desk = staff_chat.map_or_else(|| "none is set".to_owned(), |chat| format!("it is {chat}"));
+            let message = format!(
+                "topicdesk serves one staff group: `staff_chat` here must be desk.yaml's `staff_chat` ({desk}), not {named}"
+            );
+            sink.error(at(&path("staff_chat")), message);
+        }
+        if accounts.iter().any(|known| known.account == account) {
+            sink.error(position, format!("business account {account} is listed twice"));
+            continue;
+        }
+        accounts.push(BusinessAccount { position, account });
+    }
+    accounts
 }
 
 #[derive(Debug, Deserialize)]
@@ -515,6 +621,7 @@ impl RawDesk {
                 .unwrap_or(defaults.dispatcher.private_messages_per_second),
         });
         let csat = self.csat.map(|raw| raw.validate(tree, sink));
+        let business = business_accounts(self.business, self.staff_chat, &at, sink);
         let public_url =
             self.http.as_ref().and_then(|raw| raw.public_url(at(&[key("http"), key("public_url")]), sink));
         let (http_listen, webhook) = self.http.map_or((None, None), |raw| raw.validate(at, sink));
@@ -550,6 +657,7 @@ impl RawDesk {
             http_listen,
             webhook,
             public_url,
+            business,
         }
     }
 }

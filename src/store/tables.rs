@@ -67,6 +67,8 @@ pub const TEMPLATE_USES: TableDefinition<(i64, u64), &[u8]> = TableDefinition::n
 /// the support lead. Files from before the knowledge base get the table at their first write.
 pub const DEFLECTIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("deflections");
 pub const NEXT_DEFLECTION: &str = "next_deflection";
+/// Telegram Business connections by id (`BusinessConnectionRecord`).
+pub const BUSINESS: TableDefinition<&str, &[u8]> = TableDefinition::new("business_connections");
 /// The audit log (`crate::audit`), append-only, by sequence number (`NEXT_AUDIT`). Files
 /// from before the audit log get the table at their first write.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
@@ -108,6 +110,7 @@ pub fn visit_all<T: TableVisitor>(visitor: &mut T) -> Result<(), T::Error> {
     visitor.table(TEMPLATE_USES)?;
     visitor.table(DEFLECTIONS)?;
     visitor.table(AUDIT)?;
+    visitor.table(BUSINESS)?;
     Ok(())
 }
 

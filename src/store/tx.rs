@@ -11,10 +11,11 @@ use super::StoreError;
 use super::facts_record;
 use super::records::{EntryRecord, TicketRecord, decode, encode};
 use super::tables::{
-    BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES, DEFLECTIONS, FACTS,
-    HISTORY, META, NEXT_DEFLECTION, NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED, SCHEMA_VERSION_KEY,
-    SESSIONS, TICKETS, UPDATE_OFFSET_KEY, UPDATE_OFFSET_SET_KEY,
+    BUSINESS, BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES, DEFLECTIONS,
+    FACTS, HISTORY, META, NEXT_DEFLECTION, NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED,
+    SCHEMA_VERSION_KEY, SESSIONS, TICKETS, UPDATE_OFFSET_KEY, UPDATE_OFFSET_SET_KEY,
 };
+use crate::business::BusinessConnection;
 use crate::deadline::DeadlineKind;
 use crate::history::Entry;
 use crate::kb::Deflection;
@@ -57,6 +58,19 @@ impl OutboxRecord {
             .map_err(|error| StoreError::Corrupt(format!("unreadable outbox call: {error}")))?;
         Ok(Outgoing { chat_id: self.chat_id, lane: self.lane, ticket: self.ticket, call })
     }
+}
+
+/// A Telegram Business connection, as stored (`desk::BusinessConnection`, version 1).
+#[derive(Serialize, Deserialize)]
+struct BusinessConnectionRecord {
+    v: u32,
+    id: String,
+    owner: UserId,
+    owner_username: Option<String>,
+    owner_name: String,
+    can_reply: bool,
+    can_read_messages: bool,
+    enabled: bool,
 }
 
 /// A question an article answered, as stored (`kb::Deflection`, version 1).
@@ -297,6 +311,22 @@ impl<'t> Tx<'t> {
             customer: deflection.customer,
         };
         self.txn.open_table(DEFLECTIONS)?.insert(seq, encode(&record).as_slice())?;
+        Ok(())
+    }
+
+    /// Keeps a business connection as it now stands.
+    pub fn save_business_connection(&mut self, connection: &BusinessConnection) -> Result<(), StoreError> {
+        let record = BusinessConnectionRecord {
+            v: 1,
+            id: connection.id.clone(),
+            owner: connection.owner,
+            owner_username: connection.owner_username.clone(),
+            owner_name: connection.owner_name.clone(),
+            can_reply: connection.can_reply,
+            can_read_messages: connection.can_read_messages,
+            enabled: connection.enabled,
+        };
+        self.txn.open_table(BUSINESS)?.insert(connection.id.as_str(), encode(&record).as_slice())?;
         Ok(())
     }
 
@@ -715,6 +745,33 @@ macro_rules! reads {
                             article: record.article,
                             question: record.question,
                             customer: record.customer,
+                        })
+                    })
+                    .collect()
+            }
+
+            /// Every business connection recorded, by id.
+            pub fn business_connections(&self) -> Result<Vec<BusinessConnection>, StoreError> {
+                let table = match self.$open(BUSINESS) {
+                    Ok(table) => table,
+                    // A file from before business connections, never written since.
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                    Err(error) => return Err(error.into()),
+                };
+                table
+                    .iter()?
+                    .map(|row| {
+                        let (_, bytes) = row?;
+                        let record =
+                            decode::<BusinessConnectionRecord>("business connection", bytes.value())?;
+                        Ok(BusinessConnection {
+                            id: record.id,
+                            owner: record.owner,
+                            owner_username: record.owner_username,
+                            owner_name: record.owner_name,
+                            can_reply: record.can_reply,
+                            can_read_messages: record.can_read_messages,
+                            enabled: record.enabled,
                         })
                     })
                     .collect()

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use super::raw::{CallAnswer, Seen};
 
+use crate::business::BusinessConnection;
 use crate::desk::InlineMode;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -422,6 +423,30 @@ pub async fn poll(
         .collect()
 }
 
+/// The business connections the desk knows, as Telegram now has them (`getBusinessConnection`
+/// for each id). One Telegram no longer knows comes back disabled; one that could not be asked
+/// (Telegram out of reach) is left out: its next update tells the desk.
+pub async fn refresh_business_connections(
+    bot: &Bot,
+    known: Vec<BusinessConnection>,
+) -> Vec<BusinessConnection> {
+    let mut refreshed = Vec::new();
+    for connection in known {
+        let id = teloxide::types::BusinessConnectionId(connection.id.clone());
+        match call(bot, bot.get_business_connection(id)).await {
+            Ok(now) => refreshed.push(super::translate::business_connection(&now)),
+            Err(Refusal::Api(description)) if description.contains("BUSINESS_CONNECTION_INVALID") => {
+                tracing::info!(account = %connection.account(), "Telegram no longer knows this business connection");
+                refreshed.push(BusinessConnection { enabled: false, ..connection });
+            }
+            Err(Refusal::Api(error) | Refusal::Transient(error) | Refusal::Token(error)) => {
+                tracing::warn!(account = %connection.account(), %error, "could not ask Telegram about a business connection");
+            }
+        }
+    }
+    refreshed
+}
+
 /// The kinds of update the desk reads, asked for by polling and by the webhook alike.
 pub(super) fn allowed_updates() -> Vec<AllowedUpdate> {
     vec![
@@ -430,6 +455,7 @@ pub(super) fn allowed_updates() -> Vec<AllowedUpdate> {
         AllowedUpdate::CallbackQuery,
         AllowedUpdate::InlineQuery,
         AllowedUpdate::MyChatMember,
+        AllowedUpdate::BusinessConnection,
     ]
 }
 

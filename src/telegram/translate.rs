@@ -4,7 +4,9 @@
 
 use teloxide::types::{ChatMemberKind, Message, Update, UpdateKind, User};
 
-use crate::desk::{ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn};
+use crate::desk::{
+    BusinessConnection, ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn,
+};
 use crate::history::ANONYMOUS_ADMIN;
 use crate::ticket::{Customer, UserId};
 
@@ -37,12 +39,29 @@ pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
                 _ => TypedIn::Elsewhere,
             },
         })),
+        UpdateKind::BusinessConnection(connection) => {
+            Some(Event::BusinessConnection(business_connection(connection)))
+        }
         UpdateKind::MyChatMember(change) if change.chat.is_private() => {
             let blocked =
                 matches!(change.new_chat_member.kind, ChatMemberKind::Banned(_) | ChatMemberKind::Left);
             Some(Event::Reachability { customer: change.from.id.0, blocked })
         }
         _ => None,
+    }
+}
+
+/// A business connection as the desk keeps it.
+pub(super) fn business_connection(connection: &teloxide::types::BusinessConnection) -> BusinessConnection {
+    let rights = connection.rights.as_ref();
+    BusinessConnection {
+        id: connection.id.0.clone(),
+        owner: connection.user.id.0,
+        owner_username: connection.user.username.clone(),
+        owner_name: connection.user.full_name(),
+        can_reply: rights.is_some_and(|rights| rights.can_reply),
+        can_read_messages: rights.is_some_and(|rights| rights.can_read_messages),
+        enabled: connection.is_enabled,
     }
 }
 

@@ -155,8 +155,31 @@ fn exercise<S: State>(state: &mut S) -> Result<String, StateError> {
     say(format!("facts since 1 s: {:?}", facts_since(state, at(1))?));
 
     templates(state, &mut tickets[1])?.into_iter().for_each(&mut say);
-    say(deflections(state)?);
+    say(format!("{}\n{}", deflections(state)?, business_connections(state)?));
     Ok(out)
+}
+
+/// Business connections by id: saved again, a connection is replaced, not added.
+fn business_connections<S: State>(state: &mut S) -> Result<String, StateError> {
+    let acme = crate::business::BusinessConnection {
+        id: "bc-b".to_owned(),
+        owner: 3001,
+        owner_username: Some("acme_support".to_owned()),
+        owner_name: "Acme".to_owned(),
+        can_reply: false,
+        can_read_messages: true,
+        enabled: true,
+    };
+    let other = crate::business::BusinessConnection {
+        id: "bc-a".to_owned(),
+        owner: 3002,
+        owner_username: None,
+        ..acme.clone()
+    };
+    state.save_business_connection(&acme)?;
+    state.save_business_connection(&other)?;
+    state.save_business_connection(&crate::business::BusinessConnection { can_reply: true, ..acme })?;
+    Ok(format!("business {:?}", state.business_connections()?))
 }
 
 /// Saved templates come back by id, then number; uses in time order, two in one

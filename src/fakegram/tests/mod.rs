@@ -3,6 +3,7 @@
 //! answers with a 10 s pause), through a raw HTTP/1.1 client. Every test ends with `assert_clean`:
 //! no answer the fake gave broke the Bot API spec.
 
+mod business;
 mod faults;
 mod inline;
 mod relay;

@@ -5,6 +5,7 @@
 
 mod agents;
 mod budgets;
+mod business;
 mod csat;
 mod dead_letters;
 mod faults;

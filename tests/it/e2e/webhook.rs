@@ -77,7 +77,14 @@ async fn pushed_updates_make_tickets_a_wrong_secret_changes_nothing_and_polling_
     assert_eq!(set[0]["drop_pending_updates"], false);
     assert_eq!(
         set[0]["allowed_updates"],
-        json!(["message", "edited_message", "callback_query", "inline_query", "my_chat_member"])
+        json!([
+            "message",
+            "edited_message",
+            "callback_query",
+            "inline_query",
+            "my_chat_member",
+            "business_connection"
+        ])
     );
     let secret = desk.fake.inspect(|world| world.webhook_secret().map(str::to_owned)).expect("a secret");
     assert_eq!(secret.len(), 64);
