@@ -68,6 +68,10 @@ pub enum Action {
     Forgot { tickets: u64, topics: u64 },
     /// The data file was compacted: erased bytes overwritten, free pages given back.
     Compacted { bytes_before: u64, bytes_after: u64 },
+    /// A retention pass (desk.yaml `retention`) finished: which setting (`content_after`,
+    /// `delete_closed_topics_after`, `delete_after`, `audit_after`), its span, and how many
+    /// tickets (audit entries, for `audit_after`) it took. No ticket is named.
+    Retention { setting: String, after: String, count: u64 },
 }
 
 impl Action {
@@ -75,7 +79,7 @@ impl Action {
     pub fn ticket(&self) -> Option<TicketId> {
         match self {
             Action::Viewed { ticket, .. } => Some(*ticket),
-            Action::Forgot { .. } | Action::Compacted { .. } => None,
+            Action::Forgot { .. } | Action::Compacted { .. } | Action::Retention { .. } => None,
         }
     }
 }
@@ -107,6 +111,10 @@ impl fmt::Display for Action {
             }
             Action::Compacted { bytes_before, bytes_after } => {
                 write!(f, "compacted the data file ({bytes_before} -> {bytes_after} bytes)")
+            }
+            Action::Retention { setting, after, count } => {
+                let what = if setting == "audit_after" { "audit entries" } else { "tickets" };
+                write!(f, "retention pass: {setting} {after} ({count} {what})")
             }
         }
     }

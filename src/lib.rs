@@ -21,6 +21,7 @@ pub mod csat;
 pub mod ticket;
 pub mod history;
 pub mod audit;
+pub mod retention;
 pub mod template;
 pub mod sla;
 pub mod metrics;
