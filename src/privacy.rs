@@ -92,7 +92,7 @@ pub const PLACEHOLDER: &str = "[erased]";
 pub fn erase_ticket_content(ticket: &mut crate::ticket::Ticket) -> bool {
     use crate::ticket::Answer;
     let before = ticket.clone();
-    ticket.customer.name = PLACEHOLDER.to_owned();
+    PLACEHOLDER.clone_into(&mut ticket.customer.name);
     ticket.customer.username = None;
     for answer in ticket.answers.values_mut() {
         match answer {

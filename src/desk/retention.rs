@@ -208,7 +208,7 @@ impl Desk<'_> {
     }
 
     /// The quiet hour after a large pass: the host is asked to compact the data file.
-    pub(super) fn compaction_due<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+    pub(super) fn compaction_due<S: State>(state: &mut S) -> Result<(), DeskError> {
         state.clear_deadline(COMPACTION)?;
         Ok(state.set_counter(COMPACT_ASKED, 1)?)
     }

@@ -129,7 +129,7 @@ impl Desk<'_> {
             self.retention_batch(state)?;
         }
         if due(DeskTimer::Compaction) {
-            self.compaction_due(state)?;
+            Self::compaction_due(state)?;
         }
         self.watch_shifts(state)?;
         self.watch_digest(state)?;

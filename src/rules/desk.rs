@@ -119,6 +119,7 @@ pub struct DeskConfig {
 /// desk.yaml `retention`: each a time after a ticket closed (`audit_after`: after the audit
 /// entry was written); `None` never does it. See `crate::retention`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(clippy::struct_field_names)] // desk.yaml's own keys.
 pub struct RetentionConfig {
     /// Texts, captions, answers, names, usernames and file ids replaced by placeholders.
     pub content_after: Option<Located<Span>>,
@@ -323,6 +324,7 @@ pub(crate) struct RawDesk {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(clippy::struct_field_names)] // desk.yaml's own keys.
 struct RawRetention {
     content_after: Option<Span>,
     delete_after: Option<Span>,
