@@ -179,14 +179,15 @@ fn a_stricter_policy_reaches_tickets_closed_before_it() {
 }
 
 /// A pass over more tickets than a batch takes goes on in batches of at most 200, each its
-/// own transaction, the timer set again at once in between.
+/// own transaction, the timer set again at once in between; after it (1,000 tickets or
+/// more) a compaction is set for 03:00 desk time, when the desk asks the host for it.
 #[test]
 fn a_large_pass_goes_in_batches() {
     let (mut world, _rules) = World::with_changed_rules_kept(
         &[("desk.yaml", &desk_with("retention:\n  content_after: 1d\n"))],
         Keep::Memory,
     );
-    let ids: Vec<TicketId> = (0..450).map(|n| world.open(1000 + n, &[("category", "billing")])).collect();
+    let ids: Vec<TicketId> = (0..1050).map(|n| world.open(1000 + n, &[("category", "billing")])).collect();
     world.send_all();
     for &id in &ids {
         let thread = thread_of(&world, id);
@@ -207,7 +208,19 @@ fn a_large_pass_goes_in_batches() {
         }
         assert_eq!(next.map(|next| next.due), Some(desk.now + jiff::SignedDuration::from_millis(1)));
     }
-    assert_eq!(sizes, [200, 200, 50]);
+    assert_eq!(sizes, [200, 200, 200, 200, 200, 50]);
     assert!(ids.iter().all(|id| world.ticket(*id).customer.name == PLACEHOLDER));
-    assert_eq!(passes(&world), [("content_after".to_owned(), 450)], "one audit entry for the whole pass");
+    assert_eq!(passes(&world), [("content_after".to_owned(), 1050)], "one audit entry for the whole pass");
+    let compaction = Timer::Desk(crate::sla::DeskTimer::Compaction);
+    let due = world.deadlines().into_iter().find(|d| d.timer == compaction).expect("a compaction is set").due;
+    let local = due.to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin").expect("a zone"));
+    assert_eq!((local.hour(), local.minute()), (3, 0), "at the quiet hour: {local}");
+    assert!(due > world.desk().now && due - world.desk().now <= jiff::SignedDuration::from_hours(24));
+    assert_eq!(world.counter(COMPACT_ASKED), None, "not before its time");
+    while world.desk().now < due {
+        world.minute += 60;
+    }
+    tick(&mut world);
+    assert_eq!(world.counter(COMPACT_ASKED), Some(1), "the host is asked to compact");
+    assert!(world.deadlines().iter().all(|d| d.timer != compaction));
 }
