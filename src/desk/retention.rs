@@ -63,8 +63,9 @@ impl Desk<'_> {
     }
 
     /// Sets the retention timer at once when the policy changed since it was last set (or
-    /// clears it when there is no policy any more).
-    pub(super) fn watch_retention<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+    /// clears it when there is no policy any more). Every tick asks; the host asks after a
+    /// reload too.
+    pub fn watch_retention<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         let policy = self.retention_policy();
         let planned = fingerprint(&format!("{policy:?}"));
         if state.counter(PLANNED)? == Some(planned) {

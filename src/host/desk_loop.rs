@@ -682,7 +682,9 @@ fn report_reload(store: &Store, desk: &Desk<'_>, event: &ReloadEvent) -> Result<
     match event {
         ReloadEvent::Reloaded { version, previous, .. } => {
             tracing::info!(%version, %previous, "rules reloaded");
-            Ok(())
+            // A changed retention policy sets its pass at once (a stricter one reaches the
+            // tickets closed before it), not at the next tick of another timer.
+            store.write(|tx| desk.watch_retention(tx))
         }
         ReloadEvent::Unchanged { .. } => Ok(()),
         ReloadEvent::Rejected { kept, diagnostics } => {
