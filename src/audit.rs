@@ -71,6 +71,10 @@ pub enum Action {
     /// Every ticket numbered up to `through` was exported at once (`topicdesk tickets
     /// export`): one entry for them all, which `--ticket` finds for each of them.
     ExportedAll { tickets: u64, through: TicketId },
+    /// A retention pass (desk.yaml `retention`) finished: which setting (`content_after`,
+    /// `delete_closed_topics_after`, `delete_after`, `audit_after`), its span, and how many
+    /// tickets (audit entries, for `audit_after`) it took. No ticket is named.
+    Retention { setting: String, after: String, count: u64 },
 }
 
 impl Action {
@@ -79,7 +83,7 @@ impl Action {
         match self {
             Action::Viewed { ticket: viewed, .. } => *viewed == ticket,
             Action::ExportedAll { through, .. } => ticket <= *through,
-            Action::Forgot { .. } | Action::Compacted { .. } => false,
+            Action::Forgot { .. } | Action::Compacted { .. } | Action::Retention { .. } => false,
         }
     }
 }
@@ -114,6 +118,10 @@ impl fmt::Display for Action {
             }
             Action::ExportedAll { tickets, through } => {
                 write!(f, "exported every ticket up to {through} ({tickets} tickets, tickets export)")
+            }
+            Action::Retention { setting, after, count } => {
+                let what = if setting == "audit_after" { "audit entries" } else { "tickets" };
+                write!(f, "retention pass: {setting} {after} ({count} {what})")
             }
         }
     }

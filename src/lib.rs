@@ -22,6 +22,7 @@ pub mod ticket;
 pub mod history;
 pub mod audit;
 pub mod business;
+pub mod retention;
 pub mod template;
 pub mod sla;
 pub mod metrics;

@@ -82,6 +82,57 @@ pub fn update_names(update: &serde_json::Value, user: UserId) -> bool {
     }
 }
 
+/// What a retention pass's content erasure leaves where a text, a name or a file id was.
+pub const PLACEHOLDER: &str = "[erased]";
+
+/// Replaces the customer's name and username, the form answers' texts and file ids and the
+/// survey's comment by placeholders; everything a report or a timer reads (times, status,
+/// priority, category, tags, assignee, escalations, the rating) stays. Returns whether
+/// anything changed (erasing twice changes nothing).
+pub fn erase_ticket_content(ticket: &mut crate::ticket::Ticket) -> bool {
+    use crate::ticket::Answer;
+    let before = ticket.clone();
+    PLACEHOLDER.clone_into(&mut ticket.customer.name);
+    ticket.customer.username = None;
+    for answer in ticket.answers.values_mut() {
+        match answer {
+            Answer::Text(text) => PLACEHOLDER.clone_into(text),
+            Answer::Choices(choices) => choices.iter_mut().for_each(|choice| PLACEHOLDER.clone_into(choice)),
+            Answer::Files(files) => files.iter_mut().for_each(|file| PLACEHOLDER.clone_into(file)),
+            Answer::Number(_) | Answer::Bool(_) => {}
+        }
+    }
+    if let Some(survey) = &mut ticket.csat
+        && survey.comment.is_some()
+    {
+        survey.comment = Some(PLACEHOLDER.to_owned());
+    }
+    *ticket != before
+}
+
+/// Replaces the words of a history entry (a customer's message or caption, a reply, a note,
+/// a rule's notice, an escalation's reason, a system line, a survey comment) by a
+/// placeholder; the entry's kind, time, actor and sentiment score stay. Returns whether it
+/// changed.
+pub fn erase_entry_content(kind: &mut crate::history::EntryKind) -> bool {
+    use crate::history::EntryKind;
+    let text = match kind {
+        EntryKind::CustomerMessage { text, .. }
+        | EntryKind::AgentReply { text }
+        | EntryKind::Note { text }
+        | EntryKind::Notified { text }
+        | EntryKind::System { text }
+        | EntryKind::CsatCommented { text } => text,
+        EntryKind::Escalated { reason, .. } => reason,
+        _ => return false,
+    };
+    if text == PLACEHOLDER {
+        return false;
+    }
+    PLACEHOLDER.clone_into(text);
+    true
+}
+
 /// What a forget does with each table of the store, by name: the one place that says so,
 /// checked against the store's list of tables (a new table without a line here fails the
 /// store's test, so erasure never silently misses one).
@@ -108,6 +159,7 @@ pub const TABLE_FATES: &[(&str, Fate)] = &[
     ("audit", Fate::NoPersonalData),
     // The company's own accounts, never a customer's.
     ("business_connections", Fate::NoPersonalData),
+    ("by_closed", Fate::ErasedByTicket),
 ];
 
 /// How a table is erased for one customer.

@@ -22,6 +22,10 @@
 //! - `intake_answers_per_s`: intake answers validated with their sessions persisted.
 //! - `dashboard_page_p99_ms`: p99 of one dashboard page (read transaction, data, HTML) over
 //!   100,000 worked tickets, every page in turn (`dashboard`; target: at most 50).
+//! - `retention_pass_s`, `retention_largest_txn_ms`, `retention_answer_max_ms`: a
+//!   retention pass (`content_after`) over 100,000 closed tickets in batches of 200, its
+//!   longest write transaction, and the longest a customer's message written meanwhile
+//!   took to commit (`retention`).
 //! - `reload_ms_p99`: a rule file saved to the new rules deciding (`reload`).
 //! - `startup_ms_1m`, `timer_idle_cpu_pct_1m`, `rss_mb_1m`, `breach_lag_ms_p99_1m`,
 //!   `relay_end_to_end_msgs_per_s` and company: the real `topicdesk run` process against
@@ -43,6 +47,7 @@
 mod dashboard;
 mod hot;
 mod reload;
+mod retention;
 mod scale;
 pub(crate) mod worked;
 
@@ -198,6 +203,9 @@ pub const FIGURES: &[&str] = &[
     "facts_fold_us_per_change",
     "facts_fold_pct_of_ingest",
     "dashboard_page_p99_ms",
+    "retention_pass_s",
+    "retention_largest_txn_ms",
+    "retention_answer_max_ms",
     RATIOS[0].0,
     RATIOS[1].0,
     RATIOS[2].0,
@@ -309,6 +317,7 @@ pub fn run(
             Ok(())
         });
     }
+    retention_figures(&mut sink, &rules_dir, scale, only);
     commit_baseline_at(&mut commit_times);
     if commit_baseline {
         match commit_times.into_iter().collect::<Result<Vec<f64>, String>>() {
@@ -321,6 +330,25 @@ pub fn run(
     }
     ratios(&mut sink, only);
     Ok(sink.report)
+}
+
+/// The retention figures (`retention`), when wanted.
+fn retention_figures(sink: &mut Sink<'_>, rules_dir: &Path, scale: Scale, only: &[String]) {
+    let names = ["retention_pass_s", "retention_largest_txn_ms", "retention_answer_max_ms"];
+    if only.is_empty() || names.iter().any(|name| only.iter().any(|o| o == name)) {
+        sink.attempt(&names, |sink| {
+            let dir = tempfile::Builder::new().prefix("topicdesk-bench").tempdir()?;
+            let pass = retention::measure(dir.path(), rules_dir, scale.tickets)?;
+            sink.note(format_args!(
+                "retention pass: {} closed tickets' content erased in {} batches; {} customer messages written meanwhile",
+                pass.erased, pass.batches, pass.messages
+            ));
+            sink.figure("retention_pass_s", pass.pass_s, "s", Some("< 300"));
+            sink.figure("retention_largest_txn_ms", pass.largest_txn_ms, "ms", Some("< 1000"));
+            sink.figure("retention_answer_max_ms", pass.answer_max_ms, "ms", Some("< 2000"));
+            Ok(())
+        });
+    }
 }
 
 /// `report_1m_s` (or `report_quick_s`) over a store of worked tickets written in `data`,

@@ -20,6 +20,7 @@ use crate::history::Entry;
 use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
 use crate::privacy::{Erased, outbox_concerns};
+use crate::retention::Cursor;
 use crate::sla::{Deadline, Timer};
 use crate::template::{SavedTemplate, TemplateUse};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
@@ -85,6 +86,50 @@ impl MemoryState {
     /// The earliest deadline of all, as the host's timer sleeps until.
     pub fn next_deadline(&self) -> Option<Deadline> {
         self.deadlines.first().copied()
+    }
+
+    /// Removes one ticket and everything keyed by it, as the store's `erase_ticket` does;
+    /// returns its topic.
+    fn remove_ticket(&mut self, id: TicketId) -> Result<Option<Topic>, StateError> {
+        let Some(ticket) = self.tickets.remove(&id) else { return Ok(None) };
+        self.history.remove(&id);
+        self.facts.remove(&id);
+        self.by_status.remove(&(ticket.status, id));
+        if let Some(agent) = ticket.assignee {
+            self.by_assignee.remove(&(agent, id));
+        }
+        self.by_customer.remove(&(ticket.customer.id, id));
+        if let Some(topic) = ticket.topic {
+            self.by_topic.remove(&topic);
+        }
+        let timers: Vec<Timer> = self
+            .deadline_of
+            .keys()
+            .filter(|timer| matches!(timer, Timer::Ticket(of, _) if *of == id))
+            .copied()
+            .collect();
+        for timer in timers {
+            self.clear_deadline(timer)?;
+        }
+        Ok(ticket.topic)
+    }
+
+    /// Removes every relayed pair of the chat's messages, both directions; how many.
+    fn remove_links_of(&mut self, chat: i64) -> u64 {
+        let mut removed = 0;
+        let mine: Vec<(i64, i32)> = self.links.keys().filter(|(of, _)| *of == chat).copied().collect();
+        for message in mine {
+            for other in self.links.remove(&message).unwrap_or_default() {
+                removed += 1;
+                if let Some(back) = self.links.get_mut(&other) {
+                    back.remove(&message);
+                    if back.is_empty() {
+                        self.links.remove(&other);
+                    }
+                }
+            }
+        }
+        removed
     }
 
     fn bump(&mut self, name: &str) -> u64 {
@@ -313,44 +358,12 @@ impl State for MemoryState {
         let tickets = self.tickets_of_customer(customer)?;
         let mut erased = Erased { tickets: tickets.clone(), ..Erased::default() };
         for id in &tickets {
-            let Some(ticket) = self.tickets.remove(id) else { continue };
-            self.history.remove(id);
-            self.facts.remove(id);
-            self.by_status.remove(&(ticket.status, *id));
-            if let Some(agent) = ticket.assignee {
-                self.by_assignee.remove(&(agent, *id));
-            }
-            self.by_customer.remove(&(customer, *id));
-            if let Some(topic) = ticket.topic {
-                self.by_topic.remove(&topic);
-                erased.topics.push(topic);
-            }
-            let timers: Vec<Timer> = self
-                .deadline_of
-                .keys()
-                .filter(|timer| matches!(timer, Timer::Ticket(of, _) if of == id))
-                .copied()
-                .collect();
-            for timer in timers {
-                self.clear_deadline(timer)?;
-            }
+            erased.topics.extend(self.remove_ticket(*id)?);
         }
         let set: BTreeSet<TicketId> = tickets.into_iter().collect();
         erased.session = self.sessions.remove(&customer).is_some();
         erased.session |= self.prompts.remove(&customer).is_some();
-        let chat = customer as i64;
-        let mine: Vec<(i64, i32)> = self.links.keys().filter(|(of, _)| *of == chat).copied().collect();
-        for message in mine {
-            for other in self.links.remove(&message).unwrap_or_default() {
-                erased.relayed += 1;
-                if let Some(back) = self.links.get_mut(&other) {
-                    back.remove(&message);
-                    if back.is_empty() {
-                        self.links.remove(&other);
-                    }
-                }
-            }
-        }
+        erased.relayed = self.remove_links_of(customer as i64);
         let before = self.outbox.len();
         self.outbox.retain(|(_, outgoing)| !outbox_concerns(outgoing, customer, &set));
         erased.outbox = (before - self.outbox.len()) as u64;
@@ -361,6 +374,56 @@ impl State for MemoryState {
         self.template_uses.retain(|used| !set.contains(&TicketId(used.ticket)));
         erased.template_uses = (before - self.template_uses.len()) as u64;
         Ok(erased)
+    }
+
+    fn closed_after(&self, after: Cursor, until: i64, limit: usize) -> Result<Vec<Cursor>, StateError> {
+        let mut closed: Vec<Cursor> = self
+            .tickets
+            .values()
+            .filter(|ticket| ticket.status == Status::Closed)
+            .filter_map(|ticket| ticket.closed_at.map(|at| Cursor::at(at, ticket.id)))
+            .filter(|cursor| *cursor > after && cursor.closed_at <= until)
+            .collect();
+        closed.sort();
+        closed.truncate(limit);
+        Ok(closed)
+    }
+
+    fn erase_ticket_content(&mut self, id: TicketId) -> Result<bool, StateError> {
+        let Some(ticket) = self.tickets.get_mut(&id) else { return Ok(false) };
+        crate::privacy::erase_ticket_content(ticket);
+        for entry in self.history.entry(id).or_default().values_mut() {
+            crate::privacy::erase_entry_content(&mut entry.kind);
+        }
+        Ok(true)
+    }
+
+    fn delete_tickets(&mut self, ids: &[TicketId]) -> Result<Vec<Topic>, StateError> {
+        let mut topics = Vec::new();
+        let mut customers = BTreeSet::new();
+        for &id in ids {
+            if let Some(ticket) = self.tickets.get(&id) {
+                customers.insert(ticket.customer.id);
+            }
+            topics.extend(self.remove_ticket(id)?);
+        }
+        self.template_uses.retain(|used| !ids.contains(&TicketId(used.ticket)));
+        for customer in customers {
+            if self.tickets_of_customer(customer)?.is_empty() {
+                self.remove_links_of(customer as i64);
+            }
+        }
+        Ok(topics)
+    }
+
+    fn prune_audit(&mut self, before: Timestamp, limit: usize) -> Result<u64, StateError> {
+        let gone = self.audit.iter().take(limit).take_while(|entry| entry.at < before).count();
+        self.audit.drain(..gone);
+        Ok(gone as u64)
+    }
+
+    fn oldest_audit(&self) -> Result<Option<Timestamp>, StateError> {
+        Ok(self.audit.first().map(|entry| entry.at))
     }
 
     fn record_template_use(&mut self, used: &TemplateUse) -> Result<(), StateError> {

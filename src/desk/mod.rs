@@ -22,6 +22,7 @@ mod intake;
 mod kb;
 mod memory;
 mod moving;
+mod retention;
 mod routing;
 mod shifts;
 mod staff;
@@ -48,6 +49,7 @@ pub use event::{
 };
 pub use forget::{forget, forget_button, forgotten_line, parse_forget};
 pub use memory::MemoryState;
+pub use retention::{Batch as RetentionBatch, COMPACT_ASKED};
 pub use routing::ticket_view;
 pub use state::{State, StateError};
 pub use templates::template_button;
@@ -220,6 +222,9 @@ impl Desk<'_> {
         state.save_ticket(ticket)?;
         state.append_history(ticket.id, entries)?;
         self.resync_deadlines(state, before, ticket, entries)?;
+        if ticket.status == Status::Closed && before.status != Status::Closed {
+            self.retention_on_close(state, ticket)?;
+        }
         let queued = |t: &Ticket| (t.status, t.assignee, t.priority);
         if queued(before) != queued(ticket) || self.moves_todays_figures(entries) {
             self.desk_level_soon(state)?;

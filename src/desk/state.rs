@@ -9,6 +9,7 @@ use crate::history::Entry;
 use crate::kb::Deflection;
 use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
+use crate::retention::Cursor;
 use crate::sla::{Deadline, Timer};
 use crate::store::{StoreError, Tx};
 use crate::template::{SavedTemplate, TemplateUse};
@@ -94,6 +95,18 @@ pub trait State {
     fn erase_customer(&mut self, customer: UserId) -> Result<crate::privacy::Erased, StateError>;
     /// Appends an entry to the audit log (a view of a ticket, say).
     fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError>;
+    /// Closed tickets after `after`, closed at or before `until` (unix milliseconds), in
+    /// closing order (then number), at most `limit`: what a retention step takes next.
+    fn closed_after(&self, after: Cursor, until: i64, limit: usize) -> Result<Vec<Cursor>, StateError>;
+    /// Replaces the ticket's content by placeholders (see `privacy::erase_ticket_content`);
+    /// whether the ticket exists.
+    fn erase_ticket_content(&mut self, id: TicketId) -> Result<bool, StateError>;
+    /// Removes the tickets entirely (see `store::Tx::delete_tickets`); their topics.
+    fn delete_tickets(&mut self, ids: &[TicketId]) -> Result<Vec<Topic>, StateError>;
+    /// Removes audit entries written before `before`, at most `limit`; how many went.
+    fn prune_audit(&mut self, before: jiff::Timestamp, limit: usize) -> Result<u64, StateError>;
+    /// When the oldest audit entry kept was written.
+    fn oldest_audit(&self) -> Result<Option<jiff::Timestamp>, StateError>;
 }
 
 impl State for Tx<'_> {
@@ -222,6 +235,21 @@ impl State for Tx<'_> {
     }
     fn erase_customer(&mut self, customer: UserId) -> Result<crate::privacy::Erased, StateError> {
         Ok(Tx::erase_customer(self, customer)?)
+    }
+    fn closed_after(&self, after: Cursor, until: i64, limit: usize) -> Result<Vec<Cursor>, StateError> {
+        Ok(Tx::closed_after(self, after, until, limit)?)
+    }
+    fn erase_ticket_content(&mut self, id: TicketId) -> Result<bool, StateError> {
+        Ok(Tx::erase_ticket_content(self, id)?)
+    }
+    fn delete_tickets(&mut self, ids: &[TicketId]) -> Result<Vec<Topic>, StateError> {
+        Ok(Tx::delete_tickets(self, ids)?)
+    }
+    fn prune_audit(&mut self, before: jiff::Timestamp, limit: usize) -> Result<u64, StateError> {
+        Ok(Tx::prune_audit(self, before, limit)?)
+    }
+    fn oldest_audit(&self) -> Result<Option<jiff::Timestamp>, StateError> {
+        Ok(Tx::oldest_audit(self)?)
     }
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError> {
         Ok(Tx::set_counter(self, name, value)?)

@@ -125,8 +125,15 @@ impl Desk<'_> {
         if due(DeskTimer::IntakeExpiry) {
             self.expire_sessions(state)?;
         }
+        if due(DeskTimer::Retention) {
+            self.retention_batch(state)?;
+        }
+        if due(DeskTimer::Compaction) {
+            Self::compaction_due(state)?;
+        }
         self.watch_shifts(state)?;
         self.watch_digest(state)?;
+        self.watch_retention(state)?;
         self.summary_started(state)?;
         if due(DeskTimer::Summary) {
             self.refresh_summary(state)?;
@@ -139,6 +146,7 @@ impl Desk<'_> {
     pub(super) fn desk_level_soon<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         self.watch_shifts(state)?;
         self.watch_digest(state)?;
+        self.watch_retention(state)?;
         self.summary_soon(state)
     }
 

@@ -179,6 +179,7 @@ impl DeskLoop {
                     Arc::new(|store, desk, handler| store.write(|tx| handler(desk, tx, &Event::Tick)));
                 if self.input_with_tries("a tick", work).await?.is_some() {
                     let _ = ack.send(());
+                    self.compact_if_asked().await?;
                 }
             }
             DeskInput::Learnt { events, ack } => {
@@ -209,6 +210,52 @@ impl DeskLoop {
             }
         }
         Ok(Next::Unchanged)
+    }
+
+    /// After a large retention pass the desk asks, at its quiet hour, for the data file to
+    /// be compacted (`desk::COMPACT_ASKED`): done here, between two inputs, recorded in the
+    /// audit log as the desk's, and the request cleared in that same transaction.
+    async fn compact_if_asked(&mut self) -> Result<(), StoreError> {
+        let asked = self.store.read().and_then(|read| read.counter(crate::desk::COMPACT_ASKED))?;
+        if asked != Some(1) {
+            return Ok(());
+        }
+        let work: Work<(u64, u64, u64)> = Arc::new(move |store, desk, _| {
+            let started = Instant::now();
+            let (before, after) = store.compact()?;
+            let millis = started.elapsed().as_millis() as u64;
+            let entry = crate::audit::AuditEntry {
+                at: desk.now,
+                actor: crate::audit::Actor::Desk,
+                action: crate::audit::Action::Compacted { bytes_before: before, bytes_after: after },
+            };
+            store.write(|tx| {
+                tx.record_audit(&entry)?;
+                tx.set_counter(crate::desk::COMPACT_ASKED, 0).map_err(DeskError::from)
+            })?;
+            Ok((before, after, millis))
+        });
+        if let Some((bytes_before, bytes_after, millis)) =
+            self.input_with_tries("a compaction after a retention pass", work).await?
+        {
+            tracing::info!(
+                bytes_before,
+                bytes_after,
+                millis,
+                "the data file was compacted after a retention pass"
+            );
+        } else {
+            // Given up (the disk is full, say): not asked again after every tick. The erased
+            // bytes stay in free pages until `topicdesk compact` or the next large pass.
+            tracing::warn!(
+                "the data file could not be compacted after a retention pass; run `topicdesk compact`"
+            );
+            let clear: Work<()> = Arc::new(|store, _, _| {
+                store.write(|tx| tx.set_counter(crate::desk::COMPACT_ASKED, 0).map_err(DeskError::from))
+            });
+            self.input_with_tries("clearing the compaction request", clear).await?;
+        }
+        Ok(())
     }
 
     /// Carries out a request of the control socket in the loop's own transactions.
@@ -651,7 +698,9 @@ fn report_reload(store: &Store, desk: &Desk<'_>, event: &ReloadEvent) -> Result<
     match event {
         ReloadEvent::Reloaded { version, previous, .. } => {
             tracing::info!(%version, %previous, "rules reloaded");
-            Ok(())
+            // A changed retention policy sets its pass at once (a stricter one reaches the
+            // tickets closed before it), not at the next tick of another timer.
+            store.write(|tx| desk.watch_retention(tx))
         }
         ReloadEvent::Unchanged { .. } => Ok(()),
         ReloadEvent::Rejected { kept, diagnostics } => {

@@ -22,6 +22,14 @@ pub fn check_command(dir: &Path, out: &mut dyn Write) -> i32 {
     print_diagnostics(&diagnostics, out);
     match rule_set {
         Some(set) => {
+            // What desk.yaml `retention` will do, in plain words.
+            let lines = set.desk().retention.policy().explain();
+            if !lines.is_empty() {
+                let _ = writeln!(out, "retention:");
+                for line in lines {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
             tracing::info!(version = %set.version(), "rules are valid");
             EXIT_OK
         }

@@ -16,7 +16,7 @@ use crate::duration::Span;
 use crate::sla::{CsatAsk, CsatTiming, Ladder, Policy};
 
 /// A value and where it was written.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Located<T> {
     pub value: T,
     pub position: Position,
@@ -113,6 +113,9 @@ pub struct DeskConfig {
     pub public_url: Option<String>,
     /// `business`: the Telegram Business accounts whose customers the desk serves.
     pub business: Vec<BusinessAccount>,
+    /// `retention`: what happens to a ticket some time after it closed, and how long the
+    /// audit log is kept. Every part off by default.
+    pub retention: RetentionConfig,
 }
 
 /// One desk.yaml `business` entry: a company's own Telegram account that connects the bot.
@@ -154,6 +157,34 @@ impl DeskConfig {
     /// The desk.yaml `business` entry naming the account with this id and username.
     pub fn business_account(&self, id: u64, username: Option<&str>) -> Option<&BusinessAccount> {
         self.business.iter().find(|entry| entry.account.is(id, username))
+    }
+}
+
+/// desk.yaml `retention`: each a time after a ticket closed (`audit_after`: after the audit
+/// entry was written); `None` never does it. See `crate::retention`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[allow(clippy::struct_field_names)] // desk.yaml's own keys.
+pub struct RetentionConfig {
+    /// Texts, captions, answers, names, usernames and file ids replaced by placeholders.
+    pub content_after: Option<Located<Span>>,
+    /// The ticket removed entirely.
+    pub delete_after: Option<Located<Span>>,
+    /// The ticket's topic deleted in Telegram; the store keeps the ticket.
+    pub delete_closed_topics_after: Option<Located<Span>>,
+    /// Audit entries older than this removed.
+    pub audit_after: Option<Located<Span>>,
+}
+
+impl RetentionConfig {
+    /// The policy the desk applies.
+    pub fn policy(&self) -> crate::retention::Policy {
+        let span = |located: Option<Located<Span>>| located.map(|located| located.value);
+        crate::retention::Policy {
+            content_after: span(self.content_after),
+            delete_after: span(self.delete_after),
+            topics_after: span(self.delete_closed_topics_after),
+            audit_after: span(self.audit_after),
+        }
     }
 }
 
@@ -274,6 +305,7 @@ impl DeskConfig {
             webhook: None,
             public_url: None,
             business: Vec::new(),
+            retention: RetentionConfig::default(),
         }
     }
 
@@ -334,6 +366,7 @@ pub(crate) struct RawDesk {
     http: Option<RawHttp>,
     #[serde(default)]
     business: Vec<RawBusinessAccount>,
+    retention: Option<RawRetention>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -393,6 +426,77 @@ fn business_accounts(
         accounts.push(BusinessAccount { position, account });
     }
     accounts
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(clippy::struct_field_names)] // desk.yaml's own keys.
+struct RawRetention {
+    content_after: Option<Span>,
+    delete_after: Option<Span>,
+    delete_closed_topics_after: Option<Span>,
+    audit_after: Option<Span>,
+}
+
+impl RawRetention {
+    /// Positions attached; a span of 0, a deletion that would come before the content's
+    /// erasure, and settings that leave copies in Telegram are reported where written.
+    fn validate(self, at: &dyn Fn(&[Segment]) -> Position, sink: &mut FileSink<'_>) -> RetentionConfig {
+        let key = |name: &str| Segment::Key(name.to_owned());
+        let mut located = |name: &str, value: Option<Span>| {
+            let value = value?;
+            let position = at(&[key("retention"), key(name)]);
+            if value == Span::ZERO {
+                sink.error(
+                    position,
+                    format!("`{name}` must be longer than 0 (leave it out to keep forever)"),
+                );
+                return None;
+            }
+            Some(Located { value, position })
+        };
+        let config = RetentionConfig {
+            content_after: located("content_after", self.content_after),
+            delete_after: located("delete_after", self.delete_after),
+            delete_closed_topics_after: located(
+                "delete_closed_topics_after",
+                self.delete_closed_topics_after,
+            ),
+            audit_after: located("audit_after", self.audit_after),
+        };
+        if let (Some(content), Some(delete)) = (config.content_after, config.delete_after)
+            && delete.value <= content.value
+        {
+            let message = format!(
+                "`delete_after` ({}) is not longer than `content_after` ({}): tickets would be deleted before \
+                 their content is erased, so `content_after` would never apply; leave `content_after` out or \
+                 make `delete_after` longer",
+                delete.value, content.value
+            );
+            sink.error(delete.position, message);
+        }
+        if let (Some(topics), Some(delete)) = (config.delete_closed_topics_after, config.delete_after)
+            && topics.value >= delete.value
+        {
+            let message = format!(
+                "`delete_closed_topics_after` ({}) is not shorter than `delete_after` ({}): deleting a ticket \
+                 deletes its topic too, so this setting never applies",
+                topics.value, delete.value
+            );
+            sink.warning(topics.position, message);
+        }
+        if let Some(content) = config.content_after
+            && config.delete_closed_topics_after.is_none_or(|topics| topics.value > content.value)
+        {
+            let message = format!(
+                "`content_after` ({}) erases the desk's copy only: the messages stay in the ticket's Telegram \
+                 topic until it is deleted; set `delete_closed_topics_after` to {} or less to remove them there too",
+                content.value, content.value
+            );
+            sink.warning(content.position, message);
+        }
+        config
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -624,6 +728,7 @@ impl RawDesk {
         let business = business_accounts(self.business, self.staff_chat, &at, sink);
         let public_url =
             self.http.as_ref().and_then(|raw| raw.public_url(at(&[key("http"), key("public_url")]), sink));
+        let retention = self.retention.map_or_else(RetentionConfig::default, |raw| raw.validate(&at, sink));
         let (http_listen, webhook) = self.http.map_or((None, None), |raw| raw.validate(at, sink));
         DeskConfig {
             path: sink.path.to_owned(),
@@ -658,6 +763,7 @@ impl RawDesk {
             webhook,
             public_url,
             business,
+            retention,
         }
     }
 }

@@ -630,15 +630,34 @@ fn an_agent_is_on_duty_within_their_own_hours_only() {
     assert!(set.on_duty(2, at("2026-09-26T03:00")));
 }
 
-/// Regression: `retention.delete_closed_topics_after` was parsed and did nothing. Until
-/// something deletes closed topics there is no such setting: `check` refuses it where it
-/// stands, and a running desk keeps its rules.
+/// `retention` is read, explained in plain words by `check`, and a policy that contradicts
+/// itself is refused where it is written.
 #[test]
-fn retention_that_nothing_applies_is_refused() {
+fn retention_is_explained_and_contradictions_refused() {
     check(
-        &[("desk.yaml", "staff_chat: -100123\nretention:\n  delete_closed_topics_after: 30d\n")],
+        &[(
+            "desk.yaml",
+            "staff_chat: -100123\nretention:\n  content_after: 90d\n  delete_closed_topics_after: 30d\n  delete_after: 730d\n  audit_after: 365d\n",
+        )],
         &expect![[r#"
-            desk.yaml:2:1: unknown field `retention`
+            retention:
+              content_after 90d: 90d after a ticket closes, its message texts, captions, form answers, agents' replies and notes, the customer's name and username and file ids are replaced by placeholders in the desk's data file; times, statuses, priority, category, tags, assignees, SLA marks and the satisfaction score stay, so reports keep their figures.
+              delete_closed_topics_after 30d: 30d after a ticket closes, its topic is deleted in the Telegram staff group (with every message in it); the desk keeps the ticket. A customer writing again gets a new ticket and topic.
+              delete_after 730d: 730d after a ticket closes, the ticket is removed from the data file entirely (history, figures, index entries, timers, template uses); reports no longer count it.
+              audit_after 365d: audit log entries (who viewed or erased what) are removed 365d after they were written.
+              A reopened ticket is not touched; closed again, it counts from its new closing. Passes run in batches of at most 200 tickets, each recorded in the audit log; erased bytes leave the data file when it is compacted (after a pass of 1000 tickets or more, at 03:00 desk time).
+            exit 0
+        "#]],
+    );
+    check(
+        &[(
+            "desk.yaml",
+            "staff_chat: -100123\nretention:\n  content_after: 90d\n  delete_after: 30d\n  audit_after: 0s\n",
+        )],
+        &expect![[r#"
+            desk.yaml:3:18: warning: `content_after` (90d) erases the desk's copy only: the messages stay in the ticket's Telegram topic until it is deleted; set `delete_closed_topics_after` to 90d or less to remove them there too
+            desk.yaml:4:17: `delete_after` (30d) is not longer than `content_after` (90d): tickets would be deleted before their content is erased, so `content_after` would never apply; leave `content_after` out or make `delete_after` longer
+            desk.yaml:5:16: `audit_after` must be longer than 0 (leave it out to keep forever)
             exit 1
         "#]],
     );

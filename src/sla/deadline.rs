@@ -45,6 +45,11 @@ pub enum DeskTimer {
     IntakeExpiry,
     /// The supervisors' weekly digest falls due (desk.yaml `weekly_digest`).
     Digest,
+    /// The next retention pass (desk.yaml `retention`): a closed ticket or an audit entry
+    /// falls due, a pass goes on with its next batch, or the policy changed.
+    Retention,
+    /// The data file is compacted after a large retention pass, at a quiet hour.
+    Compaction,
 }
 
 impl Timer {
@@ -58,6 +63,12 @@ impl Timer {
 }
 
 impl DeskTimer {
-    pub const ALL: [DeskTimer; 4] =
-        [DeskTimer::Summary, DeskTimer::ShiftEnd, DeskTimer::IntakeExpiry, DeskTimer::Digest];
+    pub const ALL: [DeskTimer; 6] = [
+        DeskTimer::Summary,
+        DeskTimer::ShiftEnd,
+        DeskTimer::IntakeExpiry,
+        DeskTimer::Digest,
+        DeskTimer::Retention,
+        DeskTimer::Compaction,
+    ];
 }

@@ -33,6 +33,17 @@ impl Tx<'_> {
     pub fn audit_log(&self) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
         entries_from(&self.txn.open_table(AUDIT)?)
     }
+
+    /// At most `limit` entries from sequence number `from` on, oldest first.
+    pub fn audit_log_from(&self, from: u64, limit: usize) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
+        let table = self.txn.open_table(AUDIT)?;
+        let mut all = Vec::new();
+        for row in table.range(from..)?.take(limit) {
+            let (key, value) = row?;
+            all.push((key.value(), entry_of(value.value())?));
+        }
+        Ok(all)
+    }
 }
 
 impl ReadTx {
@@ -52,11 +63,15 @@ fn entries_from(
     let mut all = Vec::new();
     for row in table.iter()? {
         let (key, value) = row?;
-        let record: AuditRecord = decode("audit", value.value())?;
-        if record.v != AUDIT_RECORD_VERSION {
-            return Err(StoreError::RecordVersion { what: "audit", version: record.v });
-        }
-        all.push((key.value(), record.entry));
+        all.push((key.value(), entry_of(value.value())?));
     }
     Ok(all)
+}
+
+fn entry_of(bytes: &[u8]) -> Result<AuditEntry, StoreError> {
+    let record: AuditRecord = decode("audit", bytes)?;
+    if record.v != AUDIT_RECORD_VERSION {
+        return Err(StoreError::RecordVersion { what: "audit", version: record.v });
+    }
+    Ok(record.entry)
 }

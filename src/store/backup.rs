@@ -399,7 +399,11 @@ mod tests {
         }
         let output = dir.path().join("copy.redb");
         let done = backup(&path, &output, Overwrite::Refuse).expect("backup");
-        assert_eq!(done.rows, counters + pairs + 1, "the counters, the pairs and the schema version");
+        assert_eq!(
+            done.rows,
+            counters + pairs + 2,
+            "the counters, the pairs, the schema version and the closed index's mark"
+        );
         let (source, copy) = (raw(&path), raw(&output));
         let (source, copy) = (source.begin_read().expect("read"), copy.begin_read().expect("read"));
         let rows = |txn: &redb::ReadTransaction| -> Vec<(String, u64)> {

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use super::StoreError;
 use super::records::decode;
 use super::tables::{
-    BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, DEAD_LETTERS, DEADLINE_OF, DEADLINES, DEFLECTIONS, FACTS,
-    HISTORY, OUTBOX, PROMPTS, RELAYED, SESSIONS, TEMPLATE_USES, TICKETS,
+    BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, DEAD_LETTERS, DEADLINE_OF, DEADLINES,
+    DEFLECTIONS, FACTS, HISTORY, OUTBOX, PROMPTS, RELAYED, SESSIONS, TEMPLATE_USES, TICKETS,
 };
 use super::tx::{OutboxRecord, Tx, status_code};
 use crate::privacy::{Erased, outbox_concerns, update_names};
@@ -61,11 +61,11 @@ impl Tx<'_> {
         let tickets: BTreeSet<TicketId> = tickets.into_iter().collect();
         erased.session = self.txn.open_table(SESSIONS)?.remove(customer)?.is_some();
         erased.session |= self.txn.open_table(PROMPTS)?.remove(customer)?.is_some();
-        erased.relayed = self.erase_relayed(customer as i64)?;
+        erased.relayed = self.erase_relayed_of(customer as i64)?;
         erased.outbox = self.erase_outbox(customer, &tickets)?;
         erased.dead_letters = self.erase_dead_letters(customer)?;
         erased.deflections = self.erase_deflections(customer)?;
-        erased.template_uses = self.erase_template_uses(&tickets)?;
+        erased.template_uses = self.erase_template_uses_of(&tickets)?;
         Ok(erased)
     }
 
@@ -87,6 +87,9 @@ impl Tx<'_> {
         }
         self.txn.open_table(FACTS)?.remove(id.0)?;
         self.txn.open_table(BY_STATUS)?.remove((status_code(ticket.status), id.0))?;
+        if let Some(closed_at) = ticket.closed_at {
+            self.txn.open_table(BY_CLOSED)?.remove((closed_at.as_millisecond(), id.0))?;
+        }
         if let Some(agent) = ticket.assignee {
             self.txn.open_table(BY_ASSIGNEE)?.remove((agent, id.0))?;
         }
@@ -108,7 +111,7 @@ impl Tx<'_> {
     }
 
     /// Removes every relayed pair of the chat's messages, both directions; returns how many.
-    fn erase_relayed(&mut self, chat: i64) -> Result<u64, StoreError> {
+    pub(super) fn erase_relayed_of(&mut self, chat: i64) -> Result<u64, StoreError> {
         let mut table = self.txn.open_multimap_table(RELAYED)?;
         let mut pairs = Vec::new();
         for row in table.range((chat, i32::MIN)..=(chat, i32::MAX))? {
@@ -188,7 +191,7 @@ impl Tx<'_> {
         Ok(gone.len() as u64)
     }
 
-    fn erase_template_uses(&mut self, tickets: &BTreeSet<TicketId>) -> Result<u64, StoreError> {
+    pub(super) fn erase_template_uses_of(&mut self, tickets: &BTreeSet<TicketId>) -> Result<u64, StoreError> {
         if tickets.is_empty() {
             return Ok(0);
         }

@@ -26,6 +26,7 @@ mod dead_letters;
 mod erase;
 mod facts_record;
 mod records;
+mod retention;
 mod tables;
 mod templates;
 mod tx;
@@ -377,6 +378,7 @@ impl Store {
             }
         }
         tables::create_all(&txn)?;
+        retention::build_closed_index(&txn)?;
         txn.commit()?;
         Ok(())
     }

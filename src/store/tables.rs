@@ -37,6 +37,12 @@ pub const BY_CUSTOMER: TableDefinition<(u64, u64), ()> = TableDefinition::new("b
 /// (staff chat id, thread id) -> ticket id.
 pub const BY_TOPIC: TableDefinition<(i64, i32), u64> = TableDefinition::new("by_topic");
 
+/// (closing unix milliseconds, ticket id): closed tickets by the time they closed, which
+/// retention walks. Files from before retention get it filled at their first writable open
+/// ([`CLOSED_INDEX_KEY`] in `meta` says it was).
+pub const BY_CLOSED: TableDefinition<(i64, u64), ()> = TableDefinition::new("by_closed");
+pub const CLOSED_INDEX_KEY: &str = "closed_index";
+
 /// (due unix milliseconds, ticket id, kind): everything that falls due, in time order.
 pub const DEADLINES: TableDefinition<(i64, u64, u8), ()> = TableDefinition::new("deadlines");
 /// (ticket id, kind) -> due unix milliseconds, so a deadline can be moved or dropped.
@@ -111,6 +117,7 @@ pub fn visit_all<T: TableVisitor>(visitor: &mut T) -> Result<(), T::Error> {
     visitor.table(DEFLECTIONS)?;
     visitor.table(AUDIT)?;
     visitor.table(BUSINESS)?;
+    visitor.table(BY_CLOSED)?;
     Ok(())
 }
 

@@ -11,8 +11,8 @@ use super::StoreError;
 use super::facts_record;
 use super::records::{EntryRecord, TicketRecord, decode, encode};
 use super::tables::{
-    BUSINESS, BY_ASSIGNEE, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES, DEFLECTIONS,
-    FACTS, HISTORY, META, NEXT_DEFLECTION, NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED,
+    BUSINESS, BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES,
+    DEFLECTIONS, FACTS, HISTORY, META, NEXT_DEFLECTION, NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED,
     SCHEMA_VERSION_KEY, SESSIONS, TICKETS, UPDATE_OFFSET_KEY, UPDATE_OFFSET_SET_KEY,
 };
 use crate::business::BusinessConnection;
@@ -181,6 +181,20 @@ impl<'t> Tx<'t> {
                 table.remove(key)?;
             }
             if let Some(key) = new_assignee {
+                table.insert(key, ())?;
+            }
+        }
+        // Closed tickets by closing time: what retention walks.
+        let closed = |t: &Ticket| {
+            t.closed_at.filter(|_| t.status == Status::Closed).map(|at| (at.as_millisecond(), id))
+        };
+        let (old_closed, new_closed) = (old.as_ref().and_then(closed), closed(ticket));
+        if old_closed != new_closed {
+            let mut table = self.txn.open_table(BY_CLOSED)?;
+            if let Some(key) = old_closed {
+                table.remove(key)?;
+            }
+            if let Some(key) = new_closed {
                 table.insert(key, ())?;
             }
         }
@@ -845,6 +859,8 @@ pub(super) fn timer_key(timer: Timer) -> (u64, u8) {
         Timer::Desk(DeskTimer::ShiftEnd) => (DESK_TICKET, 101),
         Timer::Desk(DeskTimer::IntakeExpiry) => (DESK_TICKET, 102),
         Timer::Desk(DeskTimer::Digest) => (DESK_TICKET, 103),
+        Timer::Desk(DeskTimer::Retention) => (DESK_TICKET, 104),
+        Timer::Desk(DeskTimer::Compaction) => (DESK_TICKET, 105),
     }
 }
 

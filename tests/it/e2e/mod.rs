@@ -22,6 +22,7 @@ mod metrics;
 mod refusals;
 mod relay;
 mod replayed;
+mod retention;
 mod same_figures;
 mod runaway;
 mod outage_start;

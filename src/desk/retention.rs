@@ -1,0 +1,239 @@
+//! Retention on the desk (desk.yaml `retention`, the arithmetic in `crate::retention`):
+//! passes over the closed tickets, run from one desk-level timer (`DeskTimer::Retention`).
+//!
+//! A pass takes at most [`BATCH`] tickets per tick, each in the tick's own transaction;
+//! while more are due the timer is set again a millisecond on, so the updates waiting in
+//! the desk loop go first and the bot keeps answering between batches. Each step keeps a
+//! cursor (a counter pair) over the store's closed-by-time index; a ticket is acted on
+//! only if, read again, it is closed and closed long enough ago. When a pass is over, one
+//! audit entry per setting says how many it took; after a large pass a compaction is set
+//! for the next quiet hour (`DeskTimer::Compaction`), which the host runs when the desk
+//! asks for it ([`COMPACT_ASKED`]). The timer is set when a ticket closes (to its first
+//! step's due time, unless one is set sooner) and at once whenever the policy changed,
+//! so a stricter policy reaches tickets closed before it.
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::summary::fingerprint;
+use super::{Desk, DeskError, State};
+use crate::audit::{Action, Actor, AuditEntry};
+use crate::outbox::{Call, Lane, Outgoing};
+use crate::retention::{AUDIT_BATCH, BATCH, COMPACT_AFTER_TICKETS, Cursor, Policy, Step, compaction_at};
+use crate::sla::{Deadline, DeskTimer, Timer};
+use crate::ticket::{Ticket, TicketId, Topic};
+
+const RETENTION: Timer = Timer::Desk(DeskTimer::Retention);
+const COMPACTION: Timer = Timer::Desk(DeskTimer::Compaction);
+
+/// A fingerprint of the policy the timer was last set for.
+const PLANNED: &str = "retention:planned";
+
+/// 1 while the desk asks the host to compact the data file (after a large pass, at the
+/// quiet hour); the host sets it back to 0 once it compacted.
+pub const COMPACT_ASKED: &str = "retention:compact";
+
+/// How soon the next batch of a pass runs: at once, behind what waits in the desk loop.
+const NEXT_BATCH: SignedDuration = SignedDuration::from_millis(1);
+
+/// The soonest a finished pass looks again (a guard: the next due time is in the future).
+const AT_LEAST: SignedDuration = SignedDuration::from_secs(1);
+
+fn cursor_keys(step: Step) -> (String, String) {
+    (format!("retention:{step}:closed"), format!("retention:{step}:ticket"))
+}
+
+fn pass_key(setting: &str) -> String {
+    format!("retention:pass:{setting}")
+}
+
+/// What one batch did, for its callers (tests, the bench).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Batch {
+    /// Tickets taken by the batch, every step together.
+    pub tickets: u64,
+    /// Audit entries removed.
+    pub audit: u64,
+    /// More is due at once: the next batch is set a millisecond on.
+    pub more: bool,
+}
+
+impl Desk<'_> {
+    fn retention_policy(&self) -> Policy {
+        self.rules.desk().retention.policy()
+    }
+
+    /// Sets the retention timer at once when the policy changed since it was last set (or
+    /// clears it when there is no policy any more). Every tick asks; the host asks after a
+    /// reload too.
+    pub fn watch_retention<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+        let policy = self.retention_policy();
+        let planned = fingerprint(&format!("{policy:?}"));
+        if state.counter(PLANNED)? == Some(planned) {
+            return Ok(());
+        }
+        state.set_counter(PLANNED, planned)?;
+        if policy.is_empty() {
+            return Ok(state.clear_deadline(RETENTION)?);
+        }
+        Ok(state.set_deadline(Deadline { due: self.now, timer: RETENTION })?)
+    }
+
+    /// `ticket` was just closed: a pass is due by its first step, unless one is set sooner.
+    pub(super) fn retention_on_close<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &Ticket,
+    ) -> Result<(), DeskError> {
+        let Some(first) = ticket.closed_at.and_then(|closed| self.retention_policy().first_due(closed))
+        else {
+            return Ok(());
+        };
+        if state.deadline_of(RETENTION)?.is_some_and(|due| due <= first) {
+            return Ok(());
+        }
+        Ok(state.set_deadline(Deadline { due: first, timer: RETENTION })?)
+    }
+
+    /// The retention timer fell due: one batch of the pass, then the next batch at once or
+    /// the pass recorded and the next one set.
+    pub fn retention_batch<S: State>(&self, state: &mut S) -> Result<Batch, DeskError> {
+        state.clear_deadline(RETENTION)?;
+        let policy = self.retention_policy();
+        let mut batch = Batch::default();
+        if policy.is_empty() {
+            return Ok(batch);
+        }
+        let mut budget = BATCH;
+        for step in Step::ALL {
+            let Some(cutoff) = policy.cutoff(step, self.now) else { continue };
+            if budget == 0 {
+                batch.more = true;
+                break;
+            }
+            let cursor = cursor_of(state, step)?;
+            let rows = state.closed_after(cursor, cutoff.as_millisecond(), budget)?;
+            let Some(&last) = rows.last() else { continue };
+            budget -= rows.len();
+            batch.more |= budget == 0;
+            let mut taken: Vec<Ticket> = Vec::new();
+            for row in &rows {
+                // Read again: only a ticket closed now, and long enough ago, is touched.
+                if let Some(ticket) = state.ticket(TicketId(row.ticket))?
+                    && policy.is_due(step, ticket.status, ticket.closed_at, self.now)
+                {
+                    taken.push(ticket);
+                }
+            }
+            match step {
+                Step::Delete => {
+                    let ids: Vec<TicketId> = taken.iter().map(|ticket| ticket.id).collect();
+                    let topics = state.delete_tickets(&ids)?;
+                    if policy.delete_takes_topic() {
+                        delete_topics(state, &topics)?;
+                    }
+                }
+                Step::Topic => {
+                    let topics: Vec<Topic> = taken.iter().filter_map(|ticket| ticket.topic).collect();
+                    delete_topics(state, &topics)?;
+                }
+                Step::Content => {
+                    for ticket in &taken {
+                        state.erase_ticket_content(ticket.id)?;
+                    }
+                }
+            }
+            let (closed_key, ticket_key) = cursor_keys(step);
+            state.set_counter(&closed_key, u64::try_from(last.closed_at).unwrap_or(0))?;
+            state.set_counter(&ticket_key, last.ticket)?;
+            add(state, &pass_key(step.setting()), taken.len() as u64)?;
+            batch.tickets += taken.len() as u64;
+        }
+        if let Some(cutoff) = policy.audit_cutoff(self.now) {
+            batch.audit = state.prune_audit(cutoff, AUDIT_BATCH)?;
+            add(state, &pass_key("audit_after"), batch.audit)?;
+            batch.more |= batch.audit == AUDIT_BATCH as u64;
+        }
+        if batch.more {
+            state.set_deadline(Deadline { due: self.now + NEXT_BATCH, timer: RETENTION })?;
+            return Ok(batch);
+        }
+        self.finish_pass(state, &policy)?;
+        let mut pending = Vec::new();
+        for step in Step::ALL {
+            if policy.after(step).is_none() {
+                continue;
+            }
+            let cursor = cursor_of(state, step)?;
+            if let Some(next) = state.closed_after(cursor, i64::MAX, 1)?.first()
+                && let Ok(closed) = Timestamp::from_millisecond(next.closed_at)
+            {
+                pending.push((step, closed));
+            }
+        }
+        if let Some(next) = policy.next_due(&pending, state.oldest_audit()?) {
+            let due = next.max(self.now + AT_LEAST);
+            state.set_deadline(Deadline { due, timer: RETENTION })?;
+        }
+        Ok(batch)
+    }
+
+    /// A pass is over: one audit entry per setting that took anything, and a compaction
+    /// set for the quiet hour after a large one.
+    fn finish_pass<S: State>(&self, state: &mut S, policy: &Policy) -> Result<(), DeskError> {
+        let mut erased = 0;
+        let settings = [
+            (Step::Delete.setting(), policy.after(Step::Delete)),
+            (Step::Topic.setting(), policy.after(Step::Topic)),
+            (Step::Content.setting(), policy.after(Step::Content)),
+            ("audit_after", policy.audit_after),
+        ];
+        for (setting, after) in settings {
+            let key = pass_key(setting);
+            let count = state.counter(&key)?.unwrap_or(0);
+            if count == 0 {
+                continue;
+            }
+            state.set_counter(&key, 0)?;
+            if matches!(setting, "delete_after" | "content_after") {
+                erased += count;
+            }
+            let after = after.map(|after| after.to_string()).unwrap_or_default();
+            let action = Action::Retention { setting: setting.to_owned(), after, count };
+            state.record_audit(&AuditEntry { at: self.now, actor: Actor::Desk, action })?;
+        }
+        if erased >= COMPACT_AFTER_TICKETS && state.deadline_of(COMPACTION)?.is_none() {
+            let due = compaction_at(self.now, &self.time_zone());
+            state.set_deadline(Deadline { due, timer: COMPACTION })?;
+        }
+        Ok(())
+    }
+
+    /// The quiet hour after a large pass: the host is asked to compact the data file.
+    pub(super) fn compaction_due<S: State>(state: &mut S) -> Result<(), DeskError> {
+        state.clear_deadline(COMPACTION)?;
+        Ok(state.set_counter(COMPACT_ASKED, 1)?)
+    }
+}
+
+fn cursor_of<S: State>(state: &S, step: Step) -> Result<Cursor, DeskError> {
+    let (closed_key, ticket_key) = cursor_keys(step);
+    let closed_at = state.counter(&closed_key)?.map_or(0, |ms| i64::try_from(ms).unwrap_or(i64::MAX));
+    Ok(Cursor { closed_at, ticket: state.counter(&ticket_key)?.unwrap_or(0) })
+}
+
+fn add<S: State>(state: &mut S, key: &str, count: u64) -> Result<(), DeskError> {
+    if count > 0 {
+        let sum = state.counter(key)?.unwrap_or(0) + count;
+        state.set_counter(key, sum)?;
+    }
+    Ok(())
+}
+
+/// Queues the topics' deletion in Telegram, as a forget does.
+fn delete_topics<S: State>(state: &mut S, topics: &[Topic]) -> Result<(), DeskError> {
+    for topic in topics {
+        let call = Call::DeleteTopic { chat_id: topic.chat_id, thread_id: topic.thread_id };
+        state.enqueue(&Outgoing { chat_id: topic.chat_id, lane: Lane::Message, ticket: None, call })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! Retention on a virtual clock: the topics of closed tickets deleted at
+//! `delete_closed_topics_after`, their content erased at `content_after` (the figures kept,
+//! the report over the store the same before and after), the tickets removed at
+//! `delete_after`, old audit entries removed at `audit_after`; a reopened ticket untouched;
+//! a policy that arrives later reaches tickets closed before it; a pass in batches.
+
+use super::*;
+use crate::audit::{Action, AuditEntry};
+use crate::privacy::PLACEHOLDER;
+
+const DAY: i64 = 24 * 60;
+
+fn desk_with(retention: &str) -> String {
+    let shipped =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/desk.yaml"))
+            .expect("shipped desk.yaml");
+    // The survey's timer would add audit-free noise; without it the transcript is the pass's.
+    let cut = shipped.find("csat:").expect("the shipped desk asks a survey");
+    format!("{}{retention}", &shipped[..cut])
+}
+
+const POLICY: &str = "retention:\n  delete_closed_topics_after: 5d\n  content_after: 10d\n  delete_after: 30d\n  audit_after: 15d\n";
+
+fn audit_of(world: &World) -> Vec<AuditEntry> {
+    match &*world.kept.borrow() {
+        Kept::Memory(state) => state.audit.clone(),
+        Kept::Store { store, .. } => {
+            store.read().expect("read").audit_log().expect("audit").into_iter().map(|(_, e)| e).collect()
+        }
+    }
+}
+
+fn passes(world: &World) -> Vec<(String, u64)> {
+    audit_of(world)
+        .into_iter()
+        .filter_map(|entry| match entry.action {
+            Action::Retention { setting, count, .. } => Some((setting, count)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn thread_of(world: &World, id: TicketId) -> i32 {
+    world.ticket(id).topic.expect("a topic").thread_id
+}
+
+/// The report's JSON over the store, as `topicdesk report --json` builds it.
+fn report_json(world: &World) -> Option<serde_json::Value> {
+    let Kept::Store { store, .. } = &*world.kept.borrow() else { return None };
+    let mut options = crate::metrics::Options {
+        since: None,
+        until: None,
+        now: Timestamp::from_second(1_800_000_000).expect("valid"),
+        by: Some(crate::metrics::GroupBy::Category),
+        calendar: None,
+        time_zone: jiff::tz::TimeZone::UTC,
+        agent_names: BTreeMap::new(),
+    };
+    crate::report::with_rules(&mut options, &world.rules);
+    let report = crate::report::build(&store.read().expect("read"), &options, |_| {}).expect("report");
+    let mut json = serde_json::to_value(&report).expect("json");
+    json.as_object_mut().expect("an object").remove("measured_at");
+    Some(json)
+}
+
+fn tick(world: &mut World) -> String {
+    world.event(&Event::Tick);
+    world.send_all()
+}
+
+fn retention_on(keep: Keep) {
+    let (mut world, _rules) = World::with_changed_rules_kept(&[("desk.yaml", &desk_with(POLICY))], keep);
+    let a = world.open(42, &[("category", "technical")]);
+    let b = world.open(43, &[("category", "billing")]);
+    let c = world.open(44, &[("category", "billing")]);
+    world.send_all();
+    world.event(&customer_says(42, 7, "my order marker-4242 is late"));
+    world.event(&customer_says(44, 8, "marker-4444 here"));
+    world.send_all();
+    let (ta, tb, tc) = (thread_of(&world, a), thread_of(&world, b), thread_of(&world, c));
+    world.event(&staff_says(DANA, ta, 60, "thanks marker-reply"));
+    for (thread, id) in [(ta, 61), (tb, 62), (tc, 63)] {
+        world.event(&staff_says(DANA, thread, id, "/close"));
+    }
+    world.send_all();
+    assert!(world.counterparts((42, 7)).iter().any(|(chat, _)| *chat == STAFF), "relayed and linked");
+    // C comes back a day later and stays open.
+    world.minute += DAY;
+    world.event(&staff_says(DANA, tc, 64, "/reopen"));
+    world.send_all();
+    assert_eq!(world.ticket(c).status, Status::Open);
+
+    // Four days on nothing is due yet.
+    world.minute += 3 * DAY;
+    let early = tick(&mut world);
+    assert!(!early.contains("DeleteTopic"), "{early}");
+    // Five days after the closing: the closed tickets' topics go, C's stays.
+    world.minute += DAY + 10;
+    let topics = tick(&mut world);
+    assert!(topics.contains(&format!("DeleteTopic {{ chat_id: {STAFF}, thread_id: {ta} }}")), "{topics}");
+    assert!(topics.contains(&format!("DeleteTopic {{ chat_id: {STAFF}, thread_id: {tb} }}")), "{topics}");
+    assert!(!topics.contains(&format!("thread_id: {tc} ")), "{topics}");
+    assert!(world.history(a).iter().any(|e| e.kind.to_string().contains("marker-4242")), "content kept");
+
+    // Ten days after the closing: the content goes, the figures stay.
+    let report_before = report_json(&world);
+    let closed_at = world.ticket(a).closed_at;
+    world.minute += 5 * DAY;
+    tick(&mut world);
+    let erased = world.ticket(a);
+    assert_eq!(erased.customer.name, PLACEHOLDER);
+    assert_eq!(erased.customer.username, None);
+    assert!(erased.answers.values().all(|answer| *answer == Answer::Text(PLACEHOLDER.to_owned())));
+    assert_eq!((erased.status, erased.closed_at), (Status::Closed, closed_at), "times and status stay");
+    assert_eq!(erased.category.as_deref(), Some("technical"));
+    let history = world.history(a);
+    assert!(history.iter().all(|e| !format!("{:?}", e.kind).contains("marker-")), "{history:?}");
+    assert!(history.iter().any(|e| matches!(e.kind, crate::history::EntryKind::StatusChanged { .. })));
+    assert_eq!(report_json(&world), report_before, "the report's figures survive the content pass");
+    // C was reopened before its time: nothing of it is touched.
+    assert!(world.history(c).iter().any(|e| e.kind.to_string().contains("marker-4444")));
+    assert_ne!(world.ticket(c).customer.name, PLACEHOLDER);
+
+    // Fifteen days after the first pass its audit entries go; the later ones stay.
+    assert_eq!(
+        passes(&world),
+        [("delete_closed_topics_after".to_owned(), 2), ("content_after".to_owned(), 2)]
+    );
+    world.minute += 11 * DAY;
+    tick(&mut world);
+    // The pass that removed it says so itself (an entry without a ticket or a name).
+    assert_eq!(passes(&world), [("content_after".to_owned(), 2), ("audit_after".to_owned(), 1)]);
+
+    // Thirty days after the closing the tickets go entirely; their topics went before.
+    world.minute += 10 * DAY;
+    let deleted = tick(&mut world);
+    assert!(!deleted.contains("DeleteTopic"), "deleted once, at 5d: {deleted}");
+    for id in [a, b] {
+        assert!(world.read(|state| state.ticket(id)).is_none(), "{id} deleted");
+        assert!(world.history(id).is_empty());
+        assert!(world.deadlines().iter().all(|d| d.timer.ticket() != Some(id)));
+    }
+    assert!(world.read(|state| state.tickets_of_customer(42)).is_empty());
+    assert!(world.counterparts((42, 7)).is_empty(), "the last ticket's message pairs went with it");
+    assert_eq!(world.ticket(c).status, Status::Open, "the reopened ticket stays");
+    assert!(passes(&world).contains(&("delete_after".to_owned(), 2)), "{:?}", passes(&world));
+}
+
+#[test]
+fn retention_deletes_topics_erases_content_and_deletes_tickets_on_memory() {
+    retention_on(Keep::Memory);
+}
+
+#[test]
+fn retention_deletes_topics_erases_content_and_deletes_tickets_in_the_store() {
+    retention_on(Keep::Store);
+}
+
+/// A policy that arrives (or tightens) after tickets closed reaches them at once.
+#[test]
+fn a_stricter_policy_reaches_tickets_closed_before_it() {
+    let (mut world, _rules) = World::with_changed_rules_kept(&[("desk.yaml", &desk_with(""))], Keep::Store);
+    let a = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    world.event(&customer_says(42, 7, "marker-4242"));
+    world.event(&staff_says(DANA, thread_of(&world, a), 60, "/close"));
+    world.send_all();
+    world.minute += 20 * DAY;
+    tick(&mut world);
+    assert_ne!(world.ticket(a).customer.name, PLACEHOLDER, "no policy, nothing erased");
+    let (stricter, _stricter_rules) =
+        World::with_changed_rules(&[("desk.yaml", &desk_with("retention:\n  content_after: 10d\n"))]);
+    world.rules = stricter.rules;
+    // Any event notices the new policy and sets the pass at once; the tick runs it.
+    tick(&mut world);
+    tick(&mut world);
+    assert_eq!(world.ticket(a).customer.name, PLACEHOLDER);
+    assert_eq!(passes(&world), [("content_after".to_owned(), 1)]);
+}
+
+/// A pass over more tickets than a batch takes goes on in batches of at most 200, each its
+/// own transaction, the timer set again at once in between; after it (1,000 tickets or
+/// more) a compaction is set for 03:00 desk time, when the desk asks the host for it.
+#[test]
+fn a_large_pass_goes_in_batches() {
+    let (mut world, _rules) = World::with_changed_rules_kept(
+        &[("desk.yaml", &desk_with("retention:\n  content_after: 1d\n"))],
+        Keep::Memory,
+    );
+    let ids: Vec<TicketId> = (0..1050).map(|n| world.open(1000 + n, &[("category", "billing")])).collect();
+    world.send_all();
+    for &id in &ids {
+        let thread = thread_of(&world, id);
+        world.event(&staff_says(DANA, thread, 60, "/close"));
+    }
+    world.send_all();
+    world.minute += 2 * DAY;
+    let mut sizes = Vec::new();
+    loop {
+        let desk = world.desk();
+        let batch = on_state!(world, |state| desk.retention_batch(state)).expect("a batch");
+        sizes.push(batch.tickets);
+        let next =
+            world.deadlines().into_iter().find(|d| d.timer == Timer::Desk(crate::sla::DeskTimer::Retention));
+        if !batch.more {
+            assert!(next.is_none_or(|next| next.due > desk.now), "a finished pass is not set again at once");
+            break;
+        }
+        assert_eq!(next.map(|next| next.due), Some(desk.now + jiff::SignedDuration::from_millis(1)));
+    }
+    assert_eq!(sizes, [200, 200, 200, 200, 200, 50]);
+    assert!(ids.iter().all(|id| world.ticket(*id).customer.name == PLACEHOLDER));
+    assert_eq!(passes(&world), [("content_after".to_owned(), 1050)], "one audit entry for the whole pass");
+    let compaction = Timer::Desk(crate::sla::DeskTimer::Compaction);
+    let due = world.deadlines().into_iter().find(|d| d.timer == compaction).expect("a compaction is set").due;
+    let local = due.to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Berlin").expect("a zone"));
+    assert_eq!((local.hour(), local.minute()), (3, 0), "at the quiet hour: {local}");
+    assert!(due > world.desk().now && due - world.desk().now <= jiff::SignedDuration::from_hours(24));
+    assert_eq!(world.counter(COMPACT_ASKED), None, "not before its time");
+    while world.desk().now < due {
+        world.minute += 60;
+    }
+    tick(&mut world);
+    assert_eq!(world.counter(COMPACT_ASKED), Some(1), "the host is asked to compact");
+    assert!(world.deadlines().iter().all(|d| d.timer != compaction));
+}
