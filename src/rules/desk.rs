@@ -715,15 +715,7 @@ impl RawDesk {
             "10%",
         );
         let weekly_digest = self.weekly_digest.map_or(defaults.weekly_digest, |raw| raw.validate(&at, sink));
-        let dispatcher = self.dispatcher.map_or(defaults.dispatcher, |raw| DispatcherBudgets {
-            messages_per_second: raw.messages_per_second.unwrap_or(defaults.dispatcher.messages_per_second),
-            group_messages_per_minute: raw
-                .group_messages_per_minute
-                .unwrap_or(defaults.dispatcher.group_messages_per_minute),
-            private_messages_per_second: raw
-                .private_messages_per_second
-                .unwrap_or(defaults.dispatcher.private_messages_per_second),
-        });
+        let dispatcher = self.dispatcher.map_or(defaults.dispatcher, |raw| raw.budgets(defaults.dispatcher));
         let csat = self.csat.map(|raw| raw.validate(tree, sink));
         let business = business_accounts(self.business, self.staff_chat, &at, sink);
         let public_url =
@@ -764,6 +756,21 @@ impl RawDesk {
             public_url,
             business,
             retention,
+        }
+    }
+}
+
+impl RawDispatcher {
+    /// The budgets, each left out taken from `defaults`.
+    fn budgets(self, defaults: DispatcherBudgets) -> DispatcherBudgets {
+        DispatcherBudgets {
+            messages_per_second: self.messages_per_second.unwrap_or(defaults.messages_per_second),
+            group_messages_per_minute: self
+                .group_messages_per_minute
+                .unwrap_or(defaults.group_messages_per_minute),
+            private_messages_per_second: self
+                .private_messages_per_second
+                .unwrap_or(defaults.private_messages_per_second),
         }
     }
 }
