@@ -355,7 +355,32 @@ fn deadlines_come_back_in_time_order_and_can_move() {
         read.due(at(25), 10).expect("due").iter().map(|d| tx::timer_key(d.timer)).collect();
     assert_eq!(due, [(1, 0), (2, 0), (1, 1)]);
     assert_eq!(read.next_deadline().expect("next").map(|d| d.due), Some(at(5)));
+    // The moved deadline's old row is gone, and setting a deadline to when it already
+    // falls due, or moving it back, leaves one row per timer.
+    assert_eq!(read.due(at(60), 10).expect("due").len(), 3);
     drop(read);
+    store
+        .write(|tx| {
+            tx.set_deadline(Deadline { due: at(5), timer: first_response(1) })?;
+            tx.set_deadline(Deadline { due: at(30), timer: first_response(2) })?;
+            tx.set_deadline(Deadline { due: at(10), timer: first_response(2) })
+        })
+        .expect("write again");
+    let rows: Vec<(i64, u64, u8)> = store
+        .read()
+        .expect("read")
+        .due(at(60), 10)
+        .expect("due")
+        .iter()
+        .map(|d| {
+            let (ticket, kind) = tx::timer_key(d.timer);
+            (d.due.as_millisecond(), ticket, kind)
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(at(5).as_millisecond(), 1, 0), (at(10).as_millisecond(), 2, 0), (at(20).as_millisecond(), 1, 1)]
+    );
     store.write(|tx| tx.clear_deadline(first_response(1))).expect("clear");
     assert_eq!(store.read().expect("read").next_deadline().expect("next").map(|d| d.due), Some(at(10)));
 }

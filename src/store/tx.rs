@@ -321,12 +321,22 @@ impl<'t> Tx<'t> {
     }
 
     /// Sets (or moves) the deadline of its timer. The index keeps whole milliseconds.
+    /// A deadline already due then is left as it is: no row is written.
     pub fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StoreError> {
-        self.clear_deadline(deadline.timer)?;
         let (ticket, kind) = timer_key(deadline.timer);
         let due = deadline.due.as_millisecond();
-        self.open(DEADLINES)?.insert((due, ticket, kind), ())?;
-        self.open(DEADLINE_OF)?.insert((ticket, kind), due)?;
+        let mut of = self.open(DEADLINE_OF)?;
+        let old = of.get((ticket, kind))?.map(|v| v.value());
+        if old == Some(due) {
+            return Ok(());
+        }
+        of.insert((ticket, kind), due)?;
+        drop(of);
+        let mut index = self.open(DEADLINES)?;
+        if let Some(old) = old {
+            index.remove((old, ticket, kind))?;
+        }
+        index.insert((due, ticket, kind), ())?;
         Ok(())
     }
 
