@@ -6,8 +6,9 @@ use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
+use super::open::AUDIT;
 use super::records::{decode, encode};
-use super::tables::{AUDIT, NEXT_AUDIT};
+use super::tables::NEXT_AUDIT;
 use super::tx::{ReadTx, Tx};
 use crate::audit::AuditEntry;
 
@@ -25,18 +26,18 @@ impl Tx<'_> {
     pub fn record_audit(&mut self, entry: &AuditEntry) -> Result<u64, StoreError> {
         let number = self.bump(NEXT_AUDIT)?;
         let record = AuditRecord { v: AUDIT_RECORD_VERSION, entry: entry.clone() };
-        self.txn.open_table(AUDIT)?.insert(number, encode(&record).as_slice())?;
+        self.open(AUDIT)?.insert(number, encode(&record).as_slice())?;
         Ok(number)
     }
 
     /// The whole audit log with each entry's sequence number, oldest first.
     pub fn audit_log(&self) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
-        entries_from(&self.txn.open_table(AUDIT)?)
+        entries_from(&*self.open(AUDIT)?)
     }
 
     /// At most `limit` entries from sequence number `from` on, oldest first.
     pub fn audit_log_from(&self, from: u64, limit: usize) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
-        let table = self.txn.open_table(AUDIT)?;
+        let table = self.open(AUDIT)?;
         let mut all = Vec::new();
         for row in table.range(from..)?.take(limit) {
             let (key, value) = row?;
@@ -49,7 +50,7 @@ impl Tx<'_> {
 impl ReadTx {
     /// The whole audit log with each entry's sequence number, oldest first.
     pub fn audit_log(&self) -> Result<Vec<(u64, AuditEntry)>, StoreError> {
-        match self.txn.open_table(AUDIT) {
+        match self.open(AUDIT) {
             Ok(table) => entries_from(&table),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
             Err(error) => Err(error.into()),

@@ -16,8 +16,8 @@ use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
+use super::open::DEAD_LETTERS;
 use super::records::{decode, encode};
-use super::tables::DEAD_LETTERS;
 use super::tx::{ReadTx, Tx};
 
 const DEAD_LETTER_RECORD_VERSION: u32 = 1;
@@ -63,18 +63,18 @@ impl Tx<'_> {
     /// Sets `letter` aside (replacing an earlier letter of the same update).
     pub fn put_dead_letter(&mut self, letter: &DeadLetter) -> Result<(), StoreError> {
         let record = DeadLetterRecord { v: DEAD_LETTER_RECORD_VERSION, letter: letter.clone() };
-        self.txn.open_table(DEAD_LETTERS)?.insert(letter.update_id, encode(&record).as_slice())?;
+        self.open(DEAD_LETTERS)?.insert(letter.update_id, encode(&record).as_slice())?;
         Ok(())
     }
 
     /// Removes the letter of `update_id`, once it was applied.
     pub fn remove_dead_letter(&mut self, update_id: i64) -> Result<bool, StoreError> {
-        Ok(self.txn.open_table(DEAD_LETTERS)?.remove(update_id)?.is_some())
+        Ok(self.open(DEAD_LETTERS)?.remove(update_id)?.is_some())
     }
 
     /// The letter of `update_id`, if one is set aside.
     pub fn dead_letter(&self, update_id: i64) -> Result<Option<DeadLetter>, StoreError> {
-        match self.txn.open_table(DEAD_LETTERS)?.get(update_id)? {
+        match self.open(DEAD_LETTERS)?.get(update_id)? {
             Some(bytes) => Ok(Some(letter(bytes.value())?)),
             None => Ok(None),
         }
@@ -84,7 +84,7 @@ impl Tx<'_> {
 impl ReadTx {
     /// Every dead letter, oldest update first.
     pub fn dead_letters(&self) -> Result<Vec<DeadLetter>, StoreError> {
-        let table = match self.txn.open_table(DEAD_LETTERS) {
+        let table = match self.open(DEAD_LETTERS) {
             Ok(table) => table,
             // A file no build with dead letters has opened for writing yet.
             Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),

@@ -10,11 +10,12 @@ use redb::{ReadableMultimapTable, ReadableTable};
 use serde::Deserialize;
 
 use super::StoreError;
-use super::records::decode;
-use super::tables::{
+use super::open::{
     BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, DEAD_LETTERS, DEADLINE_OF, DEADLINES,
-    DEFLECTIONS, FACTS, HISTORY, OUTBOX, PROMPTS, RELAYED, SESSIONS, TEMPLATE_USES, TICKETS,
+    DEFLECTIONS, FACTS, HISTORY, OUTBOX, PROMPTS, SESSIONS, TEMPLATE_USES, TICKETS,
 };
+use super::records::decode;
+use super::tables::RELAYED;
 use super::tx::{OutboxRecord, Tx, status_code};
 use crate::privacy::{Erased, outbox_concerns, update_names};
 use crate::ticket::{TicketId, UserId};
@@ -59,8 +60,8 @@ impl Tx<'_> {
         }
         erased.tickets.clone_from(&tickets);
         let tickets: BTreeSet<TicketId> = tickets.into_iter().collect();
-        erased.session = self.txn.open_table(SESSIONS)?.remove(customer)?.is_some();
-        erased.session |= self.txn.open_table(PROMPTS)?.remove(customer)?.is_some();
+        erased.session = self.open(SESSIONS)?.remove(customer)?.is_some();
+        erased.session |= self.open(PROMPTS)?.remove(customer)?.is_some();
         erased.relayed = self.erase_relayed_of(customer as i64)?;
         erased.outbox = self.erase_outbox(customer, &tickets)?;
         erased.dead_letters = self.erase_dead_letters(customer)?;
@@ -74,9 +75,9 @@ impl Tx<'_> {
     /// pairs and queued calls are the caller's (a forget removes them by chat).
     pub fn erase_ticket(&mut self, id: TicketId) -> Result<Option<crate::ticket::Topic>, StoreError> {
         let Some(ticket) = self.ticket(id)? else { return Ok(None) };
-        self.txn.open_table(TICKETS)?.remove(id.0)?;
+        self.open(TICKETS)?.remove(id.0)?;
         {
-            let mut history = self.txn.open_table(HISTORY)?;
+            let mut history = self.open(HISTORY)?;
             let seqs: Vec<u32> = history
                 .range((id.0, 0)..=(id.0, u32::MAX))?
                 .map(|row| row.map(|(key, _)| key.value().1))
@@ -85,27 +86,26 @@ impl Tx<'_> {
                 history.remove((id.0, seq))?;
             }
         }
-        self.txn.open_table(FACTS)?.remove(id.0)?;
-        self.txn.open_table(BY_STATUS)?.remove((status_code(ticket.status), id.0))?;
+        self.open(FACTS)?.remove(id.0)?;
+        self.open(BY_STATUS)?.remove((status_code(ticket.status), id.0))?;
         if let Some(closed_at) = ticket.closed_at {
-            self.txn.open_table(BY_CLOSED)?.remove((closed_at.as_millisecond(), id.0))?;
+            self.open(BY_CLOSED)?.remove((closed_at.as_millisecond(), id.0))?;
         }
         if let Some(agent) = ticket.assignee {
-            self.txn.open_table(BY_ASSIGNEE)?.remove((agent, id.0))?;
+            self.open(BY_ASSIGNEE)?.remove((agent, id.0))?;
         }
-        self.txn.open_table(BY_CUSTOMER)?.remove((ticket.customer.id, id.0))?;
+        self.open(BY_CUSTOMER)?.remove((ticket.customer.id, id.0))?;
         if let Some(topic) = ticket.topic {
-            self.txn.open_table(BY_TOPIC)?.remove((topic.chat_id, topic.thread_id))?;
+            self.open(BY_TOPIC)?.remove((topic.chat_id, topic.thread_id))?;
         }
         let timers: Vec<(u8, i64)> = self
-            .txn
-            .open_table(DEADLINE_OF)?
+            .open(DEADLINE_OF)?
             .range((id.0, 0)..=(id.0, u8::MAX))?
             .map(|row| row.map(|(key, due)| (key.value().1, due.value())))
             .collect::<Result<_, _>>()?;
         for (kind, due) in timers {
-            self.txn.open_table(DEADLINE_OF)?.remove((id.0, kind))?;
-            self.txn.open_table(DEADLINES)?.remove((due, id.0, kind))?;
+            self.open(DEADLINE_OF)?.remove((id.0, kind))?;
+            self.open(DEADLINES)?.remove((due, id.0, kind))?;
         }
         Ok(ticket.topic)
     }
@@ -130,7 +130,7 @@ impl Tx<'_> {
     /// Removes queued calls about the customer; returns how many. The dispatcher reads the
     /// outbox again when the erasure counter moves (see [`Self::outbox_erasures`]).
     fn erase_outbox(&mut self, customer: UserId, tickets: &BTreeSet<TicketId>) -> Result<u64, StoreError> {
-        let mut table = self.txn.open_table(OUTBOX)?;
+        let mut table = self.open(OUTBOX)?;
         let mut gone = Vec::new();
         for row in table.iter()? {
             let (seq, bytes) = row?;
@@ -156,7 +156,7 @@ impl Tx<'_> {
     }
 
     fn erase_dead_letters(&mut self, customer: UserId) -> Result<u64, StoreError> {
-        let mut table = self.txn.open_table(DEAD_LETTERS)?;
+        let mut table = self.open(DEAD_LETTERS)?;
         let mut gone = Vec::new();
         for row in table.iter()? {
             let (id, bytes) = row?;
@@ -177,7 +177,7 @@ impl Tx<'_> {
     }
 
     fn erase_deflections(&mut self, customer: UserId) -> Result<u64, StoreError> {
-        let mut table = self.txn.open_table(DEFLECTIONS)?;
+        let mut table = self.open(DEFLECTIONS)?;
         let mut gone = Vec::new();
         for row in table.iter()? {
             let (seq, bytes) = row?;
@@ -195,7 +195,7 @@ impl Tx<'_> {
         if tickets.is_empty() {
             return Ok(0);
         }
-        let mut table = self.txn.open_table(TEMPLATE_USES)?;
+        let mut table = self.open(TEMPLATE_USES)?;
         let mut gone = Vec::new();
         for row in table.iter()? {
             let (key, bytes) = row?;

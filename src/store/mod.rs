@@ -25,6 +25,7 @@ mod audit;
 mod dead_letters;
 mod erase;
 mod facts_record;
+mod open;
 mod records;
 mod retention;
 mod tables;

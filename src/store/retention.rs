@@ -7,8 +7,9 @@
 use redb::ReadableTable;
 
 use super::StoreError;
+use super::open::{AUDIT, BY_CLOSED, HISTORY};
 use super::records::{EntryRecord, decode, encode};
-use super::tables::{AUDIT, BY_CLOSED, BY_STATUS, CLOSED_INDEX_KEY, HISTORY, META};
+use super::tables::{CLOSED_INDEX_KEY, META};
 use super::tx::{Tx, status_code};
 use crate::retention::Cursor;
 use crate::ticket::{Status, TicketId, Topic};
@@ -20,7 +21,7 @@ impl Tx<'_> {
         if until < after.closed_at {
             return Ok(Vec::new());
         }
-        let table = self.txn.open_table(BY_CLOSED)?;
+        let table = self.open(BY_CLOSED)?;
         let mut found = Vec::new();
         for row in table.range((after.closed_at, after.ticket)..=(until, u64::MAX))? {
             let (closed_at, ticket) = row?.0.value();
@@ -45,7 +46,7 @@ impl Tx<'_> {
             // The labels (what the facts record carries) and index keys do not move.
             self.save_ticket(&ticket)?;
         }
-        let mut history = self.txn.open_table(HISTORY)?;
+        let mut history = self.open(HISTORY)?;
         let mut changed = Vec::new();
         for row in history.range((id.0, 0)..=(id.0, u32::MAX))? {
             let (key, value) = row?;
@@ -96,7 +97,7 @@ impl Tx<'_> {
             }
             gone.push(seq);
         }
-        let mut table = self.txn.open_table(AUDIT)?;
+        let mut table = self.open(AUDIT)?;
         for seq in &gone {
             table.remove(*seq)?;
         }
@@ -117,12 +118,12 @@ pub(super) fn build_closed_index(txn: &redb::WriteTransaction) -> Result<(), Sto
     }
     let code = status_code(Status::Closed);
     let ids: Vec<u64> = txn
-        .open_table(BY_STATUS)?
+        .open_table(super::tables::BY_STATUS)?
         .range((code, 0)..=(code, u64::MAX))?
         .map(|row| row.map(|(key, _)| key.value().1))
         .collect::<Result<_, _>>()?;
     let tickets = txn.open_table(super::tables::TICKETS)?;
-    let mut index = txn.open_table(BY_CLOSED)?;
+    let mut index = txn.open_table(super::tables::BY_CLOSED)?;
     for id in ids {
         let Some(bytes) = tickets.get(id)? else { continue };
         let ticket = decode::<super::records::TicketRecord>("ticket", bytes.value())?.into_ticket()?;

@@ -9,8 +9,9 @@ use redb::ReadableTable;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
+use super::open::{TEMPLATE_USES, TEMPLATES};
 use super::records::{decode, encode};
-use super::tables::{NEXT_TEMPLATE_USE, TEMPLATE_USES, TEMPLATES};
+use super::tables::NEXT_TEMPLATE_USE;
 use super::tx::{ReadTx, Tx};
 use crate::template::{SavedTemplate, TemplateUse};
 
@@ -57,9 +58,7 @@ impl Tx<'_> {
             texts: saved.texts.clone(),
             over: saved.over.clone(),
         };
-        self.txn
-            .open_table(TEMPLATES)?
-            .insert((saved.id.as_str(), saved.number), encode(&record).as_slice())?;
+        self.open(TEMPLATES)?.insert((saved.id.as_str(), saved.number), encode(&record).as_slice())?;
         Ok(())
     }
 
@@ -74,25 +73,23 @@ impl Tx<'_> {
             ticket: used.ticket,
         };
         let number = self.bump(NEXT_TEMPLATE_USE)?;
-        self.txn
-            .open_table(TEMPLATE_USES)?
-            .insert((used.at.as_millisecond(), number), encode(&record).as_slice())?;
+        self.open(TEMPLATE_USES)?.insert((used.at.as_millisecond(), number), encode(&record).as_slice())?;
         Ok(())
     }
 
     pub fn saved_templates(&self) -> Result<Vec<SavedTemplate>, StoreError> {
-        saved_from(&self.txn.open_table(TEMPLATES)?)
+        saved_from(&*self.open(TEMPLATES)?)
     }
 
     pub fn template_uses(&self) -> Result<Vec<TemplateUse>, StoreError> {
-        uses_from(&self.txn.open_table(TEMPLATE_USES)?)
+        uses_from(&*self.open(TEMPLATE_USES)?)
     }
 }
 
 impl ReadTx {
     /// Every saved version, by id then number.
     pub fn saved_templates(&self) -> Result<Vec<SavedTemplate>, StoreError> {
-        match self.txn.open_table(TEMPLATES) {
+        match self.open(TEMPLATES) {
             Ok(table) => saved_from(&table),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
             Err(error) => Err(error.into()),
@@ -101,7 +98,7 @@ impl ReadTx {
 
     /// Every template use, oldest first.
     pub fn template_uses(&self) -> Result<Vec<TemplateUse>, StoreError> {
-        match self.txn.open_table(TEMPLATE_USES) {
+        match self.open(TEMPLATE_USES) {
             Ok(table) => uses_from(&table),
             Err(redb::TableError::TableDoesNotExist(_)) => Ok(Vec::new()),
             Err(error) => Err(error.into()),

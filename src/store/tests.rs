@@ -241,7 +241,7 @@ fn outbox_numbers_grow_past_every_entry_and_a_reader_catches_up_from_its_last() 
     assert_eq!(first, 1);
     store
         .write(|tx| {
-            tx.txn.open_table(tables::OUTBOX)?.insert(1_000, OUTBOX_RECORD_V1.as_bytes())?;
+            tx.open(super::open::OUTBOX)?.insert(1_000, OUTBOX_RECORD_V1.as_bytes())?;
             Ok::<_, StoreError>(())
         })
         .expect("a row at 1000");
@@ -280,7 +280,7 @@ fn relay_of_7() -> Outgoing {
 fn raw_outbox(store: &Store) -> Vec<(u64, String)> {
     store
         .write(|tx| {
-            let table = tx.txn.open_table(tables::OUTBOX)?;
+            let table = tx.open(super::open::OUTBOX)?;
             let mut rows = Vec::new();
             for row in table.range(0..)? {
                 let (key, value) = row?;
@@ -296,7 +296,7 @@ fn outbox_records_written_before_calls_were_typed_read_back_and_are_written_the_
     let (_dir, store) = fresh();
     store
         .write(|tx| {
-            tx.txn.open_table(tables::OUTBOX)?.insert(1, OUTBOX_RECORD_V1.as_bytes())?;
+            tx.open(super::open::OUTBOX)?.insert(1, OUTBOX_RECORD_V1.as_bytes())?;
             Ok::<_, StoreError>(())
         })
         .expect("write");
@@ -319,7 +319,7 @@ fn an_outbox_entry_whose_call_does_not_decode_stays_and_the_rest_read() {
             tx.enqueue(&Outgoing { chat_id: 9, lane: Lane::Message, ticket: None, call: say(9, "1") })?;
             let seq =
                 tx.enqueue(&Outgoing { chat_id: 9, lane: Lane::Message, ticket: None, call: say(9, "0") })?;
-            tx.txn.open_table(tables::OUTBOX)?.insert(seq, unknown.as_bytes())?;
+            tx.open(super::open::OUTBOX)?.insert(seq, unknown.as_bytes())?;
             tx.enqueue(&Outgoing { chat_id: 9, lane: Lane::Message, ticket: None, call: say(9, "3") })?;
             Ok::<_, StoreError>(())
         })
@@ -355,7 +355,32 @@ fn deadlines_come_back_in_time_order_and_can_move() {
         read.due(at(25), 10).expect("due").iter().map(|d| tx::timer_key(d.timer)).collect();
     assert_eq!(due, [(1, 0), (2, 0), (1, 1)]);
     assert_eq!(read.next_deadline().expect("next").map(|d| d.due), Some(at(5)));
+    // The moved deadline's old row is gone, and setting a deadline to when it already
+    // falls due, or moving it back, leaves one row per timer.
+    assert_eq!(read.due(at(60), 10).expect("due").len(), 3);
     drop(read);
+    store
+        .write(|tx| {
+            tx.set_deadline(Deadline { due: at(5), timer: first_response(1) })?;
+            tx.set_deadline(Deadline { due: at(30), timer: first_response(2) })?;
+            tx.set_deadline(Deadline { due: at(10), timer: first_response(2) })
+        })
+        .expect("write again");
+    let rows: Vec<(i64, u64, u8)> = store
+        .read()
+        .expect("read")
+        .due(at(60), 10)
+        .expect("due")
+        .iter()
+        .map(|d| {
+            let (ticket, kind) = tx::timer_key(d.timer);
+            (d.due.as_millisecond(), ticket, kind)
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [(at(5).as_millisecond(), 1, 0), (at(10).as_millisecond(), 2, 0), (at(20).as_millisecond(), 1, 1)]
+    );
     store.write(|tx| tx.clear_deadline(first_response(1))).expect("clear");
     assert_eq!(store.read().expect("read").next_deadline().expect("next").map(|d| d.due), Some(at(10)));
 }
@@ -385,8 +410,7 @@ fn deadline_rows_keep_their_encoding() {
     let (_dir, store) = fresh();
     store
         .write(|tx| {
-            let (mut index, mut of) =
-                (tx.txn.open_table(tables::DEADLINES)?, tx.txn.open_table(tables::DEADLINE_OF)?);
+            let (mut index, mut of) = (tx.open(super::open::DEADLINES)?, tx.open(super::open::DEADLINE_OF)?);
             for (minute, ticket, kind) in rows {
                 index.insert((at(minute).as_millisecond(), ticket, kind), ())?;
                 of.insert((ticket, kind), at(minute).as_millisecond())?;
@@ -433,7 +457,7 @@ fn deadline_rows_keep_their_encoding() {
         .expect("write named");
     let raw = written
         .write(|tx| {
-            let index = tx.txn.open_table(tables::DEADLINES)?;
+            let index = tx.open(super::open::DEADLINES)?;
             let mut keys = Vec::new();
             for row in index.iter()? {
                 let (due, ticket, kind) = row?.0.value();
@@ -594,7 +618,7 @@ fn facts_follow_the_history_batch_by_batch_and_catch_up_on_a_ticket_without_them
     // A file from before facts were kept: the next append folds the whole history once.
     store
         .write(|tx| {
-            tx.txn.open_table(tables::FACTS)?.remove(id.0)?;
+            tx.open(super::open::FACTS)?.remove(id.0)?;
             Ok::<_, StoreError>(())
         })
         .expect("facts dropped");
@@ -889,7 +913,7 @@ fn the_facts_table_alone_does_not_answer_for_records_without_labels_or_behind_th
     store
         .write(|tx| {
             let record = facts_record::encode(&facts, None);
-            tx.txn.open_table(tables::FACTS)?.insert(id.0, record.as_slice())?;
+            tx.open(super::open::FACTS)?.insert(id.0, record.as_slice())?;
             Ok::<_, StoreError>(())
         })
         .expect("written");
@@ -925,7 +949,7 @@ fn the_facts_table_alone_does_not_answer_for_records_without_labels_or_behind_th
     store.write(|tx| create_ticket(tx, 5)).expect("created");
     store
         .write(|tx| {
-            tx.txn.open_table(tables::FACTS)?.remove(1)?;
+            tx.open(super::open::FACTS)?.remove(1)?;
             Ok::<_, StoreError>(())
         })
         .expect("dropped");
@@ -1086,7 +1110,7 @@ fn a_version_5_facts_record_reads_but_its_ticket_is_folded_again_for_its_templat
 
     store
         .write(|tx| {
-            tx.txn.open_table(tables::FACTS)?.insert(id.0, version_5.as_slice())?;
+            tx.open(super::open::FACTS)?.insert(id.0, version_5.as_slice())?;
             Ok::<_, StoreError>(())
         })
         .expect("an older record");
@@ -1113,7 +1137,7 @@ fn a_version_5_facts_record_reads_but_its_ticket_is_folded_again_for_its_templat
     // A change of labels alone (no history) also folds an older record again.
     store
         .write(|tx| {
-            tx.txn.open_table(tables::FACTS)?.insert(id.0, version_5.as_slice())?;
+            tx.open(super::open::FACTS)?.insert(id.0, version_5.as_slice())?;
             let mut ticket = tx.ticket(id)?.expect("exists");
             ticket.tags.insert("vip".into());
             tx.save_ticket(&ticket)
@@ -1179,4 +1203,27 @@ fn a_version_6_facts_record_reads_but_its_ticket_is_folded_again_for_its_sla_war
     let ticket = read.ticket(id).expect("read").expect("exists");
     let kept = read.facts(&ticket).expect("read").expect("current again");
     assert_eq!(kept.warnings, [1, 0, 0]);
+}
+
+#[test]
+fn a_table_stays_open_for_the_transaction_and_a_second_borrow_is_refused_as_redb_refuses_it() {
+    let (_dir, store) = fresh();
+    store
+        .write(|tx| {
+            tx.set_counter("a", 7)?;
+            {
+                let counters = tx.open(super::open::COUNTERS)?;
+                // Still open, and holding what was written through it.
+                assert_eq!(counters.get("a")?.map(|v| v.value()), Some(7));
+                match tx.open(super::open::COUNTERS) {
+                    Err(redb::TableError::TableAlreadyOpen(name, _)) => assert_eq!(name, "counters"),
+                    Err(other) => panic!("another error: {other}"),
+                    Ok(_) => panic!("a table borrowed twice"),
+                }
+            }
+            tx.set_counter("a", 8)?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("write");
+    assert_eq!(store.read().expect("read").counter("a").expect("counter"), Some(8));
 }

@@ -3,17 +3,20 @@
 //! caller can update a ticket and forget its indexes.
 
 use jiff::Timestamp;
-use redb::{ReadableMultimapTable, ReadableTable};
+use redb::{ReadableMultimapTable, ReadableTable, ReadableTableMetadata};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use super::facts_record;
+use super::open::{
+    BUSINESS, BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES,
+    DEFLECTIONS, FACTS, HISTORY, META, OUTBOX, Open, PROMPTS, SESSIONS, TICKETS, Table,
+};
 use super::records::{EntryRecord, TicketRecord, decode, encode};
 use super::tables::{
-    BUSINESS, BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES,
-    DEFLECTIONS, FACTS, HISTORY, META, NEXT_DEFLECTION, NEXT_OUTBOX, NEXT_TICKET, OUTBOX, PROMPTS, RELAYED,
-    SCHEMA_VERSION_KEY, SESSIONS, TICKETS, UPDATE_OFFSET_KEY, UPDATE_OFFSET_SET_KEY,
+    NEXT_DEFLECTION, NEXT_OUTBOX, NEXT_TICKET, RELAYED, SCHEMA_VERSION_KEY, UPDATE_OFFSET_KEY,
+    UPDATE_OFFSET_SET_KEY,
 };
 use crate::business::BusinessConnection;
 use crate::deadline::DeadlineKind;
@@ -95,6 +98,8 @@ struct SessionRecord<T> {
 /// Writes in one transaction; see [`super::Store::write`].
 pub struct Tx<'t> {
     pub(super) txn: &'t redb::WriteTransaction,
+    /// The tables opened so far, kept open until the transaction ends.
+    tables: Open<'t>,
 }
 
 /// A committed snapshot.
@@ -118,7 +123,7 @@ impl std::ops::Add for FactsSeen {
 
 impl<'t> Tx<'t> {
     pub(super) fn new(txn: &'t redb::WriteTransaction) -> Tx<'t> {
-        Tx { txn }
+        Tx { txn, tables: Open::default() }
     }
 
     /// Reserves the next ticket number.
@@ -128,7 +133,7 @@ impl<'t> Tx<'t> {
 
     /// Stores the ticket and brings every index along.
     pub fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError> {
-        let mut tickets = self.txn.open_table(TICKETS)?;
+        let mut tickets = self.open(TICKETS)?;
         let old = match tickets.get(ticket.id.0)? {
             Some(bytes) => Some(decode::<TicketRecord>("ticket", bytes.value())?.into_ticket()?),
             None => None,
@@ -140,13 +145,13 @@ impl<'t> Tx<'t> {
         // priority, a tag) is written there too, whether or not history comes with it. A
         // ticket without a record yet gets its labels when its first entries are folded.
         if old.as_ref().is_none_or(|old| !same_labels(old, ticket)) {
-            let mut facts = self.txn.open_table(FACTS)?;
+            let mut facts = self.open(FACTS)?;
             let known = match facts.get(id)? {
                 // A record of an earlier version lacks facts this build keeps: folded
                 // again from the history, not carried over short of them.
                 Some(bytes) if !facts_record::is_current(bytes.value()) => {
                     drop(bytes);
-                    Some(Facts::of_history(&history_of(self.txn, ticket.id)?))
+                    Some(Facts::of_history(&history_of(self, ticket.id)?))
                 }
                 Some(bytes) => Some(facts_record::decode(bytes.value())?.0),
                 None => None,
@@ -157,7 +162,7 @@ impl<'t> Tx<'t> {
             }
         }
         if old.is_none() {
-            self.txn.open_table(BY_CUSTOMER)?.insert((ticket.customer.id, id), ())?;
+            self.open(BY_CUSTOMER)?.insert((ticket.customer.id, id), ())?;
         }
         // Only an index whose key moved is written: most saves (a message, a note) move none.
         let status = |t: &Ticket| Some((status_code(t.status), id));
@@ -166,7 +171,7 @@ impl<'t> Tx<'t> {
         let topic = |t: &Ticket| t.topic.map(|topic| (topic.chat_id, topic.thread_id));
         let (old_status, new_status) = (old.as_ref().and_then(status), status(ticket));
         if old_status != new_status {
-            let mut table = self.txn.open_table(BY_STATUS)?;
+            let mut table = self.open(BY_STATUS)?;
             if let Some(key) = old_status {
                 table.remove(key)?;
             }
@@ -176,7 +181,7 @@ impl<'t> Tx<'t> {
         }
         let (old_assignee, new_assignee) = (old.as_ref().and_then(assignee), assignee(ticket));
         if old_assignee != new_assignee {
-            let mut table = self.txn.open_table(BY_ASSIGNEE)?;
+            let mut table = self.open(BY_ASSIGNEE)?;
             if let Some(key) = old_assignee {
                 table.remove(key)?;
             }
@@ -190,7 +195,7 @@ impl<'t> Tx<'t> {
         };
         let (old_closed, new_closed) = (old.as_ref().and_then(closed), closed(ticket));
         if old_closed != new_closed {
-            let mut table = self.txn.open_table(BY_CLOSED)?;
+            let mut table = self.open(BY_CLOSED)?;
             if let Some(key) = old_closed {
                 table.remove(key)?;
             }
@@ -200,7 +205,7 @@ impl<'t> Tx<'t> {
         }
         let (old_topic, new_topic) = (old.as_ref().and_then(topic), topic(ticket));
         if old_topic != new_topic {
-            let mut table = self.txn.open_table(BY_TOPIC)?;
+            let mut table = self.open(BY_TOPIC)?;
             if let Some(key) = old_topic {
                 table.remove(key)?;
             }
@@ -216,7 +221,7 @@ impl<'t> Tx<'t> {
     /// record, so no caller can append and leave the facts behind.
     pub fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError> {
         {
-            let mut history = self.txn.open_table(HISTORY)?;
+            let mut history = self.open(HISTORY)?;
             for entry in entries {
                 history.insert((ticket.0, entry.seq), encode(&EntryRecord::from(entry)).as_slice())?;
             }
@@ -233,7 +238,7 @@ impl<'t> Tx<'t> {
         ticket: TicketId,
         entries: &[Entry],
     ) -> Result<(), StoreError> {
-        let mut history = self.txn.open_table(HISTORY)?;
+        let mut history = self.open(HISTORY)?;
         for entry in entries {
             history.insert((ticket.0, entry.seq), encode(&EntryRecord::from(entry)).as_slice())?;
         }
@@ -247,7 +252,7 @@ impl<'t> Tx<'t> {
         if entries.is_empty() {
             return Ok(());
         }
-        let mut table = self.txn.open_table(FACTS)?;
+        let mut table = self.open(FACTS)?;
         let (known, labels) = match table.get(ticket.0)? {
             Some(bytes) => {
                 let (facts, labels) = facts_record::decode(bytes.value())?;
@@ -266,7 +271,7 @@ impl<'t> Tx<'t> {
             // A ticket from before facts were kept, or whose history another build wrote
             // without them: folded once from its whole history, which ends with `entries`;
             // its labels are read again from the ticket, which that build may have changed.
-            Some(_) | None => (Facts::of_history(&history_of(self.txn, ticket)?), None),
+            Some(_) | None => (Facts::of_history(&history_of(self, ticket)?), None),
         };
         // A new record, or one a build before labels wrote: the ticket's labels, once.
         let labels = match labels {
@@ -282,13 +287,13 @@ impl<'t> Tx<'t> {
     /// read up to some number finds everything queued since after it.
     pub fn enqueue(&mut self, outgoing: &Outgoing) -> Result<u64, StoreError> {
         let mut seq = self.bump(NEXT_OUTBOX)?;
-        let mut table = self.txn.open_table(OUTBOX)?;
+        let mut table = self.open(OUTBOX)?;
         let last = table.last()?.map(|(last, _)| last.value());
         if let Some(last) = last
             && last >= seq
         {
             seq = last + 1;
-            self.txn.open_table(COUNTERS)?.insert(NEXT_OUTBOX, seq + 1)?;
+            self.open(COUNTERS)?.insert(NEXT_OUTBOX, seq + 1)?;
         }
         let record = OutboxRecord::of(outgoing);
         table.insert(seq, encode(&record).as_slice())?;
@@ -297,11 +302,11 @@ impl<'t> Tx<'t> {
 
     /// Drops a call Telegram has accepted (or that has a defined final outcome).
     pub fn remove_outgoing(&mut self, seq: u64) -> Result<bool, StoreError> {
-        Ok(self.txn.open_table(OUTBOX)?.remove(seq)?.is_some())
+        Ok(self.open(OUTBOX)?.remove(seq)?.is_some())
     }
 
     pub fn set_update_offset(&mut self, update_id: i64) -> Result<(), StoreError> {
-        let mut meta = self.txn.open_table(META)?;
+        let mut meta = self.open(META)?;
         meta.insert(UPDATE_OFFSET_KEY, update_id.cast_unsigned())?;
         meta.insert(UPDATE_OFFSET_SET_KEY, 1)?;
         Ok(())
@@ -309,7 +314,7 @@ impl<'t> Tx<'t> {
 
     pub fn put_session<T: Serialize>(&mut self, customer: UserId, session: &T) -> Result<(), StoreError> {
         let record = SessionRecord { v: 1, session };
-        self.txn.open_table(SESSIONS)?.insert(customer, encode(&record).as_slice())?;
+        self.open(SESSIONS)?.insert(customer, encode(&record).as_slice())?;
         Ok(())
     }
 
@@ -324,7 +329,7 @@ impl<'t> Tx<'t> {
             question: deflection.question.clone(),
             customer: deflection.customer,
         };
-        self.txn.open_table(DEFLECTIONS)?.insert(seq, encode(&record).as_slice())?;
+        self.open(DEFLECTIONS)?.insert(seq, encode(&record).as_slice())?;
         Ok(())
     }
 
@@ -340,18 +345,18 @@ impl<'t> Tx<'t> {
             can_read_messages: connection.can_read_messages,
             enabled: connection.enabled,
         };
-        self.txn.open_table(BUSINESS)?.insert(connection.id.as_str(), encode(&record).as_slice())?;
+        self.open(BUSINESS)?.insert(connection.id.as_str(), encode(&record).as_slice())?;
         Ok(())
     }
 
     pub fn delete_session(&mut self, customer: UserId) -> Result<(), StoreError> {
-        self.txn.open_table(SESSIONS)?.remove(customer)?;
+        self.open(SESSIONS)?.remove(customer)?;
         Ok(())
     }
 
     /// Remembers (or, with `None`, forgets) the customer's live intake prompt.
     pub fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StoreError> {
-        let mut prompts = self.txn.open_table(PROMPTS)?;
+        let mut prompts = self.open(PROMPTS)?;
         match message_id {
             Some(id) => prompts.insert(customer, id)?,
             None => prompts.remove(customer)?,
@@ -360,20 +365,30 @@ impl<'t> Tx<'t> {
     }
 
     /// Sets (or moves) the deadline of its timer. The index keeps whole milliseconds.
+    /// A deadline already due then is left as it is: no row is written.
     pub fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StoreError> {
-        self.clear_deadline(deadline.timer)?;
         let (ticket, kind) = timer_key(deadline.timer);
         let due = deadline.due.as_millisecond();
-        self.txn.open_table(DEADLINES)?.insert((due, ticket, kind), ())?;
-        self.txn.open_table(DEADLINE_OF)?.insert((ticket, kind), due)?;
+        let mut of = self.open(DEADLINE_OF)?;
+        let old = of.get((ticket, kind))?.map(|v| v.value());
+        if old == Some(due) {
+            return Ok(());
+        }
+        of.insert((ticket, kind), due)?;
+        drop(of);
+        let mut index = self.open(DEADLINES)?;
+        if let Some(old) = old {
+            index.remove((old, ticket, kind))?;
+        }
+        index.insert((due, ticket, kind), ())?;
         Ok(())
     }
 
     pub fn clear_deadline(&mut self, timer: Timer) -> Result<(), StoreError> {
         let (ticket, kind) = timer_key(timer);
-        let old = self.txn.open_table(DEADLINE_OF)?.remove((ticket, kind))?.map(|v| v.value());
+        let old = self.open(DEADLINE_OF)?.remove((ticket, kind))?.map(|v| v.value());
         if let Some(due) = old {
-            self.txn.open_table(DEADLINES)?.remove((due, ticket, kind))?;
+            self.open(DEADLINES)?.remove((due, ticket, kind))?;
         }
         Ok(())
     }
@@ -387,12 +402,12 @@ impl<'t> Tx<'t> {
     }
 
     pub fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StoreError> {
-        self.txn.open_table(COUNTERS)?.insert(name, value)?;
+        self.open(COUNTERS)?.insert(name, value)?;
         Ok(())
     }
 
     pub(super) fn bump(&mut self, name: &str) -> Result<u64, StoreError> {
-        let mut counters = self.txn.open_table(COUNTERS)?;
+        let mut counters = self.open(COUNTERS)?;
         let next = counters.get(name)?.map_or(1, |v| v.value());
         counters.insert(name, next + 1)?;
         Ok(next)
@@ -410,8 +425,8 @@ fn same_labels(a: &Ticket, b: &Ticket) -> bool {
 }
 
 /// The whole history of `ticket`, read inside a write transaction.
-fn history_of(txn: &redb::WriteTransaction, ticket: TicketId) -> Result<Vec<Entry>, StoreError> {
-    let table = txn.open_table(HISTORY)?;
+fn history_of(tx: &Tx<'_>, ticket: TicketId) -> Result<Vec<Entry>, StoreError> {
+    let table = tx.open(HISTORY)?;
     let mut entries = Vec::new();
     for row in table.range((ticket.0, 0)..=(ticket.0, u32::MAX))? {
         let (key, value) = row?;
@@ -602,8 +617,8 @@ macro_rules! reads {
             pub fn facts_cover(&self, seen: FactsSeen) -> Result<bool, StoreError> {
                 // Each record has folded its ticket's entries `0..folded`, and entries are
                 // never removed: the counts match exactly when every record is whole.
-                let tickets = redb::ReadableTableMetadata::len(&self.$open(TICKETS)?)?;
-                let entries = redb::ReadableTableMetadata::len(&self.$open(HISTORY)?)?;
+                let tickets = self.$open(TICKETS)?.len()?;
+                let entries = self.$open(HISTORY)?.len()?;
                 Ok(seen.records == tickets && seen.folded == entries)
             }
 
@@ -614,19 +629,19 @@ macro_rules! reads {
                     Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
                     Err(error) => return Err(error.into()),
                 };
-                let first = redb::ReadableTable::first(&table)?.map(|(id, _)| id.value());
-                let last = redb::ReadableTable::last(&table)?.map(|(id, _)| id.value());
+                let first = table.first()?.map(|(id, _)| id.value());
+                let last = table.last()?.map(|(id, _)| id.value());
                 Ok(first.zip(last))
             }
 
             pub fn ticket_count(&self) -> Result<u64, StoreError> {
-                Ok(redb::ReadableTableMetadata::len(&self.$open(TICKETS)?)?)
+                Ok(self.$open(TICKETS)?.len()?)
             }
 
             /// The highest ticket number in the store, if it holds any ticket.
             pub fn last_ticket_id(&self) -> Result<Option<TicketId>, StoreError> {
                 let table = self.$open(TICKETS)?;
-                let last = redb::ReadableTable::last(&table)?.map(|(id, _)| TicketId(id.value()));
+                let last = table.last()?.map(|(id, _)| TicketId(id.value()));
                 Ok(last)
             }
 
@@ -658,7 +673,7 @@ macro_rules! reads {
             }
 
             pub fn outbox_len(&self) -> Result<u64, StoreError> {
-                Ok(redb::ReadableTableMetadata::len(&self.$open(OUTBOX)?)?)
+                Ok(self.$open(OUTBOX)?.len()?)
             }
 
             /// The last applied Telegram update id, if any update was ever applied.
@@ -801,12 +816,14 @@ macro_rules! reads {
 reads!(Tx<'_>, open, open_multi);
 reads!(ReadTx, open, open_multi);
 
-impl Tx<'_> {
-    fn open<K: redb::Key + 'static, V: redb::Value + 'static>(
+impl<'t> Tx<'t> {
+    /// The table, opened once per transaction (see [`super::open`]).
+    #[track_caller]
+    pub(super) fn open<T: Table>(
         &self,
-        table: redb::TableDefinition<K, V>,
-    ) -> Result<redb::Table<'_, K, V>, redb::TableError> {
-        self.txn.open_table(table)
+        _table: T,
+    ) -> Result<super::open::Borrowed<'_, 't, T>, redb::TableError> {
+        self.tables.get::<T>(self.txn)
     }
 
     fn open_multi<K: redb::Key + 'static, V: redb::Key + 'static>(
@@ -822,11 +839,11 @@ impl ReadTx {
         ReadTx { txn }
     }
 
-    fn open<K: redb::Key + 'static, V: redb::Value + 'static>(
+    pub(super) fn open<T: Table>(
         &self,
-        table: redb::TableDefinition<K, V>,
-    ) -> Result<redb::ReadOnlyTable<K, V>, redb::TableError> {
-        self.txn.open_table(table)
+        _table: T,
+    ) -> Result<redb::ReadOnlyTable<T::K, T::V>, redb::TableError> {
+        self.txn.open_table(T::DEFINITION)
     }
 
     fn open_multi<K: redb::Key + 'static, V: redb::Key + 'static>(
