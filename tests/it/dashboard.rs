@@ -352,6 +352,18 @@ async fn every_page_loads_in_chromium_for_the_roles_that_may_see_it() {
     expected_views.sort();
     assert_eq!(views, expected_views);
     drop(store);
+    // `topicdesk audit` lists them, while the bot runs.
+    let audit = Command::new(env!("CARGO_BIN_EXE_topicdesk"))
+        .args(["audit", "--data"])
+        .arg(&desk.options.data)
+        .args(["--actor", &ELI.to_string()])
+        .output()
+        .expect("run topicdesk audit");
+    assert!(audit.status.success(), "{}", String::from_utf8_lossy(&audit.stderr));
+    let listed = String::from_utf8_lossy(&audit.stdout);
+    for ticket in [elis, queued[0]] {
+        assert!(listed.contains(&format!("viewed {ticket} (dashboard)")), "{listed}");
+    }
 
     // Outside Telegram: a signed link from the command line, for members only.
     let link = |user: u64| {
