@@ -373,7 +373,6 @@ pub(crate) struct RawDesk {
 #[serde(deny_unknown_fields)]
 struct RawBusinessAccount {
     account: serde_yaml::Value,
-    staff_chat: Option<i64>,
 }
 
 /// Telegram's rule for usernames: 5 to 32 letters, digits and underscores.
@@ -381,20 +380,19 @@ fn is_username(name: &str) -> bool {
     (5..=32).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The `business` entries, checked: an account named once, by a user id or a username, and
-/// a `staff_chat` only when it is the desk's own (topicdesk has one staff group).
+/// The `business` entries, checked: an account named once, by a user id or a username.
 fn business_accounts(
     raw: Vec<RawBusinessAccount>,
-    staff_chat: Option<i64>,
     at: &dyn Fn(&[Segment]) -> Position,
     sink: &mut FileSink<'_>,
 ) -> Vec<BusinessAccount> {
     let mut accounts: Vec<BusinessAccount> = Vec::new();
     for (index, entry) in raw.into_iter().enumerate() {
-        let path = |field: &str| {
-            [Segment::Key("business".to_owned()), Segment::Index(index), Segment::Key(field.to_owned())]
-        };
-        let position = at(&path("account"));
+        let position = at(&[
+            Segment::Key("business".to_owned()),
+            Segment::Index(index),
+            Segment::Key("account".to_owned()),
+        ]);
         let account = match &entry.account {
             serde_yaml::Value::Number(number) => number.as_u64().filter(|id| *id > 0).map(AccountRef::Id),
             serde_yaml::Value::String(text) => {
@@ -410,15 +408,6 @@ fn business_accounts(
             );
             continue;
         };
-        if let Some(named) = entry.staff_chat
-            && Some(named) != staff_chat
-        {
-            let desk = staff_chat.map_or_else(|| "none is set".to_owned(), |chat| format!("it is {chat}"));
-            let message = format!(
-                "topicdesk serves one staff group: `staff_chat` here must be desk.yaml's `staff_chat` ({desk}), not {named}"
-            );
-            sink.error(at(&path("staff_chat")), message);
-        }
         if accounts.iter().any(|known| known.account == account) {
             sink.error(position, format!("business account {account} is listed twice"));
             continue;
@@ -717,7 +706,7 @@ impl RawDesk {
         let weekly_digest = self.weekly_digest.map_or(defaults.weekly_digest, |raw| raw.validate(&at, sink));
         let dispatcher = self.dispatcher.map_or(defaults.dispatcher, |raw| raw.budgets(defaults.dispatcher));
         let csat = self.csat.map(|raw| raw.validate(tree, sink));
-        let business = business_accounts(self.business, self.staff_chat, &at, sink);
+        let business = business_accounts(self.business, &at, sink);
         let public_url =
             self.http.as_ref().and_then(|raw| raw.public_url(at(&[key("http"), key("public_url")]), sink));
         let retention = self.retention.map_or_else(RetentionConfig::default, |raw| raw.validate(&at, sink));

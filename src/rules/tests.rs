@@ -786,25 +786,21 @@ fn check_knows_on_csat_and_its_parameters() {
 }
 
 #[test]
-fn business_accounts_are_named_once_by_id_or_username_into_the_one_staff_group() {
+fn business_accounts_are_named_once_by_id_or_username() {
     let desk = "\
 timezone: UTC
 staff_chat: -1001
 business:
   - account: \"@acme_support\"
   - account: 4242
-    staff_chat: -1001
   - account: \"not a name!\"
   - account: \"@ACME_support\"
-  - account: 77
-    staff_chat: -1002
 ";
     check(
         &[("desk.yaml", desk)],
         &expect![[r#"
-            desk.yaml:7:14: `account` must be the business account's Telegram user id or its @username, like `@acme_support`
-            desk.yaml:8:14: business account @acme_support is listed twice
-            desk.yaml:10:17: topicdesk serves one staff group: `staff_chat` here must be desk.yaml's `staff_chat` (it is -1001), not -1002
+            desk.yaml:6:14: `account` must be the business account's Telegram user id or its @username, like `@acme_support`
+            desk.yaml:7:14: business account @acme_support is listed twice
             exit 1
         "#]],
     );
