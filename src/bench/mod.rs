@@ -571,38 +571,42 @@ fn percentile(mut values: Vec<f64>, p: usize) -> f64 {
     values.get(index).copied().unwrap_or(0.0)
 }
 
-/// Writes `n` realistic tickets, a third of them answered and resolved, in pages of 1,000.
-pub fn generate(store: &Store, n: u64) -> Result<(), StoreError> {
-    let epoch = Timestamp::from_second(1_790_000_000).expect("a fixed, valid instant");
+/// Runs `each` `n` times, 1,000 to a write transaction: how the generators fill a store.
+pub(crate) fn in_pages(
+    store: &Store,
+    n: u64,
+    mut each: impl FnMut(&mut crate::store::Tx<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
     let mut made = 0;
     while made < n {
         let page = (n - made).min(1_000);
-        store.write(|tx| {
-            for _ in 0..page {
-                let id = tx.next_ticket_id()?;
-                let created = epoch + jiff::SignedDuration::from_secs(id.0 as i64 * 60);
-                let (customer, answers) = (sample_customer(id), sample_answers(id, "normal"));
-                let (mut ticket, first) = Ticket::open(id, customer, "support", answers, created);
-                let mut entries = vec![first];
-                if id.0 % 3 == 0 {
-                    let agent = Origin { actor: Actor::Agent(7), rules: Some("bench".into()) };
-                    let later = created + jiff::SignedDuration::from_secs(600);
-                    for change in [
-                        Change::Assign { to: Some(7) },
-                        Change::AgentReply { text: "Fixed".into() },
-                        Change::Resolve,
-                    ] {
-                        entries.extend(ticket.apply(change, &agent, later).expect("a legal sequence"));
-                    }
-                }
-                tx.save_ticket(&ticket)?;
-                tx.append_history(id, &entries)?;
-            }
-            Ok::<_, StoreError>(())
-        })?;
+        store.write(|tx| (0..page).try_for_each(|_| each(tx)))?;
         made += page;
     }
     Ok(())
+}
+
+/// Writes `n` realistic tickets, a third of them answered and resolved, in pages of 1,000.
+pub fn generate(store: &Store, n: u64) -> Result<(), StoreError> {
+    let epoch = Timestamp::from_second(1_790_000_000).expect("a fixed, valid instant");
+    in_pages(store, n, |tx| {
+        let id = tx.next_ticket_id()?;
+        let created = epoch + jiff::SignedDuration::from_secs(id.0 as i64 * 60);
+        let (customer, answers) = (sample_customer(id), sample_answers(id, "normal"));
+        let (mut ticket, first) = Ticket::open(id, customer, "support", answers, created);
+        let mut entries = vec![first];
+        if id.0 % 3 == 0 {
+            let agent = Origin { actor: Actor::Agent(7), rules: Some("bench".into()) };
+            let later = created + jiff::SignedDuration::from_secs(600);
+            for change in
+                [Change::Assign { to: Some(7) }, Change::AgentReply { text: "Fixed".into() }, Change::Resolve]
+            {
+                entries.extend(ticket.apply(change, &agent, later).expect("a legal sequence"));
+            }
+        }
+        tx.save_ticket(&ticket)?;
+        tx.append_history(id, &entries)
+    })
 }
 
 /// The customer of a generated ticket: 5,000 of them take turns.

@@ -35,41 +35,32 @@ pub struct Measured {
 /// Writes `tickets` closed tickets (a message, a reply, closed) and `LIVE` open ones.
 fn generate_closed(store: &Store, tickets: u64, epoch: Timestamp) -> Result<(), StoreError> {
     let agent = Origin { actor: Actor::Agent(7), rules: Some("bench".into()) };
-    let mut made = 0;
-    while made < tickets + LIVE {
-        let page = (tickets + LIVE - made).min(1_000);
-        store.write(|tx| {
-            for _ in 0..page {
-                let id = tx.next_ticket_id()?;
-                let created = epoch + SignedDuration::from_secs(id.0 as i64 * 60);
-                let live = id.0 > tickets;
-                let customer = if live { live_customer(id.0 - tickets) } else { sample_customer(id) };
-                let (mut ticket, first) =
-                    Ticket::open(id, customer.clone(), "support", sample_answers(id, "normal"), created);
-                let mut entries = vec![first];
-                let customer_origin = Origin { actor: Actor::Customer(customer.id), rules: None };
-                let text = format!("order {} arrived broken, my phone is +1 555 {:04}", id.0, id.0 % 10_000);
-                entries.extend(
-                    ticket.apply(Change::CustomerMessage { text }, &customer_origin, created).expect("legal"),
-                );
-                if !live {
-                    let later = created + SignedDuration::from_secs(600);
-                    for change in [
-                        Change::Assign { to: Some(7) },
-                        Change::AgentReply { text: "Replaced".into() },
-                        Change::Close,
-                    ] {
-                        entries.extend(ticket.apply(change, &agent, later).expect("a legal sequence"));
-                    }
-                }
-                tx.save_ticket(&ticket)?;
-                tx.append_history(id, &entries)?;
+    super::in_pages(store, tickets + LIVE, |tx| {
+        let id = tx.next_ticket_id()?;
+        let created = epoch + SignedDuration::from_secs(id.0 as i64 * 60);
+        let live = id.0 > tickets;
+        let customer = if live { live_customer(id.0 - tickets) } else { sample_customer(id) };
+        let (mut ticket, first) =
+            Ticket::open(id, customer.clone(), "support", sample_answers(id, "normal"), created);
+        let mut entries = vec![first];
+        let customer_origin = Origin { actor: Actor::Customer(customer.id), rules: None };
+        let text = format!("order {} arrived broken, my phone is +1 555 {:04}", id.0, id.0 % 10_000);
+        entries.extend(
+            ticket.apply(Change::CustomerMessage { text }, &customer_origin, created).expect("legal"),
+        );
+        if !live {
+            let later = created + SignedDuration::from_secs(600);
+            for change in [
+                Change::Assign { to: Some(7) },
+                Change::AgentReply { text: "Replaced".into() },
+                Change::Close,
+            ] {
+                entries.extend(ticket.apply(change, &agent, later).expect("a legal sequence"));
             }
-            Ok::<_, StoreError>(())
-        })?;
-        made += page;
-    }
-    Ok(())
+        }
+        tx.save_ticket(&ticket)?;
+        tx.append_history(id, &entries)
+    })
 }
 
 fn live_customer(n: u64) -> Customer {

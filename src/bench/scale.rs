@@ -327,56 +327,47 @@ async fn first_run(size: Size, fake: &FakeHandle, rules_dir: &Path, data: &Path)
 /// deadlines the SLA core computes for them with `rules` at `now`, in pages of 1,000.
 pub fn generate_open(store: &Store, rules: &RuleSet, n: u64, now: Timestamp) -> Result<(), StoreError> {
     let policy = Policy::from_desk(rules.desk());
-    let mut made = 0;
-    while made < n {
-        let page = (n - made).min(1_000);
-        store.write(|tx| {
-            for _ in 0..page {
-                let id = tx.next_ticket_id()?;
-                // Opened over the last hour, low and normal priority: nothing falls due soon.
-                // Most wait in the queue: the agents' loads stay within their capacities.
-                let created = now - SignedDuration::from_millis(((n - id.0.min(n)) * 3) as i64);
-                let priority = if id.0 % 2 == 0 { "low" } else { "normal" };
-                let (mut ticket, first) = Ticket::open(
-                    id,
-                    super::sample_customer(id),
-                    "support",
-                    super::sample_answers(id, priority),
-                    created,
-                );
-                let mut history = vec![first];
-                let system = Origin { actor: Actor::System, rules: Some(rules.version().short()) };
-                let topic = Topic { chat_id: STAFF, thread_id: 1_000_000 + id.0 as i32 };
-                history
-                    .extend(ticket.apply(Change::MoveTopic(topic), &system, created).expect("always legal"));
-                ticket.card = Some(1);
-                if id.0 <= 24 {
-                    let agent = AGENTS[(id.0 % 4) as usize];
-                    let assign = Change::Assign { to: Some(agent) };
-                    history.extend(ticket.apply(assign, &system, created).expect("always legal"));
-                }
-                tx.save_ticket(&ticket)?;
-                tx.append_history(id, &history)?;
-                let targets = rules.scripts().sla(&crate::desk::ticket_view(&ticket, now)).value;
-                let inputs = Inputs {
-                    ticket: &ticket,
-                    history: &history,
-                    targets: targets.as_ref(),
-                    calendar: rules.calendar(),
-                    calendars: &[],
-                    policy: &policy,
-                };
-                for (kind, due) in crate::sla::plan(&inputs, now).deadlines() {
-                    if let Some(due) = due {
-                        tx.set_deadline(Deadline { due, timer: Timer::Ticket(id, kind) })?;
-                    }
-                }
+    super::in_pages(store, n, |tx| {
+        let id = tx.next_ticket_id()?;
+        // Opened over the last hour, low and normal priority: nothing falls due soon.
+        // Most wait in the queue: the agents' loads stay within their capacities.
+        let created = now - SignedDuration::from_millis(((n - id.0.min(n)) * 3) as i64);
+        let priority = if id.0 % 2 == 0 { "low" } else { "normal" };
+        let (mut ticket, first) = Ticket::open(
+            id,
+            super::sample_customer(id),
+            "support",
+            super::sample_answers(id, priority),
+            created,
+        );
+        let mut history = vec![first];
+        let system = Origin { actor: Actor::System, rules: Some(rules.version().short()) };
+        let topic = Topic { chat_id: STAFF, thread_id: 1_000_000 + id.0 as i32 };
+        history.extend(ticket.apply(Change::MoveTopic(topic), &system, created).expect("always legal"));
+        ticket.card = Some(1);
+        if id.0 <= 24 {
+            let agent = AGENTS[(id.0 % 4) as usize];
+            let assign = Change::Assign { to: Some(agent) };
+            history.extend(ticket.apply(assign, &system, created).expect("always legal"));
+        }
+        tx.save_ticket(&ticket)?;
+        tx.append_history(id, &history)?;
+        let targets = rules.scripts().sla(&crate::desk::ticket_view(&ticket, now)).value;
+        let inputs = Inputs {
+            ticket: &ticket,
+            history: &history,
+            targets: targets.as_ref(),
+            calendar: rules.calendar(),
+            calendars: &[],
+            policy: &policy,
+        };
+        for (kind, due) in crate::sla::plan(&inputs, now).deadlines() {
+            if let Some(due) = due {
+                tx.set_deadline(Deadline { due, timer: Timer::Ticket(id, kind) })?;
             }
-            Ok::<_, StoreError>(())
-        })?;
-        made += page;
-    }
-    Ok(())
+        }
+        Ok(())
+    })
 }
 
 /// The breaching tickets as opened: due times by ticket, and why the breach figures

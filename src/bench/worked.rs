@@ -38,23 +38,14 @@ const AGENT_TEXTS: [&str; 3] = ["Looking into it", "Could you send a screenshot?
 pub fn generate_worked(store: &Store, n: u64, now: Timestamp) -> Result<(), StoreError> {
     let first = now - SPREAD;
     let step = SPREAD.as_nanos() / i128::from(n.max(1));
-    let mut made = 0;
-    while made < n {
-        let page = (n - made).min(1_000);
-        store.write(|tx| {
-            for _ in 0..page {
-                let id = tx.next_ticket_id()?;
-                let offset = i64::try_from(step * i128::from(id.0 - 1)).expect("within 90 days");
-                let created = first + SignedDuration::from_nanos(offset);
-                let (ticket, entries) = story(id, created, now);
-                tx.save_ticket(&ticket)?;
-                tx.append_history(id, &entries)?;
-            }
-            Ok::<_, StoreError>(())
-        })?;
-        made += page;
-    }
-    Ok(())
+    super::in_pages(store, n, |tx| {
+        let id = tx.next_ticket_id()?;
+        let offset = i64::try_from(step * i128::from(id.0 - 1)).expect("within 90 days");
+        let created = first + SignedDuration::from_nanos(offset);
+        let (ticket, entries) = story(id, created, now);
+        tx.save_ticket(&ticket)?;
+        tx.append_history(id, &entries)
+    })
 }
 
 /// Runs `topicdesk report` over the store in `data` with the shipped rules, grouped by
