@@ -13,7 +13,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use tokio::process::Child;
 use tokio::task::JoinSet;
 use topicdesk::audit::{Action, Actor, Surface};
 use topicdesk::fakegram::{Draft, FakeHandle, MemberRole, UserSpec};
@@ -101,36 +100,6 @@ fn mini_app(addr: SocketAddr, page: &str, init_data: &str) -> String {
     FakeHandle::web_app_url(&format!("http://{addr}/dashboard?next=/dashboard/{page}"), init_data)
 }
 
-/// `topicdesk run --http 127.0.0.1:0`; the address it serves on, from its log.
-async fn run_with_http(desk: &Desk, log: &Path) -> (Child, SocketAddr) {
-    let file = std::fs::File::create(log).expect("log file");
-    let mut host = desk
-        .run_command(&[])
-        .args(["--http", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn,topicdesk::http=info")
-        .env("NO_COLOR", "1")
-        .stderr(file)
-        .spawn()
-        .expect("start topicdesk run");
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    let mut interval = tokio::time::interval(Duration::from_millis(20));
-    loop {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
-        let served = text.lines().find(|line| line.contains("serving /metrics"));
-        if let Some(addr) = served.and_then(|line| line.split("addr=").nth(1)) {
-            let addr: String =
-                addr.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
-            return (host, addr.parse().unwrap_or_else(|_| panic!("an address in {served:?}")));
-        }
-        let ended = host.try_wait().expect("the host's state");
-        assert!(
-            ended.is_none() && tokio::time::Instant::now() < deadline,
-            "the host never said where it serves ({ended:?}); log:\n{text}"
-        );
-        interval.tick().await;
-    }
-}
-
 /// The tickets by whose they are: (Dana's, Eli's, unassigned), from the store.
 fn tickets_by_assignee(data: &Path) -> (Vec<TicketId>, Vec<TicketId>, Vec<TicketId>) {
     let store = Store::open_read_only(&data_file(data)).expect("open the store beside the host");
@@ -182,7 +151,7 @@ async fn every_page_loads_in_chromium_for_the_roles_that_may_see_it() {
     desk.fake.set_member(STAFF, ELI, MemberRole::Member).expect("Eli in the staff group");
 
     let log = desk.options.data.with_file_name("topicdesk.log");
-    let (_host, addr) = run_with_http(&desk, &log).await;
+    let (_host, addr) = desk.run_with_http(&log).await;
     let threads = desk.open_all_tickets().await;
     // Dana answers the first ticket and Eli the second: each becomes theirs.
     desk.fake.send_as(DANA, STAFF, Draft::text("Looking into it").in_topic(threads[0])).expect("Dana writes");

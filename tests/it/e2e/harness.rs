@@ -123,6 +123,37 @@ pub fn init_logs() {
 }
 
 impl Desk {
+    /// `topicdesk run --http 127.0.0.1:0` with its log in `log`; the address it serves on,
+    /// from its log.
+    pub async fn run_with_http(&self, log: &Path) -> (tokio::process::Child, std::net::SocketAddr) {
+        let file = std::fs::File::create(log).expect("log file");
+        let mut host = self
+            .run_command(&[])
+            .args(["--http", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn,topicdesk::http=info")
+            .env("NO_COLOR", "1")
+            .stderr(file)
+            .spawn()
+            .expect("start topicdesk run");
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        let mut interval = tokio::time::interval(Duration::from_millis(20));
+        loop {
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            let served = text.lines().find(|line| line.contains("serving /metrics"));
+            if let Some(addr) = served.and_then(|line| line.split("addr=").nth(1)) {
+                let addr: String =
+                    addr.chars().filter(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+                return (host, addr.parse().unwrap_or_else(|_| panic!("an address in {served:?}")));
+            }
+            let ended = host.try_wait().expect("the host's state");
+            assert!(
+                ended.is_none() && tokio::time::Instant::now() < deadline,
+                "the host never said where it serves ({ended:?}); log:\n{text}"
+            );
+            interval.tick().await;
+        }
+    }
+
     /// `topicdesk run` on this desk as a child process: its rules, data and staff chat, the
     /// fake's token and address, no rate budget, stdin and stdout closed, killed when
     /// dropped. `launcher` (a program and its arguments) runs the binary when not empty, for

@@ -8,12 +8,10 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
 use prometheus_parse::{Sample, Scrape, Value};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::process::Child;
 use topicdesk::host::{HealthOptions, Task};
 
 use super::harness::{Desk, PATIENCE, Setup};
@@ -54,48 +52,6 @@ async fn wait_for_status(addr: SocketAddr, path: &str, status: u16) -> String {
         );
         interval.tick().await;
     }
-}
-
-/// `topicdesk run --http 127.0.0.1:0` with its log in `log`; the address it serves on.
-async fn run_with_http(desk: &Desk, log: &Path) -> (Child, SocketAddr) {
-    let file = std::fs::File::create(log).expect("log file");
-    let host = desk
-        .run_command(&[])
-        .args(["--http", "127.0.0.1:0"])
-        .env("RUST_LOG", "warn,topicdesk::http=info")
-        .stderr(file)
-        .spawn()
-        .expect("start topicdesk run");
-    let deadline = tokio::time::Instant::now() + PATIENCE;
-    let mut interval = tokio::time::interval(Duration::from_millis(20));
-    loop {
-        let text = without_colours(&std::fs::read_to_string(log).unwrap_or_default());
-        let served = text.lines().find(|line| line.contains("serving /metrics, /healthz and /readyz"));
-        if let Some(addr) = served.and_then(|line| line.split("addr=").nth(1)) {
-            let addr = addr.split_whitespace().next().unwrap_or_default();
-            return (host, addr.parse().unwrap_or_else(|_| panic!("an address in {served:?}")));
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the host never said where it serves; log:\n{text}");
-        interval.tick().await;
-    }
-}
-
-/// The log without terminal colour codes.
-fn without_colours(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn parse(text: &str) -> Scrape {
@@ -176,7 +132,7 @@ fn seen_by_the_fake(desk: &Desk) -> Counts {
 async fn the_scrape_counts_the_calls_and_429s_the_fake_saw() {
     let desk = Desk::prepare(Setup { customers: 2, budget_scale: None }).await;
     let log = desk.options.data.with_file_name("topicdesk.log");
-    let (mut host, addr) = run_with_http(&desk, &log).await;
+    let (mut host, addr) = desk.run_with_http(&log).await;
     assert_eq!(wait_for_status(addr, "/readyz", 200).await, "ready\n");
     assert_eq!(get(addr, "/healthz").await, (200, "ok\n".to_owned()));
 
