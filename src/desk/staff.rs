@@ -74,6 +74,9 @@ impl Desk<'_> {
         if let Some(text) = command {
             return self.command(state, ticket, m, text);
         }
+        if let Some(text) = m.text.as_deref() {
+            self.mentions_in_topic(state, &ticket, m.from, text)?;
+        }
         self.relay_to_customer(state, ticket, m)
     }
 
@@ -117,6 +120,9 @@ impl Desk<'_> {
         }
         if let Some((ticket, value)) = super::csat::parse_callback(&press.data) {
             return self.csat_pressed(state, press, ticket, value);
+        }
+        if let Some((kind, channel)) = crate::notify::parse_callback(&press.data) {
+            return self.notify_pressed(state, press, kind, channel);
         }
         if press.chat_id > 0 {
             return self.intake_button(state, press);
