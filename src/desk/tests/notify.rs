@@ -61,6 +61,8 @@ fn every_kind(world: &mut World) -> String {
     transcript.push_str(&world.send_all());
     world.event(&staff_says(BEN, 11, 91, "/escalate the customer is a key account"));
     transcript.push_str(&world.send_all());
+    world.event(&staff_says(BEN, 11, 92, "/note @ann the logs are attached above"));
+    transcript.push_str(&world.send_all());
     transcript
 }
 
@@ -99,6 +101,8 @@ fn each_kind_by_private_message() {
             chat 1 #1018: 🔔 You were mentioned in T-000001.
                 | https://t.me/c/777/11
             chat 1 #1020: 🔔 T-000001 was escalated to you.
+                | https://t.me/c/777/11
+            chat 1 #1023: 🔔 You were mentioned in T-000001.
                 | https://t.me/c/777/11"#]],
     );
     for kind in NotifyKind::ALL {
