@@ -11,6 +11,9 @@
 //! kind) and one digest of them goes when the shift starts: the earliest such start is the
 //! desk timer `DeskTimer::Notices`.
 //!
+//! A ticket routed as it opens has no topic yet: its private notices wait for the topic
+//! (`notify:topic:<ticket>:...`) and go when Telegram reports it created, with its link.
+//!
 //! Private messages go through the outbox like every call, in the agent's private chat's
 //! queue and budget. An agent Telegram refuses the bot's private messages to (never
 //! started it, or blocked it: a 403, see `digest`) gets mentions instead, and General is
@@ -42,6 +45,11 @@ fn prefs_key(agent: u64) -> String {
 
 fn pending_prefix(agent: Option<u64>) -> String {
     agent.map_or_else(|| "notify:pending:".to_owned(), |agent| format!("notify:pending:{agent}:"))
+}
+
+/// Private notices about a ticket waiting for its topic, to carry its link.
+fn topic_prefix(ticket: TicketId) -> String {
+    format!("notify:topic:{}:", ticket.0)
 }
 
 fn unsure_prefix(agent: u64) -> String {
@@ -131,12 +139,17 @@ impl Desk<'_> {
         let reachable = state.counter(&super::digest::unreachable_key(agent))? != Some(1);
         let way = decide(channel, reachable, self.rules.shift_start(agent as i64, self.now));
         match way {
-            Way::Private => {
-                let link = Self::link(ticket);
-                let text = format!("🔔 {}{link}", notice_line(kind, &ticket.id.to_string()));
-                self.send_private(state, agent, text)?;
-                Self::note_unsure(state, agent, ticket.id, kind)?;
+            // A ticket routed as it opens has no topic yet: its notice waits for the topic,
+            // to carry the link.
+            Way::Private if ticket.topic.is_none() => {
+                let seq = state.counter(SEQ)?.unwrap_or(0);
+                state.set_counter(SEQ, seq + 1)?;
+                state.set_counter(
+                    &format!("{}{agent}:{seq:012}", topic_prefix(ticket.id)),
+                    pack(ticket.id.0, kind),
+                )?;
             }
+            Way::Private => self.private_notice(state, agent, kind, ticket)?,
             Way::Later(_) => {
                 let seq = state.counter(SEQ)?.unwrap_or(0);
                 state.set_counter(SEQ, seq + 1)?;
@@ -149,6 +162,37 @@ impl Desk<'_> {
             Way::InTopic | Way::Nothing => {}
         }
         Ok(way)
+    }
+
+    fn private_notice<S: State>(
+        &self,
+        state: &mut S,
+        agent: u64,
+        kind: NotifyKind,
+        ticket: &Ticket,
+    ) -> Result<(), DeskError> {
+        let link = Self::link(ticket);
+        let text = format!("🔔 {}{link}", notice_line(kind, &ticket.id.to_string()));
+        self.send_private(state, agent, text)?;
+        Self::note_unsure(state, agent, ticket.id, kind)
+    }
+
+    /// The ticket's topic exists now: the private notices that waited for it go, with its link.
+    pub(super) fn notices_for_new_topic<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &Ticket,
+    ) -> Result<(), DeskError> {
+        let prefix = topic_prefix(ticket.id);
+        for (name, value) in state.counters_with_prefix(&prefix)? {
+            state.remove_counter(&name)?;
+            let agent =
+                name.strip_prefix(&prefix).and_then(|rest| rest.split(':').next()?.parse::<u64>().ok());
+            if let (Some(agent), Some((_, kind))) = (agent, crate::notify::unpack(value)) {
+                self.private_notice(state, agent, kind, ticket)?;
+            }
+        }
+        Ok(())
     }
 
     fn link(ticket: &Ticket) -> String {

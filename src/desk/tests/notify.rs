@@ -91,7 +91,8 @@ fn each_kind_by_private_message() {
     check(
         &about_ann(&transcript),
         &expect![[r#"
-            chat 1 #1004: 🔔 T-000001 was assigned to you.
+            chat 1 #1006: 🔔 T-000001 was assigned to you.
+                | https://t.me/c/777/11
             chat 1 #1008: 🔔 The customer wrote on T-000001.
                 | https://t.me/c/777/11
             chat 1 #1009: 🔔 SLA warning or breach on T-000001.
@@ -306,8 +307,8 @@ fn an_agent_who_never_started_the_bot_gets_mentions_and_general_hears_once() {
     check(
         &lines.join("\n"),
         &expect![[r#"
-            refused chat 1: 🔔 T-000001 was assigned to you.
             topic T-000001 #1004: Assigned to Ann by the routing rules.
+            refused chat 1: 🔔 T-000001 was assigned to you. | https://t.me/c/777/11
             topic T-000001 #1006: 🔔 @ann T-000001 was assigned to you.
             chat -100777 #1007: ⚠ Telegram refuses the bot's private messages to Ann (never started, or blocked): the weekly digest and other private notices cannot reach them until they open the bot and press Start. Meanwhile the notifications they chose to get in private come as mentions in the topics.
             topic T-000001 #1009: 🔔 @ann The customer wrote on T-000001."#]],

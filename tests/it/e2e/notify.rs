@@ -89,8 +89,9 @@ async fn notify_buttons_private_messages_and_the_never_started_fallback() {
 
     // A ticket goes to Eli: he is told in private, with a link to the topic once it exists.
     let thread = open_ticket(&fake, &customer).await;
-    wait(&fake, "Eli told of his new ticket", |world| {
-        !to_agent(world, ELI, "T-000001 was assigned to you.").is_empty()
+    let link = format!("https://t.me/c/1234567890/{thread}");
+    wait(&fake, "Eli told of his new ticket, with the topic's link", |world| {
+        to_agent(world, ELI, "T-000001 was assigned to you.").iter().any(|m| has_text(m, &link))
     })
     .await;
     wait(&fake, "the topic naming Eli without a mention", |world| {
@@ -101,7 +102,6 @@ async fn notify_buttons_private_messages_and_the_never_started_fallback() {
     // The choice made with the button holds across a restart of the host.
     desk.restart_host().await;
     fake.user_sends(customer.id, Draft::text("Any news on my export?")).expect("the customer writes");
-    let link = format!("https://t.me/c/1234567890/{thread}");
     wait(&fake, "Eli told in private that the customer wrote, with the topic's link", |world| {
         to_agent(world, ELI, "The customer wrote on T-000001.").iter().any(|m| has_text(m, &link))
     })
