@@ -143,3 +143,44 @@ async fn notify_buttons_private_messages_and_the_never_started_fallback() {
     });
     desk.finish().await;
 }
+
+/// Budgets on, with every window shrunk by the same factor on both sides (as in
+/// `budgets.rs`): the customer sends thirty messages at once, and each becomes a private
+/// notice to Eli, who chose to hear of them so. His private chat's budget (one message a
+/// second, scaled) holds them: the fake never answers 429, and every notice arrives. (With
+/// the host's budgets off, the same burst meets 429s.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_notices_keep_the_private_chat_budget() {
+    // Every window 1/20 as long: one message a second per private chat becomes one per 50 ms.
+    const SCALE: f64 = 0.05;
+    const MESSAGES: usize = 30;
+    let mut desk = Desk::prepare(Setup { customers: 1, budget_scale: Some(SCALE) }).await;
+    let rules = desk.options.rules.clone();
+    let team = TEAM.replace("notify: { assigned: private }", "notify: { customer_wrote: private }");
+    std::fs::write(rules.join("team.yaml"), team).expect("write team.yaml");
+    std::fs::remove_dir_all(rules.join("tests")).expect("remove the scenarios");
+    std::fs::write(rules.join("routing.rhai"), "fn route(ticket, team) { 222222222 }\n").expect("routing");
+    let desk_yaml = std::fs::read_to_string(rules.join("desk.yaml")).expect("desk.yaml");
+    let no_holidays: Vec<&str> = desk_yaml
+        .lines()
+        .map(|line| if line.starts_with("holidays:") { "holidays: []" } else { line })
+        .collect();
+    std::fs::write(rules.join("desk.yaml"), no_holidays.join("\n") + "\n").expect("write desk.yaml");
+    desk.fake.add_user(UserSpec::new(ELI, "Eli").username("eli_support").language_code("en")).expect("Eli");
+    desk.fake.set_member(STAFF, ELI, MemberRole::Member).expect("Eli joins the staff group");
+    desk.start_host();
+    let fake = std::sync::Arc::clone(&desk.fake);
+    fake.user_starts_bot(ELI).expect("Eli starts the bot");
+    let customer = desk.customers[0].clone();
+    open_ticket(&fake, &customer).await;
+    customer.send_numbered(&fake, 0..MESSAGES);
+    let notices = |world: &World| -> usize {
+        to_agent(world, ELI, "The customer wrote on T-000001.")
+            .iter()
+            .map(|m| m.text.as_deref().unwrap_or_default().matches("The customer wrote on T-000001.").count())
+            .sum()
+    };
+    wait(&fake, "a private notice to Eli for every message", |world| notices(world) == MESSAGES).await;
+    desk.assert_no_429();
+    desk.finish().await;
+}
