@@ -18,6 +18,7 @@ pub mod calendar;
 pub mod sentiment;
 pub mod deadline;
 pub mod csat;
+pub mod notify;
 pub mod ticket;
 pub mod history;
 pub mod audit;

@@ -196,7 +196,7 @@ impl Desk<'_> {
         let Some(view) = csat_view(ticket, event) else { return Ok(Vec::new()) };
         let outcome = self.rules.scripts().on_csat(&self.ticket_view(ticket), &view);
         self.alert_on_failure(state, &outcome)?;
-        self.rule_actions(state, ticket, outcome.value)
+        self.rule_actions(state, ticket, outcome.value, None)
     }
 }
 

@@ -3,7 +3,7 @@
 //! topic, a text starting with "/" too unless it is one of intake's commands (`/start`,
 //! `/cancel`, `/help`...); a reply to a resolved ticket reopens it, except the comment a
 //! low satisfaction rating asked for (`csat`); anyone else goes through intake. A team
-//! member's `/away`, `/back` and `/stats` are answered here and never relayed nor taken for
+//! member's `/away`, `/back`, `/stats` and `/notify` are answered here and never relayed nor taken for
 //! intake.
 
 use super::event::{CustomerMessage, history_text};
@@ -35,6 +35,12 @@ impl Desk<'_> {
             && let Some(args) = m.text.as_deref().and_then(stats_args)
         {
             return self.stats_command(state, m.customer.id, args, m.customer.id as i64);
+        }
+        // ... and /notify: their notification choices, with buttons.
+        if self.rules.team().is_member(m.customer.id as i64)
+            && m.text.as_deref().is_some_and(is_notify_command)
+        {
+            return self.notify_menu(state, m.customer.id);
         }
         let in_intake = state.session_json(m.customer.id)?.is_some();
         // ... and /dashboard: the team's Mini App. Anyone else gets a plain refusal (an intake
@@ -128,6 +134,9 @@ impl Desk<'_> {
             caption: None,
         };
         self.queue_relay(state, ticket.id, call, m.kind, m.text.as_deref())?;
+        if let Some(agent) = ticket.assignee {
+            self.tell_agent_alone(state, agent, crate::notify::NotifyKind::CustomerWrote, &ticket)?;
+        }
         // The score the history entry keeps: the hook reads it rather than scoring again.
         let sentiment = entries.iter().rev().find_map(|entry| match &entry.kind {
             EntryKind::CustomerMessage { sentiment, .. } => *sentiment,
@@ -150,6 +159,13 @@ impl Desk<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether the text is `/notify` (or `/notify@bot`).
+fn is_notify_command(text: &str) -> bool {
+    let text = text.trim();
+    let command = text.split_once('@').map_or(text, |(name, _)| name);
+    command.eq_ignore_ascii_case("/notify")
 }
 
 /// Whether the text is `/dashboard` (or `/dashboard@bot`).

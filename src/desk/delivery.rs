@@ -19,7 +19,8 @@ impl Desk<'_> {
                 let topic = Topic { chat_id: *chat_id, thread_id: *thread_id };
                 let entries =
                     ticket.apply(Change::MoveTopic(topic), &self.system(), self.now).expect("always legal");
-                self.commit(state, &before, &ticket, &entries)
+                self.commit(state, &before, &ticket, &entries)?;
+                self.notices_for_new_topic(state, &ticket)
             }
             Delivery::CardPosted { ticket, chat_id: _, message_id, version } => {
                 self.staff_chat_works(state, Recovered::Posted)?;

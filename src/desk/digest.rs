@@ -36,7 +36,7 @@ const SENT: &str = "digest:sent";
 const PLANNED: &str = "digest:planned";
 
 /// A team member whose private chat Telegram refused, told in General: 1.
-fn unreachable_key(member: u64) -> String {
+pub(super) fn unreachable_key(member: u64) -> String {
     format!("staff_unreachable:{member}")
 }
 
@@ -81,6 +81,7 @@ impl Desk<'_> {
         state: &mut S,
         member: u64,
     ) -> Result<(), DeskError> {
+        self.private_notices_refused(state, member)?;
         let key = unreachable_key(member);
         if state.counter(&key)? == Some(1) {
             return Ok(());
@@ -89,13 +90,15 @@ impl Desk<'_> {
         let name = super::card::agent_name(self.rules, member);
         let text = format!(
             "⚠ Telegram refuses the bot's private messages to {name} (never started, or blocked): the \
-             weekly digest and other private notices cannot reach them until they open the bot and press Start."
+             weekly digest and other private notices cannot reach them until they open the bot and press Start. \
+             Meanwhile the notifications they chose to get in private come as mentions in the topics."
         );
         self.say_in_general(state, text, Vec::new())
     }
 
     /// A team member wrote to the bot in private: it can write to them again.
     pub(super) fn team_member_reachable<S: State>(state: &mut S, member: u64) -> Result<(), DeskError> {
+        Self::private_chat_started(state, member)?;
         let key = unreachable_key(member);
         if state.counter(&key)? == Some(1) {
             state.set_counter(&key, 0)?;

@@ -11,10 +11,11 @@
 //! out of the ladder's clock) and escalations rules ask for are held back. Holds and undos
 //! are history entries, so the timers read them back exactly after a restart.
 
-use super::card::{agent_name, mention_id};
+use super::card::agent_name;
 use super::event::{ButtonPress, StaffMessage};
 use super::{Desk, DeskError, State};
 use crate::history::{Actor, Entry, EntryKind};
+use crate::notify::NotifyKind;
 use crate::outbox::Lane;
 use crate::outbox::{Button, Call, Target};
 use crate::rules::Role;
@@ -44,7 +45,10 @@ impl Desk<'_> {
         origin: &Origin,
     ) -> Result<Vec<Entry>, DeskError> {
         let people = self.escalation_people(to);
-        let mentions: Vec<String> = people.iter().map(|id| mention_id(self.rules, *id)).collect();
+        let mut mentions = Vec::new();
+        for id in &people {
+            mentions.push(self.tell_agent(state, *id, crate::notify::NotifyKind::Escalation, ticket)?);
+        }
         let whom = match to {
             EscalationTarget::Supervisors => "the supervisors".to_owned(),
             EscalationTarget::EscalationTeam => "the escalation team".to_owned(),
@@ -81,6 +85,7 @@ impl Desk<'_> {
         state: &mut S,
         ticket: &mut Ticket,
         actions: Vec<Action>,
+        kind: Option<NotifyKind>,
     ) -> Result<Vec<Entry>, DeskError> {
         let guard = self.rules.desk().loop_guard;
         let cap = usize::try_from(guard.actions_per_event).unwrap_or(usize::MAX);
@@ -114,7 +119,7 @@ impl Desk<'_> {
                     continue;
                 }
             }
-            entries.extend(self.rule_action(state, ticket, action)?);
+            entries.extend(self.rule_action(state, ticket, action, kind)?);
         }
         Ok(entries)
     }

@@ -333,6 +333,15 @@ impl State for MemoryState {
         Ok(())
     }
 
+    fn remove_counter(&mut self, name: &str) -> Result<bool, StateError> {
+        Ok(self.counters.remove(name).is_some())
+    }
+
+    fn counters_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, u64)>, StateError> {
+        let found = self.counters.range(prefix.to_owned()..).take_while(|(name, _)| name.starts_with(prefix));
+        Ok(found.map(|(name, value)| (name.clone(), *value)).collect())
+    }
+
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError> {
         match message_id {
             Some(id) => self.prompts.insert(customer, id),

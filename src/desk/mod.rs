@@ -22,6 +22,7 @@ mod intake;
 mod kb;
 mod memory;
 mod moving;
+mod notify;
 mod retention;
 mod routing;
 mod shifts;

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::card::{agent_name, mention, mention_id};
+use super::card::{agent_name, mention};
 use super::{Desk, DeskError, State};
 use crate::outbox::Lane;
 use crate::outbox::{Call, Target};
@@ -95,8 +95,11 @@ impl Desk<'_> {
         agent: u64,
         actor: Option<u64>,
     ) -> Result<(), DeskError> {
-        let named =
-            if actor == Some(agent) { agent_name(self.rules, agent) } else { mention_id(self.rules, agent) };
+        let named = if actor == Some(agent) {
+            agent_name(self.rules, agent)
+        } else {
+            self.tell_agent(state, agent, crate::notify::NotifyKind::Assigned, ticket)?
+        };
         self.say_in_topic(state, ticket.id, format!("Assigned to {named} by the routing rules."))
     }
 

@@ -71,6 +71,10 @@ impl Desk<'_> {
                 format!("{} is not in team.yaml, so this message was not sent to the customer.", m.from_name);
             return self.say_in_topic(state, ticket.id, text);
         }
+        // A mention in a message or an internal note tells the people it names.
+        if let Some(text) = m.text.as_deref().filter(|text| command.is_none() || is_note(text)) {
+            self.mentions_in_topic(state, &ticket, m.from, text)?;
+        }
         if let Some(text) = command {
             return self.command(state, ticket, m, text);
         }
@@ -117,6 +121,9 @@ impl Desk<'_> {
         }
         if let Some((ticket, value)) = super::csat::parse_callback(&press.data) {
             return self.csat_pressed(state, press, ticket, value);
+        }
+        if let Some((kind, channel)) = crate::notify::parse_callback(&press.data) {
+            return self.notify_pressed(state, press, kind, channel);
         }
         if press.chat_id > 0 {
             return self.intake_button(state, press);
@@ -461,4 +468,10 @@ impl Desk<'_> {
             None => Ok(None),
         }
     }
+}
+
+/// Whether the text is `/note ...` (or `/note@bot ...`).
+fn is_note(text: &str) -> bool {
+    let word = text.split_whitespace().next().unwrap_or_default();
+    word.split('@').next().is_some_and(|command| command.eq_ignore_ascii_case("/note"))
 }

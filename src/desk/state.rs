@@ -67,6 +67,10 @@ pub trait State {
     /// most `limit`. Due times are kept to the millisecond.
     fn due(&self, until: jiff::Timestamp, limit: usize) -> Result<Vec<Deadline>, StateError>;
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError>;
+    /// Removes a named counter; whether it was there.
+    fn remove_counter(&mut self, name: &str) -> Result<bool, StateError>;
+    /// Every counter whose name starts with `prefix`, in name order.
+    fn counters_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, u64)>, StateError>;
     /// Keeps a question an article answered before a ticket was opened.
     fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StateError>;
     /// Keeps a business connection as it now stands (by its id).
@@ -253,6 +257,12 @@ impl State for Tx<'_> {
     }
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError> {
         Ok(Tx::set_counter(self, name, value)?)
+    }
+    fn remove_counter(&mut self, name: &str) -> Result<bool, StateError> {
+        Ok(Tx::remove_counter(self, name)?)
+    }
+    fn counters_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, u64)>, StateError> {
+        Ok(Tx::counters_with_prefix(self, prefix)?)
     }
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError> {
         Ok(Tx::set_prompt(self, customer, message_id)?)

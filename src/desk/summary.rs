@@ -131,6 +131,9 @@ impl Desk<'_> {
         if due(DeskTimer::Compaction) {
             Self::compaction_due(state)?;
         }
+        if due(DeskTimer::Notices) {
+            self.notices_due(state)?;
+        }
         self.watch_shifts(state)?;
         self.watch_digest(state)?;
         self.watch_retention(state)?;

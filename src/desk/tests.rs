@@ -24,6 +24,7 @@ mod forget;
 mod guards;
 mod inline;
 mod kb;
+mod notify;
 mod staff_trouble;
 mod state_contract;
 

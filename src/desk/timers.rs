@@ -11,6 +11,7 @@ use super::card::mention_id;
 use super::{Desk, DeskError, State};
 use crate::deadline::DeadlineKind;
 use crate::history::Entry;
+use crate::notify::NotifyKind;
 use crate::rules::RuleSet;
 use crate::script::TicketView;
 use crate::sla::{
@@ -157,10 +158,8 @@ impl Desk<'_> {
         let id = ticket.id;
         match &decision.kind {
             DecisionKind::SlaWarning { metric, target, left } => {
-                let text = format!(
-                    "⏰ {} {metric}: {left} left of the {target} target.",
-                    self.mention_assignee(&ticket)
-                );
+                let named = self.name_assignee(state, &ticket, Some(NotifyKind::Sla))?;
+                let text = format!("⏰ {named} {metric}: {left} left of the {target} target.");
                 self.say_in_topic(state, id, text)?;
             }
             DecisionKind::Breach { metric, target, overdue, level } => {
@@ -172,7 +171,7 @@ impl Desk<'_> {
                     BreachPlan::DefaultLadder => level.default_actions(id, *metric, *target, *overdue),
                     BreachPlan::Actions(actions) => actions,
                 };
-                entries.extend(self.rule_actions(state, &mut ticket, actions)?);
+                entries.extend(self.rule_actions(state, &mut ticket, actions, Some(NotifyKind::Sla))?);
             }
             DecisionKind::AutoCloseWarning { closes_at } => {
                 self.warn_auto_close(state, &ticket, *closes_at)?;
@@ -211,11 +210,13 @@ impl Desk<'_> {
         state: &mut S,
         ticket: &mut Ticket,
         action: Action,
+        kind: Option<NotifyKind>,
     ) -> Result<Vec<Entry>, DeskError> {
         let origin = self.system();
         let entries = match action {
             Action::NotifyAgent(text) => {
-                self.say_in_topic(state, ticket.id, format!("⚠ {} {text}", self.mention_assignee(ticket)))?;
+                let named = self.name_assignee(state, ticket, kind)?;
+                self.say_in_topic(state, ticket.id, format!("⚠ {named} {text}"))?;
                 ticket.apply(Change::Notify { text }, &origin, self.now).expect("always legal")
             }
             Action::Escalate { to, reason } => self.rule_escalation(state, ticket, to, reason)?,
@@ -241,14 +242,22 @@ impl Desk<'_> {
     ) -> Result<Vec<Entry>, DeskError> {
         let outcome = self.rules.scripts().on_message(&self.ticket_view(ticket), message);
         self.alert_on_failure(state, &outcome)?;
-        self.rule_actions(state, ticket, outcome.value)
+        self.rule_actions(state, ticket, outcome.value, None)
     }
 
-    fn mention_assignee(&self, ticket: &Ticket) -> String {
-        match ticket.assignee {
-            Some(agent) => mention_id(self.rules, agent),
-            None => "Nobody has this ticket yet:".to_owned(),
-        }
+    /// How a line about the ticket names its assignee: told of `kind` as they chose (a
+    /// mention when no kind applies, a rule's own notice).
+    fn name_assignee<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &Ticket,
+        kind: Option<NotifyKind>,
+    ) -> Result<String, DeskError> {
+        Ok(match (ticket.assignee, kind) {
+            (Some(agent), Some(kind)) => self.tell_agent(state, agent, kind, ticket)?,
+            (Some(agent), None) => mention_id(self.rules, agent),
+            (None, _) => "Nobody has this ticket yet:".to_owned(),
+        })
     }
 }
 

@@ -132,6 +132,13 @@ impl RuleSet {
         self.working_hours.get(&agent)?.next_close(at)
     }
 
+    /// When the agent's hours start again, for private notices to wait for: `None` while
+    /// they are within them. Their own working hours, else the desk's business hours.
+    pub fn shift_start(&self, agent: i64, at: jiff::Timestamp) -> Option<jiff::Timestamp> {
+        let hours = self.working_hours.get(&agent).unwrap_or(&self.calendar);
+        (!hours.is_open(at)).then(|| hours.next_open(at))
+    }
+
     /// The desk's business calendar (open around the clock when desk.yaml sets no hours).
     pub fn calendar(&self) -> &BusinessCalendar {
         &self.calendar

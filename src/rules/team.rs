@@ -11,6 +11,7 @@ use super::desk::{DeskConfig, HoursEntry, hours_entries};
 use super::yaml::{Node, Segment};
 use crate::calendar::{BusinessCalendar, Setting};
 use crate::diagnostic::{Diagnostic, FileSink, Position};
+use crate::notify::{Channel, NotifyKind, Preferences};
 use crate::script::{AgentView, TeamView};
 
 /// How many open tickets an agent takes when team.yaml does not say.
@@ -38,6 +39,9 @@ pub struct Agent {
     pub capacity: u32,
     /// Own hours in `business_hours` spelling; empty means the desk's hours.
     pub working_hours: Vec<HoursEntry>,
+    /// How the agent is told of each kind of news unless they chose otherwise with
+    /// `/notify` (team.yaml `notify:`, over [`Preferences::default`]).
+    pub notify: Preferences,
     /// Where the agent's entry starts in team.yaml.
     pub position: Position,
 }
@@ -159,6 +163,38 @@ struct RawAgent {
     // Typed so a wrong value is refused; entries come from the located tree (order, positions).
     #[serde(default, rename = "working_hours")]
     _working_hours: BTreeMap<String, String>,
+    notify: Option<RawNotify>,
+}
+
+/// An agent's `notify:`: for each kind, `mention`, `private` or `off`; a kind left out
+/// keeps the default.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNotify {
+    assigned: Option<Channel>,
+    customer_wrote: Option<Channel>,
+    sla: Option<Channel>,
+    escalation: Option<Channel>,
+    mention: Option<Channel>,
+}
+
+impl RawNotify {
+    fn preferences(&self) -> Preferences {
+        let mut preferences = Preferences::default();
+        let chosen = [
+            (NotifyKind::Assigned, self.assigned),
+            (NotifyKind::CustomerWrote, self.customer_wrote),
+            (NotifyKind::Sla, self.sla),
+            (NotifyKind::Escalation, self.escalation),
+            (NotifyKind::Mention, self.mention),
+        ];
+        for (kind, channel) in chosen {
+            if let Some(channel) = channel {
+                preferences.set(kind, channel);
+            }
+        }
+        preferences
+    }
 }
 
 impl RawTeam {
@@ -186,6 +222,7 @@ impl RawTeam {
                 skills: raw.skills,
                 capacity: raw.capacity.unwrap_or(DEFAULT_CAPACITY),
                 working_hours: hours_entries(entry.get("working_hours")),
+                notify: raw.notify.as_ref().map_or_else(Preferences::default, RawNotify::preferences),
                 position: entry.position,
             });
         }

@@ -607,6 +607,39 @@ fn agents_working_hours_are_checked_like_business_hours() {
 }
 
 #[test]
+fn agents_notify_choices_are_checked_where_written() {
+    let team = "agents:\n  - id: 1\n    name: Ana\n    role: supervisor\n    notify: { assigned: private, sla: loud }\n  - id: 2\n    name: Ben\n    notify:\n      customer_wrote: private\n      pager: off\n";
+    check(
+        &[("team.yaml", team)],
+        &expect![[r#"
+            team.yaml:5:39: `sla` must be one of `mention`, `private`, `off`, found `loud`
+            team.yaml:10:7: unknown field `pager`
+            exit 1
+        "#]],
+    );
+}
+
+#[test]
+fn agents_notify_defaults_are_read_over_the_built_in_ones() {
+    use crate::notify::{Channel, NotifyKind};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor, notify: { customer_wrote: private, escalation: off } }\n  - { id: 2, name: Ben }\n";
+    for (name, text) in
+        [("desk.yaml", "staff_chat: -100123\n"), ("team.yaml", team), ("forms/support.yaml", FORM)]
+    {
+        write(dir.path(), name, text);
+    }
+    let (set, diagnostics) = super::load(dir.path());
+    assert_eq!(diagnostics, []);
+    let set = set.expect("valid");
+    let ana = set.team().agent(1).expect("Ana").notify;
+    assert_eq!(ana.get(NotifyKind::CustomerWrote), Channel::Private);
+    assert_eq!(ana.get(NotifyKind::Escalation), Channel::Off);
+    assert_eq!(ana.get(NotifyKind::Assigned), Channel::Mention);
+    assert_eq!(set.team().agent(2).expect("Ben").notify, crate::notify::Preferences::default());
+}
+
+#[test]
 fn an_agent_is_on_duty_within_their_own_hours_only() {
     let dir = tempfile::tempdir().expect("temp dir");
     let desk = "timezone: Europe/Berlin\nholidays: [\"2026-12-25\"]\n";

@@ -50,6 +50,8 @@ pub enum DeskTimer {
     Retention,
     /// The data file is compacted after a large retention pass, at a quiet hour.
     Compaction,
+    /// The next start of a shift of an agent with private notices waiting (`desk::notify`).
+    Notices,
 }
 
 impl Timer {
@@ -63,12 +65,13 @@ impl Timer {
 }
 
 impl DeskTimer {
-    pub const ALL: [DeskTimer; 6] = [
+    pub const ALL: [DeskTimer; 7] = [
         DeskTimer::Summary,
         DeskTimer::ShiftEnd,
         DeskTimer::IntakeExpiry,
         DeskTimer::Digest,
         DeskTimer::Retention,
         DeskTimer::Compaction,
+        DeskTimer::Notices,
     ];
 }

@@ -406,6 +406,25 @@ impl<'t> Tx<'t> {
         Ok(())
     }
 
+    /// Removes a named counter; whether it was there.
+    pub fn remove_counter(&mut self, name: &str) -> Result<bool, StoreError> {
+        Ok(self.open(COUNTERS)?.remove(name)?.is_some())
+    }
+
+    /// Every counter whose name starts with `prefix`, in name order.
+    pub fn counters_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, u64)>, StoreError> {
+        let table = self.open(COUNTERS)?;
+        let mut found = Vec::new();
+        for row in table.range(prefix..)? {
+            let (name, value) = row?;
+            if !name.value().starts_with(prefix) {
+                break;
+            }
+            found.push((name.value().to_owned(), value.value()));
+        }
+        Ok(found)
+    }
+
     pub(super) fn bump(&mut self, name: &str) -> Result<u64, StoreError> {
         let mut counters = self.open(COUNTERS)?;
         let next = counters.get(name)?.map_or(1, |v| v.value());
@@ -878,6 +897,7 @@ pub(super) fn timer_key(timer: Timer) -> (u64, u8) {
         Timer::Desk(DeskTimer::Digest) => (DESK_TICKET, 103),
         Timer::Desk(DeskTimer::Retention) => (DESK_TICKET, 104),
         Timer::Desk(DeskTimer::Compaction) => (DESK_TICKET, 105),
+        Timer::Desk(DeskTimer::Notices) => (DESK_TICKET, 106),
     }
 }
 

@@ -309,7 +309,7 @@ where
 }
 
 /// The menus: what customers can type in private, what agents can type in the staff chat.
-/// Team members' own commands in private (`/away`, `/back`, `/stats`) work there without a
+/// Team members' own commands in private (`/away`, `/back`, `/stats`, `/notify`) work there without a
 /// menu entry: the private menu is one for every private chat, and customers see it.
 pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), String> {
     let customers = [

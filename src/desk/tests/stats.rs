@@ -406,7 +406,7 @@ fn a_supervisor_the_bot_cannot_write_to_is_named_in_general_once() {
     check(
         &to_chat(&world.send_all(), STAFF),
         &expect![
-            "chat -100777 #1015: ⚠ Telegram refuses the bot's private messages to Dana (never started, or blocked): the weekly digest and other private notices cannot reach them until they open the bot and press Start."
+            "chat -100777 #1015: ⚠ Telegram refuses the bot's private messages to Dana (never started, or blocked): the weekly digest and other private notices cannot reach them until they open the bot and press Start. Meanwhile the notifications they chose to get in private come as mentions in the topics."
         ],
     );
     // Once Dana writes to the bot, a new refusal is news again.

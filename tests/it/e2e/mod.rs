@@ -19,6 +19,7 @@ mod inline;
 mod kill;
 mod ladder;
 mod metrics;
+mod notify;
 mod refusals;
 mod relay;
 mod replayed;
