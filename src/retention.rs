@@ -32,10 +32,11 @@ pub const BATCH: usize = 200;
 /// At most this many audit entries are removed in one pass's transaction.
 pub const AUDIT_BATCH: usize = 1000;
 
-/// After a finished pass that erased or deleted at least this many tickets, the data file
+/// After a finished pass that erased or deleted at least this many records (tickets, kept
+/// questions and dead letters together; audit entries and topics do not count), the data file
 /// is compacted (at the next quiet hour: see [`compaction_at`]), so erased words leave the
 /// file's bytes. Fewer wait for the next large pass or a `topicdesk compact`.
-pub const COMPACT_AFTER_TICKETS: u64 = 1000;
+pub const COMPACT_AFTER: u64 = 1000;
 
 /// At most this many kept questions are looked at in one pass's transaction.
 pub const QUESTION_BATCH: usize = 1000;
@@ -284,7 +285,8 @@ impl Policy {
         lines.push(
             "A reopened ticket is not touched; closed again, it counts from its new closing. Passes run in \
              batches of at most 200 tickets, each recorded in the audit log; erased bytes leave the data file \
-             when it is compacted (after a pass of 1000 tickets or more, at 03:00 desk time)."
+             when it is compacted (after a pass that erased 1000 tickets, questions or dead letters or more, at \
+             03:00 desk time)."
                 .to_owned(),
         );
         lines

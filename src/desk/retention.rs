@@ -25,8 +25,7 @@ use super::{Desk, DeskError, State};
 use crate::audit::{Action, Actor, AuditEntry, Retained};
 use crate::outbox::{Call, Lane, Outgoing};
 use crate::retention::{
-    AUDIT_BATCH, BATCH, COMPACT_AFTER_TICKETS, Cursor, DEAD_LETTER_BATCH, Policy, QUESTION_BATCH, Step,
-    compaction_at,
+    AUDIT_BATCH, BATCH, COMPACT_AFTER, Cursor, DEAD_LETTER_BATCH, Policy, QUESTION_BATCH, Step, compaction_at,
 };
 use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Ticket, TicketId, Topic};
@@ -273,7 +272,7 @@ impl Desk<'_> {
             let action = Action::Retention { setting, after, count, of: Some(of) };
             state.record_audit(&AuditEntry { at: self.now, actor: Actor::Desk, action })?;
         }
-        if erased >= COMPACT_AFTER_TICKETS && state.deadline_of(COMPACTION)?.is_none() {
+        if erased >= COMPACT_AFTER && state.deadline_of(COMPACTION)?.is_none() {
             let due = compaction_at(self.now, &self.time_zone());
             state.set_deadline(Deadline { due, timer: COMPACTION })?;
         }
