@@ -277,9 +277,10 @@ impl Policy {
         if let Some(after) = self.loose_content_after() {
             let words = after.in_words();
             lines.push(format!(
-                "Outside tickets, {words} after their own time: a question a knowledge-base article answered \
-                 loses its text and who asked it (when, the form and the article stay for reports), and an \
-                 update the desk failed on (a dead letter) is removed."
+                "Outside tickets: {words} after it was asked, a question a knowledge-base article answered \
+                 before any ticket loses its text and who asked it (when, the form and the article stay for \
+                 reports); {words} after the desk first failed on it, an update set aside as a dead letter \
+                 (it holds the customer's words) is removed."
             ));
         }
         lines.push(
@@ -413,7 +414,7 @@ mod tests {
         assert_eq!(lines.len(), 6);
         assert!(lines[0].starts_with("content_after 90d: 90 days after a ticket closes"));
         assert!(lines[2].starts_with("delete_after 2y: 2 years after a ticket closes"), "{}", lines[2]);
-        assert!(lines[4].starts_with("Outside tickets, 90 days after their own time"), "{}", lines[4]);
+        assert!(lines[4].starts_with("Outside tickets: 90 days after it was asked"), "{}", lines[4]);
         assert!(lines[0].contains("satisfaction score stay"));
         assert!(lines[2].contains("removed from the data file entirely"));
         assert!(!lines[2].contains("its topic is deleted"));

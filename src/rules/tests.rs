@@ -645,7 +645,7 @@ fn retention_is_explained_and_contradictions_refused() {
               delete_closed_topics_after 30d: 30 days after a ticket closes, its topic is deleted in the Telegram staff group (with every message in it); the desk keeps the ticket. A customer writing again gets a new ticket and topic.
               delete_after 2y: 2 years after a ticket closes, the ticket is removed from the data file entirely (history, figures, index entries, timers, template uses); reports no longer count it.
               audit_after 1y: audit log entries (who viewed or erased what) are removed 1 year after they were written.
-              Outside tickets, 90 days after their own time: a question a knowledge-base article answered loses its text and who asked it (when, the form and the article stay for reports), and an update the desk failed on (a dead letter) is removed.
+              Outside tickets: 90 days after it was asked, a question a knowledge-base article answered before any ticket loses its text and who asked it (when, the form and the article stay for reports); 90 days after the desk first failed on it, an update set aside as a dead letter (it holds the customer's words) is removed.
               A reopened ticket is not touched; closed again, it counts from its new closing. Passes run in batches of at most 200 tickets, each recorded in the audit log; erased bytes leave the data file when it is compacted (after a pass that erased 1000 tickets, questions or dead letters or more, at 03:00 desk time).
             exit 0
         "#]],
