@@ -73,8 +73,26 @@ pub enum Action {
     ExportedAll { tickets: u64, through: TicketId },
     /// A retention pass (desk.yaml `retention`) finished: which setting (`content_after`,
     /// `delete_closed_topics_after`, `delete_after`, `audit_after`), its span, and how many
-    /// tickets (audit entries, for `audit_after`) it took. No ticket is named.
-    Retention { setting: String, after: String, count: u64 },
+    /// tickets (audit entries, for `audit_after`; kept questions or dead letters, as `of`
+    /// says) it took. No ticket or customer is named.
+    Retention {
+        setting: String,
+        after: String,
+        count: u64,
+        /// What was counted, when not tickets (or audit entries, for `audit_after`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        of: Option<Retained>,
+    },
+}
+
+/// What a retention pass took besides tickets and audit entries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Retained {
+    /// Questions a knowledge-base article answered: their text and asker erased.
+    Questions,
+    /// Raw updates the desk failed on, removed.
+    DeadLetters,
 }
 
 impl Action {
@@ -119,8 +137,13 @@ impl fmt::Display for Action {
             Action::ExportedAll { tickets, through } => {
                 write!(f, "exported every ticket up to {through} ({tickets} tickets, tickets export)")
             }
-            Action::Retention { setting, after, count } => {
-                let what = if setting == "audit_after" { "audit entries" } else { "tickets" };
+            Action::Retention { setting, after, count, of } => {
+                let what = match of {
+                    Some(Retained::Questions) => "kept questions erased",
+                    Some(Retained::DeadLetters) => "dead letters removed",
+                    None if setting == "audit_after" => "audit entries",
+                    None => "tickets",
+                };
                 write!(f, "retention pass: {setting} {after} ({count} {what})")
             }
         }

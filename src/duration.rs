@@ -1,11 +1,21 @@
-//! Human durations as support leads write them: `15m`, `4h 30m`, `1h30m`, `3d`, `90s`.
+//! Human durations as support leads write them: `15m`, `4h 30m`, `1h30m`, `3d`, `90s`, `2y`.
 //!
 //! Rules, desk settings and the script API all take durations in this one spelling, so
-//! parsing and printing live here and nowhere else. Units are `d`, `h`, `m` and `s`
-//! (days are 24 hours of calendar time; business time is the calendar's concern).
+//! parsing and printing live here and nowhere else. Units are `y`, `d`, `h`, `m` and `s`
+//! (days are 24 hours of calendar time, a year is 365 such days, leap days or not;
+//! business time is the calendar's concern).
 
 use std::fmt;
 use std::str::FromStr;
+
+/// Seconds in each unit, largest first, with its letter and its plain-words names.
+const UNITS: [(char, u64, &str, &str); 5] = [
+    ('y', 365 * 86_400, "year", "years"),
+    ('d', 86_400, "day", "days"),
+    ('h', 3_600, "hour", "hours"),
+    ('m', 60, "minute", "minutes"),
+    ('s', 1, "second", "seconds"),
+];
 
 /// A non-negative span of time with second resolution.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -18,7 +28,7 @@ pub struct Span {
 pub enum SpanError {
     #[error("empty duration, expected something like `15m` or `4h 30m`")]
     Empty,
-    #[error("`{text}` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`")]
+    #[error("`{text}` is not a duration: expected a number followed by y, d, h, m or s, like `4h 30m`")]
     Malformed { text: String },
     #[error("`{text}` is too long a duration")]
     Overflow { text: String },
@@ -55,6 +65,24 @@ impl Span {
     pub const fn saturating_sub(self, other: Span) -> Span {
         Span { seconds: self.seconds.saturating_sub(other.seconds) }
     }
+
+    /// The span in plain words, for people reading what a setting does: `2 years`,
+    /// `1 day 12 hours`, `0 seconds`.
+    pub fn in_words(self) -> String {
+        if self.seconds == 0 {
+            return "0 seconds".to_owned();
+        }
+        let mut rest = self.seconds;
+        let mut parts = Vec::new();
+        for (_, size, one, many) in UNITS {
+            let count = rest / size;
+            rest %= size;
+            if count > 0 {
+                parts.push(format!("{count} {}", if count == 1 { one } else { many }));
+            }
+        }
+        parts.join(" ")
+    }
 }
 
 impl FromStr for Span {
@@ -84,12 +112,8 @@ impl FromStr for Span {
             if ch.is_whitespace() {
                 continue;
             }
-            let unit_seconds = match ch {
-                'd' => 86_400,
-                'h' => 3_600,
-                'm' => 60,
-                's' => 1,
-                _ => return Err(malformed()),
+            let Some(&(_, unit_seconds, _, _)) = UNITS.iter().find(|(letter, ..)| *letter == ch) else {
+                return Err(malformed());
             };
             let value = number.take().ok_or_else(malformed)?;
             let part = value.checked_mul(unit_seconds).ok_or_else(overflow)?;
@@ -105,14 +129,15 @@ impl FromStr for Span {
 }
 
 impl fmt::Display for Span {
-    /// Prints the shortest spelling that parses back to the same span: `1d 2h 5m`, `0s`.
+    /// Prints the shortest spelling that parses back to the same span: `1d 2h 5m`, `2y`,
+    /// `0s`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.seconds == 0 {
             return f.write_str("0s");
         }
         let mut rest = self.seconds;
         let mut first = true;
-        for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] {
+        for (unit, size, _, _) in UNITS {
             let count = rest / size;
             rest %= size;
             if count > 0 {
@@ -159,18 +184,29 @@ mod tests {
         check(" 90s ", Ok(90));
         check("1d 2h 3m 4s", Ok(93_784));
         check("0s", Ok(0));
+        check("2y", Ok(2 * 365 * 86_400));
+        check("1y 30d", Ok(395 * 86_400));
     }
 
     #[test]
     fn refuses_what_is_ambiguous_or_wrong() {
         check("", Err("empty duration, expected something like `15m` or `4h 30m`"));
-        check("15", Err("`15` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"));
+        check(
+            "15",
+            Err("`15` is not a duration: expected a number followed by y, d, h, m or s, like `4h 30m`"),
+        );
         check(
             "4h 30",
-            Err("`4h 30` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"),
+            Err("`4h 30` is not a duration: expected a number followed by y, d, h, m or s, like `4h 30m`"),
         );
-        check("h", Err("`h` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"));
-        check("2w", Err("`2w` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"));
+        check(
+            "h",
+            Err("`h` is not a duration: expected a number followed by y, d, h, m or s, like `4h 30m`"),
+        );
+        check(
+            "2w",
+            Err("`2w` is not a duration: expected a number followed by y, d, h, m or s, like `4h 30m`"),
+        );
         check("99999999999999999999d", Err("`99999999999999999999d` is too long a duration"));
     }
 
@@ -181,5 +217,19 @@ mod tests {
             assert_eq!(span.to_string().parse::<Span>(), Ok(span));
         }
         assert_eq!(Span::from_secs(16_200).to_string(), "4h 30m");
+        assert_eq!("730d".parse::<Span>().unwrap().to_string(), "2y");
+        assert_eq!("400d".parse::<Span>().unwrap().to_string(), "1y 35d");
+        assert_eq!("90d".parse::<Span>().unwrap().to_string(), "90d");
+    }
+
+    #[test]
+    fn plain_words_name_each_unit() {
+        let words = |text: &str| text.parse::<Span>().unwrap().in_words();
+        assert_eq!(words("2y"), "2 years");
+        assert_eq!(words("1y 1d"), "1 year 1 day");
+        assert_eq!(words("90d"), "90 days");
+        assert_eq!(words("1d 12h"), "1 day 12 hours");
+        assert_eq!(words("4h 30m 1s"), "4 hours 30 minutes 1 second");
+        assert_eq!(words("0s"), "0 seconds");
     }
 }

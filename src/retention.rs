@@ -9,6 +9,12 @@
 //! tickets it now covers; a looser one leaves the cursor where it is. A reopened ticket
 //! is not closed, so no step takes it; closed again, it counts from its new closing.
 //!
+//! Two kinds of record hold a customer's words without a ticket: the questions a
+//! knowledge-base article answered before one (`deflections`) and the raw updates the desk
+//! failed on (dead letters). They go [`Policy::loose_content_after`] after their own time
+//! (asked, first failed): the question's text and asker erased (when, which form and which
+//! article stay, for the reports), the dead letter removed.
+//!
 //! Nothing here reads the clock or the store: the desk (`desk::retention`) asks which
 //! closed tickets are due, and the store erases (`store::erase`, `privacy`'s placeholders).
 
@@ -26,10 +32,31 @@ pub const BATCH: usize = 200;
 /// At most this many audit entries are removed in one pass's transaction.
 pub const AUDIT_BATCH: usize = 1000;
 
-/// After a finished pass that erased or deleted at least this many tickets, the data file
+/// After a finished pass that erased or deleted at least this many records (tickets, kept
+/// questions and dead letters together; audit entries and topics do not count), the data file
 /// is compacted (at the next quiet hour: see [`compaction_at`]), so erased words leave the
 /// file's bytes. Fewer wait for the next large pass or a `topicdesk compact`.
-pub const COMPACT_AFTER_TICKETS: u64 = 1000;
+pub const COMPACT_AFTER: u64 = 1000;
+
+/// At most this many kept questions are looked at in one pass's transaction.
+pub const QUESTION_BATCH: usize = 1000;
+
+/// At most this many dead letters are removed in one pass's transaction.
+pub const DEAD_LETTER_BATCH: usize = 200;
+
+/// What one batch did to the customer's words kept outside tickets (questions a
+/// knowledge-base article answered, dead letters).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sweep {
+    /// Records erased (questions) or removed (dead letters).
+    pub erased: u64,
+    /// Where the next batch starts (questions: the next sequence number to look at).
+    pub next: Option<u64>,
+    /// The batch stopped at its limit: more may be due at once.
+    pub more: bool,
+    /// The time of the first record left that is not due yet, if any.
+    pub pending: Option<Timestamp>,
+}
 
 /// The local hour a compaction after a large pass runs at: the file is rewritten whole and
 /// the desk waits meanwhile.
@@ -117,6 +144,38 @@ impl Policy {
         }
     }
 
+    /// How long the customer's words held outside a ticket (a kept question, a dead letter)
+    /// stay: `content_after`, or `delete_after` when it is shorter or alone, since nothing of
+    /// a customer's words outlives the ticket they wrote in. Counted from the record's own
+    /// time.
+    pub fn loose_content_after(&self) -> Option<Span> {
+        match (self.content_after, self.delete_after) {
+            (Some(content), Some(delete)) => Some(content.min(delete)),
+            (content, delete) => content.or(delete),
+        }
+    }
+
+    /// The setting [`Policy::loose_content_after`] comes from, as desk.yaml names it.
+    pub fn loose_content_setting(&self) -> &'static str {
+        match (self.content_after, self.delete_after) {
+            (Some(content), Some(delete)) if delete < content => "delete_after",
+            (Some(_), _) => "content_after",
+            _ => "delete_after",
+        }
+    }
+
+    /// Kept questions asked and dead letters first failed at or before this are due at `now`.
+    pub fn loose_content_cutoff(&self, now: Timestamp) -> Option<Timestamp> {
+        let after = self.loose_content_after()?;
+        Some(now.checked_sub(signed(after)).unwrap_or(Timestamp::MIN))
+    }
+
+    /// When a kept question asked (a dead letter failed) at `at` falls due.
+    pub fn loose_content_due(&self, at: Timestamp) -> Option<Timestamp> {
+        let after = self.loose_content_after()?;
+        Some(at.checked_add(signed(after)).unwrap_or(Timestamp::MAX))
+    }
+
     /// Whether the policy does anything at all.
     pub fn is_empty(&self) -> bool {
         Step::ALL.iter().all(|step| self.after(*step).is_none()) && self.audit_after.is_none()
@@ -159,18 +218,21 @@ impl Policy {
     }
 
     /// When the next pass is due: the first ticket each step has not taken yet
-    /// (`pending`: its closing time) and the oldest audit entry kept. `None`: nothing will
-    /// fall due until another ticket closes.
+    /// (`pending`: its closing time), the oldest audit entry kept and the oldest question or
+    /// dead letter not erased yet (`loose`: its time). `None`: nothing will fall due until
+    /// another ticket closes, a question is kept or an update is set aside.
     pub fn next_due(
         &self,
         pending: &[(Step, Timestamp)],
         oldest_audit: Option<Timestamp>,
+        loose: &[Timestamp],
     ) -> Option<Timestamp> {
         let tickets = pending.iter().filter_map(|(step, closed)| self.due_at(*step, *closed));
         let audit = oldest_audit
             .zip(self.audit_after)
             .map(|(at, after)| at.checked_add(signed(after)).unwrap_or(Timestamp::MAX));
-        tickets.chain(audit).min()
+        let loose = loose.iter().filter_map(|at| self.loose_content_due(*at));
+        tickets.chain(audit).chain(loose).min()
     }
 
     /// What the policy does, in plain words, one line per setting (`topicdesk check`).
@@ -180,38 +242,52 @@ impl Policy {
             return lines;
         }
         if let Some(after) = self.after(Step::Content) {
+            let words = after.in_words();
             lines.push(format!(
-                "content_after {after}: {after} after a ticket closes, its message texts, captions, form \
+                "content_after {after}: {words} after a ticket closes, its message texts, captions, form \
                  answers, agents' replies and notes, the customer's name and username and file ids are \
                  replaced by placeholders in the desk's data file; times, statuses, priority, category, tags, \
                  assignees, SLA marks and the satisfaction score stay, so reports keep their figures."
             ));
         }
         if let Some(after) = self.after(Step::Topic) {
+            let words = after.in_words();
             lines.push(format!(
-                "delete_closed_topics_after {after}: {after} after a ticket closes, its topic is deleted in \
+                "delete_closed_topics_after {after}: {words} after a ticket closes, its topic is deleted in \
                  the Telegram staff group (with every message in it); the desk keeps the ticket. A customer \
                  writing again gets a new ticket and topic."
             ));
         }
         if let Some(after) = self.after(Step::Delete) {
             let topic = if self.delete_takes_topic() { ", and its topic is deleted in Telegram" } else { "" };
+            let words = after.in_words();
             lines.push(format!(
-                "delete_after {after}: {after} after a ticket closes, the ticket is removed from the data file \
+                "delete_after {after}: {words} after a ticket closes, the ticket is removed from the data file \
                  entirely (history, figures, index entries, timers, template uses){topic}; reports no longer \
                  count it."
             ));
         }
         if let Some(after) = self.audit_after {
             lines.push(format!(
-                "audit_after {after}: audit log entries (who viewed or erased what) are removed {after} after \
-                 they were written."
+                "audit_after {after}: audit log entries (who viewed or erased what) are removed {} after \
+                 they were written.",
+                after.in_words()
+            ));
+        }
+        if let Some(after) = self.loose_content_after() {
+            let words = after.in_words();
+            lines.push(format!(
+                "Outside tickets: {words} after it was asked, a question a knowledge-base article answered \
+                 before any ticket loses its text and who asked it (when, the form and the article stay for \
+                 reports); {words} after the desk first failed on it, an update set aside as a dead letter \
+                 (it holds the customer's words) is removed."
             ));
         }
         lines.push(
             "A reopened ticket is not touched; closed again, it counts from its new closing. Passes run in \
              batches of at most 200 tickets, each recorded in the audit log; erased bytes leave the data file \
-             when it is compacted (after a pass of 1000 tickets or more, at 03:00 desk time)."
+             when it is compacted (after a pass that erased 1000 tickets, questions or dead letters or more, at \
+             03:00 desk time)."
                 .to_owned(),
         );
         lines
@@ -272,10 +348,34 @@ mod tests {
         let policy = policy();
         let pending =
             [(Step::Content, at("2026-01-01T00:00:00Z")), (Step::Delete, at("2025-01-01T00:00:00Z"))];
-        assert_eq!(policy.next_due(&pending, None), Some(at("2026-04-01T00:00:00Z")));
+        assert_eq!(policy.next_due(&pending, None, &[]), Some(at("2026-04-01T00:00:00Z")));
         let oldest_audit = Some(at("2025-02-01T00:00:00Z"));
-        assert_eq!(policy.next_due(&pending, oldest_audit), Some(at("2026-02-01T00:00:00Z")));
-        assert_eq!(Policy::default().next_due(&pending, oldest_audit), None);
+        assert_eq!(policy.next_due(&pending, oldest_audit, &[]), Some(at("2026-02-01T00:00:00Z")));
+        // A question kept on 2025-10-01 falls due 90 days on, before either.
+        let question = [at("2025-10-01T00:00:00Z")];
+        assert_eq!(policy.next_due(&pending, oldest_audit, &question), Some(at("2025-12-30T00:00:00Z")));
+        assert_eq!(Policy::default().next_due(&pending, oldest_audit, &question), None);
+    }
+
+    #[test]
+    fn words_outside_tickets_go_at_the_shorter_of_content_and_delete() {
+        let ninety: Span = "90d".parse().unwrap();
+        assert_eq!(policy().loose_content_after(), Some(ninety));
+        let delete_only = Policy { delete_after: Some("2y".parse().unwrap()), ..Policy::default() };
+        assert_eq!(delete_only.loose_content_after(), Some("730d".parse().unwrap()));
+        let contradictory = Policy {
+            content_after: Some(ninety),
+            delete_after: Some("30d".parse().unwrap()),
+            ..Policy::default()
+        };
+        assert_eq!(contradictory.loose_content_after(), Some("30d".parse().unwrap()));
+        assert_eq!(contradictory.loose_content_setting(), "delete_after");
+        assert_eq!(policy().loose_content_setting(), "content_after");
+        assert_eq!(delete_only.loose_content_setting(), "delete_after");
+        assert_eq!(Policy { audit_after: Some(ninety), ..Policy::default() }.loose_content_after(), None);
+        let asked = at("2026-01-01T00:00:00Z");
+        assert_eq!(policy().loose_content_due(asked), Some(at("2026-04-01T00:00:00Z")));
+        assert_eq!(policy().loose_content_cutoff(at("2026-04-01T00:00:00Z")), Some(asked));
     }
 
     #[test]
@@ -311,8 +411,10 @@ mod tests {
     #[test]
     fn the_explanation_names_what_stays_and_what_goes() {
         let lines = policy().explain();
-        assert_eq!(lines.len(), 5);
-        assert!(lines[0].starts_with("content_after 90d: 90d after a ticket closes"));
+        assert_eq!(lines.len(), 6);
+        assert!(lines[0].starts_with("content_after 90d: 90 days after a ticket closes"));
+        assert!(lines[2].starts_with("delete_after 2y: 2 years after a ticket closes"), "{}", lines[2]);
+        assert!(lines[4].starts_with("Outside tickets: 90 days after it was asked"), "{}", lines[4]);
         assert!(lines[0].contains("satisfaction score stay"));
         assert!(lines[2].contains("removed from the data file entirely"));
         assert!(!lines[2].contains("its topic is deleted"));

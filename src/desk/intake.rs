@@ -187,7 +187,7 @@ impl Desk<'_> {
             state.set_prompt(customer.id, None)?;
         }
         if let Some(Outcome::Deflected(deflection)) = &transition.outcome {
-            state.record_deflection(&deflection.asked_by(customer.id))?;
+            self.keep_question(state, &deflection.asked_by(customer.id))?;
         }
         if let Some(Outcome::AddToTicket(ticket)) = transition.outcome {
             return Ok(Some(ticket));

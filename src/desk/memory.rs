@@ -20,7 +20,7 @@ use crate::history::Entry;
 use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
 use crate::privacy::{Erased, outbox_concerns};
-use crate::retention::Cursor;
+use crate::retention::{Cursor, Sweep};
 use crate::sla::{Deadline, Timer};
 use crate::template::{SavedTemplate, TemplateUse};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
@@ -50,7 +50,8 @@ pub struct MemoryState {
     outbox: Vec<(u64, Outgoing)>,
     saved_templates: BTreeMap<(String, u32), SavedTemplate>,
     template_uses: Vec<TemplateUse>,
-    deflections: Vec<Deflection>,
+    /// Kept questions by sequence number, as the store numbers them.
+    deflections: BTreeMap<u64, Deflection>,
     business: BTreeMap<String, BusinessConnection>,
     /// The audit log, oldest first.
     pub audit: Vec<AuditEntry>,
@@ -306,12 +307,13 @@ impl State for MemoryState {
     }
 
     fn record_deflection(&mut self, deflection: &Deflection) -> Result<(), StateError> {
-        self.deflections.push(deflection.clone());
+        let seq = self.bump("next_deflection");
+        self.deflections.insert(seq, deflection.clone());
         Ok(())
     }
 
     fn deflections(&self) -> Result<Vec<Deflection>, StateError> {
-        Ok(self.deflections.clone())
+        Ok(self.deflections.values().cloned().collect())
     }
 
     fn save_business_connection(&mut self, connection: &BusinessConnection) -> Result<(), StateError> {
@@ -377,7 +379,7 @@ impl State for MemoryState {
         self.outbox.retain(|(_, outgoing)| !outbox_concerns(outgoing, customer, &set));
         erased.outbox = (before - self.outbox.len()) as u64;
         let before = self.deflections.len();
-        self.deflections.retain(|deflection| deflection.customer != Some(customer));
+        self.deflections.retain(|_, deflection| deflection.customer != Some(customer));
         erased.deflections = (before - self.deflections.len()) as u64;
         let before = self.template_uses.len();
         self.template_uses.retain(|used| !set.contains(&TicketId(used.ticket)));
@@ -433,6 +435,33 @@ impl State for MemoryState {
 
     fn oldest_audit(&self) -> Result<Option<Timestamp>, StateError> {
         Ok(self.audit.first().map(|entry| entry.at))
+    }
+
+    fn erase_questions(&mut self, from: u64, until: Timestamp, limit: usize) -> Result<Sweep, StateError> {
+        let mut sweep = Sweep::default();
+        for (looked, (seq, deflection)) in self.deflections.range_mut(from..).enumerate() {
+            if deflection.at > until {
+                sweep.pending = Some(deflection.at);
+                break;
+            }
+            if looked == limit {
+                sweep.more = true;
+                break;
+            }
+            sweep.next = Some(seq + 1);
+            if deflection.customer.is_some() || deflection.question != crate::privacy::PLACEHOLDER {
+                deflection.customer = None;
+                crate::privacy::PLACEHOLDER.clone_into(&mut deflection.question);
+                sweep.erased += 1;
+            }
+        }
+        Ok(sweep)
+    }
+
+    /// Dead letters are the host's: it sets an update aside in the store's own transaction,
+    /// never through the desk, so a replay holds none and there is nothing to remove.
+    fn remove_old_dead_letters(&mut self, _until: Timestamp, _limit: usize) -> Result<Sweep, StateError> {
+        Ok(Sweep::default())
     }
 
     fn record_template_use(&mut self, used: &TemplateUse) -> Result<(), StateError> {

@@ -11,14 +11,22 @@
 //! asks for it ([`COMPACT_ASKED`]). The timer is set when a ticket closes (to its first
 //! step's due time, unless one is set sooner) and at once whenever the policy changed,
 //! so a stricter policy reaches tickets closed before it.
+//!
+//! The same pass reaches the customer's words kept outside tickets, counted from their own
+//! time ([`Policy::loose_content_after`]): the questions a knowledge-base article answered
+//! lose their text and asker (a cursor over the order they were kept, [`QUESTION_BATCH`]
+//! per tick), dead letters are removed ([`DEAD_LETTER_BATCH`] per tick). Keeping a question
+//! or setting an update aside sets the timer too ([`Desk::retention_on_loose_content`]).
 
 use jiff::{SignedDuration, Timestamp};
 
 use super::summary::fingerprint;
 use super::{Desk, DeskError, State};
-use crate::audit::{Action, Actor, AuditEntry};
+use crate::audit::{Action, Actor, AuditEntry, Retained};
 use crate::outbox::{Call, Lane, Outgoing};
-use crate::retention::{AUDIT_BATCH, BATCH, COMPACT_AFTER_TICKETS, Cursor, Policy, Step, compaction_at};
+use crate::retention::{
+    AUDIT_BATCH, BATCH, COMPACT_AFTER, Cursor, DEAD_LETTER_BATCH, Policy, QUESTION_BATCH, Step, compaction_at,
+};
 use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Ticket, TicketId, Topic};
 
@@ -38,6 +46,13 @@ const NEXT_BATCH: SignedDuration = SignedDuration::from_millis(1);
 /// The soonest a finished pass looks again (a guard: the next due time is in the future).
 const AT_LEAST: SignedDuration = SignedDuration::from_secs(1);
 
+/// The sequence number of the first kept question the pass has not looked at.
+const QUESTIONS_NEXT: &str = "retention:questions:next";
+
+/// What the pass erased besides tickets, counted until it is recorded.
+const QUESTIONS_PASS: &str = "retention:pass:questions";
+const DEAD_LETTERS_PASS: &str = "retention:pass:dead_letters";
+
 fn cursor_keys(step: Step) -> (String, String) {
     (format!("retention:{step}:closed"), format!("retention:{step}:ticket"))
 }
@@ -53,6 +68,10 @@ pub struct Batch {
     pub tickets: u64,
     /// Audit entries removed.
     pub audit: u64,
+    /// Kept questions whose text and asker were erased.
+    pub questions: u64,
+    /// Dead letters removed.
+    pub dead_letters: u64,
     /// More is due at once: the next batch is set a millisecond on.
     pub more: bool,
 }
@@ -92,6 +111,30 @@ impl Desk<'_> {
             return Ok(());
         }
         Ok(state.set_deadline(Deadline { due: first, timer: RETENTION })?)
+    }
+
+    /// Keeps a question an article answered, and sets the pass that erases it in time.
+    pub(super) fn keep_question<S: State>(
+        &self,
+        state: &mut S,
+        deflection: &crate::kb::Deflection,
+    ) -> Result<(), DeskError> {
+        state.record_deflection(deflection)?;
+        self.retention_on_loose_content(state, deflection.at)
+    }
+
+    /// A question was kept, or an update set aside, at `at`: a pass is due when its words
+    /// are, unless one is set sooner.
+    pub fn retention_on_loose_content<S: State>(
+        &self,
+        state: &mut S,
+        at: Timestamp,
+    ) -> Result<(), DeskError> {
+        let Some(due) = self.retention_policy().loose_content_due(at) else { return Ok(()) };
+        if state.deadline_of(RETENTION)?.is_some_and(|set| set <= due) {
+            return Ok(());
+        }
+        Ok(state.set_deadline(Deadline { due, timer: RETENTION })?)
     }
 
     /// The retention timer fell due: one batch of the pass, then the next batch at once or
@@ -153,6 +196,21 @@ impl Desk<'_> {
             add(state, &pass_key("audit_after"), batch.audit)?;
             batch.more |= batch.audit == AUDIT_BATCH as u64;
         }
+        let mut loose = Vec::new();
+        if let Some(cutoff) = policy.loose_content_cutoff(self.now) {
+            let from = state.counter(QUESTIONS_NEXT)?.unwrap_or(0);
+            let questions = state.erase_questions(from, cutoff, QUESTION_BATCH)?;
+            if let Some(next) = questions.next {
+                state.set_counter(QUESTIONS_NEXT, next)?;
+            }
+            add(state, QUESTIONS_PASS, questions.erased)?;
+            let letters = state.remove_old_dead_letters(cutoff, DEAD_LETTER_BATCH)?;
+            add(state, DEAD_LETTERS_PASS, letters.erased)?;
+            batch.questions = questions.erased;
+            batch.dead_letters = letters.erased;
+            batch.more |= questions.more || letters.more;
+            loose.extend(questions.pending.into_iter().chain(letters.pending));
+        }
         if batch.more {
             state.set_deadline(Deadline { due: self.now + NEXT_BATCH, timer: RETENTION })?;
             return Ok(batch);
@@ -170,7 +228,7 @@ impl Desk<'_> {
                 pending.push((step, closed));
             }
         }
-        if let Some(next) = policy.next_due(&pending, state.oldest_audit()?) {
+        if let Some(next) = policy.next_due(&pending, state.oldest_audit()?, &loose) {
             let due = next.max(self.now + AT_LEAST);
             state.set_deadline(Deadline { due, timer: RETENTION })?;
         }
@@ -198,10 +256,23 @@ impl Desk<'_> {
                 erased += count;
             }
             let after = after.map(|after| after.to_string()).unwrap_or_default();
-            let action = Action::Retention { setting: setting.to_owned(), after, count };
+            let action = Action::Retention { setting: setting.to_owned(), after, count, of: None };
             state.record_audit(&AuditEntry { at: self.now, actor: Actor::Desk, action })?;
         }
-        if erased >= COMPACT_AFTER_TICKETS && state.deadline_of(COMPACTION)?.is_none() {
+        let loose = [(QUESTIONS_PASS, Retained::Questions), (DEAD_LETTERS_PASS, Retained::DeadLetters)];
+        for (key, of) in loose {
+            let count = state.counter(key)?.unwrap_or(0);
+            if count == 0 {
+                continue;
+            }
+            state.set_counter(key, 0)?;
+            erased += count;
+            let setting = policy.loose_content_setting().to_owned();
+            let after = policy.loose_content_after().map(|after| after.to_string()).unwrap_or_default();
+            let action = Action::Retention { setting, after, count, of: Some(of) };
+            state.record_audit(&AuditEntry { at: self.now, actor: Actor::Desk, action })?;
+        }
+        if erased >= COMPACT_AFTER && state.deadline_of(COMPACTION)?.is_none() {
             let due = compaction_at(self.now, &self.time_zone());
             state.set_deadline(Deadline { due, timer: COMPACTION })?;
         }

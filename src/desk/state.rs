@@ -9,7 +9,7 @@ use crate::history::Entry;
 use crate::kb::Deflection;
 use crate::metrics::{Facts, Labels};
 use crate::outbox::Outgoing;
-use crate::retention::Cursor;
+use crate::retention::{Cursor, Sweep};
 use crate::sla::{Deadline, Timer};
 use crate::store::{StoreError, Tx};
 use crate::template::{SavedTemplate, TemplateUse};
@@ -111,6 +111,17 @@ pub trait State {
     fn prune_audit(&mut self, before: jiff::Timestamp, limit: usize) -> Result<u64, StateError>;
     /// When the oldest audit entry kept was written.
     fn oldest_audit(&self) -> Result<Option<jiff::Timestamp>, StateError>;
+    /// Erases the text and asker of the kept questions from sequence number `from` on, in
+    /// the order they were kept, asked at or before `until`, looking at `limit` at most
+    /// (see `store::Tx::erase_questions`).
+    fn erase_questions(
+        &mut self,
+        from: u64,
+        until: jiff::Timestamp,
+        limit: usize,
+    ) -> Result<Sweep, StateError>;
+    /// Removes dead letters first failed at or before `until`, at most `limit`.
+    fn remove_old_dead_letters(&mut self, until: jiff::Timestamp, limit: usize) -> Result<Sweep, StateError>;
 }
 
 impl State for Tx<'_> {
@@ -254,6 +265,17 @@ impl State for Tx<'_> {
     }
     fn oldest_audit(&self) -> Result<Option<jiff::Timestamp>, StateError> {
         Ok(Tx::oldest_audit(self)?)
+    }
+    fn erase_questions(
+        &mut self,
+        from: u64,
+        until: jiff::Timestamp,
+        limit: usize,
+    ) -> Result<Sweep, StateError> {
+        Ok(Tx::erase_questions(self, from, until, limit)?)
+    }
+    fn remove_old_dead_letters(&mut self, until: jiff::Timestamp, limit: usize) -> Result<Sweep, StateError> {
+        Ok(Tx::remove_old_dead_letters(self, until, limit)?)
     }
     fn set_counter(&mut self, name: &str, value: u64) -> Result<(), StateError> {
         Ok(Tx::set_counter(self, name, value)?)

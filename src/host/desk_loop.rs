@@ -445,6 +445,8 @@ impl DeskLoop {
         let work: Work<()> = Arc::new(move |store, desk, _| {
             store.write(|tx| {
                 tx.put_dead_letter(&letter)?;
+                // It holds a customer's words: retention removes it in time.
+                desk.retention_on_loose_content(tx, letter.first_failed)?;
                 if tx.update_offset()?.is_none_or(|offset| offset < letter.update_id) {
                     tx.set_update_offset(letter.update_id)?;
                 }

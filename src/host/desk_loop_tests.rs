@@ -18,9 +18,20 @@ const STAFF: i64 = -100_555;
 
 /// A desk loop over a fresh store with `handler`; its input sender, store and stop switch.
 fn start(handler: Handler) -> (mpsc::Sender<DeskInput>, Arc<Store>, watch::Sender<bool>, tempfile::TempDir) {
+    start_with(handler, "")
+}
+
+/// As [`start`], with `desk_yaml` added to the shipped desk.yaml.
+fn start_with(
+    handler: Handler,
+    desk_yaml: &str,
+) -> (mpsc::Sender<DeskInput>, Arc<Store>, watch::Sender<bool>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let rules_dir = dir.path().join("rules");
     crate::demo::write_default_rules(&rules_dir).expect("rules");
+    let desk_file = rules_dir.join("desk.yaml");
+    let shipped = std::fs::read_to_string(&desk_file).expect("desk.yaml");
+    std::fs::write(&desk_file, format!("{shipped}\n{desk_yaml}")).expect("desk.yaml");
     let (rules, diagnostics) = crate::rules::load(&rules_dir);
     let rules = rules.unwrap_or_else(|| panic!("the shipped rules load: {diagnostics:?}"));
     let store = Arc::new(Store::open(&dir.path().join("topicdesk.redb")).expect("store"));
@@ -174,4 +185,99 @@ async fn a_task_that_ends_unexpectedly_ends_the_host_non_zero() {
         assert!(matches!(error, super::HostError::TaskEnded { task: "poller", .. }), "{error}");
         assert_eq!(error.exit_code(), 3);
     }
+}
+
+async fn tick(inputs: &mpsc::Sender<DeskInput>) {
+    let (ack, done) = oneshot::channel();
+    inputs.send(DeskInput::Tick { ack }).await.expect("the loop runs");
+    let answer = tokio::time::timeout(Duration::from_mins(1), done).await.expect("answered in time");
+    answer.expect("the tick is applied");
+}
+
+/// The compaction a large retention pass asks for: the desk's compaction timer falls due,
+/// the desk asks (`COMPACT_ASKED`), and the loop compacts the data file between two inputs,
+/// so words retention erased leave the file's bytes; the desk's audit entry records it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compaction_a_retention_pass_asks_for_removes_erased_words_from_the_file() {
+    use crate::sla::{Deadline, DeskTimer, Timer};
+    use crate::ticket::{Answer, Customer, Ticket, TicketId};
+
+    const MARKER: &str = "marker-compaction-7f3a";
+    let (inputs, store, _stop, dir) = start(desk_loop::desk_handler());
+    let file = dir.path().join("topicdesk.redb");
+    let now = jiff::Timestamp::now();
+    store
+        .write(|tx| {
+            for n in 1..=300_u64 {
+                let customer =
+                    Customer { id: n, name: format!("{MARKER} {n}"), username: None, language: None };
+                let answers =
+                    [("description".to_owned(), Answer::Text(format!("{MARKER} {n} ").repeat(50)))].into();
+                let (ticket, created) = Ticket::open(TicketId(n), customer, "support", answers, now);
+                tx.save_ticket(&ticket)?;
+                tx.append_history(ticket.id, &[created])?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .expect("tickets");
+    // What a content pass does: every ticket's content replaced in place.
+    store
+        .write(|tx| {
+            for n in 1..=300 {
+                tx.erase_ticket_content(TicketId(n))?;
+            }
+            Ok::<_, StoreError>(())
+        })
+        .expect("erased");
+    let holds = |bytes: &[u8]| bytes.windows(MARKER.len()).any(|window| window == MARKER.as_bytes());
+    assert!(
+        holds(&std::fs::read(&file).expect("the file")),
+        "erased rows stay in free pages until compacted"
+    );
+
+    // The quiet hour after a large pass has come.
+    let compaction = Timer::Desk(DeskTimer::Compaction);
+    let due = now - jiff::SignedDuration::from_mins(1);
+    store.write(|tx| tx.set_deadline(Deadline { due, timer: compaction })).expect("timer");
+    tick(&inputs).await;
+    // The loop compacts after acknowledging the tick; the next input waits for it.
+    tick(&inputs).await;
+
+    assert!(!holds(&std::fs::read(&file).expect("the file")), "the marker left the file's bytes");
+    let read = store.read().expect("read");
+    assert_eq!(read.counter(crate::desk::COMPACT_ASKED).expect("counter"), Some(0), "asked once, done");
+    assert_eq!(read.deadline_of(compaction).expect("deadline"), None);
+    let entries: Vec<crate::audit::AuditEntry> =
+        read.audit_log().expect("audit").into_iter().map(|(_, entry)| entry).collect();
+    assert!(
+        entries.iter().any(|entry| entry.actor == crate::audit::Actor::Desk
+            && matches!(entry.action, crate::audit::Action::Compacted { .. })),
+        "{entries:?}"
+    );
+    let ticket = read.ticket(TicketId(1)).expect("read").expect("the ticket stays");
+    assert_eq!(ticket.customer.name, crate::privacy::PLACEHOLDER);
+}
+
+/// An update set aside holds a customer's words: retention's timer is set for when
+/// `content_after` has passed since it failed, so the pass removes it in time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_letter_sets_the_retention_pass_that_removes_it() {
+    let retention = crate::sla::Timer::Desk(crate::sla::DeskTimer::Retention);
+    let shipped = desk_loop::desk_handler();
+    let handler: Handler = Arc::new(move |desk, tx, event| match event {
+        Event::Reachability { customer: 2, .. } => panic!("the desk trips over customer 2"),
+        _ => shipped(desk, tx, event),
+    });
+    let (inputs, store, _stop, _dir) = start_with(handler, "retention:\n  content_after: 10d\n");
+    // The policy is noticed and a pass set at once; it finds nothing, and sets nothing more.
+    tick(&inputs).await;
+    tick(&inputs).await;
+    assert_eq!(store.read().expect("read").deadline_of(retention).expect("deadline"), None);
+    send_page(&inputs, vec![update(40, 2)]).await.expect("the page is acknowledged");
+    let read = store.read().expect("read");
+    let letters = read.dead_letters().expect("letters");
+    assert_eq!(letters.len(), 1);
+    let due = read.deadline_of(retention).expect("deadline");
+    let expected = letters[0].first_failed + jiff::SignedDuration::from_hours(240);
+    assert_eq!(due.map(jiff::Timestamp::as_millisecond), Some(expected.as_millisecond()));
 }

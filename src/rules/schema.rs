@@ -130,7 +130,7 @@ fn other_message(kind: &ValidationErrorKind, instance: &Json) -> String {
 /// Support leads read these messages, so the schemas' regular expressions get names.
 fn pattern_meaning(pattern: &str) -> String {
     match pattern {
-        p if p.contains("[dhms]") => "a duration like `15m`, `4h 30m` or `3d`".to_owned(),
+        p if p.contains("dhms]") => "a duration like `15m`, `4h 30m`, `3d` or `2y`".to_owned(),
         p if p.contains("{4}-") => "a date like `2026-12-25`".to_owned(),
         p if p.contains('%') => "a percentage like `80%`".to_owned(),
         "^queue$" => "an agent id or `queue`".to_owned(),

@@ -226,15 +226,15 @@ fn wrong_types_and_values() {
     let team = "agents:\n  - { id: 1, name: Ana, role: supervisor, capacity: lots }\n  - { name: Ben }\n";
     check(
         &[("desk.yaml", desk), ("team.yaml", team)],
-        &expect![[r"
-        desk.yaml:1:13: `staff_chat` must be an integer, found a string
-        desk.yaml:3:19: `auto_close_after` must be a duration like `15m`, `4h 30m` or `3d`, found `3 days`
-        desk.yaml:4:14: `away_policy` must be one of `keep`, `queue`, `reroute`, found `vacation`
-        desk.yaml:5:24: `holidays[1]` must be a date like `2026-12-25`, found `Christmas`
-        team.yaml:2:53: `capacity` must be an integer, found a string
-        team.yaml:3:5: missing field `id`
-        exit 1
-    "]],
+        &expect![[r#"
+            desk.yaml:1:13: `staff_chat` must be an integer, found a string
+            desk.yaml:3:19: `auto_close_after` must be a duration like `15m`, `4h 30m`, `3d` or `2y`, found `3 days`
+            desk.yaml:4:14: `away_policy` must be one of `keep`, `queue`, `reroute`, found `vacation`
+            desk.yaml:5:24: `holidays[1]` must be a date like `2026-12-25`, found `Christmas`
+            team.yaml:2:53: `capacity` must be an integer, found a string
+            team.yaml:3:5: missing field `id`
+            exit 1
+        "#]],
     );
 }
 
@@ -670,15 +670,16 @@ fn retention_is_explained_and_contradictions_refused() {
     check(
         &[(
             "desk.yaml",
-            "staff_chat: -100123\nretention:\n  content_after: 90d\n  delete_closed_topics_after: 30d\n  delete_after: 730d\n  audit_after: 365d\n",
+            "staff_chat: -100123\nretention:\n  content_after: 90d\n  delete_closed_topics_after: 30d\n  delete_after: 2y\n  audit_after: 1y\n",
         )],
         &expect![[r#"
             retention:
-              content_after 90d: 90d after a ticket closes, its message texts, captions, form answers, agents' replies and notes, the customer's name and username and file ids are replaced by placeholders in the desk's data file; times, statuses, priority, category, tags, assignees, SLA marks and the satisfaction score stay, so reports keep their figures.
-              delete_closed_topics_after 30d: 30d after a ticket closes, its topic is deleted in the Telegram staff group (with every message in it); the desk keeps the ticket. A customer writing again gets a new ticket and topic.
-              delete_after 730d: 730d after a ticket closes, the ticket is removed from the data file entirely (history, figures, index entries, timers, template uses); reports no longer count it.
-              audit_after 365d: audit log entries (who viewed or erased what) are removed 365d after they were written.
-              A reopened ticket is not touched; closed again, it counts from its new closing. Passes run in batches of at most 200 tickets, each recorded in the audit log; erased bytes leave the data file when it is compacted (after a pass of 1000 tickets or more, at 03:00 desk time).
+              content_after 90d: 90 days after a ticket closes, its message texts, captions, form answers, agents' replies and notes, the customer's name and username and file ids are replaced by placeholders in the desk's data file; times, statuses, priority, category, tags, assignees, SLA marks and the satisfaction score stay, so reports keep their figures.
+              delete_closed_topics_after 30d: 30 days after a ticket closes, its topic is deleted in the Telegram staff group (with every message in it); the desk keeps the ticket. A customer writing again gets a new ticket and topic.
+              delete_after 2y: 2 years after a ticket closes, the ticket is removed from the data file entirely (history, figures, index entries, timers, template uses); reports no longer count it.
+              audit_after 1y: audit log entries (who viewed or erased what) are removed 1 year after they were written.
+              Outside tickets: 90 days after it was asked, a question a knowledge-base article answered before any ticket loses its text and who asked it (when, the form and the article stay for reports); 90 days after the desk first failed on it, an update set aside as a dead letter (it holds the customer's words) is removed.
+              A reopened ticket is not touched; closed again, it counts from its new closing. Passes run in batches of at most 200 tickets, each recorded in the audit log; erased bytes leave the data file when it is compacted (after a pass that erased 1000 tickets, questions or dead letters or more, at 03:00 desk time).
             exit 0
         "#]],
     );

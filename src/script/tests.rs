@@ -152,7 +152,7 @@ fn unusable_results_fall_back_with_the_hooks_location() {
     expect!["hooks.rhai:1:1: route failed: route() returned 99, who is not in team.yaml"]
         .assert_eq(&route.failure.expect("fails").to_string());
     let sla = scripts.sla(&ticket());
-    expect!["hooks.rhai:2:1: sla failed: sla() first_response: `soon` is not a duration: expected a number followed by d, h, m or s, like `4h 30m`"]
+    expect!["hooks.rhai:2:1: sla failed: sla() first_response: `soon` is not a duration: expected a number followed by y, d, h, m or s, like `4h 30m`"]
         .assert_eq(&sla.failure.expect("fails").to_string());
     let message = MessageView { text: "hi".to_owned(), from_customer: true, sentiment: None };
     let actions = scripts.on_message(&ticket(), &message);

@@ -78,15 +78,15 @@ struct BusinessConnectionRecord {
 
 /// A question an article answered, as stored (`kb::Deflection`, version 1).
 #[derive(Serialize, Deserialize)]
-struct DeflectionRecord {
-    v: u32,
-    at: Timestamp,
-    form: String,
-    article: String,
-    question: String,
+pub(super) struct DeflectionRecord {
+    pub(super) v: u32,
+    pub(super) at: Timestamp,
+    pub(super) form: String,
+    pub(super) article: String,
+    pub(super) question: String,
     /// Whose question it was (kept since erasure on request); older records name nobody.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    customer: Option<UserId>,
+    pub(super) customer: Option<UserId>,
 }
 
 #[derive(Serialize, Deserialize)]

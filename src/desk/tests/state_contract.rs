@@ -225,12 +225,12 @@ fn templates<S: State>(state: &mut S, ticket: &mut Ticket) -> Result<Vec<String>
     Ok(lines)
 }
 
-/// Questions articles answered, kept and read back.
+/// Questions articles answered, kept and read back, then erased by retention from a cursor.
 fn deflections<S: State>(state: &mut S) -> Result<String, StateError> {
-    for (n, article) in ["reset-password", "refund-policy"].into_iter().enumerate() {
+    for (n, article) in ["reset-password", "refund-policy", "invoices", "login"].into_iter().enumerate() {
         let question = format!("question {n}");
         let deflection = Deflection {
-            at: at(n as i64),
+            at: at(10 * n as i64),
             form: "support".into(),
             article: article.into(),
             question,
@@ -238,7 +238,16 @@ fn deflections<S: State>(state: &mut S) -> Result<String, StateError> {
         };
         state.record_deflection(&deflection)?;
     }
-    Ok(format!("deflections {:?}", state.deflections()?))
+    let mut out = format!("deflections {:?}", state.deflections()?);
+    // One at a time, then up to a time that stops before the third, then the rest.
+    let first = state.erase_questions(0, at(15), 1)?;
+    let second = state.erase_questions(first.next.unwrap_or(0), at(15), 10)?;
+    let again = state.erase_questions(0, at(15), 10)?;
+    let rest = state.erase_questions(second.next.unwrap_or(0), at(100), 10)?;
+    let letters = state.remove_old_dead_letters(at(100), 10)?;
+    write!(out, "\nsweeps {first:?} {second:?} {again:?} {rest:?} {letters:?}").expect("string write");
+    write!(out, "\nerased {:?}", state.deflections()?).expect("string write");
+    Ok(out)
 }
 
 #[test]
@@ -263,6 +272,21 @@ fn the_memory_state_answers_as_the_store_transaction_does() {
     assert!(uses.find("greeting") < uses.find("refund"), "time order: {uses}");
     assert!(stored.contains("last entry Some(TemplateUsed"), "{stored}");
     assert!(stored.contains("article: \"refund-policy\", question: \"question 1\""), "{stored}");
+    let (third, fifth) = (at(20), at(30));
+    let sweeps = format!(
+        "sweeps Sweep {{ erased: 1, next: Some(2), more: true, pending: None }} \
+         Sweep {{ erased: 1, next: Some(3), more: false, pending: Some({third:?}) }} \
+         Sweep {{ erased: 0, next: Some(3), more: false, pending: Some({third:?}) }} \
+         Sweep {{ erased: 2, next: Some(5), more: false, pending: None }} \
+         Sweep {{ erased: 0, next: None, more: false, pending: None }}"
+    );
+    assert!(stored.contains(&sweeps), "{stored}");
+    assert!(
+        stored.contains(&format!(
+            "at: {fifth:?}, form: \"support\", article: \"login\", question: \"[erased]\", customer: None"
+        )),
+        "{stored}"
+    );
 }
 
 #[test]
