@@ -2,9 +2,20 @@
 //! means for the desk: an account desk.yaml does not list is not served; a listed account that
 //! withheld the right to reply is told how to give it; a pause or a disconnection is reported.
 //! Only changes are told: the same state arriving again says nothing.
+//!
+//! Customers of a served account come in through it: a `business_message` from a customer
+//! records the connection as the customer's door (`State::door`) and then goes the way of a
+//! message to the bot (intake, ticket, relay); everything the desk sends that customer goes
+//! through the door (the sender adds the connection), and what cannot be copied (their
+//! messages into the topic, agents' replies to them) is sent again (`Call::Resend`). The
+//! owner answering from their own app is mirrored into the topic and counts as the agent's
+//! reply, attributed to the account.
 
+use super::event::{BusinessMessage, Kind, history_text};
 use super::{Desk, DeskError, State};
 use crate::business::BusinessConnection;
+use crate::outbox::{Call, Content, FileKind, Lane, Target};
+use crate::ticket::Change;
 
 impl Desk<'_> {
     pub(super) fn business_connection<S: State>(
@@ -24,6 +35,130 @@ impl Desk<'_> {
         }
         Ok(())
     }
+}
+
+impl Desk<'_> {
+    /// The connection `id` when the desk serves customers through it: known, on, with the
+    /// right to reply, and its account listed in desk.yaml `business`.
+    fn serving<S: State>(&self, state: &S, id: &str) -> Result<Option<BusinessConnection>, DeskError> {
+        let known = state.business_connections()?.into_iter().find(|known| known.id == id);
+        Ok(known.filter(|connection| {
+            connection.enabled
+                && connection.can_reply
+                && self
+                    .rules
+                    .desk()
+                    .business_account(connection.owner, connection.owner_username.as_deref())
+                    .is_some()
+        }))
+    }
+
+    /// A customer wrote to a business account: through a connection the desk serves, the
+    /// message goes the way of one to the bot, the account now the customer's door.
+    pub(super) fn business_customer<S: State>(
+        &self,
+        state: &mut S,
+        b: &BusinessMessage,
+    ) -> Result<(), DeskError> {
+        let Some(connection) = self.serving(state, &b.connection)? else { return Ok(()) };
+        let customer = b.message.customer.id;
+        if state.door(customer)?.as_deref() != Some(connection.id.as_str()) {
+            state.set_door(customer, Some(&connection.id))?;
+        }
+        self.customer_message_in(state, &b.message, &b.entities)
+    }
+
+    /// A customer edited a message to a business account: mirrored as for the bot's chats.
+    pub(super) fn business_customer_edit<S: State>(
+        &self,
+        state: &mut S,
+        b: &BusinessMessage,
+    ) -> Result<(), DeskError> {
+        if state.door(b.message.customer.id)?.as_deref() != Some(b.connection.as_str()) {
+            return Ok(());
+        }
+        self.customer_edit(state, &b.message)
+    }
+
+    /// The account's owner answered a customer from their own app: in a chat whose customer
+    /// has a ticket in progress through this account, the answer is mirrored into the topic
+    /// and counts as the agent's reply (first response, New to Open), attributed to the
+    /// account. Their other chats are not the desk's.
+    pub(super) fn business_owner<S: State>(
+        &self,
+        state: &mut S,
+        b: &BusinessMessage,
+    ) -> Result<(), DeskError> {
+        let Some(connection) = state.business_connections()?.into_iter().find(|c| c.id == b.connection)
+        else {
+            return Ok(());
+        };
+        let customer = b.message.customer.id;
+        if state.door(customer)?.as_deref() != Some(connection.id.as_str()) {
+            return Ok(());
+        }
+        let Some(mut ticket) = Self::current_ticket(state, customer)? else { return Ok(()) };
+        let before = ticket.clone();
+        let m = &b.message;
+        let said = history_text(m.kind, m.text.as_deref());
+        let entries = ticket
+            .apply(Change::AgentReply { text: said }, &self.agent(connection.owner), self.now)
+            .expect("not closed: the current ticket");
+        let heading = format!("↩ Answered from the account {}:", connection.account());
+        let call = Call::Resend {
+            to: Target::Topic { ticket: ticket.id },
+            parts: vec![headed(
+                &heading,
+                content(m.kind, m.text.as_deref(), m.file_id.as_deref(), &b.entities),
+            )],
+            reply_to: None,
+            album: None,
+            report: None,
+        };
+        self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        self.commit(state, &before, &ticket, &entries)
+    }
+}
+
+/// A message's content to send again: a photo, document or video by its file id with its
+/// caption, a text with its formatting; of any other kind (a voice message, a sticker, a
+/// location), what history says of it, as a text.
+pub(crate) fn content(
+    kind: Kind,
+    text: Option<&str>,
+    file_id: Option<&str>,
+    entities: &[serde_json::Value],
+) -> Content {
+    let file_kind = match kind {
+        Kind::Photo => Some(FileKind::Photo),
+        Kind::Document => Some(FileKind::Document),
+        Kind::Video => Some(FileKind::Video),
+        _ => None,
+    };
+    match (file_kind, file_id) {
+        (Some(file_kind), Some(file_id)) => Content {
+            text: text.map(str::to_owned),
+            entities: entities.to_vec(),
+            file: Some((file_kind, file_id.to_owned())),
+        },
+        _ if kind == Kind::Text => {
+            Content { text: text.map(str::to_owned), entities: entities.to_vec(), file: None }
+        }
+        _ => Content { text: Some(history_text(kind, text)), entities: Vec::new(), file: None },
+    }
+}
+
+/// `content` with a line before its text or caption; its formatting moved along.
+pub(crate) fn headed(heading: &str, mut content: Content) -> Content {
+    let prefix = format!("{heading}\n");
+    let shift = prefix.encode_utf16().count() as u64;
+    content.text = Some(format!("{prefix}{}", content.text.unwrap_or_default()));
+    for entity in &mut content.entities {
+        if let Some(offset) = entity.get("offset").and_then(serde_json::Value::as_u64) {
+            entity["offset"] = serde_json::Value::from(offset + shift);
+        }
+    }
+    content
 }
 
 /// What General is told about a connection that changed from `before` (none: new), if anything.

@@ -52,6 +52,7 @@ pub struct MemoryState {
     template_uses: Vec<TemplateUse>,
     deflections: Vec<Deflection>,
     business: BTreeMap<String, BusinessConnection>,
+    doors: BTreeMap<UserId, String>,
     /// The audit log, oldest first.
     pub audit: Vec<AuditEntry>,
 }
@@ -323,6 +324,18 @@ impl State for MemoryState {
         Ok(self.business.values().cloned().collect())
     }
 
+    fn door(&self, customer: UserId) -> Result<Option<String>, StateError> {
+        Ok(self.doors.get(&customer).cloned())
+    }
+
+    fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StateError> {
+        match connection {
+            Some(connection) => self.doors.insert(customer, connection.to_owned()),
+            None => self.doors.remove(&customer),
+        };
+        Ok(())
+    }
+
     fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError> {
         self.audit.push(entry.clone());
         Ok(())
@@ -362,6 +375,7 @@ impl State for MemoryState {
         }
         let set: BTreeSet<TicketId> = tickets.into_iter().collect();
         erased.session = self.sessions.remove(&customer).is_some();
+        self.doors.remove(&customer);
         erased.session |= self.prompts.remove(&customer).is_some();
         erased.relayed = self.remove_links_of(customer as i64);
         let before = self.outbox.len();

@@ -45,7 +45,8 @@ pub use card::{
 pub use csat::{csat_view, survey_buttons};
 pub use delivery::current_staff_chat;
 pub use event::{
-    ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn, history_text,
+    BusinessMessage, ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn,
+    history_text,
 };
 pub use forget::{forget, forget_button, forgotten_line, parse_forget};
 pub use memory::MemoryState;
@@ -108,6 +109,9 @@ impl Desk<'_> {
             Event::Reachability { customer, blocked } => self.reachability(state, *customer, *blocked),
             Event::StaffChatMigrated { from, to } => self.staff_chat_migrated(state, *from, *to),
             Event::BusinessConnection(connection) => self.business_connection(state, connection),
+            Event::BusinessCustomer(message) => self.business_customer(state, message),
+            Event::BusinessCustomerEdit(message) => self.business_customer_edit(state, message),
+            Event::BusinessOwner(message) => self.business_owner(state, message),
             Event::Delivered(delivery) => self.delivered(state, delivery),
             Event::Tick => self.tick(state),
         }

@@ -73,6 +73,10 @@ pub trait State {
     fn save_business_connection(&mut self, connection: &BusinessConnection) -> Result<(), StateError>;
     /// Every business connection the desk has heard of, by id.
     fn business_connections(&self) -> Result<Vec<BusinessConnection>, StateError>;
+    /// The business connection the customer writes through (their door), if any.
+    fn door(&self, customer: UserId) -> Result<Option<String>, StateError>;
+    /// Records (or, with `None`, forgets) the customer's door.
+    fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StateError>;
     /// Every question an article answered, oldest first.
     fn deflections(&self) -> Result<Vec<Deflection>, StateError>;
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError>;
@@ -225,6 +229,12 @@ impl State for Tx<'_> {
 
     fn business_connections(&self) -> Result<Vec<BusinessConnection>, StateError> {
         Ok(Tx::business_connections(self)?)
+    }
+    fn door(&self, customer: UserId) -> Result<Option<String>, StateError> {
+        Ok(Tx::door(self, customer)?)
+    }
+    fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StateError> {
+        Ok(Tx::set_door(self, customer, connection)?)
     }
     fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError> {
         Tx::record_audit(self, entry)?;

@@ -347,6 +347,8 @@ fn staff_says(from: u64, thread: i32, message_id: i32, text: &str) -> Event {
         reply_author: None,
         reply_text: None,
         via_bot: None,
+        entities: Vec::new(),
+        file_id: None,
         album: None,
     })
 }
@@ -790,6 +792,8 @@ fn general_says(from: u64, text: &str) -> Event {
         reply_author: None,
         reply_text: None,
         via_bot: None,
+        entities: Vec::new(),
+        file_id: None,
         album: None,
     })
 }

@@ -54,6 +54,22 @@ pub enum Call {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
+    /// Sends a message's content again, where Telegram allows no copy: to a customer who
+    /// wrote through a Telegram Business account (the send methods take the connection,
+    /// `copyMessage` does not), and a business message into the topic (a business chat
+    /// cannot be copied from). One part goes by its own send method, several (an album) as
+    /// one `sendMediaGroup`.
+    Resend {
+        to: Target,
+        parts: Vec<Content>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<i32>,
+        /// Parts of one album share it; the planner sends consecutive parts as one album.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        album: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report: Option<Report>,
+    },
     /// Replaces a message's text and buttons (the ticket card, a prompt).
     EditText {
         chat_id: i64,
@@ -226,6 +242,18 @@ pub struct Media {
     pub caption: Option<String>,
 }
 
+/// A message's content as its author sent it: text (or a caption) with its formatting
+/// (Telegram's `entities`, kept as Telegram wrote them), and a file Telegram already has.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Content {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<(FileKind, String)>,
+}
+
 /// What the desk wants to hear when a call succeeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "report", rename_all = "snake_case")]
@@ -321,9 +349,10 @@ impl Call {
     /// The chat whose order and budget this call belongs to, given the staff chat.
     pub fn chat(&self, staff_chat: i64) -> i64 {
         match self {
-            Call::SendText { to, .. } | Call::Copy { to, .. } | Call::SendFile { to, .. } => {
-                to.chat(staff_chat)
-            }
+            Call::SendText { to, .. }
+            | Call::Copy { to, .. }
+            | Call::SendFile { to, .. }
+            | Call::Resend { to, .. } => to.chat(staff_chat),
             Call::EditText { chat_id, .. }
             | Call::SetButtons { chat_id, .. }
             | Call::DeleteMessage { chat_id, .. }

@@ -11,7 +11,7 @@ use super::StoreError;
 use super::facts_record;
 use super::open::{
     BUSINESS, BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES,
-    DEFLECTIONS, FACTS, HISTORY, META, OUTBOX, Open, PROMPTS, SESSIONS, TICKETS, Table,
+    DEFLECTIONS, DOORS, FACTS, HISTORY, META, OUTBOX, Open, PROMPTS, SESSIONS, TICKETS, Table,
 };
 use super::records::{EntryRecord, TicketRecord, decode, encode};
 use super::tables::{
@@ -74,6 +74,13 @@ struct BusinessConnectionRecord {
     can_reply: bool,
     can_read_messages: bool,
     enabled: bool,
+}
+
+/// The business connection a customer writes through, as stored (version 1).
+#[derive(Serialize, Deserialize)]
+struct DoorRecord {
+    v: u32,
+    connection: String,
 }
 
 /// A question an article answered, as stored (`kb::Deflection`, version 1).
@@ -346,6 +353,21 @@ impl<'t> Tx<'t> {
             enabled: connection.enabled,
         };
         self.open(BUSINESS)?.insert(connection.id.as_str(), encode(&record).as_slice())?;
+        Ok(())
+    }
+
+    /// Records (or, with `None`, forgets) the business connection the customer writes through.
+    pub fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StoreError> {
+        let mut doors = self.open(DOORS)?;
+        match connection {
+            Some(connection) => {
+                let record = DoorRecord { v: 1, connection: connection.to_owned() };
+                doors.insert(customer, encode(&record).as_slice())?;
+            }
+            None => {
+                doors.remove(customer)?;
+            }
+        }
         Ok(())
     }
 
@@ -777,6 +799,22 @@ macro_rules! reads {
                         })
                     })
                     .collect()
+            }
+
+            /// The business connection the customer writes through, if any.
+            pub fn door(&self, customer: UserId) -> Result<Option<String>, StoreError> {
+                let table = match self.$open(DOORS) {
+                    Ok(table) => table,
+                    // A file from before business customers, never written since.
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                    Err(error) => return Err(error.into()),
+                };
+                let Some(bytes) = table.get(customer)? else { return Ok(None) };
+                let record = decode::<DoorRecord>("business door", bytes.value())?;
+                if record.v != 1 {
+                    return Err(StoreError::RecordVersion { what: "business door", version: record.v });
+                }
+                Ok(Some(record.connection))
             }
 
             /// Every business connection recorded, by id.

@@ -5,7 +5,8 @@
 use teloxide::types::{ChatMemberKind, Message, Update, UpdateKind, User};
 
 use crate::desk::{
-    BusinessConnection, ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn,
+    BusinessConnection, BusinessMessage, ButtonPress, CustomerMessage, Event, InlineQuery, Kind,
+    StaffMessage, TypedIn,
 };
 use crate::history::ANONYMOUS_ADMIN;
 use crate::ticket::{Customer, UserId};
@@ -42,6 +43,8 @@ pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
         UpdateKind::BusinessConnection(connection) => {
             Some(Event::BusinessConnection(business_connection(connection)))
         }
+        UpdateKind::BusinessMessage(message) => business_message(message, Edit::No),
+        UpdateKind::EditedBusinessMessage(message) => business_message(message, Edit::Yes),
         UpdateKind::MyChatMember(change) if change.chat.is_private() => {
             let blocked =
                 matches!(change.new_chat_member.kind, ChatMemberKind::Banned(_) | ChatMemberKind::Left);
@@ -137,11 +140,65 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
         reply_text,
         album,
         via_bot: message.via_bot.as_ref().map(|bot| bot.id.0),
+        entities: entities(message),
+        file_id: file_id(message),
     };
     Some(match edit {
         Edit::No => Event::Staff(staff_message),
         Edit::Yes => Event::StaffEdit(staff_message),
     })
+}
+
+/// A message in a business account's chat with a customer: the customer's own (a new one or
+/// an edit), or the account owner's answer from their app (the sender is not the person whose
+/// chat it is). Service messages and the bot's own sends are dropped.
+fn business_message(message: &Message, edit: Edit) -> Option<Event> {
+    let teloxide::types::MessageKind::Common(common) = &message.kind else { return None };
+    let connection = common.business_connection_id.as_ref()?.0.clone();
+    let from = message.from.as_ref()?;
+    if from.is_bot || message.sender_business_bot.is_some() || !message.chat.is_private() {
+        return None;
+    }
+    let kind = kind_of(message)?;
+    let by_owner = i64::try_from(from.id.0).ok() != Some(message.chat.id.0);
+    let chat = &message.chat;
+    let customer = if by_owner {
+        Customer {
+            id: u64::try_from(chat.id.0).ok()?,
+            name: [chat.first_name(), chat.last_name()].into_iter().flatten().collect::<Vec<_>>().join(" "),
+            username: chat.username().map(str::to_owned),
+            language: None,
+        }
+    } else {
+        customer(from)
+    };
+    let replied = message.reply_to_message();
+    let business = BusinessMessage {
+        connection,
+        message: CustomerMessage {
+            customer,
+            message_id: message.id.0,
+            kind,
+            text: message.text().or_else(|| message.caption()).map(str::to_owned),
+            file_id: file_id(message),
+            reply_to: replied.map(|original| original.id.0),
+            album: message.media_group_id().map(|id| id.0.clone()),
+        },
+        entities: entities(message),
+    };
+    Some(match (by_owner, edit) {
+        (true, Edit::No) => Event::BusinessOwner(business),
+        // An owner's edit of their own answer is theirs to tell; the desk keeps the answer.
+        (true, Edit::Yes) => return None,
+        (false, Edit::No) => Event::BusinessCustomer(business),
+        (false, Edit::Yes) => Event::BusinessCustomerEdit(business),
+    })
+}
+
+/// The formatting of a message's text or caption, as Telegram wrote it.
+fn entities(message: &Message) -> Vec<serde_json::Value> {
+    let entities = message.entities().or_else(|| message.caption_entities()).unwrap_or_default();
+    entities.iter().filter_map(|entity| serde_json::to_value(entity).ok()).collect()
 }
 
 /// Who wrote a message in the staff chat: the sender's id, or [`ANONYMOUS_ADMIN`] when an

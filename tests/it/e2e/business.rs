@@ -4,9 +4,12 @@
 //! is told it is not served, a pause is reported; each change once. What the desk recorded is
 //! in the store, and a restart refreshes it with `getBusinessConnection`.
 
-use topicdesk::fakegram::{BusinessRights, Thread, UserSpec, World};
+use topicdesk::fakegram::{BusinessRights, Draft, FakeMessage, Thread, UserSpec, World};
+use topicdesk::history::{Actor, EntryKind};
 
-use super::harness::{Desk, STAFF, Setup, from_bot, has_text};
+use super::harness::{
+    Customer, DANA, Desk, PATIENCE, STAFF, Setup, bot_posts, button, card_in, from_bot, has_text, topic_of,
+};
 
 /// The company's own account, listed in desk.yaml.
 const ACME: u64 = 3_001;
@@ -78,4 +81,126 @@ async fn connections_are_recorded_and_general_is_told_what_each_means() {
     let said = fake.inspect(|world| from_bot(world, STAFF).len());
     desk.finish().await;
     assert!(said >= 5);
+}
+
+/// Connects `ACME` (listed in desk.yaml) with full rights and waits for General to confirm it.
+async fn acme_connected(customers: usize) -> (Desk, String) {
+    let mut desk = Desk::prepare(Setup { customers, budget_scale: None }).await;
+    let desk_yaml = desk.options.rules.join("desk.yaml");
+    let mut text = std::fs::read_to_string(&desk_yaml).expect("desk.yaml");
+    text.push_str("business:\n  - account: \"@acme_support\"\n");
+    std::fs::write(&desk_yaml, text).expect("desk.yaml written");
+    desk.fake.add_user(UserSpec::new(ACME, "Acme Support").username("acme_support")).expect("Acme");
+    desk.start_host();
+    let id = desk.fake.connect_business(ACME, BusinessRights::full()).expect("connects");
+    desk.wait("the connection confirmed", |world| {
+        general_says(world, "@acme_support is connected, with the right to reply") == 1
+    })
+    .await;
+    (desk, id)
+}
+
+/// What the customer sees in their chat with the account from the bot (shown from the owner).
+fn from_desk_in_business<'w>(world: &'w World, id: &str, customer: &Customer) -> Vec<&'w FakeMessage> {
+    let bot = world.bot_id();
+    let messages = world.business_messages(id, customer.id).into_iter();
+    messages.filter(|m| m.sender_business_bot == Some(bot) && m.from == ACME).collect()
+}
+
+/// Presses the button labelled `label` on the newest message through the account offering it.
+async fn press_in_business(desk: &Desk, id: &str, customer: &Customer, label: &str) {
+    let found = desk
+        .fake
+        .wait_for(PATIENCE, |world| {
+            from_desk_in_business(world, id, customer).into_iter().rev().find_map(|m| button(m, label))
+        })
+        .await;
+    let (message_id, data) = found.unwrap_or_else(|_| panic!("a button {label:?} in the business chat"));
+    desk.fake.press_business_button(id, customer.id, message_id, &data).expect("pressed");
+}
+
+/// Waits for the desk to ask `prompt` through the account, then the customer writes `text`.
+async fn answer_in_business(desk: &Desk, id: &str, customer: &Customer, prompt: &str, text: &str) {
+    desk.wait(&format!("the prompt {prompt:?} through the account"), |world| {
+        from_desk_in_business(world, id, customer).iter().any(|m| has_text(m, prompt))
+    })
+    .await;
+    desk.fake.customer_writes_to_business(id, customer.id, Draft::text(text)).expect("writes");
+}
+
+/// A customer who writes to the account fills the shipped support form there, through the
+/// account; the ticket's topic opens with its card; returns the topic's thread id.
+async fn open_ticket_in_business(desk: &Desk, id: &str, customer: &Customer) -> i32 {
+    desk.fake.customer_writes_to_business(id, customer.id, Draft::text("Hello!")).expect("writes");
+    press_in_business(desk, id, customer, "Contact support").await;
+    press_in_business(desk, id, customer, "Technical problem").await;
+    press_in_business(desk, id, customer, "Normal").await;
+    let description = format!("{} cannot export to CSV.", customer.name);
+    answer_in_business(desk, id, customer, "Describe the problem", &description).await;
+    press_in_business(desk, id, customer, "I still need help").await;
+    answer_in_business(desk, id, customer, "A screenshot helps", "/skip").await;
+    press_in_business(desk, id, customer, "Submit").await;
+    let found = desk
+        .fake
+        .wait_for(PATIENCE, |world| {
+            let thread = topic_of(world, customer)?;
+            let confirmed =
+                from_desk_in_business(world, id, customer).iter().any(|m| has_text(m, "is registered as"));
+            (card_in(world, thread).is_some() && confirmed).then_some(thread)
+        })
+        .await;
+    found.unwrap_or_else(|_| panic!("{}'s topic, card and confirmation", customer.name))
+}
+
+/// A customer writes to the company's account and goes through the intake form there (its
+/// buttons work in the business chat); the topic opens. Messages go both ways: the customer's
+/// text and photo are sent again into the topic (a business message cannot be copied), the
+/// agent's text and photo reach the customer through the account, shown from it; nothing
+/// reaches the customer's chat with the bot and no copy is tried into the business chat. The
+/// owner answering from their own app is mirrored into the topic as answered from the account
+/// and counts as the first response.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_of_the_business_account_gets_a_ticket_and_answers_through_it() {
+    let (desk, id) = acme_connected(1).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+
+    desk.fake.customer_writes_to_business(&id, ann.id, Draft::text("Still broken today")).expect("writes");
+    desk.fake.customer_writes_to_business(&id, ann.id, Draft::photo().caption("the error")).expect("writes");
+    desk.wait("the customer's text and photo in the topic", |world| {
+        let posts = bot_posts(world, thread);
+        posts.iter().any(|m| has_text(m, "Still broken today"))
+            && posts.iter().any(|m| m.content.kind() == "photo" && has_text(m, "the error"))
+    })
+    .await;
+
+    desk.fake.send_as(DANA, STAFF, Draft::text("Try the new export, please").in_topic(thread)).expect("Dana");
+    desk.fake.send_as(DANA, STAFF, Draft::photo().caption("like this").in_topic(thread)).expect("Dana");
+    desk.wait("Dana's text and photo through the account", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        seen.iter().any(|m| has_text(m, "Try the new export, please"))
+            && seen.iter().any(|m| m.content.kind() == "photo" && has_text(m, "like this"))
+    })
+    .await;
+
+    desk.fake.owner_writes_in_business(&id, ann.id, Draft::text("Anything else I can do?")).expect("owner");
+    desk.wait("the owner's answer mirrored", |world| {
+        bot_posts(world, thread)
+            .iter()
+            .any(|m| has_text(m, "↩ Answered from the account @acme_support:\nAnything else I can do?"))
+    })
+    .await;
+    desk.wait_store("the owner's answer in history, by the account", |read| {
+        let Some(&ticket) = read.tickets_of_customer(ann.id).expect("tickets").last() else { return false };
+        read.history(ticket).expect("history").iter().any(|entry| {
+            entry.actor == Actor::Agent(ACME)
+                && matches!(&entry.kind, EntryKind::AgentReply { text } if text == "Anything else I can do?")
+        })
+    })
+    .await;
+    desk.fake.inspect(|world| {
+        assert!(from_bot(world, ann.chat()).is_empty(), "nothing in the customer's chat with the bot");
+        assert_eq!(world.count_calls("copyMessage", 400), 0, "no copy tried into a business chat");
+    });
+    desk.finish().await;
 }
