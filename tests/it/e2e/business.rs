@@ -183,6 +183,28 @@ async fn a_customer_of_the_business_account_gets_a_ticket_and_answers_through_it
     })
     .await;
 
+    // Albums both ways go as albums: sent again by sendMediaGroup.
+    let album = vec![Draft::photo().caption("front"), Draft::photo()];
+    desk.fake.customer_album_to_business(&id, ann.id, album).expect("album");
+    desk.wait("the customer's album in the topic, as one album", |world| {
+        let posts = bot_posts(world, thread);
+        let front = posts.iter().find(|m| has_text(m, "front") && m.content.kind() == "photo");
+        front.and_then(|m| m.media_group_id.clone()).is_some_and(|group| {
+            posts.iter().filter(|m| m.media_group_id.as_deref() == Some(group.as_str())).count() == 2
+        })
+    })
+    .await;
+    let album = vec![Draft::photo().caption("step one").in_topic(thread), Draft::photo().in_topic(thread)];
+    desk.fake.send_album_as(DANA, STAFF, album).expect("Dana's album");
+    desk.wait("Dana's album through the account, as one album", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        let first = seen.iter().find(|m| has_text(m, "step one") && m.content.kind() == "photo");
+        first.and_then(|m| m.media_group_id.clone()).is_some_and(|group| {
+            seen.iter().filter(|m| m.media_group_id.as_deref() == Some(group.as_str())).count() == 2
+        })
+    })
+    .await;
+
     desk.fake.owner_writes_in_business(&id, ann.id, Draft::text("Anything else I can do?")).expect("owner");
     desk.wait("the owner's answer mirrored", |world| {
         bot_posts(world, thread)
