@@ -162,6 +162,8 @@ pub const TABLE_FATES: &[(&str, Fate)] = &[
     ("by_closed", Fate::ErasedByTicket),
     // Which business account a customer writes through, by their id.
     ("business_doors", Fate::ErasedByCustomer),
+    // Replies waiting for a business account's customer, by their id.
+    ("business_held", Fate::ErasedByCustomer),
 ];
 
 /// How a table is erased for one customer.

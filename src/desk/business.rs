@@ -11,11 +11,20 @@
 //! owner answering from their own app is mirrored into the topic and counts as the agent's
 //! reply, attributed to the account.
 
+use super::event::ButtonPress;
 use super::event::{BusinessMessage, Kind, history_text};
 use super::{Desk, DeskError, State};
 use crate::business::BusinessConnection;
-use crate::outbox::{Call, Content, FileKind, Lane, Target};
-use crate::ticket::Change;
+use crate::outbox::{Button, Call, Content, FileKind, HeldWhy, Lane, Outgoing, Target};
+use crate::ticket::{Change, TicketId, UserId};
+
+/// The callback data of the button that drops the replies held for a customer.
+const DROP_HELD: &str = "bh:";
+
+/// The customer whose held replies the button drops, if the data is that button's.
+pub(super) fn parse_drop_held(data: &str) -> Option<UserId> {
+    data.strip_prefix(DROP_HELD)?.parse().ok()
+}
 
 impl Desk<'_> {
     pub(super) fn business_connection<S: State>(
@@ -32,6 +41,10 @@ impl Desk<'_> {
             .is_some();
         if let Some(text) = business_notice(before.as_ref(), connection, served) {
             self.say_in_general(state, text, Vec::new())?;
+        }
+        let replies = |c: &BusinessConnection| served && c.enabled && c.can_reply;
+        if replies(connection) && !before.as_ref().is_some_and(replies) {
+            self.release_held_of(state, &connection.id)?;
         }
         Ok(())
     }
@@ -65,7 +78,101 @@ impl Desk<'_> {
         if state.door(customer)?.as_deref() != Some(connection.id.as_str()) {
             state.set_door(customer, Some(&connection.id))?;
         }
+        // The customer wrote: Telegram's 24 hours start again, and what waited goes first.
+        self.release_held(state, customer, "The customer wrote again")?;
         self.customer_message_in(state, &b.message, &b.entities)
+    }
+
+    /// Telegram refused a call to a customer of a business account for a reason that passes:
+    /// it is kept, in order, and the ticket's topic is told why once, with a button to drop
+    /// what waits.
+    pub(super) fn business_held<S: State>(
+        &self,
+        state: &mut S,
+        customer: UserId,
+        ticket: Option<TicketId>,
+        why: HeldWhy,
+        call: &Call,
+    ) -> Result<(), DeskError> {
+        let mut held = state.held(customer)?;
+        let first = held.is_empty();
+        held.push(Outgoing { chat_id: customer as i64, lane: Lane::Message, ticket, call: call.clone() });
+        state.set_held(customer, &held)?;
+        if !first {
+            return Ok(());
+        }
+        let ticket = match ticket {
+            Some(ticket) => Some(ticket),
+            None => Self::current_ticket(state, customer)?.map(|ticket| ticket.id),
+        };
+        let Some(ticket) = ticket else { return Ok(()) };
+        let door = state.door(customer)?;
+        let connections = state.business_connections()?;
+        let account = connections
+            .iter()
+            .find(|connection| Some(&connection.id) == door.as_ref())
+            .map_or_else(|| "the business account".to_owned(), BusinessConnection::account);
+        let call = Call::SendText {
+            to: Target::Topic { ticket },
+            text: held_notice(why, &account),
+            reply_to: None,
+            buttons: vec![vec![Button::new("Drop the waiting replies", format!("{DROP_HELD}{customer}"))]],
+            report: None,
+        };
+        self.queue(state, Some(ticket), Lane::Message, call)
+    }
+
+    /// What waited for the customer goes out now, in order; the topic hears it (`cause`).
+    fn release_held<S: State>(&self, state: &mut S, customer: UserId, cause: &str) -> Result<(), DeskError> {
+        let held = state.held(customer)?;
+        if held.is_empty() {
+            return Ok(());
+        }
+        state.set_held(customer, &[])?;
+        for outgoing in &held {
+            state.enqueue(outgoing)?;
+        }
+        if let Some(ticket) = Self::current_ticket(state, customer)? {
+            let text = format!("✓ {cause}: {} waiting repl{} on the way.", held.len(), plural(held.len()));
+            self.say_in_topic(state, ticket.id, text)?;
+        }
+        Ok(())
+    }
+
+    /// A connection the desk serves again (turned back on, the right to reply given): what
+    /// waited for its customers goes out.
+    fn release_held_of<S: State>(&self, state: &mut S, connection: &str) -> Result<(), DeskError> {
+        for customer in state.held_customers()? {
+            if state.door(customer)?.as_deref() == Some(connection) {
+                self.release_held(state, customer, "The business account lets this bot reply again")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// "Drop the waiting replies" pressed by a team member: what was held for the customer is
+    /// dropped, and the topic says who did it.
+    pub(super) fn drop_held_pressed<S: State>(
+        &self,
+        state: &mut S,
+        press: &ButtonPress,
+        customer: UserId,
+    ) -> Result<(), DeskError> {
+        if !self.rules.team().is_member(press.from as i64) {
+            return self.answer(state, press, Some("Only the support team can do this."));
+        }
+        let held = state.held(customer)?;
+        state.set_held(customer, &[])?;
+        let said = format!("Dropped {} waiting repl{}.", held.len(), plural(held.len()));
+        self.answer(state, press, Some(&said))?;
+        if !held.is_empty()
+            && let Some(ticket) = Self::current_ticket(state, customer)?
+        {
+            let text =
+                format!("✗ {} dropped {} waiting repl{}.", press.from_name, held.len(), plural(held.len()));
+            self.say_in_topic(state, ticket.id, text)?;
+        }
+        Ok(())
     }
 
     /// A customer edited a message to a business account: mirrored as for the bot's chats.
@@ -159,6 +266,30 @@ pub(crate) fn headed(heading: &str, mut content: Content) -> Content {
         }
     }
     content
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "y is" } else { "ies are" }
+}
+
+/// What the topic is told when a reply to a business account's customer has to wait.
+pub(crate) fn held_notice(why: HeldWhy, account: &str) -> String {
+    let until = match why {
+        HeldWhy::Window => "Telegram lets a business account's bot answer only within 24 hours of the \
+                            customer's last message there, and the customer has been silent longer. It \
+                            goes out when they write again."
+            .to_owned(),
+        HeldWhy::Off => format!(
+            "the business account {account} paused or disconnected this bot. Replies go out when it is \
+             turned on again."
+        ),
+        HeldWhy::NoRights => format!(
+            "the business account {account} does not let this bot reply (in its Telegram: Settings → \
+             Telegram Business → Chatbots → this bot, turn on replying to messages). Replies go out when \
+             it does."
+        ),
+    };
+    format!("⏳ Not delivered yet, and kept: {until} Later replies wait behind it.")
 }
 
 /// What General is told about a connection that changed from `before` (none: new), if anything.

@@ -53,6 +53,7 @@ pub struct MemoryState {
     deflections: Vec<Deflection>,
     business: BTreeMap<String, BusinessConnection>,
     doors: BTreeMap<UserId, String>,
+    held: BTreeMap<UserId, Vec<Outgoing>>,
     /// The audit log, oldest first.
     pub audit: Vec<AuditEntry>,
 }
@@ -328,6 +329,23 @@ impl State for MemoryState {
         Ok(self.doors.get(&customer).cloned())
     }
 
+    fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StateError> {
+        Ok(self.held.get(&customer).cloned().unwrap_or_default())
+    }
+
+    fn set_held(&mut self, customer: UserId, held: &[Outgoing]) -> Result<(), StateError> {
+        if held.is_empty() {
+            self.held.remove(&customer);
+        } else {
+            self.held.insert(customer, held.to_vec());
+        }
+        Ok(())
+    }
+
+    fn held_customers(&self) -> Result<Vec<UserId>, StateError> {
+        Ok(self.held.keys().copied().collect())
+    }
+
     fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StateError> {
         match connection {
             Some(connection) => self.doors.insert(customer, connection.to_owned()),
@@ -376,6 +394,7 @@ impl State for MemoryState {
         let set: BTreeSet<TicketId> = tickets.into_iter().collect();
         erased.session = self.sessions.remove(&customer).is_some();
         self.doors.remove(&customer);
+        self.held.remove(&customer);
         erased.session |= self.prompts.remove(&customer).is_some();
         erased.relayed = self.remove_links_of(customer as i64);
         let before = self.outbox.len();

@@ -109,6 +109,9 @@ impl Desk<'_> {
         if let Some((ticket, article)) = super::kb::parse_send(&press.data) {
             return self.send_article_pressed(state, press, ticket, article);
         }
+        if let Some(customer) = super::business::parse_drop_held(&press.data) {
+            return self.drop_held_pressed(state, press, customer);
+        }
         if let Some(ticket) = super::forget::parse_forget(&press.data) {
             return self.forget_pressed(state, press, ticket);
         }

@@ -270,7 +270,7 @@ pub enum Report {
 }
 
 /// What came of a call, as the desk needs to know it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "delivery", rename_all = "snake_case")]
 pub enum Delivery {
     /// The ticket's topic exists now.
@@ -324,6 +324,16 @@ pub enum Delivery {
         source: (i64, i32),
         reason: String,
     },
+    /// Telegram refused `call` to a customer of a business account for a reason that passes
+    /// only when something happens (`why`): the call left the outbox and is the desk's to
+    /// keep until then.
+    Held {
+        customer: UserId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<TicketId>,
+        why: HeldWhy,
+        call: Call,
+    },
     /// Telegram refuses the bot in the staff chat for a reason only people can fix, saying
     /// `reason`; the call (for `ticket`, if any) stays queued and goes when it can.
     StaffChatRefused {
@@ -332,6 +342,34 @@ pub enum Delivery {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ticket: Option<TicketId>,
     },
+}
+
+/// Why a call to a customer of a business account cannot go now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeldWhy {
+    /// Telegram's 24-hour rule: the customer has not written to the account for a day
+    /// (`BUSINESS_PEER_USAGE_MISSING`); it passes when they write again.
+    Window,
+    /// The account paused or disconnected the bot (`BUSINESS_CONNECTION_INVALID`); it passes
+    /// when the connection is on again.
+    Off,
+    /// The account withheld the right to reply (`BOT_ACCESS_FORBIDDEN`); it passes when the
+    /// right is given.
+    NoRights,
+}
+
+impl HeldWhy {
+    /// The refusal Telegram answers a send through a business connection with, when it is
+    /// one that passes (its status and description).
+    pub fn of_refusal(status: u16, description: &str) -> Option<HeldWhy> {
+        match status {
+            400 if description.contains("BUSINESS_PEER_USAGE_MISSING") => Some(HeldWhy::Window),
+            400 if description.contains("BUSINESS_CONNECTION_INVALID") => Some(HeldWhy::Off),
+            403 if description.contains("BOT_ACCESS_FORBIDDEN") => Some(HeldWhy::NoRights),
+            _ => None,
+        }
+    }
 }
 
 /// Why the bot cannot work in the staff chat.

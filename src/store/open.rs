@@ -75,6 +75,7 @@ tables! {
     ByClosed by_closed: BY_CLOSED<(i64, u64), ()>;
     Business business: BUSINESS<&'static str, &'static [u8]>;
     Doors doors: DOORS<u64, &'static [u8]>;
+    Held held: HELD<u64, &'static [u8]>;
 }
 
 impl<'t> Open<'t> {

@@ -11,7 +11,7 @@ use super::StoreError;
 use super::facts_record;
 use super::open::{
     BUSINESS, BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES,
-    DEFLECTIONS, DOORS, FACTS, HISTORY, META, OUTBOX, Open, PROMPTS, SESSIONS, TICKETS, Table,
+    DEFLECTIONS, DOORS, FACTS, HELD, HISTORY, META, OUTBOX, Open, PROMPTS, SESSIONS, TICKETS, Table,
 };
 use super::records::{EntryRecord, TicketRecord, decode, encode};
 use super::tables::{
@@ -81,6 +81,13 @@ struct BusinessConnectionRecord {
 struct DoorRecord {
     v: u32,
     connection: String,
+}
+
+/// The calls held for a customer of a business account, as stored (version 1).
+#[derive(Serialize, Deserialize)]
+struct HeldRecord {
+    v: u32,
+    entries: Vec<OutboxRecord>,
 }
 
 /// A question an article answered, as stored (`kb::Deflection`, version 1).
@@ -367,6 +374,18 @@ impl<'t> Tx<'t> {
             None => {
                 doors.remove(customer)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Keeps the calls held for the customer, in order; none removes the row.
+    pub fn set_held(&mut self, customer: UserId, held: &[Outgoing]) -> Result<(), StoreError> {
+        let mut table = self.open(HELD)?;
+        if held.is_empty() {
+            table.remove(customer)?;
+        } else {
+            let record = HeldRecord { v: 1, entries: held.iter().map(OutboxRecord::of).collect() };
+            table.insert(customer, encode(&record).as_slice())?;
         }
         Ok(())
     }
@@ -815,6 +834,31 @@ macro_rules! reads {
                     return Err(StoreError::RecordVersion { what: "business door", version: record.v });
                 }
                 Ok(Some(record.connection))
+            }
+
+            /// The calls held for the customer of a business account, in order.
+            pub fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StoreError> {
+                let table = match self.$open(HELD) {
+                    Ok(table) => table,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                    Err(error) => return Err(error.into()),
+                };
+                let Some(bytes) = table.get(customer)? else { return Ok(Vec::new()) };
+                let record = decode::<HeldRecord>("held calls", bytes.value())?;
+                if record.v != 1 {
+                    return Err(StoreError::RecordVersion { what: "held calls", version: record.v });
+                }
+                record.entries.into_iter().map(OutboxRecord::into_outgoing).collect()
+            }
+
+            /// The customers with calls held for them.
+            pub fn held_customers(&self) -> Result<Vec<UserId>, StoreError> {
+                let table = match self.$open(HELD) {
+                    Ok(table) => table,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                    Err(error) => return Err(error.into()),
+                };
+                table.iter()?.map(|row| Ok(row?.0.value())).collect()
             }
 
             /// Every business connection recorded, by id.

@@ -40,7 +40,8 @@ pub use super::raw::Failure;
 use super::raw::call as execute;
 use super::raw::{CallAnswer, Seen, answer_of_failure, seen};
 use crate::outbox::{
-    Button, ButtonKind, Call, Content, Delivery, FileKind, InlineResult, Media, Outcome, Report, StaffTrouble,
+    Button, ButtonKind, Call, Content, Delivery, FileKind, HeldWhy, InlineResult, Media, Outcome, Report,
+    StaffTrouble,
 };
 pub use crate::outbox::{Place, Verdict};
 
@@ -70,10 +71,23 @@ pub async fn send_seen(
     sent_at: jiff::Timestamp,
 ) -> (Verdict, Option<Seen>) {
     let door = door.filter(|_| place.chat_id > 0).map(|id| BusinessConnectionId(id.to_owned()));
+    let through_business = door.is_some();
     let (result, method) = match door {
         Some(door) => seen(through_door(bot, call, place, door)).await,
         None => seen(request(bot, call, place)).await,
     };
+    // A refusal through a business account that passes when something happens (the customer
+    // writes again, the account turns the bot back on): the call is handed to the desk to
+    // hold, rather than tried again and again.
+    if through_business
+        && let Err(failure @ Failure::Api { status, description }) = &result
+        && let Some(why) = HeldWhy::of_refusal(*status, description)
+    {
+        let customer = place.chat_id.cast_unsigned();
+        let delivery = Delivery::Held { customer, ticket, why, call: call.clone() };
+        let answer = answer_of_failure(failure);
+        return (Verdict::Done { delivery: Some(delivery) }, method.map(|method| Seen { method, answer }));
+    }
     let answer = match &result {
         Ok(_) => CallAnswer::Ok,
         Err(failure) => answer_of_failure(failure),

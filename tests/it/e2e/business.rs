@@ -226,3 +226,111 @@ async fn a_customer_of_the_business_account_gets_a_ticket_and_answers_through_it
     });
     desk.finish().await;
 }
+
+/// The bot's messages in the topic with `needle`.
+fn topic_says(world: &World, thread: i32, needle: &str) -> usize {
+    bot_posts(world, thread).iter().filter(|m| has_text(m, needle)).count()
+}
+
+/// Telegram's 24-hour rule: after a day of the customer's silence the agent's replies cannot
+/// go through the account. They are not dropped: they wait, the topic is told why once, and
+/// they go out in order when the customer writes again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_after_a_day_of_silence_waits_and_goes_when_the_customer_writes() {
+    let (desk, id) = acme_connected(1).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+    desk.fake.advance_clock(std::time::Duration::from_hours(25));
+    desk.fake.send_as(DANA, STAFF, Draft::text("Sorry for the wait").in_topic(thread)).expect("Dana");
+    let why =
+        "Not delivered yet, and kept: Telegram lets a business account's bot answer only within 24 hours";
+    desk.wait("the topic told why the reply waits", |world| topic_says(world, thread, why) == 1).await;
+    desk.fake.send_as(DANA, STAFF, Draft::text("Here is the fix").in_topic(thread)).expect("Dana");
+    desk.wait_store("both replies held", |read| read.held(ann.id).expect("held").len() == 2).await;
+    desk.fake.inspect(|world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        assert!(!seen.iter().any(|m| has_text(m, "Sorry for the wait") || has_text(m, "Here is the fix")));
+        assert_eq!(topic_says(world, thread, why), 1, "told once");
+    });
+
+    desk.fake.customer_writes_to_business(&id, ann.id, Draft::text("Hello? Anyone?")).expect("writes");
+    desk.wait("both replies through the account, in order", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        let at = |needle| seen.iter().position(|m| has_text(m, needle));
+        matches!((at("Sorry for the wait"), at("Here is the fix")), (Some(a), Some(b)) if a < b)
+    })
+    .await;
+    desk.wait("the topic told they went", |world| {
+        topic_says(world, thread, "The customer wrote again: 2 waiting replies are on the way.") == 1
+            && topic_says(world, thread, "Hello? Anyone?") == 1
+    })
+    .await;
+    desk.wait_store("nothing held any more", |read| read.held(ann.id).expect("held").is_empty()).await;
+    desk.finish().await;
+}
+
+/// The account pauses the bot: a customer's message no longer reaches the desk (no intake, no
+/// topic), and a reply to a customer with a ticket waits (the topic told why) instead of being
+/// lost; when the account turns the bot on again, it goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_connection_stops_intake_and_keeps_what_was_queued() {
+    let (desk, id) = acme_connected(2).await;
+    let (ann, bob) = (desk.customers[0].clone(), desk.customers[1].clone());
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+    desk.fake.set_business_enabled(&id, false).expect("paused");
+    desk.wait("the pause reported", |world| {
+        general_says(world, "@acme_support paused or disconnected this bot") == 1
+    })
+    .await;
+    desk.fake.send_as(DANA, STAFF, Draft::text("We found it").in_topic(thread)).expect("Dana");
+    let why =
+        "Not delivered yet, and kept: the business account @acme_support paused or disconnected this bot";
+    desk.wait("the topic told why the reply waits", |world| topic_says(world, thread, why) == 1).await;
+    desk.fake.customer_writes_to_business(&id, bob.id, Draft::text("Hi, I need help")).expect("writes");
+
+    desk.fake.set_business_enabled(&id, true).expect("resumed");
+    desk.wait("the held reply through the account", |world| {
+        from_desk_in_business(world, &id, &ann).iter().any(|m| has_text(m, "We found it"))
+    })
+    .await;
+    desk.wait("the topic told it went", |world| {
+        topic_says(world, thread, "lets this bot reply again: 1 waiting reply is on the way.") == 1
+    })
+    .await;
+    desk.fake.inspect(|world| {
+        assert!(topic_of(world, &bob).is_none(), "no ticket from a message while paused");
+        assert!(from_desk_in_business(world, &id, &bob).is_empty(), "no intake while paused");
+    });
+    desk.finish().await;
+}
+
+/// One desk, one staff group: a customer of the bot and a customer of the business account,
+/// each answered through their own door and never the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_chat_and_a_business_account_are_served_at_once() {
+    let (desk, id) = acme_connected(2).await;
+    let (ann, bob) = (desk.customers[0].clone(), desk.customers[1].clone());
+    let ann_thread = super::harness::open_ticket(&desk.fake, &ann).await;
+    let bob_thread = open_ticket_in_business(&desk, &id, &bob).await;
+    assert_ne!(ann_thread, bob_thread);
+    desk.fake.send_as(DANA, STAFF, Draft::text("For Ann, in the bot").in_topic(ann_thread)).expect("Dana");
+    desk.fake.send_as(DANA, STAFF, Draft::text("For Bob, from Acme").in_topic(bob_thread)).expect("Dana");
+    desk.wait("each answer in its own chat", |world| {
+        from_bot(world, ann.chat()).iter().any(|m| has_text(m, "For Ann, in the bot"))
+            && from_desk_in_business(world, &id, &bob).iter().any(|m| has_text(m, "For Bob, from Acme"))
+    })
+    .await;
+    desk.fake.user_sends(ann.id, Draft::text("Ann via the bot")).expect("Ann");
+    desk.fake.customer_writes_to_business(&id, bob.id, Draft::text("Bob via Acme")).expect("Bob");
+    desk.wait("each customer's message in their own topic", |world| {
+        topic_says(world, ann_thread, "Ann via the bot") == 1
+            && topic_says(world, bob_thread, "Bob via Acme") == 1
+    })
+    .await;
+    desk.fake.inspect(|world| {
+        assert!(from_bot(world, bob.chat()).is_empty(), "Bob never hears from the bot itself");
+        assert!(world.business_messages(&id, ann.id).is_empty(), "Ann never hears from the account");
+        assert_eq!(topic_says(world, ann_thread, "Bob via Acme"), 0);
+    });
+    desk.finish().await;
+}
