@@ -133,7 +133,11 @@ impl Desk<'_> {
             state.enqueue(outgoing)?;
         }
         if let Some(ticket) = Self::current_ticket(state, customer)? {
-            let text = format!("✓ {cause}: {} waiting repl{} on the way.", held.len(), plural(held.len()));
+            let text = format!(
+                "✓ {cause}: {} {} on the way.",
+                waiting(held.len()),
+                if held.len() == 1 { "is" } else { "are" }
+            );
             self.say_in_topic(state, ticket.id, text)?;
         }
         Ok(())
@@ -163,13 +167,12 @@ impl Desk<'_> {
         }
         let held = state.held(customer)?;
         state.set_held(customer, &[])?;
-        let said = format!("Dropped {} waiting repl{}.", held.len(), plural(held.len()));
+        let said = format!("Dropped {}.", waiting(held.len()));
         self.answer(state, press, Some(&said))?;
         if !held.is_empty()
             && let Some(ticket) = Self::current_ticket(state, customer)?
         {
-            let text =
-                format!("✗ {} dropped {} waiting repl{}.", press.from_name, held.len(), plural(held.len()));
+            let text = format!("✗ {} dropped {}.", press.from_name, waiting(held.len()));
             self.say_in_topic(state, ticket.id, text)?;
         }
         Ok(())
@@ -268,8 +271,9 @@ pub(crate) fn headed(heading: &str, mut content: Content) -> Content {
     content
 }
 
-fn plural(count: usize) -> &'static str {
-    if count == 1 { "y is" } else { "ies are" }
+/// "1 waiting reply", "2 waiting replies".
+fn waiting(count: usize) -> String {
+    if count == 1 { "1 waiting reply".to_owned() } else { format!("{count} waiting replies") }
 }
 
 /// What the topic is told when a reply to a business account's customer has to wait.
@@ -341,6 +345,30 @@ mod tests {
             can_read_messages: true,
             enabled,
         }
+    }
+
+    #[test]
+    fn a_heading_moves_the_formatting_along_in_utf16_units() {
+        let bold = serde_json::json!({ "type": "bold", "offset": 0, "length": 4 });
+        let said = content(Kind::Text, Some("Done, thanks"), None, std::slice::from_ref(&bold));
+        let headed = headed("↩ Answered from the account @acme_support:", said);
+        assert_eq!(headed.text.as_deref(), Some("↩ Answered from the account @acme_support:\nDone, thanks"));
+        // "↩" is one UTF-16 unit; the heading and its line break are 43 in all.
+        assert_eq!(headed.entities, [serde_json::json!({ "type": "bold", "offset": 43, "length": 4 })]);
+        let photo = content(Kind::Photo, Some("caption"), Some("F1"), &[]);
+        assert_eq!(photo.file, Some((FileKind::Photo, "F1".to_owned())));
+        let voice = content(Kind::Voice, None, Some("V1"), &[]);
+        assert_eq!((voice.text.as_deref(), voice.file), (Some("[voice message]"), None));
+    }
+
+    #[test]
+    fn only_refusals_that_pass_are_held() {
+        let of = HeldWhy::of_refusal;
+        assert_eq!(of(400, "Bad Request: BUSINESS_PEER_USAGE_MISSING"), Some(HeldWhy::Window));
+        assert_eq!(of(400, "Bad Request: BUSINESS_CONNECTION_INVALID"), Some(HeldWhy::Off));
+        assert_eq!(of(403, "Forbidden: BOT_ACCESS_FORBIDDEN"), Some(HeldWhy::NoRights));
+        assert_eq!(of(403, "Forbidden: bot was blocked by the user"), None);
+        assert_eq!(of(400, "Bad Request: message text is empty"), None);
     }
 
     #[test]

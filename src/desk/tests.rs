@@ -72,6 +72,7 @@ macro_rules! on_state {
 }
 
 // Declared after `on_state!`, which it uses.
+mod business;
 mod retention;
 mod stats;
 mod templates;

@@ -300,6 +300,40 @@ mod tests {
         }
     }
 
+    /// A message in Acme's business chat with the customer 42, written by `from`.
+    fn in_business(from: u64, edited: bool, extra: &Value) -> Option<Event> {
+        let chat = json!({ "id": 42, "type": "private", "first_name": "Ann" });
+        let mut message = json!({
+            "message_id": 7, "date": 1_790_000_000, "chat": chat, "from": user(from, "Someone", false),
+            "business_connection_id": "bc1", "text": "Hello there",
+            "entities": [{ "type": "bold", "offset": 0, "length": 5 }],
+        });
+        for (key, value) in extra.as_object().into_iter().flatten() {
+            message[key] = value.clone();
+        }
+        let kind = if edited { "edited_business_message" } else { "business_message" };
+        let update: Update = serde_json::from_str(&json!({ "update_id": 3, kind: message }).to_string())
+            .expect("a well-formed update");
+        translate(&update, STAFF)
+    }
+
+    #[test]
+    fn business_messages_are_the_customers_or_the_owners_and_the_bots_own_are_dropped() {
+        let Some(Event::BusinessCustomer(customer)) = in_business(42, false, &json!({})) else {
+            panic!("the customer's message")
+        };
+        assert_eq!((customer.connection.as_str(), customer.message.customer.id), ("bc1", 42));
+        assert_eq!(customer.entities, [json!({ "type": "bold", "offset": 0, "length": 5 })]);
+        assert!(matches!(in_business(42, true, &json!({})), Some(Event::BusinessCustomerEdit(_))));
+        let Some(Event::BusinessOwner(owner)) = in_business(3001, false, &json!({})) else {
+            panic!("the owner's answer")
+        };
+        assert_eq!((owner.message.customer.id, owner.message.customer.name.as_str()), (42, "Ann"));
+        assert_eq!(in_business(3001, true, &json!({})), None, "the owner's edits are theirs");
+        let sent_by_bot = json!({ "sender_business_bot": user(BOT, "Desk", true) });
+        assert_eq!(in_business(3001, false, &sent_by_bot), None, "the bot's own sends");
+    }
+
     #[test]
     fn an_anonymous_admin_of_the_staff_group_is_kept_and_other_bots_are_dropped() {
         let stand_in = user(ANONYMOUS_ADMIN, "Group", true);
