@@ -178,6 +178,35 @@ impl Desk<'_> {
         Ok(())
     }
 
+    /// A customer deleted messages in their chat with the account: each one relayed into the
+    /// topic gets a note replying to its copy there (the copy stays, for the record).
+    pub(super) fn business_deleted<S: State>(
+        &self,
+        state: &mut S,
+        connection: &str,
+        customer: UserId,
+        message_ids: &[i32],
+    ) -> Result<(), DeskError> {
+        if state.door(customer)?.as_deref() != Some(connection) {
+            return Ok(());
+        }
+        let Some(ticket) = Self::current_ticket(state, customer)? else { return Ok(()) };
+        for message_id in message_ids {
+            let Some(copy) = state.counterpart_in((customer as i64, *message_id), self.staff_chat)? else {
+                continue;
+            };
+            let call = Call::SendText {
+                to: Target::Topic { ticket: ticket.id },
+                text: "🗑 The customer deleted this message in their chat.".to_owned(),
+                reply_to: Some(copy),
+                buttons: Vec::new(),
+                report: None,
+            };
+            self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        }
+        Ok(())
+    }
+
     /// A customer edited a message to a business account: mirrored as for the bot's chats.
     pub(super) fn business_customer_edit<S: State>(
         &self,

@@ -34,6 +34,8 @@ pub enum Event {
     BusinessCustomerEdit(BusinessMessage),
     /// The business account's owner answered a customer from their own Telegram app.
     BusinessOwner(BusinessMessage),
+    /// A customer deleted messages in their chat with a business account.
+    BusinessDeleted { connection: String, customer: UserId, message_ids: Vec<i32> },
     /// A queued call reached Telegram with a result the desk needs.
     Delivered(Delivery),
     /// Time passed: act on whatever timers fell due by `now`.

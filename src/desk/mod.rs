@@ -112,6 +112,9 @@ impl Desk<'_> {
             Event::BusinessCustomer(message) => self.business_customer(state, message),
             Event::BusinessCustomerEdit(message) => self.business_customer_edit(state, message),
             Event::BusinessOwner(message) => self.business_owner(state, message),
+            Event::BusinessDeleted { connection, customer, message_ids } => {
+                self.business_deleted(state, connection, *customer, message_ids)
+            }
             Event::Delivered(delivery) => self.delivered(state, delivery),
             Event::Tick => self.tick(state),
         }

@@ -458,6 +458,7 @@ pub(super) fn allowed_updates() -> Vec<AllowedUpdate> {
         AllowedUpdate::BusinessConnection,
         AllowedUpdate::BusinessMessage,
         AllowedUpdate::EditedBusinessMessage,
+        AllowedUpdate::DeletedBusinessMessages,
     ]
 }
 

@@ -68,11 +68,24 @@ pub(super) fn business_connection(connection: &teloxide::types::BusinessConnecti
     }
 }
 
+/// The desk event of an update teloxide cannot read, from its JSON text: a customer's
+/// deletion in a business chat (`deleted_business_messages`, whose `message_ids` teloxide
+/// reads as objects).
+pub fn translate_raw(json: &str) -> Option<Event> {
+    let update: serde_json::Value = serde_json::from_str(json).ok()?;
+    let deleted = update.get("deleted_business_messages")?;
+    let connection = deleted.get("business_connection_id")?.as_str()?.to_owned();
+    let customer = deleted.get("chat")?.get("id")?.as_u64()?;
+    let ids = deleted.get("message_ids")?.as_array()?;
+    let message_ids = ids.iter().filter_map(|id| i32::try_from(id.as_i64()?).ok()).collect();
+    Some(Event::BusinessDeleted { connection, customer, message_ids })
+}
+
 /// An update as Telegram sends it (JSON text): its id and the desk event it means, if any.
 /// For callers that hold the wire form (the bench's fixtures) and must not name teloxide.
 pub fn translate_json(json: &str, staff_chat: i64) -> Result<(i64, Option<Event>), serde_json::Error> {
     let update: Update = serde_json::from_str(json)?;
-    Ok((i64::from(update.id.0), translate(&update, staff_chat)))
+    Ok((i64::from(update.id.0), translate(&update, staff_chat).or_else(|| translate_raw(json))))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

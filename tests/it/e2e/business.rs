@@ -158,14 +158,17 @@ async fn open_ticket_in_business(desk: &Desk, id: &str, customer: &Customer) -> 
 /// agent's text and photo reach the customer through the account, shown from it; nothing
 /// reaches the customer's chat with the bot and no copy is tried into the business chat. The
 /// owner answering from their own app is mirrored into the topic as answered from the account
-/// and counts as the first response.
+/// and counts as the first response. The customer's edit is mirrored and a deletion noted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_of_the_business_account_gets_a_ticket_and_answers_through_it() {
     let (desk, id) = acme_connected(1).await;
     let ann = desk.customers[0].clone();
     let thread = open_ticket_in_business(&desk, &id, &ann).await;
 
-    desk.fake.customer_writes_to_business(&id, ann.id, Draft::text("Still broken today")).expect("writes");
+    let still = desk
+        .fake
+        .customer_writes_to_business(&id, ann.id, Draft::text("Still broken today"))
+        .expect("writes");
     desk.fake.customer_writes_to_business(&id, ann.id, Draft::photo().caption("the error")).expect("writes");
     desk.wait("the customer's text and photo in the topic", |world| {
         let posts = bot_posts(world, thread);
@@ -180,6 +183,18 @@ async fn a_customer_of_the_business_account_gets_a_ticket_and_answers_through_it
         let seen = from_desk_in_business(world, &id, &ann);
         seen.iter().any(|m| has_text(m, "Try the new export, please"))
             && seen.iter().any(|m| m.content.kind() == "photo" && has_text(m, "like this"))
+    })
+    .await;
+
+    // The customer's edit and deletion are mirrored: the copy edited, a note on the copy.
+    desk.fake.customer_edits_in_business(&id, ann.id, still, "Still broken, since Monday").expect("edits");
+    desk.wait("the edit mirrored", |world| topic_says(world, thread, "Still broken, since Monday") == 1)
+        .await;
+    desk.fake.customer_deletes_in_business(&id, ann.id, &[still]).expect("deletes");
+    desk.wait("the deletion noted on the copy", |world| {
+        let posts = bot_posts(world, thread);
+        let copy = posts.iter().find(|m| has_text(m, "Still broken, since Monday")).map(|m| m.message_id);
+        posts.iter().any(|m| has_text(m, "The customer deleted this message") && m.reply_to == copy)
     })
     .await;
 
