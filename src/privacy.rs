@@ -160,6 +160,10 @@ pub const TABLE_FATES: &[(&str, Fate)] = &[
     // The company's own accounts, never a customer's.
     ("business_connections", Fate::NoPersonalData),
     ("by_closed", Fate::ErasedByTicket),
+    // Which business account a customer writes through, by their id.
+    ("business_doors", Fate::ErasedByCustomer),
+    // Replies waiting for a business account's customer, by their id.
+    ("business_held", Fate::ErasedByCustomer),
 ];
 
 /// How a table is erased for one customer.

@@ -2,9 +2,29 @@
 //! means for the desk: an account desk.yaml does not list is not served; a listed account that
 //! withheld the right to reply is told how to give it; a pause or a disconnection is reported.
 //! Only changes are told: the same state arriving again says nothing.
+//!
+//! Customers of a served account come in through it: a `business_message` from a customer
+//! records the connection as the customer's door (`State::door`) and then goes the way of a
+//! message to the bot (intake, ticket, relay); everything the desk sends that customer goes
+//! through the door (the sender adds the connection), and what cannot be copied (their
+//! messages into the topic, agents' replies to them) is sent again (`Call::Resend`). The
+//! owner answering from their own app is mirrored into the topic and counts as the agent's
+//! reply, attributed to the account.
 
+use super::event::ButtonPress;
+use super::event::{BusinessMessage, Kind, history_text};
 use super::{Desk, DeskError, State};
 use crate::business::BusinessConnection;
+use crate::outbox::{Button, Call, Content, FileKind, HeldWhy, Lane, Outgoing, Target};
+use crate::ticket::{Change, TicketId, UserId};
+
+/// The callback data of the button that drops the replies held for a customer.
+const DROP_HELD: &str = "bh:";
+
+/// The customer whose held replies the button drops, if the data is that button's.
+pub(super) fn parse_drop_held(data: &str) -> Option<UserId> {
+    data.strip_prefix(DROP_HELD)?.parse().ok()
+}
 
 impl Desk<'_> {
     pub(super) fn business_connection<S: State>(
@@ -22,8 +42,287 @@ impl Desk<'_> {
         if let Some(text) = business_notice(before.as_ref(), connection, served) {
             self.say_in_general(state, text, Vec::new())?;
         }
+        let replies = |c: &BusinessConnection| served && c.enabled && c.can_reply;
+        if replies(connection) && !before.as_ref().is_some_and(replies) {
+            self.release_held_of(state, &connection.id)?;
+        }
         Ok(())
     }
+}
+
+impl Desk<'_> {
+    /// The connection `id` when the desk serves customers through it: known, on, with the
+    /// right to reply, and its account listed in desk.yaml `business`.
+    fn serving<S: State>(&self, state: &S, id: &str) -> Result<Option<BusinessConnection>, DeskError> {
+        let known = state.business_connections()?.into_iter().find(|known| known.id == id);
+        Ok(known.filter(|connection| {
+            connection.enabled
+                && connection.can_reply
+                && self
+                    .rules
+                    .desk()
+                    .business_account(connection.owner, connection.owner_username.as_deref())
+                    .is_some()
+        }))
+    }
+
+    /// A customer wrote to a business account: through a connection the desk serves, the
+    /// message goes the way of one to the bot, the account now the customer's door.
+    pub(super) fn business_customer<S: State>(
+        &self,
+        state: &mut S,
+        b: &BusinessMessage,
+    ) -> Result<(), DeskError> {
+        let Some(connection) = self.serving(state, &b.connection)? else { return Ok(()) };
+        let customer = b.message.customer.id;
+        if state.door(customer)?.as_deref() != Some(connection.id.as_str()) {
+            state.set_door(customer, Some(&connection.id))?;
+        }
+        // The customer wrote: Telegram's 24 hours start again, and what waited goes first.
+        self.release_held(state, customer, "The customer wrote again")?;
+        self.customer_message_in(state, &b.message, &b.entities)
+    }
+
+    /// Telegram refused a call to a customer of a business account for a reason that passes:
+    /// it is kept, in order, and the ticket's topic is told why once, with a button to drop
+    /// what waits.
+    pub(super) fn business_held<S: State>(
+        &self,
+        state: &mut S,
+        customer: UserId,
+        ticket: Option<TicketId>,
+        why: HeldWhy,
+        call: &Call,
+    ) -> Result<(), DeskError> {
+        let mut held = state.held(customer)?;
+        let first = held.is_empty();
+        held.push(Outgoing { chat_id: customer as i64, lane: Lane::Message, ticket, call: call.clone() });
+        state.set_held(customer, &held)?;
+        if !first {
+            return Ok(());
+        }
+        let ticket = match ticket {
+            Some(ticket) => Some(ticket),
+            None => Self::current_ticket(state, customer)?.map(|ticket| ticket.id),
+        };
+        let Some(ticket) = ticket else { return Ok(()) };
+        let door = state.door(customer)?;
+        let connections = state.business_connections()?;
+        let account = connections
+            .iter()
+            .find(|connection| Some(&connection.id) == door.as_ref())
+            .map_or_else(|| "the business account".to_owned(), BusinessConnection::account);
+        let call = Call::SendText {
+            to: Target::Topic { ticket },
+            text: held_notice(why, &account),
+            reply_to: None,
+            buttons: vec![vec![Button::new("Drop the waiting replies", format!("{DROP_HELD}{customer}"))]],
+            report: None,
+        };
+        self.queue(state, Some(ticket), Lane::Message, call)
+    }
+
+    /// What waited for the customer goes out now, in order; the topic hears it (`cause`).
+    fn release_held<S: State>(&self, state: &mut S, customer: UserId, cause: &str) -> Result<(), DeskError> {
+        let held = state.held(customer)?;
+        if held.is_empty() {
+            return Ok(());
+        }
+        state.set_held(customer, &[])?;
+        for outgoing in &held {
+            state.enqueue(outgoing)?;
+        }
+        if let Some(ticket) = Self::current_ticket(state, customer)? {
+            let text = format!(
+                "✓ {cause}: {} {} on the way.",
+                waiting(held.len()),
+                if held.len() == 1 { "is" } else { "are" }
+            );
+            self.say_in_topic(state, ticket.id, text)?;
+        }
+        Ok(())
+    }
+
+    /// A connection the desk serves again (turned back on, the right to reply given): what
+    /// waited for its customers goes out.
+    fn release_held_of<S: State>(&self, state: &mut S, connection: &str) -> Result<(), DeskError> {
+        for customer in state.held_customers()? {
+            if state.door(customer)?.as_deref() == Some(connection) {
+                self.release_held(state, customer, "The business account lets this bot reply again")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// "Drop the waiting replies" pressed by a team member: what was held for the customer is
+    /// dropped, and the topic says who did it.
+    pub(super) fn drop_held_pressed<S: State>(
+        &self,
+        state: &mut S,
+        press: &ButtonPress,
+        customer: UserId,
+    ) -> Result<(), DeskError> {
+        if !self.rules.team().is_member(press.from as i64) {
+            return self.answer(state, press, Some("Only the support team can do this."));
+        }
+        let held = state.held(customer)?;
+        state.set_held(customer, &[])?;
+        let said = format!("Dropped {}.", waiting(held.len()));
+        self.answer(state, press, Some(&said))?;
+        if !held.is_empty()
+            && let Some(ticket) = Self::current_ticket(state, customer)?
+        {
+            let text = format!("✗ {} dropped {}.", press.from_name, waiting(held.len()));
+            self.say_in_topic(state, ticket.id, text)?;
+        }
+        Ok(())
+    }
+
+    /// A customer deleted messages in their chat with the account: each one relayed into the
+    /// topic gets a note replying to its copy there (the copy stays, for the record).
+    pub(super) fn business_deleted<S: State>(
+        &self,
+        state: &mut S,
+        connection: &str,
+        customer: UserId,
+        message_ids: &[i32],
+    ) -> Result<(), DeskError> {
+        if state.door(customer)?.as_deref() != Some(connection) {
+            return Ok(());
+        }
+        let Some(ticket) = Self::current_ticket(state, customer)? else { return Ok(()) };
+        for message_id in message_ids {
+            let Some(copy) = state.counterpart_in((customer as i64, *message_id), self.staff_chat)? else {
+                continue;
+            };
+            let call = Call::SendText {
+                to: Target::Topic { ticket: ticket.id },
+                text: "🗑 The customer deleted this message in their chat.".to_owned(),
+                reply_to: Some(copy),
+                buttons: Vec::new(),
+                report: None,
+            };
+            self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        }
+        Ok(())
+    }
+
+    /// A customer edited a message to a business account: mirrored as for the bot's chats.
+    pub(super) fn business_customer_edit<S: State>(
+        &self,
+        state: &mut S,
+        b: &BusinessMessage,
+    ) -> Result<(), DeskError> {
+        if state.door(b.message.customer.id)?.as_deref() != Some(b.connection.as_str()) {
+            return Ok(());
+        }
+        self.customer_edit(state, &b.message)
+    }
+
+    /// The account's owner answered a customer from their own app: in a chat whose customer
+    /// has a ticket in progress through this account, the answer is mirrored into the topic
+    /// and counts as the agent's reply (first response, New to Open), attributed to the
+    /// account. Their other chats are not the desk's.
+    pub(super) fn business_owner<S: State>(
+        &self,
+        state: &mut S,
+        b: &BusinessMessage,
+    ) -> Result<(), DeskError> {
+        let Some(connection) = state.business_connections()?.into_iter().find(|c| c.id == b.connection)
+        else {
+            return Ok(());
+        };
+        let customer = b.message.customer.id;
+        if state.door(customer)?.as_deref() != Some(connection.id.as_str()) {
+            return Ok(());
+        }
+        let Some(mut ticket) = Self::current_ticket(state, customer)? else { return Ok(()) };
+        let before = ticket.clone();
+        let m = &b.message;
+        let said = history_text(m.kind, m.text.as_deref());
+        let entries = ticket
+            .apply(Change::AgentReply { text: said }, &self.agent(connection.owner), self.now)
+            .expect("not closed: the current ticket");
+        let heading = format!("↩ Answered from the account {}:", connection.account());
+        let call = Call::Resend {
+            to: Target::Topic { ticket: ticket.id },
+            parts: vec![headed(
+                &heading,
+                content(m.kind, m.text.as_deref(), m.file_id.as_deref(), &b.entities),
+            )],
+            reply_to: None,
+            album: None,
+            report: None,
+        };
+        self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        self.commit(state, &before, &ticket, &entries)
+    }
+}
+
+/// A message's content to send again: a photo, document or video by its file id with its
+/// caption, a text with its formatting; of any other kind (a voice message, a sticker, a
+/// location), what history says of it, as a text.
+pub(crate) fn content(
+    kind: Kind,
+    text: Option<&str>,
+    file_id: Option<&str>,
+    entities: &[serde_json::Value],
+) -> Content {
+    let file_kind = match kind {
+        Kind::Photo => Some(FileKind::Photo),
+        Kind::Document => Some(FileKind::Document),
+        Kind::Video => Some(FileKind::Video),
+        _ => None,
+    };
+    match (file_kind, file_id) {
+        (Some(file_kind), Some(file_id)) => Content {
+            text: text.map(str::to_owned),
+            entities: entities.to_vec(),
+            file: Some((file_kind, file_id.to_owned())),
+        },
+        _ if kind == Kind::Text => {
+            Content { text: text.map(str::to_owned), entities: entities.to_vec(), file: None }
+        }
+        _ => Content { text: Some(history_text(kind, text)), entities: Vec::new(), file: None },
+    }
+}
+
+/// `content` with a line before its text or caption; its formatting moved along.
+pub(crate) fn headed(heading: &str, mut content: Content) -> Content {
+    let prefix = format!("{heading}\n");
+    let shift = prefix.encode_utf16().count() as u64;
+    content.text = Some(format!("{prefix}{}", content.text.unwrap_or_default()));
+    for entity in &mut content.entities {
+        if let Some(offset) = entity.get("offset").and_then(serde_json::Value::as_u64) {
+            entity["offset"] = serde_json::Value::from(offset + shift);
+        }
+    }
+    content
+}
+
+/// "1 waiting reply", "2 waiting replies".
+fn waiting(count: usize) -> String {
+    if count == 1 { "1 waiting reply".to_owned() } else { format!("{count} waiting replies") }
+}
+
+/// What the topic is told when a reply to a business account's customer has to wait.
+pub(crate) fn held_notice(why: HeldWhy, account: &str) -> String {
+    let until = match why {
+        HeldWhy::Window => "Telegram lets a business account's bot answer only within 24 hours of the \
+                            customer's last message there, and the customer has been silent longer. It \
+                            goes out when they write again."
+            .to_owned(),
+        HeldWhy::Off => format!(
+            "the business account {account} paused or disconnected this bot. Replies go out when it is \
+             turned on again."
+        ),
+        HeldWhy::NoRights => format!(
+            "the business account {account} does not let this bot reply (in its Telegram: Settings → \
+             Telegram Business → Chatbots → this bot, turn on replying to messages). Replies go out when \
+             it does."
+        ),
+    };
+    format!("⏳ Not delivered yet, and kept: {until} Later replies wait behind it.")
 }
 
 /// What General is told about a connection that changed from `before` (none: new), if anything.
@@ -75,6 +374,30 @@ mod tests {
             can_read_messages: true,
             enabled,
         }
+    }
+
+    #[test]
+    fn a_heading_moves_the_formatting_along_in_utf16_units() {
+        let bold = serde_json::json!({ "type": "bold", "offset": 0, "length": 4 });
+        let said = content(Kind::Text, Some("Done, thanks"), None, std::slice::from_ref(&bold));
+        let headed = headed("↩ Answered from the account @acme_support:", said);
+        assert_eq!(headed.text.as_deref(), Some("↩ Answered from the account @acme_support:\nDone, thanks"));
+        // "↩" is one UTF-16 unit; the heading and its line break are 43 in all.
+        assert_eq!(headed.entities, [serde_json::json!({ "type": "bold", "offset": 43, "length": 4 })]);
+        let photo = content(Kind::Photo, Some("caption"), Some("F1"), &[]);
+        assert_eq!(photo.file, Some((FileKind::Photo, "F1".to_owned())));
+        let voice = content(Kind::Voice, None, Some("V1"), &[]);
+        assert_eq!((voice.text.as_deref(), voice.file), (Some("[voice message]"), None));
+    }
+
+    #[test]
+    fn only_refusals_that_pass_are_held() {
+        let of = HeldWhy::of_refusal;
+        assert_eq!(of(400, "Bad Request: BUSINESS_PEER_USAGE_MISSING"), Some(HeldWhy::Window));
+        assert_eq!(of(400, "Bad Request: BUSINESS_CONNECTION_INVALID"), Some(HeldWhy::Off));
+        assert_eq!(of(403, "Forbidden: BOT_ACCESS_FORBIDDEN"), Some(HeldWhy::NoRights));
+        assert_eq!(of(403, "Forbidden: bot was blocked by the user"), None);
+        assert_eq!(of(400, "Bad Request: message text is empty"), None);
     }
 
     #[test]

@@ -15,10 +15,26 @@ use crate::outbox::{Call, FileKind, Media, Report, Target, caption_too_long};
 use crate::ticket::{Change, Status, Ticket};
 
 impl Desk<'_> {
+    /// A message to the bot itself: from now on the customer is answered here, not through a
+    /// business account they wrote to before.
     pub(super) fn customer_message<S: State>(
         &self,
         state: &mut S,
         m: &CustomerMessage,
+    ) -> Result<(), DeskError> {
+        if state.door(m.customer.id)?.is_some() {
+            state.set_door(m.customer.id, None)?;
+        }
+        self.customer_message_in(state, m, &[])
+    }
+
+    /// A customer's message, through whichever door they use (`State::door`); `entities`
+    /// the formatting of its text, for a message that is sent again rather than copied.
+    pub(super) fn customer_message_in<S: State>(
+        &self,
+        state: &mut S,
+        m: &CustomerMessage,
+        entities: &[serde_json::Value],
     ) -> Result<(), DeskError> {
         if self.rules.team().is_member(m.customer.id as i64) {
             Self::team_member_reachable(state, m.customer.id)?;
@@ -75,8 +91,8 @@ impl Desk<'_> {
             return self.csat_comment(state, &ticket, text);
         }
         match Self::current_ticket(state, m.customer.id)? {
-            Some(ticket) if !in_intake && !is_command => self.relay_from_customer(state, ticket, m),
-            current => self.intake_message(state, m, current.as_ref()),
+            Some(ticket) if !in_intake && !is_command => self.relay_from_customer(state, ticket, m, entities),
+            current => self.intake_message(state, m, current.as_ref(), entities),
         }
     }
 
@@ -108,6 +124,7 @@ impl Desk<'_> {
         state: &mut S,
         mut ticket: Ticket,
         m: &CustomerMessage,
+        entities: &[serde_json::Value],
     ) -> Result<(), DeskError> {
         let before = ticket.clone();
         let origin = self.customer_origin(m.customer.id);
@@ -122,16 +139,33 @@ impl Desk<'_> {
             Some(original) => state.counterpart_in((customer_chat, original), self.staff_chat)?,
             None => None,
         };
-        let call = Call::Copy {
-            from_chat: customer_chat,
-            message_ids: vec![m.message_id],
-            to: Target::Topic { ticket: ticket.id },
-            reply_to,
-            album: m.album.clone(),
-            report: Some(Report::Relay { chat_id: customer_chat, message_id: m.message_id }),
-            text: m.text.clone().filter(|_| m.kind == super::Kind::Text && m.album.is_none()),
-            media: album_media(m).into_iter().collect(),
-            caption: None,
+        let report = Some(Report::Relay { chat_id: customer_chat, message_id: m.message_id });
+        // A message to a business account cannot be copied: it is sent again.
+        let call = if state.door(m.customer.id)?.is_some() {
+            Call::Resend {
+                to: Target::Topic { ticket: ticket.id },
+                parts: vec![super::business::content(
+                    m.kind,
+                    m.text.as_deref(),
+                    m.file_id.as_deref(),
+                    entities,
+                )],
+                reply_to,
+                album: m.album.clone(),
+                report,
+            }
+        } else {
+            Call::Copy {
+                from_chat: customer_chat,
+                message_ids: vec![m.message_id],
+                to: Target::Topic { ticket: ticket.id },
+                reply_to,
+                album: m.album.clone(),
+                report,
+                text: m.text.clone().filter(|_| m.kind == super::Kind::Text && m.album.is_none()),
+                media: album_media(m).into_iter().collect(),
+                caption: None,
+            }
         };
         self.queue_relay(state, ticket.id, call, m.kind, m.text.as_deref())?;
         if let Some(agent) = ticket.assignee {

@@ -99,6 +99,9 @@ impl Desk<'_> {
                 };
                 self.queue(state, Some(*ticket), Lane::Message, call)
             }
+            Delivery::Held { customer, ticket, why, call } => {
+                self.business_held(state, *customer, *ticket, *why, call)
+            }
             Delivery::StaffChatRefused { trouble, reason, ticket: _ } => {
                 self.staff_chat_refused(state, *trouble, reason)
             }

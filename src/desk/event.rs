@@ -28,6 +28,14 @@ pub enum Event {
     /// A Telegram Business account connected the bot, changed its rights, paused or
     /// disconnected it.
     BusinessConnection(BusinessConnection),
+    /// A customer wrote to a Telegram Business account connected to the bot.
+    BusinessCustomer(BusinessMessage),
+    /// A customer edited a message they had sent to a business account.
+    BusinessCustomerEdit(BusinessMessage),
+    /// The business account's owner answered a customer from their own Telegram app.
+    BusinessOwner(BusinessMessage),
+    /// A customer deleted messages in their chat with a business account.
+    BusinessDeleted { connection: String, customer: UserId, message_ids: Vec<i32> },
     /// A queued call reached Telegram with a result the desk needs.
     Delivered(Delivery),
     /// Time passed: act on whatever timers fell due by `now`.
@@ -63,6 +71,18 @@ pub struct CustomerMessage {
     pub album: Option<String>,
 }
 
+/// A message in a Telegram Business account's chat with a customer: `message.customer` is
+/// the customer whose chat it is, whoever wrote it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BusinessMessage {
+    /// The connection it came through (`business_connection_id`).
+    pub connection: String,
+    pub message: CustomerMessage,
+    /// The formatting of its text or caption, as Telegram wrote it: a business message is
+    /// sent again rather than copied, and keeps it.
+    pub entities: Vec<serde_json::Value>,
+}
+
 /// A message in the staff chat.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StaffMessage {
@@ -87,6 +107,11 @@ pub struct StaffMessage {
     /// The bot through whose inline mode the writer sent this message (`via_bot`): a result
     /// they picked from `@bot ...`, sent by their own client as their own message.
     pub via_bot: Option<UserId>,
+    /// The formatting of its text or caption, as Telegram wrote it: sent along when the
+    /// message goes to a customer of a business account, who cannot get a copy.
+    pub entities: Vec<serde_json::Value>,
+    /// The Telegram file id of a photo, document or video.
+    pub file_id: Option<String>,
 }
 
 /// An inline query: what someone typed after `@bot`. Telegram says nothing of the chat or

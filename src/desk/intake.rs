@@ -55,6 +55,7 @@ impl Desk<'_> {
         state: &mut S,
         m: &CustomerMessage,
         current: Option<&Ticket>,
+        entities: &[serde_json::Value],
     ) -> Result<(), DeskError> {
         let input = match (m.kind, m.text.as_deref(), m.file_id.as_deref()) {
             (Kind::Text, Some(text), _) => Input::from_text(text),
@@ -70,7 +71,7 @@ impl Desk<'_> {
         let added_to = self.intake_step(state, &m.customer, input, current, None, entropy)?;
         // A message that answered "add to your open ticket?" goes to that ticket.
         if let Some(ticket) = current.filter(|ticket| Some(ticket.id) == added_to) {
-            self.relay_from_customer(state, ticket.clone(), m)?;
+            self.relay_from_customer(state, ticket.clone(), m, entities)?;
         }
         Ok(())
     }

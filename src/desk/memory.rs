@@ -53,6 +53,8 @@ pub struct MemoryState {
     /// Kept questions by sequence number, as the store numbers them.
     deflections: BTreeMap<u64, Deflection>,
     business: BTreeMap<String, BusinessConnection>,
+    doors: BTreeMap<UserId, String>,
+    held: BTreeMap<UserId, Vec<Outgoing>>,
     /// The audit log, oldest first.
     pub audit: Vec<AuditEntry>,
 }
@@ -325,6 +327,35 @@ impl State for MemoryState {
         Ok(self.business.values().cloned().collect())
     }
 
+    fn door(&self, customer: UserId) -> Result<Option<String>, StateError> {
+        Ok(self.doors.get(&customer).cloned())
+    }
+
+    fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StateError> {
+        Ok(self.held.get(&customer).cloned().unwrap_or_default())
+    }
+
+    fn set_held(&mut self, customer: UserId, held: &[Outgoing]) -> Result<(), StateError> {
+        if held.is_empty() {
+            self.held.remove(&customer);
+        } else {
+            self.held.insert(customer, held.to_vec());
+        }
+        Ok(())
+    }
+
+    fn held_customers(&self) -> Result<Vec<UserId>, StateError> {
+        Ok(self.held.keys().copied().collect())
+    }
+
+    fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StateError> {
+        match connection {
+            Some(connection) => self.doors.insert(customer, connection.to_owned()),
+            None => self.doors.remove(&customer),
+        };
+        Ok(())
+    }
+
     fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError> {
         self.audit.push(entry.clone());
         Ok(())
@@ -373,6 +404,8 @@ impl State for MemoryState {
         }
         let set: BTreeSet<TicketId> = tickets.into_iter().collect();
         erased.session = self.sessions.remove(&customer).is_some();
+        self.doors.remove(&customer);
+        self.held.remove(&customer);
         erased.session |= self.prompts.remove(&customer).is_some();
         erased.relayed = self.remove_links_of(customer as i64);
         let before = self.outbox.len();

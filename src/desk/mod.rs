@@ -46,7 +46,8 @@ pub use card::{
 pub use csat::{csat_view, survey_buttons};
 pub use delivery::current_staff_chat;
 pub use event::{
-    ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn, history_text,
+    BusinessMessage, ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn,
+    history_text,
 };
 pub use forget::{forget, forget_button, forgotten_line, parse_forget};
 pub use memory::MemoryState;
@@ -109,6 +110,12 @@ impl Desk<'_> {
             Event::Reachability { customer, blocked } => self.reachability(state, *customer, *blocked),
             Event::StaffChatMigrated { from, to } => self.staff_chat_migrated(state, *from, *to),
             Event::BusinessConnection(connection) => self.business_connection(state, connection),
+            Event::BusinessCustomer(message) => self.business_customer(state, message),
+            Event::BusinessCustomerEdit(message) => self.business_customer_edit(state, message),
+            Event::BusinessOwner(message) => self.business_owner(state, message),
+            Event::BusinessDeleted { connection, customer, message_ids } => {
+                self.business_deleted(state, connection, *customer, message_ids)
+            }
             Event::Delivered(delivery) => self.delivered(state, delivery),
             Event::Tick => self.tick(state),
         }

@@ -113,6 +113,9 @@ impl Desk<'_> {
         if let Some((ticket, article)) = super::kb::parse_send(&press.data) {
             return self.send_article_pressed(state, press, ticket, article);
         }
+        if let Some(customer) = super::business::parse_drop_held(&press.data) {
+            return self.drop_held_pressed(state, press, customer);
+        }
         if let Some(ticket) = super::forget::parse_forget(&press.data) {
             return self.forget_pressed(state, press, ticket);
         }
@@ -382,16 +385,34 @@ impl Desk<'_> {
             Some(original) => state.counterpart_in((m.chat_id, original), customer_chat)?,
             None => None,
         };
-        let call = Call::Copy {
-            from_chat: m.chat_id,
-            message_ids: vec![m.message_id],
-            to: Target::Chat { chat_id: customer_chat },
-            reply_to,
-            album: m.album.clone(),
-            report: Some(Report::Relay { chat_id: m.chat_id, message_id: m.message_id }),
-            text: None,
-            media: Vec::new(),
-            caption: None,
+        let report = Some(Report::Relay { chat_id: m.chat_id, message_id: m.message_id });
+        // A customer of a business account gets no copies: the reply is sent again, through
+        // the account.
+        let call = if state.door(ticket.customer.id)?.is_some() {
+            Call::Resend {
+                to: Target::Chat { chat_id: customer_chat },
+                parts: vec![super::business::content(
+                    m.kind,
+                    m.text.as_deref(),
+                    m.file_id.as_deref(),
+                    &m.entities,
+                )],
+                reply_to,
+                album: m.album.clone(),
+                report,
+            }
+        } else {
+            Call::Copy {
+                from_chat: m.chat_id,
+                message_ids: vec![m.message_id],
+                to: Target::Chat { chat_id: customer_chat },
+                reply_to,
+                album: m.album.clone(),
+                report,
+                text: None,
+                media: Vec::new(),
+                caption: None,
+            }
         };
         self.queue_relay(state, ticket.id, call, m.kind, m.text.as_deref())?;
         let said = history_text(m.kind, m.text.as_deref());

@@ -77,6 +77,16 @@ pub trait State {
     fn save_business_connection(&mut self, connection: &BusinessConnection) -> Result<(), StateError>;
     /// Every business connection the desk has heard of, by id.
     fn business_connections(&self) -> Result<Vec<BusinessConnection>, StateError>;
+    /// The business connection the customer writes through (their door), if any.
+    fn door(&self, customer: UserId) -> Result<Option<String>, StateError>;
+    /// Records (or, with `None`, forgets) the customer's door.
+    fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StateError>;
+    /// The calls held for a customer of a business account (`Delivery::Held`), in order.
+    fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StateError>;
+    /// Keeps the calls held for the customer; none forgets them.
+    fn set_held(&mut self, customer: UserId, held: &[Outgoing]) -> Result<(), StateError>;
+    /// The customers with calls held for them.
+    fn held_customers(&self) -> Result<Vec<UserId>, StateError>;
     /// Every question an article answered, oldest first.
     fn deflections(&self) -> Result<Vec<Deflection>, StateError>;
     fn set_prompt(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError>;
@@ -240,6 +250,21 @@ impl State for Tx<'_> {
 
     fn business_connections(&self) -> Result<Vec<BusinessConnection>, StateError> {
         Ok(Tx::business_connections(self)?)
+    }
+    fn door(&self, customer: UserId) -> Result<Option<String>, StateError> {
+        Ok(Tx::door(self, customer)?)
+    }
+    fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StateError> {
+        Ok(Tx::set_door(self, customer, connection)?)
+    }
+    fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StateError> {
+        Ok(Tx::held(self, customer)?)
+    }
+    fn set_held(&mut self, customer: UserId, held: &[Outgoing]) -> Result<(), StateError> {
+        Ok(Tx::set_held(self, customer, held)?)
+    }
+    fn held_customers(&self) -> Result<Vec<UserId>, StateError> {
+        Ok(Tx::held_customers(self)?)
     }
     fn record_audit(&mut self, entry: &AuditEntry) -> Result<(), StateError> {
         Tx::record_audit(self, entry)?;

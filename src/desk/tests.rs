@@ -73,6 +73,7 @@ macro_rules! on_state {
 }
 
 // Declared after `on_state!`, which it uses.
+mod business;
 mod retention;
 mod stats;
 mod templates;
@@ -348,6 +349,8 @@ fn staff_says(from: u64, thread: i32, message_id: i32, text: &str) -> Event {
         reply_author: None,
         reply_text: None,
         via_bot: None,
+        entities: Vec::new(),
+        file_id: None,
         album: None,
     })
 }
@@ -791,6 +794,8 @@ fn general_says(from: u64, text: &str) -> Event {
         reply_author: None,
         reply_text: None,
         via_bot: None,
+        entities: Vec::new(),
+        file_id: None,
         album: None,
     })
 }

@@ -144,7 +144,7 @@ pub async fn run(mut d: Dispatcher) {
         let sent_any = !to_send.is_empty();
         for p in to_send {
             let pending = p.pending;
-            let task = sends.spawn(send_counted(&d, p, now_ms));
+            let task = sends.spawn(send_counted(&d, p, &snapshot.doors, now_ms));
             in_flight.insert(task.id(), (pending, now_ms));
         }
         if sent_any {
@@ -174,11 +174,18 @@ pub async fn run(mut d: Dispatcher) {
 }
 
 /// Sends one planned call (`planned` when the budget let it go) and counts it.
-fn send_counted(d: &Dispatcher, p: Planned, planned: u64) -> impl Future<Output = Answered> + use<> {
+fn send_counted(
+    d: &Dispatcher,
+    p: Planned,
+    doors: &HashMap<i64, String>,
+    planned: u64,
+) -> impl Future<Output = Answered> + use<> {
+    let door = doors.get(&p.place.chat_id).cloned();
     let (bot, metrics, health) = (d.bot.clone(), d.metrics.clone(), d.health.clone());
     async move {
         let sent = Instant::now();
-        let (verdict, seen) = send_seen(&bot, &p.call, p.place, p.ticket, jiff::Timestamp::now()).await;
+        let (verdict, seen) =
+            send_seen(&bot, &p.call, p.place, door.as_deref(), p.ticket, jiff::Timestamp::now()).await;
         if let Some(seen) = seen {
             metrics.telegram_call(seen, sent.elapsed());
             if seen.answer == CallAnswer::Ok {
@@ -327,6 +334,9 @@ async fn sleep_until(at: Option<Instant>) {
 struct Snapshot {
     topics: HashMap<TicketId, i32>,
     copies: HashMap<(i64, i32), CopyOf>,
+    /// The private chats among the calls' that are reached through a Telegram Business
+    /// connection (the customer wrote to a business account), with that connection.
+    doors: HashMap<i64, String>,
     /// Every entry of the outbox, beyond the window too.
     entries: u64,
 }
@@ -371,7 +381,16 @@ fn read_outbox(store: &Store, staff_chat: i64, mirror: &mut Mirror) -> Result<Sn
             copies.insert(source, copy);
         }
     }
-    Ok(Snapshot { topics, copies, entries: read.outbox_len()? })
+    let mut doors = HashMap::new();
+    for (_, outgoing) in entries {
+        if outgoing.chat_id > 0
+            && !doors.contains_key(&outgoing.chat_id)
+            && let Some(door) = read.door(outgoing.chat_id.cast_unsigned())?
+        {
+            doors.insert(outgoing.chat_id, door);
+        }
+    }
+    Ok(Snapshot { topics, copies, doors, entries: read.outbox_len()? })
 }
 
 /// The newest copy of `source` in the staff chat (should the message have been sent again,

@@ -15,7 +15,9 @@ use super::{DeskInput, StaffChat};
 use crate::desk::Event;
 use crate::http::{Health, Heartbeat, Metrics};
 use crate::store::Store;
-use crate::telegram::{Bot, CallAnswer, Seen, answer_of_error, poll, sent_at, token_refused, translate};
+use crate::telegram::{
+    Bot, CallAnswer, Seen, answer_of_error, poll, sent_at, token_refused, translate, translate_raw,
+};
 
 pub struct Poller {
     pub bot: Bot,
@@ -105,7 +107,7 @@ pub async fn run(poller: Poller, counted: Counted) {
         let page: Vec<PageUpdate> = updates
             .into_iter()
             .map(|(update, json)| {
-                let event = translate(&update, staff_chat);
+                let event = translate(&update, staff_chat).or_else(|| translate_raw(json.get()));
                 if let Some(Event::StaffChatMigrated { to, .. }) = &event {
                     staff_chat = *to;
                 }

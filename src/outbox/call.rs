@@ -54,6 +54,22 @@ pub enum Call {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         caption: Option<String>,
     },
+    /// Sends a message's content again, where Telegram allows no copy: to a customer who
+    /// wrote through a Telegram Business account (the send methods take the connection,
+    /// `copyMessage` does not), and a business message into the topic (a business chat
+    /// cannot be copied from). One part goes by its own send method, several (an album) as
+    /// one `sendMediaGroup`.
+    Resend {
+        to: Target,
+        parts: Vec<Content>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reply_to: Option<i32>,
+        /// Parts of one album share it; the planner sends consecutive parts as one album.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        album: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        report: Option<Report>,
+    },
     /// Replaces a message's text and buttons (the ticket card, a prompt).
     EditText {
         chat_id: i64,
@@ -226,6 +242,18 @@ pub struct Media {
     pub caption: Option<String>,
 }
 
+/// A message's content as its author sent it: text (or a caption) with its formatting
+/// (Telegram's `entities`, kept as Telegram wrote them), and a file Telegram already has.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Content {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<(FileKind, String)>,
+}
+
 /// What the desk wants to hear when a call succeeds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "report", rename_all = "snake_case")]
@@ -242,7 +270,7 @@ pub enum Report {
 }
 
 /// What came of a call, as the desk needs to know it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "delivery", rename_all = "snake_case")]
 pub enum Delivery {
     /// The ticket's topic exists now.
@@ -296,6 +324,16 @@ pub enum Delivery {
         source: (i64, i32),
         reason: String,
     },
+    /// Telegram refused `call` to a customer of a business account for a reason that passes
+    /// only when something happens (`why`): the call left the outbox and is the desk's to
+    /// keep until then.
+    Held {
+        customer: UserId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ticket: Option<TicketId>,
+        why: HeldWhy,
+        call: Call,
+    },
     /// Telegram refuses the bot in the staff chat for a reason only people can fix, saying
     /// `reason`; the call (for `ticket`, if any) stays queued and goes when it can.
     StaffChatRefused {
@@ -304,6 +342,34 @@ pub enum Delivery {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ticket: Option<TicketId>,
     },
+}
+
+/// Why a call to a customer of a business account cannot go now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeldWhy {
+    /// Telegram's 24-hour rule: the customer has not written to the account for a day
+    /// (`BUSINESS_PEER_USAGE_MISSING`); it passes when they write again.
+    Window,
+    /// The account paused or disconnected the bot (`BUSINESS_CONNECTION_INVALID`); it passes
+    /// when the connection is on again.
+    Off,
+    /// The account withheld the right to reply (`BOT_ACCESS_FORBIDDEN`); it passes when the
+    /// right is given.
+    NoRights,
+}
+
+impl HeldWhy {
+    /// The refusal Telegram answers a send through a business connection with, when it is
+    /// one that passes (its status and description).
+    pub fn of_refusal(status: u16, description: &str) -> Option<HeldWhy> {
+        match status {
+            400 if description.contains("BUSINESS_PEER_USAGE_MISSING") => Some(HeldWhy::Window),
+            400 if description.contains("BUSINESS_CONNECTION_INVALID") => Some(HeldWhy::Off),
+            403 if description.contains("BOT_ACCESS_FORBIDDEN") => Some(HeldWhy::NoRights),
+            _ => None,
+        }
+    }
 }
 
 /// Why the bot cannot work in the staff chat.
@@ -321,9 +387,10 @@ impl Call {
     /// The chat whose order and budget this call belongs to, given the staff chat.
     pub fn chat(&self, staff_chat: i64) -> i64 {
         match self {
-            Call::SendText { to, .. } | Call::Copy { to, .. } | Call::SendFile { to, .. } => {
-                to.chat(staff_chat)
-            }
+            Call::SendText { to, .. }
+            | Call::Copy { to, .. }
+            | Call::SendFile { to, .. }
+            | Call::Resend { to, .. } => to.chat(staff_chat),
             Call::EditText { chat_id, .. }
             | Call::SetButtons { chat_id, .. }
             | Call::DeleteMessage { chat_id, .. }

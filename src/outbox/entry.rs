@@ -28,7 +28,7 @@ pub enum Lane {
 }
 
 /// What to do with an outbox entry after trying to send it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Verdict {
     /// Telegram accepted it (or its outcome is final): drop it from the outbox.
     Done { delivery: Option<Delivery> },

@@ -255,7 +255,9 @@ fn look(entries: &[(u64, Outgoing)], known: &Known<'_>, staff_room: usize) -> Lo
         // The budget takes at most the first message and the first cosmetic call of a queue
         // in a round, so a call behind them waits for a later round without being looked at
         // further; an album part still is, so its album's quiet time runs while it waits.
-        if heads.contains(&(queue, lane)) && !matches!(call, Call::Copy { album: Some(_), .. }) {
+        if heads.contains(&(queue, lane))
+            && !matches!(call, Call::Copy { album: Some(_), .. } | Call::Resend { album: Some(_), .. })
+        {
             continue;
         }
         let call = match call {
@@ -302,6 +304,10 @@ fn look(entries: &[(u64, Outgoing)], known: &Known<'_>, staff_room: usize) -> Lo
 /// copies.
 fn join_album_part(head: &mut Planned, seq: u64, message_id: i32, part: &Call) {
     head.joined.push((seq, message_id));
+    if let (Call::Resend { parts, .. }, Call::Resend { parts: next, .. }) = (&mut head.call, part) {
+        parts.extend(next.iter().cloned());
+        return;
+    }
     let next_media = match part {
         Call::Copy { media, .. } => media.first().cloned(),
         _ => None,
@@ -342,9 +348,20 @@ impl Albums {
         let mut held = HashSet::new();
         let mut hold_until: Option<u64> = None;
         for planned in found.ready.values() {
-            if let Call::Copy { from_chat, message_ids, album: Some(album), .. } = &planned.call {
-                let key = (*from_chat, album.clone());
-                if let Some(until) = self.hold(&key, message_ids.len(), now) {
+            let album = match &planned.call {
+                Call::Copy { from_chat, message_ids, album: Some(album), .. } => {
+                    Some(((*from_chat, album.clone()), message_ids.len()))
+                }
+                Call::Resend {
+                    parts,
+                    album: Some(album),
+                    report: Some(Report::Relay { chat_id, .. }),
+                    ..
+                } => Some(((*chat_id, album.clone()), parts.len())),
+                _ => None,
+            };
+            if let Some((key, parts)) = album {
+                if let Some(until) = self.hold(&key, parts, now) {
                     held.insert(planned.pending.queue);
                     hold_until = Some(hold_until.map_or(until, |at| at.min(until)));
                 }
@@ -432,6 +449,9 @@ fn coalesced(head: &Call, texts: &[String]) -> Call {
 /// parts of one album from the same chat to the same place, in order, within Telegram's
 /// album size.
 fn album_part(head: &Call, next: &Call) -> Option<i32> {
+    if let Call::Resend { .. } = head {
+        return resent_album_part(head, next);
+    }
     let (
         Call::Copy { from_chat, message_ids, to, album: Some(album), .. },
         Call::Copy {
@@ -444,6 +464,28 @@ fn album_part(head: &Call, next: &Call) -> Option<i32> {
     let (&[next_id], Some(&last)) = (next_ids.as_slice(), message_ids.last()) else { return None };
     let continues = from_chat == next_from && to == next_to && album == next_album && next_id > last;
     (continues && message_ids.len() < ALBUM_MAX).then_some(next_id)
+}
+
+/// The source message id of `next` when it continues the album `head` sends again: parts
+/// of one album from the same chat to the same place, each a file, within Telegram's album
+/// size.
+fn resent_album_part(head: &Call, next: &Call) -> Option<i32> {
+    let (
+        Call::Resend { to, parts, album: Some(album), report: Some(Report::Relay { chat_id, .. }), .. },
+        Call::Resend {
+            to: next_to,
+            parts: next_parts,
+            album: Some(next_album),
+            report: Some(Report::Relay { chat_id: next_chat, message_id: next_id }),
+            ..
+        },
+    ) = (head, next)
+    else {
+        return None;
+    };
+    let files = parts.iter().chain(next_parts).all(|part| part.file.is_some());
+    let continues = to == next_to && album == next_album && chat_id == next_chat && next_parts.len() == 1;
+    (continues && files && parts.len() < ALBUM_MAX).then_some(*next_id)
 }
 
 mod queued;

@@ -264,6 +264,8 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
             reply_author: None,
             reply_text: None,
             via_bot: None,
+            entities: Vec::new(),
+            file_id: None,
             album: None,
         };
         self.handle(&Event::Staff(message))

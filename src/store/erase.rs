@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::StoreError;
 use super::open::{
     BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, DEAD_LETTERS, DEADLINE_OF, DEADLINES,
-    DEFLECTIONS, FACTS, HISTORY, OUTBOX, PROMPTS, SESSIONS, TEMPLATE_USES, TICKETS,
+    DEFLECTIONS, DOORS, FACTS, HELD, HISTORY, OUTBOX, PROMPTS, SESSIONS, TEMPLATE_USES, TICKETS,
 };
 use super::records::decode;
 use super::tables::RELAYED;
@@ -62,6 +62,8 @@ impl Tx<'_> {
         let tickets: BTreeSet<TicketId> = tickets.into_iter().collect();
         erased.session = self.open(SESSIONS)?.remove(customer)?.is_some();
         erased.session |= self.open(PROMPTS)?.remove(customer)?.is_some();
+        self.open(DOORS)?.remove(customer)?;
+        self.open(HELD)?.remove(customer)?;
         erased.relayed = self.erase_relayed_of(customer as i64)?;
         erased.outbox = self.erase_outbox(customer, &tickets)?;
         erased.dead_letters = self.erase_dead_letters(customer)?;

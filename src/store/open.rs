@@ -74,6 +74,8 @@ tables! {
     Audit audit: AUDIT<u64, &'static [u8]>;
     ByClosed by_closed: BY_CLOSED<(i64, u64), ()>;
     Business business: BUSINESS<&'static str, &'static [u8]>;
+    Doors doors: DOORS<u64, &'static [u8]>;
+    Held held: HELD<u64, &'static [u8]>;
 }
 
 impl<'t> Open<'t> {

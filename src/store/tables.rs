@@ -75,6 +75,14 @@ pub const DEFLECTIONS: TableDefinition<u64, &[u8]> = TableDefinition::new("defle
 pub const NEXT_DEFLECTION: &str = "next_deflection";
 /// Telegram Business connections by id (`BusinessConnectionRecord`).
 pub const BUSINESS: TableDefinition<&str, &[u8]> = TableDefinition::new("business_connections");
+/// Customer id -> the Telegram Business connection they last wrote through
+/// (`DoorRecord`): everything the desk sends them goes through it. A customer who writes to
+/// the bot itself has no row. Files from before get the table at their first write.
+pub const DOORS: TableDefinition<u64, &[u8]> = TableDefinition::new("business_doors");
+/// Customer id -> the calls to them Telegram refused through their business account for a
+/// reason that passes (`HeldRecord`: outbox records, in order): kept by the desk until the
+/// customer writes again or the account turns the bot back on.
+pub const HELD: TableDefinition<u64, &[u8]> = TableDefinition::new("business_held");
 /// The audit log (`crate::audit`), append-only, by sequence number (`NEXT_AUDIT`). Files
 /// from before the audit log get the table at their first write.
 pub const AUDIT: TableDefinition<u64, &[u8]> = TableDefinition::new("audit");
@@ -117,6 +125,8 @@ pub fn visit_all<T: TableVisitor>(visitor: &mut T) -> Result<(), T::Error> {
     visitor.table(DEFLECTIONS)?;
     visitor.table(AUDIT)?;
     visitor.table(BUSINESS)?;
+    visitor.table(DOORS)?;
+    visitor.table(HELD)?;
     visitor.table(BY_CLOSED)?;
     Ok(())
 }

@@ -11,7 +11,7 @@ use super::StoreError;
 use super::facts_record;
 use super::open::{
     BUSINESS, BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES,
-    DEFLECTIONS, FACTS, HISTORY, META, OUTBOX, Open, PROMPTS, SESSIONS, TICKETS, Table,
+    DEFLECTIONS, DOORS, FACTS, HELD, HISTORY, META, OUTBOX, Open, PROMPTS, SESSIONS, TICKETS, Table,
 };
 use super::records::{EntryRecord, TicketRecord, decode, encode};
 use super::tables::{
@@ -74,6 +74,20 @@ struct BusinessConnectionRecord {
     can_reply: bool,
     can_read_messages: bool,
     enabled: bool,
+}
+
+/// The business connection a customer writes through, as stored (version 1).
+#[derive(Serialize, Deserialize)]
+struct DoorRecord {
+    v: u32,
+    connection: String,
+}
+
+/// The calls held for a customer of a business account, as stored (version 1).
+#[derive(Serialize, Deserialize)]
+struct HeldRecord {
+    v: u32,
+    entries: Vec<OutboxRecord>,
 }
 
 /// A question an article answered, as stored (`kb::Deflection`, version 1).
@@ -346,6 +360,33 @@ impl<'t> Tx<'t> {
             enabled: connection.enabled,
         };
         self.open(BUSINESS)?.insert(connection.id.as_str(), encode(&record).as_slice())?;
+        Ok(())
+    }
+
+    /// Records (or, with `None`, forgets) the business connection the customer writes through.
+    pub fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StoreError> {
+        let mut doors = self.open(DOORS)?;
+        match connection {
+            Some(connection) => {
+                let record = DoorRecord { v: 1, connection: connection.to_owned() };
+                doors.insert(customer, encode(&record).as_slice())?;
+            }
+            None => {
+                doors.remove(customer)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps the calls held for the customer, in order; none removes the row.
+    pub fn set_held(&mut self, customer: UserId, held: &[Outgoing]) -> Result<(), StoreError> {
+        let mut table = self.open(HELD)?;
+        if held.is_empty() {
+            table.remove(customer)?;
+        } else {
+            let record = HeldRecord { v: 1, entries: held.iter().map(OutboxRecord::of).collect() };
+            table.insert(customer, encode(&record).as_slice())?;
+        }
         Ok(())
     }
 
@@ -796,6 +837,47 @@ macro_rules! reads {
                         })
                     })
                     .collect()
+            }
+
+            /// The business connection the customer writes through, if any.
+            pub fn door(&self, customer: UserId) -> Result<Option<String>, StoreError> {
+                let table = match self.$open(DOORS) {
+                    Ok(table) => table,
+                    // A file from before business customers, never written since.
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+                    Err(error) => return Err(error.into()),
+                };
+                let Some(bytes) = table.get(customer)? else { return Ok(None) };
+                let record = decode::<DoorRecord>("business door", bytes.value())?;
+                if record.v != 1 {
+                    return Err(StoreError::RecordVersion { what: "business door", version: record.v });
+                }
+                Ok(Some(record.connection))
+            }
+
+            /// The calls held for the customer of a business account, in order.
+            pub fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StoreError> {
+                let table = match self.$open(HELD) {
+                    Ok(table) => table,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                    Err(error) => return Err(error.into()),
+                };
+                let Some(bytes) = table.get(customer)? else { return Ok(Vec::new()) };
+                let record = decode::<HeldRecord>("held calls", bytes.value())?;
+                if record.v != 1 {
+                    return Err(StoreError::RecordVersion { what: "held calls", version: record.v });
+                }
+                record.entries.into_iter().map(OutboxRecord::into_outgoing).collect()
+            }
+
+            /// The customers with calls held for them.
+            pub fn held_customers(&self) -> Result<Vec<UserId>, StoreError> {
+                let table = match self.$open(HELD) {
+                    Ok(table) => table,
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                    Err(error) => return Err(error.into()),
+                };
+                table.iter()?.map(|row| Ok(row?.0.value())).collect()
             }
 
             /// Every business connection recorded, by id.

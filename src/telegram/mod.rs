@@ -17,7 +17,7 @@ pub use startup::{
     BotAccount, CountCalls, StaffChatTrouble, StartupError, check_staff_chat, connect, counting, poll,
     refresh_business_connections, register_commands, set_dashboard_menu, wait_for_telegram,
 };
-pub use translate::{translate, translate_json};
+pub use translate::{translate, translate_json, translate_raw};
 pub use webhook::{
     Left, MAX_CONNECTIONS, WebhookStatus, decode_update, leave_webhook, set_webhook, webhook_info,
 };

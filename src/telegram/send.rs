@@ -30,16 +30,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use teloxide::payloads::setters::*;
 use teloxide::prelude::*;
 use teloxide::types::{
-    CallbackQueryId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryId, InlineQueryResult,
-    InlineQueryResultArticle, InputFile, InputMedia, InputMediaDocument, InputMediaPhoto, InputMediaVideo,
-    InputMessageContent, InputMessageContentText, MessageId, ReplyParameters, Rgb, ThreadId,
+    BusinessConnectionId, CallbackQueryId, FileId, InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryId,
+    InlineQueryResult, InlineQueryResultArticle, InputFile, InputMedia, InputMediaDocument, InputMediaPhoto,
+    InputMediaVideo, InputMessageContent, InputMessageContentText, MessageEntity, MessageId, ReplyParameters,
+    Rgb, ThreadId,
 };
 
 pub use super::raw::Failure;
 use super::raw::call as execute;
 use super::raw::{CallAnswer, Seen, answer_of_failure, seen};
 use crate::outbox::{
-    Button, ButtonKind, Call, Delivery, FileKind, InlineResult, Media, Outcome, Report, StaffTrouble,
+    Button, ButtonKind, Call, Content, Delivery, FileKind, HeldWhy, InlineResult, Media, Outcome, Report,
+    StaffTrouble,
 };
 pub use crate::outbox::{Place, Verdict};
 
@@ -53,19 +55,39 @@ pub async fn send(
     ticket: Option<crate::ticket::TicketId>,
     sent_at: jiff::Timestamp,
 ) -> Verdict {
-    send_seen(bot, call, place, ticket, sent_at).await.0
+    send_seen(bot, call, place, None, ticket, sent_at).await.0
 }
 
 /// [`send`], also saying which request went and what came back, for the host to count;
-/// `None` for a call that needs no request.
+/// `None` for a call that needs no request. `door` is the Telegram Business connection the
+/// private chat `place` names is reached through, if it is (the customer wrote to a business
+/// account): every send goes through it.
 pub async fn send_seen(
     bot: &Bot,
     call: &Call,
     place: Place,
+    door: Option<&str>,
     ticket: Option<crate::ticket::TicketId>,
     sent_at: jiff::Timestamp,
 ) -> (Verdict, Option<Seen>) {
-    let (result, method) = seen(request(bot, call, place)).await;
+    let door = door.filter(|_| place.chat_id > 0).map(|id| BusinessConnectionId(id.to_owned()));
+    let through_business = door.is_some();
+    let (result, method) = match door {
+        Some(door) => seen(through_door(bot, call, place, door)).await,
+        None => seen(request(bot, call, place)).await,
+    };
+    // A refusal through a business account that passes when something happens (the customer
+    // writes again, the account turns the bot back on): the call is handed to the desk to
+    // hold, rather than tried again and again.
+    if through_business
+        && let Err(failure @ Failure::Api { status, description }) = &result
+        && let Some(why) = HeldWhy::of_refusal(*status, description)
+    {
+        let customer = place.chat_id.cast_unsigned();
+        let delivery = Delivery::Held { customer, ticket, why, call: call.clone() };
+        let answer = answer_of_failure(failure);
+        return (Verdict::Done { delivery: Some(delivery) }, method.map(|method| Seen { method, answer }));
+    }
     let answer = match &result {
         Ok(_) => CallAnswer::Ok,
         Err(failure) => answer_of_failure(failure),
@@ -215,6 +237,7 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
                 .await?;
             Ok(Returned::Nothing)
         }
+        Call::Resend { parts, reply_to, .. } => resend(bot, chat, thread, parts, *reply_to, None).await,
         // The planner turns an edit of a relayed message into the edit or note it becomes
         // once the copy is known; as such it is never sent.
         Call::EditRelayed { .. } => Ok(Returned::Nothing),
@@ -235,6 +258,139 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
             execute(bot, request).await?;
             Ok(Returned::Nothing)
         }
+    }
+}
+
+/// A call to a customer who writes to a business account: the send methods with the
+/// connection (`business_connection_id`). Telegram copies nothing into a business chat, so a
+/// copy is refused here as Telegram would; the desk sends content there with `Resend`.
+/// Editing, deleting and pinning the bot's messages in a business chat is left undone: the
+/// messages stay as sent.
+async fn through_door(
+    bot: &Bot,
+    call: &Call,
+    place: Place,
+    door: BusinessConnectionId,
+) -> Result<Returned, Failure> {
+    let chat = ChatId(place.chat_id);
+    match call {
+        Call::SendText { text, reply_to, buttons, .. } => {
+            let mut request = bot.send_message(chat, text.clone()).business_connection_id(door);
+            if let Some(reply_to) = reply_to {
+                request = request.reply_parameters(
+                    ReplyParameters::new(MessageId(*reply_to)).allow_sending_without_reply(),
+                );
+            }
+            if !buttons.is_empty() {
+                request = request.reply_markup(keyboard(buttons));
+            }
+            Ok(Returned::Message(execute(bot, request).await?.id.0))
+        }
+        Call::SendFile { file_id, kind, .. } => {
+            let part = Content { text: None, entities: Vec::new(), file: Some((*kind, file_id.clone())) };
+            resend(bot, chat, None, &[part], None, Some(door)).await
+        }
+        Call::Resend { parts, reply_to, .. } => resend(bot, chat, None, parts, *reply_to, Some(door)).await,
+        Call::Copy { .. } => Err(Failure::Api {
+            status: 400,
+            description:
+                "a Telegram Business chat takes no copies (copyMessage has no business_connection_id)"
+                    .to_owned(),
+        }),
+        Call::EditText { .. } | Call::SetButtons { .. } | Call::DeleteMessage { .. } | Call::Pin { .. } => {
+            Ok(Returned::Nothing)
+        }
+        other => request(bot, other, place).await,
+    }
+}
+
+/// Sends a message's content again: one part by its own method, several as one album, the
+/// formatting as its author sent it.
+async fn resend(
+    bot: &Bot,
+    chat: ChatId,
+    thread: Option<ThreadId>,
+    parts: &[Content],
+    reply_to: Option<i32>,
+    door: Option<BusinessConnectionId>,
+) -> Result<Returned, Failure> {
+    let reply = reply_to.map(|id| ReplyParameters::new(MessageId(id)).allow_sending_without_reply());
+    let entities = |part: &Content| -> Vec<MessageEntity> {
+        part.entities.iter().filter_map(|entity| serde_json::from_value(entity.clone()).ok()).collect()
+    };
+    macro_rules! common {
+        ($request:expr) => {{
+            let mut request = $request;
+            if let Some(thread) = thread {
+                request = request.message_thread_id(thread);
+            }
+            if let Some(reply) = reply.clone() {
+                request = request.reply_parameters(reply);
+            }
+            if let Some(door) = door.clone() {
+                request = request.business_connection_id(door);
+            }
+            request
+        }};
+    }
+    macro_rules! captioned {
+        ($request:expr, $part:expr) => {{
+            let mut request = common!($request);
+            if let Some(caption) = &$part.text {
+                request = request.caption(caption.clone());
+                if !$part.entities.is_empty() {
+                    request = request.caption_entities(entities($part));
+                }
+            }
+            request
+        }};
+    }
+    match parts {
+        [] => Ok(Returned::Nothing),
+        [part] => {
+            let message = match &part.file {
+                None => {
+                    let mut request = common!(bot.send_message(chat, part.text.clone().unwrap_or_default()));
+                    if !part.entities.is_empty() {
+                        request = request.entities(entities(part));
+                    }
+                    execute(bot, request).await?
+                }
+                Some((kind, file_id)) => {
+                    let file = InputFile::file_id(FileId(file_id.clone()));
+                    match kind {
+                        FileKind::Photo => execute(bot, captioned!(bot.send_photo(chat, file), part)).await?,
+                        FileKind::Document => {
+                            execute(bot, captioned!(bot.send_document(chat, file), part)).await?
+                        }
+                        FileKind::Video => execute(bot, captioned!(bot.send_video(chat, file), part)).await?,
+                    }
+                }
+            };
+            Ok(Returned::Message(message.id.0))
+        }
+        parts => {
+            let media = parts.iter().filter_map(|part| {
+                let (kind, file_id) = part.file.clone()?;
+                let media = Media { kind, file_id, caption: part.text.clone() };
+                Some(with_entities(input_media(&media), entities(part)))
+            });
+            let request = common!(bot.send_media_group(chat, media));
+            Ok(Returned::Messages(execute(bot, request).await?.into_iter().map(|m| m.id.0).collect()))
+        }
+    }
+}
+
+/// An album part with its caption's formatting.
+fn with_entities(media: InputMedia, entities: Vec<MessageEntity>) -> InputMedia {
+    if entities.is_empty() {
+        return media;
+    }
+    match media {
+        InputMedia::Photo(part) => InputMedia::Photo(part.caption_entities(entities)),
+        InputMedia::Video(part) => InputMedia::Video(part.caption_entities(entities)),
+        InputMedia::Document(part) => InputMedia::Document(part.caption_entities(entities)),
+        other => other,
     }
 }
 
@@ -282,15 +438,18 @@ fn judge(
         }
         (
             Call::SendText { report: Some(Report::Relay { chat_id, message_id }), .. }
-            | Call::Copy { report: Some(Report::Relay { chat_id, message_id }), .. },
+            | Call::Copy { report: Some(Report::Relay { chat_id, message_id }), .. }
+            | Call::Resend { report: Some(Report::Relay { chat_id, message_id }), .. },
             Returned::Message(id),
         ) => Some(Delivery::Relayed { source: (*chat_id, *message_id), copies: vec![(place.chat_id, id)] }),
-        (Call::Copy { report: Some(Report::Relay { chat_id, message_id }), .. }, Returned::Messages(ids)) => {
-            Some(Delivery::Relayed {
-                source: (*chat_id, *message_id),
-                copies: ids.into_iter().map(|id| (place.chat_id, id)).collect(),
-            })
-        }
+        (
+            Call::Copy { report: Some(Report::Relay { chat_id, message_id }), .. }
+            | Call::Resend { report: Some(Report::Relay { chat_id, message_id }), .. },
+            Returned::Messages(ids),
+        ) => Some(Delivery::Relayed {
+            source: (*chat_id, *message_id),
+            copies: ids.into_iter().map(|id| (place.chat_id, id)).collect(),
+        }),
         _ => None,
     };
     Verdict::Done { delivery }
@@ -437,7 +596,11 @@ pub fn sent_again_unanswered() -> u64 {
 fn sends_something(call: &Call) -> bool {
     matches!(
         call,
-        Call::SendText { .. } | Call::Copy { .. } | Call::SendFile { .. } | Call::CreateTopic { .. }
+        Call::SendText { .. }
+            | Call::Copy { .. }
+            | Call::SendFile { .. }
+            | Call::Resend { .. }
+            | Call::CreateTopic { .. }
     )
 }
 
@@ -446,6 +609,7 @@ fn sends_something(call: &Call) -> bool {
 fn relayed_source(call: &Call) -> Option<(i64, i32)> {
     match call {
         Call::Copy { report: Some(Report::Relay { chat_id, message_id }), .. }
+        | Call::Resend { report: Some(Report::Relay { chat_id, message_id }), .. }
         | Call::SendText { report: Some(Report::Relay { chat_id, message_id }), .. } => {
             Some((*chat_id, *message_id))
         }

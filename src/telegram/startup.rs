@@ -456,6 +456,9 @@ pub(super) fn allowed_updates() -> Vec<AllowedUpdate> {
         AllowedUpdate::InlineQuery,
         AllowedUpdate::MyChatMember,
         AllowedUpdate::BusinessConnection,
+        AllowedUpdate::BusinessMessage,
+        AllowedUpdate::EditedBusinessMessage,
+        AllowedUpdate::DeletedBusinessMessages,
     ]
 }
 

@@ -5,7 +5,8 @@
 use teloxide::types::{ChatMemberKind, Message, Update, UpdateKind, User};
 
 use crate::desk::{
-    BusinessConnection, ButtonPress, CustomerMessage, Event, InlineQuery, Kind, StaffMessage, TypedIn,
+    BusinessConnection, BusinessMessage, ButtonPress, CustomerMessage, Event, InlineQuery, Kind,
+    StaffMessage, TypedIn,
 };
 use crate::history::ANONYMOUS_ADMIN;
 use crate::ticket::{Customer, UserId};
@@ -42,6 +43,8 @@ pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
         UpdateKind::BusinessConnection(connection) => {
             Some(Event::BusinessConnection(business_connection(connection)))
         }
+        UpdateKind::BusinessMessage(message) => business_message(message, Edit::No),
+        UpdateKind::EditedBusinessMessage(message) => business_message(message, Edit::Yes),
         UpdateKind::MyChatMember(change) if change.chat.is_private() => {
             let blocked =
                 matches!(change.new_chat_member.kind, ChatMemberKind::Banned(_) | ChatMemberKind::Left);
@@ -65,11 +68,24 @@ pub(super) fn business_connection(connection: &teloxide::types::BusinessConnecti
     }
 }
 
+/// The desk event of an update teloxide cannot read, from its JSON text: a customer's
+/// deletion in a business chat (`deleted_business_messages`, whose `message_ids` teloxide
+/// reads as objects).
+pub fn translate_raw(json: &str) -> Option<Event> {
+    let update: serde_json::Value = serde_json::from_str(json).ok()?;
+    let deleted = update.get("deleted_business_messages")?;
+    let connection = deleted.get("business_connection_id")?.as_str()?.to_owned();
+    let customer = deleted.get("chat")?.get("id")?.as_u64()?;
+    let ids = deleted.get("message_ids")?.as_array()?;
+    let message_ids = ids.iter().filter_map(|id| i32::try_from(id.as_i64()?).ok()).collect();
+    Some(Event::BusinessDeleted { connection, customer, message_ids })
+}
+
 /// An update as Telegram sends it (JSON text): its id and the desk event it means, if any.
 /// For callers that hold the wire form (the bench's fixtures) and must not name teloxide.
 pub fn translate_json(json: &str, staff_chat: i64) -> Result<(i64, Option<Event>), serde_json::Error> {
     let update: Update = serde_json::from_str(json)?;
-    Ok((i64::from(update.id.0), translate(&update, staff_chat)))
+    Ok((i64::from(update.id.0), translate(&update, staff_chat).or_else(|| translate_raw(json))))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -137,11 +153,65 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
         reply_text,
         album,
         via_bot: message.via_bot.as_ref().map(|bot| bot.id.0),
+        entities: entities(message),
+        file_id: file_id(message),
     };
     Some(match edit {
         Edit::No => Event::Staff(staff_message),
         Edit::Yes => Event::StaffEdit(staff_message),
     })
+}
+
+/// A message in a business account's chat with a customer: the customer's own (a new one or
+/// an edit), or the account owner's answer from their app (the sender is not the person whose
+/// chat it is). Service messages and the bot's own sends are dropped.
+fn business_message(message: &Message, edit: Edit) -> Option<Event> {
+    let teloxide::types::MessageKind::Common(common) = &message.kind else { return None };
+    let connection = common.business_connection_id.as_ref()?.0.clone();
+    let from = message.from.as_ref()?;
+    if from.is_bot || message.sender_business_bot.is_some() || !message.chat.is_private() {
+        return None;
+    }
+    let kind = kind_of(message)?;
+    let by_owner = i64::try_from(from.id.0).ok() != Some(message.chat.id.0);
+    let chat = &message.chat;
+    let customer = if by_owner {
+        Customer {
+            id: u64::try_from(chat.id.0).ok()?,
+            name: [chat.first_name(), chat.last_name()].into_iter().flatten().collect::<Vec<_>>().join(" "),
+            username: chat.username().map(str::to_owned),
+            language: None,
+        }
+    } else {
+        customer(from)
+    };
+    let replied = message.reply_to_message();
+    let business = BusinessMessage {
+        connection,
+        message: CustomerMessage {
+            customer,
+            message_id: message.id.0,
+            kind,
+            text: message.text().or_else(|| message.caption()).map(str::to_owned),
+            file_id: file_id(message),
+            reply_to: replied.map(|original| original.id.0),
+            album: message.media_group_id().map(|id| id.0.clone()),
+        },
+        entities: entities(message),
+    };
+    Some(match (by_owner, edit) {
+        (true, Edit::No) => Event::BusinessOwner(business),
+        // An owner's edit of their own answer is theirs to tell; the desk keeps the answer.
+        (true, Edit::Yes) => return None,
+        (false, Edit::No) => Event::BusinessCustomer(business),
+        (false, Edit::Yes) => Event::BusinessCustomerEdit(business),
+    })
+}
+
+/// The formatting of a message's text or caption, as Telegram wrote it.
+fn entities(message: &Message) -> Vec<serde_json::Value> {
+    let entities = message.entities().or_else(|| message.caption_entities()).unwrap_or_default();
+    entities.iter().filter_map(|entity| serde_json::to_value(entity).ok()).collect()
 }
 
 /// Who wrote a message in the staff chat: the sender's id, or [`ANONYMOUS_ADMIN`] when an
@@ -241,6 +311,40 @@ mod tests {
             Some(Event::Staff(message)) => message,
             other => panic!("expected a staff message, got {other:?}"),
         }
+    }
+
+    /// A message in Acme's business chat with the customer 42, written by `from`.
+    fn in_business(from: u64, edited: bool, extra: &Value) -> Option<Event> {
+        let chat = json!({ "id": 42, "type": "private", "first_name": "Ann" });
+        let mut message = json!({
+            "message_id": 7, "date": 1_790_000_000, "chat": chat, "from": user(from, "Someone", false),
+            "business_connection_id": "bc1", "text": "Hello there",
+            "entities": [{ "type": "bold", "offset": 0, "length": 5 }],
+        });
+        for (key, value) in extra.as_object().into_iter().flatten() {
+            message[key] = value.clone();
+        }
+        let kind = if edited { "edited_business_message" } else { "business_message" };
+        let update: Update = serde_json::from_str(&json!({ "update_id": 3, kind: message }).to_string())
+            .expect("a well-formed update");
+        translate(&update, STAFF)
+    }
+
+    #[test]
+    fn business_messages_are_the_customers_or_the_owners_and_the_bots_own_are_dropped() {
+        let Some(Event::BusinessCustomer(customer)) = in_business(42, false, &json!({})) else {
+            panic!("the customer's message")
+        };
+        assert_eq!((customer.connection.as_str(), customer.message.customer.id), ("bc1", 42));
+        assert_eq!(customer.entities, [json!({ "type": "bold", "offset": 0, "length": 5 })]);
+        assert!(matches!(in_business(42, true, &json!({})), Some(Event::BusinessCustomerEdit(_))));
+        let Some(Event::BusinessOwner(owner)) = in_business(3001, false, &json!({})) else {
+            panic!("the owner's answer")
+        };
+        assert_eq!((owner.message.customer.id, owner.message.customer.name.as_str()), (42, "Ann"));
+        assert_eq!(in_business(3001, true, &json!({})), None, "the owner's edits are theirs");
+        let sent_by_bot = json!({ "sender_business_bot": user(BOT, "Desk", true) });
+        assert_eq!(in_business(3001, false, &sent_by_bot), None, "the bot's own sends");
     }
 
     #[test]

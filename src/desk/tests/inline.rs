@@ -34,6 +34,8 @@ fn picked(from: u64, thread: i32, message_id: i32, text: &str, via_bot: Option<u
         reply_author: None,
         reply_text: None,
         via_bot,
+        entities: Vec::new(),
+        file_id: None,
         album: None,
     })
 }

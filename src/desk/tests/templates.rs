@@ -21,6 +21,8 @@ fn replying(from: u64, thread: i32, text: &str, replied: &str) -> Event {
         reply_author: Some(from),
         reply_text: Some(replied.to_owned()),
         via_bot: None,
+        entities: Vec::new(),
+        file_id: None,
         album: None,
     })
 }

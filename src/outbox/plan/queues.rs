@@ -14,6 +14,7 @@ pub(super) fn topic_of(call: &Call) -> Option<TicketId> {
         Call::SendText { to: Target::Topic { ticket }, .. }
         | Call::Copy { to: Target::Topic { ticket }, .. }
         | Call::SendFile { to: Target::Topic { ticket }, .. }
+        | Call::Resend { to: Target::Topic { ticket }, .. }
         | Call::EditTopic { ticket, .. }
         | Call::CloseTopic { ticket }
         | Call::ReopenTopic { ticket }
@@ -34,6 +35,7 @@ pub(super) fn place_of(call: &Call, staff_chat: i64, topics: &HashMap<TicketId, 
         Call::SendText { to: Target::Chat { chat_id }, .. }
         | Call::Copy { to: Target::Chat { chat_id }, .. }
         | Call::SendFile { to: Target::Chat { chat_id }, .. }
+        | Call::Resend { to: Target::Chat { chat_id }, .. }
         | Call::EditText { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. }
@@ -80,6 +82,7 @@ pub(super) fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
         Call::SendText { to: Target::Chat { chat_id }, .. }
         | Call::Copy { to: Target::Chat { chat_id }, .. }
         | Call::SendFile { to: Target::Chat { chat_id }, .. }
+        | Call::Resend { to: Target::Chat { chat_id }, .. }
         | Call::EditText { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. }

@@ -4,7 +4,7 @@
 
 use super::queues::CREATION_QUEUE;
 use super::*;
-use crate::outbox::{Button, FileKind, Limits, Media, Outcome, TEXT_LIMIT, Target};
+use crate::outbox::{Button, Content, FileKind, Limits, Media, Outcome, TEXT_LIMIT, Target};
 
 const STAFF: i64 = -100;
 const CUSTOMER: i64 = 42;
@@ -610,4 +610,41 @@ fn calls_for_a_staff_chat_telegram_moved_go_to_its_new_id() {
     let outbound = rounds.planner.plan(&entries, &known, &mut rounds.budget, 0);
     assert_eq!(outbound.send[0].place, Place { chat_id: -200, thread: None });
     assert_eq!(outbound.send[0].pending.chat_id, -200);
+}
+
+/// Part `message_id` of an album sent again (a business message into the topic).
+fn resent(message_id: i32, album: Option<&str>) -> Call {
+    Call::Resend {
+        to: topic(),
+        parts: vec![Content {
+            text: None,
+            entities: Vec::new(),
+            file: Some((FileKind::Photo, format!("file{message_id}"))),
+        }],
+        reply_to: None,
+        album: album.map(str::to_owned),
+        report: Some(Report::Relay { chat_id: CUSTOMER, message_id }),
+    }
+}
+
+/// An album that cannot be copied is sent again as one album: its parts wait for the quiet
+/// while like a copied album's, then go as one call carrying every part's file; a part of
+/// another album, and a message of no album, go on their own.
+#[test]
+fn an_album_sent_again_waits_for_its_rest_and_goes_as_one() {
+    assert_eq!(album_part(&resent(5, Some("a")), &resent(6, Some("a"))), Some(6));
+    assert_eq!(album_part(&resent(5, Some("a")), &resent(6, Some("b"))), None, "another album");
+    assert_eq!(album_part(&resent(5, None), &resent(6, None)), None, "single messages");
+    assert_eq!(album_part(&resent(5, Some("a")), &part(6, Some("a"))), None, "a copy is not a resend");
+    let mut rounds = Rounds::new(Limits::TELEGRAM);
+    let world = World::new();
+    let entries = vec![message(1, resent(5, Some("a"))), message(2, resent(6, Some("a")))];
+    let held = rounds.plan(&world, &entries, 0);
+    assert_eq!((seqs(&held), held.wake_at), (vec![], Some(ALBUM_QUIET_MS)));
+    let gone = rounds.plan(&world, &entries, ALBUM_QUIET_MS);
+    let [planned] = gone.send.as_slice() else { panic!("one call: {gone:?}") };
+    assert_eq!(planned.joined, [(2, 6)]);
+    let Call::Resend { parts, .. } = &planned.call else { panic!("a resend") };
+    let files: Vec<_> = parts.iter().map(|part| part.file.clone().map(|(_, id)| id)).collect();
+    assert_eq!(files, [Some("file5".to_owned()), Some("file6".to_owned())]);
 }

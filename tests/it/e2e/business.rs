@@ -4,9 +4,12 @@
 //! is told it is not served, a pause is reported; each change once. What the desk recorded is
 //! in the store, and a restart refreshes it with `getBusinessConnection`.
 
-use topicdesk::fakegram::{BusinessRights, Thread, UserSpec, World};
+use topicdesk::fakegram::{BusinessRights, Draft, FakeMessage, Thread, UserSpec, World};
+use topicdesk::history::{Actor, EntryKind};
 
-use super::harness::{Desk, STAFF, Setup, from_bot, has_text};
+use super::harness::{
+    Customer, DANA, Desk, PATIENCE, STAFF, Setup, bot_posts, button, card_in, from_bot, has_text, topic_of,
+};
 
 /// The company's own account, listed in desk.yaml.
 const ACME: u64 = 3_001;
@@ -78,4 +81,271 @@ async fn connections_are_recorded_and_general_is_told_what_each_means() {
     let said = fake.inspect(|world| from_bot(world, STAFF).len());
     desk.finish().await;
     assert!(said >= 5);
+}
+
+/// Connects `ACME` (listed in desk.yaml) with full rights and waits for General to confirm it.
+async fn acme_connected(customers: usize) -> (Desk, String) {
+    let mut desk = Desk::prepare(Setup { customers, budget_scale: None }).await;
+    let desk_yaml = desk.options.rules.join("desk.yaml");
+    let mut text = std::fs::read_to_string(&desk_yaml).expect("desk.yaml");
+    text.push_str("business:\n  - account: \"@acme_support\"\n");
+    std::fs::write(&desk_yaml, text).expect("desk.yaml written");
+    desk.fake.add_user(UserSpec::new(ACME, "Acme Support").username("acme_support")).expect("Acme");
+    desk.start_host();
+    let id = desk.fake.connect_business(ACME, BusinessRights::full()).expect("connects");
+    desk.wait("the connection confirmed", |world| {
+        general_says(world, "@acme_support is connected, with the right to reply") == 1
+    })
+    .await;
+    (desk, id)
+}
+
+/// What the customer sees in their chat with the account from the bot (shown from the owner).
+fn from_desk_in_business<'w>(world: &'w World, id: &str, customer: &Customer) -> Vec<&'w FakeMessage> {
+    let bot = world.bot_id();
+    let messages = world.business_messages(id, customer.id).into_iter();
+    messages.filter(|m| m.sender_business_bot == Some(bot) && m.from == ACME).collect()
+}
+
+/// Presses the button labelled `label` on the newest message through the account offering it.
+async fn press_in_business(desk: &Desk, id: &str, customer: &Customer, label: &str) {
+    let found = desk
+        .fake
+        .wait_for(PATIENCE, |world| {
+            from_desk_in_business(world, id, customer).into_iter().rev().find_map(|m| button(m, label))
+        })
+        .await;
+    let (message_id, data) = found.unwrap_or_else(|_| panic!("a button {label:?} in the business chat"));
+    desk.fake.press_business_button(id, customer.id, message_id, &data).expect("pressed");
+}
+
+/// Waits for the desk to ask `prompt` through the account, then the customer writes `text`.
+async fn answer_in_business(desk: &Desk, id: &str, customer: &Customer, prompt: &str, text: &str) {
+    desk.wait(&format!("the prompt {prompt:?} through the account"), |world| {
+        from_desk_in_business(world, id, customer).iter().any(|m| has_text(m, prompt))
+    })
+    .await;
+    desk.fake.customer_writes_to_business(id, customer.id, Draft::text(text)).expect("writes");
+}
+
+/// A customer who writes to the account fills the shipped support form there, through the
+/// account; the ticket's topic opens with its card; returns the topic's thread id.
+async fn open_ticket_in_business(desk: &Desk, id: &str, customer: &Customer) -> i32 {
+    desk.fake.customer_writes_to_business(id, customer.id, Draft::text("Hello!")).expect("writes");
+    press_in_business(desk, id, customer, "Contact support").await;
+    press_in_business(desk, id, customer, "Technical problem").await;
+    press_in_business(desk, id, customer, "Normal").await;
+    let description = format!("{} cannot export to CSV.", customer.name);
+    answer_in_business(desk, id, customer, "Describe the problem", &description).await;
+    press_in_business(desk, id, customer, "I still need help").await;
+    answer_in_business(desk, id, customer, "A screenshot helps", "/skip").await;
+    press_in_business(desk, id, customer, "Submit").await;
+    let found = desk
+        .fake
+        .wait_for(PATIENCE, |world| {
+            let thread = topic_of(world, customer)?;
+            let confirmed =
+                from_desk_in_business(world, id, customer).iter().any(|m| has_text(m, "is registered as"));
+            (card_in(world, thread).is_some() && confirmed).then_some(thread)
+        })
+        .await;
+    found.unwrap_or_else(|_| panic!("{}'s topic, card and confirmation", customer.name))
+}
+
+/// A customer writes to the company's account and goes through the intake form there (its
+/// buttons work in the business chat); the topic opens. Messages go both ways: the customer's
+/// text and photo are sent again into the topic (a business message cannot be copied), the
+/// agent's text and photo reach the customer through the account, shown from it; nothing
+/// reaches the customer's chat with the bot and no copy is tried into the business chat. The
+/// owner answering from their own app is mirrored into the topic as answered from the account
+/// and counts as the first response. The customer's edit is mirrored and a deletion noted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_of_the_business_account_gets_a_ticket_and_answers_through_it() {
+    let (desk, id) = acme_connected(1).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+
+    let still = desk
+        .fake
+        .customer_writes_to_business(&id, ann.id, Draft::text("Still broken today"))
+        .expect("writes");
+    desk.fake.customer_writes_to_business(&id, ann.id, Draft::photo().caption("the error")).expect("writes");
+    desk.wait("the customer's text and photo in the topic", |world| {
+        let posts = bot_posts(world, thread);
+        posts.iter().any(|m| has_text(m, "Still broken today"))
+            && posts.iter().any(|m| m.content.kind() == "photo" && has_text(m, "the error"))
+    })
+    .await;
+
+    desk.fake.send_as(DANA, STAFF, Draft::text("Try the new export, please").in_topic(thread)).expect("Dana");
+    desk.fake.send_as(DANA, STAFF, Draft::photo().caption("like this").in_topic(thread)).expect("Dana");
+    desk.wait("Dana's text and photo through the account", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        seen.iter().any(|m| has_text(m, "Try the new export, please"))
+            && seen.iter().any(|m| m.content.kind() == "photo" && has_text(m, "like this"))
+    })
+    .await;
+
+    // The customer's edit and deletion are mirrored: the copy edited, a note on the copy.
+    desk.fake.customer_edits_in_business(&id, ann.id, still, "Still broken, since Monday").expect("edits");
+    desk.wait("the edit mirrored", |world| topic_says(world, thread, "Still broken, since Monday") == 1)
+        .await;
+    desk.fake.customer_deletes_in_business(&id, ann.id, &[still]).expect("deletes");
+    desk.wait("the deletion noted on the copy", |world| {
+        let posts = bot_posts(world, thread);
+        let copy = posts.iter().find(|m| has_text(m, "Still broken, since Monday")).map(|m| m.message_id);
+        posts.iter().any(|m| has_text(m, "The customer deleted this message") && m.reply_to == copy)
+    })
+    .await;
+
+    // Albums both ways go as albums: sent again by sendMediaGroup.
+    let album = vec![Draft::photo().caption("front"), Draft::photo()];
+    desk.fake.customer_album_to_business(&id, ann.id, album).expect("album");
+    desk.wait("the customer's album in the topic, as one album", |world| {
+        let posts = bot_posts(world, thread);
+        let front = posts.iter().find(|m| has_text(m, "front") && m.content.kind() == "photo");
+        front.and_then(|m| m.media_group_id.clone()).is_some_and(|group| {
+            posts.iter().filter(|m| m.media_group_id.as_deref() == Some(group.as_str())).count() == 2
+        })
+    })
+    .await;
+    let album = vec![Draft::photo().caption("step one").in_topic(thread), Draft::photo().in_topic(thread)];
+    desk.fake.send_album_as(DANA, STAFF, album).expect("Dana's album");
+    desk.wait("Dana's album through the account, as one album", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        let first = seen.iter().find(|m| has_text(m, "step one") && m.content.kind() == "photo");
+        first.and_then(|m| m.media_group_id.clone()).is_some_and(|group| {
+            seen.iter().filter(|m| m.media_group_id.as_deref() == Some(group.as_str())).count() == 2
+        })
+    })
+    .await;
+
+    desk.fake.owner_writes_in_business(&id, ann.id, Draft::text("Anything else I can do?")).expect("owner");
+    desk.wait("the owner's answer mirrored", |world| {
+        bot_posts(world, thread)
+            .iter()
+            .any(|m| has_text(m, "↩ Answered from the account @acme_support:\nAnything else I can do?"))
+    })
+    .await;
+    desk.wait_store("the owner's answer in history, by the account", |read| {
+        let Some(&ticket) = read.tickets_of_customer(ann.id).expect("tickets").last() else { return false };
+        read.history(ticket).expect("history").iter().any(|entry| {
+            entry.actor == Actor::Agent(ACME)
+                && matches!(&entry.kind, EntryKind::AgentReply { text } if text == "Anything else I can do?")
+        })
+    })
+    .await;
+    desk.fake.inspect(|world| {
+        assert!(from_bot(world, ann.chat()).is_empty(), "nothing in the customer's chat with the bot");
+        assert_eq!(world.count_calls("copyMessage", 400), 0, "no copy tried into a business chat");
+    });
+    desk.finish().await;
+}
+
+/// The bot's messages in the topic with `needle`.
+fn topic_says(world: &World, thread: i32, needle: &str) -> usize {
+    bot_posts(world, thread).iter().filter(|m| has_text(m, needle)).count()
+}
+
+/// Telegram's 24-hour rule: after a day of the customer's silence the agent's replies cannot
+/// go through the account. They are not dropped: they wait, the topic is told why once, and
+/// they go out in order when the customer writes again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_after_a_day_of_silence_waits_and_goes_when_the_customer_writes() {
+    let (desk, id) = acme_connected(1).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+    desk.fake.advance_clock(std::time::Duration::from_hours(25));
+    desk.fake.send_as(DANA, STAFF, Draft::text("Sorry for the wait").in_topic(thread)).expect("Dana");
+    let why =
+        "Not delivered yet, and kept: Telegram lets a business account's bot answer only within 24 hours";
+    desk.wait("the topic told why the reply waits", |world| topic_says(world, thread, why) == 1).await;
+    desk.fake.send_as(DANA, STAFF, Draft::text("Here is the fix").in_topic(thread)).expect("Dana");
+    desk.wait_store("both replies held", |read| read.held(ann.id).expect("held").len() == 2).await;
+    desk.fake.inspect(|world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        assert!(!seen.iter().any(|m| has_text(m, "Sorry for the wait") || has_text(m, "Here is the fix")));
+        assert_eq!(topic_says(world, thread, why), 1, "told once");
+    });
+
+    desk.fake.customer_writes_to_business(&id, ann.id, Draft::text("Hello? Anyone?")).expect("writes");
+    desk.wait("both replies through the account, in order", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        let at = |needle| seen.iter().position(|m| has_text(m, needle));
+        matches!((at("Sorry for the wait"), at("Here is the fix")), (Some(a), Some(b)) if a < b)
+    })
+    .await;
+    desk.wait("the topic told they went", |world| {
+        topic_says(world, thread, "The customer wrote again: 2 waiting replies are on the way.") == 1
+            && topic_says(world, thread, "Hello? Anyone?") == 1
+    })
+    .await;
+    desk.wait_store("nothing held any more", |read| read.held(ann.id).expect("held").is_empty()).await;
+    desk.finish().await;
+}
+
+/// The account pauses the bot: a customer's message no longer reaches the desk (no intake, no
+/// topic), and a reply to a customer with a ticket waits (the topic told why) instead of being
+/// lost; when the account turns the bot on again, it goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_paused_connection_stops_intake_and_keeps_what_was_queued() {
+    let (desk, id) = acme_connected(2).await;
+    let (ann, bob) = (desk.customers[0].clone(), desk.customers[1].clone());
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+    desk.fake.set_business_enabled(&id, false).expect("paused");
+    desk.wait("the pause reported", |world| {
+        general_says(world, "@acme_support paused or disconnected this bot") == 1
+    })
+    .await;
+    desk.fake.send_as(DANA, STAFF, Draft::text("We found it").in_topic(thread)).expect("Dana");
+    let why =
+        "Not delivered yet, and kept: the business account @acme_support paused or disconnected this bot";
+    desk.wait("the topic told why the reply waits", |world| topic_says(world, thread, why) == 1).await;
+    desk.fake.customer_writes_to_business(&id, bob.id, Draft::text("Hi, I need help")).expect("writes");
+
+    desk.fake.set_business_enabled(&id, true).expect("resumed");
+    desk.wait("the held reply through the account", |world| {
+        from_desk_in_business(world, &id, &ann).iter().any(|m| has_text(m, "We found it"))
+    })
+    .await;
+    desk.wait("the topic told it went", |world| {
+        topic_says(world, thread, "lets this bot reply again: 1 waiting reply is on the way.") == 1
+    })
+    .await;
+    desk.fake.inspect(|world| {
+        assert!(topic_of(world, &bob).is_none(), "no ticket from a message while paused");
+        assert!(from_desk_in_business(world, &id, &bob).is_empty(), "no intake while paused");
+    });
+    desk.finish().await;
+}
+
+/// One desk, one staff group: a customer of the bot and a customer of the business account,
+/// each answered through their own door and never the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_chat_and_a_business_account_are_served_at_once() {
+    let (desk, id) = acme_connected(2).await;
+    let (ann, bob) = (desk.customers[0].clone(), desk.customers[1].clone());
+    let ann_thread = super::harness::open_ticket(&desk.fake, &ann).await;
+    let bob_thread = open_ticket_in_business(&desk, &id, &bob).await;
+    assert_ne!(ann_thread, bob_thread);
+    desk.fake.send_as(DANA, STAFF, Draft::text("For Ann, in the bot").in_topic(ann_thread)).expect("Dana");
+    desk.fake.send_as(DANA, STAFF, Draft::text("For Bob, from Acme").in_topic(bob_thread)).expect("Dana");
+    desk.wait("each answer in its own chat", |world| {
+        from_bot(world, ann.chat()).iter().any(|m| has_text(m, "For Ann, in the bot"))
+            && from_desk_in_business(world, &id, &bob).iter().any(|m| has_text(m, "For Bob, from Acme"))
+    })
+    .await;
+    desk.fake.user_sends(ann.id, Draft::text("Ann via the bot")).expect("Ann");
+    desk.fake.customer_writes_to_business(&id, bob.id, Draft::text("Bob via Acme")).expect("Bob");
+    desk.wait("each customer's message in their own topic", |world| {
+        topic_says(world, ann_thread, "Ann via the bot") == 1
+            && topic_says(world, bob_thread, "Bob via Acme") == 1
+    })
+    .await;
+    desk.fake.inspect(|world| {
+        assert!(from_bot(world, bob.chat()).is_empty(), "Bob never hears from the bot itself");
+        assert!(world.business_messages(&id, ann.id).is_empty(), "Ann never hears from the account");
+        assert_eq!(topic_says(world, ann_thread, "Bob via Acme"), 0);
+    });
+    desk.finish().await;
 }

@@ -83,7 +83,10 @@ async fn pushed_updates_make_tickets_a_wrong_secret_changes_nothing_and_polling_
             "callback_query",
             "inline_query",
             "my_chat_member",
-            "business_connection"
+            "business_connection",
+            "business_message",
+            "edited_business_message",
+            "deleted_business_messages"
         ])
     );
     let secret = desk.fake.inspect(|world| world.webhook_secret().map(str::to_owned)).expect("a secret");

@@ -1,0 +1,163 @@
+//! Telegram Business customers on the desk: only a served connection with the right to reply
+//! lets them in; their door is recorded and everything to them and from them that cannot be
+//! copied is sent again; a message to the bot itself takes the door away; replies Telegram
+//! holds back wait, told once, and go when the customer writes again.
+
+use super::*;
+use crate::business::BusinessConnection;
+use crate::outbox::{Content, HeldWhy, Outgoing};
+
+const ACME: u64 = 3_001;
+
+fn world_serving_acme(keep: Keep) -> (World, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    crate::demo::write_default_rules(dir.path()).expect("write rules");
+    let desk_yaml = dir.path().join("desk.yaml");
+    let mut text = std::fs::read_to_string(&desk_yaml).expect("desk.yaml");
+    text.push_str("business:\n  - account: \"@acme_support\"\n");
+    std::fs::write(&desk_yaml, text).expect("desk.yaml written");
+    (World::with_rules(dir.path(), keep), dir)
+}
+
+fn acme(can_reply: bool, enabled: bool) -> Event {
+    Event::BusinessConnection(BusinessConnection {
+        id: "bc1".to_owned(),
+        owner: ACME,
+        owner_username: Some("acme_support".to_owned()),
+        owner_name: "Acme Support".to_owned(),
+        can_reply,
+        can_read_messages: true,
+        enabled,
+    })
+}
+
+fn bold() -> serde_json::Value {
+    serde_json::json!({ "type": "bold", "offset": 0, "length": 4 })
+}
+
+fn through_acme(customer: u64, message_id: i32, text: &str) -> BusinessMessage {
+    let Event::Customer(message) = customer_says(customer, message_id, text) else { unreachable!() };
+    BusinessMessage { connection: "bc1".to_owned(), message, entities: vec![bold()] }
+}
+
+fn outbox(world: &World) -> Vec<Outgoing> {
+    match &*world.kept.borrow() {
+        Kept::Memory(state) => state.outbox().iter().map(|(_, outgoing)| outgoing.clone()).collect(),
+        Kept::Store { store, .. } => {
+            let page = store.read().expect("read").outbox(1_000).expect("outbox");
+            page.into_iter().map(|(_, outgoing)| outgoing.expect("decodes")).collect()
+        }
+    }
+}
+
+fn door(world: &World, customer: u64) -> Option<String> {
+    world.read(|state| state.door(customer))
+}
+
+#[test]
+fn only_a_served_connection_that_can_reply_lets_a_customer_in() {
+    let (mut world, _dir) = world_serving_acme(Keep::Memory);
+    world.event(&acme(false, true));
+    world.send_all();
+    world.event(&Event::BusinessCustomer(through_acme(42, 5, "Hello")));
+    assert!(outbox(&world).is_empty(), "no answer without the right to reply");
+    assert_eq!(door(&world, 42), None);
+    world.event(&acme(true, false));
+    world.event(&Event::BusinessCustomer(through_acme(42, 6, "Hello")));
+    world.send_all();
+    assert_eq!(door(&world, 42), None, "paused: not let in");
+    world.event(&acme(true, true));
+    world.send_all();
+    world.event(&Event::BusinessCustomer(through_acme(42, 7, "Hello")));
+    assert_eq!(door(&world, 42).as_deref(), Some("bc1"));
+    let prompt = outbox(&world);
+    assert!(
+        prompt.iter().any(|o| matches!(&o.call, Call::SendText { to: Target::Chat { chat_id: 42 }, .. })),
+        "the intake dialogue answers the customer: {prompt:?}"
+    );
+}
+
+#[test]
+fn a_business_customer_gets_no_copies_and_a_message_to_the_bot_takes_the_door_away() {
+    for keep in [Keep::Memory, Keep::Store] {
+        let (mut world, _dir) = world_serving_acme(keep);
+        world.event(&acme(true, true));
+        world.send_all();
+        let ticket = world.open(42, &[("category", "technical")]);
+        world.send_all();
+        world.event(&Event::BusinessCustomer(through_acme(42, 7, "Help me")));
+        let into_topic = outbox(&world);
+        let expected = Content { text: Some("Help me".to_owned()), entities: vec![bold()], file: None };
+        assert!(
+            into_topic.iter().any(|o| matches!(&o.call,
+                Call::Resend { to: Target::Topic { ticket: t }, parts, .. } if *t == ticket && parts == std::slice::from_ref(&expected))),
+            "sent again into the topic, formatting kept: {into_topic:?}"
+        );
+        world.send_all();
+        world.event(&staff_says(DANA, 11, 60, "On it"));
+        let to_customer = outbox(&world);
+        assert!(
+            to_customer
+                .iter()
+                .any(|o| matches!(&o.call, Call::Resend { to: Target::Chat { chat_id: 42 }, .. })),
+            "{to_customer:?}"
+        );
+        assert!(!to_customer.iter().any(|o| matches!(&o.call, Call::Copy { .. })), "{to_customer:?}");
+        world.send_all();
+        world.event(&customer_says(42, 8, "Now from the bot"));
+        assert_eq!(door(&world, 42), None);
+        world.send_all();
+        world.event(&staff_says(DANA, 11, 61, "Copied"));
+        let copied = outbox(&world);
+        assert!(copied.iter().any(|o| matches!(&o.call, Call::Copy { .. })), "{copied:?}");
+    }
+}
+
+#[test]
+fn held_replies_are_told_once_and_go_in_order_when_the_customer_writes() {
+    let (mut world, _dir) = world_serving_acme(Keep::Memory);
+    world.event(&acme(true, true));
+    world.send_all();
+    world.event(&Event::BusinessCustomer(through_acme(42, 5, "Hello")));
+    world.send_all();
+    let ticket = world.open(42, &[("category", "technical")]);
+    world.send_all();
+    let reply = |text: &str| Call::SendText {
+        to: Target::Chat { chat_id: 42 },
+        text: text.to_owned(),
+        reply_to: None,
+        buttons: Vec::new(),
+        report: None,
+    };
+    for text in ["first", "second"] {
+        let held =
+            Delivery::Held { customer: 42, ticket: Some(ticket), why: HeldWhy::Window, call: reply(text) };
+        world.event(&Event::Delivered(held));
+    }
+    let told = world.send_all();
+    assert_eq!(told.matches("Not delivered yet, and kept: Telegram lets").count(), 1, "{told}");
+    assert!(told.contains("Drop the waiting replies (bh:42)"), "{told}");
+    assert_eq!(world.read(|state| state.held(42)).len(), 2);
+    world.event(&Event::BusinessCustomer(through_acme(42, 9, "Still there?")));
+    assert!(world.read(|state| state.held(42)).is_empty());
+    let texts: Vec<String> = outbox(&world)
+        .into_iter()
+        .filter_map(|o| match o.call {
+            Call::SendText { to: Target::Chat { chat_id: 42 }, text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    // Released in order, ahead of whatever the customer's new message brings.
+    assert_eq!(texts[..2], ["first", "second"], "{texts:?}");
+    let said = world.send_all();
+    assert!(said.contains("The customer wrote again: 2 waiting replies are on the way."), "{said}");
+    // Held again and dropped by a team member's press: nothing goes.
+    let held = Delivery::Held { customer: 42, ticket: Some(ticket), why: HeldWhy::Off, call: reply("third") };
+    world.event(&Event::Delivered(held));
+    world.send_all();
+    world.event(&press(STRANGER, 11, "bh:42"));
+    assert_eq!(world.read(|state| state.held(42)).len(), 1, "not a team member's press");
+    world.event(&press(DANA, 11, "bh:42"));
+    assert!(world.read(|state| state.held(42)).is_empty());
+    assert!(world.send_all().contains("dropped 1 waiting reply."));
+}
