@@ -27,37 +27,61 @@ use crate::outbox::{Call, Lane, Outgoing};
 use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
 
-/// An outbox entry as stored. `call` stays JSON here so that an entry whose call no longer
-/// decodes is reported on its own (it stays for inspection) while the rest still go.
-#[derive(Serialize, Deserialize)]
-pub(super) struct OutboxRecord {
+/// The outbox record version [`Tx::enqueue`] writes. Version 1 kept the call as a JSON
+/// value built first (its keys sorted); version 2 serialises the typed call directly (its
+/// keys in declaration order, the tag first). Both read, forever: the call decodes the same
+/// from either.
+pub(super) const OUTBOX_RECORD_VERSION: u32 = 2;
+
+/// An outbox entry as stored, read back. `call` stays undecoded JSON here so that an entry
+/// whose call no longer decodes is reported on its own (it stays for inspection) while the
+/// rest still go.
+#[derive(Deserialize)]
+pub(super) struct OutboxRecord<'a> {
     v: u32,
     chat_id: i64,
     lane: Lane,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     ticket: Option<TicketId>,
-    call: serde_json::Value,
+    #[serde(borrow)]
+    call: &'a serde_json::value::RawValue,
 }
 
-impl OutboxRecord {
-    fn of(outgoing: &Outgoing) -> OutboxRecord {
-        OutboxRecord {
-            v: 1,
+/// An outbox entry as [`Tx::enqueue`] writes it: the borrowed call serialised in place.
+#[derive(Serialize)]
+struct OutboxRecordOut<'a> {
+    v: u32,
+    chat_id: i64,
+    lane: Lane,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<TicketId>,
+    call: &'a Call,
+}
+
+impl OutboxRecordOut<'_> {
+    fn of(outgoing: &Outgoing) -> OutboxRecordOut<'_> {
+        OutboxRecordOut {
+            v: OUTBOX_RECORD_VERSION,
             chat_id: outgoing.chat_id,
             lane: outgoing.lane,
             ticket: outgoing.ticket,
-            call: serde_json::to_value(&outgoing.call).expect("calls are plain data"),
+            call: &outgoing.call,
         }
     }
+}
 
+impl OutboxRecord<'_> {
     /// Whether the entry goes to the customer's chat or belongs to one of their tickets.
     pub(super) fn concerns(&self, customer: UserId, tickets: &std::collections::BTreeSet<TicketId>) -> bool {
         self.chat_id == customer as i64 || self.ticket.is_some_and(|ticket| tickets.contains(&ticket))
     }
 
-    /// The entry, or why its call does not decode.
+    /// The entry, or why its call does not decode (or its record version is unknown).
     pub(super) fn into_outgoing(self) -> Result<Outgoing, StoreError> {
-        let call = Call::deserialize(&self.call)
+        if !(1..=OUTBOX_RECORD_VERSION).contains(&self.v) {
+            return Err(StoreError::RecordVersion { what: "outbox", version: self.v });
+        }
+        let call = serde_json::from_str::<Call>(self.call.get())
             .map_err(|error| StoreError::Corrupt(format!("unreadable outbox call: {error}")))?;
         Ok(Outgoing { chat_id: self.chat_id, lane: self.lane, ticket: self.ticket, call })
     }
@@ -295,7 +319,7 @@ impl<'t> Tx<'t> {
             seq = last + 1;
             self.open(COUNTERS)?.insert(NEXT_OUTBOX, seq + 1)?;
         }
-        let record = OutboxRecord::of(outgoing);
+        let record = OutboxRecordOut::of(outgoing);
         table.insert(seq, encode(&record).as_slice())?;
         Ok(seq)
     }
