@@ -140,21 +140,11 @@ impl Desk<'_> {
         self.answer(state, press, Some(&notice))
     }
 
-    /// The customer's newest ticket when its survey waits for their comment now: resolved
-    /// or closed, the survey open and a comment asked for.
-    pub(super) fn awaiting_csat_comment<S: State>(
-        &self,
-        state: &S,
-        customer: u64,
-    ) -> Result<Option<Ticket>, DeskError> {
-        let Some(&newest) = state.tickets_of_customer(customer)?.last() else { return Ok(None) };
-        Ok(state.ticket(newest)?.filter(|ticket| {
-            !ticket.status.is_active()
-                && ticket
-                    .csat
-                    .as_ref()
-                    .is_some_and(|survey| survey.awaiting_comment && survey.is_open(self.now))
-        }))
+    /// Whether the customer's newest ticket's survey waits for their comment now: the
+    /// ticket resolved or closed, the survey open and a comment asked for.
+    pub(super) fn awaits_csat_comment(&self, newest: &Ticket) -> bool {
+        !newest.status.is_active()
+            && newest.csat.as_ref().is_some_and(|survey| survey.awaiting_comment && survey.is_open(self.now))
     }
 
     /// Records the customer's comment on their rating, shows it in the topic and asks

@@ -59,6 +59,10 @@ impl Desk<'_> {
             return self.notify_menu(state, m.customer.id);
         }
         let in_intake = state.session_json(m.customer.id)?.is_some();
+        // The customer's newest ticket, read once: the survey's comment and the ticket in
+        // progress are both decided on it.
+        let newest = Self::newest_ticket(state, m.customer.id)?;
+        let in_progress = newest.as_ref().is_some_and(|ticket| ticket.status != Status::Closed);
         // ... and /dashboard: the team's Mini App. Anyone else gets a plain refusal (an intake
         // dialogue waits on, untouched), unless a ticket of theirs is in progress: then their
         // words are relayed as ever.
@@ -66,7 +70,7 @@ impl Desk<'_> {
             if self.rules.team().is_member(m.customer.id as i64) {
                 return self.dashboard_button(state, m.customer.id as i64);
             }
-            if Self::current_ticket(state, m.customer.id)?.is_none() {
+            if !in_progress {
                 let call = Call::SendText {
                     to: Target::Chat { chat_id: m.customer.id as i64 },
                     text: "The dashboard is for the support team only.".to_owned(),
@@ -86,11 +90,11 @@ impl Desk<'_> {
         // The comment a low rating asked for: the next text, while the survey waits for it.
         if let Some(text) =
             m.text.as_deref().filter(|_| m.kind == super::Kind::Text && !in_intake && !is_command)
-            && let Some(ticket) = self.awaiting_csat_comment(state, m.customer.id)?
+            && let Some(ticket) = newest.as_ref().filter(|ticket| self.awaits_csat_comment(ticket))
         {
-            return self.csat_comment(state, &ticket, text);
+            return self.csat_comment(state, ticket, text);
         }
-        match Self::current_ticket(state, m.customer.id)? {
+        match newest.filter(|ticket| ticket.status != Status::Closed) {
             Some(ticket) if !in_intake && !is_command => self.relay_from_customer(state, ticket, m, entities),
             current => self.intake_message(state, m, current.as_ref(), entities),
         }
@@ -115,8 +119,13 @@ impl Desk<'_> {
 
     /// The ticket a customer's plain messages belong to: their newest one, unless it is closed.
     pub(super) fn current_ticket<S: State>(state: &S, customer: u64) -> Result<Option<Ticket>, DeskError> {
+        Ok(Self::newest_ticket(state, customer)?.filter(|ticket| ticket.status != Status::Closed))
+    }
+
+    /// The customer's newest ticket, whatever its status.
+    pub(super) fn newest_ticket<S: State>(state: &S, customer: u64) -> Result<Option<Ticket>, DeskError> {
         let Some(&newest) = state.tickets_of_customer(customer)?.last() else { return Ok(None) };
-        Ok(state.ticket(newest)?.filter(|ticket| ticket.status != Status::Closed))
+        Ok(state.ticket(newest)?)
     }
 
     pub(super) fn relay_from_customer<S: State>(

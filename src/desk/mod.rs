@@ -133,9 +133,15 @@ impl Desk<'_> {
         let id = state.next_ticket_id()?;
         let (mut ticket, created) = Ticket::open(id, customer.clone(), form, answers, self.now);
         state.save_ticket(&ticket)?;
-        state.append_history(id, &[created])?;
+        let history = [created];
+        state.append_history(id, &history)?;
         let routed = self.route(state, &mut ticket)?;
-        self.sync_deadlines(state, &ticket)?;
+        // An assignment by routing was committed, which brought the deadlines along (the
+        // assignee is part of what the `sla` hook sees); otherwise the ticket's whole history
+        // is the entry just written, and is not read back.
+        if routed.is_none() {
+            self.sync_deadlines_of(state, &ticket, &history)?;
+        }
         self.desk_level_soon(state)?;
         self.queue_topic(state, &ticket)?;
         self.suggest_articles(state, &ticket)?;

@@ -34,7 +34,19 @@ pub struct Ticked {
 impl Desk<'_> {
     /// Recomputes the ticket's clocks and puts its next due times in the deadline index.
     pub(super) fn sync_deadlines<S: State>(&self, state: &mut S, ticket: &Ticket) -> Result<(), DeskError> {
-        let plan = self.plan(state, ticket)?;
+        let history = state.history(ticket.id)?;
+        self.sync_deadlines_of(state, ticket, &history)
+    }
+
+    /// [`Self::sync_deadlines`] with the ticket's whole history given, when the caller has
+    /// just written all of it and need not read it back.
+    pub(super) fn sync_deadlines_of<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &Ticket,
+        history: &[Entry],
+    ) -> Result<(), DeskError> {
+        let plan = self.plan_of(ticket, history);
         for (kind, due) in plan.deadlines() {
             let timer = Timer::Ticket(ticket.id, kind);
             match due {
@@ -127,20 +139,24 @@ impl Desk<'_> {
     }
 
     fn plan<S: State>(&self, state: &S, ticket: &Ticket) -> Result<crate::sla::Plan, DeskError> {
-        let history = state.history(ticket.id)?;
+        Ok(self.plan_of(ticket, &state.history(ticket.id)?))
+    }
+
+    /// The ticket's clocks and decisions at `now`, given its whole history.
+    fn plan_of(&self, ticket: &Ticket, history: &[Entry]) -> crate::sla::Plan {
         let view = self.ticket_view(ticket);
         let outcome = self.rules.scripts().sla(&view);
-        let calendars = sla_calendars(self.rules, &view, &history, outcome.value.as_ref(), self.now);
+        let calendars = sla_calendars(self.rules, &view, history, outcome.value.as_ref(), self.now);
         let policy = Policy::from_desk(self.rules.desk());
         let inputs = Inputs {
             ticket,
-            history: &history,
+            history,
             targets: outcome.value.as_ref(),
             calendars: &calendars,
             calendar: self.rules.calendar(),
             policy: &policy,
         };
-        Ok(crate::sla::plan(&inputs, self.now))
+        crate::sla::plan(&inputs, self.now)
     }
 
     /// Acts on one decision; returns how many hook calls failed on the way.

@@ -66,6 +66,37 @@ pub struct TicketRecord {
     pub next_seq: u32,
 }
 
+/// What [`super::Tx::save_ticket`] needs of the stored ticket it replaces: the keys of its
+/// index rows and its metric labels. The rest of the record (the customer, the answers, most
+/// instants) is skipped, not decoded into a whole `Ticket` to be dropped.
+#[derive(Deserialize)]
+pub struct TicketKeysRecord {
+    pub v: u32,
+    pub form: String,
+    #[serde(default)]
+    pub category: Option<String>,
+    pub priority: Priority,
+    pub status: Status,
+    #[serde(default)]
+    pub assignee: Option<u64>,
+    #[serde(default)]
+    pub tags: BTreeSet<String>,
+    #[serde(default)]
+    pub topic: Option<(i64, i32)>,
+    #[serde(default)]
+    pub closed_at: Option<Timestamp>,
+}
+
+impl TicketKeysRecord {
+    /// Refuses a version this build does not know, as [`TicketRecord::into_ticket`] does.
+    pub fn checked(self) -> Result<TicketKeysRecord, StoreError> {
+        if self.v != TICKET_RECORD_VERSION {
+            return Err(StoreError::RecordVersion { what: "ticket", version: self.v });
+        }
+        Ok(self)
+    }
+}
+
 /// A ticket's satisfaction survey (see `csat::Survey`); the scale by name, so a rating's
 /// value reads the same whatever the desk's settings are now.
 #[derive(Serialize, Deserialize)]

@@ -291,8 +291,10 @@ fn raw_outbox(store: &Store) -> Vec<(u64, String)> {
         .expect("read raw")
 }
 
+/// Version 1 records (the call built as a JSON value first, its keys sorted) still read,
+/// forever: a store written by an older build keeps its queue.
 #[test]
-fn outbox_records_written_before_calls_were_typed_read_back_and_are_written_the_same() {
+fn outbox_records_written_before_calls_were_typed_still_read_back() {
     let (_dir, store) = fresh();
     store
         .write(|tx| {
@@ -303,9 +305,34 @@ fn outbox_records_written_before_calls_were_typed_read_back_and_are_written_the_
     let page = store.read().expect("read").outbox(10).expect("page");
     assert_eq!(page.len(), 1);
     assert_eq!(page[0].1.as_ref().expect("decodes"), &relay_of_7());
-    store.write(|tx| tx.remove_outgoing(1)).expect("remove");
+}
+
+/// An outbox record as the store writes it now (version 2): the typed call serialised
+/// directly, its keys in declaration order with the tag first. Pinned byte for byte, so a
+/// change to what is written is a new version, never a silent one.
+const OUTBOX_RECORD_V2: &str = r#"{"v":2,"chat_id":-100,"lane":"message","ticket":3,"call":{"call":"copy","from_chat":42,"message_ids":[7],"to":{"kind":"topic","ticket":3},"report":{"report":"relay","chat_id":42,"message_id":7}}}"#;
+
+#[test]
+fn outbox_records_are_written_as_version_2_byte_for_byte_and_read_back() {
+    let (_dir, store) = fresh();
     let seq = store.write(|tx| tx.enqueue(&relay_of_7())).expect("enqueue");
-    assert_eq!(raw_outbox(&store), [(seq, OUTBOX_RECORD_V1.to_owned())]);
+    assert_eq!(raw_outbox(&store), [(seq, OUTBOX_RECORD_V2.to_owned())]);
+    let page = store.read().expect("read").outbox(10).expect("page");
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].0, seq);
+    assert_eq!(page[0].1.as_ref().expect("decodes"), &relay_of_7());
+    // A record from a later build (a version this one does not know) is refused on its
+    // own, not guessed at.
+    let later = OUTBOX_RECORD_V2.replace(r#""v":2"#, r#""v":3"#);
+    store
+        .write(|tx| {
+            tx.open(super::open::OUTBOX)?.insert(seq, later.as_bytes())?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("write");
+    let page = store.read().expect("read").outbox(10).expect("the page reads");
+    let error = page[0].1.as_ref().expect_err("an unknown version is an error");
+    assert!(matches!(error, StoreError::RecordVersion { what: "outbox", version: 3 }), "{error}");
 }
 
 /// An entry whose call does not decode (written by a newer version, or damaged) is

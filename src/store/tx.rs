@@ -13,7 +13,7 @@ use super::open::{
     BUSINESS, BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES,
     DEFLECTIONS, DOORS, FACTS, HELD, HISTORY, META, OUTBOX, Open, PROMPTS, SESSIONS, TICKETS, Table,
 };
-use super::records::{EntryRecord, TicketRecord, decode, encode};
+use super::records::{EntryRecord, TicketKeysRecord, TicketRecord, decode, encode};
 use super::tables::{
     NEXT_DEFLECTION, NEXT_OUTBOX, NEXT_TICKET, RELAYED, SCHEMA_VERSION_KEY, UPDATE_OFFSET_KEY,
     UPDATE_OFFSET_SET_KEY,
@@ -27,37 +27,61 @@ use crate::outbox::{Call, Lane, Outgoing};
 use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
 
-/// An outbox entry as stored. `call` stays JSON here so that an entry whose call no longer
-/// decodes is reported on its own (it stays for inspection) while the rest still go.
-#[derive(Serialize, Deserialize)]
-pub(super) struct OutboxRecord {
+/// The outbox record version [`Tx::enqueue`] writes. Version 1 kept the call as a JSON
+/// value built first (its keys sorted); version 2 serialises the typed call directly (its
+/// keys in declaration order, the tag first). Both read, forever: the call decodes the same
+/// from either.
+pub(super) const OUTBOX_RECORD_VERSION: u32 = 2;
+
+/// An outbox entry as stored, read back. `call` stays undecoded JSON here so that an entry
+/// whose call no longer decodes is reported on its own (it stays for inspection) while the
+/// rest still go.
+#[derive(Deserialize)]
+pub(super) struct OutboxRecord<'a> {
     v: u32,
     chat_id: i64,
     lane: Lane,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     ticket: Option<TicketId>,
-    call: serde_json::Value,
+    #[serde(borrow)]
+    call: &'a serde_json::value::RawValue,
 }
 
-impl OutboxRecord {
-    fn of(outgoing: &Outgoing) -> OutboxRecord {
-        OutboxRecord {
-            v: 1,
+/// An outbox entry as [`Tx::enqueue`] writes it: the borrowed call serialised in place.
+#[derive(Serialize)]
+struct OutboxRecordOut<'a> {
+    v: u32,
+    chat_id: i64,
+    lane: Lane,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<TicketId>,
+    call: &'a Call,
+}
+
+impl OutboxRecordOut<'_> {
+    fn of(outgoing: &Outgoing) -> OutboxRecordOut<'_> {
+        OutboxRecordOut {
+            v: OUTBOX_RECORD_VERSION,
             chat_id: outgoing.chat_id,
             lane: outgoing.lane,
             ticket: outgoing.ticket,
-            call: serde_json::to_value(&outgoing.call).expect("calls are plain data"),
+            call: &outgoing.call,
         }
     }
+}
 
+impl OutboxRecord<'_> {
     /// Whether the entry goes to the customer's chat or belongs to one of their tickets.
     pub(super) fn concerns(&self, customer: UserId, tickets: &std::collections::BTreeSet<TicketId>) -> bool {
         self.chat_id == customer as i64 || self.ticket.is_some_and(|ticket| tickets.contains(&ticket))
     }
 
-    /// The entry, or why its call does not decode.
+    /// The entry, or why its call does not decode (or its record version is unknown).
     pub(super) fn into_outgoing(self) -> Result<Outgoing, StoreError> {
-        let call = Call::deserialize(&self.call)
+        if !(1..=OUTBOX_RECORD_VERSION).contains(&self.v) {
+            return Err(StoreError::RecordVersion { what: "outbox", version: self.v });
+        }
+        let call = serde_json::from_str::<Call>(self.call.get())
             .map_err(|error| StoreError::Corrupt(format!("unreadable outbox call: {error}")))?;
         Ok(Outgoing { chat_id: self.chat_id, lane: self.lane, ticket: self.ticket, call })
     }
@@ -83,11 +107,20 @@ struct DoorRecord {
     connection: String,
 }
 
-/// The calls held for a customer of a business account, as stored (version 1).
-#[derive(Serialize, Deserialize)]
-struct HeldRecord {
+/// The calls held for a customer of a business account, as stored (version 1): each entry
+/// an outbox record as the outbox keeps it.
+#[derive(Deserialize)]
+struct HeldRecord<'a> {
     v: u32,
-    entries: Vec<OutboxRecord>,
+    #[serde(borrow)]
+    entries: Vec<OutboxRecord<'a>>,
+}
+
+/// [`HeldRecord`] as [`Tx::set_held`] writes it.
+#[derive(Serialize)]
+struct HeldRecordOut<'a> {
+    v: u32,
+    entries: Vec<OutboxRecordOut<'a>>,
 }
 
 /// A question an article answered, as stored (`kb::Deflection`, version 1).
@@ -148,17 +181,21 @@ impl<'t> Tx<'t> {
     /// Stores the ticket and brings every index along.
     pub fn save_ticket(&mut self, ticket: &Ticket) -> Result<(), StoreError> {
         let mut tickets = self.open(TICKETS)?;
-        let old = match tickets.get(ticket.id.0)? {
-            Some(bytes) => Some(decode::<TicketRecord>("ticket", bytes.value())?.into_ticket()?),
+        // Only the keys of the stored version: its index rows and labels.
+        let old_record = match tickets.get(ticket.id.0)? {
+            Some(bytes) => Some(decode::<TicketKeysRecord>("ticket", bytes.value())?.checked()?),
             None => None,
         };
+        let old = old_record.as_ref().map(Keys::of_record);
+        let new = Keys::of(ticket);
+        let ticket_keys = &new;
         tickets.insert(ticket.id.0, encode(&TicketRecord::from(ticket)).as_slice())?;
         drop(tickets);
         let id = ticket.id.0;
         // The facts record carries the ticket's labels: a change of them (an assignment, a
         // priority, a tag) is written there too, whether or not history comes with it. A
         // ticket without a record yet gets its labels when its first entries are folded.
-        if old.as_ref().is_none_or(|old| !same_labels(old, ticket)) {
+        if old.as_ref().is_none_or(|old| !same_labels(old, ticket_keys)) {
             let mut facts = self.open(FACTS)?;
             let known = match facts.get(id)? {
                 // A record of an earlier version lacks facts this build keeps: folded
@@ -179,11 +216,11 @@ impl<'t> Tx<'t> {
             self.open(BY_CUSTOMER)?.insert((ticket.customer.id, id), ())?;
         }
         // Only an index whose key moved is written: most saves (a message, a note) move none.
-        let status = |t: &Ticket| Some((status_code(t.status), id));
+        let status = |t: &Keys<'_>| Some((status_code(t.status), id));
         // The assignee index holds active tickets only: it is an agent's load.
-        let assignee = |t: &Ticket| t.assignee.filter(|_| t.status.is_active()).map(|agent| (agent, id));
-        let topic = |t: &Ticket| t.topic.map(|topic| (topic.chat_id, topic.thread_id));
-        let (old_status, new_status) = (old.as_ref().and_then(status), status(ticket));
+        let assignee = |t: &Keys<'_>| t.assignee.filter(|_| t.status.is_active()).map(|agent| (agent, id));
+        let topic = |t: &Keys<'_>| t.topic;
+        let (old_status, new_status) = (old.as_ref().and_then(status), status(ticket_keys));
         if old_status != new_status {
             let mut table = self.open(BY_STATUS)?;
             if let Some(key) = old_status {
@@ -193,7 +230,7 @@ impl<'t> Tx<'t> {
                 table.insert(key, ())?;
             }
         }
-        let (old_assignee, new_assignee) = (old.as_ref().and_then(assignee), assignee(ticket));
+        let (old_assignee, new_assignee) = (old.as_ref().and_then(assignee), assignee(ticket_keys));
         if old_assignee != new_assignee {
             let mut table = self.open(BY_ASSIGNEE)?;
             if let Some(key) = old_assignee {
@@ -204,10 +241,10 @@ impl<'t> Tx<'t> {
             }
         }
         // Closed tickets by closing time: what retention walks.
-        let closed = |t: &Ticket| {
+        let closed = |t: &Keys<'_>| {
             t.closed_at.filter(|_| t.status == Status::Closed).map(|at| (at.as_millisecond(), id))
         };
-        let (old_closed, new_closed) = (old.as_ref().and_then(closed), closed(ticket));
+        let (old_closed, new_closed) = (old.as_ref().and_then(closed), closed(ticket_keys));
         if old_closed != new_closed {
             let mut table = self.open(BY_CLOSED)?;
             if let Some(key) = old_closed {
@@ -217,7 +254,7 @@ impl<'t> Tx<'t> {
                 table.insert(key, ())?;
             }
         }
-        let (old_topic, new_topic) = (old.as_ref().and_then(topic), topic(ticket));
+        let (old_topic, new_topic) = (old.as_ref().and_then(topic), topic(ticket_keys));
         if old_topic != new_topic {
             let mut table = self.open(BY_TOPIC)?;
             if let Some(key) = old_topic {
@@ -309,7 +346,7 @@ impl<'t> Tx<'t> {
             seq = last + 1;
             self.open(COUNTERS)?.insert(NEXT_OUTBOX, seq + 1)?;
         }
-        let record = OutboxRecord::of(outgoing);
+        let record = OutboxRecordOut::of(outgoing);
         table.insert(seq, encode(&record).as_slice())?;
         Ok(seq)
     }
@@ -384,7 +421,7 @@ impl<'t> Tx<'t> {
         if held.is_empty() {
             table.remove(customer)?;
         } else {
-            let record = HeldRecord { v: 1, entries: held.iter().map(OutboxRecord::of).collect() };
+            let record = HeldRecordOut { v: 1, entries: held.iter().map(OutboxRecordOut::of).collect() };
             table.insert(customer, encode(&record).as_slice())?;
         }
         Ok(())
@@ -474,14 +511,55 @@ impl<'t> Tx<'t> {
     }
 }
 
+/// What of a ticket its index rows and its metric labels are made of: [`Tx::save_ticket`]
+/// compares the stored version's with the new one's.
+struct Keys<'a> {
+    status: Status,
+    assignee: Option<u64>,
+    topic: Option<(i64, i32)>,
+    closed_at: Option<Timestamp>,
+    priority: crate::ticket::Priority,
+    category: Option<&'a str>,
+    form: &'a str,
+    tags: &'a std::collections::BTreeSet<String>,
+}
+
+impl Keys<'_> {
+    fn of(t: &Ticket) -> Keys<'_> {
+        Keys {
+            status: t.status,
+            assignee: t.assignee,
+            topic: t.topic.map(|topic| (topic.chat_id, topic.thread_id)),
+            closed_at: t.closed_at,
+            priority: t.priority,
+            category: t.category.as_deref(),
+            form: &t.form,
+            tags: &t.tags,
+        }
+    }
+
+    fn of_record(r: &TicketKeysRecord) -> Keys<'_> {
+        Keys {
+            status: r.status,
+            assignee: r.assignee,
+            topic: r.topic,
+            closed_at: r.closed_at,
+            priority: r.priority,
+            category: r.category.as_deref(),
+            form: &r.form,
+            tags: &r.tags,
+        }
+    }
+}
+
 /// Whether two versions of a ticket have the same `metrics::Labels`.
-fn same_labels(a: &Ticket, b: &Ticket) -> bool {
+fn same_labels(a: &Keys<'_>, b: &Keys<'_>) -> bool {
     a.assignee == b.assignee
         && a.priority == b.priority
         && a.category == b.category
         && a.form == b.form
         && a.tags == b.tags
-        && a.topic.map(|t| t.chat_id) == b.topic.map(|t| t.chat_id)
+        && a.topic.map(|t| t.0) == b.topic.map(|t| t.0)
 }
 
 /// The whole history of `ticket`, read inside a write transaction.
