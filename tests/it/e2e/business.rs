@@ -394,9 +394,18 @@ async fn pressed_prompts_lose_their_buttons_and_an_agents_edit_reaches_the_busin
     .await;
     desk.fake.inspect(|world| {
         assert!(from_bot(world, ann.chat()).is_empty(), "nothing in the customer's chat with the bot");
-        let refused =
-            world.count_calls("editMessageText", 400) + world.count_calls("editMessageReplyMarkup", 400);
-        assert_eq!(refused, 0, "no edit refused");
+        // An intake prompt may be told to drop its buttons twice (the press, then the step
+        // after it), as in the bot's chats: Telegram's "not modified" is that, not a refusal.
+        let refused: Vec<_> = world
+            .calls()
+            .iter()
+            .filter(|call| {
+                call.method.starts_with("editMessage")
+                    && call.description.as_ref().is_some_and(|text| !text.contains("message is not modified"))
+            })
+            .map(|call| (&call.method, &call.params, &call.description))
+            .collect();
+        assert!(refused.is_empty(), "no edit refused: {refused:?}");
     });
     desk.finish().await;
 }
