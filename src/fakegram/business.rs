@@ -12,6 +12,12 @@
 //!   (`BUSINESS_CONNECTION_INVALID` otherwise, as for an unknown id), with `can_reply`
 //!   (`403 Forbidden: BOT_ACCESS_FORBIDDEN` without), and only within 24 hours of the customer's
 //!   last message there (`400 Bad Request: BUSINESS_PEER_USAGE_MISSING` after);
+//! - the bot edits the text, caption or keyboard of a message it sent through the connection
+//!   (`editMessageText`, `editMessageCaption`, `editMessageReplyMarkup` with
+//!   `business_connection_id`) under the same rules as sending (enabled, `can_reply`, 24 hours);
+//!   any other message of the chat, the customer's or the owner's own, `message can't be edited`
+//!   (Telegram lets a bot edit the owner's messages within 48 hours: not simulated); the edit
+//!   comes back as no update, as the bot's sends do;
 //! - `copyMessage` and `forwardMessage` take no `business_connection_id` (the spec check refuses
 //!   it), and their `from_chat_id` names the bot's own chat with the person, never the business
 //!   chat: a business message is brought elsewhere by sending its text and files again;
@@ -20,8 +26,8 @@
 //! - `getBusinessConnection`; `readBusinessMessage` with `can_read_messages`, on an incoming
 //!   message of a chat active in the last 24 hours.
 //!
-//! Not simulated, and refused as such: `business_connection_id` on any other method (edits, pins,
-//! chat actions included); the bot's own sends through a connection do not come back as updates.
+//! Not simulated, and refused as such: `business_connection_id` on any other method (media
+//! edits, pins, chat actions included); the bot's own sends through a connection do not come back as updates.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -38,7 +44,7 @@ pub(crate) const REPLY_WINDOW_SECONDS: i64 = 24 * 60 * 60;
 
 /// The methods whose simulation honours `business_connection_id`; the parameter on any other
 /// method the spec allows it for is refused as not simulated.
-pub(crate) const HONOURED: [&str; 11] = [
+pub(crate) const HONOURED: [&str; 14] = [
     "sendMessage",
     "sendPhoto",
     "sendDocument",
@@ -48,6 +54,9 @@ pub(crate) const HONOURED: [&str; 11] = [
     "sendLocation",
     "sendContact",
     "sendMediaGroup",
+    "editMessageText",
+    "editMessageCaption",
+    "editMessageReplyMarkup",
     "getBusinessConnection",
     "readBusinessMessage",
 ];

@@ -126,7 +126,7 @@ impl FakeHandle {
             let message = message.filter(|message| message.from == user_id);
             let message = message.ok_or(ControlError::UnknownMessage { chat_id, message_id })?;
             let reply_markup = message.reply_markup.clone();
-            world.edit(chat_id, message_id, Some((text.to_owned(), Vec::new())), reply_markup);
+            world.edit(None, chat_id, message_id, Some((text.to_owned(), Vec::new())), reply_markup);
             Ok(())
         })
     }

@@ -344,8 +344,11 @@ pub(crate) fn forward_message(world: &mut World, call: &Call) -> Result<Value, A
     Ok(send(world, post))
 }
 
-/// The bot's own live message in a chat the bot can reach: what edits may touch.
-fn editable(world: &World, call: &Call) -> Result<(i64, i32), ApiFailure> {
+/// The bot's own live message in a chat the bot can reach: what edits may touch. With
+/// `business_connection_id`, a message the bot sent through that connection, in the account's
+/// chat, with the rights and the 24-hour window sending needs (`can_reply` covers editing).
+/// Returns the connection (if any), the chat and the message.
+fn editable(world: &World, call: &Call) -> Result<(Option<String>, i64, i32), ApiFailure> {
     if call.value("inline_message_id").is_some() {
         return Err(ApiFailure::bad_request("inline messages are not simulated by the fake"));
     }
@@ -354,14 +357,21 @@ fn editable(world: &World, call: &Call) -> Result<(i64, i32), ApiFailure> {
     };
     let chat_id = call.chat_id(world, "chat_id")?;
     let message_id = call.message_id("message_id")?;
-    world.bot_target(chat_id, None)?;
-    let message = world.chats[&chat_id]
-        .live_message(message_id)
-        .ok_or_else(|| ApiFailure::bad_request("message to edit not found"))?;
-    if message.from != world.bot.id {
+    let business = call.str("business_connection_id");
+    let chat = match business {
+        Some(id) => world.business_target(id, chat_id)?.0,
+        None => world.bot_target(chat_id, None)?,
+    };
+    let message =
+        chat.live_message(message_id).ok_or_else(|| ApiFailure::bad_request("message to edit not found"))?;
+    let own = match business {
+        Some(_) => message.sender_business_bot == Some(world.bot.id),
+        None => message.from == world.bot.id,
+    };
+    if !own {
         return Err(ApiFailure::bad_request("message can't be edited"));
     }
-    Ok((chat_id, message_id))
+    Ok((business.map(str::to_owned), chat_id, message_id))
 }
 
 fn not_modified() -> ApiFailure {
@@ -373,8 +383,8 @@ fn not_modified() -> ApiFailure {
 
 /// Shared by the three edit methods: `text_key` is `text`, `caption` or `None` (keyboard only).
 fn edit(world: &mut World, call: &Call, text_key: Option<&str>) -> Result<Value, ApiFailure> {
-    let (chat_id, message_id) = editable(world, call)?;
-    let message = &world.chats[&chat_id].messages[&message_id];
+    let (business, chat_id, message_id) = editable(world, call)?;
+    let message = &world.chat_of(business.as_deref(), chat_id).messages[&message_id];
     let text = match text_key {
         Some("text") if message.content != Content::Text => {
             return Err(ApiFailure::bad_request("there is no text in the message to edit"));
@@ -398,8 +408,8 @@ fn edit(world: &mut World, call: &Call, text_key: Option<&str>) -> Result<Value,
         return Err(not_modified());
     }
     let text = text.map(|new| (new.text, new.entities));
-    world.edit(chat_id, message_id, text, reply_markup);
-    Ok(world.render(chat_id, message_id))
+    world.edit(business.as_deref(), chat_id, message_id, text, reply_markup);
+    Ok(world.message_json(&world.chat_of(business.as_deref(), chat_id).messages[&message_id]))
 }
 
 pub(crate) fn edit_message_text(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {

@@ -401,11 +401,6 @@ impl World {
         message_id
     }
 
-    /// The `Message` JSON of a message the caller knows exists.
-    pub(crate) fn render(&self, chat_id: i64, message_id: i32) -> Value {
-        self.message_json(&self.chats[&chat_id].messages[&message_id])
-    }
-
     /// The chat a message is in: one of the bot's, or a business account's.
     pub(crate) fn chat_of(&self, business: Option<&str>, chat_id: i64) -> &ChatState {
         match business {
@@ -427,15 +422,22 @@ impl World {
     }
 
     /// Replaces a message's text (when given) and its keyboard, keeping the old state in `edits`.
+    /// `business`: the connection whose chat it is in (the bot's edit there comes back as no
+    /// update, as its sends do).
     pub(crate) fn edit(
         &mut self,
+        business: Option<&str>,
         chat_id: i64,
         message_id: i32,
         text: Option<(String, Vec<Value>)>,
         reply_markup: Option<Value>,
     ) {
         let date = self.now_unix();
-        let chat = self.chats.get_mut(&chat_id).expect("callers resolve the chat before editing");
+        let chat = match business {
+            Some(id) => self.business.get_mut(id).and_then(|connection| connection.chats.get_mut(&chat_id)),
+            None => self.chats.get_mut(&chat_id),
+        };
+        let chat = chat.expect("callers resolve the chat before editing");
         let message = chat.messages.get_mut(&message_id).expect("callers resolve the message before editing");
         message
             .edits
@@ -446,7 +448,9 @@ impl World {
         }
         message.reply_markup = reply_markup;
         message.edit_date = Some(date);
-        self.notify_bot(chat_id, message_id, "edited_message");
+        if business.is_none() {
+            self.notify_bot(chat_id, message_id, "edited_message");
+        }
     }
 
     /// Queues `kind` (`message` or `edited_message`) for a person's message the bot can see.

@@ -263,9 +263,9 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
 
 /// A call to a customer who writes to a business account: the send methods with the
 /// connection (`business_connection_id`). Telegram copies nothing into a business chat, so a
-/// copy is refused here as Telegram would; the desk sends content there with `Resend`.
-/// Editing, deleting and pinning the bot's messages in a business chat is left undone: the
-/// messages stay as sent.
+/// copy is refused here as Telegram would; the desk sends content there with `Resend`. The
+/// bot's own messages there are edited through the connection too; deleting and pinning them
+/// is left undone: the messages stay as sent.
 async fn through_door(
     bot: &Bot,
     call: &Call,
@@ -297,9 +297,28 @@ async fn through_door(
                 "a Telegram Business chat takes no copies (copyMessage has no business_connection_id)"
                     .to_owned(),
         }),
-        Call::EditText { .. } | Call::SetButtons { .. } | Call::DeleteMessage { .. } | Call::Pin { .. } => {
+        // An agent's edit of a reply, an intake prompt losing its buttons: the bot's own
+        // message in the business chat, edited through the connection.
+        Call::EditText { message_id, text, buttons, .. } => {
+            let mut request = bot
+                .edit_message_text(chat, MessageId(*message_id), text.clone())
+                .business_connection_id(door);
+            if !buttons.is_empty() {
+                request = request.reply_markup(keyboard(buttons));
+            }
+            execute(bot, request).await?;
             Ok(Returned::Nothing)
         }
+        Call::SetButtons { message_id, buttons, .. } => {
+            let mut request =
+                bot.edit_message_reply_markup(chat, MessageId(*message_id)).business_connection_id(door);
+            if !buttons.is_empty() {
+                request = request.reply_markup(keyboard(buttons));
+            }
+            execute(bot, request).await?;
+            Ok(Returned::Nothing)
+        }
+        Call::DeleteMessage { .. } | Call::Pin { .. } => Ok(Returned::Nothing),
         other => request(bot, other, place).await,
     }
 }

@@ -161,3 +161,25 @@ fn held_replies_are_told_once_and_go_in_order_when_the_customer_writes() {
     assert!(world.read(|state| state.held(42)).is_empty());
     assert!(world.send_all().contains("dropped 1 waiting reply."));
 }
+
+#[test]
+fn an_agents_edit_of_a_reply_to_a_business_customer_edits_what_went_through_the_account() {
+    let (mut world, _dir) = world_serving_acme(Keep::Memory);
+    world.event(&acme(true, true));
+    world.send_all();
+    world.open(42, &[("category", "technical")]);
+    world.event(&Event::BusinessCustomer(through_acme(42, 7, "Help me")));
+    world.send_all();
+    world.event(&staff_says(DANA, 11, 60, "On it"));
+    world.send_all();
+    world.event(&Event::Delivered(Delivery::Relayed { source: (STAFF, 60), copies: vec![(42, 900)] }));
+    let Event::Staff(mut edited) = staff_says(DANA, 11, 60, "On it, now") else { unreachable!() };
+    edited.text = Some("On it, now".to_owned());
+    world.event(&Event::StaffEdit(edited));
+    let edits = outbox(&world);
+    assert!(
+        edits.iter().any(|o| matches!(&o.call,
+            Call::EditText { chat_id: 42, message_id: 900, text, .. } if text == "On it, now")),
+        "{edits:?}"
+    );
+}

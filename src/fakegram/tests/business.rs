@@ -6,7 +6,10 @@
 use std::time::Duration;
 
 use serde_json::json;
-use teloxide::payloads::{SendMediaGroupSetters, SendMessageSetters, SendPhotoSetters};
+use teloxide::payloads::{
+    EditMessageCaptionSetters, EditMessageReplyMarkupSetters, EditMessageTextSetters, SendMediaGroupSetters,
+    SendMessageSetters, SendPhotoSetters,
+};
 use teloxide::prelude::*;
 use teloxide::types::{
     BusinessConnectionId, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, InputMedia, InputMediaPhoto,
@@ -207,7 +210,7 @@ async fn rights_the_24_hour_window_and_disabling_are_enforced() -> anyhow::Resul
 }
 
 #[tokio::test]
-async fn business_messages_cannot_be_copied_forwarded_or_edited_here() -> anyhow::Result<()> {
+async fn business_messages_cannot_be_copied_or_forwarded() -> anyhow::Result<()> {
     let (fake, bot, id) = connected(BusinessRights::full()).await?;
     let sent = fake.customer_writes_to_business(&id.0, BEN, Draft::text("copy me"))?;
     poll(&bot).await;
@@ -231,17 +234,91 @@ async fn business_messages_cannot_be_copied_forwarded_or_edited_here() -> anyhow
     assert_eq!(last_description(&fake).as_deref(), Some("Bad Request: message to forward not found"));
 
     let answer = bot.send_message(ChatId(BEN as i64), "ok").business_connection_id(id.clone()).await?;
-    let edit = json!({
-        "chat_id": BEN, "message_id": answer.id.0, "text": "edited", "business_connection_id": id.0,
-    });
-    let (status, body) = raw_json(&fake, "editMessageText", &edit).await;
+    let pin = json!({ "chat_id": BEN, "message_id": answer.id.0, "business_connection_id": id.0 });
+    let (status, body) = raw_json(&fake, "pinChatMessage", &pin).await;
     assert_eq!(status, 400);
     assert_eq!(
         body["description"],
-        "Bad Request: business_connection_id on editMessageText is not simulated by the fake"
+        "Bad Request: business_connection_id on pinChatMessage is not simulated by the fake"
     );
     assert_clean(&fake);
     Ok(())
+}
+
+/// The bot edits what it sent through the connection (text, caption, keyboard), with the rights
+/// and the 24-hour window sending needs; the customer's and the owner's messages are not its to
+/// edit, nor is a business message reachable without the connection.
+#[tokio::test]
+async fn the_bots_business_messages_are_edited_through_the_connection() -> anyhow::Result<()> {
+    let (fake, bot, id) = connected(BusinessRights::full()).await?;
+    let theirs = fake.customer_writes_to_business(&id.0, BEN, Draft::text("help"))?;
+    let owners = fake.owner_writes_in_business(&id.0, BEN, Draft::text("one moment"))?;
+    let file = InputFile::file_id(teloxide::types::FileId(photo_id(&fake, &id.0)));
+    poll(&bot).await;
+    let keyboard = InlineKeyboardMarkup::new([[InlineKeyboardButton::callback("Yes", "yes")]]);
+    let chat = ChatId(BEN as i64);
+    let answer =
+        bot.send_message(chat, "ok").business_connection_id(id.clone()).reply_markup(keyboard).await?;
+    let photo = bot.send_photo(chat, file).caption("before").business_connection_id(id.clone()).await?;
+
+    bot.edit_message_reply_markup(chat, answer.id).business_connection_id(id.clone()).await?;
+    let edited =
+        bot.edit_message_text(chat, answer.id, "ok, edited").business_connection_id(id.clone()).await?;
+    assert_eq!((edited.text(), connection_of(&edited)), (Some("ok, edited"), Some(&id)));
+    bot.edit_message_caption(chat, photo.id).caption("after").business_connection_id(id.clone()).await?;
+    fake.inspect(|world| {
+        let messages = world.business_messages(&id.0, BEN);
+        let find = |wanted| messages.iter().find(|m| m.message_id == wanted).expect("the message");
+        let (text, caption) = (find(answer.id.0), find(photo.id.0));
+        assert_eq!((text.text.as_deref(), text.reply_markup.is_none()), (Some("ok, edited"), true));
+        assert!(text.edit_date.is_some());
+        assert_eq!(caption.text.as_deref(), Some("after"));
+    });
+    assert!(poll(&bot).await.is_empty(), "the bot's own edits come back as no update");
+
+    // Not the bot's: the customer's message, the owner's own answer.
+    for other in [theirs, owners] {
+        let edit =
+            bot.edit_message_text(chat, MessageId(other), "x").business_connection_id(id.clone()).await;
+        assert!(edit.is_err());
+        assert_eq!(last_description(&fake).as_deref(), Some("Bad Request: message can't be edited"));
+    }
+    // Without the connection the edit goes to the bot's own chat with Ben, who never started it.
+    assert!(bot.edit_message_text(chat, answer.id, "x").await.is_err());
+    assert_eq!(
+        last_description(&fake).as_deref(),
+        Some("Forbidden: bot can't initiate conversation with a user")
+    );
+
+    let edit = || bot.edit_message_text(chat, answer.id, "again").business_connection_id(id.clone());
+    fake.set_business_rights(&id.0, BusinessRights::read_only())?;
+    assert!(edit().await.is_err());
+    assert_eq!(last_description(&fake).as_deref(), Some("Forbidden: BOT_ACCESS_FORBIDDEN"));
+    fake.set_business_rights(&id.0, BusinessRights::full())?;
+    fake.advance_clock(Duration::from_hours(25));
+    assert!(edit().await.is_err(), "25 hours after the customer's last message");
+    assert_eq!(last_description(&fake).as_deref(), Some("Bad Request: BUSINESS_PEER_USAGE_MISSING"));
+    fake.customer_writes_to_business(&id.0, BEN, Draft::text("still there?"))?;
+    fake.set_business_enabled(&id.0, false)?;
+    assert!(edit().await.is_err());
+    assert_eq!(last_description(&fake).as_deref(), Some("Bad Request: BUSINESS_CONNECTION_INVALID"));
+    fake.set_business_enabled(&id.0, true)?;
+    edit().await?;
+    assert_clean(&fake);
+    Ok(())
+}
+
+/// A photo's file id the fake knows: one the customer sent to the account.
+fn photo_id(fake: &FakeHandle, id: &str) -> String {
+    let sent = fake.customer_writes_to_business(id, BEN, Draft::photo()).expect("a photo");
+    fake.inspect(|world| {
+        let messages = world.business_messages(id, BEN);
+        let message = messages.iter().find(|m| m.message_id == sent).expect("the photo");
+        match &message.content {
+            Content::Photo { file_id } => file_id.clone(),
+            other => panic!("{other:?}"),
+        }
+    })
 }
 
 #[tokio::test]

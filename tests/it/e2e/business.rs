@@ -349,3 +349,63 @@ async fn a_bot_chat_and_a_business_account_are_served_at_once() {
     });
     desk.finish().await;
 }
+
+/// The intake's prompts in the business chat lose their buttons once pressed, and an agent's
+/// edit of a reply reaches the customer: the desk edits its own messages there through the
+/// account (`business_connection_id` on the edit methods), never in the customer's chat with
+/// the bot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pressed_prompts_lose_their_buttons_and_an_agents_edit_reaches_the_business_customer() {
+    let (desk, id) = acme_connected(1).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+    desk.wait("the pressed prompts' buttons gone", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        let offered = |m: &&&FakeMessage| {
+            m.edits.iter().any(|edit| {
+                edit.reply_markup
+                    .as_ref()
+                    .is_some_and(|markup| markup.to_string().contains("Contact support"))
+            })
+        };
+        let first = seen.iter().find(offered);
+        first.is_some_and(|prompt| button(prompt, "Contact support").is_none() && prompt.edit_date.is_some())
+            && seen.iter().all(|m| button(m, "Submit").is_none())
+    })
+    .await;
+
+    let reply =
+        desk.fake.send_as(DANA, STAFF, Draft::text("Try the export tab").in_topic(thread)).expect("Dana");
+    desk.wait("Dana's reply through the account", |world| {
+        from_desk_in_business(world, &id, &ann).iter().any(|m| has_text(m, "Try the export tab"))
+    })
+    .await;
+    desk.wait_store("the reply's copy recorded", |read| {
+        read.counterparts((STAFF, reply)).expect("read").iter().any(|(chat, _)| *chat == ann.id as i64)
+    })
+    .await;
+    desk.fake.edit_as(DANA, STAFF, reply, "Try the export tab, then Save as CSV").expect("Dana edits");
+    tokio::time::sleep(std::time::Duration::from_secs(8)).await;
+    desk.wait("the edit through the account", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        let edited = seen.iter().find(|m| m.edit_date.is_some() && has_text(m, "Try the export tab"));
+        edited.is_some_and(|m| m.text.as_deref() == Some("Try the export tab, then Save as CSV"))
+    })
+    .await;
+    desk.fake.inspect(|world| {
+        assert!(from_bot(world, ann.chat()).is_empty(), "nothing in the customer's chat with the bot");
+        // An intake prompt may be told to drop its buttons twice (the press, then the step
+        // after it), as in the bot's chats: Telegram's "not modified" is that, not a refusal.
+        let refused: Vec<_> = world
+            .calls()
+            .iter()
+            .filter(|call| {
+                call.method.starts_with("editMessage")
+                    && call.description.as_ref().is_some_and(|text| !text.contains("message is not modified"))
+            })
+            .map(|call| (&call.method, &call.params, &call.description))
+            .collect();
+        assert!(refused.is_empty(), "no edit refused: {refused:?}");
+    });
+    desk.finish().await;
+}
