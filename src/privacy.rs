@@ -58,6 +58,7 @@ pub fn outbox_concerns(outgoing: &Outgoing, customer: UserId, tickets: &BTreeSet
         },
         Call::EditRelayed { source, ticket, .. } => source.0 == customer_chat || tickets.contains(ticket),
         Call::EditText { chat_id, .. }
+        | Call::EditReply { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. } => *chat_id == customer_chat,
         Call::CreateTopic { ticket, .. }

@@ -87,21 +87,13 @@ impl Desk<'_> {
         if !staff || ticket.status == Status::Closed {
             return Ok(());
         }
-        let customer_chat = ticket.customer.id as i64;
-        let Some(copy) = state.counterpart_in((m.chat_id, m.message_id), customer_chat)? else {
-            return Ok(());
-        };
-        let text = history_text(m.kind, m.text.as_deref());
-        let call = if m.kind == super::Kind::Text {
-            Call::EditText { chat_id: customer_chat, message_id: copy, text, buttons: Vec::new() }
-        } else {
-            Call::SendText {
-                to: Target::Chat { chat_id: customer_chat },
-                text: format!("✎ Edited: {text}"),
-                reply_to: Some(copy),
-                buttons: Vec::new(),
-                report: None,
-            }
+        // The copy is looked up when the edit reaches the head of the customer's queue, behind
+        // the reply itself: an edit made before the reply went is not lost.
+        let call = Call::EditReply {
+            source: (m.chat_id, m.message_id),
+            chat_id: ticket.customer.id as i64,
+            text: history_text(m.kind, m.text.as_deref()),
+            text_message: m.kind == super::Kind::Text,
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)
     }

@@ -376,8 +376,8 @@ fn read_outbox(store: &Store, staff_chat: i64, mirror: &mut Mirror) -> Result<Sn
         }
     }
     let mut copies = HashMap::new();
-    for source in plan::edited_sources(entries) {
-        if let Some(copy) = copy_of(&read, staff_chat, source)? {
+    for (source, chat) in plan::edited_sources(entries, staff_chat) {
+        if let Some(copy) = copy_of(&read, chat, source)? {
             copies.insert(source, copy);
         }
     }
@@ -393,13 +393,13 @@ fn read_outbox(store: &Store, staff_chat: i64, mirror: &mut Mirror) -> Result<Sn
     Ok(Snapshot { topics, copies, doors, entries: read.outbox_len()? })
 }
 
-/// The newest copy of `source` in the staff chat (should the message have been sent again,
-/// to a recreated topic) and the messages of the source's chat that copy carries, in order.
-fn copy_of(read: &ReadTx, staff_chat: i64, source: (i64, i32)) -> Result<Option<CopyOf>, StoreError> {
-    let copies = read.counterparts(source)?.into_iter().filter(|(chat, _)| *chat == staff_chat);
+/// The newest copy of `source` in `chat` (should the message have been sent again, to a
+/// recreated topic) and the messages of the source's chat that copy carries, in order.
+fn copy_of(read: &ReadTx, chat: i64, source: (i64, i32)) -> Result<Option<CopyOf>, StoreError> {
+    let copies = read.counterparts(source)?.into_iter().filter(|(to, _)| *to == chat);
     let Some(copy) = copies.map(|(_, id)| id).max() else { return Ok(None) };
     let mut sources: Vec<i32> = read
-        .counterparts((staff_chat, copy))?
+        .counterparts((chat, copy))?
         .into_iter()
         .filter(|(chat, _)| *chat == source.0)
         .map(|(_, id)| id)

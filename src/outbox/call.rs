@@ -136,6 +136,20 @@ pub enum Call {
         /// A plain text message (its copy's text can be replaced), not media with a caption.
         text_message: bool,
     },
+    /// An agent edited a reply relayed from the topic to the customer's chat `chat_id`.
+    /// Like [`Call::EditRelayed`] the other way, the copy is looked up when the call is
+    /// sent, behind the reply in the customer's queue, so an edit made before the reply went
+    /// (or before its copy was recorded) edits it once it has: the planner edits the copy's
+    /// text or replies to it with a note, or settles the call when the reply never went.
+    EditReply {
+        /// The agent's message in the staff chat.
+        source: (i64, i32),
+        chat_id: i64,
+        /// The message's new text, or a label of its kind and its new caption.
+        text: String,
+        /// A plain text message (its copy's text can be replaced), not media with a caption.
+        text_message: bool,
+    },
     /// Acknowledges a button press, optionally with a short notice.
     AnswerButton {
         callback_id: String,
@@ -396,6 +410,7 @@ impl Call {
             | Call::DeleteMessage { chat_id, .. }
             | Call::DeleteTopic { chat_id, .. }
             | Call::Pin { chat_id, .. }
+            | Call::EditReply { chat_id, .. }
             | Call::CreateTopic { chat_id, .. } => *chat_id,
             Call::EditTopic { .. }
             | Call::CloseTopic { .. }

@@ -27,7 +27,7 @@ pub use queued::{queued, relayed};
 use queues::{TOPIC_QUEUE, budget_chat, creation_of, place_of, queue_key, queue_of, topic_of};
 
 use super::budget::{Budget, Pending};
-use super::call::{Call, Delivery, Report};
+use super::call::{Call, Delivery, Report, Target};
 use super::coalesce;
 use super::entry::{Lane, Outgoing, Verdict};
 use crate::ticket::TicketId;
@@ -114,13 +114,15 @@ pub fn topics_named(entries: &[(u64, Outgoing)]) -> BTreeSet<TicketId> {
     entries.iter().filter_map(|(_, outgoing)| topic_of(&outgoing.call)).collect()
 }
 
-/// The source messages whose edits wait in the outbox: the dispatcher looks their copies
-/// up for [`Known::copies`].
-pub fn edited_sources(entries: &[(u64, Outgoing)]) -> BTreeSet<(i64, i32)> {
+/// The source messages whose edits wait in the outbox, each with the chat its copy is in
+/// (the staff chat for a customer's message, the customer's chat for an agent's reply): the
+/// dispatcher looks their copies up for [`Known::copies`].
+pub fn edited_sources(entries: &[(u64, Outgoing)], staff_chat: i64) -> BTreeSet<((i64, i32), i64)> {
     entries
         .iter()
         .filter_map(|(_, outgoing)| match &outgoing.call {
-            Call::EditRelayed { source, .. } => Some(*source),
+            Call::EditRelayed { source, .. } => Some((*source, staff_chat)),
+            Call::EditReply { source, chat_id, .. } => Some((*source, *chat_id)),
             _ => None,
         })
         .collect()
@@ -269,6 +271,13 @@ fn look(entries: &[(u64, Outgoing)], known: &Known<'_>, staff_room: usize) -> Lo
                 };
                 edit
             }
+            Call::EditReply { source, chat_id, text, text_message } if head_of_queue => {
+                let Some(edit) = edit_of_reply(known, *source, *chat_id, text, *text_message) else {
+                    settled.push(seq);
+                    continue;
+                };
+                edit
+            }
             call => call.clone(),
         };
         let Some(mut place) = place_of(&call, staff_chat, known.topics) else {
@@ -403,6 +412,30 @@ fn edit_of_copy(
     let part = sources.iter().position(|id| *id == source.1).map_or(1, |index| index + 1);
     let edit = coalesce::CopyEdit { text, text_message, part, parts: sources.len().max(1) };
     Some(coalesce::edit_of_copy(ticket, known.staff_chat, *copy, &edit))
+}
+
+/// What an agent's edit of `source` becomes once its copy in the customer's chat `chat_id`
+/// is known: the copy's text replaced, or (a caption) a note replying to it; `None` when the
+/// reply never reached the customer.
+fn edit_of_reply(
+    known: &Known<'_>,
+    source: (i64, i32),
+    chat_id: i64,
+    text: &str,
+    text_message: bool,
+) -> Option<Call> {
+    let CopyOf { copy, .. } = known.copies.get(&source)?;
+    Some(if text_message {
+        Call::EditText { chat_id, message_id: *copy, text: text.to_owned(), buttons: Vec::new() }
+    } else {
+        Call::SendText {
+            to: Target::Chat { chat_id },
+            text: format!("✎ Edited: {text}"),
+            reply_to: Some(*copy),
+            buttons: Vec::new(),
+            report: None,
+        }
+    })
 }
 
 /// The source message id and text of `next` when it continues the run of customer texts

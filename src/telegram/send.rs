@@ -240,7 +240,7 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
         Call::Resend { parts, reply_to, .. } => resend(bot, chat, thread, parts, *reply_to, None).await,
         // The planner turns an edit of a relayed message into the edit or note it becomes
         // once the copy is known; as such it is never sent.
-        Call::EditRelayed { .. } => Ok(Returned::Nothing),
+        Call::EditRelayed { .. } | Call::EditReply { .. } => Ok(Returned::Nothing),
         Call::AnswerButton { callback_id, text } => {
             let mut request = bot.answer_callback_query(CallbackQueryId(callback_id.clone()));
             if let Some(text) = text {

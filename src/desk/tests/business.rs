@@ -163,23 +163,23 @@ fn held_replies_are_told_once_and_go_in_order_when_the_customer_writes() {
 }
 
 #[test]
-fn an_agents_edit_of_a_reply_to_a_business_customer_edits_what_went_through_the_account() {
+fn an_agents_edit_of_a_reply_is_queued_for_its_copy_even_before_the_reply_went() {
     let (mut world, _dir) = world_serving_acme(Keep::Memory);
     world.event(&acme(true, true));
     world.send_all();
     world.open(42, &[("category", "technical")]);
     world.event(&Event::BusinessCustomer(through_acme(42, 7, "Help me")));
     world.send_all();
+    // The agent edits at once: the reply's copy is not recorded yet (Telegram has not
+    // answered), and the edit must not be lost for it.
     world.event(&staff_says(DANA, 11, 60, "On it"));
-    world.send_all();
-    world.event(&Event::Delivered(Delivery::Relayed { source: (STAFF, 60), copies: vec![(42, 900)] }));
     let Event::Staff(mut edited) = staff_says(DANA, 11, 60, "On it, now") else { unreachable!() };
     edited.text = Some("On it, now".to_owned());
     world.event(&Event::StaffEdit(edited));
     let edits = outbox(&world);
     assert!(
         edits.iter().any(|o| matches!(&o.call,
-            Call::EditText { chat_id: 42, message_id: 900, text, .. } if text == "On it, now")),
+            Call::EditReply { source: (STAFF, 60), chat_id: 42, text, text_message: true } if text == "On it, now")),
         "{edits:?}"
     );
 }

@@ -40,6 +40,7 @@ pub(super) fn place_of(call: &Call, staff_chat: i64, topics: &HashMap<TicketId, 
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. }
         | Call::Pin { chat_id, .. }
+        | Call::EditReply { chat_id, .. }
         | Call::CreateTopic { chat_id, .. } => Place { chat_id: *chat_id, thread: None },
         _ => Place { chat_id: 0, thread: None },
     })
@@ -87,6 +88,7 @@ pub(super) fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. }
         | Call::DeleteTopic { chat_id, .. }
+        | Call::EditReply { chat_id, .. }
         | Call::Pin { chat_id, .. } => (CHAT_QUEUE, *chat_id),
         // Answering a button press or an inline query: a queue of its own each.
         _ => (ANSWER_QUEUE, seq as i64),

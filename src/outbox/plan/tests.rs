@@ -510,6 +510,63 @@ fn an_edit_becomes_what_it_does_to_its_copy_once_everything_before_it_went() {
     assert!(behind.settled.is_empty());
 }
 
+/// An agent's edit of a reply waits behind the reply in the customer's chat, however soon
+/// after it the agent edited (the copy's id comes back only with Telegram's answer), then
+/// edits the copy's text, or (a caption) replies to it with a note; an edit of a reply that
+/// never reached the customer is settled.
+#[test]
+fn an_agents_edit_waits_behind_its_reply_then_edits_the_copy_in_the_customers_chat() {
+    let edit = |seq, message_id, text_message| {
+        message(
+            seq,
+            Call::EditReply {
+                source: (STAFF, message_id),
+                chat_id: CUSTOMER,
+                text: "new words".to_owned(),
+                text_message,
+            },
+        )
+    };
+    let reply = |message_id| Call::Copy {
+        from_chat: STAFF,
+        message_ids: vec![message_id],
+        to: Target::Chat { chat_id: CUSTOMER },
+        reply_to: None,
+        album: None,
+        report: Some(Report::Relay { chat_id: STAFF, message_id }),
+        text: Some("On it".to_owned()),
+        media: Vec::new(),
+        caption: None,
+    };
+    let chat = Place { chat_id: CUSTOMER, thread: None };
+    let mut world = World::new();
+    let mut rounds = Rounds::new(Limits::TELEGRAM);
+    let behind = rounds.plan(&world, &[message(1, reply(60)), edit(2, 60, true)], 0);
+    assert_eq!(seqs(&behind), [1], "the edit waits for the reply it edits");
+    assert!(behind.settled.is_empty());
+    world.copies.insert((STAFF, 60), CopyOf { copy: 900, sources: vec![60] });
+    world.copies.insert((STAFF, 61), CopyOf { copy: 901, sources: vec![61] });
+    // Later rounds, each with the chat's budget whole again.
+    let rounds = || Rounds::new(Limits::TELEGRAM);
+    let replaced = Call::EditText {
+        chat_id: CUSTOMER,
+        message_id: 900,
+        text: "new words".to_owned(),
+        buttons: Vec::new(),
+    };
+    assert_eq!(sent(&rounds().plan(&world, &[edit(2, 60, true)], 0)), [(2, vec![], chat, replaced)]);
+    let note = Call::SendText {
+        to: Target::Chat { chat_id: CUSTOMER },
+        text: "✎ Edited: new words".to_owned(),
+        reply_to: Some(901),
+        buttons: Vec::new(),
+        report: None,
+    };
+    assert_eq!(sent(&rounds().plan(&world, &[edit(3, 61, false)], 0)), [(3, vec![], chat, note)]);
+    let never = rounds().plan(&world, &[edit(4, 62, true)], 0);
+    assert_eq!((never.settled.as_slice(), seqs(&never)), (&[4_u64][..], vec![]));
+}
+
 // Topics.
 
 /// Regression: a recreated topic got the messages queued for the old one before its

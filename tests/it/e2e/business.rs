@@ -407,5 +407,18 @@ async fn pressed_prompts_lose_their_buttons_and_an_agents_edit_reaches_the_busin
             .collect();
         assert!(refused.is_empty(), "no edit refused: {refused:?}");
     });
+
+    // An edit made while Telegram holds the reply back (a storm of 429s), before its copy
+    // is known: the reply goes through the account with the words it was written with, and
+    // the edit, which waited behind it, is made to it.
+    desk.fake.rate_limit_storm(std::time::Duration::from_secs(3));
+    let held = desk.fake.send_as(DANA, STAFF, Draft::text("Restart the app").in_topic(thread)).expect("Dana");
+    desk.fake.edit_as(DANA, STAFF, held, "Restart the app, then sign in again").expect("Dana edits at once");
+    desk.wait("the reply written in the storm, edited through the account", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        let replies: Vec<_> = seen.iter().filter(|m| has_text(m, "Restart the app")).collect();
+        replies.len() == 1 && replies[0].text.as_deref() == Some("Restart the app, then sign in again")
+    })
+    .await;
     desk.finish().await;
 }
