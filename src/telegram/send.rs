@@ -80,6 +80,7 @@ pub async fn send_seen(
     // writes again, the account turns the bot back on): the call is handed to the desk to
     // hold, rather than tried again and again.
     if through_business
+        && !matches!(call, Call::ReadBusiness { .. })
         && let Err(failure @ Failure::Api { status, description }) = &result
         && let Some(why) = HeldWhy::of_refusal(*status, description)
     {
@@ -241,6 +242,15 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
         // The planner turns an edit of a relayed message into the edit or note it becomes
         // once the copy is known; as such it is never sent.
         Call::EditRelayed { .. } => Ok(Returned::Nothing),
+        Call::ReadBusiness { connection, chat_id, message_id } => {
+            let request = bot.read_business_message(
+                BusinessConnectionId(connection.clone()),
+                ChatId(*chat_id),
+                MessageId(*message_id),
+            );
+            execute(bot, request).await?;
+            Ok(Returned::Nothing)
+        }
         Call::AnswerButton { callback_id, text } => {
             let mut request = bot.answer_callback_query(CallbackQueryId(callback_id.clone()));
             if let Some(text) = text {
@@ -550,6 +560,18 @@ fn judge_refusal(
             && (thread_missing(&text) || text.contains("topic_id_invalid")) =>
         {
             tracing::info!(description, "a topic to delete was gone already");
+            Verdict::Done { delivery: None }
+        }
+        // Marking read is the connection's right (`can_read_messages`): without it the desk
+        // tells General once; the call is not tried again.
+        403 if let Call::ReadBusiness { connection, .. } = call => {
+            tracing::info!(description, "a business connection refused to mark messages read");
+            Verdict::Done { delivery: Some(Delivery::ReadRefused { connection: connection.clone() }) }
+        }
+        // Anything else Telegram refuses in marking read (the message gone, the chat silent
+        // for a day, the connection off) stays refused: reading is never worth waiting for.
+        400 if matches!(call, Call::ReadBusiness { .. }) => {
+            tracing::info!(description, "Telegram refused to mark a business customer's messages read");
             Verdict::Done { delivery: None }
         }
         // The bot is out of the staff group: everything for it waits until it is back.
