@@ -784,6 +784,25 @@ mod tests {
         }
     }
 
+    /// Marking a business customer's messages read: the missing right is reported to the desk
+    /// (not the customer's blocking, not a held reply) and never tried again; any other
+    /// refusal is final too; a server error goes again.
+    #[test]
+    fn a_refused_read_of_business_messages_is_reported_once_and_not_retried() {
+        let read = Call::ReadBusiness { connection: "bc1".to_owned(), chat_id: 42, message_id: 7 };
+        let customer = Place { chat_id: 42, thread: None };
+        let forbidden = judge(&read, customer, None, Err(api(403, "Forbidden: BOT_ACCESS_FORBIDDEN")), NEVER);
+        let refused = Delivery::ReadRefused { connection: "bc1".to_owned() };
+        assert_eq!(forbidden, Verdict::Done { delivery: Some(refused) });
+        let gone = judge(&read, customer, None, Err(api(400, "Bad Request: MESSAGE_ID_INVALID")), NEVER);
+        assert_eq!(gone, Verdict::Done { delivery: None });
+        let silent =
+            judge(&read, customer, None, Err(api(400, "Bad Request: BUSINESS_PEER_USAGE_MISSING")), NEVER);
+        assert_eq!(silent, Verdict::Done { delivery: None });
+        let retry = Verdict::Retry { outcome: Outcome::Transient, delivery: None };
+        assert_eq!(judge(&read, customer, None, Err(api(502, "Bad Gateway")), NEVER), retry);
+    }
+
     /// Regression: a 500 with Telegram's JSON body was taken for a final refusal and the
     /// customer's message dropped from the outbox (seen end to end with ten 500s in a row).
     #[test]
