@@ -52,13 +52,17 @@ pub fn outbox_concerns(outgoing: &Outgoing, customer: UserId, tickets: &BTreeSet
         return true;
     }
     match &outgoing.call {
-        Call::SendText { to, .. } | Call::Copy { to, .. } | Call::SendFile { to, .. } => match to {
+        Call::SendText { to, .. }
+        | Call::Copy { to, .. }
+        | Call::SendFile { to, .. }
+        | Call::Resend { to, .. } => match to {
             Target::Chat { chat_id } => *chat_id == customer_chat,
             Target::Topic { ticket } => tickets.contains(ticket),
         },
         Call::EditRelayed { source, ticket, .. } => source.0 == customer_chat || tickets.contains(ticket),
         Call::EditText { chat_id, .. }
         | Call::EditReply { chat_id, .. }
+        | Call::ReadBusiness { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. } => *chat_id == customer_chat,
         Call::CreateTopic { ticket, .. }

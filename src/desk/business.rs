@@ -42,6 +42,13 @@ impl Desk<'_> {
         if let Some(text) = business_notice(before.as_ref(), connection, served) {
             self.say_in_general(state, text, Vec::new())?;
         }
+        // The right to read given (again): a later refusal is news worth telling.
+        if connection.can_read_messages {
+            let key = read_refused_key(&connection.id);
+            if state.counter(&key)? == Some(1) {
+                state.set_counter(&key, 0)?;
+            }
+        }
         let replies = |c: &BusinessConnection| served && c.enabled && c.can_reply;
         if replies(connection) && !before.as_ref().is_some_and(replies) {
             self.release_held_of(state, &connection.id)?;
@@ -78,6 +85,8 @@ impl Desk<'_> {
         if state.door(customer)?.as_deref() != Some(connection.id.as_str()) {
             state.set_door(customer, Some(&connection.id))?;
         }
+        // The latest message an agent's reply marks read (desk.yaml `mark_read`).
+        state.set_unread(customer, Some(b.message.message_id))?;
         // The customer wrote: Telegram's 24 hours start again, and what waited goes first.
         self.release_held(state, customer, "The customer wrote again")?;
         self.customer_message_in(state, &b.message, &b.entities)
@@ -152,6 +161,58 @@ impl Desk<'_> {
             }
         }
         Ok(())
+    }
+
+    /// An agent answered the customer in the topic: with desk.yaml `mark_read` on for the
+    /// account they write to, their messages up to then are marked read in its chat, once for
+    /// the reply (the latest unread message names them all). A connection without the right
+    /// to read messages is not asked: General is told once how to give it.
+    pub(super) fn mark_read_on_reply<S: State>(
+        &self,
+        state: &mut S,
+        customer: UserId,
+    ) -> Result<(), DeskError> {
+        let Some(door) = state.door(customer)? else { return Ok(()) };
+        let Some(message_id) = state.unread(customer)? else { return Ok(()) };
+        let Some(connection) = state.business_connections()?.into_iter().find(|c| c.id == door) else {
+            return Ok(());
+        };
+        let marks = self
+            .rules
+            .desk()
+            .business_account(connection.owner, connection.owner_username.as_deref())
+            .is_some_and(|account| account.mark_read);
+        if !marks {
+            return Ok(());
+        }
+        state.set_unread(customer, None)?;
+        if !connection.can_read_messages {
+            return self.read_refused(state, &connection.id);
+        }
+        let call = Call::ReadBusiness { connection: connection.id, chat_id: customer as i64, message_id };
+        self.queue(state, None, Lane::Message, call)
+    }
+
+    /// The connection `connection` may not mark messages read (known from the connection,
+    /// or Telegram refused): General hears it once, with the fix, until the right is given.
+    pub(super) fn read_refused<S: State>(&self, state: &mut S, connection: &str) -> Result<(), DeskError> {
+        let key = read_refused_key(connection);
+        if state.counter(&key)? == Some(1) {
+            return Ok(());
+        }
+        state.set_counter(&key, 1)?;
+        let account = state
+            .business_connections()?
+            .into_iter()
+            .find(|known| known.id == connection)
+            .map_or_else(|| "the business account".to_owned(), |known| known.account());
+        let text = format!(
+            "⚠ desk.yaml asks to mark customers' messages read (`mark_read: true`), but the business account \
+             {account} does not let this bot read messages, so they stay unread in its chats. To fix it, in \
+             that account's Telegram: Settings → Telegram Business → Chatbots → this bot, turn on reading \
+             messages; or set `mark_read: false`."
+        );
+        self.say_in_general(state, text, Vec::new())
     }
 
     /// "Drop the waiting replies" pressed by a team member: what was held for the customer is
@@ -298,6 +359,11 @@ pub(crate) fn headed(heading: &str, mut content: Content) -> Content {
         }
     }
     content
+}
+
+/// The counter saying General was told the connection may not mark messages read.
+fn read_refused_key(connection: &str) -> String {
+    format!("business_read_refused:{connection}")
 }
 
 /// "1 waiting reply", "2 waiting replies".

@@ -102,6 +102,7 @@ impl Desk<'_> {
             Delivery::Held { customer, ticket, why, call } => {
                 self.business_held(state, *customer, *ticket, *why, call)
             }
+            Delivery::ReadRefused { connection } => self.read_refused(state, connection),
             Delivery::StaffChatRefused { trouble, reason, ticket: _ } => {
                 self.staff_chat_refused(state, *trouble, reason)
             }

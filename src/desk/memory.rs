@@ -54,6 +54,7 @@ pub struct MemoryState {
     deflections: BTreeMap<u64, Deflection>,
     business: BTreeMap<String, BusinessConnection>,
     doors: BTreeMap<UserId, String>,
+    unread: BTreeMap<UserId, i32>,
     held: BTreeMap<UserId, Vec<Outgoing>>,
     /// The audit log, oldest first.
     pub audit: Vec<AuditEntry>,
@@ -349,9 +350,24 @@ impl State for MemoryState {
     }
 
     fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StateError> {
-        match connection {
+        let before = match connection {
             Some(connection) => self.doors.insert(customer, connection.to_owned()),
             None => self.doors.remove(&customer),
+        };
+        if before.as_deref() != connection {
+            self.unread.remove(&customer);
+        }
+        Ok(())
+    }
+
+    fn unread(&self, customer: UserId) -> Result<Option<i32>, StateError> {
+        Ok(self.unread.get(&customer).copied())
+    }
+
+    fn set_unread(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError> {
+        match message_id {
+            Some(id) if self.doors.contains_key(&customer) => self.unread.insert(customer, id),
+            _ => self.unread.remove(&customer),
         };
         Ok(())
     }
@@ -405,6 +421,7 @@ impl State for MemoryState {
         let set: BTreeSet<TicketId> = tickets.into_iter().collect();
         erased.session = self.sessions.remove(&customer).is_some();
         self.doors.remove(&customer);
+        self.unread.remove(&customer);
         self.held.remove(&customer);
         erased.session |= self.prompts.remove(&customer).is_some();
         erased.relayed = self.remove_links_of(customer as i64);

@@ -407,6 +407,7 @@ impl Desk<'_> {
             }
         };
         self.queue_relay(state, ticket.id, call, m.kind, m.text.as_deref())?;
+        self.mark_read_on_reply(state, ticket.customer.id)?;
         let said = history_text(m.kind, m.text.as_deref());
         let message = crate::script::MessageView { text: said, from_customer: false, sentiment: None };
         entries.extend(self.on_message(state, &mut ticket, &message)?);

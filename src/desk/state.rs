@@ -81,6 +81,11 @@ pub trait State {
     fn door(&self, customer: UserId) -> Result<Option<String>, StateError>;
     /// Records (or, with `None`, forgets) the customer's door.
     fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StateError>;
+    /// The customer's latest message through their door not yet marked read, if any.
+    fn unread(&self, customer: UserId) -> Result<Option<i32>, StateError>;
+    /// Records the customer's latest unread message through their door (`None`: all read);
+    /// without a door, nothing. Changing the door forgets it.
+    fn set_unread(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError>;
     /// The calls held for a customer of a business account (`Delivery::Held`), in order.
     fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StateError>;
     /// Keeps the calls held for the customer; none forgets them.
@@ -256,6 +261,12 @@ impl State for Tx<'_> {
     }
     fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StateError> {
         Ok(Tx::set_door(self, customer, connection)?)
+    }
+    fn unread(&self, customer: UserId) -> Result<Option<i32>, StateError> {
+        Ok(Tx::unread(self, customer)?)
+    }
+    fn set_unread(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError> {
+        Ok(Tx::set_unread(self, customer, message_id)?)
     }
     fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StateError> {
         Ok(Tx::held(self, customer)?)

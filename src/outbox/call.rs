@@ -150,6 +150,14 @@ pub enum Call {
         /// A plain text message (its copy's text can be replaced), not media with a caption.
         text_message: bool,
     },
+    /// Marks the messages a customer wrote to a Telegram Business account up to `message_id`
+    /// read in that chat, on the account's behalf (`readBusinessMessage` through the
+    /// connection `connection`). Never held: a refusal is final for it.
+    ReadBusiness {
+        connection: String,
+        chat_id: i64,
+        message_id: i32,
+    },
     /// Acknowledges a button press, optionally with a short notice.
     AnswerButton {
         callback_id: String,
@@ -348,6 +356,11 @@ pub enum Delivery {
         why: HeldWhy,
         call: Call,
     },
+    /// Telegram refused to mark a business customer's messages read: the connection
+    /// `connection` lacks the right to read messages (`BOT_ACCESS_FORBIDDEN`).
+    ReadRefused {
+        connection: String,
+    },
     /// Telegram refuses the bot in the staff chat for a reason only people can fix, saying
     /// `reason`; the call (for `ticket`, if any) stays queued and goes when it can.
     StaffChatRefused {
@@ -411,7 +424,8 @@ impl Call {
             | Call::DeleteTopic { chat_id, .. }
             | Call::Pin { chat_id, .. }
             | Call::EditReply { chat_id, .. }
-            | Call::CreateTopic { chat_id, .. } => *chat_id,
+            | Call::CreateTopic { chat_id, .. }
+            | Call::ReadBusiness { chat_id, .. } => *chat_id,
             Call::EditTopic { .. }
             | Call::CloseTopic { .. }
             | Call::ReopenTopic { .. }

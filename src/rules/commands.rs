@@ -30,9 +30,30 @@ pub fn check_command(dir: &Path, out: &mut dyn Write) -> i32 {
                     let _ = writeln!(out, "  {line}");
                 }
             }
+            // What desk.yaml `business` will do with each account's customers' messages.
+            let business = &set.desk().business;
+            if !business.is_empty() {
+                let _ = writeln!(out, "business:");
+                for entry in business {
+                    let _ = writeln!(out, "  {}", explain_business(entry));
+                }
+            }
             tracing::info!(version = %set.version(), "rules are valid");
             EXIT_OK
         }
         None => EXIT_INVALID,
+    }
+}
+
+/// What the desk does with the messages of a business account's customers, in plain words.
+fn explain_business(entry: &super::desk::BusinessAccount) -> String {
+    let account = &entry.account;
+    if entry.mark_read {
+        format!(
+            "{account}: when an agent answers a customer in the topic, the customer's messages up to then \
+             are marked read in the account's chat (the connection needs the right to read messages)"
+        )
+    } else {
+        format!("{account}: customers' messages stay unread in the account's chat (`mark_read: false`)")
     }
 }

@@ -124,6 +124,9 @@ pub struct BusinessAccount {
     /// Where the entry's `account` is written.
     pub position: Position,
     pub account: AccountRef,
+    /// `mark_read`: when an agent answers one of the account's customers in the topic, the
+    /// customer's messages up to then are marked read in the account's chat.
+    pub mark_read: bool,
 }
 
 /// A Telegram account named in desk.yaml: by user id, or by @username.
@@ -373,6 +376,8 @@ pub(crate) struct RawDesk {
 #[serde(deny_unknown_fields)]
 struct RawBusinessAccount {
     account: serde_yaml::Value,
+    #[serde(default)]
+    mark_read: bool,
 }
 
 /// Telegram's rule for usernames: 5 to 32 letters, digits and underscores.
@@ -412,7 +417,7 @@ fn business_accounts(
             sink.error(position, format!("business account {account} is listed twice"));
             continue;
         }
-        accounts.push(BusinessAccount { position, account });
+        accounts.push(BusinessAccount { position, account, mark_read: entry.mark_read });
     }
     accounts
 }

@@ -839,3 +839,34 @@ business:
         "#]],
     );
 }
+
+/// `mark_read` is read per account and explained by `check`; a value that is not a boolean
+/// is an error at its place.
+#[test]
+fn business_mark_read_is_explained_and_checked() {
+    let desk = "\
+timezone: UTC
+staff_chat: -1001
+business:
+  - account: \"@acme_support\"
+    mark_read: true
+  - account: 4242
+";
+    check(
+        &[("desk.yaml", desk)],
+        &expect![[r#"
+            business:
+              @acme_support: when an agent answers a customer in the topic, the customer's messages up to then are marked read in the account's chat (the connection needs the right to read messages)
+              4242: customers' messages stay unread in the account's chat (`mark_read: false`)
+            exit 0
+        "#]],
+    );
+    let desk = "timezone: UTC\nstaff_chat: -1001\nbusiness:\n  - account: 4242\n    mark_read: sometimes\n";
+    check(
+        &[("desk.yaml", desk)],
+        &expect![[r#"
+            desk.yaml:5:16: `mark_read` must be a boolean, found a string
+            exit 1
+        "#]],
+    );
+}

@@ -1254,3 +1254,32 @@ fn a_table_stays_open_for_the_transaction_and_a_second_borrow_is_refused_as_redb
         .expect("write");
     assert_eq!(store.read().expect("read").counter("a").expect("counter"), Some(8));
 }
+
+/// A business customer's door as written before read marks (version 1) still reads, with
+/// nothing unread; the latest unread message is kept with the door while it stays the same,
+/// and forgotten when the customer's door changes or goes.
+#[test]
+fn a_door_keeps_its_unread_message_and_a_version_1_door_still_reads() {
+    let (_dir, store) = fresh();
+    store
+        .write(|tx| {
+            tx.open(super::open::DOORS)?.insert(42, br#"{"v":1,"connection":"bc1"}"#.as_slice())?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("a version 1 door");
+    let read = |customer| {
+        let tx = store.read().expect("read");
+        (tx.door(customer).expect("door"), tx.unread(customer).expect("unread"))
+    };
+    assert_eq!(read(42), (Some("bc1".to_owned()), None));
+    store.write(|tx| tx.set_unread(42, Some(7))).expect("unread");
+    assert_eq!(read(42), (Some("bc1".to_owned()), Some(7)));
+    store.write(|tx| tx.set_door(42, Some("bc1"))).expect("same door");
+    assert_eq!(read(42), (Some("bc1".to_owned()), Some(7)), "the same door keeps it");
+    store.write(|tx| tx.set_door(42, Some("bc2"))).expect("another door");
+    assert_eq!(read(42), (Some("bc2".to_owned()), None), "another door starts unread afresh");
+    store.write(|tx| tx.set_unread(42, Some(9))).expect("unread");
+    store.write(|tx| tx.set_door(42, None)).expect("no door");
+    store.write(|tx| tx.set_unread(42, Some(10))).expect("no door: nothing kept");
+    assert_eq!(read(42), (None, None));
+}

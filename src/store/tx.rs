@@ -100,11 +100,14 @@ struct BusinessConnectionRecord {
     enabled: bool,
 }
 
-/// The business connection a customer writes through, as stored (version 1).
+/// The business connection a customer writes through, as stored. Version 2 adds `unread`,
+/// the customer's latest message not yet marked read; version 1 records read as none.
 #[derive(Serialize, Deserialize)]
 struct DoorRecord {
     v: u32,
     connection: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unread: Option<i32>,
 }
 
 /// The calls held for a customer of a business account, as stored (version 1): each entry
@@ -402,16 +405,32 @@ impl<'t> Tx<'t> {
 
     /// Records (or, with `None`, forgets) the business connection the customer writes through.
     pub fn set_door(&mut self, customer: UserId, connection: Option<&str>) -> Result<(), StoreError> {
+        // The unread message stays while the door does.
+        let before = self.door_record(customer)?;
         let mut doors = self.open(DOORS)?;
         match connection {
             Some(connection) => {
-                let record = DoorRecord { v: 1, connection: connection.to_owned() };
+                let unread = before.filter(|before| before.connection == connection).and_then(|b| b.unread);
+                let record = DoorRecord { v: 2, connection: connection.to_owned(), unread };
                 doors.insert(customer, encode(&record).as_slice())?;
             }
             None => {
                 doors.remove(customer)?;
             }
         }
+        Ok(())
+    }
+
+    /// Records the customer's latest message not yet marked read (`None`: all read); a
+    /// customer without a door keeps none.
+    pub fn set_unread(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StoreError> {
+        let Some(mut record) = self.door_record(customer)? else { return Ok(()) };
+        if record.unread == message_id && record.v == 2 {
+            return Ok(());
+        }
+        record.v = 2;
+        record.unread = message_id;
+        self.open(DOORS)?.insert(customer, encode(&record).as_slice())?;
         Ok(())
     }
 
@@ -917,8 +936,8 @@ macro_rules! reads {
                     .collect()
             }
 
-            /// The business connection the customer writes through, if any.
-            pub fn door(&self, customer: UserId) -> Result<Option<String>, StoreError> {
+            /// The customer's door as stored, if any.
+            fn door_record(&self, customer: UserId) -> Result<Option<DoorRecord>, StoreError> {
                 let table = match self.$open(DOORS) {
                     Ok(table) => table,
                     // A file from before business customers, never written since.
@@ -927,10 +946,20 @@ macro_rules! reads {
                 };
                 let Some(bytes) = table.get(customer)? else { return Ok(None) };
                 let record = decode::<DoorRecord>("business door", bytes.value())?;
-                if record.v != 1 {
+                if !matches!(record.v, 1 | 2) {
                     return Err(StoreError::RecordVersion { what: "business door", version: record.v });
                 }
-                Ok(Some(record.connection))
+                Ok(Some(record))
+            }
+
+            /// The business connection the customer writes through, if any.
+            pub fn door(&self, customer: UserId) -> Result<Option<String>, StoreError> {
+                Ok(self.door_record(customer)?.map(|record| record.connection))
+            }
+
+            /// The customer's latest message through their door not yet marked read.
+            pub fn unread(&self, customer: UserId) -> Result<Option<i32>, StoreError> {
+                Ok(self.door_record(customer)?.and_then(|record| record.unread))
             }
 
             /// The calls held for the customer of a business account, in order.

@@ -80,6 +80,7 @@ pub async fn send_seen(
     // writes again, the account turns the bot back on): the call is handed to the desk to
     // hold, rather than tried again and again.
     if through_business
+        && !matches!(call, Call::ReadBusiness { .. })
         && let Err(failure @ Failure::Api { status, description }) = &result
         && let Some(why) = HeldWhy::of_refusal(*status, description)
     {
@@ -241,6 +242,15 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
         // The planner turns an edit of a relayed message into the edit or note it becomes
         // once the copy is known; as such it is never sent.
         Call::EditRelayed { .. } | Call::EditReply { .. } => Ok(Returned::Nothing),
+        Call::ReadBusiness { connection, chat_id, message_id } => {
+            let request = bot.read_business_message(
+                BusinessConnectionId(connection.clone()),
+                ChatId(*chat_id),
+                MessageId(*message_id),
+            );
+            execute(bot, request).await?;
+            Ok(Returned::Nothing)
+        }
         Call::AnswerButton { callback_id, text } => {
             let mut request = bot.answer_callback_query(CallbackQueryId(callback_id.clone()));
             if let Some(text) = text {
@@ -552,6 +562,18 @@ fn judge_refusal(
             tracing::info!(description, "a topic to delete was gone already");
             Verdict::Done { delivery: None }
         }
+        // Marking read is the connection's right (`can_read_messages`): without it the desk
+        // tells General once; the call is not tried again.
+        403 if let Call::ReadBusiness { connection, .. } = call => {
+            tracing::info!(description, "a business connection refused to mark messages read");
+            Verdict::Done { delivery: Some(Delivery::ReadRefused { connection: connection.clone() }) }
+        }
+        // Anything else Telegram refuses in marking read (the message gone, the chat silent
+        // for a day, the connection off) stays refused: reading is never worth waiting for.
+        400 if matches!(call, Call::ReadBusiness { .. }) => {
+            tracing::info!(description, "Telegram refused to mark a business customer's messages read");
+            Verdict::Done { delivery: None }
+        }
         // The bot is out of the staff group: everything for it waits until it is back.
         403 if in_group => waits(StaffTrouble::Removed),
         400 if in_group && text.contains("chat not found") => waits(StaffTrouble::Removed),
@@ -760,6 +782,25 @@ mod tests {
                 ticket: Some(TicketId(ticket)),
             }),
         }
+    }
+
+    /// Marking a business customer's messages read: the missing right is reported to the desk
+    /// (not the customer's blocking, not a held reply) and never tried again; any other
+    /// refusal is final too; a server error goes again.
+    #[test]
+    fn a_refused_read_of_business_messages_is_reported_once_and_not_retried() {
+        let read = Call::ReadBusiness { connection: "bc1".to_owned(), chat_id: 42, message_id: 7 };
+        let customer = Place { chat_id: 42, thread: None };
+        let forbidden = judge(&read, customer, None, Err(api(403, "Forbidden: BOT_ACCESS_FORBIDDEN")), NEVER);
+        let refused = Delivery::ReadRefused { connection: "bc1".to_owned() };
+        assert_eq!(forbidden, Verdict::Done { delivery: Some(refused) });
+        let gone = judge(&read, customer, None, Err(api(400, "Bad Request: MESSAGE_ID_INVALID")), NEVER);
+        assert_eq!(gone, Verdict::Done { delivery: None });
+        let silent =
+            judge(&read, customer, None, Err(api(400, "Bad Request: BUSINESS_PEER_USAGE_MISSING")), NEVER);
+        assert_eq!(silent, Verdict::Done { delivery: None });
+        let retry = Verdict::Retry { outcome: Outcome::Transient, delivery: None };
+        assert_eq!(judge(&read, customer, None, Err(api(502, "Bad Gateway")), NEVER), retry);
     }
 
     /// Regression: a 500 with Telegram's JSON body was taken for a final refusal and the

@@ -183,3 +183,112 @@ fn an_agents_edit_of_a_reply_is_queued_for_its_copy_even_before_the_reply_went()
         "{edits:?}"
     );
 }
+
+fn world_serving_acme_marking_read(keep: Keep, mark_read: bool) -> (World, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    crate::demo::write_default_rules(dir.path()).expect("write rules");
+    let desk_yaml = dir.path().join("desk.yaml");
+    let text = std::fs::read_to_string(&desk_yaml).expect("desk.yaml");
+    let text = format!("{text}business:\n  - account: \"@acme_support\"\n    mark_read: {mark_read}\n");
+    std::fs::write(&desk_yaml, text).expect("desk.yaml written");
+    (World::with_rules(dir.path(), keep), dir)
+}
+
+fn acme_reading(can_read_messages: bool) -> Event {
+    let Event::BusinessConnection(mut connection) = acme(true, true) else { unreachable!() };
+    connection.can_read_messages = can_read_messages;
+    Event::BusinessConnection(connection)
+}
+
+/// The `ReadBusiness` calls queued now, as (chat, message id).
+fn reads(world: &World) -> Vec<(i64, i32)> {
+    outbox(world)
+        .into_iter()
+        .filter_map(|o| match o.call {
+            Call::ReadBusiness { connection, chat_id, message_id } => {
+                assert_eq!(connection, "bc1");
+                Some((chat_id, message_id))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn an_agents_reply_marks_the_business_customers_messages_read_once_when_the_switch_is_on() {
+    for keep in [Keep::Memory, Keep::Store] {
+        let (mut world, _dir) = world_serving_acme_marking_read(keep, true);
+        world.event(&acme(true, true));
+        world.send_all();
+        world.open(42, &[("category", "technical")]);
+        world.send_all();
+        world.event(&Event::BusinessCustomer(through_acme(42, 7, "Help me")));
+        world.event(&Event::BusinessCustomer(through_acme(42, 8, "Please")));
+        world.send_all();
+        assert_eq!(reads(&world), [], "nothing read before an agent answers");
+        world.event(&staff_says(DANA, 11, 60, "On it"));
+        assert_eq!(reads(&world), [(42, 8)], "one read, up to the latest message");
+        let sent = world.send_all();
+        assert!(sent.contains("ReadBusiness"), "{sent}");
+        // A second reply with nothing new from the customer reads nothing again.
+        world.event(&staff_says(DANA, 11, 61, "Still on it"));
+        assert_eq!(reads(&world), []);
+        world.send_all();
+        world.event(&Event::BusinessCustomer(through_acme(42, 9, "Thanks")));
+        world.send_all();
+        world.event(&staff_says(DANA, 11, 62, "Welcome"));
+        assert_eq!(reads(&world), [(42, 9)]);
+    }
+}
+
+#[test]
+fn with_the_switch_off_a_business_customers_messages_stay_unread() {
+    let (mut world, _dir) = world_serving_acme_marking_read(Keep::Memory, false);
+    world.event(&acme(true, true));
+    world.send_all();
+    world.open(42, &[("category", "technical")]);
+    world.send_all();
+    world.event(&Event::BusinessCustomer(through_acme(42, 7, "Help me")));
+    world.send_all();
+    world.event(&staff_says(DANA, 11, 60, "On it"));
+    assert_eq!(reads(&world), []);
+    let sent = world.send_all();
+    assert!(!sent.contains("ReadBusiness"), "{sent}");
+}
+
+#[test]
+fn a_connection_that_may_not_read_is_told_once_in_general_and_never_asked() {
+    const TOLD: &str = "does not let this bot read messages";
+    let (mut world, _dir) = world_serving_acme_marking_read(Keep::Memory, true);
+    world.event(&acme_reading(false));
+    world.send_all();
+    world.open(42, &[("category", "technical")]);
+    world.send_all();
+    let mut told = String::new();
+    for (customer_message, reply) in [(7, 60), (8, 61)] {
+        world.event(&Event::BusinessCustomer(through_acme(42, customer_message, "Help me")));
+        told.push_str(&world.send_all());
+        world.event(&staff_says(DANA, 11, reply, "On it"));
+        assert_eq!(reads(&world), [], "a connection known not to read is not asked");
+        told.push_str(&world.send_all());
+    }
+    assert_eq!(told.matches(TOLD).count(), 1, "{told}");
+    assert!(told.contains("turn on reading messages"), "{told}");
+
+    // The right given, reading works; Telegram refusing later is told once again, and not
+    // tried again.
+    world.event(&acme_reading(true));
+    world.send_all();
+    world.event(&Event::BusinessCustomer(through_acme(42, 9, "Again")));
+    world.send_all();
+    world.event(&staff_says(DANA, 11, 62, "Sure"));
+    assert_eq!(reads(&world), [(42, 9)]);
+    world.send_all();
+    let mut told = String::new();
+    for _ in 0..2 {
+        world.event(&Event::Delivered(Delivery::ReadRefused { connection: "bc1".to_owned() }));
+        told.push_str(&world.send_all());
+    }
+    assert_eq!(told.matches(TOLD).count(), 1, "{told}");
+    assert_eq!(reads(&world), []);
+}

@@ -89,7 +89,9 @@ pub(super) fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
         | Call::DeleteMessage { chat_id, .. }
         | Call::DeleteTopic { chat_id, .. }
         | Call::EditReply { chat_id, .. }
-        | Call::Pin { chat_id, .. } => (CHAT_QUEUE, *chat_id),
+        | Call::Pin { chat_id, .. }
+        // After the reply it follows, in the customer's chat's order.
+        | Call::ReadBusiness { chat_id, .. } => (CHAT_QUEUE, *chat_id),
         // Answering a button press or an inline query: a queue of its own each.
         _ => (ANSWER_QUEUE, seq as i64),
     }

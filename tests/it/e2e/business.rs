@@ -85,14 +85,21 @@ async fn connections_are_recorded_and_general_is_told_what_each_means() {
 
 /// Connects `ACME` (listed in desk.yaml) with full rights and waits for General to confirm it.
 async fn acme_connected(customers: usize) -> (Desk, String) {
+    acme_connected_with(customers, "", BusinessRights::full()).await
+}
+
+/// `acme_connected` with more settings for the account's desk.yaml entry (`extra`, lines of
+/// it) and the rights the connection gives.
+async fn acme_connected_with(customers: usize, extra: &str, rights: BusinessRights) -> (Desk, String) {
     let mut desk = Desk::prepare(Setup { customers, budget_scale: None }).await;
     let desk_yaml = desk.options.rules.join("desk.yaml");
     let mut text = std::fs::read_to_string(&desk_yaml).expect("desk.yaml");
     text.push_str("business:\n  - account: \"@acme_support\"\n");
+    text.push_str(extra);
     std::fs::write(&desk_yaml, text).expect("desk.yaml written");
     desk.fake.add_user(UserSpec::new(ACME, "Acme Support").username("acme_support")).expect("Acme");
     desk.start_host();
-    let id = desk.fake.connect_business(ACME, BusinessRights::full()).expect("connects");
+    let id = desk.fake.connect_business(ACME, rights).expect("connects");
     desk.wait("the connection confirmed", |world| {
         general_says(world, "@acme_support is connected, with the right to reply") == 1
     })
@@ -420,5 +427,75 @@ async fn pressed_prompts_lose_their_buttons_and_an_agents_edit_reaches_the_busin
         replies.len() == 1 && replies[0].text.as_deref() == Some("Restart the app, then sign in again")
     })
     .await;
+    desk.finish().await;
+}
+
+/// desk.yaml `mark_read: true`: the customer's latest message is marked read in their chat
+/// with the account when an agent answers in the topic, not before; with the switch off it
+/// stays unread though the reply goes out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agents_reply_marks_the_customers_messages_read_only_with_mark_read_on() {
+    for mark_read in [true, false] {
+        let extra = format!("    mark_read: {mark_read}\n");
+        let (desk, id) = acme_connected_with(1, &extra, BusinessRights::full()).await;
+        let ann = desk.customers[0].clone();
+        let thread = open_ticket_in_business(&desk, &id, &ann).await;
+        let latest =
+            desk.fake.customer_writes_to_business(&id, ann.id, Draft::text("Any news?")).expect("writes");
+        desk.wait("the customer's message in the topic", |world| topic_says(world, thread, "Any news?") == 1)
+            .await;
+        desk.fake.inspect(|world| {
+            assert!(!world.business_read(&id, ann.id, latest), "unread before an agent answers");
+        });
+        desk.fake.send_as(DANA, STAFF, Draft::text("Looking at it now").in_topic(thread)).expect("Dana");
+        desk.wait("Dana's reply through the account", |world| {
+            from_desk_in_business(world, &id, &ann).iter().any(|m| has_text(m, "Looking at it now"))
+        })
+        .await;
+        if mark_read {
+            desk.wait("the customer's message read", |world| world.business_read(&id, ann.id, latest)).await;
+        } else {
+            // Whatever the desk would queue after the reply goes in the customer chat's order:
+            // a later message through the account shows the read would have gone by now.
+            desk.fake.send_as(DANA, STAFF, Draft::text("One more thing").in_topic(thread)).expect("Dana");
+            desk.wait("Dana's second reply through the account", |world| {
+                from_desk_in_business(world, &id, &ann).iter().any(|m| has_text(m, "One more thing"))
+            })
+            .await;
+            desk.fake.inspect(|world| {
+                assert!(!world.business_read(&id, ann.id, latest), "stays unread with the switch off");
+                assert_eq!(world.count_calls("readBusinessMessage", 200), 0);
+            });
+        }
+        desk.finish().await;
+    }
+}
+
+/// A connection without the right to read messages: with `mark_read: true` General is told
+/// once how to give it, however many replies go out, and Telegram is never asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_may_not_read_is_told_once_and_never_asked() {
+    let rights = BusinessRights { can_reply: true, can_read_messages: false };
+    let (desk, id) = acme_connected_with(1, "    mark_read: true\n", rights).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+    for (said, reply) in [("Any news?", "Looking at it"), ("And now?", "Almost there")] {
+        desk.fake.customer_writes_to_business(&id, ann.id, Draft::text(said)).expect("writes");
+        desk.wait("the customer's message in the topic", |world| topic_says(world, thread, said) == 1).await;
+        desk.fake.send_as(DANA, STAFF, Draft::text(reply).in_topic(thread)).expect("Dana");
+        desk.wait("Dana's reply through the account", |world| {
+            from_desk_in_business(world, &id, &ann).iter().any(|m| has_text(m, reply))
+        })
+        .await;
+    }
+    desk.wait("General told how to let the bot read", |world| {
+        general_says(world, "@acme_support does not let this bot read messages") == 1
+    })
+    .await;
+    desk.fake.inspect(|world| {
+        assert_eq!(general_says(world, "does not let this bot read messages"), 1);
+        assert_eq!(world.count_calls("readBusinessMessage", 200), 0);
+        assert_eq!(world.count_calls("readBusinessMessage", 403), 0);
+    });
     desk.finish().await;
 }
