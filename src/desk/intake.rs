@@ -97,6 +97,41 @@ impl Desk<'_> {
         Ok(())
     }
 
+    /// The intake's rules for the customer's dialogue: the rule set it started under while
+    /// that set is still known, with the forms of the business account they write through.
+    fn intake_rules<S: State>(
+        &self,
+        state: &S,
+        session: Option<&Session>,
+        customer: u64,
+    ) -> Result<intake::Rules<'_>, DeskError> {
+        let started_under = session.map(|s| s.rules_version().to_owned());
+        let rule_set = started_under
+            .and_then(|version| self.earlier.iter().find(|set| set.version().short() == version))
+            .map_or(self.rules, AsRef::as_ref);
+        let mut rules = intake::Rules::of(rule_set);
+        if let Some(forms) = Self::account_forms(state, rule_set, customer)? {
+            rules.forms.retain(|form| forms.iter().any(|id| id.value == form.id));
+        }
+        Ok(rules)
+    }
+
+    /// The forms desk.yaml's `business` entry offers the customers of the account the
+    /// customer writes through, when it names any (`None`: the desk's own).
+    fn account_forms<'r, S: State>(
+        state: &S,
+        rule_set: &'r crate::rules::RuleSet,
+        customer: u64,
+    ) -> Result<Option<&'r [crate::rules::Located<String>]>, DeskError> {
+        let Some(door) = state.door(customer)? else { return Ok(None) };
+        let Some(connection) = state.business_connections()?.into_iter().find(|c| c.id == door) else {
+            return Ok(None);
+        };
+        let account =
+            rule_set.desk().business_account(connection.owner, connection.owner_username.as_deref());
+        Ok(account.map(|account| account.forms.as_slice()).filter(|forms| !forms.is_empty()))
+    }
+
     /// Feeds one input to the customer's dialogue and carries out its replies; returns the
     /// open ticket the customer chose to add to, if they did.
     fn intake_step<S: State>(
@@ -119,12 +154,7 @@ impl Desk<'_> {
             open_ticket,
             entropy,
         };
-        // A dialogue keeps the rule set it started under while that set is still known.
-        let started_under = session.as_ref().map(|s| s.rules_version().to_owned());
-        let rule_set = started_under
-            .and_then(|version| self.earlier.iter().find(|set| set.version().short() == version))
-            .map_or(self.rules, AsRef::as_ref);
-        let rules = intake::Rules::of(rule_set);
+        let rules = self.intake_rules(state, session.as_ref(), customer.id)?;
         let transition = intake::step(&rules, session, &event);
         match &transition.session {
             Some(session) => {

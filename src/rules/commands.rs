@@ -48,12 +48,18 @@ pub fn check_command(dir: &Path, out: &mut dyn Write) -> i32 {
 /// What the desk does with the messages of a business account's customers, in plain words.
 fn explain_business(entry: &super::desk::BusinessAccount) -> String {
     let account = &entry.account;
-    if entry.mark_read {
+    let read = if entry.mark_read {
         format!(
             "{account}: when an agent answers a customer in the topic, the customer's messages up to then \
              are marked read in the account's chat (the connection needs the right to read messages)"
         )
     } else {
         format!("{account}: customers' messages stay unread in the account's chat (`mark_read: false`)")
+    };
+    let forms: Vec<&str> = entry.forms.iter().map(|form| form.value.as_str()).collect();
+    if forms.is_empty() {
+        format!("{read}; its customers are offered the desk's intake forms")
+    } else {
+        format!("{read}; its customers are offered only the forms {}", forms.join(", "))
     }
 }

@@ -127,6 +127,9 @@ pub struct BusinessAccount {
     /// `mark_read`: when an agent answers one of the account's customers in the topic, the
     /// customer's messages up to then are marked read in the account's chat.
     pub mark_read: bool,
+    /// `forms`: the intake forms the account's customers are offered, in order; empty means
+    /// the desk's own (`intake.forms`).
+    pub forms: Vec<Located<String>>,
 }
 
 /// A Telegram account named in desk.yaml: by user id, or by @username.
@@ -378,6 +381,8 @@ struct RawBusinessAccount {
     account: serde_yaml::Value,
     #[serde(default)]
     mark_read: bool,
+    #[serde(default)]
+    forms: Vec<String>,
 }
 
 /// Telegram's rule for usernames: 5 to 32 letters, digits and underscores.
@@ -417,7 +422,21 @@ fn business_accounts(
             sink.error(position, format!("business account {account} is listed twice"));
             continue;
         }
-        accounts.push(BusinessAccount { position, account, mark_read: entry.mark_read });
+        let forms = entry
+            .forms
+            .into_iter()
+            .enumerate()
+            .map(|(form, value)| Located {
+                value,
+                position: at(&[
+                    Segment::Key("business".to_owned()),
+                    Segment::Index(index),
+                    Segment::Key("forms".to_owned()),
+                    Segment::Index(form),
+                ]),
+            })
+            .collect();
+        accounts.push(BusinessAccount { position, account, mark_read: entry.mark_read, forms });
     }
     accounts
 }

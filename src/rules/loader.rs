@@ -324,7 +324,8 @@ fn check_desk_references(
     forms: &[Arc<Form>],
     diagnostics: &mut Vec<Diagnostic>,
 ) {
-    for form_id in &desk.intake_forms {
+    let accounts = desk.business.iter().flat_map(|account| account.forms.iter());
+    for form_id in desk.intake_forms.iter().chain(accounts) {
         if !forms.iter().any(|form| form.id == form_id.value) {
             diagnostics.push(Diagnostic::error(
                 &desk.path,

@@ -840,6 +840,25 @@ business:
     );
 }
 
+/// An account's `forms` must name forms that exist, each reported where it is written.
+#[test]
+fn business_account_forms_must_exist() {
+    let desk = "\
+timezone: UTC
+staff_chat: -1001
+business:
+  - account: \"@acme_support\"
+    forms: [nope]
+";
+    check(
+        &[("desk.yaml", desk)],
+        &expect![[r#"
+        desk.yaml:5:13: intake form `nope` is not defined in forms/
+        exit 1
+    "#]],
+    );
+}
+
 /// `mark_read` is read per account and explained by `check`; a value that is not a boolean
 /// is an error at its place.
 #[test]
@@ -856,8 +875,8 @@ business:
         &[("desk.yaml", desk)],
         &expect![[r#"
             business:
-              @acme_support: when an agent answers a customer in the topic, the customer's messages up to then are marked read in the account's chat (the connection needs the right to read messages)
-              4242: customers' messages stay unread in the account's chat (`mark_read: false`)
+              @acme_support: when an agent answers a customer in the topic, the customer's messages up to then are marked read in the account's chat (the connection needs the right to read messages); its customers are offered the desk's intake forms
+              4242: customers' messages stay unread in the account's chat (`mark_read: false`); its customers are offered the desk's intake forms
             exit 0
         "#]],
     );

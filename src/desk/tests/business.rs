@@ -292,3 +292,29 @@ fn a_connection_that_may_not_read_is_told_once_in_general_and_never_asked() {
     assert_eq!(told.matches(TOLD).count(), 1, "{told}");
     assert_eq!(reads(&world), []);
 }
+
+/// desk.yaml names the forms an account's customers are offered: they get only those (here
+/// one, so its first question at once), while the bot's own customers still choose among the
+/// desk's forms.
+#[test]
+fn an_accounts_customers_are_offered_only_its_forms() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    crate::demo::write_default_rules(dir.path()).expect("write rules");
+    let desk_yaml = dir.path().join("desk.yaml");
+    let mut text = std::fs::read_to_string(&desk_yaml).expect("desk.yaml");
+    text.push_str("business:\n  - account: \"@acme_support\"\n    forms: [bug]\n");
+    std::fs::write(&desk_yaml, text).expect("desk.yaml written");
+    let mut world = World::with_rules(dir.path(), Keep::Memory);
+    world.event(&acme(true, true));
+    world.send_all();
+    world.event(&Event::BusinessCustomer(through_acme(42, 7, "Hello")));
+    let through_account = world.send_all();
+    assert!(through_account.contains("Where did it go wrong?"), "the bug form at once:\n{through_account}");
+    assert!(!through_account.contains("Contact support"), "no other form offered:\n{through_account}");
+    world.event(&customer_says(43, 7, "Hello"));
+    let to_the_bot = world.send_all();
+    assert!(
+        to_the_bot.contains("Contact support") && to_the_bot.contains("Report a bug"),
+        "the bot's own customers choose among the desk's forms:\n{to_the_bot}"
+    );
+}
