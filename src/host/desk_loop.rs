@@ -220,21 +220,7 @@ impl DeskLoop {
         if asked != Some(1) {
             return Ok(());
         }
-        let work: Work<(u64, u64, u64)> = Arc::new(move |store, desk, _| {
-            let started = Instant::now();
-            let (before, after) = store.compact()?;
-            let millis = started.elapsed().as_millis() as u64;
-            let entry = crate::audit::AuditEntry {
-                at: desk.now,
-                actor: crate::audit::Actor::Desk,
-                action: crate::audit::Action::Compacted { bytes_before: before, bytes_after: after },
-            };
-            store.write(|tx| {
-                tx.record_audit(&entry)?;
-                tx.set_counter(crate::desk::COMPACT_ASKED, 0).map_err(DeskError::from)
-            })?;
-            Ok((before, after, millis))
-        });
+        let work = compaction(crate::audit::Actor::Desk);
         if let Some((bytes_before, bytes_after, millis)) =
             self.input_with_tries("a compaction after a retention pass", work).await?
         {
@@ -303,18 +289,7 @@ impl DeskLoop {
                 })
             }
             Request::Compact { actor } => {
-                let work: Work<(u64, u64, u64)> = Arc::new(move |store, desk, _| {
-                    let started = Instant::now();
-                    let (before, after) = store.compact()?;
-                    let millis = started.elapsed().as_millis() as u64;
-                    let entry = crate::audit::AuditEntry {
-                        at: desk.now,
-                        actor: crate::audit::Actor::Os { user: actor.clone() },
-                        action: crate::audit::Action::Compacted { bytes_before: before, bytes_after: after },
-                    };
-                    store.write(|tx| tx.record_audit(&entry).map_err(DeskError::from))?;
-                    Ok((before, after, millis))
-                });
+                let work = compaction(crate::audit::Actor::Os { user: actor });
                 Ok(match self.input_with_tries("a compaction", work).await? {
                     Some((bytes_before, bytes_after, millis)) => {
                         tracing::info!(bytes_before, bytes_after, millis, "the data file was compacted");
@@ -770,4 +745,25 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| (*s).to_owned())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "no message".to_owned())
+}
+
+/// Compacts the data file, records it in the audit log as `actor`'s, and clears a request
+/// for a compaction (a retention pass's), which this one answers: the sizes before and after
+/// and how long it took.
+fn compaction(actor: crate::audit::Actor) -> Work<(u64, u64, u64)> {
+    Arc::new(move |store, desk, _| {
+        let started = Instant::now();
+        let (before, after) = store.compact()?;
+        let millis = started.elapsed().as_millis() as u64;
+        let entry = crate::audit::AuditEntry {
+            at: desk.now,
+            actor: actor.clone(),
+            action: crate::audit::Action::Compacted { bytes_before: before, bytes_after: after },
+        };
+        store.write(|tx| {
+            tx.record_audit(&entry)?;
+            tx.set_counter(crate::desk::COMPACT_ASKED, 0).map_err(DeskError::from)
+        })?;
+        Ok((before, after, millis))
+    })
 }
