@@ -47,7 +47,8 @@ impl Desk<'_> {
         let people = self.escalation_people(to);
         let mut mentions = Vec::new();
         for id in &people {
-            mentions.push(self.tell_agent(state, *id, crate::notify::NotifyKind::Escalation, ticket)?);
+            let kind = crate::notify::NotifyKind::Escalation;
+            mentions.push(self.tell_agent(state, *id, kind, ticket, Some(&format!("Reason: {reason}")))?);
         }
         let whom = match to {
             EscalationTarget::Supervisors => "the supervisors".to_owned(),

@@ -129,7 +129,8 @@ impl Desk<'_> {
                 "Only supervisors give tickets to someone else; use /claim to take it yourself.".to_owned();
             return self.explain(state, ticket, text);
         }
-        let named = self.tell_agent(state, agent.id as u64, crate::notify::NotifyKind::Assigned, ticket)?;
+        let named =
+            self.tell_agent(state, agent.id as u64, crate::notify::NotifyKind::Assigned, ticket, None)?;
         let line = format!("✓ {} assigned {} to {named}.", agent_name(self.rules, by), ticket.id);
         self.change(state, ticket, by, Change::Assign { to: Some(agent.id as u64) }, line)
     }

@@ -71,15 +71,18 @@ impl Desk<'_> {
 
     /// Tells `agent` of `kind` on `ticket` as they chose, and returns how a line in the
     /// topic names them: a mention when that is the way they hear of it, else their name
-    /// (Telegram notifies nobody of a name).
+    /// (Telegram notifies nobody of a name). `detail` (an SLA warning's metric and time
+    /// left, an escalation's reason) goes into a private message, which has no topic line
+    /// beside it.
     pub(super) fn tell_agent<S: State>(
         &self,
         state: &mut S,
         agent: u64,
         kind: NotifyKind,
         ticket: &Ticket,
+        detail: Option<&str>,
     ) -> Result<String, DeskError> {
-        Ok(match self.notice_way(state, agent, kind, ticket)? {
+        Ok(match self.notice_way(state, agent, kind, ticket, detail)? {
             Way::InTopic => mention_id(self.rules, agent),
             Way::Private | Way::Later(_) | Way::Nothing => agent_name(self.rules, agent),
         })
@@ -94,7 +97,7 @@ impl Desk<'_> {
         kind: NotifyKind,
         ticket: &Ticket,
     ) -> Result<(), DeskError> {
-        if self.notice_way(state, agent, kind, ticket)? == Way::InTopic {
+        if self.notice_way(state, agent, kind, ticket, None)? == Way::InTopic {
             let text =
                 format!("🔔 {} {}", mention_id(self.rules, agent), notice_line(kind, &ticket.id.to_string()));
             self.say_in_topic(state, ticket.id, text)?;
@@ -119,18 +122,21 @@ impl Desk<'_> {
             let Some(agent) = team.agents.iter().find(|a| a.username.as_deref() == Some(username)) else {
                 continue;
             };
-            self.notice_way(state, agent.id as u64, NotifyKind::Mention, ticket)?;
+            self.notice_way(state, agent.id as u64, NotifyKind::Mention, ticket, None)?;
         }
         Ok(())
     }
 
-    /// Decides how the notice goes and queues or files what goes privately.
+    /// Decides how the notice goes and queues or files what goes privately. A notice that
+    /// waits (for the topic, for a shift) keeps its kind, not its detail: the digest says what
+    /// happened, the topic says the rest.
     fn notice_way<S: State>(
         &self,
         state: &mut S,
         agent: u64,
         kind: NotifyKind,
         ticket: &Ticket,
+        detail: Option<&str>,
     ) -> Result<Way, DeskError> {
         if !self.rules.team().is_member(agent as i64) {
             return Ok(Way::InTopic);
@@ -149,7 +155,7 @@ impl Desk<'_> {
                     pack(ticket.id.0, kind),
                 )?;
             }
-            Way::Private => self.private_notice(state, agent, kind, ticket)?,
+            Way::Private => self.private_notice(state, agent, kind, ticket, detail)?,
             Way::Later(_) => {
                 let seq = state.counter(SEQ)?.unwrap_or(0);
                 state.set_counter(SEQ, seq + 1)?;
@@ -170,9 +176,11 @@ impl Desk<'_> {
         agent: u64,
         kind: NotifyKind,
         ticket: &Ticket,
+        detail: Option<&str>,
     ) -> Result<(), DeskError> {
         let link = Self::link(ticket);
-        let text = format!("🔔 {}{link}", notice_line(kind, &ticket.id.to_string()));
+        let detail = detail.map_or_else(String::new, |detail| format!("\n{detail}"));
+        let text = format!("🔔 {}{detail}{link}", notice_line(kind, &ticket.id.to_string()));
         self.send_private(state, agent, text)?;
         Self::note_unsure(state, agent, ticket.id, kind)
     }
@@ -189,7 +197,7 @@ impl Desk<'_> {
             let agent =
                 name.strip_prefix(&prefix).and_then(|rest| rest.split(':').next()?.parse::<u64>().ok());
             if let (Some(agent), Some((_, kind))) = (agent, crate::notify::unpack(value)) {
-                self.private_notice(state, agent, kind, ticket)?;
+                self.private_notice(state, agent, kind, ticket, None)?;
             }
         }
         Ok(())

@@ -98,7 +98,7 @@ impl Desk<'_> {
         let named = if actor == Some(agent) {
             agent_name(self.rules, agent)
         } else {
-            self.tell_agent(state, agent, crate::notify::NotifyKind::Assigned, ticket)?
+            self.tell_agent(state, agent, crate::notify::NotifyKind::Assigned, ticket, None)?
         };
         self.say_in_topic(state, ticket.id, format!("Assigned to {named} by the routing rules."))
     }

@@ -174,9 +174,9 @@ impl Desk<'_> {
         let id = ticket.id;
         match &decision.kind {
             DecisionKind::SlaWarning { metric, target, left } => {
-                let named = self.name_assignee(state, &ticket, Some(NotifyKind::Sla))?;
-                let text = format!("⏰ {named} {metric}: {left} left of the {target} target.");
-                self.say_in_topic(state, id, text)?;
+                let what = format!("{metric}: {left} left of the {target} target.");
+                let named = self.name_assignee(state, &ticket, Some(NotifyKind::Sla), &what)?;
+                self.say_in_topic(state, id, format!("⏰ {named} {what}"))?;
             }
             DecisionKind::Breach { metric, target, overdue, level } => {
                 let view = decision.breach_view().expect("a breach has a view");
@@ -231,7 +231,7 @@ impl Desk<'_> {
         let origin = self.system();
         let entries = match action {
             Action::NotifyAgent(text) => {
-                let named = self.name_assignee(state, ticket, kind)?;
+                let named = self.name_assignee(state, ticket, kind, &text)?;
                 self.say_in_topic(state, ticket.id, format!("⚠ {named} {text}"))?;
                 ticket.apply(Change::Notify { text }, &origin, self.now).expect("always legal")
             }
@@ -262,15 +262,17 @@ impl Desk<'_> {
     }
 
     /// How a line about the ticket names its assignee: told of `kind` as they chose (a
-    /// mention when no kind applies, a rule's own notice).
+    /// mention when no kind applies, a rule's own notice); `what` the line says, for a
+    /// private message.
     fn name_assignee<S: State>(
         &self,
         state: &mut S,
         ticket: &Ticket,
         kind: Option<NotifyKind>,
+        what: &str,
     ) -> Result<String, DeskError> {
         Ok(match (ticket.assignee, kind) {
-            (Some(agent), Some(kind)) => self.tell_agent(state, agent, kind, ticket)?,
+            (Some(agent), Some(kind)) => self.tell_agent(state, agent, kind, ticket, Some(what))?,
             (Some(agent), None) => mention_id(self.rules, agent),
             (None, _) => "Nobody has this ticket yet:".to_owned(),
         })

@@ -96,12 +96,15 @@ fn each_kind_by_private_message() {
             chat 1 #1008: 🔔 The customer wrote on T-000001.
                 | https://t.me/c/777/11
             chat 1 #1009: 🔔 SLA warning or breach on T-000001.
+                | T-000001: first_response target missed by 16h 6m
                 | https://t.me/c/777/11
             chat 1 #1011: 🔔 T-000001 was escalated to you.
+                | Reason: first_response missed twice on T-000001
                 | https://t.me/c/777/11
             chat 1 #1018: 🔔 You were mentioned in T-000001.
                 | https://t.me/c/777/11
             chat 1 #1020: 🔔 T-000001 was escalated to you.
+                | Reason: the customer is a key account
                 | https://t.me/c/777/11
             chat 1 #1023: 🔔 You were mentioned in T-000001.
                 | https://t.me/c/777/11"#]],
