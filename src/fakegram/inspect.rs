@@ -157,9 +157,11 @@ impl World {
         &self.callback_answers
     }
 
-    /// The commands last set with `setMyCommands`, as sent.
-    pub fn commands(&self) -> &[Value] {
-        &self.commands
+    /// The commands set with `setMyCommands` for `scope`, as sent: `default`,
+    /// `all_private_chats`, `all_group_chats`, `all_chat_administrators`, `chat:<id>`,
+    /// `chat_administrators:<id>` or `chat_member:<id>:<user>`; empty when none were set.
+    pub fn commands(&self, scope: &str) -> &[Value] {
+        self.commands.get(scope).map_or(&[], Vec::as_slice)
     }
 
     /// Updates queued for the bot and not yet confirmed.

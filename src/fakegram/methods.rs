@@ -198,8 +198,36 @@ fn set_my_commands(world: &mut World, call: &Call) -> Result<Value, ApiFailure> 
             return Err(ApiFailure::bad_request("command description must be 1-256 characters"));
         }
     }
-    world.commands.clone_from(commands);
+    let scope = scope_key(world, call.value("scope"))?;
+    world.commands.insert(scope, commands.clone());
     Ok(true.into())
+}
+
+/// The key under which a command scope's menu is kept, checked as Telegram checks it: a
+/// scope naming a chat needs a chat the bot can see (for a private chat, a person who started
+/// the bot), else "chat not found".
+pub(crate) fn scope_key(world: &World, scope: Option<&Value>) -> Result<String, ApiFailure> {
+    let Some(scope) = scope else { return Ok("default".to_owned()) };
+    let kind = scope["type"].as_str().unwrap_or_default();
+    match kind {
+        "default" | "all_private_chats" | "all_group_chats" | "all_chat_administrators" => {
+            return Ok(kind.to_owned());
+        }
+        "chat" | "chat_administrators" | "chat_member" => {}
+        _ => return Err(ApiFailure::bad_request("can't parse BotCommandScope: unknown type")),
+    }
+    let chat_id = scope["chat_id"].as_i64().ok_or_else(|| ApiFailure::bad_request("chat not found"))?;
+    let chat = world.chats.get(&chat_id).ok_or_else(|| ApiFailure::bad_request("chat not found"))?;
+    if matches!(chat.kind, ChatKind::Private) {
+        let started = world.people.get(&(chat_id as u64)).is_some_and(|person| person.started);
+        if !started || kind != "chat" {
+            return Err(ApiFailure::bad_request("chat not found"));
+        }
+    }
+    Ok(match kind {
+        "chat_member" => format!("chat_member:{chat_id}:{}", scope["user_id"].as_i64().unwrap_or_default()),
+        _ => format!("{kind}:{chat_id}"),
+    })
 }
 
 fn answer_callback_query(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {

@@ -32,7 +32,8 @@ pub struct World {
     pub(crate) calls: Vec<CallRecord>,
     pub(crate) callback_queries: HashMap<String, PendingCallback>,
     pub(crate) callback_answers: Vec<CallbackAnswer>,
-    pub(crate) commands: Vec<Value>,
+    /// The command menus set with `setMyCommands`, by scope (see [`super::methods::scope_key`]).
+    pub(crate) commands: BTreeMap<String, Vec<Value>>,
     pub(crate) faults: Faults,
     pub(crate) inline_mode: InlineMode,
     /// Inline queries people typed, by query id, with the bot's answer once given.
@@ -185,7 +186,7 @@ impl World {
             calls: Vec::new(),
             callback_queries: HashMap::new(),
             callback_answers: Vec::new(),
-            commands: Vec::new(),
+            commands: BTreeMap::new(),
             faults,
             inline_mode: InlineMode::Off,
             inline_queries: HashMap::new(),

@@ -290,6 +290,11 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     if let Err(error) = commands.await {
         tracing::warn!(%error, "could not register the command menus");
     }
+    let members: Vec<i64> = rules.team().agents.iter().map(|agent| agent.id).collect();
+    let own =
+        crate::telegram::counting(count.clone(), crate::telegram::register_member_commands(&bot, &members))
+            .await;
+    tracing::info!(set = own, of = members.len(), "team members' own menus in their private chats");
     // Webhook mode sets the webhook with this start's secret; polling deletes one left set.
     let webhook_secret = if let Some(webhook) = &webhook {
         let secret = webhook::new_secret().map_err(HostError::Secret)?;
@@ -318,7 +323,6 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         None
     };
     if let Some(public_url) = &rules.desk().public_url {
-        let members: Vec<i64> = rules.team().agents.iter().map(|agent| agent.id).collect();
         let url = format!("{public_url}/dashboard");
         match crate::telegram::counting(
             count.clone(),

@@ -15,7 +15,8 @@ pub use raw::{CallAnswer, Seen, answer_of_error, token_refused};
 pub use send::{Failure, Place, Verdict, send, send_seen, sent_again_unanswered};
 pub use startup::{
     BotAccount, CountCalls, StaffChatTrouble, StartupError, check_staff_chat, connect, counting, poll,
-    refresh_business_connections, register_commands, set_dashboard_menu, wait_for_telegram,
+    refresh_business_connections, register_commands, register_member_commands, set_dashboard_menu,
+    wait_for_telegram,
 };
 pub use translate::{translate, translate_json, translate_raw};
 pub use webhook::{

@@ -309,8 +309,9 @@ where
 }
 
 /// The menus: what customers can type in private, what agents can type in the staff chat.
-/// Team members' own commands in private (`/away`, `/back`, `/stats`, `/notify`) work there without a
-/// menu entry: the private menu is one for every private chat, and customers see it.
+/// Team members' own commands in private have a menu of their own, one per member
+/// ([`register_member_commands`]): the private menu is one for every private chat, and
+/// customers see it.
 pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), String> {
     let customers = [
         BotCommand::new("start", "Open a new ticket"),
@@ -369,6 +370,31 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), String>
     let in_staff_chat = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(staff_chat)) };
     call(bot, bot.set_my_commands(agents).scope(in_staff_chat)).await.map_err(refused)?;
     Ok(())
+}
+
+/// Each team member's own menu in their private chat with the bot: `/notify`, `/stats`,
+/// `/away`, `/back`, where customers' menu would offer a ticket form. A member who never
+/// opened the bot has no chat yet (Telegram answers "chat not found"): logged and skipped,
+/// their menu comes with the next start. Returns how many were set.
+pub async fn register_member_commands(bot: &Bot, members: &[i64]) -> usize {
+    let mut set = 0;
+    for member in members {
+        let commands = [
+            BotCommand::new("notify", "How you are told of your tickets: mention, private message, or off"),
+            BotCommand::new("stats", "Your figures: /stats me, or the team's /stats [today|7d|30d|YYYY-MM]"),
+            BotCommand::new("away", "Take no new tickets"),
+            BotCommand::new("back", "Take new tickets again"),
+        ];
+        let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(*member)) };
+        // Through `call`, like every start-up request, so the metrics count it.
+        match call(bot, bot.set_my_commands(commands).scope(scope)).await {
+            Ok(_) => set += 1,
+            Err(Refusal::Transient(error) | Refusal::Token(error) | Refusal::Api(error)) => {
+                tracing::info!(member, %error, "no menu of their own for this team member yet");
+            }
+        }
+    }
+    set
 }
 
 /// The dashboard as the menu button of each team member's private chat with the bot (never

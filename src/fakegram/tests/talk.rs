@@ -39,7 +39,7 @@ async fn the_bot_knows_itself_its_chats_and_their_members() -> anyhow::Result<()
     assert_eq!(admins.iter().map(|admin| admin.user.id).collect::<Vec<_>>(), [me.id]);
     let commands = [BotCommand::new("start", "Open a ticket"), BotCommand::new("close", "Close this ticket")];
     bot.set_my_commands(commands).language_code("en").await?;
-    assert_eq!(fake.inspect(|world| world.commands().len()), 2);
+    assert_eq!(fake.inspect(|world| world.commands("default").len()), 2);
     let wrong = bot.set_my_commands([BotCommand::new("Close-It", "no")]).await;
     assert!(matches!(wrong, Err(RequestError::Api(ApiError::Unknown(_)))));
     assert_eq!(last_description(&fake).as_deref(), Some("Bad Request: BOT_COMMAND_INVALID"));

@@ -47,9 +47,10 @@ async fn forget_by_button_and_by_command_erases_the_customer_while_the_bot_runs(
         .await;
     assert!(file_holds(&data, MARKER), "the marker is in the data file before the forget");
 
-    // The staff chat's menu offers it (the last menu set is the staff chat's).
+    // The staff chat's menu offers it.
     let menu: Vec<String> = fake.inspect(|world| {
-        world.commands().iter().filter_map(|c| c["command"].as_str().map(str::to_owned)).collect()
+        let menu = world.commands(&format!("chat:{STAFF}"));
+        menu.iter().filter_map(|c| c["command"].as_str().map(str::to_owned)).collect()
     });
     assert!(menu.iter().any(|command| command == "forget"), "{menu:?}");
 

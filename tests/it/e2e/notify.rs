@@ -1,7 +1,8 @@
 //! Agents' notification preferences over HTTP against the fake Bot API: `/notify` in the
 //! bot's private chat and its buttons change a choice, which holds across a restart; a
 //! ticket assigned to an agent and its customer's messages reach them as private messages
-//! with a link to the topic; and a supervisor who never started the bot, whose escalations
+//! with a link to the topic; an agent who opened the bot has `/notify` in a menu of their
+//! own there; and a supervisor who never started the bot, whose escalations
 //! were to come in private, is mentioned in the topic instead while General hears once how
 //! to turn private messages on.
 
@@ -106,6 +107,16 @@ async fn notify_buttons_private_messages_and_the_never_started_fallback() {
         to_agent(world, ELI, "The customer wrote on T-000001.").iter().any(|m| has_text(m, &link))
     })
     .await;
+    // Started again, the host gave Eli, who has a private chat with the bot now, a menu of
+    // his own there; Dana, who never started it, has none (Telegram: chat not found).
+    let menu = |agent: u64| -> Vec<String> {
+        fake.inspect(|world| {
+            let menu = world.commands(&format!("chat:{agent}"));
+            menu.iter().filter_map(|c| c["command"].as_str().map(str::to_owned)).collect()
+        })
+    };
+    assert_eq!(menu(ELI), ["notify", "stats", "away", "back"]);
+    assert!(menu(DANA).is_empty(), "{:?}", menu(DANA));
 
     // Eli escalates: Dana, who never started the bot, would get it in private. Telegram
     // refuses; she is mentioned in the topic and General hears once how to fix it.
