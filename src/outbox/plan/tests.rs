@@ -13,14 +13,23 @@ const THREAD: i32 = 9;
 
 /// What the store knows for a round, and the queues in flight.
 struct World {
-    topics: HashMap<TicketId, i32>,
+    topics: HashMap<TicketId, Place>,
     copies: HashMap<(i64, i32), CopyOf>,
     busy: HashSet<u64>,
 }
 
+/// Thread `thread` of the staff group STAFF.
+fn in_staff(thread: i32) -> Place {
+    Place { chat_id: STAFF, thread: Some(thread) }
+}
+
 impl World {
     fn new() -> World {
-        World { topics: HashMap::from([(TicketId(1), THREAD)]), copies: HashMap::new(), busy: HashSet::new() }
+        World {
+            topics: HashMap::from([(TicketId(1), in_staff(THREAD))]),
+            copies: HashMap::new(),
+            busy: HashSet::new(),
+        }
     }
 }
 
@@ -38,13 +47,8 @@ impl Rounds {
     /// One round; every call planned is answered as accepted at once, as far as the budget
     /// cares, so the next round starts from a budget without sends in flight.
     fn plan(&mut self, world: &World, entries: &[(u64, Outgoing)], now: u64) -> Outbound {
-        let known = Known {
-            staff_chat: STAFF,
-            current: &|chat| chat,
-            topics: &world.topics,
-            copies: &world.copies,
-            busy: &world.busy,
-        };
+        let known =
+            Known { current: &|chat| chat, topics: &world.topics, copies: &world.copies, busy: &world.busy };
         let outbound = self.planner.plan(entries, &known, &mut self.budget, now);
         for planned in &outbound.send {
             self.budget.record(&planned.pending, Outcome::Sent, now, now, 0.0);
@@ -607,9 +611,9 @@ fn a_topic_call_waits_while_its_topic_is_being_created() {
     world.topics.clear();
     let creating = rounds.plan(&world, &entries, 0);
     assert_eq!(sent(&creating), [(1, vec![], Place { chat_id: STAFF, thread: None }, create)]);
-    world.topics.insert(TicketId(1), 3);
+    world.topics.insert(TicketId(1), in_staff(3));
     assert_eq!(seqs(&rounds.plan(&world, &entries, 1)), [1], "the old topic's thread is not used");
-    world.topics.insert(TicketId(1), 12);
+    world.topics.insert(TicketId(1), in_staff(12));
     let card_next = rounds.plan(&world, &entries[1..], 2);
     assert_eq!(sent(&card_next), [(2, vec![], Place { chat_id: STAFF, thread: Some(12) }, card)]);
     let then = rounds.plan(&world, &entries[2..], 3);
@@ -657,7 +661,6 @@ fn calls_for_a_staff_chat_telegram_moved_go_to_its_new_id() {
     let world = World::new();
     let mut rounds = Rounds::new(unlimited());
     let known = Known {
-        staff_chat: -200,
         current: &|chat| if chat == STAFF { -200 } else { chat },
         topics: &world.topics,
         copies: &world.copies,
