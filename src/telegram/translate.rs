@@ -308,6 +308,45 @@ mod tests {
         translate(&update, &StaffGroups::single(STAFF))
     }
 
+    /// A message of `from` in the forum `chat`, translated for the staff groups STAFF and
+    /// -1009 (and no other).
+    fn in_groups(chat: i64, extra: &Value) -> Option<Event> {
+        let forum = json!({ "id": chat, "type": "supergroup", "title": "Staff", "is_forum": true });
+        let mut message = json!({
+            "message_id": 40, "date": 1_790_000_000, "chat": forum, "from": user(5, "Agent", false),
+            "message_thread_id": 3, "is_topic_message": true, "text": "hello",
+        });
+        for (key, value) in extra.as_object().into_iter().flatten() {
+            message[key] = value.clone();
+        }
+        if extra.get("migrate_to_chat_id").is_some() {
+            // A service message: no text, no topic.
+            for key in ["text", "message_thread_id", "is_topic_message"] {
+                message.as_object_mut().expect("an object").remove(key);
+            }
+        }
+        let update: Update = serde_json::from_str(&json!({ "update_id": 1, "message": message }).to_string())
+            .expect("a well-formed update");
+        let mut groups = StaffGroups::single(STAFF).all().to_vec();
+        groups.push(crate::groups::StaffGroup {
+            name: "tech".to_owned(),
+            chat: -1009,
+            former: vec![-9],
+            filter: crate::groups::Filter::default(),
+        });
+        translate(&update, &StaffGroups::new(groups).expect("groups"))
+    }
+
+    #[test]
+    fn every_staff_groups_chat_is_staff_and_any_of_them_may_move() {
+        assert_eq!(staff(in_groups(STAFF, &json!({}))).chat_id, STAFF);
+        assert_eq!(staff(in_groups(-1009, &json!({}))).chat_id, -1009);
+        assert_eq!(staff(in_groups(-9, &json!({}))).chat_id, -1009, "a former id is its group's chat now");
+        assert_eq!(in_groups(-1010, &json!({})), None, "no group's chat");
+        let moved = in_groups(-1009, &json!({ "migrate_to_chat_id": -1_009_999 }));
+        assert_eq!(moved, Some(Event::StaffChatMigrated { from: -1009, to: -1_009_999 }));
+    }
+
     fn staff(event: Option<Event>) -> StaffMessage {
         match event {
             Some(Event::Staff(message)) => message,

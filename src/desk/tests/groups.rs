@@ -124,3 +124,16 @@ fn each_groups_general_and_summary_show_its_own_tickets() {
     let agents = world.send_all();
     assert!(!agents.contains("Ana"), "Ana works in billing only: {agents}");
 }
+
+#[test]
+fn a_move_of_any_group_is_followed_by_its_own_tickets() {
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", TEAM)]);
+    let billing = world.open(42, &[("category", "billing"), ("description", "Charged twice")]);
+    let tech = world.open(43, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    world.event(&Event::StaffChatMigrated { from: TECH, to: -301 });
+    assert_eq!(world.ticket(tech).topic.map(|topic| topic.chat_id), Some(-301));
+    assert_eq!(world.ticket(billing).topic.map(|topic| topic.chat_id), Some(BILLING));
+    let moved = world.counter(&crate::desk::delivery::staff_chat_moved_key(TECH));
+    assert_eq!(moved, Some((-301_i64).cast_unsigned()), "the next start follows it");
+}

@@ -708,3 +708,54 @@ fn an_album_sent_again_waits_for_its_rest_and_goes_as_one() {
     let files: Vec<_> = parts.iter().map(|part| part.file.clone().map(|(_, id)| id)).collect();
     assert_eq!(files, [Some("file5".to_owned()), Some("file6".to_owned())]);
 }
+
+/// Ticket 2's copy of `call` (a customer's message copied into ticket 1's topic).
+fn for_ticket_2(call: Call) -> Call {
+    let Call::Copy { from_chat, message_ids, reply_to, album, report, text, media, caption, .. } = call
+    else {
+        unreachable!()
+    };
+    let to = Target::Topic { ticket: TicketId(2) };
+    Call::Copy { from_chat, message_ids, to, reply_to, album, report, text, media, caption }
+}
+
+#[test]
+fn each_staff_group_keeps_its_own_budget() {
+    const OTHER: i64 = -500;
+    let mut world = World::new();
+    world.topics.insert(TicketId(2), Place { chat_id: OTHER, thread: Some(20) });
+    let in_other = |seq: u64, call: Call| {
+        (
+            seq,
+            Outgoing {
+                chat_id: OTHER,
+                lane: Lane::Message,
+                ticket: Some(TicketId(2)),
+                call: for_ticket_2(call),
+            },
+        )
+    };
+    // Three texts wait for STAFF, which admits two a minute: they go as one. Two wait for
+    // the other group, which has room for both: they go one by one, in its own topic.
+    let entries = vec![
+        message(1, text(1, "a", None)),
+        message(2, text(2, "b", None)),
+        message(3, text(3, "c", None)),
+        in_other(4, text(11, "x", None)),
+        in_other(5, text(12, "y", None)),
+    ];
+    let mut rounds = Rounds::new(short());
+    let first = rounds.plan(&world, &entries, 0);
+    let mut planned: Vec<(u64, Vec<u64>, Place, i64)> = first
+        .send
+        .iter()
+        .map(|p| (p.pending.seq, p.joined.iter().map(|(seq, _)| *seq).collect(), p.place, p.pending.chat_id))
+        .collect();
+    planned.sort_by_key(|(seq, ..)| *seq);
+    assert_eq!(
+        planned,
+        [(1, vec![2, 3], in_topic(), STAFF), (4, vec![], Place { chat_id: OTHER, thread: Some(20) }, OTHER)]
+    );
+    // The other group spent one of its two; the next goes at once, whatever STAFF spent.
+    assert_eq!(seqs(&rounds.plan(&world, &entries[4..], 1)), [5]);
+}
