@@ -140,7 +140,13 @@ impl Desk<'_> {
         // message in its topic. In General only the queue's Claim buttons are the desk's.
         let claim_in_general = press.thread.is_none() && wanted == Press::Action(Action::Claim);
         let ticket = match state.ticket(id)? {
-            Some(ticket) if pressed_in_ticket(&ticket, press) || claim_in_general => ticket,
+            // A queue's Claim button claims only a ticket of the group whose General it is in.
+            Some(ticket)
+                if pressed_in_ticket(&ticket, press)
+                    || (claim_in_general && self.chat_of(&ticket) == self.groups.current(press.chat_id)) =>
+            {
+                ticket
+            }
             _ => return self.answer(state, press, Some("This button belongs to another ticket.")),
         };
         let agent = press.from;

@@ -137,3 +137,34 @@ fn a_move_of_any_group_is_followed_by_its_own_tickets() {
     let moved = world.counter(&crate::desk::delivery::staff_chat_moved_key(TECH));
     assert_eq!(moved, Some((-301_i64).cast_unsigned()), "the next start follows it");
 }
+
+/// A press of a queue's Claim button in General of `chat`.
+fn claim_in_general(from: u64, chat: i64, ticket: TicketId) -> Event {
+    Event::Button(ButtonPress {
+        callback_id: "cb1".into(),
+        from,
+        from_name: format!("user{from}"),
+        from_username: None,
+        language: None,
+        chat_id: chat,
+        message_id: Some(1),
+        thread: None,
+        data: format!("t:{}:claim", ticket.0),
+    })
+}
+
+#[test]
+fn a_claim_in_one_groups_general_takes_only_that_groups_tickets() {
+    // Nobody works in tech: its ticket waits in its queue.
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor, groups: [billing] }\n";
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", team)]);
+    let tech = world.open(43, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    world.event(&claim_in_general(1, BILLING, tech));
+    let refused = world.send_all();
+    assert!(refused.contains("This button belongs to another ticket."), "{refused}");
+    assert_eq!(world.ticket(tech).assignee, None);
+    world.event(&claim_in_general(1, TECH, tech));
+    world.send_all();
+    assert_eq!(world.ticket(tech).assignee, Some(1), "claimed from the queue of its own group");
+}
