@@ -323,7 +323,13 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         }
     }
     let learnt = business_at_start(&bot, &path, &store, &rules, count.clone()).await?;
-    tracing::info!(staff_chats = ?staff_chats, rules = %rules.version(), "desk is running");
+    // `staff_chat`: the desk's own group (the first), as with one group; then every group's.
+    tracing::info!(
+        staff_chat = groups.desk_group().chat,
+        staff_groups = ?staff_chats,
+        rules = %rules.version(),
+        "desk is running"
+    );
 
     let (desk_tx, desk_rx) = mpsc::channel::<DeskInput>(16);
     let outbox_changed = Arc::new(Notify::new());
