@@ -6,6 +6,8 @@
 use topicdesk::fakegram::{Draft, FakeHandle, GroupSpec, MemberRole, Thread, UserSpec, World};
 use topicdesk::ticket::TicketId;
 
+use topicdesk::host::HostError;
+
 use super::harness::{Customer, Desk, STAFF, Setup, answer, from_bot, has_text, press, wait};
 
 const BILLING: i64 = STAFF;
@@ -59,9 +61,8 @@ fn cases(desk: &Desk) -> Vec<(Customer, &'static str, i64, u64)> {
     ]
 }
 
-async fn three_groups() -> Desk {
-    let mut desk = Desk::prepare(Setup { customers: 3, budget_scale: None }).await;
-    let rules = desk.options.rules.clone();
+/// The shipped rules in `rules` made the three groups' (desk.yaml, team, one form).
+fn write_rules(rules: &std::path::Path) {
     std::fs::write(rules.join("desk.yaml"), DESK).expect("desk.yaml");
     std::fs::write(rules.join("team.yaml"), TEAM).expect("team.yaml");
     std::fs::write(rules.join("forms/support.yaml"), FORM).expect("the form");
@@ -69,6 +70,11 @@ async fn three_groups() -> Desk {
     // The shipped scenarios and templates name the shipped team and forms.
     std::fs::remove_dir_all(rules.join("tests")).expect("remove the scenarios");
     std::fs::remove_dir_all(rules.join("templates")).expect("remove the templates");
+}
+
+async fn three_groups() -> Desk {
+    let mut desk = Desk::prepare(Setup { customers: 3, budget_scale: None }).await;
+    write_rules(&desk.options.rules);
     // Several groups: desk.yaml says which chats, `--staff-chat` would be refused.
     desk.options.staff_chat = None;
     let fake = &desk.fake;
@@ -159,4 +165,16 @@ async fn three_groups_take_their_tickets_route_to_their_agents_and_relay_both_wa
         }
     });
     desk.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_chat_on_the_command_line_is_refused_with_several_groups() {
+    let mut desk = Desk::prepare(Setup { customers: 0, budget_scale: None }).await;
+    write_rules(&desk.options.rules);
+    desk.options.staff_chat = Some(STAFF);
+    // Refused before anything else: a host that went on would run until the timeout.
+    let run = topicdesk::host::run(desk.options.clone(), std::future::pending());
+    let outcome =
+        tokio::time::timeout(std::time::Duration::from_secs(30), run).await.expect("refused at once");
+    assert!(matches!(outcome, Err(HostError::StaffChatWithGroups { groups: 3 })), "{outcome:?}");
 }
