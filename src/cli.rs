@@ -43,7 +43,8 @@ pub enum Command {
         /// The data directory holding topicdesk.redb.
         #[arg(long)]
         data: PathBuf,
-        /// The staff forum supergroup; overrides desk.yaml's `staff_chat`.
+        /// The staff forum supergroup; overrides desk.yaml's `staff_chat` (or the chat of its one
+        /// `staff_groups` entry; refused with several).
         #[arg(long, allow_hyphen_values = true)]
         staff_chat: Option<i64>,
         /// Send as fast as the API answers: only for benchmarks against a local stand-in.

@@ -19,6 +19,7 @@ pub mod sentiment;
 pub mod deadline;
 pub mod csat;
 pub mod notify;
+pub mod groups;
 pub mod ticket;
 pub mod history;
 pub mod audit;

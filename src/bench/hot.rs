@@ -53,7 +53,8 @@ pub fn ingest_counted(
     const STAFF: i64 = -1_001_234_567_890;
     let store = Store::open(&dir.join(FILE_NAME))?;
     let now = jiff::Timestamp::now();
-    let desk = Desk { rules, earlier: &[], staff_chat: STAFF, now, inline: crate::desk::InlineMode::Off };
+    let groups = crate::groups::StaffGroups::single(STAFF);
+    let desk = Desk { rules, earlier: &[], groups: &groups, now, inline: crate::desk::InlineMode::Off };
     // Every customer has a ticket in progress, so their messages are relayed.
     store.write(|tx| {
         for customer in 1..=CUSTOMERS {
@@ -82,7 +83,7 @@ pub fn ingest_counted(
         });
         let decoded: Vec<(i64, Option<Event>)> = chunk
             .iter()
-            .map(|json| crate::telegram::translate_json(json, STAFF).expect("well-formed update"))
+            .map(|json| crate::telegram::translate_json(json, &groups).expect("well-formed update"))
             .collect();
         store.apply_updates(&decoded, |tx, event| match event {
             Some(event) => desk.handle(tx, event),
@@ -347,10 +348,11 @@ pub fn intake_answers(
     customers: u64,
 ) -> Result<f64, Box<dyn std::error::Error>> {
     let store = Store::open(&dir.join(FILE_NAME))?;
+    let groups = crate::groups::StaffGroups::single(-1);
     let desk = Desk {
         rules,
         earlier: &[],
-        staff_chat: -1,
+        groups: &groups,
         now: jiff::Timestamp::now(),
         inline: crate::desk::InlineMode::Off,
     };

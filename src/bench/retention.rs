@@ -80,14 +80,14 @@ pub fn measure(dir: &Path, rules_dir: &Path, tickets: u64) -> Result<Measured, B
     let store = Store::open(&dir.join(FILE_NAME))?;
     generate_closed(&store, tickets, epoch)?;
     let now = epoch + SignedDuration::from_hours(24 * 400);
-    let staff_chat = rules.desk().staff_chat.unwrap_or(-100);
-    let desk = Desk { rules: &rules, earlier: &[], staff_chat, now, inline: InlineMode::Off };
+    let groups = crate::groups::StaffGroups::single(rules.desk().staff_chat.unwrap_or(-100));
+    let desk = Desk { rules: &rules, earlier: &[], groups: &groups, now, inline: InlineMode::Off };
     let done = AtomicBool::new(false);
     let (mut largest, mut batches, mut erased) = (Duration::ZERO, 0u64, 0u64);
     let started = Instant::now();
     let (pass, answers) = std::thread::scope(|scope| {
         let writer = scope.spawn(|| {
-            let desk = Desk { rules: &rules, earlier: &[], staff_chat, now, inline: InlineMode::Off };
+            let desk = Desk { rules: &rules, earlier: &[], groups: &groups, now, inline: InlineMode::Off };
             let mut worst = Duration::ZERO;
             let mut sent = 0u64;
             while !done.load(Ordering::Relaxed) {

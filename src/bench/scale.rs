@@ -423,10 +423,11 @@ fn schedule_breaches(
     // Their warnings fell due before the first breach: acted on at the last moment before
     // it, so the breach is each ticket's next step. Never at or after it, even when
     // opening ran late: the breaches are the process's to handle.
+    let groups = crate::groups::StaffGroups::single(STAFF);
     let desk = Desk {
         rules,
         earlier: &[],
-        staff_chat: STAFF,
+        groups: &groups,
         now: first_due - SignedDuration::from_millis(1),
         inline: crate::desk::InlineMode::Off,
     };
@@ -466,7 +467,8 @@ fn schedule_breaches(
 /// Opens a critical ticket for `customer` through the desk at `now`; its first response
 /// falls due 15 minutes later.
 fn open_critical(store: &Store, rules: &RuleSet, customer: u64, now: Timestamp) -> Result<TicketId, Failed> {
-    let desk = Desk { rules, earlier: &[], staff_chat: STAFF, now, inline: crate::desk::InlineMode::Off };
+    let groups = crate::groups::StaffGroups::single(STAFF);
+    let desk = Desk { rules, earlier: &[], groups: &groups, now, inline: crate::desk::InlineMode::Off };
     let who = Customer {
         id: customer,
         name: format!("Breach {customer}"),

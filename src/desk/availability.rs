@@ -87,8 +87,8 @@ impl Desk<'_> {
         word: &str,
     ) -> Option<Result<(), DeskError>> {
         match word {
-            "away" => Some(self.availability(state, m.from, true, self.staff_chat)),
-            "back" => Some(self.availability(state, m.from, false, self.staff_chat)),
+            "away" => Some(self.availability(state, m.from, true, self.groups.current(m.chat_id))),
+            "back" => Some(self.availability(state, m.from, false, self.groups.current(m.chat_id))),
             _ => None,
         }
     }

@@ -253,7 +253,8 @@ impl Desk<'_> {
         }
         let Some(ticket) = Self::current_ticket(state, customer)? else { return Ok(()) };
         for message_id in message_ids {
-            let Some(copy) = state.counterpart_in((customer as i64, *message_id), self.staff_chat)? else {
+            let Some(copy) = state.counterpart_in((customer as i64, *message_id), self.chat_of(&ticket))?
+            else {
                 continue;
             };
             let call = Call::SendText {

@@ -145,7 +145,7 @@ impl Desk<'_> {
             .extend(ticket.apply(Change::CustomerMessage { text }, &origin, self.now).expect("not closed"));
         let customer_chat = m.customer.id as i64;
         let reply_to = match m.reply_to {
-            Some(original) => state.counterpart_in((customer_chat, original), self.staff_chat)?,
+            Some(original) => state.counterpart_in((customer_chat, original), self.chat_of(&ticket))?,
             None => None,
         };
         let report = Some(Report::Relay { chat_id: customer_chat, message_id: m.message_id });

@@ -31,7 +31,7 @@ impl Desk<'_> {
                 // moved on meanwhile.
                 if *version != super::card::card_version(&ticket, self.rules, self.inline) {
                     let call = Call::EditText {
-                        chat_id: self.staff_chat,
+                        chat_id: self.chat_of(&ticket),
                         message_id: *message_id,
                         text: card_text(&ticket, self.rules),
                         buttons: card_buttons(&ticket, self.inline),
@@ -41,7 +41,7 @@ impl Desk<'_> {
                 Ok(())
             }
             Delivery::Relayed { source, copies } => {
-                if copies.iter().any(|(chat, _)| *chat == self.staff_chat) {
+                if copies.iter().any(|(chat, _)| self.groups.is_staff(*chat)) {
                     self.staff_chat_works(state, Recovered::Posted)?;
                 }
                 for copy in copies {
@@ -56,12 +56,12 @@ impl Desk<'_> {
                 }
                 Ok(())
             }
-            Delivery::SummaryPosted { message_id } => self.summary_posted(state, *message_id),
+            Delivery::SummaryPosted { chat_id, message_id } => {
+                self.summary_posted(state, self.groups.current(*chat_id), *message_id)
+            }
             Delivery::EditGone { chat_id, message_id } => {
-                if *chat_id != self.staff_chat {
-                    return Ok(());
-                }
-                self.summary_gone(state, *message_id)
+                let Some(group) = self.groups.of_chat(*chat_id) else { return Ok(()) };
+                self.summary_gone(state, group, *message_id)
             }
             Delivery::NotDeleted { ticket } => self.say_in_topic(
                 state,
@@ -81,7 +81,7 @@ impl Desk<'_> {
             }
             Delivery::TopicMissing { ticket } => self.recreate_topic(state, *ticket),
             Delivery::NotRelayed { ticket, source, reason } => {
-                let text = if source.0 == self.staff_chat {
+                let text = if self.groups.is_staff(source.0) {
                     format!("⚠ Telegram refused to deliver this message to the customer: {reason}")
                 } else {
                     format!(
@@ -89,7 +89,7 @@ impl Desk<'_> {
                          Its text is in /history; ask them to send it again if it matters."
                     )
                 };
-                let reply_to = (source.0 == self.staff_chat).then_some(source.1);
+                let reply_to = self.groups.is_staff(source.0).then_some(source.1);
                 let call = Call::SendText {
                     to: Target::Topic { ticket: *ticket },
                     text,
@@ -212,6 +212,8 @@ impl Desk<'_> {
             return Ok(());
         }
         let before = ticket.clone();
+        // The new topic opens in the group of the old one.
+        let chat = self.chat_of(&ticket);
         ticket.topic = None;
         ticket.card = None;
         let entries = ticket
@@ -222,13 +224,18 @@ impl Desk<'_> {
             )
             .expect("always legal");
         self.commit(state, &before, &ticket, &entries)?;
-        self.queue_topic(state, &ticket)
+        self.queue_topic(state, &ticket, chat)
     }
 
-    /// Queues the topic's creation and its card.
-    pub(super) fn queue_topic<S: State>(&self, state: &mut S, ticket: &Ticket) -> Result<(), DeskError> {
+    /// Queues the topic's creation in `chat` (the ticket's group's) and its card.
+    pub(super) fn queue_topic<S: State>(
+        &self,
+        state: &mut S,
+        ticket: &Ticket,
+        chat: i64,
+    ) -> Result<(), DeskError> {
         let create = Call::CreateTopic {
-            chat_id: self.staff_chat,
+            chat_id: chat,
             ticket: ticket.id,
             name: topic_name(ticket, self.rules),
             icon_color: icon_color(ticket.priority),
@@ -290,7 +297,7 @@ impl Desk<'_> {
         from: i64,
         to: i64,
     ) -> Result<(), DeskError> {
-        if from != self.staff_chat || from == to {
+        if !self.groups.is_staff(from) || from == to {
             return Ok(());
         }
         state.set_counter(&staff_chat_moved_key(from), to.cast_unsigned())?;

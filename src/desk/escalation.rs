@@ -73,7 +73,7 @@ impl Desk<'_> {
             report: None,
         };
         self.queue(state, Some(ticket.id), Lane::Message, call)?;
-        self.say_in_general(state, in_general, Vec::new())?;
+        self.say_in_general_of(state, self.chat_of(ticket), in_general, Vec::new())?;
         Ok(entries)
     }
 
@@ -195,7 +195,7 @@ impl Desk<'_> {
     ) -> Result<(), DeskError> {
         let ticket = match state.ticket(id)? {
             Some(ticket)
-                if press.chat_id == self.staff_chat && super::staff::pressed_in_ticket(&ticket, press) =>
+                if self.groups.is_staff(press.chat_id) && super::staff::pressed_in_ticket(&ticket, press) =>
             {
                 ticket
             }

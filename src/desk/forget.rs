@@ -104,7 +104,7 @@ impl Desk<'_> {
         press: &ButtonPress,
         id: TicketId,
     ) -> Result<(), DeskError> {
-        if press.chat_id != self.staff_chat || !self.is_supervisor(press.from) {
+        if !self.groups.is_staff(press.chat_id) || !self.is_supervisor(press.from) {
             return self.answer(state, press, Some("Only supervisors can erase a customer's data."));
         }
         let ticket = match state.ticket(id)? {

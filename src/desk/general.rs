@@ -8,9 +8,10 @@ use std::fmt::Write as _;
 use super::card::{Action, action_button};
 use super::event::StaffMessage;
 use super::{Desk, DeskError, State};
+use crate::groups::StaffGroup;
 use crate::outbox::Lane;
 use crate::outbox::{Call, Target};
-use crate::ticket::{Status, Ticket, span_between};
+use crate::ticket::{Ticket, span_between};
 
 /// At most this many tickets in one /queue answer (one button row each).
 const QUEUE_SHOWN: usize = 20;
@@ -18,10 +19,18 @@ const QUEUE_SHOWN: usize = 20;
 impl Desk<'_> {
     pub(super) fn general_message<S: State>(&self, state: &mut S, m: &StaffMessage) -> Result<(), DeskError> {
         let Some(text) = m.text.as_deref().filter(|t| t.starts_with('/')) else { return Ok(()) };
-        if m.chat_id == self.staff_chat && m.from == crate::history::ANONYMOUS_ADMIN {
-            return self.say_in_general(state, super::staff::anonymous_command_refusal(text), Vec::new());
+        // Commands in a group's General are about that group: its queue, its agents.
+        let Some(group) = self.groups.of_chat(m.chat_id) else { return Ok(()) };
+        let chat = group.chat;
+        if m.from == crate::history::ANONYMOUS_ADMIN {
+            return self.say_in_general_of(
+                state,
+                chat,
+                super::staff::anonymous_command_refusal(text),
+                Vec::new(),
+            );
         }
-        if m.chat_id != self.staff_chat || !self.rules.team().is_member(m.from as i64) {
+        if !self.rules.team().is_member(m.from as i64) {
             return Ok(());
         }
         let word = text[1..].split_whitespace().next().unwrap_or("");
@@ -30,40 +39,36 @@ impl Desk<'_> {
             return outcome;
         }
         match word.as_str() {
-            "queue" => self.queue_view(state),
-            "mine" => self.mine(state, m.from),
-            "agents" => self.agents_view(state),
-            "summary" => self.summary_command(state),
+            "queue" => self.queue_view(state, group),
+            "mine" => self.mine(state, m.from, chat),
+            "agents" => self.agents_view(state, group),
+            "summary" => self.summary_command(state, group),
             "stats" => {
                 let args = text.split_once(char::is_whitespace).map_or("", |(_, args)| args);
-                self.stats_command(state, m.from, args, self.staff_chat)
+                self.stats_command(state, m.from, args, chat)
             }
             "templates" => {
                 let args = text.split_once(char::is_whitespace).map_or("", |(_, args)| args.trim());
                 if args == "stats" {
                     let text = self.template_stats(state)?;
-                    self.say_in_general(state, text, Vec::new())
+                    self.say_in_general_of(state, chat, text, Vec::new())
                 } else {
-                    self.say_in_general(state, "Use /templates stats.".to_owned(), Vec::new())
+                    self.say_in_general_of(state, chat, "Use /templates stats.".to_owned(), Vec::new())
                 }
             }
             _ => Ok(()),
         }
     }
 
-    fn queue_view<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
-        let mut waiting: Vec<Ticket> = Vec::new();
-        for status in [Status::New, Status::Open, Status::AwaitingCustomer] {
-            for id in state.tickets_in_status(status)? {
-                if let Some(ticket) = state.ticket(id)?.filter(|t| t.assignee.is_none()) {
-                    waiting.push(ticket);
-                }
-            }
-        }
+    /// `/queue`: the group's unassigned active tickets.
+    fn queue_view<S: State>(&self, state: &mut S, group: &StaffGroup) -> Result<(), DeskError> {
+        let mut waiting: Vec<Ticket> = self.active_tickets_of(state, group)?;
+        waiting.retain(|t| t.assignee.is_none());
         waiting.sort_by_key(|t| t.created_at);
         if waiting.is_empty() {
-            return self.say_in_general(
+            return self.say_in_general_of(
                 state,
+                group.chat,
                 "The queue is empty: every active ticket has someone.".to_owned(),
                 Vec::new(),
             );
@@ -82,10 +87,11 @@ impl Desk<'_> {
         if waiting.len() > QUEUE_SHOWN {
             let _ = write!(text, "\n… and {} more", waiting.len() - QUEUE_SHOWN);
         }
-        self.say_in_general(state, text, buttons)
+        self.say_in_general_of(state, group.chat, text, buttons)
     }
 
-    fn mine<S: State>(&self, state: &mut S, agent: u64) -> Result<(), DeskError> {
+    /// `/mine`: the agent's active tickets, in every group.
+    fn mine<S: State>(&self, state: &mut S, agent: u64, chat: i64) -> Result<(), DeskError> {
         let mut mine: Vec<Ticket> = Vec::new();
         for id in state.tickets_of_assignee(agent)? {
             mine.extend(state.ticket(id)?);
@@ -99,12 +105,13 @@ impl Desk<'_> {
                 ticket.id, ticket.status, ticket.priority, ticket.customer.name
             );
         }
-        self.say_in_general(state, text, Vec::new())
+        self.say_in_general_of(state, chat, text, Vec::new())
     }
 
-    fn agents_view<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+    /// `/agents`: the load of the agents who work in the group.
+    fn agents_view<S: State>(&self, state: &mut S, group: &StaffGroup) -> Result<(), DeskError> {
         let mut text = "Agents: active tickets / capacity".to_owned();
-        for agent in &self.rules.team().agents {
+        for agent in self.rules.team().agents.iter().filter(|agent| agent.works_in(&group.name)) {
             let load = state.tickets_of_assignee(agent.id as u64)?.len();
             let away = if Self::is_away(state, agent.id)? {
                 " (away)"
@@ -115,17 +122,30 @@ impl Desk<'_> {
             };
             let _ = write!(text, "\n{}: {load}/{}{away}", agent.name, agent.capacity);
         }
-        self.say_in_general(state, text, Vec::new())
+        self.say_in_general_of(state, group.chat, text, Vec::new())
     }
 
+    /// A line in General of the desk's own group (the first): for what concerns no one
+    /// ticket's group.
     pub(super) fn say_in_general<S: State>(
         &self,
         state: &mut S,
         text: String,
         buttons: Vec<Vec<crate::outbox::Button>>,
     ) -> Result<(), DeskError> {
+        self.say_in_general_of(state, self.desk_chat(), text, buttons)
+    }
+
+    /// A line in General of the staff group whose chat is `chat`.
+    pub(super) fn say_in_general_of<S: State>(
+        &self,
+        state: &mut S,
+        chat: i64,
+        text: String,
+        buttons: Vec<Vec<crate::outbox::Button>>,
+    ) -> Result<(), DeskError> {
         let call = Call::SendText {
-            to: Target::Chat { chat_id: self.staff_chat },
+            to: Target::Chat { chat_id: chat },
             text,
             reply_to: None,
             buttons,

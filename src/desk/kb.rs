@@ -108,7 +108,7 @@ impl Desk<'_> {
         ticket: TicketId,
         article: &str,
     ) -> Result<(), DeskError> {
-        let refusal = if press.chat_id != self.staff_chat {
+        let refusal = if !self.groups.is_staff(press.chat_id) {
             Some("This button works only in the staff chat.")
         } else if press.from == ANONYMOUS_ADMIN || !self.rules.team().is_member(press.from as i64) {
             Some("Only members of the support team can do this.")

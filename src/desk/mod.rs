@@ -57,18 +57,20 @@ pub use state::{State, StateError};
 pub use templates::template_button;
 pub use timers::{Ticked, sla_calendars};
 
+use crate::groups::{Sorting, StaffGroup, StaffGroups};
 use crate::history::{Actor, Entry};
 use crate::outbox::{Call, Lane, Outgoing, Target};
 use crate::rules::RuleSet;
 use crate::store::StoreError;
 use crate::ticket::{Answer, Customer, Origin, Status, Ticket, TicketId};
 
-/// The desk for one event: the rules in force, the staff chat and the time.
+/// The desk for one event: the rules in force, the staff groups and the time.
 pub struct Desk<'a> {
     pub rules: &'a RuleSet,
     /// Rule sets replaced since start, so intake dialogues finish with the form they began.
     pub earlier: &'a [std::sync::Arc<RuleSet>],
-    pub staff_chat: i64,
+    /// The staff groups, their chats as of now (followed through Telegram's moves).
+    pub groups: &'a StaffGroups,
     pub now: Timestamp,
     /// Whether the bot answers inline queries (`@BotFather`'s `/setinline`, as `getMe` says):
     /// the card's Templates button needs it.
@@ -143,12 +145,44 @@ impl Desk<'_> {
             self.sync_deadlines_of(state, &ticket, &history)?;
         }
         self.desk_level_soon(state)?;
-        self.queue_topic(state, &ticket)?;
+        let chat = self.group_of(&ticket).chat;
+        self.queue_topic(state, &ticket, chat)?;
         self.suggest_articles(state, &ticket)?;
         if let Some(agent) = routed {
             self.announce_assignee(state, &ticket, agent, None)?;
         }
         Ok(ticket)
+    }
+
+    /// The chat of the desk's own group (the first): where notices that concern no one
+    /// ticket go.
+    fn desk_chat(&self) -> i64 {
+        self.groups.desk_group().chat
+    }
+
+    /// The ticket's group: the one whose chat holds its topic, else (no topic yet, or its
+    /// chat no longer a group's) the one its filter chooses.
+    fn group_of(&self, ticket: &Ticket) -> &StaffGroup {
+        ticket.topic.and_then(|topic| self.groups.of_chat(topic.chat_id)).unwrap_or_else(|| {
+            self.groups.choose(Sorting {
+                form: &ticket.form,
+                category: ticket.category.as_deref(),
+                tags: &ticket.tags,
+            })
+        })
+    }
+
+    /// The chat of the ticket's group, as of now.
+    fn chat_of(&self, ticket: &Ticket) -> i64 {
+        self.group_of(ticket).chat
+    }
+
+    /// The chat of ticket `id`'s group; the desk's own for a ticket no longer stored.
+    fn chat_of_id<S: State>(&self, state: &S, id: TicketId) -> Result<i64, DeskError> {
+        if self.groups.all().len() == 1 {
+            return Ok(self.desk_chat());
+        }
+        Ok(state.ticket(id)?.map_or_else(|| self.desk_chat(), |ticket| self.chat_of(&ticket)))
     }
 
     /// The origin stamped on changes an agent makes, with the rule set in force.
@@ -191,7 +225,10 @@ impl Desk<'_> {
         lane: Lane,
         call: Call,
     ) -> Result<(), DeskError> {
-        let chat_id = call.chat(self.staff_chat);
+        let chat_id = match call.topic_ticket() {
+            Some(id) => self.chat_of_id(state, id)?,
+            None => call.chat(self.desk_chat()),
+        };
         for call in crate::outbox::plan::queued(call) {
             state.enqueue(&Outgoing { chat_id, lane, ticket, call })?;
         }
@@ -264,7 +301,7 @@ impl Desk<'_> {
                 || card_buttons(before, self.inline) != card_buttons(ticket, self.inline));
         if card_changed && let Some(message_id) = ticket.card {
             let call = Call::EditText {
-                chat_id: self.staff_chat,
+                chat_id: self.chat_of(ticket),
                 message_id,
                 text: card_text(ticket, self.rules),
                 buttons: card_buttons(ticket, self.inline),

@@ -37,16 +37,23 @@ impl Desk<'_> {
         {
             now.load = now.load.saturating_sub(1);
         }
-        let team = self
-            .rules
-            .team()
-            .view(|agent| live.get(&agent.id).copied().unwrap_or(AgentState { load: 0, online: true }));
+        // Only the agents of the ticket's staff group: the others cannot see its topic.
+        let group = self.group_of(ticket).name.clone();
+        let team = self.rules.team().view_where(
+            |agent| agent.works_in(&group),
+            |agent| live.get(&agent.id).copied().unwrap_or(AgentState { load: 0, online: true }),
+        );
         let outcome = self.rules.scripts().route(&self.ticket_view(ticket), &team, cursor);
         self.alert_on_failure(state, &outcome)?;
         if let Some(last) = outcome.value.cursor.last_agent {
             state.set_counter(ROUND_ROBIN, last as u64 + 1)?;
         }
         let RouteDecision::Agent(agent) = outcome.value.decision else { return Ok(None) };
+        // A hook may name anyone by id: someone outside the group leaves the ticket queued.
+        if !self.rules.team().agent(agent).is_some_and(|member| member.works_in(&group)) {
+            tracing::warn!(ticket = %ticket.id, agent, group, "routing named someone outside the ticket's staff group; the ticket stays in the queue");
+            return Ok(None);
+        }
         if ticket.assignee == Some(agent as u64) {
             return Ok(None);
         }
@@ -129,7 +136,7 @@ impl Desk<'_> {
             supervisors.join(" ")
         );
         let call = Call::SendText {
-            to: Target::Chat { chat_id: self.staff_chat },
+            to: Target::Chat { chat_id: self.desk_chat() },
             text,
             reply_to: None,
             buttons: Vec::new(),

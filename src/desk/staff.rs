@@ -126,7 +126,7 @@ impl Desk<'_> {
         let Some((id, wanted)) = parse_press(&press.data) else {
             return self.answer(state, press, Some("This button is no longer valid."));
         };
-        let refusal = if press.chat_id != self.staff_chat {
+        let refusal = if !self.groups.is_staff(press.chat_id) {
             Some("This button works only in the staff chat.")
         } else if !self.rules.team().is_member(press.from as i64) {
             Some("Only members of the support team can do this.")
@@ -140,7 +140,13 @@ impl Desk<'_> {
         // message in its topic. In General only the queue's Claim buttons are the desk's.
         let claim_in_general = press.thread.is_none() && wanted == Press::Action(Action::Claim);
         let ticket = match state.ticket(id)? {
-            Some(ticket) if pressed_in_ticket(&ticket, press) || claim_in_general => ticket,
+            // A queue's Claim button claims only a ticket of the group whose General it is in.
+            Some(ticket)
+                if pressed_in_ticket(&ticket, press)
+                    || (claim_in_general && self.chat_of(&ticket) == self.groups.current(press.chat_id)) =>
+            {
+                ticket
+            }
             _ => return self.answer(state, press, Some("This button belongs to another ticket.")),
         };
         let agent = press.from;
@@ -476,7 +482,7 @@ impl Desk<'_> {
         chat_id: i64,
         thread: Option<i32>,
     ) -> Result<Option<Ticket>, DeskError> {
-        let (true, Some(thread_id)) = (chat_id == self.staff_chat, thread) else { return Ok(None) };
+        let (true, Some(thread_id)) = (self.groups.is_staff(chat_id), thread) else { return Ok(None) };
         match state.ticket_by_topic(Topic { chat_id, thread_id })? {
             Some(id) => Ok(state.ticket(id)?),
             None => Ok(None),

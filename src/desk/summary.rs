@@ -6,6 +6,10 @@
 //! falls due the summary is edited only if what it says changed. So the staff group sees
 //! one message, and at most one edit a minute, whatever the traffic.
 //!
+//! Each staff group has its own, showing the tickets of that group (today's figures are
+//! the desk's); one refresh timer serves them all, and each is edited only when what it
+//! says changed.
+//!
 //! Deleted by someone, it is posted and pinned anew at its next edit; `/summary` in
 //! General posts it anew at once.
 //!
@@ -22,6 +26,7 @@ use std::fmt::Write as _;
 use jiff::{SignedDuration, Timestamp};
 
 use super::{Desk, DeskError, State};
+use crate::groups::StaffGroup;
 use crate::outbox::{Call, Lane, Report, Target};
 use crate::rules::RuleSet;
 use crate::sla::{Deadline, DeskTimer, Timer};
@@ -47,52 +52,76 @@ const RETIRED: u64 = u64::MAX;
 impl Desk<'_> {
     /// `/summary` in General: posts the summary anew and pins it (say the pinned message
     /// is lost among others); with the summary turned off in desk.yaml, says so.
-    pub(super) fn summary_command<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
+    pub(super) fn summary_command<S: State>(
+        &self,
+        state: &mut S,
+        group: &StaffGroup,
+    ) -> Result<(), DeskError> {
         if self.rules.desk().queue_summary {
-            return self.start_summary(state);
+            return self.start_summary(state, group);
         }
         let text = "The queue summary is off (desk.yaml `queue_summary: false`); /queue lists the queue.";
-        self.say_in_general(state, text.to_owned(), Vec::new())
+        self.say_in_general_of(state, group.chat, text.to_owned(), Vec::new())
+    }
+
+    /// The counter `base` of `group`'s summary: the desk's own group keeps the names it
+    /// had before there were several.
+    fn summary_key(&self, base: &str, group: &StaffGroup) -> String {
+        if group.name == self.groups.desk_group().name {
+            base.to_owned()
+        } else {
+            format!("{base}:{}", group.name)
+        }
     }
 
     /// Posts the summary now and pins it; from then on the desk keeps it current.
-    fn start_summary<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
-        state.set_counter(MESSAGE, 0)?;
-        let text = self.summary_now(state)?;
+    fn start_summary<S: State>(&self, state: &mut S, group: &StaffGroup) -> Result<(), DeskError> {
+        state.set_counter(&self.summary_key(MESSAGE, group), 0)?;
+        let text = self.summary_now(state, group)?;
         let call = Call::SendText {
-            to: Target::Chat { chat_id: self.staff_chat },
+            to: Target::Chat { chat_id: group.chat },
             text: self.stamped(&text),
             reply_to: None,
             buttons: Vec::new(),
             report: Some(Report::Summary),
         };
         self.queue(state, None, Lane::Message, call)?;
-        self.said(state, &text)?;
+        self.said(state, group, &text)?;
         self.refresh_at_midnight(state)
     }
 
-    /// Posts the summary if desk.yaml wants one and there is none yet: the first time the
-    /// desk acts. Returns whether there is one.
-    /// Turned off in desk.yaml, a summary already pinned says so once instead of going stale.
+    /// Posts each group's summary if desk.yaml wants one and there is none yet: the first
+    /// time the desk acts. Returns whether any group has one.
     pub(super) fn summary_started<S: State>(&self, state: &mut S) -> Result<bool, DeskError> {
-        let message = state.counter(MESSAGE)?;
+        let mut any = false;
+        for group in self.groups.all() {
+            any |= self.summary_started_in(state, group)?;
+        }
+        Ok(any)
+    }
+
+    /// Posts the group's summary if desk.yaml wants one and there is none yet. Returns
+    /// whether there is one.
+    /// Turned off in desk.yaml, a summary already pinned says so once instead of going stale.
+    fn summary_started_in<S: State>(&self, state: &mut S, group: &StaffGroup) -> Result<bool, DeskError> {
+        let message = state.counter(&self.summary_key(MESSAGE, group))?;
         if !self.rules.desk().queue_summary {
             if let Some(id) = message.filter(|id| *id != 0 && *id != RETIRED) {
                 let text =
                     "📋 The queue summary is off (desk.yaml `queue_summary: false`); /queue lists the queue.";
                 let call = Call::EditText {
-                    chat_id: self.staff_chat,
+                    chat_id: group.chat,
                     message_id: id as i32,
                     text: text.to_owned(),
                     buttons: Vec::new(),
                 };
                 self.queue(state, None, Lane::Cosmetic, call)?;
-                state.set_counter(MESSAGE, RETIRED)?;
+                state.set_counter(&self.summary_key(MESSAGE, group), RETIRED)?;
             }
             return Ok(false);
         }
         if message.is_none_or(|id| id == RETIRED) {
-            self.start_summary(state)?;
+            self.start_summary(state, group)?;
             return Ok(false);
         }
         Ok(true)
@@ -104,7 +133,12 @@ impl Desk<'_> {
         if !self.summary_started(state)? {
             return Ok(());
         }
-        let last = state.counter(AT)?.and_then(|ms| Timestamp::from_millisecond(ms as i64).ok());
+        let mut last: Option<Timestamp> = None;
+        for group in self.groups.all() {
+            let at = state.counter(&self.summary_key(AT, group))?;
+            let at = at.and_then(|ms| Timestamp::from_millisecond(ms as i64).ok());
+            last = last.max(at);
+        }
         let due = last.map_or(self.now, |last| (last + MIN_GAP).max(self.now));
         state.set_deadline(Deadline { due, timer: SUMMARY_DUE })?;
         Ok(())
@@ -153,14 +187,21 @@ impl Desk<'_> {
         self.summary_soon(state)
     }
 
-    /// The refresh fell due: edit the summary if what it says changed.
+    /// The refresh fell due: edit each group's summary if what it says changed.
     pub(super) fn refresh_summary<S: State>(&self, state: &mut S) -> Result<(), DeskError> {
         state.clear_deadline(SUMMARY_DUE)?;
         if !self.rules.desk().queue_summary {
             return Ok(());
         }
-        let message_id = match state.counter(MESSAGE)? {
-            None | Some(RETIRED) => return self.start_summary(state),
+        for group in self.groups.all() {
+            self.refresh_summary_of(state, group)?;
+        }
+        Ok(())
+    }
+
+    fn refresh_summary_of<S: State>(&self, state: &mut S, group: &StaffGroup) -> Result<(), DeskError> {
+        let message_id = match state.counter(&self.summary_key(MESSAGE, group))? {
+            None | Some(RETIRED) => return self.start_summary(state, group),
             Some(0) => {
                 // The post has not come back from Telegram yet; look again in a minute.
                 let due = self.now + MIN_GAP;
@@ -169,28 +210,24 @@ impl Desk<'_> {
             }
             Some(id) => id as i32,
         };
-        let text = self.summary_now(state)?;
+        let text = self.summary_now(state, group)?;
         self.refresh_at_midnight(state)?;
-        if state.counter(SAID)? == Some(fingerprint(&text)) {
+        if state.counter(&self.summary_key(SAID, group))? == Some(fingerprint(&text)) {
             return Ok(());
         }
         let call = Call::EditText {
-            chat_id: self.staff_chat,
+            chat_id: group.chat,
             message_id,
             text: self.stamped(&text),
             buttons: Vec::new(),
         };
         self.queue(state, None, Lane::Cosmetic, call)?;
-        self.said(state, &text)
+        self.said(state, group, &text)
     }
 
-    fn summary_now<S: State>(&self, state: &S) -> Result<String, DeskError> {
-        let mut active: Vec<Ticket> = Vec::new();
-        for status in [Status::New, Status::Open, Status::AwaitingCustomer] {
-            for id in state.tickets_in_status(status)? {
-                active.extend(state.ticket(id)?);
-            }
-        }
+    /// What `group`'s summary says now: its own active tickets.
+    fn summary_now<S: State>(&self, state: &S, group: &StaffGroup) -> Result<String, DeskError> {
+        let active = self.active_tickets_of(state, group)?;
         let mut text = summary_text(&active, self.rules);
         if self.rules.desk().queue_summary_figures {
             // Today's tickets only: a range of the store, not all of it.
@@ -230,25 +267,53 @@ impl Desk<'_> {
         format!("{text}\nUpdated {}", local_time(self.now, self.rules))
     }
 
-    /// Remembers what the summary says now and when it was said.
-    fn said<S: State>(&self, state: &mut S, text: &str) -> Result<(), DeskError> {
-        state.set_counter(SAID, fingerprint(text))?;
-        state.set_counter(AT, self.now.as_millisecond() as u64)?;
+    /// The active tickets of `group`, in no order.
+    pub(super) fn active_tickets_of<S: State>(
+        &self,
+        state: &S,
+        group: &StaffGroup,
+    ) -> Result<Vec<Ticket>, DeskError> {
+        let mut active: Vec<Ticket> = Vec::new();
+        for status in [Status::New, Status::Open, Status::AwaitingCustomer] {
+            for id in state.tickets_in_status(status)? {
+                active.extend(state.ticket(id)?.filter(|ticket| self.group_of(ticket).name == group.name));
+            }
+        }
+        Ok(active)
+    }
+
+    /// Remembers what the group's summary says now and when it was said.
+    fn said<S: State>(&self, state: &mut S, group: &StaffGroup, text: &str) -> Result<(), DeskError> {
+        state.set_counter(&self.summary_key(SAID, group), fingerprint(text))?;
+        state.set_counter(&self.summary_key(AT, group), self.now.as_millisecond() as u64)?;
         Ok(())
     }
 
-    /// A message of no ticket's was gone when edited: if it was the summary, post it anew.
-    pub(super) fn summary_gone<S: State>(&self, state: &mut S, message_id: i32) -> Result<(), DeskError> {
-        if !self.rules.desk().queue_summary || state.counter(MESSAGE)? != Some(message_id as u64) {
+    /// A message of no ticket's in `group` was gone when edited: if it was the group's
+    /// summary, post it anew.
+    pub(super) fn summary_gone<S: State>(
+        &self,
+        state: &mut S,
+        group: &StaffGroup,
+        message_id: i32,
+    ) -> Result<(), DeskError> {
+        let key = self.summary_key(MESSAGE, group);
+        if !self.rules.desk().queue_summary || state.counter(&key)? != Some(message_id as u64) {
             return Ok(());
         }
-        self.start_summary(state)
+        self.start_summary(state, group)
     }
 
-    /// The first post is out: remember it and pin it.
-    pub(super) fn summary_posted<S: State>(&self, state: &mut S, message_id: i32) -> Result<(), DeskError> {
-        state.set_counter(MESSAGE, message_id as u64)?;
-        let call = Call::Pin { chat_id: self.staff_chat, message_id };
+    /// The first post is out in `chat` (0: the desk's own group): remember it and pin it.
+    pub(super) fn summary_posted<S: State>(
+        &self,
+        state: &mut S,
+        chat: i64,
+        message_id: i32,
+    ) -> Result<(), DeskError> {
+        let group = self.groups.of_chat(chat).unwrap_or_else(|| self.groups.desk_group());
+        state.set_counter(&self.summary_key(MESSAGE, group), message_id as u64)?;
+        let call = Call::Pin { chat_id: group.chat, message_id };
         self.queue(state, None, Lane::Cosmetic, call)
     }
 }

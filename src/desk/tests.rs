@@ -21,6 +21,7 @@ use crate::ticket::{Answer, Customer, Status, TicketId};
 mod csat;
 mod escalation;
 mod forget;
+mod groups;
 mod guards;
 mod inline;
 mod kb;
@@ -34,6 +35,8 @@ const STRANGER: u64 = 999;
 
 struct World {
     kept: RefCell<Kept>,
+    /// The staff groups: desk.yaml's `staff_groups`, else one group, STAFF.
+    groups: crate::groups::StaffGroups,
     rules: RuleSet,
     earlier: Vec<std::sync::Arc<RuleSet>>,
     minute: i64,
@@ -121,8 +124,15 @@ impl World {
         };
         let (rules, diagnostics) = crate::rules::load(rules_dir);
         let rules = rules.unwrap_or_else(|| panic!("shipped rules load: {diagnostics:?}"));
+        // desk.yaml's staff groups when it lists some; else the one group the tests call STAFF.
+        let groups = if rules.desk().staff_groups.is_empty() {
+            crate::groups::StaffGroups::single(STAFF)
+        } else {
+            rules.desk().staff_groups(None).expect("listed groups")
+        };
         World {
             kept: RefCell::new(kept),
+            groups,
             rules,
             earlier: Vec::new(),
             minute: 0,
@@ -134,7 +144,7 @@ impl World {
 
     fn desk(&self) -> Desk<'_> {
         let now = Timestamp::from_second(1_790_000_000 + self.minute * 60).expect("valid");
-        Desk { rules: &self.rules, earlier: &self.earlier, staff_chat: STAFF, now, inline: self.inline }
+        Desk { rules: &self.rules, earlier: &self.earlier, groups: &self.groups, now, inline: self.inline }
     }
 
     fn event(&mut self, event: &Event) {
@@ -215,7 +225,7 @@ impl World {
         let mut transcript = String::new();
         while let Some(outgoing) = self.take_outgoing() {
             let call = outgoing.call;
-            let delivery = self.pretend_telegram(&call, &mut transcript);
+            let delivery = self.pretend_telegram(&call, outgoing.chat_id, &mut transcript);
             if let Some(delivery) = delivery {
                 self.event(&Event::Delivered(delivery));
             }
@@ -223,7 +233,8 @@ impl World {
         transcript
     }
 
-    fn pretend_telegram(&mut self, call: &Call, out: &mut String) -> Option<Delivery> {
+    /// Telegram's answer to `call`, queued for `chat` (a topic's call: its ticket's group's).
+    fn pretend_telegram(&mut self, call: &Call, chat: i64, out: &mut String) -> Option<Delivery> {
         self.next_message += 1;
         let message_id = self.next_message;
         let place = |target: &Target| match target {
@@ -255,11 +266,11 @@ impl World {
                 match report {
                     Some(Report::Card { ticket, version }) => Some(Delivery::CardPosted {
                         ticket: *ticket,
-                        chat_id: STAFF,
+                        chat_id: chat,
                         message_id,
                         version: *version,
                     }),
-                    Some(Report::Summary) => Some(Delivery::SummaryPosted { message_id }),
+                    Some(Report::Summary) => Some(Delivery::SummaryPosted { chat_id: chat, message_id }),
                     _ => None,
                 }
             }
@@ -267,7 +278,7 @@ impl World {
                 let reply = reply_to.map(|r| format!(" (reply to {r})")).unwrap_or_default();
                 let _ =
                     writeln!(out, "{} #{message_id}{reply}: copy of {from_chat}/{message_ids:?}", place(to));
-                let target = to.chat(STAFF);
+                let target = to.chat(chat);
                 match report {
                     Some(Report::Relay { chat_id, message_id: source }) => Some(Delivery::Relayed {
                         source: (*chat_id, *source),
@@ -285,14 +296,18 @@ impl World {
                 );
                 None
             }
-            Call::CreateTopic { ticket, name, icon_color, .. } => {
+            Call::CreateTopic { chat_id, ticket, name, icon_color } => {
                 self.next_thread += 1;
                 let _ = writeln!(
                     out,
                     "create topic {name:?} colour {icon_color:06x} -> thread {}",
                     self.next_thread
                 );
-                Some(Delivery::TopicCreated { ticket: *ticket, chat_id: STAFF, thread_id: self.next_thread })
+                Some(Delivery::TopicCreated {
+                    ticket: *ticket,
+                    chat_id: *chat_id,
+                    thread_id: self.next_thread,
+                })
             }
             Call::AnswerInline { query_id, results, cache_seconds } => {
                 let _ = writeln!(

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
-use super::StaffChat;
+use super::StaffChats;
 use crate::desk::{Desk, DeskError, Event, InlineMode, StateError};
 use crate::http::{Heartbeat, Metrics};
 use crate::outbox::{Call, Lane, Outgoing, Target};
@@ -86,7 +86,7 @@ const INPUT_BACKOFF: Duration = Duration::from_millis(200);
 pub struct DeskLoop {
     pub store: Arc<Store>,
     pub rules: RulesHandle,
-    pub staff: watch::Sender<StaffChat>,
+    pub staff: watch::Sender<StaffChats>,
     /// Woken after every commit: the dispatcher and the timer look again.
     pub changed: [Arc<Notify>; 2],
     pub handler: Handler,
@@ -341,11 +341,18 @@ impl DeskLoop {
     /// Applies a page in one transaction; when the desk fails on it, update by update, and
     /// sets aside the update that keeps failing. False when asked to stop before the commit.
     async fn page(&mut self, updates: Vec<PageUpdate>) -> Result<bool, StoreError> {
-        let staff_chat = self.staff.borrow().id;
-        let moved_to = updates.iter().find_map(|update| match &update.event {
-            Some(Event::StaffChatMigrated { from, to }) if *from == staff_chat => Some(*to),
-            _ => None,
-        });
+        let groups = self.staff.borrow().clone();
+        let moves: Vec<(i64, i64)> = updates
+            .iter()
+            .filter_map(|update| match &update.event {
+                Some(Event::StaffChatMigrated { from, to })
+                    if groups.all().iter().any(|g| g.chat == *from) =>
+                {
+                    Some((*from, *to))
+                }
+                _ => None,
+            })
+            .collect();
         let page = Arc::new(updates);
         let whole: Work<()> = {
             let page = page.clone();
@@ -365,9 +372,11 @@ impl DeskLoop {
                 }
             }
         }
-        if let Some(to) = moved_to {
-            tracing::warn!(from = staff_chat, to, "Telegram moved the staff chat; the desk follows it");
-            self.staff.send_modify(|staff| staff.moved_to(to));
+        for (from, to) in moves {
+            tracing::warn!(from, to, "Telegram moved a staff group's chat; the desk follows it");
+            self.staff.send_modify(|staff| {
+                staff.moved(from, to);
+            });
         }
         Ok(true)
     }
@@ -425,7 +434,7 @@ impl DeskLoop {
                 if tx.update_offset()?.is_none_or(|offset| offset < letter.update_id) {
                     tx.set_update_offset(letter.update_id)?;
                 }
-                alert(tx, desk.staff_chat, &dead_letter_alert(&letter, "was set aside"))?;
+                alert(tx, desk.groups.desk_group().chat, &dead_letter_alert(&letter, "was set aside"))?;
                 Ok::<_, DeskError>(())
             })
         });
@@ -475,7 +484,7 @@ impl DeskLoop {
                         .map_err(|error| StoreError::Corrupt(format!("the dead letter's update: {error}")))?;
                     // Only an update with an event can have failed: one that no longer translates
                     // to any stays, rather than vanish unapplied.
-                    let event = crate::telegram::translate(&update, desk.staff_chat).ok_or_else(|| {
+                    let event = crate::telegram::translate(&update, desk.groups).ok_or_else(|| {
                         StoreError::Corrupt(
                             "the dead letter's update no longer means anything to the desk".into(),
                         )
@@ -508,7 +517,11 @@ impl DeskLoop {
             let work: Work<()> = Arc::new(move |store, desk, _| {
                 store.write(|tx| {
                     tx.put_dead_letter(&again)?;
-                    alert(tx, desk.staff_chat, &dead_letter_alert(&again, "failed again when retried"))?;
+                    alert(
+                        tx,
+                        desk.groups.desk_group().chat,
+                        &dead_letter_alert(&again, "failed again when retried"),
+                    )?;
                     Ok::<_, DeskError>(())
                 })
             });
@@ -592,12 +605,12 @@ impl DeskLoop {
         let store = self.store.clone();
         let current = self.rules.current();
         let earlier = self.rules.earlier();
-        let staff_chat = self.staff.borrow().id;
+        let groups = self.staff.borrow().clone();
         let handler = self.handler.clone();
         let inline = self.inline;
         let outcome = tokio::task::spawn_blocking(move || {
             let now = jiff::Timestamp::now();
-            let desk = Desk { rules: &current, earlier: &earlier, staff_chat, now, inline };
+            let desk = Desk { rules: &current, earlier: &earlier, groups: &groups, now, inline };
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(&store, &desk, &handler)))
         })
         .await;
@@ -687,13 +700,13 @@ fn report_reload(store: &Store, desk: &Desk<'_>, event: &ReloadEvent) -> Result<
                 "⚠ The edited rules were not loaded; the desk keeps running rules {kept}.\n{}",
                 lines.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
             );
-            store.write(|tx| alert(tx, desk.staff_chat, &text))?;
+            store.write(|tx| alert(tx, desk.groups.desk_group().chat, &text))?;
             Ok(())
         }
     }
 }
 
-/// Queues `text` for the staff chat's General topic.
+/// Queues `text` for General of the desk's own staff group (the first).
 fn alert(tx: &mut Tx<'_>, staff_chat: i64, text: &str) -> Result<(), StoreError> {
     let call = Call::SendText {
         to: Target::Chat { chat_id: staff_chat },

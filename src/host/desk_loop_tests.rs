@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, mpsc, oneshot, watch};
 
-use super::StaffChat;
+use super::StaffChats;
 use super::desk_loop::{self, DeskInput, DeskLoop, Handler, PageUpdate, TRIES};
 use crate::desk::{DeskError, Event};
 use crate::rules::RulesHandle;
@@ -40,7 +40,7 @@ fn start_with(
     let this = DeskLoop {
         store: store.clone(),
         rules: RulesHandle::new(rules),
-        staff: watch::channel(StaffChat { id: STAFF, former: Vec::new() }).0,
+        staff: watch::channel(StaffChats::single(STAFF)).0,
         changed: [Arc::new(Notify::new()), Arc::new(Notify::new())],
         handler,
         stop,

@@ -18,9 +18,9 @@ use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use super::{DeskInput, StaffChat};
+use super::{DeskInput, StaffChats};
 use crate::http::{Health, Heartbeat, Metrics, OutboxDepth};
-use crate::outbox::plan::{self, per_entry};
+use crate::outbox::plan::{self, Place, per_entry};
 use crate::outbox::{
     Budget, CopyOf, Known, Lane, Limits, Outbound, Outcome, Outgoing, Pending, Planned, Planner,
 };
@@ -34,7 +34,7 @@ const WINDOW: usize = 2_000;
 pub struct Dispatcher {
     pub bot: Bot,
     pub store: Arc<Store>,
-    pub staff: watch::Receiver<StaffChat>,
+    pub staff: watch::Receiver<StaffChats>,
     pub limits: Limits,
     pub desk: mpsc::Sender<DeskInput>,
     pub outbox_changed: Arc<Notify>,
@@ -95,7 +95,7 @@ pub async fn run(mut d: Dispatcher) {
             return;
         }
         let staff = d.staff.borrow().clone();
-        let snapshot = match read_outbox(&d.store, staff.id, &mut mirror) {
+        let snapshot = match read_outbox(&d.store, &staff, &mut mirror) {
             Ok(snapshot) => {
                 read_backoff = READ_BACKOFF.0;
                 d.metrics.outbox(&depth(&mirror.entries, &staff, snapshot.entries));
@@ -123,7 +123,6 @@ pub async fn run(mut d: Dispatcher) {
         let now_ms = elapsed_ms();
         let Outbound { send: to_send, settled, wake_at, waiting } = {
             let known = Known {
-                staff_chat: staff.id,
                 current: &|chat_id| staff.current(chat_id),
                 topics: &snapshot.topics,
                 copies: &snapshot.copies,
@@ -332,7 +331,7 @@ async fn sleep_until(at: Option<Instant>) {
 
 /// What the planner needs to know of the store about the outbox's first entries.
 struct Snapshot {
-    topics: HashMap<TicketId, i32>,
+    topics: HashMap<TicketId, Place>,
     copies: HashMap<(i64, i32), CopyOf>,
     /// The private chats among the calls' that are reached through a Telegram Business
     /// connection (the customer wrote to a business account), with that connection.
@@ -344,18 +343,18 @@ struct Snapshot {
 /// The outbox's depth for the metrics: `entries` in all, and the window's by chat kind
 /// and lane, its queues (a private chat; in the staff chat, a ticket's topic or General)
 /// and the fullest of them.
-fn depth(window: &[(u64, Outgoing)], staff: &StaffChat, entries: u64) -> OutboxDepth {
+fn depth(window: &[(u64, Outgoing)], staff: &StaffChats, entries: u64) -> OutboxDepth {
     let mut depth = OutboxDepth { entries, ..OutboxDepth::default() };
     let mut queues: HashMap<(i64, Option<TicketId>), u64> = HashMap::new();
     for (_, outgoing) in window {
         let chat_id = staff.current(outgoing.chat_id);
-        let kind = usize::from(chat_id != staff.id);
+        let kind = usize::from(!staff.is_staff(chat_id));
         let lane = match outgoing.lane {
             Lane::Message => 0,
             Lane::Cosmetic => 1,
         };
         depth.window[kind][lane] += 1;
-        let ticket = if chat_id == staff.id { outgoing.ticket } else { None };
+        let ticket = if staff.is_staff(chat_id) { outgoing.ticket } else { None };
         *queues.entry((chat_id, ticket)).or_default() += 1;
     }
     depth.queues = queues.len() as u64;
@@ -365,18 +364,22 @@ fn depth(window: &[(u64, Outgoing)], staff: &StaffChat, entries: u64) -> OutboxD
 
 /// Brings `mirror` up to date with the outbox and reads the topics its calls go to and the
 /// copies its edits apply to.
-fn read_outbox(store: &Store, staff_chat: i64, mirror: &mut Mirror) -> Result<Snapshot, StoreError> {
+fn read_outbox(store: &Store, groups: &StaffChats, mirror: &mut Mirror) -> Result<Snapshot, StoreError> {
     let read = store.read()?;
     mirror.catch_up(&read)?;
     let entries = &mirror.entries;
     let mut topics = HashMap::new();
     for ticket in plan::topics_named(entries) {
         if let Some(topic) = read.ticket(ticket)?.and_then(|t| t.topic) {
-            topics.insert(ticket, topic.thread_id);
+            // A topic's chat as of now: the group's, should Telegram have moved it.
+            topics.insert(
+                ticket,
+                Place { chat_id: groups.current(topic.chat_id), thread: Some(topic.thread_id) },
+            );
         }
     }
     let mut copies = HashMap::new();
-    for (source, chat) in plan::edited_sources(entries, staff_chat) {
+    for (source, chat) in plan::edited_sources(entries, &topics) {
         if let Some(copy) = copy_of(&read, chat, source)? {
             copies.insert(source, copy);
         }
@@ -420,7 +423,8 @@ mod tests {
 
     #[test]
     fn depth_counts_by_chat_kind_and_lane_and_finds_the_fullest_queue() {
-        let staff = StaffChat { id: -100, former: vec![-50] };
+        let mut staff = StaffChats::single(-50);
+        staff.moved(-50, -100);
         let window = [
             entry(-100, Lane::Message, Some(1)),
             entry(-100, Lane::Cosmetic, Some(1)),

@@ -60,26 +60,9 @@ use crate::telegram::{StaffChatTrouble, StartupError};
 
 pub use desk_loop::{DeskInput, PageUpdate, TRIES};
 
-/// The staff chat as the host knows it now: its id, and the ids it had before Telegram
-/// moved it (calls queued for an old id go to the new one).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct StaffChat {
-    pub id: i64,
-    pub former: Vec<i64>,
-}
-
-impl StaffChat {
-    /// Where a call for `chat_id` goes: the current id for any former one.
-    pub fn current(&self, chat_id: i64) -> i64 {
-        if self.former.contains(&chat_id) { self.id } else { chat_id }
-    }
-
-    /// Telegram moved the chat to `to`.
-    pub fn moved_to(&mut self, to: i64) {
-        self.former.push(self.id);
-        self.id = to;
-    }
-}
+/// The staff groups as the host knows them now: each group's chat id, and the ids it had
+/// before Telegram moved it (calls queued for an old id go to the new one).
+pub(crate) use crate::groups::StaffGroups as StaffChats;
 
 /// How to run the host.
 #[derive(Clone, Debug)]
@@ -163,8 +146,12 @@ const TELEGRAM_GRACE: Duration = Duration::from_mins(1);
 pub enum HostError {
     #[error("the rules in {dir} are not valid:\n{report}")]
     Rules { dir: PathBuf, report: String },
-    #[error("no staff chat: set `staff_chat` in desk.yaml or pass --staff-chat")]
+    #[error("no staff chat: set `staff_chat` or `staff_groups` in desk.yaml, or pass --staff-chat")]
     NoStaffChat,
+    #[error(
+        "--staff-chat stands for a desk's one staff group, but desk.yaml lists {groups} in `staff_groups`"
+    )]
+    StaffChatWithGroups { groups: usize },
     #[error(transparent)]
     Startup(#[from] StartupError),
     #[error(transparent)]
@@ -224,7 +211,11 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         let report: Vec<String> = diagnostics.iter().map(ToString::to_string).collect();
         return Err(HostError::Rules { dir: options.rules.clone(), report: report.join("\n") });
     };
-    let configured = options.staff_chat.or(rules.desk().staff_chat).ok_or(HostError::NoStaffChat)?;
+    let listed = rules.desk().staff_groups.len();
+    if options.staff_chat.is_some() && listed > 1 {
+        return Err(HostError::StaffChatWithGroups { groups: listed });
+    }
+    let configured = rules.desk().staff_groups(options.staff_chat).ok_or(HostError::NoStaffChat)?;
     // Bound as soon as the rules say where, before the store opens: a port in use ends the start at once, with its reason.
     let listener = match options.http.or(rules.desk().http_listen) {
         Some(addr) => Some(crate::http::bind(addr).await?),
@@ -243,7 +234,8 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         None => None,
     };
     let limits = limits(&options, &rules);
-    let (path, store, staff_chat, former) = open_store(&options.data, configured).await?;
+    let (path, store, groups) = open_store(&options.data, configured).await?;
+    let staff_chats: Vec<i64> = groups.all().iter().map(|group| group.chat).collect();
     let bot = crate::telegram::connect(options.token.clone(), options.api_url.clone())?;
     let metrics = Arc::new(Metrics::new());
     metrics.rules_in_force(&rules.version().to_string());
@@ -276,7 +268,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     // Start-up requests are counted in the metrics like every other.
     let count = counted_calls(&metrics);
     let counting = |start| crate::telegram::counting(count.clone(), start);
-    let waited = counting(crate::telegram::wait_for_telegram(&bot, staff_chat, trouble, &mut shutdown));
+    let waited = counting(crate::telegram::wait_for_telegram(&bot, &staff_chats, trouble, &mut shutdown));
     let Some(account) = waited.await? else {
         tracing::info!("shut down before Telegram could be reached");
         return Ok(());
@@ -286,7 +278,7 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
     }
     health.telegram_answered();
     let commands =
-        crate::telegram::counting(count.clone(), crate::telegram::register_commands(&bot, staff_chat));
+        crate::telegram::counting(count.clone(), crate::telegram::register_commands(&bot, &staff_chats));
     if let Err(error) = commands.await {
         tracing::warn!(%error, "could not register the command menus");
     }
@@ -335,11 +327,17 @@ pub async fn run(options: HostOptions, shutdown: impl Future<Output = ()>) -> Re
         }
     }
     let learnt = business_at_start(&bot, &path, &store, &rules, count.clone()).await?;
-    tracing::info!(staff_chat, rules = %rules.version(), "desk is running");
+    // `staff_chat`: the desk's own group (the first), as with one group; then every group's.
+    tracing::info!(
+        staff_chat = groups.desk_group().chat,
+        staff_groups = ?staff_chats,
+        rules = %rules.version(),
+        "desk is running"
+    );
 
     let (desk_tx, desk_rx) = mpsc::channel::<DeskInput>(16);
     let outbox_changed = Arc::new(Notify::new());
-    let (staff_tx, staff_rx) = watch::channel(StaffChat { id: staff_chat, former });
+    let (staff_tx, staff_rx) = watch::channel(groups);
 
     let stall_after = options.health.stall_after;
     let beat =
@@ -586,11 +584,11 @@ impl Running {
     }
 }
 
-/// Opens the store and finds the staff chat's current id (Telegram may have moved it).
+/// Opens the store and finds each staff group's current chat id (Telegram may have moved it).
 async fn open_store(
     data: &std::path::Path,
-    configured: i64,
-) -> Result<(PathBuf, Arc<Store>, i64, Vec<i64>), HostError> {
+    mut groups: StaffChats,
+) -> Result<(PathBuf, Arc<Store>, StaffChats), HostError> {
     let path = crate::store::data_file(data);
     crate::store::watch_for_damage();
     let store = {
@@ -601,13 +599,23 @@ async fn open_store(
                 .expect("store open does not panic")?,
         )
     };
-    let (staff_chat, former) = crate::store::guard_damage(&path, || {
-        crate::desk::current_staff_chat(configured, |key| store.read()?.counter(key))
-    })??;
-    if staff_chat != configured {
-        tracing::info!(configured, staff_chat, "the staff chat moved to a new id; following it");
+    for group in groups.all_mut() {
+        let configured = group.chat;
+        let (staff_chat, former) = crate::store::guard_damage(&path, || {
+            crate::desk::current_staff_chat(configured, |key| store.read()?.counter(key))
+        })??;
+        if staff_chat != configured {
+            tracing::info!(
+                group = group.name,
+                configured,
+                staff_chat,
+                "the staff chat moved to a new id; following it"
+            );
+        }
+        group.chat = staff_chat;
+        group.former = former;
     }
-    Ok((path, store, staff_chat, former))
+    Ok((path, store, groups))
 }
 
 /// The dispatcher's budgets: desk.yaml's, or none at all with `--no-rate-budget`.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot, watch};
 
 use super::desk_loop::PageUpdate;
-use super::{DeskInput, StaffChat};
+use super::{DeskInput, StaffChats};
 use crate::desk::Event;
 use crate::http::{Health, Heartbeat, Metrics};
 use crate::store::Store;
@@ -22,7 +22,7 @@ use crate::telegram::{
 pub struct Poller {
     pub bot: Bot,
     pub store: Arc<Store>,
-    pub staff: watch::Receiver<StaffChat>,
+    pub staff: watch::Receiver<StaffChats>,
     pub timeout: Duration,
     pub desk: mpsc::Sender<DeskInput>,
     pub stop: watch::Receiver<bool>,
@@ -103,13 +103,13 @@ pub async fn run(poller: Poller, counted: Counted) {
         let dates: Vec<i64> = updates.iter().filter_map(|(update, _)| sent_at(update)).collect();
         let count = updates.len();
         // Updates after a move of the staff chat in the same page come from its new id.
-        let mut staff_chat = staff.borrow().id;
+        let mut groups = staff.borrow().clone();
         let page: Vec<PageUpdate> = updates
             .into_iter()
             .map(|(update, json)| {
-                let event = translate(&update, staff_chat).or_else(|| translate_raw(json.get()));
-                if let Some(Event::StaffChatMigrated { to, .. }) = &event {
-                    staff_chat = *to;
+                let event = translate(&update, &groups).or_else(|| translate_raw(json.get()));
+                if let Some(Event::StaffChatMigrated { from, to }) = &event {
+                    groups.moved(*from, *to);
                 }
                 PageUpdate { id: i64::from(update.id.0), event, json }
             })

@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 use super::desk_loop::PageUpdate;
 use super::poller::Counted;
-use super::{DeskInput, StaffChat};
+use super::{DeskInput, StaffChats};
 use crate::desk::Event;
 use crate::http::webhook::Received;
 use crate::telegram::{Bot, decode_update, webhook_info};
@@ -30,7 +30,7 @@ const PAGE: usize = 100;
 
 pub struct Webhook {
     pub bot: Bot,
-    pub staff: watch::Receiver<StaffChat>,
+    pub staff: watch::Receiver<StaffChats>,
     pub desk: mpsc::Sender<DeskInput>,
     pub stop: watch::Receiver<bool>,
     /// How often Telegram is asked how the webhook does.
@@ -93,7 +93,7 @@ pub async fn run(webhook: Webhook, mut received: mpsc::Receiver<Received>, count
         }
         beat.busy();
         batch.sort_by_key(|received| received.update_id);
-        let (page, answers, dates) = page_of(std::mem::take(&mut batch), staff.borrow().id);
+        let (page, answers, dates) = page_of(std::mem::take(&mut batch), staff.borrow().clone());
         let count = page.len();
         let (ack, committed) = oneshot::channel();
         if desk.send(DeskInput::Page { updates: page, ack }).await.is_err() {
@@ -118,13 +118,13 @@ pub async fn run(webhook: Webhook, mut received: mpsc::Receiver<Received>, count
 /// sent. Updates after a move of the staff chat in the same page come from its new id.
 fn page_of(
     batch: Vec<Received>,
-    mut staff_chat: i64,
+    mut groups: StaffChats,
 ) -> (Vec<PageUpdate>, Vec<oneshot::Sender<()>>, Vec<i64>) {
     let mut page = Vec::with_capacity(batch.len());
     let mut answers = Vec::with_capacity(batch.len());
     let mut dates = Vec::new();
     for Received { update_id, json, done } in batch {
-        let event = match decode_update(json.get(), staff_chat) {
+        let event = match decode_update(json.get(), &groups) {
             Ok((_, event, date)) => {
                 dates.extend(date);
                 event
@@ -135,8 +135,8 @@ fn page_of(
                 None
             }
         };
-        if let Some(Event::StaffChatMigrated { to, .. }) = &event {
-            staff_chat = *to;
+        if let Some(Event::StaffChatMigrated { from, to }) = &event {
+            groups.moved(*from, *to);
         }
         page.push(PageUpdate { id: update_id, event, json });
         answers.push(done);

@@ -317,8 +317,11 @@ pub enum Delivery {
         customer: UserId,
         message_id: i32,
     },
-    /// The queue summary went out as this message in General.
+    /// The queue summary went out as this message in General of the staff group `chat_id`
+    /// (0 in a record from before staff groups: the desk's own group).
     SummaryPosted {
+        #[serde(default)]
+        chat_id: i64,
         message_id: i32,
     },
     /// A message of no ticket's that the desk edits is gone (someone deleted it).
@@ -411,7 +414,23 @@ pub enum StaffTrouble {
 }
 
 impl Call {
-    /// The chat whose order and budget this call belongs to, given the staff chat.
+    /// The ticket whose topic this call goes to or acts on.
+    pub fn topic_ticket(&self) -> Option<TicketId> {
+        match self {
+            Call::SendText { to: Target::Topic { ticket }, .. }
+            | Call::Copy { to: Target::Topic { ticket }, .. }
+            | Call::SendFile { to: Target::Topic { ticket }, .. }
+            | Call::Resend { to: Target::Topic { ticket }, .. }
+            | Call::EditTopic { ticket, .. }
+            | Call::CloseTopic { ticket }
+            | Call::ReopenTopic { ticket }
+            | Call::EditRelayed { ticket, .. } => Some(*ticket),
+            _ => None,
+        }
+    }
+
+    /// The chat whose order and budget this call belongs to, given the chat of the ticket
+    /// a topic call names (its staff group's).
     pub fn chat(&self, staff_chat: i64) -> i64 {
         match self {
             Call::SendText { to, .. }

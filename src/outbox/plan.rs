@@ -48,15 +48,14 @@ pub struct Planner {
 /// What the planner needs to know besides the outbox, as of this round.
 #[derive(Clone, Copy)]
 pub struct Known<'a> {
-    /// The staff chat's current id.
-    pub staff_chat: i64,
-    /// Where a call queued for a chat goes: the current staff chat for an id it had before
-    /// Telegram moved it, any other chat as it is.
+    /// Where a call queued for a chat goes: a staff group's current chat for an id it had
+    /// before Telegram moved it, any other chat as it is.
     pub current: &'a dyn Fn(i64) -> i64,
-    /// The thread of each ticket's topic, for the tickets named in the outbox that have one.
-    pub topics: &'a HashMap<TicketId, i32>,
-    /// The newest copy in the staff chat of each source message an edit names, for those
-    /// that were relayed there.
+    /// Each ticket's topic (its staff group's chat as of now, and its thread), for the
+    /// tickets named in the outbox that have one.
+    pub topics: &'a HashMap<TicketId, Place>,
+    /// The newest copy in the ticket's staff group of each source message an edit names,
+    /// for those that were relayed there.
     pub copies: &'a HashMap<(i64, i32), CopyOf>,
     /// Queues with a call in flight: they offer nothing until its verdict is committed.
     pub busy: &'a HashSet<u64>,
@@ -115,13 +114,18 @@ pub fn topics_named(entries: &[(u64, Outgoing)]) -> BTreeSet<TicketId> {
 }
 
 /// The source messages whose edits wait in the outbox, each with the chat its copy is in
-/// (the staff chat for a customer's message, the customer's chat for an agent's reply): the
-/// dispatcher looks their copies up for [`Known::copies`].
-pub fn edited_sources(entries: &[(u64, Outgoing)], staff_chat: i64) -> BTreeSet<((i64, i32), i64)> {
+/// (the ticket's staff group's for a customer's message, as `topics` has it; the customer's
+/// chat for an agent's reply): the dispatcher looks their copies up for [`Known::copies`].
+pub fn edited_sources<H: std::hash::BuildHasher>(
+    entries: &[(u64, Outgoing)],
+    topics: &HashMap<TicketId, Place, H>,
+) -> BTreeSet<((i64, i32), i64)> {
     entries
         .iter()
         .filter_map(|(_, outgoing)| match &outgoing.call {
-            Call::EditRelayed { source, .. } => Some((*source, staff_chat)),
+            Call::EditRelayed { source, ticket, .. } => {
+                topics.get(ticket).map(|place| (*source, place.chat_id))
+            }
             Call::EditReply { source, chat_id, .. } => Some((*source, *chat_id)),
             _ => None,
         })
@@ -139,8 +143,13 @@ impl Planner {
         budget: &mut Budget,
         now: u64,
     ) -> Outbound {
-        let staff_room = budget.room(known.staff_chat, now);
-        let mut look = look(entries, known, staff_room);
+        // Each staff group's budget is its own: texts coalesce in the groups whose budget is short.
+        let short: HashSet<i64> = waiting_messages(entries, known)
+            .into_iter()
+            .filter(|(chat, waiting)| *waiting > budget.room(*chat, now))
+            .map(|(chat, _)| chat)
+            .collect();
+        let mut look = look(entries, known, &short);
         let hold_until = self.albums.hold_back(&mut look, now);
         let waiting = !look.pending.is_empty();
         if !look.settled.is_empty() {
@@ -203,23 +212,26 @@ struct Look {
     settled: Vec<u64>,
 }
 
+/// How many messages wait for each chat (its current id), for the chats' budgets; a topic's
+/// not yet placed are not counted.
+fn waiting_messages(entries: &[(u64, Outgoing)], known: &Known<'_>) -> HashMap<i64, usize> {
+    let mut waiting: HashMap<i64, usize> = HashMap::new();
+    for (_, outgoing) in entries.iter().filter(|(_, o)| o.lane == Lane::Message) {
+        let Some(place) = place_of(&outgoing.call, known.topics) else { continue };
+        *waiting.entry((known.current)(budget_chat(&outgoing.call, place))).or_default() += 1;
+    }
+    waiting
+}
+
 /// The outbox as the budget sees it, and the entries that could go now with their places.
 /// A queue whose head cannot be placed yet (its topic is being created) waits whole; a
-/// queue with a call in flight offers nothing. When more messages wait for the staff chat
-/// than its budget admits now (`staff_room`), consecutive customer texts of a topic go as
+/// queue with a call in flight offers nothing. When more messages wait for a staff group's
+/// chat than its budget admits now (`short`), consecutive customer texts of a topic go as
 /// one message.
-fn look(entries: &[(u64, Outgoing)], known: &Known<'_>, staff_room: usize) -> Look {
-    let staff_chat = known.staff_chat;
+fn look(entries: &[(u64, Outgoing)], known: &Known<'_>, short: &HashSet<i64>) -> Look {
     // While a ticket's topic is being created (again, after it was deleted), what is queued
     // for the topic waits: the new topic opens with its card, then the rest follows in order.
     let creating: HashSet<TicketId> = entries.iter().filter_map(|(_, o)| creation_of(&o.call)).collect();
-    let waiting_for_staff = entries
-        .iter()
-        .filter(|(_, o)| {
-            o.lane == Lane::Message && (known.current)(budget_chat(&o.call, staff_chat)) == staff_chat
-        })
-        .count();
-    let short = waiting_for_staff > staff_room;
     let mut pending = Vec::new();
     let mut ready: HashMap<u64, Ready> = HashMap::new();
     let mut blocked: HashSet<u64> = HashSet::new();
@@ -244,8 +256,8 @@ fn look(entries: &[(u64, Outgoing)], known: &Known<'_>, staff_room: usize) -> Lo
             join_album_part(&mut head.planned, seq, message_id, call);
             continue;
         }
-        if short
-            && let Some(head) = last_of_queue.get(&queue).and_then(|head| ready.get_mut(head))
+        if let Some(head) = last_of_queue.get(&queue).and_then(|head| ready.get_mut(head))
+            && short.contains(&head.planned.place.chat_id)
             && let Some((message_id, text)) = text_part(head, call)
         {
             head.planned.joined.push((seq, message_id));
@@ -280,12 +292,12 @@ fn look(entries: &[(u64, Outgoing)], known: &Known<'_>, staff_room: usize) -> Lo
             }
             call => call.clone(),
         };
-        let Some(mut place) = place_of(&call, staff_chat, known.topics) else {
+        let Some(mut place) = place_of(&call, known.topics) else {
             blocked.insert(queue);
             continue;
         };
+        let chat_id = (known.current)(budget_chat(&call, place));
         place.chat_id = (known.current)(place.chat_id);
-        let chat_id = (known.current)(budget_chat(&call, staff_chat));
         let entry = Pending { seq, chat_id, queue, lane };
         pending.push(entry);
         heads.insert((queue, lane));
@@ -409,9 +421,10 @@ fn edit_of_copy(
     text_message: bool,
 ) -> Option<Call> {
     let CopyOf { copy, sources } = known.copies.get(&source)?;
+    let chat = known.topics.get(&ticket)?.chat_id;
     let part = sources.iter().position(|id| *id == source.1).map_or(1, |index| index + 1);
     let edit = coalesce::CopyEdit { text, text_message, part, parts: sources.len().max(1) };
-    Some(coalesce::edit_of_copy(ticket, known.staff_chat, *copy, &edit))
+    Some(coalesce::edit_of_copy(ticket, chat, *copy, &edit))
 }
 
 /// What an agent's edit of `source` becomes once its copy in the customer's chat `chat_id`

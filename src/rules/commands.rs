@@ -30,6 +30,18 @@ pub fn check_command(dir: &Path, out: &mut dyn Write) -> i32 {
                     let _ = writeln!(out, "  {line}");
                 }
             }
+            // Which tickets go to which staff group, and who works where.
+            if let Some(groups) =
+                set.desk().staff_groups(None).filter(|_| !set.desk().staff_groups.is_empty())
+            {
+                let _ = writeln!(out, "staff groups:");
+                for line in groups.explain() {
+                    let _ = writeln!(out, "  {line}");
+                }
+                for line in super::explain_membership(&groups, set.team()) {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
             // What desk.yaml `business` will do with each account's customers' messages.
             let business = &set.desk().business;
             if !business.is_empty() {

@@ -68,7 +68,11 @@ impl Default for DispatcherBudgets {
 pub struct DeskConfig {
     /// The file it came from, for diagnostics about its raw parts.
     pub path: PathBuf,
+    /// The shorthand for one staff group (named `staff`), taking every ticket.
     pub staff_chat: Option<i64>,
+    /// `staff_groups`: the forum supergroups the desk works in, in order (empty with
+    /// `staff_chat`). Read at start, like `http.listen`: a change needs a restart.
+    pub staff_groups: Vec<super::groups::StaffGroupConfig>,
     /// IANA name as written (default `UTC`), checked by the business calendar.
     pub timezone: Located<String>,
     /// Entries in file order; empty means open around the clock.
@@ -287,6 +291,7 @@ impl DeskConfig {
         DeskConfig {
             path: path.to_owned(),
             staff_chat: None,
+            staff_groups: Vec::new(),
             timezone: Located { value: "UTC".to_owned(), position: Position::FILE },
             business_hours: Vec::new(),
             business_hours_position: Position::FILE,
@@ -347,6 +352,8 @@ impl DeskConfig {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawDesk {
     staff_chat: Option<i64>,
+    #[serde(default)]
+    staff_groups: Vec<super::groups::RawStaffGroup>,
     timezone: Option<String>,
     // Typed here so a wrong value is refused; the entries are read from the located tree,
     // which keeps their order and positions.
@@ -735,9 +742,11 @@ impl RawDesk {
             self.http.as_ref().and_then(|raw| raw.public_url(at(&[key("http"), key("public_url")]), sink));
         let retention = self.retention.map_or_else(RetentionConfig::default, |raw| raw.validate(&at, sink));
         let (http_listen, webhook) = self.http.map_or((None, None), |raw| raw.validate(at, sink));
+        let staff_groups = super::groups::staff_groups(self.staff_groups, self.staff_chat, &at, sink);
         DeskConfig {
             path: sink.path.to_owned(),
             staff_chat: self.staff_chat,
+            staff_groups,
             timezone,
             business_hours,
             business_hours_position: tree.key_position(&[], "business_hours"),

@@ -99,6 +99,7 @@ pub fn load(dir: &Path) -> (Option<RuleSet>, Vec<Diagnostic>) {
     }
     if let (Some(desk), Some(team)) = (&desk, &team) {
         check_desk_references(desk, team, &forms, &mut diagnostics);
+        super::groups::check_group_references(desk, team, &dir.join("team.yaml"), &forms, &mut diagnostics);
     }
     let calendar = desk.as_ref().and_then(|desk| business_calendar(desk, &mut diagnostics));
     let working_hours = match (&desk, &team) {

@@ -10,6 +10,7 @@
 mod commands;
 mod desk;
 mod form;
+mod groups;
 mod kb;
 mod loader;
 mod reload;
@@ -41,6 +42,7 @@ pub use desk::{
 };
 
 pub use form::{Choice, ChoiceLayout, DEFAULT_KB_MIN_SCORE, Field, FieldKind, Form};
+pub use groups::{StaffGroupConfig, explain_membership};
 pub use loader::load;
 pub use reload::{
     DEBOUNCE, ReloadError, ReloadEvent, Reloader, RulesHandle, WatchMode, watch, watch_with_progress,

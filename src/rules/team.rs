@@ -42,6 +42,8 @@ pub struct Agent {
     /// How the agent is told of each kind of news unless they chose otherwise with
     /// `/notify` (team.yaml `notify:`, over [`Preferences::default`]).
     pub notify: Preferences,
+    /// team.yaml `groups:`: the staff groups the agent works in; empty means every group.
+    pub groups: Vec<super::desk::Located<String>>,
     /// Where the agent's entry starts in team.yaml.
     pub position: Position,
 }
@@ -57,6 +59,14 @@ pub struct Team {
 pub struct AgentState {
     pub load: u32,
     pub online: bool,
+}
+
+impl Agent {
+    /// Whether the agent works in the staff group `group` (team.yaml `groups:`; an agent
+    /// who names none works in every group).
+    pub fn works_in(&self, group: &str) -> bool {
+        self.groups.is_empty() || self.groups.iter().any(|own| own.value == group)
+    }
 }
 
 impl Team {
@@ -82,10 +92,20 @@ impl Team {
 
     /// The view hooks see, with each agent's live state from `state`.
     pub fn view(&self, state: impl Fn(&Agent) -> AgentState) -> TeamView {
+        self.view_where(|_| true, state)
+    }
+
+    /// The view hooks see of the agents `included` keeps (those of a staff group, say).
+    pub fn view_where(
+        &self,
+        included: impl Fn(&Agent) -> bool,
+        state: impl Fn(&Agent) -> AgentState,
+    ) -> TeamView {
         TeamView {
             agents: self
                 .agents
                 .iter()
+                .filter(|agent| included(agent))
                 .map(|agent| {
                     let AgentState { load, online } = state(agent);
                     AgentView {
@@ -164,6 +184,8 @@ struct RawAgent {
     #[serde(default, rename = "working_hours")]
     _working_hours: BTreeMap<String, String>,
     notify: Option<RawNotify>,
+    #[serde(default)]
+    groups: Vec<String>,
 }
 
 /// An agent's `notify:`: for each kind, `mention`, `private` or `off`; a kind left out
@@ -223,6 +245,17 @@ impl RawTeam {
                 capacity: raw.capacity.unwrap_or(DEFAULT_CAPACITY),
                 working_hours: hours_entries(entry.get("working_hours")),
                 notify: raw.notify.as_ref().map_or_else(Preferences::default, RawNotify::preferences),
+                groups: raw
+                    .groups
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, value)| super::desk::Located {
+                        value,
+                        position: entry
+                            .locate(&[Segment::Key("groups".to_owned()), Segment::Index(index)])
+                            .position,
+                    })
+                    .collect(),
                 position: entry.position,
             });
         }

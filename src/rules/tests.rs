@@ -889,3 +889,70 @@ business:
         "#]],
     );
 }
+
+/// `staff_groups` is checked at each part's place: names and chats unique, the categories
+/// and forms a filter names offered, not beside `staff_chat`; each agent's `groups:` defined.
+#[test]
+fn staff_groups_are_checked_where_written() {
+    let desk = "\
+timezone: UTC
+staff_chat: -1001
+staff_groups:
+  - { name: billing, chat: -1002, categories: [billing, refunds], forms: [support, sales] }
+  - { name: billing, chat: -1003 }
+  - { name: tech, chat: -1002 }
+  - { name: two words, chat: -1004 }
+  - { name: general, chat: 5 }
+";
+    let team = "\
+agents:
+  - { id: 1, name: Ana, role: supervisor, groups: [billing, vip] }
+  - { id: 2, name: Ben }
+";
+    check(
+        &[("desk.yaml", desk), ("team.yaml", team)],
+        &expect![[r#"
+            desk.yaml:2:13: `staff_chat` and `staff_groups` are both set: `staff_chat` is the shorthand for one group; list that chat in `staff_groups` instead
+            desk.yaml:4:57: staff group `billing`: category `refunds` is not a choice of any form's `category` field
+            desk.yaml:4:84: staff group `billing`: form `sales` is not defined in forms/
+            desk.yaml:5:13: staff group `billing` is listed twice (first at line 4)
+            desk.yaml:6:25: staff groups `billing` and `tech` name the same chat -1002
+            desk.yaml:7:13: staff group name `two words` must be one word, like `billing`
+            desk.yaml:8:28: staff group `general`: chat 5 is not a group's id (a supergroup's id is negative, like -1001234567890)
+            team.yaml:2:61: Ana works in group `vip`, which desk.yaml does not define (staff groups: billing)
+            exit 1
+        "#]],
+    );
+}
+
+/// A valid set of groups is explained by `check`: which tickets go where, who works where.
+#[test]
+fn staff_groups_are_explained() {
+    let desk = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -1002, categories: [billing] }
+  - { name: vip, chat: -1003, tags: [vip], forms: [support] }
+  - { name: general, chat: -1004 }
+";
+    let team = "\
+agents:
+  - { id: 1, name: Ana, role: supervisor }
+  - { id: 2, name: Ben, groups: [billing] }
+  - { id: 3, name: Cy, groups: [general, vip] }
+";
+    check(
+        &[("desk.yaml", desk), ("team.yaml", team)],
+        &expect![[r#"
+            staff groups:
+              billing (chat -1002): new tickets with category billing
+              vip (chat -1003): new tickets with form support and tag vip
+              general (chat -1004): tickets no other group's filter takes
+              desk-wide notices (alerts, the digest's failures) go to billing's General
+              billing: 2 agents (Ana, Ben)
+              vip: 2 agents (Ana, Cy)
+              general: 2 agents (Ana, Cy)
+            exit 0
+        "#]],
+    );
+}

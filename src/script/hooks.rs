@@ -103,7 +103,9 @@ impl Scripts {
                     .as_int()
                     .map_err(|_| format!("route() must return an agent id or (), not `{result}`"))?;
                 if !team.agents.iter().any(|agent| agent.id == id) {
-                    return Err(format!("route() returned {id}, who is not in team.yaml"));
+                    return Err(format!(
+                        "route() returned {id}, who is not in team.yaml (or not in the ticket's staff group)"
+                    ));
                 }
                 RouteDecision::Agent(id)
             };

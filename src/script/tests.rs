@@ -149,7 +149,7 @@ fn unusable_results_fall_back_with_the_hooks_location() {
         "fn route(ticket, team) { 99 }\nfn sla(ticket) { #{ first_response: \"soon\" } }\nfn on_message(ticket, message) { [\"tag\"] }\n",
     );
     let route = scripts.route(&ticket(), &team(), RoundRobin::default());
-    expect!["hooks.rhai:1:1: route failed: route() returned 99, who is not in team.yaml"]
+    expect!["hooks.rhai:1:1: route failed: route() returned 99, who is not in team.yaml (or not in the ticket's staff group)"]
         .assert_eq(&route.failure.expect("fails").to_string());
     let sla = scripts.sla(&ticket());
     expect!["hooks.rhai:2:1: sla failed: sla() first_response: `soon` is not a duration: expected a number followed by y, d, h, m or s, like `4h 30m`"]

@@ -26,6 +26,9 @@ use crate::ticket::{Answer, Customer, Ticket, TicketId, UserId};
 
 /// The staff chat of a replayed desk.
 pub(crate) const STAFF_CHAT: i64 = -100_000_000_001;
+/// The one staff group a simulation's desk works in.
+static STAFF_GROUPS: std::sync::LazyLock<crate::groups::StaffGroups> =
+    std::sync::LazyLock::new(|| crate::groups::StaffGroups::single(STAFF_CHAT));
 
 /// As the host's timer: a deadline still due after its tick is looked at again this much
 /// later.
@@ -135,7 +138,7 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
         Desk {
             rules: self.rules,
             earlier: &[],
-            staff_chat: STAFF_CHAT,
+            groups: &STAFF_GROUPS,
             now: self.now,
             inline: InlineMode::Off,
         }
@@ -336,7 +339,7 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
                 })
             }
             Call::SendText { report: Some(Report::Summary), .. } => {
-                Some(Delivery::SummaryPosted { message_id })
+                Some(Delivery::SummaryPosted { chat_id: STAFF_CHAT, message_id })
             }
             Call::Copy { to, report: Some(Report::Relay { chat_id, message_id: source }), .. } => {
                 Some(Delivery::Relayed {

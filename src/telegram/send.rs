@@ -463,7 +463,7 @@ fn judge(
             Some(Delivery::PromptPosted { customer: *customer, message_id: id })
         }
         (Call::SendText { report: Some(Report::Summary), .. }, Returned::Message(id)) => {
-            Some(Delivery::SummaryPosted { message_id: id })
+            Some(Delivery::SummaryPosted { chat_id: place.chat_id, message_id: id })
         }
         (
             Call::SendText { report: Some(Report::Relay { chat_id, message_id }), .. }

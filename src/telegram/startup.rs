@@ -99,11 +99,12 @@ pub struct BotAccount {
     pub inline: InlineMode,
 }
 
-/// Checks the bot and the staff chat like [`check_staff_chat`], waiting with backoff while
-/// Telegram cannot be reached or answers 5xx; `None` when `shutdown` resolved first.
+/// Checks the bot and every staff group's chat like [`check_staff_chat`], waiting with
+/// backoff while Telegram cannot be reached or answers 5xx; `None` when `shutdown` resolved
+/// first.
 pub async fn wait_for_telegram(
     bot: &Bot,
-    staff_chat: i64,
+    staff_chats: &[i64],
     trouble: StaffChatTrouble,
     shutdown: impl Future<Output = ()>,
 ) -> Result<Option<BotAccount>, StartupError> {
@@ -111,7 +112,7 @@ pub async fn wait_for_telegram(
     let mut backoff = STARTUP_BACKOFF.0;
     for attempt in 1u32.. {
         let checked = tokio::select! {
-            checked = check(bot, staff_chat) => checked,
+            checked = check(bot, staff_chats) => checked,
             () = &mut shutdown => return Ok(None),
         };
         match checked {
@@ -148,7 +149,7 @@ pub async fn wait_for_telegram(
 /// Checks the bot and the staff chat once; returns the bot's own user id. Telegram out of
 /// reach is an error here too ([`StartupError::Unreachable`]).
 pub async fn check_staff_chat(bot: &Bot, staff_chat: i64) -> Result<BotAccount, StartupError> {
-    check(bot, staff_chat).await.map_err(|trouble| match trouble {
+    check(bot, &[staff_chat]).await.map_err(|trouble| match trouble {
         Trouble::Fatal(error) | Trouble::StaffChat { error, .. } => error,
         Trouble::Transient(error) => StartupError::Unreachable(error),
     })
@@ -175,7 +176,9 @@ pub(super) enum Refusal {
     Api(String),
 }
 
-async fn check(bot: &Bot, staff_chat: i64) -> Result<BotAccount, Trouble> {
+/// Checks the bot's token, then each staff chat in turn: the first a bot cannot work in
+/// is the trouble reported.
+async fn check(bot: &Bot, staff_chats: &[i64]) -> Result<BotAccount, Trouble> {
     let refused = |refusal: Refusal, other: &dyn Fn(String) -> StartupError| match refusal {
         Refusal::Transient(error) => Trouble::Transient(error),
         Refusal::Token(error) => Trouble::Fatal(StartupError::TokenRefused(error)),
@@ -184,6 +187,24 @@ async fn check(bot: &Bot, staff_chat: i64) -> Result<BotAccount, Trouble> {
     let me: Me = call(bot, bot.get_me()).await.map_err(|r| refused(r, &StartupError::GetMe))?;
     let inline = if me.supports_inline_queries { InlineMode::On } else { InlineMode::Off };
     let account = BotAccount { id: me.id.0, inline };
+    for staff_chat in staff_chats {
+        check_chat(bot, account, me.id, *staff_chat).await?;
+    }
+    Ok(account)
+}
+
+/// Checks that the bot works in `staff_chat`: a forum where it may manage topics.
+async fn check_chat(
+    bot: &Bot,
+    account: BotAccount,
+    me: teloxide::types::UserId,
+    staff_chat: i64,
+) -> Result<(), Trouble> {
+    let refused = |refusal: Refusal, other: &dyn Fn(String) -> StartupError| match refusal {
+        Refusal::Transient(error) => Trouble::Transient(error),
+        Refusal::Token(error) => Trouble::Fatal(StartupError::TokenRefused(error)),
+        Refusal::Api(description) => Trouble::Fatal(other(description)),
+    };
     let staff_trouble = |trouble| match trouble {
         Trouble::Fatal(error) => Trouble::StaffChat { account, error },
         other => other,
@@ -196,12 +217,12 @@ async fn check(bot: &Bot, staff_chat: i64) -> Result<BotAccount, Trouble> {
     if is_forum != Some(true) {
         return Err(Trouble::StaffChat { account, error: StartupError::NotForum { chat: staff_chat } });
     }
-    let member: ChatMember = call(bot, bot.get_chat_member(ChatId(staff_chat), me.id))
+    let member: ChatMember = call(bot, bot.get_chat_member(ChatId(staff_chat), me))
         .await
         .map_err(|r| staff_trouble(refused(r, &no_chat)))?;
     match member.kind {
-        ChatMemberKind::Owner(_) => Ok(account),
-        ChatMemberKind::Administrator(admin) if admin.can_manage_topics => Ok(account),
+        ChatMemberKind::Owner(_) => Ok(()),
+        ChatMemberKind::Administrator(admin) if admin.can_manage_topics => Ok(()),
         ChatMemberKind::Administrator(_) => {
             Err(Trouble::StaffChat { account, error: StartupError::CannotManageTopics { chat: staff_chat } })
         }
@@ -308,11 +329,11 @@ where
     (result, counted)
 }
 
-/// The menus: what customers can type in private, what agents can type in the staff chat.
+/// The menus: what customers can type in private, what agents can type in each staff group.
 /// Team members' own commands in private have a menu of their own, one per member
 /// ([`register_member_commands`]): the private menu is one for every private chat, and
 /// customers see it.
-pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), String> {
+pub async fn register_commands(bot: &Bot, staff_chats: &[i64]) -> Result<(), String> {
     let customers = [
         BotCommand::new("start", "Open a new ticket"),
         BotCommand::new("back", "Go back one question"),
@@ -367,8 +388,11 @@ pub async fn register_commands(bot: &Bot, staff_chat: i64) -> Result<(), String>
         BotCommand::new("away", "In General: take no new tickets"),
         BotCommand::new("back", "In General: take new tickets again"),
     ];
-    let in_staff_chat = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(staff_chat)) };
-    call(bot, bot.set_my_commands(agents).scope(in_staff_chat)).await.map_err(refused)?;
+    // Every staff group has the agents' menu.
+    for staff_chat in staff_chats {
+        let in_staff_chat = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(*staff_chat)) };
+        call(bot, bot.set_my_commands(agents.clone()).scope(in_staff_chat)).await.map_err(refused)?;
+    }
     Ok(())
 }
 

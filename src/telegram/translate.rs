@@ -1,6 +1,6 @@
 //! Telegram updates in, desk events out. Only what the desk needs crosses: ids, text,
 //! the kind of message, who sent it and where. Service messages, other bots and chats
-//! that are neither private nor the staff chat are dropped here.
+//! that are neither private nor one of the staff groups' are dropped here.
 
 use teloxide::types::{ChatMemberKind, Message, Update, UpdateKind, User};
 
@@ -8,14 +8,15 @@ use crate::desk::{
     BusinessConnection, BusinessMessage, ButtonPress, CustomerMessage, Event, InlineQuery, Kind,
     StaffMessage, TypedIn,
 };
+use crate::groups::StaffGroups;
 use crate::history::ANONYMOUS_ADMIN;
 use crate::ticket::{Customer, UserId};
 
 /// The desk event for an update, if it concerns the desk.
-pub fn translate(update: &Update, staff_chat: i64) -> Option<Event> {
+pub fn translate(update: &Update, groups: &StaffGroups) -> Option<Event> {
     match &update.kind {
-        UpdateKind::Message(message) => message_event(message, staff_chat, Edit::No),
-        UpdateKind::EditedMessage(message) => message_event(message, staff_chat, Edit::Yes),
+        UpdateKind::Message(message) => message_event(message, groups, Edit::No),
+        UpdateKind::EditedMessage(message) => message_event(message, groups, Edit::Yes),
         UpdateKind::CallbackQuery(query) => {
             let message = query.message.as_ref();
             let regular = message.and_then(|m| m.regular_message());
@@ -83,9 +84,9 @@ pub fn translate_raw(json: &str) -> Option<Event> {
 
 /// An update as Telegram sends it (JSON text): its id and the desk event it means, if any.
 /// For callers that hold the wire form (the bench's fixtures) and must not name teloxide.
-pub fn translate_json(json: &str, staff_chat: i64) -> Result<(i64, Option<Event>), serde_json::Error> {
+pub fn translate_json(json: &str, groups: &StaffGroups) -> Result<(i64, Option<Event>), serde_json::Error> {
     let update: Update = serde_json::from_str(json)?;
-    Ok((i64::from(update.id.0), translate(&update, staff_chat).or_else(|| translate_raw(json))))
+    Ok((i64::from(update.id.0), translate(&update, groups).or_else(|| translate_raw(json))))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -94,15 +95,16 @@ enum Edit {
     No,
 }
 
-fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event> {
+fn message_event(message: &Message, groups: &StaffGroups, edit: Edit) -> Option<Event> {
+    let chat = message.chat.id.0;
     if let Some(to) = message.migrate_to_chat_id()
-        && message.chat.id.0 == staff_chat
+        && groups.all().iter().any(|group| group.chat == chat)
     {
-        return Some(Event::StaffChatMigrated { from: staff_chat, to: to.0 });
+        return Some(Event::StaffChatMigrated { from: chat, to: to.0 });
     }
     let from = message.from.as_ref()?;
-    // Bots are dropped, but for the stand-in of an admin of the staff group posting anonymously.
-    if from.is_bot && author(message, staff_chat) != Some(ANONYMOUS_ADMIN) {
+    // Bots are dropped, but for the stand-in of an admin of a staff group posting anonymously.
+    if from.is_bot && author(message, groups) != Some(ANONYMOUS_ADMIN) {
         return None;
     }
     let kind = kind_of(message)?;
@@ -114,7 +116,7 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
             !(message.is_topic_message && Some(original.id.0) == message.thread_id.map(|t| t.0.0))
         });
     let reply_to = replied.map(|original| original.id.0);
-    let reply_author = replied.and_then(|original| author(original, staff_chat));
+    let reply_author = replied.and_then(|original| author(original, groups));
     let reply_text =
         replied.and_then(|original| original.text().or_else(|| original.caption())).map(str::to_owned);
     let album = message.media_group_id().map(|id| id.0.clone());
@@ -133,14 +135,14 @@ fn message_event(message: &Message, staff_chat: i64, edit: Edit) -> Option<Event
             Edit::Yes => Event::CustomerEdit(customer_message),
         });
     }
-    if message.chat.id.0 != staff_chat {
+    if !groups.is_staff(chat) {
         return None;
     }
-    let writer = author(message, staff_chat)?;
+    let writer = author(message, groups)?;
     let from_name =
         if writer == ANONYMOUS_ADMIN { "An anonymous admin".to_owned() } else { from.full_name() };
     let staff_message = StaffMessage {
-        chat_id: staff_chat,
+        chat_id: groups.current(chat),
         // A message in General carries no thread worth trusting: only topic messages count.
         thread: message.thread_id.filter(|_| message.is_topic_message).map(|t| t.0.0),
         from: writer,
@@ -218,10 +220,10 @@ fn entities(message: &Message) -> Vec<serde_json::Value> {
 /// admin posted on behalf of the staff group itself (Telegram then names its stand-in user
 /// `GroupAnonymousBot` as `from` and the group as `sender_chat`). `None` for a message sent
 /// on behalf of any other chat (a linked channel), which nobody in particular wrote.
-fn author(message: &Message, staff_chat: i64) -> Option<UserId> {
+fn author(message: &Message, groups: &StaffGroups) -> Option<UserId> {
     let from = message.from.as_ref()?;
     match &message.sender_chat {
-        Some(chat) if chat.id.0 == staff_chat && from.id.0 == ANONYMOUS_ADMIN => Some(ANONYMOUS_ADMIN),
+        Some(chat) if groups.is_staff(chat.id.0) && from.id.0 == ANONYMOUS_ADMIN => Some(ANONYMOUS_ADMIN),
         Some(_) => None,
         None => Some(from.id.0),
     }
@@ -303,7 +305,46 @@ mod tests {
         let text = json!({ "update_id": 1, "message": message }).to_string();
         let update: Update = serde_json::from_str(&text).expect("a well-formed update");
         assert!(!matches!(update.kind, UpdateKind::Error(_)), "teloxide read {text}");
-        translate(&update, STAFF)
+        translate(&update, &StaffGroups::single(STAFF))
+    }
+
+    /// A message of `from` in the forum `chat`, translated for the staff groups STAFF and
+    /// -1009 (and no other).
+    fn in_groups(chat: i64, extra: &Value) -> Option<Event> {
+        let forum = json!({ "id": chat, "type": "supergroup", "title": "Staff", "is_forum": true });
+        let mut message = json!({
+            "message_id": 40, "date": 1_790_000_000, "chat": forum, "from": user(5, "Agent", false),
+            "message_thread_id": 3, "is_topic_message": true, "text": "hello",
+        });
+        for (key, value) in extra.as_object().into_iter().flatten() {
+            message[key] = value.clone();
+        }
+        if extra.get("migrate_to_chat_id").is_some() {
+            // A service message: no text, no topic.
+            for key in ["text", "message_thread_id", "is_topic_message"] {
+                message.as_object_mut().expect("an object").remove(key);
+            }
+        }
+        let update: Update = serde_json::from_str(&json!({ "update_id": 1, "message": message }).to_string())
+            .expect("a well-formed update");
+        let mut groups = StaffGroups::single(STAFF).all().to_vec();
+        groups.push(crate::groups::StaffGroup {
+            name: "tech".to_owned(),
+            chat: -1009,
+            former: vec![-9],
+            filter: crate::groups::Filter::default(),
+        });
+        translate(&update, &StaffGroups::new(groups).expect("groups"))
+    }
+
+    #[test]
+    fn every_staff_groups_chat_is_staff_and_any_of_them_may_move() {
+        assert_eq!(staff(in_groups(STAFF, &json!({}))).chat_id, STAFF);
+        assert_eq!(staff(in_groups(-1009, &json!({}))).chat_id, -1009);
+        assert_eq!(staff(in_groups(-9, &json!({}))).chat_id, -1009, "a former id is its group's chat now");
+        assert_eq!(in_groups(-1010, &json!({})), None, "no group's chat");
+        let moved = in_groups(-1009, &json!({ "migrate_to_chat_id": -1_009_999 }));
+        assert_eq!(moved, Some(Event::StaffChatMigrated { from: -1009, to: -1_009_999 }));
     }
 
     fn staff(event: Option<Event>) -> StaffMessage {
@@ -327,7 +368,7 @@ mod tests {
         let kind = if edited { "edited_business_message" } else { "business_message" };
         let update: Update = serde_json::from_str(&json!({ "update_id": 3, kind: message }).to_string())
             .expect("a well-formed update");
-        translate(&update, STAFF)
+        translate(&update, &StaffGroups::single(STAFF))
     }
 
     #[test]
@@ -393,7 +434,7 @@ mod tests {
             query: "T-000001 refund".to_owned(),
             typed_in: TypedIn::Supergroup,
         };
-        assert_eq!(translate(&update, STAFF), Some(Event::InlineQuery(expected)));
+        assert_eq!(translate(&update, &StaffGroups::single(STAFF)), Some(Event::InlineQuery(expected)));
         let picked = staff(in_topic(
             &dana,
             "Your refund is on its way.",

@@ -190,9 +190,9 @@ impl From<WebhookInfoRaw> for WebhookStatus {
 /// (translated for the staff chat `staff_chat`), and when it was sent, for its lag.
 pub fn decode_update(
     json: &str,
-    staff_chat: i64,
+    groups: &crate::groups::StaffGroups,
 ) -> Result<(i64, Option<crate::desk::Event>, Option<i64>), serde_json::Error> {
     let update: teloxide::types::Update = serde_json::from_str(json)?;
-    let event = super::translate(&update, staff_chat).or_else(|| super::translate_raw(json));
+    let event = super::translate(&update, groups).or_else(|| super::translate_raw(json));
     Ok((i64::from(update.id.0), event, super::sent_at(&update)))
 }

@@ -288,7 +288,7 @@ fn send_all_refusing_ann(world: &mut World) -> String {
             world.event(&Event::Delivered(Delivery::Unreachable { customer: ANN, sent_at }));
             continue;
         }
-        if let Some(delivery) = world.pretend_telegram(&outgoing.call, &mut transcript) {
+        if let Some(delivery) = world.pretend_telegram(&outgoing.call, outgoing.chat_id, &mut transcript) {
             world.event(&Event::Delivered(delivery));
         }
     }

@@ -10,23 +10,13 @@ use crate::ticket::TicketId;
 
 /// The ticket whose topic `call` goes to or acts on.
 pub(super) fn topic_of(call: &Call) -> Option<TicketId> {
-    match call {
-        Call::SendText { to: Target::Topic { ticket }, .. }
-        | Call::Copy { to: Target::Topic { ticket }, .. }
-        | Call::SendFile { to: Target::Topic { ticket }, .. }
-        | Call::Resend { to: Target::Topic { ticket }, .. }
-        | Call::EditTopic { ticket, .. }
-        | Call::CloseTopic { ticket }
-        | Call::ReopenTopic { ticket }
-        | Call::EditRelayed { ticket, .. } => Some(*ticket),
-        _ => None,
-    }
+    call.topic_ticket()
 }
 
 /// Where `call` goes: `None` while its ticket has no topic.
-pub(super) fn place_of(call: &Call, staff_chat: i64, topics: &HashMap<TicketId, i32>) -> Option<Place> {
+pub(super) fn place_of(call: &Call, topics: &HashMap<TicketId, Place>) -> Option<Place> {
     if let Some(ticket) = topic_of(call) {
-        return topics.get(&ticket).map(|thread| Place { chat_id: staff_chat, thread: Some(*thread) });
+        return topics.get(&ticket).copied();
     }
     if let Call::DeleteTopic { chat_id, thread_id } = call {
         return Some(Place { chat_id: *chat_id, thread: Some(*thread_id) });
@@ -97,10 +87,11 @@ pub(super) fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
     }
 }
 
-/// The chat whose budget a call spends (0: none).
-pub(super) fn budget_chat(call: &Call, staff_chat: i64) -> i64 {
+/// The chat whose budget a call spends (0: none), given where it goes: a topic's call
+/// spends its staff group's.
+pub(super) fn budget_chat(call: &Call, place: Place) -> i64 {
     match call {
         Call::AnswerButton { .. } | Call::AnswerInline { .. } => 0,
-        other => other.chat(staff_chat),
+        other => other.chat(place.chat_id),
     }
 }

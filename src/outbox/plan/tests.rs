@@ -13,14 +13,23 @@ const THREAD: i32 = 9;
 
 /// What the store knows for a round, and the queues in flight.
 struct World {
-    topics: HashMap<TicketId, i32>,
+    topics: HashMap<TicketId, Place>,
     copies: HashMap<(i64, i32), CopyOf>,
     busy: HashSet<u64>,
 }
 
+/// Thread `thread` of the staff group STAFF.
+fn in_staff(thread: i32) -> Place {
+    Place { chat_id: STAFF, thread: Some(thread) }
+}
+
 impl World {
     fn new() -> World {
-        World { topics: HashMap::from([(TicketId(1), THREAD)]), copies: HashMap::new(), busy: HashSet::new() }
+        World {
+            topics: HashMap::from([(TicketId(1), in_staff(THREAD))]),
+            copies: HashMap::new(),
+            busy: HashSet::new(),
+        }
     }
 }
 
@@ -38,13 +47,8 @@ impl Rounds {
     /// One round; every call planned is answered as accepted at once, as far as the budget
     /// cares, so the next round starts from a budget without sends in flight.
     fn plan(&mut self, world: &World, entries: &[(u64, Outgoing)], now: u64) -> Outbound {
-        let known = Known {
-            staff_chat: STAFF,
-            current: &|chat| chat,
-            topics: &world.topics,
-            copies: &world.copies,
-            busy: &world.busy,
-        };
+        let known =
+            Known { current: &|chat| chat, topics: &world.topics, copies: &world.copies, busy: &world.busy };
         let outbound = self.planner.plan(entries, &known, &mut self.budget, now);
         for planned in &outbound.send {
             self.budget.record(&planned.pending, Outcome::Sent, now, now, 0.0);
@@ -607,9 +611,9 @@ fn a_topic_call_waits_while_its_topic_is_being_created() {
     world.topics.clear();
     let creating = rounds.plan(&world, &entries, 0);
     assert_eq!(sent(&creating), [(1, vec![], Place { chat_id: STAFF, thread: None }, create)]);
-    world.topics.insert(TicketId(1), 3);
+    world.topics.insert(TicketId(1), in_staff(3));
     assert_eq!(seqs(&rounds.plan(&world, &entries, 1)), [1], "the old topic's thread is not used");
-    world.topics.insert(TicketId(1), 12);
+    world.topics.insert(TicketId(1), in_staff(12));
     let card_next = rounds.plan(&world, &entries[1..], 2);
     assert_eq!(sent(&card_next), [(2, vec![], Place { chat_id: STAFF, thread: Some(12) }, card)]);
     let then = rounds.plan(&world, &entries[2..], 3);
@@ -657,7 +661,6 @@ fn calls_for_a_staff_chat_telegram_moved_go_to_its_new_id() {
     let world = World::new();
     let mut rounds = Rounds::new(unlimited());
     let known = Known {
-        staff_chat: -200,
         current: &|chat| if chat == STAFF { -200 } else { chat },
         topics: &world.topics,
         copies: &world.copies,
@@ -704,4 +707,55 @@ fn an_album_sent_again_waits_for_its_rest_and_goes_as_one() {
     let Call::Resend { parts, .. } = &planned.call else { panic!("a resend") };
     let files: Vec<_> = parts.iter().map(|part| part.file.clone().map(|(_, id)| id)).collect();
     assert_eq!(files, [Some("file5".to_owned()), Some("file6".to_owned())]);
+}
+
+/// Ticket 2's copy of `call` (a customer's message copied into ticket 1's topic).
+fn for_ticket_2(call: Call) -> Call {
+    let Call::Copy { from_chat, message_ids, reply_to, album, report, text, media, caption, .. } = call
+    else {
+        unreachable!()
+    };
+    let to = Target::Topic { ticket: TicketId(2) };
+    Call::Copy { from_chat, message_ids, to, reply_to, album, report, text, media, caption }
+}
+
+#[test]
+fn each_staff_group_keeps_its_own_budget() {
+    const OTHER: i64 = -500;
+    let mut world = World::new();
+    world.topics.insert(TicketId(2), Place { chat_id: OTHER, thread: Some(20) });
+    let in_other = |seq: u64, call: Call| {
+        (
+            seq,
+            Outgoing {
+                chat_id: OTHER,
+                lane: Lane::Message,
+                ticket: Some(TicketId(2)),
+                call: for_ticket_2(call),
+            },
+        )
+    };
+    // Three texts wait for STAFF, which admits two a minute: they go as one. Two wait for
+    // the other group, which has room for both: they go one by one, in its own topic.
+    let entries = vec![
+        message(1, text(1, "a", None)),
+        message(2, text(2, "b", None)),
+        message(3, text(3, "c", None)),
+        in_other(4, text(11, "x", None)),
+        in_other(5, text(12, "y", None)),
+    ];
+    let mut rounds = Rounds::new(short());
+    let first = rounds.plan(&world, &entries, 0);
+    let mut planned: Vec<(u64, Vec<u64>, Place, i64)> = first
+        .send
+        .iter()
+        .map(|p| (p.pending.seq, p.joined.iter().map(|(seq, _)| *seq).collect(), p.place, p.pending.chat_id))
+        .collect();
+    planned.sort_by_key(|(seq, ..)| *seq);
+    assert_eq!(
+        planned,
+        [(1, vec![2, 3], in_topic(), STAFF), (4, vec![], Place { chat_id: OTHER, thread: Some(20) }, OTHER)]
+    );
+    // The other group spent one of its two; the next goes at once, whatever STAFF spent.
+    assert_eq!(seqs(&rounds.plan(&world, &entries[4..], 1)), [5]);
 }

@@ -12,6 +12,7 @@ mod faults;
 mod forget;
 mod full_disk;
 mod full_path;
+mod groups;
 mod guards;
 mod kb;
 pub(crate) mod harness;

@@ -1,0 +1,170 @@
+//! Several staff groups through the real desk: a new ticket's topic opens in the group its
+//! filter chooses, routing picks only that group's agents, a topic's messages find their
+//! ticket in their own group only, and each group's General and pinned summary show that
+//! group's tickets.
+
+use super::*;
+
+const BILLING: i64 = -200;
+const TECH: i64 = -300;
+
+const DESK: &str = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -200, categories: [billing] }
+  - { name: tech, chat: -300 }
+";
+
+/// Nobody has a skill, so the shipped routing falls back to round robin over everyone it
+/// is shown: only the groups keep agents to their own tickets.
+const TEAM: &str = "\
+agents:
+  - { id: 1, name: Ana, role: supervisor, groups: [billing] }
+  - { id: 2, name: Ben, groups: [billing] }
+  - { id: 3, name: Cy, groups: [tech] }
+  - { id: 4, name: Di, groups: [tech] }
+";
+
+fn in_chat(event: Event, chat: i64) -> Event {
+    match event {
+        Event::Staff(mut message) => {
+            message.chat_id = chat;
+            Event::Staff(message)
+        }
+        other => other,
+    }
+}
+
+/// The chat each created topic was queued for, with the ticket, in order.
+fn created(transcript: &str) -> Vec<String> {
+    transcript.lines().filter(|line| line.starts_with("create topic")).map(str::to_owned).collect()
+}
+
+#[test]
+fn a_ticket_opens_in_its_groups_chat_and_goes_to_an_agent_of_that_group() {
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", TEAM)]);
+    let mut opened = Vec::new();
+    for n in 0..8_u64 {
+        let category = if n % 2 == 0 { "billing" } else { "technical" };
+        let id = world.open(100 + n, &[("category", category), ("description", "Something is wrong")]);
+        opened.push((id, category));
+        let transcript = world.send_all();
+        assert_eq!(created(&transcript).len(), 1, "{transcript}");
+    }
+    for (id, category) in opened {
+        let ticket = world.ticket(id);
+        let (chat, members) = if category == "billing" { (BILLING, [1, 2]) } else { (TECH, [3, 4]) };
+        assert_eq!(ticket.topic.map(|topic| topic.chat_id), Some(chat), "{id} ({category})");
+        let assignee = ticket.assignee.expect("routed");
+        assert!(members.contains(&assignee), "{id} ({category}) went to {assignee}, outside its group");
+    }
+}
+
+#[test]
+fn a_topics_messages_reach_its_own_ticket_only_in_its_own_group() {
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", TEAM)]);
+    let tech = world.open(42, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    let thread = world.ticket(tech).topic.expect("topic").thread_id;
+    // The same thread number in the other group is another topic: nothing reaches customer 42.
+    world.event(&in_chat(staff_says(3, thread, 900, "Wrong group"), BILLING));
+    let other = world.send_all();
+    assert!(!other.contains("chat 42"), "{other}");
+    world.event(&in_chat(staff_says(3, thread, 901, "We are on it"), TECH));
+    let relayed = world.send_all();
+    assert!(relayed.contains("chat 42 ") && relayed.contains("copy of -300/[901]"), "{relayed}");
+    // The customer's answer goes to the topic, in the group's chat.
+    world.event(&customer_says(42, 7, "Thanks"));
+    let answer = world.send_all();
+    assert!(answer.contains("topic T-000001") && answer.contains("copy of 42/[7]"), "{answer}");
+    assert_eq!(world.counterparts((42, 7)).first().map(|(chat, _)| *chat), Some(TECH), "{answer}");
+}
+
+#[test]
+fn each_groups_general_and_summary_show_its_own_tickets() {
+    // Nobody works in tech: its tickets wait in its queue.
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor, groups: [billing] }\n";
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", team)]);
+    world.open(42, &[("category", "billing"), ("description", "Charged twice")]);
+    world.open(43, &[("category", "technical"), ("description", "The app crashes")]);
+    world.open(44, &[("category", "technical"), ("description", "Login fails")]);
+    let opened = world.send_all();
+    let pinned: Vec<&str> = opened.lines().filter(|line| line.starts_with("Pin")).collect();
+    assert_eq!(pinned.len(), 2, "one summary pinned in each group: {opened}");
+    assert!(
+        pinned.iter().any(|line| line.contains("-200")) && pinned.iter().any(|line| line.contains("-300"))
+    );
+    // The summaries are refreshed on their timer, each with its own group's tickets.
+    world.minute += 2;
+    world.event(&Event::Tick);
+    let refreshed = world.send_all();
+    let summary_of = |chat: i64| {
+        refreshed
+            .lines()
+            .find(|line| line.starts_with(&format!("edit {chat}/")) && line.contains("Queue:"))
+            .unwrap_or_else(|| panic!("a summary in {chat}: {refreshed}"))
+            .to_owned()
+    };
+    assert!(summary_of(TECH).contains("2 unassigned · 2 active"), "{refreshed}");
+    // Billing's first post already said all there is: it is left alone.
+    assert!(!refreshed.contains("edit -200/"), "{refreshed}");
+    assert!(opened.contains("chat -200 #1001: 📋 Queue: 0 unassigned · 1 active"), "{opened}");
+
+    world.event(&in_chat(general_says(1, "/queue"), TECH));
+    let tech = world.send_all();
+    assert!(tech.starts_with("chat -300 "), "{tech}");
+    assert!(
+        tech.contains("Queue: 2 unassigned") && tech.contains("T-000002") && tech.contains("T-000003"),
+        "{tech}"
+    );
+    world.event(&in_chat(general_says(1, "/queue"), BILLING));
+    let billing = world.send_all();
+    assert!(billing.starts_with("chat -200 ") && billing.contains("The queue is empty"), "{billing}");
+    world.event(&in_chat(general_says(1, "/agents"), TECH));
+    let agents = world.send_all();
+    assert!(!agents.contains("Ana"), "Ana works in billing only: {agents}");
+}
+
+#[test]
+fn a_move_of_any_group_is_followed_by_its_own_tickets() {
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", TEAM)]);
+    let billing = world.open(42, &[("category", "billing"), ("description", "Charged twice")]);
+    let tech = world.open(43, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    world.event(&Event::StaffChatMigrated { from: TECH, to: -301 });
+    assert_eq!(world.ticket(tech).topic.map(|topic| topic.chat_id), Some(-301));
+    assert_eq!(world.ticket(billing).topic.map(|topic| topic.chat_id), Some(BILLING));
+    let moved = world.counter(&crate::desk::delivery::staff_chat_moved_key(TECH));
+    assert_eq!(moved, Some((-301_i64).cast_unsigned()), "the next start follows it");
+}
+
+/// A press of a queue's Claim button in General of `chat`.
+fn claim_in_general(from: u64, chat: i64, ticket: TicketId) -> Event {
+    Event::Button(ButtonPress {
+        callback_id: "cb1".into(),
+        from,
+        from_name: format!("user{from}"),
+        from_username: None,
+        language: None,
+        chat_id: chat,
+        message_id: Some(1),
+        thread: None,
+        data: format!("t:{}:claim", ticket.0),
+    })
+}
+
+#[test]
+fn a_claim_in_one_groups_general_takes_only_that_groups_tickets() {
+    // Nobody works in tech: its ticket waits in its queue.
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor, groups: [billing] }\n";
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", team)]);
+    let tech = world.open(43, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    world.event(&claim_in_general(1, BILLING, tech));
+    let refused = world.send_all();
+    assert!(refused.contains("This button belongs to another ticket."), "{refused}");
+    assert_eq!(world.ticket(tech).assignee, None);
+    world.event(&claim_in_general(1, TECH, tech));
+    world.send_all();
+    assert_eq!(world.ticket(tech).assignee, Some(1), "claimed from the queue of its own group");
+}

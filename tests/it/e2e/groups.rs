@@ -1,0 +1,180 @@
+//! Three staff groups over HTTP against the fake Bot API: each new ticket's topic opens in
+//! the group its category's filter chooses (a group without a filter takes the rest), only
+//! an agent of that group is routed it, and messages go both ways between each customer
+//! and their topic in their own group.
+
+use topicdesk::fakegram::{Draft, FakeHandle, GroupSpec, MemberRole, Thread, UserSpec, World};
+use topicdesk::ticket::TicketId;
+
+use topicdesk::host::HostError;
+
+use super::harness::{Customer, Desk, STAFF, Setup, answer, from_bot, has_text, press, wait};
+
+const BILLING: i64 = STAFF;
+const TECH: i64 = -1_009_000_000_002;
+const GENERAL: i64 = -1_009_000_000_003;
+
+const TOM: u64 = 501;
+const BEA: u64 = 502;
+const GIL: u64 = 503;
+
+const DESK: &str = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -1001234567890, categories: [billing] }
+  - { name: tech, chat: -1009000000002, categories: [technical] }
+  - { name: general, chat: -1009000000003 }
+";
+
+/// Nobody has a skill, so the shipped routing's round robin would go over everyone it is
+/// shown, in this order (Tom first): only the groups keep each agent to their own tickets.
+const TEAM: &str = "\
+agents:
+  - { id: 501, name: Tom, groups: [tech] }
+  - { id: 502, name: Bea, groups: [billing] }
+  - { id: 503, name: Gil, role: supervisor, groups: [general] }
+";
+
+const FORM: &str = "\
+id: support
+title: Contact support
+fields:
+  - id: category
+    prompt: What is your question about?
+    type: choice
+    choices:
+      - { value: billing, label: Billing }
+      - { value: technical, label: Technical problem }
+      - { value: account, label: My account }
+  - id: description
+    prompt: Describe the problem
+    type: text
+";
+
+/// The customers, the label they choose, their group's chat and its agent.
+fn cases(desk: &Desk) -> Vec<(Customer, &'static str, i64, u64)> {
+    let c = &desk.customers;
+    vec![
+        (c[0].clone(), "Billing", BILLING, BEA),
+        (c[1].clone(), "Technical problem", TECH, TOM),
+        (c[2].clone(), "My account", GENERAL, GIL),
+    ]
+}
+
+/// The shipped rules in `rules` made the three groups' (desk.yaml, team, one form).
+fn write_rules(rules: &std::path::Path) {
+    std::fs::write(rules.join("desk.yaml"), DESK).expect("desk.yaml");
+    std::fs::write(rules.join("team.yaml"), TEAM).expect("team.yaml");
+    std::fs::write(rules.join("forms/support.yaml"), FORM).expect("the form");
+    std::fs::remove_file(rules.join("forms/bug.yaml")).expect("one form");
+    // The shipped scenarios and templates name the shipped team and forms.
+    std::fs::remove_dir_all(rules.join("tests")).expect("remove the scenarios");
+    std::fs::remove_dir_all(rules.join("templates")).expect("remove the templates");
+}
+
+async fn three_groups() -> Desk {
+    let mut desk = Desk::prepare(Setup { customers: 3, budget_scale: None }).await;
+    write_rules(&desk.options.rules);
+    // Several groups: desk.yaml says which chats, `--staff-chat` would be refused.
+    desk.options.staff_chat = None;
+    let fake = &desk.fake;
+    for (id, name) in [(TOM, "Tom"), (BEA, "Bea"), (GIL, "Gil")] {
+        fake.add_user(UserSpec::new(id, name).language_code("en")).expect("an agent");
+    }
+    fake.add_group(GroupSpec::staff_forum(TECH).member(TOM, MemberRole::Member)).expect("tech");
+    fake.add_group(GroupSpec::staff_forum(GENERAL).member(GIL, MemberRole::Member)).expect("general");
+    fake.set_member(BILLING, BEA, MemberRole::Member).expect("Bea joins billing");
+    desk.start_host();
+    desk
+}
+
+/// The customer's topic in `chat`, by its name (`T-000001 · Billing · Cust00`).
+fn topic_in(world: &World, chat: i64, customer: &Customer) -> Option<i32> {
+    let suffix = format!("· {}", customer.name);
+    world.topics(chat).into_iter().find(|t| !t.deleted && t.name.ends_with(&suffix)).map(|t| t.thread_id)
+}
+
+/// The bot's texts in a topic of `chat`.
+fn texts_in(world: &World, chat: i64, thread: i32) -> Vec<String> {
+    world
+        .thread_messages(chat, Thread::Topic(thread))
+        .into_iter()
+        .filter(|m| m.from == world.bot_id())
+        .filter_map(|m| m.text.clone())
+        .collect()
+}
+
+async fn open_in(fake: &FakeHandle, customer: &Customer, label: &str) {
+    fake.user_starts_bot(customer.id).expect("the customer starts the bot");
+    press(fake, customer, label).await;
+    answer(fake, customer, "Describe the problem", &format!("{} needs help with {label}", customer.name))
+        .await;
+    press(fake, customer, "Submit").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_groups_take_their_tickets_route_to_their_agents_and_relay_both_ways() {
+    let desk = three_groups().await;
+    let fake = std::sync::Arc::clone(&desk.fake);
+    let groups = [BILLING, TECH, GENERAL];
+    for (n, (customer, label, chat, agent)) in cases(&desk).into_iter().enumerate() {
+        open_in(&fake, &customer, label).await;
+        let what = format!("{}'s topic with its card in group {chat}", customer.name);
+        wait(&fake, &what, |world| {
+            topic_in(world, chat, &customer)
+                .is_some_and(|thread| texts_in(world, chat, thread).iter().any(|t| t.contains("Priority:")))
+        })
+        .await;
+        fake.inspect(|world| {
+            for other in groups.iter().filter(|other| **other != chat) {
+                assert_eq!(topic_in(world, *other, &customer), None, "{} also in {other}", customer.name);
+            }
+        });
+        let ticket = TicketId(n as u64 + 1);
+        desk.wait_store(&format!("{ticket} routed"), |read| {
+            read.ticket(ticket).expect("read").is_some_and(|t| t.assignee.is_some())
+        })
+        .await;
+        let store = topicdesk::store::Store::open_read_only(&topicdesk::store::data_file(&desk.options.data))
+            .expect("the store opens");
+        let stored = store.read().expect("read").ticket(ticket).expect("read").expect("the ticket");
+        assert_eq!(stored.assignee, Some(agent), "{ticket} ({label}) must go to its group's agent");
+        assert_eq!(stored.topic.map(|topic| topic.chat_id), Some(chat));
+    }
+
+    // Each customer writes, and their group's agent answers from the topic.
+    for (customer, _, chat, agent) in cases(&desk) {
+        let thread = fake.inspect(|world| topic_in(world, chat, &customer)).expect("a topic");
+        let text = format!("{} writes again", customer.name);
+        fake.user_sends(customer.id, Draft::text(text.clone())).expect("the customer writes");
+        wait(&fake, &format!("{text} in group {chat}"), |world| {
+            texts_in(world, chat, thread).iter().any(|t| t == &text)
+        })
+        .await;
+        let reply = format!("Answer to {}", customer.name);
+        fake.send_as(agent, chat, Draft::text(reply.clone()).in_topic(thread)).expect("the agent answers");
+        wait(&fake, &format!("{reply} in the customer's chat"), |world| {
+            from_bot(world, customer.chat()).iter().any(|m| has_text(m, &reply))
+        })
+        .await;
+    }
+    fake.inspect(|world| {
+        for chat in groups {
+            let pinned = world.messages(chat).into_iter().any(|m| has_text(m, "Queue:"));
+            assert!(pinned, "a queue summary in General of {chat}");
+        }
+    });
+    desk.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_chat_on_the_command_line_is_refused_with_several_groups() {
+    let mut desk = Desk::prepare(Setup { customers: 0, budget_scale: None }).await;
+    write_rules(&desk.options.rules);
+    desk.options.staff_chat = Some(STAFF);
+    // Refused before anything else: a host that went on would run until the timeout.
+    let run = topicdesk::host::run(desk.options.clone(), std::future::pending());
+    let outcome =
+        tokio::time::timeout(std::time::Duration::from_secs(30), run).await.expect("refused at once");
+    assert!(matches!(outcome, Err(HostError::StaffChatWithGroups { groups: 3 })), "{outcome:?}");
+}
