@@ -494,7 +494,7 @@ fn name_of(user: u64) -> &'static str {
 }
 
 /// The (message id, callback data) of the button labelled `label` on `message`.
-fn button(message: &FakeMessage, label: &str) -> Option<(i32, String)> {
+pub(crate) fn button(message: &FakeMessage, label: &str) -> Option<(i32, String)> {
     let rows = message.reply_markup.as_ref()?.get("inline_keyboard")?.as_array()?;
     rows.iter().flat_map(|row| row.as_array().into_iter().flatten()).find_map(|b| {
         let text = b.get("text")?.as_str()?;
