@@ -1,6 +1,6 @@
 //! `topicdesk demo`: the whole desk offline. It starts the built-in Telegram stand-in,
 //! writes the shipped rules to a temporary directory, runs the real host against both,
-//! and plays two customers and an agent through intake, relay, answers sent from response
+//! and plays two customers and an agent, in a desk of two staff groups, through intake, relay, answers sent from response
 //! templates (with `/t`, and picked inline from the card's Templates button), a customer
 //! answered by an article without a ticket, a status change and a reopen, printing the
 //! conversation as people would see it.
@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::fakegram::{
-    Draft, FakeConfig, FakeHandle, FakeMessage, FakeTelegram, InlineMode, MemberRole, RateBudgets, Thread,
-    UserSpec, World,
+    Draft, FakeConfig, FakeHandle, FakeMessage, FakeTelegram, GroupSpec, InlineMode, MemberRole, RateBudgets,
+    Thread, UserSpec, World,
 };
 use crate::host::HostOptions;
 
@@ -85,7 +85,14 @@ pub const DEFAULT_RULES: &[(&str, &str)] = &[
     ("kb/webhooks.md", include_str!("../rules/kb/webhooks.md")),
 ];
 
+/// The desk's two staff groups: billing questions go to the billing team's forum, the rest
+/// to the support team's.
 const STAFF: i64 = -1_001_234_567_890;
+const BILLING: i64 = -1_001_234_567_891;
+const STAFF_GROUPS: &str = "staff_groups:
+  - { name: billing, chat: -1001234567891, categories: [billing] }
+  - { name: support, chat: -1001234567890 }
+";
 const ANN: u64 = 5_550_001;
 const BORIS: u64 = 5_550_002;
 const DANA: u64 = 111_111_111;
@@ -130,6 +137,14 @@ pub async fn run(out: &mut dyn Write, data: Option<&Path>) -> Result<(), DemoErr
     let temp = tempfile::tempdir().map_err(|e| setup(&e))?;
     let rules = temp.path().join("rules");
     write_default_rules(&rules)?;
+    // Two staff groups instead of the shipped desk's one.
+    let desk = std::fs::read_to_string(rules.join("desk.yaml"))?;
+    let desk: String = desk
+        .lines()
+        .map(|line| if line.starts_with("staff_chat:") { STAFF_GROUPS.trim_end() } else { line })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(rules.join("desk.yaml"), desk + "\n")?;
     let mut config = FakeConfig {
         users: vec![
             UserSpec::new(ANN, "Ann").username("ann_k").language_code("en"),
@@ -144,11 +159,12 @@ pub async fn run(out: &mut dyn Write, data: Option<&Path>) -> Result<(), DemoErr
         ..FakeConfig::default()
     };
     config.groups[0].members.push((DANA, MemberRole::Member));
+    config.groups.push(GroupSpec::staff_forum(BILLING).member(DANA, MemberRole::Member));
     let fake = FakeTelegram::start(config).await.map_err(|e| setup(&e))?;
     let options = HostOptions {
         rules,
         data: data.map_or_else(|| temp.path().join("data"), Path::to_path_buf),
-        staff_chat: Some(STAFF),
+        staff_chat: None,
         token: Some(fake.token().to_owned()),
         api_url: Some(fake.api_url()),
         unlimited: false,
@@ -177,6 +193,13 @@ pub async fn run(out: &mut dyn Write, data: Option<&Path>) -> Result<(), DemoErr
     play.flush()
 }
 
+/// A ticket's topic: its staff group's chat and its thread.
+#[derive(Clone, Copy)]
+struct Topic {
+    chat: i64,
+    thread: i32,
+}
+
 struct Play<'a> {
     fake: &'a FakeHandle,
     out: &'a mut dyn Write,
@@ -186,7 +209,11 @@ struct Play<'a> {
 
 impl Play<'_> {
     async fn script(&mut self) -> Result<(), DemoError> {
-        self.say("Ann writes to the bot and fills the support form.")?;
+        self.say(
+            "The desk has two staff groups (desk.yaml staff_groups): billing questions open in the \
+             billing team's forum, the rest in the support team's. Ann writes to the bot and fills \
+             the support form.",
+        )?;
         self.customer_text(ANN, "/start").await?;
         self.press(ANN, "Contact support").await?;
         self.press(ANN, "Billing").await?;
@@ -329,29 +356,32 @@ impl Play<'_> {
         self.flush()
     }
 
-    async fn press_card(&mut self, thread: i32, label: &str) -> Result<(), DemoError> {
-        self.press_in_topic(thread, label, "on the ticket card").await
+    async fn press_card(&mut self, topic: Topic, label: &str) -> Result<(), DemoError> {
+        self.press_in_topic(topic, label, "on the ticket card").await
     }
 
     /// Dana presses `label` on the bot's newest message in the topic offering it.
-    async fn press_in_topic(&mut self, thread: i32, label: &str, place: &str) -> Result<(), DemoError> {
+    async fn press_in_topic(&mut self, topic: Topic, label: &str, place: &str) -> Result<(), DemoError> {
         let found = self.fake.inspect(|world| {
             world
-                .thread_messages(STAFF, Thread::Topic(thread))
+                .thread_messages(topic.chat, Thread::Topic(topic.thread))
                 .iter()
                 .rev()
                 .filter(|m| m.from == world.bot_id())
                 .find_map(|m| button(m, label))
         });
         let Some((message_id, data)) = found else {
-            return Err(DemoError::Stalled(format!("no card button {label:?} in topic {thread}")));
+            return Err(DemoError::Stalled(format!("no card button {label:?} in topic {}", topic.thread)));
         };
         let topic_lines = |w: &World| {
-            w.thread_messages(STAFF, Thread::Topic(thread)).iter().filter(|m| m.from == w.bot_id()).count()
+            w.thread_messages(topic.chat, Thread::Topic(topic.thread))
+                .iter()
+                .filter(|m| m.from == w.bot_id())
+                .count()
         };
         let (answers, lines) = self.fake.inspect(|w| (w.callback_answers().len(), topic_lines(w)));
         self.fake
-            .press_button(DANA, STAFF, message_id, &data)
+            .press_button(DANA, topic.chat, message_id, &data)
             .map_err(|e| DemoError::Stalled(e.to_string()))?;
         writeln!(self.out, "  [Dana taps “{label}” {place}]")?;
         // The press is answered, and the topic confirms the action in a line of its own.
@@ -364,24 +394,31 @@ impl Play<'_> {
 
     /// Dana taps the card's Templates button, adds `words` to the query it pre-fills, and
     /// picks the result titled `title`: her client sends it into the topic as her message.
-    async fn pick_template_inline(&mut self, thread: i32, words: &str, title: &str) -> Result<(), DemoError> {
+    async fn pick_template_inline(
+        &mut self,
+        topic: Topic,
+        words: &str,
+        title: &str,
+    ) -> Result<(), DemoError> {
         let prefilled = self.fake.inspect(|world| {
             world
-                .thread_messages(STAFF, Thread::Topic(thread))
+                .thread_messages(topic.chat, Thread::Topic(topic.thread))
                 .iter()
                 .rev()
                 .filter(|m| m.from == world.bot_id())
                 .find_map(|m| inline_query_button(m, "Templates"))
         });
         let Some(prefilled) = prefilled else {
-            return Err(DemoError::Stalled(format!("no Templates button in topic {thread}")));
+            return Err(DemoError::Stalled(format!("no Templates button in topic {}", topic.thread)));
         };
         let query = format!("{prefilled}{words}");
         let bot = self.fake.inspect(World::bot_username);
         writeln!(self.out, "  [Dana taps “Templates” on the ticket card and types “@{bot} {query}”]")?;
         let stalled = |e: &dyn std::fmt::Display| DemoError::Stalled(e.to_string());
-        let query_id =
-            self.fake.type_inline_query(DANA, STAFF, Some(thread), &query).map_err(|e| stalled(&e))?;
+        let query_id = self
+            .fake
+            .type_inline_query(DANA, topic.chat, Some(topic.thread), &query)
+            .map_err(|e| stalled(&e))?;
         let answer = self
             .fake
             .wait_for(STEP, |world| world.inline_answers().iter().find(|a| a.query_id == query_id).cloned())
@@ -398,9 +435,9 @@ impl Play<'_> {
         self.flush()
     }
 
-    fn staff_text(&mut self, thread: i32, text: &str) -> Result<(), DemoError> {
+    fn staff_text(&mut self, topic: Topic, text: &str) -> Result<(), DemoError> {
         self.fake
-            .send_as(DANA, STAFF, Draft::text(text).in_topic(thread))
+            .send_as(DANA, topic.chat, Draft::text(text).in_topic(topic.thread))
             .map_err(|e| DemoError::Stalled(e.to_string()))?;
         self.flush()
     }
@@ -417,23 +454,27 @@ impl Play<'_> {
         self.flush()
     }
 
-    async fn topic_of(&mut self, customer: &str) -> Result<i32, DemoError> {
+    /// The customer's topic, in whichever staff group it opened.
+    async fn topic_of(&mut self, customer: &str) -> Result<Topic, DemoError> {
         let needle = format!("· {customer}");
-        let thread = self
+        let topic = self
             .fake
             .wait_for(STEP, |world| {
-                let topic = world.topics(STAFF).into_iter().find(|t| t.name.ends_with(&needle))?;
+                let (chat, topic) = [BILLING, STAFF].into_iter().find_map(|chat| {
+                    let topic = world.topics(chat).into_iter().find(|t| t.name.ends_with(&needle))?;
+                    Some((chat, topic))
+                })?;
                 // Wait for the card too, so it prints with the topic.
                 let card = world
-                    .thread_messages(STAFF, Thread::Topic(topic.thread_id))
+                    .thread_messages(chat, Thread::Topic(topic.thread_id))
                     .iter()
                     .any(|m| m.reply_markup.is_some());
-                card.then_some(topic.thread_id)
+                card.then_some(Topic { chat, thread: topic.thread_id })
             })
             .await
             .map_err(|e| DemoError::Stalled(format!("no topic for {customer}: {e}")))?;
         self.flush()?;
-        Ok(thread)
+        Ok(topic)
     }
 
     /// A customer's message in a ticket: it is copied into the ticket's topic.
@@ -441,19 +482,21 @@ impl Play<'_> {
         &mut self,
         user: u64,
         text: &str,
-        thread: i32,
+        topic: Topic,
     ) -> Result<(), DemoError> {
         self.fake.user_sends(user, Draft::text(text)).map_err(|e| DemoError::Stalled(e.to_string()))?;
         self.wait("the copy in the topic", |w| {
-            w.thread_messages(STAFF, Thread::Topic(thread)).iter().any(|m| m.text.as_deref() == Some(text))
+            w.thread_messages(topic.chat, Thread::Topic(topic.thread))
+                .iter()
+                .any(|m| m.text.as_deref() == Some(text))
         })
         .await?;
         self.flush()
     }
 
-    async fn wait_text_in_topic(&mut self, thread: i32, needle: &str) -> Result<(), DemoError> {
+    async fn wait_text_in_topic(&mut self, topic: Topic, needle: &str) -> Result<(), DemoError> {
         self.wait(&format!("{needle:?} in the topic"), |w| {
-            w.thread_messages(STAFF, Thread::Topic(thread))
+            w.thread_messages(topic.chat, Thread::Topic(topic.thread))
                 .iter()
                 .any(|m| m.text.as_deref().is_some_and(|t| t.contains(needle)))
         })
@@ -494,7 +537,7 @@ fn name_of(user: u64) -> &'static str {
 }
 
 /// The (message id, callback data) of the button labelled `label` on `message`.
-fn button(message: &FakeMessage, label: &str) -> Option<(i32, String)> {
+pub(crate) fn button(message: &FakeMessage, label: &str) -> Option<(i32, String)> {
     let rows = message.reply_markup.as_ref()?.get("inline_keyboard")?.as_array()?;
     rows.iter().flat_map(|row| row.as_array().into_iter().flatten()).find_map(|b| {
         let text = b.get("text")?.as_str()?;
@@ -524,10 +567,15 @@ fn render(world: &World, m: &FakeMessage) -> Option<String> {
     if m.via_bot.is_some() {
         let _ = write!(who, " via @{}", world.bot_username());
     }
-    let place = if m.chat_id == STAFF {
-        match m.thread_id.and_then(|t| world.topic(STAFF, t)) {
-            Some(topic) => format!("staff › {}", topic.name),
-            None => "staff › General".to_owned(),
+    let group = match m.chat_id {
+        STAFF => Some("support"),
+        BILLING => Some("billing"),
+        _ => None,
+    };
+    let place = if let Some(group) = group {
+        match m.thread_id.and_then(|t| world.topic(m.chat_id, t)) {
+            Some(topic) => format!("{group} › {}", topic.name),
+            None => format!("{group} › General"),
         }
     } else {
         format!("private › {}", world.display_name(m.chat_id as u64))

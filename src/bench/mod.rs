@@ -27,6 +27,10 @@
 //!   longest write transaction, and the longest a customer's message written meanwhile
 //!   took to commit (`retention`).
 //! - `reload_ms_p99`: a rule file saved to the new rules deciding (`reload`).
+//! - `groups_tickets_per_min_ratio`, `groups_429s`: new tickets a minute of a desk of four
+//!   staff groups over a desk of one, budgets kept on both sides with every window scaled,
+//!   and the 429s the fake Bot API answered in both runs (`groups`; targets: at least 3.6,
+//!   none).
 //! - `startup_ms_1m`, `timer_idle_cpu_pct_1m`, `rss_mb_1m`, `breach_lag_ms_p99_1m`,
 //!   `relay_end_to_end_msgs_per_s` and company: the real `topicdesk run` process against
 //!   the fake Bot API over 1,000,000 open tickets (`scale`).
@@ -45,6 +49,7 @@
 //! reported as not measured with the reason (`not_measured` in the JSON), and the rest go on.
 
 mod dashboard;
+mod groups;
 mod hot;
 mod reload;
 mod retention;
@@ -206,6 +211,8 @@ pub const FIGURES: &[&str] = &[
     "retention_pass_s",
     "retention_largest_txn_ms",
     "retention_answer_max_ms",
+    "groups_tickets_per_min_ratio",
+    "groups_429s",
     RATIOS[0].0,
     RATIOS[1].0,
     RATIOS[2].0,
@@ -318,6 +325,7 @@ pub fn run(
         });
     }
     retention_figures(&mut sink, &rules_dir, scale, only);
+    group_figures(&mut sink, quick, only);
     commit_baseline_at(&mut commit_times);
     if commit_baseline {
         match commit_times.into_iter().collect::<Result<Vec<f64>, String>>() {
@@ -330,6 +338,26 @@ pub fn run(
     }
     ratios(&mut sink, only);
     Ok(sink.report)
+}
+
+/// The staff groups' figures (`groups`), when wanted.
+fn group_figures(sink: &mut Sink<'_>, quick: bool, only: &[String]) {
+    let names = ["groups_tickets_per_min_ratio", "groups_429s"];
+    if only.is_empty() || names.iter().any(|name| only.iter().any(|o| o == name)) {
+        sink.attempt(&names, |sink| {
+            let per_group = if quick { 12 } else { 40 };
+            let measured = groups::measure(per_group)?;
+            sink.note(format_args!(
+                "new tickets a minute (windows scaled by {}): one group {:.1}, four groups {:.1}",
+                groups::SCALE,
+                measured.one,
+                measured.four
+            ));
+            sink.figure("groups_tickets_per_min_ratio", measured.four / measured.one, "x", Some(">= 3.6"));
+            sink.figure("groups_429s", measured.too_many as f64, "429s", Some("0"));
+            Ok(())
+        });
+    }
 }
 
 /// The retention figures (`retention`), when wanted.

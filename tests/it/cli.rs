@@ -220,6 +220,7 @@ fn the_quick_bench_reports_its_figures_as_json_on_the_last_line() {
         "rule_call_p99_us",
         "intake_answers_per_s",
         "reload_ms_p99",
+        "groups_tickets_per_min_ratio",
         "store_mb_quick",
         "startup_ms_quick",
         "rss_mb_quick",
