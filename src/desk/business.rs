@@ -15,7 +15,7 @@ use super::event::ButtonPress;
 use super::event::{BusinessMessage, Kind, history_text};
 use super::{Desk, DeskError, State};
 use crate::business::BusinessConnection;
-use crate::outbox::{Button, Call, Content, FileKind, HeldWhy, Lane, Outgoing, Target};
+use crate::outbox::{Button, Call, Content, FileKind, HeldWhy, Lane, Outgoing, Single, Target};
 use crate::ticket::{Change, TicketId, UserId};
 
 /// The callback data of the button that drops the replies held for a customer.
@@ -309,7 +309,7 @@ impl Desk<'_> {
             to: Target::Topic { ticket: ticket.id },
             parts: vec![headed(
                 &heading,
-                content(m.kind, m.text.as_deref(), m.file_id.as_deref(), &b.entities),
+                content(m.kind, m.text.as_deref(), m.file_id.as_deref(), m.single.as_ref(), &b.entities),
             )],
             reply_to: None,
             album: None,
@@ -321,12 +321,14 @@ impl Desk<'_> {
 }
 
 /// A message's content to send again: a photo, document or video by its file id with its
-/// caption, a text with its formatting; of any other kind (a voice message, a sticker, a
-/// location), what history says of it, as a text.
+/// caption, a text with its formatting, a voice message (with its caption), round video,
+/// sticker, location or contact as what its own send method needs; of any other kind, what
+/// history says of it, as a text.
 pub(crate) fn content(
     kind: Kind,
     text: Option<&str>,
     file_id: Option<&str>,
+    single: Option<&Single>,
     entities: &[serde_json::Value],
 ) -> Content {
     let file_kind = match kind {
@@ -335,16 +337,24 @@ pub(crate) fn content(
         Kind::Video => Some(FileKind::Video),
         _ => None,
     };
-    match (file_kind, file_id) {
-        (Some(file_kind), Some(file_id)) => Content {
-            text: text.map(str::to_owned),
-            entities: entities.to_vec(),
-            file: Some((file_kind, file_id.to_owned())),
-        },
-        _ if kind == Kind::Text => {
-            Content { text: text.map(str::to_owned), entities: entities.to_vec(), file: None }
+    let said = |text: Option<&str>| Content {
+        text: text.map(str::to_owned),
+        entities: entities.to_vec(),
+        file: None,
+        single: None,
+    };
+    match (file_kind, file_id, single) {
+        (Some(file_kind), Some(file_id), _) => {
+            Content { file: Some((file_kind, file_id.to_owned())), ..said(text) }
         }
-        _ => Content { text: Some(history_text(kind, text)), entities: Vec::new(), file: None },
+        (None, _, Some(single)) if single.takes_caption() => {
+            Content { single: Some(single.clone()), ..said(text) }
+        }
+        (None, _, Some(single)) => {
+            Content { text: None, entities: Vec::new(), file: None, single: Some(single.clone()) }
+        }
+        _ if kind == Kind::Text => said(text),
+        _ => Content { text: Some(history_text(kind, text)), entities: Vec::new(), file: None, single: None },
     }
 }
 
@@ -445,15 +455,36 @@ mod tests {
     #[test]
     fn a_heading_moves_the_formatting_along_in_utf16_units() {
         let bold = serde_json::json!({ "type": "bold", "offset": 0, "length": 4 });
-        let said = content(Kind::Text, Some("Done, thanks"), None, std::slice::from_ref(&bold));
+        let said = content(Kind::Text, Some("Done, thanks"), None, None, std::slice::from_ref(&bold));
         let headed = headed("↩ Answered from the account @acme_support:", said);
         assert_eq!(headed.text.as_deref(), Some("↩ Answered from the account @acme_support:\nDone, thanks"));
         // "↩" is one UTF-16 unit; the heading and its line break are 43 in all.
         assert_eq!(headed.entities, [serde_json::json!({ "type": "bold", "offset": 43, "length": 4 })]);
-        let photo = content(Kind::Photo, Some("caption"), Some("F1"), &[]);
+        let photo = content(Kind::Photo, Some("caption"), Some("F1"), None, &[]);
         assert_eq!(photo.file, Some((FileKind::Photo, "F1".to_owned())));
-        let voice = content(Kind::Voice, None, Some("V1"), &[]);
-        assert_eq!((voice.text.as_deref(), voice.file), (Some("[voice message]"), None));
+    }
+
+    #[test]
+    fn voice_stickers_places_and_contacts_are_carried_as_themselves() {
+        let voice = Single::Voice { file_id: "V1".to_owned() };
+        let said = content(Kind::Voice, Some("listen"), None, Some(&voice), &[]);
+        assert_eq!((said.text.as_deref(), said.file, said.single), (Some("listen"), None, Some(voice)));
+        let sticker = Single::Sticker { file_id: "S1".to_owned() };
+        let said = content(Kind::Sticker, None, None, Some(&sticker), &[]);
+        assert_eq!((said.text, said.single), (None, Some(sticker)));
+        let place = Single::Location { latitude: 52.52, longitude: 13.405 };
+        assert_eq!(content(Kind::Location, None, None, Some(&place), &[]).single, Some(place));
+        let contact = Single::Contact {
+            phone_number: "+4930123".to_owned(),
+            first_name: "Ann".to_owned(),
+            last_name: Some("Lee".to_owned()),
+        };
+        assert_eq!(content(Kind::Contact, None, None, Some(&contact), &[]).single, Some(contact));
+        let note = Single::VideoNote { file_id: "N1".to_owned() };
+        assert_eq!(content(Kind::VideoNote, None, None, Some(&note), &[]).single, Some(note));
+        // A kind the desk cannot send again still says what it was.
+        let other = content(Kind::Other, None, None, None, &[]);
+        assert_eq!((other.text.as_deref(), other.single), (Some("[message]"), None));
     }
 
     #[test]

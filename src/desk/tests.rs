@@ -331,6 +331,7 @@ fn customer_says(id: u64, message_id: i32, text: &str) -> Event {
         kind: Kind::Text,
         text: Some(text.to_owned()),
         file_id: None,
+        single: None,
         reply_to: None,
         album: None,
     })
@@ -351,6 +352,7 @@ fn staff_says(from: u64, thread: i32, message_id: i32, text: &str) -> Event {
         via_bot: None,
         entities: Vec::new(),
         file_id: None,
+        single: None,
         album: None,
     })
 }
@@ -796,6 +798,7 @@ fn general_says(from: u64, text: &str) -> Event {
         via_bot: None,
         entities: Vec::new(),
         file_id: None,
+        single: None,
         album: None,
     })
 }

@@ -44,12 +44,13 @@ pub(crate) const REPLY_WINDOW_SECONDS: i64 = 24 * 60 * 60;
 
 /// The methods whose simulation honours `business_connection_id`; the parameter on any other
 /// method the spec allows it for is refused as not simulated.
-pub(crate) const HONOURED: [&str; 14] = [
+pub(crate) const HONOURED: [&str; 15] = [
     "sendMessage",
     "sendPhoto",
     "sendDocument",
     "sendVideo",
     "sendVoice",
+    "sendVideoNote",
     "sendSticker",
     "sendLocation",
     "sendContact",
@@ -407,6 +408,11 @@ impl World {
             Content::Video { duration, .. } => {
                 Content::Video { file_id: self.mint_file("video", "video.mp4"), duration }
             }
+            Content::VideoNote { duration, length, .. } => Content::VideoNote {
+                file_id: self.mint_file("video_note", "video_note.mp4"),
+                duration,
+                length,
+            },
             Content::Sticker { emoji, .. } => {
                 Content::Sticker { file_id: self.mint_file("sticker", "sticker.webp"), emoji }
             }

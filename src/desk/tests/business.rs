@@ -87,7 +87,8 @@ fn a_business_customer_gets_no_copies_and_a_message_to_the_bot_takes_the_door_aw
         world.send_all();
         world.event(&Event::BusinessCustomer(through_acme(42, 7, "Help me")));
         let into_topic = outbox(&world);
-        let expected = Content { text: Some("Help me".to_owned()), entities: vec![bold()], file: None };
+        let expected =
+            Content { text: Some("Help me".to_owned()), entities: vec![bold()], file: None, single: None };
         assert!(
             into_topic.iter().any(|o| matches!(&o.call,
                 Call::Resend { to: Target::Topic { ticket: t }, parts, .. } if *t == ticket && parts == std::slice::from_ref(&expected))),

@@ -4,7 +4,7 @@
 //! is told it is not served, a pause is reported; each change once. What the desk recorded is
 //! in the store, and a restart refreshes it with `getBusinessConnection`.
 
-use topicdesk::fakegram::{BusinessRights, Draft, FakeMessage, Thread, UserSpec, World};
+use topicdesk::fakegram::{BusinessRights, Content, Draft, FakeMessage, Thread, UserSpec, World};
 use topicdesk::history::{Actor, EntryKind};
 
 use super::harness::{
@@ -245,6 +245,79 @@ async fn a_customer_of_the_business_account_gets_a_ticket_and_answers_through_it
     desk.fake.inspect(|world| {
         assert!(from_bot(world, ann.chat()).is_empty(), "nothing in the customer's chat with the bot");
         assert_eq!(world.count_calls("copyMessage", 400), 0, "no copy tried into a business chat");
+    });
+    desk.finish().await;
+}
+
+/// A voice message, a round video, a location and a contact from the customer arrive in the
+/// topic as themselves (the same file, the same place, the same person), not as a label; a
+/// sticker and a voice message from the agent reach the customer through the account as
+/// themselves too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voice_places_stickers_and_contacts_go_as_themselves_both_ways() {
+    let (desk, id) = acme_connected(1).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+    let fake = &desk.fake;
+    let voice =
+        fake.customer_writes_to_business(&id, ann.id, Draft::voice(7).caption("listen")).expect("voice");
+    let note = fake.customer_writes_to_business(&id, ann.id, Draft::video_note(4)).expect("round video");
+    fake.customer_writes_to_business(&id, ann.id, Draft::location(52.52, 13.405)).expect("location");
+    fake.customer_writes_to_business(&id, ann.id, Draft::full_contact("+4930123", "Carl", "Berg"))
+        .expect("contact");
+    let file_of = |message_id: i32| {
+        fake.inspect(|world| {
+            let sent = world.business_messages(&id, ann.id).into_iter().find(|m| m.message_id == message_id);
+            sent.and_then(|m| m.content.file_id()).expect("a file").to_owned()
+        })
+    };
+    let (voice_file, note_file) = (file_of(voice), file_of(note));
+    desk.wait("the customer's voice, round video, location and contact in the topic", |world| {
+        let posts = bot_posts(world, thread);
+        let has = |wanted: &dyn Fn(&FakeMessage) -> bool| posts.iter().any(|m| wanted(m));
+        has(&|m| {
+            matches!(&m.content, Content::Voice { file_id, .. } if *file_id == voice_file)
+                && has_text(m, "listen")
+        }) && has(&|m| matches!(&m.content, Content::VideoNote { file_id, .. } if *file_id == note_file))
+            && has(&|m| m.content == Content::Location { latitude: 52.52, longitude: 13.405 })
+            && has(&|m| {
+                m.content
+                    == Content::Contact {
+                        phone_number: "+4930123".to_owned(),
+                        first_name: "Carl".to_owned(),
+                        last_name: Some("Berg".to_owned()),
+                    }
+            })
+    })
+    .await;
+
+    let sticker = fake.send_as(DANA, STAFF, Draft::sticker("👍").in_topic(thread)).expect("Dana's sticker");
+    let answer =
+        fake.send_as(DANA, STAFF, Draft::voice(3).caption("as promised").in_topic(thread)).expect("Dana");
+    let file_in_staff = |message_id: i32| {
+        fake.inspect(|world| {
+            let sent = world.messages(STAFF).into_iter().find(|m| m.message_id == message_id);
+            sent.and_then(|m| m.content.file_id()).expect("a file").to_owned()
+        })
+    };
+    let (sticker_file, answer_file) = (file_in_staff(sticker), file_in_staff(answer));
+    desk.wait("Dana's sticker and voice message through the account", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        seen.iter()
+            .any(|m| matches!(&m.content, Content::Sticker { file_id, .. } if *file_id == sticker_file))
+            && seen.iter().any(|m| {
+                matches!(&m.content, Content::Voice { file_id, .. } if *file_id == answer_file)
+                    && has_text(m, "as promised")
+            })
+    })
+    .await;
+    fake.inspect(|world| {
+        let labels = ["[voice message]", "[video message]", "[location]", "[contact]", "[sticker]"];
+        let posts = bot_posts(world, thread);
+        let seen = from_desk_in_business(world, &id, &ann);
+        for label in labels {
+            assert!(!posts.iter().chain(&seen).any(|m| has_text(m, label)), "no {label} label sent");
+        }
     });
     desk.finish().await;
 }
