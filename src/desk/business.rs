@@ -15,7 +15,9 @@ use super::event::ButtonPress;
 use super::event::{BusinessMessage, Kind, history_text};
 use super::{Desk, DeskError, State};
 use crate::business::BusinessConnection;
-use crate::outbox::{Button, Call, Content, FileKind, HeldWhy, Lane, Outgoing, Single, Target};
+use crate::outbox::{
+    Button, Call, Content, FileKind, HeldWhy, Lane, Outgoing, Single, TEXT_LIMIT, Target, split_text,
+};
 use crate::ticket::{Change, TicketId, UserId};
 
 /// The callback data of the button that drops the replies held for a customer.
@@ -305,17 +307,17 @@ impl Desk<'_> {
             .apply(Change::AgentReply { text: said }, &self.agent(connection.owner), self.now)
             .expect("not closed: the current ticket");
         let heading = format!("↩ Answered from the account {}:", connection.account());
-        let call = Call::Resend {
-            to: Target::Topic { ticket: ticket.id },
-            parts: vec![headed(
-                &heading,
-                content(m.kind, m.text.as_deref(), m.file_id.as_deref(), m.single.as_ref(), &b.entities),
-            )],
-            reply_to: None,
-            album: None,
-            report: None,
-        };
-        self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        let said = content(m.kind, m.text.as_deref(), m.file_id.as_deref(), m.single.as_ref(), &b.entities);
+        for part in mirrored(&heading, said) {
+            let call = Call::Resend {
+                to: Target::Topic { ticket: ticket.id },
+                parts: vec![part],
+                reply_to: None,
+                album: None,
+                report: None,
+            };
+            self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        }
         self.commit(state, &before, &ticket, &entries)
     }
 }
@@ -356,6 +358,36 @@ pub(crate) fn content(
         _ if kind == Kind::Text => said(text),
         _ => Content { text: Some(history_text(kind, text)), entities: Vec::new(), file: None, single: None },
     }
+}
+
+/// The messages the topic gets for the owner's answer `said` under `heading`, in order: one,
+/// the heading over the text or caption, when it fits Telegram's limit (4,096 for a text,
+/// 1,024 for a caption, in UTF-16 units); else the heading as a message of its own before the
+/// answer. A sticker, round video, location or contact takes no text: the heading goes before
+/// it. A caption longer than a caption may be (a Premium sender's) follows its file as a text
+/// of its own, in parts when it is longer than a text may be: nothing is lost.
+pub(crate) fn mirrored(heading: &str, said: Content) -> Vec<Content> {
+    let units = |text: &str| text.encode_utf16().count();
+    let text_units = said.text.as_deref().map_or(0, units);
+    if !said.takes_no_text() && units(heading) + 1 + text_units <= said.text_limit() {
+        return vec![headed(heading, said)];
+    }
+    let alone = |text: String| Content { text: Some(text), entities: Vec::new(), file: None, single: None };
+    let mut parts = vec![alone(heading.to_owned())];
+    if text_units <= said.text_limit() {
+        parts.push(said);
+        return parts;
+    }
+    // Media whose caption is too long for one: the file bare, then the caption as text.
+    let Content { text, entities, file, single } = said;
+    let text = text.unwrap_or_default();
+    parts.push(Content { text: None, entities: Vec::new(), file, single });
+    if units(&text) <= TEXT_LIMIT {
+        parts.push(Content { text: Some(text), entities, file: None, single: None });
+    } else {
+        parts.extend(split_text(&text, TEXT_LIMIT / 2).into_iter().map(alone));
+    }
+    parts
 }
 
 /// `content` with a line before its text or caption; its formatting moved along.
@@ -485,6 +517,40 @@ mod tests {
         // A kind the desk cannot send again still says what it was.
         let other = content(Kind::Other, None, None, None, &[]);
         assert_eq!((other.text.as_deref(), other.single), (Some("[message]"), None));
+    }
+
+    #[test]
+    fn an_owners_answer_keeps_every_word_within_telegrams_limits() {
+        let heading = "↩ Answered from the account @acme_support:";
+        let texts = |parts: &[Content]| -> Vec<Option<usize>> {
+            parts.iter().map(|part| part.text.as_deref().map(|text| text.encode_utf16().count())).collect()
+        };
+        // Heading and text together when they fit: 43 + 4,053 = 4,096.
+        let fits = content(Kind::Text, Some(&"a".repeat(4053)), None, None, &[]);
+        assert_eq!(texts(&mirrored(heading, fits)), [Some(4096)]);
+        let bold = serde_json::json!({ "type": "bold", "offset": 0, "length": 4 });
+        let long = content(Kind::Text, Some(&"a".repeat(4054)), None, None, std::slice::from_ref(&bold));
+        let parts = mirrored(heading, long);
+        assert_eq!(texts(&parts), [Some(42), Some(4054)]);
+        assert_eq!((parts[0].text.as_deref(), &parts[1].entities), (Some(heading), &vec![bold.clone()]));
+        // A caption: 1,024 in all.
+        let photo = |caption: &str| content(Kind::Photo, Some(caption), Some("F1"), None, &[]);
+        assert_eq!(texts(&mirrored(heading, photo(&"c".repeat(981)))), [Some(1024)]);
+        let parts = mirrored(heading, photo(&"c".repeat(982)));
+        assert_eq!(texts(&parts), [Some(42), Some(982)]);
+        assert_eq!(parts[1].file, Some((FileKind::Photo, "F1".to_owned())));
+        // A Premium sender's caption over 1,024 follows its photo as a text.
+        let parts = mirrored(heading, photo(&"c".repeat(2000)));
+        assert_eq!(texts(&parts), [Some(42), None, Some(2000)]);
+        assert_eq!((parts[1].file.is_some(), parts[2].file.is_none()), (true, true));
+        // What takes no text gets the heading before it.
+        let sticker = Single::Sticker { file_id: "S1".to_owned() };
+        let parts = mirrored(heading, content(Kind::Sticker, None, None, Some(&sticker), &[]));
+        assert_eq!(texts(&parts), [Some(42), None]);
+        assert_eq!(parts[1].single, Some(sticker));
+        let voice = Single::Voice { file_id: "V1".to_owned() };
+        let parts = mirrored(heading, content(Kind::Voice, Some("hi"), None, Some(&voice), &[]));
+        assert_eq!((texts(&parts), parts[0].single.as_ref()), (vec![Some(45)], Some(&voice)));
     }
 
     #[test]

@@ -319,6 +319,27 @@ async fn voice_places_stickers_and_contacts_go_as_themselves_both_ways() {
             assert!(!posts.iter().chain(&seen).any(|m| has_text(m, label)), "no {label} label sent");
         }
     });
+
+    // The owner answers from their app with a location and a photo whose caption leaves no
+    // room for the heading within Telegram's 1,024: the heading goes before each, alone.
+    let heading = "↩ Answered from the account @acme_support:";
+    fake.owner_writes_in_business(&id, ann.id, Draft::location(48.1, 11.6)).expect("owner's location");
+    let caption = format!("{} end", "word ".repeat(199));
+    fake.owner_writes_in_business(&id, ann.id, Draft::photo().caption(caption.clone()))
+        .expect("owner's photo");
+    desk.wait("the owner's location and photo mirrored, each after its heading", |world| {
+        let posts = bot_posts(world, thread);
+        let at = |wanted: &dyn Fn(&FakeMessage) -> bool| posts.iter().position(|m| wanted(m));
+        let headings: Vec<usize> =
+            (0..posts.len()).filter(|&at| posts[at].text.as_deref() == Some(heading)).collect();
+        let place = at(&|m| m.content == Content::Location { latitude: 48.1, longitude: 11.6 });
+        let photo = at(&|m| m.content.kind() == "photo" && m.text.as_deref() == Some(caption.as_str()));
+        match (headings.as_slice(), place, photo) {
+            ([first, second], Some(place), Some(photo)) => place == first + 1 && photo == second + 1,
+            _ => false,
+        }
+    })
+    .await;
     desk.finish().await;
 }
 
