@@ -108,7 +108,9 @@ impl Desk<'_> {
         let mut held = state.held(customer)?;
         let first = held.is_empty();
         held.push(Outgoing { chat_id: customer as i64, lane: Lane::Message, ticket, call: call.clone() });
-        state.set_held(customer, &held)?;
+        // What they wait for is what the topic is told: the first refusal's reason.
+        let waits_for = if first { Some(why) } else { state.held_why(customer)? };
+        state.set_held(customer, &held, waits_for)?;
         if !first {
             return Ok(());
         }
@@ -139,7 +141,7 @@ impl Desk<'_> {
         if held.is_empty() {
             return Ok(());
         }
-        state.set_held(customer, &[])?;
+        state.set_held(customer, &[], None)?;
         for outgoing in &held {
             state.enqueue(outgoing)?;
         }
@@ -155,10 +157,14 @@ impl Desk<'_> {
     }
 
     /// A connection the desk serves again (turned back on, the right to reply given): what
-    /// waited for its customers goes out.
+    /// waited for its customers goes out. What waits for a customer's silence to end (Telegram's
+    /// 24 hours) stays: it would only be refused again, and the topic was told it goes when
+    /// the customer writes.
     fn release_held_of<S: State>(&self, state: &mut S, connection: &str) -> Result<(), DeskError> {
         for customer in state.held_customers()? {
-            if state.door(customer)?.as_deref() == Some(connection) {
+            if state.door(customer)?.as_deref() == Some(connection)
+                && state.held_why(customer)? != Some(HeldWhy::Window)
+            {
                 self.release_held(state, customer, "The business account lets this bot reply again")?;
             }
         }
@@ -229,7 +235,7 @@ impl Desk<'_> {
             return self.answer(state, press, Some("Only the support team can do this."));
         }
         let held = state.held(customer)?;
-        state.set_held(customer, &[])?;
+        state.set_held(customer, &[], None)?;
         let said = format!("Dropped {}.", waiting(held.len()));
         self.answer(state, press, Some(&said))?;
         if !held.is_empty()

@@ -163,6 +163,57 @@ fn held_replies_are_told_once_and_go_in_order_when_the_customer_writes() {
     assert!(world.send_all().contains("dropped 1 waiting reply."));
 }
 
+/// The account pauses the bot and turns it on again: a reply held for Telegram's 24 hours
+/// stays held (it would be refused again, and the topic was told it goes when the customer
+/// writes), told once; a reply held for the pause goes.
+#[test]
+fn replies_held_for_the_customers_silence_stay_held_when_the_bot_is_on_again() {
+    for keep in [Keep::Memory, Keep::Store] {
+        let (mut world, _dir) = world_serving_acme(keep);
+        world.event(&acme(true, true));
+        world.send_all();
+        world.event(&Event::BusinessCustomer(through_acme(42, 5, "Hello")));
+        world.send_all();
+        let ticket = world.open(42, &[("category", "technical")]);
+        world.send_all();
+        let reply = |text: &str| Call::SendText {
+            to: Target::Chat { chat_id: 42 },
+            text: text.to_owned(),
+            reply_to: None,
+            buttons: Vec::new(),
+            report: None,
+        };
+        let held = |why, text| {
+            Event::Delivered(Delivery::Held { customer: 42, ticket: Some(ticket), why, call: reply(text) })
+        };
+        world.event(&held(HeldWhy::Window, "after a day"));
+        // Later replies refused for the pause wait behind it, for the same thing.
+        world.event(&acme(true, false));
+        world.event(&held(HeldWhy::Off, "while paused"));
+        let told = world.send_all();
+        assert_eq!(told.matches("Not delivered yet, and kept:").count(), 1, "{told}");
+        assert_eq!(world.read(|state| state.held_why(42)), Some(HeldWhy::Window));
+        world.event(&acme(true, true));
+        let again = world.send_all();
+        assert!(!again.contains("after a day") && !again.contains("Not delivered yet"), "{again}");
+        assert!(!again.contains("waiting repl"), "{again}");
+        assert_eq!(world.read(|state| state.held(42)).len(), 2, "still held");
+        // The customer writes: both go, in order.
+        world.event(&Event::BusinessCustomer(through_acme(42, 9, "Still there?")));
+        assert!(world.read(|state| state.held(42)).is_empty());
+        assert!(world.send_all().contains("The customer wrote again: 2 waiting replies are on the way."));
+
+        // Held for the pause alone: turned on again, it goes.
+        world.event(&acme(true, false));
+        world.event(&held(HeldWhy::Off, "paused again"));
+        world.send_all();
+        world.event(&acme(true, true));
+        assert!(world.read(|state| state.held(42)).is_empty());
+        let said = world.send_all();
+        assert!(said.contains("lets this bot reply again: 1 waiting reply is on the way."), "{said}");
+    }
+}
+
 #[test]
 fn an_agents_edit_of_a_reply_is_queued_for_its_copy_even_before_the_reply_went() {
     let (mut world, _dir) = world_serving_acme(Keep::Memory);

@@ -385,6 +385,45 @@ async fn a_reply_after_a_day_of_silence_waits_and_goes_when_the_customer_writes(
     desk.finish().await;
 }
 
+/// A reply held for the customer's silence stays held when the account pauses the bot and
+/// turns it on again: it is not tried again into Telegram's refusal, and the topic is told
+/// why once; it goes when the customer writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_held_for_silence_is_told_once_across_a_pause() {
+    let (desk, id) = acme_connected(1).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+    desk.fake.advance_clock(std::time::Duration::from_hours(25));
+    desk.fake.send_as(DANA, STAFF, Draft::text("Sorry for the wait").in_topic(thread)).expect("Dana");
+    let why = "Not delivered yet, and kept:";
+    desk.wait("the topic told why the reply waits", |world| topic_says(world, thread, why) == 1).await;
+    desk.wait_store("the reply held", |read| read.held(ann.id).expect("held").len() == 1).await;
+    let refused = |world: &World| world.count_calls("sendMessage", 400);
+    let refusals = desk.fake.inspect(refused);
+    desk.fake.set_business_enabled(&id, false).expect("paused");
+    desk.fake.set_business_enabled(&id, true).expect("resumed");
+    desk.wait("the connection confirmed again", |world| {
+        general_says(world, "@acme_support is connected, with the right to reply") == 2
+    })
+    .await;
+    desk.fake.send_as(DANA, STAFF, Draft::text("One more thing").in_topic(thread)).expect("Dana");
+    desk.wait_store("both replies held", |read| read.held(ann.id).expect("held").len() == 2).await;
+    desk.fake.inspect(|world| {
+        assert_eq!(topic_says(world, thread, why), 1, "told once");
+        assert_eq!(topic_says(world, thread, "waiting reply"), 0, "nothing said to go");
+        // Only the new reply was refused: the held one was not tried again.
+        assert_eq!(refused(world), refusals + 1);
+    });
+    desk.fake.customer_writes_to_business(&id, ann.id, Draft::text("Hello?")).expect("writes");
+    desk.wait("both replies through the account, in order", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        let at = |needle| seen.iter().position(|m| has_text(m, needle));
+        matches!((at("Sorry for the wait"), at("One more thing")), (Some(a), Some(b)) if a < b)
+    })
+    .await;
+    desk.finish().await;
+}
+
 /// The account pauses the bot: a customer's message no longer reaches the desk (no intake, no
 /// topic), and a reply to a customer with a ticket waits (the topic told why) instead of being
 /// lost; when the account turns the bot on again, it goes out.
