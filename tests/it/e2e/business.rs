@@ -587,6 +587,12 @@ async fn an_agents_reply_marks_the_customers_messages_read_only_with_mark_read_o
         .await;
         if mark_read {
             desk.wait("the customer's message read", |world| world.business_read(&id, ann.id, latest)).await;
+            // Read up to it: the first message of the chat is read too, by the one call.
+            desk.fake.inspect(|world| {
+                let first = world.business_messages(&id, ann.id)[0].message_id;
+                assert!(world.business_read(&id, ann.id, first), "an earlier message read too");
+                assert_eq!(world.count_calls("readBusinessMessage", 200), 1);
+            });
         } else {
             // Whatever the desk would queue after the reply goes in the customer chat's order:
             // a later message through the account shows the read would have gone by now.
