@@ -309,10 +309,33 @@ impl Desk<'_> {
         let before = ticket.clone();
         let m = &b.message;
         let said = history_text(m.kind, m.text.as_deref());
-        let entries = ticket
-            .apply(Change::AgentReply { text: said }, &self.agent(connection.owner), self.now)
-            .expect("not closed: the current ticket");
-        let heading = format!("↩ Answered from the account {}:", connection.account());
+        // The team member desk.yaml names behind the account (`answered_by`), else the account.
+        let member = self
+            .rules
+            .desk()
+            .business_account(connection.owner, connection.owner_username.as_deref())
+            .and_then(|account| account.answered_by.as_ref())
+            .and_then(|agent| self.rules.team().by_account(&agent.value));
+        let by = member.map_or(connection.owner, |agent| agent.id.cast_unsigned());
+        let origin = self.agent(by);
+        let mut entries = Vec::new();
+        // Theirs as an agent's reply in the topic would be: the first answer takes the ticket.
+        if member.is_some() && ticket.assignee.is_none() && self.rules.desk().auto_assign_on_first_reply {
+            entries.extend(
+                ticket
+                    .apply(Change::Assign { to: Some(by) }, &origin, self.now)
+                    .expect("assigning is always legal"),
+            );
+        }
+        entries.extend(
+            ticket
+                .apply(Change::AgentReply { text: said }, &origin, self.now)
+                .expect("not closed: the current ticket"),
+        );
+        let heading = match member {
+            Some(agent) => format!("↩ {} answered from the account {}:", agent.name, connection.account()),
+            None => format!("↩ Answered from the account {}:", connection.account()),
+        };
         let said = content(m.kind, m.text.as_deref(), m.file_id.as_deref(), m.single.as_ref(), &b.entities);
         for part in mirrored(&heading, said) {
             let call = Call::Resend {

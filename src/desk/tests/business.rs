@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::business::BusinessConnection;
+use crate::history::{Actor, EntryKind};
 use crate::outbox::{Content, HeldWhy, Outgoing};
 
 const ACME: u64 = 3_001;
@@ -16,6 +17,21 @@ fn world_serving_acme(keep: Keep) -> (World, tempfile::TempDir) {
     let mut text = std::fs::read_to_string(&desk_yaml).expect("desk.yaml");
     text.push_str("business:\n  - account: \"@acme_support\"\n");
     std::fs::write(&desk_yaml, text).expect("desk.yaml written");
+    (World::with_rules(dir.path(), keep), dir)
+}
+
+/// `world_serving_acme` with `extra` lines under the account's desk.yaml entry, and routing
+/// that assigns no one.
+fn world_serving_acme_with(keep: Keep, extra: &str) -> (World, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    crate::demo::write_default_rules(dir.path()).expect("write rules");
+    let desk_yaml = dir.path().join("desk.yaml");
+    let mut text = std::fs::read_to_string(&desk_yaml).expect("desk.yaml");
+    text.push_str("business:\n  - account: \"@acme_support\"\n");
+    text.push_str(extra);
+    std::fs::write(&desk_yaml, text).expect("desk.yaml written");
+    // Nobody is routed a ticket: who takes it is what the tests look at.
+    std::fs::write(dir.path().join("routing.rhai"), "fn route(ticket, team) { () }\n").expect("routing");
     (World::with_rules(dir.path(), keep), dir)
 }
 
@@ -211,6 +227,36 @@ fn replies_held_for_the_customers_silence_stay_held_when_the_bot_is_on_again() {
         assert!(world.read(|state| state.held(42)).is_empty());
         let said = world.send_all();
         assert!(said.contains("lets this bot reply again: 1 waiting reply is on the way."), "{said}");
+    }
+}
+
+/// The owner's answer from their app is the account's, unless desk.yaml names the team member
+/// behind it (`answered_by`): then it is theirs in history, takes the unassigned ticket (the
+/// card shows them), and the topic says who answered.
+#[test]
+fn an_owners_answer_is_the_member_desk_yaml_names_behind_the_account() {
+    for (extra, by, assignee, heading) in [
+        ("", ACME, None, "↩ Answered from the account @acme_support:"),
+        (
+            "    answered_by: \"@dana_support\"\n",
+            DANA,
+            Some(DANA),
+            "↩ Dana answered from the account @acme_support:",
+        ),
+    ] {
+        let (mut world, _dir) = world_serving_acme_with(Keep::Memory, extra);
+        world.event(&acme(true, true));
+        world.event(&Event::BusinessCustomer(through_acme(42, 5, "Hello")));
+        let ticket = world.open(42, &[("category", "technical")]);
+        world.send_all();
+        world.event(&Event::BusinessOwner(through_acme(42, 8, "On it")));
+        let history = world.read(|state| state.history(ticket));
+        let reply = history.iter().find(|entry| matches!(&entry.kind, EntryKind::AgentReply { .. }));
+        assert_eq!(reply.map(|entry| entry.actor), Some(Actor::Agent(by)), "{extra}");
+        let now = world.read(|state| state.ticket(ticket)).expect("the ticket");
+        assert_eq!(now.assignee, assignee, "{extra}");
+        let said = world.send_all();
+        assert!(said.contains(&format!("{heading}\\nOn it")), "{said}");
     }
 }
 
