@@ -376,6 +376,7 @@ pub fn intake_answers(
                     kind: crate::desk::Kind::Text,
                     text: Some(round.to_owned()),
                     file_id: None,
+                    single: None,
                     reply_to: None,
                     album: None,
                 };

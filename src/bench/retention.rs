@@ -98,6 +98,7 @@ pub fn measure(dir: &Path, rules_dir: &Path, tickets: u64) -> Result<Measured, B
                     kind: Kind::Text,
                     text: Some(format!("any news? ({sent})")),
                     file_id: None,
+                    single: None,
                     reply_to: None,
                     album: None,
                 });

@@ -15,7 +15,9 @@ use super::event::ButtonPress;
 use super::event::{BusinessMessage, Kind, history_text};
 use super::{Desk, DeskError, State};
 use crate::business::BusinessConnection;
-use crate::outbox::{Button, Call, Content, FileKind, HeldWhy, Lane, Outgoing, Target};
+use crate::outbox::{
+    Button, Call, Content, FileKind, HeldWhy, Lane, Outgoing, Single, TEXT_LIMIT, Target, split_text,
+};
 use crate::ticket::{Change, TicketId, UserId};
 
 /// The callback data of the button that drops the replies held for a customer.
@@ -106,7 +108,9 @@ impl Desk<'_> {
         let mut held = state.held(customer)?;
         let first = held.is_empty();
         held.push(Outgoing { chat_id: customer as i64, lane: Lane::Message, ticket, call: call.clone() });
-        state.set_held(customer, &held)?;
+        // What they wait for is what the topic is told: the first refusal's reason.
+        let waits_for = if first { Some(why) } else { state.held_why(customer)? };
+        state.set_held(customer, &held, waits_for)?;
         if !first {
             return Ok(());
         }
@@ -137,7 +141,7 @@ impl Desk<'_> {
         if held.is_empty() {
             return Ok(());
         }
-        state.set_held(customer, &[])?;
+        state.set_held(customer, &[], None)?;
         for outgoing in &held {
             state.enqueue(outgoing)?;
         }
@@ -153,10 +157,14 @@ impl Desk<'_> {
     }
 
     /// A connection the desk serves again (turned back on, the right to reply given): what
-    /// waited for its customers goes out.
+    /// waited for its customers goes out. What waits for a customer's silence to end (Telegram's
+    /// 24 hours) stays: it would only be refused again, and the topic was told it goes when
+    /// the customer writes.
     fn release_held_of<S: State>(&self, state: &mut S, connection: &str) -> Result<(), DeskError> {
         for customer in state.held_customers()? {
-            if state.door(customer)?.as_deref() == Some(connection) {
+            if state.door(customer)?.as_deref() == Some(connection)
+                && state.held_why(customer)? != Some(HeldWhy::Window)
+            {
                 self.release_held(state, customer, "The business account lets this bot reply again")?;
             }
         }
@@ -227,7 +235,7 @@ impl Desk<'_> {
             return self.answer(state, press, Some("Only the support team can do this."));
         }
         let held = state.held(customer)?;
-        state.set_held(customer, &[])?;
+        state.set_held(customer, &[], None)?;
         let said = format!("Dropped {}.", waiting(held.len()));
         self.answer(state, press, Some(&said))?;
         if !held.is_empty()
@@ -302,32 +310,57 @@ impl Desk<'_> {
         let before = ticket.clone();
         let m = &b.message;
         let said = history_text(m.kind, m.text.as_deref());
-        let entries = ticket
-            .apply(Change::AgentReply { text: said }, &self.agent(connection.owner), self.now)
-            .expect("not closed: the current ticket");
-        let heading = format!("↩ Answered from the account {}:", connection.account());
-        let call = Call::Resend {
-            to: Target::Topic { ticket: ticket.id },
-            parts: vec![headed(
-                &heading,
-                content(m.kind, m.text.as_deref(), m.file_id.as_deref(), &b.entities),
-            )],
-            reply_to: None,
-            album: None,
-            report: None,
+        // The team member desk.yaml names behind the account (`answered_by`), else the account.
+        let member = self
+            .rules
+            .desk()
+            .business_account(connection.owner, connection.owner_username.as_deref())
+            .and_then(|account| account.answered_by.as_ref())
+            .and_then(|agent| self.rules.team().by_account(&agent.value));
+        let by = member.map_or(connection.owner, |agent| agent.id.cast_unsigned());
+        let origin = self.agent(by);
+        let mut entries = Vec::new();
+        // Theirs as an agent's reply in the topic would be: the first answer takes the ticket.
+        if member.is_some() && ticket.assignee.is_none() && self.rules.desk().auto_assign_on_first_reply {
+            entries.extend(
+                ticket
+                    .apply(Change::Assign { to: Some(by) }, &origin, self.now)
+                    .expect("assigning is always legal"),
+            );
+        }
+        entries.extend(
+            ticket
+                .apply(Change::AgentReply { text: said }, &origin, self.now)
+                .expect("not closed: the current ticket"),
+        );
+        let heading = match member {
+            Some(agent) => format!("↩ {} answered from the account {}:", agent.name, connection.account()),
+            None => format!("↩ Answered from the account {}:", connection.account()),
         };
-        self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        let said = content(m.kind, m.text.as_deref(), m.file_id.as_deref(), m.single.as_ref(), &b.entities);
+        for part in mirrored(&heading, said) {
+            let call = Call::Resend {
+                to: Target::Topic { ticket: ticket.id },
+                parts: vec![part],
+                reply_to: None,
+                album: None,
+                report: None,
+            };
+            self.queue(state, Some(ticket.id), Lane::Message, call)?;
+        }
         self.commit(state, &before, &ticket, &entries)
     }
 }
 
 /// A message's content to send again: a photo, document or video by its file id with its
-/// caption, a text with its formatting; of any other kind (a voice message, a sticker, a
-/// location), what history says of it, as a text.
+/// caption, a text with its formatting, a voice message (with its caption), round video,
+/// sticker, location or contact as what its own send method needs; of any other kind, what
+/// history says of it, as a text.
 pub(crate) fn content(
     kind: Kind,
     text: Option<&str>,
     file_id: Option<&str>,
+    single: Option<&Single>,
     entities: &[serde_json::Value],
 ) -> Content {
     let file_kind = match kind {
@@ -336,17 +369,55 @@ pub(crate) fn content(
         Kind::Video => Some(FileKind::Video),
         _ => None,
     };
-    match (file_kind, file_id) {
-        (Some(file_kind), Some(file_id)) => Content {
-            text: text.map(str::to_owned),
-            entities: entities.to_vec(),
-            file: Some((file_kind, file_id.to_owned())),
-        },
-        _ if kind == Kind::Text => {
-            Content { text: text.map(str::to_owned), entities: entities.to_vec(), file: None }
+    let said = |text: Option<&str>| Content {
+        text: text.map(str::to_owned),
+        entities: entities.to_vec(),
+        file: None,
+        single: None,
+    };
+    match (file_kind, file_id, single) {
+        (Some(file_kind), Some(file_id), _) => {
+            Content { file: Some((file_kind, file_id.to_owned())), ..said(text) }
         }
-        _ => Content { text: Some(history_text(kind, text)), entities: Vec::new(), file: None },
+        (None, _, Some(single)) if single.takes_caption() => {
+            Content { single: Some(single.clone()), ..said(text) }
+        }
+        (None, _, Some(single)) => {
+            Content { text: None, entities: Vec::new(), file: None, single: Some(single.clone()) }
+        }
+        _ if kind == Kind::Text => said(text),
+        _ => Content { text: Some(history_text(kind, text)), entities: Vec::new(), file: None, single: None },
     }
+}
+
+/// The messages the topic gets for the owner's answer `said` under `heading`, in order: one,
+/// the heading over the text or caption, when it fits Telegram's limit (4,096 for a text,
+/// 1,024 for a caption, in UTF-16 units); else the heading as a message of its own before the
+/// answer. A sticker, round video, location or contact takes no text: the heading goes before
+/// it. A caption longer than a caption may be (a Premium sender's) follows its file as a text
+/// of its own, in parts when it is longer than a text may be: nothing is lost.
+pub(crate) fn mirrored(heading: &str, said: Content) -> Vec<Content> {
+    let units = |text: &str| text.encode_utf16().count();
+    let text_units = said.text.as_deref().map_or(0, units);
+    if !said.takes_no_text() && units(heading) + 1 + text_units <= said.text_limit() {
+        return vec![headed(heading, said)];
+    }
+    let alone = |text: String| Content { text: Some(text), entities: Vec::new(), file: None, single: None };
+    let mut parts = vec![alone(heading.to_owned())];
+    if text_units <= said.text_limit() {
+        parts.push(said);
+        return parts;
+    }
+    // Media whose caption is too long for one: the file bare, then the caption as text.
+    let Content { text, entities, file, single } = said;
+    let text = text.unwrap_or_default();
+    parts.push(Content { text: None, entities: Vec::new(), file, single });
+    if units(&text) <= TEXT_LIMIT {
+        parts.push(Content { text: Some(text), entities, file: None, single: None });
+    } else {
+        parts.extend(split_text(&text, TEXT_LIMIT / 2).into_iter().map(alone));
+    }
+    parts
 }
 
 /// `content` with a line before its text or caption; its formatting moved along.
@@ -446,15 +517,70 @@ mod tests {
     #[test]
     fn a_heading_moves_the_formatting_along_in_utf16_units() {
         let bold = serde_json::json!({ "type": "bold", "offset": 0, "length": 4 });
-        let said = content(Kind::Text, Some("Done, thanks"), None, std::slice::from_ref(&bold));
+        let said = content(Kind::Text, Some("Done, thanks"), None, None, std::slice::from_ref(&bold));
         let headed = headed("↩ Answered from the account @acme_support:", said);
         assert_eq!(headed.text.as_deref(), Some("↩ Answered from the account @acme_support:\nDone, thanks"));
         // "↩" is one UTF-16 unit; the heading and its line break are 43 in all.
         assert_eq!(headed.entities, [serde_json::json!({ "type": "bold", "offset": 43, "length": 4 })]);
-        let photo = content(Kind::Photo, Some("caption"), Some("F1"), &[]);
+        let photo = content(Kind::Photo, Some("caption"), Some("F1"), None, &[]);
         assert_eq!(photo.file, Some((FileKind::Photo, "F1".to_owned())));
-        let voice = content(Kind::Voice, None, Some("V1"), &[]);
-        assert_eq!((voice.text.as_deref(), voice.file), (Some("[voice message]"), None));
+    }
+
+    #[test]
+    fn voice_stickers_places_and_contacts_are_carried_as_themselves() {
+        let voice = Single::Voice { file_id: "V1".to_owned() };
+        let said = content(Kind::Voice, Some("listen"), None, Some(&voice), &[]);
+        assert_eq!((said.text.as_deref(), said.file, said.single), (Some("listen"), None, Some(voice)));
+        let sticker = Single::Sticker { file_id: "S1".to_owned() };
+        let said = content(Kind::Sticker, None, None, Some(&sticker), &[]);
+        assert_eq!((said.text, said.single), (None, Some(sticker)));
+        let place = Single::Location { latitude: 52.52, longitude: 13.405 };
+        assert_eq!(content(Kind::Location, None, None, Some(&place), &[]).single, Some(place));
+        let contact = Single::Contact {
+            phone_number: "+4930123".to_owned(),
+            first_name: "Ann".to_owned(),
+            last_name: Some("Lee".to_owned()),
+        };
+        assert_eq!(content(Kind::Contact, None, None, Some(&contact), &[]).single, Some(contact));
+        let note = Single::VideoNote { file_id: "N1".to_owned() };
+        assert_eq!(content(Kind::VideoNote, None, None, Some(&note), &[]).single, Some(note));
+        // A kind the desk cannot send again still says what it was.
+        let other = content(Kind::Other, None, None, None, &[]);
+        assert_eq!((other.text.as_deref(), other.single), (Some("[message]"), None));
+    }
+
+    #[test]
+    fn an_owners_answer_keeps_every_word_within_telegrams_limits() {
+        let heading = "↩ Answered from the account @acme_support:";
+        let texts = |parts: &[Content]| -> Vec<Option<usize>> {
+            parts.iter().map(|part| part.text.as_deref().map(|text| text.encode_utf16().count())).collect()
+        };
+        // Heading and text together when they fit: 43 + 4,053 = 4,096.
+        let fits = content(Kind::Text, Some(&"a".repeat(4053)), None, None, &[]);
+        assert_eq!(texts(&mirrored(heading, fits)), [Some(4096)]);
+        let bold = serde_json::json!({ "type": "bold", "offset": 0, "length": 4 });
+        let long = content(Kind::Text, Some(&"a".repeat(4054)), None, None, std::slice::from_ref(&bold));
+        let parts = mirrored(heading, long);
+        assert_eq!(texts(&parts), [Some(42), Some(4054)]);
+        assert_eq!((parts[0].text.as_deref(), &parts[1].entities), (Some(heading), &vec![bold.clone()]));
+        // A caption: 1,024 in all.
+        let photo = |caption: &str| content(Kind::Photo, Some(caption), Some("F1"), None, &[]);
+        assert_eq!(texts(&mirrored(heading, photo(&"c".repeat(981)))), [Some(1024)]);
+        let parts = mirrored(heading, photo(&"c".repeat(982)));
+        assert_eq!(texts(&parts), [Some(42), Some(982)]);
+        assert_eq!(parts[1].file, Some((FileKind::Photo, "F1".to_owned())));
+        // A Premium sender's caption over 1,024 follows its photo as a text.
+        let parts = mirrored(heading, photo(&"c".repeat(2000)));
+        assert_eq!(texts(&parts), [Some(42), None, Some(2000)]);
+        assert_eq!((parts[1].file.is_some(), parts[2].file.is_none()), (true, true));
+        // What takes no text gets the heading before it.
+        let sticker = Single::Sticker { file_id: "S1".to_owned() };
+        let parts = mirrored(heading, content(Kind::Sticker, None, None, Some(&sticker), &[]));
+        assert_eq!(texts(&parts), [Some(42), None]);
+        assert_eq!(parts[1].single, Some(sticker));
+        let voice = Single::Voice { file_id: "V1".to_owned() };
+        let parts = mirrored(heading, content(Kind::Voice, Some("hi"), None, Some(&voice), &[]));
+        assert_eq!((texts(&parts), parts[0].single.as_ref()), (vec![Some(45)], Some(&voice)));
     }
 
     #[test]

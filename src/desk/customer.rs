@@ -157,6 +157,7 @@ impl Desk<'_> {
                     m.kind,
                     m.text.as_deref(),
                     m.file_id.as_deref(),
+                    m.single.as_ref(),
                     entities,
                 )],
                 reply_to,

@@ -3,7 +3,7 @@
 //! in here knows Telegram's wire types.
 
 use crate::business::BusinessConnection;
-use crate::outbox::Delivery;
+use crate::outbox::{Delivery, Single};
 use crate::ticket::{Customer, UserId};
 
 /// One inbound event for the desk.
@@ -50,6 +50,8 @@ pub enum Kind {
     Document,
     Voice,
     Video,
+    /// A round video message (`video_note`).
+    VideoNote,
     Sticker,
     Location,
     Contact,
@@ -66,6 +68,8 @@ pub struct CustomerMessage {
     pub text: Option<String>,
     /// The Telegram file id of a photo or document, for intake attachments.
     pub file_id: Option<String>,
+    /// A voice message, round video, sticker, location or contact, as sending it again needs.
+    pub single: Option<Single>,
     pub reply_to: Option<i32>,
     /// Messages of one album share this id.
     pub album: Option<String>,
@@ -112,6 +116,8 @@ pub struct StaffMessage {
     pub entities: Vec<serde_json::Value>,
     /// The Telegram file id of a photo, document or video.
     pub file_id: Option<String>,
+    /// A voice message, round video, sticker, location or contact, as sending it again needs.
+    pub single: Option<Single>,
 }
 
 /// An inline query: what someone typed after `@bot`. Telegram says nothing of the chat or
@@ -157,6 +163,7 @@ impl Kind {
             Kind::Document => "[document]",
             Kind::Voice => "[voice message]",
             Kind::Video => "[video]",
+            Kind::VideoNote => "[video message]",
             Kind::Sticker => "[sticker]",
             Kind::Location => "[location]",
             Kind::Contact => "[contact]",

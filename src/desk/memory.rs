@@ -18,7 +18,7 @@ use crate::audit::AuditEntry;
 use crate::business::BusinessConnection;
 use crate::history::Entry;
 use crate::metrics::{Facts, Labels};
-use crate::outbox::Outgoing;
+use crate::outbox::{HeldWhy, Outgoing};
 use crate::privacy::{Erased, outbox_concerns};
 use crate::retention::{Cursor, Sweep};
 use crate::sla::{Deadline, Timer};
@@ -56,6 +56,7 @@ pub struct MemoryState {
     doors: BTreeMap<UserId, String>,
     unread: BTreeMap<UserId, i32>,
     held: BTreeMap<UserId, Vec<Outgoing>>,
+    held_why: BTreeMap<UserId, HeldWhy>,
     /// The audit log, oldest first.
     pub audit: Vec<AuditEntry>,
 }
@@ -336,11 +337,24 @@ impl State for MemoryState {
         Ok(self.held.get(&customer).cloned().unwrap_or_default())
     }
 
-    fn set_held(&mut self, customer: UserId, held: &[Outgoing]) -> Result<(), StateError> {
+    fn held_why(&self, customer: UserId) -> Result<Option<HeldWhy>, StateError> {
+        Ok(self.held_why.get(&customer).copied())
+    }
+
+    fn set_held(
+        &mut self,
+        customer: UserId,
+        held: &[Outgoing],
+        why: Option<HeldWhy>,
+    ) -> Result<(), StateError> {
+        self.held_why.remove(&customer);
         if held.is_empty() {
             self.held.remove(&customer);
         } else {
             self.held.insert(customer, held.to_vec());
+            if let Some(why) = why {
+                self.held_why.insert(customer, why);
+            }
         }
         Ok(())
     }
@@ -423,6 +437,7 @@ impl State for MemoryState {
         self.doors.remove(&customer);
         self.unread.remove(&customer);
         self.held.remove(&customer);
+        self.held_why.remove(&customer);
         erased.session |= self.prompts.remove(&customer).is_some();
         erased.relayed = self.remove_links_of(customer as i64);
         let before = self.outbox.len();

@@ -393,6 +393,7 @@ impl Desk<'_> {
                     m.kind,
                     m.text.as_deref(),
                     m.file_id.as_deref(),
+                    m.single.as_ref(),
                     &m.entities,
                 )],
                 reply_to,

@@ -8,7 +8,7 @@ use crate::business::BusinessConnection;
 use crate::history::Entry;
 use crate::kb::Deflection;
 use crate::metrics::{Facts, Labels};
-use crate::outbox::Outgoing;
+use crate::outbox::{HeldWhy, Outgoing};
 use crate::retention::{Cursor, Sweep};
 use crate::sla::{Deadline, Timer};
 use crate::store::{StoreError, Tx};
@@ -88,8 +88,15 @@ pub trait State {
     fn set_unread(&mut self, customer: UserId, message_id: Option<i32>) -> Result<(), StateError>;
     /// The calls held for a customer of a business account (`Delivery::Held`), in order.
     fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StateError>;
-    /// Keeps the calls held for the customer; none forgets them.
-    fn set_held(&mut self, customer: UserId, held: &[Outgoing]) -> Result<(), StateError>;
+    /// What the calls held for the customer wait for (the reason the topic was told), when known.
+    fn held_why(&self, customer: UserId) -> Result<Option<HeldWhy>, StateError>;
+    /// Keeps the calls held for the customer and what they wait for; none forgets them.
+    fn set_held(
+        &mut self,
+        customer: UserId,
+        held: &[Outgoing],
+        why: Option<HeldWhy>,
+    ) -> Result<(), StateError>;
     /// The customers with calls held for them.
     fn held_customers(&self) -> Result<Vec<UserId>, StateError>;
     /// Every question an article answered, oldest first.
@@ -271,8 +278,16 @@ impl State for Tx<'_> {
     fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StateError> {
         Ok(Tx::held(self, customer)?)
     }
-    fn set_held(&mut self, customer: UserId, held: &[Outgoing]) -> Result<(), StateError> {
-        Ok(Tx::set_held(self, customer, held)?)
+    fn held_why(&self, customer: UserId) -> Result<Option<HeldWhy>, StateError> {
+        Ok(Tx::held_why(self, customer)?)
+    }
+    fn set_held(
+        &mut self,
+        customer: UserId,
+        held: &[Outgoing],
+        why: Option<HeldWhy>,
+    ) -> Result<(), StateError> {
+        Ok(Tx::set_held(self, customer, held, why)?)
     }
     fn held_customers(&self) -> Result<Vec<UserId>, StateError> {
         Ok(Tx::held_customers(self)?)

@@ -346,6 +346,7 @@ fn customer_says(id: u64, message_id: i32, text: &str) -> Event {
         kind: Kind::Text,
         text: Some(text.to_owned()),
         file_id: None,
+        single: None,
         reply_to: None,
         album: None,
     })
@@ -366,6 +367,7 @@ fn staff_says(from: u64, thread: i32, message_id: i32, text: &str) -> Event {
         via_bot: None,
         entities: Vec::new(),
         file_id: None,
+        single: None,
         album: None,
     })
 }
@@ -811,6 +813,7 @@ fn general_says(from: u64, text: &str) -> Event {
         via_bot: None,
         entities: Vec::new(),
         file_id: None,
+        single: None,
         album: None,
     })
 }

@@ -24,7 +24,8 @@
 //! - a customer's edit comes as `edited_business_message`, a deletion as
 //!   `deleted_business_messages` (while the connection is enabled);
 //! - `getBusinessConnection`; `readBusinessMessage` with `can_read_messages`, on an incoming
-//!   message of a chat active in the last 24 hours.
+//!   message of a chat active in the last 24 hours: it and every earlier incoming message of
+//!   the chat are read.
 //!
 //! Not simulated, and refused as such: `business_connection_id` on any other method (media
 //! edits, pins, chat actions included); the bot's own sends through a connection do not come back as updates.
@@ -44,12 +45,13 @@ pub(crate) const REPLY_WINDOW_SECONDS: i64 = 24 * 60 * 60;
 
 /// The methods whose simulation honours `business_connection_id`; the parameter on any other
 /// method the spec allows it for is refused as not simulated.
-pub(crate) const HONOURED: [&str; 14] = [
+pub(crate) const HONOURED: [&str; 15] = [
     "sendMessage",
     "sendPhoto",
     "sendDocument",
     "sendVideo",
     "sendVoice",
+    "sendVideoNote",
     "sendSticker",
     "sendLocation",
     "sendContact",
@@ -89,7 +91,7 @@ pub(crate) struct Connection {
     pub enabled: bool,
     pub date: i64,
     pub chats: BTreeMap<i64, ChatState>,
-    /// Incoming messages the bot marked read: (chat id, message id).
+    /// Incoming messages the bot marked read, each one read up to included: (chat id, message id).
     pub read: BTreeSet<(i64, i32)>,
 }
 
@@ -375,11 +377,19 @@ pub(crate) fn read_business_message(world: &mut World, call: &Call) -> Result<Va
         return Err(ApiFailure::forbidden("BOT_ACCESS_FORBIDDEN"));
     }
     let chat = world.active_chat(connection, chat_id)?;
-    let incoming = chat.live_message(message_id).filter(|message| message.from == chat_id as u64);
-    if incoming.is_none() {
+    let incoming = |message: &&super::FakeMessage| message.from == chat_id as u64;
+    if !chat.live_message(message_id).is_some_and(|message| incoming(&message)) {
         return Err(ApiFailure::bad_request("MESSAGE_ID_INVALID"));
     }
-    world.business.get_mut(&id).expect("checked above").read.insert((chat_id, message_id));
+    // Telegram reads the chat up to the message: it and every earlier incoming one.
+    let read: Vec<(i64, i32)> = chat
+        .messages
+        .range(..=message_id)
+        .map(|(_, message)| message)
+        .filter(incoming)
+        .map(|message| (chat_id, message.message_id))
+        .collect();
+    world.business.get_mut(&id).expect("checked above").read.extend(read);
     Ok(json!(true))
 }
 
@@ -407,6 +417,11 @@ impl World {
             Content::Video { duration, .. } => {
                 Content::Video { file_id: self.mint_file("video", "video.mp4"), duration }
             }
+            Content::VideoNote { duration, length, .. } => Content::VideoNote {
+                file_id: self.mint_file("video_note", "video_note.mp4"),
+                duration,
+                length,
+            },
             Content::Sticker { emoji, .. } => {
                 Content::Sticker { file_id: self.mint_file("sticker", "sticker.webp"), emoji }
             }
@@ -432,7 +447,7 @@ impl World {
             .unwrap_or_default()
     }
 
-    /// Whether the bot marked the customer's message read.
+    /// Whether the bot marked the customer's message read (itself or a later one).
     pub fn business_read(&self, id: &str, customer: u64, message_id: i32) -> bool {
         self.business
             .get(id)

@@ -70,12 +70,14 @@ pub enum Content {
     Voice { file_id: String, duration: u32 },
     /// A video of `duration` seconds.
     Video { file_id: String, duration: u32 },
+    /// A round video message of `duration` seconds, `length` pixels wide and high.
+    VideoNote { file_id: String, duration: u32, length: u32 },
     /// A sticker showing `emoji`.
     Sticker { file_id: String, emoji: String },
     /// A location pin.
     Location { latitude: f64, longitude: f64 },
     /// A shared contact.
-    Contact { phone_number: String, first_name: String },
+    Contact { phone_number: String, first_name: String, last_name: Option<String> },
     /// Something Telegram posted by itself.
     Service(ServiceEvent),
 }
@@ -108,6 +110,7 @@ impl Content {
             Content::Document { .. } => "document",
             Content::Voice { .. } => "voice",
             Content::Video { .. } => "video",
+            Content::VideoNote { .. } => "video_note",
             Content::Sticker { .. } => "sticker",
             Content::Location { .. } => "location",
             Content::Contact { .. } => "contact",
@@ -122,6 +125,7 @@ impl Content {
             | Content::Document { file_id, .. }
             | Content::Voice { file_id, .. }
             | Content::Video { file_id, .. }
+            | Content::VideoNote { file_id, .. }
             | Content::Sticker { file_id, .. } => Some(file_id),
             _ => None,
         }
@@ -189,6 +193,11 @@ impl Draft {
         Draft::of(Content::Video { file_id: String::new(), duration }, None)
     }
 
+    /// A round video message of `duration` seconds.
+    pub fn video_note(duration: u32) -> Draft {
+        Draft::of(Content::VideoNote { file_id: String::new(), duration, length: 384 }, None)
+    }
+
     /// A sticker showing `emoji`.
     pub fn sticker(emoji: impl Into<String>) -> Draft {
         Draft::of(Content::Sticker { file_id: String::new(), emoji: emoji.into() }, None)
@@ -201,7 +210,19 @@ impl Draft {
 
     /// A shared contact.
     pub fn contact(phone_number: impl Into<String>, first_name: impl Into<String>) -> Draft {
-        Draft::of(Content::Contact { phone_number: phone_number.into(), first_name: first_name.into() }, None)
+        let (phone_number, first_name) = (phone_number.into(), first_name.into());
+        Draft::of(Content::Contact { phone_number, first_name, last_name: None }, None)
+    }
+
+    /// A shared contact with a last name.
+    pub fn full_contact(
+        phone_number: impl Into<String>,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+    ) -> Draft {
+        let (phone_number, first_name, last_name) =
+            (phone_number.into(), first_name.into(), last_name.into());
+        Draft::of(Content::Contact { phone_number, first_name, last_name: Some(last_name) }, None)
     }
 
     /// Sets the caption of a media draft.

@@ -66,6 +66,7 @@ const METHODS: &[MethodImpl] = &[
     now("sendDocument", Traffic::Post, sending::send_document),
     now("sendVideo", Traffic::Post, sending::send_video),
     now("sendVoice", Traffic::Post, sending::send_voice),
+    now("sendVideoNote", Traffic::Post, sending::send_video_note),
     now("sendSticker", Traffic::Post, sending::send_sticker),
     now("sendLocation", Traffic::Post, sending::send_location),
     now("sendContact", Traffic::Post, sending::send_contact),

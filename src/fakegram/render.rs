@@ -165,6 +165,12 @@ impl World {
                 video["mime_type"] = "video/mp4".into();
                 ("video", video)
             }
+            Content::VideoNote { file_id, duration, length } => {
+                let mut note = file_json(file_id, u64::from(*duration) * 100_000);
+                note["length"] = (*length).into();
+                note["duration"] = (*duration).into();
+                ("video_note", note)
+            }
             Content::Sticker { file_id, emoji } => {
                 let mut sticker = file_json(file_id, 20_480);
                 for (field, value) in
@@ -180,8 +186,12 @@ impl World {
             Content::Location { latitude, longitude } => {
                 ("location", json!({ "latitude": latitude, "longitude": longitude }))
             }
-            Content::Contact { phone_number, first_name } => {
-                ("contact", json!({ "phone_number": phone_number, "first_name": first_name }))
+            Content::Contact { phone_number, first_name, last_name } => {
+                let mut contact = json!({ "phone_number": phone_number, "first_name": first_name });
+                if let Some(last_name) = last_name {
+                    contact["last_name"] = last_name.clone().into();
+                }
+                ("contact", contact)
             }
             Content::Service(event) => self.service_json(message, event, depth),
         };

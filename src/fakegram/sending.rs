@@ -148,6 +148,10 @@ pub(crate) fn send_voice(world: &mut World, call: &Call) -> Result<Value, ApiFai
     send_media(world, call, "voice")
 }
 
+pub(crate) fn send_video_note(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {
+    send_media(world, call, "video_note")
+}
+
 pub(crate) fn send_sticker(world: &mut World, call: &Call) -> Result<Value, ApiFailure> {
     send_media(world, call, "sticker")
 }
@@ -182,6 +186,10 @@ fn send_media(world: &mut World, call: &Call, kind: &'static str) -> Result<Valu
         "photo" => Content::Photo { file_id },
         "video" => Content::Video { file_id, duration: seconds },
         "voice" => Content::Voice { file_id, duration: seconds },
+        "video_note" => {
+            let length = call.int("length").and_then(|length| u32::try_from(length).ok()).unwrap_or(384);
+            Content::VideoNote { file_id, duration: seconds, length }
+        }
         "sticker" => Content::Sticker { file_id, emoji: call.str("emoji").unwrap_or("🙂").to_owned() },
         _ => Content::Document { file_id, file_name },
     };
@@ -240,7 +248,8 @@ pub(crate) fn send_contact(world: &mut World, call: &Call) -> Result<Value, ApiF
     let chat_id = call.chat_id(world, "chat_id")?;
     let phone_number = call.required("phone_number", Value::as_str)?.to_owned();
     let first_name = call.required("first_name", Value::as_str)?.to_owned();
-    let post = bot_post(world, call, chat_id, Content::Contact { phone_number, first_name })?;
+    let last_name = call.str("last_name").map(str::to_owned);
+    let post = bot_post(world, call, chat_id, Content::Contact { phone_number, first_name, last_name })?;
     Ok(send(world, post))
 }
 

@@ -274,6 +274,59 @@ pub struct Content {
     pub entities: Vec<serde_json::Value>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<(FileKind, String)>,
+    /// What the message carries instead of a photo, document or video, when it is one of the
+    /// kinds that go only by their own send method (a voice message, a sticker, a location...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub single: Option<Single>,
+}
+
+/// Content that goes only by its own send method, never in an album: a voice message (the
+/// content's `text` its caption), a round video message and a sticker, by the file id
+/// Telegram already has; a location; a contact. None of them but the voice message takes a
+/// caption.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Single {
+    Voice {
+        file_id: String,
+    },
+    VideoNote {
+        file_id: String,
+    },
+    Sticker {
+        file_id: String,
+    },
+    Location {
+        latitude: f64,
+        longitude: f64,
+    },
+    Contact {
+        phone_number: String,
+        first_name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_name: Option<String>,
+    },
+}
+
+impl Single {
+    /// Whether the message may carry a caption (the content's `text`).
+    pub fn takes_caption(&self) -> bool {
+        matches!(self, Single::Voice { .. })
+    }
+}
+
+impl Content {
+    /// Whether the content is a file or a single kind that can have no text along (a sticker,
+    /// a round video, a location, a contact).
+    pub fn takes_no_text(&self) -> bool {
+        self.single.as_ref().is_some_and(|single| !single.takes_caption())
+    }
+
+    /// The most its text may hold, in UTF-16 code units: a caption's limit for media, a
+    /// message's for a text.
+    pub fn text_limit(&self) -> usize {
+        if self.file.is_some() || self.single.is_some() { CAPTION_LIMIT } else { TEXT_LIMIT }
+    }
 }
 
 /// What the desk wants to hear when a call succeeds.

@@ -14,7 +14,7 @@ pub mod plan;
 pub use budget::{Budget, Limits, Outcome, Pending, Plan};
 pub use call::{
     Button, ButtonKind, CAPTION_LIMIT, Call, Content, Delivery, FileKind, HeldWhy, InlineResult, Media,
-    Report, StaffTrouble, TEXT_LIMIT, Target, caption_too_long, clip, split_text,
+    Report, Single, StaffTrouble, TEXT_LIMIT, Target, caption_too_long, clip, split_text,
 };
 pub use entry::{Lane, Outgoing, Verdict};
 pub use plan::{CopyOf, Known, Outbound, Place, Planned, Planner};

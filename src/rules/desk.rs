@@ -134,6 +134,10 @@ pub struct BusinessAccount {
     /// `forms`: the intake forms the account's customers are offered, in order; empty means
     /// the desk's own (`intake.forms`).
     pub forms: Vec<Located<String>>,
+    /// `answered_by`: the team.yaml agent behind the account, by Telegram user id or
+    /// @username: the owner's answers from their app are theirs (history, the card, reports)
+    /// rather than the account's.
+    pub answered_by: Option<Located<AccountRef>>,
 }
 
 /// A Telegram account named in desk.yaml: by user id, or by @username.
@@ -390,6 +394,20 @@ struct RawBusinessAccount {
     mark_read: bool,
     #[serde(default)]
     forms: Vec<String>,
+    #[serde(default)]
+    answered_by: Option<serde_yaml::Value>,
+}
+
+/// An account written in desk.yaml: a positive user id, or a username with or without `@`.
+fn account_ref(value: &serde_yaml::Value) -> Option<AccountRef> {
+    match value {
+        serde_yaml::Value::Number(number) => number.as_u64().filter(|id| *id > 0).map(AccountRef::Id),
+        serde_yaml::Value::String(text) => {
+            let name = text.trim().strip_prefix('@').unwrap_or(text.trim());
+            is_username(name).then(|| AccountRef::Username(name.to_ascii_lowercase()))
+        }
+        _ => None,
+    }
 }
 
 /// Telegram's rule for usernames: 5 to 32 letters, digits and underscores.
@@ -410,15 +428,7 @@ fn business_accounts(
             Segment::Index(index),
             Segment::Key("account".to_owned()),
         ]);
-        let account = match &entry.account {
-            serde_yaml::Value::Number(number) => number.as_u64().filter(|id| *id > 0).map(AccountRef::Id),
-            serde_yaml::Value::String(text) => {
-                let name = text.trim().strip_prefix('@').unwrap_or(text.trim());
-                is_username(name).then(|| AccountRef::Username(name.to_ascii_lowercase()))
-            }
-            _ => None,
-        };
-        let Some(account) = account else {
+        let Some(account) = account_ref(&entry.account) else {
             sink.error(
                 position,
                 "`account` must be the business account's Telegram user id or its @username, like `@acme_support`",
@@ -443,7 +453,25 @@ fn business_accounts(
                 ]),
             })
             .collect();
-        accounts.push(BusinessAccount { position, account, mark_read: entry.mark_read, forms });
+        let answered_by = match &entry.answered_by {
+            None => None,
+            Some(value) => {
+                let position = at(&[
+                    Segment::Key("business".to_owned()),
+                    Segment::Index(index),
+                    Segment::Key("answered_by".to_owned()),
+                ]);
+                let Some(agent) = account_ref(value) else {
+                    sink.error(
+                        position,
+                        "`answered_by` must be a team.yaml agent's Telegram user id or @username, like `@dana`",
+                    );
+                    continue;
+                };
+                Some(Located { value: agent, position })
+            }
+        };
+        accounts.push(BusinessAccount { position, account, mark_read: entry.mark_read, forms, answered_by });
     }
     accounts
 }

@@ -335,6 +335,20 @@ fn check_desk_references(
             ));
         }
     }
+    for account in &desk.business {
+        let Some(agent) = &account.answered_by else { continue };
+        if team.by_account(&agent.value).is_none() {
+            diagnostics.push(Diagnostic::error(
+                &desk.path,
+                agent.position,
+                format!(
+                    "`answered_by` names {}, who is not an agent in team.yaml: the owner's answers from the \
+                     account {} cannot be theirs. Add them to team.yaml or name someone who is",
+                    agent.value, account.account
+                ),
+            ));
+        }
+    }
     for member in &desk.escalation_team {
         if !team.is_member(member.value) {
             diagnostics.push(Diagnostic::warning(

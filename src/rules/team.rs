@@ -75,6 +75,13 @@ impl Team {
         self.agents.iter().find(|agent| agent.id == id)
     }
 
+    /// The agent a desk.yaml account reference (a user id or an @username) names.
+    pub fn by_account(&self, account: &super::desk::AccountRef) -> Option<&Agent> {
+        self.agents
+            .iter()
+            .find(|agent| u64::try_from(agent.id).is_ok_and(|id| account.is(id, agent.username.as_deref())))
+    }
+
     /// Whether `id` is in team.yaml (agent commands are refused to everyone else).
     pub fn is_member(&self, id: i64) -> bool {
         self.agent(id).is_some()

@@ -859,6 +859,38 @@ business:
     );
 }
 
+/// An account's `answered_by` must name a team.yaml agent, by id or @username, each problem
+/// reported where it is written.
+#[test]
+fn business_answered_by_must_be_a_team_member() {
+    let desk = "\
+timezone: UTC
+staff_chat: -1001
+business:
+  - account: \"@acme_support\"
+    answered_by: \"@nobody_here\"
+  - account: 3002
+    answered_by: 999
+  - account: 3003
+    answered_by: \"not a name\"
+  - account: 3004
+    answered_by: \"@Ana_K\"
+  - account: 3005
+    answered_by: 2
+";
+    let team =
+        "agents:\n  - { id: 1, name: Ana, username: ana_k, role: supervisor }\n  - { id: 2, name: Ben }\n";
+    check(
+        &[("desk.yaml", desk), ("team.yaml", team)],
+        &expect![[r#"
+            desk.yaml:5:18: `answered_by` names @nobody_here, who is not an agent in team.yaml: the owner's answers from the account @acme_support cannot be theirs. Add them to team.yaml or name someone who is
+            desk.yaml:7:18: `answered_by` names 999, who is not an agent in team.yaml: the owner's answers from the account 3002 cannot be theirs. Add them to team.yaml or name someone who is
+            desk.yaml:9:18: `answered_by` must be a team.yaml agent's Telegram user id or @username, like `@dana`
+            exit 1
+        "#]],
+    );
+}
+
 /// `mark_read` is read per account and explained by `check`; a value that is not a boolean
 /// is an error at its place.
 #[test]

@@ -238,6 +238,7 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
             kind: Kind::Text,
             text: Some(text.to_owned()),
             file_id: None,
+            single: None,
             reply_to: None,
             album: None,
         };
@@ -269,6 +270,7 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
             via_bot: None,
             entities: Vec::new(),
             file_id: None,
+            single: None,
             album: None,
         };
         self.handle(&Event::Staff(message))

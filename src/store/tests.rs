@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::*;
 use crate::deadline::DeadlineKind;
 use crate::history::Actor;
-use crate::outbox::{Call, Lane, Outgoing, Target};
+use crate::outbox::{Call, HeldWhy, Lane, Outgoing, Target};
 use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Change, Customer, Origin, Status, Ticket, TicketId, Topic};
 
@@ -1282,4 +1282,50 @@ fn a_door_keeps_its_unread_message_and_a_version_1_door_still_reads() {
     store.write(|tx| tx.set_door(42, None)).expect("no door");
     store.write(|tx| tx.set_unread(42, Some(10))).expect("no door: nothing kept");
     assert_eq!(read(42), (None, None));
+}
+
+/// Held calls as written before they said what they wait for (version 1) still read, as not
+/// known; version 2 keeps the reason, and a resent voice message keeps its file, pinned byte
+/// for byte (a part without one of the single kinds is written as before).
+#[test]
+fn held_calls_keep_what_they_wait_for_and_a_version_1_record_still_reads() {
+    let (_dir, store) = fresh();
+    let v1 = format!(r#"{{"v":1,"entries":[{OUTBOX_RECORD_V1}]}}"#);
+    store
+        .write(|tx| {
+            tx.open(super::open::HELD)?.insert(42, v1.as_bytes())?;
+            Ok::<_, StoreError>(())
+        })
+        .expect("a version 1 record");
+    let read = |customer| {
+        let tx = store.read().expect("read");
+        (tx.held(customer).expect("held").len(), tx.held_why(customer).expect("why"))
+    };
+    assert_eq!(read(42), (1, None));
+    let voice = crate::outbox::Content {
+        text: Some("listen".to_owned()),
+        entities: Vec::new(),
+        file: None,
+        single: Some(crate::outbox::Single::Voice { file_id: "V1".to_owned() }),
+    };
+    let resend = Call::Resend {
+        to: Target::Chat { chat_id: 42 },
+        parts: vec![voice],
+        reply_to: None,
+        album: None,
+        report: None,
+    };
+    let held = Outgoing { chat_id: 42, lane: Lane::Message, ticket: Some(TicketId(3)), call: resend };
+    store.write(|tx| tx.set_held(42, std::slice::from_ref(&held), Some(HeldWhy::Window))).expect("held");
+    assert_eq!(read(42), (1, Some(HeldWhy::Window)));
+    assert_eq!(store.read().expect("read").held(42).expect("held"), [held]);
+    let bytes = store
+        .write(|tx| Ok::<_, StoreError>(tx.open(super::open::HELD)?.get(42)?.map(|b| b.value().to_vec())))
+        .expect("raw");
+    assert_eq!(
+        String::from_utf8(bytes.expect("a row")).expect("text"),
+        r#"{"v":2,"entries":[{"v":2,"chat_id":42,"lane":"message","ticket":3,"call":{"call":"resend","to":{"kind":"chat","chat_id":42},"parts":[{"text":"listen","single":{"kind":"voice","file_id":"V1"}}]}}],"why":"window"}"#
+    );
+    store.write(|tx| tx.set_held(42, &[], None)).expect("released");
+    assert_eq!(read(42), (0, None));
 }

@@ -23,7 +23,7 @@ use crate::deadline::DeadlineKind;
 use crate::history::Entry;
 use crate::kb::Deflection;
 use crate::metrics::{Facts, Labels};
-use crate::outbox::{Call, Lane, Outgoing};
+use crate::outbox::{Call, HeldWhy, Lane, Outgoing};
 use crate::sla::{Deadline, DeskTimer, Timer};
 use crate::ticket::{Status, Ticket, TicketId, Topic, UserId};
 
@@ -110,13 +110,16 @@ struct DoorRecord {
     unread: Option<i32>,
 }
 
-/// The calls held for a customer of a business account, as stored (version 1): each entry
-/// an outbox record as the outbox keeps it.
+/// The calls held for a customer of a business account, as stored: each entry an outbox
+/// record as the outbox keeps it. Version 2 adds `why`, what they wait for (the reason the
+/// topic was told); version 1 records read it as not known.
 #[derive(Deserialize)]
 struct HeldRecord<'a> {
     v: u32,
     #[serde(borrow)]
     entries: Vec<OutboxRecord<'a>>,
+    #[serde(default)]
+    why: Option<HeldWhy>,
 }
 
 /// [`HeldRecord`] as [`Tx::set_held`] writes it.
@@ -124,6 +127,8 @@ struct HeldRecord<'a> {
 struct HeldRecordOut<'a> {
     v: u32,
     entries: Vec<OutboxRecordOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<HeldWhy>,
 }
 
 /// A question an article answered, as stored (`kb::Deflection`, version 1).
@@ -434,13 +439,20 @@ impl<'t> Tx<'t> {
         Ok(())
     }
 
-    /// Keeps the calls held for the customer, in order; none removes the row.
-    pub fn set_held(&mut self, customer: UserId, held: &[Outgoing]) -> Result<(), StoreError> {
+    /// Keeps the calls held for the customer, in order, and what they wait for; none removes
+    /// the row.
+    pub fn set_held(
+        &mut self,
+        customer: UserId,
+        held: &[Outgoing],
+        why: Option<HeldWhy>,
+    ) -> Result<(), StoreError> {
         let mut table = self.open(HELD)?;
         if held.is_empty() {
             table.remove(customer)?;
         } else {
-            let record = HeldRecordOut { v: 1, entries: held.iter().map(OutboxRecordOut::of).collect() };
+            let entries = held.iter().map(OutboxRecordOut::of).collect();
+            let record = HeldRecordOut { v: 2, entries, why };
             table.insert(customer, encode(&record).as_slice())?;
         }
         Ok(())
@@ -964,17 +976,32 @@ macro_rules! reads {
 
             /// The calls held for the customer of a business account, in order.
             pub fn held(&self, customer: UserId) -> Result<Vec<Outgoing>, StoreError> {
+                Ok(self.held_with_why(customer)?.0)
+            }
+
+            /// What the calls held for the customer wait for, when known (records from
+            /// before version 2 do not say).
+            pub fn held_why(&self, customer: UserId) -> Result<Option<HeldWhy>, StoreError> {
+                Ok(self.held_with_why(customer)?.1)
+            }
+
+            fn held_with_why(
+                &self,
+                customer: UserId,
+            ) -> Result<(Vec<Outgoing>, Option<HeldWhy>), StoreError> {
                 let table = match self.$open(HELD) {
                     Ok(table) => table,
-                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+                    Err(redb::TableError::TableDoesNotExist(_)) => return Ok((Vec::new(), None)),
                     Err(error) => return Err(error.into()),
                 };
-                let Some(bytes) = table.get(customer)? else { return Ok(Vec::new()) };
+                let Some(bytes) = table.get(customer)? else { return Ok((Vec::new(), None)) };
                 let record = decode::<HeldRecord>("held calls", bytes.value())?;
-                if record.v != 1 {
+                if !(1..=2).contains(&record.v) {
                     return Err(StoreError::RecordVersion { what: "held calls", version: record.v });
                 }
-                record.entries.into_iter().map(OutboxRecord::into_outgoing).collect()
+                let held =
+                    record.entries.into_iter().map(OutboxRecord::into_outgoing).collect::<Result<_, _>>()?;
+                Ok((held, record.why))
             }
 
             /// The customers with calls held for them.

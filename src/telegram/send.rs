@@ -41,7 +41,7 @@ use super::raw::call as execute;
 use super::raw::{CallAnswer, Seen, answer_of_failure, seen};
 use crate::outbox::{
     Button, ButtonKind, Call, Content, Delivery, FileKind, HeldWhy, InlineResult, Media, Outcome, Report,
-    StaffTrouble,
+    Single, StaffTrouble,
 };
 pub use crate::outbox::{Place, Verdict};
 
@@ -297,7 +297,12 @@ async fn through_door(
             Ok(Returned::Message(execute(bot, request).await?.id.0))
         }
         Call::SendFile { file_id, kind, .. } => {
-            let part = Content { text: None, entities: Vec::new(), file: Some((*kind, file_id.clone())) };
+            let part = Content {
+                text: None,
+                entities: Vec::new(),
+                file: Some((*kind, file_id.clone())),
+                single: None,
+            };
             resend(bot, chat, None, &[part], None, Some(door)).await
         }
         Call::Resend { parts, reply_to, .. } => resend(bot, chat, None, parts, *reply_to, Some(door)).await,
@@ -377,15 +382,40 @@ async fn resend(
     match parts {
         [] => Ok(Returned::Nothing),
         [part] => {
-            let message = match &part.file {
-                None => {
+            let message = match (&part.file, &part.single) {
+                (None, Some(single)) => match single {
+                    Single::Voice { file_id } => {
+                        let file = InputFile::file_id(FileId(file_id.clone()));
+                        execute(bot, captioned!(bot.send_voice(chat, file), part)).await?
+                    }
+                    Single::VideoNote { file_id } => {
+                        let file = InputFile::file_id(FileId(file_id.clone()));
+                        execute(bot, common!(bot.send_video_note(chat, file))).await?
+                    }
+                    Single::Sticker { file_id } => {
+                        let file = InputFile::file_id(FileId(file_id.clone()));
+                        execute(bot, common!(bot.send_sticker(chat, file))).await?
+                    }
+                    Single::Location { latitude, longitude } => {
+                        execute(bot, common!(bot.send_location(chat, *latitude, *longitude))).await?
+                    }
+                    Single::Contact { phone_number, first_name, last_name } => {
+                        let mut request =
+                            common!(bot.send_contact(chat, phone_number.clone(), first_name.clone()));
+                        if let Some(last_name) = last_name {
+                            request = request.last_name(last_name.clone());
+                        }
+                        execute(bot, request).await?
+                    }
+                },
+                (None, None) => {
                     let mut request = common!(bot.send_message(chat, part.text.clone().unwrap_or_default()));
                     if !part.entities.is_empty() {
                         request = request.entities(entities(part));
                     }
                     execute(bot, request).await?
                 }
-                Some((kind, file_id)) => {
+                (Some((kind, file_id)), _) => {
                     let file = InputFile::file_id(FileId(file_id.clone()));
                     match kind {
                         FileKind::Photo => execute(bot, captioned!(bot.send_photo(chat, file), part)).await?,

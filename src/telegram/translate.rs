@@ -10,6 +10,7 @@ use crate::desk::{
 };
 use crate::groups::StaffGroups;
 use crate::history::ANONYMOUS_ADMIN;
+use crate::outbox::Single;
 use crate::ticket::{Customer, UserId};
 
 /// The desk event for an update, if it concerns the desk.
@@ -127,6 +128,7 @@ fn message_event(message: &Message, groups: &StaffGroups, edit: Edit) -> Option<
             kind,
             text,
             file_id: file_id(message),
+            single: single(message),
             reply_to,
             album,
         };
@@ -157,6 +159,7 @@ fn message_event(message: &Message, groups: &StaffGroups, edit: Edit) -> Option<
         via_bot: message.via_bot.as_ref().map(|bot| bot.id.0),
         entities: entities(message),
         file_id: file_id(message),
+        single: single(message),
     };
     Some(match edit {
         Edit::No => Event::Staff(staff_message),
@@ -196,6 +199,7 @@ fn business_message(message: &Message, edit: Edit) -> Option<Event> {
             kind,
             text: message.text().or_else(|| message.caption()).map(str::to_owned),
             file_id: file_id(message),
+            single: single(message),
             reply_to: replied.map(|original| original.id.0),
             album: message.media_group_id().map(|id| id.0.clone()),
         },
@@ -251,6 +255,8 @@ fn kind_of(message: &Message) -> Option<Kind> {
         Kind::Voice
     } else if message.video().is_some() {
         Kind::Video
+    } else if message.video_note().is_some() {
+        Kind::VideoNote
     } else if message.sticker().is_some() {
         Kind::Sticker
     } else if message.location().is_some() {
@@ -273,6 +279,28 @@ fn file_id(message: &Message) -> Option<String> {
         return Some(video.file.id.0.clone());
     }
     message.document().map(|document| document.file.id.0.clone())
+}
+
+/// What a message of a kind that goes only by its own send method carries, as sending it
+/// again needs it.
+fn single(message: &Message) -> Option<Single> {
+    if let Some(voice) = message.voice() {
+        return Some(Single::Voice { file_id: voice.file.id.0.clone() });
+    }
+    if let Some(note) = message.video_note() {
+        return Some(Single::VideoNote { file_id: note.file.id.0.clone() });
+    }
+    if let Some(sticker) = message.sticker() {
+        return Some(Single::Sticker { file_id: sticker.file.id.0.clone() });
+    }
+    if let Some(location) = message.location() {
+        return Some(Single::Location { latitude: location.latitude, longitude: location.longitude });
+    }
+    message.contact().map(|contact| Single::Contact {
+        phone_number: contact.phone_number.clone(),
+        first_name: contact.first_name.clone(),
+        last_name: contact.last_name.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -386,6 +414,55 @@ mod tests {
         assert_eq!(in_business(3001, true, &json!({})), None, "the owner's edits are theirs");
         let sent_by_bot = json!({ "sender_business_bot": user(BOT, "Desk", true) });
         assert_eq!(in_business(3001, false, &sent_by_bot), None, "the bot's own sends");
+    }
+
+    #[test]
+    fn voice_round_video_sticker_location_and_contact_carry_what_sending_them_needs() {
+        let file = |id: &str| json!({ "file_id": id, "file_unique_id": format!("u{id}") });
+        let sticker = json!({
+            "file_id": "S1", "file_unique_id": "uS1", "type": "regular", "width": 512, "height": 512,
+            "is_animated": false, "is_video": false,
+        });
+        let mut voice = file("V1");
+        (voice["duration"], voice["mime_type"]) = (json!(3), json!("audio/ogg"));
+        let mut note = file("N1");
+        (note["duration"], note["length"]) = (json!(4), json!(384));
+        let cases = [
+            ("voice", voice, Kind::Voice, Single::Voice { file_id: "V1".to_owned() }),
+            ("video_note", note, Kind::VideoNote, Single::VideoNote { file_id: "N1".to_owned() }),
+            ("sticker", sticker, Kind::Sticker, Single::Sticker { file_id: "S1".to_owned() }),
+            (
+                "location",
+                json!({ "latitude": 52.52, "longitude": 13.405 }),
+                Kind::Location,
+                Single::Location { latitude: 52.52, longitude: 13.405 },
+            ),
+            (
+                "contact",
+                json!({ "phone_number": "+4930123", "first_name": "Ann", "last_name": "Lee" }),
+                Kind::Contact,
+                Single::Contact {
+                    phone_number: "+4930123".to_owned(),
+                    first_name: "Ann".to_owned(),
+                    last_name: Some("Lee".to_owned()),
+                },
+            ),
+        ];
+        for (key, value, kind, single) in cases {
+            let chat = json!({ "id": 42, "type": "private", "first_name": "Ann" });
+            let message = json!({
+                "message_id": 7, "date": 1_790_000_000, "chat": chat, "from": user(42, "Ann", false),
+                "business_connection_id": "bc1", key: value,
+            });
+            let update: Update =
+                serde_json::from_str(&json!({ "update_id": 3, "business_message": message }).to_string())
+                    .expect("a well-formed update");
+            let Some(Event::BusinessCustomer(business)) = translate(&update, STAFF) else {
+                panic!("the customer's {key}: {:?}", update.kind)
+            };
+            assert_eq!((business.message.kind, business.message.single), (kind, Some(single)), "{key}");
+            assert_eq!(business.message.file_id, None, "{key}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::business::BusinessConnection;
+use crate::history::{Actor, EntryKind};
 use crate::outbox::{Content, HeldWhy, Outgoing};
 
 const ACME: u64 = 3_001;
@@ -16,6 +17,21 @@ fn world_serving_acme(keep: Keep) -> (World, tempfile::TempDir) {
     let mut text = std::fs::read_to_string(&desk_yaml).expect("desk.yaml");
     text.push_str("business:\n  - account: \"@acme_support\"\n");
     std::fs::write(&desk_yaml, text).expect("desk.yaml written");
+    (World::with_rules(dir.path(), keep), dir)
+}
+
+/// `world_serving_acme` with `extra` lines under the account's desk.yaml entry, and routing
+/// that assigns no one.
+fn world_serving_acme_with(keep: Keep, extra: &str) -> (World, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    crate::demo::write_default_rules(dir.path()).expect("write rules");
+    let desk_yaml = dir.path().join("desk.yaml");
+    let mut text = std::fs::read_to_string(&desk_yaml).expect("desk.yaml");
+    text.push_str("business:\n  - account: \"@acme_support\"\n");
+    text.push_str(extra);
+    std::fs::write(&desk_yaml, text).expect("desk.yaml written");
+    // Nobody is routed a ticket: who takes it is what the tests look at.
+    std::fs::write(dir.path().join("routing.rhai"), "fn route(ticket, team) { () }\n").expect("routing");
     (World::with_rules(dir.path(), keep), dir)
 }
 
@@ -87,7 +103,8 @@ fn a_business_customer_gets_no_copies_and_a_message_to_the_bot_takes_the_door_aw
         world.send_all();
         world.event(&Event::BusinessCustomer(through_acme(42, 7, "Help me")));
         let into_topic = outbox(&world);
-        let expected = Content { text: Some("Help me".to_owned()), entities: vec![bold()], file: None };
+        let expected =
+            Content { text: Some("Help me".to_owned()), entities: vec![bold()], file: None, single: None };
         assert!(
             into_topic.iter().any(|o| matches!(&o.call,
                 Call::Resend { to: Target::Topic { ticket: t }, parts, .. } if *t == ticket && parts == std::slice::from_ref(&expected))),
@@ -160,6 +177,87 @@ fn held_replies_are_told_once_and_go_in_order_when_the_customer_writes() {
     world.event(&press(DANA, 11, "bh:42"));
     assert!(world.read(|state| state.held(42)).is_empty());
     assert!(world.send_all().contains("dropped 1 waiting reply."));
+}
+
+/// The account pauses the bot and turns it on again: a reply held for Telegram's 24 hours
+/// stays held (it would be refused again, and the topic was told it goes when the customer
+/// writes), told once; a reply held for the pause goes.
+#[test]
+fn replies_held_for_the_customers_silence_stay_held_when_the_bot_is_on_again() {
+    for keep in [Keep::Memory, Keep::Store] {
+        let (mut world, _dir) = world_serving_acme(keep);
+        world.event(&acme(true, true));
+        world.send_all();
+        world.event(&Event::BusinessCustomer(through_acme(42, 5, "Hello")));
+        world.send_all();
+        let ticket = world.open(42, &[("category", "technical")]);
+        world.send_all();
+        let reply = |text: &str| Call::SendText {
+            to: Target::Chat { chat_id: 42 },
+            text: text.to_owned(),
+            reply_to: None,
+            buttons: Vec::new(),
+            report: None,
+        };
+        let held = |why, text| {
+            Event::Delivered(Delivery::Held { customer: 42, ticket: Some(ticket), why, call: reply(text) })
+        };
+        world.event(&held(HeldWhy::Window, "after a day"));
+        // Later replies refused for the pause wait behind it, for the same thing.
+        world.event(&acme(true, false));
+        world.event(&held(HeldWhy::Off, "while paused"));
+        let told = world.send_all();
+        assert_eq!(told.matches("Not delivered yet, and kept:").count(), 1, "{told}");
+        assert_eq!(world.read(|state| state.held_why(42)), Some(HeldWhy::Window));
+        world.event(&acme(true, true));
+        let again = world.send_all();
+        assert!(!again.contains("after a day") && !again.contains("Not delivered yet"), "{again}");
+        assert!(!again.contains("waiting repl"), "{again}");
+        assert_eq!(world.read(|state| state.held(42)).len(), 2, "still held");
+        // The customer writes: both go, in order.
+        world.event(&Event::BusinessCustomer(through_acme(42, 9, "Still there?")));
+        assert!(world.read(|state| state.held(42)).is_empty());
+        assert!(world.send_all().contains("The customer wrote again: 2 waiting replies are on the way."));
+
+        // Held for the pause alone: turned on again, it goes.
+        world.event(&acme(true, false));
+        world.event(&held(HeldWhy::Off, "paused again"));
+        world.send_all();
+        world.event(&acme(true, true));
+        assert!(world.read(|state| state.held(42)).is_empty());
+        let said = world.send_all();
+        assert!(said.contains("lets this bot reply again: 1 waiting reply is on the way."), "{said}");
+    }
+}
+
+/// The owner's answer from their app is the account's, unless desk.yaml names the team member
+/// behind it (`answered_by`): then it is theirs in history, takes the unassigned ticket (the
+/// card shows them), and the topic says who answered.
+#[test]
+fn an_owners_answer_is_the_member_desk_yaml_names_behind_the_account() {
+    for (extra, by, assignee, heading) in [
+        ("", ACME, None, "↩ Answered from the account @acme_support:"),
+        (
+            "    answered_by: \"@dana_support\"\n",
+            DANA,
+            Some(DANA),
+            "↩ Dana answered from the account @acme_support:",
+        ),
+    ] {
+        let (mut world, _dir) = world_serving_acme_with(Keep::Memory, extra);
+        world.event(&acme(true, true));
+        world.event(&Event::BusinessCustomer(through_acme(42, 5, "Hello")));
+        let ticket = world.open(42, &[("category", "technical")]);
+        world.send_all();
+        world.event(&Event::BusinessOwner(through_acme(42, 8, "On it")));
+        let history = world.read(|state| state.history(ticket));
+        let reply = history.iter().find(|entry| matches!(&entry.kind, EntryKind::AgentReply { .. }));
+        assert_eq!(reply.map(|entry| entry.actor), Some(Actor::Agent(by)), "{extra}");
+        let now = world.read(|state| state.ticket(ticket)).expect("the ticket");
+        assert_eq!(now.assignee, assignee, "{extra}");
+        let said = world.send_all();
+        assert!(said.contains(&format!("{heading}\\nOn it")), "{said}");
+    }
 }
 
 #[test]

@@ -36,6 +36,7 @@ fn picked(from: u64, thread: i32, message_id: i32, text: &str, via_bot: Option<u
         via_bot,
         entities: Vec::new(),
         file_id: None,
+        single: None,
         album: None,
     })
 }

@@ -23,6 +23,7 @@ fn replying(from: u64, thread: i32, text: &str, replied: &str) -> Event {
         via_bot: None,
         entities: Vec::new(),
         file_id: None,
+        single: None,
         album: None,
     })
 }

@@ -359,10 +359,14 @@ async fn a_customers_edits_and_deletions_reach_the_bot_while_enabled() -> anyhow
 #[tokio::test]
 async fn incoming_business_messages_are_marked_read_with_the_right() -> anyhow::Result<()> {
     let (fake, bot, id) = connected(BusinessRights::full()).await?;
+    let earlier = fake.customer_writes_to_business(&id.0, BEN, Draft::text("hello?"))?;
     let incoming = fake.customer_writes_to_business(&id.0, BEN, Draft::text("hi"))?;
     let outgoing = fake.owner_writes_in_business(&id.0, BEN, Draft::text("hello"))?;
+    let later = fake.customer_writes_to_business(&id.0, BEN, Draft::text("thanks"))?;
     bot.read_business_message(id.clone(), ChatId(BEN as i64), MessageId(incoming)).await?;
-    assert!(fake.inspect(|world| world.business_read(&id.0, BEN, incoming)));
+    // The message and every earlier one of the chat are read; a later one is not.
+    let read = |message_id| fake.inspect(|world| world.business_read(&id.0, BEN, message_id));
+    assert_eq!((read(earlier), read(incoming), read(later)), (true, true, false));
     assert!(bot.read_business_message(id.clone(), ChatId(BEN as i64), MessageId(outgoing)).await.is_err());
     assert_eq!(last_description(&fake).as_deref(), Some("Bad Request: MESSAGE_ID_INVALID"));
 

@@ -24,7 +24,7 @@ fn every_simulated_method_is_in_the_spec() {
         let method = spec::spec().method(&name.to_uppercase()).expect("in the spec");
         assert_eq!(method.name, name);
     }
-    assert_eq!(methods::simulated().count(), 39);
+    assert_eq!(methods::simulated().count(), 40);
 }
 
 #[test]

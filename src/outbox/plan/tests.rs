@@ -680,6 +680,7 @@ fn resent(message_id: i32, album: Option<&str>) -> Call {
             text: None,
             entities: Vec::new(),
             file: Some((FileKind::Photo, format!("file{message_id}"))),
+            single: None,
         }],
         reply_to: None,
         album: album.map(str::to_owned),

@@ -4,7 +4,7 @@
 //! is told it is not served, a pause is reported; each change once. What the desk recorded is
 //! in the store, and a restart refreshes it with `getBusinessConnection`.
 
-use topicdesk::fakegram::{BusinessRights, Draft, FakeMessage, Thread, UserSpec, World};
+use topicdesk::fakegram::{BusinessRights, Content, Draft, FakeMessage, Thread, UserSpec, World};
 use topicdesk::history::{Actor, EntryKind};
 
 use super::harness::{
@@ -249,6 +249,100 @@ async fn a_customer_of_the_business_account_gets_a_ticket_and_answers_through_it
     desk.finish().await;
 }
 
+/// A voice message, a round video, a location and a contact from the customer arrive in the
+/// topic as themselves (the same file, the same place, the same person), not as a label; a
+/// sticker and a voice message from the agent reach the customer through the account as
+/// themselves too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn voice_places_stickers_and_contacts_go_as_themselves_both_ways() {
+    let (desk, id) = acme_connected(1).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+    let fake = &desk.fake;
+    let voice =
+        fake.customer_writes_to_business(&id, ann.id, Draft::voice(7).caption("listen")).expect("voice");
+    let note = fake.customer_writes_to_business(&id, ann.id, Draft::video_note(4)).expect("round video");
+    fake.customer_writes_to_business(&id, ann.id, Draft::location(52.52, 13.405)).expect("location");
+    fake.customer_writes_to_business(&id, ann.id, Draft::full_contact("+4930123", "Carl", "Berg"))
+        .expect("contact");
+    let file_of = |message_id: i32| {
+        fake.inspect(|world| {
+            let sent = world.business_messages(&id, ann.id).into_iter().find(|m| m.message_id == message_id);
+            sent.and_then(|m| m.content.file_id()).expect("a file").to_owned()
+        })
+    };
+    let (voice_file, note_file) = (file_of(voice), file_of(note));
+    desk.wait("the customer's voice, round video, location and contact in the topic", |world| {
+        let posts = bot_posts(world, thread);
+        let has = |wanted: &dyn Fn(&FakeMessage) -> bool| posts.iter().any(|m| wanted(m));
+        has(&|m| {
+            matches!(&m.content, Content::Voice { file_id, .. } if *file_id == voice_file)
+                && has_text(m, "listen")
+        }) && has(&|m| matches!(&m.content, Content::VideoNote { file_id, .. } if *file_id == note_file))
+            && has(&|m| m.content == Content::Location { latitude: 52.52, longitude: 13.405 })
+            && has(&|m| {
+                m.content
+                    == Content::Contact {
+                        phone_number: "+4930123".to_owned(),
+                        first_name: "Carl".to_owned(),
+                        last_name: Some("Berg".to_owned()),
+                    }
+            })
+    })
+    .await;
+
+    let sticker = fake.send_as(DANA, STAFF, Draft::sticker("👍").in_topic(thread)).expect("Dana's sticker");
+    let answer =
+        fake.send_as(DANA, STAFF, Draft::voice(3).caption("as promised").in_topic(thread)).expect("Dana");
+    let file_in_staff = |message_id: i32| {
+        fake.inspect(|world| {
+            let sent = world.messages(STAFF).into_iter().find(|m| m.message_id == message_id);
+            sent.and_then(|m| m.content.file_id()).expect("a file").to_owned()
+        })
+    };
+    let (sticker_file, answer_file) = (file_in_staff(sticker), file_in_staff(answer));
+    desk.wait("Dana's sticker and voice message through the account", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        seen.iter()
+            .any(|m| matches!(&m.content, Content::Sticker { file_id, .. } if *file_id == sticker_file))
+            && seen.iter().any(|m| {
+                matches!(&m.content, Content::Voice { file_id, .. } if *file_id == answer_file)
+                    && has_text(m, "as promised")
+            })
+    })
+    .await;
+    fake.inspect(|world| {
+        let labels = ["[voice message]", "[video message]", "[location]", "[contact]", "[sticker]"];
+        let posts = bot_posts(world, thread);
+        let seen = from_desk_in_business(world, &id, &ann);
+        for label in labels {
+            assert!(!posts.iter().chain(&seen).any(|m| has_text(m, label)), "no {label} label sent");
+        }
+    });
+
+    // The owner answers from their app with a location and a photo whose caption leaves no
+    // room for the heading within Telegram's 1,024: the heading goes before each, alone.
+    let heading = "↩ Answered from the account @acme_support:";
+    fake.owner_writes_in_business(&id, ann.id, Draft::location(48.1, 11.6)).expect("owner's location");
+    let caption = format!("{} end", "word ".repeat(199));
+    fake.owner_writes_in_business(&id, ann.id, Draft::photo().caption(caption.clone()))
+        .expect("owner's photo");
+    desk.wait("the owner's location and photo mirrored, each after its heading", |world| {
+        let posts = bot_posts(world, thread);
+        let at = |wanted: &dyn Fn(&FakeMessage) -> bool| posts.iter().position(|m| wanted(m));
+        let headings: Vec<usize> =
+            (0..posts.len()).filter(|&at| posts[at].text.as_deref() == Some(heading)).collect();
+        let place = at(&|m| m.content == Content::Location { latitude: 48.1, longitude: 11.6 });
+        let photo = at(&|m| m.content.kind() == "photo" && m.text.as_deref() == Some(caption.as_str()));
+        match (headings.as_slice(), place, photo) {
+            ([first, second], Some(place), Some(photo)) => place == first + 1 && photo == second + 1,
+            _ => false,
+        }
+    })
+    .await;
+    desk.finish().await;
+}
+
 /// The bot's messages in the topic with `needle`.
 fn topic_says(world: &World, thread: i32, needle: &str) -> usize {
     bot_posts(world, thread).iter().filter(|m| has_text(m, needle)).count()
@@ -288,6 +382,45 @@ async fn a_reply_after_a_day_of_silence_waits_and_goes_when_the_customer_writes(
     })
     .await;
     desk.wait_store("nothing held any more", |read| read.held(ann.id).expect("held").is_empty()).await;
+    desk.finish().await;
+}
+
+/// A reply held for the customer's silence stays held when the account pauses the bot and
+/// turns it on again: it is not tried again into Telegram's refusal, and the topic is told
+/// why once; it goes when the customer writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_held_for_silence_is_told_once_across_a_pause() {
+    let (desk, id) = acme_connected(1).await;
+    let ann = desk.customers[0].clone();
+    let thread = open_ticket_in_business(&desk, &id, &ann).await;
+    desk.fake.advance_clock(std::time::Duration::from_hours(25));
+    desk.fake.send_as(DANA, STAFF, Draft::text("Sorry for the wait").in_topic(thread)).expect("Dana");
+    let why = "Not delivered yet, and kept:";
+    desk.wait("the topic told why the reply waits", |world| topic_says(world, thread, why) == 1).await;
+    desk.wait_store("the reply held", |read| read.held(ann.id).expect("held").len() == 1).await;
+    let refused = |world: &World| world.count_calls("sendMessage", 400);
+    let refusals = desk.fake.inspect(refused);
+    desk.fake.set_business_enabled(&id, false).expect("paused");
+    desk.fake.set_business_enabled(&id, true).expect("resumed");
+    desk.wait("the connection confirmed again", |world| {
+        general_says(world, "@acme_support is connected, with the right to reply") == 2
+    })
+    .await;
+    desk.fake.send_as(DANA, STAFF, Draft::text("One more thing").in_topic(thread)).expect("Dana");
+    desk.wait_store("both replies held", |read| read.held(ann.id).expect("held").len() == 2).await;
+    desk.fake.inspect(|world| {
+        assert_eq!(topic_says(world, thread, why), 1, "told once");
+        assert_eq!(topic_says(world, thread, "waiting reply"), 0, "nothing said to go");
+        // Only the new reply was refused: the held one was not tried again.
+        assert_eq!(refused(world), refusals + 1);
+    });
+    desk.fake.customer_writes_to_business(&id, ann.id, Draft::text("Hello?")).expect("writes");
+    desk.wait("both replies through the account, in order", |world| {
+        let seen = from_desk_in_business(world, &id, &ann);
+        let at = |needle| seen.iter().position(|m| has_text(m, needle));
+        matches!((at("Sorry for the wait"), at("One more thing")), (Some(a), Some(b)) if a < b)
+    })
+    .await;
     desk.finish().await;
 }
 
@@ -454,6 +587,12 @@ async fn an_agents_reply_marks_the_customers_messages_read_only_with_mark_read_o
         .await;
         if mark_read {
             desk.wait("the customer's message read", |world| world.business_read(&id, ann.id, latest)).await;
+            // Read up to it: the first message of the chat is read too, by the one call.
+            desk.fake.inspect(|world| {
+                let first = world.business_messages(&id, ann.id)[0].message_id;
+                assert!(world.business_read(&id, ann.id, first), "an earlier message read too");
+                assert_eq!(world.count_calls("readBusinessMessage", 200), 1);
+            });
         } else {
             // Whatever the desk would queue after the reply goes in the customer chat's order:
             // a later message through the account shows the read would have gone by now.
