@@ -192,7 +192,7 @@ pub fn decode_update(
     json: &str,
     staff_chat: i64,
 ) -> Result<(i64, Option<crate::desk::Event>, Option<i64>), serde_json::Error> {
-    let update: teloxide::types::Update = serde_json::from_str(json)?;
+    let update = super::parse::parse_update(json)?;
     let event = super::translate(&update, staff_chat).or_else(|| super::translate_raw(json));
     Ok((i64::from(update.id.0), event, super::sent_at(&update)))
 }
