@@ -133,7 +133,10 @@ impl Desk<'_> {
         answers: std::collections::BTreeMap<String, Answer>,
     ) -> Result<Ticket, DeskError> {
         let id = state.next_ticket_id()?;
-        let (mut ticket, created) = Ticket::open(id, customer.clone(), form, answers, self.now);
+        let (mut ticket, mut created) = Ticket::open(id, customer.clone(), form, answers, self.now);
+        // Its clocks are planned below under the rule set in force: the entry names it, so
+        // the first message after it knows the plan is current and does not plan again.
+        created.rules = Some(self.rules.version().short());
         state.save_ticket(&ticket)?;
         let history = [created];
         state.append_history(id, &history)?;

@@ -1552,6 +1552,45 @@ fn after_a_reload_every_ticket_s_deadlines_follow_the_new_targets() {
 }
 
 #[test]
+fn an_opening_names_the_rule_set_its_clocks_were_planned_under() {
+    let ticket_deadlines = |world: &World, id: TicketId| -> Vec<Timestamp> {
+        let due = world.deadlines();
+        due.iter().filter(|d| d.timer.ticket() == Some(id)).map(|d| d.due).collect()
+    };
+    let sla = |target: &str| {
+        format!(
+            "fn sla(ticket) {{ #{{ first_response: \"{target}\", resolution: \"5d\", calendar: \"calendar\" }} }}\n"
+        )
+    };
+    // Nobody is routed a ticket: the opening alone plans its clocks.
+    let queue = "fn route(ticket, team) { () }\n";
+    let (mut world, _rules) = World::with_changed_rules(&[("sla.rhai", &sla("8h")), ("routing.rhai", queue)]);
+    let id = world.open(42, &[("category", "billing")]);
+    let other = world.open(43, &[("category", "billing")]);
+    let version = world.rules.version().short();
+    let opened = world.history(id);
+    assert!(matches!(opened[0].kind, crate::history::EntryKind::Created { .. }), "{opened:?}");
+    assert_eq!(opened.len(), 1, "queued, not assigned: {opened:?}");
+    assert_eq!(opened[0].rules.as_deref(), Some(version.as_str()), "the opening names its rule set");
+    let planned = ticket_deadlines(&world, id);
+    let other_planned = ticket_deadlines(&world, other);
+    assert!(!planned.is_empty());
+    // Under the same rules, the first message finds the plan current.
+    world.event(&customer_says(42, 1, "Any news?"));
+    assert_eq!(ticket_deadlines(&world, id), planned);
+    // Under rules reloaded since the opening, the first message plans with the new targets.
+    let (tighter, _tighter_rules) =
+        World::with_changed_rules(&[("sla.rhai", &sla("1h")), ("routing.rhai", queue)]);
+    world.rules = tighter.rules;
+    world.event(&customer_says(43, 1, "Hello?"));
+    let replanned = ticket_deadlines(&world, other);
+    assert!(
+        replanned.iter().min() < other_planned.iter().min(),
+        "the first response falls due sooner: {replanned:?} vs {other_planned:?}"
+    );
+}
+
+#[test]
 fn an_idle_intake_ends_with_its_message_when_it_expires_not_when_the_customer_writes() {
     // What the customer's chat receives, whatever else the desk does meanwhile.
     let to_customer = |transcript: &str| -> String {

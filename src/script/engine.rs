@@ -130,21 +130,7 @@ enum Tracing {
 
 fn build(tracing: Tracing) -> Engine {
     let mut engine = Engine::new_raw();
-    for package in [
-        ArithmeticPackage::new().as_shared_module(),
-        LogicPackage::new().as_shared_module(),
-        BasicMathPackage::new().as_shared_module(),
-        BitFieldPackage::new().as_shared_module(),
-        BasicStringPackage::new().as_shared_module(),
-        MoreStringPackage::new().as_shared_module(),
-        BasicArrayPackage::new().as_shared_module(),
-        BasicBlobPackage::new().as_shared_module(),
-        BasicMapPackage::new().as_shared_module(),
-        BasicIteratorPackage::new().as_shared_module(),
-        BasicFnPackage::new().as_shared_module(),
-    ] {
-        engine.register_global_module(package);
-    }
+    engine.register_global_module(packages().into());
     // What `Engine::new` would set; the raw engine leaves the interner off.
     engine.set_max_strings_interned(256);
     engine.set_module_resolver(DummyModuleResolver::new());
@@ -197,6 +183,34 @@ fn build(tracing: Tracing) -> Engine {
     });
     api::register(&mut engine);
     engine
+}
+
+/// The packages hooks get, as one module. Each call starts with an empty function
+/// resolution cache, so every function it calls is looked up in each global module in
+/// turn, newest first, until one has it: with the packages registered one by one that was
+/// up to twelve lookups a call site (operators and methods, which the packages hold, were
+/// the far end). Merged into one module, a lookup asks two (this one and the engine's own,
+/// where the host's API is). They are merged in the order they used to be registered, so a
+/// later package's function of the same signature wins, as the newest module did.
+fn packages() -> rhai::Module {
+    let mut merged = rhai::Module::new();
+    for package in [
+        ArithmeticPackage::new().as_shared_module(),
+        LogicPackage::new().as_shared_module(),
+        BasicMathPackage::new().as_shared_module(),
+        BitFieldPackage::new().as_shared_module(),
+        BasicStringPackage::new().as_shared_module(),
+        MoreStringPackage::new().as_shared_module(),
+        BasicArrayPackage::new().as_shared_module(),
+        BasicBlobPackage::new().as_shared_module(),
+        BasicMapPackage::new().as_shared_module(),
+        BasicIteratorPackage::new().as_shared_module(),
+        BasicFnPackage::new().as_shared_module(),
+    ] {
+        merged.combine((*package).clone());
+    }
+    merged.build_index();
+    merged
 }
 
 /// What is left of the [`CALL_BUDGET`] of a call that started at `started` and was marked

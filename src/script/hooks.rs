@@ -181,7 +181,7 @@ impl Scripts {
         fallback: impl FnOnce() -> T,
         convert: impl FnOnce(Dynamic) -> Result<T, String>,
     ) -> HookOutcome<T> {
-        let Some(site) = self.site(function, arity).cloned() else {
+        let Some(site) = self.site(function, arity) else {
             return self.outcome(fallback(), DecidedBy::Default, None);
         };
         let call = |engine: &rhai::Engine| {
@@ -205,7 +205,7 @@ impl Scripts {
                 }
                 Err(message) => HookFailure {
                     function: function.to_owned(),
-                    path: site.path,
+                    path: site.path.clone(),
                     position: site.position,
                     kind: FailureKind::Error,
                     message,

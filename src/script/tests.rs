@@ -180,6 +180,33 @@ fn sla_targets_and_actions_convert() {
 }
 
 #[test]
+fn hooks_reach_a_function_of_every_package() {
+    // One call into each package the engine merges: arithmetic and logic, math, bit fields,
+    // strings (basic and more), arrays, blobs, maps, iterators (ranges) and function pointers.
+    let scripts = compile(
+        r#"
+        fn on_message(ticket, message) {
+            let words = message.text.to_upper().split(" ");
+            words.push(`${ticket.id}`);
+            let sum = 0;
+            for n in 1..=4 { sum += n * 2 - 1; }
+            let bits = 0b1010.get_bit(1) && !(sum < 0);
+            let blob = blob(3, 7);
+            let map = #{ a: 1, b: 2 };
+            let twice = Fn("double");
+            let root = sqrt(16.0).to_int();
+            [add_tag(`${words.len()} ${words[0]} ${sum} ${bits} ${blob.len()} ${map.keys().len()} ${twice.call(root)} ${"abc".sub_string(1, 1)}`)]
+        }
+        fn double(n) { n * 2 }
+        "#,
+    );
+    let message = MessageView { text: "refund please".to_owned(), from_customer: true, sentiment: None };
+    let outcome = scripts.on_message(&ticket(), &message);
+    assert!(outcome.failure.is_none(), "{:?}", outcome.failure);
+    assert_eq!(outcome.value, [Action::AddTag("3 REFUND 16 true 3 2 8 b".to_owned())]);
+}
+
+#[test]
 fn validate_form_and_when_conditions() {
     let scripts = compile("fn check(answers) { if answers.age < 18 { #{ age: \"too young\" } } }");
     let mut answers = BTreeMap::from([("age".to_owned(), FieldValue::Integer(12))]);

@@ -1019,6 +1019,35 @@ fn a_customer_messages_score_is_kept_in_its_entry_and_old_entries_read_without_o
 }
 
 #[test]
+fn an_opening_entry_keeps_the_rule_set_it_names_and_one_written_without_reads() {
+    use crate::history::{Entry, EntryKind};
+    // The desk names the rule set the opening's clocks were planned under.
+    let created = Entry {
+        seq: 0,
+        at: at(0),
+        actor: Actor::Customer(5),
+        rules: Some("3f2a9c1d".into()),
+        kind: EntryKind::Created { form: "support".into() },
+    };
+    let bytes = records::encode(&records::EntryRecord::from(&created));
+    let pinned = r#"{"v":1,"at":"2026-09-21T14:13:20Z","actor":"customer:5","rules":"3f2a9c1d","kind":{"type":"created","form":"support"}}"#;
+    assert_eq!(String::from_utf8(bytes).expect("JSON"), pinned);
+    let read = records::decode::<records::EntryRecord>("history entry", pinned.as_bytes())
+        .expect("decodes")
+        .into_entry(0)
+        .expect("reads");
+    assert_eq!(read, created);
+    // An opening written before names none, and reads so (the desk plans such a ticket's
+    // clocks again at its next change).
+    let old = r#"{"v":1,"at":"2026-09-21T14:13:20Z","actor":"customer:5","kind":{"type":"created","form":"support"}}"#;
+    let read = records::decode::<records::EntryRecord>("history entry", old.as_bytes())
+        .expect("decodes")
+        .into_entry(0)
+        .expect("reads");
+    assert_eq!(read, Entry { rules: None, ..created });
+}
+
+#[test]
 fn a_survey_its_answers_and_its_facts_round_trip() {
     use crate::csat::{Rating, Scale};
     let (_dir, store) = fresh();

@@ -637,10 +637,23 @@ macro_rules! reads {
             ) -> Result<Vec<Entry>, StoreError> {
                 let table = self.$open(HISTORY)?;
                 let mut entries = Vec::new();
-                for row in table.range((id.0, 0)..(id.0, seq))?.rev().take(limit) {
-                    let (key, value) = row?;
+                // A ticket's entries are numbered from 0 on, one after the other: the tail
+                // is read key by key, newest first (a lookup costs a third of what a
+                // reversed range costs to open). Should an entry be missing, the range
+                // reads what is left as it is.
+                let mut below = seq;
+                while entries.len() < limit && below > 0 {
+                    let Some(value) = table.get((id.0, below - 1))? else { break };
                     let record: EntryRecord = decode("history entry", value.value())?;
-                    entries.push(record.into_entry(key.value().1)?);
+                    entries.push(record.into_entry(below - 1)?);
+                    below -= 1;
+                }
+                if entries.len() < limit && below > 0 {
+                    for row in table.range((id.0, 0)..(id.0, below))?.rev().take(limit - entries.len()) {
+                        let (key, value) = row?;
+                        let record: EntryRecord = decode("history entry", value.value())?;
+                        entries.push(record.into_entry(key.value().1)?);
+                    }
                 }
                 Ok(entries)
             }

@@ -1,9 +1,10 @@
 //! The Telegram adapter: the only module that uses teloxide. Updates come in through
-//! `translate`, queued calls go out through `send`, and `startup` checks that the bot can
+//! `translate` (their text decoded by `parse`), queued calls go out through `send`, and `startup` checks that the bot can
 //! run the desk in the staff chat before anything else happens; `webhook` sets, reads and
 //! deletes the webhook of `run --webhook`.
 
 mod dated;
+mod parse;
 mod raw;
 mod send;
 mod startup;

@@ -462,7 +462,7 @@ pub async fn poll(
     let raw = super::raw::execute(bot, request).await?;
     raw.into_iter()
         .map(|json| {
-            let update = serde_json::from_str::<Update>(json.get()).map_err(|source| {
+            let update = super::parse::parse_update(json.get()).map_err(|source| {
                 teloxide::RequestError::InvalidJson {
                     source: std::sync::Arc::new(source),
                     raw: json.get().into(),

@@ -187,12 +187,12 @@ impl From<WebhookInfoRaw> for WebhookStatus {
 }
 
 /// An update as a webhook request brought it (JSON text): its id, the desk event it means
-/// (translated for the staff chat `staff_chat`), and when it was sent, for its lag.
+/// (translated for the staff groups `groups`), and when it was sent, for its lag.
 pub fn decode_update(
     json: &str,
     groups: &crate::groups::StaffGroups,
 ) -> Result<(i64, Option<crate::desk::Event>, Option<i64>), serde_json::Error> {
-    let update: teloxide::types::Update = serde_json::from_str(json)?;
+    let update = super::parse::parse_update(json)?;
     let event = super::translate(&update, groups).or_else(|| super::translate_raw(json));
     Ok((i64::from(update.id.0), event, super::sent_at(&update)))
 }
