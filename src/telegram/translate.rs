@@ -457,7 +457,8 @@ mod tests {
             let update: Update =
                 serde_json::from_str(&json!({ "update_id": 3, "business_message": message }).to_string())
                     .expect("a well-formed update");
-            let Some(Event::BusinessCustomer(business)) = translate(&update, STAFF) else {
+            let Some(Event::BusinessCustomer(business)) = translate(&update, &StaffGroups::single(STAFF))
+            else {
                 panic!("the customer's {key}: {:?}", update.kind)
             };
             assert_eq!((business.message.kind, business.message.single), (kind, Some(single)), "{key}");
