@@ -110,8 +110,10 @@ impl Desk<'_> {
             .and_then(|version| self.earlier.iter().find(|set| set.version().short() == version))
             .map_or(self.rules, AsRef::as_ref);
         let mut rules = intake::Rules::of(rule_set);
+        // The account's forms replace the desk's, in the account's order: a form only its
+        // customers are offered need not be among `intake.forms`.
         if let Some(forms) = Self::account_forms(state, rule_set, customer)? {
-            rules.forms.retain(|form| forms.iter().any(|id| id.value == form.id));
+            rules.forms = forms.iter().filter_map(|id| rule_set.form(&id.value)).collect();
         }
         Ok(rules)
     }

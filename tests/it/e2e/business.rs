@@ -4,7 +4,7 @@
 //! is told it is not served, a pause is reported; each change once. What the desk recorded is
 //! in the store, and a restart refreshes it with `getBusinessConnection`.
 
-use topicdesk::fakegram::{BusinessRights, Content, Draft, FakeMessage, Thread, UserSpec, World};
+use topicdesk::fakegram::{BusinessRights, Content, Draft, FakeMessage, MemberRole, Thread, UserSpec, World};
 use topicdesk::history::{Actor, EntryKind};
 
 use super::harness::{
@@ -636,5 +636,89 @@ async fn a_connection_that_may_not_read_is_told_once_and_never_asked() {
         assert_eq!(world.count_calls("readBusinessMessage", 200), 0);
         assert_eq!(world.count_calls("readBusinessMessage", 403), 0);
     });
+    desk.finish().await;
+}
+
+/// The account's own forum: desk.yaml's second staff group.
+const ACME_GROUP: i64 = -1_009_000_000_077;
+
+/// A business account's customers get its staff group: the account offers its own form
+/// (desk.yaml `business[].forms`, a form the bot's own customers are not offered) and the
+/// group takes that form (`staff_groups[].forms`).
+/// Bob, writing to the account, gets a topic in the account's forum; Ann, writing to the bot,
+/// in the desk's; replies go both ways through each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_business_accounts_customers_get_its_own_staff_group() {
+    let mut desk = Desk::prepare(Setup { customers: 2, budget_scale: None }).await;
+    let rules = desk.options.rules.clone();
+    let desk_yaml = std::fs::read_to_string(rules.join("desk.yaml")).expect("desk.yaml");
+    let groups = "staff_groups:
+  - { name: acme, chat: -1009000000077, forms: [acme] }
+  - { name: support, chat: -1001234567890 }";
+    let mut text: String = desk_yaml
+        .lines()
+        .map(|line| if line.starts_with("staff_chat:") { groups } else { line })
+        .collect::<Vec<_>>()
+        .join("\n");
+    text.push_str("\nbusiness:\n  - account: \"@acme_support\"\n    forms: [acme]\n");
+    std::fs::write(rules.join("desk.yaml"), text).expect("desk.yaml written");
+    let form = "id: acme\ntitle: Acme orders\nfields:\n  - id: description\n    prompt: What about your order?\n    type: text\n";
+    std::fs::write(rules.join("forms/acme.yaml"), form).expect("the account's form");
+    desk.options.staff_chat = None;
+    desk.fake
+        .add_group(topicdesk::fakegram::GroupSpec::staff_forum(ACME_GROUP).member(DANA, MemberRole::Member))
+        .expect("the account's forum");
+    desk.fake.add_user(UserSpec::new(ACME, "Acme Support").username("acme_support")).expect("Acme");
+    desk.start_host();
+    let id = desk.fake.connect_business(ACME, BusinessRights::full()).expect("connects");
+    // Desk-wide notices go to the first group's General: here the account's forum.
+    desk.wait("the connection confirmed", |world| {
+        world.thread_messages(ACME_GROUP, Thread::General).into_iter().any(|m| {
+            m.from == world.bot_id() && has_text(m, "@acme_support is connected, with the right to reply")
+        })
+    })
+    .await;
+    let (ann, bob) = (desk.customers[0].clone(), desk.customers[1].clone());
+
+    let ann_thread = super::harness::open_ticket(&desk.fake, &ann).await;
+    desk.fake.customer_writes_to_business(&id, bob.id, Draft::text("Hello!")).expect("writes");
+    answer_in_business(&desk, &id, &bob, "What about your order?", "Order 17 came without its cable.").await;
+    press_in_business(&desk, &id, &bob, "Submit").await;
+    let in_acme = |world: &World, customer: &Customer| {
+        let suffix = format!("· {}", customer.name);
+        world.topics(ACME_GROUP).into_iter().find(|t| t.name.ends_with(&suffix)).map(|t| t.thread_id)
+    };
+    let bob_thread = desk
+        .fake
+        .wait_for(PATIENCE, |world| {
+            let thread = in_acme(world, &bob)?;
+            let card = world
+                .thread_messages(ACME_GROUP, Thread::Topic(thread))
+                .into_iter()
+                .any(|m| m.reply_markup.is_some() && has_text(m, "Priority:"));
+            card.then_some(thread)
+        })
+        .await
+        .expect("Bob's topic and card in the account's forum");
+    desk.fake.inspect(|world| {
+        assert!(topic_of(world, &bob).is_none(), "Bob's ticket is not in the desk's forum");
+        assert!(in_acme(world, &ann).is_none(), "Ann's ticket is not in the account's forum");
+        assert!(card_in(world, ann_thread).is_some());
+    });
+    desk.fake
+        .send_as(DANA, ACME_GROUP, Draft::text("A cable is on its way.").in_topic(bob_thread))
+        .expect("Dana answers in the account's forum");
+    desk.wait("the answer through the account", |world| {
+        from_desk_in_business(world, &id, &bob).iter().any(|m| has_text(m, "A cable is on its way."))
+    })
+    .await;
+    desk.fake.customer_writes_to_business(&id, bob.id, Draft::text("Thanks!")).expect("Bob");
+    desk.wait("Bob's thanks in his topic", |world| {
+        world
+            .thread_messages(ACME_GROUP, Thread::Topic(bob_thread))
+            .into_iter()
+            .any(|m| has_text(m, "Thanks!"))
+    })
+    .await;
     desk.finish().await;
 }
