@@ -192,7 +192,20 @@ async fn a_supervisor_transfers_a_ticket_to_another_group_with_its_history() {
         read.ticket(ticket).expect("read").is_some_and(|t| t.assignee == Some(TOM))
     })
     .await;
+    wait(&fake, "a topic in tech with its card", |world| {
+        topic_in(world, TECH, &customer)
+            .is_some_and(|thread| texts_in(world, TECH, thread).iter().any(|t| t.contains("Priority:")))
+    })
+    .await;
     let old = fake.inspect(|world| topic_in(world, TECH, &customer)).expect("a topic in tech");
+    // Every group's menu offers it.
+    for chat in [BILLING, TECH, GENERAL] {
+        let menu: Vec<String> = fake.inspect(|world| {
+            let menu = world.commands(&format!("chat:{chat}"));
+            menu.iter().filter_map(|c| c["command"].as_str().map(str::to_owned)).collect()
+        });
+        assert!(menu.iter().any(|command| command == "transfer"), "{chat}: {menu:?}");
+    }
     fake.user_sends(customer.id, Draft::text("The app crashes on start")).expect("the customer writes");
     wait(&fake, "the customer's message in tech", |world| {
         texts_in(world, TECH, old).iter().any(|t| t == "The app crashes on start")
