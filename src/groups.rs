@@ -6,7 +6,8 @@
 //! chat (or a chat it had before Telegram moved it) holds the topic. Before that, the group
 //! is chosen from the ticket's form, category and tags by [`StaffGroups::choose`]: the first
 //! group, in desk.yaml's order, whose filter matches; a group without a filter takes what
-//! no filter took; when no group takes it, the first group does.
+//! no filter took; when no group takes it, the first group does. A supervisor's
+//! `/transfer <group>` gives the ticket a new topic in another group (`src/desk/transfer.rs`).
 
 use std::collections::BTreeSet;
 

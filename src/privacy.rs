@@ -58,6 +58,8 @@ pub fn outbox_concerns(outgoing: &Outgoing, customer: UserId, tickets: &BTreeSet
         | Call::Resend { to, .. } => match to {
             Target::Chat { chat_id } => *chat_id == customer_chat,
             Target::Topic { ticket } => tickets.contains(ticket),
+            // A line in a topic a ticket left names the ticket, never the customer's words.
+            Target::Thread { .. } => false,
         },
         Call::EditRelayed { source, ticket, .. } => source.0 == customer_chat || tickets.contains(ticket),
         Call::EditText { chat_id, .. }

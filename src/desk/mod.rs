@@ -32,6 +32,7 @@ mod stats;
 mod summary;
 mod templates;
 mod timers;
+mod transfer;
 
 #[cfg(test)]
 mod tests;
@@ -181,11 +182,23 @@ impl Desk<'_> {
     }
 
     /// The chat of ticket `id`'s group; the desk's own for a ticket no longer stored.
-    fn chat_of_id<S: State>(&self, state: &S, id: TicketId) -> Result<i64, DeskError> {
+    fn chat_of_id<S: State>(&self, state: &mut S, id: TicketId) -> Result<i64, DeskError> {
         if self.groups.all().len() == 1 {
             return Ok(self.desk_chat());
         }
-        Ok(state.ticket(id)?.map_or_else(|| self.desk_chat(), |ticket| self.chat_of(&ticket)))
+        let Some(ticket) = state.ticket(id)? else { return Ok(self.desk_chat()) };
+        Ok(self.group_now(state, &ticket)?.chat)
+    }
+
+    /// The ticket's group, a transfer under way included: while the new topic is being
+    /// opened, the group it is opened in.
+    fn group_now<S: State>(&self, state: &mut S, ticket: &Ticket) -> Result<&StaffGroup, DeskError> {
+        if ticket.topic.is_none()
+            && let Some(group) = self.pending_group(state, ticket.id)?
+        {
+            return Ok(group);
+        }
+        Ok(self.group_of(ticket))
     }
 
     /// The origin stamped on changes an agent makes, with the rule set in force.

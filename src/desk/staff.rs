@@ -44,7 +44,7 @@ const NOTICE_LIMIT: usize = 200;
 
 /// Commands agents type in a ticket's topic, for the unknown-command reply.
 const COMMANDS: &str = "/note, /claim, /assign, /unassign, /await, /resolve, /close, /reopen, /priority, \
-     /tag, /untag, /escalate, /deescalate, /hold, /unhold, /move, /info, /history, /t, /template, /kb, /forget";
+     /tag, /untag, /escalate, /deescalate, /hold, /unhold, /move, /transfer, /info, /history, /t, /template, /kb, /forget";
 
 /// Commands of General (`general`), pointed there when typed in a ticket's topic.
 const GENERAL_COMMANDS: [&str; 5] = ["queue", "mine", "agents", "summary", "stats"];
@@ -220,6 +220,7 @@ impl Desk<'_> {
                 return self.timeline(state, &ticket);
             }
             "move" => return self.move_message(state, &ticket, m, argument),
+            "transfer" => return self.transfer_command(state, &ticket, m, argument),
             "kb" => return self.kb_command(state, &ticket, argument),
             "hold" => return self.hold_command(state, &ticket, m, argument != "off"),
             "forget" => return self.forget_command(state, &ticket, m),

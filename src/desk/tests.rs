@@ -240,6 +240,7 @@ impl World {
         let place = |target: &Target| match target {
             Target::Chat { chat_id } => format!("chat {chat_id}"),
             Target::Topic { ticket } => format!("topic {ticket}"),
+            Target::Thread { chat_id, thread_id } => format!("thread {chat_id}/{thread_id}"),
         };
         let buttons = |rows: &Vec<Vec<crate::outbox::Button>>| {
             let labels: Vec<String> = rows

@@ -119,6 +119,12 @@ pub enum Call {
     ReopenTopic {
         ticket: TicketId,
     },
+    /// Closes a topic named by its thread: the one a ticket left when it was transferred to
+    /// another staff group (its ticket's topic is the new one by then).
+    CloseThread {
+        chat_id: i64,
+        thread_id: i32,
+    },
     /// Pins a message without notifying anyone (the queue summary in General).
     Pin {
         chat_id: i64,
@@ -196,6 +202,9 @@ pub enum Target {
     Chat { chat_id: i64 },
     /// The ticket's topic in the staff chat, wherever it is when the call is sent.
     Topic { ticket: TicketId },
+    /// One topic named by its thread, whatever ticket it carries now: a topic a ticket
+    /// left when it was transferred to another staff group.
+    Thread { chat_id: i64, thread_id: i32 },
 }
 
 /// One inline button. `data` is at most 64 bytes (Telegram's limit).
@@ -494,6 +503,7 @@ impl Call {
             | Call::SetButtons { chat_id, .. }
             | Call::DeleteMessage { chat_id, .. }
             | Call::DeleteTopic { chat_id, .. }
+            | Call::CloseThread { chat_id, .. }
             | Call::Pin { chat_id, .. }
             | Call::EditReply { chat_id, .. }
             | Call::CreateTopic { chat_id, .. }
@@ -511,7 +521,7 @@ impl Call {
 impl Target {
     pub fn chat(self, staff_chat: i64) -> i64 {
         match self {
-            Target::Chat { chat_id } => chat_id,
+            Target::Chat { chat_id } | Target::Thread { chat_id, .. } => chat_id,
             Target::Topic { .. } => staff_chat,
         }
     }

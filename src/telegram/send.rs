@@ -221,7 +221,7 @@ async fn request(bot: &Bot, call: &Call, place: Place) -> Result<Returned, Failu
             .await?;
             Ok(Returned::Nothing)
         }
-        Call::CloseTopic { .. } => {
+        Call::CloseTopic { .. } | Call::CloseThread { .. } => {
             execute(bot, bot.close_forum_topic(chat, thread.unwrap_or(ThreadId(MessageId(0))))).await?;
             Ok(Returned::Nothing)
         }
@@ -586,10 +586,10 @@ fn judge_refusal(
             _ => dropped(call, status, description),
         },
         // A topic to delete that is gone already (deleted by hand): what was asked is done.
-        400 if matches!(call, Call::DeleteTopic { .. })
+        400 if matches!(call, Call::DeleteTopic { .. } | Call::CloseThread { .. })
             && (thread_missing(&text) || text.contains("topic_id_invalid")) =>
         {
-            tracing::info!(description, "a topic to delete was gone already");
+            tracing::info!(description, "a topic to delete or close was gone already");
             Verdict::Done { delivery: None }
         }
         // Marking read is the connection's right (`can_read_messages`): without it the desk

@@ -347,7 +347,7 @@ pub async fn register_commands(bot: &Bot, staff_chats: &[i64]) -> Result<(), Str
     call(bot, bot.set_my_commands(customers).scope(BotCommandScope::AllPrivateChats))
         .await
         .map_err(refused)?;
-    let agents = [
+    let mut agents = vec![
         BotCommand::new("claim", "Take this ticket"),
         BotCommand::new("note", "Internal note, not sent to the customer"),
         BotCommand::new("await", "Waiting for the customer"),
@@ -388,6 +388,16 @@ pub async fn register_commands(bot: &Bot, staff_chats: &[i64]) -> Result<(), Str
         BotCommand::new("away", "In General: take no new tickets"),
         BotCommand::new("back", "In General: take new tickets again"),
     ];
+    // Another group to transfer a ticket to exists only with several.
+    if staff_chats.len() > 1 {
+        let transfer = BotCommand::new(
+            "transfer",
+            "Supervisors: /transfer <group> moves the ticket to that staff group",
+        );
+        let at =
+            agents.iter().position(|command| command.command == "move").map_or(agents.len(), |at| at + 1);
+        agents.insert(at, transfer);
+    }
     // Every staff group has the agents' menu.
     for staff_chat in staff_chats {
         let in_staff_chat = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(*staff_chat)) };

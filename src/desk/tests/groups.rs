@@ -168,3 +168,101 @@ fn a_claim_in_one_groups_general_takes_only_that_groups_tickets() {
     world.send_all();
     assert_eq!(world.ticket(tech).assignee, Some(1), "claimed from the queue of its own group");
 }
+
+/// `text` typed by `from` in thread `thread` of `chat`.
+fn typed_in(from: u64, chat: i64, thread: i32, message_id: i32, text: &str) -> Event {
+    in_chat(staff_says(from, thread, message_id, text), chat)
+}
+
+#[test]
+fn a_supervisor_transfers_a_ticket_to_another_group_with_its_conversation() {
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", TEAM)]);
+    let id = world.open(42, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    let old = world.ticket(id).topic.expect("topic");
+    assert_eq!(old.chat_id, TECH);
+    let tech_agent = world.ticket(id).assignee.expect("routed in tech");
+    world.event(&customer_says(42, 7, "It crashes on start"));
+    world.event(&typed_in(tech_agent, TECH, old.thread_id, 900, "Which version do you use?"));
+    world.send_all();
+
+    world.event(&typed_in(1, TECH, old.thread_id, 901, "/transfer billing"));
+    // The customer writes while the new topic is being opened: it waits for it.
+    world.event(&customer_says(42, 8, "Any news?"));
+    let moved = world.send_all();
+    let left = format!("thread {TECH}/{} ", old.thread_id);
+    let line = moved.lines().find(|line| line.starts_with(&left)).unwrap_or_else(|| panic!("{moved}"));
+    assert!(line.contains("Ana transferred T-000001 to the billing group"), "{moved}");
+    assert!(
+        moved.contains(&format!("CloseThread {{ chat_id: {TECH}, thread_id: {} }}", old.thread_id)),
+        "{moved}"
+    );
+    assert_eq!(created(&moved).len(), 1, "{moved}");
+    let ticket = world.ticket(id);
+    let new = ticket.topic.expect("a new topic");
+    assert_eq!(new.chat_id, BILLING, "{moved}");
+    assert_ne!(new.thread_id, old.thread_id);
+    // The card, then the summary with the conversation's last messages, in the new topic.
+    let card = moved.find("topic T-000001 #").expect("card");
+    let summary = moved.find("↩ Ana transferred T-000001 here from the tech group.").expect("summary");
+    assert!(card < summary && moved[card..].contains("The app crashes"), "{moved}");
+    assert!(
+        moved[summary..].contains("customer: It crashes on start")
+            && moved[summary..].contains(": Which version do you use?")
+            && moved[summary..].contains("does not work in this group, so it was unassigned"),
+        "{moved}"
+    );
+    // The tech agent does not work in billing: routing chose among billing's agents.
+    let assignee = ticket.assignee.expect("routed in billing");
+    assert!([1, 2].contains(&assignee), "{id} went to {assignee}, outside billing: {moved}");
+    assert!(moved.contains("Assigned to"), "{moved}");
+    // The customer's message written meanwhile, and the next one, reach the new topic.
+    assert_eq!(world.counterparts((42, 8)).first().map(|(chat, _)| *chat), Some(BILLING), "{moved}");
+    world.event(&customer_says(42, 9, "Hello?"));
+    let after = world.send_all();
+    assert!(after.contains("copy of 42/[9]"), "{after}");
+    assert_eq!(world.counterparts((42, 9)).first().map(|(chat, _)| *chat), Some(BILLING), "{after}");
+    assert!(!after.contains(&left), "nothing more in the old topic: {after}");
+    let recorded = world.history(id).iter().any(|entry| {
+        entry.actor == crate::history::Actor::Agent(1)
+            && entry.kind.to_string().contains("transferred from the tech group to the billing group")
+    });
+    assert!(recorded, "{:?}", world.history(id));
+    // Messages in the old topic reach no ticket now.
+    world.event(&typed_in(3, TECH, old.thread_id, 902, "Still here?"));
+    assert!(!world.send_all().contains("chat 42"), "the old topic is no ticket's");
+}
+
+#[test]
+fn a_transfer_is_refused_with_a_clear_line() {
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", TEAM)]);
+    let id = world.open(42, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    let topic = world.ticket(id).topic.expect("topic");
+    let said = |world: &mut World, from: u64, text: &str| {
+        let topic = world.ticket(id).topic.expect("topic");
+        world.event(&typed_in(from, topic.chat_id, topic.thread_id, 950, text));
+        world.send_all()
+    };
+    let refused = said(&mut world, 3, "/transfer billing");
+    assert!(refused.contains("Only supervisors transfer tickets"), "{refused}");
+    let unknown = said(&mut world, 1, "/transfer sales");
+    assert!(
+        unknown.contains("There is no staff group \"sales\"")
+            && unknown.contains("Staff groups: billing, tech."),
+        "{unknown}"
+    );
+    let bare = said(&mut world, 1, "/transfer");
+    assert!(bare.contains("/transfer <group>") && bare.contains("Staff groups: billing, tech."), "{bare}");
+    let same = said(&mut world, 1, "/transfer tech");
+    assert!(same.contains("T-000001 is already in the tech group."), "{same}");
+    for refusal in [&refused, &unknown, &bare, &same] {
+        assert!(created(refusal).is_empty() && !refusal.contains("CloseThread"), "{refusal}");
+    }
+    assert_eq!(world.ticket(id).topic, Some(topic), "nothing moved");
+    said(&mut world, 1, "/close");
+    let closed = said(&mut world, 1, "/transfer billing");
+    assert!(closed.contains("T-000001 is closed; /reopen it first to transfer it."), "{closed}");
+    assert!(created(&closed).is_empty(), "{closed}");
+    assert_eq!(world.ticket(id).topic, Some(topic), "nothing moved");
+}

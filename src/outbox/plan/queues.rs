@@ -18,7 +18,13 @@ pub(super) fn place_of(call: &Call, topics: &HashMap<TicketId, Place>) -> Option
     if let Some(ticket) = topic_of(call) {
         return topics.get(&ticket).copied();
     }
-    if let Call::DeleteTopic { chat_id, thread_id } = call {
+    if let Call::DeleteTopic { chat_id, thread_id }
+    | Call::CloseThread { chat_id, thread_id }
+    | Call::SendText { to: Target::Thread { chat_id, thread_id }, .. }
+    | Call::Copy { to: Target::Thread { chat_id, thread_id }, .. }
+    | Call::SendFile { to: Target::Thread { chat_id, thread_id }, .. }
+    | Call::Resend { to: Target::Thread { chat_id, thread_id }, .. } = call
+    {
         return Some(Place { chat_id: *chat_id, thread: Some(*thread_id) });
     }
     Some(match call {
@@ -70,14 +76,15 @@ pub(super) fn queue_key(seq: u64, call: &Call) -> (u8, i64) {
         return (TOPIC_QUEUE, ticket.0 as i64);
     }
     match call {
-        Call::SendText { to: Target::Chat { chat_id }, .. }
-        | Call::Copy { to: Target::Chat { chat_id }, .. }
-        | Call::SendFile { to: Target::Chat { chat_id }, .. }
-        | Call::Resend { to: Target::Chat { chat_id }, .. }
+        Call::SendText { to: Target::Chat { chat_id } | Target::Thread { chat_id, .. }, .. }
+        | Call::Copy { to: Target::Chat { chat_id } | Target::Thread { chat_id, .. }, .. }
+        | Call::SendFile { to: Target::Chat { chat_id } | Target::Thread { chat_id, .. }, .. }
+        | Call::Resend { to: Target::Chat { chat_id } | Target::Thread { chat_id, .. }, .. }
         | Call::EditText { chat_id, .. }
         | Call::SetButtons { chat_id, .. }
         | Call::DeleteMessage { chat_id, .. }
         | Call::DeleteTopic { chat_id, .. }
+        | Call::CloseThread { chat_id, .. }
         | Call::EditReply { chat_id, .. }
         | Call::Pin { chat_id, .. }
         // After the reply it follows, in the customer's chat's order.

@@ -178,3 +178,86 @@ async fn staff_chat_on_the_command_line_is_refused_with_several_groups() {
         tokio::time::timeout(std::time::Duration::from_secs(30), run).await.expect("refused at once");
     assert!(matches!(outcome, Err(HostError::StaffChatWithGroups { groups: 3 })), "{outcome:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_transfers_a_ticket_to_another_group_with_its_history() {
+    let desk = three_groups().await;
+    let fake = std::sync::Arc::clone(&desk.fake);
+    // Gil supervises from every group's chat; he works (is routed tickets) in general only.
+    fake.set_member(TECH, GIL, MemberRole::Member).expect("Gil joins tech");
+    let customer = desk.customers[1].clone();
+    open_in(&fake, &customer, "Technical problem").await;
+    let ticket = TicketId(1);
+    desk.wait_store("T-000001 routed to Tom", |read| {
+        read.ticket(ticket).expect("read").is_some_and(|t| t.assignee == Some(TOM))
+    })
+    .await;
+    wait(&fake, "a topic in tech with its card", |world| {
+        topic_in(world, TECH, &customer)
+            .is_some_and(|thread| texts_in(world, TECH, thread).iter().any(|t| t.contains("Priority:")))
+    })
+    .await;
+    let old = fake.inspect(|world| topic_in(world, TECH, &customer)).expect("a topic in tech");
+    // Every group's menu offers it.
+    for chat in [BILLING, TECH, GENERAL] {
+        let menu: Vec<String> = fake.inspect(|world| {
+            let menu = world.commands(&format!("chat:{chat}"));
+            menu.iter().filter_map(|c| c["command"].as_str().map(str::to_owned)).collect()
+        });
+        assert!(menu.iter().any(|command| command == "transfer"), "{chat}: {menu:?}");
+    }
+    fake.user_sends(customer.id, Draft::text("The app crashes on start")).expect("the customer writes");
+    wait(&fake, "the customer's message in tech", |world| {
+        texts_in(world, TECH, old).iter().any(|t| t == "The app crashes on start")
+    })
+    .await;
+    fake.send_as(TOM, TECH, Draft::text("Which version?").in_topic(old)).expect("Tom answers");
+    wait(&fake, "Tom's answer in the customer's chat", |world| {
+        from_bot(world, customer.chat()).iter().any(|m| has_text(m, "Which version?"))
+    })
+    .await;
+
+    fake.send_as(GIL, TECH, Draft::text("/transfer billing").in_topic(old)).expect("Gil transfers");
+    wait(&fake, "a topic in billing with the card and the conversation", |world| {
+        topic_in(world, BILLING, &customer).is_some_and(|thread| {
+            let texts = texts_in(world, BILLING, thread);
+            texts.iter().any(|t| t.contains("Priority:"))
+                && texts.iter().any(|t| {
+                    t.contains("Gil transferred T-000001 here from the tech group.")
+                        && t.contains("customer: The app crashes on start")
+                        && t.contains("Tom: Which version?")
+                })
+        })
+    })
+    .await;
+    wait(&fake, "the old topic told and closed", |world| {
+        world.topic(TECH, old).is_some_and(|topic| topic.closed)
+            && texts_in(world, TECH, old)
+                .iter()
+                .any(|t| t.contains("Gil transferred T-000001 to the billing group"))
+    })
+    .await;
+    // Tom does not work in billing: Bea, billing's agent, has it now.
+    desk.wait_store("T-000001 routed to Bea", |read| {
+        read.ticket(ticket)
+            .expect("read")
+            .is_some_and(|t| t.assignee == Some(BEA) && t.topic.is_some_and(|topic| topic.chat_id == BILLING))
+    })
+    .await;
+    // The customer's chat is unchanged: their next message reaches the new topic.
+    let new = fake.inspect(|world| topic_in(world, BILLING, &customer)).expect("a topic in billing");
+    fake.user_sends(customer.id, Draft::text("Version 2.1")).expect("the customer writes");
+    wait(&fake, "the customer's next message in billing", |world| {
+        texts_in(world, BILLING, new).iter().any(|t| t == "Version 2.1")
+    })
+    .await;
+    fake.send_as(BEA, BILLING, Draft::text("Thanks, looking").in_topic(new)).expect("Bea answers");
+    wait(&fake, "Bea's answer in the customer's chat", |world| {
+        from_bot(world, customer.chat()).iter().any(|m| has_text(m, "Thanks, looking"))
+    })
+    .await;
+    fake.inspect(|world| {
+        assert!(!texts_in(world, TECH, old).iter().any(|t| t == "Version 2.1"), "nothing more in tech");
+    });
+    desk.finish().await;
+}
