@@ -161,21 +161,8 @@ pub async fn run(out: &mut dyn Write, data: Option<&Path>) -> Result<(), DemoErr
     config.groups[0].members.push((DANA, MemberRole::Member));
     config.groups.push(GroupSpec::staff_forum(BILLING).member(DANA, MemberRole::Member));
     let fake = FakeTelegram::start(config).await.map_err(|e| setup(&e))?;
-    let options = HostOptions {
-        rules,
-        data: data.map_or_else(|| temp.path().join("data"), Path::to_path_buf),
-        staff_chat: None,
-        token: Some(fake.token().to_owned()),
-        api_url: Some(fake.api_url()),
-        unlimited: false,
-        window_scale: TIME_SCALE,
-        poll_timeout: Duration::from_secs(1),
-        drain_for: Duration::from_secs(2),
-        watch_rules: None,
-        http: None,
-        webhook: None,
-        health: crate::host::HealthOptions::default(),
-    };
+    let data = data.map_or_else(|| temp.path().join("data"), Path::to_path_buf);
+    let options = HostOptions::local(fake.api_url(), fake.token().to_owned(), rules, data, TIME_SCALE);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let host = tokio::spawn(crate::host::run(options, async move {
         let _ = stopped.await;

@@ -68,21 +68,8 @@ async fn run(groups: usize, per_group: usize) -> Result<(f64, usize), Box<dyn Er
         ..FakeConfig::default()
     };
     let fake = FakeTelegram::start(config).await?;
-    let options = HostOptions {
-        rules,
-        data: temp.path().join("data"),
-        staff_chat: None,
-        token: Some(fake.token().to_owned()),
-        api_url: Some(fake.api_url()),
-        unlimited: false,
-        window_scale: SCALE,
-        poll_timeout: Duration::from_secs(1),
-        drain_for: Duration::from_secs(2),
-        watch_rules: None,
-        http: None,
-        webhook: None,
-        health: crate::host::HealthOptions::default(),
-    };
+    let data = temp.path().join("data");
+    let options = HostOptions::local(fake.api_url(), fake.token().to_owned(), rules, data, SCALE);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let host = tokio::spawn(crate::host::run(options, async move {
         let _ = stopped.await;

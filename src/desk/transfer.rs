@@ -17,7 +17,6 @@ use super::{Desk, DeskError, State};
 use crate::groups::StaffGroup;
 use crate::history::{Actor, EntryKind};
 use crate::outbox::{Call, Lane, Target, clip};
-use crate::rules::Role;
 use crate::ticket::{Change, Status, Ticket, TicketId};
 
 /// How many of the conversation's last messages the new topic is shown.
@@ -41,8 +40,7 @@ impl Desk<'_> {
     ) -> Result<(), DeskError> {
         let names: Vec<&str> = self.groups.all().iter().map(|group| group.name.as_str()).collect();
         let names = names.join(", ");
-        let supervisor =
-            self.rules.team().agent(m.from as i64).is_some_and(|agent| agent.role == Role::Supervisor);
+        let supervisor = self.is_supervisor(m.from);
         if !supervisor {
             let text = format!(
                 "Only supervisors transfer tickets to another staff group; {} stays here.",

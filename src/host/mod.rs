@@ -183,6 +183,33 @@ impl HostError {
 }
 
 impl HostOptions {
+    /// Options for a host against a local stand-in of the Bot API (the demo, the bench): the
+    /// staff groups from desk.yaml, every budget window scaled by `window_scale` (the stand-in
+    /// scales its own the same), a short long poll.
+    pub fn local(
+        api_url: String,
+        token: String,
+        rules: PathBuf,
+        data: PathBuf,
+        window_scale: f64,
+    ) -> HostOptions {
+        HostOptions {
+            rules,
+            data,
+            staff_chat: None,
+            token: Some(token),
+            api_url: Some(api_url),
+            unlimited: false,
+            window_scale,
+            poll_timeout: Duration::from_secs(1),
+            drain_for: Duration::from_secs(2),
+            watch_rules: None,
+            http: None,
+            webhook: None,
+            health: HealthOptions::default(),
+        }
+    }
+
     /// Options for `topicdesk run`: token and API root from teloxide's environment names.
     pub fn from_env(rules: PathBuf, data: PathBuf, staff_chat: Option<i64>) -> HostOptions {
         HostOptions {
