@@ -592,6 +592,7 @@ fn team_report(
         calendar: None,
         time_zone: jiff::tz::TimeZone::UTC,
         agent_names: std::collections::BTreeMap::new(),
+        group_names: std::collections::BTreeMap::new(),
     };
     if let Some(dir) = rules {
         let (set, diagnostics) = crate::rules::load(dir);

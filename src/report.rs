@@ -13,7 +13,7 @@ use crate::rules::RuleSet;
 use crate::store::{FactsSeen, ReadTx, StoreError};
 
 /// Reads a desk's rules into a report's options, as `report --rules` and `simulate` do:
-/// desk.yaml's business calendar and time zone, team.yaml's names.
+/// desk.yaml's business calendar, time zone and staff groups' names, team.yaml's names.
 pub fn with_rules(options: &mut Options, rules: &RuleSet) {
     options.calendar = Some(rules.calendar().clone());
     options.time_zone =
@@ -24,6 +24,11 @@ pub fn with_rules(options: &mut Options, rules: &RuleSet) {
         .iter()
         .filter_map(|agent| Some((u64::try_from(agent.id).ok()?, agent.name.clone())))
         .collect();
+    options.group_names = rules
+        .desk()
+        .staff_groups(None)
+        .map(|groups| groups.all().iter().map(|group| (group.chat, group.name.clone())).collect())
+        .unwrap_or_default();
 }
 
 /// Builds the report over every ticket in `read`, calling `progress` with tickets read.
@@ -171,6 +176,7 @@ mod tests {
                 calendar: Some(calendar.clone()),
                 time_zone: jiff::tz::TimeZone::get("Europe/Berlin").expect("zone"),
                 agent_names: BTreeMap::new(),
+                group_names: BTreeMap::new(),
             };
             let mut one = Period::new(options.clone());
             let whole = read

@@ -138,6 +138,7 @@ impl Desk<'_> {
             calendar: Some(self.rules.calendar().clone()),
             time_zone: self.time_zone(),
             agent_names,
+            group_names: BTreeMap::new(),
         });
         state.facts_since(since, &mut |labels, facts| {
             if only.is_none_or(|agent| labels.assignee == Some(agent)) {

@@ -67,6 +67,8 @@ pub struct Options {
     pub time_zone: TimeZone,
     /// team.yaml's names by Telegram id, for `--by agent`.
     pub agent_names: BTreeMap<u64, String>,
+    /// desk.yaml's staff group names by their chats' ids, for `--by staff-group`.
+    pub group_names: BTreeMap<i64, String>,
 }
 
 /// The report, ready to print in any format.
@@ -229,7 +231,7 @@ impl Period {
         let metrics = TicketMetrics::of(facts, &self.business, self.options.now);
         self.total.add(&metrics);
         if let Some(by) = self.options.by {
-            for key in keys(by, labels, &local, &self.options.agent_names) {
+            for key in keys(by, labels, &local, &self.options) {
                 self.groups.entry(key).or_default().add(&metrics);
             }
         }
@@ -301,16 +303,11 @@ fn deflections(by_article: BTreeMap<String, u64>, tickets: u64) -> Deflections {
 }
 
 /// The groups a ticket counts in, each with its sort order.
-fn keys(
-    by: GroupBy,
-    ticket: &Labels,
-    local: &jiff::civil::DateTime,
-    names: &BTreeMap<u64, String>,
-) -> Vec<(u8, String)> {
+fn keys(by: GroupBy, ticket: &Labels, local: &jiff::civil::DateTime, options: &Options) -> Vec<(u8, String)> {
     let one = |key: String| vec![(0, key)];
     match by {
         GroupBy::Agent => match ticket.assignee {
-            Some(agent) => one(names.get(&agent).cloned().unwrap_or_else(|| agent.to_string())),
+            Some(agent) => one(options.agent_names.get(&agent).cloned().unwrap_or_else(|| agent.to_string())),
             None => vec![(1, "(unassigned)".to_owned())],
         },
         GroupBy::Category => match &ticket.category {
@@ -327,7 +324,7 @@ fn keys(
         GroupBy::Day => one(local.strftime("%Y-%m-%d").to_string()),
         GroupBy::Week => one(local.strftime("%G-W%V").to_string()),
         GroupBy::StaffGroup => match ticket.staff_chat {
-            Some(chat) => one(chat.to_string()),
+            Some(chat) => one(options.group_names.get(&chat).cloned().unwrap_or_else(|| chat.to_string())),
             None => vec![(1, "(no topic yet)".to_owned())],
         },
     }

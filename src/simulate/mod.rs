@@ -153,6 +153,7 @@ fn measured<'t>(
         calendar: None,
         time_zone: jiff::tz::TimeZone::UTC,
         agent_names: BTreeMap::new(),
+        group_names: BTreeMap::new(),
     };
     crate::report::with_rules(&mut options, rules);
     let mut period = Period::new(options);

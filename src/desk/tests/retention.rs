@@ -55,6 +55,7 @@ fn report_json(world: &World) -> Option<serde_json::Value> {
         calendar: None,
         time_zone: jiff::tz::TimeZone::UTC,
         agent_names: BTreeMap::new(),
+        group_names: std::collections::BTreeMap::new(),
     };
     crate::report::with_rules(&mut options, &world.rules);
     let report = crate::report::build(&store.read().expect("read"), &options, |_| {}).expect("report");

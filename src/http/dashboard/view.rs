@@ -395,6 +395,7 @@ fn period_options(rules: &RuleSet, since: Timestamp, now: Timestamp) -> Options 
         calendar: None,
         time_zone: jiff::tz::TimeZone::UTC,
         agent_names: BTreeMap::new(),
+        group_names: BTreeMap::new(),
     };
     crate::report::with_rules(&mut options, rules);
     options
