@@ -374,15 +374,21 @@ fn staff_says(from: u64, thread: i32, message_id: i32, text: &str) -> Event {
 }
 
 fn press(from: u64, thread: i32, data: &str) -> Event {
+    press_in(from, STAFF, Some(thread), 1, data)
+}
+
+/// `from` presses the button with `data` under message `message_id` in `chat_id` (in topic
+/// `thread`, if any).
+fn press_in(from: u64, chat_id: i64, thread: Option<i32>, message_id: i32, data: &str) -> Event {
     Event::Button(ButtonPress {
         callback_id: "cb1".into(),
         from,
         from_name: format!("user{from}"),
         from_username: None,
         language: None,
-        chat_id: STAFF,
-        message_id: Some(1),
-        thread: Some(thread),
+        chat_id,
+        message_id: Some(message_id),
+        thread,
         data: data.to_owned(),
     })
 }

@@ -140,17 +140,7 @@ fn a_move_of_any_group_is_followed_by_its_own_tickets() {
 
 /// A press of a queue's Claim button in General of `chat`.
 fn claim_in_general(from: u64, chat: i64, ticket: TicketId) -> Event {
-    Event::Button(ButtonPress {
-        callback_id: "cb1".into(),
-        from,
-        from_name: format!("user{from}"),
-        from_username: None,
-        language: None,
-        chat_id: chat,
-        message_id: Some(1),
-        thread: None,
-        data: format!("t:{}:claim", ticket.0),
-    })
+    press_in(from, chat, None, 1, &format!("t:{}:claim", ticket.0))
 }
 
 #[test]

@@ -28,17 +28,7 @@ fn move_reply(from: u64, thread: i32, message_id: i32, target: TicketId, reply: 
 }
 
 fn press_at(from: u64, thread: Option<i32>, message_id: i32, data: &str) -> Event {
-    Event::Button(ButtonPress {
-        callback_id: "cb1".into(),
-        from,
-        from_name: format!("user{from}"),
-        from_username: None,
-        language: None,
-        chat_id: STAFF,
-        message_id: Some(message_id),
-        thread,
-        data: data.to_owned(),
-    })
+    press_in(from, STAFF, thread, message_id, data)
 }
 
 /// The calls that reached someone, card edits and answers to presses left out, without

@@ -138,17 +138,7 @@ fn the_defaults_mention_everything_but_a_customer_writing() {
 }
 
 fn private_press(from: u64, message_id: i32, data: &str) -> Event {
-    Event::Button(ButtonPress {
-        callback_id: "cb1".into(),
-        from,
-        from_name: format!("user{from}"),
-        from_username: None,
-        language: None,
-        chat_id: from as i64,
-        message_id: Some(message_id),
-        thread: None,
-        data: data.to_owned(),
-    })
+    press_in(from, from as i64, None, message_id, data)
 }
 
 #[test]
