@@ -101,6 +101,10 @@ pub struct Ticket {
     pub assignee: Option<UserId>,
     pub tags: BTreeSet<String>,
     pub topic: Option<Topic>,
+    /// The staff group the ticket is in, by name: chosen when it opened, changed by a
+    /// transfer. Absent on tickets stored before groups were recorded, whose topic's chat
+    /// says it (`Desk::group_of`).
+    pub group: Option<String>,
     /// The ticket card's message id in the topic, once Telegram has it.
     pub card: Option<i32>,
     pub created_at: Timestamp,
@@ -374,6 +378,7 @@ impl Ticket {
             assignee: None,
             tags: BTreeSet::new(),
             topic: None,
+            group: None,
             card: None,
             created_at: now,
             updated_at: now,

@@ -20,7 +20,6 @@ impl Desk<'_> {
                 let entries =
                     ticket.apply(Change::MoveTopic(topic), &self.system(), self.now).expect("always legal");
                 self.commit(state, &before, &ticket, &entries)?;
-                Self::transfer_done(state, ticket.id)?;
                 self.notices_for_new_topic(state, &ticket)
             }
             Delivery::CardPosted { ticket, chat_id: _, message_id, version } => {

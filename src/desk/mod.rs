@@ -135,6 +135,7 @@ impl Desk<'_> {
     ) -> Result<Ticket, DeskError> {
         let id = state.next_ticket_id()?;
         let (mut ticket, mut created) = Ticket::open(id, customer.clone(), form, answers, self.now);
+        ticket.group = Some(self.choose_group(&ticket).name.clone());
         // Its clocks are planned below under the rule set in force: the entry names it, so
         // the first message after it knows the plan is current and does not plan again.
         created.rules = Some(self.rules.version().short());
@@ -164,15 +165,23 @@ impl Desk<'_> {
         self.groups.desk_group().chat
     }
 
-    /// The ticket's group: the one whose chat holds its topic, else (no topic yet, or its
-    /// chat no longer a group's) the one its filter chooses.
+    /// The ticket's group: the one whose chat holds its topic; without a topic (not yet
+    /// opened, or being transferred) the one the ticket names; for a ticket stored before
+    /// groups were recorded, the one its filter chooses.
     fn group_of(&self, ticket: &Ticket) -> &StaffGroup {
-        ticket.topic.and_then(|topic| self.groups.of_chat(topic.chat_id)).unwrap_or_else(|| {
-            self.groups.choose(Sorting {
-                form: &ticket.form,
-                category: ticket.category.as_deref(),
-                tags: &ticket.tags,
-            })
+        ticket
+            .topic
+            .and_then(|topic| self.groups.of_chat(topic.chat_id))
+            .or_else(|| ticket.group.as_deref().and_then(|name| self.groups.named(name)))
+            .unwrap_or_else(|| self.choose_group(ticket))
+    }
+
+    /// The group a new ticket goes to.
+    fn choose_group(&self, ticket: &Ticket) -> &StaffGroup {
+        self.groups.choose(Sorting {
+            form: &ticket.form,
+            category: ticket.category.as_deref(),
+            tags: &ticket.tags,
         })
     }
 
@@ -187,18 +196,7 @@ impl Desk<'_> {
             return Ok(self.desk_chat());
         }
         let Some(ticket) = state.ticket(id)? else { return Ok(self.desk_chat()) };
-        Ok(self.group_now(state, &ticket)?.chat)
-    }
-
-    /// The ticket's group, a transfer under way included: while the new topic is being
-    /// opened, the group it is opened in.
-    fn group_now<S: State>(&self, state: &mut S, ticket: &Ticket) -> Result<&StaffGroup, DeskError> {
-        if ticket.topic.is_none()
-            && let Some(group) = self.pending_group(state, ticket.id)?
-        {
-            return Ok(group);
-        }
-        Ok(self.group_of(ticket))
+        Ok(self.chat_of(&ticket))
     }
 
     /// The origin stamped on changes an agent makes, with the rule set in force.

@@ -38,7 +38,7 @@ impl Desk<'_> {
             now.load = now.load.saturating_sub(1);
         }
         // Only the agents of the ticket's staff group: the others cannot see its topic.
-        let group = self.group_now(state, ticket)?.name.clone();
+        let group = self.group_of(ticket).name.clone();
         let team = self.rules.team().view_where(
             |agent| agent.works_in(&group),
             |agent| live.get(&agent.id).copied().unwrap_or(AgentState { load: 0, online: true }),

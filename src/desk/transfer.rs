@@ -5,9 +5,8 @@
 //! assignee who does not work in the new group gives the ticket back, and routing runs
 //! among the new group's agents.
 //!
-//! Until Telegram has opened the new topic the ticket has none, so its group is not yet
-//! the one its topic chat says: a counter, `transferring:<ticket>:<group>`, names it for that
-//! time ([`Desk::pending_group`]), and goes when the topic is created.
+//! Until Telegram has opened the new topic the ticket has none: its recorded group, the
+//! new one, says where it is (`Desk::group_of`).
 
 use std::fmt::Write as _;
 
@@ -17,17 +16,13 @@ use super::{Desk, DeskError, State};
 use crate::groups::StaffGroup;
 use crate::history::{Actor, EntryKind};
 use crate::outbox::{Call, Lane, Target, clip};
-use crate::ticket::{Change, Status, Ticket, TicketId};
+use crate::ticket::{Change, Status, Ticket};
 
 /// How many of the conversation's last messages the new topic is shown.
 const SUMMARY_MESSAGES: usize = 10;
 
 /// The most characters of one message the summary shows.
 const SUMMARY_MESSAGE_CHARS: usize = 300;
-
-fn pending_prefix(ticket: TicketId) -> String {
-    format!("transferring:{ticket}:")
-}
 
 impl Desk<'_> {
     /// `/transfer <group>`, typed by `m.from` in `ticket`'s topic.
@@ -87,13 +82,9 @@ impl Desk<'_> {
         let close = Call::CloseThread { chat_id: old.chat_id, thread_id: old.thread_id };
         self.queue(state, None, Lane::Cosmetic, close)?;
 
-        // Until the new topic exists, the counter says which group the ticket is in.
-        for (name, _) in state.counters_with_prefix(&pending_prefix(id))? {
-            state.remove_counter(&name)?;
-        }
-        state.set_counter(&format!("{}{}", pending_prefix(id), to.name), 1)?;
         let mut moved = ticket.clone();
         moved.topic = None;
+        moved.group = Some(to.name.clone());
         moved.card = None;
         let origin = self.agent(m.from);
         let text = format!("transferred from the {} group to the {} group", from.name, to.name);
@@ -170,24 +161,5 @@ impl Desk<'_> {
             );
         }
         Ok(text)
-    }
-
-    /// The group a ticket being transferred goes to, while its new topic is being opened.
-    pub(super) fn pending_group<S: State>(
-        &self,
-        state: &mut S,
-        ticket: TicketId,
-    ) -> Result<Option<&StaffGroup>, DeskError> {
-        let prefix = pending_prefix(ticket);
-        let pending = state.counters_with_prefix(&prefix)?;
-        Ok(pending.iter().find_map(|(name, _)| self.groups.named(name.strip_prefix(&prefix)?)))
-    }
-
-    /// The new topic is open: the ticket's group is its topic's chat again.
-    pub(super) fn transfer_done<S: State>(state: &mut S, ticket: TicketId) -> Result<(), DeskError> {
-        for (name, _) in state.counters_with_prefix(&pending_prefix(ticket))? {
-            state.remove_counter(&name)?;
-        }
-        Ok(())
     }
 }

@@ -37,6 +37,9 @@ pub struct TicketRecord {
     pub tags: BTreeSet<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub topic: Option<(i64, i32)>,
+    /// The ticket's staff group by name; absent in records written before groups were kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<i32>,
     pub created_at: Timestamp,
@@ -242,6 +245,7 @@ impl From<&Ticket> for TicketRecord {
             assignee: t.assignee,
             tags: t.tags.clone(),
             topic: t.topic.map(|topic| (topic.chat_id, topic.thread_id)),
+            group: t.group.clone(),
             card: t.card,
             created_at: t.created_at,
             updated_at: t.updated_at,
@@ -308,6 +312,7 @@ impl TicketRecord {
             assignee: self.assignee,
             tags: self.tags,
             topic: self.topic.map(|(chat_id, thread_id)| Topic { chat_id, thread_id }),
+            group: self.group,
             card: self.card,
             created_at: self.created_at,
             updated_at: self.updated_at,

@@ -66,12 +66,14 @@ fn indexes_follow_the_ticket() {
                 ticket.apply(Change::AgentReply { text: "hi".into() }, &agent, at(2)).expect("legal"),
             );
             ticket.topic = Some(Topic { chat_id: -100, thread_id: 5 });
+            ticket.group = Some("billing".into());
             tx.save_ticket(&ticket)?;
             tx.append_history(id, &entries)?;
             Ok::<_, StoreError>(id)
         })
         .expect("write");
     let read = store.read().expect("read");
+    assert_eq!(read.ticket(id).expect("read").expect("stored").group.as_deref(), Some("billing"));
     assert_eq!(read.tickets_in_status(Status::Open).expect("index"), [id]);
     assert!(read.tickets_in_status(Status::New).expect("index").is_empty());
     assert_eq!(read.tickets_of_assignee(7).expect("index"), [id]);

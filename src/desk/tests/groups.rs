@@ -55,6 +55,8 @@ fn a_ticket_opens_in_its_groups_chat_and_goes_to_an_agent_of_that_group() {
         let ticket = world.ticket(id);
         let (chat, members) = if category == "billing" { (BILLING, [1, 2]) } else { (TECH, [3, 4]) };
         assert_eq!(ticket.topic.map(|topic| topic.chat_id), Some(chat), "{id} ({category})");
+        let group = if category == "billing" { "billing" } else { "tech" };
+        assert_eq!(ticket.group.as_deref(), Some(group), "{id} ({category})");
         let assignee = ticket.assignee.expect("routed");
         assert!(members.contains(&assignee), "{id} ({category}) went to {assignee}, outside its group");
     }
@@ -177,6 +179,7 @@ fn a_supervisor_transfers_a_ticket_to_another_group_with_its_conversation() {
     world.send_all();
 
     world.event(&typed_in(1, TECH, old.thread_id, 901, "/transfer billing"));
+    assert_eq!(world.ticket(id).group.as_deref(), Some("billing"), "the ticket names its new group at once");
     // The customer writes while the new topic is being opened: it waits for it.
     world.event(&customer_says(42, 8, "Any news?"));
     let moved = world.send_all();
