@@ -20,6 +20,7 @@ impl Desk<'_> {
                 let entries =
                     ticket.apply(Change::MoveTopic(topic), &self.system(), self.now).expect("always legal");
                 self.commit(state, &before, &ticket, &entries)?;
+                self.count_topic(state, *chat_id)?;
                 self.notices_for_new_topic(state, &ticket)
             }
             Delivery::CardPosted { ticket, chat_id: _, message_id, version } => {

@@ -55,6 +55,9 @@ pub struct Metrics {
     escalations: Family<TriggerLabels, Gauge>,
     surveys: Gauge,
     ratings: Family<RatingLabels, Gauge>,
+    group_topics: Family<StaffChatLabels, Gauge>,
+    group_messages: Family<StaffChatLabels, Gauge>,
+    group_capacity: Family<StaffChatLabels, Gauge>,
     /// When the desk's state was last read from the store.
     figures_read: Mutex<Option<Instant>>,
 }
@@ -120,6 +123,11 @@ struct TicketLabels {
     status: &'static str,
     priority: &'static str,
     /// The staff chat's id, or `none` before the ticket has a topic.
+    staff_chat: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StaffChatLabels {
     staff_chat: String,
 }
 
@@ -270,6 +278,25 @@ impl Metrics {
             "Latest satisfaction ratings over the tickets in the store, by scale and value",
             ratings.clone(),
         );
+        let group_topics = Family::<StaffChatLabels, Gauge>::default();
+        registry.register(
+            "staff_group_topics",
+            "Topics the desk has opened in each staff group's chat",
+            group_topics.clone(),
+        );
+        let group_messages = Family::<StaffChatLabels, Gauge>::default();
+        registry.register(
+            "staff_group_messages",
+            "Messages the desk has posted in each staff group's chat, service messages included",
+            group_messages.clone(),
+        );
+        let group_capacity = Family::<StaffChatLabels, Gauge>::default();
+        registry.register(
+            "staff_group_capacity_level",
+            "Where each limited staff group stands against desk.yaml's limits: 0 below 80%, 1 at 80% or more, \
+             2 at a limit (new tickets roll over to the next group of its filter)",
+            group_capacity.clone(),
+        );
         registry.register_collector(Box::new(HookCounts));
         Metrics {
             registry,
@@ -291,6 +318,9 @@ impl Metrics {
             escalations,
             surveys,
             ratings,
+            group_topics,
+            group_messages,
+            group_capacity,
             figures_read: Mutex::new(None),
         }
     }
@@ -386,6 +416,16 @@ impl Metrics {
         self.ratings.clear();
         for ((scale, rating), count) in &figures.ratings {
             self.ratings.get_or_create(&RatingLabels { scale, rating: *rating }).set(*count as i64);
+        }
+        for (family, values) in [
+            (&self.group_topics, &figures.groups.topics),
+            (&self.group_messages, &figures.groups.messages),
+            (&self.group_capacity, &figures.groups.levels),
+        ] {
+            family.clear();
+            for (chat, value) in values {
+                family.get_or_create(&StaffChatLabels { staff_chat: chat.to_string() }).set(*value as i64);
+            }
         }
     }
 
