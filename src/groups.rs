@@ -93,7 +93,8 @@ impl Capacity {
             measures.push((share(usage.topics, limit), format!("{} of {} topics", usage.topics, limit)));
         }
         if let Some(limit) = self.messages {
-            measures.push((share(usage.messages, limit), format!("{} of {} messages", usage.messages, limit)));
+            measures
+                .push((share(usage.messages, limit), format!("{} of {} messages", usage.messages, limit)));
         }
         measures.into_iter().max_by_key(|(share, _)| *share).map(|(_, words)| words).unwrap_or_default()
     }
@@ -364,7 +365,8 @@ mod tests {
         let tags = BTreeSet::new();
         let billing = Sorting { form: "support", category: Some("billing"), tags: &tags };
         let other = Sorting { form: "support", category: Some("other"), tags: &tags };
-        let full = |names: &'static [&'static str]| move |group: &StaffGroup| names.contains(&group.name.as_str());
+        let full =
+            |names: &'static [&'static str]| move |group: &StaffGroup| names.contains(&group.name.as_str());
         assert_eq!(groups.choose(billing, full(&[])).name, "billing");
         assert_eq!(groups.choose(billing, full(&["billing"])).name, "billing-2");
         assert_eq!(groups.choose(billing, full(&["billing", "billing-2"])).name, "billing-3");

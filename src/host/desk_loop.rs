@@ -305,7 +305,11 @@ impl DeskLoop {
     /// Applies what came of sent calls. Should the desk keep failing on what a delivery
     /// means, the calls Telegram accepted still leave the outbox (sending them again would
     /// post them twice) and what the desk would have made of them is logged as lost.
-    async fn results(&mut self, results: Vec<(u64, Verdict)>, posted: Vec<(i64, u64)>) -> Result<bool, StoreError> {
+    async fn results(
+        &mut self,
+        results: Vec<(u64, Verdict)>,
+        posted: Vec<(i64, u64)>,
+    ) -> Result<bool, StoreError> {
         let results = Arc::new(results);
         let work: Work<()> = {
             let results = results.clone();

@@ -263,7 +263,8 @@ fn collect(
             None => posted.push((chat, messages)),
         }
     }
-    let verdicts = answered.into_iter().flat_map(|a| per_entry(a.pending.seq, a.verdict, &a.joined)).collect();
+    let verdicts =
+        answered.into_iter().flat_map(|a| per_entry(a.pending.seq, a.verdict, &a.joined)).collect();
     (verdicts, posted)
 }
 
@@ -281,7 +282,8 @@ async fn commit(
         .map(|(seq, _)| *seq)
         .collect();
     let (ack, committed) = oneshot::channel();
-    let ok = d.desk.send(DeskInput::Results { results, posted, ack }).await.is_ok() && committed.await.is_ok();
+    let ok =
+        d.desk.send(DeskInput::Results { results, posted, ack }).await.is_ok() && committed.await.is_ok();
     if ok {
         mirror.forget(&done);
     }
