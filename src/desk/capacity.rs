@@ -34,7 +34,11 @@ impl Desk<'_> {
     }
 
     /// The group a new ticket goes to: its filter's first group with room.
-    pub(super) fn choose_group<S: State>(&self, state: &S, ticket: &Ticket) -> Result<&StaffGroup, DeskError> {
+    pub(super) fn choose_group<S: State>(
+        &self,
+        state: &S,
+        ticket: &Ticket,
+    ) -> Result<&StaffGroup, DeskError> {
         let mut full = Vec::new();
         for group in self.groups.all() {
             if !group.capacity.is_unlimited()
@@ -53,7 +57,12 @@ impl Desk<'_> {
 
     /// Telegram took `messages` new messages of the desk's in `chat` (any chat: only the
     /// staff groups' are counted).
-    pub(super) fn count_posted<S: State>(&self, state: &mut S, chat: i64, messages: u64) -> Result<(), DeskError> {
+    pub(super) fn count_posted<S: State>(
+        &self,
+        state: &mut S,
+        chat: i64,
+        messages: u64,
+    ) -> Result<(), DeskError> {
         self.count(state, chat, MESSAGES, messages)
     }
 
