@@ -217,7 +217,7 @@ impl StaffGroups {
             .or_else(|| self.groups.iter().find(|group| group.filter.is_empty()))
             .unwrap_or(&self.groups[0]);
         let chain = || self.groups.iter().filter(|group| group.filter == first.filter);
-        chain().find(|group| !full(group)).or_else(|| chain().last()).unwrap_or(first)
+        chain().find(|group| !full(group)).or_else(|| chain().next_back()).unwrap_or(first)
     }
 
     /// The group after `group` with the same filter: where its new tickets go once it is full.

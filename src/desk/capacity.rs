@@ -41,13 +41,31 @@ impl Desk<'_> {
     ) -> Result<&StaffGroup, DeskError> {
         let mut full = Vec::new();
         for group in self.groups.all() {
-            if !group.capacity.is_unlimited()
-                && group.capacity.level(Self::usage(state, group.chat)?) == Level::Full
-            {
+            if Self::is_full(state, group)? {
                 full.push(group.name.as_str());
             }
         }
         Ok(self.groups.choose(sorting(ticket), |group| full.contains(&group.name.as_str())))
+    }
+
+    /// The ticket's group, or when it is at its limit the next of its filter with room (the
+    /// last of them when none has): where a ticket that needs a new topic gets it.
+    pub(super) fn group_with_room<S: State>(
+        &self,
+        state: &S,
+        ticket: &Ticket,
+    ) -> Result<&StaffGroup, DeskError> {
+        let mut group = self.group_of(ticket);
+        while Self::is_full(state, group)? {
+            let Some(next) = self.groups.next_of_filter(group) else { break };
+            group = next;
+        }
+        Ok(group)
+    }
+
+    fn is_full<S: State>(state: &S, group: &StaffGroup) -> Result<bool, DeskError> {
+        Ok(!group.capacity.is_unlimited()
+            && group.capacity.level(Self::usage(state, group.chat)?) == Level::Full)
     }
 
     /// The desk opened a topic in `chat`.

@@ -213,8 +213,11 @@ impl Desk<'_> {
             return Ok(());
         }
         let before = ticket.clone();
-        // The new topic opens in the group of the old one.
-        let chat = self.chat_of(&ticket);
+        // The new topic opens in the ticket's group, or where its group's new tickets go now
+        // when it is at its limit (a forum that full is what loses old topics).
+        let group = self.group_with_room(state, &ticket)?;
+        let chat = group.chat;
+        ticket.group = Some(group.name.clone());
         ticket.topic = None;
         ticket.card = None;
         let entries = ticket

@@ -45,6 +45,9 @@ pub struct Dispatcher {
     pub beat: Arc<Heartbeat>,
 }
 
+/// The messages the calls done added, per chat.
+type Posted = Vec<(i64, u64)>;
+
 /// What Telegram answered to one call, with the album parts it carried.
 struct Answered {
     pending: Pending,
@@ -225,7 +228,7 @@ fn collect(
     in_flight: &mut HashMap<tokio::task::Id, (Pending, u64)>,
     budget: &mut Budget,
     started: Instant,
-) -> (Vec<(u64, Verdict)>, Vec<(i64, u64)>) {
+) -> (Vec<(u64, Verdict)>, Posted) {
     let mut answered = Vec::new();
     let mut next = Some(first);
     // Rounded up: a send counts in its windows from no earlier than its answer.
@@ -252,7 +255,7 @@ fn collect(
         };
         budget.record(&a.pending, outcome, a.planned, done_ms, fastrand::f64());
     }
-    let mut posted: Vec<(i64, u64)> = Vec::new();
+    let mut posted: Posted = Vec::new();
     for a in &answered {
         let (chat, messages) = a.posts;
         if messages == 0 || !matches!(a.verdict, Verdict::Done { .. }) {
@@ -270,12 +273,7 @@ fn collect(
 
 /// Hands verdicts to the desk loop and waits for their commit; false once it has stopped.
 /// Once committed, the calls done have left the outbox, and `mirror` forgets them too.
-async fn commit(
-    d: &Dispatcher,
-    results: Vec<(u64, Verdict)>,
-    posted: Vec<(i64, u64)>,
-    mirror: &mut Mirror,
-) -> bool {
+async fn commit(d: &Dispatcher, results: Vec<(u64, Verdict)>, posted: Posted, mirror: &mut Mirror) -> bool {
     let done: HashSet<u64> = results
         .iter()
         .filter(|(_, verdict)| matches!(verdict, Verdict::Done { .. }))

@@ -325,3 +325,30 @@ fn the_messages_telegram_took_count_toward_their_groups_limit_alone() {
     world.send_all();
     assert_eq!(world.ticket(id).topic.map(|topic| topic.chat_id), Some(TECH));
 }
+
+#[test]
+fn a_ticket_whose_topic_is_lost_gets_a_new_one_where_its_filter_has_room() {
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor }\n";
+    let desk = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -200, categories: [billing], limits: { topics: 2 } }
+  - { name: tech, chat: -300 }
+  - { name: billing-2, chat: -400, categories: [billing] }
+";
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", desk), ("team.yaml", team)]);
+    let first = world.open(42, &[("category", "billing"), ("description", "Charged twice")]);
+    world.send_all();
+    // Lost while billing has room: the new topic opens in billing again.
+    world.event(&Event::Delivered(Delivery::TopicMissing { ticket: first }));
+    let again = world.send_all();
+    assert_eq!(created(&again).len(), 1, "{again}");
+    assert_eq!(world.ticket(first).topic.map(|topic| topic.chat_id), Some(BILLING), "{again}");
+    // That was billing's second topic: it is full. Lost again, the topic opens in billing-2.
+    world.event(&Event::Delivered(Delivery::TopicMissing { ticket: first }));
+    let moved = world.send_all();
+    let ticket = world.ticket(first);
+    assert_eq!(ticket.topic.map(|topic| topic.chat_id), Some(-400), "{moved}");
+    assert_eq!(ticket.group.as_deref(), Some("billing-2"));
+    assert!(moved.contains("Charged twice"), "its card in the new topic: {moved}");
+}
