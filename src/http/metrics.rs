@@ -561,6 +561,33 @@ mod tests {
     }
 
     #[test]
+    fn staff_groups_use_is_read_from_the_desks_counters() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("desk.redb")).expect("store");
+        store
+            .write(|tx| {
+                tx.set_counter("group_topics:-200", 12)?;
+                tx.set_counter("group_messages:-200", 850)?;
+                tx.set_counter("group_level:-200", 1)?;
+                tx.set_counter("group_messages:-300", 40)?;
+                tx.set_counter("round_robin", 3)
+            })
+            .expect("write");
+        let metrics = Metrics::new();
+        metrics.refresh_figures(&store, Instant::now()).expect("read");
+        let text = metrics.encode();
+        for line in [
+            r#"topicdesk_staff_group_topics{staff_chat="-200"} 12"#,
+            r#"topicdesk_staff_group_messages{staff_chat="-200"} 850"#,
+            r#"topicdesk_staff_group_messages{staff_chat="-300"} 40"#,
+            r#"topicdesk_staff_group_capacity_level{staff_chat="-200"} 1"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "no line {line:?} in:\n{text}");
+        }
+        assert!(!text.contains("round_robin"), "{text}");
+    }
+
+    #[test]
     fn hook_counts_are_exposed_for_every_hook() {
         let text = Metrics::new().encode();
         for hook in ["route", "sla", "on_breach", "on_message", "on_csat", "validate"] {
