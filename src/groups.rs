@@ -8,6 +8,13 @@
 //! group, in desk.yaml's order, whose filter matches; a group without a filter takes what
 //! no filter took; when no group takes it, the first group does. A supervisor's
 //! `/transfer <group>` gives the ticket a new topic in another group (`src/desk/transfer.rs`).
+//!
+//! Capacity: desk.yaml may limit a group's topics and the messages the desk posts in it
+//! ([`Capacity`]); a forum with about a million messages starts losing old topics. A group
+//! at its limit takes no new tickets: the next group with the same filter does (rollover).
+//! When every group of that filter is at its limit, the last of them still takes them (a
+//! ticket always has a group; the desk has warned in General). The desk counts what each
+//! group holds (`Usage`, kept in `src/desk/capacity.rs`).
 
 use std::collections::BTreeSet;
 
@@ -24,13 +31,73 @@ pub struct Filter {
 }
 
 /// One staff group: its name, its chat as of now and the ids that chat had before
-/// Telegram moved it (a supergroup migration), and its filter.
+/// Telegram moved it (a supergroup migration), its filter and its limits.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaffGroup {
     pub name: String,
     pub chat: i64,
     pub former: Vec<i64>,
     pub filter: Filter,
+    pub capacity: Capacity,
+}
+
+/// How much a group may hold (desk.yaml `staff_groups[].limits`); `None` is no limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Capacity {
+    /// Topics the desk has opened in the group.
+    pub topics: Option<u64>,
+    /// Messages the desk has posted in the group (cards, relayed messages, notices).
+    pub messages: Option<u64>,
+}
+
+/// What the desk has put in a group so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub topics: u64,
+    pub messages: u64,
+}
+
+/// Where a group stands against its limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    Below,
+    /// At [`WARN_PERCENT`] of a limit or more.
+    Warning,
+    /// At a limit: the group takes no new tickets while another of its filter has room.
+    Full,
+}
+
+/// The share of a limit at which the desk warns.
+pub const WARN_PERCENT: u64 = 80;
+
+impl Capacity {
+    pub fn is_unlimited(&self) -> bool {
+        self.topics.is_none() && self.messages.is_none()
+    }
+
+    /// Where `usage` stands: the higher of the two measures.
+    pub fn level(&self, usage: Usage) -> Level {
+        let of = |used: u64, limit: Option<u64>| match limit {
+            Some(limit) if used >= limit => Level::Full,
+            Some(limit) if used.saturating_mul(100) >= limit.saturating_mul(WARN_PERCENT) => Level::Warning,
+            _ => Level::Below,
+        };
+        of(usage.topics, self.topics).max(of(usage.messages, self.messages))
+    }
+
+    /// The measure nearest its limit, in words: "8,000 of 10,000 messages".
+    pub fn describe(&self, usage: Usage) -> String {
+        let share = |used: u64, limit: u64| used.saturating_mul(1_000) / limit.max(1);
+        let mut measures = Vec::new();
+        if let Some(limit) = self.topics {
+            measures.push((share(usage.topics, limit), format!("{} of {} topics", usage.topics, limit)));
+        }
+        if let Some(limit) = self.messages {
+            measures
+                .push((share(usage.messages, limit), format!("{} of {} messages", usage.messages, limit)));
+        }
+        measures.into_iter().max_by_key(|(share, _)| *share).map(|(_, words)| words).unwrap_or_default()
+    }
 }
 
 /// The desk's staff groups: never empty. The first is the desk's own, where notices that
@@ -89,6 +156,7 @@ impl StaffGroups {
                 chat,
                 former: Vec::new(),
                 filter: Filter::default(),
+                capacity: Capacity::default(),
             }],
         }
     }
@@ -139,13 +207,23 @@ impl StaffGroups {
     }
 
     /// The group a new ticket goes to: the first whose filter matches, else the first
-    /// without a filter, else the first group.
-    pub fn choose(&self, ticket: Sorting<'_>) -> &StaffGroup {
-        self.groups
+    /// without a filter, else the first group; a group that is `full` gives way to the next
+    /// with the same filter, and when all of them are full the last of them takes it.
+    pub fn choose(&self, ticket: Sorting<'_>, full: impl Fn(&StaffGroup) -> bool) -> &StaffGroup {
+        let first = self
+            .groups
             .iter()
             .find(|group| group.filter.matches(ticket))
             .or_else(|| self.groups.iter().find(|group| group.filter.is_empty()))
-            .unwrap_or(&self.groups[0])
+            .unwrap_or(&self.groups[0]);
+        let chain = || self.groups.iter().filter(|group| group.filter == first.filter);
+        chain().find(|group| !full(group)).or_else(|| chain().next_back()).unwrap_or(first)
+    }
+
+    /// The group after `group` with the same filter: where its new tickets go once it is full.
+    pub fn next_of_filter(&self, group: &StaffGroup) -> Option<&StaffGroup> {
+        let at = self.groups.iter().position(|own| own.name == group.name)?;
+        self.groups[at + 1..].iter().find(|own| own.filter == group.filter)
     }
 
     /// Which tickets go where, in plain words, for `topicdesk check`.
@@ -173,6 +251,21 @@ impl StaffGroups {
                 }
                 format!("{} (chat {}): new tickets with {}", group.name, group.chat, parts.join(" and "))
             })
+            .zip(&self.groups)
+            .map(|(line, group)| match (group.capacity.topics, group.capacity.messages) {
+                (None, None) => line,
+                (topics, messages) => {
+                    let limits: Vec<String> = [(topics, "topics"), (messages, "messages")]
+                        .into_iter()
+                        .filter_map(|(limit, what)| limit.map(|limit| format!("{limit} {what}")))
+                        .collect();
+                    let then = self.next_of_filter(group).map_or_else(
+                        || "then it keeps taking them (no other group has its filter)".to_owned(),
+                        |next| format!("then {} takes them", next.name),
+                    );
+                    format!("{line}; at most {}, {then}", limits.join(" and "))
+                }
+            })
             .collect();
         if self.groups.iter().all(|group| !group.filter.is_empty()) {
             let first = &self.groups[0].name;
@@ -199,13 +292,14 @@ mod tests {
             chat,
             former: Vec::new(),
             filter: Filter { categories: list(categories), forms: list(forms), tags: list(tags) },
+            capacity: Capacity::default(),
         }
     }
 
     #[track_caller]
     fn check(groups: &StaffGroups, form: &str, category: Option<&str>, tags: &[&str], expect: &str) {
         let tags: BTreeSet<String> = tags.iter().map(|tag| (*tag).to_owned()).collect();
-        let chosen = groups.choose(Sorting { form, category, tags: &tags });
+        let chosen = groups.choose(Sorting { form, category, tags: &tags }, |_| false);
         assert_eq!(chosen.name, expect, "form {form}, category {category:?}, tags {tags:?}");
     }
 
@@ -256,5 +350,45 @@ mod tests {
     fn no_group_is_no_groups() {
         assert!(StaffGroups::new(Vec::new()).is_none());
         assert_eq!(StaffGroups::single(-7).desk_group().name, DEFAULT_GROUP);
+    }
+
+    #[test]
+    fn a_full_group_rolls_over_to_the_next_of_its_filter_and_the_last_takes_the_rest() {
+        let groups = StaffGroups::new(vec![
+            group("billing", -2, &["billing"], &[], &[]),
+            group("general", -1, &[], &[], &[]),
+            group("billing-2", -3, &["billing"], &[], &[]),
+            group("billing-3", -4, &["billing"], &[], &[]),
+            group("general-2", -5, &[], &[], &[]),
+        ])
+        .expect("groups");
+        let tags = BTreeSet::new();
+        let billing = Sorting { form: "support", category: Some("billing"), tags: &tags };
+        let other = Sorting { form: "support", category: Some("other"), tags: &tags };
+        let full =
+            |names: &'static [&'static str]| move |group: &StaffGroup| names.contains(&group.name.as_str());
+        assert_eq!(groups.choose(billing, full(&[])).name, "billing");
+        assert_eq!(groups.choose(billing, full(&["billing"])).name, "billing-2");
+        assert_eq!(groups.choose(billing, full(&["billing", "billing-2"])).name, "billing-3");
+        // Never to a group of another filter: its agents may not see billing's tickets.
+        assert_eq!(groups.choose(billing, full(&["billing", "billing-2", "billing-3"])).name, "billing-3");
+        assert_eq!(groups.choose(other, full(&["general"])).name, "general-2");
+        assert_eq!(groups.choose(other, full(&["general", "general-2"])).name, "general-2");
+        assert_eq!(groups.next_of_filter(&groups.all()[0]).map(|g| g.name.as_str()), Some("billing-2"));
+        assert_eq!(groups.next_of_filter(&groups.all()[3]), None);
+    }
+
+    #[test]
+    fn a_level_is_the_measure_nearest_its_limit() {
+        let capacity = Capacity { topics: Some(100), messages: Some(10_000) };
+        let at = |topics, messages| capacity.level(Usage { topics, messages });
+        assert_eq!(at(79, 7_999), Level::Below);
+        assert_eq!(at(80, 0), Level::Warning);
+        assert_eq!(at(0, 8_000), Level::Warning);
+        assert_eq!(at(99, 10_000), Level::Full);
+        assert_eq!(at(100, 0), Level::Full);
+        assert_eq!(Capacity::default().level(Usage { topics: u64::MAX, messages: u64::MAX }), Level::Below);
+        assert_eq!(capacity.describe(Usage { topics: 10, messages: 8_500 }), "8500 of 10000 messages");
+        assert_eq!(capacity.describe(Usage { topics: 90, messages: 8_500 }), "90 of 100 topics");
     }
 }

@@ -20,6 +20,7 @@ impl Desk<'_> {
                 let entries =
                     ticket.apply(Change::MoveTopic(topic), &self.system(), self.now).expect("always legal");
                 self.commit(state, &before, &ticket, &entries)?;
+                self.count_topic(state, *chat_id)?;
                 self.notices_for_new_topic(state, &ticket)
             }
             Delivery::CardPosted { ticket, chat_id: _, message_id, version } => {
@@ -212,8 +213,11 @@ impl Desk<'_> {
             return Ok(());
         }
         let before = ticket.clone();
-        // The new topic opens in the group of the old one.
-        let chat = self.chat_of(&ticket);
+        // The new topic opens in the ticket's group, or where its group's new tickets go now
+        // when it is at its limit (a forum that full is what loses old topics).
+        let group = self.group_with_room(state, &ticket)?;
+        let chat = group.chat;
+        ticket.group = Some(group.name.clone());
         ticket.topic = None;
         ticket.card = None;
         let entries = ticket

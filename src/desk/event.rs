@@ -38,6 +38,9 @@ pub enum Event {
     BusinessDeleted { connection: String, customer: UserId, message_ids: Vec<i32> },
     /// A queued call reached Telegram with a result the desk needs.
     Delivered(Delivery),
+    /// Telegram took `messages` new messages of the desk's in `chat_id` (for staff groups'
+    /// capacity).
+    Posted { chat_id: i64, messages: u64 },
     /// Time passed: act on whatever timers fell due by `now`.
     Tick,
 }

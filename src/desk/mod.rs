@@ -6,6 +6,7 @@
 mod automation;
 mod business;
 mod availability;
+mod capacity;
 mod card;
 mod csat;
 mod customer;
@@ -41,6 +42,7 @@ use jiff::Timestamp;
 
 pub use crate::business::BusinessConnection;
 pub use automation::keep_open_button;
+pub use capacity::USAGE_PREFIXES as GROUP_USAGE_PREFIXES;
 pub use card::{
     Action, Press, action_button, agent_name, card_buttons, card_text, icon_color, parse_press, topic_name,
 };
@@ -58,7 +60,7 @@ pub use state::{State, StateError};
 pub use templates::template_button;
 pub use timers::{Ticked, sla_calendars};
 
-use crate::groups::{Sorting, StaffGroup, StaffGroups};
+use crate::groups::{StaffGroup, StaffGroups};
 use crate::history::{Actor, Entry};
 use crate::outbox::{Call, Lane, Outgoing, Target};
 use crate::rules::RuleSet;
@@ -120,6 +122,7 @@ impl Desk<'_> {
                 self.business_deleted(state, connection, *customer, message_ids)
             }
             Event::Delivered(delivery) => self.delivered(state, delivery),
+            Event::Posted { chat_id, messages } => self.count_posted(state, *chat_id, *messages),
             Event::Tick => self.tick(state),
         }
     }
@@ -135,7 +138,7 @@ impl Desk<'_> {
     ) -> Result<Ticket, DeskError> {
         let id = state.next_ticket_id()?;
         let (mut ticket, mut created) = Ticket::open(id, customer.clone(), form, answers, self.now);
-        ticket.group = Some(self.choose_group(&ticket).name.clone());
+        ticket.group = Some(self.choose_group(state, &ticket)?.name.clone());
         // Its clocks are planned below under the rule set in force: the entry names it, so
         // the first message after it knows the plan is current and does not plan again.
         created.rules = Some(self.rules.version().short());
@@ -173,16 +176,7 @@ impl Desk<'_> {
             .topic
             .and_then(|topic| self.groups.of_chat(topic.chat_id))
             .or_else(|| ticket.group.as_deref().and_then(|name| self.groups.named(name)))
-            .unwrap_or_else(|| self.choose_group(ticket))
-    }
-
-    /// The group a new ticket goes to.
-    fn choose_group(&self, ticket: &Ticket) -> &StaffGroup {
-        self.groups.choose(Sorting {
-            form: &ticket.form,
-            category: ticket.category.as_deref(),
-            tags: &ticket.tags,
-        })
+            .unwrap_or_else(|| self.groups.choose(capacity::sorting(ticket), |_| false))
     }
 
     /// The chat of the ticket's group, as of now.

@@ -39,7 +39,8 @@ pub enum DeskInput {
     /// A page of updates from the poller, acknowledged once committed.
     Page { updates: Vec<PageUpdate>, ack: oneshot::Sender<()> },
     /// What came of the calls the dispatcher sent: (outbox sequence, verdict).
-    Results { results: Vec<(u64, Verdict)>, ack: oneshot::Sender<()> },
+    /// What came of sent calls, and the messages the calls done added to each chat.
+    Results { results: Vec<(u64, Verdict)>, posted: Vec<(i64, u64)>, ack: oneshot::Sender<()> },
     /// The rules directory changed.
     Reload(ReloadEvent),
     /// A deadline fell due: act on every timer due now.
@@ -154,8 +155,8 @@ impl DeskLoop {
                     let _ = ack.send(());
                 }
             }
-            DeskInput::Results { results, ack } => {
-                if self.results(results).await? {
+            DeskInput::Results { results, posted, ack } => {
+                if self.results(results, posted).await? {
                     let _ = ack.send(());
                 }
             }
@@ -304,11 +305,15 @@ impl DeskLoop {
     /// Applies what came of sent calls. Should the desk keep failing on what a delivery
     /// means, the calls Telegram accepted still leave the outbox (sending them again would
     /// post them twice) and what the desk would have made of them is logged as lost.
-    async fn results(&mut self, results: Vec<(u64, Verdict)>) -> Result<bool, StoreError> {
+    async fn results(
+        &mut self,
+        results: Vec<(u64, Verdict)>,
+        posted: Vec<(i64, u64)>,
+    ) -> Result<bool, StoreError> {
         let results = Arc::new(results);
         let work: Work<()> = {
             let results = results.clone();
-            Arc::new(move |store, desk, handler| apply_results(store, desk, handler, &results))
+            Arc::new(move |store, desk, handler| apply_results(store, desk, handler, &results, &posted))
         };
         if self.input_with_tries("a batch of send results", work).await?.is_some() {
             return Ok(true);
@@ -664,8 +669,12 @@ fn apply_results(
     desk: &Desk<'_>,
     handler: &Handler,
     results: &[(u64, Verdict)],
+    posted: &[(i64, u64)],
 ) -> Result<(), DeskError> {
     store.write(|tx| {
+        for (chat_id, messages) in posted {
+            handler(desk, tx, &Event::Posted { chat_id: *chat_id, messages: *messages })?;
+        }
         for (seq, verdict) in results {
             let delivery = match verdict {
                 Verdict::Done { delivery } => {

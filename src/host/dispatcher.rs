@@ -45,6 +45,9 @@ pub struct Dispatcher {
     pub beat: Arc<Heartbeat>,
 }
 
+/// The messages the calls done added, per chat.
+type Posted = Vec<(i64, u64)>;
+
 /// What Telegram answered to one call, with the album parts it carried.
 struct Answered {
     pending: Pending,
@@ -52,6 +55,8 @@ struct Answered {
     planned: u64,
     verdict: Verdict,
     joined: Vec<(u64, i32)>,
+    /// The chat the call went to and the messages it adds there when done.
+    posts: (i64, u64),
 }
 
 /// Backoff while the store cannot be read (it is opening again after a failed write): the
@@ -87,8 +92,8 @@ pub async fn run(mut d: Dispatcher) {
             // answer within the grace stays in the outbox and goes again at the next start.
             let grace = Instant::now() + IN_FLIGHT_GRACE;
             while let Ok(Some(first)) = tokio::time::timeout_at(grace, sends.join_next_with_id()).await {
-                let results = collect(first, &mut sends, &mut in_flight, &mut budget, started);
-                if !commit(&d, results, &mut mirror).await {
+                let (results, posted) = collect(first, &mut sends, &mut in_flight, &mut budget, started);
+                if !commit(&d, results, posted, &mut mirror).await {
                     return;
                 }
             }
@@ -132,7 +137,7 @@ pub async fn run(mut d: Dispatcher) {
         };
         if !settled.is_empty() {
             let results = settled.into_iter().map(|seq| (seq, Verdict::Done { delivery: None })).collect();
-            if !commit(&d, results, &mut mirror).await {
+            if !commit(&d, results, Vec::new(), &mut mirror).await {
                 return;
             }
             continue;
@@ -159,9 +164,9 @@ pub async fn run(mut d: Dispatcher) {
         tokio::select! {
             Some(first) = sends.join_next_with_id(), if !sends.is_empty() => {
                 d.beat.busy();
-                let results = collect(first, &mut sends, &mut in_flight, &mut budget, started);
+                let (results, posted) = collect(first, &mut sends, &mut in_flight, &mut budget, started);
                 watch_token(&mut token_refused, &budget);
-                if !commit(&d, results, &mut mirror).await {
+                if !commit(&d, results, posted, &mut mirror).await {
                     return;
                 }
             }
@@ -180,6 +185,7 @@ fn send_counted(
     planned: u64,
 ) -> impl Future<Output = Answered> + use<> {
     let door = doors.get(&p.place.chat_id).cloned();
+    let posts = (p.place.chat_id, p.call.posts(p.joined.len()));
     let (bot, metrics, health) = (d.bot.clone(), d.metrics.clone(), d.health.clone());
     async move {
         let sent = Instant::now();
@@ -191,7 +197,7 @@ fn send_counted(
                 health.telegram_answered();
             }
         }
-        Answered { pending: p.pending, planned, verdict, joined: p.joined }
+        Answered { pending: p.pending, planned, verdict, joined: p.joined, posts }
     }
 }
 
@@ -214,14 +220,15 @@ fn watch_token(refused: &mut bool, budget: &Budget) {
 type Joined = Result<(tokio::task::Id, Answered), tokio::task::JoinError>;
 
 /// Takes `first` and every other send already answered, records them in the budget and
-/// returns their verdicts per outbox entry.
+/// returns their verdicts per outbox entry, with the messages the calls done added to each
+/// chat.
 fn collect(
     first: Joined,
     sends: &mut JoinSet<Answered>,
     in_flight: &mut HashMap<tokio::task::Id, (Pending, u64)>,
     budget: &mut Budget,
     started: Instant,
-) -> Vec<(u64, Verdict)> {
+) -> (Vec<(u64, Verdict)>, Posted) {
     let mut answered = Vec::new();
     let mut next = Some(first);
     // Rounded up: a send counts in its windows from no earlier than its answer.
@@ -248,19 +255,33 @@ fn collect(
         };
         budget.record(&a.pending, outcome, a.planned, done_ms, fastrand::f64());
     }
-    answered.into_iter().flat_map(|a| per_entry(a.pending.seq, a.verdict, &a.joined)).collect()
+    let mut posted: Posted = Vec::new();
+    for a in &answered {
+        let (chat, messages) = a.posts;
+        if messages == 0 || !matches!(a.verdict, Verdict::Done { .. }) {
+            continue;
+        }
+        match posted.iter_mut().find(|(own, _)| *own == chat) {
+            Some((_, count)) => *count += messages,
+            None => posted.push((chat, messages)),
+        }
+    }
+    let verdicts =
+        answered.into_iter().flat_map(|a| per_entry(a.pending.seq, a.verdict, &a.joined)).collect();
+    (verdicts, posted)
 }
 
 /// Hands verdicts to the desk loop and waits for their commit; false once it has stopped.
 /// Once committed, the calls done have left the outbox, and `mirror` forgets them too.
-async fn commit(d: &Dispatcher, results: Vec<(u64, Verdict)>, mirror: &mut Mirror) -> bool {
+async fn commit(d: &Dispatcher, results: Vec<(u64, Verdict)>, posted: Posted, mirror: &mut Mirror) -> bool {
     let done: HashSet<u64> = results
         .iter()
         .filter(|(_, verdict)| matches!(verdict, Verdict::Done { .. }))
         .map(|(seq, _)| *seq)
         .collect();
     let (ack, committed) = oneshot::channel();
-    let ok = d.desk.send(DeskInput::Results { results, ack }).await.is_ok() && committed.await.is_ok();
+    let ok =
+        d.desk.send(DeskInput::Results { results, posted, ack }).await.is_ok() && committed.await.is_ok();
     if ok {
         mirror.forget(&done);
     }

@@ -27,6 +27,31 @@ pub struct DeskFigures {
     pub ratings: BTreeMap<(&'static str, u8), u64>,
     /// Surveys asked, answered or not.
     pub surveys_asked: u64,
+    /// What the desk has put in each staff group's chat.
+    pub groups: GroupFigures,
+}
+
+/// Each staff group's topics, messages and capacity level by chat id, as the desk counts
+/// them (`src/desk/capacity.rs`); a group the desk has put nothing in is absent.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GroupFigures {
+    pub topics: BTreeMap<i64, u64>,
+    pub messages: BTreeMap<i64, u64>,
+    pub levels: BTreeMap<i64, u64>,
+}
+
+impl GroupFigures {
+    fn read(read: &ReadTx) -> Result<GroupFigures, StoreError> {
+        let [topics, messages, levels] = crate::desk::GROUP_USAGE_PREFIXES.map(|prefix| {
+            read.counters_with_prefix(prefix).map(|found| {
+                found
+                    .into_iter()
+                    .filter_map(|(name, value)| Some((name[prefix.len()..].parse().ok()?, value)))
+                    .collect()
+            })
+        });
+        Ok(GroupFigures { topics: topics?, messages: messages?, levels: levels? })
+    }
 }
 
 /// The triggers of [`DeskFigures::escalations`], in order.
@@ -59,7 +84,8 @@ impl DeskFigures {
     /// for every ticket, else from the tickets with the facts the store kept for them (a
     /// ticket of a file from before facts were kept counts by status, priority and group).
     pub fn read(read: &ReadTx) -> Result<DeskFigures, StoreError> {
-        let mut figures = DeskFigures::default();
+        let groups = GroupFigures::read(read)?;
+        let mut figures = DeskFigures { groups: groups.clone(), ..DeskFigures::default() };
         let complete = read.for_each_facts(|labels, facts| {
             figures.add(labels, facts);
             Ok::<_, StoreError>(())
@@ -67,7 +93,7 @@ impl DeskFigures {
         if complete {
             return Ok(figures);
         }
-        let mut figures = DeskFigures::default();
+        let mut figures = DeskFigures { groups, ..DeskFigures::default() };
         read.for_each_ticket_facts(|ticket, facts| {
             let labels = Labels::of(&ticket);
             match facts {

@@ -55,6 +55,9 @@ pub struct Metrics {
     escalations: Family<TriggerLabels, Gauge>,
     surveys: Gauge,
     ratings: Family<RatingLabels, Gauge>,
+    group_topics: Family<StaffChatLabels, Gauge>,
+    group_messages: Family<StaffChatLabels, Gauge>,
+    group_capacity: Family<StaffChatLabels, Gauge>,
     /// When the desk's state was last read from the store.
     figures_read: Mutex<Option<Instant>>,
 }
@@ -120,6 +123,11 @@ struct TicketLabels {
     status: &'static str,
     priority: &'static str,
     /// The staff chat's id, or `none` before the ticket has a topic.
+    staff_chat: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StaffChatLabels {
     staff_chat: String,
 }
 
@@ -270,6 +278,25 @@ impl Metrics {
             "Latest satisfaction ratings over the tickets in the store, by scale and value",
             ratings.clone(),
         );
+        let group_topics = Family::<StaffChatLabels, Gauge>::default();
+        registry.register(
+            "staff_group_topics",
+            "Topics the desk has opened in each staff group's chat",
+            group_topics.clone(),
+        );
+        let group_messages = Family::<StaffChatLabels, Gauge>::default();
+        registry.register(
+            "staff_group_messages",
+            "Messages the desk has posted in each staff group's chat, service messages included",
+            group_messages.clone(),
+        );
+        let group_capacity = Family::<StaffChatLabels, Gauge>::default();
+        registry.register(
+            "staff_group_capacity_level",
+            "Where each limited staff group stands against desk.yaml's limits: 0 below 80%, 1 at 80% or more, \
+             2 at a limit (new tickets roll over to the next group of its filter)",
+            group_capacity.clone(),
+        );
         registry.register_collector(Box::new(HookCounts));
         Metrics {
             registry,
@@ -291,6 +318,9 @@ impl Metrics {
             escalations,
             surveys,
             ratings,
+            group_topics,
+            group_messages,
+            group_capacity,
             figures_read: Mutex::new(None),
         }
     }
@@ -386,6 +416,16 @@ impl Metrics {
         self.ratings.clear();
         for ((scale, rating), count) in &figures.ratings {
             self.ratings.get_or_create(&RatingLabels { scale, rating: *rating }).set(*count as i64);
+        }
+        for (family, values) in [
+            (&self.group_topics, &figures.groups.topics),
+            (&self.group_messages, &figures.groups.messages),
+            (&self.group_capacity, &figures.groups.levels),
+        ] {
+            family.clear();
+            for (chat, value) in values {
+                family.get_or_create(&StaffChatLabels { staff_chat: chat.to_string() }).set(*value as i64);
+            }
         }
     }
 
@@ -518,6 +558,33 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "no line {line:?} in:\n{text}");
         }
+    }
+
+    #[test]
+    fn staff_groups_use_is_read_from_the_desks_counters() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::open(&dir.path().join("desk.redb")).expect("store");
+        store
+            .write(|tx| {
+                tx.set_counter("group_topics:-200", 12)?;
+                tx.set_counter("group_messages:-200", 850)?;
+                tx.set_counter("group_level:-200", 1)?;
+                tx.set_counter("group_messages:-300", 40)?;
+                tx.set_counter("round_robin", 3)
+            })
+            .expect("write");
+        let metrics = Metrics::new();
+        metrics.refresh_figures(&store, Instant::now()).expect("read");
+        let text = metrics.encode();
+        for line in [
+            r#"topicdesk_staff_group_topics{staff_chat="-200"} 12"#,
+            r#"topicdesk_staff_group_messages{staff_chat="-200"} 850"#,
+            r#"topicdesk_staff_group_messages{staff_chat="-300"} 40"#,
+            r#"topicdesk_staff_group_capacity_level{staff_chat="-200"} 1"#,
+        ] {
+            assert!(text.lines().any(|l| l == line), "no line {line:?} in:\n{text}");
+        }
+        assert!(!text.contains("round_robin"), "{text}");
     }
 
     #[test]

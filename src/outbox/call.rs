@@ -476,6 +476,35 @@ pub enum StaffTrouble {
 }
 
 impl Call {
+    /// How many messages the call adds to its chat once Telegram takes it, `joined` the
+    /// album parts or texts sent with it: service messages count (a topic created, closed,
+    /// reopened or renamed, a pin), edits, deletions and answers do not. For the staff
+    /// groups' capacity.
+    pub fn posts(&self, joined: usize) -> u64 {
+        match self {
+            Call::Copy { album: Some(_), .. } | Call::Resend { album: Some(_), .. } => 1 + joined as u64,
+            Call::SendText { .. }
+            | Call::Copy { .. }
+            | Call::Resend { .. }
+            | Call::SendFile { .. }
+            | Call::CreateTopic { .. }
+            | Call::EditTopic { .. }
+            | Call::CloseTopic { .. }
+            | Call::ReopenTopic { .. }
+            | Call::CloseThread { .. }
+            | Call::Pin { .. } => 1,
+            Call::EditText { .. }
+            | Call::SetButtons { .. }
+            | Call::DeleteMessage { .. }
+            | Call::DeleteTopic { .. }
+            | Call::EditRelayed { .. }
+            | Call::EditReply { .. }
+            | Call::ReadBusiness { .. }
+            | Call::AnswerButton { .. }
+            | Call::AnswerInline { .. } => 0,
+        }
+    }
+
     /// The ticket whose topic this call goes to or acts on.
     pub fn topic_ticket(&self) -> Option<TicketId> {
         match self {

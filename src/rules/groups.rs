@@ -13,7 +13,7 @@ use super::form::{FieldKind, Form};
 use super::team::Team;
 use super::yaml::Segment;
 use crate::diagnostic::{Diagnostic, FileSink, Position};
-use crate::groups::{Filter, StaffGroup, StaffGroups};
+use crate::groups::{Capacity, Filter, StaffGroup, StaffGroups};
 
 /// One entry of desk.yaml `staff_groups`, as written, with where each part is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +23,15 @@ pub struct StaffGroupConfig {
     pub categories: Vec<Located<String>>,
     pub forms: Vec<Located<String>>,
     pub tags: Vec<String>,
+    pub capacity: Capacity,
+}
+
+/// desk.yaml `staff_groups[].limits`, as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawLimits {
+    topics: Option<u64>,
+    messages: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -36,6 +45,7 @@ pub(crate) struct RawStaffGroup {
     forms: Vec<String>,
     #[serde(default)]
     tags: Vec<String>,
+    limits: Option<RawLimits>,
 }
 
 impl DeskConfig {
@@ -59,6 +69,7 @@ impl DeskConfig {
                     forms: group.forms.iter().map(|f| f.value.clone()).collect(),
                     tags: group.tags.clone(),
                 },
+                capacity: group.capacity,
             })
             .collect();
         StaffGroups::new(groups)
@@ -126,12 +137,16 @@ pub(crate) fn staff_groups(
             );
             continue;
         }
+        let limits = entry.limits.unwrap_or(RawLimits { topics: None, messages: None });
+        // The schema holds each limit to 1 or more.
+        let capacity = Capacity { topics: limits.topics, messages: limits.messages };
         groups.push(StaffGroupConfig {
             name: Located { value: name, position: part("name") },
             chat: Located { value: entry.chat, position: part("chat") },
             categories: list("categories", entry.categories),
             forms: list("forms", entry.forms),
             tags: entry.tags,
+            capacity,
         });
     }
     groups

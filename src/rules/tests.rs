@@ -957,15 +957,45 @@ agents:
     );
 }
 
+/// A limit of nothing, or an unknown limit, is refused where written.
+#[test]
+fn staff_group_limits_are_checked_where_written() {
+    let desk = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -1002, limits: { topics: 0 } }
+";
+    check(
+        &[("desk.yaml", desk)],
+        &expect![[r#"
+            desk.yaml:3:53: `topics` is too small: `0` (minimum 1)
+            exit 1
+        "#]],
+    );
+    let desk = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -1002, limits: { tickets: 10 } }
+";
+    check(
+        &[("desk.yaml", desk)],
+        &expect![[r#"
+            desk.yaml:3:45: unknown field `tickets`
+            exit 1
+        "#]],
+    );
+}
+
 /// A valid set of groups is explained by `check`: which tickets go where, who works where.
 #[test]
 fn staff_groups_are_explained() {
     let desk = "\
 timezone: UTC
 staff_groups:
-  - { name: billing, chat: -1002, categories: [billing] }
+  - { name: billing, chat: -1002, categories: [billing], limits: { topics: 5000, messages: 900000 } }
   - { name: vip, chat: -1003, tags: [vip], forms: [support] }
-  - { name: general, chat: -1004 }
+  - { name: general, chat: -1004, limits: { messages: 900000 } }
+  - { name: billing-2, chat: -1005, categories: [billing] }
 ";
     let team = "\
 agents:
@@ -977,13 +1007,15 @@ agents:
         &[("desk.yaml", desk), ("team.yaml", team)],
         &expect![[r#"
             staff groups:
-              billing (chat -1002): new tickets with category billing
+              billing (chat -1002): new tickets with category billing; at most 5000 topics and 900000 messages, then billing-2 takes them
               vip (chat -1003): new tickets with form support and tag vip
-              general (chat -1004): tickets no other group's filter takes
+              general (chat -1004): tickets no other group's filter takes; at most 900000 messages, then it keeps taking them (no other group has its filter)
+              billing-2 (chat -1005): new tickets with category billing
               desk-wide notices (alerts, the digest's failures) go to billing's General
               billing: 2 agents (Ana, Ben)
               vip: 2 agents (Ana, Cy)
               general: 2 agents (Ana, Cy)
+              billing-2: 1 agents (Ana)
             exit 0
         "#]],
     );

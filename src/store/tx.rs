@@ -520,20 +520,6 @@ impl<'t> Tx<'t> {
         Ok(self.open(COUNTERS)?.remove(name)?.is_some())
     }
 
-    /// Every counter whose name starts with `prefix`, in name order.
-    pub fn counters_with_prefix(&mut self, prefix: &str) -> Result<Vec<(String, u64)>, StoreError> {
-        let table = self.open(COUNTERS)?;
-        let mut found = Vec::new();
-        for row in table.range(prefix..)? {
-            let (name, value) = row?;
-            if !name.value().starts_with(prefix) {
-                break;
-            }
-            found.push((name.value().to_owned(), value.value()));
-        }
-        Ok(found)
-    }
-
     pub(super) fn bump(&mut self, name: &str) -> Result<u64, StoreError> {
         let mut counters = self.open(COUNTERS)?;
         let next = counters.get(name)?.map_or(1, |v| v.value());
@@ -1056,6 +1042,20 @@ macro_rules! reads {
 
             pub fn counter(&self, name: &str) -> Result<Option<u64>, StoreError> {
                 Ok(self.$open(COUNTERS)?.get(name)?.map(|v| v.value()))
+            }
+
+            /// Every counter whose name starts with `prefix`, in name order.
+            pub fn counters_with_prefix(&self, prefix: &str) -> Result<Vec<(String, u64)>, StoreError> {
+                let table = self.$open(COUNTERS)?;
+                let mut found = Vec::new();
+                for row in table.range(prefix..)? {
+                    let (name, value) = row?;
+                    if !name.value().starts_with(prefix) {
+                        break;
+                    }
+                    found.push((name.value().to_owned(), value.value()));
+                }
+                Ok(found)
             }
         }
     };

@@ -361,6 +361,7 @@ mod tests {
             chat: -1009,
             former: vec![-9],
             filter: crate::groups::Filter::default(),
+            capacity: crate::groups::Capacity::default(),
         });
         translate(&update, &StaffGroups::new(groups).expect("groups"))
     }

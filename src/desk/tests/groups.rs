@@ -259,3 +259,96 @@ fn a_transfer_is_refused_with_a_clear_line() {
     assert!(created(&closed).is_empty(), "{closed}");
     assert_eq!(world.ticket(id).topic, Some(topic), "nothing moved");
 }
+
+const FULL_DESK: &str = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -200, categories: [billing], limits: { topics: 5 } }
+  - { name: tech, chat: -300, limits: { messages: 1000 } }
+  - { name: billing-2, chat: -400, categories: [billing] }
+";
+
+#[test]
+fn a_group_at_its_topic_limit_gives_new_tickets_to_the_next_of_its_filter_and_general_is_told() {
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor }\n";
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", FULL_DESK), ("team.yaml", team)]);
+    let mut told = Vec::new();
+    for n in 0..6_u64 {
+        let id = world.open(100 + n, &[("category", "billing"), ("description", "Charged twice")]);
+        let transcript = world.send_all();
+        let general: Vec<String> = transcript
+            .lines()
+            .filter(|line| line.starts_with("chat -200 ") && line.contains('⚠'))
+            .map(str::to_owned)
+            .collect();
+        told.push(general);
+        let expect = if n < 5 { ("billing", BILLING) } else { ("billing-2", -400) };
+        let ticket = world.ticket(id);
+        assert_eq!(ticket.group.as_deref(), Some(expect.0), "ticket {n}: {transcript}");
+        assert_eq!(ticket.topic.map(|topic| topic.chat_id), Some(expect.1), "ticket {n}: {transcript}");
+    }
+    // Told once at 80% (the fourth topic), once at the limit (the fifth), then no more.
+    let counts: Vec<usize> = told.iter().map(Vec::len).collect();
+    assert_eq!(counts, [0, 0, 0, 1, 1, 0], "{told:?}");
+    assert!(told[3][0].contains("The billing group has used 80% of its limit (4 of 5 topics). At the limit new tickets open in the billing-2 group."), "{told:?}");
+    assert!(told[4][0].contains("The billing group reached its limit (5 of 5 topics): new tickets open in the billing-2 group from now on"), "{told:?}");
+    // A technical ticket is not billing's to roll over: it goes to tech as ever.
+    let tech = world.open(200, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    assert_eq!(world.ticket(tech).group.as_deref(), Some("tech"));
+}
+
+#[test]
+fn the_messages_telegram_took_count_toward_their_groups_limit_alone() {
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor }\n";
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", FULL_DESK), ("team.yaml", team)]);
+    // Messages in a private chat and in a group without limits are counted or ignored, never
+    // charged to tech.
+    world.event(&Event::Posted { chat_id: 42, messages: 5_000 });
+    world.event(&Event::Posted { chat_id: BILLING, messages: 5_000 });
+    world.event(&Event::Posted { chat_id: TECH, messages: 799 });
+    assert!(!world.send_all().contains('⚠'));
+    world.event(&Event::Posted { chat_id: TECH, messages: 1 });
+    let warned = world.send_all();
+    assert!(
+        warned.contains("chat -300 ")
+            && warned.contains("The tech group has used 80% of its limit (800 of 1000 messages), and no other group has its filter"),
+        "{warned}"
+    );
+    world.event(&Event::Posted { chat_id: TECH, messages: 150 });
+    assert!(!world.send_all().contains('⚠'), "told once");
+    world.event(&Event::Posted { chat_id: TECH, messages: 50 });
+    let full = world.send_all();
+    assert!(full.contains("The tech group reached its limit (1000 of 1000 messages) and no other group has its filter: new tickets still open here."), "{full}");
+    // Its filter has no other group: tickets still open there.
+    let id = world.open(43, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    assert_eq!(world.ticket(id).topic.map(|topic| topic.chat_id), Some(TECH));
+}
+
+#[test]
+fn a_ticket_whose_topic_is_lost_gets_a_new_one_where_its_filter_has_room() {
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor }\n";
+    let desk = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -200, categories: [billing], limits: { topics: 2 } }
+  - { name: tech, chat: -300 }
+  - { name: billing-2, chat: -400, categories: [billing] }
+";
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", desk), ("team.yaml", team)]);
+    let first = world.open(42, &[("category", "billing"), ("description", "Charged twice")]);
+    world.send_all();
+    // Lost while billing has room: the new topic opens in billing again.
+    world.event(&Event::Delivered(Delivery::TopicMissing { ticket: first }));
+    let again = world.send_all();
+    assert_eq!(created(&again).len(), 1, "{again}");
+    assert_eq!(world.ticket(first).topic.map(|topic| topic.chat_id), Some(BILLING), "{again}");
+    // That was billing's second topic: it is full. Lost again, the topic opens in billing-2.
+    world.event(&Event::Delivered(Delivery::TopicMissing { ticket: first }));
+    let moved = world.send_all();
+    let ticket = world.ticket(first);
+    assert_eq!(ticket.topic.map(|topic| topic.chat_id), Some(-400), "{moved}");
+    assert_eq!(ticket.group.as_deref(), Some("billing-2"));
+    assert!(moved.contains("Charged twice"), "its card in the new topic: {moved}");
+}

@@ -63,8 +63,13 @@ fn cases(desk: &Desk) -> Vec<(Customer, &'static str, i64, u64)> {
 
 /// The shipped rules in `rules` made the three groups' (desk.yaml, team, one form).
 fn write_rules(rules: &std::path::Path) {
-    std::fs::write(rules.join("desk.yaml"), DESK).expect("desk.yaml");
-    std::fs::write(rules.join("team.yaml"), TEAM).expect("team.yaml");
+    write_rules_of(rules, DESK, TEAM);
+}
+
+/// The shipped rules in `rules` made these groups' (`desk`, `team`, one form).
+fn write_rules_of(rules: &std::path::Path, desk: &str, team: &str) {
+    std::fs::write(rules.join("desk.yaml"), desk).expect("desk.yaml");
+    std::fs::write(rules.join("team.yaml"), team).expect("team.yaml");
     std::fs::write(rules.join("forms/support.yaml"), FORM).expect("the form");
     std::fs::remove_file(rules.join("forms/bug.yaml")).expect("one form");
     // The shipped scenarios and templates name the shipped team and forms.
@@ -73,8 +78,14 @@ fn write_rules(rules: &std::path::Path) {
 }
 
 async fn three_groups() -> Desk {
+    groups_of(DESK, TEAM).await
+}
+
+/// A desk of three staff groups in the chats BILLING, TECH and GENERAL, as `desk` and
+/// `team` say, with Tom, Bea and Gil.
+async fn groups_of(desk_yaml: &str, team: &str) -> Desk {
     let mut desk = Desk::prepare(Setup { customers: 3, budget_scale: None }).await;
-    write_rules(&desk.options.rules);
+    write_rules_of(&desk.options.rules, desk_yaml, team);
     // Several groups: desk.yaml says which chats, `--staff-chat` would be refused.
     desk.options.staff_chat = None;
     let fake = &desk.fake;
@@ -259,5 +270,77 @@ async fn a_supervisor_transfers_a_ticket_to_another_group_with_its_history() {
     fake.inspect(|world| {
         assert!(!texts_in(world, TECH, old).iter().any(|t| t == "Version 2.1"), "nothing more in tech");
     });
+    desk.finish().await;
+}
+
+/// Billing may hold 3 of the desk's messages, its filter's second group (in GENERAL's chat)
+/// none less.
+const ROLLOVER_DESK: &str = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -1001234567890, categories: [billing], limits: { messages: 3 } }
+  - { name: tech, chat: -1009000000002, categories: [technical] }
+  - { name: billing-2, chat: -1009000000003, categories: [billing] }
+";
+
+const ROLLOVER_TEAM: &str = "\
+agents:
+  - { id: 501, name: Tom, groups: [tech] }
+  - { id: 502, name: Bea, groups: [billing, billing-2] }
+  - { id: 503, name: Gil, role: supervisor, groups: [tech] }
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_at_its_message_limit_rolls_new_tickets_over_to_the_next_of_its_filter() {
+    let desk = groups_of(ROLLOVER_DESK, ROLLOVER_TEAM).await;
+    let fake = std::sync::Arc::clone(&desk.fake);
+    let first = desk.customers[0].clone();
+    open_in(&fake, &first, "Billing").await;
+    wait(&fake, "the first billing ticket's topic with its card in billing", |world| {
+        topic_in(world, BILLING, &first)
+            .is_some_and(|thread| texts_in(world, BILLING, thread).iter().any(|t| t.contains("Priority:")))
+    })
+    .await;
+    wait(&fake, "billing's General told it reached its limit", |world| {
+        world.thread_messages(BILLING, Thread::General).into_iter().any(|m| {
+            has_text(m, "The billing group reached its limit")
+                && has_text(m, "new tickets open in the billing-2 group")
+        })
+    })
+    .await;
+    // What the desk counted is what Telegram holds from it in that chat, service messages
+    // (the topic's creation, the pin) included.
+    let counted = format!("group_messages:{BILLING}");
+    let in_chat =
+        |world: &World| world.messages(BILLING).into_iter().filter(|m| m.from == world.bot_id()).count();
+    desk.wait_store("the desk's count of billing's messages equal to the chat's", |read| {
+        let held = fake.inspect(in_chat) as u64;
+        read.counter(&counted).expect("read") == Some(held)
+    })
+    .await;
+
+    let second = desk.customers[1].clone();
+    open_in(&fake, &second, "Billing").await;
+    wait(&fake, "the second billing ticket's topic with its card in billing-2", |world| {
+        topic_in(world, GENERAL, &second)
+            .is_some_and(|thread| texts_in(world, GENERAL, thread).iter().any(|t| t.contains("Priority:")))
+    })
+    .await;
+    let ticket = TicketId(2);
+    desk.wait_store("T-000002 routed", |read| {
+        read.ticket(ticket).expect("read").is_some_and(|t| t.assignee.is_some())
+    })
+    .await;
+    let store = topicdesk::store::Store::open_read_only(&topicdesk::store::data_file(&desk.options.data))
+        .expect("the store opens");
+    let stored = store.read().expect("read").ticket(ticket).expect("read").expect("the ticket");
+    assert_eq!(stored.group.as_deref(), Some("billing-2"));
+    assert_eq!(stored.assignee, Some(BEA), "routed among billing-2's agents");
+    fake.inspect(|world| assert_eq!(topic_in(world, BILLING, &second), None, "nothing more in billing"));
+    // A technical ticket is not billing's: tech takes it as ever.
+    let third = desk.customers[2].clone();
+    open_in(&fake, &third, "Technical problem").await;
+    wait(&fake, "the technical ticket's topic in tech", |world| topic_in(world, TECH, &third).is_some())
+        .await;
     desk.finish().await;
 }
