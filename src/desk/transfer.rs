@@ -81,6 +81,8 @@ impl Desk<'_> {
         self.queue(state, None, Lane::Message, line)?;
         let close = Call::CloseThread { chat_id: old.chat_id, thread_id: old.thread_id };
         self.queue(state, None, Lane::Cosmetic, close)?;
+        // Deleted in Telegram by retention, counted from now, as a closed ticket's topic is.
+        self.retention_on_left_topic(state, id, old)?;
 
         let mut moved = ticket.clone();
         moved.topic = None;
