@@ -258,8 +258,10 @@ impl Desk<'_> {
         Ok(())
     }
 
-    /// The ticket's topic is gone from Telegram: open a new one and post the card there.
-    /// Calls for the ticket's topic wait until the new topic exists, then go there.
+    /// The ticket's topic is gone from Telegram: open a new one in the ticket's group (the
+    /// one it is in now, after a transfer too) and post the card there, then the
+    /// conversation's last messages, which went with the old topic. Calls for the ticket's
+    /// topic wait until the new topic exists, then go there.
     fn recreate_topic<S: State>(&self, state: &mut S, id: TicketId) -> Result<(), DeskError> {
         let Some(mut ticket) = state.ticket(id)? else { return Ok(()) };
         if ticket.topic.is_none() {
@@ -279,7 +281,11 @@ impl Desk<'_> {
             )
             .expect("always legal");
         self.commit(state, &before, &ticket, &entries)?;
-        self.queue_topic(state, &ticket, chat)
+        self.queue_topic(state, &ticket, chat)?;
+        let mut text =
+            format!("↻ The former topic of {} was deleted in Telegram; this one replaces it.", ticket.id);
+        text.push_str(&self.conversation_so_far(state, &ticket)?);
+        self.say_in_topic(state, id, text)
     }
 
     /// Queues the topic's creation in `chat` (the ticket's group's) and its card.

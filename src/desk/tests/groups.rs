@@ -346,3 +346,44 @@ fn forgetting_the_customer_deletes_the_topic_a_transfer_left() {
     }
     assert!(done.contains("2 topics being deleted"), "{done}");
 }
+
+/// A transferred ticket's topic deleted in Telegram: the new topic opens in the group the
+/// ticket is in now (not where it was chosen at opening), with the card and the
+/// conversation's last messages, from before the transfer too.
+#[test]
+fn a_transferred_tickets_deleted_topic_opens_again_in_its_current_group() {
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", TEAM)]);
+    let id = world.open(42, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    let old = world.ticket(id).topic.expect("topic");
+    world.event(&customer_says(42, 7, "It crashes on start"));
+    world.send_all();
+    world.event(&typed_in(1, TECH, old.thread_id, 901, "/transfer billing"));
+    world.send_all();
+    let moved = world.ticket(id).topic.expect("a topic in billing");
+    assert_eq!(moved.chat_id, BILLING);
+    world.event(&typed_in(1, BILLING, moved.thread_id, 902, "/resolve"));
+    world.send_all();
+    // Someone deletes billing's topic; the customer writes again, which reopens the ticket,
+    // and the copy meets "message thread not found".
+    world.event(&customer_says(42, 8, "It crashes again"));
+    world.event(&Event::Delivered(Delivery::TopicMissing { ticket: id }));
+    let again = world.send_all();
+    let created = created(&again);
+    assert_eq!(created.len(), 1, "{again}");
+    let ticket = world.ticket(id);
+    assert_eq!(ticket.status, Status::Open, "{again}");
+    let topic = ticket.topic.expect("a new topic");
+    assert_eq!(topic.chat_id, BILLING, "in its current group, not tech where it opened: {again}");
+    assert_ne!(topic.thread_id, moved.thread_id);
+    let card = again.find("topic T-000001 #").expect("the card");
+    let summary = again
+        .find("↻ The former topic of T-000001 was deleted in Telegram; this one replaces it.")
+        .unwrap_or_else(|| panic!("{again}"));
+    assert!(card < summary && again[card..summary].contains("The app crashes"), "{again}");
+    assert!(
+        again[summary..].contains("customer: It crashes on start")
+            && again[summary..].contains("customer: It crashes again"),
+        "{again}"
+    );
+}

@@ -261,3 +261,77 @@ async fn a_supervisor_transfers_a_ticket_to_another_group_with_its_history() {
     });
     desk.finish().await;
 }
+
+/// A ticket transferred out of the group it opened in, resolved there, its topic deleted in
+/// Telegram: the customer writes again, which reopens it, and a new topic opens in the
+/// group the ticket is in now (not where it opened, nor the desk's first group) with the
+/// card, the conversation's last messages from both former topics' time, and the new message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reopened_tickets_deleted_topic_opens_again_in_its_current_group() {
+    let desk = three_groups().await;
+    let fake = std::sync::Arc::clone(&desk.fake);
+    fake.set_member(TECH, GIL, MemberRole::Member).expect("Gil joins tech");
+    let customer = desk.customers[1].clone();
+    open_in(&fake, &customer, "Technical problem").await;
+    let ticket = TicketId(1);
+    wait(&fake, "a topic in tech with its card", |world| {
+        topic_in(world, TECH, &customer)
+            .is_some_and(|thread| texts_in(world, TECH, thread).iter().any(|t| t.contains("Priority:")))
+    })
+    .await;
+    let first = fake.inspect(|world| topic_in(world, TECH, &customer)).expect("a topic in tech");
+    fake.user_sends(customer.id, Draft::text("The app crashes on start")).expect("the customer writes");
+    wait(&fake, "the customer's message in tech", |world| {
+        texts_in(world, TECH, first).iter().any(|t| t == "The app crashes on start")
+    })
+    .await;
+    fake.send_as(GIL, TECH, Draft::text("/transfer general").in_topic(first)).expect("Gil transfers");
+    wait(&fake, "a topic in general with the card", |world| {
+        topic_in(world, GENERAL, &customer)
+            .is_some_and(|thread| texts_in(world, GENERAL, thread).iter().any(|t| t.contains("Priority:")))
+    })
+    .await;
+    let second = fake.inspect(|world| topic_in(world, GENERAL, &customer)).expect("a topic in general");
+    fake.send_as(GIL, GENERAL, Draft::text("Try version 2.2").in_topic(second)).expect("Gil answers");
+    wait(&fake, "Gil's answer in the customer's chat", |world| {
+        from_bot(world, customer.chat()).iter().any(|m| has_text(m, "Try version 2.2"))
+    })
+    .await;
+    fake.send_as(GIL, GENERAL, Draft::text("/resolve").in_topic(second)).expect("Gil resolves");
+    desk.wait_store("T-000001 resolved", |read| {
+        read.ticket(ticket).expect("read").is_some_and(|t| t.status == topicdesk::ticket::Status::Resolved)
+    })
+    .await;
+
+    fake.delete_topic(GENERAL, second).expect("someone deletes the topic");
+    fake.user_sends(customer.id, Draft::text("It crashes again")).expect("the customer writes again");
+    wait(&fake, "a new topic in general with the card, the last messages and the new one", |world| {
+        topic_in(world, GENERAL, &customer).is_some_and(|thread| {
+            let texts = texts_in(world, GENERAL, thread);
+            thread != second
+                && texts
+                    .first()
+                    .is_some_and(|card| card.starts_with("T-000001") && card.contains("Priority:"))
+                && texts.iter().any(|t| {
+                    t.contains("The former topic of T-000001 was deleted in Telegram")
+                        && t.contains("customer: The app crashes on start")
+                        && t.contains("Gil: Try version 2.2")
+                })
+                && texts.iter().any(|t| t == "It crashes again")
+        })
+    })
+    .await;
+    desk.wait_store("T-000001 reopened in its new topic in general", |read| {
+        read.ticket(ticket).expect("read").is_some_and(|t| {
+            t.status == topicdesk::ticket::Status::Open
+                && t.topic.is_some_and(|topic| topic.chat_id == GENERAL && topic.thread_id != second)
+        })
+    })
+    .await;
+    fake.inspect(|world| {
+        assert_eq!(topic_in(world, BILLING, &customer), None, "nothing in the desk's first group");
+        assert_eq!(topic_in(world, TECH, &customer), Some(first), "tech keeps only the topic it left");
+        assert!(!texts_in(world, TECH, first).iter().any(|t| t == "It crashes again"));
+    });
+    desk.finish().await;
+}
