@@ -275,12 +275,20 @@ impl Policy {
             lines.push(format!(
                 "delete_closed_topics_after {after}: {words} after a ticket closes, its topic is deleted in \
                  the Telegram staff group (with every message in it); the desk keeps the ticket. A customer \
-                 writing again gets a new ticket and topic."
+                 writing again gets a new ticket and topic. A topic a /transfer left in another staff group \
+                 is deleted {words} after the transfer."
             ));
         }
         if let Some(after) = self.after(Step::Delete) {
-            let topic = if self.delete_takes_topic() { ", and its topic is deleted in Telegram" } else { "" };
             let words = after.in_words();
+            let topic = if self.delete_takes_topic() {
+                format!(
+                    ", and its topic is deleted in Telegram (a topic a /transfer left in another staff group, \
+                     {words} after the transfer)"
+                )
+            } else {
+                String::new()
+            };
             lines.push(format!(
                 "delete_after {after}: {words} after a ticket closes, the ticket is removed from the data file \
                  entirely (history, figures, index entries, timers, template uses){topic}; reports no longer \
