@@ -335,3 +335,61 @@ async fn a_reopened_tickets_deleted_topic_opens_again_in_its_current_group() {
     });
     desk.finish().await;
 }
+
+/// The bot's texts in General of `chat`.
+fn in_general_of(world: &World, chat: i64) -> Vec<String> {
+    world
+        .thread_messages(chat, Thread::General)
+        .into_iter()
+        .filter(|m| m.from == world.bot_id())
+        .filter_map(|m| m.text.clone())
+        .collect()
+}
+
+/// The bot demoted in one group (no right to manage topics): the notice names that group
+/// and is read in the first group's General; another group's ticket opens meanwhile as
+/// usual; when the right comes back the waiting topic opens and both Generals say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_demoted_in_one_group_is_told_in_another_and_the_others_go_on() {
+    let desk = three_groups().await;
+    let fake = std::sync::Arc::clone(&desk.fake);
+    wait(&fake, "the host polling", |world| world.calls().iter().any(|c| c.method == "getUpdates")).await;
+    fake.demote_bot(TECH).expect("demote the bot in tech");
+    let (tech_customer, billing_customer) = (desk.customers[1].clone(), desk.customers[0].clone());
+    open_in(&fake, &tech_customer, "Technical problem").await;
+    let notice = "Telegram refuses the bot in the tech group";
+    wait(&fake, "billing's General told of tech's trouble", |world| {
+        in_general_of(world, BILLING).iter().any(|t| t.contains(notice))
+    })
+    .await;
+    open_in(&fake, &billing_customer, "Billing").await;
+    wait(&fake, "billing's ticket in its topic with its card", |world| {
+        topic_in(world, BILLING, &billing_customer)
+            .is_some_and(|thread| texts_in(world, BILLING, thread).iter().any(|t| t.contains("Priority:")))
+    })
+    .await;
+    fake.inspect(|world| {
+        assert_eq!(topic_in(world, TECH, &tech_customer), None, "no topic without the right");
+        assert!(world.count_calls("createForumTopic", 400) >= 1);
+    });
+    fake.promote_bot(TECH).expect("give the right back");
+    let back = "The bot works in the tech group again";
+    wait(&fake, "tech's topic opened and both Generals told", |world| {
+        topic_in(world, TECH, &tech_customer)
+            .is_some_and(|thread| texts_in(world, TECH, thread).iter().any(|t| t.contains("Priority:")))
+            && in_general_of(world, TECH).iter().any(|t| t.contains(back))
+            && in_general_of(world, BILLING).iter().any(|t| t.contains(back))
+    })
+    .await;
+    fake.inspect(|world| {
+        let told = |chat| in_general_of(world, chat).iter().filter(|t| t.contains(notice)).count();
+        assert_eq!((told(BILLING), told(TECH), told(GENERAL)), (1, 0, 0), "told once, where it can be read");
+        let anywhere = [BILLING, TECH, GENERAL].into_iter().flat_map(|chat| in_general_of(world, chat));
+        assert!(
+            !anywhere
+                .into_iter()
+                .any(|t| t.contains("billing group again") || t.contains("general group again"))
+        );
+    });
+    desk.finish().await;
+}
