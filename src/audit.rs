@@ -93,6 +93,8 @@ pub enum Retained {
     Questions,
     /// Raw updates the desk failed on, removed.
     DeadLetters,
+    /// Topics transferred tickets left in their former groups, deleted in Telegram.
+    LeftTopics,
 }
 
 impl Action {
@@ -141,6 +143,7 @@ impl fmt::Display for Action {
                 let what = match of {
                     Some(Retained::Questions) => "kept questions erased",
                     Some(Retained::DeadLetters) => "dead letters removed",
+                    Some(Retained::LeftTopics) => "topics left by transfers deleted",
                     None if setting == "audit_after" => "audit entries",
                     None => "tickets",
                 };

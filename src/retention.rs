@@ -176,6 +176,26 @@ impl Policy {
         Some(at.checked_add(signed(after)).unwrap_or(Timestamp::MAX))
     }
 
+    /// How long a topic a transferred ticket left stays before it is deleted in Telegram,
+    /// counted from the transfer: `delete_closed_topics_after`, or `delete_after` when that
+    /// setting alone deletes topics. The old topic is closed at once and belongs to no
+    /// ticket, so it goes after the span a closed ticket's topic stays.
+    pub fn left_topic_after(&self) -> Option<Span> {
+        self.after(Step::Topic).or(self.delete_after)
+    }
+
+    /// Topics left at or before this time are due for deletion at `now`.
+    pub fn left_topic_cutoff(&self, now: Timestamp) -> Option<Timestamp> {
+        let after = self.left_topic_after()?;
+        Some(now.checked_sub(signed(after)).unwrap_or(Timestamp::MIN))
+    }
+
+    /// When a topic left at `left_at` falls due for deletion.
+    pub fn left_topic_due(&self, left_at: Timestamp) -> Option<Timestamp> {
+        let after = self.left_topic_after()?;
+        Some(left_at.checked_add(signed(after)).unwrap_or(Timestamp::MAX))
+    }
+
     /// Whether the policy does anything at all.
     pub fn is_empty(&self) -> bool {
         Step::ALL.iter().all(|step| self.after(*step).is_none()) && self.audit_after.is_none()
@@ -255,12 +275,20 @@ impl Policy {
             lines.push(format!(
                 "delete_closed_topics_after {after}: {words} after a ticket closes, its topic is deleted in \
                  the Telegram staff group (with every message in it); the desk keeps the ticket. A customer \
-                 writing again gets a new ticket and topic."
+                 writing again gets a new ticket and topic. A topic a /transfer left in another staff group \
+                 is deleted {words} after the transfer."
             ));
         }
         if let Some(after) = self.after(Step::Delete) {
-            let topic = if self.delete_takes_topic() { ", and its topic is deleted in Telegram" } else { "" };
             let words = after.in_words();
+            let topic = if self.delete_takes_topic() {
+                format!(
+                    ", and its topic is deleted in Telegram (a topic a /transfer left in another staff group, \
+                     {words} after the transfer)"
+                )
+            } else {
+                String::new()
+            };
             lines.push(format!(
                 "delete_after {after}: {words} after a ticket closes, the ticket is removed from the data file \
                  entirely (history, figures, index entries, timers, template uses){topic}; reports no longer \
@@ -326,6 +354,18 @@ mod tests {
             topics_after: Some("30d".parse().unwrap()),
             audit_after: Some("365d".parse().unwrap()),
         }
+    }
+
+    #[test]
+    fn a_topic_left_by_a_transfer_goes_after_the_topic_span_or_with_deletion() {
+        let left = at("2026-01-01T00:00:00Z");
+        assert_eq!(policy().left_topic_due(left), Some(at("2026-01-31T00:00:00Z")));
+        assert_eq!(policy().left_topic_cutoff(at("2026-01-31T00:00:00Z")), Some(left));
+        let deleting = Policy { topics_after: None, ..policy() };
+        assert_eq!(deleting.left_topic_due(left), Some(at("2028-01-01T00:00:00Z")));
+        let keeping = Policy { topics_after: None, delete_after: None, ..policy() };
+        assert_eq!(keeping.left_topic_due(left), None);
+        assert_eq!(keeping.left_topic_cutoff(at("2030-01-01T00:00:00Z")), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! again); and follow the staff chat when Telegram says it moved to a new id.
 
 use super::{Desk, DeskError, State, card_buttons, card_text, icon_color, topic_name};
+use crate::groups::{StaffGroup, StaffGroups};
 use crate::history::EntryKind;
 use crate::outbox::Lane;
 use crate::outbox::{Call, Delivery, StaffTrouble, Target};
@@ -13,7 +14,7 @@ impl Desk<'_> {
     pub(super) fn delivered<S: State>(&self, state: &mut S, delivery: &Delivery) -> Result<(), DeskError> {
         match delivery {
             Delivery::TopicCreated { ticket, chat_id, thread_id } => {
-                self.staff_chat_works(state, Recovered::TopicCreated)?;
+                self.staff_chat_works(state, *chat_id, Recovered::TopicCreated)?;
                 let Some(mut ticket) = state.ticket(*ticket)? else { return Ok(()) };
                 let before = ticket.clone();
                 let topic = Topic { chat_id: *chat_id, thread_id: *thread_id };
@@ -23,8 +24,8 @@ impl Desk<'_> {
                 self.count_topic(state, *chat_id)?;
                 self.notices_for_new_topic(state, &ticket)
             }
-            Delivery::CardPosted { ticket, chat_id: _, message_id, version } => {
-                self.staff_chat_works(state, Recovered::Posted)?;
+            Delivery::CardPosted { ticket, chat_id, message_id, version } => {
+                self.staff_chat_works(state, *chat_id, Recovered::Posted)?;
                 let Some(mut ticket) = state.ticket(*ticket)? else { return Ok(()) };
                 ticket.card = Some(*message_id);
                 state.save_ticket(&ticket)?;
@@ -42,8 +43,8 @@ impl Desk<'_> {
                 Ok(())
             }
             Delivery::Relayed { source, copies } => {
-                if copies.iter().any(|(chat, _)| self.groups.is_staff(*chat)) {
-                    self.staff_chat_works(state, Recovered::Posted)?;
+                for (chat, _) in copies {
+                    self.staff_chat_works(state, *chat, Recovered::Posted)?;
                 }
                 for copy in copies {
                     state.link_messages(*source, *copy)?;
@@ -104,39 +105,56 @@ impl Desk<'_> {
                 self.business_held(state, *customer, *ticket, *why, call)
             }
             Delivery::ReadRefused { connection } => self.read_refused(state, connection),
-            Delivery::StaffChatRefused { trouble, reason, ticket: _ } => {
-                self.staff_chat_refused(state, *trouble, reason)
+            Delivery::StaffChatRefused { trouble, reason, ticket: _, chat } => {
+                self.staff_chat_refused(state, chat.unwrap_or_else(|| self.desk_chat()), *trouble, reason)
             }
         }
     }
 
-    /// Telegram refuses the bot in the staff chat; the call waits in the outbox. The first
-    /// refusal of a kind tells people why: General while the bot can still post there (a
-    /// right was taken away), else the supervisors in private (it was removed). Later
-    /// refusals of the same trouble, after a restart too, say nothing more.
+    /// Telegram refuses the bot in the staff group whose chat is `chat`; the call waits in
+    /// the outbox. The first refusal of a kind tells people why: while the bot can still post
+    /// in a group's General (a right was taken away), there; once it was removed, the
+    /// supervisors in private. With several groups the notice names the group and goes to a
+    /// General that works ([`Desk::trouble_told_in`]); the others' trouble is their own.
+    /// Later refusals of the same trouble, after a restart too, say nothing more.
     fn staff_chat_refused<S: State>(
         &self,
         state: &mut S,
+        chat: i64,
         trouble: StaffTrouble,
         reason: &str,
     ) -> Result<(), DeskError> {
+        let Some(group) = self.groups.of_chat(chat) else { return Ok(()) };
+        let key = trouble_key(self.groups, group);
         let code = trouble_code(trouble);
-        if state.counter(STAFF_TROUBLE)? == Some(code) {
+        if state.counter(&key)? == Some(code) {
             return Ok(());
         }
-        state.set_counter(STAFF_TROUBLE, code)?;
+        state.set_counter(&key, code)?;
+        let several = self.groups.all().len() > 1;
+        let elsewhere = self.trouble_told_in(state, group)?;
         match trouble {
             StaffTrouble::Rights => {
+                let (here, chat) = match elsewhere {
+                    Some(other) => (format!("in the {} group", group.name), other.chat),
+                    None if several => (format!("in the {} group (here)", group.name), group.chat),
+                    None => ("here".to_owned(), group.chat),
+                };
                 let text = format!(
-                    "⚠ Telegram refuses the bot here: {reason}. Nothing is lost: new tickets wait for their \
+                    "⚠ Telegram refuses the bot {here}: {reason}. Nothing is lost: new tickets wait for their \
                      topics and messages wait in order, and all of it goes out once Telegram takes it \
                      (the bot needs to be an administrator allowed to manage topics, with Topics on)."
                 );
-                self.say_in_general(state, text, Vec::new())
+                self.say_in_general_of(state, chat, text, Vec::new())
             }
             StaffTrouble::Removed => {
+                let which = if several {
+                    format!("the {} staff group", group.name)
+                } else {
+                    "the staff group".to_owned()
+                };
                 let text = format!(
-                    "⚠ The bot cannot reach the staff group (Telegram: {reason}). Customers' messages and \
+                    "⚠ The bot cannot reach {which} (Telegram: {reason}). Customers' messages and \
                      new tickets are kept and reach the group once the bot is added back as an \
                      administrator allowed to manage topics."
                 );
@@ -150,16 +168,46 @@ impl Desk<'_> {
                     };
                     self.queue(state, None, Lane::Message, call)?;
                 }
-                Ok(())
+                match elsewhere {
+                    Some(other) => self.say_in_general_of(state, other.chat, text, Vec::new()),
+                    None => Ok(()),
+                }
             }
         }
     }
 
-    /// Telegram accepted something in the staff chat that a trouble told of had stopped: a
-    /// topic opened ends any trouble, a post ends the bot's removal (a missing right to
-    /// manage topics is not proven back by a post). General hears it once.
-    fn staff_chat_works<S: State>(&self, state: &mut S, recovered: Recovered) -> Result<(), DeskError> {
-        let trouble = state.counter(STAFF_TROUBLE)?.unwrap_or(0);
+    /// Where a notice about `troubled` is read besides its own General: the desk's own
+    /// group's General, or, when that is the one in trouble or in trouble itself, the first
+    /// group's that works. `None` with one group, or when no other group works.
+    fn trouble_told_in<S: State>(
+        &self,
+        state: &S,
+        troubled: &StaffGroup,
+    ) -> Result<Option<&StaffGroup>, DeskError> {
+        for group in self.groups.all() {
+            if group.name == troubled.name {
+                continue;
+            }
+            if state.counter(&trouble_key(self.groups, group))?.unwrap_or(0) == 0 {
+                return Ok(Some(group));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Telegram accepted something in the staff group whose chat is `chat` that a trouble
+    /// told of had stopped: a topic opened ends any trouble, a post ends the bot's removal
+    /// (a missing right to manage topics is not proven back by a post). The group's General
+    /// hears it once, and where the trouble was told, when that was another group's.
+    fn staff_chat_works<S: State>(
+        &self,
+        state: &mut S,
+        chat: i64,
+        recovered: Recovered,
+    ) -> Result<(), DeskError> {
+        let Some(group) = self.groups.of_chat(chat) else { return Ok(()) };
+        let key = trouble_key(self.groups, group);
+        let trouble = state.counter(&key)?.unwrap_or(0);
         let ended = match recovered {
             Recovered::TopicCreated => trouble != 0,
             Recovered::Posted => trouble == trouble_code(StaffTrouble::Removed),
@@ -167,9 +215,16 @@ impl Desk<'_> {
         if !ended {
             return Ok(());
         }
-        state.set_counter(STAFF_TROUBLE, 0)?;
-        let text = "✓ The bot works in the staff group again; what waited is on its way.".to_owned();
-        self.say_in_general(state, text, Vec::new())
+        state.set_counter(&key, 0)?;
+        if self.groups.all().len() == 1 {
+            let text = "✓ The bot works in the staff group again; what waited is on its way.".to_owned();
+            return self.say_in_general_of(state, group.chat, text, Vec::new());
+        }
+        let text = format!("✓ The bot works in the {} group again; what waited is on its way.", group.name);
+        if let Some(other) = self.trouble_told_in(state, group)? {
+            self.say_in_general_of(state, other.chat, text.clone(), Vec::new())?;
+        }
+        self.say_in_general_of(state, group.chat, text, Vec::new())
     }
 
     /// The customer blocked or unblocked the bot: every active ticket of theirs says so.
@@ -204,8 +259,10 @@ impl Desk<'_> {
         Ok(())
     }
 
-    /// The ticket's topic is gone from Telegram: open a new one and post the card there.
-    /// Calls for the ticket's topic wait until the new topic exists, then go there.
+    /// The ticket's topic is gone from Telegram: open a new one in the ticket's group (the
+    /// one it is in now, after a transfer too) and post the card there, then the
+    /// conversation's last messages, which went with the old topic. Calls for the ticket's
+    /// topic wait until the new topic exists, then go there.
     fn recreate_topic<S: State>(&self, state: &mut S, id: TicketId) -> Result<(), DeskError> {
         let Some(mut ticket) = state.ticket(id)? else { return Ok(()) };
         if ticket.topic.is_none() {
@@ -228,7 +285,11 @@ impl Desk<'_> {
             )
             .expect("always legal");
         self.commit(state, &before, &ticket, &entries)?;
-        self.queue_topic(state, &ticket, chat)
+        self.queue_topic(state, &ticket, chat)?;
+        let mut text =
+            format!("↻ The former topic of {} was deleted in Telegram; this one replaces it.", ticket.id);
+        text.push_str(&self.conversation_so_far(state, &ticket)?);
+        self.say_in_topic(state, id, text)
     }
 
     /// Queues the topic's creation in `chat` (the ticket's group's) and its card.
@@ -249,9 +310,20 @@ impl Desk<'_> {
     }
 }
 
-/// The counter holding the staff chat's trouble people were told of: 0 (or none) while the
-/// bot works there, else [`trouble_code`].
+/// The counter holding the desk's own group's trouble people were told of: 0 (or none)
+/// while the bot works there, else [`trouble_code`]. Every other group has its own,
+/// suffixed with its name ([`trouble_key`]).
 const STAFF_TROUBLE: &str = "staff_chat_trouble";
+
+/// The counter of `group`'s trouble: the desk's own group keeps the name it had when the
+/// desk had one group, so a trouble told before an upgrade is not told again.
+fn trouble_key(groups: &StaffGroups, group: &StaffGroup) -> String {
+    if groups.desk_group().name == group.name {
+        STAFF_TROUBLE.to_owned()
+    } else {
+        format!("{STAFF_TROUBLE}:{}", group.name)
+    }
+}
 
 fn trouble_code(trouble: StaffTrouble) -> u64 {
     match trouble {

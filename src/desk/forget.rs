@@ -33,7 +33,14 @@ pub fn forget<S: State>(
     actor: Actor,
     now: Timestamp,
 ) -> Result<Erased, DeskError> {
-    let erased = state.erase_customer(customer)?;
+    let mut erased = state.erase_customer(customer)?;
+    // The topics their tickets left in other groups when transferred go as well.
+    for ticket in erased.tickets.clone() {
+        for (key, topic, _) in super::retention::left_topics(state, Some(ticket))? {
+            state.remove_counter(&key)?;
+            erased.topics.push(topic);
+        }
+    }
     for topic in &erased.topics {
         let call = Call::DeleteTopic { chat_id: topic.chat_id, thread_id: topic.thread_id };
         state.enqueue(&Outgoing { chat_id: topic.chat_id, lane: Lane::Message, ticket: None, call })?;

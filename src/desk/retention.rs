@@ -17,6 +17,12 @@
 //! lose their text and asker (a cursor over the order they were kept, [`QUESTION_BATCH`]
 //! per tick), dead letters are removed ([`DEAD_LETTER_BATCH`] per tick). Keeping a question
 //! or setting an update aside sets the timer too ([`Desk::retention_on_loose_content`]).
+//!
+//! A topic a transferred ticket left in its former group is closed at once and belongs to no
+//! ticket any more; the transfer remembers it with the time it was left (a counter per
+//! topic, [`LEFT_TOPIC`]) and sets the timer, and the pass deletes it in Telegram once
+//! [`Policy::left_topic_after`] has passed (`delete_closed_topics_after`, or `delete_after`
+//! when that alone deletes topics). Forgetting the customer deletes it at once (`forget`).
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -52,6 +58,35 @@ const QUESTIONS_NEXT: &str = "retention:questions:next";
 /// What the pass erased besides tickets, counted until it is recorded.
 const QUESTIONS_PASS: &str = "retention:pass:questions";
 const DEAD_LETTERS_PASS: &str = "retention:pass:dead_letters";
+const LEFT_TOPICS_PASS: &str = "retention:pass:left_topics";
+
+/// A topic a transferred ticket left: `topic-left:<ticket>:<chat>:<thread>`, its value the
+/// Unix milliseconds it was left at.
+const LEFT_TOPIC: &str = "topic-left:";
+
+fn left_topic_key(ticket: TicketId, topic: Topic) -> String {
+    format!("{LEFT_TOPIC}{}:{}:{}", ticket.0, topic.chat_id, topic.thread_id)
+}
+
+/// The topics transferred tickets left, with when each was left; only ticket `of`'s when
+/// given. Each with its counter's name.
+pub(super) fn left_topics<S: State>(
+    state: &mut S,
+    of: Option<TicketId>,
+) -> Result<Vec<(String, Topic, Timestamp)>, DeskError> {
+    let prefix = of.map_or_else(|| LEFT_TOPIC.to_owned(), |ticket| format!("{LEFT_TOPIC}{}:", ticket.0));
+    let mut left = Vec::new();
+    for (key, millis) in state.counters_with_prefix(&prefix)? {
+        let mut parts = key[LEFT_TOPIC.len()..].split(':').skip(1);
+        let chat_id = parts.next().and_then(|chat| chat.parse().ok());
+        let thread_id = parts.next().and_then(|thread| thread.parse().ok());
+        let at = i64::try_from(millis).ok().and_then(|ms| Timestamp::from_millisecond(ms).ok());
+        if let (Some(chat_id), Some(thread_id), Some(at)) = (chat_id, thread_id, at) {
+            left.push((key, Topic { chat_id, thread_id }, at));
+        }
+    }
+    Ok(left)
+}
 
 fn cursor_keys(step: Step) -> (String, String) {
     (format!("retention:{step}:closed"), format!("retention:{step}:ticket"))
@@ -72,6 +107,8 @@ pub struct Batch {
     pub questions: u64,
     /// Dead letters removed.
     pub dead_letters: u64,
+    /// Topics transferred tickets left, deleted.
+    pub left_topics: u64,
     /// More is due at once: the next batch is set a millisecond on.
     pub more: bool,
 }
@@ -131,6 +168,23 @@ impl Desk<'_> {
         at: Timestamp,
     ) -> Result<(), DeskError> {
         let Some(due) = self.retention_policy().loose_content_due(at) else { return Ok(()) };
+        if state.deadline_of(RETENTION)?.is_some_and(|set| set <= due) {
+            return Ok(());
+        }
+        Ok(state.set_deadline(Deadline { due, timer: RETENTION })?)
+    }
+
+    /// Ticket `ticket` was transferred out of `topic` (closed at once): it is remembered with
+    /// the time it was left, and a pass is due when it is, unless one is set sooner.
+    pub(super) fn retention_on_left_topic<S: State>(
+        &self,
+        state: &mut S,
+        ticket: TicketId,
+        topic: Topic,
+    ) -> Result<(), DeskError> {
+        let millis = u64::try_from(self.now.as_millisecond()).unwrap_or(0);
+        state.set_counter(&left_topic_key(ticket, topic), millis)?;
+        let Some(due) = self.retention_policy().left_topic_due(self.now) else { return Ok(()) };
         if state.deadline_of(RETENTION)?.is_some_and(|set| set <= due) {
             return Ok(());
         }
@@ -211,6 +265,7 @@ impl Desk<'_> {
             batch.more |= questions.more || letters.more;
             loose.extend(questions.pending.into_iter().chain(letters.pending));
         }
+        let left_pending = left_topics_batch(state, &policy, self.now, &mut batch)?;
         if batch.more {
             state.set_deadline(Deadline { due: self.now + NEXT_BATCH, timer: RETENTION })?;
             return Ok(batch);
@@ -228,7 +283,9 @@ impl Desk<'_> {
                 pending.push((step, closed));
             }
         }
-        if let Some(next) = policy.next_due(&pending, state.oldest_audit()?, &loose) {
+        let left_due = left_pending.iter().filter_map(|at| policy.left_topic_due(*at)).min();
+        let next = policy.next_due(&pending, state.oldest_audit()?, &loose);
+        if let Some(next) = next.into_iter().chain(left_due).min() {
             let due = next.max(self.now + AT_LEAST);
             state.set_deadline(Deadline { due, timer: RETENTION })?;
         }
@@ -272,6 +329,15 @@ impl Desk<'_> {
             let action = Action::Retention { setting, after, count, of: Some(of) };
             state.record_audit(&AuditEntry { at: self.now, actor: Actor::Desk, action })?;
         }
+        let count = state.counter(LEFT_TOPICS_PASS)?.unwrap_or(0);
+        if count > 0 {
+            state.set_counter(LEFT_TOPICS_PASS, 0)?;
+            let setting = if policy.after(Step::Topic).is_some() { Step::Topic } else { Step::Delete };
+            let after = policy.left_topic_after().map(|after| after.to_string()).unwrap_or_default();
+            let of = Some(Retained::LeftTopics);
+            let action = Action::Retention { setting: setting.setting().to_owned(), after, count, of };
+            state.record_audit(&AuditEntry { at: self.now, actor: Actor::Desk, action })?;
+        }
         if erased >= COMPACT_AFTER && state.deadline_of(COMPACTION)?.is_none() {
             let due = compaction_at(self.now, &self.time_zone());
             state.set_deadline(Deadline { due, timer: COMPACTION })?;
@@ -298,6 +364,28 @@ fn add<S: State>(state: &mut S, key: &str, count: u64) -> Result<(), DeskError> 
         state.set_counter(key, sum)?;
     }
     Ok(())
+}
+
+/// The topics transferred tickets left that are due at `now`, deleted (at most [`BATCH`]);
+/// when those not yet due were left.
+fn left_topics_batch<S: State>(
+    state: &mut S,
+    policy: &Policy,
+    now: Timestamp,
+    batch: &mut Batch,
+) -> Result<Vec<Timestamp>, DeskError> {
+    let Some(cutoff) = policy.left_topic_cutoff(now) else { return Ok(Vec::new()) };
+    let (due, later): (Vec<_>, Vec<_>) =
+        left_topics(state, None)?.into_iter().partition(|(_, _, at)| *at <= cutoff);
+    let taken = &due[..due.len().min(BATCH)];
+    for (key, topic, _) in taken {
+        delete_topics(state, std::slice::from_ref(topic))?;
+        state.remove_counter(key)?;
+    }
+    add(state, LEFT_TOPICS_PASS, taken.len() as u64)?;
+    batch.left_topics = taken.len() as u64;
+    batch.more |= due.len() > taken.len();
+    Ok(later.into_iter().map(|(_, _, at)| at).collect())
 }
 
 /// Queues the topics' deletion in Telegram, as a forget does.

@@ -551,7 +551,9 @@ fn a_deleted_topic_is_recreated_and_a_blocked_customer_is_flagged() {
                 | 
                 | category: technical
                 buttons: Awaiting customer (t:1:await), Resolve (t:1:resolve), Assign (t:1:assign), Unassign (t:1:unassign), More (t:1:more)
-            topic T-000001 #1008: ⚠ The customer blocked the bot: replies cannot reach them until they unblock it.
+            topic T-000001 #1008: ↻ The former topic of T-000001 was deleted in Telegram; this one replaces it.
+                | No messages yet beyond the form on the card.
+            topic T-000001 #1009: ⚠ The customer blocked the bot: replies cannot reach them until they unblock it.
             edit -100777/1007: T-000001 · open
                 | Priority: normal · Category: Technical problem
                 | Customer: Customer42 (en)

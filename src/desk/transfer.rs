@@ -81,6 +81,8 @@ impl Desk<'_> {
         self.queue(state, None, Lane::Message, line)?;
         let close = Call::CloseThread { chat_id: old.chat_id, thread_id: old.thread_id };
         self.queue(state, None, Lane::Cosmetic, close)?;
+        // Deleted in Telegram by retention, counted from now, as a closed ticket's topic is.
+        self.retention_on_left_topic(state, id, old)?;
 
         let mut moved = ticket.clone();
         moved.topic = None;
@@ -125,6 +127,19 @@ impl Desk<'_> {
                 agent_name(self.rules, agent)
             );
         }
+        text.push_str(&self.conversation_so_far(state, ticket)?);
+        Ok(text)
+    }
+
+    /// The conversation's last messages (customer's, agents' replies and notes, each cut),
+    /// on lines of their own after a first line saying how many: what a new topic for a
+    /// ticket shows of what happened in its former one (a transfer, a deleted topic).
+    pub(super) fn conversation_so_far<S: State>(
+        &self,
+        state: &S,
+        ticket: &Ticket,
+    ) -> Result<String, DeskError> {
+        let mut text = String::new();
         let history = state.history(ticket.id)?;
         let messages: Vec<_> = history
             .iter()

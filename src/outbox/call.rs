@@ -426,13 +426,17 @@ pub enum Delivery {
     ReadRefused {
         connection: String,
     },
-    /// Telegram refuses the bot in the staff chat for a reason only people can fix, saying
-    /// `reason`; the call (for `ticket`, if any) stays queued and goes when it can.
+    /// Telegram refuses the bot in a staff group's chat (`chat`) for a reason only people
+    /// can fix, saying `reason`; the call (for `ticket`, if any) stays queued and goes when
+    /// it can.
     StaffChatRefused {
         trouble: StaffTrouble,
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ticket: Option<TicketId>,
+        /// The staff group's chat that refused (the desk's own group when not said).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        chat: Option<i64>,
     },
 }
 

@@ -675,7 +675,7 @@ fn retention_is_explained_and_contradictions_refused() {
         &expect![[r#"
             retention:
               content_after 90d: 90 days after a ticket closes, its message texts, captions, form answers, agents' replies and notes, the customer's name and username and file ids are replaced by placeholders in the desk's data file; times, statuses, priority, category, tags, assignees, SLA marks and the satisfaction score stay, so reports keep their figures.
-              delete_closed_topics_after 30d: 30 days after a ticket closes, its topic is deleted in the Telegram staff group (with every message in it); the desk keeps the ticket. A customer writing again gets a new ticket and topic.
+              delete_closed_topics_after 30d: 30 days after a ticket closes, its topic is deleted in the Telegram staff group (with every message in it); the desk keeps the ticket. A customer writing again gets a new ticket and topic. A topic a /transfer left in another staff group is deleted 30 days after the transfer.
               delete_after 2y: 2 years after a ticket closes, the ticket is removed from the data file entirely (history, figures, index entries, timers, template uses); reports no longer count it.
               audit_after 1y: audit log entries (who viewed or erased what) are removed 1 year after they were written.
               Outside tickets: 90 days after it was asked, a question a knowledge-base article answered before any ticket loses its text and who asked it (when, the form and the article stay for reports); 90 days after the desk first failed on it, an update set aside as a dead letter (it holds the customer's words) is removed.

@@ -17,6 +17,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::desk::{
     ButtonPress, CustomerMessage, Desk, DeskError, Event, InlineMode, Kind, MemoryState, StaffMessage, State,
 };
+use crate::groups::StaffGroups;
 use crate::outbox::Outgoing;
 use crate::outbox::{Call, Delivery, Report};
 use crate::rules::RuleSet;
@@ -24,11 +25,15 @@ use crate::sla::Decision;
 use crate::store::Tx;
 use crate::ticket::{Answer, Customer, Ticket, TicketId, UserId};
 
-/// The staff chat of a replayed desk.
+/// The staff chat of a replayed desk whose desk.yaml names none.
 pub(crate) const STAFF_CHAT: i64 = -100_000_000_001;
-/// The one staff group a simulation's desk works in.
-static STAFF_GROUPS: std::sync::LazyLock<crate::groups::StaffGroups> =
-    std::sync::LazyLock::new(|| crate::groups::StaffGroups::single(STAFF_CHAT));
+
+/// The staff groups a simulation's desk works in: desk.yaml's (`staff_groups`, or
+/// `staff_chat` as the one group `staff`), so each ticket opens in the group the live desk
+/// would choose; one group on [`STAFF_CHAT`] when desk.yaml names no chat.
+pub(crate) fn staff_groups(rules: &RuleSet) -> StaffGroups {
+    rules.desk().staff_groups(None).unwrap_or_else(|| StaffGroups::single(STAFF_CHAT))
+}
 
 /// As the host's timer: a deadline still due after its tick is looked at again this much
 /// later.
@@ -85,6 +90,7 @@ impl Queued for Tx<'_> {
 /// The real desk on a virtual clock over `state`.
 pub(crate) struct DeskRun<'r, 's, S: State + Queued> {
     rules: &'r RuleSet,
+    groups: StaffGroups,
     state: &'s mut S,
     now: Timestamp,
     /// When the last tick ran, to tell a deadline still due after it, and whether it
@@ -103,6 +109,7 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
     pub(crate) fn new(rules: &'r RuleSet, state: &'s mut S, start: Timestamp) -> DeskRun<'r, 's, S> {
         DeskRun {
             rules,
+            groups: staff_groups(rules),
             state,
             now: start,
             ticked_at: None,
@@ -134,14 +141,10 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
         Ok(self.state.ticket(id)?)
     }
 
-    fn desk(&self) -> Desk<'r> {
-        Desk {
-            rules: self.rules,
-            earlier: &[],
-            groups: &STAFF_GROUPS,
-            now: self.now,
-            inline: InlineMode::Off,
-        }
+    /// The desk at `now`. A function of the fields rather than a method, so the state
+    /// can be lent to it beside the groups.
+    fn desk<'d>(rules: &'d RuleSet, groups: &'d StaffGroups, now: Timestamp) -> Desk<'d> {
+        Desk { rules, earlier: &[], groups, now, inline: InlineMode::Off }
     }
 
     /// Ticks at every deadline `until` covers, each at its own time.
@@ -154,7 +157,7 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
             let gap = self.ticked_at.map(|last| when.duration_since(last));
             self.retried = !self.acted && gap == Some(SignedDuration::from_millis(1));
             self.now = when;
-            let ticked = self.desk().tick_decisions(self.state)?;
+            let ticked = Self::desk(self.rules, &self.groups, self.now).tick_decisions(self.state)?;
             self.ticked_at = Some(self.now);
             self.acted = !ticked.decisions.is_empty();
             self.hook_failures += ticked.hook_failures;
@@ -218,7 +221,8 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
         answers: BTreeMap<String, Answer>,
     ) -> Result<Ticket, DeskError> {
         self.reach(at)?;
-        let ticket = self.desk().open_ticket(self.state, customer, form, answers)?;
+        let ticket = Self::desk(self.rules, &self.groups, self.now)
+            .open_ticket(self.state, customer, form, answers)?;
         self.deliver()?;
         Ok(self.state.ticket(ticket.id)?.unwrap_or(ticket))
     }
@@ -296,7 +300,7 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
     }
 
     fn handle(&mut self, event: &Event) -> Result<(), DeskError> {
-        self.desk().handle(self.state, event)?;
+        Self::desk(self.rules, &self.groups, self.now).handle(self.state, event)?;
         self.deliver()
     }
 
@@ -314,42 +318,52 @@ impl<'r, 's, S: State + Queued> DeskRun<'r, 's, S> {
                 return Ok(());
             }
             for outgoing in queued {
-                if let Some(delivery) = self.accepted(&outgoing.call) {
-                    self.desk().handle(self.state, &Event::Delivered(delivery))?;
+                if let Some(delivery) = self.accepted(&outgoing.call)? {
+                    Self::desk(self.rules, &self.groups, self.now)
+                        .handle(self.state, &Event::Delivered(delivery))?;
                 }
             }
         }
     }
 
-    fn accepted(&mut self, call: &Call) -> Option<Delivery> {
+    /// The chat a call naming ticket `id`'s topic goes to: its topic's, else its group's.
+    fn topic_chat(&self, id: TicketId) -> Result<i64, DeskError> {
+        let ticket = self.state.ticket(id)?;
+        let group = |ticket: &Ticket| ticket.group.as_deref().and_then(|name| self.groups.named(name));
+        Ok(ticket
+            .as_ref()
+            .and_then(|ticket| {
+                ticket.topic.map(|topic| topic.chat_id).or_else(|| group(ticket).map(|g| g.chat))
+            })
+            .unwrap_or_else(|| self.groups.desk_group().chat))
+    }
+
+    fn accepted(&mut self, call: &Call) -> Result<Option<Delivery>, DeskError> {
         let message_id = self.message_id();
-        match call {
-            Call::CreateTopic { ticket, .. } => {
+        Ok(match call {
+            Call::CreateTopic { ticket, chat_id, .. } => {
                 self.next_thread += 1;
                 Some(Delivery::TopicCreated {
                     ticket: *ticket,
-                    chat_id: STAFF_CHAT,
+                    chat_id: *chat_id,
                     thread_id: self.next_thread,
                 })
             }
-            Call::SendText { report: Some(Report::Card { ticket, version }), .. } => {
-                Some(Delivery::CardPosted {
-                    ticket: *ticket,
-                    chat_id: STAFF_CHAT,
-                    message_id,
-                    version: *version,
-                })
+            Call::SendText { to, report: Some(Report::Card { ticket, version }), .. } => {
+                let chat_id = to.chat(self.topic_chat(*ticket)?);
+                Some(Delivery::CardPosted { ticket: *ticket, chat_id, message_id, version: *version })
             }
-            Call::SendText { report: Some(Report::Summary), .. } => {
-                Some(Delivery::SummaryPosted { chat_id: STAFF_CHAT, message_id })
+            Call::SendText { to, report: Some(Report::Summary), .. } => {
+                Some(Delivery::SummaryPosted { chat_id: to.chat(self.groups.desk_group().chat), message_id })
             }
             Call::Copy { to, report: Some(Report::Relay { chat_id, message_id: source }), .. } => {
-                Some(Delivery::Relayed {
-                    source: (*chat_id, *source),
-                    copies: vec![(to.chat(STAFF_CHAT), message_id)],
-                })
+                let chat = match to {
+                    crate::outbox::Target::Topic { ticket } => self.topic_chat(*ticket)?,
+                    _ => to.chat(self.groups.desk_group().chat),
+                };
+                Some(Delivery::Relayed { source: (*chat_id, *source), copies: vec![(chat, message_id)] })
             }
             _ => None,
-        }
+        })
     }
 }

@@ -53,11 +53,11 @@ mod traffic;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 
-pub use report::{AgentLoad, Breaches, Comparison, Decided, Difference, Report, compare};
+pub use report::{AgentLoad, Breaches, Comparison, Decided, Difference, GroupShare, Report, compare};
 pub use traffic::{Delay, Traffic, TrafficError};
 
 use crate::metrics::{GroupBy, Options, Period};
@@ -159,19 +159,45 @@ fn measured<'t>(
     let mut period = Period::new(options);
     let mut decided = Decided { hook_failures: u64::from(hook_failures), ..Decided::default() };
     let mut loads = Loads::default();
-    let mut covered = BTreeSet::new();
+    // With several staff groups, each covered ticket's group (by its place in desk.yaml)
+    // and each group's share; with one, no shares.
+    let groups = desk_run::staff_groups(rules);
+    let several = groups.all().len() > 1;
+    let mut shares: Vec<GroupShare> = if several {
+        groups
+            .all()
+            .iter()
+            .map(|group| GroupShare { name: group.name.clone(), ..GroupShare::default() })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let place = |name: Option<&str>| name.and_then(|name| groups.all().iter().position(|g| g.name == name));
+    let mut covered = BTreeMap::new();
     for (done, opened) in (1..).zip(opened) {
         let ticket = state.ticket(opened.id)?.unwrap_or_else(|| opened.clone());
         loads.add(&ticket, &state.history(opened.id)?, now);
         if period.covers(ticket.created_at) {
-            covered.insert(ticket.id);
+            let at = place(ticket.group.as_deref()).filter(|_| several);
+            covered.insert(ticket.id, at);
             decided.queued += u64::from(opened.assignee.is_none());
+            if let Some(share) = at.and_then(|at| shares.get_mut(at)) {
+                share.tickets += 1;
+                share.queued += u64::from(opened.assignee.is_none());
+            }
         }
         each(done);
     }
     let mut timers = Timers::default();
-    for (_, decision) in decisions.iter().filter(|(_, decision)| covered.contains(&decision.ticket)) {
+    for (_, decision) in decisions {
+        let Some(at) = covered.get(&decision.ticket) else { continue };
         timers.add(decision);
+        if let Some(share) = at.and_then(|at| shares.get_mut(at)) {
+            let mut own = Timers::default();
+            own.add(decision);
+            share.warnings += own.warnings;
+            share.auto_closed += own.auto_closed;
+        }
     }
     (decided.warnings, decided.auto_closed) = (timers.warnings, timers.auto_closed);
     let mut breaches = [0u64; 3];
@@ -180,9 +206,15 @@ fn measured<'t>(
             for (sum, stretches) in breaches.iter_mut().zip(facts.breaches) {
                 *sum += u64::from(stretches);
             }
+            let group = labels.staff_chat.and_then(|chat| groups.of_chat(chat));
+            let at = group.and_then(|group| place(Some(&group.name)));
+            if let Some(share) = at.and_then(|at| shares.get_mut(at)) {
+                share.breaches += facts.breaches.iter().map(|n| u64::from(*n)).sum::<u64>();
+            }
         }
         period.add(labels, facts);
     })?;
+    decided.groups = shares;
     let [first_response, next_response, resolution] = breaches;
     decided.breaches = Breaches { first_response, next_response, resolution };
     let team = rules.team();

@@ -45,6 +45,24 @@ pub struct Decided {
     pub auto_closed: u64,
     /// Every team member and anyone else who held a ticket, in team.yaml's order.
     pub agents: Vec<AgentLoad>,
+    /// With several staff groups, each group's share, in desk.yaml's order; empty with one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupShare>,
+}
+
+/// One staff group's part of the run: the tickets that opened in it (the group the desk
+/// chose, or the one a transfer moved them to) and what the rules decided about them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct GroupShare {
+    /// desk.yaml's name of the group.
+    pub name: String,
+    pub tickets: u64,
+    /// Tickets routing left in the queue when they opened.
+    pub queued: u64,
+    pub warnings: u64,
+    /// Breached stretches, every SLA metric together.
+    pub breaches: u64,
+    pub auto_closed: u64,
 }
 
 /// Breached stretches per SLA metric.
@@ -152,6 +170,17 @@ impl Report {
             let who = if load.name.is_empty() { load.agent.to_string() } else { load.name.clone() };
             simulation.push((format!("peak load {who}"), Figure::Count(u64::from(load.peak_load))));
         }
+        for share in &d.groups {
+            for (figure, n) in [
+                ("tickets", share.tickets),
+                ("queued by routing", share.queued),
+                ("SLA warnings", share.warnings),
+                ("breaches", share.breaches),
+                ("auto-closed", share.auto_closed),
+            ] {
+                simulation.push((format!("{figure} in {}", share.name), Figure::Count(n)));
+            }
+        }
         groups.push(("simulation".to_owned(), simulation));
         groups
     }
@@ -214,6 +243,25 @@ impl Report {
         for load in &d.agents {
             let who = if load.name.is_empty() { load.agent.to_string() } else { load.name.clone() };
             let _ = writeln!(out, "{:<20} {:>9}", crate::outbox::clip(&who, 20), load.peak_load);
+        }
+        if !d.groups.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n{:<20} {:>9} {:>9} {:>12} {:>9} {:>11}",
+                "staff group", "tickets", "queued", "SLA warnings", "breaches", "auto-closed"
+            );
+            for share in &d.groups {
+                let _ = writeln!(
+                    out,
+                    "{:<20} {:>9} {:>9} {:>12} {:>9} {:>11}",
+                    crate::outbox::clip(&share.name, 20),
+                    share.tickets,
+                    share.queued,
+                    share.warnings,
+                    share.breaches,
+                    share.auto_closed
+                );
+            }
         }
         out
     }

@@ -677,3 +677,55 @@ fn a_held_ladder_leaves_no_deadline_due_after_a_tick() {
         assert!(run.decisions().len() >= 3, "the desk acted on the ticket: {:?}", run.decisions());
     }
 }
+
+/// With two staff groups in desk.yaml, every simulated ticket opens in the group the live
+/// desk chooses (billing's filter takes the billing category, general the rest): the report
+/// by staff group names both groups with exactly the tickets of their categories, and the
+/// simulation's own section gives each group's share.
+#[test]
+fn two_staff_groups_each_get_the_tickets_their_filter_takes() {
+    let desk = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/desk.yaml"))
+        .expect("the shipped desk.yaml");
+    let groups = "staff_groups:\n  - { name: billing, chat: -1001111111111, categories: [billing] }\n  \
+                  - { name: general, chat: -1002222222222 }\n";
+    let mut two: String =
+        desk.lines().filter(|line| !line.starts_with("staff_chat:")).flat_map(|line| [line, "\n"]).collect();
+    two.push_str(groups);
+    let (_dir, rules) = with_file("desk.yaml", &two);
+    let by = |by| ReportOptions { by: Some(by), ..ReportOptions::default() };
+    let rows = |report: &super::Report| -> Vec<(String, u64)> {
+        report.figures.groups.iter().map(|row| (row.key.clone(), row.group.tickets)).collect()
+    };
+    let by_group = simulate(&rules, &traffic(), &by(GroupBy::StaffGroup), &mut |_, _| {});
+    let by_category = simulate(&rules, &traffic(), &by(GroupBy::Category), &mut |_, _| {});
+    let categories = rows(&by_category);
+    let tickets_of = |key: &str| categories.iter().find(|(name, _)| name == key).map(|(_, n)| *n);
+    let (billing, technical) =
+        (tickets_of("billing").expect("billing"), tickets_of("technical").expect("technical"));
+    assert!(billing > 100 && technical > 100, "{categories:?}");
+    let mut groups = rows(&by_group);
+    groups.sort();
+    assert_eq!(groups, [("billing".to_owned(), billing), ("general".to_owned(), technical)]);
+    let shares = &by_group.simulation.groups;
+    let names: Vec<&str> = shares.iter().map(|share| share.name.as_str()).collect();
+    assert_eq!(names, ["billing", "general"]);
+    assert_eq!((shares[0].tickets, shares[1].tickets), (billing, technical));
+    let sum = |figure: fn(&super::GroupShare) -> u64| shares.iter().map(figure).sum::<u64>();
+    let d = &by_group.simulation;
+    assert_eq!(sum(|share| share.queued), d.queued);
+    assert_eq!(sum(|share| share.warnings), d.warnings);
+    assert_eq!(sum(|share| share.auto_closed), d.auto_closed);
+    let breaches = d.breaches.first_response + d.breaches.next_response + d.breaches.resolution;
+    assert_eq!(sum(|share| share.breaches), breaches);
+    assert!(shares.iter().all(|share| share.warnings > 0 && share.breaches > 0), "{shares:?}");
+    let table = by_group.simulation_table();
+    assert!(table.contains("staff group"), "{table}");
+    assert!(
+        table.lines().any(|line| line.starts_with("billing") && line.contains(&billing.to_string())),
+        "{table}"
+    );
+    // The shipped rules' one group gets no shares: its figures are the whole run's.
+    let one = simulate(&shipped(), &traffic(), &by(GroupBy::StaffGroup), &mut |_, _| {});
+    assert!(one.simulation.groups.is_empty());
+    assert_eq!(rows(&one), [("staff".to_owned(), 400)]);
+}

@@ -562,7 +562,12 @@ fn judge_refusal(
         tracing::debug!(?trouble, description, "Telegram refuses the bot in the staff chat; the call waits");
         Verdict::Retry {
             outcome: Outcome::Refused,
-            delivery: Some(Delivery::StaffChatRefused { trouble, reason: description.to_owned(), ticket }),
+            delivery: Some(Delivery::StaffChatRefused {
+                trouble,
+                reason: description.to_owned(),
+                ticket,
+                chat: Some(place.chat_id),
+            }),
         }
     };
     match status {
@@ -810,6 +815,7 @@ mod tests {
                 trouble,
                 reason: reason.to_owned(),
                 ticket: Some(TicketId(ticket)),
+                chat: Some(STAFF.chat_id),
             }),
         }
     }

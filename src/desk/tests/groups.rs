@@ -4,6 +4,8 @@
 //! group's tickets.
 
 use super::*;
+use crate::audit::{Action, Retained};
+use crate::ticket::Topic;
 
 const BILLING: i64 = -200;
 const TECH: i64 = -300;
@@ -351,4 +353,130 @@ staff_groups:
     assert_eq!(ticket.topic.map(|topic| topic.chat_id), Some(-400), "{moved}");
     assert_eq!(ticket.group.as_deref(), Some("billing-2"));
     assert!(moved.contains("Charged twice"), "its card in the new topic: {moved}");
+}
+
+/// A ticket opened in tech and transferred to billing by Ana; the old topic and the new.
+fn transferred(world: &mut World) -> (TicketId, Topic, Topic) {
+    let id = world.open(42, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    let old = world.ticket(id).topic.expect("topic");
+    world.event(&typed_in(1, TECH, old.thread_id, 901, "/transfer billing"));
+    world.send_all();
+    let new = world.ticket(id).topic.expect("a new topic");
+    assert_eq!((old.chat_id, new.chat_id), (TECH, BILLING));
+    (id, old, new)
+}
+
+const DAY: i64 = 24 * 60;
+
+#[test]
+fn the_topic_a_transfer_left_is_deleted_by_retention_counted_from_the_transfer() {
+    left_topic_deleted(Keep::Memory);
+}
+
+#[test]
+fn the_topic_a_transfer_left_is_deleted_by_retention_on_the_store() {
+    left_topic_deleted(Keep::Store);
+}
+
+fn left_topic_deleted(keep: Keep) {
+    let desk = format!("{DESK}retention:\n  delete_closed_topics_after: 5d\n");
+    let (mut world, _dir) =
+        World::with_changed_rules_kept(&[("desk.yaml", &desk), ("team.yaml", TEAM)], keep);
+    let (_, old, new) = transferred(&mut world);
+    let deleted = |topic: Topic| {
+        format!("DeleteTopic {{ chat_id: {}, thread_id: {} }}", topic.chat_id, topic.thread_id)
+    };
+    world.minute += 5 * DAY - 10;
+    world.event(&Event::Tick);
+    let early = world.send_all();
+    assert!(!early.contains("DeleteTopic"), "not yet: {early}");
+    world.minute += 20;
+    world.event(&Event::Tick);
+    let due = world.send_all();
+    assert!(due.contains(&deleted(old)), "the old topic goes five days after the transfer: {due}");
+    assert!(!due.contains(&deleted(new)), "the open ticket keeps its topic: {due}");
+    let audit: Vec<crate::audit::AuditEntry> = match &*world.kept.borrow() {
+        Kept::Memory(state) => state.audit.clone(),
+        Kept::Store { store, .. } => {
+            store.read().expect("read").audit_log().expect("audit").into_iter().map(|(_, e)| e).collect()
+        }
+    };
+    let recorded = audit.into_iter().any(|entry| match entry.action {
+        Action::Retention { setting, count, of, .. } => {
+            (setting.as_str(), count, of) == ("delete_closed_topics_after", 1, Some(Retained::LeftTopics))
+        }
+        _ => false,
+    });
+    assert!(recorded, "the pass is in the audit log");
+    // Once only.
+    world.minute += 30 * DAY;
+    world.event(&Event::Tick);
+    assert!(!world.send_all().contains(&deleted(old)));
+}
+
+#[test]
+fn without_retention_the_topic_a_transfer_left_stays() {
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", TEAM)]);
+    transferred(&mut world);
+    world.minute += 400 * DAY;
+    world.event(&Event::Tick);
+    let later = world.send_all();
+    assert!(!later.contains("DeleteTopic"), "{later}");
+}
+
+#[test]
+fn forgetting_the_customer_deletes_the_topic_a_transfer_left() {
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", TEAM)]);
+    let (id, old, new) = transferred(&mut world);
+    world.event(&typed_in(1, BILLING, new.thread_id, 910, "/forget"));
+    world.send_all();
+    world.event(&press_in(1, BILLING, Some(new.thread_id), 1, &format!("fg:{}", id.0)));
+    let done = world.send_all();
+    for topic in [old, new] {
+        let deleted = format!("DeleteTopic {{ chat_id: {}, thread_id: {} }}", topic.chat_id, topic.thread_id);
+        assert!(done.contains(&deleted), "{deleted}: {done}");
+    }
+    assert!(done.contains("2 topics being deleted"), "{done}");
+}
+
+/// A transferred ticket's topic deleted in Telegram: the new topic opens in the group the
+/// ticket is in now (not where it was chosen at opening), with the card and the
+/// conversation's last messages, from before the transfer too.
+#[test]
+fn a_transferred_tickets_deleted_topic_opens_again_in_its_current_group() {
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", DESK), ("team.yaml", TEAM)]);
+    let id = world.open(42, &[("category", "technical"), ("description", "The app crashes")]);
+    world.send_all();
+    let old = world.ticket(id).topic.expect("topic");
+    world.event(&customer_says(42, 7, "It crashes on start"));
+    world.send_all();
+    world.event(&typed_in(1, TECH, old.thread_id, 901, "/transfer billing"));
+    world.send_all();
+    let moved = world.ticket(id).topic.expect("a topic in billing");
+    assert_eq!(moved.chat_id, BILLING);
+    world.event(&typed_in(1, BILLING, moved.thread_id, 902, "/resolve"));
+    world.send_all();
+    // Someone deletes billing's topic; the customer writes again, which reopens the ticket,
+    // and the copy meets "message thread not found".
+    world.event(&customer_says(42, 8, "It crashes again"));
+    world.event(&Event::Delivered(Delivery::TopicMissing { ticket: id }));
+    let again = world.send_all();
+    let created = created(&again);
+    assert_eq!(created.len(), 1, "{again}");
+    let ticket = world.ticket(id);
+    assert_eq!(ticket.status, Status::Open, "{again}");
+    let topic = ticket.topic.expect("a new topic");
+    assert_eq!(topic.chat_id, BILLING, "in its current group, not tech where it opened: {again}");
+    assert_ne!(topic.thread_id, moved.thread_id);
+    let card = again.find("topic T-000001 #").expect("the card");
+    let summary = again
+        .find("↻ The former topic of T-000001 was deleted in Telegram; this one replaces it.")
+        .unwrap_or_else(|| panic!("{again}"));
+    assert!(card < summary && again[card..summary].contains("The app crashes"), "{again}");
+    assert!(
+        again[summary..].contains("customer: It crashes on start")
+            && again[summary..].contains("customer: It crashes again"),
+        "{again}"
+    );
 }

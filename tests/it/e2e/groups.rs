@@ -344,3 +344,135 @@ async fn a_group_at_its_message_limit_rolls_new_tickets_over_to_the_next_of_its_
         .await;
     desk.finish().await;
 }
+
+/// A ticket transferred out of the group it opened in, resolved there, its topic deleted in
+/// Telegram: the customer writes again, which reopens it, and a new topic opens in the
+/// group the ticket is in now (not where it opened, nor the desk's first group) with the
+/// card, the conversation's last messages from both former topics' time, and the new message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reopened_tickets_deleted_topic_opens_again_in_its_current_group() {
+    let desk = three_groups().await;
+    let fake = std::sync::Arc::clone(&desk.fake);
+    fake.set_member(TECH, GIL, MemberRole::Member).expect("Gil joins tech");
+    let customer = desk.customers[1].clone();
+    open_in(&fake, &customer, "Technical problem").await;
+    let ticket = TicketId(1);
+    wait(&fake, "a topic in tech with its card", |world| {
+        topic_in(world, TECH, &customer)
+            .is_some_and(|thread| texts_in(world, TECH, thread).iter().any(|t| t.contains("Priority:")))
+    })
+    .await;
+    let first = fake.inspect(|world| topic_in(world, TECH, &customer)).expect("a topic in tech");
+    fake.user_sends(customer.id, Draft::text("The app crashes on start")).expect("the customer writes");
+    wait(&fake, "the customer's message in tech", |world| {
+        texts_in(world, TECH, first).iter().any(|t| t == "The app crashes on start")
+    })
+    .await;
+    fake.send_as(GIL, TECH, Draft::text("/transfer general").in_topic(first)).expect("Gil transfers");
+    wait(&fake, "a topic in general with the card", |world| {
+        topic_in(world, GENERAL, &customer)
+            .is_some_and(|thread| texts_in(world, GENERAL, thread).iter().any(|t| t.contains("Priority:")))
+    })
+    .await;
+    let second = fake.inspect(|world| topic_in(world, GENERAL, &customer)).expect("a topic in general");
+    fake.send_as(GIL, GENERAL, Draft::text("Try version 2.2").in_topic(second)).expect("Gil answers");
+    wait(&fake, "Gil's answer in the customer's chat", |world| {
+        from_bot(world, customer.chat()).iter().any(|m| has_text(m, "Try version 2.2"))
+    })
+    .await;
+    fake.send_as(GIL, GENERAL, Draft::text("/resolve").in_topic(second)).expect("Gil resolves");
+    desk.wait_store("T-000001 resolved", |read| {
+        read.ticket(ticket).expect("read").is_some_and(|t| t.status == topicdesk::ticket::Status::Resolved)
+    })
+    .await;
+
+    fake.delete_topic(GENERAL, second).expect("someone deletes the topic");
+    fake.user_sends(customer.id, Draft::text("It crashes again")).expect("the customer writes again");
+    wait(&fake, "a new topic in general with the card, the last messages and the new one", |world| {
+        topic_in(world, GENERAL, &customer).is_some_and(|thread| {
+            let texts = texts_in(world, GENERAL, thread);
+            thread != second
+                && texts
+                    .first()
+                    .is_some_and(|card| card.starts_with("T-000001") && card.contains("Priority:"))
+                && texts.iter().any(|t| {
+                    t.contains("The former topic of T-000001 was deleted in Telegram")
+                        && t.contains("customer: The app crashes on start")
+                        && t.contains("Gil: Try version 2.2")
+                })
+                && texts.iter().any(|t| t == "It crashes again")
+        })
+    })
+    .await;
+    desk.wait_store("T-000001 reopened in its new topic in general", |read| {
+        read.ticket(ticket).expect("read").is_some_and(|t| {
+            t.status == topicdesk::ticket::Status::Open
+                && t.topic.is_some_and(|topic| topic.chat_id == GENERAL && topic.thread_id != second)
+        })
+    })
+    .await;
+    fake.inspect(|world| {
+        assert_eq!(topic_in(world, BILLING, &customer), None, "nothing in the desk's first group");
+        assert_eq!(topic_in(world, TECH, &customer), Some(first), "tech keeps only the topic it left");
+        assert!(!texts_in(world, TECH, first).iter().any(|t| t == "It crashes again"));
+    });
+    desk.finish().await;
+}
+
+/// The bot's texts in General of `chat`.
+fn in_general_of(world: &World, chat: i64) -> Vec<String> {
+    world
+        .thread_messages(chat, Thread::General)
+        .into_iter()
+        .filter(|m| m.from == world.bot_id())
+        .filter_map(|m| m.text.clone())
+        .collect()
+}
+
+/// The bot demoted in one group (no right to manage topics): the notice names that group
+/// and is read in the first group's General; another group's ticket opens meanwhile as
+/// usual; when the right comes back the waiting topic opens and both Generals say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_demoted_in_one_group_is_told_in_another_and_the_others_go_on() {
+    let desk = three_groups().await;
+    let fake = std::sync::Arc::clone(&desk.fake);
+    wait(&fake, "the host polling", |world| world.calls().iter().any(|c| c.method == "getUpdates")).await;
+    fake.demote_bot(TECH).expect("demote the bot in tech");
+    let (tech_customer, billing_customer) = (desk.customers[1].clone(), desk.customers[0].clone());
+    open_in(&fake, &tech_customer, "Technical problem").await;
+    let notice = "Telegram refuses the bot in the tech group";
+    wait(&fake, "billing's General told of tech's trouble", |world| {
+        in_general_of(world, BILLING).iter().any(|t| t.contains(notice))
+    })
+    .await;
+    open_in(&fake, &billing_customer, "Billing").await;
+    wait(&fake, "billing's ticket in its topic with its card", |world| {
+        topic_in(world, BILLING, &billing_customer)
+            .is_some_and(|thread| texts_in(world, BILLING, thread).iter().any(|t| t.contains("Priority:")))
+    })
+    .await;
+    fake.inspect(|world| {
+        assert_eq!(topic_in(world, TECH, &tech_customer), None, "no topic without the right");
+        assert!(world.count_calls("createForumTopic", 400) >= 1);
+    });
+    fake.promote_bot(TECH).expect("give the right back");
+    let back = "The bot works in the tech group again";
+    wait(&fake, "tech's topic opened and both Generals told", |world| {
+        topic_in(world, TECH, &tech_customer)
+            .is_some_and(|thread| texts_in(world, TECH, thread).iter().any(|t| t.contains("Priority:")))
+            && in_general_of(world, TECH).iter().any(|t| t.contains(back))
+            && in_general_of(world, BILLING).iter().any(|t| t.contains(back))
+    })
+    .await;
+    fake.inspect(|world| {
+        let told = |chat| in_general_of(world, chat).iter().filter(|t| t.contains(notice)).count();
+        assert_eq!((told(BILLING), told(TECH), told(GENERAL)), (1, 0, 0), "told once, where it can be read");
+        let anywhere = [BILLING, TECH, GENERAL].into_iter().flat_map(|chat| in_general_of(world, chat));
+        assert!(
+            !anywhere
+                .into_iter()
+                .any(|t| t.contains("billing group again") || t.contains("general group again"))
+        );
+    });
+    desk.finish().await;
+}
