@@ -17,6 +17,7 @@ mod event;
 mod fields;
 mod forget;
 mod general;
+mod grouping;
 mod inline;
 mod intake;
 mod kb;
@@ -58,7 +59,7 @@ pub use state::{State, StateError};
 pub use templates::template_button;
 pub use timers::{Ticked, sla_calendars};
 
-use crate::groups::{Sorting, StaffGroup, StaffGroups};
+use crate::groups::{Load, Sorting, StaffGroup, StaffGroups};
 use crate::history::{Actor, Entry};
 use crate::outbox::{Call, Lane, Outgoing, Target};
 use crate::rules::RuleSet;
@@ -135,7 +136,7 @@ impl Desk<'_> {
     ) -> Result<Ticket, DeskError> {
         let id = state.next_ticket_id()?;
         let (mut ticket, mut created) = Ticket::open(id, customer.clone(), form, answers, self.now);
-        ticket.group = Some(self.choose_group(&ticket).name.clone());
+        ticket.group = Some(self.group_for_new(state, &ticket)?.name.clone());
         // Its clocks are planned below under the rule set in force: the entry names it, so
         // the first message after it knows the plan is current and does not plan again.
         created.rules = Some(self.rules.version().short());
@@ -173,16 +174,17 @@ impl Desk<'_> {
             .topic
             .and_then(|topic| self.groups.of_chat(topic.chat_id))
             .or_else(|| ticket.group.as_deref().and_then(|name| self.groups.named(name)))
-            .unwrap_or_else(|| self.choose_group(ticket))
+            .unwrap_or_else(|| self.choose_group(ticket, &[]))
     }
 
-    /// The group a new ticket goes to.
-    fn choose_group(&self, ticket: &Ticket) -> &StaffGroup {
-        self.groups.choose(Sorting {
-            form: &ticket.form,
-            category: ticket.category.as_deref(),
-            tags: &ticket.tags,
-        })
+    /// The group a new ticket goes to by default, given the groups' loads in desk.yaml's
+    /// order (`grouping`; none: as if unloaded). The `group` hook may choose instead
+    /// (`Desk::group_for_new`).
+    fn choose_group(&self, ticket: &Ticket, loads: &[Load]) -> &StaffGroup {
+        self.groups.choose(
+            Sorting { form: &ticket.form, category: ticket.category.as_deref(), tags: &ticket.tags },
+            loads,
+        )
     }
 
     /// The chat of the ticket's group, as of now.
@@ -245,6 +247,7 @@ impl Desk<'_> {
         };
         for call in crate::outbox::plan::queued(call) {
             state.enqueue(&Outgoing { chat_id, lane, ticket, call })?;
+            self.count_group_call(state, chat_id)?;
         }
         Ok(())
     }

@@ -979,7 +979,7 @@ agents:
             staff groups:
               billing (chat -1002): new tickets with category billing
               vip (chat -1003): new tickets with form support and tag vip
-              general (chat -1004): tickets no other group's filter takes
+              general (chat -1004): overflow, tickets no other group's filter takes
               desk-wide notices (alerts, the digest's failures) go to billing's General
               billing: 2 agents (Ana, Ben)
               vip: 2 agents (Ana, Cy)
