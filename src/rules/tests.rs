@@ -988,3 +988,43 @@ agents:
         "#]],
     );
 }
+
+/// `group(ticket, groups)`: its parameters checked like every hook's, and `check` says it
+/// chooses before the filters, and that two overflow groups share by load.
+#[test]
+fn check_knows_the_group_hook_and_overflow_groups() {
+    check(
+        &[("grouping.rhai", "fn group(ticket) { () }\n")],
+        &expect![[r#"
+            grouping.rhai:1:1: hook `group` takes 2 parameters (ticket, groups), not 1
+            exit 1
+        "#]],
+    );
+    let desk = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -1002, categories: [billing] }
+  - { name: one, chat: -1003 }
+  - { name: two, chat: -1004 }
+";
+    let hook = "// VIPs to their own group\nfn group(ticket, groups) {\n    if ticket.has_tag(\"vip\") { \"two\" } else { () }\n}\n";
+    check(
+        &[
+            ("desk.yaml", desk),
+            ("team.yaml", "agents:\n  - { id: 1, name: Ana, role: supervisor }\n"),
+            ("grouping.rhai", hook),
+        ],
+        &expect![[r#"
+            staff groups:
+              group(ticket, groups) at grouping.rhai:2:1 chooses first; when it returns () or fails:
+              billing (chat -1002): new tickets with category billing
+              one (chat -1003): overflow, tickets no other group's filter takes, shared with the other overflow groups: the one with the fewest active tickets, then the least used budget
+              two (chat -1004): overflow, tickets no other group's filter takes, shared with the other overflow groups: the one with the fewest active tickets, then the least used budget
+              desk-wide notices (alerts, the digest's failures) go to billing's General
+              billing: 1 agent (Ana)
+              one: 1 agent (Ana)
+              two: 1 agent (Ana)
+            exit 0
+        "#]],
+    );
+}
