@@ -514,3 +514,23 @@ fn group_returning_an_unknown_name_or_another_type_fails_to_the_default() {
     let over = failure("fn group(ticket, groups) {\n    loop { }\n}");
     assert!(over.contains("group ran over its budget"), "{over}");
 }
+
+/// docs/rules.md's example of `group`, as written there.
+#[test]
+fn the_documented_group_hook_sends_vips_and_spanish_speakers_to_their_groups() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md")).expect("docs");
+    let start = docs.find("```rhai\n// VIP customers").expect("the example") + "```rhai\n".len();
+    let example = &docs[start..start + docs[start..].find("```").expect("its end")];
+    let scripts = compile(example);
+    let mut groups = staff_groups();
+    for name in ["priority", "espanol"] {
+        groups.push(GroupView { name: name.to_owned(), ..GroupView::default() });
+    }
+    let chosen = |ticket: &TicketView| scripts.group(ticket, &groups).value;
+    let vip = TicketView { tags: vec!["vip".to_owned()], ..ticket() };
+    assert_eq!(chosen(&vip).as_deref(), Some("priority"));
+    let mut spanish = ticket();
+    spanish.customer.language = Some("es-MX".to_owned());
+    assert_eq!(chosen(&spanish).as_deref(), Some("espanol"));
+    assert_eq!(chosen(&ticket()), None);
+}
