@@ -11,7 +11,7 @@
 //! groups, or a `group` hook.
 
 use super::{Desk, DeskError, State};
-use crate::groups::{CallWindow, Load, StaffGroup};
+use crate::groups::{CallWindow, Load, StaffGroup, StaffGroups};
 use crate::script::{GroupView, Hook};
 use crate::ticket::Ticket;
 
@@ -28,7 +28,8 @@ impl Desk<'_> {
         let hooked = self.rules.scripts().has_hook(Hook::Group);
         let loads = if hooked || self.groups.weighs_load() { self.group_loads(state)? } else { Vec::new() };
         if hooked {
-            let views = self.group_views(&loads);
+            let budget = self.rules.desk().dispatcher.group_messages_per_minute;
+            let views = group_views(self.groups, &loads, budget);
             let outcome = self.rules.scripts().group(&self.ticket_view(ticket), &views);
             self.alert_on_failure(state, &outcome)?;
             if let Some(group) = outcome.value.as_deref().and_then(|name| self.groups.named(name)) {
@@ -50,26 +51,6 @@ impl Desk<'_> {
         Ok(loads)
     }
 
-    /// What the `group` hook sees of each group.
-    fn group_views(&self, loads: &[Load]) -> Vec<GroupView> {
-        let budget = self.rules.desk().dispatcher.group_messages_per_minute.ceil().max(0.0) as u64;
-        self.groups
-            .all()
-            .iter()
-            .zip(loads)
-            .map(|(group, load)| GroupView {
-                name: group.name.clone(),
-                chat: group.chat,
-                categories: group.filter.categories.clone(),
-                forms: group.filter.forms.clone(),
-                tags: group.filter.tags.clone(),
-                active: load.active,
-                calls_last_minute: load.budget_used.div_ceil(60),
-                budget_per_minute: budget,
-            })
-            .collect()
-    }
-
     /// Counts a call queued for `chat_id` against its group's last minute, when the choice
     /// of a new ticket's group reads those counts.
     pub(super) fn count_group_call<S: State>(&self, state: &mut S, chat_id: i64) -> Result<(), DeskError> {
@@ -86,6 +67,30 @@ impl Desk<'_> {
     fn unix_seconds(&self) -> u64 {
         u64::try_from(self.now.as_second()).unwrap_or(0)
     }
+}
+
+/// What the `group` hook sees of each group, with its load (`loads` in desk.yaml's order;
+/// a group beyond them unloaded) and the budget of messages a minute.
+pub fn group_views(groups: &StaffGroups, loads: &[Load], budget_per_minute: f64) -> Vec<GroupView> {
+    let budget = budget_per_minute.ceil().max(0.0) as u64;
+    groups
+        .all()
+        .iter()
+        .enumerate()
+        .map(|(index, group)| {
+            let load = loads.get(index).copied().unwrap_or_default();
+            GroupView {
+                name: group.name.clone(),
+                chat: group.chat,
+                categories: group.filter.categories.clone(),
+                forms: group.filter.forms.clone(),
+                tags: group.filter.tags.clone(),
+                active: load.active,
+                calls_last_minute: load.budget_used.div_ceil(60),
+                budget_per_minute: budget,
+            }
+        })
+        .collect()
 }
 
 fn calls_key(group: &str) -> String {

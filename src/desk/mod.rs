@@ -52,6 +52,7 @@ pub use event::{
     history_text,
 };
 pub use forget::{forget, forget_button, forgotten_line, parse_forget};
+pub use grouping::group_views;
 pub use memory::MemoryState;
 pub use retention::{Batch as RetentionBatch, COMPACT_ASKED};
 pub use routing::ticket_view;

@@ -1028,3 +1028,56 @@ staff_groups:
         "#]],
     );
 }
+
+#[test]
+fn group_cases_give_the_groups_loads_and_expect_the_hooks_answer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -1002, categories: [billing] }
+  - { name: one, chat: -1003 }
+  - { name: two, chat: -1004 }
+";
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    // VIPs to the overflow group with fewer active tickets; the rest by default.
+    let hook = "fn group(ticket, groups) {\n    if !ticket.has_tag(\"vip\") { return (); }\n    \
+                let free = groups.filter(|g| g.overflow && g.calls_last_minute < g.budget_per_minute);\n    \
+                free.sort(|a, b| a.active - b.active);\n    free[0].name\n}\n";
+    write(dir.path(), "grouping.rhai", hook);
+    let scenarios = "\
+cases:
+  - name: a VIP goes to the quieter overflow group
+    ticket: { tags: [vip] }
+    groups: [{ name: one, active: 5 }, { name: two, active: 2 }]
+    expect: { group: two }
+  - name: a busy chat is skipped
+    ticket: { tags: [vip] }
+    groups: [{ name: one, active: 5 }, { name: two, active: 2, calls_last_minute: 20 }]
+    expect: { group: one }
+  - name: the rest by default
+    ticket: { category: billing }
+    expect: { group: default }
+  - name: a VIP to billing (wrong)
+    ticket: { tags: [vip] }
+    expect: { group: billing }
+  - name: a group desk.yaml does not list
+    ticket: { tags: [vip] }
+    groups: [{ name: sales, active: 1 }]
+    expect: { group: one }
+";
+    write(dir.path(), "tests/groups.yaml", scenarios);
+    let mut out = Vec::new();
+    let code = crate::scenarios::test_command(dir.path(), &mut out);
+    let prefix = format!("{}/", dir.path().display());
+    let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
+    expect![[r#"
+        tests/groups.yaml:13:5: case "a VIP to billing (wrong)": expected group billing, got one
+        tests/groups.yaml:16:5: case "a group desk.yaml does not list": `groups` names "sales", which desk.yaml does not list (staff groups: billing, one, two)
+        3 passed, 2 failed
+    "#]]
+    .assert_eq(&text);
+    assert_eq!(code, 1);
+}
