@@ -54,7 +54,10 @@ impl Desk<'_> {
     /// Counts a call queued for `chat_id` against its group's last minute, when the choice
     /// of a new ticket's group reads those counts.
     pub(super) fn count_group_call<S: State>(&self, state: &mut S, chat_id: i64) -> Result<(), DeskError> {
-        if !self.groups.weighs_load() && !self.rules.scripts().has_hook(Hook::Group) {
+        // One group has nothing to choose between; otherwise only a reader pays for the count.
+        if self.groups.all().len() < 2
+            || !self.groups.weighs_load() && !self.rules.scripts().has_hook(Hook::Group)
+        {
             return Ok(());
         }
         let Some(group) = self.groups.of_chat(chat_id) else { return Ok(()) };
