@@ -5,16 +5,22 @@
 //! A ticket's topic chat is its group: once its topic exists, the group is the one whose
 //! chat (or a chat it had before Telegram moved it) holds the topic. Before that, the group
 //! is chosen from the ticket's form, category and tags by [`StaffGroups::choose`]: the first
-//! group, in desk.yaml's order, whose filter matches; a group without a filter takes what
-//! no filter took; when no group takes it, the first group does. A supervisor's
-//! `/transfer <group>` gives the ticket a new topic in another group (`src/desk/transfer.rs`).
+//! group, in desk.yaml's order, whose filter matches; else an overflow group (one without a
+//! filter), the least loaded of them by [`overflow`]; when no group takes it, the first
+//! group does. The rules' `group(ticket, groups)` hook may name the group instead
+//! ([`StaffGroups::chosen`]). A supervisor's `/transfer <group>` gives the ticket a new
+//! topic in another group (`src/desk/transfer.rs`).
+//!
+//! What the choice weighs of a group ([`Load`]) is given to it: its active tickets and the
+//! calls queued for its chat in the last minute ([`CallWindow`]), kept by the desk.
 //!
 //! Capacity: desk.yaml may limit a group's topics and the messages the desk posts in it
 //! ([`Capacity`]); a forum with about a million messages starts losing old topics. A group
-//! at its limit takes no new tickets: the next group with the same filter does (rollover).
-//! When every group of that filter is at its limit, the last of them still takes them (a
-//! ticket always has a group; the desk has warned in General). The desk counts what each
-//! group holds (`Usage`, kept in `src/desk/capacity.rs`).
+//! at its limit takes no new tickets: the next group with the same filter does (rollover),
+//! and an overflow group at its limit leaves them to the other overflow groups. When every
+//! group of that filter is at its limit, the last of them still takes them (of overflow
+//! groups, the least loaded): a ticket always has a group, and the desk has warned in
+//! General. The desk counts what each group holds (`Usage`, kept in `src/desk/capacity.rs`).
 
 use std::collections::BTreeSet;
 
@@ -105,6 +111,81 @@ impl Capacity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaffGroups {
     groups: Vec<StaffGroup>,
+}
+
+/// What the desk knows of a group's load when a ticket opens.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Load {
+    /// The group's active tickets (not resolved, not closed).
+    pub active: u64,
+    /// Calls queued for the group's chat in the last minute, in sixtieths of a call
+    /// ([`CallWindow::used`]): how much of its per-minute budget is spoken for.
+    pub budget_used: u64,
+}
+
+/// The calls queued for a group's chat in the current minute and the one before, which
+/// estimate the calls of the last sixty seconds (a sliding window: the previous minute
+/// weighs as much as it still overlaps them). Kept as one number among the desk's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallWindow {
+    /// Minutes since the Unix epoch of `current`.
+    pub minute: u64,
+    pub current: u64,
+    pub previous: u64,
+}
+
+/// Each count saturates here: far past any group's budget of a minute.
+const WINDOW_COUNT_MAX: u64 = 0xFFFF;
+
+impl CallWindow {
+    /// One more call at `unix_seconds`.
+    pub fn record(self, unix_seconds: u64) -> CallWindow {
+        let mut window = self.at(unix_seconds / 60);
+        window.current = (window.current + 1).min(WINDOW_COUNT_MAX);
+        window
+    }
+
+    /// The calls of the sixty seconds up to `unix_seconds`, in sixtieths of a call: this
+    /// minute's calls and the share of the previous minute's still in the window.
+    pub fn used(self, unix_seconds: u64) -> u64 {
+        let window = self.at(unix_seconds / 60);
+        let into_minute = unix_seconds % 60;
+        window.current * 60 + window.previous * (60 - into_minute)
+    }
+
+    /// The window as of `minute`: counts of minutes gone by move back or drop out.
+    fn at(self, minute: u64) -> CallWindow {
+        match minute.checked_sub(self.minute) {
+            Some(0) => self,
+            Some(1) => CallWindow { minute, current: 0, previous: self.current },
+            // Further on, or the clock stepped back: nothing recent is known.
+            _ if minute < self.minute => self,
+            _ => CallWindow { minute, current: 0, previous: 0 },
+        }
+    }
+
+    /// As one counter: the minute in the high 32 bits, the two counts below.
+    pub fn pack(self) -> u64 {
+        (self.minute.min(u64::from(u32::MAX)) << 32)
+            | (self.current.min(WINDOW_COUNT_MAX) << 16)
+            | self.previous.min(WINDOW_COUNT_MAX)
+    }
+
+    pub fn unpack(packed: u64) -> CallWindow {
+        CallWindow {
+            minute: packed >> 32,
+            current: (packed >> 16) & WINDOW_COUNT_MAX,
+            previous: packed & WINDOW_COUNT_MAX,
+        }
+    }
+}
+
+/// The overflow group a ticket goes to among `candidates` (groups without a filter, in
+/// desk.yaml's order, with their loads): the one with the fewest active tickets; on a tie,
+/// the one whose budget is least used; then the first.
+pub fn overflow<'g>(candidates: impl IntoIterator<Item = (&'g StaffGroup, Load)>) -> Option<&'g StaffGroup> {
+    // `min_by_key` keeps the first of equal keys: desk.yaml's order settles the last tie.
+    candidates.into_iter().min_by_key(|(_, load)| (load.active, load.budget_used)).map(|(group, _)| group)
 }
 
 /// What a ticket shows the choice of its group.
@@ -206,24 +287,55 @@ impl StaffGroups {
         true
     }
 
-    /// The group a new ticket goes to: the first whose filter matches, else the first
-    /// without a filter, else the first group; a group that is `full` gives way to the next
-    /// with the same filter, and when all of them are full the last of them takes it.
-    pub fn choose(&self, ticket: Sorting<'_>, full: impl Fn(&StaffGroup) -> bool) -> &StaffGroup {
-        let first = self
-            .groups
-            .iter()
-            .find(|group| group.filter.matches(ticket))
-            .or_else(|| self.groups.iter().find(|group| group.filter.is_empty()))
-            .unwrap_or(&self.groups[0]);
-        let chain = || self.groups.iter().filter(|group| group.filter == first.filter);
-        chain().find(|group| !full(group)).or_else(|| chain().next_back()).unwrap_or(first)
+    /// The group a new ticket goes to by default: the first whose filter matches, else the
+    /// least loaded overflow group (see [`overflow`]), else the first group; a group that is
+    /// `full` gives way to the next with the same filter (the last of them takes it when all
+    /// are full). `loads` are the groups' in desk.yaml's order; a group beyond them counts as
+    /// unloaded.
+    pub fn choose(
+        &self,
+        ticket: Sorting<'_>,
+        loads: &[Load],
+        full: impl Fn(&StaffGroup) -> bool,
+    ) -> &StaffGroup {
+        let load = |index: usize| loads.get(index).copied().unwrap_or_default();
+        let chain_of = |first: &'_ StaffGroup| {
+            let chain = || self.groups.iter().filter(move |group| group.filter == first.filter);
+            chain().find(|group| !full(group)).or_else(|| chain().next_back())
+        };
+        if let Some(first) = self.groups.iter().find(|group| group.filter.matches(ticket)) {
+            return chain_of(first).unwrap_or(first);
+        }
+        let unfiltered = || self.groups.iter().enumerate().filter(|(_, group)| group.filter.is_empty());
+        let with_room =
+            overflow(unfiltered().filter(|(_, group)| !full(group)).map(|(i, group)| (group, load(i))));
+        with_room
+            .or_else(|| overflow(unfiltered().map(|(i, group)| (group, load(i)))))
+            .or_else(|| chain_of(&self.groups[0]))
+            .unwrap_or(&self.groups[0])
     }
 
     /// The group after `group` with the same filter: where its new tickets go once it is full.
     pub fn next_of_filter(&self, group: &StaffGroup) -> Option<&StaffGroup> {
         let at = self.groups.iter().position(|own| own.name == group.name)?;
         self.groups[at + 1..].iter().find(|own| own.filter == group.filter)
+    }
+
+    /// The group a new ticket goes to: the one the `group` hook named (`hooked`), else the
+    /// default [`choose`](Self::choose). A name no group has is the default's too.
+    pub fn chosen(
+        &self,
+        hooked: Option<&str>,
+        ticket: Sorting<'_>,
+        loads: &[Load],
+        full: impl Fn(&StaffGroup) -> bool,
+    ) -> &StaffGroup {
+        hooked.and_then(|name| self.named(name)).unwrap_or_else(|| self.choose(ticket, loads, full))
+    }
+
+    /// Whether the default choice weighs loads: there are several overflow groups.
+    pub fn weighs_load(&self) -> bool {
+        self.groups.iter().filter(|group| group.filter.is_empty()).count() > 1
     }
 
     /// Which tickets go where, in plain words, for `topicdesk check`.
@@ -234,8 +346,14 @@ impl StaffGroups {
             .map(|group| {
                 let filter = &group.filter;
                 if filter.is_empty() {
+                    let shared = if self.weighs_load() {
+                        ", shared with the other overflow groups: the one with the fewest active \
+                         tickets, then the least used budget"
+                    } else {
+                        ""
+                    };
                     return format!(
-                        "{} (chat {}): tickets no other group's filter takes",
+                        "{} (chat {}): overflow, tickets no other group's filter takes{shared}",
                         group.name, group.chat
                     );
                 }
@@ -299,7 +417,7 @@ mod tests {
     #[track_caller]
     fn check(groups: &StaffGroups, form: &str, category: Option<&str>, tags: &[&str], expect: &str) {
         let tags: BTreeSet<String> = tags.iter().map(|tag| (*tag).to_owned()).collect();
-        let chosen = groups.choose(Sorting { form, category, tags: &tags }, |_| false);
+        let chosen = groups.choose(Sorting { form, category, tags: &tags }, &[], |_| false);
         assert_eq!(chosen.name, expect, "form {form}, category {category:?}, tags {tags:?}");
     }
 
@@ -331,6 +449,90 @@ mod tests {
         check(&groups, "support", Some("technical"), &[], "tech");
         check(&groups, "support", Some("other"), &[], "billing");
         assert!(groups.explain().iter().any(|line| line.contains("no filter takes go to billing")));
+    }
+
+    fn load(active: u64, budget_used: u64) -> Load {
+        Load { active, budget_used }
+    }
+
+    fn overflowing() -> StaffGroups {
+        StaffGroups::new(vec![
+            group("billing", -1, &["billing"], &[], &[]),
+            group("one", -2, &[], &[], &[]),
+            group("two", -3, &[], &[], &[]),
+            group("three", -4, &[], &[], &[]),
+        ])
+        .expect("groups")
+    }
+
+    #[track_caller]
+    fn overflow_goes_to(loads: &[Load], expect: &str) {
+        let groups = overflowing();
+        let tags = BTreeSet::new();
+        let ticket = Sorting { form: "support", category: Some("other"), tags: &tags };
+        assert_eq!(groups.choose(ticket, loads, |_| false).name, expect, "loads {loads:?}");
+    }
+
+    #[test]
+    fn overflow_groups_share_by_active_tickets_then_budget_then_order() {
+        // Fewest active tickets first, whatever the budget.
+        overflow_goes_to(&[load(0, 0), load(5, 0), load(2, 900), load(3, 0)], "two");
+        // A tie on active tickets: the least used budget.
+        overflow_goes_to(&[load(0, 0), load(2, 600), load(2, 60), load(2, 120)], "two");
+        overflow_goes_to(&[load(0, 0), load(2, 600), load(2, 600), load(2, 120)], "three");
+        // A tie on both: desk.yaml's order.
+        overflow_goes_to(&[load(0, 0), load(1, 60), load(1, 60), load(1, 60)], "one");
+        overflow_goes_to(&[load(0, 0), load(4, 0), load(1, 60), load(1, 60)], "two");
+        // Unknown loads count as none: the first overflow group.
+        overflow_goes_to(&[], "one");
+        // A filter that matches still takes its ticket, whatever the loads.
+        let groups = overflowing();
+        let tags = BTreeSet::new();
+        let billing = Sorting { form: "support", category: Some("billing"), tags: &tags };
+        let loads = [load(90, 900), load(0, 0), load(0, 0), load(0, 0)];
+        assert_eq!(groups.choose(billing, &loads, |_| false).name, "billing");
+        assert!(groups.weighs_load());
+        assert!(!StaffGroups::single(-1).weighs_load());
+    }
+
+    #[test]
+    fn the_hooks_choice_stands_and_an_unknown_name_is_the_defaults() {
+        let groups = overflowing();
+        let tags = BTreeSet::new();
+        let billing = Sorting { form: "support", category: Some("billing"), tags: &tags };
+        let loads = [load(0, 0), load(3, 0), load(1, 0), load(2, 0)];
+        assert_eq!(groups.chosen(Some("three"), billing, &loads, |_| false).name, "three");
+        assert_eq!(groups.chosen(Some("one"), billing, &loads, |_| false).name, "one");
+        assert_eq!(groups.chosen(None, billing, &loads, |_| false).name, "billing");
+        assert_eq!(groups.chosen(Some("nowhere"), billing, &loads, |_| false).name, "billing");
+        let other = Sorting { form: "support", category: None, tags: &tags };
+        assert_eq!(groups.chosen(None, other, &loads, |_| false).name, "two");
+    }
+
+    #[test]
+    fn the_call_window_slides_over_the_last_minute() {
+        let minute = 29_000_000u64;
+        let start = minute * 60;
+        let mut window = CallWindow::default();
+        for _ in 0..4 {
+            window = window.record(start + 10);
+        }
+        assert_eq!(window, CallWindow { minute, current: 4, previous: 0 });
+        assert_eq!(window.used(start + 59), 4 * 60);
+        // Next minute: the previous one weighs as much as it still overlaps the last 60 s.
+        assert_eq!(window.used(start + 60), 4 * 60);
+        assert_eq!(window.used(start + 75), 4 * 45);
+        window = window.record(start + 90);
+        assert_eq!(window, CallWindow { minute: minute + 1, current: 1, previous: 4 });
+        assert_eq!(window.used(start + 90), 60 + 4 * 30);
+        // Two minutes on, nothing is recent.
+        assert_eq!(window.used(start + 180), 0);
+        assert_eq!(window.record(start + 200), CallWindow { minute: minute + 3, current: 1, previous: 0 });
+        // A clock stepping back reads what is known and counts into it.
+        assert_eq!(window.record(start), CallWindow { minute: minute + 1, current: 2, previous: 4 });
+        assert_eq!(CallWindow::unpack(window.pack()), window);
+        let full = CallWindow { minute, current: 70_000, previous: 3 };
+        assert_eq!(CallWindow::unpack(full.pack()), CallWindow { minute, current: 0xFFFF, previous: 3 });
     }
 
     #[test]
@@ -367,13 +569,26 @@ mod tests {
         let other = Sorting { form: "support", category: Some("other"), tags: &tags };
         let full =
             |names: &'static [&'static str]| move |group: &StaffGroup| names.contains(&group.name.as_str());
-        assert_eq!(groups.choose(billing, full(&[])).name, "billing");
-        assert_eq!(groups.choose(billing, full(&["billing"])).name, "billing-2");
-        assert_eq!(groups.choose(billing, full(&["billing", "billing-2"])).name, "billing-3");
+        assert_eq!(groups.choose(billing, &[], full(&[])).name, "billing");
+        assert_eq!(groups.choose(billing, &[], full(&["billing"])).name, "billing-2");
+        assert_eq!(groups.choose(billing, &[], full(&["billing", "billing-2"])).name, "billing-3");
         // Never to a group of another filter: its agents may not see billing's tickets.
-        assert_eq!(groups.choose(billing, full(&["billing", "billing-2", "billing-3"])).name, "billing-3");
-        assert_eq!(groups.choose(other, full(&["general"])).name, "general-2");
-        assert_eq!(groups.choose(other, full(&["general", "general-2"])).name, "general-2");
+        assert_eq!(
+            groups.choose(billing, &[], full(&["billing", "billing-2", "billing-3"])).name,
+            "billing-3"
+        );
+        assert_eq!(groups.choose(other, &[], full(&["general"])).name, "general-2");
+        // An overflow group at its limit leaves its tickets to the others, however loaded;
+        // when all are full, the least loaded takes them.
+        let loads = [
+            Load::default(),
+            Load::default(),
+            Load::default(),
+            Load::default(),
+            Load { active: 5, budget_used: 0 },
+        ];
+        assert_eq!(groups.choose(other, &loads, full(&["general"])).name, "general-2");
+        assert_eq!(groups.choose(other, &loads, full(&["general", "general-2"])).name, "general");
         assert_eq!(groups.next_of_filter(&groups.all()[0]).map(|g| g.name.as_str()), Some("billing-2"));
         assert_eq!(groups.next_of_filter(&groups.all()[3]), None);
     }

@@ -16,10 +16,11 @@ use std::path::Path;
 
 use crate::diagnostic::print_diagnostics;
 use crate::duration::Span;
+use crate::groups::Load;
 use crate::rules::{
     AgentState, Case, EXIT_INVALID, EXIT_OK, Expectation, ExpectedSla, RuleSet, Timeline, load,
 };
-use crate::script::{HookFailure, TeamView};
+use crate::script::{GroupView, HookFailure, TeamView};
 use crate::sla::{BreachPlan, SlaTargets, write_actions};
 use crate::ticket::{Answer, span_between};
 
@@ -111,6 +112,13 @@ fn run_case(set: &RuleSet, case: &Case) -> Result<(), String> {
             write_actions(&mut got, &outcome.value).expect("writing to a String cannot fail");
             compare(&want, &got, "on_csat")
         }
+        Expectation::Group(expected) => {
+            let views = group_views(set, case)?;
+            let outcome = scripts.group(&case.ticket, &views);
+            settled(outcome.failure.as_ref())?;
+            let show = |name: &Option<String>| name.clone().unwrap_or_else(|| "default".to_owned());
+            compare(&show(expected), &show(&outcome.value), "group")
+        }
         Expectation::Timers(expected) => {
             let timeline = case.timeline.as_ref().expect("the loader refuses timers cases without `until`");
             let got = timers(set, case, timeline)?;
@@ -143,6 +151,35 @@ fn timers(set: &RuleSet, case: &Case, timeline: &Timeline) -> Result<Vec<String>
         .into_iter()
         .map(|(when, decision)| format!("{} {}", span_between(opened, when), decision.summary()))
         .collect())
+}
+
+/// desk.yaml's staff groups as the `group` hook sees them, with the case's loads; `Err`
+/// for a load naming no group.
+fn group_views(set: &RuleSet, case: &Case) -> Result<Vec<GroupView>, String> {
+    let groups = set
+        .desk()
+        .staff_groups(None)
+        .unwrap_or_else(|| crate::groups::StaffGroups::single(set.desk().staff_chat.unwrap_or_default()));
+    if let Some(unknown) = case.groups.iter().find(|load| groups.named(&load.name).is_none()) {
+        let names: Vec<&str> = groups.all().iter().map(|group| group.name.as_str()).collect();
+        return Err(format!(
+            "`groups` names \"{}\", which desk.yaml does not list (staff groups: {})",
+            unknown.name,
+            names.join(", ")
+        ));
+    }
+    let loads: Vec<Load> = groups
+        .all()
+        .iter()
+        .map(|group| {
+            let given = case.groups.iter().rev().find(|load| load.name == group.name);
+            Load {
+                active: given.and_then(|load| load.active).unwrap_or(0),
+                budget_used: given.and_then(|load| load.calls_last_minute).unwrap_or(0) * 60,
+            }
+        })
+        .collect();
+    Ok(crate::desk::group_views(&groups, &loads, &[], set.desk().dispatcher.group_messages_per_minute))
 }
 
 fn team_view(set: &RuleSet, case: &Case) -> TeamView {

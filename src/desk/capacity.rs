@@ -33,19 +33,16 @@ impl Desk<'_> {
         })
     }
 
-    /// The group a new ticket goes to: its filter's first group with room.
-    pub(super) fn choose_group<S: State>(
-        &self,
-        state: &S,
-        ticket: &Ticket,
-    ) -> Result<&StaffGroup, DeskError> {
+    /// The names of the groups at a limit: they take no new ticket while another of their
+    /// filter has room.
+    pub(super) fn full_groups<S: State>(&self, state: &S) -> Result<Vec<&str>, DeskError> {
         let mut full = Vec::new();
         for group in self.groups.all() {
             if Self::is_full(state, group)? {
                 full.push(group.name.as_str());
             }
         }
-        Ok(self.groups.choose(sorting(ticket), |group| full.contains(&group.name.as_str())))
+        Ok(full)
     }
 
     /// The ticket's group, or when it is at its limit the next of its filter with room (the

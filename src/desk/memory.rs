@@ -46,6 +46,8 @@ pub struct MemoryState {
     deadlines: BTreeSet<Deadline>,
     deadline_of: BTreeMap<Timer, Timestamp>,
     counters: BTreeMap<String, u64>,
+    /// Active tickets by their recorded staff group, as the store counts them.
+    active_in_group: BTreeMap<String, u64>,
     links: BTreeMap<(i64, i32), BTreeSet<(i64, i32)>>,
     outbox: Vec<(u64, Outgoing)>,
     saved_templates: BTreeMap<(String, u32), SavedTemplate>,
@@ -100,6 +102,9 @@ impl MemoryState {
         self.history.remove(&id);
         self.facts.remove(&id);
         self.by_status.remove(&(ticket.status, id));
+        if let Some(group) = active_group(&ticket) {
+            self.leave_group(&group);
+        }
         if let Some(agent) = ticket.assignee {
             self.by_assignee.remove(&(agent, id));
         }
@@ -117,6 +122,16 @@ impl MemoryState {
             self.clear_deadline(timer)?;
         }
         Ok(ticket.topic)
+    }
+
+    /// One fewer active ticket in `group`.
+    fn leave_group(&mut self, group: &str) {
+        if let Some(count) = self.active_in_group.get_mut(group) {
+            *count -= 1;
+            if *count == 0 {
+                self.active_in_group.remove(group);
+            }
+        }
     }
 
     /// Removes every relayed pair of the chat's messages, both directions; how many.
@@ -146,6 +161,11 @@ impl MemoryState {
 }
 
 /// The store keeps due times as whole milliseconds.
+/// The staff group a ticket counts in while active (see `State::active_in_group`).
+fn active_group(ticket: &Ticket) -> Option<String> {
+    ticket.group.clone().filter(|_| ticket.status.is_active())
+}
+
 fn to_millisecond(at: Timestamp) -> Timestamp {
     Timestamp::from_millisecond(at.as_millisecond()).unwrap_or(Timestamp::MAX)
 }
@@ -176,6 +196,12 @@ impl State for MemoryState {
             }
         }
         self.by_status.insert((ticket.status, id));
+        if let Some(group) = old.as_ref().and_then(active_group) {
+            self.leave_group(&group);
+        }
+        if let Some(group) = active_group(ticket) {
+            *self.active_in_group.entry(group).or_insert(0) += 1;
+        }
         if let Some(key) = assignee(ticket) {
             self.by_assignee.insert(key);
         }
@@ -278,6 +304,10 @@ impl State for MemoryState {
     fn tickets_in_status(&self, status: Status) -> Result<Vec<TicketId>, StateError> {
         let rows = self.by_status.range((status, TicketId(0))..=(status, TicketId(u64::MAX)));
         Ok(rows.map(|(_, id)| *id).collect())
+    }
+
+    fn active_in_group(&self, group: &str) -> Result<u64, StateError> {
+        Ok(self.active_in_group.get(group).copied().unwrap_or(0))
     }
 
     fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StateError> {

@@ -18,6 +18,7 @@ mod event;
 mod fields;
 mod forget;
 mod general;
+mod grouping;
 mod inline;
 mod intake;
 mod kb;
@@ -53,6 +54,7 @@ pub use event::{
     history_text,
 };
 pub use forget::{forget, forget_button, forgotten_line, parse_forget};
+pub use grouping::group_views;
 pub use memory::MemoryState;
 pub use retention::{Batch as RetentionBatch, COMPACT_ASKED};
 pub use routing::ticket_view;
@@ -138,7 +140,7 @@ impl Desk<'_> {
     ) -> Result<Ticket, DeskError> {
         let id = state.next_ticket_id()?;
         let (mut ticket, mut created) = Ticket::open(id, customer.clone(), form, answers, self.now);
-        ticket.group = Some(self.choose_group(state, &ticket)?.name.clone());
+        ticket.group = Some(self.group_for_new(state, &ticket)?.name.clone());
         // Its clocks are planned below under the rule set in force: the entry names it, so
         // the first message after it knows the plan is current and does not plan again.
         created.rules = Some(self.rules.version().short());
@@ -176,7 +178,7 @@ impl Desk<'_> {
             .topic
             .and_then(|topic| self.groups.of_chat(topic.chat_id))
             .or_else(|| ticket.group.as_deref().and_then(|name| self.groups.named(name)))
-            .unwrap_or_else(|| self.groups.choose(capacity::sorting(ticket), |_| false))
+            .unwrap_or_else(|| self.groups.choose(capacity::sorting(ticket), &[], |_| false))
     }
 
     /// The chat of the ticket's group, as of now.
@@ -239,6 +241,7 @@ impl Desk<'_> {
         };
         for call in crate::outbox::plan::queued(call) {
             state.enqueue(&Outgoing { chat_id, lane, ticket, call })?;
+            self.count_group_call(state, chat_id)?;
         }
         Ok(())
     }

@@ -59,6 +59,9 @@ pub trait State {
     fn tickets_in_status(&self, status: crate::ticket::Status) -> Result<Vec<TicketId>, StateError>;
     /// The agent's active tickets.
     fn tickets_of_assignee(&self, agent: UserId) -> Result<Vec<TicketId>, StateError>;
+    /// How many active tickets (new, open, awaiting the customer) name staff group `group`,
+    /// kept as tickets change: no scan.
+    fn active_in_group(&self, group: &str) -> Result<u64, StateError>;
     fn counter(&self, name: &str) -> Result<Option<u64>, StateError>;
     /// Sets (or moves) the deadline of its timer.
     fn set_deadline(&mut self, deadline: Deadline) -> Result<(), StateError>;
@@ -239,6 +242,9 @@ impl State for Tx<'_> {
     }
     fn tickets_in_status(&self, status: crate::ticket::Status) -> Result<Vec<TicketId>, StateError> {
         Ok(Tx::tickets_in_status(self, status)?)
+    }
+    fn active_in_group(&self, group: &str) -> Result<u64, StateError> {
+        Ok(Tx::active_in_group(self, group)?)
     }
     fn counter(&self, name: &str) -> Result<Option<u64>, StateError> {
         Ok(Tx::counter(self, name)?)

@@ -590,7 +590,7 @@ mod tests {
     #[test]
     fn hook_counts_are_exposed_for_every_hook() {
         let text = Metrics::new().encode();
-        for hook in ["route", "sla", "on_breach", "on_message", "on_csat", "validate"] {
+        for hook in ["route", "sla", "on_breach", "on_message", "on_csat", "group", "validate"] {
             for name in ["hook_calls", "hook_failures", "hook_seconds"] {
                 let prefix = format!("topicdesk_{name}_total{{hook=\"{hook}\"}} ");
                 assert!(text.lines().any(|l| l.starts_with(&prefix)), "no {prefix:?} in:\n{text}");

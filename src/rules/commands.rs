@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::loader::load;
 use crate::diagnostic::print_diagnostics;
+use crate::script::Hook;
 
 /// Exit code: the rules are fine (warnings allowed) or every scenario passed.
 pub const EXIT_OK: i32 = 0;
@@ -35,6 +36,14 @@ pub fn check_command(dir: &Path, out: &mut dyn Write) -> i32 {
                 set.desk().staff_groups(None).filter(|_| !set.desk().staff_groups.is_empty())
             {
                 let _ = writeln!(out, "staff groups:");
+                if let Some(site) = set.scripts().site(Hook::Group.name(), Hook::Group.params().len()) {
+                    let _ = writeln!(
+                        out,
+                        "  group(ticket, groups) at {}:{} chooses first; when it returns () or fails:",
+                        site.path.display(),
+                        site.position
+                    );
+                }
                 for line in groups.explain() {
                     let _ = writeln!(out, "  {line}");
                 }

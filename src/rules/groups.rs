@@ -243,7 +243,8 @@ pub fn explain_membership(groups: &StaffGroups, team: &Team) -> Vec<String> {
             if names.is_empty() {
                 format!("{}: no agent works here, so its tickets wait in the queue", group.name)
             } else {
-                format!("{}: {} agents ({})", group.name, names.len(), names.join(", "))
+                let agents = if names.len() == 1 { "agent" } else { "agents" };
+                format!("{}: {} {agents} ({})", group.name, names.len(), names.join(", "))
             }
         })
         .collect()

@@ -35,6 +35,8 @@ pub struct Case {
     pub breach: Option<BreachView>,
     pub message: Option<MessageView>,
     pub csat: Option<CsatView>,
+    /// What the `group` hook sees of staff groups' loads (unlisted groups: none).
+    pub groups: Vec<GroupLoad>,
     /// The ticket's life on a virtual clock, for `timers` expectations.
     pub timeline: Option<Timeline>,
     pub expect: Expectation,
@@ -78,6 +80,15 @@ pub struct AgentOverride {
     pub load: Option<u32>,
 }
 
+/// A staff group's load as a `group` case gives it: active tickets, calls of the last minute.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupLoad {
+    pub name: String,
+    pub active: Option<u64>,
+    pub calls_last_minute: Option<u64>,
+}
+
 /// The decision a case expects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expectation {
@@ -88,6 +99,8 @@ pub enum Expectation {
     OnBreach(Option<Vec<Action>>),
     OnMessage(Vec<Action>),
     OnCsat(Vec<Action>),
+    /// The staff group the `group` hook names; `None` expects `()`, the default choice.
+    Group(Option<String>),
     /// Every timer decision of the case's timeline, in order: `offset summary`, like
     /// `33m first response breach, supervisors` (see `sla::Decision::summary`).
     Timers(Vec<String>),
@@ -123,6 +136,8 @@ struct RawCase {
     breach: Option<RawBreach>,
     message: Option<RawMessage>,
     csat: Option<RawCsat>,
+    #[serde(default)]
+    groups: Vec<GroupLoad>,
     /// Desk-local `YYYY-MM-DD HH:MM`; a Monday morning by default.
     opened: Option<String>,
     /// `offset event` lines, like `45m hold`.
@@ -191,6 +206,7 @@ struct RawExpect {
     on_breach: Option<serde_yaml::Value>,
     on_message: Option<Vec<RawAction>>,
     on_csat: Option<Vec<RawAction>>,
+    group: Option<String>,
     timers: Option<Vec<String>>,
 }
 
@@ -293,6 +309,7 @@ impl RawScenarioFile {
                     sentiment: None,
                 }),
                 csat,
+                groups: raw.groups,
                 timeline,
                 expect,
             });
@@ -404,6 +421,9 @@ impl RawExpect {
         }
         if let Some(timers) = self.timers {
             return Some(Expectation::Timers(timers));
+        }
+        if let Some(group) = self.group {
+            return Some(Expectation::Group(Some(group).filter(|name| name != "default")));
         }
         if let Some(actions) = self.on_csat {
             return actions_of(actions, at("on_csat"), sink).map(Expectation::OnCsat);

@@ -1009,14 +1009,107 @@ agents:
             staff groups:
               billing (chat -1002): new tickets with category billing; at most 5000 topics and 900000 messages, then billing-2 takes them
               vip (chat -1003): new tickets with form support and tag vip
-              general (chat -1004): tickets no other group's filter takes; at most 900000 messages, then it keeps taking them (no other group has its filter)
+              general (chat -1004): overflow, tickets no other group's filter takes; at most 900000 messages, then it keeps taking them (no other group has its filter)
               billing-2 (chat -1005): new tickets with category billing
               desk-wide notices (alerts, the digest's failures) go to billing's General
               billing: 2 agents (Ana, Ben)
               vip: 2 agents (Ana, Cy)
               general: 2 agents (Ana, Cy)
-              billing-2: 1 agents (Ana)
+              billing-2: 1 agent (Ana)
             exit 0
         "#]],
     );
+}
+
+/// `group(ticket, groups)`: its parameters checked like every hook's, and `check` says it
+/// chooses before the filters, and that two overflow groups share by load.
+#[test]
+fn check_knows_the_group_hook_and_overflow_groups() {
+    check(
+        &[("grouping.rhai", "fn group(ticket) { () }\n")],
+        &expect![[r#"
+            grouping.rhai:1:1: hook `group` takes 2 parameters (ticket, groups), not 1
+            exit 1
+        "#]],
+    );
+    let desk = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -1002, categories: [billing] }
+  - { name: one, chat: -1003 }
+  - { name: two, chat: -1004 }
+";
+    let hook = "// VIPs to their own group\nfn group(ticket, groups) {\n    if ticket.has_tag(\"vip\") { \"two\" } else { () }\n}\n";
+    check(
+        &[
+            ("desk.yaml", desk),
+            ("team.yaml", "agents:\n  - { id: 1, name: Ana, role: supervisor }\n"),
+            ("grouping.rhai", hook),
+        ],
+        &expect![[r#"
+            staff groups:
+              group(ticket, groups) at grouping.rhai:2:1 chooses first; when it returns () or fails:
+              billing (chat -1002): new tickets with category billing
+              one (chat -1003): overflow, tickets no other group's filter takes, shared with the other overflow groups: the one with the fewest active tickets, then the least used budget
+              two (chat -1004): overflow, tickets no other group's filter takes, shared with the other overflow groups: the one with the fewest active tickets, then the least used budget
+              desk-wide notices (alerts, the digest's failures) go to billing's General
+              billing: 1 agent (Ana)
+              one: 1 agent (Ana)
+              two: 1 agent (Ana)
+            exit 0
+        "#]],
+    );
+}
+
+#[test]
+fn group_cases_give_the_groups_loads_and_expect_the_hooks_answer() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let desk = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -1002, categories: [billing] }
+  - { name: one, chat: -1003 }
+  - { name: two, chat: -1004 }
+";
+    for (name, text) in [("desk.yaml", desk), ("team.yaml", TEAM), ("forms/support.yaml", FORM)] {
+        write(dir.path(), name, text);
+    }
+    // VIPs to the overflow group with fewer active tickets; the rest by default.
+    let hook = "fn group(ticket, groups) {\n    if !ticket.has_tag(\"vip\") { return (); }\n    \
+                let free = groups.filter(|g| g.overflow && g.calls_last_minute < g.budget_per_minute);\n    \
+                free.sort(|a, b| a.active - b.active);\n    free[0].name\n}\n";
+    write(dir.path(), "grouping.rhai", hook);
+    let scenarios = "\
+cases:
+  - name: a VIP goes to the quieter overflow group
+    ticket: { tags: [vip] }
+    groups: [{ name: one, active: 5 }, { name: two, active: 2 }]
+    expect: { group: two }
+  - name: a busy chat is skipped
+    ticket: { tags: [vip] }
+    groups: [{ name: one, active: 5 }, { name: two, active: 2, calls_last_minute: 20 }]
+    expect: { group: one }
+  - name: the rest by default
+    ticket: { category: billing }
+    expect: { group: default }
+  - name: a VIP to billing (wrong)
+    ticket: { tags: [vip] }
+    expect: { group: billing }
+  - name: a group desk.yaml does not list
+    ticket: { tags: [vip] }
+    groups: [{ name: sales, active: 1 }]
+    expect: { group: one }
+";
+    write(dir.path(), "tests/groups.yaml", scenarios);
+    let mut out = Vec::new();
+    let code = crate::scenarios::test_command(dir.path(), &mut out);
+    let prefix = format!("{}/", dir.path().display());
+    let text = String::from_utf8(out).expect("utf-8").replace(&prefix, "");
+    expect![[r#"
+        tests/groups.yaml:13:5: case "a VIP to billing (wrong)": expected group billing, got one
+        tests/groups.yaml:16:5: case "a group desk.yaml does not list": `groups` names "sales", which desk.yaml does not list (staff groups: billing, one, two)
+        3 passed, 2 failed
+    "#]]
+    .assert_eq(&text);
+    assert_eq!(code, 1);
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use rhai::{Array, Dynamic, Engine, EvalAltResult, INT, ImmutableString, Map};
 
 use super::views::{
-    AgentView, CsatView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView,
+    AgentView, CsatView, CustomerView, FieldValue, GroupView, MessageView, RoundRobin, TeamView, TicketView,
 };
 use crate::duration::Span;
 use crate::sla::{Action, BreachView, EscalationTarget};
@@ -183,6 +183,28 @@ fn agent_map(agent: &AgentView) -> Dynamic {
         ("online".into(), Dynamic::from_bool(agent.online)),
         ("skills".into(), Dynamic::from_array(strings(&agent.skills))),
     ]))
+}
+
+/// The staff groups as the `group` hook's `groups`: one map each, in desk.yaml's order.
+pub(crate) fn groups_array(groups: &[GroupView]) -> Array {
+    let count = |n: u64| Dynamic::from_int(INT::try_from(n).unwrap_or(INT::MAX));
+    groups
+        .iter()
+        .map(|group| {
+            Dynamic::from_map(Map::from_iter([
+                ("name".into(), Dynamic::from(group.name.clone())),
+                ("chat".into(), Dynamic::from_int(group.chat)),
+                ("categories".into(), Dynamic::from_array(strings(&group.categories))),
+                ("forms".into(), Dynamic::from_array(strings(&group.forms))),
+                ("tags".into(), Dynamic::from_array(strings(&group.tags))),
+                ("overflow".into(), Dynamic::from_bool(group.overflow())),
+                ("active".into(), count(group.active)),
+                ("calls_last_minute".into(), count(group.calls_last_minute)),
+                ("budget_per_minute".into(), count(group.budget_per_minute)),
+                ("full".into(), Dynamic::from_bool(group.full)),
+            ]))
+        })
+        .collect()
 }
 
 fn strings(items: &[String]) -> Array {

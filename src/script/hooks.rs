@@ -13,13 +13,13 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rhai::{CallFnOptions, Dynamic, EvalAltResult, FuncArgs, Map, Scope};
 
-use super::api::{ScriptTeam, answers_map};
+use super::api::{ScriptTeam, answers_map, groups_array};
 use super::convert::{actions_of, sla_of};
 use super::decision::RouteDecision;
 use super::engine::{DEADLINE_TOKEN, LastSeen, bare_message, replay, with_budget};
 use super::kb::with_knowledge_base;
 use super::scripts::{Hook, Scripts};
-use super::views::{CsatView, FieldValue, MessageView, RoundRobin, TeamView, TicketView};
+use super::views::{CsatView, FieldValue, GroupView, MessageView, RoundRobin, TeamView, TicketView};
 use crate::diagnostic::Position;
 use crate::sla::{Action, BreachPlan, BreachView, SlaTargets};
 
@@ -152,6 +152,34 @@ impl Scripts {
             }
             actions_of("on_csat", result)
         })
+    }
+
+    /// The staff group of a new ticket: the `group` hook's choice by name, or `None` for the
+    /// default (the hook returned `()`, or there is none). A name not among `groups`, a value
+    /// of another type, an error or an overrun is a failure, and the default decides.
+    pub fn group(&self, ticket: &TicketView, groups: &[GroupView]) -> HookOutcome<Option<String>> {
+        let array = groups_array(groups);
+        self.run(
+            Hook::Group.name(),
+            (2, || (ticket.clone(), array.clone())),
+            || None,
+            |result| {
+                if result.is_unit() {
+                    return Ok(None);
+                }
+                let name = result.into_immutable_string().map_err(|kind| {
+                    format!("group() must return a staff group's name or (), not a {kind}")
+                })?;
+                if !groups.iter().any(|group| group.name == name.as_str()) {
+                    let names: Vec<&str> = groups.iter().map(|group| group.name.as_str()).collect();
+                    return Err(format!(
+                        "group() returned \"{name}\", which is no staff group (desk.yaml has {})",
+                        names.join(", ")
+                    ));
+                }
+                Ok(Some(name.to_string()))
+            },
+        )
     }
 
     /// Runs a form's `validate:` function: field id -> message for each answer to ask again.

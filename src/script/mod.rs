@@ -29,5 +29,5 @@ pub use hooks::{DecidedBy, FailureKind, HookFailure, HookOutcome, Routing};
 pub use scripts::{FunctionSite, Hook, ScriptFile, Scripts};
 pub use stats::{HookCount, hook_counts, set_hook_counting};
 pub use views::{
-    AgentView, CsatView, CustomerView, FieldValue, MessageView, RoundRobin, TeamView, TicketView,
+    AgentView, CsatView, CustomerView, FieldValue, GroupView, MessageView, RoundRobin, TeamView, TicketView,
 };

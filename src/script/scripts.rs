@@ -38,10 +38,12 @@ pub enum Hook {
     OnBreach,
     OnMessage,
     OnCsat,
+    Group,
 }
 
 impl Hook {
-    pub const ALL: [Hook; 5] = [Hook::Route, Hook::Sla, Hook::OnBreach, Hook::OnMessage, Hook::OnCsat];
+    pub const ALL: [Hook; 6] =
+        [Hook::Route, Hook::Sla, Hook::OnBreach, Hook::OnMessage, Hook::OnCsat, Hook::Group];
 
     /// The function name scripts define.
     pub fn name(self) -> &'static str {
@@ -51,6 +53,7 @@ impl Hook {
             Hook::OnBreach => "on_breach",
             Hook::OnMessage => "on_message",
             Hook::OnCsat => "on_csat",
+            Hook::Group => "group",
         }
     }
 
@@ -62,6 +65,7 @@ impl Hook {
             Hook::OnBreach => &["ticket", "breach"],
             Hook::OnMessage => &["ticket", "message"],
             Hook::OnCsat => &["ticket", "csat"],
+            Hook::Group => &["ticket", "groups"],
         }
     }
 }
@@ -179,6 +183,11 @@ impl Scripts {
     /// The same scripts, with `kb_search` searching `knowledge_base`.
     pub fn with_knowledge_base(self, knowledge_base: Arc<KnowledgeBase>) -> Scripts {
         Scripts { knowledge_base, ..self }
+    }
+
+    /// Whether the rules define `hook` (with its parameters).
+    pub fn has_hook(&self, hook: Hook) -> bool {
+        self.has_function(hook.name(), hook.params().len())
     }
 
     pub fn has_function(&self, name: &str, arity: usize) -> bool {

@@ -13,7 +13,8 @@ use super::scripts::Hook;
 /// One hook's figures since the process started.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HookCount {
-    /// The hook's name (`route`, `sla`, `on_breach`, `on_message`, `on_csat`) or `validate`.
+    /// The hook's name (`route`, `sla`, `on_breach`, `on_message`, `on_csat`, `group`) or
+    /// `validate`.
     pub hook: &'static str,
     /// Calls of a function the rules define (a missing hook is the default, not a call).
     pub calls: u64,
@@ -24,7 +25,7 @@ pub struct HookCount {
 }
 
 /// The names counted, in slot order: the hooks, then every form's `validate:` function.
-const NAMES: [&str; 6] = ["route", "sla", "on_breach", "on_message", "on_csat", "validate"];
+const NAMES: [&str; 7] = ["route", "sla", "on_breach", "on_message", "on_csat", "group", "validate"];
 
 struct Slot {
     calls: AtomicU64,

@@ -451,3 +451,89 @@ fn kb_search_returns_the_rule_sets_best_articles_to_hooks() {
     let bare = compile(text).on_message(&ticket(), &message);
     assert_eq!(bare.value, Vec::<Action>::new());
 }
+
+fn staff_groups() -> Vec<GroupView> {
+    let group = |name: &str, chat, categories: &[&str], active, calls| GroupView {
+        name: name.to_owned(),
+        chat,
+        categories: categories.iter().map(|c| (*c).to_owned()).collect(),
+        forms: Vec::new(),
+        tags: Vec::new(),
+        active,
+        calls_last_minute: calls,
+        budget_per_minute: 20,
+        full: name == "two",
+    };
+    vec![
+        group("billing", -100, &["billing"], 4, 2),
+        group("one", -200, &[], 7, 0),
+        group("two", -300, &[], 3, 12),
+    ]
+}
+
+#[test]
+fn group_names_a_group_from_what_it_sees_of_the_ticket_and_the_groups() {
+    let scripts = compile(
+        "fn group(ticket, groups) {\n\
+         \x20   if ticket.has_tag(\"vip\") { return \"two\"; }\n\
+         \x20   if ticket.priority == \"low\" { return (); }\n\
+         \x20   let quiet = ();\n\
+         \x20   for g in groups {\n\
+         \x20       if g.overflow && g.calls_last_minute < g.budget_per_minute / 2 && g.chat < -100 \
+         && g.categories.len() == 0 && g.forms.len() == 0 && g.tags.len() == 0 {\n\
+         \x20           if quiet == () || g.active < quiet.active { quiet = g; }\n\
+         \x20       }\n\
+         \x20   }\n\
+         \x20   quiet.name\n\
+         }\n",
+    );
+    let outcome = scripts.group(&ticket(), &staff_groups());
+    assert_eq!((outcome.value.as_deref(), outcome.decided_by), (Some("one"), DecidedBy::Script));
+    assert_eq!(outcome.failure, None);
+    let vip = TicketView { tags: vec!["vip".to_owned()], ..ticket() };
+    assert_eq!(scripts.group(&vip, &staff_groups()).value.as_deref(), Some("two"));
+    let low = TicketView { priority: "low".to_owned(), ..ticket() };
+    let left = scripts.group(&low, &staff_groups());
+    assert_eq!((left.value, left.decided_by), (None, DecidedBy::Script));
+    let full = compile("fn group(ticket, groups) { for g in groups { if g.full { return g.name; } } }\n");
+    assert_eq!(full.group(&ticket(), &staff_groups()).value.as_deref(), Some("two"), "a group at its limits");
+    let missing = compile("fn route(ticket, team) { () }\n").group(&ticket(), &staff_groups());
+    assert_eq!((missing.value, missing.decided_by, missing.failure), (None, DecidedBy::Default, None));
+}
+
+#[test]
+fn group_returning_an_unknown_name_or_another_type_fails_to_the_default() {
+    let failure = |text: &str| {
+        let outcome = compile(text).group(&ticket(), &staff_groups());
+        assert_eq!((outcome.value.clone(), outcome.decided_by), (None, DecidedBy::Default), "{text}");
+        outcome.failure.expect("a failure").to_string()
+    };
+    expect![[r#"hooks.rhai:1:1: group failed: group() returned "nowhere", which is no staff group (desk.yaml has billing, one, two)"#]]
+        .assert_eq(&failure("fn group(ticket, groups) { \"nowhere\" }"));
+    expect!["hooks.rhai:1:1: group failed: group() must return a staff group's name or (), not a i64"]
+        .assert_eq(&failure("fn group(ticket, groups) { 2 }"));
+    expect!["hooks.rhai:2:12: group failed: unknown property 'name' - a getter is not registered for type 'Ticket'"]
+        .assert_eq(&failure("fn group(ticket, groups) {\n    ticket.name\n}"));
+    let over = failure("fn group(ticket, groups) {\n    loop { }\n}");
+    assert!(over.contains("group ran over its budget"), "{over}");
+}
+
+/// docs/rules.md's example of `group`, as written there.
+#[test]
+fn the_documented_group_hook_sends_vips_and_spanish_speakers_to_their_groups() {
+    let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rules.md")).expect("docs");
+    let start = docs.find("```rhai\n// VIP customers").expect("the example") + "```rhai\n".len();
+    let example = &docs[start..start + docs[start..].find("```").expect("its end")];
+    let scripts = compile(example);
+    let mut groups = staff_groups();
+    for name in ["priority", "espanol"] {
+        groups.push(GroupView { name: name.to_owned(), ..GroupView::default() });
+    }
+    let chosen = |ticket: &TicketView| scripts.group(ticket, &groups).value;
+    let vip = TicketView { tags: vec!["vip".to_owned()], ..ticket() };
+    assert_eq!(chosen(&vip).as_deref(), Some("priority"));
+    let mut spanish = ticket();
+    spanish.customer.language = Some("es-MX".to_owned());
+    assert_eq!(chosen(&spanish).as_deref(), Some("espanol"));
+    assert_eq!(chosen(&ticket()), None);
+}

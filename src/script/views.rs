@@ -102,6 +102,34 @@ impl MessageView {
     }
 }
 
+/// A staff group as the `group` hook sees it: desk.yaml's entry and what the desk knows of
+/// its load as the ticket opens.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub name: String,
+    /// The forum supergroup's chat id, as of now.
+    pub chat: i64,
+    pub categories: Vec<String>,
+    pub forms: Vec<String>,
+    pub tags: Vec<String>,
+    /// Active tickets in the group (not resolved, not closed).
+    pub active: u64,
+    /// Calls queued for the group's chat in the last minute (rounded up).
+    pub calls_last_minute: u64,
+    /// The group's budget of messages a minute (desk.yaml `dispatcher.group_messages_per_minute`).
+    pub budget_per_minute: u64,
+    /// The group is at one of its desk.yaml `limits`: the default choice gives its new
+    /// tickets to the next group of its filter.
+    pub full: bool,
+}
+
+impl GroupView {
+    /// A group without a filter takes what no filter took: an overflow group.
+    pub fn overflow(&self) -> bool {
+        self.categories.is_empty() && self.forms.is_empty() && self.tags.is_empty()
+    }
+}
+
 /// A satisfaction answer, as `on_csat` sees it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CsatView {

@@ -90,6 +90,9 @@ impl Tx<'_> {
         }
         self.open(FACTS)?.remove(id.0)?;
         self.open(BY_STATUS)?.remove((status_code(ticket.status), id.0))?;
+        if let Some(group) = ticket.group.as_deref().filter(|_| ticket.status.is_active()) {
+            self.forget_active_in_group(group)?;
+        }
         if let Some(closed_at) = ticket.closed_at {
             self.open(BY_CLOSED)?.remove((closed_at.as_millisecond(), id.0))?;
         }

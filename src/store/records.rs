@@ -88,6 +88,8 @@ pub struct TicketKeysRecord {
     pub topic: Option<(i64, i32)>,
     #[serde(default)]
     pub closed_at: Option<Timestamp>,
+    #[serde(default)]
+    pub group: Option<String>,
 }
 
 impl TicketKeysRecord {

@@ -272,7 +272,85 @@ impl<'t> Tx<'t> {
                 table.insert(key, id)?;
             }
         }
+        let (old_group, new_group) = (old.as_ref().and_then(Keys::active_group), ticket_keys.active_group());
+        if old_group != new_group {
+            if self.counter(ACTIVE_IN_GROUP_KEPT)?.is_some() {
+                if let Some(group) = old_group {
+                    self.add_active_in_group(group, -1)?;
+                }
+                if let Some(group) = new_group {
+                    self.add_active_in_group(group, 1)?;
+                }
+            } else {
+                // A store from before the counts: counted once from the records as now
+                // written, this one included.
+                self.count_active_in_groups()?;
+            }
+        }
         Ok(())
+    }
+
+    /// The active tickets (new, open, awaiting the customer) recorded in staff group
+    /// `group`: a counter kept by [`save_ticket`](Self::save_ticket) and
+    /// [`erase_ticket`](Self::erase_ticket), so a new ticket's group is chosen without a scan.
+    /// Tickets stored before groups were recorded name none and count nowhere.
+    pub fn active_in_group(&self, group: &str) -> Result<u64, StoreError> {
+        if self.counter(ACTIVE_IN_GROUP_KEPT)?.is_some() {
+            return Ok(self.counter(&format!("{ACTIVE_IN_GROUP}{group}"))?.unwrap_or(0));
+        }
+        // Not counted yet (no ticket changed since the upgrade): read from the records.
+        Ok(self.tally_active_in_groups()?.remove(group).unwrap_or(0))
+    }
+
+    /// Every active ticket's group, counted from the status index and the records.
+    fn tally_active_in_groups(&self) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        let mut ids = Vec::new();
+        {
+            let table = self.open(BY_STATUS)?;
+            for status in Status::ALL.into_iter().filter(|status| status.is_active()) {
+                let code = status_code(status);
+                for row in table.range((code, 0)..=(code, u64::MAX))? {
+                    ids.push(row?.0.value().1);
+                }
+            }
+        }
+        let tickets = self.open(TICKETS)?;
+        let mut tally = std::collections::BTreeMap::new();
+        for id in ids {
+            let Some(bytes) = tickets.get(id)? else { continue };
+            let record = decode::<TicketKeysRecord>("ticket", bytes.value())?.checked()?;
+            if let Some(group) = Keys::of_record(&record).active_group() {
+                *tally.entry(group.to_owned()).or_insert(0) += 1;
+            }
+        }
+        Ok(tally)
+    }
+
+    /// Writes the per-group counts from the records and marks them kept from now on.
+    fn count_active_in_groups(&mut self) -> Result<(), StoreError> {
+        for (group, count) in self.tally_active_in_groups()? {
+            self.set_counter(&format!("{ACTIVE_IN_GROUP}{group}"), count)?;
+        }
+        self.set_counter(ACTIVE_IN_GROUP_KEPT, 1)
+    }
+
+    /// An active ticket of `group` is erased: one fewer (counted later, if not yet kept).
+    pub(super) fn forget_active_in_group(&mut self, group: &str) -> Result<(), StoreError> {
+        if self.counter(ACTIVE_IN_GROUP_KEPT)?.is_some() {
+            self.add_active_in_group(group, -1)?;
+        }
+        Ok(())
+    }
+
+    fn add_active_in_group(&mut self, group: &str, delta: i64) -> Result<(), StoreError> {
+        let name = format!("{ACTIVE_IN_GROUP}{group}");
+        let now = self.counter(&name)?.unwrap_or(0);
+        let next = now.saturating_add_signed(delta);
+        if next == 0 {
+            self.remove_counter(&name)?;
+            return Ok(());
+        }
+        self.set_counter(&name, next)
     }
 
     /// Appends history entries; their `seq` numbers come from the ticket. The ticket's
@@ -528,6 +606,12 @@ impl<'t> Tx<'t> {
     }
 }
 
+/// The counters of active tickets per staff group (`active_in_group:<name>`), and the one
+/// that says they are kept: absent in a store written before them, which counts them at its
+/// first change of a ticket's group or activity.
+const ACTIVE_IN_GROUP: &str = "active_in_group:";
+const ACTIVE_IN_GROUP_KEPT: &str = "active_in_group_kept";
+
 /// What of a ticket its index rows and its metric labels are made of: [`Tx::save_ticket`]
 /// compares the stored version's with the new one's.
 struct Keys<'a> {
@@ -539,6 +623,7 @@ struct Keys<'a> {
     category: Option<&'a str>,
     form: &'a str,
     tags: &'a std::collections::BTreeSet<String>,
+    group: Option<&'a str>,
 }
 
 impl Keys<'_> {
@@ -552,6 +637,7 @@ impl Keys<'_> {
             category: t.category.as_deref(),
             form: &t.form,
             tags: &t.tags,
+            group: t.group.as_deref(),
         }
     }
 
@@ -565,7 +651,14 @@ impl Keys<'_> {
             category: r.category.as_deref(),
             form: &r.form,
             tags: &r.tags,
+            group: r.group.as_deref(),
         }
+    }
+
+    /// The staff group whose active tickets this version counts among (see
+    /// [`Tx::active_in_group`]): its recorded group while it is active.
+    fn active_group(&self) -> Option<&str> {
+        self.group.filter(|_| self.status.is_active())
     }
 }
 

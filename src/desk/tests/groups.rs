@@ -480,3 +480,134 @@ fn a_transferred_tickets_deleted_topic_opens_again_in_its_current_group() {
         "{again}"
     );
 }
+
+const PRIORITY: i64 = -400;
+
+/// Three groups: billing by category, tech takes the rest, priority takes what the `group`
+/// hook sends it.
+const THREE: &str = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -200, categories: [billing] }
+  - { name: tech, chat: -300 }
+  - { name: priority, chat: -400, tags: [vip] }
+";
+
+const THREE_TEAM: &str = "\
+agents:
+  - { id: 1, name: Ana, role: supervisor, groups: [billing] }
+  - { id: 2, name: Ben, groups: [billing] }
+  - { id: 3, name: Cy, groups: [tech] }
+  - { id: 5, name: Eve, groups: [priority] }
+";
+
+#[test]
+fn the_group_hook_sends_a_ticket_to_the_group_it_names_and_its_agents() {
+    // Urgent words go to priority, whatever the filter says; the rest as the filters say.
+    let hook = "fn group(ticket, groups) {\n\
+                \x20   if ticket.fields.description.contains(\"urgent\") { return \"priority\"; }\n\
+                \x20   ()\n\
+                }\n";
+    let (mut world, _dir) = World::with_changed_rules(&[
+        ("desk.yaml", THREE),
+        ("team.yaml", THREE_TEAM),
+        ("grouping.rhai", hook),
+    ]);
+    let cases = [
+        ("billing", "Charged twice, urgent", "priority", PRIORITY, 5),
+        ("billing", "Charged twice", "billing", BILLING, 1),
+        ("technical", "The app crashes, urgent please", "priority", PRIORITY, 5),
+        ("technical", "The app crashes", "tech", TECH, 3),
+    ];
+    for (n, (category, description, group, chat, _)) in cases.iter().enumerate() {
+        let id = world.open(100 + n as u64, &[("category", category), ("description", description)]);
+        let transcript = world.send_all();
+        assert!(!transcript.contains("A rule failed"), "{transcript}");
+        let ticket = world.ticket(id);
+        assert_eq!(ticket.group.as_deref(), Some(*group), "{description}");
+        assert_eq!(ticket.topic.map(|topic| topic.chat_id), Some(*chat), "{description}: {transcript}");
+        let assignee = ticket.assignee.expect("routed");
+        if *group == "billing" {
+            assert!([1, 2].contains(&assignee), "{description} went to {assignee}");
+        } else {
+            assert_eq!(assignee, cases[n].4, "{description}: routed among its group's agents");
+        }
+    }
+}
+
+#[test]
+fn a_failing_group_hook_falls_back_to_the_filters_and_is_reported_once() {
+    for (hook, said) in [
+        ("fn group(ticket, groups) { \"sales\" }\n", "group() returned \"sales\", which is no staff group"),
+        ("fn group(ticket, groups) { groups.len() }\n", "group() must return a staff group's name or ()"),
+        ("fn group(ticket, groups) { throw \"no groups today\"; }\n", "no groups today"),
+        ("fn group(ticket, groups) { loop { } }\n", "group ran over its budget"),
+    ] {
+        let (mut world, _dir) = World::with_changed_rules(&[
+            ("desk.yaml", THREE),
+            ("team.yaml", THREE_TEAM),
+            ("grouping.rhai", hook),
+        ]);
+        let billing = world.open(42, &[("category", "billing"), ("description", "Charged twice")]);
+        let tech = world.open(43, &[("category", "technical"), ("description", "The app crashes")]);
+        let transcript = world.send_all();
+        let alerts: Vec<&str> = transcript.lines().filter(|line| line.contains("A rule failed")).collect();
+        assert_eq!(alerts.len(), 1, "one alert for the rule set and hook:\n{transcript}");
+        assert!(alerts[0].starts_with("chat -200 "), "in the desk's own General: {}", alerts[0]);
+        assert!(alerts[0].contains("grouping.rhai:1:") && alerts[0].contains(said), "{}", alerts[0]);
+        // The default decided: each ticket in its filter's group, with its topic there.
+        for (id, group, chat) in [(billing, "billing", BILLING), (tech, "tech", TECH)] {
+            let ticket = world.ticket(id);
+            assert_eq!(ticket.group.as_deref(), Some(group), "{hook}");
+            assert_eq!(ticket.topic.map(|topic| topic.chat_id), Some(chat), "{hook}: {transcript}");
+        }
+    }
+}
+
+/// Two overflow groups beside billing (`two`'s chat is -400).
+const OVERFLOW: &str = "\
+timezone: UTC
+staff_groups:
+  - { name: billing, chat: -200, categories: [billing] }
+  - { name: one, chat: -300 }
+  - { name: two, chat: -400 }
+";
+
+#[test]
+fn overflow_groups_take_tickets_by_active_tickets_then_the_last_minutes_calls() {
+    // Nobody works in the overflow groups: tickets stay active in their queues.
+    let team = "agents:\n  - { id: 1, name: Ana, role: supervisor, groups: [billing] }\n";
+    let (mut world, _dir) = World::with_changed_rules(&[("desk.yaml", OVERFLOW), ("team.yaml", team)]);
+    let technical = |world: &mut World, customer: u64| {
+        let id = world.open(customer, &[("category", "technical"), ("description", "The app crashes")]);
+        world.ticket(id)
+    };
+    let group = |ticket: &crate::ticket::Ticket| ticket.group.clone().unwrap_or_default();
+    // A tie: desk.yaml's order; then the one with fewer active tickets.
+    let first = technical(&mut world, 50);
+    assert_eq!(group(&first), "one");
+    let second = technical(&mut world, 51);
+    assert_eq!(group(&second), "two");
+    // A billing ticket goes by its filter, whatever the loads.
+    world.open(52, &[("category", "billing"), ("description", "Charged twice")]);
+    world.send_all();
+    assert_eq!(world.read(|state| state.active_in_group("one")), 1);
+    assert_eq!(world.read(|state| state.active_in_group("two")), 1);
+    // As many active tickets each: the group whose chat had fewer calls this last minute.
+    world.event(&customer_says(50, 7, "Still broken"));
+    world.event(&customer_says(50, 8, "Hello?"));
+    let busier = technical(&mut world, 53);
+    assert_eq!(group(&busier), "two", "one's chat just took the customer's messages");
+    world.send_all();
+    // Fewer active tickets wins over a quieter chat.
+    let third = technical(&mut world, 54);
+    assert_eq!(group(&third), "one");
+    world.send_all();
+    // A resolved ticket no longer counts.
+    let topic = world.ticket(busier.id).topic.expect("topic");
+    world.event(&typed_in(1, PRIORITY, topic.thread_id, 900, "/resolve"));
+    world.send_all();
+    assert_eq!(world.read(|state| state.active_in_group("two")), 1);
+    let fourth = technical(&mut world, 55);
+    assert_eq!(group(&fourth), "two");
+}

@@ -155,7 +155,44 @@ fn exercise<S: State>(state: &mut S) -> Result<String, StateError> {
     say(format!("facts since 1 s: {:?}", facts_since(state, at(1))?));
 
     templates(state, &mut tickets[1])?.into_iter().for_each(&mut say);
-    say(format!("{}\n{}", deflections(state)?, business_connections(state)?));
+    say(format!("{}\n{}\n{}", deflections(state)?, business_connections(state)?, group_loads(state)?));
+    Ok(out)
+}
+
+/// Active tickets per staff group, as tickets open, change status, move group and go.
+fn group_loads<S: State>(state: &mut S) -> Result<String, StateError> {
+    let mut out = String::new();
+    let mut say = |state: &S, what: &str| -> Result<(), StateError> {
+        let counts: Vec<u64> =
+            ["a", "b", "c"].iter().map(|group| state.active_in_group(group)).collect::<Result<_, _>>()?;
+        writeln!(out, "groups after {what}: {counts:?}").expect("string write");
+        Ok(())
+    };
+    let mut tickets = Vec::new();
+    for (customer_id, group) in [(60, Some("a")), (60, Some("a")), (61, Some("b")), (62, None)] {
+        let id = state.next_ticket_id()?;
+        let (mut ticket, created) =
+            Ticket::open(id, customer(customer_id), "support", BTreeMap::new(), at(50));
+        ticket.group = group.map(str::to_owned);
+        state.save_ticket(&ticket)?;
+        state.append_history(id, &[created])?;
+        tickets.push(ticket);
+    }
+    say(state, "opening")?;
+    apply(state, &mut tickets[0], Change::Assign { to: Some(7) }, 51)?;
+    apply(state, &mut tickets[0], Change::AwaitCustomer, 52)?;
+    say(state, "an assignment and a wait")?;
+    apply(state, &mut tickets[1], Change::Resolve, 53)?;
+    say(state, "a resolve")?;
+    apply(state, &mut tickets[1], Change::Reopen, 54)?;
+    say(state, "a reopen")?;
+    tickets[2].group = Some("c".to_owned());
+    state.save_ticket(&tickets[2])?;
+    say(state, "a transfer")?;
+    apply(state, &mut tickets[2], Change::Close, 55)?;
+    say(state, "a close")?;
+    state.erase_customer(60)?;
+    say(state, "a forget")?;
     Ok(out)
 }
 
@@ -266,6 +303,16 @@ fn the_memory_state_answers_as_the_store_transaction_does() {
     assert!(stored.contains("after the move: old None, new Some(TicketId(1))"), "{stored}");
     assert!(stored.contains("AwaitingCustomer: [TicketId(2)]"), "{stored}");
     assert!(stored.contains("enqueued 3"), "{stored}");
+    for counts in [
+        "groups after opening: [2, 1, 0]",
+        "groups after a resolve: [1, 1, 0]",
+        "groups after a reopen: [2, 1, 0]",
+        "groups after a transfer: [2, 0, 1]",
+        "groups after a close: [2, 0, 0]",
+        "groups after a forget: [0, 0, 0]",
+    ] {
+        assert!(stored.contains(counts), "{stored}");
+    }
     assert!(stored.contains("use counter Some(4)"), "{stored}");
     let uses = stored.lines().find(|line| line.starts_with("uses ")).expect("a uses line");
     assert_eq!(uses.matches("template: \"refund\"").count(), 2, "{uses}");
@@ -307,4 +354,59 @@ fn the_memory_state_keeps_what_the_desk_queued_for_its_user() {
     assert_eq!(state.take_outbox().len(), 2);
     assert!(state.outbox().is_empty());
     assert_eq!(state.enqueue(&outgoing(4)).expect("enqueue"), 4, "sequence numbers go on");
+}
+
+#[test]
+fn active_tickets_per_group_survive_a_restart_and_an_older_store_counts_them() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(FILE_NAME);
+    let counts = |store: &Store| {
+        store
+            .write(|tx| {
+                ["a", "b"]
+                    .iter()
+                    .map(|group| State::active_in_group(tx, group))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .expect("counts")
+    };
+    let mut tickets = Vec::new();
+    {
+        let store = Store::open(&path).expect("store");
+        store
+            .write(|tx| {
+                for group in ["a", "a", "b", "a"] {
+                    let id = State::next_ticket_id(tx)?;
+                    let (mut ticket, _) = Ticket::open(id, customer(70), "support", BTreeMap::new(), at(0));
+                    ticket.group = Some(group.to_owned());
+                    State::save_ticket(tx, &ticket)?;
+                    tickets.push(ticket);
+                }
+                apply(tx, &mut tickets[3], Change::Close, 1)
+            })
+            .expect("tickets");
+        assert_eq!(counts(&store), [2, 1]);
+    }
+    // A restart reads what was kept.
+    let store = Store::open(&path).expect("store again");
+    assert_eq!(counts(&store), [2, 1]);
+    // A store from before the counts: none kept, and no marker.
+    store
+        .write(|tx| {
+            for name in ["active_in_group_kept", "active_in_group:a", "active_in_group:b"] {
+                assert!(State::remove_counter(tx, name)?, "{name} was kept");
+            }
+            Ok::<_, StateError>(())
+        })
+        .expect("older store");
+    drop(store);
+    let store = Store::open(&path).expect("older store reopened");
+    assert_eq!(counts(&store), [2, 1], "read from the records until counted");
+    // The first change counts them all, then keeps them.
+    store.write(|tx| apply(tx, &mut tickets[0], Change::Resolve, 2)).expect("a resolve");
+    assert_eq!(counts(&store), [1, 1]);
+    store.write(|tx| apply(tx, &mut tickets[2], Change::Resolve, 3)).expect("another");
+    assert_eq!(counts(&store), [1, 0]);
+    let kept = store.write(|tx| State::counter(tx, "active_in_group:a")).expect("counter");
+    assert_eq!(kept, Some(1));
 }

@@ -1,7 +1,7 @@
 //! Three staff groups over HTTP against the fake Bot API: each new ticket's topic opens in
-//! the group its category's filter chooses (a group without a filter takes the rest), only
-//! an agent of that group is routed it, and messages go both ways between each customer
-//! and their topic in their own group.
+//! the group its category's filter chooses (a group without a filter takes the rest) or the
+//! rules' `group` hook names, only an agent of that group is routed it, and messages go
+//! both ways between each customer and their topic in their own group.
 
 use topicdesk::fakegram::{Draft, FakeHandle, GroupSpec, MemberRole, Thread, UserSpec, World};
 use topicdesk::ticket::TicketId;
@@ -474,5 +474,81 @@ async fn a_bot_demoted_in_one_group_is_told_in_another_and_the_others_go_on() {
                 .any(|t| t.contains("billing group again") || t.contains("general group again"))
         );
     });
+    desk.finish().await;
+}
+
+/// The rules' `group` hook: the VIP customer's tickets go to general, where the supervisor
+/// works, whatever their category; everyone else's as the filters say.
+fn vip_hook(vip: u64) -> String {
+    format!(
+        "fn group(ticket, groups) {{\n    if ticket.customer.id == {vip} {{ return \"general\"; }}\n    ()\n}}\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_groups_take_tickets_by_their_filters_and_by_the_group_hook() {
+    let mut desk = Desk::prepare(Setup { customers: 4, budget_scale: None }).await;
+    write_rules(&desk.options.rules);
+    let vip = desk.customers[3].clone();
+    std::fs::write(desk.options.rules.join("grouping.rhai"), vip_hook(vip.id)).expect("the hook");
+    desk.options.staff_chat = None;
+    let fake = std::sync::Arc::clone(&desk.fake);
+    for (id, name) in [(TOM, "Tom"), (BEA, "Bea"), (GIL, "Gil")] {
+        fake.add_user(UserSpec::new(id, name).language_code("en")).expect("an agent");
+    }
+    fake.add_group(GroupSpec::staff_forum(TECH).member(TOM, MemberRole::Member)).expect("tech");
+    fake.add_group(GroupSpec::staff_forum(GENERAL).member(GIL, MemberRole::Member)).expect("general");
+    fake.set_member(BILLING, BEA, MemberRole::Member).expect("Bea joins billing");
+    desk.start_host();
+    let c = &desk.customers;
+    // By the filters, by the overflow group, then the VIP's billing ticket by the hook.
+    let cases = [
+        (c[0].clone(), "Billing", BILLING, "billing", BEA),
+        (c[1].clone(), "Technical problem", TECH, "tech", TOM),
+        (c[2].clone(), "My account", GENERAL, "general", GIL),
+        (vip.clone(), "Billing", GENERAL, "general", GIL),
+    ];
+    for (n, (customer, label, chat, group, agent)) in cases.into_iter().enumerate() {
+        open_in(&fake, &customer, label).await;
+        let what = format!("{}'s topic with its card in group {group}", customer.name);
+        wait(&fake, &what, |world| {
+            topic_in(world, chat, &customer)
+                .is_some_and(|thread| texts_in(world, chat, thread).iter().any(|t| t.contains("Priority:")))
+        })
+        .await;
+        fake.inspect(|world| {
+            for other in [BILLING, TECH, GENERAL].iter().filter(|other| **other != chat) {
+                assert_eq!(topic_in(world, *other, &customer), None, "{} also in {other}", customer.name);
+            }
+        });
+        let ticket = TicketId(n as u64 + 1);
+        desk.wait_store(&format!("{ticket} in {group}, routed to its agent"), |read| {
+            read.ticket(ticket).expect("read").is_some_and(|t| {
+                t.group.as_deref() == Some(group)
+                    && t.assignee == Some(agent)
+                    && t.topic.is_some_and(|topic| topic.chat_id == chat)
+            })
+        })
+        .await;
+    }
+    // The hook decided without failing: no alert in the desk's General.
+    fake.inspect(|world| {
+        assert!(
+            !world.messages(BILLING).into_iter().any(|m| has_text(m, "A rule failed")),
+            "no hook failure"
+        );
+    });
+    // The VIP writes and the supervisor answers from the topic in general.
+    let thread = fake.inspect(|world| topic_in(world, GENERAL, &vip)).expect("the VIP's topic");
+    fake.user_sends(vip.id, Draft::text("Charged twice again")).expect("the VIP writes");
+    wait(&fake, "the VIP's message in general", |world| {
+        texts_in(world, GENERAL, thread).iter().any(|t| t == "Charged twice again")
+    })
+    .await;
+    fake.send_as(GIL, GENERAL, Draft::text("Refunded").in_topic(thread)).expect("Gil answers");
+    wait(&fake, "Gil's answer in the VIP's chat", |world| {
+        from_bot(world, vip.chat()).iter().any(|m| has_text(m, "Refunded"))
+    })
+    .await;
     desk.finish().await;
 }

@@ -184,7 +184,7 @@ async fn the_scrape_counts_the_calls_and_429s_the_fake_saw() {
     assert!(single(&scrape, "topicdesk_update_lag_seconds_count") >= 1.0, "{text}");
     let rules: Vec<&Sample> = samples(&scrape, "topicdesk_rules_info").collect();
     assert!(rules.len() == 1 && rules[0].labels.get("version").is_some_and(|v| !v.is_empty()), "{rules:?}");
-    for hook in ["route", "sla", "on_breach", "on_message", "on_csat", "validate"] {
+    for hook in ["route", "sla", "on_breach", "on_message", "on_csat", "group", "validate"] {
         let calls =
             samples(&scrape, "topicdesk_hook_calls_total").find(|s| s.labels.get("hook") == Some(hook));
         assert!(calls.is_some(), "no hook_calls for {hook}:\n{text}");
