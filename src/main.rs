@@ -5,6 +5,12 @@ use std::io::IsTerminal;
 use clap::Parser;
 use topicdesk::cli::{Cli, LogFormat};
 
+/// mimalloc rather than the C library's allocator: the desk allocates and frees many small
+/// short-lived values per update (decoded records, views, outbox calls), and glibc's free
+/// lists cost the ingest about a tenth of its time (BENCHMARKS.md, Findings).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()

@@ -167,11 +167,142 @@ pub fn ticket_view(ticket: &Ticket, now: jiff::Timestamp) -> TicketView {
     }
 }
 
+/// Whether `a` and `b` give hooks the same view at `now` (`ticket_view(a, now) ==
+/// ticket_view(b, now)`), compared field by field without building either view: a
+/// customer's message asks this of every ticket it changes.
+pub fn same_view(a: &Ticket, b: &Ticket, now: jiff::Timestamp) -> bool {
+    a.id == b.id
+        && a.status.as_str() == b.status.as_str()
+        && a.priority.as_str() == b.priority.as_str()
+        && a.category.as_deref().unwrap_or_default() == b.category.as_deref().unwrap_or_default()
+        && a.answers.len() == b.answers.len()
+        && a.answers.iter().zip(&b.answers).all(|((ka, va), (kb, vb))| ka == kb && same_field(va, vb))
+        && a.customer.id == b.customer.id
+        && a.customer.name == b.customer.name
+        && a.customer.username == b.customer.username
+        && a.customer.language == b.customer.language
+        && a.assignee == b.assignee
+        && a.tags == b.tags
+        && span_between(a.created_at, now) == span_between(b.created_at, now)
+        && a.reopened == b.reopened
+}
+
+/// Whether two answers give the same [`FieldValue`] (choices and files are both a list).
+fn same_field(a: &Answer, b: &Answer) -> bool {
+    match (a, b) {
+        (Answer::Text(a), Answer::Text(b)) => a == b,
+        // Exactly as the views' derived equality compares them: NaN unlike itself included.
+        #[expect(clippy::float_cmp, reason = "the same comparison as FieldValue's PartialEq")]
+        (Answer::Number(a), Answer::Number(b)) => a == b,
+        (Answer::Bool(a), Answer::Bool(b)) => a == b,
+        (Answer::Choices(a) | Answer::Files(a), Answer::Choices(b) | Answer::Files(b)) => a == b,
+        _ => false,
+    }
+}
+
 fn field_value(answer: &Answer) -> FieldValue {
     match answer {
         Answer::Text(text) => FieldValue::Text(text.clone()),
         Answer::Number(number) => FieldValue::Number(*number),
         Answer::Bool(flag) => FieldValue::Bool(*flag),
         Answer::Choices(values) | Answer::Files(values) => FieldValue::List(values.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ticket::{Customer, Priority, Status, TicketId};
+
+    fn at(second: i64) -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_790_000_000 + second).expect("in range")
+    }
+
+    /// A ticket and its variants, each differing in one thing a view shows or in one it
+    /// does not (which `same_view` must then ignore).
+    fn variants() -> Vec<Ticket> {
+        let answers = BTreeMap::from([
+            ("category".to_owned(), Answer::Text("billing".into())),
+            ("files".to_owned(), Answer::Files(vec!["f1".into()])),
+        ]);
+        let customer = Customer { id: 5, name: "Ann".into(), username: None, language: Some("en".into()) };
+        let base = Ticket::open(TicketId(3), customer, "support", answers, at(0)).0;
+        let changed = |change: &dyn Fn(&mut Ticket)| {
+            let mut ticket = base.clone();
+            change(&mut ticket);
+            ticket
+        };
+        vec![
+            base.clone(),
+            changed(&|t| t.id = TicketId(4)),
+            changed(&|t| t.status = Status::Open),
+            changed(&|t| t.priority = Priority::High),
+            changed(&|t| t.category = None),
+            changed(&|t| t.category = Some(String::new())),
+            changed(&|t| {
+                t.answers.insert("files".into(), Answer::Choices(vec!["f1".into()]));
+            }),
+            changed(&|t| {
+                t.answers.insert("files".into(), Answer::Files(vec!["f2".into()]));
+            }),
+            changed(&|t| {
+                t.answers.insert("extra".into(), Answer::Bool(true));
+            }),
+            changed(&|t| {
+                t.answers.insert("nan".into(), Answer::Number(f64::NAN));
+            }),
+            changed(&|t| {
+                t.answers.insert("count".into(), Answer::Number(2.0));
+            }),
+            changed(&|t| t.customer.id = 6),
+            changed(&|t| t.customer.name = "Bob".into()),
+            changed(&|t| t.customer.username = Some("ann".into())),
+            changed(&|t| t.customer.language = None),
+            changed(&|t| t.assignee = Some(77)),
+            changed(&|t| {
+                t.tags.insert("vip".into());
+            }),
+            changed(&|t| t.created_at = at(-60)),
+            // Opened after `now`: both ages are zero.
+            changed(&|t| t.created_at = at(120)),
+            changed(&|t| t.created_at = at(150)),
+            changed(&|t| t.reopened = 1),
+            // Not in the view.
+            changed(&|t| t.updated_at = at(30)),
+            changed(&|t| t.next_seq = 9),
+            changed(&|t| t.card = Some(12)),
+            changed(&|t| t.unreachable = true),
+            changed(&|t| t.form = "sales".into()),
+        ]
+    }
+
+    #[test]
+    fn same_view_answers_as_comparing_the_views_does() {
+        let now = at(100);
+        let tickets = variants();
+        let (mut same, mut different) = (0, 0);
+        for a in &tickets {
+            for b in &tickets {
+                let views_equal = ticket_view(a, now) == ticket_view(b, now);
+                assert_eq!(same_view(a, b, now), views_equal, "{a:?}\n{b:?}");
+                if views_equal { same += 1 } else { different += 1 }
+            }
+        }
+        assert!(same > tickets.len() && different > tickets.len(), "{same} same, {different} different");
+    }
+
+    /// Every field of the view, named: a field added to `TicketView` stops this compiling
+    /// until `same_view` compares it too.
+    #[test]
+    fn same_view_knows_every_field_of_the_view() {
+        let TicketView { id, status, priority, category, fields, customer, assignee, tags, age, reopened } =
+            ticket_view(&variants()[0], at(100));
+        let CustomerView { id: _, name: _, username: _, language: _ } = customer;
+        assert_eq!((id.as_str(), status.as_str(), priority.as_str()), ("T-000003", "new", "normal"));
+        assert_eq!(
+            (category, fields.len(), assignee, tags.len(), reopened),
+            ("billing".to_owned(), 2, None, 0, 0)
+        );
+        assert_eq!(age, span_between(at(0), at(100)));
     }
 }

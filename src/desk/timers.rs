@@ -90,7 +90,7 @@ impl Desk<'_> {
         /// The newest entry names the rules behind it and, when it is a customer message,
         /// shows the customer already waiting; anything else is recomputed.
         const TAIL: usize = 1;
-        if self.ticket_view(before) == self.ticket_view(ticket) {
+        if super::routing::same_view(before, ticket, self.now) {
             let tail = state.history_tail(ticket.id, before.next_seq, TAIL)?;
             let version = self.rules.version().short();
             let same_rules = tail.first().is_some_and(|last| last.rules.as_ref() == Some(&version));

@@ -1360,3 +1360,30 @@ fn held_calls_keep_what_they_wait_for_and_a_version_1_record_still_reads() {
     store.write(|tx| tx.set_held(42, &[], None)).expect("released");
     assert_eq!(read(42), (0, None));
 }
+
+#[test]
+fn a_record_is_read_as_text_checked_whole_and_refused_when_not_utf8() {
+    let mut ticket = Ticket::open(
+        TicketId(7),
+        Customer {
+            id: 9, name: "Ёжик «Клиент» 🦔".into(), username: None, language: Some("ru".into())
+        },
+        "support",
+        BTreeMap::from([("what".to_owned(), crate::ticket::Answer::Text("Не работает — вход".into()))]),
+        at(0),
+    )
+    .0;
+    ticket.tags.insert("срочно".into());
+    let bytes = records::encode(&records::TicketRecord::from(&ticket));
+    let read: records::TicketRecord = records::decode("ticket", &bytes).expect("the record reads");
+    assert_eq!(read.into_ticket().expect("a ticket"), ticket);
+    // A byte that is no UTF-8 inside the customer's name: refused, never read as something else.
+    let name = bytes.windows(2).position(|pair| pair == "Ё".as_bytes()).expect("the name is in the record");
+    let mut broken = bytes.clone();
+    broken[name + 1] = 0xFF;
+    let error = records::decode::<records::TicketRecord>("ticket", &broken).map(|_| ()).unwrap_err();
+    assert!(
+        matches!(&error, StoreError::Corrupt(text) if text.starts_with("unreadable ticket record")),
+        "{error}"
+    );
+}
