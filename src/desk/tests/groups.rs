@@ -7,10 +7,10 @@ use super::*;
 use crate::audit::{Action, Retained};
 use crate::ticket::Topic;
 
-const BILLING: i64 = -200;
-const TECH: i64 = -300;
+pub(super) const BILLING: i64 = -200;
+pub(super) const TECH: i64 = -300;
 
-const DESK: &str = "\
+pub(super) const DESK: &str = "\
 timezone: UTC
 staff_groups:
   - { name: billing, chat: -200, categories: [billing] }

@@ -70,15 +70,7 @@ fn a_bot_removed_from_the_staff_chat_tells_the_supervisors_in_private() {
     assert!(back.contains("chat -100777") && back.contains("works in the staff group again"), "{back}");
 }
 
-const BILLING: i64 = -200;
-const TECH: i64 = -300;
-
-const DESK: &str = "\
-timezone: UTC
-staff_groups:
-  - { name: billing, chat: -200, categories: [billing] }
-  - { name: tech, chat: -300 }
-";
+use super::groups::{BILLING, DESK, TECH};
 
 const TEAM: &str = "\
 agents:

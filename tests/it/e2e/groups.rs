@@ -115,6 +115,31 @@ fn texts_in(world: &World, chat: i64, thread: i32) -> Vec<String> {
         .collect()
 }
 
+/// `customer` writes `text`, and it arrives in their topic `thread` of `chat`.
+async fn customer_writes(fake: &FakeHandle, customer: &Customer, chat: i64, thread: i32, text: &str) {
+    fake.user_sends(customer.id, Draft::text(text)).expect("the customer writes");
+    wait(fake, &format!("{text:?} in topic {thread} of {chat}"), |world| {
+        texts_in(world, chat, thread).iter().any(|t| t == text)
+    })
+    .await;
+}
+
+/// `agent` answers `text` in topic `thread` of `chat`, and it reaches `customer`'s chat.
+async fn agent_answers(
+    fake: &FakeHandle,
+    agent: u64,
+    chat: i64,
+    thread: i32,
+    customer: &Customer,
+    text: &str,
+) {
+    fake.send_as(agent, chat, Draft::text(text).in_topic(thread)).expect("the agent answers");
+    wait(fake, &format!("{text:?} in the customer's chat"), |world| {
+        from_bot(world, customer.chat()).iter().any(|m| has_text(m, text))
+    })
+    .await;
+}
+
 async fn open_in(fake: &FakeHandle, customer: &Customer, label: &str) {
     fake.user_starts_bot(customer.id).expect("the customer starts the bot");
     press(fake, customer, label).await;
@@ -156,18 +181,8 @@ async fn three_groups_take_their_tickets_route_to_their_agents_and_relay_both_wa
     // Each customer writes, and their group's agent answers from the topic.
     for (customer, _, chat, agent) in cases(&desk) {
         let thread = fake.inspect(|world| topic_in(world, chat, &customer)).expect("a topic");
-        let text = format!("{} writes again", customer.name);
-        fake.user_sends(customer.id, Draft::text(text.clone())).expect("the customer writes");
-        wait(&fake, &format!("{text} in group {chat}"), |world| {
-            texts_in(world, chat, thread).iter().any(|t| t == &text)
-        })
-        .await;
-        let reply = format!("Answer to {}", customer.name);
-        fake.send_as(agent, chat, Draft::text(reply.clone()).in_topic(thread)).expect("the agent answers");
-        wait(&fake, &format!("{reply} in the customer's chat"), |world| {
-            from_bot(world, customer.chat()).iter().any(|m| has_text(m, &reply))
-        })
-        .await;
+        customer_writes(&fake, &customer, chat, thread, &format!("{} writes again", customer.name)).await;
+        agent_answers(&fake, agent, chat, thread, &customer, &format!("Answer to {}", customer.name)).await;
     }
     fake.inspect(|world| {
         for chat in groups {
@@ -217,16 +232,8 @@ async fn a_supervisor_transfers_a_ticket_to_another_group_with_its_history() {
         });
         assert!(menu.iter().any(|command| command == "transfer"), "{chat}: {menu:?}");
     }
-    fake.user_sends(customer.id, Draft::text("The app crashes on start")).expect("the customer writes");
-    wait(&fake, "the customer's message in tech", |world| {
-        texts_in(world, TECH, old).iter().any(|t| t == "The app crashes on start")
-    })
-    .await;
-    fake.send_as(TOM, TECH, Draft::text("Which version?").in_topic(old)).expect("Tom answers");
-    wait(&fake, "Tom's answer in the customer's chat", |world| {
-        from_bot(world, customer.chat()).iter().any(|m| has_text(m, "Which version?"))
-    })
-    .await;
+    customer_writes(&fake, &customer, TECH, old, "The app crashes on start").await;
+    agent_answers(&fake, TOM, TECH, old, &customer, "Which version?").await;
 
     fake.send_as(GIL, TECH, Draft::text("/transfer billing").in_topic(old)).expect("Gil transfers");
     wait(&fake, "a topic in billing with the card and the conversation", |world| {
@@ -257,16 +264,8 @@ async fn a_supervisor_transfers_a_ticket_to_another_group_with_its_history() {
     .await;
     // The customer's chat is unchanged: their next message reaches the new topic.
     let new = fake.inspect(|world| topic_in(world, BILLING, &customer)).expect("a topic in billing");
-    fake.user_sends(customer.id, Draft::text("Version 2.1")).expect("the customer writes");
-    wait(&fake, "the customer's next message in billing", |world| {
-        texts_in(world, BILLING, new).iter().any(|t| t == "Version 2.1")
-    })
-    .await;
-    fake.send_as(BEA, BILLING, Draft::text("Thanks, looking").in_topic(new)).expect("Bea answers");
-    wait(&fake, "Bea's answer in the customer's chat", |world| {
-        from_bot(world, customer.chat()).iter().any(|m| has_text(m, "Thanks, looking"))
-    })
-    .await;
+    customer_writes(&fake, &customer, BILLING, new, "Version 2.1").await;
+    agent_answers(&fake, BEA, BILLING, new, &customer, "Thanks, looking").await;
     fake.inspect(|world| {
         assert!(!texts_in(world, TECH, old).iter().any(|t| t == "Version 2.1"), "nothing more in tech");
     });
@@ -363,11 +362,7 @@ async fn a_reopened_tickets_deleted_topic_opens_again_in_its_current_group() {
     })
     .await;
     let first = fake.inspect(|world| topic_in(world, TECH, &customer)).expect("a topic in tech");
-    fake.user_sends(customer.id, Draft::text("The app crashes on start")).expect("the customer writes");
-    wait(&fake, "the customer's message in tech", |world| {
-        texts_in(world, TECH, first).iter().any(|t| t == "The app crashes on start")
-    })
-    .await;
+    customer_writes(&fake, &customer, TECH, first, "The app crashes on start").await;
     fake.send_as(GIL, TECH, Draft::text("/transfer general").in_topic(first)).expect("Gil transfers");
     wait(&fake, "a topic in general with the card", |world| {
         topic_in(world, GENERAL, &customer)
@@ -375,11 +370,7 @@ async fn a_reopened_tickets_deleted_topic_opens_again_in_its_current_group() {
     })
     .await;
     let second = fake.inspect(|world| topic_in(world, GENERAL, &customer)).expect("a topic in general");
-    fake.send_as(GIL, GENERAL, Draft::text("Try version 2.2").in_topic(second)).expect("Gil answers");
-    wait(&fake, "Gil's answer in the customer's chat", |world| {
-        from_bot(world, customer.chat()).iter().any(|m| has_text(m, "Try version 2.2"))
-    })
-    .await;
+    agent_answers(&fake, GIL, GENERAL, second, &customer, "Try version 2.2").await;
     fake.send_as(GIL, GENERAL, Draft::text("/resolve").in_topic(second)).expect("Gil resolves");
     desk.wait_store("T-000001 resolved", |read| {
         read.ticket(ticket).expect("read").is_some_and(|t| t.status == topicdesk::ticket::Status::Resolved)
@@ -540,15 +531,7 @@ async fn three_groups_take_tickets_by_their_filters_and_by_the_group_hook() {
     });
     // The VIP writes and the supervisor answers from the topic in general.
     let thread = fake.inspect(|world| topic_in(world, GENERAL, &vip)).expect("the VIP's topic");
-    fake.user_sends(vip.id, Draft::text("Charged twice again")).expect("the VIP writes");
-    wait(&fake, "the VIP's message in general", |world| {
-        texts_in(world, GENERAL, thread).iter().any(|t| t == "Charged twice again")
-    })
-    .await;
-    fake.send_as(GIL, GENERAL, Draft::text("Refunded").in_topic(thread)).expect("Gil answers");
-    wait(&fake, "Gil's answer in the VIP's chat", |world| {
-        from_bot(world, vip.chat()).iter().any(|m| has_text(m, "Refunded"))
-    })
-    .await;
+    customer_writes(&fake, &vip, GENERAL, thread, "Charged twice again").await;
+    agent_answers(&fake, GIL, GENERAL, thread, &vip, "Refunded").await;
     desk.finish().await;
 }
