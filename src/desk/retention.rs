@@ -34,7 +34,7 @@ use crate::retention::{
     AUDIT_BATCH, BATCH, COMPACT_AFTER, Cursor, DEAD_LETTER_BATCH, Policy, QUESTION_BATCH, Step, compaction_at,
 };
 use crate::sla::{Deadline, DeskTimer, Timer};
-use crate::ticket::{Ticket, TicketId, Topic};
+use crate::ticket::{Status, Ticket, TicketId, Topic};
 
 const RETENTION: Timer = Timer::Desk(DeskTimer::Retention);
 const COMPACTION: Timer = Timer::Desk(DeskTimer::Compaction);
@@ -59,6 +59,39 @@ const QUESTIONS_NEXT: &str = "retention:questions:next";
 const QUESTIONS_PASS: &str = "retention:pass:questions";
 const DEAD_LETTERS_PASS: &str = "retention:pass:dead_letters";
 const LEFT_TOPICS_PASS: &str = "retention:pass:left_topics";
+
+/// The tickets of `rows` (closed by the index's milliseconds up to `cutoff`) that `step`
+/// takes at `now`, each read again: only a ticket closed now, and long enough ago, is
+/// touched. With them, the last row the step's cursor may pass: the index keeps
+/// milliseconds, so a ticket closed in the cutoff's millisecond but after the cutoff is not
+/// due yet, and the cursor stops before it for a later pass.
+fn due_of<S: State>(
+    state: &S,
+    policy: &Policy,
+    step: Step,
+    cutoff: Timestamp,
+    now: Timestamp,
+    rows: &[Cursor],
+) -> Result<(Vec<Ticket>, Option<Cursor>), DeskError> {
+    let mut taken = Vec::new();
+    let mut passed = None;
+    for row in rows {
+        let ticket = state.ticket(TicketId(row.ticket))?;
+        if let Some(ticket) = &ticket
+            && ticket.status == Status::Closed
+            && ticket.closed_at.is_some_and(|closed| closed > cutoff)
+        {
+            break;
+        }
+        passed = Some(*row);
+        if let Some(ticket) = ticket
+            && policy.is_due(step, ticket.status, ticket.closed_at, now)
+        {
+            taken.push(ticket);
+        }
+    }
+    Ok((taken, passed))
+}
 
 /// A topic a transferred ticket left: `topic-left:<ticket>:<chat>:<thread>`, its value the
 /// Unix milliseconds it was left at.
@@ -209,18 +242,10 @@ impl Desk<'_> {
             }
             let cursor = cursor_of(state, step)?;
             let rows = state.closed_after(cursor, cutoff.as_millisecond(), budget)?;
-            let Some(&last) = rows.last() else { continue };
             budget -= rows.len();
             batch.more |= budget == 0;
-            let mut taken: Vec<Ticket> = Vec::new();
-            for row in &rows {
-                // Read again: only a ticket closed now, and long enough ago, is touched.
-                if let Some(ticket) = state.ticket(TicketId(row.ticket))?
-                    && policy.is_due(step, ticket.status, ticket.closed_at, self.now)
-                {
-                    taken.push(ticket);
-                }
-            }
+            let (taken, passed) = due_of(state, &policy, step, cutoff, self.now, &rows)?;
+            let Some(last) = passed else { continue };
             match step {
                 Step::Delete => {
                     let ids: Vec<TicketId> = taken.iter().map(|ticket| ticket.id).collect();

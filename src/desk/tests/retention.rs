@@ -373,3 +373,42 @@ fn kept_questions_lose_their_text_and_asker_at_content_after_on_memory() {
 fn kept_questions_and_dead_letters_go_at_content_after_in_the_store() {
     kept_questions_on(Keep::Store);
 }
+
+/// The closed-tickets index keeps milliseconds, the tickets their instants. A pass whose
+/// cutoff falls in the millisecond a ticket closed, but before the instant, does not take
+/// it, and must not pass it by either: the next pass does.
+#[test]
+fn a_ticket_closed_within_the_cutoffs_millisecond_waits_for_the_next_pass() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    crate::demo::write_default_rules(dir.path()).expect("write rules");
+    std::fs::write(dir.path().join("desk.yaml"), desk_with("retention:\n  delete_closed_topics_after: 3s\n"))
+        .expect("desk.yaml");
+    let (rules, diagnostics) = crate::rules::load(dir.path());
+    let rules = rules.unwrap_or_else(|| panic!("rules load: {diagnostics:?}"));
+    let groups = crate::groups::StaffGroups::single(STAFF);
+    let start = Timestamp::from_second(1_790_000_000).expect("valid");
+    let desk_at = |now| Desk { rules: &rules, earlier: &[], groups: &groups, now, inline: InlineMode::Off };
+    let mut state = MemoryState::default();
+    let customer = Customer { id: 42, name: "Cy".into(), username: None, language: None };
+    let answers = BTreeMap::from([("category".to_owned(), crate::ticket::Answer::Text("technical".into()))]);
+    let mut ticket = desk_at(start).open_ticket(&mut state, &customer, "support", answers).expect("opened");
+    ticket.topic = Some(crate::ticket::Topic { chat_id: STAFF, thread_id: 7 });
+    // Closed 0.7 ms into a millisecond.
+    let closed = start + jiff::SignedDuration::from_micros(60_000_700);
+    ticket.status = crate::ticket::Status::Closed;
+    ticket.closed_at = Some(closed);
+    state.save_ticket(&ticket).expect("saved");
+    let deleted = |state: &MemoryState| {
+        state.outbox().iter().filter(|(_, out)| matches!(out.call, Call::DeleteTopic { .. })).count()
+    };
+    // 3 s later to the millisecond, 0.5 ms short of the instant: not due yet.
+    let early = closed + jiff::SignedDuration::from_secs(3) - jiff::SignedDuration::from_micros(500);
+    let batch = desk_at(early).retention_batch(&mut state).expect("a pass");
+    assert_eq!((batch.tickets, deleted(&state)), (0, 0));
+    let next = state.deadline_of(crate::sla::Timer::Desk(crate::sla::DeskTimer::Retention)).expect("read");
+    let next = next.expect("a next pass is set for the ticket not taken");
+    let batch = desk_at(next.max(closed + jiff::SignedDuration::from_secs(3)))
+        .retention_batch(&mut state)
+        .expect("a pass");
+    assert_eq!((batch.tickets, deleted(&state)), (1, 1), "the next pass takes it");
+}
