@@ -62,12 +62,13 @@ pub use state::{State, StateError};
 pub use templates::template_button;
 pub use timers::{Ticked, sla_calendars};
 
+use crate::csat::Survey;
 use crate::groups::{StaffGroup, StaffGroups};
 use crate::history::{Actor, Entry};
 use crate::outbox::{Call, Lane, Outgoing, Target};
 use crate::rules::RuleSet;
 use crate::store::StoreError;
-use crate::ticket::{Answer, Customer, Origin, Status, Ticket, TicketId};
+use crate::ticket::{Answer, Customer, Origin, Priority, Status, Ticket, TicketId, UserId};
 
 /// The desk for one event: the rules in force, the staff groups and the time.
 pub struct Desk<'a> {
@@ -292,20 +293,8 @@ impl Desk<'_> {
             self.desk_level_soon(state)?;
         }
         // Most changes (a message, a note) leave the card as it is: compare what it shows
-        // before rendering anything.
-        let shown = |t: &Ticket| {
-            (
-                t.status,
-                t.priority,
-                t.assignee,
-                t.reopened,
-                t.unreachable,
-                t.category.clone(),
-                t.escalation_held,
-                t.csat.clone(),
-            )
-        };
-        let card_changed = (shown(before) != shown(ticket)
+        // before rendering anything, in place.
+        let card_changed = (shown_on_card(before) != shown_on_card(ticket)
             || before.tags != ticket.tags
             || before.escalations != ticket.escalations)
             && (card_text(before, self.rules) != card_text(ticket, self.rules)
@@ -319,8 +308,8 @@ impl Desk<'_> {
             };
             self.queue(state, Some(ticket.id), Lane::Cosmetic, call)?;
         }
-        let named = |t: &Ticket| (t.category.clone(), t.customer.name.clone());
-        if named(before) != named(ticket) && topic_name(before, self.rules) != topic_name(ticket, self.rules)
+        if named_in_topic(before) != named_in_topic(ticket)
+            && topic_name(before, self.rules) != topic_name(ticket, self.rules)
         {
             let call = Call::EditTopic { ticket: ticket.id, name: topic_name(ticket, self.rules) };
             self.queue(state, Some(ticket.id), Lane::Cosmetic, call)?;
@@ -336,4 +325,26 @@ impl Desk<'_> {
         }
         Ok(())
     }
+}
+
+/// What a ticket's card shows besides its tags and escalations, borrowed from the ticket.
+type ShownOnCard<'t> =
+    (Status, Priority, Option<UserId>, u32, bool, Option<&'t str>, bool, Option<&'t Survey>);
+
+fn shown_on_card(t: &Ticket) -> ShownOnCard<'_> {
+    (
+        t.status,
+        t.priority,
+        t.assignee,
+        t.reopened,
+        t.unreachable,
+        t.category.as_deref(),
+        t.escalation_held,
+        t.csat.as_ref(),
+    )
+}
+
+/// What a ticket's topic name is made of, borrowed from the ticket.
+fn named_in_topic(t: &Ticket) -> (Option<&str>, &str) {
+    (t.category.as_deref(), t.customer.name.as_str())
 }

@@ -256,7 +256,7 @@ impl Desk<'_> {
         ticket: &mut Ticket,
         message: &crate::script::MessageView,
     ) -> Result<Vec<Entry>, DeskError> {
-        let outcome = self.rules.scripts().on_message(&self.ticket_view(ticket), message);
+        let outcome = self.rules.scripts().on_message_of(|| self.ticket_view(ticket), message);
         self.alert_on_failure(state, &outcome)?;
         self.rule_actions(state, ticket, outcome.value, None)
     }

@@ -15,9 +15,7 @@ use super::{DeskInput, StaffChats};
 use crate::desk::Event;
 use crate::http::{Health, Heartbeat, Metrics};
 use crate::store::Store;
-use crate::telegram::{
-    Bot, CallAnswer, Seen, answer_of_error, poll, sent_at, token_refused, translate, translate_raw,
-};
+use crate::telegram::{Bot, CallAnswer, Seen, answer_of_error, poll, token_refused};
 
 pub struct Poller {
     pub bot: Bot,
@@ -100,18 +98,19 @@ pub async fn run(poller: Poller, counted: Counted) {
         if updates.is_empty() {
             continue;
         }
-        let dates: Vec<i64> = updates.iter().filter_map(|(update, _)| sent_at(update)).collect();
+        let dates: Vec<i64> = updates.iter().filter_map(|(update, _)| update.sent_at()).collect();
         let count = updates.len();
         // Updates after a move of the staff chat in the same page come from its new id.
         let mut groups = staff.borrow().clone();
         let page: Vec<PageUpdate> = updates
             .into_iter()
             .map(|(update, json)| {
-                let event = translate(&update, &groups).or_else(|| translate_raw(json.get()));
+                let id = update.id();
+                let event = update.into_event(json.get(), &groups);
                 if let Some(Event::StaffChatMigrated { from, to }) = &event {
                     groups.moved(*from, *to);
                 }
-                PageUpdate { id: i64::from(update.id.0), event, json }
+                PageUpdate { id, event, json }
             })
             .collect();
         let (ack, committed) = oneshot::channel();

@@ -136,7 +136,18 @@ impl Scripts {
 
     /// What to do about a message: the `on_message` hook's actions, or none.
     pub fn on_message(&self, ticket: &TicketView, message: &MessageView) -> HookOutcome<Vec<Action>> {
-        self.run(Hook::OnMessage.name(), (2, || (ticket.clone(), message.clone())), Vec::new, |result| {
+        self.on_message_of(|| ticket.clone(), message)
+    }
+
+    /// [`Self::on_message`] with the ticket's view made by `view` for each call that needs
+    /// one: once, and again only for a replay of a call that ran over. The desk builds the
+    /// view straight into the call instead of building it and then handing the hook a copy.
+    pub fn on_message_of(
+        &self,
+        view: impl Fn() -> TicketView,
+        message: &MessageView,
+    ) -> HookOutcome<Vec<Action>> {
+        self.run(Hook::OnMessage.name(), (2, || (view(), message.clone())), Vec::new, |result| {
             if result.is_unit() {
                 return Ok(Vec::new());
             }

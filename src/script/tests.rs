@@ -537,3 +537,30 @@ fn the_documented_group_hook_sends_vips_and_spanish_speakers_to_their_groups() {
     assert_eq!(chosen(&spanish).as_deref(), Some("espanol"));
     assert_eq!(chosen(&ticket()), None);
 }
+
+/// `on_message_of` makes the ticket's view once for a call, and once more only to replay a
+/// call that ran over, which still finds the line it ran over at with a view of its own.
+#[test]
+fn on_message_of_makes_the_view_once_and_again_only_for_a_replay() {
+    let made = std::cell::Cell::new(0);
+    let view = || {
+        made.set(made.get() + 1);
+        ticket()
+    };
+    let message = MessageView { text: "refund please".to_owned(), from_customer: true, sentiment: None };
+    let scripts = compile("fn on_message(ticket, message) {\n    [add_tag(ticket.category)]\n}\n");
+    let outcome = scripts.on_message_of(view, &message);
+    assert_eq!(outcome.value, [Action::AddTag("billing".to_owned())]);
+    assert_eq!(made.get(), 1);
+
+    made.set(0);
+    let runaway = compile(
+        "fn on_message(ticket, message) {\n    if ticket.category == \"billing\" {\n        loop {}\n    }\n}\n",
+    );
+    let outcome = runaway.on_message_of(view, &message);
+    let failure = outcome.failure.expect("runs over");
+    assert_eq!(failure.kind, FailureKind::OverBudget);
+    assert_eq!(failure.position.line, 3, "{failure}");
+    assert_eq!(made.get(), 2, "the call and its replay");
+    assert_eq!(outcome.value, Vec::<Action>::new());
+}

@@ -323,6 +323,11 @@ struct Lexicon {
     /// Longest first, so `в который раз` wins over `который раз`.
     phrases: Vec<(Vec<Part>, f64)>,
     symbols: Vec<(f64, &'static str)>,
+    /// The ASCII characters some stem starts with: a token starting with another ASCII
+    /// character has no stem (most English words), and is not searched for one.
+    ascii_stem_starts: [bool; 128],
+    /// The shortest stem's length in bytes: no shorter prefix is searched.
+    shortest_stem: usize,
 }
 
 static LEXICON: LazyLock<Lexicon> = LazyLock::new(Lexicon::build);
@@ -337,6 +342,8 @@ impl Lexicon {
                 .iter()
                 .flat_map(|&(weight, symbols)| symbols.split_whitespace().map(move |symbol| (weight, symbol)))
                 .collect(),
+            ascii_stem_starts: [false; 128],
+            shortest_stem: usize::MAX,
         };
         let words = lexicon::WORDS.iter().flat_map(|&(weight, entries)| {
             entries.split_whitespace().map(move |e| (e, Meaning::Word(weight)))
@@ -380,7 +387,26 @@ impl Lexicon {
         for contrast in lexicon::CONTRASTS.split_whitespace() {
             lexicon.words.entry(contrast).or_default().contrast = true;
         }
+        for stem in lexicon.stems.keys() {
+            match stem.chars().next() {
+                Some(first) if first.is_ascii() => lexicon.ascii_stem_starts[first as usize] = true,
+                Some(_) => {}
+                // An empty stem would start every token.
+                None => lexicon.ascii_stem_starts = [true; 128],
+            }
+            lexicon.shortest_stem = lexicon.shortest_stem.min(stem.len());
+        }
         lexicon
+    }
+
+    /// Whether some stem may start `token`: not when it starts with an ASCII character no
+    /// stem starts with.
+    fn may_have_stem(&self, token: &str) -> bool {
+        match token.chars().next() {
+            Some(first) if first.is_ascii() => self.ascii_stem_starts[first as usize],
+            Some(_) => true,
+            None => false,
+        }
     }
 
     /// The token's entry, and its stems': a token's meaning is its exact entry's, else the
@@ -389,8 +415,16 @@ impl Lexicon {
         let word = self.words.get(token).copied().unwrap_or_default();
         let mut stem_meaning = None;
         let mut starts_phrase = word.starts_phrase;
+        if !self.may_have_stem(token) {
+            return Found { word, stem_meaning, starts_phrase };
+        }
         for (idx, ch) in token.char_indices().rev() {
-            if let Some(stem) = self.stems.get(&token[..idx + ch.len_utf8()]) {
+            let prefix_len = idx + ch.len_utf8();
+            // Longest first: every prefix from here on is shorter still.
+            if prefix_len < self.shortest_stem {
+                break;
+            }
+            if let Some(stem) = self.stems.get(&token[..prefix_len]) {
                 starts_phrase |= stem.starts_phrase;
                 if stem_meaning.is_none() {
                     stem_meaning = stem.meaning;

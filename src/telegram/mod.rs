@@ -5,6 +5,7 @@
 
 mod dated;
 mod parse;
+mod quick;
 mod raw;
 mod send;
 mod startup;
@@ -12,6 +13,7 @@ mod translate;
 mod webhook;
 
 pub use dated::sent_at;
+pub use quick::{Decoded, PrivateText};
 pub use raw::{CallAnswer, Seen, answer_of_error, token_refused};
 pub use send::{Failure, Place, Verdict, send, send_seen, sent_again_unanswered};
 pub use startup::{

@@ -1,5 +1,6 @@
 //! An update's JSON text decoded into teloxide's `Update`, the one way every path reads one
-//! (`poll`, the webhook, `translate_json`).
+//! (`poll`, the webhook, `translate_json`, through `quick::Decoded`) that is not a
+//! customer's plain text to the bot (which `quick` reads directly).
 //!
 //! teloxide decodes an update through serde's buffered content: `Update` flattens its kind,
 //! and a message's kinds and media are untagged enums, so each text message is tried

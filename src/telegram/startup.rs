@@ -25,7 +25,6 @@ use teloxide::prelude::*;
 use teloxide::requests::{HasPayload, Payload};
 use teloxide::types::{
     AllowedUpdate, BotCommand, BotCommandScope, ChatFullInfo, ChatMember, ChatMemberKind, Me, Recipient,
-    Update,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -455,12 +454,13 @@ pub async fn set_dashboard_menu(bot: &Bot, url: &str, members: &[i64]) -> Result
 /// One long poll: updates after `offset` (the last applied id), at most 100, each with the
 /// JSON Telegram sent for it (kept whole, for an update the desk must set aside: teloxide's
 /// own serialisation of an update leaves out its content). Each update is decoded once,
-/// from its text; the text itself is kept as it came.
+/// from its text (`Decoded`: a customer's plain text directly, anything else by teloxide);
+/// the text itself is kept as it came.
 pub async fn poll(
     bot: &Bot,
     last_applied: Option<i64>,
     timeout: Duration,
-) -> Result<Vec<(Update, Box<RawValue>)>, teloxide::RequestError> {
+) -> Result<Vec<(super::Decoded, Box<RawValue>)>, teloxide::RequestError> {
     let request = GetUpdatesRaw {
         offset: last_applied.map(|last| (last + 1) as i32),
         limit: 100,
@@ -472,12 +472,11 @@ pub async fn poll(
     let raw = super::raw::execute(bot, request).await?;
     raw.into_iter()
         .map(|json| {
-            let update = super::parse::parse_update(json.get()).map_err(|source| {
-                teloxide::RequestError::InvalidJson {
+            let update =
+                super::Decoded::decode(json.get()).map_err(|source| teloxide::RequestError::InvalidJson {
                     source: std::sync::Arc::new(source),
                     raw: json.get().into(),
-                }
-            })?;
+                })?;
             Ok((update, json))
         })
         .collect()

@@ -86,8 +86,8 @@ pub fn translate_raw(json: &str) -> Option<Event> {
 /// An update as Telegram sends it (JSON text): its id and the desk event it means, if any.
 /// For callers that hold the wire form (the bench's fixtures) and must not name teloxide.
 pub fn translate_json(json: &str, groups: &StaffGroups) -> Result<(i64, Option<Event>), serde_json::Error> {
-    let update = super::parse::parse_update(json)?;
-    Ok((i64::from(update.id.0), translate(&update, groups).or_else(|| translate_raw(json))))
+    let decoded = super::quick::Decoded::decode(json)?;
+    Ok((decoded.id(), decoded.into_event(json, groups)))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -192,7 +192,7 @@ pub fn decode_update(
     json: &str,
     groups: &crate::groups::StaffGroups,
 ) -> Result<(i64, Option<crate::desk::Event>, Option<i64>), serde_json::Error> {
-    let update = super::parse::parse_update(json)?;
-    let event = super::translate(&update, groups).or_else(|| super::translate_raw(json));
-    Ok((i64::from(update.id.0), event, super::sent_at(&update)))
+    let decoded = super::quick::Decoded::decode(json)?;
+    let (id, sent_at) = (decoded.id(), decoded.sent_at());
+    Ok((id, decoded.into_event(json, groups), sent_at))
 }
