@@ -212,7 +212,7 @@ impl<'t> Tx<'t> {
                 // again from the history, not carried over short of them.
                 Some(bytes) if !facts_record::is_current(bytes.value()) => {
                     drop(bytes);
-                    Some(Facts::of_history(&history_of(self, ticket.id)?))
+                    Some(Facts::of_history(&self.history(ticket.id)?))
                 }
                 Some(bytes) => Some(facts_record::decode(bytes.value())?.0),
                 None => None,
@@ -408,7 +408,7 @@ impl<'t> Tx<'t> {
             // A ticket from before facts were kept, or whose history another build wrote
             // without them: folded once from its whole history, which ends with `entries`;
             // its labels are read again from the ticket, which that build may have changed.
-            Some(_) | None => (Facts::of_history(&history_of(self, ticket)?), None),
+            Some(_) | None => (Facts::of_history(&self.history(ticket)?), None),
         };
         // A new record, or one a build before labels wrote: the ticket's labels, once.
         let labels = match labels {
@@ -670,11 +670,6 @@ fn same_labels(a: &Keys<'_>, b: &Keys<'_>) -> bool {
         && a.form == b.form
         && a.tags == b.tags
         && a.topic.map(|t| t.0) == b.topic.map(|t| t.0)
-}
-
-/// The whole history of `ticket`, read inside a write transaction.
-fn history_of(tx: &Tx<'_>, ticket: TicketId) -> Result<Vec<Entry>, StoreError> {
-    tx.history(ticket)
 }
 
 /// A table as a read uses it, whichever transaction opened it: a write transaction lends
