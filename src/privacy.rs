@@ -148,6 +148,8 @@ pub const TABLE_FATES: &[(&str, Fate)] = &[
     ("counters", Fate::NoPersonalData),
     ("tickets", Fate::ErasedByTicket),
     ("history", Fate::ErasedByTicket),
+    ("history_log", Fate::ErasedByTicket),
+    ("history_head", Fate::ErasedByTicket),
     ("facts", Fate::ErasedByTicket),
     ("by_status", Fate::ErasedByTicket),
     ("by_assignee", Fate::ErasedByTicket),

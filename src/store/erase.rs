@@ -10,9 +10,11 @@ use redb::{ReadableMultimapTable, ReadableTable};
 use serde::Deserialize;
 
 use super::StoreError;
+use super::history_log;
 use super::open::{
     BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, DEAD_LETTERS, DEADLINE_OF, DEADLINES,
-    DEFLECTIONS, DOORS, FACTS, HELD, HISTORY, OUTBOX, PROMPTS, SESSIONS, TEMPLATE_USES, TICKETS,
+    DEFLECTIONS, DOORS, FACTS, HELD, HISTORY, HISTORY_HEAD, HISTORY_LOG, OUTBOX, PROMPTS, SESSIONS,
+    TEMPLATE_USES, TICKETS,
 };
 use super::records::decode;
 use super::tables::RELAYED;
@@ -79,14 +81,10 @@ impl Tx<'_> {
         let Some(ticket) = self.ticket(id)? else { return Ok(None) };
         self.open(TICKETS)?.remove(id.0)?;
         {
-            let mut history = self.open(HISTORY)?;
-            let seqs: Vec<u32> = history
-                .range((id.0, 0)..=(id.0, u32::MAX))?
-                .map(|row| row.map(|(key, _)| key.value().1))
-                .collect::<Result<_, _>>()?;
-            for seq in seqs {
-                history.remove((id.0, seq))?;
-            }
+            let mut legacy = self.open(HISTORY)?;
+            let mut log = self.open(HISTORY_LOG)?;
+            let mut head = self.open(HISTORY_HEAD)?;
+            history_log::remove(&mut legacy, &mut log, &mut head, id.0)?;
         }
         self.open(FACTS)?.remove(id.0)?;
         self.open(BY_STATUS)?.remove((status_code(ticket.status), id.0))?;

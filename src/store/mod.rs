@@ -25,6 +25,7 @@ mod audit;
 mod dead_letters;
 mod erase;
 mod facts_record;
+mod history_log;
 mod open;
 mod records;
 mod retention;
@@ -48,7 +49,7 @@ pub use tx::{FactsSeen, ReadTx, Tx};
 use tables::{META, SCHEMA_VERSION_KEY};
 
 /// The schema this build writes. Bump it together with an entry in [`MIGRATIONS`].
-pub const SCHEMA_VERSION: u64 = 1;
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// The file name inside `--data DIR`.
 pub const FILE_NAME: &str = "topicdesk.redb";
@@ -57,7 +58,12 @@ pub const FILE_NAME: &str = "topicdesk.redb";
 const REDB_MAGIC: [u8; 9] = [b'r', b'e', b'd', b'b', 0x1A, 0x0A, 0xA9, 0x0D, 0x0A];
 
 /// Migrations from version `n` to `n + 1`, indexed by `n - 1`.
-const MIGRATIONS: &[Migration] = &[];
+///
+/// 1 -> 2: history entries go to the append-only log (`history_log`, `history_head`);
+/// those already in `history` stay there and are read from there (no entry moves, so a
+/// large file opens at once). The version moves so that an older build, which reads only
+/// `history`, refuses the file rather than show histories without their newer entries.
+const MIGRATIONS: &[Migration] = &[create_history_log];
 
 /// The page cache of a read-only open (report, export, tickets): those read each page about
 /// once, so redb's default 1 GiB cache would only fill fresh memory with pages never read
@@ -493,6 +499,13 @@ fn name_the_file(path: &Path, error: StoreError) -> StoreError {
         }
         other => other,
     }
+}
+
+/// Migration 1 -> 2: the history log's tables, empty.
+fn create_history_log(txn: &redb::WriteTransaction) -> Result<(), StoreError> {
+    txn.open_table(tables::HISTORY_LOG)?;
+    txn.open_table(tables::HISTORY_HEAD)?;
+    Ok(())
 }
 
 fn has_other_tables(txn: &redb::WriteTransaction) -> Result<bool, StoreError> {

@@ -57,6 +57,8 @@ tables! {
     Counters counters: COUNTERS<&'static str, u64>;
     Tickets tickets: TICKETS<u64, &'static [u8]>;
     History history: HISTORY<(u64, u32), &'static [u8]>;
+    HistoryLog history_log: HISTORY_LOG<u64, tables::LogRecord>;
+    HistoryHead history_head: HISTORY_HEAD<u64, u64>;
     Facts facts: FACTS<u64, &'static [u8]>;
     ByStatus by_status: BY_STATUS<(u8, u64), ()>;
     ByAssignee by_assignee: BY_ASSIGNEE<(u64, u64), ()>;

@@ -11,8 +11,9 @@ use redb::ReadableTable;
 use serde::Deserialize;
 
 use super::StoreError;
-use super::open::{AUDIT, BY_CLOSED, DEAD_LETTERS, DEFLECTIONS, HISTORY};
-use super::records::{EntryRecord, decode, encode};
+use super::history_log;
+use super::open::{AUDIT, BY_CLOSED, DEAD_LETTERS, DEFLECTIONS, HISTORY, HISTORY_HEAD, HISTORY_LOG};
+use super::records::{decode, encode};
 use super::tables::{CLOSED_INDEX_KEY, META};
 use super::tx::{DeflectionRecord, Tx, status_code};
 use crate::privacy::PLACEHOLDER;
@@ -51,20 +52,14 @@ impl Tx<'_> {
             // The labels (what the facts record carries) and index keys do not move.
             self.save_ticket(&ticket)?;
         }
-        let mut history = self.open(HISTORY)?;
-        let mut changed = Vec::new();
-        for row in history.range((id.0, 0)..=(id.0, u32::MAX))? {
-            let (key, value) = row?;
-            let seq = key.value().1;
-            let mut entry = decode::<EntryRecord>("history entry", value.value())?.into_entry(seq)?;
-            if crate::privacy::erase_entry_content(&mut entry.kind) {
-                changed.push((seq, encode(&EntryRecord::from(&entry))));
-            }
-        }
-        // Written in place, not appended: the facts fold must not count them again.
-        for (seq, bytes) in changed {
-            history.insert((id.0, seq), bytes.as_slice())?;
-        }
+        // Written in place (legacy rows and log records alike), not appended: the facts
+        // fold must not count them again.
+        let mut legacy = self.open(HISTORY)?;
+        let mut log = self.open(HISTORY_LOG)?;
+        let head = self.open(HISTORY_HEAD)?;
+        history_log::rewrite(&mut legacy, &mut log, &head, id.0, |entry| {
+            crate::privacy::erase_entry_content(&mut entry.kind)
+        })?;
         Ok(true)
     }
 

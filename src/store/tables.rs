@@ -22,8 +22,17 @@ pub const OUTBOX_ERASURES: &str = "outbox_erasures";
 
 /// Ticket id -> ticket record (JSON).
 pub const TICKETS: TableDefinition<u64, &[u8]> = TableDefinition::new("tickets");
-/// (ticket id, entry seq) -> history entry record (JSON).
+/// (ticket id, entry seq) -> history entry record (JSON): the history written before the
+/// log, read but no longer written (`history_log`).
 pub const HISTORY: TableDefinition<(u64, u32), &[u8]> = TableDefinition::new("history");
+/// Log position -> (ticket id, entry seq, position of the ticket's previous entry, history
+/// entry record JSON): every history entry since schema 2, appended at the next position.
+pub const HISTORY_LOG: TableDefinition<u64, LogRecord> = TableDefinition::new("history_log");
+/// A `history_log` record: (ticket id, entry seq, position of the ticket's previous record,
+/// entry record JSON).
+pub type LogRecord = (u64, u32, Option<u64>, &'static [u8]);
+/// Ticket id -> log position of the ticket's newest entry, where its chain starts.
+pub const HISTORY_HEAD: TableDefinition<u64, u64> = TableDefinition::new("history_head");
 
 /// Ticket id -> the ticket's metric facts record (JSON), folded as its history is appended.
 pub const FACTS: TableDefinition<u64, &[u8]> = TableDefinition::new("facts");
@@ -108,6 +117,8 @@ pub fn visit_all<T: TableVisitor>(visitor: &mut T) -> Result<(), T::Error> {
     visitor.table(COUNTERS)?;
     visitor.table(TICKETS)?;
     visitor.table(HISTORY)?;
+    visitor.table(HISTORY_LOG)?;
+    visitor.table(HISTORY_HEAD)?;
     visitor.table(FACTS)?;
     visitor.table(BY_STATUS)?;
     visitor.table(BY_ASSIGNEE)?;

@@ -610,7 +610,7 @@ fn a_file_from_a_newer_topicdesk_is_refused() {
     assert!(
         error
             .to_string()
-            .ends_with("was written by a newer topicdesk (schema 99, this build knows 1); upgrade topicdesk"),
+            .ends_with("was written by a newer topicdesk (schema 99, this build knows 2); upgrade topicdesk"),
         "{error}"
     );
 }

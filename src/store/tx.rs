@@ -9,11 +9,13 @@ use serde::{Deserialize, Serialize};
 
 use super::StoreError;
 use super::facts_record;
+use super::history_log;
 use super::open::{
     BUSINESS, BY_ASSIGNEE, BY_CLOSED, BY_CUSTOMER, BY_STATUS, BY_TOPIC, COUNTERS, DEADLINE_OF, DEADLINES,
-    DEFLECTIONS, DOORS, FACTS, HELD, HISTORY, META, OUTBOX, Open, PROMPTS, SESSIONS, TICKETS, Table,
+    DEFLECTIONS, DOORS, FACTS, HELD, HISTORY, HISTORY_HEAD, HISTORY_LOG, META, OUTBOX, Open, PROMPTS,
+    SESSIONS, TICKETS, Table,
 };
-use super::records::{EntryRecord, TicketKeysRecord, TicketRecord, decode, encode};
+use super::records::{TicketKeysRecord, TicketRecord, decode, encode};
 use super::tables::{
     NEXT_DEFLECTION, NEXT_OUTBOX, NEXT_TICKET, RELAYED, SCHEMA_VERSION_KEY, UPDATE_OFFSET_KEY,
     UPDATE_OFFSET_SET_KEY,
@@ -210,7 +212,7 @@ impl<'t> Tx<'t> {
                 // again from the history, not carried over short of them.
                 Some(bytes) if !facts_record::is_current(bytes.value()) => {
                     drop(bytes);
-                    Some(Facts::of_history(&history_of(self, ticket.id)?))
+                    Some(Facts::of_history(&self.history(ticket.id)?))
                 }
                 Some(bytes) => Some(facts_record::decode(bytes.value())?.0),
                 None => None,
@@ -357,13 +359,15 @@ impl<'t> Tx<'t> {
     /// metric facts follow in the same transaction: the new entries are folded into its
     /// record, so no caller can append and leave the facts behind.
     pub fn append_history(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError> {
-        {
-            let mut history = self.open(HISTORY)?;
-            for entry in entries {
-                history.insert((ticket.0, entry.seq), encode(&EntryRecord::from(entry)).as_slice())?;
-            }
-        }
+        self.append_to_log(ticket, entries)?;
         self.fold_facts(ticket, entries)
+    }
+
+    /// Appends the entries to the history log (see [`history_log`]).
+    fn append_to_log(&mut self, ticket: TicketId, entries: &[Entry]) -> Result<(), StoreError> {
+        let mut log = self.open(HISTORY_LOG)?;
+        let mut head = self.open(HISTORY_HEAD)?;
+        history_log::append(&mut log, &mut head, ticket.0, entries)
     }
 
     /// Appends history entries and leaves the facts as they are, as a build from before
@@ -375,11 +379,7 @@ impl<'t> Tx<'t> {
         ticket: TicketId,
         entries: &[Entry],
     ) -> Result<(), StoreError> {
-        let mut history = self.open(HISTORY)?;
-        for entry in entries {
-            history.insert((ticket.0, entry.seq), encode(&EntryRecord::from(entry)).as_slice())?;
-        }
-        Ok(())
+        self.append_to_log(ticket, entries)
     }
 
     /// Folds `entries`, just appended to the ticket's history, into its facts record (the
@@ -408,7 +408,7 @@ impl<'t> Tx<'t> {
             // A ticket from before facts were kept, or whose history another build wrote
             // without them: folded once from its whole history, which ends with `entries`;
             // its labels are read again from the ticket, which that build may have changed.
-            Some(_) | None => (Facts::of_history(&history_of(self, ticket)?), None),
+            Some(_) | None => (Facts::of_history(&self.history(ticket)?), None),
         };
         // A new record, or one a build before labels wrote: the ticket's labels, once.
         let labels = match labels {
@@ -672,16 +672,35 @@ fn same_labels(a: &Keys<'_>, b: &Keys<'_>) -> bool {
         && a.topic.map(|t| t.0) == b.topic.map(|t| t.0)
 }
 
-/// The whole history of `ticket`, read inside a write transaction.
-fn history_of(tx: &Tx<'_>, ticket: TicketId) -> Result<Vec<Entry>, StoreError> {
-    let table = tx.open(HISTORY)?;
-    let mut entries = Vec::new();
-    for row in table.range((ticket.0, 0)..=(ticket.0, u32::MAX))? {
-        let (key, value) = row?;
-        let record: EntryRecord = decode("history entry", value.value())?;
-        entries.push(record.into_entry(key.value().1)?);
+/// A table as a read uses it, whichever transaction opened it: a write transaction lends
+/// its open table, a read transaction's is its own.
+trait View {
+    type Table;
+    fn view(&self) -> &Self::Table;
+}
+
+impl<T> View for std::cell::RefMut<'_, T> {
+    type Table = T;
+    fn view(&self) -> &T {
+        self
     }
-    Ok(entries)
+}
+
+impl<K: redb::Key + 'static, V: redb::Value + 'static> View for redb::ReadOnlyTable<K, V> {
+    type Table = Self;
+    fn view(&self) -> &Self {
+        self
+    }
+}
+
+/// A table of the history log, or `None` in a file no build with the log has written yet
+/// (read through a read-only handle, which cannot create it).
+fn optional<T>(table: Result<T, redb::TableError>) -> Result<Option<T>, StoreError> {
+    match table {
+        Ok(table) => Ok(Some(table)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// The reads both transaction kinds offer, written once over `open`.
@@ -695,46 +714,28 @@ macro_rules! reads {
                 }
             }
 
+            /// The ticket's whole history, in order (see [`history_log`]).
             pub fn history(&self, id: TicketId) -> Result<Vec<Entry>, StoreError> {
-                let table = self.$open(HISTORY)?;
-                let mut entries = Vec::new();
-                for row in table.range((id.0, 0)..=(id.0, u32::MAX))? {
-                    let (key, value) = row?;
-                    let record: EntryRecord = decode("history entry", value.value())?;
-                    entries.push(record.into_entry(key.value().1)?);
-                }
-                Ok(entries)
+                let legacy = self.$open(HISTORY)?;
+                let log = optional(self.$open(HISTORY_LOG))?;
+                let head = optional(self.$open(HISTORY_HEAD))?;
+                let chain = log.as_ref().map(View::view).zip(head.as_ref().map(View::view));
+                history_log::read_all(legacy.view(), chain, id.0)
             }
 
             /// Up to `limit` entries before `seq`, newest first: the tail of the history,
-            /// read without decoding the rest.
+            /// `limit` steps back from the ticket's newest entry, the rest not decoded.
             pub fn history_tail(
                 &self,
                 id: TicketId,
                 seq: u32,
                 limit: usize,
             ) -> Result<Vec<Entry>, StoreError> {
-                let table = self.$open(HISTORY)?;
-                let mut entries = Vec::new();
-                // A ticket's entries are numbered from 0 on, one after the other: the tail
-                // is read key by key, newest first (a lookup costs a third of what a
-                // reversed range costs to open). Should an entry be missing, the range
-                // reads what is left as it is.
-                let mut below = seq;
-                while entries.len() < limit && below > 0 {
-                    let Some(value) = table.get((id.0, below - 1))? else { break };
-                    let record: EntryRecord = decode("history entry", value.value())?;
-                    entries.push(record.into_entry(below - 1)?);
-                    below -= 1;
-                }
-                if entries.len() < limit && below > 0 {
-                    for row in table.range((id.0, 0)..(id.0, below))?.rev().take(limit - entries.len()) {
-                        let (key, value) = row?;
-                        let record: EntryRecord = decode("history entry", value.value())?;
-                        entries.push(record.into_entry(key.value().1)?);
-                    }
-                }
-                Ok(entries)
+                let legacy = self.$open(HISTORY)?;
+                let log = optional(self.$open(HISTORY_LOG))?;
+                let head = optional(self.$open(HISTORY_HEAD))?;
+                let chain = log.as_ref().map(View::view).zip(head.as_ref().map(View::view));
+                history_log::read_tail(legacy.view(), chain, id.0, seq, limit)
             }
 
             pub fn ticket_by_topic(&self, topic: Topic) -> Result<Option<TicketId>, StoreError> {
@@ -879,7 +880,8 @@ macro_rules! reads {
                 // Each record has folded its ticket's entries `0..folded`, and entries are
                 // never removed: the counts match exactly when every record is whole.
                 let tickets = self.$open(TICKETS)?.len()?;
-                let entries = self.$open(HISTORY)?.len()?;
+                let log = optional(self.$open(HISTORY_LOG))?;
+                let entries = history_log::count(self.$open(HISTORY)?.view(), log.as_ref().map(View::view))?;
                 Ok(seen.records == tickets && seen.folded == entries)
             }
 
